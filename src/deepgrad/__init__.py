@@ -1,0 +1,62 @@
+"""deepgrad: deep learning on NumPy with an automatic-differentiation engine you can read.
+
+>>> import deepgrad as dg
+>>> import deepgrad.numpy as dnp
+>>> def f(x1, x2):
+...     return dnp.log(x1) + x1 * x2 - dnp.sin(x2)
+>>> dg.grad(f, argnums=(0, 1))(2.0, 5.0)
+(array(5.5), array(1.71633781))
+"""
+
+from deepgrad import random
+from deepgrad.autodiff.check import check_grads
+from deepgrad.autodiff.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from deepgrad.autodiff.primitive import AnomalyError, Primitive
+from deepgrad.autodiff.trace import trace
+from deepgrad.autodiff.transforms import (
+    elementwise_grad,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jvp,
+    stop_gradient,
+    value_and_grad,
+    vjp,
+)
+from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
+from deepgrad.backend import get_default_dtype, set_default_dtype
+from deepgrad.ops import methods as _methods
+from deepgrad.tensor import Tensor, tensor
+
+_methods.install()
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AnomalyError",
+    "Primitive",
+    "Tensor",
+    "check_grads",
+    "detect_anomaly",
+    "elementwise_grad",
+    "enable_grad",
+    "get_default_dtype",
+    "grad",
+    "hessian",
+    "hvp",
+    "is_grad_enabled",
+    "jacobian",
+    "jvp",
+    "no_grad",
+    "random",
+    "set_default_dtype",
+    "stop_gradient",
+    "tensor",
+    "trace",
+    "tree_flatten",
+    "tree_map",
+    "tree_unflatten",
+    "value_and_grad",
+    "vjp",
+]

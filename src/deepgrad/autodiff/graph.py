@@ -1,0 +1,174 @@
+"""The reverse pass: walk a level's graph from the outputs back to its leaves.
+
+The order is Kahn's algorithm on consumer counts (no recursion, so a chain of a
+million ops is fine). A tensor's cotangent is dropped as soon as its node has
+passed it on, and broadcasting is undone here, once, for every rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.primitive import STATE, check_finite
+from deepgrad.tensor import Tensor, raw_data
+
+
+def match_shape(value: Any, like: Any, broadcast: bool = False) -> Any:
+    """Make ``value`` the shape and floating dtype of ``like``.
+
+    A cotangent is summed over broadcast axes (``broadcast=False``); a tangent is
+    broadcast up (``broadcast=True``). Works on raw arrays and Tensors alike.
+    """
+    from deepgrad import numpy as dnp
+
+    value_raw, like_raw = raw_data(value), raw_data(like)
+    shape = np.shape(like_raw)
+    if np.shape(value_raw) != shape:
+        value = dnp.broadcast_to(value, shape) if broadcast else sum_to(value, shape)
+    dtype = getattr(like_raw, "dtype", None)
+    if dtype is not None and getattr(raw_data(value), "dtype", dtype) != dtype:
+        value = dnp.asarray_like(value, dtype)
+    return value
+
+
+def sum_to(value: Any, shape: tuple) -> Any:
+    """Sum ``value`` down to ``shape``, undoing NumPy broadcasting."""
+    from deepgrad import numpy as dnp
+
+    extra = np.ndim(raw_data(value)) - len(shape)
+    value_shape = np.shape(raw_data(value))
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, size in enumerate(shape) if size == 1 and value_shape[extra + i] != 1
+    )
+    if axes:
+        value = dnp.sum(value, axis=axes)
+    return dnp.reshape(value, shape)
+
+
+def backward_pass(
+    outputs: list, cotangents: list, level: int, *, create_graph: bool = False, free: bool = False
+) -> dict:
+    """Propagate ``cotangents`` from ``outputs`` to the leaves of ``level``'s graph.
+
+    Returns ``{id(leaf): (leaf, cotangent)}``. With ``create_graph`` the rules see tape
+    tensors instead of raw arrays, so at level 0 the backward pass is recorded too.
+    With ``free`` each node's saved arrays are released once used.
+    """
+    consumers = _count_consumers(outputs, level)
+    grads: dict[int, Any] = {}
+    ready = []
+    for out, cotangent in zip(outputs, cotangents, strict=True):
+        key = id(out)
+        if key in grads:
+            grads[key] = grads[key] + cotangent
+            continue
+        grads[key] = cotangent
+        if consumers.get(key, 0) == 0:
+            ready.append(out)
+    leaves: dict[int, tuple] = {}
+    while ready:
+        tensor = ready.pop()
+        g = grads.pop(id(tensor))
+        node = tensor._node
+        if node is None:
+            leaves[id(tensor)] = (tensor, g)
+            continue
+        if node.args is None:
+            raise RuntimeError(
+                "backward: trying to go through the graph a second time, but its saved "
+                "arrays were freed after the first backward(). Pass retain_graph=True to the "
+                "first call if you need to call backward() twice"
+            )
+        for position, parent, parent_grad in _node_vjps(tensor, node, g, create_graph):
+            key = id(parent)
+            grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
+            consumers[key] -= 1
+            if consumers[key] == 0:
+                ready.append(parent)
+        if free:
+            node.args = None
+    return leaves
+
+
+def _node_vjps(tensor: Tensor, node: Any, g: Any, create_graph: bool):
+    prim = node.prim
+    if create_graph and tensor._level == 0:
+        args = list(node.args)
+        for position, parent in node.parents:
+            args[position] = parent
+        ans = tensor
+    else:
+        args, ans = node.args, tensor._value
+    for position, parent in node.parents:
+        parent_grad = prim.vjps[position](g, ans, *args, **node.kwargs)
+        parent_grad = match_shape(parent_grad, parent._value)
+        if STATE.anomaly:
+            check_finite(parent_grad, prim, "backward", node.origin)
+        yield position, parent, parent_grad
+
+
+def _count_consumers(outputs: list, level: int) -> dict[int, int]:
+    """How many times each tensor of this level is used by the graph above ``outputs``."""
+    consumers: dict[int, int] = {}
+    seen = set()
+    stack = [out for out in outputs if isinstance(out, Tensor) and out._level == level]
+    for out in stack:
+        seen.add(id(out))
+    while stack:
+        node = stack.pop()._node
+        if node is None:
+            continue
+        for _, parent in node.parents:
+            key = id(parent)
+            consumers[key] = consumers.get(key, 0) + 1
+            if key not in seen:
+                seen.add(key)
+                stack.append(parent)
+    return consumers
+
+
+def backward(
+    output: Tensor, gradient: Any = None, *, retain_graph: bool = False, create_graph: bool = False
+) -> None:
+    """``output.backward()``: accumulate gradients into the ``.grad`` of the tape's leaves."""
+    if output._level != 0:
+        if output._level > 0:
+            raise RuntimeError(
+                "backward() works on the tape of requires_grad tensors; inside a transform "
+                "such as deepgrad.grad, return the value and let the transform differentiate it"
+            )
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no graph. Create the inputs "
+            "with requires_grad=True (and not inside deepgrad.no_grad())"
+        )
+    data = output._value
+    if gradient is None:
+        if np.size(data) != 1:
+            raise RuntimeError(
+                f"backward: the gradient argument can only be omitted for a single-element "
+                f"output; this output has shape {np.shape(data)}. Pass gradient=... of that shape"
+            )
+        cotangent = np.ones_like(data)
+    else:
+        cotangent = gradient if create_graph else raw_data(gradient)
+        if np.shape(raw_data(cotangent)) != np.shape(data):
+            raise ValueError(
+                f"backward: gradient has shape {np.shape(raw_data(cotangent))} but the output "
+                f"has shape {np.shape(data)}"
+            )
+    from deepgrad.autodiff.modes import enable_grad, no_grad
+
+    with enable_grad() if create_graph else no_grad():
+        leaves = backward_pass(
+            [output], [cotangent], 0, create_graph=create_graph, free=not retain_graph
+        )
+    for leaf, leaf_grad in leaves.values():
+        if leaf._node is not None:
+            continue
+        if not create_graph:
+            leaf_grad = Tensor._make(np.asarray(leaf_grad), -1, None)
+        elif not isinstance(leaf_grad, Tensor):
+            leaf_grad = Tensor._make(leaf_grad, -1, None)
+        leaf.grad = leaf_grad if leaf.grad is None else leaf.grad + leaf_grad

@@ -1,0 +1,244 @@
+"""Primitives: a raw array function with its VJP and JVP rules, and the dispatch that records it.
+
+A primitive's positional arguments are its array operands; its keyword arguments are
+static parameters (axis, shape, ...). Rules have the signatures
+
+    vjp_rule(g, ans, *args, **kwargs)  -> the cotangent of one argument
+    jvp_rule(t, ans, *args, **kwargs)  -> that argument's contribution to the output tangent
+
+and are written with deepgrad ops, so the same rule is differentiated again for higher
+orders. Rules ignore broadcasting: the engine sums a cotangent down to its argument's
+shape, and broadcasts a tangent up to the output's shape, once, here and in graph.py.
+
+Nesting works by *levels*, as in HIPS autograd. Level 0 is the imperative tape of
+``requires_grad`` tensors; every transform (grad, jvp, ...) opens a new, higher level.
+``bind`` finds the highest level among the arguments, unwraps the tensors of that level,
+evaluates the primitive on what is underneath (recursing into lower levels) and wraps
+the answer again, recording a reverse node or computing a forward tangent. Because a
+transform only ever looks at its own level, nested derivatives never confuse their
+perturbations.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from deepgrad.tensor import Tensor
+
+
+class _State:
+    """Process-wide switches read on every op; one object so the hot path does one lookup."""
+
+    __slots__ = ("anomaly", "grad_enabled")
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+
+
+STATE = _State()
+_levels = itertools.count(1)
+
+
+def new_level() -> int:
+    """A fresh trace level, above every level handed out before (level 0 is the tape)."""
+    return next(_levels)
+
+
+class Node:
+    """How a tensor was made: the primitive, the tensors it depends on and what the rules need.
+
+    ``parents`` holds ``(position, tensor)`` for each differentiable argument that is
+    traced at this node's level; ``args`` holds every argument one level down (raw arrays
+    at level 0). ``origin`` is the user's source line, recorded only in anomaly mode.
+    """
+
+    __slots__ = ("args", "kwargs", "origin", "parents", "prim")
+
+    def __init__(self, prim: Primitive, parents: tuple, args: tuple, kwargs: dict) -> None:
+        self.prim = prim
+        self.parents = parents
+        self.args = args
+        self.kwargs = kwargs
+        self.origin = user_source_line() if STATE.anomaly else None
+
+
+class Primitive:
+    """A differentiable function of arrays, defined once with its derivative rules.
+
+    >>> import numpy as np
+    >>> cube = Primitive(lambda x: x**3, "cube")
+    >>> cube.defvjp(lambda g, ans, x: g * 3 * x**2)
+    >>> cube.defjvp(lambda t, ans, x: t * 3 * x**2)
+    >>> cube(np.array(2.0))
+    8.0
+    """
+
+    __slots__ = ("impl", "jvps", "name", "symbol", "vjps")
+
+    def __init__(self, impl: Callable, name: str | None = None, symbol: str | None = None):
+        self.impl = impl
+        self.name = name or impl.__name__
+        self.symbol = symbol  # how evaluation traces print it, e.g. "{0} × {1}"
+        self.vjps: tuple = ()
+        self.jvps: tuple = ()
+
+    def defvjp(self, *rules: Callable | None) -> None:
+        """One VJP rule per positional argument; ``None`` marks a non-differentiable one."""
+        self.vjps = rules
+
+    def defjvp(self, *rules: Callable | None) -> None:
+        """One JVP rule per positional argument; ``None`` marks a non-differentiable one."""
+        self.jvps = rules
+
+    def def_linear(self) -> None:
+        """JVP rules for an op linear in each argument separately (reshape, sum, multiply,
+        matmul): the contribution of argument i is the op with the tangent in place i.
+
+        Not for ops linear in all arguments jointly, such as add: there the contribution
+        of x is t, not add(t, y).
+        """
+
+        def rule_for(position: int) -> Callable:
+            def rule(t, ans, *args, **kwargs):
+                args = list(args)
+                args[position] = t
+                return self(*args, **kwargs)
+
+            return rule
+
+        self.jvps = tuple(rule_for(i) for i in range(max(len(self.vjps), 1)))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return bind(self, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+def bind(prim: Primitive, args: tuple, kwargs: dict) -> Any:
+    """Evaluate ``prim`` on ``args``, recording it on the highest level that traces them."""
+    top = None
+    level = -2  # -1 marks a constant Tensor, so -2 means "no Tensor at all"
+    for arg in args:
+        if isinstance(arg, Tensor) and arg._level > level:
+            level = arg._level
+            top = arg
+    if level == 0 and not STATE.grad_enabled:
+        level = -1
+    if level < 1:
+        return _bind_tape(prim, args, kwargs, level)
+    unboxed = tuple(a._value if isinstance(a, Tensor) and a._level == level else a for a in args)
+    ans = bind(prim, unboxed, kwargs)
+    if top._tangent is not None:
+        return _forward(prim, args, unboxed, kwargs, ans, level)
+    parents = _parents(prim, args, level)
+    if not parents:
+        return ans
+    return Tensor._make(ans, level, Node(prim, parents, unboxed, kwargs))
+
+
+def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, level: int) -> Any:
+    """Level 0 and below: run the raw function, and record on the tape if anything requires grad."""
+    if level == -2:
+        ans = _call_impl(prim, args, kwargs)
+        if STATE.anomaly:
+            check_finite(ans, prim, "forward")
+        return ans
+    raw = tuple(a._value if isinstance(a, Tensor) else a for a in args)
+    ans = _call_impl(prim, raw, kwargs)
+    if STATE.anomaly:
+        check_finite(ans, prim, "forward")
+    if level == 0:
+        parents = _parents(prim, args, 0)
+        if parents:
+            return Tensor._make(ans, 0, Node(prim, parents, raw, kwargs))
+    return Tensor._make(ans, -1, None)
+
+
+def _parents(prim: Primitive, args: tuple, level: int) -> tuple:
+    vjps = prim.vjps
+    return tuple(
+        (i, a)
+        for i, a in enumerate(args)
+        if isinstance(a, Tensor) and a._level == level and i < len(vjps) and vjps[i] is not None
+    )
+
+
+def _forward(prim: Primitive, args: tuple, unboxed: tuple, kwargs: dict, ans: Any, level: int):
+    """Forward mode: the output tangent is the sum of each traced argument's JVP contribution."""
+    from deepgrad.autodiff.graph import match_shape
+
+    tangent = None
+    jvps = prim.jvps
+    for i, arg in enumerate(args):
+        if not (isinstance(arg, Tensor) and arg._level == level):
+            continue
+        if i >= len(jvps) or jvps[i] is None:
+            if i < len(prim.vjps) and prim.vjps[i] is not None:
+                raise NotImplementedError(f"{prim.name}: no forward-mode (JVP) rule")
+            continue
+        contribution = jvps[i](arg._tangent, ans, *unboxed, **kwargs)
+        tangent = contribution if tangent is None else tangent + contribution
+    if tangent is None:
+        return ans
+    tangent = match_shape(tangent, ans, broadcast=True)
+    if STATE.anomaly:
+        check_finite(tangent, prim, "forward-mode tangent")
+    return Tensor._make_dual(ans, level, tangent)
+
+
+def _call_impl(prim: Primitive, raw: tuple, kwargs: dict) -> Any:
+    try:
+        return prim.impl(*raw, **kwargs)
+    except (ValueError, TypeError) as error:
+        if str(error).startswith(prim.name + ":"):
+            raise
+        shapes = ", ".join(_describe(a) for a in raw)
+        raise type(error)(f"{prim.name}: arguments {shapes}: {error}") from error
+
+
+def _describe(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return type(value).__name__
+    return f"{tuple(shape)} {getattr(value, 'dtype', '')}".strip()
+
+
+# ---- anomaly mode -------------------------------------------------------------------------
+
+
+class AnomalyError(FloatingPointError):
+    """Raised in anomaly mode at the first op whose result holds NaN or Inf."""
+
+
+def check_finite(value: Any, prim: Primitive, where: str, origin: str | None = None) -> None:
+    """Raise AnomalyError if ``value`` holds NaN or Inf, naming the op and the user's line."""
+    from deepgrad.tensor import raw_data
+
+    import numpy as np
+
+    data = raw_data(value)
+    if data is None or not np.issubdtype(np.asarray(data).dtype, np.inexact):
+        return
+    if bool(np.all(np.isfinite(data))):
+        return
+    origin = origin or user_source_line()
+    raise AnomalyError(f"{prim.name} produced NaN or Inf in the {where} pass (op called at {origin})")
+
+
+def user_source_line() -> str:
+    """The first stack frame outside deepgrad: where the user called the op."""
+    package_dir = __file__.rsplit("autodiff", 1)[0]
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(package_dir):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    import linecache
+
+    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}: {code}"

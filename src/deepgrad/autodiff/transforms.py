@@ -1,0 +1,346 @@
+"""Function transformations with JAX's signatures: vjp, jvp, grad, value_and_grad,
+jacobian, hessian, hvp, elementwise_grad.
+
+Each transform opens a fresh level (see primitive.py), wraps its inputs as that level's
+tensors, runs the function and reads the derivative off that level only, so transforms
+nest in any order. Inputs and outputs may be pytrees of arrays. A gradient comes back
+as the kind of thing its input was: a NumPy array for an array or number, a Tensor for
+a Tensor (so gradients of tape tensors can be differentiated again with backward()).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.graph import backward_pass
+from deepgrad.autodiff.primitive import new_level
+from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
+from deepgrad.backend import is_floating
+from deepgrad.tensor import Tensor, raw_data
+
+
+def _as_input(x: Any, transform: str, position: int) -> Any:
+    """An input to a transform: a traced Tensor stays; anything else becomes an array."""
+    if isinstance(x, Tensor) and x._level >= 0:
+        return x
+    array = np.asarray(raw_data(x))
+    if not is_floating(array.dtype):
+        raise TypeError(
+            f"{transform}: input {position} has dtype {array.dtype}; only floating-point "
+            f"inputs can be differentiated (write 2.0 rather than 2, or cast with "
+            f".astype('float64'))"
+        )
+    return array
+
+
+def _unbox(x: Any, level: int) -> Any:
+    return x._value if isinstance(x, Tensor) and x._level == level else x
+
+
+def _like_input(value: Any, original: Any) -> Any:
+    """Return ``value`` as the kind of thing ``original`` was (Tensor in, Tensor out)."""
+    if isinstance(value, Tensor) and value._level >= 0:
+        return value
+    if isinstance(original, Tensor):
+        return Tensor._make(np.asarray(raw_data(value)), -1, None)
+    return np.asarray(raw_data(value))
+
+
+def _as_output(value: Any) -> Any:
+    """A transform's output: Tensors stay Tensors, raw results become NumPy arrays."""
+    return value if isinstance(value, Tensor) else np.asarray(value)
+
+
+def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
+    """Evaluate ``f(*primals)`` and return ``(out, vjp_fn)``; ``vjp_fn(ct)`` gives ctᵀJ.
+
+    ``vjp_fn`` returns a tuple with one cotangent per primal and may be called many times.
+
+    >>> import deepgrad.numpy as dnp
+    >>> out, vjp_fn = vjp(dnp.sin, 0.0)
+    >>> vjp_fn(2.0)
+    (array(2.),)
+    """
+    level = new_level()
+    flat, treedef = tree_flatten(primals)
+    inputs = [Tensor._make(_as_input(x, "vjp", i), level, None) for i, x in enumerate(flat)]
+    result = f(*tree_unflatten(treedef, inputs))
+    out, aux = result if has_aux else (result, None)
+    out_flat, out_def = tree_flatten(out)
+    values = [_as_output(_unbox(o, level)) for o in out_flat]
+
+    def vjp_fn(cotangent: Any) -> tuple:
+        ct_flat, ct_def = tree_flatten(cotangent)
+        if len(ct_flat) != len(out_flat):
+            raise ValueError(
+                f"vjp_fn: the cotangent has {len(ct_flat)} leaves but the output has "
+                f"{len(out_flat)}; pass one cotangent per output, in the output's structure"
+            )
+        roots, seeds = [], []
+        for o, value, ct in zip(out_flat, values, ct_flat, strict=True):
+            ct = ct if isinstance(ct, Tensor) else np.asarray(ct, dtype=_dtype_of(value))
+            if np.shape(raw_data(ct)) != np.shape(raw_data(value)):
+                raise ValueError(
+                    f"vjp_fn: cotangent shape {np.shape(raw_data(ct))} does not match the "
+                    f"output shape {np.shape(raw_data(value))}"
+                )
+            if isinstance(o, Tensor) and o._level == level:
+                roots.append(o)
+                seeds.append(ct)
+        leaves = backward_pass(roots, seeds, level) if roots else {}
+        grads = []
+        for box, original in zip(inputs, flat, strict=True):
+            _, grad = leaves.get(id(box), (None, None))
+            grads.append(_like_input(np.zeros_like(raw_data(box)) if grad is None else grad, original))
+        return tree_unflatten(treedef, grads)
+
+    out_value = tree_unflatten(out_def, values)
+    if has_aux:
+        return out_value, vjp_fn, tree_map(lambda a: _unbox(a, level), aux)
+    return out_value, vjp_fn
+
+
+def _dtype_of(value: Any) -> Any:
+    return getattr(raw_data(value), "dtype", None)
+
+
+def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False) -> tuple:
+    """Forward mode: ``(f(*primals), J·tangents)`` in one pass.
+
+    >>> import deepgrad.numpy as dnp
+    >>> jvp(dnp.sin, (0.0,), (3.0,))
+    (array(0.), array(3.))
+    """
+    if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
+        raise TypeError("jvp: primals and tangents must be tuples, e.g. jvp(f, (x,), (v,))")
+    level = new_level()
+    flat, treedef = tree_flatten(tuple(primals))
+    tangent_flat, tangent_def = tree_flatten(tuple(tangents))
+    if len(tangent_flat) != len(flat):
+        raise ValueError(f"jvp: {len(flat)} primal leaves but {len(tangent_flat)} tangent leaves")
+    inputs = []
+    for i, (x, t) in enumerate(zip(flat, tangent_flat, strict=True)):
+        x = _as_input(x, "jvp", i)
+        if not isinstance(t, Tensor):
+            t = np.asarray(t, dtype=_dtype_of(x))
+        if np.shape(raw_data(t)) != np.shape(raw_data(x)):
+            raise ValueError(
+                f"jvp: tangent {i} has shape {np.shape(raw_data(t))}, its primal has shape "
+                f"{np.shape(raw_data(x))}"
+            )
+        inputs.append(Tensor._make_dual(x, level, t))
+    result = f(*tree_unflatten(treedef, inputs))
+    out, aux = result if has_aux else (result, None)
+    out_flat, out_def = tree_flatten(out)
+    values, out_tangents = [], []
+    for o in out_flat:
+        if isinstance(o, Tensor) and o._level == level:
+            values.append(_as_output(o._value))
+            out_tangents.append(_as_output(o._tangent))
+        else:
+            values.append(_as_output(o))
+            out_tangents.append(np.zeros_like(raw_data(o)))
+    pair = (tree_unflatten(out_def, values), tree_unflatten(out_def, out_tangents))
+    if has_aux:
+        return (*pair, tree_map(lambda a: _unbox(a, level), aux))
+    return pair
+
+
+def _check_argnums(argnums: Any, nargs: int, transform: str) -> tuple[int, ...]:
+    numbers = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for n in numbers:
+        if not -nargs <= n < nargs:
+            raise ValueError(f"{transform}: argnums {argnums} but the function got {nargs} arguments")
+    return tuple(n % nargs for n in numbers)
+
+
+def _partial(f: Callable, args: tuple, kwargs: dict, positions: tuple[int, ...]) -> Callable:
+    def f_of_selected(*selected):
+        full = list(args)
+        for position, value in zip(positions, selected, strict=True):
+            full[position] = value
+        return f(*full, **kwargs)
+
+    return f_of_selected
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """A function returning ``(f(*args), ∇f(*args))`` (``((value, aux), grad)`` with has_aux).
+
+    >>> import deepgrad.numpy as dnp
+    >>> value_and_grad(lambda x: x ** 2)(3.0)
+    (array(9.), array(6.))
+    """
+
+    def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple:
+        positions = _check_argnums(argnums, len(args), "grad")
+        selected = [args[i] for i in positions]
+        result = vjp(_partial(f, args, kwargs, positions), *selected, has_aux=has_aux)
+        out, vjp_fn = result[0], result[1]
+        if isinstance(out, tuple | list | dict) or np.shape(raw_data(out)) != ():
+            shape = "a pytree" if isinstance(out, tuple | list | dict) else np.shape(raw_data(out))
+            raise TypeError(
+                f"grad requires a function with a scalar output (shape ()), got {shape}; "
+                f"use vjp or jacobian for non-scalar outputs"
+                + (" (with has_aux=True, return (value, aux))" if not has_aux else "")
+            )
+        grads = vjp_fn(np.ones_like(raw_data(out)))
+        grads = grads[0] if isinstance(argnums, int) else tuple(grads)
+        value = (out, result[2]) if has_aux else out
+        return value, grads
+
+    return value_and_grad_f
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The gradient of a scalar function (``(grad, aux)`` with has_aux).
+
+    >>> import deepgrad.numpy as dnp
+    >>> grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 5.0)
+    (array(5.), array(2.))
+    """
+    value_and_grad_f = value_and_grad(f, argnums, has_aux)
+
+    def grad_f(*args: Any, **kwargs: Any) -> Any:
+        value, grads = value_and_grad_f(*args, **kwargs)
+        return (grads, value[1]) if has_aux else grads
+
+    return grad_f
+
+
+def elementwise_grad(f: Callable) -> Callable:
+    """The derivative of an elementwise function at every element: the vjp with ones.
+
+    >>> import deepgrad.numpy as dnp
+    >>> elementwise_grad(dnp.tanh)(np.zeros(3))
+    array([1., 1., 1.])
+    """
+
+    def elementwise_grad_f(x: Any, *args: Any, **kwargs: Any) -> Any:
+        out, vjp_fn = vjp(lambda x: f(x, *args, **kwargs), x)
+        return vjp_fn(np.ones_like(raw_data(out)))[0]
+
+    return elementwise_grad_f
+
+
+def jacobian(f: Callable, argnums: int | Sequence[int] = 0, mode: str = "rev") -> Callable:
+    """The Jacobian, shaped ``out.shape + in.shape``; ``mode`` "rev" (one vjp per output
+    element) or "fwd" (one jvp per input element).
+
+    >>> import deepgrad.numpy as dnp
+    >>> jacobian(lambda x: x ** 2)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    if mode not in ("rev", "fwd"):
+        raise ValueError(f"jacobian: mode must be 'rev' or 'fwd', got {mode!r}")
+
+    def jacobian_f(*args: Any, **kwargs: Any) -> Any:
+        from deepgrad import numpy as dnp
+
+        positions = _check_argnums(argnums, len(args), "jacobian")
+        selected = tuple(args[i] for i in positions)
+        in_flat, in_def = tree_flatten(selected)
+        f_selected = _partial(f, args, kwargs, positions)
+
+        out_structure = []
+
+        def f_flat(*leaves):
+            out_flat, out_def = tree_flatten(f_selected(*tree_unflatten(in_def, list(leaves))))
+            out_structure[:] = [out_def]
+            return out_flat
+
+        blocks = _jacobian_blocks(f_flat, in_flat, mode, dnp)
+        out_def = out_structure[0]
+        rows = []
+        for row in blocks:
+            per_arg = tree_unflatten(in_def, row)
+            rows.append(per_arg[0] if isinstance(argnums, int) else per_arg)
+        return tree_unflatten(out_def, rows)
+
+    return jacobian_f
+
+
+def _jacobian_blocks(f_flat: Callable, in_flat: list, mode: str, dnp: Any) -> list[list]:
+    """J[k][j] = ∂ out_k / ∂ in_j for flat lists of inputs and outputs."""
+    in_shapes = [np.shape(raw_data(x)) for x in in_flat]
+    if mode == "rev":
+        out_values, vjp_fn = vjp(lambda *xs: f_flat(*xs), *in_flat)
+        blocks = []
+        for k, value in enumerate(out_values):
+            shape = np.shape(raw_data(value))
+            per_input = [[] for _ in in_flat]
+            for e in _basis(value):
+                cotangent = [np.zeros_like(raw_data(v)) for v in out_values]
+                cotangent[k] = e
+                for j, g in enumerate(vjp_fn(cotangent)):
+                    per_input[j].append(g)
+            blocks.append(
+                [_assemble(rows, shape + in_shapes[j], dnp, 0) for j, rows in enumerate(per_input)]
+            )
+        return blocks
+    columns = None
+    for j, x in enumerate(in_flat):
+        for e in _basis(x):
+            tangents = [np.zeros_like(raw_data(v)) for v in in_flat]
+            tangents[j] = e
+            out_values, out_tangents = jvp(lambda *xs: f_flat(*xs), tuple(in_flat), tuple(tangents))
+            if columns is None:
+                columns = [[[] for _ in in_flat] for _ in out_values]
+            for k, t in enumerate(out_tangents):
+                columns[k][j].append(t)
+    return [
+        [
+            _assemble(cols, np.shape(raw_data(out_values[k])) + in_shapes[j], dnp, -1)
+            for j, cols in enumerate(per_input)
+        ]
+        for k, per_input in enumerate(columns)
+    ]
+
+
+def _basis(value: Any):
+    data = np.asarray(raw_data(value))
+    for i in range(data.size):
+        e = np.zeros(data.size, dtype=data.dtype if is_floating(data.dtype) else float)
+        e[i] = 1
+        yield e.reshape(data.shape)
+
+
+def _assemble(parts: list, shape: tuple, dnp: Any, axis: int) -> Any:
+    if not parts:
+        return np.zeros(shape)
+    return dnp.reshape(dnp.stack(parts, axis=axis), shape)
+
+
+def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The Hessian, as the forward-mode Jacobian of the reverse-mode gradient.
+
+    >>> import deepgrad.numpy as dnp
+    >>> hessian(lambda x: dnp.sum(x ** 3))(np.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    return jacobian(jacobian(f, argnums, mode="rev"), argnums, mode="fwd")
+
+
+def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> Any:
+    """Hessian-vector product H·v by forward-over-reverse, without forming H.
+
+    >>> import deepgrad.numpy as dnp
+    >>> hvp(lambda x: dnp.sum(x ** 3), (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
+    array([6., 0.])
+    """
+    argnums = 0 if len(primals) == 1 else tuple(range(len(primals)))
+    return jvp(grad(f, argnums), tuple(primals), tuple(tangents))[1]
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x`` as a constant: no derivative flows through it, at any level.
+
+    >>> stop_gradient(np.ones(2))
+    array([1., 1.])
+    """
+    return tree_map(lambda v: Tensor._make(raw_data(v), -1, None) if isinstance(v, Tensor) else v, x)

@@ -1,0 +1,59 @@
+"""Pytrees: nested tuples, lists and dicts of arrays, flattened to a list of leaves and back.
+
+Dicts are flattened in sorted key order, as in JAX; None is an empty subtree.
+
+>>> leaves, treedef = tree_flatten({"b": 2.0, "a": (1.0, [3.0])})
+>>> leaves
+[1.0, 3.0, 2.0]
+>>> tree_unflatten(treedef, [10.0, 30.0, 20.0])
+{'a': (10.0, [30.0]), 'b': 20.0}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+_LEAF = "leaf"
+
+
+def tree_flatten(tree: Any) -> tuple[list, Any]:
+    """The leaves of ``tree`` in order, and a description of its structure."""
+    leaves: list = []
+    return leaves, _flatten(tree, leaves)
+
+
+def _flatten(tree: Any, leaves: list) -> Any:
+    if tree is None:
+        return ("none",)
+    if isinstance(tree, tuple | list):
+        return (type(tree), [_flatten(item, leaves) for item in tree])
+    if isinstance(tree, dict):
+        keys = sorted(tree)
+        return (dict, keys, [_flatten(tree[k], leaves) for k in keys])
+    leaves.append(tree)
+    return (_LEAF,)
+
+
+def tree_unflatten(treedef: Any, leaves: list) -> Any:
+    """Rebuild a tree of ``treedef``'s structure from ``leaves``."""
+    iterator = iter(leaves)
+    return _unflatten(treedef, iterator)
+
+
+def _unflatten(treedef: Any, leaves: Any) -> Any:
+    kind = treedef[0]
+    if kind == _LEAF:
+        return next(leaves)
+    if kind == "none":
+        return None
+    if kind is dict:
+        return {k: _unflatten(sub, leaves) for k, sub in zip(treedef[1], treedef[2], strict=True)}
+    return kind(_unflatten(sub, leaves) for sub in treedef[1])
+
+
+def tree_map(fn: Callable, tree: Any, *rest: Any) -> Any:
+    """Apply ``fn`` to each leaf (and the matching leaves of ``rest``)."""
+    leaves, treedef = tree_flatten(tree)
+    others = [tree_flatten(r)[0] for r in rest]
+    return tree_unflatten(treedef, [fn(*xs) for xs in zip(leaves, *others, strict=True)])

@@ -1,0 +1,178 @@
+"""``deepgrad.numpy``: NumPy's names and signatures, differentiable.
+
+Called on plain arrays or numbers, every function returns what NumPy returns; called
+with Tensors it records the op so it can be differentiated.
+
+>>> import deepgrad.numpy as dnp
+>>> float(dnp.tanh(0.0))
+0.0
+"""
+
+import numpy as _np
+
+from deepgrad.numpy import linalg, random
+from deepgrad.ops.activations_math import expit, log_softmax, logit, softmax
+from deepgrad.ops.elementwise import (
+    absolute,
+    add,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    cbrt,
+    cos,
+    cosh,
+    deg2rad,
+    divide,
+    erf,
+    exp,
+    exp2,
+    expm1,
+    fmod,
+    hypot,
+    log,
+    log1p,
+    log2,
+    log10,
+    logaddexp,
+    logaddexp2,
+    maximum,
+    minimum,
+    mod,
+    multiply,
+    negative,
+    power,
+    rad2deg,
+    reciprocal,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    subtract,
+    tan,
+    tanh,
+)
+from deepgrad.ops.indexing import (
+    diag,
+    diagonal,
+    ones_like,
+    sort,
+    take,
+    take_along_axis,
+    trace,
+    tril,
+    triu,
+    zeros_like,
+)
+from deepgrad.ops.linalg import dot, einsum, inner, matmul, outer, tensordot
+from deepgrad.ops.nondiff import (
+    all,
+    allclose,
+    any,
+    argmax,
+    argmin,
+    argsort,
+    argwhere,
+    around,
+    array_equal,
+    ceil,
+    count_nonzero,
+    equal,
+    floor,
+    floor_divide,
+    greater,
+    greater_equal,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    ndim,
+    nonzero,
+    not_equal,
+    rint,
+    round,
+    searchsorted,
+    shape,
+    sign,
+    size,
+    trunc,
+)
+from deepgrad.ops.reductions import (
+    amax,
+    amin,
+    cumprod,
+    cumsum,
+    logsumexp,
+    max,
+    mean,
+    min,
+    prod,
+    std,
+    sum,
+    var,
+)
+from deepgrad.ops.selection import clip, where
+from deepgrad.ops.shape import (
+    array_split,
+    astype,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    broadcast_to,
+    concatenate,
+    expand_dims,
+    flip,
+    hstack,
+    moveaxis,
+    pad,
+    ravel,
+    repeat,
+    reshape,
+    roll,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    tile,
+    transpose,
+    vstack,
+)
+
+abs = absolute  # noqa: A001 - NumPy's alias
+true_divide = divide
+remainder = mod
+pow = power  # noqa: A001 - NumPy's alias
+concat = concatenate
+permute_dims = transpose
+
+# Constants and array creation are NumPy's own: they make constants, nothing to differentiate.
+pi, e, inf, nan, newaxis, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, _np.newaxis, _np.euler_gamma
+float16, float32, float64, int32, int64, bool_ = (
+    _np.float16,
+    _np.float32,
+    _np.float64,
+    _np.int32,
+    _np.int64,
+    _np.bool_,
+)
+ndarray = _np.ndarray
+array, asarray, zeros, ones, full, empty = _np.array, _np.asarray, _np.zeros, _np.ones, _np.full, _np.empty
+full_like, empty_like = _np.full_like, _np.empty_like
+arange, linspace, logspace, eye, identity, tri = (
+    _np.arange,
+    _np.linspace,
+    _np.logspace,
+    _np.eye,
+    _np.identity,
+    _np.tri,
+)
+meshgrid, ogrid, mgrid = _np.meshgrid, _np.ogrid, _np.mgrid

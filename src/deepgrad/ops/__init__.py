@@ -1,0 +1,1 @@
+"""The primitives and composites, one module per op family; ``deepgrad.numpy`` exposes them."""

@@ -1,0 +1,184 @@
+"""Indexing: reading (basic and advanced), its scatter-add adjoint, functional updates,
+and the gathers built on them (take, diagonal, sort, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.primitive import Primitive
+from deepgrad.ops.nondiff import argsort
+from deepgrad.ops.reductions import sum
+from deepgrad.ops.shape import broadcast_to, moveaxis, ravel
+from deepgrad.tensor import Tensor, raw_data
+
+
+def zeros_like(a: Any, dtype: Any = None) -> np.ndarray:
+    """A constant array of zeros with the shape (and dtype) of ``a``."""
+    return np.zeros_like(raw_data(a), dtype=dtype)
+
+
+def ones_like(a: Any, dtype: Any = None) -> np.ndarray:
+    """A constant array of ones with the shape (and dtype) of ``a``."""
+    return np.ones_like(raw_data(a), dtype=dtype)
+
+
+def normalize_index(index: Any) -> Any:
+    """Turn Tensors and lists inside an index into NumPy arrays (indices are constants)."""
+    if isinstance(index, tuple):
+        return tuple(normalize_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return raw_data(index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _is_basic(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, int | np.integer | slice) or p is None or p is Ellipsis for p in parts)
+
+
+def _scatter_impl(g, index, shape):
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        out[index] = g  # basic indexing never repeats an element
+    else:
+        np.add.at(out, index, g)  # advanced indexing may: repeated elements accumulate
+    return out
+
+
+getitem = Primitive(lambda x, index: x[index], "getitem", "{0}[·]")
+scatter_add = Primitive(_scatter_impl, "scatter_add")
+getitem.defvjp(lambda g, ans, x, index: scatter_add(g, index=index, shape=np.shape(raw_data(x))))
+getitem.def_linear()
+scatter_add.defvjp(lambda g, ans, values, index, shape: getitem(g, index=index))
+scatter_add.def_linear()
+
+
+def _set_impl(x, values, index):
+    out = x.copy()
+    out[index] = values
+    return out
+
+
+index_set = Primitive(_set_impl, "index_set")
+index_set.defvjp(
+    lambda g, ans, x, values, index: index_set(g, 0, index=index),
+    lambda g, ans, x, values, index: getitem(g, index=index),
+)
+index_set.defjvp(
+    lambda t, ans, x, values, index: index_set(t, 0, index=index),
+    lambda t, ans, x, values, index: index_set(zeros_like(x), t, index=index),
+)
+
+
+class IndexUpdater:
+    """``x.at[index]``: functional, differentiable versions of ``x[index] = v`` (as in JAX).
+
+    >>> import deepgrad as dg
+    >>> x = dg.tensor([1.0, 2.0, 3.0])
+    >>> x.at[1].set(10.0)
+    Tensor([ 1., 10.,  3.], dtype=float32)
+    """
+
+    def __init__(self, array: Any) -> None:
+        self.array = array
+
+    def __getitem__(self, index: Any) -> _IndexedUpdate:
+        return _IndexedUpdate(self.array, normalize_index(index))
+
+
+class _IndexedUpdate:
+    def __init__(self, array: Any, index: Any) -> None:
+        self.array, self.index = array, index
+
+    def get(self) -> Any:
+        """``x[index]``."""
+        return getitem(self.array, index=self.index)
+
+    def set(self, values: Any) -> Any:
+        """A copy of x with ``x[index] = values`` (with repeated indices, one write wins)."""
+        return index_set(self.array, values, index=self.index)
+
+    def add(self, values: Any) -> Any:
+        """A copy of x with ``values`` added at ``index`` (repeated indices accumulate)."""
+        shape = np.shape(raw_data(self.array))
+        target = np.shape(raw_data(self.array)[self.index])
+        spread = broadcast_to(values, target)
+        return self.array + scatter_add(spread, index=self.index, shape=shape)
+
+    def multiply(self, values: Any) -> Any:
+        """A copy of x with ``x[index] *= values``."""
+        return self.set(self.get() * values)
+
+
+def take(a: Any, indices: Any, axis: int | None = None) -> Any:
+    """Elements of ``a`` at ``indices`` along ``axis`` (of the flattened array when None)."""
+    indices = normalize_index(indices)
+    if axis is None:
+        return ravel(a)[indices]
+    axis = int(axis) % np.ndim(raw_data(a))
+    return a[(slice(None),) * axis + (indices,)]
+
+
+def take_along_axis(arr: Any, indices: Any, axis: int) -> Any:
+    """Pick values along ``axis`` with an index array of the same rank (NumPy's)."""
+    indices = np.asarray(normalize_index(indices))
+    ndim = indices.ndim
+    axis = int(axis) % ndim
+    grids = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
+    grids[axis] = indices
+    shape = np.shape(raw_data(arr))
+    grids = [
+        g if i == axis or shape[i] != 1 else np.zeros_like(g) for i, g in enumerate(grids)
+    ]
+    return arr[tuple(grids)]
+
+
+def sort(a: Any, axis: int | None = -1) -> Any:
+    """Sorted copy; the gradient follows each element to its sorted position."""
+    if axis is None:
+        a, axis = ravel(a), -1
+    return take_along_axis(a, argsort(raw_data(a), axis=axis), axis)
+
+
+def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The diagonal of the plane (axis1, axis2), appended as the last axis (NumPy's)."""
+    b = moveaxis(a, (axis1, axis2), (-2, -1))
+    rows, cols = np.shape(raw_data(b))[-2:]
+    n = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
+    r = np.arange(n) + max(-offset, 0)
+    c = np.arange(n) + max(offset, 0)
+    return b[..., r, c]
+
+
+def diag(v: Any, k: int = 0) -> Any:
+    """Extract a diagonal of a 2-D array, or build a 2-D array with ``v`` on diagonal ``k``."""
+    shape = np.shape(raw_data(v))
+    if len(shape) == 2:
+        return diagonal(v, k)
+    if len(shape) != 1:
+        raise ValueError(f"diag: expected a 1-D or 2-D input, got shape {shape}")
+    n = shape[0] + abs(k)
+    r = np.arange(shape[0]) + max(-k, 0)
+    c = np.arange(shape[0]) + max(k, 0)
+    return scatter_add(v, index=(r, c), shape=(n, n))
+
+
+def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """Sum along a diagonal."""
+    return sum(diagonal(a, offset, axis1, axis2), axis=-1)
+
+
+def tril(m: Any, k: int = 0) -> Any:
+    """Lower triangle (the rest zeroed) of the last two axes."""
+    rows, cols = np.shape(raw_data(m))[-2:]
+    return m * np.tri(rows, cols, k, dtype=raw_data(m).dtype)
+
+
+def triu(m: Any, k: int = 0) -> Any:
+    """Upper triangle (the rest zeroed) of the last two axes."""
+    rows, cols = np.shape(raw_data(m))[-2:]
+    return m * (1 - np.tri(rows, cols, k - 1, dtype=raw_data(m).dtype))

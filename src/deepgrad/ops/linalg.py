@@ -1,0 +1,183 @@
+"""Products and linear algebra: matmul, einsum and the products built on them; inv, det,
+slogdet, solve, cholesky and norm."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.primitive import Primitive
+from deepgrad.ops.shape import broadcast_to, expand_dims, reshape, swapaxes, transpose
+from deepgrad.tensor import raw_data
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return np.shape(raw_data(x))
+
+
+def _mT(x: Any) -> Any:
+    return swapaxes(x, -1, -2)
+
+
+# ---- matmul ---------------------------------------------------------------------------------
+
+
+def _matmul_impl(x, y):
+    xs, ys = np.shape(x), np.shape(y)
+    if not xs or not ys:
+        raise ValueError(f"matmul: {xs} @ {ys}: scalar operands are not allowed, use *")
+    inner_x, inner_y = xs[-1], ys[-2] if len(ys) > 1 else ys[0]
+    if inner_x != inner_y:
+        raise ValueError(
+            f"matmul: {xs} @ {ys}: inner dimensions {inner_x} and {inner_y} differ"
+        )
+    return np.matmul(x, y)
+
+
+def _as_matrices(g, x, y):
+    """Treat 1-D operands as a row (x) or column (y) so one formula covers every case."""
+    x_vector, y_vector = len(_shape(x)) == 1, len(_shape(y)) == 1
+    if y_vector:
+        g, y = expand_dims(g, -1), expand_dims(y, -1)
+    if x_vector:
+        g, x = expand_dims(g, -2), expand_dims(x, 0)
+    return g, x, y
+
+
+def _matmul_vjp_x(g, ans, x, y):
+    g, x2, y2 = _as_matrices(g, x, y)
+    return matmul(g, _mT(y2))  # graph.py sums batch axes and drops the added row axis
+
+
+def _matmul_vjp_y(g, ans, x, y):
+    g, x2, y2 = _as_matrices(g, x, y)
+    gy = matmul(_mT(x2), g)
+    return reshape(gy, _shape(gy)[:-1]) if len(_shape(y)) == 1 else gy
+
+
+matmul = Primitive(_matmul_impl, "matmul", "{0} @ {1}")
+matmul.defvjp(_matmul_vjp_x, _matmul_vjp_y)
+matmul.def_linear()
+
+
+def dot(a: Any, b: Any) -> Any:
+    """NumPy's ``dot``: matmul for 1-D and 2-D operands, a product with a scalar, and a
+    sum over the last axis of ``a`` and the second-to-last of ``b`` otherwise."""
+    a_dim, b_dim = len(_shape(a)), len(_shape(b))
+    if a_dim == 0 or b_dim == 0:
+        return a * b
+    if b_dim <= 2:
+        return matmul(a, b)
+    return tensordot(a, b, axes=([a_dim - 1], [b_dim - 2]))
+
+
+def inner(a: Any, b: Any) -> Any:
+    """Sum product over the last axes."""
+    if not _shape(a) or not _shape(b):
+        return a * b
+    return tensordot(a, b, axes=([-1], [-1]))
+
+
+def outer(a: Any, b: Any) -> Any:
+    """Outer product of two vectors (inputs are flattened)."""
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
+    """Sum products over the given axes, written as transpose + reshape + matmul."""
+    a_shape, b_shape = _shape(a), _shape(b)
+    if isinstance(axes, int | np.integer):
+        a_axes = list(range(len(a_shape) - int(axes), len(a_shape)))
+        b_axes = list(range(int(axes)))
+    else:
+        a_axes, b_axes = (np.atleast_1d(ax).tolist() for ax in axes)
+    a_axes = [ax % len(a_shape) for ax in a_axes]
+    b_axes = [ax % len(b_shape) for ax in b_axes]
+    a_free = [i for i in range(len(a_shape)) if i not in a_axes]
+    b_free = [i for i in range(len(b_shape)) if i not in b_axes]
+    k = int(np.prod([a_shape[i] for i in a_axes]))
+    a2 = reshape(transpose(a, a_free + a_axes), (-1, k))
+    b2 = reshape(transpose(b, b_axes + b_free), (k, -1))
+    out_shape = [a_shape[i] for i in a_free] + [b_shape[i] for i in b_free]
+    return reshape(matmul(a2, b2), out_shape)
+
+
+# ---- einsum ---------------------------------------------------------------------------------
+
+
+def _parse_einsum(subscripts: str, shapes: list) -> tuple[list[str], str]:
+    """Explicit input and output subscripts, with '...' spelled out as letters."""
+    subscripts = subscripts.replace(" ", "")
+    inputs, arrow, output = subscripts.partition("->")
+    specs = inputs.split(",")
+    if len(specs) != len(shapes):
+        raise ValueError(f"einsum: {len(specs)} operands in subscripts, {len(shapes)} given")
+    spare = [c for c in string.ascii_letters if c not in subscripts]
+    widths = [len(shape) - len(spec) + 3 if "..." in spec else 0 for spec, shape in zip(specs, shapes, strict=True)]
+    ellipsis = "".join(spare[: max(widths, default=0)])
+
+    def spell(spec: str, width: int) -> str:
+        return spec.replace("...", ellipsis[len(ellipsis) - width :])
+
+    specs = [spell(spec, width) for spec, width in zip(specs, widths, strict=True)]
+    if arrow:
+        return specs, spell(output, len(ellipsis))
+    letters = "".join(specs)
+    once = sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ellipsis)
+    return specs, ellipsis + "".join(once)
+
+
+def _einsum_impl(*operands, subscripts):
+    return np.einsum(subscripts, *operands, optimize=len(operands) > 2)
+
+
+def _einsum_vjp(position):
+    def rule(g, ans, *operands, subscripts):
+        inputs, output = subscripts.split("->")
+        specs = inputs.split(",")
+        target = specs[position]
+        if len(set(target)) != len(target):
+            raise NotImplementedError(
+                f"einsum: no derivative for an operand with a repeated index ('{target}'); "
+                "take the diagonal first with deepgrad.numpy.diagonal"
+            )
+        others = [s for i, s in enumerate(specs) if i != position]
+        available = set(output).union(*others)
+        kept = "".join(c for c in target if c in available)
+        operands_in = [op for i, op in enumerate(operands) if i != position]
+        grad = einsum(",".join([*others, output]) + "->" + kept, *operands_in, g)
+        if kept != target:  # indices only this operand had were summed: broadcast back
+            shape = _shape(operands[position])
+            grad = reshape(grad, [shape[i] if c in kept else 1 for i, c in enumerate(target)])
+            grad = broadcast_to(grad, shape)
+        return grad
+
+    return rule
+
+
+def _einsum_jvp(position):
+    def rule(t, ans, *operands, subscripts):
+        operands = list(operands)
+        operands[position] = t
+        return einsum_prim(*operands, subscripts=subscripts)
+
+    return rule
+
+
+from deepgrad.ops.shape import _VariadicRules  # noqa: E402 - shared with concatenate
+
+einsum_prim = Primitive(_einsum_impl, "einsum")
+einsum_prim.vjps = _VariadicRules(_einsum_vjp)
+einsum_prim.jvps = _VariadicRules(_einsum_jvp)
+
+
+def einsum(subscripts: str, *operands: Any) -> Any:
+    """Einstein summation (NumPy's ``einsum``), differentiable in every operand.
+
+    >>> einsum("ij,j->i", np.eye(2), np.array([1.0, 2.0]))
+    array([1., 2.])
+    """
+    specs, output = _parse_einsum(subscripts, [_shape(op) for op in operands])
+    return einsum_prim(*operands, subscripts=",".join(specs) + "->" + output)

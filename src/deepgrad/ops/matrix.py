@@ -1,0 +1,192 @@
+"""``numpy.linalg``: inverse, determinants, solve, Cholesky and norms, differentiable.
+
+Rules follow Giles, "Collected matrix derivative results for forward and reverse mode
+AD" (2008) and Murray, "Differentiation of the Cholesky decomposition" (2016).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.primitive import Primitive
+from deepgrad.ops.elementwise import absolute, power, sqrt
+from deepgrad.ops.indexing import tril
+from deepgrad.ops.linalg import matmul
+from deepgrad.ops.reductions import max, min, sum
+from deepgrad.ops.shape import expand_dims, reshape, swapaxes
+from deepgrad.tensor import raw_data
+
+
+def _mT(x: Any) -> Any:
+    return swapaxes(x, -1, -2)
+
+
+def _lift(g: Any) -> Any:
+    """A per-matrix scalar (shape (...)) as shape (..., 1, 1), to scale whole matrices."""
+    return expand_dims(g, (-1, -2))
+
+
+def _square(name: str, a: Any) -> None:
+    shape = np.shape(raw_data(a))
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ValueError(f"{name}: expected square matrices (..., n, n), got shape {shape}")
+
+
+# (A⁻¹)' = −A⁻¹ Ȧ A⁻¹; reverse: Ā = −A⁻ᵀ Ḡ A⁻ᵀ.
+_inv = Primitive(np.linalg.inv, "inv", "{0}⁻¹")
+_inv.defvjp(lambda g, ans, a: -matmul(matmul(_mT(ans), g), _mT(ans)))
+_inv.defjvp(lambda t, ans, a: -matmul(matmul(ans, t), ans))
+
+
+def inv(a: Any) -> Any:
+    """Matrix inverse (over the last two axes)."""
+    _square("inv", a)
+    return _inv(a)
+
+
+# (det A)' = det A · tr(A⁻¹ Ȧ); reverse: Ā = ḡ det A · A⁻ᵀ.
+_det = Primitive(np.linalg.det, "det")
+_det.defvjp(lambda g, ans, a: _lift(g * ans) * _mT(inv(a)))
+_det.defjvp(lambda t, ans, a: ans * sum(_mT(inv(a)) * t, axis=(-1, -2)))
+
+
+def det(a: Any) -> Any:
+    """Determinant (over the last two axes)."""
+    _square("det", a)
+    return _det(a)
+
+
+_logabsdet = Primitive(lambda a: np.linalg.slogdet(a)[1], "logabsdet")
+_logabsdet.defvjp(lambda g, ans, a: _lift(g) * _mT(inv(a)))
+_logabsdet.defjvp(lambda t, ans, a: sum(_mT(inv(a)) * t, axis=(-1, -2)))
+
+
+def slogdet(a: Any) -> tuple[Any, Any]:
+    """(sign, log|det|); the sign is a constant, log|det| is differentiable."""
+    _square("slogdet", a)
+    from deepgrad.ops.nondiff import nondifferentiable
+
+    sign = nondifferentiable(lambda x: np.linalg.slogdet(x)[0])(a)
+    return sign, _logabsdet(a)
+
+
+def _solve_vjp_a(g, ans, a, b):
+    gb = solve(_mT(a), g)
+    if np.ndim(raw_data(b)) == 1:
+        return -(expand_dims(gb, -1) * expand_dims(ans, -2))
+    return -matmul(gb, _mT(ans))
+
+
+def _solve_jvp_a(t, ans, a, b):
+    return solve(a, -matmul(t, ans))
+
+
+_solve = Primitive(np.linalg.solve, "solve")
+_solve.defvjp(_solve_vjp_a, lambda g, ans, a, b: solve(_mT(a), g))
+_solve.defjvp(_solve_jvp_a, lambda t, ans, a, b: solve(a, t))
+
+
+def solve(a: Any, b: Any) -> Any:
+    """Solve a x = b; ``b`` is a vector only when it is 1-D (NumPy 2 rules)."""
+    _square("solve", a)
+    return _solve(a, b)
+
+
+def _phi(x: Any) -> Any:
+    """The lower triangle with its diagonal halved."""
+    n = np.shape(raw_data(x))[-1]
+    return tril(x) * (1 - 0.5 * np.eye(n, dtype=raw_data(x).dtype))
+
+
+def _cholesky_jvp(t, ans, a):
+    # L̇ = L Φ(L⁻¹ Ȧ L⁻ᵀ)
+    inner = solve(ans, _mT(solve(ans, _mT(t))))
+    return matmul(ans, _phi(inner))
+
+
+def _cholesky_vjp(g, ans, a):
+    # Ā = sym(L⁻ᵀ Φ(Lᵀ Ḡ) L⁻¹): only symmetric perturbations of A are meaningful.
+    p = _mT(solve(_mT(ans), _mT(solve(_mT(ans), _phi(matmul(_mT(ans), g))))))
+    return 0.5 * (p + _mT(p))
+
+
+_cholesky = Primitive(np.linalg.cholesky, "cholesky")
+_cholesky.defvjp(_cholesky_vjp)
+_cholesky.defjvp(_cholesky_jvp)
+
+
+def cholesky(a: Any) -> Any:
+    """Lower Cholesky factor L of a symmetric positive-definite A = L Lᵀ.
+
+    The derivative is the symmetric one: only symmetric changes of A are meaningful.
+    """
+    _square("cholesky", a)
+    return _cholesky(a)
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
+    """Vector and matrix norms (NumPy's ``linalg.norm``), written from differentiable ops.
+
+    Vector orders: None/2, 1, inf, -inf, 0 and any p; matrix orders: None/'fro', 1, -1,
+    inf, -inf. The spectral and nuclear norms need an SVD, which deepgrad does not have yet.
+
+    >>> float(norm(np.array([3.0, 4.0])))
+    5.0
+    """
+    ndim = np.ndim(raw_data(x))
+    if axis is None:
+        if ord is None:
+            result = _vector_norm(reshape(x, (-1,)), None, 0, False)
+            return reshape(result, (1,) * ndim) if keepdims else result
+        if ndim not in (1, 2):
+            raise ValueError(f"norm: ord={ord!r} needs a 1-D or 2-D input, got {ndim}-D")
+        axis = tuple(range(ndim))
+    axis = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    axis = tuple(int(a) % ndim for a in axis)
+    if len(axis) == 1:
+        return _vector_norm(x, ord, axis[0], keepdims)
+    if len(axis) != 2:
+        raise ValueError(f"norm: axis must name one or two axes, got {axis}")
+    return _matrix_norm(x, ord, axis, keepdims)
+
+
+def _vector_norm(x, ord, axis, keepdims):  # noqa: A002
+    if ord is None or ord == 2:
+        return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
+    if ord == np.inf:
+        return max(absolute(x), axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return min(absolute(x), axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return sum(absolute(x), axis=axis, keepdims=keepdims)
+    if ord == 0:
+        from deepgrad.ops.nondiff import count_nonzero
+
+        return count_nonzero(x, axis=axis, keepdims=keepdims)
+    return power(sum(power(absolute(x), ord), axis=axis, keepdims=keepdims), 1.0 / ord)
+
+
+def _matrix_norm(x, ord, axis, keepdims):  # noqa: A002
+    row_axis, col_axis = axis
+    if ord is None or ord == "fro":
+        return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
+    if ord in (1, -1):
+        sums = sum(absolute(x), axis=row_axis, keepdims=True)
+        reduce = max if ord == 1 else min
+        return _squeeze_axes(reduce(sums, axis=col_axis, keepdims=True), axis, keepdims)
+    if ord in (np.inf, -np.inf):
+        sums = sum(absolute(x), axis=col_axis, keepdims=True)
+        reduce = max if ord == np.inf else min
+        return _squeeze_axes(reduce(sums, axis=row_axis, keepdims=True), axis, keepdims)
+    raise NotImplementedError(
+        f"norm: matrix ord={ord!r} needs a singular value decomposition, not available yet"
+    )
+
+
+def _squeeze_axes(x, axis, keepdims):
+    if keepdims:
+        return x
+    shape = [n for i, n in enumerate(np.shape(raw_data(x))) if i not in axis]
+    return reshape(x, shape)

@@ -1,0 +1,89 @@
+"""Functions with no useful derivative: comparisons, logic, rounding, arg-reductions.
+
+They run on the raw arrays underneath any tracing and return constants: a Tensor
+(with no graph) when any input was a Tensor, a plain NumPy result otherwise.
+Rounding functions are piecewise constant, so treating them as constants gives
+their derivative (zero) almost everywhere.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from deepgrad.tensor import Tensor, raw_data
+
+
+def nondifferentiable(fn: Callable) -> Callable:
+    """Wrap a NumPy function so it accepts Tensors and returns a constant."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # builtins.any: this module defines NumPy's ``any`` and ``all`` below.
+        has_tensor = builtins.any(isinstance(a, Tensor) for a in args) or builtins.any(
+            isinstance(v, Tensor) for v in kwargs.values()
+        )
+        result = fn(*[_raw(a) for a in args], **{k: _raw(v) for k, v in kwargs.items()})
+        if not has_tensor:
+            return result
+        if isinstance(result, tuple):
+            return tuple(_constant(r) for r in result)
+        return _constant(result)
+
+    return wrapper
+
+
+def _constant(value: Any) -> Any:
+    if isinstance(value, np.ndarray | np.generic):
+        return Tensor._make(value, -1, None)
+    return value
+
+
+def _raw(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        return raw_data(value)
+    if isinstance(value, list | tuple) and builtins.any(isinstance(v, Tensor) for v in value):
+        return type(value)(_raw(v) for v in value)
+    return value
+
+
+equal = nondifferentiable(np.equal)
+not_equal = nondifferentiable(np.not_equal)
+less = nondifferentiable(np.less)
+less_equal = nondifferentiable(np.less_equal)
+greater = nondifferentiable(np.greater)
+greater_equal = nondifferentiable(np.greater_equal)
+logical_and = nondifferentiable(np.logical_and)
+logical_or = nondifferentiable(np.logical_or)
+logical_not = nondifferentiable(np.logical_not)
+logical_xor = nondifferentiable(np.logical_xor)
+isfinite = nondifferentiable(np.isfinite)
+isnan = nondifferentiable(np.isnan)
+isinf = nondifferentiable(np.isinf)
+isclose = nondifferentiable(np.isclose)
+allclose = nondifferentiable(np.allclose)
+array_equal = nondifferentiable(np.array_equal)
+all = nondifferentiable(np.all)  # noqa: A001 - NumPy's name
+any = nondifferentiable(np.any)  # noqa: A001 - NumPy's name
+argmax = nondifferentiable(np.argmax)
+argmin = nondifferentiable(np.argmin)
+argsort = nondifferentiable(np.argsort)
+argwhere = nondifferentiable(np.argwhere)
+nonzero = nondifferentiable(np.nonzero)
+count_nonzero = nondifferentiable(np.count_nonzero)
+searchsorted = nondifferentiable(np.searchsorted)
+sign = nondifferentiable(np.sign)
+floor = nondifferentiable(np.floor)
+ceil = nondifferentiable(np.ceil)
+trunc = nondifferentiable(np.trunc)
+rint = nondifferentiable(np.rint)
+round = nondifferentiable(np.round)  # noqa: A001 - NumPy's name
+around = round
+floor_divide = nondifferentiable(np.floor_divide)
+shape = nondifferentiable(np.shape)
+ndim = nondifferentiable(np.ndim)
+size = nondifferentiable(np.size)

@@ -1,0 +1,184 @@
+"""Reductions: sum, prod, max/min, cumulative sums and products, and composites over them."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.primitive import Primitive
+from deepgrad.ops.elementwise import exp, log, sqrt
+from deepgrad.ops.nondiff import equal
+from deepgrad.ops.shape import broadcast_to, expand_dims, flip, reshape
+from deepgrad.tensor import raw_data
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int | np.integer):
+        axis = (axis,)
+    return tuple(sorted(int(a) % ndim if ndim else 0 for a in axis))
+
+
+def _restore(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """Broadcast a reduced ``g`` back to the shape of ``x``."""
+    shape = np.shape(raw_data(x))
+    if not keepdims and shape:
+        g = expand_dims(g, _axes(axis, len(shape)))
+    return broadcast_to(g, shape)
+
+
+def _sum_impl(x, axis=None, keepdims=False, dtype=None):
+    return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+_sum = Primitive(_sum_impl, "sum", "Σ {0}")
+_sum.defvjp(lambda g, ans, x, axis=None, keepdims=False, dtype=None: _restore(g, x, axis, keepdims))
+_sum.def_linear()
+
+
+def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Sum of elements over ``axis`` (NumPy's ``sum``).
+
+    >>> sum(np.ones((2, 3)), axis=1)
+    array([3., 3.])
+    """
+    return _sum(a, axis=_normal_axis(axis), keepdims=keepdims, dtype=dtype)
+
+
+def _normal_axis(axis: Any) -> Any:
+    if isinstance(axis, list):
+        return tuple(axis)
+    return axis
+
+
+def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+    """Arithmetic mean over ``axis``.
+
+    >>> mean(np.array([1.0, 2.0, 3.0]))
+    2.0
+    """
+    shape = np.shape(raw_data(a))
+    count = math.prod(shape[i] for i in _axes(_normal_axis(axis), len(shape)))
+    return sum(a, axis=axis, dtype=dtype, keepdims=keepdims) / count
+
+
+def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's ``var``)."""
+    shape = np.shape(raw_data(a))
+    count = math.prod(shape[i] for i in _axes(_normal_axis(axis), len(shape)))
+    centred = a - mean(a, axis=axis, keepdims=True)
+    return sum(centred * centred, axis=axis, keepdims=keepdims) / (count - ddof)
+
+
+def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Standard deviation over ``axis`` (NumPy's ``std``)."""
+    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+# prod: d(Πx)/dx_i = Πx / x_i, so the rule needs x_i ≠ 0.
+_prod = Primitive(lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims))
+_prod.name = "prod"
+_prod.defvjp(
+    lambda g, ans, x, axis=None, keepdims=False: _restore(g * ans, x, axis, keepdims) / x
+)
+_prod.defjvp(
+    lambda t, ans, x, axis=None, keepdims=False: sum(
+        t * _restore(ans, x, axis, keepdims) / x, axis=axis, keepdims=keepdims
+    )
+)
+
+
+def prod(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Product of elements over ``axis`` (the derivative assumes no element is zero)."""
+    return _prod(a, axis=_normal_axis(axis), keepdims=keepdims)
+
+
+def _argmax_share(ans, x, axis, keepdims):
+    """1/k at each of the k positions that attain the extreme, 0 elsewhere."""
+    x = raw_data(x)
+    hits = equal(x, raw_data(_restore(raw_data(ans), x, axis, keepdims))).astype(x.dtype)
+    return hits / np.sum(hits, axis=axis, keepdims=True)
+
+
+def _extreme(np_fn, name):
+    prim = Primitive(lambda x, axis=None, keepdims=False: np_fn(x, axis=axis, keepdims=keepdims))
+    prim.name = name
+    # Ties share the gradient equally, as in PyTorch's amax and JAX's max.
+    prim.defvjp(
+        lambda g, ans, x, axis=None, keepdims=False: _restore(g, x, axis, keepdims)
+        * _argmax_share(ans, x, axis, keepdims)
+    )
+    prim.defjvp(
+        lambda t, ans, x, axis=None, keepdims=False: sum(
+            t * _argmax_share(ans, x, axis, keepdims), axis=axis, keepdims=keepdims
+        )
+    )
+    return prim
+
+
+_max = _extreme(np.max, "max")
+_min = _extreme(np.min, "min")
+
+
+def max(a: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Largest element over ``axis``; tied maxima share the gradient equally."""
+    return _max(a, axis=_normal_axis(axis), keepdims=keepdims)
+
+
+def min(a: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Smallest element over ``axis``; tied minima share the gradient equally."""
+    return _min(a, axis=_normal_axis(axis), keepdims=keepdims)
+
+
+amax, amin = max, min
+
+
+def _reverse_cumsum(g, axis):
+    return flip(cumsum(flip(g, axis), axis), axis)
+
+
+_cumsum = Primitive(lambda x, axis: np.cumsum(x, axis=axis), "cumsum")
+_cumsum.defvjp(lambda g, ans, x, axis: _reverse_cumsum(g, axis))
+_cumsum.def_linear()
+
+
+def cumsum(a: Any, axis: int | None = None) -> Any:
+    """Cumulative sum along ``axis`` (flattened when None)."""
+    if axis is None:
+        a, axis = reshape(a, (-1,)), 0
+    return _cumsum(a, axis=axis)
+
+
+# cumprod: y_j = Π_{i≤j} x_i, so ∂L/∂x_i = Σ_{j≥i} g_j y_j / x_i (needs x_i ≠ 0).
+_cumprod = Primitive(lambda x, axis: np.cumprod(x, axis=axis), "cumprod")
+_cumprod.defvjp(lambda g, ans, x, axis: _reverse_cumsum(g * ans, axis) / x)
+_cumprod.defjvp(lambda t, ans, x, axis: ans * cumsum(t / x, axis))
+
+
+def cumprod(a: Any, axis: int | None = None) -> Any:
+    """Cumulative product along ``axis`` (the derivative assumes no element is zero)."""
+    if axis is None:
+        a, axis = reshape(a, (-1,)), 0
+    return _cumprod(a, axis=axis)
+
+
+def logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """log Σ exp(a), computed without overflow.
+
+    The shift by the maximum is a constant: it cancels in the value and in every
+    derivative, so it is not differentiated (and ties in the maximum cannot matter).
+
+    >>> float(logsumexp(np.array([1000.0, 1000.0])))
+    1000.6931471805599
+    """
+    axis = _normal_axis(axis)
+    data = raw_data(a)
+    shift = np.max(data, axis=axis, keepdims=True) if data.size else np.zeros(())
+    shift = np.where(np.isfinite(shift), shift, 0)
+    total = log(sum(exp(a - shift), axis=axis, keepdims=True)) + shift
+    if not keepdims:
+        total = reshape(total, np.shape(np.sum(data, axis=axis)))
+    return total

@@ -1,0 +1,61 @@
+"""Selecting between values: ``where`` and ``clip``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.primitive import Primitive
+from deepgrad.tensor import raw_data
+
+_where = Primitive(np.where, "where", "where({0}, {1}, {2})")
+_where.defvjp(
+    None,
+    lambda g, ans, c, x, y: _where(c, g, 0),
+    lambda g, ans, c, x, y: _where(c, 0, g),
+)
+_where.defjvp(
+    None,
+    lambda t, ans, c, x, y: _where(c, t, 0),
+    lambda t, ans, c, x, y: _where(c, 0, t),
+)
+
+
+def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    """Elements of ``x`` where ``condition`` holds, else of ``y``; differentiable in x and y.
+
+    Both branches are evaluated, so a branch that is Inf or NaN where it is not chosen
+    still poisons the gradient (0 × Inf): make the unused branch safe first.
+
+    >>> where(np.array([True, False]), np.array([1.0, 2.0]), 0.0)
+    array([1., 0.])
+    """
+    if x is None and y is None:
+        return np.nonzero(raw_data(condition))
+    return _where(raw_data(condition), x, y)
+
+
+def _inside(x, low, high):
+    x = raw_data(x)
+    mask = np.ones(np.shape(x), dtype=bool)
+    if low is not None:
+        mask &= x >= raw_data(low)
+    if high is not None:
+        mask &= x <= raw_data(high)
+    return mask.astype(x.dtype)
+
+
+# The slope is 1 inside [low, high], boundaries included, as in PyTorch's clamp.
+_clip = Primitive(np.clip, "clip")
+_clip.defvjp(lambda g, ans, x, low, high: g * _inside(x, low, high), None, None)
+_clip.defjvp(lambda t, ans, x, low, high: t * _inside(x, low, high), None, None)
+
+
+def clip(a: Any, a_min: Any = None, a_max: Any = None) -> Any:
+    """Limit values to [a_min, a_max] (either may be None); gradient 1 inside, 0 outside.
+
+    >>> clip(np.array([-2.0, 0.5, 2.0]), -1, 1)
+    array([-1. ,  0.5,  1. ])
+    """
+    return _clip(a, a_min, a_max)

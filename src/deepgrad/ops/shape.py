@@ -1,0 +1,300 @@
+"""Shape and layout: reshape, transpose, broadcast, join, split, tile, flip, pad, astype.
+
+Every primitive here is linear, so its JVP is itself applied to the tangent
+(``def_linear``) and only the VJP is written out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.primitive import Primitive
+from deepgrad.tensor import raw_data
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return np.shape(raw_data(x))
+
+
+_reshape = Primitive(lambda x, shape: np.reshape(x, shape), "reshape")
+_reshape.defvjp(lambda g, ans, x, shape: _reshape(g, shape=_shape(x)))
+_reshape.def_linear()
+
+
+def reshape(a: Any, shape: Any, *more: int) -> Any:
+    """Give ``a`` a new shape without changing its data (NumPy's ``reshape``)."""
+    if more or isinstance(shape, int | np.integer):
+        shape = (shape, *more)
+    shape = tuple(int(s) for s in shape)
+    if _shape(a) == shape:
+        return a
+    return _reshape(a, shape=shape)
+
+
+_transpose = Primitive(lambda x, axes: np.transpose(x, axes), "transpose", "{0}ᵀ")
+_transpose.defvjp(lambda g, ans, x, axes: _transpose(g, axes=tuple(np.argsort(axes))))
+_transpose.def_linear()
+
+
+def transpose(a: Any, axes: Any = None) -> Any:
+    """Permute the axes (reverse them when ``axes`` is None)."""
+    ndim = len(_shape(a))
+    axes = tuple(reversed(range(ndim))) if axes is None else tuple(int(i) % ndim for i in axes)
+    if axes == tuple(range(ndim)):
+        return a
+    return _transpose(a, axes=axes)
+
+
+def _sum_to(g, shape):
+    from deepgrad.autodiff.graph import sum_to
+
+    return sum_to(g, shape)
+
+
+_broadcast_to = Primitive(lambda x, shape: np.broadcast_to(x, shape), "broadcast_to")
+_broadcast_to.defvjp(lambda g, ans, x, shape: _sum_to(g, _shape(x)))
+_broadcast_to.def_linear()
+
+
+def broadcast_to(array: Any, shape: Any) -> Any:
+    """Broadcast to ``shape`` (a read-only view, as in NumPy)."""
+    shape = (int(shape),) if isinstance(shape, int | np.integer) else tuple(shape)
+    if _shape(array) == shape:
+        return array
+    return _broadcast_to(array, shape=shape)
+
+
+_astype = Primitive(lambda x, dtype: x.astype(dtype), "astype")
+_astype.defvjp(lambda g, ans, x, dtype: g)  # graph.py casts g back to x's dtype
+_astype.def_linear()
+
+
+def astype(x: Any, dtype: Any) -> Any:
+    """Cast to ``dtype``; differentiable between floating dtypes, a constant otherwise."""
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.inexact):
+        from deepgrad.ops.nondiff import nondifferentiable
+
+        return nondifferentiable(lambda v: v.astype(dtype))(x)
+    if getattr(raw_data(x), "dtype", None) == dtype:
+        return x
+    return _astype(x, dtype=dtype)
+
+
+def expand_dims(a: Any, axis: Any) -> Any:
+    """Insert axes of length one at ``axis`` (an int or a tuple)."""
+    return reshape(a, np.expand_dims(np.empty(_shape(a), dtype=bool), axis).shape)
+
+
+def squeeze(a: Any, axis: Any = None) -> Any:
+    """Remove axes of length one."""
+    return reshape(a, np.squeeze(np.empty(_shape(a), dtype=bool), axis).shape)
+
+
+def ravel(a: Any) -> Any:
+    """Flatten to one dimension."""
+    return reshape(a, (-1,))
+
+
+def moveaxis(a: Any, source: Any, destination: Any) -> Any:
+    """Move axes to new positions; the others keep their order (NumPy's ``moveaxis``)."""
+    ndim = len(_shape(a))
+    source = [int(s) % ndim for s in np.atleast_1d(source)]
+    destination = [int(d) % ndim for d in np.atleast_1d(destination)]
+    if len(source) != len(destination):
+        raise ValueError("moveaxis: source and destination must name the same number of axes")
+    order = [n for n in range(ndim) if n not in source]
+    for dest, src in sorted(zip(destination, source, strict=True)):
+        order.insert(dest, src)
+    return transpose(a, order)
+
+
+def swapaxes(a: Any, axis1: int, axis2: int) -> Any:
+    """Exchange two axes."""
+    axes = list(range(len(_shape(a))))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(a, axes)
+
+
+def _concatenate_vjp(position):
+    def rule(g, ans, *arrays, axis):
+        start = sum(_shape(a)[axis] for a in arrays[:position])
+        index = [slice(None)] * len(_shape(g))
+        index[axis] = slice(start, start + _shape(arrays[position])[axis])
+        return g[tuple(index)]
+
+    return rule
+
+
+class _VariadicRules:
+    """An endless tuple of rules for an op with any number of operands: ``rules[i] = make(i)``."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def __len__(self):
+        return 1 << 30
+
+    def __getitem__(self, position):
+        return self.make(position)
+
+
+def _concatenate_jvp(position):
+    def rule(t, ans, *arrays, axis):
+        from deepgrad.ops.indexing import zeros_like
+
+        parts = [zeros_like(a) for a in arrays]
+        parts[position] = t
+        return concatenate_prim(*parts, axis=axis)
+
+    return rule
+
+
+concatenate_prim = Primitive(
+    lambda *arrays, axis: np.concatenate(arrays, axis=axis), "concatenate"
+)
+concatenate_prim.vjps = _VariadicRules(_concatenate_vjp)
+concatenate_prim.jvps = _VariadicRules(_concatenate_jvp)
+
+
+
+def concatenate(arrays: Any, axis: int | None = 0) -> Any:
+    """Join arrays along an existing axis (flattening them first when ``axis`` is None)."""
+    arrays = list(arrays)
+    if axis is None:
+        arrays, axis = [ravel(a) for a in arrays], 0
+    axis = int(axis) % max(len(_shape(arrays[0])), 1)
+    return concatenate_prim(*arrays, axis=axis)
+
+
+def stack(arrays: Any, axis: int = 0) -> Any:
+    """Join arrays along a new axis."""
+    arrays = list(arrays)
+    ndim = len(_shape(arrays[0])) + 1
+    axis = int(axis) % ndim
+    return concatenate([expand_dims(a, axis) for a in arrays], axis=axis)
+
+
+def atleast_1d(a: Any) -> Any:
+    return reshape(a, np.atleast_1d(np.empty(_shape(a), dtype=bool)).shape)
+
+
+def atleast_2d(a: Any) -> Any:
+    return reshape(a, np.atleast_2d(np.empty(_shape(a), dtype=bool)).shape)
+
+
+def atleast_3d(a: Any) -> Any:
+    return reshape(a, np.atleast_3d(np.empty(_shape(a), dtype=bool)).shape)
+
+
+def hstack(arrays: Any) -> Any:
+    arrays = [atleast_1d(a) for a in arrays]
+    return concatenate(arrays, axis=0 if len(_shape(arrays[0])) == 1 else 1)
+
+
+def vstack(arrays: Any) -> Any:
+    return concatenate([atleast_2d(a) for a in arrays], axis=0)
+
+
+def split(a: Any, indices_or_sections: Any, axis: int = 0) -> list:
+    """Split into equal sections or at the given indices (NumPy's ``split``)."""
+    return _split(a, indices_or_sections, axis, np.split)
+
+
+def array_split(a: Any, indices_or_sections: Any, axis: int = 0) -> list:
+    """Like ``split`` but allows sections of unequal size."""
+    return _split(a, indices_or_sections, axis, np.array_split)
+
+
+def _split(a, indices_or_sections, axis, np_split):
+    shape = _shape(a)
+    axis = int(axis) % len(shape)
+    pieces = np_split(np.arange(shape[axis]), indices_or_sections)
+    out = []
+    for piece in pieces:
+        index = [slice(None)] * len(shape)
+        start = int(piece[0]) if len(piece) else 0
+        index[axis] = slice(start, start + len(piece))
+        out.append(a[tuple(index)])
+    return out
+
+
+def flip(m: Any, axis: Any = None) -> Any:
+    """Reverse the order of elements along ``axis`` (all axes when None)."""
+    ndim = len(_shape(m))
+    axes = range(ndim) if axis is None else np.atleast_1d(axis) % max(ndim, 1)
+    index = [slice(None)] * ndim
+    for a in axes:
+        index[int(a)] = slice(None, None, -1)
+    return m[tuple(index)]
+
+
+def roll(a: Any, shift: Any, axis: Any = None) -> Any:
+    """Roll elements along ``axis`` (on the flattened array when None)."""
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), _shape(a))
+    shifts, axes = np.broadcast_arrays(np.atleast_1d(shift), np.atleast_1d(axis))
+    for s, ax in zip(shifts, axes, strict=True):
+        size = _shape(a)[int(ax)]
+        if size == 0:
+            continue
+        s = int(s) % size
+        if s:
+            head, tail = _split(a, [size - s], int(ax), np.split)
+            a = concatenate([tail, head], axis=int(ax))
+    return a
+
+
+def tile(A: Any, reps: Any) -> Any:
+    """Repeat the whole array ``reps`` times along each axis.
+
+    Written as a reshape–broadcast–reshape, so it needs no rule of its own.
+    """
+    reps = (int(reps),) if isinstance(reps, int | np.integer) else tuple(int(r) for r in reps)
+    shape = _shape(A)
+    ndim = max(len(shape), len(reps))
+    shape = (1,) * (ndim - len(shape)) + shape
+    reps = (1,) * (ndim - len(reps)) + reps
+    interleaved = [n for pair in zip([1] * ndim, shape, strict=True) for n in pair]
+    x = reshape(A, interleaved)
+    x = broadcast_to(x, [n for pair in zip(reps, shape, strict=True) for n in pair])
+    return reshape(x, [r * s for r, s in zip(reps, shape, strict=True)])
+
+
+def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
+    """Repeat each element ``repeats`` times along ``axis`` (flattening when None)."""
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = int(axis) % len(_shape(a))
+    index = np.repeat(np.arange(_shape(a)[axis]), repeats)
+    full = [slice(None)] * len(_shape(a))
+    full[axis] = index
+    return a[tuple(full)]
+
+
+_pad_constant = Primitive(
+    lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value), "pad"
+)
+_pad_constant.defvjp(
+    lambda g, ans, x, pad_width, value: g[
+        tuple(slice(before, before + n) for (before, _), n in zip(pad_width, _shape(x), strict=True))
+    ]
+)
+# Padding with a constant is affine, not linear: the tangent is padded with zeros.
+_pad_constant.defjvp(lambda t, ans, x, pad_width, value: _pad_constant(t, pad_width=pad_width, value=0))
+
+
+def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0) -> Any:
+    """Pad an array (NumPy's ``pad``).
+
+    Constant padding is a primitive; every other mode (edge, reflect, wrap, ...) only
+    copies existing elements, so it is written as a gather from the padded index map.
+    """
+    shape = _shape(array)
+    pad_width = tuple(tuple(int(p) for p in row) for row in np.broadcast_to(pad_width, (len(shape), 2)))
+    if mode == "constant":
+        return _pad_constant(array, pad_width=pad_width, value=constant_values)
+    index_map = np.pad(np.arange(int(np.prod(shape))).reshape(shape), pad_width, mode=mode)
+    return ravel(array)[index_map]

@@ -1,0 +1,12 @@
+"""``deepgrad.special``: scipy.special's names for the functions nets need, differentiable.
+
+>>> import deepgrad.special as sp
+>>> round(float(sp.erf(1.0)), 6)
+0.842701
+"""
+
+from deepgrad.ops.activations_math import expit, log_softmax, logit, softmax
+from deepgrad.ops.elementwise import erf
+from deepgrad.ops.reductions import logsumexp
+
+__all__ = ["erf", "expit", "log_softmax", "logit", "logsumexp", "softmax"]
