@@ -54,18 +54,36 @@ def distinct(rng, shape):
 
 # ---- shapes -----------------------------------------------------------------------------------
 
-ANY = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4).map(lambda s: (s,))
-NONSCALAR = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4).map(lambda s: (s,))
-BROADCAST2 = hnp.mutually_broadcastable_shapes(
-    num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=4
-).map(lambda r: r.input_shapes)
-BROADCAST3 = hnp.mutually_broadcastable_shapes(
-    num_shapes=3, min_dims=0, max_dims=3, min_side=1, max_side=3
-).map(lambda r: r.input_shapes)
+
+@dataclass(frozen=True)
+class Shapes:
+    """Where a row's input shapes come from: a hypothesis strategy for the property tests,
+    and fixed examples for the deterministic ones (coverage, PyTorch)."""
+
+    strategy: Any
+    examples: list
+
+
+ANY = Shapes(
+    hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4).map(lambda s: (s,)),
+    [((2, 3),), ((),), ((4,),)],
+)
+BROADCAST2 = Shapes(
+    hnp.mutually_broadcastable_shapes(
+        num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=4
+    ).map(lambda r: r.input_shapes),
+    [((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2,))],
+)
+BROADCAST3 = Shapes(
+    hnp.mutually_broadcastable_shapes(
+        num_shapes=3, min_dims=0, max_dims=3, min_side=1, max_side=3
+    ).map(lambda r: r.input_shapes),
+    [((2, 3), (3,), (2, 1))],
+)
 
 
 def fixed(*options):
-    return st.sampled_from(list(options))
+    return Shapes(st.sampled_from(list(options)), list(options))
 
 
 @dataclass
@@ -202,82 +220,403 @@ def _rows() -> list[OpSpec]:
         OpSpec("fmod", dnp.fmod, np.fmod, BROADCAST2, make=_fmod_args),
         OpSpec("where", dnp.where, np.where, BROADCAST3, make=_where_args),
         OpSpec("clip", lambda x: dnp.clip(x, -1, 1), lambda x: np.clip(x, -1, 1), ANY, (distinct,)),
-        OpSpec("clip_one_side", lambda x: dnp.clip(x, None, 0.5), lambda x: np.clip(x, None, 0.5), ANY, (distinct,)),
+        OpSpec(
+            "clip_one_side",
+            lambda x: dnp.clip(x, None, 0.5),
+            lambda x: np.clip(x, None, 0.5),
+            ANY,
+            (distinct,),
+        ),
         # reductions
         OpSpec("sum", dnp.sum, np.sum, REDUCE_SHAPES, kwargs=REDUCE_AXES),
         OpSpec("mean", dnp.mean, np.mean, REDUCE_SHAPES, kwargs=REDUCE_AXES),
         OpSpec("prod", dnp.prod, np.prod, REDUCE_SHAPES, (nonzero,), kwargs=REDUCE_AXES),
         OpSpec("max", dnp.max, np.max, REDUCE_SHAPES, (distinct,), kwargs=REDUCE_AXES),
         OpSpec("min", dnp.min, np.min, REDUCE_SHAPES, (distinct,), kwargs=REDUCE_AXES),
-        OpSpec("var", dnp.var, np.var, fixed(((3, 4),), ((2, 3, 4),)), kwargs=[*REDUCE_AXES, {"axis": 0, "ddof": 1}]),
+        OpSpec(
+            "var",
+            dnp.var,
+            np.var,
+            fixed(((3, 4),), ((2, 3, 4),)),
+            kwargs=[*REDUCE_AXES, {"axis": 0, "ddof": 1}],
+        ),
         OpSpec("std", dnp.std, np.std, fixed(((3, 4),), ((2, 3, 4),)), kwargs=REDUCE_AXES),
         OpSpec("logsumexp", dsp.logsumexp, _np_logsumexp, REDUCE_SHAPES, kwargs=REDUCE_AXES),
-        OpSpec("cumsum", dnp.cumsum, np.cumsum, REDUCE_SHAPES, kwargs=[{"axis": None}, {"axis": 0}, {"axis": -1}]),
-        OpSpec("cumprod", dnp.cumprod, np.cumprod, REDUCE_SHAPES, (nonzero,), kwargs=[{"axis": None}, {"axis": 1}]),
-        OpSpec("softmax", dsp.softmax, _np_softmax, REDUCE_SHAPES, kwargs=[{"axis": -1}, {"axis": 0}]),
-        OpSpec("log_softmax", dsp.log_softmax, _np_log_softmax, REDUCE_SHAPES, kwargs=[{"axis": -1}, {"axis": 1}]),
+        OpSpec(
+            "cumsum",
+            dnp.cumsum,
+            np.cumsum,
+            REDUCE_SHAPES,
+            kwargs=[{"axis": None}, {"axis": 0}, {"axis": -1}],
+        ),
+        OpSpec(
+            "cumprod",
+            dnp.cumprod,
+            np.cumprod,
+            REDUCE_SHAPES,
+            (nonzero,),
+            kwargs=[{"axis": None}, {"axis": 1}],
+        ),
+        OpSpec(
+            "softmax", dsp.softmax, _np_softmax, REDUCE_SHAPES, kwargs=[{"axis": -1}, {"axis": 0}]
+        ),
+        OpSpec(
+            "log_softmax",
+            dsp.log_softmax,
+            _np_log_softmax,
+            REDUCE_SHAPES,
+            kwargs=[{"axis": -1}, {"axis": 1}],
+        ),
         # shape
-        OpSpec("reshape", lambda x: dnp.reshape(x, (2, -1)), lambda x: np.reshape(x, (2, -1)), fixed(((4, 3),), ((2, 3, 2),))),
-        OpSpec("transpose", dnp.transpose, np.transpose, REDUCE_SHAPES, kwargs=[{}, {"axes": None}]),
-        OpSpec("transpose_axes", lambda x: dnp.transpose(x, (1, 0, 2)), lambda x: np.transpose(x, (1, 0, 2)), fixed(((2, 3, 4),))),
-        OpSpec("broadcast_to", lambda x: dnp.broadcast_to(x, (2, 3, 4)), lambda x: np.broadcast_to(x, (2, 3, 4)), fixed(((3, 1),), ((4,),), ((),), ((1, 3, 4),))),
-        OpSpec("expand_dims", dnp.expand_dims, np.expand_dims, fixed(((3, 4),)), kwargs=[{"axis": 0}, {"axis": -1}, {"axis": (0, 2)}]),
+        OpSpec(
+            "reshape",
+            lambda x: dnp.reshape(x, (2, -1)),
+            lambda x: np.reshape(x, (2, -1)),
+            fixed(((4, 3),), ((2, 3, 2),)),
+        ),
+        OpSpec(
+            "transpose", dnp.transpose, np.transpose, REDUCE_SHAPES, kwargs=[{}, {"axes": None}]
+        ),
+        OpSpec(
+            "transpose_axes",
+            lambda x: dnp.transpose(x, (1, 0, 2)),
+            lambda x: np.transpose(x, (1, 0, 2)),
+            fixed(((2, 3, 4),)),
+        ),
+        OpSpec(
+            "broadcast_to",
+            lambda x: dnp.broadcast_to(x, (2, 3, 4)),
+            lambda x: np.broadcast_to(x, (2, 3, 4)),
+            fixed(((3, 1),), ((4,),), ((),), ((1, 3, 4),)),
+        ),
+        OpSpec(
+            "expand_dims",
+            dnp.expand_dims,
+            np.expand_dims,
+            fixed(((3, 4),)),
+            kwargs=[{"axis": 0}, {"axis": -1}, {"axis": (0, 2)}],
+        ),
         OpSpec("squeeze", dnp.squeeze, np.squeeze, fixed(((1, 3, 1),)), kwargs=[{}, {"axis": 0}]),
         OpSpec("ravel", dnp.ravel, np.ravel, REDUCE_SHAPES),
-        OpSpec("moveaxis", lambda x: dnp.moveaxis(x, 0, -1), lambda x: np.moveaxis(x, 0, -1), fixed(((2, 3, 4),))),
-        OpSpec("swapaxes", lambda x: dnp.swapaxes(x, 0, 2), lambda x: np.swapaxes(x, 0, 2), fixed(((2, 3, 4),))),
-        OpSpec("concatenate", lambda a, b: dnp.concatenate([a, b], axis=1), lambda a, b: np.concatenate([a, b], axis=1), fixed(((2, 3), (2, 1)), ((2, 1, 2), (2, 3, 2)))),
-        OpSpec("concatenate_none", lambda a, b: dnp.concatenate([a, b], axis=None), lambda a, b: np.concatenate([a, b], axis=None), fixed(((2, 3), (4,)))),
-        OpSpec("stack", lambda a, b: dnp.stack([a, b], axis=-1), lambda a, b: np.stack([a, b], axis=-1), fixed(((2, 3), (2, 3)))),
-        OpSpec("hstack", lambda a, b: dnp.hstack([a, b]), lambda a, b: np.hstack([a, b]), fixed(((2, 3), (2, 2)), ((3,), (2,)))),
-        OpSpec("vstack", lambda a, b: dnp.vstack([a, b]), lambda a, b: np.vstack([a, b]), fixed(((2, 3), (1, 3)), ((3,), (3,)))),
-        OpSpec("split", lambda x: dnp.split(x, 2, axis=1), lambda x: np.split(x, 2, axis=1), fixed(((3, 4),))),
-        OpSpec("array_split", lambda x: dnp.array_split(x, [1, 3]), lambda x: np.array_split(x, [1, 3]), fixed(((5, 2),))),
-        OpSpec("tile", lambda x: dnp.tile(x, (2, 1, 3)), lambda x: np.tile(x, (2, 1, 3)), fixed(((2, 3),), ((3,),))),
-        OpSpec("repeat", dnp.repeat, np.repeat, fixed(((2, 3),)), kwargs=[{"repeats": 2}, {"repeats": 2, "axis": 1}, {"repeats": [1, 0, 3], "axis": 1}]),
+        OpSpec(
+            "moveaxis",
+            lambda x: dnp.moveaxis(x, 0, -1),
+            lambda x: np.moveaxis(x, 0, -1),
+            fixed(((2, 3, 4),)),
+        ),
+        OpSpec(
+            "swapaxes",
+            lambda x: dnp.swapaxes(x, 0, 2),
+            lambda x: np.swapaxes(x, 0, 2),
+            fixed(((2, 3, 4),)),
+        ),
+        OpSpec(
+            "concatenate",
+            lambda a, b: dnp.concatenate([a, b], axis=1),
+            lambda a, b: np.concatenate([a, b], axis=1),
+            fixed(((2, 3), (2, 1)), ((2, 1, 2), (2, 3, 2))),
+        ),
+        OpSpec(
+            "concatenate_none",
+            lambda a, b: dnp.concatenate([a, b], axis=None),
+            lambda a, b: np.concatenate([a, b], axis=None),
+            fixed(((2, 3), (4,))),
+        ),
+        OpSpec(
+            "stack",
+            lambda a, b: dnp.stack([a, b], axis=-1),
+            lambda a, b: np.stack([a, b], axis=-1),
+            fixed(((2, 3), (2, 3))),
+        ),
+        OpSpec(
+            "hstack",
+            lambda a, b: dnp.hstack([a, b]),
+            lambda a, b: np.hstack([a, b]),
+            fixed(((2, 3), (2, 2)), ((3,), (2,))),
+        ),
+        OpSpec(
+            "vstack",
+            lambda a, b: dnp.vstack([a, b]),
+            lambda a, b: np.vstack([a, b]),
+            fixed(((2, 3), (1, 3)), ((3,), (3,))),
+        ),
+        OpSpec(
+            "split",
+            lambda x: dnp.split(x, 2, axis=1),
+            lambda x: np.split(x, 2, axis=1),
+            fixed(((3, 4),)),
+        ),
+        OpSpec(
+            "array_split",
+            lambda x: dnp.array_split(x, [1, 3]),
+            lambda x: np.array_split(x, [1, 3]),
+            fixed(((5, 2),)),
+        ),
+        OpSpec(
+            "tile",
+            lambda x: dnp.tile(x, (2, 1, 3)),
+            lambda x: np.tile(x, (2, 1, 3)),
+            fixed(((2, 3),), ((3,),)),
+        ),
+        OpSpec(
+            "repeat",
+            dnp.repeat,
+            np.repeat,
+            fixed(((2, 3),)),
+            kwargs=[{"repeats": 2}, {"repeats": 2, "axis": 1}, {"repeats": [1, 0, 3], "axis": 1}],
+        ),
         OpSpec("flip", dnp.flip, np.flip, REDUCE_SHAPES, kwargs=[{}, {"axis": 0}, {"axis": -1}]),
-        OpSpec("roll", dnp.roll, np.roll, fixed(((3, 4),)), kwargs=[{"shift": 1}, {"shift": -2, "axis": 1}, {"shift": (1, 2), "axis": (0, 1)}]),
-        OpSpec("pad", dnp.pad, np.pad, fixed(((3, 4),)), kwargs=[{"pad_width": 1}, {"pad_width": ((1, 0), (2, 1)), "constant_values": 3.0}, {"pad_width": 2, "mode": "reflect"}, {"pad_width": ((0, 2), (1, 1)), "mode": "edge"}, {"pad_width": 2, "mode": "wrap"}]),
-        OpSpec("diag", dnp.diag, np.diag, fixed(((3,),), ((3, 4),)), kwargs=[{}, {"k": 1}, {"k": -1}]),
-        OpSpec("diagonal", dnp.diagonal, np.diagonal, fixed(((3, 4),), ((2, 3, 4),)), kwargs=[{}, {"offset": 1}, {"offset": -1, "axis1": 1, "axis2": 0}]),
-        OpSpec("trace", dnp.trace, np.trace, fixed(((3, 4),), ((3, 3, 2),)), kwargs=[{}, {"offset": 1}]),
-        OpSpec("tril", dnp.tril, np.tril, fixed(((3, 4),), ((2, 3, 3),)), kwargs=[{}, {"k": 1}, {"k": -1}]),
-        OpSpec("triu", dnp.triu, np.triu, fixed(((3, 4),), ((2, 3, 3),)), kwargs=[{}, {"k": 1}, {"k": -1}]),
-        OpSpec("take", dnp.take, np.take, fixed(((3, 4),)), kwargs=[{"indices": [0, 2, 2]}, {"indices": [[1, 0], [3, 3]], "axis": 1}]),
-        OpSpec("take_along_axis", lambda x: dnp.take_along_axis(x, np.array([[0, 2], [1, 1], [2, 0]]), 1), lambda x: np.take_along_axis(x, np.array([[0, 2], [1, 1], [2, 0]]), 1), fixed(((3, 4),))),
-        OpSpec("sort", dnp.sort, np.sort, REDUCE_SHAPES, (distinct,), kwargs=[{}, {"axis": 0}, {"axis": None}]),
+        OpSpec(
+            "roll",
+            dnp.roll,
+            np.roll,
+            fixed(((3, 4),)),
+            kwargs=[{"shift": 1}, {"shift": -2, "axis": 1}, {"shift": (1, 2), "axis": (0, 1)}],
+        ),
+        OpSpec(
+            "pad",
+            dnp.pad,
+            np.pad,
+            fixed(((3, 4),)),
+            kwargs=[
+                {"pad_width": 1},
+                {"pad_width": ((1, 0), (2, 1)), "constant_values": 3.0},
+                {"pad_width": 2, "mode": "reflect"},
+                {"pad_width": ((0, 2), (1, 1)), "mode": "edge"},
+                {"pad_width": 2, "mode": "wrap"},
+            ],
+        ),
+        OpSpec(
+            "diag", dnp.diag, np.diag, fixed(((3,),), ((3, 4),)), kwargs=[{}, {"k": 1}, {"k": -1}]
+        ),
+        OpSpec(
+            "diagonal",
+            dnp.diagonal,
+            np.diagonal,
+            fixed(((3, 4),), ((2, 3, 4),)),
+            kwargs=[{}, {"offset": 1}, {"offset": -1, "axis1": 1, "axis2": 0}],
+        ),
+        OpSpec(
+            "trace", dnp.trace, np.trace, fixed(((3, 4),), ((3, 3, 2),)), kwargs=[{}, {"offset": 1}]
+        ),
+        OpSpec(
+            "tril",
+            dnp.tril,
+            np.tril,
+            fixed(((3, 4),), ((2, 3, 3),)),
+            kwargs=[{}, {"k": 1}, {"k": -1}],
+        ),
+        OpSpec(
+            "triu",
+            dnp.triu,
+            np.triu,
+            fixed(((3, 4),), ((2, 3, 3),)),
+            kwargs=[{}, {"k": 1}, {"k": -1}],
+        ),
+        OpSpec(
+            "take",
+            dnp.take,
+            np.take,
+            fixed(((3, 4),)),
+            kwargs=[{"indices": [0, 2, 2]}, {"indices": [[1, 0], [3, 3]], "axis": 1}],
+        ),
+        OpSpec(
+            "take_along_axis",
+            lambda x: dnp.take_along_axis(x, np.array([[0, 2], [1, 1], [2, 0]]), 1),
+            lambda x: np.take_along_axis(x, np.array([[0, 2], [1, 1], [2, 0]]), 1),
+            fixed(((3, 4),)),
+        ),
+        OpSpec(
+            "sort",
+            dnp.sort,
+            np.sort,
+            REDUCE_SHAPES,
+            (distinct,),
+            kwargs=[{}, {"axis": 0}, {"axis": None}],
+        ),
         OpSpec("atleast_2d", dnp.atleast_2d, np.atleast_2d, fixed(((),), ((3,),))),
         OpSpec("atleast_3d", dnp.atleast_3d, np.atleast_3d, fixed(((),), ((3,),), ((2, 3),))),
         # indexing
-        OpSpec("getitem_basic", lambda x: x[1:, ::2, None], lambda x: x[1:, ::2, None], fixed(((3, 4),))),
+        OpSpec(
+            "getitem_basic",
+            lambda x: x[1:, ::2, None],
+            lambda x: x[1:, ::2, None],
+            fixed(((3, 4),)),
+        ),
         OpSpec("getitem_int", lambda x: x[1, -1], lambda x: x[1, -1], fixed(((3, 4),))),
-        OpSpec("getitem_advanced", lambda x: x[[0, 2, 2, 0]], lambda x: x[[0, 2, 2, 0]], fixed(((3, 4),))),
-        OpSpec("getitem_mixed", lambda x: x[np.array([1, 1]), 1:], lambda x: x[np.array([1, 1]), 1:], fixed(((3, 4),))),
-        OpSpec("getitem_mask", lambda x: x[np.array([True, False, True])], lambda x: x[np.array([True, False, True])], fixed(((3, 2),))),
-        OpSpec("at_set", lambda x, v: _at(x).at[1:, 0].set(v), lambda x, v: _np_set(x, v), fixed(((3, 4), (2,)), ((3, 4), ()))),
-        OpSpec("at_add", lambda x, v: _at(x).at[[0, 0, 2]].add(v), lambda x, v: _np_add(x, v), fixed(((3, 4), (4,)), ((3, 4), (3, 1)))),
-        OpSpec("at_multiply", lambda x, v: _at(x).at[:, 1].multiply(v), lambda x, v: _np_mul(x, v), fixed(((3, 4), (3,)))),
+        OpSpec(
+            "getitem_advanced",
+            lambda x: x[[0, 2, 2, 0]],
+            lambda x: x[[0, 2, 2, 0]],
+            fixed(((3, 4),)),
+        ),
+        OpSpec(
+            "getitem_mixed",
+            lambda x: x[np.array([1, 1]), 1:],
+            lambda x: x[np.array([1, 1]), 1:],
+            fixed(((3, 4),)),
+        ),
+        OpSpec(
+            "getitem_mask",
+            lambda x: x[np.array([True, False, True])],
+            lambda x: x[np.array([True, False, True])],
+            fixed(((3, 2),)),
+        ),
+        OpSpec(
+            "at_set",
+            lambda x, v: _at(x).at[1:, 0].set(v),
+            lambda x, v: _np_set(x, v),
+            fixed(((3, 4), (2,)), ((3, 4), ())),
+        ),
+        OpSpec(
+            "at_add",
+            lambda x, v: _at(x).at[[0, 0, 2]].add(v),
+            lambda x, v: _np_add(x, v),
+            fixed(((3, 4), (4,)), ((3, 4), (3, 1))),
+        ),
+        OpSpec(
+            "at_multiply",
+            lambda x, v: _at(x).at[:, 1].multiply(v),
+            lambda x, v: _np_mul(x, v),
+            fixed(((3, 4), (3,))),
+        ),
         # products
-        OpSpec("matmul", dnp.matmul, np.matmul, fixed(((3, 4), (4, 2)), ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (3, 4, 2)), ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4,)), ((4,), (2, 4, 3)))),
-        OpSpec("dot", dnp.dot, np.dot, fixed(((3, 4), (4, 2)), ((4,), (4,)), ((), (3,)), ((2, 3, 4), (4, 2)), ((2, 3), (4, 3, 2)))),
+        OpSpec(
+            "matmul",
+            dnp.matmul,
+            np.matmul,
+            fixed(
+                ((3, 4), (4, 2)),
+                ((2, 3, 4), (4, 5)),
+                ((2, 1, 3, 4), (3, 4, 2)),
+                ((4,), (4, 3)),
+                ((3, 4), (4,)),
+                ((4,), (4,)),
+                ((2, 3, 4), (4,)),
+                ((4,), (2, 4, 3)),
+            ),
+        ),
+        OpSpec(
+            "dot",
+            dnp.dot,
+            np.dot,
+            fixed(
+                ((3, 4), (4, 2)), ((4,), (4,)), ((), (3,)), ((2, 3, 4), (4, 2)), ((2, 3), (4, 3, 2))
+            ),
+        ),
         OpSpec("inner", dnp.inner, np.inner, fixed(((3, 4), (2, 4)), ((4,), (4,)), ((), (3,)))),
         OpSpec("outer", dnp.outer, np.outer, fixed(((3,), (4,)), ((2, 2), (3,)))),
-        OpSpec("tensordot", dnp.tensordot, np.tensordot, fixed(((2, 3, 4), (3, 4, 5))), kwargs=[{"axes": 2}, {"axes": ([1, 2], [0, 1])}]),
-        OpSpec("tensordot_1", lambda a, b: dnp.tensordot(a, b, axes=([0], [1])), lambda a, b: np.tensordot(a, b, axes=([0], [1])), fixed(((3, 4), (2, 3)))),
-        OpSpec("einsum_matmul", lambda a, b: dnp.einsum("ij,jk->ik", a, b), lambda a, b: np.einsum("ij,jk->ik", a, b), fixed(((2, 3), (3, 4)))),
-        OpSpec("einsum_batch", lambda a, b: dnp.einsum("bij,bjk->bik", a, b), lambda a, b: np.einsum("bij,bjk->bik", a, b), fixed(((2, 2, 3), (2, 3, 4)))),
-        OpSpec("einsum_implicit", lambda a, b: dnp.einsum("ij,kj", a, b), lambda a, b: np.einsum("ij,kj", a, b), fixed(((2, 3), (4, 3)))),
-        OpSpec("einsum_reduce", lambda a: dnp.einsum("ijk->j", a), lambda a: np.einsum("ijk->j", a), fixed(((2, 3, 4),))),
-        OpSpec("einsum_ellipsis", lambda a, b: dnp.einsum("...ij,...j->...i", a, b), lambda a, b: np.einsum("...ij,...j->...i", a, b), fixed(((2, 3, 4), (2, 4)), ((3, 4), (4,)))),
-        OpSpec("einsum_three", lambda a, b, c: dnp.einsum("i,ij,j->", a, b, c), lambda a, b, c: np.einsum("i,ij,j->", a, b, c), fixed(((3,), (3, 4), (4,)))),
+        OpSpec(
+            "tensordot",
+            dnp.tensordot,
+            np.tensordot,
+            fixed(((2, 3, 4), (3, 4, 5))),
+            kwargs=[{"axes": 2}, {"axes": ([1, 2], [0, 1])}],
+        ),
+        OpSpec(
+            "tensordot_1",
+            lambda a, b: dnp.tensordot(a, b, axes=([0], [1])),
+            lambda a, b: np.tensordot(a, b, axes=([0], [1])),
+            fixed(((3, 4), (2, 3))),
+        ),
+        OpSpec(
+            "einsum_matmul",
+            lambda a, b: dnp.einsum("ij,jk->ik", a, b),
+            lambda a, b: np.einsum("ij,jk->ik", a, b),
+            fixed(((2, 3), (3, 4))),
+        ),
+        OpSpec(
+            "einsum_batch",
+            lambda a, b: dnp.einsum("bij,bjk->bik", a, b),
+            lambda a, b: np.einsum("bij,bjk->bik", a, b),
+            fixed(((2, 2, 3), (2, 3, 4))),
+        ),
+        OpSpec(
+            "einsum_implicit",
+            lambda a, b: dnp.einsum("ij,kj", a, b),
+            lambda a, b: np.einsum("ij,kj", a, b),
+            fixed(((2, 3), (4, 3))),
+        ),
+        OpSpec(
+            "einsum_reduce",
+            lambda a: dnp.einsum("ijk->j", a),
+            lambda a: np.einsum("ijk->j", a),
+            fixed(((2, 3, 4),)),
+        ),
+        OpSpec(
+            "einsum_ellipsis",
+            lambda a, b: dnp.einsum("...ij,...j->...i", a, b),
+            lambda a, b: np.einsum("...ij,...j->...i", a, b),
+            fixed(((2, 3, 4), (2, 4)), ((3, 4), (4,))),
+        ),
+        OpSpec(
+            "einsum_three",
+            lambda a, b, c: dnp.einsum("i,ij,j->", a, b, c),
+            lambda a, b, c: np.einsum("i,ij,j->", a, b, c),
+            fixed(((3,), (3, 4), (4,))),
+        ),
         # linear algebra
-        OpSpec("inv", dnp.linalg.inv, np.linalg.inv, fixed(((3, 3),), ((2, 3, 3),)), make=_well_conditioned),
-        OpSpec("det", dnp.linalg.det, np.linalg.det, fixed(((3, 3),), ((2, 3, 3),)), make=_well_conditioned),
-        OpSpec("slogdet", lambda a: dnp.linalg.slogdet(a)[1], lambda a: np.linalg.slogdet(a)[1], fixed(((3, 3),), ((2, 3, 3),)), make=_well_conditioned),
-        OpSpec("solve", dnp.linalg.solve, np.linalg.solve, fixed(((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 1))), make=_well_conditioned),
-        OpSpec("cholesky", _symmetric_cholesky, _np_symmetric_cholesky, fixed(((3, 3),), ((2, 3, 3),)), make=_any_square),
-        OpSpec("norm", dnp.linalg.norm, np.linalg.norm, fixed(((3, 4),)), (nonzero,), kwargs=[{}, {"axis": 1}, {"ord": 1, "axis": 0}, {"ord": 3, "axis": -1, "keepdims": True}, {"ord": "fro"}, {"ord": 1}, {"ord": np.inf}, {"ord": -1}, {"keepdims": True}]),
-        OpSpec("norm_vector", dnp.linalg.norm, np.linalg.norm, fixed(((5,),)), (distinct,), kwargs=[{}, {"ord": np.inf}, {"ord": -np.inf}, {"ord": 0.5}]),
+        OpSpec(
+            "inv",
+            dnp.linalg.inv,
+            np.linalg.inv,
+            fixed(((3, 3),), ((2, 3, 3),)),
+            make=_well_conditioned,
+        ),
+        OpSpec(
+            "det",
+            dnp.linalg.det,
+            np.linalg.det,
+            fixed(((3, 3),), ((2, 3, 3),)),
+            make=_well_conditioned,
+        ),
+        OpSpec(
+            "slogdet",
+            lambda a: dnp.linalg.slogdet(a)[1],
+            lambda a: np.linalg.slogdet(a)[1],
+            fixed(((3, 3),), ((2, 3, 3),)),
+            make=_well_conditioned,
+        ),
+        OpSpec(
+            "solve",
+            dnp.linalg.solve,
+            np.linalg.solve,
+            fixed(((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 1))),
+            make=_well_conditioned,
+        ),
+        OpSpec(
+            "cholesky",
+            _symmetric_cholesky,
+            _np_symmetric_cholesky,
+            fixed(((3, 3),), ((2, 3, 3),)),
+            make=_any_square,
+        ),
+        OpSpec(
+            "norm",
+            dnp.linalg.norm,
+            np.linalg.norm,
+            fixed(((3, 4),)),
+            (nonzero,),
+            kwargs=[
+                {},
+                {"axis": 1},
+                {"ord": 1, "axis": 0},
+                {"ord": 3, "axis": -1, "keepdims": True},
+                {"ord": "fro"},
+                {"ord": 1},
+                {"ord": np.inf},
+                {"ord": -1},
+                {"keepdims": True},
+            ],
+        ),
+        OpSpec(
+            "norm_vector",
+            dnp.linalg.norm,
+            np.linalg.norm,
+            fixed(((5,),)),
+            (distinct,),
+            kwargs=[{}, {"ord": np.inf}, {"ord": -np.inf}, {"ord": 0.5}],
+        ),
     ]
     return rows
 

@@ -22,7 +22,7 @@ def _flat(out):
 @pytest.mark.parametrize("spec", OP_TABLE, ids=lambda s: s.name)
 @given(data=st.data())
 def test_op(spec, data):
-    shapes = data.draw(spec.shapes, label="shapes")
+    shapes = data.draw(spec.shapes.strategy, label="shapes")
     kwargs = data.draw(st.sampled_from(spec.kwargs), label="kwargs")
     seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
     args = spec.arguments(np.random.default_rng(seed), shapes)

@@ -67,7 +67,18 @@ def check_grads(
 
     float_leaves = [leaves[i] for i in floating]
     rng = np.random.default_rng(seed)
-    _check(f_of_floats, tree_flatten(tuple(float_leaves))[1], float_leaves, order, tuple(modes), eps, atol, rtol, rng, "f")
+    _check(
+        f_of_floats,
+        tree_flatten(tuple(float_leaves))[1],
+        float_leaves,
+        order,
+        tuple(modes),
+        eps,
+        atol,
+        rtol,
+        rng,
+        "f",
+    )
 
 
 def _float64(x: Any) -> Any:
@@ -105,13 +116,17 @@ def _check(f, treedef, leaves, order, modes, eps, atol, rtol, rng, name) -> None
 
 
 def _check_higher(f, treedef, leaves, order, modes, eps, atol, rtol, rng, name, outputs):
-    tangents = [rng.standard_normal(x.shape) if is_floating(x.dtype) else np.zeros(x.shape) for x in leaves]
+    tangents = [
+        rng.standard_normal(x.shape) if is_floating(x.dtype) else np.zeros(x.shape) for x in leaves
+    ]
     cotangents = [rng.standard_normal(o.shape) for o in outputs]
     if "fwd" in modes:
 
         def f_jvp(*xs):
             primals = tuple(tree_unflatten(treedef, list(xs)))
-            tangent_tree = tuple(tree_unflatten(treedef, [_match(t, x) for t, x in zip(tangents, xs, strict=True)]))
+            tangent_tree = tuple(
+                tree_unflatten(treedef, [_match(t, x) for t, x in zip(tangents, xs, strict=True)])
+            )
             return jvp(f, primals, tangent_tree)[1]
 
         _check(f_jvp, treedef, leaves, order - 1, modes, eps, atol, rtol, rng, f"jvp({name})")
@@ -119,14 +134,18 @@ def _check_higher(f, treedef, leaves, order, modes, eps, atol, rtol, rng, name, 
 
         def f_vjp(*xs):
             out, vjp_fn = vjp(f, *tree_unflatten(treedef, list(xs)))
-            out_leaves, out_def = tree_flatten(out)
+            out_def = tree_flatten(out)[1]
             return vjp_fn(tree_unflatten(out_def, cotangents))
 
         _check(f_vjp, treedef, leaves, order - 1, modes, eps, atol, rtol, rng, f"vjp({name})")
 
 
 def _match(tangent: np.ndarray, x: Any) -> np.ndarray:
-    return tangent.astype(np.asarray(raw_data(x)).dtype) if is_floating(np.asarray(raw_data(x)).dtype) else tangent
+    return (
+        tangent.astype(np.asarray(raw_data(x)).dtype)
+        if is_floating(np.asarray(raw_data(x)).dtype)
+        else tangent
+    )
 
 
 def _central_difference(f_flat, leaves, position, u, eps) -> list:

@@ -29,7 +29,7 @@ def match_shape(value: Any, like: Any, broadcast: bool = False) -> Any:
         value = dnp.broadcast_to(value, shape) if broadcast else sum_to(value, shape)
     dtype = getattr(like_raw, "dtype", None)
     if dtype is not None and getattr(raw_data(value), "dtype", dtype) != dtype:
-        value = dnp.asarray_like(value, dtype)
+        value = dnp.astype(value, dtype)
     return value
 
 
@@ -81,14 +81,15 @@ def backward_pass(
                 "arrays were freed after the first backward(). Pass retain_graph=True to the "
                 "first call if you need to call backward() twice"
             )
-        for position, parent, parent_grad in _node_vjps(tensor, node, g, create_graph):
+        for parent, parent_grad in _node_vjps(tensor, node, g, create_graph):
             key = id(parent)
             grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
             consumers[key] -= 1
             if consumers[key] == 0:
                 ready.append(parent)
-        if free:
+        if free:  # release the saved arrays and the links that keep intermediates alive
             node.args = None
+            node.parents = ()
     return leaves
 
 
@@ -106,7 +107,7 @@ def _node_vjps(tensor: Tensor, node: Any, g: Any, create_graph: bool):
         parent_grad = match_shape(parent_grad, parent._value)
         if STATE.anomaly:
             check_finite(parent_grad, prim, "backward", node.origin)
-        yield position, parent, parent_grad
+        yield parent, parent_grad
 
 
 def _count_consumers(outputs: list, level: int) -> dict[int, int]:

@@ -51,8 +51,8 @@ def detect_anomaly() -> Iterator[None]:
     The message names the op and the line of your code that called it. It slows every
     op down, so use it to find a problem, not to train.
 
-    >>> import deepgrad as dg, deepgrad.numpy as dnp
-    >>> with dg.detect_anomaly():
+    >>> import numpy as np, deepgrad as dg, deepgrad.numpy as dnp
+    >>> with dg.detect_anomaly(), np.errstate(invalid="ignore"):
     ...     dnp.log(dg.tensor([-1.0]))
     Traceback (most recent call last):
     ...

@@ -73,8 +73,11 @@ class Primitive:
     >>> cube = Primitive(lambda x: x**3, "cube")
     >>> cube.defvjp(lambda g, ans, x: g * 3 * x**2)
     >>> cube.defjvp(lambda t, ans, x: t * 3 * x**2)
-    >>> cube(np.array(2.0))
+    >>> float(cube(np.array(2.0)))
     8.0
+    >>> import deepgrad as dg
+    >>> float(dg.grad(cube)(2.0))
+    12.0
     """
 
     __slots__ = ("impl", "jvps", "name", "symbol", "vjps")
@@ -217,9 +220,9 @@ class AnomalyError(FloatingPointError):
 
 def check_finite(value: Any, prim: Primitive, where: str, origin: str | None = None) -> None:
     """Raise AnomalyError if ``value`` holds NaN or Inf, naming the op and the user's line."""
-    from deepgrad.tensor import raw_data
-
     import numpy as np
+
+    from deepgrad.tensor import raw_data
 
     data = raw_data(value)
     if data is None or not np.issubdtype(np.asarray(data).dtype, np.inexact):
@@ -227,7 +230,9 @@ def check_finite(value: Any, prim: Primitive, where: str, origin: str | None = N
     if bool(np.all(np.isfinite(data))):
         return
     origin = origin or user_source_line()
-    raise AnomalyError(f"{prim.name} produced NaN or Inf in the {where} pass (op called at {origin})")
+    raise AnomalyError(
+        f"{prim.name} produced NaN or Inf in the {where} pass (op called at {origin})"
+    )
 
 
 def user_source_line() -> str:

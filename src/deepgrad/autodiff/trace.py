@@ -152,7 +152,9 @@ def _evaluation_order(out: Tensor, level: int, inputs: list) -> list[Tensor]:
 def _expression(t: Tensor, labels: dict) -> str:
     node = t._node
     parents = dict(node.parents)
-    operands = [labels[id(parents[i])] if i in parents else _constant(a) for i, a in enumerate(node.args)]
+    operands = [
+        labels[id(parents[i])] if i in parents else _constant(a) for i, a in enumerate(node.args)
+    ]
     params = [f"{k}={v}" for k, v in node.kwargs.items() if v is not None]
     if node.prim.symbol and not params:
         return node.prim.symbol.format(*operands)
@@ -161,7 +163,9 @@ def _expression(t: Tensor, labels: dict) -> str:
 
 def _constant(value: Any) -> str:
     data = np.asarray(raw_data(value))
-    return f"{data.item():g}" if data.size == 1 and data.dtype.kind in "fiub" else f"const{data.shape}"
+    return (
+        f"{data.item():g}" if data.size == 1 and data.dtype.kind in "fiub" else f"const{data.shape}"
+    )
 
 
 def _accent(name: str, mark: str) -> str:
@@ -171,21 +175,33 @@ def _accent(name: str, mark: str) -> str:
 
 def _directions(inputs: list, tangents: Sequence | None) -> list:
     if tangents is None:
-        return [np.ones_like(x._value) if i == 0 else np.zeros_like(x._value) for i, x in enumerate(inputs)]
-    return [np.asarray(t, dtype=np.asarray(x._value).dtype) for t, x in zip(tangents, inputs, strict=True)]
+        return [
+            np.ones_like(x._value) if i == 0 else np.zeros_like(x._value)
+            for i, x in enumerate(inputs)
+        ]
+    return [
+        np.asarray(t, dtype=np.asarray(x._value).dtype)
+        for t, x in zip(tangents, inputs, strict=True)
+    ]
 
 
 def _tangent_trace(result, steps, inputs, names, labels, directions, out) -> None:
     tangent = {id(x): d for x, d in zip(inputs, directions, strict=True)}
     for name, x in zip(names, inputs, strict=True):
-        result.tangent_rows.append(TraceRow("v̇" + labels[id(x)][1:], _accent(name, "\u0307"), tangent[id(x)]))
+        result.tangent_rows.append(
+            TraceRow("v̇" + labels[id(x)][1:], _accent(name, "\u0307"), tangent[id(x)])
+        )
     for t in steps:
         node, total = t._node, None
         for position, parent in node.parents:
-            part = node.prim.jvps[position](tangent[id(parent)], t._value, *node.args, **node.kwargs)
+            part = node.prim.jvps[position](
+                tangent[id(parent)], t._value, *node.args, **node.kwargs
+            )
             total = part if total is None else total + part
         tangent[id(t)] = match_shape(total, t._value, broadcast=True)
-        inputs_used = " + ".join(f"∂{labels[id(t)]}/∂{labels[id(p)]}·v̇{labels[id(p)][1:]}" for _, p in node.parents)
+        inputs_used = " + ".join(
+            f"∂{labels[id(t)]}/∂{labels[id(p)]}·v̇{labels[id(p)][1:]}" for _, p in node.parents
+        )
         result.tangent_rows.append(TraceRow("v̇" + labels[id(t)][1:], inputs_used, tangent[id(t)]))
     result.tangent = np.asarray(raw_data(tangent[id(out)]))
     result.tangent_rows.append(TraceRow("ẏ", "v̇" + labels[id(out)][1:], result.tangent))

@@ -73,7 +73,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     values = [_as_output(_unbox(o, level)) for o in out_flat]
 
     def vjp_fn(cotangent: Any) -> tuple:
-        ct_flat, ct_def = tree_flatten(cotangent)
+        ct_flat = tree_flatten(cotangent)[0]
         if len(ct_flat) != len(out_flat):
             raise ValueError(
                 f"vjp_fn: the cotangent has {len(ct_flat)} leaves but the output has "
@@ -94,7 +94,9 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         grads = []
         for box, original in zip(inputs, flat, strict=True):
             _, grad = leaves.get(id(box), (None, None))
-            grads.append(_like_input(np.zeros_like(raw_data(box)) if grad is None else grad, original))
+            grads.append(
+                _like_input(np.zeros_like(raw_data(box)) if grad is None else grad, original)
+            )
         return tree_unflatten(treedef, grads)
 
     out_value = tree_unflatten(out_def, values)
@@ -118,7 +120,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         raise TypeError("jvp: primals and tangents must be tuples, e.g. jvp(f, (x,), (v,))")
     level = new_level()
     flat, treedef = tree_flatten(tuple(primals))
-    tangent_flat, tangent_def = tree_flatten(tuple(tangents))
+    tangent_flat = tree_flatten(tuple(tangents))[0]
     if len(tangent_flat) != len(flat):
         raise ValueError(f"jvp: {len(flat)} primal leaves but {len(tangent_flat)} tangent leaves")
     inputs = []
@@ -153,7 +155,9 @@ def _check_argnums(argnums: Any, nargs: int, transform: str) -> tuple[int, ...]:
     numbers = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for n in numbers:
         if not -nargs <= n < nargs:
-            raise ValueError(f"{transform}: argnums {argnums} but the function got {nargs} arguments")
+            raise ValueError(
+                f"{transform}: argnums {argnums} but the function got {nargs} arguments"
+            )
     return tuple(n % nargs for n in numbers)
 
 
@@ -167,7 +171,9 @@ def _partial(f: Callable, args: tuple, kwargs: dict, positions: tuple[int, ...])
     return f_of_selected
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def value_and_grad(
+    f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable:
     """A function returning ``(f(*args), ∇f(*args))`` (``((value, aux), grad)`` with has_aux).
 
     >>> import deepgrad.numpy as dnp
@@ -343,4 +349,6 @@ def stop_gradient(x: Any) -> Any:
     >>> stop_gradient(np.ones(2))
     array([1., 1.])
     """
-    return tree_map(lambda v: Tensor._make(raw_data(v), -1, None) if isinstance(v, Tensor) else v, x)
+    return tree_map(
+        lambda v: Tensor._make(raw_data(v), -1, None) if isinstance(v, Tensor) else v, x
+    )

@@ -147,15 +147,22 @@ from deepgrad.ops.shape import (
     vstack,
 )
 
-abs = absolute  # noqa: A001 - NumPy's alias
+abs = absolute
 true_divide = divide
 remainder = mod
-pow = power  # noqa: A001 - NumPy's alias
+pow = power
 concat = concatenate
 permute_dims = transpose
 
 # Constants and array creation are NumPy's own: they make constants, nothing to differentiate.
-pi, e, inf, nan, newaxis, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, _np.newaxis, _np.euler_gamma
+pi, e, inf, nan, newaxis, euler_gamma = (
+    _np.pi,
+    _np.e,
+    _np.inf,
+    _np.nan,
+    _np.newaxis,
+    _np.euler_gamma,
+)
 float16, float32, float64, int32, int64, bool_ = (
     _np.float16,
     _np.float32,
@@ -165,7 +172,14 @@ float16, float32, float64, int32, int64, bool_ = (
     _np.bool_,
 )
 ndarray = _np.ndarray
-array, asarray, zeros, ones, full, empty = _np.array, _np.asarray, _np.zeros, _np.ones, _np.full, _np.empty
+array, asarray, zeros, ones, full, empty = (
+    _np.array,
+    _np.asarray,
+    _np.zeros,
+    _np.ones,
+    _np.full,
+    _np.empty,
+)
 full_like, empty_like = _np.full_like, _np.empty_like
 arange, linspace, logspace, eye, identity, tri = (
     _np.arange,

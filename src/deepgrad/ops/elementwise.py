@@ -152,12 +152,8 @@ logaddexp.defvjp(lambda g, ans, x, y: g * exp(x - ans), lambda g, ans, x, y: g *
 logaddexp.defjvp(lambda t, ans, x, y: t * exp(x - ans), lambda t, ans, x, y: t * exp(y - ans))
 
 logaddexp2 = Primitive(np.logaddexp2, "logaddexp2")
-logaddexp2.defvjp(
-    lambda g, ans, x, y: g * exp2(x - ans), lambda g, ans, x, y: g * exp2(y - ans)
-)
-logaddexp2.defjvp(
-    lambda t, ans, x, y: t * exp2(x - ans), lambda t, ans, x, y: t * exp2(y - ans)
-)
+logaddexp2.defvjp(lambda g, ans, x, y: g * exp2(x - ans), lambda g, ans, x, y: g * exp2(y - ans))
+logaddexp2.defjvp(lambda t, ans, x, y: t * exp2(x - ans), lambda t, ans, x, y: t * exp2(y - ans))
 
 # x mod y = x − y·floor(x/y): piecewise, with slope 1 in x and −floor(x/y) in y.
 mod = Primitive(np.mod, "mod", "{0} mod {1}")

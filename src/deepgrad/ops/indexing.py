@@ -131,9 +131,7 @@ def take_along_axis(arr: Any, indices: Any, axis: int) -> Any:
     grids = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
     grids[axis] = indices
     shape = np.shape(raw_data(arr))
-    grids = [
-        g if i == axis or shape[i] != 1 else np.zeros_like(g) for i, g in enumerate(grids)
-    ]
+    grids = [g if i == axis or shape[i] != 1 else np.zeros_like(g) for i, g in enumerate(grids)]
     return arr[tuple(grids)]
 
 

@@ -30,9 +30,7 @@ def _matmul_impl(x, y):
         raise ValueError(f"matmul: {xs} @ {ys}: scalar operands are not allowed, use *")
     inner_x, inner_y = xs[-1], ys[-2] if len(ys) > 1 else ys[0]
     if inner_x != inner_y:
-        raise ValueError(
-            f"matmul: {xs} @ {ys}: inner dimensions {inner_x} and {inner_y} differ"
-        )
+        raise ValueError(f"matmul: {xs} @ {ys}: inner dimensions {inner_x} and {inner_y} differ")
     return np.matmul(x, y)
 
 
@@ -47,12 +45,12 @@ def _as_matrices(g, x, y):
 
 
 def _matmul_vjp_x(g, ans, x, y):
-    g, x2, y2 = _as_matrices(g, x, y)
+    g, _, y2 = _as_matrices(g, x, y)
     return matmul(g, _mT(y2))  # graph.py sums batch axes and drops the added row axis
 
 
 def _matmul_vjp_y(g, ans, x, y):
-    g, x2, y2 = _as_matrices(g, x, y)
+    g, x2, _ = _as_matrices(g, x, y)
     gy = matmul(_mT(x2), g)
     return reshape(gy, _shape(gy)[:-1]) if len(_shape(y)) == 1 else gy
 
@@ -115,7 +113,10 @@ def _parse_einsum(subscripts: str, shapes: list) -> tuple[list[str], str]:
     if len(specs) != len(shapes):
         raise ValueError(f"einsum: {len(specs)} operands in subscripts, {len(shapes)} given")
     spare = [c for c in string.ascii_letters if c not in subscripts]
-    widths = [len(shape) - len(spec) + 3 if "..." in spec else 0 for spec, shape in zip(specs, shapes, strict=True)]
+    widths = [
+        len(shape) - len(spec) + 3 if "..." in spec else 0
+        for spec, shape in zip(specs, shapes, strict=True)
+    ]
     ellipsis = "".join(spare[: max(widths, default=0)])
 
     def spell(spec: str, width: int) -> str:

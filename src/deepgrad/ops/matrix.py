@@ -126,7 +126,7 @@ def cholesky(a: Any) -> Any:
     return _cholesky(a)
 
 
-def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     """Vector and matrix norms (NumPy's ``linalg.norm``), written from differentiable ops.
 
     Vector orders: None/2, 1, inf, -inf, 0 and any p; matrix orders: None/'fro', 1, -1,
@@ -152,7 +152,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     return _matrix_norm(x, ord, axis, keepdims)
 
 
-def _vector_norm(x, ord, axis, keepdims):  # noqa: A002
+def _vector_norm(x, ord, axis, keepdims):
     if ord is None or ord == 2:
         return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
     if ord == np.inf:
@@ -168,7 +168,7 @@ def _vector_norm(x, ord, axis, keepdims):  # noqa: A002
     return power(sum(power(absolute(x), ord), axis=axis, keepdims=keepdims), 1.0 / ord)
 
 
-def _matrix_norm(x, ord, axis, keepdims):  # noqa: A002
+def _matrix_norm(x, ord, axis, keepdims):
     row_axis, col_axis = axis
     if ord is None or ord == "fro":
         return sqrt(sum(x * x, axis=axis, keepdims=keepdims))

@@ -39,7 +39,7 @@ _sum.defvjp(lambda g, ans, x, axis=None, keepdims=False, dtype=None: _restore(g,
 _sum.def_linear()
 
 
-def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
     """Sum of elements over ``axis`` (NumPy's ``sum``).
 
     >>> sum(np.ones((2, 3)), axis=1)
@@ -57,7 +57,7 @@ def _normal_axis(axis: Any) -> Any:
 def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
     """Arithmetic mean over ``axis``.
 
-    >>> mean(np.array([1.0, 2.0, 3.0]))
+    >>> float(mean(np.array([1.0, 2.0, 3.0])))
     2.0
     """
     shape = np.shape(raw_data(a))
@@ -81,9 +81,7 @@ def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
 # prod: d(Πx)/dx_i = Πx / x_i, so the rule needs x_i ≠ 0.
 _prod = Primitive(lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims))
 _prod.name = "prod"
-_prod.defvjp(
-    lambda g, ans, x, axis=None, keepdims=False: _restore(g * ans, x, axis, keepdims) / x
-)
+_prod.defvjp(lambda g, ans, x, axis=None, keepdims=False: _restore(g * ans, x, axis, keepdims) / x)
 _prod.defjvp(
     lambda t, ans, x, axis=None, keepdims=False: sum(
         t * _restore(ans, x, axis, keepdims) / x, axis=axis, keepdims=keepdims
@@ -108,8 +106,9 @@ def _extreme(np_fn, name):
     prim.name = name
     # Ties share the gradient equally, as in PyTorch's amax and JAX's max.
     prim.defvjp(
-        lambda g, ans, x, axis=None, keepdims=False: _restore(g, x, axis, keepdims)
-        * _argmax_share(ans, x, axis, keepdims)
+        lambda g, ans, x, axis=None, keepdims=False: (
+            _restore(g, x, axis, keepdims) * _argmax_share(ans, x, axis, keepdims)
+        )
     )
     prim.defjvp(
         lambda t, ans, x, axis=None, keepdims=False: sum(
@@ -123,12 +122,12 @@ _max = _extreme(np.max, "max")
 _min = _extreme(np.min, "min")
 
 
-def max(a: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+def max(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Largest element over ``axis``; tied maxima share the gradient equally."""
     return _max(a, axis=_normal_axis(axis), keepdims=keepdims)
 
 
-def min(a: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+def min(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Smallest element over ``axis``; tied minima share the gradient equally."""
     return _min(a, axis=_normal_axis(axis), keepdims=keepdims)
 

@@ -152,12 +152,9 @@ def _concatenate_jvp(position):
     return rule
 
 
-concatenate_prim = Primitive(
-    lambda *arrays, axis: np.concatenate(arrays, axis=axis), "concatenate"
-)
+concatenate_prim = Primitive(lambda *arrays, axis: np.concatenate(arrays, axis=axis), "concatenate")
 concatenate_prim.vjps = _VariadicRules(_concatenate_vjp)
 concatenate_prim.jvps = _VariadicRules(_concatenate_jvp)
-
 
 
 def concatenate(arrays: Any, axis: int | None = 0) -> Any:
@@ -279,11 +276,15 @@ _pad_constant = Primitive(
 )
 _pad_constant.defvjp(
     lambda g, ans, x, pad_width, value: g[
-        tuple(slice(before, before + n) for (before, _), n in zip(pad_width, _shape(x), strict=True))
+        tuple(
+            slice(before, before + n) for (before, _), n in zip(pad_width, _shape(x), strict=True)
+        )
     ]
 )
 # Padding with a constant is affine, not linear: the tangent is padded with zeros.
-_pad_constant.defjvp(lambda t, ans, x, pad_width, value: _pad_constant(t, pad_width=pad_width, value=0))
+_pad_constant.defjvp(
+    lambda t, ans, x, pad_width, value: _pad_constant(t, pad_width=pad_width, value=0)
+)
 
 
 def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0) -> Any:
@@ -293,7 +294,9 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: flo
     copies existing elements, so it is written as a gather from the padded index map.
     """
     shape = _shape(array)
-    pad_width = tuple(tuple(int(p) for p in row) for row in np.broadcast_to(pad_width, (len(shape), 2)))
+    pad_width = tuple(
+        tuple(int(p) for p in row) for row in np.broadcast_to(pad_width, (len(shape), 2))
+    )
     if mode == "constant":
         return _pad_constant(array, pad_width=pad_width, value=constant_values)
     index_map = np.pad(np.arange(int(np.prod(shape))).reshape(shape), pad_width, mode=mode)

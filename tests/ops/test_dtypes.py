@@ -1,0 +1,42 @@
+"""Casting and dtype rules."""
+
+import numpy as np
+
+import deepgrad as dg
+import deepgrad.numpy as dnp
+
+
+def test_astype_between_floats_is_differentiable():
+    x = dg.tensor(np.array([1.5, 2.5]), requires_grad=True)  # float64
+    y = dnp.astype(x, np.float32)
+    assert y.dtype == np.float32
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float64
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 5.0])
+    _, tangent = dg.jvp(lambda x: dnp.astype(x, np.float32), (np.array([1.0]),), (np.array([2.0]),))
+    assert tangent.dtype == np.float32 and tangent[0] == 2.0
+
+
+def test_astype_to_integer_is_a_constant():
+    x = dg.tensor([1.7, 2.2], requires_grad=True)
+    i = x.astype("int64")
+    assert i.dtype == np.int64 and not i.requires_grad
+
+
+def test_default_dtype():
+    assert dg.tensor([1.0]).dtype == np.float32
+    dg.set_default_dtype("float64")
+    try:
+        assert dg.tensor([1.0]).dtype == np.float64
+    finally:
+        dg.set_default_dtype("float32")
+    assert dg.tensor(np.ones(1)).dtype == np.float64
+    assert dg.tensor([1, 2]).dtype == np.int64
+
+
+def test_mixed_precision_gradient_takes_the_leaf_dtype():
+    x = dg.tensor([1.0, 2.0], requires_grad=True)  # float32
+    y = (x * np.array([1.0, 2.0])).sum()  # promoted to float64
+    assert y.dtype == np.float64
+    y.backward()
+    assert x.grad.dtype == np.float32
