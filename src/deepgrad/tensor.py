@@ -42,9 +42,7 @@ class Tensor:
 
     @classmethod
     def _make(cls, value: Any, level: int, node: Any) -> Tensor:
-        """Wrap a result without copying; constants below this level are stored raw."""
-        if type(value) is Tensor and value._level < 0:
-            value = value._value
+        """Wrap a result without copying (the engine's constructor)."""
         tensor = object.__new__(cls)
         tensor._value = value
         tensor._level = level

@@ -21,6 +21,13 @@ def match_shape(value: Any, like: Any, broadcast: bool = False) -> Any:
     A cotangent is summed over broadcast axes (``broadcast=False``); a tangent is
     broadcast up (``broadcast=True``). Works on raw arrays and Tensors alike.
     """
+    if (
+        type(value) is np.ndarray
+        and type(like) is np.ndarray
+        and value.shape == like.shape
+        and value.dtype == like.dtype
+    ):
+        return value  # the common case, decided without a call
     from deepgrad import numpy as dnp
 
     value_raw, like_raw = raw_data(value), raw_data(like)
@@ -68,6 +75,7 @@ def backward_pass(
         if consumers.get(key, 0) == 0:
             ready.append(out)
     leaves: dict[int, tuple] = {}
+    anomaly = STATE.anomaly
     while ready:
         tensor = ready.pop()
         g = grads.pop(id(tensor))
@@ -81,7 +89,12 @@ def backward_pass(
                 "arrays were freed after the first backward(). Pass retain_graph=True to the "
                 "first call if you need to call backward() twice"
             )
-        for parent, parent_grad in _node_vjps(tensor, node, g, create_graph):
+        prim, kwargs = node.prim, node.kwargs
+        args, ans = _rule_inputs(tensor, node, create_graph)
+        for position, parent in node.parents:
+            parent_grad = match_shape(prim.vjps[position](g, ans, *args, **kwargs), parent._value)
+            if anomaly:
+                check_finite(parent_grad, prim, "backward", node.origin)
             key = id(parent)
             grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
             consumers[key] -= 1
@@ -93,21 +106,15 @@ def backward_pass(
     return leaves
 
 
-def _node_vjps(tensor: Tensor, node: Any, g: Any, create_graph: bool):
-    prim = node.prim
+def _rule_inputs(tensor: Tensor, node: Any, create_graph: bool) -> tuple:
+    """What a rule sees: the saved arrays, or with create_graph the tape tensors themselves
+    (so the backward pass is recorded and can be differentiated again)."""
     if create_graph and tensor._level == 0:
         args = list(node.args)
         for position, parent in node.parents:
             args[position] = parent
-        ans = tensor
-    else:
-        args, ans = node.args, tensor._value
-    for position, parent in node.parents:
-        parent_grad = prim.vjps[position](g, ans, *args, **node.kwargs)
-        parent_grad = match_shape(parent_grad, parent._value)
-        if STATE.anomaly:
-            check_finite(parent_grad, prim, "backward", node.origin)
-        yield parent, parent_grad
+        return args, tensor
+    return node.args, tensor._value
 
 
 def _count_consumers(outputs: list, level: int) -> dict[int, int]:

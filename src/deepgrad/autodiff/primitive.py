@@ -130,12 +130,12 @@ def bind(prim: Primitive, args: tuple, kwargs: dict) -> Any:
         if isinstance(arg, Tensor) and arg._level > level:
             level = arg._level
             top = arg
-    if level == 0 and not STATE.grad_enabled:
-        level = -1
     if level < 1:
         return _bind_tape(prim, args, kwargs, level)
     unboxed = tuple(a._value if isinstance(a, Tensor) and a._level == level else a for a in args)
     ans = bind(prim, unboxed, kwargs)
+    if isinstance(ans, Tensor) and ans._level < 0:
+        ans = ans._value  # a constant under a traced level is stored raw
     if top._tangent is not None:
         return _forward(prim, args, unboxed, kwargs, ans, level)
     parents = _parents(prim, args, level)
@@ -145,17 +145,23 @@ def bind(prim: Primitive, args: tuple, kwargs: dict) -> Any:
 
 
 def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, level: int) -> Any:
-    """Level 0 and below: run the raw function, and record on the tape if anything requires grad."""
+    """Level 0 and below: run the raw function, and record on the tape if anything requires grad.
+
+    This is the hot path of eager training, so it is written out without helpers.
+    """
     if level == -2:
-        ans = _call_impl(prim, args, kwargs)
-        if STATE.anomaly:
-            check_finite(ans, prim, "forward")
-        return ans
-    raw = tuple(a._value if isinstance(a, Tensor) else a for a in args)
-    ans = _call_impl(prim, raw, kwargs)
+        raw = args
+    else:
+        raw = [a._value if isinstance(a, Tensor) else a for a in args]
+    try:
+        ans = prim.impl(*raw, **kwargs)
+    except (ValueError, TypeError) as error:
+        raise _with_context(prim, raw, error) from error
     if STATE.anomaly:
         check_finite(ans, prim, "forward")
-    if level == 0:
+    if level == -2:
+        return ans
+    if level == 0 and STATE.grad_enabled:
         parents = _parents(prim, args, 0)
         if parents:
             return Tensor._make(ans, 0, Node(prim, parents, raw, kwargs))
@@ -164,11 +170,12 @@ def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, level: int) -> Any:
 
 def _parents(prim: Primitive, args: tuple, level: int) -> tuple:
     vjps = prim.vjps
-    return tuple(
-        (i, a)
-        for i, a in enumerate(args)
-        if isinstance(a, Tensor) and a._level == level and i < len(vjps) and vjps[i] is not None
-    )
+    count = len(vjps)
+    parents = []
+    for i, arg in enumerate(args):
+        if isinstance(arg, Tensor) and arg._level == level and i < count and vjps[i] is not None:
+            parents.append((i, arg))
+    return tuple(parents)
 
 
 def _forward(prim: Primitive, args: tuple, unboxed: tuple, kwargs: dict, ans: Any, level: int):
@@ -194,14 +201,12 @@ def _forward(prim: Primitive, args: tuple, unboxed: tuple, kwargs: dict, ans: An
     return Tensor._make_dual(ans, level, tangent)
 
 
-def _call_impl(prim: Primitive, raw: tuple, kwargs: dict) -> Any:
-    try:
-        return prim.impl(*raw, **kwargs)
-    except (ValueError, TypeError) as error:
-        if str(error).startswith(prim.name + ":"):
-            raise
-        shapes = ", ".join(_describe(a) for a in raw)
-        raise type(error)(f"{prim.name}: arguments {shapes}: {error}") from error
+def _with_context(prim: Primitive, raw: Any, error: Exception) -> Exception:
+    """NumPy's error, prefixed with the op and its operands' shapes and dtypes."""
+    if str(error).startswith(prim.name + ":"):
+        return error
+    shapes = ", ".join(_describe(a) for a in raw)
+    return type(error)(f"{prim.name}: arguments {shapes}: {error}")
 
 
 def _describe(value: Any) -> str:

@@ -8,11 +8,16 @@ from typing import Any
 import numpy as np
 
 from deepgrad import numpy as dnp
+from deepgrad.autodiff.primitive import Primitive, bind
 from deepgrad.ops.indexing import IndexUpdater, getitem, normalize_index
 from deepgrad.tensor import Tensor, raw_data
 
+_NO_KWARGS: dict = {}
+
 
 def _flip(fn):
+    if isinstance(fn, Primitive):  # skip Primitive.__call__: operators are the hot path
+        return lambda self, other: bind(fn, (other, self), _NO_KWARGS)
     return lambda self, other: fn(other, self)
 
 
@@ -120,7 +125,7 @@ def _method(fn):
     """Primitives are objects, not functions, so they need a function to bind ``self``."""
     if isinstance(fn, types.FunctionType):
         return fn
-    return lambda self, *args, **kwargs: fn(self, *args, **kwargs)
+    return lambda self, *args: bind(fn, (self, *args), _NO_KWARGS)
 
 
 def install() -> None:
