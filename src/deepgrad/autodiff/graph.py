@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy import ndarray
 
 from deepgrad.autodiff.primitive import STATE, check_finite
 from deepgrad.tensor import Tensor, raw_data
@@ -21,13 +22,6 @@ def match_shape(value: Any, like: Any, broadcast: bool = False) -> Any:
     A cotangent is summed over broadcast axes (``broadcast=False``); a tangent is
     broadcast up (``broadcast=True``). Works on raw arrays and Tensors alike.
     """
-    if (
-        type(value) is np.ndarray
-        and type(like) is np.ndarray
-        and value.shape == like.shape
-        and value.dtype == like.dtype
-    ):
-        return value  # the common case, decided without a call
     from deepgrad import numpy as dnp
 
     value_raw, like_raw = raw_data(value), raw_data(like)
@@ -90,9 +84,20 @@ def backward_pass(
                 "first call if you need to call backward() twice"
             )
         prim, kwargs = node.prim, node.kwargs
-        args, ans = _rule_inputs(tensor, node, create_graph)
+        if create_graph and tensor._level == 0:
+            args, ans = _tape_rule_inputs(tensor, node)
+        else:
+            args, ans = node.args, tensor._value
         for position, parent in node.parents:
-            parent_grad = match_shape(prim.vjps[position](g, ans, *args, **kwargs), parent._value)
+            parent_grad = prim.vjps[position](g, ans, *args, **kwargs)
+            like = parent._value
+            if not (  # the common case is decided inline; match_shape handles the rest
+                type(parent_grad) is ndarray
+                and type(like) is ndarray
+                and parent_grad.shape == like.shape
+                and parent_grad.dtype == like.dtype
+            ):
+                parent_grad = match_shape(parent_grad, like)
             if anomaly:
                 check_finite(parent_grad, prim, "backward", node.origin)
             key = id(parent)
@@ -106,15 +111,13 @@ def backward_pass(
     return leaves
 
 
-def _rule_inputs(tensor: Tensor, node: Any, create_graph: bool) -> tuple:
-    """What a rule sees: the saved arrays, or with create_graph the tape tensors themselves
-    (so the backward pass is recorded and can be differentiated again)."""
-    if create_graph and tensor._level == 0:
-        args = list(node.args)
-        for position, parent in node.parents:
-            args[position] = parent
-        return args, tensor
-    return node.args, tensor._value
+def _tape_rule_inputs(tensor: Tensor, node: Any) -> tuple:
+    """With create_graph a rule sees the tape tensors themselves instead of their arrays,
+    so the backward pass is recorded too and can be differentiated again."""
+    args = list(node.args)
+    for position, parent in node.parents:
+        args[position] = parent
+    return args, tensor
 
 
 def _count_consumers(outputs: list, level: int) -> dict[int, int]:

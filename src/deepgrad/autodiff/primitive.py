@@ -58,12 +58,12 @@ class Node:
 
     __slots__ = ("args", "kwargs", "origin", "parents", "prim")
 
-    def __init__(self, prim: Primitive, parents: tuple, args: tuple, kwargs: dict) -> None:
+    def __init__(self, prim: Primitive, parents: tuple, args: Any, kwargs: dict) -> None:
         self.prim = prim
         self.parents = parents
         self.args = args
         self.kwargs = kwargs
-        self.origin = user_source_line() if STATE.anomaly else None
+        self.origin = None  # set by _record in anomaly mode
 
 
 class Primitive:
@@ -141,18 +141,29 @@ def bind(prim: Primitive, args: tuple, kwargs: dict) -> Any:
     parents = _parents(prim, args, level)
     if not parents:
         return ans
-    return Tensor._make(ans, level, Node(prim, parents, unboxed, kwargs))
+    return _record(ans, level, Node(prim, parents, unboxed, kwargs))
 
 
 def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, level: int) -> Any:
     """Level 0 and below: run the raw function, and record on the tape if anything requires grad.
 
-    This is the hot path of eager training, so it is written out without helpers.
+    This is the hot path of eager training, so it is written out in one pass over the
+    arguments, without helpers.
     """
     if level == -2:
         raw = args
+    elif level == 0 and STATE.grad_enabled:
+        vjps = prim.vjps
+        raw = list(args)
+        parents = []
+        for i, arg in enumerate(args):
+            if isinstance(arg, Tensor):
+                raw[i] = arg._value
+                if arg._level == 0 and i < len(vjps) and vjps[i] is not None:
+                    parents.append((i, arg))
     else:
         raw = [a._value if isinstance(a, Tensor) else a for a in args]
+        level = -1
     try:
         ans = prim.impl(*raw, **kwargs)
     except (ValueError, TypeError) as error:
@@ -161,11 +172,16 @@ def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, level: int) -> Any:
         check_finite(ans, prim, "forward")
     if level == -2:
         return ans
-    if level == 0 and STATE.grad_enabled:
-        parents = _parents(prim, args, 0)
-        if parents:
-            return Tensor._make(ans, 0, Node(prim, parents, raw, kwargs))
+    if level == 0 and parents:
+        return _record(ans, 0, Node(prim, tuple(parents), raw, kwargs))
     return Tensor._make(ans, -1, None)
+
+
+def _record(ans: Any, level: int, node: Node) -> Tensor:
+    """The traced result of an op; in anomaly mode it remembers the user's line."""
+    if STATE.anomaly:
+        node.origin = user_source_line()
+    return Tensor._make(ans, level, node)
 
 
 def _parents(prim: Primitive, args: tuple, level: int) -> tuple:
