@@ -79,3 +79,9 @@ def test_check_grads_finds_a_wrong_second_derivative():
 
 def test_check_grads_ignores_integer_arguments():
     dg.check_grads(lambda x, i: x[i] * 2.0, (np.arange(3.0), np.array([0, 2])), order=2)
+
+
+def test_check_grads_names_the_users_argument_after_skipped_integers():
+    bad = _bad_primitive()
+    with pytest.raises(GradientCheckError, match="argument 2 of f"):
+        dg.check_grads(lambda i, a, b: a[i] * bad(b), (0, np.ones(2), 0.4), order=1)

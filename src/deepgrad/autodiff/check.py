@@ -15,6 +15,7 @@ Each input is checked on its own, so a failure names the argument.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -66,19 +67,18 @@ def check_grads(
         return f(*tree_unflatten(treedef, full))
 
     float_leaves = [leaves[i] for i in floating]
-    rng = np.random.default_rng(seed)
-    _check(
-        f_of_floats,
-        tree_flatten(tuple(float_leaves))[1],
-        float_leaves,
-        order,
-        tuple(modes),
-        eps,
-        atol,
-        rtol,
-        rng,
-        "f",
-    )
+    settings = _Settings(tuple(modes), eps, atol, rtol, np.random.default_rng(seed), floating)
+    _check(f_of_floats, tree_flatten(tuple(float_leaves))[1], float_leaves, order, settings, "f")
+
+
+@dataclass
+class _Settings:
+    modes: tuple
+    eps: float
+    atol: float
+    rtol: float
+    rng: np.random.Generator
+    labels: list  # each floating leaf's position among the user's arguments
 
 
 def _float64(x: Any) -> Any:
@@ -86,19 +86,18 @@ def _float64(x: Any) -> Any:
     return array.astype(np.float64) if is_floating(array.dtype) else array
 
 
-def _check(f, treedef, leaves, order, modes, eps, atol, rtol, rng, name) -> None:
+def _check(f, treedef, leaves, order, settings, name) -> None:
     def f_flat(*xs):
         out = f(*tree_unflatten(treedef, list(xs)))
         return [np.asarray(raw_data(o), dtype=np.float64) for o in tree_flatten(out)[0]]
 
+    modes, atol, rtol, rng = settings.modes, settings.atol, settings.rtol, settings.rng
     outputs = f_flat(*leaves)
     for position, x in enumerate(leaves):
-        if not is_floating(x.dtype):
-            continue
         u = rng.standard_normal(x.shape)
         v = [rng.standard_normal(o.shape) for o in outputs]
-        numeric = _central_difference(f_flat, leaves, position, u, eps)
-        where = f"argument {position} of {name}, order {order}"
+        numeric = _central_difference(f_flat, leaves, position, u, settings.eps)
+        where = f"argument {settings.labels[position]} of {name}, order {order}"
         if "fwd" in modes:
             jvp_out = _jvp_flat(f, treedef, leaves, position, u)
             for k, (analytic, expected) in enumerate(zip(jvp_out, numeric, strict=True)):
@@ -112,40 +111,27 @@ def _check(f, treedef, leaves, order, modes, eps, atol, rtol, rng, name) -> None
             from_fwd = sum(float(np.sum(vk * jk)) for vk, jk in zip(v, jvp_out, strict=True))
             _compare(from_fwd, analytic, atol * 1e-2, rtol * 1e-2, f"⟨v, J u⟩ vs ⟨vᵀJ, u⟩, {where}")
     if order > 1:
-        _check_higher(f, treedef, leaves, order, modes, eps, atol, rtol, rng, name, outputs)
+        _check_higher(f, treedef, leaves, order, settings, name, outputs)
 
 
-def _check_higher(f, treedef, leaves, order, modes, eps, atol, rtol, rng, name, outputs):
-    tangents = [
-        rng.standard_normal(x.shape) if is_floating(x.dtype) else np.zeros(x.shape) for x in leaves
-    ]
-    cotangents = [rng.standard_normal(o.shape) for o in outputs]
-    if "fwd" in modes:
+def _check_higher(f, treedef, leaves, order, settings, name, outputs):
+    """Check x ↦ J·u (forward) and x ↦ vᵀJ (reverse) one order lower."""
+    tangents = [settings.rng.standard_normal(x.shape) for x in leaves]
+    cotangents = [settings.rng.standard_normal(o.shape) for o in outputs]
+    if "fwd" in settings.modes:
 
         def f_jvp(*xs):
             primals = tuple(tree_unflatten(treedef, list(xs)))
-            tangent_tree = tuple(
-                tree_unflatten(treedef, [_match(t, x) for t, x in zip(tangents, xs, strict=True)])
-            )
-            return jvp(f, primals, tangent_tree)[1]
+            return jvp(f, primals, tuple(tree_unflatten(treedef, tangents)))[1]
 
-        _check(f_jvp, treedef, leaves, order - 1, modes, eps, atol, rtol, rng, f"jvp({name})")
-    if "rev" in modes:
+        _check(f_jvp, treedef, leaves, order - 1, settings, f"jvp({name})")
+    if "rev" in settings.modes:
 
         def f_vjp(*xs):
             out, vjp_fn = vjp(f, *tree_unflatten(treedef, list(xs)))
-            out_def = tree_flatten(out)[1]
-            return vjp_fn(tree_unflatten(out_def, cotangents))
+            return vjp_fn(tree_unflatten(tree_flatten(out)[1], cotangents))
 
-        _check(f_vjp, treedef, leaves, order - 1, modes, eps, atol, rtol, rng, f"vjp({name})")
-
-
-def _match(tangent: np.ndarray, x: Any) -> np.ndarray:
-    return (
-        tangent.astype(np.asarray(raw_data(x)).dtype)
-        if is_floating(np.asarray(raw_data(x)).dtype)
-        else tangent
-    )
+        _check(f_vjp, treedef, leaves, order - 1, settings, f"vjp({name})")
 
 
 def _central_difference(f_flat, leaves, position, u, eps) -> list:
