@@ -1,12 +1,13 @@
 """The reverse pass: walk a level's graph from the outputs back to its leaves.
 
-The order is Kahn's algorithm on consumer counts (no recursion, so a chain of a
-million ops is fine). A tensor's cotangent is dropped as soon as its node has
-passed it on, and broadcasting is undone here, once, for every rule.
+Nodes are taken newest first (no recursion, so a chain of a million ops is fine). A
+tensor's cotangent is dropped as soon as its node has passed it on, and broadcasting
+is undone here, once, for every rule.
 """
 
 from __future__ import annotations
 
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -56,27 +57,21 @@ def backward_pass(
     Returns ``{id(leaf): (leaf, cotangent)}``. With ``create_graph`` the rules see tape
     tensors instead of raw arrays, so at level 0 the backward pass is recorded too.
     With ``free`` each node's saved arrays are released once used.
+
+    Nodes are visited newest first, from a heap keyed on their creation sequence: every
+    consumer of a node was created after it, so by the time a node is popped all the
+    cotangent it will receive has arrived. No separate pass counts consumers.
     """
-    consumers = _count_consumers(outputs, level)
     grads: dict[int, Any] = {}
-    ready = []
+    leaves: dict[int, Tensor] = {}
+    heap: list = []
     for out, cotangent in zip(outputs, cotangents, strict=True):
-        key = id(out)
-        if key in grads:
-            grads[key] = grads[key] + cotangent
-            continue
-        grads[key] = cotangent
-        if consumers.get(key, 0) == 0:
-            ready.append(out)
-    leaves: dict[int, tuple] = {}
+        _receive(out, cotangent, grads, leaves, heap)
     anomaly = STATE.anomaly
-    while ready:
-        tensor = ready.pop()
+    while heap:
+        tensor = heappop(heap)[1]
         g = grads.pop(id(tensor))
         node = tensor._node
-        if node is None:
-            leaves[id(tensor)] = (tensor, g)
-            continue
         if node.args is None:
             raise RuntimeError(
                 "backward: trying to go through the graph a second time, but its saved "
@@ -100,15 +95,24 @@ def backward_pass(
                 parent_grad = match_shape(parent_grad, like)
             if anomaly:
                 check_finite(parent_grad, prim, "backward", node.origin)
-            key = id(parent)
-            grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
-            consumers[key] -= 1
-            if consumers[key] == 0:
-                ready.append(parent)
+            _receive(parent, parent_grad, grads, leaves, heap)
         if free:  # release the saved arrays and the links that keep intermediates alive
             node.args = None
             node.parents = ()
-    return leaves
+    return {key: (leaf, grads[key]) for key, leaf in leaves.items()}
+
+
+def _receive(tensor: Tensor, cotangent: Any, grads: dict, leaves: dict, heap: list) -> None:
+    """Add ``cotangent`` to what ``tensor`` has received; queue it the first time."""
+    key = id(tensor)
+    if key in grads:
+        grads[key] = grads[key] + cotangent
+    else:
+        grads[key] = cotangent
+        if tensor._node is None:
+            leaves[key] = tensor
+        else:
+            heappush(heap, (-tensor._node.sequence, tensor))
 
 
 def _tape_rule_inputs(tensor: Tensor, node: Any) -> tuple:
@@ -118,26 +122,6 @@ def _tape_rule_inputs(tensor: Tensor, node: Any) -> tuple:
     for position, parent in node.parents:
         args[position] = parent
     return args, tensor
-
-
-def _count_consumers(outputs: list, level: int) -> dict[int, int]:
-    """How many times each tensor of this level is used by the graph above ``outputs``."""
-    consumers: dict[int, int] = {}
-    seen = set()
-    stack = [out for out in outputs if isinstance(out, Tensor) and out._level == level]
-    for out in stack:
-        seen.add(id(out))
-    while stack:
-        node = stack.pop()._node
-        if node is None:
-            continue
-        for _, parent in node.parents:
-            key = id(parent)
-            consumers[key] = consumers.get(key, 0) + 1
-            if key not in seen:
-                seen.add(key)
-                stack.append(parent)
-    return consumers
 
 
 def backward(

@@ -41,6 +41,7 @@ class _State:
 
 STATE = _State()
 _levels = itertools.count(1)
+_sequence = itertools.count()  # creation order of nodes: the reverse pass runs newest first
 
 
 def new_level() -> int:
@@ -53,17 +54,19 @@ class Node:
 
     ``parents`` holds ``(position, tensor)`` for each differentiable argument that is
     traced at this node's level; ``args`` holds every argument one level down (raw arrays
-    at level 0). ``origin`` is the user's source line, recorded only in anomaly mode.
+    at level 0). ``sequence`` numbers nodes in creation order, ``origin`` is the user's
+    source line, recorded only in anomaly mode.
     """
 
-    __slots__ = ("args", "kwargs", "origin", "parents", "prim")
+    __slots__ = ("args", "kwargs", "origin", "parents", "prim", "sequence")
 
     def __init__(self, prim: Primitive, parents: tuple, args: Any, kwargs: dict) -> None:
         self.prim = prim
         self.parents = parents
         self.args = args
         self.kwargs = kwargs
-        self.origin = None  # set by _record in anomaly mode
+        self.origin = None  # set in anomaly mode
+        self.sequence = next(_sequence)  # later than the sequence of every parent
 
 
 class Primitive:
@@ -132,16 +135,42 @@ def bind(prim: Primitive, args: tuple, kwargs: dict) -> Any:
             top = arg
     if level < 1:
         return _bind_tape(prim, args, kwargs, level)
-    unboxed = tuple(a._value if isinstance(a, Tensor) and a._level == level else a for a in args)
-    ans = bind(prim, unboxed, kwargs)
-    if isinstance(ans, Tensor) and ans._level < 0:
-        ans = ans._value  # a constant under a traced level is stored raw
-    if top._tangent is not None:
+    return _bind_traced(prim, args, kwargs, level, top._tangent is not None)
+
+
+def _bind_traced(prim: Primitive, args: tuple, kwargs: dict, level: int, forward: bool) -> Any:
+    """Level ≥ 1 (inside a transform): unwrap this level, evaluate below it, wrap again."""
+    vjps = prim.vjps
+    unboxed = list(args)
+    parents = []
+    nested = False  # does anything below this level still need dispatch?
+    for i, arg in enumerate(args):
+        if isinstance(arg, Tensor):
+            if arg._level == level:
+                arg = arg._value
+                if i < len(vjps) and vjps[i] is not None:
+                    parents.append((i, args[i]))
+            unboxed[i] = arg
+            nested = nested or isinstance(arg, Tensor)
+    if nested:
+        ans = bind(prim, unboxed, kwargs)
+        if isinstance(ans, Tensor) and ans._level < 0:
+            ans = ans._value  # a constant under a traced level is stored raw
+    else:
+        try:
+            ans = prim.impl(*unboxed, **kwargs)
+        except (ValueError, TypeError) as error:
+            raise _with_context(prim, unboxed, error) from error
+        if STATE.anomaly:
+            check_finite(ans, prim, "forward")
+    if forward:
         return _forward(prim, args, unboxed, kwargs, ans, level)
-    parents = _parents(prim, args, level)
     if not parents:
         return ans
-    return _record(ans, level, Node(prim, parents, unboxed, kwargs))
+    node = Node(prim, tuple(parents), unboxed, kwargs)
+    if STATE.anomaly:
+        node.origin = user_source_line()
+    return Tensor._make(ans, level, node)
 
 
 def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, level: int) -> Any:
@@ -173,25 +202,11 @@ def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, level: int) -> Any:
     if level == -2:
         return ans
     if level == 0 and parents:
-        return _record(ans, 0, Node(prim, tuple(parents), raw, kwargs))
+        node = Node(prim, tuple(parents), raw, kwargs)
+        if STATE.anomaly:
+            node.origin = user_source_line()
+        return Tensor._make(ans, 0, node)
     return Tensor._make(ans, -1, None)
-
-
-def _record(ans: Any, level: int, node: Node) -> Tensor:
-    """The traced result of an op; in anomaly mode it remembers the user's line."""
-    if STATE.anomaly:
-        node.origin = user_source_line()
-    return Tensor._make(ans, level, node)
-
-
-def _parents(prim: Primitive, args: tuple, level: int) -> tuple:
-    vjps = prim.vjps
-    count = len(vjps)
-    parents = []
-    for i, arg in enumerate(args):
-        if isinstance(arg, Tensor) and arg._level == level and i < count and vjps[i] is not None:
-            parents.append((i, arg))
-    return tuple(parents)
 
 
 def _forward(prim: Primitive, args: tuple, unboxed: tuple, kwargs: dict, ans: Any, level: int):

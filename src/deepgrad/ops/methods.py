@@ -122,10 +122,30 @@ IN_PLACE = {
 
 
 def _method(fn):
-    """Primitives are objects, not functions, so they need a function to bind ``self``."""
+    """Primitives are objects, not functions, so they need a function to bind ``self``.
+
+    Operators are the hot path of eager code, so they call ``bind`` directly, with a
+    fixed number of arguments.
+    """
     if isinstance(fn, types.FunctionType):
         return fn
+    if fn in _UNARY_OPERATORS:
+        return lambda self: bind(fn, (self,), _NO_KWARGS)
+    if fn in _BINARY_OPERATORS:
+        return lambda self, other: bind(fn, (self, other), _NO_KWARGS)
     return lambda self, *args: bind(fn, (self, *args), _NO_KWARGS)
+
+
+_UNARY_OPERATORS = {dnp.negative, dnp.absolute}
+_BINARY_OPERATORS = {
+    dnp.add,
+    dnp.subtract,
+    dnp.multiply,
+    dnp.divide,
+    dnp.power,
+    dnp.matmul,
+    dnp.mod,
+}
 
 
 def install() -> None:
