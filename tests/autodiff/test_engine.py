@@ -264,3 +264,27 @@ def test_ndarray_on_the_left_defers_to_tensor():
     assert isinstance(y, dg.Tensor) and y.requires_grad
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 4.0])
+
+
+def test_output_that_is_also_an_intermediate_of_another_output():
+    def f(x):
+        doubled = x * 2.0
+        return doubled, dnp.sin(doubled) * 3.0
+
+    x = np.array([0.3, 0.7])
+    _, vjp_fn = dg.vjp(f, x)
+    (g,) = vjp_fn((np.ones(2), np.ones(2)))
+    np.testing.assert_allclose(g, 2.0 + 6.0 * np.cos(2 * x))
+    dg.check_grads(f, (x,), order=2)
+
+
+def test_backward_from_a_leaf_and_from_several_paths():
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    x.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+    x.grad = None
+    a = x * 2
+    b = a * a
+    c = a + b  # a reaches c directly and through b
+    c.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 + 8 * x.numpy())
