@@ -8,7 +8,16 @@
 (array(5.5), array(1.71633781))
 """
 
-from deepgrad import random
+from deepgrad import (
+    activations,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    optimizers,
+    random,
+    regularizers,
+)
 from deepgrad.autodiff.check import check_grads
 from deepgrad.autodiff.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from deepgrad.autodiff.primitive import AnomalyError, Primitive
@@ -26,8 +35,11 @@ from deepgrad.autodiff.transforms import (
 )
 from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
 from deepgrad.backend import get_default_dtype, set_default_dtype
+from deepgrad.models import Model, Sequential
 from deepgrad.ops import methods as _methods
+from deepgrad.saving import load_model
 from deepgrad.tensor import Tensor, tensor
+from deepgrad.training import callbacks
 
 _methods.install()
 
@@ -35,8 +47,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError",
+    "Model",
     "Primitive",
+    "Sequential",
     "Tensor",
+    "activations",
+    "callbacks",
     "check_grads",
     "detect_anomaly",
     "elementwise_grad",
@@ -45,11 +61,18 @@ __all__ = [
     "grad",
     "hessian",
     "hvp",
+    "initializers",
     "is_grad_enabled",
     "jacobian",
     "jvp",
+    "layers",
+    "load_model",
+    "losses",
+    "metrics",
     "no_grad",
+    "optimizers",
     "random",
+    "regularizers",
     "set_default_dtype",
     "stop_gradient",
     "tensor",

@@ -160,10 +160,27 @@ def backward(
             [output], [cotangent], 0, create_graph=create_graph, free=not retain_graph
         )
     for leaf, leaf_grad in leaves.values():
-        if leaf._node is not None:
-            continue
-        if not create_graph:
-            leaf_grad = Tensor._make(np.asarray(leaf_grad), -1, None)
-        elif not isinstance(leaf_grad, Tensor):
-            leaf_grad = Tensor._make(leaf_grad, -1, None)
-        leaf.grad = leaf_grad if leaf.grad is None else leaf.grad + leaf_grad
+        if create_graph:
+            if not isinstance(leaf_grad, Tensor):
+                leaf_grad = Tensor._make(leaf_grad, -1, None)
+            leaf.grad = leaf_grad if leaf.grad is None else leaf.grad + leaf_grad
+        elif _can_accumulate_in_place(leaf.grad, leaf_grad):
+            # In place, as PyTorch does: .grad may be a view into an optimizer's flat buffer.
+            np.add(leaf.grad._value, leaf_grad, out=leaf.grad._value)
+        else:
+            leaf_grad = np.array(leaf_grad)  # a fresh array: rules may pass g through shared
+            if leaf.grad is not None:
+                leaf_grad = leaf_grad + raw_data(leaf.grad)
+            leaf.grad = Tensor._make(leaf_grad, -1, None)
+
+
+def _can_accumulate_in_place(current: Any, addition: Any) -> bool:
+    if not isinstance(current, Tensor) or current._level >= 0:
+        return False
+    data = current._value
+    return (
+        type(data) is ndarray
+        and data.flags.writeable
+        and data.shape == np.shape(addition)
+        and data.dtype == getattr(addition, "dtype", None)
+    )

@@ -1,0 +1,232 @@
+"""``Layer``: a differentiable function of its input and its parameters, z = f(x, γ).
+
+A layer creates its weights lazily in ``build(input_shape)`` on its first call (so
+``Dense(64)`` need not be told its input size), then computes ``call(inputs, training)``.
+Weights are Tensors with ``requires_grad``; sublayers held as attributes (or in lists)
+are found automatically, in the order they were assigned.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from deepgrad import initializers, regularizers
+from deepgrad.backend import get_default_dtype
+from deepgrad.tensor import Tensor, raw_data
+
+_name_counts: defaultdict[str, int] = defaultdict(int)
+LAYER_CLASSES: dict[str, type] = {}
+
+
+def register_serializable(cls: type) -> type:
+    """Register a layer or model class so that ``load_model`` may rebuild it.
+
+    Loading a file only ever instantiates registered classes: it executes no code from
+    the file. Built-in layers are registered; decorate your own with this.
+    """
+    LAYER_CLASSES[cls.__name__] = cls
+    return cls
+
+
+def unique_name(base: str) -> str:
+    """ "dense", then "dense_1", "dense_2", ... (as Keras names layers)."""
+    count = _name_counts[base]
+    _name_counts[base] += 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def _snake(name: str) -> str:
+    """BatchNormalization → batch_normalization, PReLU → p_re_lu (as Keras names them)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+class Layer:
+    """Base class of every layer and model.
+
+    Subclasses write ``build(input_shape)`` (creating weights with ``add_weight``) and
+    ``call(inputs, training=False)``.
+
+    >>> import numpy as np
+    >>> class Scale(Layer):
+    ...     def build(self, input_shape):
+    ...         self.factor = self.add_weight("factor", (input_shape[-1],), "ones")
+    ...     def call(self, inputs, training=False):
+    ...         return inputs * self.factor
+    >>> Scale()(np.ones((2, 3), np.float32)).shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        name: str | None = None,
+        trainable: bool = True,
+        dtype: Any = None,
+        input_shape: tuple | None = None,
+    ) -> None:
+        self.name = name or unique_name(_snake(type(self).__name__))
+        self.dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
+        self.built = False
+        self._trainable = trainable
+        self._own_weights: list[tuple[str, Tensor, bool, Any]] = []
+        self._input_shape_arg = tuple(input_shape) if input_shape is not None else None
+        self.input_shape: tuple | None = None
+        self.output_shape: tuple | None = None
+        if input_shape is not None:
+            self.build_for((None, *input_shape))
+
+    # ---- weights --------------------------------------------------------------------------
+
+    def add_weight(
+        self,
+        name: str,
+        shape: tuple,
+        initializer: Any = "glorot_uniform",
+        regularizer: Any = None,
+        trainable: bool = True,
+        dtype: Any = None,
+    ) -> Tensor:
+        """Create a weight, remember it, and return it (a Tensor)."""
+        value = initializers.get(initializer)(tuple(shape), dtype or self.dtype)
+        weight = Tensor(value, requires_grad=trainable and self._trainable)
+        self._own_weights.append((name, weight, trainable, regularizers.get(regularizer)))
+        return weight
+
+    def _sublayers(self) -> Iterator[tuple[str, Layer]]:
+        for attribute, value in vars(self).items():
+            if isinstance(value, Layer):
+                yield attribute, value
+            elif isinstance(value, list | tuple):
+                for i, item in enumerate(value):
+                    if isinstance(item, Layer):
+                        yield f"{attribute}.{i}", item
+
+    def named_weights(self, prefix: str = "") -> Iterator[tuple[str, Tensor, bool, Any]]:
+        """(path, tensor, trainable, regularizer) for every weight, sublayers included.
+
+        Paths are structural (``layers.0.kernel``), so they do not depend on layer names.
+        """
+        for name, weight, trainable, regularizer in self._own_weights:
+            yield prefix + name, weight, trainable and self.trainable, regularizer
+        for path, layer in self._sublayers():
+            for sub_path, weight, trainable, regularizer in layer.named_weights(f"{prefix}{path}."):
+                yield sub_path, weight, trainable and self.trainable, regularizer
+
+    @property
+    def weights(self) -> list[Tensor]:
+        """All weights, trainable first as in Keras."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def trainable_weights(self) -> list[Tensor]:
+        return [w for _, w, trainable, _ in self.named_weights() if trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[Tensor]:
+        return [w for _, w, trainable, _ in self.named_weights() if not trainable]
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, flag: bool) -> None:
+        """Freeze (False) or unfreeze a layer and everything in it."""
+        self._trainable = flag
+        for _, weight, trainable, _ in self._own_weights:
+            weight.requires_grad = trainable and flag
+        for _, layer in self._sublayers():
+            layer.trainable = flag
+
+    @property
+    def losses(self) -> list[Any]:
+        """The regularization penalties of this layer's weights (scalar Tensors)."""
+        return [reg(w) for _, w, _, reg in self.named_weights() if reg is not None]
+
+    def count_params(self) -> int:
+        return int(sum(np.size(raw_data(w)) for w in self.weights))
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights as NumPy arrays, in ``weights`` order."""
+        return [np.array(raw_data(w)) for w in self.weights]
+
+    def set_weights(self, values: list) -> None:
+        """Set the weights from arrays in ``weights`` order, checking every shape first."""
+        weights = self.weights
+        if len(values) != len(weights):
+            raise ValueError(
+                f"{self.name}.set_weights: expected {len(weights)} arrays, got {len(values)}"
+            )
+        arrays = [np.asarray(v) for v in values]
+        for w, v in zip(weights, arrays, strict=True):
+            if w.shape != v.shape:
+                raise ValueError(
+                    f"{self.name}.set_weights: shape {v.shape} given for a weight of "
+                    f"shape {w.shape}"
+                )
+        for w, v in zip(weights, arrays, strict=True):
+            raw_data(w)[...] = v
+
+    # ---- calling --------------------------------------------------------------------------
+
+    def build(self, input_shape: tuple) -> None:
+        """Create the weights for inputs of ``input_shape`` (batch axis included, as None)."""
+
+    def build_for(self, input_shape: tuple) -> None:
+        if not self.built:
+            self.build(tuple(input_shape))
+            self.built = True
+            self.input_shape = tuple(input_shape)
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement call(inputs, training)")
+
+    def __call__(self, inputs: Any, training: bool = False) -> Any:
+        inputs = self._cast(inputs)
+        if not self.built:
+            self.build_for((None, *np.shape(raw_data(inputs))[1:]))
+        if _takes_training(type(self)):
+            outputs = self.call(inputs, training=training)
+        else:
+            outputs = self.call(inputs)
+        self.output_shape = (None, *np.shape(raw_data(outputs))[1:])
+        return outputs
+
+    def _cast(self, inputs: Any) -> Any:
+        """Floating NumPy inputs take the layer's dtype, as Keras autocasts."""
+        if isinstance(inputs, np.ndarray | list | float):
+            array = np.asarray(inputs)
+            if np.issubdtype(array.dtype, np.floating) and array.dtype != self.dtype:
+                return array.astype(self.dtype)
+            return array
+        return inputs
+
+    # ---- configuration ------------------------------------------------------------------
+
+    def get_config(self) -> dict:
+        """The constructor arguments that rebuild this layer (JSON-friendly)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype.name}
+        if self._input_shape_arg is not None:
+            config["input_shape"] = list(self._input_shape_arg)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+_TAKES_TRAINING: dict[type, bool] = {}
+
+
+def _takes_training(cls: type) -> bool:
+    if cls not in _TAKES_TRAINING:
+        _TAKES_TRAINING[cls] = "training" in inspect.signature(cls.call).parameters
+    return _TAKES_TRAINING[cls]

@@ -1,0 +1,185 @@
+"""Core layers: Dense, Activation, Flatten, Reshape, Embedding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad import activations, initializers, regularizers
+from deepgrad import numpy as dnp
+from deepgrad.layers.base import Layer, register_serializable
+from deepgrad.tensor import raw_data
+
+
+@register_serializable
+class Dense(Layer):
+    """z = f(x W + b): the layer of a fully connected net.
+
+    With ``activation`` ψ, ``Dense(m, "sigmoid")`` followed by ``Dense(1)`` is the shallow
+    net y = Σ_j β_j ψ(x'γ_j).
+
+    >>> import numpy as np
+    >>> Dense(4, activation="relu")(np.ones((2, 3), np.float32)).shape
+    (2, 4)
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        if int(units) <= 0:
+            raise ValueError(f"Dense: units must be a positive integer, got {units}")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        super().__init__(**kwargs)
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) < 2 or input_shape[-1] is None:
+            raise ValueError(
+                f"Dense {self.name!r}: expected inputs of shape (batch, features), "
+                f"got {input_shape}"
+            )
+        features = int(input_shape[-1])
+        self.kernel = self.add_weight(
+            "kernel", (features, self.units), self.kernel_initializer, self.kernel_regularizer
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                "bias", (self.units,), self.bias_initializer, self.bias_regularizer
+            )
+
+    def call(self, inputs: Any) -> Any:
+        features = np.shape(raw_data(inputs))[-1]
+        if features != self.kernel.shape[0]:
+            raise ValueError(
+                f"Dense {self.name!r}: inputs have {features} features but the layer was "
+                f"built for {self.kernel.shape[0]} (input shape {np.shape(raw_data(inputs))})"
+            )
+        outputs = dnp.matmul(inputs, self.kernel)
+        if self.bias is not None:
+            outputs = outputs + self.bias
+        return self.activation(outputs)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.name_of(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+        }
+
+
+@register_serializable
+class Activation(Layer):
+    """Applies an activation function: ``Activation("tanh")``."""
+
+    def __init__(self, activation: Any, **kwargs: Any) -> None:
+        self.activation = activations.get(activation)
+        super().__init__(**kwargs)
+
+    def call(self, inputs: Any) -> Any:
+        return self.activation(inputs)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "activation": activations.name_of(self.activation)}
+
+
+@register_serializable
+class Flatten(Layer):
+    """(batch, d1, d2, ...) → (batch, d1·d2·...)."""
+
+    def call(self, inputs: Any) -> Any:
+        return dnp.reshape(inputs, (np.shape(raw_data(inputs))[0], -1))
+
+
+@register_serializable
+class Reshape(Layer):
+    """(batch, ...) → (batch, *target_shape); one entry may be -1."""
+
+    def __init__(self, target_shape: tuple, **kwargs: Any) -> None:
+        self.target_shape = tuple(int(n) for n in target_shape)
+        super().__init__(**kwargs)
+
+    def call(self, inputs: Any) -> Any:
+        batch = np.shape(raw_data(inputs))[0]
+        try:
+            return dnp.reshape(inputs, (batch, *self.target_shape))
+        except ValueError:
+            raise ValueError(
+                f"Reshape {self.name!r}: cannot reshape inputs of shape "
+                f"{np.shape(raw_data(inputs))} to (batch, *{self.target_shape})"
+            ) from None
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+@register_serializable
+class Embedding(Layer):
+    """Integer indices → rows of a learned (input_dim, output_dim) table."""
+
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        embeddings_initializer: Any = "random_uniform",
+        embeddings_regularizer: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        super().__init__(**kwargs)
+
+    def build(self, input_shape: tuple) -> None:
+        self.embeddings = self.add_weight(
+            "embeddings",
+            (self.input_dim, self.output_dim),
+            self.embeddings_initializer,
+            self.embeddings_regularizer,
+        )
+
+    def _cast(self, inputs: Any) -> Any:
+        indices = np.asarray(raw_data(inputs))
+        if not np.issubdtype(indices.dtype, np.integer):
+            if not np.all(indices == np.round(indices)):
+                raise TypeError(
+                    f"Embedding {self.name!r}: expected integer indices, got {indices.dtype}"
+                )
+            indices = indices.astype(np.int64)
+        if indices.size and (indices.min() < 0 or indices.max() >= self.input_dim):
+            raise IndexError(
+                f"Embedding {self.name!r}: indices must lie in [0, {self.input_dim}), got "
+                f"[{indices.min()}, {indices.max()}]"
+            )
+        return indices
+
+    def call(self, inputs: Any) -> Any:
+        return self.embeddings[inputs]
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+        }

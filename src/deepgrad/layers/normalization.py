@@ -1,0 +1,131 @@
+"""BatchNormalization (Ioffe & Szegedy, 2015) and LayerNormalization (Ba et al., 2016)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad import numpy as dnp
+from deepgrad.layers.base import Layer, register_serializable
+from deepgrad.tensor import raw_data
+
+
+def _normalize(inputs, mean, variance, epsilon, gamma, beta):
+    outputs = (inputs - mean) / dnp.sqrt(variance + epsilon)
+    if gamma is not None:
+        outputs = outputs * gamma
+    if beta is not None:
+        outputs = outputs + beta
+    return outputs
+
+
+@register_serializable
+class BatchNormalization(Layer):
+    """Normalize each feature by its batch mean and (biased) variance in training, and by
+    running averages at inference: moving = momentum·moving + (1 − momentum)·batch.
+
+    Keras' defaults (momentum 0.99, epsilon 1e-3). PyTorch's ``momentum=0.1`` is
+    deepgrad's 0.9, and PyTorch keeps the *unbiased* batch variance in its running average.
+    """
+
+    def __init__(
+        self,
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
+        self.center, self.scale = center, scale
+        super().__init__(**kwargs)
+
+    def build(self, input_shape: tuple) -> None:
+        ndim = len(input_shape)
+        self._feature_axis = self.axis % ndim
+        shape = [1] * ndim
+        shape[self._feature_axis] = int(input_shape[self._feature_axis])
+        self._param_shape = tuple(shape[1:])  # broadcast against (batch, ...)
+        features = (int(input_shape[self._feature_axis]),)
+        self.gamma = self.add_weight("gamma", features, "ones") if self.scale else None
+        self.beta = self.add_weight("beta", features, "zeros") if self.center else None
+        self.moving_mean = self.add_weight("moving_mean", features, "zeros", trainable=False)
+        self.moving_variance = self.add_weight("moving_variance", features, "ones", trainable=False)
+
+    def _shaped(self, value: Any) -> Any:
+        return None if value is None else dnp.reshape(value, self._param_shape)
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        ndim = np.ndim(raw_data(inputs))
+        axes = tuple(i for i in range(ndim) if i != self._feature_axis)
+        if training:
+            mean = dnp.mean(inputs, axis=axes, keepdims=True)
+            variance = dnp.mean((inputs - mean) ** 2, axis=axes, keepdims=True)
+            self._update_moving(raw_data(mean).reshape(-1), raw_data(variance).reshape(-1))
+        else:
+            mean, variance = self._shaped(self.moving_mean), self._shaped(self.moving_variance)
+        return _normalize(
+            inputs, mean, variance, self.epsilon, self._shaped(self.gamma), self._shaped(self.beta)
+        )
+
+    def _update_moving(self, batch_mean: np.ndarray, batch_variance: np.ndarray) -> None:
+        for moving, batch in (
+            (self.moving_mean, batch_mean),
+            (self.moving_variance, batch_variance),
+        ):
+            data = raw_data(moving)
+            data *= self.momentum
+            data += (1.0 - self.momentum) * batch.astype(data.dtype)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+        }
+
+
+@register_serializable
+class LayerNormalization(Layer):
+    """Normalize each sample over its last axis (or ``axis``), then scale and shift."""
+
+    def __init__(
+        self,
+        axis: int = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self.axis, self.epsilon, self.center, self.scale = int(axis), float(epsilon), center, scale
+        super().__init__(**kwargs)
+
+    def build(self, input_shape: tuple) -> None:
+        features = (int(input_shape[self.axis]),)
+        self.gamma = self.add_weight("gamma", features, "ones") if self.scale else None
+        self.beta = self.add_weight("beta", features, "zeros") if self.center else None
+
+    def call(self, inputs: Any) -> Any:
+        ndim = np.ndim(raw_data(inputs))
+        axis = self.axis % ndim
+        mean = dnp.mean(inputs, axis=axis, keepdims=True)
+        variance = dnp.mean((inputs - mean) ** 2, axis=axis, keepdims=True)
+        shape = [1] * ndim
+        shape[axis] = -1
+        gamma = None if self.gamma is None else dnp.reshape(self.gamma, shape)
+        beta = None if self.beta is None else dnp.reshape(self.beta, shape)
+        return _normalize(inputs, mean, variance, self.epsilon, gamma, beta)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+        }

@@ -1,0 +1,376 @@
+"""Losses: negative log-likelihoods (and a few margins), with Keras' names.
+
+Training minimises −log L(θ) + regulariser. Each docstring says which likelihood the
+loss is the negative log of. A loss maps (y_true, y_pred) to one value per sample, then
+reduces: ``reduction="mean"`` (Keras' "sum_over_batch_size": Σ w_i ℓ_i / n), ``"sum"``
+or ``"none"``, with optional per-sample ``sample_weight`` w_i.
+
+>>> import numpy as np
+>>> float(MeanSquaredError()(np.array([[1.0], [2.0]]), np.array([[1.5], [2.0]])))
+0.125
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from deepgrad import numpy as dnp
+from deepgrad.activations import softplus
+from deepgrad.ops.activations_math import log_softmax
+from deepgrad.tensor import Tensor, raw_data
+
+_EPSILON = 1e-7  # Keras' clip for probabilities given as such (from_logits=False)
+_REDUCTIONS = ("mean", "sum", "none", "sum_over_batch_size")
+
+
+class Loss:
+    """Base class: subclasses write ``call(y_true, y_pred)`` returning per-sample losses."""
+
+    def __init__(self, reduction: str = "mean", name: str | None = None) -> None:
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}")
+        self.reduction = "mean" if reduction == "sum_over_batch_size" else reduction
+        self.name = name or _snake(type(self).__name__)
+
+    @property
+    def trainable_weights(self) -> list[Tensor]:
+        """Parameters the loss itself learns (GaussianNLL's σ); usually none."""
+        return []
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        raise NotImplementedError
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        y_true = _as_array(y_true, y_pred)
+        per_sample = self.call(y_true, y_pred)
+        if sample_weight is not None:
+            weights = np.asarray(raw_data(sample_weight), dtype=raw_data(per_sample).dtype)
+            per_sample = per_sample * weights.reshape(np.shape(raw_data(per_sample)))
+        if self.reduction == "none":
+            return per_sample
+        total = dnp.sum(per_sample)
+        if self.reduction == "sum":
+            return total
+        return total / max(np.size(raw_data(per_sample)), 1)
+
+    def get_config(self) -> dict:
+        return {"reduction": self.reduction, "name": self.name}
+
+
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _as_array(y_true: Any, y_pred: Any) -> Any:
+    if isinstance(y_true, Tensor):
+        return y_true
+    array = np.asarray(y_true)
+    dtype = raw_data(y_pred).dtype
+    if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.bool_):
+        return array.astype(dtype)
+    return array
+
+
+def _check_same_shape(loss: Loss, y_true: Any, y_pred: Any) -> None:
+    true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
+    if true_shape != pred_shape and not (
+        len(true_shape) == len(pred_shape) - 1
+        and pred_shape[-1] == 1
+        and true_shape == pred_shape[:-1]
+    ):
+        raise ValueError(
+            f"{type(loss).__name__}: y_true has shape {true_shape} but y_pred has shape "
+            f"{pred_shape}; they must match"
+        )
+
+
+def _match(y_true: Any, y_pred: Any) -> Any:
+    """Allow y_true of shape (n,) against y_pred of shape (n, 1), as Keras does."""
+    true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
+    if true_shape != pred_shape and true_shape == pred_shape[:-1]:
+        return dnp.reshape(y_true, pred_shape)
+    return y_true
+
+
+def _mean_last(values: Any) -> Any:
+    return dnp.mean(values, axis=-1) if np.ndim(raw_data(values)) > 1 else values
+
+
+class MeanSquaredError(Loss):
+    """mean((y − ŷ)²) over the last axis: the Gaussian NLL with σ fixed, up to constants."""
+
+    def call(self, y_true, y_pred):
+        _check_same_shape(self, y_true, y_pred)
+        return _mean_last((_match(y_true, y_pred) - y_pred) ** 2)
+
+
+class MeanAbsoluteError(Loss):
+    """mean(|y − ŷ|): the NLL of a Laplace distribution, up to constants."""
+
+    def call(self, y_true, y_pred):
+        _check_same_shape(self, y_true, y_pred)
+        return _mean_last(dnp.absolute(_match(y_true, y_pred) - y_pred))
+
+
+class Huber(Loss):
+    """½e² for |e| ≤ δ, δ(|e| − ½δ) beyond: squared near 0, absolute in the tails."""
+
+    def __init__(self, delta: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.delta = float(delta)
+
+    def call(self, y_true, y_pred):
+        _check_same_shape(self, y_true, y_pred)
+        error = dnp.absolute(_match(y_true, y_pred) - y_pred)
+        quadratic = dnp.minimum(error, self.delta)
+        return _mean_last(0.5 * quadratic**2 + self.delta * (error - quadratic))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "delta": self.delta}
+
+
+class LogCosh(Loss):
+    """mean(log cosh(ŷ − y)), computed as e + softplus(−2e) − log 2 (no overflow)."""
+
+    def call(self, y_true, y_pred):
+        _check_same_shape(self, y_true, y_pred)
+        error = y_pred - _match(y_true, y_pred)
+        return _mean_last(error + softplus(-2.0 * error) - math.log(2.0))
+
+
+class GaussianNLL(Loss):
+    """−log N(y | f(x), σ²) = ½ log(2πσ²) + (y − f(x))² / (2σ²): the lecture's model
+    y = f(x) + ε, ε ~ N(0, σ²).
+
+    ``sigma``: a number (σ fixed), ``"learned"`` (σ is a parameter of the loss, trained
+    with the model and read back as ``loss.sigma``), or ``None`` (heteroscedastic: the
+    model predicts two columns, the mean and log σ, per sample).
+
+    >>> import numpy as np
+    >>> nll = GaussianNLL(sigma=1.0)
+    >>> round(float(nll(np.zeros((1, 1)), np.zeros((1, 1)))), 6)  # ½ log 2π
+    0.918939
+    """
+
+    def __init__(self, sigma: float | str | None = "learned", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(sigma, str) and sigma != "learned":
+            raise ValueError(
+                f"GaussianNLL: sigma must be a number, 'learned' or None, got {sigma!r}"
+            )
+        if isinstance(sigma, int | float) and sigma <= 0:
+            raise ValueError(f"GaussianNLL: sigma must be positive, got {sigma}")
+        self.sigma_mode = sigma
+        self.log_sigma = None
+        if sigma == "learned":
+            from deepgrad.backend import get_default_dtype
+
+            self.log_sigma = Tensor(np.zeros((), get_default_dtype()), requires_grad=True)
+
+    @property
+    def trainable_weights(self) -> list[Tensor]:
+        return [] if self.log_sigma is None else [self.log_sigma]
+
+    @property
+    def sigma(self) -> float | None:
+        """σ̂ when learned, σ when fixed, None when predicted per sample."""
+        if self.log_sigma is not None:
+            return float(np.exp(raw_data(self.log_sigma)))
+        return None if self.sigma_mode is None else float(self.sigma_mode)
+
+    def call(self, y_true, y_pred):
+        if self.sigma_mode is None:
+            if np.shape(raw_data(y_pred))[-1] != 2:
+                raise ValueError(
+                    "GaussianNLL(sigma=None): y_pred must have 2 columns (mean, log σ), got "
+                    f"shape {np.shape(raw_data(y_pred))}"
+                )
+            mean, log_sigma = y_pred[..., 0:1], y_pred[..., 1:2]
+            y_true = dnp.reshape(y_true, np.shape(raw_data(mean)))
+        else:
+            _check_same_shape(self, y_true, y_pred)
+            mean, y_true = y_pred, _match(y_true, y_pred)
+            log_sigma = self.log_sigma if self.log_sigma is not None else math.log(self.sigma_mode)
+        z = (y_true - mean) * dnp.exp(-log_sigma)
+        return _mean_last(0.5 * math.log(2 * math.pi) + log_sigma + 0.5 * z * z)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "sigma": self.sigma_mode}
+
+
+class BinaryCrossentropy(Loss):
+    """−[y log p + (1 − y) log(1 − p)]: the Bernoulli NLL. On logits z it is computed as
+    softplus(z) − y·z, stable for any z."""
+
+    def __init__(
+        self, from_logits: bool = False, label_smoothing: float = 0.0, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        _check_same_shape(self, y_true, y_pred)
+        y = _match(y_true, y_pred)
+        if self.label_smoothing:
+            y = y * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
+        if self.from_logits:
+            return _mean_last(softplus(y_pred) - y * y_pred)
+        p = dnp.clip(y_pred, _EPSILON, 1.0 - _EPSILON)
+        return _mean_last(-(y * dnp.log(p) + (1.0 - y) * dnp.log(1.0 - p)))
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+        }
+
+
+class CategoricalCrossentropy(Loss):
+    """−Σ_k y_k log p_k over one-hot (or soft) labels: the categorical NLL. On logits it
+    uses the fused, stable log-softmax."""
+
+    def __init__(
+        self, from_logits: bool = False, label_smoothing: float = 0.0, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        _check_same_shape(self, y_true, y_pred)
+        y = y_true
+        if self.label_smoothing:
+            classes = np.shape(raw_data(y_pred))[-1]
+            y = y * (1.0 - self.label_smoothing) + self.label_smoothing / classes
+        return -dnp.sum(y * _log_probabilities(y_pred, self.from_logits), axis=-1)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+        }
+
+
+def _log_probabilities(y_pred: Any, from_logits: bool) -> Any:
+    if from_logits:
+        return log_softmax(y_pred, axis=-1)
+    p = y_pred / dnp.sum(y_pred, axis=-1, keepdims=True)
+    return dnp.log(dnp.clip(p, _EPSILON, 1.0 - _EPSILON))
+
+
+class SparseCategoricalCrossentropy(Loss):
+    """−log p_y for integer labels y: the categorical NLL without one-hot encoding."""
+
+    def __init__(self, from_logits: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.from_logits = from_logits
+
+    def call(self, y_true, y_pred):
+        labels = np.asarray(raw_data(y_true))
+        pred_shape = np.shape(raw_data(y_pred))
+        if labels.shape == (*pred_shape[:-1], 1):
+            labels = labels.reshape(pred_shape[:-1])
+        if labels.shape != pred_shape[:-1]:
+            raise ValueError(
+                f"SparseCategoricalCrossentropy: y_true has shape {labels.shape}; for y_pred of "
+                f"shape {pred_shape} it must be {pred_shape[:-1]} (one integer label per sample)"
+            )
+        if (
+            not np.all(labels == np.round(labels))
+            or labels.min(initial=0) < 0
+            or labels.max(initial=0) >= pred_shape[-1]
+        ):
+            raise ValueError(
+                f"SparseCategoricalCrossentropy: labels must be integers in [0, {pred_shape[-1]})"
+            )
+        labels = labels.astype(np.int64)
+        log_p = _log_probabilities(y_pred, self.from_logits)
+        index = (*tuple(np.indices(labels.shape)), labels)
+        return -log_p[index]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "from_logits": self.from_logits}
+
+
+class Poisson(Loss):
+    """ŷ − y log ŷ: the Poisson NLL for counts y with rate ŷ, up to log y!."""
+
+    def call(self, y_true, y_pred):
+        _check_same_shape(self, y_true, y_pred)
+        return _mean_last(y_pred - _match(y_true, y_pred) * dnp.log(y_pred + _EPSILON))
+
+
+class KLDivergence(Loss):
+    """Σ y log(y / ŷ): the Kullback–Leibler divergence of ŷ from y."""
+
+    def call(self, y_true, y_pred):
+        _check_same_shape(self, y_true, y_pred)
+        y = dnp.clip(y_true, _EPSILON, 1.0)
+        return dnp.sum(y * dnp.log(y / dnp.clip(y_pred, _EPSILON, 1.0)), axis=-1)
+
+
+class Hinge(Loss):
+    """mean(max(1 − y·ŷ, 0)) for labels in {−1, 1} (labels in {0, 1} are mapped there)."""
+
+    def call(self, y_true, y_pred):
+        _check_same_shape(self, y_true, y_pred)
+        y = raw_data(_match(y_true, y_pred))
+        if np.all((y == 0) | (y == 1)):
+            y = 2.0 * y - 1.0
+        margin = 1.0 - y * y_pred
+        return _mean_last(dnp.where(raw_data(margin) > 0, margin, 0.0))
+
+
+LOSSES = {
+    "mse": MeanSquaredError,
+    "mean_squared_error": MeanSquaredError,
+    "mae": MeanAbsoluteError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "huber": Huber,
+    "log_cosh": LogCosh,
+    "gaussian_nll": GaussianNLL,
+    "binary_crossentropy": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "poisson": Poisson,
+    "kl_divergence": KLDivergence,
+    "hinge": Hinge,
+}
+_CLASSES = {cls.__name__: cls for cls in LOSSES.values()}
+
+
+def get(identifier: Any) -> Loss:
+    """A loss from its name, a config dict, an object, or a function (y_true, y_pred)."""
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, dict):
+        return _CLASSES[identifier["class_name"]](**identifier.get("config", {}))
+    if isinstance(identifier, str):
+        try:
+            return LOSSES[identifier]()
+        except KeyError:
+            raise ValueError(f"unknown loss {identifier!r}; known: {', '.join(LOSSES)}") from None
+    if callable(identifier):
+        return _FunctionLoss(identifier)
+    raise TypeError(f"loss must be a name, a Loss or a function, got {identifier!r}")
+
+
+class _FunctionLoss(Loss):
+    def __init__(self, fn: Any) -> None:
+        super().__init__(name=getattr(fn, "__name__", "loss"))
+        self.fn = fn
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred)
+
+
+def serialize(loss: Loss) -> dict:
+    if type(loss).__name__ not in _CLASSES:
+        raise ValueError(f"loss {loss!r} is not a built-in loss and cannot be saved")
+    return {"class_name": type(loss).__name__, "config": loss.get_config()}

@@ -1,0 +1,87 @@
+"""``Sequential``: a stack of layers, each feeding the next: z_{l+1} = f_l(z_l, γ_l)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.modes import no_grad
+from deepgrad.layers.base import LAYER_CLASSES, Layer, register_serializable
+from deepgrad.models.model import Model
+
+
+@register_serializable
+class Sequential(Model):
+    """A linear stack of layers.
+
+    >>> import numpy as np
+    >>> from deepgrad import layers
+    >>> model = Sequential([layers.Dense(16, activation="relu"), layers.Dense(3)])
+    >>> model(np.ones((2, 4), np.float32)).shape
+    (2, 3)
+    >>> model.count_params()
+    131
+    """
+
+    def __init__(self, layers: list[Layer] | None = None, **kwargs: Any) -> None:
+        self.layers: list[Layer] = []
+        super().__init__(**kwargs)
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer: Layer) -> None:
+        """Append a layer."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
+        self.layers.append(layer)
+        if layer.built and len(self.layers) == 1 and layer.input_shape is not None:
+            self.build_for(layer.input_shape)
+        elif self.built:
+            self.built = False  # rebuilt (the new layer's weights made) on the next call
+
+    def pop(self) -> Layer:
+        layer = self.layers.pop()
+        return layer
+
+    def __getitem__(self, index: int) -> Layer:
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def build(self, input_shape: tuple) -> None:
+        """Build every layer by passing one zero sample through the stack."""
+        sample = np.zeros((1, *input_shape[1:]), dtype=self.dtype)
+        with no_grad():
+            for layer in self.layers:
+                sample = layer(sample)
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        for layer in self.layers:
+            inputs = layer(inputs, training=training)
+        return inputs
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["layers"] = [
+            {"class_name": type(layer).__name__, "config": layer.get_config()}
+            for layer in self.layers
+        ]
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> Sequential:
+        config = dict(config)
+        layers = [_layer_from_config(item) for item in config.pop("layers", [])]
+        return cls(layers, **config)
+
+
+def _layer_from_config(item: dict) -> Layer:
+    name = item.get("class_name")
+    if name not in LAYER_CLASSES:
+        raise ValueError(
+            f"unknown layer class {name!r}: only registered classes can be loaded "
+            "(decorate custom layers with deepgrad.layers.register_serializable)"
+        )
+    return LAYER_CLASSES[name].from_config(item.get("config", {}))

@@ -1,0 +1,94 @@
+"""Parameters as views into one contiguous buffer per dtype, and their gradients too.
+
+With this layout ``zero_grad`` is one ``fill`` and an optimizer's update is a handful of
+vectorised operations over the whole buffer, however many layers the model has: the
+"fused" optimizer is the only one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from deepgrad.tensor import Tensor
+
+
+@dataclass
+class FlatGroup:
+    """The parameters of one dtype: their values and gradients as flat arrays, and views."""
+
+    params: list[Tensor]
+    values: np.ndarray
+    grads: np.ndarray
+    value_views: list[np.ndarray] = field(default_factory=list)
+    grad_views: list[np.ndarray] = field(default_factory=list)
+
+
+class FlatParameters:
+    """Re-home ``params`` into flat buffers; each ``p.data`` and ``p.grad`` becomes a view."""
+
+    def __init__(self, params: list[Tensor]) -> None:
+        seen: set[int] = set()
+        unique = []
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer: parameters must be Tensors, got {type(p).__name__}")
+            if not p.requires_grad or not p.is_leaf:
+                raise ValueError(
+                    "optimizer: every parameter must be a leaf tensor with requires_grad=True "
+                    f"(got one of shape {p.shape} that is not); rebuild the optimizer after "
+                    "freezing or unfreezing layers"
+                )
+            if id(p) not in seen:
+                seen.add(id(p))
+                unique.append(p)
+        self.params = unique
+        by_dtype: dict[np.dtype, list[Tensor]] = {}
+        for p in unique:
+            by_dtype.setdefault(p.dtype, []).append(p)
+        self.groups = [self._group(ps) for ps in by_dtype.values()]
+
+    @staticmethod
+    def _group(params: list[Tensor]) -> FlatGroup:
+        total = sum(p.size for p in params)
+        dtype = params[0].dtype
+        group = FlatGroup(params, np.empty(total, dtype), np.zeros(total, dtype))
+        offset = 0
+        for p in params:
+            size = p.size
+            view = group.values[offset : offset + size].reshape(p.shape)
+            view[...] = p.data
+            grad_view = group.grads[offset : offset + size].reshape(p.shape)
+            if p.grad is not None:
+                grad_view[...] = p.grad.data
+            p._value = view
+            p.grad = Tensor._make(grad_view, -1, None)
+            group.value_views.append(view)
+            group.grad_views.append(grad_view)
+            offset += size
+        return group
+
+    def zero_grad(self) -> None:
+        for group in self.groups:
+            group.grads.fill(0)
+            for p, view in zip(group.params, group.grad_views, strict=True):
+                if p.grad is None or p.grad._value is not view:
+                    p.grad = Tensor._make(view, -1, None)
+
+    def sync(self) -> None:
+        """Bring back into the buffers any value or gradient a user replaced wholesale
+        (``p.data = ...``, ``p.grad = ...``), so the update sees it."""
+        for group in self.groups:
+            for p, value_view, grad_view in zip(
+                group.params, group.value_views, group.grad_views, strict=True
+            ):
+                if p._value is not value_view:
+                    value_view[...] = p._value
+                    p._value = value_view
+                if p.grad is None:
+                    grad_view.fill(0)
+                    p.grad = Tensor._make(grad_view, -1, None)
+                elif p.grad._value is not grad_view:
+                    grad_view[...] = p.grad._value
+                    p.grad = Tensor._make(grad_view, -1, None)

@@ -1,0 +1,159 @@
+"""Model files: architecture and compile settings as JSON metadata, weights and optimizer
+state as tensors, all in one safetensors file.
+
+Loading rebuilds only registered layer classes from JSON (no code runs), checks every
+name, shape and dtype against the model before changing anything, and leaves the model
+untouched if anything is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from deepgrad.saving.safetensors import load_file, save_file
+from deepgrad.tensor import raw_data
+
+FORMAT = "deepgrad-model"
+FORMAT_VERSION = "1"
+
+
+def weight_tensors(model: Any) -> dict[str, np.ndarray]:
+    """``model/<path>`` for each weight, ``loss/<name>`` for a loss's own parameters."""
+    tensors = {f"model/{path}": np.asarray(raw_data(w)) for path, w, _, _ in model.named_weights()}
+    loss = getattr(model, "loss", None)
+    for i, w in enumerate(getattr(loss, "trainable_weights", [])):
+        tensors[f"loss/{i}"] = np.asarray(raw_data(w))
+    return tensors
+
+
+def _compile_config(model: Any) -> dict | None:
+    if getattr(model, "loss", None) is None:
+        return None
+    from deepgrad import losses, optimizers
+
+    return {
+        "optimizer": optimizers.serialize(model.optimizer),
+        "loss": losses.serialize(model.loss),
+        "metrics": list(model._metric_names),
+    }
+
+
+def model_metadata(model: Any) -> dict[str, str]:
+    import deepgrad
+
+    if not model.built:
+        raise ValueError(f"save: {model.name} is not built yet; call it on data or fit it first")
+    architecture = {
+        "class_name": type(model).__name__,
+        "config": model.get_config(),
+        "build_input_shape": list(model.input_shape) if model.input_shape else None,
+    }
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "deepgrad_version": deepgrad.__version__,
+        "architecture": json.dumps(architecture),
+    }
+    compile_config = _compile_config(model)
+    if compile_config is not None:
+        metadata["compile"] = json.dumps(compile_config)
+    return metadata
+
+
+def optimizer_tensors(model: Any) -> dict[str, np.ndarray]:
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not optimizer.params:
+        return {}
+    return {f"optimizer/{k}": np.asarray(v) for k, v in optimizer.state_arrays().items()}
+
+
+def save_model(model: Any, filepath: str | os.PathLike, extra_metadata: dict | None = None) -> None:
+    metadata = {**model_metadata(model), **(extra_metadata or {})}
+    save_file({**weight_tensors(model), **optimizer_tensors(model)}, filepath, metadata)
+
+
+def save_weights(model: Any, filepath: str | os.PathLike) -> None:
+    if not model.built:
+        raise ValueError(f"save_weights: {model.name} is not built yet")
+    save_file(weight_tensors(model), filepath, {"format": FORMAT, "format_version": FORMAT_VERSION})
+
+
+def _check_format(metadata: dict, path: Any) -> None:
+    if metadata.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a deepgrad model file (format {metadata.get('format')!r})")
+    if metadata.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: format version {metadata.get('format_version')!r} is not supported"
+        )
+
+
+def assign_weights(model: Any, tensors: dict[str, np.ndarray], source: Any) -> None:
+    """Check that ``tensors`` match the model's weights exactly, then copy them in."""
+    targets = {name: w for name, w in ((f"model/{p}", w) for p, w, _, _ in model.named_weights())}
+    loss = getattr(model, "loss", None)
+    for i, w in enumerate(getattr(loss, "trainable_weights", [])):
+        targets[f"loss/{i}"] = w
+    given = {k: v for k, v in tensors.items() if k.startswith(("model/", "loss/"))}
+    missing, unexpected = sorted(set(targets) - set(given)), sorted(set(given) - set(targets))
+    if missing or unexpected:
+        raise ValueError(
+            f"{source}: weights do not match the model: missing {missing[:5]}, "
+            f"unexpected {unexpected[:5]}"
+        )
+    for name, target in targets.items():
+        array = given[name]
+        if array.shape != target.shape or array.dtype != target.dtype:
+            raise ValueError(
+                f"{source}: weight {name!r} is {array.dtype}{list(array.shape)} in the file, "
+                f"but the model has {target.dtype}{list(target.shape)}"
+            )
+    for name, target in targets.items():
+        raw_data(target)[...] = given[name]
+
+
+def load_weights(model: Any, filepath: str | os.PathLike) -> None:
+    tensors, metadata = load_file(filepath)
+    _check_format(metadata, filepath)
+    if not model.built:
+        raise ValueError(
+            f"load_weights: build {model.name} first (call it on data) so its weights exist"
+        )
+    assign_weights(model, tensors, filepath)
+
+
+def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
+    """Rebuild a model saved with ``model.save``: architecture, weights, and (with
+    ``compile``) its optimizer, loss, metrics and optimizer state.
+
+    Only registered layer classes are instantiated, from JSON; no code from the file runs.
+    """
+    from deepgrad.layers.base import LAYER_CLASSES
+
+    tensors, metadata = load_file(filepath)
+    _check_format(metadata, filepath)
+    try:
+        architecture = json.loads(metadata["architecture"])
+        cls = LAYER_CLASSES[architecture["class_name"]]
+    except (KeyError, json.JSONDecodeError, TypeError) as error:
+        raise ValueError(
+            f"{filepath}: cannot rebuild the model ({error!r}); custom classes must be "
+            "registered with deepgrad.layers.register_serializable"
+        ) from None
+    model = cls.from_config(architecture["config"])
+    if architecture.get("build_input_shape"):
+        model.build_for(tuple(architecture["build_input_shape"]))
+    if compile and "compile" in metadata:
+        settings = json.loads(metadata["compile"])
+        model.compile(settings["optimizer"], settings["loss"], settings["metrics"])
+    assign_weights(model, tensors, filepath)
+    state = {
+        k.removeprefix("optimizer/"): v for k, v in tensors.items() if k.startswith("optimizer/")
+    }
+    if compile and state and getattr(model, "optimizer", None) is not None:
+        model._bind_optimizer()
+        model.optimizer.load_state_arrays(state)
+    return model

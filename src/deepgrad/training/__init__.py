@@ -1,0 +1,1 @@
+"""The fit loop, callbacks, progress display and batching."""

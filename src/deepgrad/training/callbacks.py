@@ -1,0 +1,332 @@
+"""Callbacks, with Keras' hook names. ``History`` and the progress display are added to
+``fit`` automatically; ``model.stop_training = True`` is the one way out of ``fit``."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class Callback:
+    """Base class: every hook is a no-op. ``self.model`` and ``self.params`` are set by fit."""
+
+    def __init__(self) -> None:
+        self.model: Any = None
+        self.params: dict = {}
+
+    def set_model(self, model: Any) -> None:
+        self.model = model
+
+    def set_params(self, params: dict) -> None:
+        self.params = params
+
+    def on_train_begin(self, logs: dict | None = None) -> None: ...
+    def on_train_end(self, logs: dict | None = None) -> None: ...
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None: ...
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_test_begin(self, logs: dict | None = None) -> None: ...
+    def on_test_end(self, logs: dict | None = None) -> None: ...
+    def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_predict_begin(self, logs: dict | None = None) -> None: ...
+    def on_predict_end(self, logs: dict | None = None) -> None: ...
+
+
+class CallbackList:
+    """Calls each hook on every callback, in order."""
+
+    def __init__(self, callbacks: list[Callback], model: Any, params: dict) -> None:
+        self.callbacks = list(callbacks)
+        for callback in self.callbacks:
+            callback.set_model(model)
+            callback.set_params(params)
+
+    def __getattr__(self, hook: str) -> Callable:
+        if not hook.startswith("on_"):
+            raise AttributeError(hook)
+
+        def call_all(*args: Any, **kwargs: Any) -> None:
+            for callback in self.callbacks:
+                getattr(callback, hook)(*args, **kwargs)
+
+        return call_all
+
+
+class History(Callback):
+    """``history.history`` maps each metric to its list of per-epoch values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+
+    def plot(self, keys: list[str] | None = None, ax: Any = None) -> Any:
+        """Draw the learning curves (needs matplotlib: the ``plot`` extra)."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError(
+                "History.plot needs matplotlib: pip install 'deepgrad[plot]'"
+            ) from None
+        if ax is None:
+            _, ax = plt.subplots()
+        for key in keys or [k for k in self.history if not k.startswith("val_")]:
+            epochs = [e + 1 for e in self.epoch]
+            ax.plot(epochs, self.history[key], label=key)
+            if f"val_{key}" in self.history:
+                ax.plot(epochs, self.history[f"val_{key}"], "--", label=f"val_{key}")
+        ax.set_xlabel("epoch")
+        ax.legend()
+        return ax
+
+
+def _better(mode: str, monitor: str) -> Callable[[float, float, float], bool]:
+    if mode == "auto":
+        mode = "max" if any(k in monitor for k in ("acc", "auc", "precision", "recall")) else "min"
+    if mode == "min":
+        return lambda current, best, delta: current < best - delta
+    if mode == "max":
+        return lambda current, best, delta: current > best + delta
+    raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+
+
+class _Monitor(Callback):
+    """Shared by the callbacks that watch one logged quantity."""
+
+    def __init__(self, monitor: str, mode: str, min_delta: float) -> None:
+        super().__init__()
+        self.monitor, self.min_delta = monitor, abs(min_delta)
+        self.improved = _better(mode, monitor)
+        self.best = math.nan
+
+    def _current(self, logs: dict | None) -> float | None:
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            import warnings
+
+            known = ", ".join(sorted(logs or {}))
+            warnings.warn(
+                f"{type(self).__name__}: {self.monitor!r} is not logged (logged: {known})",
+                stacklevel=3,
+            )
+        return value
+
+    def _is_improvement(self, current: float) -> bool:
+        return math.isnan(self.best) or self.improved(current, self.best, self.min_delta)
+
+
+class EarlyStopping(_Monitor):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs;
+    with ``restore_best_weights`` go back to the best epoch's weights."""
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+    ) -> None:
+        super().__init__(monitor, mode, min_delta)
+        self.patience, self.restore_best_weights = patience, restore_best_weights
+        self.stopped_epoch = 0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.wait, self.best, self.best_weights, self.stopped_epoch = 0, math.nan, None, 0
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        current = self._current(logs)
+        if current is None:
+            return
+        if self._is_improvement(current):
+            self.best, self.wait = current, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            return
+        self.wait += 1
+        if self.wait > self.patience:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            if self.restore_best_weights and self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+
+
+class ModelCheckpoint(_Monitor):
+    """Save the model (or only its weights) after each epoch, or only when ``monitor``
+    improves with ``save_best_only``. ``filepath`` may use ``{epoch}`` and logged names."""
+
+    def __init__(
+        self,
+        filepath: str | os.PathLike,
+        monitor: str = "val_loss",
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+    ) -> None:
+        super().__init__(monitor, mode, 0.0)
+        self.filepath, self.save_best_only, self.save_weights_only = (
+            str(filepath),
+            save_best_only,
+            save_weights_only,
+        )
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        if self.save_best_only:
+            current = self._current(logs)
+            if current is None or not self._is_improvement(current):
+                return
+            self.best = current
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
+
+
+class CSVLogger(Callback):
+    """Append each epoch's logs to a CSV file."""
+
+    def __init__(
+        self, filename: str | os.PathLike, separator: str = ",", append: bool = False
+    ) -> None:
+        super().__init__()
+        self.filename, self.separator, self.append = Path(filename), separator, append
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.keys: list[str] | None = None
+        if not self.append and self.filename.exists():
+            self.filename.unlink()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        new_file = not self.filename.exists()
+        if self.keys is None:
+            self.keys = sorted(logs)
+        with self.filename.open("a", newline="") as handle:
+            writer = csv.writer(handle, delimiter=self.separator)
+            if new_file:
+                writer.writerow(["epoch", *self.keys])
+            writer.writerow([epoch, *(logs.get(k, "") for k in self.keys)])
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at each epoch's start to ``schedule(epoch, current_rate)``."""
+
+    def __init__(self, schedule: Callable[[int, float], float], verbose: int = 0) -> None:
+        super().__init__()
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        optimizer = self.model.optimizer
+        rate = float(self.schedule(epoch, optimizer.current_learning_rate()))
+        optimizer.learning_rate = rate
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: learning rate {rate:.6g}")
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None:
+            logs["learning_rate"] = self.model.optimizer.current_learning_rate()
+
+
+class ReduceLROnPlateau(_Monitor):
+    """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience``
+    epochs, then wait ``cooldown`` epochs; never below ``min_lr``."""
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+    ) -> None:
+        if not 0 < factor < 1:
+            raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
+        super().__init__(monitor, mode, min_delta)
+        self.factor, self.patience, self.cooldown, self.min_lr = factor, patience, cooldown, min_lr
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.wait, self.cooldown_left, self.best = 0, 0, math.nan
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        current = self._current(logs)
+        if current is None:
+            return
+        if self.cooldown_left > 0:
+            self.cooldown_left -= 1
+            self.wait = 0
+        if self._is_improvement(current):
+            self.best, self.wait = current, 0
+            return
+        self.wait += 1
+        if self.wait >= self.patience and self.cooldown_left == 0:
+            optimizer = self.model.optimizer
+            optimizer.learning_rate = max(
+                optimizer.current_learning_rate() * self.factor, self.min_lr
+            )
+            self.cooldown_left, self.wait = self.cooldown, 0
+
+
+class TerminateOnNaN(Callback):
+    """Stop training as soon as the loss is NaN or infinite."""
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(loss):
+            print(f"Batch {batch}: invalid loss {loss}, terminating training")
+            self.model.stop_training = True
+
+
+class LambdaCallback(Callback):
+    """A callback from functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
+
+    def __init__(self, **hooks: Callable) -> None:
+        super().__init__()
+        for name, fn in hooks.items():
+            if not name.startswith("on_") or not hasattr(Callback, name):
+                raise ValueError(f"LambdaCallback: unknown hook {name!r}")
+            setattr(self, name, fn)
+
+
+class BackupAndRestore(Callback):
+    """Save everything needed to resume (weights, optimizer state, epoch, random state)
+    at each epoch's end; a restarted ``fit`` resumes after the last saved epoch and ends
+    with the same weights as an uninterrupted run. The backup is deleted when ``fit``
+    finishes (unless ``delete_checkpoint=False``)."""
+
+    def __init__(self, backup_dir: str | os.PathLike, delete_checkpoint: bool = True) -> None:
+        super().__init__()
+        self.backup_dir, self.delete_checkpoint = Path(backup_dir), delete_checkpoint
+        self.path = self.backup_dir / "latest.dg"
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        from deepgrad.saving.backup import restore_backup
+
+        if self.path.exists():
+            self.model._initial_epoch = restore_backup(self.model, self.path) + 1
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        from deepgrad.saving.backup import write_backup
+
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        write_backup(self.model, self.path, epoch)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self.delete_checkpoint and self.path.exists():
+            self.path.unlink()

@@ -1,0 +1,236 @@
+"""``compile``, ``fit``, ``evaluate``, ``predict`` and friends: the Keras training API.
+
+Mixed into ``Model``. One training step is the lecture's loop: forward, the objective
+(negative log-likelihood + regularisation penalties), backward, update.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad import losses as losses_module
+from deepgrad import metrics as metrics_module
+from deepgrad import optimizers as optimizers_module
+from deepgrad.autodiff.modes import no_grad
+from deepgrad.tensor import raw_data
+from deepgrad.training.callbacks import Callback, CallbackList, History
+from deepgrad.training.data import ArrayData, make_data, resolve_batch_size
+from deepgrad.training.progress import ProgbarLogger, resolve_verbose
+
+
+class Trainer:
+    """The training half of ``Model``."""
+
+    optimizer: Any = None
+    loss: Any = None
+    compiled_metrics: tuple = ()
+    stop_training: bool = False
+
+    def compile(
+        self, optimizer: Any = "sgd", loss: Any = None, metrics: list | None = None
+    ) -> None:
+        """Choose the optimizer, the loss (the negative log-likelihood) and the metrics."""
+        if loss is None:
+            raise ValueError("compile: a loss is needed, e.g. loss='mse' or losses.GaussianNLL()")
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = losses_module.get(loss)
+        self.compiled_metrics = [metrics_module.get(m, self.loss) for m in (metrics or [])]
+        self._metric_names = [m if isinstance(m, str) else m.name for m in (metrics or [])]
+        self._loss_tracker = metrics_module.Mean("loss")
+
+    def _require_compiled(self, what: str) -> None:
+        if self.loss is None:
+            raise RuntimeError(
+                f"{what}: compile the model first, e.g. model.compile(optimizer='adam', loss='mse')"
+            )
+
+    def _parameters(self) -> list:
+        return self.trainable_weights + self.loss.trainable_weights
+
+    def _bind_optimizer(self) -> None:
+        params = self._parameters()
+        bound = self.optimizer.params
+        if not bound:
+            self.optimizer.build(params)
+        elif [id(p) for p in bound] != [id(p) for p in params]:
+            raise RuntimeError(
+                "the model's trainable weights changed since its optimizer was built (a layer "
+                "was frozen, unfrozen or added): call compile() again"
+            )
+
+    # ---- one batch ----------------------------------------------------------------------
+
+    def objective(self, y: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        """−log-likelihood (the loss) + every regularisation penalty."""
+        value = self.loss(y, y_pred, sample_weight)
+        for penalty in self.losses:
+            value = value + penalty
+        return value
+
+    def train_step(self, x: Any, y: Any, sample_weight: Any = None) -> dict:
+        """Forward, objective, backward, update; returns the running logs."""
+        if not self.built:
+            self(x[:1] if hasattr(x, "__getitem__") else x)
+        self._bind_optimizer()
+        self.optimizer.zero_grad()
+        y_pred = self(x, training=True)
+        value = self.objective(y, y_pred, sample_weight)
+        value.backward()
+        self.optimizer.step()
+        self._update_metrics(y, y_pred, sample_weight, float(raw_data(value)))
+        return self._logs()
+
+    def test_step(self, x: Any, y: Any, sample_weight: Any = None) -> dict:
+        with no_grad():
+            y_pred = self(x, training=False)
+            value = self.objective(y, y_pred, sample_weight)
+        self._update_metrics(y, y_pred, sample_weight, float(raw_data(value)))
+        return self._logs()
+
+    def _update_metrics(self, y, y_pred, sample_weight, loss_value) -> None:
+        n = len(raw_data(y_pred))
+        self._loss_tracker.update_state(np.full(n, loss_value))
+        for metric in self.compiled_metrics:
+            metric.update_state(y, raw_data(y_pred), sample_weight)
+
+    def _reset_metrics(self) -> None:
+        self._loss_tracker.reset_state()
+        for metric in self.compiled_metrics:
+            metric.reset_state()
+
+    def _logs(self) -> dict:
+        logs = {"loss": self._loss_tracker.result()}
+        for name, metric in zip(self._metric_names, self.compiled_metrics, strict=True):
+            logs[name] = metric.result()
+        return logs
+
+    def train_on_batch(
+        self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
+        self._require_compiled("train_on_batch")
+        self._reset_metrics()
+        logs = self.train_step(self._cast(x), np.asarray(y), sample_weight)
+        return logs if return_dict else _as_list(logs)
+
+    def test_on_batch(
+        self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
+        self._require_compiled("test_on_batch")
+        self._reset_metrics()
+        logs = self.test_step(self._cast(x), np.asarray(y), sample_weight)
+        return logs if return_dict else _as_list(logs)
+
+    def predict_on_batch(self, x: Any) -> np.ndarray:
+        with no_grad():
+            return np.asarray(raw_data(self(self._cast(x), training=False)))
+
+    # ---- loops --------------------------------------------------------------------------
+
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: Any = 32,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: list[Callback] | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+    ) -> History:
+        """Train for ``epochs`` passes over the data; returns the ``History``.
+
+        ``batch_size=None`` (or "full") is full-batch gradient descent, 1 is one-example
+        SGD, anything else minibatch SGD; the samples are reshuffled every epoch.
+        """
+        self._require_compiled("fit")
+        data = make_data(x, y, sample_weight, "fit")
+        validation = None
+        if validation_data is not None:
+            validation = ArrayData(*validation_data, what="fit: validation_data")
+        elif validation_split:
+            if not isinstance(data, ArrayData):
+                raise ValueError("fit: validation_split needs array inputs; pass validation_data")
+            data, validation = data.split(validation_split)
+        size = resolve_batch_size(batch_size, data.size or 0) if data.size is not None else None
+        verbose = resolve_verbose(verbose)
+        history = History()
+        extra = [ProgbarLogger(verbose)] if verbose else []
+        params = {"epochs": epochs, "steps": data.steps(size or 1), "verbose": verbose}
+        callback_list = CallbackList([history, *(callbacks or []), *extra], self, params)
+        self.history = history
+        self.stop_training = False
+        self._initial_epoch = initial_epoch
+        callback_list.on_train_begin()
+        logs: dict = {}
+        for epoch in range(self._initial_epoch, epochs):
+            self._reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            for step, (xb, yb, wb) in enumerate(data.batches(size, shuffle)):
+                callback_list.on_train_batch_begin(step)
+                logs = self.train_step(self._cast(xb), yb, wb)
+                callback_list.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = dict(logs)
+            if validation is not None:
+                val_logs = self._run_evaluation(validation, size or 32)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return history
+
+    def _run_evaluation(self, data: Any, batch_size: int, callback_list: Any = None) -> dict:
+        self._reset_metrics()
+        logs: dict = {}
+        for step, (xb, yb, wb) in enumerate(data.batches(batch_size)):
+            if callback_list:
+                callback_list.on_test_batch_begin(step)
+            logs = self.test_step(self._cast(xb), yb, wb)
+            if callback_list:
+                callback_list.on_test_batch_end(step, logs)
+        return logs
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: Any = 32,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        callbacks: list[Callback] | None = None,
+        return_dict: bool = False,
+    ) -> Any:
+        """The loss and metrics on the given data (no update)."""
+        self._require_compiled("evaluate")
+        data = make_data(x, y, sample_weight, "evaluate")
+        size = resolve_batch_size(batch_size, data.size or 0) if data.size is not None else None
+        callback_list = CallbackList(callbacks or [], self, {"verbose": verbose})
+        callback_list.on_test_begin()
+        logs = self._run_evaluation(data, size, callback_list)
+        callback_list.on_test_end(logs)
+        if resolve_verbose(verbose) and verbose != "auto":
+            from deepgrad.training.progress import format_logs
+
+            print(format_logs(logs))
+        return logs if return_dict else _as_list(logs)
+
+    def predict(self, x: Any, batch_size: Any = 32, verbose: Any = 0) -> np.ndarray:
+        """The model's outputs for ``x``, as a NumPy array."""
+        data = make_data(x, None, None, "predict")
+        size = resolve_batch_size(batch_size, data.size or 0) if data.size is not None else None
+        outputs = [self.predict_on_batch(xb) for xb, _, _ in data.batches(size)]
+        if not outputs:
+            raise ValueError("predict: no samples")
+        return np.concatenate(outputs, axis=0)
+
+
+def _as_list(logs: dict) -> Any:
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
