@@ -10,6 +10,7 @@
 
 from deepgrad import (
     activations,
+    datasets,
     initializers,
     layers,
     losses,
@@ -54,6 +55,7 @@ __all__ = [
     "activations",
     "callbacks",
     "check_grads",
+    "datasets",
     "detect_anomaly",
     "elementwise_grad",
     "enable_grad",

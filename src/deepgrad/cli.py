@@ -1,8 +1,8 @@
 """The ``deepgrad`` command line.
 
-``deepgrad demo`` prints the evaluation trace of Baydin et al.'s worked example,
-f(x1, x2) = ln x1 + x1·x2 − sin x2 at (2, 5), with its gradient checked against
-central differences.
+``deepgrad train`` trains a fully connected net (on the embedded digits data unless told
+otherwise), ``deepgrad evaluate`` and ``deepgrad predict`` use a saved model, and
+``deepgrad demo`` prints the evaluation trace of Baydin et al.'s worked example.
 """
 
 from __future__ import annotations
@@ -39,26 +39,69 @@ DEMOS = {"autodiff_trace": _autodiff_trace_demo}
 
 def build_parser() -> argparse.ArgumentParser:
     import deepgrad
+    from deepgrad import commands as run
 
     parser = argparse.ArgumentParser(prog="deepgrad", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"deepgrad {deepgrad.__version__}")
     commands = parser.add_subparsers(dest="command")
+
+    train = commands.add_parser("train", help="train a fully connected net and save it")
+    _data_options(train)
+    train.add_argument("--hidden", default="64", help="hidden layer sizes, e.g. 64,64 (default 64)")
+    train.add_argument("--activation", default="relu", help="hidden activation (default relu)")
+    train.add_argument("--optimizer", default="adam", help="sgd or adam (default adam)")
+    train.add_argument("--learning-rate", type=float, default=None, help="default: the optimizer's")
+    train.add_argument("--epochs", type=_positive_int, default=30)
+    train.add_argument("--batch-size", type=_positive_int, default=32)
+    train.add_argument("--output", default="deepgrad-run", help="folder for model, history, plot")
+    train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2)
+    train.set_defaults(handler=run.train)
+
+    evaluate = commands.add_parser("evaluate", help="metrics of a saved model on a data set")
+    evaluate.add_argument("model", help="a file written by deepgrad train or model.save")
+    _data_options(evaluate)
+    evaluate.set_defaults(handler=run.evaluate)
+
+    predict = commands.add_parser("predict", help="predictions of a saved model, as CSV")
+    predict.add_argument("model", help="a file written by deepgrad train or model.save")
+    predict.add_argument("input", help="a CSV file of features (a header row is skipped)")
+    predict.set_defaults(handler=run.predict)
     demo = commands.add_parser("demo", help="run one of the built-in demonstrations")
     demo.add_argument("name", nargs="?", default="autodiff_trace", choices=sorted(DEMOS))
     demo.add_argument("--x1", type=float, default=2.0, help="first input (default 2)")
     demo.add_argument("--x2", type=float, default=5.0, help="second input (default 5)")
     demo.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    demo.set_defaults(handler=lambda args: DEMOS[args.name](args))
     return parser
 
 
+def _data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        default="digits",
+        help="digits, iris, breast_cancer, diabetes, wine, or a .csv/.npz path (default digits)",
+    )
+    parser.add_argument("--target", default="-1", help="CSV target column: index or name")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from deepgrad.commands import CommandError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["demo", *(argv or [])])
+        args = parser.parse_args(["train"])
     try:
-        return DEMOS[args.name](args)
-    except (ValueError, ArithmeticError) as error:
+        return args.handler(args)
+    except (CommandError, ValueError, ArithmeticError, OSError, ImportError) as error:
         print(f"deepgrad: error: {error}", file=sys.stderr)
         return 1
 

@@ -4,7 +4,7 @@ from deepgrad.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softm
 from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.layers.core import Activation, Dense, Embedding, Flatten, Reshape
 from deepgrad.layers.noise import Dropout, GaussianNoise
-from deepgrad.layers.normalization import BatchNormalization, LayerNormalization
+from deepgrad.layers.normalization import BatchNormalization, LayerNormalization, Normalization
 
 __all__ = [
     "ELU",
@@ -18,6 +18,7 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "Normalization",
     "PReLU",
     "ReLU",
     "Reshape",

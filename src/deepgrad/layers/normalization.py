@@ -129,3 +129,40 @@ class LayerNormalization(Layer):
             "center": self.center,
             "scale": self.scale,
         }
+
+
+@register_serializable
+class Normalization(Layer):
+    """(x − mean) / √variance per feature, with the statistics stored as (non-trainable)
+    weights, so a saved model standardizes its own inputs. ``adapt(data)`` computes them.
+
+    >>> import numpy as np
+    >>> norm = Normalization()
+    >>> norm.adapt(np.array([[1.0], [3.0]], np.float32))
+    >>> norm(np.array([[3.0]], np.float32))
+    Tensor([[1.]], dtype=float32)
+    """
+
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
+        self.axis = int(axis)
+        super().__init__(**kwargs)
+
+    def build(self, input_shape: tuple) -> None:
+        features = (int(input_shape[self.axis]),)
+        self.mean = self.add_weight("mean", features, "zeros", trainable=False)
+        self.variance = self.add_weight("variance", features, "ones", trainable=False)
+
+    def adapt(self, data: Any) -> None:
+        """Set mean and variance from ``data`` (samples along the first axis)."""
+        data = np.asarray(raw_data(data), dtype=np.float64)
+        self.build_for((None, *data.shape[1:]))
+        axes = tuple(i for i in range(data.ndim) if i != self.axis % data.ndim)
+        raw_data(self.mean)[...] = data.mean(axis=axes)
+        raw_data(self.variance)[...] = data.var(axis=axes)
+
+    def call(self, inputs: Any) -> Any:
+        variance = np.maximum(raw_data(self.variance), 1e-12)
+        return (inputs - self.mean) / np.sqrt(variance).astype(self.dtype)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis}

@@ -50,7 +50,7 @@ def encode(tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = Non
         header["__metadata__"] = dict(metadata)
     chunks, offset = [], 0
     for name in sorted(tensors):
-        array = np.ascontiguousarray(tensors[name])
+        array = np.asarray(tensors[name])  # tobytes() writes C order; keeps 0-d arrays 0-d
         if array.dtype not in _CODES:
             raise TypeError(f"safetensors: cannot store {name!r} of dtype {array.dtype}")
         data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
