@@ -16,9 +16,11 @@ def test_demo_prints_the_published_numbers(capsys):
     assert "dy/dx1 = 5.500000, dy/dx2 = 1.716338" in out
 
 
-def test_no_arguments_runs_the_demo(capsys):
+def test_no_arguments_trains_on_digits(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert main([]) == 0
-    assert "y = 11.652071" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "test" in out and (tmp_path / "deepgrad-run" / "model.dg").is_file()
 
 
 def test_markdown_tables(capsys):
@@ -37,6 +39,87 @@ def test_console_script_is_installed():
         [sys.executable, "-m", "deepgrad.cli", "--version"], capture_output=True, text=True
     )
     assert result.returncode == 0 and result.stdout.startswith("deepgrad ")
+
+
+def test_train_evaluate_predict(capsys, tmp_path):
+    import numpy as np
+
+    import deepgrad as dg
+
+    out_dir = tmp_path / "run"
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "iris",
+                "--epochs",
+                "60",
+                "--hidden",
+                "16,16",
+                "--learning-rate",
+                "0.01",
+                "--output",
+                str(out_dir),
+                "--verbose",
+                "0",
+            ]
+        )
+        == 0
+    )
+    text = capsys.readouterr().out
+    test_row = [line for line in text.splitlines() if line.startswith("test")][-1]
+    test_accuracy = float(test_row.split()[-1])
+    assert test_accuracy > 0.8
+    for name in ("model.dg", "history.csv"):
+        assert (out_dir / name).is_file()
+    assert main(["evaluate", str(out_dir / "model.dg"), "--data", "iris"]) == 0
+    assert "accuracy" in capsys.readouterr().out
+    (_, _), (x_test, _) = dg.datasets.load_iris()
+    np.savetxt(tmp_path / "x.csv", x_test[:4], delimiter=",", header="a,b,c,d", comments="")
+    assert main(["predict", str(out_dir / "model.dg"), str(tmp_path / "x.csv")]) == 0
+    lines = capsys.readouterr().out.split()
+    assert lines[0] == "class" and len(lines) == 5
+
+
+def test_train_on_a_csv_regression(capsys, tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3))
+    y = x @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=200)
+    table = np.column_stack([x, y])
+    np.savetxt(tmp_path / "d.csv", table, delimiter=",", header="a,b,c,target", comments="")
+    args = [
+        "train",
+        "--data",
+        str(tmp_path / "d.csv"),
+        "--target",
+        "target",
+        "--epochs",
+        "30",
+        "--output",
+        str(tmp_path / "r"),
+        "--verbose",
+        "0",
+    ]
+    assert main(args) == 0
+    assert "mae" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--data", "nope"], "no data set or file named 'nope'"),
+        (["train", "--hidden", "a,b"], "--hidden must be comma-separated integers"),
+        (["evaluate", "missing.dg"], "no such file"),
+    ],
+)
+def test_user_errors_are_one_line(args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("deepgrad: error:") and message in err and "Traceback" not in err
 
 
 def test_unknown_demo_is_rejected():

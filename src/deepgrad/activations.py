@@ -7,7 +7,8 @@ engine. Two patterns keep them stable everywhere:
   ``maximum(x, 0)``, whose derivative at a tie is ½ (ReLU's derivative at 0 is 0, as in
   PyTorch and Keras);
 * a branch that could overflow where it is *not* chosen is clamped first (``expm1`` of
-  ``minimum(x, 0)``), because ``where`` still multiplies its gradient by 0 and 0 · Inf is NaN.
+  the negative part of x), because ``where`` still multiplies its gradient by 0 and
+  0 · Inf is NaN.
 
 Defaults follow Keras 3 (e.g. ``leaky_relu`` slope 0.2; PyTorch uses 0.01).
 
@@ -37,6 +38,12 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 def _positive(x: Any) -> Any:
     return raw_data(x) > 0
+
+
+def _negative_part(x: Any) -> Any:
+    """x where x ≤ 0, else 0: the safe argument for a negative-side branch. (Not
+    minimum(x, 0), whose derivative at the tie x = 0 is ½.)"""
+    return dnp.where(_positive(x), 0.0, x)
 
 
 def linear(x: Any) -> Any:
@@ -93,7 +100,7 @@ def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
 
 def elu(x: Any, alpha: float = 1.0) -> Any:
     """x for x > 0, α(eˣ − 1) otherwise (Clevert et al., 2016)."""
-    return dnp.where(_positive(x), x, alpha * dnp.expm1(dnp.minimum(x, 0.0)))
+    return dnp.where(_positive(x), x, alpha * dnp.expm1(_negative_part(x)))
 
 
 def selu(x: Any) -> Any:
@@ -103,7 +110,7 @@ def selu(x: Any) -> Any:
 
 def celu(x: Any, alpha: float = 1.0) -> Any:
     """x for x > 0, α(e^(x/α) − 1) otherwise (Barron, 2017)."""
-    return dnp.where(_positive(x), x, alpha * dnp.expm1(dnp.minimum(x, 0.0) / alpha))
+    return dnp.where(_positive(x), x, alpha * dnp.expm1(_negative_part(x) / alpha))
 
 
 def gelu(x: Any, approximate: bool = False) -> Any:

@@ -46,7 +46,7 @@ def train_test_split(
         )
     if not 0 < test_size < 1:
         raise ValueError(f"train_test_split: test_size must be in (0, 1), got {test_size}")
-    n_test = max(1, int(round(n * test_size)))
+    n_test = max(1, round(n * test_size))
     order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
     test, train = order[:n_test], order[n_test:]
     return [part for a in arrays for part in (a[train], a[test])]
@@ -128,7 +128,8 @@ def _sklearn_loader(name: str):
         import sklearn.datasets
     except ImportError:
         raise ImportError(
-            f"load_{name} reads the copy shipped inside scikit-learn: pip install 'deepgrad[datasets]'"
+            f"load_{name} reads the copy shipped inside scikit-learn: "
+            "pip install 'deepgrad[datasets]'"
         ) from None
     return getattr(sklearn.datasets, f"load_{name}")
 

@@ -194,6 +194,8 @@ class Layer:
             outputs = self.call(inputs, training=training)
         else:
             outputs = self.call(inputs)
+        if not isinstance(outputs, Tensor):  # layers always return Tensors, as in Keras
+            outputs = Tensor._make(np.asarray(outputs), -1, None)
         self.output_shape = (None, *np.shape(raw_data(outputs))[1:])
         return outputs
 

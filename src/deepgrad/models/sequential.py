@@ -35,10 +35,10 @@ class Sequential(Model):
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
         self.layers.append(layer)
-        if layer.built and len(self.layers) == 1 and layer.input_shape is not None:
-            self.build_for(layer.input_shape)
-        elif self.built:
-            self.built = False  # rebuilt (the new layer's weights made) on the next call
+        first = self.layers[0]
+        if first.built and first.input_shape is not None:
+            self.built = False  # build again: layers already built keep their weights
+            self.build_for(first.input_shape)
 
     def pop(self) -> Layer:
         layer = self.layers.pop()

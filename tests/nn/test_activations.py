@@ -1,0 +1,81 @@
+"""Activations: values and gradients against PyTorch, stability at ±1000, the kinks,
+and higher derivatives from the engine."""
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.numpy as dnp
+from deepgrad import activations as A
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+PAIRS = {
+    "sigmoid": (A.sigmoid, torch.sigmoid),
+    "tanh": (A.tanh, torch.tanh),
+    "hard_sigmoid": (A.hard_sigmoid, F.hardsigmoid),
+    "hard_tanh": (A.hard_tanh, F.hardtanh),
+    "softsign": (A.softsign, F.softsign),
+    "softplus": (A.softplus, F.softplus),
+    "relu": (A.relu, F.relu),
+    "relu6": (A.relu6, F.relu6),
+    "leaky_relu": (A.leaky_relu, lambda x: F.leaky_relu(x, 0.2)),
+    "elu": (A.elu, F.elu),
+    "selu": (A.selu, F.selu),
+    "celu": (lambda x: A.celu(x, 0.7), lambda x: F.celu(x, 0.7)),
+    "gelu": (A.gelu, F.gelu),
+    "gelu_tanh": (lambda x: A.gelu(x, approximate=True), lambda x: F.gelu(x, approximate="tanh")),
+    "silu": (A.silu, F.silu),
+    "hard_silu": (A.hard_silu, F.hardswish),
+    "mish": (A.mish, F.mish),
+    "log_sigmoid": (A.log_sigmoid, F.logsigmoid),
+    "softmax": (A.softmax, lambda x: F.softmax(x, dim=-1)),
+    "log_softmax": (A.log_softmax, lambda x: F.log_softmax(x, dim=-1)),
+    "exponential": (A.exponential, torch.exp),
+}
+
+# Includes the kinks (0, ±1, 6, -3, 3) where finite differences cannot check the derivative.
+POINTS = np.array([[-1000.0, -7.0, -3.0, -1.0, -0.3, 0.0], [0.2, 1.0, 3.0, 6.0, 9.0, 1000.0]])
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_matches_torch_including_kinks_and_extremes(name):
+    ours, theirs = PAIRS[name]
+    points = POINTS if name != "exponential" else POINTS.clip(-50, 50)
+    t = torch.tensor(points, requires_grad=True)
+    expected = theirs(t)
+    weights = np.random.default_rng(0).standard_normal(points.shape)
+    (expected * torch.tensor(weights)).sum().backward()
+    grad = dg.grad(lambda x: dnp.sum(ours(x) * weights))(points)
+    actual = ours(points)
+    assert np.all(np.isfinite(actual)) and np.all(np.isfinite(grad))
+    np.testing.assert_allclose(actual, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    # PyTorch's hard sigmoid uses a single-precision 1/6 for its slope, and its CELU a
+    # single-precision 1/α, even in float64 (checked: deepgrad's CELU' is exact to 1e-16).
+    rtol = 1e-7 if name in ("hard_sigmoid", "hard_silu", "celu") else 1e-9
+    np.testing.assert_allclose(grad, t.grad.numpy(), rtol=rtol, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(A.ACTIVATIONS))
+def test_second_derivatives_away_from_kinks(name):
+    x = np.array([-2.3, -0.7, 0.4, 1.9, 4.2])
+    dg.check_grads(A.get(name), (x,), order=2)
+
+
+def test_float32_stays_float32_and_finite():
+    x = dg.tensor([-1000.0, 0.0, 1000.0], requires_grad=True)
+    for name, fn in A.ACTIVATIONS.items():
+        if name == "exponential":
+            continue
+        y = fn(x)
+        assert y.dtype == np.float32, name
+        x.grad = None
+        y.sum().backward()
+        assert np.all(np.isfinite(x.grad.numpy())), name
+
+
+def test_get_by_name_and_errors():
+    assert A.get("swish") is A.silu and A.get(None) is A.linear
+    with pytest.raises(ValueError, match="unknown activation 'nope'"):
+        A.get("nope")

@@ -1,0 +1,192 @@
+"""Layers: shapes, parameters, configuration, and values and gradients against PyTorch
+with copied weights."""
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import layers
+
+torch = pytest.importorskip("torch")
+rng = np.random.default_rng(0)
+
+
+def _grads(layer_out, weights):
+    loss = (layer_out * weights).sum()
+    loss.backward()
+
+
+def test_dense_matches_torch_linear():
+    x = rng.standard_normal((5, 4))
+    dense = layers.Dense(3, activation="tanh", dtype="float64")
+    xt = dg.tensor(x, requires_grad=True)
+    out = dense(xt)
+    linear = torch.nn.Linear(4, 3, dtype=torch.float64)
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor(dense.kernel.numpy().T))
+        linear.bias.copy_(torch.tensor(dense.bias.numpy()))
+    xtt = torch.tensor(x, requires_grad=True)
+    expected = torch.tanh(linear(xtt))
+    w = rng.standard_normal((5, 3))
+    _grads(out, w)
+    (expected * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xt.grad.numpy(), xtt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(dense.kernel.grad.numpy(), linear.weight.grad.numpy().T, rtol=1e-12)
+    np.testing.assert_allclose(dense.bias.grad.numpy(), linear.bias.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_normalization_matches_torch(training):
+    x = rng.standard_normal((8, 4)) * 3 + 1
+    bn = layers.BatchNormalization(momentum=0.9, epsilon=1e-3, dtype="float64")
+    bn(x[:2])  # build
+    gamma, beta = rng.standard_normal(4), rng.standard_normal(4)
+    moving_mean, moving_var = rng.standard_normal(4), rng.uniform(0.5, 2, 4)
+    bn.set_weights([gamma, beta, moving_mean, moving_var])
+    torch_bn = torch.nn.BatchNorm1d(4, eps=1e-3, momentum=0.1, dtype=torch.float64)
+    with torch.no_grad():
+        torch_bn.weight.copy_(torch.tensor(gamma))
+        torch_bn.bias.copy_(torch.tensor(beta))
+        torch_bn.running_mean.copy_(torch.tensor(moving_mean))
+        torch_bn.running_var.copy_(torch.tensor(moving_var))
+    torch_bn.train(training)
+    xt, xtt = dg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = bn(xt, training=training), torch_bn(xtt)
+    w = rng.standard_normal((8, 4))
+    _grads(out, w)
+    (expected * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(xt.grad.numpy(), xtt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(bn.gamma.grad.numpy(), torch_bn.weight.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(bn.beta.grad.numpy(), torch_bn.bias.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(bn.moving_mean.numpy(), torch_bn.running_mean.numpy(), rtol=1e-12)
+    if not training:
+        np.testing.assert_allclose(bn.moving_variance.numpy(), moving_var)
+
+
+def test_layer_normalization_matches_torch():
+    x = rng.standard_normal((3, 5))
+    ln = layers.LayerNormalization(epsilon=1e-3, dtype="float64")
+    ln(x)
+    gamma, beta = rng.standard_normal(5), rng.standard_normal(5)
+    ln.set_weights([gamma, beta])
+    torch_ln = torch.nn.LayerNorm(5, eps=1e-3, dtype=torch.float64)
+    with torch.no_grad():
+        torch_ln.weight.copy_(torch.tensor(gamma))
+        torch_ln.bias.copy_(torch.tensor(beta))
+    xt, xtt = dg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = ln(xt), torch_ln(xtt)
+    w = rng.standard_normal((3, 5))
+    _grads(out, w)
+    (expected * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(xt.grad.numpy(), xtt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ln.gamma.grad.numpy(), torch_ln.weight.grad.numpy(), rtol=1e-9)
+
+
+def test_dropout_is_identity_at_inference_and_inverted_in_training():
+    x = np.ones((200, 50), np.float32)
+    drop = layers.Dropout(0.3)
+    np.testing.assert_array_equal(drop(x), x)
+    dg.random.seed(0)
+    y = drop(x, training=True).numpy()
+    kept = y != 0
+    assert abs(kept.mean() - 0.7) < 0.02
+    np.testing.assert_allclose(y[kept], 1 / 0.7, rtol=1e-6)
+    noise = layers.GaussianNoise(0.5)
+    np.testing.assert_array_equal(noise(x), x)
+    assert abs(np.std(noise(x, training=True).numpy()) - 0.5) < 0.02
+
+
+def test_prelu_learns_its_slope_and_embedding_scatters():
+    prelu = layers.PReLU(alpha_initializer="ones")
+    x = dg.tensor(np.array([[-2.0, 3.0]], np.float32))
+    prelu(x).sum().backward()
+    np.testing.assert_allclose(prelu.alpha.grad.numpy(), [[-2.0, 0.0]][0])
+    emb = layers.Embedding(5, 2)
+    out = emb(np.array([[1, 1, 3]]))
+    assert out.shape == (1, 3, 2)
+    out.sum().backward()
+    np.testing.assert_allclose(emb.embeddings.grad.numpy()[:, 0], [0, 2, 0, 1, 0])
+    with pytest.raises(IndexError, match=r"indices must lie in \[0, 5\)"):
+        emb(np.array([7]))
+
+
+def test_activation_layers():
+    x = np.array([[-1.0, 2.0]], np.float32)
+    np.testing.assert_allclose(layers.ReLU()(x).numpy(), [[0, 2]])
+    np.testing.assert_allclose(layers.LeakyReLU(0.1)(x).numpy(), [[-0.1, 2]])
+    np.testing.assert_allclose(layers.ELU()(x).numpy(), [[np.expm1(-1), 2]], rtol=1e-6)
+    np.testing.assert_allclose(layers.Softmax()(x).numpy().sum(), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(layers.Activation("relu")(x).numpy(), [[0, 2]])
+
+
+def test_shapes_flatten_reshape():
+    x = np.zeros((2, 3, 4), np.float32)
+    assert layers.Flatten()(x).shape == (2, 12)
+    assert layers.Reshape((4, 3))(x).shape == (2, 4, 3)
+    with pytest.raises(ValueError, match="cannot reshape"):
+        layers.Reshape((5, 5))(x)
+
+
+def test_dense_errors_name_the_layer_and_shapes():
+    dense = layers.Dense(3, name="hidden")
+    dense(np.zeros((2, 4), np.float32))
+    with pytest.raises(
+        ValueError, match=r"Dense 'hidden': inputs have 5 features but the layer was built for 4"
+    ):
+        dense(np.zeros((2, 5), np.float32))
+    with pytest.raises(ValueError, match="units must be a positive integer"):
+        layers.Dense(0)
+
+
+def test_config_round_trip_and_unique_names():
+    dense = layers.Dense(7, activation="gelu", kernel_regularizer="l2", use_bias=False)
+    clone = layers.Dense.from_config(dense.get_config())
+    assert clone.units == 7 and clone.activation is dense.activation and not clone.use_bias
+    assert layers.Dense(1).name != layers.Dense(1).name
+
+
+def test_trainable_flag_and_regularization_losses():
+    dense = layers.Dense(2, kernel_regularizer=dg.regularizers.L2(0.5))
+    dense(np.ones((1, 3), np.float32))
+    expected = 0.5 * float((dense.kernel.numpy() ** 2).sum())
+    assert float(dense.losses[0].item()) == pytest.approx(expected, rel=1e-6)
+    dense.trainable = False
+    assert dense.trainable_weights == [] and len(dense.non_trainable_weights) == 2
+    assert not dense.kernel.requires_grad
+
+
+def test_initializers_have_the_right_variance():
+    dg.random.seed(0)
+    shape = (400, 300)
+    glorot = dg.initializers.get("glorot_uniform")(shape)
+    assert abs(glorot.var() - 2 / 700) / (2 / 700) < 0.05
+    he = dg.initializers.get("he_normal")(shape)
+    assert abs(he.var() - 2 / 400) / (2 / 400) < 0.05
+    q = dg.initializers.get("orthogonal")((5, 5))
+    np.testing.assert_allclose(q @ q.T, np.eye(5), atol=1e-5)
+    t = dg.initializers.TruncatedNormal(0, 1)((10000,))
+    assert np.abs(t).max() <= 2
+
+
+def test_seed_makes_construction_reproducible():
+    def build():
+        dg.random.seed(42)
+        model = dg.Sequential([layers.Dense(5), layers.Dense(2)])
+        model(np.zeros((1, 3), np.float32))
+        return model.get_weights()
+
+    for a, b in zip(build(), build(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_summary():
+    model = dg.Sequential([layers.Dense(4, input_shape=(3,)), layers.Dense(2)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    assert "(None, 4)" in text and "Total params: 26" in text
+    with pytest.raises(ValueError, match="not built"):
+        dg.Sequential([layers.Dense(1)]).summary()
