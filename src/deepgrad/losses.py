@@ -233,7 +233,8 @@ class BinaryCrossentropy(Loss):
 
 class CategoricalCrossentropy(Loss):
     """−Σ_k y_k log p_k over one-hot (or soft) labels: the categorical NLL. On logits it
-    uses the fused, stable log-softmax."""
+    uses the fused, stable log-softmax; probabilities are renormalised to sum to 1 and
+    clipped to [1e-7, 1 − 1e-7] first, as Keras does."""
 
     def __init__(
         self, from_logits: bool = False, label_smoothing: float = 0.0, **kwargs: Any
