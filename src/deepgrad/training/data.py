@@ -91,7 +91,8 @@ class ArrayData:
 
 
 class IteratorData:
-    """Batches from the user: an iterable yielding x, (x, y) or (x, y, sample_weight).
+    """Batches from the user: a list of (x, y) tuples or an iterable yielding x, (x, y) or
+    (x, y, sample_weight).
 
     A re-iterable (a list, or an object with ``__iter__`` returning a fresh iterator) is
     read again each epoch.
@@ -122,6 +123,9 @@ def make_data(x: Any, y: Any, sample_weight: Any, what: str) -> ArrayData | Iter
 
 
 def _is_batch_iterable(x: Any) -> bool:
-    if isinstance(x, np.ndarray | Tensor | list):
+    """A list of (x, y) tuples, or any non-array iterable, is a source of batches."""
+    if isinstance(x, list):
+        return bool(x) and all(isinstance(item, tuple) for item in x)
+    if isinstance(x, np.ndarray | Tensor):
         return False
     return hasattr(x, "__iter__") or hasattr(x, "__next__")

@@ -159,9 +159,10 @@ class Trainer:
         size = resolve_batch_size(batch_size, data.size or 0) if data.size is not None else None
         verbose = resolve_verbose(verbose)
         history = History()
-        extra = [ProgbarLogger(verbose)] if verbose else []
+        progress = [ProgbarLogger(verbose)] if verbose else []
         params = {"epochs": epochs, "steps": data.steps(size or 1), "verbose": verbose}
-        callback_list = CallbackList([history, *(callbacks or []), *extra], self, params)
+        # As in Keras: History last, so it records what user callbacks add to the logs.
+        callback_list = CallbackList([*progress, *(callbacks or []), history], self, params)
         self.history = history
         self.stop_training = False
         self._initial_epoch = initial_epoch
@@ -170,12 +171,19 @@ class Trainer:
         for epoch in range(self._initial_epoch, epochs):
             self._reset_metrics()
             callback_list.on_epoch_begin(epoch)
+            step = -1
             for step, (xb, yb, wb) in enumerate(data.batches(size, shuffle)):
                 callback_list.on_train_batch_begin(step)
                 logs = self.train_step(self._cast(xb), yb, wb)
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
+            if step < 0:
+                raise ValueError(
+                    f"fit: the data gave no batches in epoch {epoch + 1}; a generator is used "
+                    "up after one epoch, so pass a re-iterable (a list of batches, or an object "
+                    "whose __iter__ starts over)"
+                )
             epoch_logs = dict(logs)
             if validation is not None:
                 val_logs = self._run_evaluation(validation, size or 32)
