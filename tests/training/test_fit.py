@@ -323,3 +323,22 @@ def test_optimizer_keeps_params_as_views_of_one_buffer():
     np.testing.assert_array_equal(params[0].numpy(), -np.ones((2, 2)))
     with pytest.raises(ValueError, match="requires_grad=True"):
         optimizers.SGD([dg.tensor([1.0])])
+
+
+@pytest.mark.parametrize("verbose, lines", [(0, 0), (2, 3)])
+def test_progress_lines(capsys, verbose, lines):
+    x, y = _regression(20)
+    _linear_model().fit(x, y, epochs=3, verbose=verbose)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == lines
+    if lines:
+        assert out[0].startswith("Epoch 1/3") and "loss:" in out[0]
+
+
+def test_progress_bar(capsys):
+    pytest.importorskip("tqdm")
+    x, y = _regression(20)
+    _linear_model().fit(x, y, epochs=2, batch_size=5, verbose=1)
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "Epoch 1/2" in text and "Epoch 2/2" in text and "4/4" in text
