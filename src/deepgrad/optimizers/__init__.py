@@ -1,23 +1,60 @@
-"""``deepgrad.optimizers``: update rules over a flat parameter buffer."""
+"""``deepgrad.optimizers``: every SGD variant, one small update rule each over a flat
+parameter buffer; learning-rate schedules in ``deepgrad.optimizers.schedules``.
+
+Sorted roughly by increasing complexity: SGD (momentum, Nesterov), ASGD, Adagrad,
+Adadelta, RMSprop, Adam (AMSGrad), AdamW, Adamax, Nadam, RAdam, Yogi, AdaBelief, Rprop,
+Lion, LARS, Lamb, Ftrl, Adafactor, Muon, LBFGS.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from deepgrad.optimizers.adam import Adam
+from deepgrad.optimizers import schedules
+from deepgrad.optimizers.adam import AdaBelief, Adam, Adamax, AdamW, Nadam, RAdam, Yogi
+from deepgrad.optimizers.adaptive import Adadelta, Adagrad, RMSprop
 from deepgrad.optimizers.base import Optimizer
-from deepgrad.optimizers.sgd import SGD
+from deepgrad.optimizers.ftrl import Ftrl
+from deepgrad.optimizers.layerwise import LARS, Lamb
+from deepgrad.optimizers.lbfgs import LBFGS
+from deepgrad.optimizers.matrix import Adafactor, Muon
+from deepgrad.optimizers.sgd import ASGD, SGD
+from deepgrad.optimizers.sign import Lion, Rprop
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+OPTIMIZERS = {
+    "sgd": SGD,
+    "asgd": ASGD,
+    "adagrad": Adagrad,
+    "adadelta": Adadelta,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+    "adamax": Adamax,
+    "nadam": Nadam,
+    "radam": RAdam,
+    "yogi": Yogi,
+    "adabelief": AdaBelief,
+    "rprop": Rprop,
+    "lion": Lion,
+    "lars": LARS,
+    "lamb": Lamb,
+    "ftrl": Ftrl,
+    "adafactor": Adafactor,
+    "muon": Muon,
+    "lbfgs": LBFGS,
+}
 _CLASSES = {cls.__name__: cls for cls in OPTIMIZERS.values()}
 
 
 def get(identifier: Any) -> Optimizer:
-    """An optimizer from its name ("sgd", "adam"), a config dict, or an object."""
+    """An optimizer from its name ("adam"), a config dict, or an object."""
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]](**identifier.get("config", {}))
+        config = dict(identifier.get("config", {}))
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.get(config["learning_rate"])
+        return _CLASSES[identifier["class_name"]](**config)
     try:
         return OPTIMIZERS[str(identifier).lower()]()
     except KeyError:
@@ -30,4 +67,29 @@ def serialize(optimizer: Optimizer) -> dict:
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
-__all__ = ["SGD", "Adam", "Optimizer", "get", "serialize"]
+__all__ = [
+    "ASGD",
+    "LARS",
+    "LBFGS",
+    "SGD",
+    "AdaBelief",
+    "Adadelta",
+    "Adafactor",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Ftrl",
+    "Lamb",
+    "Lion",
+    "Muon",
+    "Nadam",
+    "Optimizer",
+    "RAdam",
+    "RMSprop",
+    "Rprop",
+    "Yogi",
+    "get",
+    "schedules",
+    "serialize",
+]

@@ -1,18 +1,22 @@
 """``Optimizer``: one update rule, applied once per step to the whole flat buffer.
 
 A subclass writes ``init_state(values)`` (its flat state arrays) and
-``update(values, grads, state, learning_rate)`` (in place). Learning rates may be numbers
-or schedules: callables from the step count to a rate.
+``update(values, grads, state, rate, group)``, in place. Everything that cuts across
+rules lives here, once: coupled weight decay (L2 added to the gradient), decoupled weight
+decay (θ ← θ − ηλθ, as in AdamW), gradient clipping by value, by each parameter's norm
+and by the global norm, an exponential moving average of the weights, and learning rates
+that are numbers or schedules (callables from the step count to a rate).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
-from deepgrad.optimizers.flat import FlatParameters
+from deepgrad.optimizers.flat import FlatGroup, FlatParameters
 from deepgrad.tensor import Tensor
 
 
@@ -23,10 +27,39 @@ class Optimizer:
 
         opt = optimizers.SGD(model.trainable_weights, learning_rate=0.1)
         loss.backward(); opt.step(); opt.zero_grad()
+
+    Args:
+        weight_decay: λ of an L2 penalty added to the gradient (g ← g + λθ), PyTorch's
+            meaning. (Keras' ``weight_decay`` is decoupled: use ``decoupled_weight_decay``.)
+        decoupled_weight_decay: λ of θ ← θ − ηλθ before the update (Loshchilov & Hutter).
+        clipvalue: clip each gradient element to [−c, c].
+        clipnorm: rescale each parameter's gradient to norm at most c (Keras' meaning).
+        global_clipnorm: rescale all gradients together to global norm at most c.
+        use_ema, ema_momentum: keep θ̄ ← m θ̄ + (1 − m) θ; ``fit`` evaluates with θ̄ and
+            ends with the model holding θ̄ (Keras' behaviour).
     """
 
-    def __init__(self, params: Iterable[Tensor] | None = None, learning_rate: Any = 0.01) -> None:
+    def __init__(
+        self,
+        params: Iterable[Tensor] | None = None,
+        learning_rate: Any = 0.01,
+        weight_decay: float = 0.0,
+        decoupled_weight_decay: float = 0.0,
+        clipvalue: float | None = None,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+    ) -> None:
+        if clipnorm is not None and global_clipnorm is not None:
+            raise ValueError("set clipnorm or global_clipnorm, not both")
+        if not 0 <= ema_momentum < 1:
+            raise ValueError(f"ema_momentum must be in [0, 1), got {ema_momentum}")
         self.learning_rate = learning_rate
+        self.weight_decay = float(weight_decay)
+        self.decoupled_weight_decay = float(decoupled_weight_decay)
+        self.clipvalue, self.clipnorm, self.global_clipnorm = clipvalue, clipnorm, global_clipnorm
+        self.use_ema, self.ema_momentum = use_ema, float(ema_momentum)
         self.iterations = 0
         self.flat: FlatParameters | None = None
         self.state: list[dict[str, np.ndarray]] = []
@@ -36,7 +69,13 @@ class Optimizer:
     def build(self, params: list[Tensor]) -> None:
         """Bind to ``params`` (their data move into the optimizer's flat buffers)."""
         self.flat = FlatParameters(params)
-        self.state = [self.init_state(group.values) for group in self.flat.groups]
+        self.state = []
+        for group in self.flat.groups:
+            state = self.init_state(group.values)
+            self.init_group_state(group, state)
+            if self.use_ema:
+                state["ema"] = group.values.copy()
+            self.state.append(state)
 
     @property
     def params(self) -> list[Tensor]:
@@ -51,14 +90,46 @@ class Optimizer:
         self._require_built()
         self.flat.zero_grad()
 
-    def step(self) -> None:
-        """Apply one update to every parameter from its ``.grad``."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Apply one update to every parameter from its ``.grad``.
+
+        ``closure`` (re-evaluate the loss, call backward, return the loss) is accepted for
+        PyTorch compatibility and called first; L-BFGS needs it.
+        """
         self._require_built()
+        loss = closure() if closure is not None else None
         self.flat.sync()
         rate = self.current_learning_rate()
         self.iterations += 1
+        if self.global_clipnorm is not None:
+            self._clip_global_norm()
         for group, state in zip(self.flat.groups, self.state, strict=True):
-            self.update(group.values, group.grads, state, rate)
+            grads = self._prepare_gradient(group)
+            if self.decoupled_weight_decay:
+                group.values *= 1.0 - rate * self.decoupled_weight_decay
+            self.update(group.values, grads, state, rate, group)
+            if self.use_ema:
+                state["ema"] *= self.ema_momentum
+                state["ema"] += (1.0 - self.ema_momentum) * group.values
+        return loss
+
+    def _prepare_gradient(self, group: FlatGroup) -> np.ndarray:
+        grads = group.grads
+        if self.clipvalue is not None:
+            np.clip(grads, -self.clipvalue, self.clipvalue, out=grads)
+        if self.clipnorm is not None:
+            norms = group.norms(grads)
+            scale = np.minimum(1.0, self.clipnorm / np.maximum(norms, 1e-12))
+            grads *= group.spread(scale.astype(grads.dtype))
+        if self.weight_decay:
+            return grads + self.weight_decay * group.values
+        return grads
+
+    def _clip_global_norm(self) -> None:
+        total = np.sqrt(sum(float(np.dot(g.grads, g.grads)) for g in self.flat.groups))
+        if total > self.global_clipnorm:
+            for group in self.flat.groups:
+                group.grads *= self.global_clipnorm / total
 
     def _require_built(self) -> None:
         if self.flat is None:
@@ -70,25 +141,67 @@ class Optimizer:
     def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {}
 
-    def update(self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float) -> None:
+    def init_group_state(self, group: FlatGroup, state: dict[str, np.ndarray]) -> None:
+        """For rules whose state depends on the parameters' shapes (factored moments)."""
+
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
         raise NotImplementedError
+
+    # ---- the averaged weights ----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def averaged_weights(self) -> Iterator[None]:
+        """Inside the block the parameters hold their moving average (``use_ema``)."""
+        if not self.use_ema or self.flat is None:
+            yield
+            return
+        saved = [group.values.copy() for group in self.flat.groups]
+        for group, state in zip(self.flat.groups, self.state, strict=True):
+            group.values[...] = state["ema"]
+        try:
+            yield
+        finally:
+            for group, values in zip(self.flat.groups, saved, strict=True):
+                group.values[...] = values
+
+    def finalize_weights(self) -> None:
+        """Overwrite the parameters with their moving average (``use_ema``), as Keras does
+        at the end of ``fit``."""
+        if self.use_ema and self.flat is not None:
+            for group, state in zip(self.flat.groups, self.state, strict=True):
+                group.values[...] = state["ema"]
 
     # ---- saving -------------------------------------------------------------------------
 
     def get_config(self) -> dict:
         rate = self.learning_rate
-        if isinstance(rate, Callable) and hasattr(rate, "get_config"):
-            rate = {"class_name": type(rate).__name__, "config": rate.get_config()}
+        if callable(rate) and hasattr(rate, "get_config"):
+            from deepgrad.optimizers import schedules
+
+            rate = schedules.serialize(rate)
         elif callable(rate):
             raise ValueError("an optimizer with a plain-function learning rate cannot be saved")
-        return {"learning_rate": rate}
+        config = {"learning_rate": rate}
+        for name in (
+            "weight_decay",
+            "decoupled_weight_decay",
+            "clipvalue",
+            "clipnorm",
+            "global_clipnorm",
+            "use_ema",
+            "ema_momentum",
+        ):
+            config[name] = getattr(self, name)
+        return config
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Everything needed to resume bit for bit: state arrays and the step count."""
         arrays = {"iterations": np.array(self.iterations, np.int64)}
         for g, state in enumerate(self.state):
             for name, array in state.items():
-                arrays[f"{g}.{name}"] = array
+                arrays[f"{g}.{name}"] = np.asarray(array)
         return arrays
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:

@@ -16,13 +16,35 @@ from deepgrad.tensor import Tensor
 
 @dataclass
 class FlatGroup:
-    """The parameters of one dtype: their values and gradients as flat arrays, and views."""
+    """The parameters of one dtype: their values and gradients as flat arrays, and views.
+
+    ``starts`` and ``sizes`` locate each parameter in the buffer, for the few rules that
+    work per parameter (layer-wise trust ratios, factored or orthogonalised updates).
+    """
 
     params: list[Tensor]
     values: np.ndarray
     grads: np.ndarray
     value_views: list[np.ndarray] = field(default_factory=list)
     grad_views: list[np.ndarray] = field(default_factory=list)
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def views(self, flat: np.ndarray) -> list[np.ndarray]:
+        """Each parameter's part of a flat array (values, gradients or state), shaped."""
+        return [
+            flat[start : start + size].reshape(p.shape)
+            for start, size, p in zip(self.starts, self.sizes, self.params, strict=True)
+        ]
+
+    def norms(self, flat: np.ndarray) -> np.ndarray:
+        """The Euclidean norm of each parameter's part of ``flat``, in one reduction."""
+        squares = np.add.reduceat(np.square(flat, dtype=np.float64), self.starts)
+        return np.sqrt(np.where(self.sizes > 0, squares, 0.0))
+
+    def spread(self, per_parameter: np.ndarray) -> np.ndarray:
+        """One value per parameter, repeated over that parameter's elements."""
+        return np.repeat(per_parameter, self.sizes)
 
 
 class FlatParameters:
@@ -54,6 +76,8 @@ class FlatParameters:
         total = sum(p.size for p in params)
         dtype = params[0].dtype
         group = FlatGroup(params, np.empty(total, dtype), np.zeros(total, dtype))
+        group.starts = np.cumsum([0] + [p.size for p in params[:-1]]).astype(np.int64)
+        group.sizes = np.array([p.size for p in params], np.int64)
         offset = 0
         for p in params:
             size = p.size

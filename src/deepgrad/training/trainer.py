@@ -186,11 +186,13 @@ class Trainer:
                 )
             epoch_logs = dict(logs)
             if validation is not None:
-                val_logs = self._run_evaluation(validation, size or 32)
+                with self.optimizer.averaged_weights():  # θ̄ when the optimizer keeps an EMA
+                    val_logs = self._run_evaluation(validation, size or 32)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
+        self.optimizer.finalize_weights()  # with use_ema the model ends holding θ̄, as in Keras
         callback_list.on_train_end(logs)
         return history
 

@@ -1,0 +1,394 @@
+"""Learning-rate schedules: callables from the step k = 0, 1, 2, ... to a rate ε_k.
+
+Stochastic approximation (Robbins & Monro, 1951) converges to the optimum, rather than
+to a noise floor, when the rates satisfy
+
+    Σ_k ε_k = ∞   (steps are long enough to get anywhere)   and
+    Σ_k ε_k² < ∞  (the noise they inject adds up to something finite).
+
+Every schedule answers ``robbins_monro()`` with both verdicts and the reason; for your
+own function ``robbins_monro(fn)`` estimates them from its decay rate, marked as an
+estimate.
+
+>>> PolynomialDecay(0.1, decay_steps=10, power=0.75).robbins_monro().holds
+True
+>>> ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5).robbins_monro().reason
+'geometric decay: Σε_k converges, so the steps stop short of the optimum'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RobbinsMonro:
+    """The two conditions, whether each holds, and why."""
+
+    sum_diverges: bool
+    sum_of_squares_converges: bool
+    reason: str
+    estimated: bool = False
+
+    @property
+    def holds(self) -> bool:
+        return self.sum_diverges and self.sum_of_squares_converges
+
+    def __str__(self) -> str:
+        verdict = "meets" if self.holds else "does not meet"
+        marker = " (an estimate from partial sums)" if self.estimated else ""
+        return f"{verdict} the Robbins–Monro conditions{marker}: {self.reason}"
+
+
+_CONSTANT_TAIL = "ends at a constant rate > 0: Σε_k² diverges, so SGD stalls at a noise floor"
+_ZERO_TAIL = "ends at a rate of 0: Σε_k converges, so the steps stop short of the optimum"
+_GEOMETRIC = "geometric decay: Σε_k converges, so the steps stop short of the optimum"
+
+
+class Schedule:
+    """Base class: ``schedule(step)`` is the learning rate for that step."""
+
+    def __call__(self, step: int) -> float:
+        raise NotImplementedError
+
+    def robbins_monro(self) -> RobbinsMonro:
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return dict(vars(self))
+
+    def rates(self, steps: int) -> np.ndarray:
+        """ε_0 … ε_{steps−1}, for plotting."""
+        return np.array([self(k) for k in range(steps)])
+
+
+class Constant(Schedule):
+    """ε_k = ε₀."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = float(rate)
+
+    def __call__(self, step: int) -> float:
+        return self.rate
+
+    def robbins_monro(self) -> RobbinsMonro:
+        if self.rate == 0:
+            return RobbinsMonro(False, True, "a rate of 0 never moves")
+        return RobbinsMonro(True, False, "constant: Σε_k² diverges, so SGD stalls at a noise floor")
+
+
+class PiecewiseConstant(Schedule):
+    """``values[i]`` for steps below ``boundaries[i]``, ``values[-1]`` after the last."""
+
+    def __init__(self, boundaries: list[int], values: list[float]) -> None:
+        if len(values) != len(boundaries) + 1:
+            raise ValueError("PiecewiseConstant: need one more value than boundaries")
+        self.boundaries, self.values = [int(b) for b in boundaries], [float(v) for v in values]
+
+    def __call__(self, step: int) -> float:
+        for boundary, value in zip(self.boundaries, self.values, strict=False):
+            if step < boundary:
+                return value
+        return self.values[-1]
+
+    def robbins_monro(self) -> RobbinsMonro:
+        last = self.values[-1]
+        return RobbinsMonro(last > 0, last == 0, _CONSTANT_TAIL if last > 0 else _ZERO_TAIL)
+
+
+class StepDecay(Schedule):
+    """ε_k = ε₀·factor^⌊k/step_size⌋: drop by ``factor`` every ``step_size`` steps."""
+
+    def __init__(self, initial_rate: float, step_size: int, factor: float = 0.1) -> None:
+        self.initial_rate, self.step_size, self.factor = (
+            float(initial_rate),
+            int(step_size),
+            float(factor),
+        )
+
+    def __call__(self, step: int) -> float:
+        return self.initial_rate * self.factor ** (step // self.step_size)
+
+    def robbins_monro(self) -> RobbinsMonro:
+        if self.factor >= 1:
+            return Constant(self.initial_rate).robbins_monro()
+        return RobbinsMonro(False, True, _GEOMETRIC)
+
+
+class ExponentialDecay(Schedule):
+    """ε_k = ε₀·r^(k/τ) (``staircase``: r^⌊k/τ⌋), Keras' arguments."""
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        decay_rate: float,
+        staircase: bool = False,
+    ) -> None:
+        self.initial_learning_rate, self.decay_steps = (
+            float(initial_learning_rate),
+            int(decay_steps),
+        )
+        self.decay_rate, self.staircase = float(decay_rate), staircase
+
+    def __call__(self, step: int) -> float:
+        exponent = step / self.decay_steps
+        return self.initial_learning_rate * self.decay_rate ** (
+            math.floor(exponent) if self.staircase else exponent
+        )
+
+    def robbins_monro(self) -> RobbinsMonro:
+        if self.decay_rate >= 1:
+            return RobbinsMonro(True, False, "does not decay: Σε_k² diverges")
+        return RobbinsMonro(False, True, _GEOMETRIC)
+
+
+class PolynomialDecay(Schedule):
+    """ε_k = ε₀ / (1 + k/τ)^p. Meets the Robbins–Monro conditions exactly when ½ < p ≤ 1.
+
+    (Not Keras' PolynomialDecay, which reaches ``end_learning_rate`` at a fixed step.)
+    """
+
+    def __init__(
+        self, initial_learning_rate: float, decay_steps: float = 1.0, power: float = 1.0
+    ) -> None:
+        if power < 0:
+            raise ValueError(f"PolynomialDecay: power must be >= 0, got {power}")
+        self.initial_learning_rate, self.decay_steps, self.power = (
+            float(initial_learning_rate),
+            float(decay_steps),
+            float(power),
+        )
+
+    def __call__(self, step: int) -> float:
+        return self.initial_learning_rate / (1.0 + step / self.decay_steps) ** self.power
+
+    def robbins_monro(self) -> RobbinsMonro:
+        return _power_law(self.power, estimated=False)
+
+
+class InverseTimeDecay(PolynomialDecay):
+    """ε_k = ε₀ / (1 + r·k/τ): the classic 1/k schedule (p = 1), which meets both conditions."""
+
+    def __init__(
+        self, initial_learning_rate: float, decay_steps: float = 1.0, decay_rate: float = 1.0
+    ) -> None:
+        super().__init__(initial_learning_rate, decay_steps / decay_rate, 1.0)
+        self.decay_rate = float(decay_rate)
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps * self.decay_rate,
+            "decay_rate": self.decay_rate,
+        }
+
+
+def _power_law(power: float, estimated: bool) -> RobbinsMonro:
+    p = f"{power:.3g}"
+    diverges, converges = power <= 1, power > 0.5
+    if diverges and converges:
+        reason = f"ε_k ∝ k^(−{p}) with ½ < {p} ≤ 1: Σε_k diverges and Σε_k² converges"
+    elif not diverges:
+        reason = (
+            f"ε_k ∝ k^(−{p}) with {p} > 1: Σε_k converges, so the steps stop short of the optimum"
+        )
+    else:
+        reason = f"ε_k ∝ k^(−{p}) with {p} ≤ ½: Σε_k² diverges, so the noise never averages out"
+    return RobbinsMonro(diverges, converges, reason, estimated)
+
+
+class CosineDecay(Schedule):
+    """Optional linear warmup from ``warmup_initial`` to ε₀ over ``warmup_steps``, then
+    ε₀·(α + (1 − α)·½(1 + cos(π k/decay_steps))), and α·ε₀ after ``decay_steps``
+    (Loshchilov & Hutter, 2017)."""
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        alpha: float = 0.0,
+        warmup_steps: int = 0,
+        warmup_initial: float = 0.0,
+    ) -> None:
+        self.initial_learning_rate, self.decay_steps, self.alpha = (
+            float(initial_learning_rate),
+            int(decay_steps),
+            float(alpha),
+        )
+        self.warmup_steps, self.warmup_initial = int(warmup_steps), float(warmup_initial)
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup_steps:
+            fraction = step / self.warmup_steps
+            return self.warmup_initial + fraction * (
+                self.initial_learning_rate - self.warmup_initial
+            )
+        progress = min(step - self.warmup_steps, self.decay_steps) / self.decay_steps
+        cosine = 0.5 * (1 + math.cos(math.pi * progress))
+        return self.initial_learning_rate * (self.alpha + (1 - self.alpha) * cosine)
+
+    def robbins_monro(self) -> RobbinsMonro:
+        tail = self.alpha * self.initial_learning_rate
+        return RobbinsMonro(tail > 0, tail == 0, _CONSTANT_TAIL if tail > 0 else _ZERO_TAIL)
+
+
+class CosineDecayRestarts(Schedule):
+    """Cosine decay restarted (SGDR, Loshchilov & Hutter, 2017): period i lasts
+    first_decay_steps·t_mulⁱ steps and starts at ε₀·m_mulⁱ."""
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        first_decay_steps: int,
+        t_mul: float = 2.0,
+        m_mul: float = 1.0,
+        alpha: float = 0.0,
+    ) -> None:
+        self.initial_learning_rate, self.first_decay_steps = (
+            float(initial_learning_rate),
+            int(first_decay_steps),
+        )
+        self.t_mul, self.m_mul, self.alpha = float(t_mul), float(m_mul), float(alpha)
+
+    def __call__(self, step: int) -> float:
+        period, length, start = 0, float(self.first_decay_steps), 0.0
+        while step >= start + length:
+            start += length
+            length *= self.t_mul
+            period += 1
+        cosine = 0.5 * (1 + math.cos(math.pi * (step - start) / length))
+        return (
+            self.initial_learning_rate
+            * self.m_mul**period
+            * (self.alpha + (1 - self.alpha) * cosine)
+        )
+
+    def robbins_monro(self) -> RobbinsMonro:
+        # Period i contributes ∝ (m·t)ⁱ to Σε_k and ∝ (m²·t)ⁱ to Σε_k².
+        m, t = self.m_mul, self.t_mul
+        diverges, converges = m * t >= 1, m * m * t < 1
+        reason = (
+            f"period i adds ∝ (m_mul·t_mul)ⁱ = {m * t:.3g}ⁱ to Σε_k and ∝ (m_mul²·t_mul)ⁱ = "
+            f"{m * m * t:.3g}ⁱ to Σε_k²: both hold when m_mul·t_mul ≥ 1 > m_mul²·t_mul"
+        )
+        return RobbinsMonro(diverges, converges, reason)
+
+
+class OneCycle(Schedule):
+    """One cycle (Smith & Topin, 2019), PyTorch's cosine form: from max_rate/div_factor up
+    to ``max_rate`` over ``pct_start`` of ``total_steps``, then down to
+    max_rate/(div_factor·final_div_factor), and constant after."""
+
+    def __init__(
+        self,
+        max_rate: float,
+        total_steps: int,
+        pct_start: float = 0.3,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+    ) -> None:
+        self.max_rate, self.total_steps, self.pct_start = (
+            float(max_rate),
+            int(total_steps),
+            float(pct_start),
+        )
+        self.div_factor, self.final_div_factor = float(div_factor), float(final_div_factor)
+
+    def __call__(self, step: int) -> float:
+        initial = self.max_rate / self.div_factor
+        final = initial / self.final_div_factor
+        up = float(self.pct_start * self.total_steps) - 1
+        down = float(self.total_steps) - 1
+        step = min(step, down)
+        if step <= up:
+            start, end, fraction = initial, self.max_rate, step / up if up > 0 else 1.0
+        else:
+            start, end, fraction = self.max_rate, final, (step - up) / (down - up)
+        return end + (start - end) / 2.0 * (math.cos(math.pi * fraction) + 1)
+
+    def robbins_monro(self) -> RobbinsMonro:
+        return RobbinsMonro(True, False, "a finite cycle, then constant: " + _CONSTANT_TAIL)
+
+
+class Warmup(Schedule):
+    """A linear warmup from 0 over ``warmup_steps``, then ``schedule`` (from its step 0).
+    A finite prefix changes neither sum's convergence, so the verdict is the schedule's."""
+
+    def __init__(self, schedule: Schedule | float, warmup_steps: int) -> None:
+        self.schedule = schedule if isinstance(schedule, Schedule) else Constant(schedule)
+        self.warmup_steps = int(warmup_steps)
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup_steps:
+            return self.schedule(0) * (step + 1) / self.warmup_steps
+        return self.schedule(step - self.warmup_steps)
+
+    def robbins_monro(self) -> RobbinsMonro:
+        inner = self.schedule.robbins_monro()
+        return RobbinsMonro(
+            inner.sum_diverges,
+            inner.sum_of_squares_converges,
+            f"after the warmup, {inner.reason}",
+            inner.estimated,
+        )
+
+    def get_config(self) -> dict:
+        return {"schedule": serialize(self.schedule), "warmup_steps": self.warmup_steps}
+
+
+def robbins_monro(schedule: Callable[[int], float], steps: int = 100_000) -> RobbinsMonro:
+    """The verdict for any schedule: exact for deepgrad's, estimated for a plain function
+    from the decay exponent p of ε_k ∝ k^(−p) fitted over the last decades of ``steps``.
+
+    >>> str(robbins_monro(lambda k: 0.5 / (k + 1) ** 0.75))[:44]
+    'meets the Robbins–Monro conditions (an estim'
+    """
+    if isinstance(schedule, Schedule):
+        return schedule.robbins_monro()
+    ks = np.unique(np.logspace(2, math.log10(steps), 20).astype(int))
+    rates = np.array([float(schedule(int(k))) for k in ks])
+    if np.any(rates < 0):
+        raise ValueError("robbins_monro: a learning rate must not be negative")
+    if rates[-1] == 0:
+        return RobbinsMonro(False, True, "reaches a rate of 0: Σε_k converges", estimated=True)
+    slope = np.polyfit(np.log(ks), np.log(np.maximum(rates, 1e-300)), 1)[0]
+    # Two decimals: a fitted exponent of 0.999 for 1/k is 1, not "just under".
+    return _power_law(round(max(-slope, 0.0), 2), estimated=True)
+
+
+SCHEDULES = {
+    cls.__name__: cls
+    for cls in (
+        Constant,
+        PiecewiseConstant,
+        StepDecay,
+        ExponentialDecay,
+        PolynomialDecay,
+        InverseTimeDecay,
+        CosineDecay,
+        CosineDecayRestarts,
+        OneCycle,
+        Warmup,
+    )
+}
+
+
+def serialize(schedule: Schedule) -> dict:
+    if type(schedule).__name__ not in SCHEDULES:
+        raise ValueError(f"schedule {schedule!r} is not a built-in schedule and cannot be saved")
+    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+
+
+def get(config: dict | Schedule) -> Schedule:
+    """A schedule from ``serialize``'s output (or a schedule, returned as is)."""
+    if isinstance(config, Schedule):
+        return config
+    settings = dict(config.get("config", {}))
+    if config["class_name"] == "Warmup":
+        settings["schedule"] = get(settings["schedule"])
+    return SCHEDULES[config["class_name"]](**settings)
