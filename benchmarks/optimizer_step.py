@@ -1,0 +1,104 @@
+"""One optimizer update over the 784-1024-1024-10 net's 1.86 million float32 parameters.
+
+deepgrad's update runs once over the flat buffer; PyTorch's ``torch.optim`` runs with
+``foreach=True`` (its multi-tensor implementation) over the six parameter tensors. Both
+run in this process, one after the other, on the same machine and with the same number of
+threads, and the report gives the median time per step and deepgrad's ratio to PyTorch.
+
+    python benchmarks/optimizer_step.py            # full run
+    python benchmarks/optimizer_step.py --quick    # smoke run (CI)
+    python benchmarks/optimizer_step.py --json results/optimizer_step.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+SHAPES = [(784, 1024), (1024,), (1024, 1024), (1024,), (1024, 10), (10,)]
+CONFIGS = {
+    "sgd": ({"learning_rate": 0.01}, {"lr": 0.01}),
+    "momentum": ({"learning_rate": 0.01, "momentum": 0.9}, {"lr": 0.01, "momentum": 0.9}),
+    "adam": ({"learning_rate": 1e-3}, {"lr": 1e-3}),
+}
+
+
+def arrays(seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(shape).astype(np.float32) for shape in SHAPES]
+
+
+def median_ms(step: Callable[[], None], repeats: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def deepgrad_step(name: str) -> Callable[[], None]:
+    import deepgrad as dg
+    from deepgrad import optimizers
+
+    params = [dg.tensor(a, requires_grad=True) for a in arrays(0)]
+    kwargs = CONFIGS[name][0]
+    cls = optimizers.Adam if name == "adam" else optimizers.SGD
+    opt = cls(params, **kwargs)
+    for p, g in zip(params, arrays(1), strict=True):
+        p.grad.data[...] = g
+    return opt.step
+
+
+def torch_step(name: str) -> Callable[[], None]:
+    import torch
+
+    params = [torch.tensor(a, requires_grad=True) for a in arrays(0)]
+    for p, g in zip(params, arrays(1), strict=True):
+        p.grad = torch.tensor(g)
+    kwargs = CONFIGS[name][1]
+    cls = torch.optim.Adam if name == "adam" else torch.optim.SGD
+    return cls(params, foreach=True, **kwargs).step
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a few repeats (smoke run)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    repeats = 5 if args.quick else 200
+
+    try:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    except ImportError:
+        torch = None
+
+    n = sum(int(np.prod(s)) for s in SHAPES)
+    print(f"one update over {n:,} float32 parameters, median of {repeats} steps")
+    print("| optimizer | deepgrad ms | torch foreach ms | ratio |")
+    print("|---|---|---|---|")
+    results = {}
+    for name in CONFIGS:
+        ours = median_ms(deepgrad_step(name), repeats)
+        theirs = median_ms(torch_step(name), repeats) if torch is not None else float("nan")
+        results[name] = {"deepgrad_ms": ours, "torch_foreach_ms": theirs}
+        print(f"| {name} | {ours:.3f} | {theirs:.3f} | {ours / theirs:.2f}x |")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"cpu_count": os.cpu_count(), **results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
