@@ -236,8 +236,9 @@ class RAdam(_Moments):
 
 class Yogi(_Moments):
     """Yogi (Zaheer et al., 2018): v ← v − (1 − β₂)·sign(v − g²)·g², an additive second
-    moment that cannot grow as fast as Adam's; then θ ← θ − η m̂/(√v̂ + ε). The paper's
-    η = 0.01, ε = 1e-3 and v₀ = 1e-6."""
+    moment that cannot grow as fast as Adam's; then θ ← θ − η m̂/(√v̂ + ε), with Adam's
+    bias correction (the paper's Algorithm 2 leaves it out; its experiments and the
+    TensorFlow implementation use it). The paper's η = 0.01, ε = 1e-3 and v₀ = 1e-6."""
 
     def __init__(
         self,

@@ -1,0 +1,131 @@
+"""Learning-rate schedules: their values, their Robbins–Monro verdicts, serialisation."""
+
+import math
+
+import pytest
+
+from deepgrad import optimizers
+from deepgrad.optimizers import schedules as S
+
+# schedule, (sum diverges, sum of squares converges)
+VERDICTS = [
+    (S.Constant(0.1), (True, False)),
+    (S.Constant(0.0), (False, True)),
+    (S.PiecewiseConstant([10, 20], [0.1, 0.05, 0.01]), (True, False)),
+    (S.PiecewiseConstant([10], [0.1, 0.0]), (False, True)),
+    (S.StepDecay(0.1, step_size=10, factor=0.5), (False, True)),
+    (S.StepDecay(0.1, step_size=10, factor=1.0), (True, False)),
+    (S.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.9), (False, True)),
+    (S.ExponentialDecay(0.1, decay_steps=10, decay_rate=1.0), (True, False)),
+    (S.InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.5), (True, True)),
+    (S.PolynomialDecay(0.1, power=1.0), (True, True)),
+    (S.PolynomialDecay(0.1, power=0.51), (True, True)),
+    (S.PolynomialDecay(0.1, power=0.5), (True, False)),
+    (S.PolynomialDecay(0.1, power=0.0), (True, False)),
+    (S.PolynomialDecay(0.1, power=1.01), (False, True)),
+    (S.PolynomialDecay(0.1, power=2.0), (False, True)),
+    (S.CosineDecay(0.1, decay_steps=100), (False, True)),
+    (S.CosineDecay(0.1, decay_steps=100, alpha=0.1, warmup_steps=10), (True, False)),
+    (S.CosineDecayRestarts(0.1, 10, t_mul=2.0, m_mul=1.0), (True, False)),
+    (S.CosineDecayRestarts(0.1, 10, t_mul=2.0, m_mul=0.6), (True, True)),
+    (S.CosineDecayRestarts(0.1, 10, t_mul=2.0, m_mul=0.4), (False, True)),
+    (S.OneCycle(0.1, total_steps=100), (True, False)),
+    (S.Warmup(S.PolynomialDecay(0.1, power=0.75), 10), (True, True)),
+    (S.Warmup(0.1, 10), (True, False)),
+]
+
+
+@pytest.mark.parametrize("schedule, verdict", VERDICTS, ids=lambda v: repr(v)[:40])
+def test_robbins_monro_verdicts(schedule, verdict):
+    answer = schedule.robbins_monro()
+    assert (answer.sum_diverges, answer.sum_of_squares_converges) == verdict
+    assert answer.holds == all(verdict)
+    assert not answer.estimated
+    assert answer.reason
+
+
+def test_every_built_in_schedule_has_a_verdict_test():
+    tested = {type(schedule).__name__ for schedule, _ in VERDICTS}
+    assert tested == set(S.SCHEDULES)
+
+
+@pytest.mark.parametrize(
+    "function, verdict",
+    [
+        (lambda k: 0.5 / (k + 1), (True, True)),
+        (lambda k: 0.5 / (k + 1) ** 0.75, (True, True)),
+        (lambda k: 0.5 / (k + 1) ** 0.4, (True, False)),
+        (lambda k: 0.5 / (k + 1) ** 1.5, (False, True)),
+        (lambda k: 0.1, (True, False)),
+        (lambda k: 0.1 * 0.9**k, (False, True)),
+    ],
+)
+def test_estimates_for_plain_functions(function, verdict):
+    answer = S.robbins_monro(function)
+    assert answer.estimated
+    assert (answer.sum_diverges, answer.sum_of_squares_converges) == verdict
+    assert "estimate" in str(answer)
+
+
+def test_values():
+    assert S.PolynomialDecay(1.0, decay_steps=2, power=0.5)(6) == pytest.approx(0.5)
+    assert S.InverseTimeDecay(1.0, decay_steps=10, decay_rate=0.5)(20) == pytest.approx(0.5)
+    assert S.ExponentialDecay(1.0, 10, 0.5)(15) == pytest.approx(0.5**1.5)
+    assert S.ExponentialDecay(1.0, 10, 0.5, staircase=True)(15) == 0.5
+    assert S.StepDecay(1.0, 10, 0.1)(25) == pytest.approx(0.01)
+    assert [S.PiecewiseConstant([2, 4], [3.0, 2.0, 1.0])(k) for k in range(6)] == [
+        3.0,
+        3.0,
+        2.0,
+        2.0,
+        1.0,
+        1.0,
+    ]
+    cosine = S.CosineDecay(1.0, decay_steps=10, alpha=0.1, warmup_steps=5)
+    assert [cosine(k) for k in (0, 5, 10, 15, 100)] == pytest.approx(
+        [0.0, 1.0, 0.1 + 0.9 * 0.5, 0.1, 0.1]
+    )
+    restarts = S.CosineDecayRestarts(1.0, 10, t_mul=2.0, m_mul=0.5)
+    assert restarts(10) == pytest.approx(0.5)  # the second period starts at ε₀·m_mul
+    assert restarts(20) == pytest.approx(0.5 * 0.5 * (1 + math.cos(math.pi * 10 / 20)))
+    assert S.Warmup(S.Constant(1.0), 4).rates(6).tolist() == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
+
+
+def test_one_cycle_matches_torch():
+    torch = pytest.importorskip("torch")
+    param = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([param], lr=0.1)
+    reference = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=0.1, total_steps=50, anneal_strategy="cos"
+    )
+    ours = S.OneCycle(0.1, total_steps=50)
+    for k in range(50):
+        assert ours(k) == pytest.approx(opt.param_groups[0]["lr"], rel=1e-9)
+        opt.step()
+        reference.step()
+
+
+@pytest.mark.parametrize("schedule", [s for s, _ in VERDICTS], ids=lambda v: repr(v)[:40])
+def test_serialisation_round_trip(schedule):
+    rebuilt = S.get(S.serialize(schedule))
+    assert type(rebuilt) is type(schedule)
+    assert rebuilt.rates(40).tolist() == schedule.rates(40).tolist()
+
+
+def test_optimizer_uses_the_schedule_at_each_step():
+    import deepgrad as dg
+
+    theta = dg.tensor([0.0], dtype="float64", requires_grad=True)
+    opt = optimizers.SGD([theta], learning_rate=S.PiecewiseConstant([1, 2], [1.0, 0.1, 0.01]))
+    for _ in range(3):
+        theta.grad.data[...] = 1.0
+        opt.step()
+    assert theta.numpy()[0] == pytest.approx(-1.11)
+    config = optimizers.serialize(opt)
+    assert optimizers.get(config).learning_rate(1) == 0.1
+
+
+def test_plain_function_rates_cannot_be_saved():
+    opt = optimizers.SGD(learning_rate=lambda k: 0.1)
+    with pytest.raises(ValueError, match="cannot be saved"):
+        optimizers.serialize(opt)
