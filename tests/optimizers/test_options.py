@@ -1,0 +1,190 @@
+"""What every optimizer shares: names in compile, state saved and restored bit for bit,
+weight decay (coupled and decoupled), clipping, the moving average of the weights, one
+buffer per dtype, and the errors."""
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import layers, optimizers
+from deepgrad.optimizers import schedules
+
+FIT_NAMES = sorted(set(optimizers.OPTIMIZERS) - {"lbfgs"})  # L-BFGS needs a closure
+
+
+def _data(n=64):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, 3)).astype(np.float32)
+    y = (x @ np.array([[1.0], [-2.0], [0.5]]) + 0.1).astype(np.float32)
+    return x, y
+
+
+def _model(optimizer):
+    dg.random.seed(3)
+    model = dg.Sequential([layers.Dense(4, activation="tanh"), layers.Dense(1)])
+    model.compile(optimizer=optimizer, loss="mse")
+    return model
+
+
+@pytest.mark.parametrize("name", FIT_NAMES)
+def test_compile_by_name_and_resume_from_a_saved_file_bit_for_bit(name, tmp_path):
+    x, y = _data()
+    model = _model(name)
+    assert type(model.optimizer) is optimizers.OPTIMIZERS[name]
+    model.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    model.save(tmp_path / "model.dg")
+    restored = dg.load_model(tmp_path / "model.dg")
+    assert restored.optimizer.iterations == model.optimizer.iterations == 8
+    model.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    restored.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    for ours, theirs in zip(model.get_weights(), restored.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_schedule_and_options_survive_saving(tmp_path):
+    x, y = _data()
+    opt = optimizers.Adam(
+        learning_rate=schedules.Warmup(schedules.CosineDecay(0.01, 100), 5),
+        global_clipnorm=1.0,
+        use_ema=True,
+        ema_momentum=0.9,
+    )
+    model = _model(opt)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    model.save(tmp_path / "model.dg")
+    restored = dg.load_model(tmp_path / "model.dg").optimizer
+    assert restored.get_config() == opt.get_config()
+    assert restored.current_learning_rate() == opt.current_learning_rate()
+
+
+def test_lbfgs_state_round_trip():
+    def problem(params):
+        return ((params[0] - 3.0) ** 2).sum() + (params[0] ** 4).sum() * 0.01
+
+    def run(opt, params, steps):
+        def closure():
+            opt.zero_grad()
+            loss = problem(params)
+            loss.backward()
+            return loss
+
+        for _ in range(steps):
+            opt.step(closure)
+
+    params = [dg.tensor(np.zeros(3), dtype="float64", requires_grad=True)]
+    opt = optimizers.LBFGS(params, max_iter=2, history_size=3)
+    run(opt, params, 2)
+    copy = [dg.tensor(params[0].numpy(), dtype="float64", requires_grad=True)]
+    resumed = optimizers.LBFGS(copy, max_iter=2, history_size=3)
+    resumed.load_state_arrays(opt.state_arrays())
+    run(opt, params, 2)
+    run(resumed, copy, 2)
+    np.testing.assert_array_equal(params[0].numpy(), copy[0].numpy())
+
+
+def test_state_with_the_wrong_shape_is_refused_and_nothing_changes():
+    params = [dg.tensor(np.ones(3), requires_grad=True)]
+    opt = optimizers.Adam(params)
+    state = opt.state_arrays()
+    state["0.m"] = np.ones(4, np.float32)
+    with pytest.raises(ValueError, match=r"Adam: optimizer state '0.m' has shape \(4,\)"):
+        opt.load_state_arrays(state)
+    assert opt.iterations == 0 and not opt.state[0]["m"].any()
+
+
+def _one_step(opt_factory, values, gradients):
+    params = [dg.tensor(v, dtype="float64", requires_grad=True) for v in values]
+    opt = opt_factory(params)
+    for p, g in zip(params, gradients, strict=True):
+        p.grad.data[...] = g
+    opt.step()
+    return [p.numpy() for p in params]
+
+
+def test_coupled_and_decoupled_weight_decay():
+    theta, g = [np.array([1.0, -2.0])], [np.array([0.5, 0.5])]
+    # Coupled: the rule sees g + λθ.
+    coupled = _one_step(lambda p: optimizers.SGD(p, 0.1, weight_decay=0.2), theta, g)
+    np.testing.assert_allclose(coupled[0], theta[0] - 0.1 * (g[0] + 0.2 * theta[0]))
+    # Decoupled: θ ← θ − ηλθ, then the rule with g alone; for Adam that differs.
+    decoupled = _one_step(lambda p: optimizers.Adam(p, 0.1, decoupled_weight_decay=0.2), theta, g)
+    adamw = _one_step(lambda p: optimizers.AdamW(p, 0.1, weight_decay=0.2), theta, g)
+    np.testing.assert_array_equal(decoupled[0], adamw[0])
+    # Adam's first step is −η·sign(g): decay shrinks θ first.
+    np.testing.assert_allclose(adamw[0], theta[0] * (1 - 0.1 * 0.2) - 0.1, rtol=1e-7)
+    coupled_adam = _one_step(lambda p: optimizers.Adam(p, 0.1, weight_decay=0.2), theta, g)
+    assert not np.allclose(coupled_adam[0], adamw[0])
+
+
+def test_clipping_per_parameter_by_value_and_globally():
+    values = [np.zeros(2), np.zeros(2)]
+    grads = [np.array([3.0, 4.0]), np.array([0.3, 0.4])]  # norms 5 and 0.5
+    clipped = _one_step(lambda p: optimizers.SGD(p, 1.0, clipnorm=1.0), values, grads)
+    np.testing.assert_allclose(clipped[0], [-0.6, -0.8])  # rescaled to norm 1
+    np.testing.assert_allclose(clipped[1], [-0.3, -0.4])  # already below: unchanged
+    by_value = _one_step(lambda p: optimizers.SGD(p, 1.0, clipvalue=0.35), values, grads)
+    np.testing.assert_allclose(np.concatenate(by_value), [-0.35, -0.35, -0.3, -0.35])
+    total = np.sqrt(25 + 0.25)
+    globally = _one_step(lambda p: optimizers.SGD(p, 1.0, global_clipnorm=1.0), values, grads)
+    np.testing.assert_allclose(np.concatenate(globally), -np.concatenate(grads) / total)
+    with pytest.raises(ValueError, match="clipnorm or global_clipnorm"):
+        optimizers.SGD(clipnorm=1.0, global_clipnorm=1.0)
+
+
+def test_moving_average_of_the_weights():
+    theta = dg.tensor(np.array([0.0]), dtype="float64", requires_grad=True)
+    opt = optimizers.SGD([theta], 1.0, use_ema=True, ema_momentum=0.5)
+    average = 0.0
+    for _ in range(3):
+        theta.grad.data[...] = -1.0
+        opt.step()
+        average = 0.5 * average + 0.5 * theta.numpy()[0]
+    assert theta.numpy()[0] == 3.0 and average == 0.5 * 1 / 4 + 2 / 4 + 3 / 2
+    with opt.averaged_weights():
+        assert theta.numpy()[0] == average
+    assert theta.numpy()[0] == 3.0
+    opt.finalize_weights()
+    assert theta.numpy()[0] == average
+
+
+def test_fit_ends_holding_the_averaged_weights():
+    x, y = _data()
+    model = _model(optimizers.SGD(learning_rate=0.05, use_ema=True, ema_momentum=0.9))
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    ema = model.optimizer.state[0]["ema"]
+    np.testing.assert_array_equal(np.concatenate([w.ravel() for w in model.get_weights()]), ema)
+
+
+def test_one_buffer_per_dtype():
+    params = [
+        dg.tensor(np.ones(2), dtype="float32", requires_grad=True),
+        dg.tensor(np.ones(3), dtype="float64", requires_grad=True),
+        dg.tensor(np.ones(4), dtype="float32", requires_grad=True),
+    ]
+    opt = optimizers.Adam(params, 0.1)
+    assert [g.values.dtype for g in opt.flat.groups] == [np.float32, np.float64]
+    assert [g.values.size for g in opt.flat.groups] == [6, 3]
+    for p in params:
+        p.grad.data[...] = 1.0
+    opt.step()
+    for p in params:
+        assert p.dtype == p.grad.dtype
+        np.testing.assert_allclose(p.numpy(), 0.9, rtol=1e-6)
+    opt.zero_grad()
+    assert all(not p.grad.numpy().any() for p in params)
+
+
+def test_errors_name_the_optimizer_and_the_fix():
+    with pytest.raises(ValueError, match="unknown optimizer 'adamm'; known: sgd"):
+        optimizers.get("adamm")
+    with pytest.raises(RuntimeError, match=r"SGD: no parameters; pass them"):
+        optimizers.SGD().step()
+    with pytest.raises(ValueError, match="nesterov=True needs momentum"):
+        optimizers.SGD(momentum=0.0, nesterov=True)
+    with pytest.raises(ValueError, match="Adam: betas must be in"):
+        optimizers.Adam(beta_1=1.0)
+    params = [dg.tensor(np.ones(2), requires_grad=True)]
+    with pytest.raises(ValueError, match="LBFGS.step needs a closure"):
+        optimizers.LBFGS(params).step()
+    with pytest.raises(TypeError, match="parameters must be Tensors, got ndarray"):
+        optimizers.Adam([np.ones(2)])
