@@ -184,7 +184,7 @@ def test_errors_name_the_optimizer_and_the_fix():
     with pytest.raises(ValueError, match="Adam: betas must be in"):
         optimizers.Adam(beta_1=1.0)
     params = [dg.tensor(np.ones(2), requires_grad=True)]
-    with pytest.raises(ValueError, match="LBFGS.step needs a closure"):
+    with pytest.raises(ValueError, match=r"LBFGS\.step needs a closure"):
         optimizers.LBFGS(params).step()
     with pytest.raises(TypeError, match="parameters must be Tensors, got ndarray"):
         optimizers.Adam([np.ones(2)])
