@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.optimizers import fused
 from deepgrad.optimizers.base import Optimizer
 from deepgrad.tensor import Tensor
 
@@ -94,6 +95,21 @@ class Adam(_Moments):
     def update(self, values, grads, state, rate, group):
         b1, b2, t = self.beta_1, self.beta_2, self.iterations
         m, v = state["m"], state["v"]
+        if fused.available(values):  # the same rule in one pass
+            fused.adam(
+                values,
+                grads,
+                m,
+                v,
+                state.get("v_max", v),
+                self.amsgrad,
+                rate / (1 - b1**t),  # the step size η/(1 − β₁ᵗ)
+                b1,
+                b2,
+                1 / math.sqrt(1 - b2**t),
+                self.epsilon,
+            )
+            return
         scratch = self._scratch_for(values)
         np.subtract(grads, m, out=scratch)  # m ← m + (1 − β₁)(g − m)
         scratch *= 1 - b1

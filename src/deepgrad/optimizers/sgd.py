@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.optimizers import fused
 from deepgrad.optimizers.base import Optimizer
 from deepgrad.tensor import Tensor
 
@@ -46,6 +47,9 @@ class SGD(Optimizer):
         return {"velocity": np.zeros_like(values)} if self.momentum else {}
 
     def update(self, values, grads, state, rate, group):
+        if fused.available(values) and self.momentum_form == "pytorch":
+            self._fused_update(values, grads, state, rate)
+            return
         if not self.momentum:
             values -= rate * grads
             return
@@ -61,6 +65,22 @@ class SGD(Optimizer):
             velocity *= mu
             velocity += (1.0 - self.dampening) * grads
         values -= rate * ((grads + mu * velocity) if self.nesterov else velocity)
+
+    def _fused_update(self, values, grads, state, rate):
+        """The same rule in one pass (``fused.py``)."""
+        if not self.momentum:
+            fused.sgd(values, grads, rate)
+            return
+        fused.sgd_momentum(
+            values,
+            grads,
+            state["velocity"],
+            rate,
+            self.momentum,
+            self.dampening,
+            self.nesterov,
+            self.iterations == 1,
+        )
 
     def get_config(self):
         return {

@@ -1,0 +1,55 @@
+"""The fused kernels (numba) and the NumPy rules they stand in for agree to rounding."""
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import optimizers as O
+from deepgrad.optimizers import fused
+
+pytest.importorskip("numba")
+
+CONFIGS = {
+    "sgd": lambda p: O.SGD(p, 0.05),
+    "sgd_weight_decay": lambda p: O.SGD(p, 0.05, weight_decay=0.1),
+    "momentum": lambda p: O.SGD(p, 0.05, momentum=0.9),
+    "dampening": lambda p: O.SGD(p, 0.05, momentum=0.9, dampening=0.5),
+    "nesterov": lambda p: O.SGD(p, 0.05, momentum=0.9, nesterov=True),
+    "adam": lambda p: O.Adam(p, 0.01),
+    "amsgrad": lambda p: O.Adam(p, 0.01, amsgrad=True),
+    "adamw": lambda p: O.AdamW(p, 0.01, weight_decay=0.1),
+}
+SHAPES = [(50, 100), (100,), (100, 13)]  # 6,400 elements: above fused.MIN_SIZE
+
+
+def _train(make, dtype, steps=30):
+    rng = np.random.default_rng(0)
+    params = [dg.tensor(rng.standard_normal(s), dtype=dtype, requires_grad=True) for s in SHAPES]
+    opt = make(params)
+    for _ in range(steps):
+        for p in params:
+            p.grad.data[...] = rng.standard_normal(p.shape)
+        opt.step()
+    return opt, [p.numpy() for p in params]
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-12), ("float32", 2e-5)])
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_fused_kernel_agrees_with_the_numpy_rule(name, dtype, rtol):
+    fast_opt, fast = _train(CONFIGS[name], dtype)
+    assert fused.available(fast_opt.flat.groups[0].values)
+    with fused.disabled():
+        slow_opt, slow = _train(CONFIGS[name], dtype)
+        assert not fused.available(slow_opt.flat.groups[0].values)
+    for a, b in zip(fast, slow, strict=True):
+        assert a.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol)
+    for key in fast_opt.state[0]:
+        np.testing.assert_allclose(
+            fast_opt.state[0][key], slow_opt.state[0][key], rtol=rtol, atol=rtol
+        )
+
+
+def test_small_buffers_use_numpy():
+    assert not fused.available(np.zeros(fused.MIN_SIZE - 1, np.float32))
+    assert fused.available(np.zeros(fused.MIN_SIZE, np.float32))
