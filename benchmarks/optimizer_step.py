@@ -1,8 +1,9 @@
 """One optimizer update over the 784-1024-1024-10 net's 1.86 million float32 parameters.
 
-deepgrad's update runs once over the flat buffer; PyTorch's ``torch.optim`` runs with
-``foreach=True`` (its multi-tensor implementation) over the six parameter tensors. Both
-run in this process, one after the other, on the same machine and with the same number of
+deepgrad's update runs once over the flat buffer, fused into one pass by numba when it is
+installed and with NumPy's in-place operations otherwise (both are timed); PyTorch's
+``torch.optim`` runs with ``foreach=True`` (its multi-tensor implementation) over the six
+parameter tensors. All run in this process, one after the other, with the same number of
 threads, and the report gives the median time per step and deepgrad's ratio to PyTorch.
 
     python benchmarks/optimizer_step.py            # full run
@@ -76,6 +77,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
+    from deepgrad.optimizers import fused
+
     repeats = 5 if args.quick else 200
 
     try:
@@ -87,14 +90,20 @@ def main() -> None:
 
     n = sum(int(np.prod(s)) for s in SHAPES)
     print(f"one update over {n:,} float32 parameters, median of {repeats} steps")
-    print("| optimizer | deepgrad ms | torch foreach ms | ratio |")
-    print("|---|---|---|---|")
+    print("| optimizer | deepgrad ms | deepgrad NumPy-only ms | torch foreach ms | ratio |")
+    print("|---|---|---|---|---|")
     results = {}
     for name in CONFIGS:
         ours = median_ms(deepgrad_step(name), repeats)
+        with fused.disabled():
+            numpy_only = median_ms(deepgrad_step(name), repeats)
         theirs = median_ms(torch_step(name), repeats) if torch is not None else float("nan")
-        results[name] = {"deepgrad_ms": ours, "torch_foreach_ms": theirs}
-        print(f"| {name} | {ours:.3f} | {theirs:.3f} | {ours / theirs:.2f}x |")
+        results[name] = {
+            "deepgrad_ms": ours,
+            "deepgrad_numpy_only_ms": numpy_only,
+            "torch_foreach_ms": theirs,
+        }
+        print(f"| {name} | {ours:.3f} | {numpy_only:.3f} | {theirs:.3f} | {ours / theirs:.2f}x |")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"cpu_count": os.cpu_count(), **results}, indent=2))
