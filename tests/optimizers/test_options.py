@@ -188,3 +188,15 @@ def test_errors_name_the_optimizer_and_the_fix():
         optimizers.LBFGS(params).step()
     with pytest.raises(TypeError, match="parameters must be Tensors, got ndarray"):
         optimizers.Adam([np.ones(2)])
+
+
+def test_freezing_a_bound_parameter_is_an_error_that_says_what_to_do():
+    params = [dg.tensor(np.ones(2), requires_grad=True), dg.tensor(np.ones(3), requires_grad=True)]
+    opt = optimizers.Adam(params, 0.1)
+    params[0].requires_grad = False
+    with pytest.raises(RuntimeError, match=r"shape \(2,\) no longer requires grad.*build the"):
+        opt.step()
+    rebuilt = optimizers.Adam(params[1:], 0.1)  # a new optimizer for what is still trained
+    params[1].grad = dg.tensor(np.ones(3, np.float32))
+    rebuilt.step()
+    np.testing.assert_allclose(params[1].numpy(), 0.9, rtol=1e-6)

@@ -107,6 +107,13 @@ class FlatParameters:
             for p, value_view, grad_view in zip(
                 group.params, group.value_views, group.grad_views, strict=True
             ):
+                if not p.requires_grad:
+                    # Its state (momentum, decay) would keep moving it: refuse, don't guess.
+                    raise RuntimeError(
+                        f"optimizer: a parameter of shape {p.shape} no longer requires grad "
+                        "(frozen after the optimizer was built); build the optimizer again "
+                        "with the parameters to train (compile() again for a model)"
+                    )
                 if p._value is not value_view:
                     value_view[...] = p._value
                     p._value = value_view
