@@ -200,3 +200,15 @@ def test_freezing_a_bound_parameter_is_an_error_that_says_what_to_do():
     params[1].grad = dg.tensor(np.ones(3, np.float32))
     rebuilt.step()
     np.testing.assert_allclose(params[1].numpy(), 0.9, rtol=1e-6)
+
+
+def test_asgd_evaluates_with_the_polyak_ruppert_average():
+    theta = dg.tensor(np.array([0.0]), dtype="float64", requires_grad=True)
+    opt = optimizers.ASGD([theta], 1.0, lambd=0.0, t0=0)
+    for _ in range(4):  # θ: 1, 2, 3, 4
+        theta.grad.data[...] = -1.0
+        opt.step()
+    assert theta.numpy()[0] == 4.0
+    with opt.averaged_weights():  # PyTorch's indexing: the average of θ_{t0+2}, ..., θ_4
+        assert theta.numpy()[0] == pytest.approx((2 + 3 + 4) / 3)
+    assert theta.numpy()[0] == 4.0

@@ -32,6 +32,7 @@ VERDICTS = [
     (S.OneCycle(0.1, total_steps=100), (True, False)),
     (S.Warmup(S.PolynomialDecay(0.1, power=0.75), 10), (True, True)),
     (S.Warmup(0.1, 10), (True, False)),
+    (S.Scaled(S.PolynomialDecay(0.1, power=0.75), 0.5), (True, True)),
 ]
 
 
@@ -129,3 +130,39 @@ def test_plain_function_rates_cannot_be_saved():
     opt = optimizers.SGD(learning_rate=lambda k: 0.1)
     with pytest.raises(ValueError, match="cannot be saved"):
         optimizers.serialize(opt)
+
+
+def _fit_linear(learning_rate, callback, epochs=4):
+    import numpy as np
+
+    import deepgrad as dg
+    from deepgrad import layers
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 2)).astype(np.float32)
+    y = x @ np.array([[1.0], [2.0]], np.float32)
+    model = dg.Sequential([layers.Dense(1)])
+    model.compile(optimizer=optimizers.SGD(learning_rate=learning_rate), loss="mse")
+    model.fit(x, y, epochs=epochs, batch_size=8, verbose=0, callbacks=[callback])
+    return model.optimizer
+
+
+def test_learning_rate_scheduler_takes_a_schedule_per_epoch():
+    from deepgrad import callbacks
+
+    opt = _fit_linear(0.5, callbacks.LearningRateScheduler(S.ExponentialDecay(0.1, 1, 0.5)))
+    assert opt.current_learning_rate() == pytest.approx(0.1 * 0.5**3)  # epoch 3's rate
+
+
+def test_reduce_on_plateau_scales_a_schedule_and_keeps_its_shape(tmp_path):
+    from deepgrad import callbacks
+
+    schedule = S.InverseTimeDecay(0.1, decay_steps=4)
+    plateau = callbacks.ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5, min_delta=10.0)
+    opt = _fit_linear(schedule, plateau, epochs=3)  # no epoch improves by 10: halve each time
+    assert isinstance(opt.learning_rate, S.Scaled)
+    assert opt.learning_rate.factor == pytest.approx(0.5**2)  # the first epoch sets the best
+    assert opt.learning_rate(8) == pytest.approx(0.25 * schedule(8))
+    assert opt.learning_rate.robbins_monro().holds
+    rebuilt = S.get(S.serialize(opt.learning_rate))
+    assert rebuilt(8) == opt.learning_rate(8)

@@ -151,15 +151,20 @@ class Optimizer:
 
     # ---- the averaged weights ----------------------------------------------------------
 
+    def averaged_state(self, state: dict[str, np.ndarray]) -> np.ndarray | None:
+        """The averaged weights this optimizer keeps for one buffer, if any: the moving
+        average with ``use_ema`` (ASGD overrides it with its Polyak–Ruppert average)."""
+        return state["ema"] if self.use_ema else None
+
     @contextlib.contextmanager
     def averaged_weights(self) -> Iterator[None]:
-        """Inside the block the parameters hold their moving average (``use_ema``)."""
-        if not self.use_ema or self.flat is None:
+        """Inside the block the parameters hold their average (``use_ema``, ASGD);
+        ``fit`` validates inside it."""
+        if self.flat is None or self.averaged_state(self.state[0]) is None:
             yield
             return
         saved = [group.values.copy() for group in self.flat.groups]
-        for group, state in zip(self.flat.groups, self.state, strict=True):
-            group.values[...] = state["ema"]
+        self.finalize_weights()
         try:
             yield
         finally:
@@ -167,11 +172,14 @@ class Optimizer:
                 group.values[...] = values
 
     def finalize_weights(self) -> None:
-        """Overwrite the parameters with their moving average (``use_ema``), as Keras does
-        at the end of ``fit``."""
-        if self.use_ema and self.flat is not None:
-            for group, state in zip(self.flat.groups, self.state, strict=True):
-                group.values[...] = state["ema"]
+        """Overwrite the parameters with their average, as Keras does with ``use_ema`` at
+        the end of ``fit``."""
+        if self.flat is None:
+            return
+        for group, state in zip(self.flat.groups, self.state, strict=True):
+            average = self.averaged_state(state)
+            if average is not None:
+                group.values[...] = average
 
     # ---- saving -------------------------------------------------------------------------
 

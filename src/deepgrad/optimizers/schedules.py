@@ -341,6 +341,25 @@ class Warmup(Schedule):
         return {"schedule": serialize(self.schedule), "warmup_steps": self.warmup_steps}
 
 
+class Scaled(Schedule):
+    """``factor`` × ``schedule``: what ``ReduceLROnPlateau`` makes of a schedule, so that
+    the schedule's shape is kept. A constant factor > 0 changes neither sum's convergence."""
+
+    def __init__(self, schedule: Schedule, factor: float) -> None:
+        if factor <= 0:
+            raise ValueError(f"Scaled: factor must be > 0, got {factor}")
+        self.schedule, self.factor = schedule, float(factor)
+
+    def __call__(self, step: int) -> float:
+        return self.factor * self.schedule(step)
+
+    def robbins_monro(self) -> RobbinsMonro:
+        return self.schedule.robbins_monro()
+
+    def get_config(self) -> dict:
+        return {"schedule": serialize(self.schedule), "factor": self.factor}
+
+
 def robbins_monro(schedule: Callable[[int], float], steps: int = 100_000) -> RobbinsMonro:
     """The verdict for any schedule: exact for deepgrad's, estimated for a plain function
     from the decay exponent p of ε_k ∝ k^(−p) fitted over the last decades of ``steps``.
@@ -374,6 +393,7 @@ SCHEDULES = {
         CosineDecayRestarts,
         OneCycle,
         Warmup,
+        Scaled,
     )
 }
 
@@ -389,6 +409,6 @@ def get(config: dict | Schedule) -> Schedule:
     if isinstance(config, Schedule):
         return config
     settings = dict(config.get("config", {}))
-    if config["class_name"] == "Warmup":
+    if config["class_name"] in ("Warmup", "Scaled"):
         settings["schedule"] = get(settings["schedule"])
     return SCHEDULES[config["class_name"]](**settings)

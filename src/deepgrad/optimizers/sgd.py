@@ -95,7 +95,9 @@ class SGD(Optimizer):
 class ASGD(Optimizer):
     """Averaged SGD (Polyak & Juditsky, 1992), in PyTorch's form: θ ← (1 − λη_t)θ − η_t g,
     the running average θ̄ ← θ̄ + μ_t(θ − θ̄) with μ_t = 1/max(1, t − t₀), and
-    η_t = η / (1 + ληt)^α. ``averaged_weights()`` holds θ̄ (Polyak–Ruppert averaging)."""
+    η_t = η / (1 + ληt)^α. θ̄ is the estimate (Polyak–Ruppert averaging): inside
+    ``averaged_weights()`` the parameters hold it, ``fit`` validates with it and ends
+    holding it. Averaging starts after step t₀ (10⁶ by default: set it lower)."""
 
     def __init__(
         self,
@@ -123,6 +125,9 @@ class ASGD(Optimizer):
         t = self.iterations
         state["eta"][...] = rate / (1.0 + self.lambd * rate * t) ** self.alpha
         state["mu"][...] = 1.0 / max(1.0, t - self.t0)
+
+    def averaged_state(self, state):
+        return state["average"]
 
     @property
     def averaged(self) -> list[np.ndarray]:

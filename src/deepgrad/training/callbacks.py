@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import inspect
 import math
 import os
 from collections.abc import Callable
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from deepgrad.optimizers import schedules
 
 
 class Callback:
@@ -224,15 +227,21 @@ class CSVLogger(Callback):
 
 
 class LearningRateScheduler(Callback):
-    """Set the learning rate at each epoch's start to ``schedule(epoch, current_rate)``."""
+    """Set the learning rate at each epoch's start to ``schedule(epoch, current_rate)``, or
+    to ``schedule(epoch)`` for a one-argument function or a ``schedules`` object (then
+    counted in epochs rather than steps), as Keras accepts both."""
 
-    def __init__(self, schedule: Callable[[int, float], float], verbose: int = 0) -> None:
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         super().__init__()
         self.schedule, self.verbose = schedule, verbose
+        self._takes_rate = _required_arguments(schedule) >= 2
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         optimizer = self.model.optimizer
-        rate = float(self.schedule(epoch, optimizer.current_learning_rate()))
+        if self._takes_rate:
+            rate = float(self.schedule(epoch, optimizer.current_learning_rate()))
+        else:
+            rate = float(self.schedule(epoch))
         optimizer.learning_rate = rate
         if self.verbose:
             print(f"Epoch {epoch + 1}: learning rate {rate:.6g}")
@@ -242,9 +251,18 @@ class LearningRateScheduler(Callback):
             logs["learning_rate"] = self.model.optimizer.current_learning_rate()
 
 
+def _required_arguments(function: Callable) -> int:
+    parameters = inspect.signature(function).parameters.values()
+    return sum(
+        p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        for p in parameters
+    )
+
+
 class ReduceLROnPlateau(_Monitor):
     """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience``
-    epochs, then wait ``cooldown`` epochs; never below ``min_lr``."""
+    epochs, then wait ``cooldown`` epochs; never below ``min_lr``. A schedule is scaled
+    (``schedules.Scaled``), not replaced, so it keeps its shape."""
 
     def __init__(
         self,
@@ -276,11 +294,21 @@ class ReduceLROnPlateau(_Monitor):
             return
         self.wait += 1
         if self.wait >= self.patience and self.cooldown_left == 0:
-            optimizer = self.model.optimizer
-            optimizer.learning_rate = max(
-                optimizer.current_learning_rate() * self.factor, self.min_lr
-            )
+            self._reduce(self.model.optimizer)
             self.cooldown_left, self.wait = self.cooldown, 0
+
+    def _reduce(self, optimizer: Any) -> None:
+        current = optimizer.current_learning_rate()
+        if current <= self.min_lr:
+            return
+        factor = max(self.factor, self.min_lr / current)
+        rate = optimizer.learning_rate
+        if isinstance(rate, schedules.Scaled):
+            optimizer.learning_rate = schedules.Scaled(rate.schedule, rate.factor * factor)
+        elif isinstance(rate, schedules.Schedule):
+            optimizer.learning_rate = schedules.Scaled(rate, factor)
+        else:
+            optimizer.learning_rate = current * factor
 
 
 class TerminateOnNaN(Callback):
