@@ -42,7 +42,7 @@ class _Moments(Optimizer):
     def init_state(self, values):
         return {"m": np.zeros_like(values), "v": np.zeros_like(values)}
 
-    def _update_moments(self, grads, state, scratch=None):
+    def _update_moments(self, grads, state):
         m, v = state["m"], state["v"]
         m += (1 - self.beta_1) * (grads - m)
         v *= self.beta_2

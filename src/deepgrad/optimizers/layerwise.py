@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.optimizers.adam import _Moments
 from deepgrad.optimizers.base import Optimizer
 from deepgrad.tensor import Tensor
 
@@ -56,7 +57,7 @@ class LARS(Optimizer):
         }
 
 
-class Lamb(Optimizer):
+class Lamb(_Moments):
     """LAMB (You et al., 2020): the Adam direction r = m̂/(√v̂ + ε) + λθ, scaled per layer
     by the trust ratio ‖θ‖/‖r‖: θ ← θ − η·(‖θ‖/‖r‖)·r. ``weight_decay_lamb`` is λ."""
 
@@ -70,28 +71,17 @@ class Lamb(Optimizer):
         weight_decay_lamb: float = 0.0,
         **options: Any,
     ) -> None:
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
         self.weight_decay_lamb = float(weight_decay_lamb)
-        super().__init__(params, learning_rate, **options)
-
-    def init_state(self, values):
-        return {"m": np.zeros_like(values), "v": np.zeros_like(values)}
+        super().__init__(params, learning_rate, beta_1, beta_2, epsilon, **options)
 
     def update(self, values, grads, state, rate, group):
-        t, m, v = self.iterations, state["m"], state["v"]
-        m += (1 - self.beta_1) * (grads - m)
-        v *= self.beta_2
-        v += (1 - self.beta_2) * np.square(grads)
-        direction = (m / (1 - self.beta_1**t)) / (np.sqrt(v / (1 - self.beta_2**t)) + self.epsilon)
+        t = self.iterations
+        self._update_moments(grads, state)
+        m_hat = state["m"] / (1 - self.beta_1**t)
+        direction = m_hat / (np.sqrt(state["v"] / (1 - self.beta_2**t)) + self.epsilon)
         direction += self.weight_decay_lamb * values
         trust = _ratio(group.norms(values), group.norms(direction))
         values -= rate * group.spread(trust).astype(values.dtype) * direction
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-            "weight_decay_lamb": self.weight_decay_lamb,
-        }
+        return {**super().get_config(), "weight_decay_lamb": self.weight_decay_lamb}
