@@ -212,3 +212,36 @@ def test_asgd_evaluates_with_the_polyak_ruppert_average():
     with opt.averaged_weights():  # PyTorch's indexing: the average of θ_{t0+2}, ..., θ_4
         assert theta.numpy()[0] == pytest.approx((2 + 3 + 4) / 3)
     assert theta.numpy()[0] == 4.0
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_keras_and_pytorch_momentum_forms_agree_at_a_constant_rate(nesterov):
+    rng = np.random.default_rng(0)
+    gradients = [[rng.standard_normal(3)] for _ in range(20)]
+
+    def path(form, rate):
+        theta = dg.tensor(np.ones(3), dtype="float64", requires_grad=True)
+        opt = optimizers.SGD([theta], rate, momentum=0.9, nesterov=nesterov, momentum_form=form)
+        for (g,) in gradients:
+            theta.grad.data[...] = g
+            opt.step()
+        return theta.numpy()
+
+    np.testing.assert_allclose(path("keras", 0.1), path("pytorch", 0.1), rtol=1e-12)
+    # Under a schedule they differ: PyTorch's form applies today's η to the whole velocity.
+    drop = schedules.PiecewiseConstant([10], [0.1, 0.01])
+    assert not np.allclose(path("keras", drop), path("pytorch", drop))
+
+
+def test_sutskever_form_by_hand():
+    # v₁ = −0.1·2 = −0.2, θ₁ = 0.8; v₂ = 0.9·(−0.2) − 0.01·(−1) = −0.17, θ₂ = 0.63
+    # (the rate drops to 0.01 at step 2: the velocity keeps the old rate's size).
+    theta = dg.tensor(np.array([1.0]), dtype="float64", requires_grad=True)
+    rate = schedules.PiecewiseConstant([1], [0.1, 0.01])
+    opt = optimizers.SGD([theta], rate, momentum=0.9, momentum_form="keras")
+    path = []
+    for g in (2.0, -1.0):
+        theta.grad.data[...] = g
+        opt.step()
+        path.append(theta.numpy()[0])
+    assert path == pytest.approx([0.8, 0.63])
