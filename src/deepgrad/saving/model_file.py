@@ -33,12 +33,15 @@ def weight_tensors(model: Any) -> dict[str, np.ndarray]:
 def _compile_config(model: Any) -> dict | None:
     if getattr(model, "loss", None) is None:
         return None
-    from deepgrad import losses, optimizers
+    from deepgrad import losses, metrics, optimizers
 
     return {
         "optimizer": optimizers.serialize(model.optimizer),
         "loss": losses.serialize(model.loss),
-        "metrics": list(model._metric_names),
+        "metrics": [
+            m if isinstance(m, str) else metrics.serialize(metric)
+            for m, metric in zip(model._metric_identifiers, model.compiled_metrics, strict=True)
+        ],
     }
 
 

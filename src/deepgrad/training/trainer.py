@@ -36,8 +36,13 @@ class Trainer:
             raise ValueError("compile: a loss is needed, e.g. loss='mse' or losses.GaussianNLL()")
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = losses_module.get(loss)
-        self.compiled_metrics = [metrics_module.get(m, self.loss) for m in (metrics or [])]
-        self._metric_names = [m if isinstance(m, str) else m.name for m in (metrics or [])]
+        metrics = list(metrics or [])
+        self.compiled_metrics = [metrics_module.get(m, self.loss) for m in metrics]
+        self._metric_names = [
+            m if isinstance(m, str) else metric.name
+            for m, metric in zip(metrics, self.compiled_metrics, strict=True)
+        ]
+        self._metric_identifiers = metrics  # what save() writes, names as given
         self._loss_tracker = metrics_module.Mean("loss")
 
     def _require_compiled(self, what: str) -> None:

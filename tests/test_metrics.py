@@ -1,0 +1,130 @@
+"""Metrics against scikit-learn (a test dependency through the datasets extra), over
+several batches, with and without sample weights."""
+
+import numpy as np
+import pytest
+
+from deepgrad import metrics
+
+sklearn_metrics = pytest.importorskip("sklearn.metrics")
+
+rng = np.random.default_rng(0)
+N = 90
+BINARY = (rng.random(N) < 0.4).astype(float)
+SCORES = np.round(rng.random(N) * 0.6 + 0.4 * BINARY, 1)  # rounded: many ties
+WEIGHTS = rng.uniform(0.5, 2.0, N)
+LABELS = rng.integers(0, 6, N)
+LOGITS = rng.standard_normal((N, 6))
+
+
+def _batched(metric, y_true, y_pred, weights=None, batch=32):
+    for start in range(0, len(y_true), batch):
+        part = slice(start, start + batch)
+        metric.update_state(y_true[part], y_pred[part], None if weights is None else weights[part])
+    return metric.result()
+
+
+@pytest.mark.parametrize("weights", [None, WEIGHTS], ids=["unweighted", "weighted"])
+def test_auc_precision_recall_match_sklearn(weights):
+    auc = _batched(metrics.get("auc"), BINARY, SCORES, weights)
+    assert auc == pytest.approx(
+        sklearn_metrics.roc_auc_score(BINARY, SCORES, sample_weight=weights)
+    )
+    predicted = SCORES > 0.5
+    precision = _batched(metrics.get("precision"), BINARY, SCORES, weights)
+    assert precision == pytest.approx(
+        sklearn_metrics.precision_score(BINARY, predicted, sample_weight=weights)
+    )
+    recall = _batched(metrics.get("recall"), BINARY, SCORES, weights)
+    assert recall == pytest.approx(
+        sklearn_metrics.recall_score(BINARY, predicted, sample_weight=weights)
+    )
+
+
+def test_auc_is_the_same_on_logits_and_on_probabilities():
+    logits = np.log(SCORES + 1e-3) - np.log(1 - SCORES + 1e-3)
+    assert _batched(metrics.AUC(), BINARY, logits) == pytest.approx(
+        _batched(metrics.AUC(), BINARY, SCORES)
+    )
+    assert np.isnan(_batched(metrics.AUC(), np.ones(N), SCORES))  # one class: undefined
+
+
+@pytest.mark.parametrize("weights", [None, WEIGHTS], ids=["unweighted", "weighted"])
+def test_r2_score_matches_sklearn(weights):
+    y_true = rng.standard_normal((N, 2))
+    y_pred = y_true + 0.5 * rng.standard_normal((N, 2))
+    ours = _batched(metrics.get("r2_score"), y_true, y_pred, weights)
+    assert ours == pytest.approx(sklearn_metrics.r2_score(y_true, y_pred, sample_weight=weights))
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_top_k_accuracy_matches_sklearn(k):
+    expected = sklearn_metrics.top_k_accuracy_score(LABELS, LOGITS, k=k, labels=range(6))
+    sparse = metrics.TopKCategoricalAccuracy(k=k, sparse=True)
+    assert _batched(sparse, LABELS, LOGITS) == pytest.approx(expected)
+    one_hot = metrics.TopKCategoricalAccuracy(k=k)
+    assert _batched(one_hot, np.eye(6)[LABELS], LOGITS) == pytest.approx(expected)
+    assert metrics.get("top_k_categorical_accuracy").k == 5  # Keras' default
+
+
+def test_reset_and_names():
+    precision = metrics.get("precision")
+    precision.update_state(np.array([1.0, 0.0]), np.array([0.9, 0.8]))
+    assert precision.result() == 0.5
+    precision.reset_state()
+    assert precision.result() == 0.0
+    assert [metrics.get(n).name for n in ("auc", "recall", "r2_score")] == [
+        "auc",
+        "recall",
+        "r2_score",
+    ]
+    with pytest.raises(ValueError, match=r"precision: labels of shape \(3,\) do not match"):
+        precision.update_state(np.ones(3), np.ones(2))
+
+
+def test_metrics_in_fit():
+    import deepgrad as dg
+    from deepgrad import layers, optimizers
+
+    x = rng.standard_normal((80, 3)).astype(np.float32)
+    y = (x[:, :1] > 0).astype(np.float32)
+    dg.random.seed(0)
+    model = dg.Sequential([layers.Dense(1)])
+    model.compile(
+        optimizer=optimizers.Adam(learning_rate=0.05),
+        loss=dg.losses.BinaryCrossentropy(from_logits=True),
+        metrics=["accuracy", "auc", metrics.Precision(threshold=0.0), metrics.Recall(0.0)],
+    )
+    history = model.fit(x, y, epochs=20, batch_size=16, verbose=0)
+    assert history.history["auc"][-1] > 0.95
+    results = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(results) == {"loss", "accuracy", "auc", "precision", "recall"}
+    assert results["precision"] > 0.8 and results["recall"] > 0.8
+
+
+def test_metric_settings_survive_saving(tmp_path):
+    import deepgrad as dg
+    from deepgrad import layers
+
+    x = rng.standard_normal((20, 3)).astype(np.float32)
+    y = (x[:, :1] > 0).astype(np.float32)
+    model = dg.Sequential([layers.Dense(1)])
+    model.compile(
+        loss=dg.losses.BinaryCrossentropy(from_logits=True),
+        metrics=["auc", metrics.Precision(threshold=0.0, name="p0")],
+    )
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.dg")
+    restored = dg.load_model(tmp_path / "m.dg")
+    assert [m.name for m in restored.compiled_metrics] == ["auc", "p0"]
+    assert restored.compiled_metrics[1].threshold == 0.0
+    assert restored.evaluate(x, y, verbose=0) == model.evaluate(x, y, verbose=0)
+
+    class Custom(metrics.Metric):
+        def values(self, y_true, y_pred):
+            return y_pred
+
+    model.compile(loss="mse", metrics=[Custom()])
+    with pytest.raises(ValueError, match="'metric' is not a built-in metric and cannot be saved"):
+        model.save(tmp_path / "custom.dg")
+    assert not (tmp_path / "custom.dg").exists()
