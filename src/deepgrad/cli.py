@@ -49,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     _data_options(train)
     train.add_argument("--hidden", default="64", help="hidden layer sizes, e.g. 64,64 (default 64)")
     train.add_argument("--activation", default="relu", help="hidden activation (default relu)")
-    train.add_argument("--optimizer", default="adam", help="sgd or adam (default adam)")
+    train.add_argument(
+        "--optimizer", default="adam", help="an optimizer's name: sgd, adam, rmsprop, ... (adam)"
+    )
     train.add_argument("--learning-rate", type=float, default=None, help="default: the optimizer's")
     train.add_argument("--epochs", type=_positive_int, default=30)
     train.add_argument("--batch-size", type=_positive_int, default=32)

@@ -88,28 +88,33 @@ def train(args: argparse.Namespace) -> int:
         callbacks=[CSVLogger(output / "history.csv")],
     )
     model.save(output / "model.dg")
-    _plot(history, output / "learning_curve.png")
+    plotted = _plot(history, output / "learning_curve.png")
     rows = {
         "train": {k: v[-1] for k, v in history.history.items() if not k.startswith("val_")},
         "validation": {k[4:]: v[-1] for k, v in history.history.items() if k.startswith("val_")},
         "test": model.evaluate(x_test, y_test, verbose=0, return_dict=True),
     }
     print_table(rows)
-    print(f"\nsaved {output / 'model.dg'} and {output / 'history.csv'}")
+    saved = [output / "model.dg", output / "history.csv"]
+    if plotted:
+        saved.append(output / "learning_curve.png")
+    print(f"\nsaved {', '.join(str(path) for path in saved)}")
     return 0
 
 
-def _plot(history: Any, path: Path) -> None:
+def _plot(history: Any, path: Path) -> bool:
+    """Draw the learning curves to ``path``; False when matplotlib is not installed."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        return
+        return False
     ax = history.plot()
     ax.figure.savefig(path, dpi=100)
     plt.close(ax.figure)
+    return True
 
 
 def print_table(rows: dict[str, dict]) -> None:

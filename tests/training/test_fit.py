@@ -251,6 +251,24 @@ def test_shallow_net_recovers_sigma():
     model.compile(optimizer=optimizers.Adam(learning_rate=0.02), loss=nll)
     model.fit(x, y, epochs=150, batch_size=64, verbose=0)
     assert abs(nll.sigma - 0.3) / 0.3 < 0.10
+    # The MLE of σ² at the fitted weights agrees with the σ learned jointly with them.
+    assert model.noise_variance_ == pytest.approx(nll.sigma**2, rel=0.05)
+
+
+def test_noise_variance_after_least_squares():
+    """MSE is the Gaussian NLL with σ fixed; σ̂² = mean squared residual is read off after."""
+    x, y = dg.datasets.make_shallow_net_regression(n=2000, m=3, sigma=0.3, seed=2)
+    dg.random.seed(0)
+    model = dg.Sequential([layers.Dense(3, activation="sigmoid"), layers.Dense(1)])
+    model.compile(optimizer=optimizers.Adam(learning_rate=0.02), loss="mse")
+    model.fit(x, y, epochs=150, batch_size=64, verbose=0)
+    assert abs(np.sqrt(model.noise_variance_) - 0.3) / 0.3 < 0.10
+    residual = y.reshape(-1, 1) - model.predict(x)
+    assert model.noise_variance(x, y) == pytest.approx(float(np.mean(residual**2)), rel=1e-6)
+    weights = np.r_[np.zeros(1000), np.ones(1000)]
+    assert model.noise_variance(x, y, sample_weight=weights) == pytest.approx(
+        float(np.mean(residual[1000:] ** 2)), rel=1e-6
+    )
 
 
 def test_plain_loop_on_the_same_objects():

@@ -39,6 +39,8 @@ class Optimizer:
             ends with the model holding θ̄ (Keras' behaviour).
     """
 
+    needs_closure = False  # True for rules that re-evaluate the objective (L-BFGS)
+
     def __init__(
         self,
         params: Iterable[Tensor] | None = None,

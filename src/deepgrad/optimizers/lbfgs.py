@@ -21,7 +21,12 @@ class LBFGS(Optimizer):
         def closure():
             opt.zero_grad(); loss = objective(); loss.backward(); return loss
         opt.step(closure)
+
+    ``fit`` passes such a closure itself, so ``compile(optimizer="lbfgs")`` works too; use
+    it with ``batch_size=None`` (full batch), as the method assumes a fixed objective.
     """
+
+    needs_closure = True
 
     def __init__(
         self,

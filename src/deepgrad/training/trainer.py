@@ -79,11 +79,24 @@ class Trainer:
         if not self.built:
             self(x[:1] if hasattr(x, "__getitem__") else x)
         self._bind_optimizer()
-        self.optimizer.zero_grad()
-        y_pred = self(x, training=True)
-        value = self.objective(y, y_pred, sample_weight)
-        value.backward()
-        self.optimizer.step()
+        evaluated: list = []
+
+        def closure() -> Any:
+            """The objective and its gradient at the current weights (L-BFGS calls it
+            several times per step; the first evaluation is the one logged)."""
+            self.optimizer.zero_grad()
+            y_pred = self(x, training=True)
+            value = self.objective(y, y_pred, sample_weight)
+            value.backward()
+            evaluated.append((y_pred, value))
+            return value
+
+        if self.optimizer.needs_closure:
+            self.optimizer.step(closure)
+        else:
+            closure()
+            self.optimizer.step()
+        y_pred, value = evaluated[0]
         self._update_metrics(y, y_pred, sample_weight, float(raw_data(value)))
         return self._logs()
 
@@ -198,8 +211,34 @@ class Trainer:
             if self.stop_training:
                 break
         self.optimizer.finalize_weights()  # with use_ema the model ends holding θ̄, as in Keras
+        if _gaussian_with_one_sigma(self.loss):
+            self.noise_variance_ = self._noise_variance(data, size or 32)
         callback_list.on_train_end(logs)
         return history
+
+    def noise_variance(
+        self, x: Any, y: Any = None, batch_size: Any = 32, sample_weight: Any = None
+    ) -> float:
+        """σ̂² = mean (y − f(x))²: the maximum-likelihood estimate of the noise variance of
+        the Gaussian model y = f(x) + ε, ε ~ N(0, σ²), at the current weights.
+
+        ``fit`` with a Gaussian loss (``MeanSquaredError``, or ``GaussianNLL`` with one σ)
+        sets ``model.noise_variance_`` to this on the training data.
+        """
+        data = make_data(x, y, sample_weight, "noise_variance")
+        size = resolve_batch_size(batch_size, data.size or 0) if data.size is not None else 32
+        return self._noise_variance(data, size)
+
+    def _noise_variance(self, data: Any, batch_size: int) -> float:
+        squares = weights = 0.0
+        for xb, yb, wb in data.batches(batch_size):
+            prediction = self.predict_on_batch(xb)
+            residual = np.asarray(raw_data(yb), np.float64).reshape(prediction.shape) - prediction
+            per_sample = np.square(residual).reshape(len(residual), -1).mean(axis=1)
+            w = np.ones(len(per_sample)) if wb is None else np.asarray(wb, np.float64).ravel()
+            squares += float(per_sample @ w)
+            weights += float(w.sum())
+        return squares / weights
 
     def _run_evaluation(self, data: Any, batch_size: int, callback_list: Any = None) -> dict:
         self._reset_metrics()
@@ -244,6 +283,13 @@ class Trainer:
         if not outputs:
             raise ValueError("predict: no samples")
         return np.concatenate(outputs, axis=0)
+
+
+def _gaussian_with_one_sigma(loss: Any) -> bool:
+    """Whether ``loss`` is the negative log-likelihood of y = f(x) + ε with one σ."""
+    if isinstance(loss, losses_module.GaussianNLL):
+        return loss.sigma_mode is not None
+    return isinstance(loss, losses_module.MeanSquaredError)
 
 
 def _as_list(logs: dict) -> Any:
