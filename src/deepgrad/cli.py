@@ -105,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except (CommandError, ValueError, ArithmeticError, OSError, ImportError) as error:
         print(f"deepgrad: error: {error}", file=sys.stderr)
+        from deepgrad import distributed
+
+        if distributed.launched():  # the other processes would wait for this one forever
+            distributed.abort("stopping the other processes")
         return 1
 
 

@@ -69,15 +69,23 @@ def build_model(args: argparse.Namespace, x_train: np.ndarray, y_train: np.ndarr
 
 
 def train(args: argparse.Namespace) -> int:
+    """Train, print the metrics table, save the model, history and plot. Under mpiexec
+    with several processes the training is data-parallel and rank 0 alone prints and
+    writes (every process builds the same model from the same seed)."""
     import deepgrad as dg
+    from deepgrad import distributed
     from deepgrad.training.callbacks import CSVLogger
 
+    parallel = distributed.launched()
     dg.random.seed(args.seed)
     (x_train, y_train), (x_test, y_test) = load_data(args.data, args.target, 0.2, args.seed)
     x_train, x_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
     model = build_model(args, x_train, y_train)
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
+    output, main = Path(args.output), distributed.is_main()
+    if main:
+        output.mkdir(parents=True, exist_ok=True)
+        if parallel:
+            print(f"data-parallel training on {distributed.size()} processes")
     history = model.fit(
         x_train,
         y_train,
@@ -85,8 +93,11 @@ def train(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         validation_split=0.1,
         verbose=args.verbose,
-        callbacks=[CSVLogger(output / "history.csv")],
+        callbacks=[CSVLogger(output / "history.csv")],  # fit runs it on rank 0 only
+        distributed=parallel,
     )
+    if not main:
+        return 0
     model.save(output / "model.dg")
     plotted = _plot(history, output / "learning_curve.png")
     rows = {

@@ -52,10 +52,14 @@ class Metric:
     def result(self) -> float:
         return self.total / self.count if self.count else 0.0
 
-    def merge(self, total: float, count: float) -> None:
-        """Add another process's or shard's sums (for reducing across processes)."""
-        self.total += total
-        self.count += count
+    def get_state(self) -> Any:
+        """The running state, to combine across processes (``merge_states``)."""
+        return (self.total, self.count)
+
+    def merge_states(self, states: list) -> None:
+        """Become the combination of several processes' ``get_state()`` (own included)."""
+        self.total = sum(total for total, _ in states)
+        self.count = sum(count for _, count in states)
 
 
 class Mean(Metric):
@@ -180,8 +184,14 @@ class _Counts(Metric):
     def update_sums(self, y_true, y_pred, weights) -> dict[str, Any]:
         raise NotImplementedError
 
-    def merge(self, total: float, count: float) -> None:
-        raise NotImplementedError(f"{self.name}: add up the ``sums`` dictionaries instead")
+    def get_state(self) -> Any:
+        return dict(self.sums)
+
+    def merge_states(self, states: list) -> None:
+        self.sums = {}
+        for sums in states:
+            for key, value in sums.items():
+                self.sums[key] = self.sums[key] + value if key in self.sums else value
 
 
 class Precision(_Counts):
@@ -274,8 +284,11 @@ class AUC(Metric):
         tpr, fpr = tpr / tpr[-1], fpr / fpr[-1]
         return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))  # the trapezoidal rule
 
-    def merge(self, total: float, count: float) -> None:
-        raise NotImplementedError("auc: concatenate the ``batches`` instead")
+    def get_state(self) -> Any:
+        return list(self.batches)
+
+    def merge_states(self, states: list) -> None:
+        self.batches = [batch for batches in states for batch in batches]
 
 
 METRICS = {

@@ -63,6 +63,7 @@ class Optimizer:
         self.clipvalue, self.clipnorm, self.global_clipnorm = clipvalue, clipnorm, global_clipnorm
         self.use_ema, self.ema_momentum = use_ema, float(ema_momentum)
         self.iterations = 0
+        self.data_parallel: Any = None  # set by distributed.DataParallel
         self.flat: FlatParameters | None = None
         self.state: list[dict[str, np.ndarray]] = []
         if params is not None:
@@ -101,6 +102,8 @@ class Optimizer:
         self._require_built()
         loss = closure() if closure is not None else None
         self.flat.sync()
+        if self.data_parallel is not None:  # one Allreduce of the flat gradient buffer
+            self.data_parallel.reduce_gradients(self.flat)
         rate = self.current_learning_rate()
         self.iterations += 1
         if self.global_clipnorm is not None:

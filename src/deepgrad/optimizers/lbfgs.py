@@ -57,6 +57,9 @@ class LBFGS(Optimizer):
     def _evaluate(self, closure: Callable) -> tuple[float, np.ndarray]:
         loss = float(raw_data(closure()))
         self.flat.sync()
+        if self.data_parallel is not None:  # the global batch's loss and gradient
+            self.data_parallel.reduce_gradients(self.flat)
+            loss = self.data_parallel.reduce_value(loss)
         return loss, self.flat.groups[0].grads.astype(np.float64)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

@@ -19,6 +19,9 @@ from deepgrad.optimizers import schedules
 class Callback:
     """Base class: every hook is a no-op. ``self.model`` and ``self.params`` are set by fit."""
 
+    # Callbacks that write files run on the main process only in distributed training.
+    writes_files = False
+
     def __init__(self) -> None:
         self.model: Any = None
         self.params: dict = {}
@@ -171,6 +174,8 @@ class ModelCheckpoint(_Monitor):
     """Save the model (or only its weights) after each epoch, or only when ``monitor``
     improves with ``save_best_only``. ``filepath`` may use ``{epoch}`` and logged names."""
 
+    writes_files = True
+
     def __init__(
         self,
         filepath: str | os.PathLike,
@@ -202,6 +207,8 @@ class ModelCheckpoint(_Monitor):
 
 class CSVLogger(Callback):
     """Append each epoch's logs to a CSV file."""
+
+    writes_files = True
 
     def __init__(
         self, filename: str | os.PathLike, separator: str = ",", append: bool = False
@@ -337,6 +344,8 @@ class BackupAndRestore(Callback):
     at each epoch's end; a restarted ``fit`` resumes after the last saved epoch and ends
     with the same weights as an uninterrupted run. The backup is deleted when ``fit``
     finishes (unless ``delete_checkpoint=False``)."""
+
+    writes_files = True
 
     def __init__(self, backup_dir: str | os.PathLike, delete_checkpoint: bool = True) -> None:
         super().__init__()

@@ -10,10 +10,12 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import distributed as distributed_module
 from deepgrad import losses as losses_module
 from deepgrad import metrics as metrics_module
 from deepgrad import optimizers as optimizers_module
 from deepgrad.autodiff.modes import no_grad
+from deepgrad.distributed.data_parallel import agree, reduce_metric
 from deepgrad.tensor import raw_data
 from deepgrad.training.callbacks import Callback, CallbackList, History
 from deepgrad.training.data import ArrayData, make_data, resolve_batch_size
@@ -159,11 +161,18 @@ class Trainer:
         shuffle: bool = True,
         sample_weight: Any = None,
         initial_epoch: int = 0,
+        distributed: bool = False,
     ) -> History:
         """Train for ``epochs`` passes over the data; returns the ``History``.
 
         ``batch_size=None`` (or "full") is full-batch gradient descent, 1 is one-example
         SGD, anything else minibatch SGD; the samples are reshuffled every epoch.
+
+        ``distributed=True`` (under ``mpiexec``) trains data-parallel: every process reads
+        the same global batches (``batch_size`` is the global size), trains on its shard,
+        and the gradients are combined before each update; metrics and validation are
+        reduced across processes, and only rank 0 prints and writes files. See
+        ``deepgrad.distributed``.
         """
         self._require_compiled("fit")
         data = make_data(x, y, sample_weight, "fit")
@@ -176,6 +185,12 @@ class Trainer:
             data, validation = data.split(validation_split)
         size = resolve_batch_size(batch_size, data.size or 0) if data.size is not None else None
         verbose = resolve_verbose(verbose)
+        if distributed:
+            distributed_module.init(distributed_module.comm._timeout)
+            distributed_module.broadcast_random_state()  # the same shuffles everywhere
+            if not distributed_module.is_main():
+                verbose = 0
+                callbacks = [c for c in callbacks or [] if not c.writes_files]
         history = History()
         progress = [ProgbarLogger(verbose)] if verbose else []
         params = {"epochs": epochs, "steps": data.steps(size or 1), "verbose": verbose}
@@ -185,6 +200,8 @@ class Trainer:
         self.stop_training = False
         self._initial_epoch = initial_epoch
         callback_list.on_train_begin()
+        if distributed:  # where rank 0's BackupAndRestore resumes from
+            self._initial_epoch = distributed_module.broadcast_object(self._initial_epoch)
         logs: dict = {}
         for epoch in range(self._initial_epoch, epochs):
             self._reset_metrics()
@@ -192,7 +209,11 @@ class Trainer:
             step = -1
             for step, (xb, yb, wb) in enumerate(data.batches(size, shuffle)):
                 callback_list.on_train_batch_begin(step)
-                logs = self.train_step(self._cast(xb), yb, wb)
+                if distributed:
+                    logs = self._train_shard(xb, yb, wb)
+                    self.stop_training = agree(self.stop_training)
+                else:
+                    logs = self.train_step(self._cast(xb), yb, wb)
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -202,10 +223,12 @@ class Trainer:
                     "up after one epoch, so pass a re-iterable (a list of batches, or an object "
                     "whose __iter__ starts over)"
                 )
+            if distributed:
+                logs = self._reduced_logs()
             epoch_logs = dict(logs)
             if validation is not None:
                 with self.optimizer.averaged_weights():  # θ̄ when the optimizer keeps an EMA
-                    val_logs = self._run_evaluation(validation, size or 32)
+                    val_logs = self._run_evaluation(validation, size or 32, sharded=distributed)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -240,16 +263,56 @@ class Trainer:
             weights += float(w.sum())
         return squares / weights
 
-    def _run_evaluation(self, data: Any, batch_size: int, callback_list: Any = None) -> dict:
+    def _run_evaluation(
+        self, data: Any, batch_size: int, callback_list: Any = None, sharded: bool = False
+    ) -> dict:
+        """The loss and metrics over ``data``; ``sharded``: each process takes its part of
+        every batch and the results are merged (validation in distributed training)."""
         self._reset_metrics()
         logs: dict = {}
         for step, (xb, yb, wb) in enumerate(data.batches(batch_size)):
             if callback_list:
                 callback_list.on_test_batch_begin(step)
-            logs = self.test_step(self._cast(xb), yb, wb)
+            if sharded:
+                xb, yb, wb = _take(self._local_part(len(xb)), xb, yb, wb)
+            if len(xb):
+                logs = self.test_step(self._cast(xb), yb, wb)
             if callback_list:
                 callback_list.on_test_batch_end(step, logs)
-        return logs
+        return self._reduced_logs() if sharded else logs
+
+    # ---- data parallelism (fit(distributed=True)) -----------------------------------------
+
+    def _train_shard(self, x: Any, y: Any, sample_weight: Any) -> dict:
+        """One global batch: this process's shard forward and backward, the gradients
+        combined across processes inside ``optimizer.step``."""
+        if self.optimizer.data_parallel is None:
+            if not self.built:
+                self(self._cast(x[:1]))
+            self._bind_optimizer()
+            distributed_module.broadcast_weights(self)  # BatchNormalization statistics too
+            distributed_module.DataParallel(self.optimizer)
+        part = self.optimizer.data_parallel.shard(len(x))
+        x, y, sample_weight = _take(part, x, y, sample_weight)
+        if len(x):
+            return self.train_step(self._cast(x), y, sample_weight)
+        self._bind_optimizer()  # an empty shard still takes part in the Allreduce
+        self.optimizer.zero_grad()
+        self.optimizer.step()
+        return self._logs()
+
+    def _local_part(self, n: int) -> slice:
+        return slice(
+            *distributed_module.shard_bounds(
+                n, distributed_module.rank(), distributed_module.size()
+            )
+        )
+
+    def _reduced_logs(self) -> dict:
+        """The logs of the whole data: every process's metric state merged."""
+        for metric in (self._loss_tracker, *self.compiled_metrics):
+            reduce_metric(metric)
+        return self._logs()
 
     def evaluate(
         self,
@@ -283,6 +346,13 @@ class Trainer:
         if not outputs:
             raise ValueError("predict: no samples")
         return np.concatenate(outputs, axis=0)
+
+
+def _take(part: slice, x: Any, y: Any, sample_weight: Any) -> tuple:
+    def pick(a):
+        return None if a is None else a[part]
+
+    return x[part], pick(y), pick(sample_weight)
 
 
 def _gaussian_with_one_sigma(loss: Any) -> bool:

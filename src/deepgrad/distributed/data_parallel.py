@@ -1,0 +1,129 @@
+"""Synchronous data parallelism: every process takes its shard of each global batch, and
+the gradients are combined, before every update, with one Allreduce of the optimizer's
+flat gradient buffer (one per dtype).
+
+Each process's gradient is weighted by its share of the global batch, n_p / n, and the
+weighted gradients are summed: the result is the gradient of the mean loss over the whole
+global batch, exactly what one process would compute on it, also when the batch does
+not split evenly. Parameters and optimizer state start identical on every process
+(broadcast from rank 0), every process applies the same update to the same numbers, and
+so they stay bit-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import numpy as np
+
+from deepgrad import random
+from deepgrad.distributed import comm
+
+
+def shard_bounds(n: int, rank: int, size: int) -> tuple[int, int]:
+    """Process ``rank``'s part [start, stop) of n samples: n // size each, and one more
+    for the first n % size processes.
+
+    >>> [shard_bounds(10, r, 3) for r in range(3)]
+    [(0, 4), (4, 7), (7, 10)]
+    """
+    base, extra = divmod(n, size)
+    start = rank * base + min(rank, extra)
+    return start, start + base + (rank < extra)
+
+
+class DataParallel:
+    """Make ``optimizer`` average gradients across the processes of the MPI job.
+
+    Creating it broadcasts the optimizer's parameters and state from rank 0, so every
+    process starts identical. Then, in a plain loop over the same global batches on
+    every process::
+
+        data_parallel = distributed.DataParallel(opt)
+        for x, y in batches:
+            part = data_parallel.shard(len(x))     # this process's slice of the batch
+            loss = loss_fn(y[part], model(x[part], training=True))
+            loss.backward()
+            opt.step()                              # averages the gradients first
+            opt.zero_grad()
+
+    ``fit(..., distributed=True)`` does all of this itself. ``allreduce_seconds`` adds up
+    the time spent combining gradients.
+    """
+
+    def __init__(self, optimizer: Any) -> None:
+        comm.init(comm._timeout)
+        if not optimizer.params:
+            raise ValueError(
+                "DataParallel: the optimizer has no parameters yet; pass them to it "
+                "(or compile and build the model) first"
+            )
+        self.optimizer = optimizer
+        self.share = 1.0 / comm.size()
+        self.allreduce_seconds = 0.0
+        broadcast_optimizer(optimizer)
+        optimizer.data_parallel = self
+
+    def shard(self, n: int) -> slice:
+        """This process's slice of a global batch of ``n`` samples; its gradient will be
+        weighted by its share of them. The slice is empty when n < size() for some ranks."""
+        start, stop = shard_bounds(n, comm.rank(), comm.size())
+        self.share = (stop - start) / n if n else 0.0
+        return slice(start, stop)
+
+    def reduce_gradients(self, flat: Any) -> None:
+        """Σ_p share_p · g_p over the processes, in place in each flat gradient buffer."""
+        start = time.perf_counter()
+        for group in flat.groups:
+            group.grads *= group.grads.dtype.type(self.share)
+            comm.allreduce_in_place(group.grads)
+        self.allreduce_seconds += time.perf_counter() - start
+
+    def reduce_value(self, value: float) -> float:
+        """Σ_p share_p · v_p: a mean loss over the global batch, from each shard's mean."""
+        return float(comm.allreduce(np.array([value * self.share]), "sum")[0])
+
+
+def broadcast_optimizer(optimizer: Any) -> None:
+    """Rank 0's parameter values, optimizer state and step count on every process."""
+    if comm.size() == 1:
+        return
+    for group in optimizer.flat.groups:
+        group.values[...] = comm.broadcast(group.values)
+    arrays = optimizer.state_arrays()
+    received = {name: comm.broadcast(array) for name, array in sorted(arrays.items())}
+    if not comm.is_main():
+        optimizer.load_state_arrays(received)
+
+
+def broadcast_weights(model: Any) -> None:
+    """Rank 0's weights (trainable or not, e.g. BatchNormalization's moving statistics)
+    on every process."""
+    if comm.size() == 1:
+        return
+    model.set_weights([comm.broadcast(w) for w in model.get_weights()])
+
+
+def broadcast_random_state() -> None:
+    """Rank 0's random generator state everywhere, so every process shuffles alike."""
+    if comm.size() == 1:
+        return
+    state = comm.broadcast_object(json.dumps(random.get_state()) if comm.is_main() else None)
+    random.set_state(json.loads(state))
+
+
+def reduce_metric(metric: Any) -> None:
+    """Merge every process's running state of ``metric`` into each (same order
+    everywhere, so every process gets the same result)."""
+    if comm.size() == 1:
+        return
+    metric.merge_states(comm.allgather_object(metric.get_state()))
+
+
+def agree(flag: bool) -> bool:
+    """True on every process if it is True on any (e.g. ``stop_training``)."""
+    if comm.size() == 1:
+        return flag
+    return bool(comm.allreduce(np.array([float(flag)]), "sum")[0] > 0)

@@ -1,0 +1,130 @@
+"""Run under mpiexec by test_data_parallel.py: ``python mpi_worker.py MODE OUT.json``.
+
+fit-sgd, fit-adam: fit(distributed=True) on every process; rank 0 also trains one
+process on the same global batches. loop: the same with a plain loop and DataParallel.
+raise: rank 1 raises in the middle of training. hang: rank 1 never reaches a collective.
+"""
+
+import json
+import sys
+import time
+
+import numpy as np
+
+import deepgrad as dg
+from deepgrad import distributed, layers, losses, optimizers
+
+# Set from the command line; pytest only imports this file (for doctests) and runs nothing.
+MODE, OUT = (sys.argv[1], sys.argv[2]) if __name__ == "__main__" else ("", "")
+N, EPOCHS, BATCH = 203, 3, 32  # 203 samples: the last batch (11) splits unevenly too
+
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((N, 5)).astype(np.float32)
+    labels = (x[:, 0] + x[:, 1] ** 2 > 0.5).astype(np.int64) + (x[:, 2] > 1).astype(np.int64)
+    return x, labels
+
+
+def model(optimizer):
+    dg.random.seed(1)
+    m = dg.Sequential([layers.Dense(16, activation="tanh"), layers.Dense(3)])
+    m.compile(
+        optimizer=optimizer,
+        loss=losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return m
+
+
+def optimizer():
+    if MODE == "fit-adam":
+        return optimizers.Adam(learning_rate=0.01)
+    return optimizers.SGD(learning_rate=0.1, momentum=0.9)
+
+
+def train_fit(distributed_run):
+    x, y = data()
+    m = model(optimizer())
+    dg.random.seed(2)  # the shuffles
+    history = m.fit(
+        x,
+        y,
+        batch_size=BATCH,
+        epochs=EPOCHS,
+        verbose=0,
+        validation_split=0.2,
+        distributed=distributed_run,
+    )
+    return m, history.history
+
+
+def train_loop(distributed_run):
+    x, y = data()
+    m = model("sgd")
+    m(x[:1])
+    opt = optimizers.SGD(m.trainable_weights, learning_rate=0.1, momentum=0.9)
+    data_parallel = distributed.DataParallel(opt) if distributed_run else None
+    loss_fn = losses.SparseCategoricalCrossentropy(from_logits=True)
+    for start in range(0, N, BATCH):
+        xb, yb = x[start : start + BATCH], y[start : start + BATCH]
+        if data_parallel is not None:
+            part = data_parallel.shard(len(xb))
+            xb, yb = xb[part], yb[part]
+        loss_fn(yb, m(xb, training=True)).backward()
+        opt.step()
+        opt.zero_grad()
+    return m, {}
+
+
+def main():
+    distributed.init(timeout=5.0 if MODE == "hang" else 600.0)
+    rank = distributed.rank()
+    if MODE == "raise":
+        x, y = data()
+        m = model(optimizer())
+
+        class Boom(RuntimeError):
+            pass
+
+        def explode(batch, logs=None):
+            if rank == 1 and batch == 2:
+                raise Boom("rank 1 fails on purpose")
+
+        m.fit(
+            x,
+            y,
+            batch_size=BATCH,
+            epochs=50,
+            verbose=0,
+            distributed=True,
+            callbacks=[dg.callbacks.LambdaCallback(on_train_batch_begin=explode)],
+        )
+        return
+    if MODE == "hang":
+        if rank == 1:
+            time.sleep(120)
+        distributed.allreduce(np.ones(3))
+        return
+    train = train_loop if MODE == "loop" else train_fit
+    trained, history = train(True)
+    weights = [w.tolist() for w in trained.get_weights()]
+    everyone = distributed.allgather_object(weights)
+    if distributed.is_main():
+        reference, reference_history = train(False)
+        result = {
+            "size": distributed.size(),
+            "identical_across_processes": all(w == weights for w in everyone),
+            "max_relative_difference": max(
+                float(np.max(np.abs(a - b) / (np.abs(b) + 1e-6)))
+                for a, b in zip(trained.get_weights(), reference.get_weights(), strict=True)
+            ),
+            "history": history,
+            "reference_history": reference_history,
+        }
+        with open(OUT, "w") as f:
+            json.dump(result, f)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Data-parallel training under mpiexec (2 and 3 processes) equals one process trained on
+the same global batches, and a failing process stops the job instead of hanging it."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import distributed
+
+pytest.importorskip("mpi4py")
+MPIEXEC = shutil.which("mpiexec") or (
+    str(Path(sys.executable).parent / "mpiexec")
+    if (Path(sys.executable).parent / "mpiexec").exists()
+    else None
+)
+if MPIEXEC is None:
+    pytest.skip("no mpiexec", allow_module_level=True)
+
+WORKER = Path(__file__).with_name("mpi_worker.py")
+REPO = Path(__file__).parents[2]
+
+
+def mpiexec(n, *command, timeout=120):
+    flags = []
+    version = subprocess.run([MPIEXEC, "--version"], capture_output=True, text=True).stdout
+    if "Open MPI" in version:
+        flags = ["--oversubscribe"]  # 3 processes on a 2-core machine
+    env = {
+        **os.environ,
+        "OMPI_ALLOW_RUN_AS_ROOT": "1",  # CI runs as root
+        "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+        "PYTHONPATH": str(REPO),
+        "NUMBA_NUM_THREADS": "1",
+    }
+    return subprocess.run(
+        [MPIEXEC, *flags, "-n", str(n), *command],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def run_worker(n, mode, tmp_path):
+    out = tmp_path / f"{mode}-{n}.json"
+    done = mpiexec(n, sys.executable, str(WORKER), mode, str(out))
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("mode", ["fit-sgd", "fit-adam"])
+def test_fit_equals_one_process_on_the_same_global_batches(mode, n, tmp_path):
+    result = run_worker(n, mode, tmp_path)
+    assert result["size"] == n
+    assert result["identical_across_processes"]
+    assert result["max_relative_difference"] < 1e-4  # float32 rounding of the sums
+    # Metrics and validation are reduced: they describe the whole data, as one process's.
+    for key, values in result["reference_history"].items():
+        np.testing.assert_allclose(result["history"][key], values, rtol=1e-4, err_msg=key)
+
+
+def test_plain_loop_with_data_parallel(tmp_path):
+    result = run_worker(3, "loop", tmp_path)
+    assert result["identical_across_processes"]
+    assert result["max_relative_difference"] < 1e-4
+
+
+def test_a_failing_process_stops_the_job(tmp_path):
+    done = mpiexec(2, sys.executable, str(WORKER), "raise", str(tmp_path / "x.json"), timeout=90)
+    assert done.returncode != 0
+    assert "rank 1 fails on purpose" in done.stderr
+    assert "stopping the other processes" in done.stderr
+
+
+def test_a_stuck_process_times_out(tmp_path):
+    done = mpiexec(2, sys.executable, str(WORKER), "hang", str(tmp_path / "x.json"), timeout=90)
+    assert done.returncode != 0
+    assert "no answer from every process after 5 s" in done.stderr
+
+
+def test_deepgrad_train_under_mpiexec(tmp_path):
+    deepgrad = Path(sys.executable).parent / "deepgrad"
+    command = [str(deepgrad)] if deepgrad.exists() else [sys.executable, "-m", "deepgrad.cli"]
+    done = mpiexec(
+        2,
+        *command,
+        "train",
+        "--data",
+        "iris",
+        "--epochs",
+        "3",
+        "--verbose",
+        "0",
+        "--output",
+        str(tmp_path / "run"),
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("saved ") == 1  # rank 0 alone reports and writes
+    assert "2 processes" in done.stdout
+    assert dg.load_model(tmp_path / "run" / "model.dg").predict(np.zeros((1, 4))).shape == (1, 3)
+
+
+def test_one_process_without_mpiexec():
+    assert (distributed.rank(), distributed.size(), distributed.is_main()) == (0, 1, True)
+    x = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(distributed.allreduce(x), x)
+    np.testing.assert_array_equal(distributed.allgather(x), x)
+    np.testing.assert_array_equal(distributed.broadcast(x), x)
+    assert [distributed.shard_bounds(10, r, 4) for r in range(4)] == [
+        (0, 3),
+        (3, 6),
+        (6, 8),
+        (8, 10),
+    ]
+    with pytest.raises(ValueError, match="op must be 'mean' or 'sum'"):
+        distributed.allreduce(x, op="max")
