@@ -101,6 +101,38 @@ def main():
             callbacks=[dg.callbacks.LambdaCallback(on_train_batch_begin=explode)],
         )
         return
+    if MODE.startswith("backup"):  # backup-crash, then backup-resume, in one folder
+        x, y = data()
+        m = model(optimizer())
+        dg.random.seed(2)
+
+        def crash(epoch, logs=None):
+            if MODE == "backup-crash" and epoch == 2:
+                raise RuntimeError("killed on purpose in epoch 3")
+
+        history = m.fit(
+            x,
+            y,
+            batch_size=BATCH,
+            epochs=4,
+            verbose=0,
+            distributed=True,
+            callbacks=[
+                dg.callbacks.BackupAndRestore(OUT + ".backup"),
+                dg.callbacks.LambdaCallback(on_epoch_begin=crash),
+            ],
+        )
+        if distributed.is_main():
+            reference = model(optimizer())
+            dg.random.seed(2)
+            reference.fit(x, y, batch_size=BATCH, epochs=4, verbose=0)
+            difference = max(
+                float(np.max(np.abs(a - b) / (np.abs(b) + 1e-6)))
+                for a, b in zip(m.get_weights(), reference.get_weights(), strict=True)
+            )
+            with open(OUT, "w") as f:
+                json.dump({"epochs_run": len(history.history["loss"]), "difference": difference}, f)
+        return
     if MODE == "hang":
         if rank == 1:
             time.sleep(120)

@@ -73,6 +73,18 @@ def test_plain_loop_with_data_parallel(tmp_path):
     assert result["max_relative_difference"] < 1e-4
 
 
+def test_backup_and_restore_resumes_a_distributed_run(tmp_path):
+    out = tmp_path / "backup.json"
+    crashed = mpiexec(2, sys.executable, str(WORKER), "backup-crash", str(out))
+    assert crashed.returncode != 0 and "killed on purpose" in crashed.stderr
+    assert (tmp_path / "backup.json.backup").exists()
+    resumed = mpiexec(2, sys.executable, str(WORKER), "backup-resume", str(out))
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["epochs_run"] == 2  # epochs 3 and 4 only
+    assert result["difference"] < 1e-4  # as if never interrupted (and on one process)
+
+
 def test_a_failing_process_stops_the_job(tmp_path):
     done = mpiexec(2, sys.executable, str(WORKER), "raise", str(tmp_path / "x.json"), timeout=90)
     assert done.returncode != 0

@@ -187,7 +187,6 @@ class Trainer:
         verbose = resolve_verbose(verbose)
         if distributed:
             distributed_module.init(distributed_module.comm._timeout)
-            distributed_module.broadcast_random_state()  # the same shuffles everywhere
             if not distributed_module.is_main():
                 verbose = 0
                 callbacks = [c for c in callbacks or [] if not c.writes_files]
@@ -200,8 +199,9 @@ class Trainer:
         self.stop_training = False
         self._initial_epoch = initial_epoch
         callback_list.on_train_begin()
-        if distributed:  # where rank 0's BackupAndRestore resumes from
+        if distributed:  # after rank 0's BackupAndRestore may have restored a run
             self._initial_epoch = distributed_module.broadcast_object(self._initial_epoch)
+            distributed_module.broadcast_random_state()  # the same shuffles everywhere
         logs: dict = {}
         for epoch in range(self._initial_epoch, epochs):
             self._reset_metrics()
@@ -292,6 +292,9 @@ class Trainer:
             self._bind_optimizer()
             distributed_module.broadcast_weights(self)  # BatchNormalization statistics too
             distributed_module.DataParallel(self.optimizer)
+            # Building draws initial weights on the processes that were not restored from
+            # a backup: bring every generator back to rank 0's.
+            distributed_module.broadcast_random_state()
         part = self.optimizer.data_parallel.shard(len(x))
         x, y, sample_weight = _take(part, x, y, sample_weight)
         if len(x):
