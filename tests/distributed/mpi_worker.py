@@ -133,6 +133,20 @@ def main():
             with open(OUT, "w") as f:
                 json.dump({"epochs_run": len(history.history["loss"]), "difference": difference}, f)
         return
+    if MODE == "batchnorm":
+        x, y = data()
+        dg.random.seed(1)
+        m = dg.Sequential(
+            [layers.Dense(8), layers.BatchNormalization(), layers.ReLU(), layers.Dense(3)]
+        )
+        m.compile(optimizer="adam", loss=losses.SparseCategoricalCrossentropy(from_logits=True))
+        m.fit(x, y, batch_size=BATCH, epochs=2, verbose=0, distributed=True)
+        weights = [w.tolist() for w in m.get_weights()]
+        everyone = distributed.allgather_object(weights)
+        if distributed.is_main():
+            with open(OUT, "w") as f:
+                json.dump({"identical_across_processes": all(w == weights for w in everyone)}, f)
+        return
     if MODE == "hang":
         if rank == 1:
             time.sleep(120)

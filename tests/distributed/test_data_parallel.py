@@ -67,6 +67,10 @@ def test_fit_equals_one_process_on_the_same_global_batches(mode, n, tmp_path):
         np.testing.assert_allclose(result["history"][key], values, rtol=1e-4, err_msg=key)
 
 
+def test_batch_normalization_statistics_agree_after_each_epoch(tmp_path):
+    assert run_worker(2, "batchnorm", tmp_path)["identical_across_processes"]
+
+
 def test_plain_loop_with_data_parallel(tmp_path):
     result = run_worker(3, "loop", tmp_path)
     assert result["identical_across_processes"]

@@ -32,6 +32,7 @@ from deepgrad.distributed.comm import (
 )
 from deepgrad.distributed.data_parallel import (
     DataParallel,
+    average_non_trainable_weights,
     broadcast_optimizer,
     broadcast_random_state,
     broadcast_weights,
@@ -44,6 +45,7 @@ __all__ = [
     "allgather",
     "allgather_object",
     "allreduce",
+    "average_non_trainable_weights",
     "barrier",
     "broadcast",
     "broadcast_object",

@@ -75,6 +75,8 @@ class DataParallel:
 
     def reduce_gradients(self, flat: Any) -> None:
         """Σ_p share_p · g_p over the processes, in place in each flat gradient buffer."""
+        if comm.size() == 1:
+            return
         start = time.perf_counter()
         for group in flat.groups:
             group.grads *= group.grads.dtype.type(self.share)
@@ -104,6 +106,15 @@ def broadcast_weights(model: Any) -> None:
     if comm.size() == 1:
         return
     model.set_weights([comm.broadcast(w) for w in model.get_weights()])
+
+
+def average_non_trainable_weights(model: Any) -> None:
+    """Replace weights that no gradient updates (BatchNormalization's moving statistics,
+    computed on each process's own shards) by their mean over the processes."""
+    if comm.size() == 1:
+        return
+    for weight in model.non_trainable_weights:
+        weight.data[...] = comm.allreduce(weight, "mean")
 
 
 def broadcast_random_state() -> None:

@@ -225,6 +225,7 @@ class Trainer:
                 )
             if distributed:
                 logs = self._reduced_logs()
+                distributed_module.average_non_trainable_weights(self)
             epoch_logs = dict(logs)
             if validation is not None:
                 with self.optimizer.averaged_weights():  # θ̄ when the optimizer keeps an EMA
