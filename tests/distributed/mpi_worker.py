@@ -133,6 +133,25 @@ def main():
             with open(OUT, "w") as f:
                 json.dump({"epochs_run": len(history.history["loss"]), "difference": difference}, f)
         return
+    if MODE == "early":  # EarlyStopping must stop every process in the same epoch
+        x, y = data()
+        m = model(optimizer())
+        stop = dg.callbacks.EarlyStopping(monitor="val_loss", patience=0, min_delta=0.05)
+        history = m.fit(
+            x,
+            y,
+            batch_size=BATCH,
+            epochs=30,
+            verbose=0,
+            validation_split=0.2,
+            distributed=True,
+            callbacks=[stop],
+        )
+        epochs = distributed.allgather_object(len(history.history["loss"]))
+        if distributed.is_main():
+            with open(OUT, "w") as f:
+                json.dump({"epochs": epochs}, f)
+        return
     if MODE == "batchnorm":
         x, y = data()
         dg.random.seed(1)

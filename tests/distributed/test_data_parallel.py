@@ -67,6 +67,11 @@ def test_fit_equals_one_process_on_the_same_global_batches(mode, n, tmp_path):
         np.testing.assert_allclose(result["history"][key], values, rtol=1e-4, err_msg=key)
 
 
+def test_early_stopping_stops_every_process_in_the_same_epoch(tmp_path):
+    epochs = run_worker(3, "early", tmp_path)["epochs"]
+    assert len(set(epochs)) == 1 and epochs[0] < 30
+
+
 def test_batch_normalization_statistics_agree_after_each_epoch(tmp_path):
     assert run_worker(2, "batchnorm", tmp_path)["identical_across_processes"]
 
