@@ -8,8 +8,14 @@ import pytest
 from deepgrad.cli import main
 
 
-def test_demo_prints_the_published_numbers(capsys):
+def test_demo_lists_the_gallery(capsys):
     assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "autodiff_trace" in out and "shallow_net" in out
+
+
+def test_demo_prints_the_published_numbers(capsys, tmp_path):
+    assert main(["demo", "autodiff_trace", "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Forward primal trace" in out and "Reverse adjoint trace" in out
     assert "y = 11.652071" in out
@@ -23,13 +29,13 @@ def test_no_arguments_trains_on_digits(capsys, tmp_path, monkeypatch):
     assert "test" in out and (tmp_path / "deepgrad-run" / "model.dg").is_file()
 
 
-def test_markdown_tables(capsys):
-    assert main(["demo", "--markdown"]) == 0
+def test_markdown_tables(capsys, tmp_path):
+    assert main(["demo", "autodiff_trace", "--markdown", "--output", str(tmp_path)]) == 0
     assert "| v_2 | v_-1 × v_0 | 10.0000 |" in capsys.readouterr().out
 
 
 def test_bad_input_is_one_line_not_a_traceback(capsys):
-    assert main(["demo", "--x1", "-1"]) == 1
+    assert main(["demo", "autodiff_trace", "--x1", "-1"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("deepgrad: error: --x1 must be positive") and "Traceback" not in err
 
@@ -122,6 +128,6 @@ def test_user_errors_are_one_line(args, message, capsys, tmp_path, monkeypatch):
     assert err.startswith("deepgrad: error:") and message in err and "Traceback" not in err
 
 
-def test_unknown_demo_is_rejected():
-    with pytest.raises(SystemExit):
-        main(["demo", "nope"])
+def test_unknown_demo_is_rejected(capsys):
+    assert main(["demo", "nope"]) == 1
+    assert "no example named 'nope'; the examples: activations" in capsys.readouterr().err

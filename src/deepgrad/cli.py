@@ -2,7 +2,8 @@
 
 ``deepgrad train`` trains a fully connected net (on the embedded digits data unless told
 otherwise), ``deepgrad evaluate`` and ``deepgrad predict`` use a saved model, and
-``deepgrad demo`` prints the evaluation trace of Baydin et al.'s worked example.
+``deepgrad demo`` lists the example gallery (``deepgrad demo NAME`` runs one, e.g.
+``autodiff_trace``, the evaluation trace of Baydin et al.'s worked example).
 """
 
 from __future__ import annotations
@@ -12,29 +13,17 @@ import sys
 from collections.abc import Sequence
 
 
-def _autodiff_trace_demo(args: argparse.Namespace) -> int:
-    import deepgrad as dg
-    import deepgrad.numpy as dnp
+def _demo(args: argparse.Namespace) -> int:
+    """``deepgrad demo``: list the gallery; ``deepgrad demo NAME ...``: run one example."""
+    from deepgrad import gallery
 
-    def f(x1, x2):
-        return dnp.log(x1) + x1 * x2 - dnp.sin(x2)
-
-    x1, x2 = args.x1, args.x2
-    if not x1 > 0:
-        raise ValueError(f"--x1 must be positive, since f takes ln(x1); got {x1}")
-    print(f"f(x1, x2) = ln(x1) + x1*x2 - sin(x2) at (x1, x2) = ({x1}, {x2})\n")
-    table = dg.trace(f, x1, x2)
-    print(table.to_markdown() if args.markdown else table)
-    grad = dg.grad(f, argnums=(0, 1))(x1, x2)
-    dg.check_grads(f, (x1, x2), order=2)
-    print(f"\ny = {float(table.value):.6f}")
-    print(f"reverse mode:  dy/dx1 = {float(grad[0]):.6f}, dy/dx2 = {float(grad[1]):.6f}")
-    print(f"forward mode:  dy/dx1 = {float(table.tangent):.6f} (one pass per input direction)")
-    print("check_grads: forward and reverse mode agree with central differences to order 2")
+    if args.name is None:
+        print("the gallery (deepgrad demo NAME [--quick] [--output FOLDER]):\n")
+        for name in gallery.names():
+            print(f"  {name:<24} {gallery.summary(name)}")
+        return 0
+    gallery.run_example(args.name, args.arguments)
     return 0
-
-
-DEMOS = {"autodiff_trace": _autodiff_trace_demo}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,12 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("model", help="a file written by deepgrad train or model.save")
     predict.add_argument("input", help="a CSV file of features (a header row is skipped)")
     predict.set_defaults(handler=run.predict)
-    demo = commands.add_parser("demo", help="run one of the built-in demonstrations")
-    demo.add_argument("name", nargs="?", default="autodiff_trace", choices=sorted(DEMOS))
-    demo.add_argument("--x1", type=float, default=2.0, help="first input (default 2)")
-    demo.add_argument("--x2", type=float, default=5.0, help="second input (default 5)")
-    demo.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
-    demo.set_defaults(handler=lambda args: DEMOS[args.name](args))
+    demo = commands.add_parser("demo", help="the example gallery: list it, or run one example")
+    demo.add_argument("name", nargs="?", help="an example's name; none lists them")
+    demo.add_argument("arguments", nargs=argparse.REMAINDER, help="the example's own options")
+    demo.set_defaults(handler=_demo)
     return parser
 
 

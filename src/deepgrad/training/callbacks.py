@@ -81,22 +81,9 @@ class History(Callback):
 
     def plot(self, keys: list[str] | None = None, ax: Any = None) -> Any:
         """Draw the learning curves (needs matplotlib: the ``plot`` extra)."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise ImportError(
-                "History.plot needs matplotlib: pip install 'deepgrad[plot]'"
-            ) from None
-        if ax is None:
-            _, ax = plt.subplots()
-        for key in keys or [k for k in self.history if not k.startswith("val_")]:
-            epochs = [e + 1 for e in self.epoch]
-            ax.plot(epochs, self.history[key], label=key)
-            if f"val_{key}" in self.history:
-                ax.plot(epochs, self.history[f"val_{key}"], "--", label=f"val_{key}")
-        ax.set_xlabel("epoch")
-        ax.legend()
-        return ax
+        from deepgrad.viz import plot_history
+
+        return plot_history(self, keys, ax)
 
 
 def _better(mode: str, monitor: str) -> Callable[[float, float, float], bool]:
