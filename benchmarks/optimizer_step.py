@@ -36,7 +36,7 @@ def arrays(seed: int) -> list[np.ndarray]:
     return [rng.standard_normal(shape).astype(np.float32) for shape in SHAPES]
 
 
-def median_ms(step: Callable[[], None], repeats: int, warmup: int = 3) -> float:
+def median_ms(step: Callable[[], None], repeats: int, warmup: int = 20) -> float:
     for _ in range(warmup):
         step()
     times = []

@@ -53,6 +53,12 @@ class Optimizer:
         use_ema: bool = False,
         ema_momentum: float = 0.99,
     ) -> None:
+        if isinstance(params, int | float) or callable(params):
+            # Keras' first argument is the learning rate; here it is PyTorch's parameters.
+            raise TypeError(
+                f"{type(self).__name__}: the first argument is the parameters to train; "
+                f"pass the learning rate by name: {type(self).__name__}(learning_rate={params!r})"
+            )
         if clipnorm is not None and global_clipnorm is not None:
             raise ValueError("set clipnorm or global_clipnorm, not both")
         if not 0 <= ema_momentum < 1:

@@ -5,7 +5,8 @@ Why: a rule written with NumPy's in-place operations makes one pass over memory 
 operation (Adam: thirteen, each reading or writing a whole buffer), on one core. These
 kernels read each array once and write each once, in one loop over the flat buffer split
 across the cores. Measured by ``benchmarks/optimizer_step.py`` on 1.86 million float32
-parameters, 2 cores: Adam 7.2 ms with NumPy, 1.8 ms fused; PyTorch's ``foreach`` 2.8 ms.
+parameters, 2 cores: Adam 7.2–7.7 ms with NumPy, 1.8–2.1 ms fused; PyTorch's ``foreach``
+2.5–2.9 ms. Inside ``fit`` on that net: 2.2 ms against NumPy's 10 ms (docs/optimizers.md).
 
 The NumPy rules in ``sgd.py`` and ``adam.py`` stay the definition: they run whenever numba
 is missing or the buffer is small (below ``MIN_SIZE`` a kernel launch costs more than it
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import math
+import os
 from collections.abc import Iterator
 
 import numpy as np
@@ -57,6 +59,12 @@ def _compile(function):
             global numba
             import numba
 
+            if "NUMBA_THREADING_LAYER" not in os.environ:
+                # OpenMP's worker threads spin after each kernel and fight OpenBLAS's
+                # for the same cores: measured inside fit, an Adam update over 74k
+                # parameters took 3.3 ms with OpenMP against 0.2 ms with numba's own
+                # workqueue threads, which sleep when idle.
+                numba.config.THREADING_LAYER = "workqueue"
             compiled = numba.njit(parallel=True, cache=True)(function)
         return compiled(*args)
 
