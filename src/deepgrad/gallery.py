@@ -8,6 +8,7 @@ The examples live in ``examples/`` in the repository and are shipped inside the 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 from collections.abc import Callable
 from pathlib import Path
@@ -41,9 +42,10 @@ def load(name: str) -> ModuleType:
 
 
 def summary(name: str) -> str:
-    """The first line of an example's docstring."""
-    text = (examples_folder() / f"{name}.py").read_text(encoding="utf-8")
-    return text.split('"""')[1].strip().splitlines()[0] if '"""' in text else ""
+    """The first line of an example's docstring (read, not run)."""
+    source = (examples_folder() / f"{name}.py").read_text(encoding="utf-8")
+    doc = ast.get_docstring(ast.parse(source)) or ""
+    return doc.splitlines()[0] if doc else ""
 
 
 def example_main(

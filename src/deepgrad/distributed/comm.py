@@ -56,8 +56,10 @@ def init(timeout: float | None = 600.0) -> None:
         _abort_on_uncaught_exceptions()
 
 
-def initialized() -> bool:
-    return _comm is not None
+def ensure_initialized() -> None:
+    """Join the MPI job if this process has not yet (keeping the timeout already set)."""
+    if _comm is None:
+        init(_timeout)
 
 
 def _world() -> Any:
@@ -125,7 +127,8 @@ def _wait(request: Any, what: str) -> None:
             time.sleep(pause)
 
 
-def _single(x: Any) -> bool:
+def _single() -> bool:
+    """One process: every collective returns its input."""
     world = _world()
     return world is None or world.size == 1
 
@@ -136,7 +139,7 @@ def allreduce(x: Any, op: str = "mean") -> np.ndarray:
         raise ValueError(f"allreduce: op must be 'mean' or 'sum', got {op!r}")
     array = np.ascontiguousarray(raw_data(x) if isinstance(x, Tensor) else x)
     result = array.copy()
-    if not _single(x):
+    if not _single():
         allreduce_in_place(result)
         if op == "mean":
             result /= size()
@@ -145,7 +148,7 @@ def allreduce(x: Any, op: str = "mean") -> np.ndarray:
 
 def allreduce_in_place(buffer: np.ndarray) -> None:
     """Sum a contiguous array over all processes, in place (one MPI call)."""
-    if _single(buffer):
+    if _single():
         return
     if not buffer.flags.c_contiguous:
         raise ValueError("allreduce_in_place: the buffer must be contiguous")
@@ -156,7 +159,7 @@ def allreduce_in_place(buffer: np.ndarray) -> None:
 def broadcast(x: Any, root: int = 0) -> np.ndarray:
     """Rank ``root``'s array on every process (shape and dtype from ``root``)."""
     array = raw_data(x) if isinstance(x, Tensor) else np.asarray(x)
-    if _single(x):
+    if _single():
         return np.array(array)
     world = _world()
     shape, dtype = world.bcast((array.shape, array.dtype.str) if world.rank == root else None, root)
@@ -167,7 +170,7 @@ def broadcast(x: Any, root: int = 0) -> np.ndarray:
 
 def broadcast_object(value: Any, root: int = 0) -> Any:
     """Rank ``root``'s small Python value (numbers, strings, dicts of them) everywhere."""
-    if _single(value):
+    if _single():
         return value
     return _world().bcast(value, root)
 
@@ -176,7 +179,7 @@ def allgather(x: Any) -> np.ndarray:
     """Every process's array, concatenated along the first axis in rank order (the first
     axes may differ in length: a sample axis of shards)."""
     array = np.ascontiguousarray(raw_data(x) if isinstance(x, Tensor) else np.asarray(x))
-    if _single(x):
+    if _single():
         return np.array(array)
     parts = allgather_object(array)
     return np.concatenate(parts, axis=0)
@@ -184,12 +187,12 @@ def allgather(x: Any) -> np.ndarray:
 
 def allgather_object(value: Any) -> list:
     """Every process's small Python value, as a list in rank order."""
-    if _single(value):
+    if _single():
         return [value]
     return _world().allgather(value)
 
 
 def barrier() -> None:
     """Wait until every process gets here."""
-    if not _single(None):
+    if not _single():
         _wait(_world().Ibarrier(), "barrier")

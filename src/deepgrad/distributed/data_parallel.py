@@ -54,7 +54,7 @@ class DataParallel:
     """
 
     def __init__(self, optimizer: Any) -> None:
-        comm.init(comm._timeout)
+        comm.ensure_initialized()
         if not optimizer.params:
             raise ValueError(
                 "DataParallel: the optimizer has no parameters yet; pass them to it "

@@ -186,7 +186,7 @@ class Trainer:
         size = resolve_batch_size(batch_size, data.size or 0) if data.size is not None else None
         verbose = resolve_verbose(verbose)
         if distributed:
-            distributed_module.init(distributed_module.comm._timeout)
+            distributed_module.comm.ensure_initialized()
             if not distributed_module.is_main():
                 verbose = 0
                 callbacks = [c for c in callbacks or [] if not c.writes_files]
