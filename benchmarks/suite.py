@@ -1,0 +1,263 @@
+"""The training-step benchmark: deepgrad against PyTorch (eager and torch.compile), JAX
+jit, HIPS autograd, a hand-written NumPy backprop, and the GEMM floor, side by side.
+
+Each (configuration, optimizer, framework) runs in its own process with 2 threads
+everywhere, from the same initial weights on the same batches. Reported: median ms per
+step, samples/s, the ratio to the GEMM floor (the step's matrix products timed as bare
+``numpy.matmul`` calls at its exact shapes) and to the best competitor, the warm-up
+(first step, compilation included) and peak resident memory. The losses after 10 steps
+must agree across frameworks, or the timings mean nothing.
+
+    python benchmarks/suite.py                        # every configuration (minutes)
+    python benchmarks/suite.py --configs tiny,small   # some
+    python benchmarks/suite.py --quick                # smoke run (CI)
+
+Frameworks that are not installed are skipped (``pip install -e ".[dev,bench]"`` has them
+all). Results go to benchmarks/results/suite.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import itertools
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+CONFIGS = {
+    "tiny": ([784, 128, 10], 64),
+    "small": ([784, 256, 256, 10], 128),
+    "medium": ([784, 1024, 1024, 10], 256),
+    "large": ([2048, 4096, 4096, 1000], 512),
+    "deep": ([784, *[256] * 16, 10], 128),
+}
+THREADS = "2"
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+)
+CHECK_STEPS = 10
+
+
+def initial_weights(sizes: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Glorot-uniform kernels and zero biases, the same for every framework."""
+    rng = np.random.default_rng(0)
+    weights = []
+    for fan_in, fan_out in itertools.pairwise(sizes):
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        kernel = rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32)
+        weights.append((kernel, np.zeros(fan_out, np.float32)))
+    return weights
+
+
+def batches(sizes: list[int], batch: int, count: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(1)
+    return [
+        (
+            rng.standard_normal((batch, sizes[0])).astype(np.float32),
+            rng.integers(0, sizes[-1], batch).astype(np.int64),
+        )
+        for _ in range(count)
+    ]
+
+
+def gemm_floor(sizes: list[int], batch: int) -> callable:
+    """The step's matrix products alone: a·W forward, aᵀ·δ and δ·Wᵀ backward (none for
+    the input's gradient)."""
+    weights = [w for w, _ in initial_weights(sizes)]
+    rng = np.random.default_rng(2)
+    activations = [rng.standard_normal((batch, n)).astype(np.float32) for n in sizes]
+
+    def step(*_):
+        for a, w in zip(activations, weights, strict=False):
+            a @ w
+        for layer, w in enumerate(weights):
+            activations[layer].T @ activations[layer + 1]
+            if layer > 0:
+                activations[layer + 1] @ w.T
+        return 0.0
+
+    return step
+
+
+def worker(framework: str, config: str, optimizer: str, steps: int, out: Path) -> None:
+    """Run in a fresh process: build, warm up, time, report."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from frameworks import FRAMEWORKS
+
+    sizes, batch = CONFIGS[config]
+    data = batches(sizes, batch)
+    start = time.perf_counter()
+    if framework == "GEMM floor":
+        step = gemm_floor(sizes, batch)
+    else:
+        step = FRAMEWORKS[framework](initial_weights(sizes), optimizer)
+    losses = [step(*data[0])]
+    warmup = time.perf_counter() - start
+    for i in range(1, CHECK_STEPS):
+        losses.append(step(*data[i % len(data)]))
+    times = []
+    for i in range(steps):
+        begin = time.perf_counter()
+        step(*data[i % len(data)])
+        times.append(time.perf_counter() - begin)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    out.write_text(
+        json.dumps(
+            {
+                "ms": statistics.median(times) * 1e3,
+                "warmup_s": warmup,
+                "peak_mib": peak,
+                "losses": losses,
+            }
+        )
+    )
+
+
+def measure(framework: str, config: str, optimizer: str, steps: int) -> dict | None:
+    env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, THREADS)}
+    env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2"
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "result.json"
+        command = [
+            sys.executable,
+            __file__,
+            "--worker",
+            framework,
+            config,
+            optimizer,
+            str(steps),
+            str(out),
+        ]
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"  {framework} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+            return None
+        return json.loads(out.read_text())
+
+
+def available(framework: str) -> bool:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from frameworks import REQUIRES
+
+    module = REQUIRES.get(framework)
+    return module is None or importlib.util.find_spec(module) is not None
+
+
+def table(results: dict) -> str:
+    frameworks = sorted({f for row in results.values() for f in row}, key=ORDER.index)
+    lines = [
+        "| config/opt | " + " | ".join(frameworks) + " |",
+        "|---|" + "---|" * len(frameworks),
+    ]
+    for row_name, row in results.items():
+        floor = row.get("GEMM floor", {}).get("ms")
+        competitors = [r["ms"] for f, r in row.items() if not f.startswith(("deepgrad", "GEMM"))]
+        best = min(competitors) if competitors else None
+        cells = []
+        for framework in frameworks:
+            result = row.get(framework)
+            if result is None:
+                cells.append("—")
+                continue
+            text = f"{result['ms']:.2f}"
+            if floor and framework != "GEMM floor":
+                text += f" ({result['ms'] / floor:.2f}x floor)"
+            if framework.startswith("deepgrad") and best:
+                text += f", {result['ms'] / best:.2f}x best"
+            cells.append(text)
+        lines.append(f"| {row_name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+ORDER = [
+    "GEMM floor",
+    "deepgrad eager",
+    "PyTorch eager",
+    "torch.compile",
+    "JAX jit",
+    "HIPS autograd",
+    "NumPy by hand",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--optimizers", default="sgd,adam")
+    parser.add_argument("--frameworks", default=",".join(ORDER))
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="tiny/sgd, 3 frameworks, 5 steps")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        framework, config, optimizer, steps, out = args.worker
+        worker(framework, config, optimizer, int(steps), Path(out))
+        return
+    if args.quick:
+        args.configs, args.optimizers, args.steps = "tiny", "sgd", 5
+        args.frameworks = "GEMM floor,deepgrad eager,NumPy by hand"
+    frameworks = [f for f in args.frameworks.split(",") if f in ORDER]
+    for framework in frameworks:
+        if not available(framework):
+            print(f"{framework}: not installed, skipped")
+    frameworks = [f for f in frameworks if available(f)]
+    results, memory = {}, {}
+    for config in args.configs.split(","):
+        for optimizer in args.optimizers.split(","):
+            row = results.setdefault(f"{config}/{optimizer}", {})
+            for framework in frameworks:
+                result = measure(framework, config, optimizer, args.steps)
+                if result is not None:
+                    row[framework] = result
+                    memory.setdefault(config, {})[framework] = result["peak_mib"]
+            check_losses(f"{config}/{optimizer}", row)
+            print(
+                f"{config}/{optimizer}: "
+                + ", ".join(f"{f} {r['ms']:.2f} ms" for f, r in row.items())
+            )
+    report = table(results)
+    warmups = {
+        row: {f: round(r["warmup_s"], 2) for f, r in v.items()} for row, v in results.items()
+    }
+    print("\nmedian ms/step (ratio to the GEMM floor; deepgrad's ratio to the best competitor)")
+    print(report)
+    print("\nwarm-up (first step, compilation included), seconds:", json.dumps(warmups))
+    print(
+        "peak resident memory, MiB:",
+        json.dumps({c: {f: round(m) for f, m in v.items()} for c, v in memory.items()}),
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "suite.json").write_text(json.dumps(results, indent=2))
+    (args.out / "suite.md").write_text(report + "\n")
+
+
+def check_losses(row_name: str, row: dict) -> None:
+    """Every framework's loss after the same 10 steps agrees: to 0.5% in float32, where
+    16 layers of Adam steps amplify the frameworks' different rounding to about 0.2%."""
+    finals = {f: r["losses"][-1] for f, r in row.items() if f != "GEMM floor"}
+    if not finals:
+        return
+    reference = np.median(list(finals.values()))
+    for framework, loss in finals.items():
+        if not np.isclose(loss, reference, rtol=5e-3, atol=1e-4):
+            raise SystemExit(
+                f"{row_name}: {framework}'s loss after {CHECK_STEPS} steps is {loss:.6f}, the "
+                f"others' {reference:.6f}: the frameworks do not compute the same step"
+            )
+
+
+if __name__ == "__main__":
+    main()
