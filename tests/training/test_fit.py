@@ -255,6 +255,17 @@ def test_shallow_net_recovers_sigma():
     assert model.noise_variance_ == pytest.approx(nll.sigma**2, rel=0.05)
 
 
+def test_least_squares_on_a_one_shot_generator():
+    """A generator is used up by the epoch; fit must not try to read it again."""
+    x, y = _regression(32)
+    model = _linear_model()
+    batches = ((x[i : i + 8], y[i : i + 8]) for i in range(0, 32, 8))
+    model.fit(batches, epochs=1, verbose=0)
+    assert not hasattr(model, "noise_variance_")
+    with pytest.raises(ValueError, match="noise_variance: no samples"):
+        model.noise_variance(x, y, sample_weight=np.zeros(32))
+
+
 def test_noise_variance_after_least_squares():
     """MSE is the Gaussian NLL with σ fixed; σ̂² = mean squared residual is read off after."""
     x, y = dg.datasets.make_shallow_net_regression(n=2000, m=3, sigma=0.3, seed=2)

@@ -235,7 +235,8 @@ class Trainer:
             if self.stop_training:
                 break
         self.optimizer.finalize_weights()  # with use_ema the model ends holding θ̄, as in Keras
-        if _gaussian_with_one_sigma(self.loss):
+        if _gaussian_with_one_sigma(self.loss) and isinstance(data, ArrayData):
+            # (a user's batch iterator may be used up: then there is no data to read again)
             self.noise_variance_ = self._noise_variance(data, size or 32)
         callback_list.on_train_end(logs)
         return history
@@ -262,6 +263,8 @@ class Trainer:
             w = np.ones(len(per_sample)) if wb is None else np.asarray(wb, np.float64).ravel()
             squares += float(per_sample @ w)
             weights += float(w.sum())
+        if weights == 0:
+            raise ValueError("noise_variance: no samples (or all sample weights are 0)")
         return squares / weights
 
     def _run_evaluation(
