@@ -68,7 +68,9 @@ class DataParallel:
 
     def shard(self, n: int) -> slice:
         """This process's slice of a global batch of ``n`` samples; its gradient will be
-        weighted by its share of them. The slice is empty when n < size() for some ranks."""
+        weighted by its share of them. When n < size() some slices are empty: those
+        processes still call ``opt.step()`` (it takes part in the Allreduce), and their
+        gradient counts as zero."""
         start, stop = shard_bounds(n, comm.rank(), comm.size())
         self.share = (stop - start) / n if n else 0.0
         return slice(start, stop)
@@ -79,7 +81,10 @@ class DataParallel:
             return
         start = time.perf_counter()
         for group in flat.groups:
-            group.grads *= group.grads.dtype.type(self.share)
+            if self.share:
+                group.grads *= group.grads.dtype.type(self.share)
+            else:  # an empty shard: whatever its backward gave (NaN from a mean over none)
+                group.grads.fill(0)
             comm.allreduce_in_place(group.grads)
         self.allreduce_seconds += time.perf_counter() - start
 
