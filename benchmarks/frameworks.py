@@ -137,28 +137,36 @@ def jax_jit(weights: list[np.ndarray], optimizer: str) -> Step:
     return step
 
 
-def _adam_update(params, grads, state, rate):
-    """Adam in place on lists of NumPy arrays (the by-hand and autograd baselines)."""
-    state["t"] += 1
-    t = state["t"]
-    scale = rate * np.sqrt(1 - BETA_2**t) / (1 - BETA_1**t)
-    for p, g, m, v in zip(params, grads, state["m"], state["v"], strict=True):
-        m *= BETA_1
-        m += (1 - BETA_1) * g
-        v *= BETA_2
-        v += (1 - BETA_2) * g * g
-        p -= scale * m / (np.sqrt(v) + EPSILON * np.sqrt(1 - BETA_2**t))
+class _Update:
+    """SGD or Adam in place on lists of NumPy arrays (the by-hand and autograd baselines)."""
+
+    def __init__(self, params: list[np.ndarray], optimizer: str) -> None:
+        self.params, self.optimizer = params, optimizer
+        self.rate = LEARNING_RATE[optimizer]
+        self.t = 0
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+
+    def __call__(self, grads: list[np.ndarray]) -> None:
+        if self.optimizer == "sgd":
+            for p, g in zip(self.params, grads, strict=True):
+                p -= self.rate * g
+            return
+        self.t += 1
+        t = self.t
+        scale = self.rate * np.sqrt(1 - BETA_2**t) / (1 - BETA_1**t)
+        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
+            m *= BETA_1
+            m += (1 - BETA_1) * g
+            v *= BETA_2
+            v += (1 - BETA_2) * g * g
+            p -= scale * m / (np.sqrt(v) + EPSILON * np.sqrt(1 - BETA_2**t))
 
 
 def numpy_by_hand(weights: list[np.ndarray], optimizer: str) -> Step:
     """Backpropagation written out: what a careful person writes without a framework."""
     params = [array.copy() for pair in weights for array in pair]
-    rate = LEARNING_RATE[optimizer]
-    state = {
-        "t": 0,
-        "m": [np.zeros_like(p) for p in params],
-        "v": [np.zeros_like(p) for p in params],
-    }
+    update = _Update(params, optimizer)
 
     def step(x, y):
         activations = [x]
@@ -179,11 +187,7 @@ def numpy_by_hand(weights: list[np.ndarray], optimizer: str) -> Step:
             grads[2 * layer + 1] = delta.sum(axis=0)
             if layer > 0:
                 delta = (delta @ params[2 * layer].T) * (activations[layer] > 0)
-        if optimizer == "sgd":
-            for p, g in zip(params, grads, strict=True):
-                p -= rate * g
-        else:
-            _adam_update(params, grads, state, rate)
+        update(grads)
         return float(loss)
 
     return step
@@ -194,12 +198,7 @@ def hips_autograd(weights: list[np.ndarray], optimizer: str) -> Step:
     import autograd.numpy as anp
 
     params = [array.copy() for pair in weights for array in pair]
-    rate = LEARNING_RATE[optimizer]
-    state = {
-        "t": 0,
-        "m": [np.zeros_like(p) for p in params],
-        "v": [np.zeros_like(p) for p in params],
-    }
+    update = _Update(params, optimizer)
 
     def loss_fn(params, x, y):
         a = x
@@ -214,11 +213,7 @@ def hips_autograd(weights: list[np.ndarray], optimizer: str) -> Step:
 
     def step(x, y):
         loss, grads = value_and_grad(params, x, y)
-        if optimizer == "sgd":
-            for p, g in zip(params, grads, strict=True):
-                p -= rate * g
-        else:
-            _adam_update(params, [np.asarray(g, np.float32) for g in grads], state, rate)
+        update([np.asarray(g, np.float32) for g in grads])
         return float(loss)
 
     return step
