@@ -42,9 +42,12 @@ class _Moments(Optimizer):
     def init_state(self, values):
         return {"m": np.zeros_like(values), "v": np.zeros_like(values)}
 
+    def _update_first_moment(self, grads, m):
+        m += (1 - self.beta_1) * (grads - m)  # m ← β₁m + (1 − β₁)g
+
     def _update_moments(self, grads, state):
         m, v = state["m"], state["v"]
-        m += (1 - self.beta_1) * (grads - m)
+        self._update_first_moment(grads, m)
         v *= self.beta_2
         v += (1 - self.beta_2) * np.square(grads)
 
@@ -185,7 +188,7 @@ class Adamax(_Moments):
 
     def update(self, values, grads, state, rate, group):
         m, u = state["m"], state["u"]
-        m += (1 - self.beta_1) * (grads - m)
+        self._update_first_moment(grads, m)
         np.maximum(u * self.beta_2, np.abs(grads) + self.epsilon, out=u)
         values -= rate / (1 - self.beta_1**self.iterations) * m / u
 
@@ -277,7 +280,7 @@ class Yogi(_Moments):
 
     def update(self, values, grads, state, rate, group):
         t, m, v = self.iterations, state["m"], state["v"]
-        m += (1 - self.beta_1) * (grads - m)
+        self._update_first_moment(grads, m)
         squared = np.square(grads)
         v -= (1 - self.beta_2) * np.sign(v - squared) * squared
         v_hat = v / (1 - self.beta_2**t)
@@ -304,7 +307,7 @@ class AdaBelief(_Moments):
 
     def update(self, values, grads, state, rate, group):
         t, m, s = self.iterations, state["m"], state["v"]
-        m += (1 - self.beta_1) * (grads - m)
+        self._update_first_moment(grads, m)
         s *= self.beta_2
         s += (1 - self.beta_2) * np.square(grads - m) + self.epsilon
         s_hat = s / (1 - self.beta_2**t)

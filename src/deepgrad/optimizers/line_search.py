@@ -46,18 +46,11 @@ def strong_wolfe(
     t_prev, f_prev, g_prev, gtd_prev = 0.0, f, g.copy(), gtd
     done, ls_iter = False, 0
     while ls_iter < max_ls:  # bracket an interval that holds a point meeting the conditions
-        if f_new > f + c1 * t * gtd or (ls_iter > 1 and f_new >= f_prev):
-            bracket, values, grads, slopes = (
-                [t_prev, t],
-                [f_prev, f_new],
-                [g_prev, g_new.copy()],
-                [gtd_prev, gtd_new],
-            )
-            break
-        if abs(gtd_new) <= -c2 * gtd:
+        too_high = f_new > f + c1 * t * gtd or (ls_iter > 1 and f_new >= f_prev)
+        if not too_high and abs(gtd_new) <= -c2 * gtd:  # both conditions hold at t
             bracket, values, grads, slopes, done = [t], [f_new], [g_new], [gtd_new], True
             break
-        if gtd_new >= 0:
+        if too_high or gtd_new >= 0:  # the minimum lies between t_prev and t
             bracket, values, grads, slopes = (
                 [t_prev, t],
                 [f_prev, f_new],
