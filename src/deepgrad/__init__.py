@@ -36,6 +36,7 @@ from deepgrad.autodiff.transforms import (
 )
 from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
 from deepgrad.backend import get_default_dtype, set_default_dtype
+from deepgrad.compiler import CompileError, compile
 from deepgrad.models import Model, Sequential
 from deepgrad.ops import methods as _methods
 from deepgrad.saving import load_model
@@ -48,6 +49,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError",
+    "CompileError",
     "Model",
     "Primitive",
     "Sequential",
@@ -55,6 +57,7 @@ __all__ = [
     "activations",
     "callbacks",
     "check_grads",
+    "compile",
     "datasets",
     "detect_anomaly",
     "elementwise_grad",

@@ -23,8 +23,6 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from deepgrad import numpy as dnp
 from deepgrad.ops.activations_math import expit
 from deepgrad.ops.activations_math import log_softmax as _log_softmax
@@ -37,7 +35,7 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _positive(x: Any) -> Any:
-    return raw_data(x) > 0
+    return dnp.greater(x, 0)
 
 
 def _negative_part(x: Any) -> Any:
@@ -68,8 +66,8 @@ def hard_sigmoid(x: Any) -> Any:
 
 def hard_tanh(x: Any) -> Any:
     """x clipped to [−1, 1]; slope 0 at the corners, as PyTorch's ``hardtanh``."""
-    inside = np.abs(raw_data(x)) < 1
-    return dnp.where(inside, x, np.sign(raw_data(x)).astype(raw_data(x).dtype))
+    inside = dnp.less(dnp.abs(raw_data(x)), 1)
+    return dnp.where(inside, x, dnp.astype(dnp.sign(raw_data(x)), raw_data(x).dtype))
 
 
 def softsign(x: Any) -> Any:
@@ -90,7 +88,9 @@ def relu(x: Any) -> Any:
 def relu6(x: Any) -> Any:
     """min(max(x, 0), 6), with derivative 0 at both corners."""
     data = raw_data(x)
-    return dnp.where((data > 0) & (data < 6), x, np.where(data >= 6, 6.0, 0.0).astype(data.dtype))
+    inside = dnp.logical_and(dnp.greater(data, 0), dnp.less(data, 6))
+    corner = dnp.where(dnp.greater_equal(data, 6), 6.0, 0.0)
+    return dnp.where(inside, x, dnp.astype(corner, raw_data(x).dtype))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:

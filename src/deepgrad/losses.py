@@ -19,7 +19,7 @@ import numpy as np
 
 from deepgrad import numpy as dnp
 from deepgrad.activations import softplus
-from deepgrad.ops.activations_math import log_softmax
+from deepgrad.ops.activations_math import log_softmax, sparse_softmax_cross_entropy
 from deepgrad.tensor import Tensor, raw_data
 
 _EPSILON = 1e-7  # Keras' clip for probabilities given as such (from_logits=False)
@@ -47,8 +47,8 @@ class Loss:
         y_true = _as_array(y_true, y_pred)
         per_sample = self.call(y_true, y_pred)
         if sample_weight is not None:
-            weights = np.asarray(raw_data(sample_weight), dtype=raw_data(per_sample).dtype)
-            per_sample = per_sample * weights.reshape(np.shape(raw_data(per_sample)))
+            weights = dnp.astype(raw_data(sample_weight), raw_data(per_sample).dtype)
+            per_sample = per_sample * dnp.reshape(weights, np.shape(raw_data(per_sample)))
         if self.reduction == "none":
             return per_sample
         total = dnp.sum(per_sample)
@@ -72,7 +72,7 @@ def _as_array(y_true: Any, y_pred: Any) -> Any:
     array = np.asarray(y_true)
     dtype = raw_data(y_pred).dtype
     if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.bool_):
-        return array.astype(dtype)
+        return dnp.astype(array, dtype)  # a deepgrad op, so a compiled step records it
     return array
 
 
@@ -276,7 +276,7 @@ class SparseCategoricalCrossentropy(Loss):
         labels = np.asarray(raw_data(y_true))
         pred_shape = np.shape(raw_data(y_pred))
         if labels.shape == (*pred_shape[:-1], 1):
-            labels = labels.reshape(pred_shape[:-1])
+            labels = dnp.reshape(labels, pred_shape[:-1])
         if labels.shape != pred_shape[:-1]:
             raise ValueError(
                 f"SparseCategoricalCrossentropy: y_true has shape {labels.shape}; for y_pred of "
@@ -290,7 +290,9 @@ class SparseCategoricalCrossentropy(Loss):
             raise ValueError(
                 f"SparseCategoricalCrossentropy: labels must be integers in [0, {pred_shape[-1]})"
             )
-        labels = labels.astype(np.int64)
+        labels = dnp.astype(labels, np.int64)  # deepgrad ops: a compiled step records them
+        if self.from_logits:
+            return sparse_softmax_cross_entropy(y_pred, labels)
         log_p = _log_probabilities(y_pred, self.from_logits)
         index = (*tuple(np.indices(labels.shape)), labels)
         return -log_p[index]
@@ -323,9 +325,9 @@ class Hinge(Loss):
         _check_same_shape(self, y_true, y_pred)
         y = raw_data(_match(y_true, y_pred))
         if np.all((y == 0) | (y == 1)):
-            y = 2.0 * y - 1.0
+            y = dnp.subtract(dnp.multiply(2.0, y), 1.0)
         margin = 1.0 - y * y_pred
-        return _mean_last(dnp.where(raw_data(margin) > 0, margin, 0.0))
+        return _mean_last(dnp.where(dnp.greater(margin, 0), margin, 0.0))
 
 
 LOSSES = {

@@ -5,8 +5,22 @@
 0.842701
 """
 
-from deepgrad.ops.activations_math import expit, log_softmax, logit, softmax
+from deepgrad.ops.activations_math import (
+    expit,
+    log_softmax,
+    logit,
+    softmax,
+    sparse_softmax_cross_entropy,
+)
 from deepgrad.ops.elementwise import erf
 from deepgrad.ops.reductions import logsumexp
 
-__all__ = ["erf", "expit", "log_softmax", "logit", "logsumexp", "softmax"]
+__all__ = [
+    "erf",
+    "expit",
+    "log_softmax",
+    "logit",
+    "logsumexp",
+    "softmax",
+    "sparse_softmax_cross_entropy",
+]

@@ -267,6 +267,14 @@ def _rows() -> list[OpSpec]:
             REDUCE_SHAPES,
             kwargs=[{"axis": -1}, {"axis": 1}],
         ),
+        OpSpec(
+            "sparse_softmax_cross_entropy",
+            lambda x: dsp.sparse_softmax_cross_entropy(x, _LABELS[: x.shape[0]]),
+            lambda x: (
+                -np.take_along_axis(_np_log_softmax(x), _LABELS[: x.shape[0], None], axis=-1)[:, 0]
+            ),
+            fixed(((3, 4),), ((5, 2),)),
+        ),
         # shape
         OpSpec(
             "reshape",
@@ -625,6 +633,9 @@ def _np_logsumexp(x, axis=None, keepdims=False):
     m = np.max(x, axis=axis, keepdims=True)
     out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
+
+
+_LABELS = np.array([1, 0, 1, 1, 0])  # valid for 2 or more classes
 
 
 def _np_log_softmax(x, axis=-1):

@@ -14,6 +14,8 @@ import numpy as np
 from numpy import ndarray
 
 from deepgrad.autodiff.primitive import STATE, check_finite
+from deepgrad.compiler.recorder import record_call
+from deepgrad.ops.elementwise import add
 from deepgrad.tensor import Tensor, raw_data
 
 
@@ -83,8 +85,12 @@ def backward_pass(
             args, ans = _tape_rule_inputs(tensor, node)
         else:
             args, ans = node.args, tensor._value
+        if STATE.recorder is not None:  # see _as_constants
+            g, ans, args = _as_constants(g), _as_constants(ans), _as_constants(args)
         for position, parent in node.parents:
             parent_grad = prim.vjps[position](g, ans, *args, **kwargs)
+            if STATE.recorder is not None and not create_graph:
+                parent_grad = raw_data(parent_grad)
             like = parent._value
             if not (  # the common case is decided inline; match_shape handles the rest
                 type(parent_grad) is ndarray
@@ -102,11 +108,24 @@ def backward_pass(
     return {key: (leaf, grads[key]) for key, leaf in leaves.items()}
 
 
+def _as_constants(value: Any) -> Any:
+    """Raw arrays as constant Tensors, for a rule run while ``compile`` records.
+
+    Rules may use Python operators (``g * x``): on raw arrays those are NumPy's own and
+    would escape the recording; on Tensors they dispatch to deepgrad ops, which record.
+    """
+    if isinstance(value, ndarray | np.generic):
+        return Tensor._make(value, -1, None)
+    if type(value) in (list, tuple):
+        return [_as_constants(v) for v in value]
+    return value
+
+
 def _receive(tensor: Tensor, cotangent: Any, grads: dict, leaves: dict, heap: list) -> None:
     """Add ``cotangent`` to what ``tensor`` has received; queue it the first time."""
     key = id(tensor)
     if key in grads:
-        grads[key] = grads[key] + cotangent
+        grads[key] = add(grads[key], cotangent)  # a deepgrad op, so compile records it
     else:
         grads[key] = cotangent
         if tensor._node is None:
@@ -125,9 +144,18 @@ def _tape_rule_inputs(tensor: Tensor, node: Any) -> tuple:
 
 
 def backward(
-    output: Tensor, gradient: Any = None, *, retain_graph: bool = False, create_graph: bool = False
+    output: Tensor,
+    gradient: Any = None,
+    *,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    accumulate: bool = True,
 ) -> None:
-    """``output.backward()``: accumulate gradients into the ``.grad`` of the tape's leaves."""
+    """``output.backward()``: accumulate gradients into the ``.grad`` of the tape's leaves.
+
+    ``accumulate=False`` overwrites ``.grad`` instead (what zero_grad + backward does, in
+    one pass: the compiled training step uses it).
+    """
     if output._level != 0:
         if output._level > 0:
             raise RuntimeError(
@@ -164,14 +192,36 @@ def backward(
             if not isinstance(leaf_grad, Tensor):
                 leaf_grad = Tensor._make(leaf_grad, -1, None)
             leaf.grad = leaf_grad if leaf.grad is None else leaf.grad + leaf_grad
-        elif _can_accumulate_in_place(leaf.grad, leaf_grad):
-            # In place, as PyTorch does: .grad may be a view into an optimizer's flat buffer.
-            np.add(leaf.grad._value, leaf_grad, out=leaf.grad._value)
-        else:
-            leaf_grad = np.array(leaf_grad)  # a fresh array: rules may pass g through shared
-            if leaf.grad is not None:
-                leaf_grad = leaf_grad + raw_data(leaf.grad)
-            leaf.grad = Tensor._make(leaf_grad, -1, None)
+        else:  # through record_call, so that a compiled step does it on every replay
+            record_call(accumulate_grad if accumulate else store_grad, leaf, leaf_grad, effect=True)
+
+
+def accumulate_grad(leaf: Tensor, leaf_grad: Any) -> None:
+    """``leaf.grad += leaf_grad``, in place when ``.grad`` is a writable array of that shape
+    (as PyTorch does: ``.grad`` may be a view into an optimizer's flat buffer)."""
+    if _can_accumulate_in_place(leaf.grad, leaf_grad):
+        np.add(leaf.grad._value, leaf_grad, out=leaf.grad._value)
+    else:
+        leaf_grad = np.array(leaf_grad)  # a fresh array: rules may pass g through shared
+        if leaf.grad is not None:
+            leaf_grad = leaf_grad + raw_data(leaf.grad)
+        leaf.grad = Tensor._make(leaf_grad, -1, None)
+
+
+def store_grad(leaf: Tensor, leaf_grad: Any) -> None:
+    """``leaf.grad = leaf_grad``, copied into ``.grad``'s array when it has room for it."""
+    if _can_accumulate_in_place(leaf.grad, leaf_grad):
+        np.copyto(leaf.grad._value, leaf_grad)
+    else:
+        leaf.grad = Tensor._make(np.array(leaf_grad), -1, None)
+
+
+def grad_target(leaf: Tensor, like: np.ndarray) -> np.ndarray:
+    """The array ``store_grad(leaf, like)`` writes into, made ready to be written directly:
+    a compiled plan computes the gradient straight into it (``out=``)."""
+    if not _can_accumulate_in_place(leaf.grad, like):
+        leaf.grad = Tensor._make(np.empty_like(like), -1, None)
+    return leaf.grad._value
 
 
 def _can_accumulate_in_place(current: Any, addition: Any) -> bool:

@@ -32,11 +32,12 @@ from deepgrad.tensor import Tensor
 class _State:
     """Process-wide switches read on every op; one object so the hot path does one lookup."""
 
-    __slots__ = ("anomaly", "grad_enabled")
+    __slots__ = ("anomaly", "grad_enabled", "recorder")
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
+        self.recorder = None  # a deepgrad.compiler Recorder while compile records a run
 
 
 STATE = _State()
@@ -163,6 +164,8 @@ def _bind_traced(prim: Primitive, args: tuple, kwargs: dict, level: int, forward
             raise _with_context(prim, unboxed, error) from error
         if STATE.anomaly:
             check_finite(ans, prim, "forward")
+        if STATE.recorder is not None:
+            STATE.recorder.record(prim.impl, prim.name, None, unboxed, kwargs, ans)
     if forward:
         return _forward(prim, args, unboxed, kwargs, ans, level)
     if not parents:
@@ -199,6 +202,8 @@ def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, level: int) -> Any:
         raise _with_context(prim, raw, error) from error
     if STATE.anomaly:
         check_finite(ans, prim, "forward")
+    if STATE.recorder is not None:
+        STATE.recorder.record(prim.impl, prim.name, args, raw, kwargs, ans)
     if level == -2:
         return ans
     if level == 0 and parents:

@@ -7,7 +7,6 @@ from typing import Any
 from deepgrad import activations
 from deepgrad import numpy as dnp
 from deepgrad.layers.base import Layer, register_serializable
-from deepgrad.tensor import raw_data
 
 
 @register_serializable
@@ -47,7 +46,7 @@ class PReLU(Layer):
         self.alpha = self.add_weight("alpha", tuple(input_shape[1:]), self.alpha_initializer)
 
     def call(self, inputs: Any) -> Any:
-        return dnp.where(raw_data(inputs) > 0, inputs, self.alpha * inputs)
+        return dnp.where(dnp.greater(inputs, 0), inputs, self.alpha * inputs)
 
     def get_config(self) -> dict:
         from deepgrad import initializers

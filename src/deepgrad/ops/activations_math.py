@@ -63,3 +63,48 @@ def softmax(x: Any, axis: int = -1) -> Any:
     array([0.5, 0.5])
     """
     return exp(log_softmax(x, axis=axis))
+
+
+def _sparse_cross_entropy_impl(logits, labels):
+    shifted = logits - np.max(logits, axis=-1, keepdims=True)
+    log_total = np.log(np.sum(np.exp(shifted), axis=-1))
+    picked = np.take_along_axis(shifted, labels[..., None], axis=-1)[..., 0]
+    return log_total - picked
+
+
+def _softmax_minus_one_hot(logits, labels):
+    """∂/∂logits of −log softmax(logits)[label]: softmax(logits) − one_hot(label)."""
+    from deepgrad.ops.nondiff import cast, equal
+    from deepgrad.ops.shape import expand_dims
+
+    classes = np.arange(np.shape(logits)[-1])
+    one_hot = cast(equal(expand_dims(labels, -1), classes), np.asarray(logits).dtype)
+    return softmax(logits) - one_hot
+
+
+# Fused softmax cross-entropy on integer labels, as every framework has it: one pass
+# forward, and a backward of softmax − one_hot instead of the chain log_softmax → gather.
+_sparse_cross_entropy = Primitive(_sparse_cross_entropy_impl, "sparse_softmax_cross_entropy")
+_sparse_cross_entropy.defvjp(
+    lambda g, ans, logits, labels: _expand_last(g) * _softmax_minus_one_hot(logits, labels), None
+)
+_sparse_cross_entropy.defjvp(
+    lambda t, ans, logits, labels: dnp_sum(t * _softmax_minus_one_hot(logits, labels), axis=-1),
+    None,
+)
+
+
+def _expand_last(g: Any) -> Any:
+    from deepgrad.ops.shape import expand_dims
+
+    return expand_dims(g, -1)
+
+
+def sparse_softmax_cross_entropy(logits: Any, labels: Any) -> Any:
+    """−log softmax(logits)[label] along the last axis, for integer ``labels`` of shape
+    ``logits.shape[:-1]``: the categorical negative log-likelihood, fused.
+
+    >>> sparse_softmax_cross_entropy(np.array([[0.0, 0.0]]), np.array([1]))
+    array([0.69314718])
+    """
+    return _sparse_cross_entropy(logits, labels)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.compiler.recorder import record_call
 from deepgrad.tensor import Tensor, raw_data
 
 
@@ -27,7 +28,10 @@ def nondifferentiable(fn: Callable) -> Callable:
         has_tensor = builtins.any(isinstance(a, Tensor) for a in args) or builtins.any(
             isinstance(v, Tensor) for v in kwargs.values()
         )
-        result = fn(*[_raw(a) for a in args], **{k: _raw(v) for k, v in kwargs.items()})
+        # record_call: a compiled plan must compute the mask again on every replay
+        result = record_call(
+            fn, *[_raw(a) for a in args], **{k: _raw(v) for k, v in kwargs.items()}
+        )
         if not has_tensor:
             return result
         if isinstance(result, tuple):
@@ -51,6 +55,11 @@ def _raw(value: Any) -> Any:
     return value
 
 
+def _cast(x: Any, dtype: Any) -> Any:
+    return np.asarray(x).astype(dtype)
+
+
+cast = nondifferentiable(_cast)  # astype to a non-floating dtype: a constant
 equal = nondifferentiable(np.equal)
 not_equal = nondifferentiable(np.not_equal)
 less = nondifferentiable(np.less)

@@ -30,8 +30,8 @@ def _restore(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     return broadcast_to(g, shape)
 
 
-def _sum_impl(x, axis=None, keepdims=False, dtype=None):
-    return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+def _sum_impl(x, axis=None, keepdims=False, dtype=None, out=None):
+    return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype, out=out)
 
 
 _sum = Primitive(_sum_impl, "sum", "Σ {0}")

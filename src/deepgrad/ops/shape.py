@@ -75,9 +75,9 @@ def astype(x: Any, dtype: Any) -> Any:
     """Cast to ``dtype``; differentiable between floating dtypes, a constant otherwise."""
     dtype = np.dtype(dtype)
     if not np.issubdtype(dtype, np.inexact):
-        from deepgrad.ops.nondiff import nondifferentiable
+        from deepgrad.ops.nondiff import cast
 
-        return nondifferentiable(lambda v: v.astype(dtype))(x)
+        return cast(x, dtype)
     if getattr(raw_data(x), "dtype", None) == dtype:
         return x
     return _astype(x, dtype=dtype)

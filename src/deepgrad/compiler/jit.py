@@ -1,0 +1,239 @@
+"""``deepgrad.compile``: record a function once per input signature, then replay the plan.
+
+The first call with a new signature (the shapes and dtypes of the array arguments, the
+values of the others) runs the function eagerly and records its array calls; the second
+records again, on new data, and compares: if a captured constant changed between the
+two runs, some array work happened outside deepgrad's ops and a replay would freeze
+it, so ``compile`` raises :class:`CompileError` naming the call, instead of training on
+stale numbers. From then on, calls with that signature replay the plan.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.primitive import STATE
+from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
+from deepgrad.compiler.plan import Plan
+from deepgrad.compiler.recorder import Constant, Recorder, Slot
+from deepgrad.tensor import Tensor, raw_data
+
+MAX_SIGNATURES = 64
+
+
+class CompileError(RuntimeError):
+    """A function cannot be compiled faithfully (its recording depends on its data)."""
+
+
+class CompiledFunction:
+    """What ``deepgrad.compile(fn)`` returns: call it as you would call ``fn``."""
+
+    def __init__(self, fn: Callable, check: bool = True) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.check = check
+        self._plans: dict[Any, tuple[Plan, Any, list]] = {}
+        self._first_recordings: dict[Any, tuple] = {}
+
+    def __call__(self, *args: Any) -> Any:
+        leaves, treedef = tree_flatten(args)
+        key = (_structure_key(treedef), tuple(_leaf_key(x) for x in leaves), STATE.grad_enabled)
+        entry = self._plans.get(key)
+        if entry is not None:
+            plan, out_def, kinds = entry
+            values = plan(*[raw_data(x) for x in leaves if _is_array(x)])
+            return tree_unflatten(out_def, [_deliver(v, k) for v, k in zip(values, kinds)])
+        return self._record(key, args, leaves)
+
+    def plan(self, *args: Any) -> Plan:
+        """The plan that calls with these arguments replay (recording it if needed)."""
+        leaves, treedef = tree_flatten(args)
+        key = (_structure_key(treedef), tuple(_leaf_key(x) for x in leaves), STATE.grad_enabled)
+        while key not in self._plans:
+            self(*args)
+        return self._plans[key][0]
+
+    def _record(self, key: Any, args: tuple, leaves: list) -> Any:
+        if STATE.recorder is not None:
+            raise CompileError(
+                f"compile: {_name(self.fn)} was called while another compiled "
+                "function was being recorded; compile the outer one only"
+            )
+        if len(self._plans) + len(self._first_recordings) >= MAX_SIGNATURES:
+            raise CompileError(
+                f"compile: {_name(self.fn)} has been called with {MAX_SIGNATURES} different "
+                "argument signatures (shapes, dtypes, or values of non-array arguments); pass "
+                "changing numbers as arrays, or call the function without compile"
+            )
+        for position, leaf in enumerate(leaves):
+            if isinstance(leaf, Tensor) and leaf._level >= 0:
+                raise CompileError(
+                    f"compile: argument {position} of {_name(self.fn)} is a Tensor that "
+                    "requires grad; a compiled function takes data as arguments and reaches "
+                    "its parameters by closure (model weights), or differentiates inside "
+                    "with deepgrad.grad"
+                )
+        recorder = Recorder()
+        inputs = [recorder.add_input(raw_data(x)) for x in leaves if _is_array(x)]
+        STATE.recorder = recorder
+        try:
+            result = self.fn(*args)
+        finally:
+            STATE.recorder = None
+        out_leaves, out_def = tree_flatten(result)
+        outputs = [recorder.reference(raw_data(x), x) for x in out_leaves]
+        kinds = [_kind(x, ref, inputs) for x, ref in zip(out_leaves, outputs)]
+        first = self._first_recordings.pop(key, None)
+        if self.check and first is None:
+            self._first_recordings[key] = (recorder, outputs)
+            return result
+        if first is not None:
+            _compare(first, (recorder, outputs), _name(self.fn))
+        self._plans[key] = (Plan(recorder, inputs, outputs), out_def, kinds)
+        return result
+
+
+def compile(fn: Callable | None = None, *, check: bool = True) -> Any:
+    """Compile ``fn``: record its array calls, then replay them as one flat plan.
+
+    ``fn`` takes arrays (or pytrees of arrays) and may do anything deepgrad ops do,
+    including ``loss.backward()`` (the replay accumulates into ``.grad`` as the eager run
+    did) and ``deepgrad.grad``. Each new signature of the arguments is recorded on its
+    first two calls (run eagerly, compared; ``check=False`` trusts the first) and replayed
+    from the third on, with preallocated buffers and no graph. Outputs come back as
+    constants: call ``backward`` inside, not on the result.
+
+    What a replay cannot see: Python control flow that depends on array values, and
+    array work not done with deepgrad ops (see :func:`deepgrad.compiler.record_call`);
+    the second recording catches the latter when it changes the numbers.
+
+    >>> import numpy as np, deepgrad as dg, deepgrad.numpy as dnp
+    >>> w = dg.tensor(np.ones(3), requires_grad=True)
+    >>> @dg.compile
+    ... def step(x):
+    ...     loss = dnp.sum(dnp.tanh(x * w))
+    ...     loss.backward()
+    ...     return loss
+    >>> x = np.array([0.0, 1.0, 2.0])
+    >>> for _ in range(3):  # recorded, recorded and checked, replayed
+    ...     loss = step(x)
+    >>> np.allclose(w.grad.numpy(), 3 * x * (1 - np.tanh(x) ** 2))  # three accumulations
+    True
+    """
+    if fn is None:
+        return functools.partial(compile, check=check)
+    return CompiledFunction(fn, check=check)
+
+
+# ---- signatures -----------------------------------------------------------------------------
+
+
+def _is_array(x: Any) -> bool:
+    return isinstance(x, np.ndarray | Tensor)
+
+
+def _leaf_key(x: Any) -> Any:
+    if _is_array(x):
+        data = raw_data(x)
+        return (type(x).__name__, data.shape, data.dtype.str)
+    try:
+        hash(x)
+    except TypeError:
+        return ("id", id(x))
+    return (type(x).__name__, x)
+
+
+def _structure_key(treedef: Any) -> Any:
+    if type(treedef) in (tuple, list):
+        return tuple(_structure_key(t) for t in treedef)
+    if isinstance(treedef, type):
+        return treedef.__name__
+    return treedef
+
+
+def _kind(value: Any, ref: Any, inputs: list[Slot]) -> str:
+    """How to hand a replayed output back: a Tensor, a fresh array, or as it is."""
+    if isinstance(ref, Slot) and ref not in inputs:
+        return "tensor" if isinstance(value, Tensor) else "copy"
+    return "tensor" if isinstance(value, Tensor) else "same"
+
+
+def _deliver(value: Any, kind: str) -> Any:
+    if kind == "same":
+        return value
+    value = np.array(value)  # the plan writes over its buffers at the next call
+    return Tensor._make(value, -1, None) if kind == "tensor" else value
+
+
+def _name(fn: Callable) -> str:
+    return getattr(fn, "__qualname__", repr(fn))
+
+
+# ---- the second recording must match the first ---------------------------------------------
+
+
+def _compare(first: tuple, second: tuple, name: str) -> None:
+    (rec_a, out_a), (rec_b, out_b) = first, second
+    hint = (
+        "A compiled function must do the same array calls on every call, with array work "
+        "done by deepgrad ops (deepgrad.numpy) or through deepgrad.compiler.record_call; "
+        "run it without compile, or move the work out of it"
+    )
+    if len(rec_a.calls) != len(rec_b.calls):
+        raise CompileError(
+            f"compile: {name} made {len(rec_a.calls)} array calls on its first run and "
+            f"{len(rec_b.calls)} on its second (Python control flow that depends on the "
+            f"data?). {hint}"
+        )
+    for a, b in zip(rec_a.calls, rec_b.calls):
+        same = a.func == b.func and a.out == b.out
+        if same:
+            same = _same_refs((a.args, a.kwargs), (b.args, b.kwargs), rec_a, rec_b)
+        if not same:
+            raise CompileError(
+                f"compile: {name}: the call to {b.name} (at {b.origin}) got different "
+                f"arguments on the first two calls: an array computed outside deepgrad ops, "
+                f"or a number read from the data, would be frozen into the plan. {hint}"
+            )
+    if not _same_refs(out_a, out_b, rec_a, rec_b):
+        raise CompileError(
+            f"compile: {name} returned values computed outside deepgrad ops (they changed "
+            f"between the first two calls and would be frozen). {hint}"
+        )
+
+
+def _same_refs(a: Any, b: Any, rec_a: Recorder, rec_b: Recorder) -> bool:
+    if isinstance(a, Constant) and isinstance(b, Constant):
+        return a.unwrap == b.unwrap and _same_constant(
+            rec_a.constants[a.index], rec_b.constants[b.index]
+        )
+    if type(a) is not type(b):
+        return False
+    if type(a) in (tuple, list):
+        return len(a) == len(b) and all(_same_refs(x, y, rec_a, rec_b) for x, y in zip(a, b))
+    if type(a) is dict:
+        return a.keys() == b.keys() and all(_same_refs(a[k], b[k], rec_a, rec_b) for k in a)
+    try:
+        return bool(a == b)
+    except Exception:
+        return a is b
+
+
+def _same_constant(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        if isinstance(a, Tensor) and isinstance(b, Tensor) and a._level == b._level == 0:
+            return False  # two different parameters: the plan would update the wrong one
+        a, b = raw_data(a), raw_data(b)
+    if isinstance(a, np.ndarray | np.generic) or isinstance(b, np.ndarray | np.generic):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+    try:
+        return bool(a == b)
+    except Exception:
+        return False

@@ -1,0 +1,204 @@
+"""A recorded run turned into a plan: straight-line Python over preallocated buffers.
+
+From the calls a :class:`~deepgrad.compiler.recorder.Recorder` saw, :class:`Plan`
+
+1. drops the calls whose results nothing needs (dead code: the plan keeps only what
+   leads to an output or to an effect, such as writing a gradient into ``.grad``);
+2. finds each value's last use, counting a view's uses as uses of the array it views;
+3. gives each call that can write into an ``out=`` array (a ufunc, ``matmul``, ``sum``)
+   a buffer allocated once, reusing a buffer whose value is dead, so a replay
+   allocates next to nothing and the memory it touches stays warm in the cache;
+4. writes the calls out as the source of one Python function and compiles it.
+
+``Plan.source`` is that function: what a compiled step really runs, one line per array
+call, as JAX prints a jaxpr.
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from deepgrad.compiler.recorder import Call, Constant, Recorder, Slot
+from deepgrad.tensor import Tensor
+
+_NEVER = 1 << 62  # the last use of an output: after the plan
+
+
+class Plan:
+    """The replayable form of one recorded run (see the module docstring)."""
+
+    def __init__(self, recorder: Recorder, inputs: list[Slot], outputs: list[Any]) -> None:
+        self.inputs = inputs
+        self.outputs = outputs
+        self.constants = recorder.constants
+        self.calls = _live_calls(recorder.calls, outputs)
+        self._buffers: list[np.ndarray] = []
+        buffer_of = self._assign_buffers(recorder.slot_values)
+        self.source, namespace = self._write(buffer_of)
+        exec(compile(self.source, "<deepgrad compiled plan>", "exec"), namespace)
+        self._run: Callable = namespace["plan"]
+
+    def __call__(self, *inputs: Any) -> tuple:
+        """Replay on new input arrays (same shapes and dtypes as recorded)."""
+        return self._run(*inputs)
+
+    @property
+    def buffer_bytes(self) -> int:
+        """Memory held between replays by the preallocated buffers."""
+        return sum(b.nbytes for b in self._buffers)
+
+    # ---- buffers ------------------------------------------------------------------------
+
+    def _assign_buffers(self, slot_values: list) -> dict[int, int]:
+        """Slot → buffer number for every call that writes into an ``out=`` buffer."""
+        last_use = _last_uses(self.calls, self.outputs, self.inputs)
+        dying: dict[int, list[int]] = {}
+        for slot, position in last_use.items():
+            dying.setdefault(position, []).append(slot)
+        free: dict[tuple, list[int]] = {}
+        buffer_of: dict[int, int] = {}
+
+        def release(position: int) -> None:
+            for slot in dying.get(position, ()):
+                if slot in buffer_of:
+                    buffer = self._buffers[buffer_of[slot]]
+                    free.setdefault((buffer.shape, buffer.dtype.str), []).append(buffer_of[slot])
+
+        for position, call in enumerate(self.calls):
+            elementwise = isinstance(call.func, np.ufunc) and call.func is not np.matmul
+            if elementwise:  # an elementwise ufunc may write over an input that dies here
+                release(position)
+            if call.out is not None and _takes_out(call):
+                result = call.result
+                key = (result.shape, result.dtype.str)
+                if free.get(key):
+                    buffer_of[call.out.index] = free[key].pop()
+                else:
+                    buffer_of[call.out.index] = len(self._buffers)
+                    self._buffers.append(np.empty_like(result))
+            if not elementwise:
+                release(position)
+        return buffer_of
+
+    # ---- source -------------------------------------------------------------------------
+
+    def _write(self, buffer_of: dict[int, int]) -> tuple[str, dict]:
+        namespace: dict[str, Any] = {"__builtins__": __builtins__}
+        names: dict[int, str] = {}
+
+        def func_name(func: Callable, label: str) -> str:
+            if id(func) not in names:
+                base = re.sub(r"\W", "_", label).strip("_") or "call"
+                if keyword.iskeyword(base) or not base[0].isalpha():
+                    base = "f_" + base
+                name = base
+                while name in namespace:
+                    name = f"{base}_{len(names)}"
+                names[id(func)] = name
+                namespace[name] = func
+            return names[id(func)]
+
+        for index, value in enumerate(self.constants):
+            namespace[f"c{index}"] = value
+        for index, buffer in enumerate(self._buffers):
+            namespace[f"b{index}"] = buffer
+        params = ", ".join(f"t{slot.index}" for slot in self.inputs)
+        lines = [f"def plan({params}):"]
+        for call in self.calls:
+            parts = [_expression(a) for a in call.args]
+            parts += [f"{k}={_expression(v)}" for k, v in call.kwargs.items()]
+            if call.out is not None and call.out.index in buffer_of:
+                parts.append(f"out=b{buffer_of[call.out.index]}")
+            text = f"{func_name(call.func, call.name)}({', '.join(parts)})"
+            if call.out is not None:
+                text = f"t{call.out.index} = {text}"
+            lines.append("    " + text)
+        lines.append(f"    return ({''.join(_expression(o) + ', ' for o in self.outputs)})")
+        return "\n".join(lines) + "\n", namespace
+
+
+def _expression(ref: Any) -> str:
+    """Python source for one argument of a call."""
+    if isinstance(ref, Slot):
+        return f"t{ref.index}"
+    if isinstance(ref, Constant):
+        return f"c{ref.index}._value" if ref.unwrap else f"c{ref.index}"
+    if type(ref) is tuple:
+        return "(" + "".join(_expression(r) + ", " for r in ref) + ")"
+    if type(ref) is list:
+        return "[" + ", ".join(_expression(r) for r in ref) + "]"
+    if type(ref) is dict:
+        return "{" + ", ".join(f"{k!r}: {_expression(v)}" for k, v in ref.items()) + "}"
+    if type(ref) is float and not np.isfinite(ref):
+        return f"float({str(ref)!r})"
+    return repr(ref)
+
+
+def _slots_in(ref: Any) -> list[int]:
+    if isinstance(ref, Slot):
+        return [ref.index]
+    if type(ref) in (tuple, list):
+        return [s for r in ref for s in _slots_in(r)]
+    if type(ref) is dict:
+        return [s for r in ref.values() for s in _slots_in(r)]
+    return []
+
+
+def _call_slots(call: Call) -> list[int]:
+    return _slots_in(call.args) + _slots_in(call.kwargs)
+
+
+def _live_calls(calls: list[Call], outputs: list[Any]) -> list[Call]:
+    """The calls an output or an effect depends on, in recorded order."""
+    needed = set(_slots_in(list(outputs)))
+    live = []
+    for call in reversed(calls):
+        if call.effect or "out" in call.kwargs or (call.out and call.out.index in needed):
+            live.append(call)
+            needed.update(_call_slots(call))
+    return live[::-1]
+
+
+def _last_uses(calls: list[Call], outputs: list[Any], inputs: list[Slot]) -> dict[int, int]:
+    """Slot → position of the last call that reads it (directly or through a view of it)."""
+    last: dict[int, int] = {s: _NEVER for s in _slots_in(list(outputs))}
+    for slot in inputs:
+        last[slot.index] = _NEVER  # the caller's arrays are never written over
+    for position in range(len(calls) - 1, -1, -1):
+        call = calls[position]
+        result_last = last.get(call.out.index, position) if call.out is not None else position
+        may_view = call.out is not None and not _takes_out(call)
+        for slot in _call_slots(call):
+            until = max(position, result_last) if may_view else position
+            last[slot] = max(last.get(slot, -1), until)
+    return last
+
+
+_TAKES_OUT: dict[int, bool] = {}
+
+
+def _takes_out(call: Call) -> bool:
+    """Whether the call can write into a preallocated array of its result's shape."""
+    result = call.result
+    if type(result) is not np.ndarray or result.ndim == 0 or "out" in call.kwargs:
+        return False
+    func = call.func
+    if isinstance(func, np.ufunc):
+        return func.nout == 1
+    key = id(func)
+    if key not in _TAKES_OUT:
+        try:
+            _TAKES_OUT[key] = "out" in inspect.signature(func).parameters
+        except (TypeError, ValueError):
+            _TAKES_OUT[key] = False
+    return _TAKES_OUT[key]
+
+
+def is_array_like(value: Any) -> bool:
+    return isinstance(value, np.ndarray | np.generic | Tensor)

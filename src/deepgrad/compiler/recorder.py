@@ -1,0 +1,151 @@
+"""Recording one run of a function as a list of array calls.
+
+While a :class:`Recorder` is active, every primitive's raw array function (forward, and
+the rules of the backward pass, which are written with the same primitives) reports the
+call here, with its arguments and its result. An array argument is then either a
+*slot* (the result of an earlier call, or an input of the function being compiled) or a
+*constant* captured by reference: a parameter, a buffer, a Python number. A constant
+that came from a Tensor is kept as the Tensor, so a replay reads its current ``_value``
+(an optimizer may re-home parameters into a flat buffer after the recording).
+
+Array work done outside deepgrad's ops is not seen: its result is frozen into the plan
+as a constant. ``compile`` records twice and compares the constants to catch that.
+Code that must run on every replay (a random draw, an in-place update of a moving
+average, the accumulation of a gradient into ``.grad``) goes through :func:`record_call`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from deepgrad.autodiff.primitive import STATE, user_source_line
+from deepgrad.tensor import Tensor
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A value computed inside the plan (or one of its inputs), by number."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A value captured from outside the plan, by number in the recorder's constant table;
+    ``unwrap``: it is a Tensor and the call takes its current array (``._value``)."""
+
+    index: int
+    unwrap: bool = False
+
+
+@dataclass
+class Call:
+    """One recorded call: ``result = func(*args, **kwargs)``, arguments as Slot/Constant trees.
+
+    ``effect`` marks a call that must run even if nothing uses its result (it writes into
+    an array outside the plan); ``origin`` is the user's source line, for error messages.
+    """
+
+    func: Callable
+    name: str
+    args: tuple
+    kwargs: dict
+    result: Any
+    out: Slot | None
+    effect: bool = False
+    origin: str = ""
+
+
+@dataclass
+class Recorder:
+    """Collects the calls of one run; see the module docstring."""
+
+    calls: list[Call] = field(default_factory=list)
+    constants: list[Any] = field(default_factory=list)
+    slot_values: list[Any] = field(default_factory=list)
+    _slot_of: dict[int, int] = field(default_factory=dict)
+    _constant_of: dict[int, int] = field(default_factory=dict)
+
+    def add_input(self, value: Any) -> Slot:
+        """Make ``value`` (an array handed to the compiled function) a slot of the plan."""
+        return self._new_slot(value)
+
+    def _new_slot(self, value: Any) -> Slot:
+        index = len(self.slot_values)
+        self.slot_values.append(value)  # kept alive while recording, so ids stay unique
+        self._slot_of[id(value)] = index
+        return Slot(index)
+
+    def reference(self, value: Any, original: Any = None) -> Any:
+        """The Slot or Constant for one argument; tuples, lists and dicts are walked."""
+        index = self._slot_of.get(id(value))
+        if index is not None:
+            return Slot(index)
+        if type(value) in (tuple, list):
+            return type(value)(self.reference(v) for v in value)
+        if type(value) is dict:
+            return {k: self.reference(v) for k, v in value.items()}
+        if value is None or type(value) in (int, float, bool, str, slice, type(Ellipsis)):
+            return value  # written into the plan as it is
+        unwrap = isinstance(original, Tensor) and original._level <= 0
+        if unwrap:
+            value = original  # read its current array at each replay
+        key = id(value)
+        if key not in self._constant_of:
+            self._constant_of[key] = len(self.constants)
+            self.constants.append(value)
+        return Constant(self._constant_of[key], unwrap)
+
+    def record(
+        self,
+        func: Callable,
+        name: str,
+        originals: Any,
+        raw: Any,
+        kwargs: dict,
+        result: Any,
+        effect: bool = False,
+    ) -> None:
+        """Note that ``func(*raw, **kwargs)`` returned ``result``."""
+        originals = originals or (None,) * len(raw)
+        args = tuple(
+            self.reference(value, original) for value, original in zip(raw, originals, strict=True)
+        )
+        kwargs = {k: self.reference(v) for k, v in kwargs.items()}
+        out = None
+        if result is not None and id(result) not in self._slot_of:
+            out = self._new_slot(result)
+        elif result is not None:
+            out = Slot(self._slot_of[id(result)])
+        self.calls.append(Call(func, name, args, kwargs, result, out, effect, user_source_line()))
+
+
+def record_call(func: Callable, *args: Any, effect: bool = False, **kwargs: Any) -> Any:
+    """Call ``func(*args, **kwargs)``; inside ``deepgrad.compile`` also record it, so the
+    compiled plan calls it again on every replay.
+
+    Use it for array work that is not a deepgrad op but must happen at every step: a
+    random draw, an in-place update (pass ``effect=True`` when it writes into an array
+    outside the plan and returns nothing the plan uses). ``func``'s own array calls are
+    not recorded separately.
+
+    >>> import numpy as np
+    >>> record_call(np.ones, 3)
+    array([1., 1., 1.])
+    """
+    recorder = STATE.recorder
+    if recorder is None:
+        return func(*args, **kwargs)
+    STATE.recorder = None  # what func does inside is one step of the plan
+    try:
+        result = func(*args, **kwargs)
+    finally:
+        STATE.recorder = recorder
+    recorder.record(func, _name(func), None, args, kwargs, result, effect=effect)
+    return result
+
+
+def _name(func: Callable) -> str:
+    return getattr(func, "__name__", type(func).__name__)
