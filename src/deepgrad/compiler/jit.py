@@ -46,7 +46,9 @@ class CompiledFunction:
         if entry is not None:
             plan, out_def, kinds = entry
             values = plan(*[raw_data(x) for x in leaves if _is_array(x)])
-            return tree_unflatten(out_def, [_deliver(v, k) for v, k in zip(values, kinds)])
+            return tree_unflatten(
+                out_def, [_deliver(v, k) for v, k in zip(values, kinds, strict=True)]
+            )
         return self._record(key, args, leaves)
 
     def plan(self, *args: Any) -> Plan:
@@ -86,7 +88,7 @@ class CompiledFunction:
             STATE.recorder = None
         out_leaves, out_def = tree_flatten(result)
         outputs = [recorder.reference(raw_data(x), x) for x in out_leaves]
-        kinds = [_kind(x, ref, inputs) for x, ref in zip(out_leaves, outputs)]
+        kinds = [_kind(x, ref, inputs) for x, ref in zip(out_leaves, outputs, strict=True)]
         first = self._first_recordings.pop(key, None)
         if self.check and first is None:
             self._first_recordings[key] = (recorder, outputs)
@@ -189,7 +191,7 @@ def _compare(first: tuple, second: tuple, name: str) -> None:
             f"{len(rec_b.calls)} on its second (Python control flow that depends on the "
             f"data?). {hint}"
         )
-    for a, b in zip(rec_a.calls, rec_b.calls):
+    for a, b in zip(rec_a.calls, rec_b.calls, strict=True):
         same = a.func == b.func and a.out == b.out
         if same:
             same = _same_refs((a.args, a.kwargs), (b.args, b.kwargs), rec_a, rec_b)
@@ -214,7 +216,9 @@ def _same_refs(a: Any, b: Any, rec_a: Recorder, rec_b: Recorder) -> bool:
     if type(a) is not type(b):
         return False
     if type(a) in (tuple, list):
-        return len(a) == len(b) and all(_same_refs(x, y, rec_a, rec_b) for x, y in zip(a, b))
+        return len(a) == len(b) and all(
+            _same_refs(x, y, rec_a, rec_b) for x, y in zip(a, b, strict=True)
+        )
     if type(a) is dict:
         return a.keys() == b.keys() and all(_same_refs(a[k], b[k], rec_a, rec_b) for k in a)
     try:
