@@ -18,7 +18,7 @@ BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-8
 Step = Callable[[np.ndarray, np.ndarray], float]
 
 
-def deepgrad_eager(weights: list[np.ndarray], optimizer: str) -> Step:
+def deepgrad_eager(weights: list[np.ndarray], optimizer: str, compiled: bool = False) -> Step:
     import deepgrad as dg
     from deepgrad import layers, losses, optimizers
 
@@ -43,7 +43,28 @@ def deepgrad_eager(weights: list[np.ndarray], optimizer: str) -> Step:
         opt.zero_grad()
         return float(loss.numpy())
 
-    return step
+    if not compiled:
+        return step
+
+    def forward_backward(x, y):
+        # What model.compile(jit=True) records: .grad overwritten (no zero_grad needed),
+        # each gradient computed straight into the optimizer's flat buffer.
+        loss = loss_fn(y, model(x, training=True))
+        dg.autodiff.graph.backward(loss, accumulate=False)
+        return loss
+
+    compiled_forward_backward = dg.compile(forward_backward)
+
+    def compiled_step(x, y):
+        loss = compiled_forward_backward(x, y)
+        opt.step()
+        return float(loss.numpy())
+
+    return compiled_step
+
+
+def deepgrad_compiled(weights: list[np.ndarray], optimizer: str) -> Step:
+    return deepgrad_eager(weights, optimizer, compiled=True)
 
 
 def torch_eager(weights: list[np.ndarray], optimizer: str, compiled: bool = False) -> Step:
@@ -221,6 +242,7 @@ def hips_autograd(weights: list[np.ndarray], optimizer: str) -> Step:
 
 FRAMEWORKS: dict[str, Callable[[list, str], Step]] = {
     "deepgrad eager": deepgrad_eager,
+    "deepgrad compiled": deepgrad_compiled,
     "PyTorch eager": torch_eager,
     "torch.compile": torch_compiled,
     "JAX jit": jax_jit,

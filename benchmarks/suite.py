@@ -184,6 +184,7 @@ def table(results: dict) -> str:
 ORDER = [
     "GEMM floor",
     "deepgrad eager",
+    "deepgrad compiled",
     "PyTorch eager",
     "torch.compile",
     "JAX jit",
@@ -208,7 +209,7 @@ def main() -> None:
         return
     if args.quick:
         args.configs, args.optimizers, args.steps = "tiny", "sgd", 5
-        args.frameworks = "GEMM floor,deepgrad eager,NumPy by hand"
+        args.frameworks = "GEMM floor,deepgrad eager,deepgrad compiled,NumPy by hand"
     frameworks = [f for f in args.frameworks.split(",") if f in ORDER]
     for framework in frameworks:
         if not available(framework):

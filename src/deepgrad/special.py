@@ -9,6 +9,7 @@ from deepgrad.ops.activations_math import (
     expit,
     log_softmax,
     logit,
+    relu,
     softmax,
     sparse_softmax_cross_entropy,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "log_softmax",
     "logit",
     "logsumexp",
+    "relu",
     "softmax",
     "sparse_softmax_cross_entropy",
 ]

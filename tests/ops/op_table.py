@@ -267,6 +267,7 @@ def _rows() -> list[OpSpec]:
             REDUCE_SHAPES,
             kwargs=[{"axis": -1}, {"axis": 1}],
         ),
+        OpSpec("relu", dsp.relu, lambda x: np.maximum(x, 0), ANY, (nonzero,)),
         OpSpec(
             "sparse_softmax_cross_entropy",
             lambda x: dsp.sparse_softmax_cross_entropy(x, _LABELS[: x.shape[0]]),

@@ -216,11 +216,19 @@ def store_grad(leaf: Tensor, leaf_grad: Any) -> None:
         leaf.grad = Tensor._make(np.array(leaf_grad), -1, None)
 
 
-def grad_target(leaf: Tensor, like: np.ndarray) -> np.ndarray:
-    """The array ``store_grad(leaf, like)`` writes into, made ready to be written directly:
-    a compiled plan computes the gradient straight into it (``out=``)."""
-    if not _can_accumulate_in_place(leaf.grad, like):
-        leaf.grad = Tensor._make(np.empty_like(like), -1, None)
+def grad_target(leaf: Tensor, shape: tuple, dtype: str) -> np.ndarray:
+    """The array ``store_grad`` would write into, made ready to be written directly: a
+    compiled plan computes a gradient of this shape and dtype straight into it (``out=``)."""
+    current = leaf.grad
+    if not (
+        isinstance(current, Tensor)
+        and current._level < 0
+        and type(current._value) is ndarray
+        and current._value.flags.writeable
+        and current._value.shape == shape
+        and current._value.dtype == dtype
+    ):
+        leaf.grad = Tensor._make(np.empty(shape, dtype), -1, None)
     return leaf.grad._value
 
 

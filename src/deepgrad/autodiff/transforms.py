@@ -19,6 +19,7 @@ from deepgrad.autodiff.graph import backward_pass
 from deepgrad.autodiff.primitive import new_level
 from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
 from deepgrad.backend import is_floating
+from deepgrad.compiler.recorder import record_call
 from deepgrad.tensor import Tensor, raw_data
 
 
@@ -45,13 +46,21 @@ def _like_input(value: Any, original: Any) -> Any:
     if isinstance(value, Tensor) and value._level >= 0:
         return value
     if isinstance(original, Tensor):
-        return Tensor._make(np.asarray(raw_data(value)), -1, None)
-    return np.asarray(raw_data(value))
+        return Tensor._make(_array(raw_data(value)), -1, None)
+    return _array(raw_data(value))
 
 
 def _as_output(value: Any) -> Any:
     """A transform's output: Tensors stay Tensors, raw results become NumPy arrays."""
-    return value if isinstance(value, Tensor) else np.asarray(value)
+    return value if isinstance(value, Tensor) else _array(value)
+
+
+def _array(value: Any) -> np.ndarray:
+    """``np.asarray(value)``; a NumPy scalar becomes a new 0-d array, which a compiled
+    plan must make again at every replay, so that conversion is recorded."""
+    if isinstance(value, np.generic):
+        return record_call(np.asarray, value)
+    return np.asarray(value)
 
 
 def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:

@@ -49,7 +49,7 @@ class CompiledFunction:
             return tree_unflatten(
                 out_def, [_deliver(v, k) for v, k in zip(values, kinds, strict=True)]
             )
-        return self._record(key, args, leaves)
+        return self._record(key, leaves, treedef)
 
     def plan(self, *args: Any) -> Plan:
         """The plan that calls with these arguments replay (recording it if needed)."""
@@ -59,7 +59,7 @@ class CompiledFunction:
             self(*args)
         return self._plans[key][0]
 
-    def _record(self, key: Any, args: tuple, leaves: list) -> Any:
+    def _record(self, key: Any, leaves: list, treedef: Any) -> Any:
         if STATE.recorder is not None:
             raise CompileError(
                 f"compile: {_name(self.fn)} was called while another compiled "
@@ -81,6 +81,9 @@ class CompiledFunction:
                 )
         recorder = Recorder()
         inputs = [recorder.add_input(raw_data(x)) for x in leaves if _is_array(x)]
+        # Arrays go in as constant Tensors, so that Python operators on them (x * 2)
+        # dispatch to deepgrad ops, which record, instead of to NumPy's, which would not.
+        args = tree_unflatten(treedef, [_as_tensor(x) for x in leaves])
         STATE.recorder = recorder
         try:
             result = self.fn(*args)
@@ -89,6 +92,7 @@ class CompiledFunction:
         out_leaves, out_def = tree_flatten(result)
         outputs = [recorder.reference(raw_data(x), x) for x in out_leaves]
         kinds = [_kind(x, ref, inputs) for x, ref in zip(out_leaves, outputs, strict=True)]
+        result = tree_unflatten(out_def, [_present(x) for x in out_leaves])
         first = self._first_recordings.pop(key, None)
         if self.check and first is None:
             self._first_recordings[key] = (recorder, outputs)
@@ -157,11 +161,24 @@ def _structure_key(treedef: Any) -> Any:
     return treedef
 
 
+def _as_tensor(x: Any) -> Any:
+    return Tensor._make(x, -1, None) if isinstance(x, np.ndarray) else x
+
+
+def _present(x: Any) -> Any:
+    """An output as the caller gets it: a Tensor on the tape stays one, arrays are arrays."""
+    if isinstance(x, Tensor) and x._level < 0:
+        return raw_data(x)
+    return x
+
+
 def _kind(value: Any, ref: Any, inputs: list[Slot]) -> str:
-    """How to hand a replayed output back: a Tensor, a fresh array, or as it is."""
+    """How to hand a replayed output back: a (constant) Tensor, a fresh array, as it is."""
+    if isinstance(value, Tensor) and value._level >= 0:
+        return "tensor"
     if isinstance(ref, Slot) and ref not in inputs:
-        return "tensor" if isinstance(value, Tensor) else "copy"
-    return "tensor" if isinstance(value, Tensor) else "same"
+        return "copy"
+    return "same"
 
 
 def _deliver(value: Any, kind: str) -> Any:

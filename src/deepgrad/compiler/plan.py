@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import keyword
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -37,16 +38,36 @@ class Plan:
         self.inputs = inputs
         self.outputs = outputs
         self.constants = recorder.constants
-        self.calls = _live_calls(recorder.calls, outputs)
+        self.calls = _store_gradients_in_place(_live_calls(recorder.calls, outputs), outputs)
         self._buffers: list[np.ndarray] = []
         buffer_of = self._assign_buffers(recorder.slot_values)
-        self.source, namespace = self._write(buffer_of)
-        exec(compile(self.source, "<deepgrad compiled plan>", "exec"), namespace)
-        self._run: Callable = namespace["plan"]
+        self.source, self._namespace = self._write(buffer_of)
+        self._run: Callable = _define(self.source, self._namespace)
 
     def __call__(self, *inputs: Any) -> tuple:
         """Replay on new input arrays (same shapes and dtypes as recorded)."""
         return self._run(*inputs)
+
+    def profile(self, *inputs: Any, repeats: int = 10) -> list[tuple[float, str]]:
+        """Time every line of the plan (median over ``repeats`` replays on ``inputs``):
+        ``[(seconds, line), ...]``, slowest first. Where a compiled step spends its time.
+        """
+        header, *body, ret = self.source.splitlines()
+        timed = [header, "    _clock = perf_counter"]
+        for index, line in enumerate(body):
+            timed += [
+                "    _start = _clock()",
+                line,
+                f"    _times[{index}].append(_clock() - _start)",
+            ]
+        timed.append(ret)
+        times: list[list[float]] = [[] for _ in body]
+        namespace = {**self._namespace, "perf_counter": time.perf_counter, "_times": times}
+        run = _define("\n".join(timed) + "\n", namespace)
+        for _ in range(repeats):
+            run(*inputs)
+        rows = [(float(np.median(t)), line.strip()) for t, line in zip(times, body, strict=True)]
+        return sorted(rows, reverse=True)
 
     @property
     def buffer_bytes(self) -> int:
@@ -74,7 +95,7 @@ class Plan:
             elementwise = isinstance(call.func, np.ufunc) and call.func is not np.matmul
             if elementwise:  # an elementwise ufunc may write over an input that dies here
                 release(position)
-            if call.out is not None and _takes_out(call):
+            if call.out is not None and call.into_grad_of is None and _takes_out(call):
                 result = call.result
                 key = (result.shape, result.dtype.str)
                 if free.get(key):
@@ -89,7 +110,9 @@ class Plan:
     # ---- source -------------------------------------------------------------------------
 
     def _write(self, buffer_of: dict[int, int]) -> tuple[str, dict]:
-        namespace: dict[str, Any] = {"__builtins__": __builtins__}
+        from deepgrad.autodiff.graph import grad_target  # (graph imports the recorder)
+
+        namespace: dict[str, Any] = {"__builtins__": __builtins__, "grad_target": grad_target}
         names: dict[int, str] = {}
 
         def func_name(func: Callable, label: str) -> str:
@@ -113,7 +136,11 @@ class Plan:
         for call in self.calls:
             parts = [_expression(a) for a in call.args]
             parts += [f"{k}={_expression(v)}" for k, v in call.kwargs.items()]
-            if call.out is not None and call.out.index in buffer_of:
+            if call.into_grad_of is not None:
+                result = call.result
+                target = f"{_expression(call.into_grad_of)}, {result.shape}, {result.dtype.str!r}"
+                parts.append(f"out=grad_target({target})")
+            elif call.out is not None and call.out.index in buffer_of:
                 parts.append(f"out=b{buffer_of[call.out.index]}")
             text = f"{func_name(call.func, call.name)}({', '.join(parts)})"
             if call.out is not None:
@@ -121,6 +148,12 @@ class Plan:
             lines.append("    " + text)
         lines.append(f"    return ({''.join(_expression(o) + ', ' for o in self.outputs)})")
         return "\n".join(lines) + "\n", namespace
+
+
+def _define(source: str, namespace: dict) -> Callable:
+    """Compile the source of ``def plan(...)`` in ``namespace`` and return the function."""
+    exec(compile(source, "<deepgrad compiled plan>", "exec"), namespace)
+    return namespace["plan"]
 
 
 def _expression(ref: Any) -> str:
@@ -163,6 +196,27 @@ def _live_calls(calls: list[Call], outputs: list[Any]) -> list[Call]:
             live.append(call)
             needed.update(_call_slots(call))
     return live[::-1]
+
+
+def _store_gradients_in_place(calls: list[Call], outputs: list[Any]) -> list[Call]:
+    """``t = f(...); store_grad(leaf, t)`` → ``f(..., out=leaf.grad)``, when nothing else
+    reads ``t``: the gradient is computed straight into the optimizer's flat buffer,
+    with no temporary and no copy."""
+    from deepgrad.autodiff.graph import store_grad
+
+    uses: dict[int, int] = {}
+    for slot in _slots_in(list(outputs)) + [s for c in calls for s in _call_slots(c)]:
+        uses[slot] = uses.get(slot, 0) + 1
+    producer = {call.out.index: call for call in calls if call.out is not None}
+    kept = []
+    for call in calls:
+        if call.func is store_grad and isinstance(call.args[1], Slot):
+            source = producer.get(call.args[1].index)
+            if source is not None and uses[call.args[1].index] == 1 and _takes_out(source):
+                source.into_grad_of = call.args[0]
+                continue
+        kept.append(call)
+    return kept
 
 
 def _last_uses(calls: list[Call], outputs: list[Any], inputs: list[Slot]) -> dict[int, int]:

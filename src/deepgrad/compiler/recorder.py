@@ -16,12 +16,13 @@ average, the accumulation of a gradient into ``.grad``) goes through :func:`reco
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from deepgrad.autodiff.primitive import STATE, user_source_line
-from deepgrad.tensor import Tensor
+from deepgrad.tensor import Tensor, raw_data
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Call:
     out: Slot | None
     effect: bool = False
     origin: str = ""
+    into_grad_of: Constant | None = None  # write the result straight into this leaf's .grad
 
 
 @dataclass
@@ -67,6 +69,7 @@ class Recorder:
     slot_values: list[Any] = field(default_factory=list)
     _slot_of: dict[int, int] = field(default_factory=dict)
     _constant_of: dict[int, int] = field(default_factory=dict)
+    _tensor_of: dict[int, Tensor] = field(default_factory=dict)  # id(array) → its Tensor
 
     def add_input(self, value: Any) -> Slot:
         """Make ``value`` (an array handed to the compiled function) a slot of the plan."""
@@ -81,6 +84,8 @@ class Recorder:
     def reference(self, value: Any, original: Any = None) -> Any:
         """The Slot or Constant for one argument; tuples, lists and dicts are walked."""
         index = self._slot_of.get(id(value))
+        if index is None and isinstance(value, Tensor):
+            index = self._slot_of.get(id(raw_data(value)))  # a plan value, wrapped
         if index is not None:
             return Slot(index)
         if type(value) in (tuple, list):
@@ -89,7 +94,15 @@ class Recorder:
             return {k: self.reference(v) for k, v in value.items()}
         if value is None or type(value) in (int, float, bool, str, slice, type(Ellipsis)):
             return value  # written into the plan as it is
+        if isinstance(value, Tensor) and value._level < 0:
+            original, value = value, raw_data(value)
         unwrap = isinstance(original, Tensor) and original._level <= 0
+        if unwrap:
+            # The backward pass sees a parameter's array without its Tensor: map it back,
+            # so every call reads the parameter's current array (it may be replaced).
+            original = self._tensor_of.setdefault(id(value), original)
+        elif id(value) in self._tensor_of:
+            original, unwrap = self._tensor_of[id(value)], True
         if unwrap:
             value = original  # read its current array at each replay
         key = id(value)
@@ -145,6 +158,26 @@ def record_call(func: Callable, *args: Any, effect: bool = False, **kwargs: Any)
         STATE.recorder = recorder
     recorder.record(func, _name(func), None, args, kwargs, result, effect=effect)
     return result
+
+
+def recorded(func: Callable) -> Callable:
+    """Decorate a helper that computes an array from its arguments with NumPy (a mask, a
+    share of a tie): every call goes through :func:`record_call`, so a compiled plan
+    computes it again on each replay instead of freezing the first result.
+
+    >>> import numpy as np
+    >>> @recorded
+    ... def positive(x):
+    ...     return np.asarray(x) > 0
+    >>> positive(np.array([-1.0, 2.0]))
+    array([False,  True])
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return record_call(func, *args, **kwargs)
+
+    return wrapper
 
 
 def _name(func: Callable) -> str:

@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import numpy as dnp
 from deepgrad import random
+from deepgrad.compiler.recorder import record_call
 from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.tensor import raw_data
 
@@ -26,8 +28,9 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             return inputs
         data = raw_data(inputs)
-        keep = random.default_rng().random(np.shape(data)) >= self.rate
-        return inputs * (keep / (1.0 - self.rate)).astype(data.dtype)
+        # record_call: a compiled training step draws a new mask on every replay
+        scale = record_call(_dropout_scale, np.shape(data), self.rate, data.dtype)
+        return dnp.multiply(inputs, scale)  # inputs may be a raw array: a deepgrad op
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rate": self.rate}
@@ -45,7 +48,14 @@ class GaussianNoise(Layer):
         if not training or self.stddev == 0:
             return inputs
         data = raw_data(inputs)
-        return inputs + random.normal(0.0, self.stddev, np.shape(data), data.dtype)
+        noise = record_call(random.normal, 0.0, self.stddev, np.shape(data), data.dtype)
+        return dnp.add(inputs, noise)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "stddev": self.stddev}
+
+
+def _dropout_scale(shape: tuple, rate: float, dtype: np.dtype) -> np.ndarray:
+    """1/(1 − rate) where a unit is kept (probability 1 − rate), 0 where it is dropped."""
+    keep = random.default_rng().random(shape) >= rate
+    return (keep / (1.0 - rate)).astype(dtype)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import numpy as dnp
+from deepgrad.compiler.recorder import record_call
 from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.tensor import raw_data
 
@@ -63,7 +64,8 @@ class BatchNormalization(Layer):
         if training:
             mean = dnp.mean(inputs, axis=axes, keepdims=True)
             variance = dnp.mean((inputs - mean) ** 2, axis=axes, keepdims=True)
-            self._update_moving(raw_data(mean).reshape(-1), raw_data(variance).reshape(-1))
+            # through record_call: a compiled training step updates them on every replay
+            record_call(self._update_moving, raw_data(mean), raw_data(variance), effect=True)
         else:
             mean, variance = self._shaped(self.moving_mean), self._shaped(self.moving_variance)
         return _normalize(
@@ -77,7 +79,7 @@ class BatchNormalization(Layer):
         ):
             data = raw_data(moving)
             data *= self.momentum
-            data += (1.0 - self.momentum) * batch.astype(data.dtype)
+            data += (1.0 - self.momentum) * batch.reshape(-1).astype(data.dtype)
 
     def get_config(self) -> dict:
         return {

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.compiler.recorder import recorded
 from deepgrad.ops.nondiff import equal, floor, sign, trunc
 from deepgrad.tensor import raw_data
 
@@ -106,6 +107,7 @@ power.defjvp(
 )
 
 
+@recorded
 def _max_share(x, y, ans):
     """Which share of the gradient goes to x in maximum(x, y): 1, 0, or ½ at ties."""
     x, y = raw_data(x), raw_data(y)

@@ -63,13 +63,20 @@ _logabsdet.defvjp(lambda g, ans, a: _lift(g) * _mT(inv(a)))
 _logabsdet.defjvp(lambda t, ans, a: sum(_mT(inv(a)) * t, axis=(-1, -2)))
 
 
+def _sign_of_det_impl(a):
+    return np.linalg.slogdet(a)[0]
+
+
+def _sign_of_det(a: Any) -> Any:
+    from deepgrad.ops.nondiff import nondifferentiable
+
+    return nondifferentiable(_sign_of_det_impl)(a)
+
+
 def slogdet(a: Any) -> tuple[Any, Any]:
     """(sign, log|det|); the sign is a constant, log|det| is differentiable."""
     _square("slogdet", a)
-    from deepgrad.ops.nondiff import nondifferentiable
-
-    sign = nondifferentiable(lambda x: np.linalg.slogdet(x)[0])(a)
-    return sign, _logabsdet(a)
+    return _sign_of_det(a), _logabsdet(a)
 
 
 def _solve_vjp_a(g, ans, a, b):

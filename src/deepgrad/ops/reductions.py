@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.compiler.recorder import recorded
 from deepgrad.ops.elementwise import exp, log, sqrt
 from deepgrad.ops.nondiff import equal
 from deepgrad.ops.shape import broadcast_to, expand_dims, flip, reshape
@@ -94,11 +95,19 @@ def prod(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return _prod(a, axis=_normal_axis(axis), keepdims=keepdims)
 
 
+@recorded
 def _argmax_share(ans, x, axis, keepdims):
     """1/k at each of the k positions that attain the extreme, 0 elsewhere."""
     x = raw_data(x)
     hits = equal(x, raw_data(_restore(raw_data(ans), x, axis, keepdims))).astype(x.dtype)
     return hits / np.sum(hits, axis=axis, keepdims=True)
+
+
+@recorded
+def _logsumexp_shift(data, axis):
+    """The maximum along ``axis`` (0 where it is not finite): the constant shift."""
+    shift = np.max(data, axis=axis, keepdims=True) if data.size else np.zeros(())
+    return np.where(np.isfinite(shift), shift, 0)
 
 
 def _extreme(np_fn, name):
@@ -175,8 +184,7 @@ def logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """
     axis = _normal_axis(axis)
     data = raw_data(a)
-    shift = np.max(data, axis=axis, keepdims=True) if data.size else np.zeros(())
-    shift = np.where(np.isfinite(shift), shift, 0)
+    shift = _logsumexp_shift(data, axis)
     total = log(sum(exp(a - shift), axis=axis, keepdims=True)) + shift
     if not keepdims:
         total = reshape(total, np.shape(np.sum(data, axis=axis)))

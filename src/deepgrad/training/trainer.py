@@ -14,7 +14,9 @@ from deepgrad import distributed as distributed_module
 from deepgrad import losses as losses_module
 from deepgrad import metrics as metrics_module
 from deepgrad import optimizers as optimizers_module
+from deepgrad.autodiff.graph import backward
 from deepgrad.autodiff.modes import no_grad
+from deepgrad.compiler import compile as compile_function
 from deepgrad.distributed.data_parallel import agree, reduce_metric
 from deepgrad.tensor import raw_data
 from deepgrad.training.callbacks import Callback, CallbackList, History
@@ -29,11 +31,23 @@ class Trainer:
     loss: Any = None
     compiled_metrics: tuple = ()
     stop_training: bool = False
+    jit: bool = False
 
     def compile(
-        self, optimizer: Any = "sgd", loss: Any = None, metrics: list | None = None
+        self,
+        optimizer: Any = "sgd",
+        loss: Any = None,
+        metrics: list | None = None,
+        jit: bool = False,
     ) -> None:
-        """Choose the optimizer, the loss (the negative log-likelihood) and the metrics."""
+        """Choose the optimizer, the loss (the negative log-likelihood) and the metrics.
+
+        ``jit=True`` compiles the training step (see ``deepgrad.compile``): forward,
+        objective and backward are recorded on the first two batches of each shape and
+        replayed from then on as one flat plan on preallocated buffers, with the
+        gradients computed straight into the optimizer's flat buffer. Same numbers as
+        eager, faster; Python in a custom layer's ``call`` then runs only while recording.
+        """
         if loss is None:
             raise ValueError("compile: a loss is needed, e.g. loss='mse' or losses.GaussianNLL()")
         self.optimizer = optimizers_module.get(optimizer)
@@ -46,6 +60,8 @@ class Trainer:
         ]
         self._metric_identifiers = metrics  # what save() writes, names as given
         self._loss_tracker = metrics_module.Mean("loss")
+        self.jit = bool(jit)
+        self._compiled_steps: dict = {}
 
     def _require_compiled(self, what: str) -> None:
         if self.loss is None:
@@ -86,10 +102,11 @@ class Trainer:
         def closure() -> Any:
             """The objective and its gradient at the current weights (L-BFGS calls it
             several times per step; the first evaluation is the one logged)."""
-            self.optimizer.zero_grad()
-            y_pred = self(x, training=True)
-            value = self.objective(y, y_pred, sample_weight)
-            value.backward()
+            if self.jit:
+                y_pred, value = self._compiled_step("train")(x, y, sample_weight)
+            else:
+                self.optimizer.zero_grad()
+                y_pred, value = self._forward_backward(x, y, sample_weight)
             evaluated.append((y_pred, value))
             return value
 
@@ -102,10 +119,35 @@ class Trainer:
         self._update_metrics(y, y_pred, sample_weight, float(raw_data(value)))
         return self._logs()
 
-    def test_step(self, x: Any, y: Any, sample_weight: Any = None) -> dict:
+    def _forward_backward(self, x: Any, y: Any, sample_weight: Any, accumulate: bool = True):
+        y_pred = self(x, training=True)
+        value = self.objective(y, y_pred, sample_weight)
+        backward(value, accumulate=accumulate)
+        return y_pred, value
+
+    def _predict_and_objective(self, x: Any, y: Any, sample_weight: Any) -> tuple:
         with no_grad():
             y_pred = self(x, training=False)
-            value = self.objective(y, y_pred, sample_weight)
+            return y_pred, self.objective(y, y_pred, sample_weight)
+
+    def _compiled_step(self, kind: str) -> Any:
+        """The compiled training ("train") or evaluation ("test") step."""
+        if kind not in self._compiled_steps:
+            if kind == "train":
+                # accumulate=False: .grad is overwritten, which makes zero_grad unneeded
+                # and lets the plan compute each gradient straight into the flat buffer.
+                def step(x, y, sample_weight):
+                    return self._forward_backward(x, y, sample_weight, accumulate=False)
+            else:
+                step = self._predict_and_objective
+            self._compiled_steps[kind] = compile_function(step)
+        return self._compiled_steps[kind]
+
+    def test_step(self, x: Any, y: Any, sample_weight: Any = None) -> dict:
+        if self.jit:
+            y_pred, value = self._compiled_step("test")(x, y, sample_weight)
+        else:
+            y_pred, value = self._predict_and_objective(x, y, sample_weight)
         self._update_metrics(y, y_pred, sample_weight, float(raw_data(value)))
         return self._logs()
 

@@ -1,0 +1,285 @@
+"""deepgrad.compile and model.compile(jit=True): the replayed plan computes what eager
+mode computes (bit for bit), re-records on new shapes, refuses what it cannot replay,
+and allocates nothing per step beyond a few small arrays."""
+
+import gc
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.numpy as dnp
+from deepgrad import activations, layers, losses, optimizers
+from deepgrad.compiler import CompileError, record_call
+
+
+def _data(n=96, features=12, classes=4, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, features)).astype(np.float32)
+    return x, rng.integers(0, classes, n)
+
+
+def _train(jit, hidden, optimizer="adam", loss=None, epochs=2, y=None, **fit):
+    dg.random.seed(0)
+    x, labels = _data()
+    model = dg.Sequential([*hidden(), layers.Dense(4)])
+    model.compile(
+        optimizer=optimizer,
+        loss=loss or losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"] if loss is None else [],
+        jit=jit,
+    )
+    history = model.fit(
+        x, labels if y is None else y, batch_size=16, epochs=epochs, verbose=0, **fit
+    )
+    return history.history, model.get_weights(), model
+
+
+ARCHITECTURES = {
+    "relu": lambda: [layers.Dense(16, activation="relu")],
+    "tanh+sigmoid": lambda: [layers.Dense(16, activation="tanh"), layers.Dense(8, "sigmoid")],
+    "dropout": lambda: [layers.Dense(16, activation="relu"), layers.Dropout(0.3)],
+    "batchnorm": lambda: [layers.Dense(16), layers.BatchNormalization(), layers.Activation("elu")],
+    "l2": lambda: [layers.Dense(16, activation="gelu", kernel_regularizer="l2")],
+    "noise": lambda: [layers.GaussianNoise(0.1), layers.Dense(16, activation="swish")],
+}
+
+
+@pytest.mark.parametrize("name", ARCHITECTURES)
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_fit_with_jit_equals_eager_bit_for_bit(name, optimizer):
+    eager_history, eager_weights, _ = _train(False, ARCHITECTURES[name], optimizer)
+    jit_history, jit_weights, model = _train(True, ARCHITECTURES[name], optimizer)
+    assert jit_history == eager_history
+    for a, b in zip(eager_weights, jit_weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert model._compiled_steps["train"]._plans, "the plan was never replayed"
+
+
+@pytest.mark.parametrize("name", sorted(set(activations.ACTIVATIONS) - {"softmax", "linear"}))
+def test_every_activation_compiles(name):
+    hidden = lambda: [layers.Dense(8, activation=name)]  # noqa: E731
+    eager = _train(False, hidden, "sgd", epochs=1, validation_split=0.25)
+    jit = _train(True, hidden, "sgd", epochs=1, validation_split=0.25)
+    assert jit[0] == eager[0]
+
+
+REGRESSION_LOSSES = {  # classes: GaussianNLL learns σ, so each run needs its own
+    "mse": losses.MeanSquaredError,
+    "mae": losses.MeanAbsoluteError,
+    "huber": losses.Huber,
+    "gaussian_nll": losses.GaussianNLL,
+}
+
+
+@pytest.mark.parametrize("name", REGRESSION_LOSSES)
+def test_regression_losses_compile(name):
+    x, _ = _data()
+    y = np.tanh(x[:, :4]).astype(np.float32)
+    hidden = lambda: [layers.Dense(8, activation="tanh")]  # noqa: E731
+    eager = _train(False, hidden, "sgd", loss=REGRESSION_LOSSES[name](), y=y)
+    jit = _train(True, hidden, "sgd", loss=REGRESSION_LOSSES[name](), y=y)
+    assert jit[0] == eager[0]
+
+
+def test_sample_weights_and_a_smaller_last_batch():
+    x, y = _data(n=90)  # batches of 16 and a last one of 10: two signatures
+    weights = np.linspace(0.5, 1.5, 90)
+    results = []
+    for jit in (False, True):
+        dg.random.seed(0)
+        model = dg.Sequential([layers.Dense(8, activation="relu"), layers.Dense(4)])
+        model.compile("sgd", losses.SparseCategoricalCrossentropy(from_logits=True), jit=jit)
+        history = model.fit(x, y, sample_weight=weights, batch_size=16, epochs=3, verbose=0)
+        results.append((history.history["loss"], model.get_weights()))
+    assert results[0][0] == results[1][0]
+    assert len(model._compiled_steps["train"]._plans) == 2
+
+
+def test_evaluate_with_jit_equals_eager():
+    _, _, model = _train(True, ARCHITECTURES["batchnorm"], epochs=1)
+    x, y = _data(seed=1)
+    compiled = [model.evaluate(x, y, batch_size=32, verbose=0) for _ in range(3)]
+    model.jit = False
+    assert compiled[-1] == model.evaluate(x, y, batch_size=32, verbose=0)
+
+
+def test_lbfgs_with_jit():
+    x, _ = _data()
+    y = (x[:, :1] * 0.5).astype(np.float32)
+    results = []
+    for jit in (False, True):
+        dg.random.seed(0)
+        model = dg.Sequential([layers.Dense(1)])
+        model.compile(optimizers.LBFGS(learning_rate=1.0), "mse", jit=jit)
+        results.append(model.fit(x, y, batch_size=None, epochs=4, verbose=0).history["loss"])
+    assert results[0] == results[1]
+    assert results[1][-1] < 1e-6
+
+
+# ---- deepgrad.compile on plain functions ---------------------------------------------------
+
+
+def test_compiled_grad_equals_grad_on_new_inputs():
+    def loss(w, x):
+        return dnp.sum(dnp.tanh(x @ w) ** 2)
+
+    compiled = dg.compile(dg.grad(loss))
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        w, x = rng.normal(size=(3, 2)), rng.normal(size=(4, 3))
+        np.testing.assert_array_equal(compiled(w, x), dg.grad(loss)(w, x))
+
+
+def test_backward_inside_accumulates_as_eager():
+    w = dg.tensor(np.ones(3), requires_grad=True)
+
+    @dg.compile
+    def step(x):
+        loss = dnp.sum(dnp.sin(x * w))
+        loss.backward()
+        return loss
+
+    xs = np.random.default_rng(0).normal(size=(5, 3))
+    for x in xs:
+        step(x)
+    expected = sum(x * np.cos(x) for x in xs)
+    np.testing.assert_allclose(w.grad.numpy(), expected, rtol=1e-12)
+
+
+def test_new_shapes_are_recorded_again():
+    compiled = dg.compile(lambda x: dnp.sum(x * x, axis=0))
+    for n in (4, 4, 4, 7, 7, 7, 4):
+        x = np.arange(n * 2, dtype=float).reshape(n, 2)
+        np.testing.assert_array_equal(compiled(x), np.sum(x * x, axis=0))
+    assert len(compiled._plans) == 2
+
+
+def test_outputs_are_not_overwritten_by_the_next_call():
+    compiled = dg.compile(lambda x: dnp.exp(x) + 1.0)
+    first = [compiled(np.full(3, float(i))) for i in range(4)]
+    np.testing.assert_allclose(first[2], np.exp(2.0) + 1.0)
+    np.testing.assert_allclose(first[3], np.exp(3.0) + 1.0)
+
+
+def test_numpy_work_outside_deepgrad_ops_is_refused():
+    def f(x):
+        doubled = np.asarray(x) * 2.0  # NumPy's own multiply: a replay would freeze it
+        return dnp.sum(dnp.sin(doubled))
+
+    compiled = dg.compile(f)
+    compiled(np.ones(3))
+    with pytest.raises(CompileError, match=r"the call to sin .*different arguments"):
+        compiled(np.zeros(3))
+
+
+def test_branching_on_the_data_is_refused():
+    def f(x):
+        return dnp.exp(x) if float(dnp.sum(x)) > 0 else dnp.sin(x)
+
+    compiled = dg.compile(f)
+    compiled(np.ones(2))
+    with pytest.raises(CompileError):
+        compiled(-np.ones(2))
+
+
+def test_record_call_runs_on_every_replay():
+    draws = []
+
+    def noise(shape):
+        draws.append(shape)
+        return np.full(shape, float(len(draws)))
+
+    compiled = dg.compile(lambda x: x + record_call(noise, x.shape), check=False)
+    values = [float(compiled(np.zeros(1))[0]) for _ in range(3)]
+    assert values == [1.0, 2.0, 3.0]
+
+
+def test_arguments_that_require_grad_are_refused():
+    compiled = dg.compile(lambda w: dnp.sum(w * w))
+    with pytest.raises(CompileError, match="requires grad"):
+        compiled(dg.tensor([1.0], requires_grad=True))
+
+
+def test_replaced_weights_are_used_by_the_replay():
+    model, x, y = _mlp_step()
+    new_weights = [w * 0.5 for w in model.get_weights()]
+    model.set_weights(new_weights)
+    model.optimizer.params[0].data = np.asarray(new_weights[0]).copy()  # a new array too
+    compiled = model.train_on_batch(x, y)
+    model.set_weights(new_weights)
+    model.jit = False
+    assert compiled == model.train_on_batch(x, y)
+
+
+def test_the_plan_is_readable_python():
+    w = dg.tensor(np.ones((3, 2), np.float32), requires_grad=True)
+    compiled = dg.compile(lambda x: dnp.sum(dnp.tanh(x @ w)))
+    x = np.ones((4, 3), np.float32)
+    plan = compiled.plan(x)
+    assert plan.source.startswith("def plan(t0):")
+    assert "matmul(t0, c0._value, out=b0)" in plan.source
+    rows = plan.profile(x, repeats=3)
+    assert len(rows) == len(plan.source.splitlines()) - 2
+    assert all(seconds >= 0 for seconds, _ in rows)
+
+
+# ---- no waste ------------------------------------------------------------------------------
+
+
+def _mlp_step(batch=64, width=256):
+    dg.random.seed(0)
+    model = dg.Sequential(
+        [layers.Dense(width, activation="relu"), layers.Dense(width, "relu"), layers.Dense(10)]
+    )
+    model.compile("sgd", losses.SparseCategoricalCrossentropy(from_logits=True), jit=True)
+    x, y = _data(n=batch, features=width, classes=10)
+    for _ in range(3):
+        model.train_on_batch(x, y)
+    return model, x, y
+
+
+def test_gradients_are_computed_into_the_flat_buffer():
+    model, x, y = _mlp_step()
+    plan = model._compiled_steps["train"].plan(x, y, None)
+    assert plan.source.count("grad_target(") == len(model.trainable_weights)
+    assert "store_grad" not in plan.source and "accumulate_grad" not in plan.source
+    flat = model.optimizer.flat.groups[0].grads
+    for p in model.trainable_weights:
+        assert np.shares_memory(p.grad.numpy(), flat)
+
+
+def test_buffers_are_reused_and_float32_stays_float32():
+    model, x, y = _mlp_step()
+    plan = model._compiled_steps["train"].plan(x, y, None)
+    produced = sum(c.result.nbytes for c in plan.calls if isinstance(c.result, np.ndarray))
+    assert plan.buffer_bytes < 0.5 * produced
+    floating = {b.dtype for b in plan._buffers if b.dtype.kind == "f"}
+    assert floating == {np.dtype(np.float32)}  # (and boolean masks)
+
+
+def test_a_replay_allocates_only_small_arrays_and_memory_stays_flat():
+    model, x, y = _mlp_step(batch=128, width=512)
+    step = model._compiled_steps["train"]
+    buffers = step.plan(x, y, None).buffer_bytes
+    tracemalloc.start()
+    try:
+        step(x, y, None)
+        tracemalloc.reset_peak()
+        baseline = tracemalloc.get_traced_memory()[0]
+        step(x, y, None)
+        peak = tracemalloc.get_traced_memory()[1] - baseline
+        for _ in range(500):  # NumPy and Python fill their small-object caches (~30 KB)
+            step(x, y, None)
+        gc.collect()
+        warm = tracemalloc.get_traced_memory()[0]
+        for _ in range(1000):
+            step(x, y, None)
+        gc.collect()
+        growth = tracemalloc.get_traced_memory()[0] - warm
+    finally:
+        tracemalloc.stop()
+    logits = 128 * 10 * 4
+    assert peak < 25 * logits < 0.1 * buffers, (peak, buffers)  # logits-sized temporaries
+    assert growth < 16 * 1024, growth  # one kept array per step would be 1000 × 5 KB
