@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import deepgrad.numpy as dnp
 import deepgrad.special as dsp
+from deepgrad.ops.activations_math import softmax_minus_one_hot
 
 # ---- input domains --------------------------------------------------------------------------
 
@@ -266,6 +267,12 @@ def _rows() -> list[OpSpec]:
             _np_log_softmax,
             REDUCE_SHAPES,
             kwargs=[{"axis": -1}, {"axis": 1}],
+        ),
+        OpSpec(
+            "softmax_minus_one_hot",
+            lambda x: softmax_minus_one_hot(x, _LABELS[: x.shape[0]]),
+            lambda x: _np_softmax(x) - np.eye(x.shape[-1])[_LABELS[: x.shape[0]]],
+            fixed(((3, 4),), ((5, 2),)),
         ),
         OpSpec("relu", dsp.relu, lambda x: np.maximum(x, 0), ANY, (nonzero,)),
         OpSpec(

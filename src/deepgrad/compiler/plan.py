@@ -38,7 +38,9 @@ class Plan:
         self.inputs = inputs
         self.outputs = outputs
         self.constants = recorder.constants
-        self.calls = _store_gradients_in_place(_live_calls(recorder.calls, outputs), outputs)
+        self.folded: dict[int, Any] = {}  # slot → value computed once, when the plan is made
+        calls = _fold_constants(recorder, self.folded)
+        self.calls = _store_gradients_in_place(_live_calls(calls, outputs), outputs)
         self._buffers: list[np.ndarray] = []
         buffer_of = self._assign_buffers(recorder.slot_values)
         self.source, self._namespace = self._write(buffer_of)
@@ -131,6 +133,8 @@ class Plan:
             namespace[f"c{index}"] = value
         for index, buffer in enumerate(self._buffers):
             namespace[f"b{index}"] = buffer
+        for slot, value in self.folded.items():
+            namespace[f"t{slot}"] = value  # read as a global: the plan never assigns it
         params = ", ".join(f"t{slot.index}" for slot in self.inputs)
         lines = [f"def plan({params}):"]
         for call in self.calls:
@@ -196,6 +200,40 @@ def _live_calls(calls: list[Call], outputs: list[Any]) -> list[Call]:
             live.append(call)
             needed.update(_call_slots(call))
     return live[::-1]
+
+
+def _fold_constants(recorder: Recorder, folded: dict[int, Any]) -> list[Call]:
+    """Drop the calls that depend on constants alone, keeping their recorded results:
+    e.g. the chain that scales the loss's seed cotangent by 1/batch. Parameters (Tensors
+    on the tape) are not constants here, their arrays change; nor is anything made by
+    ``record_call`` (a random draw must be drawn again)."""
+
+    def known(ref: Any) -> bool:
+        if isinstance(ref, Slot):
+            return ref.index in folded
+        if isinstance(ref, Constant):
+            value = recorder.constants[ref.index]
+            return not (isinstance(value, Tensor) and value._level >= 0)
+        if type(ref) in (tuple, list):
+            return all(known(r) for r in ref)
+        if type(ref) is dict:
+            return all(known(r) for r in ref.values())
+        return True
+
+    kept = []
+    for call in recorder.calls:
+        if (
+            call.pure
+            and not call.effect
+            and call.out is not None
+            and "out" not in call.kwargs
+            and known(call.args)
+            and known(call.kwargs)
+        ):
+            folded[call.out.index] = call.result
+        else:
+            kept.append(call)
+    return kept
 
 
 def _store_gradients_in_place(calls: list[Call], outputs: list[Any]) -> list[Call]:

@@ -57,6 +57,7 @@ class Call:
     out: Slot | None
     effect: bool = False
     origin: str = ""
+    pure: bool = True  # a primitive's function: same arguments, same result
     into_grad_of: Constant | None = None  # write the result straight into this leaf's .grad
 
 
@@ -120,6 +121,7 @@ class Recorder:
         kwargs: dict,
         result: Any,
         effect: bool = False,
+        pure: bool = True,
     ) -> None:
         """Note that ``func(*raw, **kwargs)`` returned ``result``."""
         originals = originals or (None,) * len(raw)
@@ -132,7 +134,8 @@ class Recorder:
             out = self._new_slot(result)
         elif result is not None:
             out = Slot(self._slot_of[id(result)])
-        self.calls.append(Call(func, name, args, kwargs, result, out, effect, user_source_line()))
+        origin = user_source_line()
+        self.calls.append(Call(func, name, args, kwargs, result, out, effect, origin, pure))
 
 
 def record_call(func: Callable, *args: Any, effect: bool = False, **kwargs: Any) -> Any:
@@ -156,7 +159,7 @@ def record_call(func: Callable, *args: Any, effect: bool = False, **kwargs: Any)
         result = func(*args, **kwargs)
     finally:
         STATE.recorder = recorder
-    recorder.record(func, _name(func), None, args, kwargs, result, effect=effect)
+    recorder.record(func, _name(func), None, args, kwargs, result, effect=effect, pure=False)
     return result
 
 
