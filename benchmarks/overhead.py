@@ -2,7 +2,8 @@
 
 50 chained elementwise ops (multiply, add, tanh in turn) on a 16-element float32 vector,
 then a sum and the gradient with respect to the input, timed for deepgrad (imperative
-tape and functional ``grad``), PyTorch eager, HIPS autograd and plain NumPy (forward only)
+tape, functional ``grad``, and ``compile(grad(f))``, which replays the recorded calls
+with no graph), PyTorch eager, HIPS autograd and plain NumPy (forward only)
 in one run. Reports the median time per op (forward + backward) and the ratio to PyTorch.
 
     python benchmarks/overhead.py            # full run
@@ -75,6 +76,20 @@ def bench_deepgrad_grad(x0, c):
     return step
 
 
+def bench_deepgrad_compiled(x0, c):
+    import deepgrad as dg
+    import deepgrad.numpy as dnp
+
+    gradient = dg.compile(dg.grad(lambda x: dnp.sum(chain(x, c, dnp.tanh))))
+    gradient(x0)  # recorded,
+    gradient(x0 + 1.0)  # recorded again and checked: every later call replays the plan
+
+    def step():
+        return gradient(x0)
+
+    return step
+
+
 def bench_torch(x0, c):
     import torch
 
@@ -104,6 +119,7 @@ def bench_autograd(x0, c):
 COMPETITORS: dict[str, Callable] = {
     "deepgrad (tape)": bench_deepgrad_tape,
     "deepgrad (grad)": bench_deepgrad_grad,
+    "deepgrad (compiled grad)": bench_deepgrad_compiled,
     "PyTorch eager": bench_torch,
     "HIPS autograd": bench_autograd,
     "NumPy, forward only": bench_numpy,

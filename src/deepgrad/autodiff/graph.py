@@ -70,6 +70,8 @@ def backward_pass(
     for out, cotangent in zip(outputs, cotangents, strict=True):
         _receive(out, cotangent, grads, leaves, heap)
     anomaly = STATE.anomaly
+    recording = STATE.recorder is not None
+    # The loop below is the hot path of every backward(): _receive is written out inline.
     while heap:
         tensor = heappop(heap)[1]
         g = grads.pop(id(tensor))
@@ -80,16 +82,19 @@ def backward_pass(
                 "arrays were freed after the first backward(). Pass retain_graph=True to the "
                 "first call if you need to call backward() twice"
             )
-        prim, kwargs = node.prim, node.kwargs
+        vjps, kwargs = node.prim.vjps, node.kwargs
         if create_graph and tensor._level == 0:
             args, ans = _tape_rule_inputs(tensor, node)
         else:
             args, ans = node.args, tensor._value
-        if STATE.recorder is not None:  # see _as_constants
+        if recording:  # see _as_constants
             g, ans, args = _as_constants(g), _as_constants(ans), _as_constants(args)
         for position, parent in node.parents:
-            parent_grad = prim.vjps[position](g, ans, *args, **kwargs)
-            if STATE.recorder is not None and not create_graph:
+            if kwargs:
+                parent_grad = vjps[position](g, ans, *args, **kwargs)
+            else:
+                parent_grad = vjps[position](g, ans, *args)
+            if recording and not create_graph:
                 parent_grad = raw_data(parent_grad)
             like = parent._value
             if not (  # the common case is decided inline; match_shape handles the rest
@@ -100,8 +105,16 @@ def backward_pass(
             ):
                 parent_grad = match_shape(parent_grad, like)
             if anomaly:
-                check_finite(parent_grad, prim, "backward", node.origin)
-            _receive(parent, parent_grad, grads, leaves, heap)
+                check_finite(parent_grad, node.prim, "backward", node.origin)
+            key = id(parent)
+            if key in grads:  # a second consumer's share: add (a deepgrad op, so compile sees it)
+                grads[key] = add(grads[key], parent_grad)
+            else:
+                grads[key] = parent_grad
+                if parent._node is None:
+                    leaves[key] = parent
+                else:
+                    heappush(heap, (-parent._node.sequence, parent))
         if free:  # release the saved arrays and the links that keep intermediates alive
             node.args = None
             node.parents = ()

@@ -41,6 +41,7 @@ class _State:
 
 
 STATE = _State()
+_new_tensor = object.__new__
 _levels = itertools.count(1)
 _sequence = itertools.count()  # creation order of nodes: the reverse pass runs newest first
 
@@ -206,12 +207,18 @@ def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, level: int) -> Any:
         STATE.recorder.record(prim.impl, prim.name, args, raw, kwargs, ans)
     if level == -2:
         return ans
+    result = _new_tensor(Tensor)  # Tensor._make, written out: this runs for every op
+    result._value = ans
+    result._tangent = result.grad = None
     if level == 0 and parents:
-        node = Node(prim, tuple(parents), raw, kwargs)
+        result._level = 0
+        result._node = Node(prim, tuple(parents), raw, kwargs)
         if STATE.anomaly:
-            node.origin = user_source_line()
-        return Tensor._make(ans, 0, node)
-    return Tensor._make(ans, -1, None)
+            result._node.origin = user_source_line()
+    else:
+        result._level = -1
+        result._node = None
+    return result
 
 
 def _forward(prim: Primitive, args: tuple, unboxed: tuple, kwargs: dict, ans: Any, level: int):
