@@ -281,5 +281,5 @@ def test_a_replay_allocates_only_small_arrays_and_memory_stays_flat():
     finally:
         tracemalloc.stop()
     logits = 128 * 10 * 4
-    assert peak < 25 * logits < 0.1 * buffers, (peak, buffers)  # logits-sized temporaries
+    assert peak < min(25 * logits, 0.1 * buffers), (peak, buffers)  # logits-sized temporaries
     assert growth < 16 * 1024, growth  # one kept array per step would be 1000 × 5 KB

@@ -37,7 +37,9 @@ def _relu_impl(x, out=None):
 def _positive_mask(ans, x):
     from deepgrad.ops.nondiff import greater
 
-    return greater(x, 0)  # a boolean constant: g × mask is one pass, and NaN-free masks
+    # From the output (ans > 0 exactly where x > 0): then nothing needs x after the
+    # forward pass, and a compiled plan computes relu in place over it.
+    return greater(ans, 0)  # a boolean constant: g × mask is one multiply
 
 
 # ReLU as one primitive, max(x, 0) with derivative 1[x > 0] (0 at the kink): the forward
