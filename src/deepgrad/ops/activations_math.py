@@ -99,17 +99,29 @@ def _at_labels(values, labels):
     return values.reshape(-1, values.shape[-1]), np.arange(flat_labels.size), flat_labels
 
 
+def _reduce_classes(ufunc, x):
+    """``ufunc.reduce`` over the last axis (the classes), keeping it.
+
+    NumPy reduces a short contiguous last axis slowly, row by row: 22 µs for the max of a
+    256 × 10 float32 array, against 3 µs for a column-major copy of it. Few classes
+    (a classifier's logits) take the copy.
+    """
+    if x.ndim == 2 and x.shape[-1] <= 64:
+        x = np.asfortranarray(x)
+    return ufunc.reduce(x, axis=-1, keepdims=True)
+
+
 def _sparse_cross_entropy_impl(logits, labels):
-    shifted = logits - np.max(logits, axis=-1, keepdims=True)
-    log_total = np.log(np.sum(np.exp(shifted), axis=-1))
+    shifted = logits - _reduce_classes(np.maximum, logits)
+    log_total = np.log(_reduce_classes(np.add, np.exp(shifted)))[..., 0]
     rows, row_numbers, flat_labels = _at_labels(shifted, labels)
     return log_total - rows[row_numbers, flat_labels].reshape(labels.shape)
 
 
 def _softmax_minus_one_hot_impl(logits, labels):
-    shifted = logits - np.max(logits, axis=-1, keepdims=True)
+    shifted = logits - _reduce_classes(np.maximum, logits)
     probabilities = np.exp(shifted, out=shifted)
-    probabilities /= np.sum(probabilities, axis=-1, keepdims=True)
+    probabilities /= _reduce_classes(np.add, probabilities)
     rows, row_numbers, flat_labels = _at_labels(probabilities, labels)
     rows[row_numbers, flat_labels] -= 1  # rows is a view: this writes into probabilities
     return probabilities
