@@ -234,7 +234,7 @@ def main() -> None:
         if not available(framework):
             print(f"{framework}: not installed, skipped")
     frameworks = [f for f in frameworks if available(f)]
-    results, memory = {}, {}
+    results, memory, disagreements = {}, {}, []
     for config in args.configs.split(","):
         for optimizer in args.optimizers.split(","):
             row = results.setdefault(f"{config}/{optimizer}", {})
@@ -253,7 +253,7 @@ def main() -> None:
                         row[framework] = best = result
                     best["rounds_ms"] = rounds
                     memory.setdefault(config, {})[framework] = best["peak_mib"]
-            check_losses(f"{config}/{optimizer}", row)
+            disagreements += check_losses(f"{config}/{optimizer}", row)
             print(
                 f"{config}/{optimizer}: "
                 + ", ".join(f"{f} {r['ms']:.2f} ms" for f, r in row.items())
@@ -275,21 +275,30 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "suite.json").write_text(json.dumps(results, indent=2))
     (args.out / "suite.md").write_text(report + "\n\n" + throughput + "\n")
+    if disagreements:
+        raise SystemExit("\n".join(disagreements))
 
 
-def check_losses(row_name: str, row: dict) -> None:
-    """Every framework's loss after the same 10 steps agrees: to 0.5% in float32, where
-    16 layers of Adam steps amplify the frameworks' different rounding to about 0.2%."""
+def check_losses(row_name: str, row: dict) -> list[str]:
+    """Every framework's loss after the same 10 steps agrees with the median: to 0.5% with
+    SGD; to 2% with Adam, whose first steps move each weight by about lr·sign(g), so a
+    gradient component near zero that rounds to the other sign in another framework's
+    matrix products moves its weight the other way (on the large net's 25M weights, 10
+    Adam steps leave PyTorch eager and torch.compile, the same maths, about 1% apart).
+    Returns the disagreements (the run goes on and fails at the end)."""
     finals = {f: r["losses"][-1] for f, r in row.items() if f != "GEMM floor"}
     if not finals:
-        return
-    reference = np.median(list(finals.values()))
-    for framework, loss in finals.items():
-        if not np.isclose(loss, reference, rtol=5e-3, atol=1e-4):
-            raise SystemExit(
-                f"{row_name}: {framework}'s loss after {CHECK_STEPS} steps is {loss:.6f}, the "
-                f"others' {reference:.6f}: the frameworks do not compute the same step"
-            )
+        return []
+    reference = float(np.median(list(finals.values())))
+    tolerance = 2e-2 if row_name.endswith("/adam") else 5e-3
+    spread = max(abs(loss / reference - 1) for loss in finals.values())
+    print(f"{row_name}: losses after {CHECK_STEPS} steps agree to {spread:.2%}")
+    return [
+        f"{row_name}: {framework}'s loss after {CHECK_STEPS} steps is {loss:.6f}, the median "
+        f"{reference:.6f}: beyond {tolerance:.1%}, the frameworks do not compute the same step"
+        for framework, loss in finals.items()
+        if not np.isclose(loss, reference, rtol=tolerance, atol=1e-4)
+    ]
 
 
 if __name__ == "__main__":
