@@ -2,13 +2,16 @@
 
 From the calls a :class:`~deepgrad.compiler.recorder.Recorder` saw, :class:`Plan`
 
-1. drops the calls whose results nothing needs (dead code: the plan keeps only what
+1. folds the calls that depend on constants alone into their recorded results;
+2. drops the calls whose results nothing needs (dead code: the plan keeps only what
    leads to an output or to an effect, such as writing a gradient into ``.grad``);
-2. finds each value's last use, counting a view's uses as uses of the array it views;
-3. gives each call that can write into an ``out=`` array (a ufunc, ``matmul``, ``sum``)
+3. lets the call that computes a gradient write it straight into ``.grad`` (the
+   optimizer's flat buffer) when nothing else reads it;
+4. finds each value's last use, counting a view's uses as uses of the array it views;
+5. gives each call that can write into an ``out=`` array (a ufunc, ``matmul``, ``sum``)
    a buffer allocated once, reusing a buffer whose value is dead, so a replay
    allocates next to nothing and the memory it touches stays warm in the cache;
-4. writes the calls out as the source of one Python function and compiles it.
+6. writes the calls out as the source of one Python function and compiles it.
 
 ``Plan.source`` is that function: what a compiled step really runs, one line per array
 call, as JAX prints a jaxpr.
@@ -42,7 +45,7 @@ class Plan:
         calls = _fold_constants(recorder, self.folded)
         self.calls = _store_gradients_in_place(_live_calls(calls, outputs), outputs)
         self._buffers: list[np.ndarray] = []
-        buffer_of = self._assign_buffers(recorder.slot_values)
+        buffer_of = self._assign_buffers()
         self.source, self._namespace = self._write(buffer_of)
         self._run: Callable = _define(self.source, self._namespace)
 
@@ -78,7 +81,7 @@ class Plan:
 
     # ---- buffers ------------------------------------------------------------------------
 
-    def _assign_buffers(self, slot_values: list) -> dict[int, int]:
+    def _assign_buffers(self) -> dict[int, int]:
         """Slot → buffer number for every call that writes into an ``out=`` buffer."""
         last_use = _last_uses(self.calls, self.outputs, self.inputs)
         dying: dict[int, list[int]] = {}
@@ -94,7 +97,7 @@ class Plan:
                     free.setdefault((buffer.shape, buffer.dtype.str), []).append(buffer_of[slot])
 
         for position, call in enumerate(self.calls):
-            elementwise = isinstance(call.func, np.ufunc) and call.func is not np.matmul
+            elementwise = _is_elementwise(call.func)
             if elementwise:  # an elementwise ufunc may write over an input that dies here
                 release(position)
             if call.out is not None and call.into_grad_of is None and _takes_out(call):
@@ -272,6 +275,14 @@ def _last_uses(calls: list[Call], outputs: list[Any], inputs: list[Slot]) -> dic
     return last
 
 
+def _is_elementwise(func: Callable) -> bool:
+    """Whether ``func`` may write its result over one of its inputs (``out=`` that input):
+    NumPy's elementwise ufuncs, and functions marked ``func.elementwise = True``."""
+    if isinstance(func, np.ufunc):
+        return func is not np.matmul
+    return getattr(func, "elementwise", False)
+
+
 _TAKES_OUT: dict[int, bool] = {}
 
 
@@ -290,7 +301,3 @@ def _takes_out(call: Call) -> bool:
         except (TypeError, ValueError):
             _TAKES_OUT[key] = False
     return _TAKES_OUT[key]
-
-
-def is_array_like(value: Any) -> bool:
-    return isinstance(value, np.ndarray | np.generic | Tensor)

@@ -34,6 +34,9 @@ def _relu_impl(x, out=None):
     return np.maximum(x, 0, out=out)
 
 
+_relu_impl.elementwise = True  # a compiled plan may compute it in place over x
+
+
 def _positive_mask(ans, x):
     from deepgrad.ops.nondiff import greater
 
