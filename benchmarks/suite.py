@@ -183,7 +183,7 @@ def table(results: dict) -> str:
 
 
 def throughput_table(results: dict) -> str:
-    """Samples per second (thousands) of every framework, row by row."""
+    """Samples per second of every framework, row by row."""
     frameworks = [
         f
         for f in sorted({f for row in results.values() for f in row}, key=ORDER.index)
@@ -192,9 +192,7 @@ def throughput_table(results: dict) -> str:
     lines = ["| config/opt | " + " | ".join(frameworks) + " |", "|---|" + "---|" * len(frameworks)]
     for row_name, row in results.items():
         batch = CONFIGS[row_name.split("/")[0]][1]
-        cells = [
-            f"{batch / row[f]['ms']:.0f}k" if f in row else "—" for f in frameworks
-        ]  # batch / ms = thousands of samples per second
+        cells = [f"{batch / row[f]['ms'] * 1e3:,.0f}" if f in row else "—" for f in frameworks]
         lines.append(f"| {row_name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -265,7 +263,7 @@ def main() -> None:
     print("\nmedian ms/step (ratio to the GEMM floor; deepgrad's ratio to the best competitor)")
     print(report)
     throughput = throughput_table(results)
-    print("\nthroughput, thousands of samples/s")
+    print("\nthroughput, samples/s")
     print(throughput)
     print("\nwarm-up (first step, compilation included), seconds:", json.dumps(warmups))
     print(
