@@ -41,7 +41,7 @@ class CompiledFunction:
 
     def __call__(self, *args: Any) -> Any:
         leaves, treedef = tree_flatten(args)
-        key = (_structure_key(treedef), tuple(_leaf_key(x) for x in leaves), STATE.grad_enabled)
+        key = _signature(leaves, treedef)
         entry = self._plans.get(key)
         if entry is not None:
             plan, out_def, kinds = entry
@@ -54,7 +54,7 @@ class CompiledFunction:
     def plan(self, *args: Any) -> Plan:
         """The plan that calls with these arguments replay (recording it if needed)."""
         leaves, treedef = tree_flatten(args)
-        key = (_structure_key(treedef), tuple(_leaf_key(x) for x in leaves), STATE.grad_enabled)
+        key = _signature(leaves, treedef)
         while key not in self._plans:
             self(*args)
         return self._plans[key][0]
@@ -136,6 +136,12 @@ def compile(fn: Callable | None = None, *, check: bool = True) -> Any:
 
 
 # ---- signatures -----------------------------------------------------------------------------
+
+
+def _signature(leaves: list, treedef: Any) -> tuple:
+    """What selects a plan: the structure of the arguments, each array's shape and dtype,
+    each other argument's value, and whether gradients are being recorded."""
+    return (_structure_key(treedef), tuple(_leaf_key(x) for x in leaves), STATE.grad_enabled)
 
 
 def _is_array(x: Any) -> bool:
