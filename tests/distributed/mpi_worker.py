@@ -1,7 +1,8 @@
 """Run under mpiexec by test_data_parallel.py: ``python mpi_worker.py MODE OUT.json``.
 
-fit-sgd, fit-adam: fit(distributed=True) on every process; rank 0 also trains one
-process on the same global batches. loop: the same with a plain loop and DataParallel.
+fit-sgd, fit-adam, fit-adam-jit: fit(distributed=True) on every process (the last with
+model.compile(jit=True)); rank 0 also trains one process on the same global batches.
+loop: the same with a plain loop and DataParallel.
 raise: rank 1 raises in the middle of training. hang: rank 1 never reaches a collective.
 """
 
@@ -33,12 +34,13 @@ def model(optimizer):
         optimizer=optimizer,
         loss=losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
+        jit=MODE.endswith("-jit"),
     )
     return m
 
 
 def optimizer():
-    if MODE == "fit-adam":
+    if MODE.startswith("fit-adam"):
         return optimizers.Adam(learning_rate=0.01)
     return optimizers.SGD(learning_rate=0.1, momentum=0.9)
 

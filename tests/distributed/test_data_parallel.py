@@ -56,7 +56,7 @@ def run_worker(n, mode, tmp_path):
 
 
 @pytest.mark.parametrize("n", [2, 3])
-@pytest.mark.parametrize("mode", ["fit-sgd", "fit-adam"])
+@pytest.mark.parametrize("mode", ["fit-sgd", "fit-adam", "fit-adam-jit"])
 def test_fit_equals_one_process_on_the_same_global_batches(mode, n, tmp_path):
     result = run_worker(n, mode, tmp_path)
     assert result["size"] == n
