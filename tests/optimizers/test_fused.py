@@ -1,5 +1,9 @@
 """The fused kernels (numba) and the NumPy rules they stand in for agree to rounding."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -54,3 +58,20 @@ def test_fused_kernel_agrees_with_the_numpy_rule(name, dtype, rtol, monkeypatch)
 def test_small_buffers_use_numpy():
     assert not fused.available(np.zeros(fused.MIN_SIZE - 1, np.float32))
     assert fused.available(np.zeros(fused.MIN_SIZE, np.float32))
+
+
+def test_the_environment_switch_keeps_numba_out():
+    code = (
+        "import sys, numpy as np, deepgrad as dg\n"
+        "p = dg.tensor(np.ones(10_000, np.float32), requires_grad=True)\n"
+        "opt = dg.optimizers.Adam([p], learning_rate=0.1)\n"
+        "p.grad.data[...] = 1.0\n"
+        "opt.step()\n"
+        "print('numba' in sys.modules, float(p.numpy()[0]))\n"
+    )
+    env = {**os.environ, "DEEPGRAD_FUSED": "0"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    loaded, first = done.stdout.split()
+    assert loaded == "False"
+    assert abs(float(first) - 0.9) < 1e-6  # Adam's first step: lr · sign(g)
