@@ -283,9 +283,6 @@ def _is_elementwise(func: Callable) -> bool:
     return getattr(func, "elementwise", False)
 
 
-_TAKES_OUT: dict[int, bool] = {}
-
-
 def _takes_out(call: Call) -> bool:
     """Whether the call can write into a preallocated array of its result's shape."""
     result = call.result
@@ -294,10 +291,9 @@ def _takes_out(call: Call) -> bool:
     func = call.func
     if isinstance(func, np.ufunc):
         return func.nout == 1
-    key = id(func)
-    if key not in _TAKES_OUT:
-        try:
-            _TAKES_OUT[key] = "out" in inspect.signature(func).parameters
-        except (TypeError, ValueError):
-            _TAKES_OUT[key] = False
-    return _TAKES_OUT[key]
+    # Not cached by id(func): a record_call may pass a short-lived callable whose id a
+    # later one reuses. This runs a few times per call while a plan is made, never per step.
+    try:
+        return "out" in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
