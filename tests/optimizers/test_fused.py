@@ -40,7 +40,6 @@ def _train(make, dtype, steps=30):
 @pytest.mark.parametrize("dtype, rtol", [("float64", 1e-12), ("float32", 2e-5)])
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_fused_kernel_agrees_with_the_numpy_rule(name, dtype, rtol, monkeypatch):
-    monkeypatch.setattr(fused, "SGD_MIN_SIZE", fused.MIN_SIZE)  # plain SGD's kernel too
     fast_opt, fast = _train(CONFIGS[name], dtype)
     assert fused.available(fast_opt.flat.groups[0].values)
     with fused.disabled():

@@ -107,8 +107,9 @@ class Adam(_Moments):
                 state.get("v_max", v),
                 self.amsgrad,
                 rate / (1 - b1**t),  # the step size η/(1 − β₁ᵗ)
-                b1,
+                1 - b1,
                 b2,
+                1 - b2,
                 1 / math.sqrt(1 - b2**t),
                 self.epsilon,
             )

@@ -47,8 +47,7 @@ class SGD(Optimizer):
         return {"velocity": np.zeros_like(values)} if self.momentum else {}
 
     def update(self, values, grads, state, rate, group):
-        smallest = fused.MIN_SIZE if self.momentum else fused.SGD_MIN_SIZE
-        if fused.available(values, smallest) and self.momentum_form == "pytorch":
+        if fused.available(values) and self.momentum_form == "pytorch":
             self._fused_update(values, grads, state, rate)
             return
         if not self.momentum:
@@ -78,7 +77,7 @@ class SGD(Optimizer):
             state["velocity"],
             rate,
             self.momentum,
-            self.dampening,
+            1 - self.dampening,
             self.nesterov,
             self.iterations == 1,
         )
