@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.compiler.recorder import Call, Constant, Recorder, Slot
+from deepgrad.compiler.fusion import fuse_elementwise
+from deepgrad.compiler.recorder import Call, Constant, Recorder, Slot, call_slots, slots_in
 from deepgrad.tensor import Tensor
 
 _NEVER = 1 << 62  # the last use of an output: after the plan
@@ -43,7 +44,8 @@ class Plan:
         self.constants = recorder.constants
         self.folded: dict[int, Any] = {}  # slot → value computed once, when the plan is made
         calls = _fold_constants(recorder, self.folded)
-        self.calls = _store_gradients_in_place(_live_calls(calls, outputs), outputs)
+        calls = _store_gradients_in_place(_live_calls(calls, outputs), outputs)
+        self.calls = fuse_elementwise(calls, outputs, recorder)
         self._buffers: list[np.ndarray] = []
         buffer_of = self._assign_buffers()
         self.source, self._namespace = self._write(buffer_of)
@@ -180,28 +182,14 @@ def _expression(ref: Any) -> str:
     return repr(ref)
 
 
-def _slots_in(ref: Any) -> list[int]:
-    if isinstance(ref, Slot):
-        return [ref.index]
-    if type(ref) in (tuple, list):
-        return [s for r in ref for s in _slots_in(r)]
-    if type(ref) is dict:
-        return [s for r in ref.values() for s in _slots_in(r)]
-    return []
-
-
-def _call_slots(call: Call) -> list[int]:
-    return _slots_in(call.args) + _slots_in(call.kwargs)
-
-
 def _live_calls(calls: list[Call], outputs: list[Any]) -> list[Call]:
     """The calls an output or an effect depends on, in recorded order."""
-    needed = set(_slots_in(list(outputs)))
+    needed = set(slots_in(list(outputs)))
     live = []
     for call in reversed(calls):
         if call.effect or "out" in call.kwargs or (call.out and call.out.index in needed):
             live.append(call)
-            needed.update(_call_slots(call))
+            needed.update(call_slots(call))
     return live[::-1]
 
 
@@ -246,7 +234,7 @@ def _store_gradients_in_place(calls: list[Call], outputs: list[Any]) -> list[Cal
     from deepgrad.autodiff.graph import store_grad
 
     uses: dict[int, int] = {}
-    for slot in _slots_in(list(outputs)) + [s for c in calls for s in _call_slots(c)]:
+    for slot in slots_in(list(outputs)) + [s for c in calls for s in call_slots(c)]:
         uses[slot] = uses.get(slot, 0) + 1
     producer = {call.out.index: call for call in calls if call.out is not None}
     kept = []
@@ -262,14 +250,14 @@ def _store_gradients_in_place(calls: list[Call], outputs: list[Any]) -> list[Cal
 
 def _last_uses(calls: list[Call], outputs: list[Any], inputs: list[Slot]) -> dict[int, int]:
     """Slot → position of the last call that reads it (directly or through a view of it)."""
-    last: dict[int, int] = {s: _NEVER for s in _slots_in(list(outputs))}
+    last: dict[int, int] = {s: _NEVER for s in slots_in(list(outputs))}
     for slot in inputs:
         last[slot.index] = _NEVER  # the caller's arrays are never written over
     for position in range(len(calls) - 1, -1, -1):
         call = calls[position]
         result_last = last.get(call.out.index, position) if call.out is not None else position
         may_view = call.out is not None and not _takes_out(call)
-        for slot in _call_slots(call):
+        for slot in call_slots(call):
             until = max(position, result_last) if may_view else position
             last[slot] = max(last.get(slot, -1), until)
     return last

@@ -61,6 +61,22 @@ class Call:
     into_grad_of: Constant | None = None  # write the result straight into this leaf's .grad
 
 
+def slots_in(ref: Any) -> list[int]:
+    """The slot numbers in an argument tree."""
+    if isinstance(ref, Slot):
+        return [ref.index]
+    if type(ref) in (tuple, list):
+        return [s for r in ref for s in slots_in(r)]
+    if type(ref) is dict:
+        return [s for r in ref.values() for s in slots_in(r)]
+    return []
+
+
+def call_slots(call: Call) -> list[int]:
+    """The slot numbers a call reads."""
+    return slots_in(call.args) + slots_in(call.kwargs)
+
+
 @dataclass
 class Recorder:
     """Collects the calls of one run; see the module docstring."""

@@ -57,7 +57,7 @@ def disabled() -> Iterator[None]:
         _enabled = saved
 
 
-def _compile(function):
+def compile_kernel(function):
     """Compile on first use (from numba's on-disk cache after the first run); the wrapper
     casts every float argument to the first array's dtype (see the module docstring)."""
     compiled = None
@@ -110,6 +110,6 @@ def _adam(
         values[i] -= step_size * mi / (np.sqrt(vi) * inv_root_bias_2 + eps)
 
 
-sgd = _compile(_sgd)
-sgd_momentum = _compile(_sgd_momentum)
-adam = _compile(_adam)
+sgd = compile_kernel(_sgd)
+sgd_momentum = compile_kernel(_sgd_momentum)
+adam = compile_kernel(_adam)

@@ -1,0 +1,106 @@
+"""The plan's fused elementwise kernels (bias + ReLU forward, ReLU backward) compute what
+NumPy's separate calls compute, bit for bit, and are used only where they fit."""
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.numpy as dnp
+from deepgrad import layers, losses
+from deepgrad.compiler.fusion import bias_relu, relu_backward
+from deepgrad.optimizers import fused
+
+pytest.importorskip("numba")
+
+
+def _arrays(dtype, shape=(64, 96), seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(dtype)
+    x.flat[:4] = [np.nan, -0.0, 0.0, np.inf]  # NaN stays NaN, as in NumPy
+    b = rng.standard_normal(shape[-1]).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    g.flat[5] = np.nan  # NaN × 0 is NaN: the multiply is kept, not a select
+    return x, b, g
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("where", ["new", "into", "in place"])
+def test_bias_relu_equals_add_then_maximum(dtype, where):
+    x, b, _ = _arrays(dtype)
+    expected = np.maximum(x + b, 0)
+    if where == "new":
+        result = bias_relu(x, b)
+    elif where == "into":
+        result = bias_relu(x, b, out=np.empty_like(x))
+    else:
+        result = bias_relu(x, b, out=x)
+        assert result is x
+    np.testing.assert_array_equal(result, expected)
+    assert result.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("where", ["new", "into", "over g", "over y"])
+def test_relu_backward_equals_mask_multiply(dtype, where):
+    x, _, g = _arrays(dtype)
+    y = np.maximum(x, 0)
+    expected = g * (y > 0)
+    out = {"new": None, "into": np.empty_like(g), "over g": g, "over y": y}[where]
+    result = relu_backward(g, y, out=out)
+    if out is not None:
+        assert result is out
+    np.testing.assert_array_equal(result, expected)
+
+
+def test_strided_arrays_take_numpys_calls():
+    x, b, g = _arrays(np.float32, (64, 192))
+    y = np.maximum(x, 0)
+    np.testing.assert_array_equal(bias_relu(x[:, ::2], b[::2]), np.maximum(x[:, ::2] + b[::2], 0))
+    np.testing.assert_array_equal(relu_backward(g[:, ::2], y[:, ::2]), g[:, ::2] * (y[:, ::2] > 0))
+
+
+def _train(jit, steps=4):
+    dg.random.seed(0)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((64, 96)).astype(np.float32)  # 64 × 128 hidden: above MIN_SIZE
+    y = rng.integers(0, 10, 64)
+    model = dg.Sequential(
+        [layers.Dense(128, activation="relu"), layers.Dense(128, "relu"), layers.Dense(10)]
+    )
+    model.compile("adam", losses.SparseCategoricalCrossentropy(from_logits=True), jit=jit)
+    history = [float(model.train_on_batch(x, y)) for _ in range(steps)]
+    return model, history, x, y
+
+
+def test_a_relu_net_is_fused_and_trains_as_eager_bit_for_bit():
+    eager, eager_losses, _, _ = _train(jit=False)
+    model, jit_losses, x, y = _train(jit=True)
+    source = model._compiled_steps["train"].plan(x, y, None).source
+    assert source.count("bias_relu(") == 2 and source.count("relu_backward(") == 2
+    assert "greater(" not in source and "relu(" not in source.replace("_relu(", "")
+    assert jit_losses == eager_losses
+    for a, b in zip(eager.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_no_fusion_without_the_kernels():
+    with fused.disabled():
+        model, _, x, y = _train(jit=True, steps=1)
+        source = model._compiled_steps["train"].plan(x, y, None).source
+    assert "bias_relu(" not in source and "relu_backward(" not in source
+    assert "relu(" in source and "greater(" in source
+
+
+def test_a_sum_read_twice_is_not_fused():
+    w = dg.tensor(np.ones((96, 128), np.float32), requires_grad=True)
+    b = dg.tensor(np.zeros(128, np.float32), requires_grad=True)
+
+    def f(x):
+        z = x @ w + b
+        return dnp.sum(dg.activations.relu(z)) + dnp.sum(z)  # z read by relu and by sum
+
+    compiled = dg.compile(f)
+    x = np.random.default_rng(0).standard_normal((64, 96)).astype(np.float32)
+    source = compiled.plan(x).source
+    assert "bias_relu(" not in source
+    np.testing.assert_array_equal(compiled(x), f(x).numpy())
