@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.ops import cross_entropy_kernels
 from deepgrad.ops.elementwise import exp, log, log1p, unary
 from deepgrad.ops.reductions import sum as dnp_sum
 
@@ -115,6 +116,8 @@ def _reduce_classes(ufunc, x):
 
 
 def _sparse_cross_entropy_impl(logits, labels):
+    if cross_entropy_kernels.fits(logits, labels):
+        return cross_entropy_kernels.losses(logits, labels)
     shifted = logits - _reduce_classes(np.maximum, logits)
     log_total = np.log(_reduce_classes(np.add, np.exp(shifted)))[..., 0]
     rows, row_numbers, flat_labels = _at_labels(shifted, labels)
@@ -122,6 +125,8 @@ def _sparse_cross_entropy_impl(logits, labels):
 
 
 def _softmax_minus_one_hot_impl(logits, labels):
+    if cross_entropy_kernels.fits(logits, labels):
+        return cross_entropy_kernels.softmax_minus_one_hot(logits, labels)
     shifted = logits - _reduce_classes(np.maximum, logits)
     probabilities = np.exp(shifted, out=shifted)
     probabilities /= _reduce_classes(np.add, probabilities)
