@@ -50,6 +50,12 @@ def test_labels_out_of_range_are_refused():
             _softmax_minus_one_hot_impl(logits, labels)
 
 
+def test_large_logits_take_the_numpy_form():
+    logits, labels = _case(np.float32, rows=kernels.MAX_SIZE // 7 + 1)
+    assert not kernels.fits(logits, labels)
+    assert kernels.fits(logits[:-1], labels[:-1])
+
+
 def test_other_layouts_take_the_numpy_form():
     logits, labels = _case(np.float32, rows=12)
     strided = np.asfortranarray(logits)

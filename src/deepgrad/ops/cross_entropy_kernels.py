@@ -7,10 +7,17 @@ most of it the calls' own cost. Here each row's max, sum of exponentials, loss (
 the backward, its softmax minus the one-hot) are computed in one loop over the row, in
 the logits' dtype.
 
+The kernels' exponentials are scalar calls (numba vectorises exp only with Intel's SVML),
+about 4 ns each, where NumPy's vectorised exp takes under 1 ns: so they pay only while
+the calls' fixed cost dominates. Measured, µs per call (forward, backward), kernel against
+NumPy: 64 × 10: 4.7 / 5.4 against 12.1 / 12.1; 256 × 10: 13.1 / 12.6 against 15.8 / 19.7;
+512 × 1000: 1,965 / 2,018 against 507 / 603. Hence ``MAX_SIZE``.
+
 Used when numba is installed and ``DEEPGRAD_FUSED`` is not 0 (as the fused optimizer
-updates), for C-contiguous 2-D float logits and integer labels; anything else takes the
-NumPy form. A label outside [0, classes) is a ValueError, as NumPy's indexing would raise
-(the kernels check each label: no index is read unchecked).
+updates), for C-contiguous 2-D float logits of at most ``MAX_SIZE`` elements and integer
+labels; anything else takes the NumPy form. A label outside [0, classes) is a ValueError,
+as NumPy's indexing would raise (the kernels check each label: no index is read
+unchecked).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from deepgrad.optimizers import fused
+
+MAX_SIZE = 1 << 12  # logits elements; above it NumPy's vectorised exp wins (see above)
 
 
 def _losses(logits, labels, out):
@@ -69,6 +78,7 @@ def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
         and fused._INSTALLED
         and type(logits) is np.ndarray
         and logits.ndim == 2
+        and logits.size <= MAX_SIZE
         and logits.shape[1] > 0
         and logits.dtype in (np.float32, np.float64)
         and logits.flags.c_contiguous
