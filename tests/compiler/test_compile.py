@@ -240,6 +240,18 @@ def _mlp_step(batch=64, width=256):
     return model, x, y
 
 
+@pytest.mark.parametrize("classes", [10, 300])  # the numba kernel's size and NumPy's
+def test_a_replay_refuses_labels_out_of_range(classes):
+    model = dg.Sequential([layers.Dense(16, activation="relu"), layers.Dense(classes)])
+    model.compile("sgd", losses.SparseCategoricalCrossentropy(from_logits=True), jit=True)
+    x, y = _data(n=32, classes=classes)
+    for _ in range(3):
+        model.train_on_batch(x, y)
+    y[5] = -1  # the loss's own check does not run in a replay: the op's does
+    with pytest.raises(ValueError, match="labels must be in"):
+        model.train_on_batch(x, y)
+
+
 def test_gradients_are_computed_into_the_flat_buffer():
     model, x, y = _mlp_step()
     plan = model._compiled_steps["train"].plan(x, y, None)

@@ -98,8 +98,13 @@ def softmax(x: Any, axis: int = -1) -> Any:
 
 def _at_labels(values, labels):
     """``values[..., label]`` as (rows of values, row numbers, labels), for fancy indexing
-    (take_along_axis costs 20 µs of index building on a 64 × 10 array; this, 2 µs)."""
+    (take_along_axis costs 20 µs of index building on a 64 × 10 array; this, 2 µs).
+
+    The labels are checked here, not only by the loss: a compiled step replays this
+    function without the loss's Python checks, and a label of −1 would index from the end.
+    """
     flat_labels = labels.reshape(-1)
+    cross_entropy_kernels.check_labels(flat_labels, values.shape[-1])
     return values.reshape(-1, values.shape[-1]), np.arange(flat_labels.size), flat_labels
 
 

@@ -88,6 +88,12 @@ def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
     )
 
 
+def check_labels(labels: np.ndarray, classes: int) -> None:
+    """Raise unless every label is in [0, classes)."""
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        _refuse(labels, classes)
+
+
 def _refuse(labels: np.ndarray, classes: int) -> None:
     raise ValueError(
         f"sparse_softmax_cross_entropy: labels must be in [0, {classes}), got values from "
