@@ -129,7 +129,7 @@ relu_backward.elementwise = True
 
 def fuse_elementwise(calls: list[Call], outputs: list[Any], recorder: Recorder) -> list[Call]:
     """The plan's calls with the two pairs above fused, where numba is there to run them."""
-    if not (fused._enabled and fused._INSTALLED):
+    if not fused.enabled():
         return calls
     from deepgrad.ops.activations_math import _relu_impl  # (ops import the compiler)
 
@@ -196,7 +196,7 @@ def _fused_call(func: Any, args: tuple, second: Call) -> Call:
     )
 
 
-def _is_float_array(a: Any) -> bool:
+def _fusable(a: Any) -> bool:
     return (
         type(a) is np.ndarray
         and a.dtype in (np.float32, np.float64)
@@ -207,7 +207,7 @@ def _is_float_array(a: Any) -> bool:
 
 def _fits_bias(x: Any, b: Any, result: Any) -> bool:
     return (
-        _is_float_array(x)
+        _fusable(x)
         and type(b) is np.ndarray
         and b.ndim == 1
         and x.ndim >= 1
@@ -220,8 +220,8 @@ def _fits_bias(x: Any, b: Any, result: Any) -> bool:
 
 def _fits_same(g: Any, y: Any, result: Any) -> bool:
     return (
-        _is_float_array(g)
-        and _is_float_array(y)
+        _fusable(g)
+        and _fusable(y)
         and g.shape == y.shape == result.shape
         and g.dtype == y.dtype == result.dtype
     )

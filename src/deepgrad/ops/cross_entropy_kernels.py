@@ -74,8 +74,7 @@ _softmax_minus_one_hot_kernel = fused.compile_kernel(_softmax_minus_one_hot)
 def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
     """Whether the kernels take these arrays (see the module docstring)."""
     return (
-        fused._enabled
-        and fused._INSTALLED
+        fused.enabled()
         and type(logits) is np.ndarray
         and logits.ndim == 2
         and logits.size <= MAX_SIZE

@@ -4,8 +4,8 @@ numba when it is installed (``pip install "deepgrad[fast]"``, part of ``all``).
 Why: a rule written with NumPy's in-place operations makes one pass over memory per
 operation (Adam: thirteen, each reading or writing a whole buffer). These kernels read each
 array once and write each once, in one loop over the flat buffer. Measured by
-``benchmarks/optimizer_step.py`` on 1.86 million float32 parameters, 2 cores: Adam 4.1 ms
-with NumPy, 0.8 ms fused; PyTorch's ``foreach`` 2.9 ms.
+``benchmarks/optimizer_step.py`` on 1.86 million float32 parameters, 2 cores: Adam
+3.4–3.9 ms with NumPy, 0.84–0.93 ms fused; PyTorch's ``foreach`` 2.2–2.6 ms.
 
 How they are compiled was measured (docs/optimizers.md, "Speed"): the arithmetic runs in
 the buffer's dtype (the wrapper casts the scalars, and the kernels hold no float literal:
@@ -41,9 +41,15 @@ MIN_SIZE = 1 << 12
 _enabled = os.environ.get("DEEPGRAD_FUSED", "1") != "0"
 
 
+def enabled() -> bool:
+    """Whether numba kernels may run: numba installed, and not turned off by
+    ``DEEPGRAD_FUSED=0`` or inside ``disabled()``."""
+    return _enabled and _INSTALLED
+
+
 def available(values: np.ndarray, min_size: int = MIN_SIZE) -> bool:
     """Whether ``values`` gets a fused kernel (numba installed, buffer large enough)."""
-    return _enabled and _INSTALLED and values.size >= min_size
+    return enabled() and values.size >= min_size
 
 
 @contextlib.contextmanager
