@@ -29,7 +29,15 @@ from typing import Any
 import numpy as np
 
 from deepgrad.compiler.fusion import fuse_elementwise
-from deepgrad.compiler.recorder import Call, Constant, Recorder, Slot, call_slots, slots_in
+from deepgrad.compiler.recorder import (
+    Call,
+    Constant,
+    Recorder,
+    Slot,
+    call_slots,
+    shape_only,
+    slots_in,
+)
 from deepgrad.tensor import Tensor
 
 _NEVER = 1 << 62  # the last use of an output: after the plan
@@ -50,6 +58,9 @@ class Plan:
         buffer_of = self._assign_buffers()
         self.source, self._namespace = self._write(buffer_of)
         self._run: Callable = _define(self.source, self._namespace)
+        for call in self.calls:  # (a fused call is not among the recorder's)
+            call.result = shape_only(call.result)
+        recorder.release_arrays()
 
     def __call__(self, *inputs: Any) -> tuple:
         """Replay on new input arrays (same shapes and dtypes as recorded)."""

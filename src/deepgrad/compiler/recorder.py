@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from deepgrad.autodiff.primitive import STATE, user_source_line
 from deepgrad.tensor import Tensor, raw_data
 
@@ -61,6 +63,14 @@ class Call:
     into_grad_of: Constant | None = None  # write the result straight into this leaf's .grad
 
 
+def shape_only(value: Any) -> Any:
+    """A recorded array's stand-in once it is no longer needed: an array of its shape and
+    dtype holding one element (a broadcast view); anything else as it is."""
+    if type(value) is np.ndarray:
+        return np.broadcast_to(np.empty((), value.dtype), value.shape)
+    return value
+
+
 def slots_in(ref: Any) -> list[int]:
     """The slot numbers in an argument tree."""
     if isinstance(ref, Slot):
@@ -87,6 +97,17 @@ class Recorder:
     _slot_of: dict[int, int] = field(default_factory=dict)
     _constant_of: dict[int, int] = field(default_factory=dict)
     _tensor_of: dict[int, Tensor] = field(default_factory=dict)  # id(array) → its Tensor
+
+    def release_arrays(self) -> None:
+        """Drop the arrays a finished recording holds (each call's result, each slot's
+        value), keeping their shapes and dtypes: what comparing two recordings and
+        writing a plan still read. Otherwise a compiled function would hold every
+        intermediate of its recorded steps (26 MiB for the 784-1024-1024-10 net at batch
+        256: its peak memory was 1.25x that of an eager step)."""
+        for call in self.calls:
+            call.result = shape_only(call.result)
+        self.slot_values = [shape_only(value) for value in self.slot_values]
+        self._slot_of.clear()  # ids of dropped arrays may be reused: nothing to look up
 
     def add_input(self, value: Any) -> Slot:
         """Make ``value`` (an array handed to the compiled function) a slot of the plan."""
