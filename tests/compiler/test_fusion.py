@@ -104,3 +104,18 @@ def test_a_sum_read_twice_is_not_fused():
     source = compiled.plan(x).source
     assert "bias_relu(" not in source
     np.testing.assert_array_equal(compiled(x), f(x).numpy())
+
+
+def test_a_mask_against_an_array_is_not_fused():
+    w = dg.tensor(np.ones((96, 128), np.float32), requires_grad=True)
+    limits = np.zeros((64, 128), np.float32)
+
+    def f(x):
+        y = x @ w
+        return dnp.sum(y * dnp.greater(y, limits))  # a mask against an array, not 0
+
+    compiled = dg.compile(f)
+    x = np.random.default_rng(0).standard_normal((64, 96)).astype(np.float32)
+    for _ in range(3):
+        assert float(compiled(x)) == float(f(x))
+    assert "relu_backward(" not in compiled.plan(x).source

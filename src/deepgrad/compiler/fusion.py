@@ -156,17 +156,18 @@ def fuse_elementwise(calls: list[Call], outputs: list[Any], recorder: Recorder) 
     dropped: set[int] = set()  # id(second call of a pair)
     for call in calls:
         second = only_reader(call)
-        if second is None or call.into_grad_of is not None or "out" in second.kwargs:
-            continue
-        if call.func is np.add and second.func is _relu_impl and not second.kwargs:
+        if second is None or call.kwargs or second.kwargs or call.effect or call.into_grad_of:
+            continue  # only plain pairs: no out= into an outside array, no other effect
+        if call.func is np.add and second.func is _relu_impl:
             x, b = (value(a) for a in call.args)
             if _fits_bias(x, b, call.result) and isinstance(call.args[0], Slot):
                 replaced[id(call)] = _fused_call(bias_relu, call.args, second)
                 dropped.add(id(second))
-        elif call.func is np.greater and second.func is np.multiply and not second.kwargs:
+        elif call.func is np.greater and second.func is np.multiply:
             y, threshold = (value(a) for a in call.args)
             others = [a for a in second.args if a != call.out]
-            if threshold == 0 and len(others) == 1 and isinstance(call.args[0], Slot):
+            at_zero = type(threshold) in (int, float) and threshold == 0
+            if at_zero and len(others) == 1 and isinstance(call.args[0], Slot):
                 g = value(others[0])
                 if _fits_same(g, y, second.result):
                     replaced[id(call)] = _fused_call(

@@ -47,9 +47,9 @@ def enabled() -> bool:
     return _enabled and _INSTALLED
 
 
-def available(values: np.ndarray, min_size: int = MIN_SIZE) -> bool:
+def available(values: np.ndarray) -> bool:
     """Whether ``values`` gets a fused kernel (numba installed, buffer large enough)."""
-    return enabled() and values.size >= min_size
+    return enabled() and values.size >= MIN_SIZE
 
 
 @contextlib.contextmanager
