@@ -65,7 +65,12 @@ class Call:
 
 def shape_only(value: Any) -> Any:
     """A recorded array's stand-in once it is no longer needed: an array of its shape and
-    dtype holding one element (a broadcast view); anything else as it is."""
+    dtype holding one element (a broadcast view); anything else as it is.
+
+    >>> stand_in = shape_only(np.ones((1000, 1000), np.float32))
+    >>> stand_in.shape, stand_in.dtype, stand_in.base.nbytes
+    ((1000, 1000), dtype('float32'), 4)
+    """
     if type(value) is np.ndarray:
         return np.broadcast_to(np.empty((), value.dtype), value.shape)
     return value

@@ -72,7 +72,13 @@ _softmax_minus_one_hot_kernel = fused.compile_kernel(_softmax_minus_one_hot)
 
 
 def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
-    """Whether the kernels take these arrays (see the module docstring)."""
+    """Whether the kernels take these arrays (see the module docstring).
+
+    >>> fits(np.zeros((4, 3), np.float32), np.zeros(4, np.int64)) == fused.enabled()
+    True
+    >>> fits(np.zeros((4, 3), np.float32), np.zeros(4))  # float labels: NumPy's form
+    False
+    """
     return (
         fused.enabled()
         and type(logits) is np.ndarray
@@ -88,7 +94,14 @@ def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
 
 
 def check_labels(labels: np.ndarray, classes: int) -> None:
-    """Raise unless every label is in [0, classes)."""
+    """Raise unless every label is in [0, classes).
+
+    >>> check_labels(np.array([0, 2]), 3)
+    >>> check_labels(np.array([0, 3]), 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: sparse_softmax_cross_entropy: labels must be in [0, 3), got values from 0 to 3
+    """
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         _refuse(labels, classes)
 
@@ -101,7 +114,11 @@ def _refuse(labels: np.ndarray, classes: int) -> None:
 
 
 def losses(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """−log softmax(logits)[label] per row (for arrays that ``fits`` accepts)."""
+    """−log softmax(logits)[label] per row (for arrays that ``fits`` accepts).
+
+    >>> losses(np.zeros((1, 2)), np.array([1]))
+    array([0.69314718])
+    """
     out = np.empty(logits.shape[0], logits.dtype)
     if _losses_kernel(logits, labels, out) != 0:
         _refuse(labels, logits.shape[1])
@@ -109,7 +126,11 @@ def losses(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def softmax_minus_one_hot(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """softmax(logits) − one_hot(labels) per row (for arrays that ``fits`` accepts)."""
+    """softmax(logits) − one_hot(labels) per row (for arrays that ``fits`` accepts).
+
+    >>> softmax_minus_one_hot(np.zeros((1, 2)), np.array([1]))
+    array([[ 0.5, -0.5]])
+    """
     out = np.empty_like(logits)
     if _softmax_minus_one_hot_kernel(logits, labels, out) != 0:
         _refuse(labels, logits.shape[1])

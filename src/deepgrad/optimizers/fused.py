@@ -43,7 +43,12 @@ _enabled = os.environ.get("DEEPGRAD_FUSED", "1") != "0"
 
 def enabled() -> bool:
     """Whether numba kernels may run: numba installed, and not turned off by
-    ``DEEPGRAD_FUSED=0`` or inside ``disabled()``."""
+    ``DEEPGRAD_FUSED=0`` or inside ``disabled()``.
+
+    >>> with disabled():
+    ...     enabled()
+    False
+    """
     return _enabled and _INSTALLED
 
 
