@@ -29,25 +29,10 @@ from deepgrad.optimizers import fused
 MAX_SIZE = 1 << 12  # logits elements; above it NumPy's vectorised exp wins (see above)
 
 
-def _losses(logits, labels, out):
-    """out[i] = log Σ_j exp(x_ij − max_i) − (x_i,label − max_i); −1 if a label is out of range."""
-    rows, classes = logits.shape
-    for i in range(rows):
-        label = labels[i]
-        if label < 0 or label >= classes:
-            return -1
-        top = logits[i, 0]
-        for j in range(1, classes):
-            top = max(top, logits[i, j])
-        total = logits.dtype.type(0)
-        for j in range(classes):
-            total += np.exp(logits[i, j] - top)
-        out[i] = np.log(total) - (logits[i, label] - top)
-    return 0
-
-
-def _softmax_minus_one_hot(logits, labels, out):
-    """out[i] = softmax(x_i) − one_hot(label_i); −1 if a label is out of range."""
+def _rows(logits, labels, losses, gradient, with_gradient):
+    """Per row i: losses[i] = log Σ_j exp(x_ij − max_i) − (x_i,label − max_i) and, with
+    ``with_gradient``, gradient[i] = softmax(x_i) − one_hot(label_i). Returns −1 at the
+    first label out of range, 0 otherwise."""
     rows, classes = logits.shape
     for i in range(rows):
         label = labels[i]
@@ -59,16 +44,18 @@ def _softmax_minus_one_hot(logits, labels, out):
         total = logits.dtype.type(0)
         for j in range(classes):
             e = np.exp(logits[i, j] - top)
-            out[i, j] = e
             total += e
-        for j in range(classes):
-            out[i, j] /= total
-        out[i, label] -= 1
+            if with_gradient:
+                gradient[i, j] = e
+        losses[i] = np.log(total) - (logits[i, label] - top)
+        if with_gradient:
+            for j in range(classes):
+                gradient[i, j] /= total
+            gradient[i, label] -= 1
     return 0
 
 
-_losses_kernel = fused.compile_kernel(_losses)
-_softmax_minus_one_hot_kernel = fused.compile_kernel(_softmax_minus_one_hot)
+_rows_kernel = fused.compile_kernel(_rows)
 
 
 def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
@@ -120,7 +107,8 @@ def losses(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     array([0.69314718])
     """
     out = np.empty(logits.shape[0], logits.dtype)
-    if _losses_kernel(logits, labels, out) != 0:
+    no_gradient = np.empty((0, 0), logits.dtype)
+    if _rows_kernel(logits, labels, out, no_gradient, False) != 0:
         _refuse(labels, logits.shape[1])
     return out
 
@@ -132,6 +120,7 @@ def softmax_minus_one_hot(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     array([[ 0.5, -0.5]])
     """
     out = np.empty_like(logits)
-    if _softmax_minus_one_hot_kernel(logits, labels, out) != 0:
+    losses = np.empty(logits.shape[0], logits.dtype)
+    if _rows_kernel(logits, labels, losses, out, True) != 0:
         _refuse(labels, logits.shape[1])
     return out
