@@ -29,7 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.compiler.recorder import Call, Constant, Recorder, Slot, call_slots, slots_in
+from deepgrad.compiler.recorder import (
+    ArraySpec,
+    Call,
+    Constant,
+    Recorder,
+    Slot,
+    call_slots,
+    slots_in,
+)
 from deepgrad.optimizers import fused
 from deepgrad.tensor import Tensor, raw_data
 
@@ -134,11 +142,13 @@ def fuse_elementwise(calls: list[Call], outputs: list[Any], recorder: Recorder) 
     from deepgrad.ops.activations_math import _relu_impl  # (ops import the compiler)
 
     def value(ref: Any) -> Any:
+        """An argument as the checks below see it: arrays as ArraySpecs."""
         if isinstance(ref, Slot):
             return recorder.slot_values[ref.index]
         if isinstance(ref, Constant):
             constant = recorder.constants[ref.index]
-            return raw_data(constant) if isinstance(constant, Tensor) else constant
+            constant = raw_data(constant) if isinstance(constant, Tensor) else constant
+            return ArraySpec.of(constant) if type(constant) is np.ndarray else constant
         return ref
 
     readers: dict[int, list[Call]] = {}
@@ -199,9 +209,9 @@ def _fused_call(func: Any, args: tuple, second: Call) -> Call:
 
 def _fusable(a: Any) -> bool:
     return (
-        type(a) is np.ndarray
+        isinstance(a, ArraySpec)
         and a.dtype in (np.float32, np.float64)
-        and a.flags.c_contiguous
+        and a.c_contiguous
         and a.size >= fused.MIN_SIZE
     )
 
@@ -209,7 +219,7 @@ def _fusable(a: Any) -> bool:
 def _fits_bias(x: Any, b: Any, result: Any) -> bool:
     return (
         _fusable(x)
-        and type(b) is np.ndarray
+        and isinstance(b, ArraySpec)
         and b.ndim == 1
         and x.ndim >= 1
         and b.shape[0] == x.shape[-1]

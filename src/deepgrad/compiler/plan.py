@@ -38,7 +38,6 @@ from deepgrad.compiler.recorder import (
     shape_only,
     slots_in,
 )
-from deepgrad.tensor import Tensor
 
 _NEVER = 1 << 62  # the last use of an output: after the plan
 
@@ -208,30 +207,11 @@ def _fold_constants(recorder: Recorder, folded: dict[int, Any]) -> list[Call]:
     """Drop the calls that depend on constants alone, keeping their recorded results:
     e.g. the chain that scales the loss's seed cotangent by 1/batch. Parameters (Tensors
     on the tape) are not constants here, their arrays change; nor is anything made by
-    ``record_call`` (a random draw must be drawn again)."""
-
-    def known(ref: Any) -> bool:
-        if isinstance(ref, Slot):
-            return ref.index in folded
-        if isinstance(ref, Constant):
-            value = recorder.constants[ref.index]
-            return not (isinstance(value, Tensor) and value._level >= 0)
-        if type(ref) in (tuple, list):
-            return all(known(r) for r in ref)
-        if type(ref) is dict:
-            return all(known(r) for r in ref.values())
-        return True
-
+    ``record_call`` (a random draw must be drawn again). The recorder marks these calls
+    (``Call.foldable``) as it records, and keeps only their results."""
     kept = []
     for call in recorder.calls:
-        if (
-            call.pure
-            and not call.effect
-            and call.out is not None
-            and "out" not in call.kwargs
-            and known(call.args)
-            and known(call.kwargs)
-        ):
+        if call.foldable:
             folded[call.out.index] = call.result
         else:
             kept.append(call)

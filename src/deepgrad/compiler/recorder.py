@@ -17,6 +17,8 @@ average, the accumulation of a gradient into ``.grad``) goes through :func:`reco
 from __future__ import annotations
 
 import functools
+import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,7 +62,33 @@ class Call:
     effect: bool = False
     origin: str = ""
     pure: bool = True  # a primitive's function: same arguments, same result
+    foldable: bool = False  # pure, and computed from constants alone: its result is kept
     into_grad_of: Constant | None = None  # write the result straight into this leaf's .grad
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    """What a plan needs to know of an array the recording does not keep: its shape,
+    dtype and layout."""
+
+    shape: tuple
+    dtype: np.dtype
+    c_contiguous: bool
+
+    @classmethod
+    def of(cls, array: np.ndarray) -> ArraySpec:
+        """>>> ArraySpec.of(np.zeros((2, 3), np.float32)).size
+        6
+        """
+        return cls(array.shape, array.dtype, array.flags.c_contiguous)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
 
 
 def shape_only(value: Any) -> Any:
@@ -102,6 +130,7 @@ class Recorder:
     _slot_of: dict[int, int] = field(default_factory=dict)
     _constant_of: dict[int, int] = field(default_factory=dict)
     _tensor_of: dict[int, Tensor] = field(default_factory=dict)  # id(array) → its Tensor
+    _foldable_slots: set[int] = field(default_factory=set)
 
     def release_arrays(self) -> None:
         """Drop the arrays a finished recording holds (each call's result, each slot's
@@ -120,9 +149,31 @@ class Recorder:
 
     def _new_slot(self, value: Any) -> Slot:
         index = len(self.slot_values)
-        self.slot_values.append(value)  # kept alive while recording, so ids stay unique
+        if type(value) is np.ndarray:
+            # Not kept alive: an intermediate is freed when the function is done with it,
+            # as in eager mode (keeping them all raised a compiled step's peak memory
+            # above eager's). Its id leaves the table when it dies, so a new array at the
+            # same address is not taken for it.
+            weakref.finalize(value, _forget, weakref.ref(self), id(value))
+            self.slot_values.append(ArraySpec.of(value))
+        else:
+            self.slot_values.append(value)  # a scalar: kept, so its id stays unique
         self._slot_of[id(value)] = index
         return Slot(index)
+
+    def _known(self, ref: Any) -> bool:
+        """Whether an argument is fixed for every replay: a constant that is not a
+        parameter on the tape, a slot computed from such constants alone, a literal."""
+        if isinstance(ref, Slot):
+            return ref.index in self._foldable_slots
+        if isinstance(ref, Constant):
+            value = self.constants[ref.index]
+            return not (isinstance(value, Tensor) and value._level >= 0)
+        if type(ref) in (tuple, list):
+            return all(self._known(r) for r in ref)
+        if type(ref) is dict:
+            return all(self._known(r) for r in ref.values())
+        return True
 
     def reference(self, value: Any, original: Any = None) -> Any:
         """The Slot or Constant for one argument; tuples, lists and dicts are walked."""
@@ -176,8 +227,29 @@ class Recorder:
             out = self._new_slot(result)
         elif result is not None:
             out = Slot(self._slot_of[id(result)])
+        foldable = (
+            pure
+            and not effect
+            and out is not None
+            and "out" not in kwargs
+            and self._known(args)
+            and self._known(kwargs)
+        )
+        if foldable:  # the plan uses this result as a constant: keep it
+            self._foldable_slots.add(out.index)
+        else:
+            result = shape_only(result)
         origin = user_source_line()
-        self.calls.append(Call(func, name, args, kwargs, result, out, effect, origin, pure))
+        self.calls.append(
+            Call(func, name, args, kwargs, result, out, effect, origin, pure, foldable=foldable)
+        )
+
+
+def _forget(recorder_ref: weakref.ref, key: int) -> None:
+    """An array a recording saw has died: its id no longer names its slot."""
+    recorder = recorder_ref()
+    if recorder is not None:
+        recorder._slot_of.pop(key, None)
 
 
 def record_call(func: Callable, *args: Any, effect: bool = False, **kwargs: Any) -> Any:
