@@ -19,8 +19,8 @@ overlap (measured: 77 µs for the two-array loop called in place, 19 µs for the
 one).
 
 Only with numba installed and ``DEEPGRAD_FUSED`` not 0 (as for the fused optimizer
-updates), on float arrays that were C-contiguous when the plan was recorded (a strided array at a
-replay takes NumPy's calls); anything else keeps NumPy's calls.
+updates), on float arrays that were C-contiguous when the plan was recorded (a strided
+array at a replay takes NumPy's calls); anything else keeps NumPy's calls.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ from deepgrad.compiler.recorder import (
 )
 from deepgrad.optimizers import fused
 from deepgrad.tensor import Tensor, raw_data
+
+# Each kernel comes once per place it writes (over an input, or into a separate array):
+# near-copies on purpose, since numba vectorises only the loop that knows it writes where
+# it reads (see the module docstring). The wrappers below pick one.
 
 
 def _bias_relu_in_place(x, b):

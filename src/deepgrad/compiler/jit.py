@@ -95,7 +95,6 @@ class CompiledFunction:
         result = tree_unflatten(out_def, [_present(x) for x in out_leaves])
         first = self._first_recordings.pop(key, None)
         if self.check and first is None:
-            recorder.release_arrays()  # compared by calls and constants only
             self._first_recordings[key] = (recorder, outputs)
             return result
         if first is not None:

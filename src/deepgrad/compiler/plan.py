@@ -35,7 +35,6 @@ from deepgrad.compiler.recorder import (
     Recorder,
     Slot,
     call_slots,
-    shape_only,
     slots_in,
 )
 
@@ -57,9 +56,6 @@ class Plan:
         buffer_of = self._assign_buffers()
         self.source, self._namespace = self._write(buffer_of)
         self._run: Callable = _define(self.source, self._namespace)
-        for call in self.calls:  # (a fused call is not among the recorder's)
-            call.result = shape_only(call.result)
-        recorder.release_arrays()
 
     def __call__(self, *inputs: Any) -> tuple:
         """Replay on new input arrays (same shapes and dtypes as recorded)."""

@@ -132,17 +132,6 @@ class Recorder:
     _tensor_of: dict[int, Tensor] = field(default_factory=dict)  # id(array) → its Tensor
     _foldable_slots: set[int] = field(default_factory=set)
 
-    def release_arrays(self) -> None:
-        """Drop the arrays a finished recording holds (each call's result, each slot's
-        value), keeping their shapes and dtypes: what comparing two recordings and
-        writing a plan still read. Otherwise a compiled function would hold every
-        intermediate of its recorded steps (26 MiB for the 784-1024-1024-10 net at batch
-        256: its peak memory was 1.25x that of an eager step)."""
-        for call in self.calls:
-            call.result = shape_only(call.result)
-        self.slot_values = [shape_only(value) for value in self.slot_values]
-        self._slot_of.clear()  # ids of dropped arrays may be reused: nothing to look up
-
     def add_input(self, value: Any) -> Slot:
         """Make ``value`` (an array handed to the compiled function) a slot of the plan."""
         return self._new_slot(value)
