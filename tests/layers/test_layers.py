@@ -180,13 +180,3 @@ def test_seed_makes_construction_reproducible():
 
     for a, b in zip(build(), build(), strict=True):
         np.testing.assert_array_equal(a, b)
-
-
-def test_summary():
-    model = dg.Sequential([layers.Dense(4, input_shape=(3,)), layers.Dense(2)])
-    lines = []
-    model.summary(print_fn=lines.append)
-    text = "\n".join(lines)
-    assert "(None, 4)" in text and "Total params: 26" in text
-    with pytest.raises(ValueError, match="not built"):
-        dg.Sequential([layers.Dense(1)]).summary()

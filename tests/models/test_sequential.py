@@ -1,0 +1,16 @@
+"""Sequential models: building and the summary table."""
+
+import pytest
+
+import deepgrad as dg
+from deepgrad import layers
+
+
+def test_summary():
+    model = dg.Sequential([layers.Dense(4, input_shape=(3,)), layers.Dense(2)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    assert "(None, 4)" in text and "Total params: 26" in text
+    with pytest.raises(ValueError, match="not built"):
+        dg.Sequential([layers.Dense(1)]).summary()
