@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    from deepgrad.optimizers import fused
+    from deepgrad import kernels as fused
 
     repeats = 5 if args.quick else 200
 

@@ -8,7 +8,7 @@ import deepgrad as dg
 import deepgrad.numpy as dnp
 from deepgrad import layers, losses
 from deepgrad.compiler.fusion import bias_relu, relu_backward
-from deepgrad.optimizers import fused
+from deepgrad import kernels as fused
 
 pytest.importorskip("numba")
 

@@ -8,7 +8,7 @@ from deepgrad.ops.activations_math import (
     _softmax_minus_one_hot_impl,
     _sparse_cross_entropy_impl,
 )
-from deepgrad.optimizers import fused
+from deepgrad import kernels as fused
 
 pytest.importorskip("numba")
 

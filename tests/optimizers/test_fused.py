@@ -9,6 +9,7 @@ import pytest
 
 import deepgrad as dg
 from deepgrad import optimizers as O
+from deepgrad import kernels
 from deepgrad.optimizers import fused
 
 pytest.importorskip("numba")
@@ -23,7 +24,7 @@ CONFIGS = {
     "amsgrad": lambda p: O.Adam(p, 0.01, amsgrad=True),
     "adamw": lambda p: O.AdamW(p, 0.01, weight_decay=0.1),
 }
-SHAPES = [(50, 100), (100,), (100, 13)]  # 6,400 elements: above fused.MIN_SIZE
+SHAPES = [(50, 100), (100,), (100, 13)]  # 6,400 elements: above kernels.MIN_SIZE
 
 
 def _train(make, dtype, steps=30):
@@ -41,10 +42,10 @@ def _train(make, dtype, steps=30):
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_fused_kernel_agrees_with_the_numpy_rule(name, dtype, rtol, monkeypatch):
     fast_opt, fast = _train(CONFIGS[name], dtype)
-    assert fused.available(fast_opt.flat.groups[0].values)
-    with fused.disabled():
+    assert kernels.available(fast_opt.flat.groups[0].values)
+    with kernels.disabled():
         slow_opt, slow = _train(CONFIGS[name], dtype)
-        assert not fused.available(slow_opt.flat.groups[0].values)
+        assert not kernels.available(slow_opt.flat.groups[0].values)
     for a, b in zip(fast, slow, strict=True):
         assert a.dtype == np.dtype(dtype)
         np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol)
@@ -55,8 +56,8 @@ def test_fused_kernel_agrees_with_the_numpy_rule(name, dtype, rtol, monkeypatch)
 
 
 def test_small_buffers_use_numpy():
-    assert not fused.available(np.zeros(fused.MIN_SIZE - 1, np.float32))
-    assert fused.available(np.zeros(fused.MIN_SIZE, np.float32))
+    assert not kernels.available(np.zeros(kernels.MIN_SIZE - 1, np.float32))
+    assert kernels.available(np.zeros(kernels.MIN_SIZE, np.float32))
 
 
 def test_the_environment_switch_keeps_numba_out():

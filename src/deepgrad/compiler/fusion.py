@@ -38,7 +38,7 @@ from deepgrad.compiler.recorder import (
     call_slots,
     slots_in,
 )
-from deepgrad.optimizers import fused
+from deepgrad import kernels as fused
 from deepgrad.tensor import Tensor, raw_data
 
 # Each kernel comes once per place it writes (over an input, or into a separate array):

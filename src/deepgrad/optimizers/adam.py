@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import kernels
 from deepgrad.optimizers import fused
 from deepgrad.optimizers.base import Optimizer
 from deepgrad.tensor import Tensor
@@ -98,7 +99,7 @@ class Adam(_Moments):
     def update(self, values, grads, state, rate, group):
         b1, b2, t = self.beta_1, self.beta_2, self.iterations
         m, v = state["m"], state["v"]
-        if fused.available(values):  # the same rule in one pass
+        if kernels.available(values):  # the same rule in one pass
             fused.adam(
                 values,
                 grads,

@@ -21,70 +21,9 @@ and the tests check that both paths agree to rounding.
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import os
-from collections.abc import Iterator
-
 import numpy as np
 
-# Imported on the first fused update, not with deepgrad: numba takes 0.25 s to import.
-numba = None
-_INSTALLED = importlib.util.find_spec("numba") is not None
-
-# Below this many elements a call into numba costs as much as NumPy's few in-place
-# operations (measured, plain SGD: 1.3 µs fused against 1.2 at 1,024 float32, 1.6 against
-# 1.8 at 4,096, 11 against 21 at 100k).
-MIN_SIZE = 1 << 12
-# DEEPGRAD_FUSED=0 runs the NumPy rules only: numba is never imported, which keeps about
-# 65 MiB of resident memory (its compiler) out of the process, at the update's speed.
-_enabled = os.environ.get("DEEPGRAD_FUSED", "1") != "0"
-
-
-def enabled() -> bool:
-    """Whether numba kernels may run: numba installed, and not turned off by
-    ``DEEPGRAD_FUSED=0`` or inside ``disabled()``.
-
-    >>> with disabled():
-    ...     enabled()
-    False
-    """
-    return _enabled and _INSTALLED
-
-
-def available(values: np.ndarray) -> bool:
-    """Whether ``values`` gets a fused kernel (numba installed, buffer large enough)."""
-    return enabled() and values.size >= MIN_SIZE
-
-
-@contextlib.contextmanager
-def disabled() -> Iterator[None]:
-    """Run the NumPy rules inside the block (to compare both paths, or to profile)."""
-    global _enabled
-    saved, _enabled = _enabled, False
-    try:
-        yield
-    finally:
-        _enabled = saved
-
-
-def compile_kernel(function):
-    """Compile on first use (from numba's on-disk cache after the first run); the wrapper
-    casts every float argument to the first array's dtype (see the module docstring)."""
-    compiled = None
-
-    def run(values, *args):
-        nonlocal compiled
-        if compiled is None:
-            global numba
-            import numba
-
-            compiled = numba.njit(error_model="numpy", cache=True)(function)
-        scalar = values.dtype.type
-        return compiled(values, *(scalar(a) if isinstance(a, float) else a for a in args))
-
-    run.__doc__ = function.__doc__
-    return run
+from deepgrad.kernels import compile_kernel
 
 
 def _sgd(values, grads, rate):

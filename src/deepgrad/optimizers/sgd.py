@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import kernels
 from deepgrad.optimizers import fused
 from deepgrad.optimizers.base import Optimizer
 from deepgrad.tensor import Tensor
@@ -47,7 +48,7 @@ class SGD(Optimizer):
         return {"velocity": np.zeros_like(values)} if self.momentum else {}
 
     def update(self, values, grads, state, rate, group):
-        if fused.available(values) and self.momentum_form == "pytorch":
+        if kernels.available(values) and self.momentum_form == "pytorch":
             self._fused_update(values, grads, state, rate)
             return
         if not self.momentum:

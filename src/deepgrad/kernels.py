@@ -1,0 +1,85 @@
+"""Compiled loop kernels: the switch that allows them and the helper that compiles them.
+
+numba is optional (``pip install "deepgrad[fast]"``, part of ``all``). Every kernel is an
+executor of a rule defined elsewhere in plain NumPy (an optimizer's update, the fused
+cross-entropy, a compiled plan's bias+ReLU): the rule stays the definition, and the tests
+check the kernel against it. This module sits just above ``backend`` so that ops, the
+compiler and the optimizers can all use it without importing one another.
+
+How kernels are compiled was measured (``docs/optimizers.md``, "Speed"): arithmetic in the
+buffer's dtype (the wrapper casts Python floats; a float64 literal would widen every
+operation, 3–5x slower in float32), one thread (launching numba's threads costs 80–90 µs,
+and these loops are bound by memory bandwidth), and ``error_model="numpy"`` (a division by
+zero gives inf instead of a check that keeps the loop from vectorising).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+# Imported on the first kernel call, not with deepgrad: numba takes 0.25 s to import.
+_INSTALLED = importlib.util.find_spec("numba") is not None
+
+# Below this many elements a call into numba costs as much as NumPy's few in-place
+# operations (measured, plain SGD: 1.3 µs fused against 1.2 at 1,024 float32, 1.6 against
+# 1.8 at 4,096, 11 against 21 at 100k).
+MIN_SIZE = 1 << 12
+# DEEPGRAD_FUSED=0 runs the NumPy rules only: numba is never imported, which keeps about
+# 65 MiB of resident memory (its compiler) out of the process.
+_enabled = os.environ.get("DEEPGRAD_FUSED", "1") != "0"
+
+
+def enabled() -> bool:
+    """Whether numba kernels may run: numba installed, and not turned off by
+    ``DEEPGRAD_FUSED=0`` or inside ``disabled()``.
+
+    >>> with disabled():
+    ...     enabled()
+    False
+    """
+    return _enabled and _INSTALLED
+
+
+def available(values: Any) -> bool:
+    """Whether ``values`` gets a kernel: kernels enabled, a NumPy buffer, large enough.
+
+    >>> available(np.zeros(10, np.float32))
+    False
+    """
+    return enabled() and type(values) is np.ndarray and values.size >= MIN_SIZE
+
+
+@contextlib.contextmanager
+def disabled() -> Iterator[None]:
+    """Run the NumPy rules inside the block (to compare both paths, or to profile)."""
+    global _enabled
+    saved, _enabled = _enabled, False
+    try:
+        yield
+    finally:
+        _enabled = saved
+
+
+def compile_kernel(function: Callable) -> Callable:
+    """Compile ``function`` with numba on first use (from numba's on-disk cache after the
+    first run); the wrapper casts every Python float argument to the first array's dtype."""
+    compiled = None
+
+    def run(values: np.ndarray, *args: Any) -> Any:
+        nonlocal compiled
+        if compiled is None:
+            import numba  # optional, and slow to import: only when a kernel first runs
+
+            compiled = numba.njit(error_model="numpy", cache=True)(function)
+        scalar = values.dtype.type
+        return compiled(values, *(scalar(a) if isinstance(a, float) else a for a in args))
+
+    run.__doc__ = function.__doc__
+    run.__name__ = getattr(function, "__name__", "kernel")
+    return run
