@@ -1,34 +1,32 @@
 """Fusing a plan's elementwise pairs into one pass each, with numba kernels.
 
-A dense ReLU layer costs, besides its matrix products, four elementwise passes per step
-that NumPy makes one ufunc at a time: the bias add and ``maximum(·, 0)`` forward, the
-mask ``y > 0`` and the multiply by it backward. Measured on a 256 × 1024 float32 array
-(2 cores): add 51 µs + maximum 99 µs (NumPy's maximum checks for NaN element by element)
-against 19 µs for one fused loop; greater 17 µs + multiply 48 µs against 23 µs. This pass
-finds the two pairs in a plan and replaces each by one call:
+Two pairs of NumPy calls recur in every dense ReLU layer, and each becomes one call:
 
 - ``t = add(x, b); y = relu(t)``  →  ``y = bias_relu(x, b)``, when only the relu reads t;
 - ``mask = greater(y, 0); d = multiply(g, mask)``  →  ``d = relu_backward(g, y)``,
   when only the multiply reads the mask.
 
-The results are the ones NumPy computes, bit for bit: the same float operations in the
-same dtype (max(x + b, 0), NaN stays NaN; g × [y > 0]). Both kernels are elementwise, so
-the plan may give them an input's buffer: they then run a loop written for it, since numba
-vectorises a loop that writes where it reads, but not one over two arrays that may
-overlap (measured: 77 µs for the two-array loop called in place, 19 µs for the in-place
-one).
+Each fused call has one definition, a scalar rule (``relu_of_sum``, ``positive_part_of``
+below) written with the NumPy functions the pair calls: NumPy runs it on whole arrays,
+and ``_loops`` turns it into numba loops that run it element by element. The float
+operations are the same, in the same dtype, so the two give the same bits (NaN stays NaN,
+NaN × 0 is NaN; ``tests/compiler/test_fusion.py`` compares them bit for bit), and a
+compiled plan still equals eager mode bit for bit.
 
-Only with numba installed and ``DEEPGRAD_FUSED`` not 0 (as for the fused optimizer
-updates), on float arrays that were C-contiguous when the plan was recorded (a strided
-array at a replay takes NumPy's calls); anything else keeps NumPy's calls.
+The kernels run only with numba installed and ``DEEPGRAD_FUSED`` not 0 (as for the fused
+optimizer updates), on float arrays that were C-contiguous when the plan was recorded; a
+strided array at a replay, or kernels turned off, takes the NumPy form of the rule. Why
+these two pairs, and what the kernels measured: ``docs/fusion.md``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from deepgrad import kernels as fused
 from deepgrad.compiler.recorder import (
     ArraySpec,
     Call,
@@ -38,101 +36,124 @@ from deepgrad.compiler.recorder import (
     call_slots,
     slots_in,
 )
-from deepgrad import kernels as fused
 from deepgrad.tensor import Tensor, raw_data
 
-# Each kernel comes once per place it writes (over an input, or into a separate array):
-# near-copies on purpose, since numba vectorises only the loop that knows it writes where
-# it reads (see the module docstring). The wrappers below pick one.
+# ---- the rules: one definition each, scalars or whole arrays in -------------------------
 
 
-def _bias_relu_in_place(x, b):
-    """x ← max(x + b, 0), b broadcast along the rows."""
-    rows, columns = x.shape
-    zero = x.dtype.type(0)
-    for i in range(rows):
-        for j in range(columns):
-            v = x[i, j] + b[j]
-            x[i, j] = zero if v < zero else v
+def relu_of_sum(x, b):
+    """max(x + b, 0): a dense layer's bias add and ReLU (``np.maximum``: NaN stays NaN)."""
+    return np.maximum(x + b, 0)
 
 
-def _bias_relu_into(x, b, out):
-    rows, columns = x.shape
-    zero = x.dtype.type(0)
-    for i in range(rows):
-        for j in range(columns):
-            v = x[i, j] + b[j]
-            out[i, j] = zero if v < zero else v
+def positive_part_of(g, y):
+    """g × [y > 0]: ReLU's backward pass from its output y. A multiply, not a select, as
+    NumPy's pair does it: NaN × 0 is NaN."""
+    return g * (y > 0)
 
 
-def _relu_backward_in_place(g, y):
-    """g ← g × [y > 0]."""
-    zero = y.dtype.type(0)
-    for i in range(g.size):
-        g[i] *= y[i] > zero
+# ---- the kernels, made from a rule -------------------------------------------------------
 
 
-def _relu_backward_over_y(g, y):
-    """y ← g × [y > 0]."""
-    zero = y.dtype.type(0)
-    for i in range(g.size):
-        y[i] = g[i] * (y[i] > zero)
+def _loops(rule: Callable) -> dict[str, Callable]:
+    """The loops that run a binary scalar ``rule`` over 2-D arrays, one per place the result
+    goes: a separate array, or over either input. An input of one row is broadcast along
+    the rows. Three loops, not one: numba vectorises a loop that writes where it reads, but
+    not one over arrays that may overlap (measured in ``docs/fusion.md``)."""
+
+    def into(a, b, out):
+        for i in range(out.shape[0]):
+            ai, bi = min(i, a.shape[0] - 1), min(i, b.shape[0] - 1)
+            for j in range(out.shape[1]):
+                out[i, j] = rule(a[ai, j], b[bi, j])
+
+    def over_first(a, b):
+        for i in range(a.shape[0]):
+            bi = min(i, b.shape[0] - 1)
+            for j in range(a.shape[1]):
+                a[i, j] = rule(a[i, j], b[bi, j])
+
+    def over_second(a, b):
+        for i in range(b.shape[0]):
+            ai = min(i, a.shape[0] - 1)
+            for j in range(b.shape[1]):
+                b[i, j] = rule(a[ai, j], b[i, j])
+
+    return {"into": into, "over_first": over_first, "over_second": over_second}
 
 
-def _relu_backward_into(g, y, out):
-    zero = y.dtype.type(0)
-    for i in range(g.size):
-        out[i] = g[i] * (y[i] > zero)
+def elementwise(rule: Callable) -> Callable:
+    """``run(a, b, out=None)``: ``rule(a, b)`` elementwise, through numba kernels made from
+    ``rule`` where they fit (kernels enabled, C-contiguous NumPy arrays, ``b``'s shape that
+    of ``a`` or of its last axis), else by NumPy running ``rule`` on the arrays.
+
+    >>> run = elementwise(relu_of_sum)
+    >>> run(np.array([[-1.0, 1.0]]), np.array([0.5, 0.5]))
+    array([[0. , 1.5]])
+    """
+    loops = _loops(rule)
+    compiled: dict[str, Callable] = {}
+
+    def kernel(place: str) -> Callable:
+        if not compiled:  # first use: let numba call the rule, then compile (or load) the loops
+            from numba.extending import register_jitable
+
+            register_jitable(rule)
+            compiled.update((name, fused.compile_kernel(loop)) for name, loop in loops.items())
+        return compiled[place]
+
+    def run(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        if not (fused.enabled() and _fits_kernels(a, b, out)):
+            if out is None:
+                return rule(a, b)
+            out[...] = rule(a, b)
+            return out
+        if out is None:
+            out = np.empty_like(a)
+        rows = (-1, a.shape[-1])
+        if out is a:
+            kernel("over_first")(a.reshape(rows), b.reshape(rows))
+        elif out is b:
+            kernel("over_second")(a.reshape(rows), b.reshape(rows))
+        else:
+            kernel("into")(a.reshape(rows), b.reshape(rows), out.reshape(rows))
+        return out
+
+    return run
 
 
-_kernels = {
-    name: fused.compile_kernel(function)
-    for name, function in [
-        ("bias_relu_in_place", _bias_relu_in_place),
-        ("bias_relu_into", _bias_relu_into),
-        ("relu_backward_in_place", _relu_backward_in_place),
-        ("relu_backward_over_y", _relu_backward_over_y),
-        ("relu_backward_into", _relu_backward_into),
-    ]
-}
+def _fits_kernels(a: np.ndarray, b: np.ndarray, out: np.ndarray | None) -> bool:
+    """C-contiguous NumPy arrays of one dtype, ``b`` of ``a``'s shape or a row of it."""
+    arrays = (a, b) if out is None else (a, b, out)
+    return (
+        all(type(v) is np.ndarray and v.flags.c_contiguous and v.dtype == a.dtype for v in arrays)
+        and a.ndim >= 1
+        and b.shape in (a.shape, a.shape[-1:])
+        and (out is None or out.shape == a.shape)
+    )
+
+
+_bias_relu = elementwise(relu_of_sum)
+_relu_backward = elementwise(positive_part_of)
 
 
 def bias_relu(x: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """max(x + b, 0) for a C-contiguous ``x`` whose last axis ``b`` runs along.
+    """max(x + b, 0) for an ``x`` whose last axis ``b`` runs along (``relu_of_sum``).
 
     >>> bias_relu(np.array([[-1.0, 1.0]]), np.array([0.5, 0.5]))
     array([[0. , 1.5]])
     """
-    if out is None:
-        out = np.empty_like(x)
-    if not (x.flags.c_contiguous and out.flags.c_contiguous):  # a caller's strided array
-        return np.maximum(np.add(x, b, out=out), 0, out=out)
-    rows = (-1, x.shape[-1])
-    if out is x:
-        _kernels["bias_relu_in_place"](x.reshape(rows), b)
-    else:
-        _kernels["bias_relu_into"](x.reshape(rows), b, out.reshape(rows))
-    return out
+    return _bias_relu(x, b, out)
 
 
 def relu_backward(g: np.ndarray, y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """g × [y > 0] for C-contiguous arrays of one shape: ReLU's backward pass from its
-    output y.
+    """g × [y > 0] for arrays of one shape: ReLU's backward pass from its output y
+    (``positive_part_of``).
 
     >>> relu_backward(np.array([3.0, 4.0]), np.array([0.0, 2.0]))
     array([0., 4.])
     """
-    if out is None:
-        out = np.empty_like(g)
-    if not (g.flags.c_contiguous and y.flags.c_contiguous and out.flags.c_contiguous):
-        return np.multiply(g, np.greater(y, 0), out=out)
-    if out is g:
-        _kernels["relu_backward_in_place"](g.reshape(-1), y.reshape(-1))
-    elif out is y:
-        _kernels["relu_backward_over_y"](g.reshape(-1), y.reshape(-1))
-    else:
-        _kernels["relu_backward_into"](g.reshape(-1), y.reshape(-1), out.reshape(-1))
-    return out
+    return _relu_backward(g, y, out)
 
 
 bias_relu.elementwise = True  # the plan may give it x's buffer
