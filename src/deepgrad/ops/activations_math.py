@@ -9,7 +9,9 @@ import numpy as np
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.ops import cross_entropy_kernels
 from deepgrad.ops.elementwise import exp, log, log1p, unary
+from deepgrad.ops.nondiff import greater
 from deepgrad.ops.reductions import sum as dnp_sum
+from deepgrad.ops.shape import expand_dims
 
 
 def _expit_impl(x):
@@ -39,8 +41,6 @@ _relu_impl.elementwise = True  # a compiled plan may compute it in place over x
 
 
 def _positive_mask(ans, x):
-    from deepgrad.ops.nondiff import greater
-
     # From the output (ans > 0 exactly where x > 0): then nothing needs x after the
     # forward pass, and a compiled plan computes relu in place over it.
     return greater(ans, 0)  # a boolean constant: g × mask is one multiply
@@ -96,48 +96,14 @@ def softmax(x: Any, axis: int = -1) -> Any:
     return exp(log_softmax(x, axis=axis))
 
 
-def _at_labels(values, labels):
-    """``values[..., label]`` as (rows of values, row numbers, labels), for fancy indexing
-    (take_along_axis costs 20 µs of index building on a 64 × 10 array; this, 2 µs).
-
-    The labels are checked here, not only by the loss: a compiled step replays this
-    function without the loss's Python checks, and a label of −1 would index from the end.
-    """
-    flat_labels = labels.reshape(-1)
-    cross_entropy_kernels.check_labels(flat_labels, values.shape[-1])
-    return values.reshape(-1, values.shape[-1]), np.arange(flat_labels.size), flat_labels
-
-
-def _reduce_classes(ufunc, x):
-    """``ufunc.reduce`` over the last axis (the classes), keeping it.
-
-    NumPy reduces a short contiguous last axis slowly, row by row: 22 µs for the max of a
-    256 × 10 float32 array, against 3 µs for a column-major copy of it. Few classes
-    (a classifier's logits) take the copy.
-    """
-    if x.ndim == 2 and x.shape[-1] <= 64:
-        x = np.asfortranarray(x)
-    return ufunc.reduce(x, axis=-1, keepdims=True)
-
-
+# The rule and both its executors (NumPy, and a numba kernel for small logits) live in
+# cross_entropy_kernels.py; these are the primitives' impls.
 def _sparse_cross_entropy_impl(logits, labels):
-    if cross_entropy_kernels.fits(logits, labels):
-        return cross_entropy_kernels.losses(logits, labels)
-    shifted = logits - _reduce_classes(np.maximum, logits)
-    log_total = np.log(_reduce_classes(np.add, np.exp(shifted)))[..., 0]
-    rows, row_numbers, flat_labels = _at_labels(shifted, labels)
-    return log_total - rows[row_numbers, flat_labels].reshape(labels.shape)
+    return cross_entropy_kernels.losses(logits, labels)
 
 
 def _softmax_minus_one_hot_impl(logits, labels):
-    if cross_entropy_kernels.fits(logits, labels):
-        return cross_entropy_kernels.softmax_minus_one_hot(logits, labels)
-    shifted = logits - _reduce_classes(np.maximum, logits)
-    probabilities = np.exp(shifted, out=shifted)
-    probabilities /= _reduce_classes(np.add, probabilities)
-    rows, row_numbers, flat_labels = _at_labels(probabilities, labels)
-    rows[row_numbers, flat_labels] -= 1  # rows is a view: this writes into probabilities
-    return probabilities
+    return cross_entropy_kernels.softmax_minus_one_hot(logits, labels)
 
 
 def _softmax_jacobian_product(v, logits):
@@ -181,8 +147,6 @@ _sparse_cross_entropy.defjvp(
 
 
 def _expand_last(g: Any) -> Any:
-    from deepgrad.ops.shape import expand_dims
-
     return expand_dims(g, -1)
 
 

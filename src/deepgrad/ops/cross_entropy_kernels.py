@@ -1,38 +1,120 @@
-"""Softmax cross-entropy on integer labels, one row at a time, as numba kernels.
+"""Sparse softmax cross-entropy on integer labels: its rule, once, and the two executors
+that run it.
 
-The NumPy forms in ``activations_math.py`` make six to eight passes over the logits
-(max, subtract, exp, sum, log, gather; the backward adds a divide and a scatter), each a
-separate call: 12 µs apiece on a 64 × 10 batch of logits, 65 µs and 30 µs on 256 × 10,
-most of it the calls' own cost. Here each row's max, sum of exponentials, loss (and, for
-the backward, its softmax minus the one-hot) are computed in one loop over the row, in
-the logits' dtype.
+For logits x (…, n) and labels ℓ of shape x.shape[:-1], per row:
 
-The kernels' exponentials are scalar calls (numba vectorises exp only with Intel's SVML),
-about 4 ns each, where NumPy's vectorised exp takes under 1 ns: so they pay only while
-the calls' fixed cost dominates. Measured, µs per call (forward, backward), kernel against
-NumPy: 64 × 10: 4.7 / 5.4 against 12.1 / 12.1; 256 × 10: 13.1 / 12.6 against 15.8 / 19.7;
-512 × 1000: 1,965 / 2,018 against 507 / 603. Hence ``MAX_SIZE``.
+    m = max_j x_j,   e_j = exp(x_j − m),   T = Σ_j e_j,
+    loss = log T − (x_ℓ − m),   ∂loss/∂x_j = e_j / T − [j = ℓ].
 
-Used when numba is installed and ``DEEPGRAD_FUSED`` is not 0 (as the fused optimizer
-updates), for C-contiguous 2-D float logits of at most ``MAX_SIZE`` elements and integer
-labels; anything else takes the NumPy form. A label outside [0, classes) is a ValueError,
-as NumPy's indexing would raise (the kernels check each label: no index is read
-unchecked).
+The steps per element are the functions ``exp_shifted`` and ``loss_of_row`` below, written
+with NumPy functions that numba compiles as well; the reductions are ``np.maximum`` and
+``+``. Two executors run them:
+
+- NumPy, on whole arrays (any shape, any size, any layout);
+- a numba kernel, one loop per row that keeps the row in cache: for C-contiguous 2-D float
+  logits of at most ``MAX_SIZE`` elements, where NumPy's six to eight calls cost more
+  than their arithmetic (measured in ``docs/fusion.md``), when numba is installed and
+  ``DEEPGRAD_FUSED`` is not 0.
+
+They perform the same float operations in the same dtype but for two differences, both
+NumPy's and numba's own: the exponential (NumPy's vectorised exp against the C library's,
+each within a few ulp of the exact value) and, above 64 classes, the order of the sum over
+the classes (NumPy sums pairwise, the kernel in order). ``ulp_bound`` states how far apart
+that may take them; ``tests/ops/test_cross_entropy_kernels.py`` checks it on random
+logits. A label outside [0, classes) is a ValueError either way.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from deepgrad import kernels as fused
 
-MAX_SIZE = 1 << 12  # logits elements; above it NumPy's vectorised exp wins (see above)
+MAX_SIZE = 1 << 12  # logits elements; above it NumPy's vectorised exp wins (docs/fusion.md)
+
+
+def ulp_bound(classes: int) -> int:
+    """How many machine epsilons of max(1, |value|) the two executors' results may differ
+    by, for ``classes`` classes (a loss, or one entry of its gradient).
+
+    T is a sum of n positive terms, each exp within a few ulp: its two computations
+    differ by at most about (n + 4) ε relative, and log T then by about that much
+    absolutely; the gradient's e_j / T by as much relatively, and e_j / T ≤ 1.
+
+    >>> ulp_bound(10)
+    14
+    """
+    return classes + 4
+
+
+# ---- the rule: the steps per element, for NumPy's arrays and numba's scalars alike -------
+
+
+def exp_shifted(x, top):
+    """e = exp(x − m), with m the row's maximum: every exponent is at most 0, so nothing
+    overflows whatever the logits."""
+    return np.exp(x - top)
+
+
+def loss_of_row(total, label_logit, top):
+    """log T − (x_ℓ − m) = −log softmax(x)_ℓ."""
+    return np.log(total) - (label_logit - top)
+
+
+# ---- the NumPy executor ---------------------------------------------------------------
+
+
+def _reduce_classes(ufunc, x):
+    """``ufunc.reduce`` over the last axis (the classes), keeping it.
+
+    NumPy reduces a short contiguous last axis slowly, row by row: 22 µs for the max of a
+    256 × 10 float32 array, against 3 µs for a column-major copy of it. Few classes
+    (a classifier's logits) take the copy, which also makes the sum run over the classes
+    in order, as the kernel's does.
+    """
+    if x.ndim == 2 and x.shape[-1] <= 64:
+        x = np.asfortranarray(x)
+    return ufunc.reduce(x, axis=-1, keepdims=True)
+
+
+def _at_labels(values, labels):
+    """``values[..., label]`` as (rows of values, row numbers, labels), for fancy indexing
+    (take_along_axis costs 20 µs of index building on a 64 × 10 array; this, 2 µs).
+
+    The labels are checked here, not only by the loss: a compiled step replays this
+    function without the loss's Python checks, and a label of −1 would index from the end.
+    """
+    flat_labels = labels.reshape(-1)
+    check_labels(flat_labels, values.shape[-1])
+    return values.reshape(-1, values.shape[-1]), np.arange(flat_labels.size), flat_labels
+
+
+def _losses_numpy(logits, labels):
+    top = _reduce_classes(np.maximum, logits)
+    total = _reduce_classes(np.add, exp_shifted(logits, top))
+    rows, row_numbers, flat_labels = _at_labels(logits, labels)
+    label_logits = rows[row_numbers, flat_labels].reshape(labels.shape)
+    return loss_of_row(total[..., 0], label_logits, top[..., 0])
+
+
+def _softmax_minus_one_hot_numpy(logits, labels):
+    probabilities = exp_shifted(logits, _reduce_classes(np.maximum, logits))
+    probabilities /= _reduce_classes(np.add, probabilities)
+    rows, row_numbers, flat_labels = _at_labels(probabilities, labels)
+    rows[row_numbers, flat_labels] -= 1  # rows is a view: this writes into probabilities
+    return probabilities
+
+
+# ---- the numba executor -----------------------------------------------------------------
 
 
 def _rows(logits, labels, losses, gradient, with_gradient):
-    """Per row i: losses[i] = log Σ_j exp(x_ij − max_i) − (x_i,label − max_i) and, with
-    ``with_gradient``, gradient[i] = softmax(x_i) − one_hot(label_i). Returns −1 at the
-    first label out of range, 0 otherwise."""
+    """The rule over each row i of 2-D logits: losses[i] and, with ``with_gradient``,
+    gradient[i]. Returns −1 at the first label out of range (no index is read unchecked),
+    0 otherwise."""
     rows, classes = logits.shape
     for i in range(rows):
         label = labels[i]
@@ -40,14 +122,14 @@ def _rows(logits, labels, losses, gradient, with_gradient):
             return -1
         top = logits[i, 0]
         for j in range(1, classes):
-            top = max(top, logits[i, j])
+            top = np.maximum(top, logits[i, j])
         total = logits.dtype.type(0)
         for j in range(classes):
-            e = np.exp(logits[i, j] - top)
+            e = exp_shifted(logits[i, j], top)
             total += e
             if with_gradient:
                 gradient[i, j] = e
-        losses[i] = np.log(total) - (logits[i, label] - top)
+        losses[i] = loss_of_row(total, logits[i, label], top)
         if with_gradient:
             for j in range(classes):
                 gradient[i, j] /= total
@@ -55,11 +137,29 @@ def _rows(logits, labels, losses, gradient, with_gradient):
     return 0
 
 
-_rows_kernel = fused.compile_kernel(_rows)
+def _compile_calling(loop: Callable, rules: tuple[Callable, ...]) -> Callable:
+    """``fused.compile_kernel(loop)``, once numba may call the plain functions ``rules``
+    from it (``register_jitable``): on first use, since numba is imported only then."""
+    kernel = None
+
+    def run(*args: Any) -> Any:
+        nonlocal kernel
+        if kernel is None:
+            from numba.extending import register_jitable
+
+            for rule in rules:
+                register_jitable(rule)
+            kernel = fused.compile_kernel(loop)
+        return kernel(*args)
+
+    return run
+
+
+_rows_kernel = _compile_calling(_rows, (exp_shifted, loss_of_row))
 
 
 def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
-    """Whether the kernels take these arrays (see the module docstring).
+    """Whether the kernel runs on these arrays (see the module docstring).
 
     >>> fits(np.zeros((4, 3), np.float32), np.zeros(4, np.int64)) == fused.enabled()
     True
@@ -80,6 +180,41 @@ def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
     )
 
 
+def _run_kernel(logits, labels, losses, gradient, with_gradient):
+    if _rows_kernel(logits, labels, losses, gradient, with_gradient) != 0:
+        _refuse(labels, logits.shape[1])
+
+
+# ---- the two entry points ---------------------------------------------------------------
+
+
+def losses(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """−log softmax(logits)[label] along the last axis, for integer ``labels`` of shape
+    ``logits.shape[:-1]``.
+
+    >>> losses(np.zeros((1, 2)), np.array([1]))
+    array([0.69314718])
+    """
+    if not fits(logits, labels):
+        return _losses_numpy(logits, labels)
+    out = np.empty(logits.shape[0], logits.dtype)
+    _run_kernel(logits, labels, out, np.empty((0, 0), logits.dtype), False)
+    return out
+
+
+def softmax_minus_one_hot(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """softmax(logits) − one_hot(labels) along the last axis: the gradient of ``losses``.
+
+    >>> softmax_minus_one_hot(np.zeros((1, 2)), np.array([1]))
+    array([[ 0.5, -0.5]])
+    """
+    if not fits(logits, labels):
+        return _softmax_minus_one_hot_numpy(logits, labels)
+    out = np.empty_like(logits)
+    _run_kernel(logits, labels, np.empty(logits.shape[0], logits.dtype), out, True)
+    return out
+
+
 def check_labels(labels: np.ndarray, classes: int) -> None:
     """Raise unless every label is in [0, classes).
 
@@ -98,29 +233,3 @@ def _refuse(labels: np.ndarray, classes: int) -> None:
         f"sparse_softmax_cross_entropy: labels must be in [0, {classes}), got values from "
         f"{labels.min()} to {labels.max()}"
     )
-
-
-def losses(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """−log softmax(logits)[label] per row (for arrays that ``fits`` accepts).
-
-    >>> losses(np.zeros((1, 2)), np.array([1]))
-    array([0.69314718])
-    """
-    out = np.empty(logits.shape[0], logits.dtype)
-    no_gradient = np.empty((0, 0), logits.dtype)
-    if _rows_kernel(logits, labels, out, no_gradient, False) != 0:
-        _refuse(labels, logits.shape[1])
-    return out
-
-
-def softmax_minus_one_hot(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """softmax(logits) − one_hot(labels) per row (for arrays that ``fits`` accepts).
-
-    >>> softmax_minus_one_hot(np.zeros((1, 2)), np.array([1]))
-    array([[ 0.5, -0.5]])
-    """
-    out = np.empty_like(logits)
-    losses = np.empty(logits.shape[0], logits.dtype)
-    if _rows_kernel(logits, labels, losses, out, True) != 0:
-        _refuse(labels, logits.shape[1])
-    return out
