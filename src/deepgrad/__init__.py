@@ -19,16 +19,15 @@ from deepgrad import (
     random,
     regularizers,
 )
+from deepgrad.autodiff.anomaly import AnomalyError
 from deepgrad.autodiff.check import check_grads
 from deepgrad.autodiff.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from deepgrad.autodiff.primitive import AnomalyError, Primitive
+from deepgrad.autodiff.primitive import Primitive
 from deepgrad.autodiff.trace import trace
 from deepgrad.autodiff.transforms import (
     elementwise_grad,
     grad,
-    hessian,
     hvp,
-    jacobian,
     jvp,
     stop_gradient,
     value_and_grad,
@@ -39,6 +38,7 @@ from deepgrad.backend import get_default_dtype, set_default_dtype
 from deepgrad.compiler import CompileError, compile
 from deepgrad.models import Model, Sequential
 from deepgrad.ops import methods as _methods
+from deepgrad.ops.jacobian import hessian, jacobian
 from deepgrad.saving import load_model
 from deepgrad.tensor import Tensor, tensor
 from deepgrad.training import callbacks

@@ -23,7 +23,8 @@ def _all_primitives() -> dict[str, Primitive]:
     for info in pkgutil.iter_modules(deepgrad.ops.__path__):
         module = importlib.import_module(f"deepgrad.ops.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, Primitive):
+            # Impure primitives (masks, random draws) have no derivative by design.
+            if isinstance(value, Primitive) and value.pure:
                 found[value.name] = value
     return found
 

@@ -10,45 +10,12 @@ from __future__ import annotations
 from heapq import heappop, heappush
 from typing import Any
 
-import numpy as np
-from numpy import ndarray
-
-from deepgrad.autodiff.primitive import STATE, check_finite
-from deepgrad.compiler.recorder import record_call
-from deepgrad.ops.elementwise import add
+from deepgrad.autodiff.anomaly import check_finite
+from deepgrad.autodiff.effects import Impure
+from deepgrad.autodiff.modes import enable_grad, no_grad
+from deepgrad.autodiff.primitive import STATE, add, match_shape
+from deepgrad.backend import array_module
 from deepgrad.tensor import Tensor, raw_data
-
-
-def match_shape(value: Any, like: Any, broadcast: bool = False) -> Any:
-    """Make ``value`` the shape and floating dtype of ``like``.
-
-    A cotangent is summed over broadcast axes (``broadcast=False``); a tangent is
-    broadcast up (``broadcast=True``). Works on raw arrays and Tensors alike.
-    """
-    from deepgrad import numpy as dnp
-
-    value_raw, like_raw = raw_data(value), raw_data(like)
-    shape = np.shape(like_raw)
-    if np.shape(value_raw) != shape:
-        value = dnp.broadcast_to(value, shape) if broadcast else sum_to(value, shape)
-    dtype = getattr(like_raw, "dtype", None)
-    if dtype is not None and getattr(raw_data(value), "dtype", dtype) != dtype:
-        value = dnp.astype(value, dtype)
-    return value
-
-
-def sum_to(value: Any, shape: tuple) -> Any:
-    """Sum ``value`` down to ``shape``, undoing NumPy broadcasting."""
-    from deepgrad import numpy as dnp
-
-    extra = np.ndim(raw_data(value)) - len(shape)
-    value_shape = np.shape(raw_data(value))
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, size in enumerate(shape) if size == 1 and value_shape[extra + i] != 1
-    )
-    if axes:
-        value = dnp.sum(value, axis=axes)
-    return dnp.reshape(value, shape)
 
 
 def backward_pass(
@@ -69,76 +36,74 @@ def backward_pass(
     heap: list = []
     for out, cotangent in zip(outputs, cotangents, strict=True):
         _receive(out, cotangent, grads, leaves, heap)
-    anomaly = STATE.anomaly
-    recording = STATE.recorder is not None
-    # The loop below is the hot path of every backward(): _receive is written out inline.
+    observed = STATE.observer is not None
     while heap:
         tensor = heappop(heap)[1]
-        g = grads.pop(id(tensor))
         node = tensor._node
-        if node.args is None:
-            raise RuntimeError(
-                "backward: trying to go through the graph a second time, but its saved "
-                "arrays were freed after the first backward(). Pass retain_graph=True to the "
-                "first call if you need to call backward() twice"
-            )
-        vjps, kwargs = node.prim.vjps, node.kwargs
-        if create_graph and tensor._level == 0:
-            args, ans = _tape_rule_inputs(tensor, node)
-        else:
-            args, ans = node.args, tensor._value
-        if recording:  # see _as_constants
-            g, ans, args = _as_constants(g), _as_constants(ans), _as_constants(args)
-        for position, parent in node.parents:
-            if kwargs:
-                parent_grad = vjps[position](g, ans, *args, **kwargs)
-            else:
-                parent_grad = vjps[position](g, ans, *args)
-            if recording and not create_graph:
-                parent_grad = raw_data(parent_grad)
-            like = parent._value
-            if not (  # the common case is decided inline; match_shape handles the rest
-                type(parent_grad) is ndarray
-                and type(like) is ndarray
-                and parent_grad.shape == like.shape
-                and parent_grad.dtype == like.dtype
-            ):
-                parent_grad = match_shape(parent_grad, like)
-            if anomaly:
-                check_finite(parent_grad, node.prim, "backward", node.origin)
-            key = id(parent)
-            if key in grads:  # a second consumer's share: add (a deepgrad op, so compile sees it)
-                grads[key] = add(grads[key], parent_grad)
-            else:
-                grads[key] = parent_grad
-                if parent._node is None:
-                    leaves[key] = parent
-                else:
-                    heappush(heap, (-parent._node.sequence, parent))
+        g = grads.pop(id(tensor))
+        for parent, parent_grad in _pull_back(tensor, node, g, create_graph, observed):
+            _receive(parent, parent_grad, grads, leaves, heap)
         if free:  # release the saved arrays and the links that keep intermediates alive
             node.args = None
             node.parents = ()
     return {key: (leaf, grads[key]) for key, leaf in leaves.items()}
 
 
+def _pull_back(tensor: Tensor, node: Any, g: Any, create_graph: bool, observed: bool) -> list:
+    """Each parent of ``node`` with its share of the cotangent ``g``, in its shape and dtype."""
+    if node.args is None:
+        raise RuntimeError(
+            "backward: trying to go through the graph a second time, but its saved "
+            "arrays were freed after the first backward(). Pass retain_graph=True to the "
+            "first call if you need to call backward() twice"
+        )
+    vjps, kwargs = node.prim.vjps, node.kwargs
+    if create_graph and tensor._level == 0:
+        args, ans = _tape_rule_inputs(tensor, node)
+    else:
+        args, ans = node.args, tensor._value
+    if observed:  # see _as_constants
+        g, ans, args = _as_constants(g), _as_constants(ans), _as_constants(args)
+    shares = []
+    for position, parent in node.parents:
+        parent_grad = vjps[position](g, ans, *args, **kwargs)
+        if observed and not create_graph:
+            parent_grad = raw_data(parent_grad)
+        like = parent._value
+        try:  # the common case, decided without a call: already the parent's shape and dtype
+            fits = (
+                type(parent_grad) is type(like)
+                and parent_grad.shape == like.shape
+                and parent_grad.dtype == like.dtype
+            )
+        except AttributeError:  # a Python number
+            fits = False
+        if not fits:
+            parent_grad = match_shape(parent_grad, like)
+        if STATE.anomaly:
+            check_finite(parent_grad, node.prim.name, "backward", node.origin)
+        shares.append((parent, parent_grad))
+    return shares
+
+
 def _as_constants(value: Any) -> Any:
-    """Raw arrays as constant Tensors, for a rule run while ``compile`` records.
+    """Raw arrays as constant Tensors, for a rule run while an observer listens.
 
     Rules may use Python operators (``g * x``): on raw arrays those are NumPy's own and
-    would escape the recording; on Tensors they dispatch to deepgrad ops, which record.
+    would escape the observer; on Tensors they dispatch to deepgrad ops, which it sees.
     """
-    if isinstance(value, ndarray | np.generic):
-        return Tensor._make(value, -1, None)
     if type(value) in (list, tuple):
         return [_as_constants(v) for v in value]
+    if hasattr(value, "shape") and not isinstance(value, Tensor):
+        return Tensor._make(value, -1, None)
     return value
 
 
 def _receive(tensor: Tensor, cotangent: Any, grads: dict, leaves: dict, heap: list) -> None:
     """Add ``cotangent`` to what ``tensor`` has received; queue it the first time."""
     key = id(tensor)
-    if key in grads:
-        grads[key] = add(grads[key], cotangent)  # a deepgrad op, so compile records it
+    if key in grads:  # a second consumer's share: add (a primitive, so an observer sees it)
+        grads[key] = add(grads[key], cotangent)
     else:
         grads[key] = cotangent
         if tensor._node is None:
@@ -169,6 +134,22 @@ def backward(
     ``accumulate=False`` overwrites ``.grad`` instead (what zero_grad + backward does, in
     one pass: the compiled training step uses it).
     """
+    cotangent = _output_cotangent(output, gradient, create_graph)
+    with enable_grad() if create_graph else no_grad():
+        leaves = backward_pass(
+            [output], [cotangent], 0, create_graph=create_graph, free=not retain_graph
+        )
+    for leaf, leaf_grad in leaves.values():
+        if create_graph:
+            if not isinstance(leaf_grad, Tensor):
+                leaf_grad = Tensor._make(leaf_grad, -1, None)
+            leaf.grad = leaf_grad if leaf.grad is None else leaf.grad + leaf_grad
+        else:  # an effect primitive, so that a compiled step does it on every replay
+            (accumulate_grad if accumulate else store_grad)(leaf, leaf_grad)
+
+
+def _output_cotangent(output: Tensor, gradient: Any, create_graph: bool) -> Any:
+    """The cotangent ``backward`` starts from: ``gradient``, or 1 for a one-element output."""
     if output._level != 0:
         if output._level > 0:
             raise RuntimeError(
@@ -181,77 +162,53 @@ def backward(
         )
     data = output._value
     if gradient is None:
-        if np.size(data) != 1:
+        if data.size != 1:
             raise RuntimeError(
                 f"backward: the gradient argument can only be omitted for a single-element "
-                f"output; this output has shape {np.shape(data)}. Pass gradient=... of that shape"
+                f"output; this output has shape {data.shape}. Pass gradient=... of that shape"
             )
-        cotangent = np.ones_like(data)
-    else:
-        cotangent = gradient if create_graph else raw_data(gradient)
-        if np.shape(raw_data(cotangent)) != np.shape(data):
-            raise ValueError(
-                f"backward: gradient has shape {np.shape(raw_data(cotangent))} but the output "
-                f"has shape {np.shape(data)}"
-            )
-    from deepgrad.autodiff.modes import enable_grad, no_grad
-
-    with enable_grad() if create_graph else no_grad():
-        leaves = backward_pass(
-            [output], [cotangent], 0, create_graph=create_graph, free=not retain_graph
+        return array_module(data).ones_like(data)
+    cotangent = gradient if create_graph else raw_data(gradient)
+    shape = getattr(raw_data(cotangent), "shape", ())
+    if shape != data.shape:
+        raise ValueError(
+            f"backward: gradient has shape {shape} but the output has shape {data.shape}"
         )
-    for leaf, leaf_grad in leaves.values():
-        if create_graph:
-            if not isinstance(leaf_grad, Tensor):
-                leaf_grad = Tensor._make(leaf_grad, -1, None)
-            leaf.grad = leaf_grad if leaf.grad is None else leaf.grad + leaf_grad
-        else:  # through record_call, so that a compiled step does it on every replay
-            record_call(accumulate_grad if accumulate else store_grad, leaf, leaf_grad, effect=True)
+    return cotangent
 
 
-def accumulate_grad(leaf: Tensor, leaf_grad: Any) -> None:
+def _accumulate_grad(leaf: Tensor, leaf_grad: Any) -> None:
     """``leaf.grad += leaf_grad``, in place when ``.grad`` is a writable array of that shape
     (as PyTorch does: ``.grad`` may be a view into an optimizer's flat buffer)."""
-    if _can_accumulate_in_place(leaf.grad, leaf_grad):
-        np.add(leaf.grad._value, leaf_grad, out=leaf.grad._value)
+    if can_write_grad(leaf.grad, leaf_grad):
+        leaf.grad._value += leaf_grad
     else:
-        leaf_grad = np.array(leaf_grad)  # a fresh array: rules may pass g through shared
+        xp = array_module(leaf_grad)
+        leaf_grad = xp.array(leaf_grad)  # a fresh array: rules may pass g through shared
         if leaf.grad is not None:
             leaf_grad = leaf_grad + raw_data(leaf.grad)
         leaf.grad = Tensor._make(leaf_grad, -1, None)
 
 
-def store_grad(leaf: Tensor, leaf_grad: Any) -> None:
+def _store_grad(leaf: Tensor, leaf_grad: Any) -> None:
     """``leaf.grad = leaf_grad``, copied into ``.grad``'s array when it has room for it."""
-    if _can_accumulate_in_place(leaf.grad, leaf_grad):
-        np.copyto(leaf.grad._value, leaf_grad)
+    if can_write_grad(leaf.grad, leaf_grad):
+        leaf.grad._value[...] = leaf_grad
     else:
-        leaf.grad = Tensor._make(np.array(leaf_grad), -1, None)
+        leaf.grad = Tensor._make(array_module(leaf_grad).array(leaf_grad), -1, None)
 
 
-def grad_target(leaf: Tensor, shape: tuple, dtype: str) -> np.ndarray:
-    """The array ``store_grad`` would write into, made ready to be written directly: a
-    compiled plan computes a gradient of this shape and dtype straight into it (``out=``)."""
-    current = leaf.grad
-    if not (
-        isinstance(current, Tensor)
-        and current._level < 0
-        and type(current._value) is ndarray
-        and current._value.flags.writeable
-        and current._value.shape == shape
-        and current._value.dtype == dtype
-    ):
-        leaf.grad = Tensor._make(np.empty(shape, dtype), -1, None)
-    return leaf.grad._value
+accumulate_grad = Impure(_accumulate_grad, "accumulate_grad", effect=True)
+store_grad = Impure(_store_grad, "store_grad", effect=True)
 
 
-def _can_accumulate_in_place(current: Any, addition: Any) -> bool:
+def can_write_grad(current: Any, addition: Any) -> bool:
+    """Whether ``addition`` can be written into ``current``, a leaf's ``.grad``, in place."""
     if not isinstance(current, Tensor) or current._level >= 0:
         return False
     data = current._value
     return (
-        type(data) is ndarray
-        and data.flags.writeable
-        and data.shape == np.shape(addition)
+        getattr(getattr(data, "flags", None), "writeable", False)
+        and data.shape == getattr(addition, "shape", None)
         and data.dtype == getattr(addition, "dtype", None)
     )

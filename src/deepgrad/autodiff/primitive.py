@@ -22,22 +22,29 @@ perturbations.
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Callable
 from typing import Any
 
-from deepgrad.tensor import Tensor
+import numpy as np
+
+from deepgrad.autodiff.anomaly import check_finite, user_source_line
+from deepgrad.tensor import Tensor, raw_data
 
 
 class _State:
-    """Process-wide switches read on every op; one object so the hot path does one lookup."""
+    """Process-wide switches read on every op; one object so the hot path does one lookup.
 
-    __slots__ = ("anomaly", "grad_enabled", "recorder")
+    ``observer`` is the engine's one hook for whoever wants to watch it work (the
+    compiler does): when set, every primitive evaluated on raw arrays is reported as
+    ``observer(prim, args, raw_args, kwargs, result)`` (see :func:`observing`).
+    """
+
+    __slots__ = ("anomaly", "grad_enabled", "observer")
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
-        self.recorder = None  # a deepgrad.compiler Recorder while compile records a run
+        self.observer: Callable | None = None
 
 
 STATE = _State()
@@ -86,6 +93,8 @@ class Primitive:
     """
 
     __slots__ = ("impl", "jvps", "name", "symbol", "vjps")
+    pure = True  # same arguments, same result: an observer may fold it on constants
+    effect = False  # writes outside its result: an observer must keep it even if unused
 
     def __init__(self, impl: Callable, name: str | None = None, symbol: str | None = None):
         self.impl = impl
@@ -128,103 +137,68 @@ class Primitive:
 
 
 def bind(prim: Primitive, args: tuple, kwargs: dict) -> Any:
-    """Evaluate ``prim`` on ``args``, recording it on the highest level that traces them."""
-    top = None
+    """Evaluate ``prim`` on ``args``, recording it on the highest level that traces them.
+
+    Three cases, cheapest first: no Tensor among the arguments (call the raw function);
+    the imperative tape or constants (level 0 or -1: unwrap every Tensor, call the raw
+    function, record a node if a tape tensor needs one); inside a transform (level ≥ 1:
+    unwrap this level only, evaluate what is underneath, possibly by binding again one
+    level down, then record a node or push a tangent forward).
+    """
     level = -2  # -1 marks a constant Tensor, so -2 means "no Tensor at all"
+    top = None
     for arg in args:
         if isinstance(arg, Tensor) and arg._level > level:
             level = arg._level
             top = arg
-    if level < 1:
-        return _bind_tape(prim, args, kwargs, level)
-    return _bind_traced(prim, args, kwargs, level, top._tangent is not None)
-
-
-def _bind_traced(prim: Primitive, args: tuple, kwargs: dict, level: int, forward: bool) -> Any:
-    """Level ≥ 1 (inside a transform): unwrap this level, evaluate below it, wrap again."""
+    if level == -2:  # the fast path: raw arrays in, raw array out
+        return _evaluate(prim, args, args, kwargs)
+    if level == 0 and not STATE.grad_enabled:
+        level = -1  # inside no_grad the tape's tensors are constants
     vjps = prim.vjps
     unboxed = list(args)
     parents = []
-    nested = False  # does anything below this level still need dispatch?
+    nested = False  # does an argument still hold a Tensor of a lower level?
     for i, arg in enumerate(args):
         if isinstance(arg, Tensor):
-            if arg._level == level:
-                arg = arg._value
-                if i < len(vjps) and vjps[i] is not None:
-                    parents.append((i, args[i]))
-            unboxed[i] = arg
-            nested = nested or isinstance(arg, Tensor)
+            if arg._level == level >= 0 and i < len(vjps) and vjps[i] is not None:
+                parents.append((i, arg))
+            if level <= 0 or arg._level == level:
+                unboxed[i] = arg._value
+                nested = nested or isinstance(unboxed[i], Tensor)
+            else:
+                nested = True
     if nested:
         ans = bind(prim, unboxed, kwargs)
         if isinstance(ans, Tensor) and ans._level < 0:
             ans = ans._value  # a constant under a traced level is stored raw
     else:
-        try:
-            ans = prim.impl(*unboxed, **kwargs)
-        except (ValueError, TypeError) as error:
-            raise _with_context(prim, unboxed, error) from error
-        if STATE.anomaly:
-            check_finite(ans, prim, "forward")
-        if STATE.recorder is not None:
-            STATE.recorder.record(prim.impl, prim.name, None, unboxed, kwargs, ans)
-    if forward:
+        ans = _evaluate(prim, args, unboxed, kwargs)
+    if level > 0 and top._tangent is not None:
         return _forward(prim, args, unboxed, kwargs, ans, level)
-    if not parents:
-        return ans
-    node = Node(prim, tuple(parents), unboxed, kwargs)
-    if STATE.anomaly:
-        node.origin = user_source_line()
-    return Tensor._make(ans, level, node)
+    if parents:
+        node = Node(prim, tuple(parents), unboxed, kwargs)
+        if STATE.anomaly:
+            node.origin = user_source_line()
+        return Tensor._make(ans, level, node)
+    return ans if level > 0 else Tensor._make(ans, -1, None)
 
 
-def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, level: int) -> Any:
-    """Level 0 and below: run the raw function, and record on the tape if anything requires grad.
-
-    This is the hot path of eager training, so it is written out in one pass over the
-    arguments, without helpers.
-    """
-    if level == -2:
-        raw = args
-    elif level == 0 and STATE.grad_enabled:
-        vjps = prim.vjps
-        raw = list(args)
-        parents = []
-        for i, arg in enumerate(args):
-            if isinstance(arg, Tensor):
-                raw[i] = arg._value
-                if arg._level == 0 and i < len(vjps) and vjps[i] is not None:
-                    parents.append((i, arg))
-    else:
-        raw = [a._value if isinstance(a, Tensor) else a for a in args]
-        level = -1
+def _evaluate(prim: Primitive, args: Any, raw: Any, kwargs: dict) -> Any:
+    """Call the raw function, with the op's name on its errors, and tell the observer."""
     try:
         ans = prim.impl(*raw, **kwargs)
     except (ValueError, TypeError) as error:
         raise _with_context(prim, raw, error) from error
     if STATE.anomaly:
-        check_finite(ans, prim, "forward")
-    if STATE.recorder is not None:
-        STATE.recorder.record(prim.impl, prim.name, args, raw, kwargs, ans)
-    if level == -2:
-        return ans
-    result = _new_tensor(Tensor)  # Tensor._make, written out: this runs for every op
-    result._value = ans
-    result._tangent = result.grad = None
-    if level == 0 and parents:
-        result._level = 0
-        result._node = Node(prim, tuple(parents), raw, kwargs)
-        if STATE.anomaly:
-            result._node.origin = user_source_line()
-    else:
-        result._level = -1
-        result._node = None
-    return result
+        check_finite(ans, prim.name, "forward")
+    if STATE.observer is not None:
+        STATE.observer(prim, args, raw, kwargs, ans)
+    return ans
 
 
 def _forward(prim: Primitive, args: tuple, unboxed: tuple, kwargs: dict, ans: Any, level: int):
     """Forward mode: the output tangent is the sum of each traced argument's JVP contribution."""
-    from deepgrad.autodiff.graph import match_shape
-
     tangent = None
     jvps = prim.jvps
     for i, arg in enumerate(args):
@@ -240,7 +214,7 @@ def _forward(prim: Primitive, args: tuple, unboxed: tuple, kwargs: dict, ans: An
         return ans
     tangent = match_shape(tangent, ans, broadcast=True)
     if STATE.anomaly:
-        check_finite(tangent, prim, "forward-mode tangent")
+        check_finite(tangent, prim.name, "forward-mode tangent")
     return Tensor._make_dual(ans, level, tangent)
 
 
@@ -259,39 +233,103 @@ def _describe(value: Any) -> str:
     return f"{tuple(shape)} {getattr(value, 'dtype', '')}".strip()
 
 
-# ---- anomaly mode -------------------------------------------------------------------------
+# ---- the engine's own array operations ----------------------------------------------------
+# The passes above and in graph.py add cotangents, sum them down to an argument's shape,
+# broadcast tangents up and cast dtypes. Those primitives are defined here, once, so the
+# engine needs nothing above it; deepgrad.ops re-exports them under NumPy's names.
 
 
-class AnomalyError(FloatingPointError):
-    """Raised in anomaly mode at the first op whose result holds NaN or Inf."""
+def _shape(x: Any) -> tuple:
+    return getattr(raw_data(x), "shape", ())
 
 
-def check_finite(value: Any, prim: Primitive, where: str, origin: str | None = None) -> None:
-    """Raise AnomalyError if ``value`` holds NaN or Inf, naming the op and the user's line."""
-    import numpy as np
+def reduced_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes.
 
-    from deepgrad.tensor import raw_data
+    >>> reduced_axes(-1, 3), reduced_axes(None, 2)
+    ((2,), (0, 1))
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int) or hasattr(axis, "__index__"):
+        axis = (axis,)
+    return tuple(sorted(int(a) % ndim if ndim else 0 for a in axis))
 
-    data = raw_data(value)
-    if data is None or not np.issubdtype(np.asarray(data).dtype, np.inexact):
-        return
-    if bool(np.all(np.isfinite(data))):
-        return
-    origin = origin or user_source_line()
-    raise AnomalyError(
-        f"{prim.name} produced NaN or Inf in the {where} pass (op called at {origin})"
+
+def unreduce(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """Broadcast ``g``, the result of reducing ``x`` over ``axis``, back to ``x``'s shape."""
+    shape = _shape(x)
+    if not keepdims and shape:
+        kept = set(reduced_axes(axis, len(shape)))
+        g = reshape(g, tuple(1 if i in kept else n for i, n in enumerate(shape)))
+    return broadcast_to(g, shape)
+
+
+# NumPy's ufuncs and array functions dispatch on their arguments' type (NEP 13 and 18), so
+# these implementations run on CuPy arrays as they are.
+add = Primitive(np.add, "add", "{0} + {1}")
+add.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
+add.defjvp(lambda t, ans, x, y: t, lambda t, ans, x, y: t)
+
+_reshape = Primitive(lambda x, shape: np.reshape(x, shape), "reshape")
+_reshape.defvjp(lambda g, ans, x, shape: _reshape(g, shape=_shape(x)))
+_reshape.def_linear()
+
+_broadcast_to = Primitive(lambda x, shape: np.broadcast_to(x, shape), "broadcast_to")
+_broadcast_to.defvjp(lambda g, ans, x, shape: sum_to(g, _shape(x)))
+_broadcast_to.def_linear()
+
+
+def _sum_impl(x, axis=None, keepdims=False, dtype=None, out=None):
+    return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype, out=out)
+
+
+_sum = Primitive(_sum_impl, "sum", "Σ {0}")
+_sum.defvjp(lambda g, ans, x, axis=None, keepdims=False, dtype=None: unreduce(g, x, axis, keepdims))
+_sum.def_linear()
+
+_astype = Primitive(lambda x, dtype: x.astype(dtype), "astype")
+_astype.defvjp(lambda g, ans, x, dtype: g)  # match_shape casts g back to x's dtype
+_astype.def_linear()
+
+
+def reshape(x: Any, shape: tuple) -> Any:
+    """``x`` with a new shape; ``x`` itself when it has that shape already."""
+    return x if _shape(x) == shape else _reshape(x, shape=shape)
+
+
+def broadcast_to(x: Any, shape: tuple) -> Any:
+    """``x`` broadcast to ``shape`` (a read-only view); ``x`` itself when it has it already."""
+    return x if _shape(x) == shape else _broadcast_to(x, shape=shape)
+
+
+def sum_to(value: Any, shape: tuple) -> Any:
+    """Sum ``value`` down to ``shape``, undoing NumPy broadcasting.
+
+    >>> sum_to(np.ones((4, 2, 3)), (2, 1))
+    array([[12.],
+           [12.]])
+    """
+    value_shape = _shape(value)
+    extra = len(value_shape) - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, size in enumerate(shape) if size == 1 and value_shape[extra + i] != 1
     )
+    if axes:
+        value = _sum(value, axis=axes, keepdims=False, dtype=None)
+    return reshape(value, shape)
 
 
-def user_source_line() -> str:
-    """The first stack frame outside deepgrad: where the user called the op."""
-    package_dir = __file__.rsplit("autodiff", 1)[0]
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(package_dir):
-        frame = frame.f_back
-    if frame is None:
-        return "<unknown>"
-    import linecache
+def match_shape(value: Any, like: Any, broadcast: bool = False) -> Any:
+    """Make ``value`` the shape and floating dtype of ``like``.
 
-    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}: {code}"
+    A cotangent is summed over broadcast axes (``broadcast=False``); a tangent is
+    broadcast up (``broadcast=True``). Works on raw arrays and Tensors alike.
+    """
+    shape = _shape(like)
+    if _shape(value) != shape:
+        value = broadcast_to(value, shape) if broadcast else sum_to(value, shape)
+    dtype = getattr(raw_data(like), "dtype", None)
+    if dtype is not None and getattr(raw_data(value), "dtype", dtype) != dtype:
+        value = _astype(value, dtype=dtype)
+    return value

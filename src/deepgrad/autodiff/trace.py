@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.autodiff.graph import match_shape
-from deepgrad.autodiff.primitive import new_level
+from deepgrad.autodiff.primitive import match_shape, new_level
 from deepgrad.autodiff.transforms import _as_input
 from deepgrad.tensor import Tensor, raw_data
 

@@ -60,7 +60,7 @@ class CompiledFunction:
         return self._plans[key][0]
 
     def _record(self, key: Any, leaves: list, treedef: Any) -> Any:
-        if STATE.recorder is not None:
+        if STATE.observer is not None:
             raise CompileError(
                 f"compile: {_name(self.fn)} was called while another compiled "
                 "function was being recorded; compile the outer one only"
@@ -84,11 +84,11 @@ class CompiledFunction:
         # Arrays go in as constant Tensors, so that Python operators on them (x * 2)
         # dispatch to deepgrad ops, which record, instead of to NumPy's, which would not.
         args = tree_unflatten(treedef, [_as_tensor(x) for x in leaves])
-        STATE.recorder = recorder
+        STATE.observer = recorder.observe
         try:
             result = self.fn(*args)
         finally:
-            STATE.recorder = None
+            STATE.observer = None
         out_leaves, out_def = tree_flatten(result)
         outputs = [recorder.reference(raw_data(x), x) for x in out_leaves]
         kinds = [_kind(x, ref, inputs) for x, ref in zip(out_leaves, outputs, strict=True)]

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.autodiff.graph import store_grad
 from deepgrad.compiler.fusion import fuse_elementwise
 from deepgrad.compiler.recorder import (
     Call,
@@ -37,6 +38,7 @@ from deepgrad.compiler.recorder import (
     call_slots,
     slots_in,
 )
+from deepgrad.tensor import Tensor
 
 _NEVER = 1 << 62  # the last use of an output: after the plan
 
@@ -123,8 +125,6 @@ class Plan:
     # ---- source -------------------------------------------------------------------------
 
     def _write(self, buffer_of: dict[int, int]) -> tuple[str, dict]:
-        from deepgrad.autodiff.graph import grad_target  # (graph imports the recorder)
-
         namespace: dict[str, Any] = {"__builtins__": __builtins__, "grad_target": grad_target}
         names: dict[int, str] = {}
 
@@ -163,6 +163,22 @@ class Plan:
             lines.append("    " + text)
         lines.append(f"    return ({''.join(_expression(o) + ', ' for o in self.outputs)})")
         return "\n".join(lines) + "\n", namespace
+
+
+def grad_target(leaf: Tensor, shape: tuple, dtype: str) -> np.ndarray:
+    """The array ``store_grad`` would write into, made ready to be written directly: a
+    compiled plan computes a gradient of this shape and dtype straight into it (``out=``)."""
+    current = leaf.grad
+    if not (
+        isinstance(current, Tensor)
+        and current._level < 0
+        and type(current._value) is np.ndarray
+        and current._value.flags.writeable
+        and current._value.shape == shape
+        and current._value.dtype == dtype
+    ):
+        leaf.grad = Tensor._make(np.empty(shape, dtype), -1, None)
+    return leaf.grad._value
 
 
 def _define(source: str, namespace: dict) -> Callable:
@@ -218,15 +234,13 @@ def _store_gradients_in_place(calls: list[Call], outputs: list[Any]) -> list[Cal
     """``t = f(...); store_grad(leaf, t)`` → ``f(..., out=leaf.grad)``, when nothing else
     reads ``t``: the gradient is computed straight into the optimizer's flat buffer,
     with no temporary and no copy."""
-    from deepgrad.autodiff.graph import store_grad
-
     uses: dict[int, int] = {}
     for slot in slots_in(list(outputs)) + [s for c in calls for s in call_slots(c)]:
         uses[slot] = uses.get(slot, 0) + 1
     producer = {call.out.index: call for call in calls if call.out is not None}
     kept = []
     for call in calls:
-        if call.func is store_grad and isinstance(call.args[1], Slot):
+        if call.func is store_grad.impl and isinstance(call.args[1], Slot):
             source = producer.get(call.args[1].index)
             if source is not None and uses[call.args[1].index] == 1 and _takes_out(source):
                 source.into_grad_of = call.args[0]

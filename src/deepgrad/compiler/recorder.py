@@ -16,7 +16,6 @@ average, the accumulation of a gradient into ``.grad``) goes through :func:`reco
 
 from __future__ import annotations
 
-import functools
 import math
 import weakref
 from collections.abc import Callable
@@ -25,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.autodiff.primitive import STATE, user_source_line
+from deepgrad.autodiff.anomaly import user_source_line
+from deepgrad.autodiff.effects import Impure
+from deepgrad.autodiff.primitive import Primitive
 from deepgrad.tensor import Tensor, raw_data
 
 
@@ -194,6 +195,10 @@ class Recorder:
             self.constants.append(value)
         return Constant(self._constant_of[key], unwrap)
 
+    def observe(self, prim: Primitive, originals: Any, raw: Any, kwargs: dict, result: Any) -> None:
+        """The engine's observer hook (``STATE.observer``): note one primitive call."""
+        self.record(prim.impl, prim.name, originals, raw, kwargs, result, prim.effect, prim.pure)
+
     def record(
         self,
         func: Callable,
@@ -248,42 +253,14 @@ def record_call(func: Callable, *args: Any, effect: bool = False, **kwargs: Any)
     Use it for array work that is not a deepgrad op but must happen at every step: a
     random draw, an in-place update (pass ``effect=True`` when it writes into an array
     outside the plan and returns nothing the plan uses). ``func``'s own array calls are
-    not recorded separately.
+    not recorded separately. It is a one-off :class:`~deepgrad.autodiff.effects.Impure`
+    primitive; a function called often is better made one once (``@impure``).
 
     >>> import numpy as np
     >>> record_call(np.ones, 3)
     array([1., 1., 1.])
     """
-    recorder = STATE.recorder
-    if recorder is None:
-        return func(*args, **kwargs)
-    STATE.recorder = None  # what func does inside is one step of the plan
-    try:
-        result = func(*args, **kwargs)
-    finally:
-        STATE.recorder = recorder
-    recorder.record(func, _name(func), None, args, kwargs, result, effect=effect, pure=False)
-    return result
-
-
-def recorded(func: Callable) -> Callable:
-    """Decorate a helper that computes an array from its arguments with NumPy (a mask, a
-    share of a tie): every call goes through :func:`record_call`, so a compiled plan
-    computes it again on each replay instead of freezing the first result.
-
-    >>> import numpy as np
-    >>> @recorded
-    ... def positive(x):
-    ...     return np.asarray(x) > 0
-    >>> positive(np.array([-1.0, 2.0]))
-    array([False,  True])
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return record_call(func, *args, **kwargs)
-
-    return wrapper
+    return Impure(func, _name(func), effect=effect)(*args, **kwargs)
 
 
 def _name(func: Callable) -> str:

@@ -8,7 +8,7 @@ import numpy as np
 
 from deepgrad import numpy as dnp
 from deepgrad import random
-from deepgrad.compiler.recorder import record_call
+from deepgrad.autodiff.effects import Impure
 from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.tensor import raw_data
 
@@ -28,8 +28,7 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             return inputs
         data = raw_data(inputs)
-        # record_call: a compiled training step draws a new mask on every replay
-        scale = record_call(_dropout_scale, np.shape(data), self.rate, data.dtype)
+        scale = _dropout_scale(data.shape, self.rate, data.dtype)
         return dnp.multiply(inputs, scale)  # inputs may be a raw array: a deepgrad op
 
     def get_config(self) -> dict:
@@ -48,14 +47,21 @@ class GaussianNoise(Layer):
         if not training or self.stddev == 0:
             return inputs
         data = raw_data(inputs)
-        noise = record_call(random.normal, 0.0, self.stddev, np.shape(data), data.dtype)
+        noise = _gaussian_noise(0.0, self.stddev, data.shape, data.dtype)
         return dnp.add(inputs, noise)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "stddev": self.stddev}
 
 
-def _dropout_scale(shape: tuple, rate: float, dtype: np.dtype) -> np.ndarray:
+# Random draws are Impure primitives: a compiled training step draws anew on every replay.
+
+
+def _draw_dropout_scale(shape: tuple, rate: float, dtype: np.dtype) -> np.ndarray:
     """1/(1 − rate) where a unit is kept (probability 1 − rate), 0 where it is dropped."""
     keep = random.default_rng().random(shape) >= rate
     return (keep / (1.0 - rate)).astype(dtype)
+
+
+_dropout_scale = Impure(_draw_dropout_scale, "_dropout_scale")
+_gaussian_noise = Impure(random.normal, "normal")

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import numpy as dnp
-from deepgrad.compiler.recorder import record_call
+from deepgrad.autodiff.effects import Impure
 from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.tensor import raw_data
 
@@ -64,8 +64,10 @@ class BatchNormalization(Layer):
         if training:
             mean = dnp.mean(inputs, axis=axes, keepdims=True)
             variance = dnp.mean((inputs - mean) ** 2, axis=axes, keepdims=True)
-            # through record_call: a compiled training step updates them on every replay
-            record_call(self._update_moving, raw_data(mean), raw_data(variance), effect=True)
+            # an effect primitive: a compiled training step updates them on every replay
+            Impure(self._update_moving, "_update_moving", effect=True)(
+                raw_data(mean), raw_data(variance)
+            )
         else:
             mean, variance = self._shaped(self.moving_mean), self._shaped(self.moving_variance)
         return _normalize(

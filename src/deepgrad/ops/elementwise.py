@@ -12,8 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive
-from deepgrad.compiler.recorder import recorded
+from deepgrad.autodiff.primitive import add as add
 from deepgrad.ops.nondiff import equal, floor, sign, trunc
 from deepgrad.tensor import raw_data
 
@@ -72,9 +73,7 @@ rad2deg = unary(np.rad2deg, lambda ans, x: 180 / math.pi, "rad2deg")
 erf = unary(_erf_impl, lambda ans, x: (2 / math.sqrt(math.pi)) * exp(-(x * x)), "erf")
 
 # ---- binary ---------------------------------------------------------------------------------
-add = Primitive(np.add, "add", "{0} + {1}")
-add.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
-add.defjvp(lambda t, ans, x, y: t, lambda t, ans, x, y: t)
+# add is the engine's own (it adds cotangents): defined in autodiff/primitive.py, re-exported.
 
 subtract = Primitive(np.subtract, "subtract", "{0} − {1}")
 subtract.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
@@ -107,7 +106,7 @@ power.defjvp(
 )
 
 
-@recorded
+@impure
 def _max_share(x, y, ans):
     """Which share of the gradient goes to x in maximum(x, y): 1, 0, or ½ at ties."""
     x, y = raw_data(x), raw_data(y)

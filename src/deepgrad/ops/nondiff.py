@@ -15,12 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.compiler.recorder import record_call
+from deepgrad.autodiff.effects import Impure
 from deepgrad.tensor import Tensor, raw_data
 
 
 def nondifferentiable(fn: Callable) -> Callable:
     """Wrap a NumPy function so it accepts Tensors and returns a constant."""
+    # Impure: a compiled plan must compute the mask again on every replay
+    prim = Impure(fn, getattr(fn, "__name__", None))
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -28,10 +30,7 @@ def nondifferentiable(fn: Callable) -> Callable:
         has_tensor = builtins.any(isinstance(a, Tensor) for a in args) or builtins.any(
             isinstance(v, Tensor) for v in kwargs.values()
         )
-        # record_call: a compiled plan must compute the mask again on every replay
-        result = record_call(
-            fn, *[_raw(a) for a in args], **{k: _raw(v) for k, v in kwargs.items()}
-        )
+        result = prim(*[_raw(a) for a in args], **{k: _raw(v) for k, v in kwargs.items()})
         if not has_tensor:
             return result
         if isinstance(result, tuple):

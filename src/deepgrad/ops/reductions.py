@@ -7,37 +7,17 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.autodiff.primitive import Primitive
-from deepgrad.compiler.recorder import recorded
+from deepgrad.autodiff.effects import impure
+from deepgrad.autodiff.primitive import Primitive, _sum, reduced_axes, unreduce
 from deepgrad.ops.elementwise import exp, log, sqrt
 from deepgrad.ops.nondiff import equal
-from deepgrad.ops.shape import broadcast_to, expand_dims, flip, reshape
+from deepgrad.ops.shape import flip, reshape
 from deepgrad.tensor import raw_data
 
-
-def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, int | np.integer):
-        axis = (axis,)
-    return tuple(sorted(int(a) % ndim if ndim else 0 for a in axis))
-
-
-def _restore(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
-    """Broadcast a reduced ``g`` back to the shape of ``x``."""
-    shape = np.shape(raw_data(x))
-    if not keepdims and shape:
-        g = expand_dims(g, _axes(axis, len(shape)))
-    return broadcast_to(g, shape)
-
-
-def _sum_impl(x, axis=None, keepdims=False, dtype=None, out=None):
-    return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype, out=out)
-
-
-_sum = Primitive(_sum_impl, "sum", "Σ {0}")
-_sum.defvjp(lambda g, ans, x, axis=None, keepdims=False, dtype=None: _restore(g, x, axis, keepdims))
-_sum.def_linear()
+# The engine owns sum (it sums cotangents down to their argument's shape) and the helpers
+# that undo a reduction; this module builds NumPy's other reductions on them.
+_axes = reduced_axes
+_restore = unreduce
 
 
 def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
@@ -95,7 +75,7 @@ def prod(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return _prod(a, axis=_normal_axis(axis), keepdims=keepdims)
 
 
-@recorded
+@impure
 def _argmax_share(ans, x, axis, keepdims):
     """1/k at each of the k positions that attain the extreme, 0 elsewhere."""
     x = raw_data(x)
@@ -103,7 +83,7 @@ def _argmax_share(ans, x, axis, keepdims):
     return hits / np.sum(hits, axis=axis, keepdims=True)
 
 
-@recorded
+@impure
 def _logsumexp_shift(data, axis):
     """The maximum along ``axis`` (0 where it is not finite): the constant shift."""
     shift = np.max(data, axis=axis, keepdims=True) if data.size else np.zeros(())

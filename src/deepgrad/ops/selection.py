@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive
-from deepgrad.compiler.recorder import recorded
 from deepgrad.tensor import raw_data
 
 _where = Primitive(np.where, "where", "where({0}, {1}, {2})")
@@ -37,7 +37,7 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     return _where(raw_data(condition), x, y)
 
 
-@recorded
+@impure
 def _inside(x, low, high):
     x = raw_data(x)
     mask = np.ones(np.shape(x), dtype=bool)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.autodiff.primitive import Primitive
+from deepgrad.autodiff.primitive import Primitive, _astype, _broadcast_to, _reshape
 from deepgrad.tensor import raw_data
 
 
@@ -18,9 +18,8 @@ def _shape(x: Any) -> tuple[int, ...]:
     return np.shape(raw_data(x))
 
 
-_reshape = Primitive(lambda x, shape: np.reshape(x, shape), "reshape")
-_reshape.defvjp(lambda g, ans, x, shape: _reshape(g, shape=_shape(x)))
-_reshape.def_linear()
+# reshape, broadcast_to and astype are the engine's own primitives (it needs them to undo
+# broadcasting): autodiff/primitive.py defines them; the NumPy-style wrappers are here.
 
 
 def reshape(a: Any, shape: Any, *more: int) -> Any:
@@ -47,28 +46,12 @@ def transpose(a: Any, axes: Any = None) -> Any:
     return _transpose(a, axes=axes)
 
 
-def _sum_to(g, shape):
-    from deepgrad.autodiff.graph import sum_to
-
-    return sum_to(g, shape)
-
-
-_broadcast_to = Primitive(lambda x, shape: np.broadcast_to(x, shape), "broadcast_to")
-_broadcast_to.defvjp(lambda g, ans, x, shape: _sum_to(g, _shape(x)))
-_broadcast_to.def_linear()
-
-
 def broadcast_to(array: Any, shape: Any) -> Any:
     """Broadcast to ``shape`` (a read-only view, as in NumPy)."""
     shape = (int(shape),) if isinstance(shape, int | np.integer) else tuple(shape)
     if _shape(array) == shape:
         return array
     return _broadcast_to(array, shape=shape)
-
-
-_astype = Primitive(lambda x, dtype: x.astype(dtype), "astype")
-_astype.defvjp(lambda g, ans, x, dtype: g)  # graph.py casts g back to x's dtype
-_astype.def_linear()
 
 
 def astype(x: Any, dtype: Any) -> Any:
