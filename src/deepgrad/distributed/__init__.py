@@ -38,9 +38,11 @@ from deepgrad.distributed.data_parallel import (
     broadcast_weights,
     shard_bounds,
 )
+from deepgrad.distributed.strategy import DataParallelStrategy
 
 __all__ = [
     "DataParallel",
+    "DataParallelStrategy",
     "abort",
     "allgather",
     "allgather_object",

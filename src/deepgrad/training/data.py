@@ -29,6 +29,7 @@ def as_array(data: Any, what: str) -> np.ndarray:
 
 
 def resolve_batch_size(batch_size: Any, n: int) -> int:
+    """``batch_size`` checked; None or "full" is all ``n`` samples (full-batch descent)."""
     if batch_size is None or batch_size == "full":
         return max(n, 1)
     if not isinstance(batch_size, int | np.integer) or batch_size < 1:
@@ -115,11 +116,44 @@ class IteratorData:
 
 
 def make_data(x: Any, y: Any, sample_weight: Any, what: str) -> ArrayData | IteratorData:
+    """Arrays (``ArrayData``), or the user's batches (``IteratorData``) when ``x`` is an
+    iterable of them and ``y`` is not given."""
     if x is None:
         raise ValueError(f"{what}: no data (x is None)")
     if y is None and _is_batch_iterable(x):
         return IteratorData(x)
     return ArrayData(x, y, sample_weight, what)
+
+
+def fit_data(
+    x: Any, y: Any, sample_weight: Any, validation_split: float, validation_data: Any
+) -> tuple[ArrayData | IteratorData, ArrayData | None]:
+    """The training data and the validation data of ``fit``: ``validation_data``, or the
+    last ``validation_split`` of the arrays (taken before any shuffling, as Keras does).
+
+    >>> train, validation = fit_data(np.zeros((10, 2)), np.zeros(10), None, 0.2, None)
+    >>> train.size, validation.size
+    (8, 2)
+    """
+    data = make_data(x, y, sample_weight, "fit")
+    if validation_data is not None:
+        return data, ArrayData(*validation_data, what="fit: validation_data")
+    if not validation_split:
+        return data, None
+    if not isinstance(data, ArrayData):
+        raise ValueError("fit: validation_split needs array inputs; pass validation_data")
+    return data.split(validation_split)
+
+
+def batch_size_for(data: ArrayData | IteratorData, batch_size: Any) -> int | None:
+    """The number of samples per batch (None: the user's batches, as they come).
+
+    >>> batch_size_for(ArrayData(np.zeros((10, 2))), None)
+    10
+    """
+    if data.size is None:
+        return None
+    return resolve_batch_size(batch_size, data.size)
 
 
 def _is_batch_iterable(x: Any) -> bool:

@@ -1,0 +1,79 @@
+"""The data-parallel distribute strategy: what ``fit(distributed=True)`` does at each point
+of its loop, on MPI.
+
+It has the shape of ``deepgrad.training.strategy.Strategy`` (which fit calls) without
+importing it: ``distributed`` sits below ``training`` and imports nothing above it. The
+model and its metrics are used only through their public methods (``get_weights``,
+``non_trainable_weights``, ``get_state``, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepgrad.distributed import comm
+from deepgrad.distributed.data_parallel import (
+    DataParallel,
+    agree,
+    average_non_trainable_weights,
+    broadcast_random_state,
+    broadcast_weights,
+    reduce_metric,
+    shard_bounds,
+)
+
+
+class DataParallelStrategy:
+    """Every process reads the same global batches and trains on its shard of each; the
+    gradients are combined inside ``optimizer.step`` (one Allreduce of the flat buffer),
+    the metrics merged at the end of each epoch, and rank 0 alone prints and writes files.
+
+    >>> strategy = DataParallelStrategy()  # outside mpiexec: one process, rank 0 of 1
+    >>> strategy.is_main, strategy.agree(True)
+    (True, True)
+    """
+
+    def __init__(self) -> None:
+        comm.ensure_initialized()
+        self.is_main = comm.is_main()
+        self.data_parallel: DataParallel | None = None
+
+    def start(self, initial_epoch: int) -> int:
+        epoch = comm.broadcast_object(initial_epoch)  # rank 0's BackupAndRestore may resume
+        broadcast_random_state()  # the same shuffles everywhere
+        return epoch
+
+    def ready(self, optimizer: Any) -> bool:
+        self.data_parallel = optimizer.data_parallel
+        return self.data_parallel is not None
+
+    def replicate(self, model: Any) -> None:
+        broadcast_weights(model)  # BatchNormalization's statistics too
+        self.data_parallel = DataParallel(model.optimizer)  # the optimizer's state, too
+        # Building drew initial weights on the processes that were not restored from a
+        # backup: bring every generator back to rank 0's.
+        broadcast_random_state()
+
+    def shard(self, x: Any, y: Any, sample_weight: Any) -> tuple | None:
+        n = len(x)
+        if self.data_parallel is not None:  # it weights this process's gradient by its share
+            part = self.data_parallel.shard(n)
+        else:
+            part = slice(*shard_bounds(n, comm.rank(), comm.size()))
+        if part.start == part.stop:
+            return None
+        return x[part], _pick(y, part), _pick(sample_weight, part)
+
+    def agree(self, flag: bool) -> bool:
+        return agree(flag)
+
+    def reduce_metrics(self, metrics: list) -> None:
+        for metric in metrics:
+            reduce_metric(metric)
+
+    def end_epoch(self, model: Any) -> None:
+        average_non_trainable_weights(model)
+
+
+def _pick(array: Any, part: slice) -> Any:
+    return None if array is None else array[part]

@@ -1,0 +1,62 @@
+"""σ̂², the noise variance of a Gaussian model, estimated after ``fit``.
+
+For y = f(x) + ε, ε ~ N(0, σ²), the maximum-likelihood estimate of σ² at the fitted
+weights is the mean squared residual, σ̂² = Σ w_i (y_i − f(x_i))² / Σ w_i. ``fit`` adds
+``NoiseVarianceEstimate`` to its callbacks; at the end of training it sets
+``model.noise_variance_`` when the loss is such a Gaussian's negative log-likelihood
+(``MeanSquaredError``, or ``GaussianNLL`` with one σ).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad import losses
+from deepgrad.tensor import raw_data
+from deepgrad.training.callbacks import Callback
+from deepgrad.training.data import ArrayData
+
+
+def gaussian_with_one_sigma(loss: Any) -> bool:
+    """Whether ``loss`` is the negative log-likelihood of y = f(x) + ε with one σ.
+
+    >>> gaussian_with_one_sigma(losses.MeanSquaredError())
+    True
+    """
+    if isinstance(loss, losses.GaussianNLL):
+        return loss.sigma_mode is not None
+    return isinstance(loss, losses.MeanSquaredError)
+
+
+def noise_variance(model: Any, data: Any, batch_size: int) -> float:
+    """σ̂² = Σ w_i (y_i − f(x_i))² / Σ w_i over ``data``'s batches (w_i = 1 without weights)."""
+    squares = weights = 0.0
+    for x, y, sample_weight in data.batches(batch_size):
+        prediction = model.predict_on_batch(x)
+        residual = np.asarray(raw_data(y), np.float64).reshape(prediction.shape) - prediction
+        per_sample = np.square(residual).reshape(len(residual), -1).mean(axis=1)
+        if sample_weight is None:
+            w = np.ones(len(per_sample))
+        else:
+            w = np.asarray(sample_weight, np.float64).ravel()
+        squares += float(per_sample @ w)
+        weights += float(w.sum())
+    if weights == 0:
+        raise ValueError("noise_variance: no samples (or all sample weights are 0)")
+    return squares / weights
+
+
+class NoiseVarianceEstimate(Callback):
+    """At the end of ``fit``: ``model.noise_variance_`` = σ̂² on the training data, for a
+    Gaussian loss. A user's batch iterator may be used up by then: then there is no data
+    to read again, and no estimate."""
+
+    def __init__(self, data: Any, batch_size: int) -> None:
+        super().__init__()
+        self.data, self.batch_size = data, batch_size
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if gaussian_with_one_sigma(self.model.loss) and isinstance(self.data, ArrayData):
+            self.model.noise_variance_ = noise_variance(self.model, self.data, self.batch_size)
