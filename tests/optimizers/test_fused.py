@@ -10,7 +10,6 @@ import pytest
 import deepgrad as dg
 from deepgrad import optimizers as O
 from deepgrad import kernels
-from deepgrad.optimizers import fused
 
 pytest.importorskip("numba")
 

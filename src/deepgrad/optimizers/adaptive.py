@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.optimizers.base import Optimizer
+from deepgrad.optimizers.flat import FlatGroup
 from deepgrad.tensor import Tensor
 
 
@@ -31,15 +32,17 @@ class Adagrad(Optimizer):
         self.lr_decay = float(lr_decay)
         super().__init__(params, learning_rate, **options)
 
-    def init_state(self, values):
+    def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {"sum": np.full_like(values, self.initial_accumulator_value)}
 
-    def update(self, values, grads, state, rate, group):
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
         rate = rate / (1.0 + (self.iterations - 1) * self.lr_decay)
         state["sum"] += np.square(grads)
         values -= rate * grads / (np.sqrt(state["sum"]) + self.epsilon)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "initial_accumulator_value": self.initial_accumulator_value,
@@ -63,10 +66,12 @@ class Adadelta(Optimizer):
         self.rho, self.epsilon = float(rho), float(epsilon)
         super().__init__(params, learning_rate, **options)
 
-    def init_state(self, values):
+    def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {"square_avg": np.zeros_like(values), "delta_avg": np.zeros_like(values)}
 
-    def update(self, values, grads, state, rate, group):
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
         rho, eps = self.rho, self.epsilon
         state["square_avg"] *= rho
         state["square_avg"] += (1 - rho) * np.square(grads)
@@ -75,7 +80,7 @@ class Adadelta(Optimizer):
         state["delta_avg"] += (1 - rho) * np.square(delta)
         values -= rate * delta
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
 
 
@@ -102,7 +107,7 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, learning_rate, **options)
 
-    def init_state(self, values):
+    def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         state = {"square_avg": np.zeros_like(values)}
         if self.centered:
             state["grad_avg"] = np.zeros_like(values)
@@ -110,7 +115,9 @@ class RMSprop(Optimizer):
             state["buffer"] = np.zeros_like(values)
         return state
 
-    def update(self, values, grads, state, rate, group):
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
         rho = self.rho
         state["square_avg"] *= rho
         state["square_avg"] += (1 - rho) * np.square(grads)
@@ -126,7 +133,7 @@ class RMSprop(Optimizer):
         else:
             values -= rate * grads / denominator
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "rho": self.rho,

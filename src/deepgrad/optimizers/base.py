@@ -1,7 +1,8 @@
 """``Optimizer``: one update rule, applied once per step to the whole flat buffer.
 
 A subclass writes ``init_state(values)`` (its flat state arrays) and
-``update(values, grads, state, rate, group)``, in place. Everything that cuts across
+``update(values, grads, state, rate, group)``, in place; most updates call an elementwise
+rule (``elementwise.py``) with the optimizer's scalars. Everything that cuts across
 rules lives here, once: coupled weight decay (L2 added to the gradient), decoupled weight
 decay (θ ← θ − ηλθ, as in AdamW), gradient clipping by value, by each parameter's norm
 and by the global norm, an exponential moving average of the weights, and learning rates
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.optimizers import schedules
 from deepgrad.optimizers.flat import FlatGroup, FlatParameters
 from deepgrad.tensor import Tensor
 
@@ -72,13 +74,15 @@ class Optimizer:
         self.data_parallel: Any = None  # set by distributed.DataParallel
         self.flat: FlatParameters | None = None
         self.state: list[dict[str, np.ndarray]] = []
+        # Work buffers of the elementwise rules, reused every step (not state: not saved).
+        self.scratch: dict = {}
         if params is not None:
             self.build(list(params))
 
     def build(self, params: list[Tensor]) -> None:
         """Bind to ``params`` (their data move into the optimizer's flat buffers)."""
         self.flat = FlatParameters(params)
-        self.state = []
+        self.state, self.scratch = [], {}
         for group in self.flat.groups:
             state = self.init_state(group.values)
             self.init_group_state(group, state)
@@ -88,6 +92,7 @@ class Optimizer:
 
     @property
     def params(self) -> list[Tensor]:
+        """The parameters being trained."""
         return [] if self.flat is None else self.flat.params
 
     def current_learning_rate(self) -> float:
@@ -96,6 +101,7 @@ class Optimizer:
         return float(rate(self.iterations) if callable(rate) else rate)
 
     def zero_grad(self) -> None:
+        """Set every gradient to zero (one fill of the flat gradient buffer)."""
         self._require_built()
         self.flat.zero_grad()
 
@@ -150,6 +156,7 @@ class Optimizer:
             )
 
     def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        """The state arrays of one flat buffer (moments, velocities), shaped as it."""
         return {}
 
     def init_group_state(self, group: FlatGroup, state: dict[str, np.ndarray]) -> None:
@@ -158,6 +165,7 @@ class Optimizer:
     def update(
         self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
     ) -> None:
+        """Apply the rule to one flat buffer, in place (``self.iterations`` is the step t)."""
         raise NotImplementedError
 
     # ---- the averaged weights ----------------------------------------------------------
@@ -195,10 +203,9 @@ class Optimizer:
     # ---- saving -------------------------------------------------------------------------
 
     def get_config(self) -> dict:
+        """The constructor's arguments, to rebuild the optimizer (schedules serialised)."""
         rate = self.learning_rate
         if callable(rate) and hasattr(rate, "get_config"):
-            from deepgrad.optimizers import schedules
-
             rate = schedules.serialize(rate)
         elif callable(rate):
             raise ValueError("an optimizer with a plain-function learning rate cannot be saved")

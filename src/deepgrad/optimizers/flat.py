@@ -1,8 +1,9 @@
 """Parameters as views into one contiguous buffer per dtype, and their gradients too.
 
-With this layout ``zero_grad`` is one ``fill`` and an optimizer's update is a handful of
-vectorised operations over the whole buffer, however many layers the model has: the
-"fused" optimizer is the only one.
+With this layout ``zero_grad`` is one ``fill`` and an optimizer's update is one rule
+applied to the whole buffer, however many layers the model has: there is no per-tensor
+loop and no separate "foreach" copy of a rule (``elementwise.py`` runs each rule over the
+buffer with NumPy, or compiled with numba where that pays).
 """
 
 from __future__ import annotations

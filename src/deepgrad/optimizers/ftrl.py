@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.optimizers.base import Optimizer
+from deepgrad.optimizers.flat import FlatGroup
 from deepgrad.tensor import Tensor
 
 
@@ -42,13 +43,15 @@ class Ftrl(Optimizer):
         self.l1, self.l2, self.beta = float(l1), float(l2), float(beta)
         super().__init__(params, learning_rate, **options)
 
-    def init_state(self, values):
+    def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {
             "n": np.full_like(values, self.initial_accumulator_value),
             "z": np.zeros_like(values),
         }
 
-    def update(self, values, grads, state, rate, group):
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
         n, z, p = state["n"], state["z"], self.power
         n_new = n + np.square(grads)
         sigma = (n_new ** (-p) - n ** (-p)) / rate
@@ -57,7 +60,7 @@ class Ftrl(Optimizer):
         denominator = (self.beta + n ** (-p)) / rate + self.l2
         values[...] = np.where(np.abs(z) > self.l1, -(z - np.sign(z) * self.l1) / denominator, 0.0)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "learning_rate_power": self.power,

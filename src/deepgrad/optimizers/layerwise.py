@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.optimizers.adam import _Moments
+from deepgrad.optimizers.adam import _Moments, adam_direction, moments
 from deepgrad.optimizers.base import Optimizer
+from deepgrad.optimizers.flat import FlatGroup
 from deepgrad.tensor import Tensor
 
 
@@ -36,10 +37,12 @@ class LARS(Optimizer):
         self.trust_coefficient = float(trust_coefficient)
         super().__init__(params, learning_rate, **options)
 
-    def init_state(self, values):
+    def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {"velocity": np.zeros_like(values)}
 
-    def update(self, values, grads, state, rate, group):
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
         wd = self.weight_decay_lars
         weight_norm, grad_norm = group.norms(values), group.norms(grads)
         local = self.trust_coefficient * _ratio(weight_norm, grad_norm + wd * weight_norm)
@@ -48,7 +51,7 @@ class LARS(Optimizer):
         velocity += rate * group.spread(local).astype(values.dtype) * (grads + wd * values)
         values -= velocity
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "momentum": self.momentum,
@@ -58,8 +61,9 @@ class LARS(Optimizer):
 
 
 class Lamb(_Moments):
-    """LAMB (You et al., 2020): the Adam direction r = m̂/(√v̂ + ε) + λθ, scaled per layer
-    by the trust ratio ‖θ‖/‖r‖: θ ← θ − η·(‖θ‖/‖r‖)·r. ``weight_decay_lamb`` is λ."""
+    """LAMB (You et al., 2020): the Adam direction plus decay, r = m̂/(√v̂ + ε) + λθ, scaled
+    per layer by the trust ratio ‖θ‖/‖r‖: θ ← θ − η·(‖θ‖/‖r‖)·r. ``weight_decay_lamb`` is λ.
+    Not elementwise (the ratio needs each layer's norms), so NumPy only."""
 
     def __init__(
         self,
@@ -74,14 +78,18 @@ class Lamb(_Moments):
         self.weight_decay_lamb = float(weight_decay_lamb)
         super().__init__(params, learning_rate, beta_1, beta_2, epsilon, **options)
 
-    def update(self, values, grads, state, rate, group):
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
         t = self.iterations
-        self._update_moments(grads, state)
-        m_hat = state["m"] / (1 - self.beta_1**t)
-        direction = m_hat / (np.sqrt(state["v"] / (1 - self.beta_2**t)) + self.epsilon)
+        _, one_minus_beta_1, beta_2, one_minus_beta_2, _, epsilon = self.adam_scalars(rate)
+        m, v = state["m"], state["v"]
+        moments(grads, m, v, one_minus_beta_1, beta_2, one_minus_beta_2, scratch=self.scratch)
+        # m̂ and v̂ themselves (the scale 1): ‖r‖ needs no step size folded in.
+        direction = adam_direction(m / (1 - self.beta_1**t), v / (1 - self.beta_2**t), 1.0, epsilon)
         direction += self.weight_decay_lamb * values
         trust = _ratio(group.norms(values), group.norms(direction))
         values -= rate * group.spread(trust).astype(values.dtype) * direction
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "weight_decay_lamb": self.weight_decay_lamb}

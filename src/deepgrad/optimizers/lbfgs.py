@@ -49,7 +49,7 @@ class LBFGS(Optimizer):
         self.memory: dict[str, Any] = {"n_iter": 0, "func_evals": 0}
         super().__init__(params, learning_rate)
 
-    def build(self, params):
+    def build(self, params: list[Tensor]) -> None:
         super().build(params)
         if len(self.flat.groups) != 1:
             raise ValueError("LBFGS: all parameters must share one dtype")

@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.optimizers.adam import adam
 from deepgrad.optimizers.base import Optimizer
+from deepgrad.optimizers.flat import FlatGroup
 from deepgrad.tensor import Tensor
 
 
@@ -46,16 +48,18 @@ class Adafactor(Optimizer):
         )
         super().__init__(params, learning_rate, **options)
 
-    def init_state(self, values):
+    def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {"variance": np.zeros_like(values)}
 
-    def init_group_state(self, group, state):
+    def init_group_state(self, group: FlatGroup, state: dict[str, np.ndarray]) -> None:
         for i, p in enumerate(group.params):
             if p.ndim > 1:
                 state[f"row.{i}"] = np.zeros((*p.shape[:-1], 1), p.dtype)
                 state[f"col.{i}"] = np.zeros((*p.shape[:-2], 1, p.shape[-1]), p.dtype)
 
-    def update(self, values, grads, state, rate, group):
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
         t = self.iterations
         mix = t**self.beta2_decay  # 1 − β₂ₜ
         rho = min(rate, 1 / math.sqrt(t))
@@ -82,7 +86,7 @@ class Adafactor(Optimizer):
             )
             theta -= (alpha / scale) * step
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "beta2_decay": self.beta2_decay,
@@ -96,7 +100,7 @@ class Adafactor(Optimizer):
 def newton_schulz(
     matrix: np.ndarray,
     steps: int = 5,
-    coefficients=(3.4445, -4.7750, 2.0315),
+    coefficients: tuple[float, float, float] = (3.4445, -4.7750, 2.0315),
     epsilon: float = 1e-7,
 ) -> np.ndarray:
     """Approximately orthogonalise ``matrix`` (UV' of its SVD, singular values pushed
@@ -146,23 +150,26 @@ class Muon(Optimizer):
         )
         super().__init__(params, learning_rate, **options)
 
-    def init_state(self, values):
+    def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {
             "momentum": np.zeros_like(values),
             "m": np.zeros_like(values),
             "v": np.zeros_like(values),
         }
 
-    def update(self, values, grads, state, rate, group):
-        for i, (theta, g, buffer, p) in enumerate(
-            zip(
-                group.views(values),
-                group.views(grads),
-                group.views(state["momentum"]),
-                group.params,
-                strict=True,
-            )
-        ):
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
+        pieces = zip(
+            group.views(values),
+            group.views(grads),
+            group.views(state["momentum"]),
+            group.views(state["m"]),
+            group.views(state["v"]),
+            group.params,
+            strict=True,
+        )
+        for theta, g, buffer, m, v, p in pieces:
             if p.ndim == 2:
                 buffer *= self.momentum
                 buffer += g
@@ -173,23 +180,15 @@ class Muon(Optimizer):
                 if self.muon_weight_decay:
                     theta *= 1 - rate * self.muon_weight_decay
                 theta -= rate * math.sqrt(max(1.0, p.shape[0] / p.shape[1])) * orthogonal
-            else:
-                self._adam(theta, g, group.views(state["m"])[i], group.views(state["v"])[i])
+            else:  # the Adam rule itself, with Muon's own rate and betas
+                adam(g, theta, m, v, *self._adam_scalars(), scratch=self.scratch)
 
-    def _adam(self, theta, g, m, v):
-        b1, b2 = self.adam_betas
-        t = self.iterations
-        m += (1 - b1) * (g - m)
-        v *= b2
-        v += (1 - b2) * np.square(g)
-        theta -= (
-            self.adam_learning_rate
-            / (1 - b1**t)
-            * m
-            / (np.sqrt(v / (1 - b2**t)) + self.adam_epsilon)
-        )
+    def _adam_scalars(self) -> tuple[float, ...]:
+        (b1, b2), t = self.adam_betas, self.iterations
+        rate = self.adam_learning_rate
+        return rate / (1 - b1**t), 1 - b1, b2, 1 - b2, 1 / math.sqrt(1 - b2**t), self.adam_epsilon
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "momentum": self.momentum,

@@ -1,4 +1,9 @@
-"""Stochastic gradient descent: plain, with (Nesterov) momentum, and averaged (ASGD)."""
+"""Stochastic gradient descent: plain, with (Nesterov) momentum, and averaged (ASGD).
+
+The update rules are the elementwise functions below; ``SGD`` picks one and supplies its
+scalars (``elementwise.py`` runs them with NumPy, or with numba where that was measured to
+pay).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,36 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad import kernels
-from deepgrad.optimizers import fused
 from deepgrad.optimizers.base import Optimizer
+from deepgrad.optimizers.elementwise import elementwise
+from deepgrad.optimizers.flat import FlatGroup
 from deepgrad.tensor import Tensor
+
+
+@elementwise(updates=1, kernel=True)
+def sgd(gradient, parameter, rate):
+    """θ ← θ − ηg."""
+    return parameter - rate * gradient
+
+
+@elementwise(updates=2, kernel=True)
+def sgd_momentum(
+    gradient, parameter, velocity, rate, momentum, one_minus_dampening, nesterov, first
+):
+    """PyTorch's momentum: v ← μv + (1 − d)g (v ← g at the first step), then θ ← θ − ηv,
+    or with Nesterov θ ← θ − η(g + μv)."""
+    velocity = gradient if first else momentum * velocity + one_minus_dampening * gradient
+    step = gradient + momentum * velocity if nesterov else velocity
+    return parameter - rate * step, velocity
+
+
+@elementwise(updates=2)
+def sgd_momentum_keras(gradient, parameter, velocity, rate, momentum, nesterov):
+    """Sutskever et al.'s (Keras') momentum: v ← μv − ηg, then θ ← θ + v, or with Nesterov
+    θ ← θ + μv − ηg."""
+    velocity = momentum * velocity - rate * gradient
+    step = momentum * velocity - rate * gradient if nesterov else velocity
+    return parameter + step, velocity
 
 
 class SGD(Optimizer):
@@ -20,6 +51,16 @@ class SGD(Optimizer):
     Nesterov θ ← θ − η(g + μv). ``"keras"`` (Sutskever et al., 2013): v ← μv − ηg, θ ← θ + v;
     with Nesterov θ ← θ + μv − ηg. The two agree while η is constant and differ under a
     schedule (PyTorch's form applies today's η to the whole velocity).
+
+    >>> import deepgrad as dg
+    >>> w = dg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = SGD([w], learning_rate=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     (w * w).sum().backward()  # ∇ = 2w
+    ...     opt.step()
+    ...     opt.zero_grad()
+    >>> w.numpy()  # v₁ = 2w₀, w₁ = 0.8w₀; v₂ = 0.9v₁ + 2w₁, w₂ = w₁ − 0.1v₂ = 0.46w₀
+    array([ 0.46, -0.92], dtype=float32)
     """
 
     def __init__(
@@ -44,46 +85,38 @@ class SGD(Optimizer):
         self.dampening, self.momentum_form = float(dampening), momentum_form
         super().__init__(params, learning_rate, **options)
 
-    def init_state(self, values):
+    def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {"velocity": np.zeros_like(values)} if self.momentum else {}
 
-    def update(self, values, grads, state, rate, group):
-        if kernels.available(values) and self.momentum_form == "pytorch":
-            self._fused_update(values, grads, state, rate)
-            return
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
         if not self.momentum:
-            values -= rate * grads
-            return
-        velocity, mu = state["velocity"], self.momentum
-        if self.momentum_form == "keras":
-            velocity *= mu
-            velocity -= rate * grads
-            values += (mu * velocity - rate * grads) if self.nesterov else velocity
-            return
-        if self.iterations == 1:
-            velocity[...] = grads
+            sgd(grads, values, rate, scratch=self.scratch)
+        elif self.momentum_form == "keras":
+            sgd_momentum_keras(
+                grads,
+                values,
+                state["velocity"],
+                rate,
+                self.momentum,
+                self.nesterov,
+                scratch=self.scratch,
+            )
         else:
-            velocity *= mu
-            velocity += (1.0 - self.dampening) * grads
-        values -= rate * ((grads + mu * velocity) if self.nesterov else velocity)
+            sgd_momentum(
+                grads,
+                values,
+                state["velocity"],
+                rate,
+                self.momentum,
+                1.0 - self.dampening,
+                self.nesterov,
+                self.iterations == 1,
+                scratch=self.scratch,
+            )
 
-    def _fused_update(self, values, grads, state, rate):
-        """The same rule in one pass (``fused.py``)."""
-        if not self.momentum:
-            fused.sgd(values, grads, rate)
-            return
-        fused.sgd_momentum(
-            values,
-            grads,
-            state["velocity"],
-            rate,
-            self.momentum,
-            1 - self.dampening,
-            self.nesterov,
-            self.iterations == 1,
-        )
-
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "momentum": self.momentum,
@@ -112,10 +145,12 @@ class ASGD(Optimizer):
         self.lambd, self.alpha, self.t0 = float(lambd), float(alpha), float(t0)
         super().__init__(params, learning_rate, **options)
 
-    def init_state(self, values):
+    def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {"average": np.zeros_like(values), "eta": np.array(np.nan), "mu": np.array(1.0)}
 
-    def update(self, values, grads, state, rate, group):
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
         eta = rate if np.isnan(state["eta"]) else float(state["eta"])
         values *= 1.0 - self.lambd * eta
         values -= eta * grads
@@ -127,7 +162,7 @@ class ASGD(Optimizer):
         state["eta"][...] = rate / (1.0 + self.lambd * rate * t) ** self.alpha
         state["mu"][...] = 1.0 / max(1.0, t - self.t0)
 
-    def averaged_state(self, state):
+    def averaged_state(self, state: dict[str, np.ndarray]) -> np.ndarray:
         return state["average"]
 
     @property
@@ -139,5 +174,5 @@ class ASGD(Optimizer):
             for v in group.views(s["average"])
         ]
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "lambd": self.lambd, "alpha": self.alpha, "t0": self.t0}

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.optimizers.base import Optimizer
+from deepgrad.optimizers.flat import FlatGroup
 from deepgrad.tensor import Tensor
 
 
@@ -27,10 +28,12 @@ class Rprop(Optimizer):
         self.etas, self.step_sizes = tuple(etas), tuple(step_sizes)
         super().__init__(params, learning_rate, **options)
 
-    def init_state(self, values):
+    def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {"previous": np.zeros_like(values), "step_size": np.full_like(values, np.nan)}
 
-    def update(self, values, grads, state, rate, group):
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
         step = state["step_size"]
         if np.isnan(step).any():
             step[...] = rate
@@ -42,7 +45,7 @@ class Rprop(Optimizer):
         values -= np.sign(grads) * step
         state["previous"][...] = grads
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "etas": list(self.etas),
@@ -66,14 +69,16 @@ class Lion(Optimizer):
         self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
         super().__init__(params, learning_rate, **options)
 
-    def init_state(self, values):
+    def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {"m": np.zeros_like(values)}
 
-    def update(self, values, grads, state, rate, group):
+    def update(
+        self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
+    ) -> None:
         m = state["m"]
         values -= rate * np.sign(self.beta_1 * m + (1 - self.beta_1) * grads)
         m *= self.beta_2
         m += (1 - self.beta_2) * grads
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
