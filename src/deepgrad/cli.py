@@ -12,11 +12,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import deepgrad
+from deepgrad import commands as run
+from deepgrad import distributed, gallery
+from deepgrad.commands import CommandError
+
 
 def _demo(args: argparse.Namespace) -> int:
     """``deepgrad demo``: list the gallery; ``deepgrad demo NAME ...``: run one example."""
-    from deepgrad import gallery
-
     if args.name is None:
         print("the gallery (deepgrad demo NAME [--quick] [--output FOLDER]):\n")
         for name in gallery.names():
@@ -27,9 +30,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import deepgrad
-    from deepgrad import commands as run
-
+    """The parser of ``deepgrad train | evaluate | predict | demo``."""
     parser = argparse.ArgumentParser(prog="deepgrad", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"deepgrad {deepgrad.__version__}")
     commands = parser.add_subparsers(dest="command")
@@ -82,8 +83,7 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from deepgrad.commands import CommandError
-
+    """Run the command in ``argv`` (``sys.argv`` by default); the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -92,8 +92,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except (CommandError, ValueError, ArithmeticError, OSError, ImportError) as error:
         print(f"deepgrad: error: {error}", file=sys.stderr)
-        from deepgrad import distributed
-
         if distributed.launched():  # the other processes would wait for this one forever
             distributed.abort("stopping the other processes")
         return 1

@@ -10,6 +10,10 @@ from typing import Any
 
 import numpy as np
 
+import deepgrad as dg
+from deepgrad import datasets, distributed, layers, losses
+from deepgrad.training.callbacks import CSVLogger
+
 BUILT_IN = ("digits", "iris", "breast_cancer", "diabetes", "wine")
 
 
@@ -19,8 +23,6 @@ class CommandError(Exception):
 
 def load_data(spec: str, target: str, test_size: float, seed: int) -> tuple:
     """``((x_train, y_train), (x_test, y_test))`` from a built-in name or a CSV/NPZ path."""
-    from deepgrad import datasets
-
     if spec in BUILT_IN:
         return getattr(datasets, f"load_{spec}")(test_size=test_size, seed=seed)
     path = Path(spec)
@@ -37,13 +39,13 @@ def load_data(spec: str, target: str, test_size: float, seed: int) -> tuple:
 
 
 def is_classification(y: np.ndarray) -> bool:
+    """Integer labels: a classification task."""
     return np.issubdtype(y.dtype, np.integer)
 
 
 def build_model(args: argparse.Namespace, x_train: np.ndarray, y_train: np.ndarray) -> Any:
-    import deepgrad as dg
-    from deepgrad import layers, losses
-
+    """A compiled ``Sequential``: standardised inputs, the hidden layers of ``--hidden``,
+    and an output layer and loss for classification (integer labels) or regression."""
     try:
         hidden = [int(h) for h in args.hidden.split(",") if h.strip()]
     except ValueError:
@@ -72,10 +74,6 @@ def train(args: argparse.Namespace) -> int:
     """Train, print the metrics table, save the model, history and plot. Under mpiexec
     with several processes the training is data-parallel and rank 0 alone prints and
     writes (every process builds the same model from the same seed)."""
-    import deepgrad as dg
-    from deepgrad import distributed
-    from deepgrad.training.callbacks import CSVLogger
-
     parallel = distributed.launched()
     dg.random.seed(args.seed)
     (x_train, y_train), (x_test, y_test) = load_data(args.data, args.target, 0.2, args.seed)
@@ -115,7 +113,7 @@ def train(args: argparse.Namespace) -> int:
 
 def _plot(history: Any, path: Path) -> bool:
     """Draw the learning curves to ``path``; False when matplotlib is not installed."""
-    try:
+    try:  # matplotlib is optional (the ``plot`` extra)
         import matplotlib
 
         matplotlib.use("Agg")
@@ -129,6 +127,7 @@ def _plot(history: Any, path: Path) -> bool:
 
 
 def print_table(rows: dict[str, dict]) -> None:
+    """One row per split (train, validation, test), one column per metric."""
     names = list(next(iter(rows.values())))
     print("\n" + f"{'':<12}" + "".join(f"{n:>12}" for n in names))
     for split, values in rows.items():
@@ -136,8 +135,7 @@ def print_table(rows: dict[str, dict]) -> None:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    import deepgrad as dg
-
+    """Print the metrics of a saved model on the test part of a data set."""
     model = dg.load_model(args.model)
     _, (x_test, y_test) = load_data(args.data, args.target, 0.2, args.seed)
     logs = model.evaluate(x_test.reshape(len(x_test), -1), y_test, verbose=0, return_dict=True)
@@ -146,9 +144,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def predict(args: argparse.Namespace) -> int:
-    import deepgrad as dg
-    from deepgrad import losses
-
+    """Write a saved model's predictions for a CSV file of features to stdout, as CSV."""
     model = dg.load_model(args.model)
     path = Path(args.input)
     if not path.is_file():

@@ -28,7 +28,7 @@ _SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNR
 
 
 def _mpi() -> Any:
-    try:
+    try:  # mpi4py is optional (the ``distributed`` extra): imported on first use
         from mpi4py import MPI
     except ImportError:
         raise ImportError(

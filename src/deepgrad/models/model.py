@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from deepgrad.layers.base import Layer
+from deepgrad.saving import model_file
 from deepgrad.training.trainer import Trainer
 
 
@@ -66,19 +67,13 @@ class Model(Trainer, Layer):
     def save(self, filepath: str | os.PathLike) -> None:
         """Write architecture, compile settings, weights and optimizer state to one file
         (safetensors, with the architecture as JSON metadata), atomically."""
-        from deepgrad.saving.model_file import save_model
-
-        save_model(self, filepath)
+        model_file.save_model(self, filepath)
 
     def save_weights(self, filepath: str | os.PathLike) -> None:
         """Write only the weights (safetensors), atomically."""
-        from deepgrad.saving.model_file import save_weights
-
-        save_weights(self, filepath)
+        model_file.save_weights(self, filepath)
 
     def load_weights(self, filepath: str | os.PathLike) -> None:
         """Read weights written by ``save_weights`` or ``save``; on any mismatch raise and
         leave the model untouched."""
-        from deepgrad.saving.model_file import load_weights
-
-        load_weights(self, filepath)
+        model_file.load_weights(self, filepath)

@@ -7,6 +7,7 @@ import csv
 import inspect
 import math
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from deepgrad.optimizers import schedules
+from deepgrad.saving.backup import restore_backup, write_backup
+from deepgrad.viz import plot_history
 
 
 class Callback:
@@ -81,8 +84,6 @@ class History(Callback):
 
     def plot(self, keys: list[str] | None = None, ax: Any = None) -> Any:
         """Draw the learning curves (needs matplotlib: the ``plot`` extra)."""
-        from deepgrad.viz import plot_history
-
         return plot_history(self, keys, ax)
 
 
@@ -108,8 +109,6 @@ class _Monitor(Callback):
     def _current(self, logs: dict | None) -> float | None:
         value = (logs or {}).get(self.monitor)
         if value is None:
-            import warnings
-
             known = ", ".join(sorted(logs or {}))
             warnings.warn(
                 f"{type(self).__name__}: {self.monitor!r} is not logged (logged: {known})",
@@ -340,14 +339,10 @@ class BackupAndRestore(Callback):
         self.path = self.backup_dir / "latest.dg"
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        from deepgrad.saving.backup import restore_backup
-
         if self.path.exists():
             self.model._initial_epoch = restore_backup(self.model, self.path) + 1
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        from deepgrad.saving.backup import write_backup
-
         self.backup_dir.mkdir(parents=True, exist_ok=True)
         write_backup(self.model, self.path, epoch)
 

@@ -41,7 +41,7 @@ class ProgbarLogger(Callback):
         epochs = self.params.get("epochs")
         self.prefix = f"Epoch {epoch + 1}/{epochs}"
         if self.verbose == 1:
-            try:
+            try:  # tqdm is optional (the ``progress`` extra)
                 from tqdm.auto import tqdm
             except ImportError:
                 self.bar = None
