@@ -63,12 +63,13 @@ class LBFGS(Optimizer):
         return loss, self.flat.groups[0].grads.astype(np.float64)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Up to ``max_iter`` L-BFGS iterations, each re-evaluating ``closure``; returns
+        the loss before the first."""
         if closure is None:
             raise ValueError(
                 "LBFGS.step needs a closure that recomputes the loss and calls backward()"
             )
         self._require_built()
-        values = self.flat.groups[0].values
         memory, rate = self.memory, self.current_learning_rate()
         loss, g = self._evaluate(closure)
         first_loss, evals = loss, 1
@@ -76,70 +77,79 @@ class LBFGS(Optimizer):
         if np.abs(g).max() <= self.tolerance_grad:
             return first_loss
         d, t = memory.get("d"), memory.get("t")
-        dirs, steps, ro = (
-            memory.setdefault("dirs", []),
-            memory.setdefault("steps", []),
-            memory.setdefault("ro", []),
-        )
-        h_diag, prev_g, prev_loss = (
-            memory.get("h_diag", 1.0),
-            memory.get("prev_g"),
-            memory.get("prev_loss"),
-        )
-        n_iter = 0
-        while n_iter < self.max_iter:
-            n_iter += 1
+        h_diag, prev_g = memory.get("h_diag", 1.0), memory.get("prev_g")
+        prev_loss = memory.get("prev_loss")
+        for n_iter in range(1, self.max_iter + 1):
             memory["n_iter"] += 1
             self.iterations += 1
-            if memory["n_iter"] == 1:
-                d, h_diag = -g, 1.0
-                dirs.clear(), steps.clear(), ro.clear()
-            else:
-                y, s = g - prev_g, d * t
-                ys = float(y @ s)
-                if ys > 1e-10:
-                    if len(dirs) == self.history_size:
-                        dirs.pop(0), steps.pop(0), ro.pop(0)
-                    dirs.append(y), steps.append(s), ro.append(1.0 / ys)
-                    h_diag = ys / float(y @ y)
-                d = self._direction(g, dirs, steps, ro, h_diag)
+            d, h_diag = self._next_direction(g, prev_g, d, t, h_diag)
             prev_g, prev_loss = g.copy(), loss
             t = min(1.0, 1.0 / np.abs(g).sum()) * rate if memory["n_iter"] == 1 else rate
             gtd = float(g @ d)
             if gtd > -self.tolerance_change:
                 break
-            ls_evals = 0
-            if self.line_search_fn == "strong_wolfe":
-                start = values.astype(np.float64)
-
-                def evaluate(
-                    step_size: float, start=start, d=d, values=values
-                ) -> tuple[float, np.ndarray]:
-                    values[...] = start + step_size * d
-                    return self._evaluate(closure)
-
-                loss, g, t, ls_evals = strong_wolfe(evaluate, t, d, loss, g, gtd)
-                values[...] = start + t * d
-                opt_cond = np.abs(g).max() <= self.tolerance_grad
-            else:
-                values += (t * d).astype(values.dtype)
-                opt_cond = False
-                if n_iter != self.max_iter:
-                    loss, g = self._evaluate(closure)
-                    opt_cond = np.abs(g).max() <= self.tolerance_grad
-                    ls_evals = 1
+            loss, g, t, ls_evals = self._move(closure, d, t, loss, g, gtd, n_iter == self.max_iter)
             evals += ls_evals
             memory["func_evals"] += ls_evals
             if (
                 n_iter == self.max_iter
                 or evals >= self.max_eval
-                or opt_cond
+                or (ls_evals and np.abs(g).max() <= self.tolerance_grad)
                 or np.abs(d * t).max() <= self.tolerance_change
                 or abs(loss - prev_loss) < self.tolerance_change
             ):
                 break
         memory.update(d=d, t=t, h_diag=h_diag, prev_g=prev_g, prev_loss=prev_loss)
         return first_loss
+
+    def _next_direction(
+        self, g: np.ndarray, prev_g: Any, d: Any, t: Any, h_diag: float
+    ) -> tuple[np.ndarray, float]:
+        """−g at the first iteration (the history cleared); later, the pair (y, s) of the
+        last step joins the history if its curvature y·s is positive, and the direction
+        is −H g by the two-loop recursion."""
+        memory = self.memory
+        dirs, steps, ro = (memory.setdefault(k, []) for k in ("dirs", "steps", "ro"))
+        if memory["n_iter"] == 1:
+            dirs.clear(), steps.clear(), ro.clear()
+            return -g, 1.0
+        y, s = g - prev_g, d * t
+        ys = float(y @ s)
+        if ys > 1e-10:
+            if len(dirs) == self.history_size:
+                dirs.pop(0), steps.pop(0), ro.pop(0)
+            dirs.append(y), steps.append(s), ro.append(1.0 / ys)
+            h_diag = ys / float(y @ y)
+        return self._direction(g, dirs, steps, ro, h_diag), h_diag
+
+    def _move(
+        self,
+        closure: Callable,
+        d: np.ndarray,
+        t: float,
+        loss: float,
+        g: np.ndarray,
+        gtd: float,
+        last: bool,
+    ) -> tuple[float, np.ndarray, float, int]:
+        """Step along d: by the strong Wolfe line search, or by t (and evaluate there
+        unless this is the ``last`` iteration); returns (loss, g, t, evaluations)."""
+        values = self.flat.groups[0].values
+        if self.line_search_fn == "strong_wolfe":
+            start = values.astype(np.float64)
+
+            def evaluate(step_size: float) -> tuple[float, np.ndarray]:
+                values[...] = start + step_size * d
+                return self._evaluate(closure)
+
+            loss, g, t, ls_evals = strong_wolfe(evaluate, t, d, loss, g, gtd)
+            values[...] = start + t * d
+            return loss, g, t, ls_evals
+        values += (t * d).astype(values.dtype)
+        if last:
+            return loss, g, t, 0
+        loss, g = self._evaluate(closure)
+        return loss, g, t, 1
 
     @staticmethod
     def _direction(g, dirs, steps, ro, h_diag) -> np.ndarray:

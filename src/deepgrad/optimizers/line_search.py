@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 
-def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None) -> float:
+def cubic_interpolate(
+    x1: float,
+    f1: float,
+    g1: float,
+    x2: float,
+    f2: float,
+    g2: float,
+    bounds: tuple[float, float] | None = None,
+) -> float:
     """The minimiser of the cubic through two points with values and slopes, in bounds."""
     low, high = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
@@ -22,6 +31,17 @@ def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None) -> float:
     else:
         position = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
     return min(max(position, low), high)
+
+
+@dataclass
+class _Interval:
+    """Trial steps along the direction with their losses, gradients and slopes g·d: one
+    point (the conditions hold there) or the two ends of a bracket."""
+
+    steps: list[float]
+    losses: list[float]
+    grads: list[np.ndarray]
+    slopes: list[float]
 
 
 def strong_wolfe(
@@ -38,26 +58,31 @@ def strong_wolfe(
 ) -> tuple[float, np.ndarray, float, int]:
     """Find a step t along d meeting the strong Wolfe conditions; returns (f, g, t, evals).
 
-    ``evaluate(t)`` returns the loss and flat gradient at x + t·d.
+    ``evaluate(t)`` returns the loss and flat gradient at x + t·d. First a bracket that
+    holds such a step is found (or the step itself), then it is zoomed into.
     """
-    d_norm = float(np.abs(d).max())
+    interval, done, ls_iter, evals = _bracket(evaluate, t, d, f, g, gtd, c1, c2, max_ls)
+    return _zoom(
+        evaluate, interval, done, ls_iter, evals, d, f, gtd, c1, c2, tolerance_change, max_ls
+    )
+
+
+def _bracket(evaluate, t, d, f, g, gtd, c1, c2, max_ls) -> tuple[_Interval, bool, int, int]:
+    """Step forward (extrapolating by cubic interpolation) until the minimum is bracketed
+    or t meets both conditions; returns (interval, done, iterations, evaluations)."""
     f_new, g_new = evaluate(t)
     evals, gtd_new = 1, float(g_new @ d)
     t_prev, f_prev, g_prev, gtd_prev = 0.0, f, g.copy(), gtd
-    done, ls_iter = False, 0
-    while ls_iter < max_ls:  # bracket an interval that holds a point meeting the conditions
+    ls_iter = 0
+    while ls_iter < max_ls:
         too_high = f_new > f + c1 * t * gtd or (ls_iter > 1 and f_new >= f_prev)
         if not too_high and abs(gtd_new) <= -c2 * gtd:  # both conditions hold at t
-            bracket, values, grads, slopes, done = [t], [f_new], [g_new], [gtd_new], True
-            break
+            return _Interval([t], [f_new], [g_new], [gtd_new]), True, ls_iter, evals
         if too_high or gtd_new >= 0:  # the minimum lies between t_prev and t
-            bracket, values, grads, slopes = (
-                [t_prev, t],
-                [f_prev, f_new],
-                [g_prev, g_new.copy()],
-                [gtd_prev, gtd_new],
+            interval = _Interval(
+                [t_prev, t], [f_prev, f_new], [g_prev, g_new.copy()], [gtd_prev, gtd_new]
             )
-            break
+            return interval, False, ls_iter, evals
         tmp = t
         t = cubic_interpolate(
             t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(t + 0.01 * (t - t_prev), t * 10)
@@ -67,43 +92,57 @@ def strong_wolfe(
         evals += 1
         gtd_new = float(g_new @ d)
         ls_iter += 1
-    if ls_iter == max_ls:
-        bracket, values, grads, slopes = [0.0, t], [f, f_new], [g, g_new], [gtd, gtd_new]
+    return _Interval([0.0, t], [f, f_new], [g, g_new], [gtd, gtd_new]), False, ls_iter, evals
+
+
+def _zoom_step(interval: _Interval, insufficient: bool) -> tuple[float, bool]:
+    """The next trial step inside the bracket: the cubic's minimiser, moved away from an
+    end it comes too close to; returns (t, insufficient progress)."""
+    steps = interval.steps
+    t = cubic_interpolate(
+        steps[0],
+        interval.losses[0],
+        interval.slopes[0],
+        steps[1],
+        interval.losses[1],
+        interval.slopes[1],
+    )
+    eps = 0.1 * (max(steps) - min(steps))
+    if min(max(steps) - t, t - min(steps)) >= eps:
+        return t, False
+    if insufficient or t >= max(steps) or t <= min(steps):  # too close to an end
+        if abs(t - max(steps)) < abs(t - min(steps)):
+            return max(steps) - eps, False
+        return min(steps) + eps, False
+    return t, True
+
+
+def _zoom(evaluate, interval, done, ls_iter, evals, d, f, gtd, c1, c2, tolerance_change, max_ls):
+    """Shrink the bracket until a step meets both conditions; returns (f, g, t, evals)."""
+    d_norm = float(np.abs(d).max())
+    steps, losses, grads, slopes = interval.steps, interval.losses, interval.grads, interval.slopes
     insufficient = False
-    low, high = (0, 1) if values[0] <= values[-1] else (1, 0)
-    while not done and ls_iter < max_ls:  # zoom into the bracket
-        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
+    low, high = (0, 1) if losses[0] <= losses[-1] else (1, 0)
+    while not done and ls_iter < max_ls:
+        if abs(steps[1] - steps[0]) * d_norm < tolerance_change:
             break
-        t = cubic_interpolate(bracket[0], values[0], slopes[0], bracket[1], values[1], slopes[1])
-        eps = 0.1 * (max(bracket) - min(bracket))
-        if min(max(bracket) - t, t - min(bracket)) < eps:  # too close to an end
-            if insufficient or t >= max(bracket) or t <= min(bracket):
-                t = (
-                    max(bracket) - eps
-                    if abs(t - max(bracket)) < abs(t - min(bracket))
-                    else min(bracket) + eps
-                )
-                insufficient = False
-            else:
-                insufficient = True
-        else:
-            insufficient = False
+        t, insufficient = _zoom_step(interval, insufficient)
         f_new, g_new = evaluate(t)
         evals += 1
         gtd_new = float(g_new @ d)
         ls_iter += 1
-        if f_new > f + c1 * t * gtd or f_new >= values[low]:
-            bracket[high], values[high], grads[high], slopes[high] = t, f_new, g_new.copy(), gtd_new
-            low, high = (0, 1) if values[0] <= values[1] else (1, 0)
+        if f_new > f + c1 * t * gtd or f_new >= losses[low]:
+            steps[high], losses[high], grads[high], slopes[high] = t, f_new, g_new.copy(), gtd_new
+            low, high = (0, 1) if losses[0] <= losses[1] else (1, 0)
         else:
             if abs(gtd_new) <= -c2 * gtd:
                 done = True
-            elif gtd_new * (bracket[high] - bracket[low]) >= 0:
-                bracket[high], values[high], grads[high], slopes[high] = (
-                    bracket[low],
-                    values[low],
+            elif gtd_new * (steps[high] - steps[low]) >= 0:
+                steps[high], losses[high], grads[high], slopes[high] = (
+                    steps[low],
+                    losses[low],
                     grads[low],
                     slopes[low],
                 )
-            bracket[low], values[low], grads[low], slopes[low] = t, f_new, g_new.copy(), gtd_new
-    return values[low], grads[low], bracket[low], evals
+            steps[low], losses[low], grads[low], slopes[low] = t, f_new, g_new.copy(), gtd_new
+    return losses[low], grads[low], steps[low], evals
