@@ -6,9 +6,15 @@ import pytest
 
 import deepgrad as dg
 import deepgrad.numpy as dnp
-from deepgrad import layers, losses
-from deepgrad.compiler.fusion import bias_relu, relu_backward
 from deepgrad import kernels as fused
+from deepgrad import layers, losses
+from deepgrad.compiler.fusion import (
+    bias_relu,
+    elementwise,
+    positive_part_of,
+    relu_backward,
+    relu_of_sum,
+)
 
 pytest.importorskip("numba")
 
@@ -50,6 +56,63 @@ def test_relu_backward_equals_mask_multiply(dtype, where):
     if out is not None:
         assert result is out
     np.testing.assert_array_equal(result, expected)
+
+
+_SPECIALS = [np.nan, -np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, 1e-40, -1e-40, 5e-324]
+
+
+def _bits(a):
+    return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
+
+
+def _with_specials(dtype, shape, seed):
+    """Random values, with every pair of special values (NaN, ±0, ±inf, subnormals) among
+    the first elements of two arrays built with consecutive seeds."""
+    rng = np.random.default_rng(seed)
+    a = (rng.standard_normal(shape) * 3).astype(dtype)
+    specials = np.array(_SPECIALS, dtype)
+    pairs = np.array(np.meshgrid(specials, specials)).reshape(2, -1)
+    a.flat[: pairs.shape[1]] = pairs[seed % 2]
+    return a
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rule", [relu_of_sum, positive_part_of])
+@pytest.mark.parametrize(
+    "where, b_shape",
+    [
+        *[(where, (32, 96)) for where in ("new", "into", "over a", "over b")],
+        *[(where, (96,)) for where in ("new", "into", "over a")],  # b a row, broadcast
+    ],
+)
+def test_kernels_give_the_rules_numpy_bits(dtype, rule, where, b_shape):
+    """The one check the generated kernels need: on any floats, in every place the result
+    can go, they give the bits NumPy gives running the rule on the arrays."""
+    a = _with_specials(dtype, (32, 96), seed=0)
+    b = _with_specials(dtype, (32, 96), seed=1).reshape(-1)[: np.prod(b_shape)].reshape(b_shape)
+    with np.errstate(invalid="ignore"):
+        expected = rule(a, b)
+        out = {"new": None, "into": np.empty_like(a), "over a": a, "over b": b}[where]
+        result = elementwise(rule)(a, b, out)
+    assert result.dtype == dtype and (out is None or result is out)
+    np.testing.assert_array_equal(_bits(result), _bits(expected))
+
+
+def test_without_kernels_numpy_runs_the_rule():
+    x, b, _ = _arrays(np.float32)
+    with fused.disabled():
+        out = np.empty_like(x)
+        assert bias_relu(x, b, out=out) is out
+        np.testing.assert_array_equal(_bits(out), _bits(relu_of_sum(x, b)))
+        assert bias_relu(x, b, out=x) is x
+
+
+def test_arrays_the_kernels_do_not_fit_are_numpys_to_refuse():
+    a = np.ones((4, 8), np.float32)
+    with pytest.raises(ValueError, match="broadcast"):  # not rows 0, 1, 1, 1 of b
+        elementwise(relu_of_sum)(a, np.ones((2, 8), np.float32))
+    mixed = elementwise(relu_of_sum)(a, np.ones(8))  # float64 b: NumPy's promotion
+    assert mixed.dtype == np.float64
 
 
 def test_strided_arrays_take_numpys_calls():

@@ -42,8 +42,13 @@ from deepgrad.tensor import Tensor, raw_data
 
 
 def relu_of_sum(x, b):
-    """max(x + b, 0): a dense layer's bias add and ReLU (``np.maximum``: NaN stays NaN)."""
-    return np.maximum(x + b, 0)
+    """max(x + b, 0): a dense layer's bias add and ReLU (``np.maximum``: NaN stays NaN).
+
+    The ``+ 0`` makes the result's zero +0 in both executors: at a tie NumPy's maximum
+    returns its second argument and numba's its first, so max(−0, 0) is +0 in NumPy (and
+    in eager mode) but −0 in numba; −0 + 0 is +0, and x + 0 is x for every other x.
+    """
+    return np.maximum(x + b, 0) + 0
 
 
 def positive_part_of(g, y):
