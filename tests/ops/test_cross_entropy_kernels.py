@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
+from deepgrad import kernels as fused
 from deepgrad.ops import cross_entropy_kernels as kernels
 from deepgrad.ops.activations_math import (
     _softmax_minus_one_hot_impl,
     _sparse_cross_entropy_impl,
 )
-from deepgrad import kernels as fused
 
 pytest.importorskip("numba")
 
@@ -74,3 +74,44 @@ def test_other_layouts_take_the_numpy_form():
         rtol=1e-6,
         atol=1e-7,
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("classes", [2, 7, 10, 64, 65, 100, 1000, 4096])
+def test_the_kernel_stays_within_the_documented_ulp_bound(dtype, classes):
+    """Both executors run one rule; they may differ only by ``ulp_bound(classes)`` machine
+    epsilons of max(1, |value|), on random logits of every scale (the mechanical check of
+    the kernel against the NumPy form)."""
+    rng = np.random.default_rng(classes)
+    rows = kernels.MAX_SIZE // classes
+    bound = kernels.ulp_bound(classes) * np.finfo(dtype).eps
+    for scale in (0.1, 1, 10, 100, 1e4):
+        logits = (rng.standard_normal((rows, classes)) * scale).astype(dtype)
+        labels = rng.integers(0, classes, rows)
+        assert kernels.fits(logits, labels)
+        fast = kernels.losses(logits, labels), kernels.softmax_minus_one_hot(logits, labels)
+        slow = (
+            kernels._losses_numpy(logits, labels),
+            kernels._softmax_minus_one_hot_numpy(logits, labels),
+        )
+        for a, b in zip(fast, slow, strict=True):
+            assert a.dtype == b.dtype == dtype and a.shape == b.shape
+            gap = np.abs(a.astype(np.float64) - b) / np.maximum(1, np.abs(b))
+            assert gap.max() <= bound, (scale, gap.max() / np.finfo(dtype).eps)
+
+
+def test_nan_and_infinite_logits_give_what_numpy_gives():
+    logits, labels = _case(np.float64, rows=6)
+    logits[2, 3] = np.nan  # a NaN anywhere in a row: that row's loss and gradient are NaN
+    logits[3] = -np.inf  # no finite logit: NaN, as NumPy's −inf − (−inf)
+    logits[4, 5] = np.inf
+    assert kernels.fits(logits, labels)
+    with np.errstate(invalid="ignore"):
+        fast = kernels.losses(logits, labels), kernels.softmax_minus_one_hot(logits, labels)
+        slow = (
+            kernels._losses_numpy(logits, labels),
+            kernels._softmax_minus_one_hot_numpy(logits, labels),
+        )
+    for a, b in zip(fast, slow, strict=True):
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-14)  # NaN where NaN
