@@ -21,6 +21,7 @@ these two pairs, and what the kernels measured: ``docs/fusion.md``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -87,25 +88,25 @@ def _loops(rule: Callable) -> dict[str, Callable]:
     return {"into": into, "over_first": over_first, "over_second": over_second}
 
 
+@functools.cache
+def _kernels(rule: Callable) -> dict[str, Callable]:
+    """``_loops(rule)`` compiled, once numba may call ``rule`` from them
+    (``register_jitable``): made on first use, since numba is imported only then."""
+    from numba.extending import register_jitable
+
+    register_jitable(rule)
+    return {place: fused.compile_kernel(loop) for place, loop in _loops(rule).items()}
+
+
 def elementwise(rule: Callable) -> Callable:
     """``run(a, b, out=None)``: ``rule(a, b)`` elementwise, through numba kernels made from
-    ``rule`` where they fit (kernels enabled, C-contiguous NumPy arrays, ``b``'s shape that
-    of ``a`` or of its last axis), else by NumPy running ``rule`` on the arrays.
+    ``rule`` where they fit (kernels enabled, C-contiguous NumPy arrays of one dtype, ``b``
+    of ``a``'s shape or a row of it), else by NumPy running ``rule`` on the arrays.
 
     >>> run = elementwise(relu_of_sum)
     >>> run(np.array([[-1.0, 1.0]]), np.array([0.5, 0.5]))
     array([[0. , 1.5]])
     """
-    loops = _loops(rule)
-    compiled: dict[str, Callable] = {}
-
-    def kernel(place: str) -> Callable:
-        if not compiled:  # first use: let numba call the rule, then compile (or load) the loops
-            from numba.extending import register_jitable
-
-            register_jitable(rule)
-            compiled.update((name, fused.compile_kernel(loop)) for name, loop in loops.items())
-        return compiled[place]
 
     def run(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         if not (fused.enabled() and _fits_kernels(a, b, out)):
@@ -115,13 +116,13 @@ def elementwise(rule: Callable) -> Callable:
             return out
         if out is None:
             out = np.empty_like(a)
-        rows = (-1, a.shape[-1])
+        kernels, rows = _kernels(rule), (-1, a.shape[-1])
         if out is a:
-            kernel("over_first")(a.reshape(rows), b.reshape(rows))
+            kernels["over_first"](a.reshape(rows), b.reshape(rows))
         elif out is b:
-            kernel("over_second")(a.reshape(rows), b.reshape(rows))
+            kernels["over_second"](a.reshape(rows), b.reshape(rows))
         else:
-            kernel("into")(a.reshape(rows), b.reshape(rows), out.reshape(rows))
+            kernels["into"](a.reshape(rows), b.reshape(rows), out.reshape(rows))
         return out
 
     return run

@@ -27,8 +27,8 @@ order of the sum over the classes (NumPy sums pairwise, the kernel in order).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -142,25 +142,15 @@ def _rows(logits, labels, losses, gradient, with_gradient):
     return 0
 
 
-def _compile_calling(loop: Callable, rules: tuple[Callable, ...]) -> Callable:
-    """``fused.compile_kernel(loop)``, once numba may call the plain functions ``rules``
-    from it (``register_jitable``): on first use, since numba is imported only then."""
-    kernel = None
+@functools.cache
+def _rows_kernel() -> Callable:
+    """``_rows`` compiled, once numba may call the rule's functions from it
+    (``register_jitable``): made on first use, since numba is imported only then."""
+    from numba.extending import register_jitable
 
-    def run(*args: Any) -> Any:
-        nonlocal kernel
-        if kernel is None:
-            from numba.extending import register_jitable
-
-            for rule in rules:
-                register_jitable(rule)
-            kernel = fused.compile_kernel(loop)
-        return kernel(*args)
-
-    return run
-
-
-_rows_kernel = _compile_calling(_rows, (exp_shifted, loss_of_row))
+    for rule in (exp_shifted, loss_of_row):
+        register_jitable(rule)
+    return fused.compile_kernel(_rows)
 
 
 def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
@@ -185,11 +175,6 @@ def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
     )
 
 
-def _run_kernel(logits, labels, losses, gradient, with_gradient):
-    if _rows_kernel(logits, labels, losses, gradient, with_gradient) != 0:
-        _refuse(labels, logits.shape[1])
-
-
 # ---- the two entry points ---------------------------------------------------------------
 
 
@@ -203,7 +188,8 @@ def losses(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     if not fits(logits, labels):
         return _losses_numpy(logits, labels)
     out = np.empty(logits.shape[0], logits.dtype)
-    _run_kernel(logits, labels, out, np.empty((0, 0), logits.dtype), False)
+    if _rows_kernel()(logits, labels, out, np.empty((0, 0), logits.dtype), False) != 0:
+        _refuse(labels, logits.shape[1])
     return out
 
 
@@ -216,7 +202,8 @@ def softmax_minus_one_hot(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     if not fits(logits, labels):
         return _softmax_minus_one_hot_numpy(logits, labels)
     out = np.empty_like(logits)
-    _run_kernel(logits, labels, np.empty(logits.shape[0], logits.dtype), out, True)
+    if _rows_kernel()(logits, labels, np.empty(logits.shape[0], logits.dtype), out, True) != 0:
+        _refuse(labels, logits.shape[1])
     return out
 
 
