@@ -37,15 +37,11 @@ from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
 from deepgrad.backend import get_default_dtype, set_default_dtype
 from deepgrad.compiler import CompileError, compile
 from deepgrad.models import Model, Sequential
-from deepgrad.ops import methods as _methods
 from deepgrad.ops.jacobian import hessian, jacobian
 from deepgrad.saving import load_model
 from deepgrad.tensor import Tensor, tensor
 from deepgrad.training import callbacks
-
-_methods.install()
-
-__version__ = "0.1.0"
+from deepgrad.version import __version__ as __version__
 
 __all__ = [
     "AnomalyError",

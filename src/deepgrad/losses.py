@@ -19,6 +19,7 @@ import numpy as np
 
 from deepgrad import numpy as dnp
 from deepgrad.activations import softplus
+from deepgrad.backend import get_default_dtype
 from deepgrad.ops.activations_math import log_softmax, sparse_softmax_cross_entropy
 from deepgrad.tensor import Tensor, raw_data
 
@@ -168,8 +169,6 @@ class GaussianNLL(Loss):
         self.sigma_mode = sigma
         self.log_sigma = None
         if sigma == "learned":
-            from deepgrad.backend import get_default_dtype
-
             self.log_sigma = Tensor(np.zeros((), get_default_dtype()), requires_grad=True)
 
     @property

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import losses
 from deepgrad.tensor import raw_data
 
 
@@ -346,8 +347,6 @@ def get(identifier: Any, loss: Any = None) -> Metric:
     if isinstance(identifier, dict) and identifier.get("class_name") in _CLASSES:
         return _CLASSES[identifier["class_name"]](**identifier.get("config", {}))
     if identifier in ("accuracy", "acc"):
-        from deepgrad import losses
-
         if isinstance(loss, losses.BinaryCrossentropy | losses.Hinge):
             threshold = (
                 0.0

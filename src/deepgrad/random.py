@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.backend import get_default_dtype
+
 __all__ = [
     "choice",
     "default_rng",
@@ -57,8 +59,6 @@ def set_state(state: dict) -> None:
 
 
 def _float(dtype: Any) -> Any:
-    from deepgrad.backend import get_default_dtype
-
     return get_default_dtype() if dtype is None else np.dtype(dtype)
 
 

@@ -9,6 +9,7 @@ how it was computed) or ``_tangent`` (forward mode: its derivative along a direc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -133,9 +134,7 @@ class Tensor:
         ``gradient`` is the cotangent (required unless self has one element);
         ``create_graph=True`` records the backward pass too, for higher derivatives.
         """
-        from deepgrad.autodiff.graph import backward
-
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+        ENGINE.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         data = raw_data(self)
@@ -179,6 +178,77 @@ class Tensor:
                 "graph. Use the functional update `x = x.at[index].set(value)` (or .add) instead"
             )
         self._value[index] = raw_data(value) if isinstance(value, Tensor) else value
+
+
+# ---- what Tensor's methods call in the layers above -----------------------------------------
+# The engine and the ops sit above this module and import it, so Tensor cannot import them:
+# they hand their functions over when they load (autodiff/graph.py: backward;
+# numpy/methods.py: every name in the tables below).
+
+
+class _Engine:
+    """The engine's functions that Tensor's methods call (set by autodiff/graph.py)."""
+
+    backward: Callable[..., None]
+
+
+ENGINE = _Engine()
+
+# Tensor's operators: method → the deepgrad.numpy function it calls, ``x + y`` is
+# ``add(x, y)``. Each is a primitive or a composite, so it records on the tape and is
+# seen by every transform.
+OPERATORS: dict[str, str] = {
+    "__add__": "add",
+    "__sub__": "subtract",
+    "__mul__": "multiply",
+    "__truediv__": "divide",
+    "__pow__": "power",
+    "__matmul__": "matmul",
+    "__mod__": "mod",
+    "__floordiv__": "floor_divide",
+    "__neg__": "negative",
+    "__abs__": "absolute",
+    "__eq__": "equal",  # comparisons and logic give constants (no derivative)
+    "__ne__": "not_equal",
+    "__lt__": "less",
+    "__le__": "less_equal",
+    "__gt__": "greater",
+    "__ge__": "greater_equal",
+    "__and__": "logical_and",
+    "__or__": "logical_or",
+    "__invert__": "logical_not",
+}
+# ``2 * x`` calls ``x.__rmul__(2)``, which is ``multiply(2, x)``: the operands swapped.
+REFLECTED_OPERATORS: dict[str, str] = {
+    "__radd__": "add",
+    "__rsub__": "subtract",
+    "__rmul__": "multiply",
+    "__rtruediv__": "divide",
+    "__rpow__": "power",
+    "__rmatmul__": "matmul",
+    "__rmod__": "mod",
+    "__rfloordiv__": "floor_divide",
+}
+# ``x += y`` writes into x's array (only where nothing is recorded: see numpy/methods.py).
+IN_PLACE_OPERATORS: dict[str, str] = {
+    "__iadd__": "add",
+    "__isub__": "subtract",
+    "__imul__": "multiply",
+    "__itruediv__": "true_divide",
+}
+# NumPy-style methods: ``x.sum(axis=0)`` is ``sum(x, axis=0)``.
+METHODS: dict[str, str] = {
+    name: name
+    for name in (
+        "sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "cumprod", "argmax",
+        "argmin", "argsort", "all", "any", "clip", "dot", "ravel", "squeeze", "swapaxes",
+        "astype", "diagonal", "trace", "take", "repeat", "exp", "log", "sqrt", "tanh", "sin",
+        "cos", "round",
+    )
+} | {"flatten": "ravel", "abs": "absolute"}  # fmt: skip
+# Written out in numpy/methods.py, as they take their arguments NumPy's way: ``x[i]``
+# (getitem), ``+x``, ``x.reshape(2, 3)``, ``x.transpose(1, 0)``, ``x.T``, ``x.mT`` and
+# ``x.at[i].set(v)`` (functional updates).
 
 
 def raw_data(value: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepgrad import activations
+from deepgrad import activations, initializers
 from deepgrad import numpy as dnp
 from deepgrad.layers.base import Layer, register_serializable
 
@@ -37,8 +37,6 @@ class PReLU(Layer):
     """Leaky ReLU whose negative slope α is learned, one per feature (He et al., 2015)."""
 
     def __init__(self, alpha_initializer: Any = "zeros", **kwargs: Any) -> None:
-        from deepgrad import initializers
-
         self.alpha_initializer = initializers.get(alpha_initializer)
         super().__init__(**kwargs)
 
@@ -49,8 +47,6 @@ class PReLU(Layer):
         return dnp.where(dnp.greater(inputs, 0), inputs, self.alpha * inputs)
 
     def get_config(self) -> dict:
-        from deepgrad import initializers
-
         return {
             **super().get_config(),
             "alpha_initializer": initializers.serialize(self.alpha_initializer),

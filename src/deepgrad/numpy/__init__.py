@@ -11,6 +11,7 @@ with Tensors it records the op so it can be differentiated.
 import numpy as _np
 
 from deepgrad.numpy import linalg, random
+from deepgrad.numpy import methods as _methods
 from deepgrad.ops.activations_math import expit, log_softmax, logit, softmax
 from deepgrad.ops.elementwise import (
     absolute,
@@ -190,3 +191,5 @@ arange, linspace, logspace, eye, identity, tri = (
     _np.tri,
 )
 meshgrid, ogrid, mgrid = _np.meshgrid, _np.ogrid, _np.mgrid
+
+_methods.install(globals())  # Tensor's operators (listed in tensor.py) are the functions above

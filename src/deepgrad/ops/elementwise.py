@@ -16,6 +16,7 @@ from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.autodiff.primitive import add as add
 from deepgrad.ops.nondiff import equal, floor, sign, trunc
+from deepgrad.ops.selection import where
 from deepgrad.tensor import raw_data
 
 _LN2 = math.log(2.0)
@@ -90,8 +91,6 @@ divide.defjvp(lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y)
 
 def _log_base(x):
     # d(x^y)/dy = x^y ln x; where x == 0 the product is 0 (ans is 0), so take ln 1 there.
-    from deepgrad.ops.selection import where
-
     return log(where(equal(x, 0), 1, x))
 
 

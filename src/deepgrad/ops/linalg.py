@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
-from deepgrad.ops.shape import broadcast_to, expand_dims, reshape, swapaxes, transpose
+from deepgrad.ops.shape import (
+    _VariadicRules,  # shared with concatenate
+    broadcast_to,
+    expand_dims,
+    reshape,
+    swapaxes,
+    transpose,
+)
 from deepgrad.tensor import raw_data
 
 
@@ -166,8 +173,6 @@ def _einsum_jvp(position):
 
     return rule
 
-
-from deepgrad.ops.shape import _VariadicRules  # noqa: E402 - shared with concatenate
 
 einsum_prim = Primitive(_einsum_impl, "einsum")
 einsum_prim.vjps = _VariadicRules(_einsum_vjp)

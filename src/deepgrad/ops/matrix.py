@@ -14,6 +14,7 @@ from deepgrad.autodiff.primitive import Primitive
 from deepgrad.ops.elementwise import absolute, power, sqrt
 from deepgrad.ops.indexing import tril
 from deepgrad.ops.linalg import matmul
+from deepgrad.ops.nondiff import count_nonzero, nondifferentiable
 from deepgrad.ops.reductions import max, min, sum
 from deepgrad.ops.shape import expand_dims, reshape, swapaxes
 from deepgrad.tensor import raw_data
@@ -67,10 +68,7 @@ def _sign_of_det_impl(a):
     return np.linalg.slogdet(a)[0]
 
 
-def _sign_of_det(a: Any) -> Any:
-    from deepgrad.ops.nondiff import nondifferentiable
-
-    return nondifferentiable(_sign_of_det_impl)(a)
+_sign_of_det = nondifferentiable(_sign_of_det_impl)
 
 
 def slogdet(a: Any) -> tuple[Any, Any]:
@@ -169,8 +167,6 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == 1:
         return sum(absolute(x), axis=axis, keepdims=keepdims)
     if ord == 0:
-        from deepgrad.ops.nondiff import count_nonzero
-
         return count_nonzero(x, axis=axis, keepdims=keepdims)
     return power(sum(power(absolute(x), ord), axis=axis, keepdims=keepdims), 1.0 / ord)
 

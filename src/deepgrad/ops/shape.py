@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive, _astype, _broadcast_to, _reshape
+from deepgrad.ops.nondiff import cast
 from deepgrad.tensor import raw_data
 
 
@@ -58,8 +59,6 @@ def astype(x: Any, dtype: Any) -> Any:
     """Cast to ``dtype``; differentiable between floating dtypes, a constant otherwise."""
     dtype = np.dtype(dtype)
     if not np.issubdtype(dtype, np.inexact):
-        from deepgrad.ops.nondiff import cast
-
         return cast(x, dtype)
     if getattr(raw_data(x), "dtype", None) == dtype:
         return x
@@ -126,9 +125,7 @@ class _VariadicRules:
 
 def _concatenate_jvp(position):
     def rule(t, ans, *arrays, axis):
-        from deepgrad.ops.indexing import zeros_like
-
-        parts = [zeros_like(a) for a in arrays]
+        parts = [np.zeros_like(raw_data(a)) for a in arrays]  # constants
         parts[position] = t
         return concatenate_prim(*parts, axis=axis)
 

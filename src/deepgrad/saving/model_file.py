@@ -14,8 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import losses, metrics, optimizers
+from deepgrad.layers.base import LAYER_CLASSES
 from deepgrad.saving.safetensors import load_file, save_file
 from deepgrad.tensor import raw_data
+from deepgrad.version import __version__
 
 FORMAT = "deepgrad-model"
 FORMAT_VERSION = "1"
@@ -33,8 +36,6 @@ def weight_tensors(model: Any) -> dict[str, np.ndarray]:
 def _compile_config(model: Any) -> dict | None:
     if getattr(model, "loss", None) is None:
         return None
-    from deepgrad import losses, metrics, optimizers
-
     return {
         "optimizer": optimizers.serialize(model.optimizer),
         "loss": losses.serialize(model.loss),
@@ -46,8 +47,6 @@ def _compile_config(model: Any) -> dict | None:
 
 
 def model_metadata(model: Any) -> dict[str, str]:
-    import deepgrad
-
     if not model.built:
         raise ValueError(f"save: {model.name} is not built yet; call it on data or fit it first")
     architecture = {
@@ -58,7 +57,7 @@ def model_metadata(model: Any) -> dict[str, str]:
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "deepgrad_version": deepgrad.__version__,
+        "deepgrad_version": __version__,
         "architecture": json.dumps(architecture),
     }
     compile_config = _compile_config(model)
@@ -134,8 +133,6 @@ def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
 
     Only registered layer classes are instantiated, from JSON; no code from the file runs.
     """
-    from deepgrad.layers.base import LAYER_CLASSES
-
     tensors, metadata = load_file(filepath)
     _check_format(metadata, filepath)
     try:

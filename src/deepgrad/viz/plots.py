@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import activations
+from deepgrad.autodiff.transforms import elementwise_grad
 from deepgrad.viz.style import figure
 
 
@@ -35,9 +37,6 @@ def plot_activations(
 ) -> tuple[Any, Any]:
     """Each activation (left) and its derivative (right), the derivative computed by
     ``elementwise_grad``: the engine's, not a formula."""
-    from deepgrad import activations
-    from deepgrad.autodiff.transforms import elementwise_grad
-
     x = np.linspace(-4, 4, 401) if x is None else x
     if axes is None:
         _, axes = figure(ncols=2)
