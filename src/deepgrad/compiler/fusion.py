@@ -45,9 +45,9 @@ from deepgrad.tensor import Tensor, raw_data
 def relu_of_sum(x, b):
     """max(x + b, 0): a dense layer's bias add and ReLU (``np.maximum``: NaN stays NaN).
 
-    The ``+ 0`` makes the result's zero +0 in both executors: at a tie NumPy's maximum
-    returns its second argument and numba's its first, so max(−0, 0) is +0 in NumPy (and
-    in eager mode) but −0 in numba; −0 + 0 is +0, and x + 0 is x for every other x.
+    The ``+ 0`` makes a zero result +0 in both executors: max(−0, 0) is +0 in NumPy (and
+    so in eager mode), but −0 in numba, whose maximum returns its first argument at a tie;
+    −0 + 0 is +0, and x + 0 is x for every other x, NaN included.
     """
     return np.maximum(x + b, 0) + 0
 
@@ -133,7 +133,7 @@ def _fits_kernels(a: np.ndarray, b: np.ndarray, out: np.ndarray | None) -> bool:
     arrays = (a, b) if out is None else (a, b, out)
     return (
         all(type(v) is np.ndarray and v.flags.c_contiguous and v.dtype == a.dtype for v in arrays)
-        and a.ndim >= 1
+        and a.size > 0
         and b.shape in (a.shape, a.shape[-1:])
         and (out is None or out.shape == a.shape)
     )
