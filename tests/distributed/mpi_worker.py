@@ -4,6 +4,8 @@ fit-sgd, fit-adam, fit-adam-jit: fit(distributed=True) on every process (the las
 model.compile(jit=True)); rank 0 also trains one process on the same global batches.
 loop: the same with a plain loop and DataParallel.
 raise: rank 1 raises in the middle of training. hang: rank 1 never reaches a collective.
+stop-one-rank: rank 1 alone sets stop_training after a batch. lbfgs-empty: full-batch
+L-BFGS on 2 samples, so that a third process holds none.
 """
 
 import json
@@ -80,9 +82,59 @@ def train_loop(distributed_run):
     return m, {}
 
 
+def stop_on_one_rank(rank):
+    """Only rank 1 asks to stop, after its third batch: every process must stop there."""
+    x, y = data()
+    m = model(optimizer())
+
+    def stop(batch, logs=None):
+        if rank == 1 and batch == 2:
+            m.stop_training = True
+
+    history = m.fit(
+        x,
+        y,
+        batch_size=BATCH,
+        epochs=5,
+        verbose=0,
+        distributed=True,
+        callbacks=[dg.callbacks.LambdaCallback(on_train_batch_end=stop)],
+    )
+    return {
+        "steps": distributed.allgather_object(m.optimizer.iterations),
+        "epochs": distributed.allgather_object(len(history.history["loss"])),
+    }
+
+
+def lbfgs_on_two_samples(distributed_run):
+    x, y = data()
+    m = model(optimizers.LBFGS(max_iter=5))
+    m.fit(x[:2], y[:2], batch_size=None, epochs=3, verbose=0, distributed=distributed_run)
+    return m
+
+
 def main():
-    distributed.init(timeout=5.0 if MODE == "hang" else 600.0)
+    distributed.init(timeout=5.0 if MODE in ("hang", "stop-one-rank") else 600.0)
     rank = distributed.rank()
+    if MODE == "stop-one-rank":
+        result = stop_on_one_rank(rank)
+        if distributed.is_main():
+            with open(OUT, "w") as f:
+                json.dump(result, f)
+        return
+    if MODE == "lbfgs-empty":
+        trained = lbfgs_on_two_samples(True)
+        if distributed.is_main():
+            reference = lbfgs_on_two_samples(False)
+            # Relative to the largest weight: L-BFGS's curvature pairs amplify the float32
+            # rounding of the gradient sums in the weights near zero.
+            difference = max(
+                float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+                for a, b in zip(trained.get_weights(), reference.get_weights(), strict=True)
+            )
+            with open(OUT, "w") as f:
+                json.dump({"difference": difference}, f)
+        return
     if MODE == "raise":
         x, y = data()
         m = model(optimizer())

@@ -72,6 +72,18 @@ def test_early_stopping_stops_every_process_in_the_same_epoch(tmp_path):
     assert len(set(epochs)) == 1 and epochs[0] < 30
 
 
+def test_stop_training_on_one_process_stops_every_process_after_the_same_batch(tmp_path):
+    """Regression: stop_training set in on_train_batch_end on one process only used to leave
+    the others waiting in the next batch's Allreduce."""
+    result = run_worker(3, "stop-one-rank", tmp_path)
+    assert result == {"steps": [3, 3, 3], "epochs": [1, 1, 1]}
+
+
+def test_lbfgs_when_a_process_holds_no_sample(tmp_path):
+    """Regression: a process with an empty shard stepped L-BFGS without a closure."""
+    assert run_worker(3, "lbfgs-empty", tmp_path)["difference"] < 1e-4
+
+
 def test_batch_normalization_statistics_agree_after_each_epoch(tmp_path):
     assert run_worker(2, "batchnorm", tmp_path)["identical_across_processes"]
 

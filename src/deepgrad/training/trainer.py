@@ -138,6 +138,7 @@ class Trainer(Steps):
             strategy.replicate(self)
         part = strategy.shard(x, y, sample_weight)
         if part is None:  # no sample here, but the update still takes part in the reduction
+            self._prepare(x)
             self.optimizer.step(self._no_objective)
             return self._logs()
         x, y, sample_weight = part
