@@ -22,6 +22,9 @@ class Sequential(Model):
     (2, 3)
     >>> model.count_params()
     131
+    >>> model.add(layers.Softmax())
+    >>> len(model), type(model.pop()).__name__
+    (3, 'Softmax')
     """
 
     def __init__(self, layers: list[Layer] | None = None, **kwargs: Any) -> None:
@@ -41,8 +44,8 @@ class Sequential(Model):
             self.build_for(first.input_shape)
 
     def pop(self) -> Layer:
-        layer = self.layers.pop()
-        return layer
+        """Remove the last layer and return it."""
+        return self.layers.pop()
 
     def __getitem__(self, index: int) -> Layer:
         return self.layers[index]
