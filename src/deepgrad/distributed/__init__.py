@@ -9,6 +9,10 @@ Launch the same program once per process with ``mpiexec`` (``pip install
 
 Without mpiexec there is one process (rank 0 of 1), and everything here still works.
 
+``fit(distributed=True)`` calls ``DataParallelStrategy`` (strategy.py) at fixed points of
+its loop; a plain loop uses ``DataParallel`` (data_parallel.py) directly. Everything here
+rests on the collectives of comm.py and imports nothing from ``training`` or ``models``.
+
 >>> from deepgrad import distributed
 >>> distributed.rank(), distributed.size(), distributed.is_main()
 (0, 1, True)
