@@ -62,7 +62,11 @@ _SPECIALS = [np.nan, -np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, 1e-40, -1e-
 
 
 def _bits(a):
-    return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
+    """The bits of each float, NaNs all alike: which NaN a NaN result carries is left open
+    by IEEE 754 and by LLVM (free to swap x + y to y + x), and numba may differ there."""
+    bits = a.view(np.uint32 if a.dtype == np.float32 else np.uint64).copy()
+    bits[np.isnan(a)] = 1
+    return bits
 
 
 def _with_specials(dtype, shape, seed):

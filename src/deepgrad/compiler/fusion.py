@@ -10,8 +10,9 @@ Each fused call has one definition, a scalar rule (``relu_of_sum``, ``positive_p
 below) written with the NumPy functions the pair calls: NumPy runs it on whole arrays,
 and ``_loops`` turns it into numba loops that run it element by element. The float
 operations are the same, in the same dtype, so the two give the same bits (NaN stays NaN,
-NaN × 0 is NaN; ``tests/compiler/test_fusion.py`` compares them bit for bit), and a
-compiled plan still equals eager mode bit for bit.
+NaN × 0 is NaN, though which NaN is left open, as IEEE 754 leaves it;
+``tests/compiler/test_fusion.py`` compares the bits), and a compiled plan still equals
+eager mode bit for bit.
 
 The kernels run only with numba installed and ``DEEPGRAD_FUSED`` not 0 (as for the fused
 optimizer updates), on float arrays that were C-contiguous when the plan was recorded; a
@@ -62,10 +63,10 @@ def positive_part_of(g, y):
 
 
 def _loops(rule: Callable) -> dict[str, Callable]:
-    """The loops that run a binary scalar ``rule`` over 2-D arrays, one per place the result
-    goes: a separate array, or over either input. An input of one row is broadcast along
-    the rows. Three loops, not one: numba vectorises a loop that writes where it reads, but
-    not one over arrays that may overlap (measured in ``docs/fusion.md``)."""
+    """The two loops that run a binary scalar ``rule`` over 2-D arrays: into a separate
+    array, or in place over either input. An input of one row is broadcast along the rows.
+    Two loops, not one: numba vectorises a loop that writes where it reads, but not one
+    over arrays that may overlap (measured in ``docs/fusion.md``)."""
 
     def into(a, b, out):
         for i in range(out.shape[0]):
@@ -73,19 +74,14 @@ def _loops(rule: Callable) -> dict[str, Callable]:
             for j in range(out.shape[1]):
                 out[i, j] = rule(a[ai, j], b[bi, j])
 
-    def over_first(a, b):
-        for i in range(a.shape[0]):
-            bi = min(i, b.shape[0] - 1)
-            for j in range(a.shape[1]):
-                a[i, j] = rule(a[i, j], b[bi, j])
+    def in_place(written, other, written_is_first):
+        for i in range(written.shape[0]):
+            k = min(i, other.shape[0] - 1)
+            for j in range(written.shape[1]):
+                w, o = written[i, j], other[k, j]
+                written[i, j] = rule(w, o) if written_is_first else rule(o, w)
 
-    def over_second(a, b):
-        for i in range(b.shape[0]):
-            ai = min(i, a.shape[0] - 1)
-            for j in range(b.shape[1]):
-                b[i, j] = rule(a[ai, j], b[i, j])
-
-    return {"into": into, "over_first": over_first, "over_second": over_second}
+    return {"into": into, "in_place": in_place}
 
 
 @functools.cache
@@ -117,10 +113,9 @@ def elementwise(rule: Callable) -> Callable:
         if out is None:
             out = np.empty_like(a)
         kernels, rows = _kernels(rule), (-1, a.shape[-1])
-        if out is a:
-            kernels["over_first"](a.reshape(rows), b.reshape(rows))
-        elif out is b:
-            kernels["over_second"](a.reshape(rows), b.reshape(rows))
+        if out is a or out is b:
+            other = b if out is a else a
+            kernels["in_place"](out.reshape(rows), other.reshape(rows), out is a)
         else:
             kernels["into"](a.reshape(rows), b.reshape(rows), out.reshape(rows))
         return out
