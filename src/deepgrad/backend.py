@@ -8,7 +8,6 @@ array is a CuPy array exactly when its type lives in the ``cupy`` module.
 from __future__ import annotations
 
 import sys
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -17,16 +16,48 @@ _FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64
 _default_float_dtype = np.dtype(np.float32)
 
 
-def array_module(*arrays: Any) -> ModuleType:
-    """Return ``cupy`` if any of ``arrays`` is a CuPy array, else ``numpy``.
+_registered: dict[type, Any] = {}  # array type → its module, beyond NumPy's and CuPy's
+
+
+def array_module(*arrays: Any) -> Any:
+    """The array module of ``arrays``: ``cupy`` if one is a CuPy array, a registered
+    module if one is of a registered type, else ``numpy``.
+
+    This is the one place ops and the engine learn which module makes their arrays
+    (``xp.zeros_like``, ``xp.asarray``...). Functions that dispatch on their arguments'
+    type (NumPy's ufuncs and array functions: ``np.add``, ``np.sum``) need no ``xp``.
 
     >>> array_module(np.ones(2)).__name__
     'numpy'
     """
     for array in arrays:
-        if type(array).__module__.startswith("cupy"):
+        kind = type(array)
+        module = _registered.get(kind)
+        if module is not None:
+            return module
+        if kind.__module__.startswith("cupy"):
             return sys.modules["cupy"]
     return np
+
+
+def register_array_module(array_type: type, module: Any) -> None:
+    """Make ``array_module`` return ``module`` for arrays of ``array_type``.
+
+    For a backend other than NumPy and CuPy; the tests register a guard backend that,
+    as CuPy does, refuses implicit conversion to a NumPy array.
+    """
+    _registered[array_type] = module
+
+
+def to_numpy(array: Any) -> np.ndarray:
+    """``array`` as a NumPy array, copied from the device when it lives on one.
+
+    >>> to_numpy(np.ones(2))
+    array([1., 1.])
+    """
+    if hasattr(array, "get") and not isinstance(array, np.ndarray):
+        return array.get()  # CuPy's (and the guard backend's) explicit transfer
+    return np.asarray(array)
 
 
 def get_default_dtype() -> np.dtype:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.backend import get_default_dtype, is_floating
+from deepgrad.backend import array_module, get_default_dtype, is_floating, to_numpy
 
 
 class Tensor:
@@ -69,7 +69,9 @@ class Tensor:
     def data(self, value: Any) -> None:
         if self._level > 0:
             raise RuntimeError("Tensor.data: cannot assign to a tensor traced by a transform")
-        self._value = raw_data(value) if isinstance(value, Tensor) else np.asarray(value)
+        self._value = (
+            raw_data(value) if isinstance(value, Tensor) else array_module(value).asarray(value)
+        )
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -112,8 +114,8 @@ class Tensor:
         return self._node is None
 
     def numpy(self) -> np.ndarray:
-        """The raw NumPy array (shares memory)."""
-        return raw_data(self)
+        """The data as a NumPy array (shares memory; copied to the host from a device)."""
+        return to_numpy(raw_data(self))
 
     def item(self) -> Any:
         """The single element as a Python number."""
@@ -141,7 +143,7 @@ class Tensor:
         return data if dtype is None else data.astype(dtype)
 
     def __repr__(self) -> str:
-        body = np.array2string(raw_data(self), separator=", ", prefix="Tensor(")
+        body = np.array2string(to_numpy(raw_data(self)), separator=", ", prefix="Tensor(")
         extra = f", dtype={self.dtype}"
         if self._node is not None and self._level == 0:
             extra += f", grad_fn=<{self._node.prim.name}>"
@@ -258,13 +260,15 @@ def raw_data(value: Any) -> Any:
     return value
 
 
-def _as_array(data: Any, dtype: Any) -> np.ndarray:
+def _as_array(data: Any, dtype: Any) -> Any:
+    """A copy of ``data`` made by its own array module (NumPy for Python data)."""
     if isinstance(data, Tensor):
         data = raw_data(data)
+    xp = array_module(data)
     if dtype is not None:
-        return np.array(data, dtype=dtype)
-    is_python_data = not isinstance(data, np.ndarray | np.generic)
-    array = np.array(data)
+        return xp.array(data, dtype=dtype)
+    is_python_data = not hasattr(data, "dtype")
+    array = xp.array(data)
     if is_python_data and array.dtype == np.float64:
         array = array.astype(get_default_dtype())
     return array

@@ -19,7 +19,7 @@ from deepgrad.autodiff.effects import Impure
 from deepgrad.autodiff.graph import backward_pass
 from deepgrad.autodiff.primitive import new_level
 from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
-from deepgrad.backend import is_floating
+from deepgrad.backend import array_module, is_floating
 from deepgrad.tensor import Tensor, raw_data
 
 
@@ -27,7 +27,8 @@ def _as_input(x: Any, transform: str, position: int) -> Any:
     """An input to a transform: a traced Tensor stays; anything else becomes an array."""
     if isinstance(x, Tensor) and x._level >= 0:
         return x
-    array = np.asarray(raw_data(x))
+    data = raw_data(x)
+    array = array_module(data).asarray(data)
     if not is_floating(array.dtype):
         raise TypeError(
             f"{transform}: input {position} has dtype {array.dtype}; only floating-point "
@@ -63,7 +64,7 @@ def _array(value: Any) -> np.ndarray:
     plan must make again at every replay, so that conversion is recorded."""
     if isinstance(value, np.generic):
         return _scalar_to_array(value)
-    return np.asarray(value)
+    return array_module(value).asarray(value)
 
 
 def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
@@ -93,7 +94,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
             )
         roots, seeds = [], []
         for o, value, ct in zip(out_flat, values, ct_flat, strict=True):
-            ct = ct if isinstance(ct, Tensor) else np.asarray(ct, dtype=_dtype_of(value))
+            ct = ct if isinstance(ct, Tensor) else _asarray_like(ct, value)
             if np.shape(raw_data(ct)) != np.shape(raw_data(value)):
                 raise ValueError(
                     f"vjp_fn: cotangent shape {np.shape(raw_data(ct))} does not match the "
@@ -121,6 +122,11 @@ def _dtype_of(value: Any) -> Any:
     return getattr(raw_data(value), "dtype", None)
 
 
+def _asarray_like(value: Any, like: Any) -> Any:
+    """``value`` as an array of ``like``'s dtype, made by ``like``'s array module."""
+    return array_module(raw_data(like), value).asarray(value, dtype=_dtype_of(like))
+
+
 def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False) -> tuple:
     """Forward mode: ``(f(*primals), J·tangents)`` in one pass.
 
@@ -139,7 +145,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     for i, (x, t) in enumerate(zip(flat, tangent_flat, strict=True)):
         x = _as_input(x, "jvp", i)
         if not isinstance(t, Tensor):
-            t = np.asarray(t, dtype=_dtype_of(x))
+            t = _asarray_like(t, x)
         if np.shape(raw_data(t)) != np.shape(raw_data(x)):
             raise ValueError(
                 f"jvp: tangent {i} has shape {np.shape(raw_data(t))}, its primal has shape "

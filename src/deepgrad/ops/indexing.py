@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.backend import array_module
 from deepgrad.ops.nondiff import argsort
 from deepgrad.ops.reductions import sum
 from deepgrad.ops.shape import broadcast_to, moveaxis, ravel
@@ -41,7 +42,7 @@ def _is_basic(index: Any) -> bool:
 
 
 def _scatter_impl(g, index, shape):
-    out = np.zeros(shape, dtype=g.dtype)
+    out = array_module(g).zeros(shape, dtype=g.dtype)
     if _is_basic(index):
         out[index] = g  # basic indexing never repeats an element
     else:
@@ -125,7 +126,8 @@ def take(a: Any, indices: Any, axis: int | None = None) -> Any:
 
 def take_along_axis(arr: Any, indices: Any, axis: int) -> Any:
     """Pick values along ``axis`` with an index array of the same rank (NumPy's)."""
-    indices = np.asarray(normalize_index(indices))
+    indices = normalize_index(indices)
+    indices = array_module(indices).asarray(indices)
     ndim = indices.ndim
     axis = int(axis) % ndim
     grids = list(np.ogrid[tuple(slice(n) for n in indices.shape)])

@@ -8,6 +8,7 @@ import numpy as np
 
 from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.backend import array_module
 from deepgrad.tensor import raw_data
 
 _where = Primitive(np.where, "where", "where({0}, {1}, {2})")
@@ -40,7 +41,7 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
 @impure
 def _inside(x, low, high):
     x = raw_data(x)
-    mask = np.ones(np.shape(x), dtype=bool)
+    mask = array_module(x).ones(np.shape(x), dtype=bool)
     if low is not None:
         mask &= x >= raw_data(low)
     if high is not None:
