@@ -124,13 +124,26 @@ def elementwise(rule: Callable) -> Callable:
 
 
 def _fits_kernels(a: np.ndarray, b: np.ndarray, out: np.ndarray | None) -> bool:
-    """C-contiguous NumPy arrays of one dtype, ``b`` of ``a``'s shape or a row of it."""
-    arrays = (a, b) if out is None else (a, b, out)
+    """C-contiguous NumPy arrays of one dtype, ``b`` of ``a``'s shape or a row of it.
+    (Written out, not as a loop over the arrays, and with ``is`` for the dtypes, NumPy's
+    built-in ones being singletons: this runs on every call of a plan's fused kernel.)"""
     return (
-        all(type(v) is np.ndarray and v.flags.c_contiguous and v.dtype == a.dtype for v in arrays)
+        type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and a.dtype is b.dtype
+        and (b.shape == a.shape or b.shape == a.shape[-1:])
         and a.size > 0
-        and b.shape in (a.shape, a.shape[-1:])
-        and (out is None or out.shape == a.shape)
+        and a.flags.c_contiguous
+        and b.flags.c_contiguous
+        and (
+            out is None
+            or (
+                type(out) is np.ndarray
+                and out.dtype is a.dtype
+                and out.shape == a.shape
+                and out.flags.c_contiguous
+            )
+        )
     )
 
 
