@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.autodiff.primitive import match_shape, new_level
+from deepgrad.autodiff.primitive import Node, match_shape, new_level
 from deepgrad.autodiff.transforms import _as_input
 from deepgrad.tensor import Tensor, raw_data
 
@@ -142,14 +142,22 @@ def _evaluation_order(out: Tensor, level: int, inputs: list) -> list[Tensor]:
             order.append(tensor)
             continue
         stack.append((tensor, True))
-        for _, parent in reversed(tensor._node.parents):
+        for _, parent in reversed(_node_of(tensor).parents):
             if id(parent) not in done:
                 stack.append((parent, False))
     return order
 
 
-def _expression(t: Tensor, labels: dict) -> str:
+def _node_of(t: Tensor) -> Node:
+    """The node that made ``t``: every traced value other than an input has one."""
     node = t._node
+    if node is None:
+        raise RuntimeError("trace: a traced value has no recorded op (an engine invariant broke)")
+    return node
+
+
+def _expression(t: Tensor, labels: dict) -> str:
+    node = _node_of(t)
     parents = dict(node.parents)
     operands = [
         labels[id(parents[i])] if i in parents else _constant(a) for i, a in enumerate(node.args)

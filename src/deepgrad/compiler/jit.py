@@ -238,7 +238,7 @@ def _same_refs(a: Any, b: Any, rec_a: Recorder, rec_b: Recorder) -> bool:
         )
     if type(a) is not type(b):
         return False
-    if type(a) in (tuple, list):
+    if type(a) is tuple or type(a) is list:
         return len(a) == len(b) and all(
             _same_refs(x, y, rec_a, rec_b) for x, y in zip(a, b, strict=True)
         )

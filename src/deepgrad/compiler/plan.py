@@ -177,8 +177,9 @@ def grad_target(leaf: Tensor, shape: tuple, dtype: str) -> np.ndarray:
         and current._value.shape == shape
         and current._value.dtype == dtype
     ):
-        leaf.grad = Tensor._make(np.empty(shape, dtype), -1, None)
-    return leaf.grad._value
+        current = Tensor._make(np.empty(shape, dtype), -1, None)
+        leaf.grad = current
+    return current._value
 
 
 def _define(source: str, namespace: dict) -> Callable:
@@ -223,7 +224,7 @@ def _fold_constants(recorder: Recorder, folded: dict[int, Any]) -> list[Call]:
     (``Call.foldable``) as it records, and keeps only their results."""
     kept = []
     for call in recorder.calls:
-        if call.foldable:
+        if call.foldable and call.out is not None:  # a foldable call always has a result
             folded[call.out.index] = call.result
         else:
             kept.append(call)

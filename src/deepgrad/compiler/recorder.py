@@ -229,7 +229,7 @@ class Recorder:
             and self._known(args)
             and self._known(kwargs)
         )
-        if foldable:  # the plan uses this result as a constant: keep it
+        if foldable and out is not None:  # the plan uses this result as a constant: keep it
             self._foldable_slots.add(out.index)
         else:
             result = shape_only(result)
