@@ -7,8 +7,8 @@ For logits x (…, n) and labels ℓ of shape x.shape[:-1], per row:
     loss = log T − (x_ℓ − m),   ∂loss/∂x_j = e_j / T − [j = ℓ].
 
 The steps per element are the functions ``exp_shifted`` and ``loss_of_row`` below, written
-with NumPy functions that numba compiles as well; the reductions are ``np.maximum`` and
-``+``. Two executors run them:
+with NumPy functions that numba compiles as well; the reductions are a maximum and a
+sum. Two executors run them:
 
 - NumPy, on whole arrays (any shape, any size, any layout);
 - a numba kernel, one loop per row that keeps the row in cache: for C-contiguous 2-D float
@@ -127,7 +127,9 @@ def _rows(logits, labels, losses, gradient, with_gradient):
             return -1
         top = logits[i, 0]
         for j in range(1, classes):
-            top = np.maximum(top, logits[i, j])
+            # max, not NumPy's maximum (10% slower here): it may pass over a NaN that
+            # np.maximum.reduce keeps, but exp(NaN − m) makes the row NaN all the same.
+            top = max(top, logits[i, j])
         total = logits.dtype.type(0)
         for j in range(classes):
             e = exp_shifted(logits[i, j], top)
