@@ -6,8 +6,15 @@ installed and with NumPy's in-place operations otherwise (both are timed); PyTor
 parameter tensors. All run in this process, one after the other, with the same number of
 threads, and the report gives the median time per step and deepgrad's ratio to PyTorch.
 
-    python benchmarks/optimizer_step.py            # full run
-    python benchmarks/optimizer_step.py --quick    # smoke run (CI)
+``--rounds N`` repeats the whole measurement N times, interleaved (every executor once per
+round, in turn), and reports the minimum over rounds of each median, with the spread
+(largest/smallest median): on a shared machine the minimum is the least disturbed run.
+The last column is the kernel's speed-up over deepgrad's own NumPy executor; a rule keeps
+its numba kernel only where that is at least 1.3x (``docs/optimizer-kernels.md``).
+
+    python benchmarks/optimizer_step.py                # full run
+    python benchmarks/optimizer_step.py --rounds 3     # what the kernel decisions use
+    python benchmarks/optimizer_step.py --quick        # smoke run (CI)
     python benchmarks/optimizer_step.py --json results/optimizer_step.json
 """
 
@@ -27,8 +34,14 @@ SHAPES = [(784, 1024), (1024,), (1024, 1024), (1024,), (1024, 10), (10,)]
 CONFIGS = {
     "sgd": ({"learning_rate": 0.01}, {"lr": 0.01}),
     "momentum": ({"learning_rate": 0.01, "momentum": 0.9}, {"lr": 0.01, "momentum": 0.9}),
+    "nesterov": (
+        {"learning_rate": 0.01, "momentum": 0.9, "nesterov": True},
+        {"lr": 0.01, "momentum": 0.9, "nesterov": True},
+    ),
     "adam": ({"learning_rate": 1e-3}, {"lr": 1e-3}),
+    "amsgrad": ({"learning_rate": 1e-3, "amsgrad": True}, {"lr": 1e-3, "amsgrad": True}),
 }
+ADAM = ("adam", "amsgrad")
 
 
 def arrays(seed: int) -> list[np.ndarray]:
@@ -53,7 +66,7 @@ def deepgrad_step(name: str) -> Callable[[], None]:
 
     params = [dg.tensor(a, requires_grad=True) for a in arrays(0)]
     kwargs = CONFIGS[name][0]
-    cls = optimizers.Adam if name == "adam" else optimizers.SGD
+    cls = optimizers.Adam if name in ADAM else optimizers.SGD
     opt = cls(params, **kwargs)
     for p, g in zip(params, arrays(1), strict=True):
         p.grad.data[...] = g
@@ -67,43 +80,75 @@ def torch_step(name: str) -> Callable[[], None]:
     for p, g in zip(params, arrays(1), strict=True):
         p.grad = torch.tensor(g)
     kwargs = CONFIGS[name][1]
-    cls = torch.optim.Adam if name == "adam" else torch.optim.SGD
+    cls = torch.optim.Adam if name in ADAM else torch.optim.SGD
     return cls(params, foreach=True, **kwargs).step
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a few repeats (smoke run)")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--json", type=Path, help="also write the results here")
-    args = parser.parse_args()
-    from deepgrad import kernels as fused
+def one_round(repeats: int, use_torch: bool) -> dict[str, dict[str, float]]:
+    """Every configuration once: deepgrad with kernels, NumPy only, and PyTorch."""
+    from deepgrad import kernels
 
-    repeats = 5 if args.quick else 200
-
-    try:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    except ImportError:
-        torch = None
-
-    n = sum(int(np.prod(s)) for s in SHAPES)
-    print(f"one update over {n:,} float32 parameters, median of {repeats} steps")
-    print("| optimizer | deepgrad ms | deepgrad NumPy-only ms | torch foreach ms | ratio |")
-    print("|---|---|---|---|---|")
     results = {}
     for name in CONFIGS:
         ours = median_ms(deepgrad_step(name), repeats)
-        with fused.disabled():
+        with kernels.disabled():
             numpy_only = median_ms(deepgrad_step(name), repeats)
-        theirs = median_ms(torch_step(name), repeats) if torch is not None else float("nan")
+        theirs = median_ms(torch_step(name), repeats) if use_torch else float("nan")
         results[name] = {
             "deepgrad_ms": ours,
             "deepgrad_numpy_only_ms": numpy_only,
             "torch_foreach_ms": theirs,
         }
-        print(f"| {name} | {ours:.3f} | {numpy_only:.3f} | {theirs:.3f} | {ours / theirs:.2f}x |")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a few repeats (smoke run)")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds (min of medians)")
+    parser.add_argument(
+        "--repeats", type=int, help="steps per median (default 200; 5 with --quick)"
+    )
+    parser.add_argument("--no-torch", action="store_true", help="deepgrad only")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    repeats = args.repeats or (5 if args.quick else 200)
+    use_torch = not args.no_torch
+    if use_torch:
+        try:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        except ImportError:
+            use_torch = False
+
+    rounds = [one_round(repeats, use_torch) for _ in range(args.rounds)]
+    n = sum(int(np.prod(s)) for s in SHAPES)
+    print(
+        f"one update over {n:,} float32 parameters: min over {args.rounds} interleaved "
+        f"round(s) of the median of {repeats} steps (spread: largest/smallest median)"
+    )
+    print(
+        "| optimizer | deepgrad ms | deepgrad NumPy-only ms | torch foreach ms | ratio "
+        "| kernel speed-up |"
+    )
+    print("|---|---|---|---|---|---|")
+    results = {}
+    for name in CONFIGS:
+        row = {key: min(r[name][key] for r in rounds) for key in rounds[0][name]}  # min of medians
+        spread = {key: max(r[name][key] for r in rounds) / row[key] for key in rounds[0][name]}
+        results[name] = {**row, "spread": spread}
+        ours, numpy_only, theirs = (
+            row["deepgrad_ms"],
+            row["deepgrad_numpy_only_ms"],
+            row["torch_foreach_ms"],
+        )
+        print(
+            f"| {name} | {ours:.3f} ({spread['deepgrad_ms']:.2f}) "
+            f"| {numpy_only:.3f} ({spread['deepgrad_numpy_only_ms']:.2f}) "
+            f"| {theirs:.3f} | {ours / theirs:.2f}x | {numpy_only / ours:.2f}x |"
+        )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"cpu_count": os.cpu_count(), **results}, indent=2))

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import deepgrad as dg
-from deepgrad import optimizers as O
 from deepgrad import kernels
+from deepgrad import optimizers as O
 
 pytest.importorskip("numba")
 

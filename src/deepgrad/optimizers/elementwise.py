@@ -30,6 +30,7 @@ rule that has a kernel.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import types
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +39,11 @@ import numpy as np
 
 from deepgrad import kernels
 
+# A rule's arguments and results: whole arrays (or their symbols, while a plan is traced)
+# for NumPy, single elements inside numba's loop; scalars are numbers in both.
+Operand = np.ndarray | float
+
+_FLAG = (bool, np.bool_)
 _UFUNCS = (
     np.add,
     np.subtract,
@@ -92,6 +98,11 @@ class _Symbol:
             "an elementwise rule can branch only on a bool argument, not on a value; "
             "use np.maximum, np.minimum or np.sign"
         )
+
+    def __lt__(self, other):
+        return self.__bool__()
+
+    __le__ = __gt__ = __ge__ = __lt__
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **options: Any):
         if method != "__call__" or options or ufunc not in _UFUNCS:
@@ -156,7 +167,7 @@ class _Plan:
     scalars), then ``scratch_count`` scratch buffers, then the scalar temporaries."""
 
     def __init__(self, steps: list, outputs: list[int], updates: int, n_inputs: int) -> None:
-        self.n_inputs = n_inputs
+        self.n_inputs, self.updates = n_inputs, updates
         last_use = {i: -1 for i in range(n_inputs)}
         for k, (_, operands, _) in enumerate(steps):
             last_use[n_inputs + k] = k  # a result nothing reads dies where it is made
@@ -219,21 +230,35 @@ class _Plan:
                     scratch_free_at.append(0)
                 scratch_free_at[slot] = ends
                 location[value] = ("scratch", slot)
-        self.scratch_count, self.scalar_count = len(scratch_free_at), scalars
+        self.scratch_count = len(scratch_free_at)
         offsets = {"scratch": n_inputs, "scalar": n_inputs + len(scratch_free_at)}
+        self.scalar_slots = [offsets["scalar"] + k for k in range(scalars)]
         return {
             value: place if isinstance(place, int) else offsets[place[0]] + place[1]
             for value, place in location.items()
         }
 
-    def run(self, slots: list) -> None:
+    def source(self, name: str, inputs: list[int], is_flag: list[bool], names: list[str]) -> str:
+        """The program as a Python function of the ``inputs`` (``names`` are the rule's
+        argument names; the flags' values are baked in) and the scratch buffers, which
+        first casts the scalars to the buffers' dtype."""
+        scratch = [self.n_inputs + s for s in range(self.scratch_count)]
+        label = {i: names[i] for i in inputs}
+        label |= {slot: f"scratch{s}" for s, slot in enumerate(scratch)}
+        label |= {slot: f"temporary{k}" for k, slot in enumerate(self.scalar_slots)}
+        lines = [f"def {name}(cast, {', '.join(label[i] for i in [*inputs, *scratch])}):"]
+        lines += [
+            f"    {label[i]} = cast({label[i]})"
+            for i in inputs
+            if i > self.updates and not is_flag[i]
+        ]
         for ufunc, operands, out, is_array in self.program:
-            if is_array:
-                ufunc(*[slots[i] for i in operands], out=slots[out])
-            else:
-                slots[out] = ufunc(*[slots[i] for i in operands])
-        for j, source in self.copies:
-            np.copyto(slots[j], slots[source])
+            call = f"{ufunc.__name__}({', '.join(label[o] for o in operands)}"
+            lines.append(
+                f"    {call}, out={label[out]})" if is_array else f"    {label[out]} = {call})"
+            )
+        lines += [f"    copyto({label[j]}, {label[source]})" for j, source in self.copies]
+        return "\n".join(lines) + "\n"
 
 
 # ---- the numba executor: the same function, compiled, in a loop --------------------------
@@ -328,7 +353,8 @@ class Rule:
     def __init__(self, function: Callable, updates: int, kernel: bool = False) -> None:
         self.function, self.updates, self.kernel = function, updates, kernel
         self.__name__, self.__doc__ = function.__name__, function.__doc__
-        self._plans: dict[tuple, _Plan] = {}
+        self._plans: dict[tuple, Callable] = {}  # the values of the flags -> a plan
+        self._flag_positions: tuple[int, ...] | None = None
         self._compiled: Callable | None = None
 
     def __call__(self, gradient: np.ndarray, *arguments: Any, scratch: dict | None = None) -> None:
@@ -337,46 +363,61 @@ class Rule:
         else:
             self.numpy(gradient, *arguments, scratch=scratch)
 
-    def _split(self, gradient: np.ndarray, arguments: tuple) -> tuple[list, list]:
-        arrays = [gradient, *arguments[: self.updates]]
-        for array in arrays[1:]:
-            if not array.flags.c_contiguous or array.shape != gradient.shape:
-                raise ValueError(
-                    f"{self.__name__}: the updated arrays must be contiguous and shaped as "
-                    f"the gradient {gradient.shape}, got {array.shape}"
-                )
-        scalar = arrays[1].dtype.type
-        scalars = [
-            a if isinstance(a, bool | np.bool_) else scalar(a) for a in arguments[self.updates :]
-        ]
-        return arrays, scalars
-
     def numpy(self, gradient: np.ndarray, *arguments: Any, scratch: dict | None = None) -> None:
         """The NumPy executor: the traced plan of in-place ufunc calls."""
-        arrays, scalars = self._split(gradient, arguments)
-        flags = tuple(bool(s) if isinstance(s, bool | np.bool_) else None for s in scalars)
+        if self._flag_positions is None:  # a position holds a flag at every call, or never
+            self._flag_positions = tuple(
+                i for i, a in enumerate(arguments) if i >= self.updates and isinstance(a, _FLAG)
+            )
+        flags = tuple(arguments[i] for i in self._flag_positions)
         plan = self._plans.get(flags)
         if plan is None:
-            arguments_for_trace = [None] * len(arrays) + [
-                s if isinstance(s, bool) else None for s in flags
-            ]
-            steps, outputs = _trace(self.function, self.updates, arguments_for_trace)
-            plan = self._plans[flags] = _Plan(
-                steps, outputs, self.updates, len(arguments_for_trace)
-            )
-        buffers = [] if scratch is None else scratch.get((gradient.shape, gradient.dtype), [])
-        while len(buffers) < plan.scratch_count:
-            buffers.append(np.empty_like(gradient))
-        if scratch is not None:
-            scratch[(gradient.shape, gradient.dtype)] = buffers
-        plan.run([*arrays, *scalars, *buffers[: plan.scratch_count], *[None] * plan.scalar_count])
+            plan = self._plans[flags] = self._plan(arguments)
+        count = plan.scratch_count
+        if scratch is None:
+            buffers = [np.empty_like(gradient) for _ in range(count)]
+        else:
+            buffers = scratch.setdefault((gradient.shape, gradient.dtype), [])
+            while len(buffers) < count:
+                buffers.append(np.empty_like(gradient))
+        plan(gradient.dtype.type, gradient, *arguments, *buffers[:count])
+
+    def _plan(self, arguments: tuple) -> Callable:
+        """Trace the rule for these flags and turn the trace into a Python function (its
+        ``source`` attribute shows it)."""
+        updates, n_inputs = self.updates, len(arguments) + 1
+        is_flag = [False] * (updates + 1) + [isinstance(a, _FLAG) for a in arguments[updates:]]
+        placeholders = [
+            bool(a) if flag else None for a, flag in zip((None, *arguments), is_flag, strict=True)
+        ]
+        steps, outputs = _trace(self.function, updates, placeholders)
+        plan = _Plan(steps, outputs, updates, n_inputs)
+        names = list(inspect.signature(self.function).parameters)
+        reserved = {"cast", "copyto", *(ufunc.__name__ for ufunc in _UFUNCS)}
+        if reserved & set(names) or any(n.startswith(("scratch", "temporary")) for n in names):
+            raise TypeError(f"{self.__name__}: an argument's name is one the plan uses")
+        source = plan.source(f"{self.__name__}_plan", list(range(n_inputs)), is_flag, names)
+        namespace = {ufunc.__name__: ufunc for ufunc in _UFUNCS} | {"copyto": np.copyto}
+        exec(compile(source, f"<plan of {self.__name__}>", "exec"), namespace)
+        function = namespace[f"{self.__name__}_plan"]
+        function.source, function.scratch_count = source, plan.scratch_count
+        return function
 
     def compiled(self, gradient: np.ndarray, *arguments: Any) -> None:
         """The numba executor (numba must be installed): one pass over the buffer."""
-        arrays, scalars = self._split(gradient, arguments)
         if self._compiled is None:
             self._compiled = self._compile()
-        self._compiled(*(a.reshape(-1) for a in arrays), *scalars)
+        arrays = arguments[: self.updates]
+        shape = gradient.shape
+        for array in arrays:
+            if array.shape != shape:  # numba would read past the end of a shorter one
+                raise ValueError(f"{self.__name__}: arrays of shapes {shape} and {array.shape}")
+        if gradient.ndim != 1:
+            # The loop indexes the flat buffer: a shaped array must be a contiguous view.
+            if not all(a.flags.c_contiguous for a in (gradient, *arrays)):
+                raise ValueError(f"{self.__name__}: the arrays must be contiguous")
+            gradient, arrays = gradient.reshape(-1), tuple(a.reshape(-1) for a in arrays)
+        self._compiled(gradient, *arrays, *arguments[self.updates :])
 
     def _compile(self) -> Callable:
         import numba  # optional, and slow to import: only when a kernel is first needed

@@ -13,21 +13,28 @@ from typing import Any
 import numpy as np
 
 from deepgrad.optimizers.base import Optimizer
-from deepgrad.optimizers.elementwise import elementwise
+from deepgrad.optimizers.elementwise import Operand, elementwise
 from deepgrad.optimizers.flat import FlatGroup
 from deepgrad.tensor import Tensor
 
 
 @elementwise(updates=1, kernel=True)
-def sgd(gradient, parameter, rate):
+def sgd(gradient: Operand, parameter: Operand, rate: float) -> Operand:
     """θ ← θ − ηg."""
     return parameter - rate * gradient
 
 
 @elementwise(updates=2, kernel=True)
 def sgd_momentum(
-    gradient, parameter, velocity, rate, momentum, one_minus_dampening, nesterov, first
-):
+    gradient: Operand,
+    parameter: Operand,
+    velocity: Operand,
+    rate: float,
+    momentum: float,
+    one_minus_dampening: float,
+    nesterov: bool,
+    first: bool,
+) -> tuple[Operand, ...]:
     """PyTorch's momentum: v ← μv + (1 − d)g (v ← g at the first step), then θ ← θ − ηv,
     or with Nesterov θ ← θ − η(g + μv)."""
     velocity = gradient if first else momentum * velocity + one_minus_dampening * gradient
@@ -36,7 +43,14 @@ def sgd_momentum(
 
 
 @elementwise(updates=2)
-def sgd_momentum_keras(gradient, parameter, velocity, rate, momentum, nesterov):
+def sgd_momentum_keras(
+    gradient: Operand,
+    parameter: Operand,
+    velocity: Operand,
+    rate: float,
+    momentum: float,
+    nesterov: bool,
+) -> tuple[Operand, ...]:
     """Sutskever et al.'s (Keras') momentum: v ← μv − ηg, then θ ← θ + v, or with Nesterov
     θ ← θ + μv − ηg."""
     velocity = momentum * velocity - rate * gradient
