@@ -115,3 +115,20 @@ def test_nan_and_infinite_logits_give_what_numpy_gives():
     for a, b in zip(fast, slow, strict=True):
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
         np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-14)  # NaN where NaN
+
+
+def test_the_gradient_of_strided_logits_keeps_its_one_hot():
+    """Regression: for logits neither C- nor 2-D (a transpose), the NumPy form subtracted
+    the one-hot from a copy of its rows, and returned softmax alone."""
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((5, 4, 3)).transpose(1, 0, 2)
+    labels = rng.integers(0, 3, (4, 5))
+    gradient = _softmax_minus_one_hot_impl(logits, labels)
+    np.testing.assert_allclose(gradient.sum(axis=-1), 0, atol=1e-15)
+    np.testing.assert_array_equal(
+        gradient, _softmax_minus_one_hot_impl(np.ascontiguousarray(logits), labels)
+    )
+    np.testing.assert_array_equal(
+        _sparse_cross_entropy_impl(logits, labels),
+        _sparse_cross_entropy_impl(np.ascontiguousarray(logits), labels),
+    )

@@ -58,10 +58,13 @@ def ulp_bound(classes: int) -> int:
 # ---- the rule: the steps per element, for NumPy's arrays and numba's scalars alike -------
 
 
-def exp_shifted(x, top):
+def exp_shifted(x, top, out=None):
     """e = exp(x − m), with m the row's maximum: every exponent is at most 0, so nothing
-    overflows whatever the logits."""
-    return np.exp(x - top)
+    overflows whatever the logits. NumPy's executor passes ``out`` to compute it in one
+    array; the kernel, calling it on scalars, never does (numba drops that branch)."""
+    if out is None:
+        return np.exp(x - top)
+    return np.exp(np.subtract(x, top, out=out), out=out)
 
 
 def loss_of_row(total, label_logit, top):
@@ -97,16 +100,23 @@ def _at_labels(values, labels):
     return values.reshape(-1, values.shape[-1]), np.arange(flat_labels.size), flat_labels
 
 
+def _float_like(logits):
+    """A new C-ordered float array of the logits' shape (float64 for integer logits)."""
+    return np.empty(logits.shape, np.result_type(logits.dtype, 0.0))
+
+
 def _losses_numpy(logits, labels):
     top = _reduce_classes(np.maximum, logits)
-    total = _reduce_classes(np.add, exp_shifted(logits, top))
+    total = _reduce_classes(np.add, exp_shifted(logits, top, out=_float_like(logits)))
     rows, row_numbers, flat_labels = _at_labels(logits, labels)
     label_logits = rows[row_numbers, flat_labels].reshape(labels.shape)
     return loss_of_row(total[..., 0], label_logits, top[..., 0])
 
 
 def _softmax_minus_one_hot_numpy(logits, labels):
-    probabilities = exp_shifted(logits, _reduce_classes(np.maximum, logits))
+    # C order, whatever the logits' layout: the rows below must be a view of it, not a
+    # copy, or the one-hot subtraction would be lost.
+    probabilities = exp_shifted(logits, _reduce_classes(np.maximum, logits), _float_like(logits))
     probabilities /= _reduce_classes(np.add, probabilities)
     rows, row_numbers, flat_labels = _at_labels(probabilities, labels)
     rows[row_numbers, flat_labels] -= 1  # rows is a view: this writes into probabilities
