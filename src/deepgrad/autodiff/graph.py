@@ -66,7 +66,10 @@ def _pull_back(tensor: Tensor, node: Any, g: Any, create_graph: bool, observed: 
         g, ans, args = _as_constants(g), _as_constants(ans), _as_constants(args)
     shares = []
     for position, parent in node.parents:
-        parent_grad = vjps[position](g, ans, *args, **kwargs)
+        if kwargs:  # (calling with an empty **kwargs costs more than this test)
+            parent_grad = vjps[position](g, ans, *args, **kwargs)
+        else:
+            parent_grad = vjps[position](g, ans, *args)
         if observed and not create_graph:
             parent_grad = raw_data(parent_grad)
         like = parent._value

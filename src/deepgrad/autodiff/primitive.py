@@ -139,11 +139,14 @@ class Primitive:
 def bind(prim: Primitive, args: tuple, kwargs: dict) -> Any:
     """Evaluate ``prim`` on ``args``, recording it on the highest level that traces them.
 
-    Three cases, cheapest first: no Tensor among the arguments (call the raw function);
-    the imperative tape or constants (level 0 or -1: unwrap every Tensor, call the raw
-    function, record a node if a tape tensor needs one); inside a transform (level ≥ 1:
-    unwrap this level only, evaluate what is underneath, possibly by binding again one
-    level down, then record a node or push a tangent forward).
+    Three cases, cheapest first, each calling the raw function through ``_evaluate``:
+
+    1. no Tensor among the arguments: return the raw function's array;
+    2. the imperative tape or constants (level 0 or -1): unwrap every Tensor, and record a
+       node if a tape tensor needs a gradient (inside ``no_grad`` none does);
+    3. inside a transform (level ≥ 1): unwrap that level's tensors only, evaluate what is
+       underneath (binding again one level down if a lower-level Tensor remains), then
+       record a node (reverse mode) or push a tangent forward (forward mode).
     """
     level = -2  # -1 marks a constant Tensor, so -2 means "no Tensor at all"
     top = None
@@ -151,37 +154,66 @@ def bind(prim: Primitive, args: tuple, kwargs: dict) -> Any:
         if isinstance(arg, Tensor) and arg._level > level:
             level = arg._level
             top = arg
-    if level == -2:  # the fast path: raw arrays in, raw array out
+    if level == -2:
         return _evaluate(prim, args, args, kwargs)
-    if level == 0 and not STATE.grad_enabled:
-        level = -1  # inside no_grad the tape's tensors are constants
+    if level <= 0:
+        return _bind_tape(prim, args, kwargs, level == 0 and STATE.grad_enabled)
+    return _bind_traced(prim, args, kwargs, level, top._tangent is not None)
+
+
+def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, recording: bool) -> Tensor:
+    """Case 2 of ``bind``. The hot path of eager training: one pass over the arguments,
+    and the result Tensor built in place (``Tensor._make``, written out)."""
+    vjps = prim.vjps
+    raw = list(args)
+    parents = []
+    for i, arg in enumerate(args):
+        if isinstance(arg, Tensor):
+            raw[i] = arg._value  # a tape tensor holds a raw array
+            if recording and arg._level == 0 and i < len(vjps) and vjps[i] is not None:
+                parents.append((i, arg))
+    result = _new_tensor(Tensor)
+    result._value = _evaluate(prim, args, raw, kwargs)
+    result._tangent = result.grad = None
+    if parents:
+        result._level = 0
+        result._node = Node(prim, tuple(parents), raw, kwargs)
+        if STATE.anomaly:
+            result._node.origin = user_source_line()
+    else:
+        result._level = -1
+        result._node = None
+    return result
+
+
+def _bind_traced(prim: Primitive, args: tuple, kwargs: dict, level: int, forward: bool) -> Any:
+    """Case 3 of ``bind``: unwrap ``level``, evaluate below it, wrap again."""
     vjps = prim.vjps
     unboxed = list(args)
     parents = []
     nested = False  # does an argument still hold a Tensor of a lower level?
     for i, arg in enumerate(args):
         if isinstance(arg, Tensor):
-            if arg._level == level >= 0 and i < len(vjps) and vjps[i] is not None:
-                parents.append((i, arg))
-            if level <= 0 or arg._level == level:
-                unboxed[i] = arg._value
-                nested = nested or isinstance(unboxed[i], Tensor)
-            else:
-                nested = True
+            if arg._level == level:
+                arg = arg._value
+                if i < len(vjps) and vjps[i] is not None:
+                    parents.append((i, args[i]))
+            unboxed[i] = arg
+            nested = nested or isinstance(arg, Tensor)
     if nested:
         ans = bind(prim, unboxed, kwargs)
         if isinstance(ans, Tensor) and ans._level < 0:
             ans = ans._value  # a constant under a traced level is stored raw
     else:
         ans = _evaluate(prim, args, unboxed, kwargs)
-    if level > 0 and top._tangent is not None:
+    if forward:
         return _forward(prim, args, unboxed, kwargs, ans, level)
-    if parents:
-        node = Node(prim, tuple(parents), unboxed, kwargs)
-        if STATE.anomaly:
-            node.origin = user_source_line()
-        return Tensor._make(ans, level, node)
-    return ans if level > 0 else Tensor._make(ans, -1, None)
+    if not parents:
+        return ans
+    node = Node(prim, tuple(parents), unboxed, kwargs)
+    if STATE.anomaly:
+        node.origin = user_source_line()
+    return Tensor._make(ans, level, node)
 
 
 def _evaluate(prim: Primitive, args: Any, raw: Any, kwargs: dict) -> Any:
