@@ -131,3 +131,12 @@ def test_user_errors_are_one_line(args, message, capsys, tmp_path, monkeypatch):
 def test_unknown_demo_is_rejected(capsys):
     assert main(["demo", "nope"]) == 1
     assert "no example named 'nope'; the examples: activations" in capsys.readouterr().err
+
+
+def test_help_without_docstrings():
+    """Regression: the parser's description came from __doc__, which python -OO removes."""
+    done = subprocess.run(
+        [sys.executable, "-OO", "-m", "deepgrad.cli", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "command line" in done.stdout

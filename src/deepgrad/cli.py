@@ -17,6 +17,8 @@ from deepgrad import commands as run
 from deepgrad import distributed, gallery
 from deepgrad.commands import CommandError
 
+DESCRIPTION = "The ``deepgrad`` command line."  # not __doc__: python -OO removes it
+
 
 def _demo(args: argparse.Namespace) -> int:
     """``deepgrad demo``: list the gallery; ``deepgrad demo NAME ...``: run one example."""
@@ -31,7 +33,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``deepgrad train | evaluate | predict | demo``."""
-    parser = argparse.ArgumentParser(prog="deepgrad", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="deepgrad", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"deepgrad {deepgrad.__version__}")
     commands = parser.add_subparsers(dest="command")
 

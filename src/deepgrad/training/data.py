@@ -7,7 +7,7 @@ one-example SGD and anything in between is minibatch SGD: the three forms of the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from typing import Any
 
 import numpy as np
@@ -73,10 +73,13 @@ class ArrayData:
 
         return ArrayData(self.x[index], pick(self.y), pick(self.sample_weight))
 
-    def steps(self, batch_size: int) -> int:
-        return math.ceil(self.size / batch_size)
+    def steps(self, batch_size: int | None) -> int:
+        """The number of batches of ``batch_size`` (None: one batch of every sample)."""
+        return math.ceil(self.size / (batch_size or max(self.size, 1)))
 
-    def batches(self, batch_size: int, shuffle: bool = False) -> Iterator[tuple]:
+    def batches(self, batch_size: int | None, shuffle: bool = False) -> Iterator[tuple]:
+        """(x, y, sample_weight) batches, in a new random order when ``shuffle``."""
+        batch_size = batch_size or max(self.size, 1)
         order = random.permutation(self.size) if shuffle else None
         for start in range(0, self.size, batch_size):
             index = (
@@ -101,12 +104,14 @@ class IteratorData:
 
     def __init__(self, source: Iterable) -> None:
         self.source = source
-        self.size = None
+        self.size: int | None = None  # unknown until read
 
-    def steps(self, batch_size: int) -> int | None:
-        return len(self.source) if hasattr(self.source, "__len__") else None
+    def steps(self, batch_size: int | None) -> int | None:
+        """The number of batches, when the source knows it (``batch_size`` is the user's)."""
+        return len(self.source) if isinstance(self.source, Sized) else None
 
-    def batches(self, batch_size: int, shuffle: bool = False) -> Iterator[tuple]:
+    def batches(self, batch_size: int | None, shuffle: bool = False) -> Iterator[tuple]:
+        """The user's batches as (x, y, sample_weight), in their order."""
         for item in self.source:
             if isinstance(item, tuple | list):
                 parts = list(item) + [None] * (3 - len(item))

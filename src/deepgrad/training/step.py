@@ -7,7 +7,8 @@ these once per batch; ``train_on_batch`` and friends call them directly.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,9 +26,17 @@ class Steps:
 
     optimizer: Any = None
     loss: Any = None
-    compiled_metrics: tuple = ()
+    compiled_metrics: Sequence[Any] = ()
     stop_training: bool = False
     jit: bool = False
+
+    if TYPE_CHECKING:  # what Layer, the other half of Model, brings (for the type checker)
+        built: bool
+        trainable_weights: list
+        losses: list
+
+        def __call__(self, inputs: Any, training: bool = False) -> Any: ...
+        def _cast(self, inputs: Any) -> Any: ...
 
     def compile(
         self,

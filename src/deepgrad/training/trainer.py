@@ -105,7 +105,7 @@ class Trainer(Steps):
             callbacks = [c for c in callbacks if not c.writes_files]
         progress = [ProgbarLogger(verbose)] if verbose else []
         everything = [*progress, NoiseVarianceEstimate(data, size or 32), *callbacks]
-        params = {"epochs": epochs, "steps": data.steps(size or 1), "verbose": verbose}
+        params = {"epochs": epochs, "steps": data.steps(size), "verbose": verbose}
         return CallbackList([*everything, self.history], self, params)
 
     def _train_epoch(
