@@ -38,18 +38,18 @@ def train_test_split(
     """
     if not arrays:
         raise ValueError("train_test_split: give at least one array")
-    arrays = [np.asarray(a) for a in arrays]
-    n = len(arrays[0])
-    if any(len(a) != n for a in arrays):
+    columns = [np.asarray(a) for a in arrays]
+    n = len(columns[0])
+    if any(len(a) != n for a in columns):
         raise ValueError(
-            f"train_test_split: arrays have different lengths {[len(a) for a in arrays]}"
+            f"train_test_split: arrays have different lengths {[len(a) for a in columns]}"
         )
     if not 0 < test_size < 1:
         raise ValueError(f"train_test_split: test_size must be in (0, 1), got {test_size}")
     n_test = max(1, round(n * test_size))
     order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
     test, train = order[:n_test], order[n_test:]
-    return [part for a in arrays for part in (a[train], a[test])]
+    return [part for a in columns for part in (a[train], a[test])]
 
 
 class Standardizer:
@@ -72,20 +72,22 @@ class Standardizer:
         self.scale = np.where(std > 0, std, 1.0)
         return self
 
-    def _require_fit(self) -> None:
-        if self.mean is None:
+    def _fitted(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, scale), once ``fit`` has set them."""
+        if self.mean is None or self.scale is None:
             raise RuntimeError("Standardizer: call fit(x) first")
+        return self.mean, self.scale
 
     def transform(self, x: Any) -> np.ndarray:
-        self._require_fit()
-        return ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale).astype(np.float32)
+        mean, scale = self._fitted()
+        return ((np.asarray(x, dtype=np.float64) - mean) / scale).astype(np.float32)
 
     def fit_transform(self, x: Any) -> np.ndarray:
         return self.fit(x).transform(x)
 
     def inverse_transform(self, z: Any) -> np.ndarray:
-        self._require_fit()
-        return (np.asarray(z, dtype=np.float64) * self.scale + self.mean).astype(np.float32)
+        mean, scale = self._fitted()
+        return (np.asarray(z, dtype=np.float64) * scale + mean).astype(np.float32)
 
 
 # ---- the lecture's model --------------------------------------------------------------------

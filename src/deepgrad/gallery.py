@@ -36,6 +36,8 @@ def load(name: str) -> ModuleType:
     if not path.is_file():
         raise ValueError(f"no example named {name!r}; the examples: {', '.join(names())}")
     spec = importlib.util.spec_from_file_location(f"deepgrad_example_{name}", path)
+    if spec is None or spec.loader is None:  # only for a path no loader understands
+        raise ImportError(f"cannot load example {name!r} from {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -52,12 +52,12 @@ def _dtype(dtype: Any) -> np.dtype:
 
 
 class Zeros(Initializer):
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
         return np.zeros(shape, _dtype(dtype))
 
 
 class Ones(Initializer):
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
         return np.ones(shape, _dtype(dtype))
 
 
@@ -65,7 +65,7 @@ class Constant(Initializer):
     def __init__(self, value: float = 0.0) -> None:
         self.value = value
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
         return np.full(shape, self.value, _dtype(dtype))
 
 
@@ -73,7 +73,7 @@ class RandomNormal(Initializer):
     def __init__(self, mean: float = 0.0, stddev: float = 0.05) -> None:
         self.mean, self.stddev = mean, stddev
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
         return random.normal(self.mean, self.stddev, shape, _dtype(dtype))
 
 
@@ -81,7 +81,7 @@ class RandomUniform(Initializer):
     def __init__(self, minval: float = -0.05, maxval: float = 0.05) -> None:
         self.minval, self.maxval = minval, maxval
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
         return random.uniform(self.minval, self.maxval, shape, _dtype(dtype))
 
 
@@ -91,7 +91,7 @@ class TruncatedNormal(Initializer):
     def __init__(self, mean: float = 0.0, stddev: float = 0.05) -> None:
         self.mean, self.stddev = mean, stddev
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
         values = random.default_rng().standard_normal(shape)
         outside = np.abs(values) > 2
         while outside.any():
@@ -112,7 +112,7 @@ class VarianceScaling(Initializer):
             raise ValueError(f"VarianceScaling: unknown distribution {distribution!r}")
         self.scale, self.mode, self.distribution = scale, mode, distribution
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
         fan_in, fan_out = _fans(tuple(shape))
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         variance = self.scale / max(1.0, n)
@@ -179,7 +179,7 @@ class Orthogonal(Initializer):
     def __init__(self, gain: float = 1.0) -> None:
         self.gain = gain
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
         rows, cols = math.prod(shape[:-1]), shape[-1]
         flat = random.default_rng().standard_normal((max(rows, cols), min(rows, cols)))
         q, r = np.linalg.qr(flat)

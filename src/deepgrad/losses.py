@@ -105,7 +105,7 @@ def _mean_last(values: Any) -> Any:
 class MeanSquaredError(Loss):
     """mean((y − ŷ)²) over the last axis: the Gaussian NLL with σ fixed, up to constants."""
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
         return _mean_last((_match(y_true, y_pred) - y_pred) ** 2)
 
@@ -113,7 +113,7 @@ class MeanSquaredError(Loss):
 class MeanAbsoluteError(Loss):
     """mean(|y − ŷ|): the NLL of a Laplace distribution, up to constants."""
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
         return _mean_last(dnp.absolute(_match(y_true, y_pred) - y_pred))
 
@@ -125,7 +125,7 @@ class Huber(Loss):
         super().__init__(**kwargs)
         self.delta = float(delta)
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
         error = dnp.absolute(_match(y_true, y_pred) - y_pred)
         quadratic = dnp.minimum(error, self.delta)
@@ -138,7 +138,7 @@ class Huber(Loss):
 class LogCosh(Loss):
     """mean(log cosh(ŷ − y)), computed as e + softplus(−2e) − log 2 (no overflow)."""
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
         error = y_pred - _match(y_true, y_pred)
         return _mean_last(error + softplus(-2.0 * error) - math.log(2.0))
@@ -182,7 +182,7 @@ class GaussianNLL(Loss):
             return float(np.exp(raw_data(self.log_sigma)))
         return None if self.sigma_mode is None else float(self.sigma_mode)
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         if self.sigma_mode is None:
             if np.shape(raw_data(y_pred))[-1] != 2:
                 raise ValueError(
@@ -194,7 +194,11 @@ class GaussianNLL(Loss):
         else:
             _check_same_shape(self, y_true, y_pred)
             mean, y_true = y_pred, _match(y_true, y_pred)
-            log_sigma = self.log_sigma if self.log_sigma is not None else math.log(self.sigma_mode)
+            log_sigma = (
+                self.log_sigma
+                if self.log_sigma is not None
+                else math.log(float(self.sigma_mode))  # a number: "learned" has log_sigma
+            )
         z = (y_true - mean) * dnp.exp(-log_sigma)
         return _mean_last(0.5 * math.log(2 * math.pi) + log_sigma + 0.5 * z * z)
 
@@ -212,7 +216,7 @@ class BinaryCrossentropy(Loss):
         super().__init__(**kwargs)
         self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
         y = _match(y_true, y_pred)
         if self.label_smoothing:
@@ -241,7 +245,7 @@ class CategoricalCrossentropy(Loss):
         super().__init__(**kwargs)
         self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
         y = y_true
         if self.label_smoothing:
@@ -271,7 +275,7 @@ class SparseCategoricalCrossentropy(Loss):
         super().__init__(**kwargs)
         self.from_logits = from_logits
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         labels = np.asarray(raw_data(y_true))
         pred_shape = np.shape(raw_data(y_pred))
         if labels.shape == (*pred_shape[:-1], 1):
@@ -303,7 +307,7 @@ class SparseCategoricalCrossentropy(Loss):
 class Poisson(Loss):
     """ŷ − y log ŷ: the Poisson NLL for counts y with rate ŷ, up to log y!."""
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
         return _mean_last(y_pred - _match(y_true, y_pred) * dnp.log(y_pred + _EPSILON))
 
@@ -311,7 +315,7 @@ class Poisson(Loss):
 class KLDivergence(Loss):
     """Σ y log(y / ŷ): the Kullback–Leibler divergence of ŷ from y."""
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
         y = dnp.clip(y_true, _EPSILON, 1.0)
         return dnp.sum(y * dnp.log(y / dnp.clip(y_pred, _EPSILON, 1.0)), axis=-1)
@@ -320,7 +324,7 @@ class KLDivergence(Loss):
 class Hinge(Loss):
     """mean(max(1 − y·ŷ, 0)) for labels in {−1, 1} (labels in {0, 1} are mapped there)."""
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
         y = raw_data(_match(y_true, y_pred))
         if np.all((y == 0) | (y == 1)):
@@ -368,7 +372,7 @@ class _FunctionLoss(Loss):
         super().__init__(name=getattr(fn, "__name__", "loss"))
         self.fn = fn
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         return self.fn(y_true, y_pred)
 
 

@@ -90,7 +90,7 @@ class SparseCategoricalAccuracy(Metric):
 
     default_name = "accuracy"
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return (np.argmax(y_pred, axis=-1) == _labels(y_true, y_pred)).astype(float)
 
 
@@ -99,7 +99,7 @@ class CategoricalAccuracy(Metric):
 
     default_name = "accuracy"
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return (np.argmax(y_pred, axis=-1) == np.argmax(y_true, axis=-1)).astype(float)
 
 
@@ -113,21 +113,21 @@ class BinaryAccuracy(Metric):
         self.threshold = threshold
         super().__init__(name)
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return ((y_pred > self.threshold) == (y_true.reshape(y_pred.shape) > 0.5)).astype(float)
 
 
 class MeanSquaredError(Metric):
     default_name = "mse"
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return (y_true.reshape(y_pred.shape) - y_pred) ** 2
 
 
 class MeanAbsoluteError(Metric):
     default_name = "mae"
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return np.abs(y_true.reshape(y_pred.shape) - y_pred)
 
 
@@ -149,7 +149,7 @@ class TopKCategoricalAccuracy(Metric):
         self.k, self.sparse = int(k), sparse
         super().__init__(name)
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         labels = _labels(y_true, y_pred) if self.sparse else np.argmax(y_true, axis=-1)
         label_scores = np.take_along_axis(y_pred, labels[..., None].astype(np.intp), axis=-1)
         # Ranked by how many predictions beat the label's; ties count in the label's favour.
@@ -182,7 +182,9 @@ class _Counts(Metric):
         for key, value in batch.items():
             self.sums[key] = self.sums[key] + value if key in self.sums else value
 
-    def update_sums(self, y_true, y_pred, weights) -> dict[str, Any]:
+    def update_sums(
+        self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray
+    ) -> dict[str, Any]:
         raise NotImplementedError
 
     def get_state(self) -> Any:
@@ -205,7 +207,9 @@ class Precision(_Counts):
         self.threshold = threshold
         super().__init__(name)
 
-    def update_sums(self, y_true, y_pred, weights):
+    def update_sums(
+        self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray
+    ) -> dict[str, Any]:
         predicted, actual = y_pred > self.threshold, y_true > 0.5
         return {
             "true_positives": float(np.sum(weights * (predicted & actual))),
@@ -234,7 +238,9 @@ class R2Score(_Counts):
 
     default_name = "r2_score"
 
-    def update_sums(self, y_true, y_pred, weights):
+    def update_sums(
+        self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray
+    ) -> dict[str, Any]:
         y_true, y_pred, weights = (a.reshape(len(a), -1) for a in (y_true, y_pred, weights))
         return {
             "weight": np.sum(weights, axis=0),
@@ -357,8 +363,7 @@ def get(identifier: Any, loss: Any = None) -> Metric:
         if isinstance(loss, losses.CategoricalCrossentropy):
             return CategoricalAccuracy()
         return SparseCategoricalAccuracy()
-    try:
+    if isinstance(identifier, str) and identifier in METRICS:
         return METRICS[identifier]()
-    except (KeyError, TypeError):
-        known = ", ".join(["accuracy", *METRICS])
-        raise ValueError(f"unknown metric {identifier!r}; known: {known}") from None
+    known = ", ".join(["accuracy", *METRICS])
+    raise ValueError(f"unknown metric {identifier!r}; known: {known}")

@@ -48,12 +48,12 @@ def default_rng() -> np.random.Generator:
     return _generator
 
 
-def get_state() -> dict:
+def get_state() -> dict[str, Any]:
     """The generator's state, a JSON-friendly dict (to save and restore a run)."""
-    return _generator.bit_generator.state
+    return dict(_generator.bit_generator.state)  # NumPy's stubs promise only a Mapping
 
 
-def set_state(state: dict) -> None:
+def set_state(state: dict[str, Any]) -> None:
     """Restore a state from ``get_state``."""
     _generator.bit_generator.state = state
 

@@ -23,7 +23,9 @@ _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
 
-def unary(fn: Callable, derivative: Callable, name: str | None = None, symbol: str | None = None):
+def unary(
+    fn: Callable, derivative: Callable, name: str | None = None, symbol: str | None = None
+) -> Primitive:
     """A primitive f with f'(x) = ``derivative(ans, x)``."""
     prim = Primitive(fn, name, symbol)
     prim.defvjp(lambda g, ans, x: g * derivative(ans, x))

@@ -83,6 +83,11 @@ def _jacobian_blocks(f_flat: Callable, in_flat: list, mode: str) -> list[list]:
                 columns = [[[] for _ in in_flat] for _ in out_values]
             for k, t in enumerate(out_tangents):
                 columns[k][j].append(t)
+    if columns is None:  # no input has an element, so no direction to push forward
+        raise ValueError(
+            "jacobian(mode='fwd'): the inputs have no elements; use mode='rev', which "
+            "evaluates f and gives empty blocks"
+        )
     return [
         [
             _assemble(cols, np.shape(raw_data(out_values[k])) + in_shapes[j], -1)

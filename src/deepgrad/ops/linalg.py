@@ -35,7 +35,7 @@ def _matmul_impl(x, y, out=None):  # out=: a compiled plan's preallocated buffer
     xs, ys = np.shape(x), np.shape(y)
     if not xs or not ys:
         raise ValueError(f"matmul: {xs} @ {ys}: scalar operands are not allowed, use *")
-    inner_x, inner_y = xs[-1], ys[-2] if len(ys) > 1 else ys[0]
+    inner_x, inner_y = xs[-1], ys[0] if len(ys) == 1 else ys[-2]
     if inner_x != inner_y:
         raise ValueError(f"matmul: {xs} @ {ys}: inner dimensions {inner_x} and {inner_y} differ")
     return np.matmul(x, y, out=out)

@@ -6,7 +6,8 @@ Every primitive here is linear, so its JVP is itself applied to the tangent
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
 import numpy as np
 
@@ -113,13 +114,13 @@ def _concatenate_vjp(position):
 class _VariadicRules:
     """An endless tuple of rules for an op with any number of operands: ``rules[i] = make(i)``."""
 
-    def __init__(self, make):
+    def __init__(self, make: Callable[[int], Callable]) -> None:
         self.make = make
 
-    def __len__(self):
+    def __len__(self) -> int:
         return 1 << 30
 
-    def __getitem__(self, position):
+    def __getitem__(self, position: int) -> Callable:
         return self.make(position)
 
 
@@ -246,7 +247,7 @@ def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
         a, axis = ravel(a), 0
     axis = int(axis) % len(_shape(a))
     index = np.repeat(np.arange(_shape(a)[axis]), repeats)
-    full = [slice(None)] * len(_shape(a))
+    full: list[Any] = [slice(None)] * len(_shape(a))
     full[axis] = index
     return a[tuple(full)]
 
@@ -267,7 +268,23 @@ _pad_constant.defjvp(
 )
 
 
-def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0) -> Any:
+# NumPy's padding modes (``np.pad``'s ``mode``; its stubs accept exactly these names).
+PadMode = Literal[
+    "constant",
+    "edge",
+    "linear_ramp",
+    "maximum",
+    "mean",
+    "median",
+    "minimum",
+    "reflect",
+    "symmetric",
+    "wrap",
+    "empty",
+]
+
+
+def pad(array: Any, pad_width: Any, mode: PadMode = "constant", constant_values: float = 0) -> Any:
     """Pad an array (NumPy's ``pad``).
 
     Constant padding is a primitive; every other mode (edge, reflect, wrap, ...) only
