@@ -1,4 +1,6 @@
-"""Per-coordinate adaptive rates: Adagrad, Adadelta, RMSprop."""
+"""Per-coordinate adaptive rates: Adagrad, Adadelta, RMSprop. Adagrad's and Adadelta's
+updates are elementwise rules (``elementwise.py``); RMSprop's options change which state it
+keeps, so it stays an ``update`` method."""
 
 from __future__ import annotations
 
@@ -8,8 +10,36 @@ from typing import Any
 import numpy as np
 
 from deepgrad.optimizers.base import Optimizer
+from deepgrad.optimizers.elementwise import Operand, elementwise
 from deepgrad.optimizers.flat import FlatGroup
 from deepgrad.tensor import Tensor
+
+
+@elementwise(updates=2)
+def adagrad(
+    gradient: Operand, parameter: Operand, total: Operand, rate: float, epsilon: float
+) -> tuple[Operand, ...]:
+    """Adagrad: s ← s + g², θ ← θ − ηg/(√s + ε)."""
+    total = total + gradient * gradient
+    return parameter - rate * gradient / (np.sqrt(total) + epsilon), total
+
+
+@elementwise(updates=3)
+def adadelta(
+    gradient: Operand,
+    parameter: Operand,
+    square_avg: Operand,
+    delta_avg: Operand,
+    rate: float,
+    rho: float,
+    one_minus_rho: float,
+    epsilon: float,
+) -> tuple[Operand, ...]:
+    """Adadelta: v ← ρv + (1 − ρ)g², Δ = √(u + ε)/√(v + ε)·g, u ← ρu + (1 − ρ)Δ², θ ← θ − ηΔ."""
+    square_avg = rho * square_avg + one_minus_rho * (gradient * gradient)
+    delta = np.sqrt(delta_avg + epsilon) / np.sqrt(square_avg + epsilon) * gradient
+    delta_avg = rho * delta_avg + one_minus_rho * (delta * delta)
+    return parameter - rate * delta, square_avg, delta_avg
 
 
 class Adagrad(Optimizer):
@@ -39,8 +69,7 @@ class Adagrad(Optimizer):
         self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
     ) -> None:
         rate = rate / (1.0 + (self.iterations - 1) * self.lr_decay)
-        state["sum"] += np.square(grads)
-        values -= rate * grads / (np.sqrt(state["sum"]) + self.epsilon)
+        adagrad(grads, values, state["sum"], rate, self.epsilon, scratch=self.scratch)
 
     def get_config(self) -> dict:
         return {
@@ -72,13 +101,17 @@ class Adadelta(Optimizer):
     def update(
         self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
     ) -> None:
-        rho, eps = self.rho, self.epsilon
-        state["square_avg"] *= rho
-        state["square_avg"] += (1 - rho) * np.square(grads)
-        delta = np.sqrt(state["delta_avg"] + eps) / np.sqrt(state["square_avg"] + eps) * grads
-        state["delta_avg"] *= rho
-        state["delta_avg"] += (1 - rho) * np.square(delta)
-        values -= rate * delta
+        adadelta(
+            grads,
+            values,
+            state["square_avg"],
+            state["delta_avg"],
+            rate,
+            self.rho,
+            1 - self.rho,
+            self.epsilon,
+            scratch=self.scratch,
+        )
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

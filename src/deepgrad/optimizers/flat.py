@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from deepgrad.backend import array_module
 from deepgrad.tensor import Tensor
 
 
@@ -76,7 +77,8 @@ class FlatParameters:
     def _group(params: list[Tensor]) -> FlatGroup:
         total = sum(p.size for p in params)
         dtype = params[0].dtype
-        group = FlatGroup(params, np.empty(total, dtype), np.zeros(total, dtype))
+        xp = array_module(*(p._value for p in params))  # the buffers live where the data do
+        group = FlatGroup(params, xp.empty(total, dtype), xp.zeros(total, dtype))
         group.starts = np.cumsum([0] + [p.size for p in params[:-1]]).astype(np.int64)
         group.sizes = np.array([p.size for p in params], np.int64)
         offset = 0

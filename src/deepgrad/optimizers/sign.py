@@ -8,8 +8,25 @@ from typing import Any
 import numpy as np
 
 from deepgrad.optimizers.base import Optimizer
+from deepgrad.optimizers.elementwise import Operand, elementwise
 from deepgrad.optimizers.flat import FlatGroup
 from deepgrad.tensor import Tensor
+
+
+@elementwise(updates=2)
+def lion(
+    gradient: Operand,
+    parameter: Operand,
+    m: Operand,
+    rate: float,
+    beta_1: float,
+    one_minus_beta_1: float,
+    beta_2: float,
+    one_minus_beta_2: float,
+) -> tuple[Operand, ...]:
+    """Lion: θ ← θ − η·sign(β₁m + (1 − β₁)g), m ← β₂m + (1 − β₂)g."""
+    step = np.sign(beta_1 * m + one_minus_beta_1 * gradient)
+    return parameter - rate * step, beta_2 * m + one_minus_beta_2 * gradient
 
 
 class Rprop(Optimizer):
@@ -75,10 +92,8 @@ class Lion(Optimizer):
     def update(
         self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
     ) -> None:
-        m = state["m"]
-        values -= rate * np.sign(self.beta_1 * m + (1 - self.beta_1) * grads)
-        m *= self.beta_2
-        m += (1 - self.beta_2) * grads
+        b1, b2 = self.beta_1, self.beta_2
+        lion(grads, values, state["m"], rate, b1, 1 - b1, b2, 1 - b2, scratch=self.scratch)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
