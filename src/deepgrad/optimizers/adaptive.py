@@ -1,6 +1,7 @@
 """Per-coordinate adaptive rates: Adagrad, Adadelta, RMSprop. Adagrad's and Adadelta's
 updates are elementwise rules (``elementwise.py``); RMSprop's options change which state it
-keeps, so it stays an ``update`` method."""
+keeps, so it stays an ``update`` method. The moving averages are Adam's ``first_moment``
+and ``second_moment``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.optimizers.adam import first_moment, second_moment
 from deepgrad.optimizers.base import Optimizer
 from deepgrad.optimizers.elementwise import Operand, elementwise
 from deepgrad.optimizers.flat import FlatGroup
@@ -36,9 +38,9 @@ def adadelta(
     epsilon: float,
 ) -> tuple[Operand, ...]:
     """Adadelta: v ← ρv + (1 − ρ)g², Δ = √(u + ε)/√(v + ε)·g, u ← ρu + (1 − ρ)Δ², θ ← θ − ηΔ."""
-    square_avg = rho * square_avg + one_minus_rho * (gradient * gradient)
+    square_avg = second_moment(gradient, square_avg, rho, one_minus_rho)
     delta = np.sqrt(delta_avg + epsilon) / np.sqrt(square_avg + epsilon) * gradient
-    delta_avg = rho * delta_avg + one_minus_rho * (delta * delta)
+    delta_avg = second_moment(delta, delta_avg, rho, one_minus_rho)
     return parameter - rate * delta, square_avg, delta_avg
 
 
@@ -151,14 +153,14 @@ class RMSprop(Optimizer):
     def update(
         self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup
     ) -> None:
-        rho = self.rho
-        state["square_avg"] *= rho
-        state["square_avg"] += (1 - rho) * np.square(grads)
+        rho, square_avg = self.rho, state["square_avg"]
+        square_avg[...] = second_moment(grads, square_avg, rho, 1 - rho)
         if self.centered:
-            state["grad_avg"] += (1 - rho) * (grads - state["grad_avg"])
-            denominator = np.sqrt(state["square_avg"] - np.square(state["grad_avg"])) + self.epsilon
+            grad_avg = state["grad_avg"]
+            grad_avg[...] = first_moment(grads, grad_avg, 1 - rho)
+            denominator = np.sqrt(square_avg - np.square(grad_avg)) + self.epsilon
         else:
-            denominator = np.sqrt(state["square_avg"]) + self.epsilon
+            denominator = np.sqrt(square_avg) + self.epsilon
         if self.momentum:
             state["buffer"] *= self.momentum
             state["buffer"] += grads / denominator
