@@ -164,3 +164,14 @@ def test_an_old_value_kept_alive_is_copied_last():
     swap_sum.numpy(g, a, b)
     np.testing.assert_array_equal(a, [11.0, 22.0])
     np.testing.assert_array_equal(b, [0.5, 1.5])
+
+
+def test_a_scalar_result_fills_its_array():
+    @elementwise(updates=2)
+    def reset(gradient, parameter, state, rate, value):
+        return parameter - rate * gradient, value * rate
+
+    theta, state = np.ones(3), np.zeros(3)
+    reset.numpy(np.ones(3), theta, state, 0.5, 4.0)
+    np.testing.assert_array_equal(theta, [0.5, 0.5, 0.5])
+    np.testing.assert_array_equal(state, [2.0, 2.0, 2.0])

@@ -181,6 +181,7 @@ class _Plan:
         for j, output in enumerate(outputs, start=1):
             if (
                 output >= n_inputs
+                and steps[output - n_inputs][2]  # an array, not a scalar to broadcast
                 and outputs.count(output) == 1
                 and last_use[j] <= output - n_inputs
             ):
