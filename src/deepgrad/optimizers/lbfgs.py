@@ -219,7 +219,7 @@ class LBFGS(Optimizer):
             "prev_g": arrays["prev_g"],
         }
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             "learning_rate": self.learning_rate,
             "max_iter": self.max_iter,
