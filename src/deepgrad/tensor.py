@@ -29,6 +29,11 @@ class Tensor:
     """
 
     __slots__ = ("__weakref__", "_level", "_node", "_tangent", "_value", "grad")
+    _value: Any  # a raw array, or a Tensor one level down
+    _level: int
+    _node: Any  # a Node (autodiff/primitive.py) or None
+    _tangent: Any
+    grad: Tensor | None
     __array_ufunc__ = None  # make NumPy hand ``ndarray op Tensor`` to the Tensor's reflected op
     __array_priority__ = 1000
 
@@ -171,7 +176,238 @@ class Tensor:
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
-    __hash__ = object.__hash__
+    # ---- operators and NumPy-style methods: each calls the deepgrad.numpy function named
+    # in it, so it records on the tape and is seen by every transform. Comparisons and
+    # logic give constants (they have no derivative).
+
+    def __add__(self, other: Any) -> Tensor:
+        return _numpy.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _numpy.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _numpy.subtract(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _numpy.subtract(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _numpy.multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _numpy.multiply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _numpy.divide(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _numpy.divide(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _numpy.power(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _numpy.power(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _numpy.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _numpy.matmul(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _numpy.mod(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _numpy.mod(other, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _numpy.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _numpy.floor_divide(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _numpy.negative(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _numpy.absolute(self)
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return _numpy.equal(self, other)
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return _numpy.not_equal(self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _numpy.less(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _numpy.less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _numpy.greater(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _numpy.greater_equal(self, other)
+
+    def __and__(self, other: Any) -> Tensor:
+        return _numpy.logical_and(self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _numpy.logical_or(self, other)
+
+    def __invert__(self) -> Tensor:
+        return _numpy.logical_not(self)
+
+    __hash__ = object.__hash__  # defining __eq__ would otherwise remove it
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return ENGINE.getitem(self, index)
+
+    @property
+    def at(self) -> Any:
+        """Functional updates: ``x.at[i].set(v)``, ``.add(v)``, ``.multiply(v)``."""
+        return ENGINE.index_updater(self)
+
+    @property
+    def T(self) -> Tensor:
+        return _numpy.transpose(self)
+
+    @property
+    def mT(self) -> Tensor:
+        return _numpy.swapaxes(self, -1, -2)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return _numpy.reshape(self, _shape_argument(shape))
+
+    def transpose(self, *axes: Any) -> Tensor:
+        return _numpy.transpose(self, _shape_argument(axes) if axes else None)
+
+    def sum(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.sum(self, *args, **kwargs)
+
+    def mean(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.mean(self, *args, **kwargs)
+
+    def prod(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.prod(self, *args, **kwargs)
+
+    def max(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.max(self, *args, **kwargs)
+
+    def min(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.min(self, *args, **kwargs)
+
+    def var(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.var(self, *args, **kwargs)
+
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.std(self, *args, **kwargs)
+
+    def cumsum(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.cumsum(self, *args, **kwargs)
+
+    def cumprod(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.cumprod(self, *args, **kwargs)
+
+    def argmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.argmax(self, *args, **kwargs)
+
+    def argmin(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.argmin(self, *args, **kwargs)
+
+    def argsort(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.argsort(self, *args, **kwargs)
+
+    def all(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.all(self, *args, **kwargs)
+
+    def any(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.any(self, *args, **kwargs)
+
+    def clip(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.clip(self, *args, **kwargs)
+
+    def dot(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.dot(self, *args, **kwargs)
+
+    def ravel(self) -> Tensor:
+        return _numpy.ravel(self)
+
+    flatten = ravel
+
+    def squeeze(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.squeeze(self, *args, **kwargs)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        return _numpy.swapaxes(self, axis1, axis2)
+
+    def astype(self, dtype: Any) -> Tensor:
+        return _numpy.astype(self, dtype)
+
+    def diagonal(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.diagonal(self, *args, **kwargs)
+
+    def trace(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.trace(self, *args, **kwargs)
+
+    def take(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.take(self, *args, **kwargs)
+
+    def repeat(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.repeat(self, *args, **kwargs)
+
+    def exp(self) -> Tensor:
+        return _numpy.exp(self)
+
+    def log(self) -> Tensor:
+        return _numpy.log(self)
+
+    def sqrt(self) -> Tensor:
+        return _numpy.sqrt(self)
+
+    def tanh(self) -> Tensor:
+        return _numpy.tanh(self)
+
+    def sin(self) -> Tensor:
+        return _numpy.sin(self)
+
+    def cos(self) -> Tensor:
+        return _numpy.cos(self)
+
+    def abs(self) -> Tensor:
+        return _numpy.absolute(self)
+
+    def round(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _numpy.round(self, *args, **kwargs)
+
+    # ---- in place: ``x += y`` writes into x's array, where nothing is recorded --------------
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._update_in_place(np.add, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._update_in_place(np.subtract, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._update_in_place(np.multiply, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._update_in_place(np.true_divide, other)
+
+    def _update_in_place(self, ufunc: np.ufunc, other: Any) -> Tensor:
+        if self._level > 0 or (self._level == 0 and ENGINE.grad_enabled()):
+            raise RuntimeError(
+                f"in-place {ufunc.__name__} on a tensor that requires grad would corrupt "
+                "its graph: do updates inside `with deepgrad.no_grad():`, or write x = x + y"
+            )
+        ufunc(self._value, raw_data(other), out=self._value, casting="same_kind")
+        return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if self._level >= 0:
@@ -184,73 +420,31 @@ class Tensor:
 
 # ---- what Tensor's methods call in the layers above -----------------------------------------
 # The engine and the ops sit above this module and import it, so Tensor cannot import them:
-# they hand their functions over when they load (autodiff/graph.py: backward;
-# numpy/methods.py: every name in the tables below).
+# they hand their functions over when they load.
 
 
 class _Engine:
-    """The engine's functions that Tensor's methods call (set by autodiff/graph.py)."""
+    """The functions of the layers above that Tensor's methods call."""
 
-    backward: Callable[..., None]
+    backward: Callable[..., None]  # set by autodiff/graph.py
+    grad_enabled: Callable[[], bool]  # set by autodiff/modes.py
+    getitem: Callable[[Any, Any], Any]  # set by numpy/methods.py
+    index_updater: Callable[[Any], Any]  # set by numpy/methods.py
 
 
 ENGINE = _Engine()
+_numpy: Any = None  # the deepgrad.numpy module, set by it when it loads (use_numpy)
 
-# Tensor's operators: method → the deepgrad.numpy function it calls, ``x + y`` is
-# ``add(x, y)``. Each is a primitive or a composite, so it records on the tape and is
-# seen by every transform.
-OPERATORS: dict[str, str] = {
-    "__add__": "add",
-    "__sub__": "subtract",
-    "__mul__": "multiply",
-    "__truediv__": "divide",
-    "__pow__": "power",
-    "__matmul__": "matmul",
-    "__mod__": "mod",
-    "__floordiv__": "floor_divide",
-    "__neg__": "negative",
-    "__abs__": "absolute",
-    "__eq__": "equal",  # comparisons and logic give constants (no derivative)
-    "__ne__": "not_equal",
-    "__lt__": "less",
-    "__le__": "less_equal",
-    "__gt__": "greater",
-    "__ge__": "greater_equal",
-    "__and__": "logical_and",
-    "__or__": "logical_or",
-    "__invert__": "logical_not",
-}
-# ``2 * x`` calls ``x.__rmul__(2)``, which is ``multiply(2, x)``: the operands swapped.
-REFLECTED_OPERATORS: dict[str, str] = {
-    "__radd__": "add",
-    "__rsub__": "subtract",
-    "__rmul__": "multiply",
-    "__rtruediv__": "divide",
-    "__rpow__": "power",
-    "__rmatmul__": "matmul",
-    "__rmod__": "mod",
-    "__rfloordiv__": "floor_divide",
-}
-# ``x += y`` writes into x's array (only where nothing is recorded: see numpy/methods.py).
-IN_PLACE_OPERATORS: dict[str, str] = {
-    "__iadd__": "add",
-    "__isub__": "subtract",
-    "__imul__": "multiply",
-    "__itruediv__": "true_divide",
-}
-# NumPy-style methods: ``x.sum(axis=0)`` is ``sum(x, axis=0)``.
-METHODS: dict[str, str] = {
-    name: name
-    for name in (
-        "sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "cumprod", "argmax",
-        "argmin", "argsort", "all", "any", "clip", "dot", "ravel", "squeeze", "swapaxes",
-        "astype", "diagonal", "trace", "take", "repeat", "exp", "log", "sqrt", "tanh", "sin",
-        "cos", "round",
-    )
-} | {"flatten": "ravel", "abs": "absolute"}  # fmt: skip
-# Written out in numpy/methods.py, as they take their arguments NumPy's way: ``x[i]``
-# (getitem), ``+x``, ``x.reshape(2, 3)``, ``x.transpose(1, 0)``, ``x.T``, ``x.mT`` and
-# ``x.at[i].set(v)`` (functional updates).
+
+def use_numpy(module: Any) -> None:
+    """Make Tensor's operators and methods call ``module``'s functions (deepgrad.numpy's)."""
+    global _numpy
+    _numpy = module
+
+
+def _shape_argument(shape: tuple) -> Any:
+    """``x.reshape(2, 3)`` and ``x.reshape((2, 3))`` alike, as NumPy takes them."""
+    return shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
 
 
 def raw_data(value: Any) -> Any:

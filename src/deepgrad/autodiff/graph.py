@@ -183,8 +183,9 @@ def _output_cotangent(output: Tensor, gradient: Any, create_graph: bool) -> Any:
 def _accumulate_grad(leaf: Tensor, leaf_grad: Any) -> None:
     """``leaf.grad += leaf_grad``, in place when ``.grad`` is a writable array of that shape
     (as PyTorch does: ``.grad`` may be a view into an optimizer's flat buffer)."""
-    if can_write_grad(leaf.grad, leaf_grad):
-        leaf.grad._value += leaf_grad
+    current = leaf.grad
+    if current is not None and can_write_grad(current, leaf_grad):
+        current._value += leaf_grad
     else:
         xp = array_module(leaf_grad)
         leaf_grad = xp.array(leaf_grad)  # a fresh array: rules may pass g through shared
@@ -195,8 +196,9 @@ def _accumulate_grad(leaf: Tensor, leaf_grad: Any) -> None:
 
 def _store_grad(leaf: Tensor, leaf_grad: Any) -> None:
     """``leaf.grad = leaf_grad``, copied into ``.grad``'s array when it has room for it."""
-    if can_write_grad(leaf.grad, leaf_grad):
-        leaf.grad._value[...] = leaf_grad
+    current = leaf.grad
+    if current is not None and can_write_grad(current, leaf_grad):
+        current._value[...] = leaf_grad
     else:
         leaf.grad = Tensor._make(array_module(leaf_grad).array(leaf_grad), -1, None)
 

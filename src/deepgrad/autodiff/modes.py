@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 
 from deepgrad.autodiff.primitive import STATE
+from deepgrad.tensor import ENGINE
 
 
 @contextlib.contextmanager
@@ -64,3 +65,6 @@ def detect_anomaly() -> Iterator[None]:
         yield
     finally:
         STATE.anomaly = previous
+
+
+ENGINE.grad_enabled = is_grad_enabled  # Tensor's in-place operators ask it

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -58,6 +58,13 @@ def new_level() -> int:
     return next(_levels)
 
 
+class Rules(Protocol):
+    """A primitive's rules by argument position: a tuple, or an endless rule maker."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, position: int, /) -> Callable | None: ...
+
+
 class Node:
     """How a tensor was made: the primitive, the tensors it depends on and what the rules need.
 
@@ -74,7 +81,7 @@ class Node:
         self.parents = parents
         self.args = args
         self.kwargs = kwargs
-        self.origin = None  # set in anomaly mode
+        self.origin: str | None = None  # set in anomaly mode
         self.sequence = next(_sequence)  # later than the sequence of every parent
 
 
@@ -100,8 +107,8 @@ class Primitive:
         self.impl = impl
         self.name = name or impl.__name__
         self.symbol = symbol  # how evaluation traces print it, e.g. "{0} × {1}"
-        self.vjps: tuple = ()
-        self.jvps: tuple = ()
+        self.vjps: Rules = ()
+        self.jvps: Rules = ()
 
     def defvjp(self, *rules: Callable | None) -> None:
         """One VJP rule per positional argument; ``None`` marks a non-differentiable one."""
@@ -136,7 +143,7 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
-def bind(prim: Primitive, args: tuple, kwargs: dict) -> Any:
+def bind(prim: Primitive, args: Any, kwargs: dict) -> Any:
     """Evaluate ``prim`` on ``args``, recording it on the highest level that traces them.
 
     Three cases, cheapest first, each calling the raw function through ``_evaluate``:
@@ -149,7 +156,7 @@ def bind(prim: Primitive, args: tuple, kwargs: dict) -> Any:
        record a node (reverse mode) or push a tangent forward (forward mode).
     """
     level = -2  # -1 marks a constant Tensor, so -2 means "no Tensor at all"
-    top = None
+    top: Any = None
     for arg in args:
         if isinstance(arg, Tensor) and arg._level > level:
             level = arg._level
@@ -186,7 +193,7 @@ def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, recording: bool) -> T
     return result
 
 
-def _bind_traced(prim: Primitive, args: tuple, kwargs: dict, level: int, forward: bool) -> Any:
+def _bind_traced(prim: Primitive, args: Any, kwargs: dict, level: int, forward: bool) -> Any:
     """Case 3 of ``bind``: unwrap ``level``, evaluate below it, wrap again."""
     vjps = prim.vjps
     unboxed = list(args)
@@ -229,18 +236,19 @@ def _evaluate(prim: Primitive, args: Any, raw: Any, kwargs: dict) -> Any:
     return ans
 
 
-def _forward(prim: Primitive, args: tuple, unboxed: tuple, kwargs: dict, ans: Any, level: int):
+def _forward(prim: Primitive, args: Any, unboxed: Any, kwargs: dict, ans: Any, level: int) -> Any:
     """Forward mode: the output tangent is the sum of each traced argument's JVP contribution."""
     tangent = None
     jvps = prim.jvps
     for i, arg in enumerate(args):
         if not (isinstance(arg, Tensor) and arg._level == level):
             continue
-        if i >= len(jvps) or jvps[i] is None:
+        rule = jvps[i] if i < len(jvps) else None
+        if rule is None:
             if i < len(prim.vjps) and prim.vjps[i] is not None:
                 raise NotImplementedError(f"{prim.name}: no forward-mode (JVP) rule")
             continue
-        contribution = jvps[i](arg._tangent, ans, *unboxed, **kwargs)
+        contribution = rule(arg._tangent, ans, *unboxed, **kwargs)
         tangent = contribution if tangent is None else tangent + contribution
     if tangent is None:
         return ans

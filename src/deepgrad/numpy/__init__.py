@@ -8,6 +8,8 @@ with Tensors it records the op so it can be differentiated.
 0.0
 """
 
+import sys as _sys
+
 import numpy as _np
 
 from deepgrad.numpy import linalg, random
@@ -192,4 +194,4 @@ arange, linspace, logspace, eye, identity, tri = (
 )
 meshgrid, ogrid, mgrid = _np.meshgrid, _np.ogrid, _np.mgrid
 
-_methods.install(globals())  # Tensor's operators (listed in tensor.py) are the functions above
+_methods.install(_sys.modules[__name__])  # Tensor's operators call the functions above
