@@ -207,7 +207,7 @@ def fuse_elementwise(calls: list[Call], outputs: list[Any], recorder: Recorder) 
             return ArraySpec.of(constant) if type(constant) is np.ndarray else constant
         return ref
 
-    readers: dict[int, list[Call]] = {}
+    readers: dict[int, list[Call | None]] = {}  # None: the caller, reading an output
     for call in calls:
         for slot in call_slots(call):
             readers.setdefault(slot, []).append(call)
