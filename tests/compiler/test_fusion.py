@@ -102,6 +102,17 @@ def test_kernels_give_the_rules_numpy_bits(dtype, rule, where, b_shape):
     np.testing.assert_array_equal(_bits(result), _bits(expected))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_negative_zero_sum_gives_numpys_positive_zero(dtype):
+    """Regression: the hand-written kernel kept −0 for x + b = −0 + −0, where NumPy's
+    maximum(−0, 0), and so eager mode, gives +0."""
+    x = np.full((64, 96), -0.0, dtype)
+    b = np.full(96, -0.0, dtype)
+    for out in (None, np.empty_like(x), x):
+        result = bias_relu(x, b, out=out)
+        assert not np.signbit(result).any()
+
+
 def test_without_kernels_numpy_runs_the_rule():
     x, b, _ = _arrays(np.float32)
     with fused.disabled():
