@@ -1,4 +1,5 @@
-"""The fused kernels (numba) and the NumPy rules they stand in for agree to rounding."""
+"""The numba kernels and the NumPy plans of the same rules agree (to rounding here; bit for
+bit in test_elementwise.py), and the switches that turn the kernels off."""
 
 import os
 import subprocess

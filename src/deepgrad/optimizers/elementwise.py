@@ -406,19 +406,21 @@ class Rule:
 
     def compiled(self, gradient: np.ndarray, *arguments: Any) -> None:
         """The numba executor (numba must be installed): one pass over the buffer."""
-        if self._compiled is None:
-            self._compiled = self._compile()
-        arrays = arguments[: self.updates]
+        kernel = self._compiled
+        if kernel is None:
+            kernel = self._compiled = self._compile()
         shape = gradient.shape
-        for array in arrays:
+        for array in arguments[: self.updates]:
             if array.shape != shape:  # numba would read past the end of a shorter one
                 raise ValueError(f"{self.__name__}: arrays of shapes {shape} and {array.shape}")
-        if gradient.ndim != 1:
-            # The loop indexes the flat buffer: a shaped array must be a contiguous view.
-            if not all(a.flags.c_contiguous for a in (gradient, *arrays)):
-                raise ValueError(f"{self.__name__}: the arrays must be contiguous")
-            gradient, arrays = gradient.reshape(-1), tuple(a.reshape(-1) for a in arrays)
-        self._compiled(gradient, *arrays, *arguments[self.updates :])
+        if len(shape) == 1:
+            kernel(gradient, *arguments)
+            return
+        # The loop indexes the flat buffer: a shaped array must be a contiguous view.
+        arrays = (gradient, *arguments[: self.updates])
+        if not all(a.flags.c_contiguous for a in arrays):
+            raise ValueError(f"{self.__name__}: the arrays must be contiguous")
+        kernel(*(a.reshape(-1) for a in arrays), *arguments[self.updates :])
 
     def _compile(self) -> Callable:
         import numba  # optional, and slow to import: only when a kernel is first needed
