@@ -12,6 +12,7 @@ import numpy as np
 from deepgrad.optimizers.adam import adam
 from deepgrad.optimizers.base import Optimizer
 from deepgrad.optimizers.flat import FlatGroup
+from deepgrad.optimizers.sgd import heavy_ball
 from deepgrad.tensor import Tensor
 
 
@@ -171,9 +172,10 @@ class Muon(Optimizer):
         )
         for theta, g, buffer, m, v, p in pieces:
             if p.ndim == 2:
-                buffer *= self.momentum
-                buffer += g
-                direction = g + self.momentum * buffer if self.nesterov else buffer
+                # B ← μB + g (from B = 0, so no first-step case), Nesterov g + μB.
+                direction, buffer[...] = heavy_ball(
+                    g, buffer, self.momentum, 1.0, self.nesterov, False
+                )
                 orthogonal = newton_schulz(
                     direction, self.ns_steps, self.ns_coefficients, self.epsilon
                 )

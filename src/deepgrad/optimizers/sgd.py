@@ -24,6 +24,20 @@ def sgd(gradient: Operand, parameter: Operand, rate: float) -> Operand:
     return parameter - rate * gradient
 
 
+def heavy_ball(
+    gradient: Operand,
+    velocity: Operand,
+    momentum: float,
+    one_minus_dampening: float,
+    nesterov: bool,
+    first: bool,
+) -> tuple[Operand, Operand]:
+    """Polyak's momentum as PyTorch writes it: v ← μv + (1 − d)g (v ← g at the first step);
+    the step is v, or g + μv with Nesterov. Returns (step, v). Muon's momentum too."""
+    velocity = gradient if first else momentum * velocity + one_minus_dampening * gradient
+    return (gradient + momentum * velocity if nesterov else velocity), velocity
+
+
 @elementwise(updates=2, kernel=True)
 def sgd_momentum(
     gradient: Operand,
@@ -35,10 +49,8 @@ def sgd_momentum(
     nesterov: bool,
     first: bool,
 ) -> tuple[Operand, ...]:
-    """PyTorch's momentum: v ← μv + (1 − d)g (v ← g at the first step), then θ ← θ − ηv,
-    or with Nesterov θ ← θ − η(g + μv)."""
-    velocity = gradient if first else momentum * velocity + one_minus_dampening * gradient
-    step = gradient + momentum * velocity if nesterov else velocity
+    """SGD with momentum: θ ← θ − η·step, the step and v from ``heavy_ball``."""
+    step, velocity = heavy_ball(gradient, velocity, momentum, one_minus_dampening, nesterov, first)
     return parameter - rate * step, velocity
 
 
