@@ -38,6 +38,7 @@ from deepgrad.compiler.recorder import (
     call_slots,
     slots_in,
 )
+from deepgrad.ops.activations_math import _relu_impl
 from deepgrad.tensor import Tensor, raw_data
 
 # ---- the rules: one definition each, scalars or whole arrays in -------------------------
@@ -195,7 +196,6 @@ def fuse_elementwise(calls: list[Call], outputs: list[Any], recorder: Recorder) 
     """The plan's calls with the two pairs above fused, where numba is there to run them."""
     if not fused.enabled():
         return calls
-    from deepgrad.ops.activations_math import _relu_impl  # (ops import the compiler)
 
     def value(ref: Any) -> Any:
         """An argument as the checks below see it: arrays as ArraySpecs."""

@@ -33,6 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from deepgrad import kernels as fused
+from deepgrad.backend import array_module
 
 MAX_SIZE = 1 << 12  # logits elements; above it NumPy's vectorised exp wins (docs/fusion.md)
 
@@ -84,7 +85,7 @@ def _reduce_classes(ufunc, x):
     in order, as the kernel's does.
     """
     if x.ndim == 2 and x.shape[-1] <= 64:
-        x = np.asfortranarray(x)
+        x = array_module(x).asfortranarray(x)
     return ufunc.reduce(x, axis=-1, keepdims=True)
 
 
@@ -102,7 +103,7 @@ def _at_labels(values, labels):
 
 def _float_like(logits):
     """A new C-ordered float array of the logits' shape (float64 for integer logits)."""
-    return np.empty(logits.shape, np.result_type(logits.dtype, 0.0))
+    return array_module(logits).empty(logits.shape, np.result_type(logits.dtype, 0.0))
 
 
 def _losses_numpy(logits, labels):

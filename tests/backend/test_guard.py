@@ -1,0 +1,108 @@
+"""Every op of the table, and a training step, run on the guard backend (tests/backend/
+guard.py): arrays that refuse implicit conversion to NumPy, as CuPy's do. An op or an engine
+path that takes a silent round trip through a host NumPy array fails here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import backend
+from deepgrad.tensor import raw_data
+from tests.backend.guard import GuardArray, ImplicitConversionError, guard_xp
+from tests.ops.op_table import OP_TABLE
+
+backend.register_array_module(GuardArray, guard_xp)
+
+
+def _to_guard(value):
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+        return GuardArray(value.copy())
+    return value
+
+
+def _host(value):
+    return [backend.to_numpy(raw_data(v)) for v in dg.tree_flatten(value)[0]]
+
+
+def test_the_guard_refuses_implicit_conversion():
+    guarded = GuardArray(np.ones(3))
+    with pytest.raises(ImplicitConversionError):
+        np.asarray(guarded)
+    host = np.zeros(3)
+    with pytest.raises(ImplicitConversionError):
+        host[...] = guarded
+    assert isinstance(np.exp(guarded), GuardArray)  # ufuncs dispatch, as on CuPy
+    assert isinstance(np.sum(guarded, axis=0), GuardArray | np.floating)
+    assert backend.array_module(guarded) is guard_xp
+
+
+@pytest.mark.parametrize("spec", OP_TABLE, ids=lambda s: s.name)
+def test_op_forward_and_vjp_stay_on_the_backend(spec):
+    rng = np.random.default_rng(0)
+    kwargs = spec.kwargs[0]
+    args = spec.arguments(rng, spec.shapes.examples[0])
+    guarded = tuple(_to_guard(np.asarray(a)) for a in args)
+
+    expected = spec.fn(*args, **kwargs)
+    actual = spec.fn(*guarded, **kwargs)
+    for a, e in zip(_host(actual), _host(expected), strict=True):
+        np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)
+
+    positions = [i for i, a in enumerate(guarded) if isinstance(a, GuardArray)]
+    if not positions:
+        return
+
+    def f(*xs):
+        full = list(guarded)
+        for i, x in zip(positions, xs, strict=True):
+            full[i] = x
+        return spec.fn(*full, **kwargs)
+
+    def f_host(*xs):
+        full = list(args)
+        for i, x in zip(positions, xs, strict=True):
+            full[i] = x
+        return spec.fn(*full, **kwargs)
+
+    out, pullback = dg.vjp(f, *(guarded[i] for i in positions))
+    out_host, pullback_host = dg.vjp(f_host, *(np.asarray(args[i]) for i in positions))
+    cotangent = dg.tree_map(lambda o: guard_xp.ones_like(raw_data(o)), out)
+    cotangent_host = dg.tree_map(lambda o: np.ones_like(raw_data(o)), out_host)
+    grads = pullback(cotangent)
+    for g in dg.tree_flatten(grads)[0]:
+        assert isinstance(raw_data(g), GuardArray | np.floating | float), type(raw_data(g))
+    for a, e in zip(_host(grads), _host(pullback_host(cotangent_host)), strict=True):
+        np.testing.assert_allclose(a, e, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_a_training_step_stays_on_the_backend(optimizer):
+    """Forward, backward and an optimizer's update of a two-layer net on guard arrays, equal
+    to the same step on NumPy arrays."""
+    rng = np.random.default_rng(0)
+    host = {
+        "x": rng.standard_normal((8, 5)),
+        "y": rng.standard_normal((8, 1)),
+        "w1": rng.standard_normal((5, 4)),
+        "b1": np.zeros(4),
+        "w2": rng.standard_normal((4, 1)),
+        "b2": np.zeros(1),
+    }
+
+    def step(make):
+        params = [dg.tensor(make(host[k]), requires_grad=True) for k in ("w1", "b1", "w2", "b2")]
+        opt = getattr(dg.optimizers, optimizer)(params, learning_rate=0.1)
+        w1, b1, w2, b2 = params
+        hidden = dg.numpy.tanh(dg.tensor(make(host["x"])) @ w1 + b1)
+        loss = ((hidden @ w2 + b2 - dg.tensor(make(host["y"]))) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return [raw_data(p) for p in params]
+
+    on_guard = step(GuardArray)
+    on_host = step(np.copy)
+    for guarded, expected in zip(on_guard, on_host, strict=True):
+        assert isinstance(guarded, GuardArray)
+        np.testing.assert_allclose(guarded.get(), expected, rtol=1e-12, atol=1e-12)
