@@ -185,8 +185,9 @@ def _creator(name: str):
 guard_xp = types.ModuleType("guard_xp")
 guard_xp.__dict__.update({k: v for k, v in vars(np).items() if not k.startswith("_")})
 for _name in (
-    "array", "asarray", "ascontiguousarray", "asfortranarray", "zeros", "ones", "empty", "full", "zeros_like",
-    "ones_like", "empty_like", "full_like", "arange", "linspace", "eye", "identity",
+    "array", "asarray", "ascontiguousarray", "asfortranarray", "zeros", "ones", "empty",
+    "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "linspace", "eye",
+    "identity",
 ):  # fmt: skip
     setattr(guard_xp, _name, _creator(_name))
 guard_xp.ndarray = GuardArray
