@@ -10,8 +10,8 @@ float64 inside the compiled kernel and widen every operation (pass it as a scala
 
 ``Rule(function, updates)`` runs it two ways, both derived from the one function:
 
-- **NumPy.** The function is called once with symbols in place of its arguments (per dtype
-  and per value of its flags); the operations it records become a plan of in-place ufunc
+- **NumPy.** The function is called once with symbols in place of its arguments (once per
+  value of its flags); the operations it records become a plan of in-place ufunc
   calls (``np.multiply(a, b, out=scratch)``) over reusable scratch buffers, each new value
   written straight into its array once the old one is no longer needed. A step makes one
   pass over memory per operation and allocates nothing, like hand-written in-place NumPy;
