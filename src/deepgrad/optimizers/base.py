@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -98,12 +98,13 @@ class Optimizer:
     def current_learning_rate(self) -> float:
         """The rate for the next step (a schedule is evaluated at the step count)."""
         rate = self.learning_rate
-        return float(rate(self.iterations) if callable(rate) else rate)
+        if callable(rate):
+            return float(cast(Callable[[int], float], rate)(self.iterations))
+        return float(rate)
 
     def zero_grad(self) -> None:
         """Set every gradient to zero (one fill of the flat gradient buffer)."""
-        self._require_built()
-        self.flat.zero_grad()
+        self._require_built().zero_grad()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Apply one update to every parameter from its ``.grad``.
@@ -111,16 +112,16 @@ class Optimizer:
         ``closure`` (re-evaluate the loss, call backward, return the loss) is accepted for
         PyTorch compatibility and called first; L-BFGS needs it.
         """
-        self._require_built()
+        flat = self._require_built()
         loss = closure() if closure is not None else None
-        self.flat.sync()
+        flat.sync()
         if self.data_parallel is not None:  # one Allreduce of the flat gradient buffer
-            self.data_parallel.reduce_gradients(self.flat)
+            self.data_parallel.reduce_gradients(flat)
         rate = self.current_learning_rate()
         self.iterations += 1
         if self.global_clipnorm is not None:
-            self._clip_global_norm()
-        for group, state in zip(self.flat.groups, self.state, strict=True):
+            self._clip_global_norm(flat, self.global_clipnorm)
+        for group, state in zip(flat.groups, self.state, strict=True):
             grads = self._prepare_gradient(group)
             if self.decoupled_weight_decay:
                 group.values *= 1.0 - rate * self.decoupled_weight_decay
@@ -142,18 +143,21 @@ class Optimizer:
             return grads + self.weight_decay * group.values
         return grads
 
-    def _clip_global_norm(self) -> None:
-        total = np.sqrt(sum(float(np.dot(g.grads, g.grads)) for g in self.flat.groups))
-        if total > self.global_clipnorm:
-            for group in self.flat.groups:
-                group.grads *= self.global_clipnorm / total
+    @staticmethod
+    def _clip_global_norm(flat: FlatParameters, clipnorm: float) -> None:
+        total = np.sqrt(sum(float(np.dot(g.grads, g.grads)) for g in flat.groups))
+        if total > clipnorm:
+            for group in flat.groups:
+                group.grads *= clipnorm / total
 
-    def _require_built(self) -> None:
+    def _require_built(self) -> FlatParameters:
+        """The flat buffers, or an error that says how to bind parameters."""
         if self.flat is None:
             raise RuntimeError(
                 f"{type(self).__name__}: no parameters; pass them "
                 f"({type(self).__name__}(model.trainable_weights, ...)) or compile a model with it"
             )
+        return self.flat
 
     def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         """The state arrays of one flat buffer (moments, velocities), shaped as it."""
@@ -179,15 +183,16 @@ class Optimizer:
     def averaged_weights(self) -> Iterator[None]:
         """Inside the block the parameters hold their average (``use_ema``, ASGD);
         ``fit`` validates inside it."""
-        if self.flat is None or self.averaged_state(self.state[0]) is None:
+        flat = self.flat
+        if flat is None or self.averaged_state(self.state[0]) is None:
             yield
             return
-        saved = [group.values.copy() for group in self.flat.groups]
+        saved = [group.values.copy() for group in flat.groups]
         self.finalize_weights()
         try:
             yield
         finally:
-            for group, values in zip(self.flat.groups, saved, strict=True):
+            for group, values in zip(flat.groups, saved, strict=True):
                 group.values[...] = values
 
     def finalize_weights(self) -> None:
@@ -204,9 +209,9 @@ class Optimizer:
 
     def get_config(self) -> dict:
         """The constructor's arguments, to rebuild the optimizer (schedules serialised)."""
-        rate = self.learning_rate
+        rate: Any = self.learning_rate
         if callable(rate) and hasattr(rate, "get_config"):
-            rate = schedules.serialize(rate)
+            rate = schedules.serialize(cast(schedules.Schedule, rate))
         elif callable(rate):
             raise ValueError("an optimizer with a plain-function learning rate cannot be saved")
         config = {"learning_rate": rate}

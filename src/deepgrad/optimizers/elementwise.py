@@ -84,7 +84,10 @@ class _Trace:
 
 
 def _record(ufunc: np.ufunc, *operands: Any) -> _Symbol:
-    return _Trace.active.record(ufunc, *operands)
+    trace = _Trace.active
+    if trace is None:
+        raise RuntimeError("a symbol of a traced rule was used after the trace ended")
+    return trace.record(ufunc, *operands)
 
 
 class _Symbol:
@@ -204,7 +207,7 @@ class _Plan:
         whose old value is dead if it dies before that array's new value is written: Adam
         then needs one scratch buffer, not two. Ufuncs may write over their own inputs."""
         n_inputs = self.n_inputs
-        location = {i: i for i in range(n_inputs)}
+        location: dict[int, Any] = {i: i for i in range(n_inputs)}
         busy_until = dict.fromkeys(direct, -1)  # borrowed array -> last use of its tenant
         scratch_free_at: list[int] = []  # per scratch buffer, the step it is free from
         scalars = 0
@@ -263,28 +266,33 @@ class _Plan:
 
 
 # ---- the numba executor: the same function, compiled, in a loop --------------------------
-# The loops only move elements in and out; all arithmetic is the rule's. ``rule`` is bound
-# when a loop is compiled (``Rule._compile``).
+# The loops only move elements in and out; all arithmetic is the rule's.
+
+
+def rule(*arguments: Any) -> Any:
+    """Stands for the rule in the loops below: each compiled loop sees its own
+    (``Rule._compile`` binds it)."""
+    raise NotImplementedError
 
 
 def _loop_1(gradient, a, *scalars):
     for i in range(gradient.size):
-        a[i] = rule(gradient[i], a[i], *scalars)  # noqa: F821
+        a[i] = rule(gradient[i], a[i], *scalars)
 
 
 def _loop_2(gradient, a, b, *scalars):
     for i in range(gradient.size):
-        a[i], b[i] = rule(gradient[i], a[i], b[i], *scalars)  # noqa: F821
+        a[i], b[i] = rule(gradient[i], a[i], b[i], *scalars)
 
 
 def _loop_3(gradient, a, b, c, *scalars):
     for i in range(gradient.size):
-        a[i], b[i], c[i] = rule(gradient[i], a[i], b[i], c[i], *scalars)  # noqa: F821
+        a[i], b[i], c[i] = rule(gradient[i], a[i], b[i], c[i], *scalars)
 
 
 def _loop_4(gradient, a, b, c, d, *scalars):
     for i in range(gradient.size):
-        a[i], b[i], c[i], d[i] = rule(gradient[i], a[i], b[i], c[i], d[i], *scalars)  # noqa: F821
+        a[i], b[i], c[i], d[i] = rule(gradient[i], a[i], b[i], c[i], d[i], *scalars)
 
 
 _LOOPS = {1: _loop_1, 2: _loop_2, 3: _loop_3, 4: _loop_4}
@@ -398,7 +406,8 @@ class Rule:
         if reserved & set(names) or any(n.startswith(("scratch", "temporary")) for n in names):
             raise TypeError(f"{self.__name__}: an argument's name is one the plan uses")
         source = plan.source(f"{self.__name__}_plan", list(range(n_inputs)), is_flag, names)
-        namespace = {ufunc.__name__: ufunc for ufunc in _UFUNCS} | {"copyto": np.copyto}
+        namespace: dict[str, Any] = {ufunc.__name__: ufunc for ufunc in _UFUNCS}
+        namespace["copyto"] = np.copyto
         exec(compile(source, f"<plan of {self.__name__}>", "exec"), namespace)
         function = namespace[f"{self.__name__}_plan"]
         function.source, function.scratch_count = source, plan.scratch_count

@@ -51,16 +51,17 @@ class LBFGS(Optimizer):
 
     def build(self, params: list[Tensor]) -> None:
         super().build(params)
-        if len(self.flat.groups) != 1:
+        if len(self._require_built().groups) != 1:
             raise ValueError("LBFGS: all parameters must share one dtype")
 
     def _evaluate(self, closure: Callable) -> tuple[float, np.ndarray]:
         loss = float(raw_data(closure()))
-        self.flat.sync()
+        flat = self._require_built()
+        flat.sync()
         if self.data_parallel is not None:  # the global batch's loss and gradient
-            self.data_parallel.reduce_gradients(self.flat)
+            self.data_parallel.reduce_gradients(flat)
             loss = self.data_parallel.reduce_value(loss)
-        return loss, self.flat.groups[0].grads.astype(np.float64)
+        return loss, flat.groups[0].grads.astype(np.float64)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Up to ``max_iter`` L-BFGS iterations, each re-evaluating ``closure``; returns
@@ -111,14 +112,18 @@ class LBFGS(Optimizer):
         memory = self.memory
         dirs, steps, ro = (memory.setdefault(k, []) for k in ("dirs", "steps", "ro"))
         if memory["n_iter"] == 1:
-            dirs.clear(), steps.clear(), ro.clear()
+            for history in (dirs, steps, ro):
+                history.clear()
             return -g, 1.0
         y, s = g - prev_g, d * t
         ys = float(y @ s)
         if ys > 1e-10:
             if len(dirs) == self.history_size:
-                dirs.pop(0), steps.pop(0), ro.pop(0)
-            dirs.append(y), steps.append(s), ro.append(1.0 / ys)
+                for history in (dirs, steps, ro):
+                    history.pop(0)
+            dirs.append(y)
+            steps.append(s)
+            ro.append(1.0 / ys)
             h_diag = ys / float(y @ y)
         return self._direction(g, dirs, steps, ro, h_diag), h_diag
 
@@ -134,7 +139,7 @@ class LBFGS(Optimizer):
     ) -> tuple[float, np.ndarray, float, int]:
         """Step along d: by the strong Wolfe line search, or by t (and evaluate there
         unless this is the ``last`` iteration); returns (loss, g, t, evaluations)."""
-        values = self.flat.groups[0].values
+        values = self._require_built().groups[0].values
         if self.line_search_fn == "strong_wolfe":
             start = values.astype(np.float64)
 

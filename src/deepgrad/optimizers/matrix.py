@@ -177,7 +177,7 @@ class Muon(Optimizer):
                     g, buffer, self.momentum, 1.0, self.nesterov, False
                 )
                 orthogonal = newton_schulz(
-                    direction, self.ns_steps, self.ns_coefficients, self.epsilon
+                    np.asarray(direction), self.ns_steps, self.ns_coefficients, self.epsilon
                 )
                 if self.muon_weight_decay:
                     theta *= 1 - rate * self.muon_weight_decay

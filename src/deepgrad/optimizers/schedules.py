@@ -304,11 +304,11 @@ class OneCycle(Schedule):
         final = initial / self.final_div_factor
         up = float(self.pct_start * self.total_steps) - 1
         down = float(self.total_steps) - 1
-        step = min(step, down)
-        if step <= up:
-            start, end, fraction = initial, self.max_rate, step / up if up > 0 else 1.0
+        position = min(float(step), down)
+        if position <= up:
+            start, end, fraction = initial, self.max_rate, position / up if up > 0 else 1.0
         else:
-            start, end, fraction = self.max_rate, final, (step - up) / (down - up)
+            start, end, fraction = self.max_rate, final, (position - up) / (down - up)
         return end + (start - end) / 2.0 * (math.cos(math.pi * fraction) + 1)
 
     def robbins_monro(self) -> RobbinsMonro:

@@ -196,7 +196,7 @@ class ASGD(Optimizer):
         """θ̄ for each parameter (views into the state)."""
         return [
             v
-            for group, s in zip(self.flat.groups, self.state, strict=True)
+            for group, s in zip(self._require_built().groups, self.state, strict=True)
             for v in group.views(s["average"])
         ]
 
