@@ -14,7 +14,7 @@ import deepgrad as dg
 import deepgrad.optimizers
 from deepgrad import kernels
 from deepgrad import optimizers as O
-from deepgrad.optimizers.elementwise import Rule, elementwise
+from deepgrad.optimizers.elementwise import Rule, _digest, elementwise
 
 
 def all_rules() -> dict[str, Rule]:
@@ -175,3 +175,26 @@ def test_a_scalar_result_fills_its_array():
     reset.numpy(np.ones(3), theta, state, 0.5, 4.0)
     np.testing.assert_array_equal(theta, [0.5, 0.5, 0.5])
     np.testing.assert_array_equal(state, [2.0, 2.0, 2.0])
+
+
+def product(x, y):
+    return x * y
+
+
+def step_with_product(gradient, parameter, rate):
+    return parameter - product(rate, gradient)
+
+
+def test_a_kernel_is_cached_under_a_digest_of_its_rule_and_helpers(monkeypatch):
+    """Editing a rule, or a helper it calls, changes the name numba caches its kernel under."""
+
+    def plain(gradient, parameter, rate):
+        return parameter - rate * gradient
+
+    def other(gradient, parameter, rate):
+        return parameter + rate * gradient
+
+    assert _digest(plain) == _digest(plain) != _digest(other)
+    before = _digest(step_with_product)
+    monkeypatch.setitem(globals(), "product", lambda x, y: x + y)
+    assert _digest(step_with_product) != before

@@ -4,7 +4,7 @@ A rule is a plain Python function of the gradient, the arrays it updates (the pa
 first, then the state) and scalars, which returns the new values of the updated arrays in
 the same order: MLX's ``apply_single``, applied once to the whole flat buffer. It may use
 ``+ - * /``, unary minus, ``abs``, ``np.sqrt``, ``np.abs``, ``np.sign``, ``np.maximum``,
-``np.minimum``, ``np.square``, plain helper functions written the same way, and
+``np.minimum``, ``np.square``, module-level helper functions written the same way, and
 ``x if flag else y`` on boolean arguments. It holds no number literal: a literal would be a
 float64 inside the compiled kernel and widen every operation (pass it as a scalar).
 
@@ -321,6 +321,17 @@ def _rebind(function: types.FunctionType, names: dict[str, Any]) -> types.Functi
     return copy
 
 
+def _digest(function: types.FunctionType) -> str:
+    """A digest of the code of ``function`` and of its helpers. numba caches a compiled loop
+    on disk under its name, which carries this digest: editing a rule (or a helper it
+    calls) never loads a stale kernel."""
+    digest = hashlib.sha256()
+    for each in _helpers(function):
+        code = each.__code__
+        digest.update(repr((code.co_code, code.co_consts, code.co_names)).encode())
+    return digest.hexdigest()[:16]
+
+
 def _jit(function: types.FunctionType, numba: Any) -> Any:
     """numba's compiled ``function``, with the helpers it calls compiled too."""
     helpers = {
@@ -435,12 +446,6 @@ class Rule:
         import numba  # optional, and slow to import: only when a kernel is first needed
 
         loop = _LOOPS[self.updates]
-        # numba caches the compiled loop under its name; the name carries a digest of the
-        # rule's code and its helpers', so that editing a rule never loads a stale kernel.
-        digest = hashlib.sha256()
-        for function in _helpers(self.function):
-            code = function.__code__
-            digest.update(repr((code.co_code, code.co_consts, code.co_names)).encode())
         bound = _rebind(loop, {"rule": _jit(self.function, numba)})
-        bound.__qualname__ = f"{loop.__name__}_{self.__name__}_{digest.hexdigest()[:16]}"
+        bound.__qualname__ = f"{loop.__name__}_{self.__name__}_{_digest(self.function)}"
         return kernels.compile_kernel(bound)
