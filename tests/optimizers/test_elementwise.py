@@ -198,3 +198,14 @@ def test_a_kernel_is_cached_under_a_digest_of_its_rule_and_helpers(monkeypatch):
     before = _digest(step_with_product)
     monkeypatch.setitem(globals(), "product", lambda x, y: x + y)
     assert _digest(step_with_product) != before
+
+
+def test_arrays_of_another_shape_are_refused_by_the_kernel():
+    pytest.importorskip("numba")
+    big = kernels.MIN_SIZE
+    gradient, theta = np.ones(big, np.float32), np.ones(big + 1, np.float32)
+    with pytest.raises(ValueError, match="shapes"):
+        RULES["sgd"](gradient, theta, 0.1)
+    RULES["sgd"](gradient, np.ones(big, np.float32), 0.1)  # compiled now: the fast path
+    with pytest.raises(ValueError, match="shapes"):
+        RULES["sgd"](gradient, theta, 0.1)

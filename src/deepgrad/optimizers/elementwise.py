@@ -378,10 +378,18 @@ class Rule:
         self._compiled: Callable | None = None
 
     def __call__(self, gradient: np.ndarray, *arguments: Any, scratch: dict | None = None) -> None:
-        if self.kernel and kernels.available(arguments[0]):
-            self.compiled(gradient, *arguments)
-        else:
+        if not (self.kernel and kernels.available(arguments[0])):
             self.numpy(gradient, *arguments, scratch=scratch)
+        elif self._compiled is not None and gradient.ndim == 1 and self._fits(gradient, arguments):
+            self._compiled(gradient, *arguments)  # the common case of ``compiled``, inline
+        else:
+            self.compiled(gradient, *arguments)
+
+    def _fits(self, gradient: np.ndarray, arguments: tuple) -> bool:
+        """Whether the updated arrays are shaped as the gradient (else ``compiled`` says
+        what is wrong)."""
+        shape = gradient.shape
+        return all(a.shape == shape for a in arguments[: self.updates])
 
     def numpy(self, gradient: np.ndarray, *arguments: Any, scratch: dict | None = None) -> None:
         """The NumPy executor: the traced plan of in-place ufunc calls."""
