@@ -10,8 +10,8 @@ import pytest
 
 import deepgrad as dg
 from deepgrad import optimizers as O
-from deepgrad.optimizers import adam as rules
-from deepgrad.optimizers.adam import adam_direction
+from deepgrad.optimizers import adam_rules as rules
+from deepgrad.optimizers.adam_rules import adam_direction
 
 SHAPES = [(4, 3), (3,)]
 STEPS = 8  # past RAdam's ρ_t > 5 (from t = 6 with β₂ = 0.999)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.optimizers.adam import first_moment, second_moment
+from deepgrad.optimizers.adam_rules import first_moment, second_moment
 from deepgrad.optimizers.base import Optimizer
 from deepgrad.optimizers.elementwise import Operand, elementwise
 from deepgrad.optimizers.flat import FlatGroup

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.optimizers.adam import _Moments, adam_direction, moments
+from deepgrad.optimizers.adam import _Moments
+from deepgrad.optimizers.adam_rules import adam_direction, moments
 from deepgrad.optimizers.base import Optimizer
 from deepgrad.optimizers.flat import FlatGroup
 from deepgrad.tensor import Tensor

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.optimizers.adam import adam
+from deepgrad.optimizers.adam_rules import adam
 from deepgrad.optimizers.base import Optimizer
 from deepgrad.optimizers.flat import FlatGroup
 from deepgrad.optimizers.sgd import heavy_ball
