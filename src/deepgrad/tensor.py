@@ -177,50 +177,52 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
     # ---- operators and NumPy-style methods: each calls the deepgrad.numpy function named
-    # in it, so it records on the tape and is seen by every transform. Comparisons and
-    # logic give constants (they have no derivative).
+    # in it, so it records on the tape and is seen by every transform. The arithmetic ones
+    # are the hot path of eager code: their functions are primitives, bound directly
+    # (``_bind(prim, args, kwargs)`` is what ``prim(*args)`` does, one call fewer).
+    # Comparisons and logic give constants (they have no derivative).
 
     def __add__(self, other: Any) -> Tensor:
-        return _numpy.add(self, other)
+        return _bind(_numpy.add, (self, other), _NO_KWARGS)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _numpy.add(other, self)
+        return _bind(_numpy.add, (other, self), _NO_KWARGS)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _numpy.subtract(self, other)
+        return _bind(_numpy.subtract, (self, other), _NO_KWARGS)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _numpy.subtract(other, self)
+        return _bind(_numpy.subtract, (other, self), _NO_KWARGS)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _numpy.multiply(self, other)
+        return _bind(_numpy.multiply, (self, other), _NO_KWARGS)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _numpy.multiply(other, self)
+        return _bind(_numpy.multiply, (other, self), _NO_KWARGS)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _numpy.divide(self, other)
+        return _bind(_numpy.divide, (self, other), _NO_KWARGS)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _numpy.divide(other, self)
+        return _bind(_numpy.divide, (other, self), _NO_KWARGS)
 
     def __pow__(self, other: Any) -> Tensor:
-        return _numpy.power(self, other)
+        return _bind(_numpy.power, (self, other), _NO_KWARGS)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _numpy.power(other, self)
+        return _bind(_numpy.power, (other, self), _NO_KWARGS)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _numpy.matmul(self, other)
+        return _bind(_numpy.matmul, (self, other), _NO_KWARGS)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _numpy.matmul(other, self)
+        return _bind(_numpy.matmul, (other, self), _NO_KWARGS)
 
     def __mod__(self, other: Any) -> Tensor:
-        return _numpy.mod(self, other)
+        return _bind(_numpy.mod, (self, other), _NO_KWARGS)
 
     def __rmod__(self, other: Any) -> Tensor:
-        return _numpy.mod(other, self)
+        return _bind(_numpy.mod, (other, self), _NO_KWARGS)
 
     def __floordiv__(self, other: Any) -> Tensor:
         return _numpy.floor_divide(self, other)
@@ -229,13 +231,13 @@ class Tensor:
         return _numpy.floor_divide(other, self)
 
     def __neg__(self) -> Tensor:
-        return _numpy.negative(self)
+        return _bind(_numpy.negative, (self,), _NO_KWARGS)
 
     def __pos__(self) -> Tensor:
         return self
 
     def __abs__(self) -> Tensor:
-        return _numpy.absolute(self)
+        return _bind(_numpy.absolute, (self,), _NO_KWARGS)
 
     def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
         return _numpy.equal(self, other)
@@ -434,12 +436,15 @@ class _Engine:
 
 ENGINE = _Engine()
 _numpy: Any = None  # the deepgrad.numpy module, set by it when it loads (use_numpy)
+_bind: Callable[[Any, Any, dict], Any]  # the engine's bind, set with it
+_NO_KWARGS: dict = {}
 
 
-def use_numpy(module: Any) -> None:
-    """Make Tensor's operators and methods call ``module``'s functions (deepgrad.numpy's)."""
-    global _numpy
-    _numpy = module
+def use_numpy(module: Any, bind: Callable[[Any, Any, dict], Any]) -> None:
+    """Make Tensor's operators and methods call ``module``'s functions (deepgrad.numpy's),
+    binding its primitives with ``bind`` (the engine's)."""
+    global _numpy, _bind
+    _numpy, _bind = module, bind
 
 
 def _shape_argument(shape: tuple) -> Any:

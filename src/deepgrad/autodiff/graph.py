@@ -37,11 +37,31 @@ def backward_pass(
     for out, cotangent in zip(outputs, cotangents, strict=True):
         _receive(out, cotangent, grads, leaves, heap)
     observed = STATE.observer is not None
-    while heap:
+    anomaly = STATE.anomaly
+    while heap:  # the hot loop of every backward(): one node, then each of its parents
         tensor = heappop(heap)[1]
         node = tensor._node
         g = grads.pop(id(tensor))
-        for parent, parent_grad in _pull_back(tensor, node, g, create_graph, observed):
+        args, ans = _rule_inputs(tensor, node, create_graph)
+        if observed:  # see _as_constants
+            g, ans, args = _as_constants(g), _as_constants(ans), _as_constants(args)
+        vjps, kwargs = node.prim.vjps, node.kwargs
+        for position, parent in node.parents:
+            if kwargs:  # (calling with an empty **kwargs costs more than this test)
+                parent_grad = vjps[position](g, ans, *args, **kwargs)
+            else:
+                parent_grad = vjps[position](g, ans, *args)
+            if observed and not create_graph:
+                parent_grad = raw_data(parent_grad)
+            like = parent._value
+            if not (  # the common case decided without a call: the parent's shape and dtype
+                type(parent_grad) is type(like)
+                and getattr(parent_grad, "shape", None) == getattr(like, "shape", ())
+                and parent_grad.dtype == like.dtype
+            ):
+                parent_grad = match_shape(parent_grad, like)
+            if anomaly:
+                check_finite(parent_grad, node.prim.name, "backward", node.origin)
             _receive(parent, parent_grad, grads, leaves, heap)
         if free:  # release the saved arrays and the links that keep intermediates alive
             node.args = None
@@ -49,44 +69,22 @@ def backward_pass(
     return {key: (leaf, grads[key]) for key, leaf in leaves.items()}
 
 
-def _pull_back(tensor: Tensor, node: Any, g: Any, create_graph: bool, observed: bool) -> list:
-    """Each parent of ``node`` with its share of the cotangent ``g``, in its shape and dtype."""
+def _rule_inputs(tensor: Tensor, node: Any, create_graph: bool) -> tuple:
+    """The arguments and the answer a node's rules are called with: the saved arrays, or,
+    with create_graph, the tape tensors themselves, so that the backward pass is recorded
+    too and can be differentiated again."""
     if node.args is None:
         raise RuntimeError(
             "backward: trying to go through the graph a second time, but its saved "
             "arrays were freed after the first backward(). Pass retain_graph=True to the "
             "first call if you need to call backward() twice"
         )
-    vjps, kwargs = node.prim.vjps, node.kwargs
-    if create_graph and tensor._level == 0:
-        args, ans = _tape_rule_inputs(tensor, node)
-    else:
-        args, ans = node.args, tensor._value
-    if observed:  # see _as_constants
-        g, ans, args = _as_constants(g), _as_constants(ans), _as_constants(args)
-    shares = []
+    if not (create_graph and tensor._level == 0):
+        return node.args, tensor._value
+    args = list(node.args)
     for position, parent in node.parents:
-        if kwargs:  # (calling with an empty **kwargs costs more than this test)
-            parent_grad = vjps[position](g, ans, *args, **kwargs)
-        else:
-            parent_grad = vjps[position](g, ans, *args)
-        if observed and not create_graph:
-            parent_grad = raw_data(parent_grad)
-        like = parent._value
-        try:  # the common case, decided without a call: already the parent's shape and dtype
-            fits = (
-                type(parent_grad) is type(like)
-                and parent_grad.shape == like.shape
-                and parent_grad.dtype == like.dtype
-            )
-        except AttributeError:  # a Python number
-            fits = False
-        if not fits:
-            parent_grad = match_shape(parent_grad, like)
-        if STATE.anomaly:
-            check_finite(parent_grad, node.prim.name, "backward", node.origin)
-        shares.append((parent, parent_grad))
-    return shares
+        args[position] = parent
+    return args, tensor
 
 
 def _as_constants(value: Any) -> Any:
@@ -113,15 +111,6 @@ def _receive(tensor: Tensor, cotangent: Any, grads: dict, leaves: dict, heap: li
             leaves[key] = tensor
         else:
             heappush(heap, (-tensor._node.sequence, tensor))
-
-
-def _tape_rule_inputs(tensor: Tensor, node: Any) -> tuple:
-    """With create_graph a rule sees the tape tensors themselves instead of their arrays,
-    so the backward pass is recorded too and can be differentiated again."""
-    args = list(node.args)
-    for position, parent in node.parents:
-        args[position] = parent
-    return args, tensor
 
 
 def backward(

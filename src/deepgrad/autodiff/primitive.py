@@ -151,9 +151,10 @@ def bind(prim: Primitive, args: Any, kwargs: dict) -> Any:
     1. no Tensor among the arguments: return the raw function's array;
     2. the imperative tape or constants (level 0 or -1): unwrap every Tensor, and record a
        node if a tape tensor needs a gradient (inside ``no_grad`` none does);
-    3. inside a transform (level ≥ 1): unwrap that level's tensors only, evaluate what is
-       underneath (binding again one level down if a lower-level Tensor remains), then
-       record a node (reverse mode) or push a tangent forward (forward mode).
+    3. inside a transform (level ≥ 1): ``_bind_traced``.
+
+    Cases 1 and 2 are the hot path of eager training, so they are written out here: one
+    pass over the arguments, and the result Tensor built in place (``Tensor._make``).
     """
     level = -2  # -1 marks a constant Tensor, so -2 means "no Tensor at all"
     top: Any = None
@@ -163,20 +164,15 @@ def bind(prim: Primitive, args: Any, kwargs: dict) -> Any:
             top = arg
     if level == -2:
         return _evaluate(prim, args, args, kwargs)
-    if level <= 0:
-        return _bind_tape(prim, args, kwargs, level == 0 and STATE.grad_enabled)
-    return _bind_traced(prim, args, kwargs, level, top._tangent is not None)
-
-
-def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, recording: bool) -> Tensor:
-    """Case 2 of ``bind``. The hot path of eager training: one pass over the arguments,
-    and the result Tensor built in place (``Tensor._make``, written out)."""
+    if level > 0:
+        return _bind_traced(prim, args, kwargs, level, top._tangent is not None)
+    recording = level == 0 and STATE.grad_enabled
     vjps = prim.vjps
     raw = list(args)
     parents = []
     for i, arg in enumerate(args):
         if isinstance(arg, Tensor):
-            raw[i] = arg._value  # a tape tensor holds a raw array
+            raw[i] = arg._value  # a tape tensor or a constant holds a raw array
             if recording and arg._level == 0 and i < len(vjps) and vjps[i] is not None:
                 parents.append((i, arg))
     result = _new_tensor(Tensor)
@@ -194,7 +190,9 @@ def _bind_tape(prim: Primitive, args: tuple, kwargs: dict, recording: bool) -> T
 
 
 def _bind_traced(prim: Primitive, args: Any, kwargs: dict, level: int, forward: bool) -> Any:
-    """Case 3 of ``bind``: unwrap ``level``, evaluate below it, wrap again."""
+    """Case 3 of ``bind``: unwrap ``level``'s tensors, evaluate what is underneath (binding
+    again one level down if a lower-level Tensor remains), then record a node (reverse mode)
+    or push a tangent forward (forward mode)."""
     vjps = prim.vjps
     unboxed = list(args)
     parents = []
