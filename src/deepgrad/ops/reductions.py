@@ -15,9 +15,8 @@ from deepgrad.ops.shape import flip, reshape
 from deepgrad.tensor import raw_data
 
 # The engine owns sum (it sums cotangents down to their argument's shape) and the helpers
-# that undo a reduction; this module builds NumPy's other reductions on them.
-_axes = reduced_axes
-_restore = unreduce
+# that undo a reduction (reduced_axes, unreduce); this module builds NumPy's other
+# reductions on them.
 
 
 def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
@@ -42,14 +41,14 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
     2.0
     """
     shape = np.shape(raw_data(a))
-    count = math.prod(shape[i] for i in _axes(_normal_axis(axis), len(shape)))
+    count = math.prod(shape[i] for i in reduced_axes(_normal_axis(axis), len(shape)))
     return sum(a, axis=axis, dtype=dtype, keepdims=keepdims) / count
 
 
 def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's ``var``)."""
     shape = np.shape(raw_data(a))
-    count = math.prod(shape[i] for i in _axes(_normal_axis(axis), len(shape)))
+    count = math.prod(shape[i] for i in reduced_axes(_normal_axis(axis), len(shape)))
     centred = a - mean(a, axis=axis, keepdims=True)
     return sum(centred * centred, axis=axis, keepdims=keepdims) / (count - ddof)
 
@@ -62,10 +61,10 @@ def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
 # prod: d(Πx)/dx_i = Πx / x_i, so the rule needs x_i ≠ 0.
 _prod = Primitive(lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims))
 _prod.name = "prod"
-_prod.defvjp(lambda g, ans, x, axis=None, keepdims=False: _restore(g * ans, x, axis, keepdims) / x)
+_prod.defvjp(lambda g, ans, x, axis=None, keepdims=False: unreduce(g * ans, x, axis, keepdims) / x)
 _prod.defjvp(
     lambda t, ans, x, axis=None, keepdims=False: sum(
-        t * _restore(ans, x, axis, keepdims) / x, axis=axis, keepdims=keepdims
+        t * unreduce(ans, x, axis, keepdims) / x, axis=axis, keepdims=keepdims
     )
 )
 
@@ -79,7 +78,7 @@ def prod(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 def _argmax_share(ans, x, axis, keepdims):
     """1/k at each of the k positions that attain the extreme, 0 elsewhere."""
     x = raw_data(x)
-    hits = equal(x, raw_data(_restore(raw_data(ans), x, axis, keepdims))).astype(x.dtype)
+    hits = equal(x, raw_data(unreduce(raw_data(ans), x, axis, keepdims))).astype(x.dtype)
     return hits / np.sum(hits, axis=axis, keepdims=True)
 
 
@@ -96,7 +95,7 @@ def _extreme(np_fn, name):
     # Ties share the gradient equally, as in PyTorch's amax and JAX's max.
     prim.defvjp(
         lambda g, ans, x, axis=None, keepdims=False: (
-            _restore(g, x, axis, keepdims) * _argmax_share(ans, x, axis, keepdims)
+            unreduce(g, x, axis, keepdims) * _argmax_share(ans, x, axis, keepdims)
         )
     )
     prim.defjvp(
