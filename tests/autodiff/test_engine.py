@@ -288,3 +288,12 @@ def test_backward_from_a_leaf_and_from_several_paths():
     c = a + b  # a reaches c directly and through b
     c.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 + 8 * x.numpy())
+
+
+def test_a_primitive_returning_python_floats_differentiates_to_second_order():
+    """Regression: the reverse pass's shape check met a Tensor over a Python float."""
+    twice = dg.Primitive(lambda x: float(x) * 2, "twice")
+    twice.defvjp(lambda g, ans, x: g * 2.0)
+    twice.defjvp(lambda t, ans, x: t * 2.0)
+    assert dg.grad(lambda u: twice(u) * u)(3.0) == 12.0
+    assert dg.grad(dg.grad(lambda u: twice(u) * u * u))(1.0) == 12.0

@@ -54,11 +54,15 @@ def backward_pass(
             if observed and not create_graph:
                 parent_grad = raw_data(parent_grad)
             like = parent._value
-            if not (  # the common case decided without a call: the parent's shape and dtype
-                type(parent_grad) is type(like)
-                and getattr(parent_grad, "shape", None) == getattr(like, "shape", ())
-                and parent_grad.dtype == like.dtype
-            ):
+            try:  # the common case decided without a call: the parent's shape and dtype
+                fits = (
+                    type(parent_grad) is type(like)
+                    and parent_grad.shape == like.shape
+                    and parent_grad.dtype == like.dtype
+                )
+            except AttributeError:  # a Python number, or a Tensor over one
+                fits = False
+            if not fits:
                 parent_grad = match_shape(parent_grad, like)
             if anomaly:
                 check_finite(parent_grad, node.prim.name, "backward", node.origin)
