@@ -1,0 +1,316 @@
+"""The user's path: ``model.fit`` end to end, deepgrad against Keras 3 (on JAX and on
+PyTorch), PyTorch's idiomatic loop and scikit-learn's MLP.
+
+One epoch is what a user waits for: shuffling, batching, the step, the loss and an
+accuracy metric. Each (configuration, optimizer, framework) runs in a fresh process with
+2 threads everywhere, on the same data (``--samples`` rows of Gaussian inputs with integer
+labels), for ``--epochs`` epochs. Reported per framework:
+
+- **epoch**: the median of the epochs after the first, in seconds;
+- **first**: process start to the end of the first epoch (import, build, compile and
+  the first epoch: what a cold start costs).
+
+Frameworks are interleaved round by round (every framework once per round, the order
+rotated), at least five rounds by default. Each row reports, over the rounds, the median,
+the minimum and the spread (max/min), and the load average before and after the run, so
+that a verdict can be checked against the noise:
+
+    python benchmarks/fit.py                                  # every configuration
+    python benchmarks/fit.py --configs tiny,medium --rounds 5
+    python benchmarks/fit.py --quick                          # smoke run (CI)
+
+Frameworks that are not installed are skipped (``pip install keras jax`` adds Keras 3).
+Results go to benchmarks/results/fit.json and fit.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+START = time.perf_counter()  # the worker's "first epoch" counts from here, imports included
+
+CONFIGS = {
+    "tiny": ([784, 128, 10], 64),
+    "small": ([784, 256, 256, 10], 128),
+    "medium": ([784, 1024, 1024, 10], 256),
+    "deep": ([784, *[256] * 16, 10], 128),
+    "large": ([2048, 4096, 4096, 1000], 512),
+}
+LEARNING_RATES = {"sgd": 0.01, "adam": 1e-3}
+THREADS = "2"
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+FRAMEWORKS = [
+    "deepgrad eager",
+    "deepgrad compiled",
+    "Keras 3 (JAX)",
+    "Keras 3 (PyTorch)",
+    "PyTorch loop",
+    "scikit-learn MLP",
+]
+REQUIRES = {
+    "deepgrad eager": "deepgrad",
+    "deepgrad compiled": "deepgrad",
+    "Keras 3 (JAX)": "keras",
+    "Keras 3 (PyTorch)": "keras",
+    "PyTorch loop": "torch",
+    "scikit-learn MLP": "sklearn",
+}
+
+
+def make_data(sizes: list[int], samples: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((samples, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], samples).astype(np.int64)
+    return x, y
+
+
+# ---- workers: each builds its model, trains ``epochs`` epochs, returns epoch end times --
+
+
+def run_deepgrad(sizes, batch, optimizer, x, y, epochs, jit):
+    import deepgrad as dg
+
+    dg.random.seed(0)
+    widths = sizes[1:]
+    model = dg.Sequential(
+        [
+            dg.layers.Dense(n, activation="relu" if i < len(widths) - 1 else None)
+            for i, n in enumerate(widths)
+        ]
+    )
+    model.build((None, sizes[0]))
+    opt = dg.optimizers.get(optimizer)
+    opt.learning_rate = LEARNING_RATES[optimizer]
+    model.compile(
+        optimizer=opt,
+        loss=dg.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        jit=jit,
+    )
+    ends = []
+
+    class Clock(dg.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            ends.append(time.perf_counter())
+
+    model.fit(x, y, batch_size=batch, epochs=epochs, verbose=0, callbacks=[Clock()])
+    return ends
+
+
+def run_keras(sizes, batch, optimizer, x, y, epochs):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((sizes[0],)),
+            *[keras.layers.Dense(n, activation="relu") for n in sizes[1:-1]],
+            keras.layers.Dense(sizes[-1]),
+        ]
+    )
+    make = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[optimizer]
+    model.compile(
+        optimizer=make(LEARNING_RATES[optimizer]),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    ends = []
+
+    class Clock(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            ends.append(time.perf_counter())
+
+    model.fit(x, y, batch_size=batch, epochs=epochs, verbose=0, callbacks=[Clock()])
+    return ends
+
+
+def run_torch(sizes, batch, optimizer, x, y, epochs):
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    torch.manual_seed(0)
+    torch.set_num_threads(int(THREADS))
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1], strict=True):
+        layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1]))
+    make = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[optimizer]
+    opt = make(model.parameters(), lr=LEARNING_RATES[optimizer])
+    loss_fn = torch.nn.CrossEntropyLoss()
+    loader = DataLoader(
+        TensorDataset(torch.from_numpy(x), torch.from_numpy(y)), batch_size=batch, shuffle=True
+    )
+    ends = []
+    for _ in range(epochs):
+        model.train()
+        correct = 0
+        for xb, yb in loader:
+            opt.zero_grad()
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            loss.backward()
+            opt.step()
+            correct += int((logits.argmax(1) == yb).sum())
+        ends.append(time.perf_counter())
+    return ends
+
+
+def run_sklearn(sizes, batch, optimizer, x, y, epochs):
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(
+        hidden_layer_sizes=tuple(sizes[1:-1]),
+        solver=optimizer,
+        momentum=0.0,
+        learning_rate_init=LEARNING_RATES[optimizer],
+        batch_size=batch,
+        random_state=0,
+    )
+    classes = np.arange(sizes[-1])
+    ends = []
+    for _ in range(epochs):
+        model.partial_fit(x, y, classes=classes)  # one pass over the data
+        ends.append(time.perf_counter())
+    return ends
+
+
+def worker(framework: str, config: str, optimizer: str, samples: int, epochs: int, out: Path):
+    sizes, batch = CONFIGS[config]
+    x, y = make_data(sizes, samples)
+    if framework.startswith("deepgrad"):
+        ends = run_deepgrad(sizes, batch, optimizer, x, y, epochs, "compiled" in framework)
+    elif framework.startswith("Keras"):
+        ends = run_keras(sizes, batch, optimizer, x, y, epochs)
+    elif framework == "PyTorch loop":
+        ends = run_torch(sizes, batch, optimizer, x, y, epochs)
+    else:
+        ends = run_sklearn(sizes, batch, optimizer, x, y, epochs)
+    epoch_times = np.diff(ends).tolist()
+    out.write_text(json.dumps({"first_s": ends[0] - START, "epoch_s": epoch_times}))
+
+
+def measure(framework, config, optimizer, samples, epochs) -> dict | None:
+    env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, THREADS)}
+    env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2"
+    env["KERAS_BACKEND"] = "torch" if "PyTorch)" in framework else "jax"
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "result.json"
+        command = [sys.executable, __file__, "--worker", framework, config, optimizer]
+        command += [str(samples), str(epochs), str(out)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = done.stderr.strip().splitlines()[-1:]
+            print(f"  {framework} {config}/{optimizer} failed: {tail}", file=sys.stderr)
+            return None
+        return json.loads(out.read_text())
+
+
+def summarise(values: list[float]) -> dict:
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "spread": max(values) / min(values),
+        "rounds": values,
+    }
+
+
+def table(results: dict, key: str, frameworks: list[str]) -> str:
+    """One row per config/optimizer: each framework's median over rounds (min, spread),
+    and deepgrad's ratio to the fastest other framework by the median."""
+    lines = [
+        "| config/opt | " + " | ".join(frameworks) + " |",
+        "|---|" + "---|" * len(frameworks),
+    ]
+    for row_name, row in results.items():
+        others = [row[f][key]["median"] for f in row if not f.startswith("deepgrad")]
+        best = min(others) if others else None
+        cells = []
+        for framework in frameworks:
+            if framework not in row:
+                cells.append("—")
+                continue
+            s = row[framework][key]
+            text = f"{s['median']:.3f} (min {s['min']:.3f}, ×{s['spread']:.2f})"
+            if framework.startswith("deepgrad") and best:
+                text += f", {s['median'] / best:.2f}x best other"
+            cells.append(text)
+        lines.append(f"| {row_name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", default="tiny,small,medium,deep")
+    parser.add_argument("--optimizers", default="sgd,adam")
+    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    parser.add_argument("--samples", type=int, default=8192)
+    parser.add_argument("--epochs", type=int, default=3, help="the first, then the timed ones")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="tiny/sgd, deepgrad only, 1 round")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        framework, config, optimizer, samples, epochs, out = args.worker
+        worker(framework, config, optimizer, int(samples), int(epochs), Path(out))
+        return
+    if args.quick:
+        args.configs, args.optimizers, args.rounds, args.samples = "tiny", "sgd", 1, 1024
+        args.frameworks, args.epochs = "deepgrad eager,deepgrad compiled", 2
+    if args.epochs < 2:
+        parser.error("--epochs must be at least 2: the first epoch is reported apart")
+    wanted = [f for f in args.frameworks.split(",") if f in FRAMEWORKS]
+    frameworks = [f for f in wanted if importlib.util.find_spec(REQUIRES[f]) is not None]
+    for skipped in sorted(set(wanted) - set(frameworks)):
+        print(f"{skipped}: not installed, skipped")
+    print(f"load average before: {os.getloadavg()}")
+    print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
+    raw: dict = {}
+    for round_number in range(args.rounds):
+        for config in args.configs.split(","):
+            for optimizer in args.optimizers.split(","):
+                shift = round_number % len(frameworks)
+                for framework in frameworks[shift:] + frameworks[:shift]:
+                    result = measure(framework, config, optimizer, args.samples, args.epochs)
+                    if result is not None:
+                        row = raw.setdefault(f"{config}/{optimizer}", {})
+                        row.setdefault(framework, []).append(result)
+        print(f"round {round_number + 1}/{args.rounds} done, load {os.getloadavg()}")
+    results = {
+        row_name: {
+            framework: {
+                "epoch": summarise([statistics.median(r["epoch_s"]) for r in runs]),
+                "first": summarise([r["first_s"] for r in runs]),
+            }
+            for framework, runs in row.items()
+        }
+        for row_name, row in raw.items()
+    }
+    shown = [f for f in frameworks if any(f in row for row in results.values())]
+    if not shown:
+        raise SystemExit("every framework failed: nothing was measured")
+    epoch_table = table(results, "epoch", shown)
+    first_table = table(results, "first", shown)
+    print(f"\nseconds per epoch of {args.samples} samples, median over {args.rounds} rounds")
+    print(epoch_table)
+    print("\nfirst epoch, process start included (import, build, compile, one epoch), seconds")
+    print(first_table)
+    print(f"\nload average after: {os.getloadavg()}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "fit.json").write_text(json.dumps(results, indent=2))
+    (args.out / "fit.md").write_text(epoch_table + "\n\n" + first_table + "\n")
+
+
+if __name__ == "__main__":
+    main()
