@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import os
 import statistics
@@ -142,7 +143,7 @@ def run_torch(sizes, batch, optimizer, x, y, epochs):
     torch.manual_seed(0)
     torch.set_num_threads(int(THREADS))
     layers = []
-    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1], strict=True):
+    for fan_in, fan_out in itertools.pairwise(sizes[:-1]):
         layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1]))
     make = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[optimizer]
