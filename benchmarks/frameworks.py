@@ -67,6 +67,31 @@ def deepgrad_compiled(weights: list[np.ndarray], optimizer: str) -> Step:
     return deepgrad_eager(weights, optimizer, compiled=True)
 
 
+def deepgrad_train_on_batch(weights: list[np.ndarray], optimizer: str) -> Step:
+    """The user's path to the compiled step: ``compile(..., jit=True)`` then
+    ``train_on_batch``, metrics and loss tracking included."""
+    import deepgrad as dg
+    from deepgrad import layers, losses, optimizers
+
+    model = dg.Sequential(
+        [layers.Dense(w.shape[1], activation="relu") for w, _ in weights[:-1]]
+        + [layers.Dense(weights[-1][0].shape[1])]
+    )
+    model(np.zeros((1, weights[0][0].shape[0]), np.float32))
+    model.set_weights([array for pair in weights for array in pair])
+    make = optimizers.SGD if optimizer == "sgd" else optimizers.Adam
+    model.compile(
+        optimizer=make(learning_rate=LEARNING_RATE[optimizer]),
+        loss=losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit=True,
+    )
+
+    def step(x, y):
+        return float(model.train_on_batch(x, y, return_dict=True)["loss"])
+
+    return step
+
+
 def torch_eager(weights: list[np.ndarray], optimizer: str, compiled: bool = False) -> Step:
     import torch
 
@@ -243,6 +268,7 @@ def hips_autograd(weights: list[np.ndarray], optimizer: str) -> Step:
 FRAMEWORKS: dict[str, Callable[[list, str], Step]] = {
     "deepgrad eager": deepgrad_eager,
     "deepgrad compiled": deepgrad_compiled,
+    "deepgrad train_on_batch": deepgrad_train_on_batch,
     "PyTorch eager": torch_eager,
     "torch.compile": torch_compiled,
     "JAX jit": jax_jit,

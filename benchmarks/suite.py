@@ -201,6 +201,7 @@ ORDER = [
     "GEMM floor",
     "deepgrad eager",
     "deepgrad compiled",
+    "deepgrad train_on_batch",
     "PyTorch eager",
     "torch.compile",
     "JAX jit",
