@@ -36,8 +36,10 @@ from deepgrad.autodiff.transforms import (
 from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
 from deepgrad.backend import get_default_dtype, set_default_dtype
 from deepgrad.compiler import CompileError, compile
+from deepgrad.compiler import compile as jit
 from deepgrad.models import Model, Sequential
 from deepgrad.ops.jacobian import hessian, jacobian
+from deepgrad.ops.jax_names import jacfwd, jacrev
 from deepgrad.saving import load_model
 from deepgrad.tensor import Tensor, tensor
 from deepgrad.training import callbacks
@@ -64,7 +66,10 @@ __all__ = [
     "hvp",
     "initializers",
     "is_grad_enabled",
+    "jacfwd",
     "jacobian",
+    "jacrev",
+    "jit",
     "jvp",
     "layers",
     "load_model",

@@ -51,8 +51,8 @@ def backward_pass(
                 parent_grad = vjps[position](g, ans, *args, **kwargs)
             else:
                 parent_grad = vjps[position](g, ans, *args)
-            if observed and not create_graph:
-                parent_grad = raw_data(parent_grad)
+            if observed and not create_graph and _is_constant(parent_grad):
+                parent_grad = raw_data(parent_grad)  # a lower level's Tensor must stay
             like = parent._value
             try:  # the common case decided without a call: the parent's shape and dtype
                 fits = (
@@ -102,6 +102,11 @@ def _as_constants(value: Any) -> Any:
     if hasattr(value, "shape") and not isinstance(value, Tensor):
         return Tensor._make(value, -1, None)
     return value
+
+
+def _is_constant(value: Any) -> bool:
+    """A constant Tensor (made by ``_as_constants``), not one traced by a lower level."""
+    return isinstance(value, Tensor) and value._level < 0
 
 
 def _receive(tensor: Tensor, cotangent: Any, grads: dict, leaves: dict, heap: list) -> None:

@@ -238,6 +238,10 @@ def _forward(prim: Primitive, args: Any, unboxed: Any, kwargs: dict, ans: Any, l
     """Forward mode: the output tangent is the sum of each traced argument's JVP contribution."""
     tangent = None
     jvps = prim.jvps
+    observed = STATE.observer is not None
+    rule_ans, rule_args = ans, unboxed
+    if observed:
+        rule_ans, rule_args = _constant(ans), [_constant(a) for a in unboxed]
     for i, arg in enumerate(args):
         if not (isinstance(arg, Tensor) and arg._level == level):
             continue
@@ -246,14 +250,26 @@ def _forward(prim: Primitive, args: Any, unboxed: Any, kwargs: dict, ans: Any, l
             if i < len(prim.vjps) and prim.vjps[i] is not None:
                 raise NotImplementedError(f"{prim.name}: no forward-mode (JVP) rule")
             continue
-        contribution = rule(arg._tangent, ans, *unboxed, **kwargs)
+        arg_tangent = _constant(arg._tangent) if observed else arg._tangent
+        contribution = rule(arg_tangent, rule_ans, *rule_args, **kwargs)
         tangent = contribution if tangent is None else tangent + contribution
     if tangent is None:
         return ans
     tangent = match_shape(tangent, ans, broadcast=True)
+    if observed and isinstance(tangent, Tensor) and tangent._level < 0:
+        tangent = tangent._value
     if STATE.anomaly:
         check_finite(tangent, prim.name, "forward-mode tangent")
     return Tensor._make_dual(ans, level, tangent)
+
+
+def _constant(value: Any) -> Any:
+    """A raw array as a constant Tensor, for a rule run while an observer listens: Python
+    operators in the rule (``t * x``) then dispatch to primitives, which the observer sees,
+    instead of to NumPy's, which would escape it (graph.py does the same for VJP rules)."""
+    if hasattr(value, "shape") and not isinstance(value, Tensor):
+        return Tensor._make(value, -1, None)
+    return value
 
 
 def _with_context(prim: Primitive, raw: Any, error: Exception) -> Exception:

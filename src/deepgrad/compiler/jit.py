@@ -41,6 +41,12 @@ class CompiledFunction:
 
     def __call__(self, *args: Any) -> Any:
         leaves, treedef = tree_flatten(args)
+        if STATE.observer is not None or _traced_by_transform(leaves):
+            # Inside another compiled function's recording, or differentiated by a
+            # transform (grad(compile(f))): a replay would be invisible to the outer
+            # recording and cut the transform's graph, so the function runs as written
+            # and is recorded or differentiated with its caller (JAX inlines nested jit).
+            return self.fn(*args)
         key = _signature(leaves, treedef)
         entry = self._plans.get(key)
         if entry is not None:
@@ -54,17 +60,17 @@ class CompiledFunction:
     def plan(self, *args: Any) -> Plan:
         """The plan that calls with these arguments replay (recording it if needed)."""
         leaves, treedef = tree_flatten(args)
+        if STATE.observer is not None or _traced_by_transform(leaves):
+            raise CompileError(
+                f"compile: plan() of {_name(self.fn)} asked inside a recording or a "
+                "transform, where the function runs as written and has no plan of its own"
+            )
         key = _signature(leaves, treedef)
         while key not in self._plans:
             self(*args)
         return self._plans[key][0]
 
     def _record(self, key: Any, leaves: list, treedef: Any) -> Any:
-        if STATE.observer is not None:
-            raise CompileError(
-                f"compile: {_name(self.fn)} was called while another compiled "
-                "function was being recorded; compile the outer one only"
-            )
         if len(self._plans) + len(self._first_recordings) >= MAX_SIGNATURES:
             raise CompileError(
                 f"compile: {_name(self.fn)} has been called with {MAX_SIGNATURES} different "
@@ -142,6 +148,11 @@ def _signature(leaves: list, treedef: Any) -> tuple:
     """What selects a plan: the structure of the arguments, each array's shape and dtype,
     each other argument's value, and whether gradients are being recorded."""
     return (_structure_key(treedef), tuple(_leaf_key(x) for x in leaves), STATE.grad_enabled)
+
+
+def _traced_by_transform(leaves: list) -> bool:
+    """Whether an argument is a Tensor traced by a transform (grad, jvp, ...: level ≥ 1)."""
+    return any(isinstance(x, Tensor) and x._level > 0 for x in leaves)
 
 
 def _is_array(x: Any) -> bool:

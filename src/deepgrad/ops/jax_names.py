@@ -1,0 +1,58 @@
+"""JAX's names for the Jacobian transforms: ``jacfwd`` and ``jacrev``.
+
+Both are :func:`deepgrad.ops.jacobian.jacobian` with its ``mode`` fixed, with JAX's
+signatures (``argnums``, ``has_aux``). Complex inputs are out of scope, so there is no
+``holomorphic``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from deepgrad.ops.jacobian import jacobian
+
+
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The Jacobian by forward mode, one JVP per input element (JAX's ``jacfwd``).
+
+    With ``has_aux=True``, ``f`` returns ``(value, aux)`` and the result is
+    ``(jacobian, aux)``.
+
+    >>> import numpy as np, deepgrad.numpy as dnp
+    >>> jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return _with_aux(f, argnums, has_aux, "fwd")
+
+
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The Jacobian by reverse mode, one VJP per output element (JAX's ``jacrev``).
+
+    >>> import numpy as np, deepgrad.numpy as dnp
+    >>> jacrev(lambda x: (dnp.sum(x ** 2), "aux"), has_aux=True)(np.array([1.0, 2.0]))
+    (array([2., 4.]), 'aux')
+    """
+    return _with_aux(f, argnums, has_aux, "rev")
+
+
+def _with_aux(f: Callable, argnums: int | Sequence[int], has_aux: bool, mode: str) -> Callable:
+    if not has_aux:
+        return jacobian(f, argnums, mode=mode)
+
+    def value_of(*args: Any, **kwargs: Any) -> Any:
+        result = f(*args, **kwargs)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise TypeError(
+                f"jac{mode}(has_aux=True): the function must return a pair (value, aux), "
+                f"got {type(result).__name__}"
+            )
+        return result[0]
+
+    def jacobian_and_aux(*args: Any, **kwargs: Any) -> tuple:
+        # aux is f's second output at the point itself: one more call of f, outside the
+        # Jacobian's own level, so aux is traced by any enclosing transform as f leaves it.
+        return jacobian(value_of, argnums, mode=mode)(*args, **kwargs), f(*args, **kwargs)[1]
+
+    return jacobian_and_aux
