@@ -96,13 +96,21 @@ def _log_base(x):
     return log(where(equal(x, 0), 1, x))
 
 
+def _power_slope(x, y):
+    # d(x^y)/dx = y x^(y-1). For y == 0 that is 0 · x^(-1), NaN at x == 0: the exponent is
+    # taken as 1 there, which gives the exact 0 (and 0 again for its derivative in x).
+    if isinstance(y, int | float):
+        return y * x ** (1 if y == 0 else y - 1)
+    return y * x ** where(equal(y, 0), 1, y - 1)
+
+
 power = Primitive(np.power, "power", "{0}^{1}")
 power.defvjp(
-    lambda g, ans, x, y: g * y * x ** (y - 1),
+    lambda g, ans, x, y: g * _power_slope(x, y),
     lambda g, ans, x, y: g * ans * _log_base(x),
 )
 power.defjvp(
-    lambda t, ans, x, y: t * y * x ** (y - 1),
+    lambda t, ans, x, y: t * _power_slope(x, y),
     lambda t, ans, x, y: t * ans * _log_base(x),
 )
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.ops.indexing import diagonal
 from deepgrad.ops.shape import (
     _VariadicRules,  # shared with concatenate
     broadcast_to,
@@ -184,6 +185,28 @@ def einsum(subscripts: str, *operands: Any) -> Any:
 
     >>> einsum("ij,j->i", np.eye(2), np.array([1.0, 2.0]))
     array([1., 2.])
+
+    A repeated index takes the diagonal: ``einsum("ii->i", a)``, ``einsum("ii", a)``.
     """
     specs, output = _parse_einsum(subscripts, [_shape(op) for op in operands])
+    pairs = [_take_diagonals(spec, op) for spec, op in zip(specs, operands, strict=True)]
+    specs, operands = [spec for spec, _ in pairs], [op for _, op in pairs]
     return einsum_prim(*operands, subscripts=",".join(specs) + "->" + output)
+
+
+def _take_diagonals(spec: str, operand: Any) -> tuple[str, Any]:
+    """An operand with a repeated index (``"ii"``) as its diagonal (``"i"``), taken with the
+    differentiable ``diagonal``, so the primitive only ever sees distinct indices."""
+    while len(set(spec)) != len(spec):
+        letter = next(c for c in spec if spec.count(c) > 1)
+        first = spec.index(letter)
+        second = spec.index(letter, first + 1)
+        shape = _shape(operand)
+        if shape[first] != shape[second]:
+            raise ValueError(
+                f"einsum: index '{letter}' is repeated in operand '{spec}' of shape {shape}, "
+                f"but its axes {first} and {second} have different lengths"
+            )
+        operand = diagonal(operand, 0, first, second)  # the diagonal becomes the last axis
+        spec = "".join(c for i, c in enumerate(spec) if i not in (first, second)) + letter
+    return spec, operand

@@ -11,8 +11,13 @@ from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive, _sum, reduced_axes, unreduce
 from deepgrad.ops.elementwise import exp, log, sqrt
 from deepgrad.ops.nondiff import equal
-from deepgrad.ops.shape import flip, reshape
-from deepgrad.tensor import raw_data
+from deepgrad.ops.shape import concatenate, flip, reshape, transpose
+from deepgrad.tensor import Tensor, raw_data
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return np.shape(raw_data(x))
+
 
 # The engine owns sum (it sums cotangents down to their argument's shape) and the helpers
 # that undo a reduction (reduced_axes, unreduce); this module builds NumPy's other
@@ -58,19 +63,45 @@ def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
-# prod: d(Πx)/dx_i = Πx / x_i, so the rule needs x_i ≠ 0.
+# prod: d(Πx)/dx_i is the product of the other elements. Written as the product of the
+# elements before i times the product of those after i (exclusive cumulative products), not
+# as Πx / x_i, so it is exact when elements are zero, to every order.
+def _products_of_others(x, axis):
+    """For each element, the product of the other elements over the reduced ``axis``."""
+    shape = _shape(x)
+    axes = reduced_axes(axis, len(shape))
+    if not axes:
+        return np.ones(shape, dtype=raw_data(x).dtype)
+    kept = [i for i in range(len(shape)) if i not in axes]
+    rows = reshape(transpose(x, kept + list(axes)), (*(shape[i] for i in kept), -1))
+    ones = np.ones((*_shape(rows)[:-1], 1), dtype=raw_data(x).dtype)
+    before = _scan_product(concatenate([ones, rows[..., :-1]], axis=-1))
+    after = flip(_scan_product(flip(concatenate([rows[..., 1:], ones], axis=-1), -1)), -1)
+    others = reshape(before * after, [shape[i] for i in kept] + [shape[i] for i in axes])
+    return transpose(others, tuple(np.argsort(kept + list(axes))))
+
+
 _prod = Primitive(lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims))
 _prod.name = "prod"
-_prod.defvjp(lambda g, ans, x, axis=None, keepdims=False: unreduce(g * ans, x, axis, keepdims) / x)
+_prod.defvjp(
+    lambda g, ans, x, axis=None, keepdims=False: (
+        unreduce(g, x, axis, keepdims) * _products_of_others(x, axis)
+    )
+)
 _prod.defjvp(
     lambda t, ans, x, axis=None, keepdims=False: sum(
-        t * unreduce(ans, x, axis, keepdims) / x, axis=axis, keepdims=keepdims
+        t * _products_of_others(x, axis), axis=axis, keepdims=keepdims
     )
 )
 
 
 def prod(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Product of elements over ``axis`` (the derivative assumes no element is zero)."""
+    """Product of elements over ``axis``; the derivative is exact when elements are zero.
+
+    >>> import deepgrad as dg
+    >>> dg.grad(lambda x: prod(x))(np.array([0.0, 2.0, 3.0]))
+    array([6., 0., 0.])
+    """
     return _prod(a, axis=_normal_axis(axis), keepdims=keepdims)
 
 
@@ -139,17 +170,38 @@ def cumsum(a: Any, axis: int | None = None) -> Any:
     return _cumsum(a, axis=axis)
 
 
-# cumprod: y_j = Π_{i≤j} x_i, so ∂L/∂x_i = Σ_{j≥i} g_j y_j / x_i (needs x_i ≠ 0).
-_cumprod = Primitive(lambda x, axis: np.cumprod(x, axis=axis), "cumprod")
-_cumprod.defvjp(lambda g, ans, x, axis: _reverse_cumsum(g * ans, axis) / x)
-_cumprod.defjvp(lambda t, ans, x, axis: ans * cumsum(t / x, axis))
+def _scan_product(x: Any, axis: int = -1) -> Any:
+    """Inclusive cumulative product along ``axis`` as a doubling scan (Hillis and Steele,
+    1986): log2(n) steps of y[d:] *= y[:-d]. Only multiplications and copies, so every
+    derivative is exact when elements are zero (a rule through y / x is not)."""
+    ndim = len(_shape(x))
+    axis = int(axis) % ndim
+    n = _shape(x)[axis]
+    lead = (slice(None),) * axis
+    step = 1
+    while step < n:
+        head = x[(*lead, slice(None, step))]
+        tail = x[(*lead, slice(step, None))] * x[(*lead, slice(None, n - step))]
+        x = concatenate([head, tail], axis=axis)
+        step *= 2
+    return x
 
 
 def cumprod(a: Any, axis: int | None = None) -> Any:
-    """Cumulative product along ``axis`` (the derivative assumes no element is zero)."""
+    """Cumulative product along ``axis`` (flattened when None).
+
+    On Tensors it is a doubling scan of multiplications, so its derivatives are exact
+    when elements are zero (NumPy's own ``cumprod`` runs when nothing is traced).
+
+    >>> import deepgrad as dg
+    >>> dg.grad(lambda x: cumprod(x)[-1])(np.array([2.0, 0.0, 3.0]))
+    array([0., 6., 0.])
+    """
     if axis is None:
         a, axis = reshape(a, (-1,)), 0
-    return _cumprod(a, axis=axis)
+    if not isinstance(a, Tensor):
+        return np.cumprod(a, axis=axis)
+    return _scan_product(a, axis)
 
 
 def logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
