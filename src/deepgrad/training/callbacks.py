@@ -7,7 +7,6 @@ import csv
 import inspect
 import math
 import os
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,57 +15,25 @@ import numpy as np
 
 from deepgrad.optimizers import schedules
 from deepgrad.saving.backup import restore_backup, write_backup
+from deepgrad.training.checkpoint import EarlyStopping, ModelCheckpoint, Monitor
+from deepgrad.training.hooks import Callback, CallbackList
+from deepgrad.training.tensorboard import TensorBoard
 from deepgrad.viz import plot_history
 
-
-class Callback:
-    """Base class: every hook is a no-op. ``self.model`` and ``self.params`` are set by fit."""
-
-    # Callbacks that write files run on the main process only in distributed training.
-    writes_files = False
-
-    def __init__(self) -> None:
-        self.model: Any = None
-        self.params: dict = {}
-
-    def set_model(self, model: Any) -> None:
-        self.model = model
-
-    def set_params(self, params: dict) -> None:
-        self.params = params
-
-    def on_train_begin(self, logs: dict | None = None) -> None: ...
-    def on_train_end(self, logs: dict | None = None) -> None: ...
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None: ...
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
-    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
-    def on_test_begin(self, logs: dict | None = None) -> None: ...
-    def on_test_end(self, logs: dict | None = None) -> None: ...
-    def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
-    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
-    def on_predict_begin(self, logs: dict | None = None) -> None: ...
-    def on_predict_end(self, logs: dict | None = None) -> None: ...
-
-
-class CallbackList:
-    """Calls each hook on every callback, in order."""
-
-    def __init__(self, callbacks: list[Callback], model: Any, params: dict) -> None:
-        self.callbacks = list(callbacks)
-        for callback in self.callbacks:
-            callback.set_model(model)
-            callback.set_params(params)
-
-    def __getattr__(self, hook: str) -> Callable:
-        if not hook.startswith("on_"):
-            raise AttributeError(hook)
-
-        def call_all(*args: Any, **kwargs: Any) -> None:
-            for callback in self.callbacks:
-                getattr(callback, hook)(*args, **kwargs)
-
-        return call_all
+__all__ = [
+    "BackupAndRestore",
+    "CSVLogger",
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "History",
+    "LambdaCallback",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ReduceLROnPlateau",
+    "TensorBoard",
+    "TerminateOnNaN",
+]
 
 
 class History(Callback):
@@ -85,110 +52,6 @@ class History(Callback):
     def plot(self, keys: list[str] | None = None, ax: Any = None) -> Any:
         """Draw the learning curves (needs matplotlib: the ``plot`` extra)."""
         return plot_history(self, keys, ax)
-
-
-def _better(mode: str, monitor: str) -> Callable[[float, float, float], bool]:
-    if mode == "auto":
-        mode = "max" if any(k in monitor for k in ("acc", "auc", "precision", "recall")) else "min"
-    if mode == "min":
-        return lambda current, best, delta: current < best - delta
-    if mode == "max":
-        return lambda current, best, delta: current > best + delta
-    raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-
-
-class _Monitor(Callback):
-    """Shared by the callbacks that watch one logged quantity."""
-
-    def __init__(self, monitor: str, mode: str, min_delta: float) -> None:
-        super().__init__()
-        self.monitor, self.min_delta = monitor, abs(min_delta)
-        self.improved = _better(mode, monitor)
-        self.best = math.nan
-
-    def _current(self, logs: dict | None) -> float | None:
-        value = (logs or {}).get(self.monitor)
-        if value is None:
-            known = ", ".join(sorted(logs or {}))
-            warnings.warn(
-                f"{type(self).__name__}: {self.monitor!r} is not logged (logged: {known})",
-                stacklevel=3,
-            )
-        return value
-
-    def _is_improvement(self, current: float) -> bool:
-        return math.isnan(self.best) or self.improved(current, self.best, self.min_delta)
-
-
-class EarlyStopping(_Monitor):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs;
-    with ``restore_best_weights`` go back to the best epoch's weights."""
-
-    def __init__(
-        self,
-        monitor: str = "val_loss",
-        min_delta: float = 0.0,
-        patience: int = 0,
-        mode: str = "auto",
-        restore_best_weights: bool = False,
-    ) -> None:
-        super().__init__(monitor, mode, min_delta)
-        self.patience, self.restore_best_weights = patience, restore_best_weights
-        self.stopped_epoch = 0
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self.wait, self.best, self.best_weights, self.stopped_epoch = 0, math.nan, None, 0
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        current = self._current(logs)
-        if current is None:
-            return
-        if self._is_improvement(current):
-            self.best, self.wait = current, 0
-            if self.restore_best_weights:
-                self.best_weights = self.model.get_weights()
-            return
-        self.wait += 1
-        if self.wait > self.patience:
-            self.stopped_epoch = epoch
-            self.model.stop_training = True
-            if self.restore_best_weights and self.best_weights is not None:
-                self.model.set_weights(self.best_weights)
-
-
-class ModelCheckpoint(_Monitor):
-    """Save the model (or only its weights) after each epoch, or only when ``monitor``
-    improves with ``save_best_only``. ``filepath`` may use ``{epoch}`` and logged names."""
-
-    writes_files = True
-
-    def __init__(
-        self,
-        filepath: str | os.PathLike,
-        monitor: str = "val_loss",
-        save_best_only: bool = False,
-        save_weights_only: bool = False,
-        mode: str = "auto",
-    ) -> None:
-        super().__init__(monitor, mode, 0.0)
-        self.filepath, self.save_best_only, self.save_weights_only = (
-            str(filepath),
-            save_best_only,
-            save_weights_only,
-        )
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        logs = logs or {}
-        if self.save_best_only:
-            current = self._current(logs)
-            if current is None or not self._is_improvement(current):
-                return
-            self.best = current
-        path = self.filepath.format(epoch=epoch + 1, **logs)
-        if self.save_weights_only:
-            self.model.save_weights(path)
-        else:
-            self.model.save(path)
 
 
 class CSVLogger(Callback):
@@ -252,7 +115,7 @@ def _required_arguments(function: Callable) -> int:
     )
 
 
-class ReduceLROnPlateau(_Monitor):
+class ReduceLROnPlateau(Monitor):
     """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience``
     epochs, then wait ``cooldown`` epochs; never below ``min_lr``. A schedule is scaled
     (``schedules.Scaled``), not replaced, so it keeps its shape."""

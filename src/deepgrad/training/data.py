@@ -7,6 +7,7 @@ one-example SGD and anything in between is minibatch SGD: the three forms of the
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Iterator, Sized
 from typing import Any
 
@@ -14,18 +15,46 @@ import numpy as np
 
 from deepgrad import random
 from deepgrad.tensor import Tensor, raw_data
+from deepgrad.training.checks import check_finite, check_labels
 
 
 def as_array(data: Any, what: str) -> np.ndarray:
     """A NumPy array from an array, list or Tensor, with a clear error otherwise."""
     if isinstance(data, Tensor):
         return raw_data(data)
+    data = from_torch(data)
     try:
         return np.asarray(data)
     except (ValueError, TypeError) as error:
         raise TypeError(
             f"{what}: expected an array or list, got {type(data).__name__}: {error}"
         ) from None
+
+
+def from_torch(value: Any) -> Any:
+    """A PyTorch tensor as a NumPy array (converted at the boundary: detached, on the CPU);
+    anything else unchanged. PyTorch is never imported here."""
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        return value.detach().cpu().numpy()
+    return value
+
+
+def as_batch(item: Any) -> tuple:
+    """One of the user's batches as (x, y, sample_weight): ``x``, ``(x,)``, ``(x, y)`` or
+    ``(x, y, sample_weight)``, as Keras accepts; PyTorch tensors become NumPy arrays.
+
+    >>> [None if part is None else part.shape for part in as_batch((np.zeros((2, 3)), np.ones(2)))]
+    [(2, 3), (2,), None]
+    """
+    if isinstance(item, tuple | list):
+        if not 1 <= len(item) <= 3:
+            raise ValueError(
+                f"a batch must be x, (x,), (x, y) or (x, y, sample_weight); got a "
+                f"{type(item).__name__} of {len(item)} items"
+            )
+        parts = [from_torch(part) for part in item] + [None] * (3 - len(item))
+        return tuple(parts)
+    return from_torch(item), None, None
 
 
 def resolve_batch_size(batch_size: Any, n: int) -> int:
@@ -45,9 +74,15 @@ class ArrayData:
     def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, what: str = "fit") -> None:
         self.x = as_array(x, f"{what}: x")
         self.y = None if y is None else as_array(y, f"{what}: y")
+        check_labels(self.y, what)
         self.sample_weight = (
             None if sample_weight is None else as_array(sample_weight, f"{what}: sample_weight")
         )
+        if self.x.ndim == 0 or len(self.x) == 0:
+            raise ValueError(
+                f"{what}: x has no samples (shape {self.x.shape}); expected an array with the "
+                "samples along the first axis"
+            )
         n = len(self.x)
         for name, array in (("y", self.y), ("sample_weight", self.sample_weight)):
             if array is not None and len(array) != n:
@@ -113,26 +148,157 @@ class IteratorData:
     def batches(self, batch_size: int | None, shuffle: bool = False) -> Iterator[tuple]:
         """The user's batches as (x, y, sample_weight), in their order."""
         for item in self.source:
-            if isinstance(item, tuple | list):
-                parts = list(item) + [None] * (3 - len(item))
-                yield tuple(parts[:3])
-            else:
-                yield item, None, None
+            yield as_batch(item)
 
 
-def make_data(x: Any, y: Any, sample_weight: Any, what: str) -> ArrayData | IteratorData:
-    """Arrays (``ArrayData``), or the user's batches (``IteratorData``) when ``x`` is an
-    iterable of them and ``y`` is not given."""
+class SequenceData:
+    """Batches from a Keras ``PyDataset``-like object: ``len(source)`` batches,
+    ``source[i]`` the i-th as x, (x, y) or (x, y, sample_weight). With ``shuffle`` the
+    batches come in a new random order each epoch (as Keras does); ``source.on_epoch_end()``
+    is called after each pass, when it exists."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.size: int | None = None  # samples per batch are the source's business
+
+    def steps(self, batch_size: int | None) -> int:
+        return len(self.source)
+
+    def batches(self, batch_size: int | None, shuffle: bool = False) -> Iterator[tuple]:
+        count = len(self.source)
+        order = random.permutation(count) if shuffle else range(count)
+        for index in order:
+            yield as_batch(self.source[int(index)])
+        if hasattr(self.source, "on_epoch_end"):
+            self.source.on_epoch_end()
+
+
+class LimitedSteps:
+    """``steps`` batches per pass of another data source (``steps_per_epoch``,
+    ``validation_steps``), read from one stream that continues from pass to pass, as in
+    Keras 3: a generator is read on where the last epoch stopped; a source that can be read
+    again (arrays, a list, a ``PyDataset``) starts over, reshuffled, when it is used up, so
+    every epoch has ``steps`` batches."""
+
+    def __init__(self, data: Any, steps: int, what: str) -> None:
+        if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 1:
+            raise ValueError(f"{what} must be a positive integer, got {steps!r}")
+        self.data, self.count, self.what = data, int(steps), what
+        self.size = data.size
+        self.stream: Iterator[tuple] | None = None
+
+    def steps(self, batch_size: int | None) -> int:
+        return self.count
+
+    def batches(self, batch_size: int | None, shuffle: bool = False) -> Iterator[tuple]:
+        for _ in range(self.count):
+            batch = self._next(batch_size, shuffle)
+            if batch is None:
+                return
+            yield batch
+
+    def _next(self, batch_size: int | None, shuffle: bool) -> tuple | None:
+        for attempt in range(2):
+            stream = self.stream
+            if stream is None:
+                stream = self.stream = iter(self.data.batches(batch_size, shuffle))
+            try:
+                return next(stream)
+            except StopIteration:
+                self.stream = None
+                if attempt == 0 and not _reads_once(self.data):
+                    continue
+        warnings.warn(
+            f"fit: the data ran out after fewer batches than {self.what}={self.count} asks "
+            "for (a generator is read once); this pass stops early",
+            stacklevel=4,
+        )
+        return None
+
+
+class ClassWeighted:
+    """Another data source whose sample weights are multiplied by ``class_weight[label]``:
+    the label is y itself, its arg-max for one-hot rows, or y rounded for one column (as
+    Keras does); a class missing from ``class_weight`` weighs 1, as in Keras."""
+
+    def __init__(self, data: Any, class_weight: dict) -> None:
+        if not isinstance(class_weight, dict):
+            raise TypeError(
+                f"fit: class_weight must be a dict from class index to weight, got "
+                f"{type(class_weight).__name__}"
+            )
+        self.data, self.class_weight = data, {int(k): float(v) for k, v in class_weight.items()}
+        self.size = data.size
+
+    def steps(self, batch_size: int | None) -> int | None:
+        return self.data.steps(batch_size)
+
+    def batches(self, batch_size: int | None, shuffle: bool = False) -> Iterator[tuple]:
+        for x, y, sample_weight in self.data.batches(batch_size, shuffle):
+            if y is None:
+                raise ValueError("fit: class_weight needs labels y")
+            weights = class_weights_of(np.asarray(y), self.class_weight)
+            if sample_weight is not None:
+                weights = weights * np.asarray(sample_weight, float).reshape(-1)
+            yield x, y, weights
+
+
+def class_weights_of(y: np.ndarray, class_weight: dict) -> np.ndarray:
+    """Per-sample weights ``class_weight[label]`` (1 for classes not listed).
+
+    >>> class_weights_of(np.array([0, 1, 1, 2]), {1: 5.0})
+    array([1., 5., 5., 1.])
+    """
+    if y.dtype.kind in "USO":
+        raise ValueError("fit: class_weight needs integer labels, got strings")
+    if y.ndim > 1:
+        y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else y[..., 0]
+    labels = np.round(y.reshape(len(y), -1)[:, 0]).astype(np.int64)
+    return np.array([class_weight.get(int(label), 1.0) for label in labels])
+
+
+def make_data(x: Any, y: Any, sample_weight: Any, what: str) -> Any:
+    """Arrays (``ArrayData``); a ``PyDataset``-like object (``SequenceData``); or the
+    user's batches (``IteratorData``) when ``x`` is an iterable of them and ``y`` is not
+    given (a generator, a list of (x, y) tuples, a PyTorch ``DataLoader``)."""
     if x is None:
         raise ValueError(f"{what}: no data (x is None)")
+    if _is_torch_dataset(x):
+        raise TypeError(
+            f"{what}: got a PyTorch {type(x).__name__}, whose items are single samples; "
+            "wrap it in a torch.utils.data.DataLoader(dataset, batch_size=32), which "
+            "yields batches, or pass the arrays"
+        )
+    if y is None and _is_sequence_of_batches(x):
+        return SequenceData(x)
     if y is None and _is_batch_iterable(x):
         return IteratorData(x)
+    for name, given in (("y", y), ("sample_weight", sample_weight)):
+        if (
+            given is not None
+            and not isinstance(x, np.ndarray | list | Tensor)
+            and (_is_sequence_of_batches(x) or _is_batch_iterable(x))
+        ):
+            raise ValueError(
+                f"{what}: x is a source of batches ({type(x).__name__}), so {name} must "
+                "come in its batches, not as a separate argument"
+            )
     return ArrayData(x, y, sample_weight, what)
+
+
+def feed(data: Any, steps: int | None, class_weight: dict | None, what: str) -> Any:
+    """``data`` read ``steps`` batches at a time (``steps_per_epoch``), weighted by class
+    (``class_weight``); unchanged when both are None."""
+    if class_weight is not None:
+        data = ClassWeighted(data, class_weight)
+    if steps is not None:
+        data = LimitedSteps(data, steps, what)
+    return data
 
 
 def fit_data(
     x: Any, y: Any, sample_weight: Any, validation_split: float, validation_data: Any
-) -> tuple[ArrayData | IteratorData, ArrayData | None]:
+) -> tuple[Any, Any]:
     """The training data and the validation data of ``fit``: ``validation_data``, or the
     last ``validation_split`` of the arrays (taken before any shuffling, as Keras does).
 
@@ -141,8 +307,11 @@ def fit_data(
     (8, 2)
     """
     data = make_data(x, y, sample_weight, "fit")
+    if isinstance(data, ArrayData):  # once, before any work: NaN in, NaN weights out
+        check_finite(data.x, "x", "fit")
+        check_finite(data.y, "y", "fit")
     if validation_data is not None:
-        return data, ArrayData(*validation_data, what="fit: validation_data")
+        return data, validation_source(validation_data)
     if not validation_split:
         return data, None
     if not isinstance(data, ArrayData):
@@ -150,7 +319,24 @@ def fit_data(
     return data.split(validation_split)
 
 
-def batch_size_for(data: ArrayData | IteratorData, batch_size: Any) -> int | None:
+def validation_source(validation_data: Any) -> Any:
+    """``validation_data``: a tuple ``(x, y)`` or ``(x, y, sample_weight)`` of arrays, or a
+    source of batches (a list of batches, a generator, a ``PyDataset``, a ``DataLoader``).
+
+    >>> validation_source((np.zeros((4, 2)), np.zeros(4))).size
+    4
+    """
+    what = "fit: validation_data"
+    if isinstance(validation_data, tuple) and 2 <= len(validation_data) <= 3:
+        first = validation_data[0]
+        if not (_is_sequence_of_batches(first) or _is_batch_iterable(first)) or isinstance(
+            first, list
+        ):
+            return ArrayData(*validation_data, what=what)
+    return make_data(validation_data, None, None, what)
+
+
+def batch_size_for(data: Any, batch_size: Any) -> int | None:
     """The number of samples per batch (None: the user's batches, as they come).
 
     >>> batch_size_for(ArrayData(np.zeros((10, 2))), None)
@@ -161,10 +347,35 @@ def batch_size_for(data: ArrayData | IteratorData, batch_size: Any) -> int | Non
     return resolve_batch_size(batch_size, data.size)
 
 
+def _reads_once(data: Any) -> bool:
+    """A source that a second pass would find empty (a generator or an iterator)."""
+    source = getattr(data, "source", None)
+    if source is None:
+        inner = getattr(data, "data", None)
+        return inner is not None and _reads_once(inner)
+    return iter(source) is source if hasattr(source, "__iter__") else False
+
+
+def _is_torch_dataset(x: Any) -> bool:
+    """A PyTorch map-style or iterable ``Dataset`` (whose items are samples, not batches)."""
+    return any(
+        cls.__module__.startswith("torch.utils.data") and cls.__name__.endswith("Dataset")
+        for cls in type(x).__mro__
+    )
+
+
+def _is_sequence_of_batches(x: Any) -> bool:
+    """A Keras ``PyDataset``-like object: ``__len__`` and ``__getitem__`` returning batches,
+    and not itself an array (no ``__array__``), a list, a tuple or a dict."""
+    if isinstance(x, list | tuple | dict | str | bytes | np.ndarray | Tensor):
+        return False
+    return hasattr(x, "__len__") and hasattr(x, "__getitem__") and not hasattr(x, "__array__")
+
+
 def _is_batch_iterable(x: Any) -> bool:
     """A list of (x, y) tuples, or any non-array iterable, is a source of batches."""
     if isinstance(x, list):
         return bool(x) and all(isinstance(item, tuple) for item in x)
-    if isinstance(x, np.ndarray | Tensor):
+    if isinstance(x, np.ndarray | Tensor) or hasattr(x, "__array__"):
         return False
     return hasattr(x, "__iter__") or hasattr(x, "__next__")

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from deepgrad.training.callbacks import Callback, CallbackList, History
-from deepgrad.training.data import batch_size_for, fit_data, make_data
+from deepgrad.training.checks import check_features
+from deepgrad.training.data import batch_size_for, feed, fit_data, make_data
 from deepgrad.training.progress import ProgbarLogger, format_logs, resolve_verbose
 from deepgrad.training.sigma import NoiseVarianceEstimate, noise_variance
 from deepgrad.training.step import Steps, as_list
@@ -38,8 +39,11 @@ class Trainer(Steps):
         validation_split: float = 0.0,
         validation_data: Any = None,
         shuffle: bool = True,
+        class_weight: dict | None = None,
         sample_weight: Any = None,
         initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
         distributed: bool | Strategy = False,
     ) -> History:
         """Train for ``epochs`` passes over the data; returns the ``History``.
@@ -47,7 +51,9 @@ class Trainer(Steps):
         ``batch_size=None`` (or "full") is full-batch gradient descent, 1 is one-example
         SGD, anything else minibatch SGD; the samples are reshuffled every epoch.
         ``distributed=True`` (under ``mpiexec``) trains data-parallel: see
-        ``deepgrad.distributed``.
+        ``deepgrad.distributed``. ``x`` may also be a source of batches (a ``PyDataset``,
+        a generator, a list of batches, a PyTorch ``DataLoader``), read ``steps_per_epoch``
+        batches per epoch when given; ``class_weight`` maps class index to weight.
 
         >>> import numpy as np, deepgrad as dg
         >>> dg.random.seed(0)
@@ -61,6 +67,10 @@ class Trainer(Steps):
         """
         self._require_compiled("fit")
         data, validation = fit_data(x, y, sample_weight, validation_split, validation_data)
+        check_features(self, getattr(data, "x", None), "fit")
+        data = feed(data, steps_per_epoch, class_weight, "steps_per_epoch")
+        if validation is not None:
+            validation = feed(validation, validation_steps, None, "validation_steps")
         size = batch_size_for(data, batch_size)
         strategy = get_strategy(distributed)
         self.history = History()
@@ -69,21 +79,26 @@ class Trainer(Steps):
         self._initial_epoch = initial_epoch  # BackupAndRestore may move it on
         callback_list.on_train_begin()
         logs: dict = {}
+        epoch_logs: dict = {}
         for epoch in range(strategy.start(self._initial_epoch), epochs):
             self._reset_metrics()
             callback_list.on_epoch_begin(epoch)
             logs = self._train_epoch(epoch, data.batches(size, shuffle), strategy, callback_list)
             epoch_logs = dict(logs)
             if validation is not None:
+                callback_list.on_test_begin()
                 with self.optimizer.averaged_weights():  # θ̄ when the optimizer keeps an EMA
-                    val_logs = self._run_evaluation(validation, size or 32, strategy=strategy)
+                    val_logs = self._run_evaluation(
+                        validation, size or 32, callback_list, strategy=strategy
+                    )
+                callback_list.on_test_end(val_logs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             self.stop_training = strategy.agree(self.stop_training)
             if self.stop_training:
                 break
         self.optimizer.finalize_weights()  # with use_ema the model ends holding θ̄, as in Keras
-        callback_list.on_train_end(logs)
+        callback_list.on_train_end(epoch_logs)
         return self.history
 
     def _fit_callbacks(
@@ -178,12 +193,15 @@ class Trainer(Steps):
         batch_size: Any = 32,
         verbose: Any = "auto",
         sample_weight: Any = None,
+        steps: int | None = None,
         callbacks: list[Callback] | None = None,
         return_dict: bool = False,
     ) -> Any:
         """The loss and metrics on the given data (no update)."""
         self._require_compiled("evaluate")
         data = make_data(x, y, sample_weight, "evaluate")
+        check_features(self, getattr(data, "x", None), "evaluate")
+        data = feed(data, steps, None, "steps")
         callback_list = CallbackList(callbacks or [], self, {"verbose": verbose})
         callback_list.on_test_begin()
         logs = self._run_evaluation(data, batch_size_for(data, batch_size), callback_list)
@@ -192,11 +210,27 @@ class Trainer(Steps):
             print(format_logs(logs))
         return logs if return_dict else as_list(logs)
 
-    def predict(self, x: Any, batch_size: Any = 32, verbose: Any = 0) -> np.ndarray:
-        """The model's outputs for ``x``, as a NumPy array."""
+    def predict(
+        self,
+        x: Any,
+        batch_size: Any = 32,
+        verbose: Any = 0,
+        steps: int | None = None,
+        callbacks: list[Callback] | None = None,
+    ) -> np.ndarray:
+        """The model's outputs for ``x``, as a NumPy array (callbacks get Keras'
+        ``on_predict_*`` hooks, the batch's outputs in ``logs["outputs"]``)."""
         data = make_data(x, None, None, "predict")
-        batches = data.batches(batch_size_for(data, batch_size))
-        outputs = [self.predict_on_batch(xb) for xb, _, _ in batches]
+        check_features(self, getattr(data, "x", None), "predict")
+        data = feed(data, steps, None, "steps")
+        callback_list = CallbackList(callbacks or [], self, {"verbose": verbose})
+        callback_list.on_predict_begin()
+        outputs = []
+        for step, (xb, _, _) in enumerate(data.batches(batch_size_for(data, batch_size))):
+            callback_list.on_predict_batch_begin(step)
+            outputs.append(self.predict_on_batch(xb))
+            callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict: no samples")
         return np.concatenate(outputs, axis=0)

@@ -1,0 +1,177 @@
+"""The callbacks that watch one logged quantity and act on it: ``EarlyStopping`` and
+``ModelCheckpoint`` (``ReduceLROnPlateau`` in callbacks.py shares ``Monitor``). Arguments,
+defaults and messages follow Keras 3's."""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Callable
+
+from deepgrad.training.hooks import Callback
+
+
+def _better(mode: str, monitor: str) -> Callable[[float, float, float], bool]:
+    if mode == "auto":
+        mode = "max" if any(k in monitor for k in ("acc", "auc", "precision", "recall")) else "min"
+    if mode == "min":
+        return lambda current, best, delta: current < best - delta
+    if mode == "max":
+        return lambda current, best, delta: current > best + delta
+    raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+
+
+class Monitor(Callback):
+    """Shared by the callbacks that watch one logged quantity."""
+
+    def __init__(self, monitor: str, mode: str, min_delta: float, verbose: int = 0) -> None:
+        super().__init__()
+        self.monitor, self.min_delta, self.verbose = monitor, abs(min_delta), verbose
+        self.improved = _better(mode, monitor)
+        self.best = math.nan
+
+    def _current(self, logs: dict | None) -> float | None:
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            known = ", ".join(sorted(logs or {}))
+            warnings.warn(
+                f"{type(self).__name__}: {self.monitor!r} is not logged (logged: {known})",
+                stacklevel=3,
+            )
+        return value
+
+    def _is_improvement(self, current: float) -> bool:
+        return math.isnan(self.best) or self.improved(current, self.best, self.min_delta)
+
+
+class EarlyStopping(Monitor):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs;
+    with ``restore_best_weights`` go back to the best epoch's weights. ``verbose=1`` prints
+    Keras' messages ("Epoch 7: early stopping").
+
+    >>> EarlyStopping(patience=3, verbose=1).patience
+    3
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+    ) -> None:
+        super().__init__(monitor, mode, min_delta, verbose)
+        self.patience, self.restore_best_weights = patience, restore_best_weights
+        self.stopped_epoch = 0
+        self.best_epoch = 0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.wait, self.best, self.best_weights, self.stopped_epoch = 0, math.nan, None, 0
+        self.best_epoch = 0
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        current = self._current(logs)
+        if current is None:
+            return
+        if self._is_improvement(current):
+            self.best, self.wait, self.best_epoch = current, 0, epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            return
+        self.wait += 1
+        if self.wait > self.patience:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            if self.restore_best_weights and self.best_weights is not None:
+                if self.verbose:
+                    print(
+                        "Restoring model weights from the end of the best epoch: "
+                        f"{self.best_epoch + 1}."
+                    )
+                self.model.set_weights(self.best_weights)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self.stopped_epoch > 0 and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+
+
+class ModelCheckpoint(Monitor):
+    """Save the model (or only its weights) after each epoch (``save_freq="epoch"``) or
+    every ``save_freq`` batches (an int), or only when ``monitor`` improves with
+    ``save_best_only``. ``filepath`` may use ``{epoch}``, ``{batch}`` (with an int
+    ``save_freq``) and logged names (``{val_loss:.2f}``).
+
+    >>> ModelCheckpoint("model-{epoch:02d}.dg", save_freq=100).save_freq
+    100
+    """
+
+    writes_files = True
+
+    def __init__(
+        self,
+        filepath: str | os.PathLike,
+        monitor: str = "val_loss",
+        verbose: int = 0,
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+        save_freq: str | int = "epoch",
+    ) -> None:
+        super().__init__(monitor, mode, 0.0, verbose)
+        if save_freq != "epoch" and not (
+            isinstance(save_freq, int) and not isinstance(save_freq, bool) and save_freq > 0
+        ):
+            raise ValueError(
+                f"ModelCheckpoint: save_freq must be 'epoch' or a positive number of batches, "
+                f"got {save_freq!r}"
+            )
+        self.filepath = str(filepath)
+        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
+        self.save_freq = save_freq
+        self.epoch = 0
+        self.batches_since_save = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.save_freq == "epoch":
+            return
+        self.batches_since_save += 1
+        if self.batches_since_save >= int(self.save_freq):
+            self.batches_since_save = 0
+            self._save(self.epoch, batch, logs or {})
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.save_freq == "epoch":
+            self._save(epoch, None, logs or {})
+
+    def _save(self, epoch: int, batch: int | None, logs: dict) -> None:
+        fields = dict(logs, epoch=epoch + 1)
+        if batch is not None:
+            fields["batch"] = batch + 1
+        path = self.filepath.format(**fields)
+        if self.save_best_only:
+            current = self._current(logs)
+            if current is None:
+                return
+            if not self._is_improvement(current):
+                if self.verbose:
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+                return
+            if self.verbose:
+                previous = self.best if not math.isnan(self.best) else math.inf
+                print(
+                    f"Epoch {epoch + 1}: {self.monitor} improved from {previous:.5f} to "
+                    f"{current:.5f}, saving model to {path}"
+                )
+            self.best = current
+        elif self.verbose:
+            print(f"Epoch {epoch + 1}: saving model to {path}")
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)

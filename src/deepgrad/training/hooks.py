@@ -1,0 +1,112 @@
+"""``Callback`` and ``CallbackList``: the hooks ``fit``, ``evaluate`` and ``predict`` call,
+with Keras 3's names and arguments.
+
+Every hook receives a dict of logs, ``{}`` when there is nothing to report, so a hook
+declared as ``def on_epoch_end(self, epoch, logs)`` works as well as one with
+``logs=None``. As in Keras, ``on_train_batch_begin``/``end`` call ``on_batch_begin``/``end``
+unless overridden, so a callback written with the older names still fires.
+
+>>> calls = []
+>>> class Spy(Callback):
+...     def on_batch_end(self, batch, logs):
+...         calls.append((batch, logs))
+>>> CallbackList([Spy()], model=None, params={}).on_train_batch_end(0)
+>>> calls
+[(0, {})]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Callback:
+    """Base class: every hook is a no-op. ``self.model`` and ``self.params`` are set by the
+    loop that runs it (``fit``, ``evaluate`` or ``predict``)."""
+
+    # Callbacks that write files run on the main process only in distributed training.
+    writes_files = False
+
+    def __init__(self) -> None:
+        self.model: Any = None
+        self.params: dict = {}
+
+    def set_model(self, model: Any) -> None:
+        self.model = model
+
+    def set_params(self, params: dict) -> None:
+        self.params = params
+
+    def on_train_begin(self, logs: dict | None = None) -> None: ...
+    def on_train_end(self, logs: dict | None = None) -> None: ...
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None: ...
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
+    def on_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self.on_batch_begin(batch, logs)  # Keras' default: the older name fires too
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.on_batch_end(batch, logs)
+
+    def on_test_begin(self, logs: dict | None = None) -> None: ...
+    def on_test_end(self, logs: dict | None = None) -> None: ...
+    def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_predict_begin(self, logs: dict | None = None) -> None: ...
+    def on_predict_end(self, logs: dict | None = None) -> None: ...
+    def on_predict_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+
+
+# The hooks called with (logs) and with (index, logs).
+GLOBAL_HOOKS = (
+    "on_train_begin",
+    "on_train_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_predict_begin",
+    "on_predict_end",
+)
+INDEXED_HOOKS = (
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_batch_begin",
+    "on_batch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
+)
+
+
+class CallbackList:
+    """Calls each hook on every callback, in order, always with a logs dict (positional,
+    as Keras calls them). Every callback sees the same dict, so what one adds (a learning
+    rate) the next ones, and ``History`` last, receive."""
+
+    def __init__(self, callbacks: list[Callback], model: Any, params: dict) -> None:
+        self.callbacks = list(callbacks)
+        for callback in self.callbacks:
+            if not isinstance(callback, Callback):
+                raise TypeError(
+                    f"callbacks: expected Callback instances, got {type(callback).__name__} "
+                    "(subclass deepgrad.callbacks.Callback, or use LambdaCallback)"
+                )
+            callback.set_model(model)
+            callback.set_params(params)
+
+    def _call(self, hook: str, *index: int, logs: dict | None) -> None:
+        logs = {} if logs is None else logs
+        for callback in self.callbacks:
+            getattr(callback, hook)(*index, logs)
+
+    def __getattr__(self, hook: str) -> Any:
+        if hook in GLOBAL_HOOKS:
+            return lambda logs=None: self._call(hook, logs=logs)
+        if hook in INDEXED_HOOKS:
+            return lambda index, logs=None: self._call(hook, index, logs=logs)
+        raise AttributeError(hook)

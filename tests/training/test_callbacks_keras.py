@@ -1,0 +1,198 @@
+"""Callbacks as Keras 3 defines them: every hook gets a dict, the older ``on_batch_*`` names
+fire, ``fit``'s validation runs ``on_test_*``, ``evaluate``/``predict`` take callbacks,
+``verbose`` on EarlyStopping/ModelCheckpoint, ``save_freq``, TensorBoard event files; the
+hooks fired by a small fit compared with Keras 3 itself (on JAX)."""
+
+import os
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import callbacks, layers, losses
+
+HOOKS = [
+    "on_train_begin",
+    "on_train_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+    "on_predict_begin",
+    "on_predict_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
+]
+
+
+def recorder(base):
+    """A callback class (on Keras' or deepgrad's base) recording (hook, sorted log keys),
+    each hook declared with a *required* logs argument."""
+    calls = []
+
+    def make(hook, indexed):
+        if indexed:
+
+            def method(self, index, logs):
+                calls.append((hook, index, sorted(logs)))
+        else:
+
+            def method(self, logs):
+                calls.append((hook, None, sorted(logs)))
+
+        return method
+
+    namespace = {h: make(h, "batch" in h or "epoch" in h) for h in HOOKS}
+    return type("Recorder", (base,), namespace), calls
+
+
+def data(n=8):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, 3)).astype(np.float32)
+    return x, (x[:, 0] > 0).astype(np.int64)
+
+
+def small_model():
+    model = dg.Sequential([layers.Dense(2)])
+    model.compile(
+        optimizer="sgd",
+        loss=losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def run_deepgrad():
+    cls, calls = recorder(callbacks.Callback)
+    x, y = data()
+    model = small_model()
+    model.fit(x, y, batch_size=4, epochs=2, validation_data=(x, y), callbacks=[cls()], verbose=0)
+    model.evaluate(x, y, batch_size=4, callbacks=[cls()], verbose=0)
+    model.predict(x, batch_size=4, callbacks=[cls()])
+    return calls
+
+
+def test_every_hook_gets_a_dict_even_when_declared_required():
+    calls = run_deepgrad()
+    assert calls[0] == ("on_train_begin", None, [])
+    assert ("on_test_begin", None, []) in calls
+    epoch_end = [c for c in calls if c[0] == "on_epoch_end"]
+    assert epoch_end[0][2] == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    train_end = [c for c in calls if c[0] == "on_train_end"][0]
+    assert train_end[2] == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    predict_end = [c for c in calls if c[0] == "on_predict_batch_end"]
+    assert [c[2] for c in predict_end] == [["outputs"], ["outputs"]]
+
+
+def test_hook_order_matches_keras():
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    cls, calls = recorder(keras.callbacks.Callback)
+    x, y = data()
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(
+        optimizer="sgd",
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    model.fit(x, y, batch_size=4, epochs=2, validation_data=(x, y), callbacks=[cls()], verbose=0)
+    model.evaluate(x, y, batch_size=4, callbacks=[cls()], verbose=0)
+    model.predict(x, batch_size=4, callbacks=[cls()], verbose=0)
+    assert run_deepgrad() == calls
+
+
+def test_on_batch_names_fire_in_training():
+    seen = []
+
+    class Old(callbacks.Callback):
+        def on_batch_begin(self, batch, logs=None):
+            seen.append(("begin", batch, logs))
+
+        def on_batch_end(self, batch, logs=None):
+            seen.append(("end", batch, sorted(logs)))
+
+    x, y = data()
+    small_model().fit(x, y, batch_size=4, epochs=1, callbacks=[Old()], verbose=0)
+    assert seen == [
+        ("begin", 0, {}),
+        ("end", 0, ["accuracy", "loss"]),
+        ("begin", 1, {}),
+        ("end", 1, ["accuracy", "loss"]),
+    ]
+
+
+def test_lambda_callback_with_on_batch_end():
+    batches = []
+    hook = callbacks.LambdaCallback(on_batch_end=lambda batch, logs: batches.append(batch))
+    x, y = data()
+    small_model().fit(x, y, batch_size=2, epochs=1, callbacks=[hook], verbose=0)
+    assert batches == [0, 1, 2, 3]
+
+
+def test_a_non_callback_is_refused_by_name():
+    x, y = data()
+    with pytest.raises(TypeError, match="expected Callback instances, got function"):
+        small_model().fit(x, y, epochs=1, callbacks=[lambda: None], verbose=0)
+
+
+def test_early_stopping_verbose_prints_keras_messages(capsys):
+    x, y = data()
+    model = small_model()
+    stop = callbacks.EarlyStopping(
+        monitor="loss", patience=0, min_delta=10.0, verbose=1, restore_best_weights=True
+    )
+    model.fit(x, y, epochs=5, callbacks=[stop], verbose=0)
+    out = capsys.readouterr().out
+    assert "Restoring model weights from the end of the best epoch: 1." in out
+    assert "Epoch 2: early stopping" in out
+    assert stop.stopped_epoch == 1
+
+
+def test_model_checkpoint_verbose_and_save_best_only(tmp_path, capsys):
+    x, y = data()
+    path = tmp_path / "best.dg"
+    checkpoint = callbacks.ModelCheckpoint(path, monitor="loss", save_best_only=True, verbose=1)
+    small_model().fit(x, y, epochs=2, callbacks=[checkpoint], verbose=0)
+    out = capsys.readouterr().out
+    assert "Epoch 1: loss improved from inf to " in out
+    assert f"saving model to {path}" in out
+    assert path.exists()
+
+
+def test_model_checkpoint_save_freq_in_batches(tmp_path):
+    x, y = data(12)
+    pattern = str(tmp_path / "e{epoch}-b{batch}.dg")
+    checkpoint = callbacks.ModelCheckpoint(pattern, save_freq=2, save_weights_only=True)
+    # 3 batches per epoch, 2 epochs: 6 batches, a save after every second one
+    small_model().fit(x, y, batch_size=4, epochs=2, callbacks=[checkpoint], verbose=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e1-b2.dg", "e2-b1.dg", "e2-b3.dg"]
+
+
+@pytest.mark.parametrize("bad", [0, -3, "batch", 1.5, True])
+def test_model_checkpoint_save_freq_checked(bad):
+    with pytest.raises(ValueError, match="save_freq must be 'epoch' or a positive number"):
+        callbacks.ModelCheckpoint("m.dg", save_freq=bad)
+
+
+def test_tensorboard_writes_event_files_without_tensorflow(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    x, y = data()
+    board = callbacks.TensorBoard(log_dir=tmp_path, update_freq=1)
+    model = small_model()
+    history = model.fit(x, y, batch_size=4, epochs=3, validation_data=(x, y), callbacks=[board])
+    train = EventAccumulator(str(tmp_path / "train"))
+    train.Reload()
+    assert {"epoch_loss", "epoch_accuracy", "batch_loss"} <= set(train.Tags()["scalars"])
+    epoch_loss = [event.value for event in train.Scalars("epoch_loss")]
+    np.testing.assert_allclose(epoch_loss, history.history["loss"], rtol=1e-6)
+    assert [event.step for event in train.Scalars("batch_loss")] == [1, 2, 3, 4, 5, 6]
+    validation = EventAccumulator(str(tmp_path / "validation"))
+    validation.Reload()
+    val_loss = [event.value for event in validation.Scalars("epoch_loss")]
+    np.testing.assert_allclose(val_loss, history.history["val_loss"], rtol=1e-6)
