@@ -15,6 +15,21 @@ import numpy as _np
 from deepgrad.numpy import linalg, random
 from deepgrad.numpy import methods as _methods
 from deepgrad.ops.activations_math import expit, log_softmax, logit, softmax
+from deepgrad.ops.assembly import (
+    append,
+    column_stack,
+    delete,
+    dsplit,
+    dstack,
+    fliplr,
+    flipud,
+    hsplit,
+    insert,
+    rollaxis,
+    rot90,
+    row_stack,
+    vsplit,
+)
 from deepgrad.ops.elementwise import (
     absolute,
     add,
@@ -58,6 +73,8 @@ from deepgrad.ops.elementwise import (
     tan,
     tanh,
 )
+from deepgrad.ops.elementwise import deg2rad as radians
+from deepgrad.ops.elementwise import rad2deg as degrees
 from deepgrad.ops.indexing import (
     diag,
     diagonal,
@@ -109,6 +126,8 @@ from deepgrad.ops.nondiff import (
     size,
     trunc,
 )
+from deepgrad.ops.piecewise import fmax, fmin, heaviside, nan_to_num, piecewise, select
+from deepgrad.ops.real_parts import angle, conj, conjugate, fabs, imag, real, real_if_close
 from deepgrad.ops.reductions import (
     amax,
     amin,
@@ -149,6 +168,7 @@ from deepgrad.ops.shape import (
     transpose,
     vstack,
 )
+from deepgrad.ops.sinc import sinc
 
 abs = absolute
 true_divide = divide

@@ -1,0 +1,104 @@
+"""NumPy's complex-number functions on real inputs: ``real``, ``imag``, ``conj``, ``angle``.
+
+deepgrad differentiates real-valued functions only; complex numbers are out of scope. On a
+real array these functions are exact and differentiable (``real`` and ``conj`` are the
+identity, ``imag`` and ``angle`` are constant in x), and a complex input raises a
+``TypeError`` that says so, never a silently dropped imaginary part.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad.ops.elementwise import absolute
+from deepgrad.ops.selection import where
+from deepgrad.ops.shape import astype
+from deepgrad.tensor import raw_data
+
+
+def _dtype(x: Any) -> np.dtype:
+    data = raw_data(x)
+    return data.dtype if hasattr(data, "dtype") else np.asarray(data).dtype
+
+
+def _require_real(name: str, x: Any) -> None:
+    dtype = _dtype(x)
+    if np.issubdtype(dtype, np.complexfloating):
+        raise TypeError(
+            f"{name}: got a complex input (dtype {dtype}, shape {np.shape(raw_data(x))}); "
+            "deepgrad differentiates real-valued functions only, complex numbers are out of "
+            "scope. Pass the real and imaginary parts as two real arrays."
+        )
+
+
+def with_zero_slope(x: Any, values: Any) -> Any:
+    """``values`` (constants) recorded as a function of ``x`` whose derivative is exactly 0,
+    so the result stays in the graph and its zero gradient is the true one, not a dropped x.
+
+    >>> with_zero_slope(np.array([1.0, -2.0]), 0.0)
+    array([0., 0.])
+    """
+    shape = np.broadcast_shapes(np.shape(raw_data(x)), np.shape(values))
+    return where(np.zeros(shape, dtype=bool), x, values)
+
+
+def real(val: Any) -> Any:
+    """The real part: ``val`` itself for a real input (complex inputs are refused).
+
+    >>> real(np.array([1.5, -2.0]))
+    array([ 1.5, -2. ])
+    """
+    _require_real("real", val)
+    return val
+
+
+def real_if_close(a: Any, tol: float = 100) -> Any:
+    """NumPy's ``real_if_close``: ``a`` itself for a real input."""
+    _require_real("real_if_close", a)
+    return a
+
+
+def imag(val: Any) -> Any:
+    """The imaginary part of a real input: zeros, with derivative exactly 0.
+
+    >>> imag(np.array([1.5, -2.0]))
+    array([0., 0.])
+    """
+    _require_real("imag", val)
+    return with_zero_slope(val, np.zeros((), dtype=_float_dtype(val)))
+
+
+def conjugate(x: Any) -> Any:
+    """The complex conjugate: ``x`` itself for a real input."""
+    _require_real("conjugate", x)
+    return x
+
+
+conj = conjugate
+
+
+def angle(z: Any, deg: bool = False) -> Any:
+    """The argument of a real number: 0 for z ≥ 0, π (or 180) for z < 0; derivative 0.
+
+    >>> angle(np.array([2.0, -1.0]))
+    array([0.        , 3.14159265])
+    """
+    _require_real("angle", z)
+    return with_zero_slope(z, np.angle(raw_data(z), deg=deg).astype(_float_dtype(z)))
+
+
+def fabs(x: Any) -> Any:
+    """|x| as a float (NumPy's ``fabs``); the derivative at 0 is 0, as for ``absolute``.
+
+    >>> fabs(np.array([-1, 2]))
+    array([1., 2.])
+    """
+    _require_real("fabs", x)
+    return absolute(astype(x, _float_dtype(x)))
+
+
+def _float_dtype(x: Any) -> np.dtype:
+    dtype = _dtype(x)
+    return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
