@@ -37,6 +37,7 @@ from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
 from deepgrad.backend import get_default_dtype, set_default_dtype
 from deepgrad.compiler import CompileError, compile
 from deepgrad.compiler import compile as jit
+from deepgrad.layers import Input
 from deepgrad.models import Model, Sequential
 from deepgrad.ops.jacobian import hessian, jacobian
 from deepgrad.ops.jax_names import jacfwd, jacrev
@@ -48,6 +49,7 @@ from deepgrad.version import __version__ as __version__
 __all__ = [
     "AnomalyError",
     "CompileError",
+    "Input",
     "Model",
     "Primitive",
     "Sequential",

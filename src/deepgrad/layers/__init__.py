@@ -3,25 +3,60 @@
 from deepgrad.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.layers.core import Activation, Dense, Embedding, Flatten, Reshape
+from deepgrad.layers.input import Input, InputLayer
+from deepgrad.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from deepgrad.layers.noise import Dropout, GaussianNoise
 from deepgrad.layers.normalization import BatchNormalization, LayerNormalization, Normalization
+from deepgrad.layers.symbolic import SymbolicTensor
 
 __all__ = [
     "ELU",
     "Activation",
+    "Add",
+    "Average",
     "BatchNormalization",
+    "Concatenate",
     "Dense",
     "Dropout",
     "Embedding",
     "Flatten",
     "GaussianNoise",
+    "Input",
+    "InputLayer",
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "Maximum",
+    "Minimum",
+    "Multiply",
     "Normalization",
     "PReLU",
     "ReLU",
     "Reshape",
     "Softmax",
+    "Subtract",
+    "SymbolicTensor",
+    "add",
+    "average",
+    "concatenate",
+    "maximum",
+    "minimum",
+    "multiply",
     "register_serializable",
+    "subtract",
 ]

@@ -17,7 +17,11 @@ from typing import Any
 import numpy as np
 
 from deepgrad import initializers, regularizers
+from deepgrad.autodiff.modes import no_grad
+from deepgrad.autodiff.primitive import STATE
 from deepgrad.backend import get_default_dtype
+from deepgrad.layers import structure, symbolic
+from deepgrad.layers.torch_vocabulary import TorchVocabulary
 from deepgrad.tensor import Tensor, raw_data
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
@@ -46,11 +50,13 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
-class Layer:
+class Layer(TorchVocabulary):
     """Base class of every layer and model.
 
     Subclasses write ``build(input_shape)`` (creating weights with ``add_weight``) and
-    ``call(inputs, training=False)``.
+    ``call(inputs, training=False)``. ``name``, ``trainable``, ``dtype`` and
+    ``input_shape`` are keyword-only, as in Keras: ``Flatten(0, 1)`` is a ``TypeError``,
+    not a layer named 0.
 
     >>> import numpy as np
     >>> class Scale(Layer):
@@ -64,6 +70,7 @@ class Layer:
 
     def __init__(
         self,
+        *,
         name: str | None = None,
         trainable: bool = True,
         dtype: Any = None,
@@ -72,6 +79,8 @@ class Layer:
         self.name = name or unique_name(_snake(type(self).__name__))
         self.dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         self.built = False
+        self.training = False  # the mode of a call without training= (train() / eval())
+        self._inbound_nodes: list = []  # the calls on symbolic inputs (functional API)
         self._trainable = trainable
         self._own_weights: list[tuple[str, Tensor, bool, Any]] = []
         self._input_shape_arg = tuple(input_shape) if input_shape is not None else None
@@ -84,15 +93,34 @@ class Layer:
 
     def add_weight(
         self,
-        name: str,
-        shape: tuple,
-        initializer: Any = "glorot_uniform",
+        name: Any = None,
+        shape: Any = None,
+        initializer: Any = None,
         regularizer: Any = None,
         trainable: bool = True,
         dtype: Any = None,
     ) -> Tensor:
-        """Create a weight, remember it, and return it (a Tensor)."""
-        value = initializers.get(initializer)(tuple(shape), dtype or self.dtype)
+        """Create a weight, remember it, and return it (a Tensor).
+
+        Keras' keywords work (``add_weight(shape=(3, 4), initializer="random_normal")``);
+        ``name`` is optional ("variable", "variable_1", ... by default), and a shape passed
+        first is taken as the shape. The initializer defaults to Glorot uniform, as in Keras.
+        """
+        if shape is None and isinstance(name, tuple | list | int):
+            name, shape = None, name
+        if shape is None:
+            raise TypeError(f"{self.name}.add_weight: give the weight's shape, e.g. shape=(3, 4)")
+        shape = (int(shape),) if isinstance(shape, int) else tuple(int(n) for n in shape)
+        taken = {own[0] for own in self._own_weights}
+        if name is None:
+            name = next(
+                n
+                for n in ("variable", *(f"variable_{i}" for i in range(1, len(taken) + 2)))
+                if n not in taken
+            )
+        elif name in taken:
+            raise ValueError(f"{self.name}.add_weight: a weight named {name!r} exists already")
+        value = initializers.get(initializer or "glorot_uniform")(shape, dtype or self.dtype)
         weight = Tensor(value, requires_grad=trainable and self._trainable)
         self._own_weights.append((name, weight, trainable, regularizers.get(regularizer)))
         return weight
@@ -101,10 +129,25 @@ class Layer:
         for attribute, value in vars(self).items():
             if isinstance(value, Layer):
                 yield attribute, value
-            elif isinstance(value, list | tuple):
-                for i, item in enumerate(value):
+            elif isinstance(value, list | tuple | dict):
+                items = value.items() if isinstance(value, dict) else enumerate(value)
+                for key, item in items:
                     if isinstance(item, Layer):
-                        yield f"{attribute}.{i}", item
+                        yield f"{attribute}.{key}", item
+
+    def _attribute_weights(self) -> Iterator[tuple[str, Tensor]]:
+        """Trainable leaf Tensors assigned as attributes (``self.w = dg.tensor(...,
+        requires_grad=True)``) and not made by ``add_weight``: tracked too, as Keras tracks
+        a ``Variable`` assigned to a layer."""
+        own = {id(w) for _, w, _, _ in self._own_weights}
+        for attribute, value in vars(self).items():
+            if (
+                isinstance(value, Tensor)
+                and value.requires_grad
+                and value.is_leaf
+                and id(value) not in own
+            ):
+                yield attribute, value
 
     def named_weights(self, prefix: str = "") -> Iterator[tuple[str, Tensor, bool, Any]]:
         """(path, tensor, trainable, regularizer) for every weight, sublayers included.
@@ -113,6 +156,8 @@ class Layer:
         """
         for name, weight, trainable, regularizer in self._own_weights:
             yield prefix + name, weight, trainable and self.trainable, regularizer
+        for name, weight in self._attribute_weights():
+            yield prefix + name, weight, self.trainable, None
         for path, layer in self._sublayers():
             for sub_path, weight, trainable, regularizer in layer.named_weights(f"{prefix}{path}."):
                 yield sub_path, weight, trainable and self.trainable, regularizer
@@ -174,30 +219,55 @@ class Layer:
 
     # ---- calling --------------------------------------------------------------------------
 
-    def build(self, input_shape: tuple) -> None:
-        """Create the weights for inputs of ``input_shape`` (batch axis included, as None)."""
+    def build(self, input_shape: Any) -> None:
+        """Create the weights for inputs of ``input_shape`` (batch axis included, as None).
 
-    def build_for(self, input_shape: tuple) -> None:
+        Calling ``build`` directly sets ``built``, as in Keras."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:  # a direct call of build() marks the layer built
+            cls.build = _marks_built(cls.__dict__["build"])
+
+    def build_for(self, input_shape: Any) -> None:
         if not self.built:
-            self.build(tuple(input_shape))
+            self.build(_as_shape(input_shape))
             self.built = True
-            self.input_shape = tuple(input_shape)
+            self.input_shape = _as_shape(input_shape)
 
     def call(self, inputs: Any, training: bool = False) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement call(inputs, training)")
 
-    def __call__(self, inputs: Any, training: bool = False) -> Any:
-        inputs = self._cast(inputs)
+    def __call__(self, inputs: Any, training: bool | None = None) -> Any:
+        """Build on the first call, then ``call``. ``training=None`` takes the layer's mode
+        (``train()``/``eval()``; inference by default). Symbolic inputs (``Input``) give
+        symbolic outputs: the functional API."""
+        if symbolic.is_symbolic(inputs):
+            return symbolic.call_symbolically(self, inputs)
+        inputs = self._cast_inputs(inputs)
+        if training is None:
+            training = self.training
         if not self.built:
-            self.build_for((None, *np.shape(raw_data(inputs))[1:]))
+            observer, STATE.observer = STATE.observer, None
+            try:  # a compile's recording must not see the weights being created
+                self.build_for(structure.shape_of(inputs))
+            finally:
+                STATE.observer = observer
         if _takes_training(type(self)):
             outputs = self.call(inputs, training=training)
         else:
             outputs = self.call(inputs)
-        if not isinstance(outputs, Tensor):  # layers always return Tensors, as in Keras
-            outputs = Tensor._make(np.asarray(outputs), -1, None)
-        self.output_shape = (None, *np.shape(raw_data(outputs))[1:])
+        outputs = structure.map_structure(_as_tensor, outputs)
+        self.output_shape = structure.shape_of(outputs)
         return outputs
+
+    def _cast_inputs(self, inputs: Any) -> Any:
+        """Record arrays (several inputs packed for ``fit``) back to their list or dict;
+        each input cast by ``_cast``."""
+        inputs = structure.unpack(inputs)
+        if structure.is_structure(inputs):
+            return structure.map_structure(self._cast, inputs)
+        return self._cast(inputs)
 
     def _cast(self, inputs: Any) -> Any:
         """Floating NumPy inputs take the layer's dtype, as Keras autocasts."""
@@ -207,6 +277,13 @@ class Layer:
                 return array.astype(self.dtype)
             return array
         return inputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The output shape for ``input_shape`` (batch axis None), found by running the
+        layer on one zero sample (without a gradient, in inference mode)."""
+        sample = structure.zeros_for(_as_shape(input_shape), self.dtype)
+        with no_grad():
+            return structure.shape_of(self(sample, training=False))
 
     # ---- configuration ------------------------------------------------------------------
 
@@ -221,11 +298,35 @@ class Layer:
     def from_config(cls, config: dict) -> Layer:
         return cls(**config)
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name!r}>"
-
 
 _TAKES_TRAINING: dict[type, bool] = {}
+
+
+def _as_tensor(outputs: Any) -> Any:
+    """Layers always return Tensors, as in Keras."""
+    if isinstance(outputs, Tensor):
+        return outputs
+    return Tensor._make(np.asarray(outputs), -1, None)
+
+
+def _as_shape(shape: Any) -> Any:
+    """A shape as a tuple, or a list/dict of them (several inputs)."""
+    if isinstance(shape, dict):
+        return {key: _as_shape(item) for key, item in shape.items()}
+    if isinstance(shape, list | tuple) and shape and isinstance(shape[0], list | tuple):
+        return [_as_shape(item) for item in shape]
+    return tuple(shape)
+
+
+def _marks_built(build: Any) -> Any:
+    def build_and_mark(self: Layer, input_shape: Any) -> None:
+        build(self, input_shape)
+        self.built = True
+        if self.input_shape is None:
+            self.input_shape = _as_shape(input_shape)
+
+    build_and_mark.__doc__, build_and_mark.__wrapped__ = build.__doc__, build  # type: ignore[attr-defined]
+    return build_and_mark
 
 
 def _takes_training(cls: type) -> bool:

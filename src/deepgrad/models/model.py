@@ -1,13 +1,23 @@
-"""``Model``: a layer that can be compiled, trained, evaluated, saved and summarised."""
+"""``Model``: a layer that can be compiled, trained, evaluated, saved and summarised.
+
+``Model(inputs, outputs)`` with symbolic tensors from ``Input`` makes a functional model
+(``functional.py``); subclass ``Model`` and write ``call`` for anything else.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
+import numpy as np
+
+from deepgrad.autodiff.modes import no_grad
+from deepgrad.layers import structure
 from deepgrad.layers.base import Layer
+from deepgrad.models import summary
 from deepgrad.saving import model_file
+from deepgrad.tensor import raw_data
 from deepgrad.training.trainer import Trainer
 
 
@@ -25,42 +35,80 @@ class Model(Trainer, Layer):
     ...         return self.out(self.hidden(x))
     >>> TwoLayer()(np.ones((4, 3), np.float32)).shape
     (4, 1)
+
+    Or call it with symbolic inputs and outputs (the functional API):
+
+    >>> import deepgrad as dg
+    >>> inputs = dg.Input((3,))
+    >>> model = Model(inputs, layers.Dense(1)(inputs))
+    >>> type(model).__name__, model.count_params()
+    ('Functional', 4)
     """
 
+    # Set by models/functional.py: the class Model(inputs, outputs) makes.
+    functional_class: ClassVar[type | None] = None
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            if Model.functional_class is None:
+                raise RuntimeError("Model(inputs, outputs): import deepgrad.models first")
+            cls = Model.functional_class
+        return object.__new__(cls)
+
+    def build(self, input_shape: Any) -> None:
+        """Create the weights by running ``call`` once on a zero sample of
+        ``input_shape`` (batch axis first; a list or dict of shapes for several inputs)."""
+        sample = structure.zeros_for(input_shape, self.dtype)
+        with no_grad():
+            self.call(sample)
+
+    @property
+    def output_names(self) -> list[str]:
+        """The names of the outputs (one model output: the last layer's name)."""
+        return [self.name]
+
     def summary(self, print_fn: Callable[[str], Any] = print) -> None:
-        """Print each layer, its output shape and parameter count, and the totals."""
-        if not self.built:
-            raise ValueError(
-                f"{self.name}.summary(): the model is not built yet; call it on data, fit it, "
-                "or give the first layer an input_shape"
-            )
-        rows = [
-            (
-                f"{layer.name} ({type(layer).__name__})",
-                str(layer.output_shape),
-                f"{layer.count_params():,}",
-            )
-            for _, layer in self._sublayers()
-        ]
-        headers = ("Layer (type)", "Output Shape", "Param #")
-        widths = (
-            [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(headers)]
-            if rows
-            else [20, 20, 10]
-        )
-        line = "".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-        total = self.count_params()
-        trainable = sum(w.size for w in self.trainable_weights)
-        print_fn(f'Model: "{self.name}"')
-        print_fn("=" * len(line))
-        print_fn(line)
-        print_fn("=" * len(line))
-        for row in rows:
-            print_fn("".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
-        print_fn("=" * len(line))
-        print_fn(f"Total params: {total:,}")
-        print_fn(f"Trainable params: {trainable:,}")
-        print_fn(f"Non-trainable params: {total - trainable:,}")
+        """Print each layer, its output shape and parameter count, and the totals; a
+        functional model adds what each layer is connected to. Layers not built yet show
+        ``?`` and ``0 (unbuilt)``, as in Keras."""
+        for line in summary.summary_lines(self):
+            print_fn(line)
+
+    def _summary_layers(self) -> list[Layer]:
+        return [layer for _, layer in self._sublayers()]
+
+    # ---- several inputs or outputs through fit, evaluate and predict --------------------
+
+    def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """As ``Trainer.fit``; lists and dicts of arrays (several inputs or outputs) are
+        batched together."""
+        validation = kwargs.get("validation_data")
+        if isinstance(validation, tuple):
+            kwargs["validation_data"] = tuple(structure.pack(part) for part in validation)
+        return super().fit(structure.pack(x), structure.pack(y), *args, **kwargs)
+
+    def evaluate(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """As ``Trainer.evaluate``, with lists and dicts of arrays."""
+        return super().evaluate(structure.pack(x), structure.pack(y), *args, **kwargs)
+
+    def predict(self, x: Any, batch_size: Any = 32, verbose: Any = 0, **kwargs: Any) -> Any:
+        """The model's outputs for ``x`` as NumPy arrays (a list or dict of them for a model
+        with several outputs)."""
+        x = structure.pack(x)
+        first = self.predict_on_batch(x[:1])
+        if not structure.is_structure(first):
+            return super().predict(x, batch_size, verbose, **kwargs)
+        size = len(x) if batch_size is None or batch_size == "full" else int(batch_size)
+        parts = [self.predict_on_batch(x[i : i + size]) for i in range(0, len(x), size)]
+        leaves = [structure.flatten(part) for part in parts]
+        joined = iter(np.concatenate(column, axis=0) for column in zip(*leaves, strict=True))
+        return structure.map_structure(lambda _: next(joined), first)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """The model's outputs for one batch, as NumPy arrays."""
+        with no_grad():
+            outputs = self(self._cast_inputs(x), training=False)
+        return structure.map_structure(lambda t: np.asarray(raw_data(t)), outputs)
 
     # ---- saving -------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from deepgrad.autodiff.modes import no_grad
 from deepgrad.layers.base import LAYER_CLASSES, Layer, register_serializable
+from deepgrad.layers.symbolic import SymbolicTensor
 from deepgrad.models.model import Model
 
 
@@ -29,17 +30,35 @@ class Sequential(Model):
 
     def __init__(self, layers: list[Layer] | None = None, **kwargs: Any) -> None:
         self.layers: list[Layer] = []
+        input_shape = kwargs.pop("input_shape", None)
         super().__init__(**kwargs)
+        self._input_shape_arg = None if input_shape is None else tuple(input_shape)
         for layer in layers or []:
             self.add(layer)
 
-    def add(self, layer: Layer) -> None:
-        """Append a layer."""
+    def add(self, layer: Layer | SymbolicTensor) -> None:
+        """Append a layer. An ``Input(shape)`` first gives the input shape, as in Keras."""
+        if isinstance(layer, SymbolicTensor):
+            if self.layers:
+                raise ValueError(
+                    f"Sequential.add: an Input can only come first; {self.name} has "
+                    f"{len(self.layers)} layers already"
+                )
+            self._input_shape_arg = tuple(layer.shape[1:])
+            return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
+        if any(existing.name == layer.name for existing in self.layers):
+            raise ValueError(
+                f"Sequential.add: all layers added to a Sequential model must have unique "
+                f"names; {layer.name!r} is already in {self.name}"
+            )
         self.layers.append(layer)
         first = self.layers[0]
-        if first.built and first.input_shape is not None:
+        if self._input_shape_arg is not None:
+            self.built = False
+            self.build_for((None, *self._input_shape_arg))
+        elif first.built and first.input_shape is not None:
             self.built = False  # build again: layers already built keep their weights
             self.build_for(first.input_shape)
 
@@ -55,12 +74,21 @@ class Sequential(Model):
 
     def build(self, input_shape: tuple) -> None:
         """Build every layer by passing one zero sample through the stack."""
+        self._require_layers()
         sample = np.zeros((1, *input_shape[1:]), dtype=self.dtype)
         with no_grad():
             for layer in self.layers:
                 sample = layer(sample)
 
+    def _require_layers(self) -> None:
+        if not self.layers:
+            raise ValueError(
+                f"Sequential model {self.name!r} cannot be built or called because it has no "
+                "layers; add them with model.add(layer)"
+            )
+
     def call(self, inputs: Any, training: bool = False) -> Any:
+        self._require_layers()
         for layer in self.layers:
             inputs = layer(inputs, training=training)
         return inputs

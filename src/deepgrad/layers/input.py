@@ -1,0 +1,52 @@
+"""``Input(shape)``: the symbolic entry point of a functional model, and ``InputLayer``,
+the layer it belongs to (the first rows of a functional model's ``summary``).
+
+>>> inputs = Input((4,), name="features")
+>>> inputs.shape, inputs.name
+((None, 4), 'features')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad.layers.base import Layer, register_serializable
+from deepgrad.layers.symbolic import Node, SymbolicTensor
+
+
+@register_serializable
+class InputLayer(Layer):
+    """Holds the shape and dtype of one input of a functional model; passes values on."""
+
+    def __init__(self, shape: Any = None, batch_size: int | None = None, **kwargs: Any) -> None:
+        if shape is None:
+            raise TypeError("InputLayer: give the shape of one sample, e.g. shape=(4,)")
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        if any(n is not None and (not isinstance(n, int | np.integer) or n < 0) for n in shape):
+            raise ValueError(f"Input: shape must hold non-negative integers or None, got {shape}")
+        self.shape = tuple(None if n is None else int(n) for n in shape)
+        self.batch_size = batch_size
+        super().__init__(**kwargs)
+        self.built = True
+        self.input_shape = self.output_shape = (batch_size, *self.shape)
+        self.output = SymbolicTensor(self.input_shape, self.dtype, (self, 0, 0), self.name)
+        self._inbound_nodes.append(Node(self, None, self.output))
+
+    def call(self, inputs: Any) -> Any:
+        return inputs
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "shape": list(self.shape), "batch_size": self.batch_size}
+
+
+def Input(
+    shape: Any = None,
+    batch_size: int | None = None,
+    dtype: Any = None,
+    name: str | None = None,
+) -> SymbolicTensor:
+    """A symbolic input of ``shape`` (one sample's shape, without the batch axis): call
+    layers on it and pass it to ``Model(inputs, outputs)``."""
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output

@@ -1,0 +1,109 @@
+"""Symbolic tensors: what a layer returns when called on ``Input(...)`` (Keras'
+``KerasTensor``). One holds a shape (batch axis None), a dtype and the call that made it
+(``_keras_history``: the layer, the index of that call among the layer's calls, the index
+of this output among the call's outputs). ``Model(inputs, outputs)`` walks these records
+back from the outputs to find the graph.
+
+>>> import deepgrad as dg
+>>> x = dg.Input((3,))
+>>> y = dg.layers.Dense(2)(x)
+>>> y.shape, y._keras_history[0].name.startswith("dense")
+((None, 2), True)
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.modes import no_grad
+from deepgrad.layers import structure
+from deepgrad.tensor import raw_data
+
+
+class SymbolicTensor:
+    """A placeholder for the values a layer will get: shape, dtype and producing call."""
+
+    def __init__(self, shape: tuple, dtype: Any, history: tuple, name: str | None = None):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self._keras_history = history
+        self.name = name or history[0].name
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        layer, node, index = self._keras_history
+        return (
+            f"<SymbolicTensor shape={self.shape}, dtype={self.dtype.name}, "
+            f"name={self.name!r} (from {layer.name}[{node}][{index}])>"
+        )
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            f"{self!r} has no values: it stands for a layer's input in the functional API. "
+            "Only layers may be called on it (use layers.Add, layers.Concatenate, ...), "
+            "not NumPy or deepgrad.numpy functions"
+        )
+
+    def __bool__(self) -> bool:
+        raise TypeError(f"{self!r}: a symbolic tensor has no truth value")
+
+    def __iter__(self) -> Any:
+        raise TypeError(f"{self!r}: a symbolic tensor cannot be iterated")
+
+
+@dataclass(eq=False)
+class Node:
+    """One call of a layer on symbolic inputs: what went in and what came out."""
+
+    layer: Any
+    inputs: Any  # a SymbolicTensor, or a list/dict of them
+    outputs: Any
+
+    @property
+    def input_tensors(self) -> list[SymbolicTensor]:
+        return structure.flatten(self.inputs) if self.inputs is not None else []
+
+    @property
+    def output_tensors(self) -> list[SymbolicTensor]:
+        return structure.flatten(self.outputs)
+
+
+def is_symbolic(value: Any) -> bool:
+    """A SymbolicTensor, or a list/dict holding one."""
+    if isinstance(value, SymbolicTensor):
+        return True
+    if structure.is_structure(value):
+        return any(isinstance(leaf, SymbolicTensor) for leaf in structure.flatten(value))
+    return False
+
+
+def call_symbolically(layer: Any, inputs: Any) -> Any:
+    """Record ``layer(inputs)`` on symbolic inputs: build the layer for their shapes, find
+    its output shapes by running it once on zero samples, return symbolic outputs."""
+    leaves = structure.flatten(inputs)
+    if not all(isinstance(leaf, SymbolicTensor) for leaf in leaves):
+        kinds = sorted({type(leaf).__name__ for leaf in leaves})
+        raise TypeError(
+            f"{layer.name}: cannot mix symbolic inputs (Input) with arrays in one call, got {kinds}"
+        )
+    sample = structure.map_structure(lambda t: np.zeros((1, *t.shape[1:]), t.dtype), inputs)
+    with no_grad():
+        values = layer(sample, training=False)
+    node_index = len(layer._inbound_nodes)
+    position = itertools.count()
+
+    def symbolic_output(value: Any) -> SymbolicTensor:
+        array = raw_data(value)
+        history = (layer, node_index, next(position))
+        return SymbolicTensor((None, *np.shape(array)[1:]), array.dtype, history)
+
+    outputs = structure.map_structure(symbolic_output, values)
+    layer._inbound_nodes.append(Node(layer, inputs, outputs))
+    return outputs

@@ -1,0 +1,302 @@
+"""The functional API: ``Model(inputs, outputs)`` over the graph of layer calls that led
+from ``Input``s to the outputs.
+
+The graph is read once, at construction, walking the symbolic tensors' records back from
+the outputs. Calling the model replays the layer calls in that order on real values; a
+layer called twice (a shared layer) is one layer with one set of weights, called twice.
+Saved, the graph is JSON: each layer's config, and each call as (layer name, the calls
+whose outputs it took), so loading rebuilds it without running code from the file.
+
+>>> import numpy as np, deepgrad as dg
+>>> from deepgrad import layers
+>>> a, b = dg.Input((3,), name="a"), dg.Input((2,), name="b")
+>>> hidden = layers.Dense(4, activation="relu")(layers.concatenate([a, b], name="ab"))
+>>> model = dg.Model([a, b], [layers.Dense(1, name="y1")(hidden), layers.Dense(2)(hidden)])
+>>> [out.shape for out in model([np.ones((5, 3)), np.ones((5, 2))])]
+[(5, 1), (5, 2)]
+>>> [layer.name for layer in model.layers][:3], model.output_names[0]
+(['a', 'b', 'ab'], 'y1')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepgrad.layers import structure
+from deepgrad.layers.base import LAYER_CLASSES, Layer, register_serializable
+from deepgrad.layers.input import InputLayer
+from deepgrad.layers.symbolic import Node, SymbolicTensor
+from deepgrad.models.model import Model
+
+
+@register_serializable
+class Functional(Model):
+    """A model defined by the graph from its inputs (``Input``) to its outputs."""
+
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None, **kwargs: Any):
+        for what, value in (("inputs", inputs), ("outputs", outputs)):
+            leaves = structure.flatten(value)
+            if not leaves or not all(isinstance(t, SymbolicTensor) for t in leaves):
+                kinds = sorted({type(t).__name__ for t in leaves})
+                raise TypeError(
+                    f"Model: {what} must be symbolic tensors (from deepgrad.Input and layer "
+                    f"calls on it), or a list or dict of them; got {kinds}"
+                )
+        super().__init__(name=name or "functional", **kwargs)
+        self._inputs, self._outputs = inputs, outputs
+        self._nodes = _nodes_between(structure.flatten(inputs), structure.flatten(outputs))
+        self.layers: list[Layer] = _unique_layers(self._nodes)
+        names = [layer.name for layer in self.layers]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(
+                f"Model {self.name!r}: all layer names must be unique; {duplicates} is used "
+                "by more than one layer"
+            )
+        self.built = True
+        self.input_shape = structure.map_structure(lambda t: t.shape, inputs)
+        self.output_shape = structure.map_structure(lambda t: t.shape, outputs)
+
+    # ---- the graph ----------------------------------------------------------------------
+
+    @property
+    def inputs(self) -> list[SymbolicTensor]:
+        """The model's symbolic inputs (a list, as in Keras)."""
+        return structure.flatten(self._inputs)
+
+    @property
+    def outputs(self) -> list[SymbolicTensor]:
+        """The model's symbolic outputs (a list, as in Keras)."""
+        return structure.flatten(self._outputs)
+
+    @property
+    def input_names(self) -> list[str]:
+        if isinstance(self._inputs, dict):
+            return list(self._inputs)
+        return [t._keras_history[0].name for t in self.inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        """The keys of a dict of outputs, else the names of the layers that make them."""
+        if isinstance(self._outputs, dict):
+            return list(self._outputs)
+        return [t._keras_history[0].name for t in self.outputs]
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """The layer called ``name``, or the one at ``index`` in ``layers``."""
+        if (name is None) == (index is None):
+            raise ValueError("get_layer: give either name or index")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(
+                    f"get_layer: index {index} is out of range: {self.name} has "
+                    f"{len(self.layers)} layers"
+                )
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"get_layer: no layer named {name!r} in {self.name}; its layers are "
+            f"{[layer.name for layer in self.layers]}"
+        )
+
+    def _summary_layers(self) -> list[Layer]:
+        return self.layers
+
+    def connections(self, layer: Layer) -> list[str]:
+        """``name[node][output]`` for each input of each call of ``layer`` in this model."""
+        local = self._local_indices()
+        return [
+            f"{t._keras_history[0].name}[{local[id(_producer(t))]}][{t._keras_history[2]}]"
+            for node in self._nodes
+            if node.layer is layer
+            for t in node.input_tensors
+        ]
+
+    def _local_indices(self) -> dict[int, int]:
+        """Each node's index among its layer's calls in this model."""
+        counts: dict[int, int] = {}
+        index = {}
+        for node in self._nodes:
+            index[id(node)] = counts.get(id(node.layer), 0)
+            counts[id(node.layer)] = index[id(node)] + 1
+        return index
+
+    # ---- calling ------------------------------------------------------------------------
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        values = dict(zip(map(id, self.inputs), self._match_inputs(inputs), strict=True))
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+            arguments = structure.map_structure(lambda t: values[id(t)], node.inputs)
+            results = node.layer(arguments, training=training)
+            for tensor, value in zip(node.output_tensors, structure.flatten(results), strict=True):
+                values[id(tensor)] = value
+        return structure.map_structure(lambda t: values[id(t)], self._outputs)
+
+    def _match_inputs(self, inputs: Any) -> list:
+        """The given inputs in the order of ``self.inputs``: a dict by name (the keys of a
+        dict of inputs, else the Input names), a list by position."""
+        expected = self.inputs
+        if isinstance(inputs, dict):
+            names = self.input_names
+            missing = [n for n in names if n not in inputs]
+            if missing:
+                raise ValueError(
+                    f"{self.name}: inputs {missing} are missing; the model takes {names}, "
+                    f"got {sorted(inputs)}"
+                )
+            given = [inputs[n] for n in names]
+        else:
+            given = structure.flatten(inputs)
+        if len(given) != len(expected):
+            raise ValueError(
+                f"{self.name}: expected {len(expected)} inputs ({self.input_names}), got "
+                f"{len(given)}"
+            )
+        for tensor, value in zip(expected, given, strict=True):
+            shape = getattr(value, "shape", None)
+            if shape is not None and len(shape) != len(tensor.shape):
+                raise ValueError(
+                    f"{self.name}: input {tensor.name!r} expects shape {tensor.shape}, got an "
+                    f"array of shape {tuple(shape)}"
+                )
+        return given
+
+    # ---- configuration ------------------------------------------------------------------
+
+    def get_config(self) -> dict:
+        """Each layer's config, each call (layer name and the outputs it took) in order,
+        and which call outputs are the model's inputs and outputs."""
+        local = self._local_indices()
+
+        def ref(tensor: SymbolicTensor) -> list:
+            layer, _, index = tensor._keras_history
+            return [layer.name, local[id(_producer(tensor))], index]
+
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "layers": [
+                {"class_name": type(layer).__name__, "config": layer.get_config()}
+                for layer in self.layers
+            ],
+            "calls": [
+                [node.layer.name, _encode(node.inputs, ref)]
+                for node in self._nodes
+                if not isinstance(node.layer, InputLayer)
+            ],
+            "inputs": _encode(self._inputs, ref),
+            "outputs": _encode(self._outputs, ref),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> Functional:
+        layers = {}
+        for item in config["layers"]:
+            name = item.get("class_name")
+            if name not in LAYER_CLASSES:
+                raise ValueError(
+                    f"unknown layer class {name!r}: only registered classes can be loaded "
+                    "(decorate custom layers with deepgrad.layers.register_serializable)"
+                )
+            layer = LAYER_CLASSES[name].from_config(item.get("config", {}))
+            layers[item["config"]["name"]] = layer
+        outputs: dict[tuple[str, int], Any] = {
+            (name, 0): layer.output
+            for name, layer in layers.items()
+            if isinstance(layer, InputLayer)
+        }
+        calls: dict[str, int] = {}
+
+        def lookup(reference: list) -> SymbolicTensor:
+            layer_name, node, index = reference
+            return structure.flatten(outputs[(layer_name, node)])[index]
+
+        for layer_name, arguments in config["calls"]:
+            result = layers[layer_name](_decode(arguments, lookup))
+            node = calls.get(layer_name, 0)
+            calls[layer_name] = node + 1
+            outputs[(layer_name, node)] = result
+        return cls(
+            _decode(config["inputs"], lookup),
+            _decode(config["outputs"], lookup),
+            name=config.get("name"),
+            trainable=config.get("trainable", True),
+        )
+
+
+Model.functional_class = Functional
+
+
+def _producer(tensor: SymbolicTensor) -> Node:
+    layer, node, _ = tensor._keras_history
+    return layer._inbound_nodes[node]
+
+
+def _nodes_between(inputs: list[SymbolicTensor], outputs: list[SymbolicTensor]) -> list[Node]:
+    """The calls that lead from ``inputs`` to ``outputs``, each after the calls it needs
+    (a depth-first walk back from the outputs, without recursion)."""
+    input_ids = {id(t) for t in inputs}
+    ordered: list[Node] = []
+    done: set[int] = set()
+    for tensor in inputs:
+        node = _producer(tensor)
+        if not isinstance(node.layer, InputLayer):
+            raise ValueError(
+                f"Model: input {tensor.name!r} is not made by deepgrad.Input (it comes from "
+                f"layer {node.layer.name!r}); pass the Input tensors themselves"
+            )
+    stack: list[tuple[Node, bool]] = [(_producer(t), False) for t in reversed(outputs)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in done:
+            continue
+        if expanded:
+            done.add(id(node))
+            ordered.append(node)
+            continue
+        stack.append((node, True))
+        for tensor in reversed(node.input_tensors):
+            if id(tensor) in input_ids:
+                producer = _producer(tensor)
+                if id(producer) not in done:
+                    done.add(id(producer))
+                    ordered.append(producer)
+                continue
+            producer = _producer(tensor)
+            if isinstance(producer.layer, InputLayer):
+                raise ValueError(
+                    f"Model: output depends on input {tensor.name!r}, which is not among the "
+                    "model's inputs; add it to inputs"
+                )
+            stack.append((producer, False))
+    inputs_first = [_producer(t) for t in inputs]
+    return inputs_first + [n for n in ordered if not isinstance(n.layer, InputLayer)]
+
+
+def _unique_layers(nodes: list[Node]) -> list[Layer]:
+    seen: dict[int, Layer] = {}
+    for node in nodes:
+        seen.setdefault(id(node.layer), node.layer)
+    return list(seen.values())
+
+
+def _encode(value: Any, ref: Any) -> Any:
+    """A structure of symbolic tensors as JSON: {"tensor": ref}, {"list": [...]},
+    {"dict": {...}}, unambiguous whatever the keys."""
+    if isinstance(value, SymbolicTensor):
+        return {"tensor": ref(value)}
+    if isinstance(value, dict):
+        return {"dict": {key: _encode(item, ref) for key, item in value.items()}}
+    return {"list": [_encode(item, ref) for item in value]}
+
+
+def _decode(value: dict, lookup: Any) -> Any:
+    if "tensor" in value:
+        return lookup(value["tensor"])
+    if "dict" in value:
+        return {key: _decode(item, lookup) for key, item in value["dict"].items()}
+    return [_decode(item, lookup) for item in value["list"]]
