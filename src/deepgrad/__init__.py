@@ -37,6 +37,7 @@ from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
 from deepgrad.backend import get_default_dtype, set_default_dtype
 from deepgrad.compiler import CompileError, compile
 from deepgrad.compiler import compile as jit
+from deepgrad.device import Device, DeviceError, get_device, set_device, using_device
 from deepgrad.layers import Input
 from deepgrad.models import Model, Sequential
 from deepgrad.ops.jacobian import hessian, jacobian
@@ -50,6 +51,8 @@ __all__ = [
     "AnomalyError",
     "CompileError",
     "Input",
+    "Device",
+    "DeviceError",
     "Model",
     "Primitive",
     "Sequential",
@@ -63,6 +66,7 @@ __all__ = [
     "elementwise_grad",
     "enable_grad",
     "get_default_dtype",
+    "get_device",
     "grad",
     "hessian",
     "hvp",
@@ -82,12 +86,14 @@ __all__ = [
     "random",
     "regularizers",
     "set_default_dtype",
+    "set_device",
     "stop_gradient",
     "tensor",
     "trace",
     "tree_flatten",
     "tree_map",
     "tree_unflatten",
+    "using_device",
     "value_and_grad",
     "vjp",
 ]

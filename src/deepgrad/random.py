@@ -1,7 +1,13 @@
 """``deepgrad.random``: one seedable generator behind every random draw in deepgrad.
 
 ``seed(n)`` makes every later draw (initial weights, dropout, shuffling) reproducible
-bit for bit on one machine. Draws are NumPy arrays: random numbers are constants.
+bit for bit on one machine. Random numbers are constants (arrays, not Tensors).
+
+Draws of floats (``normal``, ``uniform``, ``default_rng()``) come from the generator of the
+current device (``deepgrad.set_device``): NumPy's on the CPU, CuPy's on a GPU, each GPU's
+seeded from ``seed``'s value, so a seeded GPU run is reproducible too (its numbers differ
+from the CPU's, as PyTorch's do). Integers, permutations and choices (shuffling the data,
+which stays on the host) always come from the host generator.
 
 >>> import deepgrad as dg
 >>> dg.random.seed(0); a = dg.random.normal(size=3)
@@ -17,10 +23,12 @@ from typing import Any
 import numpy as np
 
 from deepgrad.backend import get_default_dtype
+from deepgrad.device import Device, device, get_device, platform_of
 
 __all__ = [
     "choice",
     "default_rng",
+    "device_generator",
     "get_state",
     "normal",
     "permutation",
@@ -35,21 +43,51 @@ __all__ = [
 ]
 
 _generator = np.random.default_rng()
+_entropy = np.random.SeedSequence().entropy  # what the devices' generators are seeded from
+_device_generators: dict[Device, Any] = {}
 
 
 def seed(value: int | None = None) -> None:
-    """Reseed deepgrad's generator (None draws fresh entropy)."""
-    global _generator
+    """Reseed deepgrad's generators, the host's and every device's (None: fresh entropy)."""
+    global _generator, _entropy
     _generator = np.random.default_rng(value)
+    _entropy = np.random.SeedSequence(value).entropy
+    _device_generators.clear()  # made again, from the new seed, at their next draw
 
 
-def default_rng() -> np.random.Generator:
-    """The generator itself, for anything this module does not wrap."""
-    return _generator
+def default_rng() -> Any:
+    """The current device's generator, for anything this module does not wrap (NumPy's
+    ``Generator`` on the CPU; on a GPU, CuPy's, which has ``random``, ``standard_normal``,
+    ``uniform`` and ``integers``)."""
+    return device_generator()
+
+
+def device_generator(where: Any = None) -> Any:
+    """The generator of device ``where`` (default: the current device).
+
+    A device's generator is made at its first draw after ``seed``, seeded by a
+    ``SeedSequence`` of the seed and the device, so that each GPU draws its own stream.
+
+    >>> seed(0); a = device_generator("cpu").random()
+    >>> seed(0); a == device_generator("cpu").random()
+    True
+    """
+    target = get_device() if where is None else device(where)
+    if target.kind == "cpu":
+        return _generator
+    generator = _device_generators.get(target)
+    if generator is None:
+        kind = int.from_bytes(target.kind.encode()[:8], "little")
+        sequence = np.random.SeedSequence(_entropy, spawn_key=(kind, target.index))
+        device_seed = int(sequence.generate_state(1, np.uint64)[0])
+        generator = platform_of(target).generator(device_seed, target.index)
+        _device_generators[target] = generator
+    return generator
 
 
 def get_state() -> dict[str, Any]:
-    """The generator's state, a JSON-friendly dict (to save and restore a run)."""
+    """The host generator's state, a JSON-friendly dict (to save and restore a run); the
+    devices' generators are not part of it."""
     return dict(_generator.bit_generator.state)  # NumPy's stubs promise only a Mapping
 
 
@@ -63,8 +101,13 @@ def _float(dtype: Any) -> Any:
 
 
 def normal(loc: float = 0.0, scale: float = 1.0, size: Any = None, dtype: Any = None) -> Any:
-    """Gaussian draws, in the default float dtype unless ``dtype`` is given."""
-    return np.asarray(_generator.normal(loc, scale, size)).astype(_float(dtype))
+    """Gaussian draws on the current device, in the default float dtype unless ``dtype``
+    is given."""
+    generator = device_generator()
+    if generator is _generator:
+        return np.asarray(_generator.normal(loc, scale, size)).astype(_float(dtype))
+    draws = generator.standard_normal(size=() if size is None else size, dtype=_float(dtype))
+    return draws * _float(dtype).type(scale) + _float(dtype).type(loc)
 
 
 def standard_normal(size: Any = None, dtype: Any = None) -> Any:
@@ -77,8 +120,13 @@ def randn(*shape: int) -> Any:
 
 
 def uniform(low: float = 0.0, high: float = 1.0, size: Any = None, dtype: Any = None) -> Any:
-    """Uniform draws on [low, high)."""
-    return np.asarray(_generator.uniform(low, high, size)).astype(_float(dtype))
+    """Uniform draws on [low, high), on the current device."""
+    generator = device_generator()
+    if generator is _generator:
+        return np.asarray(_generator.uniform(low, high, size)).astype(_float(dtype))
+    kind = _float(dtype).type
+    draws = generator.random(size=() if size is None else size, dtype=_float(dtype))
+    return draws * kind(high - low) + kind(low)
 
 
 def rand(*shape: int) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.backend import array_module, get_default_dtype, is_floating, to_numpy
+from deepgrad.device import Device, device_of, to_device
 
 
 class Tensor:
@@ -122,6 +123,33 @@ class Tensor:
         """The data as a NumPy array (shares memory; copied to the host from a device)."""
         return to_numpy(raw_data(self))
 
+    @property
+    def device(self) -> Device:
+        """Where the data live: ``device('cpu')`` or ``device('cuda:0')``."""
+        return device_of(raw_data(self))
+
+    def to(self, device: Any) -> Tensor:
+        """This tensor on ``device`` ("cpu", "gpu", "cuda:1"): itself if it is there
+        already, else a copy. A tensor that requires grad is not moved (the copy would pass
+        no gradient back to it): move its data first, ``dg.tensor(data, device=...,
+        requires_grad=True)``, or move a model with ``model.to``."""
+        value = raw_data(self)
+        moved = to_device(value, device)
+        if moved is value:
+            return self
+        if self._level >= 0:
+            raise RuntimeError(
+                f"Tensor.to({str(device)!r}): this tensor of shape {self.shape} on "
+                f"{self.device} requires grad, and a copy on another device would pass no "
+                "gradient back to it; move the data before tracking gradients "
+                "(dg.tensor(data, device=..., requires_grad=True)) or use .detach().to(...)"
+            )
+        return Tensor._make(moved, -1, None)
+
+    def cpu(self) -> Tensor:
+        """This tensor on the host (``to("cpu")``)."""
+        return self.to("cpu")
+
     def item(self) -> Any:
         """The single element as a Python number."""
         return raw_data(self).item()
@@ -144,12 +172,19 @@ class Tensor:
         ENGINE.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if self.device.kind != "cpu":
+            raise TypeError(
+                f"a Tensor on {self.device} cannot become a NumPy array implicitly (a silent "
+                "copy from the device); use tensor.numpy() or tensor.cpu()"
+            )
         data = raw_data(self)
         return data if dtype is None else data.astype(dtype)
 
     def __repr__(self) -> str:
         body = np.array2string(to_numpy(raw_data(self)), separator=", ", prefix="Tensor(")
         extra = f", dtype={self.dtype}"
+        if self.device.kind != "cpu":
+            extra += f", device='{self.device}'"
         if self._node is not None and self._level == 0:
             extra += f", grad_fn=<{self._node.prim.name}>"
         elif self._level == 0:
@@ -473,8 +508,8 @@ def _as_array(data: Any, dtype: Any) -> Any:
     return array
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Make a Tensor, copying ``data``.
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Make a Tensor, copying ``data``, on ``device`` if given (else where ``data`` is).
 
     Python floats become the default dtype (float32); NumPy arrays keep theirs.
 
@@ -483,5 +518,11 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     dtype('float32')
     >>> dg.tensor(np.zeros(2)).dtype
     dtype('float64')
+    >>> dg.tensor([1.0], device="cpu").device
+    device('cpu')
     """
+    if device is not None:
+        made = Tensor._make(to_device(_as_array(data, dtype), device), -1, None)
+        made.requires_grad = requires_grad  # _as_array copied: nothing is shared
+        return made
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)

@@ -14,6 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.backend import register_array_module
+from deepgrad.device import Platform, register_platform
+
 
 class ImplicitConversionError(TypeError):
     """What CuPy raises on ``np.asarray(cupy_array)``."""
@@ -27,6 +30,19 @@ def _unwrap(value: Any) -> Any:
     if type(value) is dict:
         return {k: _unwrap(v) for k, v in value.items()}
     return value
+
+
+def _refuse_host(values: Any, what: str) -> None:
+    """Raise if a host NumPy array is among ``values`` (CuPy's ufuncs and functions refuse
+    them: a host array is never silently copied to the device); NumPy scalars pass."""
+    for value in values:
+        if isinstance(value, np.ndarray):
+            raise ImplicitConversionError(
+                f"guard backend: {what} mixes a host NumPy array (shape {value.shape}, "
+                f"{value.dtype}) with device arrays; move it first (xp.asarray)"
+            )
+        if type(value) in (list, tuple):
+            _refuse_host(value, what)
 
 
 def _wrap(value: Any) -> Any:
@@ -67,6 +83,7 @@ class GuardArray:
                         f"guard backend: {ufunc.__name__} writes a device array into a host one"
                     )
             kwargs["out"] = tuple(o._data for o in out)
+        _refuse_host(inputs, f"np.{ufunc.__name__}")
         result = getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
         if out is not None:
             return out[0] if len(out) == 1 else out
@@ -74,6 +91,8 @@ class GuardArray:
 
     def __array_function__(self, func: Any, types_: Any, args: tuple, kwargs: dict) -> Any:
         out = kwargs.get("out")
+        _refuse_host(args, f"np.{func.__name__}")
+        _refuse_host(kwargs.values(), f"np.{func.__name__}")
         result = func(*_unwrap(args), **_unwrap(kwargs))
         if isinstance(out, GuardArray):
             return out
@@ -187,7 +206,51 @@ guard_xp.__dict__.update({k: v for k, v in vars(np).items() if not k.startswith(
 for _name in (
     "array", "asarray", "ascontiguousarray", "asfortranarray", "zeros", "ones", "empty",
     "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "linspace", "eye",
-    "identity",
+    "identity", "tri",
 ):  # fmt: skip
     setattr(guard_xp, _name, _creator(_name))
 guard_xp.ndarray = GuardArray
+
+
+# ---- the guard as a device: ``set_device("guard")`` runs the device model on guard arrays ----
+
+
+class GuardGenerator:
+    """A device generator making guard arrays (the methods deepgrad asks of CuPy's)."""
+
+    def __init__(self, seed: int) -> None:
+        self._host = np.random.default_rng(seed)
+
+    def random(self, size: Any = None, dtype: Any = np.float64) -> GuardArray:
+        return GuardArray(self._host.random(size, dtype=dtype))
+
+    def standard_normal(self, size: Any = None, dtype: Any = np.float64) -> GuardArray:
+        return GuardArray(self._host.standard_normal(size, dtype=dtype))
+
+    def integers(self, low: Any, high: Any = None, size: Any = None) -> GuardArray:
+        return GuardArray(self._host.integers(low, high, size))
+
+
+class GuardPlatform(Platform):
+    """One guard device, ``guard:0``, standing in for a GPU in the tests."""
+
+    name = "guard"
+
+    def module(self) -> Any:
+        return guard_xp
+
+    def device_count(self) -> int:
+        return 1
+
+    def owns(self, array: Any) -> bool:
+        return isinstance(array, GuardArray)
+
+    def put(self, array: Any, index: int) -> GuardArray:
+        return GuardArray(np.array(array))  # a copy, as a transfer makes
+
+    def generator(self, seed: int, index: int) -> GuardGenerator:
+        return GuardGenerator(seed)
+
+
+register_array_module(GuardArray, guard_xp)
+register_platform(GuardPlatform())

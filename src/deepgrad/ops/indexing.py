@@ -42,12 +42,20 @@ def _is_basic(index: Any) -> bool:
 
 
 def _scatter_impl(g, index, shape):
-    out = array_module(g).zeros(shape, dtype=g.dtype)
+    xp = array_module(g)
+    out = xp.zeros(shape, dtype=g.dtype)
     if _is_basic(index):
         out[index] = g  # basic indexing never repeats an element
-    else:
-        np.add.at(out, index, g)  # advanced indexing may: repeated elements accumulate
+    else:  # advanced indexing may: repeated elements accumulate (index arrays on g's device)
+        np.add.at(out, _index_on(xp, index), g)
     return out
+
+
+def _index_on(xp: Any, index: Any) -> Any:
+    """``index`` with its arrays made by ``xp`` (a GPU's ufunc.at takes no host arrays)."""
+    if isinstance(index, tuple):
+        return tuple(_index_on(xp, i) for i in index)
+    return xp.asarray(index) if isinstance(index, np.ndarray) else index
 
 
 getitem = Primitive(lambda x, index: x[index], "getitem", "{0}[·]")
@@ -175,10 +183,10 @@ def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 def tril(m: Any, k: int = 0) -> Any:
     """Lower triangle (the rest zeroed) of the last two axes."""
     rows, cols = np.shape(raw_data(m))[-2:]
-    return m * np.tri(rows, cols, k, dtype=raw_data(m).dtype)
+    return m * array_module(raw_data(m)).tri(rows, cols, k, dtype=raw_data(m).dtype)
 
 
 def triu(m: Any, k: int = 0) -> Any:
     """Upper triangle (the rest zeroed) of the last two axes."""
     rows, cols = np.shape(raw_data(m))[-2:]
-    return m * (1 - np.tri(rows, cols, k - 1, dtype=raw_data(m).dtype))
+    return m * (1 - array_module(raw_data(m)).tri(rows, cols, k - 1, dtype=raw_data(m).dtype))

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import absolute, power, sqrt
 from deepgrad.ops.indexing import tril
 from deepgrad.ops.linalg import matmul
@@ -102,7 +103,7 @@ def solve(a: Any, b: Any) -> Any:
 def _phi(x: Any) -> Any:
     """The lower triangle with its diagonal halved."""
     n = np.shape(raw_data(x))[-1]
-    return tril(x) * (1 - 0.5 * np.eye(n, dtype=raw_data(x).dtype))
+    return tril(x) * (1 - 0.5 * array_module(raw_data(x)).eye(n, dtype=raw_data(x).dtype))
 
 
 def _cholesky_jvp(t, ans, a):

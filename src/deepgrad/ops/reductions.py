@@ -9,6 +9,7 @@ import numpy as np
 
 from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive, _sum, reduced_axes, unreduce
+from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import exp, log, sqrt
 from deepgrad.ops.nondiff import equal
 from deepgrad.ops.shape import concatenate, flip, reshape, transpose
@@ -71,10 +72,10 @@ def _products_of_others(x, axis):
     shape = _shape(x)
     axes = reduced_axes(axis, len(shape))
     if not axes:
-        return np.ones(shape, dtype=raw_data(x).dtype)
+        return array_module(raw_data(x)).ones(shape, dtype=raw_data(x).dtype)
     kept = [i for i in range(len(shape)) if i not in axes]
     rows = reshape(transpose(x, kept + list(axes)), (*(shape[i] for i in kept), -1))
-    ones = np.ones((*_shape(rows)[:-1], 1), dtype=raw_data(x).dtype)
+    ones = array_module(raw_data(x)).ones((*_shape(rows)[:-1], 1), dtype=raw_data(x).dtype)
     before = _scan_product(concatenate([ones, rows[..., :-1]], axis=-1))
     after = flip(_scan_product(flip(concatenate([rows[..., 1:], ones], axis=-1), -1)), -1)
     others = reshape(before * after, [shape[i] for i in kept] + [shape[i] for i in axes])
