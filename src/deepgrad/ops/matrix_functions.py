@@ -1,0 +1,86 @@
+"""Matrix powers and the norms that need singular values (ord=2, -2, 'nuc').
+
+Both are composites of differentiable primitives: ``matrix_power`` of matmul (and inv
+for negative powers), the spectral and nuclear norms of ``svdvals``. The 2-norm is the
+largest singular value: where it is repeated, its gradient is shared between the tied
+values, as ``max`` does.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from deepgrad.ops.linalg import matmul
+from deepgrad.ops.matrix import inv
+from deepgrad.ops.matrix import norm as _basic_norm
+from deepgrad.ops.reductions import max, min, sum
+from deepgrad.ops.shape import broadcast_to, moveaxis, reshape
+from deepgrad.ops.spectral_tools import eye_like, shape_of, square_check
+from deepgrad.ops.svd import svdvals
+
+
+def matrix_power(a: Any, n: int) -> Any:
+    """A raised to the integer power n (NumPy's ``linalg.matrix_power``), by repeated
+    squaring; n < 0 inverts first, n = 0 gives the identity (whose derivative is zero).
+
+    >>> matrix_power(np.array([[1.0, 1.0], [0.0, 1.0]]), 3)
+    array([[1., 3.],
+           [0., 1.]])
+    """
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"matrix_power: the exponent must be an integer, got {n!r}") from None
+    shape = square_check("matrix_power", a)
+    if n == 0:  # recorded as 0·A + I, so the result stays a function of A
+        return a * 0.0 + broadcast_to(eye_like(a, shape[-1]), shape)
+    base = inv(a) if n < 0 else a
+    n = abs(n)
+    result = None
+    while n:
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return result
+
+
+_SPECTRAL = {2: max, -2: min, "nuc": sum}
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    """NumPy's ``linalg.norm``, with the matrix orders 2, −2 and 'nuc' (from the singular
+    values) besides those of :func:`deepgrad.ops.matrix.norm`.
+
+    >>> float(norm(np.array([[3.0, 0.0], [0.0, 4.0]]), ord=2))
+    4.0
+    >>> float(norm(np.array([[3.0, 0.0], [0.0, 4.0]]), ord="nuc"))
+    7.0
+    """
+    ndim = len(shape_of(x))
+    is_spectral = isinstance(ord, str | int | float) and (ord in (2, -2) or ord == "nuc")
+    pair = (0, 1) if axis is None and ndim == 2 else _axis_pair(axis)
+    if not is_spectral or pair is None:
+        return _basic_norm(x, ord=ord, axis=axis, keepdims=keepdims)
+    rows, cols = (int(pair[0]) % ndim, int(pair[1]) % ndim)
+    if rows == cols:
+        raise ValueError(f"norm: axis must name two different axes, got {axis}")
+    matrices = moveaxis(x, (rows, cols), (-2, -1))
+    result = _SPECTRAL[ord](svdvals(matrices), axis=-1)
+    if keepdims:
+        shape = list(shape_of(x))
+        shape[rows] = shape[cols] = 1
+        result = reshape(result, tuple(shape))
+    return result
+
+
+def _axis_pair(axis: Any) -> tuple[int, int] | None:
+    """``axis`` when it names two axes (a matrix norm), else None."""
+    if axis is None or isinstance(axis, int | np.integer):
+        return None
+    axes = tuple(axis)
+    return (int(axes[0]), int(axes[1])) if len(axes) == 2 else None
