@@ -177,7 +177,7 @@ pow = power
 concat = concatenate
 permute_dims = transpose
 
-# Constants and array creation are NumPy's own: they make constants, nothing to differentiate.
+# Constants and dtypes are NumPy's own.
 pi, e, inf, nan, newaxis, euler_gamma = (
     _np.pi,
     _np.e,
@@ -195,23 +195,31 @@ float16, float32, float64, int32, int64, bool_ = (
     _np.bool_,
 )
 ndarray = _np.ndarray
-array, asarray, zeros, ones, full, empty = (
-    _np.array,
-    _np.asarray,
+
+# Array creation. From data or a fill value: deepgrad's, which record Tensors inside
+# (ops/creation.py, spacing.py, index_tricks.py). From a shape alone: NumPy's own, since
+# the result depends on no value (a constant is its exact derivative).
+from deepgrad.ops.creation import (  # noqa: E402
+    arange,
+    array,
+    asanyarray,
+    asarray,
+    ascontiguousarray,
+    copy,
+    empty_like,
+    full,
+    full_like,
+)
+from deepgrad.ops.index_tricks import c_, mgrid, ogrid, r_  # noqa: E402
+from deepgrad.ops.spacing import geomspace, linspace, logspace, meshgrid  # noqa: E402
+
+zeros, ones, empty, eye, identity, tri = (
     _np.zeros,
     _np.ones,
-    _np.full,
     _np.empty,
-)
-full_like, empty_like = _np.full_like, _np.empty_like
-arange, linspace, logspace, eye, identity, tri = (
-    _np.arange,
-    _np.linspace,
-    _np.logspace,
     _np.eye,
     _np.identity,
     _np.tri,
 )
-meshgrid, ogrid, mgrid = _np.meshgrid, _np.ogrid, _np.mgrid
 
 _methods.install(_sys.modules[__name__])  # Tensor's operators call the functions above
