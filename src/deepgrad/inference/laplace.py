@@ -1,0 +1,314 @@
+"""``Laplace``: a Gaussian approximation of the posterior of a fitted model's weights.
+
+Training minimises −log p(D | θ) − log p(θ) (an L2 penalty is a Gaussian prior); around the
+minimum θ* the posterior is approximated by N(θ*, P⁻¹) with the posterior precision
+
+    P = ∇²_θ[−log p(D | θ)] at θ* (or an approximation of it: see ``curvature.py``)
+        + diag(δ),   δ the prior precision.
+
+Everything is computed in float64, from a float64 copy of the weights, whatever the
+model's dtype. See docs/inference.md for the maths, the cost of each curvature and the
+sizes where each stops being practical.
+
+>>> import numpy as np, deepgrad as dg
+>>> from deepgrad import inference, layers
+>>> dg.random.seed(0)
+>>> x = np.linspace(-1, 1, 40).reshape(-1, 1)
+>>> y = 2 * x + 0.1 * np.random.default_rng(0).standard_normal((40, 1))
+>>> model = dg.Sequential([layers.Dense(1)])
+>>> model.compile(optimizer="lbfgs", loss="mse")
+>>> _ = model.fit(x, y, batch_size=None, epochs=3, verbose=0)
+>>> la = inference.Laplace(model).fit(x, y)
+>>> mean, std = la.predict(np.array([[0.0], [3.0]]), return_std=True)
+>>> bool(std[1, 0] > std[0, 0])  # wider away from the data
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad.inference import curvature as curvatures
+from deepgrad.inference import evidence, predictive, summary
+from deepgrad.inference.likelihoods import Gaussian, Likelihood, likelihood_for, strips_link
+from deepgrad.inference.network import Network
+from deepgrad.inference.posteriors import DensePosterior, DiagonalPosterior, KroneckerPosterior
+from deepgrad.regularizers import L1L2
+
+SIGMA_CHOICES = ("unbiased", "mle", "learned")
+
+
+class Laplace:
+    """The Laplace approximation around a fitted model's weights.
+
+    ``curvature``: "ggn" (default), "exact", "diag", "kfac" or "last_layer" (the GGN of
+    the last Dense layer alone). ``subset``: "all" or "last_layer". ``prior_precision``:
+    None (read from the L2 regularisers the model was fitted with: l2·‖w‖² added to the
+    mean loss is a prior of precision 2·l2·n × the loss-to-likelihood factor), a number,
+    or one value per weight of the subset. ``sigma`` (Gaussian likelihoods): None (σ as
+    fixed in GaussianNLL, σ as learned, or for MeanSquaredError σ̂² = RSS/(n·k − p), the
+    unbiased estimate of a linear model), a number, "mle" (RSS/(n·k)), "unbiased" or
+    "learned".
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        curvature: str = "ggn",
+        subset: str = "all",
+        prior_precision: Any = None,
+        sigma: float | str | None = None,
+    ) -> None:
+        if curvature not in curvatures.CURVATURES:
+            raise ValueError(
+                f"Laplace: curvature must be one of {curvatures.CURVATURES}, got {curvature!r}"
+            )
+        if curvature == "last_layer":
+            curvature, subset = "ggn", "last_layer"
+        if isinstance(sigma, str) and sigma not in SIGMA_CHOICES:
+            raise ValueError(f"Laplace: sigma must be a number or one of {SIGMA_CHOICES}")
+        if isinstance(sigma, int | float) and sigma <= 0:
+            raise ValueError(f"Laplace: sigma must be positive, got {sigma}")
+        self.model, self.curvature_kind, self.subset = model, curvature, subset
+        self.prior_precision_arg, self.sigma_arg = prior_precision, sigma
+        self.posterior: Any = None
+
+    # ---- fit -----------------------------------------------------------------------------
+
+    def fit(self, x: Any, y: Any) -> Laplace:
+        """Compute the curvature on the training data (x, y) and the posterior."""
+        self.prepare(x, y, "Laplace.fit")
+        self._unit_curvature = self._compute_curvature()
+        self.unit_gradient = curvatures.gradient(
+            self.network, self._unit_likelihood(), self.blocks, self.x, self.y
+        )
+        self.prior = self._prior_from_arguments()
+        self._make_posterior()
+        return self
+
+    def prepare(self, x: Any, y: Any, caller: str) -> None:
+        """The network in float64, the likelihood (with σ²), the data checked."""
+        _check_fitted(self.model, caller)
+        self.network = network = Network(self.model)
+        likelihood = likelihood_for(self.model.loss, network.output_activation, network.outputs)
+        if strips_link(likelihood, network.output_activation):
+            network.strip_link()
+        self.x = network.inputs(x, caller)
+        self.n = len(self.x)
+        self.y = likelihood.targets(y, self.n, network.outputs)
+        self.blocks = curvatures.subset_blocks(network, self.subset)
+        self.indices = curvatures.subset_indices(self.blocks)
+        self.theta = network.theta[self.indices]
+        self.eta = network.forward(self.x)
+        if isinstance(likelihood, Gaussian):
+            likelihood = likelihood.with_sigma2(self._sigma2(likelihood))
+        self.likelihood: Likelihood = likelihood
+
+    def _require_fit(self, what: str) -> None:
+        if self.posterior is None:
+            raise RuntimeError(f"Laplace.{what}: call fit(x, y) first")
+
+    @property
+    def sigma2(self) -> float | None:
+        """σ² of a Gaussian likelihood (None for the others)."""
+        return self.likelihood.sigma2 if isinstance(self.likelihood, Gaussian) else None
+
+    @property
+    def residual_sum_of_squares(self) -> float:
+        return float(np.sum((self.y - self.eta) ** 2))
+
+    def _sigma2(self, likelihood: Gaussian) -> float:
+        choice = self.sigma_arg
+        if choice is None:
+            choice = {"fixed": "fixed", "learned": "learned"}.get(likelihood.sigma_mode, "unbiased")
+        if isinstance(choice, int | float):
+            return float(choice) ** 2
+        if choice in ("fixed", "learned"):
+            if likelihood.sigma2 is None:
+                raise ValueError("Laplace: sigma='learned' needs a GaussianNLL(sigma='learned')")
+            return likelihood.sigma2
+        observations = self.y.size
+        if choice == "mle":
+            return self.residual_sum_of_squares / observations
+        freedom = observations - self.network.size
+        if freedom <= 0:
+            raise ValueError(
+                f"Laplace: σ̂² = RSS/(n·k − p) needs more observations ({observations}) than "
+                f"weights ({self.network.size}); pass sigma='mle' or a number"
+            )
+        return self.residual_sum_of_squares / freedom
+
+    def _compute_curvature(self) -> Any:
+        """The curvature at σ² = 1 for a Gaussian (it scales as 1/σ²), as is otherwise."""
+        args = (self.network, self._unit_likelihood(), self.blocks, self.x)
+        kind = self.curvature_kind
+        if kind == "ggn":
+            return curvatures.ggn(*args)
+        if kind == "diag":
+            return curvatures.ggn_diagonal(*args)
+        if kind == "kfac":
+            return curvatures.kfac(*args)
+        return curvatures.exact_hessian(*args, self.y)
+
+    def _unit_likelihood(self) -> Likelihood:
+        """The likelihood with σ² = 1 (Gaussian): its curvature and gradient scale as 1/σ²."""
+        likelihood = self.likelihood
+        return likelihood.with_sigma2(1.0) if isinstance(likelihood, Gaussian) else likelihood
+
+    def curvature_scale(self) -> float:
+        """1/σ² for a Gaussian likelihood (the curvature is stored at σ² = 1), else 1."""
+        return 1.0 / self.sigma2 if self.sigma2 is not None else 1.0
+
+    def _prior_from_arguments(self) -> np.ndarray:
+        size = len(self.indices)
+        given = self.prior_precision_arg
+        if given is not None:
+            prior = np.broadcast_to(np.asarray(given, np.float64), (size,)).copy()
+            if np.any(prior < 0):
+                raise ValueError("Laplace: prior_precision must be ≥ 0")
+            return prior
+        return self.prior_from_regularizers()
+
+    def prior_from_regularizers(self) -> np.ndarray:
+        """δ_j = 2·l2_j·(n or 1)·(−log p per unit of loss) for each weight's L2 penalty."""
+        reduction = getattr(self.model.loss, "reduction", "mean")
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"Laplace: the loss's reduction {reduction!r} has no likelihood")
+        samples = self.n if reduction == "mean" else 1
+        parts = []
+        for name, shape, regularizer in zip(
+            self.network.names, self.network.shapes, self.network.regularizers, strict=True
+        ):
+            l2 = 0.0
+            if regularizer is not None:
+                if not isinstance(regularizer, L1L2) or regularizer.l1:
+                    raise ValueError(
+                        f"Laplace: the weight {name} has the regulariser "
+                        f"{type(regularizer).__name__}, which is not a Gaussian prior; give "
+                        "prior_precision=... instead"
+                    )
+                l2 = regularizer.l2
+            parts.append(np.full(int(np.prod(shape)), 2.0 * l2 * samples * self.likelihood.scale()))
+        return np.concatenate(parts)[self.indices]
+
+    def _make_posterior(self) -> None:
+        scale = self.curvature_scale()
+        name = self.curvature_kind
+        if name == "kfac":
+            factors = [(a, b * scale) for a, b in self._unit_curvature]
+            self.posterior = KroneckerPosterior(factors, self.blocks, self.prior, name)
+        elif name == "diag":
+            self.posterior = DiagonalPosterior(self._unit_curvature * scale, self.prior, name)
+        else:
+            self.posterior = DensePosterior(self._unit_curvature * scale, self.prior, name)
+
+    def set_hyperparameters(self, prior_precision: Any = None, sigma2: float | None = None) -> None:
+        """Change δ (a number or one per weight) and, for a Gaussian, σ²; the curvature is
+        reused (rescaled by 1/σ²), not recomputed."""
+        self._require_fit("set_hyperparameters")
+        if sigma2 is not None:
+            if not isinstance(self.likelihood, Gaussian):
+                raise ValueError("Laplace: sigma2 applies to a Gaussian likelihood only")
+            self.likelihood = self.likelihood.with_sigma2(sigma2)
+        if prior_precision is not None:
+            self.prior = np.broadcast_to(
+                np.asarray(prior_precision, np.float64), (len(self.indices),)
+            ).copy()
+        self._make_posterior()
+
+    # ---- the posterior -------------------------------------------------------------------
+
+    @property
+    def names(self) -> list[str]:
+        """One name per weight of the subset, e.g. ``layers.0.kernel[1, 0]``."""
+        out = []
+        for name, shape in zip(self.network.names, self.network.shapes, strict=True):
+            out += [f"{name}[{', '.join(map(str, i))}]" for i in np.ndindex(*shape)]
+        return [out[i] for i in self.indices]
+
+    @property
+    def posterior_precision(self) -> np.ndarray:
+        self._require_fit("posterior_precision")
+        if self.curvature_kind == "kfac":
+            return np.linalg.inv(self.posterior.covariance())
+        return (
+            np.diag(self.posterior.precision)
+            if self.curvature_kind == "diag"
+            else (self.posterior.precision)
+        )
+
+    @property
+    def posterior_covariance(self) -> np.ndarray:
+        self._require_fit("posterior_covariance")
+        return self.posterior.covariance()
+
+    def standard_errors(self) -> np.ndarray:
+        """√diag(P⁻¹), one per weight of the subset."""
+        self._require_fit("standard_errors")
+        return np.sqrt(self.posterior.variance())
+
+    def log_likelihood(self) -> float:
+        """log p(D | θ*), every constant included."""
+        self._require_fit("log_likelihood")
+        return self.likelihood.log_likelihood(self.y, self.eta)
+
+    # ---- delegated: prediction, evidence, summary ----------------------------------------
+
+    def predict(self, x: Any, return_std: bool = False, method: str = "glm", **kwargs: Any):
+        """E[y | x, D] (and the predictive standard deviation of y): see predictive.py."""
+        self._require_fit("predict")
+        return predictive.predict(self, x, return_std=return_std, method=method, **kwargs)
+
+    def functional_variance(self, x: Any) -> tuple[np.ndarray, np.ndarray]:
+        """η(x; θ*) and the covariance of the linearised η under the posterior, (n, k, k)."""
+        self._require_fit("functional_variance")
+        return predictive.linearised(self, x)
+
+    def prediction_interval(self, x: Any, level: float = 0.95) -> tuple[np.ndarray, ...]:
+        """(lower, upper): noise σ² plus weight uncertainty, for a Gaussian likelihood."""
+        self._require_fit("prediction_interval")
+        return predictive.prediction_interval(self, x, level)
+
+    def log_marginal_likelihood(
+        self, prior_precision: Any = None, sigma2: float | None = None
+    ) -> float:
+        """The Laplace approximation of log p(D): see evidence.py."""
+        self._require_fit("log_marginal_likelihood")
+        return evidence.log_marginal_likelihood(self, prior_precision, sigma2)
+
+    def optimize_prior_precision(self, sigma: bool = True, **kwargs: Any) -> float:
+        """MacKay's fixed point for δ (and σ² when it is not fixed); sets and returns δ."""
+        self._require_fit("optimize_prior_precision")
+        return evidence.optimize_prior_precision(self, sigma=sigma, **kwargs)
+
+    def aic(self) -> float:
+        self._require_fit("aic")
+        return evidence.aic(self)
+
+    def bic(self) -> float:
+        self._require_fit("bic")
+        return evidence.bic(self)
+
+    def summary(self, level: float = 0.95, print_fn: Any = print) -> summary.Summary:
+        """The regression table of the weights; printed, and returned."""
+        self._require_fit("summary")
+        table = summary.summarize(self, level)
+        if print_fn is not None:
+            print_fn(str(table))
+        return table
+
+
+def _check_fitted(model: Any, caller: str) -> None:
+    if getattr(model, "loss", None) is None:
+        raise ValueError(
+            f"{caller}: {getattr(model, 'name', 'the model')} is not compiled; compile it with "
+            "its likelihood's loss and fit it first"
+        )
+    optimizer = getattr(model, "optimizer", None)
+    if not getattr(model, "built", False) or not getattr(optimizer, "params", None):
+        raise ValueError(
+            f"{caller}: {model.name} has not been fitted; the approximation is taken around "
+            "fitted weights, so call model.fit(x, y) first"
+        )
