@@ -19,6 +19,8 @@ LOCAL_IMPORTS_ALLOWED = {
     "mpi4py": "optional (the distributed extra)",
     "sklearn": "optional (the datasets extra)",
     "sympy": "optional (the symbolic extra)",
+    "onnx": "optional (the onnx extra)",
+    "onnxruntime": "optional (test-only, ONNX Runtime runs deepgrad.onnx's exported graphs)",
     "tensorboard": "optional (the TensorBoard callback's event files)",
     "warnings": "standard library, only on a rare path",
     "re": "standard library, only on a rare path",

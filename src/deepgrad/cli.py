@@ -16,6 +16,7 @@ import deepgrad
 from deepgrad import commands as run
 from deepgrad import distributed, gallery
 from deepgrad.commands import CommandError
+from deepgrad.onnx import command as export_command
 
 DESCRIPTION = "The ``deepgrad`` command line."  # not __doc__: python -OO removes it
 
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("name", nargs="?", help="an example's name; none lists them")
     demo.add_argument("arguments", nargs=argparse.REMAINDER, help="the example's own options")
     demo.set_defaults(handler=_demo)
+    export_command.add_parser(commands)
     return parser
 
 

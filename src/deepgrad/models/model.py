@@ -20,6 +20,10 @@ from deepgrad.saving import model_file
 from deepgrad.tensor import raw_data
 from deepgrad.training.trainer import Trainer
 
+# Writers for other runtimes, by format, registered by the packages that sit above this one
+# (``import deepgrad.onnx`` registers "onnx"): Model cannot import them.
+EXPORTERS: dict[str, Callable[[Any, str | os.PathLike], None]] = {}
+
 
 class Model(Trainer, Layer):
     """Subclass it, create sublayers in ``__init__`` and write ``call``:
@@ -66,6 +70,14 @@ class Model(Trainer, Layer):
     def output_names(self) -> list[str]:
         """The names of the outputs (one model output: the last layer's name)."""
         return [self.name]
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """The names in the logs, in order (the list ``evaluate`` returns without
+        ``return_dict``): ``loss``, each output's loss, then the metrics."""
+        if self._custom_logs is not None:
+            return list(self._custom_logs)
+        return list(self._logs()) if self.optimizer is not None else []
 
     def summary(self, print_fn: Callable[[str], Any] = print) -> None:
         """Print each layer, its output shape and parameter count, and the totals; a
@@ -125,3 +137,11 @@ class Model(Trainer, Layer):
         """Read weights written by ``save_weights`` or ``save``; on any mismatch raise and
         leave the model untouched."""
         model_file.load_weights(self, filepath)
+
+    def export(self, filepath: str | os.PathLike, format: str = "onnx") -> None:
+        """Write the model for another runtime: ``format="onnx"`` is
+        ``deepgrad.onnx.export`` (``import deepgrad.onnx`` first; it registers itself)."""
+        if format not in EXPORTERS:
+            hint = "import deepgrad.onnx" if format == "onnx" else f"known: {sorted(EXPORTERS)}"
+            raise ValueError(f"{self.name}.export: no exporter for {format!r} ({hint})")
+        EXPORTERS[format](self, filepath)

@@ -1,0 +1,184 @@
+"""``export(model, path)``: a built deepgrad model as an ONNX file, opset ``OPSET``, with a
+dynamic batch dimension, written atomically.
+
+The ``onnx`` package (``pip install "deepgrad[onnx]"``) is needed here and only here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from deepgrad import layers as L
+from deepgrad.autodiff.modes import no_grad
+from deepgrad.models import Model, Sequential
+from deepgrad.models.functional import Functional
+from deepgrad.onnx.errors import ExportError
+from deepgrad.onnx.graph import Graph, Node
+from deepgrad.onnx.layers import convert_layer
+from deepgrad.onnx.merging import MERGE_CONVERTERS
+from deepgrad.saving.safetensors import write_atomic
+from deepgrad.tensor import raw_data
+from deepgrad.version import __version__
+
+#: The ONNX opset of every exported graph (ONNX Runtime ≥ 1.12 runs it).
+OPSET = 17
+INPUT, OUTPUT = "input", "output"
+
+
+def _onnx() -> Any:
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError(
+            'deepgrad.onnx needs the onnx package: pip install "deepgrad[onnx]"'
+        ) from None
+    return onnx
+
+
+@dataclass
+class Port:
+    """A graph input or output: its name, dtype and shape (``None`` for the batch axis)."""
+
+    name: str
+    dtype: np.dtype
+    shape: tuple
+
+
+def _first_layer(model: Sequential) -> L.Layer:
+    inner = [layer for layer in model.layers if type(layer) is not L.InputLayer]
+    if not inner:
+        raise ExportError(f"{model.name} (Sequential): the model has no layers to export")
+    return _first_layer(inner[0]) if isinstance(inner[0], Sequential) else inner[0]
+
+
+def _check_built(model: Model) -> None:
+    if not model.built or model.input_shape is None:
+        raise ExportError(
+            f"{model.name} ({type(model).__name__}): not built; call it on data, fit it, or "
+            "give the first layer an input_shape before exporting"
+        )
+
+
+def build_graph(model: Model) -> tuple[Graph, list[Port], list[Port]]:
+    """The model's inference graph (plain Python), its inputs and its outputs."""
+    if type(model) is Sequential:
+        return _sequential_graph(model)
+    if type(model) is Functional:
+        return _functional_graph(model)
+    raise ExportError(
+        f"{model.name} ({type(model).__name__}): only Sequential and functional models "
+        "(Model(inputs, outputs)) can be exported to ONNX; a subclassed model's call() is "
+        "Python code with no graph to read"
+    )
+
+
+def _sequential_graph(model: Sequential) -> tuple[Graph, list[Port], list[Port]]:
+    _check_built(model)
+    assert model.input_shape is not None
+    graph = Graph(np.dtype(model.dtype))
+    graph.fresh(INPUT)
+    graph.fresh(OUTPUT)
+    input_dtype = graph.dtype
+    if type(_first_layer(model)) is L.Embedding:
+        graph.integer_tensors.add(INPUT)
+        input_dtype = np.dtype(np.int64)
+    output = convert_layer(model, graph, INPUT)
+    graph.nodes.append(Node("Identity", [output], [OUTPUT], graph.fresh("output/Identity")))
+    sample = np.zeros((1, *model.input_shape[1:]), dtype=input_dtype)
+    with no_grad():
+        output_shape = np.shape(raw_data(model(sample)))
+    return (
+        graph,
+        [Port(INPUT, input_dtype, tuple(model.input_shape))],
+        [Port(OUTPUT, graph.dtype, (None, *output_shape[1:]))],
+    )
+
+
+def _functional_graph(model: Functional) -> tuple[Graph, list[Port], list[Port]]:
+    graph = Graph(np.dtype(model.dtype))
+    names: dict[int, str] = {}
+    inputs = []
+    for tensor, name in zip(model.inputs, model.input_names, strict=True):
+        names[id(tensor)] = graph.fresh(name)
+        inputs.append(Port(names[id(tensor)], tensor.dtype, tensor.shape))
+        if np.issubdtype(tensor.dtype, np.integer):
+            graph.integer_tensors.add(names[id(tensor)])
+    output_names = [graph.fresh(name) for name in model.output_names]
+    for node in model._nodes:
+        if type(node.layer) is L.InputLayer:
+            continue
+        xs = [names[id(t)] for t in node.input_tensors]
+        merge = MERGE_CONVERTERS.get(type(node.layer))
+        if merge is not None:
+            results = [merge(node.layer, graph, xs)]
+        elif len(xs) == 1:
+            results = [convert_layer(node.layer, graph, xs[0])]
+        else:
+            raise ExportError(
+                f"{node.layer.name} ({type(node.layer).__name__}): a layer with "
+                f"{len(xs)} inputs and no ONNX form"
+            )
+        for tensor, result in zip(node.output_tensors, results, strict=True):
+            names[id(tensor)] = result
+    outputs = []
+    for tensor, name in zip(model.outputs, output_names, strict=True):
+        graph.nodes.append(
+            Node("Identity", [names[id(tensor)]], [name], graph.fresh(f"{name}/Identity"))
+        )
+        outputs.append(Port(name, tensor.dtype, tensor.shape))
+    return graph, inputs, outputs
+
+
+def to_proto(model: Model) -> Any:
+    """The model as an ``onnx.ModelProto`` (checked by ``onnx.checker``)."""
+    onnx = _onnx()
+    from onnx import helper, numpy_helper
+
+    graph, inputs, outputs = build_graph(model)
+
+    def info(port: Port) -> Any:
+        dims: list[Any] = ["batch", *port.shape[1:]]
+        return helper.make_tensor_value_info(
+            port.name, helper.np_dtype_to_tensor_dtype(port.dtype), dims
+        )
+
+    nodes = [
+        helper.make_node(n.op_type, n.inputs, n.outputs, name=n.name, **n.attributes)
+        for n in graph.nodes
+    ]
+    initializers = [numpy_helper.from_array(value, name) for name, value in graph.constants.items()]
+    proto = helper.make_model(
+        helper.make_graph(
+            nodes, model.name, [info(p) for p in inputs], [info(p) for p in outputs], initializers
+        ),
+        opset_imports=[helper.make_opsetid("", OPSET)],
+        producer_name="deepgrad",
+        producer_version=__version__,
+    )
+    proto.ir_version = 8  # the IR version of opset 17 (ONNX 1.12), so older runtimes load it
+    onnx.checker.check_model(proto, full_check=True)
+    return proto
+
+
+def export(model: Model, path: str | os.PathLike) -> None:
+    """Write ``model`` (a built ``Sequential`` or functional model) to ``path`` as ONNX,
+    opset 17, with a dynamic batch dimension, atomically. A ``Sequential``'s input is named
+    ``input`` and its output ``output``; a functional model's keep their names.
+
+    >>> import numpy as np, onnxruntime, tempfile, os
+    >>> import deepgrad as dg
+    >>> from deepgrad import layers
+    >>> model = dg.Sequential([layers.Dense(4, activation="gelu", input_shape=(3,)),
+    ...                        layers.Dense(2)])
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.onnx")
+    >>> export(model, path)
+    >>> x = np.ones((5, 3), np.float32)
+    >>> session = onnxruntime.InferenceSession(path)
+    >>> np.allclose(session.run(None, {"input": x})[0], model.predict(x), atol=1e-5)
+    True
+    """
+    write_atomic(path, to_proto(model).SerializeToString())
