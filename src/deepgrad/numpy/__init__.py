@@ -30,6 +30,7 @@ from deepgrad.ops.assembly import (
     row_stack,
     vsplit,
 )
+from deepgrad.ops.differences import diff, gradient
 from deepgrad.ops.elementwise import (
     absolute,
     add,
@@ -88,6 +89,17 @@ from deepgrad.ops.indexing import (
     zeros_like,
 )
 from deepgrad.ops.linalg import dot, einsum, inner, matmul, outer, tensordot
+from deepgrad.ops.nan_reductions import (
+    nancumprod,
+    nancumsum,
+    nanmax,
+    nanmean,
+    nanmin,
+    nanprod,
+    nanstd,
+    nansum,
+    nanvar,
+)
 from deepgrad.ops.nondiff import (
     all,
     allclose,
@@ -125,6 +137,15 @@ from deepgrad.ops.nondiff import (
     sign,
     size,
     trunc,
+)
+from deepgrad.ops.order_statistics import (
+    median,
+    nanmedian,
+    nanpercentile,
+    nanquantile,
+    partition,
+    percentile,
+    quantile,
 )
 from deepgrad.ops.piecewise import fmax, fmin, heaviside, nan_to_num, piecewise, select
 from deepgrad.ops.real_parts import angle, conj, conjugate, fabs, imag, real, real_if_close
@@ -168,7 +189,10 @@ from deepgrad.ops.shape import (
     transpose,
     vstack,
 )
+from deepgrad.ops.signal import convolve, correlate, interp, polyval
 from deepgrad.ops.sinc import sinc
+from deepgrad.ops.statistics import average, corrcoef, cov, ptp
+from deepgrad.ops.vector_products import cross, kron
 
 abs = absolute
 true_divide = divide

@@ -1,0 +1,97 @@
+"""Reductions that ignore NaN: ``nansum``, ``nanprod``, ``nanmean``, ``nanvar``, ``nanstd``,
+``nanmax``, ``nanmin``, ``nancumsum``, ``nancumprod``.
+
+Each replaces the NaNs by the reduction's neutral element with ``where`` (so their
+gradient is exactly 0) and reduces what is left with the differentiable reductions.
+A slice that is all NaN gives NaN for the mean, variance, max and min (NumPy also warns).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.effects import impure
+from deepgrad.ops.elementwise import sqrt
+from deepgrad.ops.reductions import cumprod, cumsum, max, min, prod, sum
+from deepgrad.ops.selection import where
+from deepgrad.tensor import raw_data
+
+
+@impure
+def _nan_mask(a: Any) -> np.ndarray:
+    return np.isnan(raw_data(a))
+
+
+@impure
+def _count(a: Any, axis: Any, keepdims: bool) -> np.ndarray:
+    data = raw_data(a)
+    count = np.sum(~np.isnan(data), axis=axis, keepdims=keepdims)
+    return np.asarray(count, dtype=np.result_type(data.dtype, np.float32))
+
+
+def _without_nan(a: Any, fill: float) -> Any:
+    return where(_nan_mask(a), fill, a)
+
+
+def nansum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Sum treating NaN as 0.
+
+    >>> nansum(np.array([1.0, np.nan, 2.0]))
+    3.0
+    """
+    return sum(_without_nan(a, 0.0), axis=axis, keepdims=keepdims)
+
+
+def nanprod(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Product treating NaN as 1."""
+    return prod(_without_nan(a, 1.0), axis=axis, keepdims=keepdims)
+
+
+def nancumsum(a: Any, axis: int | None = None) -> Any:
+    """Cumulative sum treating NaN as 0."""
+    return cumsum(_without_nan(a, 0.0), axis=axis)
+
+
+def nancumprod(a: Any, axis: int | None = None) -> Any:
+    """Cumulative product treating NaN as 1."""
+    return cumprod(_without_nan(a, 1.0), axis=axis)
+
+
+def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Mean of the non-NaN elements (NaN where a slice has none).
+
+    >>> nanmean(np.array([1.0, np.nan, 2.0]))
+    1.5
+    """
+    return nansum(a, axis=axis, keepdims=keepdims) / _count(a, axis, keepdims)
+
+
+def nanvar(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Variance of the non-NaN elements, with ``ddof`` delta degrees of freedom."""
+    centred = _without_nan(a - nanmean(a, axis=axis, keepdims=True), 0.0)
+    squares = sum(centred * centred, axis=axis, keepdims=keepdims)
+    dof = _count(a, axis, keepdims) - ddof
+    return where(dof <= 0, np.nan, squares / where(dof <= 0, 1, dof))  # NaN, as NumPy
+
+
+def nanstd(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Standard deviation of the non-NaN elements."""
+    return sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+def nanmax(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Largest non-NaN element; ties split the gradient, as in max.
+
+    >>> nanmax(np.array([1.0, np.nan, 2.0]))
+    2.0
+    """
+    largest = max(_without_nan(a, -np.inf), axis=axis, keepdims=keepdims)
+    return where(_count(a, axis, keepdims) == 0, np.nan, largest)
+
+
+def nanmin(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Smallest non-NaN element; ties split the gradient, as in min."""
+    smallest = min(_without_nan(a, np.inf), axis=axis, keepdims=keepdims)
+    return where(_count(a, axis, keepdims) == 0, np.nan, smallest)

@@ -1,0 +1,194 @@
+"""Order statistics: ``partition``, ``median``, ``quantile``, ``percentile`` and their
+NaN-ignoring versions, as gathers from a sorted copy.
+
+The derivative is a subgradient through the selected elements: the gradient of a
+quantile goes to the one or two sorted elements it interpolates between, with weights
+1 − frac and frac (NumPy's default method, 'linear'). Tied elements are ordered by a
+stable sort, so among equal values the gradient goes to the ones that come first in the
+array: for ``median([1, 2, 2, 3])`` each 2 gets ½; for ``median([2, 2, 2])`` the second
+gets 1. The derivative in ``q`` is the slope between the two selected elements.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.effects import impure
+from deepgrad.ops.indexing import take_along_axis
+from deepgrad.ops.nondiff import argsort, floor, nondifferentiable
+from deepgrad.ops.selection import where
+from deepgrad.ops.shape import reshape, transpose
+from deepgrad.tensor import Tensor, raw_data
+
+_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+_argpartition = nondifferentiable(np.argpartition)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return np.shape(raw_data(x))
+
+
+def partition(a: Any, kth: Any, axis: int | None = -1) -> Any:
+    """A copy with the k-th element in its sorted place, smaller ones before it and larger
+    ones after (NumPy's ``partition``); the gradient follows each element to its place."""
+    if axis is None:
+        a, axis = reshape(a, (-1,)), -1
+    order = _argpartition(raw_data(a), kth, axis=axis)
+    return take_along_axis(a, order, axis)
+
+
+def _rows(a: Any, axis: Any) -> tuple[Any, tuple[int, ...], tuple[int, ...]]:
+    """``a`` with the reduced axes flattened into one last axis; the kept shape, and the
+    shape with the reduced axes as 1 (for keepdims)."""
+    shape = _shape(a)
+    if axis is None:
+        axes = tuple(range(len(shape)))
+    else:
+        axes = tuple(sorted(int(ax) % len(shape) for ax in np.atleast_1d(axis)))
+    kept = [i for i in range(len(shape)) if i not in axes]
+    rows = reshape(transpose(a, kept + list(axes)), (*(shape[i] for i in kept), -1))
+    keep_shape = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return rows, tuple(shape[i] for i in kept), keep_shape
+
+
+def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool, nan: bool):
+    if method not in _METHODS:
+        raise ValueError(f"{name}: method must be one of {_METHODS}, got {method!r}")
+    if not hasattr(a, "shape"):
+        a = np.asarray(a)
+    if not np.issubdtype(raw_data(a).dtype, np.floating):
+        a = a.astype(np.float64) if isinstance(a, Tensor) else np.asarray(a, np.float64)
+    q_data = np.asarray(raw_data(q), dtype=float)
+    if np.any((q_data < 0) | (q_data > 1)) or np.any(np.isnan(q_data)):
+        raise ValueError(f"{name}: quantiles must be in [0, 1] (percentiles in [0, 100])")
+    rows, kept_shape, keep_shape = _rows(a, axis)
+    if _shape(rows)[-1] == 0:
+        raise ValueError(f"{name}: cannot take a quantile of an empty array (shape {_shape(a)})")
+    # Every array computed from the data (the order, the indices, the counts) comes from an
+    # impure call, so a compiled plan computes it again on new inputs.
+    ordered = take_along_axis(rows, argsort(raw_data(rows), axis=-1, kind="stable"), -1)
+    target = q_data.shape + kept_shape
+    spread = _broadcast_rows(ordered, target)
+    lower = take_along_axis(spread, _index(rows, q_data, nan, method, "low"), -1)[..., 0]
+    if method in ("lower", "higher", "nearest"):
+        result = lower
+    else:
+        upper = take_along_axis(spread, _index(rows, q_data, nan, method, "high"), -1)[..., 0]
+        if method == "linear" and isinstance(q, Tensor):  # differentiable in q
+            q_rows = reshape(q, q_data.shape + (1,) * len(kept_shape))
+            position = _count_less_one(rows, q_data.shape, nan) * q_rows
+            fraction = position - floor(position)
+        else:
+            fraction = _fraction(rows, q_data, nan, method)
+        result = lower + fraction * (upper - lower)
+    if nan:
+        result = where(_all_nan(rows, q_data.shape), np.nan, result)
+    if keepdims:
+        result = reshape(result, q_data.shape + keep_shape)
+    return result
+
+
+def _positions(rows: Any, q: np.ndarray, nan: bool) -> np.ndarray:
+    """Virtual positions (count − 1)·q in the sorted rows, shape q.shape + rows' shape."""
+    data = raw_data(rows)
+    count = np.sum(~np.isnan(data), axis=-1) if nan else np.full(data.shape[:-1], data.shape[-1])
+    return np.maximum(count - 1, 0) * q.reshape(q.shape + (1,) * (data.ndim - 1))
+
+
+@impure
+def _count_less_one(rows: Any, q_shape: tuple[int, ...], nan: bool) -> np.ndarray:
+    return _positions(rows, np.ones(q_shape), nan).astype(raw_data(rows).dtype)
+
+
+@impure
+def _index(rows: Any, q: np.ndarray, nan: bool, method: str, which: str) -> np.ndarray:
+    """The sorted position each quantile reads (``which``: the one below or above)."""
+    position = _positions(rows, q, nan)
+    if method == "lower" or (method in ("linear", "midpoint") and which == "low"):
+        index = np.floor(position)
+    elif method == "higher":
+        index = np.ceil(position)
+    elif method == "nearest":
+        index = np.around(position)  # halves to even, as NumPy
+    else:
+        index = np.floor(position) + 1
+    top = _positions(rows, np.ones(q.shape), nan)
+    return np.clip(index, 0, top).astype(np.intp)[..., None]
+
+
+@impure
+def _fraction(rows: Any, q: np.ndarray, nan: bool, method: str) -> np.ndarray:
+    position = _positions(rows, q, nan)
+    fraction = position - np.floor(position)
+    if method == "midpoint":
+        fraction = np.where(fraction == 0, 0.0, 0.5)
+    return fraction.astype(raw_data(rows).dtype)
+
+
+@impure
+def _all_nan(rows: Any, q_shape: tuple[int, ...]) -> np.ndarray:
+    empty = np.all(np.isnan(raw_data(rows)), axis=-1)
+    return np.broadcast_to(empty, q_shape + empty.shape)
+
+
+def _broadcast_rows(ordered: Any, target: tuple[int, ...]) -> Any:
+    from_shape = _shape(ordered)
+    lead = len(target) - (len(from_shape) - 1)
+    if lead == 0:
+        return ordered
+    return reshape(ordered, (1,) * lead + from_shape) * np.ones(
+        target + from_shape[-1:], dtype=raw_data(ordered).dtype
+    )
+
+
+def quantile(
+    a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
+) -> Any:
+    """The q-th quantile(s) over ``axis`` (NumPy's ``quantile``; methods 'linear' (the
+    default), 'lower', 'higher', 'midpoint', 'nearest'). Differentiable in a and q.
+
+    >>> quantile(np.array([1.0, 2.0, 4.0, 8.0]), 0.5)
+    3.0
+    """
+    return _quantile("quantile", a, q, axis, method, keepdims, nan=False)
+
+
+def percentile(
+    a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
+) -> Any:
+    """The q-th percentile(s): ``quantile(a, q / 100)``."""
+    return _quantile("percentile", a, q / 100, axis, method, keepdims, nan=False)
+
+
+def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The median over ``axis``: the middle element, or the mean of the two middle ones.
+
+    >>> median(np.array([3.0, 1.0, 2.0, 10.0]))
+    2.5
+    """
+    return _quantile("median", a, 0.5, axis, "linear", keepdims, nan=False)
+
+
+def nanquantile(
+    a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
+) -> Any:
+    """``quantile`` ignoring NaNs (NaN where a slice is all NaN)."""
+    return _quantile("nanquantile", a, q, axis, method, keepdims, nan=True)
+
+
+def nanpercentile(
+    a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
+) -> Any:
+    """``percentile`` ignoring NaNs."""
+    return _quantile("nanpercentile", a, q / 100, axis, method, keepdims, nan=True)
+
+
+def nanmedian(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``median`` ignoring NaNs.
+
+    >>> nanmedian(np.array([3.0, np.nan, 1.0]))
+    2.0
+    """
+    return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, nan=True)
