@@ -38,7 +38,7 @@ def _without_nan(a: Any, fill: float) -> Any:
 def nansum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Sum treating NaN as 0.
 
-    >>> nansum(np.array([1.0, np.nan, 2.0]))
+    >>> float(nansum(np.array([1.0, np.nan, 2.0])))
     3.0
     """
     return sum(_without_nan(a, 0.0), axis=axis, keepdims=keepdims)
@@ -62,7 +62,7 @@ def nancumprod(a: Any, axis: int | None = None) -> Any:
 def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Mean of the non-NaN elements (NaN where a slice has none).
 
-    >>> nanmean(np.array([1.0, np.nan, 2.0]))
+    >>> float(nanmean(np.array([1.0, np.nan, 2.0])))
     1.5
     """
     return nansum(a, axis=axis, keepdims=keepdims) / _count(a, axis, keepdims)
@@ -84,7 +84,7 @@ def nanstd(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> A
 def nanmax(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Largest non-NaN element; ties split the gradient, as in max.
 
-    >>> nanmax(np.array([1.0, np.nan, 2.0]))
+    >>> float(nanmax(np.array([1.0, np.nan, 2.0])))
     2.0
     """
     largest = max(_without_nan(a, -np.inf), axis=axis, keepdims=keepdims)

@@ -149,7 +149,7 @@ def quantile(
     """The q-th quantile(s) over ``axis`` (NumPy's ``quantile``; methods 'linear' (the
     default), 'lower', 'higher', 'midpoint', 'nearest'). Differentiable in a and q.
 
-    >>> quantile(np.array([1.0, 2.0, 4.0, 8.0]), 0.5)
+    >>> float(quantile(np.array([1.0, 2.0, 4.0, 8.0]), 0.5))
     3.0
     """
     return _quantile("quantile", a, q, axis, method, keepdims, nan=False)
@@ -165,7 +165,7 @@ def percentile(
 def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """The median over ``axis``: the middle element, or the mean of the two middle ones.
 
-    >>> median(np.array([3.0, 1.0, 2.0, 10.0]))
+    >>> float(median(np.array([3.0, 1.0, 2.0, 10.0])))
     2.5
     """
     return _quantile("median", a, 0.5, axis, "linear", keepdims, nan=False)
@@ -188,7 +188,7 @@ def nanpercentile(
 def nanmedian(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """``median`` ignoring NaNs.
 
-    >>> nanmedian(np.array([3.0, np.nan, 1.0]))
+    >>> float(nanmedian(np.array([3.0, np.nan, 1.0])))
     2.0
     """
     return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, nan=True)

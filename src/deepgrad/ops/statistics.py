@@ -31,7 +31,7 @@ def average(
     """Weighted mean Σ wᵢaᵢ / Σ wᵢ over ``axis`` (NumPy's ``average``); differentiable in
     ``a`` and in ``weights``. 1-D weights go along a single ``axis``.
 
-    >>> average(np.array([1.0, 2.0, 4.0]), weights=np.array([1.0, 1.0, 2.0]))
+    >>> float(average(np.array([1.0, 2.0, 4.0]), weights=np.array([1.0, 1.0, 2.0])))
     2.75
     """
     a = _as_array(a)
@@ -135,7 +135,7 @@ def corrcoef(x: Any, y: Any = None, rowvar: bool = True) -> Any:
 def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Range (peak to peak): max − min over ``axis``; ties split the gradient, as in max.
 
-    >>> ptp(np.array([1.0, 5.0, 2.0]))
+    >>> float(ptp(np.array([1.0, 5.0, 2.0])))
     4.0
     """
     return max(a, axis=axis, keepdims=keepdims) - min(a, axis=axis, keepdims=keepdims)
