@@ -125,6 +125,6 @@ def test_metric_settings_survive_saving(tmp_path):
             return y_pred
 
     model.compile(loss="mse", metrics=[Custom()])
-    with pytest.raises(ValueError, match="'metric' is not a built-in metric and cannot be saved"):
+    with pytest.raises(ValueError, match="'custom' is not a built-in metric and cannot be saved"):
         model.save(tmp_path / "custom.dg")
     assert not (tmp_path / "custom.dg").exists()

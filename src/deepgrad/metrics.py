@@ -1,5 +1,8 @@
 """Metrics: running averages over batches, with Keras' API (``update_state``,
-``result``, ``reset_state``) and names.
+``result``, ``reset_state``) and names: an instance logs under Keras' default name
+(``SparseCategoricalAccuracy()`` as ``sparse_categorical_accuracy``), a string under
+itself (``"accuracy"``, ``"mse"``). A custom metric subclasses ``Metric`` and creates its
+state with ``add_variable`` (or ``add_weight``) after ``super().__init__()``, as in Keras.
 
 >>> import numpy as np
 >>> m = SparseCategoricalAccuracy()
@@ -10,30 +13,140 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
 from deepgrad import losses
+from deepgrad.initializers import get as get_initializer
 from deepgrad.tensor import raw_data
 
 
+class MetricVariable:
+    """A metric's state: a NumPy array with Keras' ``assign``, ``assign_add``,
+    ``assign_sub`` and ``value``; reset to its initial value by ``reset_state``.
+
+    >>> v = MetricVariable("count", np.zeros(()), "sum")
+    >>> v.assign_add(2.0); v.assign_add(np.array(3.0)); float(v)
+    5.0
+    """
+
+    def __init__(self, name: str, initial: np.ndarray, aggregation: str) -> None:
+        if aggregation not in ("sum", "mean", "only_first_replica", "none"):
+            raise ValueError(
+                f"add_variable {name!r}: aggregation must be 'sum', 'mean', "
+                f"'only_first_replica' or 'none', got {aggregation!r}"
+            )
+        self.name, self.aggregation = name, aggregation
+        self.initial = np.array(initial, dtype=float)
+        self.value = self.initial.copy()
+
+    @property
+    def shape(self) -> tuple:
+        return self.value.shape
+
+    def _checked(self, value: Any, how: str) -> np.ndarray:
+        array = np.asarray(raw_data(value), dtype=float)
+        try:
+            fits = np.broadcast_shapes(array.shape, self.value.shape) == self.value.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"metric variable {self.name!r}.{how}: a value of shape {array.shape} does not "
+                f"fit the variable's shape {self.value.shape}"
+            )
+        return array
+
+    def assign(self, value: Any) -> None:
+        self.value = np.broadcast_to(self._checked(value, "assign"), self.value.shape).copy()
+
+    def assign_add(self, value: Any) -> None:
+        self.value = self.value + self._checked(value, "assign_add")
+
+    def assign_sub(self, value: Any) -> None:
+        self.value = self.value - self._checked(value, "assign_sub")
+
+    def numpy(self) -> np.ndarray:
+        return self.value
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.value if dtype is None else self.value.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __repr__(self) -> str:
+        return f"<MetricVariable {self.name} shape={self.value.shape} value={self.value}>"
+
+
 class Metric:
-    """A weighted running mean of per-sample values."""
+    """A weighted running mean of per-sample values (``values``), or, for a custom metric,
+    whatever state its ``add_variable`` calls create.
 
-    def __init__(self, name: str | None = None) -> None:
-        self.name = name or self.default_name
-        self.reset_state()
+    >>> class Total(Metric):
+    ...     def __init__(self, name="total", **kwargs):
+    ...         super().__init__(name=name, **kwargs)
+    ...         self.sum = self.add_variable(shape=(), initializer="zeros", name="sum")
+    ...     def update_state(self, y_true, y_pred, sample_weight=None):
+    ...         self.sum.assign_add(np.sum(y_pred))
+    ...     def result(self):
+    ...         return self.sum.value
+    >>> metric = Total()
+    >>> metric.update_state(None, np.ones(3)); float(metric.result())
+    3.0
+    >>> metric.reset_state(); float(metric.result())
+    0.0
+    """
 
-    default_name = "metric"
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+        self.name = name or getattr(self, "default_name", None) or _snake_case(type(self).__name__)
+        self.dtype = dtype
+        self.variables: list[MetricVariable] = []
+        Metric.reset_state(self)  # the base state only: a subclass's comes after this
+
     config_keys: tuple[str, ...] = ()  # constructor arguments kept as attributes
 
     def get_config(self) -> dict:
         return {"name": self.name, **{key: getattr(self, key) for key in self.config_keys}}
 
+    def add_variable(
+        self,
+        shape: Any = (),
+        initializer: Any = "zeros",
+        dtype: Any = None,
+        aggregation: str = "sum",
+        name: str | None = None,
+    ) -> MetricVariable:
+        """A state variable (Keras' ``Metric.add_variable``), reset by ``reset_state``."""
+        shape = (int(shape),) if isinstance(shape, int | np.integer) else tuple(shape)
+        initial = np.asarray(raw_data(get_initializer(initializer)(shape)), dtype=float)
+        variable = MetricVariable(name or f"variable_{len(self.variables)}", initial, aggregation)
+        self.variables.append(variable)
+        return variable
+
+    def add_weight(
+        self,
+        name: str | None = None,
+        shape: Any = (),
+        initializer: Any = "zeros",
+        dtype: Any = None,
+        aggregation: str = "sum",
+    ) -> MetricVariable:
+        """Keras' older name for ``add_variable`` (``name`` first)."""
+        return self.add_variable(shape, initializer, dtype, aggregation, name)
+
     def reset_state(self) -> None:
-        self.total = 0.0
-        self.count = 0.0
+        self._total = 0.0
+        self._count = 0.0
+        for variable in getattr(self, "variables", ()):
+            variable.assign(variable.initial)
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        """Update with one batch and return the result, as Keras' ``metric(y, p)``."""
+        self.update_state(y_true, y_pred, sample_weight)
+        return self.result()
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -47,20 +160,38 @@ class Metric:
             if sample_weight is None
             else np.asarray(sample_weight, float).reshape(-1)
         )
-        self.total += float(np.sum(values.reshape(len(weights), -1).mean(axis=1) * weights))
-        self.count += float(np.sum(weights))
+        self._total += float(np.sum(values.reshape(len(weights), -1).mean(axis=1) * weights))
+        self._count += float(np.sum(weights))
 
-    def result(self) -> float:
-        return self.total / self.count if self.count else 0.0
+    def result(self) -> Any:
+        return self._total / self._count if self._count else 0.0
 
     def get_state(self) -> Any:
         """The running state, to combine across processes (``merge_states``)."""
-        return (self.total, self.count)
+        return (self._total, self._count, [variable.value for variable in self.variables])
 
     def merge_states(self, states: list) -> None:
-        """Become the combination of several processes' ``get_state()`` (own included)."""
-        self.total = sum(total for total, _ in states)
-        self.count = sum(count for _, count in states)
+        """Become the combination of several processes' ``get_state()`` (own included);
+        variables combine by their ``aggregation``."""
+        self._total = sum(state[0] for state in states)
+        self._count = sum(state[1] for state in states)
+        for i, variable in enumerate(self.variables):
+            values = [state[2][i] for state in states]
+            if variable.aggregation == "sum":
+                variable.assign(np.sum(values, axis=0))
+            elif variable.aggregation == "mean":
+                variable.assign(np.mean(values, axis=0))
+            else:
+                variable.assign(values[0])
+
+
+def _snake_case(name: str) -> str:
+    """Keras' default metric name from a class name.
+
+    >>> _snake_case("CategoricalTruePositives")
+    'categorical_true_positives'
+    """
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 class Mean(Metric):
@@ -75,8 +206,8 @@ class Mean(Metric):
             if sample_weight is None
             else np.asarray(sample_weight, float).reshape(-1)
         )
-        self.total += float(np.sum(values * weights))
-        self.count += float(np.sum(weights))
+        self._total += float(np.sum(values * weights))
+        self._count += float(np.sum(weights))
 
 
 def _labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -88,7 +219,7 @@ def _labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 class SparseCategoricalAccuracy(Metric):
     """Share of samples whose integer label is the arg-max of the prediction."""
 
-    default_name = "accuracy"
+    default_name = "sparse_categorical_accuracy"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return (np.argmax(y_pred, axis=-1) == _labels(y_true, y_pred)).astype(float)
@@ -97,7 +228,7 @@ class SparseCategoricalAccuracy(Metric):
 class CategoricalAccuracy(Metric):
     """Share of samples whose one-hot label's arg-max is the prediction's arg-max."""
 
-    default_name = "accuracy"
+    default_name = "categorical_accuracy"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return (np.argmax(y_pred, axis=-1) == np.argmax(y_true, axis=-1)).astype(float)
@@ -106,7 +237,7 @@ class CategoricalAccuracy(Metric):
 class BinaryAccuracy(Metric):
     """Share of predictions on the right side of ``threshold`` (0.5; use 0 for logits)."""
 
-    default_name = "accuracy"
+    default_name = "binary_accuracy"
     config_keys = ("threshold",)
 
     def __init__(self, name: str | None = None, threshold: float = 0.5) -> None:
@@ -117,22 +248,40 @@ class BinaryAccuracy(Metric):
         return ((y_pred > self.threshold) == (y_true.reshape(y_pred.shape) > 0.5)).astype(float)
 
 
+class Accuracy(Metric):
+    """``"accuracy"`` with a loss that does not say which kind: chosen from the shapes, as
+    Keras does: binary (threshold 0.5) when the prediction has one column, sparse when the
+    labels have fewer axes (or one column against several), categorical otherwise."""
+
+    default_name = "accuracy"
+
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        if y_pred.shape[-1:] == (1,) or y_pred.ndim == 1:
+            return BinaryAccuracy.values(BINARY, y_true, y_pred)
+        if y_true.ndim < y_pred.ndim or y_true.shape[-1] == 1:
+            return SparseCategoricalAccuracy.values(SPARSE, y_true, y_pred)
+        return CategoricalAccuracy.values(CATEGORICAL, y_true, y_pred)
+
+
+BINARY, SPARSE, CATEGORICAL = BinaryAccuracy(), SparseCategoricalAccuracy(), CategoricalAccuracy()
+
+
 class MeanSquaredError(Metric):
-    default_name = "mse"
+    default_name = "mean_squared_error"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return (y_true.reshape(y_pred.shape) - y_pred) ** 2
 
 
 class MeanAbsoluteError(Metric):
-    default_name = "mae"
+    default_name = "mean_absolute_error"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return np.abs(y_true.reshape(y_pred.shape) - y_pred)
 
 
 class RootMeanSquaredError(MeanSquaredError):
-    default_name = "rmse"
+    default_name = "root_mean_squared_error"
 
     def result(self) -> float:
         return float(np.sqrt(super().result()))
@@ -173,6 +322,10 @@ def _aligned(metric: Metric, y_true: Any, y_pred: Any, sample_weight: Any) -> tu
 class _Counts(Metric):
     """Metrics that are not means of per-sample values keep weighted sums instead; the
     subclass says which (``update_sums``) and how they make the result."""
+
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(name, dtype)
+        self.reset_state()
 
     def reset_state(self) -> None:
         self.sums: dict[str, Any] = {}
@@ -232,6 +385,90 @@ class Recall(Precision):
         return self.sums["true_positives"] / denominator if denominator else 0.0
 
 
+class _ConfusionCount(_Counts):
+    """The weighted count of one cell of the confusion matrix of binary predictions above
+    each of ``thresholds`` (0.5 by default; a list gives one count per threshold), as
+    Keras' ``TruePositives`` and its siblings."""
+
+    config_keys = ("thresholds",)
+    cell: tuple[bool, bool] = (True, True)  # (predicted positive, actually positive)
+
+    def __init__(self, thresholds: Any = None, name: str | None = None, dtype: Any = None):
+        self.thresholds = 0.5 if thresholds is None else thresholds
+        super().__init__(name, dtype)
+
+    def update_sums(
+        self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray
+    ) -> dict[str, Any]:
+        thresholds = np.reshape(np.asarray(self.thresholds, float), (-1, 1))
+        predicted = y_pred.reshape(1, -1) > thresholds
+        actual = y_true.reshape(1, -1) > 0.5
+        hits = (predicted == self.cell[0]) & (actual == self.cell[1])
+        return {"count": np.sum(weights.reshape(1, -1) * hits, axis=1)}
+
+    def result(self) -> Any:
+        counts = self.sums.get("count", np.zeros(np.size(self.thresholds)))
+        return float(counts[0]) if np.ndim(self.thresholds) == 0 else counts
+
+
+class TruePositives(_ConfusionCount):
+    """The weighted number of positives predicted positive (above ``thresholds``)."""
+
+    default_name = "true_positives"
+    cell = (True, True)
+
+
+class FalsePositives(_ConfusionCount):
+    """The weighted number of negatives predicted positive (above ``thresholds``)."""
+
+    default_name = "false_positives"
+    cell = (True, False)
+
+
+class TrueNegatives(_ConfusionCount):
+    """The weighted number of negatives predicted negative (at or below ``thresholds``)."""
+
+    default_name = "true_negatives"
+    cell = (False, False)
+
+
+class FalseNegatives(_ConfusionCount):
+    """The weighted number of positives predicted negative (at or below ``thresholds``)."""
+
+    default_name = "false_negatives"
+    cell = (False, True)
+
+
+class MeanAbsolutePercentageError(Metric):
+    """100 · mean |y − ŷ| / max(|y|, ε), ε = 1e-7 (Keras')."""
+
+    default_name = "mean_absolute_percentage_error"
+
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        y_true = y_true.reshape(y_pred.shape)
+        return 100.0 * np.abs(y_true - y_pred) / np.maximum(np.abs(y_true), 1e-7)
+
+
+class CosineSimilarity(Metric):
+    """The mean over samples of cos(y, ŷ) along ``axis`` (each vector scaled to unit
+    norm, a norm below 1e-6 counting as 1e-6: Keras' ``l2_normalize``)."""
+
+    default_name = "cosine_similarity"
+    config_keys = ("axis",)
+
+    def __init__(self, name: str | None = None, dtype: Any = None, axis: int = -1) -> None:
+        self.axis = axis
+        super().__init__(name, dtype)
+
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        y_true = y_true.reshape(y_pred.shape)
+
+        def unit(a: np.ndarray) -> np.ndarray:
+            return a / np.sqrt(np.maximum(np.sum(a * a, axis=self.axis, keepdims=True), 1e-12))
+
+        return np.sum(unit(y_true) * unit(y_pred), axis=self.axis)
+
+
 class R2Score(_Counts):
     """The coefficient of determination 1 − SS_res/SS_tot, per output and averaged over
     outputs (Keras' and scikit-learn's ``uniform_average``)."""
@@ -264,6 +501,10 @@ class AUC(Metric):
     Scores may be probabilities or logits: the ROC curve depends only on their order."""
 
     default_name = "auc"
+
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(name, dtype)
+        self.reset_state()
 
     def reset_state(self) -> None:
         self.batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -308,6 +549,13 @@ METRICS = {
     ),
     "mse": MeanSquaredError,
     "mean_squared_error": MeanSquaredError,
+    "mape": MeanAbsolutePercentageError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "cosine_similarity": CosineSimilarity,
+    "true_positives": TruePositives,
+    "false_positives": FalsePositives,
+    "true_negatives": TrueNegatives,
+    "false_negatives": FalseNegatives,
     "mae": MeanAbsoluteError,
     "mean_absolute_error": MeanAbsoluteError,
     "rmse": RootMeanSquaredError,
@@ -333,8 +581,33 @@ _CLASSES = {
         AUC,
         Precision,
         Recall,
+        TruePositives,
+        FalsePositives,
+        TrueNegatives,
+        FalseNegatives,
+        MeanAbsolutePercentageError,
+        CosineSimilarity,
     )
 }
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """The names of several metrics with repeats numbered, as Keras numbers them, so no
+    metric's log overwrites another's.
+
+    >>> unique_names(["accuracy", "mse", "accuracy", "accuracy"])
+    ['accuracy', 'mse', 'accuracy_1', 'accuracy_2']
+    """
+    used: set[str] = set()
+    unique = []
+    for name in names:
+        candidate, k = name, 0
+        while candidate in used:
+            k += 1
+            candidate = f"{name}_{k}"
+        used.add(candidate)
+        unique.append(candidate)
+    return unique
 
 
 def serialize(metric: Metric) -> dict:
@@ -359,11 +632,15 @@ def get(identifier: Any, loss: Any = None) -> Metric:
                 if getattr(loss, "from_logits", False) or isinstance(loss, losses.Hinge)
                 else 0.5
             )
-            return BinaryAccuracy(threshold=threshold)
+            return BinaryAccuracy(name=identifier, threshold=threshold)
         if isinstance(loss, losses.CategoricalCrossentropy):
-            return CategoricalAccuracy()
-        return SparseCategoricalAccuracy()
+            return CategoricalAccuracy(name=identifier)
+        if isinstance(loss, losses.SparseCategoricalCrossentropy):
+            return SparseCategoricalAccuracy(name=identifier)
+        return Accuracy(name=identifier)
     if isinstance(identifier, str) and identifier in METRICS:
-        return METRICS[identifier]()
+        metric = METRICS[identifier]()
+        metric.name = identifier  # logged under the string given, as Keras does
+        return metric
     known = ", ".join(["accuracy", *METRICS])
     raise ValueError(f"unknown metric {identifier!r}; known: {known}")

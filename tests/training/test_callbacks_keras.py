@@ -82,7 +82,7 @@ def test_every_hook_gets_a_dict_even_when_declared_required():
     assert ("on_test_begin", None, []) in calls
     epoch_end = [c for c in calls if c[0] == "on_epoch_end"]
     assert epoch_end[0][2] == ["accuracy", "loss", "val_accuracy", "val_loss"]
-    train_end = [c for c in calls if c[0] == "on_train_end"][0]
+    train_end = next(c for c in calls if c[0] == "on_train_end")
     assert train_end[2] == ["accuracy", "loss", "val_accuracy", "val_loss"]
     predict_end = [c for c in calls if c[0] == "on_predict_batch_end"]
     assert [c[2] for c in predict_end] == [["outputs"], ["outputs"]]
