@@ -19,6 +19,7 @@ LOCAL_IMPORTS_ALLOWED = {
     "mpi4py": "optional (the distributed extra)",
     "sklearn": "optional (the datasets extra)",
     "sympy": "optional (the symbolic extra)",
+    "cupy": "optional (GPUs), imported only when a GPU is asked for",
     "onnx": "optional (the onnx extra)",
     "onnxruntime": "optional (test-only, ONNX Runtime runs deepgrad.onnx's exported graphs)",
     "tensorboard": "optional (the TensorBoard callback's event files)",

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from deepgrad.autodiff.anomaly import check_finite, user_source_line
+from deepgrad.device import DeviceError, device_of
 from deepgrad.tensor import Tensor, raw_data
 
 
@@ -273,10 +274,19 @@ def _constant(value: Any) -> Any:
 
 
 def _with_context(prim: Primitive, raw: Any, error: Exception) -> Exception:
-    """NumPy's error, prefixed with the op and its operands' shapes and dtypes."""
+    """NumPy's error, prefixed with the op and its operands' shapes and dtypes; or, when the
+    operands live on different devices (CuPy refuses host arrays), an error naming them.
+    Only failed calls are checked, so mixing devices costs the hot path nothing."""
     if str(error).startswith(prim.name + ":"):
         return error
     shapes = ", ".join(_describe(a) for a in raw)
+    devices = {str(device_of(a)) for a in raw if hasattr(a, "shape")}
+    if len(devices) > 1:
+        return DeviceError(
+            f"{prim.name}: arguments on different devices ({' and '.join(sorted(devices))}): "
+            f"{', '.join(f'{_describe(a)} on {device_of(a)}' for a in raw)}; move them to "
+            f"one device first (tensor.to(device), or model.to(device)) [{error}]"
+        )
     return type(error)(f"{prim.name}: arguments {shapes}: {error}")
 
 

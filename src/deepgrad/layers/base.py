@@ -19,7 +19,9 @@ import numpy as np
 from deepgrad import initializers, regularizers
 from deepgrad.autodiff.modes import no_grad
 from deepgrad.autodiff.primitive import STATE
-from deepgrad.backend import get_default_dtype
+from deepgrad.backend import array_module, get_default_dtype, to_numpy
+from deepgrad.device import Device, device_of, get_device, to_device
+from deepgrad.device import device as parse_device
 from deepgrad.layers import structure, symbolic
 from deepgrad.layers.torch_vocabulary import TorchVocabulary
 from deepgrad.tensor import Tensor, raw_data
@@ -121,6 +123,7 @@ class Layer(TorchVocabulary):
         elif name in taken:
             raise ValueError(f"{self.name}.add_weight: a weight named {name!r} exists already")
         value = initializers.get(initializer or "glorot_uniform")(shape, dtype or self.dtype)
+        value = to_device(value, getattr(self, "_device", None))  # the layer's, or current
         weight = Tensor(value, requires_grad=trainable and self._trainable)
         self._own_weights.append((name, weight, trainable, regularizers.get(regularizer)))
         return weight
@@ -194,11 +197,11 @@ class Layer(TorchVocabulary):
         return [reg(w) for _, w, _, reg in self.named_weights() if reg is not None]
 
     def count_params(self) -> int:
-        return int(sum(np.size(raw_data(w)) for w in self.weights))
+        return int(sum(raw_data(w).size for w in self.weights))
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of the weights as NumPy arrays, in ``weights`` order."""
-        return [np.array(raw_data(w)) for w in self.weights]
+        return [np.array(to_numpy(raw_data(w))) for w in self.weights]
 
     def set_weights(self, values: list) -> None:
         """Set the weights from arrays in ``weights`` order, checking every shape first."""
@@ -215,7 +218,44 @@ class Layer(TorchVocabulary):
                     f"shape {w.shape}"
                 )
         for w, v in zip(weights, arrays, strict=True):
-            raw_data(w)[...] = v
+            raw_data(w)[...] = to_device(v, device_of(raw_data(w)))
+
+    # ---- devices --------------------------------------------------------------------------
+
+    @property
+    def device(self) -> Device:
+        """Where the weights live: the device of the first weight; for a layer with none
+        yet, the device given to ``to``, else the current device (where they will go)."""
+        for _, weight, _, _ in self.named_weights():
+            return device_of(raw_data(weight))
+        return getattr(self, "_device", None) or get_device()
+
+    def to(self, device: Any) -> Any:
+        """Move every weight (and gradient) to ``device`` ("cpu", "gpu", "cuda:1") in place,
+        and create weights there when the layer is built later; returns the layer, as
+        PyTorch's ``Module.to``. Before training: an optimizer already bound to the weights
+        keeps its buffers where they were, so moving then is an error (compile again).
+
+        >>> import deepgrad as dg
+        >>> dg.layers.Dense(2, input_shape=(3,)).to("cpu").device
+        device('cpu')
+        """
+        where = parse_device(device)
+        optimizer = getattr(self, "optimizer", None)
+        if optimizer is not None and optimizer.params and self.device != where:
+            raise RuntimeError(
+                f"{self.name}.to({str(device)!r}): its optimizer was built with the weights on "
+                f"{self.device}; move the model before training, then compile() again with a "
+                "new optimizer"
+            )
+        self._device = where
+        for _, layer in self._sublayers():
+            layer.to(where)
+        for _, weight, _, _ in self._own_weights:
+            weight._value = to_device(weight._value, where)
+            if weight.grad is not None:
+                weight.grad = Tensor._make(to_device(raw_data(weight.grad), where), -1, None)
+        return self
 
     # ---- calling --------------------------------------------------------------------------
 
@@ -274,8 +314,9 @@ class Layer(TorchVocabulary):
         if isinstance(inputs, np.ndarray | list | float):
             array = np.asarray(inputs)
             if np.issubdtype(array.dtype, np.floating) and array.dtype != self.dtype:
-                return array.astype(self.dtype)
-            return array
+                array = array.astype(self.dtype)
+            where = getattr(self, "_device", None) or get_device()
+            return array if where.kind == "cpu" else to_device(array, where)  # host data move
         return inputs
 
     def compute_output_shape(self, input_shape: Any) -> Any:
@@ -306,7 +347,7 @@ def _as_tensor(outputs: Any) -> Any:
     """Layers always return Tensors, as in Keras."""
     if isinstance(outputs, Tensor):
         return outputs
-    return Tensor._make(np.asarray(outputs), -1, None)
+    return Tensor._make(array_module(outputs).asarray(outputs), -1, None)
 
 
 def _as_shape(shape: Any) -> Any:
