@@ -45,6 +45,15 @@ class DensePosterior:
         try:
             self.cholesky = np.linalg.cholesky(precision)
         except np.linalg.LinAlgError:
+            lowest = float(np.linalg.eigvalsh(precision)[0])
+            if lowest < -1e-10 * float(np.max(np.abs(np.diag(precision)))):
+                raise SingularPosterior(
+                    f"Laplace: the posterior precision ({name} curvature + prior) is not "
+                    f"positive definite (its smallest eigenvalue is {lowest:.3g}): the weights "
+                    "are not at a minimum of the penalised loss, or the exact Hessian has "
+                    "negative curvature there. Fit the model longer, or use curvature='ggn', "
+                    "which is positive semi-definite everywhere."
+                ) from None
             raise SingularPosterior(
                 _singular_message(name, self.curvature_eigenvalues(), prior)
             ) from None

@@ -1,0 +1,97 @@
+"""Nets with no hidden layer and a non-Gaussian likelihood are GLMs: logistic, multinomial
+logistic and Poisson regression, whose standard errors statsmodels computes."""
+
+import numpy as np
+import pytest
+
+from deepgrad import activations, inference, layers, losses
+from tests.inference.fitting import design, linear_model
+
+sm = pytest.importorskip("statsmodels.api")
+
+
+def features(n=200, d=3, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, d))
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [losses.BinaryCrossentropy(from_logits=True), losses.BinaryCrossentropy()],
+    ids=["logits", "sigmoid"],
+)
+def test_logistic_regression_equals_statsmodels_logit(float64, loss):
+    x = features()
+    rng = np.random.default_rng(1)
+    y = (rng.random(len(x)) < 1 / (1 + np.exp(-(x @ [1.0, -0.5, 0.25] - 0.2)))).astype(float)
+    logit = sm.Logit(y, design(x)).fit(disp=0, tol=1e-12, maxiter=100)
+    activation = None if loss.from_logits else "sigmoid"
+    weights = [logit.params[:-1, None], logit.params[-1:]]
+    model = linear_model(x, y, loss, weights=weights, activation=activation)
+    la = inference.Laplace(model).fit(x, y)
+    assert la.likelihood.name == "bernoulli"
+    np.testing.assert_allclose(la.standard_errors(), logit.bse, rtol=1e-5)
+    table = la.summary(print_fn=None)
+    assert table.degrees_of_freedom is None  # Wald z
+    np.testing.assert_allclose(table.statistics, logit.tvalues, rtol=1e-5)
+    np.testing.assert_allclose(np.c_[table.lower, table.upper], logit.conf_int(), rtol=1e-5)
+    np.testing.assert_allclose(table.p_values, logit.pvalues, rtol=1e-5, atol=1e-12)
+    assert la.aic() == pytest.approx(logit.aic, rel=1e-9)
+    assert la.bic() == pytest.approx(logit.bic, rel=1e-9)
+
+
+def test_softmax_regression_equals_statsmodels_mnlogit(float64):
+    x = features(n=300, d=2, seed=2)
+    scores = x @ np.array([[0.0, 1.0, -1.0], [0.0, -0.5, 0.8]]) + [0.0, 0.3, -0.2]
+    probabilities = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    rng = np.random.default_rng(3)
+    y = np.array([rng.choice(3, p=p) for p in probabilities])
+    mnlogit = sm.MNLogit(y, design(x)).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
+    # statsmodels fixes class 0's coefficients at 0; so does this net (a prior-free softmax
+    # is over-parametrised): the kernel's and bias's first column stay 0 and are frozen.
+    params = np.asarray(mnlogit.params)  # (d + 1, 2)
+    kernel = np.c_[np.zeros(2), params[:-1]]
+    bias = np.r_[0.0, params[-1]]
+    model = linear_model(x, y, losses.SparseCategoricalCrossentropy(from_logits=True),
+                         weights=[kernel, bias])  # fmt: skip
+    # with all 3 columns free the curvature is singular (softmax is shift invariant) ...
+    with pytest.raises(ValueError, match="singular"):
+        inference.Laplace(model).fit(x, y)
+    # ... and the reference-class parametrisation is statsmodels': compare on its weights
+    la = inference.Laplace(model, prior_precision=_reference_prior(model)).fit(x, y)
+    errors = la.standard_errors().reshape(-1)
+    kernel_errors = errors[:6].reshape(2, 3)[:, 1:]
+    bias_errors = errors[6:][1:]
+    expected = np.asarray(mnlogit.bse)
+    np.testing.assert_allclose(kernel_errors, expected[:-1], rtol=1e-4)
+    np.testing.assert_allclose(bias_errors, expected[-1], rtol=1e-4)
+
+
+def _reference_prior(model):
+    """An enormous precision on class 0's weights pins them at 0 (the reference class)."""
+    prior = np.zeros(9)
+    prior[[0, 3, 6]] = 1e12
+    return prior
+
+
+def test_poisson_regression_equals_statsmodels_glm(float64):
+    x = features(n=150, d=2, seed=4)
+    y = np.random.default_rng(5).poisson(np.exp(x @ [0.4, -0.3] + 0.5)).astype(float)
+    glm = sm.GLM(y, design(x), family=sm.families.Poisson()).fit(tol=1e-12)
+    model = linear_model(x, y, losses.Poisson(), activation="exponential",
+                         weights=[glm.params[:-1, None], glm.params[-1:]])  # fmt: skip
+    la = inference.Laplace(model).fit(x, y)
+    assert la.likelihood.link == "log"
+    np.testing.assert_allclose(la.standard_errors(), glm.bse, rtol=1e-6)
+    assert la.log_likelihood() == pytest.approx(glm.llf, rel=1e-10)
+    assert activations.get("exponential") is activations.exponential
+
+
+def test_poisson_with_a_rate_output_uses_the_fisher_of_the_rate(float64):
+    x = np.abs(features(n=80, d=1, seed=6)) + 0.5
+    y = np.random.default_rng(7).poisson(2 * x[:, 0]).astype(float)
+    model = linear_model(x, y, losses.Poisson(), activation="softplus")
+    la = inference.Laplace(model, prior_precision=1e-6).fit(x, y)
+    assert la.likelihood.link == "identity"
+    mean, std = la.predict(x[:5], return_std=True)
+    assert np.all(std**2 >= mean)  # Poisson noise plus the rate's uncertainty
+    assert isinstance(model.layers[0], layers.Dense)
