@@ -190,8 +190,8 @@ def einsum(subscripts: str, *operands: Any) -> Any:
     """
     specs, output = _parse_einsum(subscripts, [_shape(op) for op in operands])
     pairs = [_take_diagonals(spec, op) for spec, op in zip(specs, operands, strict=True)]
-    specs, operands = [spec for spec, _ in pairs], [op for _, op in pairs]
-    return einsum_prim(*operands, subscripts=",".join(specs) + "->" + output)
+    specs = [spec for spec, _ in pairs]
+    return einsum_prim(*(op for _, op in pairs), subscripts=",".join(specs) + "->" + output)
 
 
 def _take_diagonals(spec: str, operand: Any) -> tuple[str, Any]:
