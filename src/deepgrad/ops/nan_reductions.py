@@ -31,6 +31,12 @@ def _count(a: Any, axis: Any, keepdims: bool) -> np.ndarray:
     return np.asarray(count, dtype=np.result_type(data.dtype, np.float32))
 
 
+@impure
+def _no_degrees_of_freedom(a: Any, axis: Any, keepdims: bool, ddof: float) -> np.ndarray:
+    """Where a slice has no element (or no more than ``ddof``) that is not NaN."""
+    return _count.impl(a, axis, keepdims) - ddof <= 0
+
+
 def _without_nan(a: Any, fill: float) -> Any:
     return where(_nan_mask(a), fill, a)
 
@@ -72,8 +78,9 @@ def nanvar(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> A
     """Variance of the non-NaN elements, with ``ddof`` delta degrees of freedom."""
     centred = _without_nan(a - nanmean(a, axis=axis, keepdims=True), 0.0)
     squares = sum(centred * centred, axis=axis, keepdims=keepdims)
+    empty = _no_degrees_of_freedom(a, axis, keepdims, ddof)
     dof = _count(a, axis, keepdims) - ddof
-    return where(dof <= 0, np.nan, squares / where(dof <= 0, 1, dof))  # NaN, as NumPy
+    return where(empty, np.nan, squares / where(empty, 1, dof))  # NaN, as NumPy
 
 
 def nanstd(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
@@ -88,10 +95,10 @@ def nanmax(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     2.0
     """
     largest = max(_without_nan(a, -np.inf), axis=axis, keepdims=keepdims)
-    return where(_count(a, axis, keepdims) == 0, np.nan, largest)
+    return where(_no_degrees_of_freedom(a, axis, keepdims, 0), np.nan, largest)
 
 
 def nanmin(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Smallest non-NaN element; ties split the gradient, as in min."""
     smallest = min(_without_nan(a, np.inf), axis=axis, keepdims=keepdims)
-    return where(_count(a, axis, keepdims) == 0, np.nan, smallest)
+    return where(_no_degrees_of_freedom(a, axis, keepdims, 0), np.nan, smallest)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.autodiff.effects import impure
 from deepgrad.ops.elementwise import maximum, minimum
 from deepgrad.ops.indexing import index_set
 from deepgrad.ops.real_parts import with_zero_slope
@@ -22,8 +23,37 @@ from deepgrad.ops.selection import where
 from deepgrad.tensor import raw_data
 
 
-def _isnan(x: Any) -> Any:
+# Masks and values read from the data are impure calls, so that a compiled plan computes
+# them again on new inputs instead of freezing them.
+@impure
+def _isnan(x: Any) -> np.ndarray:
     return np.isnan(raw_data(x))
+
+
+@impure
+def _is_zero(x: Any) -> np.ndarray:
+    return np.equal(raw_data(x), 0)
+
+
+@impure
+def _step(x: Any) -> np.ndarray:
+    data = raw_data(x)
+    return np.heaviside(data, np.zeros((), dtype=np.result_type(data, 0.0)))
+
+
+@impure
+def _isfinite(x: Any) -> np.ndarray:
+    return np.isfinite(raw_data(x))
+
+
+@impure
+def _replacements(x: Any, nan: float, posinf: float | None, neginf: float | None) -> np.ndarray:
+    return np.nan_to_num(raw_data(x), nan=nan, posinf=posinf, neginf=neginf)
+
+
+@impure
+def _none_holds(*conditions: Any) -> np.ndarray:
+    return ~np.any(np.stack([np.asarray(raw_data(c), dtype=bool) for c in conditions]), axis=0)
 
 
 def fmax(x1: Any, x2: Any) -> Any:
@@ -54,9 +84,7 @@ def heaviside(x1: Any, x2: Any) -> Any:
     >>> heaviside(np.array([-1.5, 0.0, 2.0]), 0.5)
     array([0. , 0.5, 1. ])
     """
-    data = raw_data(x1)
-    step = np.heaviside(data, np.zeros((), dtype=np.result_type(data, 0.0)))
-    return where(np.equal(data, 0), x2, with_zero_slope(x1, step))
+    return where(_is_zero(x1), x2, with_zero_slope(x1, _step(x1)))
 
 
 def nan_to_num(
@@ -72,9 +100,7 @@ def nan_to_num(
     >>> nan_to_num(np.array([1.0, np.nan, np.inf]))
     array([1.00000000e+000, 0.00000000e+000, 1.79769313e+308])
     """
-    data = raw_data(x)
-    replaced = np.nan_to_num(data, nan=nan, posinf=posinf, neginf=neginf)
-    return where(np.isfinite(data), x, replaced)
+    return where(_isfinite(x), x, _replacements(x, nan, posinf, neginf))
 
 
 def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Any:
@@ -116,7 +142,7 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: 
     data = raw_data(x)
     conditions = _conditions(condlist, np.shape(data))
     if len(funclist) == len(conditions) + 1:
-        otherwise = ~np.any(conditions, axis=0) if conditions else np.ones(np.shape(data), bool)
+        otherwise = _none_holds(*conditions) if conditions else np.ones(np.shape(data), bool)
         conditions = [*conditions, otherwise]
     if len(funclist) != len(conditions):
         raise ValueError(
@@ -125,8 +151,8 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: 
         )
     out = with_zero_slope(x, np.zeros((), dtype=_float_or(data)))
     for condition, func in zip(conditions, funclist, strict=True):
-        if not np.any(condition):
-            continue
+        # Unlike NumPy, a function is called even when its condition holds nowhere (on an
+        # empty array): a compiled plan must not depend on which regions are empty.
         value = func(x[condition], *args, **kw) if callable(func) else func
         out = index_set(out, value, index=condition)
     return out

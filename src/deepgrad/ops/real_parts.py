@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.autodiff.effects import impure
 from deepgrad.ops.elementwise import absolute
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import astype
@@ -86,7 +87,12 @@ def angle(z: Any, deg: bool = False) -> Any:
     array([0.        , 3.14159265])
     """
     _require_real("angle", z)
-    return with_zero_slope(z, np.angle(raw_data(z), deg=deg).astype(_float_dtype(z)))
+    return with_zero_slope(z, _angle(z, deg))
+
+
+@impure
+def _angle(z: Any, deg: bool) -> np.ndarray:
+    return np.asarray(np.angle(raw_data(z), deg=deg)).astype(_float_dtype(z))
 
 
 def fabs(x: Any) -> Any:

@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from deepgrad.autodiff.effects import impure
 from deepgrad.ops.linalg import matmul
-from deepgrad.ops.nondiff import searchsorted
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import flip, pad
 from deepgrad.tensor import raw_data
@@ -99,12 +99,26 @@ def interp(
     if n == 1:
         inside = fp[0] * np.ones_like(raw_data(x), dtype=np.result_type(raw_data(fp), 0.0))
     else:
-        segment = np.clip(raw_data(searchsorted(raw_data(xp), raw_data(x), "right")) - 1, 0, n - 2)
-        x0, x1 = xp[segment], xp[segment + 1]
-        y0, y1 = fp[segment], fp[segment + 1]
+        x0, x1 = xp[_segment(x, xp, 0)], xp[_segment(x, xp, 1)]
+        y0, y1 = fp[_segment(x, xp, 0)], fp[_segment(x, xp, 1)]
         inside = y0 + (x - x0) * (y1 - y0) / (x1 - x0)
-    data, xp_data = raw_data(x), raw_data(xp)
-    return where(data < xp_data[0], left, where(data > xp_data[-1], right, inside))
+    return where(_outside(x, xp, "left"), left, where(_outside(x, xp, "right"), right, inside))
+
+
+# The segment each x falls in is read from the data by impure calls, so that a compiled
+# plan finds it again on new inputs.
+@impure
+def _segment(x: Any, xp: Any, offset: int) -> np.ndarray:
+    """The index of the knot at the start (offset 0) or end (offset 1) of x's segment."""
+    knots = raw_data(xp)
+    start = np.clip(np.searchsorted(knots, raw_data(x), "right") - 1, 0, len(knots) - 2)
+    return start + offset
+
+
+@impure
+def _outside(x: Any, xp: Any, side: str) -> np.ndarray:
+    knots = raw_data(xp)
+    return raw_data(x) < knots[0] if side == "left" else raw_data(x) > knots[-1]
 
 
 def polyval(p: Any, x: Any) -> Any:
