@@ -8,6 +8,9 @@
 (array(5.5), array(1.71633781))
 """
 
+import importlib
+from typing import Any
+
 from deepgrad import (
     activations,
     datasets,
@@ -97,3 +100,11 @@ __all__ = [
     "value_and_grad",
     "vjp",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``dg.inference`` is imported on first use: it sits above the models and most
+    programs never need it."""
+    if name == "inference":
+        return importlib.import_module("deepgrad.inference")
+    raise AttributeError(f"module 'deepgrad' has no attribute {name!r}")
