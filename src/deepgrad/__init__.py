@@ -21,6 +21,7 @@ from deepgrad import (
     optimizers,
     random,
     regularizers,
+    utils,
 )
 from deepgrad.autodiff.anomaly import AnomalyError
 from deepgrad.autodiff.check import check_grads
@@ -96,6 +97,7 @@ __all__ = [
     "tree_flatten",
     "tree_map",
     "tree_unflatten",
+    "utils",
     "using_device",
     "value_and_grad",
     "vjp",

@@ -55,17 +55,20 @@ class Optimizer:
         use_ema: bool = False,
         ema_momentum: float = 0.99,
     ) -> None:
-        if isinstance(params, int | float) or callable(params):
-            # Keras' first argument is the learning rate; here it is PyTorch's parameters.
+        if isinstance(params, int | float | schedules.Schedule) and not isinstance(params, bool):
+            # Keras writes the learning rate first (RMSprop(0.001)), PyTorch the parameters.
+            params, learning_rate = None, params
+        elif callable(params):
             raise TypeError(
-                f"{type(self).__name__}: the first argument is the parameters to train; "
-                f"pass the learning rate by name: {type(self).__name__}(learning_rate={params!r})"
+                f"{type(self).__name__}: the first argument is the parameters to train (or a "
+                f"learning rate, as in Keras); pass a function by name: "
+                f"{type(self).__name__}(learning_rate={params!r})"
             )
         if clipnorm is not None and global_clipnorm is not None:
             raise ValueError("set clipnorm or global_clipnorm, not both")
         if not 0 <= ema_momentum < 1:
             raise ValueError(f"ema_momentum must be in [0, 1), got {ema_momentum}")
-        self.learning_rate = learning_rate
+        self.learning_rate = schedules.checked_rate(type(self).__name__, learning_rate)
         self.weight_decay = float(weight_decay)
         self.decoupled_weight_decay = float(decoupled_weight_decay)
         self.clipvalue, self.clipnorm, self.global_clipnorm = clipvalue, clipnorm, global_clipnorm

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +48,27 @@ class RobbinsMonro:
 _CONSTANT_TAIL = "ends at a constant rate > 0: Σε_k² diverges, so SGD stalls at a noise floor"
 _ZERO_TAIL = "ends at a rate of 0: Σε_k converges, so the steps stop short of the optimum"
 _GEOMETRIC = "geometric decay: Σε_k converges, so the steps stop short of the optimum"
+
+
+def checked_rate(owner: str, rate: Any) -> Any:
+    """A learning rate checked: a finite number ≥ 0, or a schedule (any callable).
+
+    >>> checked_rate("SGD", -0.1)
+    Traceback (most recent call last):
+    ...
+    ValueError: SGD: learning_rate must be a finite number >= 0 or a schedule, got -0.1
+    """
+    if callable(rate):
+        return rate
+    try:
+        value = float(rate)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(
+            f"{owner}: learning_rate must be a finite number >= 0 or a schedule, got {rate!r}"
+        )
+    return rate
 
 
 class Schedule:
@@ -98,6 +120,37 @@ class PiecewiseConstant(Schedule):
     def robbins_monro(self) -> RobbinsMonro:
         last = self.values[-1]
         return RobbinsMonro(last > 0, last == 0, _CONSTANT_TAIL if last > 0 else _ZERO_TAIL)
+
+
+class PiecewiseConstantDecay(PiecewiseConstant):
+    """Keras' ``PiecewiseConstantDecay``: ``values[0]`` up to and including step
+    ``boundaries[0]``, ``values[i]`` for ``boundaries[i-1] < step <= boundaries[i]``,
+    ``values[-1]`` after the last boundary (Keras counts the boundary step in the interval
+    before it; ``PiecewiseConstant`` counts it in the one after).
+
+    >>> schedule = PiecewiseConstantDecay([2, 4], [1.0, 0.5, 0.1])
+    >>> [schedule(step) for step in range(6)]
+    [1.0, 1.0, 1.0, 0.5, 0.5, 0.1]
+    """
+
+    def __init__(
+        self, boundaries: list[int], values: list[float], name: str = "PiecewiseConstant"
+    ) -> None:
+        if len(values) != len(boundaries) + 1:
+            raise ValueError(
+                f"PiecewiseConstantDecay: need one more value than boundaries, got "
+                f"{len(boundaries)} boundaries and {len(values)} values"
+            )
+        if list(boundaries) != sorted(boundaries):
+            raise ValueError(f"PiecewiseConstantDecay: boundaries must increase, got {boundaries}")
+        super().__init__(boundaries, values)
+        self.name = name
+
+    def __call__(self, step: int) -> float:
+        for boundary, value in zip(self.boundaries, self.values, strict=False):
+            if step <= boundary:
+                return value
+        return self.values[-1]
 
 
 class StepDecay(Schedule):
@@ -385,6 +438,7 @@ SCHEDULES = {
     for cls in (
         Constant,
         PiecewiseConstant,
+        PiecewiseConstantDecay,
         StepDecay,
         ExponentialDecay,
         PolynomialDecay,
