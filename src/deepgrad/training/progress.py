@@ -3,29 +3,98 @@
 ``verbose=1`` draws the bar, ``verbose=2`` prints one line per epoch and ``verbose=0``
 prints nothing; ``"auto"`` is 1 on a terminal and 2 otherwise, so logs are not flooded.
 Without tqdm installed (the ``progress`` extra), verbose=1 falls back to one line per epoch.
+
+Every metric is shown at any width, as Keras does: the bar carries the running metrics
+only while they fit beside it, and each epoch ends with every metric printed, wrapped to
+the terminal's width. In Jupyter without ipywidgets the bar is tqdm's text bar (no
+``IProgress not found`` warning). A terminal of zero columns (what Open MPI gives each
+process under ``mpiexec ... > log``) gets one line per epoch, since a bar would draw nothing.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import sys
+import textwrap
 import time
 from typing import Any
+
+import numpy as np
 
 from deepgrad.training.callbacks import Callback
 
 
+def terminal_columns(stream: Any = None) -> int | None:
+    """The width of the terminal ``stream`` writes to (None when it is not a terminal);
+    0 is possible: Open MPI's pseudo-terminals under ``mpiexec``.
+
+    >>> import io
+    >>> terminal_columns(io.StringIO()) is None
+    True
+    """
+    stream = sys.stdout if stream is None else stream
+    try:
+        if not stream.isatty():
+            return None
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 def resolve_verbose(verbose: Any) -> int:
     if verbose == "auto":
-        return 1 if sys.stdout.isatty() else 2
+        return 1 if sys.stdout.isatty() and terminal_columns() != 0 else 2
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
     return int(verbose)
 
 
 def format_logs(logs: dict) -> str:
-    return " - ".join(
-        f"{key}: {value:.4f}" for key, value in logs.items() if isinstance(value, float | int)
+    """The logs as Keras shows them, numbers only (a 0-d array counts as a number).
+
+    >>> format_logs({"loss": 0.5, "accuracy": np.float64(1.0), "outputs": np.zeros(3)})
+    'loss: 0.5000 - accuracy: 1.0000'
+    """
+    parts = []
+    for key, value in logs.items():
+        if isinstance(value, bool) or np.ndim(value) != 0:
+            continue
+        try:
+            parts.append(f"{key}: {float(value):.4f}")
+        except (TypeError, ValueError):
+            continue
+    return " - ".join(parts)
+
+
+def wrapped(text: str, width: int | None, indent: str = "  ") -> str:
+    """``text`` broken between metrics (at " - ") into lines of at most ``width``.
+
+    >>> print(wrapped("loss: 1.0000 - accuracy: 0.5000 - val_loss: 2.0000", 36))
+      loss: 1.0000 - accuracy: 0.5000
+      - val_loss: 2.0000
+    """
+    if not width or width < 20:
+        return indent + text
+    parts = text.split(" - ")
+    pieces = [parts[0]] + [f"- {p}" for p in parts[1:]]
+    lines = textwrap.wrap(
+        " ".join(p.replace(" ", "\0") for p in pieces),
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_long_words=False,
     )
+    return "\n".join(line.replace("\0", " ") for line in lines)
+
+
+def _tqdm_class() -> Any:
+    """tqdm's notebook bar where ipywidgets can draw it, its text bar otherwise."""
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
+    return tqdm
 
 
 class ProgbarLogger(Callback):
@@ -40,9 +109,10 @@ class ProgbarLogger(Callback):
         self.epoch_start = time.perf_counter()
         epochs = self.params.get("epochs")
         self.prefix = f"Epoch {epoch + 1}/{epochs}"
-        if self.verbose == 1:
+        self.columns = terminal_columns()
+        if self.verbose == 1 and self.columns != 0:
             try:  # tqdm is optional (the ``progress`` extra)
-                from tqdm.auto import tqdm
+                tqdm = _tqdm_class()
             except ImportError:
                 self.bar = None
             else:
@@ -55,16 +125,27 @@ class ProgbarLogger(Callback):
                     file=sys.stdout,
                 )
 
+    def _fits(self, text: str) -> bool:
+        """Whether the running metrics fit beside the bar (a bar needs ~50 columns)."""
+        width = getattr(self.bar, "ncols", None) or self.columns or 80
+        return len(self.prefix) + len(text) + 50 <= width
+
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.bar is not None:
             self.bar.update(1)
-            self.bar.set_postfix_str(format_logs(logs or {}), refresh=False)
+            text = format_logs(logs or {})
+            self.bar.set_postfix_str(text if self._fits(text) else "", refresh=False)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         seconds = time.perf_counter() - self.epoch_start
+        text = format_logs(logs or {})
         if self.bar is not None:
-            self.bar.set_postfix_str(format_logs(logs or {}))
+            fits = self._fits(text)
+            self.bar.set_postfix_str(text if fits else "")
             self.bar.close()
             self.bar = None
+            if not fits:  # every metric, on the lines below the bar
+                print(wrapped(text, self.columns), flush=True)
         else:
-            print(f"{self.prefix} - {seconds:.2f}s - {format_logs(logs or {})}", flush=True)
+            line = f"{self.prefix} - {seconds:.2f}s - {text}"
+            print(line if not self.columns else wrapped(line, self.columns, ""), flush=True)
