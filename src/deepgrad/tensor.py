@@ -35,7 +35,6 @@ class Tensor:
     _node: Any  # a Node (autodiff/primitive.py) or None
     _tangent: Any
     grad: Tensor | None
-    __array_ufunc__ = None  # make NumPy hand ``ndarray op Tensor`` to the Tensor's reflected op
     __array_priority__ = 1000
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
@@ -170,6 +169,14 @@ class Tensor:
         ``create_graph=True`` records the backward pass too, for higher derivatives.
         """
         ENGINE.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """``np.exp(t)``, ``ndarray + t``: deepgrad.numpy's function of that name (NEP 13)."""
+        return ENGINE.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """``np.sum(t)``, ``np.dot(t, w)``: deepgrad.numpy's function of that name (NEP 18)."""
+        return ENGINE.array_function(func, types, args, kwargs)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if self.device.kind != "cpu":
@@ -467,6 +474,8 @@ class _Engine:
     grad_enabled: Callable[[], bool]  # set by autodiff/modes.py
     getitem: Callable[[Any, Any], Any]  # set by numpy/methods.py
     index_updater: Callable[[Any], Any]  # set by numpy/methods.py
+    array_ufunc: Callable[..., Any]  # set by numpy/dispatch.py
+    array_function: Callable[..., Any]  # set by numpy/dispatch.py
 
 
 ENGINE = _Engine()

@@ -12,6 +12,7 @@ import sys as _sys
 
 import numpy as _np
 
+from deepgrad.numpy import dispatch as _dispatch
 from deepgrad.numpy import linalg, random
 from deepgrad.numpy import methods as _methods
 from deepgrad.ops.activations_math import expit, log_softmax, logit, softmax
@@ -247,3 +248,4 @@ zeros, ones, empty, eye, identity, tri = (
 )
 
 _methods.install(_sys.modules[__name__])  # Tensor's operators call the functions above
+_dispatch.install(_sys.modules[__name__])  # and NumPy's own functions on Tensors too
