@@ -193,6 +193,7 @@ UNARY = [
     ("absolute", dnp.absolute, np.abs, nonzero),
     ("deg2rad", dnp.deg2rad, np.deg2rad, real),
     ("rad2deg", dnp.rad2deg, np.rad2deg, real),
+    ("copy", dnp.copy, np.copy, real),
     ("erf", dnp.erf, _erf, real),
     ("expit", dsp.expit, lambda x: 1 / (1 + np.exp(-x)), real),
     ("logit", dsp.logit, lambda p: np.log(p / (1 - p)), probability),
