@@ -41,11 +41,39 @@ def test_the_guard_refuses_implicit_conversion():
 # device as written.
 HOST_CONSTANT_ROWS = {"cholesky": "the row's function adds np.eye, a host array, to its input"}
 
+# Known to make a host array on the way, so they would fail on CuPy: each is a bug to fix
+# (an ``xp = array_module(x)`` away), listed so that a new one fails here and a fixed one
+# (an unexpected pass) asks to be taken off the list.
+_NAN_ROW = "the row's function adds a host NaN pattern (tests/ops/op_table_numpy.py)"
+KNOWN_HOST_ARRAYS = {
+    **{name: _NAN_ROW for name in (
+        "nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanmedian",
+        "nancumsum", "nancumprod", "nanquantile", "nanpercentile",
+    )},
+    "imag": "ops/real_parts.py: np.zeros(shape, bool) for where's condition",
+    "angle": "ops/real_parts.py: np.zeros(()) as the zero slope",
+    "heaviside": "ops/piecewise.py: np.zeros(()) as heaviside's second argument",
+    "heaviside_float": "ops/piecewise.py: np.zeros(()) as heaviside's second argument",
+    "nan_to_num": "a host array of non-finite values in the row or the op",
+    "select": "ops/piecewise.py: np.asarray(condition, dtype=bool)",
+    "piecewise": "ops/piecewise.py: np.asarray(condition, dtype=bool)",
+    "gradient": "ops/differences.py: host spacing coefficients",
+    "gradient_coordinates": "the row's coordinates are a host array",
+    "quantile_in_q": "ops/order_statistics.py: np.asarray(q, dtype=float)",
+    "cov_weights": "the row's frequency weights are a host array",
+}  # fmt: skip
+
 
 @pytest.mark.parametrize("spec", OP_TABLE, ids=lambda s: s.name)
-def test_op_forward_and_vjp_stay_on_the_backend(spec):
+def test_op_forward_and_vjp_stay_on_the_backend(spec, request):
     if spec.name in HOST_CONSTANT_ROWS:
         pytest.skip(HOST_CONSTANT_ROWS[spec.name])
+    if spec.name in KNOWN_HOST_ARRAYS:
+        request.applymarker(
+            pytest.mark.xfail(
+                raises=(TypeError, RuntimeError), strict=True, reason=KNOWN_HOST_ARRAYS[spec.name]
+            )
+        )
     rng = np.random.default_rng(0)
     kwargs = spec.kwargs[0]
     args = spec.arguments(rng, spec.shapes.examples[0])

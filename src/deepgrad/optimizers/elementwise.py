@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import kernels
+from deepgrad.optimizers import cuda_kernels
 
 # A rule's arguments and results: whole arrays (or their symbols, while a plan is traced)
 # for NumPy, single elements inside numba's loop; scalars are numbers in both.
@@ -378,7 +379,9 @@ class Rule:
         self._compiled: Callable | None = None
 
     def __call__(self, gradient: np.ndarray, *arguments: Any, scratch: dict | None = None) -> None:
-        if not (self.kernel and kernels.available(arguments[0])):
+        if type(gradient) is not np.ndarray and cuda_kernels.is_cupy(gradient):
+            self.cuda(gradient, *arguments)
+        elif not (self.kernel and kernels.available(arguments[0])):
             self.numpy(gradient, *arguments, scratch=scratch)
         elif self._compiled is not None and gradient.ndim == 1 and self._fits(gradient, arguments):
             self._compiled(gradient, *arguments)  # the common case of ``compiled``, inline
@@ -431,6 +434,28 @@ class Rule:
         function = namespace[f"{self.__name__}_plan"]
         function.source, function.scratch_count = source, plan.scratch_count
         return function
+
+    def cuda_source(self, arguments: tuple) -> cuda_kernels.KernelSource:
+        """The rule as a CuPy ElementwiseKernel's source, for the flags in ``arguments``
+        (traced as for the NumPy plan; ``cuda_kernels.py``)."""
+        flags = cuda_kernels.flags_of(arguments, self.updates)
+        key = ("cuda", *sorted(flags.items()))
+        source: Any = self._plans.get(key)
+        if source is None:
+            placeholders = [flags.get(i) for i in range(len(arguments) + 1)]
+            steps, outputs = _trace(self.function, self.updates, placeholders)
+            names = list(inspect.signature(self.function).parameters)
+            source = cuda_kernels.kernel_source(
+                self.__name__, steps, outputs, names, flags, self.updates
+            )
+            self._plans[key] = source
+        return source
+
+    def cuda(self, gradient: Any, *arguments: Any) -> None:
+        """The CuPy executor: one generated ElementwiseKernel launch over the buffer."""
+        source = self.cuda_source(arguments)
+        flags = cuda_kernels.flags_of(arguments, self.updates)
+        cuda_kernels.launch(source, gradient, arguments, flags, self.updates)
 
     def compiled(self, gradient: np.ndarray, *arguments: Any) -> None:
         """The numba executor (numba must be installed): one pass over the buffer."""
