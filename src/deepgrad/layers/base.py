@@ -193,8 +193,37 @@ class Layer(TorchVocabulary):
 
     @property
     def losses(self) -> list[Any]:
-        """The regularization penalties of this layer's weights (scalar Tensors)."""
-        return [reg(w) for _, w, _, reg in self.named_weights() if reg is not None]
+        """The regularization penalties of this layer's weights and the losses added with
+        ``add_loss`` during the last call, sublayers' included (scalar Tensors)."""
+        penalties = [reg(w) for _, w, _, reg in self.named_weights() if reg is not None]
+        return penalties + [loss for layer in self._layers_within() for loss in layer._added]
+
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar to the objective, from ``call`` (an activity penalty, a KL term):
+        ``compute_loss`` and ``fit`` add it to the loss. Each call of the outermost layer
+        starts over, as in Keras."""
+        if np.size(raw_data(loss)) != 1:
+            raise ValueError(
+                f"{self.name}.add_loss: expected a scalar, got shape {np.shape(raw_data(loss))}"
+            )
+        self._added.append(loss)
+
+    @property
+    def _added(self) -> list:
+        if "_added_losses" not in vars(self):
+            self._added_losses: list = []
+        return self._added_losses
+
+    def _layers_within(self) -> list[Layer]:
+        """This layer and every sublayer, each once (a shared layer too)."""
+        found: dict[int, Layer] = {id(self): self}
+        stack: list[Layer] = [self]
+        while stack:
+            for _, layer in stack.pop()._sublayers():
+                if id(layer) not in found:
+                    found[id(layer)] = layer
+                    stack.append(layer)
+        return list(found.values())
 
     def count_params(self) -> int:
         return int(sum(raw_data(w).size for w in self.weights))
@@ -293,10 +322,17 @@ class Layer(TorchVocabulary):
                 self.build_for(structure.shape_of(inputs))
             finally:
                 STATE.observer = observer
-        if _takes_training(type(self)):
-            outputs = self.call(inputs, training=training)
-        else:
-            outputs = self.call(inputs)
+        if _CALL_DEPTH[0] == 0:  # the outermost call: losses added by the last one go
+            for layer in self._layers_within():
+                layer._added.clear()
+        _CALL_DEPTH[0] += 1
+        try:
+            if _takes_training(type(self)):
+                outputs = self.call(inputs, training=training)
+            else:
+                outputs = self.call(inputs)
+        finally:
+            _CALL_DEPTH[0] -= 1
         outputs = structure.map_structure(_as_tensor, outputs)
         self.output_shape = structure.shape_of(outputs)
         return outputs
@@ -341,6 +377,7 @@ class Layer(TorchVocabulary):
 
 
 _TAKES_TRAINING: dict[type, bool] = {}
+_CALL_DEPTH = [0]  # how many layer calls are running (0: the next call is the outermost)
 
 
 def _as_tensor(outputs: Any) -> Any:

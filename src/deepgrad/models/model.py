@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from deepgrad.autodiff.modes import no_grad
+from deepgrad.backend import to_numpy
 from deepgrad.layers import structure
 from deepgrad.layers.base import Layer
 from deepgrad.models import summary
@@ -107,9 +108,15 @@ class Model(Trainer, Layer):
         """The model's outputs for ``x`` as NumPy arrays (a list or dict of them for a model
         with several outputs)."""
         x = structure.pack(x)
-        first = self.predict_on_batch(x[:1])
-        if not structure.is_structure(first):
+        if not structure.is_structure(getattr(self, "_outputs", None)):
             return super().predict(x, batch_size, verbose, **kwargs)
+        if not isinstance(x, np.ndarray):
+            raise TypeError(
+                f"{self.name}.predict: a model with several outputs predicts from arrays (or a "
+                f"list or dict of them), got {type(x).__name__}; call predict_on_batch on "
+                "each batch"
+            )
+        first = self.predict_on_batch(x[:1])
         size = len(x) if batch_size is None or batch_size == "full" else int(batch_size)
         parts = [self.predict_on_batch(x[i : i + size]) for i in range(0, len(x), size)]
         leaves = [structure.flatten(part) for part in parts]
@@ -118,9 +125,8 @@ class Model(Trainer, Layer):
 
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs for one batch, as NumPy arrays."""
-        with no_grad():
-            outputs = self(self._cast_inputs(x), training=False)
-        return structure.map_structure(lambda t: np.asarray(raw_data(t)), outputs)
+        outputs = self._predict_batch(self._cast_inputs(x))
+        return structure.map_structure(lambda t: to_numpy(raw_data(t)), outputs)
 
     # ---- saving -------------------------------------------------------------------------
 

@@ -80,7 +80,15 @@ class Optimizer:
         # Work buffers of the elementwise rules, reused every step (not state: not saved).
         self.scratch: dict = {}
         if params is not None:
-            self.build(list(params))
+            params = list(params)
+            if not params:  # an unbuilt model's weights: training would silently do nothing
+                raise ValueError(
+                    f"{type(self).__name__}: no parameters were given (an empty list). A "
+                    "model's weights are created on its first call: call it once on a batch, "
+                    "or build it with model.build((None, n_features)), before "
+                    f"{type(self).__name__}(model.trainable_weights)"
+                )
+            self.build(params)
 
     def build(self, params: list[Tensor]) -> None:
         """Bind to ``params`` (their data move into the optimizer's flat buffers)."""
@@ -104,6 +112,50 @@ class Optimizer:
         if callable(rate):
             return float(cast(Callable[[int], float], rate)(self.iterations))
         return float(rate)
+
+    def apply(self, grads: Iterable[Any], trainable_variables: Iterable[Tensor] | None = None):
+        """One update from the gradients given, as Keras' ``optimizer.apply(grads, vars)``:
+        each gradient is written to its variable's ``.grad`` and ``step()`` runs. Without
+        ``trainable_variables`` the gradients follow the order of ``params``. The optimizer
+        updates every parameter it holds, in one flat buffer: give a gradient for each (in
+        any order); an optimizer with no parameters yet is bound to these variables.
+        """
+        grads = list(grads)
+        variables = self.params if trainable_variables is None else list(trainable_variables)
+        if self.flat is None and variables:
+            self.build(variables)
+        params = self.params
+        if len(grads) != len(variables):
+            raise ValueError(
+                f"{type(self).__name__}.apply: {len(grads)} gradients for {len(variables)} "
+                "variables"
+            )
+        if {id(v) for v in variables} != {id(p) for p in params} or len(variables) != len(params):
+            raise ValueError(
+                f"{type(self).__name__}.apply: the variables must be exactly the {len(params)} "
+                f"parameters the optimizer holds (got {len(variables)}, not the same tensors); "
+                "it updates them together, in one flat buffer"
+            )
+        for variable, grad in zip(variables, grads, strict=True):
+            if grad is None:
+                raise ValueError(
+                    f"{type(self).__name__}.apply: the gradient of a variable of shape "
+                    f"{variable.shape} is None (it does not reach the loss?)"
+                )
+            value = grad._value if isinstance(grad, Tensor) else grad
+            if np.shape(value) != variable.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.apply: a gradient of shape {np.shape(value)} for "
+                    f"a variable of shape {variable.shape}"
+                )
+            if variable.grad is None or variable.grad._value is not value:
+                variable.grad = Tensor._make(value, -1, None)
+        return self.step()
+
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Tensor]]) -> Any:
+        """``apply`` from (gradient, variable) pairs, as Keras' ``apply_gradients``."""
+        pairs = list(grads_and_vars)
+        return self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
     def zero_grad(self) -> None:
         """Set every gradient to zero (one fill of the flat gradient buffer)."""

@@ -34,16 +34,34 @@ def weight_tensors(model: Any) -> dict[str, np.ndarray]:
 
 
 def _compile_config(model: Any) -> dict | None:
-    if getattr(model, "loss", None) is None:
+    if getattr(model, "optimizer", None) is None:
         return None
+    arguments = getattr(model, "_compile_arguments", {})
     return {
         "optimizer": optimizers.serialize(model.optimizer),
-        "loss": losses.serialize(model.loss),
-        "metrics": [
-            m if isinstance(m, str) else metrics.serialize(metric)
-            for m, metric in zip(model._metric_identifiers, model.compiled_metrics, strict=True)
-        ],
+        "loss": _serialize(arguments.get("loss")),
+        "loss_weights": arguments.get("loss_weights"),
+        "metrics": _serialize(arguments.get("metrics")),
     }
+
+
+def _serialize(value: Any) -> Any:
+    """What ``compile`` was given (names, Loss and Metric objects, lists and dicts of them
+    per output) as JSON-ready data that ``compile`` accepts back."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return [_serialize(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _serialize(item) for key, item in value.items()}
+    if isinstance(value, losses.Loss):
+        return losses.serialize(value)
+    if isinstance(value, metrics.Metric):
+        return metrics.serialize(value)
+    raise ValueError(
+        f"save: {value!r} given to compile cannot be saved (only built-in losses and "
+        "metrics, by name or object)"
+    )
 
 
 def model_metadata(model: Any) -> dict[str, str]:
@@ -148,7 +166,12 @@ def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
         model.build_for(tuple(architecture["build_input_shape"]))
     if compile and "compile" in metadata:
         settings = json.loads(metadata["compile"])
-        model.compile(settings["optimizer"], settings["loss"], settings["metrics"])
+        model.compile(
+            optimizer=settings["optimizer"],
+            loss=settings["loss"],
+            metrics=settings["metrics"],
+            loss_weights=settings.get("loss_weights"),
+        )
     assign_weights(model, tensors, filepath)
     state = {
         k.removeprefix("optimizer/"): v for k, v in tensors.items() if k.startswith("optimizer/")

@@ -21,6 +21,7 @@ from deepgrad.autodiff.modes import no_grad
 from deepgrad.backend import to_numpy
 from deepgrad.compiler import compile as compile_function
 from deepgrad.device import Device, device_of, to_device, using_device
+from deepgrad.layers import structure
 from deepgrad.tensor import raw_data
 
 
@@ -62,13 +63,16 @@ class Steps:
     compiled_metrics: Sequence[Any] = ()
     stop_training: bool = False
     jit: bool = False
+    _custom_logs: dict | None = None
 
     if TYPE_CHECKING:  # what Layer, the other half of Model, brings (for the type checker)
         built: bool
+        name: str
         trainable_weights: list
         losses: list
+        output_names: list[str]
 
-        def __call__(self, inputs: Any, training: bool = False) -> Any: ...
+        def __call__(self, inputs: Any, training: bool | None = None) -> Any: ...
         @property
         def device(self) -> Device: ...
         def _cast(self, inputs: Any) -> Any: ...
@@ -77,10 +81,17 @@ class Steps:
         self,
         optimizer: Any = "sgd",
         loss: Any = None,
-        metrics: list | None = None,
+        metrics: Any = None,
         jit: bool = False,
+        loss_weights: Any = None,
     ) -> None:
         """Choose the optimizer, the loss (the negative log-likelihood) and the metrics.
+
+        With several outputs ``loss``, ``loss_weights`` and ``metrics`` are lists (one
+        entry per output) or dicts keyed by output name; the logs then hold
+        ``<output>_loss`` and ``<output>_<metric>`` as in Keras. ``loss`` may be left out
+        when ``train_step`` is overridden, or when the model's only losses are its own
+        (``add_loss``).
 
         ``jit=True`` compiles the training step (see ``deepgrad.compile``): forward,
         objective and backward are recorded on the first two batches of each shape and
@@ -88,29 +99,44 @@ class Steps:
         gradients computed straight into the optimizer's flat buffer. Same numbers as
         eager, faster; Python in a custom layer's ``call`` then runs only while recording.
         """
-        if loss is None:
-            raise ValueError("compile: a loss is needed, e.g. loss='mse' or losses.GaussianNLL()")
+        names = list(self.output_names)
         self.optimizer = optimizers_module.get(optimizer)
-        self.loss = losses_module.get(loss)
-        metrics = list(metrics or [])
-        self.compiled_metrics = [metrics_module.get(m, self.loss) for m in metrics]
-        self._metric_names = [
-            m if isinstance(m, str) else metric.name
-            for m, metric in zip(metrics, self.compiled_metrics, strict=True)
-        ]
-        self._metric_identifiers = metrics  # what save() writes, names as given
+        if loss is None:
+            self.loss = None
+        elif _per_output(loss) or len(names) > 1 or loss_weights is not None:
+            self.loss = losses_module.OutputLosses(loss, names, loss_weights)
+        else:
+            self.loss = losses_module.get(loss)
+        self._compile_arguments = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics}
+        self._metric_slots = _metric_slots(metrics, names, self.loss)
+        self.compiled_metrics = [metric for _, _, metric in self._metric_slots]
+        # repeats numbered as Keras numbers them (accuracy, accuracy_1)
+        self._metric_names = metrics_module.unique_names([n for _, n, _ in self._metric_slots])
+        self._metric_identifiers = list(metrics) if isinstance(metrics, list | tuple) else []
         self._loss_tracker = metrics_module.Mean("loss")
+        per_output = isinstance(self.loss, losses_module.OutputLosses) and len(names) > 1
+        self._output_loss_trackers = (
+            [
+                (i, metrics_module.Mean(f"{name}_loss"))
+                for i, (name, output_loss) in enumerate(zip(names, self.loss.losses, strict=True))
+                if output_loss is not None
+            ]
+            if per_output
+            else []
+        )
         self.jit = bool(jit)
         self._compiled_steps: dict = {}
+        self._custom_logs = None
 
     def _require_compiled(self, what: str) -> None:
-        if self.loss is None:
+        if self.optimizer is None:
             raise RuntimeError(
                 f"{what}: compile the model first, e.g. model.compile(optimizer='adam', loss='mse')"
             )
 
     def _parameters(self) -> list:
-        return self.trainable_weights + self.loss.trainable_weights
+        loss_weights = self.loss.trainable_weights if self.loss is not None else []
+        return self.trainable_weights + loss_weights
 
     def _bind_optimizer(self) -> None:
         params = self._parameters()
@@ -126,19 +152,125 @@ class Steps:
     def _prepare(self, x: Any) -> None:
         """Build the model on its first batch and bind the optimizer to its weights."""
         if not self.built:
-            self(x[:1] if hasattr(x, "__getitem__") else x)
+            self(structure.map_structure(_first_sample, x))
         self._bind_optimizer()
 
+    # ---- the objective ------------------------------------------------------------------
+
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Any:
+        """The objective, as Keras' ``compute_loss``: the compiled loss (−log-likelihood,
+        summed over outputs with ``loss_weights``) + the regularisation penalties + the
+        losses added with ``add_loss`` in the last call. A scalar Tensor; call
+        ``backward()`` on it."""
+        return self._objective_and_components(y, y_pred, sample_weight)[0]
+
     def objective(self, y: Any, y_pred: Any, sample_weight: Any = None) -> Any:
-        """−log-likelihood (the loss) + every regularisation penalty."""
-        value = self.loss(y, y_pred, sample_weight)
-        for penalty in self.losses:
-            value = value + penalty
-        return value
+        """−log-likelihood (the loss) + every regularisation penalty and added loss."""
+        return self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+    def _objective_and_components(self, y: Any, y_pred: Any, sample_weight: Any) -> tuple:
+        components: list = []
+        terms = list(self.losses)
+        if isinstance(self.loss, losses_module.OutputLosses):
+            components = self.loss.components(
+                self._per_output(y, "y"), self._per_output(y_pred, "y_pred"), sample_weight
+            )
+            terms.insert(0, self.loss.combine(components))
+        elif self.loss is not None:
+            terms.insert(0, self.loss(structure.unpack(y), y_pred, sample_weight))
+        if not terms:
+            raise ValueError(
+                f"{self.name}: no loss to compute: compile with a loss "
+                "(model.compile(optimizer, loss='mse')), add one with add_loss, or "
+                "override train_step"
+            )
+        value = terms[0]
+        for term in terms[1:]:
+            value = value + term
+        return value, [c for c in components if c is not None]
+
+    def _per_output(self, value: Any, what: str) -> list:
+        """Targets or predictions as a list in ``output_names`` order."""
+        value = structure.unpack(value)
+        names = list(self.output_names)
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - set(names))
+            if unknown:
+                raise ValueError(f"{self.name}: {what} has keys {unknown}; the outputs are {names}")
+            return [value.get(name) for name in names]
+        if isinstance(value, list | tuple) and len(names) > 1:
+            return list(value)
+        return [value]
+
+    # ---- the steps: Keras' signatures ---------------------------------------------------
+
+    def train_step(self, data: Any) -> dict:
+        """One update on one batch ``data`` = (x, y) or (x, y, sample_weight), Keras'
+        signature: forward, objective, backward, update; returns the running logs.
+
+        Override it to customise what ``fit`` does (see docs/training.md, "Custom
+        train_step"); ``fit`` calls it with each batch."""
+        x, y, sample_weight = unpack_data(data)
+        x, y = structure.unpack(x), structure.unpack(y)  # lists and dicts, for the compiler
+        self._require_loss("fit")
+        return self._train_batch_step(x, y, sample_weight)
+
+    def test_step(self, data: Any) -> dict:
+        """The loss and metrics on one batch ``data`` (no update); returns the running logs.
+        Override it to customise ``evaluate``."""
+        x, y, sample_weight = unpack_data(data)
+        x, y = structure.unpack(x), structure.unpack(y)
+        self._require_loss("evaluate")
+        return self._test_batch_step(x, y, sample_weight)
 
     @on_model_device
-    def train_step(self, x: Any, y: Any, sample_weight: Any = None) -> dict:
-        """Forward, objective, backward, update; returns the running logs."""
+    def _test_batch_step(self, x: Any, y: Any, sample_weight: Any) -> dict:
+        if self.jit:
+            y_pred, value, components = self._compiled_step("test")(x, y, sample_weight)
+        else:
+            y_pred, value, components = self._predict_and_objective(x, y, sample_weight)
+        self._update_metrics(y, y_pred, sample_weight, value, components)
+        return self._logs()
+
+    @on_model_device
+    def run_train_step(self, x: Any, y: Any, sample_weight: Any = None) -> dict:
+        """What ``fit`` calls on each batch: ``train_step((x, y[, sample_weight]))``."""
+        return self._run_step(self.train_step, Steps.train_step, x, y, sample_weight)
+
+    @on_model_device
+    def run_test_step(self, x: Any, y: Any = None, sample_weight: Any = None) -> dict:
+        """What ``evaluate`` calls on each batch: ``test_step((x, y[, sample_weight]))``."""
+        return self._run_step(self.test_step, Steps.test_step, x, y, sample_weight)
+
+    def _run_step(self, step: Any, default: Any, x: Any, y: Any, sample_weight: Any) -> dict:
+        if getattr(step, "__func__", None) is default:
+            return step((x, y, sample_weight))
+        data = (structure.unpack(x), structure.unpack(y), sample_weight)
+        logs = step(data[:2] if sample_weight is None else data)
+        if not isinstance(logs, dict):
+            raise TypeError(
+                f"{type(self).__name__}.{default.__name__} must return a dict of logs "
+                f"(name → value), got {type(logs).__name__}"
+            )
+        self._custom_logs = _as_floats(logs)
+        return self._custom_logs
+
+    def _require_loss(self, what: str) -> None:
+        if self.loss is None and not self.losses:
+            raise RuntimeError(
+                f"{what}: the model was compiled without a loss; pass one "
+                "(model.compile(optimizer, loss='mse')) or override train_step/test_step"
+            )
+
+    @on_model_device
+    def _train_batch_step(self, x: Any, y: Any, sample_weight: Any) -> dict:
         self._prepare(x)
         evaluated: list = []
 
@@ -146,42 +278,32 @@ class Steps:
             """The objective and its gradient at the current weights (L-BFGS calls it
             several times per step; the first evaluation is the one logged)."""
             if self.jit:
-                y_pred, value = self._compiled_step("train")(x, y, sample_weight)
+                result = self._compiled_step("train")(x, y, sample_weight)
             else:
                 self.optimizer.zero_grad()
-                y_pred, value = self._forward_backward(x, y, sample_weight)
-            evaluated.append((y_pred, value))
-            return value
+                result = self._forward_backward(x, y, sample_weight)
+            evaluated.append(result)
+            return result[1]
 
         if self.optimizer.needs_closure:
             self.optimizer.step(closure)
         else:
             closure()
             self.optimizer.step()
-        y_pred, value = evaluated[0]
-        self._update_metrics(y, y_pred, sample_weight, float(raw_data(value)))
-        return self._logs()
-
-    @on_model_device
-    def test_step(self, x: Any, y: Any, sample_weight: Any = None) -> dict:
-        """Forward and objective, no update; returns the running logs."""
-        if self.jit:
-            y_pred, value = self._compiled_step("test")(x, y, sample_weight)
-        else:
-            y_pred, value = self._predict_and_objective(x, y, sample_weight)
-        self._update_metrics(y, y_pred, sample_weight, float(raw_data(value)))
+        y_pred, value, components = evaluated[0]
+        self._update_metrics(y, y_pred, sample_weight, value, components)
         return self._logs()
 
     def _forward_backward(self, x: Any, y: Any, sample_weight: Any, accumulate: bool = True):
         y_pred = self(x, training=True)
-        value = self.objective(y, y_pred, sample_weight)
+        value, components = self._objective_and_components(y, y_pred, sample_weight)
         backward(value, accumulate=accumulate)
-        return y_pred, value
+        return y_pred, value, components
 
     def _predict_and_objective(self, x: Any, y: Any, sample_weight: Any) -> tuple:
         with no_grad():
             y_pred = self(x, training=False)
-            return y_pred, self.objective(y, y_pred, sample_weight)
+            return (y_pred, *self._objective_and_components(y, y_pred, sample_weight))
 
     def _compiled_step(self, kind: str) -> Any:
         """The compiled training ("train") or evaluation ("test") step."""
@@ -198,24 +320,54 @@ class Steps:
 
     # ---- the running logs ---------------------------------------------------------------
 
-    def _metrics(self) -> list:
-        """The loss tracker and every compiled metric: the state behind the logs."""
-        return [self._loss_tracker, *self.compiled_metrics]
+    @property
+    def metrics(self) -> list:
+        """The metrics behind the logs, as Keras lists them: the loss tracker first (named
+        "loss"), each output's loss tracker, then the compiled metrics. ``fit`` and
+        ``evaluate`` reset them; override this property to list your own."""
+        if self.optimizer is None:
+            return []
+        return [
+            self._loss_tracker,
+            *(tracker for _, tracker in self._output_loss_trackers),
+            *self.compiled_metrics,
+        ]
 
-    def _update_metrics(self, y, y_pred, sample_weight, loss_value) -> None:
-        n = len(raw_data(y_pred))
-        self._loss_tracker.update_state(np.full(n, loss_value))
-        for metric in self.compiled_metrics:
-            metric.update_state(_host(y), _host(raw_data(y_pred)), _host(sample_weight))
+    def _metrics(self) -> list:
+        """Every metric behind the logs (what the strategy merges across processes)."""
+        return list(self.metrics)
+
+    def _update_metrics(self, y, y_pred, sample_weight, loss_value, components=()) -> None:
+        n = len(raw_data(structure.flatten(y_pred)[0]))
+        self._loss_tracker.update_state(np.full(n, float(raw_data(loss_value))))
+        for (_, tracker), component in zip(self._output_loss_trackers, components, strict=True):
+            tracker.update_state(np.full(n, float(raw_data(component))))
+        if not self._metric_slots or y is None:
+            return
+        truths, predictions = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
+        for index, _, metric in self._metric_slots:
+            metric.update_state(
+                _host(truths[index]), _host(raw_data(predictions[index])), _host(sample_weight)
+            )
 
     def _reset_metrics(self) -> None:
+        self._custom_logs = None
         for metric in self._metrics():
             metric.reset_state()
 
     def _logs(self) -> dict:
+        if self._custom_logs is not None:
+            return self._custom_logs
         logs = {"loss": self._loss_tracker.result()}
-        for name, metric in zip(self._metric_names, self.compiled_metrics, strict=True):
-            logs[name] = metric.result()
+        trackers = dict(self._output_loss_trackers)
+        for index in range(len(self.output_names)):
+            if index in trackers:
+                logs[trackers[index].name] = trackers[index].result()
+            for (output, _, metric), name in zip(
+                self._metric_slots, self._metric_names, strict=True
+            ):
+                if output == index:
+                    logs[name] = metric.result()
         return logs
 
     # ---- one batch, called directly -----------------------------------------------------
@@ -226,7 +378,8 @@ class Steps:
         """One update on one batch; the loss and metrics on it (before the update)."""
         self._require_compiled("train_on_batch")
         self._reset_metrics()
-        logs = self.train_step(self._cast(x), np.asarray(y), sample_weight)
+        y = y if y is None or structure.is_structure(y) else np.asarray(y)
+        logs = self.run_train_step(self._cast(structure.pack(x)), structure.pack(y), sample_weight)
         return logs if return_dict else as_list(logs)
 
     def test_on_batch(
@@ -235,7 +388,8 @@ class Steps:
         """The loss and metrics on one batch (no update)."""
         self._require_compiled("test_on_batch")
         self._reset_metrics()
-        logs = self.test_step(self._cast(x), np.asarray(y), sample_weight)
+        y = y if y is None or structure.is_structure(y) else np.asarray(y)
+        logs = self.run_test_step(self._cast(structure.pack(x)), structure.pack(y), sample_weight)
         return logs if return_dict else as_list(logs)
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
@@ -246,6 +400,86 @@ class Steps:
     def _predict_batch(self, x: Any) -> Any:
         with no_grad():
             return self(x, training=False)
+
+
+def _first_sample(x: Any) -> Any:
+    return x[:1] if hasattr(x, "__getitem__") else x
+
+
+def _per_output(loss: Any) -> bool:
+    """A list of losses, or a dict of them by output name (not one loss's saved config)."""
+    return isinstance(loss, list | tuple) or (isinstance(loss, dict) and "class_name" not in loss)
+
+
+def unpack_data(data: Any) -> tuple:
+    """(x, y, sample_weight) from a batch ``data``: x, (x,), (x, y) or (x, y, sample_weight),
+    as Keras' ``unpack_x_y_sample_weight``.
+
+    >>> unpack_data((1, 2)), unpack_data(1)
+    ((1, 2, None), (1, None, None))
+    """
+    if not isinstance(data, tuple):
+        return data, None, None
+    if not 1 <= len(data) <= 3:
+        raise ValueError(
+            f"a batch is x, (x,), (x, y) or (x, y, sample_weight); got a tuple of {len(data)}"
+        )
+    return (*data, *(None,) * (3 - len(data)))
+
+
+def _as_floats(logs: dict) -> dict:
+    """Logs with Tensors and arrays as floats; a nested dict (Keras' ``compile_metrics``)
+    merged in."""
+    flat: dict = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(_as_floats(value))
+        else:
+            array = to_numpy(raw_data(value))
+            flat[key] = float(array) if array.size == 1 else array
+    return flat
+
+
+def _the_one_entry(metrics: Any, name: str) -> Any:
+    """A one-output model's metrics: as given, or the one value of a dict."""
+    if not isinstance(metrics, dict):
+        return metrics
+    if len(metrics) != 1:
+        raise ValueError(f"compile: metrics {sorted(metrics)} name outputs; the output is {name}")
+    return next(iter(metrics.values()))
+
+
+def _metric_slots(metrics: Any, names: list[str], loss: Any) -> list[tuple[int, str, Any]]:
+    """(output index, log name, Metric) for each compiled metric. One output: names as
+    given; several: ``<output>_<name>``, metrics given per output (a list of lists, or a
+    dict keyed by output name), as Keras 3 asks."""
+    if metrics is None:
+        return []
+    output_losses = loss.losses if isinstance(loss, losses_module.OutputLosses) else [loss]
+    if len(names) == 1:
+        per_output = [_the_one_entry(metrics, names[0])]
+    elif isinstance(metrics, dict):
+        unknown = sorted(set(metrics) - set(names))
+        if unknown:
+            raise ValueError(f"compile: metrics names outputs {unknown}; the outputs are {names}")
+        per_output = [metrics.get(name) for name in names]
+    elif isinstance(metrics, list | tuple) and len(metrics) == len(names):
+        per_output = list(metrics)
+    else:
+        raise ValueError(
+            f"compile: the model has {len(names)} outputs {names}; give metrics as a list "
+            "with one entry (a metric or a list of them) per output, or a dict keyed by "
+            "output name"
+        )
+    slots = []
+    for index, given in enumerate(per_output):
+        items = [] if given is None else (given if isinstance(given, list | tuple) else [given])
+        output_loss = output_losses[index] if index < len(output_losses) else None
+        for item in items:
+            metric = metrics_module.get(item, output_loss)
+            name = item if isinstance(item, str) else metric.name
+            slots.append((index, name if len(names) == 1 else f"{names[index]}_{name}", metric))
+    return slots
 
 
 def as_list(logs: dict) -> Any:

@@ -175,7 +175,7 @@ class Trainer(Steps):
             self.optimizer.step(self._no_objective)
             return self._logs()
         x, y, sample_weight = part
-        return self.train_step(self._cast(x), y, sample_weight)
+        return self.run_train_step(self._cast(x), y, sample_weight)
 
     def _no_objective(self) -> float:
         """The closure of a process without samples: a zero gradient and a zero loss."""
@@ -199,7 +199,7 @@ class Trainer(Steps):
             callback_list.on_test_batch_begin(step)
             part = strategy.shard(*batch)
             if part is not None:
-                logs = self.test_step(self._cast(part[0]), *part[1:])
+                logs = self.run_test_step(self._cast(part[0]), *part[1:])
             callback_list.on_test_batch_end(step, logs)
         strategy.reduce_metrics(self._metrics())
         return self._logs() if step >= 0 else logs
