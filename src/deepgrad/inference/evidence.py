@@ -6,10 +6,16 @@ With the posterior N(θ_δ, P⁻¹), P = H + diag(δ) and a prior N(0, diag(δ)�
     log p(D) ≈ log p(D | θ_δ) − ½ Σ_j δ_j θ_δj² + ½ Σ_j log δ_j − ½ log det P,
 
 (the (2π)^(p/2) of the Gaussian integral cancels the prior's). θ_δ is the mode for the
-prior δ: one Newton step from the fitted θ* on the quadratic model of −log p(D | θ),
-θ_δ = θ* − P⁻¹(g + δ ⊙ θ*), g the gradient of −log p(D | θ) at θ*. At the δ the model was
-trained with, θ_δ = θ*; for a linear model with a Gaussian likelihood every step is exact,
-so the evidence is the closed form log N(y | 0, σ²I + X diag(δ)⁻¹ Xᵀ).
+prior δ. ``la.evidence_mode``:
+
+- "newton" (the default for a model with no hidden layer, a GLM, whose GGN is its
+  Hessian): one Newton step from the fitted θ*, θ_δ = θ* − P⁻¹(g + δ ⊙ θ*), g the gradient
+  of −log p(D | θ) at θ*. At the δ the model was trained with, θ_δ = θ*; for a linear
+  model with a Gaussian likelihood the step is exact, and so is the evidence: the closed
+  form log N(y | 0, σ²I + X diag(δ)⁻¹ Xᵀ).
+- "fixed" (the default for a net): θ_δ = θ*, as in MacKay (1992) and Immer et al. (2021).
+  A net's GGN does not describe its loss far from θ*, so a Newton step for a δ far from
+  the one it was trained with could land anywhere; refit the net for such a δ instead.
 
 MacKay (1992): at a stationary point of the evidence in a common δ and σ²,
 δ = γ / ‖θ_δ‖² and σ² = RSS(θ_δ) / (N − γ), with γ = Σ_j h_j / (h_j + δ) the effective
@@ -24,9 +30,13 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.inference import curvature as curvatures
+
 
 def _mode_shift(la: Any) -> np.ndarray:
-    """Δ = θ_δ − θ* = −P⁻¹(g + δ ⊙ θ*)."""
+    """Δ = θ_δ − θ* = −P⁻¹(g + δ ⊙ θ*) ("newton"), or 0 ("fixed")."""
+    if la.evidence_mode == "fixed":
+        return np.zeros_like(la.theta)
     gradient = la.unit_gradient * la.curvature_scale()
     return -la.posterior.solve(gradient + la.prior * la.theta)
 
@@ -36,11 +46,23 @@ def _log_likelihood_at(la: Any, shift: np.ndarray) -> float:
     unit_gradient = la.unit_gradient
     unit_form = la.posterior.curvature_form(shift) / la.curvature_scale()
     if la.likelihood.name == "gaussian":
-        rss = la.residual_sum_of_squares + 2 * float(unit_gradient @ shift) + unit_form
+        rss = _linearised_rss(la, shift)
         observations = la.y.size
         return -0.5 * observations * math.log(2 * math.pi * la.sigma2) - rss / (2 * la.sigma2)
     scale = la.curvature_scale()
     return la.log_likelihood() - scale * float(unit_gradient @ shift) - 0.5 * scale * unit_form
+
+
+def _linearised_rss(la: Any, shift: np.ndarray) -> float:
+    """‖y − η* − JΔ‖²: the residual sum of squares of the linearised model at θ* + Δ
+    (computed from J, not expanded, so that it cannot cancel below 0)."""
+    if not np.any(shift):
+        return la.residual_sum_of_squares
+    total = 0.0
+    for part, eta, jacobian in curvatures.jacobian_chunks(la.network, la.blocks, la.x):
+        residual = la.y[part] - eta - jacobian @ shift
+        total += float(np.sum(residual * residual))
+    return total
 
 
 def log_marginal_likelihood(
@@ -88,9 +110,13 @@ def optimize_prior_precision(
         new_delta = gamma / float(mode @ mode)
         new_sigma2 = la.sigma2
         if update_sigma:
-            unit_form = la.posterior.curvature_form(shift) / la.curvature_scale()
-            rss = la.residual_sum_of_squares + 2 * float(la.unit_gradient @ shift) + unit_form
-            new_sigma2 = rss / (la.y.size - gamma)
+            new_sigma2 = _linearised_rss(la, shift) / (la.y.size - gamma)
+        valid_sigma2 = new_sigma2 is None or (np.isfinite(new_sigma2) and new_sigma2 > 0)
+        if not (np.isfinite(new_delta) and new_delta > 0 and valid_sigma2):
+            raise ValueError(
+                f"Laplace.optimize_prior_precision: the updates left the valid range (δ = "
+                f"{new_delta:.3g}, σ² = {new_sigma2}); the curvature or the fit is degenerate"
+            )
         moved = abs(new_delta - delta) / delta
         if update_sigma:
             moved = max(moved, abs(new_sigma2 - la.sigma2) / la.sigma2)

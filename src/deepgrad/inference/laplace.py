@@ -86,6 +86,9 @@ class Laplace:
         )
         self.prior = self._prior_from_arguments()
         self._make_posterior()
+        # a GLM's GGN is its Hessian, so a Newton step to the mode of another δ is sound;
+        # a net's is not (see evidence.py)
+        self.evidence_mode = "newton" if len(self.network.blocks) == 1 else "fixed"
         return self
 
     def prepare(self, x: Any, y: Any, caller: str) -> None:

@@ -152,9 +152,8 @@ def _saturation(la: Any) -> list[str]:
     """Hidden units whose slope is (nearly) 0 on ≥ 95% of the training samples."""
     notes = []
     a = la.x
-    for block, (kernel, bias) in zip(
-        la.network.blocks, la.network.weights(la.network.theta), strict=False
-    ):
+    weights = la.network.weights(la.network.theta)
+    for index, (block, (kernel, bias)) in enumerate(zip(la.network.blocks, weights, strict=True)):
         z = a @ kernel if bias is None else a @ kernel + bias
         slope = np.ones_like(z)
         for function in block.functions:
@@ -171,5 +170,13 @@ def _saturation(la: Any) -> list[str]:
                 f"layer {block.layer.name!r}: units {units.tolist()} are {kind} on ≥ 95% of the "
                 "samples (slope ≈ 0), so their incoming weights barely change the fit: the "
                 "curvature is (nearly) singular along them."
+            )
+        outgoing = np.max(np.abs(weights[index + 1][0]), axis=1)
+        idle = np.flatnonzero(outgoing < 1e-2 * max(float(np.max(outgoing)), 1e-300))
+        if idle.size:
+            notes.append(
+                f"layer {block.layer.name!r}: units {idle.tolist()} have outgoing weights ≈ 0, "
+                "so they do not contribute to the output and their incoming weights are not "
+                "determined by the data (the curvature is singular along them)."
             )
     return notes
