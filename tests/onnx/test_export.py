@@ -4,10 +4,10 @@ deepgrad to 1e-5 in float32, for two batch sizes through one file; onnx.checker 
 import functools
 
 import numpy as np
+import onnx
 import pytest
 
 import deepgrad as dg
-import onnx
 from deepgrad import activations, datasets, layers
 from deepgrad.onnx import OPSET, ExportError, export
 from deepgrad.onnx.activations import convert_activation

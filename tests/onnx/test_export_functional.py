@@ -2,11 +2,11 @@
 shared layers and nested Sequentials, run by ONNX Runtime with deepgrad's predictions."""
 
 import numpy as np
+import onnx
 import onnxruntime
 import pytest
 
 import deepgrad as dg
-import onnx
 from deepgrad import layers
 from deepgrad.onnx import ExportError, export
 

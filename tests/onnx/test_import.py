@@ -4,13 +4,13 @@ weights: the same predictions as PyTorch, and fine-tunable."""
 import warnings
 
 import numpy as np
+import onnx
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
 import deepgrad as dg
-import onnx
 from deepgrad import layers
 from deepgrad.onnx import ImportGraphError, export, load
-from onnx import TensorProto, helper, numpy_helper
 
 torch = pytest.importorskip("torch")
 

@@ -1,0 +1,177 @@
+"""What every deepgrad estimator shares: input checks, seeding, the epoch loop (with
+scikit-learn's stopping rule: ``tol``, ``n_iter_no_change``, ``early_stopping``),
+``partial_fit`` and predictions."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from deepgrad import optimizers
+from deepgrad import random as dg_random
+from deepgrad.backend import get_default_dtype
+from deepgrad.models import Model
+
+
+def make_optimizer(optimizer: Any, learning_rate: float, adam_options: dict | None = None) -> Any:
+    """``None``/"adam": Adam with ``learning_rate`` (and β₁, β₂, ε); another name: that
+    optimizer with ``learning_rate``; an optimizer object: a copy of it (never the user's own
+    object, which ``fit`` would otherwise change)."""
+    if optimizer is None or (isinstance(optimizer, str) and optimizer.lower() == "adam"):
+        return optimizers.Adam(learning_rate=learning_rate, **(adam_options or {}))
+    if isinstance(optimizer, str):
+        return type(optimizers.get(optimizer))(learning_rate=learning_rate)
+    return copy.deepcopy(optimizers.get(optimizer))
+
+
+class NeuralEstimator(BaseEstimator):
+    """Base class: subclasses write ``_build(n_features, n_outputs)`` (a compiled Model),
+    ``_encode_targets``, ``_decode``, ``_validation_score`` and say how many epochs
+    (``_epochs``) and how large a batch (``_batch_size``) they train with."""
+
+    _classifier = False
+
+    # ---- the parts a subclass writes -----------------------------------------------------
+
+    def _build(self, n_features: int, n_outputs: int) -> Model:
+        raise NotImplementedError
+
+    def _epochs(self) -> int:
+        raise NotImplementedError
+
+    def _batch_size(self, n_samples: int) -> int | None:
+        raise NotImplementedError
+
+    def _stopping(self) -> tuple[bool, float, int, float]:
+        """(early_stopping, tol, n_iter_no_change, validation_fraction); by default the
+        loop runs every epoch."""
+        return False, -np.inf, np.iinfo(np.int32).max, 0.1
+
+    # ---- data ----------------------------------------------------------------------------
+
+    def _dtype(self) -> np.dtype:
+        return np.dtype(getattr(self, "dtype", None) or get_default_dtype())
+
+    def _check_X(self, X: Any, reset: bool) -> Any:
+        return validate_data(self, X, reset=reset, dtype=self._dtype(), ensure_min_samples=1)
+
+    def _check_X_y(self, X: Any, y: Any, reset: bool) -> tuple[Any, Any]:
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=self._dtype(),
+            multi_output=not self._classifier,
+            y_numeric=not self._classifier,
+        )
+        return X, y
+
+    def _seed(self) -> None:
+        """Seed deepgrad's generator (weights, shuffling, dropout) from ``random_state``; an
+        int gives the same model on every fit."""
+        state = getattr(self, "random_state", None)
+        if state is not None:
+            dg_random.seed(int(check_random_state(state).randint(np.iinfo(np.int32).max)))
+
+    # ---- training ------------------------------------------------------------------------
+
+    def _start(self, X: np.ndarray, targets: np.ndarray) -> None:
+        self._seed()
+        n_outputs = self._n_outputs(targets)
+        self.model_ = self._build(X.shape[1], n_outputs)
+        self.loss_curve_: list[float] = []
+        self.validation_scores_: list[float] | None = None
+        self.best_loss_: float | None = np.inf
+        self.best_validation_score_: float | None = None
+        self.n_iter_ = 0
+        self.t_ = 0
+
+    def _n_outputs(self, targets: np.ndarray) -> int:
+        raise NotImplementedError
+
+    def _fit(self, X: Any, targets: Any, incremental: bool) -> NeuralEstimator:
+        early_stopping, tol, patience, fraction = self._stopping()
+        early_stopping = early_stopping and not incremental
+        X_val = y_val = None
+        if early_stopping:
+            stratify = targets if self._classifier else None
+            X, X_val, targets, y_val = train_test_split(
+                X,
+                targets,
+                test_size=fraction,
+                stratify=stratify,
+                random_state=check_random_state(getattr(self, "random_state", None)),
+            )
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        epochs = 1 if incremental else self._epochs()
+        batch_size = self._batch_size(X.shape[0])
+        shuffle = getattr(self, "shuffle", True)
+        stalled, best_weights = 0, None
+        for _ in range(epochs):
+            history = self.model_.fit(
+                X, targets, batch_size=batch_size, epochs=1, shuffle=shuffle, verbose=0
+            )
+            loss = float(history.history["loss"][-1])
+            if not np.isfinite(loss):
+                raise ValueError(
+                    f"{type(self).__name__}.fit: the training loss became {loss} at iteration "
+                    f"{self.n_iter_ + 1}; lower learning_rate_init or scale the inputs"
+                )
+            self.loss_curve_.append(loss)
+            self.n_iter_ += 1
+            self.t_ += X.shape[0]
+            if getattr(self, "verbose", False):
+                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
+            if incremental:
+                continue
+            if early_stopping:
+                assert (
+                    self.validation_scores_ is not None and self.best_validation_score_ is not None
+                )
+                score = self._validation_score(X_val, y_val)
+                self.validation_scores_.append(score)
+                if score < self.best_validation_score_ + tol:
+                    stalled += 1
+                else:
+                    stalled = 0
+                if score > self.best_validation_score_:
+                    self.best_validation_score_ = score
+                    best_weights = self.model_.get_weights()
+            else:
+                assert self.best_loss_ is not None
+                stalled = stalled + 1 if loss > self.best_loss_ - tol else 0
+                self.best_loss_ = min(self.best_loss_, loss)
+            if stalled >= patience:
+                break
+        else:
+            if not incremental and epochs > 0 and patience < np.iinfo(np.int32).max:
+                warnings.warn(
+                    f"{type(self).__name__}: max_iter={epochs} reached and the optimization "
+                    "has not converged yet",
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
+        if best_weights is not None:
+            self.model_.set_weights(best_weights)  # as scikit-learn: the best on validation
+        return self
+
+    def _validation_score(self, X: Any, y: Any) -> float:
+        raise NotImplementedError
+
+    # ---- prediction ----------------------------------------------------------------------
+
+    def _forward(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        X = self._check_X(X, reset=False)
+        return np.asarray(self.model_.predict(X, batch_size=None, verbose=0))

@@ -1,0 +1,99 @@
+"""Classification on top of ``NeuralEstimator``: labels of any kind (``classes_``), a
+softmax over the classes (``predict_proba``), ``partial_fit`` with ``classes``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+
+from deepgrad.sklearn.base import NeuralEstimator
+
+
+class ClassifierBase(ClassifierMixin, NeuralEstimator):
+    """The model's outputs are one logit per class (two for a binary problem), trained by
+    cross-entropy; ``predict_proba`` is their softmax."""
+
+    _classifier = True
+
+    def _labels(self, y: Any) -> np.ndarray:
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        return y
+
+    def _set_classes(self, classes: np.ndarray) -> None:
+        if len(classes) < 2:
+            raise ValueError(
+                f"{type(self).__name__}.fit: needs samples of at least 2 classes; got 1 class "
+                f"({classes.tolist()})"
+            )
+        self.classes_ = classes
+
+    def _indices(self, y: np.ndarray) -> np.ndarray:
+        positions = np.searchsorted(self.classes_, y)
+        positions = np.clip(positions, 0, len(self.classes_) - 1)
+        unknown = self.classes_[positions] != y
+        if np.any(unknown):
+            raise ValueError(
+                f"{type(self).__name__}: y holds labels {np.unique(y[unknown]).tolist()} that "
+                f"are not in classes_ {self.classes_.tolist()}"
+            )
+        return positions.astype(np.int64)
+
+    def _n_outputs(self, targets: np.ndarray) -> int:
+        return len(self.classes_)
+
+    def fit(self, X: Any, y: Any) -> ClassifierBase:
+        """Train a new model on (X, y) for up to ``max_iter`` epochs."""
+        X, y = self._check_X_y(X, y, reset=True)
+        y = self._labels(y)
+        self._set_classes(np.unique(y))
+        targets = self._indices(y)
+        self._start(X, targets)
+        self._fit(X, targets, incremental=False)
+        return self
+
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> ClassifierBase:
+        """One epoch over (X, y); the first call needs ``classes`` (all the labels)."""
+        first = not hasattr(self, "model_")
+        X, y = self._check_X_y(X, y, reset=first)
+        y = self._labels(y)
+        if first:
+            if classes is None:
+                raise ValueError(
+                    f"{type(self).__name__}.partial_fit: the first call needs classes (every "
+                    "label that y may hold)"
+                )
+            self._set_classes(np.unique(np.asarray(classes)))
+            self._start(X, self.classes_)
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"{type(self).__name__}.partial_fit: classes {list(classes)} differ from the "
+                f"first call's {self.classes_.tolist()}"
+            )
+        self._fit(X, self._indices(y), incremental=True)
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """The probability of each class in ``classes_`` (columns), per sample (rows)."""
+        logits = self._forward(X).astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        weights = np.exp(logits)
+        return weights / weights.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """The log of ``predict_proba``."""
+        logits = self._forward(X).astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each sample."""
+        logits = self._forward(X)  # first: it raises NotFittedError before classes_ exists
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def _validation_score(self, X: Any, y: Any) -> float:
+        return float(np.mean(np.argmax(self.model_.predict(X, batch_size=None), axis=1) == y))

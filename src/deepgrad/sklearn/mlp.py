@@ -1,0 +1,178 @@
+"""``MLPClassifier`` and ``MLPRegressor``: scikit-learn's estimators of those names, trained
+by deepgrad, with scikit-learn's parameters where they mean the same and deepgrad's own
+(``optimizer``, ``loss``, ``jit``, ``dtype``).
+
+Differences from scikit-learn, on purpose: any deepgrad optimizer (``solver`` is not taken;
+``optimizer=None`` is Adam with ``learning_rate_init``, ``beta_1``, ``beta_2``, ``epsilon``);
+a binary classifier has two softmax outputs rather than one logistic output (the same model
+family); the model is float32 unless ``dtype="float64"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepgrad import layers, losses, regularizers
+from deepgrad.models import Model, Sequential
+from deepgrad.sklearn.base import NeuralEstimator, make_optimizer
+from deepgrad.sklearn.classifier import ClassifierBase
+from deepgrad.sklearn.regressor import RegressorBase
+
+# scikit-learn's activation names, and deepgrad's for the same functions
+ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+
+
+class MLPBase(NeuralEstimator):
+    """The parameters and the network both MLP estimators share."""
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Any = (100,),
+        activation: str = "relu",
+        *,
+        alpha: float = 0.0001,
+        batch_size: Any = "auto",
+        learning_rate_init: float = 0.001,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        optimizer: Any = None,
+        loss: Any = None,
+        jit: bool = False,
+        dtype: Any = None,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.optimizer = optimizer
+        self.loss = loss
+        self.jit = jit
+        self.dtype = dtype
+
+    def _check_parameters(self) -> None:
+        name = type(self).__name__
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, int) else list(sizes)
+        if any(int(n) != n or n < 1 for n in sizes):
+            raise ValueError(f"{name}: hidden_layer_sizes must be positive integers, got {sizes}")
+        for key in ("max_iter", "n_iter_no_change"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"{name}: {key} must be at least 1, got {getattr(self, key)}")
+        if self.alpha < 0 or self.learning_rate_init <= 0:
+            raise ValueError(
+                f"{name}: alpha must be >= 0 and learning_rate_init > 0, got "
+                f"{self.alpha} and {self.learning_rate_init}"
+            )
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(
+                f"{name}: validation_fraction must be in (0, 1), got {self.validation_fraction}"
+            )
+
+    def _epochs(self) -> int:
+        return int(self.max_iter)
+
+    def _batch_size(self, n_samples: int) -> int:
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if int(self.batch_size) < 1:
+            raise ValueError(
+                f"{type(self).__name__}: batch_size must be 'auto' or a positive integer, got "
+                f"{self.batch_size}"
+            )
+        return min(int(self.batch_size), n_samples)
+
+    def _stopping(self) -> tuple[bool, float, int, float]:
+        return (
+            bool(self.early_stopping),
+            float(self.tol),
+            int(self.n_iter_no_change),
+            float(self.validation_fraction),
+        )
+
+    def _network(self, n_features: int, n_outputs: int, n_samples_hint: int) -> Sequential:
+        self._check_parameters()
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, int) else list(sizes)
+        activation = ACTIVATIONS.get(self.activation, self.activation)
+        # scikit-learn's penalty: alpha/2 · Σ‖W‖² divided by the batch's size, added to the
+        # batch's mean loss
+        batch = self._batch_size(n_samples_hint)
+        penalty = regularizers.L2(0.5 * self.alpha / batch) if self.alpha else None
+        dtype = self._dtype()
+        stack = [
+            layers.Dense(int(n), activation=activation, kernel_regularizer=penalty, dtype=dtype)
+            for n in sizes
+        ]
+        stack.append(layers.Dense(n_outputs, kernel_regularizer=penalty, dtype=dtype))
+        model = Sequential(stack, dtype=dtype)
+        model.build_for((None, n_features))
+        return model
+
+    def _start(self, X: Any, targets: Any) -> None:
+        self._n_samples = X.shape[0]  # batch_size="auto" and the penalty's scale use it
+        super()._start(X, targets)
+
+    def _compile(self, model: Model, default_loss: Any) -> Model:
+        adam = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+        optimizer = make_optimizer(self.optimizer, self.learning_rate_init, adam)
+        model.compile(
+            optimizer=optimizer,
+            loss=self.loss if self.loss is not None else default_loss,
+            jit=self.jit,
+        )
+        return model
+
+
+class MLPClassifier(MLPBase, ClassifierBase):
+    """A multilayer perceptron classifier trained by deepgrad.
+
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier((16,), max_iter=300, learning_rate_init=0.01, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    >>> clf.predict_proba(X[:1]).shape, clf.classes_.tolist()
+    ((1, 3), [0, 1, 2])
+    """
+
+    def _build(self, n_features: int, n_outputs: int) -> Model:
+        model = self._network(n_features, n_outputs, self._n_samples)
+        return self._compile(model, losses.SparseCategoricalCrossentropy(from_logits=True))
+
+
+class MLPRegressor(MLPBase, RegressorBase):
+    """A multilayer perceptron regressor trained by deepgrad (mean squared error).
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 3))
+    >>> y = X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=200)
+    >>> reg = MLPRegressor((16,), max_iter=200, learning_rate_init=0.01, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.95
+    True
+    """
+
+    def _build(self, n_features: int, n_outputs: int) -> Model:
+        model = self._network(n_features, n_outputs, self._n_samples)
+        return self._compile(model, "mse")

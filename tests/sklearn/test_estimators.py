@@ -1,0 +1,157 @@
+"""The estimators inside scikit-learn's machinery (Pipeline, GridSearchCV, cross_val_score,
+clone) and their scikit-learn attributes and parameters."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+pd = pytest.importorskip("pandas")
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.datasets import load_iris, make_regression  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+import deepgrad as dg  # noqa: E402
+from deepgrad import layers, optimizers  # noqa: E402
+from deepgrad.sklearn import MLPClassifier, MLPRegressor, ModelClassifier  # noqa: E402
+
+X_IRIS, Y_IRIS = load_iris(return_X_y=True)
+FAST = {"learning_rate_init": 0.01, "max_iter": 100, "random_state": 0}
+
+
+def test_pipeline_and_cross_val_score():
+    pipeline = make_pipeline(StandardScaler(), MLPClassifier((16,), **FAST))
+    scores = cross_val_score(pipeline, X_IRIS, Y_IRIS, cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.85
+
+
+def test_grid_search_over_deepgrad_and_scikit_learn_parameters():
+    search = GridSearchCV(
+        MLPClassifier(**FAST),
+        {"hidden_layer_sizes": [(4,), (16,)], "optimizer": ["adam", "rmsprop"]},
+        cv=2,
+    )
+    search.fit(StandardScaler().fit_transform(X_IRIS), Y_IRIS)
+    assert set(search.best_params_) == {"hidden_layer_sizes", "optimizer"}
+    assert search.best_score_ > 0.8
+
+
+def test_clone_gives_an_unfitted_copy_with_the_same_parameters():
+    fitted = MLPClassifier((8,), **FAST).fit(X_IRIS, Y_IRIS)
+    copy = clone(fitted)
+    assert copy.get_params() == fitted.get_params() and not hasattr(copy, "model_")
+
+
+def test_string_labels_probabilities_and_score():
+    labels = np.array(["setosa", "versicolor", "virginica"])[Y_IRIS]
+    clf = MLPClassifier((16,), **FAST).fit(StandardScaler().fit_transform(X_IRIS), labels)
+    assert clf.classes_.tolist() == ["setosa", "versicolor", "virginica"]
+    proba = clf.predict_proba(StandardScaler().fit_transform(X_IRIS))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert set(clf.predict(StandardScaler().fit_transform(X_IRIS))) <= set(clf.classes_)
+    assert clf.n_features_in_ == 4 and clf.n_iter_ >= 1 and len(clf.loss_curve_) == clf.n_iter_
+
+
+def test_feature_names_in_from_a_data_frame():
+    frame = pd.DataFrame(X_IRIS, columns=["sl", "sw", "pl", "pw"])
+    clf = MLPClassifier((4,), max_iter=5, random_state=0).fit(frame, Y_IRIS)
+    assert clf.feature_names_in_.tolist() == ["sl", "sw", "pl", "pw"]
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(X_IRIS)
+
+
+def test_partial_fit_one_epoch_per_call_and_classes_required():
+    clf = MLPClassifier((8,), learning_rate_init=0.01, random_state=0)
+    with pytest.raises(ValueError, match="first call needs classes"):
+        clf.partial_fit(X_IRIS, Y_IRIS)
+    for _ in range(3):
+        clf.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+    assert clf.n_iter_ == 3 and clf.classes_.tolist() == [0, 1, 2]
+    with pytest.raises(ValueError, match=r"labels \[7\] that are not in classes_"):
+        clf.partial_fit(X_IRIS[:2], [0, 7])
+
+
+def test_the_same_random_state_gives_the_same_model():
+    a = MLPRegressor((8,), max_iter=20, random_state=3).fit(X_IRIS, Y_IRIS.astype(float))
+    b = MLPRegressor((8,), max_iter=20, random_state=3).fit(X_IRIS, Y_IRIS.astype(float))
+    np.testing.assert_array_equal(a.predict(X_IRIS), b.predict(X_IRIS))
+
+
+def test_stops_when_the_loss_stalls_and_warns_when_it_does_not():
+    X, y = make_regression(200, 5, noise=1.0, random_state=0)
+    y = y / y.std()
+    converged = MLPRegressor(
+        (16,), learning_rate_init=0.01, max_iter=500, tol=1e-2, n_iter_no_change=3, random_state=0
+    ).fit(X, y)
+    assert converged.n_iter_ < 500
+    with pytest.warns(ConvergenceWarning, match="max_iter=2 reached"):
+        MLPRegressor((16,), max_iter=2, random_state=0).fit(X, y)
+
+
+def test_early_stopping_keeps_the_best_validation_score():
+    clf = MLPClassifier(
+        (16,), early_stopping=True, validation_fraction=0.2, n_iter_no_change=5, **FAST
+    )
+    clf.fit(StandardScaler().fit_transform(X_IRIS), Y_IRIS)
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert len(clf.validation_scores_) == clf.n_iter_
+
+
+def test_an_optimizer_object_is_copied_not_changed():
+    adam = optimizers.Adam(learning_rate=0.01)
+    MLPClassifier((4,), optimizer=adam, max_iter=3, random_state=0).fit(X_IRIS, Y_IRIS)
+    assert not adam.params  # the user's object was never built on the model's weights
+
+
+def test_jit_gives_the_same_model():
+    eager = MLPClassifier((8,), jit=False, max_iter=5, random_state=0).fit(X_IRIS, Y_IRIS)
+    compiled = MLPClassifier((8,), jit=True, max_iter=5, random_state=0).fit(X_IRIS, Y_IRIS)
+    np.testing.assert_allclose(
+        compiled.predict_proba(X_IRIS), eager.predict_proba(X_IRIS), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_the_l2_penalty_is_scikit_learns():
+    """alpha/2 · Σ‖W‖² / batch size on top of the batch's mean loss, as scikit-learn."""
+    clf = MLPRegressor((3,), alpha=0.5, batch_size=10, max_iter=1, random_state=0)
+    clf.fit(X_IRIS[:10], Y_IRIS[:10].astype(float))
+    penalty = clf.model_.layers[0].kernel_regularizer
+    assert penalty.l2 == pytest.approx(0.5 * 0.5 / 10)
+
+
+def test_model_classifier_with_routed_parameters_and_a_compiled_model():
+    def build(n_features_in, n_outputs, width):
+        model = dg.Sequential([layers.Dense(width, activation="relu"), layers.Dense(n_outputs)])
+        model.compile(
+            optimizer=optimizers.Adam(0.02),
+            loss=dg.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
+        return model
+
+    clf = ModelClassifier(build, model_params={"width": 12}, epochs=60, random_state=0)
+    clf.fit(StandardScaler().fit_transform(X_IRIS), Y_IRIS)
+    assert clf.model_.layers[0].units == 12
+    assert clf.score(StandardScaler().fit_transform(X_IRIS), Y_IRIS) > 0.9
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes must be positive integers"),
+        ({"max_iter": 0}, "max_iter must be at least 1"),
+        ({"validation_fraction": 1.5}, r"validation_fraction must be in \(0, 1\)"),
+        ({"activation": "nope"}, "unknown activation 'nope'"),
+    ],
+)
+def test_bad_parameters_are_named_at_fit(params, match):
+    clf = MLPClassifier(**params)  # never at construction: scikit-learn's rule
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X_IRIS, Y_IRIS)
+
+
+def test_verbose_prints_the_loss_per_iteration(capsys):
+    MLPClassifier((4,), max_iter=2, verbose=True, random_state=0).fit(X_IRIS, Y_IRIS)
+    assert capsys.readouterr().out.startswith("Iteration 1, loss = ")
