@@ -1,0 +1,269 @@
+"""The functional API: Input, layers called on symbolic tensors, Model(inputs, outputs),
+merge layers, shared layers, summary, saving, multi-output compile and fit."""
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import layers
+
+
+def two_inputs_two_outputs():
+    a, b = dg.Input((3,), name="a"), dg.Input((2,), name="b")
+    hidden = layers.Dense(4, activation="tanh", name="h")(layers.concatenate([a, b], name="ab"))
+    return dg.Model(
+        [a, b], [layers.Dense(1, name="out1")(hidden), layers.Dense(2, name="out2")(hidden)]
+    )
+
+
+def data(n=16, seed=0):
+    rng = np.random.default_rng(seed)
+    x = [rng.standard_normal((n, 3)).astype(np.float32), rng.standard_normal((n, 2))]
+    x[1] = x[1].astype(np.float32)
+    y = [rng.standard_normal((n, 1)), rng.standard_normal((n, 2))]
+    return x, y
+
+
+def test_symbolic_tensors_carry_shape_dtype_and_history():
+    inputs = dg.Input((4,), name="features")
+    dense = layers.Dense(3, name="d")
+    outputs = dense(inputs)
+    assert inputs.shape == (None, 4) and outputs.shape == (None, 3)
+    assert outputs.dtype == np.float32 and outputs._keras_history == (dense, 0, 0)
+    assert dg.layers.Input is dg.Input
+    with pytest.raises(TypeError, match="no values"):
+        np.asarray(inputs)
+    with pytest.raises(TypeError, match="cannot mix symbolic"):
+        layers.add([inputs, np.ones((2, 4), np.float32)])
+
+
+def test_model_graph_inputs_outputs_layers_and_get_layer():
+    model = two_inputs_two_outputs()
+    assert type(model).__name__ == "Functional" and isinstance(model, dg.Model)
+    assert [layer.name for layer in model.layers] == ["a", "b", "ab", "h", "out1", "out2"]
+    assert [t.shape for t in model.inputs] == [(None, 3), (None, 2)]
+    assert [t.shape for t in model.outputs] == [(None, 1), (None, 2)]
+    assert model.output_names == ["out1", "out2"]
+    assert model.get_layer("h") is model.layers[3] and model.get_layer(index=-1).name == "out2"
+    with pytest.raises(ValueError, match="no layer named 'nope'"):
+        model.get_layer("nope")
+    x, _ = data()
+    y1, y2 = model(x)
+    assert y1.shape == (16, 1) and y2.shape == (16, 2)
+    # the same numbers as the layers applied by hand
+    hand = model.get_layer("h")(np.concatenate(x, axis=1))
+    np.testing.assert_allclose(model.get_layer("out1")(hand).numpy(), y1.numpy(), rtol=1e-6)
+    # a dict of inputs is matched by the Input names
+    np.testing.assert_array_equal(model({"b": x[1], "a": x[0]})[0].numpy(), y1.numpy())
+    with pytest.raises(ValueError, match="expected 2 inputs"):
+        model(x[0])
+
+
+def test_dict_inputs_and_outputs():
+    a, b = dg.Input((3,)), dg.Input((3,))
+    model = dg.Model(
+        {"left": a, "right": b}, {"sum": layers.Add()([a, b]), "max": layers.maximum([a, b])}
+    )
+    assert model.output_names == ["sum", "max"] and model.input_names == ["left", "right"]
+    left, right = np.ones((2, 3), np.float32), np.full((2, 3), 2.0, np.float32)
+    out = model({"left": left, "right": right})
+    np.testing.assert_array_equal(out["sum"].numpy(), 3.0)
+    np.testing.assert_array_equal(out["max"].numpy(), 2.0)
+    with pytest.raises(ValueError, match="missing"):
+        model({"left": left})
+
+
+@pytest.mark.parametrize(
+    ("merge", "expected"),
+    [
+        (layers.Add, lambda a, b: a + b),
+        (layers.Subtract, lambda a, b: a - b),
+        (layers.Multiply, lambda a, b: a * b),
+        (layers.Average, lambda a, b: (a + b) / 2),
+        (layers.Maximum, np.maximum),
+        (layers.Minimum, np.minimum),
+        (layers.Concatenate, lambda a, b: np.concatenate([a, b], axis=-1)),
+    ],
+)
+def test_merge_layers_forward_and_gradient(merge, expected):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    layer = merge(dtype="float64")
+    np.testing.assert_allclose(layer([a, b]).numpy(), expected(a, b))
+
+    def f(a, b):
+        return (layer([a, b]) ** 2).sum()
+
+    dg.check_grads(f, modes=("fwd", "rev"), order=1)(a, b)
+
+
+def test_merge_layers_check_their_inputs():
+    with pytest.raises(ValueError, match="exactly 2 inputs"):
+        layers.Subtract()([np.ones((2, 3))] * 3)
+    with pytest.raises(ValueError, match="cannot be combined elementwise"):
+        layers.Add()([np.ones((2, 3)), np.ones((2, 4))])
+    with pytest.raises(ValueError, match="cannot be joined along axis"):
+        layers.Concatenate()([np.ones((2, 3, 1)), np.ones((2, 4, 2))])
+    with pytest.raises(ValueError, match="list of at least"):
+        layers.Add()(np.ones((2, 3)))
+
+
+def test_shared_layer_has_one_set_of_weights():
+    a, b = dg.Input((3,)), dg.Input((3,))
+    shared = layers.Dense(2, name="shared")
+    model = dg.Model([a, b], layers.subtract([shared(a), shared(b)]))
+    assert model.count_params() == 8 and len(model.trainable_weights) == 2
+    lines = []
+    model.summary(print_fn=lines.append)
+    row = next(line for line in lines if line.startswith("shared (Dense)"))
+    assert row.count("[0][0]") == 2  # connected to both inputs, one row
+    x = np.ones((2, 3), np.float32)
+    np.testing.assert_allclose(model([x, x]).numpy(), 0.0)
+
+
+def test_summary_of_a_graph_model_lists_connections():
+    lines = []
+    two_inputs_two_outputs().summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    assert "Connected to" in text and "Total params: 39" in text
+    assert [line.split()[-1] for line in lines if line.startswith(("out1", "out2"))] == [
+        "h[0][0]",
+        "h[0][0]",
+    ]
+    assert "a[0][0], b[0][0]" in text
+
+
+def test_model_errors_name_the_cause():
+    a = dg.Input((3,))
+    hidden = layers.Dense(2)(a)
+    with pytest.raises(TypeError, match="symbolic tensors"):
+        dg.Model(a, np.ones(3))
+    with pytest.raises(ValueError, match=r"not made by deepgrad\.Input"):
+        dg.Model(hidden, layers.Dense(1)(hidden))
+    other = dg.Input((3,))
+    with pytest.raises(ValueError, match="not among the model's inputs"):
+        dg.Model(a, layers.add([hidden, layers.Dense(2)(other)]))
+    same_name = layers.Dense(2, name="twin")(layers.Dense(2, name="twin")(a))
+    with pytest.raises(ValueError, match="must be unique"):
+        dg.Model(a, same_name)
+
+
+def test_functional_equals_sequential_in_fit(tmp_path):
+    for jit in (False, True):
+        rng = np.random.default_rng(2)
+        x = rng.standard_normal((40, 3)).astype(np.float32)
+        y = (x @ np.array([[1.0], [-2.0], [0.5]]) + 0.1).astype(np.float32)
+        sequential = dg.Sequential([layers.Dense(5, activation="tanh"), layers.Dense(1)])
+        sequential.build((None, 3))
+        inputs = dg.Input((3,))
+        functional = dg.Model(inputs, layers.Dense(1)(layers.Dense(5, activation="tanh")(inputs)))
+        functional.set_weights(sequential.get_weights())
+        histories = []
+        for model in (sequential, functional):
+            model.compile(optimizer=dg.optimizers.SGD(learning_rate=0.1), loss="mse", jit=jit)
+            dg.random.seed(3)
+            histories.append(model.fit(x, y, batch_size=8, epochs=3, verbose=0).history)
+        assert histories[0]["loss"] == histories[1]["loss"]
+        for left, right in zip(sequential.get_weights(), functional.get_weights(), strict=True):
+            np.testing.assert_array_equal(left, right)
+        assert histories[0]["loss"][-1] < histories[0]["loss"][0]
+
+
+def test_multi_output_compile_logs_and_weights():
+    model = two_inputs_two_outputs()
+    x, y = data()
+    model.compile("sgd", loss=["mse", "mae"], loss_weights=[1.0, 0.5], metrics=[["mae"], ["mse"]])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert list(logs) == ["loss", "out1_loss", "out1_mae", "out2_loss", "out2_mse"]
+    assert model.metrics_names == list(logs)
+    y1, y2 = model.predict(x)
+    mse = float(np.mean((y1 - y[0]) ** 2))
+    mae = float(np.mean(np.abs(y2 - y[1])))
+    assert logs["out1_loss"] == pytest.approx(mse, rel=1e-5)
+    assert logs["out2_loss"] == pytest.approx(mae, rel=1e-5)
+    assert logs["loss"] == pytest.approx(mse + 0.5 * mae, rel=1e-5)
+    # the same as a dict keyed by output name, and trained on dicts of arrays
+    model.compile("sgd", loss={"out2": "mae", "out1": "mse"}, loss_weights={"out2": 0.5})
+    x_dict, y_dict = {"a": x[0], "b": x[1]}, {"out1": y[0], "out2": y[1]}
+    assert model.evaluate(x_dict, y_dict, verbose=0) == pytest.approx(
+        [logs["loss"], logs["out1_loss"], logs["out2_loss"]], rel=1e-5
+    )
+    history = model.fit(x_dict, y_dict, epochs=5, batch_size=4, verbose=0).history
+    assert set(history) == {"loss", "out1_loss", "out2_loss"}
+    assert history["loss"][-1] < history["loss"][0]
+
+
+def test_multi_output_compile_checks_its_arguments():
+    model = two_inputs_two_outputs()
+    with pytest.raises(ValueError, match="has 1 entries but the model has 2 outputs"):
+        model.compile("sgd", loss=["mse"])
+    with pytest.raises(ValueError, match=r"names outputs \['nope'\]"):
+        model.compile("sgd", loss={"nope": "mse"})
+    with pytest.raises(ValueError, match="give loss as a list"):
+        model.compile("sgd", loss="mse")
+    with pytest.raises(ValueError, match="one entry"):
+        model.compile("sgd", loss=["mse", "mse"], metrics=["mae"])
+
+
+def test_functional_model_saves_and_loads(tmp_path):
+    model = two_inputs_two_outputs()
+    model.compile("adam", loss={"out1": "mse", "out2": "mae"}, metrics={"out1": ["mae"]})
+    x, y = data()
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    path = tmp_path / "graph.dg"
+    model.save(path)
+    assert b"pickle" not in path.read_bytes()[:200]
+    restored = dg.models.load_model(path)
+    assert type(restored).__name__ == "Functional"
+    assert [layer.name for layer in restored.layers] == [layer.name for layer in model.layers]
+    for before, after in zip(model.predict(x), restored.predict(x), strict=True):
+        np.testing.assert_array_equal(before, after)
+    assert restored.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))
+    # a shared layer survives the round trip as one layer called twice
+    a, b = dg.Input((3,), name="p"), dg.Input((3,), name="q")
+    shared = layers.Dense(2, name="tied")
+    siamese = dg.Model([a, b], layers.concatenate([shared(a), shared(b)], name="both"))
+    siamese.save(tmp_path / "siamese.dg")
+    again = dg.load_model(tmp_path / "siamese.dg")
+    assert again.count_params() == 8
+    ones = np.ones((2, 3), np.float32)
+    np.testing.assert_array_equal(again([ones, ones]).numpy(), siamese([ones, ones]).numpy())
+
+
+def test_sequential_takes_an_input_first():
+    model = dg.Sequential([dg.Input((4,)), layers.Dense(2)])
+    assert model.built and model.count_params() == 10
+    config = model.get_config()
+    assert dg.Sequential.from_config(config).count_params() == 10
+
+
+def _keras():
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    return pytest.importorskip("keras")
+
+
+def test_same_predictions_losses_and_param_counts_as_keras():
+    keras = _keras()
+    if keras.backend.backend() != "jax":
+        pytest.skip("Keras is already loaded with another backend")
+    ka, kb = keras.Input((3,), name="a"), keras.Input((2,), name="b")
+    kh = keras.layers.Dense(4, activation="tanh", name="h")(keras.layers.concatenate([ka, kb]))
+    kmodel = keras.Model(
+        [ka, kb], [keras.layers.Dense(1, name="out1")(kh), keras.layers.Dense(2, name="out2")(kh)]
+    )
+    model = two_inputs_two_outputs()
+    assert model.count_params() == kmodel.count_params() == 39
+    model.set_weights([np.asarray(w) for w in kmodel.get_weights()])
+    x, y = data()
+    for ours, theirs in zip(model.predict(x), kmodel.predict(x, verbose=0), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    settings = {"loss": ["mse", "mae"], "loss_weights": [1.0, 0.5], "metrics": [["mae"], ["mse"]]}
+    model.compile("sgd", **settings)
+    kmodel.compile("sgd", **settings)
+    ours = model.evaluate(x, y, verbose=0, return_dict=True, batch_size=16)
+    theirs = kmodel.evaluate(x, y, verbose=0, return_dict=True, batch_size=16)
+    assert set(ours) == set(theirs)
+    for key in ours:
+        assert ours[key] == pytest.approx(theirs[key], rel=1e-4), key
