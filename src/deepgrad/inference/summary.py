@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.activations import relu, softsign, tanh
+from deepgrad.activations import relu, sigmoid, softsign, tanh
 from deepgrad.autodiff.transforms import elementwise_grad
 from deepgrad.inference.distributions import normal_quantile, t_quantile, two_sided_p_value
 from deepgrad.tensor import raw_data
 
 CONDITION_LIMIT = 1e10  # beyond this, the curvature is ill-conditioned in float64 terms
-ODD = (tanh, softsign)
+ODD = (tanh, softsign, sigmoid)  # ψ(−z) = −ψ(z), or 1 − ψ(z) for the sigmoid
 
 
 @dataclass
@@ -136,7 +136,8 @@ def _notes(la: Any, condition: float, smallest: float, largest: float) -> list[s
             f"a net's weights are not identified: permuting the hidden units (layers of {widths} "
             "units) gives the same function"
             + (
-                ", and so does flipping the signs of a tanh unit's weights in and out"
+                ", and so does flipping the signs of a unit's weights in and out (for a "
+                "sigmoid, with the output's bias shifted)"
                 if odd
                 else ""
             )
