@@ -46,6 +46,7 @@ from deepgrad.layers import Input
 from deepgrad.models import Model, Sequential
 from deepgrad.ops.jacobian import hessian, jacobian
 from deepgrad.ops.jax_names import jacfwd, jacrev
+from deepgrad.ops.vmap import vmap
 from deepgrad.saving import load_model
 from deepgrad.tensor import Tensor, tensor
 from deepgrad.training import callbacks
@@ -101,6 +102,7 @@ __all__ = [
     "using_device",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]
 
 

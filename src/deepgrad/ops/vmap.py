@@ -1,0 +1,436 @@
+"""``vmap``: map a function over a batch axis without a Python loop, as JAX's ``vmap``.
+
+How: ``f`` runs once on one example while the engine's observer records every primitive
+call (``vmap_recording.py``); the recording is then replayed on the whole batch, each
+call through its primitive's batching rule (``batching.py``), or a loop over the batch
+for a primitive without one. The replay is made of deepgrad ops, so transforms outside
+``vmap`` (``grad(vmap(f))``) differentiate it, and transforms inside (``vmap(grad(f))``)
+were recorded with their backward pass. A nested ``vmap`` records the inner one's replay.
+
+A recording sees primitive calls, not Python: so ``f`` is recorded on the first and on
+the last example, and when the two differ (control flow on values, array work done
+outside deepgrad ops) — or when ``f`` reads a value traced by a transform outside
+``vmap`` through a closure — ``vmap`` runs ``f`` once per example instead, in a loop,
+which gives the same result. Functions that write outside their result (``backward()``
+storing ``.grad``, a moving-average update) are refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.effects import Impure
+from deepgrad.autodiff.primitive import STATE, new_level
+from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
+from deepgrad.ops.batching import BatchCall, call_primitive, loop_call, rule_for, stack_results
+from deepgrad.ops.indexing import getitem
+from deepgrad.ops.shape import broadcast_to, expand_dims, moveaxis
+from deepgrad.ops.vmap_recording import Const, Recording, Slot, same_recordings
+from deepgrad.tensor import Tensor, raw_data
+
+Axes = int | None | tuple | list | dict
+_LOOPS: list[list[str]] = []  # while ``loops_in`` watches: what ran as a loop, and why
+
+
+def vmap(f: Callable, in_axes: Axes = 0, out_axes: Axes = 0) -> Callable:
+    """Vectorise ``f`` over an axis of its arguments: ``vmap(f)(xs)`` stacks ``f(x)`` for
+    each ``x`` along ``xs``'s first axis, without running ``f`` once per example.
+
+    ``in_axes``: for every argument (an int or None for all, or a tuple with one entry per
+    positional argument, each an int, None, or a pytree of them matching the argument)
+    the axis to map over, None for an argument shared by all examples. Negative axes
+    count from the end. ``out_axes``: where the batch axis goes in the outputs (None: an
+    output that does not depend on the batch). Composes with ``grad``, ``jvp``, ``vjp``,
+    ``jacobian`` and itself.
+
+    >>> import numpy as np, deepgrad as dg, deepgrad.numpy as dnp
+    >>> def loss(w, x, y):
+    ...     return (dnp.dot(x, w) - y) ** 2
+    >>> w, xs, ys = np.array([1.0, 2.0]), np.eye(2), np.array([0.0, 1.0])
+    >>> dg.vmap(dg.grad(loss), in_axes=(None, 0, 0))(w, xs, ys)  # per-example gradients
+    array([[2., 0.],
+           [0., 2.]])
+    """
+
+    @functools.wraps(f)
+    def vmapped(*args: Any) -> Any:
+        if not args:
+            raise TypeError(f"vmap: {_name(f)} was called with no arguments to map over")
+        leaves, treedef = tree_flatten(args)
+        axes = _leaf_axes(in_axes, args, f)
+        size = _batch_size(leaves, axes, args, f)
+        pairs = zip(axes, leaves, strict=True)
+        axes = [None if a is None else int(a) % np.ndim(raw_data(x)) for a, x in pairs]
+        return _vmap_call(f, leaves, treedef, axes, out_axes, size)
+
+    return vmapped
+
+
+def _vmap_call(f, leaves, treedef, axes, out_axes, size) -> Any:
+    recording, outputs, out_def = _record(f, leaves, treedef, axes, 0)
+    if recording.effect is not None:
+        raise RuntimeError(
+            f"vmap: {_name(f)} calls {recording.effect}, which writes outside its result (a "
+            "gradient stored into .grad, a moving-average update); vmap needs a function "
+            "without side effects: differentiate inside with deepgrad.grad instead of backward()"
+        )
+    looped = recording.traced_closure is not None
+    if not looped and size > 1:
+        second, second_outputs, _ = _record(f, leaves, treedef, axes, size - 1)
+        looped = not same_recordings(recording, second, (outputs, second_outputs))
+    if looped:
+        reason = recording.traced_closure and f"{recording.traced_closure} reads a traced closure"
+        _note(f"the whole function ({reason or 'its recordings differ between examples'})")
+        return _loop(f, leaves, treedef, axes, out_axes, size)
+    env = _inputs(recording, leaves, axes)
+    _replay(recording, env, size)
+    values = [_resolve(ref, env) for ref in outputs]
+    out_leaf_axes = _out_axes(out_axes, tree_unflatten(out_def, [v for v, _ in values]))
+    results = [
+        _place(value, batched, axis, size, position)
+        for position, ((value, batched), axis) in enumerate(zip(values, out_leaf_axes, strict=True))
+    ]
+    return tree_unflatten(out_def, [_present(r, leaves) for r in results])
+
+
+# ---- recording one example ---------------------------------------------------------------------
+
+
+def _record(f, leaves, treedef, axes, example) -> tuple[Recording, list, Any]:
+    recording = Recording(first_level=new_level())
+    inputs = []
+    for leaf, axis in zip(leaves, axes, strict=True):
+        if axis is not None:
+            value = np.take(raw_data(leaf), example, axis=axis)
+        elif _is_array(leaf):
+            value = raw_data(leaf)
+        else:
+            inputs.append(leaf)  # a Python number or None: a literal
+            continue
+        recording.add_input(value)
+        # As constant Tensors, so Python operators in f (x * 2) dispatch to deepgrad ops.
+        inputs.append(Tensor._make(value, -1, None))
+    saved, STATE.observer = STATE.observer, recording.observe
+    try:
+        out = f(*tree_unflatten(treedef, inputs))
+    finally:
+        STATE.observer = saved
+    out_leaves, out_def = tree_flatten(out)
+    return recording, [recording.output(o) for o in out_leaves], out_def
+
+
+def _is_array(value: Any) -> bool:
+    return isinstance(value, Tensor) or hasattr(value, "shape")
+
+
+# ---- replaying it on the batch -----------------------------------------------------------------
+
+
+def _inputs(recording: Recording, leaves: list, axes: list) -> dict:
+    """The replay's starting values: each input slot's actual argument, batch axis first."""
+    env: dict[int, tuple[Any, bool]] = {}
+    slot = 0
+    for leaf, axis in zip(leaves, axes, strict=True):
+        if axis is None and not _is_array(leaf):
+            continue
+        env[slot] = (leaf, False) if axis is None else (moveaxis(leaf, axis, 0), True)
+        slot += 1
+    return env
+
+
+def _resolve(ref: Any, env: dict) -> tuple[Any, bool]:
+    """A reference's value in the replay, and whether it carries the batch axis."""
+    if isinstance(ref, Slot):
+        return env[ref.index]
+    if isinstance(ref, Const):
+        return ref.value, False
+    if type(ref) in (tuple, list):
+        pairs = [_resolve(r, env) for r in ref]
+        return type(ref)(v for v, _ in pairs), any(b for _, b in pairs)
+    if type(ref) is dict:
+        pairs = {k: _resolve(r, env) for k, r in ref.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(b for _, b in pairs.values())
+    return ref, False
+
+
+def _mask(ref: Any, env: dict) -> Any:
+    """A reference's structure with True where a value carries the batch axis."""
+    if isinstance(ref, Slot):
+        return env[ref.index][1]
+    if type(ref) in (tuple, list):
+        return type(ref)(_mask(r, env) for r in ref)
+    if type(ref) is dict:
+        return {k: _mask(r, env) for k, r in ref.items()}
+    return False
+
+
+def _example(ref: Any, env: dict, b: int) -> Any:
+    """A reference's value for example ``b`` alone."""
+    if isinstance(ref, Slot):
+        value, batched = env[ref.index]
+        return getitem(value, index=b) if batched else value
+    if isinstance(ref, Const):
+        return ref.value
+    if type(ref) in (tuple, list):
+        return type(ref)(_example(r, env, b) for r in ref)
+    if type(ref) is dict:
+        return {k: _example(r, env, b) for k, r in ref.items()}
+    return ref
+
+
+def _replay(recording: Recording, env: dict, size: int) -> None:
+    for call in recording.calls:
+        pairs = [_resolve(a, env) for a in call.args]
+        kwargs, kwargs_batched = _resolve(call.kwargs, env)
+        args = [v for v, _ in pairs]
+        batched = [b for _, b in pairs]
+        if not any(batched) and not kwargs_batched and not _draws(call.prim):
+            out, out_batched = call_primitive(call.prim, args, kwargs), False
+        else:
+            out, out_batched = _batched_call(call, args, kwargs, batched, kwargs_batched, env, size)
+        _store(call.out, out, out_batched, env)
+
+
+def _batched_call(call, args, kwargs, batched, kwargs_batched, env, size) -> tuple[Any, bool]:
+    def per_example_kwargs(b: int) -> dict:
+        return _example(call.kwargs, env, b)
+
+    pairs = zip(call.args, batched, strict=True)
+    nested = any(b and type(r) in (tuple, list, dict) for r, b in pairs)
+    batch_call = BatchCall(call.prim, args, kwargs, batched, call.shapes, call.out_shape, size)
+    batch_call.kwargs_batched = _mask(call.kwargs, env)
+    rule = rule_for(call.prim, kwargs_batched)
+    if not nested and rule is not None:
+        try:
+            out = rule(batch_call)
+        except (ValueError, TypeError, IndexError):
+            out = None  # the loop below raises the error if it is the function's own
+        if out is not None and _fits(out, call.out_shape, size):
+            return out, True
+    _note(call.prim.name)
+    if nested:
+        results = [
+            call_primitive(
+                call.prim, [_example(r, env, b) for r in call.args], per_example_kwargs(b)
+            )
+            for b in range(size)
+        ]
+        return stack_results(results), True
+    return loop_call(batch_call, per_example_kwargs if kwargs_batched else None), True
+
+
+def _note(what: str) -> None:
+    for log in _LOOPS:
+        log.append(what)
+
+
+def loops_in(f: Callable, in_axes: Axes = 0, out_axes: Axes = 0) -> Callable:
+    """Which parts of ``vmap(f)`` ran as a Python loop over the batch, for these arguments:
+    the primitives without a batching rule, or the whole function (and why).
+
+    >>> import numpy as np, deepgrad.numpy as dnp
+    >>> loops_in(lambda x: dnp.tanh(x).sum())(np.ones((4, 3)))
+    []
+    """
+
+    def watched(*args: Any) -> list[str]:
+        log: list[str] = []
+        _LOOPS.append(log)
+        try:
+            vmap(f, in_axes, out_axes)(*args)
+        finally:
+            _LOOPS.remove(log)
+        return log
+
+    return watched
+
+
+def _draws(prim: Any) -> bool:
+    """An impure primitive that may give a new value on each call (a random draw): made once
+    per example, as a loop would. Deepgrad's own masks and NumPy functions are not."""
+    if not isinstance(prim, Impure) or prim.effect:
+        return False
+    module = getattr(prim.impl, "__module__", None) or ""
+    deterministic = ("numpy", "deepgrad.ops", "deepgrad.autodiff")
+    return not (isinstance(prim.impl, np.ufunc) or module.startswith(deterministic))
+
+
+def _fits(out: Any, out_shape: Any, size: int) -> bool:
+    if isinstance(out_shape, tuple) and all(isinstance(s, int) for s in out_shape):
+        return tuple(np.shape(raw_data(out))) == (size, *out_shape)
+    return False
+
+
+def _store(out_ref: Any, out: Any, batched: bool, env: dict) -> None:
+    if isinstance(out_ref, Slot):
+        env[out_ref.index] = (out, batched)
+    elif isinstance(out_ref, tuple):
+        for ref, part in zip(out_ref, out, strict=True):
+            if ref is not None:
+                env[ref.index] = (part, batched)
+
+
+# ---- the loop, when the recording cannot stand for every example -------------------------------
+
+
+def _loop(f, leaves, treedef, axes, out_axes, size) -> Any:
+    outputs = []
+    for b in range(size):
+        example = [
+            leaf if axis is None else getitem(leaf, index=(slice(None),) * axis + (b,))
+            for leaf, axis in zip(leaves, axes, strict=True)
+        ]
+        outputs.append(tree_flatten(f(*tree_unflatten(treedef, example))))
+    out_def = outputs[0][1]
+    columns = list(zip(*[leaves_b for leaves_b, _ in outputs], strict=True))
+    structure = tree_unflatten(out_def, list(columns[0]))
+    results = []
+    pairs = zip(columns, _out_axes(out_axes, structure), strict=True)
+    for position, (column, axis) in enumerate(pairs):
+        if axis is None:
+            _check_unbatched(column, position)
+            results.append(column[0])
+        else:
+            stacked = stack_results([_as_value(c) for c in column])
+            results.append(moveaxis(stacked, 0, axis))
+    return tree_unflatten(out_def, [_present(r, leaves) for r in results])
+
+
+def _check_unbatched(column: tuple, position: int) -> None:
+    first = np.asarray(raw_data(column[0]))
+    if not all(np.array_equal(first, np.asarray(raw_data(c))) for c in column[1:]):
+        raise ValueError(
+            f"vmap: output {position} has out_axes None but differs between examples; give it "
+            "an out_axes to stack it along"
+        )
+
+
+def _as_value(x: Any) -> Any:
+    return x if _is_array(x) else np.asarray(x)
+
+
+# ---- outputs ------------------------------------------------------------------------------------
+
+
+def _place(value: Any, batched: bool, axis: Any, size: int, position: int) -> Any:
+    """An output with its batch axis at ``axis`` (broadcast there if it does not depend on
+    the batch); an unbatched output as it is when ``axis`` is None."""
+    if axis is None:
+        if batched:
+            raise ValueError(
+                f"vmap: output {position} depends on the mapped inputs but its out_axes is "
+                "None; give it an axis to stack the examples along"
+            )
+        return value
+    value = _as_value(value)
+    if not batched:
+        shape = tuple(np.shape(raw_data(value)))
+        value = broadcast_to(expand_dims(value, 0), (size, *shape))
+    ndim = np.ndim(raw_data(value))
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"vmap: out_axes {axis} is out of range for output {position} of {ndim} axes"
+        )
+    return moveaxis(value, 0, axis)
+
+
+def _present(value: Any, inputs: list) -> Any:
+    """A constant Tensor as a plain array unless a Tensor went in (as the function would)."""
+    if isinstance(value, Tensor) and value._level < 0:
+        if not any(isinstance(x, Tensor) for x in inputs):
+            return raw_data(value)
+    return value
+
+
+# ---- axes and sizes -----------------------------------------------------------------------------
+
+
+def _leaf_axes(in_axes: Axes, args: tuple, f: Callable) -> list:
+    if in_axes is None or isinstance(in_axes, int):
+        return [in_axes] * len(tree_flatten(args)[0])
+    if not isinstance(in_axes, tuple | list):
+        raise TypeError(
+            f"vmap: in_axes must be an int, None, or a tuple with one entry per positional "
+            f"argument, got {type(in_axes).__name__}"
+        )
+    if len(in_axes) != len(args):
+        raise ValueError(
+            f"vmap: in_axes has {len(in_axes)} entries but {_name(f)} got {len(args)} "
+            "positional arguments"
+        )
+    axes: list = []
+    for position, (spec, arg) in enumerate(zip(in_axes, args, strict=True)):
+        axes.extend(_broadcast_prefix(spec, arg, f"in_axes[{position}] ({_arg_name(f, position)})"))
+    if all(a is None for a in axes):
+        raise ValueError("vmap: every in_axes entry is None; at least one argument must be mapped")
+    return axes
+
+
+def _out_axes(out_axes: Axes, structure: Any) -> list:
+    if out_axes is None or isinstance(out_axes, int):
+        return [out_axes] * len(tree_flatten(structure)[0])
+    return _broadcast_prefix(out_axes, structure, "out_axes")
+
+
+def _broadcast_prefix(spec: Any, tree: Any, where: str) -> list:
+    """One axis per leaf of ``tree``: ``spec`` is an int or None for a whole subtree, or a
+    tree of the same structure (JAX's prefix rule)."""
+    if spec is None or isinstance(spec, int):
+        return [spec] * len(tree_flatten(tree)[0])
+    if type(spec) in (tuple, list) and type(tree) in (tuple, list) and len(spec) == len(tree):
+        return [a for s, t in zip(spec, tree, strict=True) for a in _broadcast_prefix(s, t, where)]
+    if isinstance(spec, dict) and isinstance(tree, dict) and spec.keys() == tree.keys():
+        return [a for k in sorted(tree) for a in _broadcast_prefix(spec[k], tree[k], where)]
+    raise ValueError(
+        f"vmap: {where} is {spec!r}, which does not match the structure of its value "
+        f"({type(tree).__name__}); give an int, None, or a tree of the same structure"
+    )
+
+
+def _batch_size(leaves: list, axes: list, args: tuple, f: Callable) -> int:
+    owners = _leaf_owners(args, f)
+    sizes = []
+    for leaf, axis, owner in zip(leaves, axes, owners, strict=True):
+        if axis is None:
+            continue
+        shape = np.shape(raw_data(leaf)) if _is_array(leaf) else ()
+        if not -len(shape) <= axis < len(shape):
+            raise ValueError(
+                f"vmap: {owner} has shape {tuple(shape)}, which has no axis {axis} to map over"
+            )
+        sizes.append((shape[axis], owner, axis))
+    if len({s for s, _, _ in sizes}) > 1:
+        listed = "; ".join(f"{owner} has size {s} along axis {a}" for s, owner, a in sizes)
+        raise ValueError(f"vmap: the mapped axes have different sizes: {listed}")
+    return sizes[0][0]
+
+
+def _leaf_owners(args: tuple, f: Callable) -> list[str]:
+    owners = []
+    for position, arg in enumerate(args):
+        count = len(tree_flatten(arg)[0])
+        name = f"argument {position} ({_arg_name(f, position)})"
+        owners.extend([name] if count == 1 else [f"{name}, leaf {i}" for i in range(count)])
+    return owners
+
+
+def _arg_name(f: Callable, position: int) -> str:
+    try:
+        parameters = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        return "?"
+    if position < len(parameters) and parameters[position].kind in (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    ):
+        return repr(parameters[position].name)
+    return "*args"
+
+
+def _name(f: Callable) -> str:
+    return getattr(f, "__qualname__", repr(f))

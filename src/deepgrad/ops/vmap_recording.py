@@ -1,0 +1,156 @@
+"""What ``vmap`` records of one example: every primitive call, its arguments as slots
+(values computed from the inputs) or constants, and the per-example shapes.
+
+The engine's observer hook reports each primitive evaluated on raw arrays, including
+those of derivative rules and of nested transforms, so a recording of ``grad(f)`` holds
+its backward pass too. A value is followed by the identity of its array (all of them
+are kept alive while recording, so identities stay unique).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from deepgrad.autodiff.primitive import Primitive
+from deepgrad.backend import to_numpy
+from deepgrad.tensor import Tensor, raw_data
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A value computed from the inputs (or an input itself), by number."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Const:
+    """A value from outside the function's inputs (a closure, a literal array)."""
+
+    value: Any
+
+
+@dataclass
+class Call:
+    prim: Primitive
+    args: tuple
+    kwargs: dict
+    shapes: list  # per positional argument: its per-example shape (None if not an array)
+    out: Any  # a Slot, a tuple of Slots (or None) for tuple results, or None
+    out_shape: Any
+
+
+@dataclass
+class Recording:
+    """One run of the function on one example. ``first_level``: tensors traced at a level
+    below it belong to transforms outside vmap (or to the tape)."""
+
+    first_level: int
+    calls: list[Call] = field(default_factory=list)
+    shapes: list[tuple] = field(default_factory=list)  # per slot: its per-example shape
+    traced_closure: str | None = None  # the first primitive that read an outer traced value
+    effect: str | None = None  # the first primitive that writes outside its result
+    _slot_of: dict[int, int] = field(default_factory=dict)
+    _alive: list = field(default_factory=list)
+
+    def add_input(self, value: Any) -> Slot:
+        return self._new_slot(value)
+
+    def _new_slot(self, value: Any) -> Slot:
+        index = len(self.shapes)
+        self._slot_of[id(value)] = index
+        self._alive.append(value)
+        self.shapes.append(tuple(np.shape(value)))
+        return Slot(index)
+
+    def reference(self, value: Any, original: Any = None, user: str = "") -> Any:
+        """The Slot or Const for one argument; tuples, lists and dicts are walked."""
+        index = self._slot_of.get(id(raw_data(value)) if isinstance(value, Tensor) else id(value))
+        if index is not None:
+            return Slot(index)
+        if type(value) in (tuple, list):
+            return type(value)(self.reference(v, None, user) for v in value)
+        if type(value) is dict:
+            return {k: self.reference(v, None, user) for k, v in value.items()}
+        if value is None or type(value) in (int, float, bool, str, slice, type(Ellipsis)):
+            return value
+        for candidate in (value, original):
+            if isinstance(candidate, Tensor) and 0 <= candidate._level < self.first_level:
+                self.traced_closure = self.traced_closure or user
+        return Const(value)
+
+    def observe(self, prim: Primitive, originals: Any, raw: Any, kwargs: dict, result: Any) -> None:
+        """The engine's observer hook: note one primitive call."""
+        if getattr(prim, "effect", False):
+            self.effect = self.effect or prim.name
+        originals = originals or (None,) * len(raw)
+        args = tuple(self.reference(v, o, prim.name) for v, o in zip(raw, originals, strict=True))
+        kw = {k: self.reference(v, None, prim.name) for k, v in kwargs.items()}
+        shapes = [_shape_or_none(v) for v in raw]
+        if isinstance(result, tuple):
+            out = tuple(self._result_slot(r) for r in result)
+            out_shape = tuple(_shape_or_none(r) for r in result)
+        else:
+            out, out_shape = self._result_slot(result), _shape_or_none(result)
+        self.calls.append(Call(prim, args, kw, shapes, out, out_shape))
+
+    def _result_slot(self, result: Any) -> Slot | None:
+        value = raw_data(result) if isinstance(result, Tensor) else result
+        # Python numbers and NumPy's boolean singletons are shared objects: never slots.
+        if not hasattr(value, "shape") or isinstance(value, np.bool_):
+            return None
+        return self._new_slot(value)
+
+    def output(self, value: Any) -> Any:
+        return self.reference(raw_data(value) if isinstance(value, Tensor) else value)
+
+
+def _shape_or_none(value: Any) -> tuple | None:
+    data = raw_data(value) if isinstance(value, Tensor) else value
+    return tuple(data.shape) if hasattr(data, "shape") else None
+
+
+# ---- two recordings must agree ----------------------------------------------------------------
+
+
+def same_recordings(first: Recording, second: Recording, outputs: tuple) -> bool:
+    """Whether two examples made the same calls with the same constants and outputs."""
+    if len(first.calls) != len(second.calls) or first.shapes != second.shapes:
+        return False
+    for a, b in zip(first.calls, second.calls, strict=True):
+        if a.prim is not b.prim or a.out != b.out or a.out_shape != b.out_shape:
+            return False
+        if not same_refs((a.args, a.kwargs), (b.args, b.kwargs)):
+            return False
+    return same_refs(*outputs)
+
+
+def same_refs(a: Any, b: Any) -> bool:
+    if isinstance(a, Const) and isinstance(b, Const):
+        return _same_constant(a.value, b.value)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+        return len(a) == len(b) and all(same_refs(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_refs(a[k], b[k]) for k in a)
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
+
+
+def _same_constant(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    a, b = (raw_data(v) if isinstance(v, Tensor) else v for v in (a, b))
+    if hasattr(a, "shape") or hasattr(b, "shape"):
+        a, b = to_numpy(a), to_numpy(b)
+        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
