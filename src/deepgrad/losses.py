@@ -367,6 +367,37 @@ def get(identifier: Any) -> Loss:
     raise TypeError(f"loss must be a name, a Loss or a function, got {identifier!r}")
 
 
+def mean_squared_error(y_true: Any, y_pred: Any) -> Any:
+    """Per-sample mean((y − ŷ)²) over the last axis, Keras' ``losses.mean_squared_error``.
+
+    >>> import numpy as np
+    >>> mean_squared_error(np.zeros((2, 2)), np.ones((2, 2)))
+    array([1., 1.])
+    """
+    return MeanSquaredError(reduction="none")(y_true, y_pred)
+
+
+def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
+    """Per-sample mean(|y − ŷ|) over the last axis, Keras' ``losses.mean_absolute_error``."""
+    return MeanAbsoluteError(reduction="none")(y_true, y_pred)
+
+
+def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Any:
+    """Per-sample binary cross-entropy, Keras' ``losses.binary_crossentropy``."""
+    return BinaryCrossentropy(from_logits=from_logits, reduction="none")(y_true, y_pred)
+
+
+def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Any:
+    """Per-sample cross-entropy with one-hot labels, Keras' ``losses.categorical_crossentropy``."""
+    return CategoricalCrossentropy(from_logits=from_logits, reduction="none")(y_true, y_pred)
+
+
+def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Any:
+    """Per-sample cross-entropy with integer labels, Keras'
+    ``losses.sparse_categorical_crossentropy``."""
+    return SparseCategoricalCrossentropy(from_logits=from_logits, reduction="none")(y_true, y_pred)
+
+
 class _FunctionLoss(Loss):
     def __init__(self, fn: Any) -> None:
         super().__init__(name=getattr(fn, "__name__", "loss"))

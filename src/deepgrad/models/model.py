@@ -16,7 +16,7 @@ from deepgrad.autodiff.modes import no_grad
 from deepgrad.backend import to_numpy
 from deepgrad.layers import structure
 from deepgrad.layers.base import Layer
-from deepgrad.models import summary
+from deepgrad.models import stateless, summary
 from deepgrad.saving import model_file
 from deepgrad.tensor import raw_data
 from deepgrad.training.trainer import Trainer
@@ -71,6 +71,12 @@ class Model(Trainer, Layer):
     def output_names(self) -> list[str]:
         """The names of the outputs (one model output: the last layer's name)."""
         return [self.name]
+
+    def using_weights(self, values: Any) -> Any:
+        """A context in which the trainable weights are ``values`` (in
+        ``trainable_weights`` order), e.g. the ones ``deepgrad.grad`` traces: Keras'
+        ``stateless_call`` in deepgrad's form (see ``models/stateless.py``)."""
+        return stateless.using_weights(self, values)
 
     @property
     def metrics_names(self) -> list[str]:
