@@ -172,7 +172,7 @@ def test_going_lower_level_without_a_compiled_loss():
     history = model.fit(x, y, epochs=5, verbose=0).history
     assert list(history) == ["loss", "mae"] and history["loss"][-1] < history["loss"][0]
     assert CountingMean.resets - resets == 5  # fit resets the model's metrics every epoch
-    with pytest.raises(RuntimeError, match="compiled without a loss"):
+    with pytest.raises(ValueError, match="no loss to compute"):
         model.evaluate(x, y, verbose=0)
 
 

@@ -187,9 +187,9 @@ class Steps:
             terms.insert(0, self.loss(structure.unpack(y), y_pred, sample_weight))
         if not terms:
             raise ValueError(
-                f"{self.name}: no loss to compute: compile with a loss "
-                "(model.compile(optimizer, loss='mse')), add one with add_loss, or "
-                "override train_step"
+                f"{self.name}: no loss to compute: the model was compiled without a loss "
+                "and added none with add_loss; compile with one "
+                "(model.compile(optimizer, loss='mse')) or override train_step/test_step"
             )
         value = terms[0]
         for term in terms[1:]:
@@ -219,7 +219,6 @@ class Steps:
         train_step"); ``fit`` calls it with each batch."""
         x, y, sample_weight = unpack_data(data)
         x, y = structure.unpack(x), structure.unpack(y)  # lists and dicts, for the compiler
-        self._require_loss("fit")
         return self._train_batch_step(x, y, sample_weight)
 
     def test_step(self, data: Any) -> dict:
@@ -227,7 +226,6 @@ class Steps:
         Override it to customise ``evaluate``."""
         x, y, sample_weight = unpack_data(data)
         x, y = structure.unpack(x), structure.unpack(y)
-        self._require_loss("evaluate")
         return self._test_batch_step(x, y, sample_weight)
 
     @on_model_device
@@ -261,13 +259,6 @@ class Steps:
             )
         self._custom_logs = _as_floats(logs)
         return self._custom_logs
-
-    def _require_loss(self, what: str) -> None:
-        if self.loss is None and not self.losses:
-            raise RuntimeError(
-                f"{what}: the model was compiled without a loss; pass one "
-                "(model.compile(optimizer, loss='mse')) or override train_step/test_step"
-            )
 
     @on_model_device
     def _train_batch_step(self, x: Any, y: Any, sample_weight: Any) -> dict:
