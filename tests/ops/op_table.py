@@ -137,6 +137,12 @@ def _where_args(rng, shapes):
     return rng.uniform(size=shapes[0]) > 0.5, real(rng, shapes[1]), real(rng, shapes[2])
 
 
+def _clip_args(rng, shapes):
+    """x spread over [-2, 2]; the bounds in [-1.5, -0.5] and [0.5, 1.5]."""
+    low, high = rng.uniform(-1.5, -0.5, shapes[1]), rng.uniform(0.5, 1.5, shapes[2])
+    return distinct(rng, shapes[0]), low, high
+
+
 def _any_square(rng, shapes):
     return (rng.standard_normal(shapes[0]),)
 
@@ -229,6 +235,7 @@ def _rows() -> list[OpSpec]:
             ANY,
             (distinct,),
         ),
+        OpSpec("clip_traced_bounds", dnp.clip, np.clip, BROADCAST3, make=_clip_args),
         # reductions
         OpSpec("sum", dnp.sum, np.sum, REDUCE_SHAPES, kwargs=REDUCE_AXES),
         OpSpec("mean", dnp.mean, np.mean, REDUCE_SHAPES, kwargs=REDUCE_AXES),

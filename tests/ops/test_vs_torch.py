@@ -59,6 +59,7 @@ TORCH_OPS = {
     "fmod": T.fmod,
     "where": lambda c, x, y: T.where(c, x, y),
     "clip": lambda x: T.clamp(x, -1, 1),
+    "clip_traced_bounds": T.clamp,
     "matmul": T.matmul,
     "outer": lambda a, b: T.outer(a.reshape(-1), b.reshape(-1)),
     "inv": T.linalg.inv,

@@ -42,17 +42,38 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
 def _inside(x, low, high):
     x = raw_data(x)
     mask = array_module(x).ones(np.shape(x), dtype=bool)
-    if low is not None:
-        mask &= x >= raw_data(low)
+    if low is not None:  # not &=: a bound may have more axes than x (it broadcasts)
+        mask = mask & (x >= raw_data(low))
     if high is not None:
-        mask &= x <= raw_data(high)
+        mask = mask & (x <= raw_data(high))
     return mask.astype(x.dtype)
 
 
-# The slope is 1 inside [low, high], boundaries included, as in PyTorch's clamp.
+@impure
+def _taken_from(x, low, high, bound):
+    """Where clip's result is ``bound`` ("low" or "high") rather than x: clip is
+    minimum(maximum(x, low), high), so high wins where maximum(x, low) > high."""
+    x = raw_data(x)
+    low, high = raw_data(low), raw_data(high)
+    floor = x if low is None else np.maximum(x, low)
+    above = np.zeros(np.shape(floor), dtype=bool) if high is None else floor > high
+    mask = above if bound == "high" else (x < low) & ~above
+    return mask.astype(np.result_type(x, 0.0))
+
+
+# The slope is 1 inside [low, high], boundaries included, as in PyTorch's clamp; a traced
+# bound gets the slope where the result is that bound (outside, strictly).
 _clip = Primitive(np.clip, "clip")
-_clip.defvjp(lambda g, ans, x, low, high: g * _inside(x, low, high), None, None)
-_clip.defjvp(lambda t, ans, x, low, high: t * _inside(x, low, high), None, None)
+_clip.defvjp(
+    lambda g, ans, x, low, high: g * _inside(x, low, high),
+    lambda g, ans, x, low, high: g * _taken_from(x, low, high, "low"),
+    lambda g, ans, x, low, high: g * _taken_from(x, low, high, "high"),
+)
+_clip.defjvp(
+    lambda t, ans, x, low, high: t * _inside(x, low, high),
+    lambda t, ans, x, low, high: t * _taken_from(x, low, high, "low"),
+    lambda t, ans, x, low, high: t * _taken_from(x, low, high, "high"),
+)
 
 
 def clip(a: Any, a_min: Any = None, a_max: Any = None) -> Any:
