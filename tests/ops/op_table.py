@@ -687,3 +687,9 @@ def _np_mul(x, v):
 
 
 OP_TABLE = _rows()
+
+# NumPy's wider names (assembly, signals, statistics, ...) and the kinks have their rows in
+# op_table_numpy.py, which imports this module's helpers: imported here, at the end.
+from tests.ops.op_table_numpy import numpy_rows  # noqa: E402
+
+OP_TABLE += numpy_rows()

@@ -32,6 +32,8 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         if extra is None:
             continue
         if not _shape(extra):
+            if isinstance(extra, int | float):  # a Python number takes a's dtype (NEP 50)
+                extra = np.asarray(extra, dtype=np.result_type(raw_data(a).dtype, extra))
             extra = broadcast_to(extra, (*shape[:axis], 1, *shape[axis + 1 :]))
         parts.append(extra)
     if prepend is not None or append is not None:

@@ -67,7 +67,7 @@ scatter_add.def_linear()
 
 
 def _set_impl(x, values, index):
-    out = x.copy()
+    out = array_module(x).array(x, copy=True)  # an array even for a 0-d result (a scalar)
     out[index] = values
     return out
 

@@ -25,16 +25,23 @@ def _nan_mask(a: Any) -> np.ndarray:
 
 
 @impure
-def _count(a: Any, axis: Any, keepdims: bool) -> np.ndarray:
+def _count(a: Any, axis: Any, keepdims: bool, ddof: float = 0) -> np.ndarray:
+    """How many elements are not NaN, less ``ddof`` (impure: read from the data)."""
     data = raw_data(a)
-    count = np.sum(~np.isnan(data), axis=axis, keepdims=keepdims)
+    count = np.sum(~np.isnan(data), axis=axis, keepdims=keepdims) - ddof
     return np.asarray(count, dtype=np.result_type(data.dtype, np.float32))
+
+
+def _nan(a: Any) -> np.ndarray:
+    # A 0-d array, not the float NaN: it keeps float32 results float32, and a compiled plan
+    # compares array constants with NaN as equal to itself.
+    return np.array(np.nan, dtype=np.result_type(raw_data(a).dtype, np.float32))
 
 
 @impure
 def _no_degrees_of_freedom(a: Any, axis: Any, keepdims: bool, ddof: float) -> np.ndarray:
     """Where a slice has no element (or no more than ``ddof``) that is not NaN."""
-    return _count.impl(a, axis, keepdims) - ddof <= 0
+    return _count.impl(a, axis, keepdims, ddof) <= 0
 
 
 def _without_nan(a: Any, fill: float) -> Any:
@@ -79,8 +86,8 @@ def nanvar(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> A
     centred = _without_nan(a - nanmean(a, axis=axis, keepdims=True), 0.0)
     squares = sum(centred * centred, axis=axis, keepdims=keepdims)
     empty = _no_degrees_of_freedom(a, axis, keepdims, ddof)
-    dof = _count(a, axis, keepdims) - ddof
-    return where(empty, np.nan, squares / where(empty, 1, dof))  # NaN, as NumPy
+    dof = _count(a, axis, keepdims, ddof)
+    return where(empty, _nan(a), squares / where(empty, 1, dof))  # NaN, as NumPy
 
 
 def nanstd(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
@@ -95,10 +102,10 @@ def nanmax(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     2.0
     """
     largest = max(_without_nan(a, -np.inf), axis=axis, keepdims=keepdims)
-    return where(_no_degrees_of_freedom(a, axis, keepdims, 0), np.nan, largest)
+    return where(_no_degrees_of_freedom(a, axis, keepdims, 0), _nan(a), largest)
 
 
 def nanmin(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Smallest non-NaN element; ties split the gradient, as in min."""
     smallest = min(_without_nan(a, np.inf), axis=axis, keepdims=keepdims)
-    return where(_no_degrees_of_freedom(a, axis, keepdims, 0), np.nan, smallest)
+    return where(_no_degrees_of_freedom(a, axis, keepdims, 0), _nan(a), smallest)

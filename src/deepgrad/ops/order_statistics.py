@@ -84,7 +84,8 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
             fraction = _fraction(rows, q_data, nan, method)
         result = lower + fraction * (upper - lower)
     if nan:
-        result = where(_all_nan(rows, q_data.shape), np.nan, result)
+        nan_value = np.array(np.nan, dtype=raw_data(rows).dtype)  # an array: see nan_reductions
+        result = where(_all_nan(rows, q_data.shape), nan_value, result)
     if keepdims:
         result = reshape(result, q_data.shape + keep_shape)
     return result

@@ -20,7 +20,7 @@ from deepgrad.ops.elementwise import maximum, minimum
 from deepgrad.ops.indexing import index_set
 from deepgrad.ops.real_parts import with_zero_slope
 from deepgrad.ops.selection import where
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import Tensor, raw_data
 
 
 # Masks and values read from the data are impure calls, so that a compiled plan computes
@@ -159,8 +159,10 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: 
 
 
 def _conditions(condlist: Any, shape: tuple[int, ...]) -> list[np.ndarray]:
-    if isinstance(condlist, np.ndarray | bool) or (
-        isinstance(condlist, list | tuple) and condlist and np.isscalar(condlist[0])
+    # NumPy's rule: a scalar, or (for x of 1 or more dimensions) a flat list of booleans,
+    # is one condition.
+    if np.isscalar(condlist) or (
+        len(shape) != 0 and not isinstance(condlist[0], list | np.ndarray | Tensor)
     ):
         condlist = [condlist]
     conditions = [np.asarray(raw_data(c), dtype=bool) for c in condlist]

@@ -96,7 +96,7 @@ def cov(
         f = np.asarray(raw_data(fweights))
         if f.shape != (n,) or np.any(f < 0) or np.any(f != np.around(f)):
             raise ValueError(f"cov: fweights must be {n} non-negative integers, got {f}")
-        w = f.astype(float)
+        w = f.astype(raw_data(x).dtype)  # counts: exact in any floating dtype
     if aweights is not None:
         if _shape(aweights) != (n,) or np.any(raw_data(aweights) < 0):
             raise ValueError(f"cov: aweights must be {n} non-negative numbers")
