@@ -82,25 +82,6 @@ class Functional(Model):
             return list(self._outputs)
         return [t._keras_history[0].name for t in self.outputs]
 
-    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
-        """The layer called ``name``, or the one at ``index`` in ``layers``."""
-        if (name is None) == (index is None):
-            raise ValueError("get_layer: give either name or index")
-        if index is not None:
-            if not -len(self.layers) <= index < len(self.layers):
-                raise ValueError(
-                    f"get_layer: index {index} is out of range: {self.name} has "
-                    f"{len(self.layers)} layers"
-                )
-            return self.layers[index]
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(
-            f"get_layer: no layer named {name!r} in {self.name}; its layers are "
-            f"{[layer.name for layer in self.layers]}"
-        )
-
     def _summary_layers(self) -> list[Layer]:
         return self.layers
 

@@ -93,6 +93,26 @@ class Model(Trainer, Layer):
         for line in summary.summary_lines(self):
             print_fn(line)
 
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """The layer called ``name``, or the one at ``index`` in ``layers``."""
+        if (name is None) == (index is None):
+            raise ValueError("get_layer: give either name or index")
+        layers = self._summary_layers()
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(
+                    f"get_layer: index {index} is out of range: {self.name} has "
+                    f"{len(layers)} layers"
+                )
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"get_layer: no layer named {name!r} in {self.name}; its layers are "
+            f"{[layer.name for layer in layers]}"
+        )
+
     def _summary_layers(self) -> list[Layer]:
         return [layer for _, layer in self._sublayers()]
 
