@@ -1,4 +1,15 @@
-"""``deepgrad.numpy.random`` is ``deepgrad.random``: one seedable generator for everything."""
+"""``deepgrad.numpy.random``: ``deepgrad.random``'s seedable generator, with the functions
+that take float arrays seeing Tensors (``normal(loc, scale)`` differentiates in a traced
+loc and scale; see ``ops/random_draws.py``)."""
 
+from deepgrad.ops import random_draws as _draws
 from deepgrad.random import *  # noqa: F403
 from deepgrad.random import __all__  # noqa: F401
+
+choice, normal, permutation, shuffle, uniform = (
+    _draws.choice,
+    _draws.normal,
+    _draws.permutation,
+    _draws.shuffle,
+    _draws.uniform,
+)

@@ -1,0 +1,104 @@
+"""``deepgrad.numpy.random``'s functions that take float arrays, seeing Tensors.
+
+A draw is a constant, but ``normal(loc, scale)`` and ``uniform(low, high)`` are
+differentiable functions of their parameters once the draw is fixed (the
+reparameterisation of a variational autoencoder): ``loc + scale · z`` with ``z`` a
+standard normal draw, ``low + (high − low) · u`` with ``u`` uniform on [0, 1), as NumPy
+computes them. ``choice`` and ``permutation`` of a Tensor gather its elements (recorded).
+What has no derivative says so: a traced ``p`` of ``choice`` (which elements are drawn
+depends on p's values), and ``shuffle`` of a Tensor (it works in place).
+
+The draws are impure primitives, so a compiled function draws again at every replay.
+With no Tensor among the arguments each function is ``deepgrad.random``'s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad import random as _random
+from deepgrad.autodiff.effects import Impure
+from deepgrad.tensor import Tensor, raw_data
+
+_standard_normal = Impure(_random.standard_normal, "standard_normal")
+_unit_uniform = Impure(_random.uniform, "uniform")
+_indices = Impure(_random.choice, "choice")
+_order = Impure(_random.permutation, "permutation")
+
+
+def _draw_shape_and_dtype(size: Any, dtype: Any, *parameters: Any) -> tuple:
+    raw = [np.asarray(raw_data(p)) for p in parameters]
+    shape = np.broadcast_shapes(*[r.shape for r in raw]) if size is None else size
+    if dtype is None:
+        dtype = np.result_type(*raw, np.float32)  # a traced float64 stays float64
+    return shape, dtype
+
+
+def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, dtype: Any = None) -> Any:
+    """Gaussian draws ``loc + scale · z``, differentiable in a traced ``loc`` and ``scale``.
+
+    >>> import deepgrad as dg
+    >>> float(dg.grad(lambda m: normal(m, 2.0, size=(4,)).sum())(0.5))
+    4.0
+    """
+    if not (isinstance(loc, Tensor) or isinstance(scale, Tensor)):
+        return _random.normal(loc, scale, size, dtype)
+    shape, dtype = _draw_shape_and_dtype(size, dtype, loc, scale)
+    return loc + scale * _standard_normal(shape, dtype)
+
+
+def uniform(low: Any = 0.0, high: Any = 1.0, size: Any = None, dtype: Any = None) -> Any:
+    """Uniform draws on [low, high), ``low + (high − low) · u``, differentiable in a traced
+    ``low`` and ``high``.
+
+    >>> import deepgrad as dg
+    >>> float(dg.grad(lambda a: uniform(a, 3.0, size=(2,)).sum())(1.0)) < 2.0
+    True
+    """
+    if not (isinstance(low, Tensor) or isinstance(high, Tensor)):
+        return _random.uniform(low, high, size, dtype)
+    shape, dtype = _draw_shape_and_dtype(size, dtype, low, high)
+    return low + (high - low) * _unit_uniform(0.0, 1.0, shape, dtype)
+
+
+def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None) -> Any:
+    """Random elements of ``a`` (NumPy's ``choice``); of a Tensor, a recorded gather.
+
+    >>> import deepgrad as dg
+    >>> float(dg.grad(lambda x: choice(x, size=3).sum())(np.array([1.0, 1.0])).sum())
+    3.0
+    """
+    if isinstance(p, Tensor) and p._level >= 0:
+        raise TypeError(
+            "choice: p is a traced Tensor, but which elements are drawn depends on p's "
+            "values and has no derivative; pass p as an array (or use a reparameterisation "
+            "such as Gumbel-softmax)"
+        )
+    if not isinstance(a, Tensor):
+        return _random.choice(a, size, replace, raw_data(p))
+    if np.ndim(raw_data(a)) != 1:
+        raise ValueError(f"choice: a must be 1-D, got shape {np.shape(raw_data(a))}")
+    return a[_indices(len(a), size, replace, raw_data(p))]
+
+
+def permutation(x: Any) -> Any:
+    """A random permutation of ``x`` (along its first axis); of a Tensor, a recorded gather.
+
+    >>> sorted(permutation(3).tolist())
+    [0, 1, 2]
+    """
+    if not isinstance(x, Tensor):
+        return _random.permutation(x)
+    return x[_order(len(x))]
+
+
+def shuffle(x: Any) -> None:
+    """Shuffle ``x`` in place along its first axis (NumPy's ``shuffle``); a Tensor is
+    refused: use ``permutation``, which returns a shuffled copy and records it."""
+    if isinstance(x, Tensor):
+        raise TypeError(
+            "shuffle: works in place, which Tensors refuse; write x = permutation(x) instead"
+        )
+    _random.shuffle(x)
