@@ -10,6 +10,7 @@ import deepgrad as dg
 import deepgrad.numpy as dnp
 import deepgrad.special as dsp
 from tests.ops.op_table import OP_TABLE
+from tests.ops.op_table_numpy import torch_ops as numpy_torch_ops
 
 torch = pytest.importorskip("torch")
 
@@ -72,6 +73,8 @@ TORCH_OPS = {
     "einsum_ellipsis": lambda a, b: T.einsum("...ij,...j->...i", a, b),
     "einsum_three": lambda a, b, c: T.einsum("i,ij,j->", a, b, c),
 }
+
+TORCH_OPS.update(numpy_torch_ops(T))  # NumPy's wider names, rows in op_table_numpy.py
 
 REDUCTIONS = {  # name: (torch fn, how deepgrad's kwargs map onto torch's)
     "sum": lambda x, axis=None, keepdims=False: (
