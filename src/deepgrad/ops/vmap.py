@@ -30,7 +30,7 @@ from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
 from deepgrad.ops.batching import BatchCall, call_primitive, loop_call, rule_for, stack_results
 from deepgrad.ops.indexing import getitem
 from deepgrad.ops.shape import broadcast_to, expand_dims, moveaxis
-from deepgrad.ops.vmap_recording import Const, Recording, Slot, same_recordings
+from deepgrad.ops.vmap_recording import ACTIVE, Const, Example, Recording, Slot, same_recordings
 from deepgrad.tensor import Tensor, raw_data
 
 Axes = int | None | tuple | list | dict
@@ -79,13 +79,14 @@ def _vmap_call(f, leaves, treedef, axes, out_axes, size) -> Any:
             "gradient stored into .grad, a moving-average update); vmap needs a function "
             "without side effects: differentiate inside with deepgrad.grad instead of backward()"
         )
-    looped = recording.traced_closure is not None
-    if not looped and size > 1:
+    reason = _why_loop(recording)
+    if reason is None and size > 1:
         second, second_outputs, _ = _record(f, leaves, treedef, axes, size - 1)
-        looped = not same_recordings(recording, second, (outputs, second_outputs))
-    if looped:
-        reason = recording.traced_closure and f"{recording.traced_closure} reads a traced closure"
-        _note(f"the whole function ({reason or 'its recordings differ between examples'})")
+        if not same_recordings(recording, second, (outputs, second_outputs)):
+            reason = "its recordings of two examples differ"
+        reason = reason or _why_loop(second)
+    if reason is not None:
+        _note(f"the whole function ({reason})")
         return _loop(f, leaves, treedef, axes, out_axes, size)
     env = _inputs(recording, leaves, axes)
     _replay(recording, env, size)
@@ -98,6 +99,14 @@ def _vmap_call(f, leaves, treedef, axes, out_axes, size) -> Any:
     return tree_unflatten(out_def, [_present(r, leaves) for r in results])
 
 
+def _why_loop(recording: Recording) -> str | None:
+    if recording.traced_closure is not None:
+        return f"{recording.traced_closure} depends on a traced value from outside vmap"
+    if recording.value_read:
+        return "Python code reads an example's values"
+    return None
+
+
 # ---- recording one example ---------------------------------------------------------------------
 
 
@@ -106,7 +115,7 @@ def _record(f, leaves, treedef, axes, example) -> tuple[Recording, list, Any]:
     inputs = []
     for leaf, axis in zip(leaves, axes, strict=True):
         if axis is not None:
-            value = np.take(raw_data(leaf), example, axis=axis)
+            value = np.take(raw_data(leaf), example, axis=axis).view(Example)
         elif _is_array(leaf):
             value = raw_data(leaf)
         else:
@@ -116,10 +125,12 @@ def _record(f, leaves, treedef, axes, example) -> tuple[Recording, list, Any]:
         # As constant Tensors, so Python operators in f (x * 2) dispatch to deepgrad ops.
         inputs.append(Tensor._make(value, -1, None))
     saved, STATE.observer = STATE.observer, recording.observe
+    ACTIVE.append(recording)
     try:
         out = f(*tree_unflatten(treedef, inputs))
     finally:
         STATE.observer = saved
+        ACTIVE.remove(recording)
     out_leaves, out_def = tree_flatten(out)
     return recording, [recording.output(o) for o in out_leaves], out_def
 

@@ -9,14 +9,69 @@ are kept alive while recording, so identities stay unique).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from deepgrad.autodiff.primitive import Primitive
+from deepgrad.autodiff.effects import Impure
+from deepgrad.autodiff.primitive import Primitive, _evaluate
 from deepgrad.backend import to_numpy
 from deepgrad.tensor import Tensor, raw_data
+
+# ---- reading an example's values into Python --------------------------------------------------
+
+
+class Example(np.ndarray):
+    """An example's array while it is recorded (NumPy's results on it are Examples too).
+
+    Python code that turns one of its values into a Python number or truth value (``if x >
+    0``, ``float(x)``, an index) makes a choice the recording cannot replay for the other
+    examples: the active recordings are marked, and vmap runs a loop instead. Reads inside
+    a primitive's own function are not choices of the function being mapped: the replay
+    runs that function again on the batch.
+    """
+
+    def __bool__(self) -> bool:
+        _read()
+        return super().__bool__()
+
+    def __float__(self) -> float:
+        _read()
+        return super().__float__()
+
+    def __int__(self) -> int:
+        _read()
+        return super().__int__()
+
+    def __index__(self) -> int:
+        _read()
+        return super().__index__()
+
+    def item(self, *args: Any) -> Any:
+        _read()
+        return super().item(*args)
+
+    def tolist(self) -> Any:
+        _read()
+        return super().tolist()
+
+
+ACTIVE: list[Recording] = []  # the recordings under way, innermost last
+_INSIDE_PRIMITIVES = {_evaluate.__code__, Impure.__call__.__code__}
+
+
+def _read() -> None:
+    if not ACTIVE:
+        return
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code in _INSIDE_PRIMITIVES:
+            return
+        frame = frame.f_back
+    for recording in ACTIVE:
+        recording.value_read = True
 
 
 @dataclass(frozen=True)
@@ -53,7 +108,9 @@ class Recording:
     shapes: list[tuple] = field(default_factory=list)  # per slot: its per-example shape
     traced_closure: str | None = None  # the first primitive that read an outer traced value
     effect: str | None = None  # the first primitive that writes outside its result
+    value_read: bool = False  # Python code read an example's value (see Example)
     _slot_of: dict[int, int] = field(default_factory=dict)
+    _slot_of_memory: dict[tuple, int] = field(default_factory=dict)
     _alive: list = field(default_factory=list)
 
     def add_input(self, value: Any) -> Slot:
@@ -62,13 +119,15 @@ class Recording:
     def _new_slot(self, value: Any) -> Slot:
         index = len(self.shapes)
         self._slot_of[id(value)] = index
+        if isinstance(value, np.ndarray):
+            self._slot_of_memory[_memory_key(value)] = index
         self._alive.append(value)
         self.shapes.append(tuple(np.shape(value)))
         return Slot(index)
 
     def reference(self, value: Any, original: Any = None, user: str = "") -> Any:
         """The Slot or Const for one argument; tuples, lists and dicts are walked."""
-        index = self._slot_of.get(id(raw_data(value)) if isinstance(value, Tensor) else id(value))
+        index = self._slot_index(raw_data(value) if isinstance(value, Tensor) else value)
         if index is not None:
             return Slot(index)
         if type(value) in (tuple, list):
@@ -81,6 +140,14 @@ class Recording:
             if isinstance(candidate, Tensor) and 0 <= candidate._level < self.first_level:
                 self.traced_closure = self.traced_closure or user
         return Const(value)
+
+    def _slot_index(self, value: Any) -> int | None:
+        """The slot of ``value``, or of the array it is a plain view of: ``np.asarray`` of
+        an Example is a new object over the same memory, with the same layout."""
+        index = self._slot_of.get(id(value))
+        if index is None and isinstance(value, np.ndarray):
+            index = self._slot_of_memory.get(_memory_key(value))
+        return index
 
     def observe(self, prim: Primitive, originals: Any, raw: Any, kwargs: dict, result: Any) -> None:
         """The engine's observer hook: note one primitive call."""
@@ -105,7 +172,16 @@ class Recording:
         return self._new_slot(value)
 
     def output(self, value: Any) -> Any:
+        """An output's reference. Inputs went in as constants, so an output traced by a
+        transform (or the tape) got it from a closure over a value outside vmap."""
+        if isinstance(value, Tensor) and 0 <= value._level < self.first_level:
+            self.traced_closure = self.traced_closure or "an output"
         return self.reference(raw_data(value) if isinstance(value, Tensor) else value)
+
+
+def _memory_key(array: np.ndarray) -> tuple:
+    """What makes two array objects the same array: memory, layout and dtype."""
+    return (array.__array_interface__["data"][0], array.shape, array.strides, array.dtype.str)
 
 
 def _shape_or_none(value: Any) -> tuple | None:
