@@ -114,7 +114,14 @@ _each("divide true_divide", call(F(), F((3,), nonzero)))
 _each("power pow", call(F((2, 3), positive), F((3,), real)))
 _each("mod remainder fmod floor_divide", call(F((2, 3), half_integers), 1.0))
 _each("heaviside", call(F((2, 3), nonzero), F((3,), real)))
-_each("clip", call(F((2, 3), spread), F((), lambda r, s: r.uniform(-0.95, -0.85, s)), 0.4))
+_each(
+    "clip",
+    call(
+        F((2, 3), spread),
+        F((), lambda r, s: r.uniform(-0.95, -0.85, s)),
+        F((3,), lambda r, s: r.uniform(0.2, 0.3, s)),
+    ),
+)
 
 # ---- reductions and statistics --------------------------------------------------------------
 
@@ -127,13 +134,14 @@ _each(
 _each("softmax log_softmax", call(F(), axis=-1))
 _each(
     "percentile nanpercentile",
-    call(F((2, 5), spread), 30.0, axis=1),
+    call(F((2, 5), spread), F((), lambda r, s: r.uniform(20, 40, s)), axis=1),
 )
-_each("quantile nanquantile", call(F((2, 5), spread), 0.3, axis=1))
+_each("quantile nanquantile", call(F((2, 5), spread), F((2,), probability), axis=1))
 _each("average", call(F((2, 3)), axis=1, weights=F((3,), positive)))
-_each("cov corrcoef", call(F((2, 5))))
-_each("diff", call(F((2, 4)), axis=1))
-_each("gradient", call(F((5,))))
+_each("cov", call(F((2, 5)), F((5,))), call(F((2, 5)), aweights=F((5,), positive)))
+_each("corrcoef", call(F((2, 5)), F((5,))))
+_each("diff", call(F((2, 4)), axis=1), call(F((4,)), prepend=F((1,)), append=F((2,))))
+_each("gradient", call(F((5,))), call(F((5,)), F((), positive)))
 _each("sort", call(F((2, 4), spread), axis=1))
 _each("partition", call(F((5,), spread), 2))
 
@@ -156,7 +164,7 @@ _each("swapaxes", call(F(), 0, 1))
 _each("roll", call(F(), 1, axis=1))
 _each("tile", call(F(), (2, 1)))
 _each("repeat", call(F(), 2, axis=0))
-_each("pad", call(F(), ((1, 0), (0, 2))))
+_each("pad", call(F(), ((1, 0), (0, 2)), constant_values=F(())))
 _each("split array_split", call(F((4, 2)), 2))
 _each("hsplit", call(F((2, 4)), 2))
 _each("vsplit", call(F((4, 2)), 2))
@@ -173,7 +181,11 @@ _each("take_along_axis", call(F((2, 3)), np.array([[0, 2], [1, 1]]), axis=1))
 _each("where", call(np.array([True, False, True]), F((2, 3)), F((3,))))
 _each(
     "select",
-    call([np.array([True, False, False]), np.array([False, True, False])], [F((3,)), F((3,))], 0.5),
+    call(
+        [np.array([True, False, False]), np.array([False, True, False])],
+        [F((3,)), F((3,))],
+        F(()),
+    ),
 )
 _each(
     "piecewise",
@@ -192,7 +204,12 @@ _each("convolve correlate", call(F((5,)), F((3,))))
 _each("polyval", call(F((3,)), F((4,))))
 _each(
     "interp",
-    call(F((4,), lambda r, s: r.uniform(0.1, 2.9, s)), np.array([0.0, 1.0, 2.0, 3.0]), F((4,))),
+    call(
+        F((4,), lambda r, s: r.uniform(0.1, 2.9, s)),
+        F((4,), lambda r, s: np.arange(4.0) + r.uniform(-0.05, 0.05, s)),
+        F((4,)),
+    ),
+    call(np.array([-1.0, 0.5, 4.0]), np.arange(4.0), F((4,)), left=F(()), right=F(())),
 )
 
 # ---- constructors ---------------------------------------------------------------------------
@@ -201,10 +218,10 @@ _each("linspace", call(F(()), F((2,)), 5), call(F((2,)), 3.0, 4, endpoint=False,
 _each("logspace", call(F(()), F((2,)), 4, base=F((), positive)))
 _each("geomspace", call(F((), positive), F((2,), positive), 4))
 _each("full", call((2, 3), F((3,))))
-_each("full_like", call(F(), F(())))
+_each("full_like", call(F(), F(())))  # a: a constant result
 _each("zeros_like ones_like empty_like", call(F()))
 _each("meshgrid", call(F((2,)), F((3,))))
-_each("arange", call(0.0, F(()), 0.5))
+_each("arange", call(F(()), F((), above_one), F((), positive)))
 
 # ---- deepgrad.numpy.linalg ------------------------------------------------------------------
 
@@ -231,7 +248,11 @@ _each(
     "random.uniform",
     call(F(()), F((), lambda r, s: r.uniform(2.5, 3, s)), size=(3,), dtype=np.float64),
 )
-_each("random.choice", call(F((4,)), size=3))
+_each(
+    "random.choice",
+    call(F((4,)), size=3),
+    call(4, size=3, p=F((4,), positive, lambda p: p / dnp.sum(p))),
+)
 _each("random.permutation", call(F((4,))))
 _each("random.shuffle", call(F((4,))))
 

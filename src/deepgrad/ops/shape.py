@@ -13,7 +13,7 @@ import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive, _astype, _broadcast_to, _reshape
 from deepgrad.ops.nondiff import cast
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import Tensor, raw_data
 
 
 def _shape(x: Any) -> tuple[int, ...]:
@@ -294,7 +294,21 @@ def pad(array: Any, pad_width: Any, mode: PadMode = "constant", constant_values:
     pad_width = tuple(
         tuple(int(p) for p in row) for row in np.broadcast_to(pad_width, (len(shape), 2))
     )
+    if mode == "constant" and isinstance(constant_values, Tensor):
+        return _pad_traced_value(array, pad_width, constant_values)
     if mode == "constant":
         return _pad_constant(array, pad_width=pad_width, value=constant_values)
     index_map = np.pad(np.arange(int(np.prod(shape))).reshape(shape), pad_width, mode=mode)
     return ravel(array)[index_map]
+
+
+def _pad_traced_value(array: Any, pad_width: tuple, value: Any) -> Any:
+    """Constant padding with a traced fill value: x padded with zeros, plus the value
+    where the padding is (so the value's gradient is the sum of g over the border)."""
+    if np.ndim(raw_data(value)) != 0:
+        raise NotImplementedError(
+            f"pad: constant_values as a Tensor must be a scalar, got shape "
+            f"{np.shape(raw_data(value))}; pad with a scalar, or concatenate the borders"
+        )
+    border = np.pad(np.zeros(_shape(array), dtype=bool), pad_width, constant_values=True)
+    return _pad_constant(array, pad_width=pad_width, value=0) + border * value
