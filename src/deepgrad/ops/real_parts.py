@@ -77,7 +77,10 @@ def conjugate(x: Any) -> Any:
     return x
 
 
-conj = conjugate
+def conj(x: Any) -> Any:
+    """The complex conjugate (NumPy's ``conj``): ``x`` itself for a real input."""
+    _require_real("conj", x)
+    return x
 
 
 def angle(z: Any, deg: bool = False) -> Any:
