@@ -76,12 +76,19 @@ def ggn(network: Network, likelihood: Likelihood, blocks: list[Block], x: np.nda
 def ggn_diagonal(
     network: Network, likelihood: Likelihood, blocks: list[Block], x: np.ndarray
 ) -> np.ndarray:
-    """The diagonal of the GGN, without forming it."""
-    size = sum(b.size for b in blocks)
-    total = np.zeros(size)
-    for _, eta, jac in jacobian_chunks(network, blocks, x):
-        total += np.einsum("nkp,nkp->p", jac, likelihood.curvature(eta) @ jac, optimize=True)
-    return total
+    """The diagonal of the GGN, without forming it or the Jacobian: for a block's weight
+    (r, j), Σ_i ā_ir² (G_iᵀ Λ_i G_i)_jj."""
+    wanted = {id(b) for b in blocks}
+    sums: dict[int, Any] = {id(b): 0.0 for b in blocks}
+    for start in range(0, len(x), CHUNK):
+        eta, factors = network.jacobian_factors(x[start : start + CHUNK])
+        lam = likelihood.curvature(eta)
+        for block, (a, g) in zip(network.trainable_blocks(), factors, strict=True):
+            if id(block) in wanted:
+                middle = np.einsum("nkj,nkl,nlj->nj", g, lam, g, optimize=True)
+                augmented = augment(block, a)
+                sums[id(block)] = sums[id(block)] + (augmented * augmented).T @ middle
+    return np.concatenate([np.asarray(sums[id(b)]).ravel() for b in blocks])
 
 
 def kfac(

@@ -96,19 +96,26 @@ def optimize_prior_precision(
     la: Any, sigma: bool = True, iterations: int = 500, tolerance: float = 1e-12
 ) -> float:
     """MacKay's updates of one common δ (and σ² for a Gaussian whose σ is not fixed, when
-    ``sigma``) until they stop moving; sets them on ``la`` and returns δ."""
+    ``sigma``) until they stop moving; sets them on ``la`` and returns δ.
+
+    With the mode fixed (a net) an update needs only the curvature's eigenvalues, computed
+    once; with Newton steps (a GLM) each update solves with the new posterior."""
     update_sigma = (
         sigma and la.likelihood.name == "gaussian" and la.likelihood.sigma_mode != "fixed"
     )
     delta = float(np.mean(la.prior)) if np.all(la.prior > 0) else 1.0
-    la.set_hyperparameters(delta)
+    sigma2 = la.sigma2
+    unit_eigenvalues = np.clip(la.unit_curvature_eigenvalues(), 0.0, None)
+    newton = la.evidence_mode == "newton"
+    if newton:
+        la.set_hyperparameters(delta)
     for _ in range(iterations):
-        shift = _mode_shift(la)
+        shift = _mode_shift(la) if newton else np.zeros_like(la.theta)
         mode = la.theta + shift
-        eigenvalues = np.clip(la.posterior.curvature_eigenvalues(), 0.0, None)
+        eigenvalues = unit_eigenvalues * (1.0 / sigma2 if sigma2 is not None else 1.0)
         gamma = float(np.sum(eigenvalues / (eigenvalues + delta)))
         new_delta = gamma / float(mode @ mode)
-        new_sigma2 = la.sigma2
+        new_sigma2 = sigma2
         if update_sigma:
             new_sigma2 = _linearised_rss(la, shift) / (la.y.size - gamma)
         valid_sigma2 = new_sigma2 is None or (np.isfinite(new_sigma2) and new_sigma2 > 0)
@@ -119,17 +126,19 @@ def optimize_prior_precision(
             )
         moved = abs(new_delta - delta) / delta
         if update_sigma:
-            moved = max(moved, abs(new_sigma2 - la.sigma2) / la.sigma2)
-        delta = new_delta
-        la.set_hyperparameters(delta, new_sigma2 if update_sigma else None)
+            moved = max(moved, abs(new_sigma2 - sigma2) / sigma2)
+        delta, sigma2 = new_delta, new_sigma2
+        if newton:
+            la.set_hyperparameters(delta, sigma2 if update_sigma else None)
         if moved < tolerance:
             break
+    la.set_hyperparameters(delta, sigma2 if update_sigma else None)
     return delta
 
 
 def effective_parameters(la: Any) -> float:
     """γ = Σ_j h_j / (h_j + δ_j) for a common δ (the mean of the prior precisions)."""
-    eigenvalues = np.clip(la.posterior.curvature_eigenvalues(), 0.0, None)
+    eigenvalues = np.clip(la.unit_curvature_eigenvalues(), 0.0, None) * la.curvature_scale()
     return float(np.sum(eigenvalues / (eigenvalues + np.mean(la.prior))))
 
 

@@ -85,6 +85,7 @@ class Laplace:
             self.network, self._unit_likelihood(), self.blocks, self.x, self.y
         )
         self.prior = self._prior_from_arguments()
+        self._unit_eigenvalues: np.ndarray | None = None
         self._make_posterior()
         # a GLM's GGN is its Hessian, so a Newton step to the mode of another δ is sound;
         # a net's is not (see evidence.py)
@@ -154,6 +155,14 @@ class Laplace:
         if kind == "kfac":
             return curvatures.kfac(*args)
         return curvatures.exact_hessian(*args, self.y)
+
+    def unit_curvature_eigenvalues(self) -> np.ndarray:
+        """The eigenvalues of the curvature at σ² = 1 (computed once: they are O(p³) for a
+        dense curvature)."""
+        if self._unit_eigenvalues is None:
+            scale = self.curvature_scale()
+            self._unit_eigenvalues = self.posterior.curvature_eigenvalues() / scale
+        return self._unit_eigenvalues
 
     def _unit_likelihood(self) -> Likelihood:
         """The likelihood with σ² = 1 (Gaussian): its curvature and gradient scale as 1/σ²."""
