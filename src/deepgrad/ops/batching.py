@@ -64,6 +64,7 @@ class BatchCall:
 
 Rule = Callable[[BatchCall], Any]
 RULES: dict[int, Rule] = {}
+IMPL_RULES: dict[Any, Rule] = {}  # by function: the non-differentiable wrappers' primitives
 BATCHED_KWARGS: set[int] = set()  # primitives whose rule handles batched keyword arguments
 
 
@@ -75,16 +76,34 @@ def register(prim: Any, rule: Rule, batched_kwargs: bool = False) -> None:
         BATCHED_KWARGS.add(id(prim))
 
 
+def _register_by_name(module: Any, names: tuple[str, ...], rule: Rule) -> None:
+    """Register ``rule`` for the module's primitives of these names (those that exist)."""
+    for name in names:
+        prim = getattr(module, name, None)
+        if isinstance(prim, Primitive):
+            register(prim, rule)
+
+
 def rule_for(prim: Primitive, kwargs_batched: bool = False) -> Rule | None:
     """The batching rule of ``prim``, or None when only a loop will do."""
     if kwargs_batched:
         return RULES.get(id(prim)) if id(prim) in BATCHED_KWARGS else None
     rule = RULES.get(id(prim))
+    if rule is None:
+        rule = IMPL_RULES.get(prim.impl) if _hashable(prim.impl) else None
     if rule is not None:
         return rule
     if isinstance(prim.impl, np.ufunc) or _made_by_unary(prim):
         return elementwise
     return None
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _made_by_unary(prim: Primitive) -> bool:
@@ -177,7 +196,14 @@ def _concatenate_rule(call: BatchCall) -> Any:
     return shape.concatenate_prim(*arrays, axis=int(call.kwargs["axis"]) + 1)
 
 
+def _pad_rule(call: BatchCall) -> Any:
+    kwargs = dict(call.kwargs)
+    kwargs["pad_width"] = ((0, 0), *(tuple(p) for p in kwargs["pad_width"]))
+    return call_primitive(call.prim, call.args, kwargs)
+
+
 register(engine._reshape, _reshape_rule)
+_register_by_name(shape, ("_pad_constant",), _pad_rule)
 register(engine._broadcast_to, _broadcast_rule)
 register(shape._transpose, _transpose_rule)
 register(engine._astype, _astype_rule)
@@ -205,14 +231,6 @@ def _along_axis(call: BatchCall) -> Any:
     return call_primitive(call.prim, call.args, kwargs)
 
 
-def _register_by_name(module: Any, names: tuple[str, ...], rule: Rule) -> None:
-    """Register ``rule`` for the module's primitives of these names (those that exist)."""
-    for name in names:
-        prim = getattr(module, name, None)
-        if isinstance(prim, Primitive):
-            register(prim, rule)
-
-
 def _along_one_axis(call: BatchCall) -> Any:
     """Scans and softmax-like ops along one given axis."""
     if len(call.args) != 1 or not isinstance(call.kwargs.get("axis"), int | np.integer):
@@ -220,7 +238,24 @@ def _along_one_axis(call: BatchCall) -> Any:
     return _along_axis(call)
 
 
+def _argmax_share_rule(call: BatchCall) -> Any:
+    """(ans, x, axis, keepdims): the extreme's positions, over the example's axes."""
+    ans, x, axis, keepdims = call.args
+    ans_shape, x_shape = call.shapes[0], call.shapes[1]
+    if not call.batched[0]:
+        ans = broadcast_to(ans, (call.size, *ans_shape))
+    if not call.batched[1]:
+        x = broadcast_to(x, (call.size, *x_shape))
+    axis = _shift_axis(axis, len(x_shape))
+    return call_primitive(call.prim, [ans, x, axis, keepdims], call.kwargs)
+
+
 register(engine._sum, _along_axis)
+_register_by_name(reductions, ("_argmax_share",), _argmax_share_rule)
+for _impl in (np.all, np.any, np.count_nonzero):
+    IMPL_RULES[_impl] = _along_axis
+for _impl in (np.argsort, np.argmax, np.argmin):
+    IMPL_RULES[_impl] = _along_one_axis
 _register_by_name(reductions, ("_prod", "_max", "_min"), _along_axis)
 _register_by_name(reductions, ("_cumsum", "_cumprod"), _along_one_axis)
 _register_by_name(activations_math, ("_log_softmax",), _along_one_axis)
