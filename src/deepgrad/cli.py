@@ -17,8 +17,13 @@ from deepgrad import commands as run
 from deepgrad import distributed, gallery
 from deepgrad.commands import CommandError
 from deepgrad.onnx import command as export_command
+from deepgrad.viz.style import SAVED as SAVED_FIGURES
 
-DESCRIPTION = "The ``deepgrad`` command line."  # not __doc__: python -OO removes it
+# Plain text, not the module's reST docstring (which python -OO removes anyway).
+DESCRIPTION = (
+    "deepgrad's command line: train, evaluate and predict with small neural networks, "
+    "export them, and run the example gallery."
+)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -28,7 +33,10 @@ def _demo(args: argparse.Namespace) -> int:
         for name in gallery.names():
             print(f"  {name:<24} {gallery.summary(name)}")
         return 0
+    first = len(SAVED_FIGURES)
     gallery.run_example(args.name, args.arguments)
+    for path in SAVED_FIGURES[first:]:
+        print(f"figure saved to {path.resolve()}")
     return 0
 
 
@@ -46,10 +54,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--optimizer", default="adam", help="an optimizer's name: sgd, adam, rmsprop, ... (adam)"
     )
     train.add_argument("--learning-rate", type=float, default=None, help="default: the optimizer's")
-    train.add_argument("--epochs", type=_positive_int, default=30)
-    train.add_argument("--batch-size", type=_positive_int, default=32)
-    train.add_argument("--output", default="deepgrad-run", help="folder for model, history, plot")
-    train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2)
+    train.add_argument(
+        "--epochs", type=_positive_int, default=30, help="passes over the data (default 30)"
+    )
+    train.add_argument(
+        "--batch-size", type=_positive_int, default=32, help="samples per step (default 32)"
+    )
+    train.add_argument(
+        "--output",
+        default="deepgrad-run",
+        help="folder for model.dg, history.csv, learning_curve.png (default deepgrad-run)",
+    )
+    train.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1, 2),
+        default=2,
+        help="0 silent, 1 a progress bar, 2 one line per epoch (default 2)",
+    )
     train.set_defaults(handler=run.train)
 
     evaluate = commands.add_parser("evaluate", help="metrics of a saved model on a data set")

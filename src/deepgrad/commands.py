@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 import deepgrad as dg
-from deepgrad import datasets, distributed, layers, losses
+from deepgrad import datasets, distributed, layers, losses, viz
+from deepgrad.tensor import raw_data
 from deepgrad.training.callbacks import CSVLogger
 
 BUILT_IN = ("digits", "iris", "breast_cancer", "diabetes", "wine")
@@ -78,6 +79,8 @@ def train(args: argparse.Namespace) -> int:
     dg.random.seed(args.seed)
     (x_train, y_train), (x_test, y_test) = load_data(args.data, args.target, 0.2, args.seed)
     x_train, x_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
+    regression = not is_classification(y_train)
+    target_scale = standardizer(y_train) if regression else None
     model = build_model(args, x_train, y_train)
     output, main = Path(args.output), distributed.is_main()
     if main:
@@ -86,24 +89,37 @@ def train(args: argparse.Namespace) -> int:
             print(f"data-parallel training on {distributed.size()} processes")
     history = model.fit(
         x_train,
-        y_train,
+        y_train if target_scale is None else (y_train - target_scale[0]) / target_scale[1],
         batch_size=args.batch_size,
         epochs=args.epochs,
         validation_split=0.1,
         verbose=args.verbose,
-        callbacks=[CSVLogger(output / "history.csv")],  # fit runs it on rank 0 only
+        callbacks=[HistoryCSV(output / "history.csv")],  # fit runs it on rank 0 only
         distributed=parallel,
     )
     if not main:
         return 0
+    if target_scale is not None:  # the saved model predicts in the target's own units
+        append_unstandardize(model, *target_scale)
     model.save(output / "model.dg")
     plotted = _plot(history, output / "learning_curve.png")
-    rows = {
-        "train": {k: v[-1] for k, v in history.history.items() if not k.startswith("val_")},
-        "validation": {k[4:]: v[-1] for k, v in history.history.items() if k.startswith("val_")},
-        "test": model.evaluate(x_test, y_test, verbose=0, return_dict=True),
-    }
+    if target_scale is None:
+        rows = {
+            "train": {k: v[-1] for k, v in history.history.items() if not k.startswith("val_")},
+            "validation": {
+                k[4:]: v[-1] for k, v in history.history.items() if k.startswith("val_")
+            },
+        }
+    else:  # the history is in standardized units: the table is in the target's own
+        cut = int(len(x_train) * 0.9)
+        rows = {
+            "train": model.evaluate(x_train[:cut], y_train[:cut], verbose=0, return_dict=True),
+            "validation": model.evaluate(x_train[cut:], y_train[cut:], verbose=0, return_dict=True),
+        }
+    rows["test"] = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
+    rows["baseline"] = baseline(y_train, y_test)
     print_table(rows)
+    print("(baseline: the test metrics of always predicting the training mean/majority class)")
     saved = [output / "model.dg", output / "history.csv"]
     if plotted:
         saved.append(output / "learning_curve.png")
@@ -111,18 +127,60 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
+class HistoryCSV(CSVLogger):
+    """``history.csv`` with epochs counted from 1, as the progress display counts them
+    (Keras' ``CSVLogger``, which this is otherwise, counts from 0)."""
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        super().on_epoch_end(epoch + 1, logs)
+
+
+def standardizer(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mean and standard deviation of a regression target, per column (σ = 1 where a
+    column is constant)."""
+    y = np.asarray(y, np.float64).reshape(len(y), -1)
+    std = y.std(axis=0)
+    return y.mean(axis=0), np.where(std > 0, std, 1.0)
+
+
+def append_unstandardize(model: Any, mean: np.ndarray, std: np.ndarray) -> None:
+    """Add a frozen layer z ↦ z·σ + μ, so the model trained on a standardized target
+    predicts (and is saved predicting) in the target's own units."""
+    layer = layers.Dense(len(mean), trainable=False, name="unstandardize_target")
+    model.add(layer)
+    dtype = raw_data(layer.kernel).dtype
+    layer.set_weights([np.diag(std).astype(dtype), mean.astype(dtype)])
+
+
+def baseline(y_train: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
+    """The test metrics of the model that ignores x: the training mean (regression: its
+    MSE and MAE) or the majority class (classification: its log-loss and accuracy).
+
+    >>> baseline(np.array([1.0, 3.0]), np.array([2.0, 4.0]))
+    {'loss': 2.0, 'mae': 1.0}
+    """
+    if is_classification(y_train):
+        counts = np.bincount(y_train, minlength=int(max(y_train.max(), y_test.max())) + 1)
+        frequencies = np.maximum(counts / counts.sum(), 1e-12)
+        return {
+            "loss": float(-np.mean(np.log(frequencies[y_test]))),
+            "accuracy": float(np.mean(y_test == np.argmax(counts))),
+        }
+    y_train = np.asarray(y_train, np.float64).reshape(len(y_train), -1)
+    errors = np.asarray(y_test, np.float64).reshape(len(y_test), -1) - y_train.mean(axis=0)
+    return {"loss": float(np.mean(errors**2)), "mae": float(np.mean(np.abs(errors)))}
+
+
 def _plot(history: Any, path: Path) -> bool:
-    """Draw the learning curves to ``path``; False when matplotlib is not installed."""
+    """Draw the learning curves to ``path`` (one panel per quantity, 110 dpi, nothing
+    clipped); False when matplotlib is not installed."""
     try:  # matplotlib is optional (the ``plot`` extra)
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
     except ImportError:
         return False
-    ax = history.plot()
-    ax.figure.savefig(path, dpi=100)
-    plt.close(ax.figure)
+    viz.save(viz.plot_learning_curves(history), path)
     return True
 
 

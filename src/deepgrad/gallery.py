@@ -47,7 +47,7 @@ def summary(name: str) -> str:
     """The first line of an example's docstring (read, not run)."""
     source = (examples_folder() / f"{name}.py").read_text(encoding="utf-8")
     doc = ast.get_docstring(ast.parse(source)) or ""
-    return doc.splitlines()[0] if doc else ""
+    return " ".join(doc.split("\n\n")[0].split()) if doc else ""  # the whole first paragraph
 
 
 def example_main(

@@ -14,6 +14,7 @@ from deepgrad.viz.plots import (
     plot_contours,
     plot_gradient_flow,
     plot_history,
+    plot_learning_curves,
     plot_optimizer_paths,
 )
 from deepgrad.viz.style import figure, save
@@ -25,6 +26,7 @@ __all__ = [
     "plot_contours",
     "plot_gradient_flow",
     "plot_history",
+    "plot_learning_curves",
     "plot_optimizer_paths",
     "render_svg",
     "save",

@@ -32,6 +32,30 @@ def plot_history(history: Any, keys: Sequence[str] | None = None, ax: Any = None
     return ax
 
 
+def plot_learning_curves(history: Any, width: float = 4.6, height: float = 3.6) -> Any:
+    """One panel per quantity (the loss, then each metric): training solid, validation
+    dashed, so a loss in the thousands and an accuracy in [0, 1] each get their own scale.
+    Returns the figure.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig = plot_learning_curves({"loss": [2.0, 1.0], "val_loss": [2.5, 1.5],
+    ...                             "accuracy": [0.5, 0.7]})
+    >>> [ax.get_title() for ax in fig.axes]
+    ['loss', 'accuracy']
+    """
+    logs = getattr(history, "history", history)
+    keys = [k for k in logs if not k.startswith("val_")] or list(logs)
+    fig, axes = figure(ncols=len(keys), width=width, height=height)
+    axes = np.atleast_1d(axes).ravel()
+    for ax, key in zip(axes, keys, strict=True):
+        plot_history(logs, [key], ax)
+        ax.set_title(key)
+        ax.set_ylabel(key)
+    fig.tight_layout()
+    return fig
+
+
 def plot_activations(
     names: Sequence[str], x: np.ndarray | None = None, axes: Any = None
 ) -> tuple[Any, Any]:

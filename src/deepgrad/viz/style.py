@@ -40,10 +40,15 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 4.2, height: float = 3
     return fig, axes if nrows * ncols > 1 else axes[0, 0]
 
 
+# Every path ``save`` wrote, in order (``deepgrad demo`` says where its figures went).
+SAVED: list[Path] = []
+
+
 def save(fig: Any, path: str | Path) -> Path:
     """Write ``fig`` to ``path`` (PNG, SVG or PDF by the suffix) and close it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     pyplot().close(fig)
+    SAVED.append(path)
     return path
