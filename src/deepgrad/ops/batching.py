@@ -32,13 +32,18 @@ from deepgrad.ops import (
     indexing,
     linalg,
     matrix,
+    nan_reductions,
+    nondiff,
+    piecewise,
     pinv,
     qr,
+    real_parts,
     reductions,
     selection,
     shape,
     svd,
 )
+from deepgrad.ops import elementwise as elementwise_ops
 from deepgrad.ops.indexing import getitem
 from deepgrad.ops.shape import broadcast_to, concatenate, expand_dims, reshape
 from deepgrad.tensor import Tensor, raw_data
@@ -165,6 +170,15 @@ def elementwise(call: BatchCall) -> Any:
 
 for _prim in (selection._where, selection._clip):
     register(_prim, elementwise)
+# Masks and shares that are functions of each element (impure only so a recording redoes them).
+_register_by_name(elementwise_ops, ("_max_share",), elementwise)
+_register_by_name(selection, ("_inside",), elementwise)
+_register_by_name(
+    piecewise, ("_isnan", "_is_zero", "_step", "_isfinite", "_replacements"), elementwise
+)
+_register_by_name(nan_reductions, ("_nan_mask",), elementwise)
+_register_by_name(real_parts, ("_angle",), elementwise)
+IMPL_RULES[nondiff._cast] = elementwise
 
 
 # ---- shapes -----------------------------------------------------------------------------------
@@ -423,6 +437,8 @@ register(linalg.matmul, _matmul_rule)
 register(linalg.einsum_prim, _einsum_rule)
 register(matrix._solve, _solve_rule)
 _register_by_name(matrix, ("_inv", "_det", "_logabsdet", "_cholesky"), _leading_axes)
+if hasattr(matrix, "_sign_of_det_impl"):
+    IMPL_RULES[matrix._sign_of_det_impl] = _leading_axes
 _register_by_name(eigen, ("_eigh", "_eigvalsh", "_eig"), _leading_axes)
 _register_by_name(svd, ("_svd", "_svdvals"), _leading_axes)
 _register_by_name(qr, ("_qr_tall",), _leading_axes)

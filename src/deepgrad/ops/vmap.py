@@ -263,10 +263,12 @@ def loops_in(f: Callable, in_axes: Axes = 0, out_axes: Axes = 0) -> Callable:
 
 def _draws(prim: Any) -> bool:
     """An impure primitive that may give a new value on each call (a random draw): made once
-    per example, as a loop would. Deepgrad's own masks and NumPy functions are not."""
+    per example, as a loop would. NumPy's functions and deepgrad's masks are not draws."""
     if not isinstance(prim, Impure) or prim.effect:
         return False
     module = getattr(prim.impl, "__module__", None) or ""
+    if "random" in module or "noise" in module:
+        return True
     deterministic = ("numpy", "deepgrad.ops", "deepgrad.autodiff")
     return not (isinstance(prim.impl, np.ufunc) or module.startswith(deterministic))
 
