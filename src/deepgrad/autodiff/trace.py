@@ -8,6 +8,7 @@ adjoint trace). Nothing is special-cased: the numbers are the engine's.
 
 from __future__ import annotations
 
+import html
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,18 @@ class EvaluationTrace:
                 lines.append(f"{r.label:<{width}} = {r.expression:<{expr_width}} = {_fmt(r.value)}")
             parts.append("\n".join(lines))
         return "\n\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        """The three tables as HTML: what Jupyter shows for a trace on its own line."""
+        parts = []
+        for title, rows in self.tables():
+            body = "".join(
+                f"<tr><td>{html.escape(r.label)}</td><td>= {html.escape(r.expression)}</td>"
+                f"<td style='text-align:right'>= {html.escape(_fmt(r.value))}</td></tr>"
+                for r in rows
+            )
+            parts.append(f"<p><b>{html.escape(title)}</b></p><table>{body}</table>")
+        return "".join(parts)
 
     def to_markdown(self) -> str:
         """The three tables as Markdown."""

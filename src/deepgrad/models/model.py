@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -115,6 +116,34 @@ class Model(Trainer, Layer):
 
     def _summary_layers(self) -> list[Layer]:
         return [layer for _, layer in self._sublayers()]
+
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table: what Jupyter shows for a model on its own line.
+
+        >>> from deepgrad import Sequential, layers
+        >>> html_text = Sequential([layers.Dense(2, input_shape=(3,))])._repr_html_()
+        >>> "<table>" in html_text and "Total params: 8" in html_text
+        True
+        """
+        lines = summary.summary_lines(self)
+        layers = self._summary_layers()
+        connections = getattr(self, "connections", None)
+        headers = ["Layer (type)", "Output Shape", "Param #"]
+        headers += ["Connected to"] if connections is not None else []
+        rows = []
+        for layer in layers:
+            row = [f"{layer.name} ({type(layer).__name__})", summary._shape_text(layer)]
+            row.append(summary._params_text(layer))
+            if connections is not None:
+                row.append(", ".join(connections(layer)) or "-")
+            rows.append("".join(f"<td>{html.escape(cell)}</td>" for cell in row))
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+        body = "".join(f"<tr>{row}</tr>" for row in rows)
+        footer = "<br>".join(html.escape(line) for line in lines[len(rows) + 5 :])
+        return (
+            f"<p><b>{html.escape(lines[0])}</b></p><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table><p>{footer}</p>"
+        )
 
     # ---- several inputs or outputs through fit, evaluate and predict --------------------
 
