@@ -16,7 +16,6 @@ detects both and says so.
 from __future__ import annotations
 
 import html
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,21 +73,6 @@ class Summary:
         lines.append("=" * len(header))
         lines += [f"Note: {note}" for note in self.notes]
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        """The table as HTML: what Jupyter shows for a summary on its own line."""
-        statistic = "z" if self.degrees_of_freedom is None else "t"
-        headers = ["", "coef", "std err", statistic, f"P>|{statistic}|"]
-        headers += [f"[{(1 - self.level) / 2:.3f}", f"{(1 + self.level) / 2:.3f}]"]
-        columns = (self.estimates, self.standard_errors, self.statistics, self.p_values)
-        rows = []
-        for i, name in enumerate(self.names):
-            numbers = [column[i] for column in (*columns, self.lower, self.upper)]
-            cells = "".join(f"<td>{value:.4f}</td>" for value in numbers)
-            rows.append(f"<tr><th>{html.escape(name)}</th>{cells}</tr>")
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-        notes = "".join(f"<p>Note: {html.escape(note)}</p>" for note in self.notes)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{notes}"
 
     def _repr_html_(self) -> str:
         """The table as HTML: what Jupyter shows for a summary on its own line."""
