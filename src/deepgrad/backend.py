@@ -55,7 +55,7 @@ def to_numpy(array: Any) -> np.ndarray:
     >>> to_numpy(np.ones(2))
     array([1., 1.])
     """
-    if hasattr(array, "get") and not isinstance(array, np.ndarray):
+    if hasattr(array, "shape") and hasattr(array, "get") and not isinstance(array, np.ndarray):
         return array.get()  # CuPy's (and the guard backend's) explicit transfer
     return np.asarray(array)
 

@@ -12,6 +12,7 @@ from deepgrad import backend
 from deepgrad.tensor import raw_data
 from tests.backend.guard import GuardArray, ImplicitConversionError, guard_xp
 from tests.ops.op_table import OP_TABLE
+from tests.optimizers.test_elementwise import RULES, _inputs
 
 
 def _to_guard(value):
@@ -142,3 +143,71 @@ def test_a_training_step_stays_on_the_backend(optimizer):
     for guarded, expected in zip(on_guard, on_host, strict=True):
         assert isinstance(guarded, GuardArray)
         np.testing.assert_allclose(guarded.get(), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_every_optimizer_rule_updates_device_arrays_in_place(name, dtype):
+    """Each rule's NumPy plan on guard arrays (what runs on a device without its own kernel):
+    the arrays stay on the device and equal the host's update bit for bit."""
+    rule = RULES[name]
+    for arrays, scalars in _inputs(rule, dtype, 65, seed=2):
+        on_host = [a.copy() for a in arrays]
+        on_device = [GuardArray(a.copy()) for a in arrays]
+        rule.numpy(*on_host, *scalars, scratch={})
+        rule.numpy(*on_device, *scalars, scratch={})
+        for device_array, host_array in zip(on_device, on_host, strict=True):
+            assert isinstance(device_array, GuardArray)
+            np.testing.assert_array_equal(device_array.get(), host_array)
+
+
+def test_a_compiled_training_step_replays_on_the_device():
+    """``dg.compile`` of forward + backward on guard arrays, then the optimizer's update: the
+    recorded plan replays on device buffers (gradients written straight into device arrays)
+    with the numbers of the same step on the host."""
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((16, 5)), rng.standard_normal((16, 1))
+
+    def train(where):
+        dg.random.seed(0)
+        layers = [dg.layers.Dense(8, activation="tanh", input_shape=(5,)), dg.layers.Dense(1)]
+        model = dg.Sequential(layers).to(where)
+        opt = dg.optimizers.Adam(model.trainable_weights, learning_rate=0.01)
+        xs = dg.tensor(x, "float32", device=where)
+        ys = dg.tensor(y, "float32", device=where)
+
+        def step(xb, yb):
+            loss = ((model(xb, training=True) - yb) ** 2).mean()
+            loss.backward()
+            return loss
+
+        compiled = dg.compile(step)
+        losses = []
+        for _ in range(4):  # records twice, then replays
+            opt.zero_grad()
+            losses.append(compiled(xs, ys))
+            opt.step()
+        return model, losses
+
+    (on_device, device_losses), (on_host, host_losses) = train("guard"), train("cpu")
+    for weight in on_device.weights:
+        assert isinstance(raw_data(weight), GuardArray)
+        assert isinstance(raw_data(weight.grad), GuardArray)
+    assert isinstance(raw_data(device_losses[-1]), GuardArray)
+    np.testing.assert_allclose(
+        [float(raw_data(v).get()) for v in device_losses],
+        [float(raw_data(v)) for v in host_losses],
+        rtol=1e-6,
+    )
+    for got, expected in zip(on_device.get_weights(), on_host.get_weights(), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_device_arrays_are_inputs_of_a_compiled_function_not_constants():
+    """A raw device array passed to a compiled function is an input of the plan: a new array
+    of the same shape gives its own result (never the first call's, frozen)."""
+    compiled = dg.compile(lambda a, b: dg.numpy.tanh(a) * b)
+    for seed in range(4):
+        a, b = np.random.default_rng(seed).standard_normal((2, 3, 4))[:2]
+        result = compiled(GuardArray(a), GuardArray(b))
+        np.testing.assert_allclose(raw_data(result).get(), np.tanh(a) * b, rtol=1e-12)

@@ -18,8 +18,10 @@ import numpy as np
 
 from deepgrad.autodiff.primitive import STATE
 from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
+from deepgrad.backend import array_module, to_numpy
 from deepgrad.compiler.plan import Plan
 from deepgrad.compiler.recorder import Constant, Recorder, Slot
+from deepgrad.device import device_of
 from deepgrad.tensor import Tensor, raw_data
 
 MAX_SIGNATURES = 64
@@ -156,7 +158,8 @@ def _traced_by_transform(leaves: list) -> bool:
 
 
 def _is_array(x: Any) -> bool:
-    return isinstance(x, np.ndarray | Tensor)
+    """An input of the plan: a NumPy array, a Tensor, or an array on a device (a GPU's)."""
+    return isinstance(x, np.ndarray | Tensor) or device_of(x).kind != "cpu"
 
 
 def _leaf_key(x: Any) -> Any:
@@ -179,7 +182,7 @@ def _structure_key(treedef: Any) -> Any:
 
 
 def _as_tensor(x: Any) -> Any:
-    return Tensor._make(x, -1, None) if isinstance(x, np.ndarray) else x
+    return Tensor._make(x, -1, None) if _is_array(x) and not isinstance(x, Tensor) else x
 
 
 def _present(x: Any) -> Any:
@@ -201,7 +204,7 @@ def _kind(value: Any, ref: Any, inputs: list[Slot]) -> str:
 def _deliver(value: Any, kind: str) -> Any:
     if kind == "same":
         return value
-    value = np.array(value)  # the plan writes over its buffers at the next call
+    value = array_module(value).array(value)  # the plan writes over its buffers next call
     return Tensor._make(value, -1, None) if kind == "tensor" else value
 
 
@@ -261,6 +264,10 @@ def _same_refs(a: Any, b: Any, rec_a: Recorder, rec_b: Recorder) -> bool:
         return a is b
 
 
+def _is_data(value: Any) -> bool:
+    return not isinstance(value, type) and hasattr(value, "shape") and hasattr(value, "dtype")
+
+
 def _same_constant(a: Any, b: Any) -> bool:
     if a is b:
         return True
@@ -268,8 +275,8 @@ def _same_constant(a: Any, b: Any) -> bool:
         if isinstance(a, Tensor) and isinstance(b, Tensor) and a._level == b._level == 0:
             return False  # two different parameters: the plan would update the wrong one
         a, b = raw_data(a), raw_data(b)
-    if isinstance(a, np.ndarray | np.generic) or isinstance(b, np.ndarray | np.generic):
-        a, b = np.asarray(a), np.asarray(b)
+    if _is_data(a) or _is_data(b):  # a device's arrays are copied to the host to compare
+        a, b = to_numpy(a), to_numpy(b)
         return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
     try:
         return bool(a == b)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.graph import store_grad
+from deepgrad.backend import array_module
 from deepgrad.compiler.fusion import fuse_elementwise
 from deepgrad.compiler.recorder import (
     Call,
@@ -38,7 +39,7 @@ from deepgrad.compiler.recorder import (
     call_slots,
     slots_in,
 )
-from deepgrad.tensor import Tensor
+from deepgrad.tensor import Tensor, raw_data
 
 _NEVER = 1 << 62  # the last use of an output: after the plan
 
@@ -169,15 +170,16 @@ def grad_target(leaf: Tensor, shape: tuple, dtype: str) -> np.ndarray:
     """The array ``store_grad`` would write into, made ready to be written directly: a
     compiled plan computes a gradient of this shape and dtype straight into it (``out=``)."""
     current = leaf.grad
+    kind = type(raw_data(leaf))  # the buffer lives where the parameter does (a GPU's, too)
     if not (
         isinstance(current, Tensor)
         and current._level < 0
-        and type(current._value) is np.ndarray
-        and current._value.flags.writeable
+        and type(current._value) is kind
+        and (kind is not np.ndarray or current._value.flags.writeable)
         and current._value.shape == shape
         and current._value.dtype == dtype
     ):
-        current = Tensor._make(np.empty(shape, dtype), -1, None)
+        current = Tensor._make(array_module(raw_data(leaf)).empty(shape, dtype), -1, None)
         leaf.grad = current
     return current._value
 
