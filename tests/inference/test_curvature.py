@@ -77,8 +77,11 @@ def test_kfac_equals_ggn_for_one_dense_layer_with_one_output(float64):
 def test_diagonal_and_last_layer_are_parts_of_the_ggn(float64, kind):
     model, x, y = fitted_net(kind, widths=(3, 4))
     ggn = Laplace(model, prior_precision=1.0).fit(x, y).posterior.curvature
-    diag = Laplace(model, curvature="diag", prior_precision=1.0).fit(x, y).posterior.curvature
-    np.testing.assert_allclose(diag, np.diag(ggn), rtol=1e-10, atol=1e-14)
+    diagonal = Laplace(model, curvature="diag", prior_precision=1.0).fit(x, y)
+    np.testing.assert_allclose(diagonal.posterior.curvature, np.diag(ggn), rtol=1e-10, atol=1e-14)
+    jac = next(curvature.jacobian_chunks(diagonal.network, diagonal.blocks, diagonal.x))[2]
+    expected = (jac / (np.diag(ggn) + 1.0)) @ jac.transpose(0, 2, 1)
+    np.testing.assert_allclose(diagonal.functional_variance(x)[1], expected, rtol=1e-10)
     last = Laplace(model, curvature="last_layer", prior_precision=1.0).fit(x, y)
     size = len(last.theta)
     np.testing.assert_allclose(last.posterior.curvature, ggn[-size:, -size:], rtol=1e-10)

@@ -212,7 +212,9 @@ class Laplace:
             factors = [(a, b * scale) for a, b in self._unit_curvature]
             self.posterior = KroneckerPosterior(factors, self.blocks, self.prior, name)
         elif name == "diag":
-            self.posterior = DiagonalPosterior(self._unit_curvature * scale, self.prior, name)
+            self.posterior = DiagonalPosterior(
+                self._unit_curvature * scale, self.prior, name, self.blocks
+            )
         else:
             self.posterior = DensePosterior(self._unit_curvature * scale, self.prior, name)
 

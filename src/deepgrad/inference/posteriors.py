@@ -101,8 +101,10 @@ class DiagonalPosterior:
 
     kind = "diag"
 
-    def __init__(self, curvature: np.ndarray, prior: np.ndarray, name: str) -> None:
-        self.curvature, self.prior, self.name = curvature, prior, name
+    def __init__(
+        self, curvature: np.ndarray, prior: np.ndarray, name: str, blocks: list[Block]
+    ) -> None:
+        self.curvature, self.prior, self.name, self.blocks = curvature, prior, name, blocks
         self.precision = curvature + prior
         if np.any(self.precision <= 1e-10 * max(float(np.max(self.precision)), 1e-300)):
             raise SingularPosterior(_singular_message(name, curvature, prior))
@@ -127,6 +129,20 @@ class DiagonalPosterior:
 
     def functional_variance(self, jacobian: np.ndarray) -> np.ndarray:
         return (jacobian / self.precision) @ jacobian.transpose(0, 2, 1)
+
+    def functional_variance_from_factors(
+        self, factors: list[tuple[np.ndarray, np.ndarray]]
+    ) -> np.ndarray:
+        """J P⁻¹ Jᵀ without J: Σ_rj ā_r² G_cj G_dj / P_rj per block."""
+        total, start = 0.0, 0
+        for block, (a, g) in zip(self.blocks, factors, strict=True):
+            augmented = augment(block, a)
+            shape = (augmented.shape[1], g.shape[2])
+            inverse = 1.0 / self.precision[start : start + block.size].reshape(shape)
+            start += block.size
+            weights = (augmented * augmented) @ inverse  # (n, u)
+            total = total + np.einsum("ncj,nj,ndj->ncd", g, weights, g, optimize=True)
+        return np.asarray(total)
 
     def sample(self, rng: np.random.Generator, count: int) -> np.ndarray:
         return rng.standard_normal((count, len(self.prior))) / np.sqrt(self.precision)

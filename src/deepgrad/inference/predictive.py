@@ -38,7 +38,7 @@ def linearised(la: Any, x: Any, caller: str = "Laplace.predict") -> tuple[np.nda
             for block, pair in zip(network.trainable_blocks(), factors, strict=True)
             if id(block) in wanted
         ]
-        if posterior.kind == "kfac":
+        if posterior.kind in ("kfac", "diag"):
             variance = posterior.functional_variance_from_factors([pair for _, pair in chosen])
         else:
             jacobian = np.concatenate([block_jacobian(b, a, g) for b, (a, g) in chosen], axis=2)
