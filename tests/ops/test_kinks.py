@@ -84,6 +84,14 @@ def test_power_at_zero_base(y, first, second):
     assert t.grad.item() == first
 
 
+def test_power_mixed_derivative_at_zero_exponent_stays_exact():
+    # d/dy (y x^(y−1)) = x^(y−1) (1 + y ln x), which is 1/x at y = 0: the rule that makes
+    # x = 0, y = 0 finite must not change it elsewhere (autograd's rounded exponents).
+    x, y = np.array([0.5, 2.0, -4.0]), np.zeros(3)
+    mixed = dg.jacobian(lambda e: dg.grad(lambda b: dnp.sum(dnp.power(b, e)))(x))(y)
+    np.testing.assert_allclose(mixed, np.diag(1 / x))
+
+
 def test_power_at_zero_base_derivative_in_the_exponent_is_zero():
     # d(0^y)/dy = 0^y · ln 0 → 0 for y > 0 (0^y is constantly 0 there)
     assert dg.grad(lambda y: dnp.power(0.0, y))(2.0) == 0.0

@@ -15,7 +15,7 @@ import numpy as np
 from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.autodiff.primitive import add as add
-from deepgrad.ops.nondiff import equal, floor, sign, trunc
+from deepgrad.ops.nondiff import equal, floor, logical_and, sign, trunc
 from deepgrad.ops.selection import where
 from deepgrad.tensor import raw_data
 
@@ -97,11 +97,12 @@ def _log_base(x):
 
 
 def _power_slope(x, y):
-    # d(x^y)/dx = y x^(y-1). For y == 0 that is 0 · x^(-1), NaN at x == 0: the exponent is
-    # taken as 1 there, which gives the exact 0 (and 0 again for its derivative in x).
+    # d(x^y)/dx = y x^(y-1). For y == 0 at x == 0 that is 0 · 0^(-1), NaN: there the exponent
+    # is taken as 1, which gives the exact 0 (and 0 again for its derivative in x).
+    # Elsewhere the formula is untouched, so its derivative in y stays exact.
     if isinstance(y, int | float):
         return y * x ** (1 if y == 0 else y - 1)
-    return y * x ** where(equal(y, 0), 1, y - 1)
+    return y * x ** where(logical_and(equal(y, 0), equal(x, 0)), 1, y - 1)
 
 
 power = Primitive(np.power, "power", "{0}^{1}")
