@@ -27,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.backend import array_module
 from deepgrad.ops.indexing import tril, triu
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.matrix import inv
@@ -73,7 +74,7 @@ def _onto_triangle(g: Any, UPLO: Triangle) -> Any:
 
 
 def _eigh_impl(a, UPLO):
-    w, v = np.linalg.eigh(a, UPLO=UPLO)
+    w, v = array_module(a).linalg.eigh(a, UPLO=UPLO)
     return pack_raw(w, v, batch=a.shape[:-2])
 
 
@@ -134,7 +135,7 @@ def _eigvalsh_jvp(t, ans, a, UPLO):
     return sum(v * matmul(_symmetric_from(t, UPLO), v), axis=-2)
 
 
-_eigvalsh = Primitive(lambda a, UPLO: np.linalg.eigvalsh(a, UPLO=UPLO), "eigvalsh")
+_eigvalsh = Primitive(lambda a, UPLO: array_module(a).linalg.eigvalsh(a, UPLO=UPLO), "eigvalsh")
 _eigvalsh.defvjp(_eigvalsh_vjp)
 _eigvalsh.defjvp(_eigvalsh_jvp)
 
@@ -154,7 +155,7 @@ def eigvalsh(a: Any, UPLO: Triangle = "L") -> Any:
 
 
 def _eig_impl(a):
-    w, v = np.linalg.eig(a)
+    w, v = array_module(a).linalg.eig(a)
     if np.iscomplexobj(w) or np.iscomplexobj(v):
         raise ValueError(
             "eig: the matrix has complex eigenvalues; deepgrad works with real numbers only "

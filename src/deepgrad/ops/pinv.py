@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
-from deepgrad.backend import to_numpy
+from deepgrad.backend import array_module, to_numpy
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.reductions import sum
 from deepgrad.ops.shape import reshape
@@ -26,9 +26,10 @@ from deepgrad.tensor import raw_data
 
 
 def _pinv_impl(a, rcond, hermitian):
+    linalg = array_module(a).linalg
     if rcond is None:
-        return np.linalg.pinv(a, hermitian=hermitian)
-    return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian)
+        return linalg.pinv(a, hermitian=hermitian)
+    return linalg.pinv(a, rcond=rcond, hermitian=hermitian)
 
 
 def _projectors(a: Any, p: Any) -> tuple[Any, Any]:

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import numpy as np
-
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.backend import array_module
 from deepgrad.ops.indexing import getitem, tril
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.matrix import solve
@@ -36,7 +35,7 @@ QRMode = Literal["reduced", "complete", "r"]
 
 
 def _qr_impl(a):
-    q, r = np.linalg.qr(a, mode="reduced")
+    q, r = array_module(a).linalg.qr(a, mode="reduced")
     return pack_raw(q, r, batch=a.shape[:-2])
 
 
@@ -78,6 +77,7 @@ def qr(a: Any, mode: QRMode = "reduced") -> Any:
     ``mode='complete'`` is the reduced decomposition when m ≤ n; for m > n the extra
     columns of Q are an arbitrary basis with no derivative, so it raises.
 
+    >>> import numpy as np
     >>> q, r = qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
     >>> np.allclose(q @ r, [[3.0, 1.0], [4.0, 2.0]])
     True

@@ -70,7 +70,7 @@ def inverse_gaps(w: Any) -> Any:
 
 def pack_raw(*parts: Any, batch: tuple[int, ...]) -> Any:
     """Raw arrays flattened over their non-batch axes and joined along a last axis."""
-    return np.concatenate([np.reshape(p, (*batch, -1)) for p in parts], axis=-1)
+    return array_module(*parts).concatenate([p.reshape((*batch, -1)) for p in parts], axis=-1)
 
 
 def pack(*parts: Any, batch: tuple[int, ...]) -> Any:
@@ -113,8 +113,8 @@ def _is_raw_array(value: Any) -> bool:
 
 
 def square_check(name: str, a: Any) -> tuple[int, ...]:
-    shape = shape_of(a)
-    if len(shape) < 2 or shape[-1] != shape[-2]:
+    shape = matrix_check(name, a)
+    if shape[-1] != shape[-2]:
         raise ValueError(f"{name}: expected square matrices (..., n, n), got shape {shape}")
     return shape
 

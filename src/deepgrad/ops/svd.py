@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.backend import array_module
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.reductions import sum
 from deepgrad.ops.shape import reshape
@@ -55,7 +56,7 @@ def _parts(packed: Any, m: int, n: int, full: bool) -> list[Any]:
 
 
 def _svd_impl(a, full_matrices):
-    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    u, s, vh = array_module(a).linalg.svd(a, full_matrices=full_matrices)
     return pack_raw(s, u, vh, batch=a.shape[:-2])
 
 
@@ -161,7 +162,7 @@ def _svdvals_jvp(t, ans, a):
     return sum(u * matmul(t, mT(vh)), axis=-2)
 
 
-_svdvals = Primitive(lambda a: np.linalg.svd(a, compute_uv=False), "svdvals")
+_svdvals = Primitive(lambda a: array_module(a).linalg.svd(a, compute_uv=False), "svdvals")
 _svdvals.defvjp(_svdvals_vjp)
 _svdvals.defjvp(_svdvals_jvp)
 
