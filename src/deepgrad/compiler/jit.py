@@ -19,8 +19,11 @@ import numpy as np
 from deepgrad.autodiff.primitive import STATE
 from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
 from deepgrad.backend import array_module, to_numpy
+from deepgrad.compiler import cuda_graph
+from deepgrad.backend import array_module, to_numpy
 from deepgrad.compiler.plan import Plan
 from deepgrad.compiler.recorder import Constant, Recorder, Slot
+from deepgrad.device import device_of
 from deepgrad.device import device_of
 from deepgrad.tensor import Tensor, raw_data
 
@@ -107,7 +110,8 @@ class CompiledFunction:
             return result
         if first is not None:
             _compare(first, (recorder, outputs), _name(self.fn))
-        self._plans[key] = (Plan(recorder, inputs, outputs), out_def, kinds)
+        plan = cuda_graph.maybe_captured(Plan(recorder, inputs, outputs))  # off by default
+        self._plans[key] = (plan, out_def, kinds)
         return result
 
 
@@ -262,6 +266,10 @@ def _same_refs(a: Any, b: Any, rec_a: Recorder, rec_b: Recorder) -> bool:
         return bool(a == b)
     except Exception:
         return a is b
+
+
+def _is_data(value: Any) -> bool:
+    return not isinstance(value, type) and hasattr(value, "shape") and hasattr(value, "dtype")
 
 
 def _is_data(value: Any) -> bool:
