@@ -20,10 +20,8 @@ from deepgrad.autodiff.primitive import STATE
 from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
 from deepgrad.backend import array_module, to_numpy
 from deepgrad.compiler import cuda_graph
-from deepgrad.backend import array_module, to_numpy
 from deepgrad.compiler.plan import Plan
 from deepgrad.compiler.recorder import Constant, Recorder, Slot
-from deepgrad.device import device_of
 from deepgrad.device import device_of
 from deepgrad.tensor import Tensor, raw_data
 
@@ -266,10 +264,6 @@ def _same_refs(a: Any, b: Any, rec_a: Recorder, rec_b: Recorder) -> bool:
         return bool(a == b)
     except Exception:
         return a is b
-
-
-def _is_data(value: Any) -> bool:
-    return not isinstance(value, type) and hasattr(value, "shape") and hasattr(value, "dtype")
 
 
 def _is_data(value: Any) -> bool:
