@@ -28,6 +28,7 @@ from deepgrad.autodiff.primitive import Primitive
 from deepgrad.autodiff.transforms import _scalar_to_array
 from deepgrad.ops import (
     activations_math,
+    creation,
     eigen,
     indexing,
     linalg,
@@ -44,6 +45,7 @@ from deepgrad.ops import (
     svd,
 )
 from deepgrad.ops import elementwise as elementwise_ops
+from deepgrad.ops import sinc as sinc_ops
 from deepgrad.ops.indexing import getitem
 from deepgrad.ops.shape import broadcast_to, concatenate, expand_dims, reshape
 from deepgrad.tensor import Tensor, raw_data
@@ -179,6 +181,11 @@ _register_by_name(
 _register_by_name(nan_reductions, ("_nan_mask",), elementwise)
 _register_by_name(real_parts, ("_angle",), elementwise)
 IMPL_RULES[nondiff._cast] = elementwise
+for _impl in (np.round, np.isclose, np.sinc):  # elementwise, though not ufuncs
+    IMPL_RULES[_impl] = elementwise
+_register_by_name(sinc_ops, ("_sinc_first", "_sinc_second"), elementwise)
+_register_by_name(selection, ("_taken_from",), elementwise)
+_register_by_name(creation, ("_copy",), elementwise)
 
 
 # ---- shapes -----------------------------------------------------------------------------------
@@ -252,6 +259,12 @@ def _along_one_axis(call: BatchCall) -> Any:
     return _along_axis(call)
 
 
+def _logsumexp_shift_rule(call: BatchCall) -> Any:
+    """logsumexp's shift (data, axis): the maximum over the example's axes."""
+    data, axis = call.args
+    return call_primitive(call.prim, [data, _shift_axis(axis, len(call.shapes[0]))], {})
+
+
 def _argmax_share_rule(call: BatchCall) -> Any:
     """(ans, x, axis, keepdims): the extreme's positions, over the example's axes."""
     ans, x, axis, keepdims = call.args
@@ -266,6 +279,7 @@ def _argmax_share_rule(call: BatchCall) -> Any:
 
 register(engine._sum, _along_axis)
 _register_by_name(reductions, ("_argmax_share",), _argmax_share_rule)
+_register_by_name(reductions, ("_logsumexp_shift",), _logsumexp_shift_rule)
 for _impl in (np.all, np.any, np.count_nonzero):
     IMPL_RULES[_impl] = _along_axis
 for _impl in (np.argsort, np.argmax, np.argmin):
