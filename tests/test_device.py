@@ -288,3 +288,32 @@ def test_a_plain_training_loop_on_a_device_model_matches_the_cpu(optimizer):
 def test_the_guard_device_refuses_what_cupy_refuses():
     with pytest.raises(ImplicitConversionError):
         np.asarray(to_device(np.ones(2), "guard"))
+
+
+# ---- saving and loading ------------------------------------------------------------------------
+
+
+def test_a_device_model_saves_the_same_file_and_loads_onto_the_current_device(tmp_path):
+    model = _model()
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    expected = model.predict(x)
+    model.save(tmp_path / "host.dg")
+    model.to("guard")
+    model.save(tmp_path / "device.dg")
+    model.save_weights(tmp_path / "device.weights.dg")
+    assert (tmp_path / "host.dg").read_bytes() == (tmp_path / "device.dg").read_bytes()
+
+    on_host = dg.load_model(tmp_path / "device.dg")
+    assert on_host.device == "cpu"
+    np.testing.assert_array_equal(on_host.predict(x), expected)
+    with dg.using_device("guard"):
+        on_device = dg.load_model(tmp_path / "host.dg")
+    assert on_device.device == "guard:0"
+    assert all(isinstance(raw_data(w), GuardArray) for w in on_device.weights)
+    np.testing.assert_allclose(on_device.predict(x), expected, rtol=1e-6)
+
+    fresh = _model().to("guard")
+    fresh.load_weights(tmp_path / "device.weights.dg")
+    assert all(isinstance(raw_data(w), GuardArray) for w in fresh.weights)
+    np.testing.assert_array_equal(fresh.get_weights()[0], model.get_weights()[0])

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from deepgrad import losses, metrics, optimizers
+from deepgrad.backend import to_numpy
+from deepgrad.device import device_of, to_device
 from deepgrad.layers.base import LAYER_CLASSES
 from deepgrad.saving.safetensors import load_file, save_file
 from deepgrad.tensor import raw_data
@@ -26,10 +28,11 @@ FORMAT_VERSION = "1"
 
 def weight_tensors(model: Any) -> dict[str, np.ndarray]:
     """``model/<path>`` for each weight, ``loss/<name>`` for a loss's own parameters."""
-    tensors = {f"model/{path}": np.asarray(raw_data(w)) for path, w, _, _ in model.named_weights()}
+    # A device's weights are copied to the host: the file is the same from every device.
+    tensors = {f"model/{path}": to_numpy(raw_data(w)) for path, w, _, _ in model.named_weights()}
     loss = getattr(model, "loss", None)
     for i, w in enumerate(getattr(loss, "trainable_weights", [])):
-        tensors[f"loss/{i}"] = np.asarray(raw_data(w))
+        tensors[f"loss/{i}"] = to_numpy(raw_data(w))
     return tensors
 
 
@@ -132,7 +135,7 @@ def assign_weights(model: Any, tensors: dict[str, np.ndarray], source: Any) -> N
                 f"but the model has {target.dtype}{list(target.shape)}"
             )
     for name, target in targets.items():
-        raw_data(target)[...] = given[name]
+        raw_data(target)[...] = to_device(given[name], device_of(raw_data(target)))
 
 
 def load_weights(model: Any, filepath: str | os.PathLike) -> None:
