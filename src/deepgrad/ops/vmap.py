@@ -196,6 +196,8 @@ def _example(ref: Any, env: dict, b: int) -> Any:
 
 def _replay(recording: Recording, env: dict, size: int) -> None:
     for call in recording.calls:
+        if not _has_slot(call.out):
+            continue  # a Python number (a shape, a count): the recording kept it as a literal
         pairs = [_resolve(a, env) for a in call.args]
         kwargs, kwargs_batched = _resolve(call.kwargs, env)
         args = [v for v, _ in pairs]
@@ -205,6 +207,10 @@ def _replay(recording: Recording, env: dict, size: int) -> None:
         else:
             out, out_batched = _batched_call(call, args, kwargs, batched, kwargs_batched, env, size)
         _store(call.out, out, out_batched, env)
+
+
+def _has_slot(out: Any) -> bool:
+    return isinstance(out, Slot) or (isinstance(out, tuple) and any(o is not None for o in out))
 
 
 def _batched_call(call, args, kwargs, batched, kwargs_batched, env, size) -> tuple[Any, bool]:
