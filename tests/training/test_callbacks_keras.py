@@ -196,3 +196,49 @@ def test_tensorboard_writes_event_files_without_tensorflow(tmp_path):
     validation.Reload()
     val_loss = [event.value for event in validation.Scalars("epoch_loss")]
     np.testing.assert_allclose(val_loss, history.history["val_loss"], rtol=1e-6)
+
+
+LOSS_SEQUENCES = [[1, 2, 3, 4, 5, 6, 7, 8, 9], [3, 2, 2.5, 2.4, 1, 1.5, 1.6, 1.7, 1.8]]
+
+
+def epochs_until_stopped(module, stopping, sequence):
+    """Epochs a fit runs when the logged loss is ``sequence`` (a callback sets it)."""
+
+    def force(epoch, logs):
+        logs["loss"] = sequence[epoch]
+
+    x, y = data()
+    if module is dg:
+        model = dg.Sequential([layers.Dense(1)])
+    else:
+        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    forcing = module.callbacks.LambdaCallback(on_epoch_end=force)
+    history = model.fit(
+        x, y, epochs=len(sequence), verbose=0, callbacks=[forcing, stopping(module)]
+    )
+    return len(history.history["loss"])
+
+
+@pytest.mark.parametrize("patience", [0, 1, 2, 3])
+@pytest.mark.parametrize("extra", [{}, {"baseline": 2.2}, {"start_from_epoch": 3}])
+@pytest.mark.parametrize("sequence", LOSS_SEQUENCES)
+def test_early_stopping_counts_as_keras(patience, extra, sequence):
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+
+    def stopping(module):
+        return module.callbacks.EarlyStopping(monitor="loss", patience=patience, **extra)
+
+    ours = epochs_until_stopped(dg, stopping, sequence)
+    assert ours == epochs_until_stopped(keras, stopping, sequence)
+
+
+def test_model_checkpoint_initial_value_threshold(tmp_path):
+    x, y = data()
+    path = tmp_path / "m.dg"
+    checkpoint = callbacks.ModelCheckpoint(
+        path, monitor="loss", save_best_only=True, initial_value_threshold=-1.0
+    )
+    small_model().fit(x, y, epochs=2, callbacks=[checkpoint], verbose=0)
+    assert not path.exists()  # a loss never beats -1

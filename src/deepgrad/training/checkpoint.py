@@ -46,9 +46,11 @@ class Monitor(Callback):
 
 
 class EarlyStopping(Monitor):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs;
-    with ``restore_best_weights`` go back to the best epoch's weights. ``verbose=1`` prints
-    Keras' messages ("Epoch 7: early stopping").
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs in a
+    row (Keras 3's count: ``patience=2`` stops at the second epoch without improvement);
+    ``baseline``: keep the count running until ``monitor`` also beats it;
+    ``start_from_epoch``: epochs of warm-up not watched; ``restore_best_weights``: go back
+    to the best epoch's weights when stopping. ``verbose=1`` prints Keras' messages.
 
     >>> EarlyStopping(patience=3, verbose=1).patience
     3
@@ -61,10 +63,13 @@ class EarlyStopping(Monitor):
         patience: int = 0,
         verbose: int = 0,
         mode: str = "auto",
+        baseline: float | None = None,
         restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
     ) -> None:
         super().__init__(monitor, mode, min_delta, verbose)
         self.patience, self.restore_best_weights = patience, restore_best_weights
+        self.baseline, self.start_from_epoch = baseline, start_from_epoch
         self.stopped_epoch = 0
         self.best_epoch = 0
 
@@ -74,15 +79,20 @@ class EarlyStopping(Monitor):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         current = self._current(logs)
-        if current is None:
+        if current is None or epoch < self.start_from_epoch:
             return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+        self.wait += 1
         if self._is_improvement(current):
-            self.best, self.wait, self.best_epoch = current, 0, epoch
+            self.best, self.best_epoch = current, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
+            # the count restarts only when the baseline is beaten too
+            if self.baseline is None or self.improved(current, self.baseline, self.min_delta):
+                self.wait = 0
             return
-        self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
             if self.restore_best_weights and self.best_weights is not None:
@@ -119,8 +129,11 @@ class ModelCheckpoint(Monitor):
         save_weights_only: bool = False,
         mode: str = "auto",
         save_freq: str | int = "epoch",
+        initial_value_threshold: float | None = None,
     ) -> None:
         super().__init__(monitor, mode, 0.0, verbose)
+        if initial_value_threshold is not None:  # with save_best_only: only saves beating it
+            self.best = float(initial_value_threshold)
         if save_freq != "epoch" and not (
             isinstance(save_freq, int) and not isinstance(save_freq, bool) and save_freq > 0
         ):
