@@ -155,3 +155,16 @@ def test_bad_parameters_are_named_at_fit(params, match):
 def test_verbose_prints_the_loss_per_iteration(capsys):
     MLPClassifier((4,), max_iter=2, verbose=True, random_state=0).fit(X_IRIS, Y_IRIS)
     assert capsys.readouterr().out.startswith("Iteration 1, loss = ")
+
+
+def test_pickling_carries_the_model_as_a_deepgrad_model_file():
+    import pickle
+
+    clf = MLPClassifier((8,), max_iter=5, random_state=0).fit(X_IRIS, Y_IRIS)  # jit=True
+    state = clf.__getstate__()
+    assert "model_" not in state and state["_model_file"][:8]  # safetensors bytes
+    assert hasattr(clf, "model_")  # getting the state does not change the estimator
+    copy = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(copy.predict_proba(X_IRIS), clf.predict_proba(X_IRIS))
+    copy.partial_fit(X_IRIS, Y_IRIS)  # training goes on, optimizer state included
+    assert copy.n_iter_ == clf.n_iter_ + 1

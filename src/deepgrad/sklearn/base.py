@@ -5,7 +5,9 @@ scikit-learn's stopping rule: ``tol``, ``n_iter_no_change``, ``early_stopping``)
 from __future__ import annotations
 
 import copy
+import tempfile
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,7 @@ from deepgrad import optimizers
 from deepgrad import random as dg_random
 from deepgrad.backend import get_default_dtype
 from deepgrad.models import Model
+from deepgrad.saving import load_model
 
 
 def make_optimizer(optimizer: Any, learning_rate: float, adam_options: dict | None = None) -> Any:
@@ -30,6 +33,25 @@ def make_optimizer(optimizer: Any, learning_rate: float, adam_options: dict | No
     if isinstance(optimizer, str):
         return type(optimizers.get(optimizer))(learning_rate=learning_rate)
     return copy.deepcopy(optimizers.get(optimizer))
+
+
+def model_file_bytes(model: Model) -> bytes:
+    """The bytes of ``model.save`` (written to a scratch folder and read back)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.dg"
+        model.save(path)
+        return path.read_bytes()
+
+
+def model_from_file_bytes(blob: bytes, jit: bool) -> Model:
+    """``load_model`` of bytes from ``model_file_bytes``, compiled again (with ``jit``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.dg"
+        path.write_bytes(blob)
+        model = load_model(path)
+    if jit:
+        model.compile(optimizer=model.optimizer, loss=model.loss, jit=True)
+    return model
 
 
 class NeuralEstimator(BaseEstimator):
@@ -168,6 +190,24 @@ class NeuralEstimator(BaseEstimator):
 
     def _validation_score(self, X: Any, y: Any) -> float:
         raise NotImplementedError
+
+    # ---- pickling (joblib, GridSearchCV(n_jobs=...), check_estimators_pickle) ------------
+
+    def __getstate__(self) -> dict:
+        """The fitted model travels as deepgrad's own model file (architecture as JSON,
+        weights and optimizer state as safetensors), not as pickled Python objects: a
+        compiled training step cannot be pickled, and need not be."""
+        state = dict(super().__getstate__())  # a copy: it may be self.__dict__ itself
+        model = state.pop("model_", None)
+        if model is not None:
+            state["_model_file"] = model_file_bytes(model)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        blob = state.pop("_model_file", None)
+        super().__setstate__(state)
+        if blob is not None:
+            self.model_ = model_from_file_bytes(blob, jit=bool(getattr(self, "jit", False)))
 
     # ---- prediction ----------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """``MLPClassifier`` and ``MLPRegressor``: scikit-learn's estimators of those names, trained
 by deepgrad, with scikit-learn's parameters where they mean the same and deepgrad's own
-(``optimizer``, ``loss``, ``jit``, ``dtype``).
+(``optimizer``, ``loss``, ``jit``, ``dtype``). The training step is compiled by default
+(``jit=True``: the same numbers as eager, bit for bit, several times faster on small
+batches); ``jit=False`` runs it eagerly.
 
 Differences from scikit-learn, on purpose: any deepgrad optimizer (``solver`` is not taken;
 ``optimizer=None`` is Adam with ``learning_rate_init``, ``beta_1``, ``beta_2``, ``epsilon``);
@@ -46,7 +48,7 @@ class MLPBase(NeuralEstimator):
         n_iter_no_change: int = 10,
         optimizer: Any = None,
         loss: Any = None,
-        jit: bool = False,
+        jit: bool = True,
         dtype: Any = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
