@@ -4,7 +4,8 @@ the same settings; fit time and test score side by side.
 
 Tasks: digits (1,797 × 64, 10 classes), a synthetic classification and a synthetic
 regression set of 100,000 × 50 (``make_classification``/``make_regression``, 80/20 split,
-standardized). Every estimator runs exactly ``--epochs`` epochs (``tol=0`` and
+standardized). deepgrad runs with its default compiled training step and eagerly
+(``jit=False``). Every estimator runs exactly ``--epochs`` epochs (``tol=0`` and
 ``n_iter_no_change`` = epochs, so neither stops early). Rounds are interleaved (each
 estimator once per round, the order rotating) and the report gives, per estimator, the
 median and minimum fit time over rounds, the spread (max/min), the median test score
@@ -61,8 +62,8 @@ def estimators(task: str, epochs: int, hidden: tuple) -> dict:
     }
     return {
         "scikit-learn": lambda: getattr(neural_network, f"MLP{kind}")(**settings),
-        "deepgrad": lambda: getattr(dg_sklearn, f"MLP{kind}")(**settings),
-        "deepgrad jit": lambda: getattr(dg_sklearn, f"MLP{kind}")(jit=True, **settings),
+        "deepgrad": lambda: getattr(dg_sklearn, f"MLP{kind}")(**settings),  # compiled step
+        "deepgrad eager": lambda: getattr(dg_sklearn, f"MLP{kind}")(jit=False, **settings),
     }
 
 
