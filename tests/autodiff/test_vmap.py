@@ -295,6 +295,13 @@ def test_compiled_vmap_equals_eager():
         _assert_tree_close(compiled(params, xs, ys), eager(params, xs, ys))
 
 
+def test_vmap_of_a_compiled_function():
+    xs = np.random.default_rng(11).standard_normal((5, 3))
+    compiled = dg.compile(lambda x: dnp.sum(dnp.tanh(x) ** 2))
+    np.testing.assert_allclose(dg.vmap(compiled)(xs), np.sum(np.tanh(xs) ** 2, axis=1))
+    assert loops_in(compiled)(xs) == []
+
+
 # ---- where a loop runs instead, and stays right ---------------------------------------------
 
 

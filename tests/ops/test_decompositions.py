@@ -333,6 +333,27 @@ def test_compiled_value_and_gradient_equal_eager(name):
     assert compiled._plans
 
 
+@pytest.mark.parametrize("name", list(REPLAYED))
+def test_compiled_second_derivatives_equal_eager(name):
+    """Reverse over reverse (the gradient of ⟨∇f, v⟩) and forward over reverse (a
+    Hessian-vector product), compiled, on new inputs at each call."""
+    rng = np.random.default_rng(1)
+    direction = rng.standard_normal((3, 3))
+    first = dg.grad(REPLAYED[name])
+
+    def reverse_over_reverse(a):
+        return dg.grad(lambda a: dnp.sum(first(a) * direction))(a)
+
+    def forward_over_reverse(a):
+        return dg.jvp(first, (a,), (direction,))[1]
+
+    for eager in (reverse_over_reverse, forward_over_reverse):
+        compiled = dg.compile(eager)
+        for _ in range(4):
+            a = real_spectrum(rng, (), 3) if name == "eig" else symmetric(rng, (), 3) + 0.1
+            np.testing.assert_allclose(compiled(a), eager(a), rtol=1e-9, atol=1e-10)
+
+
 # ---- against PyTorch -------------------------------------------------------------------------
 
 
