@@ -12,6 +12,12 @@ must agree across frameworks, or the timings mean nothing.
     python benchmarks/suite.py                        # every configuration (minutes)
     python benchmarks/suite.py --configs tiny,small   # some
     python benchmarks/suite.py --quick                # smoke run (CI)
+    python benchmarks/suite.py --device gpu           # on an NVIDIA GPU (CuPy, CUDA builds)
+
+``--device gpu`` runs deepgrad on CuPy (eager, compiled), PyTorch on CUDA (eager,
+torch.compile) and JAX on its GPU backend (benchmarks/frameworks_gpu.py) on every
+configuration plus ``large-gpu``, with the GEMM floor timed as CuPy matmuls; it stops with
+a clear message where there is no GPU. Results go to suite_gpu.json and .md.
 
 Frameworks that are not installed are skipped (``pip install -e ".[dev,bench]"`` has them
 all). Results go to benchmarks/results/suite.json and .md.
@@ -34,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+GPU_CONFIGS = {"large-gpu": ([8192, 8192, 8192, 1000], 4096)}  # fills a GPU, not a CPU
 CONFIGS = {
     "tiny": ([784, 128, 10], 64),
     "small": ([784, 256, 256, 10], 128),
@@ -97,10 +104,17 @@ def worker(framework: str, config: str, optimizer: str, steps: int, out: Path) -
     sys.path.insert(0, str(Path(__file__).parent))
     from frameworks import FRAMEWORKS
 
-    sizes, batch = CONFIGS[config]
+    sizes, batch = {**CONFIGS, **GPU_CONFIGS}[config]
     data = batches(sizes, batch)
     start = time.perf_counter()
-    if framework == "GEMM floor":
+    if os.environ.get("DEEPGRAD_BENCH_DEVICE") == "gpu":
+        from frameworks_gpu import GPU_FRAMEWORKS, gemm_floor_gpu
+
+        if framework == "GEMM floor":
+            step = gemm_floor_gpu(sizes, batch, initial_weights(sizes))
+        else:
+            step = GPU_FRAMEWORKS[framework](initial_weights(sizes), optimizer)
+    elif framework == "GEMM floor":
         step = gemm_floor(sizes, batch)
     else:
         step = FRAMEWORKS[framework](initial_weights(sizes), optimizer)
@@ -126,8 +140,11 @@ def worker(framework: str, config: str, optimizer: str, steps: int, out: Path) -
     )
 
 
-def measure(framework: str, config: str, optimizer: str, steps: int) -> dict | None:
+def measure(
+    framework: str, config: str, optimizer: str, steps: int, device: str = "cpu"
+) -> dict | None:
     env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, THREADS)}
+    env["DEEPGRAD_BENCH_DEVICE"] = device
     env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2"
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "result.json"
@@ -191,7 +208,7 @@ def throughput_table(results: dict) -> str:
     ]
     lines = ["| config/opt | " + " | ".join(frameworks) + " |", "|---|" + "---|" * len(frameworks)]
     for row_name, row in results.items():
-        batch = CONFIGS[row_name.split("/")[0]][1]
+        batch = {**CONFIGS, **GPU_CONFIGS}[row_name.split("/")[0]][1]
         cells = [f"{batch / row[f]['ms'] * 1e3:,.0f}" if f in row else "—" for f in frameworks]
         lines.append(f"| {row_name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -219,6 +236,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="best of this many runs")
     parser.add_argument("--quick", action="store_true", help="tiny/sgd, 3 frameworks, 5 steps")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -229,6 +247,16 @@ def main() -> None:
         args.configs, args.optimizers, args.steps, args.rounds = "tiny", "sgd", 5, 1
         args.frameworks = "GEMM floor,deepgrad eager,deepgrad compiled,NumPy by hand"
     frameworks = [f for f in args.frameworks.split(",") if f in ORDER]
+    if args.device == "gpu":
+        sys.path.insert(0, str(Path(__file__).parent))
+        from frameworks_gpu import GPU_FRAMEWORKS, gpu_missing
+
+        missing = gpu_missing()
+        if missing:
+            raise SystemExit(f"suite.py --device gpu: {missing}; run it on an NVIDIA GPU machine")
+        frameworks = [f for f in frameworks if f in GPU_FRAMEWORKS or f == "GEMM floor"]
+        if args.configs == ",".join(CONFIGS):
+            args.configs = ",".join([*CONFIGS, *GPU_CONFIGS])
     for framework in frameworks:
         if not available(framework):
             print(f"{framework}: not installed, skipped")
@@ -243,7 +271,7 @@ def main() -> None:
                 # only ever adds time).
                 shift = round_number % len(frameworks)
                 for framework in frameworks[shift:] + frameworks[:shift]:
-                    result = measure(framework, config, optimizer, args.steps)
+                    result = measure(framework, config, optimizer, args.steps, args.device)
                     if result is None:
                         continue
                     best = row.get(framework)
@@ -272,8 +300,9 @@ def main() -> None:
         json.dumps({c: {f: round(m) for f, m in v.items()} for c, v in memory.items()}),
     )
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "suite.json").write_text(json.dumps(results, indent=2))
-    (args.out / "suite.md").write_text(report + "\n\n" + throughput + "\n")
+    name = "suite" if args.device == "cpu" else "suite_gpu"
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=2))
+    (args.out / f"{name}.md").write_text(report + "\n\n" + throughput + "\n")
     if disagreements:
         raise SystemExit("\n".join(disagreements))
 
