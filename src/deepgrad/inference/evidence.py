@@ -125,7 +125,7 @@ def optimize_prior_precision(
                 f"{new_delta:.3g}, σ² = {new_sigma2}); the curvature or the fit is degenerate"
             )
         moved = abs(new_delta - delta) / delta
-        if update_sigma:
+        if update_sigma and sigma2 is not None and new_sigma2 is not None:
             moved = max(moved, abs(new_sigma2 - sigma2) / sigma2)
         delta, sigma2 = new_delta, new_sigma2
         if newton:

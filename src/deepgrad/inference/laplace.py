@@ -159,10 +159,11 @@ class Laplace:
     def unit_curvature_eigenvalues(self) -> np.ndarray:
         """The eigenvalues of the curvature at σ² = 1 (computed once: they are O(p³) for a
         dense curvature)."""
-        if self._unit_eigenvalues is None:
-            scale = self.curvature_scale()
-            self._unit_eigenvalues = self.posterior.curvature_eigenvalues() / scale
-        return self._unit_eigenvalues
+        eigenvalues = self._unit_eigenvalues
+        if eigenvalues is None:
+            eigenvalues = self.posterior.curvature_eigenvalues() / self.curvature_scale()
+            self._unit_eigenvalues = eigenvalues
+        return eigenvalues
 
     def _unit_likelihood(self) -> Likelihood:
         """The likelihood with σ² = 1 (Gaussian): its curvature and gradient scale as 1/σ²."""
