@@ -302,6 +302,32 @@ def test_vmap_of_a_compiled_function():
     assert loops_in(compiled)(xs) == []
 
 
+def test_vmap_of_a_model_reads_its_weights_on_the_tape():
+    from deepgrad import layers
+
+    dg.random.seed(0)
+    model = dg.Sequential([layers.Dense(8, activation="tanh"), layers.Dense(3)])
+    xs = np.random.default_rng(12).standard_normal((5, 4)).astype(np.float32)
+    expected = model(xs)
+
+    def one(x):
+        return model(x[None])[0]
+
+    out = dg.vmap(one)(xs)
+    assert loops_in(one)(xs) == []
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+    dnp.sum(out**2).backward()  # the batched output is on the tape, as model(xs) is
+    vmapped_grads = [w.grad.numpy().copy() for w in model.trainable_weights]
+    for w in model.trainable_weights:
+        w.grad = None
+    dnp.sum(model(xs) ** 2).backward()
+    for got, w in zip(vmapped_grads, model.trainable_weights, strict=True):
+        np.testing.assert_allclose(got, w.grad.numpy(), rtol=1e-4, atol=1e-6)
+    saliency = dg.vmap(dg.grad(lambda x: dnp.sum(one(x))))(xs)
+    expected = [dg.grad(lambda x: dnp.sum(one(x)))(x) for x in xs]
+    np.testing.assert_allclose(raw_data(saliency), np.stack(expected), rtol=1e-5, atol=1e-6)
+
+
 # ---- where a loop runs instead, and stays right ---------------------------------------------
 
 

@@ -112,6 +112,7 @@ class Recording:
     _slot_of: dict[int, int] = field(default_factory=dict)
     _slot_of_memory: dict[tuple, int] = field(default_factory=dict)
     _alive: list = field(default_factory=list)
+    _tape_of: dict[int, Tensor] = field(default_factory=dict)  # id(array) → its tape Tensor
 
     def add_input(self, value: Any) -> Slot:
         return self._new_slot(value)
@@ -136,9 +137,16 @@ class Recording:
             return {k: self.reference(v, None, user) for k, v in value.items()}
         if value is None or type(value) in (int, float, bool, str, slice, type(Ellipsis)):
             return value
-        for candidate in (value, original):
-            if isinstance(candidate, Tensor) and 0 <= candidate._level < self.first_level:
-                self.traced_closure = self.traced_closure or user
+        tensor = value if isinstance(value, Tensor) else original
+        if not isinstance(tensor, Tensor):
+            tensor = self._tape_of.get(id(value))  # a parameter's array, seen before with it
+        if isinstance(tensor, Tensor) and tensor._level == 0:
+            # A tape tensor (a model's weight) read by closure: the replay reads the Tensor,
+            # so the batched result is on the tape as the function's would be.
+            self._tape_of[id(raw_data(tensor))] = tensor
+            return Const(tensor)
+        if isinstance(tensor, Tensor) and 0 < tensor._level < self.first_level:
+            self.traced_closure = self.traced_closure or user
         return Const(value)
 
     def _slot_index(self, value: Any) -> int | None:
@@ -173,8 +181,10 @@ class Recording:
 
     def output(self, value: Any) -> Any:
         """An output's reference. Inputs went in as constants, so an output traced by a
-        transform (or the tape) got it from a closure over a value outside vmap."""
-        if isinstance(value, Tensor) and 0 <= value._level < self.first_level:
+        transform outside vmap got it through a closure: which level the closure read
+        (the transform's Tensor, or the array under it) the recording cannot tell. An
+        output on the tape (level 0) read tape tensors only, which the replay reads too."""
+        if isinstance(value, Tensor) and 0 < value._level < self.first_level:
             self.traced_closure = self.traced_closure or "an output"
         return self.reference(raw_data(value) if isinstance(value, Tensor) else value)
 
