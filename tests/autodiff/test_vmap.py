@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import deepgrad as dg
 import deepgrad.numpy as dnp
+from deepgrad import layers
 from deepgrad.compiler import record_call
 from deepgrad.ops.activations_math import relu, sparse_softmax_cross_entropy
 from deepgrad.ops.vmap import loops_in
@@ -303,8 +304,6 @@ def test_vmap_of_a_compiled_function():
 
 
 def test_vmap_of_a_model_reads_its_weights_on_the_tape():
-    from deepgrad import layers
-
     dg.random.seed(0)
     model = dg.Sequential([layers.Dense(8, activation="tanh"), layers.Dense(3)])
     xs = np.random.default_rng(12).standard_normal((5, 4)).astype(np.float32)
