@@ -13,7 +13,7 @@ from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import exp, log, sqrt
 from deepgrad.ops.nondiff import equal
 from deepgrad.ops.shape import concatenate, flip, reshape, transpose
-from deepgrad.tensor import Tensor, raw_data
+from deepgrad.tensor import raw_data
 
 
 def _shape(x: Any) -> tuple[int, ...]:
@@ -65,8 +65,8 @@ def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
 
 
 # prod: d(Πx)/dx_i is the product of the other elements. Written as the product of the
-# elements before i times the product of those after i (exclusive cumulative products), not
-# as Πx / x_i, so it is exact when elements are zero, to every order.
+# elements before i times the product of those after i (exclusive cumulative products, whose
+# rules are exact), not as Πx / x_i, so it is exact when elements are zero, to every order.
 def _products_of_others(x, axis):
     """For each element, the product of the other elements over the reduced ``axis``."""
     shape = _shape(x)
@@ -76,8 +76,9 @@ def _products_of_others(x, axis):
     kept = [i for i in range(len(shape)) if i not in axes]
     rows = reshape(transpose(x, kept + list(axes)), (*(shape[i] for i in kept), -1))
     ones = array_module(raw_data(x)).ones((*_shape(rows)[:-1], 1), dtype=raw_data(x).dtype)
-    before = _scan_product(concatenate([ones, rows[..., :-1]], axis=-1))
-    after = flip(_scan_product(flip(concatenate([rows[..., 1:], ones], axis=-1), -1)), -1)
+    last = len(_shape(rows)) - 1
+    before = cumprod(concatenate([ones, rows[..., :-1]], axis=-1), last)
+    after = flip(cumprod(flip(concatenate([rows[..., 1:], ones], axis=-1), -1), last), -1)
     others = reshape(before * after, [shape[i] for i in kept] + [shape[i] for i in axes])
     return transpose(others, tuple(np.argsort(kept + list(axes))))
 
@@ -171,28 +172,72 @@ def cumsum(a: Any, axis: int | None = None) -> Any:
     return _cumsum(a, axis=axis)
 
 
-def _scan_product(x: Any, axis: int = -1) -> Any:
-    """Inclusive cumulative product along ``axis`` as a doubling scan (Hillis and Steele,
-    1986): log2(n) steps of y[d:] *= y[:-d]. Only multiplications and copies, so every
-    derivative is exact when elements are zero (a rule through y / x is not)."""
-    ndim = len(_shape(x))
-    axis = int(axis) % ndim
+# cumprod: y_j = Π_{i≤j} x_i. The division rule ∂y_j/∂x_i = y_j / x_i fails at zeros, so the
+# rules differentiate a doubling scan instead (Hillis and Steele, 1986): log2(n) steps of
+# y[d:] ← y[d:] · y[:n−d], which computes the same products with multiplications only.
+# The VJP runs the scan's steps backwards and the JVP pushes a tangent through them, both
+# written with deepgrad ops: exact with zeros, to every order. The forward pass is NumPy's.
+
+
+def _scan_steps(x: Any, axis: int) -> list:
+    """The scan's states y_0 = x, y_1, ..., and the offset d of each step."""
     n = _shape(x)[axis]
-    lead = (slice(None),) * axis
-    step = 1
+    states, step = [x], 1
     while step < n:
-        head = x[(*lead, slice(None, step))]
-        tail = x[(*lead, slice(step, None))] * x[(*lead, slice(None, n - step))]
-        x = concatenate([head, tail], axis=axis)
+        y = states[-1]
+        head, tail, shifted = _split_at(y, axis, step)
+        states.append(concatenate([head, tail * shifted], axis=axis))
         step *= 2
-    return x
+    return states
+
+
+def _split_at(y: Any, axis: int, step: int) -> tuple[Any, Any, Any]:
+    """y[:d], y[d:] and y[:n−d] along ``axis``."""
+    n = _shape(y)[axis]
+    lead = (slice(None),) * axis
+    return (
+        y[(*lead, slice(None, step))],
+        y[(*lead, slice(step, None))],
+        y[(*lead, slice(None, n - step))],
+    )
+
+
+def _cumprod_vjp(g: Any, ans: Any, x: Any, axis: int) -> Any:
+    states = _scan_steps(x, axis)
+    for level in range(len(states) - 2, -1, -1):
+        step = 2**level
+        y = states[level]
+        _, tail, shifted = _split_at(y, axis, step)
+        g_head, g_tail, _ = _split_at(g, axis, step)
+        pad_shape = list(_shape(g))
+        pad_shape[axis] = step
+        zeros = array_module(raw_data(ans)).zeros(pad_shape, dtype=raw_data(ans).dtype)
+        g = concatenate([g_head, g_tail * shifted], axis=axis) + concatenate(
+            [g_tail * tail, zeros], axis=axis
+        )
+    return g
+
+
+def _cumprod_jvp(t: Any, ans: Any, x: Any, axis: int) -> Any:
+    n = _shape(x)[axis]
+    y, step = x, 1
+    while step < n:
+        head, tail, shifted = _split_at(y, axis, step)
+        t_head, t_tail, t_shifted = _split_at(t, axis, step)
+        t = concatenate([t_head, t_tail * shifted + tail * t_shifted], axis=axis)
+        y = concatenate([head, tail * shifted], axis=axis)
+        step *= 2
+    return t
+
+
+_cumprod = Primitive(lambda x, axis: np.cumprod(x, axis=axis), "cumprod")
+_cumprod.defvjp(_cumprod_vjp)
+_cumprod.defjvp(_cumprod_jvp)
 
 
 def cumprod(a: Any, axis: int | None = None) -> Any:
-    """Cumulative product along ``axis`` (flattened when None).
-
-    On Tensors it is a doubling scan of multiplications, so its derivatives are exact
-    when elements are zero (NumPy's own ``cumprod`` runs when nothing is traced).
+    """Cumulative product along ``axis`` (flattened when None); its derivatives are exact
+    when elements are zero.
 
     >>> import deepgrad as dg
     >>> dg.grad(lambda x: cumprod(x)[-1])(np.array([2.0, 0.0, 3.0]))
@@ -200,9 +245,7 @@ def cumprod(a: Any, axis: int | None = None) -> Any:
     """
     if axis is None:
         a, axis = reshape(a, (-1,)), 0
-    if not isinstance(a, Tensor):
-        return np.cumprod(a, axis=axis)
-    return _scan_product(a, axis)
+    return _cumprod(a, axis=int(axis) % (len(_shape(a)) or 1))
 
 
 def logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
