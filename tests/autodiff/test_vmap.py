@@ -13,6 +13,7 @@ from deepgrad.compiler import record_call
 from deepgrad.ops.activations_math import relu, sparse_softmax_cross_entropy
 from deepgrad.ops.vmap import loops_in
 from deepgrad.tensor import raw_data
+from tests.backend.guard import GuardArray
 
 la = dnp.linalg
 
@@ -325,6 +326,14 @@ def test_vmap_of_a_model_reads_its_weights_on_the_tape():
     saliency = dg.vmap(dg.grad(lambda x: dnp.sum(one(x))))(xs)
     expected = [dg.grad(lambda x: dnp.sum(one(x)))(x) for x in xs]
     np.testing.assert_allclose(raw_data(saliency), np.stack(expected), rtol=1e-5, atol=1e-6)
+
+
+def test_vmap_on_the_guard_backend_stays_on_the_device():
+    xs = GuardArray(np.random.default_rng(13).standard_normal((4, 3)))
+    grads = dg.vmap(dg.grad(lambda x: dnp.sum(dnp.tanh(x) ** 2)))(xs)
+    assert isinstance(grads, GuardArray)
+    host = xs.get()
+    np.testing.assert_allclose(grads.get(), 2 * np.tanh(host) * (1 - np.tanh(host) ** 2))
 
 
 # ---- where a loop runs instead, and stays right ---------------------------------------------

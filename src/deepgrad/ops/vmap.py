@@ -27,6 +27,7 @@ import numpy as np
 from deepgrad.autodiff.effects import Impure
 from deepgrad.autodiff.primitive import STATE, new_level
 from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
+from deepgrad.backend import to_numpy
 from deepgrad.ops.batching import BatchCall, call_primitive, loop_call, rule_for, stack_results
 from deepgrad.ops.indexing import getitem
 from deepgrad.ops.shape import broadcast_to, expand_dims, moveaxis
@@ -115,7 +116,9 @@ def _record(f, leaves, treedef, axes, example) -> tuple[Recording, list, Any]:
     inputs = []
     for leaf, axis in zip(leaves, axes, strict=True):
         if axis is not None:
-            value = np.take(raw_data(leaf), example, axis=axis).view(Example)
+            value = np.take(raw_data(leaf), example, axis=axis)
+            if type(value) is np.ndarray:  # (other backends' arrays go in as they are)
+                value = value.view(Example)
         elif _is_array(leaf):
             value = raw_data(leaf)
         else:
@@ -321,8 +324,8 @@ def _loop(f, leaves, treedef, axes, out_axes, size) -> Any:
 
 
 def _check_unbatched(column: tuple, position: int) -> None:
-    first = np.asarray(raw_data(column[0]))
-    if not all(np.array_equal(first, np.asarray(raw_data(c))) for c in column[1:]):
+    first = to_numpy(raw_data(column[0]))
+    if not all(np.array_equal(first, to_numpy(raw_data(c))) for c in column[1:]):
         raise ValueError(
             f"vmap: output {position} has out_axes None but differs between examples; give it "
             "an out_axes to stack it along"
