@@ -154,3 +154,24 @@ def test_build_of_a_subclassed_model_creates_its_weights():
     model = TwoInputs()
     model.build([(None, 3), (None, 5)])
     assert model.built and model.count_params() == 8 + 12
+
+
+class DropsInside(dg.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(4, kernel_initializer="ones")
+        self.dropout = layers.Dropout(0.5)
+
+    def call(self, inputs):  # the sublayers are called without training=
+        return self.dropout(self.dense(inputs))
+
+
+def test_the_training_flag_of_a_call_reaches_sublayers_called_without_it():
+    model = DropsInside()
+    x = np.ones((64, 3), np.float32)
+    np.testing.assert_array_equal(model(x).numpy(), 3.0)  # inference by default
+    dg.random.seed(0)
+    dropped = model(x, training=True).numpy()
+    assert set(np.unique(dropped)) == {0.0, 6.0}  # Dropout saw training=True
+    assert model.dropout.training is False  # the mode itself is unchanged
+    np.testing.assert_array_equal(model(x, training=False).numpy(), 3.0)

@@ -308,31 +308,33 @@ class Layer(TorchVocabulary):
         raise NotImplementedError(f"{type(self).__name__} must implement call(inputs, training)")
 
     def __call__(self, inputs: Any, training: bool | None = None) -> Any:
-        """Build on the first call, then ``call``. ``training=None`` takes the layer's mode
+        """Build on the first call, then ``call``. ``training=None`` takes the value of the
+        call this one runs inside (as Keras propagates it: a sublayer called without
+        ``training`` inside ``fit`` trains), or, for the outermost call, the layer's mode
         (``train()``/``eval()``; inference by default). Symbolic inputs (``Input``) give
         symbolic outputs: the functional API."""
         if symbolic.is_symbolic(inputs):
             return symbolic.call_symbolically(self, inputs)
         inputs = self._cast_inputs(inputs)
         if training is None:
-            training = self.training
+            training = _TRAINING_OF_CALLS[-1] if _TRAINING_OF_CALLS else self.training
         if not self.built:
             observer, STATE.observer = STATE.observer, None
             try:  # a compile's recording must not see the weights being created
                 self.build_for(structure.shape_of(inputs))
             finally:
                 STATE.observer = observer
-        if _CALL_DEPTH[0] == 0:  # the outermost call: losses added by the last one go
+        if not _TRAINING_OF_CALLS:  # the outermost call: losses added by the last one go
             for layer in self._layers_within():
                 layer._added.clear()
-        _CALL_DEPTH[0] += 1
+        _TRAINING_OF_CALLS.append(bool(training))
         try:
             if _takes_training(type(self)):
                 outputs = self.call(inputs, training=training)
             else:
                 outputs = self.call(inputs)
         finally:
-            _CALL_DEPTH[0] -= 1
+            _TRAINING_OF_CALLS.pop()
         outputs = structure.map_structure(_as_tensor, outputs)
         self.output_shape = structure.shape_of(outputs)
         return outputs
@@ -377,7 +379,8 @@ class Layer(TorchVocabulary):
 
 
 _TAKES_TRAINING: dict[type, bool] = {}
-_CALL_DEPTH = [0]  # how many layer calls are running (0: the next call is the outermost)
+# The training flag of each layer call running now, outermost first (empty: none runs).
+_TRAINING_OF_CALLS: list[bool] = []
 
 
 def _as_tensor(outputs: Any) -> Any:
