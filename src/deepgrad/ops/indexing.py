@@ -46,8 +46,9 @@ def _scatter_impl(g, index, shape):
     out = xp.zeros(shape, dtype=g.dtype)
     if _is_basic(index):
         out[index] = g  # basic indexing never repeats an element
-    else:  # advanced indexing may: repeated elements accumulate (index arrays on g's device)
-        np.add.at(out, _index_on(xp, index), g)
+    else:  # advanced indexing may: repeated elements accumulate (index arrays on g's device;
+        # xp's own add.at: CuPy 12's does not take np.add.at's dispatch)
+        xp.add.at(out, _index_on(xp, index), g)
     return out
 
 
