@@ -199,3 +199,13 @@ def test_kronecker_posterior_equals_its_dense_form(float64):
     )
     draws = posterior.sample(np.random.default_rng(1), 40000)
     np.testing.assert_allclose(np.cov(draws.T), covariance, atol=0.05 * np.abs(covariance).max())
+
+
+def test_exact_hessian_of_the_last_layer_is_a_block_of_the_full_one(float64):
+    model, x, y = fitted_net("bernoulli", n=8, widths=(3,), outputs=1)
+    la = Laplace(model)
+    la.prepare(x, y, "test")
+    full = curvature.exact_hessian(la.network, la.likelihood, la.blocks, la.x, la.y)
+    last = la.network.trainable_blocks()[-1:]
+    block = curvature.exact_hessian(la.network, la.likelihood, last, la.x, la.y)
+    np.testing.assert_allclose(block, full[-last[0].size :, -last[0].size :], rtol=1e-12)

@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad import numpy as dnp
 from deepgrad.inference.likelihoods import Likelihood
 from deepgrad.inference.network import Block, Network, block_jacobian
 from deepgrad.ops.jacobian import hessian
@@ -141,27 +140,10 @@ def exact_hessian(
     network: Network, likelihood: Likelihood, blocks: list[Block], x: np.ndarray, y: np.ndarray
 ) -> np.ndarray:
     """∇²_θ Σ_i −log p(y_i | η(x_i; θ)) over the subset, by ``dg.hessian``."""
-    indices = subset_indices(blocks)
 
     def negative_log_likelihood(sub: Any) -> Any:
-        theta = dnp.add(
-            network.theta * _mask(network.size, indices), _scatter(sub, indices, network.size)
-        )
-        return likelihood.nll(y, network.eta(theta, x))
+        return likelihood.nll(y, network.eta(sub, x, blocks))
 
-    matrix = np.asarray(hessian(negative_log_likelihood)(network.theta[indices]), np.float64)
+    theta = network.theta[subset_indices(blocks)]
+    matrix = np.asarray(hessian(negative_log_likelihood)(theta), np.float64)
     return 0.5 * (matrix + matrix.T)
-
-
-def _mask(size: int, indices: np.ndarray) -> np.ndarray:
-    mask = np.ones(size)
-    mask[indices] = 0.0
-    return mask
-
-
-def _scatter(sub: Any, indices: np.ndarray, size: int) -> Any:
-    """The vector of ``size`` with ``sub`` at ``indices`` and 0 elsewhere, as a product
-    with a 0/1 matrix so that it differentiates."""
-    placement = np.zeros((len(indices), size))
-    placement[np.arange(len(indices)), indices] = 1.0
-    return dnp.matmul(sub, placement)

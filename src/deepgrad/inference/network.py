@@ -202,12 +202,15 @@ class Network:
     def _theta(self, theta: np.ndarray | None) -> np.ndarray:
         return self.theta if theta is None else theta
 
-    def eta(self, theta: Any, x: np.ndarray) -> Any:
-        """η(x; θ) written with deepgrad ops: differentiable in θ (a flat vector)."""
+    def eta(self, theta: Any, x: np.ndarray, blocks: list[Block] | None = None) -> Any:
+        """η(x; θ) written with deepgrad ops: differentiable in θ, the flat vector of the
+        weights of ``blocks`` (all trainable blocks by default; the others stay at θ*, as
+        plain arrays, so that a transform does not trace them)."""
+        chosen = {id(b) for b in (self.trainable_blocks() if blocks is None else blocks)}
         a: Any = x
         offset = 0
         for block, (kernel, bias) in zip(self.blocks, self.weights(self.theta), strict=True):
-            if block.trainable:
+            if id(block) in chosen:
                 rows, cols = kernel.shape
                 kernel_t = dnp.reshape(theta[offset : offset + rows * cols], (rows, cols))
                 a = dnp.matmul(a, kernel_t)
