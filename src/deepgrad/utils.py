@@ -27,8 +27,7 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = "float32") ->
             labels = labels.astype(np.int64)
         else:
             raise TypeError(
-                f"one_hot: expected integer labels, got dtype {labels.dtype} "
-                f"(shape {labels.shape})"
+                f"one_hot: expected integer labels, got dtype {labels.dtype} (shape {labels.shape})"
             )
     if int(num_classes) < 1:
         raise ValueError(f"one_hot: num_classes must be positive, got {num_classes}")
@@ -61,9 +60,7 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
         raise ValueError(f"to_categorical: labels must be non-negative, got {labels.min()}")
     count = int(labels.max()) + 1 if num_classes is None else int(num_classes)
     if labels.size and labels.max() >= count:
-        raise ValueError(
-            f"to_categorical: label {labels.max()} does not fit num_classes={count}"
-        )
+        raise ValueError(f"to_categorical: label {labels.max()} does not fit num_classes={count}")
     return one_hot(labels, count, dtype="float64")
 
 
