@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 import deepgrad as dg
 import deepgrad.numpy as dnp
+from deepgrad import backend
 from deepgrad.tensor import raw_data
+from tests.backend.guard import GuardArray
 
 la = dnp.linalg
 
@@ -302,6 +304,38 @@ def test_full_svd_extra_vectors_have_no_derivative():
 def test_errors_name_the_function(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ---- on a device ------------------------------------------------------------------------------
+
+
+GUARDED = {
+    "eigh": lambda a: dnp.sum(la.eigh(a)[1] ** 2 * a[0]) + dnp.sum(la.eigh(a)[0]),
+    "eigvalsh": lambda a: dnp.sum(la.eigvalsh(a) ** 2),
+    "eig": lambda a: dnp.sum(la.eig(a)[0] ** 2),
+    "svd": lambda a: dnp.sum(la.svd(a, False)[0] ** 4) + dnp.sum(la.svd(a)[1]),
+    "svdvals": lambda a: la.norm(a, "nuc") + la.norm(a, 2),
+    "qr": lambda a: dnp.sum(la.qr(a)[0] * 2.0) + dnp.sum(la.qr(a)[1] ** 2),
+    "pinv": lambda a: dnp.sum(la.pinv(a) ** 2),
+    "lstsq": lambda a: dnp.sum(la.lstsq(a, a[:, 0] * 2.0)[0] ** 2),
+    "matrix_power": lambda a: dnp.sum(la.matrix_power(a, -2)),
+}
+
+
+@pytest.mark.parametrize("name", list(GUARDED))
+def test_on_the_guard_backend_nothing_goes_through_the_host(name):
+    """The guard backend's arrays refuse implicit conversion to NumPy, as CuPy's do."""
+    a = symmetric(np.random.default_rng(0), (), 3) + 3 * np.eye(3)
+    guarded = GuardArray(a)
+    value, grad = dg.value_and_grad(GUARDED[name])(guarded)
+    tangent = dg.jvp(GUARDED[name], (guarded,), (GuardArray(np.ones((3, 3))),))[1]
+    assert isinstance(grad, GuardArray)
+    expected_value, expected_grad = dg.value_and_grad(GUARDED[name])(a)
+    np.testing.assert_allclose(backend.to_numpy(value), expected_value, rtol=1e-10)
+    np.testing.assert_allclose(grad.get(), expected_grad, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        backend.to_numpy(tangent), np.sum(expected_grad), rtol=1e-9, atol=1e-12
+    )
 
 
 # ---- under compile ----------------------------------------------------------------------------

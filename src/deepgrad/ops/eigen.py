@@ -75,7 +75,7 @@ def _onto_triangle(g: Any, UPLO: Triangle) -> Any:
 
 def _eigh_impl(a, UPLO):
     w, v = array_module(a).linalg.eigh(a, UPLO=UPLO)
-    return pack_raw(w, v, batch=a.shape[:-2])
+    return pack_raw(w, v, like=a)
 
 
 def _eigh_parts(packed: Any, n: int) -> list[Any]:
@@ -161,7 +161,7 @@ def _eig_impl(a):
             "eig: the matrix has complex eigenvalues; deepgrad works with real numbers only "
             "(for symmetric matrices use eigh, whose spectrum is always real)"
         )
-    return pack_raw(w, v, batch=a.shape[:-2])
+    return pack_raw(w, v, like=a)
 
 
 @traceable

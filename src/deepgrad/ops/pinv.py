@@ -17,6 +17,7 @@ import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.backend import array_module, to_numpy
+from deepgrad.ops.elementwise import subtract
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.reductions import sum
 from deepgrad.ops.shape import reshape
@@ -106,7 +107,7 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any, int, An
     rank = int(np.sum(values > cutoff * values.max())) if values.size else 0
     x = matmul(pinv(a, rcond=cutoff), b)
     if rank == n and m > n:
-        residual = b - matmul(a, x)
+        residual = subtract(b, matmul(a, x))  # (not b - ...: b may be a raw device array)
         residuals = reshape(sum(residual * residual, axis=0), (-1,))
     else:
         dtype = np.result_type(raw_data(a).dtype, raw_data(b).dtype)

@@ -36,7 +36,7 @@ QRMode = Literal["reduced", "complete", "r"]
 
 def _qr_impl(a):
     q, r = array_module(a).linalg.qr(a, mode="reduced")
-    return pack_raw(q, r, batch=a.shape[:-2])
+    return pack_raw(q, r, like=a)
 
 
 def _parts(packed: Any, m: int, n: int) -> list[Any]:

@@ -33,9 +33,11 @@ def mT(x: Any) -> Any:
 
 
 def eye_like(x: Any, n: int) -> Any:
-    """An n×n identity of ``x``'s dtype, made by ``x``'s array module (a constant)."""
+    """An n×n identity of ``x``'s dtype, made by ``x``'s array module: a constant Tensor
+    when ``x`` is a Tensor, so that ``eye - x`` is a deepgrad op whichever side it is on."""
     data = raw_data(x)
-    return array_module(data).eye(n, dtype=data.dtype)
+    eye = array_module(data).eye(n, dtype=data.dtype)
+    return Tensor._make(eye, -1, None) if isinstance(x, Tensor) else eye
 
 
 def diagonal_of(x: Any) -> Any:
@@ -68,9 +70,12 @@ def inverse_gaps(w: Any) -> Any:
     return 1.0 / (gaps + eye) - eye
 
 
-def pack_raw(*parts: Any, batch: tuple[int, ...]) -> Any:
-    """Raw arrays flattened over their non-batch axes and joined along a last axis."""
-    return array_module(*parts).concatenate([p.reshape((*batch, -1)) for p in parts], axis=-1)
+def pack_raw(*parts: Any, like: Any) -> Any:
+    """Raw arrays flattened over their non-batch axes and joined along a last axis, by the
+    array module of ``like`` (the decomposed matrix: its batch axes lead)."""
+    xp = array_module(like)
+    batch = like.shape[:-2]
+    return xp.concatenate([xp.asarray(p).reshape((*batch, -1)) for p in parts], axis=-1)
 
 
 def pack(*parts: Any, batch: tuple[int, ...]) -> Any:

@@ -57,7 +57,7 @@ def _parts(packed: Any, m: int, n: int, full: bool) -> list[Any]:
 
 def _svd_impl(a, full_matrices):
     u, s, vh = array_module(a).linalg.svd(a, full_matrices=full_matrices)
-    return pack_raw(s, u, vh, batch=a.shape[:-2])
+    return pack_raw(s, u, vh, like=a)
 
 
 def _gaps(s: Any) -> Any:
