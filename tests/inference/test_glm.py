@@ -4,6 +4,7 @@ logistic and Poisson regression, whose standard errors statsmodels computes."""
 import numpy as np
 import pytest
 
+import deepgrad as dg
 from deepgrad import activations, inference, layers, losses
 from tests.inference.fitting import design, linear_model
 
@@ -95,3 +96,17 @@ def test_poisson_with_a_rate_output_uses_the_fisher_of_the_rate(float64):
     mean, std = la.predict(x[:5], return_std=True)
     assert np.all(std**2 >= mean)  # Poisson noise plus the rate's uncertainty
     assert isinstance(model.layers[0], layers.Dense)
+
+
+def test_a_softmax_layer_is_the_categorical_link(float64):
+    x = features(n=60, d=2, seed=8)
+    y = np.random.default_rng(9).integers(0, 3, 60)
+    logits = linear_model(x, y, losses.SparseCategoricalCrossentropy(from_logits=True))
+    probabilities = dg.Sequential([layers.Dense(3), layers.Softmax()])
+    probabilities.compile(optimizer="sgd", loss=losses.SparseCategoricalCrossentropy())
+    probabilities.fit(x, y, epochs=1, verbose=0)
+    probabilities.set_weights(logits.get_weights())
+    one = inference.Laplace(logits, prior_precision=1.0).fit(x, y)
+    other = inference.Laplace(probabilities, prior_precision=1.0).fit(x, y)
+    np.testing.assert_allclose(other.posterior_covariance, one.posterior_covariance, rtol=1e-12)
+    np.testing.assert_allclose(other.predict(x), one.predict(x), rtol=1e-12)

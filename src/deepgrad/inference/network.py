@@ -53,7 +53,11 @@ class Block:
 def _layer_function(layer: Any) -> Callable | None:
     if isinstance(layer, Dense | Activation):
         return None if layer.activation is linear else layer.activation
-    if isinstance(layer, ReLU | LeakyReLU | ELU | Softmax):
+    if isinstance(layer, Softmax):
+        if layer.axis not in (-1, 1):
+            raise ValueError(f"Laplace: Softmax {layer.name!r} must act on the last axis")
+        return softmax  # the function itself, so that the likelihood knows its link
+    if isinstance(layer, ReLU | LeakyReLU | ELU):
         return layer.call  # the raw function: __call__ would cast float64 to the layer's dtype
     return None
 
@@ -130,7 +134,7 @@ class Network:
         for index, block in enumerate(self.blocks):
             for position, function in enumerate(block.functions):
                 last = index == len(self.blocks) - 1 and position == len(block.functions) - 1
-                if function is softmax or isinstance(getattr(function, "__self__", None), Softmax):
+                if function is softmax:
                     if last:
                         continue
                     raise ValueError("Laplace: softmax is supported only as the last function")
