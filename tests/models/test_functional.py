@@ -267,3 +267,27 @@ def test_same_predictions_losses_and_param_counts_as_keras():
     assert set(ours) == set(theirs)
     for key in ours:
         assert ours[key] == pytest.approx(theirs[key], rel=1e-4), key
+
+
+def test_arithmetic_on_symbolic_tensors_makes_operation_layers(tmp_path):
+    x, w = dg.Input((3,), name="x"), dg.Input((3,), name="w")
+    dense = layers.Dense(3, name="d")
+    hidden = dense(x)
+    out = (hidden + x) * w - 1.0 + (2.0 / (1.0 + x**2)) - (-hidden) @ np.ones((3, 3), np.float32)
+    model = dg.Model([x, w], out)
+    assert {type(layer).__name__ for layer in model.layers} == {"InputLayer", "Dense", "Operation"}
+    rng = np.random.default_rng(4)
+    xs, ws = (
+        rng.standard_normal((5, 3)).astype(np.float32),
+        rng.standard_normal((5, 3)).astype(np.float32),
+    )
+    h = dense(xs).numpy()
+    expected = (h + xs) * ws - 1.0 + 2.0 / (1.0 + xs**2) - (-h) @ np.ones((3, 3), np.float32)
+    np.testing.assert_allclose(model([xs, ws]).numpy(), expected, rtol=1e-5, atol=1e-6)
+    model.save(tmp_path / "ops.dg")
+    restored = dg.load_model(tmp_path / "ops.dg")
+    np.testing.assert_array_equal(restored([xs, ws]).numpy(), model([xs, ws]).numpy())
+    with pytest.raises(TypeError, match="symbolic tensor combines with"):
+        x + "text"
+    with pytest.raises(ValueError, match="unknown op"):
+        layers.Operation("exec")

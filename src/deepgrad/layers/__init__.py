@@ -22,6 +22,7 @@ from deepgrad.layers.merging import (
 )
 from deepgrad.layers.noise import Dropout, GaussianNoise
 from deepgrad.layers.normalization import BatchNormalization, LayerNormalization, Normalization
+from deepgrad.layers.operation import Operation
 from deepgrad.layers.symbolic import SymbolicTensor
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "Minimum",
     "Multiply",
     "Normalization",
+    "Operation",
     "PReLU",
     "ReLU",
     "Reshape",

@@ -47,15 +47,59 @@ class SymbolicTensor:
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError(
             f"{self!r} has no values: it stands for a layer's input in the functional API. "
-            "Only layers may be called on it (use layers.Add, layers.Concatenate, ...), "
-            "not NumPy or deepgrad.numpy functions"
+            "Only layers and the arithmetic operators (+, -, *, /, **, @) apply to it "
+            "(use layers.Add, layers.Concatenate, ...), not NumPy or deepgrad.numpy functions"
         )
+
+    # Arithmetic makes an Operation layer (layers/operation.py sets OPERATION), as Keras 3
+    # turns ops on symbolic tensors into layers.
+    __array_ufunc__ = None  # NumPy defers to the reflected operators: 2.0 * x is ours
+
+    def __add__(self, other: Any) -> Any:
+        return OPERATION("add", [self, other])
+
+    def __radd__(self, other: Any) -> Any:
+        return OPERATION("add", [self, other])
+
+    def __sub__(self, other: Any) -> Any:
+        return OPERATION("subtract", [self, other])
+
+    def __rsub__(self, other: Any) -> Any:
+        return OPERATION("subtract", [other, self], constant_first=True)
+
+    def __mul__(self, other: Any) -> Any:
+        return OPERATION("multiply", [self, other])
+
+    def __rmul__(self, other: Any) -> Any:
+        return OPERATION("multiply", [self, other])
+
+    def __truediv__(self, other: Any) -> Any:
+        return OPERATION("divide", [self, other])
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return OPERATION("divide", [other, self], constant_first=True)
+
+    def __pow__(self, other: Any) -> Any:
+        return OPERATION("power", [self, other])
+
+    def __matmul__(self, other: Any) -> Any:
+        return OPERATION("matmul", [self, other])
+
+    def __neg__(self) -> Any:
+        return OPERATION("negative", [self])
 
     def __bool__(self) -> bool:
         raise TypeError(f"{self!r}: a symbolic tensor has no truth value")
 
     def __iter__(self) -> Any:
         raise TypeError(f"{self!r}: a symbolic tensor cannot be iterated")
+
+
+def _no_operations(op: str, operands: list, constant_first: bool = False) -> Any:
+    raise RuntimeError("import deepgrad.layers first: it defines the operation layers")
+
+
+OPERATION: Any = _no_operations  # replaced by layers/operation.py when it loads
 
 
 @dataclass(eq=False)
