@@ -242,3 +242,14 @@ def test_model_checkpoint_initial_value_threshold(tmp_path):
     )
     small_model().fit(x, y, epochs=2, callbacks=[checkpoint], verbose=0)
     assert not path.exists()  # a loss never beats -1
+
+
+def test_tensorboard_takes_keras_arguments_and_refuses_what_it_cannot_write(tmp_path):
+    board = callbacks.TensorBoard(
+        log_dir=tmp_path, histogram_freq=0, embeddings_freq=0, update_freq="epoch"
+    )
+    assert board.update_freq == "epoch"
+    with pytest.raises(ValueError, match=r"histogram_freq=1 is not supported"):
+        callbacks.TensorBoard(log_dir=tmp_path, histogram_freq=1)
+    with pytest.raises(ValueError, match="update_freq must be"):
+        callbacks.TensorBoard(log_dir=tmp_path, update_freq=0)

@@ -28,9 +28,35 @@ class TensorBoard(Callback):
     writes_files = True
 
     def __init__(
-        self, log_dir: str | os.PathLike = "logs", update_freq: str | int = "epoch"
+        self,
+        log_dir: str | os.PathLike = "logs",
+        histogram_freq: int = 0,
+        write_graph: bool = True,
+        write_images: bool = False,
+        write_steps_per_second: bool = False,
+        update_freq: str | int = "epoch",
+        profile_batch: int = 0,
+        embeddings_freq: int = 0,
+        embeddings_metadata: Any = None,
     ) -> None:
+        """Keras' arguments; the graph (``write_graph``, on by default in Keras too) is
+        not written, and asking for histograms, images, steps per second, a profile or
+        embeddings raises rather than writing nothing."""
         super().__init__()
+        wanted = {
+            "histogram_freq": histogram_freq,
+            "write_images": write_images,
+            "write_steps_per_second": write_steps_per_second,
+            "profile_batch": profile_batch,
+            "embeddings_freq": embeddings_freq,
+            "embeddings_metadata": embeddings_metadata,
+        }
+        unsupported = [f"{name}={value!r}" for name, value in wanted.items() if value]
+        if unsupported:
+            raise ValueError(
+                f"TensorBoard: {', '.join(unsupported)} is not supported: deepgrad writes "
+                "scalars only (the logs of fit)"
+            )
         if update_freq not in ("epoch", "batch") and not (
             isinstance(update_freq, int) and not isinstance(update_freq, bool) and update_freq > 0
         ):
@@ -38,6 +64,7 @@ class TensorBoard(Callback):
                 f"TensorBoard: update_freq must be 'epoch', 'batch' or a positive number of "
                 f"batches, got {update_freq!r}"
             )
+        self.write_graph = write_graph
         self.log_dir = Path(log_dir)
         self.update_freq = 1 if update_freq == "batch" else update_freq
         self.writers: dict[str, Any] = {}
