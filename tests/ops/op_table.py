@@ -693,3 +693,8 @@ OP_TABLE = _rows()
 from tests.ops.op_table_numpy import numpy_rows  # noqa: E402
 
 OP_TABLE += numpy_rows()
+
+# The linear-algebra decompositions (eigh, svd, qr, pinv, ...): op_table_linalg.py.
+from tests.ops.op_table_linalg import linalg_rows  # noqa: E402
+
+OP_TABLE += linalg_rows()

@@ -10,6 +10,7 @@ import deepgrad as dg
 import deepgrad.numpy as dnp
 import deepgrad.special as dsp
 from tests.ops.op_table import OP_TABLE
+from tests.ops.op_table_linalg import torch_ops as linalg_torch_ops
 from tests.ops.op_table_numpy import torch_ops as numpy_torch_ops
 
 torch = pytest.importorskip("torch")
@@ -75,6 +76,7 @@ TORCH_OPS = {
 }
 
 TORCH_OPS.update(numpy_torch_ops(T))  # NumPy's wider names, rows in op_table_numpy.py
+TORCH_OPS.update(linalg_torch_ops(T))  # the decompositions, rows in op_table_linalg.py
 
 REDUCTIONS = {  # name: (torch fn, how deepgrad's kwargs map onto torch's)
     "sum": lambda x, axis=None, keepdims=False: (
