@@ -291,3 +291,34 @@ def test_arithmetic_on_symbolic_tensors_makes_operation_layers(tmp_path):
         x + "text"
     with pytest.raises(ValueError, match="unknown op"):
         layers.Operation("exec")
+
+
+def test_models_are_callable_like_layers_and_nodes_can_be_reused(tmp_path):
+    # Keras' functional API guide: an ensemble of models, each called on one input
+    def get_model():
+        inputs = dg.Input((8,))
+        return dg.Model(inputs, layers.Dense(1)(inputs))
+
+    members = [get_model() for _ in range(3)]
+    assert len({m.name for m in members}) == 3  # functional, functional_1, ...
+    inputs = dg.Input((8,))
+    ensemble = dg.Model(inputs, layers.average([m(inputs) for m in members]))
+    x = np.random.default_rng(5).standard_normal((4, 8)).astype(np.float32)
+    expected = np.mean([m.predict(x) for m in members], axis=0)
+    np.testing.assert_allclose(ensemble.predict(x), expected, rtol=1e-6)
+    assert ensemble.count_params() == 27
+    ensemble.save(tmp_path / "ensemble.dg")
+    np.testing.assert_array_equal(
+        dg.load_model(tmp_path / "ensemble.dg").predict(x), ensemble.predict(x)
+    )
+    # "extract and reuse nodes": a model over every layer's output
+    base = two_inputs_two_outputs()
+    features = dg.Model(base.input, [layer.output for layer in base.layers[2:]])
+    assert [f.shape[1:] for f in features(data()[0])] == [(5,), (4,), (1,), (2,)]
+    assert base.get_layer("h").input is base.get_layer("ab").output
+    assert base.get_layer("a").input is base.get_layer("a").output
+    shared = layers.Dense(2)
+    shared(dg.Input((3,)))
+    shared(dg.Input((3,)))
+    with pytest.raises(ValueError, match="called 2 times"):
+        _ = shared.output

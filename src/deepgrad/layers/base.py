@@ -298,6 +298,26 @@ class Layer(TorchVocabulary):
         if "build" in cls.__dict__:  # a direct call of build() marks the layer built
             cls.build = _marks_built(cls.__dict__["build"])
 
+    @property
+    def output(self) -> Any:
+        """The symbolic output of this layer's call on symbolic inputs (Keras'
+        ``layer.output``, for reusing a graph's inner tensors)."""
+        return self._only_node("output").outputs
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input of this layer's call on symbolic inputs."""
+        return self._only_node("input").inputs
+
+    def _only_node(self, what: str) -> Any:
+        if len(self._inbound_nodes) != 1:
+            raise ValueError(
+                f"{self.name}.{what}: the layer was called {len(self._inbound_nodes)} times on "
+                "symbolic inputs; .input and .output need exactly one call (keep the tensors "
+                "each call returns instead)"
+            )
+        return self._inbound_nodes[0]
+
     def build_for(self, input_shape: Any) -> None:
         if not self.built:
             self.build(_as_shape(input_shape))

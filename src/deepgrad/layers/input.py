@@ -31,8 +31,13 @@ class InputLayer(Layer):
         super().__init__(**kwargs)
         self.built = True
         self.input_shape = self.output_shape = (batch_size, *self.shape)
-        self.output = SymbolicTensor(self.input_shape, self.dtype, (self, 0, 0), self.name)
-        self._inbound_nodes.append(Node(self, None, self.output))
+        output = SymbolicTensor(self.input_shape, self.dtype, (self, 0, 0), self.name)
+        self._inbound_nodes.append(Node(self, None, output))
+
+    @property
+    def input(self) -> SymbolicTensor:
+        """The symbolic tensor this layer stands for (its input is its output)."""
+        return self.output
 
     def call(self, inputs: Any) -> Any:
         return inputs

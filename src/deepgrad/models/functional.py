@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from deepgrad.layers import structure
-from deepgrad.layers.base import LAYER_CLASSES, Layer, register_serializable
+from deepgrad.layers.base import LAYER_CLASSES, Layer, register_serializable, unique_name
 from deepgrad.layers.input import InputLayer
 from deepgrad.layers.symbolic import Node, SymbolicTensor
 from deepgrad.models.model import Model
@@ -42,7 +42,7 @@ class Functional(Model):
                     f"Model: {what} must be symbolic tensors (from deepgrad.Input and layer "
                     f"calls on it), or a list or dict of them; got {kinds}"
                 )
-        super().__init__(name=name or "functional", **kwargs)
+        super().__init__(name=name or unique_name("functional"), **kwargs)
         self._inputs, self._outputs = inputs, outputs
         self._nodes = _nodes_between(structure.flatten(inputs), structure.flatten(outputs))
         self.layers: list[Layer] = _unique_layers(self._nodes)
@@ -58,6 +58,16 @@ class Functional(Model):
         self.output_shape = structure.map_structure(lambda t: t.shape, outputs)
 
     # ---- the graph ----------------------------------------------------------------------
+
+    @property
+    def input(self) -> Any:
+        """The model's symbolic inputs, as given (a tensor, list or dict)."""
+        return self._inputs
+
+    @property
+    def output(self) -> Any:
+        """The model's symbolic outputs, as given (a tensor, list or dict)."""
+        return self._outputs
 
     @property
     def inputs(self) -> list[SymbolicTensor]:
