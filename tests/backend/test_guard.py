@@ -45,24 +45,7 @@ HOST_CONSTANT_ROWS = {"cholesky": "the row's function adds np.eye, a host array,
 # Known to make a host array on the way, so they would fail on CuPy: each is a bug to fix
 # (an ``xp = array_module(x)`` away), listed so that a new one fails here and a fixed one
 # (an unexpected pass) asks to be taken off the list.
-_NAN_ROW = "the row's function adds a host NaN pattern (tests/ops/op_table_numpy.py)"
-KNOWN_HOST_ARRAYS = {
-    **{name: _NAN_ROW for name in (
-        "nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanmedian",
-        "nancumsum", "nancumprod", "nanquantile", "nanpercentile",
-    )},
-    "imag": "ops/real_parts.py: np.zeros(shape, bool) for where's condition",
-    "angle": "ops/real_parts.py: np.zeros(()) as the zero slope",
-    "heaviside": "ops/piecewise.py: np.zeros(()) as heaviside's second argument",
-    "heaviside_float": "ops/piecewise.py: np.zeros(()) as heaviside's second argument",
-    "nan_to_num": "a host array of non-finite values in the row or the op",
-    "select": "ops/piecewise.py: np.asarray(condition, dtype=bool)",
-    "piecewise": "ops/piecewise.py: np.asarray(condition, dtype=bool)",
-    "gradient": "ops/differences.py: host spacing coefficients",
-    "gradient_coordinates": "the row's coordinates are a host array",
-    "quantile_in_q": "ops/order_statistics.py: np.asarray(q, dtype=float)",
-    "cov_weights": "the row's frequency weights are a host array",
-}  # fmt: skip
+KNOWN_HOST_ARRAYS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("spec", OP_TABLE, ids=lambda s: s.name)

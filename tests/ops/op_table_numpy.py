@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 import deepgrad.numpy as dnp
+from deepgrad.backend import array_module
 from deepgrad.ops.sinc import _sinc_first, _sinc_second
 from deepgrad.tensor import raw_data
 from tests.ops.op_table import (
@@ -42,7 +43,7 @@ def _nan_pattern(x):
     size = int(np.prod(np.shape(data)))
     pattern = np.zeros(size, dtype=data.dtype)
     pattern[np.arange(size) % 5 == 2] = np.nan
-    return pattern.reshape(np.shape(data))
+    return array_module(data).asarray(pattern.reshape(np.shape(data)))  # on x's device
 
 
 def _fmax_args(rng, shapes):
@@ -59,15 +60,19 @@ def _fmax_args(rng, shapes):
 def _steps(x2):
     """x1 for heaviside: −1, 0, 1 in turn, a constant of x2's dtype (its jump at 0 is never
     differenced; the derivative in x2 is 1 exactly where x1 == 0)."""
-    data = np.asarray(raw_data(x2))
+    data = raw_data(x2)
+    if not hasattr(data, "dtype"):
+        data = np.asarray(data)
     steps = (np.arange(data.size) % 3 - 1).reshape(np.shape(data))
-    return steps.astype(data.dtype)
+    return array_module(data).asarray(steps.astype(data.dtype))
 
 
 def _conditions(*arrays):
-    shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
+    """Two fixed masks of the arrays' broadcast shape, on their device."""
+    shape = np.broadcast_shapes(*(np.shape(raw_data(a)) for a in arrays))
     rng = np.random.default_rng(7)
-    return [rng.uniform(size=shape) < 0.4, rng.uniform(size=shape) < 0.5]
+    xp = array_module(raw_data(arrays[0]))
+    return [xp.asarray(rng.uniform(size=shape) < 0.4), xp.asarray(rng.uniform(size=shape) < 0.5)]
 
 
 def _interp_args(rng, shapes):
@@ -100,6 +105,12 @@ def _with_zeros(rng, shapes):
 
 def _weights(rng, shapes):
     return real(rng, shapes[0]), positive(rng, shapes[1])
+
+
+def _on_device(constant, x):
+    """A host constant on x's device, in x's dtype."""
+    data = raw_data(x)
+    return array_module(data).asarray(constant.astype(data.dtype))
 
 
 def _np_sinc_first(x):
@@ -163,7 +174,7 @@ def _elementwise_rows() -> list[OpSpec]:
         OpSpec("heaviside_float", dnp.heaviside, np.heaviside, BROADCAST2, (nonzero, real)),
         OpSpec(
             "nan_to_num",
-            lambda x: dnp.nan_to_num(x + _NONFINITE.astype(raw_data(x).dtype), posinf=3.0),
+            lambda x: dnp.nan_to_num(x + _on_device(_NONFINITE, x), posinf=3.0),
             lambda x: np.nan_to_num(x + _NONFINITE, posinf=3.0),
             fixed(((4,),), ((2, 4),), ((),)),
         ),

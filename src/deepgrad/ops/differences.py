@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.backend import array_module
 from deepgrad.ops.shape import broadcast_to, concatenate, moveaxis
 from deepgrad.tensor import Tensor, raw_data
 
@@ -111,10 +112,11 @@ def _gradient_along(f: Any, axis: int, dx: np.ndarray, edge_order: int) -> Any:
     pieces = [_edge(g, dx, edge_order, first=True)]
     if n > 2:
         left, right = dx[:-1], dx[1:]
-        a = -right / (left * (left + right))
-        b = (right - left) / (left * right)
-        c = left / (right * (left + right))
-        pieces.append(a * g[..., :-2] + b * g[..., 1:-1] + c * g[..., 2:])
+        xp = array_module(raw_data(g))  # the weights go where the samples are
+        a = xp.asarray(-right / (left * (left + right)))
+        b = xp.asarray((right - left) / (left * right))
+        c = xp.asarray(left / (right * (left + right)))
+        pieces.append(g[..., :-2] * a + g[..., 1:-1] * b + g[..., 2:] * c)
     pieces.append(_edge(g, dx, edge_order, first=False))
     return moveaxis(concatenate(pieces, axis=-1), -1, axis)
 
@@ -129,9 +131,9 @@ def _edge(g: Any, dx: np.ndarray, edge_order: int, first: bool) -> Any:
         a = -(2 * d1 + d2) / (d1 * (d1 + d2))
         b = (d1 + d2) / (d1 * d2)
         c = -d1 / (d2 * (d1 + d2))
-        return a * g[..., 0:1] + b * g[..., 1:2] + c * g[..., 2:3]
+        return g[..., 0:1] * a + g[..., 1:2] * b + g[..., 2:3] * c
     d1, d2 = dx[-2], dx[-1]
     a = d2 / (d1 * (d1 + d2))
     b = -(d2 + d1) / (d1 * d2)
     c = (2 * d2 + d1) / (d2 * (d1 + d2))
-    return a * g[..., -3:-2] + b * g[..., -2:-1] + c * g[..., -1:]
+    return g[..., -3:-2] * a + g[..., -2:-1] * b + g[..., -1:] * c

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.effects import impure
+from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import sqrt
 from deepgrad.ops.reductions import cumprod, cumsum, max, min, prod, sum
 from deepgrad.ops.selection import where
@@ -29,13 +30,14 @@ def _count(a: Any, axis: Any, keepdims: bool, ddof: float = 0) -> np.ndarray:
     """How many elements are not NaN, less ``ddof`` (impure: read from the data)."""
     data = raw_data(a)
     count = np.sum(~np.isnan(data), axis=axis, keepdims=keepdims) - ddof
-    return np.asarray(count, dtype=np.result_type(data.dtype, np.float32))
+    return array_module(data).asarray(count, dtype=np.result_type(data.dtype, np.float32))
 
 
 def _nan(a: Any) -> np.ndarray:
     # A 0-d array, not the float NaN: it keeps float32 results float32, and a compiled plan
     # compares array constants with NaN as equal to itself.
-    return np.array(np.nan, dtype=np.result_type(raw_data(a).dtype, np.float32))
+    data = raw_data(a)
+    return array_module(data).full((), np.nan, dtype=np.result_type(data.dtype, np.float32))
 
 
 @impure

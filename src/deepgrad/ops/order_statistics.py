@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.effects import impure
+from deepgrad.backend import array_module, to_numpy
 from deepgrad.ops.indexing import take_along_axis
 from deepgrad.ops.nondiff import argsort, floor, nondifferentiable
 from deepgrad.ops.selection import where
@@ -60,7 +61,7 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
         a = np.asarray(a)
     if not np.issubdtype(raw_data(a).dtype, np.floating):
         a = a.astype(np.float64) if isinstance(a, Tensor) else np.asarray(a, np.float64)
-    q_data = np.asarray(raw_data(q), dtype=float)
+    q_data = np.asarray(to_numpy(raw_data(q)), dtype=float)  # an explicit transfer
     if np.any((q_data < 0) | (q_data > 1)) or np.any(np.isnan(q_data)):
         raise ValueError(f"{name}: quantiles must be in [0, 1] (percentiles in [0, 100])")
     rows, kept_shape, keep_shape = _rows(a, axis)
@@ -78,13 +79,15 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
         upper = take_along_axis(spread, _index(rows, q_data, nan, method, "high"), -1)[..., 0]
         if method == "linear" and isinstance(q, Tensor):  # differentiable in q
             q_rows = reshape(q, q_data.shape + (1,) * len(kept_shape))
-            position = _count_less_one(rows, q_data.shape, nan) * q_rows
+            position = q_rows * _count_less_one(rows, q_data.shape, nan)
             fraction = position - floor(position)
         else:
             fraction = _fraction(rows, q_data, nan, method)
-        result = lower + fraction * (upper - lower)
+        # the Tensor first: a raw device array on the left would not defer to it
+        result = lower + (upper - lower) * fraction
     if nan:
-        nan_value = np.array(np.nan, dtype=raw_data(rows).dtype)  # an array: see nan_reductions
+        # a 0-d array on the data's device, not the float NaN: see nan_reductions
+        nan_value = array_module(raw_data(rows)).full((), np.nan, dtype=raw_data(rows).dtype)
         result = where(_all_nan(rows, q_data.shape), nan_value, result)
     if keepdims:
         result = reshape(result, q_data.shape + keep_shape)
@@ -92,15 +95,19 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
 
 
 def _positions(rows: Any, q: np.ndarray, nan: bool) -> np.ndarray:
-    """Virtual positions (count − 1)·q in the sorted rows, shape q.shape + rows' shape."""
+    """Virtual positions (count − 1)·q in the sorted rows, shape q.shape + rows' shape, on
+    the host (the counts are an explicit transfer; the results go back with ``_on``)."""
     data = raw_data(rows)
-    count = np.sum(~np.isnan(data), axis=-1) if nan else np.full(data.shape[:-1], data.shape[-1])
+    if nan:
+        count = to_numpy(np.sum(~np.isnan(data), axis=-1))
+    else:
+        count = np.full(data.shape[:-1], data.shape[-1])
     return np.maximum(count - 1, 0) * q.reshape(q.shape + (1,) * (data.ndim - 1))
 
 
 @impure
 def _count_less_one(rows: Any, q_shape: tuple[int, ...], nan: bool) -> np.ndarray:
-    return _positions(rows, np.ones(q_shape), nan).astype(raw_data(rows).dtype)
+    return _on(rows, _positions(rows, np.ones(q_shape), nan).astype(raw_data(rows).dtype))
 
 
 @impure
@@ -116,7 +123,7 @@ def _index(rows: Any, q: np.ndarray, nan: bool, method: str, which: str) -> np.n
     else:
         index = np.floor(position) + 1
     top = _positions(rows, np.ones(q.shape), nan)
-    return np.clip(index, 0, top).astype(np.intp)[..., None]
+    return _on(rows, np.clip(index, 0, top).astype(np.intp)[..., None])
 
 
 @impure
@@ -125,7 +132,12 @@ def _fraction(rows: Any, q: np.ndarray, nan: bool, method: str) -> np.ndarray:
     fraction = position - np.floor(position)
     if method == "midpoint":
         fraction = np.where(fraction == 0, 0.0, 0.5)
-    return fraction.astype(raw_data(rows).dtype)
+    return _on(rows, fraction.astype(raw_data(rows).dtype))
+
+
+def _on(rows: Any, host: np.ndarray) -> Any:
+    """A host array moved to the device of ``rows``."""
+    return array_module(raw_data(rows)).asarray(host)
 
 
 @impure
@@ -139,9 +151,10 @@ def _broadcast_rows(ordered: Any, target: tuple[int, ...]) -> Any:
     lead = len(target) - (len(from_shape) - 1)
     if lead == 0:
         return ordered
-    return reshape(ordered, (1,) * lead + from_shape) * np.ones(
+    ones = array_module(raw_data(ordered)).ones(
         target + from_shape[-1:], dtype=raw_data(ordered).dtype
     )
+    return reshape(ordered, (1,) * lead + from_shape) * ones
 
 
 def quantile(

@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.effects import impure
+from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import maximum, minimum
 from deepgrad.ops.indexing import index_set
 from deepgrad.ops.real_parts import with_zero_slope
 from deepgrad.ops.selection import where
-from deepgrad.tensor import Tensor, raw_data
+from deepgrad.tensor import raw_data
 
 
 # Masks and values read from the data are impure calls, so that a compiled plan computes
@@ -37,8 +38,7 @@ def _is_zero(x: Any) -> np.ndarray:
 
 @impure
 def _step(x: Any) -> np.ndarray:
-    data = raw_data(x)
-    return np.heaviside(data, np.zeros((), dtype=np.result_type(data, 0.0)))
+    return np.heaviside(raw_data(x), 0.0)
 
 
 @impure
@@ -53,7 +53,7 @@ def _replacements(x: Any, nan: float, posinf: float | None, neginf: float | None
 
 @impure
 def _none_holds(*conditions: Any) -> np.ndarray:
-    return ~np.any(np.stack([np.asarray(raw_data(c), dtype=bool) for c in conditions]), axis=0)
+    return ~np.any(np.stack([raw_data(c) for c in conditions]), axis=0)
 
 
 def fmax(x1: Any, x2: Any) -> Any:
@@ -119,7 +119,7 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
         raise ValueError("select: condlist is empty; expected at least one condition")
     result = default
     for condition, choice in reversed(list(zip(condlist, choicelist, strict=True))):
-        condition = np.asarray(raw_data(condition))
+        condition = _boolean(condition)
         if condition.dtype != bool:
             raise TypeError(
                 f"select: conditions must be boolean arrays, got dtype {condition.dtype}"
@@ -142,7 +142,11 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: 
     data = raw_data(x)
     conditions = _conditions(condlist, np.shape(data))
     if len(funclist) == len(conditions) + 1:
-        otherwise = _none_holds(*conditions) if conditions else np.ones(np.shape(data), bool)
+        otherwise = (
+            _none_holds(*conditions)
+            if conditions
+            else array_module(data).ones(np.shape(data), dtype=bool)
+        )
         conditions = [*conditions, otherwise]
     if len(funclist) != len(conditions):
         raise ValueError(
@@ -162,10 +166,10 @@ def _conditions(condlist: Any, shape: tuple[int, ...]) -> list[np.ndarray]:
     # NumPy's rule: a scalar, or (for x of 1 or more dimensions) a flat list of booleans,
     # is one condition.
     if np.isscalar(condlist) or (
-        len(shape) != 0 and not isinstance(condlist[0], list | np.ndarray | Tensor)
+        len(shape) != 0 and not (isinstance(condlist[0], list) or hasattr(condlist[0], "shape"))
     ):
         condlist = [condlist]
-    conditions = [np.asarray(raw_data(c), dtype=bool) for c in condlist]
+    conditions = [_boolean(c) for c in condlist]
     for c in conditions:
         if c.shape != shape:
             raise ValueError(
@@ -173,6 +177,12 @@ def _conditions(condlist: Any, shape: tuple[int, ...]) -> list[np.ndarray]:
                 "expected each condition to have x's shape"
             )
     return conditions
+
+
+def _boolean(condition: Any) -> Any:
+    """A condition as an array (on its own device; Python lists and booleans on the host)."""
+    data = raw_data(condition)
+    return data if hasattr(data, "dtype") else np.asarray(data, dtype=bool)
 
 
 def _float_or(data: Any) -> np.dtype:

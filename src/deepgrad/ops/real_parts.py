@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.effects import impure
+from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import absolute
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import astype
@@ -41,8 +42,11 @@ def with_zero_slope(x: Any, values: Any) -> Any:
     >>> with_zero_slope(np.array([1.0, -2.0]), 0.0)
     array([0., 0.])
     """
+    xp = array_module(raw_data(x))
     shape = np.broadcast_shapes(np.shape(raw_data(x)), np.shape(values))
-    return where(np.zeros(shape, dtype=bool), x, values)
+    if isinstance(values, np.ndarray):  # a host constant: on x's device
+        values = xp.asarray(values)
+    return where(xp.zeros(shape, dtype=bool), x, values)
 
 
 def real(val: Any) -> Any:
@@ -95,7 +99,7 @@ def angle(z: Any, deg: bool = False) -> Any:
 
 @impure
 def _angle(z: Any, deg: bool) -> np.ndarray:
-    return np.asarray(np.angle(raw_data(z), deg=deg)).astype(_float_dtype(z))
+    return np.angle(raw_data(z), deg=deg).astype(_float_dtype(z))
 
 
 def fabs(x: Any) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.backend import array_module, to_numpy
 from deepgrad.ops.elementwise import sqrt
 from deepgrad.ops.indexing import diagonal
 from deepgrad.ops.linalg import matmul
@@ -40,7 +41,8 @@ def average(
         if not returned:
             return avg
         count = np.prod(_shape(a)) / np.prod(_shape(avg)) if _shape(avg) else np.prod(_shape(a))
-        return avg, np.full(_shape(avg), count, dtype=raw_data(avg).dtype)
+        xp = array_module(raw_data(avg))
+        return avg, xp.full(_shape(avg), count, dtype=raw_data(avg).dtype)
     weights = _as_array(weights)
     a_shape, w_shape = _shape(a), _shape(weights)
     if w_shape != a_shape:
@@ -93,14 +95,15 @@ def cov(
     n = _shape(x)[1]
     w = None
     if fweights is not None:
-        f = np.asarray(raw_data(fweights))
+        f = to_numpy(raw_data(fweights))  # read to check them: an explicit transfer
         if f.shape != (n,) or np.any(f < 0) or np.any(f != np.around(f)):
             raise ValueError(f"cov: fweights must be {n} non-negative integers, got {f}")
-        w = f.astype(raw_data(x).dtype)  # counts: exact in any floating dtype
+        # counts (exact in any floating dtype), on x's device
+        w = array_module(raw_data(x)).asarray(f.astype(raw_data(x).dtype))
     if aweights is not None:
         if _shape(aweights) != (n,) or np.any(raw_data(aweights) < 0):
             raise ValueError(f"cov: aweights must be {n} non-negative numbers")
-        w = aweights if w is None else w * aweights
+        w = aweights if w is None else aweights * w
     if w is None:
         avg, fact = mean(x, axis=1), n - ddof
     else:
