@@ -172,6 +172,10 @@ class Tensor:
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """``np.exp(t)``, ``ndarray + t``: deepgrad.numpy's function of that name (NEP 13)."""
+        if method == "__call__" and not kwargs:  # the common case, ``ndarray * t``: no frame
+            target = UFUNC_TARGETS.get(ufunc)
+            if target is not None:
+                return target(*inputs)
         return ENGINE.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
@@ -479,6 +483,7 @@ class _Engine:
 
 
 ENGINE = _Engine()
+UFUNC_TARGETS: dict[Any, Callable] = {}  # NumPy ufunc → deepgrad.numpy's (numpy/dispatch.py)
 _numpy: Any = None  # the deepgrad.numpy module, set by it when it loads (use_numpy)
 _bind: Callable[[Any, Any, dict], Any]  # the engine's bind, set with it
 _NO_KWARGS: dict = {}

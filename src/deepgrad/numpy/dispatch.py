@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.tensor import ENGINE, Tensor, raw_data
+from deepgrad.tensor import ENGINE, UFUNC_TARGETS, Tensor, raw_data
 
 # ufunc.reduce and ufunc.accumulate as the reductions deepgrad.numpy has.
 _REDUCE = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}
@@ -50,6 +50,14 @@ def install(numpy_module: Any) -> None:
     ``numpy_module`` (deepgrad.numpy)."""
     global _module
     _module = numpy_module
+    # ``ndarray * t`` comes through __array_ufunc__ on the hot path of eager code: Tensor
+    # looks its plain ufunc calls up in one dictionary before calling array_ufunc.
+    UFUNC_TARGETS.clear()
+    for value in vars(np).values():
+        if isinstance(value, np.ufunc):
+            target = getattr(numpy_module, value.__name__, None)
+            if callable(target) and target is not value:
+                UFUNC_TARGETS[value] = target
     ENGINE.array_ufunc = array_ufunc
     ENGINE.array_function = array_function
 
