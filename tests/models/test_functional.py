@@ -322,3 +322,19 @@ def test_models_are_callable_like_layers_and_nodes_can_be_reused(tmp_path):
     shared(dg.Input((3,)))
     with pytest.raises(ValueError, match="called 2 times"):
         _ = shared.output
+
+
+def test_feature_extraction_from_a_sequential_model():
+    # Keras' Sequential model guide: a functional model over a Sequential's layers
+    initial = dg.Sequential(
+        [dg.Input((250,)), layers.Dense(32, activation="relu"), layers.Dense(3, name="last")]
+    )
+    extractor = dg.Model(initial.inputs, [layer.output for layer in initial.layers])
+    x = np.ones((1, 250), np.float32)
+    hidden, last = extractor(x)
+    assert hidden.shape == (1, 32)
+    np.testing.assert_allclose(last.numpy(), initial(x).numpy(), rtol=1e-6)
+    only_last = dg.Model(initial.inputs, initial.get_layer("last").output)
+    np.testing.assert_allclose(only_last(x).numpy(), initial(x).numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="no defined input"):
+        _ = dg.Sequential([layers.Dense(2)]).inputs

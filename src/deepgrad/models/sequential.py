@@ -8,6 +8,7 @@ import numpy as np
 
 from deepgrad.autodiff.modes import no_grad
 from deepgrad.layers.base import LAYER_CLASSES, Layer, register_serializable
+from deepgrad.layers.input import Input
 from deepgrad.layers.symbolic import SymbolicTensor
 from deepgrad.models.model import Model
 
@@ -61,6 +62,42 @@ class Sequential(Model):
         elif first.built and first.input_shape is not None:
             self.built = False  # build again: layers already built keep their weights
             self.build_for(first.input_shape)
+
+    # ---- the stack as a graph (Keras' Sequential is a functional model underneath) ------
+
+    @property
+    def inputs(self) -> list[SymbolicTensor]:
+        """A symbolic input, for building a functional model on this stack (feature
+        extraction: ``Model(model.inputs, [layer.output for layer in model.layers])``)."""
+        return [self._graph()[0]]
+
+    @property
+    def outputs(self) -> list[SymbolicTensor]:
+        return [self._graph()[1]]
+
+    @property
+    def input(self) -> SymbolicTensor:
+        return self._graph()[0]
+
+    @property
+    def output(self) -> SymbolicTensor:
+        return self._graph()[1]
+
+    def _graph(self) -> tuple[SymbolicTensor, SymbolicTensor]:
+        """The stack called once on a symbolic Input (made on first use, once)."""
+        graph = vars(self).get("_symbolic_graph")
+        if graph is None:
+            if self.input_shape is None or not self.built:
+                raise ValueError(
+                    f"{self.name}: the model has no defined input yet; give it one with "
+                    "Input(shape) as the first layer, input_shape=, or build((None, ...))"
+                )
+            inputs = Input(tuple(self.input_shape[1:]), dtype=self.dtype)
+            outputs = inputs
+            for layer in self.layers:
+                outputs = layer(outputs)
+            graph = self._symbolic_graph = (inputs, outputs)
+        return graph
 
     def pop(self) -> Layer:
         """Remove the last layer and return it."""
