@@ -39,7 +39,11 @@ def _require_ndim(name: str, a: Any, ndim: int) -> None:
 
 
 def row_stack(tup: Any) -> Any:
-    """Stack arrays as rows (NumPy's ``row_stack``, the same as ``vstack``)."""
+    """Stack arrays as rows (NumPy's ``row_stack``, the same as ``vstack``).
+
+    >>> row_stack([np.array([1.0, 2.0]), np.array([3.0, 4.0])]).shape
+    (2, 2)
+    """
     return vstack(tup)
 
 
@@ -59,36 +63,61 @@ def column_stack(tup: Any) -> Any:
 
 
 def dstack(tup: Any) -> Any:
-    """Stack arrays along the third axis (after making them at least 3-D)."""
+    """Stack arrays along the third axis (after making them at least 3-D).
+
+    >>> dstack([np.ones((2, 3)), np.zeros((2, 3))]).shape
+    (2, 3, 2)
+    """
     return concatenate([atleast_3d(a) for a in tup], axis=2)
 
 
 def vsplit(ary: Any, indices_or_sections: Any) -> list:
-    """Split along the first axis (at least 2-D)."""
+    """Split along the first axis (at least 2-D).
+
+    >>> [p.shape for p in vsplit(np.ones((4, 2)), 2)]
+    [(2, 2), (2, 2)]
+    """
     _require_ndim("vsplit", ary, 2)
     return split(ary, indices_or_sections, axis=0)
 
 
 def hsplit(ary: Any, indices_or_sections: Any) -> list:
-    """Split along the second axis (the first for 1-D arrays)."""
+    """Split along the second axis (the first for 1-D arrays).
+
+    >>> [p.shape for p in hsplit(np.ones((2, 4)), [1])]
+    [(2, 1), (2, 3)]
+    """
     _require_ndim("hsplit", ary, 1)
     return split(ary, indices_or_sections, axis=1 if len(_shape(ary)) > 1 else 0)
 
 
 def dsplit(ary: Any, indices_or_sections: Any) -> list:
-    """Split along the third axis (at least 3-D)."""
+    """Split along the third axis (at least 3-D).
+
+    >>> [p.shape for p in dsplit(np.ones((1, 2, 4)), 2)]
+    [(1, 2, 2), (1, 2, 2)]
+    """
     _require_ndim("dsplit", ary, 3)
     return split(ary, indices_or_sections, axis=2)
 
 
 def flipud(m: Any) -> Any:
-    """Reverse the order of rows (axis 0)."""
+    """Reverse the order of rows (axis 0).
+
+    >>> flipud(np.array([1.0, 2.0, 3.0]))
+    array([3., 2., 1.])
+    """
     _require_ndim("flipud", m, 1)
     return flip(m, 0)
 
 
 def fliplr(m: Any) -> Any:
-    """Reverse the order of columns (axis 1)."""
+    """Reverse the order of columns (axis 1).
+
+    >>> fliplr(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[2., 1.],
+           [4., 3.]])
+    """
     _require_ndim("fliplr", m, 2)
     return flip(m, 1)
 
@@ -123,7 +152,11 @@ def rot90(m: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Any:
 
 
 def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
-    """Move ``axis`` to before position ``start`` (NumPy's ``rollaxis``)."""
+    """Move ``axis`` to before position ``start`` (NumPy's ``rollaxis``).
+
+    >>> rollaxis(np.ones((2, 3, 4)), 2).shape
+    (4, 2, 3)
+    """
     ndim = len(_shape(a))
     axis = int(axis)
     if not -ndim <= axis < ndim:

@@ -60,17 +60,29 @@ def nansum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 def nanprod(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Product treating NaN as 1."""
+    """Product treating NaN as 1.
+
+    >>> float(nanprod(np.array([2.0, np.nan, 3.0])))
+    6.0
+    """
     return prod(_without_nan(a, 1.0), axis=axis, keepdims=keepdims)
 
 
 def nancumsum(a: Any, axis: int | None = None) -> Any:
-    """Cumulative sum treating NaN as 0."""
+    """Cumulative sum treating NaN as 0.
+
+    >>> nancumsum(np.array([1.0, np.nan, 2.0]))
+    array([1., 1., 3.])
+    """
     return cumsum(_without_nan(a, 0.0), axis=axis)
 
 
 def nancumprod(a: Any, axis: int | None = None) -> Any:
-    """Cumulative product treating NaN as 1."""
+    """Cumulative product treating NaN as 1.
+
+    >>> nancumprod(np.array([2.0, np.nan, 3.0]))
+    array([2., 2., 6.])
+    """
     return cumprod(_without_nan(a, 1.0), axis=axis)
 
 
@@ -84,7 +96,12 @@ def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 def nanvar(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Variance of the non-NaN elements, with ``ddof`` delta degrees of freedom."""
+    """Variance of the non-NaN elements, with ``ddof`` delta degrees of freedom (NaN where
+    a slice has no more than ``ddof`` of them).
+
+    >>> float(nanvar(np.array([1.0, np.nan, 3.0])))
+    1.0
+    """
     centred = _without_nan(a - nanmean(a, axis=axis, keepdims=True), 0.0)
     squares = sum(centred * centred, axis=axis, keepdims=keepdims)
     empty = _no_degrees_of_freedom(a, axis, keepdims, ddof)
@@ -93,7 +110,11 @@ def nanvar(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> A
 
 
 def nanstd(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Standard deviation of the non-NaN elements."""
+    """Standard deviation of the non-NaN elements.
+
+    >>> float(nanstd(np.array([1.0, np.nan, 3.0])))
+    1.0
+    """
     return sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
@@ -108,6 +129,10 @@ def nanmax(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 def nanmin(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Smallest non-NaN element; ties split the gradient, as in min."""
+    """Smallest non-NaN element; ties split the gradient, as in min.
+
+    >>> float(nanmin(np.array([1.0, np.nan, 2.0])))
+    1.0
+    """
     smallest = min(_without_nan(a, np.inf), axis=axis, keepdims=keepdims)
     return where(_no_degrees_of_freedom(a, axis, keepdims, 0), _nan(a), smallest)

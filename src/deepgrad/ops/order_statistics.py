@@ -33,7 +33,11 @@ def _shape(x: Any) -> tuple[int, ...]:
 
 def partition(a: Any, kth: Any, axis: int | None = -1) -> Any:
     """A copy with the k-th element in its sorted place, smaller ones before it and larger
-    ones after (NumPy's ``partition``); the gradient follows each element to its place."""
+    ones after (NumPy's ``partition``); the gradient follows each element to its place.
+
+    >>> float(partition(np.array([3.0, 1.0, 2.0, 5.0]), 1)[1])
+    2.0
+    """
     if axis is None:
         a, axis = reshape(a, (-1,)), -1
     order = _argpartition(raw_data(a), kth, axis=axis)
@@ -172,7 +176,11 @@ def quantile(
 def percentile(
     a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
 ) -> Any:
-    """The q-th percentile(s): ``quantile(a, q / 100)``."""
+    """The q-th percentile(s): ``quantile(a, q / 100)``.
+
+    >>> float(percentile(np.array([1.0, 2.0, 4.0, 8.0]), 50))
+    3.0
+    """
     return _quantile("percentile", a, q / 100, axis, method, keepdims, nan=False)
 
 
@@ -188,14 +196,22 @@ def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 def nanquantile(
     a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
 ) -> Any:
-    """``quantile`` ignoring NaNs (NaN where a slice is all NaN)."""
+    """``quantile`` ignoring NaNs (NaN where a slice is all NaN).
+
+    >>> float(nanquantile(np.array([1.0, np.nan, 3.0]), 0.5))
+    2.0
+    """
     return _quantile("nanquantile", a, q, axis, method, keepdims, nan=True)
 
 
 def nanpercentile(
     a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
 ) -> Any:
-    """``percentile`` ignoring NaNs."""
+    """``percentile`` ignoring NaNs.
+
+    >>> float(nanpercentile(np.array([1.0, np.nan, 3.0]), 50))
+    2.0
+    """
     return _quantile("nanpercentile", a, q / 100, axis, method, keepdims, nan=True)
 
 

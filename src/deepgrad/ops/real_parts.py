@@ -60,7 +60,11 @@ def real(val: Any) -> Any:
 
 
 def real_if_close(a: Any, tol: float = 100) -> Any:
-    """NumPy's ``real_if_close``: ``a`` itself for a real input."""
+    """NumPy's ``real_if_close``: ``a`` itself for a real input.
+
+    >>> real_if_close(np.array([1.0, 2.0]))
+    array([1., 2.])
+    """
     _require_real("real_if_close", a)
     return a
 
@@ -76,13 +80,21 @@ def imag(val: Any) -> Any:
 
 
 def conjugate(x: Any) -> Any:
-    """The complex conjugate: ``x`` itself for a real input."""
+    """The complex conjugate: ``x`` itself for a real input.
+
+    >>> conjugate(np.array([1.0, -2.0]))
+    array([ 1., -2.])
+    """
     _require_real("conjugate", x)
     return x
 
 
 def conj(x: Any) -> Any:
-    """The complex conjugate (NumPy's ``conj``): ``x`` itself for a real input."""
+    """The complex conjugate (NumPy's ``conj``): ``x`` itself for a real input.
+
+    >>> conj(np.array([1.0, -2.0]))
+    array([ 1., -2.])
+    """
     _require_real("conj", x)
     return x
 
