@@ -3,7 +3,8 @@ and deepgrad.special, called with a traced float argument in every position that
 float array (the sample calls are in ``namespace_table.py``).
 
 A call passes if its result is connected to the graph with a gradient equal to central
-differences, or if it raises an error that names the function. It fails if the result is
+differences (in reverse and in forward mode), or if it raises an error that names the
+function. It fails if the result is
 cut from the graph without a word: a gradient of zero (a plain array, a constant) where
 the finite difference is not zero. A public name with no sample call fails too, so a new
 function cannot be added untested.
@@ -162,6 +163,16 @@ def test_traced_argument_is_recorded_or_refused(name, case, position):
         atol=1e-5 * scale,
         err_msg=f"{name}: the gradient through argument {position[1:]} is not the "
         "finite difference (a zero gradient here means the argument was cut from the graph)",
+    )
+    # forward mode too: the tangent along a random direction is the directional difference
+    direction = rng.standard_normal(np.shape(x0))
+    tangent = float(raw_data(dg.jvp(projection, (x0.copy(),), (direction,))[1]))
+    np.testing.assert_allclose(
+        tangent,
+        float(np.sum(expected * direction)),
+        rtol=1e-4,
+        atol=1e-5 * scale * max(1.0, float(np.sum(np.abs(direction)))),
+        err_msg=f"{name}: forward mode through argument {position[1:]}",
     )
 
 
