@@ -11,7 +11,7 @@ import deepgrad.numpy as dnp
 import deepgrad.special as dsp
 from tests.ops.op_table import OP_TABLE
 from tests.ops.op_table_linalg import torch_ops as linalg_torch_ops
-from tests.ops.op_table_numpy import torch_ops as numpy_torch_ops
+from tests.ops.op_table_numpy_torch import torch_ops as numpy_torch_ops
 
 torch = pytest.importorskip("torch")
 
