@@ -124,3 +124,48 @@ def test_fit_trains_sigma_too():
     model.compile(optimizer=optimizers.Adam(learning_rate=0.05), loss=nll)
     model.fit(x, y, epochs=60, batch_size=64, verbose=0)
     assert nll.sigma == pytest.approx(0.3, rel=0.15)
+
+
+def test_pytorch_quickstart_loop():
+    """PyTorch's quickstart tutorial, with deepgrad's layers: forward(), model.train(),
+    a plain loop, model.eval() and no_grad() for the test pass."""
+
+    class NeuralNetwork(dg.Model):
+        def __init__(self):
+            super().__init__()
+            self.flatten = layers.Flatten()
+            self.linear_relu_stack = dg.Sequential(
+                [layers.Dense(32, activation="relu"), layers.Dropout(0.1), layers.Dense(3)]
+            )
+
+        def forward(self, x):
+            return self.linear_relu_stack(self.flatten(x))
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((120, 2, 2)).astype(np.float32)
+    y = (x.reshape(120, -1).sum(axis=1) > 0).astype(np.int64) + (x[:, 0, 0] > 1)
+    model = NeuralNetwork()
+    model.build((None, 2, 2))
+    text = repr(model)
+    assert (
+        text.startswith("NeuralNetwork(\n  (flatten): Flatten(")
+        and "(linear_relu_stack): Sequential(" in text
+    )
+    loss_fn = losses.SparseCategoricalCrossentropy(from_logits=True)
+    optimizer = optimizers.SGD(model.parameters(), learning_rate=0.1)
+
+    def test_loss():
+        model.eval()
+        with dg.no_grad():
+            return loss_fn(y, model(x)).item()
+
+    before = test_loss()
+    for _ in range(20):
+        model.train()
+        for start in range(0, 120, 30):
+            pred = model(x[start : start + 30])
+            loss = loss_fn(y[start : start + 30], pred)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+    assert test_loss() < 0.7 * before

@@ -325,6 +325,11 @@ class Layer(TorchVocabulary):
             self.input_shape = _as_shape(input_shape)
 
     def call(self, inputs: Any, training: bool = False) -> Any:
+        """The computation: write it in a subclass. A subclass that writes PyTorch's
+        ``forward(inputs)`` instead gets it called here."""
+        forward = getattr(self, "forward", None)
+        if callable(forward):
+            return forward(inputs)
         raise NotImplementedError(f"{type(self).__name__} must implement call(inputs, training)")
 
     def __call__(self, inputs: Any, training: bool | None = None) -> Any:
