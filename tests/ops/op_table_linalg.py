@@ -90,6 +90,19 @@ SQUARE = fixed(((3, 3),), ((2, 3, 3),))
 MATRICES = fixed(((3, 2),), ((2, 3, 4),), ((2, 2),))
 
 
+def _scipy_expm(a):
+    """SciPy's expm when installed; else the Taylor series, exact enough for these inputs."""
+    try:
+        from scipy.linalg import expm
+    except ImportError:
+        term = result = np.broadcast_to(np.eye(a.shape[-1]), a.shape).copy()
+        for k in range(1, 40):
+            term = term @ a / k
+            result = result + term
+        return result
+    return expm(a)
+
+
 def linalg_rows() -> list[OpSpec]:
     return [
         OpSpec(
@@ -120,6 +133,7 @@ def linalg_rows() -> list[OpSpec]:
                fixed(((4, 3), (4, 2)), ((5, 2), (5, 1))), make=singular_values_apart),
         OpSpec("matrix_power", la.matrix_power, np.linalg.matrix_power, SQUARE,
                make=invertible, kwargs=[{"n": 3}, {"n": -2}, {"n": 1}]),
+        OpSpec("expm", la.expm, _scipy_expm, SQUARE),
         OpSpec("norm_spectral", la.norm, np.linalg.norm, fixed(((3, 2),), ((2, 3),)),
                make=singular_values_apart,
                kwargs=[{"ord": 2}, {"ord": -2}, {"ord": "nuc"}, {"ord": 2, "axis": (1, 0)}]),
@@ -146,4 +160,5 @@ def torch_ops(T) -> dict:
         "pinv": T.linalg.pinv,
         "matrix_power": T.linalg.matrix_power,
         "norm_spectral": matrix_norm,
+        "expm": T.linalg.matrix_exp,
     }

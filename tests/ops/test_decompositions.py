@@ -253,6 +253,22 @@ def test_lstsq_derivatives(m, n, k, seed):
     dg.check_grads(f, (a, b), order=2, atol=1e-4, rtol=1e-4)
 
 
+@given(batch=batches, n=sides, scale=st.sampled_from([1e-3, 0.5, 2.0, 8.0]), seed=seeds)
+def test_expm_equals_scipy(batch, n, scale, seed):
+    scipy_linalg = pytest.importorskip("scipy.linalg")
+    a = scale * np.random.default_rng(seed).standard_normal((*batch, n, n))
+    expected = np.reshape([scipy_linalg.expm(m) for m in a.reshape(-1, n, n)], a.shape)
+    np.testing.assert_allclose(
+        la.expm(a), expected, rtol=1e-11, atol=1e-13 * np.abs(expected).max()
+    )
+
+
+@given(batch=batches, n=sides, seed=seeds)
+def test_expm_derivatives(batch, n, seed):
+    a = np.random.default_rng(seed).standard_normal((*batch, n, n))
+    dg.check_grads(la.expm, (a,), order=2, atol=1e-4, rtol=1e-4)
+
+
 # ---- degenerate spectra and what has no derivative ------------------------------------------
 
 
@@ -319,6 +335,7 @@ GUARDED = {
     "pinv": lambda a: dnp.sum(la.pinv(a) ** 2),
     "lstsq": lambda a: dnp.sum(la.lstsq(a, a[:, 0] * 2.0)[0] ** 2),
     "matrix_power": lambda a: dnp.sum(la.matrix_power(a, -2)),
+    "expm": lambda a: dnp.sum(la.expm(a * 0.3) ** 2),
 }
 
 
@@ -350,6 +367,7 @@ REPLAYED = {
     "pinv": lambda a: dnp.sum(la.pinv(a) ** 2),
     "nuc": lambda a: la.norm(a, "nuc"),
     "eig": lambda a: dnp.sum(la.eig(a)[0] ** 3),
+    "expm": lambda a: dnp.sum(la.expm(a) ** 2),
 }
 
 
@@ -433,6 +451,7 @@ TORCH_CASES = {
         lambda a: dnp.sum(la.matrix_power(a, 3) ** 2),
         lambda T, a: (T.linalg.matrix_power(a, 3) ** 2).sum(),
     ),
+    "expm": (lambda a: dnp.sum(la.expm(a) ** 2), lambda T, a: (T.linalg.matrix_exp(a) ** 2).sum()),
     "norm_2": (lambda a: la.norm(a, 2), lambda T, a: T.linalg.matrix_norm(a, 2)),
     "norm_-2": (lambda a: la.norm(a, -2), lambda T, a: T.linalg.matrix_norm(a, -2)),
     "norm_nuc": (lambda a: la.norm(a, "nuc"), lambda T, a: T.linalg.matrix_norm(a, "nuc")),
@@ -447,7 +466,7 @@ TORCH_CASES = {
 @pytest.mark.parametrize("shape", [(4, 3), (3, 3), (3, 4)])
 def test_against_torch(name, shape):
     torch = pytest.importorskip("torch")
-    if name in ("eigh", "eigvalsh", "matrix_power") and shape[0] != shape[1]:
+    if name in ("eigh", "eigvalsh", "matrix_power", "expm") and shape[0] != shape[1]:
         pytest.skip("square matrices only")
     if name == "lstsq" and shape[0] != 4:
         pytest.skip("b has 4 rows")

@@ -3,12 +3,14 @@
 Decompositions (eigh, eigvalsh, eig, svd, qr), the pseudo-inverse and least squares
 have forward- and reverse-mode rules written with deepgrad ops, so they differentiate
 again; all are batched over leading axes like NumPy (lstsq takes one matrix, as NumPy's
-does). Real inputs only. See ``docs/linalg.md`` for degenerate spectra.
+does). Real inputs only. See ``docs/linalg.md`` for degenerate spectra. ``expm`` (SciPy's
+name) is the one function NumPy does not have; it needs no SciPy.
 """
 
 from typing import Any
 
 from deepgrad.ops.eigen import eig, eigh, eigvalsh
+from deepgrad.ops.expm import expm
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.matrix import cholesky, det, inv, slogdet, solve
 from deepgrad.ops.matrix_functions import matrix_power, norm
@@ -34,6 +36,7 @@ __all__ = [
     "eigh",
     "eigvals",
     "eigvalsh",
+    "expm",
     "inv",
     "lstsq",
     "matmul",

@@ -45,6 +45,7 @@ from deepgrad.ops import (
     svd,
 )
 from deepgrad.ops import elementwise as elementwise_ops
+from deepgrad.ops import expm as expm_ops
 from deepgrad.ops import sinc as sinc_ops
 from deepgrad.ops.indexing import getitem
 from deepgrad.ops.shape import broadcast_to, concatenate, expand_dims, reshape
@@ -457,6 +458,7 @@ _register_by_name(eigen, ("_eigh", "_eigvalsh", "_eig"), _leading_axes)
 _register_by_name(svd, ("_svd", "_svdvals"), _leading_axes)
 _register_by_name(qr, ("_qr_tall",), _leading_axes)
 _register_by_name(pinv, ("_pinv",), _leading_axes)
+_register_by_name(expm_ops, ("_expm",), _leading_axes)
 _register_by_name(
     activations_math, ("_sparse_cross_entropy", "_softmax_minus_one_hot"), _labels_rule
 )
