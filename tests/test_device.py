@@ -339,3 +339,21 @@ def test_fit_on_a_device_model_learns_as_on_the_cpu(jit):
         assert model.device == where
         assert isinstance(model.predict(x[:4]), np.ndarray)
     np.testing.assert_allclose(histories["guard"], histories["cpu"], rtol=1e-5)
+
+
+@pytest.mark.xfail(
+    raises=TypeError,
+    strict=True,
+    reason="optimizers/base.py: state_arrays() takes np.asarray of device state arrays",
+)
+def test_a_trained_device_model_saves_its_optimizer_state_and_resumes(tmp_path):
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((32, 3)).astype(np.float32), rng.standard_normal((32, 1))
+    model = _model().to("guard")
+    model.compile(optimizer="adam", loss="mse", jit=True)
+    model.fit(x, y.astype(np.float32), epochs=1, batch_size=16, verbose=0)
+    model.save(tmp_path / "trained.dg")
+    with dg.using_device("guard"):
+        again = dg.load_model(tmp_path / "trained.dg")
+    assert again.device == "guard:0"
+    np.testing.assert_array_equal(again.get_weights()[0], model.get_weights()[0])
