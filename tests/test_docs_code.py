@@ -1,6 +1,7 @@
 """The Python code blocks of README.md and of every page in docs/ run, page by page, in
 order, in a fresh namespace (in a scratch folder), so the docs cannot drift from the code.
 
+Each page starts from the project's usual imports (``PRELUDE``), which pages take as read.
 A block that cannot run here is marked on the line before its fence with
 ``<!-- skip-test: the reason -->``; the reason is required and shown in the skip.
 """
@@ -18,6 +19,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+PRELUDE = """
+import numpy as np
+import deepgrad as dg
+import deepgrad.numpy as dnp
+from deepgrad import datasets, layers, losses, metrics, optimizers
+"""
 FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 SKIP = re.compile(r"<!--\s*skip-test(?::\s*(?P<reason>.*?))?\s*-->\s*$")
 
@@ -65,6 +72,7 @@ def test_the_code_blocks_of_a_page_run(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace: dict = {"__name__": "__docs__"}
+    exec(PRELUDE, namespace)
     skipped, failures = [], []
     for line, code, reason in code_blocks(page.read_text(encoding="utf-8")):
         pending = _pending_reason(page, code)
