@@ -357,3 +357,9 @@ def test_a_trained_device_model_saves_its_optimizer_state_and_resumes(tmp_path):
         again = dg.load_model(tmp_path / "trained.dg")
     assert again.device == "guard:0"
     np.testing.assert_array_equal(again.get_weights()[0], model.get_weights()[0])
+
+
+def test_floating_device_inputs_take_the_layers_dtype():
+    layer = dg.layers.Dense(2).to("guard")
+    out = layer(to_device(np.ones((4, 3), np.float64), "guard"))
+    assert out.dtype == np.float32 and isinstance(raw_data(out), GuardArray)

@@ -380,6 +380,9 @@ class Layer(TorchVocabulary):
                 array = array.astype(self.dtype)
             where = getattr(self, "_device", None) or get_device()
             return array if where.kind == "cpu" else to_device(array, where)  # host data move
+        if not isinstance(inputs, Tensor) and device_of(inputs).kind != "cpu":
+            if inputs.dtype.kind == "f" and inputs.dtype != self.dtype:
+                return inputs.astype(self.dtype)  # a device's floating data, autocast too
         return inputs
 
     def compute_output_shape(self, input_shape: Any) -> Any:
