@@ -106,6 +106,18 @@ def test_unsupported_models_and_settings(float64):
         inference.Laplace(logistic).fit(x, (y > 0).astype(float)).prediction_interval(x)
     with pytest.raises(RuntimeError, match="call fit"):
         inference.Laplace(model).predict(x)
+
+    class Subclassed(dg.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+
+        def call(self, inputs, training=False):
+            return self.dense(inputs)
+
+    subclassed = fitted(Subclassed(), x, y, "mse")
+    with pytest.raises(TypeError, match="expected a Sequential model, got Subclassed"):
+        inference.Laplace(subclassed).fit(x, y)
     normalised = dg.Sequential([layers.LayerNormalization(), layers.Dense(1)])
     fitted(normalised, x, y, "mse")
     with pytest.raises(ValueError, match=r"LayerNormalization.*not supported"):

@@ -72,6 +72,11 @@ def test_monte_carlo_equals_the_linearised_predictive_for_a_linear_model(float64
     la = inference.Laplace(linear_model(x, y, "mse")).fit(x, y)
     glm_mean, glm_std = la.predict(x[:5], return_std=True)
     mc_mean, mc_std = la.predict(x[:5], return_std=True, method="mc", samples=20000)
+    draws = la.sample(20000, seed=1)
+    np.testing.assert_allclose(
+        draws.mean(axis=0), la.theta, atol=5 * la.standard_errors().max() / 100
+    )
+    np.testing.assert_allclose(np.cov(draws.T), la.posterior_covariance, rtol=0.05, atol=1e-5)
     np.testing.assert_allclose(mc_mean, glm_mean, atol=4 * glm_std.max() / np.sqrt(20000) * 3)
     np.testing.assert_allclose(mc_std, glm_std, rtol=0.02)
 

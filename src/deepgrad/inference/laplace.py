@@ -259,6 +259,12 @@ class Laplace:
         self._require_fit("posterior_covariance")
         return self.posterior.covariance()
 
+    def sample(self, count: int, seed: int | None = None) -> np.ndarray:
+        """``count`` draws of the subset's weights from N(θ*, P⁻¹), as rows (count, p)."""
+        self._require_fit("sample")
+        deviations = self.posterior.sample(np.random.default_rng(seed), int(count))
+        return self.theta + deviations
+
     def standard_errors(self) -> np.ndarray:
         """√diag(P⁻¹), one per weight of the subset."""
         self._require_fit("standard_errors")
