@@ -23,6 +23,9 @@ def test_a_model_that_was_not_fitted(float64):
     model(x[:1])
     with pytest.raises(ValueError, match=r"has not been fitted.*model.fit"):
         inference.Laplace(model).fit(x, y)
+    model.fit(x, y, epochs=1, verbose=0)
+    model.compile(optimizer="adam", loss="mse")  # compiled again after fitting: still fitted
+    inference.Laplace(model).fit(x, y)
 
 
 @pytest.mark.parametrize(

@@ -328,7 +328,8 @@ def _check_fitted(model: Any, caller: str) -> None:
             "its likelihood's loss and fit it first"
         )
     optimizer = getattr(model, "optimizer", None)
-    if not getattr(model, "built", False) or not getattr(optimizer, "params", None):
+    trained = getattr(optimizer, "params", None) or getattr(model, "history", None) is not None
+    if not getattr(model, "built", False) or not trained:
         raise ValueError(
             f"{caller}: {model.name} has not been fitted; the approximation is taken around "
             "fitted weights, so call model.fit(x, y) first"
