@@ -292,3 +292,41 @@ def test_constructors_replay_under_compile(fn):
         np.testing.assert_array_equal(value, expected_value)
         np.testing.assert_array_equal(grad, expected_grad)
     assert compiled._plans
+
+
+# ---- on a device backend ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["array", "asarray", "linspace", "logspace", "geomspace", "full", "meshgrid", "r_", "c_"],
+)
+def test_constructors_stay_on_the_device(name):
+    """On the guard backend (arrays that refuse implicit conversion to NumPy, as CuPy's
+    do) the constructors make their constants with the Tensors' array module: no silent
+    round trip through the host, same values and gradients as on the host."""
+    from tests.backend.guard import GuardArray
+
+    build = {
+        "array": lambda a, b: dnp.array([[a, b], [b, 1.0]]),
+        "asarray": lambda a, b: dnp.asarray([a, 2.0, b]),
+        "linspace": lambda a, b: dnp.linspace(a, b, 4),
+        "logspace": lambda a, b: dnp.logspace(a, b, 3, base=2.0),
+        "geomspace": lambda a, b: dnp.geomspace(a, b, 3),
+        "full": lambda a, b: dnp.full((2, 2), a) * b,
+        "meshgrid": lambda a, b: dnp.meshgrid(dnp.stack([a, b]), dnp.stack([b, a, b]))[0],
+        "r_": lambda a, b: dnp.r_[a, 1.0, b],
+        "c_": lambda a, b: dnp.c_[dnp.stack([a, b]), dnp.stack([b, a])],
+    }[name]
+
+    def objective(a, b):
+        return dnp.sum(dnp.sin(build(a, b)))
+
+    host = [np.array(0.7), np.array(1.3)]
+    value, grads = dg.value_and_grad(objective, argnums=(0, 1))(*host)
+    guarded = [GuardArray(h.copy()) for h in host]
+    guard_value, guard_grads = dg.value_and_grad(objective, argnums=(0, 1))(*guarded)
+    assert isinstance(raw_data(guard_value), GuardArray)
+    np.testing.assert_allclose(raw_data(guard_value).get(), value, rtol=1e-12)
+    for g, e in zip(guard_grads, grads, strict=True):
+        np.testing.assert_allclose(raw_data(g).get(), e, rtol=1e-12)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.backend import array_module
 from deepgrad.ops.shape import astype, concatenate, ravel, reshape
 from deepgrad.tensor import Tensor, raw_data
 
@@ -52,13 +53,16 @@ def _holds_tensor(data: Any) -> bool:
     return False
 
 
-def _raw_tree(data: Any) -> Any:
-    """``data`` with every Tensor replaced by its array (lists and tuples kept)."""
-    if isinstance(data, Tensor):
-        return raw_data(data)
-    if type(data) in (list, tuple):
-        return type(data)(_raw_tree(item) for item in data)
-    return data
+def placeholder(value: Any) -> Any:
+    """A host stand-in with ``value``'s shape and dtype (arrays and Tensors), for asking NumPy
+    what shape and dtype a constructor gives without reading, or moving, any device data;
+    lists and tuples are walked, numbers kept (NumPy's rules for them depend on them)."""
+    if type(value) in (list, tuple):
+        return type(value)(placeholder(item) for item in value)
+    data = raw_data(value)
+    if hasattr(data, "shape") and hasattr(data, "dtype"):
+        return np.zeros(data.shape, data.dtype)
+    return value
 
 
 def _leaves(data: Any, found: list) -> list:
@@ -75,7 +79,7 @@ def _from_nested(name: str, data: Any, dtype: Any, ndmin: int) -> Any:
     """The array NumPy would make of ``data``, recorded: NumPy decides the shape and dtype
     (and refuses ragged data), the leaves are cast, flattened and joined, once."""
     try:
-        reference = np.array(_raw_tree(data), dtype=dtype, ndmin=ndmin)
+        reference = np.array(placeholder(data), dtype=dtype, ndmin=ndmin)
     except (ValueError, TypeError) as error:
         raise type(error)(f"{name}: {error}") from error
     if reference.dtype == object:
@@ -83,12 +87,14 @@ def _from_nested(name: str, data: Any, dtype: Any, ndmin: int) -> Any:
             f"{name}: the data do not form a regular array of numbers (NumPy would make "
             f"an object array of shape {reference.shape}); give every row the same shape"
         )
+    leaves = _leaves(data, [])
+    xp = array_module(*[raw_data(leaf) for leaf in leaves])  # the Tensors' device
     parts = []
-    for leaf in _leaves(data, []):
+    for leaf in leaves:
         if isinstance(leaf, Tensor):
             parts.append(ravel(astype(leaf, reference.dtype)))
         else:
-            parts.append(np.asarray(leaf, dtype=reference.dtype).reshape(-1))
+            parts.append(xp.asarray(leaf, dtype=reference.dtype).reshape(-1))
     flat = parts[0] if len(parts) == 1 else concatenate(parts, axis=0)
     if len(parts) == 1 and isinstance(flat, Tensor):
         flat = _copy(flat)  # one leaf: ravel gave a view of the caller's array
@@ -181,8 +187,9 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", **kwa
         raise ValueError(
             f"full: fill_value of shape {fill_shape} cannot be broadcast to the shape {shape}"
         )
-    dtype = raw_data(fill_value).dtype if dtype is None else np.dtype(dtype)
-    zeros = np.zeros(shape, dtype)  # a constant; adding it broadcasts and gives a fresh array
+    fill = raw_data(fill_value)
+    dtype = fill.dtype if dtype is None else np.dtype(dtype)
+    zeros = array_module(fill).zeros(shape, dtype)  # adding it broadcasts, into a new array
     return astype(fill_value, dtype) + zeros
 
 
@@ -202,7 +209,7 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, shape: Any = None, **k
     return full(
         np.shape(prototype) if shape is None else shape,
         fill_value,
-        np.asarray(prototype).dtype if dtype is None else dtype,
+        placeholder(prototype).dtype if dtype is None else dtype,
     )
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.backend import array_module
+from deepgrad.ops.creation import placeholder
 from deepgrad.ops.shape import astype, concatenate, reshape, transpose
 from deepgrad.tensor import Tensor, raw_data
 
@@ -37,9 +39,9 @@ class _Concatenator:
                 f"{self.name}: string directives are not supported when an item is a Tensor; "
                 "use deepgrad.numpy.concatenate or stack"
             )
-        raw_items = tuple(raw_data(item) if isinstance(item, Tensor) else item for item in items)
-        reference = self.numpy_version[raw_items]  # NumPy decides the shape and dtype
-        blocks = [self._block(item, reference.dtype) for item in items]
+        reference = self.numpy_version[placeholder(items)]  # NumPy decides shape and dtype
+        xp = array_module(*[raw_data(item) for item in items])
+        blocks = [self._block(item, reference.dtype, xp) for item in items]
         result = concatenate(blocks, axis=self.axis)
         if np.shape(raw_data(result)) != reference.shape:
             raise NotImplementedError(
@@ -48,12 +50,12 @@ class _Concatenator:
             )
         return result
 
-    def _block(self, item: Any, dtype: Any) -> Any:
+    def _block(self, item: Any, dtype: Any, xp: Any) -> Any:
         """One item as NumPy's concatenator makes it: a slice becomes its range, anything
         else an array of at least ``ndmin`` dimensions (a 1-D one moved by ``trans1d``)."""
         if isinstance(item, slice):
-            return np.asarray(self.numpy_version[item], dtype=dtype)
-        value = astype(item, dtype) if isinstance(item, Tensor) else np.asarray(item, dtype)
+            return xp.asarray(self.numpy_version[item], dtype=dtype)
+        value = astype(item, dtype) if isinstance(item, Tensor) else xp.asarray(item, dtype)
         shape = np.shape(raw_data(value))
         if len(shape) >= self.ndmin:
             return value

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.ops.creation import _copy, asarray
+from deepgrad.backend import array_module
+from deepgrad.ops.creation import _copy, asarray, placeholder
 from deepgrad.ops.elementwise import log10, power
 from deepgrad.ops.shape import (
     astype,
@@ -74,15 +75,16 @@ def linspace(
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
     if kwargs:
         raise TypeError(f"linspace: {sorted(kwargs)} not supported with Tensor endpoints")
-    reference_dtype = np.linspace(raw_data(start), raw_data(stop), 0).dtype
-    start, stop = _as_dtype(start, reference_dtype), _as_dtype(stop, reference_dtype)
+    xp = array_module(raw_data(start), raw_data(stop))
+    reference_dtype = np.linspace(placeholder(start), placeholder(stop), 0).dtype
+    start, stop = _as_dtype(start, reference_dtype, xp), _as_dtype(stop, reference_dtype, xp)
     delta = stop - start
     div = (num - 1) if endpoint else num
-    k = np.arange(0, num, dtype=reference_dtype).reshape((-1,) + (1,) * np.ndim(raw_data(delta)))
+    k = xp.arange(0, num, dtype=reference_dtype).reshape((-1,) + (1,) * np.ndim(raw_data(delta)))
     # NumPy takes y/div·delta instead when the step underflows to zero; here it is k·step
     # always (the same numbers unless |stop − start|/div is below the smallest float).
     step = delta / div if div > 0 else np.nan
-    y = (k * step if div > 0 else k * delta) + start
+    y = (step * k if div > 0 else delta * k) + start  # the Tensor on the left: its operator
     if endpoint and num > 1:
         y = _with_endpoints(y, None, stop)
     if axis != 0:
@@ -92,8 +94,9 @@ def linspace(
     return (y, step) if retstep else y
 
 
-def _as_dtype(value: Any, dtype: Any) -> Any:
-    return astype(value, dtype) if isinstance(value, Tensor) else np.asarray(value, dtype)
+def _as_dtype(value: Any, dtype: Any, xp: Any) -> Any:
+    """``value`` in ``dtype``: a Tensor cast (recorded), anything else an array of ``xp``."""
+    return astype(value, dtype) if isinstance(value, Tensor) else xp.asarray(value, dtype)
 
 
 def logspace(
@@ -114,12 +117,13 @@ def logspace(
     """
     if not _any_tensor(start, stop, base):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
+    xp = array_module(*[raw_data(v) for v in (start, stop, base)])
     shapes = [np.shape(raw_data(v)) for v in (start, stop, base)]
     ndmax = len(np.broadcast_shapes(*shapes))
     start, stop, base = (
         reshape(asarray(v), (1,) * (ndmax - len(s)) + s)
         if isinstance(v, Tensor)
-        else np.array(v, ndmin=ndmax)
+        else xp.asarray(v).reshape((1,) * (ndmax - len(s)) + s)
         for v, s in zip((start, stop, base), shapes, strict=True)
     )
     y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
@@ -139,14 +143,15 @@ def geomspace(
     """
     if not _any_tensor(start, stop):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
-    raw_start, raw_stop = np.asarray(raw_data(start)), np.asarray(raw_data(stop))
-    if np.any(raw_start == 0) or np.any(raw_stop == 0):
+    xp = array_module(raw_data(start), raw_data(stop))
+    raw_start, raw_stop = xp.asarray(raw_data(start)), xp.asarray(raw_data(stop))
+    if bool((raw_start == 0).any()) or bool((raw_stop == 0).any()):
         raise ValueError("geomspace: a geometric sequence cannot include zero")
-    if np.iscomplexobj(raw_start) or np.iscomplexobj(raw_stop):
+    if raw_start.dtype.kind == "c" or raw_stop.dtype.kind == "c":
         raise TypeError("geomspace: complex endpoints are not supported (real inputs only)")
-    reference_dtype = np.result_type(raw_start, raw_stop, float(num))
-    start, stop = _as_dtype(start, reference_dtype), _as_dtype(stop, reference_dtype)
-    sign = np.sign(raw_start)  # a constant: the sequence keeps start's sign
+    reference_dtype = np.result_type(placeholder(start), placeholder(stop), float(num))
+    start, stop = _as_dtype(start, reference_dtype, xp), _as_dtype(stop, reference_dtype, xp)
+    sign = xp.sign(raw_start).astype(reference_dtype)  # a constant: the sign of start
     start, stop = start / sign, stop / sign
     result = logspace(log10(start), log10(stop), num=num, endpoint=endpoint)
     if num > 0:
@@ -182,5 +187,5 @@ def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = 
         full_shape = np.broadcast_shapes(*[np.shape(raw_data(g)) for g in grids])
         grids = [broadcast_to(g, full_shape) for g in grids]
     if copy:
-        grids = [_copy(g) if isinstance(g, Tensor) else np.array(g) for g in grids]
+        grids = [_copy(g) if isinstance(g, Tensor) else array_module(g).array(g) for g in grids]
     return tuple(grids)
