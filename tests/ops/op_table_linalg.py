@@ -8,6 +8,8 @@ their signs are LAPACK's choice. ``op_table.py`` imports ``linalg_rows`` at its 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import deepgrad.numpy as dnp
@@ -69,13 +71,21 @@ def _sym(a, xp):
     return 0.5 * (a + xp.swapaxes(a, -1, -2))
 
 
-def eigh_vectors(a, UPLO="L"):
+def eigh_vectors(a, UPLO: Any = "L"):
     # of (A + Aᵀ)/2, where deepgrad's triangle gradient and PyTorch's symmetric one agree
     return la.eigh(_sym(a, dnp), UPLO)[1] ** 2
 
 
-def np_eigh_vectors(a, UPLO="L"):
+def np_eigh_vectors(a, UPLO: Any = "L"):
     return np.linalg.eigh(_sym(a, np), UPLO)[1] ** 2
+
+
+def _eigvalsh(a, UPLO: Any = "L"):
+    return la.eigvalsh(_sym(a, dnp), UPLO)
+
+
+def _np_eigvalsh(a, UPLO: Any = "L"):
+    return np.linalg.eigvalsh(_sym(a, np), UPLO)
 
 
 def eig_values(a):
@@ -107,8 +117,8 @@ def linalg_rows() -> list[OpSpec]:
     return [
         OpSpec(
             "eigvalsh",
-            lambda a, UPLO="L": la.eigvalsh(_sym(a, dnp), UPLO),
-            lambda a, UPLO="L": np.linalg.eigvalsh(_sym(a, np), UPLO),
+            _eigvalsh,
+            _np_eigvalsh,
             SQUARE,
             make=symmetric_apart,
             kwargs=[{}, {"UPLO": "U"}],

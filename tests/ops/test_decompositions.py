@@ -307,12 +307,12 @@ def test_full_svd_extra_vectors_have_no_derivative():
             NotImplementedError,
             "qr: mode='complete'",
         ),
-        (lambda: la.qr(np.ones((3, 2)), mode="raw"), ValueError, "qr: mode must be"),
+        (lambda: la.qr(np.ones((3, 2)), mode="raw"), ValueError, "qr: mode must be"),  # pyright: ignore[reportArgumentType]
         (lambda: la.eigh(np.ones((2, 3))), ValueError, r"eigh: expected square .*\(2, 3\)"),
-        (lambda: la.eigh(np.eye(2), UPLO="X"), ValueError, "eigh: UPLO"),
+        (lambda: la.eigh(np.eye(2), UPLO="X"), ValueError, "eigh: UPLO"),  # pyright: ignore[reportArgumentType]
         (lambda: la.svd(np.ones(3)), ValueError, r"svd: expected matrices .*\(3,\)"),
         (lambda: la.pinv(np.ones(3)), ValueError, "pinv: expected matrices"),
-        (lambda: la.matrix_power(np.eye(2), 1.5), TypeError, "matrix_power: the exponent"),
+        (lambda: la.matrix_power(np.eye(2), 1.5), TypeError, "matrix_power: the exponent"),  # pyright: ignore[reportArgumentType]
         (lambda: la.lstsq(np.ones((2, 3, 3)), np.ones(3)), ValueError, "lstsq: expected a matrix"),
         (lambda: la.svd(np.ones((2, 2), complex)), TypeError, "svd: complex input"),
     ],
