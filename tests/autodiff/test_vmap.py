@@ -405,6 +405,7 @@ def test_mismatched_batch_sizes_name_the_arguments():
             "structure",
         ),
         (lambda: dg.vmap(lambda: 1.0)(), TypeError, "no arguments"),
+        (lambda: dg.vmap(lambda x: x)(np.ones((0, 2))), ValueError, "has size 0"),
     ],
 )
 def test_errors(call, error, message):

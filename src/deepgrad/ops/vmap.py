@@ -429,6 +429,11 @@ def _batch_size(leaves: list, axes: list, args: tuple, f: Callable) -> int:
     if len({s for s, _, _ in sizes}) > 1:
         listed = "; ".join(f"{owner} has size {s} along axis {a}" for s, owner, a in sizes)
         raise ValueError(f"vmap: the mapped axes have different sizes: {listed}")
+    if sizes[0][0] == 0:
+        raise ValueError(
+            f"vmap: {sizes[0][1]} has size 0 along its mapped axis {sizes[0][2]}: there is no "
+            "example to record the function on"
+        )
     return sizes[0][0]
 
 
