@@ -240,6 +240,7 @@ _each("linalg.pinv", call(F((3, 2))))
 _each("linalg.qr", call(F((3, 2))))
 _each("linalg.lstsq", call(F((4, 2)), F((4,))))
 _each("linalg.matrix_power", call(F((3, 3)), 3))
+_each("linalg.expm", call(F((3, 3), lambda r, s: r.uniform(-0.5, 0.5, s))))
 
 # ---- deepgrad.numpy.random ------------------------------------------------------------------
 
