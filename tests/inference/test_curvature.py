@@ -209,3 +209,23 @@ def test_exact_hessian_of_the_last_layer_is_a_block_of_the_full_one(float64):
     last = la.network.trainable_blocks()[-1:]
     block = curvature.exact_hessian(la.network, la.likelihood, last, la.x, la.y)
     np.testing.assert_allclose(block, full[-last[0].size :, -last[0].size :], rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["ggn", "kfac", "diag"])
+def test_per_layer_prior_precisions_are_a_stationary_point_of_the_evidence(float64, kind):
+    model, x, y = fitted_net("categorical", n=30, widths=(3,), outputs=3)
+    la = Laplace(model, curvature=kind, prior_precision=1.0).fit(x, y)
+    deltas = la.optimize_layer_prior_precisions()
+    sizes = [block.size for block in la.blocks]
+    best = la.log_marginal_likelihood()
+    for layer in range(len(sizes)):
+        values = []
+        for factor in (1 - 1e-4, 1 + 1e-4):
+            moved = deltas.copy()
+            moved[layer] *= factor
+            values.append(la.log_marginal_likelihood(prior_precision=np.repeat(moved, sizes)))
+        slope = (values[1] - values[0]) / (2e-4 * deltas[layer])
+        assert abs(slope * deltas[layer]) < 1e-5 and max(values) <= best + 1e-9
+    common = Laplace(model, curvature=kind, prior_precision=1.0).fit(x, y)
+    common.optimize_prior_precision()
+    assert best >= common.log_marginal_likelihood() - 1e-9  # more freedom, no lower

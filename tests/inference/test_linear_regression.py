@@ -119,3 +119,14 @@ def test_evidence_optimised_prior_and_noise_are_the_closed_form_optimum(float64)
                              options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000})  # fmt: skip
     assert delta == pytest.approx(np.exp(best.x[0]), rel=1e-5)
     assert la.sigma2 == pytest.approx(np.exp(best.x[1]), rel=1e-5)
+
+
+def test_one_layer_per_layer_prior_is_the_common_prior(float64):
+    x, y = data(n=50, d=3, noise=0.8, seed=3)
+    model = linear_model(x, y, "mse")
+    common = inference.Laplace(model, prior_precision=1.0).fit(x, y)
+    per_layer = inference.Laplace(model, prior_precision=1.0).fit(x, y)
+    delta = common.optimize_prior_precision()
+    (layer_delta,) = per_layer.optimize_layer_prior_precisions()
+    assert layer_delta == pytest.approx(delta, rel=1e-7)
+    assert per_layer.sigma2 == pytest.approx(common.sigma2, rel=1e-7)

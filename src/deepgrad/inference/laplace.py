@@ -304,6 +304,11 @@ class Laplace:
         self._require_fit("optimize_prior_precision")
         return evidence.optimize_prior_precision(self, sigma=sigma, **kwargs)
 
+    def optimize_layer_prior_precisions(self, sigma: bool = True, **kwargs: Any) -> np.ndarray:
+        """MacKay's fixed point with one δ per Dense layer; sets them and returns them."""
+        self._require_fit("optimize_layer_prior_precisions")
+        return evidence.optimize_layer_prior_precisions(self, sigma=sigma, **kwargs)
+
     def aic(self) -> float:
         self._require_fit("aic")
         return evidence.aic(self)
