@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from deepgrad import activations as act
 from deepgrad.onnx.errors import ExportError
 from deepgrad.onnx.graph import Graph
@@ -45,9 +47,33 @@ def _hard_tanh(graph: Graph, x: str, scope: str) -> str:
     return graph.add("Clip", [x, low, high], scope)
 
 
+def _float32(graph: Graph) -> bool:
+    """Float32 graphs use ONNX's activation ops. Other dtypes get the same functions from
+    elementary ops: ONNX's Celu and ONNX Runtime's CPU kernels of Softplus, HardSigmoid,
+    Elu, Selu and Softsign are float32 only, and the slopes given as attributes (LeakyRelu's
+    α, ...) are float32 numbers. (ONNX Runtime has no float64 Erf, which exact GELU needs.)"""
+    return graph.dtype == np.float32
+
+
 def _hard_sigmoid(graph: Graph, x: str, scope: str) -> str:
     # relu6(x + 3) / 6 = max(0, min(1, x/6 + 1/2))
-    return graph.add("HardSigmoid", [x], scope, alpha=1.0 / 6.0, beta=0.5)
+    if _float32(graph):
+        return graph.add("HardSigmoid", [x], scope, alpha=1.0 / 6.0, beta=0.5)
+    sixth = graph.add("Mul", [x, graph.constant(f"{scope}/sixth", 1.0 / 6.0)], scope)
+    shifted = graph.add("Add", [sixth, graph.constant(f"{scope}/half", 0.5)], scope)
+    low, high = graph.constant(f"{scope}/min", 0.0), graph.constant(f"{scope}/max", 1.0)
+    return graph.add("Clip", [shifted, low, high], scope)
+
+
+def _softplus(graph: Graph, x: str, scope: str) -> str:
+    if _float32(graph):
+        return graph.add("Softplus", [x], scope)
+    # log(1 + eˣ) = max(x, 0) + log(1 + e^(−|x|)), finite for any x
+    tail = graph.add("Exp", [graph.add("Neg", [graph.add("Abs", [x], scope)], scope)], scope)
+    one_plus = graph.add("Add", [graph.constant(f"{scope}/one", 1.0), tail], scope)
+    return graph.add(
+        "Add", [graph.add("Relu", [x], scope), graph.add("Log", [one_plus], scope)], scope
+    )
 
 
 def _silu(graph: Graph, x: str, scope: str) -> str:
@@ -59,29 +85,67 @@ def _hard_silu(graph: Graph, x: str, scope: str) -> str:
 
 
 def _mish(graph: Graph, x: str, scope: str) -> str:
-    softplus = graph.add("Softplus", [x], scope)
+    softplus = _softplus(graph, x, scope)
     return graph.add("Mul", [x, graph.add("Tanh", [softplus], scope)], scope)
 
 
 def _log_sigmoid(graph: Graph, x: str, scope: str) -> str:
     negated = graph.add("Neg", [x], scope)
-    return graph.add("Neg", [graph.add("Softplus", [negated], scope)], scope)
+    return graph.add("Neg", [_softplus(graph, negated, scope)], scope)
+
+
+def _positive_or(graph: Graph, x: str, scope: str, negative: str) -> str:
+    """x where x > 0, else ``negative``: deepgrad's ``where(x > 0, ...)``."""
+    positive = graph.add("Greater", [x, graph.constant(f"{scope}/zero", 0.0)], scope)
+    return graph.add("Where", [positive, x, negative], scope)
 
 
 def _leaky_relu(graph: Graph, x: str, scope: str, negative_slope: float = 0.2) -> str:
-    return graph.add("LeakyRelu", [x], scope, alpha=float(negative_slope))
+    if _float32(graph):
+        return graph.add("LeakyRelu", [x], scope, alpha=float(negative_slope))
+    # the attribute of LeakyRelu is a float32: the slope as a tensor of the graph's dtype
+    slope = graph.add("Mul", [x, graph.constant(f"{scope}/slope", negative_slope)], scope)
+    return _positive_or(graph, x, scope, slope)
 
 
 def _elu(graph: Graph, x: str, scope: str, alpha: float = 1.0) -> str:
-    return graph.add("Elu", [x], scope, alpha=float(alpha))
+    if _float32(graph):
+        return graph.add("Elu", [x], scope, alpha=float(alpha))
+    # α(e^min(x, 0) − 1) where x ≤ 0 (the clamp keeps the unused branch finite)
+    clamped = graph.add("Min", [x, graph.constant(f"{scope}/zero", 0.0)], scope)
+    grown = graph.add(
+        "Sub", [graph.add("Exp", [clamped], scope), graph.constant(f"{scope}/one", 1.0)], scope
+    )
+    negative = graph.add("Mul", [graph.constant(f"{scope}/alpha", alpha), grown], scope)
+    return _positive_or(graph, x, scope, negative)
+
+
+def _softsign(graph: Graph, x: str, scope: str) -> str:
+    if _float32(graph):
+        return graph.add("Softsign", [x], scope)
+    one_plus = graph.add(
+        "Add", [graph.constant(f"{scope}/one", 1.0), graph.add("Abs", [x], scope)], scope
+    )
+    return graph.add("Div", [x, one_plus], scope)
 
 
 def _celu(graph: Graph, x: str, scope: str, alpha: float = 1.0) -> str:
-    return graph.add("Celu", [x], scope, alpha=float(alpha))
+    if _float32(graph):
+        return graph.add("Celu", [x], scope, alpha=float(alpha))
+    # max(x, 0) + min(0, α(e^(x/α) − 1))
+    alpha_name = graph.constant(f"{scope}/alpha", alpha)
+    grown = graph.add("Exp", [graph.add("Div", [x, alpha_name], scope)], scope)
+    negative = graph.add("Sub", [grown, graph.constant(f"{scope}/one", 1.0)], scope)
+    scaled = graph.add("Mul", [alpha_name, negative], scope)
+    clipped = graph.add("Min", [scaled, graph.constant(f"{scope}/zero", 0.0)], scope)
+    return graph.add("Add", [graph.add("Relu", [x], scope), clipped], scope)
 
 
 def _selu(graph: Graph, x: str, scope: str) -> str:
-    return graph.add("Selu", [x], scope, alpha=act.SELU_ALPHA, gamma=act.SELU_SCALE)
+    if _float32(graph):
+        return graph.add("Selu", [x], scope, alpha=act.SELU_ALPHA, gamma=act.SELU_SCALE)
+    elu = _elu(graph, x, scope, act.SELU_ALPHA)
+    return graph.add("Mul", [graph.constant(f"{scope}/scale", act.SELU_SCALE), elu], scope)
 
 
 def _softmax(graph: Graph, x: str, scope: str, axis: int = -1) -> str:
@@ -109,8 +173,8 @@ CONVERTERS: dict[Callable, Callable[..., str]] = {
     act.tanh: _single("Tanh"),
     act.hard_sigmoid: _hard_sigmoid,
     act.hard_tanh: _hard_tanh,
-    act.softsign: _single("Softsign"),
-    act.softplus: _single("Softplus"),
+    act.softsign: _softsign,
+    act.softplus: _softplus,
     act.relu: _single("Relu"),
     act.relu6: _relu6,
     act.leaky_relu: _leaky_relu,

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import activations
 from deepgrad import layers as L
 from deepgrad.models import Sequential
 from deepgrad.onnx.activations import convert_activation
@@ -54,7 +55,8 @@ def _relu(layer: L.ReLU, graph: Graph, x: str) -> str:
 
 
 def _leaky_relu(layer: L.LeakyReLU, graph: Graph, x: str) -> str:
-    return graph.add("LeakyRelu", [x], layer.name, alpha=layer.negative_slope)
+    slope = layer.negative_slope
+    return convert_activation(activations.leaky_relu, graph, x, layer.name, negative_slope=slope)
 
 
 def _prelu(layer: L.PReLU, graph: Graph, x: str) -> str:
@@ -64,7 +66,7 @@ def _prelu(layer: L.PReLU, graph: Graph, x: str) -> str:
 
 
 def _elu(layer: L.ELU, graph: Graph, x: str) -> str:
-    return graph.add("Elu", [x], layer.name, alpha=layer.alpha)
+    return convert_activation(activations.elu, graph, x, layer.name, alpha=layer.alpha)
 
 
 def _softmax(layer: L.Softmax, graph: Graph, x: str) -> str:
