@@ -223,3 +223,31 @@ def test_custom_metric_name_defaults_to_snake_case_and_add_weight():
     np.testing.assert_array_equal(metric.result(), [1.0, 1.0])
     with pytest.raises(ValueError, match="does not fit the variable's shape"):
         metric.total.assign_add(np.ones(3))
+
+
+def test_a_result_returning_the_state_variable_is_logged_as_a_snapshot():
+    """Keras' guide returns the variable itself from result(); the history must hold each
+    epoch's value, not one object that every later update changes."""
+
+    class Count(metrics.Metric):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.seen = self.add_variable(shape=(), initializer="zeros")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.seen.assign_add(len(y_pred))
+
+        def result(self):
+            return self.seen
+
+    x, labels = data(24)
+    model = dg.Sequential([layers.Dense(3)])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=[Count()])
+    counted = []
+    spy = dg.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: counted.append(logs["count"])
+    )
+    history = model.fit(x, labels, batch_size=8, epochs=2, callbacks=[spy], verbose=0)
+    assert counted == [8.0, 16.0, 24.0] * 2
+    assert history.history["count"] == [24.0, 24.0]
+    assert all(type(value) is float for value in counted)

@@ -63,10 +63,10 @@ class MetricVariable:
         self.value = np.broadcast_to(self._checked(value, "assign"), self.value.shape).copy()
 
     def assign_add(self, value: Any) -> None:
-        self.value = self.value + self._checked(value, "assign_add")
+        self.value = np.asarray(self.value + self._checked(value, "assign_add"))
 
     def assign_sub(self, value: Any) -> None:
-        self.value = self.value - self._checked(value, "assign_sub")
+        self.value = np.asarray(self.value - self._checked(value, "assign_sub"))
 
     def numpy(self) -> np.ndarray:
         return self.value
@@ -107,6 +107,20 @@ class Metric:
         Metric.reset_state(self)  # the base state only: a subclass's comes after this
 
     config_keys: tuple[str, ...] = ()  # constructor arguments kept as attributes
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's ``result`` returns a snapshot: a float for one number, a copy for
+        an array. Keras' guide returns the state variable itself, which the logs (and
+        ``History``) would otherwise hold by reference and see change."""
+        super().__init_subclass__(**kwargs)
+        if "result" in cls.__dict__:
+            result = cls.__dict__["result"]
+
+            def snapshot(self: Metric) -> Any:
+                return _snapshot(result(self))
+
+            snapshot.__doc__ = result.__doc__
+            cls.result = snapshot  # type: ignore[method-assign]
 
     def get_config(self) -> dict:
         return {"name": self.name, **{key: getattr(self, key) for key in self.config_keys}}
@@ -183,6 +197,20 @@ class Metric:
                 variable.assign(np.mean(values, axis=0))
             else:
                 variable.assign(values[0])
+
+
+def _snapshot(value: Any) -> Any:
+    """A result detached from the metric's state: a float for one number, else a copy.
+
+    >>> _snapshot(np.array(2.0)), _snapshot(MetricVariable("v", np.zeros(2), "sum"))
+    (2.0, array([0., 0.]))
+    """
+    if isinstance(value, MetricVariable):
+        value = value.value
+    array = np.asarray(raw_data(value))
+    if array.ndim == 0:
+        return float(array) if array.dtype.kind in "fiub" else value
+    return array.copy()
 
 
 def _snake_case(name: str) -> str:
