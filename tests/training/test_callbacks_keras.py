@@ -253,3 +253,53 @@ def test_tensorboard_takes_keras_arguments_and_refuses_what_it_cannot_write(tmp_
         callbacks.TensorBoard(log_dir=tmp_path, histogram_freq=1)
     with pytest.raises(ValueError, match="update_freq must be"):
         callbacks.TensorBoard(log_dir=tmp_path, update_freq=0)
+
+
+def rates_under_plateau(module, sequence, **settings):
+    """The learning rate after each epoch when the logged loss is ``sequence``."""
+    rates = []
+
+    def force(epoch, logs):
+        logs["loss"] = sequence[epoch]
+
+    def record(epoch, logs):
+        rates.append(float(np.asarray(model.optimizer.learning_rate)))
+
+    x, y = data()
+    if module is dg:
+        model = dg.Sequential([layers.Dense(1)])
+        optimizer = dg.optimizers.SGD(learning_rate=0.1)
+    else:
+        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+        optimizer = module.optimizers.SGD(learning_rate=0.1)
+    model.compile(optimizer=optimizer, loss="mse")
+    plateau = module.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, **settings)
+    hooks = [
+        module.callbacks.LambdaCallback(on_epoch_end=force),
+        plateau,
+        module.callbacks.LambdaCallback(on_epoch_end=record),
+    ]
+    model.fit(x, y, epochs=len(sequence), verbose=0, callbacks=hooks)
+    return rates
+
+
+@pytest.mark.parametrize("patience", [0, 1, 2])
+@pytest.mark.parametrize("cooldown", [0, 1])
+@pytest.mark.parametrize("sequence", LOSS_SEQUENCES)
+def test_reduce_lr_on_plateau_matches_keras(patience, cooldown, sequence):
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    settings = {"patience": patience, "cooldown": cooldown, "min_lr": 0.01}
+    ours = rates_under_plateau(dg, sequence, **settings)
+    np.testing.assert_allclose(ours, rates_under_plateau(keras, sequence, **settings), rtol=1e-6)
+
+
+def test_reduce_lr_on_plateau_verbose(capsys):
+    x, y = data()
+    model = small_model()
+    model.optimizer.learning_rate = 0.1
+    plateau = callbacks.ReduceLROnPlateau(
+        monitor="loss", patience=0, factor=0.5, min_delta=10.0, verbose=1
+    )
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[plateau])
+    assert "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.05." in capsys.readouterr().out

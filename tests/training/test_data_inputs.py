@@ -275,3 +275,12 @@ def test_negative_or_nan_learning_rate_raises(bad):
 def test_a_function_as_first_argument_is_still_refused():
     with pytest.raises(TypeError, match="pass a function by name"):
         optimizers.SGD(lambda step: 0.1)
+
+
+def test_torch_tensors_inside_several_inputs_are_converted():
+    torch = pytest.importorskip("torch")
+    from deepgrad.training.data import as_batch
+
+    x, y, weights = as_batch(({"a": torch.ones(2, 3), "b": [torch.zeros(2)]}, torch.ones(2)))
+    assert isinstance(x["a"], np.ndarray) and isinstance(x["b"][0], np.ndarray)
+    assert isinstance(y, np.ndarray) and weights is None

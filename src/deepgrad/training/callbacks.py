@@ -125,6 +125,7 @@ class ReduceLROnPlateau(Monitor):
         monitor: str = "val_loss",
         factor: float = 0.1,
         patience: int = 10,
+        verbose: int = 0,
         mode: str = "auto",
         min_delta: float = 1e-4,
         cooldown: int = 0,
@@ -132,7 +133,7 @@ class ReduceLROnPlateau(Monitor):
     ) -> None:
         if not 0 < factor < 1:
             raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
-        super().__init__(monitor, mode, min_delta)
+        super().__init__(monitor, mode, min_delta, verbose)
         self.factor, self.patience, self.cooldown, self.min_lr = factor, patience, cooldown, min_lr
 
     def on_train_begin(self, logs: dict | None = None) -> None:
@@ -151,6 +152,9 @@ class ReduceLROnPlateau(Monitor):
         self.wait += 1
         if self.wait >= self.patience and self.cooldown_left == 0:
             self._reduce(self.model.optimizer)
+            if self.verbose:
+                rate = self.model.optimizer.current_learning_rate()
+                print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {rate}.")
             self.cooldown_left, self.wait = self.cooldown, 0
 
     def _reduce(self, optimizer: Any) -> None:

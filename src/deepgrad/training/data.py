@@ -32,10 +32,17 @@ def as_array(data: Any, what: str) -> np.ndarray:
 
 
 def from_torch(value: Any) -> Any:
-    """A PyTorch tensor as a NumPy array (converted at the boundary: detached, on the CPU);
-    anything else unchanged. PyTorch is never imported here."""
+    """A PyTorch tensor as a NumPy array (converted at the boundary: detached, on the CPU),
+    also inside a dict, list or tuple (several inputs); anything else unchanged. PyTorch is
+    never imported here."""
     if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
         return value.detach().cpu().numpy()
+    if isinstance(value, dict):
+        return {key: from_torch(item) for key, item in value.items()}
+    if isinstance(value, list | tuple) and any(
+        type(item).__module__.startswith("torch") for item in value
+    ):
+        return type(value)(from_torch(item) for item in value)
     return value
 
 
