@@ -175,3 +175,39 @@ def test_the_training_flag_of_a_call_reaches_sublayers_called_without_it():
     assert set(np.unique(dropped)) == {0.0, 6.0}  # Dropout saw training=True
     assert model.dropout.training is False  # the mode itself is unchanged
     np.testing.assert_array_equal(model(x, training=False).numpy(), 3.0)
+
+
+class ComputeSum(layers.Layer):
+    """Keras' subclassing guide: non-trainable state updated in call with assign_add."""
+
+    def __init__(self, input_dim):
+        super().__init__()
+        self.total = self.add_weight(initializer="zeros", shape=(input_dim,), trainable=False)
+
+    def call(self, inputs):
+        self.total.assign_add(dnp.sum(inputs, axis=0))
+        return self.total * 1.0
+
+
+def test_weights_are_variables_with_assign():
+    layer = ComputeSum(2)
+    x = np.ones((2, 2), np.float32)
+    np.testing.assert_array_equal(layer(x).numpy(), [2.0, 2.0])
+    np.testing.assert_array_equal(layer(x).numpy(), [4.0, 4.0])
+    assert layer.weights == [layer.total] and layer.non_trainable_weights == [layer.total]
+    layer.total.assign(np.zeros(2))
+    layer.total.assign_sub(1.0)
+    np.testing.assert_array_equal(layer.total.numpy(), [-1.0, -1.0])
+    assert layer.total.value is layer.total
+    with pytest.raises(ValueError, match="a value of shape"):
+        layer.total.assign(np.zeros(3))
+
+
+def test_assign_is_made_again_by_every_replay_of_a_compiled_call():
+    layer = ComputeSum(2)
+    compiled = dg.compile(lambda x: layer(x))
+    totals = []
+    for step in range(5):
+        compiled(np.full((2, 2), step, np.float32))
+        totals.append(layer.total.numpy().copy())
+    np.testing.assert_array_equal(np.array(totals)[:, 0], [0.0, 2.0, 6.0, 12.0, 20.0])

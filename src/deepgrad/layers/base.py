@@ -24,6 +24,7 @@ from deepgrad.device import Device, device_of, get_device, to_device
 from deepgrad.device import device as parse_device
 from deepgrad.layers import structure, symbolic
 from deepgrad.layers.torch_vocabulary import TorchVocabulary
+from deepgrad.layers.variable import Variable
 from deepgrad.tensor import Tensor, raw_data
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
@@ -124,7 +125,7 @@ class Layer(TorchVocabulary):
             raise ValueError(f"{self.name}.add_weight: a weight named {name!r} exists already")
         value = initializers.get(initializer or "glorot_uniform")(shape, dtype or self.dtype)
         value = to_device(value, getattr(self, "_device", None))  # the layer's, or current
-        weight = Tensor(value, requires_grad=trainable and self._trainable)
+        weight = Variable(value, requires_grad=trainable and self._trainable)
         self._own_weights.append((name, weight, trainable, regularizers.get(regularizer)))
         return weight
 
