@@ -5,7 +5,8 @@ are the Bayesian ridge closed forms."""
 import numpy as np
 import pytest
 
-from deepgrad import inference, losses, regularizers
+import deepgrad as dg
+from deepgrad import inference, layers, losses, regularizers
 from tests.inference.fitting import design, linear_model
 
 sm = pytest.importorskip("statsmodels.api")
@@ -130,3 +131,27 @@ def test_one_layer_per_layer_prior_is_the_common_prior(float64):
     (layer_delta,) = per_layer.optimize_layer_prior_precisions()
     assert layer_delta == pytest.approx(delta, rel=1e-7)
     assert per_layer.sigma2 == pytest.approx(common.sigma2, rel=1e-7)
+
+
+def test_the_last_layer_of_a_net_is_a_linear_model_for_the_evidence(float64):
+    """With the hidden layer fixed, the last layer is ridge regression on its features:
+    the evidence, at any δ, is the closed form on those features."""
+    x, y = data(n=40, d=2, seed=5)
+    penalty = regularizers.L2(0.01)
+    model = dg.Sequential(
+        [
+            layers.Dense(3, "tanh"),
+            layers.Dense(1, kernel_regularizer=penalty, bias_regularizer=penalty),
+        ]
+    )
+    model.compile(optimizer="lbfgs", loss=losses.GaussianNLL(sigma=0.6))
+    model.fit(x, y, batch_size=None, epochs=3, verbose=0)
+    la = inference.Laplace(model, subset="last_layer", prior_precision=2.0).fit(x, y)
+    assert la.evidence_mode == "newton"
+    kernel, bias = (np.asarray(w, np.float64) for w in model.get_weights()[:2])
+    features = np.tanh(x @ kernel + bias)
+    for delta in (0.5, 2.0, 7.0):
+        expected = ridge(features, y, 0.6, delta)[2]
+        assert la.log_marginal_likelihood(prior_precision=delta) == pytest.approx(
+            expected, rel=1e-9
+        )

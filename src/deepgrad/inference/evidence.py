@@ -8,9 +8,10 @@ With the posterior N(θ_δ, P⁻¹), P = H + diag(δ) and a prior N(0, diag(δ)�
 (the (2π)^(p/2) of the Gaussian integral cancels the prior's). θ_δ is the mode for the
 prior δ. ``la.evidence_mode``:
 
-- "newton" (the default for a model with no hidden layer, a GLM, whose GGN is its
-  Hessian): one Newton step from the fitted θ*, θ_δ = θ* − P⁻¹(g + δ ⊙ θ*), g the gradient
-  of −log p(D | θ) at θ*. At the δ the model was trained with, θ_δ = θ*; for a linear
+- "newton" (the default when η is linear in the weights of the subset: no hidden layer,
+  or ``subset="last_layer"``, with a linear output or the likelihood's link: a GLM, whose
+  GGN is its Hessian): one Newton step from the fitted θ*, θ_δ = θ* − P⁻¹(g + δ ⊙ θ*),
+  g the gradient of −log p(D | θ) at θ*. At the δ the model was trained with, θ_δ = θ*; for a linear
   model with a Gaussian likelihood the step is exact, and so is the evidence: the closed
   form log N(y | 0, σ²I + X diag(δ)⁻¹ Xᵀ).
 - "fixed" (the default for a net): θ_δ = θ*, as in MacKay (1992) and Immer et al. (2021).

@@ -87,9 +87,12 @@ class Laplace:
         self.prior = self._prior_from_arguments()
         self._unit_eigenvalues: np.ndarray | None = None
         self._make_posterior()
-        # a GLM's GGN is its Hessian, so a Newton step to the mode of another δ is sound;
-        # a net's is not (see evidence.py)
-        self.evidence_mode = "newton" if len(self.network.blocks) == 1 else "fixed"
+        # η linear in the subset's weights (no hidden layer, or the last layer alone, with
+        # its link in the likelihood) is a GLM, whose GGN is its Hessian: a Newton step to
+        # the mode of another δ is sound. A net's is not (see evidence.py).
+        last = self.network.blocks[-1]
+        linear = self.blocks == [last] and not last.functions
+        self.evidence_mode = "newton" if linear else "fixed"
         return self
 
     def prepare(self, x: Any, y: Any, caller: str) -> None:
