@@ -211,3 +211,43 @@ def test_assign_is_made_again_by_every_replay_of_a_compiled_call():
         compiled(np.full((2, 2), step, np.float32))
         totals.append(layer.total.numpy().copy())
     np.testing.assert_array_equal(np.array(totals)[:, 0], [0.0, 2.0, 6.0, 12.0, 20.0])
+
+
+class Sampling(layers.Layer):
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        epsilon = dg.random.normal(size=z_mean.shape, dtype=np.float32)
+        return z_mean + dnp.exp(0.5 * z_log_var) * epsilon
+
+
+class VariationalAutoEncoder(dg.Model):
+    """Keras' subclassing guide's end-to-end example, small: the KL term by add_loss."""
+
+    def __init__(self, original_dim, latent_dim=2):
+        super().__init__()
+        self.hidden = layers.Dense(16, activation="relu")
+        self.z_mean, self.z_log_var = layers.Dense(latent_dim), layers.Dense(latent_dim)
+        self.sampling = Sampling()
+        self.decoder = dg.Sequential(
+            [layers.Dense(16, activation="relu"), layers.Dense(original_dim, activation="sigmoid")]
+        )
+
+    def call(self, inputs):
+        hidden = self.hidden(inputs)
+        z_mean, z_log_var = self.z_mean(hidden), self.z_log_var(hidden)
+        reconstructed = self.decoder(self.sampling((z_mean, z_log_var)))
+        kl = -0.5 * dnp.mean(z_log_var - dnp.square(z_mean) - dnp.exp(z_log_var) + 1)
+        self.add_loss(kl)
+        return reconstructed
+
+
+def test_variational_autoencoder_trains_with_its_added_kl_term():
+    dg.random.seed(0)
+    rng = np.random.default_rng(0)
+    x = (rng.random((256, 8)) < np.linspace(0.1, 0.9, 8)).astype(np.float32)
+    vae = VariationalAutoEncoder(8)
+    vae.compile(optimizer=dg.optimizers.Adam(learning_rate=1e-2), loss="mse")
+    history = vae.fit(x, x, epochs=8, batch_size=64, verbose=0).history
+    assert history["loss"][-1] < history["loss"][0]
+    vae(x)
+    assert len(vae.losses) == 1 and float(vae.losses[0].numpy()) >= 0.0

@@ -24,6 +24,7 @@ from deepgrad.layers.noise import Dropout, GaussianNoise
 from deepgrad.layers.normalization import BatchNormalization, LayerNormalization, Normalization
 from deepgrad.layers.operation import Operation
 from deepgrad.layers.symbolic import SymbolicTensor
+from deepgrad.layers.variable import Variable
 
 __all__ = [
     "ELU",
@@ -53,6 +54,7 @@ __all__ = [
     "Softmax",
     "Subtract",
     "SymbolicTensor",
+    "Variable",
     "add",
     "average",
     "concatenate",
