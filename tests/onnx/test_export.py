@@ -6,6 +6,8 @@ import functools
 import numpy as np
 import onnx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import deepgrad as dg
 from deepgrad import activations, datasets, layers
@@ -264,3 +266,26 @@ def test_every_activation_in_float64(name, onnx_path):
         got = run_onnx(onnx_path, x)
         assert got.dtype == np.float64
         np.testing.assert_allclose(got, model.predict(x, verbose=0), rtol=1e-12, atol=1e-12)
+
+
+@settings(deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 12), min_size=1, max_size=4),
+    names=st.lists(st.sampled_from(sorted(activations.ACTIVATIONS)), min_size=4, max_size=4),
+    features=st.integers(1, 6),
+    batch=st.integers(1, 9),
+    seed=st.integers(0, 2**16),
+)
+def test_random_stacks_of_dense_layers(widths, names, features, batch, seed, tmp_path_factory):
+    dg.random.seed(seed)
+    model = dg.Sequential(
+        [
+            layers.Dense(width, activation=name)
+            for width, name in zip(widths, names[: len(widths)], strict=True)
+        ]
+    )
+    model.build_for((None, features))
+    path = tmp_path_factory.mktemp("random") / "model.onnx"
+    export(model, path)
+    x = np.random.default_rng(seed).normal(size=(batch, features)).astype(np.float32)
+    np.testing.assert_allclose(run_onnx(path, x), model.predict(x), rtol=1e-5, atol=1e-5)
