@@ -3,7 +3,8 @@
 ``deepgrad train`` trains a fully connected net (on the embedded digits data unless told
 otherwise), ``deepgrad evaluate`` and ``deepgrad predict`` use a saved model, and
 ``deepgrad demo`` lists the example gallery (``deepgrad demo NAME`` runs one, e.g.
-``autodiff_trace``, the evaluation trace of Baydin et al.'s worked example).
+``autodiff_trace``, the evaluation trace of Baydin et al.'s worked example), and
+``deepgrad export MODEL OUTPUT`` writes a saved model as ONNX (``deepgrad.onnx``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``deepgrad train | evaluate | predict | demo``."""
+    """The parser of ``deepgrad train | evaluate | predict | demo | export``."""
     parser = argparse.ArgumentParser(prog="deepgrad", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"deepgrad {deepgrad.__version__}")
     commands = parser.add_subparsers(dest="command")
