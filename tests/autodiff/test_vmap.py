@@ -46,6 +46,13 @@ def _assert_tree_close(actual, expected, rtol=1e-10, atol=1e-12):
 
 
 W = np.random.default_rng(7).standard_normal((3, 4))
+
+
+def _tensor(x):
+    """``x.at[...]`` needs a Tensor: the loop's examples are arrays, vmap's are Tensors."""
+    return x if isinstance(x, dg.Tensor) else dg.tensor(x, dtype=x.dtype)
+
+
 SPD = np.eye(3) * 3 + 0.1
 
 # name, function, per-example shapes, values ("real", "positive", "labels")
@@ -100,6 +107,11 @@ CASES = [
     ("pinv", lambda a: la.pinv(a), [(2, 3)]),
     ("norm_nuc", lambda a: la.norm(a, "nuc"), [(2, 3)]),
     ("sort", lambda x: dnp.sort(x, axis=-1), [(2, 3)]),
+    ("at_set", lambda x, v: _tensor(x).at[1:, 0].set(v), [(3, 2), (2,)]),
+    ("at_add", lambda x, v: _tensor(x).at[np.array([0, 0, 2])].add(v), [(3,), ()]),
+    ("diag", lambda v: dnp.diag(v) @ v, [(3,)]),
+    ("grad_of_getitem", dg.grad(lambda x: dnp.sum(x[np.array([1, 1, 0])] ** 2)), [(2,)]),
+    ("expm", lambda a: la.expm(0.5 * a), [(2, 2)]),
     ("argmax_select", lambda x: x * (dnp.argmax(x, axis=0) == 1), [(3, 2)]),
     ("grad_of_max", dg.grad(lambda x: dnp.sum(dnp.max(x, axis=1) ** 2)), [(2, 3)]),
     ("grad_of_sort", dg.grad(lambda x: dnp.sum(dnp.sort(x) * np.arange(3.0))), [(3,)]),
