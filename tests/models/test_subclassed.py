@@ -251,3 +251,37 @@ def test_variational_autoencoder_trains_with_its_added_kl_term():
     assert history["loss"][-1] < history["loss"][0]
     vae(x)
     assert len(vae.losses) == 1 and float(vae.losses[0].numpy()) >= 0.0
+
+
+@layers.register_serializable
+class Residual(dg.Model):
+    def __init__(self, units, activation="tanh", **kwargs):
+        super().__init__(**kwargs)
+        self.inner = layers.Dense(units, activation=activation)
+        self.outer = layers.Dense(units)
+
+    def call(self, x):
+        return x + self.outer(self.inner(x))
+
+
+def test_a_registered_subclassed_model_saves_its_architecture(tmp_path):
+    model = Residual(3, activation="relu", name="res")
+    assert model.get_config() == {"units": 3, "activation": "relu", "name": "res"}
+    x = np.random.default_rng(2).standard_normal((4, 3)).astype(np.float32)
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, x, epochs=2, verbose=0)
+    model.save(tmp_path / "res.dg")
+    restored = dg.load_model(tmp_path / "res.dg")
+    assert type(restored) is Residual and restored.name == "res"
+    np.testing.assert_array_equal(restored.predict(x), model.predict(x))
+
+    class Unsaveable(dg.Model):
+        def __init__(self, layer):
+            super().__init__()
+            self.layer = layer
+
+        def call(self, x):
+            return self.layer(x)
+
+    with pytest.raises(ValueError, match="not all JSON values"):
+        Unsaveable(layers.Dense(1)).get_config()

@@ -92,7 +92,10 @@ class TorchVocabulary:
         return "\n".join(lines)
 
     def _repr_arguments(self) -> str:
-        config = self.get_config()
+        try:
+            config = self.get_config()
+        except (ValueError, TypeError):  # a config that cannot be given back: name only
+            config = {}
         shown = [f"name={self.name!r}"]
         shown += [f"{key}={config[key]!r}" for key in _REPR_KEYS if config.get(key) is not None]
         return ", ".join(shown)

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import html
+import inspect
+import json
 import os
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -59,7 +61,41 @@ class Model(Trainer, Layer):
             if Model.functional_class is None:
                 raise RuntimeError("Model(inputs, outputs): import deepgrad.models first")
             cls = Model.functional_class
-        return object.__new__(cls)
+        model: Any = object.__new__(cls)
+        model._constructor_arguments = (args, kwargs)  # what get_config gives back
+        return model
+
+    def get_config(self) -> dict:
+        """The constructor arguments that rebuild this model. A subclass with its own
+        ``__init__`` gets the arguments it was constructed with (Keras 3 records them the
+        same way), when they are JSON values; otherwise write ``get_config``."""
+        init = type(self).__init__
+        if init is Layer.__init__ or init.__module__.startswith("deepgrad."):
+            return super().get_config()  # deepgrad's own models write their configs
+        args, kwargs = vars(self).get("_constructor_arguments", ((), {}))
+        bound = inspect.signature(init).bind(self, *args, **kwargs)
+        config: dict = {}
+        for name, value in list(bound.arguments.items())[1:]:
+            kind = inspect.signature(init).parameters[name].kind
+            if kind is inspect.Parameter.VAR_KEYWORD:
+                config.update(value)
+            elif kind is inspect.Parameter.VAR_POSITIONAL:
+                raise ValueError(
+                    f"{type(self).__name__}.get_config: *{name} cannot be given back by name; "
+                    "write get_config"
+                )
+            else:
+                config[name] = value
+        try:
+            json.dumps(config)
+        except TypeError:
+            raise ValueError(
+                f"{type(self).__name__}.get_config: its constructor's arguments "
+                f"{sorted(config)} are not all JSON values (numbers, strings, lists, dicts); "
+                "write get_config (and from_config) to save the architecture, or use "
+                "save_weights"
+            ) from None
+        return config
 
     def build(self, input_shape: Any) -> None:
         """Create the weights by running ``call`` once on a zero sample of
