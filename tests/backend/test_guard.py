@@ -194,3 +194,21 @@ def test_device_arrays_are_inputs_of_a_compiled_function_not_constants():
         a, b = np.random.default_rng(seed).standard_normal((2, 3, 4))[:2]
         result = compiled(GuardArray(a), GuardArray(b))
         np.testing.assert_allclose(raw_data(result).get(), np.tanh(a) * b, rtol=1e-12)
+
+
+def test_a_compiled_plan_keeps_one_element_of_each_device_intermediate():
+    """As for host arrays, the recording keeps a device intermediate as a one-element view
+    of its shape (a GPU's memory is the scarcer), not the whole array."""
+    compiled = dg.compile(lambda a, b: dg.numpy.tanh(a @ b).sum())
+    a, b = np.random.default_rng(6).standard_normal((2, 64, 64))
+    for _ in range(2):
+        compiled(GuardArray(a), GuardArray(b))
+    plan = compiled.plan(GuardArray(a), GuardArray(b))
+    intermediates = [
+        c.result for c in plan.calls if isinstance(c.result, GuardArray) and c.result.ndim
+    ]
+    assert intermediates
+    for result in intermediates:
+        assert all(s == 0 for s in result._data.strides), result.shape
+    got = raw_data(compiled(GuardArray(a), GuardArray(b)))
+    np.testing.assert_allclose(got.get(), np.tanh(a @ b).sum(), rtol=1e-12)

@@ -27,6 +27,8 @@ import numpy as np
 from deepgrad.autodiff.anomaly import user_source_line
 from deepgrad.autodiff.effects import Impure
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.backend import array_module
+from deepgrad.device import device_of
 from deepgrad.tensor import Tensor, raw_data
 
 
@@ -102,6 +104,9 @@ def shape_only(value: Any) -> Any:
     """
     if type(value) is np.ndarray:
         return np.broadcast_to(np.empty((), value.dtype), value.shape)
+    if device_of(value).kind != "cpu":  # a GPU's array too: its memory is scarcer
+        xp = array_module(value)
+        return xp.broadcast_to(xp.empty((), value.dtype), value.shape)
     return value
 
 
