@@ -266,6 +266,15 @@ def _logsumexp_shift_rule(call: BatchCall) -> Any:
     return call_primitive(call.prim, [data, _shift_axis(axis, len(call.shapes[0]))], {})
 
 
+def _nan_count_rule(call: BatchCall) -> Any:
+    """The NaN reductions' counts (a, axis, keepdims, ddof): the axis is positional."""
+    if not call.batched[0] or any(call.batched[1:]):
+        return None
+    args = list(call.args)
+    args[1] = _shift_axis(args[1], len(call.shapes[0]))
+    return call_primitive(call.prim, args, call.kwargs)
+
+
 def _argmax_share_rule(call: BatchCall) -> Any:
     """(ans, x, axis, keepdims): the extreme's positions, over the example's axes."""
     ans, x, axis, keepdims = call.args
@@ -281,6 +290,7 @@ def _argmax_share_rule(call: BatchCall) -> Any:
 register(engine._sum, _along_axis)
 _register_by_name(reductions, ("_argmax_share",), _argmax_share_rule)
 _register_by_name(reductions, ("_logsumexp_shift",), _logsumexp_shift_rule)
+_register_by_name(nan_reductions, ("_count", "_no_degrees_of_freedom"), _nan_count_rule)
 for _impl in (np.all, np.any, np.count_nonzero):
     IMPL_RULES[_impl] = _along_axis
 for _impl in (np.argsort, np.argmax, np.argmin):
