@@ -363,3 +363,14 @@ def test_floating_device_inputs_take_the_layers_dtype():
     layer = dg.layers.Dense(2).to("guard")
     out = layer(to_device(np.ones((4, 3), np.float64), "guard"))
     assert out.dtype == np.float32 and isinstance(raw_data(out), GuardArray)
+
+
+def test_a_model_moved_to_a_device_draws_its_dropout_masks_there():
+    dg.random.seed(0)
+    model = dg.Sequential([dg.layers.Dense(8, input_shape=(3,)), dg.layers.Dropout(0.5)])
+    model.to("guard")
+    out = model(np.ones((4, 3), np.float32), training=True)  # the current device is the cpu
+    assert isinstance(raw_data(out), GuardArray)
+    dropped = out.numpy() == 0
+    assert dropped.any() and not dropped.all()
+    assert dg.get_device() == "cpu"

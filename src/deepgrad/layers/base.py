@@ -20,7 +20,7 @@ from deepgrad import initializers, regularizers
 from deepgrad.autodiff.modes import no_grad
 from deepgrad.autodiff.primitive import STATE
 from deepgrad.backend import array_module, get_default_dtype, to_numpy
-from deepgrad.device import Device, device_of, get_device, to_device
+from deepgrad.device import Device, device_of, get_device, to_device, using_device
 from deepgrad.device import device as parse_device
 from deepgrad.layers import structure, symbolic
 from deepgrad.layers.torch_vocabulary import TorchVocabulary
@@ -341,6 +341,10 @@ class Layer(TorchVocabulary):
         symbolic outputs: the functional API."""
         if symbolic.is_symbolic(inputs):
             return symbolic.call_symbolically(self, inputs)
+        where = getattr(self, "_device", None)  # set by to(): its device is current inside,
+        if where is not None and where.kind != "cpu" and where != get_device():  # so draws
+            with using_device(where):  # (Dropout's masks) are made there
+                return self(inputs, training)
         inputs = self._cast_inputs(inputs)
         if training is None:
             training = _TRAINING_OF_CALLS[-1] if _TRAINING_OF_CALLS else self.training
