@@ -101,7 +101,8 @@ def optimize_prior_precision(
     ``sigma``) until they stop moving; sets them on ``la`` and returns δ.
 
     With the mode fixed (a net) an update needs only the curvature's eigenvalues, computed
-    once; with Newton steps (a GLM) each update solves with the new posterior."""
+    once; with Newton steps (a GLM) it also solves with P = H + δI, in H's eigenbasis for a
+    dense curvature (one eigendecomposition), with the new posterior otherwise."""
     update_sigma = (
         sigma and la.likelihood.name == "gaussian" and la.likelihood.sigma_mode != "fixed"
     )
@@ -109,12 +110,21 @@ def optimize_prior_precision(
     sigma2 = la.sigma2
     unit_eigenvalues = np.clip(la.unit_curvature_eigenvalues(), 0.0, None)
     newton = la.evidence_mode == "newton"
-    if newton:
+    eigenbasis = None
+    if newton and la.posterior.kind == "dense":
+        unit_eigenvalues, eigenbasis = np.linalg.eigh(la._unit_curvature)
+        unit_eigenvalues = np.clip(unit_eigenvalues, 0.0, None)
+    elif newton:
         la.set_hyperparameters(delta)
     for _ in range(iterations):
-        shift = _mode_shift(la) if newton else np.zeros_like(la.theta)
+        scale = 1.0 / sigma2 if sigma2 is not None else 1.0
+        eigenvalues = unit_eigenvalues * scale
+        if eigenbasis is not None:  # Δ = −V (Vᵀ(g + δθ*)) / (h + δ)
+            rotated = eigenbasis.T @ (la.unit_gradient * scale + delta * la.theta)
+            shift = -eigenbasis @ (rotated / (eigenvalues + delta))
+        else:
+            shift = _mode_shift(la) if newton else np.zeros_like(la.theta)
         mode = la.theta + shift
-        eigenvalues = unit_eigenvalues * (1.0 / sigma2 if sigma2 is not None else 1.0)
         gamma = float(np.sum(eigenvalues / (eigenvalues + delta)))
         new_delta = gamma / float(mode @ mode)
         new_sigma2 = sigma2
@@ -130,7 +140,7 @@ def optimize_prior_precision(
         if update_sigma and sigma2 is not None and new_sigma2 is not None:
             moved = max(moved, abs(new_sigma2 - sigma2) / sigma2)
         delta, sigma2 = new_delta, new_sigma2
-        if newton:
+        if newton and eigenbasis is None:
             la.set_hyperparameters(delta, sigma2 if update_sigma else None)
         if moved < tolerance:
             break
