@@ -152,6 +152,29 @@ def test_vmap_equals_a_loop(name, fn, shapes, size, data):
         assert looped == [], f"{name} ran as a loop: {looped}"
 
 
+GATHERS = [  # (name, f(x, index), per-example index shape, high, loop-free)
+    ("leading", lambda x, i: x[i], (), 3, True),
+    ("with_a_range", lambda x, i: x[np.arange(3), i], (3,), 4, True),
+    ("after_a_slice", lambda x, i: x[:, i], (), 4, True),
+    ("apart", lambda x, i: x[i, :, i], (), 3, True),
+    ("with_newaxis", lambda x, i: x[None, :, i], (), 4, True),
+    ("vector_after_a_slice", lambda x, i: x[:, i], (2,), 4, False),  # in place: a loop
+    ("gradient", dg.grad(lambda x, i: dnp.sum(x[i, 1:] ** 2)), (2,), 3, True),
+]
+
+
+@pytest.mark.parametrize(
+    "name, f, index_shape, high, loop_free", GATHERS, ids=[g[0] for g in GATHERS]
+)
+def test_gathers_with_batched_indices(name, f, index_shape, high, loop_free):
+    rng = np.random.default_rng(14)
+    xs = rng.standard_normal((5, 3, 4))
+    indices = rng.integers(0, high, (5, *index_shape))
+    expected = np.stack([raw_data(f(x, i)) for x, i in zip(xs, indices, strict=True)])
+    np.testing.assert_allclose(raw_data(dg.vmap(f)(xs, indices)), expected, rtol=1e-12)
+    assert (loops_in(f)(xs, indices) == []) == loop_free
+
+
 # ---- in_axes and out_axes ---------------------------------------------------------------------
 
 

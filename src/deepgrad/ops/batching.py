@@ -322,34 +322,45 @@ def _batched_index(index: Any) -> tuple | None:
 
 
 def _gather_index(call: BatchCall, array_batched: bool) -> tuple | None:
-    """An index holding batched integer arrays (labels, say), made into one index of the
-    batched array: every part advanced and first, so the batch axis leads the result
-    (with ``arange(B)`` for the batch axis of a batched array). None if it is not so."""
+    """An index holding batched integer arrays (labels, say) as one index of the batched
+    array, with ``arange(B)`` in front for the batch axis of a batched array.
+
+    NumPy puts the axes of advanced indices first when they are apart (a slice between
+    them) and in place when they are together. The batch axis leads the result in the first
+    case, and in the second when they come first or have no axes of their own (integers):
+    the other case gives None (a loop)."""
     index, flags = call.kwargs["index"], (call.kwargs_batched or {}).get("index")
     parts = index if isinstance(index, tuple) else (index,)
     flags = flags if isinstance(flags, tuple) else (flags,) * len(parts)
-    advanced = [p for p in parts if not (isinstance(p, slice) or p is None or p is Ellipsis)]
-    if parts[: len(advanced)] != tuple(advanced) or any(
-        isinstance(p, slice) and p != slice(None) for p in parts[len(advanced) :]
-    ):
+    positions = [i for i, p in enumerate(parts) if _is_advanced(p, parts)]
+    if not positions:
         return None
-    example_shapes = []
-    for part, batched in zip(advanced, flags[: len(advanced)], strict=True):
-        data = raw_data(part)
+    together = positions == list(range(positions[0], positions[-1] + 1))
+    shapes = {}
+    for i in positions:
+        data = raw_data(parts[i])
         if getattr(data, "dtype", np.dtype(int)).kind == "b":
             return None  # a boolean mask selects a different number per example
-        example_shapes.append(tuple(np.shape(data))[1:] if batched else tuple(np.shape(data)))
-    ndim = len(np.broadcast_shapes(*example_shapes))
+        shapes[i] = tuple(np.shape(data))[1:] if flags[i] else tuple(np.shape(data))
+    ndim = len(np.broadcast_shapes(*shapes.values()))
+    if together and positions[0] != 0 and ndim > 0:
+        return None  # (with no axes of their own, where they go does not matter)
     new = [
-        _align(part, shape_, ndim, call.size) if batched else part
-        for part, shape_, batched in zip(
-            advanced, example_shapes, flags[: len(advanced)], strict=True
-        )
+        _align(p, shapes[i], ndim, call.size) if i in shapes and flags[i] else p
+        for i, p in enumerate(parts)
     ]
     if array_batched:
-        rows = np.arange(call.size).reshape((call.size, *(1,) * ndim))
-        new.insert(0, rows)
-    return (*new, *parts[len(advanced) :])
+        new.insert(0, np.arange(call.size).reshape((call.size, *(1,) * ndim)))
+    return tuple(new)
+
+
+def _is_advanced(part: Any, parts: tuple) -> bool:
+    """An array index, or an integer beside one (NumPy then treats it as advanced too)."""
+    if isinstance(part, slice) or part is None or part is Ellipsis:
+        return False
+    if isinstance(part, int | np.integer):
+        return any(hasattr(p, "shape") and not isinstance(p, np.generic) for p in parts)
+    return True
 
 
 def _index_is_batched(call: BatchCall) -> bool:
