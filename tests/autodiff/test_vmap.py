@@ -156,7 +156,7 @@ GATHERS = [  # (name, f(x, index), per-example index shape, high, loop-free)
     ("leading", lambda x, i: x[i], (), 3, True),
     ("with_a_range", lambda x, i: x[np.arange(3), i], (3,), 4, True),
     ("after_a_slice", lambda x, i: x[:, i], (), 4, True),
-    ("apart", lambda x, i: x[i, :, i], (), 3, True),
+    ("apart", lambda x, i: x[i, None, i], (), 3, True),
     ("with_newaxis", lambda x, i: x[None, :, i], (), 4, True),
     ("vector_after_a_slice", lambda x, i: x[:, i], (2,), 4, False),  # in place: a loop
     ("gradient", dg.grad(lambda x, i: dnp.sum(x[i, 1:] ** 2)), (2,), 3, True),
