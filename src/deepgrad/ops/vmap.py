@@ -7,12 +7,13 @@ for a primitive without one. The replay is made of deepgrad ops, so transforms o
 ``vmap`` (``grad(vmap(f))``) differentiate it, and transforms inside (``vmap(grad(f))``)
 were recorded with their backward pass. A nested ``vmap`` records the inner one's replay.
 
-A recording sees primitive calls, not Python: so ``f`` is recorded on the first and on
-the last example, and when the two differ (control flow on values, array work done
-outside deepgrad ops) — or when ``f`` reads a value traced by a transform outside
-``vmap`` through a closure — ``vmap`` runs ``f`` once per example instead, in a loop,
-which gives the same result. Functions that write outside their result (``backward()``
-storing ``.grad``, a moving-average update) are refused.
+A recording sees primitive calls, not Python. So ``vmap`` runs ``f`` once per example
+instead, in a loop, which gives the same result, when Python code reads an example's
+values (``vmap_recording.Example`` notices), when the recordings of the first and the
+last example differ (array work done outside deepgrad ops), or when ``f`` reads through
+a closure a value traced by a transform outside ``vmap`` (tape tensors, such as a
+model's weights, are fine: the replay reads them). Functions that write outside their
+result (``backward()`` storing ``.grad``, a moving-average update) are refused.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def vmap(f: Callable, in_axes: Axes = 0, out_axes: Axes = 0) -> Callable:
     the axis to map over, None for an argument shared by all examples. Negative axes
     count from the end. ``out_axes``: where the batch axis goes in the outputs (None: an
     output that does not depend on the batch). Composes with ``grad``, ``jvp``, ``vjp``,
-    ``jacobian`` and itself.
+    ``jacobian``, ``hessian``, ``compile`` and itself. See ``docs/vmap.md``.
 
     >>> import numpy as np, deepgrad as dg, deepgrad.numpy as dnp
     >>> def loss(w, x, y):
