@@ -13,6 +13,7 @@ VERDICTS = [
     (S.Constant(0.0), (False, True)),
     (S.PiecewiseConstant([10, 20], [0.1, 0.05, 0.01]), (True, False)),
     (S.PiecewiseConstant([10], [0.1, 0.0]), (False, True)),
+    (S.PiecewiseConstantDecay([10, 20], [0.1, 0.05, 0.01]), (True, False)),
     (S.StepDecay(0.1, step_size=10, factor=0.5), (False, True)),
     (S.StepDecay(0.1, step_size=10, factor=1.0), (True, False)),
     (S.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.9), (False, True)),
