@@ -98,6 +98,7 @@ REFUSED = {
     "a ufunc keyword": (lambda t: np.add(t, t, where=np.array([True, False])), "where"),
     "a ufunc method": (lambda t: np.add.reduceat(t, [0]), "reduceat"),
     "a reduce deepgrad lacks": (lambda t: np.subtract.reduce(t), "subtract.reduce"),
+    "an argument deepgrad lacks": (lambda t: np.sum(t, where=np.array([True, False])), "sum"),
 }
 
 

@@ -142,7 +142,16 @@ def array_function(func: Any, types: tuple, args: tuple, kwargs: dict) -> Any:
         namespace = getattr(_module, "linalg", None)
     else:
         raise _refuse(numpy_name, f"deepgrad has no {module} module")
-    return _target(namespace, name, numpy_name, func)(*args, **kwargs)
+    target = _target(namespace, name, numpy_name, func)
+    try:
+        return target(*args, **kwargs)
+    except TypeError as error:
+        if "argument" not in str(error) or "deepgrad.numpy" in str(error):
+            raise
+        raise TypeError(  # NumPy's signature is wider than deepgrad's here (where=, ...)
+            f"numpy.{numpy_name} called on a deepgrad Tensor went to deepgrad.numpy's "
+            f"{name}, which does not take these arguments: {error}"
+        ) from error
 
 
 def _raw(value: Any) -> Any:
