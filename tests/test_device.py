@@ -50,6 +50,7 @@ def test_devices_compare_with_each_other_and_with_names():
     assert Device("cuda", 1) == "cuda:1"
     assert Device("cuda", 0) != Device("cuda", 1)
     assert len({Device("cpu"), device_module.device("cpu")}) == 1
+    assert Device("cpu") != "not a device" and Device("cpu") != 0
 
 
 def test_the_default_device_is_the_cpu():
