@@ -375,3 +375,18 @@ def test_a_model_moved_to_a_device_draws_its_dropout_masks_there():
     dropped = out.numpy() == 0
     assert dropped.any() and not dropped.all()
     assert dg.get_device() == "cpu"
+
+
+@pytest.mark.parametrize(
+    "initializer",
+    ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
+     "truncated_normal", "orthogonal", "random_normal", "random_uniform", "zeros", "ones"],
+)  # fmt: skip
+def test_every_initializer_makes_its_weights_on_the_current_device(initializer):
+    with dg.using_device("guard"):
+        dg.random.seed(0)
+        layer = dg.layers.Dense(4, kernel_initializer=initializer)
+        layer(np.ones((2, 3), np.float32))
+    kernel = raw_data(layer.kernel)
+    assert isinstance(kernel, GuardArray) and kernel.dtype == np.float32
+    assert np.isfinite(kernel.get()).all()
