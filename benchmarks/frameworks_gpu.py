@@ -5,11 +5,15 @@ on its GPU backend, and the GEMM floor measured with CuPy's matmul.
 Every step takes the suite's host batches; each batch is copied to the GPU once, the first
 time it is seen (the suite cycles through four), so the timings are of the step, not of the
 transfer. Each step ends by reading the loss back to the host, which waits for the GPU: the
-time of a step is the time of its kernels. Nothing here has been run on a GPU yet.
+time of a step is the time of its kernels. Every framework multiplies in full float32:
+TF32 (10-bit mantissas in the matrix products, the default of JAX on recent GPUs) is turned
+off where it is on by default, so that the same arithmetic is compared and the losses agree.
+Nothing here has been run on a GPU yet.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +55,7 @@ def torch_cuda(weights: list, optimizer: str, compiled: bool = False) -> Step:
     """``frameworks.torch_eager`` with the model, its optimizer and the batches on CUDA."""
     import torch
 
+    torch.backends.cuda.matmul.allow_tf32 = False  # full float32, as everyone here
     modules: list = []
     for i, (w, b) in enumerate(weights):
         linear = torch.nn.Linear(*w.shape, device="cuda")
@@ -90,6 +95,7 @@ def jax_gpu(weights: list, optimizer: str) -> Step:
 
     if jax.default_backend() != "gpu":
         raise RuntimeError(f"JAX runs on {jax.default_backend()!r}, not on a GPU")
+    jax.config.update("jax_default_matmul_precision", "highest")  # no TF32: full float32
     step = jax_jit(weights, optimizer)
     put = _cached(jax.device_put)
     return lambda x, y: step(put(x), put(y))
@@ -127,7 +133,10 @@ GPU_FRAMEWORKS: dict[str, Callable[[list, str], Step]] = {
 
 
 def gpu_missing() -> str | None:
-    """Why no GPU benchmark can run here, or None when CuPy sees a GPU."""
+    """Why no GPU benchmark can run here, or None when CuPy sees a GPU (and CuPy would not
+    use TF32: CUPY_TF32 must be unset)."""
+    if os.environ.get("CUPY_TF32", "0") != "0":
+        return "CUPY_TF32 is set: CuPy's matmuls would not be full float32; unset it"
     try:
         import cupy
     except ImportError:
