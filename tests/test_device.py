@@ -390,3 +390,17 @@ def test_every_initializer_makes_its_weights_on_the_current_device(initializer):
     kernel = raw_data(layer.kernel)
     assert isinstance(kernel, GuardArray) and kernel.dtype == np.float32
     assert np.isfinite(kernel.get()).all()
+
+
+@pytest.mark.xfail(
+    raises=TypeError,
+    strict=True,
+    reason="losses.py: SparseCategoricalCrossentropy takes np.asarray of the labels",
+)
+def test_sparse_categorical_crossentropy_on_device_labels():
+    rng = np.random.default_rng(7)
+    logits, labels = rng.standard_normal((6, 4)), rng.integers(0, 4, 6)
+    loss = dg.losses.SparseCategoricalCrossentropy(from_logits=True)
+    expected = loss(labels, dg.tensor(logits))
+    got = loss(to_device(labels, "guard"), dg.tensor(logits, device="guard"))
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12)
