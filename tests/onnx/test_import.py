@@ -152,3 +152,35 @@ def test_a_branch_is_refused(tmp_path):
     ]
     with pytest.raises(ImportGraphError, match=r"'residual' \(Add\) reads 'x'"):
         load(_write(tmp_path, nodes, {"w": w}))
+
+
+@pytest.mark.parametrize("dynamo", [True, False], ids=["dynamo", "torchscript"])
+def test_a_flatten_before_the_linear_layers(dynamo, tmp_path):
+    """nn.Flatten is a Reshape to (-1, 6) from the dynamo exporter, a Flatten otherwise."""
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 2), torch.nn.ReLU()).eval()
+    path = tmp_path / "net.onnx"
+    example = (torch.zeros(2, 2, 3),)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if dynamo:
+            pytest.importorskip("onnxscript")
+            shapes = ({0: torch.export.Dim("batch")},)
+            torch.onnx.export(net, example, str(path), dynamo=True, dynamic_shapes=shapes)
+        else:
+            axes = {"x": {0: "batch"}}
+            torch.onnx.export(
+                net, example, str(path), dynamo=False, input_names=["x"], dynamic_axes=axes
+            )
+    model = load(path)
+    x = RNG.normal(size=(4, 2, 3)).astype(np.float32)
+    with torch.no_grad():
+        expected = net(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_reshape_that_loses_the_batch_axis_is_refused(tmp_path):
+    shape = np.array([3, -1], np.int64)
+    nodes = [helper.make_node("Reshape", ["x", "shape"], ["y"], name="flat")]
+    with pytest.raises(ImportGraphError, match=r"'flat' \(Reshape\) reshapes to \[3, -1\]"):
+        load(_write(tmp_path, nodes, {"shape": shape}))

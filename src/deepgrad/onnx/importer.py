@@ -172,6 +172,21 @@ def _flatten(chain: _Chain, node: Any, attrs: dict) -> None:
     chain.layers.append(L.Flatten())
 
 
+def _reshape(chain: _Chain, node: Any, attrs: dict) -> None:
+    """A Reshape by a constant shape that keeps the batch axis (0, or −1 with the rest
+    fixed), as the dynamo exporter writes ``nn.Flatten``."""
+    (shape_name,) = chain.follow(node)
+    shape = [int(n) for n in chain.constant(node, shape_name).reshape(-1)]
+    copies_batch = bool(shape) and shape[0] == 0 and not attrs.get("allowzero", 0)
+    infers_batch = bool(shape) and shape[0] == -1 and -1 not in shape[1:]
+    if not (copies_batch or infers_batch) or 0 in shape[1:]:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (Reshape) reshapes to {shape}: only a shape that keeps "
+            "the batch axis (first entry 0 or -1) can be read"
+        )
+    chain.layers.append(L.Reshape(tuple(shape[1:])))
+
+
 _READERS = {
     "Gemm": _gemm,
     "MatMul": _matmul,
@@ -179,6 +194,7 @@ _READERS = {
     "Identity": _identity,
     "Dropout": _identity,
     "Flatten": _flatten,
+    "Reshape": _reshape,
     **{
         op: _activation
         for op in (*_ACTIVATIONS, "LeakyRelu", "Elu", "Gelu", "Softmax", "LogSoftmax")
