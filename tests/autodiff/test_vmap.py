@@ -114,7 +114,8 @@ CASES = [
     ("expm", lambda a: la.expm(0.5 * a), [(2, 2)]),
     ("median", lambda x: dnp.median(x, axis=-1), [(2, 5)]),
     ("nanmean", lambda x: dnp.nanmean(x, axis=0), [(3, 2)]),
-    ("nanvar", lambda x: dnp.nanvar(x, ddof=1), [(3, 2)]),
+    ("nanvar", lambda x: dnp.nanvar(x, axis=0, ddof=1), [(3, 2)]),
+    ("nanvar_all", lambda x: dnp.nanvar(x, ddof=1), [(3, 2)]),  # a NumPy bool: a loop
     ("grad_of_quantile", dg.grad(lambda x: dnp.quantile(x, 0.3)), [(5,)]),
     ("argmax_select", lambda x: x * (dnp.argmax(x, axis=0) == 1), [(3, 2)]),
     ("grad_of_max", dg.grad(lambda x: dnp.sum(dnp.max(x, axis=1) ** 2)), [(2, 3)]),
@@ -122,7 +123,7 @@ CASES = [
 ]
 # Cases that use a primitive without a batching rule: the order statistics' and NaN
 # reductions' helpers (each such call runs as a loop; the result must still be the loop's).
-LOOPED = {"median", "grad_of_quantile"}
+LOOPED = {"median", "grad_of_quantile", "nanvar_all"}
 
 
 def _values(rng, shape):

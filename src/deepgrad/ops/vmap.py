@@ -106,6 +106,8 @@ def _why_loop(recording: Recording) -> str | None:
         return f"{recording.traced_closure} depends on a traced value from outside vmap"
     if recording.value_read:
         return "Python code reads an example's values"
+    if recording.frozen is not None:
+        return f"{recording.frozen} gives a NumPy bool computed from an example"
     return None
 
 

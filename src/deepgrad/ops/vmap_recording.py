@@ -109,6 +109,7 @@ class Recording:
     traced_closure: str | None = None  # the first primitive that read an outer traced value
     effect: str | None = None  # the first primitive that writes outside its result
     value_read: bool = False  # Python code read an example's value (see Example)
+    frozen: str | None = None  # a primitive gave a NumPy bool (not followable) from example data
     _slot_of: dict[int, int] = field(default_factory=dict)
     _slot_of_memory: dict[tuple, int] = field(default_factory=dict)
     _alive: list = field(default_factory=list)
@@ -170,6 +171,11 @@ class Recording:
             out_shape = tuple(_shape_or_none(r) for r in result)
         else:
             out, out_shape = self._result_slot(result), _shape_or_none(result)
+        parts = result if isinstance(result, tuple) else (result,)
+        if any(isinstance(r, np.bool_) for r in parts) and _has_slot((args, kw)):
+            # NumPy's True and False are shared objects, so they cannot be followed as
+            # values: one computed from an example would be frozen into the replay.
+            self.frozen = self.frozen or prim.name
         self.calls.append(Call(prim, args, kw, shapes, out, out_shape))
 
     def _result_slot(self, result: Any) -> Slot | None:
@@ -187,6 +193,16 @@ class Recording:
         if isinstance(value, Tensor) and 0 < value._level < self.first_level:
             self.traced_closure = self.traced_closure or "an output"
         return self.reference(raw_data(value) if isinstance(value, Tensor) else value)
+
+
+def _has_slot(ref: Any) -> bool:
+    if isinstance(ref, Slot):
+        return True
+    if type(ref) in (tuple, list):
+        return any(_has_slot(r) for r in ref)
+    if type(ref) is dict:
+        return any(_has_slot(r) for r in ref.values())
+    return False
 
 
 def _memory_key(array: np.ndarray) -> tuple:
