@@ -108,14 +108,15 @@ def optimize_prior_precision(
     )
     delta = float(np.mean(la.prior)) if np.all(la.prior > 0) else 1.0
     sigma2 = la.sigma2
-    unit_eigenvalues = np.clip(la.unit_curvature_eigenvalues(), 0.0, None)
     newton = la.evidence_mode == "newton"
     eigenbasis = None
     if newton and la.posterior.kind == "dense":
         unit_eigenvalues, eigenbasis = np.linalg.eigh(la._unit_curvature)
         unit_eigenvalues = np.clip(unit_eigenvalues, 0.0, None)
-    elif newton:
-        la.set_hyperparameters(delta)
+    else:
+        unit_eigenvalues = np.clip(la.unit_curvature_eigenvalues(), 0.0, None)
+        if newton:
+            la.set_hyperparameters(delta)
     for _ in range(iterations):
         scale = 1.0 / sigma2 if sigma2 is not None else 1.0
         eigenvalues = unit_eigenvalues * scale
