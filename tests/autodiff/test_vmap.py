@@ -414,6 +414,15 @@ def test_closure_over_an_outer_traced_value_falls_back_to_a_loop():
     np.testing.assert_allclose(dg.grad(outer)(w), expected, rtol=1e-12)
 
 
+def test_a_number_computed_from_an_example_falls_back_to_a_loop():
+    def f(x):  # a Python float from the data, fed back as a constant
+        return x * record_call(lambda a: float(np.max(a)), x)
+
+    xs = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 2.0]])  # first and last agree: 2.0
+    np.testing.assert_allclose(dg.vmap(f)(xs), [x * x.max() for x in xs])
+    assert loops_in(f)(xs)[0].startswith("the whole function (<lambda> gives a Python number")
+
+
 def test_random_draws_are_made_per_example():
     rng = np.random.default_rng(10)
     draws = dg.vmap(lambda x: x + record_call(rng.standard_normal, ()))(np.zeros(5))

@@ -107,7 +107,7 @@ def _why_loop(recording: Recording) -> str | None:
     if recording.value_read:
         return "Python code reads an example's values"
     if recording.frozen is not None:
-        return f"{recording.frozen} gives a NumPy bool computed from an example"
+        return f"{recording.frozen} gives a Python number or NumPy bool computed from an example"
     return None
 
 

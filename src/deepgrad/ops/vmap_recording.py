@@ -109,7 +109,7 @@ class Recording:
     traced_closure: str | None = None  # the first primitive that read an outer traced value
     effect: str | None = None  # the first primitive that writes outside its result
     value_read: bool = False  # Python code read an example's value (see Example)
-    frozen: str | None = None  # a primitive gave a NumPy bool (not followable) from example data
+    frozen: str | None = None  # a primitive gave a number it cannot follow, from example data
     _slot_of: dict[int, int] = field(default_factory=dict)
     _slot_of_memory: dict[tuple, int] = field(default_factory=dict)
     _alive: list = field(default_factory=list)
@@ -172,9 +172,10 @@ class Recording:
         else:
             out, out_shape = self._result_slot(result), _shape_or_none(result)
         parts = result if isinstance(result, tuple) else (result,)
-        if any(isinstance(r, np.bool_) for r in parts) and _has_slot((args, kw)):
-            # NumPy's True and False are shared objects, so they cannot be followed as
-            # values: one computed from an example would be frozen into the replay.
+        shape_only = prim.impl in _SHAPE_ONLY
+        if not shape_only and any(_unfollowable(r) for r in parts) and _has_slot((args, kw)):
+            # A Python number, or NumPy's True and False (shared objects), cannot be
+            # followed as a value: one computed from an example would be frozen.
             self.frozen = self.frozen or prim.name
         self.calls.append(Call(prim, args, kw, shapes, out, out_shape))
 
@@ -193,6 +194,17 @@ class Recording:
         if isinstance(value, Tensor) and 0 < value._level < self.first_level:
             self.traced_closure = self.traced_closure or "an output"
         return self.reference(raw_data(value) if isinstance(value, Tensor) else value)
+
+
+_SHAPE_ONLY = (np.shape, np.ndim, np.size)  # their numbers depend on shapes alone
+
+
+def _unfollowable(value: Any) -> bool:
+    """A Python number (NumPy's float64 is one too, but a new object each time: followable),
+    or one of NumPy's two shared booleans."""
+    if isinstance(value, np.bool_):
+        return True
+    return isinstance(value, bool | int | float) and not isinstance(value, np.generic)
 
 
 def _has_slot(ref: Any) -> bool:
