@@ -284,3 +284,10 @@ def test_torch_tensors_inside_several_inputs_are_converted():
     x, y, weights = as_batch(({"a": torch.ones(2, 3), "b": [torch.zeros(2)]}, torch.ones(2)))
     assert isinstance(x["a"], np.ndarray) and isinstance(x["b"][0], np.ndarray)
     assert isinstance(y, np.ndarray) and weights is None
+
+
+def test_noise_variance_is_estimated_on_all_the_data_with_steps_per_epoch():
+    x, y = regression(40)
+    model = linear()
+    model.fit(x, y, batch_size=8, steps_per_epoch=2, epochs=2, verbose=0)
+    assert model.noise_variance_ == pytest.approx(model.noise_variance(x, y), rel=1e-6)

@@ -296,11 +296,21 @@ def make_data(x: Any, y: Any, sample_weight: Any, what: str) -> Any:
 def feed(data: Any, steps: int | None, class_weight: dict | None, what: str) -> Any:
     """``data`` read ``steps`` batches at a time (``steps_per_epoch``), weighted by class
     (``class_weight``); unchanged when both are None."""
-    if class_weight is not None:
+    if class_weight is not None and isinstance(data, ArrayData) and data.y is not None:
+        weights = class_weights_of(data.y, ClassWeighted(data, class_weight).class_weight)
+        if data.sample_weight is not None:
+            weights = weights * np.asarray(data.sample_weight, float).reshape(-1)
+        data = ArrayData(data.x, data.y, weights)  # arrays: the weights computed once
+    elif class_weight is not None:
         data = ClassWeighted(data, class_weight)
     if steps is not None:
         data = LimitedSteps(data, steps, what)
     return data
+
+
+def underlying(data: Any) -> Any:
+    """The data a ``LimitedSteps`` reads from (the whole training set, for σ̂²)."""
+    return data.data if isinstance(data, LimitedSteps) else data
 
 
 def fit_data(

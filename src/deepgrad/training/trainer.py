@@ -16,7 +16,7 @@ import numpy as np
 from deepgrad.metrics import unique_names
 from deepgrad.training.callbacks import Callback, CallbackList, History
 from deepgrad.training.checks import check_features
-from deepgrad.training.data import batch_size_for, feed, fit_data, make_data
+from deepgrad.training.data import batch_size_for, feed, fit_data, make_data, underlying
 from deepgrad.training.progress import ProgbarLogger, format_logs, resolve_verbose
 from deepgrad.training.sigma import NoiseVarianceEstimate, noise_variance
 from deepgrad.training.step import Steps, as_list
@@ -128,7 +128,7 @@ class Trainer(Steps):
             verbose = 0
             callbacks = [c for c in callbacks if not c.writes_files]
         progress = [ProgbarLogger(verbose)] if verbose else []
-        everything = [*progress, NoiseVarianceEstimate(data, size or 32), *callbacks]
+        everything = [*progress, NoiseVarianceEstimate(underlying(data), size or 32), *callbacks]
         params = {"epochs": epochs, "steps": data.steps(size), "verbose": verbose}
         return CallbackList([*everything, self.history], self, params)
 
