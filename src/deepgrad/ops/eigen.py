@@ -155,7 +155,13 @@ def eigvalsh(a: Any, UPLO: Triangle = "L") -> Any:
 
 
 def _eig_impl(a):
-    w, v = array_module(a).linalg.eig(a)
+    xp = array_module(a)
+    if not hasattr(xp.linalg, "eig"):
+        raise NotImplementedError(
+            f"eig: {xp.__name__}.linalg has no eigendecomposition of general matrices (CuPy "
+            "has eigh only); move the matrix to the host with deepgrad.backend.to_numpy"
+        )
+    w, v = xp.linalg.eig(a)
     if np.iscomplexobj(w) or np.iscomplexobj(v):
         raise ValueError(
             "eig: the matrix has complex eigenvalues; deepgrad works with real numbers only "
