@@ -33,7 +33,9 @@ def test_every_optimizer_converges_as_published(name, problem):
     steps = steps_to_converge(name, problem)
     assert steps is not None, f"{name} did not reach the {problem} minimum"
     published = published_steps()[name][list(PROBLEMS).index(problem)]
-    assert int(published.replace(",", "")) == steps
+    # A cell may list the counts of the two BLAS kernels seen ("680 or 1,982"): see the docs.
+    counts = {int(count.replace(",", "")) for count in published.split(" or ")}
+    assert steps in counts, f"{name} on {problem}: {steps} steps, the docs say {published}"
 
 
 def test_docs_list_the_settings_the_tests_use():
