@@ -106,7 +106,22 @@ class CallbackList:
 
     def __getattr__(self, hook: str) -> Any:
         if hook in GLOBAL_HOOKS:
-            return lambda logs=None: self._call(hook, logs=logs)
-        if hook in INDEXED_HOOKS:
-            return lambda index, logs=None: self._call(hook, index, logs=logs)
-        raise AttributeError(hook)
+            call = self._global(hook)
+        elif hook in INDEXED_HOOKS:
+            call = self._indexed(hook)
+        else:
+            raise AttributeError(hook)
+        setattr(self, hook, call)  # made once per list: the batch hooks run every step
+        return call
+
+    def _global(self, hook: str) -> Any:
+        def call(logs: dict | None = None) -> None:
+            self._call(hook, logs=logs)
+
+        return call
+
+    def _indexed(self, hook: str) -> Any:
+        def call(index: int, logs: dict | None = None) -> None:
+            self._call(hook, index, logs=logs)
+
+        return call
