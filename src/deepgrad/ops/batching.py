@@ -35,6 +35,7 @@ from deepgrad.ops import (
     matrix,
     nan_reductions,
     nondiff,
+    order_statistics,
     piecewise,
     pinv,
     qr,
@@ -48,7 +49,7 @@ from deepgrad.ops import elementwise as elementwise_ops
 from deepgrad.ops import expm as expm_ops
 from deepgrad.ops import sinc as sinc_ops
 from deepgrad.ops.indexing import getitem
-from deepgrad.ops.shape import broadcast_to, concatenate, expand_dims, reshape
+from deepgrad.ops.shape import broadcast_to, concatenate, expand_dims, moveaxis, reshape
 from deepgrad.tensor import Tensor, raw_data
 
 
@@ -275,6 +276,16 @@ def _nan_count_rule(call: BatchCall) -> Any:
     return call_primitive(call.prim, args, call.kwargs)
 
 
+def _quantile_helper_rule(call: BatchCall) -> Any:
+    """The order statistics' helpers (rows, q or q's shape, ...): their results have q's axes
+    first, then the rows' leading axes, so the batch axis comes after q's."""
+    if not call.batched[0] or any(call.batched[1:]):
+        return None
+    q = call.args[1]
+    q_ndim = len(q) if isinstance(q, tuple) else len(np.shape(raw_data(q)))
+    return moveaxis(call_primitive(call.prim, call.args, call.kwargs), q_ndim, 0)
+
+
 def _argmax_share_rule(call: BatchCall) -> Any:
     """(ans, x, axis, keepdims): the extreme's positions, over the example's axes."""
     ans, x, axis, keepdims = call.args
@@ -291,6 +302,9 @@ register(engine._sum, _along_axis)
 _register_by_name(reductions, ("_argmax_share",), _argmax_share_rule)
 _register_by_name(reductions, ("_logsumexp_shift",), _logsumexp_shift_rule)
 _register_by_name(nan_reductions, ("_count", "_no_degrees_of_freedom"), _nan_count_rule)
+_register_by_name(
+    order_statistics, ("_index", "_fraction", "_count_less_one", "_all_nan"), _quantile_helper_rule
+)
 for _impl in (np.all, np.any, np.count_nonzero):
     IMPL_RULES[_impl] = _along_axis
 for _impl in (np.argsort, np.argmax, np.argmin):
