@@ -291,3 +291,11 @@ def test_noise_variance_is_estimated_on_all_the_data_with_steps_per_epoch():
     model = linear()
     model.fit(x, y, batch_size=8, steps_per_epoch=2, epochs=2, verbose=0)
     assert model.noise_variance_ == pytest.approx(model.noise_variance(x, y), rel=1e-6)
+
+
+def test_huge_finite_inputs_are_not_mistaken_for_inf():
+    from deepgrad.training.checks import check_finite
+
+    check_finite(np.full((4, 3), 3e38, np.float32), "x", "fit")  # the sum overflows: fine
+    with pytest.raises(ValueError, match="x holds -inf at row 3, column 1"):
+        check_finite(np.array([[1e308, 1e308]] * 3 + [[1.0, -np.inf]]), "x", "fit")

@@ -27,6 +27,11 @@ def check_finite(array: np.ndarray | None, name: str, what: str) -> None:
     """
     if array is None or array.dtype.kind not in "fc":
         return
+    # One pass, no boolean copy: a sum is finite when every term is (NaN and Inf
+    # propagate); only a sum that overflows or is not finite needs the elementwise look.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(array, dtype=np.complex128 if array.dtype.kind == "c" else None)):
+            return
     bad = ~np.isfinite(array)
     if not bad.any():
         return
