@@ -29,7 +29,8 @@ from deepgrad.autodiff.effects import Impure
 from deepgrad.autodiff.primitive import STATE, new_level
 from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
 from deepgrad.backend import to_numpy
-from deepgrad.ops.batching import BatchCall, call_primitive, loop_call, rule_for, stack_results
+from deepgrad.ops.batching import BatchCall, call_primitive, loop_call, stack_results
+from deepgrad.ops.batching_rules import rule_for  # (importing it registers every rule)
 from deepgrad.ops.indexing import getitem
 from deepgrad.ops.shape import broadcast_to, expand_dims, moveaxis
 from deepgrad.ops.vmap_recording import ACTIVE, Const, Example, Recording, Slot, same_recordings
