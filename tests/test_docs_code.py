@@ -45,23 +45,6 @@ def code_blocks(text: str) -> list[tuple[int, str, str | None]]:
     return blocks
 
 
-# README.md is not edited here (it has its own owner): its blocks that cannot run as written
-# are listed by their first line, with the reason, until a skip marker or a fix lands there.
-README_PENDING = {
-    "opt = optimizers.SGD(model.trainable_weights, learning_rate=0.1, momentum=0.9)": (
-        "a sketch of a plain loop: `batches` stands for your data"
-    ),
-    "@dg.compile": "a sketch: `loss_fn`, `x` and `y` stand for your loss and data",
-}
-
-
-def _pending_reason(page: Path, code: str) -> str | None:
-    if page.name != "README.md":
-        return None
-    first = code.lstrip().split("\n", 1)[0]
-    return README_PENDING.get(first)
-
-
 def _pages_with_code() -> list[Path]:
     return [page for page in PAGES if code_blocks(page.read_text(encoding="utf-8"))]
 
@@ -75,9 +58,8 @@ def test_the_code_blocks_of_a_page_run(page, tmp_path, monkeypatch):
     exec(PRELUDE, namespace)
     skipped, failures = [], []
     for line, code, reason in code_blocks(page.read_text(encoding="utf-8")):
-        pending = _pending_reason(page, code)
-        if reason is not None or pending is not None:
-            skipped.append(f"line {line}: {reason or pending}")
+        if reason is not None:
+            skipped.append(f"line {line}: {reason}")
             continue
         if code.lstrip().startswith(">>>"):  # a console session: its outputs are checked too
             failures += _run_doctest(code, namespace, f"{page.name}:{line}")
@@ -99,13 +81,6 @@ def _run_doctest(code: str, namespace: dict, name: str) -> list[str]:
     runner = doctest.DocTestRunner(optionflags=flags)
     runner.run(test, out=report.write, clear_globs=False)
     return [f"the console block {name}:\n{report.getvalue()}"] if runner.failures else []
-
-
-def test_every_pending_readme_block_is_still_there_unmarked():
-    """An entry of README_PENDING goes once the README marks or fixes its block."""
-    blocks = code_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
-    unmarked = {code.lstrip().split("\n", 1)[0] for _, code, reason in blocks if reason is None}
-    assert set(README_PENDING) <= unmarked
 
 
 def test_a_skip_marker_needs_a_reason():
