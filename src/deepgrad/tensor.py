@@ -188,6 +188,13 @@ class Tensor:
                 f"a Tensor on {self.device} cannot become a NumPy array implicitly (a silent "
                 "copy from the device); use tensor.numpy() or tensor.cpu()"
             )
+        if self._level > 0:
+            raise TypeError(
+                "a Tensor traced by a transform (grad, jvp, ...) was converted to a NumPy "
+                "array (np.asarray, np.array), which would cut it from the graph: use "
+                "deepgrad.numpy's functions (dnp.asarray, dnp.array record it), or take the "
+                "value explicitly with deepgrad.stop_gradient(x) or x.numpy()"
+            )
         data = raw_data(self)
         return data if dtype is None else data.astype(dtype)
 

@@ -125,3 +125,19 @@ def test_metadata_functions_read_the_raw_data():
     assert np.shape(t) == (2,) and np.ndim(t) == 1
     assert "1." in np.array2string(t)
     np.testing.assert_allclose(t, [1.0, 2.0])  # np.testing converts through __array__
+
+
+def test_converting_a_traced_tensor_to_numpy_raises():
+    """np.asarray / np.array ask the Tensor for its array without a way to record: inside a
+    transform that would cut it from the graph (a silent zero), so it raises, as JAX does."""
+    for convert in (
+        np.asarray,
+        lambda x: np.array([x, x]),
+        lambda x: np.float64(1.0) + np.array(x),
+    ):
+        with pytest.raises(TypeError, match="traced by a transform"):
+            dg.grad(lambda x, convert=convert: dnp.sum(convert(x)))(1.0)
+    # the explicit ways out, and NumPy reads of a tape tensor's value, still work
+    assert float(dg.grad(lambda x: x * np.asarray(dg.stop_gradient(x)))(3.0)) == 3.0
+    t = dg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    np.testing.assert_array_equal(np.asarray(t), [1.0, 2.0])
