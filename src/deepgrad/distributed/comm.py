@@ -8,6 +8,10 @@ Collectives wait with a timeout (``init(timeout=...)``, 600 s by default): if a 
 died or hangs, the others abort the job with a message instead of waiting forever. An
 uncaught exception in any process aborts the whole job too (Open MPI would otherwise
 leave the other processes blocked in their next collective).
+
+Arrays on a device (a GPU through CuPy) go through the host: each collective copies its
+input to host memory, calls MPI there and copies the result back to the input's device
+(CUDA-aware MPI is not required, and not used). The results keep the input's device.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.backend import to_numpy
+from deepgrad.device import device_of, to_device
 from deepgrad.tensor import Tensor, raw_data
 
 _comm: Any = None
@@ -133,39 +139,59 @@ def _single() -> bool:
     return world is None or world.size == 1
 
 
-def allreduce(x: Any, op: str = "mean") -> np.ndarray:
-    """The element-wise sum or mean of ``x`` over all processes, on every process."""
+def _array(x: Any) -> Any:
+    """The array of a Tensor, an array (on its device) or a number."""
+    return raw_data(x) if isinstance(x, Tensor) else x
+
+
+def _on_host(array: Any) -> np.ndarray:
+    """A contiguous host copy-or-view of ``array`` (a device array is copied)."""
+    return np.ascontiguousarray(to_numpy(array))
+
+
+def allreduce(x: Any, op: str = "mean") -> Any:
+    """The element-wise sum or mean of ``x`` over all processes, on every process, on
+    ``x``'s device."""
     if op not in ("mean", "sum"):
         raise ValueError(f"allreduce: op must be 'mean' or 'sum', got {op!r}")
-    array = np.ascontiguousarray(raw_data(x) if isinstance(x, Tensor) else x)
-    result = array.copy()
+    array = _array(x)
+    result = _on_host(array).copy()
     if not _single():
         allreduce_in_place(result)
         if op == "mean":
             result /= size()
-    return result
+    return to_device(result, device_of(array))
 
 
-def allreduce_in_place(buffer: np.ndarray) -> None:
-    """Sum a contiguous array over all processes, in place (one MPI call)."""
+def allreduce_in_place(buffer: Any) -> None:
+    """Sum a contiguous array over all processes, in place (one MPI call). A device
+    buffer is copied to the host for the call and the sum copied back into it."""
     if _single():
         return
     if not buffer.flags.c_contiguous:
         raise ValueError("allreduce_in_place: the buffer must be contiguous")
     MPI = _mpi()
-    _wait(_world().Iallreduce(MPI.IN_PLACE, buffer, op=MPI.SUM), "allreduce")
+    if isinstance(buffer, np.ndarray):
+        _wait(_world().Iallreduce(MPI.IN_PLACE, buffer, op=MPI.SUM), "allreduce")
+        return
+    host = to_numpy(buffer)
+    _wait(_world().Iallreduce(MPI.IN_PLACE, host, op=MPI.SUM), "allreduce")
+    buffer[...] = to_device(host, device_of(buffer))
 
 
-def broadcast(x: Any, root: int = 0) -> np.ndarray:
-    """Rank ``root``'s array on every process (shape and dtype from ``root``)."""
-    array = raw_data(x) if isinstance(x, Tensor) else np.asarray(x)
+def broadcast(x: Any, root: int = 0) -> Any:
+    """Rank ``root``'s array on every process (shape and dtype from ``root``), on ``x``'s
+    device."""
+    array = _array(x)
+    if not hasattr(array, "shape"):
+        array = np.asarray(array)
     if _single():
-        return np.array(array)
+        return to_device(_on_host(array).copy(), device_of(array))
     world = _world()
     shape, dtype = world.bcast((array.shape, array.dtype.str) if world.rank == root else None, root)
-    result = np.ascontiguousarray(array) if world.rank == root else np.empty(shape, dtype)
+    result = _on_host(array).copy() if world.rank == root else np.empty(shape, dtype)
     _wait(world.Ibcast(result, root=root), "broadcast")
-    return np.array(result)
+    return to_device(result, device_of(array))
 
 
 def broadcast_object(value: Any, root: int = 0) -> Any:
@@ -178,7 +204,7 @@ def broadcast_object(value: Any, root: int = 0) -> Any:
 def allgather(x: Any) -> np.ndarray:
     """Every process's array, concatenated along the first axis in rank order (the first
     axes may differ in length: a sample axis of shards)."""
-    array = np.ascontiguousarray(raw_data(x) if isinstance(x, Tensor) else np.asarray(x))
+    array = _on_host(_array(x))
     if _single():
         return np.array(array)
     parts = allgather_object(array)
