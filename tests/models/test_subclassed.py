@@ -285,3 +285,13 @@ def test_a_registered_subclassed_model_saves_its_architecture(tmp_path):
 
     with pytest.raises(ValueError, match="not all JSON values"):
         Unsaveable(layers.Dense(1)).get_config()
+
+
+def test_a_subclassed_model_lists_its_layers():
+    model = Tracked()
+    assert [layer.name for layer in model.layers] == [
+        layer.name for layer in (*model.blocks, *model.heads.values())
+    ]
+    assert model.get_layer(index=0) is model.blocks[0]
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = model.nothing

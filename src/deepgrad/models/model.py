@@ -150,6 +150,13 @@ class Model(Trainer, Layer):
             f"{[layer.name for layer in layers]}"
         )
 
+    def __getattr__(self, name: str) -> Any:
+        # A subclassed model's ``layers`` (Keras lists them): its sublayers, in the order
+        # they were assigned. Sequential and functional models hold a real list.
+        if name == "layers":
+            return self._summary_layers()
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _summary_layers(self) -> list[Layer]:
         return [layer for _, layer in self._sublayers()]
 
