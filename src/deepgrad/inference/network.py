@@ -30,6 +30,7 @@ from deepgrad.autodiff.transforms import elementwise_grad, jvp
 from deepgrad.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from deepgrad.layers.core import Activation, Dense, Flatten
 from deepgrad.layers.noise import Dropout, GaussianNoise
+from deepgrad.models import Sequential
 from deepgrad.tensor import raw_data
 
 IDENTITY_AT_INFERENCE = (Dropout, GaussianNoise)
@@ -66,12 +67,14 @@ class Network:
     """The blocks of ``model``, θ* in float64, and the two evaluations of η."""
 
     def __init__(self, model: Any) -> None:
-        layers = getattr(model, "layers", None)
-        if layers is None:
+        # a subclassed Model lists its layers too, but its call may combine them in any
+        # way: only a Sequential's order is its function
+        if not isinstance(model, Sequential):
             raise TypeError(
                 f"Laplace: expected a Sequential model, got {type(model).__name__}; "
                 "deepgrad.inference works on a Sequential of Dense layers"
             )
+        layers = model.layers
         self.flatten_input = False
         self.blocks: list[Block] = []
         for layer in layers:
