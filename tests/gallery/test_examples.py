@@ -19,6 +19,7 @@ EXPECTED = {
     "optimizer_paths",
     "regularization",
     "robbins_monro",
+    "uncertainty",
     "shallow_net",
     "stochasticity",
     "universal_approximation",
