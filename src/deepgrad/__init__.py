@@ -55,9 +55,9 @@ from deepgrad.version import __version__ as __version__
 __all__ = [
     "AnomalyError",
     "CompileError",
-    "Input",
     "Device",
     "DeviceError",
+    "Input",
     "Model",
     "Primitive",
     "Sequential",
