@@ -16,6 +16,10 @@ settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile("nightly", max_examples=300, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# The tests that compare with Keras 3 run it on JAX (its default, TensorFlow, is not a
+# dependency); set before any test imports keras.
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
 
 @pytest.fixture(autouse=True)
 def _quiet_numpy():
