@@ -71,6 +71,8 @@ class Layer(TorchVocabulary):
     (2, 3)
     """
 
+    _device: Any = None  # set by to(); a class default, so reading it costs no exception
+
     def __init__(
         self,
         *,
@@ -129,42 +131,49 @@ class Layer(TorchVocabulary):
         self._own_weights.append((name, weight, trainable, regularizers.get(regularizer)))
         return weight
 
-    def _sublayers(self) -> Iterator[tuple[str, Layer]]:
+    def _sublayers(self) -> list[tuple[str, Layer]]:
+        return self._children()[1]
+
+    def _children(self) -> tuple[list[tuple[str, Tensor]], list[tuple[str, Layer]]]:
+        """One pass over the attributes: the trainable leaf Tensors assigned to them
+        (``self.w = dg.tensor(..., requires_grad=True)``, tracked as Keras tracks a
+        Variable assigned to a layer; ``add_weight``'s Variables are in ``_own_weights``)
+        and the sublayers, alone or in lists, tuples and dicts, in assignment order."""
+        tensors: list[tuple[str, Tensor]] = []
+        layers: list[tuple[str, Layer]] = []
         for attribute, value in vars(self).items():
-            if isinstance(value, Layer):
-                yield attribute, value
-            elif isinstance(value, list | tuple | dict):
-                items = value.items() if isinstance(value, dict) else enumerate(value)
+            kind = type(value)
+            if kind in _LEAF_TYPES:  # most attributes: checked once, cheaply
+                continue
+            if kind is Tensor:
+                if value.requires_grad and value.is_leaf:
+                    tensors.append((attribute, value))
+            elif isinstance(value, Layer):
+                layers.append((attribute, value))
+            elif kind is list or kind is tuple or kind is dict:
+                items = value.items() if kind is dict else enumerate(value)
                 for key, item in items:
                     if isinstance(item, Layer):
-                        yield f"{attribute}.{key}", item
-
-    def _attribute_weights(self) -> Iterator[tuple[str, Tensor]]:
-        """Trainable leaf Tensors assigned as attributes (``self.w = dg.tensor(...,
-        requires_grad=True)``) and not made by ``add_weight``: tracked too, as Keras tracks
-        a ``Variable`` assigned to a layer."""
-        own = {id(w) for _, w, _, _ in self._own_weights}
-        for attribute, value in vars(self).items():
-            if (
-                isinstance(value, Tensor)
-                and value.requires_grad
-                and value.is_leaf
-                and id(value) not in own
-            ):
-                yield attribute, value
+                        layers.append((f"{attribute}.{key}", item))
+        if tensors:  # inside using_weights, own weights are plain Tensors for a while
+            own = {id(w) for _, w, _, _ in self._own_weights}
+            tensors = [(name, t) for name, t in tensors if id(t) not in own]
+        return tensors, layers
 
     def named_weights(self, prefix: str = "") -> Iterator[tuple[str, Tensor, bool, Any]]:
         """(path, tensor, trainable, regularizer) for every weight, sublayers included.
 
         Paths are structural (``layers.0.kernel``), so they do not depend on layer names.
         """
+        trainable_here = self.trainable
         for name, weight, trainable, regularizer in self._own_weights:
-            yield prefix + name, weight, trainable and self.trainable, regularizer
-        for name, weight in self._attribute_weights():
-            yield prefix + name, weight, self.trainable, None
-        for path, layer in self._sublayers():
+            yield prefix + name, weight, trainable and trainable_here, regularizer
+        tensors, layers = self._children()
+        for name, weight in tensors:
+            yield prefix + name, weight, trainable_here, None
+        for path, layer in layers:
             for sub_path, weight, trainable, regularizer in layer.named_weights(f"{prefix}{path}."):
-                yield sub_path, weight, trainable and self.trainable, regularizer
+                yield sub_path, weight, trainable and trainable_here, regularizer
 
     @property
     def weights(self) -> list[Tensor]:
@@ -197,6 +206,8 @@ class Layer(TorchVocabulary):
         """The regularization penalties of this layer's weights and the losses added with
         ``add_loss`` during the last call, sublayers' included (scalar Tensors)."""
         penalties = [reg(w) for _, w, _, reg in self.named_weights() if reg is not None]
+        if not _LOSS_ADDERS:  # no layer anywhere has added a loss
+            return penalties
         return penalties + [loss for layer in self._layers_within() for loss in layer._added]
 
     def add_loss(self, loss: Any) -> None:
@@ -208,6 +219,13 @@ class Layer(TorchVocabulary):
                 f"{self.name}.add_loss: expected a scalar, got shape {np.shape(raw_data(loss))}"
             )
         self._added.append(loss)
+        _LOSS_ADDERS[id(self)] = self
+
+    def _clear_added_losses(self) -> None:
+        """Forget what this layer and its sublayers added in their last call."""
+        within = {id(layer) for layer in self._layers_within()}
+        for key in [key for key in _LOSS_ADDERS if key in within]:
+            _LOSS_ADDERS.pop(key)._added.clear()
 
     @property
     def _added(self) -> list:
@@ -339,13 +357,15 @@ class Layer(TorchVocabulary):
         ``training`` inside ``fit`` trains), or, for the outermost call, the layer's mode
         (``train()``/``eval()``; inference by default). Symbolic inputs (``Input``) give
         symbolic outputs: the functional API."""
-        if symbolic.is_symbolic(inputs):
+        kind = type(inputs)  # the common case: one array or Tensor, no structure to read
+        single = kind is Tensor or (kind is np.ndarray and inputs.dtype.names is None)
+        if not single and symbolic.is_symbolic(inputs):
             return symbolic.call_symbolically(self, inputs)
         where = getattr(self, "_device", None)  # set by to(): its device is current inside,
         if where is not None and where.kind != "cpu" and where != get_device():  # so draws
             with using_device(where):  # (Dropout's masks) are made there
                 return self(inputs, training)
-        inputs = self._cast_inputs(inputs)
+        inputs = self._cast(inputs) if single else self._cast_inputs(inputs)
         if training is None:
             training = _TRAINING_OF_CALLS[-1] if _TRAINING_OF_CALLS else self.training
         if not self.built:
@@ -354,9 +374,8 @@ class Layer(TorchVocabulary):
                 self.build_for(structure.shape_of(inputs))
             finally:
                 STATE.observer = observer
-        if not _TRAINING_OF_CALLS:  # the outermost call: losses added by the last one go
-            for layer in self._layers_within():
-                layer._added.clear()
+        if _LOSS_ADDERS and not _TRAINING_OF_CALLS:  # the outermost call: losses go that
+            self._clear_added_losses()  # the last call added (only models with add_loss pay)
         _TRAINING_OF_CALLS.append(bool(training))
         try:
             if _takes_training(type(self)):
@@ -365,6 +384,9 @@ class Layer(TorchVocabulary):
                 outputs = self.call(inputs)
         finally:
             _TRAINING_OF_CALLS.pop()
+        if isinstance(outputs, Tensor):
+            self.output_shape = (None, *outputs.shape[1:])
+            return outputs
         outputs = structure.map_structure(_as_tensor, outputs)
         self.output_shape = structure.shape_of(outputs)
         return outputs
@@ -412,8 +434,12 @@ class Layer(TorchVocabulary):
 
 
 _TAKES_TRAINING: dict[type, bool] = {}
+# Attribute types that never hold a weight or a sublayer (skipped at once by _children).
+_LEAF_TYPES = frozenset({bool, int, float, str, type(None), np.dtype, type(np.dtype("float32"))})
 # The training flag of each layer call running now, outermost first (empty: none runs).
 _TRAINING_OF_CALLS: list[bool] = []
+# The layers holding losses from add_loss, by id: an outermost call clears those within it.
+_LOSS_ADDERS: dict[int, Layer] = {}
 
 
 def _as_tensor(outputs: Any) -> Any:

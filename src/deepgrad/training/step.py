@@ -228,7 +228,6 @@ class Steps:
         x, y = structure.unpack(x), structure.unpack(y)
         return self._test_batch_step(x, y, sample_weight)
 
-    @on_model_device
     def _test_batch_step(self, x: Any, y: Any, sample_weight: Any) -> dict:
         if self.jit:
             y_pred, value, components = self._compiled_step("test")(x, y, sample_weight)
@@ -260,7 +259,6 @@ class Steps:
         self._custom_logs = _as_floats(logs)
         return self._custom_logs
 
-    @on_model_device
     def _train_batch_step(self, x: Any, y: Any, sample_weight: Any) -> dict:
         self._prepare(x)
         evaluated: list = []
