@@ -255,6 +255,8 @@ def test_same_predictions_losses_and_param_counts_as_keras():
     )
     model = two_inputs_two_outputs()
     assert model.count_params() == kmodel.count_params() == 39
+    ours = [layer.count_params() for layer in model.layers]  # the summary's Param # column
+    assert ours == [layer.count_params() for layer in kmodel.layers] == [0, 0, 0, 24, 5, 10]
     model.set_weights([np.asarray(w) for w in kmodel.get_weights()])
     x, y = data()
     for ours, theirs in zip(model.predict(x), kmodel.predict(x, verbose=0), strict=True):
