@@ -2,6 +2,7 @@
 tampered files rejected with the model untouched, atomic writes, safetensors compatibility."""
 
 import json
+import os
 import struct
 
 import numpy as np
@@ -206,3 +207,18 @@ def test_custom_layers_need_registration(tmp_path):
     np.testing.assert_array_equal(
         dg.load_model(tmp_path / "m.dg").predict(np.ones((1, 2))), model.predict(np.ones((1, 2)))
     )
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_saved_files_get_the_mode_of_any_new_file(tmp_path, umask):
+    """The atomic write goes through a temporary file (made 0o600); the file it renames
+    into place gets what open() would give, like the run's other outputs."""
+    model, _, _ = _trained()
+    previous = os.umask(umask)
+    try:
+        model.save(tmp_path / "model.dg")
+        model.save_weights(tmp_path / "weights.safetensors")
+    finally:
+        os.umask(previous)
+    for name in ("model.dg", "weights.safetensors"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask, name

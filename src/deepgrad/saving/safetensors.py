@@ -126,8 +126,17 @@ def _tensor(name: str, entry: object, data: memoryview, source: str) -> np.ndarr
     return np.frombuffer(data[begin:end], dtype=little).astype(dtype).reshape(shape)
 
 
+def _default_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the process's umask (a temporary
+    file is made 0o600, which would otherwise stay on the renamed file)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path: str | os.PathLike, blob: bytes) -> None:
-    """Write ``blob`` to ``path`` via a temporary file and an atomic rename."""
+    """Write ``blob`` to ``path`` via a temporary file and an atomic rename; the file gets
+    the mode any other new file would (0o644 under the usual umask)."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     directory.mkdir(parents=True, exist_ok=True)
@@ -139,6 +148,7 @@ def write_atomic(path: str | os.PathLike, blob: bytes) -> None:
             handle.write(blob)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(handle.name, _default_file_mode())
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
