@@ -19,7 +19,7 @@ import numpy as np
 
 from deepgrad import numpy as dnp
 from deepgrad.activations import softplus
-from deepgrad.backend import get_default_dtype
+from deepgrad.backend import array_module, get_default_dtype
 from deepgrad.ops.activations_math import log_softmax, sparse_softmax_cross_entropy
 from deepgrad.tensor import Tensor, raw_data
 
@@ -67,10 +67,17 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
+def _labels(y_true: Any) -> Any:
+    """The targets as an array of their own array module (a device array stays on its
+    device: no silent copy to the host)."""
+    data = raw_data(y_true)
+    return data if hasattr(data, "dtype") and hasattr(data, "shape") else np.asarray(data)
+
+
 def _as_array(y_true: Any, y_pred: Any) -> Any:
     if isinstance(y_true, Tensor):
         return y_true
-    array = np.asarray(y_true)
+    array = _labels(y_true)
     dtype = raw_data(y_pred).dtype
     if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.bool_):
         return dnp.astype(array, dtype)  # a deepgrad op, so a compiled step records it
@@ -276,8 +283,9 @@ class SparseCategoricalCrossentropy(Loss):
         self.from_logits = from_logits
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        labels = np.asarray(raw_data(y_true))
-        pred_shape = np.shape(raw_data(y_pred))
+        labels = _labels(y_true)
+        xp = array_module(labels)
+        pred_shape = tuple(raw_data(y_pred).shape)
         if labels.shape == (*pred_shape[:-1], 1):
             labels = dnp.reshape(labels, pred_shape[:-1])
         if labels.shape != pred_shape[:-1]:
@@ -285,10 +293,10 @@ class SparseCategoricalCrossentropy(Loss):
                 f"SparseCategoricalCrossentropy: y_true has shape {labels.shape}; for y_pred of "
                 f"shape {pred_shape} it must be {pred_shape[:-1]} (one integer label per sample)"
             )
-        if (
-            not np.all(labels == np.round(labels))
-            or labels.min(initial=0) < 0
-            or labels.max(initial=0) >= pred_shape[-1]
+        if labels.size and (
+            not bool(xp.all(labels == xp.round(labels)))
+            or bool(labels.min() < 0)
+            or bool(labels.max() >= pred_shape[-1])
         ):
             raise ValueError(
                 f"SparseCategoricalCrossentropy: labels must be integers in [0, {pred_shape[-1]})"
@@ -297,7 +305,7 @@ class SparseCategoricalCrossentropy(Loss):
         if self.from_logits:
             return sparse_softmax_cross_entropy(y_pred, labels)
         log_p = _log_probabilities(y_pred, self.from_logits)
-        index = (*tuple(np.indices(labels.shape)), labels)
+        index = (*tuple(xp.indices(labels.shape)), labels)
         return -log_p[index]
 
     def get_config(self) -> dict:

@@ -163,9 +163,19 @@ for _name in (
 
 
 def _operator(ufunc: np.ufunc, reflected: bool = False):
+    """A binary operator as CuPy's: an operand of higher ``__array_priority__`` that is not
+    an array of this module (a Tensor) gets the reflected operator (CuPy's
+    ``_should_use_rop``)."""
     if reflected:
         return lambda self, other: ufunc(other, self)
-    return lambda self, other: ufunc(self, other)
+
+    def operator(self, other):
+        priority = getattr(other, "__array_priority__", 0)
+        if not isinstance(other, GuardArray) and priority > self.__array_priority__:
+            return NotImplemented
+        return ufunc(self, other)
+
+    return operator
 
 
 for _name, _ufunc in {

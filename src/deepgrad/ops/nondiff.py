@@ -55,6 +55,9 @@ def _raw(value: Any) -> Any:
 
 
 def _cast(x: Any, dtype: Any) -> Any:
+    """``x`` as ``dtype``, on its own array module (a device array stays on its device)."""
+    if hasattr(x, "astype") and not isinstance(x, np.generic):
+        return x.astype(dtype)
     return np.asarray(x).astype(dtype)
 
 

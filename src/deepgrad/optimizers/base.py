@@ -17,6 +17,8 @@ from typing import Any, cast
 
 import numpy as np
 
+from deepgrad.backend import to_numpy
+from deepgrad.device import device_of, to_device
 from deepgrad.optimizers import schedules
 from deepgrad.optimizers.flat import FlatGroup, FlatParameters
 from deepgrad.tensor import Tensor
@@ -287,7 +289,7 @@ class Optimizer:
         arrays = {"iterations": np.array(self.iterations, np.int64)}
         for g, state in enumerate(self.state):
             for name, array in state.items():
-                arrays[f"{g}.{name}"] = np.asarray(array)
+                arrays[f"{g}.{name}"] = to_numpy(array)  # copied from the device, if on one
         return arrays
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
@@ -307,4 +309,4 @@ class Optimizer:
         self.iterations = int(arrays["iterations"])
         for g, state in enumerate(self.state):
             for name in state:
-                state[name][...] = arrays[f"{g}.{name}"]
+                state[name][...] = to_device(arrays[f"{g}.{name}"], device_of(state[name]))
