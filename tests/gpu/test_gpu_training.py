@@ -115,13 +115,7 @@ def test_a_plain_training_loop_on_the_gpu_matches_the_cpu(optimizer):
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
 
 
-# Eager fit: losses.py turns y_true into a NumPy array, which CuPy refuses (see docs/gpu.md).
-_EAGER_LOSS = pytest.mark.xfail(
-    raises=TypeError, strict=True, reason="losses.py: np.asarray(y_true) on a CuPy array"
-)
-
-
-@pytest.mark.parametrize("jit", [pytest.param(False, marks=_EAGER_LOSS), True])
+@pytest.mark.parametrize("jit", [False, True])
 def test_fit_on_the_gpu_learns_as_on_the_cpu(jit):
     x, y = _data()
     histories = {}
