@@ -8,7 +8,10 @@ labels), for ``--epochs`` epochs. Reported per framework:
 
 - **epoch**: the median of the epochs after the first, in seconds;
 - **first**: process start to the end of the first epoch (import, build, compile and
-  the first epoch: what a cold start costs).
+  the first epoch: what a start costs). "deepgrad compiled" starts with numba's on-disk
+  cache as earlier runs left it (warm after the first run); "deepgrad compiled (cold
+  cache)" starts each run with an empty cache (``NUMBA_CACHE_DIR`` set to a new folder), so
+  its first epoch includes compiling every kernel.
 
 Frameworks are interleaved round by round (every framework once per round, the order
 rotated), at least five rounds by default. Each row reports, over the rounds, the median,
@@ -54,6 +57,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 FRAMEWORKS = [
     "deepgrad eager",
     "deepgrad compiled",
+    "deepgrad compiled (cold cache)",
     "Keras 3 (JAX)",
     "Keras 3 (PyTorch)",
     "PyTorch loop",
@@ -62,6 +66,7 @@ FRAMEWORKS = [
 REQUIRES = {
     "deepgrad eager": "deepgrad",
     "deepgrad compiled": "deepgrad",
+    "deepgrad compiled (cold cache)": "deepgrad",
     "Keras 3 (JAX)": "keras",
     "Keras 3 (PyTorch)": "keras",
     "PyTorch loop": "torch",
@@ -206,6 +211,8 @@ def measure(framework, config, optimizer, samples, epochs) -> dict | None:
     env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2"
     env["KERAS_BACKEND"] = "torch" if "PyTorch)" in framework else "jax"
     with tempfile.TemporaryDirectory() as folder:
+        if "cold cache" in framework:  # numba compiles every kernel again, into this folder
+            env["NUMBA_CACHE_DIR"] = str(Path(folder) / "numba-cache")
         out = Path(folder) / "result.json"
         command = [sys.executable, __file__, "--worker", framework, config, optimizer]
         command += [str(samples), str(epochs), str(out)]
