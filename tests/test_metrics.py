@@ -128,3 +128,21 @@ def test_metric_settings_survive_saving(tmp_path):
     with pytest.raises(ValueError, match="'custom' is not a built-in metric and cannot be saved"):
         model.save(tmp_path / "custom.dg")
     assert not (tmp_path / "custom.dg").exists()
+
+
+@pytest.mark.parametrize(
+    "make", [metrics.SparseCategoricalAccuracy, metrics.MeanSquaredError, metrics.Mean]
+)
+def test_no_weights_is_bit_for_bit_weights_of_one(make):
+    # The unweighted update skips the weights of one; the running sums must not move a bit.
+    values = rng.standard_normal(N) * 1e3
+    targets = (LABELS, LOGITS) if make is metrics.SparseCategoricalAccuracy else (values, SCORES)
+    unweighted, ones = make(), make()
+    for start in range(0, N, 32):
+        part = slice(start, start + 32)
+        arguments = (values[part],) if make is metrics.Mean else (t[part] for t in targets)
+        arguments = tuple(arguments)
+        unweighted.update_state(*arguments)
+        ones.update_state(*arguments, sample_weight=np.ones(len(arguments[0])))
+    assert (unweighted._total, unweighted._count) == (ones._total, ones._count)
+    assert unweighted.result() == ones.result()
