@@ -3,11 +3,13 @@ jit, HIPS autograd, a hand-written NumPy backprop, and the GEMM floor, side by s
 
 Each (configuration, optimizer, framework) runs in its own process with 2 threads
 everywhere, from the same initial weights on the same batches, in ``--rounds`` rounds
-(every framework once per round, order rotated); the best round counts. Reported: median
-ms per step, samples/s, the ratio to the GEMM floor (the step's matrix products timed as bare
-``numpy.matmul`` calls at its exact shapes) and to the best competitor, the warm-up
-(first step, compilation included) and peak resident memory. The losses after 10 steps
-must agree across frameworks, or the timings mean nothing.
+(every framework once per round, order rotated; five by default). Reported per row: each
+run's median ms per step, summarised over the rounds as their median (what a user meets),
+minimum and spread (max/min); samples/s; by the medians, the ratio to the GEMM floor (the
+step's matrix products timed as bare ``numpy.matmul`` calls at its exact shapes) and to
+the best competitor; the warm-up (first step, compilation included), peak resident memory
+and the load average. The losses after 10 steps must agree across frameworks, or the
+timings mean nothing.
 
     python benchmarks/suite.py                        # every configuration (minutes)
     python benchmarks/suite.py --configs tiny,small   # some
@@ -165,6 +167,20 @@ def measure(
         return json.loads(out.read_text())
 
 
+def over_rounds(runs: list[dict]) -> dict:
+    """One framework's rounds of a row: the round with the median time stands for them (its
+    losses, warm-up and memory), with the minimum, the spread (max/min) and every round."""
+    ranked = sorted(runs, key=lambda r: r["ms"])
+    times = [r["ms"] for r in runs]
+    return {
+        **ranked[(len(ranked) - 1) // 2],
+        "ms": statistics.median(times),
+        "min_ms": min(times),
+        "spread": max(times) / min(times),
+        "rounds_ms": times,
+    }
+
+
 def available(framework: str) -> bool:
     sys.path.insert(0, str(Path(__file__).parent))
     from frameworks import REQUIRES
@@ -189,12 +205,12 @@ def table(results: dict) -> str:
             if result is None:
                 cells.append("—")
                 continue
-            text = f"{result['ms']:.2f}"
+            notes = [f"min {result['min_ms']:.2f}", f"×{result['spread']:.2f}"]
             if floor and framework != "GEMM floor":
-                text += f" ({result['ms'] / floor:.2f}x floor)"
+                notes.append(f"{result['ms'] / floor:.2f}x floor")
             if framework.startswith("deepgrad") and best:
-                text += f", {result['ms'] / best:.2f}x best"
-            cells.append(text)
+                notes.append(f"{result['ms'] / best:.2f}x best")
+            cells.append(f"{result['ms']:.2f} ({', '.join(notes)})")
         lines.append(f"| {row_name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -233,7 +249,7 @@ def main() -> None:
     parser.add_argument("--optimizers", default="sgd,adam")
     parser.add_argument("--frameworks", default=",".join(ORDER))
     parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median)")
     parser.add_argument("--quick", action="store_true", help="tiny/sgd, 3 frameworks, 5 steps")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
@@ -261,35 +277,40 @@ def main() -> None:
         if not available(framework):
             print(f"{framework}: not installed, skipped")
     frameworks = [f for f in frameworks if available(f)]
+    print(f"load average before: {os.getloadavg()}")
     results, memory, disagreements = {}, {}, []
     for config in args.configs.split(","):
         for optimizer in args.optimizers.split(","):
-            row = results.setdefault(f"{config}/{optimizer}", {})
+            runs: dict[str, list[dict]] = {}
             for round_number in range(args.rounds):
-                # Each round runs every framework once, in a rotated order; the fastest
-                # round counts (this VM's speed drifts by ±30% over minutes, and noise
-                # only ever adds time).
+                # Each round runs every framework once, in a rotated order, so that the
+                # machine's slow minutes fall on all of them alike (docs/benchmarks.md,
+                # "Measuring on a noisy machine").
                 shift = round_number % len(frameworks)
                 for framework in frameworks[shift:] + frameworks[:shift]:
                     result = measure(framework, config, optimizer, args.steps, args.device)
-                    if result is None:
-                        continue
-                    best = row.get(framework)
-                    rounds = [*(best["rounds_ms"] if best else []), result["ms"]]
-                    if best is None or result["ms"] < best["ms"]:
-                        row[framework] = best = result
-                    best["rounds_ms"] = rounds
-                    memory.setdefault(config, {})[framework] = best["peak_mib"]
+                    if result is not None:
+                        runs.setdefault(framework, []).append(result)
+            row = results[f"{config}/{optimizer}"] = {f: over_rounds(r) for f, r in runs.items()}
+            for framework, result in row.items():
+                memory.setdefault(config, {})[framework] = result["peak_mib"]
             disagreements += check_losses(f"{config}/{optimizer}", row)
             print(
-                f"{config}/{optimizer}: "
-                + ", ".join(f"{f} {r['ms']:.2f} ms" for f, r in row.items())
+                f"{config}/{optimizer} (load {os.getloadavg()[0]:.2f}): "
+                + ", ".join(
+                    f"{f} {r['ms']:.2f} ms (min {r['min_ms']:.2f}, ×{r['spread']:.2f})"
+                    for f, r in row.items()
+                )
             )
     report = table(results)
     warmups = {
         row: {f: round(r["warmup_s"], 2) for f, r in v.items()} for row, v in results.items()
     }
-    print("\nmedian ms/step (ratio to the GEMM floor; deepgrad's ratio to the best competitor)")
+    print(
+        f"\nms/step, median over {args.rounds} rounds of each run's median step (minimum and "
+        "spread max/min over the rounds; by the medians: the ratio to the GEMM floor and "
+        "deepgrad's ratio to the best competitor)"
+    )
     print(report)
     throughput = throughput_table(results)
     print("\nthroughput, samples/s")
@@ -299,6 +320,7 @@ def main() -> None:
         "peak resident memory, MiB:",
         json.dumps({c: {f: round(m) for f, m in v.items()} for c, v in memory.items()}),
     )
+    print(f"load average after: {os.getloadavg()}")
     args.out.mkdir(parents=True, exist_ok=True)
     name = "suite" if args.device == "cpu" else "suite_gpu"
     (args.out / f"{name}.json").write_text(json.dumps(results, indent=2))
