@@ -13,6 +13,7 @@ state with ``add_variable`` (or ``add_weight``) after ``super().__init__()``, as
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -246,7 +247,7 @@ class Mean(Metric):
 
 def _labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return (
-        y_true.reshape(y_pred.shape[:-1]) if y_true.size == np.prod(y_pred.shape[:-1]) else y_true
+        y_true.reshape(y_pred.shape[:-1]) if y_true.size == math.prod(y_pred.shape[:-1]) else y_true
     )
 
 
