@@ -41,6 +41,13 @@ SETTINGS = {
     "blas 1, numba 2": {"OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "2"},
     "blas 2, numba 1": {"OPENBLAS_NUM_THREADS": "2", "NUMBA_NUM_THREADS": "1"},
     "blas 1, numba 1": {"OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"},
+    # OpenBLAS's idle threads spin for 2^28 cycles (about 0.1 s) before they sleep; 2^4:
+    # at once. Read when OpenBLAS loads (with NumPy), so only the environment can set it.
+    "blas 2, short spin": {
+        "OPENBLAS_NUM_THREADS": "2",
+        "NUMBA_NUM_THREADS": "2",
+        "OPENBLAS_THREAD_TIMEOUT": "4",
+    },
     "blas 2, numba 2 (omp layer)": {
         "OPENBLAS_NUM_THREADS": "2",
         "NUMBA_NUM_THREADS": "2",
