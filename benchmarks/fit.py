@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -137,7 +138,8 @@ def run_keras(sizes, batch, optimizer, x, y, epochs):
         def on_epoch_end(self, epoch, logs=None):
             ends.append(time.perf_counter())
 
-    model.fit(x, y, batch_size=batch, epochs=epochs, verbose=0, callbacks=[Clock()])
+    quiet: Any = 0  # Keras annotates verbose as str; its code takes 0, as documented
+    model.fit(x, y, batch_size=batch, epochs=epochs, verbose=quiet, callbacks=[Clock()])
     return ends
 
 
@@ -258,7 +260,7 @@ def table(results: dict, key: str, frameworks: list[str]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--configs", default="tiny,small,medium,deep")
     parser.add_argument("--optimizers", default="sgd,adam")
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))

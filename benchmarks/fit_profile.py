@@ -134,7 +134,7 @@ def profile(config: str, optimizer: str, jit: bool, samples: int, epochs: int) -
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--configs", default="tiny,medium,deep")
     parser.add_argument("--optimizers", default="sgd")
     parser.add_argument("--modes", default="compiled,eager")

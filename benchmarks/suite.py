@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +83,7 @@ def batches(sizes: list[int], batch: int, count: int = 4) -> list[tuple[np.ndarr
     ]
 
 
-def gemm_floor(sizes: list[int], batch: int) -> callable:
+def gemm_floor(sizes: list[int], batch: int) -> Callable:
     """The step's matrix products alone: a·W forward, aᵀ·δ and δ·Wᵀ backward (none for
     the input's gradient)."""
     weights = [w for w, _ in initial_weights(sizes)]
@@ -244,7 +245,7 @@ ORDER = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--optimizers", default="sgd,adam")
     parser.add_argument("--frameworks", default=",".join(ORDER))

@@ -129,7 +129,7 @@ def table(results: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--configs", default="tiny,medium,deep")
     parser.add_argument("--optimizers", default="sgd")
     parser.add_argument("--frameworks", default="deepgrad compiled")
