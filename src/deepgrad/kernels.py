@@ -11,6 +11,12 @@ buffer's dtype (the wrapper casts Python floats; a float64 literal would widen e
 operation, 3–5x slower in float32), one thread (launching numba's threads costs 80–90 µs,
 and these loops are bound by memory bandwidth), and ``error_model="numpy"`` (a division by
 zero gives inf instead of a check that keeps the loop from vectorising).
+
+Compiled kernels are cached on disk (numba's ``cache=True``): in ``__pycache__`` beside
+their source when it is writable, else in numba's per-user cache, or in
+``NUMBA_CACHE_DIR`` when set. A process still pays numba's own start-up (about 0.4 s) at
+its first kernel; a cold cache adds the compilation. What is cached, where, and how to
+clear it: ``docs/benchmarks.md``, "The first epoch".
 """
 
 from __future__ import annotations
