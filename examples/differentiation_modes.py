@@ -54,25 +54,33 @@ def central_difference_errors(hs, n: int = 4, x: float = 0.3) -> np.ndarray:
     return np.abs(estimates - exact)
 
 
-def gradient_costs(sizes, repeats: int) -> dict:
-    """Seconds for the gradient of f(x) = Σ tanh(W x)² (n inputs, 16 outputs inside)."""
+def gradient_costs(sizes, repeats: int) -> tuple[dict, dict]:
+    """Seconds for the gradient of f(x) = Σ tanh(W x)² (n inputs, 16 outputs inside), and
+    the passes through f each mode makes (what the seconds follow)."""
     times = {"forward mode (n passes)": [], "reverse mode (1 pass)": []}
+    passes = {name: [] for name in times}
     for n in sizes:
         w = np.random.default_rng(0).standard_normal((16, n)) / np.sqrt(n)
+        calls = [0]
 
-        def f(x, w=w):
+        def f(x, w=w, calls=calls):
+            calls[0] += 1
             return dnp.sum(dnp.tanh(w @ x) ** 2)
 
         x = np.ones(n)
         forward = dg.jacobian(f, mode="fwd")
         reverse = dg.grad(f)
+        for name, fn in zip(times, (forward, reverse), strict=True):
+            calls[0] = 0
+            fn(x)
+            passes[name].append(calls[0])
         np.testing.assert_allclose(forward(x), reverse(x), rtol=1e-10)
         for name, fn in zip(times, (forward, reverse), strict=True):
             start = time.perf_counter()
             for _ in range(repeats):
                 fn(x)
             times[name].append((time.perf_counter() - start) / repeats)
-    return times
+    return times, passes
 
 
 def run(quick: bool = False, output: str = "deepgrad-gallery") -> dict:
@@ -91,7 +99,7 @@ def run(quick: bool = False, output: str = "deepgrad-gallery") -> dict:
     print(f"  h = 1e-1: error {errors[0]:.1e}; h = {hs[-1]:.0e}: error {errors[-1]:.1e}")
 
     input_sizes = [1, 4, 16, 64] if quick else [1, 4, 16, 64, 256]
-    costs = gradient_costs(input_sizes, repeats=3 if quick else 10)
+    costs, passes = gradient_costs(input_sizes, repeats=3 if quick else 10)
     print("gradient of Σ tanh(W x)² with n inputs, milliseconds:")
     for i, n in enumerate(input_sizes):
         fwd, rev = (costs[k][i] * 1e3 for k in costs)
@@ -121,8 +129,11 @@ def run(quick: bool = False, output: str = "deepgrad-gallery") -> dict:
         "ad_sizes": sizes["automatic (trace steps)"],
         "best_h": float(hs[best]),
         "best_error": float(errors[best]),
+        "input_sizes": input_sizes,
         "forward_seconds": costs["forward mode (n passes)"],
         "reverse_seconds": costs["reverse mode (1 pass)"],
+        "forward_passes": passes["forward mode (n passes)"],
+        "reverse_passes": passes["reverse mode (1 pass)"],
     }
 
 

@@ -115,9 +115,10 @@ def test_differentiation_modes(tmp_path):
     assert all(b > 1.7 * a for a, b in itertools.pairwise(expanded[1:]))  # swell
     assert len(set(np.diff(ad))) == 1  # AD: the same number of steps per iteration
     assert 1e-8 < results["best_h"] < 1e-4 and results["best_error"] < 1e-8
-    forward, reverse = results["forward_seconds"], results["reverse_seconds"]
-    assert forward[-1] > 10 * forward[0]  # n passes
-    assert reverse[-1] < 5 * reverse[0]  # one pass
+    # The cost of a gradient, by what it is made of (no timing in a test): forward mode
+    # goes through f once per input, reverse mode once.
+    assert results["forward_passes"] == results["input_sizes"]
+    assert results["reverse_passes"] == [1] * len(results["input_sizes"])
 
 
 def test_backprop_by_hand_equals_reverse_mode(tmp_path):
