@@ -3,6 +3,7 @@ mode computes (bit for bit), re-records on new shapes, refuses what it cannot re
 and allocates nothing per step beyond a few small arrays."""
 
 import gc
+import re
 import tracemalloc
 import weakref
 
@@ -348,3 +349,25 @@ def test_an_array_freed_while_recording_is_not_kept():
     for _ in range(3):
         assert float(compiled(x)) == float(np.sum(np.exp(x)) + 1.0)
     assert freed == [True, True]  # both recordings (the third call replays)
+
+
+def test_the_printed_plan_defines_every_name_it_uses_and_runs_no_identity():
+    """The plan's source reads as a program: every t-name is a parameter, assigned, or a
+    folded constant named in a comment; x / 1 and x ** 1 in x's own buffer are not run."""
+    model = dg.Sequential([dg.layers.Dense(4, activation="relu"), dg.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", jit=True)
+    x, y = np.ones((8, 3), np.float32), np.ones((8, 1), np.float32)
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    plan = next(iter(model._compiled_steps["train"]._plans.values()))[0]
+    lines = plan.source.splitlines()
+    defined = set(re.findall(r"t\d+", lines[0]))
+    for line in lines[1:]:
+        body = line.strip()
+        if body.startswith("#"):
+            defined.update(re.findall(r"^# (t\d+):", body))
+            continue
+        target, _, expression = body.partition(" = ") if " = " in body else ("", "", body)
+        used = set(re.findall(r"\bt\d+\b", expression.split("#")[0]))
+        assert used <= defined, f"{line!r} uses {sorted(used - defined)} before defining them"
+        defined.update(re.findall(r"^t\d+$", target))
+        assert not re.search(r"\b(divide|power)\(t\d+, 1, out=", body), line

@@ -69,6 +69,7 @@ class Plan:
         ``[(seconds, line), ...]``, slowest first. Where a compiled step spends its time.
         """
         header, *body, ret = self.source.splitlines()
+        body = [line for line in body if not line.lstrip().startswith("#")]
         timed = [header, "    _clock = perf_counter"]
         for index, line in enumerate(body):
             timed += [
@@ -149,7 +150,14 @@ class Plan:
             namespace[f"t{slot}"] = value  # read as a global: the plan never assigns it
         params = ", ".join(f"t{slot.index}" for slot in self.inputs)
         lines = [f"def plan({params}):"]
+        for slot, value in self.folded.items():
+            shape, dtype = getattr(value, "shape", ()), getattr(value, "dtype", type(value))
+            lines.append(f"    # t{slot}: a constant, folded while recording ({shape} {dtype})")
         for call in self.calls:
+            same = _identity_in_place(call, buffer_of)
+            if same is not None and call.out is not None:  # x / 1, x * 1, x ** 1 in place
+                lines.append(f"    t{call.out.index} = t{same.index}  # {call.name}(…, 1)")
+                continue
             parts = [_expression(a) for a in call.args]
             parts += [f"{k}={_expression(v)}" for k, v in call.kwargs.items()]
             if call.into_grad_of is not None:
@@ -164,6 +172,30 @@ class Plan:
             lines.append("    " + text)
         lines.append(f"    return ({''.join(_expression(o) + ', ' for o in self.outputs)})")
         return "\n".join(lines) + "\n", namespace
+
+
+_IDENTITY_WITH_ONE = {"divide": (0,), "true_divide": (0,), "power": (0,), "multiply": (0, 1)}
+
+
+def _identity_in_place(call: Any, buffer_of: dict[int, int]) -> Slot | None:
+    """The argument ``call`` returns unchanged, when it is ``x / 1``, ``x * 1``, ``1 * x``
+    or ``x ** 1`` written into x's own buffer (exact in IEEE arithmetic: the same bits);
+    otherwise None."""
+    positions = _IDENTITY_WITH_ONE.get(call.name)
+    if positions is None or len(call.args) != 2 or call.kwargs or call.out is None:
+        return None
+    if call.into_grad_of is not None or call.out.index not in buffer_of:
+        return None
+    for position in positions:
+        x, one = call.args[position], call.args[1 - position]
+        if (
+            isinstance(x, Slot)
+            and type(one) in (int, float)
+            and one == 1
+            and buffer_of.get(x.index) == buffer_of[call.out.index]
+        ):
+            return x
+    return None
 
 
 def grad_target(leaf: Tensor, shape: tuple, dtype: str) -> np.ndarray:
