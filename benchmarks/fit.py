@@ -85,7 +85,8 @@ def make_data(sizes: list[int], samples: int) -> tuple[np.ndarray, np.ndarray]:
 # ---- workers: each builds its model, trains ``epochs`` epochs, returns epoch end times --
 
 
-def run_deepgrad(sizes, batch, optimizer, x, y, epochs, jit):
+def build_deepgrad(sizes, optimizer, jit):
+    """The suite's MLP in deepgrad, compiled as a user would (accuracy metric included)."""
     import deepgrad as dg
 
     dg.random.seed(0)
@@ -105,6 +106,13 @@ def run_deepgrad(sizes, batch, optimizer, x, y, epochs, jit):
         metrics=["accuracy"],
         jit=jit,
     )
+    return model
+
+
+def run_deepgrad(sizes, batch, optimizer, x, y, epochs, jit):
+    import deepgrad as dg
+
+    model = build_deepgrad(sizes, optimizer, jit)
     ends = []
 
     class Clock(dg.callbacks.Callback):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fit import CONFIGS, LEARNING_RATES, make_data
+from fit import CONFIGS, build_deepgrad, make_data
 
 # (owner, method, label): owner "model" is the model's class, "optimizer" the optimizer's.
 PARTS = [
@@ -45,27 +45,7 @@ PARTS = [
 
 
 def build(config: str, optimizer: str, jit: bool) -> Any:
-    import deepgrad as dg
-
-    sizes, _ = CONFIGS[config]
-    dg.random.seed(0)
-    widths = sizes[1:]
-    model = dg.Sequential(
-        [
-            dg.layers.Dense(n, activation="relu" if i < len(widths) - 1 else None)
-            for i, n in enumerate(widths)
-        ]
-    )
-    model.build((None, sizes[0]))
-    opt = dg.optimizers.get(optimizer)
-    opt.learning_rate = LEARNING_RATES[optimizer]
-    model.compile(
-        optimizer=opt,
-        loss=dg.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-        jit=jit,
-    )
-    return model
+    return build_deepgrad(CONFIGS[config][0], optimizer, jit)
 
 
 def instrument(owners: dict, totals: dict) -> list:
