@@ -20,30 +20,12 @@ from typing import Any
 import numpy as np
 
 import deepgrad.numpy as dnp
-
-
-def real(rng, shape):
-    return rng.uniform(-2, 2, shape)
+from tests.ops.op_table import above_one, nonzero, probability, real, unit
 
 
 def positive(rng, shape):
+    """Further from 0 than the op table's (0.3, not 0.2): log, 1/x and power's base."""
     return rng.uniform(0.3, 2, shape)
-
-
-def nonzero(rng, shape):
-    return rng.uniform(0.3, 2, shape) * rng.choice([-1.0, 1.0], shape)
-
-
-def unit(rng, shape):
-    return rng.uniform(-0.8, 0.8, shape)
-
-
-def above_one(rng, shape):
-    return rng.uniform(1.3, 3, shape)
-
-
-def probability(rng, shape):
-    return rng.uniform(0.1, 0.9, shape)
 
 
 def half_integers(rng, shape):
