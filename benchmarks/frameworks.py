@@ -92,12 +92,13 @@ def deepgrad_train_on_batch(weights: list[np.ndarray], optimizer: str) -> Step:
     return step
 
 
-def torch_eager(weights: list[np.ndarray], optimizer: str, compiled: bool = False) -> Step:
+def torch_model(weights: list[np.ndarray], optimizer: str, device: str = "cpu"):
+    """The MLP with the given weights, its optimizer and loss, in PyTorch on ``device``."""
     import torch
 
     modules = []
     for i, (w, b) in enumerate(weights):
-        linear = torch.nn.Linear(*w.shape)
+        linear = torch.nn.Linear(*w.shape, device=device)
         with torch.no_grad():
             linear.weight.copy_(torch.from_numpy(w.T.copy()))
             linear.bias.copy_(torch.from_numpy(b))
@@ -111,7 +112,13 @@ def torch_eager(weights: list[np.ndarray], optimizer: str, compiled: bool = Fals
         if optimizer == "sgd"
         else torch.optim.Adam(model.parameters(), lr=rate)
     )
-    loss_fn = torch.nn.CrossEntropyLoss()
+    return model, opt, torch.nn.CrossEntropyLoss()
+
+
+def torch_eager(weights: list[np.ndarray], optimizer: str, compiled: bool = False) -> Step:
+    import torch
+
+    model, opt, loss_fn = torch_model(weights, optimizer)
 
     def train_step(x, y):
         opt.zero_grad()

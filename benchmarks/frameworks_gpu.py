@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from frameworks import LEARNING_RATE, deepgrad_eager, jax_jit
+from frameworks import deepgrad_eager, jax_jit, torch_model
 
 Step = Callable[[np.ndarray, np.ndarray], float]
 
@@ -56,23 +56,7 @@ def torch_cuda(weights: list, optimizer: str, compiled: bool = False) -> Step:
     import torch
 
     torch.backends.cuda.matmul.allow_tf32 = False  # full float32, as everyone here
-    modules: list = []
-    for i, (w, b) in enumerate(weights):
-        linear = torch.nn.Linear(*w.shape, device="cuda")
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(w.T.copy()))
-            linear.bias.copy_(torch.from_numpy(b))
-        modules.append(linear)
-        if i < len(weights) - 1:
-            modules.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*modules)
-    rate = LEARNING_RATE[optimizer]
-    opt = (
-        torch.optim.SGD(model.parameters(), lr=rate)
-        if optimizer == "sgd"
-        else torch.optim.Adam(model.parameters(), lr=rate)
-    )
-    loss_fn = torch.nn.CrossEntropyLoss()
+    model, opt, loss_fn = torch_model(weights, optimizer, device="cuda")
 
     def train_step(x: Any, y: Any) -> Any:
         opt.zero_grad()
