@@ -30,6 +30,8 @@ import numpy as np
 
 from deepgrad.autodiff.graph import store_grad
 from deepgrad.backend import array_module
+from deepgrad.compiler.column_sums import sum_columns
+from deepgrad.compiler.cross_entropy_pair import pair_cross_entropies
 from deepgrad.compiler.fusion import fuse_elementwise
 from deepgrad.compiler.recorder import (
     Call,
@@ -54,7 +56,8 @@ class Plan:
         self.folded: dict[int, Any] = {}  # slot → value computed once, when the plan is made
         calls = _fold_constants(recorder, self.folded)
         calls = _store_gradients_in_place(_live_calls(calls, outputs), outputs)
-        self.calls = fuse_elementwise(calls, outputs, recorder)
+        calls = fuse_elementwise(calls, outputs, recorder)
+        self.calls = pair_cross_entropies(sum_columns(calls, recorder))
         self._buffers: list[np.ndarray] = []
         buffer_of = self._assign_buffers()
         self.source, self._namespace = self._write(buffer_of)

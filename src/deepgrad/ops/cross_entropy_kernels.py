@@ -220,6 +220,32 @@ def softmax_minus_one_hot(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return out
 
 
+def losses_and_gradient(
+    logits: np.ndarray, labels: np.ndarray, gradient: np.ndarray
+) -> np.ndarray | None:
+    """``losses(logits, labels)``, with ``softmax_minus_one_hot(logits, labels)`` written
+    into ``gradient`` on the way (one pass of the kernel for both, the same bits as the two
+    calls); None, with nothing written, where the kernel does not run on these arrays (the
+    caller then makes the two calls).
+
+    >>> gradient = np.empty((1, 2))
+    >>> losses_and_gradient(np.zeros((1, 2)), np.array([1]), gradient) is None or gradient
+    array([[ 0.5, -0.5]])
+    """
+    if not (
+        fits(logits, labels)
+        and type(gradient) is np.ndarray
+        and gradient.shape == logits.shape
+        and gradient.dtype is logits.dtype
+        and gradient.flags.c_contiguous
+    ):
+        return None
+    out = np.empty(logits.shape[0], logits.dtype)
+    if _rows_kernel()(logits, labels, out, gradient, True) != 0:
+        _refuse(labels, logits.shape[1])
+    return out
+
+
 def check_labels(labels: np.ndarray, classes: int) -> None:
     """Raise unless every label is in [0, classes).
 
