@@ -25,6 +25,7 @@ from deepgrad.device import device as parse_device
 from deepgrad.layers import structure, symbolic
 from deepgrad.layers.torch_vocabulary import TorchVocabulary
 from deepgrad.layers.variable import Variable
+from deepgrad.layers.weight_lists import WeightList, structure_changed
 from deepgrad.tensor import Tensor, raw_data
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
@@ -72,6 +73,18 @@ class Layer(TorchVocabulary):
     """
 
     _device: Any = None  # set by to(); a class default, so reading it costs no exception
+    _weight_list: WeightList | None = None  # the last walk of named_weights (weight_lists.py)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set an attribute; one that may hold a weight or a sublayer, or held one, marks
+        the cached weight lists stale."""
+        if not (_holds_nothing(value) and _holds_nothing(self.__dict__.get(name))):
+            structure_changed()
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        structure_changed()
+        object.__delattr__(self, name)
 
     def __init__(
         self,
@@ -175,6 +188,14 @@ class Layer(TorchVocabulary):
             for sub_path, weight, trainable, regularizer in layer.named_weights(f"{prefix}{path}."):
                 yield sub_path, weight, trainable and trainable_here, regularizer
 
+    def _weights_now(self) -> WeightList:
+        """``named_weights()`` walked once and kept while the structure is unchanged."""
+        cached = self._weight_list
+        if cached is None or not cached.current():
+            cached = WeightList(self)
+            self.__dict__["_weight_list"] = cached  # not through __setattr__: no change
+        return cached
+
     @property
     def weights(self) -> list[Tensor]:
         """All weights, trainable first as in Keras."""
@@ -182,11 +203,11 @@ class Layer(TorchVocabulary):
 
     @property
     def trainable_weights(self) -> list[Tensor]:
-        return [w for _, w, trainable, _ in self.named_weights() if trainable]
+        return list(self._weights_now().trainable)
 
     @property
     def non_trainable_weights(self) -> list[Tensor]:
-        return [w for _, w, trainable, _ in self.named_weights() if not trainable]
+        return [w for _, w, trainable, _ in self._weights_now().entries if not trainable]
 
     @property
     def trainable(self) -> bool:
@@ -195,6 +216,7 @@ class Layer(TorchVocabulary):
     @trainable.setter
     def trainable(self, flag: bool) -> None:
         """Freeze (False) or unfreeze a layer and everything in it."""
+        structure_changed()
         self._trainable = flag
         for _, weight, trainable, _ in self._own_weights:
             weight.requires_grad = trainable and flag
@@ -205,7 +227,8 @@ class Layer(TorchVocabulary):
     def losses(self) -> list[Any]:
         """The regularization penalties of this layer's weights and the losses added with
         ``add_loss`` during the last call, sublayers' included (scalar Tensors)."""
-        penalties = [reg(w) for _, w, _, reg in self.named_weights() if reg is not None]
+        entries = self._weights_now().entries
+        penalties = [reg(w) for _, w, _, reg in entries if reg is not None]
         if not _LOSS_ADDERS:  # no layer anywhere has added a loss
             return penalties
         return penalties + [loss for layer in self._layers_within() for loss in layer._added]
@@ -274,8 +297,9 @@ class Layer(TorchVocabulary):
     def device(self) -> Device:
         """Where the weights live: the device of the first weight; for a layer with none
         yet, the device given to ``to``, else the current device (where they will go)."""
-        for _, weight, _, _ in self.named_weights():
-            return device_of(raw_data(weight))
+        entries = self._weights_now().entries
+        if entries:
+            return device_of(raw_data(entries[0][1]))
         return getattr(self, "_device", None) or get_device()
 
     def to(self, device: Any) -> Any:
@@ -436,6 +460,15 @@ class Layer(TorchVocabulary):
 _TAKES_TRAINING: dict[type, bool] = {}
 # Attribute types that never hold a weight or a sublayer (skipped at once by _children).
 _LEAF_TYPES = frozenset({bool, int, float, str, type(None), np.dtype, type(np.dtype("float32"))})
+
+
+def _holds_nothing(value: Any) -> bool:
+    """Whether an attribute's value can hold no weight and no sublayer: a number, a string,
+    a dtype, None, or a tuple of those (a shape)."""
+    kind = type(value)
+    return kind in _LEAF_TYPES or (kind is tuple and all(type(v) in _LEAF_TYPES for v in value))
+
+
 # The training flag of each layer call running now, outermost first (empty: none runs).
 _TRAINING_OF_CALLS: list[bool] = []
 # The layers holding losses from add_loss, by id: an outermost call clears those within it.
