@@ -244,6 +244,19 @@ class Mean(Metric):
         self._total += float(np.sum(values * weights))
         self._count += float(np.sum(weights))
 
+    def update_with(self, value: float, weight: float) -> None:
+        """Add one value with a weight: the batch's mean loss weighted by its size, as
+        Keras' loss tracker adds it (``update_state(loss, sample_weight=batch_size)``),
+        without building an array.
+
+        >>> mean = Mean()
+        >>> mean.update_with(1.0, 3); mean.update_with(3.0, 1)
+        >>> mean.result()
+        1.5
+        """
+        self._total += value * weight
+        self._count += weight
+
 
 def _labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return (

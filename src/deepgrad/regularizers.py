@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from deepgrad import numpy as dnp
+from deepgrad.ops.sum_of_squares import sum_of_squares
 
 
 class Regularizer:
@@ -32,12 +33,14 @@ class L1L2(Regularizer):
         self.l1, self.l2 = float(l1), float(l2)
 
     def __call__(self, weight: Any) -> Any:
-        penalty = 0.0
+        terms = []
         if self.l1:
-            penalty = penalty + self.l1 * dnp.sum(dnp.absolute(weight))
+            terms.append(self.l1 * dnp.sum(dnp.absolute(weight)))
         if self.l2:
-            penalty = penalty + self.l2 * dnp.sum(weight * weight)
-        return penalty
+            terms.append(self.l2 * sum_of_squares(weight))
+        if not terms:
+            return 0.0
+        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
 
 class L1(L1L2):

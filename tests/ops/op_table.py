@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import deepgrad.numpy as dnp
 import deepgrad.special as dsp
 from deepgrad.ops.activations_math import softmax_minus_one_hot
+from deepgrad.ops.sum_of_squares import sum_of_squares
 
 # ---- input domains --------------------------------------------------------------------------
 
@@ -251,6 +252,12 @@ def _rows() -> list[OpSpec]:
         ),
         OpSpec("std", dnp.std, np.std, fixed(((3, 4),), ((2, 3, 4),)), kwargs=REDUCE_AXES),
         OpSpec("logsumexp", dsp.logsumexp, _np_logsumexp, REDUCE_SHAPES, kwargs=REDUCE_AXES),
+        OpSpec(
+            "sum_of_squares",
+            sum_of_squares,
+            lambda x: np.sum(x * x),
+            fixed(((3, 4),), ((2, 3, 4),), ((5,),)),
+        ),
         OpSpec(
             "cumsum",
             dnp.cumsum,

@@ -41,8 +41,20 @@ class CompiledFunction:
         self.check = check
         self._plans: dict[Any, tuple[Plan, Any, list]] = {}
         self._first_recordings: dict[Any, tuple] = {}
+        # Calls whose arguments are all NumPy arrays or None (a training step's x, y and
+        # sample_weight): the same plans, found by a key made without flattening a tree.
+        self._plans_of_arrays: dict[tuple, tuple[Plan, Any, list]] = {}
 
     def __call__(self, *args: Any) -> Any:
+        key = _arrays_key(args)
+        if key is not None and STATE.observer is None:
+            entry = self._plans_of_arrays.get(key)
+            if entry is not None:
+                plan, out_def, kinds = entry
+                values = plan(*[a for a in args if a is not None])
+                return tree_unflatten(
+                    out_def, [_deliver(v, k) for v, k in zip(values, kinds, strict=True)]
+                )
         leaves, treedef = tree_flatten(args)
         if STATE.observer is not None or _traced_by_transform(leaves):
             # Inside another compiled function's recording, or differentiated by a
@@ -50,15 +62,17 @@ class CompiledFunction:
             # recording and cut the transform's graph, so the function runs as written
             # and is recorded or differentiated with its caller (JAX inlines nested jit).
             return self.fn(*args)
-        key = _signature(leaves, treedef)
-        entry = self._plans.get(key)
+        signature = _signature(leaves, treedef)
+        entry = self._plans.get(signature)
         if entry is not None:
+            if key is not None:
+                self._plans_of_arrays[key] = entry
             plan, out_def, kinds = entry
             values = plan(*[raw_data(x) for x in leaves if _is_array(x)])
             return tree_unflatten(
                 out_def, [_deliver(v, k) for v, k in zip(values, kinds, strict=True)]
             )
-        return self._record(key, leaves, treedef)
+        return self._record(signature, leaves, treedef)
 
     def plan(self, *args: Any) -> Plan:
         """The plan that calls with these arguments replay (recording it if needed)."""
@@ -154,6 +168,21 @@ def _signature(leaves: list, treedef: Any) -> tuple:
     return (_structure_key(treedef), tuple(_leaf_key(x) for x in leaves), STATE.grad_enabled)
 
 
+def _arrays_key(args: tuple) -> tuple | None:
+    """For arguments that are all NumPy arrays or None, a key that selects the same plan as
+    their ``_signature`` (which arguments are None, each array's shape and dtype, and
+    whether gradients are being recorded); None for any other arguments."""
+    key: list = [STATE.grad_enabled]
+    for a in args:
+        if a is None:
+            key.append(None)
+        elif type(a) is np.ndarray:
+            key.append((a.shape, a.dtype.str))
+        else:
+            return None
+    return tuple(key)
+
+
 def _traced_by_transform(leaves: list) -> bool:
     """Whether an argument is a Tensor traced by a transform (grad, jvp, ...: level ≥ 1)."""
     return any(isinstance(x, Tensor) and x._level > 0 for x in leaves)
@@ -206,7 +235,8 @@ def _kind(value: Any, ref: Any, inputs: list[Slot]) -> str:
 def _deliver(value: Any, kind: str) -> Any:
     if kind == "same":
         return value
-    value = array_module(value).array(value)  # the plan writes over its buffers next call
+    # a copy: the plan writes over its buffers next call
+    value = value.copy() if type(value) is np.ndarray else array_module(value).array(value)
     return Tensor._make(value, -1, None) if kind == "tensor" else value
 
 

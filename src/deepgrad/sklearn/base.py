@@ -136,6 +136,11 @@ class NeuralEstimator(BaseEstimator):
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
             self.best_loss_ = None
+        # cast once here rather than batch by batch in fit (the model's dtype: float32 unless
+        # dtype= says otherwise; scikit-learn validated X as float64)
+        dtype = self.model_.dtype
+        if isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.dtype != dtype:
+            X = X.astype(dtype)
         epochs = 1 if incremental else self._epochs()
         batch_size = self._batch_size(X.shape[0])
         shuffle = getattr(self, "shuffle", True)
