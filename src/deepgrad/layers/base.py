@@ -142,6 +142,7 @@ class Layer(TorchVocabulary):
         value = to_device(value, getattr(self, "_device", None))  # the layer's, or current
         weight = Variable(value, requires_grad=trainable and self._trainable)
         self._own_weights.append((name, weight, trainable, regularizers.get(regularizer)))
+        structure_changed()
         return weight
 
     def _sublayers(self) -> list[tuple[str, Layer]]:

@@ -8,10 +8,10 @@ is used only while all of that is unchanged:
 
 - the structure version, a counter that moves whenever a layer gains or loses a weight or
   a sublayer by an attribute (``Layer.__setattr__``/``__delattr__`` for any value that
-  is not a plain number, string or dtype), by ``add_weight``, by ``trainable``, or by
-  ``using_weights`` swapping the weights;
-- the contents of every list and dict held by an attribute of a layer within (so that
-  ``self.blocks.append(Dense(3))`` is seen, though no attribute was set);
+  is not a plain number, string, dtype or shape), by ``add_weight``, by ``trainable``, or
+  by ``using_weights`` swapping the weights;
+- the contents of every other list and dict held by an attribute of a layer within (so
+  that ``self.blocks.append(Dense(3))`` is seen, though no attribute was set);
 - ``requires_grad`` of every Tensor held by an attribute (a leaf Tensor assigned to a
   layer is a weight only while it requires grad).
 
@@ -28,6 +28,10 @@ from typing import Any
 from deepgrad.tensor import Tensor
 
 _VERSION = [0]
+# Lists a layer keeps for itself: its own weights (changed only by add_weight and
+# using_weights, which call structure_changed), its calls on symbolic inputs and the losses
+# it added (neither holds a weight or a sublayer).
+_KEPT_BY_LAYER = frozenset({"_own_weights", "_inbound_nodes", "_added_losses"})
 
 
 def structure_changed() -> None:
@@ -47,7 +51,9 @@ class WeightList:
         containers: list[tuple[Any, tuple]] = []
         tensors: list[tuple[Tensor, bool]] = []
         for within in layer._layers_within():
-            for value in vars(within).values():
+            for name, value in vars(within).items():
+                if name in _KEPT_BY_LAYER:
+                    continue
                 kind = type(value)
                 if kind is list or kind is dict:
                     containers.append((value, _contents(value)))

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.layers.weight_lists import structure_changed
 from deepgrad.tensor import Tensor, raw_data
 
 
@@ -51,6 +52,7 @@ def using_weights(model: Any, values: Sequence[Any]) -> Iterator[None]:
                 if id(weight) in replacement:
                     new = replacement[id(weight)]
                     layer._own_weights[i] = (name, new, trainable, regularizer)
+                    structure_changed()
                     undo.append((layer._own_weights, i, (name, weight, trainable, regularizer)))
             for attribute, value in list(vars(layer).items()):
                 if isinstance(value, Tensor) and id(value) in replacement:
@@ -61,5 +63,6 @@ def using_weights(model: Any, values: Sequence[Any]) -> Iterator[None]:
         for owner, key, original in reversed(undo):
             if isinstance(owner, list):
                 owner[key] = original
+                structure_changed()
             else:
                 setattr(owner, key, original)
