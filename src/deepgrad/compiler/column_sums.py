@@ -2,7 +2,7 @@
 
 Every dense layer's bias gradient is ``sum(g, axis=(0,))`` of a (batch, units) array: the
 backward pass of the broadcast ``x @ W + b``. NumPy's reduction costs 4–6 µs at the sizes
-of an MLP's batch, most of it set-up (``python benchmarks/column_sums.py``). A numba loop
+of an MLP's batch, most of it set-up (``python benchmarks/plan_kernels.py``). A numba loop
 does it in 0.6–1.6 µs, and gives the same bits: for a C-contiguous 2-D array with at
 least two columns, NumPy starts from the first row and adds the rows one after another,
 in row order, which is what ``add_rows`` does. (With one column the array is one

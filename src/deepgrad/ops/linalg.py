@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.ops import outer_products
 from deepgrad.ops.indexing import diagonal
 from deepgrad.ops.shape import (
     _VariadicRules,  # shared with concatenate
@@ -39,6 +40,8 @@ def _matmul_impl(x, y, out=None):  # out=: a compiled plan's preallocated buffer
     inner_x, inner_y = xs[-1], ys[0] if len(ys) == 1 else ys[-2]
     if inner_x != inner_y:
         raise ValueError(f"matmul: {xs} @ {ys}: inner dimensions {inner_x} and {inner_y} differ")
+    if inner_x == 1 and outer_products.fits(x, y, out):
+        return outer_products.outer_matmul(x, y, out)
     return np.matmul(x, y, out=out)
 
 
