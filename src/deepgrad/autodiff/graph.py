@@ -42,7 +42,11 @@ def backward_pass(
         tensor = heappop(heap)[1]
         node = tensor._node
         g = grads.pop(id(tensor))
-        args, ans = _rule_inputs(tensor, node, create_graph)
+        args = node.args
+        if args is None or create_graph:
+            args, ans = _rule_inputs(tensor, node, create_graph)
+        else:  # the common case of _rule_inputs, without the call
+            ans = tensor._value
         if observed:  # see _as_constants
             g, ans, args = _as_constants(g), _as_constants(ans), _as_constants(args)
         vjps, kwargs = node.prim.vjps, node.kwargs
@@ -66,7 +70,16 @@ def backward_pass(
                 parent_grad = match_shape(parent_grad, like)
             if anomaly:
                 check_finite(parent_grad, node.prim.name, "backward", node.origin)
-            _receive(parent, parent_grad, grads, leaves, heap)
+            key = id(parent)  # _receive, written out: this runs once per edge of the graph
+            if key in grads:
+                grads[key] = add(grads[key], parent_grad)
+            else:
+                grads[key] = parent_grad
+                parent_node = parent._node
+                if parent_node is None:
+                    leaves[key] = parent
+                else:
+                    heappush(heap, (-parent_node.sequence, parent))
         if free:  # release the saved arrays and the links that keep intermediates alive
             node.args = None
             node.parents = ()
