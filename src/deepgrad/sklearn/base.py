@@ -1,6 +1,6 @@
-"""What every deepgrad estimator shares: input checks, seeding, the epoch loop (with
-scikit-learn's stopping rule: ``tol``, ``n_iter_no_change``, ``early_stopping``),
-``partial_fit`` and predictions."""
+"""What every deepgrad estimator shares: input checks, seeding, training (one ``fit`` with
+scikit-learn's stopping rule, ``tol``, ``n_iter_no_change`` and ``early_stopping``, as a
+callback: stopping.py), ``partial_fit`` and predictions."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from deepgrad import random as dg_random
 from deepgrad.backend import get_default_dtype
 from deepgrad.models import Model
 from deepgrad.saving import load_model
+from deepgrad.sklearn.stopping import StoppingRule
 
 
 def make_optimizer(optimizer: Any, learning_rate: float, adam_options: dict | None = None) -> Any:
@@ -143,54 +144,28 @@ class NeuralEstimator(BaseEstimator):
             X = X.astype(dtype)
         epochs = 1 if incremental else self._epochs()
         batch_size = self._batch_size(X.shape[0])
-        shuffle = getattr(self, "shuffle", True)
-        stalled, best_weights = 0, None
-        for _ in range(epochs):
-            history = self.model_.fit(
-                X, targets, batch_size=batch_size, epochs=1, shuffle=shuffle, verbose=0
+        validation = (self._validation_score, X_val, y_val) if early_stopping else None
+        rule = StoppingRule(self, X.shape[0], tol, None if incremental else patience, validation)
+        if epochs > 0:
+            self.model_.fit(
+                X,
+                targets,
+                batch_size=batch_size,
+                epochs=epochs,
+                shuffle=getattr(self, "shuffle", True),
+                verbose=0,
+                callbacks=[rule],
             )
-            loss = float(history.history["loss"][-1])
-            if not np.isfinite(loss):
-                raise ValueError(
-                    f"{type(self).__name__}.fit: the training loss became {loss} at iteration "
-                    f"{self.n_iter_ + 1}; lower learning_rate_init or scale the inputs"
-                )
-            self.loss_curve_.append(loss)
-            self.n_iter_ += 1
-            self.t_ += X.shape[0]
-            if getattr(self, "verbose", False):
-                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
-            if incremental:
-                continue
-            if early_stopping:
-                assert (
-                    self.validation_scores_ is not None and self.best_validation_score_ is not None
-                )
-                score = self._validation_score(X_val, y_val)
-                self.validation_scores_.append(score)
-                if score < self.best_validation_score_ + tol:
-                    stalled += 1
-                else:
-                    stalled = 0
-                if score > self.best_validation_score_:
-                    self.best_validation_score_ = score
-                    best_weights = self.model_.get_weights()
-            else:
-                assert self.best_loss_ is not None
-                stalled = stalled + 1 if loss > self.best_loss_ - tol else 0
-                self.best_loss_ = min(self.best_loss_, loss)
-            if stalled >= patience:
-                break
-        else:
-            if not incremental and epochs > 0 and patience < np.iinfo(np.int32).max:
-                warnings.warn(
-                    f"{type(self).__name__}: max_iter={epochs} reached and the optimization "
-                    "has not converged yet",
-                    ConvergenceWarning,
-                    stacklevel=3,
-                )
-        if best_weights is not None:
-            self.model_.set_weights(best_weights)  # as scikit-learn: the best on validation
+        unbounded = patience >= np.iinfo(np.int32).max  # scikit-learn's "never stop"
+        if not incremental and epochs > 0 and not unbounded and not rule.converged:
+            warnings.warn(
+                f"{type(self).__name__}: max_iter={epochs} reached and the optimization "
+                "has not converged yet",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        if rule.best_weights is not None:
+            self.model_.set_weights(rule.best_weights)  # as scikit-learn: the best on validation
         return self
 
     def _validation_score(self, X: Any, y: Any) -> float:

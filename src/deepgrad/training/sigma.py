@@ -53,9 +53,15 @@ class NoiseVarianceEstimate(Callback):
     Gaussian loss. A user's batch iterator may be used up by then: then there is no data
     to read again, and no estimate."""
 
+    # Predictions in batches of at least this many samples: the estimate reads the whole
+    # training set once, one eager forward pass per batch. For 80,000 samples of a
+    # 50-100-1 MLP that took 30 ms in batches of 200, 14 ms in batches of 1024 (and 80 ms
+    # or more in batches of 2048, whose temporaries are allocated afresh each time).
+    MIN_BATCH = 1024
+
     def __init__(self, data: Any, batch_size: int) -> None:
         super().__init__()
-        self.data, self.batch_size = data, batch_size
+        self.data, self.batch_size = data, max(batch_size, self.MIN_BATCH)
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if gaussian_with_one_sigma(self.model.loss) and isinstance(self.data, ArrayData):
