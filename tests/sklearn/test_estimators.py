@@ -168,3 +168,38 @@ def test_pickling_carries_the_model_as_a_deepgrad_model_file():
     np.testing.assert_array_equal(copy.predict_proba(X_IRIS), clf.predict_proba(X_IRIS))
     copy.partial_fit(X_IRIS, Y_IRIS)  # training goes on, optimizer state included
     assert copy.n_iter_ == clf.n_iter_ + 1
+
+
+def _sklearn_stop(curve, tol, patience):
+    """The iteration scikit-learn's rule stops at, replayed on a loss curve."""
+    best, stalled = np.inf, 0
+    for iteration, loss in enumerate(curve, start=1):
+        stalled = stalled + 1 if loss > best - tol else 0
+        best = min(best, loss)
+        if stalled >= patience:
+            return iteration
+    return None
+
+
+def test_training_stops_at_the_iteration_scikit_learns_rule_gives():
+    X, y = make_regression(200, 5, noise=1.0, random_state=1)
+    y = y / y.std()
+    for tol, patience in [(1e-2, 3), (1e-3, 2), (0.0, 4)]:  # the last runs to max_iter
+        model = MLPRegressor(
+            (16,),
+            learning_rate_init=0.01,
+            max_iter=300,
+            tol=tol,
+            n_iter_no_change=patience,
+            random_state=0,
+        ).fit(X, y)
+        assert len(model.loss_curve_) == model.n_iter_
+        assert (_sklearn_stop(model.loss_curve_, tol, patience) or 300) == model.n_iter_
+        assert model.best_loss_ == min(model.loss_curve_)
+        assert model.t_ == model.n_iter_ * len(X)
+
+
+def test_a_loss_that_blows_up_is_an_error_naming_the_iteration():
+    X, y = make_regression(100, 5, random_state=0)
+    with pytest.raises(ValueError, match=r"training loss became (inf|nan) at iteration \d+"):
+        MLPRegressor((8,), learning_rate_init=1e6, max_iter=50, random_state=0).fit(X * 1e6, y)
