@@ -101,10 +101,16 @@ class CallbackList:
 
     def _call(self, hook: str, *index: int, logs: dict | None) -> None:
         logs = {} if logs is None else logs
-        for callback in self.callbacks:
+        for callback in self._running[hook]:
             getattr(callback, hook)(*index, logs)
 
     def __getattr__(self, hook: str) -> Any:
+        if hook == "_running":  # hook → the callbacks whose hook runs code, made on first use
+            self._running: dict[str, list[Callback]] = {}
+            return self._running
+        if hook in GLOBAL_HOOKS or hook in INDEXED_HOOKS:
+            # Skipping the base class's no-ops saves a few µs per batch per callback.
+            self._running[hook] = [c for c in self.callbacks if _runs_code(c, hook)]
         if hook in GLOBAL_HOOKS:
             call = self._global(hook)
         elif hook in INDEXED_HOOKS:
@@ -125,3 +131,18 @@ class CallbackList:
             self._call(hook, index, logs=logs)
 
         return call
+
+
+# The batch hooks whose default calls the older name (Keras' on_batch_begin/end).
+_OLDER_NAME = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+
+
+def _runs_code(callback: Callback, hook: str) -> bool:
+    """Whether ``callback.hook`` does more than the base class's no-op: the hook (or the
+    older name it calls) is overridden by the callback's class or set on the instance
+    (``LambdaCallback``)."""
+    names = (hook, _OLDER_NAME[hook]) if hook in _OLDER_NAME else (hook,)
+    return any(
+        name in vars(callback) or getattr(type(callback), name) is not getattr(Callback, name)
+        for name in names
+    )
