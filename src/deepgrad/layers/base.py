@@ -428,7 +428,7 @@ class Layer(TorchVocabulary):
         """Floating NumPy inputs take the layer's dtype, as Keras autocasts."""
         if isinstance(inputs, np.ndarray | list | float):
             array = np.asarray(inputs)
-            if np.issubdtype(array.dtype, np.floating) and array.dtype != self.dtype:
+            if array.dtype.kind == "f" and array.dtype != self.dtype:  # a real float dtype
                 array = array.astype(self.dtype)
             where = getattr(self, "_device", None) or get_device()
             return array if where.kind == "cpu" else to_device(array, where)  # host data move
