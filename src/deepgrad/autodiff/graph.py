@@ -12,7 +12,6 @@ from typing import Any
 
 from deepgrad.autodiff.anomaly import check_finite
 from deepgrad.autodiff.effects import Impure
-from deepgrad.autodiff.modes import enable_grad, no_grad
 from deepgrad.autodiff.primitive import STATE, add, match_shape
 from deepgrad.backend import array_module
 from deepgrad.tensor import ENGINE, Tensor, raw_data
@@ -149,10 +148,14 @@ def backward(
     one pass: the compiled training step uses it).
     """
     cotangent = _output_cotangent(output, gradient, create_graph)
-    with enable_grad() if create_graph else no_grad():
+    previous = STATE.grad_enabled  # enable_grad() or no_grad(), without a generator's cost
+    STATE.grad_enabled = create_graph
+    try:
         leaves = backward_pass(
             [output], [cotangent], 0, create_graph=create_graph, free=not retain_graph
         )
+    finally:
+        STATE.grad_enabled = previous
     for leaf, leaf_grad in leaves.values():
         if create_graph:
             if not isinstance(leaf_grad, Tensor):

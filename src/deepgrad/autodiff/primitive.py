@@ -359,7 +359,14 @@ add = Primitive(np.add, "add", "{0} + {1}")
 add.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
 add.defjvp(lambda t, ans, x, y: t, lambda t, ans, x, y: t)
 
-_reshape = Primitive(lambda x, shape: np.reshape(x, shape), "reshape")
+
+def _reshape_impl(x, shape):
+    if type(x) is np.ndarray:  # what np.reshape calls, without its two Python wrappers
+        return x.reshape(shape)
+    return np.reshape(x, shape)
+
+
+_reshape = Primitive(_reshape_impl, "reshape")
 _reshape.defvjp(lambda g, ans, x, shape: _reshape(g, shape=_shape(x)))
 _reshape.def_linear()
 
@@ -369,6 +376,8 @@ _broadcast_to.def_linear()
 
 
 def _sum_impl(x, axis=None, keepdims=False, dtype=None, out=None):
+    if type(x) is np.ndarray and out is None:  # what np.sum calls, without its wrappers
+        return np.add.reduce(x, axis, dtype, None, keepdims=keepdims)
     return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype, out=out)
 
 

@@ -1,0 +1,170 @@
+"""The engine's fast paths give what the general code gives: the same bits, dtypes, errors.
+
+bind, the reverse loop and the engine's own primitives take shortcuts for the common case
+(arguments written out, NumPy's method instead of its wrapper); each test here pins one
+shortcut to the slow, obvious computation it stands for.
+"""
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.numpy as dnp
+from deepgrad.autodiff.primitive import _reshape_impl, _sum_impl
+
+N_OPS = 50
+
+
+def chain(x, c):
+    """benchmarks/overhead.py's chain: multiply, add and tanh in turn."""
+    for i in range(N_OPS):
+        x = _step(x, c, i)
+    return x
+
+
+def _step(x, c, i):
+    kind = i % 3
+    if kind == 0:
+        return x * c
+    if kind == 1:
+        return x + c
+    return dnp.tanh(x)
+
+
+def numpy_chain_gradient(x0, c):
+    """The gradient of sum(chain(x)) written out in NumPy, rule by rule, in the engine's order."""
+    values = [x0]
+    for i in range(N_OPS):
+        values.append(_step(values[-1], c, i))
+    g = np.broadcast_to(np.ones((1,), x0.dtype), x0.shape)
+    for i in reversed(range(N_OPS)):
+        kind = i % 3
+        if kind == 0:
+            g = g * c
+        elif kind == 2:
+            ans = values[i + 1]
+            g = g * (1 - ans * ans)
+    return g
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tape_grad_and_numpy_agree_bit_for_bit(dtype):
+    rng = np.random.default_rng(0)
+    x0 = rng.standard_normal(16).astype(dtype)
+    c = rng.uniform(0.5, 1.0, 16).astype(dtype)
+    expected = numpy_chain_gradient(x0, c)
+
+    x = dg.tensor(x0, requires_grad=True)
+    dnp.sum(chain(x, c)).backward()
+    functional = dg.grad(lambda x: dnp.sum(chain(x, c)))(x0)
+
+    for got in (x.grad.numpy(), functional):
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_mixed_dtypes_are_cast_back_on_the_tape_and_in_grad():
+    # float32 x times float64 c: the cotangent of x comes back float64 and is cast to float32
+    x0 = np.array([0.5, -1.5, 2.0], np.float32)
+    c = np.array([3.0, 0.25, -1.0])
+    x = dg.tensor(x0, requires_grad=True)
+    dnp.sum(dnp.tanh(x * c)).backward()
+    functional = dg.grad(lambda x: dnp.sum(dnp.tanh(x * c)))(x0)
+    expected = ((1 - np.tanh(x0 * c) ** 2) * c).astype(np.float32)
+    for got in (x.grad.numpy(), functional):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_broadcast_cotangents_are_summed_on_the_tape_and_in_grad():
+    x0 = np.array([1.0, 2.0, 3.0])
+    bias = np.array([[0.5], [1.5]])
+    x = dg.tensor(x0, requires_grad=True)
+    dnp.sum(x * bias).backward()
+    functional = dg.grad(lambda x: dnp.sum(x * bias))(x0)
+    for got in (x.grad.numpy(), functional):
+        np.testing.assert_array_equal(got, [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x: x * np.ones(4, np.float32),  # the tape
+        lambda x: dg.grad(lambda x: dnp.sum(x * np.ones(4, np.float32)))(x.numpy()),  # traced
+    ],
+)
+def test_a_failing_op_names_itself_and_its_operands(make):
+    x = dg.tensor(np.ones(3, np.float32), requires_grad=True)
+    with pytest.raises(ValueError, match=r"^multiply: arguments \(3,\) float32, \(4,\) float32: "):
+        make(x)
+
+
+def test_backward_restores_the_grad_switch_when_it_fails():
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = dnp.sum(x * x)
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+    assert dg.is_grad_enabled()
+    with dg.no_grad():
+        z = dg.tensor([1.0], requires_grad=True) * 2
+        assert not z.requires_grad
+    assert dg.is_grad_enabled()
+
+
+def test_anomaly_mode_names_the_line_on_the_tape_and_in_grad():
+    with dg.detect_anomaly(), np.errstate(divide="ignore"):
+        x = dg.tensor([0.0], requires_grad=True)
+        with pytest.raises(dg.AnomalyError, match="log produced NaN or Inf in the forward"):
+            dnp.log(x)
+        with pytest.raises(dg.AnomalyError, match="log produced NaN or Inf in the forward"):
+            dg.grad(lambda x: dnp.sum(dnp.log(x)))(np.array([0.0]))
+
+
+SUM_CASES = [
+    (np.arange(1000, dtype=np.float32) / 7, {}),  # pairwise summation
+    (np.ones((3, 4, 5), np.float16), {"axis": (0, 2)}),
+    (np.ones((3, 4)), {"axis": 1, "keepdims": True}),
+    (np.ones((3, 4), np.float32), {"dtype": np.float64}),
+    (np.arange(12, dtype=np.int8).reshape(3, 4), {"axis": 0}),  # small ints sum as int64
+    (np.array([True, False, True]), {}),  # booleans count
+    (np.array(2.5), {}),  # 0-d
+    (np.float32(1.5), {}),  # a NumPy scalar takes np.sum's path
+    ([1.0, 2.0], {}),  # so does a list
+]
+
+
+@pytest.mark.parametrize(("x", "kwargs"), SUM_CASES)
+def test_engine_sum_is_numpys_sum(x, kwargs):
+    got = _sum_impl(x, **kwargs)
+    expected = np.sum(x, **kwargs)
+    assert type(got) is type(expected)
+    assert np.asarray(got).dtype == np.asarray(expected).dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_engine_sum_writes_into_out():
+    out = np.zeros(4)
+    result = _sum_impl(np.ones((3, 4)), axis=0, out=out)
+    assert result is out
+    np.testing.assert_array_equal(out, [3.0, 3.0, 3.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    ("x", "shape"),
+    [(np.arange(6.0), (2, 3)), (np.arange(6.0), (-1, 2)), (np.ones(()), (1, 1)), (3.0, (1,))],
+)
+def test_engine_reshape_is_numpys_reshape(x, shape):
+    got, expected = _reshape_impl(x, shape), np.reshape(x, shape)
+    assert type(got) is type(expected) and got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)
+    if isinstance(x, np.ndarray):
+        assert np.shares_memory(got, x)
+
+
+def test_engine_reshape_raises_numpys_error():
+    with pytest.raises(ValueError) as fast:
+        _reshape_impl(np.arange(6.0), (4,))
+    with pytest.raises(ValueError) as slow:
+        np.reshape(np.arange(6.0), (4,))
+    assert str(fast.value) == str(slow.value)
