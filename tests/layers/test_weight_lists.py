@@ -143,3 +143,11 @@ def test_shapes_set_on_every_call_do_not_mark_the_structure_changed():
     before = weight_lists._VERSION[0]
     model(x)
     assert weight_lists._VERSION[0] == before
+
+
+def test_a_renamed_dict_entry_renames_the_weights_paths():
+    model = Blocks()
+    model.table["a"] = _built(layers.Dense(3))
+    assert [path for path, *_ in model._weights_now().entries] == ["table.a.kernel", "table.a.bias"]
+    model.table["b"] = model.table.pop("a")
+    assert [path for path, *_ in model._weights_now().entries] == ["table.b.kernel", "table.b.bias"]

@@ -56,7 +56,7 @@ class WeightList:
                     continue
                 kind = type(value)
                 if kind is list or kind is dict:
-                    containers.append((value, _contents(value)))
+                    containers.append((value, tuple(_contents(value))))
                 elif kind is Tensor:
                     tensors.append((value, value.requires_grad))
         self.containers = containers
@@ -67,14 +67,22 @@ class WeightList:
         if self.version != _VERSION[0]:
             return False
         for container, contents in self.containers:
-            now = _contents(container)
-            if len(now) != len(contents) or not all(map(operator.is_, now, contents)):
+            if not _holds(container, contents):
                 return False
         return all(tensor.requires_grad == flag for tensor, flag in self.tensors)
 
 
-def _contents(container: list | dict) -> tuple:
-    """What a list or dict holds, compared by identity: its items, or its keys and values."""
+def _contents(container: list | dict) -> Any:
+    """What a list or dict holds, compared by identity: its items, or its keys then its
+    values (a renamed entry changes the weights' paths)."""
     if type(container) is dict:
         return (*container.keys(), *container.values())
-    return tuple(container)
+    return container
+
+
+def _holds(container: list | dict, contents: tuple) -> bool:
+    """Whether ``container`` holds ``contents`` still (the same objects, in order)."""
+    size = 2 * len(container) if type(container) is dict else len(container)
+    if size != len(contents):
+        return False
+    return not contents or all(map(operator.is_, _contents(container), contents))
