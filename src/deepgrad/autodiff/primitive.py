@@ -348,8 +348,11 @@ def unreduce(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     """Broadcast ``g``, the result of reducing ``x`` over ``axis``, back to ``x``'s shape."""
     shape = _shape(x)
     if not keepdims and shape:
-        kept = set(reduced_axes(axis, len(shape)))
-        g = reshape(g, tuple(1 if i in kept else n for i, n in enumerate(shape)))
+        if axis is None:  # every axis reduced (the common case, decided without a set)
+            g = reshape(g, (1,) * len(shape))
+        else:
+            kept = set(reduced_axes(axis, len(shape)))
+            g = reshape(g, tuple(1 if i in kept else n for i, n in enumerate(shape)))
     return broadcast_to(g, shape)
 
 

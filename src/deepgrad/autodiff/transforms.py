@@ -169,6 +169,9 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     return pair
 
 
+_CONTAINERS = (tuple, list, dict)  # pytree nodes (a tuple of types: no union built per call)
+
+
 def _check_argnums(argnums: Any, nargs: int, transform: str) -> tuple[int, ...]:
     numbers = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for n in numbers:
@@ -204,8 +207,8 @@ def value_and_grad(
         selected = [args[i] for i in positions]
         result = vjp(_partial(f, args, kwargs, positions), *selected, has_aux=has_aux)
         out, vjp_fn = result[0], result[1]
-        if isinstance(out, tuple | list | dict) or np.shape(raw_data(out)) != ():
-            shape = "a pytree" if isinstance(out, tuple | list | dict) else np.shape(raw_data(out))
+        if isinstance(out, _CONTAINERS) or np.shape(raw_data(out)) != ():
+            shape = "a pytree" if isinstance(out, _CONTAINERS) else np.shape(raw_data(out))
             raise TypeError(
                 f"grad requires a function with a scalar output (shape ()), got {shape}; "
                 f"use vjp or jacobian for non-scalar outputs"

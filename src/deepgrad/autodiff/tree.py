@@ -15,6 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 _LEAF = "leaf"
+_SEQUENCES = (
+    tuple,
+    list,
+)  # (a tuple of types: isinstance(x, tuple | list) builds a union each call)
 
 
 def tree_flatten(tree: Any) -> tuple[list, Any]:
@@ -26,7 +30,7 @@ def tree_flatten(tree: Any) -> tuple[list, Any]:
 def _flatten(tree: Any, leaves: list) -> Any:
     if tree is None:
         return ("none",)
-    if isinstance(tree, tuple | list):
+    if isinstance(tree, _SEQUENCES):
         return (type(tree), [_flatten(item, leaves) for item in tree])
     if isinstance(tree, dict):
         keys = sorted(tree)
