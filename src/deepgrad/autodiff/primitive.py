@@ -49,7 +49,7 @@ class _State:
 
 
 STATE = _State()
-_new_tensor = object.__new__
+_new_tensor = _new_node = object.__new__  # a Tensor or a Node without its __init__ call
 _levels = itertools.count(1)
 _sequence = itertools.count()  # creation order of nodes: the reverse pass runs newest first
 
@@ -71,19 +71,19 @@ class Node:
 
     ``parents`` holds ``(position, tensor)`` for each differentiable argument that is
     traced at this node's level; ``args`` holds every argument one level down (raw arrays
-    at level 0). ``sequence`` numbers nodes in creation order, ``origin`` is the user's
-    source line, recorded only in anomaly mode.
+    at level 0). ``sequence`` numbers nodes in creation order (a node's is later than its
+    parents'), ``origin`` is the user's source line, recorded only in anomaly mode.
+
+    ``bind`` fills the six fields in place of an ``__init__`` (one call fewer per op).
     """
 
     __slots__ = ("args", "kwargs", "origin", "parents", "prim", "sequence")
-
-    def __init__(self, prim: Primitive, parents: tuple, args: Any, kwargs: dict) -> None:
-        self.prim = prim
-        self.parents = parents
-        self.args = args
-        self.kwargs = kwargs
-        self.origin: str | None = None  # set in anomaly mode
-        self.sequence = next(_sequence)  # later than the sequence of every parent
+    args: Any
+    kwargs: dict
+    origin: str | None
+    parents: tuple
+    prim: Primitive
+    sequence: int
 
 
 class Primitive:
@@ -155,8 +155,9 @@ def bind(prim: Primitive, args: Any, kwargs: dict) -> Any:
     3. inside a transform (level ≥ 1): ``_bind_traced``.
 
     Cases 2 and 3 run once per op of eager training and of every transform, so they are
-    written out: ``_evaluate``'s few lines and ``Tensor._make`` inline, one pass over the
-    arguments (each call saved is a measurable share of a small op's cost).
+    written out: ``_evaluate``'s few lines inline, the result Tensor and its Node filled in
+    place, one pass over the arguments (each call saved is a measurable share of a small
+    op's cost).
     """
     level = -2  # -1 marks a constant Tensor, so -2 means "no Tensor at all"
     top: Any = None
@@ -192,9 +193,13 @@ def bind(prim: Primitive, args: Any, kwargs: dict) -> Any:
     result._tangent = result.grad = None
     if parents:
         result._level = 0
-        result._node = Node(prim, parents, raw, kwargs)
-        if STATE.anomaly:
-            result._node.origin = user_source_line()
+        node = result._node = _new_node(Node)  # its six fields, set here (see Node)
+        node.prim = prim
+        node.parents = parents
+        node.args = raw
+        node.kwargs = kwargs
+        node.sequence = next(_sequence)
+        node.origin = user_source_line() if STATE.anomaly else None
     else:
         result._level = -1
         result._node = None
@@ -235,9 +240,13 @@ def _bind_traced(prim: Primitive, args: Any, kwargs: dict, level: int, forward: 
         return _forward(prim, args, unboxed, kwargs, ans, level)
     if not parents:
         return ans
-    node = Node(prim, parents, unboxed, kwargs)
-    if STATE.anomaly:
-        node.origin = user_source_line()
+    node = _new_node(Node)  # its six fields, set here (see Node)
+    node.prim = prim
+    node.parents = parents
+    node.args = unboxed
+    node.kwargs = kwargs
+    node.sequence = next(_sequence)
+    node.origin = user_source_line() if STATE.anomaly else None
     result = _new_tensor(Tensor)  # Tensor._make, written out
     result._value = ans
     result._level = level
