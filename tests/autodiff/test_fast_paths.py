@@ -168,3 +168,23 @@ def test_engine_reshape_raises_numpys_error():
     with pytest.raises(ValueError) as slow:
         np.reshape(np.arange(6.0), (4,))
     assert str(fast.value) == str(slow.value)
+
+
+@pytest.mark.parametrize(
+    ("tree", "count"),
+    [
+        (np.ones(2), 1),  # a single leaf takes tree_flatten's shortcut
+        (3.0, 1),
+        (None, 0),
+        ((np.ones(2),), 1),
+        ([1.0, (2.0, None), {"b": 3.0, "a": [4.0]}], 4),
+        ({}, 0),
+        ((), 0),
+    ],
+)
+def test_pytrees_round_trip(tree, count):
+    leaves, treedef = dg.tree_flatten(tree)
+    assert len(leaves) == count
+    rebuilt = dg.tree_unflatten(treedef, leaves)
+    assert type(rebuilt) is type(tree)
+    assert dg.tree_flatten(rebuilt) == (leaves, treedef)

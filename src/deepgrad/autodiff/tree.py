@@ -15,14 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 _LEAF = "leaf"
-_SEQUENCES = (
-    tuple,
-    list,
-)  # (a tuple of types: isinstance(x, tuple | list) builds a union each call)
+# (a tuple of types: ``isinstance(x, tuple | list)`` would build a union at each call)
+_SEQUENCES = (tuple, list)
+_NODES = (tuple, list, dict)
+_LEAF_DEF = (_LEAF,)
 
 
 def tree_flatten(tree: Any) -> tuple[list, Any]:
     """The leaves of ``tree`` in order, and a description of its structure."""
+    if tree is not None and not isinstance(tree, _NODES):  # one leaf: the common case
+        return [tree], _LEAF_DEF
     leaves: list = []
     return leaves, _flatten(tree, leaves)
 
@@ -36,7 +38,7 @@ def _flatten(tree: Any, leaves: list) -> Any:
         keys = sorted(tree)
         return (dict, keys, [_flatten(tree[k], leaves) for k in keys])
     leaves.append(tree)
-    return (_LEAF,)
+    return _LEAF_DEF
 
 
 def tree_unflatten(treedef: Any, leaves: list) -> Any:
@@ -53,7 +55,7 @@ def _unflatten(treedef: Any, leaves: Any) -> Any:
         return None
     if kind is dict:
         return {k: _unflatten(sub, leaves) for k, sub in zip(treedef[1], treedef[2], strict=True)}
-    return kind(_unflatten(sub, leaves) for sub in treedef[1])
+    return kind([_unflatten(sub, leaves) for sub in treedef[1]])
 
 
 def tree_map(fn: Callable, tree: Any, *rest: Any) -> Any:
