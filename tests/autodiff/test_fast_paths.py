@@ -5,6 +5,8 @@ bind, the reverse loop and the engine's own primitives take shortcuts for the co
 shortcut to the slow, obvious computation it stands for.
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -188,3 +190,31 @@ def test_pytrees_round_trip(tree, count):
     rebuilt = dg.tree_unflatten(treedef, leaves)
     assert type(rebuilt) is type(tree)
     assert dg.tree_flatten(rebuilt) == (leaves, treedef)
+
+
+def test_the_floating_dtype_shortcut_accepts_only_what_is_floating_accepts():
+    from deepgrad.autodiff.transforms import _INEXACT
+    from deepgrad.backend import is_floating
+
+    assert all(is_floating(dtype) for dtype in _INEXACT)
+    everything = {np.dtype(code) for code in np.typecodes["All"]}
+    assert {dtype for dtype in everything if is_floating(dtype)} <= _INEXACT
+
+
+@pytest.mark.parametrize("argnums", [0, -1, (0,), [0]])
+def test_argnums_in_any_form_select_the_argument(argnums):
+    gradient = dg.grad(lambda x: dnp.sum(x * x), argnums=argnums)(np.array([1.0, 2.0]))
+    expected = np.array([2.0, 4.0])
+    np.testing.assert_array_equal(gradient if isinstance(argnums, int) else gradient[0], expected)
+
+
+@pytest.mark.parametrize("argnums", [1, -2, (0, 1)])
+def test_argnums_out_of_range_are_refused(argnums):
+    message = re.escape(f"grad: argnums {argnums} but the function got 1 arguments")
+    with pytest.raises(ValueError, match=message):
+        dg.grad(lambda x: dnp.sum(x), argnums=argnums)(np.ones(2))
+
+
+def test_an_integer_input_is_refused_by_name():
+    with pytest.raises(TypeError, match="vjp: input 0 has dtype int64; only floating-point"):
+        dg.grad(lambda x: x * x)(np.array(3))

@@ -22,6 +22,10 @@ from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
 from deepgrad.backend import array_module, is_floating
 from deepgrad.tensor import Tensor, raw_data
 
+# NumPy's floating and complex dtypes: a set lookup decides the common case of _as_input's
+# check (np.issubdtype, which is_floating calls, costs half a microsecond a call).
+_INEXACT = frozenset(map(np.dtype, "efdgFDG"))
+
 
 def _as_input(x: Any, transform: str, position: int) -> Any:
     """An input to a transform: a traced Tensor stays; anything else becomes an array."""
@@ -29,7 +33,7 @@ def _as_input(x: Any, transform: str, position: int) -> Any:
         return x
     data = raw_data(x)
     array = array_module(data).asarray(data)
-    if not is_floating(array.dtype):
+    if array.dtype not in _INEXACT and not is_floating(array.dtype):
         raise TypeError(
             f"{transform}: input {position} has dtype {array.dtype}; only floating-point "
             f"inputs can be differentiated (write 2.0 rather than 2, or cast with "
@@ -173,6 +177,8 @@ _CONTAINERS = (tuple, list, dict)  # pytree nodes (a tuple of types: no union bu
 
 
 def _check_argnums(argnums: Any, nargs: int, transform: str) -> tuple[int, ...]:
+    if isinstance(argnums, int) and -nargs <= argnums < nargs:  # the common case, at once
+        return (argnums % nargs,)
     numbers = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for n in numbers:
         if not -nargs <= n < nargs:
