@@ -218,3 +218,15 @@ def test_argnums_out_of_range_are_refused(argnums):
 def test_an_integer_input_is_refused_by_name():
     with pytest.raises(TypeError, match="vjp: input 0 has dtype int64; only floating-point"):
         dg.grad(lambda x: x * x)(np.array(3))
+
+
+def test_vjp_passes_arrays_through_as_asarray_would():
+    x0 = np.array([1.0, 2.0])
+    out, vjp_fn = dg.vjp(lambda x: x, x0)
+    assert out is x0  # np.asarray(x0) is x0
+    cotangent = np.array([3.0, 4.0])
+    (back,) = vjp_fn(cotangent)
+    assert back is cotangent
+    (cast,) = vjp_fn(np.array([3.0, 4.0], np.float32))  # cast to the output's dtype
+    assert cast.dtype == np.float64
+    np.testing.assert_array_equal(cast, [3.0, 4.0])

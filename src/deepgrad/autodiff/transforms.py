@@ -32,7 +32,7 @@ def _as_input(x: Any, transform: str, position: int) -> Any:
     if isinstance(x, Tensor) and x._level >= 0:
         return x
     data = raw_data(x)
-    array = array_module(data).asarray(data)
+    array = data if type(data) is np.ndarray else array_module(data).asarray(data)
     if array.dtype not in _INEXACT and not is_floating(array.dtype):
         raise TypeError(
             f"{transform}: input {position} has dtype {array.dtype}; only floating-point "
@@ -66,6 +66,8 @@ _scalar_to_array = Impure(np.asarray, "asarray")
 def _array(value: Any) -> np.ndarray:
     """``np.asarray(value)``; a NumPy scalar becomes a new 0-d array, which a compiled
     plan must make again at every replay, so that conversion is recorded."""
+    if type(value) is np.ndarray:  # what np.asarray returns for it, without the calls
+        return value
     if isinstance(value, np.generic):
         return _scalar_to_array(value)
     return array_module(value).asarray(value)
@@ -128,7 +130,10 @@ def _dtype_of(value: Any) -> Any:
 
 def _asarray_like(value: Any, like: Any) -> Any:
     """``value`` as an array of ``like``'s dtype, made by ``like``'s array module."""
-    return array_module(raw_data(like), value).asarray(value, dtype=_dtype_of(like))
+    like = raw_data(like)
+    if type(value) is np.ndarray and type(like) is np.ndarray and value.dtype is like.dtype:
+        return value  # what asarray returns for it, without the calls
+    return array_module(like, value).asarray(value, dtype=_dtype_of(like))
 
 
 def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False) -> tuple:
