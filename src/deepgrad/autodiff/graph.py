@@ -149,7 +149,7 @@ def backward(
     """
     cotangent = _output_cotangent(output, gradient, create_graph)
     previous = STATE.grad_enabled  # enable_grad() or no_grad(), without a generator's cost
-    STATE.grad_enabled = create_graph
+    STATE.grad_enabled = bool(create_graph)
     try:
         leaves = backward_pass(
             [output], [cotangent], 0, create_graph=create_graph, free=not retain_graph
