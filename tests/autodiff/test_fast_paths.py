@@ -230,3 +230,17 @@ def test_vjp_passes_arrays_through_as_asarray_would():
     (cast,) = vjp_fn(np.array([3.0, 4.0], np.float32))  # cast to the output's dtype
     assert cast.dtype == np.float64
     np.testing.assert_array_equal(cast, [3.0, 4.0])
+
+
+@pytest.mark.parametrize(
+    ("argnums", "expected"),
+    [((0, 1), (5.0, 2.0)), ((1, 0), (2.0, 5.0)), (1, 2.0)],
+)
+def test_grad_selects_arguments_in_any_order(argnums, expected):
+    def f(x, y, scale=1.0):
+        return x * y * scale
+
+    got = dg.grad(f, argnums=argnums)(2.0, 5.0)
+    np.testing.assert_array_equal(got, expected)
+    scaled = dg.grad(f, argnums=argnums)(2.0, 5.0, scale=3.0)  # keywords pass through
+    np.testing.assert_array_equal(scaled, np.multiply(expected, 3.0))

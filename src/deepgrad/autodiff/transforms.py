@@ -194,6 +194,9 @@ def _check_argnums(argnums: Any, nargs: int, transform: str) -> tuple[int, ...]:
 
 
 def _partial(f: Callable, args: tuple, kwargs: dict, positions: tuple[int, ...]) -> Callable:
+    if not kwargs and positions == tuple(range(len(args))):  # every argument, in order
+        return f
+
     def f_of_selected(*selected):
         full = list(args)
         for position, value in zip(positions, selected, strict=True):
