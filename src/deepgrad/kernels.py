@@ -84,7 +84,7 @@ def compile_kernel(function: Callable) -> Callable:
 
             compiled = numba.njit(error_model="numpy", cache=True)(function)
         scalar = values.dtype.type
-        return compiled(values, *(scalar(a) if isinstance(a, float) else a for a in args))
+        return compiled(values, *[scalar(a) if isinstance(a, float) else a for a in args])
 
     run.__doc__ = function.__doc__
     run.__name__ = getattr(function, "__name__", "kernel")

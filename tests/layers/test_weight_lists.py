@@ -151,3 +151,16 @@ def test_a_renamed_dict_entry_renames_the_weights_paths():
     assert [path for path, *_ in model._weights_now().entries] == ["table.a.kernel", "table.a.bias"]
     model.table["b"] = model.table.pop("a")
     assert [path for path, *_ in model._weights_now().entries] == ["table.b.kernel", "table.b.bias"]
+
+
+def test_an_optimizer_built_again_on_other_weights_is_caught_between_batches():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 3)).astype(np.float32), rng.integers(0, 2, 16)
+    for jit in (False, True):
+        model = dg.Sequential([layers.Dense(2, input_shape=(3,))])
+        model.compile("sgd", losses.SparseCategoricalCrossentropy(from_logits=True), jit=jit)
+        for _ in range(3):
+            model.train_on_batch(x, y)
+        model.optimizer.build([dg.tensor(np.zeros(3, np.float32), requires_grad=True)])
+        with pytest.raises(RuntimeError, match="compile"):
+            model.train_on_batch(x, y)

@@ -28,10 +28,24 @@ from typing import Any
 from deepgrad.tensor import Tensor
 
 _VERSION = [0]
-# Lists a layer keeps for itself: its own weights (changed only by add_weight and
+# Lists and dicts a layer keeps for itself: its own weights (changed only by add_weight and
 # using_weights, which call structure_changed), its calls on symbolic inputs and the losses
-# it added (neither holds a weight or a sublayer).
-_KEPT_BY_LAYER = frozenset({"_own_weights", "_inbound_nodes", "_added_losses"})
+# it added, and a model's compile-time bookkeeping (metrics, compiled steps, the arguments
+# of compile): none of them holds a sublayer.
+_KEPT_BY_LAYER = frozenset(
+    {
+        "_own_weights",
+        "_inbound_nodes",
+        "_added_losses",
+        "_compile_arguments",
+        "_compiled_steps",
+        "_metric_slots",
+        "_metric_names",
+        "_metric_identifiers",
+        "_output_loss_trackers",
+        "compiled_metrics",
+    }
+)
 
 
 def structure_changed() -> None:

@@ -8,6 +8,7 @@ these once per batch; ``train_on_batch`` and friends call them directly.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +77,7 @@ class Steps:
         @property
         def device(self) -> Device: ...
         def _cast(self, inputs: Any) -> Any: ...
+        def _weights_now(self) -> Any: ...
 
     def compile(
         self,
@@ -139,6 +141,22 @@ class Steps:
         return self.trainable_weights + loss_weights
 
     def _bind_optimizer(self) -> None:
+        """Build the optimizer on the trainable weights, or check that they are still the
+        ones it was built on. Every batch asks; while the weight list is the one already
+        checked (``layers/weight_lists.py`` keeps it while the structure is unchanged), the
+        answer is known."""
+        weights = self._weights_now()
+        loss_weights = self.loss.trainable_weights if self.loss is not None else []
+        checked = self.__dict__.get("_checked_binding")
+        if (
+            checked is not None
+            and checked[0] is self.optimizer
+            and checked[1] is weights
+            and len(checked[2]) == len(loss_weights)
+            and all(map(operator.is_, checked[2], loss_weights))
+            and checked[3] is self.optimizer.flat  # not built again on other parameters
+        ):
+            return
         params = self._parameters()
         bound = self.optimizer.params
         if not bound:
@@ -148,6 +166,13 @@ class Steps:
                 "the model's trainable weights changed since its optimizer was built (a layer "
                 "was frozen, unfrozen or added): call compile() again"
             )
+        # kept past __setattr__, which would mark the structure changed (a tuple of objects)
+        self.__dict__["_checked_binding"] = (
+            self.optimizer,
+            weights,
+            list(loss_weights),
+            self.optimizer.flat,
+        )
 
     def _prepare(self, x: Any) -> None:
         """Build the model on its first batch and bind the optimizer to its weights."""
