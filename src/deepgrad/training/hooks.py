@@ -104,6 +104,11 @@ class CallbackList:
         for callback in self._running[hook]:
             getattr(callback, hook)(*index, logs)
 
+    def runs(self, hook: str) -> bool:
+        """Whether any callback's ``hook`` does more than the base class's no-op."""
+        getattr(self, hook)  # makes the hook's list of callbacks
+        return bool(self._running[hook])
+
     def __getattr__(self, hook: str) -> Any:
         if hook == "_running":  # hook → the callbacks whose hook runs code, made on first use
             self._running: dict[str, list[Callback]] = {}

@@ -1,0 +1,55 @@
+"""With nothing to run between batches (one process, the default train_step, no callback
+with a batch hook), fit sends each batch straight to the step; the training is the same,
+bit for bit, as through the hooks."""
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import layers, losses
+from deepgrad.training import trainer
+from deepgrad.training.callbacks import LambdaCallback
+
+
+def _fit(jit, callbacks, optimizer="adam"):
+    dg.random.seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((100, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 100)
+    model = dg.Sequential([layers.Dense(8, activation="relu"), layers.Dense(3)])
+    model.compile(
+        optimizer, losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"], jit=jit
+    )
+    model.build_for((None, 4))
+    history = model.fit(x, y, batch_size=16, epochs=3, verbose=0, callbacks=callbacks)
+    return history.history, [w.tobytes() for w in model.get_weights()]
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_straight_to_the_step_trains_as_through_the_hooks(jit, monkeypatch):
+    calls = []
+    original = trainer.Trainer._train_batch
+
+    def counted(self, *args):
+        calls.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(trainer.Trainer, "_train_batch", counted)
+    direct = _fit(jit, [])
+    assert calls == []  # every batch went straight to the step
+    hooked = _fit(jit, [LambdaCallback(on_train_batch_end=lambda batch, logs: None)])
+    assert len(calls) == 3 * 7  # a batch hook with code: each batch through _train_batch
+    assert direct == hooked
+
+
+def test_a_batch_hook_still_sees_every_batch_and_can_stop_training():
+    seen = []
+
+    def stop_at_two(batch, logs):
+        seen.append(batch)
+        if batch == 2:
+            stop.model.stop_training = True
+
+    stop = LambdaCallback(on_train_batch_end=stop_at_two)
+    history, _ = _fit(True, [stop])
+    assert seen == [0, 1, 2] and len(history["loss"]) == 1
