@@ -388,8 +388,8 @@ _broadcast_to.def_linear()
 
 
 def _sum_impl(x, axis=None, keepdims=False, dtype=None, out=None):
-    if type(x) is np.ndarray and out is None:  # what np.sum calls, without its wrappers
-        return np.add.reduce(x, axis, dtype, None, keepdims=keepdims)
+    if type(x) is np.ndarray:  # what np.sum calls, without its wrappers (2 µs in a plan)
+        return np.add.reduce(x, axis, dtype, out, keepdims=keepdims)
     return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype, out=out)
 
 
