@@ -53,3 +53,26 @@ def test_a_batch_hook_still_sees_every_batch_and_can_stop_training():
     stop = LambdaCallback(on_train_batch_end=stop_at_two)
     history, _ = _fit(True, [stop])
     assert seen == [0, 1, 2] and len(history["loss"]) == 1
+
+
+@pytest.mark.parametrize("hooked", [False, True])
+def test_stop_training_set_inside_the_step_stops_after_that_batch(hooked):
+    """A layer (or loss) may set ``model.stop_training`` while a batch runs; the direct path
+    stops after that batch, as the hooked one does."""
+    calls = []
+
+    class Stopper(dg.layers.Layer):
+        def call(self, inputs, training=False):
+            if training:
+                calls.append(1)
+                if len(calls) == 3:
+                    model.stop_training = True
+            return inputs
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((64, 3)).astype(np.float32), rng.integers(0, 2, 64)
+    model = dg.Sequential([Stopper(), layers.Dense(2)])
+    model.compile("sgd", losses.SparseCategoricalCrossentropy(from_logits=True))
+    hook = [LambdaCallback(on_train_batch_end=lambda batch, logs: None)] if hooked else []
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=hook)
+    assert len(calls) == 3 and len(history.history["loss"]) == 1

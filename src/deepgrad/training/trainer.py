@@ -142,6 +142,8 @@ class Trainer(Steps):
             if direct and _plain(x) and _plain(y):
                 # What _train_batch and the hooks below do, less what is a no-op here.
                 self._train_batch_step(self._cast(x), y, sample_weight)
+                if self.stop_training:  # set inside the step (a layer's or loss's code)
+                    break
                 continue
             callback_list.on_train_batch_begin(step)
             logs = self._train_batch(strategy, x, y, sample_weight)
@@ -162,8 +164,8 @@ class Trainer(Steps):
     def _batches_go_straight_to_the_step(self, strategy: Strategy, callbacks: Any) -> bool:
         """Whether a batch may skip the per-batch hooks and the strategy, all of which would
         do nothing: one process, the default ``train_step``, the model on the CPU, and no
-        callback with code in a batch hook (so nothing can set ``stop_training`` between
-        two batches). 10–15 µs a batch, 8% of a small MLP's (docs/benchmarks.md)."""
+        callback with code in a batch hook. 10–15 µs a batch, 8% of a small MLP's
+        (docs/benchmarks.md)."""
         return (
             type(strategy) is SingleProcess
             and getattr(self.train_step, "__func__", None) is Steps.train_step
