@@ -24,5 +24,5 @@ def test_hooks_with_code_fire_and_base_no_ops_are_skipped():
         callbacks.on_train_batch_end(step, {"loss": 1.0})
     callbacks.on_epoch_end(0, {})
     assert seen == [(who, step) for step in (0, 1) for who in ("older", "lambda", "subclass")]
-    assert callbacks._running["on_train_batch_end"] == [callbacks.callbacks[1]]
-    assert callbacks._running["on_epoch_end"] == []
+    assert callbacks._callbacks_running("on_train_batch_end") == [callbacks.callbacks[1]]
+    assert callbacks._callbacks_running("on_epoch_end") == []

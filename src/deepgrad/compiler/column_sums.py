@@ -12,6 +12,7 @@ integer and empty arrays.) ``tests/compiler/test_column_sums.py`` compares the b
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -79,17 +80,7 @@ def sum_columns(calls: list[Call], recorder: Recorder) -> list[Call]:
     rewritten = []
     for call in calls:
         if _is_column_sum(call, recorder):
-            call = Call(
-                column_sum,
-                "column_sum",
-                call.args,
-                {},
-                call.result,
-                call.out,
-                effect=call.effect,
-                origin=call.origin,
-                into_grad_of=call.into_grad_of,
-            )
+            call = dataclasses.replace(call, func=column_sum, name="column_sum", kwargs={})
         rewritten.append(call)
     return rewritten
 

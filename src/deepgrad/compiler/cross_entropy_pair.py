@@ -12,7 +12,7 @@ call falls back to its own primitive, as before.
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
 
 import numpy as np
 
@@ -71,17 +71,15 @@ def pair_cross_entropies(calls: list[Call]) -> list[Call]:
                 and type(later.result) is np.ndarray
             ):
                 pair = CrossEntropyPair(later.result.shape, later.result.dtype)
-                calls[first] = _as(call, pair.losses, "sparse_softmax_cross_entropy_and_gradient")
-                calls[second] = _as(later, pair.gradient, "its_softmax_minus_one_hot")
+                calls[first] = dataclasses.replace(
+                    call, func=pair.losses, name="sparse_softmax_cross_entropy_and_gradient"
+                )
+                calls[second] = dataclasses.replace(
+                    later, func=pair.gradient, name="its_softmax_minus_one_hot"
+                )
                 break
     return calls
 
 
 def _plain(call: Call) -> bool:
     return not call.kwargs and not call.effect and call.into_grad_of is None and len(call.args) == 2
-
-
-def _as(call: Call, func: Any, name: str) -> Call:
-    return Call(
-        func, name, call.args, {}, call.result, call.out, origin=call.origin, effect=call.effect
-    )

@@ -50,11 +50,7 @@ class CompiledFunction:
         if key is not None and STATE.observer is None:
             entry = self._plans_of_arrays.get(key)
             if entry is not None:
-                plan, out_def, kinds = entry
-                values = plan(*[a for a in args if a is not None])
-                return tree_unflatten(
-                    out_def, [_deliver(v, k) for v, k in zip(values, kinds, strict=True)]
-                )
+                return _replay(entry, [a for a in args if a is not None])
         leaves, treedef = tree_flatten(args)
         if STATE.observer is not None or _traced_by_transform(leaves):
             # Inside another compiled function's recording, or differentiated by a
@@ -67,11 +63,7 @@ class CompiledFunction:
         if entry is not None:
             if key is not None:
                 self._plans_of_arrays[key] = entry
-            plan, out_def, kinds = entry
-            values = plan(*[raw_data(x) for x in leaves if _is_array(x)])
-            return tree_unflatten(
-                out_def, [_deliver(v, k) for v, k in zip(values, kinds, strict=True)]
-            )
+            return _replay(entry, [raw_data(x) for x in leaves if _is_array(x)])
         return self._record(signature, leaves, treedef)
 
     def plan(self, *args: Any) -> Plan:
@@ -230,6 +222,14 @@ def _kind(value: Any, ref: Any, inputs: list[Slot]) -> str:
     if isinstance(ref, Slot) and ref not in inputs:
         return "copy"
     return "same"
+
+
+def _replay(entry: tuple, arrays: list) -> Any:
+    """Run a recorded plan on the input arrays and hand its outputs back as the function
+    returned them."""
+    plan, out_def, kinds = entry
+    values = plan(*arrays)
+    return tree_unflatten(out_def, [_deliver(v, k) for v, k in zip(values, kinds, strict=True)])
 
 
 def _deliver(value: Any, kind: str) -> Any:

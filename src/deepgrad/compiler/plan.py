@@ -7,6 +7,9 @@ From the calls a :class:`~deepgrad.compiler.recorder.Recorder` saw, :class:`Plan
    leads to an output or to an effect, such as writing a gradient into ``.grad``);
 3. lets the call that computes a gradient write it straight into ``.grad`` (the
    optimizer's flat buffer) when nothing else reads it;
+   then, where numba is there, replaces calls by kernels that give the same bits: the
+   elementwise pairs of ``fusion.py``, the bias gradients' column sums
+   (``column_sums.py``) and a cross-entropy with its gradient (``cross_entropy_pair.py``);
 4. finds each value's last use, counting a view's uses as uses of the array it views;
 5. gives each call that can write into an ``out=`` array (a ufunc, ``matmul``, ``sum``)
    a buffer allocated once, reusing a buffer whose value is dead, so a replay

@@ -74,6 +74,12 @@ class Layer(TorchVocabulary):
 
     _device: Any = None  # set by to(); a class default, so reading it costs no exception
     _weight_list: WeightList | None = None  # the last walk of named_weights (weight_lists.py)
+    # Lists a layer keeps for itself, which never hold a sublayer: its own weights (changed
+    # by add_weight and using_weights, which mark the structure changed), its calls on
+    # symbolic inputs and the losses it added. The weight list does not compare them.
+    _holds_no_sublayers: frozenset[str] = frozenset(
+        {"_own_weights", "_inbound_nodes", "_added_losses"}
+    )
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Set an attribute; one that may hold a weight or a sublayer, or held one, marks

@@ -10,8 +10,10 @@ is used only while all of that is unchanged:
   a sublayer by an attribute (``Layer.__setattr__``/``__delattr__`` for any value that
   is not a plain number, string, dtype or shape), by ``add_weight``, by ``trainable``, or
   by ``using_weights`` swapping the weights;
-- the contents of every other list and dict held by an attribute of a layer within (so
-  that ``self.blocks.append(Dense(3))`` is seen, though no attribute was set);
+- the contents of every list and dict held by an attribute of a layer within (so that
+  ``self.blocks.append(Dense(3))`` is seen, though no attribute was set), but for those
+  the class names in ``_holds_no_sublayers`` (a layer's own weights, calls and added
+  losses; a model's compile-time bookkeeping);
 - ``requires_grad`` of every Tensor held by an attribute (a leaf Tensor assigned to a
   layer is a weight only while it requires grad).
 
@@ -28,24 +30,6 @@ from typing import Any
 from deepgrad.tensor import Tensor
 
 _VERSION = [0]
-# Lists and dicts a layer keeps for itself: its own weights (changed only by add_weight and
-# using_weights, which call structure_changed), its calls on symbolic inputs and the losses
-# it added, and a model's compile-time bookkeeping (metrics, compiled steps, the arguments
-# of compile): none of them holds a sublayer.
-_KEPT_BY_LAYER = frozenset(
-    {
-        "_own_weights",
-        "_inbound_nodes",
-        "_added_losses",
-        "_compile_arguments",
-        "_compiled_steps",
-        "_metric_slots",
-        "_metric_names",
-        "_metric_identifiers",
-        "_output_loss_trackers",
-        "compiled_metrics",
-    }
-)
 
 
 def structure_changed() -> None:
@@ -65,8 +49,9 @@ class WeightList:
         containers: list[tuple[Any, tuple]] = []
         tensors: list[tuple[Tensor, bool]] = []
         for within in layer._layers_within():
+            kept = type(within)._holds_no_sublayers  # lists the class keeps for itself
             for name, value in vars(within).items():
-                if name in _KEPT_BY_LAYER:
+                if name in kept:
                     continue
                 kind = type(value)
                 if kind is list or kind is dict:

@@ -55,6 +55,7 @@ class Model(Trainer, Layer):
 
     # Set by models/functional.py: the class Model(inputs, outputs) makes.
     functional_class: ClassVar[type | None] = None
+    _holds_no_sublayers = Layer._holds_no_sublayers | Trainer._compile_bookkeeping
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):

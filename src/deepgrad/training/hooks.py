@@ -98,24 +98,25 @@ class CallbackList:
                 )
             callback.set_model(model)
             callback.set_params(params)
+        self._running: dict[str, list[Callback]] = {}  # hook → the callbacks it calls
+
+    def _callbacks_running(self, hook: str) -> list[Callback]:
+        """The callbacks whose ``hook`` does more than the base class's no-op, in order
+        (skipping the no-ops saves a few µs per batch per callback)."""
+        if hook not in self._running:
+            self._running[hook] = [c for c in self.callbacks if _runs_code(c, hook)]
+        return self._running[hook]
 
     def _call(self, hook: str, *index: int, logs: dict | None) -> None:
         logs = {} if logs is None else logs
-        for callback in self._running[hook]:
+        for callback in self._callbacks_running(hook):
             getattr(callback, hook)(*index, logs)
 
     def runs(self, hook: str) -> bool:
         """Whether any callback's ``hook`` does more than the base class's no-op."""
-        getattr(self, hook)  # makes the hook's list of callbacks
-        return bool(self._running[hook])
+        return bool(self._callbacks_running(hook))
 
     def __getattr__(self, hook: str) -> Any:
-        if hook == "_running":  # hook → the callbacks whose hook runs code, made on first use
-            self._running: dict[str, list[Callback]] = {}
-            return self._running
-        if hook in GLOBAL_HOOKS or hook in INDEXED_HOOKS:
-            # Skipping the base class's no-ops saves a few µs per batch per callback.
-            self._running[hook] = [c for c in self.callbacks if _runs_code(c, hook)]
         if hook in GLOBAL_HOOKS:
             call = self._global(hook)
         elif hook in INDEXED_HOOKS:

@@ -65,6 +65,19 @@ class Steps:
     stop_training: bool = False
     jit: bool = False
     _custom_logs: dict | None = None
+    # What compile() keeps in lists and dicts (metrics, compiled steps, its arguments): no
+    # sublayer is ever among them (Model adds these to the layer's _holds_no_sublayers).
+    _compile_bookkeeping = frozenset(
+        {
+            "_compile_arguments",
+            "_compiled_steps",
+            "_metric_slots",
+            "_metric_names",
+            "_metric_identifiers",
+            "_output_loss_trackers",
+            "compiled_metrics",
+        }
+    )
 
     if TYPE_CHECKING:  # what Layer, the other half of Model, brings (for the type checker)
         built: bool
