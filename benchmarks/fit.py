@@ -34,7 +34,6 @@ import itertools
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from fresh_process import run_worker
 
 START = time.perf_counter()  # the worker's "first epoch" counts from here, imports included
 
@@ -220,18 +220,12 @@ def measure(framework, config, optimizer, samples, epochs) -> dict | None:
     env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, THREADS)}
     env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2"
     env["KERAS_BACKEND"] = "torch" if "PyTorch)" in framework else "jax"
-    with tempfile.TemporaryDirectory() as folder:
-        if "cold cache" in framework:  # numba compiles every kernel again, into this folder
-            env["NUMBA_CACHE_DIR"] = str(Path(folder) / "numba-cache")
-        out = Path(folder) / "result.json"
-        command = [sys.executable, __file__, "--worker", framework, config, optimizer]
-        command += [str(samples), str(epochs), str(out)]
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            tail = done.stderr.strip().splitlines()[-1:]
-            print(f"  {framework} {config}/{optimizer} failed: {tail}", file=sys.stderr)
-            return None
-        return json.loads(out.read_text())
+    arguments = [framework, config, optimizer, samples, epochs]
+    label = f"{framework} {config}/{optimizer}"
+    if "cold cache" not in framework:
+        return run_worker(__file__, arguments, env, label)
+    with tempfile.TemporaryDirectory() as cache:  # numba compiles every kernel again, here
+        return run_worker(__file__, arguments, {**env, "NUMBA_CACHE_DIR": cache}, label)
 
 
 def summarise(values: list[float]) -> dict:

@@ -34,14 +34,13 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from fresh_process import run_worker
 
 GPU_CONFIGS = {"large-gpu": ([8192, 8192, 8192, 1000], 4096)}  # fills a GPU, not a CPU
 CONFIGS = {
@@ -149,23 +148,7 @@ def measure(
     env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, THREADS)}
     env["DEEPGRAD_BENCH_DEVICE"] = device
     env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2"
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "result.json"
-        command = [
-            sys.executable,
-            __file__,
-            "--worker",
-            framework,
-            config,
-            optimizer,
-            str(steps),
-            str(out),
-        ]
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            print(f"  {framework} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-            return None
-        return json.loads(out.read_text())
+    return run_worker(__file__, [framework, config, optimizer, steps], env, framework)
 
 
 def over_rounds(runs: list[dict]) -> dict:

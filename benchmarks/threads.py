@@ -24,15 +24,14 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+from fresh_process import run_worker
 from suite import CONFIGS, batches, gemm_floor, initial_weights
 
 # name -> environment. "blas" is OpenBLAS's (and OpenMP's) thread count, "numba" numba's.
@@ -89,16 +88,8 @@ def worker(framework: str, config: str, optimizer: str, steps: int, out: Path) -
 def measure(setting: str, framework: str, config: str, optimizer: str, steps: int) -> dict | None:
     env = {**os.environ, "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2", **SETTINGS[setting]}
     env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2"
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "result.json"
-        command = [sys.executable, __file__, "--worker", framework, config, optimizer]
-        command += [str(steps), str(out)]
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            tail = done.stderr.strip().splitlines()[-1:]
-            print(f"  {setting} {framework} {config} failed: {tail}", file=sys.stderr)
-            return None
-        return json.loads(out.read_text())
+    arguments = [framework, config, optimizer, steps]
+    return run_worker(__file__, arguments, env, f"{setting} {framework} {config}")
 
 
 def summary(runs: list[dict]) -> dict:

@@ -1,0 +1,30 @@
+"""One measurement in a fresh Python process: the benchmarks that compare frameworks run
+each (framework, configuration, optimizer) this way, so that nothing one framework leaves
+behind (threads, caches, memory) reaches the next (docs/benchmarks.md, "Measuring on a
+noisy machine").
+
+The benchmark script runs itself again with ``--worker``, its worker arguments and the
+path of a JSON file it writes its result into.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+def run_worker(script: str, worker_args: list, env: dict, label: str) -> dict | None:
+    """``python script --worker *worker_args result.json`` under ``env``; the JSON result,
+    or None (with the error's last line printed, naming ``label``) if the worker failed."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "result.json"
+        command = [sys.executable, script, "--worker", *map(str, worker_args), str(out)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = done.stderr.strip().splitlines()[-1:]
+            print(f"  {label} failed: {tail}", file=sys.stderr)
+            return None
+        return json.loads(out.read_text())
