@@ -173,8 +173,11 @@ def test_numpy_work_outside_deepgrad_ops_is_refused():
 
     compiled = dg.compile(f)
     compiled(np.ones(3))
-    with pytest.raises(CompileError, match=r"the call to sin .*different arguments"):
+    with pytest.raises(CompileError, match=r"the call to sin .*different arguments") as error:
         compiled(np.zeros(3))
+    # the user's line, file and code, put into words when the message is made
+    assert "test_compile.py:" in str(error.value)
+    assert "in f: return dnp.sum(dnp.sin(doubled))" in str(error.value)
 
 
 def test_branching_on_the_data_is_refused():

@@ -37,11 +37,35 @@ def check_finite(value: Any, op_name: str, where: str, origin: str | None = None
 
 def user_source_line() -> str:
     """The first stack frame outside deepgrad: where the user called the op."""
-    package_dir = __file__.rsplit("autodiff", 1)[0]
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(package_dir):
+    return str(user_frame(2))
+
+
+class SourceLine:
+    """A line of the user's code (file, line number, function), put into words only when a
+    message needs it: a compiled function's recording notes one per call, and reading
+    the line's text for each would cost more than the call itself."""
+
+    __slots__ = ("filename", "function", "lineno")
+
+    def __init__(self, filename: str, lineno: int, function: str) -> None:
+        self.filename, self.lineno, self.function = filename, lineno, function
+
+    def __str__(self) -> str:
+        code = linecache.getline(self.filename, self.lineno).strip()
+        return f"{self.filename}:{self.lineno} in {self.function}: {code}"
+
+    __repr__ = __str__
+
+
+def user_frame(depth: int = 1) -> SourceLine | str:
+    """Where the user called into deepgrad: the first stack frame, from ``depth`` frames
+    up, whose code is not deepgrad's own ("<unknown>" if there is none)."""
+    frame = sys._getframe(depth)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     if frame is None:
         return "<unknown>"
-    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}: {code}"
+    return SourceLine(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+
+
+_PACKAGE_DIR = __file__.rsplit("autodiff", 1)[0]

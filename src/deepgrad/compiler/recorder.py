@@ -16,6 +16,7 @@ average, the accumulation of a gradient into ``.grad``) goes through :func:`reco
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.autodiff.anomaly import user_source_line
+from deepgrad.autodiff.anomaly import SourceLine, user_frame
 from deepgrad.autodiff.effects import Impure
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.backend import array_module
@@ -63,7 +64,7 @@ class Call:
     result: Any
     out: Slot | None
     effect: bool = False
-    origin: str = ""
+    origin: SourceLine | str = ""
     pure: bool = True  # a primitive's function: same arguments, same result
     foldable: bool = False  # pure, and computed from constants alone: its result is kept
     into_grad_of: Constant | None = None  # write the result straight into this leaf's .grad
@@ -103,11 +104,18 @@ def shape_only(value: Any) -> Any:
     ((1000, 1000), dtype('float32'), 4)
     """
     if type(value) is np.ndarray:
-        return np.broadcast_to(np.empty((), value.dtype), value.shape)
+        return _stand_in(value.shape, value.dtype)
     if device_of(value).kind != "cpu":  # a GPU's array too: its memory is scarcer
         xp = array_module(value)
         return xp.broadcast_to(xp.empty((), value.dtype), value.shape)
     return value
+
+
+@functools.lru_cache(maxsize=512)
+def _stand_in(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """One read-only stand-in per shape and dtype, shared by every call that has one (a
+    recording makes one per call: broadcast_to costs 2 µs)."""
+    return np.broadcast_to(np.empty((), dtype), shape)
 
 
 def slots_in(ref: Any) -> list[int]:
@@ -238,7 +246,7 @@ class Recorder:
             self._foldable_slots.add(out.index)
         else:
             result = shape_only(result)
-        origin = user_source_line()
+        origin = user_frame()
         self.calls.append(
             Call(func, name, args, kwargs, result, out, effect, origin, pure, foldable=foldable)
         )
