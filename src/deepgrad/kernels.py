@@ -80,12 +80,20 @@ def compile_kernel(function: Callable) -> Callable:
     def run(values: np.ndarray, *args: Any) -> Any:
         nonlocal compiled
         if compiled is None:
-            import numba  # optional, and slow to import: only when a kernel first runs
-
-            compiled = numba.njit(error_model="numpy", cache=True)(function)
+            compiled = numba_kernel(function)  # numba imported only when a kernel first runs
         scalar = values.dtype.type
         return compiled(values, *[scalar(a) if isinstance(a, float) else a for a in args])
 
     run.__doc__ = function.__doc__
     run.__name__ = getattr(function, "__name__", "kernel")
     return run
+
+
+def numba_kernel(function: Callable) -> Callable:
+    """``function`` compiled with the options above, as numba's own dispatcher (numba is
+    imported now): for a kernel that takes no Python float, which then needs no casting
+    wrapper, and whose call costs numba's dispatch alone (0.4 µs; 1 µs through
+    ``compile_kernel``'s wrapper)."""
+    import numba  # optional, and slow to import
+
+    return numba.njit(error_model="numpy", cache=True)(function)

@@ -132,3 +132,20 @@ def test_the_gradient_of_strided_logits_keeps_its_one_hot():
         _sparse_cross_entropy_impl(logits, labels),
         _sparse_cross_entropy_impl(np.ascontiguousarray(logits), labels),
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("classes", [2, 10, 64])
+def test_up_to_64_classes_the_gradient_is_numpys_bit_for_bit(dtype, classes):
+    """The kernels take NumPy's exp of the same x − m, sum in NumPy's order (a column-major
+    copy, up to 64 classes) and divide: the gradient's bits are the NumPy form's."""
+    rng = np.random.default_rng(classes)
+    rows = kernels.MAX_SIZE // classes
+    for scale in (0.1, 10, 1e4):
+        logits = (rng.standard_normal((rows, classes)) * scale).astype(dtype)
+        labels = rng.integers(0, classes, rows)
+        assert kernels.fits(logits, labels)
+        np.testing.assert_array_equal(
+            kernels.softmax_minus_one_hot(logits, labels),
+            kernels._softmax_minus_one_hot_numpy(logits, labels),
+        )

@@ -6,23 +6,22 @@ For logits x (…, n) and labels ℓ of shape x.shape[:-1], per row:
     m = max_j x_j,   e_j = exp(x_j − m),   T = Σ_j e_j,
     loss = log T − (x_ℓ − m),   ∂loss/∂x_j = e_j / T − [j = ℓ].
 
-The steps per element are the functions ``exp_shifted`` and ``loss_of_row`` below, written
-with NumPy functions that numba compiles as well; the reductions are a maximum and a
-sum. Two executors run them:
+The steps per element are ``exp_shifted`` (x − m, then NumPy's exp) and ``loss_of_row``
+below; the reductions are a maximum and a sum. Two executors run them:
 
 - NumPy, on whole arrays (any shape, any size, any layout);
-- a numba kernel, one loop per row that keeps the row in cache: for C-contiguous 2-D float
-  logits of at most ``MAX_SIZE`` elements, where NumPy's six to eight calls cost more
-  than their arithmetic (measured in ``docs/fusion.md``), when numba is installed and
-  ``DEEPGRAD_FUSED`` is not 0.
+- numba kernels, for C-contiguous 2-D float logits of at most ``MAX_SIZE`` elements, where
+  NumPy's six to eight calls cost more than their arithmetic (measured in
+  ``docs/fusion.md``), when numba is installed and ``DEEPGRAD_FUSED`` is not 0: one loop
+  per row for the maximum and the shift, NumPy's vectorised exp over the array, one loop
+  per row for the sum, the loss and the division.
 
-They perform the same float operations in the same dtype but for two differences, both
-NumPy's and numba's own: the exponential and logarithm (NumPy's vectorised ones against
-the C library's, each within a few ulp of the exact value) and, above 64 classes, the
-order of the sum over the classes (NumPy sums pairwise, the kernel in order).
-``ulp_bound`` states how far apart that may take them, and
-``tests/ops/test_cross_entropy_kernels.py`` checks it on random logits. A label outside
-[0, classes) is a ValueError either way.
+They perform the same float operations in the same dtype but for two differences: the
+logarithm (NumPy's vectorised one against the C library's, which numba calls, each within
+a few ulp of the exact value) and, above 64 classes, the order of the sum over the classes
+(NumPy sums pairwise, the kernel in order). ``ulp_bound`` states how far apart that may
+take them, and ``tests/ops/test_cross_entropy_kernels.py`` checks it on random logits. A
+label outside [0, classes) is a ValueError either way.
 """
 
 from __future__ import annotations
@@ -61,8 +60,8 @@ def ulp_bound(classes: int) -> int:
 
 def exp_shifted(x, top, out=None):
     """e = exp(x − m), with m the row's maximum: every exponent is at most 0, so nothing
-    overflows whatever the logits. NumPy's executor passes ``out`` to compute it in one
-    array; the kernel, calling it on scalars, never does (numba drops that branch)."""
+    overflows whatever the logits. With ``out``, computed in that one array. The kernels
+    make the same two steps: the shift in their first loop, then this exp (NumPy's)."""
     if out is None:
         return np.exp(x - top)
     return np.exp(np.subtract(x, top, out=out), out=out)
@@ -127,10 +126,10 @@ def _softmax_minus_one_hot_numpy(logits, labels):
 # ---- the numba executor -----------------------------------------------------------------
 
 
-def _rows(logits, labels, losses, gradient, with_gradient):
-    """The rule over each row i of 2-D logits: losses[i] and, with ``with_gradient``,
-    gradient[i]. Returns −1 at the first label out of range (no index is read unchecked),
-    0 otherwise."""
+def _shift_rows(logits, labels, shifted, tops):
+    """First pass over each row i of 2-D logits: m = max_j x_ij into tops[i], and
+    x_ij − m into shifted[i, j]. Returns −1 at the first label out of range (no index is
+    read unchecked), 0 otherwise."""
     rows, classes = logits.shape
     for i in range(rows):
         label = labels[i]
@@ -141,29 +140,51 @@ def _rows(logits, labels, losses, gradient, with_gradient):
             # max, not NumPy's maximum (10% slower here): it may pass over a NaN that
             # np.maximum.reduce keeps, but exp(NaN − m) makes the row NaN all the same.
             top = max(top, logits[i, j])
-        total = logits.dtype.type(0)
+        tops[i] = top
         for j in range(classes):
-            e = exp_shifted(logits[i, j], top)
-            total += e
-            if with_gradient:
-                gradient[i, j] = e
-        losses[i] = loss_of_row(total, logits[i, label], top)
-        if with_gradient:
-            for j in range(classes):
-                gradient[i, j] /= total
-            gradient[i, label] -= 1
+            shifted[i, j] = logits[i, j] - top
+    return 0
+
+
+def _finish_rows(logits, labels, exps, losses):
+    """Last pass over each row, on e = exp(x − m) (``exps``) and m (left in ``losses`` by
+    the first pass): T = Σ_j e_j in order, losses[i] = log T − (x_ℓ − m), and
+    e_j / T − [j = ℓ] written over exps[i]."""
+    rows, classes = logits.shape
+    for i in range(rows):
+        total = exps.dtype.type(0)
+        for j in range(classes):
+            total += exps[i, j]
+        label = labels[i]
+        losses[i] = loss_of_row(total, logits[i, label], losses[i])
+        for j in range(classes):
+            exps[i, j] /= total
+        exps[i, label] -= 1
     return 0
 
 
 @functools.cache
-def _rows_kernel() -> Callable:
-    """``_rows`` compiled, once numba may call the rule's functions from it
+def _row_kernels() -> tuple[Callable, Callable]:
+    """The two passes compiled, once numba may call the rule's functions from them
     (``register_jitable``): made on first use, since numba is imported only then."""
     from numba.extending import register_jitable
 
-    for rule in (exp_shifted, loss_of_row):
-        register_jitable(rule)
-    return fused.compile_kernel(_rows)
+    register_jitable(loss_of_row)
+    return fused.numba_kernel(_shift_rows), fused.numba_kernel(_finish_rows)
+
+
+def _run_kernels(logits: np.ndarray, labels: np.ndarray, gradient: np.ndarray) -> np.ndarray:
+    """The losses, with softmax − one-hot written into ``gradient``: a numba pass per row
+    for the maximum and the shift, NumPy's vectorised exp over the whole array in between
+    (numba's are scalar calls, 4 ns each against NumPy's 0.5: docs/fusion.md), and a
+    numba pass for the sums, the losses and the division."""
+    shift, finish = _row_kernels()
+    losses = np.empty(logits.shape[0], logits.dtype)
+    if shift(logits, labels, gradient, losses) != 0:
+        _refuse(labels, logits.shape[1])
+    np.exp(gradient, out=gradient)
+    finish(logits, labels, gradient, losses)
+    return losses
 
 
 def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
@@ -200,10 +221,7 @@ def losses(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """
     if not fits(logits, labels):
         return _losses_numpy(logits, labels)
-    out = np.empty(logits.shape[0], logits.dtype)
-    if _rows_kernel()(logits, labels, out, np.empty((0, 0), logits.dtype), False) != 0:
-        _refuse(labels, logits.shape[1])
-    return out
+    return _run_kernels(logits, labels, np.empty_like(logits))
 
 
 def softmax_minus_one_hot(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -215,8 +233,7 @@ def softmax_minus_one_hot(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     if not fits(logits, labels):
         return _softmax_minus_one_hot_numpy(logits, labels)
     out = np.empty_like(logits)
-    if _rows_kernel()(logits, labels, np.empty(logits.shape[0], logits.dtype), out, True) != 0:
-        _refuse(labels, logits.shape[1])
+    _run_kernels(logits, labels, out)
     return out
 
 
@@ -240,10 +257,7 @@ def losses_and_gradient(
         and gradient.flags.c_contiguous
     ):
         return None
-    out = np.empty(logits.shape[0], logits.dtype)
-    if _rows_kernel()(logits, labels, out, gradient, True) != 0:
-        _refuse(labels, logits.shape[1])
-    return out
+    return _run_kernels(logits, labels, gradient)
 
 
 def check_labels(labels: np.ndarray, classes: int) -> None:

@@ -1,0 +1,95 @@
+"""The sparse cross-entropy kernels of two deepgrad source trees, interleaved.
+
+Times ``losses``, ``softmax_minus_one_hot`` and ``losses_and_gradient`` of
+``deepgrad.ops.cross_entropy_kernels`` (float32 logits of a classifier's sizes) for each
+tree given, each round in a fresh process per tree, the order alternating, and reports per
+row and tree the median over rounds of each round's best time (µs per call), its minimum
+and its spread (max/min). Used to compare a change to the kernels with the commit before
+it:
+
+    git worktree add /tmp/before 34371ba
+    python benchmarks/cross_entropy_kernels.py --trees /tmp/before . --rounds 5
+    python benchmarks/cross_entropy_kernels.py --quick       # smoke run (CI), this tree
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import timeit
+from pathlib import Path
+
+SHAPES = [(64, 10), (200, 10), (256, 10), (200, 5)]
+
+
+def worker(number: int) -> dict:
+    """µs per call of each entry point on each shape, for the deepgrad on sys.path."""
+    import numpy as np
+
+    from deepgrad.ops import cross_entropy_kernels as kernels
+
+    times = {}
+    for shape in SHAPES:
+        rng = np.random.default_rng(0)
+        logits = (rng.standard_normal(shape) * 3).astype(np.float32)
+        labels = rng.integers(0, shape[1], shape[0])
+        gradient = np.empty_like(logits)
+        calls = {
+            "loss": functools.partial(kernels.losses, logits, labels),
+            "gradient": functools.partial(kernels.softmax_minus_one_hot, logits, labels),
+            "both": functools.partial(kernels.losses_and_gradient, logits, labels, gradient),
+        }
+        for name, call in calls.items():
+            call()  # compiled, or loaded from numba's cache
+            best = min(timeit.repeat(call, number=number, repeat=5))
+            times[f"{shape[0]} × {shape[1]} {name}"] = best / number * 1e6
+    return times
+
+
+def run_tree(tree: Path, number: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    command = [sys.executable, __file__, "--worker", "--number", str(number)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trees", nargs="+", type=Path, default=[Path(".")])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--number", type=int, default=5000)
+    parser.add_argument("--quick", action="store_true", help="one round of few calls")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.number)))
+        return
+    if args.quick:
+        args.rounds, args.number = 1, 50
+    print(f"load average before: {os.getloadavg()}")
+    results: dict[Path, list[dict]] = {tree: [] for tree in args.trees}
+    for round_number in range(args.rounds):
+        order = args.trees if round_number % 2 == 0 else args.trees[::-1]
+        for tree in order:
+            results[tree].append(run_tree(tree.resolve(), args.number))
+    print(f"load average after: {os.getloadavg()}")
+    rows = list(results[args.trees[0]][0])
+    header = "".join(f" | {tree} median (min) ×spread" for tree in args.trees)
+    print(f"| µs per call{header} |")
+    print("| --- " * (len(args.trees) + 1) + "|")
+    for row in rows:
+        cells = []
+        for tree in args.trees:
+            values = [r[row] for r in results[tree]]
+            median, low = statistics.median(values), min(values)
+            cells.append(f"{median:.2f} ({low:.2f}) ×{max(values) / low:.2f}")
+        print(f"| {row} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
