@@ -14,7 +14,8 @@ From the calls a :class:`~deepgrad.compiler.recorder.Recorder` saw, :class:`Plan
 5. gives each call that can write into an ``out=`` array (a ufunc, ``matmul``, ``sum``)
    a buffer allocated once, reusing a buffer whose value is dead, so a replay
    allocates next to nothing and the memory it touches stays warm in the cache;
-6. writes the calls out as the source of one Python function and compiles it.
+6. writes the calls out as the source of one Python function (a ufunc of two scalars as
+   its operator, ``t13 / 200``: the same bits, a tenth of the cost) and compiles it.
 
 ``Plan.source`` is that function: what a compiled step really runs, one line per array
 call, as JAX prints a jaxpr.
@@ -167,6 +168,11 @@ class Plan:
             if same is not None and call.out is not None:  # x / 1, x * 1, x ** 1 in place
                 lines.append(f"    t{call.out.index} = t{same.index}  # {call.name}(…, 1)")
                 continue
+            symbol = _scalar_operator(call, buffer_of)
+            if symbol is not None and call.out is not None:
+                left, right = (_expression(a) for a in call.args)
+                lines.append(f"    t{call.out.index} = {left} {symbol} {right}  # {call.name}")
+                continue
             parts = [_expression(a) for a in call.args]
             parts += [f"{k}={_expression(v)}" for k, v in call.kwargs.items()]
             if call.into_grad_of is not None:
@@ -205,6 +211,35 @@ def _identity_in_place(call: Any, buffer_of: dict[int, int]) -> Slot | None:
         ):
             return x
     return None
+
+
+_OPERATORS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/"}
+
+
+def _scalar_operator(call: Any, buffer_of: dict[int, int]) -> str | None:
+    """The operator to write a ufunc call of two scalars with (the loss's arithmetic:
+    ``multiply(2.5e-07, t7)``, ``divide(t13, 200)``), or None.
+
+    NumPy's scalar operators compute in the same dtype, with the same promotion rules
+    and IEEE rounding, as the ufunc, so ``a * b`` gives the ufunc's bits and its NumPy
+    scalar type in 0.07 µs instead of 0.64: the ufunc's own set-up is the whole cost on
+    one number. Only calls whose recorded result is a NumPy scalar qualify (every
+    argument was a scalar or a 0-d array, as at every replay: the plan's shapes are
+    fixed), and that write into no buffer.
+    """
+    symbol = _OPERATORS.get(call.func)
+    if (
+        symbol is None
+        or len(call.args) != 2
+        or call.kwargs
+        or call.into_grad_of is not None
+        or call.out is None
+        or call.out.index in buffer_of
+        or not isinstance(call.result, np.generic)
+        or any(type(a) in (tuple, list, dict) for a in call.args)
+    ):
+        return None
+    return symbol
 
 
 def grad_target(leaf: Tensor, shape: tuple, dtype: str) -> np.ndarray:
