@@ -374,3 +374,52 @@ def test_the_printed_plan_defines_every_name_it_uses_and_runs_no_identity():
         assert used <= defined, f"{line!r} uses {sorted(used - defined)} before defining them"
         defined.update(re.findall(r"^t\d+$", target))
         assert not re.search(r"\b(divide|power)\(t\d+, 1, out=", body), line
+
+
+def _counting(fn):
+    """fn, and a list that grows by one each time fn runs as Python (a recording)."""
+    runs = []
+
+    def counted(x):
+        runs.append(x.shape)
+        return fn(x)
+
+    return counted, runs
+
+
+def test_a_later_shape_is_recorded_once_after_a_check_on_different_data():
+    counted, runs = _counting(lambda x: dnp.sum(dnp.tanh(x) * 2.0))
+    compiled = dg.compile(counted)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        compiled(rng.standard_normal((5, 3)))
+    assert runs == [(5, 3), (5, 3)]  # recorded, recorded and compared, then replayed
+    last = rng.standard_normal((2, 3))
+    for _ in range(3):
+        np.testing.assert_allclose(compiled(last), np.sum(np.tanh(last) * 2.0))
+    assert runs == [(5, 3), (5, 3), (2, 3)]  # the smaller batch: recorded once
+
+
+def test_a_check_on_the_same_data_twice_proves_nothing_for_later_shapes():
+    counted, runs = _counting(lambda x: dnp.sum(dnp.tanh(x)))
+    compiled = dg.compile(counted)
+    x = np.ones((5, 3))
+    compiled(x)
+    compiled(x.copy())  # equal data: the comparison could not have seen a frozen value
+    compiled(np.zeros((2, 3)))
+    compiled(np.ones((2, 3)))
+    assert runs == [(5, 3), (5, 3), (2, 3), (2, 3)]
+
+
+def test_numpy_work_on_a_later_shape_is_refused_while_no_check_has_passed():
+    def f(x):
+        doubled = np.asarray(x) * 2.0  # frozen by a replay
+        return dnp.sum(dnp.sin(doubled))
+
+    compiled = dg.compile(f)
+    compiled(np.ones(3))
+    with pytest.raises(CompileError, match="different arguments"):
+        compiled(np.zeros(3))
+    compiled(np.ones(4))  # the first check failed: every signature is still compared
+    with pytest.raises(CompileError, match="different arguments"):
+        compiled(np.zeros(4))

@@ -6,11 +6,18 @@ records again, on new data, and compares: if a captured constant changed between
 two runs, some array work happened outside deepgrad's ops and a replay would freeze
 it, so ``compile`` raises :class:`CompileError` naming the call, instead of training on
 stale numbers. From then on, calls with that signature replay the plan.
+
+Once one signature's two recordings, made on different data, have agreed, a later
+signature of the same function (the last, smaller batch of an epoch) is recorded once:
+the same code runs on it, and array work outside deepgrad's ops would have changed the
+numbers on the first signature's two calls already. JAX's ``jit`` and ``torch.compile``
+trace once and never compare.
 """
 
 from __future__ import annotations
 
 import functools
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -40,7 +47,10 @@ class CompiledFunction:
         self.fn = fn
         self.check = check
         self._plans: dict[Any, tuple[Plan, Any, list]] = {}
+        # signature → (recorder, outputs, fingerprint of the inputs) of its first call
         self._first_recordings: dict[Any, tuple] = {}
+        # Two recordings on different data have agreed: later signatures are recorded once.
+        self._checked = False
         # Calls whose arguments are all NumPy arrays or None (a training step's x, y and
         # sample_weight): the same plans, found by a key made without flattening a tree.
         self._plans_of_arrays: dict[tuple, tuple[Plan, Any, list]] = {}
@@ -109,11 +119,13 @@ class CompiledFunction:
         kinds = [_kind(x, ref, inputs) for x, ref in zip(out_leaves, outputs, strict=True)]
         result = tree_unflatten(out_def, [_present(x) for x in out_leaves])
         first = self._first_recordings.pop(key, None)
-        if self.check and first is None:
-            self._first_recordings[key] = (recorder, outputs)
+        if self.check and first is None and not self._checked:
+            self._first_recordings[key] = (recorder, outputs, _fingerprint(leaves))
             return result
         if first is not None:
-            _compare(first, (recorder, outputs), _name(self.fn))
+            _compare(first[:2], (recorder, outputs), _name(self.fn))
+            seen = first[2]
+            self._checked = self._checked or (seen is not None and seen != _fingerprint(leaves))
         plan = cuda_graph.maybe_captured(Plan(recorder, inputs, outputs))  # off by default
         self._plans[key] = (plan, out_def, kinds)
         return result
@@ -124,9 +136,10 @@ def compile(fn: Callable | None = None, *, check: bool = True) -> Any:
 
     ``fn`` takes arrays (or pytrees of arrays) and may do anything deepgrad ops do,
     including ``loss.backward()`` (the replay accumulates into ``.grad`` as the eager run
-    did) and ``deepgrad.grad``. Each new signature of the arguments is recorded on its
-    first two calls (run eagerly, compared; ``check=False`` trusts the first) and replayed
-    from the third on, with preallocated buffers and no graph. Outputs come back as
+    did) and ``deepgrad.grad``. A new signature of the arguments is recorded on its first
+    two calls (run eagerly, compared; ``check=False`` trusts the first) and replayed from
+    the third on, with preallocated buffers and no graph; once two recordings on
+    different data have agreed, later signatures are recorded once. Outputs come back as
     constants: call ``backward`` inside, not on the result.
 
     What a replay cannot see: Python control flow that depends on array values, and
@@ -245,6 +258,22 @@ def _name(fn: Callable) -> str:
 
 
 # ---- the second recording must match the first ---------------------------------------------
+
+
+def _fingerprint(leaves: list) -> tuple | None:
+    """A checksum of each array argument's bytes, to tell whether two calls saw different
+    data (equal data, equal checksums; a comparison of two calls on the same data proves
+    nothing). None when an argument is not a NumPy array (a GPU's: not copied back for
+    this), which leaves the comparison to every signature."""
+    sums = []
+    for leaf in leaves:
+        if not _is_array(leaf):
+            continue
+        data = raw_data(leaf)
+        if type(data) is not np.ndarray or data.dtype.hasobject:
+            return None
+        sums.append(zlib.crc32(np.ascontiguousarray(data).data))
+    return tuple(sums)
 
 
 def _compare(first: tuple, second: tuple, name: str) -> None:

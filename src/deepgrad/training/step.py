@@ -109,8 +109,9 @@ class Steps:
         (``add_loss``).
 
         ``jit=True`` compiles the training step (see ``deepgrad.compile``): forward,
-        objective and backward are recorded on the first two batches of each shape and
-        replayed from then on as one flat plan on preallocated buffers, with the
+        objective and backward are recorded on the first two batches (compared), on the
+        first batch of each later shape, and replayed from then on as one flat plan on
+        preallocated buffers, with the
         gradients computed straight into the optimizer's flat buffer. Same numbers as
         eager, faster; Python in a custom layer's ``call`` then runs only while recording.
         """
