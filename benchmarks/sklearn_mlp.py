@@ -117,7 +117,7 @@ def main() -> None:
             score = statistics.median(s for _, s in runs[name])
             median = statistics.median(times)
             print(
-                f"| {name} | {median:.2f} | {min(times):.2f} | {max(times) / min(times):.2f} | "
+                f"| {name} | {median:.3g} | {min(times):.3g} | {max(times) / min(times):.2f} | "
                 f"{score:.4f} | {reference / median:.2f}x |"
             )
     print(f"\nload average after: {os.getloadavg()}")
