@@ -423,3 +423,22 @@ def test_numpy_work_on_a_later_shape_is_refused_while_no_check_has_passed():
     compiled(np.ones(4))  # the first check failed: every signature is still compared
     with pytest.raises(CompileError, match="different arguments"):
         compiled(np.zeros(4))
+
+
+def test_a_check_counts_only_when_every_argument_changed():
+    """Equal labels on the first two calls: a value read from them outside deepgrad's ops
+    would have passed the comparison, so later shapes are still compared."""
+    runs = []
+
+    def f(x, y):
+        runs.append(x.shape)
+        return dnp.sum(dnp.tanh(x)) + dnp.sum(y)
+
+    compiled = dg.compile(f)
+    rng = np.random.default_rng(0)
+    y = np.arange(5.0)
+    compiled(rng.standard_normal((5, 3)), y)
+    compiled(rng.standard_normal((5, 3)), y.copy())
+    compiled(rng.standard_normal((2, 3)), np.arange(2.0))
+    compiled(rng.standard_normal((2, 3)), np.arange(2.0) + 1)
+    assert runs == [(5, 3), (5, 3), (2, 3), (2, 3)]

@@ -7,10 +7,11 @@ two runs, some array work happened outside deepgrad's ops and a replay would fre
 it, so ``compile`` raises :class:`CompileError` naming the call, instead of training on
 stale numbers. From then on, calls with that signature replay the plan.
 
-Once one signature's two recordings, made on different data, have agreed, a later
-signature of the same function (the last, smaller batch of an epoch) is recorded once:
-the same code runs on it, and array work outside deepgrad's ops would have changed the
-numbers on the first signature's two calls already. JAX's ``jit`` and ``torch.compile``
+Once one signature's two recordings, made on different data (every array argument's
+bytes differ), have agreed, a later signature of the same function (the last, smaller
+batch of an epoch) is recorded once: the same code runs on it, and array work outside
+deepgrad's ops would have changed the numbers on the first signature's two calls
+already. JAX's ``jit`` and ``torch.compile``
 trace once and never compare.
 """
 
@@ -124,8 +125,7 @@ class CompiledFunction:
             return result
         if first is not None:
             _compare(first[:2], (recorder, outputs), _name(self.fn))
-            seen = first[2]
-            self._checked = self._checked or (seen is not None and seen != _fingerprint(leaves))
+            self._checked = self._checked or _all_differ(first[2], _fingerprint(leaves))
         plan = cuda_graph.maybe_captured(Plan(recorder, inputs, outputs))  # off by default
         self._plans[key] = (plan, out_def, kinds)
         return result
@@ -263,8 +263,9 @@ def _name(fn: Callable) -> str:
 def _fingerprint(leaves: list) -> tuple | None:
     """A checksum of each array argument's bytes, to tell whether two calls saw different
     data (equal data, equal checksums; a comparison of two calls on the same data proves
-    nothing). None when an argument is not a NumPy array (a GPU's: not copied back for
-    this), which leaves the comparison to every signature."""
+    nothing, and one where the labels were equal proves nothing about the labels). None
+    when an argument is not a NumPy array (a GPU's: not copied back for this), which
+    leaves the comparison to every signature."""
     sums = []
     for leaf in leaves:
         if not _is_array(leaf):
@@ -274,6 +275,12 @@ def _fingerprint(leaves: list) -> tuple | None:
             return None
         sums.append(zlib.crc32(np.ascontiguousarray(data).data))
     return tuple(sums)
+
+
+def _all_differ(a: tuple | None, b: tuple | None) -> bool:
+    """Whether every array argument held other data on the two calls: a value computed
+    outside deepgrad's ops from any one of them would have changed between the two."""
+    return a is not None and b is not None and all(x != y for x, y in zip(a, b, strict=True))
 
 
 def _compare(first: tuple, second: tuple, name: str) -> None:
