@@ -36,7 +36,7 @@ def add_rows(a, out):
 
 @functools.cache
 def _kernel() -> Callable:
-    return fused.compile_kernel(add_rows)
+    return fused.numba_kernel(add_rows)  # arrays only: no float to cast
 
 
 def column_sum(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

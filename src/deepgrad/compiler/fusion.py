@@ -100,7 +100,8 @@ def _kernels(rule: Callable) -> dict[str, Callable]:
     from numba.extending import register_jitable
 
     register_jitable(rule)
-    return {place: fused.compile_kernel(loop) for place, loop in _loops(rule).items()}
+    # arrays and a bool only: numba's own dispatchers, no float-casting wrapper
+    return {place: fused.numba_kernel(loop) for place, loop in _loops(rule).items()}
 
 
 def elementwise(rule: Callable) -> Callable:

@@ -32,7 +32,7 @@ def outer_rows(x, y, out):
 
 @functools.cache
 def _kernel() -> Callable:
-    return fused.compile_kernel(outer_rows)
+    return fused.numba_kernel(outer_rows)  # arrays only: no float to cast
 
 
 def fits(x: np.ndarray, y: np.ndarray, out: np.ndarray | None) -> bool:
