@@ -258,7 +258,8 @@ class Steps:
         train_step"); ``fit`` calls it with each batch."""
         x, y, sample_weight = unpack_data(data)
         x, y = structure.unpack(x), structure.unpack(y)  # lists and dicts, for the compiler
-        return self._train_batch_step(x, y, sample_weight)
+        self._train_batch_step(x, y, sample_weight)
+        return self._logs()
 
     def test_step(self, data: Any) -> dict:
         """The loss and metrics on one batch ``data`` (no update); returns the running logs.
@@ -298,7 +299,9 @@ class Steps:
         self._custom_logs = _as_floats(logs)
         return self._custom_logs
 
-    def _train_batch_step(self, x: Any, y: Any, sample_weight: Any) -> dict:
+    def _train_batch_step(self, x: Any, y: Any, sample_weight: Any) -> None:
+        """What ``train_step`` does but for making the logs (``fit``'s direct batch path
+        needs none until the epoch ends)."""
         self._prepare(x)
         evaluated: list = []
 
@@ -320,7 +323,6 @@ class Steps:
             self.optimizer.step()
         y_pred, value, components = evaluated[0]
         self._update_metrics(y, y_pred, sample_weight, value, components)
-        return self._logs()
 
     def _forward_backward(self, x: Any, y: Any, sample_weight: Any, accumulate: bool = True):
         y_pred = self(x, training=True)
