@@ -15,6 +15,7 @@ before and after: on a shared machine, read the minimum.
     python benchmarks/sklearn_mlp.py                 # full run (3 rounds)
     python benchmarks/sklearn_mlp.py --rounds 5
     python benchmarks/sklearn_mlp.py --quick         # smoke run (CI)
+    python benchmarks/sklearn_mlp.py --tasks digits --estimators deepgrad --rounds 4
 """
 
 from __future__ import annotations
@@ -84,8 +85,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--samples", type=int, default=100_000, help="synthetic sets' size")
     parser.add_argument("--quick", action="store_true", help="a smoke run: tiny and 1 round")
+    parser.add_argument("--tasks", default="digits,classification,regression")
+    parser.add_argument(
+        "--estimators",
+        default="scikit-learn,deepgrad,deepgrad eager",
+        help="comma-separated; the speed-up column needs scikit-learn among them",
+    )
     args = parser.parse_args()
     plan = {"digits": 50, "classification": 10, "regression": 10}  # task: epochs
+    plan = {task: plan[task] for task in args.tasks.split(",")}
     hidden = (100,)
     if args.quick:
         args.rounds, args.samples, plan = 1, 2_000, {"digits": 2, "regression": 2}
@@ -94,6 +102,7 @@ def main() -> None:
     for task, epochs in plan.items():
         data = task_data(task, args.samples)
         makers = estimators(task, epochs, hidden)
+        makers = {name: makers[name] for name in args.estimators.split(",")}
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in makers}
         names = list(makers)
         for round_number in range(args.rounds):
@@ -111,14 +120,15 @@ def main() -> None:
             "speed-up vs scikit-learn (median) |"
         )
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
-        reference = statistics.median(t for t, _ in runs["scikit-learn"])
+        sklearn_times = [t for t, _ in runs.get("scikit-learn", [])]
         for name in names:
             times = [t for t, _ in runs[name]]
             score = statistics.median(s for _, s in runs[name])
             median = statistics.median(times)
+            ratio = f"{statistics.median(sklearn_times) / median:.2f}x" if sklearn_times else "–"
             print(
                 f"| {name} | {median:.3g} | {min(times):.3g} | {max(times) / min(times):.2f} | "
-                f"{score:.4f} | {reference / median:.2f}x |"
+                f"{score:.4f} | {ratio} |"
             )
     print(f"\nload average after: {os.getloadavg()}")
 
