@@ -10,7 +10,10 @@ replacement and what it replaces, on the same arrays (float32, a batch of 200 as
   the broadcast multiply and the ``outer_matmul`` loop (ops/outer_products.py);
 - a cross-entropy and its gradient: the two kernel calls against the one pass
   (compiler/cross_entropy_pair.py);
-- the L2 penalty Σw²: ``np.sum(w * w)`` against ``sum_of_squares``'s dot product.
+- the L2 penalty Σw²: ``np.sum(w * w)`` against ``sum_of_squares``'s dot product;
+- a loss's scalar arithmetic: the ufunc against NumPy's scalar operator (compiler/plan.py);
+- a kernel call through ``compile_kernel``'s float-casting wrapper against numba's own
+  dispatcher (``kernels.numba_kernel``), for a kernel that takes no float.
 
     python benchmarks/plan_kernels.py
     python benchmarks/plan_kernels.py --quick     # smoke run (CI)
@@ -28,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from deepgrad import kernels as fused
+from deepgrad.compiler import fusion
 from deepgrad.compiler.column_sums import column_sum
 from deepgrad.ops import cross_entropy_kernels
 from deepgrad.ops.outer_products import outer_matmul
@@ -53,6 +58,12 @@ def rows(batch: int) -> list[tuple[str, dict[str, Callable]]]:
     labels = rng.integers(0, 5, batch)
     gradient = np.empty_like(logits)
     w = rng.standard_normal((50, 100)).astype(f32)
+    penalty = _sum_of_squares_impl(w)
+    in_place = fusion._loops(fusion.positive_part_of)["in_place"]
+    fusion._kernels(fusion.positive_part_of)  # registers the rule with numba
+    wrapped, dispatcher = fused.compile_kernel(in_place), fused.numba_kernel(in_place)
+    g_relu = rng.standard_normal((batch, 100)).astype(f32)
+    y_relu = np.maximum(rng.standard_normal((batch, 100)).astype(f32), 0)
     return [
         (
             f"bias gradient ({batch}, 100)",
@@ -86,6 +97,20 @@ def rows(batch: int) -> list[tuple[str, dict[str, Callable]]]:
             {
                 "np.sum(w * w)": lambda: np.sum(w * w),
                 "sum_of_squares": lambda: _sum_of_squares_impl(w),
+            },
+        ),
+        (
+            "a scalar's multiply 2.5e-07 · s (float32)",
+            {
+                "np.multiply": lambda: np.multiply(2.5e-07, penalty),
+                "operator *": lambda: 2.5e-07 * penalty,
+            },
+        ),
+        (
+            f"a kernel call: ReLU's backward ({batch}, 100), in place",
+            {
+                "casting wrapper": lambda: wrapped(g_relu, y_relu, True),
+                "numba dispatcher": lambda: dispatcher(g_relu, y_relu, True),
             },
         ),
     ]
