@@ -1,0 +1,141 @@
+"""The matrix products of the suite's training steps: NumPy's BLAS against PyTorch's.
+
+A compiled deepgrad step spends most of its time in ``numpy.matmul`` (OpenBLAS, in NumPy's
+wheels), so how fast that BLAS multiplies the step's shapes bounds how fast the step can
+be. This times each distinct product of a configuration's step (forward ``a @ W``, the
+weight gradient ``aᵀ @ δ`` on a transposed view, the input gradient ``δ @ Wᵀ`` on one)
+with NumPy and with PyTorch's CPU build (its own BLAS), float32, two threads each, into
+an output allocated once, as a compiled plan's buffers are. Each (library, round) is a
+fresh process (PyTorch's idle threads would otherwise spin on the cores NumPy's threads
+need), the libraries alternate round by round, and the report gives each product's
+median µs and GFLOP/s over the rounds and the step's products summed (each counted as
+often as the step computes it).
+
+    python benchmarks/gemm.py --configs deep,medium --rounds 5
+    python benchmarks/gemm.py --quick         # smoke run (CI)
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import itertools
+import json
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from fresh_process import run_worker
+from suite import CONFIGS
+
+LIBRARIES = ["NumPy", "PyTorch"]
+
+
+def products(sizes: list[int], batch: int) -> Counter:
+    """(kind, m, k, n) → how many times one step computes that product."""
+    count: Counter = Counter()
+    for layer, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+        count[("a @ W", batch, n_in, n_out)] += 1
+        count[("aᵀ @ δ", n_in, batch, n_out)] += 1
+        if layer > 0:  # no gradient for the input
+            count[("δ @ Wᵀ", batch, n_out, n_in)] += 1
+    return count
+
+
+def operands(kind: str, m: int, k: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The two operands as the step reads them: views of the arrays it holds."""
+    rng = np.random.default_rng(0)
+    f32 = np.float32
+    if kind == "aᵀ @ δ":  # the activations are (batch, n_in)
+        return rng.standard_normal((k, m), f32).T, rng.standard_normal((k, n), f32)
+    if kind == "δ @ Wᵀ":  # the weights are (n_in, n_out)
+        return rng.standard_normal((m, k), f32), rng.standard_normal((n, k), f32).T
+    return rng.standard_normal((m, k), f32), rng.standard_normal((k, n), f32)
+
+
+def per_call(fn: Callable, seconds: float) -> float:
+    for _ in range(20):  # PyTorch's first calls choose and prepare its kernels
+        fn()
+    number, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        fn()
+        number += 1
+    return (time.perf_counter() - start) / number * 1e6
+
+
+def worker(library: str, configs: list[str], seconds: float) -> dict:
+    """µs per call of every product of the configurations, in this process."""
+    if library == "PyTorch":
+        import torch
+
+        torch.set_num_threads(2)
+    times = {}
+    for config in configs:
+        for kind, m, k, n in products(*CONFIGS[config]):
+            a, b = operands(kind, m, k, n)
+            out = np.empty((m, n), np.float32)  # as a compiled plan's buffer: no page faults
+            if library == "PyTorch":  # the same memory and strides: a view stays a view
+                a, b, out = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)
+                product = functools.partial(torch.matmul, a, b, out=out)
+            else:
+                product = functools.partial(np.matmul, a, b, out=out)
+            times[json.dumps([config, kind, m, k, n])] = per_call(product, seconds)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", default="tiny,small,medium,deep")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=0.2, help="per product per round")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        library, configs, seconds, out = args.worker
+        result = worker(library, configs.split(","), float(seconds))
+        Path(out).write_text(json.dumps(result))
+        return
+    if args.quick:
+        args.configs, args.rounds, args.seconds = "tiny", 1, 0.01
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2"}
+    print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
+    print(f"load average before: {os.getloadavg()}")
+    measured: dict[str, list[dict]] = {library: [] for library in LIBRARIES}
+    for round_number in range(args.rounds):
+        order = LIBRARIES if round_number % 2 == 0 else LIBRARIES[::-1]
+        for library in order:
+            result = run_worker(__file__, [library, args.configs, args.seconds], env, library)
+            if result is None:
+                raise SystemExit(f"gemm: the {library} worker failed")
+            measured[library].append(result)
+    print(f"load average after: {os.getloadavg()}")
+    for config in args.configs.split(","):
+        sizes, batch = CONFIGS[config]
+        print(f"\n{config}: {sizes}, batch {batch}; µs per product, median over rounds")
+        print("| product (m × k @ k × n) | per step | NumPy µs | PyTorch µs | GFLOP/s (each) |")
+        print("| --- | ---: | ---: | ---: | --- |")
+        totals = dict.fromkeys(LIBRARIES, 0.0)
+        for (kind, m, k, n), times in products(sizes, batch).items():
+            key = json.dumps([config, kind, m, k, n])
+            medians = {lib: statistics.median(r[key] for r in measured[lib]) for lib in LIBRARIES}
+            for library in LIBRARIES:
+                totals[library] += times * medians[library]
+            rates = " / ".join(f"{2 * m * k * n / medians[lib] / 1e3:.0f}" for lib in LIBRARIES)
+            print(
+                f"| {kind} {m} × {k} @ {k} × {n} | {times} | {medians['NumPy']:.1f} | "
+                f"{medians['PyTorch']:.1f} | {rates} |"
+            )
+        print(
+            f"| the step's products | | {totals['NumPy'] / 1e3:.3f} ms | "
+            f"{totals['PyTorch'] / 1e3:.3f} ms | |"
+        )
+
+
+if __name__ == "__main__":
+    main()
