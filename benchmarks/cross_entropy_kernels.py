@@ -10,6 +10,11 @@ it:
     git worktree add /tmp/before 34371ba
     python benchmarks/cross_entropy_kernels.py --trees /tmp/before . --rounds 5
     python benchmarks/cross_entropy_kernels.py --quick       # smoke run (CI), this tree
+    python benchmarks/cross_entropy_kernels.py --against-numpy --rounds 5
+
+With ``--against-numpy`` it times instead, in this tree, the kernels (one call computing
+the losses and the gradient) against NumPy's form (the two calls) on shapes from 256 × 10
+to 128 × 1000, whichever ``fits`` would pick: where the one wins and the other loses.
 """
 
 from __future__ import annotations
@@ -51,9 +56,46 @@ def worker(number: int) -> dict:
     return times
 
 
-def run_tree(tree: Path, number: int) -> dict:
+# Where the kernels run and where NumPy's form runs: few classes against many, small
+# batches against large (the kernels' in-order sum over a long row is what loses).
+WIDE_SHAPES = [
+    (256, 10), (2048, 10), (8192, 10), (1024, 64), (2048, 128), (4096, 128),
+    (1024, 256), (512, 512), (128, 1000),
+]  # fmt: skip
+
+
+def worker_against_numpy(number: int) -> dict:
+    """µs for a loss and its gradient: the kernels (one call, computing both) against
+    NumPy's form (two calls), on every shape, whatever ``fits`` would choose."""
+    import numpy as np
+
+    from deepgrad.ops import cross_entropy_kernels as kernels
+
+    times = {}
+    for shape in WIDE_SHAPES:
+        rng = np.random.default_rng(0)
+        logits = (rng.standard_normal(shape) * 3).astype(np.float32)
+        labels = rng.integers(0, shape[1], shape[0])
+        gradient = np.empty_like(logits)
+        calls = {
+            "kernels": functools.partial(kernels._run_kernels, logits, labels, gradient),
+            "NumPy": lambda logits=logits, labels=labels: (
+                kernels._losses_numpy(logits, labels),
+                kernels._softmax_minus_one_hot_numpy(logits, labels),
+            ),
+        }
+        calls_per_timing = max(5, number * 2000 // logits.size)
+        for name, call in calls.items():
+            call()
+            best = min(timeit.repeat(call, number=calls_per_timing, repeat=5))
+            times[f"{shape[0]} × {shape[1]}, {name}"] = best / calls_per_timing * 1e6
+    return times
+
+
+def run_tree(tree: Path, number: int, against_numpy: bool = False) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
     command = [sys.executable, __file__, "--worker", "--number", str(number)]
+    command += ["--against-numpy"] if against_numpy else []
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return json.loads(result.stdout)
 
@@ -64,10 +106,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--number", type=int, default=5000)
     parser.add_argument("--quick", action="store_true", help="one round of few calls")
+    parser.add_argument(
+        "--against-numpy",
+        action="store_true",
+        help="the kernels against NumPy's form on shapes from 256 × 10 to 128 × 1000",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.number)))
+        work = worker_against_numpy if args.against_numpy else worker
+        print(json.dumps(work(args.number)))
         return
     if args.quick:
         args.rounds, args.number = 1, 50
@@ -76,7 +124,7 @@ def main() -> None:
     for round_number in range(args.rounds):
         order = args.trees if round_number % 2 == 0 else args.trees[::-1]
         for tree in order:
-            results[tree].append(run_tree(tree.resolve(), args.number))
+            results[tree].append(run_tree(tree.resolve(), args.number, args.against_numpy))
     print(f"load average after: {os.getloadavg()}")
     rows = list(results[args.trees[0]][0])
     header = "".join(f" | {tree} median (min) ×spread" for tree in args.trees)

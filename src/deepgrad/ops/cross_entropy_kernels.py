@@ -10,8 +10,8 @@ The steps per element are ``exp_shifted`` (x − m, then NumPy's exp) and ``loss
 below; the reductions are a maximum and a sum. Two executors run them:
 
 - NumPy, on whole arrays (any shape, any size, any layout);
-- numba kernels, for C-contiguous 2-D float logits of at most ``MAX_SIZE`` elements, where
-  NumPy's six to eight calls cost more than their arithmetic (measured in
+- numba kernels, for C-contiguous 2-D float logits of at most ``MAX_CLASSES`` classes,
+  where they beat NumPy's six to eight calls at every batch size (measured in
   ``docs/fusion.md``), when numba is installed and ``DEEPGRAD_FUSED`` is not 0: one loop
   per row for the maximum and the shift, NumPy's vectorised exp over the array, one loop
   per row for the sum, the loss and the division.
@@ -34,7 +34,10 @@ import numpy as np
 from deepgrad import kernels as fused
 from deepgrad.backend import array_module
 
-MAX_SIZE = 1 << 12  # logits elements; above it NumPy's vectorised exp wins (docs/fusion.md)
+# Up to this many classes the kernels run, whatever the batch: eager mode calls them twice
+# (loss, then gradient), and they still beat NumPy's form there; with more classes their
+# in-order sum over a long row loses to NumPy's pairwise one (docs/fusion.md).
+MAX_CLASSES = 128
 
 
 def ulp_bound(classes: int) -> int:
@@ -199,8 +202,7 @@ def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
         fused.enabled()
         and type(logits) is np.ndarray
         and logits.ndim == 2
-        and logits.size <= MAX_SIZE
-        and logits.shape[1] > 0
+        and 0 < logits.shape[1] <= MAX_CLASSES
         and logits.dtype in (np.float32, np.float64)
         and logits.flags.c_contiguous
         and type(labels) is np.ndarray
