@@ -11,8 +11,7 @@ Once one signature's two recordings, made on different data (every array argumen
 bytes differ), have agreed, a later signature of the same function (the last, smaller
 batch of an epoch) is recorded once: the same code runs on it, and array work outside
 deepgrad's ops would have changed the numbers on the first signature's two calls
-already. JAX's ``jit`` and ``torch.compile``
-trace once and never compare.
+already. JAX's ``jit`` and ``torch.compile`` trace once and never compare.
 """
 
 from __future__ import annotations
