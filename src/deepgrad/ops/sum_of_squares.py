@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.ops.elementwise import multiply
 from deepgrad.ops.reductions import sum as dnp_sum
 
 
 def _sum_of_squares_impl(x: Any) -> Any:
+    if np.result_type(x).kind not in "fc":
+        # Booleans and integers: NumPy's sum(x * x), whose result types the dot product
+        # does not share (a bool dot product is a logical or; an int8 one stays int8).
+        return np.sum(np.multiply(x, x))
     flat = x.reshape(-1)  # a view of a contiguous array
     return flat @ flat
 
