@@ -32,30 +32,6 @@ from pathlib import Path
 SHAPES = [(64, 10), (200, 10), (256, 10), (200, 5)]
 
 
-def worker(number: int) -> dict:
-    """µs per call of each entry point on each shape, for the deepgrad on sys.path."""
-    import numpy as np
-
-    from deepgrad.ops import cross_entropy_kernels as kernels
-
-    times = {}
-    for shape in SHAPES:
-        rng = np.random.default_rng(0)
-        logits = (rng.standard_normal(shape) * 3).astype(np.float32)
-        labels = rng.integers(0, shape[1], shape[0])
-        gradient = np.empty_like(logits)
-        calls = {
-            "loss": functools.partial(kernels.losses, logits, labels),
-            "gradient": functools.partial(kernels.softmax_minus_one_hot, logits, labels),
-            "both": functools.partial(kernels.losses_and_gradient, logits, labels, gradient),
-        }
-        for name, call in calls.items():
-            call()  # compiled, or loaded from numba's cache
-            best = min(timeit.repeat(call, number=number, repeat=5))
-            times[f"{shape[0]} × {shape[1]} {name}"] = best / number * 1e6
-    return times
-
-
 # Where the kernels run and where NumPy's form runs: few classes against many, small
 # batches against large (the kernels' in-order sum over a long row is what loses).
 WIDE_SHAPES = [
@@ -64,29 +40,45 @@ WIDE_SHAPES = [
 ]  # fmt: skip
 
 
-def worker_against_numpy(number: int) -> dict:
-    """µs for a loss and its gradient: the kernels (one call, computing both) against
-    NumPy's form (two calls), on every shape, whatever ``fits`` would choose."""
+def entry_points(kernels, logits, labels, gradient) -> dict:
+    """The three entry points, as ``fits`` would route them."""
+    return {
+        "loss": functools.partial(kernels.losses, logits, labels),
+        "gradient": functools.partial(kernels.softmax_minus_one_hot, logits, labels),
+        "both": functools.partial(kernels.losses_and_gradient, logits, labels, gradient),
+    }
+
+
+def kernels_against_numpy(kernels, logits, labels, gradient) -> dict:
+    """A loss and its gradient by the kernels (one call computing both) and by NumPy's
+    form (two calls), whatever ``fits`` would choose."""
+    return {
+        "kernels": functools.partial(kernels._run_kernels, logits, labels, gradient),
+        "NumPy": lambda: (
+            kernels._losses_numpy(logits, labels),
+            kernels._softmax_minus_one_hot_numpy(logits, labels),
+        ),
+    }
+
+
+def worker(number: int, against_numpy: bool = False) -> dict:
+    """µs per call on each shape, for the deepgrad on sys.path: the entry points, or
+    (``against_numpy``) the kernels against NumPy's form, with fewer calls per timing for
+    larger logits."""
     import numpy as np
 
     from deepgrad.ops import cross_entropy_kernels as kernels
 
     times = {}
-    for shape in WIDE_SHAPES:
+    for shape in WIDE_SHAPES if against_numpy else SHAPES:
         rng = np.random.default_rng(0)
         logits = (rng.standard_normal(shape) * 3).astype(np.float32)
         labels = rng.integers(0, shape[1], shape[0])
         gradient = np.empty_like(logits)
-        calls = {
-            "kernels": functools.partial(kernels._run_kernels, logits, labels, gradient),
-            "NumPy": lambda logits=logits, labels=labels: (
-                kernels._losses_numpy(logits, labels),
-                kernels._softmax_minus_one_hot_numpy(logits, labels),
-            ),
-        }
-        calls_per_timing = max(5, number * 2000 // logits.size)
-        for name, call in calls.items():
-            call()
+        make_calls = kernels_against_numpy if against_numpy else entry_points
+        calls_per_timing = max(5, number * 2000 // logits.size) if against_numpy else number
+        for name, call in make_calls(kernels, logits, labels, gradient).items():
+            call()  # compiled, or loaded from numba's cache
             best = min(timeit.repeat(call, number=calls_per_timing, repeat=5))
             times[f"{shape[0]} × {shape[1]}, {name}"] = best / calls_per_timing * 1e6
     return times
@@ -114,8 +106,7 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        work = worker_against_numpy if args.against_numpy else worker
-        print(json.dumps(work(args.number)))
+        print(json.dumps(worker(args.number, args.against_numpy)))
         return
     if args.quick:
         args.rounds, args.number = 1, 50
