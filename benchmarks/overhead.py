@@ -4,10 +4,14 @@
 then a sum and the gradient with respect to the input, timed for deepgrad (imperative
 tape, functional ``grad``, and ``compile(grad(f))``, which replays the recorded calls
 with no graph), PyTorch eager, HIPS autograd and plain NumPy (forward only)
-in one run. Reports the median time per op (forward + backward) and the ratio to PyTorch.
+in one run. The frameworks take turns: in each of ``--rounds`` rounds every one is timed
+once (``--repeats`` blocks of ``--number`` calls, the median block), the order rotated
+from round to round, so a slow minute of the machine falls on all of them. Reports each
+framework's median over the rounds per op (forward + backward), its minimum, its spread
+(max/min) and the ratio of the medians to PyTorch eager's, with the load average.
 
-    python benchmarks/overhead.py            # full run
-    python benchmarks/overhead.py --quick    # smoke run (CI)
+    python benchmarks/overhead.py --rounds 5    # full run
+    python benchmarks/overhead.py --quick       # smoke run (CI)
 """
 
 from __future__ import annotations
@@ -127,6 +131,7 @@ COMPETITORS: dict[str, Callable] = {
 
 
 def median_seconds(step: Callable, repeats: int, number: int) -> float:
+    """The median over ``repeats`` blocks of ``number`` calls of one call's time."""
     step()  # warm up
     times = []
     for _ in range(repeats):
@@ -135,6 +140,18 @@ def median_seconds(step: Callable, repeats: int, number: int) -> float:
             step()
         times.append((time.perf_counter() - start) / number)
     return statistics.median(times)
+
+
+def interleaved(steps: dict[str, Callable], rounds: int, repeats: int, number: int) -> dict:
+    """``{name: [seconds per call, one per round]}``, every framework once per round, the
+    order rotated by one each round."""
+    names = list(steps)
+    per_round: dict[str, list[float]] = {name: [] for name in names}
+    for round_number in range(rounds):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            per_round[name].append(median_seconds(steps[name], repeats, number))
+    return per_round
 
 
 def check_agreement(steps: dict[str, Callable]) -> None:
@@ -153,32 +170,55 @@ def check_agreement(steps: dict[str, Callable]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few repeats: a smoke run")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
+    parser.add_argument(
+        "--frameworks",
+        default=",".join(COMPETITORS),
+        help="comma-separated subset of: " + ", ".join(COMPETITORS),
+    )
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/overhead.json"))
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "2")
-    repeats, number = (3, 20) if args.quick else (15, 200)
+    repeats, number = (3, 20) if args.quick else (5, 200)
+    if args.quick:
+        args.rounds = 1
 
     x0, c = make_inputs()
     steps = {}
-    for name, make in COMPETITORS.items():
+    for name in args.frameworks.split(","):
+        if name not in COMPETITORS:
+            parser.error(f"unknown framework {name!r}; choose from {', '.join(COMPETITORS)}")
+        make = COMPETITORS[name]
         try:
             steps[name] = make(x0, c)
         except ImportError as error:
             print(f"skipping {name}: {error}")
     check_agreement(steps)
 
-    results = {name: median_seconds(step, repeats, number) for name, step in steps.items()}
-    torch_time = results.get("PyTorch eager")
+    print(f"load average before: {os.getloadavg()}")
+    per_round = interleaved(steps, args.rounds, repeats, number)
+    print(f"load average after: {os.getloadavg()}")
+    medians = {name: statistics.median(times) for name, times in per_round.items()}
+    torch_time = medians.get("PyTorch eager")
     title = f"{N_OPS} chained ops on {SIZE} float32 elements, sum, gradient"
-    print(f"\n{title} (median of {repeats})\n")
-    print("| framework | µs per op | ratio to PyTorch eager |")
-    print("|---|---:|---:|")
-    for name, seconds in results.items():
-        ratio = f"{seconds / torch_time:.2f}x" if torch_time else "n/a"
-        print(f"| {name} | {seconds / N_OPS * 1e6:.2f} | {ratio} |")
+    print(f"\n{title}: µs per op, {args.rounds} interleaved rounds\n")
+    print("| framework | median | min | spread | ratio to PyTorch eager |")
+    print("|---|---:|---:|---:|---:|")
+    for name, times in per_round.items():
+        ratio = f"{medians[name] / torch_time:.2f}x" if torch_time else "n/a"
+        print(
+            f"| {name} | {medians[name] / N_OPS * 1e6:.2f} | {min(times) / N_OPS * 1e6:.2f} "
+            f"| ×{max(times) / min(times):.2f} | {ratio} |"
+        )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
-        json.dumps({name: seconds / N_OPS * 1e6 for name, seconds in results.items()}, indent=2)
+        json.dumps(
+            {
+                name: [seconds / N_OPS * 1e6 for seconds in times]
+                for name, times in per_round.items()
+            },
+            indent=2,
+        )
     )
 
 
