@@ -11,7 +11,9 @@ labels), for ``--epochs`` epochs. Reported per framework:
   the first epoch: what a start costs). "deepgrad compiled" starts with numba's on-disk
   cache as earlier runs left it (warm after the first run); "deepgrad compiled (cold
   cache)" starts each run with an empty cache (``NUMBA_CACHE_DIR`` set to a new folder), so
-  its first epoch includes compiling every kernel.
+  its first epoch includes compiling every kernel. "deepgrad default" is
+  ``model.compile`` without ``jit``: ``"auto"``, which compiles this model (every layer,
+  activation and loss in it is deepgrad's), so it should match "deepgrad compiled".
 
 Frameworks are interleaved round by round (every framework once per round, the order
 rotated), at least five rounds by default. Each row reports, over the rounds, the median,
@@ -57,6 +59,7 @@ THREADS = "2"
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 FRAMEWORKS = [
     "deepgrad eager",
+    "deepgrad default",
     "deepgrad compiled",
     "deepgrad compiled (cold cache)",
     "Keras 3 (JAX)",
@@ -66,6 +69,7 @@ FRAMEWORKS = [
 ]
 REQUIRES = {
     "deepgrad eager": "deepgrad",
+    "deepgrad default": "deepgrad",
     "deepgrad compiled": "deepgrad",
     "deepgrad compiled (cold cache)": "deepgrad",
     "Keras 3 (JAX)": "keras",
@@ -86,7 +90,8 @@ def make_data(sizes: list[int], samples: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_deepgrad(sizes, optimizer, jit):
-    """The suite's MLP in deepgrad, compiled as a user would (accuracy metric included)."""
+    """The suite's MLP in deepgrad, compiled as a user would (accuracy metric included);
+    ``jit`` True, False, or None for compile's default."""
     import deepgrad as dg
 
     dg.random.seed(0)
@@ -104,7 +109,7 @@ def build_deepgrad(sizes, optimizer, jit):
         optimizer=opt,
         loss=dg.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
-        jit=jit,
+        **({} if jit is None else {"jit": jit}),
     )
     return model
 
@@ -205,7 +210,8 @@ def worker(framework: str, config: str, optimizer: str, samples: int, epochs: in
     sizes, batch = CONFIGS[config]
     x, y = make_data(sizes, samples)
     if framework.startswith("deepgrad"):
-        ends = run_deepgrad(sizes, batch, optimizer, x, y, epochs, "compiled" in framework)
+        jit = None if framework == "deepgrad default" else "compiled" in framework
+        ends = run_deepgrad(sizes, batch, optimizer, x, y, epochs, jit)
     elif framework.startswith("Keras"):
         ends = run_keras(sizes, batch, optimizer, x, y, epochs)
     elif framework == "PyTorch loop":

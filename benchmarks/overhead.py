@@ -126,7 +126,7 @@ COMPETITORS: dict[str, Callable] = {
     "deepgrad (compiled grad)": bench_deepgrad_compiled,
     "PyTorch eager": bench_torch,
     "HIPS autograd": bench_autograd,
-    "NumPy, forward only": bench_numpy,
+    "NumPy (forward only)": bench_numpy,
 }
 
 

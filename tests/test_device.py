@@ -335,6 +335,16 @@ def test_fit_on_a_device_model_learns_as_on_the_cpu(jit):
     np.testing.assert_allclose(histories["guard"], histories["cpu"], rtol=1e-5)
 
 
+def test_jit_auto_leaves_a_device_models_step_eager():
+    """compile's default compiles a model of deepgrad's layers on the CPU only."""
+    model = _model().to("guard")
+    model.compile(optimizer="adam", loss="mse")
+    assert model.jit is False
+    on_cpu = _model()
+    on_cpu.compile(optimizer="adam", loss="mse")
+    assert on_cpu.jit is True
+
+
 def test_a_trained_device_model_saves_its_optimizer_state_and_resumes(tmp_path):
     rng = np.random.default_rng(5)
     x, y = rng.standard_normal((32, 3)).astype(np.float32), rng.standard_normal((32, 1))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -24,6 +24,10 @@ from deepgrad.compiler import compile as compile_function
 from deepgrad.device import Device, device_of, to_device, using_device
 from deepgrad.layers import structure
 from deepgrad.tensor import raw_data
+from deepgrad.training.auto_jit import runs_only_deepgrad_code
+
+if TYPE_CHECKING:
+    from deepgrad.layers.base import Layer
 
 
 def _to(where: Device, batch: Any) -> Any:
@@ -63,7 +67,8 @@ class Steps:
     loss: Any = None
     compiled_metrics: Sequence[Any] = ()
     stop_training: bool = False
-    jit: bool = False
+    _jit: bool | str = False  # True, False or "auto" (compile's argument)
+    _jit_auto: bool | None = None  # what "auto" came to, once decided
     _custom_logs: dict | None = None
     # What compile() keeps in lists and dicts (metrics, compiled steps, its arguments): no
     # sublayer is ever among them (Model adds these to the layer's _holds_no_sublayers).
@@ -97,8 +102,9 @@ class Steps:
         optimizer: Any = "sgd",
         loss: Any = None,
         metrics: Any = None,
-        jit: bool = False,
+        jit: bool | str = "auto",
         loss_weights: Any = None,
+        run_eagerly: bool = False,
     ) -> None:
         """Choose the optimizer, the loss (the negative log-likelihood) and the metrics.
 
@@ -108,13 +114,23 @@ class Steps:
         when ``train_step`` is overridden, or when the model's only losses are its own
         (``add_loss``).
 
-        ``jit=True`` compiles the training step (see ``deepgrad.compile``): forward,
-        objective and backward are recorded on the first two batches (compared), on the
-        first batch of each later shape, and replayed from then on as one flat plan on
-        preallocated buffers, with the
-        gradients computed straight into the optimizer's flat buffer. Same numbers as
-        eager, faster; Python in a custom layer's ``call`` then runs only while recording.
+        ``jit`` chooses how the training and evaluation steps run. ``True`` compiles
+        them (see ``deepgrad.compile``): forward, objective and backward are recorded on
+        the first two batches (compared), on the first batch of each later shape, and
+        replayed from then on as one flat plan on preallocated buffers, with the gradients
+        computed straight into the optimizer's flat buffer. Same numbers as eager, bit for
+        bit, faster; Python in a custom layer's ``call`` then runs only while recording.
+        ``False`` runs them eagerly. ``"auto"`` (the default, as Keras 3's
+        ``jit_compile="auto"``) compiles them when all the code inside the step is
+        deepgrad's (its layers, activations, regularizers and losses, on the CPU) and runs
+        them eagerly as soon as a layer, activation, regularizer or loss of your own is in
+        it; it is decided at the first step (``model.jit`` then says which).
+        ``run_eagerly=True`` (Keras' name) is ``jit=False``.
         """
+        if run_eagerly and jit is True:
+            raise ValueError("compile: jit=True and run_eagerly=True contradict each other")
+        if jit not in (True, False, "auto"):
+            raise ValueError(f"compile: jit must be True, False or 'auto', got {jit!r}")
         names = list(self.output_names)
         self.optimizer = optimizers_module.get(optimizer)
         if loss is None:
@@ -140,7 +156,8 @@ class Steps:
             if per_output
             else []
         )
-        self.jit = bool(jit)
+        self._jit = False if run_eagerly else jit
+        self._jit_auto = None
         self._compiled_steps: dict = {}
         self._custom_logs = None
 
@@ -334,6 +351,24 @@ class Steps:
         with no_grad():
             y_pred = self(x, training=False)
             return (y_pred, *self._objective_and_components(y, y_pred, sample_weight))
+
+    @property
+    def jit(self) -> bool:
+        """Whether the training and evaluation steps run compiled: ``compile``'s ``jit``,
+        with ``"auto"`` decided (once, at the first step after ``compile``) by whether all
+        the code in the step is deepgrad's (``training/auto_jit.py``)."""
+        if self._jit != "auto":
+            return bool(self._jit)
+        if self._jit_auto is None:
+            model = cast("Layer", self)  # Steps is the training half of Model, a Layer
+            self._jit_auto = self.device.kind == "cpu" and runs_only_deepgrad_code(model, self.loss)
+        return self._jit_auto
+
+    @jit.setter
+    def jit(self, value: bool | str) -> None:
+        if value not in (True, False, "auto"):
+            raise ValueError(f"jit must be True, False or 'auto', got {value!r}")
+        self._jit, self._jit_auto = value, None
 
     def _compiled_step(self, kind: str) -> Any:
         """The compiled training ("train") or evaluation ("test") step."""
