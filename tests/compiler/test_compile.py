@@ -442,3 +442,24 @@ def test_a_check_counts_only_when_every_argument_changed():
     compiled(rng.standard_normal((2, 3)), np.arange(2.0))
     compiled(rng.standard_normal((2, 3)), np.arange(2.0) + 1)
     assert runs == [(5, 3), (5, 3), (2, 3), (2, 3)]
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_a_weight_the_loss_no_longer_reaches_gets_no_stale_gradient(jit):
+    """Compiled with a loss that reaches fewer weights than the last training did (same
+    optimizer), the weights it does not reach get a zero gradient, as eager's zero_grad
+    gives them: not the last gradient of the earlier training, applied again every step."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 4)).astype(np.float32)
+    targets = [rng.standard_normal((32, 1)).astype(np.float32) for _ in range(2)]
+    inputs = dg.Input((4,))
+    first, second = layers.Dense(1), layers.Dense(1)
+    model = dg.Model(inputs, [first(inputs), second(inputs)])
+    optimizer = dg.optimizers.SGD(learning_rate=0.1)
+    model.compile(optimizer, ["mse", "mse"], jit=jit)
+    model.fit(x, targets, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    unreached = [w.numpy().copy() for w in second.weights]
+    model.compile(optimizer, ["mse", None], jit=jit)
+    model.fit(x, targets, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    for before, weight in zip(unreached, second.weights, strict=True):
+        np.testing.assert_array_equal(weight.numpy(), before)

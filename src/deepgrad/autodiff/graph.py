@@ -7,6 +7,7 @@ is undone here, once, for every rule.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from heapq import heappop, heappush
 from typing import Any
 
@@ -141,11 +142,14 @@ def backward(
     retain_graph: bool = False,
     create_graph: bool = False,
     accumulate: bool = True,
+    zero_unreached: Sequence[Tensor] = (),
 ) -> None:
     """``output.backward()``: accumulate gradients into the ``.grad`` of the tape's leaves.
 
     ``accumulate=False`` overwrites ``.grad`` instead (what zero_grad + backward does, in
-    one pass: the compiled training step uses it).
+    one pass: the compiled training step uses it). Then ``zero_unreached`` lists the
+    parameters whose ``.grad`` zero_grad would have cleared: those the output does not
+    reach get a zero gradient, not the one an earlier backward left there.
     """
     cotangent = _output_cotangent(output, gradient, create_graph)
     previous = STATE.grad_enabled  # enable_grad() or no_grad(), without a generator's cost
@@ -156,6 +160,10 @@ def backward(
         )
     finally:
         STATE.grad_enabled = previous
+    if not accumulate:
+        for leaf in zero_unreached:
+            if id(leaf) not in leaves and leaf.grad is not None:
+                store_grad(leaf, array_module(leaf._value).zeros_like(leaf._value))
     for leaf, leaf_grad in leaves.values():
         if create_graph:
             if not isinstance(leaf_grad, Tensor):

@@ -344,7 +344,10 @@ class Steps:
     def _forward_backward(self, x: Any, y: Any, sample_weight: Any, accumulate: bool = True):
         y_pred = self(x, training=True)
         value, components = self._objective_and_components(y, y_pred, sample_weight)
-        backward(value, accumulate=accumulate)
+        # Overwriting .grad (the compiled step, which calls no zero_grad): a parameter the
+        # objective does not reach gets a zero gradient, as zero_grad would leave it.
+        unreached = () if accumulate else self.optimizer.params
+        backward(value, accumulate=accumulate, zero_unreached=unreached)
         return y_pred, value, components
 
     def _predict_and_objective(self, x: Any, y: Any, sample_weight: Any) -> tuple:
