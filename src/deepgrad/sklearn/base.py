@@ -44,14 +44,14 @@ def model_file_bytes(model: Model) -> bytes:
         return path.read_bytes()
 
 
-def model_from_file_bytes(blob: bytes, jit: bool) -> Model:
-    """``load_model`` of bytes from ``model_file_bytes``, compiled again (with ``jit``)."""
+def model_from_file_bytes(blob: bytes, jit: bool | str) -> Model:
+    """``load_model`` of bytes from ``model_file_bytes``, its steps run as ``jit`` says."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.dg"
         path.write_bytes(blob)
         model = load_model(path)
-    if jit:
-        model.compile(optimizer=model.optimizer, loss=model.loss, jit=True)
+    if getattr(model, "optimizer", None) is not None:  # compiled by load_model
+        model.jit = jit
     return model
 
 
@@ -187,7 +187,7 @@ class NeuralEstimator(BaseEstimator):
         blob = state.pop("_model_file", None)
         super().__setstate__(state)
         if blob is not None:
-            self.model_ = model_from_file_bytes(blob, jit=bool(getattr(self, "jit", False)))
+            self.model_ = model_from_file_bytes(blob, jit=getattr(self, "jit", False))
 
     # ---- prediction ----------------------------------------------------------------------
 

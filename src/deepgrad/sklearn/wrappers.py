@@ -18,7 +18,9 @@ class ModelBase(NeuralEstimator):
 
     If the model comes back compiled it is trained as it is; otherwise it is compiled with
     ``optimizer`` (a name or an optimizer object) at ``learning_rate`` and ``loss`` (default:
-    cross-entropy on logits for a classifier, mean squared error for a regressor).
+    cross-entropy on logits for a classifier, mean squared error for a regressor), and
+    ``jit`` (``"auto"`` by default, as ``Model.compile``: compiled when all the code in the
+    step is deepgrad's).
     """
 
     def __init__(
@@ -34,7 +36,7 @@ class ModelBase(NeuralEstimator):
         shuffle: bool = True,
         random_state: Any = None,
         verbose: bool = False,
-        jit: bool = False,
+        jit: bool | str = "auto",
         dtype: Any = None,
     ) -> None:
         self.build_model = build_model
