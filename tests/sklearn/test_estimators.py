@@ -170,6 +170,15 @@ def test_pickling_carries_the_model_as_a_deepgrad_model_file():
     assert copy.n_iter_ == clf.n_iter_ + 1
 
 
+@pytest.mark.parametrize("jit", [False, True])
+def test_an_unpickled_estimators_model_runs_its_steps_as_jit_says(jit):
+    import pickle
+
+    clf = MLPClassifier((8,), max_iter=3, random_state=0, jit=jit).fit(X_IRIS, Y_IRIS)
+    assert clf.model_.jit is jit
+    assert pickle.loads(pickle.dumps(clf)).model_.jit is jit
+
+
 def _sklearn_stop(curve, tol, patience):
     """The iteration scikit-learn's rule stops at, replayed on a loss curve."""
     best, stalled = np.inf, 0
