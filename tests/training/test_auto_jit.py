@@ -164,3 +164,33 @@ def test_compile_decides_again():
     assert model.jit is True
     model.compile("sgd", _squared_error)
     assert model.jit is False
+
+
+def test_auto_runs_eagerly_once_a_step_has_met_too_many_batch_shapes(monkeypatch):
+    """jit=True refuses a step's 65th batch shape; "auto" runs it eagerly (the refusal
+    comes before the step runs anything), with a warning, and stays eager."""
+    from deepgrad.compiler import jit as compiler_jit
+
+    monkeypatch.setattr(compiler_jit, "MAX_SIGNATURES", 3)
+    x, y = _data()
+    explicit = _compiled(_mlp(), jit=True)
+    for size in (4, 5, 6):
+        explicit.train_on_batch(x[:size], y[:size])
+    with pytest.raises(dg.CompileError, match="different argument signatures"):
+        explicit.train_on_batch(x[:7], y[:7])
+
+    models = {}
+    for jit in ("auto", False):
+        dg.random.seed(0)
+        models[jit] = _compiled(_mlp(), jit=jit)
+        models[jit].build((None, 5))
+    auto, eager = models["auto"], models[False]
+    for size in (4, 5, 6):
+        assert auto.train_on_batch(x[:size], y[:size]) == eager.train_on_batch(
+            x[:size], y[:size]
+        )
+    with pytest.warns(UserWarning, match='batch shapes; jit="auto" runs it eagerly'):
+        assert auto.train_on_batch(x[:7], y[:7]) == eager.train_on_batch(x[:7], y[:7])
+    assert auto.jit is False
+    for kept, expected in zip(auto.get_weights(), eager.get_weights(), strict=True):
+        np.testing.assert_array_equal(kept, expected)

@@ -39,6 +39,11 @@ class CompileError(RuntimeError):
     """A function cannot be compiled faithfully (its recording depends on its data)."""
 
 
+class TooManySignatures(CompileError):
+    """A compiled function was called with ``MAX_SIGNATURES`` signatures already; raised
+    before the call runs anything, so the caller may run the function as written."""
+
+
 class CompiledFunction:
     """What ``deepgrad.compile(fn)`` returns: call it as you would call ``fn``."""
 
@@ -91,7 +96,7 @@ class CompiledFunction:
 
     def _record(self, key: Any, leaves: list, treedef: Any) -> Any:
         if len(self._plans) + len(self._first_recordings) >= MAX_SIGNATURES:
-            raise CompileError(
+            raise TooManySignatures(
                 f"compile: {_name(self.fn)} has been called with {MAX_SIGNATURES} different "
                 "argument signatures (shapes, dtypes, or values of non-array arguments); pass "
                 "changing numbers as arrays, or call the function without compile"

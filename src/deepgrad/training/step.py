@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,6 +22,7 @@ from deepgrad.autodiff.graph import backward
 from deepgrad.autodiff.modes import no_grad
 from deepgrad.backend import to_numpy
 from deepgrad.compiler import compile as compile_function
+from deepgrad.compiler.jit import MAX_SIGNATURES, TooManySignatures
 from deepgrad.device import Device, device_of, to_device, using_device
 from deepgrad.layers import structure
 from deepgrad.tensor import raw_data
@@ -286,10 +288,10 @@ class Steps:
         return self._test_batch_step(x, y, sample_weight)
 
     def _test_batch_step(self, x: Any, y: Any, sample_weight: Any) -> dict:
-        if self.jit:
-            y_pred, value, components = self._compiled_step("test")(x, y, sample_weight)
-        else:
-            y_pred, value, components = self._predict_and_objective(x, y, sample_weight)
+        result = self._run_compiled("test", x, y, sample_weight) if self.jit else None
+        if result is None:
+            result = self._predict_and_objective(x, y, sample_weight)
+        y_pred, value, components = result
         self._update_metrics(y, y_pred, sample_weight, value, components)
         return self._logs()
 
@@ -325,9 +327,8 @@ class Steps:
         def closure() -> Any:
             """The objective and its gradient at the current weights (L-BFGS calls it
             several times per step; the first evaluation is the one logged)."""
-            if self.jit:
-                result = self._compiled_step("train")(x, y, sample_weight)
-            else:
+            result = self._run_compiled("train", x, y, sample_weight) if self.jit else None
+            if result is None:
                 self.optimizer.zero_grad()
                 result = self._forward_backward(x, y, sample_weight)
             evaluated.append(result)
@@ -372,6 +373,24 @@ class Steps:
         if value not in (True, False, "auto"):
             raise ValueError(f"jit must be True, False or 'auto', got {value!r}")
         self._jit, self._jit_auto = value, None
+
+    def _run_compiled(self, kind: str, x: Any, y: Any, sample_weight: Any) -> Any:
+        """The compiled step's result, or None where ``jit="auto"`` gives up compiling: a
+        step called with ``MAX_SIGNATURES`` batch shapes already (the refusal comes before
+        the step runs anything) is then run eagerly, now and from then on."""
+        try:
+            return self._compiled_step(kind)(x, y, sample_weight)
+        except TooManySignatures:
+            if self._jit != "auto":
+                raise
+            warnings.warn(
+                f"{self.name}: the {kind} step met {MAX_SIGNATURES} batch shapes; "
+                'jit="auto" runs it eagerly from now on (the same numbers, without the '
+                "recording of every new shape)",
+                stacklevel=2,
+            )
+            self._jit_auto = False
+            return None
 
     def _compiled_step(self, kind: str) -> Any:
         """The compiled training ("train") or evaluation ("test") step."""
