@@ -186,9 +186,7 @@ def test_auto_runs_eagerly_once_a_step_has_met_too_many_batch_shapes(monkeypatch
         models[jit].build((None, 5))
     auto, eager = models["auto"], models[False]
     for size in (4, 5, 6):
-        assert auto.train_on_batch(x[:size], y[:size]) == eager.train_on_batch(
-            x[:size], y[:size]
-        )
+        assert auto.train_on_batch(x[:size], y[:size]) == eager.train_on_batch(x[:size], y[:size])
     with pytest.warns(UserWarning, match='batch shapes; jit="auto" runs it eagerly'):
         assert auto.train_on_batch(x[:7], y[:7]) == eager.train_on_batch(x[:7], y[:7])
     assert auto.jit is False
