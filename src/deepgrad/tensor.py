@@ -36,6 +36,10 @@ class Tensor:
     _tangent: Any
     grad: Tensor | None
     __array_priority__ = 1000
+    # A weight or buffer whose array may change between two calls of a compiled function
+    # (layers' Variable): a plan reads it at every replay and never folds a value made
+    # from it while recording.
+    holds_state = False
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         self._value = _as_array(data, dtype)

@@ -165,13 +165,16 @@ class Recorder:
         return Slot(index)
 
     def _known(self, ref: Any) -> bool:
-        """Whether an argument is fixed for every replay: a constant that is not a
-        parameter on the tape, a slot computed from such constants alone, a literal."""
+        """Whether an argument is fixed for every replay: a constant that is neither a
+        parameter on the tape nor state (a weight, whose array changes between replays
+        even when no gradient reaches it: BatchNorm's moving statistics, a
+        Normalization's adapted mean and variance, a frozen layer given new weights), a
+        slot computed from such constants alone, a literal."""
         if isinstance(ref, Slot):
             return ref.index in self._foldable_slots
         if isinstance(ref, Constant):
             value = self.constants[ref.index]
-            return not (isinstance(value, Tensor) and value._level >= 0)
+            return not (isinstance(value, Tensor) and (value._level >= 0 or value.holds_state))
         if type(ref) in (tuple, list):
             return all(self._known(r) for r in ref)
         if type(ref) is dict:

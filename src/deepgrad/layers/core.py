@@ -8,6 +8,7 @@ import numpy as np
 
 from deepgrad import activations, initializers, regularizers
 from deepgrad import numpy as dnp
+from deepgrad.autodiff.effects import impure
 from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.tensor import raw_data
 
@@ -132,6 +133,19 @@ class Reshape(Layer):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
 
 
+@impure(effect=True)
+def _check_indices(indices: Any, name: str, input_dim: int) -> None:
+    """Raise unless every index is an integer (or an integral float) in [0, input_dim)."""
+    indices = np.asarray(indices)
+    if not np.issubdtype(indices.dtype, np.integer) and not np.all(indices == np.round(indices)):
+        raise TypeError(f"Embedding {name!r}: expected integer indices, got {indices.dtype}")
+    if indices.size and (indices.min() < 0 or indices.max() >= input_dim):
+        raise IndexError(
+            f"Embedding {name!r}: indices must lie in [0, {input_dim}), got "
+            f"[{indices.min()}, {indices.max()}]"
+        )
+
+
 @register_serializable
 class Embedding(Layer):
     """Integer indices → rows of a learned (input_dim, output_dim) table."""
@@ -158,21 +172,16 @@ class Embedding(Layer):
         )
 
     def _cast(self, inputs: Any) -> Any:
-        indices = np.asarray(raw_data(inputs))
-        if not np.issubdtype(indices.dtype, np.integer):
-            if not np.all(indices == np.round(indices)):
-                raise TypeError(
-                    f"Embedding {self.name!r}: expected integer indices, got {indices.dtype}"
-                )
-            indices = indices.astype(np.int64)
-        if indices.size and (indices.min() < 0 or indices.max() >= self.input_dim):
-            raise IndexError(
-                f"Embedding {self.name!r}: indices must lie in [0, {self.input_dim}), got "
-                f"[{indices.min()}, {indices.max()}]"
-            )
-        return indices
+        """Indices are not cast to the layer's float dtype (that would round large ones):
+        a list becomes an array, the rest is checked in ``call``."""
+        return np.asarray(inputs) if isinstance(inputs, list | tuple) else inputs
 
     def call(self, inputs: Any) -> Any:
+        # An effect primitive: a compiled step checks the indices of every batch, not only
+        # of the batches it recorded (NumPy would take a negative index from the end).
+        _check_indices(raw_data(inputs), self.name, self.input_dim)
+        if not np.issubdtype(np.asarray(raw_data(inputs)).dtype, np.integer):
+            inputs = dnp.astype(inputs, np.int64)  # integral floats (checked above)
         return self.embeddings[inputs]
 
     def get_config(self) -> dict:

@@ -165,8 +165,10 @@ class Normalization(Layer):
         raw_data(self.variance)[...] = data.var(axis=axes)
 
     def call(self, inputs: Any) -> Any:
-        variance = np.maximum(raw_data(self.variance), 1e-12)
-        return (inputs - self.mean) / np.sqrt(variance).astype(self.dtype)
+        # deepgrad ops on the weights, so that a compiled step reads them at every replay
+        # (an adapt() after the first steps is seen) rather than freezing their square root
+        variance = dnp.maximum(self.variance, 1e-12)
+        return (inputs - self.mean) / dnp.astype(dnp.sqrt(variance), self.dtype)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}

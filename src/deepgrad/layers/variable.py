@@ -27,6 +27,7 @@ class Variable(Tensor):
     """A layer's weight: a Tensor whose value can be replaced in place."""
 
     __slots__ = ()
+    holds_state = True  # moving statistics, adapted means, frozen weights change too
 
     @property
     def value(self) -> Variable:

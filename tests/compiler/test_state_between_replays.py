@@ -1,0 +1,80 @@
+"""A compiled step sees what changes between its replays, as eager mode does: weights that
+no gradient reaches (moving statistics, adapted means and variances), and the data of
+every batch, which its checks must read each time, not only while recording."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import layers, losses
+
+RNG = np.random.default_rng(0)
+X = (RNG.standard_normal((64, 5)) * 3 + 1).astype(np.float32)
+Y = RNG.integers(0, 3, 64)
+
+
+def _fit_history(jit, build, **fit_options):
+    dg.random.seed(0)
+    model = build()
+    model.compile("adam", losses.SparseCategoricalCrossentropy(from_logits=True), jit=jit)
+    history = model.fit(X, Y, batch_size=16, verbose=0, shuffle=False, **fit_options).history
+    return model, history
+
+
+def test_validation_with_batch_normalization_reads_the_moving_statistics_of_each_epoch():
+    """The compiled evaluation step normalises with BatchNormalization's moving mean and
+    variance as they are now: they were folded into the plan when it was recorded (after
+    the first epoch), and every later epoch's validation loss used those."""
+
+    def build():
+        return dg.Sequential([layers.Dense(8), layers.BatchNormalization(), layers.Dense(3)])
+
+    histories = [
+        _fit_history(jit, build, epochs=4, validation_data=(X, Y))[1] for jit in (False, True)
+    ]
+    assert histories[1]["val_loss"] == histories[0]["val_loss"]
+    assert len(set(histories[0]["val_loss"])) == 4  # the moving statistics did move
+
+
+def test_a_normalization_adapted_again_is_used_by_the_compiled_step():
+    """The plan recorded before adapt() divides by the new standard deviation after it
+    (it was folded into the plan as a constant)."""
+    histories = []
+    for jit in (False, True):
+        norm = layers.Normalization()
+        norm.adapt(X)
+        model, _ = _fit_history(jit, lambda norm=norm: dg.Sequential([norm, layers.Dense(3)]))
+        norm.adapt(X * 3 + 1)
+        histories.append(model.fit(X, Y, batch_size=16, epochs=2, verbose=0).history)
+    assert histories[1] == histories[0]
+
+
+@pytest.mark.parametrize("bad", [-1, 10])
+def test_embedding_checks_the_indices_of_every_batch(bad):
+    """NumPy takes -1 as the last row: the check that refuses it must run on every
+    replay, not only on the batches that were recorded."""
+    x = RNG.integers(0, 10, (32, 3))
+    y = RNG.standard_normal((32, 1)).astype(np.float32)
+    model = dg.Sequential([layers.Embedding(10, 4), layers.Flatten(), layers.Dense(1)])
+    model.compile("sgd", "mse", jit=True)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    batch = x[:8].copy()
+    batch[0, 0] = bad
+    with pytest.raises(IndexError, match=r"Embedding 'embedding.*': indices must lie in \[0, 10\)"):
+        model.train_on_batch(batch, y[:8])
+
+
+def test_embedding_takes_integral_float_indices_compiled_as_eager():
+    x = RNG.integers(0, 10, (32, 3)).astype(np.float64)
+    y = RNG.standard_normal((32, 1)).astype(np.float32)
+    results = []
+    for jit in (False, True):
+        dg.random.seed(0)
+        model = dg.Sequential([layers.Embedding(10, 4), layers.Flatten(), layers.Dense(1)])
+        model.compile("sgd", "mse", jit=jit)
+        results.append(model.fit(x, y, batch_size=8, epochs=2, verbose=0).history["loss"])
+    assert results[1] == results[0]
+    with pytest.raises(TypeError, match="expected integer indices, got float"):
+        model.train_on_batch(x[:8] + 0.5, y[:8])
