@@ -20,6 +20,7 @@ import numpy as np
 from deepgrad import numpy as dnp
 from deepgrad.activations import softplus
 from deepgrad.backend import array_module, get_default_dtype
+from deepgrad.compiler.settings import Settings
 from deepgrad.ops.activations_math import log_softmax, sparse_softmax_cross_entropy
 from deepgrad.tensor import Tensor, raw_data
 
@@ -27,8 +28,11 @@ _EPSILON = 1e-7  # Keras' clip for probabilities given as such (from_logits=Fals
 _REDUCTIONS = ("mean", "sum", "none", "sum_over_batch_size")
 
 
-class Loss:
-    """Base class: subclasses write ``call(y_true, y_pred)`` returning per-sample losses."""
+class Loss(Settings):
+    """Base class: subclasses write ``call(y_true, y_pred)`` returning per-sample losses.
+
+    Its attributes are settings: reassigning one (``loss.label_smoothing = 0.1``) makes a
+    compiled step record again (``compiler/settings.py``)."""
 
     def __init__(self, reduction: str = "mean", name: str | None = None) -> None:
         if reduction not in _REDUCTIONS:
@@ -174,9 +178,11 @@ class GaussianNLL(Loss):
         if isinstance(sigma, int | float) and sigma <= 0:
             raise ValueError(f"GaussianNLL: sigma must be positive, got {sigma}")
         self.sigma_mode = sigma
-        self.log_sigma = None
-        if sigma == "learned":
-            self.log_sigma = Tensor(np.zeros((), get_default_dtype()), requires_grad=True)
+        self.log_sigma = (
+            Tensor(np.zeros((), get_default_dtype()), requires_grad=True)
+            if sigma == "learned"
+            else None
+        )
 
     @property
     def trainable_weights(self) -> list[Tensor]:
@@ -437,8 +443,8 @@ class OutputLosses(Loss):
     def __init__(self, losses: Any, output_names: list[str], loss_weights: Any = None) -> None:
         super().__init__(name="loss")
         self.output_names = list(output_names)
-        self.losses = _per_output(losses, self.output_names, "loss")
-        self.losses = [None if item is None else get(item) for item in self.losses]
+        per_output = _per_output(losses, self.output_names, "loss")
+        self.losses = [None if item is None else get(item) for item in per_output]
         if loss_weights is None:
             weights = [1.0] * len(self.output_names)
         elif isinstance(loss_weights, int | float) and len(self.output_names) == 1:

@@ -13,11 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from deepgrad import numpy as dnp
+from deepgrad.compiler.settings import Settings
 from deepgrad.ops.sum_of_squares import sum_of_squares
 
 
-class Regularizer:
-    """Base class: ``regularizer(weight)`` returns a scalar penalty."""
+class Regularizer(Settings):
+    """Base class: ``regularizer(weight)`` returns a scalar penalty. Its attributes are
+    settings: reassigning one makes a compiled step record again."""
 
     def __call__(self, weight: Any) -> Any:
         raise NotImplementedError

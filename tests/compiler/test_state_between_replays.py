@@ -78,3 +78,70 @@ def test_embedding_takes_integral_float_indices_compiled_as_eager():
     assert results[1] == results[0]
     with pytest.raises(TypeError, match="expected integer indices, got float"):
         model.train_on_batch(x[:8] + 0.5, y[:8])
+
+
+def _change(name):
+    """A setting changed after the first epoch, on the model and loss given."""
+
+    def dropout_rate(model, loss):
+        model.layers[1].rate = 0.0
+
+    def activation(model, loss):
+        model.layers[0].activation = dg.activations.get("tanh")
+
+    def label_smoothing(model, loss):
+        loss.label_smoothing = 0.2
+
+    def penalty(model, loss):
+        model.layers[0].kernel_regularizer.l2 = 0.5
+
+    return {
+        "dropout_rate": dropout_rate,
+        "activation": activation,
+        "label_smoothing": label_smoothing,
+        "penalty": penalty,
+    }[name]
+
+
+@pytest.mark.parametrize("setting", ["dropout_rate", "activation", "label_smoothing", "penalty"])
+def test_a_setting_changed_between_epochs_is_used_by_the_compiled_step(setting):
+    """A plan holds the Python values its recording read; a layer's configuration, a
+    loss's or a regularizer's attribute reassigned makes it record again."""
+    one_hot = np.eye(3, dtype=np.float32)[Y]
+    histories = []
+    for jit in (False, True):
+        dg.random.seed(0)
+        model = dg.Sequential(
+            [
+                layers.Dense(8, activation="relu", kernel_regularizer=dg.regularizers.L2(0.01)),
+                layers.Dropout(0.3),
+                layers.Dense(3),
+            ]
+        )
+        loss = losses.CategoricalCrossentropy(from_logits=True)
+        model.compile("adam", loss, jit=jit)
+        model.fit(X, one_hot, batch_size=16, epochs=1, verbose=0, shuffle=False)
+        _change(setting)(model, loss)
+        history = model.fit(X, one_hot, batch_size=16, epochs=2, verbose=0, shuffle=False)
+        histories.append((history.history, model.get_weights()))
+    (eager, eager_weights), (compiled, compiled_weights) = histories
+    assert compiled == eager
+    for a, b in zip(compiled_weights, eager_weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_evaluate_predict_and_saving_change_no_setting(tmp_path):
+    """No spurious recordings: what fit and its neighbours assign is not a setting."""
+    from deepgrad.compiler import settings
+
+    model = dg.Sequential(
+        [layers.Dense(8, activation="relu"), layers.BatchNormalization(), layers.Dense(3)]
+    )
+    model.compile("adam", losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+    before = settings.version()
+    model.fit(X, Y, batch_size=16, epochs=3, verbose=0, validation_data=(X, Y))
+    model.evaluate(X, Y, verbose=0)
+    model.predict(X, verbose=0)
+    model.save(tmp_path / "model.dg")
+    dg.models.load_model(tmp_path / "model.dg")
+    assert settings.version() == before

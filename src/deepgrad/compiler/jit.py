@@ -26,7 +26,7 @@ import numpy as np
 from deepgrad.autodiff.primitive import STATE
 from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
 from deepgrad.backend import array_module, to_numpy
-from deepgrad.compiler import cuda_graph
+from deepgrad.compiler import cuda_graph, settings
 from deepgrad.compiler.plan import Plan
 from deepgrad.compiler.recorder import Constant, Recorder, Slot
 from deepgrad.device import device_of
@@ -56,11 +56,14 @@ class CompiledFunction:
         self._first_recordings: dict[Any, tuple] = {}
         # Two recordings on different data have agreed: later signatures are recorded once.
         self._checked = False
+        self._settings = settings.version()  # the settings the plans were recorded with
         # Calls whose arguments are all NumPy arrays or None (a training step's x, y and
         # sample_weight): the same plans, found by a key made without flattening a tree.
         self._plans_of_arrays: dict[tuple, tuple[Plan, Any, list]] = {}
 
     def __call__(self, *args: Any) -> Any:
+        if self._settings != settings.version():  # a setting a plan may hold was changed
+            self._forget_plans()
         key = _arrays_key(args)
         if key is not None and STATE.observer is None:
             entry = self._plans_of_arrays.get(key)
@@ -80,6 +83,14 @@ class CompiledFunction:
                 self._plans_of_arrays[key] = entry
             return _replay(entry, [raw_data(x) for x in leaves if _is_array(x)])
         return self._record(signature, leaves, treedef)
+
+    def _forget_plans(self) -> None:
+        """Record again from the next call on (what was checked stays checked: the code is
+        the same, with other settings)."""
+        self._plans.clear()
+        self._plans_of_arrays.clear()
+        self._first_recordings.clear()
+        self._settings = settings.version()
 
     def plan(self, *args: Any) -> Plan:
         """The plan that calls with these arguments replay (recording it if needed)."""

@@ -20,6 +20,7 @@ from deepgrad import initializers, regularizers
 from deepgrad.autodiff.modes import no_grad
 from deepgrad.autodiff.primitive import STATE
 from deepgrad.backend import array_module, get_default_dtype, to_numpy
+from deepgrad.compiler import settings
 from deepgrad.device import Device, device_of, get_device, to_device, using_device
 from deepgrad.device import device as parse_device
 from deepgrad.layers import structure, symbolic
@@ -83,9 +84,12 @@ class Layer(TorchVocabulary):
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Set an attribute; one that may hold a weight or a sublayer, or held one, marks
-        the cached weight lists stale."""
+        the cached weight lists stale, and one of a built layer's configuration (a
+        Dropout's rate, an activation) makes compiled steps record again."""
         if not (_holds_nothing(value) and _holds_nothing(self.__dict__.get(name))):
             structure_changed()
+        if self.__dict__.get("built") and name in _configuration_names(self):
+            settings.changed()
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -467,6 +471,22 @@ class Layer(TorchVocabulary):
 _TAKES_TRAINING: dict[type, bool] = {}
 # Attribute types that never hold a weight or a sublayer (skipped at once by _children).
 _LEAF_TYPES = frozenset({bool, int, float, str, type(None), np.dtype, type(np.dtype("float32"))})
+
+
+_CONFIGURATION_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _configuration_names(layer: Layer) -> frozenset[str]:
+    """The names in the layer class's ``get_config()`` (its settings), found once per class
+    on a built layer; none where ``get_config`` cannot say."""
+    names = _CONFIGURATION_NAMES.get(type(layer))
+    if names is None:
+        try:
+            names = frozenset(layer.get_config())
+        except (NotImplementedError, TypeError, AttributeError):  # a subclass that has no
+            names = frozenset()  # config of its own (a subclassed Model)
+        _CONFIGURATION_NAMES[type(layer)] = names
+    return names
 
 
 def _holds_nothing(value: Any) -> bool:
