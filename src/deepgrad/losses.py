@@ -19,6 +19,7 @@ import numpy as np
 
 from deepgrad import numpy as dnp
 from deepgrad.activations import softplus
+from deepgrad.autodiff.effects import impure
 from deepgrad.backend import array_module, get_default_dtype
 from deepgrad.compiler.settings import Settings
 from deepgrad.ops.activations_math import log_softmax, sparse_softmax_cross_entropy
@@ -281,6 +282,20 @@ def _log_probabilities(y_pred: Any, from_logits: bool) -> Any:
     return dnp.log(dnp.clip(p, _EPSILON, 1.0 - _EPSILON))
 
 
+@impure(effect=True)
+def _check_sparse_labels(labels: Any, classes: int) -> None:
+    """Raise unless every label is an integer (or an integral float) in [0, classes)."""
+    xp = array_module(labels)
+    if labels.size and (
+        not bool(xp.all(labels == xp.round(labels)))
+        or bool(labels.min() < 0)
+        or bool(labels.max() >= classes)
+    ):
+        raise ValueError(
+            f"SparseCategoricalCrossentropy: labels must be integers in [0, {classes})"
+        )
+
+
 class SparseCategoricalCrossentropy(Loss):
     """−log p_y for integer labels y: the categorical NLL without one-hot encoding."""
 
@@ -299,14 +314,11 @@ class SparseCategoricalCrossentropy(Loss):
                 f"SparseCategoricalCrossentropy: y_true has shape {labels.shape}; for y_pred of "
                 f"shape {pred_shape} it must be {pred_shape[:-1]} (one integer label per sample)"
             )
-        if labels.size and (
-            not bool(xp.all(labels == xp.round(labels)))
-            or bool(labels.min() < 0)
-            or bool(labels.max() >= pred_shape[-1])
-        ):
-            raise ValueError(
-                f"SparseCategoricalCrossentropy: labels must be integers in [0, {pred_shape[-1]})"
-            )
+        # An effect primitive: a compiled step checks the labels of every batch, not only of
+        # the batches it recorded (a label of -1 would take the last class, 1.5 class 1).
+        # Integer labels on logits need none: the cross-entropy op checks their range.
+        if not (self.from_logits and xp.issubdtype(labels.dtype, xp.integer)):
+            _check_sparse_labels(raw_data(labels), pred_shape[-1])
         labels = dnp.astype(labels, np.int64)  # deepgrad ops: a compiled step records them
         if self.from_logits:
             return sparse_softmax_cross_entropy(y_pred, labels)

@@ -145,3 +145,19 @@ def test_fit_evaluate_predict_and_saving_change_no_setting(tmp_path):
     model.save(tmp_path / "model.dg")
     dg.models.load_model(tmp_path / "model.dg")
     assert settings.version() == before
+
+
+@pytest.mark.parametrize(
+    ("from_logits", "bad"), [(False, -1), (False, 3), (True, 1.5), (False, 1.5)]
+)
+def test_sparse_cross_entropy_checks_the_labels_of_every_batch(from_logits, bad):
+    """On probabilities a label of -1 would take the last class, and on float labels 1.5
+    would be cast to 1: a compiled step checks every batch's labels, as eager does."""
+    model = dg.Sequential([layers.Dense(3)] + ([] if from_logits else [layers.Softmax()]))
+    model.compile("sgd", losses.SparseCategoricalCrossentropy(from_logits=from_logits), jit=True)
+    labels = Y.astype(np.float32) if bad == 1.5 else Y
+    model.fit(X, labels, batch_size=16, epochs=1, verbose=0)
+    batch = labels[:16].copy()
+    batch[0] = bad
+    with pytest.raises(ValueError, match=r"labels must be (integers )?in \[0, 3\)"):
+        model.train_on_batch(X[:16], batch)
