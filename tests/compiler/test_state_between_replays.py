@@ -161,3 +161,21 @@ def test_sparse_cross_entropy_checks_the_labels_of_every_batch(from_logits, bad)
     batch[0] = bad
     with pytest.raises(ValueError, match=r"labels must be (integers )?in \[0, 3\)"):
         model.train_on_batch(X[:16], batch)
+
+
+def test_a_layer_whose_config_cannot_be_saved_still_runs_and_its_settings_are_watched(
+    monkeypatch,
+):
+    """A layer's settings are found from its class (its ``__init__`` parameters), not from
+    ``get_config``, which refuses an activation that has no registered name."""
+    from deepgrad.compiler import settings
+    from deepgrad.layers import base
+
+    monkeypatch.setattr(base, "_CONFIGURATION_NAMES", {})
+    layer = layers.Activation(lambda z: z * 2.0)
+    model = dg.Sequential([layer, layers.Dense(3)])
+    model(X[:4])
+    model(X[:4])  # built: each call sets the layer's output_shape, which is no setting
+    before = settings.version()
+    layer.activation = dg.activations.get("tanh")
+    assert settings.version() == before + 1

@@ -71,6 +71,12 @@ class Subclassed(dg.Model):
         return self.out(self.hidden(inputs))
 
 
+def _functional(*inside: layers.Layer) -> dg.Model:
+    inputs = dg.Input((5,))
+    hidden = dg.Sequential([layers.Dense(8, activation="relu"), *inside])(inputs)
+    return dg.Model(inputs, layers.Dense(3)(hidden))
+
+
 def _squared_error(y_true, y_pred):
     return dg.numpy.mean((y_pred - y_true) ** 2)
 
@@ -98,6 +104,10 @@ USERS_CODE = {
         dg.Sequential([layers.Dense(8, kernel_regularizer=Squares()), layers.Dense(3)])
     ),
     "a loss function": lambda: _compiled(_mlp(), loss=_squared_error),
+    "a layer of the user's nested in a Sequential": lambda: _compiled(
+        dg.Sequential([dg.Sequential([layers.Dense(4), Doubling()]), layers.Dense(3)])
+    ),
+    "a layer of the user's inside a functional model": lambda: _compiled(_functional(Doubling())),
     "a NumPy function as activation": lambda: _compiled(
         dg.Sequential([layers.Dense(8, activation=np.tanh), layers.Dense(3)])
     ),
@@ -109,6 +119,12 @@ def test_code_of_the_users_keeps_the_step_eager(where):
     model = USERS_CODE[where]()
     model.build((None, 5))
     assert model.jit is False
+
+
+def test_a_functional_model_of_deepgrads_layers_is_compiled():
+    model = _compiled(_functional(layers.Dropout(0.1)))
+    model.build((None, 5))
+    assert model.jit is True
 
 
 def test_a_partial_of_deepgrads_own_function_is_deepgrads():

@@ -477,15 +477,22 @@ _CONFIGURATION_NAMES: dict[type, frozenset[str]] = {}
 
 
 def _configuration_names(layer: Layer) -> frozenset[str]:
-    """The names in the layer class's ``get_config()`` (its settings), found once per class
-    on a built layer; none where ``get_config`` cannot say."""
+    """A layer class's settings: the parameters of its ``__init__`` and its bases' (a
+    Dropout's rate, a Dense's activation), which Keras-style layers keep under the same
+    names. Found once per class, from the class alone (its ``get_config`` may refuse,
+    e.g. for an activation that has no registered name)."""
     names = _CONFIGURATION_NAMES.get(type(layer))
     if names is None:
-        try:
-            names = frozenset(layer.get_config())
-        except (NotImplementedError, TypeError, AttributeError):  # a subclass that has no
-            names = frozenset()  # config of its own (a subclassed Model)
-        _CONFIGURATION_NAMES[type(layer)] = names
+        found: set[str] = set()
+        for cls in type(layer).__mro__:
+            init = cls.__dict__.get("__init__")
+            if init is None or cls is object:
+                continue
+            for parameter in inspect.signature(init).parameters.values():
+                if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
+                    found.add(parameter.name)
+        # input_shape is state the layer records when it is built, not a setting
+        names = _CONFIGURATION_NAMES[type(layer)] = frozenset(found - {"self", "input_shape"})
     return names
 
 
