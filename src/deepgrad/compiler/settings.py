@@ -4,10 +4,11 @@ A recording reads Python values and writes them into the plan: a Dropout's rate,
 layer's activation, a loss's label smoothing, a regularizer's coefficient. Eager mode
 reads them again at every step, so a plan must not outlive them. A built layer's settings
 (the parameters of its class's ``__init__``, kept under the same names) and a loss's or
-regularizer's attributes call ``changed()`` when one is reassigned; every compiled function records again at its next
-call (``jit.CompiledFunction`` compares ``version()`` with the one its plans were made
-at). Such changes are rare (a callback that anneals the dropout rate, a notebook cell that
-tries another activation), and a recording costs a few eager steps.
+regularizer's attributes call ``changed()`` when one is reassigned; every compiled
+function records again at its next call (``jit.CompiledFunction`` compares ``version()``
+with the one its plans were made at). Such changes are rare (a callback that anneals the
+dropout rate, a notebook cell that tries another activation), and a recording costs a few
+eager steps.
 
 >>> before = version()
 >>> changed()
