@@ -463,3 +463,30 @@ def test_a_weight_the_loss_no_longer_reaches_gets_no_stale_gradient(jit):
     model.fit(x, targets, batch_size=8, epochs=1, shuffle=False, verbose=0)
     for before, weight in zip(unreached, second.weights, strict=True):
         np.testing.assert_array_equal(weight.numpy(), before)
+
+
+@pytest.mark.parametrize("jit", [True, "auto"])
+def test_detect_anomaly_checks_every_op_of_a_compiled_step(jit):
+    """A replay checks no op for NaN or Inf, so inside detect_anomaly() a compiled step
+    runs as written: the error names the op, as in eager mode, instead of a NaN loss."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 5)).astype(np.float32)
+    y = rng.standard_normal((32, 1)).astype(np.float32)
+    model = dg.Sequential([layers.Dense(4, activation="relu"), layers.Dense(1)])
+    model.compile("sgd", "mse", jit=jit)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    batch = x[:8].copy()
+    batch[0, 0] = np.inf
+    with dg.detect_anomaly(), pytest.raises(dg.AnomalyError, match="matmul produced NaN or Inf"):
+        with np.errstate(invalid="ignore"):
+            model.train_on_batch(batch, y[:8])
+    assert np.isfinite(model.train_on_batch(x[:8], y[:8]))  # replayed again outside
+
+
+def test_a_compiled_function_inside_detect_anomaly_gives_what_it_gives_outside():
+    f = dg.compile(dg.grad(lambda v: dnp.sum(dnp.tanh(v) * v)))
+    v = np.linspace(-1, 1, 5)
+    outside = f(v)
+    with dg.detect_anomaly():
+        inside = f(v)
+    np.testing.assert_array_equal(np.asarray(inside), outside)
