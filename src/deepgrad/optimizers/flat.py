@@ -8,6 +8,7 @@ buffer with NumPy, or compiled with numba where that pays).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,6 +73,17 @@ class FlatParameters:
         for p in unique:
             by_dtype.setdefault(p.dtype, []).append(p)
         self.groups = [self._group(ps) for ps in by_dtype.values()]
+
+    def __deepcopy__(self, memo: dict) -> FlatParameters:
+        """A copy whose buffers hold the copied parameters' values and gradients, each
+        copied parameter a view into them again. (A plain deep copy copies every view as
+        an array of its own: the copy's update then changed its buffer and no weight.)"""
+        clone = FlatParameters.__new__(FlatParameters)
+        memo[id(self)] = clone
+        clone.params = copy.deepcopy(self.params, memo)  # the copied model's, by the memo
+        copied = {id(p): c for p, c in zip(self.params, clone.params, strict=True)}
+        clone.groups = [self._group([copied[id(p)] for p in g.params]) for g in self.groups]
+        return clone
 
     @staticmethod
     def _group(params: list[Tensor]) -> FlatGroup:

@@ -7,6 +7,7 @@ these once per batch; ``train_on_batch`` and friends call them directly.
 
 from __future__ import annotations
 
+import copy
 import functools
 import operator
 import warnings
@@ -355,6 +356,16 @@ class Steps:
         with no_grad():
             y_pred = self(x, training=False)
             return (y_pred, *self._objective_and_components(y, y_pred, sample_weight))
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        """A copy with its own compiled steps to come: the ones made so far replay on this
+        model's weights (their functions close over it), so the copy records its own."""
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        for name, value in self.__dict__.items():
+            fresh = {} if name == "_compiled_steps" else copy.deepcopy(value, memo)
+            object.__setattr__(clone, name, fresh)
+        return clone
 
     @property
     def jit(self) -> bool:
