@@ -456,14 +456,15 @@ class OutputLosses(Loss):
         super().__init__(name="loss")
         self.output_names = list(output_names)
         per_output = _per_output(losses, self.output_names, "loss")
-        self.losses = [None if item is None else get(item) for item in per_output]
+        # tuples: a setting is reassigned, not changed in place (compiler/settings.py)
+        self.losses = tuple(None if item is None else get(item) for item in per_output)
         if loss_weights is None:
             weights = [1.0] * len(self.output_names)
         elif isinstance(loss_weights, int | float) and len(self.output_names) == 1:
             weights = [float(loss_weights)]
         else:
             weights = _per_output(loss_weights, self.output_names, "loss_weights")
-        self.weights = [1.0 if w is None else float(w) for w in weights]
+        self.weights = tuple(1.0 if w is None else float(w) for w in weights)
 
     @property
     def trainable_weights(self) -> list[Tensor]:

@@ -179,3 +179,23 @@ def test_a_layer_whose_config_cannot_be_saved_still_runs_and_its_settings_are_wa
     before = settings.version()
     layer.activation = dg.activations.get("tanh")
     assert settings.version() == before + 1
+
+
+def test_loss_weights_of_several_outputs_changed_between_epochs():
+    """Reassigned, the outputs' loss weights are a new setting (compiled as eager); they
+    are a tuple, so changing one in place, which nothing would notice, raises."""
+    targets = [RNG.standard_normal((64, 1)).astype(np.float32) for _ in range(2)]
+    histories = []
+    for jit in (False, True):
+        dg.random.seed(0)
+        inputs = dg.Input((5,))
+        hidden = layers.Dense(4, activation="relu")(inputs)
+        model = dg.Model(inputs, [layers.Dense(1)(hidden), layers.Dense(1)(hidden)])
+        model.compile("sgd", ["mse", "mse"], jit=jit)
+        model.fit(X, targets, batch_size=16, epochs=1, verbose=0, shuffle=False)
+        with pytest.raises(TypeError):
+            model.loss.weights[0] = 5.0
+        model.loss.weights = (5.0, 0.1)
+        history = model.fit(X, targets, batch_size=16, epochs=2, verbose=0).history
+        histories.append(sorted(history.values()))  # layer names differ between the runs
+    assert histories[1] == histories[0]
