@@ -286,8 +286,9 @@ def _log_probabilities(y_pred: Any, from_logits: bool) -> Any:
 def _check_sparse_labels(labels: Any, classes: int) -> None:
     """Raise unless every label is an integer (or an integral float) in [0, classes)."""
     xp = array_module(labels)
+    integral = xp.issubdtype(labels.dtype, xp.integer)  # no rounding to check on those
     if labels.size and (
-        not bool(xp.all(labels == xp.round(labels)))
+        not (integral or bool(xp.all(labels == xp.round(labels))))
         or bool(labels.min() < 0)
         or bool(labels.max() >= classes)
     ):

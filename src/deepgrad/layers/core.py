@@ -180,7 +180,7 @@ class Embedding(Layer):
         # An effect primitive: a compiled step checks the indices of every batch, not only
         # of the batches it recorded (NumPy would take a negative index from the end).
         _check_indices(raw_data(inputs), self.name, self.input_dim)
-        if not np.issubdtype(np.asarray(raw_data(inputs)).dtype, np.integer):
+        if not np.issubdtype(raw_data(inputs).dtype, np.integer):
             inputs = dnp.astype(inputs, np.int64)  # integral floats (checked above)
         return self.embeddings[inputs]
 

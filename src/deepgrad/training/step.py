@@ -132,8 +132,7 @@ class Steps:
         """
         if run_eagerly and jit is True:
             raise ValueError("compile: jit=True and run_eagerly=True contradict each other")
-        if jit not in (True, False, "auto"):
-            raise ValueError(f"compile: jit must be True, False or 'auto', got {jit!r}")
+        self.jit = False if run_eagerly else jit  # checked, and "auto" decided afresh
         names = list(self.output_names)
         self.optimizer = optimizers_module.get(optimizer)
         if loss is None:
@@ -159,8 +158,6 @@ class Steps:
             if per_output
             else []
         )
-        self._jit = False if run_eagerly else jit
-        self._jit_auto = None
         self._compiled_steps: dict = {}
         self._custom_logs = None
 
@@ -382,7 +379,7 @@ class Steps:
     @jit.setter
     def jit(self, value: bool | str) -> None:
         if value not in (True, False, "auto"):
-            raise ValueError(f"jit must be True, False or 'auto', got {value!r}")
+            raise ValueError(f"compile: jit must be True, False or 'auto', got {value!r}")
         self._jit, self._jit_auto = value, None
 
     def _run_compiled(self, kind: str, x: Any, y: Any, sample_weight: Any) -> Any:
