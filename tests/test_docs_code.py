@@ -95,6 +95,7 @@ def test_a_skip_marker_needs_a_reason():
 NOT_IN_REFERENCE = {
     "ops": "internal: the primitives; deepgrad.numpy is their public face",
     "kernels": "internal: numba's switch and compile helper",
+    "blas": "internal: one gemm call into NumPy's own OpenBLAS (compiled plain SGD)",
     "version": "only __version__, shown on the deepgrad page",
 }
 

@@ -162,7 +162,9 @@ def backward(
         STATE.grad_enabled = previous
     if not accumulate:
         for leaf in zero_unreached:
-            if id(leaf) not in leaves and leaf.grad is not None:
+            # A None gradient too: what a recording does must not depend on what the last
+            # step left (a compiled plain SGD step leaves its weights none: descent.py).
+            if id(leaf) not in leaves:
                 store_grad(leaf, array_module(leaf._value).zeros_like(leaf._value))
     for leaf, leaf_grad in leaves.values():
         if create_graph:

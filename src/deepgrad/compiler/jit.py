@@ -27,6 +27,7 @@ from deepgrad.autodiff.primitive import STATE
 from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
 from deepgrad.backend import array_module, to_numpy
 from deepgrad.compiler import cuda_graph, settings
+from deepgrad.compiler.descent import InProductDescent
 from deepgrad.compiler.plan import Plan
 from deepgrad.compiler.recorder import Constant, Recorder, Slot
 from deepgrad.device import device_of
@@ -47,10 +48,13 @@ class TooManySignatures(CompileError):
 class CompiledFunction:
     """What ``deepgrad.compile(fn)`` returns: call it as you would call ``fn``."""
 
-    def __init__(self, fn: Callable, check: bool = True) -> None:
+    def __init__(
+        self, fn: Callable, check: bool = True, descent: InProductDescent | None = None
+    ) -> None:
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.check = check
+        self.descent = descent  # plain SGD applied inside the gradient products (descent.py)
         self._plans: dict[Any, tuple[Plan, Any, list]] = {}
         # signature → (recorder, outputs, fingerprint of the inputs) of its first call
         self._first_recordings: dict[Any, tuple] = {}
@@ -143,7 +147,8 @@ class CompiledFunction:
         if first is not None:
             _compare(first[:2], (recorder, outputs), _name(self.fn))
             self._checked = self._checked or _all_differ(first[2], _fingerprint(leaves))
-        plan = cuda_graph.maybe_captured(Plan(recorder, inputs, outputs))  # off by default
+        plan = Plan(recorder, inputs, outputs, self.descent)
+        plan = cuda_graph.maybe_captured(plan)  # off by default
         self._plans[key] = (plan, out_def, kinds)
         return result
 

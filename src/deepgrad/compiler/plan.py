@@ -39,6 +39,7 @@ from deepgrad.autodiff.graph import store_grad
 from deepgrad.backend import array_module
 from deepgrad.compiler.column_sums import sum_columns
 from deepgrad.compiler.cross_entropy_pair import pair_cross_entropies
+from deepgrad.compiler.descent import InProductDescent
 from deepgrad.compiler.fusion import fuse_elementwise
 from deepgrad.compiler.recorder import (
     Call,
@@ -56,15 +57,25 @@ _NEVER = 1 << 62  # the last use of an output: after the plan
 class Plan:
     """The replayable form of one recorded run (see the module docstring)."""
 
-    def __init__(self, recorder: Recorder, inputs: list[Slot], outputs: list[Any]) -> None:
+    def __init__(
+        self,
+        recorder: Recorder,
+        inputs: list[Slot],
+        outputs: list[Any],
+        descent: InProductDescent | None = None,
+    ) -> None:
         self.inputs = inputs
         self.outputs = outputs
         self.constants = recorder.constants
         self.folded: dict[int, Any] = {}  # slot → value computed once, when the plan is made
+        self.descent = descent
         calls = _fold_constants(recorder, self.folded)
         calls = _store_gradients_in_place(_live_calls(calls, outputs), outputs)
         calls = fuse_elementwise(calls, outputs, recorder)
-        self.calls = pair_cross_entropies(sum_columns(calls, recorder))
+        calls = pair_cross_entropies(sum_columns(calls, recorder))
+        if descent is not None:  # plain SGD inside the weights' gradient products
+            calls = descent.rewrite(calls, recorder, outputs, lambda call: not _takes_out(call))
+        self.calls = calls
         self._buffers: list[np.ndarray] = []
         buffer_of = self._assign_buffers()
         self.source, self._namespace = self._write(buffer_of)
@@ -77,6 +88,8 @@ class Plan:
     def profile(self, *inputs: Any, repeats: int = 10) -> list[tuple[float, str]]:
         """Time every line of the plan (median over ``repeats`` replays on ``inputs``):
         ``[(seconds, line), ...]``, slowest first. Where a compiled step spends its time.
+        The weights a plain SGD step updates inside its products (``descent.py``) are put
+        back as they were after the replays.
         """
         header, *body, ret = self.source.splitlines()
         body = [line for line in body if not line.lstrip().startswith("#")]
@@ -91,8 +104,19 @@ class Plan:
         times: list[list[float]] = [[] for _ in body]
         namespace = {**self._namespace, "perf_counter": time.perf_counter, "_times": times}
         run = _define("\n".join(timed) + "\n", namespace)
-        for _ in range(repeats):
-            run(*inputs)
+        updated = [
+            self.constants[call.args[0].index]
+            for call in self.calls
+            if self.descent is not None and call.func == self.descent.descend
+        ]
+        saved = [(w, w._value.copy(), w.grad) for w in updated]
+        try:
+            for _ in range(repeats):
+                run(*inputs)
+        finally:
+            for weight, value, grad in saved:
+                weight._value[...] = value
+                weight.grad = grad
         rows = [(float(np.median(t)), line.strip()) for t, line in zip(times, body, strict=True)]
         return sorted(rows, reverse=True)
 

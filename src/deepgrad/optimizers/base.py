@@ -12,7 +12,7 @@ that are numbers or schedules (callables from the step count to a rate).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -163,15 +163,31 @@ class Optimizer:
         """Set every gradient to zero (one fill of the flat gradient buffer)."""
         self._require_built().zero_grad()
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+    def applies_in_products(self) -> bool:
+        """Whether a compiled training step may apply this optimizer's step itself, inside
+        the products that compute the weights' gradients (``compiler/descent.py``): only
+        for plain SGD, whose step is θ ← θ − ηg and nothing else."""
+        return False
+
+    def step(
+        self, closure: Callable[[], Any] | None = None, *, applied: Sequence[Tensor] = ()
+    ) -> Any:
         """Apply one update to every parameter from its ``.grad``.
 
         ``closure`` (re-evaluate the loss, call backward, return the loss) is accepted for
-        PyTorch compatibility and called first; L-BFGS needs it.
+        PyTorch compatibility and called first; L-BFGS needs it. ``applied``: parameters
+        this step has already updated (a compiled step's plain SGD inside the gradient
+        products, ``applies_in_products``), which have no gradient and are left alone.
         """
         flat = self._require_built()
         loss = closure() if closure is not None else None
-        flat.sync()
+        if applied and not self.applies_in_products():
+            raise RuntimeError(
+                f"{type(self).__name__}.step: {len(applied)} parameters were updated inside "
+                "the gradient products, which only plain SGD allows (its settings changed "
+                "since the step was compiled?)"
+            )
+        flat.sync(applied)
         if self.data_parallel is not None:  # one Allreduce of the flat gradient buffer
             self.data_parallel.reduce_gradients(flat)
         rate = self.current_learning_rate()
@@ -182,7 +198,11 @@ class Optimizer:
             grads = self._prepare_gradient(group)
             if self.decoupled_weight_decay:
                 group.values *= 1.0 - rate * self.decoupled_weight_decay
-            self.update(group.values, grads, state, rate, group)
+            if applied:  # plain SGD, stateless: each run of the other parameters alone
+                for start, stop in group.ranges_without(applied):
+                    self.update(group.values[start:stop], grads[start:stop], state, rate, group)
+            else:
+                self.update(group.values, grads, state, rate, group)
             if self.use_ema:
                 state["ema"] *= self.ema_momentum
                 state["ema"] += (1.0 - self.ema_momentum) * group.values

@@ -9,6 +9,7 @@ buffer with NumPy, or compiled with numba where that pays).
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +45,25 @@ class FlatGroup:
         """The Euclidean norm of each parameter's part of ``flat``, in one reduction."""
         squares = np.add.reduceat(np.square(flat, dtype=np.float64), self.starts)
         return np.sqrt(np.where(self.sizes > 0, squares, 0.0))
+
+    def ranges_without(self, excluded: Sequence[Tensor]) -> list[tuple[int, int]]:
+        """The (start, stop) runs of the flat buffer that hold no parameter of ``excluded``.
+
+        >>> import deepgrad as dg
+        >>> a, b, c = (dg.tensor(np.zeros(n), requires_grad=True) for n in (2, 3, 4))
+        >>> FlatParameters([a, b, c]).groups[0].ranges_without([b])
+        [(0, 2), (5, 9)]
+        """
+        skipped = {id(p) for p in excluded}
+        ranges: list[tuple[int, int]] = []
+        for p, start, size in zip(self.params, self.starts, self.sizes, strict=True):
+            if id(p) in skipped or size == 0:
+                continue
+            if ranges and ranges[-1][1] == start:
+                ranges[-1] = (ranges[-1][0], int(start + size))
+            else:
+                ranges.append((int(start), int(start + size)))
+        return ranges
 
     def spread(self, per_parameter: np.ndarray) -> np.ndarray:
         """One value per parameter, repeated over that parameter's elements."""
@@ -115,9 +135,11 @@ class FlatParameters:
                 if p.grad is None or p.grad._value is not view:
                     p.grad = Tensor._make(view, -1, None)
 
-    def sync(self) -> None:
+    def sync(self, applied: Sequence[Tensor] = ()) -> None:
         """Bring back into the buffers any value or gradient a user replaced wholesale
-        (``p.data = ...``, ``p.grad = ...``), so the update sees it."""
+        (``p.data = ...``, ``p.grad = ...``), so the update sees it. The gradients of
+        ``applied`` (parameters already updated, which have none) are left as they are."""
+        skipped = {id(p) for p in applied}
         for group in self.groups:
             for p, value_view, grad_view in zip(
                 group.params, group.value_views, group.grad_views, strict=True
@@ -132,6 +154,8 @@ class FlatParameters:
                 if p._value is not value_view:
                     value_view[...] = p._value
                     p._value = value_view
+                if id(p) in skipped:
+                    continue
                 if p.grad is None:
                     grad_view.fill(0)
                     p.grad = Tensor._make(grad_view, -1, None)

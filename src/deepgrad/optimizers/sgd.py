@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import blas
 from deepgrad.optimizers.base import Optimizer
 from deepgrad.optimizers.elementwise import Operand, elementwise
 from deepgrad.optimizers.flat import FlatGroup
@@ -113,6 +114,25 @@ class SGD(Optimizer):
 
     def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {"velocity": np.zeros_like(values)} if self.momentum else {}
+
+    def applies_in_products(self) -> bool:
+        """Plain SGD (no momentum, decay, clipping, averaging, nor several processes), on
+        the CPU, with NumPy's BLAS at hand (``deepgrad.blas``): its step θ ← θ − ηg may be
+        applied inside the gradient products."""
+        return (
+            type(self) is SGD
+            and blas.available()
+            and not self.momentum
+            and not self.weight_decay
+            and not self.decoupled_weight_decay
+            and self.clipvalue is None
+            and self.clipnorm is None
+            and self.global_clipnorm is None
+            and not self.use_ema
+            and self.data_parallel is None
+            and self.flat is not None
+            and all(type(g.values) is np.ndarray for g in self.flat.groups)
+        )
 
     def update(
         self, values: np.ndarray, grads: np.ndarray, state: dict, rate: float, group: FlatGroup

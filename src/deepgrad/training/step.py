@@ -22,7 +22,8 @@ from deepgrad import optimizers as optimizers_module
 from deepgrad.autodiff.graph import backward
 from deepgrad.autodiff.modes import no_grad
 from deepgrad.backend import to_numpy
-from deepgrad.compiler import compile as compile_function
+from deepgrad.compiler import CompiledFunction
+from deepgrad.compiler.descent import InProductDescent
 from deepgrad.compiler.jit import MAX_SIGNATURES, TooManySignatures
 from deepgrad.device import Device, device_of, to_device, using_device
 from deepgrad.layers import structure
@@ -335,8 +336,15 @@ class Steps:
         if self.optimizer.needs_closure:
             self.optimizer.step(closure)
         else:
-            closure()
-            self.optimizer.step()
+            descent = self._descent() if self.jit else None
+            if descent is None:
+                closure()
+                self.optimizer.step()
+            else:  # plain SGD: the plan updates the weights its products reach
+                descent.rate = self.optimizer.current_learning_rate()
+                descent.applied.clear()
+                closure()
+                self.optimizer.step(applied=tuple(descent.applied.values()))
         y_pred, value, components = evaluated[0]
         self._update_metrics(y, y_pred, sample_weight, value, components)
 
@@ -408,10 +416,26 @@ class Steps:
                 # and lets the plan compute each gradient straight into the flat buffer.
                 def step(x, y, sample_weight):
                     return self._forward_backward(x, y, sample_weight, accumulate=False)
+
+                descent = None
+                if self.optimizer.applies_in_products():  # plain SGD: in the products
+                    descent = InProductDescent(self.optimizer.params)
+                self._compiled_steps[kind] = CompiledFunction(step, descent=descent)
             else:
-                step = self._predict_and_objective
-            self._compiled_steps[kind] = compile_function(step)
+                self._compiled_steps[kind] = CompiledFunction(self._predict_and_objective)
         return self._compiled_steps[kind]
+
+    def _descent(self) -> InProductDescent | None:
+        """The compiled training step's plain SGD inside the gradient products, if it has
+        one. A step compiled with one for an optimizer that no longer allows it (or without
+        one for an optimizer that now does) is dropped, to be recorded again."""
+        compiled = self._compiled_steps.get("train")
+        descent = compiled.descent if compiled is not None else None
+        if compiled is not None and (descent is not None) != self.optimizer.applies_in_products():
+            del self._compiled_steps["train"]
+            compiled = self._compiled_step("train")
+            descent = compiled.descent
+        return descent
 
     # ---- the running logs ---------------------------------------------------------------
 
