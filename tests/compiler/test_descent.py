@@ -112,6 +112,15 @@ def _fit(optimizer, jit, epochs=3, **fit):
     return model, history.history["loss"]
 
 
+def _replaying_model():
+    """A plain SGD model whose compiled step has recorded twice and replayed once."""
+    x, y = _data(n=32)
+    model = _model("sgd", jit=True)
+    for _ in range(3):
+        model.train_on_batch(x, y)
+    return model, x, y
+
+
 def _kernels(model):
     """The weights large enough to be updated inside their products (128 × 128: the last
     layer's 128 × 4 is under descent.MIN_SIZE)."""
@@ -251,10 +260,7 @@ def test_a_weight_an_output_may_view_is_left_to_the_optimizer():
 
 @needs_blas
 def test_profiling_a_plan_leaves_the_weights_as_they_were():
-    x, y = _data(n=32)
-    model = _model("sgd", jit=True)
-    for _ in range(3):
-        model.train_on_batch(x, y)
+    model, x, y = _replaying_model()
     weights = model.get_weights()
     plan = model._compiled_steps["train"].plan(x, y, None)
     assert "descend(" in plan.source
@@ -300,10 +306,7 @@ def test_with_blas_disabled_compiled_plain_sgd_gives_eagers_bits():
 
 @needs_blas
 def test_disabling_blas_between_steps_records_the_step_again():
-    x, y = _data(n=32)
-    model = _model("sgd", jit=True)
-    for _ in range(3):
-        model.train_on_batch(x, y)
+    model, x, y = _replaying_model()
     assert model._compiled_steps["train"].descent is not None
     with blas.disabled():
         model.train_on_batch(x, y)
