@@ -46,7 +46,12 @@ class TooManySignatures(CompileError):
 
 
 class CompiledFunction:
-    """What ``deepgrad.compile(fn)`` returns: call it as you would call ``fn``."""
+    """What ``deepgrad.compile(fn)`` returns: call it as you would call ``fn``.
+
+    ``descent`` (an :class:`~deepgrad.compiler.descent.InProductDescent`): its plans update
+    the weights whose gradients they compute as one product, inside that product, as
+    plain SGD would (``model.compile``'s training step passes one for plain SGD).
+    """
 
     def __init__(
         self, fn: Callable, check: bool = True, descent: InProductDescent | None = None
@@ -54,7 +59,7 @@ class CompiledFunction:
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.check = check
-        self.descent = descent  # plain SGD applied inside the gradient products (descent.py)
+        self.descent = descent
         self._plans: dict[Any, tuple[Plan, Any, list]] = {}
         # signature → (recorder, outputs, fingerprint of the inputs) of its first call
         self._first_recordings: dict[Any, tuple] = {}
