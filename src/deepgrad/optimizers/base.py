@@ -198,15 +198,27 @@ class Optimizer:
             grads = self._prepare_gradient(group)
             if self.decoupled_weight_decay:
                 group.values *= 1.0 - rate * self.decoupled_weight_decay
-            if applied:  # plain SGD, stateless: each run of the other parameters alone
-                for start, stop in group.ranges_without(applied):
-                    self.update(group.values[start:stop], grads[start:stop], state, rate, group)
+            if applied:  # plain SGD, stateless: the other parameters' parts alone
+                self._update_parts(group, grads, state, rate, group.parts_without(applied))
             else:
                 self.update(group.values, grads, state, rate, group)
             if self.use_ema:
                 state["ema"] *= self.ema_momentum
                 state["ema"] += (1.0 - self.ema_momentum) * group.values
         return loss
+
+    def _update_parts(
+        self, group: FlatGroup, grads: np.ndarray, state: dict, rate: float, parts: tuple
+    ) -> None:
+        """The update of a stateless rule over part of the buffer: long runs in place, the
+        short ones gathered, updated together and put back (the same bits: elementwise)."""
+        runs, scattered = parts
+        for start, stop in runs:
+            self.update(group.values[start:stop], grads[start:stop], state, rate, group)
+        if scattered.size:
+            values = group.values[scattered]
+            self.update(values, grads[scattered], state, rate, group)
+            group.values[scattered] = values
 
     def _prepare_gradient(self, group: FlatGroup) -> np.ndarray:
         grads = group.grads

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from deepgrad import kernels
 from deepgrad.backend import array_module
 from deepgrad.tensor import Tensor
 
@@ -33,6 +34,7 @@ class FlatGroup:
     grad_views: list[np.ndarray] = field(default_factory=list)
     starts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    _parts: dict = field(default_factory=dict, repr=False)  # parts_without's, remembered
 
     def views(self, flat: np.ndarray) -> list[np.ndarray]:
         """Each parameter's part of a flat array (values, gradients or state), shaped."""
@@ -46,24 +48,37 @@ class FlatGroup:
         squares = np.add.reduceat(np.square(flat, dtype=np.float64), self.starts)
         return np.sqrt(np.where(self.sizes > 0, squares, 0.0))
 
-    def ranges_without(self, excluded: Sequence[Tensor]) -> list[tuple[int, int]]:
-        """The (start, stop) runs of the flat buffer that hold no parameter of ``excluded``.
+    def parts_without(self, excluded: Sequence[Tensor]) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """The parts of the flat buffer that hold no parameter of ``excluded``: each run of
+        at least ``kernels.MIN_SIZE`` elements as (start, stop), to be updated in place, and
+        the elements of the shorter runs (biases, mostly) as one array of indices, to be
+        updated together (one call for each short run cost more than the gather: 283 µs
+        against 30 for the 17 biases of the suite's deep net). Remembered per ``excluded``.
 
         >>> import deepgrad as dg
-        >>> a, b, c = (dg.tensor(np.zeros(n), requires_grad=True) for n in (2, 3, 4))
-        >>> FlatParameters([a, b, c]).groups[0].ranges_without([b])
-        [(0, 2), (5, 9)]
+        >>> a, b, c = (dg.tensor(np.zeros(n), requires_grad=True) for n in (5000, 3, 4))
+        >>> runs, scattered = FlatParameters([a, b, c]).groups[0].parts_without([b])
+        >>> runs, scattered
+        ([(0, 5000)], array([5003, 5004, 5005, 5006]))
         """
-        skipped = {id(p) for p in excluded}
-        ranges: list[tuple[int, int]] = []
-        for p, start, size in zip(self.params, self.starts, self.sizes, strict=True):
-            if id(p) in skipped or size == 0:
-                continue
-            if ranges and ranges[-1][1] == start:
-                ranges[-1] = (ranges[-1][0], int(start + size))
-            else:
-                ranges.append((int(start), int(start + size)))
-        return ranges
+        key = tuple(id(p) for p in excluded)
+        if key not in self._parts:
+            skipped = set(key)
+            runs: list[tuple[int, int]] = []
+            for p, start, size in zip(self.params, self.starts, self.sizes, strict=True):
+                if id(p) in skipped or size == 0:
+                    continue
+                if runs and runs[-1][1] == start:
+                    runs[-1] = (runs[-1][0], int(start + size))
+                else:
+                    runs.append((int(start), int(start + size)))
+            long = [run for run in runs if run[1] - run[0] >= kernels.MIN_SIZE]
+            short = [np.arange(a, b) for a, b in runs if b - a < kernels.MIN_SIZE]
+            scattered = np.concatenate(short) if short else np.zeros(0, np.intp)
+            if len(self._parts) >= 8:  # a few sets at most in practice; never grow unbounded
+                self._parts.clear()
+            self._parts[key] = (long, scattered)
+        return self._parts[key]
 
     def spread(self, per_parameter: np.ndarray) -> np.ndarray:
         """One value per parameter, repeated over that parameter's elements."""
