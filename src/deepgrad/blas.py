@@ -49,8 +49,7 @@ def add_product(c: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float) -> bo
     array, ``a`` or ``b`` neither C- nor F-contiguous, shapes that do not chain, an empty
     array, or ``c`` overlapping ``a`` or ``b``.
     """
-    functions = _gemm if _gemm is not _UNSET else _find_gemm()
-    gemm = functions.get(c.dtype) if _enabled and type(c) is np.ndarray else None
+    gemm = _usable().get(c.dtype) if type(c) is np.ndarray else None
     if (
         gemm is None
         or type(a) is not np.ndarray
@@ -74,10 +73,25 @@ def add_product(c: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float) -> bo
         return False
     if np.may_share_memory(c, a) or np.may_share_memory(c, b):
         return False
+    _call(gemm, c, a, b, alpha, layout_a, layout_b)
+    return True
+
+
+def _call(
+    gemm: Callable,
+    c: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    alpha: float,
+    layout_a: tuple[int, int],
+    layout_b: tuple[int, int],
+) -> None:
+    """``gemm`` on arrays ``add_product`` has checked, each operand passed as it is laid
+    out (``_layout``: an F-contiguous one as its C-contiguous transpose, flagged)."""
+    (m, n), k = c.shape, a.shape[1]
     (trans_a, lda), (trans_b, ldb) = layout_a, layout_b
     gemm(_ROW_MAJOR, trans_a, trans_b, m, n, k, alpha, _address(a), lda, _address(b), ldb,
          1.0, _address(c), n)  # fmt: skip
-    return True
 
 
 def _address(array: np.ndarray) -> int:
@@ -92,10 +106,15 @@ def available(dtype: Any = None) -> bool:
     >>> available(np.int32)
     False
     """
-    functions = _gemm if _gemm is not _UNSET else _find_gemm()
-    if not _enabled:
-        return False
+    functions = _usable()
     return bool(functions) if dtype is None else np.dtype(dtype) in functions
+
+
+def _usable() -> dict:
+    """{dtype: gemm function} that may be called now: none while disabled."""
+    if not _enabled:
+        return {}
+    return _gemm if _gemm is not _UNSET else _find_gemm()
 
 
 @contextlib.contextmanager
@@ -179,9 +198,7 @@ def _agrees_with_matmul(function: Callable, dtype: Any) -> bool:
             b = np.asarray(rng.standard_normal((3, 4)), dtype, order=order_b)
             c = np.asarray(rng.standard_normal((5, 4)), dtype)
             expected = c + dtype(-0.25) * (a @ b)
-            (trans_a, lda), (trans_b, ldb) = _layout(a), _layout(b)  # type: ignore[misc]
-            function(_ROW_MAJOR, trans_a, trans_b, 5, 4, 3, -0.25, _address(a), lda,
-                     _address(b), ldb, 1.0, _address(c), 4)  # fmt: skip
+            _call(function, c, a, b, -0.25, _layout(a), _layout(b))  # type: ignore[arg-type]
             if not np.allclose(c, expected, rtol=1e-5, atol=1e-6):
                 return False
     return True

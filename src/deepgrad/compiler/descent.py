@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import blas
-from deepgrad.compiler.recorder import Call, Constant, Recorder, Slot, slots_in
+from deepgrad.compiler.recorder import Call, Constant, Recorder, Slot, refs_in, slots_in
 from deepgrad.ops.linalg import matmul
 from deepgrad.tensor import Tensor
 
@@ -115,7 +115,7 @@ def _views_of_constants(calls: list[Call], may_view: Callable) -> dict[int, set[
         if call.out is None or call.into_grad_of is not None or not may_view(call):
             continue
         sources: set[int] = set()
-        for ref in _refs(call.args) + _refs(list(call.kwargs.values())):
+        for ref in refs_in(call.args) + refs_in(call.kwargs):
             if isinstance(ref, Constant):
                 sources.add(ref.index)
             elif isinstance(ref, Slot):
@@ -123,14 +123,3 @@ def _views_of_constants(calls: list[Call], may_view: Callable) -> dict[int, set[
         if sources:
             viewing[call.out.index] = sources
     return viewing
-
-
-def _refs(tree: Any) -> list:
-    """The Slot and Constant references in an argument tree."""
-    if isinstance(tree, Slot | Constant):
-        return [tree]
-    if type(tree) in (tuple, list):
-        return [r for item in tree for r in _refs(item)]
-    if type(tree) is dict:
-        return [r for item in tree.values() for r in _refs(item)]
-    return []

@@ -120,12 +120,17 @@ def _stand_in(shape: tuple, dtype: np.dtype) -> np.ndarray:
 
 def slots_in(ref: Any) -> list[int]:
     """The slot numbers in an argument tree."""
-    if isinstance(ref, Slot):
-        return [ref.index]
+    return [r.index for r in refs_in(ref) if isinstance(r, Slot)]
+
+
+def refs_in(ref: Any) -> list[Slot | Constant]:
+    """The slots and constants in an argument tree, in order."""
+    if isinstance(ref, Slot | Constant):
+        return [ref]
     if type(ref) in (tuple, list):
-        return [s for r in ref for s in slots_in(r)]
+        return [s for r in ref for s in refs_in(r)]
     if type(ref) is dict:
-        return [s for r in ref.values() for s in slots_in(r)]
+        return [s for r in ref.values() for s in refs_in(r)]
     return []
 
 
