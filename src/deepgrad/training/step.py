@@ -327,8 +327,7 @@ class Steps:
             """The objective and its gradient at the current weights (L-BFGS calls it
             several times per step; the first evaluation is the one logged)."""
             result = self._run_compiled("train", x, y, sample_weight) if self.jit else None
-            if result is None:
-                self.optimizer.zero_grad()
+            if result is None:  # eager: .grad overwritten, as the compiled step does it
                 result = self._forward_backward(x, y, sample_weight)
             evaluated.append(result)
             return result[1]
@@ -348,13 +347,15 @@ class Steps:
         y_pred, value, components = evaluated[0]
         self._update_metrics(y, y_pred, sample_weight, value, components)
 
-    def _forward_backward(self, x: Any, y: Any, sample_weight: Any, accumulate: bool = True):
+    def _forward_backward(self, x: Any, y: Any, sample_weight: Any):
+        """The prediction, the objective and its components; the objective's gradient
+        written over each parameter's ``.grad``. That is zero_grad then backward, in one
+        pass instead of three (no fill of the gradient buffer, no read of it to add to),
+        eager and compiled alike. A parameter the objective does not reach gets a zero
+        gradient, as zero_grad would leave it."""
         y_pred = self(x, training=True)
         value, components = self._objective_and_components(y, y_pred, sample_weight)
-        # Overwriting .grad (the compiled step, which calls no zero_grad): a parameter the
-        # objective does not reach gets a zero gradient, as zero_grad would leave it.
-        unreached = () if accumulate else self.optimizer.params
-        backward(value, accumulate=accumulate, zero_unreached=unreached)
+        backward(value, accumulate=False, zero_unreached=self.optimizer.params)
         return y_pred, value, components
 
     def _predict_and_objective(self, x: Any, y: Any, sample_weight: Any) -> tuple:
@@ -412,10 +413,10 @@ class Steps:
         """The compiled training ("train") or evaluation ("test") step."""
         if kind not in self._compiled_steps:
             if kind == "train":
-                # accumulate=False: .grad is overwritten, which makes zero_grad unneeded
-                # and lets the plan compute each gradient straight into the flat buffer.
+                # _forward_backward overwrites .grad, which makes zero_grad unneeded and
+                # lets the plan compute each gradient straight into the flat buffer.
                 def step(x, y, sample_weight):
-                    return self._forward_backward(x, y, sample_weight, accumulate=False)
+                    return self._forward_backward(x, y, sample_weight)
 
                 descent = None
                 if self.optimizer.applies_in_products():  # plain SGD: in the products
