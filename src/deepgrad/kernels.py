@@ -22,6 +22,7 @@ clear it: ``docs/benchmarks.md``, "The first epoch".
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import os
 from collections.abc import Callable, Iterator
@@ -93,7 +94,47 @@ def numba_kernel(function: Callable) -> Callable:
     """``function`` compiled with the options above, as numba's own dispatcher (numba is
     imported now): for a kernel that takes no Python float, which then needs no casting
     wrapper, and whose call costs numba's dispatch alone (0.4 µs; 1 µs through
-    ``compile_kernel``'s wrapper)."""
+    ``compile_kernel``'s wrapper). Its machine code is loaded from the on-disk cache
+    without numba's full set-up where that can be done (``_KernelCache``)."""
     import numba  # optional, and slow to import
 
-    return numba.njit(error_model="numpy", cache=True)(function)
+    dispatcher = numba.njit(error_model="numpy", cache=True)(function)
+    cache = _kernel_cache_class()
+    if cache is not None:
+        dispatcher._cache = cache(dispatcher.py_func)
+    return dispatcher
+
+
+@functools.cache
+def _kernel_cache_class() -> type | None:
+    """numba's on-disk cache, less the set-up its loads do that a kernel's load does not
+    need; or None where this numba's cache is not built as expected (numba's own is kept).
+
+    Before loading cached machine code, numba refreshes its compiler's whole context: it
+    imports every library of lowering and typing rules it has, ``numba.np.arraymath``
+    among them, which looks for a BLAS by importing ``scipy.linalg`` when SciPy is
+    installed. That is 0.45–0.55 s of a process's first kernel on the 2-core development
+    machine (``docs/benchmarks.md``, "The first epoch"), and nothing in it is needed to
+    link and run code already compiled: compiling needs it, and numba's compiler refreshes
+    the context itself whenever it compiles (a cache miss, or another function). What
+    cached code links against beyond the C helpers and math functions that the context's
+    creation registers is numba's runtime (NRT): initialized here, as the refresh would.
+    """
+    try:
+        from numba.core.caching import FunctionCache
+        from numba.core.runtime import rtsys
+    except ImportError:
+        return None
+    if not all(
+        hasattr(FunctionCache, name)
+        for name in ("load_overload", "_load_overload", "_guard_against_spurious_io_errors")
+    ):
+        return None
+
+    class _KernelCache(FunctionCache):
+        def load_overload(self, sig: Any, target_context: Any) -> Any:
+            rtsys.initialize(target_context)
+            with self._guard_against_spurious_io_errors():
+                return self._load_overload(sig, target_context)
+
+    return _KernelCache
