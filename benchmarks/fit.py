@@ -8,12 +8,19 @@ labels), for ``--epochs`` epochs. Reported per framework:
 
 - **epoch**: the median of the epochs after the first, in seconds;
 - **first**: process start to the end of the first epoch (import, build, compile and
-  the first epoch: what a start costs). "deepgrad compiled" starts with numba's on-disk
-  cache as earlier runs left it (warm after the first run); "deepgrad compiled (cold
-  cache)" starts each run with an empty cache (``NUMBA_CACHE_DIR`` set to a new folder), so
-  its first epoch includes compiling every kernel. "deepgrad default" is
-  ``model.compile`` without ``jit``: ``"auto"``, which compiles this model (every layer,
-  activation and loss in it is deepgrad's), so it should match "deepgrad compiled".
+  the first epoch: what a start costs);
+- **first from fit**: the start of ``fit`` (the model built and compiled) to the end of
+  its first epoch, and its ratio to a later epoch: what a warm start adds to an epoch.
+
+"deepgrad compiled" starts with numba's on-disk cache as earlier runs left it (warm after
+the first run); "deepgrad compiled (cold cache)" starts each run with an empty cache
+(``NUMBA_CACHE_DIR`` set to a new folder), so its first epoch includes compiling every
+kernel. "deepgrad default" is ``model.compile`` without ``jit``: ``"auto"``, which
+compiles this model (every layer, activation and loss in it is deepgrad's), so it should
+match "deepgrad compiled". Python should find deepgrad's modules compiled to bytecode, as
+a user's install leaves them (``python -m compileall src`` for a checkout where
+``PYTHONDONTWRITEBYTECODE`` is set): otherwise the first epoch also compiles the source of
+the modules it imports.
 
 Frameworks are interleaved round by round (every framework once per round, the order
 rotated), at least five rounds by default. Each row reports, over the rounds, the median,
@@ -23,6 +30,11 @@ that a verdict can be checked against the noise:
     python benchmarks/fit.py                                  # every configuration
     python benchmarks/fit.py --configs tiny,medium --rounds 5
     python benchmarks/fit.py --quick                          # smoke run (CI)
+
+``--baseline FOLDER`` runs another deepgrad beside this one, interleaved the same way, to
+show what a change did: ``git worktree add ../before HEAD~1``, then ``python
+benchmarks/fit.py --frameworks "deepgrad compiled" --baseline ../before/src``; each
+deepgrad row gets a twin, "... @baseline", that imports deepgrad from that folder.
 
 Frameworks that are not installed are skipped (``pip install keras jax`` adds Keras 3).
 Results go to benchmarks/results/fit.json and fit.md.
@@ -46,6 +58,10 @@ import numpy as np
 from fresh_process import run_worker
 
 START = time.perf_counter()  # the worker's "first epoch" counts from here, imports included
+# --baseline: a deepgrad frameworks' twin row, "<framework> @baseline", runs the deepgrad
+# whose source folder SOURCE_VARIABLE names (put first on PYTHONPATH).
+BASELINE = " @baseline"
+SOURCE_VARIABLE = "DEEPGRAD_BENCHMARK_SOURCE"
 
 CONFIGS = {
     "tiny": ([784, 128, 10], 64),
@@ -124,6 +140,7 @@ def run_deepgrad(sizes, batch, optimizer, x, y, epochs, jit):
         def on_epoch_end(self, epoch, logs=None):
             ends.append(time.perf_counter())
 
+    ends.append(time.perf_counter())  # the start of fit: the model is built and compiled
     model.fit(x, y, batch_size=batch, epochs=epochs, verbose=0, callbacks=[Clock()])
     return ends
 
@@ -152,6 +169,7 @@ def run_keras(sizes, batch, optimizer, x, y, epochs):
             ends.append(time.perf_counter())
 
     quiet: Any = 0  # Keras annotates verbose as str; its code takes 0, as documented
+    ends.append(time.perf_counter())  # the start of fit
     model.fit(x, y, batch_size=batch, epochs=epochs, verbose=quiet, callbacks=[Clock()])
     return ends
 
@@ -172,7 +190,7 @@ def run_torch(sizes, batch, optimizer, x, y, epochs):
     loader = DataLoader(
         TensorDataset(torch.from_numpy(x), torch.from_numpy(y)), batch_size=batch, shuffle=True
     )
-    ends = []
+    ends = [time.perf_counter()]  # the start of the training loop
     for _ in range(epochs):
         model.train()
         correct = 0
@@ -199,7 +217,7 @@ def run_sklearn(sizes, batch, optimizer, x, y, epochs):
         random_state=0,
     )
     classes = np.arange(sizes[-1])
-    ends = []
+    ends = [time.perf_counter()]  # the start of training
     for _ in range(epochs):
         model.partial_fit(x, y, classes=classes)  # one pass over the data
         ends.append(time.perf_counter())
@@ -209,6 +227,13 @@ def run_sklearn(sizes, batch, optimizer, x, y, epochs):
 def worker(framework: str, config: str, optimizer: str, samples: int, epochs: int, out: Path):
     sizes, batch = CONFIGS[config]
     x, y = make_data(sizes, samples)
+    source = os.environ.get(SOURCE_VARIABLE)
+    if source is not None:  # a baseline row: the deepgrad of --baseline, nothing else
+        import deepgrad
+
+        if not Path(deepgrad.__file__).resolve().is_relative_to(Path(source).resolve()):
+            raise SystemExit(f"{framework}: deepgrad came from {deepgrad.__file__}, not {source}")
+    framework = framework.removesuffix(BASELINE)
     if framework.startswith("deepgrad"):
         jit = None if framework == "deepgrad default" else "compiled" in framework
         ends = run_deepgrad(sizes, batch, optimizer, x, y, epochs, jit)
@@ -218,14 +243,22 @@ def worker(framework: str, config: str, optimizer: str, samples: int, epochs: in
         ends = run_torch(sizes, batch, optimizer, x, y, epochs)
     else:
         ends = run_sklearn(sizes, batch, optimizer, x, y, epochs)
-    epoch_times = np.diff(ends).tolist()
-    out.write_text(json.dumps({"first_s": ends[0] - START, "epoch_s": epoch_times}))
+    fit_start, ends = ends[0], ends[1:]
+    result = {
+        "first_s": ends[0] - START,
+        "first_fit_s": ends[0] - fit_start,
+        "epoch_s": np.diff(ends).tolist(),
+    }
+    out.write_text(json.dumps(result))
 
 
-def measure(framework, config, optimizer, samples, epochs) -> dict | None:
+def measure(framework, config, optimizer, samples, epochs, baseline=None) -> dict | None:
     env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, THREADS)}
     env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2"
     env["KERAS_BACKEND"] = "torch" if "PyTorch)" in framework else "jax"
+    if framework.endswith(BASELINE):
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [baseline, env.get("PYTHONPATH")]))
+        env[SOURCE_VARIABLE] = baseline
     arguments = [framework, config, optimizer, samples, epochs]
     label = f"{framework} {config}/{optimizer}"
     if "cold cache" not in framework:
@@ -267,6 +300,28 @@ def table(results: dict, key: str, frameworks: list[str]) -> str:
     return "\n".join(lines)
 
 
+def first_epoch_table(results: dict, frameworks: list[str]) -> str:
+    """One row per config/optimizer: each framework's first epoch counted from the start
+    of its fit (median over rounds, min, spread) and that median's ratio to a later epoch's."""
+    lines = [
+        "| config/opt | " + " | ".join(frameworks) + " |",
+        "|---|" + "---|" * len(frameworks),
+    ]
+    for row_name, row in results.items():
+        cells = []
+        for framework in frameworks:
+            if framework not in row:
+                cells.append("—")
+                continue
+            first, epoch = row[framework]["first_fit"], row[framework]["epoch"]
+            cells.append(
+                f"{first['median']:.3f} (min {first['min']:.3f}, ×{first['spread']:.2f}), "
+                f"{first['median'] / epoch['median']:.2f}x a later epoch"
+            )
+        lines.append(f"| {row_name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--configs", default="tiny,small,medium,deep")
@@ -277,6 +332,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="tiny/sgd, deepgrad only, 1 round")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another deepgrad's source folder (say a worktree's src) to run beside this one: "
+        'each deepgrad framework gets a row "<framework> @baseline", interleaved with the rest',
+    )
     parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -292,6 +353,13 @@ def main() -> None:
     frameworks = [f for f in wanted if importlib.util.find_spec(REQUIRES[f]) is not None]
     for skipped in sorted(set(wanted) - set(frameworks)):
         print(f"{skipped}: not installed, skipped")
+    baseline = None
+    if args.baseline is not None:
+        if not (args.baseline / "deepgrad" / "__init__.py").is_file():
+            parser.error(f"--baseline {args.baseline}: no deepgrad package in that folder")
+        baseline = str(args.baseline.resolve())
+        frameworks += [f + BASELINE for f in frameworks if f.startswith("deepgrad")]
+        print(f"baseline: {baseline}")
     print(f"load average before: {os.getloadavg()}")
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
     raw: dict = {}
@@ -300,7 +368,9 @@ def main() -> None:
             for optimizer in args.optimizers.split(","):
                 shift = round_number % len(frameworks)
                 for framework in frameworks[shift:] + frameworks[:shift]:
-                    result = measure(framework, config, optimizer, args.samples, args.epochs)
+                    result = measure(
+                        framework, config, optimizer, args.samples, args.epochs, baseline
+                    )
                     if result is not None:
                         row = raw.setdefault(f"{config}/{optimizer}", {})
                         row.setdefault(framework, []).append(result)
@@ -310,6 +380,7 @@ def main() -> None:
             framework: {
                 "epoch": summarise([statistics.median(r["epoch_s"]) for r in runs]),
                 "first": summarise([r["first_s"] for r in runs]),
+                "first_fit": summarise([r["first_fit_s"] for r in runs]),
             }
             for framework, runs in row.items()
         }
@@ -320,14 +391,20 @@ def main() -> None:
         raise SystemExit("every framework failed: nothing was measured")
     epoch_table = table(results, "epoch", shown)
     first_table = table(results, "first", shown)
+    first_fit_table = first_epoch_table(results, shown)
     print(f"\nseconds per epoch of {args.samples} samples, median over {args.rounds} rounds")
     print(epoch_table)
     print("\nfirst epoch, process start included (import, build, compile, one epoch), seconds")
     print(first_table)
+    print("\nfirst epoch from the start of fit (compile included), seconds, and its ratio to")
+    print("a later epoch (this row's epoch median)")
+    print(first_fit_table)
     print(f"\nload average after: {os.getloadavg()}")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "fit.json").write_text(json.dumps(results, indent=2))
-    (args.out / "fit.md").write_text(epoch_table + "\n\n" + first_table + "\n")
+    (args.out / "fit.md").write_text(
+        "\n\n".join([epoch_table, first_table, first_fit_table]) + "\n"
+    )
 
 
 if __name__ == "__main__":
