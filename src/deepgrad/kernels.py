@@ -14,9 +14,11 @@ zero gives inf instead of a check that keeps the loop from vectorising).
 
 Compiled kernels are cached on disk (numba's ``cache=True``): in ``__pycache__`` beside
 their source when it is writable, else in numba's per-user cache, or in
-``NUMBA_CACHE_DIR`` when set. A process still pays numba's own start-up (about 0.4 s) at
-its first kernel; a cold cache adds the compilation. What is cached, where, and how to
-clear it: ``docs/benchmarks.md``, "The first epoch".
+``NUMBA_CACHE_DIR`` when set. A process still pays ``import numba`` (0.2–0.4 s) at its
+first kernel, and each kernel's load from the cache (3–60 ms), but not numba's full
+set-up, which loading cached code does not need (``_kernel_cache_class``); a cold cache
+adds the compilation. What is cached, where, and how to clear it: ``docs/benchmarks.md``,
+"The first epoch".
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def numba_kernel(function: Callable) -> Callable:
     without numba's full set-up where that can be done (``_KernelCache``)."""
     import numba  # optional, and slow to import
 
-    dispatcher = numba.njit(error_model="numpy", cache=True)(function)
+    dispatcher: Any = numba.njit(error_model="numpy", cache=True)(function)
     cache = _kernel_cache_class()
     if cache is not None:
         dispatcher._cache = cache(dispatcher.py_func)
@@ -113,7 +115,7 @@ def _kernel_cache_class() -> type | None:
     Before loading cached machine code, numba refreshes its compiler's whole context: it
     imports every library of lowering and typing rules it has, ``numba.np.arraymath``
     among them, which looks for a BLAS by importing ``scipy.linalg`` when SciPy is
-    installed. That is 0.45–0.55 s of a process's first kernel on the 2-core development
+    installed. That is 0.4–0.6 s of a process's first kernel on the 2-core development
     machine (``docs/benchmarks.md``, "The first epoch"), and nothing in it is needed to
     link and run code already compiled: compiling needs it, and numba's compiler refreshes
     the context itself whenever it compiles (a cache miss, or another function). What
@@ -122,7 +124,7 @@ def _kernel_cache_class() -> type | None:
     """
     try:
         from numba.core.caching import FunctionCache
-        from numba.core.runtime import rtsys
+        from numba.core.runtime.nrt import rtsys
     except ImportError:
         return None
     if not all(
