@@ -129,7 +129,7 @@ def _kernel_cache_class() -> type | None:
         return None
     if not all(
         hasattr(FunctionCache, name)
-        for name in ("load_overload", "_load_overload", "_guard_against_spurious_io_errors")
+        for name in ("_load_overload", "_guard_against_spurious_io_errors")  # what it calls
     ):
         return None
 
