@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fresh_process import run_worker
+from fresh_process import MKL, mkl_installed, row_environment, run_worker
 
 START = time.perf_counter()  # the worker's "first epoch" counts from here, imports included
 # --baseline: a deepgrad frameworks' twin row, "<framework> @baseline", runs the deepgrad
@@ -78,6 +78,7 @@ FRAMEWORKS = [
     "deepgrad default",
     "deepgrad compiled",
     "deepgrad compiled (cold cache)",
+    "deepgrad compiled (MKL)",
     "Keras 3 (JAX)",
     "Keras 3 (PyTorch)",
     "PyTorch loop",
@@ -88,6 +89,7 @@ REQUIRES = {
     "deepgrad default": "deepgrad",
     "deepgrad compiled": "deepgrad",
     "deepgrad compiled (cold cache)": "deepgrad",
+    "deepgrad compiled (MKL)": "deepgrad",
     "Keras 3 (JAX)": "keras",
     "Keras 3 (PyTorch)": "keras",
     "PyTorch loop": "torch",
@@ -256,6 +258,7 @@ def measure(framework, config, optimizer, samples, epochs, baseline=None) -> dic
     env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, THREADS)}
     env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2"
     env["KERAS_BACKEND"] = "torch" if "PyTorch)" in framework else "jax"
+    env.update(row_environment(framework.removesuffix(BASELINE)))
     if framework.endswith(BASELINE):
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [baseline, env.get("PYTHONPATH")]))
         env[SOURCE_VARIABLE] = baseline
@@ -350,7 +353,12 @@ def main() -> None:
     if args.epochs < 2:
         parser.error("--epochs must be at least 2: the first epoch is reported apart")
     wanted = [f for f in args.frameworks.split(",") if f in FRAMEWORKS]
-    frameworks = [f for f in wanted if importlib.util.find_spec(REQUIRES[f]) is not None]
+    frameworks = [
+        f
+        for f in wanted
+        if importlib.util.find_spec(REQUIRES[f]) is not None
+        and (not f.endswith(MKL) or mkl_installed())
+    ]
     for skipped in sorted(set(wanted) - set(frameworks)):
         print(f"{skipped}: not installed, skipped")
     baseline = None

@@ -276,6 +276,9 @@ FRAMEWORKS: dict[str, Callable[[list, str], Step]] = {
     "deepgrad eager": deepgrad_eager,
     "deepgrad compiled": deepgrad_compiled,
     "deepgrad train_on_batch": deepgrad_train_on_batch,
+    # The same two with DEEPGRAD_BLAS=mkl in the worker's environment (suite.py sets it).
+    "deepgrad compiled (MKL)": deepgrad_compiled,
+    "deepgrad train_on_batch (MKL)": deepgrad_train_on_batch,
     "PyTorch eager": torch_eager,
     "torch.compile": torch_compiled,
     "JAX jit": jax_jit,

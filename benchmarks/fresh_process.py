@@ -28,3 +28,22 @@ def run_worker(script: str, worker_args: list, env: dict, label: str) -> dict | 
             print(f"  {label} failed: {tail}", file=sys.stderr)
             return None
         return json.loads(out.read_text())
+
+
+# A deepgrad row whose name ends so runs with its products in Intel MKL (DEEPGRAD_BLAS=mkl,
+# from ``pip install "deepgrad[mkl]"``), beside the same row on NumPy's OpenBLAS.
+MKL = " (MKL)"
+
+
+def mkl_installed() -> bool:
+    """Whether MKL's runtime library is in this environment (where blas.py looks first)."""
+    import glob
+    import os
+
+    folders = {sys.prefix, sys.base_prefix}
+    return any(glob.glob(os.path.join(folder, "lib", "libmkl_rt.so*")) for folder in folders)
+
+
+def row_environment(framework: str) -> dict:
+    """What a row's worker adds to its environment: DEEPGRAD_BLAS=mkl for an MKL row."""
+    return {"DEEPGRAD_BLAS": "mkl"} if framework.endswith(MKL) else {}

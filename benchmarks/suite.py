@@ -40,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from fresh_process import run_worker
+from fresh_process import MKL, mkl_installed, row_environment, run_worker
 
 GPU_CONFIGS = {"large-gpu": ([8192, 8192, 8192, 1000], 4096)}  # fills a GPU, not a CPU
 CONFIGS = {
@@ -147,6 +147,7 @@ def measure(
 ) -> dict | None:
     env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, THREADS)}
     env["DEEPGRAD_BENCH_DEVICE"] = device
+    env.update(row_environment(framework))
     env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2"
     return run_worker(__file__, [framework, config, optimizer, steps], env, framework)
 
@@ -169,6 +170,8 @@ def available(framework: str) -> bool:
     sys.path.insert(0, str(Path(__file__).parent))
     from frameworks import REQUIRES
 
+    if framework.endswith(MKL) and not mkl_installed():
+        return False
     module = REQUIRES.get(framework)
     return module is None or importlib.util.find_spec(module) is not None
 
@@ -219,6 +222,8 @@ ORDER = [
     "deepgrad eager",
     "deepgrad compiled",
     "deepgrad train_on_batch",
+    "deepgrad compiled (MKL)",
+    "deepgrad train_on_batch (MKL)",
     "PyTorch eager",
     "torch.compile",
     "JAX jit",

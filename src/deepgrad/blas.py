@@ -1,18 +1,33 @@
-"""``c += α·(a @ b)`` in one call to the BLAS NumPy itself uses, where it can be found.
+"""The BLAS calls deepgrad makes itself: ``c += α·(a @ b)`` in one call, and, on request,
+every matrix product in Intel MKL.
 
-NumPy's ``matmul`` asks BLAS for ``c = a @ b``: OpenBLAS then first writes zeros over all
-of ``c`` (its β = 0 pass) and adds the product into them. A plain SGD step that computes a
-weight's gradient this way, then runs ``w -= η·g``, makes two passes over arrays of the
-weight's size that ``gemm(α = −η, β = 1)``, adding the product straight into the weights,
-does not make (``docs/benchmarks.md``, "Plain SGD inside the products", measures it).
+**One call for c += α·(a @ b).** NumPy's ``matmul`` asks BLAS for ``c = a @ b``: OpenBLAS
+then first writes zeros over all of ``c`` (its β = 0 pass) and adds the product into
+them. A plain SGD step that computes a weight's gradient this way, then runs
+``w -= η·g``, makes two passes over arrays of the weight's size that ``gemm(α = −η,
+β = 1)``, adding the product straight into the weights, does not make
+(``docs/benchmarks.md``, "Plain SGD inside the products", measures it). NumPy has no α or
+β, so ``add_product`` calls ``cblas_?gemm`` by ctypes, by default in the OpenBLAS that
+NumPy's wheels ship (``scipy_openblas64_``: the same library NumPy has loaded, so the same
+threads). Where that library is not there (another NumPy build) or fails a check of its
+results against ``np.matmul`` made at first use, ``add_product`` returns False and its
+callers keep NumPy's two steps: the feature is never needed for a right answer.
 
-NumPy has no α or β, so this module calls ``cblas_?gemm`` by ctypes in the OpenBLAS that
-NumPy's wheels ship (``scipy_openblas64_``: the same library NumPy has loaded, so the
-same threads). Where that library is not there (another NumPy build) or fails a check of
-its results against ``np.matmul`` made at first use, ``add_product`` returns False and
-its callers keep NumPy's two steps: the feature is never needed for a right answer.
-``DEEPGRAD_BLAS=0`` in the environment, or ``disabled()`` around a block, turns it off
-(to compare both paths, or to get eager's bits from a compiled plain SGD step).
+**Intel MKL, on request.** ``DEEPGRAD_BLAS=mkl`` in the environment (MKL from
+``pip install "deepgrad[mkl]"``, x86-64 only) makes every 2-D float32 or float64 product
+of deepgrad's ``matmul`` (``product``; eager and compiled alike, so both keep the same
+bits) and ``add_product`` call MKL's ``cblas_?gemm`` instead. At the shapes of the
+benchmark suite's medium and deep networks MKL multiplies 10–40% faster than NumPy's
+OpenBLAS on the development machine, most of all a weight's gradient ``aᵀ @ δ``
+(``docs/benchmarks.md``, "Intel MKL for the products"). Its results differ from
+OpenBLAS's in the last bits (a different order of additions), so it is a choice, not a
+default. Products it cannot take (batched, 1-D, integer, strided operands) stay NumPy's.
+MKL's threads: ``MKL_NUM_THREADS`` or ``OMP_NUM_THREADS``, else one per core.
+
+``DEEPGRAD_BLAS=0``, or ``disabled()`` around a block, makes no BLAS call here at all (to
+compare both paths, or to get eager's bits from a compiled plain SGD step); the default,
+``DEEPGRAD_BLAS=1``, uses NumPy's OpenBLAS for ``add_product`` and ``np.matmul`` for
+every product.
 
 >>> import numpy as np
 >>> c = np.ones((2, 2), np.float32)
@@ -28,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import ctypes.util
 import glob
 import os
 import sys
@@ -37,9 +53,11 @@ from typing import Any
 import numpy as np
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
-_UNSET: Any = object()
-_gemm: Any = _UNSET  # {dtype: cblas function} once looked for, {} where none is usable
-_enabled = os.environ.get("DEEPGRAD_BLAS", "1") != "0"
+_CHOICES = {"0": None, "1": "openblas", "mkl": "mkl"}  # DEEPGRAD_BLAS -> the library
+_choice = os.environ.get("DEEPGRAD_BLAS", "1").strip().lower() or "1"
+_enabled = _choice != "0"
+# {library: {dtype: (gemm function, largest dimension it takes)}}, each looked for once
+_found: dict[str, dict] = {}
 
 
 def add_product(c: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float) -> bool:
@@ -50,31 +68,79 @@ def add_product(c: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float) -> bo
     array, or ``c`` overlapping ``a`` or ``b``.
     """
     gemm = _usable().get(c.dtype) if type(c) is np.ndarray else None
-    if (
-        gemm is None
-        or type(a) is not np.ndarray
-        or type(b) is not np.ndarray
-        or a.dtype != c.dtype
-        or b.dtype != c.dtype
-        or c.ndim != 2
-        or a.ndim != 2
-        or b.ndim != 2
-        or not c.flags.c_contiguous
-        or not c.flags.writeable
-        or c.size == 0
-        or a.shape[1] == 0
-    ):
+    if gemm is None or c.ndim != 2 or not c.flags.writeable:
         return False
-    (m, n), k = c.shape, a.shape[1]
-    if a.shape[0] != m or b.shape != (k, n):
-        return False
-    layout_a, layout_b = _layout(a), _layout(b)
-    if layout_a is None or layout_b is None:
+    layouts = _layouts(gemm, a, b, c.dtype)
+    if layouts is None or c.shape != (a.shape[0], b.shape[1]) or not c.flags.c_contiguous:
         return False
     if np.may_share_memory(c, a) or np.may_share_memory(c, b):
         return False
-    _call(gemm, c, a, b, alpha, layout_a, layout_b)
+    _call(gemm[0], c, a, b, alpha, 1.0, *layouts)
     return True
+
+
+def routes_products() -> bool:
+    """Whether deepgrad's ``matmul`` asks ``product`` first: ``DEEPGRAD_BLAS=mkl``, and
+    not inside ``disabled()``.
+
+    >>> with disabled():
+    ...     routes_products()
+    False
+    """
+    return _enabled and _choice == "mkl"
+
+
+def product(a: Any, b: Any, out: Any = None) -> np.ndarray | None:
+    """``a @ b`` by one call to the BLAS ``DEEPGRAD_BLAS`` chose, into ``out`` (a new
+    array if None); or None, with ``out`` untouched, where one call cannot compute it:
+    operands that are not two 2-D NumPy arrays of one float dtype, each C- or
+    F-contiguous, with a nonzero inner dimension; an ``out`` that is not a writable
+    C-contiguous array of the result's shape and dtype, or overlaps an operand.
+
+    Raises RuntimeError where ``DEEPGRAD_BLAS=mkl`` but MKL cannot be loaded.
+    """
+    gemm = _usable().get(a.dtype) if type(a) is np.ndarray else None
+    if gemm is None:
+        return None
+    layouts = _layouts(gemm, a, b, a.dtype)
+    if layouts is None:
+        return None
+    shape = (a.shape[0], b.shape[1])
+    if out is None:
+        out = np.empty(shape, a.dtype)
+    elif (
+        type(out) is not np.ndarray
+        or out.shape != shape
+        or out.dtype != a.dtype
+        or not out.flags.c_contiguous
+        or not out.flags.writeable
+        or np.may_share_memory(out, a)
+        or np.may_share_memory(out, b)
+    ):
+        return None
+    _call(gemm[0], out, a, b, 1.0, 0.0, *layouts)
+    return out
+
+
+def _layouts(gemm: tuple, a: Any, b: Any, dtype: np.dtype) -> tuple | None:
+    """(layout of a, layout of b) for operands one gemm call takes, else None."""
+    if (
+        type(a) is not np.ndarray
+        or type(b) is not np.ndarray
+        or a.dtype != dtype
+        or b.dtype != dtype
+        or a.ndim != 2
+        or b.ndim != 2
+        or a.shape[1] != b.shape[0]
+        or a.size == 0
+        or b.size == 0
+        or max(a.shape[0], a.shape[1], b.shape[1]) > gemm[1]
+    ):
+        return None
+    layout_a, layout_b = _layout(a), _layout(b)
+    if layout_a is None or layout_b is None:
+        return None
+    return layout_a, layout_b
 
 
 def _call(
@@ -83,15 +149,17 @@ def _call(
     a: np.ndarray,
     b: np.ndarray,
     alpha: float,
+    beta: float,
     layout_a: tuple[int, int],
     layout_b: tuple[int, int],
 ) -> None:
-    """``gemm`` on arrays ``add_product`` has checked, each operand passed as it is laid
-    out (``_layout``: an F-contiguous one as its C-contiguous transpose, flagged)."""
+    """``c = α·(a @ b) + β·c`` by ``gemm`` on arrays already checked, each operand passed
+    as it is laid out (``_layout``: an F-contiguous one as its C-contiguous transpose,
+    flagged)."""
     (m, n), k = c.shape, a.shape[1]
     (trans_a, lda), (trans_b, ldb) = layout_a, layout_b
     gemm(_ROW_MAJOR, trans_a, trans_b, m, n, k, alpha, _address(a), lda, _address(b), ldb,
-         1.0, _address(c), n)  # fmt: skip
+         beta, _address(c), n)  # fmt: skip
 
 
 def _address(array: np.ndarray) -> int:
@@ -110,16 +178,40 @@ def available(dtype: Any = None) -> bool:
     return bool(functions) if dtype is None else np.dtype(dtype) in functions
 
 
+def backend() -> str | None:
+    """The BLAS deepgrad calls itself: ``"openblas"`` (NumPy's own, the default), ``"mkl"``
+    (``DEEPGRAD_BLAS=mkl``), or None (turned off, or none usable here).
+
+    >>> with disabled():
+    ...     backend() is None
+    True
+    """
+    return _library_name() if _usable() else None
+
+
 def _usable() -> dict:
-    """{dtype: gemm function} that may be called now: none while disabled."""
+    """{dtype: (gemm function, largest dimension)} that may be called now: none while
+    disabled."""
     if not _enabled:
         return {}
-    return _gemm if _gemm is not _UNSET else _find_gemm()
+    name = _library_name()
+    found = _found.get(name)
+    return found if found is not None else _find(name)
+
+
+def _library_name() -> str:
+    if _choice not in _CHOICES:
+        raise ValueError(
+            f"DEEPGRAD_BLAS={_choice!r}: expected 0 (no BLAS call of deepgrad's own), 1 "
+            "(NumPy's OpenBLAS, the default) or mkl (Intel MKL for every product)"
+        )
+    return _CHOICES[_choice] or "openblas"
 
 
 @contextlib.contextmanager
 def disabled() -> Iterator[None]:
-    """No BLAS call inside the block: ``add_product`` returns False, ``available`` too.
+    """No BLAS call inside the block: ``add_product`` returns False, ``available`` too,
+    and every product is NumPy's.
 
     >>> with disabled():
     ...     available()
@@ -142,17 +234,24 @@ def _layout(array: np.ndarray) -> tuple[int, int] | None:
     return None
 
 
-def _find_gemm() -> dict:
-    """Look for ``cblas_sgemm`` and ``cblas_dgemm`` in NumPy's own OpenBLAS, once."""
-    global _gemm
-    _gemm = {}
-    for dtype, function in _load().items():
-        if _agrees_with_matmul(function, dtype):
-            _gemm[np.dtype(dtype)] = function
-    return _gemm
+def _find(name: str) -> dict:
+    """Load library ``name``'s gemm functions and check them against ``np.matmul``, once."""
+    functions = _load_mkl() if name == "mkl" else _load_openblas()
+    found = {
+        np.dtype(dtype): entry
+        for dtype, entry in functions.items()
+        if _agrees_with_matmul(entry[0], dtype)
+    }
+    if name == "mkl" and len(found) != len(functions):
+        raise RuntimeError(
+            "DEEPGRAD_BLAS=mkl: MKL's cblas_?gemm disagreed with np.matmul in deepgrad's "
+            "check of its results; unset DEEPGRAD_BLAS to multiply with NumPy"
+        )
+    _found[name] = found
+    return found
 
 
-def _load() -> dict:
+def _load_openblas() -> dict:
     """The gemm functions of the scipy-openblas library shipped in NumPy's wheel (64-bit
     integers: ``USE64BITINT``), or nothing where NumPy was built against another BLAS."""
     try:
@@ -179,26 +278,66 @@ def _load() -> dict:
         }
     except (OSError, AttributeError):
         return {}
+    return _declare(functions, ctypes.c_int64)
+
+
+def _load_mkl() -> dict:
+    """The gemm functions of Intel MKL's single dynamic library (``libmkl_rt``), from the
+    ``mkl`` package's wheel or the system; RuntimeError where it cannot be loaded."""
+    folders = {sys.prefix, sys.base_prefix}
+    candidates = sorted(
+        path
+        for folder in folders
+        for pattern in ("lib/libmkl_rt.so*", "lib/libmkl_rt*.dylib", "Library/bin/mkl_rt*.dll")
+        for path in glob.glob(os.path.join(folder, pattern))
+    )
+    system = ctypes.util.find_library("mkl_rt")
+    errors = []
+    for path in [*candidates, *([system] if system else [])]:
+        try:
+            library = ctypes.CDLL(path)
+            # LP64 (32-bit integers) unless something loaded MKL before and chose ILP64:
+            # the call returns the interface MKL will use.
+            layer = library.MKL_Set_Interface_Layer(0)
+            functions = {np.float32: library.cblas_sgemm, np.float64: library.cblas_dgemm}
+        except (OSError, AttributeError) as error:
+            errors.append(f"{path}: {error}")
+            continue
+        return _declare(functions, ctypes.c_int if layer == 0 else ctypes.c_int64)
+    raise RuntimeError(
+        "DEEPGRAD_BLAS=mkl: Intel MKL's runtime library (libmkl_rt) "
+        + ("could not be loaded: " + "; ".join(errors) if errors else "was not found")
+        + '. Install it with pip install "deepgrad[mkl]" (x86-64), or unset DEEPGRAD_BLAS'
+    )
+
+
+def _declare(functions: dict, size: Any) -> dict:
+    """{dtype: (function, largest dimension)}, each function's C signature declared, with
+    ``size`` the library's integer type."""
+    declared = {}
     for dtype, function in functions.items():
         scalar = ctypes.c_float if dtype is np.float32 else ctypes.c_double
-        size, pointer, flag = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int
+        pointer, flag = ctypes.c_void_p, ctypes.c_int
         function.argtypes = [flag, flag, flag, size, size, size, scalar, pointer, size,
                              pointer, size, scalar, pointer, size]  # fmt: skip
         function.restype = None
-    return functions
+        declared[dtype] = (function, 2 ** (8 * ctypes.sizeof(size) - 1) - 1)
+    return declared
 
 
 def _agrees_with_matmul(function: Callable, dtype: Any) -> bool:
-    """Whether ``function`` gives ``c + α·(a @ b)`` for every layout ``add_product`` uses
-    (a check made once: a library that answers otherwise is never called again)."""
+    """Whether ``function`` gives ``c + α·(a @ b)`` (``add_product``) and ``a @ b``
+    (``product``) for every layout they pass (a check made once: a library that answers
+    otherwise is never called again)."""
     rng = np.random.default_rng(0)
     for order_a in ("C", "F"):
         for order_b in ("C", "F"):
             a = np.asarray(rng.standard_normal((5, 3)), dtype, order=order_a)
             b = np.asarray(rng.standard_normal((3, 4)), dtype, order=order_b)
-            c = np.asarray(rng.standard_normal((5, 4)), dtype)
-            expected = c + dtype(-0.25) * (a @ b)
-            _call(function, c, a, b, -0.25, _layout(a), _layout(b))  # type: ignore[arg-type]
-            if not np.allclose(c, expected, rtol=1e-5, atol=1e-6):
-                return False
+            for alpha, beta in ((-0.25, 1.0), (1.0, 0.0)):
+                c = np.asarray(rng.standard_normal((5, 4)), dtype)
+                expected = beta * c + dtype(alpha) * (a @ b)
+                _call(function, c, a, b, alpha, beta, _layout(a), _layout(b))  # type: ignore[arg-type]
+                if not np.allclose(c, expected, rtol=1e-5, atol=1e-6):
+                    return False
     return True

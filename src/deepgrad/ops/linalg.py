@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import blas
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.ops import outer_products
 from deepgrad.ops.indexing import diagonal
@@ -44,6 +45,10 @@ def _matmul_impl(x, y, out=None):  # out=: a compiled plan's preallocated buffer
         raise ValueError(f"matmul: {xs} @ {ys}: inner dimensions {inner_x} and {inner_y} differ")
     if inner_x == 1 and outer_products.fits(x, y, out):
         return outer_products.outer_matmul(x, y, out)
+    if blas.routes_products():  # DEEPGRAD_BLAS=mkl: eager and compiled products alike
+        result = blas.product(x, y, out)
+        if result is not None:
+            return result
     return np.matmul(x, y, out=out)
 
 
