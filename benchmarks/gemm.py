@@ -1,11 +1,13 @@
-"""The matrix products of the suite's training steps: NumPy's BLAS against PyTorch's.
+"""The matrix products of the suite's training steps: NumPy's BLAS against PyTorch's and MKL.
 
 A compiled deepgrad step spends most of its time in ``numpy.matmul`` (OpenBLAS, in NumPy's
 wheels), so how fast that BLAS multiplies the step's shapes bounds how fast the step can
 be. This times each distinct product of a configuration's step (forward ``a @ W``, the
 weight gradient ``aᵀ @ δ`` on a transposed view, the input gradient ``δ @ Wᵀ`` on one)
 with NumPy and with PyTorch's CPU build (its own BLAS), float32, two threads each, into
-an output allocated once, as a compiled plan's buffers are. Each (library, round) is a
+an output allocated once, as a compiled plan's buffers are, and with Intel MKL as deepgrad
+calls it under ``DEEPGRAD_BLAS=mkl`` (``deepgrad.blas.product``; the row is skipped where
+MKL is not installed). Each (library, round) is a
 fresh process (PyTorch's idle threads would otherwise spin on the cores NumPy's threads
 need), the libraries alternate round by round, and the report gives each product's
 median µs and GFLOP/s over the rounds and the step's products summed (each counted as
@@ -30,10 +32,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from fresh_process import run_worker
+from fresh_process import mkl_installed, run_worker
 from suite import CONFIGS
 
-LIBRARIES = ["NumPy", "PyTorch"]
+LIBRARIES = ["NumPy", "PyTorch", "MKL"]
 
 
 def products(sizes: list[int], batch: int) -> Counter:
@@ -82,6 +84,12 @@ def worker(library: str, configs: list[str], seconds: float) -> dict:
             if library == "PyTorch":  # the same memory and strides: a view stays a view
                 a, b, out = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)
                 product = functools.partial(torch.matmul, a, b, out=out)
+            elif library == "MKL":  # as deepgrad's matmul calls it under DEEPGRAD_BLAS=mkl
+                from deepgrad import blas
+
+                if blas.product(a, b, out) is not out:
+                    raise SystemExit(f"gemm: MKL declined {kind} {m}x{k}x{n}")
+                product = functools.partial(blas.product, a, b, out)
             else:
                 product = functools.partial(np.matmul, a, b, out=out)
             times[json.dumps([config, kind, m, k, n])] = per_call(product, seconds)
@@ -104,13 +112,18 @@ def main() -> None:
     if args.quick:
         args.configs, args.rounds, args.seconds = "tiny", 1, 0.01
     env = {**os.environ, "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2"}
+    env["MKL_NUM_THREADS"] = "2"
+    libraries = [lib for lib in LIBRARIES if lib != "MKL" or mkl_installed()]
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
     print(f"load average before: {os.getloadavg()}")
-    measured: dict[str, list[dict]] = {library: [] for library in LIBRARIES}
+    measured: dict[str, list[dict]] = {library: [] for library in libraries}
     for round_number in range(args.rounds):
-        order = LIBRARIES if round_number % 2 == 0 else LIBRARIES[::-1]
-        for library in order:
-            result = run_worker(__file__, [library, args.configs, args.seconds], env, library)
+        shift = round_number % len(libraries)
+        for library in libraries[shift:] + libraries[:shift]:  # the order rotated
+            library_env = {**env, "DEEPGRAD_BLAS": "mkl"} if library == "MKL" else env
+            result = run_worker(
+                __file__, [library, args.configs, args.seconds], library_env, library
+            )
             if result is None:
                 raise SystemExit(f"gemm: the {library} worker failed")
             measured[library].append(result)
@@ -118,23 +131,23 @@ def main() -> None:
     for config in args.configs.split(","):
         sizes, batch = CONFIGS[config]
         print(f"\n{config}: {sizes}, batch {batch}; µs per product, median over rounds")
-        print("| product (m × k @ k × n) | per step | NumPy µs | PyTorch µs | GFLOP/s (each) |")
-        print("| --- | ---: | ---: | ---: | --- |")
-        totals = dict.fromkeys(LIBRARIES, 0.0)
+        print(
+            "| product (m × k @ k × n) | per step | "
+            + " | ".join(f"{lib} µs" for lib in libraries)
+            + " | GFLOP/s (each) |"
+        )
+        print("| --- | ---: | " + "---: | " * len(libraries) + "--- |")
+        totals = dict.fromkeys(libraries, 0.0)
         for (kind, m, k, n), times in products(sizes, batch).items():
             key = json.dumps([config, kind, m, k, n])
-            medians = {lib: statistics.median(r[key] for r in measured[lib]) for lib in LIBRARIES}
-            for library in LIBRARIES:
+            medians = {lib: statistics.median(r[key] for r in measured[lib]) for lib in libraries}
+            for library in libraries:
                 totals[library] += times * medians[library]
-            rates = " / ".join(f"{2 * m * k * n / medians[lib] / 1e3:.0f}" for lib in LIBRARIES)
-            print(
-                f"| {kind} {m} × {k} @ {k} × {n} | {times} | {medians['NumPy']:.1f} | "
-                f"{medians['PyTorch']:.1f} | {rates} |"
-            )
-        print(
-            f"| the step's products | | {totals['NumPy'] / 1e3:.3f} ms | "
-            f"{totals['PyTorch'] / 1e3:.3f} ms | |"
-        )
+            rates = " / ".join(f"{2 * m * k * n / medians[lib] / 1e3:.0f}" for lib in libraries)
+            cells = " | ".join(f"{medians[lib]:.1f}" for lib in libraries)
+            print(f"| {kind} {m} × {k} @ {k} × {n} | {times} | {cells} | {rates} |")
+        cells = " | ".join(f"{totals[lib] / 1e3:.3f} ms" for lib in libraries)
+        print(f"| the step's products | | {cells} | |")
 
 
 if __name__ == "__main__":

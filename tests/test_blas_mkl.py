@@ -39,16 +39,19 @@ def _operand(rng, shape, dtype, order):
 @pytest.mark.parametrize("order_b", "CF")
 def test_product_is_numpys_product_to_rounding(mkl, dtype, order_a, order_b):
     rng = np.random.default_rng(0)
-    a = _operand(rng, (37, 53), dtype, order_a)
-    b = _operand(rng, (53, 29), dtype, order_b)
+    a = _operand(rng, (97, 113), dtype, order_a)  # 97·113·101 ≥ blas.MIN_PRODUCT_WORK
+    b = _operand(rng, (113, 101), dtype, order_b)
     exact = a.astype(np.float64) @ b.astype(np.float64)
     result = blas.product(a, b)
     assert result is not None and result.dtype == dtype and result.flags.c_contiguous
     tolerance = 1e-5 if dtype is np.float32 else 1e-12
     np.testing.assert_allclose(result, exact, rtol=tolerance, atol=tolerance)
-    out = np.full((37, 29), np.nan, dtype)  # β = 0: what out held is never read
+    out = np.full((97, 101), np.nan, dtype)  # β = 0: what out held is never read
     assert blas.product(a, b, out) is out
     np.testing.assert_array_equal(out, result)
+
+
+M, K, N = 128, 96, 128  # M·K·N ≥ blas.MIN_PRODUCT_WORK: a product MKL takes
 
 
 @needs_mkl
@@ -61,6 +64,7 @@ def test_product_is_numpys_product_to_rounding(mkl, dtype, order_a, order_b):
         "mixed dtypes",
         "strided",
         "empty inner",
+        "small",
         "out of another dtype",
         "out of another shape",
         "out not contiguous",
@@ -70,32 +74,35 @@ def test_product_is_numpys_product_to_rounding(mkl, dtype, order_a, order_b):
 )
 def test_product_declines_what_one_call_cannot_do_and_leaves_out_alone(mkl, case):
     rng = np.random.default_rng(1)
-    a = rng.standard_normal((6, 4)).astype(np.float32)
-    b = rng.standard_normal((4, 5)).astype(np.float32)
-    out = np.zeros((6, 5), np.float32)
+    a = rng.standard_normal((M, K)).astype(np.float32)
+    b = rng.standard_normal((K, N)).astype(np.float32)
+    out = np.zeros((M, N), np.float32)
+    assert blas.product(a, b, out.copy()) is not None  # as they are, MKL takes them
     if case == "batched":
-        a, b, out = np.stack([a, a]), np.stack([b, b]), np.zeros((2, 6, 5), np.float32)
+        a, b, out = np.stack([a, a]), np.stack([b, b]), np.zeros((2, M, N), np.float32)
     elif case == "vector":
-        b, out = b[:, 0].copy(), np.zeros(6, np.float32)
+        b, out = b[:, 0].copy(), np.zeros(M, np.float32)
     elif case == "integers":
         a, b, out = a.astype(np.int32), b.astype(np.int32), out.astype(np.int32)
     elif case == "mixed dtypes":
         b = b.astype(np.float64)
     elif case == "strided":
-        a = rng.standard_normal((6, 8)).astype(np.float32)[:, ::2]
+        a = rng.standard_normal((M, 2 * K)).astype(np.float32)[:, ::2]
     elif case == "empty inner":
         a, b = a[:, :0], b[:0]
+    elif case == "small":
+        a, b, out = a[:8, :8], b[:8, :8], out[:8, :8].copy()
     elif case == "out of another dtype":
-        out = np.zeros((6, 5), np.float64)
+        out = np.zeros((M, N), np.float64)
     elif case == "out of another shape":
-        out = np.zeros((5, 6), np.float32)
+        out = np.zeros((M, N + 1), np.float32)
     elif case == "out not contiguous":
-        out = np.zeros((5, 6), np.float32).T
+        out = np.zeros((N, M), np.float32).T
     elif case == "out read-only":
         out.flags.writeable = False
     elif case == "out overlapping":
-        a = np.zeros((6, 6), np.float32)
-        b, out = rng.standard_normal((6, 6)).astype(np.float32), a
+        a = np.zeros((M, M), np.float32)
+        b, out = rng.standard_normal((M, M)).astype(np.float32), a
     before = out.copy()
     assert blas.product(a, b, out) is None
     np.testing.assert_array_equal(out, before)
@@ -103,25 +110,26 @@ def test_product_declines_what_one_call_cannot_do_and_leaves_out_alone(mkl, case
 
 @needs_mkl
 def test_matmul_routes_2d_products_and_keeps_numpy_for_the_rest(mkl, monkeypatch):
-    calls = []
+    answers = []
     product = blas.product
-    monkeypatch.setattr(blas, "product", lambda *args: calls.append(1) or product(*args))
+    monkeypatch.setattr(blas, "product", lambda *args: answers.append(product(*args)))
     rng = np.random.default_rng(2)
-    a, b = rng.standard_normal((8, 3)), rng.standard_normal((3, 4))
+    a, b = rng.standard_normal((M, K)), rng.standard_normal((K, N))
     np.testing.assert_allclose(dnp.matmul(a, b), a @ b, rtol=1e-12)
-    assert len(calls) == 1
+    # (the stub hands back None: matmul then multiplies with NumPy, as for a declined one)
+    assert len(answers) == 1 and answers[0] is not None  # MKL computed it
     stacked = np.stack([a, a])
-    np.testing.assert_allclose(dnp.matmul(stacked, b), stacked @ b, rtol=1e-12)  # declined
-    assert len(calls) == 2
+    np.testing.assert_allclose(dnp.matmul(stacked, b), stacked @ b, rtol=1e-12)
+    assert len(answers) == 2 and answers[1] is None  # batched: declined, NumPy's
     with blas.disabled():  # not even asked
         np.testing.assert_allclose(dnp.matmul(a, b), a @ b, rtol=1e-12)
-    assert len(calls) == 2
+    assert len(answers) == 2
 
 
 @needs_mkl
 def test_gradients_through_mkl_products_are_numpys_to_rounding(mkl):
     rng = np.random.default_rng(3)
-    x, w = rng.standard_normal((16, 9)), rng.standard_normal((9, 5))
+    x, w = rng.standard_normal((M, K)), rng.standard_normal((K, N))
     grad_x, grad_w = dg.grad(lambda x, w: dnp.sum(dnp.tanh(x @ w)), argnums=(0, 1))(x, w)
     g = 1 - np.tanh(x @ w) ** 2
     np.testing.assert_allclose(grad_x, g @ w.T, rtol=1e-12)
@@ -167,7 +175,7 @@ def test_without_mkl_the_first_product_says_how_to_install_it(monkeypatch, tmp_p
     monkeypatch.setattr(sys, "prefix", str(tmp_path))
     monkeypatch.setattr(sys, "base_prefix", str(tmp_path))
     monkeypatch.setattr(blas.ctypes.util, "find_library", lambda name: None)
-    a = np.ones((3, 3), np.float32)
+    a = np.ones((M, M), np.float32)
     with pytest.raises(RuntimeError, match=r"DEEPGRAD_BLAS=mkl.*not found.*deepgrad\[mkl\]"):
         dnp.matmul(a, a)
 

@@ -21,7 +21,8 @@ benchmark suite's medium and deep networks MKL multiplies 10–40% faster than N
 OpenBLAS on the development machine, most of all a weight's gradient ``aᵀ @ δ``
 (``docs/benchmarks.md``, "Intel MKL for the products"). Its results differ from
 OpenBLAS's in the last bits (a different order of additions), so it is a choice, not a
-default. Products it cannot take (batched, 1-D, integer, strided operands) stay NumPy's.
+default. Products it cannot take (batched, 1-D, integer, strided operands) and small ones
+stay NumPy's.
 MKL's threads: ``MKL_NUM_THREADS`` or ``OMP_NUM_THREADS``, else one per core.
 
 ``DEEPGRAD_BLAS=0``, or ``disabled()`` around a block, makes no BLAS call here at all (to
@@ -53,6 +54,12 @@ from typing import Any
 import numpy as np
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+# ``product`` leaves smaller products (m·k·n multiply-adds) to NumPy: a call by ctypes costs
+# 8–12 µs on the development machine, where NumPy multiplies 8 × 8 by 8 × 8 in 1.3 µs and
+# 64 × 128 by 128 × 10 in 4.3; at 64 × 128 by 128 × 128 (2^20) MKL's call took 33–36 µs
+# and NumPy's 36. Which library multiplies depends on the shapes alone, so eager and
+# compiled steps still agree bit for bit.
+MIN_PRODUCT_WORK = 1 << 20
 _CHOICES = {"0": None, "1": "openblas", "mkl": "mkl"}  # DEEPGRAD_BLAS -> the library
 _choice = os.environ.get("DEEPGRAD_BLAS", "1").strip().lower() or "1"
 _enabled = _choice != "0"
@@ -95,7 +102,9 @@ def product(a: Any, b: Any, out: Any = None) -> np.ndarray | None:
     array if None); or None, with ``out`` untouched, where one call cannot compute it:
     operands that are not two 2-D NumPy arrays of one float dtype, each C- or
     F-contiguous, with a nonzero inner dimension; an ``out`` that is not a writable
-    C-contiguous array of the result's shape and dtype, or overlaps an operand.
+    C-contiguous array of the result's shape and dtype, or overlaps an operand; and
+    products of fewer than ``MIN_PRODUCT_WORK`` multiply-adds, which NumPy does faster
+    than a ctypes call.
 
     Raises RuntimeError where ``DEEPGRAD_BLAS=mkl`` but MKL cannot be loaded.
     """
@@ -103,7 +112,7 @@ def product(a: Any, b: Any, out: Any = None) -> np.ndarray | None:
     if gemm is None:
         return None
     layouts = _layouts(gemm, a, b, a.dtype)
-    if layouts is None:
+    if layouts is None or a.shape[0] * a.shape[1] * b.shape[1] < MIN_PRODUCT_WORK:
         return None
     shape = (a.shape[0], b.shape[1])
     if out is None:
