@@ -87,9 +87,10 @@ def worker(library: str, configs: list[str], seconds: float) -> dict:
             elif library == "MKL":  # as deepgrad's matmul calls it under DEEPGRAD_BLAS=mkl
                 from deepgrad import blas
 
-                if blas.product(a, b, out) is not out:
-                    raise SystemExit(f"gemm: MKL declined {kind} {m}x{k}x{n}")
-                product = functools.partial(blas.product, a, b, out)
+                if blas.product(a, b, out) is out:
+                    product = functools.partial(blas.product, a, b, out)
+                else:  # too small for a ctypes call to pay: NumPy's, as in deepgrad's matmul
+                    product = functools.partial(np.matmul, a, b, out=out)
             else:
                 product = functools.partial(np.matmul, a, b, out=out)
             times[json.dumps([config, kind, m, k, n])] = per_call(product, seconds)
