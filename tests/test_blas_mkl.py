@@ -206,3 +206,31 @@ def test_the_environment_variable_chooses_mkl_in_a_new_process():
     a = np.arange(12, dtype=np.float32).reshape(3, 4)
     assert done.stdout.split(" ", 2)[:2] == ["mkl", "True"]
     assert done.stdout.split(" ", 2)[2].strip() == str((a @ a.T).tolist())
+
+
+@needs_mkl
+def test_use_chooses_mkl_after_import_and_back(monkeypatch):
+    monkeypatch.setattr(blas, "_choice", "1")
+    monkeypatch.setattr(blas, "_enabled", True)
+    blas.use("mkl")
+    assert blas.backend() == "mkl" and blas.routes_products()
+    blas.use("1")
+    assert blas.backend() == "openblas" and not blas.routes_products()
+    blas.use("0")
+    assert blas.backend() is None and not blas.available()
+
+
+def test_use_refuses_an_unknown_choice_and_a_missing_mkl_without_changing_anything(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr(blas, "_choice", "1")
+    monkeypatch.setattr(blas, "_enabled", True)
+    with pytest.raises(ValueError, match=r"blas.use\('openblass'\).*0.*1.*mkl"):
+        blas.use("openblass")
+    monkeypatch.setattr(blas, "_found", {})
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    monkeypatch.setattr(sys, "base_prefix", str(tmp_path))
+    monkeypatch.setattr(blas.ctypes.util, "find_library", lambda name: None)
+    with pytest.raises(RuntimeError, match="deepgrad\\[mkl\\]"):
+        blas.use("mkl")
+    assert blas._choice == "1" and blas._enabled

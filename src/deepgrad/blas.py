@@ -25,6 +25,7 @@ default. Products it cannot take (batched, 1-D, integer, strided operands) and s
 stay NumPy's.
 MKL's threads: ``MKL_NUM_THREADS`` or ``OMP_NUM_THREADS``, else one per core.
 
+``use("mkl")`` makes the same choice after import (in a notebook, say).
 ``DEEPGRAD_BLAS=0``, or ``disabled()`` around a block, makes no BLAS call here at all (to
 compare both paths, or to get eager's bits from a compiled plain SGD step); the default,
 ``DEEPGRAD_BLAS=1``, uses NumPy's OpenBLAS for ``add_product`` and ``np.matmul`` for
@@ -208,12 +209,35 @@ def _usable() -> dict:
     return found if found is not None else _find(name)
 
 
+def use(choice: str) -> None:
+    """Choose the BLAS from now on, as ``DEEPGRAD_BLAS`` does when deepgrad is imported:
+    ``"0"`` (no BLAS call of deepgrad's own), ``"1"`` (NumPy's OpenBLAS, the default) or
+    ``"mkl"``. For a notebook, where setting the environment after ``import deepgrad`` does
+    nothing. ``"mkl"`` loads and checks MKL now, and raises (changing nothing) where it
+    cannot. A compiled plain SGD step follows the choice at its next call.
+
+    >>> use("0"); backend() is None
+    True
+    >>> use("1")
+    """
+    global _choice, _enabled
+    text = str(choice).strip().lower()
+    if text not in _CHOICES:
+        raise ValueError(f"blas.use({choice!r}): " + _CHOICES_TEXT)
+    if text == "mkl" and "mkl" not in _found:
+        _find("mkl")  # raises where MKL cannot be loaded, before anything changes
+    _choice, _enabled = text, text != "0"
+
+
+_CHOICES_TEXT = (
+    "expected 0 (no BLAS call of deepgrad's own), 1 (NumPy's OpenBLAS, the default) or mkl "
+    "(Intel MKL for every product)"
+)
+
+
 def _library_name() -> str:
     if _choice not in _CHOICES:
-        raise ValueError(
-            f"DEEPGRAD_BLAS={_choice!r}: expected 0 (no BLAS call of deepgrad's own), 1 "
-            "(NumPy's OpenBLAS, the default) or mkl (Intel MKL for every product)"
-        )
+        raise ValueError(f"DEEPGRAD_BLAS={_choice!r}: " + _CHOICES_TEXT)
     return _CHOICES[_choice] or "openblas"
 
 
