@@ -95,7 +95,11 @@ def routes_products() -> bool:
     ...     routes_products()
     False
     """
-    return _enabled and _choice == "mkl"
+    if _choice == "mkl":
+        return _enabled
+    if _choice not in _CHOICES:  # a mistyped value fails at the first product, not later
+        _library_name()
+    return False
 
 
 def product(a: Any, b: Any, out: Any = None) -> np.ndarray | None:
@@ -216,9 +220,10 @@ def use(choice: str) -> None:
     nothing. ``"mkl"`` loads and checks MKL now, and raises (changing nothing) where it
     cannot. A compiled plain SGD step follows the choice at its next call.
 
+    >>> previous = _choice
     >>> use("0"); backend() is None
     True
-    >>> use("1")
+    >>> use(previous)
     """
     global _choice, _enabled
     text = str(choice).strip().lower()
@@ -329,14 +334,19 @@ def _load_mkl() -> dict:
     for path in [*candidates, *([system] if system else [])]:
         try:
             library = ctypes.CDLL(path)
-            # LP64 (32-bit integers) unless something loaded MKL before and chose ILP64:
-            # the call returns the interface MKL will use.
-            layer = library.MKL_Set_Interface_Layer(0)
+            # LP64 (32-bit integers), or ILP64 where MKL_INTERFACE_LAYER asks for it; the
+            # call returns the interface MKL will use (bit 0: ILP64; bit 1: GNU's Fortran
+            # conventions, which the C interface does not see), negative on an error.
+            wanted = 1 if "ILP64" in os.environ.get("MKL_INTERFACE_LAYER", "").upper() else 0
+            layer = library.MKL_Set_Interface_Layer(wanted)
             functions = {np.float32: library.cblas_sgemm, np.float64: library.cblas_dgemm}
         except (OSError, AttributeError) as error:
             errors.append(f"{path}: {error}")
             continue
-        return _declare(functions, ctypes.c_int if layer == 0 else ctypes.c_int64)
+        if layer < 0:
+            errors.append(f"{path}: MKL_Set_Interface_Layer({wanted}) failed ({layer})")
+            continue
+        return _declare(functions, ctypes.c_int64 if layer & 1 else ctypes.c_int)
     raise RuntimeError(
         "DEEPGRAD_BLAS=mkl: Intel MKL's runtime library (libmkl_rt) "
         + ("could not be loaded: " + "; ".join(errors) if errors else "was not found")
