@@ -23,7 +23,9 @@ OpenBLAS on the development machine, most of all a weight's gradient ``aᵀ @ δ
 OpenBLAS's in the last bits (a different order of additions), so it is a choice, not a
 default. Products it cannot take (batched, 1-D, integer, strided operands) and small ones
 stay NumPy's.
-MKL's threads: ``MKL_NUM_THREADS`` or ``OMP_NUM_THREADS``, else one per core.
+MKL's threads: ``MKL_NUM_THREADS`` or ``OMP_NUM_THREADS``, else one per core. deepgrad
+asks MKL for its strict reproducible mode (unless ``MKL_CBWR`` is set), so that a product's
+bits do not depend on where its arrays lie in memory.
 
 ``use("mkl")`` makes the same choice after import (in a notebook, say).
 ``DEEPGRAD_BLAS=0``, or ``disabled()`` around a block, makes no BLAS call here at all (to
@@ -61,6 +63,7 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 # and NumPy's 36. Which library multiplies depends on the shapes alone, so eager and
 # compiled steps still agree bit for bit.
 MIN_PRODUCT_WORK = 1 << 20
+_MKL_CBWR_AUTO, _MKL_CBWR_STRICT = 2, 0x10000  # mkl_cbwr.h
 _CHOICES = {"0": None, "1": "openblas", "mkl": "mkl"}  # DEEPGRAD_BLAS -> the library
 _choice = os.environ.get("DEEPGRAD_BLAS", "1").strip().lower() or "1"
 _enabled = _choice != "0"
@@ -346,6 +349,12 @@ def _load_mkl() -> dict:
         if layer < 0:
             errors.append(f"{path}: MKL_Set_Interface_Layer({wanted}) failed ({layer})")
             continue
+        if "MKL_CBWR" not in os.environ:  # (the user's own setting stands)
+            # Conditional numerical reproducibility, strict: the same bits whatever the
+            # arrays' alignment, so an eager step (new arrays) and a compiled one (buffers
+            # allocated once) agree. It must be set before MKL's first computation; it
+            # fails harmlessly where something else used MKL first.
+            library.MKL_CBWR_Set(_MKL_CBWR_AUTO | _MKL_CBWR_STRICT)
         return _declare(functions, ctypes.c_int64 if layer & 1 else ctypes.c_int)
     raise RuntimeError(
         "DEEPGRAD_BLAS=mkl: Intel MKL's runtime library (libmkl_rt) "
