@@ -36,12 +36,10 @@ MKL = " (MKL)"
 
 
 def mkl_installed() -> bool:
-    """Whether MKL's runtime library is in this environment (where blas.py looks first)."""
-    import glob
-    import os
+    """Whether deepgrad would find MKL's runtime library here (``deepgrad.blas.mkl_paths``)."""
+    from deepgrad import blas
 
-    folders = {sys.prefix, sys.base_prefix}
-    return any(glob.glob(os.path.join(folder, "lib", "libmkl_rt.so*")) for folder in folders)
+    return bool(blas.mkl_paths())
 
 
 def row_environment(framework: str) -> dict:

@@ -1,7 +1,6 @@
 """DEEPGRAD_BLAS=mkl: every 2-D float product of deepgrad's matmul, and add_product, in
 Intel MKL (blas.py). Run where MKL is installed (the dev extra installs it on x86-64)."""
 
-import glob
 import os
 import subprocess
 import sys
@@ -14,11 +13,7 @@ import deepgrad as dg
 import deepgrad.numpy as dnp
 from deepgrad import blas, layers, losses
 
-MKL_INSTALLED = any(
-    glob.glob(os.path.join(folder, "lib", "libmkl_rt.so*"))
-    for folder in {sys.prefix, sys.base_prefix}
-)
-needs_mkl = pytest.mark.skipif(not MKL_INSTALLED, reason='MKL not installed ("deepgrad[mkl]")')
+needs_mkl = pytest.mark.skipif(not blas.mkl_paths(), reason='MKL not installed ("deepgrad[mkl]")')
 
 
 @pytest.fixture

@@ -65,6 +65,10 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 MIN_PRODUCT_WORK = 1 << 20
 _MKL_CBWR_AUTO, _MKL_CBWR_STRICT = 2, 0x10000  # mkl_cbwr.h
 _CHOICES = {"0": None, "1": "openblas", "mkl": "mkl"}  # DEEPGRAD_BLAS -> the library
+_CHOICES_TEXT = (
+    "expected 0 (no BLAS call of deepgrad's own), 1 (NumPy's OpenBLAS, the default) or mkl "
+    "(Intel MKL for every product)"
+)
 _choice = os.environ.get("DEEPGRAD_BLAS", "1").strip().lower() or "1"
 _enabled = _choice != "0"
 # {library: {dtype: (gemm function, largest dimension it takes)}}, each looked for once
@@ -79,12 +83,10 @@ def add_product(c: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float) -> bo
     array, or ``c`` overlapping ``a`` or ``b``.
     """
     gemm = _usable().get(c.dtype) if type(c) is np.ndarray else None
-    if gemm is None or c.ndim != 2 or not c.flags.writeable:
+    if gemm is None:
         return False
     layouts = _layouts(gemm, a, b, c.dtype)
-    if layouts is None or c.shape != (a.shape[0], b.shape[1]) or not c.flags.c_contiguous:
-        return False
-    if np.may_share_memory(c, a) or np.may_share_memory(c, b):
+    if layouts is None or not _takes_result(c, a, b):
         return False
     _call(gemm[0], c, a, b, alpha, 1.0, *layouts)
     return True
@@ -122,18 +124,9 @@ def product(a: Any, b: Any, out: Any = None) -> np.ndarray | None:
     layouts = _layouts(gemm, a, b, a.dtype)
     if layouts is None or a.shape[0] * a.shape[1] * b.shape[1] < MIN_PRODUCT_WORK:
         return None
-    shape = (a.shape[0], b.shape[1])
     if out is None:
-        out = np.empty(shape, a.dtype)
-    elif (
-        type(out) is not np.ndarray
-        or out.shape != shape
-        or out.dtype != a.dtype
-        or not out.flags.c_contiguous
-        or not out.flags.writeable
-        or np.may_share_memory(out, a)
-        or np.may_share_memory(out, b)
-    ):
+        out = np.empty((a.shape[0], b.shape[1]), a.dtype)
+    elif not _takes_result(out, a, b):
         return None
     _call(gemm[0], out, a, b, 1.0, 0.0, *layouts)
     return out
@@ -158,6 +151,21 @@ def _layouts(gemm: tuple, a: Any, b: Any, dtype: np.dtype) -> tuple | None:
     if layout_a is None or layout_b is None:
         return None
     return layout_a, layout_b
+
+
+def _takes_result(c: Any, a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether one gemm call may write ``a @ b`` into ``c`` (operands already checked by
+    ``_layouts``): a writable C-contiguous array of the product's shape and dtype that
+    overlaps neither operand."""
+    return (
+        type(c) is np.ndarray
+        and c.shape == (a.shape[0], b.shape[1])
+        and c.dtype == a.dtype
+        and c.flags.c_contiguous
+        and c.flags.writeable
+        and not np.may_share_memory(c, a)
+        and not np.may_share_memory(c, b)
+    )
 
 
 def _call(
@@ -235,12 +243,6 @@ def use(choice: str) -> None:
     if text == "mkl" and "mkl" not in _found:
         _find("mkl")  # raises where MKL cannot be loaded, before anything changes
     _choice, _enabled = text, text != "0"
-
-
-_CHOICES_TEXT = (
-    "expected 0 (no BLAS call of deepgrad's own), 1 (NumPy's OpenBLAS, the default) or mkl "
-    "(Intel MKL for every product)"
-)
 
 
 def _library_name() -> str:
@@ -322,19 +324,29 @@ def _load_openblas() -> dict:
     return _declare(functions, ctypes.c_int64)
 
 
-def _load_mkl() -> dict:
-    """The gemm functions of Intel MKL's single dynamic library (``libmkl_rt``), from the
-    ``mkl`` package's wheel or the system; RuntimeError where it cannot be loaded."""
-    folders = {sys.prefix, sys.base_prefix}
+def mkl_paths() -> list[str]:
+    """Where Intel MKL's single dynamic library (``libmkl_rt``) may be loaded from, in the
+    order tried: the ``mkl`` package's wheel (in this environment's prefix), then the
+    system's; empty where MKL is not installed.
+
+    >>> isinstance(mkl_paths(), list)
+    True
+    """
     candidates = sorted(
         path
-        for folder in folders
+        for folder in {sys.prefix, sys.base_prefix}
         for pattern in ("lib/libmkl_rt.so*", "lib/libmkl_rt*.dylib", "Library/bin/mkl_rt*.dll")
         for path in glob.glob(os.path.join(folder, pattern))
     )
     system = ctypes.util.find_library("mkl_rt")
+    return [*candidates, *([system] if system else [])]
+
+
+def _load_mkl() -> dict:
+    """The gemm functions of the first of ``mkl_paths()`` that loads; RuntimeError where
+    none does."""
     errors = []
-    for path in [*candidates, *([system] if system else [])]:
+    for path in mkl_paths():
         try:
             library = ctypes.CDLL(path)
             # LP64 (32-bit integers), or ILP64 where MKL_INTERFACE_LAYER asks for it; the
