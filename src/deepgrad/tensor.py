@@ -236,50 +236,50 @@ class Tensor:
     # ---- operators and NumPy-style methods: each calls the deepgrad.numpy function named
     # in it, so it records on the tape and is seen by every transform. The arithmetic ones
     # are the hot path of eager code: their functions are primitives, bound directly
-    # (``_bind(prim, args, kwargs)`` is what ``prim(*args)`` does, one call fewer).
+    # (``_bind_pair(prim, x, y)`` is what ``prim(x, y)`` does, one call fewer).
     # Comparisons and logic give constants (they have no derivative).
 
     def __add__(self, other: Any) -> Tensor:
-        return _bind(_numpy.add, (self, other), _NO_KWARGS)
+        return _bind_pair(_numpy.add, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _bind(_numpy.add, (other, self), _NO_KWARGS)
+        return _bind_pair(_numpy.add, other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _bind(_numpy.subtract, (self, other), _NO_KWARGS)
+        return _bind_pair(_numpy.subtract, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _bind(_numpy.subtract, (other, self), _NO_KWARGS)
+        return _bind_pair(_numpy.subtract, other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _bind(_numpy.multiply, (self, other), _NO_KWARGS)
+        return _bind_pair(_numpy.multiply, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _bind(_numpy.multiply, (other, self), _NO_KWARGS)
+        return _bind_pair(_numpy.multiply, other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _bind(_numpy.divide, (self, other), _NO_KWARGS)
+        return _bind_pair(_numpy.divide, self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _bind(_numpy.divide, (other, self), _NO_KWARGS)
+        return _bind_pair(_numpy.divide, other, self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return _bind(_numpy.power, (self, other), _NO_KWARGS)
+        return _bind_pair(_numpy.power, self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _bind(_numpy.power, (other, self), _NO_KWARGS)
+        return _bind_pair(_numpy.power, other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _bind(_numpy.matmul, (self, other), _NO_KWARGS)
+        return _bind_pair(_numpy.matmul, self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _bind(_numpy.matmul, (other, self), _NO_KWARGS)
+        return _bind_pair(_numpy.matmul, other, self)
 
     def __mod__(self, other: Any) -> Tensor:
-        return _bind(_numpy.mod, (self, other), _NO_KWARGS)
+        return _bind_pair(_numpy.mod, self, other)
 
     def __rmod__(self, other: Any) -> Tensor:
-        return _bind(_numpy.mod, (other, self), _NO_KWARGS)
+        return _bind_pair(_numpy.mod, other, self)
 
     def __floordiv__(self, other: Any) -> Tensor:
         return _numpy.floor_divide(self, other)
@@ -497,14 +497,17 @@ ENGINE = _Engine()
 UFUNC_TARGETS: dict[Any, Callable] = {}  # NumPy ufunc → deepgrad.numpy's (numpy/dispatch.py)
 _numpy: Any = None  # the deepgrad.numpy module, set by it when it loads (use_numpy)
 _bind: Callable[[Any, Any, dict], Any]  # the engine's bind, set with it
+_bind_pair: Callable[[Any, Any, Any], Any]  # the engine's bind for two arguments
 _NO_KWARGS: dict = {}
 
 
-def use_numpy(module: Any, bind: Callable[[Any, Any, dict], Any]) -> None:
+def use_numpy(
+    module: Any, bind: Callable[[Any, Any, dict], Any], bind_pair: Callable[[Any, Any, Any], Any]
+) -> None:
     """Make Tensor's operators and methods call ``module``'s functions (deepgrad.numpy's),
-    binding its primitives with ``bind`` (the engine's)."""
-    global _numpy, _bind
-    _numpy, _bind = module, bind
+    binding its primitives with ``bind`` and ``bind_pair`` (the engine's)."""
+    global _numpy, _bind, _bind_pair
+    _numpy, _bind, _bind_pair = module, bind, bind_pair
 
 
 def _shape_argument(shape: tuple) -> Any:

@@ -5,6 +5,7 @@ bind, the reverse loop and the engine's own primitives take shortcuts for the co
 shortcut to the slow, obvious computation it stands for.
 """
 
+import contextlib
 import re
 
 import numpy as np
@@ -12,7 +13,15 @@ import pytest
 
 import deepgrad as dg
 import deepgrad.numpy as dnp
-from deepgrad.autodiff.primitive import _reshape_impl, _sum_impl
+from deepgrad.autodiff.primitive import (
+    STATE,
+    Primitive,
+    _reshape_impl,
+    _sum_impl,
+    bind,
+    bind_one,
+    bind_pair,
+)
 
 N_OPS = 50
 
@@ -63,6 +72,93 @@ def test_tape_grad_and_numpy_agree_bit_for_bit(dtype):
     for got in (x.grad.numpy(), functional):
         assert got.dtype == dtype
         np.testing.assert_array_equal(got, expected)
+
+
+# ---- bind_pair and bind_one: bind for two and one arguments, without its loop ------------------
+
+_left_only = Primitive(lambda x, y: x * y, "left_only")  # y is not differentiable
+_left_only.defvjp(lambda g, ans, x, y: g * y, None)
+_ARGUMENT_KINDS = ["raw", "constant", "tape", "tape, no grad"]
+
+
+def _argument(kind, value):
+    if kind == "raw":
+        return value
+    if kind == "constant":
+        return dg.tensor(value)
+    return dg.tensor(value, requires_grad=True)
+
+
+def _grad_switch(*kinds):
+    return dg.no_grad() if any("no grad" in kind for kind in kinds) else contextlib.nullcontext()
+
+
+def _describe_result(result):
+    """What bind returned, in full: its value, level, and node (primitive, parents, args)."""
+    if not isinstance(result, dg.Tensor):
+        return ("raw", result.tolist())
+    node = result._node
+    recorded = None
+    if node is not None:
+        parents = [(position, id(parent)) for position, parent in node.parents]
+        recorded = (node.prim, parents, [a.tolist() for a in node.args], node.kwargs)
+    return (result._level, result._value.tolist(), result._value.dtype, recorded)
+
+
+@pytest.mark.parametrize("prim", [dnp.multiply, _left_only], ids=["multiply", "left_only"])
+@pytest.mark.parametrize("y_kind", _ARGUMENT_KINDS)
+@pytest.mark.parametrize("x_kind", _ARGUMENT_KINDS)
+def test_bind_pair_records_what_bind_records(prim, x_kind, y_kind):
+    x = _argument(x_kind, np.array([1.5, -2.0], np.float32))
+    y = _argument(y_kind, np.array([0.5, 3.0], np.float32))
+    seen = []
+    observer, STATE.observer = STATE.observer, lambda *call: seen.append(call)
+    try:
+        with _grad_switch(x_kind, y_kind):
+            fast, general = bind_pair(prim, x, y), bind(prim, (x, y), {})
+    finally:
+        STATE.observer = observer
+    assert _describe_result(fast) == _describe_result(general)
+    first, second = seen
+    assert first[0] is second[0] is prim
+    assert [id(a) for a in first[1]] == [id(a) for a in second[1]]
+    assert [id(a) for a in first[2]] == [id(a) for a in second[2]]
+
+
+@pytest.mark.parametrize("x_kind", _ARGUMENT_KINDS)
+def test_bind_one_records_what_bind_records(x_kind):
+    x = _argument(x_kind, np.array([0.25, -1.0], np.float32))
+    with _grad_switch(x_kind):
+        fast, general = bind_one(dnp.tanh, x), bind(dnp.tanh, (x,), {})
+    assert _describe_result(fast) == _describe_result(general)
+
+
+@pytest.mark.parametrize("transform", ["grad", "jvp", "grad of grad"])
+def test_bind_pair_and_bind_one_inside_transforms_give_binds_derivatives(transform):
+    x0, c = np.array([0.3, -0.7, 1.1]), np.array([2.0, 0.5, -1.5])
+
+    def through(bind_two, bind_single):
+        def f(x):
+            doubled = bind_two(dnp.add, x, x)
+            return dnp.sum(bind_single(dnp.tanh, bind_two(dnp.multiply, c, doubled)))
+
+        if transform == "grad":
+            return dg.grad(f)(x0)
+        if transform == "jvp":
+            return dg.jvp(f, (x0,), (np.ones(3),))[1]
+        return dg.grad(lambda x: dnp.sum(dg.grad(f)(x) * c))(x0)
+
+    fast = through(bind_pair, bind_one)
+    general = through(lambda p, a, b: bind(p, (a, b), {}), lambda p, a: bind(p, (a,), {}))
+    np.testing.assert_array_equal(fast, general)
+
+
+def test_bind_pair_and_bind_one_name_the_op_on_failure():
+    x = dg.tensor(np.ones(3, np.float32), requires_grad=True)
+    with pytest.raises(ValueError, match=r"^add: arguments \(3,\) float32, \(2,\) float32: "):
+        bind_pair(dnp.add, x, np.ones(2, np.float32))
+    with pytest.raises(TypeError, match=r"^tanh: arguments str"):
+        bind_one(dnp.tanh, "x")
 
 
 def test_mixed_dtypes_are_cast_back_on_the_tape_and_in_grad():
