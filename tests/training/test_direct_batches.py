@@ -7,11 +7,11 @@ import pytest
 
 import deepgrad as dg
 from deepgrad import layers, losses
-from deepgrad.training import trainer
+from deepgrad.training import progress, trainer
 from deepgrad.training.callbacks import LambdaCallback
 
 
-def _fit(jit, callbacks, optimizer="adam"):
+def _fit(jit, callbacks, optimizer="adam", verbose=0):
     dg.random.seed(0)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((100, 4)).astype(np.float32)
@@ -21,7 +21,7 @@ def _fit(jit, callbacks, optimizer="adam"):
         optimizer, losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"], jit=jit
     )
     model.build_for((None, 4))
-    history = model.fit(x, y, batch_size=16, epochs=3, verbose=0, callbacks=callbacks)
+    history = model.fit(x, y, batch_size=16, epochs=3, verbose=verbose, callbacks=callbacks)
     return history.history, [w.tobytes() for w in model.get_weights()]
 
 
@@ -76,3 +76,50 @@ def test_stop_training_set_inside_the_step_stops_after_that_batch(hooked):
     hook = [LambdaCallback(on_train_batch_end=lambda batch, logs: None)] if hooked else []
     history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=hook)
     assert len(calls) == 3 and len(history.history["loss"]) == 1
+
+
+@pytest.fixture
+def counted_hooked_batches(monkeypatch):
+    calls = []
+    original = trainer.Trainer._train_batch
+
+    def counted(self, *args):
+        calls.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(trainer.Trainer, "_train_batch", counted)
+    return calls
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_the_progress_display_keeps_batches_straight_to_the_step(
+    verbose, counted_hooked_batches, capsys
+):
+    if verbose == 1:
+        pytest.importorskip("tqdm")
+    shown = _fit(True, [], verbose=verbose)
+    assert counted_hooked_batches == []
+    assert shown == _fit(True, [], verbose=0)  # the same training, bit for bit
+    text = "".join(capsys.readouterr())
+    assert "Epoch 3/3" in text and "accuracy: " in text
+    if verbose == 1:
+        assert "7/7" in text  # the bar counted every batch of the epoch
+
+
+@pytest.mark.parametrize("hooked", [False, True])
+def test_the_bar_reads_the_running_metrics_only_when_it_shows_them(hooked, monkeypatch):
+    pytest.importorskip("tqdm")
+    reads = []
+    original = trainer.Trainer._logs
+
+    def counted(self):
+        reads.append(1)
+        return original(self)
+
+    monkeypatch.setattr(trainer.Trainer, "_logs", counted)
+    monkeypatch.setattr(progress, "POSTFIX_SECONDS", 3600.0)  # once an epoch, at its start
+    hook = [LambdaCallback(on_train_batch_end=lambda batch, logs: None)] if hooked else []
+    _fit(True, hook, verbose=1)
+    through_the_hooks = 3 * 7 if hooked else 0  # each hooked step returns its logs
+    at_epoch_ends = 3
+    assert len(reads) == through_the_hooks + 3 + at_epoch_ends

@@ -137,17 +137,22 @@ class Trainer(Steps):
     ) -> dict:
         """One pass over the batches; the logs of the epoch (over every process's part)."""
         direct = self._batches_go_straight_to_the_step(strategy, callback_list)
+        progress = _progress_bar(callback_list)
         step = -1
         for step, (x, y, sample_weight) in enumerate(batches):
             if direct and _plain(x) and _plain(y):
                 # What _train_batch and the hooks below do, less what is a no-op here.
                 self._train_batch_step(self._cast(x), y, sample_weight)
+                if progress is not None:
+                    progress.advance(self._logs)
                 if self.stop_training:  # set inside the step (a layer's or loss's code)
                     break
                 continue
             callback_list.on_train_batch_begin(step)
             logs = self._train_batch(strategy, x, y, sample_weight)
             callback_list.on_train_batch_end(step, logs)
+            if progress is not None:
+                progress.advance(self._logs)
             self.stop_training = strategy.agree(self.stop_training)
             if self.stop_training:
                 break
@@ -281,6 +286,14 @@ class Trainer(Steps):
         """
         data = make_data(x, y, sample_weight, "noise_variance")
         return noise_variance(self, data, batch_size_for(data, batch_size) or 32)
+
+
+def _progress_bar(callback_list: CallbackList) -> ProgbarLogger | None:
+    """The progress display that draws a bar this epoch (``verbose=1``), if any."""
+    for callback in callback_list.callbacks:
+        if isinstance(callback, ProgbarLogger) and callback.bar is not None:
+            return callback
+    return None
 
 
 def _plain(value: Any) -> bool:
