@@ -36,6 +36,10 @@ show what a change did: ``git worktree add ../before HEAD~1``, then ``python
 benchmarks/fit.py --frameworks "deepgrad compiled" --baseline ../before/src``; each
 deepgrad row gets a twin, "... @baseline", that imports deepgrad from that folder.
 
+``fit`` runs with ``verbose=0`` unless ``--verbose 1`` (a progress bar) or ``2`` (a line
+per epoch) asks for what a user sees: those apply to deepgrad and Keras, whose ``fit``
+draws them; PyTorch's loop and scikit-learn show nothing either way.
+
 Frameworks that are not installed are skipped (``pip install keras jax`` adds Keras 3).
 Results go to benchmarks/results/fit.json and fit.md.
 """
@@ -132,7 +136,7 @@ def build_deepgrad(sizes, optimizer, jit):
     return model
 
 
-def run_deepgrad(sizes, batch, optimizer, x, y, epochs, jit):
+def run_deepgrad(sizes, batch, optimizer, x, y, epochs, jit, verbose=0):
     import deepgrad as dg
 
     model = build_deepgrad(sizes, optimizer, jit)
@@ -143,11 +147,11 @@ def run_deepgrad(sizes, batch, optimizer, x, y, epochs, jit):
             ends.append(time.perf_counter())
 
     ends.append(time.perf_counter())  # the start of fit: the model is built and compiled
-    model.fit(x, y, batch_size=batch, epochs=epochs, verbose=0, callbacks=[Clock()])
+    model.fit(x, y, batch_size=batch, epochs=epochs, verbose=verbose, callbacks=[Clock()])
     return ends
 
 
-def run_keras(sizes, batch, optimizer, x, y, epochs):
+def run_keras(sizes, batch, optimizer, x, y, epochs, verbose=0):
     import keras
 
     keras.utils.set_random_seed(0)
@@ -170,9 +174,9 @@ def run_keras(sizes, batch, optimizer, x, y, epochs):
         def on_epoch_end(self, epoch, logs=None):
             ends.append(time.perf_counter())
 
-    quiet: Any = 0  # Keras annotates verbose as str; its code takes 0, as documented
+    shown: Any = verbose  # Keras annotates verbose as str; its code takes 0, 1 and 2
     ends.append(time.perf_counter())  # the start of fit
-    model.fit(x, y, batch_size=batch, epochs=epochs, verbose=quiet, callbacks=[Clock()])
+    model.fit(x, y, batch_size=batch, epochs=epochs, verbose=shown, callbacks=[Clock()])
     return ends
 
 
@@ -226,7 +230,9 @@ def run_sklearn(sizes, batch, optimizer, x, y, epochs):
     return ends
 
 
-def worker(framework: str, config: str, optimizer: str, samples: int, epochs: int, out: Path):
+def worker(
+    framework: str, config: str, optimizer: str, samples: int, epochs: int, verbose: int, out: Path
+):
     sizes, batch = CONFIGS[config]
     x, y = make_data(sizes, samples)
     source = os.environ.get(SOURCE_VARIABLE)
@@ -238,9 +244,9 @@ def worker(framework: str, config: str, optimizer: str, samples: int, epochs: in
     framework = framework.removesuffix(BASELINE)
     if framework.startswith("deepgrad"):
         jit = None if framework == "deepgrad default" else "compiled" in framework
-        ends = run_deepgrad(sizes, batch, optimizer, x, y, epochs, jit)
+        ends = run_deepgrad(sizes, batch, optimizer, x, y, epochs, jit, verbose)
     elif framework.startswith("Keras"):
-        ends = run_keras(sizes, batch, optimizer, x, y, epochs)
+        ends = run_keras(sizes, batch, optimizer, x, y, epochs, verbose)
     elif framework == "PyTorch loop":
         ends = run_torch(sizes, batch, optimizer, x, y, epochs)
     else:
@@ -254,7 +260,7 @@ def worker(framework: str, config: str, optimizer: str, samples: int, epochs: in
     out.write_text(json.dumps(result))
 
 
-def measure(framework, config, optimizer, samples, epochs, baseline=None) -> dict | None:
+def measure(framework, config, optimizer, samples, epochs, baseline=None, verbose=0) -> dict | None:
     env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, THREADS)}
     env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2"
     env["KERAS_BACKEND"] = "torch" if "PyTorch)" in framework else "jax"
@@ -262,7 +268,7 @@ def measure(framework, config, optimizer, samples, epochs, baseline=None) -> dic
     if framework.endswith(BASELINE):
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [baseline, env.get("PYTHONPATH")]))
         env[SOURCE_VARIABLE] = baseline
-    arguments = [framework, config, optimizer, samples, epochs]
+    arguments = [framework, config, optimizer, samples, epochs, verbose]
     label = f"{framework} {config}/{optimizer}"
     if "cold cache" not in framework:
         return run_worker(__file__, arguments, env, label)
@@ -341,11 +347,19 @@ def main() -> None:
         help="another deepgrad's source folder (say a worktree's src) to run beside this one: "
         'each deepgrad framework gets a row "<framework> @baseline", interleaved with the rest',
     )
-    parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1, 2),
+        default=0,
+        help="fit's verbose for deepgrad and Keras (1: a progress bar, 2: a line per epoch); "
+        "the bar goes to a pipe the benchmark reads and drops",
+    )
+    parser.add_argument("--worker", nargs=7, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        framework, config, optimizer, samples, epochs, out = args.worker
-        worker(framework, config, optimizer, int(samples), int(epochs), Path(out))
+        framework, config, optimizer, samples, epochs, verbose, out = args.worker
+        worker(framework, config, optimizer, int(samples), int(epochs), int(verbose), Path(out))
         return
     if args.quick:
         args.configs, args.optimizers, args.rounds, args.samples = "tiny", "sgd", 1, 1024
@@ -377,7 +391,13 @@ def main() -> None:
                 shift = round_number % len(frameworks)
                 for framework in frameworks[shift:] + frameworks[:shift]:
                     result = measure(
-                        framework, config, optimizer, args.samples, args.epochs, baseline
+                        framework,
+                        config,
+                        optimizer,
+                        args.samples,
+                        args.epochs,
+                        baseline,
+                        args.verbose,
                     )
                     if result is not None:
                         row = raw.setdefault(f"{config}/{optimizer}", {})
