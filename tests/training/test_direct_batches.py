@@ -25,8 +25,9 @@ def _fit(jit, callbacks, optimizer="adam", verbose=0):
     return history.history, [w.tobytes() for w in model.get_weights()]
 
 
-@pytest.mark.parametrize("jit", [False, True])
-def test_straight_to_the_step_trains_as_through_the_hooks(jit, monkeypatch):
+@pytest.fixture
+def counted_hooked_batches(monkeypatch):
+    """The list that gets one item each time a batch goes through the hooks' path."""
     calls = []
     original = trainer.Trainer._train_batch
 
@@ -35,6 +36,12 @@ def test_straight_to_the_step_trains_as_through_the_hooks(jit, monkeypatch):
         return original(self, *args)
 
     monkeypatch.setattr(trainer.Trainer, "_train_batch", counted)
+    return calls
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_straight_to_the_step_trains_as_through_the_hooks(jit, counted_hooked_batches):
+    calls = counted_hooked_batches
     direct = _fit(jit, [])
     assert calls == []  # every batch went straight to the step
     hooked = _fit(jit, [LambdaCallback(on_train_batch_end=lambda batch, logs: None)])
@@ -76,19 +83,6 @@ def test_stop_training_set_inside_the_step_stops_after_that_batch(hooked):
     hook = [LambdaCallback(on_train_batch_end=lambda batch, logs: None)] if hooked else []
     history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=hook)
     assert len(calls) == 3 and len(history.history["loss"]) == 1
-
-
-@pytest.fixture
-def counted_hooked_batches(monkeypatch):
-    calls = []
-    original = trainer.Trainer._train_batch
-
-    def counted(self, *args):
-        calls.append(1)
-        return original(self, *args)
-
-    monkeypatch.setattr(trainer.Trainer, "_train_batch", counted)
-    return calls
 
 
 @pytest.mark.parametrize("verbose", [1, 2])
