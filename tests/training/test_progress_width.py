@@ -3,6 +3,7 @@ where ipywidgets is missing (no ``IProgress not found`` warning in Jupyter), and
 to one line per epoch on a zero-column terminal (Open MPI under ``mpiexec ... > log``)."""
 
 import re
+import types
 import warnings
 
 import numpy as np
@@ -65,6 +66,18 @@ def test_auto_verbose_on_a_zero_column_terminal_prints_lines(monkeypatch):
     monkeypatch.setattr(progress, "terminal_columns", lambda stream=None: 0)
     monkeypatch.setattr(progress.sys.stdout, "isatty", lambda: True, raising=False)
     assert progress.resolve_verbose("auto") == 2
+
+
+@pytest.mark.parametrize(
+    ("in_jupyter", "expected"), [(True, 1), (False, 2)], ids=["jupyter", "ipython, a pipe"]
+)
+def test_auto_verbose_draws_the_bar_in_jupyter_as_keras_does(monkeypatch, in_jupyter, expected):
+    monkeypatch.setattr(progress.sys.stdout, "isatty", lambda: False, raising=False)
+    ipython = types.ModuleType("IPython")  # what IPython.get_ipython() gives in a kernel,
+    shell = types.SimpleNamespace(kernel=object() if in_jupyter else None)  # or in a shell
+    ipython.get_ipython = lambda: shell  # type: ignore[attr-defined]
+    monkeypatch.setitem(progress.sys.modules, "IPython", ipython)
+    assert progress.resolve_verbose("auto") == expected
 
 
 def test_text_bar_without_ipywidgets(monkeypatch):

@@ -1,7 +1,8 @@
 """The progress display: a per-epoch bar (tqdm) with ETA, step time and running metrics.
 
 ``verbose=1`` draws the bar, ``verbose=2`` prints one line per epoch and ``verbose=0``
-prints nothing; ``"auto"`` is 1 on a terminal and 2 otherwise, so logs are not flooded.
+prints nothing; ``"auto"`` is 1 on a terminal and in Jupyter (as Keras 3's is) and 2
+otherwise, so log files are not flooded.
 Without tqdm installed (the ``progress`` extra), verbose=1 falls back to one line per epoch.
 
 Every metric is shown at any width, as Keras does: the bar carries the running metrics
@@ -43,8 +44,25 @@ def terminal_columns(stream: Any = None) -> int | None:
         return None
 
 
+def in_jupyter_kernel() -> bool:
+    """Whether this code runs in a Jupyter kernel (IPython's shell there has a ``kernel``):
+    importing ipykernel, or IPython in a terminal, does not count.
+
+    >>> in_jupyter_kernel()
+    False
+    """
+    ipython = sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)()
+    return getattr(shell, "kernel", None) is not None
+
+
 def resolve_verbose(verbose: Any) -> int:
+    """``verbose`` as 0, 1 or 2. ``"auto"`` is 1 (a bar) on a terminal and in a Jupyter
+    kernel, where Keras 3 draws its bar too; 2 (a line per epoch) where the output goes to
+    a file or a pipe, or to a terminal of zero columns (Open MPI's under ``mpiexec``)."""
     if verbose == "auto":
+        if in_jupyter_kernel():
+            return 1
         return 1 if sys.stdout.isatty() and terminal_columns() != 0 else 2
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
