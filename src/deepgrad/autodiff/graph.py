@@ -194,7 +194,7 @@ def _output_cotangent(output: Tensor, gradient: Any, create_graph: bool) -> Any:
                 f"backward: the gradient argument can only be omitted for a single-element "
                 f"output; this output has shape {data.shape}. Pass gradient=... of that shape"
             )
-        return array_module(data).ones_like(data)
+        return array_module(data).ones(data.shape, data.dtype)  # (ones_like: 2x the time)
     cotangent = gradient if create_graph else raw_data(gradient)
     shape = getattr(raw_data(cotangent), "shape", ())
     if shape != data.shape:

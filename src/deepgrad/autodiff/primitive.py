@@ -418,12 +418,10 @@ def reduced_axes(axis: Any, ndim: int) -> tuple[int, ...]:
 def unreduce(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     """Broadcast ``g``, the result of reducing ``x`` over ``axis``, back to ``x``'s shape."""
     shape = _shape(x)
-    if not keepdims and shape:
-        if axis is None:  # every axis reduced (the common case, decided without a set)
-            g = reshape(g, (1,) * len(shape))
-        else:
-            kept = set(reduced_axes(axis, len(shape)))
-            g = reshape(g, tuple(1 if i in kept else n for i, n in enumerate(shape)))
+    if not keepdims and shape and axis is not None:
+        # (every axis reduced, the common case, leaves g 0-d: it broadcasts as it is)
+        kept = set(reduced_axes(axis, len(shape)))
+        g = reshape(g, tuple(1 if i in kept else n for i, n in enumerate(shape)))
     return broadcast_to(g, shape)
 
 
