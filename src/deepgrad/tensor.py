@@ -288,13 +288,13 @@ class Tensor:
         return _numpy.floor_divide(other, self)
 
     def __neg__(self) -> Tensor:
-        return _bind(_numpy.negative, (self,), _NO_KWARGS)
+        return _bind(_numpy.negative, (self,), NO_KWARGS)
 
     def __pos__(self) -> Tensor:
         return self
 
     def __abs__(self) -> Tensor:
-        return _bind(_numpy.absolute, (self,), _NO_KWARGS)
+        return _bind(_numpy.absolute, (self,), NO_KWARGS)
 
     def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
         return _numpy.equal(self, other)
@@ -498,7 +498,7 @@ UFUNC_TARGETS: dict[Any, Callable] = {}  # NumPy ufunc → deepgrad.numpy's (num
 _numpy: Any = None  # the deepgrad.numpy module, set by it when it loads (use_numpy)
 _bind: Callable[[Any, Any, dict], Any]  # the engine's bind, set with it
 _bind_pair: Callable[[Any, Any, Any], Any]  # the engine's bind for two arguments
-_NO_KWARGS: dict = {}
+NO_KWARGS: dict = {}  # the keywords of a call that passes none (never written to)
 
 
 def use_numpy(

@@ -29,7 +29,7 @@ import numpy as np
 
 from deepgrad.autodiff.anomaly import check_finite, user_source_line
 from deepgrad.device import DeviceError, device_of
-from deepgrad.tensor import Tensor, raw_data
+from deepgrad.tensor import NO_KWARGS, Tensor, raw_data
 
 
 class _State:
@@ -211,9 +211,9 @@ def bind_pair(prim: Primitive, x: Any, y: Any) -> Any:
         b = y
     if x_level > 0 or y_level > 0:
         top = x if x_level >= y_level else y
-        return _bind_traced(prim, (x, y), _NO_KWARGS, top._level, top._tangent is not None)
+        return _bind_traced(prim, (x, y), NO_KWARGS, top._level, top._tangent is not None)
     if x_level == -2 and y_level == -2:
-        return _evaluate(prim, (x, y), (x, y), _NO_KWARGS)
+        return _evaluate(prim, (x, y), (x, y), NO_KWARGS)
     parents: tuple = ()
     if STATE.grad_enabled:
         vjps = prim.vjps
@@ -221,19 +221,19 @@ def bind_pair(prim: Primitive, x: Any, y: Any) -> Any:
             parents = ((0, x),)
         if y_level == 0 and len(vjps) > 1 and vjps[1] is not None:
             parents += ((1, y),)
-    return _on_tape(prim, (x, y), [a, b], _NO_KWARGS, parents)
+    return _on_tape(prim, (x, y), [a, b], NO_KWARGS, parents)
 
 
 def bind_one(prim: Primitive, x: Any) -> Any:
     """``bind(prim, (x,), {})``: one argument unwrapped without a loop (unary functions)."""
     if not isinstance(x, Tensor):
-        return _evaluate(prim, (x,), (x,), _NO_KWARGS)
+        return _evaluate(prim, (x,), (x,), NO_KWARGS)
     level = x._level
     if level > 0:
-        return _bind_traced(prim, (x,), _NO_KWARGS, level, x._tangent is not None)
+        return _bind_traced(prim, (x,), NO_KWARGS, level, x._tangent is not None)
     vjps = prim.vjps
     recording = level == 0 and STATE.grad_enabled and len(vjps) > 0 and vjps[0] is not None
-    return _on_tape(prim, (x,), [x._value], _NO_KWARGS, ((0, x),) if recording else ())
+    return _on_tape(prim, (x,), [x._value], NO_KWARGS, ((0, x),) if recording else ())
 
 
 def _on_tape(prim: Primitive, args: Any, raw: list, kwargs: dict, parents: tuple) -> Tensor:
@@ -263,9 +263,6 @@ def _on_tape(prim: Primitive, args: Any, raw: list, kwargs: dict, parents: tuple
         result._level = -1
         result._node = None
     return result
-
-
-_NO_KWARGS: dict = {}
 
 
 def _bind_traced(prim: Primitive, args: Any, kwargs: dict, level: int, forward: bool) -> Any:
