@@ -15,9 +15,11 @@ labels), for ``--epochs`` epochs. Reported per framework:
 "deepgrad compiled" starts with numba's on-disk cache as earlier runs left it (warm after
 the first run); "deepgrad compiled (cold cache)" starts each run with an empty cache
 (``NUMBA_CACHE_DIR`` set to a new folder), so its first epoch includes compiling every
-kernel. "deepgrad default" is ``model.compile`` without ``jit``: ``"auto"``, which
-compiles this model (every layer, activation and loss in it is deepgrad's), so it should
-match "deepgrad compiled". Python should find deepgrad's modules compiled to bytecode, as
+kernel; "deepgrad compiled (no numba)", asked for by name, runs with ``DEEPGRAD_FUSED=0``
+(the NumPy rules only: numba is never imported, no kernel compiled or loaded). "deepgrad
+default" is ``model.compile`` without ``jit``: ``"auto"``, which compiles this model
+(every layer, activation and loss in it is deepgrad's), so it should match "deepgrad
+compiled". Python should find deepgrad's modules compiled to bytecode, as
 a user's install leaves them (``python -m compileall src`` for a checkout where
 ``PYTHONDONTWRITEBYTECODE`` is set): otherwise the first epoch also compiles the source of
 the modules it imports.
@@ -59,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fresh_process import MKL, mkl_installed, row_environment, run_worker
+from fresh_process import MKL, NO_NUMBA, mkl_installed, row_environment, run_worker
 
 START = time.perf_counter()  # the worker's "first epoch" counts from here, imports included
 # --baseline: a deepgrad frameworks' twin row, "<framework> @baseline", runs the deepgrad
@@ -83,6 +85,7 @@ FRAMEWORKS = [
     "deepgrad compiled",
     "deepgrad compiled (cold cache)",
     "deepgrad compiled (MKL)",
+    "deepgrad compiled (no numba)",
     "Keras 3 (JAX)",
     "Keras 3 (PyTorch)",
     "PyTorch loop",
@@ -94,6 +97,7 @@ REQUIRES = {
     "deepgrad compiled": "deepgrad",
     "deepgrad compiled (cold cache)": "deepgrad",
     "deepgrad compiled (MKL)": "deepgrad",
+    "deepgrad compiled (no numba)": "deepgrad",
     "Keras 3 (JAX)": "keras",
     "Keras 3 (PyTorch)": "keras",
     "PyTorch loop": "torch",
@@ -335,7 +339,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--configs", default="tiny,small,medium,deep")
     parser.add_argument("--optimizers", default="sgd,adam")
-    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    parser.add_argument(
+        "--frameworks", default=",".join(f for f in FRAMEWORKS if not f.endswith(NO_NUMBA))
+    )
     parser.add_argument("--samples", type=int, default=8192)
     parser.add_argument("--epochs", type=int, default=3, help="the first, then the timed ones")
     parser.add_argument("--rounds", type=int, default=5)

@@ -42,6 +42,16 @@ def mkl_installed() -> bool:
     return bool(blas.mkl_paths())
 
 
+# A deepgrad row whose name ends so runs without numba (DEEPGRAD_FUSED=0): the NumPy rules
+# only, nothing compiled or loaded, beside the same row with its kernels.
+NO_NUMBA = " (no numba)"
+
+
 def row_environment(framework: str) -> dict:
-    """What a row's worker adds to its environment: DEEPGRAD_BLAS=mkl for an MKL row."""
-    return {"DEEPGRAD_BLAS": "mkl"} if framework.endswith(MKL) else {}
+    """What a row's worker adds to its environment: DEEPGRAD_BLAS=mkl for an MKL row,
+    DEEPGRAD_FUSED=0 for a row without numba."""
+    if framework.endswith(MKL):
+        return {"DEEPGRAD_BLAS": "mkl"}
+    if framework.endswith(NO_NUMBA):
+        return {"DEEPGRAD_FUSED": "0"}
+    return {}
