@@ -126,3 +126,55 @@ def test_numbas_own_cache_is_kept_where_its_internals_differ(monkeypatch):
         assert type(compiled._cache) is caching.FunctionCache
     finally:
         kernels._kernel_cache_class.cache_clear()
+
+
+# A compiled fit inside kernels.disabled(), or with DEEPGRAD_FUSED=0, must not import numba
+# (what docs/benchmarks.md, "The first epoch", tells a user to do for a short run), and
+# must train to the kernels' bits.
+WITHOUT_NUMBA = r"""
+import json, os, sys
+import numpy as np
+import deepgrad as dg
+from deepgrad import layers
+
+def fit(optimizer):
+    dg.random.seed(0)
+    model = dg.Sequential([layers.Dense(80, activation="relu"), layers.Dense(3)])
+    model.compile(optimizer, "sparse_categorical_crossentropy", jit=True)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((96, 60)).astype(np.float32)
+    y = rng.integers(0, 3, 96)
+    model.fit(x, y, batch_size=32, epochs=2, verbose=0)
+    return [w.tolist() for w in model.get_weights()]
+
+if os.environ.get("DEEPGRAD_FUSED") == "0":
+    weights = fit("adam")
+else:
+    with dg.kernels.disabled():
+        weights = fit("adam")
+imported = "numba" in sys.modules
+print(json.dumps({"numba imported": imported, "weights": weights}))
+"""
+
+
+@pytest.mark.parametrize("how", ["kernels.disabled()", "DEEPGRAD_FUSED=0"])
+def test_a_compiled_fit_without_kernels_never_imports_numba(how, tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    env.pop("DEEPGRAD_FUSED", None)
+    without = {**env, "DEEPGRAD_FUSED": "0"} if how == "DEEPGRAD_FUSED=0" else env
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_NUMBA], env=without, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["numba imported"] is False
+    with_kernels = subprocess.run(  # the same fit with the kernels: the same bits
+        [sys.executable, "-c", WITHOUT_NUMBA.replace("dg.kernels.disabled()", "open(os.devnull)")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert with_kernels.returncode == 0, with_kernels.stderr
+    kernel_result = json.loads(with_kernels.stdout)
+    assert kernel_result["numba imported"] is True  # so the comparison is with the kernels
+    assert result["weights"] == kernel_result["weights"]
