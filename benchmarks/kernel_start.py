@@ -4,7 +4,8 @@ Each worker is a fresh process that imports deepgrad and numba (timed), builds
 ``benchmarks/fit.py``'s model, and fits two epochs with every numba kernel's first call
 timed apart: with a warm on-disk cache that call loads the kernel, with a cold one
 (``NUMBA_CACHE_DIR`` in a new folder) it compiles it, and the first of them also pays
-numba's set-up. Warm and cold workers alternate round by round; each row reports the
+numba's set-up (the timing wrapper adds a counter to every kernel call, well under a
+microsecond). Warm and cold workers alternate round by round; each row reports the
 median over the rounds (min, spread).
 
     python benchmarks/kernel_start.py --configs tiny --optimizers sgd,adam --rounds 3
