@@ -130,51 +130,45 @@ def test_numbas_own_cache_is_kept_where_its_internals_differ(monkeypatch):
 
 # A compiled fit inside kernels.disabled(), or with DEEPGRAD_FUSED=0, must not import numba
 # (what docs/benchmarks.md, "The first epoch", tells a user to do for a short run), and
-# must train to the kernels' bits.
-WITHOUT_NUMBA = r"""
-import json, os, sys
+# must train to the kernels' bits. The script fits inside kernels.disabled() when its
+# argument says so, else as it is (with the kernels, or without them by the environment).
+FIT = r"""
+import contextlib, json, sys
 import numpy as np
 import deepgrad as dg
 from deepgrad import layers
 
-def fit(optimizer):
-    dg.random.seed(0)
-    model = dg.Sequential([layers.Dense(80, activation="relu"), layers.Dense(3)])
-    model.compile(optimizer, "sparse_categorical_crossentropy", jit=True)
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((96, 60)).astype(np.float32)
-    y = rng.integers(0, 3, 96)
+dg.random.seed(0)
+model = dg.Sequential([layers.Dense(80, activation="relu"), layers.Dense(3)])
+model.compile("adam", "sparse_categorical_crossentropy", jit=True)
+rng = np.random.default_rng(0)
+x = rng.standard_normal((96, 60)).astype(np.float32)
+y = rng.integers(0, 3, 96)
+inside = dg.kernels.disabled() if sys.argv[1] == "disabled" else contextlib.nullcontext()
+with inside:
     model.fit(x, y, batch_size=32, epochs=2, verbose=0)
-    return [w.tolist() for w in model.get_weights()]
-
-if os.environ.get("DEEPGRAD_FUSED") == "0":
-    weights = fit("adam")
-else:
-    with dg.kernels.disabled():
-        weights = fit("adam")
-imported = "numba" in sys.modules
-print(json.dumps({"numba imported": imported, "weights": weights}))
+weights = [w.tolist() for w in model.get_weights()]
+print(json.dumps({"numba imported": "numba" in sys.modules, "weights": weights}))
 """
+
+
+def _fit_in_a_fresh_process(argument: str, env: dict) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", FIT, argument], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 @pytest.mark.parametrize("how", ["kernels.disabled()", "DEEPGRAD_FUSED=0"])
 def test_a_compiled_fit_without_kernels_never_imports_numba(how, tmp_path):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     env.pop("DEEPGRAD_FUSED", None)
-    without = {**env, "DEEPGRAD_FUSED": "0"} if how == "DEEPGRAD_FUSED=0" else env
-    done = subprocess.run(
-        [sys.executable, "-c", WITHOUT_NUMBA], env=without, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
-    assert result["numba imported"] is False
-    with_kernels = subprocess.run(  # the same fit with the kernels: the same bits
-        [sys.executable, "-c", WITHOUT_NUMBA.replace("dg.kernels.disabled()", "open(os.devnull)")],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert with_kernels.returncode == 0, with_kernels.stderr
-    kernel_result = json.loads(with_kernels.stdout)
-    assert kernel_result["numba imported"] is True  # so the comparison is with the kernels
-    assert result["weights"] == kernel_result["weights"]
+    if how == "DEEPGRAD_FUSED=0":
+        without = _fit_in_a_fresh_process("as it is", {**env, "DEEPGRAD_FUSED": "0"})
+    else:
+        without = _fit_in_a_fresh_process("disabled", env)
+    assert without["numba imported"] is False
+    with_kernels = _fit_in_a_fresh_process("as it is", env)
+    assert with_kernels["numba imported"] is True  # so the comparison is with the kernels
+    assert without["weights"] == with_kernels["weights"]
