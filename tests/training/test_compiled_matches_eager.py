@@ -203,7 +203,8 @@ def _functional_case(seed: int) -> Case:
     case.optimizer = str(rng.choice(["sgd", "adam", "momentum", "rmsprop", "adamw", "lion"]))
 
     # The graph as a list of steps over node numbers (node 0 is the input): ("dense",
-    # source, width, activation, extra layer or -1) or (merge, [sources]).
+    # source, width, activation, the layer after it from BETWEEN or, if negative, none)
+    # or (merge, [sources]).
     node_widths = [features]
     steps: list[tuple] = []
     for _ in range(int(rng.integers(2, 7))):
@@ -212,7 +213,7 @@ def _functional_case(seed: int) -> Case:
             width = int(rng.integers(*widths))
             if rng.random() < 0.5 and len(node_widths) > 1:  # a width a merge can meet
                 width = node_widths[int(rng.integers(1, len(node_widths)))]
-            extra = int(rng.integers(-4, 3))  # Dropout, BatchNormalization, LayerNormalization
+            extra = int(rng.integers(-4, 3))  # BETWEEN's Dropout, BatchNorm or LayerNorm
             source = int(rng.integers(len(node_widths)))
             steps.append(("dense", source, width, ACTIVATIONS[rng.integers(8)], extra))
             node_widths.append(width)
@@ -250,9 +251,7 @@ def _functional_case(seed: int) -> Case:
                 _, source, width, activation, extra = step
                 out = layers.Dense(width, activation=activation)(nodes[source])
                 if extra >= 0:
-                    out = [layers.Dropout, layers.BatchNormalization, layers.LayerNormalization][
-                        extra
-                    ](*([0.3] if extra == 0 else []))(out)
+                    out = BETWEEN[extra]()(out)
             elif step[0] == "concatenate":
                 out = layers.Concatenate()([nodes[i] for i in step[1]])
             else:
