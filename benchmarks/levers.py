@@ -1,0 +1,242 @@
+"""Levers measured and rejected (docs/benchmarks.md, "Measured and rejected (2026-12-03)").
+
+Three experiments, each in this process, repeated ``--rounds`` times, printing a range:
+
+- ``pair``: a layer's two backward products at deep's shapes (δ Wᵀ and aᵀ δ, which do not
+  depend on each other) one after the other on OpenBLAS's two threads, against the two on
+  one thread each side by side in two Python threads (each running its own loop), and
+  handed to a worker thread and back (a lock each way). The one-thread forms run first in
+  each round, after a pause, so that OpenBLAS's workers have stopped spinning; inside a
+  training step they would still be spinning from the forward products;
+- ``adam-threads``: Adam's update over 1.86M float32 parameters as a numba loop on one
+  thread and as a ``prange`` loop on two, alone, right after an OpenBLAS product, and in
+  a loop of one product and one update;
+- ``jax-products``: single products at medium's and deep's shapes with NumPy and with
+  ``jax.jit``, and 48 (deep) or 6 (medium) products inside one jitted program.
+
+    python benchmarks/levers.py --experiment pair
+    python benchmarks/levers.py --experiment adam-threads
+    python benchmarks/levers.py --experiment jax-products     # needs jax
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+os.environ.setdefault("NUMBA_NUM_THREADS", "2")
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2"
+)
+
+import numpy as np
+
+RNG = np.random.default_rng(0)
+
+
+def per_call(function: Callable, calls: int) -> float:
+    """µs per call of ``function`` over a block of ``calls``."""
+    start = time.perf_counter()
+    for _ in range(calls):
+        function()
+    return (time.perf_counter() - start) / calls * 1e6
+
+
+def pair(rounds: int) -> None:
+    from threadpoolctl import threadpool_limits
+
+    a, d = RNG.standard_normal((2, 128, 256), np.float32)
+    w = RNG.standard_normal((256, 256), np.float32)
+    weight_grad, input_grad = np.empty((256, 256), np.float32), np.empty((128, 256), np.float32)
+
+    def first():
+        np.matmul(a.T, d, out=weight_grad)
+
+    def second():
+        np.matmul(d, w.T, out=input_grad)
+
+    def both():
+        first()
+        second()
+
+    go, done = threading.Lock(), threading.Lock()
+    go.acquire()
+    done.acquire()
+
+    def worker():
+        while True:
+            go.acquire()
+            second()
+            done.release()
+
+    threading.Thread(target=worker, daemon=True).start()
+
+    def handed_over_by_locks():
+        go.release()
+        first()
+        done.acquire()
+
+    def side_by_side(calls: int) -> float:
+        thread = threading.Thread(target=lambda: [second() for _ in range(calls)])
+        start = time.perf_counter()
+        thread.start()
+        for _ in range(calls):
+            first()
+        thread.join()
+        return (time.perf_counter() - start) / calls * 1e6
+
+    results: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        time.sleep(1.0)  # OpenBLAS's workers stop spinning after its last two-thread call
+        with threadpool_limits(1, "blas"):
+            results.setdefault("one thread each, side by side, own loops", []).append(
+                side_by_side(400)
+            )
+            results.setdefault("one thread each, handed over with locks", []).append(
+                per_call(handed_over_by_locks, 400)
+            )
+        results.setdefault("OpenBLAS's two threads, one after the other", []).append(
+            per_call(both, 400)
+        )
+    report("µs per pair, 128 × 256 @ 256 × 256 (deep)", results)
+
+
+def adam_threads(rounds: int) -> None:
+    import numba
+
+    # deepgrad's Adam rule (optimizers/adam_rules.py) written out in each loop, as numba
+    # compiles deepgrad's kernel: one pass, vectorised.
+    @numba.njit(error_model="numpy")
+    def one_thread(g, p, m, v, size, omb1, b2, omb2, irb2, eps):
+        for i in range(g.size):
+            gi = g[i]
+            mi = m[i] + omb1 * (gi - m[i])
+            vi = b2 * v[i] + omb2 * (gi * gi)
+            p[i] = p[i] - size * (mi / (np.sqrt(vi) * irb2 + eps))
+            m[i] = mi
+            v[i] = vi
+
+    @numba.njit(error_model="numpy", parallel=True)
+    def two_threads(g, p, m, v, size, omb1, b2, omb2, irb2, eps):
+        for i in numba.prange(g.size):
+            gi = g[i]
+            mi = m[i] + omb1 * (gi - m[i])
+            vi = b2 * v[i] + omb2 * (gi * gi)
+            p[i] = p[i] - size * (mi / (np.sqrt(vi) * irb2 + eps))
+            m[i] = mi
+            v[i] = vi
+
+    g, p, m, v = RNG.random((4, 1_863_690), np.float32)
+    scalars = tuple(np.float32(s) for s in (1e-3, 0.1, 0.999, 0.001, 1.0, 1e-7))
+    a = RNG.standard_normal((256, 1024), np.float32)
+    w = RNG.standard_normal((1024, 1024), np.float32)
+    out = np.empty((256, 1024), np.float32)
+    results: dict[str, list[float]] = {}
+    for kernel in (one_thread, two_threads):
+        kernel(g, p, m, v, *scalars)  # compiled here, not timed
+    for _ in range(rounds):
+        for name, kernel in (("one thread", one_thread), ("two threads", two_threads)):
+            alone, after = [], []
+            for _ in range(30):
+                start = time.perf_counter()
+                kernel(g, p, m, v, *scalars)
+                alone.append(time.perf_counter() - start)
+                np.matmul(a, w, out=out)
+                start = time.perf_counter()
+                kernel(g, p, m, v, *scalars)
+                after.append(time.perf_counter() - start)
+            results.setdefault(f"{name}, alone", []).append(np.median(alone) * 1e3)
+            results.setdefault(f"{name}, right after a product", []).append(np.median(after) * 1e3)
+
+            def product_and_update(kernel=kernel):
+                np.matmul(a, w, out=out)
+                kernel(g, p, m, v, *scalars)
+
+            loop = per_call(product_and_update, 30)
+            results.setdefault(f"{name}: a product and an update", []).append(loop / 1e3)
+    report("ms, Adam over 1.86M float32 parameters (medians of 30 calls)", results)
+
+
+def jax_products(rounds: int) -> None:
+    import jax
+    import jax.numpy as jnp
+
+    def best(function: Callable, calls: int = 20, blocks: int = 5) -> float:
+        function()
+        times = []
+        for _ in range(blocks):
+            start = time.perf_counter()
+            for _ in range(calls):
+                result = function()
+            jax.block_until_ready(result)
+            times.append((time.perf_counter() - start) / calls)
+        return min(times) * 1e6
+
+    shapes = {
+        "medium a @ W": ((256, 1024), (1024, 1024), lambda x, y: x @ y),
+        "medium aᵀ @ δ": ((256, 1024), (256, 1024), lambda x, y: x.T @ y),
+        "medium δ @ Wᵀ": ((256, 1024), (1024, 1024), lambda x, y: x @ y.T),
+        "deep a @ W": ((128, 256), (256, 256), lambda x, y: x @ y),
+        "deep aᵀ @ δ": ((128, 256), (128, 256), lambda x, y: x.T @ y),
+        "deep δ @ Wᵀ": ((128, 256), (256, 256), lambda x, y: x @ y.T),
+    }
+    results: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for name, (shape_x, shape_y, product) in shapes.items():
+            x = RNG.standard_normal(shape_x, np.float32)
+            y = RNG.standard_normal(shape_y, np.float32)
+            jitted, jx, jy = jax.jit(product), jnp.asarray(x), jnp.asarray(y)
+            results.setdefault(f"{name}: NumPy", []).append(best(partial(product, x, y)))
+            results.setdefault(f"{name}: JAX jit", []).append(best(partial(jitted, jx, jy)))
+        for config, batch, width, layers in (("deep", 128, 256, 16), ("medium", 256, 1024, 2)):
+            a = RNG.standard_normal((batch, width), np.float32) * 0.05
+            d = RNG.standard_normal((batch, width), np.float32) * 0.05
+            weights = [
+                RNG.standard_normal((width, width), np.float32) * 0.05 for _ in range(layers)
+            ]
+
+            def chain(a, d, weights):
+                x, g = a, d
+                for w in weights:
+                    x = x @ w
+                for w in weights:
+                    g = g @ w.T
+                return x, g, [a.T @ (d * (i + 1)) for i in range(len(weights))]
+
+            jitted_chain = jax.jit(chain)
+            ja, jd, jw = jnp.asarray(a), jnp.asarray(d), [jnp.asarray(w) for w in weights]
+            count = 3 * layers
+            name = f"{config}: {count} products in one program"
+            results.setdefault(f"{name}, NumPy", []).append(
+                best(partial(chain, a, d, weights)) / count
+            )
+            results.setdefault(f"{name}, JAX jit", []).append(
+                best(partial(jitted_chain, ja, jd, jw)) / count
+            )
+    report("µs per product (best of 5 blocks of 20 calls)", results)
+
+
+def report(title: str, results: dict[str, list[float]]) -> None:
+    print(f"{title}; range over {len(next(iter(results.values())))} rounds, load {os.getloadavg()}")
+    for name, values in results.items():
+        print(f"  {name}: {min(values):.2f}–{max(values):.2f}")
+
+
+EXPERIMENTS = {"pair": pair, "adam-threads": adam_threads, "jax-products": jax_products}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
+    parser.add_argument("--experiment", choices=list(EXPERIMENTS), required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    EXPERIMENTS[args.experiment](args.rounds)
+
+
+if __name__ == "__main__":
+    main()
