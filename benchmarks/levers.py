@@ -109,20 +109,10 @@ def pair(rounds: int) -> None:
 def adam_threads(rounds: int) -> None:
     import numba
 
-    # deepgrad's Adam rule (optimizers/adam_rules.py) written out in each loop, as numba
-    # compiles deepgrad's kernel: one pass, vectorised.
-    @numba.njit(error_model="numpy")
-    def one_thread(g, p, m, v, size, omb1, b2, omb2, irb2, eps):
-        for i in range(g.size):
-            gi = g[i]
-            mi = m[i] + omb1 * (gi - m[i])
-            vi = b2 * v[i] + omb2 * (gi * gi)
-            p[i] = p[i] - size * (mi / (np.sqrt(vi) * irb2 + eps))
-            m[i] = mi
-            v[i] = vi
-
-    @numba.njit(error_model="numpy", parallel=True)
-    def two_threads(g, p, m, v, size, omb1, b2, omb2, irb2, eps):
+    # deepgrad's Adam rule (optimizers/adam_rules.py) written out in the loop, as numba
+    # compiles deepgrad's kernel (one pass, vectorised); compiled twice: without
+    # ``parallel``, ``prange`` is ``range``.
+    def adam_loop(g, p, m, v, size, omb1, b2, omb2, irb2, eps):
         for i in numba.prange(g.size):
             gi = g[i]
             mi = m[i] + omb1 * (gi - m[i])
@@ -130,6 +120,9 @@ def adam_threads(rounds: int) -> None:
             p[i] = p[i] - size * (mi / (np.sqrt(vi) * irb2 + eps))
             m[i] = mi
             v[i] = vi
+
+    one_thread = numba.njit(error_model="numpy")(adam_loop)
+    two_threads = numba.njit(error_model="numpy", parallel=True)(adam_loop)
 
     g, p, m, v = RNG.random((4, 1_863_690), np.float32)
     scalars = tuple(np.float32(s) for s in (1e-3, 0.1, 0.999, 0.001, 1.0, 1e-7))
