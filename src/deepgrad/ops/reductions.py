@@ -71,7 +71,7 @@ def _products_of_others(x, axis):
     """For each element, the product of the other elements over the reduced ``axis``."""
     shape = _shape(x)
     axes = reduced_axes(axis, len(shape))
-    if not axes:
+    if not axes or math.prod(shape) == 0:  # (no element: nothing to multiply, nor to reshape)
         return array_module(raw_data(x)).ones(shape, dtype=raw_data(x).dtype)
     kept = [i for i in range(len(shape)) if i not in axes]
     rows = reshape(transpose(x, kept + list(axes)), (*(shape[i] for i in kept), -1))
