@@ -6,22 +6,22 @@ For logits x (…, n) and labels ℓ of shape x.shape[:-1], per row:
     m = max_j x_j,   e_j = exp(x_j − m),   T = Σ_j e_j,
     loss = log T − (x_ℓ − m),   ∂loss/∂x_j = e_j / T − [j = ℓ].
 
-The steps per element are ``exp_shifted`` (x − m, then NumPy's exp) and ``loss_of_row``
-below; the reductions are a maximum and a sum. Two executors run them:
+The steps are ``exp_shifted`` (x − m, then NumPy's exp), ``row_sum`` and ``loss_of_row``
+below; the maximum is exact in any order. Two executors run them:
 
 - NumPy, on whole arrays (any shape, any size, any layout);
 - numba kernels, for C-contiguous 2-D float logits of at most ``MAX_CLASSES`` classes,
   where they beat NumPy's six to eight calls at every batch size (measured in
   ``docs/fusion.md``), when numba is installed and ``DEEPGRAD_FUSED`` is not 0: one loop
   per row for the maximum and the shift, NumPy's vectorised exp over the array, one loop
-  per row for the sum, the loss and the division.
+  per row for the sum and the division, and NumPy's vectorised log over the rows' sums.
 
-They perform the same float operations in the same dtype but for two differences: the
-logarithm (NumPy's vectorised one against the C library's, which numba calls, each within
-a few ulp of the exact value) and, above 64 classes, the order of the sum over the classes
-(NumPy sums pairwise, the kernel in order). ``ulp_bound`` states how far apart that may
-take them, and ``tests/ops/test_cross_entropy_kernels.py`` checks it on random logits. A
-label outside [0, classes) is a ValueError either way.
+They perform the same float operations in the same dtype and the same order, NumPy's
+exp and log included, so they give the same bits
+(``tests/ops/test_cross_entropy_kernels.py`` compares them on random logits of 1 to 128
+classes): a fit's losses do not depend on whether the kernels ran, which ``fit`` may
+decide by the clock (``training/kernel_start.py``). A label outside [0, classes) is a
+ValueError either way.
 """
 
 from __future__ import annotations
@@ -35,27 +35,13 @@ from deepgrad import kernels as fused
 from deepgrad.backend import array_module
 
 # Up to this many classes the kernels run, whatever the batch: eager mode calls them twice
-# (loss, then gradient), and they still beat NumPy's form there; with more classes their
-# in-order sum over a long row loses to NumPy's pairwise one (docs/fusion.md).
+# (loss, then gradient), and they still beat NumPy's form there; with more classes they
+# lose to NumPy's (docs/fusion.md).
 MAX_CLASSES = 128
-
-
-def ulp_bound(classes: int) -> int:
-    """How many machine epsilons ε the two executors' results may differ by, relative to
-    max(1, |result|), for ``classes`` classes: a loss, or one entry of its gradient.
-
-    Each e_j is an exp of the same x_j − m, the two within 3 ε of each other (measured in
-    float32 here: NumPy's exp and log within 2.5 ulp of the exact value, the C library's
-    within 0.55). T sums n such terms, each addition rounding within ε/2 in either
-    executor: the two T differ by at most (n + 2) ε relative, and log T by as much
-    absolutely, plus 3 ε of |log T| ≤ |loss| for the logs' own rounding and ε for the final
-    subtraction. e_j / T differs by 3 ε + (n + 2) ε + ε relative, and is at most 1; the
-    one-hot subtraction adds ε. The gaps measured are far inside (``docs/fusion.md``).
-
-    >>> ulp_bound(10)
-    18
-    """
-    return classes + 8
+# NumPy sums a row of up to this many classes as the kernel's first order does: in order,
+# over a column-major copy (faster than its own row-by-row reduce of a short contiguous
+# axis); a longer row, pairwise, as ``row_sum``'s second order does.
+IN_ORDER_CLASSES = 64
 
 
 # ---- the rule: the steps per element, for NumPy's arrays and numba's scalars alike -------
@@ -70,9 +56,43 @@ def exp_shifted(x, top, out=None):
     return np.exp(np.subtract(x, top, out=out), out=out)
 
 
-def loss_of_row(total, label_logit, top):
-    """log T − (x_ℓ − m) = −log softmax(x)_ℓ."""
-    return np.log(total) - (label_logit - top)
+def shifted_at_label(label_logit, top):
+    """x_ℓ − m, the label's shifted logit."""
+    return label_logit - top
+
+
+def loss_of_row(total, shifted_label):
+    """log T − (x_ℓ − m) = −log softmax(x)_ℓ. On the rows' arrays in both executors, so
+    that both take NumPy's log."""
+    return np.log(total) - shifted_label
+
+
+def row_sum(values, i, classes):
+    """T = Σ_j values[i, j] for the kernel, in the order NumPy's form sums: in order up to
+    ``IN_ORDER_CLASSES`` classes; above, NumPy's pairwise summation of a contiguous row of
+    at most 128 (its block): eight running sums over the row's multiples of eight, combined
+    as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the rest added in order."""
+    total = values.dtype.type(0)
+    if classes <= IN_ORDER_CLASSES:
+        for j in range(classes):
+            total += values[i, j]
+        return total
+    r0, r1, r2, r3 = values[i, 0], values[i, 1], values[i, 2], values[i, 3]
+    r4, r5, r6, r7 = values[i, 4], values[i, 5], values[i, 6], values[i, 7]
+    whole = classes - classes % 8
+    for j in range(8, whole, 8):
+        r0 += values[i, j]
+        r1 += values[i, j + 1]
+        r2 += values[i, j + 2]
+        r3 += values[i, j + 3]
+        r4 += values[i, j + 4]
+        r5 += values[i, j + 5]
+        r6 += values[i, j + 6]
+        r7 += values[i, j + 7]
+    total += ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for j in range(whole, classes):
+        total += values[i, j]
+    return total
 
 
 # ---- the NumPy executor ---------------------------------------------------------------
@@ -84,9 +104,9 @@ def _reduce_classes(ufunc, x):
     NumPy reduces a short contiguous last axis slowly, row by row: 22 µs for the max of a
     256 × 10 float32 array, against 3 µs for a column-major copy of it. Few classes
     (a classifier's logits) take the copy, which also makes the sum run over the classes
-    in order, as the kernel's does.
+    in order (``row_sum`` follows both orders).
     """
-    if x.ndim == 2 and x.shape[-1] <= 64:
+    if x.ndim == 2 and x.shape[-1] <= IN_ORDER_CLASSES:
         x = array_module(x).asfortranarray(x)
     return ufunc.reduce(x, axis=-1, keepdims=True)
 
@@ -113,7 +133,7 @@ def _losses_numpy(logits, labels):
     total = _reduce_classes(np.add, exp_shifted(logits, top, out=_float_like(logits)))
     rows, row_numbers, flat_labels = _at_labels(logits, labels)
     label_logits = rows[row_numbers, flat_labels].reshape(labels.shape)
-    return loss_of_row(total[..., 0], label_logits, top[..., 0])
+    return loss_of_row(total[..., 0], shifted_at_label(label_logits, top[..., 0]))
 
 
 def _softmax_minus_one_hot_numpy(logits, labels):
@@ -149,17 +169,16 @@ def _shift_rows(logits, labels, shifted, tops):
     return 0
 
 
-def _finish_rows(logits, labels, exps, losses):
-    """Last pass over each row, on e = exp(x − m) (``exps``) and m (left in ``losses`` by
-    the first pass): T = Σ_j e_j in order, losses[i] = log T − (x_ℓ − m), and
-    e_j / T − [j = ℓ] written over exps[i]."""
+def _finish_rows(logits, labels, exps, tops, totals):
+    """Last pass over each row, on e = exp(x − m) (``exps``) and m (``tops``, from the
+    first pass): T = Σ_j e_j into totals[i], x_ℓ − m over tops[i], and e_j / T − [j = ℓ]
+    written over exps[i]."""
     rows, classes = logits.shape
     for i in range(rows):
-        total = exps.dtype.type(0)
-        for j in range(classes):
-            total += exps[i, j]
+        total = row_sum(exps, i, classes)
+        totals[i] = total
         label = labels[i]
-        losses[i] = loss_of_row(total, logits[i, label], losses[i])
+        tops[i] = shifted_at_label(logits[i, label], tops[i])
         for j in range(classes):
             exps[i, j] /= total
         exps[i, label] -= 1
@@ -172,22 +191,24 @@ def _row_kernels() -> tuple[Callable, Callable]:
     (``register_jitable``): made on first use, since numba is imported only then."""
     from numba.extending import register_jitable
 
-    register_jitable(loss_of_row)
+    register_jitable(shifted_at_label)
+    register_jitable(row_sum)
     return fused.numba_kernel(_shift_rows), fused.numba_kernel(_finish_rows)
 
 
 def _run_kernels(logits: np.ndarray, labels: np.ndarray, gradient: np.ndarray) -> np.ndarray:
     """The losses, with softmax − one-hot written into ``gradient``: a numba pass per row
     for the maximum and the shift, NumPy's vectorised exp over the whole array in between
-    (numba's are scalar calls, 4 ns each against NumPy's 0.5: docs/fusion.md), and a
-    numba pass for the sums, the losses and the division."""
+    (numba's are scalar calls, 4 ns each against NumPy's 0.5: docs/fusion.md), a numba
+    pass for the sums and the division, and the losses from the sums by NumPy's log."""
     shift, finish = _row_kernels()
-    losses = np.empty(logits.shape[0], logits.dtype)
-    if shift(logits, labels, gradient, losses) != 0:
+    shifted_labels = np.empty(logits.shape[0], logits.dtype)  # the maxima, then x_ℓ − m
+    totals = np.empty_like(shifted_labels)
+    if shift(logits, labels, gradient, shifted_labels) != 0:
         _refuse(labels, logits.shape[1])
     np.exp(gradient, out=gradient)
-    finish(logits, labels, gradient, losses)
-    return losses
+    finish(logits, labels, gradient, shifted_labels, totals)
+    return loss_of_row(totals, shifted_labels)
 
 
 def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
