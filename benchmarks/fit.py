@@ -10,13 +10,17 @@ labels), for ``--epochs`` epochs. Reported per framework:
 - **first**: process start to the end of the first epoch (import, build, compile and
   the first epoch: what a start costs);
 - **first from fit**: the start of ``fit`` (the model built and compiled) to the end of
-  its first epoch, and its ratio to a later epoch: what a warm start adds to an epoch.
+  its first epoch, and its ratio to a later epoch: what a warm start adds to an epoch;
+- **whole fit**: the start of ``fit`` to the end of its last epoch.
 
 "deepgrad compiled" starts with numba's on-disk cache as earlier runs left it (warm after
 the first run); "deepgrad compiled (cold cache)" starts each run with an empty cache
 (``NUMBA_CACHE_DIR`` set to a new folder), so its first epoch includes compiling every
 kernel; "deepgrad compiled (no numba)", asked for by name, runs with ``DEEPGRAD_FUSED=0``
-(the NumPy rules only: numba is never imported, no kernel compiled or loaded). "deepgrad
+(the NumPy rules only: numba is never imported, no kernel compiled or loaded), and
+"deepgrad compiled (kernels from the start)", asked for by name, with ``DEEPGRAD_FUSED=1``
+(the kernels from the first step, where by default a fit starts them once it has seen it
+will run long enough to earn their start-up: ``training/kernel_start.py``). "deepgrad
 default" is ``model.compile`` without ``jit``: ``"auto"``, which compiles this model
 (every layer, activation and loss in it is deepgrad's), so it should match "deepgrad
 compiled". Python should find deepgrad's modules compiled to bytecode, as
@@ -61,7 +65,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fresh_process import MKL, NO_NUMBA, mkl_installed, row_environment, run_worker
+from fresh_process import (
+    KERNELS_FROM_START,
+    MKL,
+    NO_NUMBA,
+    mkl_installed,
+    row_environment,
+    run_worker,
+)
 
 START = time.perf_counter()  # the worker's "first epoch" counts from here, imports included
 # --baseline: a deepgrad frameworks' twin row, "<framework> @baseline", runs the deepgrad
@@ -86,6 +97,7 @@ FRAMEWORKS = [
     "deepgrad compiled (cold cache)",
     "deepgrad compiled (MKL)",
     "deepgrad compiled (no numba)",
+    "deepgrad compiled (kernels from the start)",
     "Keras 3 (JAX)",
     "Keras 3 (PyTorch)",
     "PyTorch loop",
@@ -98,6 +110,7 @@ REQUIRES = {
     "deepgrad compiled (cold cache)": "deepgrad",
     "deepgrad compiled (MKL)": "deepgrad",
     "deepgrad compiled (no numba)": "deepgrad",
+    "deepgrad compiled (kernels from the start)": "deepgrad",
     "Keras 3 (JAX)": "keras",
     "Keras 3 (PyTorch)": "keras",
     "PyTorch loop": "torch",
@@ -259,6 +272,7 @@ def worker(
     result = {
         "first_s": ends[0] - START,
         "first_fit_s": ends[0] - fit_start,
+        "fit_s": ends[-1] - fit_start,
         "epoch_s": np.diff(ends).tolist(),
     }
     out.write_text(json.dumps(result))
@@ -340,7 +354,8 @@ def main() -> None:
     parser.add_argument("--configs", default="tiny,small,medium,deep")
     parser.add_argument("--optimizers", default="sgd,adam")
     parser.add_argument(
-        "--frameworks", default=",".join(f for f in FRAMEWORKS if not f.endswith(NO_NUMBA))
+        "--frameworks",
+        default=",".join(f for f in FRAMEWORKS if not f.endswith((NO_NUMBA, KERNELS_FROM_START))),
     )
     parser.add_argument("--samples", type=int, default=8192)
     parser.add_argument("--epochs", type=int, default=3, help="the first, then the timed ones")
@@ -415,6 +430,7 @@ def main() -> None:
                 "epoch": summarise([statistics.median(r["epoch_s"]) for r in runs]),
                 "first": summarise([r["first_s"] for r in runs]),
                 "first_fit": summarise([r["first_fit_s"] for r in runs]),
+                "fit": summarise([r["fit_s"] for r in runs]),
             }
             for framework, runs in row.items()
         }
@@ -426,6 +442,7 @@ def main() -> None:
     epoch_table = table(results, "epoch", shown)
     first_table = table(results, "first", shown)
     first_fit_table = first_epoch_table(results, shown)
+    fit_table = table(results, "fit", shown)
     print(f"\nseconds per epoch of {args.samples} samples, median over {args.rounds} rounds")
     print(epoch_table)
     print("\nfirst epoch, process start included (import, build, compile, one epoch), seconds")
@@ -433,11 +450,13 @@ def main() -> None:
     print("\nfirst epoch from the start of fit (compile included), seconds, and its ratio to")
     print("a later epoch (this row's epoch median)")
     print(first_fit_table)
+    print(f"\nthe whole fit of {args.epochs} epochs, from its start, seconds")
+    print(fit_table)
     print(f"\nload average after: {os.getloadavg()}")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "fit.json").write_text(json.dumps(results, indent=2))
     (args.out / "fit.md").write_text(
-        "\n\n".join([epoch_table, first_table, first_fit_table]) + "\n"
+        "\n\n".join([epoch_table, first_table, first_fit_table, fit_table]) + "\n"
     )
 
 

@@ -45,13 +45,18 @@ def mkl_installed() -> bool:
 # A deepgrad row whose name ends so runs without numba (DEEPGRAD_FUSED=0): the NumPy rules
 # only, nothing compiled or loaded, beside the same row with its kernels.
 NO_NUMBA = " (no numba)"
+# One whose name ends so starts the kernels at the first step (DEEPGRAD_FUSED=1), where
+# the default lets a fit choose (training/kernel_start.py).
+KERNELS_FROM_START = " (kernels from the start)"
 
 
 def row_environment(framework: str) -> dict:
     """What a row's worker adds to its environment: DEEPGRAD_BLAS=mkl for an MKL row,
-    DEEPGRAD_FUSED=0 for a row without numba."""
+    DEEPGRAD_FUSED=0 for a row without numba, 1 for one with the kernels from the start."""
     if framework.endswith(MKL):
         return {"DEEPGRAD_BLAS": "mkl"}
     if framework.endswith(NO_NUMBA):
         return {"DEEPGRAD_FUSED": "0"}
+    if framework.endswith(KERNELS_FROM_START):
+        return {"DEEPGRAD_FUSED": "1"}
     return {}

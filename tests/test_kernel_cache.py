@@ -169,6 +169,6 @@ def test_a_compiled_fit_without_kernels_never_imports_numba(how, tmp_path):
     else:
         without = _fit_in_a_fresh_process("disabled", env)
     assert without["numba imported"] is False
-    with_kernels = _fit_in_a_fresh_process("as it is", env)
+    with_kernels = _fit_in_a_fresh_process("as it is", {**env, "DEEPGRAD_FUSED": "1"})
     assert with_kernels["numba imported"] is True  # so the comparison is with the kernels
     assert without["weights"] == with_kernels["weights"]

@@ -27,6 +27,7 @@ import contextlib
 import functools
 import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,20 +40,51 @@ _INSTALLED = importlib.util.find_spec("numba") is not None
 # operations (measured, plain SGD: 1.3 µs fused against 1.2 at 1,024 float32, 1.6 against
 # 1.8 at 4,096, 11 against 21 at 100k).
 MIN_SIZE = 1 << 12
-# DEEPGRAD_FUSED=0 runs the NumPy rules only: numba is never imported, which keeps about
-# 65 MiB of resident memory (its compiler) out of the process.
-_enabled = os.environ.get("DEEPGRAD_FUSED", "1") != "0"
+# DEEPGRAD_FUSED chooses when kernels run. "0": never (the NumPy rules only; numba is not
+# imported, which keeps about 65 MiB of resident memory, its compiler, out of the process).
+# "1": from the first step. "auto", the default: as "1", except that ``fit`` holds them
+# back until it has seen that it will run long enough to earn their start-up
+# (training/kernel_start.py).
+SETTINGS = ("auto", "0", "1")
+_setting = os.environ.get("DEEPGRAD_FUSED", "auto").strip().lower() or "auto"
+_enabled = _setting != "0"
+_held_back = False  # by a fit that has not yet chosen to start them (hold_back)
 
 
 def enabled() -> bool:
     """Whether numba kernels may run: numba installed, and not turned off by
-    ``DEEPGRAD_FUSED=0`` or inside ``disabled()``.
+    ``DEEPGRAD_FUSED=0``, inside ``disabled()`` or held back by a ``fit``.
 
     >>> with disabled():
     ...     enabled()
     False
     """
-    return _enabled and _INSTALLED
+    return _enabled and _INSTALLED and not _held_back
+
+
+def hold_back(held: bool) -> None:
+    """Hold the kernels back (the NumPy rules run, with the same bits) or let them run
+    again: what ``fit`` does while it finds out how long it will run."""
+    global _held_back
+    _held_back = held
+
+
+def fit_may_wait() -> bool:
+    """Whether ``fit`` may hold the kernels back while it finds out how long it will run:
+    ``DEEPGRAD_FUSED`` unset (or "auto"), kernels enabled, and numba not imported yet (once
+    it is, their start-up is mostly paid, and waiting would save nothing).
+
+    >>> with disabled():
+    ...     fit_may_wait()
+    False
+    """
+    if _setting not in SETTINGS:  # a mistyped value fails at the first fit, not silently
+        raise ValueError(
+            f"DEEPGRAD_FUSED={_setting!r}: expected auto (the default: fit starts the "
+            "kernels once it will run long enough to earn their start-up), 1 (kernels from "
+            "the first step) or 0 (never: NumPy's rules only)"
+        )
+    return _setting == "auto" and enabled() and "numba" not in sys.modules
 
 
 def available(values: Any) -> bool:

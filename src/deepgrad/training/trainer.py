@@ -17,6 +17,7 @@ from deepgrad.metrics import unique_names
 from deepgrad.training.callbacks import Callback, CallbackList, History
 from deepgrad.training.checks import check_features
 from deepgrad.training.data import batch_size_for, feed, fit_data, make_data, underlying
+from deepgrad.training.kernel_start import KernelStart
 from deepgrad.training.progress import ProgbarLogger, format_logs, resolve_verbose
 from deepgrad.training.sigma import NoiseVarianceEstimate, noise_variance
 from deepgrad.training.step import Steps, as_list
@@ -89,23 +90,30 @@ class Trainer(Steps):
         callback_list.on_train_begin()
         logs: dict = {}
         epoch_logs: dict = {}
-        for epoch in range(strategy.start(self._initial_epoch), epochs):
-            self._reset_metrics()
-            callback_list.on_epoch_begin(epoch)
-            logs = self._train_epoch(epoch, data.batches(size, shuffle), strategy, callback_list)
-            epoch_logs = dict(logs)
-            if validation is not None:
-                callback_list.on_test_begin()
-                with self.optimizer.averaged_weights():  # θ̄ when the optimizer keeps an EMA
-                    val_logs = self._run_evaluation(
-                        validation, size or 32, callback_list, strategy=strategy
-                    )
-                callback_list.on_test_end(val_logs)
-                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            callback_list.on_epoch_end(epoch, epoch_logs)
-            self.stop_training = strategy.agree(self.stop_training)
-            if self.stop_training:
-                break
+        first = strategy.start(self._initial_epoch)
+        kernel_start = KernelStart(self, epochs - first, data.steps(size))
+        try:
+            for epoch in range(first, epochs):
+                self._reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                batches = data.batches(size, shuffle)
+                logs = self._train_epoch(epoch, batches, strategy, callback_list, kernel_start)
+                epoch_logs = dict(logs)
+                if validation is not None:
+                    callback_list.on_test_begin()
+                    with self.optimizer.averaged_weights():  # θ̄ when the optimizer keeps an EMA
+                        val_logs = self._run_evaluation(
+                            validation, size or 32, callback_list, strategy=strategy
+                        )
+                    callback_list.on_test_end(val_logs)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                kernel_start.epoch_done()
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                self.stop_training = strategy.agree(self.stop_training)
+                if self.stop_training:
+                    break
+        finally:
+            kernel_start.finish()
         self.optimizer.finalize_weights()  # with use_ema the model ends holding θ̄, as in Keras
         callback_list.on_train_end(epoch_logs)
         return self.history
@@ -133,16 +141,19 @@ class Trainer(Steps):
         return CallbackList([*everything, self.history], self, params)
 
     def _train_epoch(
-        self, epoch: int, batches: Any, strategy: Strategy, callback_list: Any
+        self, epoch: int, batches: Any, strategy: Strategy, callback_list: Any, kernel_start: Any
     ) -> dict:
         """One pass over the batches; the logs of the epoch (over every process's part)."""
         direct = self._batches_go_straight_to_the_step(strategy, callback_list)
         progress = _progress_bar(callback_list)
+        timing = kernel_start.choosing  # (training/kernel_start.py)
         step = -1
         for step, (x, y, sample_weight) in enumerate(batches):
             if direct and _plain(x) and _plain(y):
                 # What _train_batch and the hooks below do, less what is a no-op here.
                 self._train_batch_step(self._cast(x), y, sample_weight)
+                if timing:
+                    timing = kernel_start.batch_done(step)
                 if progress is not None:
                     progress.advance(self._logs)
                 if self.stop_training:  # set inside the step (a layer's or loss's code)
@@ -150,6 +161,8 @@ class Trainer(Steps):
                 continue
             callback_list.on_train_batch_begin(step)
             logs = self._train_batch(strategy, x, y, sample_weight)
+            if timing:
+                timing = kernel_start.batch_done(step)
             callback_list.on_train_batch_end(step, logs)
             if progress is not None:
                 progress.advance(self._logs)

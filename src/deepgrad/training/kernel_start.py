@@ -1,0 +1,113 @@
+"""When ``fit`` starts numba's kernels: once it will run long enough to earn their start-up.
+
+The kernels (an optimizer's update, a plan's fused bias+ReLU, ReLU backward, column sums
+and cross-entropy) make a later epoch 1.1–1.7x faster, but a process pays for them once:
+``import numba`` and each kernel's load from the on-disk cache, about 0.45 s on the
+2-core development machine, 4–6x a whole epoch of a small net (``docs/benchmarks.md``,
+"The first epoch"). A short fit finishes sooner without them; a long one with them. The
+kernels give the NumPy rules' bits, so which one runs changes no number, only the time.
+
+So with ``DEEPGRAD_FUSED`` unset (``"auto"``), ``fit`` starts on the NumPy rules, times
+its first batches, and starts the kernels as soon as what is ahead of it at that pace,
+plus what earlier fits of the process trained without them, reaches ``EARNS_START_UP``
+seconds. It chooses once per fit, after ``TIMED_BATCHES`` batches past the two that
+record a compiled step (or at the end of the first epoch, if that comes first); a fit
+that waits to the end adds its time to the process's count, so a loop of one-epoch fits
+starts the kernels too, once it has trained that long.
+
+Why 2 s: the kernels save 10–15% of an epoch with plain SGD and 30–40% with Adam, and
+start in about 0.45 s. At 2 s ahead, starting them gains 0.2–0.8 s, and either wrong
+choice costs at most about 0.25 s; at the far sides of it, the gain or the start-up
+dominates. When the kernels start mid-fit the compiled steps are recorded again (two
+eager batches), so their plans take the fused calls too.
+
+``DEEPGRAD_FUSED=1`` starts them at the first step, as ``train_on_batch``, ``compile``'s
+functions and the optimizers used by hand always do (no length is known ahead there);
+``DEEPGRAD_FUSED=0`` never does. Nothing waits once numba is imported.
+
+>>> start = KernelStart(None, epochs=0, batches_per_epoch=4)  # no epoch: nothing to wait for
+>>> start.waiting
+False
+>>> start.finish()
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from deepgrad import kernels
+
+EARNS_START_UP = 2.0  # seconds of training ahead (see the module docstring)
+RECORDING_BATCHES = 2  # a compiled step's first two batches record it (eager, slower)
+TIMED_BATCHES = 4  # then this many are timed before choosing
+
+_trained_waiting = 0.0  # seconds this process's fits have trained without the kernels
+
+
+class KernelStart:
+    """One fit's choice of when to start the kernels.
+
+    While ``choosing``, ``fit`` calls ``batch_done(batch)`` after each batch (it returns
+    whether it wants the next one) and ``epoch_done()`` after each epoch; ``finish()`` at
+    the end, error or not.
+    """
+
+    def __init__(self, model: Any, epochs: int, batches_per_epoch: int | None) -> None:
+        self.model = model
+        self.epochs = epochs  # the epochs this fit will run
+        self.batches_per_epoch = batches_per_epoch  # None: not known ahead (a generator)
+        # Earlier fits of the process may have trained long enough without the kernels.
+        self.choosing = epochs > 0 and kernels.fit_may_wait()
+        if self.choosing and _trained_waiting >= EARNS_START_UP:
+            self.choosing = False
+        self.waiting = self.choosing  # the kernels are held back now
+        self._began = time.perf_counter()
+        self._timing_from = self._began
+        self._epochs_done = 0
+        if self.waiting:
+            kernels.hold_back(True)
+
+    def batch_done(self, batch: int) -> bool:
+        """After the batch numbered ``batch`` (from 0) of an epoch: in the fit's first, time
+        the batches after the recording ones, then choose. Returns whether it wants to be
+        called after the next batch."""
+        if not self.choosing or self._epochs_done > 0 or self.batches_per_epoch is None:
+            return False  # chosen, or to be chosen at the end of the first epoch
+        if batch == RECORDING_BATCHES - 1:
+            self._timing_from = time.perf_counter()
+        elif batch == RECORDING_BATCHES - 1 + TIMED_BATCHES:
+            per_batch = (time.perf_counter() - self._timing_from) / TIMED_BATCHES
+            batches_left = self.epochs * self.batches_per_epoch - batch - 1
+            self._choose(per_batch * batches_left)
+        return self.choosing
+
+    def epoch_done(self) -> None:
+        """After each epoch: at the end of the first, choose, if its batches did not."""
+        self._epochs_done += 1
+        if self.choosing and self._epochs_done == 1:
+            per_epoch = time.perf_counter() - self._began
+            self._choose(per_epoch * (self.epochs - 1))
+
+    def _choose(self, seconds_ahead: float) -> None:
+        """Start the kernels if the fit, with what earlier ones trained without them, comes
+        to ``EARNS_START_UP`` seconds; else leave them held back to the fit's end."""
+        global _trained_waiting
+        self.choosing = False
+        trained = time.perf_counter() - self._began
+        if _trained_waiting + trained + seconds_ahead < EARNS_START_UP:
+            return
+        _trained_waiting += trained
+        self.waiting = False
+        kernels.hold_back(False)
+        if self.model is not None:  # recorded again, so that their plans take fused calls
+            self.model._forget_compiled_steps()
+
+    def finish(self) -> None:
+        """The fit is over (or failed): one that waited to the end counts its time."""
+        global _trained_waiting
+        self.choosing = False
+        if self.waiting:
+            _trained_waiting += time.perf_counter() - self._began
+            self.waiting = False
+            kernels.hold_back(False)

@@ -1,0 +1,210 @@
+"""When ``fit`` starts numba's kernels (training/kernel_start.py).
+
+The choice runs on a fake clock here, where it is only arithmetic; in fresh processes
+below, on real fits with ``DEEPGRAD_FUSED`` unset, where what matters is that a short fit
+never imports numba, that a long one starts the kernels and records its steps again, and
+that neither changes a bit of the weights or of the losses logged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from deepgrad import kernels
+from deepgrad.training import kernel_start
+from deepgrad.training.kernel_start import RECORDING_BATCHES, TIMED_BATCHES, KernelStart
+
+pytest.importorskip("numba")
+
+CHOICE_BATCH = RECORDING_BATCHES - 1 + TIMED_BATCHES  # the batch after which it chooses
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Model:
+    forgotten = 0
+
+    def _forget_compiled_steps(self) -> None:
+        self.forgotten += 1
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A fake clock, a process that has trained nothing yet, and kernels that may wait."""
+    clock = Clock()
+    monkeypatch.setattr(kernel_start.time, "perf_counter", clock)
+    monkeypatch.setattr(kernel_start, "_trained_waiting", 0.0)
+    monkeypatch.setattr(kernels, "fit_may_wait", lambda: True)
+    yield clock
+    kernels.hold_back(False)
+
+
+def run_batches(
+    start: KernelStart, clock: Clock, count: int, seconds_each: float, first: int = 0
+) -> list:
+    """Batches ``first``, ``first`` + 1, ... of ``seconds_each``; whether the kernels could
+    run after each."""
+    enabled = []
+    for batch in range(first, first + count):
+        clock.now += seconds_each
+        start.batch_done(batch)
+        enabled.append(kernels.enabled())
+    return enabled
+
+
+def test_a_short_fit_runs_without_the_kernels_to_its_end(clock):
+    model = Model()
+    start = KernelStart(model, epochs=2, batches_per_epoch=10)  # 20 batches of 10 ms: 0.2 s
+    assert start.waiting and not kernels.enabled()
+    assert run_batches(start, clock, 10, 0.01) == [False] * 10
+    assert not start.choosing  # chosen, at the sixth batch: nothing more to time
+    start.epoch_done()
+    run_batches(start, clock, 10, 0.01)
+    start.finish()
+    assert kernels.enabled() and model.forgotten == 0
+    assert kernel_start._trained_waiting == pytest.approx(0.2)
+
+
+def test_a_long_fit_starts_them_after_timing_its_first_batches(clock):
+    model = Model()
+    start = KernelStart(model, epochs=10, batches_per_epoch=100)  # 1,000 batches of 10 ms
+    enabled = run_batches(start, clock, 10, 0.01)
+    assert enabled == [False] * CHOICE_BATCH + [True] * (10 - CHOICE_BATCH)
+    assert model.forgotten == 1  # recorded again, to take the fused calls
+    start.finish()
+    assert kernels.enabled()
+
+
+def test_the_recording_batches_are_not_timed(clock):
+    """Two slow recording batches (0.3 s each), then fast ones (1 ms): ahead are 94 batches
+    at the fast pace, 0.094 s, and with the 0.604 s trained the fit stays short. Timed from
+    its start, the pace would be 0.1 s a batch, and 9.4 s ahead would start the kernels."""
+    start = KernelStart(Model(), epochs=1, batches_per_epoch=100)
+    assert run_batches(start, clock, RECORDING_BATCHES, 0.3) == [False] * RECORDING_BATCHES
+    timed = run_batches(start, clock, TIMED_BATCHES, 0.001, first=RECORDING_BATCHES)
+    assert timed == [False] * TIMED_BATCHES
+    assert not start.choosing and not kernels.enabled()
+    start.finish()
+
+
+def test_a_fit_of_unknown_length_chooses_at_the_end_of_its_first_epoch(clock):
+    start = KernelStart(Model(), epochs=5, batches_per_epoch=None)  # a generator
+    assert run_batches(start, clock, 10, 0.1) == [False] * 10  # one epoch: 1 s
+    start.epoch_done()  # 4 epochs ahead at 1 s: starts
+    assert kernels.enabled()
+    start.finish()
+
+
+def test_short_fits_in_a_loop_start_them_once_they_have_trained_long_enough(clock):
+    """A loop of one-epoch fits (as in a course's lab) is a long run in short pieces: the
+    process counts what its fits trained without the kernels."""
+    started_at = None
+    for fit_number in range(40):
+        start = KernelStart(Model(), epochs=1, batches_per_epoch=10)
+        if not start.waiting:
+            started_at = fit_number
+            break
+        run_batches(start, clock, 10, 0.01)  # 0.1 s per fit
+        start.epoch_done()
+        start.finish()
+    assert started_at == pytest.approx(kernel_start.EARNS_START_UP / 0.1, abs=1)
+
+
+def test_nothing_waits_when_fit_may_not(monkeypatch):
+    monkeypatch.setattr(kernels, "fit_may_wait", lambda: False)
+    start = KernelStart(Model(), epochs=100, batches_per_epoch=100)
+    assert not start.waiting and not start.choosing
+    assert start.batch_done(CHOICE_BATCH) is False
+
+
+def test_a_mistyped_setting_is_refused(monkeypatch):
+    monkeypatch.setattr(kernels, "_setting", "yes")
+    with pytest.raises(ValueError, match=r"DEEPGRAD_FUSED='yes'.*expected auto"):
+        kernels.fit_may_wait()
+
+
+def test_a_fit_that_fails_lets_the_kernels_run_again(clock):
+    import numpy as np
+
+    import deepgrad as dg
+
+    class Fail(dg.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            assert not dg.kernels.enabled()  # held back while the fit runs
+            raise KeyboardInterrupt
+
+    model = dg.Sequential([dg.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(np.ones((4, 3), np.float32), np.ones((4, 2)), epochs=1, callbacks=[Fail()])
+    assert dg.kernels.enabled()
+
+
+# ---- real fits, in fresh processes with DEEPGRAD_FUSED unset ----------------------------
+
+FIT = r"""
+import json, sys
+import numpy as np
+import deepgrad as dg
+from deepgrad import layers
+from deepgrad.training import kernel_start
+
+kernel_start.EARNS_START_UP = float(sys.argv[1])
+dg.random.seed(0)
+model = dg.Sequential([layers.Dense(80, activation="relu"), layers.Dense(3)])
+model.compile("adam", "sparse_categorical_crossentropy", jit=True)
+rng = np.random.default_rng(0)
+x = rng.standard_normal((96, 60)).astype(np.float32)
+y = rng.integers(0, 3, 96)
+seen = []
+
+class Watch(dg.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        seen.append(dg.kernels.enabled())
+
+history = model.fit(x, y, batch_size=32, epochs=3, verbose=0, callbacks=[Watch()])
+print(json.dumps({
+    "numba imported": "numba" in sys.modules,
+    "kernels in each epoch": seen,
+    "losses": history.history["loss"],
+    "weights": [w.tolist() for w in model.get_weights()],
+}))
+"""
+
+
+def _fit(earns_start_up: float, setting: str | None, tmp_path) -> dict:
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    env.pop("DEEPGRAD_FUSED", None)
+    if setting is not None:
+        env["DEEPGRAD_FUSED"] = setting
+    done = subprocess.run(
+        [sys.executable, "-c", FIT, str(earns_start_up)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_fits_short_and_long_train_to_the_same_bits_with_or_without_the_kernels(tmp_path):
+    always = _fit(2.0, "1", tmp_path)
+    never = _fit(2.0, "0", tmp_path)
+    short = _fit(1e6, None, tmp_path)  # never earns the start-up
+    long = _fit(1e-9, None, tmp_path)  # earns it at the first choice
+    assert always["numba imported"] and always["kernels in each epoch"] == [True] * 3
+    assert not never["numba imported"] and never["kernels in each epoch"] == [False] * 3
+    assert not short["numba imported"] and short["kernels in each epoch"] == [False] * 3
+    # three batches an epoch: chosen at the end of the first, then started for the next
+    assert long["numba imported"] and long["kernels in each epoch"] == [False, True, True]
+    for run in (never, short, long):
+        assert run["losses"] == always["losses"]
+        assert run["weights"] == always["weights"]
