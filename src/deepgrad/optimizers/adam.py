@@ -111,6 +111,8 @@ class Adam(_Moments):
         self.amsgrad = amsgrad
         super().__init__(params, learning_rate, beta_1, beta_2, epsilon, **options)
 
+    update_has_kernel = True  # the adam and amsgrad rules, one kernel pass each
+
     def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         state = {**super().init_state(values)}
         if self.amsgrad:

@@ -163,6 +163,11 @@ class Optimizer:
         """Set every gradient to zero (one fill of the flat gradient buffer)."""
         self._require_built().zero_grad()
 
+    # Whether update() runs a numba kernel where one fits (Adam's, momentum's): a fit starts
+    # the kernels sooner for such an optimizer, whose update they make 2-4x faster
+    # (training/kernel_start.py).
+    update_has_kernel = False
+
     def applies_in_products(self) -> bool:
         """Whether a compiled training step may apply this optimizer's step itself, inside
         the products that compute the weights' gradients (``compiler/descent.py``): only

@@ -115,6 +115,11 @@ class SGD(Optimizer):
     def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {"velocity": np.zeros_like(values)} if self.momentum else {}
 
+    @property
+    def update_has_kernel(self) -> bool:  # type: ignore[override]
+        """With PyTorch's momentum, the update is one kernel pass (``sgd_momentum``)."""
+        return bool(self.momentum) and self.momentum_form == "pytorch"
+
     def applies_in_products(self) -> bool:
         """Plain SGD (no momentum, decay, clipping, averaging, nor several processes), on
         the CPU, with NumPy's BLAS at hand (``deepgrad.blas``): its step θ ← θ − ηg may be

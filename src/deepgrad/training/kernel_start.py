@@ -9,17 +9,22 @@ kernels give the NumPy rules' bits, so which one runs changes no number, only th
 
 So with ``DEEPGRAD_FUSED`` unset (``"auto"``), ``fit`` starts on the NumPy rules, times
 its first batches, and starts the kernels as soon as what is ahead of it at that pace,
-plus what earlier fits of the process trained without them, reaches ``EARNS_START_UP``
-seconds. It chooses once per fit, after ``TIMED_BATCHES`` batches past the two that
-record a compiled step (or at the end of the first epoch, if that comes first); a fit
-that waits to the end adds its time to the process's count, so a loop of one-epoch fits
-starts the kernels too, once it has trained that long.
+plus what earlier fits of the process trained without them, reaches the seconds in which
+they earn their start-up (``earns_start_up``). It chooses once per fit, after
+``TIMED_BATCHES`` batches past the two that record a compiled step (or at the end of the
+first epoch, if that comes first); a fit that waits to the end adds its time to the
+process's count, so a loop of one-epoch fits starts the kernels too, once it has trained
+that long.
 
-Why 2 s: the kernels save 10–15% of an epoch with plain SGD and 30–40% with Adam, and
-start in about 0.45 s. At 2 s ahead, starting them gains 0.2–0.8 s, and either wrong
-choice costs at most about 0.25 s; at the far sides of it, the gain or the start-up
-dominates. When the kernels start mid-fit the compiled steps are recorded again (two
-eager batches), so their plans take the fused calls too.
+How long that is: the kernels start in about 0.45 s, and make the rest of a fit that
+takes A seconds on the NumPy rules take A / r, where r, a later epoch's time without them
+over its time with them, measured 1.11–1.18 with plain SGD and 1.39–1.72 with Adam on the
+benchmark nets (``docs/benchmarks.md``, "The first epoch"). They earn their start-up when
+A (1 − 1/r) ≥ 0.45 s: A of 3–4.5 s with SGD, 1.1–1.6 s with Adam. So a fit whose
+optimizer's update runs a kernel (``Optimizer.update_has_kernel``: Adam, AdamW, AMSGrad,
+PyTorch-form momentum) starts them at 1.5 s ahead, any other at 4 s, where only the plan's
+fused calls gain. When the kernels start mid-fit the compiled steps are recorded again
+(two eager batches), so their plans take the fused calls too.
 
 ``DEEPGRAD_FUSED=1`` starts them at the first step, as ``train_on_batch``, ``compile``'s
 functions and the optimizers used by hand always do (no length is known ahead there);
@@ -38,11 +43,27 @@ from typing import Any
 
 from deepgrad import kernels
 
-EARNS_START_UP = 2.0  # seconds of training ahead (see the module docstring)
+# Seconds of training ahead, at the NumPy rules' pace, from which the kernels earn their
+# start-up (see the module docstring): an optimizer whose update runs a kernel, any other.
+EARNS_WITH_UPDATE_KERNEL = 1.5
+EARNS_WITH_PLAN_KERNELS = 4.0
 RECORDING_BATCHES = 2  # a compiled step's first two batches record it (eager, slower)
 TIMED_BATCHES = 4  # then this many are timed before choosing
 
 _trained_waiting = 0.0  # seconds this process's fits have trained without the kernels
+
+
+def earns_start_up(optimizer: Any) -> float:
+    """The seconds of training ahead from which the kernels earn their start-up in a fit
+    with ``optimizer``.
+
+    >>> import deepgrad as dg
+    >>> earns_start_up(dg.optimizers.Adam()), earns_start_up(dg.optimizers.SGD())
+    (1.5, 4.0)
+    """
+    if getattr(optimizer, "update_has_kernel", False):
+        return EARNS_WITH_UPDATE_KERNEL
+    return EARNS_WITH_PLAN_KERNELS
 
 
 class KernelStart:
@@ -57,9 +78,10 @@ class KernelStart:
         self.model = model
         self.epochs = epochs  # the epochs this fit will run
         self.batches_per_epoch = batches_per_epoch  # None: not known ahead (a generator)
+        self.earns_start_up = earns_start_up(getattr(model, "optimizer", None))
         # Earlier fits of the process may have trained long enough without the kernels.
         self.choosing = epochs > 0 and kernels.fit_may_wait()
-        if self.choosing and _trained_waiting >= EARNS_START_UP:
+        if self.choosing and _trained_waiting >= self.earns_start_up:
             self.choosing = False
         self.waiting = self.choosing  # the kernels are held back now
         self._began = time.perf_counter()
@@ -91,11 +113,11 @@ class KernelStart:
 
     def _choose(self, seconds_ahead: float) -> None:
         """Start the kernels if the fit, with what earlier ones trained without them, comes
-        to ``EARNS_START_UP`` seconds; else leave them held back to the fit's end."""
+        to the seconds that earn their start-up; else leave them held back to its end."""
         global _trained_waiting
         self.choosing = False
         trained = time.perf_counter() - self._began
-        if _trained_waiting + trained + seconds_ahead < EARNS_START_UP:
+        if _trained_waiting + trained + seconds_ahead < self.earns_start_up:
             return
         _trained_waiting += trained
         self.waiting = False
