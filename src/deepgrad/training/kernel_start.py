@@ -69,9 +69,9 @@ def earns_start_up(optimizer: Any) -> float:
 class KernelStart:
     """One fit's choice of when to start the kernels.
 
-    While ``choosing``, ``fit`` calls ``batch_done(batch)`` after each batch (it returns
-    whether it wants the next one) and ``epoch_done()`` after each epoch; ``finish()`` at
-    the end, error or not.
+    ``fit`` holds it in a ``with`` block, whose end (error or not) is ``finish()``; while
+    ``choosing``, it calls ``batch_done(batch)`` after each batch (which returns whether it
+    wants the next one), and ``epoch_done()`` after each epoch.
     """
 
     def __init__(self, model: Any, epochs: int, batches_per_epoch: int | None) -> None:
@@ -124,6 +124,12 @@ class KernelStart:
         kernels.hold_back(False)
         if self.model is not None:  # recorded again, so that their plans take fused calls
             self.model._forget_compiled_steps()
+
+    def __enter__(self) -> KernelStart:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.finish()
 
     def finish(self) -> None:
         """The fit is over (or failed): one that waited to the end counts its time."""

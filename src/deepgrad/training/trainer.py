@@ -64,6 +64,9 @@ class Trainer(Steps):
         ``deepgrad.distributed``. ``x`` may also be a source of batches (a ``PyDataset``,
         a generator, a list of batches, a PyTorch ``DataLoader``), read ``steps_per_epoch``
         batches per epoch when given; ``class_weight`` maps class index to weight.
+        With numba installed, ``fit`` starts its kernels once it has seen that it will run
+        long enough to earn their start-up (``DEEPGRAD_FUSED``; the numbers are the same
+        either way: ``training/kernel_start.py``).
 
         >>> import numpy as np, deepgrad as dg
         >>> dg.random.seed(0)
@@ -91,8 +94,7 @@ class Trainer(Steps):
         logs: dict = {}
         epoch_logs: dict = {}
         first = strategy.start(self._initial_epoch)
-        kernel_start = KernelStart(self, epochs - first, data.steps(size))
-        try:
+        with KernelStart(self, epochs - first, data.steps(size)) as kernel_start:
             for epoch in range(first, epochs):
                 self._reset_metrics()
                 callback_list.on_epoch_begin(epoch)
@@ -112,8 +114,6 @@ class Trainer(Steps):
                 self.stop_training = strategy.agree(self.stop_training)
                 if self.stop_training:
                     break
-        finally:
-            kernel_start.finish()
         self.optimizer.finalize_weights()  # with use_ema the model ends holding θ̄, as in Keras
         callback_list.on_train_end(epoch_logs)
         return self.history
@@ -141,7 +141,12 @@ class Trainer(Steps):
         return CallbackList([*everything, self.history], self, params)
 
     def _train_epoch(
-        self, epoch: int, batches: Any, strategy: Strategy, callback_list: Any, kernel_start: Any
+        self,
+        epoch: int,
+        batches: Any,
+        strategy: Strategy,
+        callback_list: Any,
+        kernel_start: KernelStart,
     ) -> dict:
         """One pass over the batches; the logs of the epoch (over every process's part)."""
         direct = self._batches_go_straight_to_the_step(strategy, callback_list)
