@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 pytest.importorskip("numba")
@@ -86,14 +85,7 @@ def test_a_warm_process_loads_every_kernel_without_numbas_setup_and_gets_the_sam
     assert warm["misses"] == 0 and warm["hits"] >= 8  # every kernel came from the cache
     assert not warm["full_setup"]  # ... without numba importing its whole library
     assert warm["kernels"] == cold["kernels"]
-    # the kernels give NumPy's bits; the cross-entropy, whose logarithm is the C
-    # library's, to within its documented bound (tests/ops/test_cross_entropy_kernels.py)
-    exact = [0, 1, 2, 3, 6, 7]
-    assert [warm["kernels"][i] for i in exact] == [warm["numpy"][i] for i in exact]
-    for i in (4, 5):
-        kernel = np.frombuffer(bytes.fromhex(warm["kernels"][i]), np.float32)
-        numpy = np.frombuffer(bytes.fromhex(warm["numpy"][i]), np.float32)
-        np.testing.assert_allclose(kernel, numpy, rtol=1e-5, atol=1e-6)
+    assert warm["kernels"] == warm["numpy"]  # every kernel gives its NumPy rule's bits
 
 
 def test_a_kernel_missing_from_the_cache_compiles_after_others_were_loaded(tmp_path):
@@ -103,8 +95,7 @@ def test_a_kernel_missing_from_the_cache_compiles_after_others_were_loaded(tmp_p
     _run(str(tmp_path), "float32")
     result = _run(str(tmp_path), "float32,float64")
     assert result["misses"] > 0 and result["hits"] > 0
-    exact = [0, 1, 2, 3, 6, 7]
-    assert [result["kernels"][i] for i in exact] == [result["numpy"][i] for i in exact]
+    assert result["kernels"] == result["numpy"]
 
 
 def test_numbas_own_cache_is_kept_where_its_internals_differ(monkeypatch):
@@ -126,49 +117,3 @@ def test_numbas_own_cache_is_kept_where_its_internals_differ(monkeypatch):
         assert type(compiled._cache) is caching.FunctionCache
     finally:
         kernels._kernel_cache_class.cache_clear()
-
-
-# A compiled fit inside kernels.disabled(), or with DEEPGRAD_FUSED=0, must not import numba
-# (what docs/benchmarks.md, "The first epoch", tells a user to do for a short run), and
-# must train to the kernels' bits. The script fits inside kernels.disabled() when its
-# argument says so, else as it is (with the kernels, or without them by the environment).
-FIT = r"""
-import contextlib, json, sys
-import numpy as np
-import deepgrad as dg
-from deepgrad import layers
-
-dg.random.seed(0)
-model = dg.Sequential([layers.Dense(80, activation="relu"), layers.Dense(3)])
-model.compile("adam", "sparse_categorical_crossentropy", jit=True)
-rng = np.random.default_rng(0)
-x = rng.standard_normal((96, 60)).astype(np.float32)
-y = rng.integers(0, 3, 96)
-inside = dg.kernels.disabled() if sys.argv[1] == "disabled" else contextlib.nullcontext()
-with inside:
-    model.fit(x, y, batch_size=32, epochs=2, verbose=0)
-weights = [w.tolist() for w in model.get_weights()]
-print(json.dumps({"numba imported": "numba" in sys.modules, "weights": weights}))
-"""
-
-
-def _fit_in_a_fresh_process(argument: str, env: dict) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", FIT, argument], env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-@pytest.mark.parametrize("how", ["kernels.disabled()", "DEEPGRAD_FUSED=0"])
-def test_a_compiled_fit_without_kernels_never_imports_numba(how, tmp_path):
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
-    env.pop("DEEPGRAD_FUSED", None)
-    if how == "DEEPGRAD_FUSED=0":
-        without = _fit_in_a_fresh_process("as it is", {**env, "DEEPGRAD_FUSED": "0"})
-    else:
-        without = _fit_in_a_fresh_process("disabled", env)
-    assert without["numba imported"] is False
-    with_kernels = _fit_in_a_fresh_process("as it is", {**env, "DEEPGRAD_FUSED": "1"})
-    assert with_kernels["numba imported"] is True  # so the comparison is with the kernels
-    assert without["weights"] == with_kernels["weights"]

@@ -171,7 +171,7 @@ def test_a_fit_that_fails_lets_the_kernels_run_again(clock):
 # ---- real fits, in fresh processes with DEEPGRAD_FUSED unset ----------------------------
 
 FIT = r"""
-import json, sys
+import contextlib, json, sys
 import numpy as np
 import deepgrad as dg
 from deepgrad import layers
@@ -190,9 +190,15 @@ class Watch(dg.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         seen.append(dg.kernels.enabled())
 
-history = model.fit(x, y, batch_size=32, epochs=3, verbose=0, callbacks=[Watch()])
+inside = dg.kernels.disabled() if sys.argv[2] == "disabled" else contextlib.nullcontext()
+with inside:
+    history = model.fit(x, y, batch_size=32, epochs=3, verbose=0, callbacks=[Watch()])
+evaluation = model.evaluate(x, y, verbose=0)  # neither starts the kernels
+prediction = model.predict(x).tolist()
 print(json.dumps({
     "numba imported": "numba" in sys.modules,
+    "evaluation": evaluation,
+    "prediction": prediction,
     "kernels in each epoch": seen,
     "losses": history.history["loss"],
     "weights": [w.tolist() for w in model.get_weights()],
@@ -200,28 +206,62 @@ print(json.dumps({
 """
 
 
-def _fit(earns_start_up: float, setting: str | None, tmp_path) -> dict:
+def _fit(earns_start_up: float, setting: str | None, tmp_path, inside: str = "as it is") -> dict:
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     env.pop("DEEPGRAD_FUSED", None)
     if setting is not None:
         env["DEEPGRAD_FUSED"] = setting
     done = subprocess.run(
-        [sys.executable, "-c", FIT, str(earns_start_up)], env=env, capture_output=True, text=True
+        [sys.executable, "-c", FIT, str(earns_start_up), inside],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
 def test_fits_short_and_long_train_to_the_same_bits_with_or_without_the_kernels(tmp_path):
+    """Without the kernels (DEEPGRAD_FUSED=0, inside kernels.disabled(), or a fit too short
+    to start them) numba is never imported, by the fit nor by the evaluate and predict
+    after it; a long fit starts them after its first epoch (three batches an epoch, so it
+    chooses at the end of the first). The losses, weights, evaluation and predictions are
+    the same bits in every case."""
     always = _fit(2.0, "1", tmp_path)
     never = _fit(2.0, "0", tmp_path)
     short = _fit(1e6, None, tmp_path)  # never earns the start-up
     long = _fit(1e-9, None, tmp_path)  # earns it at the first choice
+    disabled = _fit(1e-9, None, tmp_path, inside="disabled")  # kernels.disabled() wins
     assert always["numba imported"] and always["kernels in each epoch"] == [True] * 3
     assert not never["numba imported"] and never["kernels in each epoch"] == [False] * 3
     assert not short["numba imported"] and short["kernels in each epoch"] == [False] * 3
     # three batches an epoch: chosen at the end of the first, then started for the next
     assert long["numba imported"] and long["kernels in each epoch"] == [False, True, True]
-    for run in (never, short, long):
-        assert run["losses"] == always["losses"]
-        assert run["weights"] == always["weights"]
+    assert not disabled["numba imported"] and disabled["kernels in each epoch"] == [False] * 3
+    for run in (never, short, long, disabled):
+        for result in ("losses", "weights", "evaluation", "prediction"):
+            assert run[result] == always[result], result
+
+
+def test_evaluate_and_predict_do_not_start_the_kernels(monkeypatch):
+    """In a process where numba is not imported (faked here), evaluate and predict run the
+    NumPy rules, and leave the kernels as they found them."""
+    import numpy as np
+
+    monkeypatch.setattr(kernels, "fit_may_wait", lambda: True)
+    seen = []
+
+    class Watch(dg.callbacks.Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            seen.append(("evaluate", kernels.enabled()))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            seen.append(("predict", kernels.enabled()))
+
+    model = dg.Sequential([dg.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((4, 3), np.float32), np.ones((4, 2), np.float32)
+    model.evaluate(x, y, batch_size=2, verbose=0, callbacks=[Watch()])
+    model.predict(x, batch_size=2, callbacks=[Watch()])
+    assert seen == [("evaluate", False)] * 2 + [("predict", False)] * 2
+    assert kernels.enabled()

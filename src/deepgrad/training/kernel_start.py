@@ -26,9 +26,12 @@ PyTorch-form momentum) starts them at 1.5 s ahead, any other at 4 s, where only 
 fused calls gain. When the kernels start mid-fit the compiled steps are recorded again
 (two eager batches), so their plans take the fused calls too.
 
-``DEEPGRAD_FUSED=1`` starts them at the first step, as ``train_on_batch``, ``compile``'s
-functions and the optimizers used by hand always do (no length is known ahead there);
-``DEEPGRAD_FUSED=0`` never does. Nothing waits once numba is imported.
+``evaluate`` and ``predict`` never start them (``without_starting_kernels``): one pass
+over the data rarely earns their start-up, and a forward pass gains only from the fused
+bias+ReLU and cross-entropy. ``DEEPGRAD_FUSED=1`` starts them at the first step, as
+``train_on_batch``, ``compile``'s functions and the optimizers used by hand always do (no
+length is known ahead there); ``DEEPGRAD_FUSED=0`` never does. Nothing waits once numba
+is imported.
 
 >>> start = KernelStart(None, epochs=0, batches_per_epoch=4)  # no epoch: nothing to wait for
 >>> start.waiting
@@ -38,7 +41,9 @@ False
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from deepgrad import kernels
@@ -139,3 +144,26 @@ class KernelStart:
             _trained_waiting += time.perf_counter() - self._began
             self.waiting = False
             kernels.hold_back(False)
+
+
+@contextlib.contextmanager
+def without_starting_kernels() -> Iterator[None]:
+    """Run the block on the kernels if they have started (numba imported), else on the
+    NumPy rules, without starting them: ``evaluate`` and ``predict``, with
+    ``DEEPGRAD_FUSED`` unset. The same bits either way.
+
+    >>> from deepgrad import kernels
+    >>> before = kernels.enabled()
+    >>> with without_starting_kernels():
+    ...     pass
+    >>> kernels.enabled() == before  # held back inside the block at most
+    True
+    """
+    if not kernels.fit_may_wait():
+        yield
+        return
+    kernels.hold_back(True)
+    try:
+        yield
+    finally:
+        kernels.hold_back(False)

@@ -17,7 +17,7 @@ from deepgrad.metrics import unique_names
 from deepgrad.training.callbacks import Callback, CallbackList, History
 from deepgrad.training.checks import check_features
 from deepgrad.training.data import batch_size_for, feed, fit_data, make_data, underlying
-from deepgrad.training.kernel_start import KernelStart
+from deepgrad.training.kernel_start import KernelStart, without_starting_kernels
 from deepgrad.training.progress import ProgbarLogger, format_logs, resolve_verbose
 from deepgrad.training.sigma import NoiseVarianceEstimate, noise_variance
 from deepgrad.training.step import Steps, as_list
@@ -256,7 +256,8 @@ class Trainer(Steps):
         data = feed(data, steps, None, "steps")
         callback_list = CallbackList(callbacks or [], self, {"verbose": verbose})
         callback_list.on_test_begin()
-        logs = self._run_evaluation(data, batch_size_for(data, batch_size), callback_list)
+        with without_starting_kernels():  # (training/kernel_start.py)
+            logs = self._run_evaluation(data, batch_size_for(data, batch_size), callback_list)
         callback_list.on_test_end(logs)
         if resolve_verbose(verbose) and verbose != "auto":
             print(format_logs(logs))
@@ -278,10 +279,11 @@ class Trainer(Steps):
         callback_list = CallbackList(callbacks or [], self, {"verbose": verbose})
         callback_list.on_predict_begin()
         outputs = []
-        for step, (xb, _, _) in enumerate(data.batches(batch_size_for(data, batch_size))):
-            callback_list.on_predict_batch_begin(step)
-            outputs.append(self.predict_on_batch(xb))
-            callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        with without_starting_kernels():  # (training/kernel_start.py)
+            for step, (xb, _, _) in enumerate(data.batches(batch_size_for(data, batch_size))):
+                callback_list.on_predict_batch_begin(step)
+                outputs.append(self.predict_on_batch(xb))
+                callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict: no samples")
