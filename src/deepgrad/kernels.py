@@ -78,7 +78,7 @@ def fit_may_wait() -> bool:
     ...     fit_may_wait()
     False
     """
-    if _setting not in SETTINGS:  # a mistyped value fails at the first fit, not silently
+    if _setting not in SETTINGS:  # a mistyped value fails at the first fit or evaluate
         raise ValueError(
             f"DEEPGRAD_FUSED={_setting!r}: expected auto (the default: fit starts the "
             "kernels once it will run long enough to earn their start-up), 1 (kernels from "
