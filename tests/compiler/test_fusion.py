@@ -169,6 +169,27 @@ def test_no_fusion_without_the_kernels():
     assert "relu(" in source and "greater(" in source
 
 
+def test_a_plan_made_again_once_the_kernels_run_takes_the_fused_calls():
+    """What fit does when it starts the kernels midway: the plans recorded while they were
+    held back are made again from their recordings (nothing recorded again), and then
+    train to the bits of a model that had the kernels from the start."""
+    reference, reference_losses, x, y = _train(jit=True, steps=6)
+    fused.hold_back(True)
+    try:
+        model, losses_held, _, _ = _train(jit=True, steps=3)
+        compiled = model._compiled_steps["train"]
+        assert "bias_relu(" not in compiled.plan(x, y, None).source
+    finally:
+        fused.hold_back(False)
+    model._replan_compiled_steps()
+    source = compiled.plan(x, y, None).source
+    assert source.count("bias_relu(") == 2 and source.count("relu_backward(") == 2
+    losses_after = [float(model.train_on_batch(x, y)) for _ in range(3)]
+    assert losses_held + losses_after == reference_losses
+    for a, b in zip(reference.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_a_sum_read_twice_is_not_fused():
     w = dg.tensor(np.ones((96, 128), np.float32), requires_grad=True)
     b = dg.tensor(np.zeros(128, np.float32), requires_grad=True)

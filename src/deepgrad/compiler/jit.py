@@ -61,6 +61,8 @@ class CompiledFunction:
         self.check = check
         self.descent = descent
         self._plans: dict[Any, tuple[Plan, Any, list]] = {}
+        # signature → (recorder, inputs, outputs) its plan was made from (``replan``)
+        self._recordings: dict[Any, tuple[Recorder, list, list]] = {}
         # signature → (recorder, outputs, fingerprint of the inputs) of its first call
         self._first_recordings: dict[Any, tuple] = {}
         # Two recordings on different data have agreed: later signatures are recorded once.
@@ -101,7 +103,18 @@ class CompiledFunction:
         self._plans.clear()
         self._plans_of_arrays.clear()
         self._first_recordings.clear()
+        self._recordings.clear()
         self._settings = settings.version()
+
+    def replan(self) -> None:
+        """Make each plan again from its recording, with the rewrites that apply now (the
+        kernels' fused calls, once ``fit`` has started them): nothing is recorded again,
+        so the calls that ran eagerly, and with them every number, stay as they were."""
+        for key, (recorder, inputs, outputs) in self._recordings.items():
+            _, out_def, kinds = self._plans[key]
+            plan = cuda_graph.maybe_captured(Plan(recorder, inputs, outputs, self.descent))
+            self._plans[key] = (plan, out_def, kinds)
+        self._plans_of_arrays.clear()
 
     def plan(self, *args: Any) -> Plan:
         """The plan that calls with these arguments replay (recording it if needed)."""
@@ -155,6 +168,7 @@ class CompiledFunction:
         plan = Plan(recorder, inputs, outputs, self.descent)
         plan = cuda_graph.maybe_captured(plan)  # off by default
         self._plans[key] = (plan, out_def, kinds)
+        self._recordings[key] = (recorder, inputs, outputs)
         return result
 
 

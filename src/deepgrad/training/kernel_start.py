@@ -23,8 +23,10 @@ benchmark nets (``docs/benchmarks.md``, "The first epoch"). They earn their star
 A (1 − 1/r) ≥ 0.45 s: A of 3–4.5 s with SGD, 1.1–1.6 s with Adam. So a fit whose
 optimizer's update runs a kernel (``Optimizer.update_has_kernel``: Adam, AdamW, AMSGrad,
 PyTorch-form momentum) starts them at 1.5 s ahead, any other at 4 s, where only the plan's
-fused calls gain. When the kernels start mid-fit the compiled steps are recorded again
-(two eager batches), so their plans take the fused calls too.
+fused calls gain. When the kernels start mid-fit the compiled steps' plans are made again
+from their recordings, to take the fused calls; nothing is recorded again, so the batches
+that ran eagerly stay the same ones (a recording's update, with plain SGD, rounds
+otherwise than a replay's: ``compiler/descent.py``).
 
 ``evaluate`` and ``predict`` never start them (``without_starting_kernels``): one pass
 over the data rarely earns their start-up, and a forward pass gains only from the fused
@@ -127,8 +129,8 @@ class KernelStart:
         _trained_waiting += trained
         self.waiting = False
         kernels.hold_back(False)
-        if self.model is not None:  # recorded again, so that their plans take fused calls
-            self.model._forget_compiled_steps()
+        if self.model is not None:  # plans made again, to take the fused calls
+            self.model._replan_compiled_steps()
 
     def __enter__(self) -> KernelStart:
         return self

@@ -426,10 +426,12 @@ class Steps:
                 self._compiled_steps[kind] = CompiledFunction(self._predict_and_objective)
         return self._compiled_steps[kind]
 
-    def _forget_compiled_steps(self) -> None:
-        """Drop the compiled steps, to be recorded again at their next call (as when the
-        kernels start mid-fit, so that the plans take their fused calls)."""
-        self._compiled_steps = {}
+    def _replan_compiled_steps(self) -> None:
+        """Make the compiled steps' plans again from their recordings (when the kernels
+        start mid-fit, so that the plans take their fused calls; the numbers stay the
+        same, as nothing is recorded again)."""
+        for compiled in self._compiled_steps.values():
+            compiled.replan()
 
     def _descent(self) -> InProductDescent | None:
         """The compiled training step's plain SGD inside the gradient products, if it has
