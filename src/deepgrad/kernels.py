@@ -48,25 +48,18 @@ MIN_SIZE = 1 << 12
 SETTINGS = ("auto", "0", "1")
 _setting = os.environ.get("DEEPGRAD_FUSED", "auto").strip().lower() or "auto"
 _enabled = _setting != "0"
-_held_back = False  # by a fit that has not yet chosen to start them (hold_back)
 
 
 def enabled() -> bool:
     """Whether numba kernels may run: numba installed, and not turned off by
-    ``DEEPGRAD_FUSED=0``, inside ``disabled()`` or held back by a ``fit``.
+    ``DEEPGRAD_FUSED=0`` or inside ``disabled()`` (where a ``fit`` holds them back while
+    it finds out how long it will run).
 
     >>> with disabled():
     ...     enabled()
     False
     """
-    return _enabled and _INSTALLED and not _held_back
-
-
-def hold_back(held: bool) -> None:
-    """Hold the kernels back (the NumPy rules run, with the same bits) or let them run
-    again: what ``fit`` does while it finds out how long it will run."""
-    global _held_back
-    _held_back = held
+    return _enabled and _INSTALLED
 
 
 def fit_may_wait() -> bool:

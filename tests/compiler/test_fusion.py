@@ -174,13 +174,10 @@ def test_a_plan_made_again_once_the_kernels_run_takes_the_fused_calls():
     held back are made again from their recordings (nothing recorded again), and then
     train to the bits of a model that had the kernels from the start."""
     reference, reference_losses, x, y = _train(jit=True, steps=6)
-    fused.hold_back(True)
-    try:
+    with fused.disabled():  # as fit holds them back
         model, losses_held, _, _ = _train(jit=True, steps=3)
         compiled = model._compiled_steps["train"]
         assert "bias_relu(" not in compiled.plan(x, y, None).source
-    finally:
-        fused.hold_back(False)
     model._replan_compiled_steps()
     source = compiled.plan(x, y, None).source
     assert source.count("bias_relu(") == 2 and source.count("relu_backward(") == 2

@@ -50,8 +50,8 @@ def clock(monkeypatch):
     monkeypatch.setattr(kernel_start.time, "perf_counter", clock)
     monkeypatch.setattr(kernel_start, "_trained_waiting", 0.0)
     monkeypatch.setattr(kernels, "fit_may_wait", lambda: True)
-    yield clock
-    kernels.hold_back(False)
+    monkeypatch.setattr(kernels, "_enabled", kernels._enabled)  # restored after the test
+    return clock
 
 
 def run_batches(

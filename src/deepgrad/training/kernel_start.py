@@ -90,12 +90,13 @@ class KernelStart:
         self.choosing = epochs > 0 and kernels.fit_may_wait()
         if self.choosing and _trained_waiting >= self.earns_start_up:
             self.choosing = False
+        self._held = contextlib.ExitStack()  # kernels.disabled() while the kernels wait
+        if self.choosing:
+            self._held.enter_context(kernels.disabled())
         self.waiting = self.choosing  # the kernels are held back now
         self._began = time.perf_counter()
         self._timing_from = self._began
         self._epochs_done = 0
-        if self.waiting:
-            kernels.hold_back(True)
 
     def batch_done(self, batch: int) -> bool:
         """After the batch numbered ``batch`` (from 0) of an epoch: in the fit's first, time
@@ -128,7 +129,7 @@ class KernelStart:
             return
         _trained_waiting += trained
         self.waiting = False
-        kernels.hold_back(False)
+        self._held.close()
         if self.model is not None:  # plans made again, to take the fused calls
             self.model._replan_compiled_steps()
 
@@ -145,7 +146,7 @@ class KernelStart:
         if self.waiting:
             _trained_waiting += time.perf_counter() - self._began
             self.waiting = False
-            kernels.hold_back(False)
+            self._held.close()
 
 
 @contextlib.contextmanager
@@ -161,11 +162,5 @@ def without_starting_kernels() -> Iterator[None]:
     >>> kernels.enabled() == before  # held back inside the block at most
     True
     """
-    if not kernels.fit_may_wait():
+    with kernels.disabled() if kernels.fit_may_wait() else contextlib.nullcontext():
         yield
-        return
-    kernels.hold_back(True)
-    try:
-        yield
-    finally:
-        kernels.hold_back(False)
