@@ -103,6 +103,25 @@ def test_the_kernel_gives_the_numpy_forms_bits(dtype, classes):
             np.testing.assert_array_equal(a, b, err_msg=f"scale {scale}")
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [1, 2, 3])
+@pytest.mark.parametrize("classes", [1, 7, 8, 9, 16, 26, 39, 64, 65, 128])
+def test_a_batch_of_one_row_gives_the_numpy_forms_bits(dtype, rows, classes):
+    """Regression: NumPy sums a single row pairwise (its column-major copy is the row
+    itself), where the kernel summed it in order: one-example SGD's losses and gradients
+    differed in the last bits between the two executors."""
+    rng = np.random.default_rng(rows * 1000 + classes)
+    for _ in range(20):
+        logits = (rng.standard_normal((rows, classes)) * 1e-5).astype(dtype)
+        labels = rng.integers(0, classes, rows)
+        gradient = np.empty_like(logits)
+        loss = kernels._run_kernels(logits, labels, gradient)
+        np.testing.assert_array_equal(loss, kernels._losses_numpy(logits, labels))
+        np.testing.assert_array_equal(
+            gradient, kernels._softmax_minus_one_hot_numpy(logits, labels)
+        )
+
+
 def test_nan_and_infinite_logits_give_what_numpy_gives():
     logits, labels = _case(np.float64, rows=6)
     logits[2, 3] = np.nan  # a NaN anywhere in a row: that row's loss and gradient are NaN

@@ -40,7 +40,8 @@ from deepgrad.backend import array_module
 MAX_CLASSES = 128
 # NumPy sums a row of up to this many classes as the kernel's first order does: in order,
 # over a column-major copy (faster than its own row-by-row reduce of a short contiguous
-# axis); a longer row, pairwise, as ``row_sum``'s second order does.
+# axis); a longer row, pairwise, as ``row_sum``'s second order does. So does it a batch of
+# one row, whose copy is the contiguous row itself.
 IN_ORDER_CLASSES = 64
 
 
@@ -67,13 +68,14 @@ def loss_of_row(total, shifted_label):
     return np.log(total) - shifted_label
 
 
-def row_sum(values, i, classes):
-    """T = Σ_j values[i, j] for the kernel, in the order NumPy's form sums: in order up to
-    ``IN_ORDER_CLASSES`` classes; above, NumPy's pairwise summation of a contiguous row of
-    at most 128 (its block): eight running sums over the row's multiples of eight, combined
-    as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the rest added in order."""
+def row_sum(values, i, classes, pairwise):
+    """T = Σ_j values[i, j] for the kernel, in the order NumPy's form sums: in order, or,
+    with ``pairwise`` (``sums_pairwise``), NumPy's pairwise summation of a contiguous row
+    of at most 128 (its block): in order below eight, else eight running sums over the
+    row's multiples of eight, combined as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)),
+    then the rest added in order."""
     total = values.dtype.type(0)
-    if classes <= IN_ORDER_CLASSES:
+    if not pairwise or classes < 8:
         for j in range(classes):
             total += values[i, j]
         return total
@@ -93,6 +95,12 @@ def row_sum(values, i, classes):
     for j in range(whole, classes):
         total += values[i, j]
     return total
+
+
+def sums_pairwise(rows, classes):
+    """Whether NumPy's form sums the rows of (rows, classes) logits pairwise: a row longer
+    than ``IN_ORDER_CLASSES``, or a single row (see ``_reduce_classes``)."""
+    return classes > IN_ORDER_CLASSES or rows == 1
 
 
 # ---- the NumPy executor ---------------------------------------------------------------
@@ -174,8 +182,9 @@ def _finish_rows(logits, labels, exps, tops, totals):
     first pass): T = Σ_j e_j into totals[i], x_ℓ − m over tops[i], and e_j / T − [j = ℓ]
     written over exps[i]."""
     rows, classes = logits.shape
+    pairwise = sums_pairwise(rows, classes)
     for i in range(rows):
-        total = row_sum(exps, i, classes)
+        total = row_sum(exps, i, classes, pairwise)
         totals[i] = total
         label = labels[i]
         tops[i] = shifted_at_label(logits[i, label], tops[i])
@@ -193,6 +202,7 @@ def _row_kernels() -> tuple[Callable, Callable]:
 
     register_jitable(shifted_at_label)
     register_jitable(row_sum)
+    register_jitable(sums_pairwise)
     return fused.numba_kernel(_shift_rows), fused.numba_kernel(_finish_rows)
 
 
