@@ -1,6 +1,6 @@
 """Levers measured and rejected (docs/benchmarks.md, "Measured and rejected (2026-12-03)").
 
-Three experiments, each in this process, repeated ``--rounds`` times, printing a range:
+Four experiments, repeated ``--rounds`` times, printing a range:
 
 - ``pair``: a layer's two backward products at deep's shapes (δ Wᵀ and aᵀ δ, which do not
   depend on each other) one after the other on OpenBLAS's two threads, against the two on
@@ -12,17 +12,27 @@ Three experiments, each in this process, repeated ``--rounds`` times, printing a
   thread and as a ``prange`` loop on two, alone, right after an OpenBLAS product, and in
   a loop of one product and one update;
 - ``jax-products``: single products at medium's and deep's shapes with NumPy and with
-  ``jax.jit``, and 48 (deep) or 6 (medium) products inside one jitted program.
+  ``jax.jit``, and 48 (deep) or 6 (medium) products inside one jitted program;
+- ``background-import``: can ``import numba`` (the larger part of the kernels' start-up)
+  hide behind an epoch on the NumPy rules if a thread does it? One epoch of tiny/adam and
+  medium/adam (8,192 samples, compiled, recorded before), each in a fresh process: with
+  no numba, after ``import numba``, and with ``import numba`` in a thread started with
+  the epoch, timed until both are done.
+
+The first three run in this process; ``background-import`` starts one per measurement.
 
     python benchmarks/levers.py --experiment pair
     python benchmarks/levers.py --experiment adam-threads
     python benchmarks/levers.py --experiment jax-products     # needs jax
+    python benchmarks/levers.py --experiment background-import   # needs numba
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -214,21 +224,71 @@ def jax_products(rounds: int) -> None:
     report("µs per product (best of 5 blocks of 20 calls)", results)
 
 
+def background_import(rounds: int) -> None:
+    modes = ("no numba", "import numba, then the epoch", "import numba in a thread")
+    results: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for config in ("tiny", "medium"):
+            for mode in modes:
+                child = subprocess.run(
+                    [sys.executable, __file__, "--epoch-with", config, mode],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env={**os.environ, "DEEPGRAD_FUSED": "0"},
+                )
+                seconds = float(child.stdout.split()[-1])
+                results.setdefault(f"{config}/adam: {mode}", []).append(seconds)
+    report("s, one epoch and the import, each in a fresh process", results)
+
+
+def epoch_with(config: str, mode: str) -> None:
+    """One of ``background_import``'s measurements, in this (fresh) process."""
+    from fit import CONFIGS, build_deepgrad, make_data
+
+    sizes, batch = CONFIGS[config]
+    x, y = make_data(sizes, 8192)
+    model = build_deepgrad(sizes, "adam", True)
+    model.fit(x[: 4 * batch], y[: 4 * batch], batch_size=batch, epochs=1, verbose=0)
+    start = time.perf_counter()
+    if mode == "import numba, then the epoch":
+        import numba  # noqa: F401
+    importer = None
+    if mode == "import numba in a thread":
+        importer = threading.Thread(target=__import__, args=("numba",))
+        importer.start()
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+    if importer is not None:
+        importer.join()
+    print(time.perf_counter() - start)
+
+
 def report(title: str, results: dict[str, list[float]]) -> None:
     print(f"{title}; range over {len(next(iter(results.values())))} rounds, load {os.getloadavg()}")
     for name, values in results.items():
         print(f"  {name}: {min(values):.2f}–{max(values):.2f}")
 
 
-EXPERIMENTS = {"pair": pair, "adam-threads": adam_threads, "jax-products": jax_products}
+EXPERIMENTS = {
+    "pair": pair,
+    "adam-threads": adam_threads,
+    "jax-products": jax_products,
+    "background-import": background_import,
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
-    parser.add_argument("--experiment", choices=list(EXPERIMENTS), required=True)
+    parser.add_argument("--experiment", choices=list(EXPERIMENTS))
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epoch-with", nargs=2, help=argparse.SUPPRESS)  # one child's run
     args = parser.parse_args()
-    EXPERIMENTS[args.experiment](args.rounds)
+    if args.epoch_with:
+        epoch_with(*args.epoch_with)
+    elif args.experiment:
+        EXPERIMENTS[args.experiment](args.rounds)
+    else:
+        parser.error("--experiment is required")
 
 
 if __name__ == "__main__":

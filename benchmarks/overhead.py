@@ -3,12 +3,16 @@
 50 chained elementwise ops (multiply, add, tanh in turn) on a 16-element float32 vector,
 then a sum and the gradient with respect to the input, timed for deepgrad (imperative
 tape, functional ``grad``, and ``compile(grad(f))``, which replays the recorded calls
-with no graph), PyTorch eager, HIPS autograd and plain NumPy (forward only)
-in one run. The frameworks take turns: in each of ``--rounds`` rounds every one is timed
-once (``--repeats`` blocks of ``--number`` calls, the median block), the order rotated
-from round to round, so a slow minute of the machine falls on all of them. Reports each
-framework's median over the rounds per op (forward + backward), its minimum, its spread
-(max/min) and the ratio of the medians to PyTorch eager's, with the load average.
+with no graph), PyTorch eager, HIPS autograd, plain NumPy (forward only) and a minimal
+Python tape written by hand for this chain alone (``MinimalTape``: about the least a Python
+engine that records a node per op can cost) in one run. deepgrad's tape and the minimal
+tape are also timed forward only (the recording included), so that each one's backward
+pass is the difference. The frameworks take turns: in each of ``--rounds`` rounds every
+one is timed once (``--repeats`` blocks of ``--number`` calls, the median block), the
+order rotated from round to round, so a slow minute of the machine falls on all of them.
+Reports each framework's median over the rounds per op (forward + backward), its
+minimum, its spread (max/min) and the ratio of the medians to PyTorch eager's, with the
+load average.
 
     python benchmarks/overhead.py --rounds 5    # full run
     python benchmarks/overhead.py --quick       # smoke run (CI)
@@ -68,6 +72,17 @@ def bench_deepgrad_tape(x0, c):
     return step
 
 
+def bench_deepgrad_tape_forward(x0, c):
+    import deepgrad as dg
+    import deepgrad.numpy as dnp
+
+    def step():
+        x = dg.tensor(x0, requires_grad=True)
+        return chain(x, c, dnp.tanh).sum()  # the graph is recorded, and dropped unused
+
+    return step
+
+
 def bench_deepgrad_grad(x0, c):
     import deepgrad as dg
     import deepgrad.numpy as dnp
@@ -90,6 +105,66 @@ def bench_deepgrad_compiled(x0, c):
 
     def step():
         return gradient(x0)
+
+    return step
+
+
+_MINIMAL_TAPE: list[MinimalTape] = []  # the nodes recorded since the last backward()
+
+
+class MinimalTape:
+    """The least a Python tape over NumPy does per op, written for this chain alone: a node
+    holding a closure per op, appended to a list, and a walk back along that list. No
+    broadcasting, no dtypes, no nesting, no hooks, no checks: a yardstick for what any
+    Python engine's per-op cost is made of, not an engine."""
+
+    __slots__ = ("backward_rule", "grad", "parent", "value")
+
+    def __init__(self, value, parent=None, backward_rule=None):
+        self.value = value
+        self.grad = None
+        self.parent = parent
+        self.backward_rule = backward_rule
+        if parent is not None:
+            _MINIMAL_TAPE.append(self)
+
+    def __mul__(self, constant):
+        return MinimalTape(self.value * constant, self, lambda g: g * constant)
+
+    def __add__(self, constant):
+        return MinimalTape(self.value + constant, self, lambda g: g)
+
+    def tanh(self):
+        answer = np.tanh(self.value)
+        return MinimalTape(answer, self, lambda g: g * (1 - answer * answer))
+
+    def sum(self):
+        shape = self.value.shape
+        return MinimalTape(self.value.sum(), self, lambda g: np.broadcast_to(g, shape))
+
+    def backward(self):
+        self.grad = np.ones((), self.value.dtype)
+        for node in reversed(_MINIMAL_TAPE):
+            parent_grad = node.backward_rule(node.grad)
+            parent = node.parent
+            parent.grad = parent_grad if parent.grad is None else parent.grad + parent_grad
+        _MINIMAL_TAPE.clear()
+
+
+def bench_minimal_tape(x0, c):
+    def step():
+        x = MinimalTape(x0)
+        chain(x, c, MinimalTape.tanh).sum().backward()
+        return x.grad
+
+    return step
+
+
+def bench_minimal_tape_forward(x0, c):
+    def step():
+        total = chain(MinimalTape(x0), c, MinimalTape.tanh).sum()
+        _MINIMAL_TAPE.clear()  # what backward() would have walked
+        return total
 
     return step
 
@@ -126,6 +201,9 @@ COMPETITORS: dict[str, Callable] = {
     "deepgrad (compiled grad)": bench_deepgrad_compiled,
     "PyTorch eager": bench_torch,
     "HIPS autograd": bench_autograd,
+    "minimal Python tape (by hand)": bench_minimal_tape,
+    "deepgrad tape (forward only)": bench_deepgrad_tape_forward,
+    "minimal Python tape (forward only)": bench_minimal_tape_forward,
     "NumPy (forward only)": bench_numpy,
 }
 
