@@ -70,24 +70,25 @@ def positive_part_of(g, y):
 
 def _loops(rule: Callable) -> dict[str, Callable]:
     """The two loops that run a binary scalar ``rule`` over 2-D arrays: into a separate
-    array, or in place over either input. An input of one row (2-D, or 1-D: it is made 2-D
-    inside, where it costs nothing) is broadcast along the rows. Two loops, not one: numba
-    vectorises a loop that writes where it reads, but not one over arrays that may overlap
-    (measured in ``docs/fusion.md``)."""
+    array, or in place over either input. An input of one row is broadcast along the rows.
+    Two loops, not one: numba vectorises a loop that writes where it reads, but not one
+    over arrays that may overlap (measured in ``docs/fusion.md``).
+
+    The loops take 2-D arrays only: a row comes as a 1 × n view (``_as_rows``). Making it
+    2-D inside with ``np.atleast_2d`` cost every process that loads the kernels 43 ms more:
+    the cached code's environment then imports ``numba.np.arrayobj``."""
 
     def into(a, b, out):
-        a_rows, b_rows = np.atleast_2d(a), np.atleast_2d(b)
         for i in range(out.shape[0]):
-            ai, bi = min(i, a_rows.shape[0] - 1), min(i, b_rows.shape[0] - 1)
+            ai, bi = min(i, a.shape[0] - 1), min(i, b.shape[0] - 1)
             for j in range(out.shape[1]):
-                out[i, j] = rule(a_rows[ai, j], b_rows[bi, j])
+                out[i, j] = rule(a[ai, j], b[bi, j])
 
     def in_place(written, other, written_is_first):
-        other_rows = np.atleast_2d(other)
         for i in range(written.shape[0]):
-            k = min(i, other_rows.shape[0] - 1)
+            k = min(i, other.shape[0] - 1)
             for j in range(written.shape[1]):
-                w, o = written[i, j], other_rows[k, j]
+                w, o = written[i, j], other[k, j]
                 written[i, j] = rule(w, o) if written_is_first else rule(o, w)
 
     return {"into": into, "in_place": in_place}
@@ -123,8 +124,7 @@ def elementwise(rule: Callable) -> Callable:
             return out
         if out is None:
             out = np.empty_like(a)
-        x, z = _as_rows(a), _as_rows(out)
-        y = b if b.ndim == 1 else _as_rows(b)  # a row: the loops take it as it is
+        x, y, z = _as_rows(a), _as_rows(b), _as_rows(out)  # a row of b: 1 × n
         if out is a or out is b:
             _kernels(rule)["in_place"](z, y if out is a else x, out is a)
         else:
@@ -136,7 +136,8 @@ def elementwise(rule: Callable) -> Callable:
 
 def _as_rows(a: np.ndarray) -> np.ndarray:
     """``a`` as the loops take it: 2-D, rows along its last axis (a view; most arrays a plan
-    fuses are 2-D already, and a reshape costs a third of a microsecond)."""
+    fuses are 2-D already, and a reshape costs a third of a microsecond). A 1-D row becomes
+    1 × n."""
     return a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
 
 
