@@ -75,8 +75,9 @@ def _loops(rule: Callable) -> dict[str, Callable]:
     over arrays that may overlap (measured in ``docs/fusion.md``).
 
     The loops take 2-D arrays only: a row comes as a 1 × n view (``_as_rows``). Making it
-    2-D inside with ``np.atleast_2d`` cost every process that loads the kernels 43 ms more:
-    the cached code's environment then imports ``numba.np.arrayobj``."""
+    2-D inside with ``np.atleast_2d`` cost every process that loads the kernels 40–100 ms
+    more: the cached code's environment then imports ``numba.np.arrayobj``
+    (``docs/fusion.md``)."""
 
     def into(a, b, out):
         for i in range(out.shape[0]):
