@@ -110,11 +110,21 @@ class CompiledFunction:
         """Make each plan again from its recording, with the rewrites that apply now (the
         kernels' fused calls, once ``fit`` has started them): nothing is recorded again,
         so the calls that ran eagerly, and with them every number, stay as they were."""
-        for key, (recorder, inputs, outputs) in self._recordings.items():
+        for key, recording in self._recordings.items():
             _, out_def, kinds = self._plans[key]
-            plan = cuda_graph.maybe_captured(Plan(recorder, inputs, outputs, self.descent))
-            self._plans[key] = (plan, out_def, kinds)
+            self._make_plan(key, recording, out_def, kinds)
         self._plans_of_arrays.clear()
+
+    def _make_plan(
+        self, key: Any, recording: tuple[Recorder, list, list], out_def: Any, kinds: list
+    ) -> None:
+        """The plan of ``recording`` (recorder, inputs, outputs), captured as a CUDA graph
+        where that is on (off by default), kept under ``key`` with the recording it was
+        made from. (Replacing the entries of existing keys: ``replan`` iterates safely.)"""
+        recorder, inputs, outputs = recording
+        plan = Plan(recorder, inputs, outputs, self.descent)
+        self._plans[key] = (cuda_graph.maybe_captured(plan), out_def, kinds)
+        self._recordings[key] = recording
 
     def plan(self, *args: Any) -> Plan:
         """The plan that calls with these arguments replay (recording it if needed)."""
@@ -165,10 +175,7 @@ class CompiledFunction:
         if first is not None:
             _compare(first[:2], (recorder, outputs), _name(self.fn))
             self._checked = self._checked or _all_differ(first[2], _fingerprint(leaves))
-        plan = Plan(recorder, inputs, outputs, self.descent)
-        plan = cuda_graph.maybe_captured(plan)  # off by default
-        self._plans[key] = (plan, out_def, kinds)
-        self._recordings[key] = (recorder, inputs, outputs)
+        self._make_plan(key, (recorder, inputs, outputs), out_def, kinds)
         return result
 
 
