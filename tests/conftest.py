@@ -21,7 +21,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 # The kernels from the first step, in every fit: by default ("auto") a fit holds them back
-# until it has timed its first batches, and not at all once numba is imported, so which
+# until it has timed its first batches, and not at all once a kernel has started, so which
 # rules a test's fit ran would depend on the clock and on the tests before it. The choice
 # itself is tested on its own (tests/training/test_kernel_start.py).
 os.environ.setdefault("DEEPGRAD_FUSED", "1")

@@ -2,8 +2,9 @@
 
 The choice runs on a fake clock here, where it is only arithmetic; in fresh processes
 below, on real fits with ``DEEPGRAD_FUSED`` unset, where what matters is that a short fit
-never imports numba, that a long one starts the kernels and records its steps again, and
-that neither changes a bit of the weights or of the losses logged.
+never imports numba, that a long one starts the kernels and records its steps again, that
+a cold cache holds them back where a warm one would start them, and that none of it
+changes a bit of the weights or of the losses logged.
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ def test_a_fit_that_fails_lets_the_kernels_run_again(clock):
 # Two nets: Adam on a small one; plain SGD on one whose products are large enough for the
 # update to run inside them (compiler/descent.py), where a recording's update rounds
 # otherwise than a replay's, so that recording again when the kernels start would change
-# the bits. argv: the threshold, "disabled" or not, the net.
+# the bits. argv: the threshold, "disabled" or not, the net, the cold cache's factor.
 FIT = r"""
 import contextlib, json, sys
 import numpy as np
@@ -181,8 +182,9 @@ import deepgrad as dg
 from deepgrad import layers
 from deepgrad.training import kernel_start
 
-threshold, inside, net = float(sys.argv[1]), sys.argv[2], sys.argv[3]
+threshold, inside, net, cold_factor = float(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 kernel_start.EARNS_WITH_UPDATE_KERNEL = kernel_start.EARNS_WITH_PLAN_KERNELS = threshold
+kernel_start.COLD_CACHE_FACTOR = float(cold_factor)
 dg.random.seed(0)
 rng = np.random.default_rng(0)
 if net == "adam":
@@ -219,13 +221,20 @@ print(json.dumps({
 """
 
 
-def _fit(net: str, threshold: float, setting: str | None, tmp_path, inside: str = "") -> dict:
+def _fit(
+    net: str,
+    threshold: float,
+    setting: str | None,
+    tmp_path,
+    inside: str = "",
+    cold_factor: float = kernel_start.COLD_CACHE_FACTOR,
+) -> dict:
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     env.pop("DEEPGRAD_FUSED", None)
     if setting is not None:
         env["DEEPGRAD_FUSED"] = setting
     done = subprocess.run(
-        [sys.executable, "-c", FIT, str(threshold), inside or "as it is", net],
+        [sys.executable, "-c", FIT, str(threshold), inside or "as it is", net, str(cold_factor)],
         env=env,
         capture_output=True,
         text=True,
@@ -257,6 +266,81 @@ def test_fits_short_and_long_train_to_the_same_bits_with_or_without_the_kernels(
     for run in (never, short, long, disabled):
         for result in ("losses", "weights", "evaluation", "prediction"):
             assert run[result] == always[result], result
+
+
+def test_a_cold_cache_holds_back_the_kernels_a_warm_one_would_start(tmp_path):
+    """A fit long enough to earn the kernels' start-up from a warm cache, but not from a
+    cold one (the factor is made endless here), asks numba's cache: in a new
+    NUMBA_CACHE_DIR it holds nothing, and the fit runs to its end on the NumPy rules; once
+    a fit has compiled the kernels there, the same fit starts them. Same bits throughout."""
+    cold = _fit("adam", 1e-9, None, tmp_path, cold_factor=1e12)
+    always = _fit("adam", 1e-9, "1", tmp_path)  # compiles them into tmp_path
+    warm = _fit("adam", 1e-9, None, tmp_path, cold_factor=1e12)
+    assert cold["numba imported"]  # to ask its cache; no kernel ran
+    assert cold["kernels in each epoch"] == [False] * 3 and not cold["fused"]
+    assert warm["kernels in each epoch"] == [False, True, True] and warm["fused"]
+    for result in ("losses", "weights", "evaluation", "prediction"):
+        assert cold[result] == always[result] == warm[result], result
+
+
+def test_only_a_fit_between_the_warm_and_the_cold_threshold_asks_the_cache(clock, monkeypatch):
+    """Below the warm cache's threshold nothing is asked (numba stays unimported); from the
+    cold one on, the kernels start without asking; in between, the cache decides."""
+    asked = []
+
+    def cold() -> bool:
+        asked.append(True)
+        return True
+
+    monkeypatch.setattr(kernel_start, "cache_is_cold", cold)
+    factor = kernel_start.COLD_CACHE_FACTOR
+    earns = kernel_start.EARNS_WITH_PLAN_KERNELS
+    pace = 0.001  # a batch's seconds: the batches ahead set the seconds ahead
+    for seconds_ahead, starts, asks in [
+        (0.5 * earns, False, False),
+        (2.0 * earns, False, True),  # would start from a warm cache: asked, and cold
+        (2.0 * factor * earns, True, False),
+    ]:
+        asked.clear()
+        batches = round(seconds_ahead / pace) + CHOICE_BATCH + 1
+        start = KernelStart(Model(), epochs=1, batches_per_epoch=batches)
+        assert run_batches(start, clock, CHOICE_BATCH + 1, pace)[-1] is starts
+        assert bool(asked) is asks
+        start.finish()
+        monkeypatch.setattr(kernel_start, "_trained_waiting", 0.0)
+
+    monkeypatch.setattr(kernel_start, "cache_is_cold", lambda: False)  # a warm cache
+    start = KernelStart(Model(), epochs=1, batches_per_epoch=round(2 * earns / pace) + 10)
+    assert run_batches(start, clock, CHOICE_BATCH + 1, pace)[-1] is True
+    start.finish()
+
+
+def test_a_kernel_in_a_file_is_cached_once_compiled_and_not_before(tmp_path):
+    """``kernels.cached`` reads numba's own index: nothing in a new NUMBA_CACHE_DIR, the
+    column sums' kernel once a process has run it there; and asking is not starting."""
+    script = (
+        "import sys, numpy as np\n"
+        "from deepgrad import kernels\n"
+        "from deepgrad.compiler.column_sums import add_rows, column_sum\n"
+        "before = kernels.cached(add_rows)\n"
+        "may_wait = kernels.fit_may_wait()\n"
+        "if sys.argv[1] == 'run':\n"
+        "    column_sum(np.ones((3, 4), np.float32))\n"
+        "print(before, may_wait, kernels.fit_may_wait())\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    env.pop("DEEPGRAD_FUSED", None)
+
+    def run(argument: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script, argument], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert run("ask") == ["False", "True", "True"]  # numba imported, no kernel started
+    assert run("run") == ["False", "True", "False"]  # compiled into tmp_path, started
+    assert run("ask") == ["True", "True", "True"]
 
 
 def test_evaluate_and_predict_do_not_start_the_kernels(monkeypatch):

@@ -28,12 +28,21 @@ from their recordings, to take the fused calls; nothing is recorded again, so th
 that ran eagerly stay the same ones (a recording's update, with plain SGD, rounds
 otherwise than a replay's: ``compiler/descent.py``).
 
+That start-up assumes numba's on-disk cache holds the kernels. When it does not (a new
+install, a fresh Colab runtime, a new ``NUMBA_CACHE_DIR``), numba compiles them, and the
+start-up is 3–5 s, about ten times as long: a 3-epoch fit with Adam at the benchmarks'
+medium and deep nets took 8.0–8.6 s with them against 3.0–3.4 s for SGD's fits, which
+stayed on the NumPy rules (``docs/benchmarks.md``, "A cold cache"). So where the fit is
+long enough for a warm start-up but not for ``COLD_CACHE_FACTOR`` times it, it asks
+numba's cache (``cache_is_cold``: one kernel that every compiled dense net with a bias
+runs stands for them all), and starts the kernels only if the cache holds them.
+
 ``evaluate`` and ``predict`` never start them (``without_starting_kernels``): one pass
 over the data rarely earns their start-up, and a forward pass gains only from the fused
 bias+ReLU and cross-entropy. ``DEEPGRAD_FUSED=1`` starts them at the first step, as
 ``train_on_batch``, ``compile``'s functions and the optimizers used by hand always do (no
-length is known ahead there); ``DEEPGRAD_FUSED=0`` never does. Nothing waits once numba
-is imported.
+length is known ahead there); ``DEEPGRAD_FUSED=0`` never does. Nothing waits once a
+kernel has started in the process (``kernels.fit_may_wait``).
 
 >>> start = KernelStart(None, epochs=0, batches_per_epoch=4)  # no epoch: nothing to wait for
 >>> start.waiting
@@ -49,11 +58,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from deepgrad import kernels
+from deepgrad.compiler.column_sums import add_rows
 
 # Seconds of training ahead, at the NumPy rules' pace, from which the kernels earn their
 # start-up (see the module docstring): an optimizer whose update runs a kernel, any other.
 EARNS_WITH_UPDATE_KERNEL = 1.5
 EARNS_WITH_PLAN_KERNELS = 4.0
+# How much longer a fit must be to earn the kernels' start-up when numba has to compile
+# them: 3–5 s against 0.45 (docs/benchmarks.md, "A cold cache").
+COLD_CACHE_FACTOR = 10
 RECORDING_BATCHES = 2  # a compiled step's first two batches record it (eager, slower)
 TIMED_BATCHES = 4  # then this many are timed before choosing
 
@@ -73,6 +86,18 @@ def earns_start_up(optimizer: Any) -> float:
     return EARNS_WITH_PLAN_KERNELS
 
 
+def cache_is_cold() -> bool:
+    """Whether numba would compile the kernels rather than load them: judged by one that
+    every compiled dense net with a bias runs, the bias gradients' column sums (a net
+    without one, or a cache that holds some kernels and not others, is judged by it too;
+    only the time the kernels take to start depends on it). Imports numba.
+
+    >>> isinstance(cache_is_cold(), bool)
+    True
+    """
+    return not kernels.cached(add_rows)
+
+
 class KernelStart:
     """One fit's choice of when to start the kernels.
 
@@ -88,7 +113,7 @@ class KernelStart:
         self.earns_start_up = earns_start_up(getattr(model, "optimizer", None))
         # Earlier fits of the process may have trained long enough without the kernels.
         self.choosing = epochs > 0 and kernels.fit_may_wait()
-        if self.choosing and _trained_waiting >= self.earns_start_up:
+        if self.choosing and self._earns(_trained_waiting):
             self.choosing = False
         self._held = contextlib.ExitStack()  # kernels.disabled() while the kernels wait
         if self.choosing:
@@ -125,13 +150,21 @@ class KernelStart:
         global _trained_waiting
         self.choosing = False
         trained = time.perf_counter() - self._began
-        if _trained_waiting + trained + seconds_ahead < self.earns_start_up:
+        if not self._earns(_trained_waiting + trained + seconds_ahead):
             return
         _trained_waiting += trained
         self.waiting = False
         self._held.close()
         if self.model is not None:  # plans made again, to take the fused calls
             self.model._replan_compiled_steps()
+
+    def _earns(self, seconds: float) -> bool:
+        """Whether ``seconds`` of training on the NumPy rules earn the kernels' start-up:
+        ``earns_start_up`` with a warm cache, ``COLD_CACHE_FACTOR`` times it with a cold
+        one (numba's cache is asked only in between, where the answer matters)."""
+        if seconds < self.earns_start_up:
+            return False
+        return seconds >= self.earns_start_up * COLD_CACHE_FACTOR or not cache_is_cold()
 
     def __enter__(self) -> KernelStart:
         return self
@@ -151,7 +184,7 @@ class KernelStart:
 
 @contextlib.contextmanager
 def without_starting_kernels() -> Iterator[None]:
-    """Run the block on the kernels if they have started (numba imported), else on the
+    """Run the block on the kernels if they have started in this process, else on the
     NumPy rules, without starting them: ``evaluate`` and ``predict``, with
     ``DEEPGRAD_FUSED`` unset. The same bits either way.
 
