@@ -5,6 +5,7 @@ bound), for every rule that has a kernel, in float32 and float64."""
 import importlib
 import inspect
 import itertools
+import math
 import pkgutil
 
 import numpy as np
@@ -14,6 +15,7 @@ import deepgrad as dg
 import deepgrad.optimizers
 from deepgrad import kernels
 from deepgrad import optimizers as O
+from deepgrad.optimizers import elementwise as elementwise_module
 from deepgrad.optimizers.elementwise import Rule, _digest, elementwise
 
 
@@ -125,6 +127,50 @@ def test_training_with_and_without_kernels_is_bit_identical(name, dtype):
     np.testing.assert_array_equal(fast.flat.groups[0].values, slow.flat.groups[0].values)
     for key in fast.state[0]:
         np.testing.assert_array_equal(fast.state[0][key], slow.state[0][key])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_the_numpy_plan_chunk_by_chunk_gives_the_whole_buffers_bits(name, dtype, monkeypatch):
+    """A buffer of two chunks and a part is updated a chunk at a time (the scratch buffers
+    say so), flat or shaped, to the bits of the plan run on the whole buffer at once and of
+    the function applied to the arrays."""
+    rule = RULES[name]
+    size = 2 * elementwise_module.CHUNK + 123
+    for shape in [(size,), (7, size // 7)]:
+        for arrays, scalars in _inputs(rule, dtype, math.prod(shape), 0):
+            arrays = [a.reshape(shape) for a in arrays]
+            chunked, whole = [a.copy() for a in arrays], [a.copy() for a in arrays]
+            scratch: dict = {}
+            rule.numpy(*chunked, *scalars, scratch=scratch)
+            assert all(key[0] == (elementwise_module.CHUNK,) for key in scratch)
+            with monkeypatch.context() as patch:
+                patch.setattr(elementwise_module, "CHUNK", 10 * size)  # one pass per op
+                rule.numpy(*whole, *scalars, scratch={})
+            cast = [s if isinstance(s, bool) else dtype(s) for s in scalars]
+            expected = rule.function(*arrays, *cast)
+            expected = expected if rule.updates > 1 else (expected,)
+            for ours, theirs, applied in zip(chunked[1:], whole[1:], expected, strict=True):
+                np.testing.assert_array_equal(ours, theirs)
+                np.testing.assert_array_equal(ours, applied)
+
+
+def test_arrays_that_do_not_line_up_are_updated_whole():
+    """A strided updated array (or a Fortran-ordered one) has no flat view that lines up
+    with the gradient's: the plan runs on the whole arrays, to the function's bits."""
+    rule = RULES["adam"]
+    size = 2 * elementwise_module.CHUNK + 5
+    rng = np.random.default_rng(1)
+    gradient = rng.standard_normal(size).astype(np.float32)
+    parameter = rng.standard_normal(2 * size).astype(np.float32)[::2]  # strided
+    m, v = np.zeros(size, np.float32), np.ones(size, np.float32)
+    scalars = (0.01, 0.1, 0.999, 0.001, 1.0, 1e-7)
+    expected = rule.function(gradient, parameter, m, v, *map(np.float32, scalars))
+    scratch: dict = {}
+    rule.numpy(gradient, parameter, m, v, *scalars, scratch=scratch)
+    assert list(scratch) == [((size,), np.dtype(np.float32))]
+    for ours, theirs in zip((parameter, m, v), expected, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 def test_the_numpy_plan_allocates_one_scratch_buffer_for_adam():

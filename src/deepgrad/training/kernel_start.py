@@ -19,8 +19,9 @@ that long.
 How long that is: the kernels start in about 0.45 s, and make the rest of a fit that
 takes A seconds on the NumPy rules take A / r, where r, a later epoch's time without them
 over its time with them, measured 1.11–1.18 with plain SGD and 1.39–1.72 with Adam on the
-benchmark nets (``docs/benchmarks.md``, "The first epoch"). They earn their start-up when
-A (1 − 1/r) ≥ 0.45 s: A of 3–4.5 s with SGD, 1.1–1.6 s with Adam. So a fit whose
+benchmark nets (``docs/benchmarks.md``, "The first epoch"), and 1.26–1.58 with Adam since
+its NumPy update runs chunk by chunk ("The NumPy update chunk by chunk"). They earn their
+start-up when A (1 − 1/r) ≥ 0.45 s: A of 3–4.5 s with SGD, 1.2–2.2 s with Adam. So a fit whose
 optimizer's update runs a kernel (``Optimizer.update_has_kernel``: Adam, AdamW, AMSGrad,
 PyTorch-form momentum) starts them at 1.5 s ahead, any other at 4 s, where only the plan's
 fused calls gain. When the kernels start mid-fit the compiled steps' plans are made again
