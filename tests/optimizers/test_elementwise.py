@@ -132,11 +132,11 @@ def test_training_with_and_without_kernels_is_bit_identical(name, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", sorted(RULES))
 def test_the_numpy_plan_chunk_by_chunk_gives_the_whole_buffers_bits(name, dtype, monkeypatch):
-    """A buffer of two chunks and a part is updated a chunk at a time (the scratch buffers
-    say so), flat or shaped, to the bits of the plan run on the whole buffer at once and of
-    the function applied to the arrays."""
+    """A buffer of CHUNKED_MIN_SIZE elements and a part is updated a chunk at a time (the
+    scratch buffers say so), flat or shaped, to the bits of the plan run on the whole
+    buffer at once and of the function applied to the arrays."""
     rule = RULES[name]
-    size = 2 * elementwise_module.CHUNK + 123
+    size = elementwise_module.CHUNKED_MIN_SIZE + 123
     for shape in [(size,), (7, size // 7)]:
         for arrays, scalars in _inputs(rule, dtype, math.prod(shape), 0):
             arrays = [a.reshape(shape) for a in arrays]
@@ -145,7 +145,7 @@ def test_the_numpy_plan_chunk_by_chunk_gives_the_whole_buffers_bits(name, dtype,
             rule.numpy(*chunked, *scalars, scratch=scratch)
             assert all(key[0] == (elementwise_module.CHUNK,) for key in scratch)
             with monkeypatch.context() as patch:
-                patch.setattr(elementwise_module, "CHUNK", 10 * size)  # one pass per op
+                patch.setattr(elementwise_module, "CHUNKED_MIN_SIZE", 10 * size)  # whole
                 rule.numpy(*whole, *scalars, scratch={})
             cast = [s if isinstance(s, bool) else dtype(s) for s in scalars]
             expected = rule.function(*arrays, *cast)
@@ -159,7 +159,7 @@ def test_arrays_that_do_not_line_up_are_updated_whole():
     """A strided updated array (or a Fortran-ordered one) has no flat view that lines up
     with the gradient's: the plan runs on the whole arrays, to the function's bits."""
     rule = RULES["adam"]
-    size = 2 * elementwise_module.CHUNK + 5
+    size = elementwise_module.CHUNKED_MIN_SIZE + 5
     rng = np.random.default_rng(1)
     gradient = rng.standard_normal(size).astype(np.float32)
     parameter = rng.standard_normal(2 * size).astype(np.float32)[::2]  # strided
@@ -174,10 +174,12 @@ def test_arrays_that_do_not_line_up_are_updated_whole():
 
 
 def test_the_numpy_plan_allocates_one_scratch_buffer_for_adam():
+    """One buffer, the buffer's length: below CHUNKED_MIN_SIZE the plan runs whole."""
     scratch = {}
     arrays = [np.ones(100, np.float32) for _ in range(4)]
     RULES["adam"].numpy(*arrays, 0.1, 0.1, 0.999, 0.001, 1.0, 1e-8, scratch=scratch)
     assert [len(buffers) for buffers in scratch.values()] == [1]
+    assert list(scratch) == [((100,), np.dtype(np.float32))]
 
 
 def test_a_literal_in_a_rule_is_refused():

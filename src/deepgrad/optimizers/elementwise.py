@@ -16,8 +16,8 @@ float64 inside the compiled kernel and widen every operation (pass it as a scala
   written straight into its array once the old one is no longer needed. A step makes one
   pass over memory per operation and allocates nothing, like hand-written in-place NumPy;
   calling the function on whole arrays instead allocates a temporary per operation, 1.5–6x
-  slower (``docs/optimizer-kernels.md``). A buffer larger than ``CHUNK`` elements is
-  updated a chunk at a time, all of the plan on one chunk before the next: each
+  slower (``docs/optimizer-kernels.md``). A buffer of ``CHUNKED_MIN_SIZE`` elements or
+  more is updated a chunk at a time, all of the plan on one chunk before the next: each
   operation's pass then reads what the one before wrote from the processor's cache, not
   from memory (Adam over the 1.86 M weights of the benchmarks' medium net: 8.9 ms a step
   against 17.0 for whole-buffer passes). Each element sees the same operations either way,
@@ -53,9 +53,13 @@ _FLAG = (bool, np.bool_)
 
 # The NumPy executor's chunk, in elements: a chunk of the gradient, of each updated array
 # and of the scratch buffers (five arrays for Adam, 640 KB in float32) stays in a core's
-# L2 cache between the plan's operations. 16 K to 64 K measured alike (docs/optimizer-kernels.md);
-# below two chunks the plan runs on the whole buffer.
+# L2 cache between the plan's operations. 16 K to 64 K measured alike. Below
+# CHUNKED_MIN_SIZE elements the plan runs on the whole buffer: there its arrays stay in
+# the cache anyway, and the calls per chunk cost more than they save (Adam at 101,770
+# float32: 425 µs chunk by chunk against 356 whole; level at 269,322; 0.58x at 1.86 M;
+# docs/optimizer-kernels.md, "Chunk by chunk").
 CHUNK = 1 << 15
+CHUNKED_MIN_SIZE = 1 << 18
 _UFUNCS = (
     np.add,
     np.subtract,
@@ -278,11 +282,12 @@ class _Plan:
 
 
 def _chunks_apply(gradient: np.ndarray, updated: tuple, scalars: tuple) -> bool:
-    """Whether the NumPy plan may run chunk by chunk: at least two chunks, the gradient and
-    every updated array C-contiguous NumPy arrays of one shape (so that their flat views
-    line up element for element), and no array among the other arguments."""
+    """Whether the NumPy plan runs chunk by chunk: a buffer of ``CHUNKED_MIN_SIZE``
+    elements or more, the gradient and every updated array C-contiguous NumPy arrays of
+    one shape (so that their flat views line up element for element), and no array among
+    the other arguments."""
     return (
-        gradient.size >= 2 * CHUNK
+        gradient.size >= CHUNKED_MIN_SIZE
         and type(gradient) is np.ndarray
         and gradient.flags.c_contiguous
         and all(
