@@ -453,7 +453,7 @@ class Rule:
             plan(cast, gradient, *arguments, *_scratch(scratch, gradient, plan.scratch_count))
             return
         arrays = [a.reshape(-1) for a in (gradient, *updated)]  # views: all contiguous
-        chunk_scratch = _scratch(scratch, np.empty(CHUNK, gradient.dtype), plan.scratch_count)
+        chunk_scratch = _scratch(scratch, arrays[0][:CHUNK], plan.scratch_count)
         size = gradient.size
         for start in range(0, size, CHUNK):
             stop = min(start + CHUNK, size)
