@@ -1,12 +1,13 @@
 """What numba's start-up adds to a compiled ``fit``'s first epoch, kernel by kernel.
 
 Each worker is a fresh process that imports deepgrad and numba (timed), builds
-``benchmarks/fit.py``'s model, and fits two epochs with every numba kernel's first call
-timed apart: with a warm on-disk cache that call loads the kernel, with a cold one
-(``NUMBA_CACHE_DIR`` in a new folder) it compiles it, and the first of them also pays
-numba's set-up (the timing wrapper adds a counter to every kernel call, well under a
-microsecond). Warm and cold workers alternate round by round; each row reports the
-median over the rounds (min, spread).
+``benchmarks/fit.py``'s model, and fits two epochs with the kernels from the first step
+(``DEEPGRAD_FUSED=1``: an imported numba is no longer a started kernel, so ``fit`` would
+otherwise choose) and every numba kernel's first call timed apart: with a warm on-disk
+cache that call loads the kernel, with a cold one (``NUMBA_CACHE_DIR`` in a new folder)
+it compiles it, and the first of them also pays numba's set-up (the timing wrapper adds a
+counter to every kernel call, well under a microsecond). Warm and cold workers alternate
+round by round; each row reports the median over the rounds (min, spread).
 
     python benchmarks/kernel_start.py --configs tiny --optimizers sgd,adam --rounds 3
     python benchmarks/kernel_start.py --quick        # smoke run (CI)
@@ -82,7 +83,7 @@ def worker(config: str, optimizer: str, samples: int, out: Path) -> None:
 
 
 def measure(config: str, optimizer: str, samples: int, cold: bool) -> dict | None:
-    env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, THREADS)}
+    env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, THREADS), "DEEPGRAD_FUSED": "1"}
     arguments = [config, optimizer, samples]
     label = f"{config}/{optimizer} ({'cold' if cold else 'warm'})"
     if not cold:
