@@ -93,9 +93,10 @@ def measure(config: str, optimizer: str, samples: int, cold: bool) -> dict | Non
 
 
 def summary(values: list[float]) -> str:
-    return (
-        f"{statistics.median(values):.3f} (min {min(values):.3f}, ×{max(values) / min(values):.2f})"
-    )
+    """Median (min, spread); a part that took no time in some round (no kernel ran) has no
+    spread."""
+    spread = f"×{max(values) / min(values):.2f}" if min(values) > 0 else "no spread: a zero"
+    return f"{statistics.median(values):.3f} (min {min(values):.3f}, {spread})"
 
 
 def report(runs: list[dict]) -> list[str]:
