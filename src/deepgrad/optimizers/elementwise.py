@@ -453,11 +453,12 @@ class Rule:
             plan(cast, gradient, *arguments, *_scratch(scratch, gradient, plan.scratch_count))
             return
         arrays = [a.reshape(-1) for a in (gradient, *updated)]  # views: all contiguous
-        chunk_scratch = _scratch(scratch, arrays[0][:CHUNK], plan.scratch_count)
+        buffers = _scratch(scratch, arrays[0][:CHUNK], plan.scratch_count)
         size = gradient.size
         for start in range(0, size, CHUNK):
             stop = min(start + CHUNK, size)
-            buffers = [b[: stop - start] for b in chunk_scratch]
+            if stop - start < CHUNK:  # the last chunk, shorter: its part of each buffer
+                buffers = [b[: stop - start] for b in buffers]
             plan(cast, *[a[start:stop] for a in arrays], *scalars, *buffers)
 
     def _plan(self, arguments: tuple) -> Callable:
