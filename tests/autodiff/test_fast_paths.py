@@ -382,3 +382,47 @@ def test_grad_selects_arguments_in_any_order(argnums, expected):
     np.testing.assert_array_equal(got, expected)
     scaled = dg.grad(f, argnums=argnums)(2.0, 5.0, scale=3.0)  # keywords pass through
     np.testing.assert_array_equal(scaled, np.multiply(expected, 3.0))
+
+
+def _logged_combine(visits: list) -> Primitive:
+    """x + y whose VJP rules log the node they run for (by its answer's identity)."""
+
+    def rule(g, ans, x, y):
+        visits.append(id(ans))
+        return g
+
+    combine = Primitive(np.add, "combine")
+    combine.defvjp(rule, rule)
+    return combine
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_reverse_loop_visits_every_node_once_newest_first(seed):
+    """The loop's shortcut (the newest parent next, without the heap) keeps the heap's
+    order: each node reached once, after every consumer, newest first; and the gradient
+    is the number of paths from the input to the output."""
+    rng = np.random.default_rng(seed)
+    visits: list = []
+    combine = _logged_combine(visits)
+    x = dg.tensor(1.0, dtype="float64", requires_grad=True)
+    nodes = [x]
+    for _ in range(int(rng.integers(2, 30))):  # a random DAG: each node adds two earlier ones
+        first, second = rng.integers(0, len(nodes), size=2)
+        nodes.append(combine(nodes[first], nodes[second]))
+    output = nodes[-1]
+    paths = {id(x): 1}  # the number of paths from x to each node, in creation order
+    reached = {id(output)}  # the nodes the output depends on, found newest first
+    order = {}  # a node's answer → its creation sequence
+    for node in nodes[1:]:
+        first, second = (parent for _, parent in node._node.parents)
+        paths[id(node)] = paths[id(first)] + paths[id(second)]
+        order[id(node._value)] = node._node.sequence
+    for node in reversed(nodes[1:]):
+        if id(node) in reached:
+            reached.update(id(parent) for _, parent in node._node.parents)
+    expected = sorted((order[id(n._value)] for n in nodes[1:] if id(n) in reached), reverse=True)
+    output.backward()
+    visited = [order[key] for key in visits[::2]]  # each node's two rules run in turn
+    assert visits[::2] == visits[1::2]
+    assert visited == expected
+    assert x.grad.item() == paths[id(output)]

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from heapq import heappop, heappush
 from typing import Any
 
+import numpy as np
+
 from deepgrad.autodiff.anomaly import check_finite
 from deepgrad.autodiff.effects import Impure
 from deepgrad.autodiff.primitive import STATE, add, match_shape
@@ -27,21 +29,24 @@ def backward_pass(
     tensors instead of raw arrays, so at level 0 the backward pass is recorded too.
     With ``free`` each node's saved arrays are released once used.
 
-    Nodes are visited newest first, from a heap keyed on their creation sequence: every
-    consumer of a node was created after it, so by the time a node is popped all the
-    cotangent it will receive has arrived. No separate pass counts consumers.
+    Nodes are visited newest first: every consumer of a node was created after it, so by
+    the time a node is visited all the cotangent it will receive has arrived. No separate
+    pass counts consumers. The nodes waiting are on a heap keyed on their creation
+    sequence, except the newest parent a node reaches first: when nothing on the heap is
+    newer, it is visited next without going through the heap (in a chain of ops, every
+    node), in the order the heap would have given.
     """
-    grads: dict[int, Any] = {}
-    leaves: dict[int, Tensor] = {}
+    grads: dict[Tensor, Any] = {}  # keyed by the tensors (their hash is their identity)
+    leaves: list[Tensor] = []
     heap: list = []
     for out, cotangent in zip(outputs, cotangents, strict=True):
         _receive(out, cotangent, grads, leaves, heap)
     observed = STATE.observer is not None
     anomaly = STATE.anomaly
-    while heap:  # the hot loop of every backward(): one node, then each of its parents
-        tensor = heappop(heap)[1]
+    tensor = heappop(heap)[1] if heap else None
+    while tensor is not None:  # the hot loop of every backward(): a node, then its parents
         node = tensor._node
-        g = grads.pop(id(tensor))
+        g = grads.pop(tensor)
         args = node.args
         if args is None or create_graph:
             args, ans = _rule_inputs(tensor, node, create_graph)
@@ -50,6 +55,8 @@ def backward_pass(
         if observed:  # see _as_constants
             g, ans, args = _as_constants(g), _as_constants(ans), _as_constants(args)
         vjps, kwargs = node.prim.vjps, node.kwargs
+        newest: Tensor | None = None  # the newest parent reached first here, and its
+        newest_sequence = -1  # node's sequence: maybe the next node to visit
         for position, parent in node.parents:
             if kwargs:  # (calling with an empty **kwargs costs more than this test)
                 parent_grad = vjps[position](g, ans, *args, **kwargs)
@@ -70,20 +77,29 @@ def backward_pass(
                 parent_grad = match_shape(parent_grad, like)
             if anomaly:
                 check_finite(parent_grad, node.prim.name, "backward", node.origin)
-            key = id(parent)  # _receive, written out: this runs once per edge of the graph
-            if key in grads:
-                grads[key] = add(grads[key], parent_grad)
+            if parent in grads:  # _receive, written out: this runs once per edge
+                grads[parent] = add(grads[parent], parent_grad)
+                continue
+            grads[parent] = parent_grad
+            parent_node = parent._node
+            if parent_node is None:
+                leaves.append(parent)
+            elif parent_node.sequence > newest_sequence:
+                if newest is not None:
+                    heappush(heap, (-newest_sequence, newest))
+                newest, newest_sequence = parent, parent_node.sequence
             else:
-                grads[key] = parent_grad
-                parent_node = parent._node
-                if parent_node is None:
-                    leaves[key] = parent
-                else:
-                    heappush(heap, (-parent_node.sequence, parent))
+                heappush(heap, (-parent_node.sequence, parent))
         if free:  # release the saved arrays and the links that keep intermediates alive
             node.args = None
             node.parents = ()
-    return {key: (leaf, grads[key]) for key, leaf in leaves.items()}
+        if newest is not None and (not heap or -heap[0][0] < newest_sequence):
+            tensor = newest  # newer than every node waiting: the heap would pop it next
+        else:
+            if newest is not None:
+                heappush(heap, (-newest_sequence, newest))
+            tensor = heappop(heap)[1] if heap else None
+    return {id(leaf): (leaf, grads[leaf]) for leaf in leaves}
 
 
 def _rule_inputs(tensor: Tensor, node: Any, create_graph: bool) -> tuple:
@@ -122,15 +138,14 @@ def _is_constant(value: Any) -> bool:
     return isinstance(value, Tensor) and value._level < 0
 
 
-def _receive(tensor: Tensor, cotangent: Any, grads: dict, leaves: dict, heap: list) -> None:
+def _receive(tensor: Tensor, cotangent: Any, grads: dict, leaves: list, heap: list) -> None:
     """Add ``cotangent`` to what ``tensor`` has received; queue it the first time."""
-    key = id(tensor)
-    if key in grads:  # a second consumer's share: add (a primitive, so an observer sees it)
-        grads[key] = add(grads[key], cotangent)
+    if tensor in grads:  # a second consumer's share: add (a primitive, so an observer sees it)
+        grads[tensor] = add(grads[tensor], cotangent)
     else:
-        grads[key] = cotangent
+        grads[tensor] = cotangent
         if tensor._node is None:
-            leaves[key] = tensor
+            leaves.append(tensor)
         else:
             heappush(heap, (-tensor._node.sequence, tensor))
 
@@ -194,7 +209,9 @@ def _output_cotangent(output: Tensor, gradient: Any, create_graph: bool) -> Any:
                 f"backward: the gradient argument can only be omitted for a single-element "
                 f"output; this output has shape {data.shape}. Pass gradient=... of that shape"
             )
-        return array_module(data).ones(data.shape, data.dtype)  # (ones_like: 2x the time)
+        if type(data) is np.ndarray:  # (np.ones is Python around empty and copyto: 4x this)
+            return np.array(1, data.dtype).reshape(data.shape)
+        return array_module(data).ones(data.shape, data.dtype)
     cotangent = gradient if create_graph else raw_data(gradient)
     shape = getattr(raw_data(cotangent), "shape", ())
     if shape != data.shape:
