@@ -270,13 +270,14 @@ def test_fits_short_and_long_train_to_the_same_bits_with_or_without_the_kernels(
 
 def test_a_cold_cache_holds_back_the_kernels_a_warm_one_would_start(tmp_path):
     """A fit long enough to earn the kernels' start-up from a warm cache, but not from a
-    cold one (the factor is made endless here), asks numba's cache: in a new
-    NUMBA_CACHE_DIR it holds nothing, and the fit runs to its end on the NumPy rules; once
-    a fit has compiled the kernels there, the same fit starts them. Same bits throughout."""
+    cold one (the factor is made endless here), asks the cache: a new NUMBA_CACHE_DIR holds
+    nothing, which is told without importing numba, and the fit runs to its end on the
+    NumPy rules; once a fit has compiled the kernels there, the same fit starts them. Same
+    bits throughout."""
     cold = _fit("adam", 1e-9, None, tmp_path, cold_factor=1e12)
     always = _fit("adam", 1e-9, "1", tmp_path)  # compiles them into tmp_path
     warm = _fit("adam", 1e-9, None, tmp_path, cold_factor=1e12)
-    assert cold["numba imported"]  # to ask its cache; no kernel ran
+    assert not cold["numba imported"]  # no index file where numba would keep it
     assert cold["kernels in each epoch"] == [False] * 3 and not cold["fused"]
     assert warm["kernels in each epoch"] == [False, True, True] and warm["fused"]
     for result in ("losses", "weights", "evaluation", "prediction"):
@@ -365,3 +366,69 @@ def test_evaluate_and_predict_do_not_start_the_kernels(monkeypatch):
     model.predict(x, batch_size=2, callbacks=[Watch()])
     assert seen == [("evaluate", False)] * 2 + [("predict", False)] * 2
     assert kernels.enabled()
+
+
+@pytest.mark.parametrize(
+    "chosen_folder", [False, True], ids=["beside the source", "NUMBA_CACHE_DIR"]
+)
+def test_an_empty_cache_is_told_without_importing_numba(tmp_path, chosen_folder):
+    """``kernels.surely_uncached`` looks for numba's index file where numba keeps it: before
+    numba has compiled a function in a file, it says so and numba stays unimported; once
+    numba has, it defers to numba's own index, which then holds the function."""
+    source_folder = tmp_path / "source"
+    source_folder.mkdir()
+    (source_folder / "kernel_module.py").write_text("def twice(values):\n    return 2 * values\n")
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(source_folder)!r})\n"
+        "from kernel_module import twice\n"
+        "from deepgrad import kernels\n"
+        "surely = kernels.surely_uncached(twice)\n"
+        "imported = 'numba' in sys.modules\n"
+        "if sys.argv[1] == 'compile':\n"
+        "    import numba, numpy as np\n"
+        "    numba.njit(cache=True)(twice)(np.ones(3))\n"
+        "print(surely, imported, kernels.cached(twice))\n"
+    )
+    env = {**os.environ}
+    env.pop("NUMBA_CACHE_DIR", None)
+    if chosen_folder:
+        env["NUMBA_CACHE_DIR"] = str(tmp_path / "numba cache")
+
+    def run(argument: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", script, argument],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert run("ask") == ["True", "False", "False"]
+    assert run("compile") == ["True", "False", "True"]
+    assert run("ask") == ["False", "False", "True"]  # the index is there: numba decides
+    in_tree = list((source_folder / "__pycache__").glob("*.nbi"))
+    assert bool(in_tree) is not chosen_folder
+
+
+def test_a_cache_numba_may_keep_elsewhere_is_left_to_numba(tmp_path, monkeypatch):
+    """Where numba may look elsewhere than the two folders known here (a settings file in
+    the working directory, a folder that cannot be made), nothing is concluded."""
+
+    def twice(values):
+        return 2 * values
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert kernels._index_path(twice) is not None  # this test file's own __pycache__
+    (tmp_path / ".numba_config.yaml").write_text("CACHE_DIR: elsewhere\n")
+    assert kernels._index_path(twice) is None
+    assert not kernels.surely_uncached(twice)
+    (tmp_path / ".numba_config.yaml").unlink()
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(blocked / "cache"))  # a file in the way
+    assert kernels._index_path(twice) is None
+    assert not kernels.surely_uncached(twice)

@@ -91,12 +91,15 @@ def cache_is_cold() -> bool:
     """Whether numba would compile the kernels rather than load them: judged by one that
     every compiled dense net with a bias runs, the bias gradients' column sums (a net
     without one, or a cache that holds some kernels and not others, is judged by it too;
-    only the time the kernels take to start depends on it). Imports numba.
+    only the time the kernels take to start depends on it). Imports numba, unless the
+    folder numba would cache the kernel in plainly has nothing of it (a new install, a
+    fresh Colab runtime): then a fit that stays on the NumPy rules never pays numba's
+    import.
 
     >>> isinstance(cache_is_cold(), bool)
     True
     """
-    return not kernels.cached(add_rows)
+    return kernels.surely_uncached(add_rows) or not kernels.cached(add_rows)
 
 
 class KernelStart:
