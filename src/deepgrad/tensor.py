@@ -165,12 +165,14 @@ class Tensor:
         return Tensor._make(raw_data(self), -1, None)
 
     def backward(
-        self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
     ) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         ``gradient`` is the cotangent (required unless self has one element);
         ``create_graph=True`` records the backward pass too, for higher derivatives.
+        ``retain_graph`` keeps the graph's saved arrays for another backward pass; as in
+        PyTorch, it defaults to ``create_graph``.
         """
         ENGINE.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 

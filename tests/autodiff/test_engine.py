@@ -93,6 +93,28 @@ def test_tape_higher_order_with_create_graph():
     assert x.grad.item() == 18.0
 
 
+def test_create_graph_retains_the_graph_as_pytorch_does():
+    """``backward(create_graph=True)`` keeps the graph (PyTorch's retain_graph default), so
+    a gradient of the gradient can walk it again; ``retain_graph=False`` still frees it."""
+    torch = pytest.importorskip("torch")
+    x0 = np.array([0.3, -1.2, 2.0])
+    x = dg.tensor(x0, requires_grad=True)
+    y = (dnp.sin(x) * x).sum()
+    y.backward(create_graph=True)
+    first = x.grad
+    x.grad = None
+    (first * first).sum().backward()  # through y's graph again: it was kept
+    t = torch.tensor(x0, requires_grad=True)
+    (t_first,) = torch.autograd.grad((torch.sin(t) * t).sum(), t, create_graph=True)
+    (t_second,) = torch.autograd.grad((t_first * t_first).sum(), t)
+    np.testing.assert_allclose(first.numpy(), t_first.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), t_second.numpy(), rtol=1e-12)
+    z = (dnp.sin(x) * x).sum()
+    z.backward(create_graph=True, retain_graph=False)
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        z.backward()
+
+
 @pytest.mark.parametrize("mode", ["tape", "grad"])
 def test_long_chain_has_no_recursion_limit(mode):
     n = 100_000

@@ -154,7 +154,7 @@ def backward(
     output: Tensor,
     gradient: Any = None,
     *,
-    retain_graph: bool = False,
+    retain_graph: bool | None = None,
     create_graph: bool = False,
     accumulate: bool = True,
     zero_unreached: Sequence[Tensor] = (),
@@ -165,7 +165,12 @@ def backward(
     one pass: the compiled training step uses it). Then ``zero_unreached`` lists the
     parameters whose ``.grad`` zero_grad would have cleared: those the output does not
     reach get a zero gradient, not the one an earlier backward left there.
+
+    ``retain_graph=None`` means ``create_graph`` (PyTorch's default): a backward pass that
+    records itself keeps the graph, since differentiating it again walks that graph.
     """
+    if retain_graph is None:
+        retain_graph = create_graph
     cotangent = _output_cotangent(output, gradient, create_graph)
     previous = STATE.grad_enabled  # enable_grad() or no_grad(), without a generator's cost
     STATE.grad_enabled = bool(create_graph)
