@@ -9,6 +9,7 @@ how it was computed) or ``_tangent`` (forward mode: its derivative along a direc
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +30,8 @@ class Tensor:
     Tensor([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "_level", "_node", "_tangent", "_value", "grad")
+    # (_written_at, the number of the last write in place, is set by mark_written only)
+    __slots__ = ("__weakref__", "_level", "_node", "_tangent", "_value", "_written_at", "grad")
     _value: Any  # a raw array, or a Tensor one level down
     _level: int
     _node: Any  # a Node (autodiff/primitive.py) or None
@@ -81,6 +83,8 @@ class Tensor:
         self._value = (
             raw_data(value) if isinstance(value, Tensor) else array_module(value).asarray(value)
         )
+        if self._node is not None:  # its rules would read the new array as their answer
+            mark_written(self)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -468,6 +472,7 @@ class Tensor:
                 "its graph: do updates inside `with deepgrad.no_grad():`, or write x = x + y"
             )
         ufunc(self._value, raw_data(other), out=self._value, casting="same_kind")
+        mark_written(self)
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -477,6 +482,54 @@ class Tensor:
                 "graph. Use the functional update `x = x.at[index].set(value)` (or .add) instead"
             )
         self._value[index] = raw_data(value) if isinstance(value, Tensor) else value
+        mark_written(self)
+
+
+# ---- writes in place, and the graphs made before them ---------------------------------------
+# A node's rules read the arrays its op saw, and its own answer (autodiff/graph.py). Written
+# in place after the node was made, one of them would give a gradient of values the forward
+# pass never saw: the reverse pass raises instead, as PyTorch does. Nodes and writes are
+# numbered from one count, so "written after the node was made" is one comparison.
+
+ORDER = itertools.count()  # the tape's nodes (autodiff/primitive.py) and writes, in order
+
+
+class _Writes:
+    """The number, in ``ORDER``, of the last write in place to any Tensor (-1: none yet)."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last = -1
+
+
+WRITES = _Writes()
+
+
+def mark_written(*tensors: Any) -> None:
+    """Record that the arrays of ``tensors`` were written in place just now (``x += y``,
+    an item assignment, ``Variable.assign``, an optimizer's step, ``set_weights``): the
+    reverse pass of a graph made before refuses to use them.
+
+    >>> import deepgrad as dg
+    >>> x = dg.tensor([1.0, 2.0], requires_grad=True)
+    >>> c = dg.tensor([3.0, 4.0])
+    >>> y = (x * c).sum()
+    >>> mark_written(c)  # what ``c += 1`` does after the write
+    >>> y.backward()
+    Traceback (most recent call last):
+    ...
+    RuntimeError: backward: input 1 of multiply (float32 [2]) was written in place...
+    """
+    stamp = next(ORDER)
+    for tensor in tensors:
+        tensor._written_at = stamp
+    WRITES.last = stamp
+
+
+def written_at(tensor: Tensor) -> int:
+    """The number of the last write in place to ``tensor`` (-1: never written)."""
+    return getattr(tensor, "_written_at", -1)
 
 
 # ---- what Tensor's methods call in the layers above -----------------------------------------

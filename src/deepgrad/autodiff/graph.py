@@ -17,7 +17,7 @@ from deepgrad.autodiff.anomaly import check_finite
 from deepgrad.autodiff.effects import Impure
 from deepgrad.autodiff.primitive import STATE, add, match_shape
 from deepgrad.backend import array_module
-from deepgrad.tensor import ENGINE, Tensor, raw_data
+from deepgrad.tensor import ENGINE, WRITES, Tensor, mark_written, raw_data, written_at
 
 
 def backward_pass(
@@ -43,9 +43,12 @@ def backward_pass(
         _receive(out, cotangent, grads, leaves, heap)
     observed = STATE.observer is not None
     anomaly = STATE.anomaly
+    last_write = WRITES.last
     tensor = heappop(heap)[1] if heap else None
     while tensor is not None:  # the hot loop of every backward(): a node, then its parents
         node = tensor._node
+        if node.sequence < last_write:  # a Tensor was written in place since this node
+            check_unwritten(tensor, node)
         g = grads.pop(tensor)
         args = node.args
         if args is None or create_graph:
@@ -92,7 +95,7 @@ def backward_pass(
                 heappush(heap, (-parent_node.sequence, parent))
         if free:  # release the saved arrays and the links that keep intermediates alive
             node.args = None
-            node.parents = ()
+            node.parents = node.inputs = ()
         if newest is not None and (not heap or -heap[0][0] < newest_sequence):
             tensor = newest  # newer than every node waiting: the heap would pop it next
         else:
@@ -100,6 +103,30 @@ def backward_pass(
                 heappush(heap, (-newest_sequence, newest))
             tensor = heappop(heap)[1] if heap else None
     return {id(leaf): (leaf, grads[leaf]) for leaf in leaves}
+
+
+def check_unwritten(tensor: Tensor, node: Any) -> None:
+    """Raise if ``tensor`` (the node's answer) or a Tensor among the node's inputs was
+    written in place after the node was made (``tensor.mark_written``): its rules would
+    read values the forward pass never saw. PyTorch raises here too, where the op saved
+    the tensor for its gradient; deepgrad's nodes keep every input, so it raises for any."""
+    made, name = node.sequence, node.prim.name
+    if written_at(tensor) > made:
+        _raise_written(f"the output of {name}", tensor, f"{name} made it")
+    for position, value in enumerate(node.inputs or ()):  # (a list is passed spread out)
+        if isinstance(value, Tensor) and written_at(value) > made:
+            _raise_written(f"input {position} of {name}", value, f"{name} read it")
+
+
+def _raise_written(which: str, tensor: Tensor, when: str) -> None:
+    data = raw_data(tensor)
+    described = f"{getattr(data, 'dtype', type(data).__name__)} {list(getattr(data, 'shape', ()))}"
+    raise RuntimeError(
+        f"backward: {which} ({described}) was written in place after {when} (by +=, an "
+        "item assignment, Variable.assign, set_weights or an optimizer's step), so its "
+        "gradient would use values the forward pass never saw. Compute the output again "
+        "after the write, or write after backward(), as PyTorch requires too"
+    )
 
 
 def _rule_inputs(tensor: Tensor, node: Any, create_graph: bool) -> tuple:
@@ -232,6 +259,7 @@ def _accumulate_grad(leaf: Tensor, leaf_grad: Any) -> None:
     current = leaf.grad
     if current is not None and can_write_grad(current, leaf_grad):
         current._value += leaf_grad
+        mark_written(current)
     else:
         xp = array_module(leaf_grad)
         leaf_grad = xp.array(leaf_grad)  # a fresh array: rules may pass g through shared
@@ -245,6 +273,7 @@ def _store_grad(leaf: Tensor, leaf_grad: Any) -> None:
     current = leaf.grad
     if current is not None and can_write_grad(current, leaf_grad):
         current._value[...] = leaf_grad
+        mark_written(current)
     else:
         leaf.grad = Tensor._make(array_module(leaf_grad).array(leaf_grad), -1, None)
 

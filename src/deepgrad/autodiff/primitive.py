@@ -29,7 +29,7 @@ import numpy as np
 
 from deepgrad.autodiff.anomaly import check_finite, user_source_line
 from deepgrad.device import DeviceError, device_of
-from deepgrad.tensor import NO_KWARGS, Tensor, raw_data
+from deepgrad.tensor import NO_KWARGS, ORDER, Tensor, raw_data
 
 
 class _State:
@@ -51,7 +51,9 @@ class _State:
 STATE = _State()
 _new_tensor = _new_node = object.__new__  # a Tensor or a Node without its __init__ call
 _levels = itertools.count(1)
-_sequence = itertools.count()  # creation order of nodes: the reverse pass runs newest first
+# creation order of nodes, shared with writes in place (tensor.py): the reverse pass runs
+# newest first, and refuses a node older than a write to what it read
+_sequence = ORDER
 
 
 def new_level() -> int:
@@ -71,14 +73,17 @@ class Node:
 
     ``parents`` holds ``(position, tensor)`` for each differentiable argument that is
     traced at this node's level; ``args`` holds every argument one level down (raw arrays
-    at level 0). ``sequence`` numbers nodes in creation order (a node's is later than its
-    parents'), ``origin`` is the user's source line, recorded only in anomaly mode.
+    at level 0), and ``inputs`` the arguments as given (so that the reverse pass can tell
+    whether a Tensor among them was written in place since: ``tensor.mark_written``).
+    ``sequence`` numbers nodes in creation order (a node's is later than its parents'),
+    ``origin`` is the user's source line, recorded only in anomaly mode.
 
-    ``bind`` fills the six fields in place of an ``__init__`` (one call fewer per op).
+    ``bind`` fills the seven fields in place of an ``__init__`` (one call fewer per op).
     """
 
-    __slots__ = ("args", "kwargs", "origin", "parents", "prim", "sequence")
+    __slots__ = ("args", "inputs", "kwargs", "origin", "parents", "prim", "sequence")
     args: Any
+    inputs: Any
     kwargs: dict
     origin: str | None
     parents: tuple
@@ -252,10 +257,11 @@ def _on_tape(prim: Primitive, args: Any, raw: list, kwargs: dict, parents: tuple
     result._tangent = result.grad = None
     if parents:
         result._level = 0
-        node = result._node = _new_node(Node)  # its six fields, set here (see Node)
+        node = result._node = _new_node(Node)  # its seven fields, set here (see Node)
         node.prim = prim
         node.parents = parents
         node.args = raw
+        node.inputs = args
         node.kwargs = kwargs
         node.sequence = next(_sequence)
         node.origin = user_source_line() if STATE.anomaly else None
@@ -299,10 +305,11 @@ def _bind_traced(prim: Primitive, args: Any, kwargs: dict, level: int, forward: 
         return _forward(prim, args, unboxed, kwargs, ans, level)
     if not parents:
         return ans
-    node = _new_node(Node)  # its six fields, set here (see Node)
+    node = _new_node(Node)  # its seven fields, set here (see Node)
     node.prim = prim
     node.parents = parents
     node.args = unboxed
+    node.inputs = args
     node.kwargs = kwargs
     node.sequence = next(_sequence)
     node.origin = user_source_line() if STATE.anomaly else None

@@ -27,7 +27,7 @@ from deepgrad.layers import structure, symbolic
 from deepgrad.layers.torch_vocabulary import TorchVocabulary
 from deepgrad.layers.variable import Variable
 from deepgrad.layers.weight_lists import WeightList, structure_changed
-from deepgrad.tensor import Tensor, raw_data
+from deepgrad.tensor import Tensor, mark_written, raw_data
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
 LAYER_CLASSES: dict[str, type] = {}
@@ -301,6 +301,7 @@ class Layer(TorchVocabulary):
                 )
         for w, v in zip(weights, arrays, strict=True):
             raw_data(w)[...] = to_device(v, device_of(raw_data(w)))
+        mark_written(*weights)
 
     # ---- devices --------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.effects import Impure
-from deepgrad.tensor import Tensor, raw_data
+from deepgrad.tensor import Tensor, mark_written, raw_data
 
 
 class Variable(Tensor):
@@ -67,11 +67,14 @@ class Variable(Tensor):
     def _set(self, update: Any) -> None:
         target = raw_data(self)
         target[...] = update
+        mark_written(self)  # a graph made before must not read the new value
 
     def _add(self, update: Any) -> None:
         target = raw_data(self)
         target += update.astype(target.dtype, copy=False)
+        mark_written(self)
 
     def _subtract(self, update: Any) -> None:
         target = raw_data(self)
         target -= update.astype(target.dtype, copy=False)
+        mark_written(self)

@@ -21,7 +21,7 @@ from deepgrad.backend import to_numpy
 from deepgrad.device import device_of, to_device
 from deepgrad.optimizers import schedules
 from deepgrad.optimizers.flat import FlatGroup, FlatParameters
-from deepgrad.tensor import Tensor
+from deepgrad.tensor import Tensor, mark_written
 
 
 class Optimizer:
@@ -210,6 +210,7 @@ class Optimizer:
             if self.use_ema:
                 state["ema"] *= self.ema_momentum
                 state["ema"] += (1.0 - self.ema_momentum) * group.values
+        mark_written(*flat.params)  # a graph made before must not read the new values
         return loss
 
     def _update_parts(
@@ -288,6 +289,7 @@ class Optimizer:
         finally:
             for group, values in zip(flat.groups, saved, strict=True):
                 group.values[...] = values
+            mark_written(*flat.params)
 
     def finalize_weights(self) -> None:
         """Overwrite the parameters with their average, as Keras does with ``use_ema`` at
@@ -298,6 +300,7 @@ class Optimizer:
             average = self.averaged_state(state)
             if average is not None:
                 group.values[...] = average
+                mark_written(*group.params)
 
     # ---- saving -------------------------------------------------------------------------
 

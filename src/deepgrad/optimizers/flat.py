@@ -16,7 +16,7 @@ import numpy as np
 
 from deepgrad import kernels
 from deepgrad.backend import array_module
-from deepgrad.tensor import Tensor
+from deepgrad.tensor import Tensor, mark_written
 
 
 @dataclass
@@ -149,6 +149,7 @@ class FlatParameters:
             for p, view in zip(group.params, group.grad_views, strict=True):
                 if p.grad is None or p.grad._value is not view:
                     p.grad = Tensor._make(view, -1, None)
+            mark_written(*(p.grad for p in group.params))
 
     def sync(self, applied: Sequence[Tensor] = ()) -> None:
         """Bring back into the buffers any value or gradient a user replaced wholesale

@@ -9,7 +9,7 @@ import numpy as np
 
 from deepgrad.optimizers.base import Optimizer
 from deepgrad.optimizers.line_search import strong_wolfe
-from deepgrad.tensor import Tensor, raw_data
+from deepgrad.tensor import Tensor, mark_written, raw_data
 
 
 class LBFGS(Optimizer):
@@ -139,18 +139,22 @@ class LBFGS(Optimizer):
     ) -> tuple[float, np.ndarray, float, int]:
         """Step along d: by the strong Wolfe line search, or by t (and evaluate there
         unless this is the ``last`` iteration); returns (loss, g, t, evaluations)."""
-        values = self._require_built().groups[0].values
+        flat = self._require_built()
+        values = flat.groups[0].values
         if self.line_search_fn == "strong_wolfe":
             start = values.astype(np.float64)
 
             def evaluate(step_size: float) -> tuple[float, np.ndarray]:
                 values[...] = start + step_size * d
+                mark_written(*flat.params)
                 return self._evaluate(closure)
 
             loss, g, t, ls_evals = strong_wolfe(evaluate, t, d, loss, g, gtd)
             values[...] = start + t * d
+            mark_written(*flat.params)
             return loss, g, t, ls_evals
         values += (t * d).astype(values.dtype)
+        mark_written(*flat.params)  # a graph made before must not read the new values
         if last:
             return loss, g, t, 0
         loss, g = self._evaluate(closure)

@@ -19,7 +19,7 @@ from deepgrad.backend import to_numpy
 from deepgrad.device import device_of, to_device
 from deepgrad.layers.base import LAYER_CLASSES
 from deepgrad.saving.safetensors import load_file, save_file
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import mark_written, raw_data
 from deepgrad.version import __version__
 
 FORMAT = "deepgrad-model"
@@ -136,6 +136,7 @@ def assign_weights(model: Any, tensors: dict[str, np.ndarray], source: Any) -> N
             )
     for name, target in targets.items():
         raw_data(target)[...] = to_device(given[name], device_of(raw_data(target)))
+    mark_written(*targets.values())
 
 
 def load_weights(model: Any, filepath: str | os.PathLike) -> None:
