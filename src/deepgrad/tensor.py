@@ -10,6 +10,7 @@ how it was computed) or ``_tangent`` (forward mode: its derivative along a direc
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -471,6 +472,7 @@ class Tensor:
                 f"in-place {ufunc.__name__} on a tensor that requires grad would corrupt "
                 "its graph: do updates inside `with deepgrad.no_grad():`, or write x = x + y"
             )
+        _refuse_recorded(other, f"in-place {ufunc.__name__}", "x = x + y")
         ufunc(self._value, raw_data(other), out=self._value, casting="same_kind")
         mark_written(self)
         return self
@@ -481,8 +483,29 @@ class Tensor:
                 "Tensor item assignment cannot be differentiated: this tensor is part of a "
                 "graph. Use the functional update `x = x.at[index].set(value)` (or .add) instead"
             )
+        _refuse_recorded(value, "Tensor item assignment", "x = x.at[index].set(value)")
         self._value[index] = raw_data(value) if isinstance(value, Tensor) else value
         mark_written(self)
+
+
+def _refuse_recorded(value: Any, operation: str, instead: str) -> None:
+    """Raise if ``value`` is recorded (a tape tensor while gradients are on, or a tensor a
+    transform traces): written into an unrecorded tensor's array, it would leave the graph,
+    and its gradient would silently miss this use."""
+    if not isinstance(value, Tensor):
+        return
+    if value._level > 0:  # no_grad does not stop a transform's trace
+        unrecorded = "pass `deepgrad.stop_gradient(value)`"
+    elif value._level == 0 and ENGINE.grad_enabled():
+        unrecorded = "write inside `with deepgrad.no_grad():`"
+    else:
+        return
+    raise RuntimeError(
+        f"{operation}: the value written is a tensor that requires grad, and writing it "
+        "into a tensor that does not would drop it from the graph (its gradient would miss "
+        f"this use). Write `{instead}`, which records it, or {unrecorded} if no gradient "
+        "should flow"
+    )
 
 
 # ---- writes in place, and the graphs made before them ---------------------------------------
@@ -492,6 +515,10 @@ class Tensor:
 # numbered from one count, so "written after the node was made" is one comparison.
 
 ORDER = itertools.count()  # the tape's nodes (autodiff/primitive.py) and writes, in order
+# The number of the last write into the memory of each array that owns its memory, by the
+# array's id: a view (a slice, a reshape, a parameter in an optimizer's flat buffer) is
+# written when its owner is. An entry goes when its array does (weakref.finalize).
+_WRITTEN_OWNERS: dict[int, int] = {}
 
 
 class _Writes:
@@ -524,12 +551,30 @@ def mark_written(*tensors: Any) -> None:
     stamp = next(ORDER)
     for tensor in tensors:
         tensor._written_at = stamp
+        owner = _owner(tensor._value)
+        key = id(owner)
+        if key not in _WRITTEN_OWNERS:
+            try:
+                weakref.finalize(owner, _WRITTEN_OWNERS.pop, key, None)
+            except TypeError:  # no weak reference to it: the tensor's own number must do
+                continue
+        _WRITTEN_OWNERS[key] = stamp
     WRITES.last = stamp
 
 
 def written_at(tensor: Tensor) -> int:
-    """The number of the last write in place to ``tensor`` (-1: never written)."""
-    return getattr(tensor, "_written_at", -1)
+    """The number of the last write in place to ``tensor``, or into the memory its array
+    shares with the array written (-1: never written)."""
+    own = getattr(tensor, "_written_at", -1)
+    return max(own, _WRITTEN_OWNERS.get(id(_owner(tensor._value)), -1))
+
+
+def _owner(array: Any) -> Any:
+    """The array that owns ``array``'s memory: ``array`` itself, or its base (NumPy and
+    CuPy give a view's base as the array that owns the memory, not the view it came from)."""
+    while isinstance(getattr(array, "base", None), type(array)):
+        array = array.base
+    return array
 
 
 # ---- what Tensor's methods call in the layers above -----------------------------------------

@@ -214,3 +214,67 @@ def test_an_lbfgs_step_counts_as_a_write():
     optimizer.step(closure)
     with pytest.raises(RuntimeError, match="input 0 of multiply"):
         y.backward()
+
+
+def test_a_view_of_a_written_constant_raises():
+    """``c[0]`` shares ``c``'s memory: writing ``c`` writes what the product read through
+    the view (the gradient would be 1, 2, 3 instead of 0, 1, 2). PyTorch raises too."""
+    x = leaf()
+    c = dg.tensor(np.arange(6.0).reshape(2, 3))
+    view = c[0]
+    y = (x * view).sum()
+    c += 1.0
+    with pytest.raises(RuntimeError, match="input 1 of multiply"):
+        y.backward()
+
+
+def test_what_is_remembered_of_written_arrays_goes_with_them():
+    import gc
+    import sys
+
+    tensor_module = sys.modules["deepgrad.tensor"]
+    before = len(tensor_module._WRITTEN_OWNERS)
+    c = constant()
+    c += 1.0
+    assert len(tensor_module._WRITTEN_OWNERS) == before + 1
+    del c
+    gc.collect()
+    assert len(tensor_module._WRITTEN_OWNERS) == before
+
+
+def test_writing_a_recorded_value_into_a_constant_raises_instead_of_dropping_it():
+    """``c[0] = x[0]`` or ``c += x`` copied x's numbers and left x out of the graph: the
+    gradient of ``(c * x).sum()`` came out 2, not PyTorch's 4."""
+    x = dg.tensor(np.array([2.0]), requires_grad=True)
+    c = dg.tensor(np.zeros(3))
+    with pytest.raises(RuntimeError, match=r"Tensor item assignment: .*x.at\[index\].set"):
+        c[0] = x[0]
+    with pytest.raises(RuntimeError, match=r"in-place add: .*requires grad"):
+        c += x
+    np.testing.assert_array_equal(c.numpy(), [0.0, 0.0, 0.0])  # refused before writing
+    c = c.at[0].set(x[0])  # the recorded form: PyTorch's gradient
+    (c * x).sum().backward()
+    tx = torch.tensor([2.0], dtype=torch.float64, requires_grad=True)
+    tc = torch.zeros(3, dtype=torch.float64)
+    tc[0] = tx[0]
+    (tc * tx).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_writing_a_recorded_value_is_allowed_where_nothing_records():
+    x = dg.tensor(np.array([2.0]), requires_grad=True)
+    c = dg.tensor(np.zeros(3))
+    with dg.no_grad():
+        c[0] = x[0]
+        c += x
+    np.testing.assert_array_equal(c.numpy(), [4.0, 2.0, 2.0])
+
+
+def test_writing_a_traced_value_into_a_constant_raises_inside_a_transform():
+    def f(x):
+        c = dg.tensor(np.zeros(2))
+        c += x
+        return (c * x).sum()
+
+    with pytest.raises(RuntimeError, match=r"in-place add: .*stop_gradient"):
+        dg.grad(f)(np.array([1.0, 2.0]))
