@@ -19,12 +19,20 @@ Four experiments, repeated ``--rounds`` times, printing a range:
   no numba, after ``import numba``, and with ``import numba`` in a thread started with
   the epoch, timed until both are done.
 
-The first three run in this process; ``background-import`` starts one per measurement.
+- ``background-compile``: with numba's cache cold, can the kernels compile in a child
+  process while the fit goes on on the NumPy rules, instead of stalling its first epoch?
+  Four epochs of medium/adam in a fresh process on the NumPy rules, alone and with a child
+  started with the first epoch that compiles the kernels (a 3-batch fit with
+  ``DEEPGRAD_FUSED=1``) into an empty ``NUMBA_CACHE_DIR``; each epoch's time and when the
+  child was done.
+
+The first three run in this process; the last two start one per measurement.
 
     python benchmarks/levers.py --experiment pair
     python benchmarks/levers.py --experiment adam-threads
     python benchmarks/levers.py --experiment jax-products     # needs jax
     python benchmarks/levers.py --experiment background-import   # needs numba
+    python benchmarks/levers.py --experiment background-compile  # needs numba
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -263,6 +272,63 @@ def epoch_with(config: str, mode: str) -> None:
     print(time.perf_counter() - start)
 
 
+def background_compile(rounds: int) -> None:
+    results: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for mode in ("alone", "with a child compiling"):
+            child = subprocess.run(
+                [sys.executable, __file__, "--epochs-with", "medium", mode],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "DEEPGRAD_FUSED": "0"},
+            )
+            *epochs, child_done = (float(word) for word in child.stdout.split())
+            for epoch, seconds in enumerate(epochs, 1):
+                results.setdefault(f"medium/adam {mode}: epoch {epoch}", []).append(seconds)
+            if child_done > 0:
+                results.setdefault("the child done, from the first epoch's start", []).append(
+                    child_done
+                )
+    report("s, in a fresh process each", results)
+
+
+def epochs_with(config: str, mode: str) -> None:
+    """One of ``background_compile``'s measurements, in this (fresh) process: each epoch's
+    seconds, then when the child was done (0 without one)."""
+    from fit import CONFIGS, build_deepgrad, make_data
+
+    sizes, batch = CONFIGS[config]
+    x, y = make_data(sizes, 8192)
+    model = build_deepgrad(sizes, "adam", True)
+    model.fit(x[: 4 * batch], y[: 4 * batch], batch_size=batch, epochs=1, verbose=0)
+    child = None
+    start = time.perf_counter()
+    if mode == "with a child compiling":
+        script = (
+            "import sys; sys.path.insert(0, sys.argv[1]); from fit import *; "
+            "sizes, batch = CONFIGS[sys.argv[2]]; x, y = make_data(sizes, 3 * batch); "
+            "build_deepgrad(sizes, 'adam', True).fit(x, y, batch_size=batch, verbose=0)"
+        )
+        cache = tempfile.mkdtemp()  # empty: numba compiles every kernel
+        environment = {**os.environ, "DEEPGRAD_FUSED": "1", "NUMBA_CACHE_DIR": cache}
+        child = subprocess.Popen(
+            [sys.executable, "-c", script, os.path.dirname(__file__), config], env=environment
+        )
+    ends = []
+    child_done = 0.0
+    for _ in range(4):
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+        ends.append(time.perf_counter())
+        if child is not None and not child_done and child.poll() is not None:
+            child_done = ends[-1] - start
+    if child is not None:
+        child.wait()
+        child_done = child_done or time.perf_counter() - start
+    starts = [start, *ends[:-1]]
+    print(*(f"{b - a:.3f}" for a, b in zip(starts, ends, strict=True)), f"{child_done:.3f}")
+
+
 def report(title: str, results: dict[str, list[float]]) -> None:
     print(f"{title}; range over {len(next(iter(results.values())))} rounds, load {os.getloadavg()}")
     for name, values in results.items():
@@ -274,6 +340,7 @@ EXPERIMENTS = {
     "adam-threads": adam_threads,
     "jax-products": jax_products,
     "background-import": background_import,
+    "background-compile": background_compile,
 }
 
 
@@ -282,9 +349,12 @@ def main() -> None:
     parser.add_argument("--experiment", choices=list(EXPERIMENTS))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--epoch-with", nargs=2, help=argparse.SUPPRESS)  # one child's run
+    parser.add_argument("--epochs-with", nargs=2, help=argparse.SUPPRESS)  # one child's run
     args = parser.parse_args()
     if args.epoch_with:
         epoch_with(*args.epoch_with)
+    elif args.epochs_with:
+        epochs_with(*args.epochs_with)
     elif args.experiment:
         EXPERIMENTS[args.experiment](args.rounds)
     else:
