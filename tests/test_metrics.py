@@ -146,3 +146,11 @@ def test_no_weights_is_bit_for_bit_weights_of_one(make):
         ones.update_state(*arguments, sample_weight=np.ones(len(arguments[0])))
     assert (unweighted._total, unweighted._count) == (ones._total, ones._count)
     assert unweighted.result() == ones.result()
+
+
+def test_r2_score_of_a_constant_target_is_zero_as_in_sklearn_and_keras():
+    """SS_tot = 0: scikit-learn's r2_score (force_finite) and Keras give 0, not -inf."""
+    y_true = np.ones((7, 2))
+    y_pred = y_true + 0.1 * rng.standard_normal((7, 2))
+    ours = _batched(metrics.get("r2_score"), y_true, y_pred)
+    assert ours == sklearn_metrics.r2_score(y_true, y_pred) == 0.0

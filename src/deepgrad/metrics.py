@@ -519,7 +519,9 @@ class CosineSimilarity(Metric):
 
 class R2Score(_Counts):
     """The coefficient of determination 1 − SS_res/SS_tot, per output and averaged over
-    outputs (Keras' and scikit-learn's ``uniform_average``)."""
+    outputs (Keras' and scikit-learn's ``uniform_average``). An output whose target is
+    constant (SS_tot = 0) scores 0 where its predictions miss, as in Keras and
+    scikit-learn, rather than −inf."""
 
     default_name = "r2_score"
 
@@ -539,7 +541,9 @@ class R2Score(_Counts):
             return 0.0
         sums = self.sums
         total = sums["sum_of_squares"] - sums["sum"] ** 2 / sums["weight"]
-        return float(np.mean(1 - sums["residual"] / total))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = 1 - sums["residual"] / total
+        return float(np.mean(np.where(np.isinf(scores), 0.0, scores)))
 
 
 class AUC(Metric):

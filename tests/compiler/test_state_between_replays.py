@@ -199,3 +199,60 @@ def test_loss_weights_of_several_outputs_changed_between_epochs():
         history = model.fit(X, targets, batch_size=16, epochs=2, verbose=0).history
         histories.append(sorted(history.values()))  # layer names differ between the runs
     assert histories[1] == histories[0]
+
+
+def test_a_compiled_function_records_again_when_the_model_changes_mode():
+    """model.train() then model.eval(): the plan recorded in training mode went on
+    dropping units in inference mode."""
+    dg.random.seed(0)
+    model = dg.Sequential([layers.Dense(8), layers.Dropout(0.5), layers.Dense(1)])
+    x = RNG.standard_normal((4, 3)).astype(np.float32)
+    model(x)
+    forward = dg.compile(lambda inputs: model(inputs))
+    model.train()
+    for shift in range(3):
+        forward(x + shift)
+    model.eval()
+    np.testing.assert_array_equal(np.asarray(forward(x + 10)), model(x + 10).numpy())
+
+
+def test_an_argument_neither_array_nor_hashable_is_refused():
+    """Keyed by id(), a later object reusing the id replayed the first one's value."""
+    from dataclasses import dataclass
+
+    @dataclass
+    class Settings:
+        scale: float
+
+    scaled = dg.compile(lambda x, settings: dg.numpy.sum(x * settings.scale))
+    with pytest.raises(dg.CompileError, match="Settings is neither an array nor hashable"):
+        scaled(np.ones(3), Settings(2.0))
+
+
+def test_minus_zero_is_a_signature_of_its_own():
+    """0.0 == -0.0, but arctan2(-0.0, -1) is -π: the replay of 0.0 gave +π."""
+    angle = dg.compile(lambda x, s: dg.numpy.arctan2(s, x))
+    x = np.array([-1.0, -2.0])
+    for s in (0.0, 0.0, 0.0, -0.0):
+        np.testing.assert_array_equal(np.asarray(angle(x, s)), np.arctan2(s, x))
+
+
+def test_a_loss_assigned_after_compile_is_the_one_a_compiled_fit_trains_on():
+    """The compiled step recorded with mean squared error went on with it after
+    ``model.loss = mae``; the eager step took the new loss."""
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(64, 4)).astype(np.float32), rng.normal(size=(64, 1)).astype(np.float32)
+    results = []
+    for jit in (False, True):
+        dg.random.seed(0)
+        model = dg.Sequential([layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse", jit=jit)
+        model.fit(x, y, batch_size=16, verbose=0, shuffle=False)
+        model.loss = losses.get("mae")
+        history = model.fit(x, y, batch_size=16, verbose=0, shuffle=False).history["loss"]
+        results.append((history, model.evaluate(x, y, verbose=0), model.get_weights()))
+    (eager_loss, eager_eval, eager_w), (jit_loss, jit_eval, jit_w) = results
+    assert jit_loss == pytest.approx(eager_loss, rel=1e-6)
+    assert jit_eval == pytest.approx(eager_eval, rel=1e-6)
+    for a, b in zip(eager_w, jit_w, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5)

@@ -180,3 +180,42 @@ def test_seed_makes_construction_reproducible():
 
     for a, b in zip(build(), build(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_normalization_floors_a_constant_features_deviation_as_keras_does():
+    """Keras divides by max(√variance, 1e-7) (backend.epsilon()); a floor of 1e-6 made a
+    constant feature's output 10x smaller than Keras's."""
+    data = np.c_[np.linspace(-1.0, 1.0, 20), np.full(20, 2.0)].astype(np.float32)
+    norm = layers.Normalization()
+    norm.adapt(data)
+    out = norm(np.array([[0.5, 2.001]], np.float32)).numpy()
+    expected_constant = (np.float32(2.001) - np.float32(2.0)) / np.float32(1e-7)  # Keras: 9999.275
+    assert out[0, 1] == pytest.approx(expected_constant, rel=1e-6)
+    assert out[0, 0] == pytest.approx(0.5 / data[:, 0].std(), rel=1e-5)
+
+
+def test_weights_follow_keras_order_so_keras_weights_land_where_they_belong():
+    """Layer by layer, each layer's trainable weights before its non-trainable ones, frozen
+    or not: the model's trainable weights first, then the rest, put a Keras net's moving
+    mean into PReLU's alpha without an error (the shapes fit)."""
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    k = keras.layers
+    theirs = keras.Sequential(
+        [keras.Input((3,)), k.Dense(4), k.BatchNormalization(), k.PReLU(), k.Dense(2)]
+    )
+    ours = dg.Sequential(
+        [layers.Dense(4), layers.BatchNormalization(), layers.PReLU(), layers.Dense(2)]
+    )
+    ours.build((None, 3))
+    theirs.layers[0].trainable = False
+    ours.layers[0].trainable = False
+    theirs.set_weights([w + rng.uniform(0.5, 1.0, w.shape) for w in theirs.get_weights()])
+    ours.set_weights(theirs.get_weights())
+    for mine, keras_weight in zip(ours.weights, theirs.weights, strict=True):
+        np.testing.assert_array_equal(mine.numpy(), keras.ops.convert_to_numpy(keras_weight))
+    x = rng.standard_normal((5, 3)).astype(np.float32)
+    np.testing.assert_allclose(ours.predict(x), theirs.predict(x, verbose=0), rtol=1e-5)

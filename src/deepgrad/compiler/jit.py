@@ -17,6 +17,7 @@ already. JAX's ``jit`` and ``torch.compile`` trace once and never compare.
 from __future__ import annotations
 
 import functools
+import math
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -247,13 +248,23 @@ def _is_array(x: Any) -> bool:
 
 
 def _leaf_key(x: Any) -> Any:
+    """What a replay must match in an argument: an array's type, shape and dtype; any other
+    value itself (a float with its sign: 0.0 == -0.0, but 1/-0.0 is -inf)."""
     if _is_array(x):
         data = raw_data(x)
         return (type(x).__name__, data.shape, data.dtype.str)
     try:
         hash(x)
     except TypeError:
-        return ("id", id(x))
+        # An id would match a later object that happens to reuse it, and says nothing of
+        # a change to this one's contents: its old value would replay without a word.
+        raise CompileError(
+            f"compile: an argument of type {type(x).__name__} is neither an array nor "
+            "hashable, so a replay could not tell whether it changed. Pass its numbers as "
+            "arguments, or make it hashable (a tuple, a frozen dataclass)"
+        ) from None
+    if isinstance(x, float | np.floating):
+        return (type(x).__name__, x, math.copysign(1.0, x))
     return (type(x).__name__, x)
 
 

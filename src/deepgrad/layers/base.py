@@ -209,8 +209,27 @@ class Layer(TorchVocabulary):
 
     @property
     def weights(self) -> list[Tensor]:
-        """All weights, trainable first as in Keras."""
-        return self.trainable_weights + self.non_trainable_weights
+        """All weights in Keras' order, which freezing does not change: layer by layer, each
+        layer's own trainable weights (as created) before its non-trainable ones, then its
+        sublayers'. ``get_weights`` and ``set_weights`` follow it, so a list of arrays
+        taken from the same net in Keras lands where it belongs.
+
+        >>> import deepgrad as dg
+        >>> net = dg.Sequential([dg.layers.Dense(2), dg.layers.BatchNormalization()])
+        >>> net.build((None, 3))
+        >>> [tuple(w.shape) for w in net.weights]  # kernel, bias, γ, β, moving mean, variance
+        [(3, 2), (2,), (2,), (2,), (2,), (2,)]
+        """
+        return list(self._weights_in_keras_order())
+
+    def _weights_in_keras_order(self) -> Iterator[Tensor]:
+        own = self._own_weights
+        yield from (weight for _, weight, trainable, _ in own if trainable)
+        tensors, layers = self._children()
+        yield from (weight for _, weight in tensors)
+        yield from (weight for _, weight, trainable, _ in own if not trainable)
+        for _, layer in layers:
+            yield from layer._weights_in_keras_order()
 
     @property
     def trainable_weights(self) -> list[Tensor]:

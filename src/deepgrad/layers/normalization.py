@@ -167,8 +167,9 @@ class Normalization(Layer):
     def call(self, inputs: Any) -> Any:
         # deepgrad ops on the weights, so that a compiled step reads them at every replay
         # (an adapt() after the first steps is seen) rather than freezing their square root
-        variance = dnp.maximum(self.variance, 1e-12)
-        return (inputs - self.mean) / dnp.astype(dnp.sqrt(variance), self.dtype)
+        # a constant feature's deviation floored at 1e-7, Keras' backend.epsilon()
+        deviation = dnp.maximum(dnp.sqrt(self.variance), 1e-7)
+        return (inputs - self.mean) / dnp.astype(deviation, self.dtype)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}

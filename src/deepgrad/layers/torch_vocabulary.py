@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from deepgrad.compiler import settings
 from deepgrad.tensor import Tensor
 
 # The constructor arguments worth showing in a repr, when a layer has them.
@@ -61,7 +62,11 @@ class TorchVocabulary:
 
     def train(self, mode: bool = True) -> Any:
         """Training mode for calls without ``training=`` (Dropout drops, BatchNormalization
-        uses the batch statistics), for this layer and every sublayer; returns ``self``."""
+        uses the batch statistics), for this layer and every sublayer; returns ``self``.
+        A change of mode makes compiled functions record again (a plan holds the mode it
+        was recorded in: a Dropout recorded in training would go on dropping)."""
+        if getattr(self, "training", None) != bool(mode):
+            settings.changed()
         self.training = bool(mode)
         for _, layer in self._sublayers():
             layer.train(mode)

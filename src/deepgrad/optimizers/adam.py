@@ -209,7 +209,8 @@ class Adamax(_Moments):
 
 class Nadam(_Moments):
     """Adam with Nesterov momentum (Dozat, 2016), with the momentum schedule
-    μ_t = β₁(1 − ½·0.96^(tψ)), ψ = ``momentum_decay`` = 0.004, as PyTorch and Keras use:
+    μ_t = β₁(1 − ½·0.96^(tψ)), ψ = ``momentum_decay`` = 0.004, as PyTorch uses (Keras uses
+    0.96^t: ``momentum_decay=1.0``):
 
         θ ← θ − η(1 − μ_t)/(1 − Πμ) · g/(√v̂ + ε) − η μ_{t+1}/(1 − Πμ·μ_{t+1}) · m/(√v̂ + ε)
     """

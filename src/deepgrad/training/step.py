@@ -88,6 +88,13 @@ class Steps:
         }
     )
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """A ``loss`` assigned after ``compile`` drops the compiled steps, recorded with the
+        one before (they would go on training on it), to be recorded again."""
+        if name == "loss" and self.__dict__.get("_compiled_steps"):
+            self._compiled_steps.clear()
+        super().__setattr__(name, value)
+
     if TYPE_CHECKING:  # what Layer, the other half of Model, brings (for the type checker)
         built: bool
         name: str
