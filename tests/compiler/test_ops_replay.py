@@ -10,6 +10,10 @@ from tests.ops.op_table import OP_TABLE
 import deepgrad as dg
 import deepgrad.numpy as dnp
 
+# Ops whose result's shape follows the data (piecewise indexes x by each condition): a
+# plan of fixed buffers cannot replay them, so compile refuses them at the first call.
+SHAPES_FROM_DATA = {"piecewise"}
+
 
 @pytest.mark.parametrize("spec", OP_TABLE, ids=lambda s: s.name)
 def test_replayed_value_and_gradient_equal_eager(spec):
@@ -20,6 +24,11 @@ def test_replayed_value_and_gradient_equal_eager(spec):
     def objective(*args):
         leaves = dg.tree_flatten(spec.fn(*args, **kwargs))[0]
         return sum(dnp.sum(dnp.sin(leaf)) for leaf in leaves)  # a cotangent that varies
+
+    if spec.name in SHAPES_FROM_DATA:
+        with pytest.raises(dg.CompileError, match="boolean mask computed in the step"):
+            dg.compile(objective)(*spec.arguments(rng, shapes))
+        return
 
     # Differentiate with respect to the floating-point arguments only.
     sample = spec.arguments(rng, shapes)
@@ -42,6 +51,8 @@ def test_replayed_value_and_gradient_equal_eager(spec):
 def test_replayed_second_derivatives_equal_eager(spec):
     """Second order under ``compile``, both ways: reverse over reverse (the gradient of
     ⟨∇f, v⟩) and forward over reverse (a Hessian-vector product), on new inputs each call."""
+    if spec.name in SHAPES_FROM_DATA:
+        pytest.skip("refused by compile (test_replayed_value_and_gradient_equal_eager)")
     shapes = spec.shapes.examples[0]
     kwargs = spec.kwargs[0]
     rng = np.random.default_rng(1)

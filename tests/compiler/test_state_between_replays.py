@@ -256,3 +256,23 @@ def test_a_loss_assigned_after_compile_is_the_one_a_compiled_fit_trains_on():
     assert jit_eval == pytest.approx(eager_eval, rel=1e-6)
     for a, b in zip(eager_w, jit_w, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def test_indexing_with_a_mask_made_in_the_step_is_refused():
+    """Its result's shape follows the data: a replay broadcast one kept element into the
+    buffer of three (3.0 where 1.0 was right) or failed. A fixed mask, or integer indices
+    (a gather whose shape is the indices'), replay as recorded."""
+
+    @dg.compile
+    def masked_squares(prediction, target):
+        keep = target >= 0  # "ignore" where the target is negative
+        return dg.numpy.sum((prediction[keep] - target[keep]) ** 2)
+
+    with pytest.raises(dg.CompileError, match="boolean mask computed in the step"):
+        masked_squares(np.array([1.0, 2.0, 3.0]), np.array([0.0, -1.0, 3.0]))
+    fixed_mask = np.array([True, False, True])
+    picked = dg.compile(lambda x, rows: dg.numpy.sum(x[fixed_mask][np.arange(2), rows]))
+    for shift in range(3):
+        x = np.arange(12.0).reshape(3, 4) + shift
+        rows = np.array([shift, 3 - shift])
+        assert float(picked(x, rows)) == np.sum(x[fixed_mask][np.arange(2), rows])

@@ -30,15 +30,11 @@ from deepgrad.backend import array_module, to_numpy
 from deepgrad.compiler import cuda_graph, settings
 from deepgrad.compiler.descent import InProductDescent
 from deepgrad.compiler.plan import Plan
-from deepgrad.compiler.recorder import Constant, Recorder, Slot
+from deepgrad.compiler.recorder import CompileError, Constant, Recorder, Slot
 from deepgrad.device import device_of
 from deepgrad.tensor import Tensor, raw_data
 
 MAX_SIGNATURES = 64
-
-
-class CompileError(RuntimeError):
-    """A function cannot be compiled faithfully (its recording depends on its data)."""
 
 
 class TooManySignatures(CompileError):

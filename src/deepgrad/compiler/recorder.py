@@ -33,6 +33,10 @@ from deepgrad.device import device_of
 from deepgrad.tensor import Tensor, raw_data
 
 
+class CompileError(RuntimeError):
+    """A function cannot be compiled faithfully (its recording depends on its data)."""
+
+
 @dataclass(frozen=True)
 class Slot:
     """A value computed inside the plan (or one of its inputs), by number."""
@@ -236,7 +240,7 @@ class Recorder:
         args = tuple(
             self.reference(value, original) for value, original in zip(raw, originals, strict=True)
         )
-        kwargs = {k: self.reference(v) for k, v in kwargs.items()}
+        given, kwargs = kwargs, {k: self.reference(v) for k, v in kwargs.items()}
         out = None
         if result is not None and id(result) not in self._slot_of:
             out = self._new_slot(result)
@@ -255,9 +259,28 @@ class Recorder:
         else:
             result = shape_only(result)
         origin = user_frame()
+        if name == "getitem" and _indexes_by_a_mask_made_in_the_step(
+            raw[1] if len(raw) > 1 else given["index"],
+            args[1] if len(args) > 1 else kwargs["index"],
+        ):
+            raise CompileError(
+                f"compile: indexing with a boolean mask computed in the step (at {origin}) "
+                "gives a result whose shape depends on the data, which a plan of buffers "
+                "of fixed shapes cannot replay (it would broadcast or fail). Use "
+                "deepgrad.numpy.where(mask, x, 0), dividing by mask.sum() for a mean, or "
+                "run the function without compile"
+            )
         self.calls.append(
             Call(func, name, args, kwargs, result, out, effect, origin, pure, foldable=foldable)
         )
+
+
+def _indexes_by_a_mask_made_in_the_step(index: Any, reference: Any) -> bool:
+    """Whether an index holds a boolean array that the step computed (a Slot), whose
+    number of True entries, and so the result's shape, may change from call to call."""
+    pairs = zip(index, reference, strict=True) if type(index) is tuple else [(index, reference)]
+    boolean = np.dtype(bool)
+    return any(isinstance(ref, Slot) and getattr(i, "dtype", None) == boolean for i, ref in pairs)
 
 
 def _forget(recorder_ref: weakref.ref, key: int) -> None:

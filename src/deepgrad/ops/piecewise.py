@@ -134,7 +134,10 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: 
     ``funclist`` holds one entry per condition, plus an optional last one for where no
     condition holds; a callable gets ``x[condition]`` (and ``args``, ``kw``), anything
     else is a constant. Later conditions win where several hold, as in NumPy. Elements
-    that no condition covers are 0. Differentiable in x through the callables.
+    that no condition covers are 0. Differentiable in x through the callables. Under
+    ``deepgrad.compile`` conditions computed from the data are refused (``CompileError``):
+    ``x[condition]`` then has as many elements as the data make true, which a plan of
+    fixed buffers cannot replay.
 
     >>> piecewise(np.array([-2.0, 3.0]), [np.array([True, False])], [lambda v: -v, lambda v: v])
     array([2., 3.])
@@ -156,7 +159,7 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: 
     out = with_zero_slope(x, np.zeros((), dtype=_float_or(data)))
     for condition, func in zip(conditions, funclist, strict=True):
         # Unlike NumPy, a function is called even when its condition holds nowhere (on an
-        # empty array): a compiled plan must not depend on which regions are empty.
+        # empty array), so that the calls made do not depend on which regions are empty.
         value = func(x[condition], *args, **kw) if callable(func) else func
         out = index_set(out, value, index=condition)
     return out
