@@ -292,9 +292,19 @@ PadMode = Literal[
 def pad(array: Any, pad_width: Any, mode: PadMode = "constant", constant_values: float = 0) -> Any:
     """Pad an array (NumPy's ``pad``).
 
-    Constant padding is a primitive; every other mode (edge, reflect, wrap, ...) only
-    copies existing elements, so it is written as a gather from the padded index map.
+    Constant padding is a primitive; edge, reflect, symmetric and wrap only copy existing
+    elements, so they are written as a gather from the padded index map. The modes that
+    compute the border (maximum, minimum, mean, median, linear_ramp, empty) are not
+    differentiable here and raise; on plain arrays NumPy's own ``pad`` answers.
     """
+    if mode not in _COPYING_MODES and mode != "constant":
+        if not isinstance(array, Tensor):
+            return np.pad(array, pad_width, mode=mode)
+        raise NotImplementedError(
+            f"pad: mode={mode!r} computes the border from the values (a gather from an index "
+            f"map would pad with the wrong elements); the differentiable modes are "
+            f"'constant', {', '.join(repr(m) for m in _COPYING_MODES)}"
+        )
     shape = _shape(array)
     pad_width = tuple(
         tuple(int(p) for p in row) for row in np.broadcast_to(pad_width, (len(shape), 2))
@@ -305,6 +315,9 @@ def pad(array: Any, pad_width: Any, mode: PadMode = "constant", constant_values:
         return _pad_constant(array, pad_width=pad_width, value=constant_values)
     index_map = np.pad(np.arange(int(np.prod(shape))).reshape(shape), pad_width, mode=mode)
     return ravel(array)[index_map]
+
+
+_COPYING_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
 def _pad_traced_value(array: Any, pad_width: tuple, value: Any) -> Any:
