@@ -73,10 +73,33 @@ def _set_impl(x, values, index):
     return out
 
 
+def _values_vjp(g: Any, ans: Any, x: Any, values: Any, index: Any) -> Any:
+    """The cotangent of the values written: g at each written place, for the write that
+    stayed there. A repeated index writes one place several times and the last write
+    wins, as in NumPy, so the others reach nothing and get 0 (as in JAX)."""
+    taken = getitem(g, index=index)
+    kept = _last_writes(np.shape(raw_data(x)), index)
+    return taken if kept is None else taken * kept
+
+
+def _last_writes(shape: tuple, index: Any) -> np.ndarray | None:
+    """Which of ``x[index]``'s places ``x[index] = v`` keeps (None: all of them). Each
+    place writes its number, and the numbers left in x are the writes that stayed."""
+    written = np.full(shape, -1, dtype=np.intp)
+    target = np.shape(written[index])
+    numbers = np.arange(int(np.prod(target)), dtype=np.intp).reshape(target)
+    written[index] = numbers
+    if np.count_nonzero(written >= 0) == numbers.size:  # no place written twice
+        return None
+    kept = np.zeros(numbers.size, dtype=bool)
+    kept[written[written >= 0]] = True
+    return kept.reshape(target)
+
+
 index_set = Primitive(_set_impl, "index_set")
 index_set.defvjp(
     lambda g, ans, x, values, index: index_set(g, 0, index=index),
-    lambda g, ans, x, values, index: getitem(g, index=index),
+    _values_vjp,
 )
 index_set.defjvp(
     lambda t, ans, x, values, index: index_set(t, 0, index=index),
