@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
-from deepgrad.backend import array_module
+from deepgrad.backend import array_module, to_numpy
 from deepgrad.ops.nondiff import argsort
 from deepgrad.ops.reductions import sum
 from deepgrad.ops.shape import broadcast_to, moveaxis, ravel
@@ -79,12 +79,17 @@ def _values_vjp(g: Any, ans: Any, x: Any, values: Any, index: Any) -> Any:
     wins, as in NumPy, so the others reach nothing and get 0 (as in JAX)."""
     taken = getitem(g, index=index)
     kept = _last_writes(np.shape(raw_data(x)), index)
-    return taken if kept is None else taken * kept
+    return taken if kept is None else taken * array_module(raw_data(x)).asarray(kept)
 
 
 def _last_writes(shape: tuple, index: Any) -> np.ndarray | None:
-    """Which of ``x[index]``'s places ``x[index] = v`` keeps (None: all of them). Each
-    place writes its number, and the numbers left in x are the writes that stayed."""
+    """Which of ``x[index]``'s places ``x[index] = v`` keeps (None: all of them), worked
+    out on the host. Each place writes its number, and the numbers left in x are the
+    writes that stayed."""
+    if type(index) is tuple:
+        index = tuple(to_numpy(i) if hasattr(i, "shape") else i for i in index)
+    elif hasattr(index, "shape"):
+        index = to_numpy(index)
     written = np.full(shape, -1, dtype=np.intp)
     target = np.shape(written[index])
     numbers = np.arange(int(np.prod(target)), dtype=np.intp).reshape(target)
