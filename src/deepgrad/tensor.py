@@ -207,7 +207,14 @@ class Tensor:
                 "value explicitly with deepgrad.stop_gradient(x) or x.numpy()"
             )
         data = raw_data(self)
-        return data if dtype is None else data.astype(dtype)
+        if copy:  # np.array(t): NumPy asks for a copy and trusts it is one
+            return np.array(data, dtype=dtype, copy=True)
+        if copy is False and dtype is not None and np.dtype(dtype) != data.dtype:
+            raise ValueError(
+                f"np.asarray(tensor, dtype={np.dtype(dtype)}, copy=False): the tensor is "
+                f"{data.dtype}, and a cast needs a copy"
+            )
+        return np.asarray(data, dtype=dtype)  # a view of the tensor (a 0-d array for a scalar)
 
     def __repr__(self) -> str:
         body = np.array2string(to_numpy(raw_data(self)), separator=", ", prefix="Tensor(")

@@ -228,6 +228,13 @@ def value_and_grad(
                 f"use vjp or jacobian for non-scalar outputs"
                 + (" (with has_aux=True, return (value, aux))" if not has_aux else "")
             )
+        out_dtype = np.result_type(raw_data(out))
+        if not np.issubdtype(out_dtype, np.inexact):
+            raise TypeError(
+                f"grad requires a function with a floating-point output, got {out_dtype}: an "
+                "integer or boolean result (a count, a cast with astype, sum(..., dtype=int)) "
+                "has no gradient (as in JAX); return a float"
+            )
         grads = vjp_fn(np.ones_like(raw_data(out)))
         grads = grads[0] if isinstance(argnums, int) else tuple(grads)
         value = (out, result[2]) if has_aux else out

@@ -11,7 +11,7 @@ from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive, _sum, reduced_axes, unreduce
 from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import exp, log, sqrt
-from deepgrad.ops.nondiff import equal
+from deepgrad.ops.nondiff import cast, equal
 from deepgrad.ops.shape import concatenate, flip, reshape, transpose
 from deepgrad.tensor import raw_data
 
@@ -28,9 +28,14 @@ def _shape(x: Any) -> tuple[int, ...]:
 def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
     """Sum of elements over ``axis`` (NumPy's ``sum``).
 
+    A ``dtype`` that is not floating (``int``, ``bool``) makes the sum a constant, as
+    ``astype`` to it does: a count or a truncated total has no gradient.
+
     >>> sum(np.ones((2, 3)), axis=1)
     array([3., 3.])
     """
+    if dtype is not None and not np.issubdtype(np.dtype(dtype), np.inexact):
+        a = cast(a, dtype)  # NumPy casts each element first, then adds in dtype
     return _sum(a, axis=_normal_axis(axis), keepdims=keepdims, dtype=dtype)
 
 
@@ -41,14 +46,18 @@ def _normal_axis(axis: Any) -> Any:
 
 
 def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-    """Arithmetic mean over ``axis``.
+    """Arithmetic mean over ``axis``; in ``dtype`` if given, truncated as NumPy's is when
+    ``dtype`` is an integer type (and then a constant, with no gradient).
 
     >>> float(mean(np.array([1.0, 2.0, 3.0])))
     2.0
     """
     shape = np.shape(raw_data(a))
     count = math.prod(shape[i] for i in reduced_axes(_normal_axis(axis), len(shape)))
-    return sum(a, axis=axis, dtype=dtype, keepdims=keepdims) / count
+    average = sum(a, axis=axis, dtype=dtype, keepdims=keepdims) / count
+    if dtype is not None and not np.issubdtype(np.dtype(dtype), np.inexact):
+        return cast(average, dtype)
+    return average
 
 
 def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
