@@ -32,7 +32,7 @@ from deepgrad.compiler.descent import InProductDescent
 from deepgrad.compiler.plan import Plan
 from deepgrad.compiler.recorder import CompileError, Constant, Recorder, Slot
 from deepgrad.device import device_of
-from deepgrad.tensor import Tensor, raw_data
+from deepgrad.tensor import Tensor, raw_data, written_at
 
 MAX_SIGNATURES = 64
 
@@ -68,11 +68,17 @@ class CompiledFunction:
         # Calls whose arguments are all NumPy arrays or None (a training step's x, y and
         # sample_weight): the same plans, found by a key made without flattening a tree.
         self._plans_of_arrays: dict[tuple, tuple[Plan, Any, list]] = {}
+        # signature → the constant Tensors its plan folded values from (Plan.folded_from),
+        # with the recording's start; and all of them in one list, checked at every call.
+        self._folded_from: dict[Any, list[tuple[Tensor, Any, int]]] = {}
+        self._watched: list[tuple[Tensor, Any, int]] = []
 
     def __call__(self, *args: Any) -> Any:
         if STATE.anomaly:  # inside detect_anomaly(): run as written, every op checked (a
             return self.fn(*args)  # replay checks none, so a NaN would pass unnoticed)
         if self._settings != settings.version():  # a setting a plan may hold was changed
+            self._forget_plans()
+        if self._watched and _any_changed(self._watched):  # a folded constant was written
             self._forget_plans()
         key = _arrays_key(args)
         if key is not None and STATE.observer is None:
@@ -101,6 +107,8 @@ class CompiledFunction:
         self._plans_of_arrays.clear()
         self._first_recordings.clear()
         self._recordings.clear()
+        self._folded_from.clear()
+        self._watched = []
         self._settings = settings.version()
 
     def replan(self) -> None:
@@ -122,6 +130,8 @@ class CompiledFunction:
         plan = Plan(recorder, inputs, outputs, self.descent)
         self._plans[key] = (cuda_graph.maybe_captured(plan), out_def, kinds)
         self._recordings[key] = recording
+        self._folded_from[key] = [(t, a, plan.recorded_at) for t, a in plan.folded_from]
+        self._watched = [entry for entries in self._folded_from.values() for entry in entries]
 
     def plan(self, *args: Any) -> Plan:
         """The plan that calls with these arguments replay (recording it if needed)."""
@@ -290,6 +300,16 @@ def _kind(value: Any, ref: Any, inputs: list[Slot]) -> str:
     if isinstance(ref, Slot) and ref not in inputs:
         return "copy"
     return "same"
+
+
+def _any_changed(watched: list[tuple[Tensor, Any, int]]) -> bool:
+    """Whether a constant Tensor a plan folded values from holds another array now, or was
+    written in place (``c += 1``, ``c[0] = 2``) since its recording began: the plan's
+    folded values are stale, and the function must be recorded again."""
+    return any(
+        tensor._value is not array or written_at(tensor) > recorded_at
+        for tensor, array, recorded_at in watched
+    )
 
 
 def _replay(entry: tuple, arrays: list) -> Any:

@@ -47,6 +47,7 @@ from deepgrad.compiler.recorder import (
     Recorder,
     Slot,
     call_slots,
+    refs_in,
     slots_in,
 )
 from deepgrad.tensor import Tensor, raw_data
@@ -70,6 +71,10 @@ class Plan:
         self.folded: dict[int, Any] = {}  # slot → value computed once, when the plan is made
         self.descent = descent
         calls = _fold_constants(recorder, self.folded)
+        # The constant Tensors the folded values were computed from, each with the array it
+        # held: a replay is right only while each still holds that array, unwritten.
+        self.folded_from = _folded_from(recorder)
+        self.recorded_at = recorder.started
         calls = _store_gradients_in_place(_live_calls(calls, outputs), outputs)
         calls = fuse_elementwise(calls, outputs, recorder)
         calls = pair_cross_entropies(sum_columns(calls, recorder))
@@ -340,6 +345,20 @@ def _fold_constants(recorder: Recorder, folded: dict[int, Any]) -> list[Call]:
         else:
             kept.append(call)
     return kept
+
+
+def _folded_from(recorder: Recorder) -> list[tuple[Tensor, Any]]:
+    """The constant Tensors (captured by closure: a mask, a table of class weights, the
+    backward pass's seed) that a folded call read, each with its array at the recording."""
+    tensors: dict[int, Tensor] = {}
+    for call in recorder.calls:
+        if not call.foldable:
+            continue
+        for ref in refs_in((call.args, call.kwargs)):
+            value = recorder.constants[ref.index] if isinstance(ref, Constant) else None
+            if isinstance(value, Tensor):
+                tensors[id(value)] = value
+    return [(tensor, tensor._value) for tensor in tensors.values()]
 
 
 def _store_gradients_in_place(calls: list[Call], outputs: list[Any]) -> list[Call]:

@@ -30,7 +30,7 @@ from deepgrad.autodiff.effects import Impure
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.backend import array_module
 from deepgrad.device import device_of
-from deepgrad.tensor import Tensor, raw_data
+from deepgrad.tensor import ORDER, Tensor, raw_data
 
 
 class CompileError(RuntimeError):
@@ -154,6 +154,9 @@ class Recorder:
     _constant_of: dict[int, int] = field(default_factory=dict)
     _tensor_of: dict[int, Tensor] = field(default_factory=dict)  # id(array) → its Tensor
     _foldable_slots: set[int] = field(default_factory=set)
+    # Where the recording began in the count of nodes and writes (tensor.ORDER): a constant
+    # Tensor written in place after this has changed since the plan folded its values.
+    started: int = field(default_factory=lambda: next(ORDER))
 
     def add_input(self, value: Any) -> Slot:
         """Make ``value`` (an array handed to the compiled function) a slot of the plan."""
