@@ -32,7 +32,7 @@ from deepgrad.compiler.descent import InProductDescent
 from deepgrad.compiler.plan import Plan
 from deepgrad.compiler.recorder import CompileError, Constant, Recorder, Slot
 from deepgrad.device import device_of
-from deepgrad.tensor import Tensor, raw_data, written_at
+from deepgrad.tensor import WRITES, Tensor, raw_data, written_at
 
 MAX_SIGNATURES = 64
 
@@ -306,10 +306,13 @@ def _any_changed(watched: list[tuple[Tensor, Any, int]]) -> bool:
     """Whether a constant Tensor a plan folded values from holds another array now, or was
     written in place (``c += 1``, ``c[0] = 2``) since its recording began: the plan's
     folded values are stale, and the function must be recorded again."""
-    return any(
-        tensor._value is not array or written_at(tensor) > recorded_at
-        for tensor, array, recorded_at in watched
-    )
+    last_write = WRITES.last  # no write since the recording began: no tensor to ask
+    for tensor, array, recorded_at in watched:
+        if tensor._value is not array:
+            return True
+        if last_write > recorded_at and written_at(tensor) > recorded_at:
+            return True
+    return False
 
 
 def _replay(entry: tuple, arrays: list) -> Any:
