@@ -643,25 +643,6 @@ _CLASSES = {
 }
 
 
-def unique_names(names: list[str]) -> list[str]:
-    """The names of several metrics with repeats numbered, as Keras numbers them, so no
-    metric's log overwrites another's.
-
-    >>> unique_names(["accuracy", "mse", "accuracy", "accuracy"])
-    ['accuracy', 'mse', 'accuracy_1', 'accuracy_2']
-    """
-    used: set[str] = set()
-    unique = []
-    for name in names:
-        candidate, k = name, 0
-        while candidate in used:
-            k += 1
-            candidate = f"{name}_{k}"
-        used.add(candidate)
-        unique.append(candidate)
-    return unique
-
-
 def serialize(metric: Metric) -> dict:
     """A metric as JSON-ready data: its class and constructor arguments."""
     if type(metric).__name__ not in _CLASSES:

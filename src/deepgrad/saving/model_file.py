@@ -45,6 +45,7 @@ def _compile_config(model: Any) -> dict | None:
         "loss": _serialize(arguments.get("loss")),
         "loss_weights": arguments.get("loss_weights"),
         "metrics": _serialize(arguments.get("metrics")),
+        "weighted_metrics": _serialize(arguments.get("weighted_metrics")),
     }
 
 
@@ -175,6 +176,7 @@ def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
             loss=settings["loss"],
             metrics=settings["metrics"],
             loss_weights=settings.get("loss_weights"),
+            weighted_metrics=settings.get("weighted_metrics"),
         )
     assign_weights(model, tensors, filepath)
     state = {

@@ -12,7 +12,7 @@ import functools
 import operator
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 
@@ -116,8 +116,14 @@ class Steps:
         jit: bool | str = "auto",
         loss_weights: Any = None,
         run_eagerly: bool = False,
+        weighted_metrics: Any = None,
     ) -> None:
         """Choose the optimizer, the loss (the negative log-likelihood) and the metrics.
+
+        As in Keras 3, ``metrics`` are computed without weights and ``weighted_metrics``
+        with the sample weights (``fit``'s ``sample_weight`` times its ``class_weight``),
+        which weigh the loss in any case. A weighted metric whose name an unweighted one
+        has already is logged as ``weighted_<name>``.
 
         With several outputs ``loss``, ``loss_weights`` and ``metrics`` are lists (one
         entry per output) or dicts keyed by output name; the logs then hold
@@ -149,11 +155,17 @@ class Steps:
             self.loss = losses_module.OutputLosses(loss, names, loss_weights)
         else:
             self.loss = losses_module.get(loss)
-        self._compile_arguments = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics}
-        self._metric_slots = _metric_slots(metrics, names, self.loss)
-        self.compiled_metrics = [metric for _, _, metric in self._metric_slots]
-        # repeats numbered as Keras numbers them (accuracy, accuracy_1)
-        self._metric_names = metrics_module.unique_names([n for _, n, _ in self._metric_slots])
+        self._compile_arguments = {
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+        }
+        self._metric_slots = _metric_slots(metrics, names, self.loss, weighted=False) + (
+            _metric_slots(weighted_metrics, names, self.loss, weighted=True)
+        )
+        self.compiled_metrics = [slot.metric for slot in self._metric_slots]
+        self._metric_names = _log_names(self._metric_slots, names)
         self._metric_identifiers = list(metrics) if isinstance(metrics, list | tuple) else []
         self._loss_tracker = metrics_module.Mean("loss")
         per_output = isinstance(self.loss, losses_module.OutputLosses) and len(names) > 1
@@ -479,9 +491,12 @@ class Steps:
         if not self._metric_slots or y is None:
             return
         truths, predictions = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
-        for index, _, metric in self._metric_slots:
-            metric.update_state(
-                _host(truths[index]), _host(raw_data(predictions[index])), _host(sample_weight)
+        weights = _host(sample_weight)
+        for slot in self._metric_slots:
+            slot.metric.update_state(
+                _host(truths[slot.output]),
+                _host(raw_data(predictions[slot.output])),
+                weights if slot.weighted else None,
             )
 
     def _reset_metrics(self) -> None:
@@ -497,11 +512,9 @@ class Steps:
         for index in range(len(self.output_names)):
             if index in trackers:
                 logs[trackers[index].name] = trackers[index].result()
-            for (output, _, metric), name in zip(
-                self._metric_slots, self._metric_names, strict=True
-            ):
-                if output == index:
-                    logs[name] = metric.result()
+            for slot, name in zip(self._metric_slots, self._metric_names, strict=True):
+                if slot.output == index:
+                    logs[name] = slot.metric.result()
         return logs
 
     # ---- one batch, called directly -----------------------------------------------------
@@ -583,10 +596,21 @@ def _the_one_entry(metrics: Any, name: str) -> Any:
     return next(iter(metrics.values()))
 
 
-def _metric_slots(metrics: Any, names: list[str], loss: Any) -> list[tuple[int, str, Any]]:
-    """(output index, log name, Metric) for each compiled metric. One output: names as
-    given; several: ``<output>_<name>``, metrics given per output (a list of lists, or a
-    dict keyed by output name), as Keras 3 asks."""
+class MetricSlot(NamedTuple):
+    """One compiled metric: the output it reads, its name (before the output's name and
+    ``weighted_`` are added), and whether ``sample_weight`` reaches it."""
+
+    output: int
+    name: str
+    metric: Any
+    weighted: bool
+
+
+def _metric_slots(metrics: Any, names: list[str], loss: Any, weighted: bool) -> list[MetricSlot]:
+    """A slot for each metric of ``metrics`` (``weighted_metrics`` when ``weighted``): one
+    output's given as they are; several outputs' per output (a list of lists, or a dict
+    keyed by output name), as Keras 3 asks."""
+    argument = "weighted_metrics" if weighted else "metrics"
     if metrics is None:
         return []
     output_losses = loss.losses if isinstance(loss, losses_module.OutputLosses) else [loss]
@@ -595,13 +619,15 @@ def _metric_slots(metrics: Any, names: list[str], loss: Any) -> list[tuple[int, 
     elif isinstance(metrics, dict):
         unknown = sorted(set(metrics) - set(names))
         if unknown:
-            raise ValueError(f"compile: metrics names outputs {unknown}; the outputs are {names}")
+            raise ValueError(
+                f"compile: {argument} names outputs {unknown}; the outputs are {names}"
+            )
         per_output = [metrics.get(name) for name in names]
     elif isinstance(metrics, list | tuple) and len(metrics) == len(names):
         per_output = list(metrics)
     else:
         raise ValueError(
-            f"compile: the model has {len(names)} outputs {names}; give metrics as a list "
+            f"compile: the model has {len(names)} outputs {names}; give {argument} as a list "
             "with one entry (a metric or a list of them) per output, or a dict keyed by "
             "output name"
         )
@@ -612,8 +638,38 @@ def _metric_slots(metrics: Any, names: list[str], loss: Any) -> list[tuple[int, 
         for item in items:
             metric = metrics_module.get(item, output_loss)
             name = item if isinstance(item, str) else metric.name
-            slots.append((index, name if len(names) == 1 else f"{names[index]}_{name}", metric))
+            slots.append(MetricSlot(index, name, metric, weighted))
     return slots
+
+
+def _log_names(slots: list[MetricSlot], outputs: list[str]) -> list[str]:
+    """Each slot's name in the logs, as Keras 3 gives it: ``<output>_<name>`` with several
+    outputs; an unweighted name met before numbered (``accuracy_1``); a weighted one met
+    before becomes ``weighted_<name>`` (``<output>_weighted_<name>``), numbered if that
+    too was met.
+
+    >>> slots = [MetricSlot(0, n, None, w) for n, w in [("acc", False), ("acc", True)]]
+    >>> _log_names(slots, ["out"])
+    ['acc', 'weighted_acc']
+    """
+
+    def prefixed(slot: MetricSlot, name: str) -> str:
+        return name if len(outputs) == 1 else f"{outputs[slot.output]}_{name}"
+
+    used: set[str] = set()
+    log_names = []
+    for slot in slots:
+        name = prefixed(slot, slot.name)
+        if name in used:
+            name = prefixed(slot, f"weighted_{slot.name}") if slot.weighted else name
+            numbered, k = name, 0
+            while numbered in used:
+                k += 1
+                numbered = f"{name}_{k}"
+            name = numbered
+        used.add(name)
+        log_names.append(name)
+    return log_names
 
 
 def as_list(logs: dict) -> Any:

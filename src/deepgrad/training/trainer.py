@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.metrics import unique_names
 from deepgrad.training.callbacks import Callback, CallbackList, History
 from deepgrad.training.checks import check_features
 from deepgrad.training.data import batch_size_for, feed, fit_data, make_data, underlying
@@ -29,14 +28,6 @@ ONE_PROCESS = SingleProcess()  # what evaluate() runs on (the identity holds no 
 class Trainer(Steps):
     """The training half of ``Model``: ``compile`` and the one-batch steps (``Steps``),
     and the loops over the data."""
-
-    def compile(self, *args: Any, **kwargs: Any) -> None:
-        """``Steps.compile``, then two metrics logged under one name are told apart as
-        Keras does (``categorical_accuracy``, ``categorical_accuracy_1``)."""
-        super().compile(*args, **kwargs)
-        names = getattr(self, "_metric_names", None)
-        if names is not None:
-            self._metric_names = unique_names(names)
 
     def fit(
         self,
