@@ -110,7 +110,7 @@ class Steps:
 
     def compile(
         self,
-        optimizer: Any = "sgd",
+        optimizer: Any = "rmsprop",
         loss: Any = None,
         metrics: Any = None,
         jit: bool | str = "auto",
@@ -118,7 +118,8 @@ class Steps:
         run_eagerly: bool = False,
         weighted_metrics: Any = None,
     ) -> None:
-        """Choose the optimizer, the loss (the negative log-likelihood) and the metrics.
+        """Choose the optimizer (RMSprop when none is given, as in Keras 3), the loss (the
+        negative log-likelihood) and the metrics.
 
         As in Keras 3, ``metrics`` are computed without weights and ``weighted_metrics``
         with the sample weights (``fit``'s ``sample_weight`` times its ``class_weight``),
