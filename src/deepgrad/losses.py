@@ -53,8 +53,7 @@ class Loss(Settings):
         y_true = _as_array(y_true, y_pred)
         per_sample = self.call(y_true, y_pred)
         if sample_weight is not None:
-            weights = dnp.astype(raw_data(sample_weight), raw_data(per_sample).dtype)
-            per_sample = per_sample * dnp.reshape(weights, np.shape(raw_data(per_sample)))
+            per_sample = per_sample * self._weights_like(sample_weight, per_sample)
         if self.reduction == "none":
             return per_sample
         total = dnp.sum(per_sample)
@@ -64,6 +63,18 @@ class Loss(Settings):
 
     def get_config(self) -> dict:
         return {"reduction": self.reduction, "name": self.name}
+
+    def _weights_like(self, sample_weight: Any, per_sample: Any) -> Any:
+        """``sample_weight`` in the shape of the per-sample losses (one weight each)."""
+        shape = np.shape(raw_data(per_sample))
+        weights = dnp.astype(raw_data(sample_weight), raw_data(per_sample).dtype)
+        if np.size(raw_data(weights)) != math.prod(shape):
+            raise ValueError(
+                f"{type(self).__name__}: sample_weight has shape "
+                f"{np.shape(raw_data(weights))} but the loss gives one value per sample, of "
+                f"shape {shape}; give one weight per sample"
+            )
+        return dnp.reshape(weights, shape)
 
 
 def _snake(name: str) -> str:
@@ -91,21 +102,24 @@ def _as_array(y_true: Any, y_pred: Any) -> Any:
 
 def _check_same_shape(loss: Loss, y_true: Any, y_pred: Any) -> None:
     true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
-    if true_shape != pred_shape and not (
-        len(true_shape) == len(pred_shape) - 1
-        and pred_shape[-1] == 1
-        and true_shape == pred_shape[:-1]
-    ):
+    if true_shape != pred_shape and not _one_trailing_axis_apart(true_shape, pred_shape):
         raise ValueError(
             f"{type(loss).__name__}: y_true has shape {true_shape} but y_pred has shape "
             f"{pred_shape}; they must match"
         )
 
 
+def _one_trailing_axis_apart(a: tuple, b: tuple) -> bool:
+    """Whether one shape is the other with a last axis of length 1 added ((n,), (n, 1))."""
+    return (len(a) + 1 == len(b) and b == (*a, 1)) or (len(b) + 1 == len(a) and a == (*b, 1))
+
+
 def _match(y_true: Any, y_pred: Any) -> Any:
-    """Allow y_true of shape (n,) against y_pred of shape (n, 1), as Keras does."""
+    """y_true in y_pred's shape when they are one trailing axis of length 1 apart ((n,)
+    against (n, 1), or (n, 1) against (n,)), as Keras squeezes or expands them; a rule
+    that multiplied the two as they were would broadcast them into (n, n)."""
     true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
-    if true_shape != pred_shape and true_shape == pred_shape[:-1]:
+    if true_shape != pred_shape and _one_trailing_axis_apart(true_shape, pred_shape):
         return dnp.reshape(y_true, pred_shape)
     return y_true
 
@@ -261,7 +275,7 @@ class CategoricalCrossentropy(Loss):
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
-        y = y_true
+        y = _match(y_true, y_pred)
         if self.label_smoothing:
             classes = np.shape(raw_data(y_pred))[-1]
             y = y * (1.0 - self.label_smoothing) + self.label_smoothing / classes
@@ -344,7 +358,7 @@ class KLDivergence(Loss):
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
-        y = dnp.clip(y_true, _EPSILON, 1.0)
+        y = dnp.clip(_match(y_true, y_pred), _EPSILON, 1.0)
         return dnp.sum(y * dnp.log(y / dnp.clip(y_pred, _EPSILON, 1.0)), axis=-1)
 
 

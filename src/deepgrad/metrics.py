@@ -181,6 +181,12 @@ class Metric:
             if sample_weight is None
             else np.asarray(sample_weight, float).reshape(-1)
         )
+        # a weight per sample (averaging the sample's values) or per value, nothing else
+        if values.size != weights.size and values.shape[:1] != weights.shape:
+            raise ValueError(
+                f"{self.name}: sample_weight has {weights.size} entries but the batch gives "
+                f"values of shape {values.shape}; give one weight per sample (or per value)"
+            )
         self._total += float(np.sum(values.reshape(len(weights), -1).mean(axis=1) * weights))
         self._count += float(np.sum(weights))
 
@@ -514,7 +520,8 @@ class CosineSimilarity(Metric):
         def unit(a: np.ndarray) -> np.ndarray:
             return a / np.sqrt(np.maximum(np.sum(a * a, axis=self.axis, keepdims=True), 1e-12))
 
-        return np.sum(unit(y_true) * unit(y_pred), axis=self.axis)
+        # one value per vector: a 1-D pair is one vector, as in Keras
+        return np.atleast_1d(np.sum(unit(y_true) * unit(y_pred), axis=self.axis))
 
 
 class R2Score(_Counts):
