@@ -251,3 +251,44 @@ def test_a_result_returning_the_state_variable_is_logged_as_a_snapshot():
     assert counted == [8.0, 16.0, 24.0] * 2
     assert history.history["count"] == [24.0, 24.0]
     assert all(type(value) is float for value in counted)
+
+
+def test_loss_named_metrics_match_keras():
+    rng = np.random.default_rng(3)
+    weights = rng.uniform(size=24).astype(np.float32)
+    binary = rng.integers(0, 2, (24, 1)).astype(np.float32)
+    probability = rng.uniform(0.05, 0.95, (24, 1)).astype(np.float32)
+    logits = rng.normal(size=(24, 4)).astype(np.float32)
+    labels = rng.integers(0, 4, 24)
+    one_hot = np.eye(4, dtype=np.float32)[labels]
+    softmax = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    for given in (None, weights):
+        compare("BinaryCrossentropy", binary, probability, given)
+        compare("BinaryCrossentropy", binary, logits[:, :1], given, from_logits=True)
+        compare("BinaryCrossentropy", binary, probability, given, label_smoothing=0.1)
+        compare("CategoricalCrossentropy", one_hot, softmax, given)
+        compare("CategoricalCrossentropy", one_hot, logits, given, from_logits=True)
+        compare("CategoricalCrossentropy", one_hot, softmax, given, label_smoothing=0.2)
+        compare("SparseCategoricalCrossentropy", labels, softmax, given)
+        compare("SparseCategoricalCrossentropy", labels, logits, given, from_logits=True)
+        compare("KLDivergence", softmax[::-1].copy(), softmax, given)
+        compare("Poisson", one_hot + 1.0, softmax + 0.5, given)
+        compare("LogCoshError", logits[::-1].copy(), logits, given)
+        compare("Hinge", binary, logits[:, :1], given)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "binary_crossentropy",
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "kl_divergence",
+        "poisson",
+        "hinge",
+    ],
+)
+def test_loss_named_metrics_by_string_log_under_it(name):
+    metric = metrics.get(name)
+    assert metric.name == name
+    assert metrics.get(metrics.serialize(metric)).get_config() == metric.get_config()

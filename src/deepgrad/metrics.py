@@ -598,6 +598,91 @@ class AUC(Metric):
         self.batches = [batch for batches in states for batch in batches]
 
 
+class _LossMean(Metric):
+    """The mean over samples of a loss (``loss_class``, with the metric's settings), as
+    Keras' loss-named metrics give it: what the loss would be on the same data, without
+    the model's regularisation terms."""
+
+    loss_class: type[losses.Loss]
+
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        settings = {key: getattr(self, key) for key in self.config_keys}
+        loss = self.loss_class(reduction="none", **settings)
+        return np.asarray(raw_data(loss(y_true, y_pred)))
+
+
+class BinaryCrossentropy(_LossMean):
+    """The mean binary cross-entropy (``losses.BinaryCrossentropy``).
+
+    >>> m = BinaryCrossentropy()
+    >>> m.update_state(np.array([1.0, 0.0]), np.array([0.5, 0.5])); round(m.result(), 4)
+    0.6931
+    """
+
+    default_name = "binary_crossentropy"
+    loss_class = losses.BinaryCrossentropy
+    config_keys = ("from_logits", "label_smoothing")
+
+    def __init__(
+        self,
+        name: str | None = None,
+        dtype: Any = None,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+    ) -> None:
+        self.from_logits, self.label_smoothing = from_logits, label_smoothing
+        super().__init__(name, dtype)
+
+
+class CategoricalCrossentropy(BinaryCrossentropy):
+    """The mean categorical cross-entropy of one-hot labels
+    (``losses.CategoricalCrossentropy``)."""
+
+    default_name = "categorical_crossentropy"
+    loss_class = losses.CategoricalCrossentropy
+
+
+class SparseCategoricalCrossentropy(_LossMean):
+    """The mean cross-entropy of integer labels (``losses.SparseCategoricalCrossentropy``)."""
+
+    default_name = "sparse_categorical_crossentropy"
+    loss_class = losses.SparseCategoricalCrossentropy
+    config_keys = ("from_logits",)
+
+    def __init__(self, name: str | None = None, dtype: Any = None, from_logits: bool = False):
+        self.from_logits = from_logits
+        super().__init__(name, dtype)
+
+
+class KLDivergence(_LossMean):
+    """The mean Kullback–Leibler divergence (``losses.KLDivergence``)."""
+
+    default_name = "kl_divergence"
+    loss_class = losses.KLDivergence
+
+
+class Poisson(_LossMean):
+    """The mean Poisson loss ŷ − y log ŷ (``losses.Poisson``)."""
+
+    default_name = "poisson"
+    loss_class = losses.Poisson
+
+
+class LogCoshError(_LossMean):
+    """The mean log cosh of the error (``losses.LogCosh``); logged as ``logcosh``, Keras'
+    name."""
+
+    default_name = "logcosh"
+    loss_class = losses.LogCosh
+
+
+class Hinge(_LossMean):
+    """The mean hinge loss (``losses.Hinge``; labels in {0, 1} are mapped to {−1, 1})."""
+
+    default_name = "hinge"
+    loss_class = losses.Hinge
+
+
 METRICS = {
     "sparse_categorical_accuracy": SparseCategoricalAccuracy,
     "categorical_accuracy": CategoricalAccuracy,
@@ -623,6 +708,12 @@ METRICS = {
     "auc": AUC,
     "precision": Precision,
     "recall": Recall,
+    "binary_crossentropy": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "kl_divergence": KLDivergence,
+    "poisson": Poisson,
+    "hinge": Hinge,
 }
 
 
@@ -646,6 +737,13 @@ _CLASSES = {
         FalseNegatives,
         MeanAbsolutePercentageError,
         CosineSimilarity,
+        BinaryCrossentropy,
+        CategoricalCrossentropy,
+        SparseCategoricalCrossentropy,
+        KLDivergence,
+        Poisson,
+        LogCoshError,
+        Hinge,
     )
 }
 
