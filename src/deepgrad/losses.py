@@ -366,12 +366,96 @@ class Hinge(Loss):
     """mean(max(1 − y·ŷ, 0)) for labels in {−1, 1} (labels in {0, 1} are mapped there)."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
+        return _mean_last(_hinge(self, y_true, y_pred))
+
+
+class SquaredHinge(Loss):
+    """mean(max(1 − y·ŷ, 0)²) for labels in {−1, 1} (labels in {0, 1} are mapped there).
+
+    >>> float(SquaredHinge()(np.array([[1.0], [0.0]]), np.array([[0.5], [0.5]])))
+    1.25
+    """
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        return _mean_last(_hinge(self, y_true, y_pred) ** 2)
+
+
+def _hinge(loss: Loss, y_true: Any, y_pred: Any) -> Any:
+    """max(1 − y·ŷ, 0), elementwise, labels in {0, 1} mapped to {−1, 1} (as Keras does)."""
+    _check_same_shape(loss, y_true, y_pred)
+    y = raw_data(_match(y_true, y_pred))
+    if np.all((y == 0) | (y == 1)):
+        y = dnp.subtract(dnp.multiply(2.0, y), 1.0)
+    margin = 1.0 - y * y_pred
+    return dnp.where(dnp.greater(margin, 0), margin, 0.0)
+
+
+class CategoricalHinge(Loss):
+    """max(max over wrong classes of ŷ − ŷ of the right class + 1, 0), for one-hot labels
+    (Keras' ``CategoricalHinge``: the multi-class margin of Crammer and Singer).
+
+    >>> round(float(CategoricalHinge()(np.array([[0.0, 1.0]]), np.array([[0.3, 0.9]]))), 6)
+    0.4
+    """
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
-        y = raw_data(_match(y_true, y_pred))
-        if np.all((y == 0) | (y == 1)):
-            y = dnp.subtract(dnp.multiply(2.0, y), 1.0)
-        margin = 1.0 - y * y_pred
-        return _mean_last(dnp.where(dnp.greater(margin, 0), margin, 0.0))
+        y = _match(y_true, y_pred)
+        right = dnp.sum(y * y_pred, axis=-1)
+        wrong = dnp.max((1.0 - y) * y_pred, axis=-1)
+        return dnp.maximum(wrong - right + 1.0, 0.0)
+
+
+class MeanSquaredLogarithmicError(Loss):
+    """mean((log(1 + ŷ) − log(1 + y))²), ŷ and y floored at 1e-7 (Keras').
+
+    >>> round(float(MeanSquaredLogarithmicError()(np.array([[1.0]]), np.array([[3.0]]))), 4)
+    0.4805
+    """
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        _check_same_shape(self, y_true, y_pred)
+        y = _match(y_true, y_pred)
+        error = dnp.log1p(dnp.maximum(y_pred, _EPSILON)) - dnp.log1p(dnp.maximum(y, _EPSILON))
+        return _mean_last(error * error)
+
+
+class MeanAbsolutePercentageError(Loss):
+    """100 · mean(|y − ŷ| / max(|y|, 1e-7)) (Keras').
+
+    >>> float(MeanAbsolutePercentageError()(np.array([[2.0]]), np.array([[2.5]])))
+    25.0
+    """
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        _check_same_shape(self, y_true, y_pred)
+        y = _match(y_true, y_pred)
+        return 100.0 * _mean_last(dnp.absolute(y - y_pred) / dnp.maximum(dnp.absolute(y), _EPSILON))
+
+
+class CosineSimilarity(Loss):
+    """−cos(y, ŷ) along ``axis``, each vector scaled to unit norm (a norm below 1e-6
+    counting as 1e-6, Keras' ``l2_normalize``): −1 when they point the same way.
+
+    >>> float(CosineSimilarity()(np.array([[1.0, 0.0]]), np.array([[2.0, 0.0]])))
+    -1.0
+    """
+
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        _check_same_shape(self, y_true, y_pred)
+        y = _match(y_true, y_pred)
+        return -dnp.sum(_unit(y, self.axis) * _unit(y_pred, self.axis), axis=self.axis)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis}
+
+
+def _unit(x: Any, axis: int) -> Any:
+    return x / dnp.sqrt(dnp.maximum(dnp.sum(x * x, axis=axis, keepdims=True), 1e-12))
 
 
 LOSSES = {
@@ -388,6 +472,13 @@ LOSSES = {
     "poisson": Poisson,
     "kl_divergence": KLDivergence,
     "hinge": Hinge,
+    "squared_hinge": SquaredHinge,
+    "categorical_hinge": CategoricalHinge,
+    "msle": MeanSquaredLogarithmicError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    "mape": MeanAbsolutePercentageError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "cosine_similarity": CosineSimilarity,
 }
 _CLASSES = {cls.__name__: cls for cls in LOSSES.values()}
 
