@@ -117,7 +117,9 @@ def celu(x: Any, alpha: float = 1.0) -> Any:
 def gelu(x: Any, approximate: bool = False) -> Any:
     """x·Φ(x) (Hendrycks & Gimpel, 2016); ``approximate=True`` uses the tanh form.
 
-    Keras 3 defaults to the tanh approximation; deepgrad, like PyTorch, to the exact form.
+    The exact form by default, as ``keras.activations.gelu`` (and so
+    ``Dense(activation="gelu")``) and PyTorch's; only ``keras.ops.gelu`` defaults to the
+    tanh form.
     """
     if approximate:
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)

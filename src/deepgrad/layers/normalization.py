@@ -28,6 +28,9 @@ class BatchNormalization(Layer):
 
     Keras' defaults (momentum 0.99, epsilon 1e-3). PyTorch's ``momentum=0.1`` is
     deepgrad's 0.9, and PyTorch keeps the *unbiased* batch variance in its running average.
+    A frozen layer (``trainable=False``, or inside a frozen model) normalizes with its
+    moving averages and leaves them alone even in training, as in Keras 3: fine-tuning
+    on top of a frozen base keeps the base's statistics.
     """
 
     def __init__(
@@ -61,7 +64,7 @@ class BatchNormalization(Layer):
     def call(self, inputs: Any, training: bool = False) -> Any:
         ndim = np.ndim(raw_data(inputs))
         axes = tuple(i for i in range(ndim) if i != self._feature_axis)
-        if training:
+        if training and self.trainable:  # a frozen layer runs in inference mode (Keras')
             mean = dnp.mean(inputs, axis=axes, keepdims=True)
             variance = dnp.mean((inputs - mean) ** 2, axis=axes, keepdims=True)
             # an effect primitive: a compiled training step updates them on every replay
