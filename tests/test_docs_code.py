@@ -97,6 +97,7 @@ NOT_IN_REFERENCE = {
     "kernels": "internal: numba's switch and compile helper",
     "blas": "internal: one gemm call into NumPy's own OpenBLAS (compiled plain SGD)",
     "version": "only __version__, shown on the deepgrad page",
+    "axes": "internal: axis arguments checked as NumPy checks them",
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.axes import axis_index
 from deepgrad.ops.shape import (
     array_split,
     atleast_3d,
@@ -136,7 +137,7 @@ def rot90(m: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Any:
             f"rot90: expected two axes of an array of 2 or more dimensions, got "
             f"axes {axes} for shape {_shape(m)}"
         )
-    first, second = (int(a) % ndim for a in axes)
+    first, second = (axis_index(a, ndim, "rot90") for a in axes)
     if first == second:
         raise ValueError(f"rot90: the two axes must differ, got {axes}")
     k %= 4

@@ -109,7 +109,9 @@ register_by_name(reductions, ("_argmax_share",), _argmax_share_rule)
 register_by_name(reductions, ("_logsumexp_shift",), _logsumexp_shift_rule)
 register_by_name(nan_reductions, ("_count", "_no_degrees_of_freedom"), _nan_count_rule)
 register_by_name(
-    order_statistics, ("_index", "_fraction", "_count_less_one", "_all_nan"), _quantile_helper_rule
+    order_statistics,
+    ("_index", "_fraction", "_count_less_one", "_all_nan", "_any_nan", "_ends"),
+    _quantile_helper_rule,
 )
 for _impl in (np.all, np.any, np.count_nonzero):
     IMPL_RULES[_impl] = _along_axis

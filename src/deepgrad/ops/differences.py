@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.axes import axis_index, axis_tuple
 from deepgrad.backend import array_module
 from deepgrad.ops.shape import broadcast_to, concatenate, moveaxis
 from deepgrad.tensor import Tensor, raw_data
@@ -27,7 +28,7 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
     shape = _shape(a)
     if not shape:
         raise ValueError("diff: expected an array of at least 1 dimension, got a scalar")
-    axis = int(axis) % len(shape)
+    axis = axis_index(axis, len(shape), "diff")
     parts = []
     for extra in (prepend, None, append):
         if extra is None:
@@ -59,7 +60,7 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
     shape = _shape(f)
     ndim = len(shape)
     axes = list(range(ndim)) if axis is None else np.atleast_1d(axis).tolist()
-    axes = [int(ax) % ndim for ax in axes]
+    axes = list(axis_tuple(tuple(axes), ndim, "gradient"))
     if edge_order not in (1, 2):
         raise ValueError(f"gradient: edge_order must be 1 or 2, got {edge_order}")
     spacings = _spacings(varargs, [shape[ax] for ax in axes])

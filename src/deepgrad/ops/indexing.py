@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.axes import axis_index
 from deepgrad.backend import array_module, to_numpy
 from deepgrad.ops.nondiff import argsort
 from deepgrad.ops.reductions import sum
@@ -157,7 +158,7 @@ def take(a: Any, indices: Any, axis: int | None = None) -> Any:
     indices = normalize_index(indices)
     if axis is None:
         return ravel(a)[indices]
-    axis = int(axis) % np.ndim(raw_data(a))
+    axis = axis_index(axis, np.ndim(raw_data(a)), "take")
     return a[(slice(None),) * axis + (indices,)]
 
 
@@ -166,7 +167,7 @@ def take_along_axis(arr: Any, indices: Any, axis: int) -> Any:
     indices = normalize_index(indices)
     indices = array_module(indices).asarray(indices)
     ndim = indices.ndim
-    axis = int(axis) % ndim
+    axis = axis_index(axis, ndim, "take_along_axis")
     grids = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
     grids[axis] = indices
     shape = np.shape(raw_data(arr))

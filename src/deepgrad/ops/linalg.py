@@ -10,6 +10,7 @@ import numpy as np
 
 from deepgrad import blas
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.axes import axis_tuple
 from deepgrad.ops import outer_products
 from deepgrad.ops.indexing import diagonal
 from deepgrad.ops.shape import (
@@ -109,8 +110,8 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
         b_axes = list(range(int(axes)))
     else:
         a_axes, b_axes = (np.atleast_1d(ax).tolist() for ax in axes)
-    a_axes = [ax % len(a_shape) for ax in a_axes]
-    b_axes = [ax % len(b_shape) for ax in b_axes]
+    a_axes = list(axis_tuple(tuple(a_axes), len(a_shape), "tensordot"))
+    b_axes = list(axis_tuple(tuple(b_axes), len(b_shape), "tensordot"))
     a_free = [i for i in range(len(a_shape)) if i not in a_axes]
     b_free = [i for i in range(len(b_shape)) if i not in b_axes]
     k = int(np.prod([a_shape[i] for i in a_axes]))

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.axes import axis_tuple
 from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import absolute, power, sqrt
 from deepgrad.ops.indexing import tril
@@ -150,7 +151,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
             raise ValueError(f"norm: ord={ord!r} needs a 1-D or 2-D input, got {ndim}-D")
         axis = tuple(range(ndim))
     axis = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
-    axis = tuple(int(a) % ndim for a in axis)
+    axis = axis_tuple(axis, ndim, "norm")
     if len(axis) == 1:
         return _vector_norm(x, ord, axis[0], keepdims)
     if len(axis) != 2:

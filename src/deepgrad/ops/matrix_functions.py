@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.axes import axis_index
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.matrix import inv
 from deepgrad.ops.matrix import norm as _basic_norm
@@ -66,7 +67,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     pair = (0, 1) if axis is None and ndim == 2 else _axis_pair(axis)
     if not is_spectral or pair is None:
         return _basic_norm(x, ord=ord, axis=axis, keepdims=keepdims)
-    rows, cols = (int(pair[0]) % ndim, int(pair[1]) % ndim)
+    rows, cols = (axis_index(pair[0], ndim, "norm"), axis_index(pair[1], ndim, "norm"))
     if rows == cols:
         raise ValueError(f"norm: axis must name two different axes, got {axis}")
     matrices = moveaxis(x, (rows, cols), (-2, -1))

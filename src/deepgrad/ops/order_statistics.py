@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.effects import impure
+from deepgrad.axes import axis_tuple
 from deepgrad.backend import array_module, to_numpy
 from deepgrad.ops.indexing import take_along_axis
 from deepgrad.ops.nondiff import argsort, floor, nondifferentiable
@@ -51,7 +52,7 @@ def _rows(a: Any, axis: Any) -> tuple[Any, tuple[int, ...], tuple[int, ...]]:
     if axis is None:
         axes = tuple(range(len(shape)))
     else:
-        axes = tuple(sorted(int(ax) % len(shape) for ax in np.atleast_1d(axis)))
+        axes = tuple(sorted(axis_tuple(tuple(np.atleast_1d(axis)), len(shape), "quantile")))
     kept = [i for i in range(len(shape)) if i not in axes]
     rows = reshape(transpose(a, kept + list(axes)), (*(shape[i] for i in kept), -1))
     keep_shape = tuple(1 if i in axes else n for i, n in enumerate(shape))
@@ -87,15 +88,37 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
             fraction = position - floor(position)
         else:
             fraction = _fraction(rows, q_data, nan, method)
-        # the Tensor first: a raw device array on the left would not defer to it
-        result = lower + (upper - lower) * fraction
+        ends = (
+            _ends(rows, q_data, nan, method, "from_upper"),
+            _ends(rows, q_data, nan, method, "alone"),
+        )
+        result = _interpolate(lower, upper, fraction, ends)
+    # a 0-d array on the data's device, not the float NaN: see nan_reductions
+    nan_value = array_module(raw_data(rows)).full((), np.nan, dtype=raw_data(rows).dtype)
     if nan:
-        # a 0-d array on the data's device, not the float NaN: see nan_reductions
-        nan_value = array_module(raw_data(rows)).full((), np.nan, dtype=raw_data(rows).dtype)
         result = where(_all_nan(rows, q_data.shape), nan_value, result)
+    else:  # NumPy's: a NaN anywhere in a slice makes its every quantile NaN
+        result = where(_any_nan(rows, q_data.shape), nan_value, result)
     if keepdims:
         result = reshape(result, q_data.shape + keep_shape)
     return result
+
+
+def _hundredths(q: Any) -> Any:
+    """Percentiles as quantiles; a list of them as NumPy takes it."""
+    return (np.asarray(q, dtype=float) if isinstance(q, list | tuple) else q) / 100
+
+
+def _interpolate(lower: Any, upper: Any, fraction: Any, ends: tuple[Any, Any]) -> Any:
+    """lower + (upper − lower)·fraction, with infinite ends taken as the limit (``ends``,
+    from ``_ends``): from −∞ the line is drawn back from the upper end (−∞ + ∞·f would be
+    NaN, not −∞), and an end read alone (fraction 0) or an infinity at both ends (∞ and ∞)
+    is the answer. Only −∞ to ∞ is NaN, as NumPy's mean of the two is. Equal finite ends
+    keep the line, so tied elements share the gradient as the module docstring says."""
+    from_upper, alone = ends
+    difference = upper - lower  # the Tensor first: a raw device array would not defer to it
+    line = where(from_upper, upper - difference * (1.0 - fraction), lower + difference * fraction)
+    return where(alone, lower, line)
 
 
 def _positions(rows: Any, q: np.ndarray, nan: bool) -> np.ndarray:
@@ -145,6 +168,36 @@ def _on(rows: Any, host: np.ndarray) -> Any:
 
 
 @impure
+def _ends(rows: Any, q: np.ndarray, nan: bool, method: str, which: str) -> np.ndarray:
+    """Where ``_interpolate`` leaves the plain line: ``"from_upper"``, where the lower end
+    is −∞; ``"alone"``, where the lower end is the answer (the position is a whole number,
+    or both ends are the same infinity). Found on the host from the sorted rows."""
+    ordered = np.sort(to_numpy(raw_data(rows)), axis=-1)  # NaN last, as the stable argsort
+    position = _positions(rows, q, nan)
+    top = _positions(rows, np.ones(q.shape), nan)
+    spread = np.broadcast_to(ordered, q.shape + ordered.shape)
+
+    def end(index: np.ndarray) -> np.ndarray:
+        index = np.clip(index, 0, top).astype(np.intp)[..., None]
+        return np.take_along_axis(spread, index, -1)[..., 0]
+
+    lower = end(np.floor(position))
+    if which == "from_upper":
+        mask = lower == -np.inf
+    else:
+        same_infinity = np.isinf(lower) & (lower == end(np.floor(position) + 1))
+        mask = (position == np.floor(position)) | same_infinity
+    return _on(rows, mask)
+
+
+@impure
+def _any_nan(rows: Any, q_shape: tuple[int, ...]) -> np.ndarray:
+    xp = array_module(raw_data(rows))
+    found = xp.any(xp.isnan(raw_data(rows)), axis=-1)
+    return xp.broadcast_to(found, q_shape + found.shape)
+
+
+@impure
 def _all_nan(rows: Any, q_shape: tuple[int, ...]) -> np.ndarray:
     empty = np.all(np.isnan(raw_data(rows)), axis=-1)
     return np.broadcast_to(empty, q_shape + empty.shape)
@@ -181,7 +234,7 @@ def percentile(
     >>> float(percentile(np.array([1.0, 2.0, 4.0, 8.0]), 50))
     3.0
     """
-    return _quantile("percentile", a, q / 100, axis, method, keepdims, nan=False)
+    return _quantile("percentile", a, _hundredths(q), axis, method, keepdims, nan=False)
 
 
 def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -212,7 +265,7 @@ def nanpercentile(
     >>> float(nanpercentile(np.array([1.0, np.nan, 3.0]), 50))
     2.0
     """
-    return _quantile("nanpercentile", a, q / 100, axis, method, keepdims, nan=True)
+    return _quantile("nanpercentile", a, _hundredths(q), axis, method, keepdims, nan=True)
 
 
 def nanmedian(a: Any, axis: Any = None, keepdims: bool = False) -> Any:

@@ -9,6 +9,7 @@ import numpy as np
 
 from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive, _sum, reduced_axes, unreduce
+from deepgrad.axes import axis_index
 from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import exp, log, sqrt
 from deepgrad.ops.nondiff import cast, equal
@@ -65,7 +66,9 @@ def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     shape = np.shape(raw_data(a))
     count = math.prod(shape[i] for i in reduced_axes(_normal_axis(axis), len(shape)))
     centred = a - mean(a, axis=axis, keepdims=True)
-    return sum(centred * centred, axis=axis, keepdims=keepdims) / (count - ddof)
+    # NumPy's divisor: never below 0 (more degrees of freedom than values: inf or NaN)
+    divisor = count - ddof if count > ddof else 0
+    return sum(centred * centred, axis=axis, keepdims=keepdims) / divisor
 
 
 def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
@@ -254,7 +257,7 @@ def cumprod(a: Any, axis: int | None = None) -> Any:
     """
     if axis is None:
         a, axis = reshape(a, (-1,)), 0
-    return _cumprod(a, axis=int(axis) % (len(_shape(a)) or 1))
+    return _cumprod(a, axis=axis_index(axis, len(_shape(a)) or 1, "cumprod"))
 
 
 def logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive, _astype, _broadcast_to, _reshape
+from deepgrad.axes import axis_index, axis_tuple
 from deepgrad.ops.nondiff import cast
 from deepgrad.tensor import Tensor, raw_data
 
@@ -47,7 +48,7 @@ _transpose.def_linear()
 def transpose(a: Any, axes: Any = None) -> Any:
     """Permute the axes (reverse them when ``axes`` is None)."""
     ndim = len(_shape(a))
-    axes = tuple(reversed(range(ndim))) if axes is None else tuple(int(i) % ndim for i in axes)
+    axes = tuple(reversed(range(ndim))) if axes is None else axis_tuple(axes, ndim, "transpose")
     if axes == tuple(range(ndim)):
         return a
     return _transpose(a, axes=axes)
@@ -89,8 +90,8 @@ def ravel(a: Any) -> Any:
 def moveaxis(a: Any, source: Any, destination: Any) -> Any:
     """Move axes to new positions; the others keep their order (NumPy's ``moveaxis``)."""
     ndim = len(_shape(a))
-    source = [int(s) % ndim for s in np.atleast_1d(source)]
-    destination = [int(d) % ndim for d in np.atleast_1d(destination)]
+    source = list(axis_tuple(tuple(np.atleast_1d(source)), ndim, "moveaxis"))
+    destination = list(axis_tuple(tuple(np.atleast_1d(destination)), ndim, "moveaxis"))
     if len(source) != len(destination):
         raise ValueError("moveaxis: source and destination must name the same number of axes")
     order = [n for n in range(ndim) if n not in source]
@@ -148,15 +149,14 @@ def concatenate(arrays: Any, axis: int | None = 0) -> Any:
     arrays = list(arrays)
     if axis is None:
         arrays, axis = [ravel(a) for a in arrays], 0
-    axis = int(axis) % max(len(_shape(arrays[0])), 1)
+    axis = axis_index(axis, len(_shape(arrays[0])), "concatenate")
     return concatenate_prim(*arrays, axis=axis)
 
 
 def stack(arrays: Any, axis: int = 0) -> Any:
     """Join arrays along a new axis."""
     arrays = list(arrays)
-    ndim = len(_shape(arrays[0])) + 1
-    axis = int(axis) % ndim
+    axis = axis_index(axis, len(_shape(arrays[0])) + 1, "stack")
     return concatenate([expand_dims(a, axis) for a in arrays], axis=axis)
 
 
@@ -193,7 +193,7 @@ def array_split(a: Any, indices_or_sections: Any, axis: int = 0) -> list:
 
 def _split(a, indices_or_sections, axis, np_split):
     shape = _shape(a)
-    axis = int(axis) % len(shape)
+    axis = axis_index(axis, len(shape), "split")
     pieces = np_split(np.arange(shape[axis]), indices_or_sections)
     out = []
     for piece in pieces:
@@ -207,7 +207,7 @@ def _split(a, indices_or_sections, axis, np_split):
 def flip(m: Any, axis: Any = None) -> Any:
     """Reverse the order of elements along ``axis`` (all axes when None)."""
     ndim = len(_shape(m))
-    axes = range(ndim) if axis is None else np.atleast_1d(axis) % max(ndim, 1)
+    axes = range(ndim) if axis is None else axis_tuple(tuple(np.atleast_1d(axis)), ndim, "flip")
     index = [slice(None)] * ndim
     for a in axes:
         index[int(a)] = slice(None, None, -1)
@@ -250,7 +250,7 @@ def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
     """Repeat each element ``repeats`` times along ``axis`` (flattening when None)."""
     if axis is None:
         a, axis = ravel(a), 0
-    axis = int(axis) % len(_shape(a))
+    axis = axis_index(axis, len(_shape(a)), "repeat")
     index = np.repeat(np.arange(_shape(a)[axis]), repeats)
     full: list[Any] = [slice(None)] * len(_shape(a))
     full[axis] = index

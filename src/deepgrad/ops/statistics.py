@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.axes import axis_index
 from deepgrad.backend import array_module, to_numpy
 from deepgrad.ops.elementwise import sqrt
 from deepgrad.ops.indexing import diagonal
@@ -53,7 +54,7 @@ def average(
             )
         if len(w_shape) != 1 or np.ndim(axis) != 0:
             raise TypeError(f"average: weights of shape {w_shape} must be 1-D along one axis")
-        axis = int(axis) % len(a_shape)
+        axis = axis_index(axis, len(a_shape), "average")
         if w_shape[0] != a_shape[axis]:
             raise ValueError(f"average: {w_shape[0]} weights for an axis of length {a_shape[axis]}")
         weights = reshape(weights, [n if i == axis else 1 for i, n in enumerate(a_shape)])
@@ -81,8 +82,8 @@ def cov(
            [-1.,  1.]])
     """
     x = atleast_2d(_as_array(m))
-    if not rowvar and _shape(x)[0] != 1:
-        x = transpose(x)
+    if not rowvar and len(_shape(m)) != 1:  # NumPy 2's rule: (1, n) with rowvar=False is n
+        x = transpose(x)  # variables of one observation each
     if _shape(x)[0] == 0:
         raise ValueError(f"cov: no variables (m has shape {_shape(m)})")
     if y is not None:
