@@ -21,9 +21,9 @@ from deepgrad.optimizers import schedules
 
 SCHEDULES = {
     "constant 0.1": schedules.Constant(0.1),
-    "1/k": schedules.PolynomialDecay(0.5, decay_steps=10, power=1.0),
-    "1/k^0.75": schedules.PolynomialDecay(0.5, decay_steps=10, power=0.75),
-    "1/√k": schedules.PolynomialDecay(0.5, decay_steps=10, power=0.5),
+    "1/k": schedules.InversePowerDecay(0.5, decay_steps=10, power=1.0),
+    "1/k^0.75": schedules.InversePowerDecay(0.5, decay_steps=10, power=0.75),
+    "1/√k": schedules.InversePowerDecay(0.5, decay_steps=10, power=0.5),
     "exponential": schedules.ExponentialDecay(0.5, decay_steps=100, decay_rate=0.5),
 }
 

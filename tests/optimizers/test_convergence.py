@@ -84,7 +84,7 @@ def _noisy_quadratic(rate, steps=20_000, dimension=200, seed=0):
 
 def test_robbins_monro_schedule_converges_where_a_constant_rate_stalls():
     constant = S.Constant(0.1)
-    decaying = S.PolynomialDecay(0.5, decay_steps=10, power=1.0)
+    decaying = S.InversePowerDecay(0.5, decay_steps=10, power=1.0)
     geometric = S.ExponentialDecay(0.5, decay_steps=100, decay_rate=0.5)
     assert not constant.robbins_monro().holds
     assert decaying.robbins_monro().holds

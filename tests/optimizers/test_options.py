@@ -2,6 +2,8 @@
 weight decay (coupled and decoupled), clipping, the moving average of the weights, one
 buffer per dtype, and the errors."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -134,12 +136,13 @@ def test_clipping_per_parameter_by_value_and_globally():
 def test_moving_average_of_the_weights():
     theta = dg.tensor(np.array([0.0]), dtype="float64", requires_grad=True)
     opt = optimizers.SGD([theta], 1.0, use_ema=True, ema_momentum=0.5)
-    average = 0.0
+    average = None
     for _ in range(3):
         theta.grad.data[...] = -1.0
         opt.step()
-        average = 0.5 * average + 0.5 * theta.numpy()[0]
-    assert theta.numpy()[0] == 3.0 and average == 0.5 * 1 / 4 + 2 / 4 + 3 / 2
+        value = theta.numpy()[0]  # Keras': the first step's average is θ₁ itself
+        average = value if average is None else 0.5 * average + 0.5 * value
+    assert theta.numpy()[0] == 3.0 and average == (0.5 * 1 + 0.5 * 2) * 0.5 + 0.5 * 3
     with opt.averaged_weights():
         assert theta.numpy()[0] == average
     assert theta.numpy()[0] == 3.0
@@ -260,3 +263,30 @@ def test_fit_with_lbfgs_full_batch():
     history = model.fit(x, y, epochs=3, batch_size=None, verbose=0)
     assert history.history["loss"][0] > 0.1
     assert model.evaluate(x, y, verbose=0) < 1e-8  # least squares: solved exactly
+
+
+def test_moving_average_and_global_clipnorm_match_keras():
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    gradients = [rng.standard_normal(5) * 3 for _ in range(8)]
+    theirs = keras.Variable(np.ones(5))
+    keras_sgd = keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.9, global_clipnorm=1.0)
+    theta = dg.tensor(np.ones(5), dtype="float64", requires_grad=True)
+    ours = optimizers.SGD([theta], 0.1, use_ema=True, ema_momentum=0.9, global_clipnorm=1.0)
+    for g in gradients:
+        keras_sgd.apply([g], [theirs])
+        theta.grad.data[...] = g
+        ours.step()
+    np.testing.assert_allclose(theta.numpy(), np.asarray(theirs), rtol=1e-6)
+    keras_sgd.finalize_variable_values([theirs])
+    ours.finalize_weights()
+    np.testing.assert_allclose(theta.numpy(), np.asarray(theirs), rtol=1e-6)
+
+
+def test_global_clipnorm_of_float32_gradients_beyond_float32s_square():
+    theta = dg.tensor(np.ones(2, np.float32), requires_grad=True)
+    opt = optimizers.SGD([theta], 0.1, global_clipnorm=1.0)
+    theta.grad.data[...] = np.float32(5e19)
+    opt.step()
+    np.testing.assert_allclose(theta.numpy(), 1.0 - 0.1 / np.sqrt(2.0), rtol=1e-6)

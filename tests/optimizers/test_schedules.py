@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from deepgrad import optimizers
@@ -19,21 +20,27 @@ VERDICTS = [
     (S.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.9), (False, True)),
     (S.ExponentialDecay(0.1, decay_steps=10, decay_rate=1.0), (True, False)),
     (S.InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.5), (True, True)),
-    (S.PolynomialDecay(0.1, power=1.0), (True, True)),
-    (S.PolynomialDecay(0.1, power=0.51), (True, True)),
-    (S.PolynomialDecay(0.1, power=0.5), (True, False)),
-    (S.PolynomialDecay(0.1, power=0.0), (True, False)),
-    (S.PolynomialDecay(0.1, power=1.01), (False, True)),
-    (S.PolynomialDecay(0.1, power=2.0), (False, True)),
+    (S.InversePowerDecay(0.1, power=1.0), (True, True)),
+    (S.InversePowerDecay(0.1, power=0.51), (True, True)),
+    (S.InversePowerDecay(0.1, power=0.5), (True, False)),
+    (S.InversePowerDecay(0.1, power=0.0), (True, False)),
+    (S.InversePowerDecay(0.1, power=1.01), (False, True)),
+    (S.InversePowerDecay(0.1, power=2.0), (False, True)),
+    (S.PolynomialDecay(0.1, 100, end_learning_rate=0.001), (True, False)),
+    (S.PolynomialDecay(0.1, 100, end_learning_rate=0.0, power=2.0), (False, True)),
     (S.CosineDecay(0.1, decay_steps=100), (False, True)),
-    (S.CosineDecay(0.1, decay_steps=100, alpha=0.1, warmup_steps=10), (True, False)),
+    (S.CosineDecay(0.0, 100, alpha=0.1, warmup_target=0.1, warmup_steps=10), (True, False)),
+    (
+        S.CosineDecay(0.1, decay_steps=100, alpha=0.1, warmup_steps=10, warmup_initial=0.0),
+        (True, False),
+    ),
     (S.CosineDecayRestarts(0.1, 10, t_mul=2.0, m_mul=1.0), (True, False)),
     (S.CosineDecayRestarts(0.1, 10, t_mul=2.0, m_mul=0.6), (True, True)),
     (S.CosineDecayRestarts(0.1, 10, t_mul=2.0, m_mul=0.4), (False, True)),
     (S.OneCycle(0.1, total_steps=100), (True, False)),
-    (S.Warmup(S.PolynomialDecay(0.1, power=0.75), 10), (True, True)),
+    (S.Warmup(S.InversePowerDecay(0.1, power=0.75), 10), (True, True)),
     (S.Warmup(0.1, 10), (True, False)),
-    (S.Scaled(S.PolynomialDecay(0.1, power=0.75), 0.5), (True, True)),
+    (S.Scaled(S.InversePowerDecay(0.1, power=0.75), 0.5), (True, True)),
 ]
 
 
@@ -70,7 +77,7 @@ def test_estimates_for_plain_functions(function, verdict):
 
 
 def test_values():
-    assert S.PolynomialDecay(1.0, decay_steps=2, power=0.5)(6) == pytest.approx(0.5)
+    assert S.InversePowerDecay(1.0, decay_steps=2, power=0.5)(6) == pytest.approx(0.5)
     assert S.InverseTimeDecay(1.0, decay_steps=10, decay_rate=0.5)(20) == pytest.approx(0.5)
     assert S.ExponentialDecay(1.0, 10, 0.5)(15) == pytest.approx(0.5**1.5)
     assert S.ExponentialDecay(1.0, 10, 0.5, staircase=True)(15) == 0.5
@@ -83,7 +90,7 @@ def test_values():
         1.0,
         1.0,
     ]
-    cosine = S.CosineDecay(1.0, decay_steps=10, alpha=0.1, warmup_steps=5)
+    cosine = S.CosineDecay(1.0, decay_steps=10, alpha=0.1, warmup_steps=5, warmup_initial=0.0)
     assert [cosine(k) for k in (0, 5, 10, 15, 100)] == pytest.approx(
         [0.0, 1.0, 0.1 + 0.9 * 0.5, 0.1, 0.1]
     )
@@ -167,3 +174,46 @@ def test_reduce_on_plateau_scales_a_schedule_and_keeps_its_shape(tmp_path):
     assert opt.learning_rate.robbins_monro().holds
     rebuilt = S.get(S.serialize(opt.learning_rate))
     assert rebuilt(8) == opt.learning_rate(8)
+
+
+KERAS_SCHEDULES = [
+    ("PolynomialDecay", (0.1, 100), {}),
+    ("PolynomialDecay", (0.1, 100, 0.001), {}),
+    ("PolynomialDecay", (0.1, 100), {"end_learning_rate": 0.01, "power": 0.5}),
+    ("PolynomialDecay", (0.1, 30), {"end_learning_rate": 0.01, "power": 2.0, "cycle": True}),
+    ("CosineDecay", (0.1, 100), {"alpha": 0.1}),
+    ("CosineDecay", (0.0, 100), {"alpha": 0.1, "warmup_target": 0.2, "warmup_steps": 10}),
+    ("CosineDecay", (0.1, 100), {"warmup_target": 0.2, "warmup_steps": 0}),
+    ("CosineDecayRestarts", (0.1, 10), {"t_mul": 2.0, "m_mul": 0.5, "alpha": 0.1}),
+    ("CosineDecayRestarts", (0.1, 10), {"t_mul": 1.0, "m_mul": 0.8, "alpha": 0.2}),
+    ("ExponentialDecay", (0.1, 10, 0.5), {}),
+    ("InverseTimeDecay", (0.1, 10, 0.5), {}),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs"), KERAS_SCHEDULES)
+def test_keras_named_schedules_match_keras(name, args, kwargs):
+    import os
+
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    theirs = getattr(keras.optimizers.schedules, name)(*args, **kwargs)
+    ours = getattr(S, name)(*args, **kwargs)
+    steps = [0, 1, 5, 9, 10, 11, 29, 30, 31, 45, 70, 99, 100, 101, 250, 1000]
+    expected = [float(theirs(step)) for step in steps]
+    np.testing.assert_allclose([ours(step) for step in steps], expected, rtol=2e-6, atol=1e-7)
+
+
+def test_cosine_warmup_steps_without_a_target_or_a_start_is_refused():
+    with pytest.raises(ValueError, match="warmup_steps=10 needs warmup_target"):
+        S.CosineDecay(0.1, 100, warmup_steps=10)
+
+
+def test_a_polynomial_decay_saved_by_deepgrad_0_1_loads_as_the_power_law_it_was():
+    old = {
+        "class_name": "PolynomialDecay",
+        "config": {"initial_learning_rate": 0.1, "decay_steps": 10.0, "power": 0.75},
+    }
+    loaded = S.get(old)
+    assert type(loaded) is S.InversePowerDecay
+    assert loaded(30) == pytest.approx(0.1 / 4**0.75)

@@ -12,6 +12,7 @@ that are numbers or schedules (callables from the step count to a rate).
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
 
@@ -207,9 +208,10 @@ class Optimizer:
                 self._update_parts(group, grads, state, rate, group.parts_without(applied))
             else:
                 self.update(group.values, grads, state, rate, group)
-            if self.use_ema:
-                state["ema"] *= self.ema_momentum
-                state["ema"] += (1.0 - self.ema_momentum) * group.values
+            if self.use_ema:  # Keras': the first step's average is θ₁ itself (m = 0)
+                momentum = self.ema_momentum if self.iterations > 1 else 0.0
+                state["ema"] *= momentum
+                state["ema"] += (1.0 - momentum) * group.values
         mark_written(*flat.params)  # a graph made before must not read the new values
         return loss
 
@@ -240,7 +242,7 @@ class Optimizer:
 
     @staticmethod
     def _clip_global_norm(flat: FlatParameters, clipnorm: float) -> None:
-        total = np.sqrt(sum(float(np.dot(g.grads, g.grads)) for g in flat.groups))
+        total = math.sqrt(sum(_squared_norm(g.grads) for g in flat.groups))
         if total > clipnorm:
             for group in flat.groups:
                 group.grads *= clipnorm / total
@@ -350,3 +352,13 @@ class Optimizer:
         for g, state in enumerate(self.state):
             for name in state:
                 state[name][...] = to_device(arrays[f"{g}.{name}"], device_of(state[name]))
+
+
+def _squared_norm(values: np.ndarray) -> float:
+    """Σ v², in float64 when the values' own dtype overflows (float32 beyond about 1e19),
+    as ``clipnorm``'s per-parameter norms are: an infinite norm would scale the step to 0."""
+    total = float(np.dot(values, values))
+    if math.isinf(total) and values.dtype != np.float64:
+        as_float64 = np.asarray(values, dtype=np.float64)
+        total = float(np.dot(as_float64, as_float64))
+    return total

@@ -10,7 +10,7 @@ Every schedule answers ``robbins_monro()`` with both verdicts and the reason; fo
 own function ``robbins_monro(fn)`` estimates them from its decay rate, marked as an
 estimate.
 
->>> PolynomialDecay(0.1, decay_steps=10, power=0.75).robbins_monro().holds
+>>> InversePowerDecay(0.1, decay_steps=10, power=0.75).robbins_monro().holds
 True
 >>> ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5).robbins_monro().reason
 'geometric decay: Σε_k converges, so the steps stop short of the optimum'
@@ -200,17 +200,18 @@ class ExponentialDecay(Schedule):
         return RobbinsMonro(False, True, _GEOMETRIC)
 
 
-class PolynomialDecay(Schedule):
+class InversePowerDecay(Schedule):
     """ε_k = ε₀ / (1 + k/τ)^p. Meets the Robbins–Monro conditions exactly when ½ < p ≤ 1.
 
-    (Not Keras' PolynomialDecay, which reaches ``end_learning_rate`` at a fixed step.)
+    >>> InversePowerDecay(1.0, decay_steps=2, power=0.5)(6)
+    0.5
     """
 
     def __init__(
         self, initial_learning_rate: float, decay_steps: float = 1.0, power: float = 1.0
     ) -> None:
         if power < 0:
-            raise ValueError(f"PolynomialDecay: power must be >= 0, got {power}")
+            raise ValueError(f"InversePowerDecay: power must be >= 0, got {power}")
         self.initial_learning_rate, self.decay_steps, self.power = (
             float(initial_learning_rate),
             float(decay_steps),
@@ -224,7 +225,50 @@ class PolynomialDecay(Schedule):
         return _power_law(self.power, estimated=False)
 
 
-class InverseTimeDecay(PolynomialDecay):
+class PolynomialDecay(Schedule):
+    """Keras' ``PolynomialDecay``: (ε₀ − ε_end)·(1 − k/τ)^p + ε_end, reaching
+    ``end_learning_rate`` at step τ = ``decay_steps`` and staying there; with ``cycle``,
+    τ grows to the first multiple of ``decay_steps`` past k, so the rate climbs back at
+    each multiple. (The power law ε₀/(1 + k/τ)^p is ``InversePowerDecay``.)
+
+    >>> PolynomialDecay(0.1, 100, end_learning_rate=0.001)(50)
+    0.0505
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        end_learning_rate: float = 0.0001,
+        power: float = 1.0,
+        cycle: bool = False,
+        name: str | None = None,
+    ) -> None:
+        if decay_steps <= 0:
+            raise ValueError(f"PolynomialDecay: decay_steps must be > 0, got {decay_steps}")
+        self.initial_learning_rate, self.decay_steps = float(initial_learning_rate), decay_steps
+        self.end_learning_rate, self.power = float(end_learning_rate), float(power)
+        self.cycle, self.name = bool(cycle), name
+
+    def __call__(self, step: int) -> float:
+        if self.cycle:
+            horizon = self.decay_steps * (1 if step == 0 else math.ceil(step / self.decay_steps))
+        else:
+            horizon, step = self.decay_steps, min(step, self.decay_steps)
+        remaining = (1.0 - step / horizon) ** self.power
+        return (self.initial_learning_rate - self.end_learning_rate) * remaining + (
+            self.end_learning_rate
+        )
+
+    def robbins_monro(self) -> RobbinsMonro:
+        if self.cycle:  # up again at every multiple of decay_steps: estimated from its rates
+            return robbins_monro(self)
+        if self.end_learning_rate > 0:
+            return RobbinsMonro(True, False, _CONSTANT_TAIL)
+        return RobbinsMonro(False, True, _ZERO_TAIL)
+
+
+class InverseTimeDecay(InversePowerDecay):
     """ε_k = ε₀ / (1 + r·k/τ): the classic 1/k schedule (p = 1), which meets both conditions."""
 
     def __init__(
@@ -256,43 +300,79 @@ def _power_law(power: float, estimated: bool) -> RobbinsMonro:
 
 
 class CosineDecay(Schedule):
-    """Optional linear warmup from ``warmup_initial`` to ε₀ over ``warmup_steps``, then
-    ε₀·(α + (1 − α)·½(1 + cos(π k/decay_steps))), and α·ε₀ after ``decay_steps``
-    (Loshchilov & Hutter, 2017)."""
+    """ε_peak·(α + (1 − α)·½(1 + cos(π k/decay_steps))), and α·ε_peak after
+    ``decay_steps`` (Loshchilov & Hutter, 2017), after an optional linear warmup over
+    ``warmup_steps``, given in either of two forms:
+
+    - Keras': ``warmup_target``, the rate the warmup climbs to from ε₀ and the cosine
+      decays from (ε_peak = ``warmup_target``);
+    - ``warmup_initial``, the rate the warmup starts from on its way to ε₀ (ε_peak = ε₀).
+
+    ``warmup_steps`` with neither raises: Keras would ignore the steps, and a warmup from
+    0 was this class's meaning before, so either guess could be a silent surprise.
+
+    >>> CosineDecay(0.0, 100, warmup_target=0.1, warmup_steps=10)(5)
+    0.05
+    >>> CosineDecay(0.1, 100, warmup_steps=10, warmup_initial=0.0)(5)
+    0.05
+    """
 
     def __init__(
         self,
         initial_learning_rate: float,
         decay_steps: int,
         alpha: float = 0.0,
+        name: str | None = None,
+        warmup_target: float | None = None,
         warmup_steps: int = 0,
-        warmup_initial: float = 0.0,
+        warmup_initial: float | None = None,
     ) -> None:
+        if warmup_target is not None and warmup_initial is not None:
+            raise ValueError(
+                "CosineDecay: give warmup_target (Keras': warm up from initial_learning_rate "
+                "to it) or warmup_initial (warm up from it to initial_learning_rate), not both"
+            )
+        if warmup_steps and warmup_target is None and warmup_initial is None:
+            raise ValueError(
+                f"CosineDecay: warmup_steps={warmup_steps} needs warmup_target (Keras': warm "
+                "up from initial_learning_rate to it, then decay from it) or warmup_initial "
+                "(warm up from it to initial_learning_rate); Keras ignores warmup_steps "
+                "without warmup_target"
+            )
         self.initial_learning_rate, self.decay_steps, self.alpha = (
             float(initial_learning_rate),
             int(decay_steps),
             float(alpha),
         )
-        self.warmup_steps, self.warmup_initial = int(warmup_steps), float(warmup_initial)
+        self.name, self.warmup_steps = name, int(warmup_steps)
+        self.warmup_target = None if warmup_target is None else float(warmup_target)
+        self.warmup_initial = None if warmup_initial is None else float(warmup_initial)
+
+    def _ends(self) -> tuple[float, float]:
+        """The warmup's start and the peak the cosine decays from."""
+        if self.warmup_initial is not None:
+            return self.warmup_initial, self.initial_learning_rate
+        if self.warmup_target is not None:
+            return self.initial_learning_rate, self.warmup_target
+        return self.initial_learning_rate, self.initial_learning_rate
 
     def __call__(self, step: int) -> float:
+        start, peak = self._ends()
         if step < self.warmup_steps:
-            fraction = step / self.warmup_steps
-            return self.warmup_initial + fraction * (
-                self.initial_learning_rate - self.warmup_initial
-            )
+            return start + step / self.warmup_steps * (peak - start)
         progress = min(step - self.warmup_steps, self.decay_steps) / self.decay_steps
         cosine = 0.5 * (1 + math.cos(math.pi * progress))
-        return self.initial_learning_rate * (self.alpha + (1 - self.alpha) * cosine)
+        return peak * (self.alpha + (1 - self.alpha) * cosine)
 
     def robbins_monro(self) -> RobbinsMonro:
-        tail = self.alpha * self.initial_learning_rate
+        tail = self.alpha * self._ends()[1]
         return RobbinsMonro(tail > 0, tail == 0, _CONSTANT_TAIL if tail > 0 else _ZERO_TAIL)
 
 
 class CosineDecayRestarts(Schedule):
     """Cosine decay restarted (SGDR, Loshchilov & Hutter, 2017): period i lasts
-    first_decay_steps·t_mulⁱ steps and starts at ε₀·m_mulⁱ."""
+    first_decay_steps·t_mulⁱ steps and decays from ε₀·(α + (1 − α)·m_mulⁱ) to α·ε₀, as
+    Keras' does."""
 
     def __init__(
         self,
@@ -315,13 +395,14 @@ class CosineDecayRestarts(Schedule):
             length *= self.t_mul
             period += 1
         cosine = 0.5 * (1 + math.cos(math.pi * (step - start) / length))
-        return (
-            self.initial_learning_rate
-            * self.m_mul**period
-            * (self.alpha + (1 - self.alpha) * cosine)
+        # Keras' (and TensorFlow's) form: m_mul shrinks the cosine, the floor α·ε₀ stays
+        return self.initial_learning_rate * (
+            self.alpha + (1 - self.alpha) * self.m_mul**period * cosine
         )
 
     def robbins_monro(self) -> RobbinsMonro:
+        if self.alpha > 0:  # every period ends at the floor α·ε₀
+            return RobbinsMonro(True, False, _CONSTANT_TAIL)
         # Period i contributes ∝ (m·t)ⁱ to Σε_k and ∝ (m²·t)ⁱ to Σε_k².
         m, t = self.m_mul, self.t_mul
         diverges, converges = m * t >= 1, m * m * t < 1
@@ -442,6 +523,7 @@ SCHEDULES = {
         StepDecay,
         ExponentialDecay,
         PolynomialDecay,
+        InversePowerDecay,
         InverseTimeDecay,
         CosineDecay,
         CosineDecayRestarts,
@@ -463,6 +545,9 @@ def get(config: dict | Schedule) -> Schedule:
     if isinstance(config, Schedule):
         return config
     settings = dict(config.get("config", {}))
-    if config["class_name"] in ("Warmup", "Scaled"):
+    name = config["class_name"]
+    if name == "PolynomialDecay" and "end_learning_rate" not in settings:
+        name = "InversePowerDecay"  # saved by deepgrad 0.1, whose PolynomialDecay it was
+    if name in ("Warmup", "Scaled"):
         settings["schedule"] = get(settings["schedule"])
-    return SCHEDULES[config["class_name"]](**settings)
+    return SCHEDULES[name](**settings)
