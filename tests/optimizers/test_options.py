@@ -290,3 +290,23 @@ def test_global_clipnorm_of_float32_gradients_beyond_float32s_square():
     theta.grad.data[...] = np.float32(5e19)
     opt.step()
     np.testing.assert_allclose(theta.numpy(), 1.0 - 0.1 / np.sqrt(2.0), rtol=1e-6)
+
+
+def test_rmsprop_momentum_in_keras_form_matches_keras_under_a_schedule():
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(1)
+    gradients = [rng.standard_normal(5) for _ in range(12)]
+    keras_rate = keras.optimizers.schedules.PiecewiseConstantDecay([4, 8], [0.1, 0.01, 0.05])
+    theirs = keras.Variable(np.ones(5))
+    keras_rmsprop = keras.optimizers.RMSprop(keras_rate, rho=0.9, momentum=0.9, epsilon=1e-30)
+    rate = schedules.PiecewiseConstantDecay([4, 8], [0.1, 0.01, 0.05])
+    theta = dg.tensor(np.ones(5), dtype="float64", requires_grad=True)
+    ours = optimizers.RMSprop(
+        [theta], rate, rho=0.9, momentum=0.9, epsilon=1e-30, momentum_form="keras"
+    )
+    for g in gradients:
+        keras_rmsprop.apply([g], [theirs])
+        theta.grad.data[...] = g
+        ours.step()
+    np.testing.assert_allclose(theta.numpy(), np.asarray(theirs), rtol=1e-5)

@@ -121,7 +121,10 @@ class Adadelta(Optimizer):
 
 class RMSprop(Optimizer):
     """Hinton's RMSprop: v ← ρv + (1 − ρ)g², θ ← θ − ηg / (√v + ε); ``centered`` divides
-    by the variance √(v − ḡ²) instead, ``momentum`` μ accumulates b ← μb + g/(√v + ε).
+    by the variance √(v − ḡ²) instead. ``momentum`` μ accumulates, as SGD's does, in one of
+    two forms that agree while the rate is constant: ``momentum_form="pytorch"`` (the
+    default) b ← μb + g/(√v + ε), θ ← θ − ηb; ``"keras"`` b ← μb + ηg/(√v + ε), θ ← θ − b,
+    where a rate that changes (a schedule, ``ReduceLROnPlateau``) scales new steps only.
     Hinton's ρ = 0.9, η = 0.001 (PyTorch's are 0.99 and 0.01: ``rho`` is PyTorch's alpha)."""
 
     def __init__(
@@ -132,14 +135,20 @@ class RMSprop(Optimizer):
         momentum: float = 0.0,
         epsilon: float = 1e-8,
         centered: bool = False,
+        momentum_form: str = "pytorch",
         **options: Any,
     ) -> None:
+        if momentum_form not in ("pytorch", "keras"):
+            raise ValueError(
+                f"RMSprop: momentum_form must be 'pytorch' or 'keras', got {momentum_form!r}"
+            )
         self.rho, self.momentum, self.epsilon, self.centered = (
             float(rho),
             float(momentum),
             float(epsilon),
             centered,
         )
+        self.momentum_form = momentum_form
         super().__init__(params, learning_rate, **options)
 
     def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
@@ -161,7 +170,11 @@ class RMSprop(Optimizer):
             denominator = np.sqrt(square_avg - np.square(grad_avg)) + self.epsilon
         else:
             denominator = np.sqrt(square_avg) + self.epsilon
-        if self.momentum:
+        if self.momentum and self.momentum_form == "keras":  # the rate inside the buffer
+            state["buffer"] *= self.momentum
+            state["buffer"] += rate * grads / denominator
+            values -= state["buffer"]
+        elif self.momentum:
             state["buffer"] *= self.momentum
             state["buffer"] += grads / denominator
             values -= rate * state["buffer"]
@@ -175,4 +188,5 @@ class RMSprop(Optimizer):
             "momentum": self.momentum,
             "epsilon": self.epsilon,
             "centered": self.centered,
+            "momentum_form": self.momentum_form,
         }
