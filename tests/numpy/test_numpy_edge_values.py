@@ -81,6 +81,8 @@ def test_quantile_gradients_are_unchanged_by_the_limits():
     np.testing.assert_array_equal(dg.grad(dnp.median)(x), [0.5, 0.0, 0.5, 0.0])
     ties = np.array([1.0, 2.0, 2.0, 3.0])
     np.testing.assert_array_equal(dg.grad(dnp.median)(ties), [0.0, 0.5, 0.5, 0.0])
+    odd = np.array([3.0, 1.0, 2.0, 10.0, 7.0])  # q = 0.5 lands on 3: the slope up to 7
+    assert dg.grad(lambda q: dnp.quantile(odd, q))(0.5) == (7.0 - 3.0) * 4
 
 
 @pytest.mark.parametrize(

@@ -112,9 +112,10 @@ def _hundredths(q: Any) -> Any:
 def _interpolate(lower: Any, upper: Any, fraction: Any, ends: tuple[Any, Any]) -> Any:
     """lower + (upper − lower)·fraction, with infinite ends taken as the limit (``ends``,
     from ``_ends``): from −∞ the line is drawn back from the upper end (−∞ + ∞·f would be
-    NaN, not −∞), and an end read alone (fraction 0) or an infinity at both ends (∞ and ∞)
-    is the answer. Only −∞ to ∞ is NaN, as NumPy's mean of the two is. Equal finite ends
-    keep the line, so tied elements share the gradient as the module docstring says."""
+    NaN, not −∞), and where an end is infinite, an end read alone (fraction 0) or the same
+    infinity at both ends is the answer. Only −∞ to ∞ is NaN, as NumPy's mean of the two
+    is. Finite ends keep the line: the same numbers and gradients (tied elements share it,
+    the slope in q is the one between the two ends) as without infinities."""
     from_upper, alone = ends
     difference = upper - lower  # the Tensor first: a raw device array would not defer to it
     line = where(from_upper, upper - difference * (1.0 - fraction), lower + difference * fraction)
@@ -170,8 +171,9 @@ def _on(rows: Any, host: np.ndarray) -> Any:
 @impure
 def _ends(rows: Any, q: np.ndarray, nan: bool, method: str, which: str) -> np.ndarray:
     """Where ``_interpolate`` leaves the plain line: ``"from_upper"``, where the lower end
-    is −∞; ``"alone"``, where the lower end is the answer (the position is a whole number,
-    or both ends are the same infinity). Found on the host from the sorted rows."""
+    is −∞; ``"alone"``, where an end is infinite and the lower end is the answer (the
+    position is a whole number, or both ends are the same infinity). Found on the host
+    from the sorted rows."""
     ordered = np.sort(to_numpy(raw_data(rows)), axis=-1)  # NaN last, as the stable argsort
     position = _positions(rows, q, nan)
     top = _positions(rows, np.ones(q.shape), nan)
@@ -181,12 +183,12 @@ def _ends(rows: Any, q: np.ndarray, nan: bool, method: str, which: str) -> np.nd
         index = np.clip(index, 0, top).astype(np.intp)[..., None]
         return np.take_along_axis(spread, index, -1)[..., 0]
 
-    lower = end(np.floor(position))
+    lower, upper = end(np.floor(position)), end(np.floor(position) + 1)
     if which == "from_upper":
         mask = lower == -np.inf
-    else:
-        same_infinity = np.isinf(lower) & (lower == end(np.floor(position) + 1))
-        mask = (position == np.floor(position)) | same_infinity
+    else:  # finite ends keep the line: the same numbers, and the slope in q, as before
+        infinite = np.isinf(lower) | np.isinf(upper)
+        mask = infinite & ((position == np.floor(position)) | (lower == upper))
     return _on(rows, mask)
 
 
