@@ -49,6 +49,15 @@ def test_a_singular_curvature_with_no_prior(float64):
     assert any("ill-conditioned" in note for note in table.notes)
 
 
+def test_the_diagonal_curvature_says_it_cannot_see_a_duplicated_input(float64):
+    """Its standard errors for [x1, x1] looked as confident as for one column, silently."""
+    x, y = data()
+    x = np.c_[x, x[:, :1]]
+    model = linear_model(x, y, "mse")
+    table = inference.Laplace(model, curvature="diag").fit(x, y).summary(print_fn=None)
+    assert any("drops the correlations between weights" in note for note in table.notes)
+
+
 def test_saturated_units_are_detected_and_explained(float64):
     x, y = data(n=40, d=1)
     dg.random.seed(0)

@@ -126,10 +126,16 @@ class Laplace:
     def residual_sum_of_squares(self) -> float:
         return float(np.sum((self.y - self.eta) ** 2))
 
+    def sigma_choice(self, likelihood: Gaussian) -> Any:
+        """How σ² is had: ``"fixed"`` (the loss's), ``"learned"`` (the loss's, fitted with
+        the weights: about RSS/N), ``"unbiased"`` (RSS/(N − p)), ``"mle"`` (RSS/N), or a
+        number (σ itself)."""
+        if self.sigma_arg is not None:
+            return self.sigma_arg
+        return {"fixed": "fixed", "learned": "learned"}.get(likelihood.sigma_mode, "unbiased")
+
     def _sigma2(self, likelihood: Gaussian) -> float:
-        choice = self.sigma_arg
-        if choice is None:
-            choice = {"fixed": "fixed", "learned": "learned"}.get(likelihood.sigma_mode, "unbiased")
+        choice = self.sigma_choice(likelihood)
         if isinstance(choice, int | float):
             return float(choice) ** 2
         if choice in ("fixed", "learned"):
@@ -188,11 +194,17 @@ class Laplace:
         return self.prior_from_regularizers()
 
     def prior_from_regularizers(self) -> np.ndarray:
-        """δ_j = 2·l2_j·(n or 1)·(−log p per unit of loss) for each weight's L2 penalty."""
+        """δ_j = 2·l2_j·(n, or B)·(−log p per unit of loss) for each weight's L2 penalty.
+
+        With ``reduction="mean"`` every batch's objective is its mean loss plus the penalty,
+        so the fit is the mode for δ = 2·l2·n·c whatever the batches. With ``"sum"`` it is
+        its summed loss plus the penalty: an epoch of B batches adds the penalty B times
+        to one sum of the losses, so δ = 2·l2·B·c, B read from the model's last ``fit``.
+        """
         reduction = getattr(self.model.loss, "reduction", "mean")
         if reduction not in ("mean", "sum"):
             raise ValueError(f"Laplace: the loss's reduction {reduction!r} has no likelihood")
-        samples = self.n if reduction == "mean" else 1
+        samples = self.n if reduction == "mean" else self._batches_per_epoch()
         parts = []
         for name, shape, regularizer in zip(
             self.network.names, self.network.shapes, self.network.regularizers, strict=True
@@ -208,6 +220,17 @@ class Laplace:
                 l2 = regularizer.l2
             parts.append(np.full(int(np.prod(shape)), 2.0 * l2 * samples * self.likelihood.scale()))
         return np.concatenate(parts)[self.indices]
+
+    def _batches_per_epoch(self) -> int:
+        """B, the batches of an epoch of the model's last ``fit`` (its ``history.params``)."""
+        steps = getattr(getattr(self.model, "history", None), "params", {}).get("steps")
+        if not steps:
+            raise ValueError(
+                "Laplace: with reduction='sum' the L2 penalty's prior depends on the number "
+                "of batches per epoch (the penalty is added to each batch's sum), and this "
+                "model has no fit to read it from; give prior_precision=2·l2·B·c yourself"
+            )
+        return int(steps)
 
     def _make_posterior(self) -> None:
         scale = self.curvature_scale()

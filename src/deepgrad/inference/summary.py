@@ -97,9 +97,9 @@ def summarize(la: Any, level: float = 0.95) -> Summary:
     estimates = la.theta
     errors = la.standard_errors()
     statistics = estimates / errors
-    freedom = None
-    if la.likelihood.name == "gaussian" and la.likelihood.sigma_mode != "fixed":
-        if not np.any(la.prior > 0) and la.sigma_arg in (None, "unbiased"):
+    freedom = None  # Student's t only with OLS's σ̂² = RSS/(N − p); a learned σ is ≈ RSS/N
+    if la.likelihood.name == "gaussian" and la.sigma_choice(la.likelihood) == "unbiased":
+        if not np.any(la.prior > 0):
             freedom = float(la.y.size - la.network.size)
     if freedom is None:
         quantile = normal_quantile(0.5 + level / 2)
@@ -136,6 +136,13 @@ def _notes(la: Any, condition: float, smallest: float, largest: float) -> list[s
         notes.append(
             "with a prior (L2 penalty), these are posterior standard deviations, shrunk "
             "towards the prior; they are not the sampling standard errors of an unpenalised fit."
+        )
+    if la.curvature_kind == "diag":
+        notes.append(
+            "the diagonal curvature drops the correlations between weights: its variances "
+            "1/P_jj are never more than the full posterior's (P⁻¹)_jj, so correlated weights "
+            "get standard errors that are too small, and collinear or duplicated inputs go "
+            "unnoticed. Use curvature='ggn', 'kfac' or 'exact' for standard errors you test."
         )
     if condition > CONDITION_LIMIT:
         notes.append(
