@@ -160,10 +160,22 @@ class Tensor:
 
     def item(self) -> Any:
         """The single element as a Python number."""
-        return raw_data(self).item()
+        return raw_data(self._untraced("item()")).item()
 
     def tolist(self) -> Any:
-        return raw_data(self).tolist()
+        return raw_data(self._untraced("tolist()")).tolist()
+
+    def _untraced(self, conversion: str) -> Tensor:
+        """``self``, or an error when a transform traces it: a Python number made from a
+        traced value is cut from the graph, and its gradient would be silently 0."""
+        if self._level > 0:
+            raise TypeError(
+                f"{conversion} of a Tensor traced by a transform (grad, jvp, hessian, ...) "
+                "gives a Python number cut from the graph: its derivative would be taken as "
+                "0. Keep it a Tensor (deepgrad.numpy's functions), or take the value on "
+                "purpose with deepgrad.stop_gradient(x)"
+            )
+        return self
 
     def detach(self) -> Tensor:
         """A constant tensor sharing this one's data, cut off from every graph."""
@@ -236,7 +248,10 @@ class Tensor:
         return bool(raw_data(self))
 
     def __float__(self) -> float:
-        return float(raw_data(self))
+        return float(raw_data(self._untraced("float()")))
+
+    def __complex__(self) -> complex:
+        return complex(raw_data(self._untraced("complex()")))
 
     def __int__(self) -> int:
         return int(raw_data(self))

@@ -336,7 +336,8 @@ def test_the_floating_dtype_shortcut_accepts_only_what_is_floating_accepts():
 
     assert all(is_floating(dtype) for dtype in _INEXACT)
     everything = {np.dtype(code) for code in np.typecodes["All"]}
-    assert {dtype for dtype in everything if is_floating(dtype)} <= _INEXACT
+    real = {dtype for dtype in everything if is_floating(dtype) and dtype.kind != "c"}
+    assert real <= _INEXACT  # complex inputs are refused before the shortcut is asked
 
 
 @pytest.mark.parametrize("argnums", [0, -1, (0,), [0]])

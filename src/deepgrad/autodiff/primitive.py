@@ -521,5 +521,13 @@ def match_shape(value: Any, like: Any, broadcast: bool = False) -> Any:
         value = broadcast_to(value, shape) if broadcast else sum_to(value, shape)
     dtype = getattr(raw_data(like), "dtype", None)
     if dtype is not None and getattr(raw_data(value), "dtype", dtype) != dtype:
+        if raw_data(value).dtype.kind == "c" and np.dtype(dtype).kind != "c":
+            raise TypeError(
+                "a derivative passed through complex numbers (a real value times 1j, "
+                "exp(1j·x), ...): deepgrad differentiates real functions of real arrays "
+                "only, and casting the complex derivative back to the real input would drop "
+                "its imaginary part. Write the computation with real and imaginary parts as "
+                "two real arrays"
+            )
         value = _astype(value, dtype=dtype)
     return value

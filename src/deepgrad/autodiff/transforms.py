@@ -22,9 +22,9 @@ from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
 from deepgrad.backend import array_module, is_floating
 from deepgrad.tensor import Tensor, raw_data
 
-# NumPy's floating and complex dtypes: a set lookup decides the common case of _as_input's
-# check (np.issubdtype, which is_floating calls, costs half a microsecond a call).
-_INEXACT = frozenset(map(np.dtype, "efdgFDG"))
+# NumPy's real floating dtypes: a set lookup decides the common case of _as_input's check
+# (np.issubdtype, which is_floating calls, costs half a microsecond a call).
+_INEXACT = frozenset(map(np.dtype, "efdg"))
 
 
 def _as_input(x: Any, transform: str, position: int) -> Any:
@@ -33,6 +33,12 @@ def _as_input(x: Any, transform: str, position: int) -> Any:
         return x
     data = raw_data(x)
     array = data if type(data) is np.ndarray else array_module(data).asarray(data)
+    if array.dtype.kind == "c":
+        raise TypeError(
+            f"{transform}: input {position} is complex ({array.dtype}); deepgrad "
+            "differentiates real functions of real arrays: pass the real and imaginary "
+            "parts as two real inputs"
+        )
     if array.dtype not in _INEXACT and not is_floating(array.dtype):
         raise TypeError(
             f"{transform}: input {position} has dtype {array.dtype}; only floating-point "
@@ -190,7 +196,10 @@ def _check_argnums(argnums: Any, nargs: int, transform: str) -> tuple[int, ...]:
             raise ValueError(
                 f"{transform}: argnums {argnums} but the function got {nargs} arguments"
             )
-    return tuple(n % nargs for n in numbers)
+    positions = tuple(n % nargs for n in numbers)
+    if len(set(positions)) != len(positions):  # each would be traced, the last kept
+        raise ValueError(f"{transform}: argnums {argnums} names an argument twice")
+    return positions
 
 
 def _partial(f: Callable, args: tuple, kwargs: dict, positions: tuple[int, ...]) -> Callable:

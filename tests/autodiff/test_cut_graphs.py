@@ -1,0 +1,74 @@
+"""Ways a traced value left the graph without an error. ``float(x)``, ``x.item()`` and
+``x.tolist()`` inside ``grad`` made a Python number whose derivative was taken as 0:
+``grad(lambda x: float(x) * x)(1.5)`` gave 1.5, not 3. They raise now, as ``np.asarray``
+of a traced value did already (JAX raises for them too). ``int(x)`` and comparisons stay:
+they are piecewise constant, and their derivative is 0 wherever it exists. An argnums
+that names an argument twice kept one of its gradients and answered 0 for the other."""
+
+import math
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.numpy as dnp
+
+CUTS = {
+    "float": lambda x: float(x) * x,
+    "math": lambda x: math.exp(x),
+    "item": lambda x: x.item() * x,
+    "tolist": lambda x: dnp.sum(dnp.array(x.tolist()) * x),
+    "complex": lambda x: complex(x).real * x,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CUTS))
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda f: dg.grad(f)(1.5),
+        lambda f: dg.jvp(f, (1.5,), (1.0,)),
+        lambda f: dg.hessian(f)(1.5),
+        lambda f: dg.vjp(f, 1.5),
+    ],
+    ids=["grad", "jvp", "hessian", "vjp"],
+)
+def test_a_python_number_of_a_traced_value_raises(name, transform):
+    with pytest.raises(TypeError, match="traced by a transform"):
+        transform(CUTS[name])
+
+
+def test_piecewise_constant_conversions_and_eager_tensors_still_work():
+    assert dg.grad(lambda x: int(x) * x)(1.5) == 1.0
+    assert dg.grad(lambda x: x * x if x > 1 else -x)(1.5) == 3.0
+    x = dg.tensor(np.array(2.0), requires_grad=True)
+    y = x * x
+    assert float(y) == 4.0 and y.item() == 4.0 and y.tolist() == 4.0
+
+
+def test_an_argnums_naming_an_argument_twice_is_refused():
+    with pytest.raises(ValueError, match=r"argnums \(0, 0\) names an argument twice"):
+        dg.grad(lambda a, b: a * b, argnums=(0, 0))(2.0, 3.0)
+    with pytest.raises(ValueError, match="twice"):
+        dg.grad(lambda a, b: a * b, argnums=(0, -2))(2.0, 3.0)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda a: dnp.sum(dnp.abs(1j * a) ** 2),  # gave -2a, the answer is 2a
+        lambda a: dnp.sum(dnp.abs(a * (1 + 2j))),
+        lambda a: dnp.sum(dnp.abs(dnp.exp(1j * a))),
+    ],
+)
+def test_a_derivative_through_complex_numbers_raises_instead_of_dropping_a_part(f):
+    a = np.array([0.3, 1.2])
+    with pytest.raises(TypeError, match="passed through complex numbers"):
+        dg.grad(f)(a)
+    with pytest.raises(TypeError, match="passed through complex numbers"):
+        dg.jvp(f, (a,), (np.ones(2),))
+
+
+def test_a_complex_input_is_refused():
+    with pytest.raises(TypeError, match=r"input 0 is complex \(complex128\)"):
+        dg.grad(lambda z: dnp.sum(dnp.abs(z)))(np.array([1 + 2j]))
