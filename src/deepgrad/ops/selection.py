@@ -9,6 +9,7 @@ import numpy as np
 from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.backend import array_module
+from deepgrad.ops.nondiff import nonzero
 from deepgrad.tensor import raw_data
 
 _where = Primitive(np.where, "where", "where({0}, {1}, {2})")
@@ -33,8 +34,10 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     >>> where(np.array([True, False]), np.array([1.0, 2.0]), 0.0)
     array([1., 0.])
     """
-    if x is None and y is None:
-        return np.nonzero(raw_data(condition))
+    if x is None and y is None:  # NumPy's nonzero, recorded (vmap and compile see it)
+        return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("where: give both x and y, or neither (the indices where it holds)")
     return _where(raw_data(condition), x, y)
 
 

@@ -33,6 +33,11 @@ class Example(np.ndarray):
     runs that function again on the batch.
     """
 
+    def __getitem__(self, key: Any) -> Any:
+        # One element is a 0-d Example, not NumPy's scalar: float(a[0]) is a read too
+        item = super().__getitem__(key)
+        return np.asarray(item).view(Example) if isinstance(item, np.generic) else item
+
     def __bool__(self) -> bool:
         _read()
         return super().__bool__()
