@@ -31,6 +31,6 @@ def test_a_python_number_read_from_an_element_runs_the_loop(f):
 
 def test_where_with_one_argument_is_not_replayed_with_the_first_examples_indices():
     rows = np.array([[1.0, 2.0, 3.0], [-1.0, 5.0, 0.5], [1.5, 0.2, 0.3]])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"different shapes \(\(3,\), \(2,\), \(3,\)\)"):
         dg.vmap(lambda a: dnp.sum(a[dnp.where(a > 0)]))(rows)
     assert dnp.where(np.array([0, 1, 1]))[0].tolist() == [1, 2]

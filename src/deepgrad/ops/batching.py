@@ -129,6 +129,14 @@ def stack_results(results: list) -> Any:
     """Stack per-example results (arrays, or tuples of arrays) along a new first axis."""
     if isinstance(results[0], tuple):
         return tuple(stack_results(list(parts)) for parts in zip(*results, strict=True))
+    shapes = [np.shape(raw_data(r)) for r in results]
+    if len(set(shapes)) > 1:
+        raise ValueError(
+            f"vmap: the examples give results of different shapes ({', '.join(map(str, shapes))}"
+            "), which cannot be stacked: a shape that depends on the data (where or nonzero "
+            "with one argument, indexing by a boolean mask) has no batched form; use "
+            "dnp.where(condition, x, 0) to keep the shape"
+        )
     return concatenate([expand_dims(r, 0) for r in results], axis=0)
 
 
