@@ -64,7 +64,10 @@ class Dense(Layer):
             )
 
     def call(self, inputs: Any) -> Any:
-        features = np.shape(raw_data(inputs))[-1]
+        data = raw_data(inputs)
+        if data.dtype.kind in "iub":  # integer data (uint8 pixels): the layer's dtype, as
+            inputs = dnp.astype(inputs, self.kernel.dtype)  # Keras; NumPy would make float64
+        features = np.shape(data)[-1]
         if features != self.kernel.shape[0]:
             raise ValueError(
                 f"Dense {self.name!r}: inputs have {features} features but the layer was "
