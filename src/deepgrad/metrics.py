@@ -108,6 +108,9 @@ class Metric:
         Metric.reset_state(self)  # the base state only: a subclass's comes after this
 
     config_keys: tuple[str, ...] = ()  # constructor arguments kept as attributes
+    # Which way is better, for the callbacks' mode="auto" (Keras' ``_direction``): "up",
+    # "down", or None where neither is (a count): mode="auto" then asks for a mode.
+    direction: str | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A subclass's ``result`` returns a snapshot: a float for one number, a copy for
@@ -273,6 +276,8 @@ def _labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 class SparseCategoricalAccuracy(Metric):
     """Share of samples whose integer label is the arg-max of the prediction."""
 
+    direction = "up"
+
     default_name = "sparse_categorical_accuracy"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -282,6 +287,8 @@ class SparseCategoricalAccuracy(Metric):
 class CategoricalAccuracy(Metric):
     """Share of samples whose one-hot label's arg-max is the prediction's arg-max."""
 
+    direction = "up"
+
     default_name = "categorical_accuracy"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -290,6 +297,8 @@ class CategoricalAccuracy(Metric):
 
 class BinaryAccuracy(Metric):
     """Share of predictions on the right side of ``threshold`` (0.5; use 0 for logits)."""
+
+    direction = "up"
 
     default_name = "binary_accuracy"
     config_keys = ("threshold",)
@@ -307,6 +316,8 @@ class Accuracy(Metric):
     Keras does: binary (threshold 0.5) when the prediction has one column, sparse when the
     labels have fewer axes (or one column against several), categorical otherwise."""
 
+    direction = "up"
+
     default_name = "accuracy"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -321,6 +332,7 @@ BINARY, SPARSE, CATEGORICAL = BinaryAccuracy(), SparseCategoricalAccuracy(), Cat
 
 
 class MeanSquaredError(Metric):
+    direction = "down"
     default_name = "mean_squared_error"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -328,6 +340,7 @@ class MeanSquaredError(Metric):
 
 
 class MeanAbsoluteError(Metric):
+    direction = "down"
     default_name = "mean_absolute_error"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -344,6 +357,8 @@ class RootMeanSquaredError(MeanSquaredError):
 class TopKCategoricalAccuracy(Metric):
     """Share of samples whose label is among the ``k`` highest predictions (one-hot labels,
     or integer labels: ``sparse_top_k_categorical_accuracy``)."""
+
+    direction = "up"
 
     default_name = "top_k_categorical_accuracy"
     config_keys = ("k", "sparse")
@@ -406,6 +421,8 @@ class _Counts(Metric):
 
 class Precision(_Counts):
     """TP/(TP + FP) of binary predictions above ``threshold`` (0.5; 0 for logits)."""
+
+    direction = "up"
 
     default_name = "precision"
     config_keys = ("threshold",)
@@ -496,6 +513,8 @@ class FalseNegatives(_ConfusionCount):
 class MeanAbsolutePercentageError(Metric):
     """100 · mean |y − ŷ| / max(|y|, ε), ε = 1e-7 (Keras')."""
 
+    direction = "down"
+
     default_name = "mean_absolute_percentage_error"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -506,6 +525,8 @@ class MeanAbsolutePercentageError(Metric):
 class CosineSimilarity(Metric):
     """The mean over samples of cos(y, ŷ) along ``axis`` (each vector scaled to unit
     norm, a norm below 1e-6 counting as 1e-6: Keras' ``l2_normalize``)."""
+
+    direction = "up"
 
     default_name = "cosine_similarity"
     config_keys = ("axis",)
@@ -529,6 +550,8 @@ class R2Score(_Counts):
     outputs (Keras' and scikit-learn's ``uniform_average``). An output whose target is
     constant (SS_tot = 0) scores 0 where its predictions miss, as in Keras and
     scikit-learn, rather than −inf."""
+
+    direction = "up"
 
     default_name = "r2_score"
 
@@ -558,6 +581,8 @@ class AUC(Metric):
     every distinct score, as scikit-learn's ``roc_auc_score``) rather than Keras'
     200-threshold approximation, so the scores of an epoch are kept until ``result``.
     Scores may be probabilities or logits: the ROC curve depends only on their order."""
+
+    direction = "up"
 
     default_name = "auc"
 
@@ -602,6 +627,8 @@ class _LossMean(Metric):
     """The mean over samples of a loss (``loss_class``, with the metric's settings), as
     Keras' loss-named metrics give it: what the loss would be on the same data, without
     the model's regularisation terms."""
+
+    direction = "down"
 
     loss_class: type[losses.Loss]
 

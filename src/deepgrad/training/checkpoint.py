@@ -12,24 +12,54 @@ from collections.abc import Callable
 from deepgrad.training.hooks import Callback
 
 
-def _better(mode: str, monitor: str) -> Callable[[float, float, float], bool]:
-    if mode == "auto":
-        mode = "max" if any(k in monitor for k in ("acc", "auc", "precision", "recall")) else "min"
+def _comparison(mode: str) -> Callable[[float, float, float], bool]:
     if mode == "min":
         return lambda current, best, delta: current < best - delta
-    if mode == "max":
-        return lambda current, best, delta: current > best + delta
-    raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+    return lambda current, best, delta: current > best + delta
 
 
 class Monitor(Callback):
-    """Shared by the callbacks that watch one logged quantity."""
+    """Shared by the callbacks that watch one logged quantity. ``mode="auto"`` reads the
+    direction as Keras 3 does: down for a loss, else the monitored metric's own
+    (``Metric.direction``: up for accuracies, AUC, R², cosine similarity; down for
+    errors); a quantity with neither raises and asks for ``mode``."""
 
     def __init__(self, monitor: str, mode: str, min_delta: float, verbose: int = 0) -> None:
         super().__init__()
-        self.monitor, self.min_delta, self.verbose = monitor, abs(min_delta), verbose
-        self.improved = _better(mode, monitor)
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+        self.monitor, self.mode, self.min_delta, self.verbose = (
+            monitor,
+            mode,
+            abs(min_delta),
+            verbose,
+        )
+        self._improved = None if mode == "auto" else _comparison(mode)
         self.best = math.nan
+
+    @property
+    def improved(self) -> Callable[[float, float, float], bool]:
+        """Whether ``current`` beats ``best`` by more than ``delta``, the mode decided at
+        the first use (the model's metrics are known by then)."""
+        if self._improved is None:
+            self._improved = _comparison(self._auto_mode())
+        return self._improved
+
+    def _auto_mode(self) -> str:
+        name = self.monitor.removeprefix("val_")
+        if name == "loss" or name.endswith("_loss"):
+            return "min"
+        model = getattr(self, "model", None)
+        names = getattr(model, "_metric_names", [])
+        logged = zip(names, getattr(model, "_metric_slots", []), strict=True)
+        for logged_name, slot in logged:
+            if logged_name == name and slot.metric.direction is not None:
+                return "max" if slot.metric.direction == "up" else "min"
+        raise ValueError(
+            f"{type(self).__name__}: mode='auto' cannot tell whether {self.monitor!r} should "
+            "go up or down (it is neither a loss nor a metric that says so); pass mode='max' "
+            "or mode='min'"
+        )
 
     def _current(self, logs: dict | None) -> float | None:
         value = (logs or {}).get(self.monitor)
@@ -75,7 +105,7 @@ class EarlyStopping(Monitor):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.wait, self.best, self.best_weights, self.stopped_epoch = 0, math.nan, None, 0
-        self.best_epoch = 0
+        self.best_epoch, self._restored = 0, False
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         current = self._current(logs)
@@ -102,10 +132,18 @@ class EarlyStopping(Monitor):
                         f"{self.best_epoch + 1}."
                     )
                 self.model.set_weights(self.best_weights)
+                self._restored = True
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        # Keras 3 restores the best weights however training ended: by this callback, by
+        # another (TerminateOnNaN, model.stop_training) or at the last epoch
+        if self.restore_best_weights and self.best_weights is not None and not self._restored:
+            if self.verbose:
+                epoch = self.best_epoch + 1
+                print(f"Restoring model weights from the end of the best epoch: {epoch}.")
+            self.model.set_weights(self.best_weights)
 
 
 class ModelCheckpoint(Monitor):
