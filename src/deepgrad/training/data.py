@@ -190,23 +190,31 @@ class SequenceData:
 
 
 class LimitedSteps:
-    """``steps`` batches per pass of another data source (``steps_per_epoch``,
-    ``validation_steps``), read from one stream that continues from pass to pass, as in
+    """``steps`` batches per pass of another data source.
+
+    Training (``steps_per_epoch``) reads one stream that continues from pass to pass, as in
     Keras 3: a generator is read on where the last epoch stopped; a source that can be read
     again (arrays, a list, a ``PyDataset``) starts over, reshuffled, when it is used up, so
-    every epoch has ``steps`` batches."""
+    every epoch has ``steps`` batches. Evaluation (``validation_steps``, and ``steps`` of
+    ``evaluate`` and ``predict``; ``evaluation=True``) reads the first ``steps`` batches
+    of the data at every pass and stops, with a warning, where the data ends, as Keras 3
+    does: a sample is never evaluated twice, nor predicted twice in one result."""
 
-    def __init__(self, data: Any, steps: int, what: str) -> None:
+    def __init__(self, data: Any, steps: int, what: str, evaluation: bool = False) -> None:
         if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 1:
             raise ValueError(f"{what} must be a positive integer, got {steps!r}")
         self.data, self.count, self.what = data, int(steps), what
+        self.evaluation = evaluation
         self.size = data.size
         self.stream: Iterator[tuple] | None = None
 
     def steps(self, batch_size: int | None) -> int:
-        return self.count
+        known = self.data.steps(batch_size) if self.evaluation else None
+        return self.count if known is None else min(self.count, known)
 
     def batches(self, batch_size: int | None, shuffle: bool = False) -> Iterator[tuple]:
+        if self.evaluation and not _reads_once(self.data):
+            self.stream = None  # every pass from the start (a generator reads on)
         for _ in range(self.count):
             batch = self._next(batch_size, shuffle)
             if batch is None:
@@ -222,11 +230,12 @@ class LimitedSteps:
                 return next(stream)
             except StopIteration:
                 self.stream = None
-                if attempt == 0 and not _reads_once(self.data):
-                    continue
+                if attempt == 0 and not _reads_once(self.data) and not self.evaluation:
+                    continue  # start over (training on a source that can be read again)
+                break
         warnings.warn(
-            f"fit: the data ran out after fewer batches than {self.what}={self.count} asks "
-            "for (a generator is read once); this pass stops early",
+            f"the data ran out after fewer batches than {self.what}={self.count} asks for; "
+            "this pass stops early",
             stacklevel=4,
         )
         return None
@@ -302,9 +311,12 @@ def make_data(x: Any, y: Any, sample_weight: Any, what: str) -> Any:
     return ArrayData(x, y, sample_weight, what)
 
 
-def feed(data: Any, steps: int | None, class_weight: dict | None, what: str) -> Any:
-    """``data`` read ``steps`` batches at a time (``steps_per_epoch``), weighted by class
-    (``class_weight``); unchanged when both are None."""
+def feed(
+    data: Any, steps: int | None, class_weight: dict | None, what: str, evaluation: bool = False
+) -> Any:
+    """``data`` read ``steps`` batches at a time (``steps_per_epoch``; with ``evaluation``,
+    the first ``steps`` of each pass), weighted by class (``class_weight``); unchanged when
+    both are None."""
     if class_weight is not None and isinstance(data, ArrayData) and data.y is not None:
         weights = class_weights_of(data.y, ClassWeighted(data, class_weight).class_weight)
         if data.sample_weight is not None:
@@ -313,7 +325,7 @@ def feed(data: Any, steps: int | None, class_weight: dict | None, what: str) -> 
     elif class_weight is not None:
         data = ClassWeighted(data, class_weight)
     if steps is not None:
-        data = LimitedSteps(data, steps, what)
+        data = LimitedSteps(data, steps, what, evaluation)
     return data
 
 

@@ -74,7 +74,7 @@ class Trainer(Steps):
         check_features(self, getattr(data, "x", None), "fit")
         data = feed(data, steps_per_epoch, class_weight, "steps_per_epoch")
         if validation is not None:
-            validation = feed(validation, validation_steps, None, "validation_steps")
+            validation = feed(validation, validation_steps, None, "validation_steps", True)
         size = batch_size_for(data, batch_size)
         strategy = get_strategy(distributed)
         self.history = History()
@@ -244,7 +244,7 @@ class Trainer(Steps):
         self._require_compiled("evaluate")
         data = make_data(x, y, sample_weight, "evaluate")
         check_features(self, getattr(data, "x", None), "evaluate")
-        data = feed(data, steps, None, "steps")
+        data = feed(data, steps, None, "steps", True)
         callback_list = CallbackList(callbacks or [], self, {"verbose": verbose})
         callback_list.on_test_begin()
         with without_starting_kernels():  # (training/kernel_start.py)
@@ -266,7 +266,7 @@ class Trainer(Steps):
         ``on_predict_*`` hooks, the batch's outputs in ``logs["outputs"]``)."""
         data = make_data(x, None, None, "predict")
         check_features(self, getattr(data, "x", None), "predict")
-        data = feed(data, steps, None, "steps")
+        data = feed(data, steps, None, "steps", True)
         callback_list = CallbackList(callbacks or [], self, {"verbose": verbose})
         callback_list.on_predict_begin()
         outputs = []
