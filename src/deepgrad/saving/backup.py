@@ -32,14 +32,20 @@ def restore_backup(model: Any, path: Path) -> int:
     epoch it was taken after."""
     tensors, metadata = load_file(path)
     _check_format(metadata, path)
+    random_state, epoch = json.loads(metadata["random_state"]), int(metadata["epoch"])
     if not model.built:
         model.build_for(tuple(json.loads(metadata["architecture"])["build_input_shape"]))
+    before = model.get_weights()
     assign_weights(model, tensors, path)
     state = {
         k.removeprefix("optimizer/"): v for k, v in tensors.items() if k.startswith("optimizer/")
     }
-    if state:
-        model._bind_optimizer()
-        model.optimizer.load_state_arrays(state)
-    random.set_state(json.loads(metadata["random_state"]))
-    return int(metadata["epoch"])
+    try:  # the optimizer's state is checked as it loads: a refusal changes nothing
+        if state:
+            model._bind_optimizer()
+            model.optimizer.load_state_arrays(state)
+        random.set_state(random_state)
+    except BaseException:
+        model.set_weights(before)
+        raise
+    return epoch

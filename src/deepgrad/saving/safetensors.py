@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import struct
 import tempfile
 from pathlib import Path
@@ -135,9 +136,12 @@ def _default_file_mode() -> int:
 
 
 def write_atomic(path: str | os.PathLike, blob: bytes) -> None:
-    """Write ``blob`` to ``path`` via a temporary file and an atomic rename; the file gets
-    the mode any other new file would (0o644 under the usual umask)."""
-    path = Path(path)
+    """Write ``blob`` to ``path`` via a temporary file and an atomic rename. A file written
+    over keeps its mode (a private checkpoint stays private) and a symbolic link its target
+    (the file it points to is written); a new file gets the mode any other new file would
+    (0o644 under the usual umask)."""
+    path = Path(os.path.realpath(path))  # through a link, to the file it names
+    mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else _default_file_mode()
     directory = path.parent if str(path.parent) else Path(".")
     directory.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(
@@ -148,7 +152,7 @@ def write_atomic(path: str | os.PathLike, blob: bytes) -> None:
             handle.write(blob)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(handle.name, _default_file_mode())
+        os.chmod(handle.name, mode)
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
