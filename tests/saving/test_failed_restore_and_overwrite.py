@@ -69,3 +69,31 @@ def test_saving_over_a_file_keeps_its_mode_and_a_link_its_target(tmp_path):
     np.testing.assert_array_equal(
         dg.load_model(private).predict(X, verbose=0), model.predict(X, verbose=0)
     )
+
+
+@dg.layers.register_serializable
+class _FrozenBodyNet(dg.Model):
+    def __init__(self, units=6, **kwargs):
+        super().__init__(**kwargs)
+        self.body = layers.Dense(units, activation="relu")
+        self.head = layers.Dense(1)
+
+    def call(self, x, training=False):
+        return self.head(self.body(x))
+
+
+def test_a_subclassed_models_frozen_sublayer_stays_frozen(tmp_path):
+    """Its config holds the constructor's arguments only: the body came back trainable,
+    so the loaded model trained 4 weights where the saved one trained 2."""
+    model = _FrozenBodyNet()
+    model.predict(X[:2], verbose=0)
+    model.body.trainable = False
+    model.compile(optimizers.Adam(0.01), "mse")
+    model.fit(X, Y, epochs=1, verbose=0)
+    model.save(tmp_path / "net.dg")
+    loaded = dg.load_model(tmp_path / "net.dg")
+    assert not loaded.body.trainable and loaded.head.trainable
+    assert len(loaded.trainable_weights) == 2
+    model.fit(X, Y, epochs=1, verbose=0, shuffle=False)
+    loaded.fit(X, Y, epochs=1, verbose=0, shuffle=False)
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))

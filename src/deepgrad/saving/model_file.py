@@ -85,7 +85,29 @@ def model_metadata(model: Any) -> dict[str, str]:
     compile_config = _compile_config(model)
     if compile_config is not None:
         metadata["compile"] = json.dumps(compile_config)
+    # Every layer's trainable flag, in the order _layers_within walks them: a subclassed
+    # model's config holds its constructor's arguments only, not a frozen sublayer
+    metadata["trainable"] = json.dumps(
+        [[type(layer).__name__, layer.trainable] for layer in model._layers_within()]
+    )
     return metadata
+
+
+def _restore_trainable(model: Any, metadata: dict, path: Any) -> None:
+    """Freeze or unfreeze the rebuilt model's layers as they were saved (files written
+    before the flags were saved have none: their layers keep the config's flags)."""
+    if "trainable" not in metadata:
+        return
+    saved = json.loads(metadata["trainable"])
+    layers = model._layers_within()
+    if [kind for kind, _ in saved] != [type(layer).__name__ for layer in layers]:
+        raise ValueError(
+            f"{path}: the rebuilt model's layers ({len(layers)}) are not the saved ones "
+            f"({len(saved)}), so their trainable flags cannot be restored"
+        )
+    for layer, (_, trainable) in zip(layers, saved, strict=True):  # parents first
+        if layer.trainable != trainable:
+            layer.trainable = trainable
 
 
 def optimizer_tensors(model: Any) -> dict[str, np.ndarray]:
@@ -169,6 +191,7 @@ def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
     model = cls.from_config(architecture["config"])
     if architecture.get("build_input_shape"):
         model.build_for(tuple(architecture["build_input_shape"]))
+    _restore_trainable(model, metadata, filepath)
     if compile and "compile" in metadata:
         settings = json.loads(metadata["compile"])
         model.compile(
