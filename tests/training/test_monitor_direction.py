@@ -61,3 +61,11 @@ def test_a_quantity_with_no_direction_asks_for_a_mode():
     stop = callbacks.EarlyStopping(monitor="true_positives", patience=1)
     with pytest.raises(ValueError, match="pass mode='max' or mode='min'"):
         model.fit(X, (Y > 0).astype(np.float32), epochs=2, verbose=0, callbacks=[stop])
+
+
+def test_reduce_on_plateau_logs_the_epochs_rate_as_keras_does():
+    model = _model()
+    reduce = callbacks.ReduceLROnPlateau(monitor="loss", mode="max", factor=0.5, patience=1)
+    history = model.fit(X, Y, epochs=4, batch_size=16, verbose=0, callbacks=[reduce])
+    # the rate each epoch ran at (Keras: 0.05, 0.05, 0.025, 0.0125, for the same fit)
+    assert history.history["learning_rate"] == pytest.approx([0.05, 0.05, 0.025, 0.0125])

@@ -140,6 +140,8 @@ class ReduceLROnPlateau(Monitor):
         self.wait, self.cooldown_left, self.best = 0, 0, math.nan
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None:  # Keras 3 logs the epoch's rate, before any reduction
+            logs["learning_rate"] = float(self.model.optimizer.current_learning_rate())
         current = self._current(logs)
         if current is None:
             return
