@@ -310,3 +310,8 @@ def test_rmsprop_momentum_in_keras_form_matches_keras_under_a_schedule():
         theta.grad.data[...] = g
         ours.step()
     np.testing.assert_allclose(theta.numpy(), np.asarray(theirs), rtol=1e-5)
+
+
+def test_a_numpy_number_is_a_learning_rate_as_a_python_float_is():
+    assert optimizers.Adam(np.float32(0.01)).learning_rate == pytest.approx(0.01)
+    assert optimizers.SGD(np.float64(0.1)).learning_rate == pytest.approx(0.1)

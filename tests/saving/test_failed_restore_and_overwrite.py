@@ -97,3 +97,13 @@ def test_a_subclassed_models_frozen_sublayer_stays_frozen(tmp_path):
     model.fit(X, Y, epochs=1, verbose=0, shuffle=False)
     loaded.fit(X, Y, epochs=1, verbose=0, shuffle=False)
     np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+
+
+def test_a_model_whose_loss_has_weights_loads_without_compiling(tmp_path):
+    model = _model(optimizers.Adam(0.01))
+    model.compile(optimizer="adam", loss=dg.losses.GaussianNLL(sigma="learned"))
+    model.fit(X, Y, epochs=1, verbose=0)
+    model.save(tmp_path / "nll.dg")
+    bare = dg.load_model(tmp_path / "nll.dg", compile=False)
+    np.testing.assert_array_equal(bare.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert dg.load_model(tmp_path / "nll.dg").loss.sigma == pytest.approx(model.loss.sigma)

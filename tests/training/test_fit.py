@@ -371,3 +371,13 @@ def test_progress_bar(capsys):
     captured = capsys.readouterr()
     text = captured.out + captured.err
     assert "Epoch 1/2" in text and "Epoch 2/2" in text and "4/4" in text
+
+
+def test_loss_weights_of_a_single_output_scale_its_loss():
+    """A number for a one-output model crashed fit with a zip() error; Keras scales."""
+    model = dg.Sequential([layers.Dense(1)])
+    model.compile(optimizer=optimizers.SGD(0.0), loss="mse", loss_weights=3.0)
+    model.build_for((None, 2))
+    model.set_weights([np.ones((2, 1), np.float32), np.zeros(1, np.float32)])
+    history = model.fit(np.ones((4, 2)), np.zeros(4), verbose=0)
+    assert history.history["loss"] == [pytest.approx(3.0 * 4.0)]

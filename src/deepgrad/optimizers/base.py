@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
 
@@ -58,7 +59,7 @@ class Optimizer:
         use_ema: bool = False,
         ema_momentum: float = 0.99,
     ) -> None:
-        if isinstance(params, int | float | schedules.Schedule) and not isinstance(params, bool):
+        if isinstance(params, numbers.Real | schedules.Schedule) and not isinstance(params, bool):
             # Keras writes the learning rate first (RMSprop(0.001)), PyTorch the parameters.
             params, learning_rate = None, params
         elif callable(params):

@@ -143,7 +143,9 @@ def assign_weights(model: Any, tensors: dict[str, np.ndarray], source: Any) -> N
     loss = getattr(model, "loss", None)
     for i, w in enumerate(getattr(loss, "trainable_weights", [])):
         targets[f"loss/{i}"] = w
-    given = {k: v for k, v in tensors.items() if k.startswith(("model/", "loss/"))}
+    # a model loaded without compiling has no loss to take a saved loss's weights (σ)
+    kinds = ("model/", "loss/") if loss is not None else ("model/",)
+    given = {k: v for k, v in tensors.items() if k.startswith(kinds)}
     missing, unexpected = sorted(set(targets) - set(given)), sorted(set(given) - set(targets))
     if missing or unexpected:
         raise ValueError(

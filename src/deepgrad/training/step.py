@@ -487,8 +487,10 @@ class Steps:
     def _update_metrics(self, y, y_pred, sample_weight, loss_value, components=()) -> None:
         n = len(raw_data(structure.flatten(y_pred)[0]))
         self._loss_tracker.update_with(float(raw_data(loss_value)), n)
-        for (_, tracker), component in zip(self._output_loss_trackers, components, strict=True):
-            tracker.update_with(float(raw_data(component)), n)
+        if self._output_loss_trackers:  # one output has no <output>_loss log of its own
+            trackers = self._output_loss_trackers
+            for (_, tracker), component in zip(trackers, components, strict=True):
+                tracker.update_with(float(raw_data(component)), n)
         if not self._metric_slots or y is None:
             return
         truths, predictions = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
