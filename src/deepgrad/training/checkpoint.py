@@ -125,25 +125,24 @@ class EarlyStopping(Monitor):
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
-            if self.restore_best_weights and self.best_weights is not None:
-                if self.verbose:
-                    print(
-                        "Restoring model weights from the end of the best epoch: "
-                        f"{self.best_epoch + 1}."
-                    )
-                self.model.set_weights(self.best_weights)
-                self._restored = True
+            self._restore_best()
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-        # Keras 3 restores the best weights however training ended: by this callback, by
-        # another (TerminateOnNaN, model.stop_training) or at the last epoch
-        if self.restore_best_weights and self.best_weights is not None and not self._restored:
+        # Keras 3 restores the best weights however training ended: by this callback (done
+        # already, as it stopped), by another (TerminateOnNaN, model.stop_training) or at
+        # the last epoch
+        if not self._restored:
+            self._restore_best()
+
+    def _restore_best(self) -> None:
+        if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
                 epoch = self.best_epoch + 1
                 print(f"Restoring model weights from the end of the best epoch: {epoch}.")
             self.model.set_weights(self.best_weights)
+            self._restored = True
 
 
 class ModelCheckpoint(Monitor):
