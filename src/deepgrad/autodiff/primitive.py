@@ -38,14 +38,35 @@ class _State:
     ``observer`` is the engine's one hook for whoever wants to watch it work (the
     compiler does): when set, every primitive evaluated on raw arrays is reported as
     ``observer(prim, args, raw_args, kwargs, result)`` (see :func:`observing`).
+    ``watched`` is true while anomaly mode is on or an observer is set: the one test an
+    op pays for both when neither is (setting either updates it).
     """
 
-    __slots__ = ("anomaly", "grad_enabled", "observer")
+    __slots__ = ("_anomaly", "_observer", "grad_enabled", "watched")
 
     def __init__(self) -> None:
         self.grad_enabled = True
-        self.anomaly = False
-        self.observer: Callable | None = None
+        self._anomaly = False
+        self._observer: Callable | None = None
+        self.watched = False
+
+    @property
+    def anomaly(self) -> bool:
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, on: bool) -> None:
+        self._anomaly = on
+        self.watched = bool(on) or self._observer is not None
+
+    @property
+    def observer(self) -> Callable | None:
+        return self._observer
+
+    @observer.setter
+    def observer(self, observer: Callable | None) -> None:
+        self._observer = observer
+        self.watched = self._anomaly or observer is not None
 
 
 STATE = _State()
@@ -75,20 +96,26 @@ class Node:
     traced at this node's level; ``args`` holds every argument one level down (raw arrays
     at level 0), and ``inputs`` the arguments as given (so that the reverse pass can tell
     whether a Tensor among them was written in place since: ``tensor.mark_written``).
-    ``sequence`` numbers nodes in creation order (a node's is later than its parents'),
-    ``origin`` is the user's source line, recorded only in anomaly mode.
+    ``sequence`` numbers nodes in creation order (a node's is later than its parents').
 
-    ``bind`` fills the seven fields in place of an ``__init__`` (one call fewer per op).
+    ``bind`` fills the six fields in place of an ``__init__`` (one call fewer per op).
     """
 
-    __slots__ = ("args", "inputs", "kwargs", "origin", "parents", "prim", "sequence")
+    __slots__ = ("args", "inputs", "kwargs", "parents", "prim", "sequence")
     args: Any
     inputs: Any
     kwargs: dict
-    origin: str | None
     parents: tuple
     prim: Primitive
     sequence: int
+    origin: str | None = None  # the user's source line: only an AnomalyNode records it
+
+
+class AnomalyNode(Node):
+    """A node made in anomaly mode (``detect_anomaly``): it also records ``origin``, the
+    user's source line, which a NaN in the backward pass is reported with."""
+
+    __slots__ = ("origin",)
 
 
 class Primitive:
@@ -226,7 +253,7 @@ def bind_pair(prim: Primitive, x: Any, y: Any) -> Any:
             parents = ((0, x),)
         if y_level == 0 and len(vjps) > 1 and vjps[1] is not None:
             parents += ((1, y),)
-    return _on_tape(prim, (x, y), [a, b], NO_KWARGS, parents)
+    return _on_tape(prim, (x, y), (a, b), NO_KWARGS, parents)
 
 
 def bind_one(prim: Primitive, x: Any) -> Any:
@@ -238,33 +265,31 @@ def bind_one(prim: Primitive, x: Any) -> Any:
         return _bind_traced(prim, (x,), NO_KWARGS, level, x._tangent is not None)
     vjps = prim.vjps
     recording = level == 0 and STATE.grad_enabled and len(vjps) > 0 and vjps[0] is not None
-    return _on_tape(prim, (x,), [x._value], NO_KWARGS, ((0, x),) if recording else ())
+    return _on_tape(prim, (x,), (x._value,), NO_KWARGS, ((0, x),) if recording else ())
 
 
-def _on_tape(prim: Primitive, args: Any, raw: list, kwargs: dict, parents: tuple) -> Tensor:
+def _on_tape(prim: Primitive, args: Any, raw: Any, kwargs: dict, parents: tuple) -> Tensor:
     """Case 2 of ``bind``: evaluate on the raw arrays, and return the answer as a tape Tensor
     with its Node (when ``parents`` lists tape tensors to differentiate) or as a constant."""
     try:  # _evaluate, written out
         value = prim.impl(*raw, **kwargs) if kwargs else prim.impl(*raw)
     except (ValueError, TypeError) as error:
         raise _with_context(prim, raw, error) from error
-    if STATE.anomaly:
-        check_finite(value, prim.name, "forward")
-    if STATE.observer is not None:
-        STATE.observer(prim, args, raw, kwargs, value)
+    watched = STATE.watched
+    if watched:
+        _watch(prim, args, raw, kwargs, value)
     result = _new_tensor(Tensor)
     result._value = value
     result._tangent = result.grad = None
     if parents:
         result._level = 0
-        node = result._node = _new_node(Node)  # its seven fields, set here (see Node)
-        node.prim = prim
+        node = result._node = _watched_node() if watched else _new_node(Node)
+        node.prim = prim  # its six fields, set here (see Node)
         node.parents = parents
         node.args = raw
         node.inputs = args
         node.kwargs = kwargs
         node.sequence = next(_sequence)
-        node.origin = user_source_line() if STATE.anomaly else None
     else:
         result._level = -1
         result._node = None
@@ -297,22 +322,19 @@ def _bind_traced(prim: Primitive, args: Any, kwargs: dict, level: int, forward: 
             ans = prim.impl(*unboxed, **kwargs) if kwargs else prim.impl(*unboxed)
         except (ValueError, TypeError) as error:
             raise _with_context(prim, unboxed, error) from error
-        if STATE.anomaly:
-            check_finite(ans, prim.name, "forward")
-        if STATE.observer is not None:
-            STATE.observer(prim, args, unboxed, kwargs, ans)
+        if STATE.watched:
+            _watch(prim, args, unboxed, kwargs, ans)
     if forward:
         return _forward(prim, args, unboxed, kwargs, ans, level)
     if not parents:
         return ans
-    node = _new_node(Node)  # its seven fields, set here (see Node)
-    node.prim = prim
+    node = _watched_node() if STATE.watched else _new_node(Node)
+    node.prim = prim  # its six fields, set here (see Node)
     node.parents = parents
     node.args = unboxed
     node.inputs = args
     node.kwargs = kwargs
     node.sequence = next(_sequence)
-    node.origin = user_source_line() if STATE.anomaly else None
     result = _new_tensor(Tensor)  # Tensor._make, written out
     result._value = ans
     result._level = level
@@ -327,11 +349,27 @@ def _evaluate(prim: Primitive, args: Any, raw: Any, kwargs: dict) -> Any:
         ans = prim.impl(*raw, **kwargs)
     except (ValueError, TypeError) as error:
         raise _with_context(prim, raw, error) from error
+    if STATE.watched:
+        _watch(prim, args, raw, kwargs, ans)
+    return ans
+
+
+def _watch(prim: Primitive, args: Any, raw: Any, kwargs: dict, ans: Any) -> None:
+    """What anomaly mode and the observer do with an op's answer (while ``STATE.watched``)."""
     if STATE.anomaly:
         check_finite(ans, prim.name, "forward")
     if STATE.observer is not None:
         STATE.observer(prim, args, raw, kwargs, ans)
-    return ans
+
+
+def _watched_node() -> Node:
+    """A blank node while ``STATE.watched``: in anomaly mode, one that records the user's
+    source line."""
+    if not STATE.anomaly:
+        return _new_node(Node)
+    node = _new_node(AnomalyNode)
+    node.origin = user_source_line()
+    return node
 
 
 def _forward(prim: Primitive, args: Any, unboxed: Any, kwargs: dict, ans: Any, level: int) -> Any:
