@@ -120,9 +120,28 @@ def _restore_trainable(model: Any, metadata: dict, path: Any) -> None:
 
 def optimizer_tensors(model: Any) -> dict[str, np.ndarray]:
     optimizer = getattr(model, "optimizer", None)
-    if optimizer is None or not optimizer.params:
+    if optimizer is None:
         return {}
+    if not optimizer.params:
+        # Not bound to the weights yet (the first training step binds it): its step count,
+        # set by hand to resume a schedule, is all it holds. At 0 the file stays as before.
+        iterations = np.array(optimizer.iterations, np.int64)
+        return {"optimizer/iterations": iterations} if optimizer.iterations else {}
     return {f"optimizer/{k}": np.asarray(v) for k, v in optimizer.state_arrays().items()}
+
+
+def load_optimizer_state(model: Any, state: dict[str, np.ndarray]) -> None:
+    """Restore ``optimizer_tensors``' arrays (less their prefix) into the model's optimizer.
+    A step count alone was saved before the optimizer was bound: it is set, and the state
+    arrays are made on the first step, as they would have been in the saved model."""
+    if set(state) == {"iterations"}:
+        iterations = state["iterations"]
+        if np.shape(iterations) != ():
+            raise ValueError(f"optimizer state 'iterations' has shape {np.shape(iterations)}")
+        model.optimizer.iterations = int(iterations)
+        return
+    model._bind_optimizer()
+    model.optimizer.load_state_arrays(state)
 
 
 def save_model(model: Any, filepath: str | os.PathLike, extra_metadata: dict | None = None) -> None:
@@ -228,9 +247,8 @@ def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
         k.removeprefix("optimizer/"): v for k, v in tensors.items() if k.startswith("optimizer/")
     }
     if compile and state and getattr(model, "optimizer", None) is not None:
-        model._bind_optimizer()
         try:
-            model.optimizer.load_state_arrays(state)
+            load_optimizer_state(model, state)
         except ValueError as error:
             raise ValueError(f"{filepath}: {error}") from error
     return model
