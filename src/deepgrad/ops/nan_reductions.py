@@ -4,6 +4,8 @@
 Each replaces the NaNs by the reduction's neutral element with ``where`` (so their
 gradient is exactly 0) and reduces what is left with the differentiable reductions.
 A slice that is all NaN gives NaN for the mean, variance, max and min (NumPy also warns).
+An integer or boolean array holds no NaN: it is reduced as it is, so the result has
+NumPy's dtype (``nansum`` of int32 is int64, ``nanmax`` of bool is bool), not a float's.
 """
 
 from __future__ import annotations
@@ -20,6 +22,16 @@ from deepgrad.ops.selection import where
 from deepgrad.tensor import raw_data
 
 
+def _data(a: Any) -> Any:
+    """The array of ``a``; a list or a Python number as NumPy takes it."""
+    data = raw_data(a)
+    return data if hasattr(data, "dtype") else np.asarray(data)
+
+
+def _holds_nan(a: Any) -> bool:
+    return np.issubdtype(_data(a).dtype, np.inexact)
+
+
 @impure
 def _nan_mask(a: Any) -> np.ndarray:
     return np.isnan(raw_data(a))
@@ -28,16 +40,17 @@ def _nan_mask(a: Any) -> np.ndarray:
 @impure
 def _count(a: Any, axis: Any, keepdims: bool, ddof: float = 0) -> np.ndarray:
     """How many elements are not NaN, less ``ddof`` (impure: read from the data)."""
-    data = raw_data(a)
+    data = _data(a)
     count = np.sum(~np.isnan(data), axis=axis, keepdims=keepdims) - ddof
     return array_module(data).asarray(count, dtype=np.result_type(data.dtype, np.float32))
 
 
 def _nan(a: Any) -> np.ndarray:
-    # A 0-d array, not the float NaN: it keeps float32 results float32, and a compiled plan
-    # compares array constants with NaN as equal to itself.
-    data = raw_data(a)
-    return array_module(data).full((), np.nan, dtype=np.result_type(data.dtype, np.float32))
+    # A 0-d array, not the float NaN: it keeps float32 (and float16) results in their dtype,
+    # and a compiled plan compares array constants with NaN as equal to itself.
+    data = _data(a)
+    dtype = data.dtype if _holds_nan(data) else np.result_type(data.dtype, np.float32)
+    return array_module(data).full((), np.nan, dtype=dtype)
 
 
 @impure
@@ -47,6 +60,8 @@ def _no_degrees_of_freedom(a: Any, axis: Any, keepdims: bool, ddof: float) -> np
 
 
 def _without_nan(a: Any, fill: float) -> Any:
+    if not _holds_nan(a):  # a float fill would make an integer result float
+        return a
     return where(_nan_mask(a), fill, a)
 
 
@@ -125,6 +140,8 @@ def nanmax(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     2.0
     """
     largest = max(_without_nan(a, -np.inf), axis=axis, keepdims=keepdims)
+    if not _holds_nan(a):
+        return largest
     return where(_no_degrees_of_freedom(a, axis, keepdims, 0), _nan(a), largest)
 
 
@@ -135,4 +152,6 @@ def nanmin(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     1.0
     """
     smallest = min(_without_nan(a, np.inf), axis=axis, keepdims=keepdims)
+    if not _holds_nan(a):
+        return smallest
     return where(_no_degrees_of_freedom(a, axis, keepdims, 0), _nan(a), smallest)

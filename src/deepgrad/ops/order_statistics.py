@@ -89,8 +89,8 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
         else:
             fraction = _fraction(rows, q_data, nan, method)
         ends = (
-            _ends(rows, q_data, nan, method, "from_upper"),
-            _ends(rows, q_data, nan, method, "alone"),
+            _ends(ordered, q_data, nan, method, "from_upper"),
+            _ends(ordered, q_data, nan, method, "alone"),
         )
         result = _interpolate(lower, upper, fraction, ends)
     # a 0-d array on the data's device, not the float NaN: see nan_reductions
@@ -169,15 +169,15 @@ def _on(rows: Any, host: np.ndarray) -> Any:
 
 
 @impure
-def _ends(rows: Any, q: np.ndarray, nan: bool, method: str, which: str) -> np.ndarray:
+def _ends(ordered: Any, q: np.ndarray, nan: bool, method: str, which: str) -> np.ndarray:
     """Where ``_interpolate`` leaves the plain line: ``"from_upper"``, where the lower end
     is −∞; ``"alone"``, where an end is infinite and the lower end is the answer (the
     position is a whole number, or both ends are the same infinity). Found on the host
-    from the sorted rows."""
-    ordered = np.sort(to_numpy(raw_data(rows)), axis=-1)  # NaN last, as the stable argsort
-    position = _positions(rows, q, nan)
-    top = _positions(rows, np.ones(q.shape), nan)
-    spread = np.broadcast_to(ordered, q.shape + ordered.shape)
+    from the rows already sorted (NaN last), so no call sorts them again."""
+    position = _positions(ordered, q, nan)
+    top = _positions(ordered, np.ones(q.shape), nan)
+    host = to_numpy(raw_data(ordered))
+    spread = np.broadcast_to(host, q.shape + host.shape)
 
     def end(index: np.ndarray) -> np.ndarray:
         index = np.clip(index, 0, top).astype(np.intp)[..., None]
@@ -189,7 +189,7 @@ def _ends(rows: Any, q: np.ndarray, nan: bool, method: str, which: str) -> np.nd
     else:  # finite ends keep the line: the same numbers, and the slope in q, as before
         infinite = np.isinf(lower) | np.isinf(upper)
         mask = infinite & ((position == np.floor(position)) | (lower == upper))
-    return _on(rows, mask)
+    return _on(ordered, mask)
 
 
 @impure

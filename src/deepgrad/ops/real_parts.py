@@ -116,12 +116,16 @@ def _angle(z: Any, deg: bool) -> np.ndarray:
 
 def fabs(x: Any) -> Any:
     """|x| as a float (NumPy's ``fabs``); the derivative at 0 is 0, as for ``absolute``.
+    An integer or boolean input takes NumPy's float: the smallest that holds it exactly
+    (float16 for int8 and bool, float32 for int16, float64 for int32 and int64).
 
     >>> fabs(np.array([-1, 2]))
     array([1., 2.])
     """
     _require_real("fabs", x)
-    return absolute(astype(x, _float_dtype(x)))
+    if not hasattr(raw_data(x), "dtype"):  # a list or a Python number, as NumPy takes it
+        x = np.asarray(x)
+    return absolute(astype(x, np.result_type(_dtype(x), np.float16)))
 
 
 def _float_dtype(x: Any) -> np.dtype:

@@ -11,6 +11,7 @@ from deepgrad import random
 from deepgrad.saving.model_file import (
     _check_format,
     assign_weights,
+    load_optimizer_state,
     model_metadata,
     optimizer_tensors,
     weight_tensors,
@@ -42,8 +43,7 @@ def restore_backup(model: Any, path: Path) -> int:
     }
     try:  # the optimizer's state is checked as it loads: a refusal changes nothing
         if state:
-            model._bind_optimizer()
-            model.optimizer.load_state_arrays(state)
+            load_optimizer_state(model, state)
         random.set_state(random_state)
     except BaseException:
         model.set_weights(before)

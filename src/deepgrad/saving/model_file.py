@@ -24,6 +24,7 @@ from deepgrad.version import __version__
 
 FORMAT = "deepgrad-model"
 FORMAT_VERSION = "1"
+_CHANGED = "(the file was changed after it was saved, or not written by model.save)"
 
 
 def weight_tensors(model: Any) -> dict[str, np.ndarray]:
@@ -98,7 +99,14 @@ def _restore_trainable(model: Any, metadata: dict, path: Any) -> None:
     before the flags were saved have none: their layers keep the config's flags)."""
     if "trainable" not in metadata:
         return
-    saved = json.loads(metadata["trainable"])
+    saved = _metadata_json(metadata, "trainable", path)
+    if not isinstance(saved, list) or not all(
+        isinstance(entry, list) and len(entry) == 2 for entry in saved
+    ):
+        raise ValueError(
+            f"{path}: the 'trainable' entry of its metadata is not a list of "
+            f"[layer class, flag] pairs {_CHANGED}"
+        )
     layers = model._layers_within()
     if [kind for kind, _ in saved] != [type(layer).__name__ for layer in layers]:
         raise ValueError(
@@ -112,9 +120,28 @@ def _restore_trainable(model: Any, metadata: dict, path: Any) -> None:
 
 def optimizer_tensors(model: Any) -> dict[str, np.ndarray]:
     optimizer = getattr(model, "optimizer", None)
-    if optimizer is None or not optimizer.params:
+    if optimizer is None:
         return {}
+    if not optimizer.params:
+        # Not bound to the weights yet (the first training step binds it): its step count,
+        # set by hand to resume a schedule, is all it holds. At 0 the file stays as before.
+        iterations = np.array(optimizer.iterations, np.int64)
+        return {"optimizer/iterations": iterations} if optimizer.iterations else {}
     return {f"optimizer/{k}": np.asarray(v) for k, v in optimizer.state_arrays().items()}
+
+
+def load_optimizer_state(model: Any, state: dict[str, np.ndarray]) -> None:
+    """Restore ``optimizer_tensors``' arrays (less their prefix) into the model's optimizer.
+    A step count alone was saved before the optimizer was bound: it is set, and the state
+    arrays are made on the first step, as they would have been in the saved model."""
+    if set(state) == {"iterations"}:
+        iterations = state["iterations"]
+        if np.shape(iterations) != ():
+            raise ValueError(f"optimizer state 'iterations' has shape {np.shape(iterations)}")
+        model.optimizer.iterations = int(iterations)
+        return
+    model._bind_optimizer()
+    model.optimizer.load_state_arrays(state)
 
 
 def save_model(model: Any, filepath: str | os.PathLike, extra_metadata: dict | None = None) -> None:
@@ -126,6 +153,33 @@ def save_weights(model: Any, filepath: str | os.PathLike) -> None:
     if not model.built:
         raise ValueError(f"save_weights: {model.name} is not built yet")
     save_file(weight_tensors(model), filepath, {"format": FORMAT, "format_version": FORMAT_VERSION})
+
+
+def _metadata_json(metadata: dict, key: str, path: Any) -> Any:
+    """One JSON entry of a file's metadata, or a ValueError that names the file and the
+    entry: a file changed after it was saved fails here, not with a bare KeyError or a
+    JSONDecodeError from deep inside the load."""
+    if key not in metadata:
+        raise ValueError(f"{path}: its metadata has no {key!r} entry {_CHANGED}")
+    try:
+        return json.loads(metadata[key])
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"{path}: the {key!r} entry of its metadata is not JSON ({error})"
+        ) from None
+
+
+def _metadata_object(metadata: dict, key: str, path: Any, required: tuple[str, ...]) -> dict:
+    """A JSON object entry of a file's metadata that holds the ``required`` keys."""
+    value = _metadata_json(metadata, key, path)
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: the {key!r} entry of its metadata is not an object {_CHANGED}")
+    missing = [name for name in required if name not in value]
+    if missing:
+        raise ValueError(
+            f"{path}: the {key!r} entry of its metadata has no {', '.join(missing)} {_CHANGED}"
+        )
+    return value
 
 
 def _check_format(metadata: dict, path: Any) -> None:
@@ -179,23 +233,52 @@ def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
     ``compile``) its optimizer, loss, metrics and optimizer state.
 
     Only registered layer classes are instantiated, from JSON; no code from the file runs.
+    A file that is not a deepgrad model, or whose metadata was changed or cut short, raises
+    a ``ValueError`` that names the file and the entry at fault.
     """
     tensors, metadata = load_file(filepath)
     _check_format(metadata, filepath)
-    try:
-        architecture = json.loads(metadata["architecture"])
-        cls = LAYER_CLASSES[architecture["class_name"]]
-    except (KeyError, json.JSONDecodeError, TypeError) as error:
-        raise ValueError(
-            f"{filepath}: cannot rebuild the model ({error!r}); custom classes must be "
-            "registered with deepgrad.layers.register_serializable"
-        ) from None
-    model = cls.from_config(architecture["config"])
-    if architecture.get("build_input_shape"):
-        model.build_for(tuple(architecture["build_input_shape"]))
+    model = _rebuild(metadata, filepath)
     _restore_trainable(model, metadata, filepath)
     if compile and "compile" in metadata:
-        settings = json.loads(metadata["compile"])
+        _compile_as_saved(model, metadata, filepath)
+    assign_weights(model, tensors, filepath)
+    state = {
+        k.removeprefix("optimizer/"): v for k, v in tensors.items() if k.startswith("optimizer/")
+    }
+    if compile and state and getattr(model, "optimizer", None) is not None:
+        try:
+            load_optimizer_state(model, state)
+        except ValueError as error:
+            raise ValueError(f"{filepath}: {error}") from error
+    return model
+
+
+def _rebuild(metadata: dict, path: Any) -> Any:
+    """The model the 'architecture' entry describes, built for its saved input shape."""
+    architecture = _metadata_object(metadata, "architecture", path, ("class_name", "config"))
+    name = architecture["class_name"]
+    if not isinstance(name, str) or name not in LAYER_CLASSES:
+        raise ValueError(
+            f"{path}: cannot rebuild the model (unknown class {name!r}); custom classes must "
+            "be registered with deepgrad.layers.register_serializable"
+        )
+    try:
+        model = LAYER_CLASSES[name].from_config(architecture["config"])
+        if architecture.get("build_input_shape"):
+            model.build_for(tuple(architecture["build_input_shape"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(
+            f"{path}: cannot rebuild the {name} from its saved architecture "
+            f"({type(error).__name__}: {error})"
+        ) from error
+    return model
+
+
+def _compile_as_saved(model: Any, metadata: dict, path: Any) -> None:
+    # loss_weights and weighted_metrics are newer: older files may lack them
+    settings = _metadata_object(metadata, "compile", path, ("optimizer", "loss", "metrics"))
+    try:
         model.compile(
             optimizer=settings["optimizer"],
             loss=settings["loss"],
@@ -203,11 +286,8 @@ def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
             loss_weights=settings.get("loss_weights"),
             weighted_metrics=settings.get("weighted_metrics"),
         )
-    assign_weights(model, tensors, filepath)
-    state = {
-        k.removeprefix("optimizer/"): v for k, v in tensors.items() if k.startswith("optimizer/")
-    }
-    if compile and state and getattr(model, "optimizer", None) is not None:
-        model._bind_optimizer()
-        model.optimizer.load_state_arrays(state)
-    return model
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(
+            f"{path}: cannot compile the model with its saved settings "
+            f"({type(error).__name__}: {error}); load_model(path, compile=False) skips them"
+        ) from error
