@@ -123,8 +123,6 @@ def fabs(x: Any) -> Any:
     array([1., 2.])
     """
     _require_real("fabs", x)
-    if not hasattr(raw_data(x), "dtype"):  # a list or a Python number, as NumPy takes it
-        x = np.asarray(x)
     return absolute(astype(x, np.result_type(_dtype(x), np.float16)))
 
 
