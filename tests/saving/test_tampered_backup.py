@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import deepgrad as dg
-from deepgrad import callbacks, layers
+from deepgrad import callbacks, layers, optimizers
 from deepgrad.saving.safetensors import decode, encode
 
 RNG = np.random.default_rng(0)
@@ -167,6 +167,17 @@ def test_a_failed_restore_into_a_new_model_leaves_the_random_state(
         model.fit(X, Y, epochs=3, verbose=0, callbacks=[callbacks.BackupAndRestore(tmp_path)])
     assert dg.random.get_state() == random_state
     assert not model.optimizer.params  # not bound to the weights
+
+
+def test_an_optimizer_state_the_optimizer_refuses_names_the_file(backup, tmp_path):
+    path = _tamper(backup, lambda metadata: None, tmp_path)
+    dg.random.seed(3)
+    model = dg.Sequential([layers.Dense(4, activation="tanh"), layers.Dense(1)])
+    model.compile(optimizer=optimizers.SGD(0.01, momentum=0.9), loss="mse")  # backup: Adam
+    random_state = dg.random.get_state()
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ": SGD: optimizer state has"):
+        model.fit(X, Y, epochs=3, verbose=0, callbacks=[callbacks.BackupAndRestore(tmp_path)])
+    assert dg.random.get_state() == random_state
 
 
 def test_an_intact_backup_still_restores(backup, tmp_path):

@@ -54,8 +54,10 @@ def restore_backup(model: Any, path: Path) -> int:
         try:  # the optimizer's state is checked as it loads: a refusal changes nothing
             if state:
                 load_optimizer_state(model, state)
-        except BaseException:
+        except BaseException as error:
             model.set_weights(before)
+            if isinstance(error, ValueError):
+                raise ValueError(f"{path}: {error}") from error
             raise
     except BaseException:
         random.set_state(random_before)
