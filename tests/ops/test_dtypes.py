@@ -1,9 +1,11 @@
 """Casting and dtype rules."""
 
 import numpy as np
+import pytest
 
 import deepgrad as dg
 import deepgrad.numpy as dnp
+from deepgrad import losses
 
 
 def test_astype_between_floats_is_differentiable():
@@ -21,6 +23,25 @@ def test_astype_to_integer_is_a_constant():
     x = dg.tensor([1.7, 2.2], requires_grad=True)
     i = x.astype("int64")
     assert i.dtype == np.int64 and not i.requires_grad
+
+
+@pytest.mark.parametrize("x", [[1, 2], [1.5, -2.5], (1, 2), 3, 2.5, True], ids=repr)
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int64"])
+def test_astype_of_a_list_or_a_python_number_is_numpys_cast(x, dtype):
+    # float64 came back as the list or number itself (NumPy takes None == np.dtype("float64")
+    # as True), float32 and float16 raised an AttributeError
+    expected = np.asarray(x).astype(dtype)
+    got = dnp.astype(x, dtype)
+    assert type(got) is np.ndarray and got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_a_loss_takes_sample_weight_as_a_list_on_float32_predictions():
+    y_true = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    y_pred = np.array([[0.8, 0.2], [0.3, 0.7]], dtype=np.float32)
+    expected = losses.MeanSquaredError()(y_true, y_pred, sample_weight=np.array([1.0, 2.0]))
+    got = losses.MeanSquaredError()(y_true, y_pred, sample_weight=[1, 2])
+    assert got.dtype == np.float32 and got == expected
 
 
 def test_default_dtype():

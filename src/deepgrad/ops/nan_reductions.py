@@ -6,6 +6,7 @@ gradient is exactly 0) and reduces what is left with the differentiable reductio
 A slice that is all NaN gives NaN for the mean, variance, max and min (NumPy also warns).
 An integer or boolean array holds no NaN: it is reduced as it is, so the result has
 NumPy's dtype (``nansum`` of int32 is int64, ``nanmax`` of bool is bool), not a float's.
+The mean, variance and standard deviation of a float16 array are float16, as NumPy's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import sqrt
 from deepgrad.ops.reductions import cumprod, cumsum, max, min, prod, sum
 from deepgrad.ops.selection import where
+from deepgrad.ops.shape import astype
 from deepgrad.tensor import raw_data
 
 
@@ -51,6 +53,13 @@ def _nan(a: Any) -> np.ndarray:
     data = _data(a)
     dtype = data.dtype if _holds_nan(data) else np.result_type(data.dtype, np.float32)
     return array_module(data).full((), np.nan, dtype=dtype)
+
+
+def _in_input_dtype(a: Any, result: Any) -> Any:
+    """``result`` in the dtype of ``a``'s floats. A float16 slice is divided by its count in
+    float32 (a count above 2048 is not exact in float16), then rounded once, as NumPy
+    divides by an exact integer count and returns float16."""
+    return astype(result, _data(a).dtype) if _holds_nan(a) else result
 
 
 @impure
@@ -107,7 +116,7 @@ def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     >>> float(nanmean(np.array([1.0, np.nan, 2.0])))
     1.5
     """
-    return nansum(a, axis=axis, keepdims=keepdims) / _count(a, axis, keepdims)
+    return _in_input_dtype(a, nansum(a, axis=axis, keepdims=keepdims) / _count(a, axis, keepdims))
 
 
 def nanvar(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
@@ -121,7 +130,8 @@ def nanvar(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> A
     squares = sum(centred * centred, axis=axis, keepdims=keepdims)
     empty = _no_degrees_of_freedom(a, axis, keepdims, ddof)
     dof = _count(a, axis, keepdims, ddof)
-    return where(empty, _nan(a), squares / where(empty, 1, dof))  # NaN, as NumPy
+    variance = where(empty, _nan(a), squares / where(empty, 1, dof))  # NaN, as NumPy
+    return _in_input_dtype(a, variance)
 
 
 def nanstd(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:

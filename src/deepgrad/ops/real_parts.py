@@ -3,7 +3,9 @@
 deepgrad differentiates real-valued functions only; complex numbers are out of scope. On a
 real array these functions are exact and differentiable (``real`` and ``conj`` are the
 identity, ``imag`` and ``angle`` are constant in x), and a complex input raises a
-``TypeError`` that says so, never a silently dropped imaginary part.
+``TypeError`` that says so, never a silently dropped imaginary part. Results have NumPy's
+dtypes: ``imag`` of an integer array is integer zeros, ``conj`` of a boolean is int8,
+``angle`` takes ``arctan2``'s float (float16 for int8).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from deepgrad.autodiff.effects import impure
 from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import absolute
+from deepgrad.ops.nondiff import cast
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import astype
 from deepgrad.tensor import raw_data
@@ -56,6 +59,8 @@ def real(val: Any) -> Any:
     array([ 1.5, -2. ])
     """
     _require_real("real", val)
+    if isinstance(val, int | float):  # NumPy's: the number's own (True.real is 1)
+        return val.real
     return val
 
 
@@ -76,7 +81,9 @@ def imag(val: Any) -> Any:
     array([0., 0.])
     """
     _require_real("imag", val)
-    return with_zero_slope(val, np.zeros((), dtype=_float_dtype(val)))
+    if isinstance(val, int | float):  # NumPy's: the number's own (True.imag is the int 0)
+        return val.imag
+    return with_zero_slope(val, np.zeros((), dtype=_dtype(val)))
 
 
 def conjugate(x: Any) -> Any:
@@ -86,7 +93,7 @@ def conjugate(x: Any) -> Any:
     array([ 1., -2.])
     """
     _require_real("conjugate", x)
-    return x
+    return _conjugate_of_real(x)
 
 
 def conj(x: Any) -> Any:
@@ -96,7 +103,12 @@ def conj(x: Any) -> Any:
     array([ 1., -2.])
     """
     _require_real("conj", x)
-    return x
+    return _conjugate_of_real(x)
+
+
+def _conjugate_of_real(x: Any) -> Any:
+    # NumPy's conjugate is a ufunc with no boolean loop: a boolean comes back as int8
+    return cast(x, np.int8) if _dtype(x) == np.bool_ else x
 
 
 def angle(z: Any, deg: bool = False) -> Any:
@@ -111,7 +123,12 @@ def angle(z: Any, deg: bool = False) -> Any:
 
 @impure
 def _angle(z: Any, deg: bool) -> np.ndarray:
-    return np.angle(raw_data(z), deg=deg).astype(_float_dtype(z))
+    return np.angle(raw_data(z), deg=deg).astype(_angle_dtype(z))
+
+
+def _angle_dtype(z: Any) -> np.dtype:
+    """NumPy's: arctan2's float for ``z``'s dtype (float16 for int8, float64 for int64)."""
+    return np.angle(np.zeros((), dtype=_dtype(z))).dtype
 
 
 def fabs(x: Any) -> Any:
@@ -123,11 +140,4 @@ def fabs(x: Any) -> Any:
     array([1., 2.])
     """
     _require_real("fabs", x)
-    if not hasattr(raw_data(x), "dtype"):  # a list or a Python number, as NumPy takes it
-        x = np.asarray(x)
     return absolute(astype(x, np.result_type(_dtype(x), np.float16)))
-
-
-def _float_dtype(x: Any) -> np.dtype:
-    dtype = _dtype(x)
-    return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)

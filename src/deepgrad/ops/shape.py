@@ -63,11 +63,15 @@ def broadcast_to(array: Any, shape: Any) -> Any:
 
 
 def astype(x: Any, dtype: Any) -> Any:
-    """Cast to ``dtype``; differentiable between floating dtypes, a constant otherwise."""
+    """Cast to ``dtype``; differentiable between floating dtypes, a constant otherwise.
+    A list or a Python number becomes ``np.asarray(x).astype(dtype)``."""
     dtype = np.dtype(dtype)
     if not np.issubdtype(dtype, np.inexact):
         return cast(x, dtype)
-    if getattr(raw_data(x), "dtype", None) == dtype:
+    data = raw_data(x)
+    if not hasattr(data, "dtype"):  # never compare None: NumPy takes it for float64
+        return np.asarray(data).astype(dtype)
+    if data.dtype == dtype:
         return x
     return _astype(x, dtype=dtype)
 
