@@ -28,7 +28,6 @@ import itertools
 import os
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,7 +37,8 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from suite import CONFIGS, gemm_floor  # noqa: E402  (beside this script)
+from optimizer_step import median_ms  # noqa: E402  (beside this script)
+from suite import CONFIGS, gemm_floor  # noqa: E402
 
 from deepgrad import kernels  # noqa: E402
 from deepgrad.optimizers.adam_rules import adam  # noqa: E402
@@ -49,16 +49,6 @@ ADAM_SCALARS = (1e-3, 0.1, 0.999, 0.001, 1.0, 1e-7)  # step size, 1 − β₁, �
 
 def weight_count(sizes: list[int]) -> int:
     return sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
-
-
-def median_ms(step: Callable, repeats: int) -> float:
-    step()  # warm up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
 
 
 def steps_for(config: str) -> dict[str, Callable]:
@@ -103,7 +93,7 @@ def main() -> None:
         order = configs[round_number % len(configs) :] + configs[: round_number % len(configs)]
         for config in order:
             for name, step in steps[config].items():
-                times[config, name].append(median_ms(step, args.repeats))
+                times[config, name].append(median_ms(step, args.repeats, warmup=1))
     print(f"load average after: {os.getloadavg()}")
 
     median = {key: statistics.median(values) for key, values in times.items()}

@@ -15,6 +15,7 @@ import pytest
 import deepgrad as dg
 from deepgrad import callbacks, layers, optimizers
 from deepgrad.saving.safetensors import decode, encode
+from tests.saving.metadata_edits import drop_entry, edit_entry, set_entry
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(16, 3)).astype(np.float32)
@@ -36,54 +37,37 @@ def backup(tmp_path_factory):
     return restore.path.read_bytes()
 
 
-def _edit(key, change):
-    def edit(metadata):
-        value = json.loads(metadata[key])
-        change(value)
-        metadata[key] = json.dumps(value)
-
-    return edit
-
-
-def _set(key, text):
-    return lambda metadata: metadata.update({key: text})
-
-
-def _drop(key):
-    return lambda metadata: metadata.pop(key)
-
-
 NOT_A_STATE = "the 'random_state' entry of its metadata is not a state of the random generator"
 TAMPERED = {
-    "no random state": (_drop("random_state"), "its metadata has no 'random_state' entry"),
+    "no random state": (drop_entry("random_state"), "its metadata has no 'random_state' entry"),
     "random state cut short": (
-        _set("random_state", '{"bit_generator": "PC'),
+        set_entry("random_state", '{"bit_generator": "PC'),
         "'random_state' entry .* is not JSON",
     ),
     "random state a list": (
-        _set("random_state", "[1, 2]"),
+        set_entry("random_state", "[1, 2]"),
         "'random_state' entry .* not an object",
     ),
     "random state without its generator": (
-        _edit("random_state", lambda s: s.pop("bit_generator")),
+        edit_entry("random_state", lambda s: s.pop("bit_generator")),
         "'random_state' entry of its metadata has no bit_generator",
     ),
     "random state of another generator": (
-        _edit("random_state", lambda s: s.update(bit_generator="MT19937")),
+        edit_entry("random_state", lambda s: s.update(bit_generator="MT19937")),
         NOT_A_STATE + ".*PCG64",
     ),
     "random state without its increment": (
-        _edit("random_state", lambda s: s["state"].pop("inc")),
+        edit_entry("random_state", lambda s: s["state"].pop("inc")),
         NOT_A_STATE + ".*inc",
     ),
     "random state out of range": (
-        _edit("random_state", lambda s: s["state"].update(state=-1)),
+        edit_entry("random_state", lambda s: s["state"].update(state=-1)),
         NOT_A_STATE,
     ),
-    "no epoch": (_drop("epoch"), "its metadata has no 'epoch' entry"),
-    "epoch a word": (_set("epoch", "one"), "'epoch' entry .* is not JSON"),
-    "epoch a fraction": (_set("epoch", "1.5"), "'epoch' entry .* is not an epoch number"),
-    "epoch negative": (_set("epoch", "-1"), "'epoch' entry .* is not an epoch number"),
+    "no epoch": (drop_entry("epoch"), "its metadata has no 'epoch' entry"),
+    "epoch a word": (set_entry("epoch", "one"), "'epoch' entry .* is not JSON"),
+    "epoch a fraction": (set_entry("epoch", "1.5"), "'epoch' entry .* is not an epoch number"),
+    "epoch negative": (set_entry("epoch", "-1"), "'epoch' entry .* is not an epoch number"),
 }
 
 
@@ -138,13 +122,13 @@ def _on_metadata(change):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (_on_metadata(_drop("architecture")), "its metadata has no 'architecture' entry"),
+        (_on_metadata(drop_entry("architecture")), "its metadata has no 'architecture' entry"),
         (
-            _on_metadata(_edit("architecture", lambda a: a.pop("build_input_shape"))),
+            _on_metadata(edit_entry("architecture", lambda a: a.pop("build_input_shape"))),
             "'architecture' entry of its metadata has no build_input_shape",
         ),
         (
-            _on_metadata(_edit("architecture", lambda a: a.update(build_input_shape=None))),
+            _on_metadata(edit_entry("architecture", lambda a: a.update(build_input_shape=None))),
             "cannot build .* for the saved input shape None",
         ),
         (_without_a_weight, "model/layers.0.kernel"),

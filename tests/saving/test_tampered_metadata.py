@@ -4,7 +4,6 @@ key taken out of the compile settings, JSON cut short) failed to load with a bar
 the load, none naming the file. Each now raises a ``ValueError`` that names the file and
 the entry at fault; the model a failed load was meant to fill keeps its weights."""
 
-import json
 import re
 
 import numpy as np
@@ -13,6 +12,7 @@ import pytest
 import deepgrad as dg
 from deepgrad import layers
 from deepgrad.saving.safetensors import decode, encode
+from tests.saving.metadata_edits import drop_entry, edit_entry, set_entry
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(16, 3)).astype(np.float32)
@@ -30,57 +30,46 @@ def saved(tmp_path_factory):
     return model, path.read_bytes()
 
 
-def _edit(key, change):
-    def edit(metadata):
-        value = json.loads(metadata[key])
-        change(value)
-        metadata[key] = json.dumps(value)
-
-    return edit
-
-
-def _set(key, text):
-    return lambda metadata: metadata.update({key: text})
-
-
-def _drop(key):
-    return lambda metadata: metadata.pop(key)
-
-
 def _first_layer_config(architecture):
     return architecture["config"]["layers"][0]["config"]
 
 
 TAMPERED = {
     "compile without loss": (
-        _edit("compile", lambda c: c.pop("loss")),
+        edit_entry("compile", lambda c: c.pop("loss")),
         "the 'compile' entry of its metadata has no loss",
     ),
     "compile without optimizer": (
-        _edit("compile", lambda c: c.pop("optimizer")),
+        edit_entry("compile", lambda c: c.pop("optimizer")),
         "the 'compile' entry of its metadata has no optimizer",
     ),
-    "compile cut short": (_set("compile", '{"loss": "ms'), "'compile' entry .* is not JSON"),
-    "compile a list": (_set("compile", "[1, 2]"), "'compile' entry .* is not an object"),
+    "compile cut short": (set_entry("compile", '{"loss": "ms'), "'compile' entry .* is not JSON"),
+    "compile a list": (set_entry("compile", "[1, 2]"), "'compile' entry .* is not an object"),
     "unknown optimizer": (
-        _edit("compile", lambda c: c["optimizer"].update(class_name="Nope")),
+        edit_entry("compile", lambda c: c["optimizer"].update(class_name="Nope")),
         "cannot compile the model with its saved settings .*Nope",
     ),
-    "no architecture": (_drop("architecture"), "its metadata has no 'architecture' entry"),
+    "no architecture": (drop_entry("architecture"), "its metadata has no 'architecture' entry"),
     "architecture cut short": (
-        _set("architecture", '{"class_name": "Seq'),
+        set_entry("architecture", '{"class_name": "Seq'),
         "'architecture' entry .* is not JSON",
     ),
     "architecture without config": (
-        _edit("architecture", lambda a: a.pop("config")),
+        edit_entry("architecture", lambda a: a.pop("config")),
         "the 'architecture' entry of its metadata has no config",
     ),
     "a layer without its units": (
-        _edit("architecture", lambda a: _first_layer_config(a).pop("units")),
+        edit_entry("architecture", lambda a: _first_layer_config(a).pop("units")),
         "cannot rebuild the Sequential from its saved architecture .*units",
     ),
-    "trainable cut short": (_set("trainable", '[["Sequential", tr'), "'trainable' entry .* JSON"),
-    "trainable not pairs": (_set("trainable", "[1, 2, 3]"), "not a list of \\[layer class, flag"),
+    "trainable cut short": (
+        set_entry("trainable", '[["Sequential", tr'),
+        "'trainable' entry .* JSON",
+    ),
+    "trainable not pairs": (
+        set_entry("trainable", "[1, 2, 3]"),
+        "not a list of \\[layer class, flag",
+    ),
 }
 
 
