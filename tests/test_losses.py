@@ -8,6 +8,7 @@ import pytest
 
 import deepgrad as dg
 from deepgrad import losses
+from deepgrad import numpy as dnp
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -115,6 +116,21 @@ def test_reductions_and_sample_weight():
     assert float(weighted) == pytest.approx(float((per_sample * w).sum() / N))
     with pytest.raises(ValueError, match="reduction"):
         losses.MeanSquaredError(reduction="average")
+
+
+@pytest.mark.parametrize("weight", [2.0, 2, np.float32(2), np.array(2.0), np.array([2.0])])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_one_sample_weight_weighs_every_sample(weight, reduction):
+    # Keras 3 broadcasts a number (or an array of one) over the samples: MeanSquaredError()
+    # of [[1], [2], [3]] against [[1.5], [2], [2]] with weight 2 is 0.8333, sum 2.5, and
+    # none [0.5, 0, 2]
+    y, p = np.array([[1.0], [2.0], [3.0]]), np.array([[1.5], [2.0], [2.0]])
+    loss = losses.MeanSquaredError(reduction=reduction)
+    expected = {"mean": 0.5 / 0.6, "sum": 2.5, "none": [0.5, 0.0, 2.0]}[reduction]
+    np.testing.assert_allclose(loss(y, p, sample_weight=weight), expected)
+    grad = dg.grad(lambda q: dnp.sum(loss(y, q, sample_weight=weight)))(p)
+    every = dg.grad(lambda q: dnp.sum(loss(y, q, sample_weight=np.full(3, 2.0))))(p)
+    np.testing.assert_array_equal(grad, every)
 
 
 def test_logits_are_stable():

@@ -3,7 +3,7 @@
 Training minimises −log L(θ) + regulariser. Each docstring says which likelihood the
 loss is the negative log of. A loss maps (y_true, y_pred) to one value per sample, then
 reduces: ``reduction="mean"`` (Keras' "sum_over_batch_size": Σ w_i ℓ_i / n), ``"sum"``
-or ``"none"``, with optional per-sample ``sample_weight`` w_i.
+or ``"none"``, with optional per-sample ``sample_weight`` w_i (a number weighs every sample).
 
 >>> import numpy as np
 >>> float(MeanSquaredError()(np.array([[1.0], [2.0]]), np.array([[1.5], [2.0]])))
@@ -65,9 +65,12 @@ class Loss(Settings):
         return {"reduction": self.reduction, "name": self.name}
 
     def _weights_like(self, sample_weight: Any, per_sample: Any) -> Any:
-        """``sample_weight`` in the shape of the per-sample losses (one weight each)."""
+        """``sample_weight`` in the shape of the per-sample losses (one weight each), or
+        one weight for every sample (a number, or an array of one), as Keras broadcasts it."""
         shape = np.shape(raw_data(per_sample))
         weights = dnp.astype(raw_data(sample_weight), raw_data(per_sample).dtype)
+        if np.size(raw_data(weights)) == 1:
+            return dnp.reshape(weights, ())
         if np.size(raw_data(weights)) != math.prod(shape):
             raise ValueError(
                 f"{type(self).__name__}: sample_weight has shape "
