@@ -154,6 +154,34 @@ def test_mape_and_cosine_similarity_match_keras():
     compare("CosineSimilarity", y_true, y_pred, weights)
 
 
+@pytest.mark.parametrize(
+    "name", ["MeanSquaredError", "BinaryAccuracy", "BinaryCrossentropy", "Precision", "AUC"]
+)
+@pytest.mark.parametrize("shape", [(), (1,)])
+def test_one_weight_for_the_batch_matches_keras(name, shape):
+    # Keras reduces a mean metric's values to the weight's rank: a 0-d weight weighs the
+    # batch's mean, counted once, and an array of one weighs each sample; counts take it
+    # for each sample either way
+    rng = np.random.default_rng(4)
+    y_true = rng.integers(0, 2, (24, 1)).astype(np.float32)
+    y_pred = rng.uniform(size=(24, 1)).astype(np.float32)
+    ours, theirs = getattr(metrics, name)(), keras_metric(name)
+    for part, weight in ((slice(0, 10), 2.0), (slice(10, None), 0.5)):
+        weight = np.full(shape, weight, np.float32)
+        ours.update_state(y_true[part], y_pred[part], weight)
+        theirs.update_state(y_true[part], y_pred[part], weight)
+    np.testing.assert_allclose(ours.result(), np.asarray(theirs.result()), rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(), (1,)])
+def test_mean_with_one_weight_for_the_batch_matches_keras(shape):
+    ours, theirs = metrics.Mean(), keras_metric("Mean")
+    for values, weight in (([1.0, 2.0, 3.0], 2.0), ([5.0], 1.0)):
+        ours.update_state(np.array(values), np.full(shape, weight))
+        theirs.update_state(np.array(values), np.full(shape, weight))
+    assert ours.result() == pytest.approx(float(theirs.result()), rel=1e-6)
+
+
 def test_confusion_counts_by_hand():
     counts = metrics.TruePositives(thresholds=[0.0, 0.5])
     counts.update_state(np.array([1, 1, 0, 1]), np.array([0.9, 0.2, 0.7, 0.6]))

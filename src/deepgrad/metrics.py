@@ -179,11 +179,15 @@ class Metric:
             self._total += float(np.sum(values))
             self._count += float(len(values))
             return
-        weights = (
-            np.ones(len(values))
-            if sample_weight is None
-            else np.asarray(sample_weight, float).reshape(-1)
-        )
+        weights = np.ones(len(values)) if sample_weight is None else _weights(sample_weight)
+        if weights.ndim == 0:
+            # Keras reduces the values to the weight's rank: one number weighs the batch's
+            # mean, counted once
+            self._total += float(np.mean(values) * weights)
+            self._count += float(weights)
+            return
+        if weights.size == 1:  # an array of one: that weight for every sample
+            weights = np.full(len(values), weights[0])
         # a weight per sample (averaging the sample's values) or per value, nothing else
         if values.size != weights.size and values.shape[:1] != weights.shape:
             raise ValueError(
@@ -213,6 +217,17 @@ class Metric:
                 variable.assign(np.mean(values, axis=0))
             else:
                 variable.assign(values[0])
+
+
+def _weights(sample_weight: Any) -> np.ndarray:
+    """``sample_weight`` as floats: 0-d for one number (Keras weighs the batch's mean with
+    it), else flat.
+
+    >>> _weights(2).shape, _weights([[1.0], [2.0]]).shape
+    ((), (2,))
+    """
+    weights = np.asarray(raw_data(sample_weight), float)
+    return weights if weights.ndim == 0 else weights.reshape(-1)
 
 
 def _snapshot(value: Any) -> Any:
@@ -249,7 +264,12 @@ class Mean(Metric):
             self._total += float(np.sum(values))
             self._count += float(len(values))
             return
-        weights = np.asarray(sample_weight, float).reshape(-1)
+        weights = _weights(sample_weight)
+        if weights.ndim == 0:  # one number weighs the mean of the values, counted once
+            self._total += float(np.mean(values) * weights)
+            self._count += float(weights)
+            return
+        weights = np.broadcast_to(weights, values.shape)  # an array of one: each value's
         self._total += float(np.sum(values * weights))
         self._count += float(np.sum(weights))
 
@@ -384,6 +404,8 @@ def _aligned(metric: Metric, y_true: Any, y_pred: Any, sample_weight: Any) -> tu
             f"shape {y_pred.shape}"
         )
     weights = np.ones(len(y_pred)) if sample_weight is None else np.asarray(sample_weight, float)
+    if weights.size == 1:  # one weight for every sample (a number, or an array of one)
+        weights = np.full(len(y_pred), weights.item())
     weights = weights.reshape(len(y_pred), *[1] * (y_pred.ndim - 1))
     return y_true.reshape(y_pred.shape), y_pred, np.broadcast_to(weights, y_pred.shape)
 
