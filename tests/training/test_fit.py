@@ -227,6 +227,17 @@ def test_errors_before_compile_and_after_freezing():
         _linear_model().fit(x, y[:3], verbose=0)
 
 
+@pytest.mark.parametrize("weight", [2.0, np.float32(2), np.array(2.0)])
+def test_one_sample_weight_for_all_the_data_is_refused_by_name(weight):
+    # Keras 3 refuses it too (with an IndexError); a loss called alone takes it
+    x, y = _regression(8)
+    model = _linear_model()
+    with pytest.raises(ValueError, match=r"fit: sample_weight is one number, 2\.0; .*8"):
+        model.fit(x, y, sample_weight=weight, verbose=0)
+    with pytest.raises(ValueError, match=r"evaluate: sample_weight is one number"):
+        model.evaluate(x, y, sample_weight=weight, verbose=0)
+
+
 def test_digits_reach_96_percent():
     (x_train, y_train), (x_test, y_test) = dg.datasets.load_digits()
     scaler = dg.datasets.Standardizer().fit(x_train)

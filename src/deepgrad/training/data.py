@@ -92,6 +92,11 @@ class ArrayData:
             )
         n = len(self.x)
         for name, array in (("y", self.y), ("sample_weight", self.sample_weight)):
+            if array is not None and array.ndim == 0:  # Keras refuses one number too
+                raise ValueError(
+                    f"{what}: {name} is one number, {array.item()!r}; give one per sample "
+                    f"(an array of {n}: np.full({n}, {array.item()!r}))"
+                )
             if array is not None and len(array) != n:
                 raise ValueError(f"{what}: x has {n} samples but {name} has {len(array)}")
         self.size = n
