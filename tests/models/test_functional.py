@@ -175,7 +175,7 @@ def test_multi_output_compile_logs_and_weights():
     model.compile("sgd", loss=["mse", "mae"], loss_weights=[1.0, 0.5], metrics=[["mae"], ["mse"]])
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     assert list(logs) == ["loss", "out1_loss", "out1_mae", "out2_loss", "out2_mse"]
-    assert model.metrics_names == list(logs)
+    assert model.metrics_names == ["loss", "out1_loss", "out2_loss", "out1_mae", "out2_mse"]
     y1, y2 = model.predict(x)
     mse = float(np.mean((y1 - y[0]) ** 2))
     mae = float(np.mean(np.abs(y2 - y[1])))
@@ -269,6 +269,23 @@ def test_same_predictions_losses_and_param_counts_as_keras():
     assert set(ours) == set(theirs)
     for key in ours:
         assert ours[key] == pytest.approx(theirs[key], rel=1e-4), key
+    # the list users unpack: loss, each output's loss, then the metrics
+    ours = model.evaluate(x, y, verbose=0, batch_size=16)
+    theirs = kmodel.evaluate(x, y, verbose=0, batch_size=16)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-4)
+
+
+def test_evaluate_lists_a_multi_output_models_metrics_by_name_after_its_losses():
+    # Keras 3's order: loss, each output's loss in output order, then the metrics by name
+    inputs = dg.Input((3,))
+    outputs = [layers.Dense(1, name=name, activation="sigmoid")(inputs) for name in "za"]
+    model = dg.Model(inputs, outputs)
+    model.compile("sgd", loss=["mse", "mae"], metrics=[["mae"], ["mse", "accuracy"]])
+    x, y = data()[0][0], (data()[1][0] > 0).astype(np.float32)
+    logs = model.evaluate(x, [y, y], verbose=0, return_dict=True)
+    names = ["loss", "z_loss", "a_loss", "a_accuracy", "a_mse", "z_mae"]
+    assert model.metrics_names == names
+    assert model.evaluate(x, [y, y], verbose=0) == [logs[name] for name in names]
 
 
 def test_arithmetic_on_symbolic_tensors_makes_operation_layers(tmp_path):

@@ -116,14 +116,6 @@ class Model(Trainer, Layer):
         ``stateless_call`` in deepgrad's form (see ``models/stateless.py``)."""
         return stateless.using_weights(self, values)
 
-    @property
-    def metrics_names(self) -> list[str]:
-        """The names in the logs, in order (the list ``evaluate`` returns without
-        ``return_dict``): ``loss``, each output's loss, then the metrics."""
-        if self._custom_logs is not None:
-            return list(self._custom_logs)
-        return list(self._logs()) if self.optimizer is not None else []
-
     def summary(self, print_fn: Callable[[str], Any] = print) -> None:
         """Print each layer, its output shape and parameter count, and the totals; a
         functional model adds what each layer is connected to. Layers not built yet show

@@ -11,7 +11,7 @@ import copy
 import functools
 import operator
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
@@ -507,6 +507,16 @@ class Steps:
         for metric in self._metrics():
             metric.reset_state()
 
+    def _listed_first(self) -> list[str]:
+        """The names ``evaluate``'s list starts with, in Keras 3's order: ``loss``, then a
+        one-output model's metrics as compiled, or a multi-output model's loss per output.
+        The rest follow by name: such a model's metrics (Keras lists them under their
+        names before the output's is added, which are not in the logs), and what a custom
+        step adds."""
+        if len(self.output_names) == 1:
+            return ["loss", *getattr(self, "_metric_names", [])]
+        return ["loss", *(tracker.name for _, tracker in self._output_loss_trackers)]
+
     def _logs(self) -> dict:
         if self._custom_logs is not None:
             return self._custom_logs
@@ -530,7 +540,7 @@ class Steps:
         self._reset_metrics()
         y = y if y is None or structure.is_structure(y) else np.asarray(y)
         logs = self.run_train_step(self._cast(structure.pack(x)), structure.pack(y), sample_weight)
-        return logs if return_dict else as_list(logs)
+        return logs if return_dict else as_list(logs, self._listed_first())
 
     def test_on_batch(
         self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False
@@ -540,7 +550,7 @@ class Steps:
         self._reset_metrics()
         y = y if y is None or structure.is_structure(y) else np.asarray(y)
         logs = self.run_test_step(self._cast(structure.pack(x)), structure.pack(y), sample_weight)
-        return logs if return_dict else as_list(logs)
+        return logs if return_dict else as_list(logs, self._listed_first())
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
         """The model's outputs for one batch, as a NumPy array."""
@@ -675,11 +685,24 @@ def _log_names(slots: list[MetricSlot], outputs: list[str]) -> list[str]:
     return log_names
 
 
-def as_list(logs: dict) -> Any:
-    """Keras' return value without ``return_dict``: the loss alone, or every value in order.
+def list_order(names: Iterable[str], first: Sequence[str]) -> list[str]:
+    """The names in Keras 3's list order: those of ``first`` that are there, in that order,
+    then the rest by name.
 
-    >>> as_list({"loss": 0.5}), as_list({"loss": 0.5, "accuracy": 1.0})
+    >>> list_order(["mae", "zeta", "loss", "alpha"], ["loss", "mae"])
+    ['loss', 'mae', 'alpha', 'zeta']
+    """
+    names = list(names)
+    listed = [name for name in first if name in names]
+    return listed + sorted(set(names) - set(listed))
+
+
+def as_list(logs: dict, first: Sequence[str] = ("loss",)) -> Any:
+    """Keras' return value without ``return_dict``: the loss alone, or every value, those
+    named in ``first`` first (``list_order``).
+
+    >>> as_list({"loss": 0.5}), as_list({"accuracy": 1.0, "loss": 0.5})
     (0.5, [0.5, 1.0])
     """
-    values = list(logs.values())
+    values = [logs[name] for name in list_order(logs, first)]
     return values[0] if len(values) == 1 else values

@@ -19,7 +19,7 @@ from deepgrad.training.data import batch_size_for, feed, fit_data, make_data, un
 from deepgrad.training.kernel_start import KernelStart, without_starting_kernels
 from deepgrad.training.progress import ProgbarLogger, format_logs, resolve_verbose
 from deepgrad.training.sigma import NoiseVarianceEstimate, noise_variance
-from deepgrad.training.step import Steps, as_list
+from deepgrad.training.step import Steps, as_list, list_order
 from deepgrad.training.strategy import SingleProcess, Strategy, get_strategy
 
 ONE_PROCESS = SingleProcess()  # what evaluate() runs on (the identity holds no state)
@@ -252,7 +252,7 @@ class Trainer(Steps):
         callback_list.on_test_end(logs)
         if resolve_verbose(verbose) and verbose != "auto":
             print(format_logs(logs))
-        return logs if return_dict else as_list(logs)
+        return logs if return_dict else as_list(logs, self._listed_first())
 
     def predict(
         self,
@@ -282,9 +282,13 @@ class Trainer(Steps):
 
     @property
     def metrics_names(self) -> list[str]:
-        """The names in the logs, in order: ``"loss"``, then each compiled metric (the
-        list ``evaluate`` returns without ``return_dict``)."""
-        return ["loss", *getattr(self, "_metric_names", [])]
+        """The names in the logs, in the order of the list ``evaluate`` returns without
+        ``return_dict``: ``loss``, then a one-output model's metrics as compiled, or a
+        multi-output model's loss per output and then its metrics by name, as Keras 3
+        lists them."""
+        if self.optimizer is None:
+            return []
+        return list_order(self._logs(), self._listed_first())
 
     def noise_variance(
         self, x: Any, y: Any = None, batch_size: Any = 32, sample_weight: Any = None
