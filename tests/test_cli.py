@@ -74,8 +74,9 @@ def test_train_evaluate_predict(capsys, tmp_path):
         == 0
     )
     text = capsys.readouterr().out
+    names = [line.split() for line in text.splitlines() if "accuracy" in line.split()][-1]
     test_row = [line for line in text.splitlines() if line.startswith("test")][-1]
-    test_accuracy = float(test_row.split()[-1])
+    test_accuracy = float(test_row.split()[1 + names.index("accuracy")])
     assert test_accuracy > 0.8
     for name in ("model.dg", "history.csv"):
         assert (out_dir / name).is_file()

@@ -35,7 +35,7 @@ def _accuracy(weights=None):
 def test_metrics_are_unweighted_and_weighted_metrics_weighted():
     model = _model(metrics=["accuracy"], weighted_metrics=["accuracy"])
     logs = model.evaluate(X, Y, sample_weight=WEIGHTS, verbose=0, return_dict=True)
-    assert list(logs) == ["loss", "accuracy", "weighted_accuracy"]
+    assert list(logs) == ["accuracy", "loss", "weighted_accuracy"]
     assert logs["accuracy"] == pytest.approx(_accuracy())
     assert logs["weighted_accuracy"] == pytest.approx(_accuracy(WEIGHTS))
     assert _accuracy() != pytest.approx(_accuracy(WEIGHTS))  # else the test shows nothing
@@ -53,7 +53,7 @@ def test_class_weight_reaches_only_the_weighted_metrics():
 def test_a_weighted_metric_alone_keeps_its_name():
     model = _model(weighted_metrics=["accuracy", "mae"])
     logs = model.evaluate(X, Y, sample_weight=WEIGHTS, verbose=0, return_dict=True)
-    assert list(logs) == ["loss", "accuracy", "mae"]
+    assert list(logs) == ["accuracy", "loss", "mae"]
     assert logs["accuracy"] == pytest.approx(_accuracy(WEIGHTS))
     assert model.metrics_names == ["loss", "accuracy", "mae"]
 

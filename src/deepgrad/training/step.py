@@ -334,7 +334,7 @@ class Steps:
                 f"{type(self).__name__}.{default.__name__} must return a dict of logs "
                 f"(name → value), got {type(logs).__name__}"
             )
-        self._custom_logs = _as_floats(logs)
+        self._custom_logs = by_name(_as_floats(logs))
         return self._custom_logs
 
     def _train_batch_step(self, x: Any, y: Any, sample_weight: Any) -> None:
@@ -518,17 +518,17 @@ class Steps:
         return ["loss", *(tracker.name for _, tracker in self._output_loss_trackers)]
 
     def _logs(self) -> dict:
+        """The running loss and metrics by name: Keras 3 sorts every logs dict it gives
+        (the history, the callbacks', ``return_dict``'s, the progress line); only
+        ``evaluate``'s list has an order of its own (``_listed_first``)."""
         if self._custom_logs is not None:
             return self._custom_logs
         logs = {"loss": self._loss_tracker.result()}
-        trackers = dict(self._output_loss_trackers)
-        for index in range(len(self.output_names)):
-            if index in trackers:
-                logs[trackers[index].name] = trackers[index].result()
-            for slot, name in zip(self._metric_slots, self._metric_names, strict=True):
-                if slot.output == index:
-                    logs[name] = slot.metric.result()
-        return logs
+        for _, tracker in self._output_loss_trackers:
+            logs[tracker.name] = tracker.result()
+        for slot, name in zip(self._metric_slots, self._metric_names, strict=True):
+            logs[name] = slot.metric.result()
+        return by_name(logs)
 
     # ---- one batch, called directly -----------------------------------------------------
 
@@ -683,6 +683,15 @@ def _log_names(slots: list[MetricSlot], outputs: list[str]) -> list[str]:
         used.add(name)
         log_names.append(name)
     return log_names
+
+
+def by_name(logs: dict) -> dict:
+    """The logs sorted by name, as Keras 3 gives every logs dict.
+
+    >>> by_name({"loss": 0.5, "accuracy": 1.0})
+    {'accuracy': 1.0, 'loss': 0.5}
+    """
+    return dict(sorted(logs.items()))
 
 
 def list_order(names: Iterable[str], first: Sequence[str]) -> list[str]:

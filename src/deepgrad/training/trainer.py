@@ -19,7 +19,7 @@ from deepgrad.training.data import batch_size_for, feed, fit_data, make_data, un
 from deepgrad.training.kernel_start import KernelStart, without_starting_kernels
 from deepgrad.training.progress import ProgbarLogger, format_logs, resolve_verbose
 from deepgrad.training.sigma import NoiseVarianceEstimate, noise_variance
-from deepgrad.training.step import Steps, as_list, list_order
+from deepgrad.training.step import Steps, as_list, by_name, list_order
 from deepgrad.training.strategy import SingleProcess, Strategy, get_strategy
 
 ONE_PROCESS = SingleProcess()  # what evaluate() runs on (the identity holds no state)
@@ -100,6 +100,7 @@ class Trainer(Steps):
                         )
                     callback_list.on_test_end(val_logs)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                    epoch_logs = by_name(epoch_logs)  # val_zz before zz, as in Keras
                 kernel_start.epoch_done()
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 self.stop_training = strategy.agree(self.stop_training)

@@ -39,13 +39,14 @@ def plot_learning_curves(history: Any, width: float = 4.6, height: float = 3.6) 
 
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> fig = plot_learning_curves({"loss": [2.0, 1.0], "val_loss": [2.5, 1.5],
-    ...                             "accuracy": [0.5, 0.7]})
+    >>> fig = plot_learning_curves({"accuracy": [0.5, 0.7], "loss": [2.0, 1.0],
+    ...                             "val_loss": [2.5, 1.5]})
     >>> [ax.get_title() for ax in fig.axes]
     ['loss', 'accuracy']
     """
     logs = getattr(history, "history", history)
     keys = [k for k in logs if not k.startswith("val_")] or list(logs)
+    keys.sort(key=lambda key: key != "loss")  # the history is by name, as in Keras 3
     fig, axes = figure(ncols=len(keys), width=width, height=height)
     axes = np.atleast_1d(axes).ravel()
     for ax, key in zip(axes, keys, strict=True):
