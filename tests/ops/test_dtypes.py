@@ -36,6 +36,17 @@ def test_astype_of_a_list_or_a_python_number_is_numpys_cast(x, dtype):
     np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("x", [np.float32(2.5), np.float64(-1.5), np.int64(3), np.bool_(True)])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "int8", "bool"])
+def test_astype_of_a_numpy_scalar_is_a_numpy_scalar(x, dtype):
+    # to an integer or boolean dtype it was a 0-d array
+    expected = x.astype(dtype)  # np.astype's
+    got = dnp.astype(x, dtype)
+    assert type(got) is type(expected) and got == expected
+    tensor = dnp.astype(dg.tensor(x), dtype)
+    assert isinstance(tensor, dg.Tensor) and tensor.dtype == expected.dtype
+
+
 def test_a_loss_takes_sample_weight_as_a_list_on_float32_predictions():
     y_true = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
     y_pred = np.array([[0.8, 0.2], [0.3, 0.7]], dtype=np.float32)

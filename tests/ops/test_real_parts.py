@@ -1,7 +1,9 @@
 """``real``, ``imag``, ``conj`` and ``angle`` of real inputs have NumPy's dtypes. ``imag``
 of an integer or boolean array returned float64 zeros where NumPy's are of the input's
 dtype, ``conj`` of a boolean a boolean where NumPy's is int8, and ``angle`` of int8 or
-uint8 float64 where NumPy's is float16."""
+uint8 float64 where NumPy's is float16. Numbers, NumPy scalars and lists give NumPy's
+types: ``real`` and ``conj`` of a list returned the list, ``imag`` and ``angle`` of a NumPy
+scalar a 0-d array."""
 
 import numpy as np
 import pytest
@@ -20,7 +22,18 @@ ARRAYS = [
     np.array([1.5, -2.0, -0.0], dtype=np.float32),
     np.array([1.5, -2.0, 0.0]),
 ]
-NUMBERS = [[1, -2], [1.5, -2.0], [True, False], -3, -2.5, True, np.int64(-2), np.float32(-1.5)]
+NUMBERS = [
+    [1, -2],
+    [1.5, -2.0],
+    (1.5, -2.0),
+    [True, False],
+    -3,
+    -2.5,
+    True,
+    np.int64(-2),
+    np.float32(-1.5),
+    np.bool_(True),
+]
 FUNCTIONS = {
     "real": {},
     "imag": {},
@@ -46,6 +59,24 @@ def test_real_parts_have_numpys_dtype(name, x):
     _same(getattr(dnp, function)(x, **keywords), expected)
     if isinstance(x, np.ndarray):
         _same(getattr(dnp, function)(dg.tensor(x), **keywords), expected)
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+@pytest.mark.parametrize("x", NUMBERS, ids=repr)
+def test_real_parts_of_numbers_and_lists_have_numpys_type(name, x):
+    function, keywords = name.removesuffix("_deg"), FUNCTIONS[name]
+    expected = getattr(np, function)(x, **keywords)
+    got = getattr(dnp, function)(x, **keywords)
+    assert type(got) is type(expected)
+    _same(got, expected)
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_real_parts_of_a_tensor_are_tensors(name):
+    function, keywords = name.removesuffix("_deg"), FUNCTIONS[name]
+    got = getattr(dnp, function)(dg.tensor(np.float32(-1.5)), **keywords)
+    assert isinstance(got, dg.Tensor)
+    _same(got, getattr(np, function)(np.float32(-1.5), **keywords))
 
 
 @pytest.mark.parametrize("x", [True, -3, 2.5])

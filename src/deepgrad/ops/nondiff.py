@@ -55,8 +55,13 @@ def _raw(value: Any) -> Any:
 
 
 def _cast(x: Any, dtype: Any) -> Any:
-    """``x`` as ``dtype``, on its own array module (a device array stays on its device)."""
-    if hasattr(x, "astype") and not isinstance(x, np.generic):
+    """``x`` as ``dtype``, on its own array module (a device array stays on its device); a
+    NumPy scalar stays one, as ``np.astype`` gives it.
+
+    >>> type(_cast(np.float32(2.5), np.int64)).__name__, _cast([1.5], np.int64)
+    ('int64', array([1]))
+    """
+    if hasattr(x, "astype"):
         return x.astype(dtype)
     return np.asarray(x).astype(dtype)
 

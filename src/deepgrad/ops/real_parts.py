@@ -5,7 +5,9 @@ real array these functions are exact and differentiable (``real`` and ``conj`` a
 identity, ``imag`` and ``angle`` are constant in x), and a complex input raises a
 ``TypeError`` that says so, never a silently dropped imaginary part. Results have NumPy's
 dtypes: ``imag`` of an integer array is integer zeros, ``conj`` of a boolean is int8,
-``angle`` takes ``arctan2``'s float (float16 for int8).
+``angle`` takes ``arctan2``'s float (float16 for int8). A number, a NumPy scalar, a list
+or a tuple has nothing to differentiate: NumPy's own function gives the result, of
+NumPy's type (a NumPy scalar for a NumPy scalar, an array for a list).
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ def _require_real(name: str, x: Any) -> None:
         )
 
 
+def _plain(x: Any) -> bool:
+    """A number, a NumPy scalar, a list or a tuple: neither a Tensor nor an array."""
+    return isinstance(x, int | float | np.generic | list | tuple)
+
+
 def with_zero_slope(x: Any, values: Any) -> Any:
     """``values`` (constants) recorded as a function of ``x`` whose derivative is exactly 0,
     so the result stays in the graph and its zero gradient is the true one, not a dropped x.
@@ -59,8 +66,8 @@ def real(val: Any) -> Any:
     array([ 1.5, -2. ])
     """
     _require_real("real", val)
-    if isinstance(val, int | float):  # NumPy's: the number's own (True.real is 1)
-        return val.real
+    if _plain(val):  # NumPy's: the number's own (True.real is 1), an array for a list
+        return np.real(val)
     return val
 
 
@@ -71,6 +78,8 @@ def real_if_close(a: Any, tol: float = 100) -> Any:
     array([1., 2.])
     """
     _require_real("real_if_close", a)
+    if _plain(a):  # NumPy's: an array, 0-d for a number
+        return np.real_if_close(a, tol)
     return a
 
 
@@ -81,8 +90,8 @@ def imag(val: Any) -> Any:
     array([0., 0.])
     """
     _require_real("imag", val)
-    if isinstance(val, int | float):  # NumPy's: the number's own (True.imag is the int 0)
-        return val.imag
+    if _plain(val):  # NumPy's: the number's own (True.imag is the int 0), np.float32(0)
+        return np.imag(val)
     return with_zero_slope(val, np.zeros((), dtype=_dtype(val)))
 
 
@@ -107,6 +116,8 @@ def conj(x: Any) -> Any:
 
 
 def _conjugate_of_real(x: Any) -> Any:
+    if _plain(x):  # a ufunc's result: a NumPy scalar for a number, an array for a list
+        return np.conjugate(x)
     # NumPy's conjugate is a ufunc with no boolean loop: a boolean comes back as int8
     return cast(x, np.int8) if _dtype(x) == np.bool_ else x
 
@@ -118,6 +129,8 @@ def angle(z: Any, deg: bool = False) -> Any:
     array([0.        , 3.14159265])
     """
     _require_real("angle", z)
+    if _plain(z):  # NumPy's: a NumPy scalar for a number, an array for a list
+        return np.angle(z, deg=deg)
     return with_zero_slope(z, _angle(z, deg))
 
 
