@@ -303,3 +303,31 @@ def test_reduce_lr_on_plateau_verbose(capsys):
     )
     model.fit(x, y, epochs=2, verbose=0, callbacks=[plateau])
     assert "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.05." in capsys.readouterr().out
+
+
+def csv_log_appended(module, path):
+    """The rows of a CSVLogger file appended by a fit without validation, then by one with
+    it: the header and, per row, which columns are ``NA``."""
+    x, y = data()
+    if module is dg:
+        model = dg.Sequential([layers.Dense(1)])
+    else:
+        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[module.callbacks.CSVLogger(path, append=True)])
+    logger = module.callbacks.CSVLogger(path, append=True)
+    model.fit(
+        x, y, epochs=3, initial_epoch=2, validation_data=(x, y), verbose=0, callbacks=[logger]
+    )
+    header, *rows = [line.split(",") for line in path.read_text().splitlines()]
+    return header, [[value == "NA" for value in row] for row in rows]
+
+
+def test_csv_logger_columns_match_keras_across_appended_fits(tmp_path):
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    ours = csv_log_appended(dg, tmp_path / "ours.csv")
+    header, na = ours
+    assert header == ["epoch", "loss", "mae", "val_loss", "val_mae"]
+    assert na == [[False] * 3 + [True] * 2] * 2 + [[False] * 5]  # every row fits the header
+    assert ours == csv_log_appended(keras, tmp_path / "keras.csv")

@@ -119,7 +119,7 @@ def test_csv_logger_and_checkpoint(tmp_path):
     )
     model.fit(x, y, epochs=3, verbose=0, callbacks=[callbacks.CSVLogger(log), checkpoint])
     rows = log.read_text().splitlines()
-    assert rows[0] == "epoch,loss" and len(rows) == 4
+    assert rows[0] == "epoch,loss,val_loss" and len(rows) == 4  # val_ columns as in Keras
     restored = dg.load_model(tmp_path / "best.dg")
     np.testing.assert_allclose(restored.predict(x), model.predict(x), rtol=1e-6)
 

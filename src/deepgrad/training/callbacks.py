@@ -55,7 +55,10 @@ class History(Callback):
 
 
 class CSVLogger(Callback):
-    """Append each epoch's logs to a CSV file."""
+    """Append each epoch's logs to a CSV file. The columns are fixed at the first epoch of
+    each ``fit``, as Keras 3 fixes them: the logged names sorted, then, when none is a
+    validation one, the ``val_`` name of each (so a later ``fit`` with validation, appending
+    to the same file, still matches the header); a value not logged is written ``NA``."""
 
     writes_files = True
 
@@ -75,11 +78,13 @@ class CSVLogger(Callback):
         new_file = not self.filename.exists()
         if self.keys is None:
             self.keys = sorted(logs)
+            if not any(key.startswith("val_") for key in self.keys):
+                self.keys += [f"val_{key}" for key in self.keys]
         with self.filename.open("a", newline="") as handle:
             writer = csv.writer(handle, delimiter=self.separator)
             if new_file:
                 writer.writerow(["epoch", *self.keys])
-            writer.writerow([epoch, *(logs.get(k, "") for k in self.keys)])
+            writer.writerow([epoch, *(logs.get(k, "NA") for k in self.keys)])
 
 
 class LearningRateScheduler(Callback):
