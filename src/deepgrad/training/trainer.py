@@ -45,6 +45,8 @@ class Trainer(Steps):
         initial_epoch: int = 0,
         steps_per_epoch: int | None = None,
         validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int | list[int] = 1,
         distributed: bool | Strategy = False,
     ) -> History:
         """Train for ``epochs`` passes over the data; returns the ``History``.
@@ -55,6 +57,9 @@ class Trainer(Steps):
         ``deepgrad.distributed``. ``x`` may also be a source of batches (a ``PyDataset``,
         a generator, a list of batches, a PyTorch ``DataLoader``), read ``steps_per_epoch``
         batches per epoch when given; ``class_weight`` maps class index to weight.
+        Validation runs in batches of ``validation_batch_size`` (``batch_size`` unless
+        given) after every ``validation_freq``-th epoch (an int), or after the epochs
+        listed (counted from 1), as in Keras.
         With numba installed, ``fit`` starts its kernels once it has seen that it will run
         long enough to earn their start-up (``DEEPGRAD_FUSED``; the numbers are the same
         either way: ``training/kernel_start.py``).
@@ -70,12 +75,14 @@ class Trainer(Steps):
         (3, True)
         """
         self._require_compiled("fit")
+        _check_validation_freq(validation_freq)
         data, validation = fit_data(x, y, sample_weight, validation_split, validation_data)
         check_features(self, getattr(data, "x", None), "fit")
         data = feed(data, steps_per_epoch, class_weight, "steps_per_epoch")
         if validation is not None:
             validation = feed(validation, validation_steps, None, "validation_steps", True)
         size = batch_size_for(data, batch_size)
+        validation_size = size if validation_batch_size is None else validation_batch_size
         strategy = get_strategy(distributed)
         self.history = History()
         callback_list = self._fit_callbacks(callbacks, verbose, epochs, data, size, strategy)
@@ -92,11 +99,11 @@ class Trainer(Steps):
                 batches = data.batches(size, shuffle)
                 logs = self._train_epoch(epoch, batches, strategy, callback_list, kernel_start)
                 epoch_logs = dict(logs)
-                if validation is not None:
+                if validation is not None and _validates_after(epoch, validation_freq):
                     callback_list.on_test_begin()
                     with self.optimizer.averaged_weights():  # θ̄ when the optimizer keeps an EMA
                         val_logs = self._run_evaluation(
-                            validation, size or 32, callback_list, strategy=strategy
+                            validation, validation_size or 32, callback_list, strategy=strategy
                         )
                     callback_list.on_test_end(val_logs)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -302,6 +309,23 @@ class Trainer(Steps):
         """
         data = make_data(x, y, sample_weight, "noise_variance")
         return noise_variance(self, data, batch_size_for(data, batch_size) or 32)
+
+
+def _check_validation_freq(validation_freq: Any) -> None:
+    """An int or a list of epoch numbers, as Keras takes it."""
+    is_int = isinstance(validation_freq, int) and not isinstance(validation_freq, bool)
+    if not (is_int and validation_freq > 0) and not isinstance(validation_freq, list):
+        raise ValueError(
+            "fit: validation_freq must be a positive int (validate every that many epochs) "
+            f"or a list of epoch numbers counted from 1, got {validation_freq!r}"
+        )
+
+
+def _validates_after(epoch: int, validation_freq: int | list[int]) -> bool:
+    """Whether the epoch (counted from 0) ends with validation: Keras counts from 1."""
+    if isinstance(validation_freq, list):
+        return epoch + 1 in validation_freq
+    return (epoch + 1) % validation_freq == 0
 
 
 def _progress_bar(callback_list: CallbackList) -> ProgbarLogger | None:
