@@ -1,6 +1,8 @@
 """Layers: shapes, parameters, configuration, and values and gradients against PyTorch
 with copied weights."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -156,6 +158,56 @@ def test_trainable_flag_and_regularization_losses():
     dense.trainable = False
     assert dense.trainable_weights == [] and len(dense.non_trainable_weights) == 2
     assert not dense.kernel.requires_grad
+
+
+def test_activity_regularizer_is_a_penalty_per_sample():
+    dense = layers.Dense(2, activity_regularizer=dg.regularizers.L1(0.5))
+    outputs = dense(np.ones((4, 3), np.float32)).numpy()
+    expected = 0.5 * np.abs(outputs).sum() / 4  # divided by the batch size, as Keras 3 does
+    assert [float(loss.item()) for loss in dense.losses] == pytest.approx([expected], rel=1e-6)
+    dense(np.ones((2, 3), np.float32))  # each outermost call starts over
+    assert len(dense.losses) == 1
+    clone = layers.Dense.from_config(dense.get_config())
+    assert clone.activity_regularizer.get_config() == {"l1": 0.5}
+
+
+def activity_regularized_run(module, weights):
+    """The history and the evaluated loss of a small MLP with activity penalties."""
+    if module is dg:
+        model = dg.Sequential(
+            [
+                layers.Dense(4, activation="tanh", activity_regularizer="l2"),
+                layers.Dense(1, activity_regularizer=dg.regularizers.L1(0.05)),
+            ]
+        )
+        model.build((None, 3))
+    else:
+        model = module.Sequential(
+            [
+                module.Input((3,)),
+                module.layers.Dense(4, activation="tanh", activity_regularizer="l2"),
+                module.layers.Dense(1, activity_regularizer=module.regularizers.L1(0.05)),
+            ]
+        )
+    model.set_weights(weights)
+    model.compile(optimizer=module.optimizers.SGD(0.05), loss="mse")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 3)).astype(np.float32)
+    y = x.sum(axis=1, keepdims=True)
+    history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    return history.history["loss"], model.evaluate(x, y, batch_size=16, verbose=0)
+
+
+def test_activity_regularizer_adds_to_the_loss_as_in_keras():
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(1)
+    shapes = [(3, 4), (4,), (4, 1), (1,)]
+    weights = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+    losses, evaluated = activity_regularized_run(dg, weights)
+    keras_losses, keras_evaluated = activity_regularized_run(keras, weights)
+    np.testing.assert_allclose(losses, keras_losses, rtol=1e-5)
+    assert evaluated == pytest.approx(keras_evaluated, rel=1e-5)
 
 
 def test_initializers_have_the_right_variance():

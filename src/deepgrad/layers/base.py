@@ -73,6 +73,7 @@ class Layer(TorchVocabulary):
     (2, 3)
     """
 
+    activity_regularizer: Any = None  # a penalty on the outputs (a class default: no lookup)
     _device: Any = None  # set by to(); a class default, so reading it costs no exception
     _weight_list: WeightList | None = None  # the last walk of named_weights (weight_lists.py)
     # Lists a layer keeps for itself, which never hold a sublayer: its own weights (changed
@@ -103,8 +104,11 @@ class Layer(TorchVocabulary):
         trainable: bool = True,
         dtype: Any = None,
         input_shape: tuple | None = None,
+        activity_regularizer: Any = None,
     ) -> None:
         self.name = name or unique_name(_snake(type(self).__name__))
+        if activity_regularizer is not None:
+            self.activity_regularizer = regularizers.get(activity_regularizer)
         self.dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         self.built = False
         self.training = False  # the mode of a call without training= (train() / eval())
@@ -439,12 +443,24 @@ class Layer(TorchVocabulary):
                 outputs = self.call(inputs)
         finally:
             _TRAINING_OF_CALLS.pop()
+        if self.activity_regularizer is not None:
+            self._add_activity_penalty(outputs)
         if isinstance(outputs, Tensor):
             self.output_shape = (None, *outputs.shape[1:])
             return outputs
         outputs = structure.map_structure(_as_tensor, outputs)
         self.output_shape = structure.shape_of(outputs)
         return outputs
+
+    def _add_activity_penalty(self, outputs: Any) -> None:
+        """``activity_regularizer`` of each output, divided by the batch size as Keras 3
+        divides it (so the penalty's strength does not depend on the batch size)."""
+        for output in structure.flatten(outputs):
+            if isinstance(output, Tensor | np.ndarray):
+                penalty = self.activity_regularizer(output)
+                if output.ndim > 0 and output.shape[0] > 0:
+                    penalty = penalty / output.shape[0]
+                self.add_loss(penalty)
 
     def _cast_inputs(self, inputs: Any) -> Any:
         """Record arrays (several inputs packed for ``fit``) back to their list or dict;
@@ -481,6 +497,8 @@ class Layer(TorchVocabulary):
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype.name}
         if self._input_shape_arg is not None:
             config["input_shape"] = list(self._input_shape_arg)
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
     @classmethod
