@@ -331,3 +331,39 @@ def test_csv_logger_columns_match_keras_across_appended_fits(tmp_path):
     assert header == ["epoch", "loss", "mae", "val_loss", "val_mae"]
     assert na == [[False] * 3 + [True] * 2] * 2 + [[False] * 5]  # every row fits the header
     assert ours == csv_log_appended(keras, tmp_path / "keras.csv")
+
+
+def diverging_fit(module, terminate):
+    """Whether ``on_train_end`` ran, and the error raised, when SGD diverges at once."""
+    x, y = data()
+    if module is dg:
+        model = dg.Sequential([layers.Dense(1)])
+    else:
+        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+    model.compile(optimizer=module.optimizers.SGD(1e30), loss="mse")
+    ended = []
+    hooks = [terminate, module.callbacks.LambdaCallback(on_train_end=lambda logs: ended.append(1))]
+    try:
+        model.fit(x * 1e10, y, batch_size=2, epochs=2, verbose=0, callbacks=hooks)
+    except RuntimeError as error:
+        return ended, str(error).split(" Loss value")[0]
+    return ended, None
+
+
+@pytest.mark.parametrize("raise_error", [False, True])
+def test_terminate_on_nan_raise_error_as_keras(raise_error, capsys):
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    ours = diverging_fit(dg, callbacks.TerminateOnNaN(raise_error=raise_error))
+    theirs = diverging_fit(keras, keras.callbacks.TerminateOnNaN(raise_error=raise_error))
+    assert ours == theirs
+    if not raise_error:
+        assert "Batch 1: Invalid loss, terminating training" in capsys.readouterr().out
+
+
+def test_learning_rate_scheduler_verbose_prints_keras_message(capsys):
+    x, y = data()
+    schedule = callbacks.LearningRateScheduler(lambda epoch: 0.1 / (epoch + 1), verbose=1)
+    small_model().fit(x, y, epochs=2, verbose=0, callbacks=[schedule])
+    out = capsys.readouterr().out
+    assert "Epoch 2: LearningRateScheduler setting learning rate to 0.05." in out

@@ -105,7 +105,7 @@ class LearningRateScheduler(Callback):
             rate = float(self.schedule(epoch))
         optimizer.learning_rate = rate
         if self.verbose:
-            print(f"Epoch {epoch + 1}: learning rate {rate:.6g}")
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}.")
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
@@ -179,13 +179,25 @@ class ReduceLROnPlateau(Monitor):
 
 
 class TerminateOnNaN(Callback):
-    """Stop training as soon as the loss is NaN or infinite."""
+    """Stop training as soon as the loss is NaN or infinite: at the batch's end, as
+    ``model.stop_training`` does (the callbacks' ``on_train_end`` still run), or with
+    ``raise_error=True`` by raising a ``RuntimeError`` at once, as Keras 3 offers."""
+
+    def __init__(self, raise_error: bool = False) -> None:
+        super().__init__()
+        self.raise_error = raise_error
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         loss = (logs or {}).get("loss")
-        if loss is not None and not np.isfinite(loss):
-            print(f"Batch {batch}: invalid loss {loss}, terminating training")
-            self.model.stop_training = True
+        if loss is None or np.isfinite(loss):
+            return
+        if self.raise_error:
+            raise RuntimeError(
+                f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
+                "Terminating training immediately."
+            )
+        print(f"Batch {batch}: Invalid loss, terminating training")  # Keras' message
+        self.model.stop_training = True
 
 
 class LambdaCallback(Callback):
