@@ -367,3 +367,31 @@ def test_learning_rate_scheduler_verbose_prints_keras_message(capsys):
     small_model().fit(x, y, epochs=2, verbose=0, callbacks=[schedule])
     out = capsys.readouterr().out
     assert "Epoch 2: LearningRateScheduler setting learning rate to 0.05." in out
+
+
+def checkpoints_without_the_monitored_value(module, folder):
+    """The files a ``save_best_only`` checkpoint of ``val_loss`` writes in a fit without
+    validation."""
+    x, y = data()
+    if module is dg:
+        model = dg.Sequential([layers.Dense(1)])
+        name = "m-{epoch}.dg"
+    else:
+        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+        name = "m-{epoch}.weights.h5"
+    model.compile(optimizer="sgd", loss="mse")
+    checkpoint = module.callbacks.ModelCheckpoint(
+        str(folder / name), save_best_only=True, save_weights_only=True
+    )
+    with pytest.warns(UserWarning):
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[checkpoint])
+    return sorted(p.name.split(".")[0] for p in folder.iterdir())
+
+
+def test_model_checkpoint_saves_when_the_monitored_value_is_not_logged(tmp_path):
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    (tmp_path / "ours").mkdir(), (tmp_path / "keras").mkdir()
+    ours = checkpoints_without_the_monitored_value(dg, tmp_path / "ours")
+    assert ours == ["m-1", "m-2"]
+    assert ours == checkpoints_without_the_monitored_value(keras, tmp_path / "keras")

@@ -204,24 +204,30 @@ class ModelCheckpoint(Monitor):
         if batch is not None:
             fields["batch"] = batch + 1
         path = self.filepath.format(**fields)
-        if self.save_best_only:
-            current = self._current(logs)
-            if current is None:
-                return
-            if not self._is_improvement(current):
-                if self.verbose:
-                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
-                return
-            if self.verbose:
-                previous = self.best if not math.isnan(self.best) else math.inf
-                print(
-                    f"Epoch {epoch + 1}: {self.monitor} improved from {previous:.5f} to "
-                    f"{current:.5f}, saving model to {path}"
-                )
-            self.best = current
-        elif self.verbose:
-            print(f"Epoch {epoch + 1}: saving model to {path}")
+        if not self._should_save(epoch, path, logs):
+            return
         if self.save_weights_only:
             self.model.save_weights(path)
         else:
             self.model.save(path)
+
+    def _should_save(self, epoch: int, path: str, logs: dict) -> bool:
+        """Always, unless ``save_best_only`` and the monitored value, logged, did not
+        improve. Where it is not logged Keras 3 warns and saves, and so does this."""
+        current = self._current(logs) if self.save_best_only else None
+        if current is None:
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: saving model to {path}")
+            return True
+        if not self._is_improvement(current):
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+            return False
+        if self.verbose:
+            previous = self.best if not math.isnan(self.best) else math.inf
+            print(
+                f"Epoch {epoch + 1}: {self.monitor} improved from {previous:.5f} to "
+                f"{current:.5f}, saving model to {path}"
+            )
+        self.best = current
+        return True
