@@ -140,6 +140,17 @@ def test_validation_data_as_a_pydataset_matches_arrays():
     np.testing.assert_allclose(first.history["val_loss"], second.history["val_loss"], rtol=1e-6)
 
 
+def test_validation_data_as_a_list_is_unpacked_as_keras_does():
+    x, y = regression()
+    weights = np.linspace(0.5, 2.0, 32)
+    for given in ([x, y], [x, y, weights]):
+        dg.random.seed(1)
+        as_list = linear().fit(x, y, epochs=2, validation_data=given, verbose=0)
+        dg.random.seed(1)
+        as_tuple = linear().fit(x, y, epochs=2, validation_data=tuple(given), verbose=0)
+        assert as_list.history == as_tuple.history
+
+
 def test_class_weight_equals_the_sample_weights_it_stands_for():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((24, 3)).astype(np.float32)

@@ -363,13 +363,16 @@ def fit_data(
 
 
 def validation_source(validation_data: Any) -> Any:
-    """``validation_data``: a tuple ``(x, y)`` or ``(x, y, sample_weight)`` of arrays, or a
-    source of batches (a list of batches, a generator, a ``PyDataset``, a ``DataLoader``).
+    """``validation_data``: a tuple (or list) ``(x, y)`` or ``(x, y, sample_weight)`` of
+    arrays, or a source of batches (a list of batches, a generator, a ``PyDataset``, a
+    ``DataLoader``).
 
     >>> validation_source((np.zeros((4, 2)), np.zeros(4))).size
     4
     """
     what = "fit: validation_data"
+    if isinstance(validation_data, list) and not _is_batch_iterable(validation_data):
+        validation_data = tuple(validation_data)  # [x, y] is (x, y), as Keras unpacks it
     if isinstance(validation_data, tuple) and 2 <= len(validation_data) <= 3:
         first = validation_data[0]
         if not (_is_sequence_of_batches(first) or _is_batch_iterable(first)) or isinstance(
