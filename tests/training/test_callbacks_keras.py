@@ -198,7 +198,11 @@ def test_tensorboard_writes_event_files_without_tensorflow(tmp_path):
     np.testing.assert_allclose(val_loss, history.history["val_loss"], rtol=1e-6)
 
 
-LOSS_SEQUENCES = [[1, 2, 3, 4, 5, 6, 7, 8, 9], [3, 2, 2.5, 2.4, 1, 1.5, 1.6, 1.7, 1.8]]
+LOSS_SEQUENCES = [
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [3, 2, 2.5, 2.4, 1, 1.5, 1.6, 1.7, 1.8],
+    [float("nan"), 3, 2, 1, 0.5, 0.4, 0.3, 0.2, 0.1],  # a NaN first: nothing beats it
+]
 
 
 def epochs_until_stopped(module, stopping, sequence):
@@ -395,3 +399,35 @@ def test_model_checkpoint_saves_when_the_monitored_value_is_not_logged(tmp_path)
     ours = checkpoints_without_the_monitored_value(dg, tmp_path / "ours")
     assert ours == ["m-1", "m-2"]
     assert ours == checkpoints_without_the_monitored_value(keras, tmp_path / "keras")
+
+
+def checkpoints_after_a_nan(module, folder):
+    """The epochs a ``save_best_only`` checkpoint saves when the first loss is NaN."""
+    sequence = [float("nan"), 2.0, 1.0]
+
+    def force(epoch, logs):
+        logs["loss"] = sequence[epoch]
+
+    x, y = data()
+    if module is dg:
+        model = dg.Sequential([layers.Dense(1)])
+    else:
+        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    checkpoint = module.callbacks.ModelCheckpoint(
+        str(folder / "m-{epoch}.weights.h5"),
+        monitor="loss",
+        save_best_only=True,
+        save_weights_only=True,
+    )
+    forcing = module.callbacks.LambdaCallback(on_epoch_end=force)
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[forcing, checkpoint])
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_model_checkpoint_after_a_first_nan_as_keras(tmp_path):
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    (tmp_path / "ours").mkdir(), (tmp_path / "keras").mkdir()
+    ours = checkpoints_after_a_nan(dg, tmp_path / "ours")
+    assert ours == checkpoints_after_a_nan(keras, tmp_path / "keras") == ["m-1.weights.h5"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import inspect
-import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -142,7 +141,7 @@ class ReduceLROnPlateau(Monitor):
         self.factor, self.patience, self.cooldown, self.min_lr = factor, patience, cooldown, min_lr
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.wait, self.cooldown_left, self.best = 0, 0, math.nan
+        self.wait, self.cooldown_left, self.best = 0, 0, None
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:  # Keras 3 logs the epoch's rate, before any reduction

@@ -35,7 +35,7 @@ class Monitor(Callback):
             verbose,
         )
         self._improved = None if mode == "auto" else _comparison(mode)
-        self.best = math.nan
+        self.best: float | None = None  # None until the first value is seen
 
     @property
     def improved(self) -> Callable[[float, float, float], bool]:
@@ -72,7 +72,9 @@ class Monitor(Callback):
         return value
 
     def _is_improvement(self, current: float) -> bool:
-        return math.isnan(self.best) or self.improved(current, self.best, self.min_delta)
+        # A NaN seen first becomes the best, and nothing beats it afterwards: Keras 3's
+        # comparison with NaN, which is never true (checkpoints stop, the waiting counts)
+        return self.best is None or self.improved(current, self.best, self.min_delta)
 
 
 class EarlyStopping(Monitor):
@@ -104,7 +106,7 @@ class EarlyStopping(Monitor):
         self.best_epoch = 0
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.wait, self.best, self.best_weights, self.stopped_epoch = 0, math.nan, None, 0
+        self.wait, self.best, self.best_weights, self.stopped_epoch = 0, None, None, 0
         self.best_epoch, self._restored = 0, False
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -224,7 +226,7 @@ class ModelCheckpoint(Monitor):
                 print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
             return False
         if self.verbose:
-            previous = self.best if not math.isnan(self.best) else math.inf
+            previous = self.best if self.best is not None else math.inf
             print(
                 f"Epoch {epoch + 1}: {self.monitor} improved from {previous:.5f} to "
                 f"{current:.5f}, saving model to {path}"
