@@ -133,6 +133,19 @@ def test_lambda_callback_with_on_batch_end():
     assert batches == [0, 1, 2, 3]
 
 
+def test_lambda_callback_takes_keras_positional_hooks():
+    seen = []
+    hook = callbacks.LambdaCallback(
+        lambda epoch, logs: seen.append(("begin", epoch)),
+        lambda epoch, logs: seen.append(("end", epoch)),
+    )
+    x, y = data()
+    small_model().fit(x, y, epochs=2, callbacks=[hook], verbose=0)
+    assert seen == [("begin", 0), ("end", 0), ("begin", 1), ("end", 1)]
+    with pytest.raises(ValueError, match="unknown hook 'on_epoch_ends'"):
+        callbacks.LambdaCallback(on_epoch_ends=print)
+
+
 def test_a_non_callback_is_refused_by_name():
     x, y = data()
     with pytest.raises(TypeError, match="expected Callback instances, got function"):
