@@ -444,3 +444,32 @@ def test_model_checkpoint_after_a_first_nan_as_keras(tmp_path):
     (tmp_path / "ours").mkdir(), (tmp_path / "keras").mkdir()
     ours = checkpoints_after_a_nan(dg, tmp_path / "ours")
     assert ours == checkpoints_after_a_nan(keras, tmp_path / "keras") == ["m-1.weights.h5"]
+
+
+def evaluation_params(module):
+    """The ``params`` the callbacks of ``evaluate`` and ``predict`` see."""
+    seen = []
+    record = module.callbacks.LambdaCallback(
+        on_test_begin=lambda logs: seen.append(dict(record.params)),
+        on_predict_begin=lambda logs: seen.append(dict(record.params)),
+    )
+    x, y = data(10)
+    if module is dg:
+        model = dg.Sequential([layers.Dense(1)])
+    else:
+        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.evaluate(x, y, batch_size=4, verbose=0, callbacks=[record])
+    model.evaluate(x, y, batch_size=4, verbose=2, steps=2, callbacks=[record])
+    model.predict(x, batch_size=3, verbose=0, callbacks=[record])
+    batches = ((x[i : i + 4],) for i in range(0, 10, 4))
+    model.predict(batches, verbose=0, callbacks=[record])
+    return seen
+
+
+def test_evaluate_and_predict_params_match_keras(capsys):
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    ours = evaluation_params(dg)
+    assert ours[0] == {"verbose": 0, "epochs": 1, "steps": 3}
+    assert ours == evaluation_params(keras)

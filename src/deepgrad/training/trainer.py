@@ -253,10 +253,11 @@ class Trainer(Steps):
         data = make_data(x, y, sample_weight, "evaluate")
         check_features(self, getattr(data, "x", None), "evaluate")
         data = feed(data, steps, None, "steps", True)
-        callback_list = CallbackList(callbacks or [], self, {"verbose": verbose})
+        size = batch_size_for(data, batch_size)
+        callback_list = CallbackList(callbacks or [], self, _one_pass(verbose, data, size))
         callback_list.on_test_begin()
         with without_starting_kernels():  # (training/kernel_start.py)
-            logs = self._run_evaluation(data, batch_size_for(data, batch_size), callback_list)
+            logs = self._run_evaluation(data, size, callback_list)
         callback_list.on_test_end(logs)
         if resolve_verbose(verbose) and verbose != "auto":
             print(format_logs(logs))
@@ -275,11 +276,12 @@ class Trainer(Steps):
         data = make_data(x, None, None, "predict")
         check_features(self, getattr(data, "x", None), "predict")
         data = feed(data, steps, None, "steps", True)
-        callback_list = CallbackList(callbacks or [], self, {"verbose": verbose})
+        size = batch_size_for(data, batch_size)
+        callback_list = CallbackList(callbacks or [], self, _one_pass(verbose, data, size))
         callback_list.on_predict_begin()
         outputs = []
         with without_starting_kernels():  # (training/kernel_start.py)
-            for step, (xb, _, _) in enumerate(data.batches(batch_size_for(data, batch_size))):
+            for step, (xb, _, _) in enumerate(data.batches(size)):
                 callback_list.on_predict_batch_begin(step)
                 outputs.append(self.predict_on_batch(xb))
                 callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
@@ -309,6 +311,12 @@ class Trainer(Steps):
         """
         data = make_data(x, y, sample_weight, "noise_variance")
         return noise_variance(self, data, batch_size_for(data, batch_size) or 32)
+
+
+def _one_pass(verbose: Any, data: Any, size: int | None) -> dict:
+    """The callbacks' ``params`` in ``evaluate`` and ``predict``, Keras 3's: one epoch of
+    ``steps`` batches (None when a generator does not say)."""
+    return {"verbose": verbose, "epochs": 1, "steps": data.steps(size)}
 
 
 def _check_validation_freq(validation_freq: Any) -> None:
