@@ -174,6 +174,21 @@ def test_backup_and_restore_resumes_identically(tmp_path):
     assert not (tmp_path / "backup" / "latest.dg").exists()
 
 
+def test_backup_and_restore_takes_keras_arguments_in_keras_order(tmp_path):
+    """Keras 3's signature is (backup_dir, save_freq, double_checkpoint, delete_checkpoint):
+    ``BackupAndRestore(path, 100)`` asks Keras for a backup every 100 batches. deepgrad's
+    second argument was delete_checkpoint, so the 100 was taken for True, silently."""
+    with pytest.raises(ValueError, match=r"save_freq=100 .* not supported"):
+        callbacks.BackupAndRestore(tmp_path, 100)
+    kept = callbacks.BackupAndRestore(tmp_path, "epoch", True, False)
+    assert kept.delete_checkpoint is False
+    model = dg.Sequential([layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((8, 2), np.float32)
+    model.fit(x, x[:, :1], epochs=2, verbose=0, callbacks=[kept])
+    assert kept.path.exists()  # delete_checkpoint=False, given by position as in Keras
+
+
 def test_iterator_input_and_one_hot_labels():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((60, 4)).astype(np.float32)

@@ -234,11 +234,31 @@ class BackupAndRestore(Callback):
     """Save everything needed to resume (weights, optimizer state, epoch, random state)
     at each epoch's end; a restarted ``fit`` resumes after the last saved epoch and ends
     with the same weights as an uninterrupted run. The backup is deleted when ``fit``
-    finishes (unless ``delete_checkpoint=False``)."""
+    finishes (unless ``delete_checkpoint=False``).
+
+    The arguments are Keras 3's, in its order. Backups are made once an epoch
+    (``save_freq="epoch"``); a number of batches is refused, since a backup taken mid-epoch
+    would need to resume mid-epoch too. ``double_checkpoint`` is accepted and changes
+    nothing: Keras keeps a second backup in case the first is cut short while it is
+    written, and deepgrad writes the backup to a temporary file and renames it, so the
+    one it keeps is always whole.
+    """
 
     writes_files = True
 
-    def __init__(self, backup_dir: str | os.PathLike, delete_checkpoint: bool = True) -> None:
+    def __init__(
+        self,
+        backup_dir: str | os.PathLike,
+        save_freq: str | int = "epoch",
+        double_checkpoint: bool = False,
+        delete_checkpoint: bool = True,
+    ) -> None:
+        if save_freq != "epoch":
+            raise ValueError(
+                f"BackupAndRestore: save_freq={save_freq!r} (a backup every so many batches) "
+                "is not supported; deepgrad backs up at the end of each epoch "
+                "(save_freq='epoch'). delete_checkpoint is the fourth argument, as in Keras"
+            )
         super().__init__()
         self.backup_dir, self.delete_checkpoint = Path(backup_dir), delete_checkpoint
         self.path = self.backup_dir / "latest.dg"
