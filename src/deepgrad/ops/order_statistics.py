@@ -21,6 +21,7 @@ from deepgrad.backend import array_module, to_numpy
 from deepgrad.ops.elementwise import subtract
 from deepgrad.ops.indexing import take_along_axis
 from deepgrad.ops.nondiff import argsort, floor, nondifferentiable
+from deepgrad.ops.real_parts import _require_real
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import reshape, transpose
 from deepgrad.tensor import Tensor, raw_data
@@ -65,6 +66,7 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
         raise ValueError(f"{name}: method must be one of {_METHODS}, got {method!r}")
     if not hasattr(a, "shape"):
         a = np.asarray(a)
+    _require_real(name, a)  # the cast to float64 below would drop the imaginary part
     if not np.issubdtype(raw_data(a).dtype, np.floating):
         a = a.astype(np.float64) if isinstance(a, Tensor) else np.asarray(a, np.float64)
     q_data = _host_quantiles(q)
