@@ -39,3 +39,19 @@ def test_gradient_from_minus_infinity_follows_the_replayed_fraction():
     x = np.array([[-np.inf, 2.0, 3.0, np.nan, np.nan]])
     np.testing.assert_array_equal(compiled(x), gradient(x))
     np.testing.assert_array_equal(gradient(x), [[0.5, 0.5, 0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("method", ["nearest", "midpoint"])
+def test_q_reached_by_closure_is_read_as_it_is_now(method):
+    q = dg.tensor(np.array([0.3, 0.6], dtype=np.float32))
+
+    def f(x):
+        return dnp.quantile(x, q, axis=-1, method=method)
+
+    compiled = dg.compile(f)
+    rng = np.random.default_rng(0)
+    for step in range(5):
+        if step == 3:
+            q += 0.25  # written in place after the plan was made
+        x = rng.standard_normal((3, 7))
+        np.testing.assert_allclose(compiled(x), f(x), rtol=1e-12)
