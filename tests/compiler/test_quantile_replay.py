@@ -55,3 +55,17 @@ def test_q_reached_by_closure_is_read_as_it_is_now(method):
             q += 0.25  # written in place after the plan was made
         x = rng.standard_normal((3, 7))
         np.testing.assert_allclose(compiled(x), f(x), rtol=1e-12)
+
+
+def test_nanmedian_replays_data_whose_nan_count_changes():
+    # 1 − fraction was computed by NumPy on the recorded fraction: the second recording
+    # found it changed (3 numbers, then 2) and refused the function
+    def f(x):
+        return dnp.nanmedian(x, axis=0)
+
+    compiled = dg.compile(f)
+    rng = np.random.default_rng(0)
+    for step in range(4):
+        x = rng.standard_normal((3, 5))
+        x[0, 1] = np.nan if step % 2 else x[0, 1]
+        np.testing.assert_array_equal(compiled(x), f(x))
