@@ -178,6 +178,18 @@ def test_complex_inputs_are_refused_by_name(name):
 
 
 @pytest.mark.parametrize(
+    "name",
+    ["var", "std", "nanvar", "nanstd", "median", "nanmedian", "quantile", "percentile"],
+)
+def test_statistics_of_complex_inputs_are_refused_by_name(name):
+    # var was the mean of (x − mean)², not NumPy's |x − mean|²; median and quantile cast
+    # to float64 and dropped the imaginary part, with only a ComplexWarning
+    q = {"quantile": (0.5,), "percentile": (50,)}.get(name, ())
+    with pytest.raises(TypeError, match=f"{name}: got a complex input.*out of scope"):
+        getattr(dnp, name)(np.array([1.0 + 2.0j, 3.0 - 1.0j, 0.5j]), *q)
+
+
+@pytest.mark.parametrize(
     ("call", "error", "message"),
     [
         (lambda: dnp.select([np.array([True])], [1.0, 2.0]), ValueError, "select: 1 conditions"),

@@ -18,6 +18,7 @@ import numpy as np
 from deepgrad.autodiff.effects import impure
 from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import sqrt
+from deepgrad.ops.real_parts import _require_real
 from deepgrad.ops.reductions import cumprod, cumsum, max, min, prod, sum
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import astype
@@ -126,6 +127,7 @@ def nanvar(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> A
     >>> float(nanvar(np.array([1.0, np.nan, 3.0])))
     1.0
     """
+    _require_real("nanvar", a)  # NumPy's is the mean of |x − mean|², not of (x − mean)²
     centred = _without_nan(a - nanmean(a, axis=axis, keepdims=True), 0.0)
     squares = sum(centred * centred, axis=axis, keepdims=keepdims)
     empty = _no_degrees_of_freedom(a, axis, keepdims, ddof)
@@ -140,6 +142,7 @@ def nanstd(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> A
     >>> float(nanstd(np.array([1.0, np.nan, 3.0])))
     1.0
     """
+    _require_real("nanstd", a)
     return sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 

@@ -18,8 +18,10 @@ import numpy as np
 from deepgrad.autodiff.effects import impure
 from deepgrad.axes import axis_tuple
 from deepgrad.backend import array_module, to_numpy
+from deepgrad.ops.elementwise import subtract
 from deepgrad.ops.indexing import take_along_axis
 from deepgrad.ops.nondiff import argsort, floor, nondifferentiable
+from deepgrad.ops.real_parts import _require_real
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import reshape, transpose
 from deepgrad.tensor import Tensor, raw_data
@@ -64,33 +66,35 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
         raise ValueError(f"{name}: method must be one of {_METHODS}, got {method!r}")
     if not hasattr(a, "shape"):
         a = np.asarray(a)
+    _require_real(name, a)  # the cast to float64 below would drop the imaginary part
     if not np.issubdtype(raw_data(a).dtype, np.floating):
         a = a.astype(np.float64) if isinstance(a, Tensor) else np.asarray(a, np.float64)
-    q_data = np.asarray(to_numpy(raw_data(q)), dtype=float)  # an explicit transfer
+    q_data = _host_quantiles(q)
     if np.any((q_data < 0) | (q_data > 1)) or np.any(np.isnan(q_data)):
         raise ValueError(f"{name}: quantiles must be in [0, 1] (percentiles in [0, 100])")
     rows, kept_shape, keep_shape = _rows(a, axis)
     if _shape(rows)[-1] == 0:
         raise ValueError(f"{name}: cannot take a quantile of an empty array (shape {_shape(a)})")
-    # Every array computed from the data (the order, the indices, the counts) comes from an
-    # impure call, so a compiled plan computes it again on new inputs.
+    # Every array computed from the data or from q (the order, the indices, the counts, the
+    # fractions) comes from an impure call given q as passed, so a compiled plan computes it
+    # again on new inputs; q_data (read once, here) only checks q and gives its shape.
     ordered = take_along_axis(rows, argsort(raw_data(rows), axis=-1, kind="stable"), -1)
     target = q_data.shape + kept_shape
     spread = _broadcast_rows(ordered, target)
-    lower = take_along_axis(spread, _index(rows, q_data, nan, method, "low"), -1)[..., 0]
+    lower = take_along_axis(spread, _index(rows, q, nan, method, "low"), -1)[..., 0]
     if method in ("lower", "higher", "nearest"):
         result = lower
     else:
-        upper = take_along_axis(spread, _index(rows, q_data, nan, method, "high"), -1)[..., 0]
+        upper = take_along_axis(spread, _index(rows, q, nan, method, "high"), -1)[..., 0]
         if method == "linear" and isinstance(q, Tensor):  # differentiable in q
             q_rows = reshape(q, q_data.shape + (1,) * len(kept_shape))
             position = q_rows * _count_less_one(rows, q_data.shape, nan)
             fraction = position - floor(position)
         else:
-            fraction = _fraction(rows, q_data, nan, method)
+            fraction = _fraction(rows, q, nan, method)
         ends = (
-            _ends(ordered, q_data, nan, method, "from_upper"),
-            _ends(ordered, q_data, nan, method, "alone"),
+            _ends(ordered, q, nan, method, "from_upper"),
+            _ends(ordered, q, nan, method, "alone"),
         )
         result = _interpolate(lower, upper, fraction, ends)
     # a 0-d array on the data's device, not the float NaN: see nan_reductions
@@ -102,6 +106,11 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
     if keepdims:
         result = reshape(result, q_data.shape + keep_shape)
     return result
+
+
+def _host_quantiles(q: Any) -> np.ndarray:
+    """The quantiles as float64 on the host (an explicit transfer)."""
+    return np.asarray(to_numpy(raw_data(q)), dtype=float)
 
 
 def _hundredths(q: Any) -> Any:
@@ -118,7 +127,10 @@ def _interpolate(lower: Any, upper: Any, fraction: Any, ends: tuple[Any, Any]) -
     the slope in q is the one between the two ends) as without infinities."""
     from_upper, alone = ends
     difference = upper - lower  # the Tensor first: a raw device array would not defer to it
-    line = where(from_upper, upper - difference * (1.0 - fraction), lower + difference * fraction)
+    # 1 − fraction by a deepgrad op: NumPy's, on the raw fraction, would be frozen in a plan
+    line = where(
+        from_upper, upper - difference * subtract(1.0, fraction), lower + difference * fraction
+    )
     return where(alone, lower, line)
 
 
@@ -139,8 +151,9 @@ def _count_less_one(rows: Any, q_shape: tuple[int, ...], nan: bool) -> np.ndarra
 
 
 @impure
-def _index(rows: Any, q: np.ndarray, nan: bool, method: str, which: str) -> np.ndarray:
+def _index(rows: Any, q: Any, nan: bool, method: str, which: str) -> np.ndarray:
     """The sorted position each quantile reads (``which``: the one below or above)."""
+    q = _host_quantiles(q)
     position = _positions(rows, q, nan)
     if method == "lower" or (method in ("linear", "midpoint") and which == "low"):
         index = np.floor(position)
@@ -155,7 +168,8 @@ def _index(rows: Any, q: np.ndarray, nan: bool, method: str, which: str) -> np.n
 
 
 @impure
-def _fraction(rows: Any, q: np.ndarray, nan: bool, method: str) -> np.ndarray:
+def _fraction(rows: Any, q: Any, nan: bool, method: str) -> np.ndarray:
+    q = _host_quantiles(q)
     position = _positions(rows, q, nan)
     fraction = position - np.floor(position)
     if method == "midpoint":
@@ -169,11 +183,12 @@ def _on(rows: Any, host: np.ndarray) -> Any:
 
 
 @impure
-def _ends(ordered: Any, q: np.ndarray, nan: bool, method: str, which: str) -> np.ndarray:
+def _ends(ordered: Any, q: Any, nan: bool, method: str, which: str) -> np.ndarray:
     """Where ``_interpolate`` leaves the plain line: ``"from_upper"``, where the lower end
     is −∞; ``"alone"``, where an end is infinite and the lower end is the answer (the
     position is a whole number, or both ends are the same infinity). Found on the host
     from the rows already sorted (NaN last), so no call sorts them again."""
+    q = _host_quantiles(q)
     position = _positions(ordered, q, nan)
     top = _positions(ordered, np.ones(q.shape), nan)
     host = to_numpy(raw_data(ordered))

@@ -13,6 +13,7 @@ from deepgrad.axes import axis_index
 from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import exp, log, sqrt
 from deepgrad.ops.nondiff import cast, equal
+from deepgrad.ops.real_parts import _require_real
 from deepgrad.ops.shape import concatenate, flip, reshape, transpose
 from deepgrad.tensor import raw_data
 
@@ -63,6 +64,7 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
 
 def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's ``var``)."""
+    _require_real("var", a)  # NumPy's is the mean of |x − mean|², not of (x − mean)²
     shape = np.shape(raw_data(a))
     count = math.prod(shape[i] for i in reduced_axes(_normal_axis(axis), len(shape)))
     centred = a - mean(a, axis=axis, keepdims=True)
@@ -73,6 +75,7 @@ def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
 
 def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     """Standard deviation over ``axis`` (NumPy's ``std``)."""
+    _require_real("std", a)
     return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
