@@ -218,19 +218,29 @@ LOSS_SEQUENCES = [
 ]
 
 
-def epochs_until_stopped(module, stopping, sequence):
-    """Epochs a fit runs when the logged loss is ``sequence`` (a callback sets it)."""
+def one_unit_net(module):
+    """A Dense(1) net on three inputs, in deepgrad (``module is dg``) or in Keras."""
+    if module is dg:
+        return dg.Sequential([layers.Dense(1)])
+    return module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+
+
+def forcing_loss(module, sequence):
+    """A callback that sets the logged loss of epoch k to ``sequence[k]``."""
 
     def force(epoch, logs):
         logs["loss"] = sequence[epoch]
 
+    return module.callbacks.LambdaCallback(on_epoch_end=force)
+
+
+def epochs_until_stopped(module, stopping, sequence):
+    """Epochs a fit runs when the logged loss is ``sequence`` (a callback sets it)."""
+
     x, y = data()
-    if module is dg:
-        model = dg.Sequential([layers.Dense(1)])
-    else:
-        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+    model = one_unit_net(module)
     model.compile(optimizer="sgd", loss="mse")
-    forcing = module.callbacks.LambdaCallback(on_epoch_end=force)
+    forcing = forcing_loss(module, sequence)
     history = model.fit(
         x, y, epochs=len(sequence), verbose=0, callbacks=[forcing, stopping(module)]
     )
@@ -276,23 +286,15 @@ def rates_under_plateau(module, sequence, **settings):
     """The learning rate after each epoch when the logged loss is ``sequence``."""
     rates = []
 
-    def force(epoch, logs):
-        logs["loss"] = sequence[epoch]
-
     def record(epoch, logs):
         rates.append(float(np.asarray(model.optimizer.learning_rate)))
 
     x, y = data()
-    if module is dg:
-        model = dg.Sequential([layers.Dense(1)])
-        optimizer = dg.optimizers.SGD(learning_rate=0.1)
-    else:
-        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
-        optimizer = module.optimizers.SGD(learning_rate=0.1)
-    model.compile(optimizer=optimizer, loss="mse")
+    model = one_unit_net(module)
+    model.compile(optimizer=module.optimizers.SGD(learning_rate=0.1), loss="mse")
     plateau = module.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, **settings)
     hooks = [
-        module.callbacks.LambdaCallback(on_epoch_end=force),
+        forcing_loss(module, sequence),
         plateau,
         module.callbacks.LambdaCallback(on_epoch_end=record),
     ]
@@ -326,10 +328,7 @@ def csv_log_appended(module, path):
     """The rows of a CSVLogger file appended by a fit without validation, then by one with
     it: the header and, per row, which columns are ``NA``."""
     x, y = data()
-    if module is dg:
-        model = dg.Sequential([layers.Dense(1)])
-    else:
-        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+    model = one_unit_net(module)
     model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
     model.fit(x, y, epochs=2, verbose=0, callbacks=[module.callbacks.CSVLogger(path, append=True)])
     logger = module.callbacks.CSVLogger(path, append=True)
@@ -353,10 +352,7 @@ def test_csv_logger_columns_match_keras_across_appended_fits(tmp_path):
 def diverging_fit(module, terminate):
     """Whether ``on_train_end`` ran, and the error raised, when SGD diverges at once."""
     x, y = data()
-    if module is dg:
-        model = dg.Sequential([layers.Dense(1)])
-    else:
-        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+    model = one_unit_net(module)
     model.compile(optimizer=module.optimizers.SGD(1e30), loss="mse")
     ended = []
     hooks = [terminate, module.callbacks.LambdaCallback(on_train_end=lambda logs: ended.append(1))]
@@ -390,12 +386,8 @@ def checkpoints_without_the_monitored_value(module, folder):
     """The files a ``save_best_only`` checkpoint of ``val_loss`` writes in a fit without
     validation."""
     x, y = data()
-    if module is dg:
-        model = dg.Sequential([layers.Dense(1)])
-        name = "m-{epoch}.dg"
-    else:
-        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
-        name = "m-{epoch}.weights.h5"
+    model = one_unit_net(module)
+    name = "m-{epoch}.dg" if module is dg else "m-{epoch}.weights.h5"
     model.compile(optimizer="sgd", loss="mse")
     checkpoint = module.callbacks.ModelCheckpoint(
         str(folder / name), save_best_only=True, save_weights_only=True
@@ -418,14 +410,8 @@ def checkpoints_after_a_nan(module, folder):
     """The epochs a ``save_best_only`` checkpoint saves when the first loss is NaN."""
     sequence = [float("nan"), 2.0, 1.0]
 
-    def force(epoch, logs):
-        logs["loss"] = sequence[epoch]
-
     x, y = data()
-    if module is dg:
-        model = dg.Sequential([layers.Dense(1)])
-    else:
-        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+    model = one_unit_net(module)
     model.compile(optimizer="sgd", loss="mse")
     checkpoint = module.callbacks.ModelCheckpoint(
         str(folder / "m-{epoch}.weights.h5"),
@@ -433,7 +419,7 @@ def checkpoints_after_a_nan(module, folder):
         save_best_only=True,
         save_weights_only=True,
     )
-    forcing = module.callbacks.LambdaCallback(on_epoch_end=force)
+    forcing = forcing_loss(module, sequence)
     model.fit(x, y, epochs=3, verbose=0, callbacks=[forcing, checkpoint])
     return sorted(p.name for p in folder.iterdir())
 
@@ -454,10 +440,7 @@ def evaluation_params(module):
         on_predict_begin=lambda logs: seen.append(dict(record.params)),
     )
     x, y = data(10)
-    if module is dg:
-        model = dg.Sequential([layers.Dense(1)])
-    else:
-        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+    model = one_unit_net(module)
     model.compile(optimizer="sgd", loss="mse")
     model.evaluate(x, y, batch_size=4, verbose=0, callbacks=[record])
     model.evaluate(x, y, batch_size=4, verbose=2, steps=2, callbacks=[record])
