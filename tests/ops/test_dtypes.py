@@ -72,3 +72,12 @@ def test_mixed_precision_gradient_takes_the_leaf_dtype():
     assert y.dtype == np.float64
     y.backward()
     assert x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
+@pytest.mark.parametrize("value", [[1, 2], [[1.5], [2.5]], 3.0, np.float32(2), [[[1]]]])
+def test_atleast_nd_of_a_list_or_a_number_is_numpy_s_array(name, value):
+    """A list that already had enough dimensions came back as the list itself."""
+    got, expected = getattr(dnp, name)(value), getattr(np, name)(value)
+    assert type(got) is np.ndarray and got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)

@@ -164,16 +164,22 @@ def stack(arrays: Any, axis: int = 0) -> Any:
     return concatenate([expand_dims(a, axis) for a in arrays], axis=axis)
 
 
+def _array_like(a: Any) -> Any:
+    """``a``, or a list or a number as the array NumPy makes of it (``reshape`` hands back an
+    input that has the shape asked for as it is, and NumPy's ``atleast_*d`` return arrays)."""
+    return a if hasattr(raw_data(a), "shape") else np.asarray(a)
+
+
 def atleast_1d(a: Any) -> Any:
-    return reshape(a, np.atleast_1d(np.empty(_shape(a), dtype=bool)).shape)
+    return reshape(_array_like(a), np.atleast_1d(np.empty(_shape(a), dtype=bool)).shape)
 
 
 def atleast_2d(a: Any) -> Any:
-    return reshape(a, np.atleast_2d(np.empty(_shape(a), dtype=bool)).shape)
+    return reshape(_array_like(a), np.atleast_2d(np.empty(_shape(a), dtype=bool)).shape)
 
 
 def atleast_3d(a: Any) -> Any:
-    return reshape(a, np.atleast_3d(np.empty(_shape(a), dtype=bool)).shape)
+    return reshape(_array_like(a), np.atleast_3d(np.empty(_shape(a), dtype=bool)).shape)
 
 
 def hstack(arrays: Any) -> Any:
