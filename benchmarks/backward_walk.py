@@ -41,6 +41,7 @@ import numpy as np
 import deepgrad as dg
 import deepgrad.numpy as dnp
 from deepgrad.autodiff import graph
+from deepgrad.autodiff.primitive import node_of
 
 sys.path.insert(0, str(Path(__file__).parent))
 import overhead  # (the chain: this folder's module)
@@ -70,8 +71,8 @@ def reached(output: dg.Tensor) -> int:
     """How many nodes the output depends on: those a walk from it visits."""
     seen, waiting = {id(output)}, [output]
     while waiting:
-        for _, parent in waiting.pop()._node.parents:
-            if parent._node is not None and id(parent) not in seen:
+        for _, parent in node_of(waiting.pop()).parents:
+            if node_of(parent) is not None and id(parent) not in seen:
                 seen.add(id(parent))
                 waiting.append(parent)
     return len(seen)

@@ -3,8 +3,9 @@
 A Tensor wraps ``_value``: a raw array, or, inside a transform, a Tensor of a lower
 level (see autodiff/primitive.py). ``_level`` is -1 for a constant, 0 for the
 imperative tape (``requires_grad=True``) and 1, 2, ... for the traces that ``grad``,
-``jvp`` and friends open. A traced tensor carries either ``_node`` (reverse mode:
-how it was computed) or ``_tangent`` (forward mode: its derivative along a direction).
+``jvp`` and friends open. A traced tensor carries either how it was computed (reverse
+mode: ``_prim`` and the other fields of a Node, see autodiff/primitive.py) or
+``_tangent`` (forward mode: its derivative along a direction).
 """
 
 from __future__ import annotations
@@ -31,13 +32,37 @@ class Tensor:
     Tensor([2., 4., 6.], dtype=float32)
     """
 
-    # (_written_at, the number of the last write in place, is set by mark_written only)
-    __slots__ = ("__weakref__", "_level", "_node", "_tangent", "_value", "_written_at", "grad")
+    __slots__ = (
+        "__weakref__",
+        "_args",
+        "_inputs",
+        "_kwargs",
+        "_level",
+        "_origin",
+        "_parents",
+        "_prim",
+        "_sequence",
+        "_tangent",
+        "_value",
+        "_written_at",
+        "grad",
+    )
     _value: Any  # a raw array, or a Tensor one level down
     _level: int
-    _node: Any  # a Node (autodiff/primitive.py) or None
     _tangent: Any
     grad: Tensor | None
+    # How an op made it, set by the engine (autodiff/primitive.py's Node describes each
+    # field): ``_prim`` is None for a leaf, a constant or a dual number, and the other five
+    # are set only when it is not. Kept on the tensor, not in a node object of its own:
+    # that object was a third of the forward op's allocations.
+    _prim: Any  # the Primitive
+    _parents: tuple  # the positions, among _inputs, of the tensors differentiated through
+    _args: Any
+    _inputs: Any
+    _kwargs: dict
+    _sequence: int
+    # (_written_at, the number of the last write in place, is set by mark_written only;
+    # _origin, the user's source line, by the engine in anomaly mode only)
     __array_priority__ = 1000
     # A weight or buffer whose array may change between two calls of a compiled function
     # (layers' Variable): a plan reads it at every replay and never folds a value made
@@ -47,26 +72,26 @@ class Tensor:
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         self._value = _as_array(data, dtype)
         self._level = -1
-        self._node = None
+        self._prim = None
         self._tangent = None
         self.grad = None
         if requires_grad:
             self.requires_grad = True
 
     @classmethod
-    def _make(cls, value: Any, level: int, node: Any) -> Tensor:
-        """Wrap a result without copying (the engine's constructor)."""
+    def _make(cls, value: Any, level: int) -> Tensor:
+        """Wrap a value without copying, as a tensor no op made (the engine's constructor)."""
         tensor = object.__new__(cls)
         tensor._value = value
         tensor._level = level
-        tensor._node = node
+        tensor._prim = None
         tensor._tangent = None
         tensor.grad = None
         return tensor
 
     @classmethod
     def _make_dual(cls, value: Any, level: int, tangent: Any) -> Tensor:
-        tensor = cls._make(value, level, None)
+        tensor = cls._make(value, level)
         tensor._tangent = tangent
         return tensor
 
@@ -84,7 +109,7 @@ class Tensor:
         self._value = (
             raw_data(value) if isinstance(value, Tensor) else array_module(value).asarray(value)
         )
-        if self._node is not None:  # its rules would read the new array as their answer
+        if self._prim is not None:  # its rules would read the new array as their answer
             mark_written(self)
 
     @property
@@ -110,7 +135,7 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        if self._level > 0 or self._node is not None:
+        if self._level > 0 or self._prim is not None:
             raise RuntimeError(
                 "requires_grad can only be changed on leaf tensors (ones no op produced); "
                 "use .detach() to get a leaf"
@@ -125,7 +150,7 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         """True if no recorded op produced this tensor (its ``.grad`` is filled by backward)."""
-        return self._node is None
+        return self._prim is None
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shares memory; copied to the host from a device)."""
@@ -152,7 +177,7 @@ class Tensor:
                 "gradient back to it; move the data before tracking gradients "
                 "(dg.tensor(data, device=..., requires_grad=True)) or use .detach().to(...)"
             )
-        return Tensor._make(moved, -1, None)
+        return Tensor._make(moved, -1)
 
     def cpu(self) -> Tensor:
         """This tensor on the host (``to("cpu")``)."""
@@ -179,7 +204,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A constant tensor sharing this one's data, cut off from every graph."""
-        return Tensor._make(raw_data(self), -1, None)
+        return Tensor._make(raw_data(self), -1)
 
     def backward(
         self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
@@ -233,8 +258,8 @@ class Tensor:
         extra = f", dtype={self.dtype}"
         if self.device.kind != "cpu":
             extra += f", device='{self.device}'"
-        if self._node is not None and self._level == 0:
-            extra += f", grad_fn=<{self._node.prim.name}>"
+        if self._prim is not None and self._level == 0:
+            extra += f", grad_fn=<{self._prim.name}>"
         elif self._level == 0:
             extra += ", requires_grad=True"
         elif self._level > 0:
@@ -672,7 +697,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: An
     device('cpu')
     """
     if device is not None:
-        made = Tensor._make(to_device(_as_array(data, dtype), device), -1, None)
+        made = Tensor._make(to_device(_as_array(data, dtype), device), -1)
         made.requires_grad = requires_grad  # _as_array copied: nothing is shared
         return made
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)

@@ -22,6 +22,7 @@ from deepgrad.autodiff.primitive import (
     bind,
     bind_one,
     bind_pair,
+    node_of,
 )
 
 N_OPS = 50
@@ -98,7 +99,7 @@ def _describe_result(result):
     """What bind returned, in full: its value, level, and node (primitive, parents, args)."""
     if not isinstance(result, dg.Tensor):
         return ("raw", result.tolist())
-    node = result._node
+    node = node_of(result)
     recorded = None
     if node is not None:
         parents = [(position, id(parent)) for position, parent in node.parents]
@@ -415,12 +416,12 @@ def test_the_reverse_loop_visits_every_node_once_newest_first(seed):
     reached = {id(output)}  # the nodes the output depends on, found newest first
     order = {}  # a node's answer → its creation sequence
     for node in nodes[1:]:
-        first, second = (parent for _, parent in node._node.parents)
+        first, second = (parent for _, parent in node_of(node).parents)
         paths[id(node)] = paths[id(first)] + paths[id(second)]
-        order[id(node._value)] = node._node.sequence
+        order[id(node._value)] = node_of(node).sequence
     for node in reversed(nodes[1:]):
         if id(node) in reached:
-            reached.update(id(parent) for _, parent in node._node.parents)
+            reached.update(id(parent) for _, parent in node_of(node).parents)
     expected = sorted((order[id(n._value)] for n in nodes[1:] if id(n) in reached), reverse=True)
     output.backward()
     visited = [order[key] for key in visits[::2]]  # each node's two rules run in turn

@@ -672,7 +672,7 @@ def _np_softmax(x, axis=-1):
 def _at(x):
     import deepgrad as dg
 
-    return x if isinstance(x, dg.Tensor) else dg.Tensor._make(x, -1, None)
+    return x if isinstance(x, dg.Tensor) else dg.Tensor._make(x, -1)
 
 
 def _np_set(x, v):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import deepgrad.ops
-from deepgrad.autodiff.primitive import Primitive, new_level
+from deepgrad.autodiff.primitive import Primitive, new_level, node_of
 from deepgrad.autodiff.tree import tree_flatten
 from deepgrad.tensor import Tensor
 from tests.ops.op_table import OP_TABLE
@@ -38,13 +38,13 @@ def _primitives_used(spec) -> set[str]:
     args = spec.arguments(rng, shapes)
     level = new_level()
     boxes = [
-        Tensor._make(a, level, None) if np.issubdtype(np.asarray(a).dtype, np.floating) else a
+        Tensor._make(a, level) if np.issubdtype(np.asarray(a).dtype, np.floating) else a
         for a in args
     ]
     out = spec.fn(*boxes, **spec.kwargs[0])
     used, stack = set(), [o for o in tree_flatten(out)[0] if isinstance(o, Tensor)]
     while stack:
-        node = stack.pop()._node
+        node = node_of(stack.pop())
         if node is not None:
             used.add(node.prim.name)
             stack.extend(parent for _, parent in node.parents)

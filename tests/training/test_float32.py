@@ -6,6 +6,7 @@ import pytest
 
 import deepgrad as dg
 from deepgrad import layers, losses, optimizers
+from deepgrad.autodiff.primitive import node_of
 from deepgrad.tensor import Tensor
 
 LOSSES = {
@@ -24,8 +25,8 @@ def _graph_dtypes(output: Tensor) -> set:
             continue
         seen.add(id(tensor))
         dtypes.add(np.asarray(tensor._value).dtype)
-        if tensor._node is not None:
-            stack.extend(parent for _, parent in tensor._node.parents)
+        if node_of(tensor) is not None:
+            stack.extend(parent for _, parent in node_of(tensor).parents)
     return dtypes
 
 

@@ -46,21 +46,21 @@ def backward_pass(
     last_write = WRITES.last
     tensor = heappop(heap)[1] if heap else None
     while tensor is not None:  # the hot loop of every backward(): a node, then its parents
-        node = tensor._node
-        if node.sequence < last_write:  # a Tensor was written in place since this node
-            check_unwritten(tensor, node)
+        if tensor._sequence < last_write:  # a Tensor was written in place since this op
+            check_unwritten(tensor)
         g = grads.pop(tensor)
-        args = node.args
+        args = tensor._args
         if args is None or create_graph:
-            args, ans = _rule_inputs(tensor, node, create_graph)
+            args, ans = _rule_inputs(tensor, create_graph)
         else:  # the common case of _rule_inputs, without the call
             ans = tensor._value
         if observed:  # see _as_constants
             g, ans, args = _as_constants(g), _as_constants(ans), _as_constants(args)
-        vjps, kwargs = node.prim.vjps, node.kwargs
+        vjps, kwargs, inputs = tensor._prim._vjps, tensor._kwargs, tensor._inputs
         newest: Tensor | None = None  # the newest parent reached first here, and its
-        newest_sequence = -1  # node's sequence: maybe the next node to visit
-        for position, parent in node.parents:
+        newest_sequence = -1  # sequence: maybe the next node to visit
+        for position in tensor._parents:
+            parent = inputs[position]
             if kwargs:  # (calling with an empty **kwargs costs more than this test)
                 parent_grad = vjps[position](g, ans, *args, **kwargs)
             else:
@@ -79,23 +79,23 @@ def backward_pass(
             if not fits:
                 parent_grad = match_shape(parent_grad, like)
             if anomaly:
-                check_finite(parent_grad, node.prim.name, "backward", node.origin)
+                origin = getattr(tensor, "_origin", None)  # set in anomaly mode only
+                check_finite(parent_grad, tensor._prim.name, "backward", origin)
             if parent in grads:  # _receive, written out: this runs once per edge
                 grads[parent] = add(grads[parent], parent_grad)
                 continue
             grads[parent] = parent_grad
-            parent_node = parent._node
-            if parent_node is None:
+            if parent._prim is None:
                 leaves.append(parent)
-            elif parent_node.sequence > newest_sequence:
+            elif parent._sequence > newest_sequence:
                 if newest is not None:
                     heappush(heap, (-newest_sequence, newest))
-                newest, newest_sequence = parent, parent_node.sequence
+                newest, newest_sequence = parent, parent._sequence
             else:
-                heappush(heap, (-parent_node.sequence, parent))
+                heappush(heap, (-parent._sequence, parent))
         if free:  # release the saved arrays and the links that keep intermediates alive
-            node.args = None
-            node.parents = node.inputs = ()
+            tensor._args = None
+            tensor._parents = tensor._inputs = ()
         if newest is not None and (not heap or -heap[0][0] < newest_sequence):
             tensor = newest  # newer than every node waiting: the heap would pop it next
         else:
@@ -105,15 +105,15 @@ def backward_pass(
     return {id(leaf): (leaf, grads[leaf]) for leaf in leaves}
 
 
-def check_unwritten(tensor: Tensor, node: Any) -> None:
-    """Raise if ``tensor`` (the node's answer) or a Tensor among the node's inputs was
-    written in place after the node was made (``tensor.mark_written``): its rules would
-    read values the forward pass never saw. PyTorch raises here too, where the op saved
-    the tensor for its gradient; deepgrad's nodes keep every input, so it raises for any."""
-    made, name = node.sequence, node.prim.name
+def check_unwritten(tensor: Tensor) -> None:
+    """Raise if ``tensor`` (an op's answer) or a Tensor among the op's inputs was written
+    in place after the op ran (``tensor.mark_written``): its rules would read values the
+    forward pass never saw. PyTorch raises here too, where the op saved the tensor for its
+    gradient; deepgrad keeps every input of an op, so it raises for any."""
+    made, name = tensor._sequence, tensor._prim.name
     if written_at(tensor) > made:
         _raise_written(f"the output of {name}", tensor, f"{name} made it")
-    for position, value in enumerate(node.inputs or ()):  # (a list is passed spread out)
+    for position, value in enumerate(tensor._inputs or ()):  # (a list is passed spread out)
         if isinstance(value, Tensor) and written_at(value) > made:
             _raise_written(f"input {position} of {name}", value, f"{name} read it")
 
@@ -129,21 +129,21 @@ def _raise_written(which: str, tensor: Tensor, when: str) -> None:
     )
 
 
-def _rule_inputs(tensor: Tensor, node: Any, create_graph: bool) -> tuple:
-    """The arguments and the answer a node's rules are called with: the saved arrays, or,
-    with create_graph, the tape tensors themselves, so that the backward pass is recorded
-    too and can be differentiated again."""
-    if node.args is None:
+def _rule_inputs(tensor: Tensor, create_graph: bool) -> tuple:
+    """The arguments and the answer the rules of the op that made ``tensor`` are called
+    with: the saved arrays, or, with create_graph, the tape tensors themselves, so that the
+    backward pass is recorded too and can be differentiated again."""
+    if tensor._args is None:
         raise RuntimeError(
             "backward: trying to go through the graph a second time, but its saved "
             "arrays were freed after the first backward(). Pass retain_graph=True to the "
             "first call if you need to call backward() twice"
         )
     if not (create_graph and tensor._level == 0):
-        return node.args, tensor._value
-    args = list(node.args)
-    for position, parent in node.parents:
-        args[position] = parent
+        return tensor._args, tensor._value
+    args = list(tensor._args)
+    for position in tensor._parents:
+        args[position] = tensor._inputs[position]
     return args, tensor
 
 
@@ -156,7 +156,7 @@ def _as_constants(value: Any) -> Any:
     if type(value) in (list, tuple):
         return [_as_constants(v) for v in value]
     if hasattr(value, "shape") and not isinstance(value, Tensor):
-        return Tensor._make(value, -1, None)
+        return Tensor._make(value, -1)
     return value
 
 
@@ -171,10 +171,10 @@ def _receive(tensor: Tensor, cotangent: Any, grads: dict, leaves: list, heap: li
         grads[tensor] = add(grads[tensor], cotangent)
     else:
         grads[tensor] = cotangent
-        if tensor._node is None:
+        if tensor._prim is None:
             leaves.append(tensor)
         else:
-            heappush(heap, (-tensor._node.sequence, tensor))
+            heappush(heap, (-tensor._sequence, tensor))
 
 
 def backward(
@@ -216,7 +216,7 @@ def backward(
     for leaf, leaf_grad in leaves.values():
         if create_graph:
             if not isinstance(leaf_grad, Tensor):
-                leaf_grad = Tensor._make(leaf_grad, -1, None)
+                leaf_grad = Tensor._make(leaf_grad, -1)
             leaf.grad = leaf_grad if leaf.grad is None else leaf.grad + leaf_grad
         else:  # an effect primitive, so that a compiled step does it on every replay
             (accumulate_grad if accumulate else store_grad)(leaf, leaf_grad)
@@ -265,7 +265,7 @@ def _accumulate_grad(leaf: Tensor, leaf_grad: Any) -> None:
         leaf_grad = xp.array(leaf_grad)  # a fresh array: rules may pass g through shared
         if leaf.grad is not None:
             leaf_grad = leaf_grad + raw_data(leaf.grad)
-        leaf.grad = Tensor._make(leaf_grad, -1, None)
+        leaf.grad = Tensor._make(leaf_grad, -1)
 
 
 def _store_grad(leaf: Tensor, leaf_grad: Any) -> None:
@@ -275,7 +275,7 @@ def _store_grad(leaf: Tensor, leaf_grad: Any) -> None:
         current._value[...] = leaf_grad
         mark_written(current)
     else:
-        leaf.grad = Tensor._make(array_module(leaf_grad).array(leaf_grad), -1, None)
+        leaf.grad = Tensor._make(array_module(leaf_grad).array(leaf_grad), -1)
 
 
 accumulate_grad = Impure(_accumulate_grad, "accumulate_grad", effect=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -70,7 +70,7 @@ class _State:
 
 
 STATE = _State()
-_new_tensor = _new_node = object.__new__  # a Tensor or a Node without its __init__ call
+_new_tensor = object.__new__  # a Tensor without its __init__ call
 _levels = itertools.count(1)
 # creation order of nodes, shared with writes in place (tensor.py): the reverse pass runs
 # newest first, and refuses a node older than a write to what it read
@@ -89,33 +89,47 @@ class Rules(Protocol):
     def __getitem__(self, position: int, /) -> Callable | None: ...
 
 
-class Node:
-    """How a tensor was made: the primitive, the tensors it depends on and what the rules need.
+class Node(NamedTuple):
+    """How a tensor was made, read off the tensor for code off the hot path (evaluation
+    traces, graph walks in tests and benchmarks): see :func:`node_of`.
 
-    ``parents`` holds ``(position, tensor)`` for each differentiable argument that is
-    traced at this node's level; ``args`` holds every argument one level down (raw arrays
-    at level 0), and ``inputs`` the arguments as given (so that the reverse pass can tell
-    whether a Tensor among them was written in place since: ``tensor.mark_written``).
-    ``sequence`` numbers nodes in creation order (a node's is later than its parents').
-
-    ``bind`` fills the six fields in place of an ``__init__`` (one call fewer per op).
+    The engine keeps these fields on the tensor itself (``Tensor._prim``, ``_parents``,
+    ``_args``, ``_inputs``, ``_kwargs``, ``_sequence``): a separate node object per op
+    was a third of the forward op's allocations. ``parents`` holds ``(position, tensor)``
+    for each differentiable argument traced at the tensor's level; ``args`` every argument
+    one level down (raw arrays at level 0; None once a backward pass freed them);
+    ``inputs`` the arguments as given (so that the reverse pass can tell whether a Tensor
+    among them was written in place since: ``tensor.mark_written``); ``sequence`` numbers
+    ops in creation order (a tensor's is later than its parents').
     """
 
-    __slots__ = ("args", "inputs", "kwargs", "parents", "prim", "sequence")
+    prim: Primitive
+    parents: list
     args: Any
     inputs: Any
     kwargs: dict
-    parents: tuple
-    prim: Primitive
     sequence: int
-    origin: str | None = None  # the user's source line: only an AnomalyNode records it
 
 
-class AnomalyNode(Node):
-    """A node made in anomaly mode (``detect_anomaly``): it also records ``origin``, the
-    user's source line, which a NaN in the backward pass is reported with."""
+# The positions a node's parents hold among its inputs, for the one or two arguments that
+# most ops take: shared tuples, so that recording an op allocates none.
+FIRST, SECOND, BOTH = (0,), (1,), (0, 1)
 
-    __slots__ = ("origin",)
+
+def node_of(tensor: Tensor) -> Node | None:
+    """How ``tensor`` was made, or None for a leaf, a constant or a dual number.
+
+    >>> import deepgrad as dg
+    >>> x = dg.tensor([1.0, 2.0], requires_grad=True)
+    >>> node = node_of(x * 3.0)
+    >>> node.prim.name, [position for position, _ in node.parents]
+    ('multiply', [0])
+    """
+    if tensor._prim is None:
+        return None
+    inputs = tensor._inputs
+    parents = [(position, inputs[position]) for position in tensor._parents]
+    return Node(tensor._prim, parents, tensor._args, inputs, tensor._kwargs, tensor._sequence)
 
 
 class Primitive:
@@ -132,7 +146,15 @@ class Primitive:
     12.0
     """
 
-    __slots__ = ("impl", "jvps", "name", "symbol", "vjps")
+    __slots__ = (
+        "_vjps",
+        "first_differentiable",
+        "impl",
+        "jvps",
+        "name",
+        "second_differentiable",
+        "symbol",
+    )
     pure = True  # same arguments, same result: an observer may fold it on constants
     effect = False  # writes outside its result: an observer must keep it even if unused
 
@@ -140,8 +162,21 @@ class Primitive:
         self.impl = impl
         self.name = name or impl.__name__
         self.symbol = symbol  # how evaluation traces print it, e.g. "{0} × {1}"
-        self.vjps: Rules = ()
+        self.vjps = ()
         self.jvps: Rules = ()
+
+    @property
+    def vjps(self) -> Rules:
+        """The VJP rules by argument position (``None``: not differentiable there)."""
+        return self._vjps
+
+    @vjps.setter
+    def vjps(self, rules: Rules) -> None:
+        self._vjps = rules
+        # whether the first and the second argument have a rule: bind_pair and bind_one
+        # test these on every op (the reverse pass reads ``_vjps``, without the property)
+        self.first_differentiable = len(rules) > 0 and rules[0] is not None
+        self.second_differentiable = len(rules) > 1 and rules[1] is not None
 
     def defvjp(self, *rules: Callable | None) -> None:
         """One VJP rule per positional argument; ``None`` marks a non-differentiable one."""
@@ -209,15 +244,15 @@ def bind(prim: Primitive, args: Any, kwargs: dict) -> Any:
     if level > 0:
         return _bind_traced(prim, args, kwargs, level, top._tangent is not None)
     recording = level == 0 and STATE.grad_enabled
-    vjps = prim.vjps
+    vjps = prim._vjps
     raw = list(args)
-    parents: tuple = ()  # (a tuple grown in place and a counter: measured faster than
-    i = 0  # a list, enumerate and tuple(parents) for the one or two arguments most ops take)
+    parents: tuple = ()  # the parents' positions among the arguments (see Tensor._parents)
+    i = 0  # (a counter: measured faster than enumerate for the few arguments most ops take)
     for arg in args:
         if isinstance(arg, Tensor):
             raw[i] = arg._value  # a tape tensor or a constant holds a raw array
             if recording and arg._level == 0 and i < len(vjps) and vjps[i] is not None:
-                parents += ((i, arg),)
+                parents += (i,)
         i += 1
     return _on_tape(prim, args, raw, kwargs, parents)
 
@@ -246,13 +281,12 @@ def bind_pair(prim: Primitive, x: Any, y: Any) -> Any:
         return _bind_traced(prim, (x, y), NO_KWARGS, top._level, top._tangent is not None)
     if x_level == -2 and y_level == -2:
         return _evaluate(prim, (x, y), (x, y), NO_KWARGS)
-    parents: tuple = ()
+    parents: tuple = ()  # the parents' positions among the arguments (see Tensor._parents)
     if STATE.grad_enabled:
-        vjps = prim.vjps
-        if x_level == 0 and len(vjps) > 0 and vjps[0] is not None:
-            parents = ((0, x),)
-        if y_level == 0 and len(vjps) > 1 and vjps[1] is not None:
-            parents += ((1, y),)
+        if x_level == 0 and prim.first_differentiable:
+            parents = BOTH if y_level == 0 and prim.second_differentiable else FIRST
+        elif y_level == 0 and prim.second_differentiable:
+            parents = SECOND
     return _on_tape(prim, (x, y), (a, b), NO_KWARGS, parents)
 
 
@@ -263,14 +297,14 @@ def bind_one(prim: Primitive, x: Any) -> Any:
     level = x._level
     if level > 0:
         return _bind_traced(prim, (x,), NO_KWARGS, level, x._tangent is not None)
-    vjps = prim.vjps
-    recording = level == 0 and STATE.grad_enabled and len(vjps) > 0 and vjps[0] is not None
-    return _on_tape(prim, (x,), (x._value,), NO_KWARGS, ((0, x),) if recording else ())
+    recording = level == 0 and STATE.grad_enabled and prim.first_differentiable
+    return _on_tape(prim, (x,), (x._value,), NO_KWARGS, FIRST if recording else ())
 
 
 def _on_tape(prim: Primitive, args: Any, raw: Any, kwargs: dict, parents: tuple) -> Tensor:
     """Case 2 of ``bind``: evaluate on the raw arrays, and return the answer as a tape Tensor
-    with its Node (when ``parents`` lists tape tensors to differentiate) or as a constant."""
+    that records how it was made (when ``parents`` gives the positions of tape tensors to
+    differentiate) or as a constant."""
     try:  # _evaluate, written out
         value = prim.impl(*raw, **kwargs) if kwargs else prim.impl(*raw)
     except (ValueError, TypeError) as error:
@@ -283,16 +317,17 @@ def _on_tape(prim: Primitive, args: Any, raw: Any, kwargs: dict, parents: tuple)
     result._tangent = result.grad = None
     if parents:
         result._level = 0
-        node = result._node = _watched_node() if watched else _new_node(Node)
-        node.prim = prim  # its six fields, set here (see Node)
-        node.parents = parents
-        node.args = raw
-        node.inputs = args
-        node.kwargs = kwargs
-        node.sequence = next(_sequence)
+        result._prim = prim  # how it was made: the six fields of a Node
+        result._parents = parents
+        result._args = raw
+        result._inputs = args
+        result._kwargs = kwargs
+        result._sequence = next(_sequence)
+        if watched and STATE.anomaly:
+            result._origin = user_source_line()
     else:
         result._level = -1
-        result._node = None
+        result._prim = None
     return result
 
 
@@ -300,16 +335,16 @@ def _bind_traced(prim: Primitive, args: Any, kwargs: dict, level: int, forward: 
     """Case 3 of ``bind``: unwrap ``level``'s tensors, evaluate what is underneath (binding
     again one level down if a lower-level Tensor remains), then record a node (reverse mode)
     or push a tangent forward (forward mode)."""
-    vjps = prim.vjps
+    vjps = prim._vjps
     unboxed = list(args)
-    parents: tuple = ()
+    parents: tuple = ()  # the parents' positions among the arguments (see Tensor._parents)
     nested = False  # does an argument still hold a Tensor of a lower level?
     i = 0
     for arg in args:
         if isinstance(arg, Tensor):
             if arg._level == level:
                 if i < len(vjps) and vjps[i] is not None:
-                    parents += ((i, arg),)
+                    parents += (i,)
                 arg = unboxed[i] = arg._value
             nested = nested or isinstance(arg, Tensor)
         i += 1
@@ -328,18 +363,18 @@ def _bind_traced(prim: Primitive, args: Any, kwargs: dict, level: int, forward: 
         return _forward(prim, args, unboxed, kwargs, ans, level)
     if not parents:
         return ans
-    node = _watched_node() if STATE.watched else _new_node(Node)
-    node.prim = prim  # its six fields, set here (see Node)
-    node.parents = parents
-    node.args = unboxed
-    node.inputs = args
-    node.kwargs = kwargs
-    node.sequence = next(_sequence)
     result = _new_tensor(Tensor)  # Tensor._make, written out
     result._value = ans
     result._level = level
-    result._node = node
     result._tangent = result.grad = None
+    result._prim = prim  # how it was made: the six fields of a Node
+    result._parents = parents
+    result._args = unboxed
+    result._inputs = args
+    result._kwargs = kwargs
+    result._sequence = next(_sequence)
+    if STATE.watched and STATE.anomaly:
+        result._origin = user_source_line()
     return result
 
 
@@ -360,16 +395,6 @@ def _watch(prim: Primitive, args: Any, raw: Any, kwargs: dict, ans: Any) -> None
         check_finite(ans, prim.name, "forward")
     if STATE.observer is not None:
         STATE.observer(prim, args, raw, kwargs, ans)
-
-
-def _watched_node() -> Node:
-    """A blank node while ``STATE.watched``: in anomaly mode, one that records the user's
-    source line."""
-    if not STATE.anomaly:
-        return _new_node(Node)
-    node = _new_node(AnomalyNode)
-    node.origin = user_source_line()
-    return node
 
 
 def _forward(prim: Primitive, args: Any, unboxed: Any, kwargs: dict, ans: Any, level: int) -> Any:
@@ -406,7 +431,7 @@ def _constant(value: Any) -> Any:
     operators in the rule (``t * x``) then dispatch to primitives, which the observer sees,
     instead of to NumPy's, which would escape it (graph.py does the same for VJP rules)."""
     if hasattr(value, "shape") and not isinstance(value, Tensor):
-        return Tensor._make(value, -1, None)
+        return Tensor._make(value, -1)
     return value
 
 

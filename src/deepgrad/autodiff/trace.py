@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.autodiff.primitive import Node, match_shape, new_level
+from deepgrad.autodiff.primitive import Node, match_shape, new_level, node_of
 from deepgrad.autodiff.transforms import _as_input
 from deepgrad.tensor import Tensor, raw_data
 
@@ -107,7 +107,7 @@ def trace(
     """
     level = new_level()
     names = list(names) if names is not None else _parameter_names(f, len(args))
-    inputs = [Tensor._make(_as_input(x, "trace", i), level, None) for i, x in enumerate(args)]
+    inputs = [Tensor._make(_as_input(x, "trace", i), level) for i, x in enumerate(args)]
     out = f(*inputs)
     if not (isinstance(out, Tensor) and out._level == level):
         raise ValueError("trace: the output does not depend on the inputs; nothing to trace")
@@ -163,7 +163,7 @@ def _evaluation_order(out: Tensor, level: int, inputs: list) -> list[Tensor]:
 
 def _node_of(t: Tensor) -> Node:
     """The node that made ``t``: every traced value other than an input has one."""
-    node = t._node
+    node = node_of(t)
     if node is None:
         raise RuntimeError("trace: a traced value has no recorded op (an engine invariant broke)")
     return node
@@ -212,11 +212,12 @@ def _tangent_trace(result, steps, inputs, names, labels, directions, out) -> Non
             TraceRow("v̇" + labels[id(x)][1:], _accent(name, "\u0307"), tangent[id(x)])
         )
     for t in steps:
-        node, total = t._node, None
+        node, total = _node_of(t), None
         for position, parent in node.parents:
-            part = node.prim.jvps[position](
-                tangent[id(parent)], t._value, *node.args, **node.kwargs
-            )
+            rule = node.prim.jvps[position] if position < len(node.prim.jvps) else None
+            if rule is None:
+                raise NotImplementedError(f"{node.prim.name}: no forward-mode (JVP) rule")
+            part = rule(tangent[id(parent)], t._value, *node.args, **node.kwargs)
             total = part if total is None else total + part
         tangent[id(t)] = match_shape(total, t._value, broadcast=True)
         inputs_used = " + ".join(
@@ -231,9 +232,11 @@ def _adjoint_trace(result, steps, inputs, names, labels, out) -> None:
     adjoint = {id(out): np.ones_like(out._value)}
     result.adjoint.append(TraceRow("v̄" + labels[id(out)][1:], "ȳ", adjoint[id(out)]))
     for t in reversed(steps):
-        node, g = t._node, adjoint[id(t)]
+        node, g = _node_of(t), adjoint[id(t)]
         for position, parent in node.parents:
-            part = node.prim.vjps[position](g, t._value, *node.args, **node.kwargs)
+            rule = node.prim.vjps[position]
+            assert rule is not None  # a parent's position has rules: bind records no other
+            part = rule(g, t._value, *node.args, **node.kwargs)
             part = match_shape(part, parent._value)
             key, bar = id(parent), "v̄" + labels[id(parent)][1:]
             term = f"v̄{labels[id(t)][1:]}·∂{labels[id(t)]}/∂{labels[id(parent)]}"

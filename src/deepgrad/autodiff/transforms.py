@@ -57,7 +57,7 @@ def _like_input(value: Any, original: Any) -> Any:
     if isinstance(value, Tensor) and value._level >= 0:
         return value
     if isinstance(original, Tensor):
-        return Tensor._make(_array(raw_data(value)), -1, None)
+        return Tensor._make(_array(raw_data(value)), -1)
     return _array(raw_data(value))
 
 
@@ -91,7 +91,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """
     level = new_level()
     flat, treedef = tree_flatten(primals)
-    inputs = [Tensor._make(_as_input(x, "vjp", i), level, None) for i, x in enumerate(flat)]
+    inputs = [Tensor._make(_as_input(x, "vjp", i), level) for i, x in enumerate(flat)]
     result = f(*tree_unflatten(treedef, inputs))
     out, aux = result if has_aux else (result, None)
     out_flat, out_def = tree_flatten(out)
@@ -300,6 +300,4 @@ def stop_gradient(x: Any) -> Any:
     >>> stop_gradient(np.ones(2))
     array([1., 1.])
     """
-    return tree_map(
-        lambda v: Tensor._make(raw_data(v), -1, None) if isinstance(v, Tensor) else v, x
-    )
+    return tree_map(lambda v: Tensor._make(raw_data(v), -1) if isinstance(v, Tensor) else v, x)

@@ -283,7 +283,7 @@ def _structure_key(treedef: Any) -> Any:
 
 
 def _as_tensor(x: Any) -> Any:
-    return Tensor._make(x, -1, None) if _is_array(x) and not isinstance(x, Tensor) else x
+    return Tensor._make(x, -1) if _is_array(x) and not isinstance(x, Tensor) else x
 
 
 def _present(x: Any) -> Any:
@@ -328,7 +328,7 @@ def _deliver(value: Any, kind: str) -> Any:
         return value
     # a copy: the plan writes over its buffers next call
     value = value.copy() if type(value) is np.ndarray else array_module(value).array(value)
-    return Tensor._make(value, -1, None) if kind == "tensor" else value
+    return Tensor._make(value, -1) if kind == "tensor" else value
 
 
 def _name(fn: Callable) -> str:

@@ -284,7 +284,7 @@ def grad_target(leaf: Tensor, shape: tuple, dtype: str) -> np.ndarray:
         and current._value.shape == shape
         and current._value.dtype == dtype
     ):
-        current = Tensor._make(array_module(raw_data(leaf)).empty(shape, dtype), -1, None)
+        current = Tensor._make(array_module(raw_data(leaf)).empty(shape, dtype), -1)
         leaf.grad = current
     return current._value
 

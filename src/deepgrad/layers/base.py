@@ -361,7 +361,7 @@ class Layer(TorchVocabulary):
         for _, weight, _, _ in self._own_weights:
             weight._value = to_device(weight._value, where)
             if weight.grad is not None:
-                weight.grad = Tensor._make(to_device(raw_data(weight.grad), where), -1, None)
+                weight.grad = Tensor._make(to_device(raw_data(weight.grad), where), -1)
         return self
 
     # ---- calling --------------------------------------------------------------------------
@@ -551,7 +551,7 @@ def _as_tensor(outputs: Any) -> Any:
     """Layers always return Tensors, as in Keras."""
     if isinstance(outputs, Tensor):
         return outputs
-    return Tensor._make(array_module(outputs).asarray(outputs), -1, None)
+    return Tensor._make(array_module(outputs).asarray(outputs), -1)
 
 
 def _as_shape(shape: Any) -> Any:

@@ -63,7 +63,7 @@ def _frechet(a: Any, e: Any) -> Any:
     a = broadcast_to(a, (*batch, n, n))
     e = broadcast_to(e, (*batch, n, n))
     zeros = array_module(raw_data(a)).zeros((*batch, n, n), dtype=raw_data(a).dtype)
-    zeros = Tensor._make(zeros, -1, None) if isinstance(a, Tensor) else zeros
+    zeros = Tensor._make(zeros, -1) if isinstance(a, Tensor) else zeros
     top = concatenate([a, e], axis=-1)
     bottom = concatenate([zeros, a], axis=-1)
     block = _expm(concatenate([top, bottom], axis=-2))

@@ -42,7 +42,7 @@ def nondifferentiable(fn: Callable) -> Callable:
 
 def _constant(value: Any) -> Any:
     if isinstance(value, np.ndarray | np.generic):
-        return Tensor._make(value, -1, None)
+        return Tensor._make(value, -1)
     return value
 
 

@@ -37,7 +37,7 @@ def eye_like(x: Any, n: int) -> Any:
     when ``x`` is a Tensor, so that ``eye - x`` is a deepgrad op whichever side it is on."""
     data = raw_data(x)
     eye = array_module(data).eye(n, dtype=data.dtype)
-    return Tensor._make(eye, -1, None) if isinstance(x, Tensor) else eye
+    return Tensor._make(eye, -1) if isinstance(x, Tensor) else eye
 
 
 def diagonal_of(x: Any) -> Any:
@@ -104,7 +104,7 @@ def traceable(rule: Callable) -> Callable:
 
     @functools.wraps(rule)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        args = tuple(Tensor._make(a, -1, None) if _is_raw_array(a) else a for a in args)
+        args = tuple(Tensor._make(a, -1) if _is_raw_array(a) else a for a in args)
         result = rule(*args, **kwargs)
         if isinstance(result, Tensor) and result._level < 0:
             return result._value

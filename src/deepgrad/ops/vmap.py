@@ -130,7 +130,7 @@ def _record(f, leaves, treedef, axes, example) -> tuple[Recording, list, Any]:
             continue
         recording.add_input(value)
         # As constant Tensors, so Python operators in f (x * 2) dispatch to deepgrad ops.
-        inputs.append(Tensor._make(value, -1, None))
+        inputs.append(Tensor._make(value, -1))
     saved, STATE.observer = STATE.observer, recording.observe
     ACTIVE.append(recording)
     try:

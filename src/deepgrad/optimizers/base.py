@@ -153,7 +153,7 @@ class Optimizer:
                     f"a variable of shape {variable.shape}"
                 )
             if variable.grad is None or variable.grad._value is not value:
-                variable.grad = Tensor._make(value, -1, None)
+                variable.grad = Tensor._make(value, -1)
         return self.step()
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Tensor]]) -> Any:

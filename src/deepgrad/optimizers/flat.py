@@ -137,7 +137,7 @@ class FlatParameters:
             if p.grad is not None:
                 grad_view[...] = p.grad.data
             p._value = view
-            p.grad = Tensor._make(grad_view, -1, None)
+            p.grad = Tensor._make(grad_view, -1)
             group.value_views.append(view)
             group.grad_views.append(grad_view)
             offset += size
@@ -148,7 +148,7 @@ class FlatParameters:
             group.grads.fill(0)
             for p, view in zip(group.params, group.grad_views, strict=True):
                 if p.grad is None or p.grad._value is not view:
-                    p.grad = Tensor._make(view, -1, None)
+                    p.grad = Tensor._make(view, -1)
             mark_written(*(p.grad for p in group.params))
 
     def sync(self, applied: Sequence[Tensor] = ()) -> None:
@@ -174,7 +174,7 @@ class FlatParameters:
                     continue
                 if p.grad is None:
                     grad_view.fill(0)
-                    p.grad = Tensor._make(grad_view, -1, None)
+                    p.grad = Tensor._make(grad_view, -1)
                 elif p.grad._value is not grad_view:
                     grad_view[...] = p.grad._value
-                    p.grad = Tensor._make(grad_view, -1, None)
+                    p.grad = Tensor._make(grad_view, -1)
