@@ -128,15 +128,16 @@ class Trainer(Steps):
     ) -> CallbackList:
         """The progress display, σ̂², the user's callbacks, and ``History`` last (as in Keras,
         so it records what they add to the logs). Only the main process displays and runs
-        callbacks that write files."""
+        callbacks that write files. ``params`` are Keras 3's: ``verbose`` as given (``"auto"``
+        too), then ``epochs`` and ``steps``."""
         callbacks = list(callbacks or [])
-        verbose = resolve_verbose(verbose)
+        params = {"verbose": verbose, "epochs": epochs, "steps": data.steps(size)}
+        shown = resolve_verbose(verbose)
         if not strategy.is_main:
-            verbose = 0
+            shown = 0
             callbacks = [c for c in callbacks if not c.writes_files]
-        progress = [ProgbarLogger(verbose)] if verbose else []
+        progress = [ProgbarLogger(shown)] if shown else []
         everything = [*progress, NoiseVarianceEstimate(underlying(data), size or 32), *callbacks]
-        params = {"epochs": epochs, "steps": data.steps(size), "verbose": verbose}
         return CallbackList([*everything, self.history], self, params)
 
     def _train_epoch(
