@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     model, x_train, y_train, x_test, y_test = trained_mlp()
-    plug_in = model.predict(x_test)
+    plug_in = model.predict(x_test, verbose=0)
     cases = list(CASES) + ([("exact", {"curvature": "exact"})] if args.exact_all else [])
     rows = []
     header = (

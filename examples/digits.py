@@ -40,7 +40,7 @@ def run(quick: bool = False, output: str = "deepgrad-gallery") -> dict:
         verbose=0,
     )
     loss, accuracy = model.evaluate(scaler.transform(x_test), y_test, verbose=0)
-    predicted = model.predict(scaler.transform(x_test)).argmax(axis=1)
+    predicted = model.predict(scaler.transform(x_test), verbose=0).argmax(axis=1)
     confusion = np.zeros((10, 10), int)
     np.add.at(confusion, (y_test, predicted), 1)
     wrong = np.flatnonzero(predicted != y_test)

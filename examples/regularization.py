@@ -67,8 +67,8 @@ def run(quick: bool = False, output: str = "deepgrad-gallery") -> dict:
         )
         logs = history.history
         # The likelihood alone (fit's losses add the penalty to it, as Keras' do).
-        test_nll = float(cross_entropy(y_test, model.predict(x_test)))
-        accuracy = float(np.mean(model.predict(x_test).argmax(axis=1) == y_test))
+        test_nll = float(cross_entropy(y_test, model.predict(x_test, verbose=0)))
+        accuracy = float(np.mean(model.predict(x_test, verbose=0).argmax(axis=1) == y_test))
         results[kind] = {
             "epochs": len(logs["loss"]),
             "train_loss": logs["loss"][-1],

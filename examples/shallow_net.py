@@ -33,11 +33,11 @@ def run(quick: bool = False, output: str = "deepgrad-gallery") -> dict:
     history = model.fit(x, y, epochs=epochs, batch_size=64, verbose=0)
 
     grid = np.linspace(-2, 2, 300, dtype=np.float32).reshape(-1, 1)
-    fitted = model.predict(grid).ravel()
+    fitted = model.predict(grid, verbose=0).ravel()
     design = np.hstack([np.ones((len(grid), 1)), grid])
     true_mean = (1 / (1 + np.exp(-design @ truth["gamma"]))) @ truth["beta"]
     sigma_hat = float(nll.sigma)
-    inside = float(np.mean(np.abs(y - model.predict(x)) < 2 * sigma_hat))
+    inside = float(np.mean(np.abs(y - model.predict(x, verbose=0)) < 2 * sigma_hat))
     print(f"true σ = {SIGMA}; σ̂ learned with the weights = {sigma_hat:.3f}")
     print(f"σ̂ from the residuals (model.noise_variance_ ** ½) = {model.noise_variance_**0.5:.3f}")
     print(f"share of the points within ±2σ̂ of the fit: {inside:.3f} (Gaussian noise: 0.954)")

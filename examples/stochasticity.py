@@ -59,7 +59,7 @@ def run(quick: bool = False, output: str = "deepgrad-gallery") -> dict:
             callbacks=[callbacks.LambdaCallback(on_train_batch_end=record, on_epoch_end=stamp)],
         )
         losses = [float(np.mean((y - 0) ** 2)), *history.history["loss"]]
-        final = float(np.mean((model.predict(x) - y) ** 2)) - best_loss
+        final = float(np.mean((model.predict(x, verbose=0) - y) ** 2)) - best_loss
         seconds = stamps[-1]
         paths[name], curves[name] = np.array(points), (np.array(stamps), np.array(losses))
         results[name] = {"steps": len(points) - 1, "excess_loss": final, "seconds": seconds}

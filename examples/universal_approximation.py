@@ -59,7 +59,7 @@ def fit(build, x, y, steps: int, seeds=(0, 1)):
         rate = optimizers.schedules.CosineDecay(0.02, decay_steps=steps)
         model.compile(optimizer=optimizers.Adam(learning_rate=rate), loss="mse")
         model.fit(x, y, batch_size=None, epochs=steps, verbose=0)
-        rmse = float(np.sqrt(np.mean((model.predict(x) - y) ** 2)))
+        rmse = float(np.sqrt(np.mean((model.predict(x, verbose=0) - y) ** 2)))
         if best is None or rmse < best[0]:
             best = (rmse, model, model.count_params())
     return best
@@ -91,8 +91,8 @@ def run(quick: bool = False, output: str = "deepgrad-gallery") -> dict:
     fig, axes = viz.figure(ncols=2, width=4.8)
     curve_ax, error_ax = axes[0]
     curve_ax.plot(x[:, 0], y[:, 0], "k", linewidth=2.5, alpha=0.3, label="f(x)")
-    curve_ax.plot(x[:, 0], widest[1].predict(x)[:, 0], label=f"1 × {widths[-1]} units")
-    curve_ax.plot(x[:, 0], deepest[1].predict(x)[:, 0], label=f"{depths[-1]} × 2 units")
+    curve_ax.plot(x[:, 0], widest[1].predict(x, verbose=0)[:, 0], label=f"1 × {widths[-1]} units")
+    curve_ax.plot(x[:, 0], deepest[1].predict(x, verbose=0)[:, 0], label=f"{depths[-1]} × 2 units")
     curve_ax.set(title="the largest net of each family", xlabel="x", ylabel="y")
     curve_ax.legend(fontsize=8)
     for name, results in (("shallow, wide", shallow_results), ("deep, width 2", narrow_results)):

@@ -216,7 +216,7 @@ def predict(args: argparse.Namespace) -> int:
         x = np.array([[float(v) for v in r] for r in body], dtype=np.float32)
     except ValueError as error:
         raise CommandError(f"{path}: every value must be a number ({error})") from None
-    outputs = model.predict(x)
+    outputs = model.predict(x, verbose=0)
     writer = csv.writer(sys.stdout)
     if isinstance(
         model.loss, losses.SparseCategoricalCrossentropy | losses.CategoricalCrossentropy

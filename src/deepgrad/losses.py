@@ -484,6 +484,16 @@ LOSSES = {
     "cosine_similarity": CosineSimilarity,
 }
 _CLASSES = {cls.__name__: cls for cls in LOSSES.values()}
+# The other strings Keras 3 takes: class names (``loss="Huber"``) and its upper-case aliases.
+_BY_CLASS_NAME = {
+    **_CLASSES,
+    "MSE": MeanSquaredError,
+    "MAE": MeanAbsoluteError,
+    "MAPE": MeanAbsolutePercentageError,
+    "MSLE": MeanSquaredLogarithmicError,
+    "KLD": KLDivergence,
+    "kld": KLDivergence,
+}
 
 
 def get(identifier: Any) -> Loss:
@@ -493,10 +503,13 @@ def get(identifier: Any) -> Loss:
     if isinstance(identifier, dict):
         return _CLASSES[identifier["class_name"]](**identifier.get("config", {}))
     if isinstance(identifier, str):
-        try:
-            return LOSSES[identifier]()
-        except KeyError:
-            raise ValueError(f"unknown loss {identifier!r}; known: {', '.join(LOSSES)}") from None
+        found = LOSSES.get(identifier) or _BY_CLASS_NAME.get(identifier)
+        if found is None:
+            raise ValueError(
+                f"unknown loss {identifier!r}; known: {', '.join(LOSSES)}, or a class name "
+                "such as 'MeanSquaredError' or 'Huber'"
+            )
+        return found()
     if callable(identifier):
         return _FunctionLoss(identifier)
     raise TypeError(f"loss must be a name, a Loss or a function, got {identifier!r}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -825,9 +826,29 @@ def get(identifier: Any, loss: Any = None) -> Metric:
         if isinstance(loss, losses.SparseCategoricalCrossentropy):
             return SparseCategoricalAccuracy(name=identifier)
         return Accuracy(name=identifier)
-    if isinstance(identifier, str) and identifier in METRICS:
-        metric = METRICS[identifier]()
+    if isinstance(identifier, str) and identifier in _BY_CLASS_NAME:  # "MeanSquaredError"
+        metric = _BY_CLASS_NAME[identifier]()
         metric.name = identifier  # logged under the string given, as Keras does
         return metric
+    if isinstance(identifier, str) and identifier in METRICS:
+        metric = METRICS[identifier]()
+        metric.name = identifier
+        return metric
     known = ", ".join(["accuracy", *METRICS])
-    raise ValueError(f"unknown metric {identifier!r}; known: {known}")
+    raise ValueError(
+        f"unknown metric {identifier!r}; known: {known}, or a class name such as "
+        "'MeanSquaredError' or 'AUC'"
+    )
+
+
+# The class names Keras 3 takes as strings too (``metrics=["AUC"]``); its
+# ``SparseTopKCategoricalAccuracy`` is deepgrad's ``TopKCategoricalAccuracy(sparse=True)``,
+# and its upper-case ``MSE``/``MAE`` are the short names.
+_BY_CLASS_NAME: dict[str, Callable[[], Metric]] = {
+    **_CLASSES,
+    "Accuracy": Accuracy,
+    "SparseTopKCategoricalAccuracy": METRICS["sparse_top_k_categorical_accuracy"],
+    "MSE": MeanSquaredError,
+    "MAE": MeanAbsoluteError,
+    "MAPE": MeanAbsolutePercentageError,
+}

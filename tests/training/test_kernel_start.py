@@ -207,7 +207,7 @@ with context:
 train = model._compiled_steps["train"]
 plans = [plan.source for plan, *_ in train._plans.values()]
 evaluation = model.evaluate(x, y, verbose=0)  # neither starts the kernels
-prediction = model.predict(x).tolist()
+prediction = model.predict(x, verbose=0).tolist()
 print(json.dumps({
     "numba imported": "numba" in sys.modules,
     "in products": train.descent is not None,

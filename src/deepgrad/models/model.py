@@ -22,6 +22,7 @@ from deepgrad.layers.base import Layer
 from deepgrad.models import stateless, summary
 from deepgrad.saving import model_file
 from deepgrad.tensor import raw_data
+from deepgrad.training.progress import pass_progress
 from deepgrad.training.trainer import Trainer
 
 # Writers for other runtimes, by format, registered by the packages that sit above this one
@@ -195,9 +196,9 @@ class Model(Trainer, Layer):
         """As ``Trainer.evaluate``, with lists and dicts of arrays."""
         return super().evaluate(structure.pack(x), structure.pack(y), *args, **kwargs)
 
-    def predict(self, x: Any, batch_size: Any = 32, verbose: Any = 0, **kwargs: Any) -> Any:
+    def predict(self, x: Any, batch_size: Any = 32, verbose: Any = "auto", **kwargs: Any) -> Any:
         """The model's outputs for ``x`` as NumPy arrays (a list or dict of them for a model
-        with several outputs)."""
+        with several outputs), with ``fit``'s progress display."""
         x = structure.pack(x)
         if not structure.is_structure(getattr(self, "_outputs", None)):
             return super().predict(x, batch_size, verbose, **kwargs)
@@ -209,7 +210,14 @@ class Model(Trainer, Layer):
             )
         first = self.predict_on_batch(x[:1])
         size = len(x) if batch_size is None or batch_size == "full" else int(batch_size)
-        parts = [self.predict_on_batch(x[i : i + size]) for i in range(0, len(x), size)]
+        progress = pass_progress(verbose, -(-len(x) // size))
+        parts = []
+        for start in range(0, len(x), size):
+            parts.append(self.predict_on_batch(x[start : start + size]))
+            if progress is not None:
+                progress.advance(dict)
+        if progress is not None:
+            progress.end_pass()
         leaves = [structure.flatten(part) for part in parts]
         joined = iter(np.concatenate(column, axis=0) for column in zip(*leaves, strict=True))
         return structure.map_structure(lambda _: next(joined), first)

@@ -55,6 +55,7 @@ class Sequential(Model):
                 f"names; {layer.name!r} is already in {self.name}"
             )
         self.layers.append(layer)
+        self._forget_graph()
         first = self.layers[0]
         if self._input_shape_arg is not None:
             self.built = False
@@ -99,9 +100,18 @@ class Sequential(Model):
             graph = self._symbolic_graph = (inputs, outputs)
         return graph
 
+    def _forget_graph(self) -> None:
+        """Drop the symbolic graph made on the stack as it was: ``inputs``, ``outputs`` and a
+        functional model built on them see the stack with a layer added or removed."""
+        if "_symbolic_graph" in vars(self):
+            del self._symbolic_graph
+
     def pop(self) -> Layer:
-        """Remove the last layer and return it."""
-        return self.layers.pop()
+        """Remove the last layer and return it; the model's output is the new last layer's."""
+        layer = self.layers.pop()
+        self._forget_graph()
+        self.output_shape = self.layers[-1].output_shape if self.built and self.layers else None
+        return layer
 
     def __getitem__(self, index: int) -> Layer:
         return self.layers[index]
@@ -116,6 +126,7 @@ class Sequential(Model):
         with no_grad():
             for layer in self.layers:
                 sample = layer(sample)
+        self.output_shape = self.layers[-1].output_shape  # known once built, as in Keras
 
     def _require_layers(self) -> None:
         if not self.layers:

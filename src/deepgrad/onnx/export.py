@@ -178,7 +178,7 @@ def export(model: Model, path: str | os.PathLike) -> None:
     >>> export(model, path)
     >>> x = np.ones((5, 3), np.float32)
     >>> session = onnxruntime.InferenceSession(path)
-    >>> np.allclose(session.run(None, {"input": x})[0], model.predict(x), atol=1e-5)
+    >>> np.allclose(session.run(None, {"input": x})[0], model.predict(x, verbose=0), atol=1e-5)
     True
     """
     write_atomic(path, to_proto(model).SerializeToString())

@@ -219,7 +219,7 @@ def load(path: str | os.PathLike) -> Sequential:
     >>> [type(layer).__name__ for layer in loaded.layers]
     ['Dense', 'Activation', 'Dense']
     >>> x = np.ones((2, 3), np.float32)
-    >>> np.array_equal(loaded.predict(x), model.predict(x))
+    >>> np.array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     True
     """
     onnx = _onnx()

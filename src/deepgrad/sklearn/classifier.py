@@ -96,4 +96,6 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
         return self.classes_[np.argmax(logits, axis=1)]
 
     def _validation_score(self, X: Any, y: Any) -> float:
-        return float(np.mean(np.argmax(self.model_.predict(X, batch_size=None), axis=1) == y))
+        return float(
+            np.mean(np.argmax(self.model_.predict(X, batch_size=None, verbose=0), axis=1) == y)
+        )

@@ -57,4 +57,4 @@ class RegressorBase(RegressorMixin, NeuralEstimator):
         return outputs.ravel() if self._y_ndim == 1 else outputs
 
     def _validation_score(self, X: Any, y: Any) -> float:
-        return float(r2_score(y, self.model_.predict(X, batch_size=None)))
+        return float(r2_score(y, self.model_.predict(X, batch_size=None, verbose=0)))

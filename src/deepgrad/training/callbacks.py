@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.backend import get_default_dtype
 from deepgrad.optimizers import schedules
 from deepgrad.saving.backup import restore_backup, write_backup
 from deepgrad.training.checkpoint import EarlyStopping, ModelCheckpoint, Monitor
@@ -99,7 +100,7 @@ class LearningRateScheduler(Callback):
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         optimizer = self.model.optimizer
         if self._takes_rate:
-            rate = float(self.schedule(epoch, optimizer.current_learning_rate()))
+            rate = float(self.schedule(epoch, rate_as_kept(optimizer)))
         else:
             rate = float(self.schedule(epoch))
         optimizer.learning_rate = rate
@@ -108,7 +109,16 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
-            logs["learning_rate"] = self.model.optimizer.current_learning_rate()
+            logs["learning_rate"] = rate_as_kept(self.model.optimizer)
+
+
+def rate_as_kept(optimizer: Any) -> float:
+    """The learning rate as Keras reads it back for its callbacks: a Python float of the
+    rate rounded to the default float dtype, since Keras keeps the rate in a variable of
+    that dtype (``SGD(0.01)`` logs 0.009999999776482582, and a schedule given the current
+    rate gets that value too). The update multiplies float32 gradients by this same
+    rounded rate, so it is the rate in use."""
+    return float(get_default_dtype().type(optimizer.current_learning_rate()))
 
 
 def _required_arguments(function: Callable) -> int:
@@ -145,7 +155,7 @@ class ReduceLROnPlateau(Monitor):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:  # Keras 3 logs the epoch's rate, before any reduction
-            logs["learning_rate"] = float(self.model.optimizer.current_learning_rate())
+            logs["learning_rate"] = rate_as_kept(self.model.optimizer)
         current = self._current(logs)
         if current is None:
             return
@@ -164,17 +174,20 @@ class ReduceLROnPlateau(Monitor):
             self.cooldown_left, self.wait = self.cooldown, 0
 
     def _reduce(self, optimizer: Any) -> None:
-        current = optimizer.current_learning_rate()
-        if current <= self.min_lr:
+        """max(rate × factor, min_lr), from the rate as Keras reads it (``rate_as_kept``),
+        and only while it is above ``min_lr`` in that dtype, as Keras compares them."""
+        current = rate_as_kept(optimizer)
+        if current <= get_default_dtype().type(self.min_lr):
             return
-        factor = max(self.factor, self.min_lr / current)
         rate = optimizer.learning_rate
-        if isinstance(rate, schedules.Scaled):
-            optimizer.learning_rate = schedules.Scaled(rate.schedule, rate.factor * factor)
-        elif isinstance(rate, schedules.Schedule):
-            optimizer.learning_rate = schedules.Scaled(rate, factor)
+        if isinstance(rate, schedules.Schedule):
+            factor = max(self.factor, self.min_lr / current)
+            if isinstance(rate, schedules.Scaled):
+                optimizer.learning_rate = schedules.Scaled(rate.schedule, rate.factor * factor)
+            else:
+                optimizer.learning_rate = schedules.Scaled(rate, factor)
         else:
-            optimizer.learning_rate = current * factor
+            optimizer.learning_rate = max(current * self.factor, self.min_lr)
 
 
 class TerminateOnNaN(Callback):

@@ -1,4 +1,5 @@
-"""The progress display: a per-epoch bar (tqdm) with ETA, step time and running metrics.
+"""The progress display: a per-epoch bar (tqdm) with ETA, step time and running metrics;
+``evaluate`` and ``predict`` show their one pass the same way.
 
 ``verbose=1`` draws the bar, ``verbose=2`` prints one line per epoch and ``verbose=0``
 prints nothing; ``"auto"`` is 1 on a terminal and in Jupyter (as Keras 3's is) and 2
@@ -123,7 +124,11 @@ class ProgbarLogger(Callback):
     """Added to ``fit`` automatically unless ``verbose=0``. It has no batch hook, so that
     batches go straight to the step (``Trainer._batches_go_straight_to_the_step``); ``fit``
     moves the bar with ``advance``. A batch hook cost about 20 µs a batch even at
-    ``verbose=2`` (``benchmarks/progress.py``)."""
+    ``verbose=2`` (``benchmarks/progress.py``).
+
+    ``evaluate`` and ``predict`` show their one pass with ``begin_pass``, ``advance`` and
+    ``end_pass``, as Keras 3 does: the bar without an epoch, or at ``verbose=2`` one line,
+    ``steps/steps - seconds`` and the logs (``3/3 - 0.01s - loss: 0.5000``)."""
 
     def __init__(self, verbose: int = 1) -> None:
         super().__init__()
@@ -131,9 +136,15 @@ class ProgbarLogger(Callback):
         self.bar = None
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._begin(f"Epoch {epoch + 1}/{self.params.get('epochs')}", self.params.get("steps"))
+
+    def begin_pass(self, steps: int | None) -> None:
+        """Start ``evaluate``'s or ``predict``'s pass over ``steps`` batches (None: unknown)."""
+        self._begin("", steps)
+
+    def _begin(self, prefix: str, steps: int | None) -> None:
         self.epoch_start = self.postfix_due = time.perf_counter()
-        epochs = self.params.get("epochs")
-        self.prefix = f"Epoch {epoch + 1}/{epochs}"
+        self.prefix, self.steps_done = prefix, 0
         self.columns = terminal_columns()
         if self.verbose == 1 and self.columns != 0:
             try:  # tqdm is optional (the ``progress`` extra)
@@ -142,8 +153,8 @@ class ProgbarLogger(Callback):
                 self.bar = None
             else:
                 self.bar = tqdm(
-                    total=self.params.get("steps"),
-                    desc=self.prefix,
+                    total=steps,
+                    desc=prefix,
                     unit="step",
                     leave=True,
                     dynamic_ncols=True,
@@ -163,6 +174,7 @@ class ProgbarLogger(Callback):
         class has none, so a batch goes straight to the step whatever ``verbose`` is, and
         ``logs`` (the model's running loss and metrics) is read only when shown.
         """
+        self.steps_done += 1
         if self.bar is None:
             return
         now = time.perf_counter()
@@ -173,6 +185,10 @@ class ProgbarLogger(Callback):
         self.bar.update(1)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.end_pass(logs)
+
+    def end_pass(self, logs: dict | None = None) -> None:
+        """Close the bar with the final logs, or print the pass's line (``verbose=2``)."""
         seconds = time.perf_counter() - self.epoch_start
         text = format_logs(logs or {})
         if self.bar is not None:
@@ -183,5 +199,17 @@ class ProgbarLogger(Callback):
             if not fits:  # every metric, on the lines below the bar
                 print(wrapped(text, self.columns), flush=True)
         else:
-            line = f"{self.prefix} - {seconds:.2f}s - {text}"
+            prefix = self.prefix or f"{self.steps_done}/{self.steps_done}"
+            line = " - ".join(part for part in (prefix, f"{seconds:.2f}s", text) if part)
             print(line if not self.columns else wrapped(line, self.columns, ""), flush=True)
+
+
+def pass_progress(verbose: Any, steps: int | None) -> ProgbarLogger | None:
+    """The progress display of ``evaluate``'s or ``predict``'s pass over ``steps`` batches,
+    started; None at ``verbose=0``."""
+    verbose = resolve_verbose(verbose)
+    if not verbose:
+        return None
+    progress = ProgbarLogger(verbose)
+    progress.begin_pass(steps)
+    return progress

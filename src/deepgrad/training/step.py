@@ -352,7 +352,10 @@ class Steps:
             evaluated.append(result)
             return result[1]
 
-        if self.optimizer.needs_closure:
+        if not self.optimizer.params:
+            # Every layer frozen: Keras logs the loss and its optimizer takes no step.
+            closure()
+        elif self.optimizer.needs_closure:
             self.optimizer.step(closure)
         else:
             descent = self._descent() if self.jit else None
@@ -375,7 +378,10 @@ class Steps:
         gradient, as zero_grad would leave it."""
         y_pred = self(x, training=True)
         value, components = self._objective_and_components(y, y_pred, sample_weight)
-        backward(value, accumulate=False, zero_unreached=self.optimizer.params)
+        if getattr(value, "requires_grad", False):
+            backward(value, accumulate=False, zero_unreached=self.optimizer.params)
+        else:  # no weight reaches it (every layer frozen): Keras trains nothing, logs the loss
+            self.optimizer.zero_grad()
         return y_pred, value, components
 
     def _predict_and_objective(self, x: Any, y: Any, sample_weight: Any) -> tuple:

@@ -17,7 +17,7 @@ from deepgrad.training.callbacks import Callback, CallbackList, History
 from deepgrad.training.checks import check_features
 from deepgrad.training.data import batch_size_for, feed, fit_data, make_data, underlying
 from deepgrad.training.kernel_start import KernelStart, without_starting_kernels
-from deepgrad.training.progress import ProgbarLogger, format_logs, resolve_verbose
+from deepgrad.training.progress import ProgbarLogger, pass_progress, resolve_verbose
 from deepgrad.training.sigma import NoiseVarianceEstimate, noise_variance
 from deepgrad.training.step import Steps, as_list, by_name, list_order
 from deepgrad.training.strategy import SingleProcess, Strategy, get_strategy
@@ -128,15 +128,16 @@ class Trainer(Steps):
     ) -> CallbackList:
         """The progress display, σ̂², the user's callbacks, and ``History`` last (as in Keras,
         so it records what they add to the logs). Only the main process displays and runs
-        callbacks that write files."""
+        callbacks that write files. ``params`` are Keras 3's: ``verbose`` as given (``"auto"``
+        too), then ``epochs`` and ``steps``."""
         callbacks = list(callbacks or [])
-        verbose = resolve_verbose(verbose)
+        params = {"verbose": verbose, "epochs": epochs, "steps": data.steps(size)}
+        shown = resolve_verbose(verbose)
         if not strategy.is_main:
-            verbose = 0
+            shown = 0
             callbacks = [c for c in callbacks if not c.writes_files]
-        progress = [ProgbarLogger(verbose)] if verbose else []
+        progress = [ProgbarLogger(shown)] if shown else []
         everything = [*progress, NoiseVarianceEstimate(underlying(data), size or 32), *callbacks]
-        params = {"epochs": epochs, "steps": data.steps(size), "verbose": verbose}
         return CallbackList([*everything, self.history], self, params)
 
     def _train_epoch(
@@ -221,9 +222,10 @@ class Trainer(Steps):
         batch_size: int | None,
         callback_list: Any = None,
         strategy: Strategy = ONE_PROCESS,
+        progress: ProgbarLogger | None = None,
     ) -> dict:
         """The loss and metrics over ``data`` (each process evaluates its part of every
-        batch and the strategy merges the results)."""
+        batch and the strategy merges the results); ``evaluate`` shows its ``progress``."""
         self._reset_metrics()
         callback_list = callback_list or CallbackList([], self, {})
         logs: dict = {}
@@ -234,6 +236,8 @@ class Trainer(Steps):
             if part is not None:
                 logs = self.run_test_step(self._cast(part[0]), *part[1:])
             callback_list.on_test_batch_end(step, logs)
+            if progress is not None:
+                progress.advance(self._logs)
         strategy.reduce_metrics(self._metrics())
         return self._logs() if step >= 0 else logs
 
@@ -248,36 +252,40 @@ class Trainer(Steps):
         callbacks: list[Callback] | None = None,
         return_dict: bool = False,
     ) -> Any:
-        """The loss and metrics on the given data (no update)."""
+        """The loss and metrics on the given data (no update). ``verbose`` as in ``fit``:
+        a bar with the running metrics (1), or one line at the end (2), as Keras shows."""
         self._require_compiled("evaluate")
         data = make_data(x, y, sample_weight, "evaluate")
         check_features(self, getattr(data, "x", None), "evaluate")
         data = feed(data, steps, None, "steps", True)
         size = batch_size_for(data, batch_size)
         callback_list = CallbackList(callbacks or [], self, _one_pass(verbose, data, size))
+        progress = pass_progress(verbose, data.steps(size))
         callback_list.on_test_begin()
         with without_starting_kernels():  # (training/kernel_start.py)
-            logs = self._run_evaluation(data, size, callback_list)
+            logs = self._run_evaluation(data, size, callback_list, progress=progress)
+        if progress is not None:
+            progress.end_pass(logs)
         callback_list.on_test_end(logs)
-        if resolve_verbose(verbose) and verbose != "auto":
-            print(format_logs(logs))
         return logs if return_dict else as_list(logs, self._listed_first())
 
     def predict(
         self,
         x: Any,
         batch_size: Any = 32,
-        verbose: Any = 0,
+        verbose: Any = "auto",
         steps: int | None = None,
         callbacks: list[Callback] | None = None,
     ) -> np.ndarray:
         """The model's outputs for ``x``, as a NumPy array (callbacks get Keras'
-        ``on_predict_*`` hooks, the batch's outputs in ``logs["outputs"]``)."""
+        ``on_predict_*`` hooks, the batch's outputs in ``logs["outputs"]``). ``verbose`` as
+        in ``fit`` (``"auto"`` by default, as in Keras): a bar (1) or one line (2)."""
         data = make_data(x, None, None, "predict")
         check_features(self, getattr(data, "x", None), "predict")
         data = feed(data, steps, None, "steps", True)
         size = batch_size_for(data, batch_size)
         callback_list = CallbackList(callbacks or [], self, _one_pass(verbose, data, size))
+        progress = pass_progress(verbose, data.steps(size))
         callback_list.on_predict_begin()
         outputs = []
         with without_starting_kernels():  # (training/kernel_start.py)
@@ -285,6 +293,10 @@ class Trainer(Steps):
                 callback_list.on_predict_batch_begin(step)
                 outputs.append(self.predict_on_batch(xb))
                 callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+                if progress is not None:
+                    progress.advance(dict)
+        if progress is not None:
+            progress.end_pass()
         callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict: no samples")
