@@ -17,7 +17,7 @@ import numpy as np
 
 from deepgrad.autodiff.effects import impure
 from deepgrad.axes import axis_tuple
-from deepgrad.backend import array_module, to_numpy
+from deepgrad.backend import array_module, numpy_scalar, to_numpy
 from deepgrad.ops.elementwise import subtract
 from deepgrad.ops.indexing import take_along_axis
 from deepgrad.ops.nondiff import argsort, floor, nondifferentiable
@@ -105,7 +105,7 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
         result = where(_any_nan(rows, q_data.shape), nan_value, result)
     if keepdims:
         result = reshape(result, q_data.shape + keep_shape)
-    return result
+    return numpy_scalar(result)  # NumPy's scalar for a plain 0-d result, as np.median's
 
 
 def _host_quantiles(q: Any) -> np.ndarray:

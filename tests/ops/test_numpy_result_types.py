@@ -1,0 +1,90 @@
+"""On plain inputs deepgrad.numpy returns what NumPy returns: the same type (a NumPy
+scalar, a 0-d array or an array), dtype, shape and values. ``median``, ``quantile`` and
+their NaN-ignoring versions, ``nanvar``, ``nanmax`` and ``nanmin`` returned 0-d arrays
+where NumPy returns scalars; ``nanvar`` of a slice holding both infinities was 0 where
+NumPy's is NaN."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.numpy as dnp
+
+PLAIN_INPUTS = {
+    "list": [3.0, 1.0, 2.0, 10.0],
+    "int list": [3, 1, 2],
+    "python float": 2.5,
+    "python int": 3,
+    "float16 scalar": np.float16(1.5),
+    "float32 scalar": np.float32(1.5),
+    "float64 scalar": np.float64(1.5),
+    "int8 scalar": np.int8(3),
+    "0-d float32": np.array(1.5, dtype=np.float32),
+    "0-d float64": np.array(1.5),
+    "1-d float16": np.array([0.5, 2.0, 1.0, 3.0], dtype=np.float16),
+    "1-d with NaN": np.array([1.0, np.nan, 3.0, 2.0]),
+    "2-d float32": np.array([[0.5, 2.0, 1.0], [3.0, -1.0, 0.25]], dtype=np.float32),
+}
+ORDER_STATISTICS = {
+    "median": (),
+    "nanmedian": (),
+    "quantile": (0.3,),
+    "nanquantile": (0.3,),
+    "percentile": (30,),
+    "nanpercentile": (30,),
+}
+NAN_REDUCTIONS = ["nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax", "nanmin"]
+
+
+def _numpy(name, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return getattr(np, name)(*args, **kwargs)
+
+
+def assert_same_as_numpy(got, expected):
+    """Same type, dtype, shape and values (NaN equal to NaN)."""
+    assert type(got) is type(expected), (type(got), type(expected))
+    assert np.asarray(got).dtype == np.asarray(expected).dtype
+    assert np.shape(got) == np.shape(expected)
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("name", [*ORDER_STATISTICS, *NAN_REDUCTIONS])
+@pytest.mark.parametrize("x", PLAIN_INPUTS.values(), ids=PLAIN_INPUTS.keys())
+def test_full_reductions_of_plain_inputs_are_numpys_scalars(name, x):
+    args = ORDER_STATISTICS.get(name, ())
+    expected = _numpy(name, x, *args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        got = getattr(dnp, name)(x, *args)
+    assert_same_as_numpy(got, expected)
+
+
+@pytest.mark.parametrize("name", [*ORDER_STATISTICS, *NAN_REDUCTIONS])
+@pytest.mark.parametrize("kwargs", [{"axis": 0}, {"axis": 1}, {"keepdims": True}])
+def test_partial_reductions_stay_arrays(name, kwargs):
+    x = PLAIN_INPUTS["2-d float32"]
+    args = ORDER_STATISTICS.get(name, ())
+    assert_same_as_numpy(getattr(dnp, name)(x, *args, **kwargs), _numpy(name, x, *args, **kwargs))
+
+
+@pytest.mark.parametrize("name", ["nanvar", "nanstd"])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_nanvar_of_both_infinities_is_nan(name, axis):
+    x = np.array([[-np.inf, 1.0, np.inf, np.nan], [1.0, np.nan, 2.0, 4.0]])
+    expected = _numpy(name, x, axis=axis)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert_same_as_numpy(getattr(dnp, name)(x, axis=axis), expected)
+        got = getattr(dnp, name)(dg.tensor(x), axis=axis)
+    np.testing.assert_array_equal(got.numpy(), expected)
+
+
+def test_nanvar_gradient_still_skips_nans():
+    x = np.array([1.0, np.nan, 3.0, 4.0])
+    g = dg.grad(lambda a: dnp.nanvar(a))(x)
+    mean = np.nanmean(x)
+    np.testing.assert_allclose(g, np.where(np.isnan(x), 0.0, 2 * (x - mean) / 3))
