@@ -88,3 +88,46 @@ def test_nanvar_gradient_still_skips_nans():
     g = dg.grad(lambda a: dnp.nanvar(a))(x)
     mean = np.nanmean(x)
     np.testing.assert_allclose(g, np.where(np.isnan(x), 0.0, 2 * (x - mean) / 3))
+
+
+COV_INPUTS = {
+    f"{dtype.__name__} {kind}": make(dtype)
+    for dtype in (np.float16, np.float32, np.float64, np.int8, np.int64, np.bool_)
+    for kind, make in {
+        "scalar": lambda d: d(1),
+        "0-d": lambda d: np.array(1, dtype=d),
+        "one element": lambda d: np.array([1], dtype=d),
+        "1-d": lambda d: np.array([1, 0, 1, 1], dtype=d),
+        "2-d": lambda d: np.array([[1, 0, 1], [0, 0, 1]], dtype=d),
+    }.items()
+}
+
+
+@pytest.mark.parametrize("name", ["cov", "corrcoef"])
+@pytest.mark.parametrize("x", COV_INPUTS.values(), ids=COV_INPUTS.keys())
+def test_cov_of_plain_inputs_is_float64_as_numpys(name, x):
+    # NumPy computes in result_type(m, y, float64): float16 and float32 data give float64
+    assert_same_as_numpy(getattr(dnp, name)(x), _numpy(name, x))
+    assert_same_as_numpy(getattr(dnp, name)(x, x), _numpy(name, x, x))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_cov_of_a_tensor_keeps_its_dtype(dtype):
+    x = np.array([[1.0, 0.0, 3.0], [0.5, 0.0, 1.0]], dtype=dtype)
+    got = dnp.cov(dg.tensor(x))
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got.numpy(), np.cov(x), rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"ddof": 5}, {"ddof": 4}, {"bias": True, "ddof": 7}, {"aweights": np.ones(4), "ddof": 6}],
+)
+def test_cov_without_degrees_of_freedom_divides_by_zero_as_numpy(kwargs):
+    # NumPy warns and divides by 0 (∞ or NaN); a negative divisor gave a negative variance
+    x = np.array([[1.0, 2.0, 4.0, 7.0], [0.0, 0.0, 0.0, 0.0]])
+    expected = _numpy("cov", x, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert_same_as_numpy(dnp.cov(x, **kwargs), expected)
+        np.testing.assert_array_equal(dnp.cov(dg.tensor(x), **kwargs).numpy(), expected)
