@@ -131,3 +131,10 @@ def test_cov_without_degrees_of_freedom_divides_by_zero_as_numpy(kwargs):
         warnings.simplefilter("ignore", RuntimeWarning)
         assert_same_as_numpy(dnp.cov(x, **kwargs), expected)
         np.testing.assert_array_equal(dnp.cov(dg.tensor(x), **kwargs).numpy(), expected)
+
+
+@pytest.mark.parametrize("name", ["cov", "corrcoef"])
+def test_cov_of_lists(name):
+    m, y = [1, 2, 4], [3.0, 1.0, 1.0]
+    assert_same_as_numpy(getattr(dnp, name)(m, y), _numpy(name, m, y))
+    assert_same_as_numpy(getattr(dnp, name)([m, y]), _numpy(name, [m, y]))
