@@ -20,10 +20,10 @@ from deepgrad.axes import axis_tuple
 from deepgrad.backend import array_module, numpy_scalar, to_numpy
 from deepgrad.ops.elementwise import subtract
 from deepgrad.ops.indexing import take_along_axis
-from deepgrad.ops.nondiff import argsort, floor, nondifferentiable
+from deepgrad.ops.nondiff import argsort, equal, floor, nondifferentiable
 from deepgrad.ops.real_parts import _require_real
 from deepgrad.ops.selection import where
-from deepgrad.ops.shape import reshape, transpose
+from deepgrad.ops.shape import astype, reshape, transpose
 from deepgrad.tensor import Tensor, raw_data
 
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -61,7 +61,10 @@ def _rows(a: Any, axis: Any) -> tuple[Any, tuple[int, ...], tuple[int, ...]]:
     return rows, tuple(shape[i] for i in kept), keep_shape
 
 
-def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool, nan: bool):
+def _quantile(
+    name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool, nan: bool, weak: bool
+):
+    """``weak``: q was a Python number, which NumPy's promotion leaves out of the dtype."""
     if method not in _METHODS:
         raise ValueError(f"{name}: method must be one of {_METHODS}, got {method!r}")
     if not hasattr(a, "shape"):
@@ -86,17 +89,25 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
         result = lower
     else:
         upper = take_along_axis(spread, _index(rows, q, nan, method, "high"), -1)[..., 0]
-        if method == "linear" and isinstance(q, Tensor):  # differentiable in q
-            q_rows = reshape(q, q_data.shape + (1,) * len(kept_shape))
-            position = q_rows * _count_less_one(rows, q_data.shape, nan)
-            fraction = position - floor(position)
+        if name in ("median", "nanmedian"):
+            result = _middle(lower, upper, _fraction(rows, q, nan, method, "fraction"))
         else:
-            fraction = _fraction(rows, q, nan, method)
-        ends = (
-            _ends(ordered, q, nan, method, "from_upper"),
-            _ends(ordered, q, nan, method, "alone"),
-        )
-        result = _interpolate(lower, upper, fraction, ends)
+            dtype = _result_dtype(a, q, weak)
+            ends = (
+                _ends(ordered, q, nan, method, "from_upper"),
+                _ends(ordered, q, nan, method, "alone"),
+            )
+            if method == "linear" and isinstance(q, Tensor):  # differentiable in q
+                q_rows = reshape(q, q_data.shape + (1,) * len(kept_shape))
+                position = q_rows * _count_less_one(rows, q_data.shape, nan)
+                fraction = position - floor(position)
+                # 1 − fraction by a deepgrad op: NumPy's, on the raw fraction, would be
+                # frozen in a plan
+                complement = subtract(1.0, fraction)
+            else:
+                fraction = _fraction(rows, q, nan, method, "fraction", dtype)
+                complement = _fraction(rows, q, nan, method, "complement", dtype)
+            result = _interpolate(lower, upper, (fraction, complement), ends, dtype)
     # a 0-d array on the data's device, not the float NaN: see nan_reductions
     nan_value = array_module(raw_data(rows)).full((), np.nan, dtype=raw_data(rows).dtype)
     if nan:
@@ -108,9 +119,34 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
     return numpy_scalar(result)  # NumPy's scalar for a plain 0-d result, as np.median's
 
 
+def _result_dtype(a: Any, q: Any, weak: bool) -> np.dtype:
+    """The dtype NumPy interpolates in: ``result_type(a, q)``, a Python q left out. A
+    Tensor keeps its data's dtype (float32 in, float32 out); so does a q of integers,
+    whose whole positions NumPy reads without interpolating."""
+    dtype = raw_data(a).dtype
+    if weak or isinstance(a, Tensor) or isinstance(q, Tensor):
+        return dtype
+    q_dtype = np.asarray(raw_data(q)).dtype
+    return np.result_type(dtype, q_dtype) if np.issubdtype(q_dtype, np.floating) else dtype
+
+
+def _middle(lower: Any, upper: Any, fraction: Any) -> Any:
+    """NumPy's median: the middle element, or the mean of the two middle ones, summed in
+    float32 for float16 (as ``np.mean``) and halved; the gradient is ½ to each."""
+    dtype = raw_data(lower).dtype
+    wide = np.float32 if dtype == np.float16 else dtype
+    mean = astype((astype(lower, wide) + astype(upper, wide)) / 2, dtype)
+    return where(equal(fraction, 0), lower, mean)
+
+
 def _host_quantiles(q: Any) -> np.ndarray:
     """The quantiles as float64 on the host (an explicit transfer)."""
     return np.asarray(to_numpy(raw_data(q)), dtype=float)
+
+
+def _weak(q: Any) -> bool:
+    """A Python number, which NumPy's promotion leaves out of the result's dtype."""
+    return type(q) in (int, float)
 
 
 def _hundredths(q: Any) -> Any:
@@ -118,19 +154,27 @@ def _hundredths(q: Any) -> Any:
     return (np.asarray(q, dtype=float) if isinstance(q, list | tuple) else q) / 100
 
 
-def _interpolate(lower: Any, upper: Any, fraction: Any, ends: tuple[Any, Any]) -> Any:
-    """lower + (upper − lower)·fraction, with infinite ends taken as the limit (``ends``,
-    from ``_ends``): from −∞ the line is drawn back from the upper end (−∞ + ∞·f would be
-    NaN, not −∞), and where an end is infinite, an end read alone (fraction 0) or the same
-    infinity at both ends is the answer. Only −∞ to ∞ is NaN, as NumPy's mean of the two
-    is. Finite ends keep the line: the same numbers and gradients (tied elements share it,
-    the slope in q is the one between the two ends) as without infinities."""
+def _interpolate(
+    lower: Any, upper: Any, fractions: tuple[Any, Any], ends: tuple[Any, Any], dtype: Any
+) -> Any:
+    """NumPy's linear interpolation between the two ends, in ``dtype``: the difference
+    upper − lower in the data's dtype, then lower + difference·fraction, or, from a
+    fraction of ½ on, upper − difference·(1 − fraction) (``fractions`` holds both, the
+    complement computed before rounding, as NumPy's ``1 - t`` of a float64 t). The two
+    forms round differently (by up to ~100 ulps in float16 near 0), not in value or slope.
+
+    Infinite ends are taken as the limit (``ends``, from ``_ends``): from −∞ the line is
+    drawn back from the upper end (−∞ + ∞·f would be NaN, not −∞), and where an end is
+    infinite, an end read alone (fraction 0) or the same infinity at both ends is the
+    answer. Only −∞ to ∞ is NaN, as NumPy's mean of the two is. Finite ends keep the
+    line: the same numbers and gradients (tied elements share it, the slope in q is the
+    one between the two ends) as without infinities."""
     from_upper, alone = ends
+    fraction, complement = fractions
     difference = upper - lower  # the Tensor first: a raw device array would not defer to it
-    # 1 − fraction by a deepgrad op: NumPy's, on the raw fraction, would be frozen in a plan
-    line = where(
-        from_upper, upper - difference * subtract(1.0, fraction), lower + difference * fraction
-    )
+    if raw_data(difference).dtype != dtype:  # NumPy subtracts first, then promotes
+        lower, upper, difference = (astype(v, dtype) for v in (lower, upper, difference))
+    line = where(from_upper, upper - difference * complement, lower + difference * fraction)
     return where(alone, lower, line)
 
 
@@ -168,13 +212,20 @@ def _index(rows: Any, q: Any, nan: bool, method: str, which: str) -> np.ndarray:
 
 
 @impure
-def _fraction(rows: Any, q: Any, nan: bool, method: str) -> np.ndarray:
+def _fraction(
+    rows: Any, q: Any, nan: bool, method: str, which: str, dtype: Any = None
+) -> np.ndarray:
+    """The fraction of the way from the lower end to the upper one (``which``:
+    ``"fraction"``), or 1 − fraction computed in float64 (``"complement"``), in ``dtype``
+    (the data's by default)."""
     q = _host_quantiles(q)
     position = _positions(rows, q, nan)
     fraction = position - np.floor(position)
     if method == "midpoint":
         fraction = np.where(fraction == 0, 0.0, 0.5)
-    return _on(rows, fraction.astype(raw_data(rows).dtype))
+    if which == "complement":
+        fraction = 1 - fraction
+    return _on(rows, fraction.astype(dtype or raw_data(rows).dtype))
 
 
 def _on(rows: Any, host: np.ndarray) -> Any:
@@ -199,8 +250,11 @@ def _ends(ordered: Any, q: Any, nan: bool, method: str, which: str) -> np.ndarra
         return np.take_along_axis(spread, index, -1)[..., 0]
 
     lower, upper = end(np.floor(position)), end(np.floor(position) + 1)
-    if which == "from_upper":
-        mask = lower == -np.inf
+    if which == "from_upper":  # NumPy's from a fraction of ½ on, and from −∞ (the limit)
+        fraction = position - np.floor(position)
+        if method == "midpoint":
+            fraction = np.where(fraction == 0, 0.0, 0.5)
+        mask = (lower == -np.inf) | ((fraction >= 0.5) & np.isfinite(upper))
     else:  # finite ends keep the line: the same numbers, and the slope in q, as before
         infinite = np.isinf(lower) | np.isinf(upper)
         mask = infinite & ((position == np.floor(position)) | (lower == upper))
@@ -240,7 +294,7 @@ def quantile(
     >>> float(quantile(np.array([1.0, 2.0, 4.0, 8.0]), 0.5))
     3.0
     """
-    return _quantile("quantile", a, q, axis, method, keepdims, nan=False)
+    return _quantile("quantile", a, q, axis, method, keepdims, False, _weak(q))
 
 
 def percentile(
@@ -251,7 +305,7 @@ def percentile(
     >>> float(percentile(np.array([1.0, 2.0, 4.0, 8.0]), 50))
     3.0
     """
-    return _quantile("percentile", a, _hundredths(q), axis, method, keepdims, nan=False)
+    return _quantile("percentile", a, _hundredths(q), axis, method, keepdims, False, _weak(q))
 
 
 def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -260,7 +314,7 @@ def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     >>> float(median(np.array([3.0, 1.0, 2.0, 10.0])))
     2.5
     """
-    return _quantile("median", a, 0.5, axis, "linear", keepdims, nan=False)
+    return _quantile("median", a, 0.5, axis, "linear", keepdims, False, True)
 
 
 def nanquantile(
@@ -271,7 +325,7 @@ def nanquantile(
     >>> float(nanquantile(np.array([1.0, np.nan, 3.0]), 0.5))
     2.0
     """
-    return _quantile("nanquantile", a, q, axis, method, keepdims, nan=True)
+    return _quantile("nanquantile", a, q, axis, method, keepdims, True, _weak(q))
 
 
 def nanpercentile(
@@ -282,7 +336,7 @@ def nanpercentile(
     >>> float(nanpercentile(np.array([1.0, np.nan, 3.0]), 50))
     2.0
     """
-    return _quantile("nanpercentile", a, _hundredths(q), axis, method, keepdims, nan=True)
+    return _quantile("nanpercentile", a, _hundredths(q), axis, method, keepdims, True, _weak(q))
 
 
 def nanmedian(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -291,4 +345,4 @@ def nanmedian(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     >>> float(nanmedian(np.array([3.0, np.nan, 1.0])))
     2.0
     """
-    return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, nan=True)
+    return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, True, True)
