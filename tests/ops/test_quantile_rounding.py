@@ -84,3 +84,33 @@ def test_a_tensor_keeps_its_dtype_and_gradient(dtype):
     y.sum().backward()
     # positions 1.2 and 3.2 in the sorted [1, 2, 3, 4, 10]: weights 0.8, 0.2 and 0.8, 0.2
     np.testing.assert_allclose(t.grad.numpy(), [0.2, 0.0, 0.8, 0.2, 0.8], rtol=1e-3)
+
+
+INF = np.inf
+# (data, q, quantile, its slope in q). Where the quantile moves between a finite and an
+# infinite end, or from −∞ to ∞, the slope is +∞, as JAX's and PyTorch's (both give inf
+# at each of these); it was NaN (the zero cotangent of the form not taken, times ∞).
+# Where the quantile is held at one infinity (both ends the same, or a whole position on
+# an infinite element: the limit is constant there) the slope is 0; JAX and PyTorch give
+# NaN there, with a NaN quantile.
+Q_SLOPES = [
+    ([1.0, 2.0, INF], 0.75, INF, INF),
+    ([-INF, 1.0, 2.0], 0.25, -INF, INF),
+    ([-INF, INF], 0.5, np.nan, INF),
+    ([1.0, 2.0, INF], 0.25, 1.5, 2.0),
+    ([-INF, 1.0, 2.0], 0.75, 1.5, 2.0),
+    ([1.0, 2.0, INF], 1.0, INF, 0.0),
+    ([-INF, 1.0, 2.0], 0.0, -INF, 0.0),
+    ([1.0, INF, INF], 0.75, INF, 0.0),
+]
+
+
+@pytest.mark.parametrize(("x", "q", "value", "slope"), Q_SLOPES)
+def test_slope_in_q_at_an_infinite_end(x, q, value, slope):
+    x = np.array(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_array_equal(dnp.quantile(x, q), value)
+        np.testing.assert_array_equal(dg.grad(lambda q: dnp.quantile(x, q))(q), slope)
+        _, tangent = dg.jvp(lambda q: dnp.quantile(x, q), (q,), (1.0,))
+    np.testing.assert_array_equal(tangent, slope)

@@ -20,7 +20,15 @@ from deepgrad.axes import axis_tuple
 from deepgrad.backend import array_module, numpy_scalar, to_numpy
 from deepgrad.ops.elementwise import subtract
 from deepgrad.ops.indexing import take_along_axis
-from deepgrad.ops.nondiff import argsort, equal, floor, nondifferentiable
+from deepgrad.ops.nondiff import (
+    argsort,
+    equal,
+    floor,
+    logical_and,
+    logical_not,
+    logical_or,
+    nondifferentiable,
+)
 from deepgrad.ops.real_parts import _require_real
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import astype, reshape, transpose
@@ -174,7 +182,15 @@ def _interpolate(
     difference = upper - lower  # the Tensor first: a raw device array would not defer to it
     if raw_data(difference).dtype != dtype:  # NumPy subtracts first, then promotes
         lower, upper, difference = (astype(v, dtype) for v in (lower, upper, difference))
-    line = where(from_upper, upper - difference * complement, lower + difference * fraction)
+    # Each form sees the difference only where it is the answer: elsewhere its cotangent is
+    # 0, and 0·∞ there would make the slope in q NaN at an infinite end instead of ∞.
+    upper_form = logical_and(from_upper, logical_not(alone))
+    lower_form = logical_not(logical_or(from_upper, alone))
+    line = where(
+        from_upper,
+        upper - where(upper_form, difference, 0) * complement,
+        lower + where(lower_form, difference, 0) * fraction,
+    )
     return where(alone, lower, line)
 
 
