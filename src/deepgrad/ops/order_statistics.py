@@ -22,11 +22,7 @@ from deepgrad.ops.elementwise import subtract
 from deepgrad.ops.indexing import take_along_axis
 from deepgrad.ops.nondiff import (
     argsort,
-    equal,
     floor,
-    logical_and,
-    logical_not,
-    logical_or,
     nondifferentiable,
 )
 from deepgrad.ops.real_parts import _require_real
@@ -98,12 +94,12 @@ def _quantile(
     else:
         upper = take_along_axis(spread, _index(rows, q, nan, method, "high"), -1)[..., 0]
         if name in ("median", "nanmedian"):
-            result = _middle(lower, upper, _fraction(rows, q, nan, method, "fraction"))
+            result = _middle(lower, upper, _ends(ordered, q, nan, method, "whole"))
         else:
             dtype = _result_dtype(a, q, weak)
-            ends = (
-                _ends(ordered, q, nan, method, "from_upper"),
-                _ends(ordered, q, nan, method, "alone"),
+            ends = tuple(
+                _ends(ordered, q, nan, method, which)
+                for which in ("from_upper", "alone", "upper_form", "lower_form")
             )
             if method == "linear" and isinstance(q, Tensor):  # differentiable in q
                 q_rows = reshape(q, q_data.shape + (1,) * len(kept_shape))
@@ -138,13 +134,13 @@ def _result_dtype(a: Any, q: Any, weak: bool) -> np.dtype:
     return np.result_type(dtype, q_dtype) if np.issubdtype(q_dtype, np.floating) else dtype
 
 
-def _middle(lower: Any, upper: Any, fraction: Any) -> Any:
+def _middle(lower: Any, upper: Any, whole: Any) -> Any:
     """NumPy's median: the middle element, or the mean of the two middle ones, summed in
     float32 for float16 (as ``np.mean``) and halved; the gradient is ½ to each."""
     dtype = raw_data(lower).dtype
     wide = np.float32 if dtype == np.float16 else dtype
     mean = astype((astype(lower, wide) + astype(upper, wide)) / 2, dtype)
-    return where(equal(fraction, 0), lower, mean)
+    return where(whole, lower, mean)  # an odd count: the middle element
 
 
 def _host_quantiles(q: Any) -> np.ndarray:
@@ -163,7 +159,7 @@ def _hundredths(q: Any) -> Any:
 
 
 def _interpolate(
-    lower: Any, upper: Any, fractions: tuple[Any, Any], ends: tuple[Any, Any], dtype: Any
+    lower: Any, upper: Any, fractions: tuple[Any, Any], ends: tuple[Any, ...], dtype: Any
 ) -> Any:
     """NumPy's linear interpolation between the two ends, in ``dtype``: the difference
     upper − lower in the data's dtype, then lower + difference·fraction, or, from a
@@ -177,15 +173,13 @@ def _interpolate(
     answer. Only −∞ to ∞ is NaN, as NumPy's mean of the two is. Finite ends keep the
     line: the same numbers and gradients (tied elements share it, the slope in q is the
     one between the two ends) as without infinities."""
-    from_upper, alone = ends
+    from_upper, alone, upper_form, lower_form = ends
     fraction, complement = fractions
     difference = upper - lower  # the Tensor first: a raw device array would not defer to it
     if raw_data(difference).dtype != dtype:  # NumPy subtracts first, then promotes
         lower, upper, difference = (astype(v, dtype) for v in (lower, upper, difference))
     # Each form sees the difference only where it is the answer: elsewhere its cotangent is
     # 0, and 0·∞ there would make the slope in q NaN at an infinite end instead of ∞.
-    upper_form = logical_and(from_upper, logical_not(alone))
-    lower_form = logical_not(logical_or(from_upper, alone))
     line = where(
         from_upper,
         upper - where(upper_form, difference, 0) * complement,
@@ -251,9 +245,12 @@ def _on(rows: Any, host: np.ndarray) -> Any:
 
 @impure
 def _ends(ordered: Any, q: Any, nan: bool, method: str, which: str) -> np.ndarray:
-    """Where ``_interpolate`` leaves the plain line: ``"from_upper"``, where the lower end
-    is −∞; ``"alone"``, where an end is infinite and the lower end is the answer (the
-    position is a whole number, or both ends are the same infinity). Found on the host
+    """Where ``_interpolate`` leaves the plain line (``which``): ``"from_upper"``, where
+    the line is drawn from the upper end (NumPy's, from a fraction of ½ on, and from a
+    lower end at −∞, the limit); ``"alone"``, where an end is infinite and the lower end
+    is the answer (the position is a whole number, or both ends are the same infinity);
+    ``"upper_form"`` and ``"lower_form"``, where the line from the upper or the lower end
+    is the answer; ``"whole"``, where the position is a whole number. Found on the host
     from the rows already sorted (NaN last), so no call sorts them again."""
     q = _host_quantiles(q)
     position = _positions(ordered, q, nan)
@@ -266,15 +263,21 @@ def _ends(ordered: Any, q: Any, nan: bool, method: str, which: str) -> np.ndarra
         return np.take_along_axis(spread, index, -1)[..., 0]
 
     lower, upper = end(np.floor(position)), end(np.floor(position) + 1)
-    if which == "from_upper":  # NumPy's from a fraction of ½ on, and from −∞ (the limit)
-        fraction = position - np.floor(position)
-        if method == "midpoint":
-            fraction = np.where(fraction == 0, 0.0, 0.5)
-        mask = (lower == -np.inf) | ((fraction >= 0.5) & np.isfinite(upper))
-    else:  # finite ends keep the line: the same numbers, and the slope in q, as before
-        infinite = np.isinf(lower) | np.isinf(upper)
-        mask = infinite & ((position == np.floor(position)) | (lower == upper))
-    return _on(ordered, mask)
+    fraction = position - np.floor(position)
+    if method == "midpoint":
+        fraction = np.where(fraction == 0, 0.0, 0.5)
+    from_upper = (lower == -np.inf) | ((fraction >= 0.5) & np.isfinite(upper))
+    # finite ends keep the line: the same numbers, and the slope in q, as before
+    infinite = np.isinf(lower) | np.isinf(upper)
+    alone = infinite & ((position == np.floor(position)) | (lower == upper))
+    masks = {
+        "from_upper": from_upper,
+        "alone": alone,
+        "upper_form": from_upper & ~alone,
+        "lower_form": ~(from_upper | alone),
+        "whole": position == np.floor(position),
+    }
+    return _on(ordered, masks[which])
 
 
 @impure
