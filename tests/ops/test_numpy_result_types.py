@@ -138,3 +138,36 @@ def test_cov_of_lists(name):
     m, y = [1, 2, 4], [3.0, 1.0, 1.0]
     assert_same_as_numpy(getattr(dnp, name)(m, y), _numpy(name, m, y))
     assert_same_as_numpy(getattr(dnp, name)([m, y]), _numpy(name, [m, y]))
+
+
+# NumPy's ufuncs (and nan_to_num, angle, inner, interp) return a scalar for 0-d inputs;
+# these composites returned a 0-d array.
+SCALAR_CALLS = {
+    "fmax": lambda m, x: m.fmax(x, np.nan),
+    "fmin": lambda m, x: m.fmin(x, x),
+    "heaviside": lambda m, x: m.heaviside(x, 0.5),
+    "nan_to_num": lambda m, x: m.nan_to_num(x),
+    "conj": lambda m, x: m.conj(x),
+    "conjugate": lambda m, x: m.conjugate(x),
+    "angle": lambda m, x: m.angle(x),
+    "inner": lambda m, x: m.inner(x, x),
+    "inner 1-d": lambda m, x: m.inner(np.atleast_1d(x), np.atleast_1d(x)),
+    "interp": lambda m, x: m.interp(x, [0.0, 1.0], [1.0, 3.0]),
+}
+SCALARS = {
+    "0-d float64": np.array(0.25),
+    "0-d float32": np.array(-1.5, dtype=np.float32),
+    "0-d int8": np.array(3, dtype=np.int8),
+    "float16 scalar": np.float16(0.5),
+    "bool scalar": np.bool_(True),
+}
+
+
+@pytest.mark.parametrize("call", SCALAR_CALLS.values(), ids=SCALAR_CALLS.keys())
+@pytest.mark.parametrize("x", SCALARS.values(), ids=SCALARS.keys())
+def test_zero_dimensional_inputs_give_numpys_scalars(call, x):
+    try:
+        expected = call(np, x)
+    except TypeError:
+        pytest.skip("NumPy refuses this dtype")
+    assert_same_as_numpy(call(dnp, x), expected)

@@ -11,6 +11,7 @@ import numpy as np
 from deepgrad import blas
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.axes import axis_tuple
+from deepgrad.backend import numpy_scalar
 from deepgrad.ops import outer_products
 from deepgrad.ops.indexing import diagonal
 from deepgrad.ops.shape import (
@@ -93,8 +94,8 @@ def dot(a: Any, b: Any) -> Any:
 def inner(a: Any, b: Any) -> Any:
     """Sum product over the last axes."""
     if not _shape(a) or not _shape(b):
-        return a * b
-    return tensordot(a, b, axes=([-1], [-1]))
+        return numpy_scalar(a * b)
+    return numpy_scalar(tensordot(a, b, axes=([-1], [-1])))
 
 
 def outer(a: Any, b: Any) -> Any:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 
 from deepgrad.autodiff.effects import impure
+from deepgrad.backend import numpy_scalar
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import flip, pad
@@ -102,7 +103,9 @@ def interp(
         x0, x1 = xp[_segment(x, xp, 0)], xp[_segment(x, xp, 1)]
         y0, y1 = fp[_segment(x, xp, 0)], fp[_segment(x, xp, 1)]
         inside = y0 + (x - x0) * (y1 - y0) / (x1 - x0)
-    return where(_outside(x, xp, "left"), left, where(_outside(x, xp, "right"), right, inside))
+    return numpy_scalar(
+        where(_outside(x, xp, "left"), left, where(_outside(x, xp, "right"), right, inside))
+    )
 
 
 # The segment each x falls in is read from the data by impure calls, so that a compiled
