@@ -171,3 +171,24 @@ def test_zero_dimensional_inputs_give_numpys_scalars(call, x):
     except TypeError:
         pytest.skip("NumPy refuses this dtype")
     assert_same_as_numpy(call(dnp, x), expected)
+
+
+# transpose (and moveaxis, swapaxes, permute_dims, which call it) and squeeze returned a
+# list or a Python number itself when there was nothing to move; NumPy returns an array.
+SHAPE_CALLS = {
+    "transpose": lambda m, x: m.transpose(x),
+    "permute_dims": lambda m, x: m.permute_dims(x),
+    "squeeze": lambda m, x: m.squeeze(x),
+    "moveaxis": lambda m, x: m.moveaxis(x, 0, -1),
+    "swapaxes": lambda m, x: m.swapaxes(x, 0, -1),
+}
+
+
+@pytest.mark.parametrize("call", SHAPE_CALLS.values(), ids=SHAPE_CALLS.keys())
+@pytest.mark.parametrize("x", [[1.0, 2.0, 4.0], [3], 2.5, 7, True], ids=repr)
+def test_shape_functions_of_lists_and_numbers_return_arrays(call, x):
+    try:
+        expected = call(np, x)
+    except (ValueError, np.exceptions.AxisError):
+        pytest.skip("NumPy refuses these axes")
+    assert_same_as_numpy(call(dnp, x), expected)

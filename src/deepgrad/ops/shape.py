@@ -49,8 +49,8 @@ def transpose(a: Any, axes: Any = None) -> Any:
     """Permute the axes (reverse them when ``axes`` is None)."""
     ndim = len(_shape(a))
     axes = tuple(reversed(range(ndim))) if axes is None else axis_tuple(axes, ndim, "transpose")
-    if axes == tuple(range(ndim)):
-        return a
+    if axes == tuple(range(ndim)):  # a list or a number as NumPy's array, not itself
+        return a if hasattr(raw_data(a), "shape") else np.asarray(a)
     return _transpose(a, axes=axes)
 
 
@@ -83,6 +83,8 @@ def expand_dims(a: Any, axis: Any) -> Any:
 
 def squeeze(a: Any, axis: Any = None) -> Any:
     """Remove axes of length one."""
+    if not hasattr(raw_data(a), "shape"):  # NumPy's array, not the list or number itself
+        a = np.asarray(a)
     return reshape(a, np.squeeze(np.empty(_shape(a), dtype=bool), axis).shape)
 
 
