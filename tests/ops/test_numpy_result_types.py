@@ -192,3 +192,15 @@ def test_shape_functions_of_lists_and_numbers_return_arrays(call, x):
     except (ValueError, np.exceptions.AxisError):
         pytest.skip("NumPy refuses these axes")
     assert_same_as_numpy(call(dnp, x), expected)
+
+
+@pytest.mark.parametrize("x", [2.5, np.float32(1.5), np.array(3, dtype=np.int8)], ids=repr)
+def test_ascontiguousarray_of_a_zero_dimensional_tensor_is_one_dimensional(x):
+    expected = np.ascontiguousarray(x)
+    t = dg.tensor(np.asarray(x), requires_grad=np.asarray(x).dtype.kind == "f")
+    got = dnp.ascontiguousarray(t)
+    assert got.shape == expected.shape == (1,)
+    np.testing.assert_array_equal(got.numpy(), expected)
+    if t.requires_grad:
+        got.sum().backward()
+        assert t.grad is not None and t.grad.shape == ()
