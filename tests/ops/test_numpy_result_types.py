@@ -204,3 +204,30 @@ def test_ascontiguousarray_of_a_zero_dimensional_tensor_is_one_dimensional(x):
     if t.requires_grad:
         got.sum().backward()
         assert t.grad is not None and t.grad.shape == ()
+
+
+# polyval took a Python x (and a list of coefficients) as weak numbers, so float32
+# coefficients at x = 2.0 stayed float32 and a list gave a Python float; NumPy converts
+# both to arrays first (float64 here) and returns its scalar.
+POLYVAL_CASES = {
+    "int list at int": ([1, 2, 3], 2),
+    "float list at float32 scalar": ([1.0, 2.0], np.float32(2)),
+    "float32 at float": (np.array([1.0, 2.0], dtype=np.float32), 2.0),
+    "float16 at 0-d": (np.array([1.0, 2.0], dtype=np.float16), np.array(0.5, np.float16)),
+    "float32 at float32 array": (np.array([1, 2], np.float32), np.array([1.0, 2.0], np.float32)),
+    "tuple at list": ((1, 2), [1, 2]),
+    "no coefficients": ([], 2.0),
+}
+
+
+@pytest.mark.parametrize(("p", "x"), POLYVAL_CASES.values(), ids=POLYVAL_CASES.keys())
+def test_polyval_of_plain_inputs_is_numpys(p, x):
+    assert_same_as_numpy(dnp.polyval(p, x), np.polyval(p, x))
+
+
+def test_polyval_of_a_float32_tensor_stays_float32():
+    p = dg.tensor(np.array([1.0, 2.0, 3.0], dtype=np.float32), requires_grad=True)
+    y = dnp.polyval(p, 2.0)
+    assert y.dtype == np.float32 and float(y) == 11.0
+    y.backward()
+    np.testing.assert_array_equal(p.grad.numpy(), [4.0, 2.0, 1.0])

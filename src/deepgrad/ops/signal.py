@@ -13,7 +13,7 @@ from deepgrad.backend import numpy_scalar
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import flip, pad
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import Tensor, raw_data
 
 Mode = Literal["full", "same", "valid"]
 
@@ -133,8 +133,18 @@ def polyval(p: Any, x: Any) -> Any:
     """
     if not hasattr(p, "shape") and not isinstance(p, list | tuple):
         raise TypeError(f"polyval: expected a sequence of coefficients, got {type(p).__name__}")
+    plain_p = not isinstance(p, Tensor) and not any(isinstance(c, Tensor) for c in _items(p))
+    if plain_p:  # NumPy's asarray(p) and asanyarray(x): a Python number is float64 here
+        p = np.asarray(p)
+        x = x if hasattr(x, "shape") else np.asarray(x)
     coefficients = [p[i] for i in range(len(p) if isinstance(p, list | tuple) else _shape(p)[0])]
-    result = x * 0 + coefficients[0] if coefficients else np.zeros_like(raw_data(x))
+    if not coefficients:
+        return np.zeros_like(raw_data(x))  # NumPy's zeros_like(x), a 0-d array for a number
+    result = x * 0 + coefficients[0]
     for c in coefficients[1:]:
         result = result * x + c
-    return result
+    return numpy_scalar(result)
+
+
+def _items(p: Any) -> list[Any]:
+    return list(p) if isinstance(p, list | tuple) else []
