@@ -231,3 +231,48 @@ def test_polyval_of_a_float32_tensor_stays_float32():
     assert y.dtype == np.float32 and float(y) == 11.0
     y.backward()
     np.testing.assert_array_equal(p.grad.numpy(), [4.0, 2.0, 1.0])
+
+
+# These indexed their argument directly, so a list (or a number, for flip) raised a
+# TypeError or AttributeError where NumPy takes it as an array; diff of booleans raised
+# where NumPy's is not_equal of neighbours.
+LIST_CALLS = {
+    "sort": lambda m, x: m.sort(x),
+    "partition": lambda m, x: m.partition(x, 0)[:1],
+    "flip": lambda m, x: m.flip(x),
+    "flipud": lambda m, x: m.flipud(x),
+    "diff": lambda m, x: m.diff(x),
+    "array_split": lambda m, x: m.array_split(x, 2),
+    "diag": lambda m, x: m.diag(x),
+}
+LISTS = {
+    "float list": [3.0, 1.0, 2.0],
+    "int list": [3, 1, 2],
+    "nested list": [[3.0, 1.0], [2.0, 0.5]],
+    "bool array": np.array([True, False, False, True]),
+}
+
+
+@pytest.mark.parametrize("call", LIST_CALLS.values(), ids=LIST_CALLS.keys())
+@pytest.mark.parametrize("x", LISTS.values(), ids=LISTS.keys())
+def test_lists_are_taken_as_numpy_takes_them(call, x):
+    expected = call(np, x)
+    got = call(dnp, x)
+    if isinstance(expected, list):
+        assert isinstance(got, list) and len(got) == len(expected)
+        for g, e in zip(got, expected, strict=True):
+            assert_same_as_numpy(g, e)
+    else:
+        assert_same_as_numpy(got, expected)
+
+
+@pytest.mark.parametrize("x", [3, 2.5, np.float32(1.5)], ids=repr)
+def test_flip_of_a_number(x):
+    assert_same_as_numpy(dnp.flip(x), np.flip(x))
+
+
+def test_diff_of_a_boolean_tensor_is_not_equal():
+    x = np.array([[True, False, False], [True, True, False]])
+    got = dnp.diff(dg.tensor(x), axis=1)
+    assert got.dtype == np.bool_
+    np.testing.assert_array_equal(got.numpy(), np.diff(x, axis=1))

@@ -9,6 +9,7 @@ import numpy as np
 
 from deepgrad.axes import axis_index, axis_tuple
 from deepgrad.backend import array_module
+from deepgrad.ops.nondiff import not_equal
 from deepgrad.ops.shape import astype, broadcast_to, concatenate, moveaxis
 from deepgrad.tensor import Tensor, raw_data
 
@@ -25,6 +26,8 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
     """
     if n < 0:
         raise ValueError(f"diff: order n must be non-negative, got {n}")
+    if not hasattr(raw_data(a), "shape"):  # a list or a number, as NumPy takes it
+        a = np.asarray(a)
     shape = _shape(a)
     if not shape:
         raise ValueError("diff: expected an array of at least 1 dimension, got a scalar")
@@ -43,7 +46,11 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         a = concatenate(parts, axis=axis)
     lead = (slice(None),) * axis
     for _ in range(n):
-        a = a[(*lead, slice(1, None))] - a[(*lead, slice(None, -1))]
+        later, earlier = a[(*lead, slice(1, None))], a[(*lead, slice(None, -1))]
+        if raw_data(a).dtype == np.bool_:  # NumPy's: booleans differ by not_equal
+            a = not_equal(later, earlier)
+        else:
+            a = later - earlier
     return a
 
 

@@ -178,6 +178,8 @@ def take_along_axis(arr: Any, indices: Any, axis: int) -> Any:
 
 def sort(a: Any, axis: int | None = -1) -> Any:
     """Sorted copy; the gradient follows each element to its sorted position."""
+    if not hasattr(raw_data(a), "shape"):  # a list or a number, as NumPy takes it
+        a = np.asarray(a)
     if axis is None:
         a, axis = ravel(a), -1
     return take_along_axis(a, argsort(raw_data(a), axis=axis), axis)
@@ -195,6 +197,8 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 
 def diag(v: Any, k: int = 0) -> Any:
     """Extract a diagonal of a 2-D array, or build a 2-D array with ``v`` on diagonal ``k``."""
+    if not hasattr(raw_data(v), "shape"):  # a list or a number, as NumPy takes it
+        v = np.asarray(v)
     shape = np.shape(raw_data(v))
     if len(shape) == 2:
         return diagonal(v, k)

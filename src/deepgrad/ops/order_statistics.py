@@ -45,6 +45,8 @@ def partition(a: Any, kth: Any, axis: int | None = -1) -> Any:
     >>> float(partition(np.array([3.0, 1.0, 2.0, 5.0]), 1)[1])
     2.0
     """
+    if not hasattr(raw_data(a), "shape"):  # a list or a number, as NumPy takes it
+        a = np.asarray(a)
     if axis is None:
         a, axis = reshape(a, (-1,)), -1
     order = _argpartition(raw_data(a), kth, axis=axis)

@@ -204,6 +204,8 @@ def array_split(a: Any, indices_or_sections: Any, axis: int = 0) -> list:
 
 
 def _split(a, indices_or_sections, axis, np_split):
+    if not hasattr(raw_data(a), "shape"):  # a list or a number, as NumPy takes it
+        a = np.asarray(a)
     shape = _shape(a)
     axis = axis_index(axis, len(shape), "split")
     pieces = np_split(np.arange(shape[axis]), indices_or_sections)
@@ -218,6 +220,8 @@ def _split(a, indices_or_sections, axis, np_split):
 
 def flip(m: Any, axis: Any = None) -> Any:
     """Reverse the order of elements along ``axis`` (all axes when None)."""
+    if not hasattr(raw_data(m), "shape"):  # a list or a number, as NumPy takes it
+        m = np.asarray(m)
     ndim = len(_shape(m))
     axes = range(ndim) if axis is None else axis_tuple(tuple(np.atleast_1d(axis)), ndim, "flip")
     index = [slice(None)] * ndim
