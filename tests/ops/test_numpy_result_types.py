@@ -276,3 +276,38 @@ def test_diff_of_a_boolean_tensor_is_not_equal():
     got = dnp.diff(dg.tensor(x), axis=1)
     assert got.dtype == np.bool_
     np.testing.assert_array_equal(got.numpy(), np.diff(x, axis=1))
+
+
+# dot, inner and kron of Python numbers multiplied them as Python numbers (an int, and
+# True · True = 1 for booleans); NumPy's are its scalars (np.int64, np.True_).
+PRODUCTS = ["dot", "inner", "kron"]
+
+
+@pytest.mark.parametrize("name", PRODUCTS)
+@pytest.mark.parametrize(
+    ("a", "b"), [(3, 4), (2.5, -1.0), (True, True), (3, 2.5), (np.int8(3), 2)], ids=repr
+)
+def test_products_of_numbers_are_numpys_scalars(name, a, b):
+    assert_same_as_numpy(getattr(dnp, name)(a, b), getattr(np, name)(a, b))
+
+
+# tensordot reshaped with −1, which is ambiguous when a summed axis has length 0: it
+# raised where NumPy's sum over nothing is 0.
+EMPTY_PRODUCTS = {
+    "inner of empty vectors": lambda m: m.inner(np.zeros(0), np.zeros(0)),
+    "dot of empty vectors": lambda m: m.dot(np.zeros(0), np.zeros(0)),
+    "tensordot over an empty axis": lambda m: m.tensordot(np.ones((2, 0)), np.ones((0, 3)), 1),
+    "tensordot of empty rows": lambda m: m.tensordot(np.ones((0, 3)), np.ones((0, 3)), ([0], [0])),
+    "inner of empty matrices": lambda m: m.inner(np.ones((2, 0)), np.ones((3, 0))),
+}
+
+
+@pytest.mark.parametrize("call", EMPTY_PRODUCTS.values(), ids=EMPTY_PRODUCTS.keys())
+def test_products_over_an_empty_axis_are_zero(call):
+    assert_same_as_numpy(call(dnp), call(np))
+
+
+def test_gradient_of_a_product_over_an_empty_axis_is_empty():
+    x = dg.tensor(np.ones((2, 0)), requires_grad=True)
+    dnp.tensordot(x, np.ones((0, 3)), 1).sum().backward()
+    assert x.grad is not None and x.grad.shape == (2, 0)
