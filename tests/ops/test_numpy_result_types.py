@@ -311,3 +311,32 @@ def test_gradient_of_a_product_over_an_empty_axis_is_empty():
     x = dg.tensor(np.ones((2, 0)), requires_grad=True)
     dnp.tensordot(x, np.ones((0, 3)), 1).sum().backward()
     assert x.grad is not None and x.grad.shape == (2, 0)
+
+
+# heaviside of plain numbers computed in float64; NumPy's loops give float16 for int8
+# and booleans and keep float16 and float32 beside a Python number.
+HEAVISIDE_ARGUMENTS = [
+    (3, np.float16(1.5)),
+    (2.5, np.float32(-2.0)),
+    (True, True),
+    (np.int8(3), np.int8(0)),
+    (np.array([1, -2, 0], dtype=np.int8), 0.5),
+    (np.array([0.5, np.nan, 0.0], dtype=np.float32), 2),
+]
+
+
+@pytest.mark.parametrize(("x1", "x2"), HEAVISIDE_ARGUMENTS, ids=repr)
+def test_heaviside_of_plain_inputs_has_numpys_dtype(x1, x2):
+    assert_same_as_numpy(dnp.heaviside(x1, x2), np.heaviside(x1, x2))
+
+
+@pytest.mark.parametrize("name", ["median", "nanmedian", "quantile"])
+@pytest.mark.parametrize("wrap", [np.asarray, dg.tensor], ids=["array", "tensor"])
+def test_median_along_a_full_axis_of_an_empty_array_is_empty(name, wrap):
+    # the slices are not empty, there are none: NumPy returns an empty array
+    x = np.zeros((2, 0))
+    args = (0.5,) if name == "quantile" else ()
+    expected = getattr(np, name)(x, *args, axis=0)
+    got = getattr(dnp, name)(wrap(x), *args, axis=0)
+    got = got.numpy() if isinstance(got, dg.Tensor) else got
+    assert got.shape == expected.shape == (0,) and got.dtype == expected.dtype

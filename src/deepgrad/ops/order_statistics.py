@@ -62,7 +62,8 @@ def _rows(a: Any, axis: Any) -> tuple[Any, tuple[int, ...], tuple[int, ...]]:
     else:
         axes = tuple(sorted(axis_tuple(tuple(np.atleast_1d(axis)), len(shape), "quantile")))
     kept = [i for i in range(len(shape)) if i not in axes]
-    rows = reshape(transpose(a, kept + list(axes)), (*(shape[i] for i in kept), -1))
+    reduced = int(np.prod([shape[i] for i in axes]))  # not −1: ambiguous for an empty array
+    rows = reshape(transpose(a, kept + list(axes)), (*(shape[i] for i in kept), reduced))
     keep_shape = tuple(1 if i in axes else n for i, n in enumerate(shape))
     return rows, tuple(shape[i] for i in kept), keep_shape
 
