@@ -104,17 +104,8 @@ def _quantile(
                 _ends(ordered, q, nan, method, which)
                 for which in ("from_upper", "alone", "upper_form", "lower_form")
             )
-            if method == "linear" and isinstance(q, Tensor):  # differentiable in q
-                q_rows = reshape(q, q_data.shape + (1,) * len(kept_shape))
-                position = q_rows * _count_less_one(rows, q_data.shape, nan)
-                fraction = position - floor(position)
-                # 1 − fraction by a deepgrad op: NumPy's, on the raw fraction, would be
-                # frozen in a plan
-                complement = subtract(1.0, fraction)
-            else:
-                fraction = _fraction(rows, q, nan, method, "fraction", dtype)
-                complement = _fraction(rows, q, nan, method, "complement", dtype)
-            result = _interpolate(lower, upper, (fraction, complement), ends, dtype)
+            fractions = _fractions(rows, q, nan, method, dtype, len(kept_shape))
+            result = _interpolate(lower, upper, fractions, ends, dtype)
     # a 0-d array on the data's device, not the float NaN: see nan_reductions
     nan_value = array_module(raw_data(rows)).full((), np.nan, dtype=raw_data(rows).dtype)
     if nan:
@@ -124,6 +115,21 @@ def _quantile(
     if keepdims:
         result = reshape(result, q_data.shape + keep_shape)
     return numpy_scalar(result)  # NumPy's scalar for a plain 0-d result, as np.median's
+
+
+def _fractions(
+    rows: Any, q: Any, nan: bool, method: str, dtype: Any, kept_ndim: int
+) -> tuple[Any, Any]:
+    """The fraction of the way from the lower end to the upper one, and 1 − fraction."""
+    if method == "linear" and isinstance(q, Tensor):  # differentiable in q
+        q_shape = _shape(q)
+        position = reshape(q, q_shape + (1,) * kept_ndim) * _count_less_one(rows, q_shape, nan)
+        fraction = position - floor(position)
+        # 1 − fraction by a deepgrad op: NumPy's, on the raw fraction, would be frozen in a
+        # plan
+        return fraction, subtract(1.0, fraction)
+    fraction = _fraction(rows, q, nan, method, "fraction", dtype)
+    return fraction, _fraction(rows, q, nan, method, "complement", dtype)
 
 
 def _result_dtype(a: Any, q: Any, weak: bool) -> np.dtype:
