@@ -60,6 +60,19 @@ def to_numpy(array: Any) -> np.ndarray:
     return np.asarray(array)
 
 
+def numpy_scalar(result: Any) -> Any:
+    """``result`` as NumPy's reductions return it: a 0-d NumPy array becomes its scalar
+    (``np.median(x)`` is an ``np.float64``, not ``array(2.)``); anything else, a Tensor
+    or a device array included, is returned as it is.
+
+    >>> type(numpy_scalar(np.array(2.0))).__name__
+    'float64'
+    """
+    if type(result) is np.ndarray and result.ndim == 0:
+        return result[()]
+    return result
+
+
 def get_default_dtype() -> np.dtype:
     """The floating dtype given to tensors made from Python numbers (float32 by default).
 

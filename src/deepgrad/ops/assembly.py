@@ -16,6 +16,7 @@ import numpy as np
 from deepgrad.axes import axis_index
 from deepgrad.ops.shape import (
     array_split,
+    astype,
     atleast_3d,
     concatenate,
     flip,
@@ -199,6 +200,9 @@ def insert(arr: Any, obj: Any, values: Any, axis: int | None = None) -> Any:
     array([1., 9., 2., 3.])
     """
     arr, values = _as_array(arr), _as_array(values)
+    dtype = raw_data(arr).dtype
+    if raw_data(values).dtype != dtype:  # NumPy's: the values take arr's dtype (5.7 → 5)
+        values = astype(values, dtype)
     size = int(np.prod(_shape(arr)))
     own = np.arange(size).reshape(_shape(arr))
     theirs = -1 - np.arange(int(np.prod(_shape(values)))).reshape(_shape(values))

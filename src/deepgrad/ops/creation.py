@@ -146,10 +146,16 @@ def asanyarray(a: Any, dtype: Any = None, **kwargs: Any) -> Any:
 
 def ascontiguousarray(a: Any, dtype: Any = None, **kwargs: Any) -> Any:
     """NumPy's ``ascontiguousarray``: as :func:`asarray`; a recorded result is a Tensor,
-    whose layout is deepgrad's business."""
+    whose layout is deepgrad's business; of one number it is 1-D, as NumPy's.
+
+    >>> import deepgrad as dg
+    >>> ascontiguousarray(dg.tensor(2.0)).shape
+    (1,)
+    """
     if not _holds_tensor(a):
         return np.ascontiguousarray(a, dtype=dtype, **kwargs)
-    return asarray(a, dtype, **kwargs)
+    result = asarray(a, dtype, **kwargs)
+    return result if np.ndim(raw_data(result)) else reshape(result, (1,))
 
 
 def _no_layout_arguments(name: str, kwargs: dict) -> None:

@@ -9,7 +9,8 @@ import numpy as np
 
 from deepgrad.axes import axis_index, axis_tuple
 from deepgrad.backend import array_module
-from deepgrad.ops.shape import broadcast_to, concatenate, moveaxis
+from deepgrad.ops.nondiff import not_equal
+from deepgrad.ops.shape import astype, broadcast_to, concatenate, moveaxis
 from deepgrad.tensor import Tensor, raw_data
 
 
@@ -25,6 +26,8 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
     """
     if n < 0:
         raise ValueError(f"diff: order n must be non-negative, got {n}")
+    if not hasattr(raw_data(a), "shape"):  # a list or a number, as NumPy takes it
+        a = np.asarray(a)
     shape = _shape(a)
     if not shape:
         raise ValueError("diff: expected an array of at least 1 dimension, got a scalar")
@@ -43,7 +46,11 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         a = concatenate(parts, axis=axis)
     lead = (slice(None),) * axis
     for _ in range(n):
-        a = a[(*lead, slice(1, None))] - a[(*lead, slice(None, -1))]
+        later, earlier = a[(*lead, slice(1, None))], a[(*lead, slice(None, -1))]
+        if raw_data(a).dtype == np.bool_:  # NumPy's: booleans differ by not_equal
+            a = not_equal(later, earlier)
+        else:
+            a = later - earlier
     return a
 
 
@@ -57,6 +64,8 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
     >>> gradient(np.array([1.0, 4.0, 9.0, 16.0]))
     array([3., 4., 6., 7.])
     """
+    if not hasattr(raw_data(f), "shape"):  # a list or a number, as NumPy takes it
+        f = np.asarray(f)
     shape = _shape(f)
     ndim = len(shape)
     axes = list(range(ndim)) if axis is None else np.atleast_1d(axis).tolist()
@@ -69,7 +78,8 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
 
 
 def _spacings(varargs: tuple, lengths: list[int]) -> list[np.ndarray]:
-    """The steps between samples (length n − 1) along each differentiated axis."""
+    """The steps between samples along each differentiated axis: a 0-d array for a
+    uniform step, else the n − 1 steps between the coordinates."""
     for v in varargs:
         if isinstance(v, Tensor):
             raise TypeError(
@@ -88,8 +98,8 @@ def _spacings(varargs: tuple, lengths: list[int]) -> list[np.ndarray]:
     steps = []
     for v, n in zip(varargs, lengths, strict=True):
         v = np.asarray(v, dtype=float)
-        if v.ndim == 0:
-            steps.append(np.full(max(n - 1, 0), float(v)))
+        if v.ndim == 0:  # one step: NumPy's uniform formulas, which skip the middle sample
+            steps.append(v)
         elif v.shape == (n,):
             steps.append(np.diff(v))
         else:
@@ -108,8 +118,11 @@ def _gradient_along(f: Any, axis: int, dx: np.ndarray, edge_order: int) -> Any:
             f"expected at least {edge_order + 1} samples"
         )
     g = moveaxis(f, axis, -1)
+    if dx.ndim == 0:  # NumPy's formulas for one step, with a Python float as NumPy's
+        return moveaxis(_uniform_gradient(g, float(dx), edge_order), -1, axis)
+    # NumPy weighs in float64 (the coordinates' dtype), then rounds to the data's float
     dtype = raw_data(g).dtype
-    dx = dx.astype(dtype if np.issubdtype(dtype, np.floating) else np.float64)
+    out_dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
     pieces = [_edge(g, dx, edge_order, first=True)]
     if n > 2:
         left, right = dx[:-1], dx[1:]
@@ -119,7 +132,22 @@ def _gradient_along(f: Any, axis: int, dx: np.ndarray, edge_order: int) -> Any:
         c = xp.asarray(left / (right * (left + right)))
         pieces.append(g[..., :-2] * a + g[..., 1:-1] * b + g[..., 2:] * c)
     pieces.append(_edge(g, dx, edge_order, first=False))
-    return moveaxis(concatenate(pieces, axis=-1), -1, axis)
+    return moveaxis(astype(concatenate(pieces, axis=-1), out_dtype), -1, axis)
+
+
+def _uniform_gradient(g: Any, dx: float, edge_order: int) -> Any:
+    """Along the last axis, samples ``dx`` apart: (f[i+1] − f[i−1]) / 2dx inside, so
+    f[i] itself, even a NaN or ∞, does not enter (it would as 0 · f[i])."""
+    if edge_order == 1:
+        first = (g[..., 1:2] - g[..., 0:1]) / dx
+        last = (g[..., -1:] - g[..., -2:-1]) / dx
+    else:
+        first = g[..., 0:1] * (-1.5 / dx) + g[..., 1:2] * (2.0 / dx) + g[..., 2:3] * (-0.5 / dx)
+        last = g[..., -3:-2] * (0.5 / dx) + g[..., -2:-1] * (-2.0 / dx) + g[..., -1:] * (1.5 / dx)
+    if _shape(g)[-1] == 2:
+        return concatenate([first, last], axis=-1)
+    inside = (g[..., 2:] - g[..., :-2]) / (2.0 * dx)
+    return concatenate([first, inside, last], axis=-1)
 
 
 def _edge(g: Any, dx: np.ndarray, edge_order: int, first: bool) -> Any:

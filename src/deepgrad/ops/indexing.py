@@ -12,6 +12,7 @@ from deepgrad.axes import axis_index
 from deepgrad.backend import array_module, to_numpy
 from deepgrad.ops.nondiff import argsort
 from deepgrad.ops.reductions import sum
+from deepgrad.ops.selection import where
 from deepgrad.ops.shape import broadcast_to, moveaxis, ravel
 from deepgrad.tensor import Tensor, raw_data
 
@@ -177,6 +178,8 @@ def take_along_axis(arr: Any, indices: Any, axis: int) -> Any:
 
 def sort(a: Any, axis: int | None = -1) -> Any:
     """Sorted copy; the gradient follows each element to its sorted position."""
+    if not hasattr(raw_data(a), "shape"):  # a list or a number, as NumPy takes it
+        a = np.asarray(a)
     if axis is None:
         a, axis = ravel(a), -1
     return take_along_axis(a, argsort(raw_data(a), axis=axis), axis)
@@ -194,6 +197,8 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 
 def diag(v: Any, k: int = 0) -> Any:
     """Extract a diagonal of a 2-D array, or build a 2-D array with ``v`` on diagonal ``k``."""
+    if not hasattr(raw_data(v), "shape"):  # a list or a number, as NumPy takes it
+        v = np.asarray(v)
     shape = np.shape(raw_data(v))
     if len(shape) == 2:
         return diagonal(v, k)
@@ -211,12 +216,36 @@ def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 
 
 def tril(m: Any, k: int = 0) -> Any:
-    """Lower triangle (the rest zeroed) of the last two axes."""
-    rows, cols = np.shape(raw_data(m))[-2:]
-    return m * array_module(raw_data(m)).tri(rows, cols, k, dtype=raw_data(m).dtype)
+    """Lower triangle (the rest zeroed) of the last two axes.
+
+    >>> tril(np.array([[1.0, np.nan], [np.inf, 2.0]]))
+    array([[ 1.,  0.],
+           [inf,  2.]])
+    """
+    return _triangle("tril", m, k, lower=True)
 
 
 def triu(m: Any, k: int = 0) -> Any:
-    """Upper triangle (the rest zeroed) of the last two axes."""
-    rows, cols = np.shape(raw_data(m))[-2:]
-    return m * (1 - array_module(raw_data(m)).tri(rows, cols, k - 1, dtype=raw_data(m).dtype))
+    """Upper triangle (the rest zeroed) of the last two axes.
+
+    >>> triu(np.array([[1.0, np.nan], [np.inf, 2.0]]))
+    array([[ 1., nan],
+           [ 0.,  2.]])
+    """
+    return _triangle("triu", m, k, lower=False)
+
+
+def _triangle(name: str, m: Any, k: int, lower: bool) -> Any:
+    """NumPy's ``where(mask, m, 0)``, not m · mask: a NaN or ∞ outside the triangle is
+    zeroed, not kept as NaN (0 · ∞); a 1-D ``m`` is a row repeated, as in NumPy."""
+    data = raw_data(m)
+    if not hasattr(data, "shape"):
+        m = data = np.asarray(data)
+    if data.ndim == 0:
+        raise ValueError(f"{name}: expected an array of at least 1 dimension, got a 0-d array")
+    rows, cols = data.shape[-2:] if data.ndim >= 2 else (data.shape[0], data.shape[0])
+    xp = array_module(data)
+    mask = xp.tri(rows, cols, k, dtype=bool)
+    if not lower:
+        mask = ~xp.tri(rows, cols, k - 1, dtype=bool)
+    return where(mask, m, xp.zeros((), dtype=data.dtype))

@@ -11,7 +11,9 @@ import numpy as np
 from deepgrad import blas
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.axes import axis_tuple
+from deepgrad.backend import numpy_scalar
 from deepgrad.ops import outer_products
+from deepgrad.ops.elementwise import multiply
 from deepgrad.ops.indexing import diagonal
 from deepgrad.ops.shape import (
     _VariadicRules,  # shared with concatenate
@@ -21,7 +23,7 @@ from deepgrad.ops.shape import (
     swapaxes,
     transpose,
 )
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import Tensor, raw_data
 
 
 def _shape(x: Any) -> tuple[int, ...]:
@@ -84,17 +86,26 @@ def dot(a: Any, b: Any) -> Any:
     sum over the last axis of ``a`` and the second-to-last of ``b`` otherwise."""
     a_dim, b_dim = len(_shape(a)), len(_shape(b))
     if a_dim == 0 or b_dim == 0:
-        return a * b
+        return _scalar_product(a, b)
     if b_dim <= 2:
         return matmul(a, b)
     return tensordot(a, b, axes=([a_dim - 1], [b_dim - 2]))
 
 
+def _scalar_product(a: Any, b: Any) -> Any:
+    """``dot`` and ``inner`` with a 0-d operand: NumPy's product of the two as arrays
+    (``dot(np.int8(3), 2)`` is an int64, ``dot(True, True)`` ``np.True_``); a Tensor keeps
+    its dtype, a Python number beside it being weak."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a, b = (v if hasattr(v, "shape") else np.asarray(v) for v in (a, b))
+    return numpy_scalar(multiply(a, b))
+
+
 def inner(a: Any, b: Any) -> Any:
     """Sum product over the last axes."""
     if not _shape(a) or not _shape(b):
-        return a * b
-    return tensordot(a, b, axes=([-1], [-1]))
+        return _scalar_product(a, b)
+    return numpy_scalar(tensordot(a, b, axes=([-1], [-1])))
 
 
 def outer(a: Any, b: Any) -> Any:
@@ -114,9 +125,12 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
     b_axes = list(axis_tuple(tuple(b_axes), len(b_shape), "tensordot"))
     a_free = [i for i in range(len(a_shape)) if i not in a_axes]
     b_free = [i for i in range(len(b_shape)) if i not in b_axes]
+    # every length spelled out: -1 is ambiguous when a summed axis has length 0
     k = int(np.prod([a_shape[i] for i in a_axes]))
-    a2 = reshape(transpose(a, a_free + a_axes), (-1, k))
-    b2 = reshape(transpose(b, b_axes + b_free), (k, -1))
+    m = int(np.prod([a_shape[i] for i in a_free]))
+    n = int(np.prod([b_shape[i] for i in b_free]))
+    a2 = reshape(transpose(a, a_free + a_axes), (m, k))
+    b2 = reshape(transpose(b, b_axes + b_free), (k, n))
     out_shape = [a_shape[i] for i in a_free] + [b_shape[i] for i in b_free]
     return reshape(matmul(a2, b2), out_shape)
 

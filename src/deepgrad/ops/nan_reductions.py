@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.effects import impure
-from deepgrad.backend import array_module
+from deepgrad.backend import array_module, numpy_scalar
 from deepgrad.ops.elementwise import sqrt
 from deepgrad.ops.real_parts import _require_real
 from deepgrad.ops.reductions import cumprod, cumsum, max, min, prod, sum
@@ -128,12 +128,14 @@ def nanvar(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> A
     1.0
     """
     _require_real("nanvar", a)  # NumPy's is the mean of |x − mean|², not of (x − mean)²
-    centred = _without_nan(a - nanmean(a, axis=axis, keepdims=True), 0.0)
+    centred = a - nanmean(a, axis=axis, keepdims=True)
+    if _holds_nan(a):  # the NaNs of a, not of a − mean: an ∞ − ∞ there is NumPy's NaN
+        centred = where(_nan_mask(a), 0.0, centred)
     squares = sum(centred * centred, axis=axis, keepdims=keepdims)
     empty = _no_degrees_of_freedom(a, axis, keepdims, ddof)
     dof = _count(a, axis, keepdims, ddof)
     variance = where(empty, _nan(a), squares / where(empty, 1, dof))  # NaN, as NumPy
-    return _in_input_dtype(a, variance)
+    return numpy_scalar(_in_input_dtype(a, variance))
 
 
 def nanstd(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
@@ -155,7 +157,7 @@ def nanmax(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     largest = max(_without_nan(a, -np.inf), axis=axis, keepdims=keepdims)
     if not _holds_nan(a):
         return largest
-    return where(_no_degrees_of_freedom(a, axis, keepdims, 0), _nan(a), largest)
+    return numpy_scalar(where(_no_degrees_of_freedom(a, axis, keepdims, 0), _nan(a), largest))
 
 
 def nanmin(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -167,4 +169,4 @@ def nanmin(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     smallest = min(_without_nan(a, np.inf), axis=axis, keepdims=keepdims)
     if not _holds_nan(a):
         return smallest
-    return where(_no_degrees_of_freedom(a, axis, keepdims, 0), _nan(a), smallest)
+    return numpy_scalar(where(_no_degrees_of_freedom(a, axis, keepdims, 0), _nan(a), smallest))

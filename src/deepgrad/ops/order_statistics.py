@@ -17,13 +17,17 @@ import numpy as np
 
 from deepgrad.autodiff.effects import impure
 from deepgrad.axes import axis_tuple
-from deepgrad.backend import array_module, to_numpy
+from deepgrad.backend import array_module, numpy_scalar, to_numpy
 from deepgrad.ops.elementwise import subtract
 from deepgrad.ops.indexing import take_along_axis
-from deepgrad.ops.nondiff import argsort, floor, nondifferentiable
+from deepgrad.ops.nondiff import (
+    argsort,
+    floor,
+    nondifferentiable,
+)
 from deepgrad.ops.real_parts import _require_real
 from deepgrad.ops.selection import where
-from deepgrad.ops.shape import reshape, transpose
+from deepgrad.ops.shape import astype, reshape, transpose
 from deepgrad.tensor import Tensor, raw_data
 
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -41,6 +45,8 @@ def partition(a: Any, kth: Any, axis: int | None = -1) -> Any:
     >>> float(partition(np.array([3.0, 1.0, 2.0, 5.0]), 1)[1])
     2.0
     """
+    if not hasattr(raw_data(a), "shape"):  # a list or a number, as NumPy takes it
+        a = np.asarray(a)
     if axis is None:
         a, axis = reshape(a, (-1,)), -1
     order = _argpartition(raw_data(a), kth, axis=axis)
@@ -56,12 +62,16 @@ def _rows(a: Any, axis: Any) -> tuple[Any, tuple[int, ...], tuple[int, ...]]:
     else:
         axes = tuple(sorted(axis_tuple(tuple(np.atleast_1d(axis)), len(shape), "quantile")))
     kept = [i for i in range(len(shape)) if i not in axes]
-    rows = reshape(transpose(a, kept + list(axes)), (*(shape[i] for i in kept), -1))
+    reduced = int(np.prod([shape[i] for i in axes]))  # not −1: ambiguous for an empty array
+    rows = reshape(transpose(a, kept + list(axes)), (*(shape[i] for i in kept), reduced))
     keep_shape = tuple(1 if i in axes else n for i, n in enumerate(shape))
     return rows, tuple(shape[i] for i in kept), keep_shape
 
 
-def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool, nan: bool):
+def _quantile(
+    name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool, nan: bool, weak: bool
+):
+    """``weak``: q was a Python number, which NumPy's promotion leaves out of the dtype."""
     if method not in _METHODS:
         raise ValueError(f"{name}: method must be one of {_METHODS}, got {method!r}")
     if not hasattr(a, "shape"):
@@ -86,17 +96,16 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
         result = lower
     else:
         upper = take_along_axis(spread, _index(rows, q, nan, method, "high"), -1)[..., 0]
-        if method == "linear" and isinstance(q, Tensor):  # differentiable in q
-            q_rows = reshape(q, q_data.shape + (1,) * len(kept_shape))
-            position = q_rows * _count_less_one(rows, q_data.shape, nan)
-            fraction = position - floor(position)
+        if name in ("median", "nanmedian"):
+            result = _middle(lower, upper, _ends(ordered, q, nan, method, "whole"))
         else:
-            fraction = _fraction(rows, q, nan, method)
-        ends = (
-            _ends(ordered, q, nan, method, "from_upper"),
-            _ends(ordered, q, nan, method, "alone"),
-        )
-        result = _interpolate(lower, upper, fraction, ends)
+            dtype = _result_dtype(a, q, weak)
+            ends = tuple(
+                _ends(ordered, q, nan, method, which)
+                for which in ("from_upper", "alone", "upper_form", "lower_form")
+            )
+            fractions = _fractions(rows, q, nan, method, dtype, len(kept_shape))
+            result = _interpolate(lower, upper, fractions, ends, dtype)
     # a 0-d array on the data's device, not the float NaN: see nan_reductions
     nan_value = array_module(raw_data(rows)).full((), np.nan, dtype=raw_data(rows).dtype)
     if nan:
@@ -105,7 +114,42 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
         result = where(_any_nan(rows, q_data.shape), nan_value, result)
     if keepdims:
         result = reshape(result, q_data.shape + keep_shape)
-    return result
+    return numpy_scalar(result)  # NumPy's scalar for a plain 0-d result, as np.median's
+
+
+def _fractions(
+    rows: Any, q: Any, nan: bool, method: str, dtype: Any, kept_ndim: int
+) -> tuple[Any, Any]:
+    """The fraction of the way from the lower end to the upper one, and 1 − fraction."""
+    if method == "linear" and isinstance(q, Tensor):  # differentiable in q
+        q_shape = _shape(q)
+        position = reshape(q, q_shape + (1,) * kept_ndim) * _count_less_one(rows, q_shape, nan)
+        fraction = position - floor(position)
+        # 1 − fraction by a deepgrad op: NumPy's, on the raw fraction, would be frozen in a
+        # plan
+        return fraction, subtract(1.0, fraction)
+    fraction = _fraction(rows, q, nan, method, "fraction", dtype)
+    return fraction, _fraction(rows, q, nan, method, "complement", dtype)
+
+
+def _result_dtype(a: Any, q: Any, weak: bool) -> np.dtype:
+    """The dtype NumPy interpolates in: ``result_type(a, q)``, a Python q left out. A
+    Tensor keeps its data's dtype (float32 in, float32 out); so does a q of integers,
+    whose whole positions NumPy reads without interpolating."""
+    dtype = raw_data(a).dtype
+    if weak or isinstance(a, Tensor) or isinstance(q, Tensor):
+        return dtype
+    q_dtype = np.asarray(raw_data(q)).dtype
+    return np.result_type(dtype, q_dtype) if np.issubdtype(q_dtype, np.floating) else dtype
+
+
+def _middle(lower: Any, upper: Any, whole: Any) -> Any:
+    """NumPy's median: the middle element, or the mean of the two middle ones, summed in
+    float32 for float16 (as ``np.mean``) and halved; the gradient is ½ to each."""
+    dtype = raw_data(lower).dtype
+    wide = np.float32 if dtype == np.float16 else dtype
+    mean = astype((astype(lower, wide) + astype(upper, wide)) / 2, dtype)
+    return where(whole, lower, mean)  # an odd count: the middle element
 
 
 def _host_quantiles(q: Any) -> np.ndarray:
@@ -113,23 +157,42 @@ def _host_quantiles(q: Any) -> np.ndarray:
     return np.asarray(to_numpy(raw_data(q)), dtype=float)
 
 
+def _weak(q: Any) -> bool:
+    """A Python number, which NumPy's promotion leaves out of the result's dtype."""
+    return type(q) in (int, float)
+
+
 def _hundredths(q: Any) -> Any:
     """Percentiles as quantiles; a list of them as NumPy takes it."""
     return (np.asarray(q, dtype=float) if isinstance(q, list | tuple) else q) / 100
 
 
-def _interpolate(lower: Any, upper: Any, fraction: Any, ends: tuple[Any, Any]) -> Any:
-    """lower + (upper − lower)·fraction, with infinite ends taken as the limit (``ends``,
-    from ``_ends``): from −∞ the line is drawn back from the upper end (−∞ + ∞·f would be
-    NaN, not −∞), and where an end is infinite, an end read alone (fraction 0) or the same
-    infinity at both ends is the answer. Only −∞ to ∞ is NaN, as NumPy's mean of the two
-    is. Finite ends keep the line: the same numbers and gradients (tied elements share it,
-    the slope in q is the one between the two ends) as without infinities."""
-    from_upper, alone = ends
+def _interpolate(
+    lower: Any, upper: Any, fractions: tuple[Any, Any], ends: tuple[Any, ...], dtype: Any
+) -> Any:
+    """NumPy's linear interpolation between the two ends, in ``dtype``: the difference
+    upper − lower in the data's dtype, then lower + difference·fraction, or, from a
+    fraction of ½ on, upper − difference·(1 − fraction) (``fractions`` holds both, the
+    complement computed before rounding, as NumPy's ``1 - t`` of a float64 t). The two
+    forms round differently (by up to ~100 ulps in float16 near 0), not in value or slope.
+
+    Infinite ends are taken as the limit (``ends``, from ``_ends``): from −∞ the line is
+    drawn back from the upper end (−∞ + ∞·f would be NaN, not −∞), and where an end is
+    infinite, an end read alone (fraction 0) or the same infinity at both ends is the
+    answer. Only −∞ to ∞ is NaN, as NumPy's mean of the two is. Finite ends keep the
+    line: the same numbers and gradients (tied elements share it, the slope in q is the
+    one between the two ends) as without infinities."""
+    from_upper, alone, upper_form, lower_form = ends
+    fraction, complement = fractions
     difference = upper - lower  # the Tensor first: a raw device array would not defer to it
-    # 1 − fraction by a deepgrad op: NumPy's, on the raw fraction, would be frozen in a plan
+    if raw_data(difference).dtype != dtype:  # NumPy subtracts first, then promotes
+        lower, upper, difference = (astype(v, dtype) for v in (lower, upper, difference))
+    # Each form sees the difference only where it is the answer: elsewhere its cotangent is
+    # 0, and 0·∞ there would make the slope in q NaN at an infinite end instead of ∞.
     line = where(
-        from_upper, upper - difference * subtract(1.0, fraction), lower + difference * fraction
+        from_upper,
+        upper - where(upper_form, difference, 0) * complement,
+        lower + where(lower_form, difference, 0) * fraction,
     )
     return where(alone, lower, line)
 
@@ -168,13 +231,20 @@ def _index(rows: Any, q: Any, nan: bool, method: str, which: str) -> np.ndarray:
 
 
 @impure
-def _fraction(rows: Any, q: Any, nan: bool, method: str) -> np.ndarray:
+def _fraction(
+    rows: Any, q: Any, nan: bool, method: str, which: str, dtype: Any = None
+) -> np.ndarray:
+    """The fraction of the way from the lower end to the upper one (``which``:
+    ``"fraction"``), or 1 − fraction computed in float64 (``"complement"``), in ``dtype``
+    (the data's by default)."""
     q = _host_quantiles(q)
     position = _positions(rows, q, nan)
     fraction = position - np.floor(position)
     if method == "midpoint":
         fraction = np.where(fraction == 0, 0.0, 0.5)
-    return _on(rows, fraction.astype(raw_data(rows).dtype))
+    if which == "complement":
+        fraction = 1 - fraction
+    return _on(rows, fraction.astype(dtype or raw_data(rows).dtype))
 
 
 def _on(rows: Any, host: np.ndarray) -> Any:
@@ -184,9 +254,12 @@ def _on(rows: Any, host: np.ndarray) -> Any:
 
 @impure
 def _ends(ordered: Any, q: Any, nan: bool, method: str, which: str) -> np.ndarray:
-    """Where ``_interpolate`` leaves the plain line: ``"from_upper"``, where the lower end
-    is −∞; ``"alone"``, where an end is infinite and the lower end is the answer (the
-    position is a whole number, or both ends are the same infinity). Found on the host
+    """Where ``_interpolate`` leaves the plain line (``which``): ``"from_upper"``, where
+    the line is drawn from the upper end (NumPy's, from a fraction of ½ on, and from a
+    lower end at −∞, the limit); ``"alone"``, where an end is infinite and the lower end
+    is the answer (the position is a whole number, or both ends are the same infinity);
+    ``"upper_form"`` and ``"lower_form"``, where the line from the upper or the lower end
+    is the answer; ``"whole"``, where the position is a whole number. Found on the host
     from the rows already sorted (NaN last), so no call sorts them again."""
     q = _host_quantiles(q)
     position = _positions(ordered, q, nan)
@@ -199,12 +272,21 @@ def _ends(ordered: Any, q: Any, nan: bool, method: str, which: str) -> np.ndarra
         return np.take_along_axis(spread, index, -1)[..., 0]
 
     lower, upper = end(np.floor(position)), end(np.floor(position) + 1)
-    if which == "from_upper":
-        mask = lower == -np.inf
-    else:  # finite ends keep the line: the same numbers, and the slope in q, as before
-        infinite = np.isinf(lower) | np.isinf(upper)
-        mask = infinite & ((position == np.floor(position)) | (lower == upper))
-    return _on(ordered, mask)
+    fraction = position - np.floor(position)
+    if method == "midpoint":
+        fraction = np.where(fraction == 0, 0.0, 0.5)
+    from_upper = (lower == -np.inf) | ((fraction >= 0.5) & np.isfinite(upper))
+    # finite ends keep the line: the same numbers, and the slope in q, as before
+    infinite = np.isinf(lower) | np.isinf(upper)
+    alone = infinite & ((position == np.floor(position)) | (lower == upper))
+    masks = {
+        "from_upper": from_upper,
+        "alone": alone,
+        "upper_form": from_upper & ~alone,
+        "lower_form": ~(from_upper | alone),
+        "whole": position == np.floor(position),
+    }
+    return _on(ordered, masks[which])
 
 
 @impure
@@ -240,7 +322,7 @@ def quantile(
     >>> float(quantile(np.array([1.0, 2.0, 4.0, 8.0]), 0.5))
     3.0
     """
-    return _quantile("quantile", a, q, axis, method, keepdims, nan=False)
+    return _quantile("quantile", a, q, axis, method, keepdims, False, _weak(q))
 
 
 def percentile(
@@ -251,7 +333,7 @@ def percentile(
     >>> float(percentile(np.array([1.0, 2.0, 4.0, 8.0]), 50))
     3.0
     """
-    return _quantile("percentile", a, _hundredths(q), axis, method, keepdims, nan=False)
+    return _quantile("percentile", a, _hundredths(q), axis, method, keepdims, False, _weak(q))
 
 
 def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -260,7 +342,7 @@ def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     >>> float(median(np.array([3.0, 1.0, 2.0, 10.0])))
     2.5
     """
-    return _quantile("median", a, 0.5, axis, "linear", keepdims, nan=False)
+    return _quantile("median", a, 0.5, axis, "linear", keepdims, False, True)
 
 
 def nanquantile(
@@ -271,7 +353,7 @@ def nanquantile(
     >>> float(nanquantile(np.array([1.0, np.nan, 3.0]), 0.5))
     2.0
     """
-    return _quantile("nanquantile", a, q, axis, method, keepdims, nan=True)
+    return _quantile("nanquantile", a, q, axis, method, keepdims, True, _weak(q))
 
 
 def nanpercentile(
@@ -282,7 +364,7 @@ def nanpercentile(
     >>> float(nanpercentile(np.array([1.0, np.nan, 3.0]), 50))
     2.0
     """
-    return _quantile("nanpercentile", a, _hundredths(q), axis, method, keepdims, nan=True)
+    return _quantile("nanpercentile", a, _hundredths(q), axis, method, keepdims, True, _weak(q))
 
 
 def nanmedian(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -291,4 +373,4 @@ def nanmedian(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     >>> float(nanmedian(np.array([3.0, np.nan, 1.0])))
     2.0
     """
-    return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, nan=True)
+    return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, True, True)

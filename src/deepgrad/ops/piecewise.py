@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.effects import impure
-from deepgrad.backend import array_module
+from deepgrad.backend import array_module, numpy_scalar
 from deepgrad.ops.elementwise import maximum, minimum
 from deepgrad.ops.indexing import index_set
 from deepgrad.ops.real_parts import with_zero_slope
 from deepgrad.ops.selection import where
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import Tensor, raw_data
 
 
 # Masks and values read from the data are impure calls, so that a compiled plan computes
@@ -62,7 +62,7 @@ def fmax(x1: Any, x2: Any) -> Any:
     >>> fmax(np.array([1.0, np.nan, 3.0]), np.array([2.0, 0.5, np.nan]))
     array([2. , 0.5, 3. ])
     """
-    return where(_isnan(x2), x1, where(_isnan(x1), x2, maximum(x1, x2)))
+    return numpy_scalar(where(_isnan(x2), x1, where(_isnan(x1), x2, maximum(x1, x2))))
 
 
 def fmin(x1: Any, x2: Any) -> Any:
@@ -71,7 +71,7 @@ def fmin(x1: Any, x2: Any) -> Any:
     >>> fmin(np.array([1.0, np.nan, 3.0]), np.array([2.0, 0.5, np.nan]))
     array([1. , 0.5, 3. ])
     """
-    return where(_isnan(x2), x1, where(_isnan(x1), x2, minimum(x1, x2)))
+    return numpy_scalar(where(_isnan(x2), x1, where(_isnan(x1), x2, minimum(x1, x2))))
 
 
 def heaviside(x1: Any, x2: Any) -> Any:
@@ -84,7 +84,9 @@ def heaviside(x1: Any, x2: Any) -> Any:
     >>> heaviside(np.array([-1.5, 0.0, 2.0]), 0.5)
     array([0. , 0.5, 1. ])
     """
-    return where(_is_zero(x1), x2, with_zero_slope(x1, _step(x1)))
+    if not isinstance(x1, Tensor) and not isinstance(x2, Tensor):
+        return np.heaviside(x1, x2)  # NumPy's dtype: its loops are float16 for int8 and bool
+    return numpy_scalar(where(_is_zero(x1), x2, with_zero_slope(x1, _step(x1))))
 
 
 def nan_to_num(
@@ -100,7 +102,7 @@ def nan_to_num(
     >>> nan_to_num(np.array([1.0, np.nan, np.inf]))
     array([1.00000000e+000, 0.00000000e+000, 1.79769313e+308])
     """
-    return where(_isfinite(x), x, _replacements(x, nan, posinf, neginf))
+    return numpy_scalar(where(_isfinite(x), x, _replacements(x, nan, posinf, neginf)))
 
 
 def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Any:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.effects import impure
-from deepgrad.backend import array_module
+from deepgrad.backend import array_module, numpy_scalar
 from deepgrad.ops.elementwise import absolute
 from deepgrad.ops.nondiff import cast
 from deepgrad.ops.selection import where
@@ -119,7 +119,7 @@ def _conjugate_of_real(x: Any) -> Any:
     if _plain(x):  # a ufunc's result: a NumPy scalar for a number, an array for a list
         return np.conjugate(x)
     # NumPy's conjugate is a ufunc with no boolean loop: a boolean comes back as int8
-    return cast(x, np.int8) if _dtype(x) == np.bool_ else x
+    return numpy_scalar(cast(x, np.int8) if _dtype(x) == np.bool_ else x)
 
 
 def angle(z: Any, deg: bool = False) -> Any:
@@ -131,7 +131,7 @@ def angle(z: Any, deg: bool = False) -> Any:
     _require_real("angle", z)
     if _plain(z):  # NumPy's: a NumPy scalar for a number, an array for a list
         return np.angle(z, deg=deg)
-    return with_zero_slope(z, _angle(z, deg))
+    return numpy_scalar(with_zero_slope(z, _angle(z, deg)))
 
 
 @impure

@@ -49,8 +49,8 @@ def transpose(a: Any, axes: Any = None) -> Any:
     """Permute the axes (reverse them when ``axes`` is None)."""
     ndim = len(_shape(a))
     axes = tuple(reversed(range(ndim))) if axes is None else axis_tuple(axes, ndim, "transpose")
-    if axes == tuple(range(ndim)):
-        return a
+    if axes == tuple(range(ndim)):  # a list or a number as NumPy's array, not itself
+        return a if hasattr(raw_data(a), "shape") else np.asarray(a)
     return _transpose(a, axes=axes)
 
 
@@ -83,6 +83,8 @@ def expand_dims(a: Any, axis: Any) -> Any:
 
 def squeeze(a: Any, axis: Any = None) -> Any:
     """Remove axes of length one."""
+    if not hasattr(raw_data(a), "shape"):  # NumPy's array, not the list or number itself
+        a = np.asarray(a)
     return reshape(a, np.squeeze(np.empty(_shape(a), dtype=bool), axis).shape)
 
 
@@ -202,6 +204,8 @@ def array_split(a: Any, indices_or_sections: Any, axis: int = 0) -> list:
 
 
 def _split(a, indices_or_sections, axis, np_split):
+    if not hasattr(raw_data(a), "shape"):  # a list or a number, as NumPy takes it
+        a = np.asarray(a)
     shape = _shape(a)
     axis = axis_index(axis, len(shape), "split")
     pieces = np_split(np.arange(shape[axis]), indices_or_sections)
@@ -216,6 +220,8 @@ def _split(a, indices_or_sections, axis, np_split):
 
 def flip(m: Any, axis: Any = None) -> Any:
     """Reverse the order of elements along ``axis`` (all axes when None)."""
+    if not hasattr(raw_data(m), "shape"):  # a list or a number, as NumPy takes it
+        m = np.asarray(m)
     ndim = len(_shape(m))
     axes = range(ndim) if axis is None else axis_tuple(tuple(np.atleast_1d(axis)), ndim, "flip")
     index = [slice(None)] * ndim

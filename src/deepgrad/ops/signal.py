@@ -9,10 +9,11 @@ from typing import Any, Literal
 import numpy as np
 
 from deepgrad.autodiff.effects import impure
+from deepgrad.backend import numpy_scalar
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import flip, pad
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import Tensor, raw_data
 
 Mode = Literal["full", "same", "valid"]
 
@@ -102,7 +103,9 @@ def interp(
         x0, x1 = xp[_segment(x, xp, 0)], xp[_segment(x, xp, 1)]
         y0, y1 = fp[_segment(x, xp, 0)], fp[_segment(x, xp, 1)]
         inside = y0 + (x - x0) * (y1 - y0) / (x1 - x0)
-    return where(_outside(x, xp, "left"), left, where(_outside(x, xp, "right"), right, inside))
+    return numpy_scalar(
+        where(_outside(x, xp, "left"), left, where(_outside(x, xp, "right"), right, inside))
+    )
 
 
 # The segment each x falls in is read from the data by impure calls, so that a compiled
@@ -130,8 +133,18 @@ def polyval(p: Any, x: Any) -> Any:
     """
     if not hasattr(p, "shape") and not isinstance(p, list | tuple):
         raise TypeError(f"polyval: expected a sequence of coefficients, got {type(p).__name__}")
+    plain_p = not isinstance(p, Tensor) and not any(isinstance(c, Tensor) for c in _items(p))
+    if plain_p:  # NumPy's asarray(p) and asanyarray(x): a Python number is float64 here
+        p = np.asarray(p)
+        x = x if hasattr(x, "shape") else np.asarray(x)
     coefficients = [p[i] for i in range(len(p) if isinstance(p, list | tuple) else _shape(p)[0])]
-    result = x * 0 + coefficients[0] if coefficients else np.zeros_like(raw_data(x))
+    if not coefficients:
+        return np.zeros_like(raw_data(x))  # NumPy's zeros_like(x), a 0-d array for a number
+    result = x * 0 + coefficients[0]
     for c in coefficients[1:]:
         result = result * x + c
-    return result
+    return numpy_scalar(result)
+
+
+def _items(p: Any) -> list[Any]:
+    return list(p) if isinstance(p, list | tuple) else []

@@ -14,9 +14,9 @@ from deepgrad.ops.elementwise import sqrt
 from deepgrad.ops.indexing import diagonal
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.reductions import max, mean, min, sum
-from deepgrad.ops.selection import clip
+from deepgrad.ops.selection import clip, where
 from deepgrad.ops.shape import atleast_2d, broadcast_to, concatenate, reshape, squeeze, transpose
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import Tensor, raw_data
 
 
 def _shape(x: Any) -> tuple[int, ...]:
@@ -81,6 +81,12 @@ def cov(
     array([[ 1., -1.],
            [-1.,  1.]])
     """
+    if not isinstance(m, Tensor) and not isinstance(y, Tensor):
+        # NumPy's dtype: float64 at least, even for float16 and float32 data (a Tensor
+        # keeps its own dtype: float32 in, float32 out)
+        m, y = np.asarray(m), None if y is None else np.asarray(y)
+        dtype = np.result_type(*(v for v in (m, y) if v is not None), np.float64)
+        m, y = m.astype(dtype, copy=False), None if y is None else y.astype(dtype, copy=False)
     x = atleast_2d(_as_array(m))
     if not rowvar and len(_shape(m)) != 1:  # NumPy 2's rule: (1, n) with rowvar=False is n
         x = transpose(x)  # variables of one observation each
@@ -116,6 +122,12 @@ def cov(
             fact = w_sum - ddof
         else:
             fact = w_sum - ddof * sum(w * aweights) / w_sum
+    # NumPy's: no degrees of freedom left divides by 0 (a NaN or ∞ variance), never by a
+    # negative number (which would give a negative variance)
+    if hasattr(fact, "shape"):  # a sum of weights: an array or a Tensor
+        fact = where(raw_data(fact) <= 0, 0.0, fact)
+    elif fact < 0:
+        fact = 0
     centred = x - reshape(avg, (-1, 1))
     weighted = centred if w is None else centred * w
     return squeeze(matmul(centred, transpose(weighted)) / fact)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.backend import numpy_scalar
 from deepgrad.ops.shape import moveaxis, reshape, stack
 from deepgrad.tensor import raw_data
 
@@ -23,13 +24,16 @@ def kron(a: Any, b: Any) -> Any:
     >>> kron(np.array([1.0, 2.0]), np.array([1.0, 10.0]))
     array([ 1., 10.,  2., 20.])
     """
+    # NumPy's arrays for numbers and lists: a product of Python numbers would stay one
+    a, b = (v if hasattr(raw_data(v), "shape") else np.asarray(v) for v in (a, b))
     a_shape, b_shape = _shape(a), _shape(b)
     ndim = max(len(a_shape), len(b_shape))
     a_shape = (1,) * (ndim - len(a_shape)) + a_shape
     b_shape = (1,) * (ndim - len(b_shape)) + b_shape
     a_spread = reshape(a, [n for size in a_shape for n in (size, 1)])
     b_spread = reshape(b, [n for size in b_shape for n in (1, size)])
-    return reshape(a_spread * b_spread, [m * n for m, n in zip(a_shape, b_shape, strict=True)])
+    product = reshape(a_spread * b_spread, [m * n for m, n in zip(a_shape, b_shape, strict=True)])
+    return numpy_scalar(product)
 
 
 def cross(
