@@ -139,7 +139,8 @@ def _result_dtype(a: Any, q: Any, weak: bool) -> np.dtype:
     dtype = raw_data(a).dtype
     if weak or isinstance(a, Tensor) or isinstance(q, Tensor):
         return dtype
-    q_dtype = np.asarray(raw_data(q)).dtype
+    q = raw_data(q)
+    q_dtype = q.dtype if hasattr(q, "dtype") else np.asarray(q).dtype  # (no copy off a device)
     return np.result_type(dtype, q_dtype) if np.issubdtype(q_dtype, np.floating) else dtype
 
 

@@ -135,7 +135,7 @@ def polyval(p: Any, x: Any) -> Any:
         raise TypeError(f"polyval: expected a sequence of coefficients, got {type(p).__name__}")
     plain_p = not isinstance(p, Tensor) and not any(isinstance(c, Tensor) for c in _items(p))
     if plain_p:  # NumPy's asarray(p) and asanyarray(x): a Python number is float64 here
-        p = np.asarray(p)
+        p = p if hasattr(p, "shape") else np.asarray(p)  # (a device's array stays on it)
         x = x if hasattr(x, "shape") else np.asarray(x)
     coefficients = [p[i] for i in range(len(p) if isinstance(p, list | tuple) else _shape(p)[0])]
     if not coefficients:

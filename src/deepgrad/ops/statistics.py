@@ -84,8 +84,9 @@ def cov(
     if not isinstance(m, Tensor) and not isinstance(y, Tensor):
         # NumPy's dtype: float64 at least, even for float16 and float32 data (a Tensor
         # keeps its own dtype: float32 in, float32 out)
-        m, y = np.asarray(m), None if y is None else np.asarray(y)
-        dtype = np.result_type(*(v for v in (m, y) if v is not None), np.float64)
+        xp = array_module(*(v for v in (m, y) if hasattr(v, "shape")))  # a device's arrays
+        m, y = xp.asarray(m), None if y is None else xp.asarray(y)  # stay on it
+        dtype = np.result_type(*(v.dtype for v in (m, y) if v is not None), np.float64)
         m, y = m.astype(dtype, copy=False), None if y is None else y.astype(dtype, copy=False)
     x = atleast_2d(_as_array(m))
     if not rowvar and len(_shape(m)) != 1:  # NumPy 2's rule: (1, n) with rowvar=False is n
