@@ -51,8 +51,15 @@ class LBFGS(Optimizer):
 
     def build(self, params: list[Tensor]) -> None:
         super().build(params)
-        if len(self._require_built().groups) != 1:
-            raise ValueError("LBFGS: all parameters must share one dtype")
+        groups = self._require_built().groups
+        if not groups:
+            raise ValueError(
+                "LBFGS: no parameters to optimize (an empty list, or a model with no "
+                "trainable weights); give it the weights to fit"
+            )
+        if len(groups) != 1:
+            dtypes = ", ".join(str(group.values.dtype) for group in groups)
+            raise ValueError(f"LBFGS: all parameters must share one dtype, got {dtypes}")
 
     def _evaluate(self, closure: Callable) -> tuple[float, np.ndarray]:
         loss = float(raw_data(closure()))
