@@ -12,6 +12,7 @@ that are numbers or schedules (callables from the step count to a rate).
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,9 +44,34 @@ class Optimizer:
         global_clipnorm: rescale all gradients together to global norm at most c.
         use_ema, ema_momentum: keep θ̄ ← m θ̄ + (1 − m) θ; ``fit`` evaluates with θ̄ and
             ends with the model holding θ̄ (Keras' behaviour).
+        maximize: ascend the objective (g ← −g before everything else), as in PyTorch.
+
+    ``decoupled_weight_decay=True`` or ``False`` is PyTorch's flag (Adam, NAdam, RAdam):
+    True makes ``weight_decay`` the decoupled λ; a number is the decoupled λ itself.
     """
 
     needs_closure = False  # True for rules that re-evaluate the objective (L-BFGS)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Optimizer:
+        # Keras writes the learning rate first and the other arguments after it
+        # (SGD(0.1, 0.9) has momentum 0.9); here they would land one place off and the
+        # argument after the rate would be lost, so refuse them rather than guess.
+        if (
+            len(args) > 1
+            and isinstance(args[0], numbers.Real | schedules.Schedule)
+            and not isinstance(args[0], bool)
+        ):
+            names = list(inspect.signature(cls.__init__).parameters)
+            after_rate = names[names.index("learning_rate") + 1 :]
+            by_name = ", ".join(
+                f"{name}={value!r}" for name, value in zip(after_rate, args[1:], strict=False)
+            )
+            raise TypeError(
+                f"{cls.__name__}: with the learning rate first (Keras' order), pass the other "
+                f"arguments by name: {cls.__name__}({args[0]!r}, {by_name}). Positionally, "
+                f"deepgrad reads PyTorch's order, {cls.__name__}(params, learning_rate, ...)"
+            )
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -58,6 +84,7 @@ class Optimizer:
         global_clipnorm: float | None = None,
         use_ema: bool = False,
         ema_momentum: float = 0.99,
+        maximize: bool = False,
     ) -> None:
         if isinstance(params, numbers.Real | schedules.Schedule) and not isinstance(params, bool):
             # Keras writes the learning rate first (RMSprop(0.001)), PyTorch the parameters.
@@ -73,8 +100,16 @@ class Optimizer:
         if not 0 <= ema_momentum < 1:
             raise ValueError(f"ema_momentum must be in [0, 1), got {ema_momentum}")
         self.learning_rate = schedules.checked_rate(type(self).__name__, learning_rate)
+        if isinstance(decoupled_weight_decay, bool | np.bool_):
+            # PyTorch's flag: weight_decay is decoupled (True) or L2 (False). Read as a
+            # number, True would be a decoupled λ of 1 on top of the L2 penalty.
+            if decoupled_weight_decay:
+                weight_decay, decoupled_weight_decay = 0.0, weight_decay
+            else:
+                decoupled_weight_decay = 0.0
         self.weight_decay = float(weight_decay)
         self.decoupled_weight_decay = float(decoupled_weight_decay)
+        self.maximize = bool(maximize)
         self.clipvalue, self.clipnorm, self.global_clipnorm = clipvalue, clipnorm, global_clipnorm
         self.use_ema, self.ema_momentum = use_ema, float(ema_momentum)
         self.iterations = 0
@@ -231,6 +266,8 @@ class Optimizer:
 
     def _prepare_gradient(self, group: FlatGroup) -> np.ndarray:
         grads = group.grads
+        if self.maximize:  # PyTorch's order: negated before the L2 term is added
+            np.negative(grads, out=grads)
         if self.clipvalue is not None:
             np.clip(grads, -self.clipvalue, self.clipvalue, out=grads)
         if self.clipnorm is not None:
@@ -323,6 +360,7 @@ class Optimizer:
             "global_clipnorm",
             "use_ema",
             "ema_momentum",
+            "maximize",
         ):
             config[name] = getattr(self, name)
         return config
