@@ -143,3 +143,37 @@ def test_keras_positional_arguments_after_the_rate_are_refused_not_dropped():
     assert optimizers.SGD(0.1, momentum=0.9).momentum == 0.9
     theta = dg.tensor(np.ones(2), requires_grad=True)
     assert optimizers.SGD([theta], 0.1, 0.9).momentum == 0.9  # PyTorch's order still works
+
+
+def _keras_path(keras, optimizer, weights, gradients):
+    variables = [keras.Variable(w.copy()) for w in weights]
+    path = []
+    for step in gradients:
+        optimizer.apply([g.copy() for g in step], variables)
+        path.append([np.asarray(v).copy() for v in variables])
+    return path
+
+
+@pytest.mark.parametrize("frequency", [1, 2, 3])
+def test_ema_overwrite_frequency_matches_keras(frequency):
+    # float32, Keras' variables under JAX; the rates are exact in float32.
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    weights, gradients = _weights_and_gradients("float32")
+    options = {"use_ema": True, "ema_momentum": 0.75, "ema_overwrite_frequency": frequency}
+    theirs = _keras_path(
+        keras, keras.optimizers.SGD(0.25, momentum=0.5, **options), weights, gradients
+    )
+    ours = _our_path(
+        lambda p: optimizers.SGD(p, 0.25, momentum=0.5, momentum_form="keras", **options),
+        weights,
+        gradients,
+    )
+    _assert_same_path(ours, theirs, 1e-6)
+
+
+def test_ema_overwrite_frequency_needs_use_ema_and_a_whole_number_of_steps():
+    with pytest.raises(ValueError, match=r"Adam: ema_overwrite_frequency=5 .* needs use_ema=True"):
+        optimizers.Adam(ema_overwrite_frequency=5)
+    with pytest.raises(ValueError, match="SGD: ema_overwrite_frequency must be None or"):
+        optimizers.SGD(use_ema=True, ema_overwrite_frequency=0)

@@ -16,7 +16,7 @@ import inspect
 import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -25,6 +25,8 @@ from deepgrad.device import device_of, to_device
 from deepgrad.optimizers import schedules
 from deepgrad.optimizers.flat import FlatGroup, FlatParameters
 from deepgrad.tensor import Tensor, mark_written
+
+_Self = TypeVar("_Self", bound="Optimizer")
 
 
 class Optimizer:
@@ -44,6 +46,8 @@ class Optimizer:
         global_clipnorm: rescale all gradients together to global norm at most c.
         use_ema, ema_momentum: keep θ̄ ← m θ̄ + (1 − m) θ; ``fit`` evaluates with θ̄ and
             ends with the model holding θ̄ (Keras' behaviour).
+        ema_overwrite_frequency: with ``use_ema``, overwrite the weights with θ̄ every this
+            many steps (Keras' meaning); None: only at the end of ``fit``.
         maximize: ascend the objective (g ← −g before everything else), as in PyTorch.
 
     ``decoupled_weight_decay=True`` or ``False`` is PyTorch's flag (Adam, NAdam, RAdam):
@@ -52,7 +56,7 @@ class Optimizer:
 
     needs_closure = False  # True for rules that re-evaluate the objective (L-BFGS)
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Optimizer:
+    def __new__(cls: type[_Self], *args: Any, **kwargs: Any) -> _Self:
         # Keras writes the learning rate first and the other arguments after it
         # (SGD(0.1, 0.9) has momentum 0.9); here they would land one place off and the
         # argument after the rate would be lost, so refuse them rather than guess.
@@ -71,7 +75,7 @@ class Optimizer:
                 f"arguments by name: {cls.__name__}({args[0]!r}, {by_name}). Positionally, "
                 f"deepgrad reads PyTorch's order, {cls.__name__}(params, learning_rate, ...)"
             )
-        return super().__new__(cls)
+        return object.__new__(cls)
 
     def __init__(
         self,
@@ -84,6 +88,7 @@ class Optimizer:
         global_clipnorm: float | None = None,
         use_ema: bool = False,
         ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
         maximize: bool = False,
     ) -> None:
         if isinstance(params, numbers.Real | schedules.Schedule) and not isinstance(params, bool):
@@ -111,7 +116,24 @@ class Optimizer:
         self.decoupled_weight_decay = float(decoupled_weight_decay)
         self.maximize = bool(maximize)
         self.clipvalue, self.clipnorm, self.global_clipnorm = clipvalue, clipnorm, global_clipnorm
+        if ema_overwrite_frequency is not None and (
+            isinstance(ema_overwrite_frequency, bool)
+            or not isinstance(ema_overwrite_frequency, numbers.Integral)
+            or ema_overwrite_frequency < 1
+        ):
+            raise ValueError(
+                f"{type(self).__name__}: ema_overwrite_frequency must be None or a number of "
+                f"steps >= 1, got {ema_overwrite_frequency!r}"
+            )
+        if ema_overwrite_frequency is not None and not use_ema:
+            raise ValueError(
+                f"{type(self).__name__}: ema_overwrite_frequency={ema_overwrite_frequency} "
+                "overwrites the weights with their moving average, which needs use_ema=True"
+            )
         self.use_ema, self.ema_momentum = use_ema, float(ema_momentum)
+        self.ema_overwrite_frequency = (
+            None if ema_overwrite_frequency is None else int(ema_overwrite_frequency)
+        )
         self.iterations = 0
         self.data_parallel: Any = None  # set by distributed.DataParallel
         self.flat: FlatParameters | None = None
@@ -248,6 +270,9 @@ class Optimizer:
                 momentum = self.ema_momentum if self.iterations > 1 else 0.0
                 state["ema"] *= momentum
                 state["ema"] += (1.0 - momentum) * group.values
+                frequency = self.ema_overwrite_frequency
+                if frequency is not None and self.iterations % frequency == 0:
+                    group.values[...] = state["ema"]
         mark_written(*flat.params)  # a graph made before must not read the new values
         return loss
 
@@ -360,6 +385,7 @@ class Optimizer:
             "global_clipnorm",
             "use_ema",
             "ema_momentum",
+            "ema_overwrite_frequency",
             "maximize",
         ):
             config[name] = getattr(self, name)
