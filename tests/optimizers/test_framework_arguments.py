@@ -177,3 +177,10 @@ def test_ema_overwrite_frequency_needs_use_ema_and_a_whole_number_of_steps():
         optimizers.Adam(ema_overwrite_frequency=5)
     with pytest.raises(ValueError, match="SGD: ema_overwrite_frequency must be None or"):
         optimizers.SGD(use_ema=True, ema_overwrite_frequency=0)
+
+
+def test_framework_arguments_not_taken_are_refused_naming_the_optimizer():
+    with pytest.raises(TypeError, match=r"Adam does not take 'gradient_accumulation_steps'"):
+        optimizers.Adam(0.001, gradient_accumulation_steps=4)
+    with pytest.raises(TypeError, match=r"SGD does not take 'fused'\n  fused: there is one"):
+        optimizers.SGD(0.1, fused=True)

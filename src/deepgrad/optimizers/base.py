@@ -90,7 +90,10 @@ class Optimizer:
         ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
         maximize: bool = False,
+        **unknown: Any,
     ) -> None:
+        if unknown:
+            raise TypeError(_unknown_arguments(type(self).__name__, unknown))
         if isinstance(params, numbers.Real | schedules.Schedule) and not isinstance(params, bool):
             # Keras writes the learning rate first (RMSprop(0.001)), PyTorch the parameters.
             params, learning_rate = None, params
@@ -427,3 +430,23 @@ def _squared_norm(values: np.ndarray) -> float:
         as_float64 = np.asarray(values, dtype=np.float64)
         total = float(np.dot(as_float64, as_float64))
     return total
+
+
+# Arguments of Keras' and PyTorch's optimizers that deepgrad does not take, and what to do.
+_NOT_TAKEN = {
+    "gradient_accumulation_steps": "Keras' gradient accumulation is not implemented: average the "
+    "gradients of n batches yourself and step once, or use a larger batch",
+    "loss_scale_factor": "there is no loss scaling (deepgrad trains in float32 or float64)",
+    "exclude_from_weight_decay": "give the excluded parameters their own optimizer",
+    "foreach": "there is one implementation of each rule, over a flat buffer",
+    "fused": "there is one implementation of each rule, over a flat buffer",
+    "capturable": "there is one implementation of each rule, over a flat buffer",
+    "differentiable": "the step is not differentiable",
+}
+
+
+def _unknown_arguments(optimizer: str, unknown: dict[str, Any]) -> str:
+    """The error for constructor arguments the optimizer does not take."""
+    lines = [f"{optimizer} does not take {', '.join(repr(name) for name in unknown)}"]
+    lines += [f"  {name}: {_NOT_TAKEN[name]}" for name in unknown if name in _NOT_TAKEN]
+    return "\n".join(lines)
