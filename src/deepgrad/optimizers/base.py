@@ -12,10 +12,11 @@ that are numbers or schedules (callables from the step count to a rate).
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -24,6 +25,8 @@ from deepgrad.device import device_of, to_device
 from deepgrad.optimizers import schedules
 from deepgrad.optimizers.flat import FlatGroup, FlatParameters
 from deepgrad.tensor import Tensor, mark_written
+
+_Self = TypeVar("_Self", bound="Optimizer")
 
 
 class Optimizer:
@@ -43,9 +46,36 @@ class Optimizer:
         global_clipnorm: rescale all gradients together to global norm at most c.
         use_ema, ema_momentum: keep θ̄ ← m θ̄ + (1 − m) θ; ``fit`` evaluates with θ̄ and
             ends with the model holding θ̄ (Keras' behaviour).
+        ema_overwrite_frequency: with ``use_ema``, overwrite the weights with θ̄ every this
+            many steps (Keras' meaning); None: only at the end of ``fit``.
+        maximize: ascend the objective (g ← −g before everything else), as in PyTorch.
+
+    ``decoupled_weight_decay=True`` or ``False`` is PyTorch's flag (Adam, NAdam, RAdam):
+    True makes ``weight_decay`` the decoupled λ; a number is the decoupled λ itself.
     """
 
     needs_closure = False  # True for rules that re-evaluate the objective (L-BFGS)
+
+    def __new__(cls: type[_Self], *args: Any, **kwargs: Any) -> _Self:
+        # Keras writes the learning rate first and the other arguments after it
+        # (SGD(0.1, 0.9) has momentum 0.9); here they would land one place off and the
+        # argument after the rate would be lost, so refuse them rather than guess.
+        if (
+            len(args) > 1
+            and isinstance(args[0], numbers.Real | schedules.Schedule)
+            and not isinstance(args[0], bool)
+        ):
+            names = list(inspect.signature(cls.__init__).parameters)
+            after_rate = names[names.index("learning_rate") + 1 :]
+            by_name = ", ".join(
+                f"{name}={value!r}" for name, value in zip(after_rate, args[1:], strict=False)
+            )
+            raise TypeError(
+                f"{cls.__name__}: with the learning rate first (Keras' order), pass the other "
+                f"arguments by name: {cls.__name__}({args[0]!r}, {by_name}). Positionally, "
+                f"deepgrad reads PyTorch's order, {cls.__name__}(params, learning_rate, ...)"
+            )
+        return object.__new__(cls)
 
     def __init__(
         self,
@@ -58,7 +88,12 @@ class Optimizer:
         global_clipnorm: float | None = None,
         use_ema: bool = False,
         ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        maximize: bool = False,
+        **unknown: Any,
     ) -> None:
+        if unknown:
+            raise TypeError(_unknown_arguments(type(self).__name__, unknown))
         if isinstance(params, numbers.Real | schedules.Schedule) and not isinstance(params, bool):
             # Keras writes the learning rate first (RMSprop(0.001)), PyTorch the parameters.
             params, learning_rate = None, params
@@ -73,10 +108,35 @@ class Optimizer:
         if not 0 <= ema_momentum < 1:
             raise ValueError(f"ema_momentum must be in [0, 1), got {ema_momentum}")
         self.learning_rate = schedules.checked_rate(type(self).__name__, learning_rate)
+        if isinstance(decoupled_weight_decay, bool | np.bool_):
+            # PyTorch's flag: weight_decay is decoupled (True) or L2 (False). Read as a
+            # number, True would be a decoupled λ of 1 on top of the L2 penalty.
+            if decoupled_weight_decay:
+                weight_decay, decoupled_weight_decay = 0.0, weight_decay
+            else:
+                decoupled_weight_decay = 0.0
         self.weight_decay = float(weight_decay)
         self.decoupled_weight_decay = float(decoupled_weight_decay)
+        self.maximize = bool(maximize)
         self.clipvalue, self.clipnorm, self.global_clipnorm = clipvalue, clipnorm, global_clipnorm
+        if ema_overwrite_frequency is not None and (
+            isinstance(ema_overwrite_frequency, bool)
+            or not isinstance(ema_overwrite_frequency, numbers.Integral)
+            or ema_overwrite_frequency < 1
+        ):
+            raise ValueError(
+                f"{type(self).__name__}: ema_overwrite_frequency must be None or a number of "
+                f"steps >= 1, got {ema_overwrite_frequency!r}"
+            )
+        if ema_overwrite_frequency is not None and not use_ema:
+            raise ValueError(
+                f"{type(self).__name__}: ema_overwrite_frequency={ema_overwrite_frequency} "
+                "overwrites the weights with their moving average, which needs use_ema=True"
+            )
         self.use_ema, self.ema_momentum = use_ema, float(ema_momentum)
+        self.ema_overwrite_frequency = (
+            None if ema_overwrite_frequency is None else int(ema_overwrite_frequency)
+        )
         self.iterations = 0
         self.data_parallel: Any = None  # set by distributed.DataParallel
         self.flat: FlatParameters | None = None
@@ -213,6 +273,9 @@ class Optimizer:
                 momentum = self.ema_momentum if self.iterations > 1 else 0.0
                 state["ema"] *= momentum
                 state["ema"] += (1.0 - momentum) * group.values
+                frequency = self.ema_overwrite_frequency
+                if frequency is not None and self.iterations % frequency == 0:
+                    group.values[...] = state["ema"]
         mark_written(*flat.params)  # a graph made before must not read the new values
         return loss
 
@@ -231,6 +294,8 @@ class Optimizer:
 
     def _prepare_gradient(self, group: FlatGroup) -> np.ndarray:
         grads = group.grads
+        if self.maximize:  # PyTorch's order: negated before the L2 term is added
+            np.negative(grads, out=grads)
         if self.clipvalue is not None:
             np.clip(grads, -self.clipvalue, self.clipvalue, out=grads)
         if self.clipnorm is not None:
@@ -323,6 +388,8 @@ class Optimizer:
             "global_clipnorm",
             "use_ema",
             "ema_momentum",
+            "ema_overwrite_frequency",
+            "maximize",
         ):
             config[name] = getattr(self, name)
         return config
@@ -363,3 +430,23 @@ def _squared_norm(values: np.ndarray) -> float:
         as_float64 = np.asarray(values, dtype=np.float64)
         total = float(np.dot(as_float64, as_float64))
     return total
+
+
+# Arguments of Keras' and PyTorch's optimizers that deepgrad does not take, and what to do.
+_NOT_TAKEN = {
+    "gradient_accumulation_steps": "Keras' gradient accumulation is not implemented: average the "
+    "gradients of n batches yourself and step once, or use a larger batch",
+    "loss_scale_factor": "there is no loss scaling (deepgrad trains in float32 or float64)",
+    "exclude_from_weight_decay": "give the excluded parameters their own optimizer",
+    "foreach": "there is one implementation of each rule, over a flat buffer",
+    "fused": "there is one implementation of each rule, over a flat buffer",
+    "capturable": "there is one implementation of each rule, over a flat buffer",
+    "differentiable": "the step is not differentiable",
+}
+
+
+def _unknown_arguments(optimizer: str, unknown: dict[str, Any]) -> str:
+    """The error for constructor arguments the optimizer does not take."""
+    lines = [f"{optimizer} does not take {', '.join(repr(name) for name in unknown)}"]
+    lines += [f"  {name}: {_NOT_TAKEN[name]}" for name in unknown if name in _NOT_TAKEN]
+    return "\n".join(lines)

@@ -121,13 +121,15 @@ class SGD(Optimizer):
         return bool(self.momentum) and self.momentum_form == "pytorch"
 
     def applies_in_products(self) -> bool:
-        """Plain SGD (no momentum, decay, clipping, averaging, nor several processes), on
+        """Plain SGD (no momentum, decay, clipping, averaging, ``maximize``, nor several
+        processes), on
         the CPU, with NumPy's BLAS at hand (``deepgrad.blas``): its step θ ← θ − ηg may be
         applied inside the gradient products."""
         return (
             type(self) is SGD
             and blas.available()
             and not self.momentum
+            and not self.maximize
             and not self.weight_decay
             and not self.decoupled_weight_decay
             and self.clipvalue is None
