@@ -2,8 +2,9 @@
 
 Training minimises −log L(θ) + regulariser. Each docstring says which likelihood the
 loss is the negative log of. A loss maps (y_true, y_pred) to one value per sample, then
-reduces: ``reduction="mean"`` (Keras' "sum_over_batch_size": Σ w_i ℓ_i / n), ``"sum"``
-or ``"none"``, with optional per-sample ``sample_weight`` w_i (a number weighs every sample).
+reduces: ``reduction="mean"`` (Keras' "sum_over_batch_size": Σ w_i ℓ_i / n), ``"sum"``,
+``"mean_with_sample_weight"`` (Σ w_i ℓ_i / Σ w_i) or ``"none"`` (also ``None``), with
+optional per-sample ``sample_weight`` w_i (a number weighs every sample).
 
 >>> import numpy as np
 >>> float(MeanSquaredError()(np.array([[1.0], [2.0]]), np.array([[1.5], [2.0]])))
@@ -26,7 +27,7 @@ from deepgrad.ops.activations_math import log_softmax, sparse_softmax_cross_entr
 from deepgrad.tensor import Tensor, raw_data
 
 _EPSILON = 1e-7  # Keras' clip for probabilities given as such (from_logits=False)
-_REDUCTIONS = ("mean", "sum", "none", "sum_over_batch_size")
+_REDUCTIONS = ("mean", "sum", "none", None, "sum_over_batch_size", "mean_with_sample_weight")
 
 
 class Loss(Settings):
@@ -35,10 +36,11 @@ class Loss(Settings):
     Its attributes are settings: reassigning one (``loss.label_smoothing = 0.1``) makes a
     compiled step record again (``compiler/settings.py``)."""
 
-    def __init__(self, reduction: str = "mean", name: str | None = None) -> None:
+    def __init__(self, reduction: str | None = "mean", name: str | None = None) -> None:
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}")
-        self.reduction = "mean" if reduction == "sum_over_batch_size" else reduction
+        aliases = {"sum_over_batch_size": "mean", None: "none"}
+        self.reduction = aliases.get(reduction, reduction)
         self.name = name or _snake(type(self).__name__)
 
     @property
@@ -52,13 +54,21 @@ class Loss(Settings):
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         y_true = _as_array(y_true, y_pred)
         per_sample = self.call(y_true, y_pred)
+        weights = None
         if sample_weight is not None:
-            per_sample = per_sample * self._weights_like(sample_weight, per_sample)
+            weights = self._weights_like(sample_weight, per_sample)
+            per_sample = per_sample * weights
         if self.reduction == "none":
             return per_sample
         total = dnp.sum(per_sample)
         if self.reduction == "sum":
             return total
+        if self.reduction == "mean_with_sample_weight" and weights is not None:
+            # Σ w_i over the samples (a single weight counts once per sample); all-zero
+            # weights give 0, not NaN, as Keras' divide_no_nan
+            weight_sum = dnp.sum(dnp.broadcast_to(weights, np.shape(raw_data(per_sample))))
+            nonzero = dnp.not_equal(weight_sum, 0)
+            return dnp.where(nonzero, total / dnp.where(nonzero, weight_sum, 1.0), 0.0)
         return total / max(np.size(raw_data(per_sample)), 1)
 
     def get_config(self) -> dict:
