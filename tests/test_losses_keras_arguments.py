@@ -55,3 +55,44 @@ def test_mean_with_sample_weight_divides_by_the_weights_and_keeps_gradients():
     expected = weights[:, None] * 2 * (y_pred - y_true) / K / np.sum(weights)
     np.testing.assert_allclose(raw_data(grad), expected, rtol=1e-12)
     assert losses.get(losses.serialize(loss)).reduction == "mean_with_sample_weight"
+
+
+one_hot = np.eye(K)[rng.integers(0, K, N)]
+scores = rng.normal(size=(N, K))
+probabilities = rng.uniform(0.05, 0.95, (N, K))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["BinaryCrossentropy", "CategoricalCrossentropy"])
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_cross_entropy_axis_matches_keras(dtype, name, from_logits, axis):
+    keras = _keras()
+    yt = one_hot.astype(dtype)
+    yp = (scores if from_logits else probabilities).astype(dtype)
+    # Keras smooths by the length of the last axis whatever ``axis`` is; deepgrad by the
+    # number of classes (see docs/training.md), so smoothing is compared along the last
+    smoothing = 0.1 if axis == -1 or name == "BinaryCrossentropy" else 0.0
+    kwargs = {"from_logits": from_logits, "label_smoothing": smoothing, "axis": axis}
+    for reduction in ["sum_over_batch_size", "none"]:
+        expected = getattr(keras.losses, name)(reduction=reduction, **kwargs)(yt, yp)
+        got = getattr(losses, name)(reduction=reduction, **kwargs)(yt, yp)
+        _check(expected, got)
+    loss = getattr(losses, name)(**kwargs)
+    assert losses.get(losses.serialize(loss)).axis == axis
+
+
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
+@pytest.mark.parametrize("kwargs", [{"label_smoothing": 0.2}, {"axis": 0}])
+def test_functional_cross_entropies_take_label_smoothing_and_axis(name, kwargs):
+    keras = _keras()
+    expected = getattr(keras.losses, name)(one_hot, scores, from_logits=True, **kwargs)
+    _check(expected, getattr(losses, name)(one_hot, scores, from_logits=True, **kwargs))
+
+
+def test_label_smoothing_along_another_axis_spreads_over_that_axis():
+    loss = losses.CategoricalCrossentropy(label_smoothing=0.3, axis=0, reduction="none")
+    labels = np.eye(N)[:, :2]  # (N, 2): classes along axis 0
+    smoothed = labels * 0.7 + 0.3 / N
+    expected = -np.sum(smoothed * np.log(np.full((N, 2), 1.0 / N)), axis=0)
+    _check(expected, loss(labels, np.ones((N, 2))))

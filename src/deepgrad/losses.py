@@ -138,7 +138,12 @@ def _match(y_true: Any, y_pred: Any) -> Any:
 
 
 def _mean_last(values: Any) -> Any:
-    return dnp.mean(values, axis=-1) if np.ndim(raw_data(values)) > 1 else values
+    return _mean_along(values, -1)
+
+
+def _mean_along(values: Any, axis: int) -> Any:
+    """The mean along ``axis``; 1-D values are one per sample and stay as they are."""
+    return dnp.mean(values, axis=axis) if np.ndim(raw_data(values)) > 1 else values
 
 
 class MeanSquaredError(Loss):
@@ -248,14 +253,19 @@ class GaussianNLL(Loss):
 
 
 class BinaryCrossentropy(Loss):
-    """−[y log p + (1 − y) log(1 − p)]: the Bernoulli NLL. On logits z it is computed as
-    softplus(z) − y·z, stable for any z."""
+    """−[y log p + (1 − y) log(1 − p)]: the Bernoulli NLL, averaged along ``axis`` (the
+    last by default). On logits z it is computed as softplus(z) − y·z, stable for any z."""
 
     def __init__(
-        self, from_logits: bool = False, label_smoothing: float = 0.0, **kwargs: Any
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
+        self.axis = int(axis)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
@@ -263,49 +273,57 @@ class BinaryCrossentropy(Loss):
         if self.label_smoothing:
             y = y * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
         if self.from_logits:
-            return _mean_last(softplus(y_pred) - y * y_pred)
+            return _mean_along(softplus(y_pred) - y * y_pred, self.axis)
         p = dnp.clip(y_pred, _EPSILON, 1.0 - _EPSILON)
-        return _mean_last(-(y * dnp.log(p) + (1.0 - y) * dnp.log(1.0 - p)))
+        return _mean_along(-(y * dnp.log(p) + (1.0 - y) * dnp.log(1.0 - p)), self.axis)
 
     def get_config(self) -> dict:
         return {
             **super().get_config(),
             "from_logits": self.from_logits,
             "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
         }
 
 
 class CategoricalCrossentropy(Loss):
-    """−Σ_k y_k log p_k over one-hot (or soft) labels: the categorical NLL. On logits it
-    uses the fused, stable log-softmax; probabilities are renormalised to sum to 1 and
-    clipped to [1e-7, 1 − 1e-7] first, as Keras does."""
+    """−Σ_k y_k log p_k over one-hot (or soft) labels along ``axis`` (the last by default):
+    the categorical NLL. On logits it uses the fused, stable log-softmax; probabilities are
+    renormalised to sum to 1 and clipped to [1e-7, 1 − 1e-7] first, as Keras does."""
 
     def __init__(
-        self, from_logits: bool = False, label_smoothing: float = 0.0, **kwargs: Any
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
+        self.axis = int(axis)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
         y = _match(y_true, y_pred)
         if self.label_smoothing:
-            classes = np.shape(raw_data(y_pred))[-1]
+            classes = np.shape(raw_data(y_pred))[self.axis]
             y = y * (1.0 - self.label_smoothing) + self.label_smoothing / classes
-        return -dnp.sum(y * _log_probabilities(y_pred, self.from_logits), axis=-1)
+        log_p = _log_probabilities(y_pred, self.from_logits, self.axis)
+        return -dnp.sum(y * log_p, axis=self.axis)
 
     def get_config(self) -> dict:
         return {
             **super().get_config(),
             "from_logits": self.from_logits,
             "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
         }
 
 
-def _log_probabilities(y_pred: Any, from_logits: bool) -> Any:
+def _log_probabilities(y_pred: Any, from_logits: bool, axis: int = -1) -> Any:
     if from_logits:
-        return log_softmax(y_pred, axis=-1)
-    p = y_pred / dnp.sum(y_pred, axis=-1, keepdims=True)
+        return log_softmax(y_pred, axis=axis)
+    p = y_pred / dnp.sum(y_pred, axis=axis, keepdims=True)
     return dnp.log(dnp.clip(p, _EPSILON, 1.0 - _EPSILON))
 
 
@@ -540,14 +558,28 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
     return MeanAbsoluteError(reduction="none")(y_true, y_pred)
 
 
-def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Any:
+def binary_crossentropy(
+    y_true: Any,
+    y_pred: Any,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> Any:
     """Per-sample binary cross-entropy, Keras' ``losses.binary_crossentropy``."""
-    return BinaryCrossentropy(from_logits=from_logits, reduction="none")(y_true, y_pred)
+    loss = BinaryCrossentropy(from_logits, label_smoothing, axis, reduction="none")
+    return loss(y_true, y_pred)
 
 
-def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Any:
+def categorical_crossentropy(
+    y_true: Any,
+    y_pred: Any,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> Any:
     """Per-sample cross-entropy with one-hot labels, Keras' ``losses.categorical_crossentropy``."""
-    return CategoricalCrossentropy(from_logits=from_logits, reduction="none")(y_true, y_pred)
+    loss = CategoricalCrossentropy(from_logits, label_smoothing, axis, reduction="none")
+    return loss(y_true, y_pred)
 
 
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Any:
