@@ -96,3 +96,38 @@ def test_label_smoothing_along_another_axis_spreads_over_that_axis():
     smoothed = labels * 0.7 + 0.3 / N
     expected = -np.sum(smoothed * np.log(np.full((N, 2), 1.0 / N)), axis=0)
     _check(expected, loss(labels, np.ones((N, 2))))
+
+
+labels = rng.integers(0, K, (N, 5))
+labels[0, :2] = -1
+labels[3, 4] = -1
+sequence_scores = rng.normal(size=(N, 5, K))
+sequence_probabilities = np.exp(sequence_scores) / np.exp(sequence_scores).sum(-1, keepdims=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize(
+    "reduction", ["sum_over_batch_size", "sum", "none", "mean_with_sample_weight"]
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ignore_class_matches_keras(dtype, from_logits, reduction, weighted):
+    keras = _keras()
+    yp = (sequence_scores if from_logits else sequence_probabilities).astype(dtype)
+    sw = np.broadcast_to(weights[:, None], labels.shape).astype(dtype) if weighted else None
+    kwargs = {"from_logits": from_logits, "ignore_class": -1, "reduction": reduction}
+    expected = keras.losses.SparseCategoricalCrossentropy(**kwargs)(labels, yp, sw)
+    got = losses.SparseCategoricalCrossentropy(**kwargs)(labels, yp, sw)
+    _check(expected, got)
+
+
+def test_ignore_class_gives_ignored_samples_no_gradient_and_survives_saving():
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)
+    grad = raw_data(dg.grad(lambda s: loss(labels, s))(sequence_scores))
+    assert np.all(grad[labels == -1] == 0) and np.all(np.abs(grad[labels != -1]).sum(-1) > 0)
+    assert float(loss(np.full((2, 3), -1), np.zeros((2, 3, K)))) == 0.0
+    assert losses.get(losses.serialize(loss)).ignore_class == -1
+    _check(
+        _keras().losses.sparse_categorical_crossentropy(labels, sequence_scores, True, -1),
+        losses.sparse_categorical_crossentropy(labels, sequence_scores, True, -1),
+    )

@@ -57,6 +57,11 @@ class Loss(Settings):
         weights = None
         if sample_weight is not None:
             weights = self._weights_like(sample_weight, per_sample)
+        valid = self.valid_mask(y_true, y_pred)
+        if valid is not None:
+            valid = dnp.astype(valid, raw_data(per_sample).dtype)
+            weights = valid if weights is None else weights * valid
+        if weights is not None:
             per_sample = per_sample * weights
         if self.reduction == "none":
             return per_sample
@@ -64,12 +69,18 @@ class Loss(Settings):
         if self.reduction == "sum":
             return total
         if self.reduction == "mean_with_sample_weight" and weights is not None:
-            # Σ w_i over the samples (a single weight counts once per sample); all-zero
-            # weights give 0, not NaN, as Keras' divide_no_nan
-            weight_sum = dnp.sum(dnp.broadcast_to(weights, np.shape(raw_data(per_sample))))
-            nonzero = dnp.not_equal(weight_sum, 0)
-            return dnp.where(nonzero, total / dnp.where(nonzero, weight_sum, 1.0), 0.0)
+            # Σ w_i over the samples (a single weight counts once per sample)
+            return _divide_no_nan(
+                total, dnp.sum(dnp.broadcast_to(weights, np.shape(raw_data(per_sample))))
+            )
+        if valid is not None:  # the mean over the samples that count, as Keras' mask
+            return _divide_no_nan(total, dnp.sum(valid))
         return total / max(np.size(raw_data(per_sample)), 1)
+
+    def valid_mask(self, y_true: Any, y_pred: Any) -> Any:
+        """Which per-sample losses count (a boolean array in their shape), or None for all:
+        the others weigh 0 and leave the mean (``ignore_class``)."""
+        return None
 
     def get_config(self) -> dict:
         return {"reduction": self.reduction, "name": self.name}
@@ -88,6 +99,12 @@ class Loss(Settings):
                 f"shape {shape}; give one weight per sample"
             )
         return dnp.reshape(weights, shape)
+
+
+def _divide_no_nan(numerator: Any, denominator: Any) -> Any:
+    """numerator / denominator, 0 where the denominator is 0 (Keras' ``divide_no_nan``)."""
+    nonzero = dnp.not_equal(denominator, 0)
+    return dnp.where(nonzero, numerator / dnp.where(nonzero, denominator, 1.0), 0.0)
 
 
 def _snake(name: str) -> str:
@@ -343,15 +360,21 @@ def _check_sparse_labels(labels: Any, classes: int) -> None:
 
 
 class SparseCategoricalCrossentropy(Loss):
-    """−log p_y for integer labels y: the categorical NLL without one-hot encoding."""
+    """−log p_y for integer labels y: the categorical NLL without one-hot encoding.
 
-    def __init__(self, from_logits: bool = False, **kwargs: Any) -> None:
+    ``ignore_class``: samples (or time steps) with this label weigh 0 and leave the mean,
+    as Keras' (a padding label, e.g. -1)."""
+
+    def __init__(
+        self, from_logits: bool = False, ignore_class: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.from_logits = from_logits
+        self.ignore_class = None if ignore_class is None else int(ignore_class)
 
-    def call(self, y_true: Any, y_pred: Any) -> Any:
+    def _sparse_labels(self, y_true: Any, y_pred: Any) -> Any:
+        """The labels in y_pred's shape without its class axis."""
         labels = _labels(y_true)
-        xp = array_module(labels)
         pred_shape = tuple(raw_data(y_pred).shape)
         if labels.shape == (*pred_shape[:-1], 1):
             labels = dnp.reshape(labels, pred_shape[:-1])
@@ -360,20 +383,39 @@ class SparseCategoricalCrossentropy(Loss):
                 f"SparseCategoricalCrossentropy: y_true has shape {labels.shape}; for y_pred of "
                 f"shape {pred_shape} it must be {pred_shape[:-1]} (one integer label per sample)"
             )
+        return labels
+
+    def valid_mask(self, y_true: Any, y_pred: Any) -> Any:
+        if self.ignore_class is None:
+            return None
+        return dnp.not_equal(self._sparse_labels(y_true, y_pred), self.ignore_class)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        labels = self._sparse_labels(y_true, y_pred)
+        xp = array_module(raw_data(labels))
+        valid = self.valid_mask(y_true, y_pred)
+        if valid is not None:  # an ignored label stands in as class 0, its loss then zeroed
+            labels = dnp.where(valid, labels, dnp.zeros_like(raw_data(labels)))
+        pred_shape = tuple(raw_data(y_pred).shape)
         # An effect primitive: a compiled step checks the labels of every batch, not only of
         # the batches it recorded (a label of -1 would take the last class, 1.5 class 1).
         # Integer labels on logits need none: the cross-entropy op checks their range.
-        if not (self.from_logits and xp.issubdtype(labels.dtype, xp.integer)):
+        if not (self.from_logits and xp.issubdtype(raw_data(labels).dtype, xp.integer)):
             _check_sparse_labels(raw_data(labels), pred_shape[-1])
         labels = dnp.astype(labels, np.int64)  # deepgrad ops: a compiled step records them
         if self.from_logits:
-            return sparse_softmax_cross_entropy(y_pred, labels)
-        log_p = _log_probabilities(y_pred, self.from_logits)
-        index = (*tuple(xp.indices(labels.shape)), labels)
-        return -log_p[index]
+            losses = sparse_softmax_cross_entropy(y_pred, labels)
+        else:
+            log_p = _log_probabilities(y_pred, self.from_logits)
+            index = (*tuple(xp.indices(raw_data(labels).shape)), labels)
+            losses = -log_p[index]
+        return losses if valid is None else dnp.where(valid, losses, 0.0)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "from_logits": self.from_logits}
+        config = {**super().get_config(), "from_logits": self.from_logits}
+        if self.ignore_class is not None:
+            config["ignore_class"] = self.ignore_class
+        return config
 
 
 class Poisson(Loss):
@@ -582,10 +624,13 @@ def categorical_crossentropy(
     return loss(y_true, y_pred)
 
 
-def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Any:
+def sparse_categorical_crossentropy(
+    y_true: Any, y_pred: Any, from_logits: bool = False, ignore_class: int | None = None
+) -> Any:
     """Per-sample cross-entropy with integer labels, Keras'
-    ``losses.sparse_categorical_crossentropy``."""
-    return SparseCategoricalCrossentropy(from_logits=from_logits, reduction="none")(y_true, y_pred)
+    ``losses.sparse_categorical_crossentropy`` (0 where the label is ``ignore_class``)."""
+    loss = SparseCategoricalCrossentropy(from_logits, ignore_class, reduction="none")
+    return loss(y_true, y_pred)
 
 
 class _FunctionLoss(Loss):
