@@ -2,8 +2,9 @@
 
 Training minimises −log L(θ) + regulariser. Each docstring says which likelihood the
 loss is the negative log of. A loss maps (y_true, y_pred) to one value per sample, then
-reduces: ``reduction="mean"`` (Keras' "sum_over_batch_size": Σ w_i ℓ_i / n), ``"sum"``
-or ``"none"``, with optional per-sample ``sample_weight`` w_i (a number weighs every sample).
+reduces: ``reduction="mean"`` (Keras' "sum_over_batch_size": Σ w_i ℓ_i / n), ``"sum"``,
+``"mean_with_sample_weight"`` (Σ w_i ℓ_i / Σ w_i) or ``"none"`` (also ``None``), with
+optional per-sample ``sample_weight`` w_i (a number weighs every sample).
 
 >>> import numpy as np
 >>> float(MeanSquaredError()(np.array([[1.0], [2.0]]), np.array([[1.5], [2.0]])))
@@ -26,7 +27,7 @@ from deepgrad.ops.activations_math import log_softmax, sparse_softmax_cross_entr
 from deepgrad.tensor import Tensor, raw_data
 
 _EPSILON = 1e-7  # Keras' clip for probabilities given as such (from_logits=False)
-_REDUCTIONS = ("mean", "sum", "none", "sum_over_batch_size")
+_REDUCTIONS = ("mean", "sum", "none", None, "sum_over_batch_size", "mean_with_sample_weight")
 
 
 class Loss(Settings):
@@ -35,10 +36,11 @@ class Loss(Settings):
     Its attributes are settings: reassigning one (``loss.label_smoothing = 0.1``) makes a
     compiled step record again (``compiler/settings.py``)."""
 
-    def __init__(self, reduction: str = "mean", name: str | None = None) -> None:
+    def __init__(self, reduction: str | None = "mean", name: str | None = None) -> None:
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}")
-        self.reduction = "mean" if reduction == "sum_over_batch_size" else reduction
+        aliases = {"sum_over_batch_size": "mean", None: "none"}
+        self.reduction = aliases.get(reduction, reduction)
         self.name = name or _snake(type(self).__name__)
 
     @property
@@ -52,14 +54,33 @@ class Loss(Settings):
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         y_true = _as_array(y_true, y_pred)
         per_sample = self.call(y_true, y_pred)
+        weights = None
         if sample_weight is not None:
-            per_sample = per_sample * self._weights_like(sample_weight, per_sample)
+            weights = self._weights_like(sample_weight, per_sample)
+        valid = self.valid_mask(y_true, y_pred)
+        if valid is not None:
+            valid = dnp.astype(valid, raw_data(per_sample).dtype)
+            weights = valid if weights is None else weights * valid
+        if weights is not None:
+            per_sample = per_sample * weights
         if self.reduction == "none":
             return per_sample
         total = dnp.sum(per_sample)
         if self.reduction == "sum":
             return total
+        if self.reduction == "mean_with_sample_weight" and weights is not None:
+            # Σ w_i over the samples (a single weight counts once per sample)
+            return _divide_no_nan(
+                total, dnp.sum(dnp.broadcast_to(weights, np.shape(raw_data(per_sample))))
+            )
+        if valid is not None:  # the mean over the samples that count, as Keras' mask
+            return _divide_no_nan(total, dnp.sum(valid))
         return total / max(np.size(raw_data(per_sample)), 1)
+
+    def valid_mask(self, y_true: Any, y_pred: Any) -> Any:
+        """Which per-sample losses count (a boolean array in their shape), or None for all:
+        the others weigh 0 and leave the mean (``ignore_class``)."""
+        return None
 
     def get_config(self) -> dict:
         return {"reduction": self.reduction, "name": self.name}
@@ -78,6 +99,12 @@ class Loss(Settings):
                 f"shape {shape}; give one weight per sample"
             )
         return dnp.reshape(weights, shape)
+
+
+def _divide_no_nan(numerator: Any, denominator: Any) -> Any:
+    """numerator / denominator, 0 where the denominator is 0 (Keras' ``divide_no_nan``)."""
+    nonzero = dnp.not_equal(denominator, 0)
+    return dnp.where(nonzero, numerator / dnp.where(nonzero, denominator, 1.0), 0.0)
 
 
 def _snake(name: str) -> str:
@@ -128,7 +155,12 @@ def _match(y_true: Any, y_pred: Any) -> Any:
 
 
 def _mean_last(values: Any) -> Any:
-    return dnp.mean(values, axis=-1) if np.ndim(raw_data(values)) > 1 else values
+    return _mean_along(values, -1)
+
+
+def _mean_along(values: Any, axis: int) -> Any:
+    """The mean along ``axis``; 1-D values are one per sample and stay as they are."""
+    return dnp.mean(values, axis=axis) if np.ndim(raw_data(values)) > 1 else values
 
 
 class MeanSquaredError(Loss):
@@ -238,14 +270,19 @@ class GaussianNLL(Loss):
 
 
 class BinaryCrossentropy(Loss):
-    """−[y log p + (1 − y) log(1 − p)]: the Bernoulli NLL. On logits z it is computed as
-    softplus(z) − y·z, stable for any z."""
+    """−[y log p + (1 − y) log(1 − p)]: the Bernoulli NLL, averaged along ``axis`` (the
+    last by default). On logits z it is computed as softplus(z) − y·z, stable for any z."""
 
     def __init__(
-        self, from_logits: bool = False, label_smoothing: float = 0.0, **kwargs: Any
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
+        self.axis = int(axis)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
@@ -253,49 +290,57 @@ class BinaryCrossentropy(Loss):
         if self.label_smoothing:
             y = y * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
         if self.from_logits:
-            return _mean_last(softplus(y_pred) - y * y_pred)
+            return _mean_along(softplus(y_pred) - y * y_pred, self.axis)
         p = dnp.clip(y_pred, _EPSILON, 1.0 - _EPSILON)
-        return _mean_last(-(y * dnp.log(p) + (1.0 - y) * dnp.log(1.0 - p)))
+        return _mean_along(-(y * dnp.log(p) + (1.0 - y) * dnp.log(1.0 - p)), self.axis)
 
     def get_config(self) -> dict:
         return {
             **super().get_config(),
             "from_logits": self.from_logits,
             "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
         }
 
 
 class CategoricalCrossentropy(Loss):
-    """−Σ_k y_k log p_k over one-hot (or soft) labels: the categorical NLL. On logits it
-    uses the fused, stable log-softmax; probabilities are renormalised to sum to 1 and
-    clipped to [1e-7, 1 − 1e-7] first, as Keras does."""
+    """−Σ_k y_k log p_k over one-hot (or soft) labels along ``axis`` (the last by default):
+    the categorical NLL. On logits it uses the fused, stable log-softmax; probabilities are
+    renormalised to sum to 1 and clipped to [1e-7, 1 − 1e-7] first, as Keras does."""
 
     def __init__(
-        self, from_logits: bool = False, label_smoothing: float = 0.0, **kwargs: Any
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
+        self.axis = int(axis)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_same_shape(self, y_true, y_pred)
         y = _match(y_true, y_pred)
         if self.label_smoothing:
-            classes = np.shape(raw_data(y_pred))[-1]
+            classes = np.shape(raw_data(y_pred))[self.axis]
             y = y * (1.0 - self.label_smoothing) + self.label_smoothing / classes
-        return -dnp.sum(y * _log_probabilities(y_pred, self.from_logits), axis=-1)
+        log_p = _log_probabilities(y_pred, self.from_logits, self.axis)
+        return -dnp.sum(y * log_p, axis=self.axis)
 
     def get_config(self) -> dict:
         return {
             **super().get_config(),
             "from_logits": self.from_logits,
             "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
         }
 
 
-def _log_probabilities(y_pred: Any, from_logits: bool) -> Any:
+def _log_probabilities(y_pred: Any, from_logits: bool, axis: int = -1) -> Any:
     if from_logits:
-        return log_softmax(y_pred, axis=-1)
-    p = y_pred / dnp.sum(y_pred, axis=-1, keepdims=True)
+        return log_softmax(y_pred, axis=axis)
+    p = y_pred / dnp.sum(y_pred, axis=axis, keepdims=True)
     return dnp.log(dnp.clip(p, _EPSILON, 1.0 - _EPSILON))
 
 
@@ -315,15 +360,21 @@ def _check_sparse_labels(labels: Any, classes: int) -> None:
 
 
 class SparseCategoricalCrossentropy(Loss):
-    """−log p_y for integer labels y: the categorical NLL without one-hot encoding."""
+    """−log p_y for integer labels y: the categorical NLL without one-hot encoding.
 
-    def __init__(self, from_logits: bool = False, **kwargs: Any) -> None:
+    ``ignore_class``: samples (or time steps) with this label weigh 0 and leave the mean,
+    as Keras' (a padding label, e.g. -1)."""
+
+    def __init__(
+        self, from_logits: bool = False, ignore_class: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.from_logits = from_logits
+        self.ignore_class = None if ignore_class is None else int(ignore_class)
 
-    def call(self, y_true: Any, y_pred: Any) -> Any:
+    def _sparse_labels(self, y_true: Any, y_pred: Any) -> Any:
+        """The labels in y_pred's shape without its class axis."""
         labels = _labels(y_true)
-        xp = array_module(labels)
         pred_shape = tuple(raw_data(y_pred).shape)
         if labels.shape == (*pred_shape[:-1], 1):
             labels = dnp.reshape(labels, pred_shape[:-1])
@@ -332,20 +383,39 @@ class SparseCategoricalCrossentropy(Loss):
                 f"SparseCategoricalCrossentropy: y_true has shape {labels.shape}; for y_pred of "
                 f"shape {pred_shape} it must be {pred_shape[:-1]} (one integer label per sample)"
             )
+        return labels
+
+    def valid_mask(self, y_true: Any, y_pred: Any) -> Any:
+        if self.ignore_class is None:
+            return None
+        return dnp.not_equal(self._sparse_labels(y_true, y_pred), self.ignore_class)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        labels = self._sparse_labels(y_true, y_pred)
+        xp = array_module(raw_data(labels))
+        valid = self.valid_mask(y_true, y_pred)
+        if valid is not None:  # an ignored label stands in as class 0, its loss then zeroed
+            labels = dnp.where(valid, labels, dnp.zeros_like(raw_data(labels)))
+        pred_shape = tuple(raw_data(y_pred).shape)
         # An effect primitive: a compiled step checks the labels of every batch, not only of
         # the batches it recorded (a label of -1 would take the last class, 1.5 class 1).
         # Integer labels on logits need none: the cross-entropy op checks their range.
-        if not (self.from_logits and xp.issubdtype(labels.dtype, xp.integer)):
+        if not (self.from_logits and xp.issubdtype(raw_data(labels).dtype, xp.integer)):
             _check_sparse_labels(raw_data(labels), pred_shape[-1])
         labels = dnp.astype(labels, np.int64)  # deepgrad ops: a compiled step records them
         if self.from_logits:
-            return sparse_softmax_cross_entropy(y_pred, labels)
-        log_p = _log_probabilities(y_pred, self.from_logits)
-        index = (*tuple(xp.indices(labels.shape)), labels)
-        return -log_p[index]
+            losses = sparse_softmax_cross_entropy(y_pred, labels)
+        else:
+            log_p = _log_probabilities(y_pred, self.from_logits)
+            index = (*tuple(xp.indices(raw_data(labels).shape)), labels)
+            losses = -log_p[index]
+        return losses if valid is None else dnp.where(valid, losses, 0.0)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "from_logits": self.from_logits}
+        config = {**super().get_config(), "from_logits": self.from_logits}
+        if self.ignore_class is not None:
+            config["ignore_class"] = self.ignore_class
+        return config
 
 
 class Poisson(Loss):
@@ -530,20 +600,37 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
     return MeanAbsoluteError(reduction="none")(y_true, y_pred)
 
 
-def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Any:
+def binary_crossentropy(
+    y_true: Any,
+    y_pred: Any,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> Any:
     """Per-sample binary cross-entropy, Keras' ``losses.binary_crossentropy``."""
-    return BinaryCrossentropy(from_logits=from_logits, reduction="none")(y_true, y_pred)
+    loss = BinaryCrossentropy(from_logits, label_smoothing, axis, reduction="none")
+    return loss(y_true, y_pred)
 
 
-def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Any:
+def categorical_crossentropy(
+    y_true: Any,
+    y_pred: Any,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> Any:
     """Per-sample cross-entropy with one-hot labels, Keras' ``losses.categorical_crossentropy``."""
-    return CategoricalCrossentropy(from_logits=from_logits, reduction="none")(y_true, y_pred)
+    loss = CategoricalCrossentropy(from_logits, label_smoothing, axis, reduction="none")
+    return loss(y_true, y_pred)
 
 
-def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Any:
+def sparse_categorical_crossentropy(
+    y_true: Any, y_pred: Any, from_logits: bool = False, ignore_class: int | None = None
+) -> Any:
     """Per-sample cross-entropy with integer labels, Keras'
-    ``losses.sparse_categorical_crossentropy``."""
-    return SparseCategoricalCrossentropy(from_logits=from_logits, reduction="none")(y_true, y_pred)
+    ``losses.sparse_categorical_crossentropy`` (0 where the label is ``ignore_class``)."""
+    loss = SparseCategoricalCrossentropy(from_logits, ignore_class, reduction="none")
+    return loss(y_true, y_pred)
 
 
 class _FunctionLoss(Loss):

@@ -7,14 +7,50 @@ from typing import Any
 from deepgrad import activations, initializers
 from deepgrad import numpy as dnp
 from deepgrad.layers.base import Layer, register_serializable
+from deepgrad.tensor import raw_data
 
 
 @register_serializable
 class ReLU(Layer):
-    """max(x, 0)."""
+    """max(x, 0); with Keras' arguments, min(x, ``max_value``) above ``threshold`` and
+    ``negative_slope``·(x − ``threshold``) below it."""
+
+    def __init__(
+        self,
+        max_value: float | None = None,
+        negative_slope: float = 0.0,
+        threshold: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        for argument, value in (
+            ("max_value", max_value),
+            ("negative_slope", negative_slope),
+            ("threshold", threshold),
+        ):
+            if value is not None and not float(value) >= 0:
+                raise ValueError(f"ReLU: {argument} must be a number >= 0, got {value}")
+        self.max_value = None if max_value is None else float(max_value)
+        self.negative_slope, self.threshold = float(negative_slope), float(threshold)
+        super().__init__(**kwargs)
 
     def call(self, inputs: Any) -> Any:
-        return activations.relu(inputs)
+        if self.max_value is None and not self.negative_slope and not self.threshold:
+            return activations.relu(inputs)
+        data = raw_data(inputs)
+        outputs = inputs
+        if self.max_value is not None:  # slope 0 at the corner, as relu6
+            cap = dnp.astype(dnp.full_like(data, self.max_value), data.dtype)
+            outputs = dnp.where(dnp.greater_equal(data, self.max_value), cap, inputs)
+        below = self.negative_slope * (inputs - self.threshold) if self.negative_slope else 0.0
+        return dnp.where(dnp.greater(data, self.threshold), outputs, below)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "max_value": self.max_value,
+            "negative_slope": self.negative_slope,
+            "threshold": self.threshold,
+        }
 
 
 @register_serializable

@@ -50,6 +50,30 @@ def unique_name(base: str) -> str:
     return base if count == 0 else f"{base}_{count}"
 
 
+def _refuse_arguments(layer: Any, unknown: dict[str, Any]) -> None:
+    """Raise a TypeError naming the layer, the argument it does not take and those it takes."""
+    accepted: set[str] = set()
+    for cls in type(layer).__mro__:
+        init = cls.__dict__.get("__init__")
+        if init is None or cls is object:
+            continue
+        for parameter in inspect.signature(init).parameters.values():
+            if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
+                accepted.add(parameter.name)
+    accepted.discard("self")
+    argument = next(iter(unknown))
+    hint = ""
+    if argument.endswith("constraint"):
+        hint = (
+            " (deepgrad has no weight constraints: rewrite the weight in a callback's "
+            "on_train_batch_end)"
+        )
+    raise TypeError(
+        f"{type(layer).__name__}: unexpected argument {argument}={unknown[argument]!r}{hint}; "
+        f"it takes {', '.join(sorted(accepted))}"
+    )
+
+
 def _snake(name: str) -> str:
     """BatchNormalization → batch_normalization, PReLU → p_re_lu (as Keras names them)."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
@@ -105,7 +129,10 @@ class Layer(TorchVocabulary):
         dtype: Any = None,
         input_shape: tuple | None = None,
         activity_regularizer: Any = None,
+        **unknown: Any,
     ) -> None:
+        if unknown:  # a Keras argument deepgrad lacks: refuse it by name, never ignore it
+            _refuse_arguments(self, unknown)
         self.name = name or unique_name(_snake(type(self).__name__))
         if activity_regularizer is not None:
             self.activity_regularizer = regularizers.get(activity_regularizer)
