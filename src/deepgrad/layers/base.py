@@ -52,15 +52,7 @@ def unique_name(base: str) -> str:
 
 def _refuse_arguments(layer: Any, unknown: dict[str, Any]) -> None:
     """Raise a TypeError naming the layer, the argument it does not take and those it takes."""
-    accepted: set[str] = set()
-    for cls in type(layer).__mro__:
-        init = cls.__dict__.get("__init__")
-        if init is None or cls is object:
-            continue
-        for parameter in inspect.signature(init).parameters.values():
-            if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
-                accepted.add(parameter.name)
-    accepted.discard("self")
+    accepted = _init_parameters(type(layer))
     argument = next(iter(unknown))
     hint = ""
     if argument.endswith("constraint"):
@@ -548,17 +540,24 @@ def _configuration_names(layer: Layer) -> frozenset[str]:
     e.g. for an activation that has no registered name)."""
     names = _CONFIGURATION_NAMES.get(type(layer))
     if names is None:
-        found: set[str] = set()
-        for cls in type(layer).__mro__:
-            init = cls.__dict__.get("__init__")
-            if init is None or cls is object:
-                continue
-            for parameter in inspect.signature(init).parameters.values():
-                if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
-                    found.add(parameter.name)
         # input_shape is state the layer records when it is built, not a setting
-        names = _CONFIGURATION_NAMES[type(layer)] = frozenset(found - {"self", "input_shape"})
+        found = _init_parameters(type(layer)) - {"input_shape"}
+        names = _CONFIGURATION_NAMES[type(layer)] = frozenset(found)
     return names
+
+
+def _init_parameters(layer_class: type) -> set[str]:
+    """The named parameters of a layer class's ``__init__`` and its bases' (``self``
+    left out)."""
+    found: set[str] = set()
+    for cls in layer_class.__mro__:
+        init = cls.__dict__.get("__init__")
+        if init is None or cls is object:
+            continue
+        for parameter in inspect.signature(init).parameters.values():
+            if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
+                found.add(parameter.name)
+    return found - {"self"}
 
 
 def _holds_nothing(value: Any) -> bool:
