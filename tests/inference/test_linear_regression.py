@@ -155,3 +155,22 @@ def test_the_last_layer_of_a_net_is_a_linear_model_for_the_evidence(float64):
         assert la.log_marginal_likelihood(prior_precision=delta) == pytest.approx(
             expected, rel=1e-9
         )
+
+
+def test_ols_prediction_interval_is_statsmodels_students_t_interval(float64):
+    """With σ̂² = RSS/(N − p) and no prior, the prediction interval uses Student's t with
+    N − p degrees of freedom, as statsmodels' obs_ci (the normal one is too narrow)."""
+    x, y = data(n=20, d=3, seed=7)
+    ols = sm.OLS(y, design(x)).fit()
+    model = linear_model(x, y, "mse", weights=[ols.params[:-1, None], ols.params[-1:]])
+    la = inference.Laplace(model).fit(x, y)
+    x_new = np.random.default_rng(8).normal(size=(5, 3))
+    frame = ols.get_prediction(design(x_new)).summary_frame(alpha=0.10)
+    lower, upper = la.prediction_interval(x_new, level=0.90)
+    np.testing.assert_allclose(lower[:, 0], frame["obs_ci_lower"], rtol=1e-6)
+    np.testing.assert_allclose(upper[:, 0], frame["obs_ci_upper"], rtol=1e-6)
+    # with σ fixed the noise is known: the normal quantile
+    fixed = inference.Laplace(model, sigma=0.5).fit(x, y)
+    mean, std = fixed.predict(x_new, return_std=True)
+    lower, upper = fixed.prediction_interval(x_new, level=0.90)
+    np.testing.assert_allclose(upper - mean, 1.6448536269514722 * std, rtol=1e-9)

@@ -123,6 +123,16 @@ class Laplace:
         return self.likelihood.sigma2 if isinstance(self.likelihood, Gaussian) else None
 
     @property
+    def degrees_of_freedom(self) -> float | None:
+        """N − p when Wald statistics and intervals follow Student's t (a Gaussian with
+        OLS's σ̂² = RSS/(N − p) and no prior), None when they follow the standard normal."""
+        if not isinstance(self.likelihood, Gaussian) or np.any(self.prior > 0):
+            return None
+        if self.sigma_choice(self.likelihood) != "unbiased":
+            return None
+        return float(self.y.size - self.network.size)
+
+    @property
     def residual_sum_of_squares(self) -> float:
         return float(np.sum((self.y - self.eta) ** 2))
 

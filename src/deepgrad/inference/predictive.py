@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.inference.distributions import normal_quantile
+from deepgrad.inference.distributions import normal_quantile, t_quantile
 from deepgrad.inference.network import block_jacobian
 
 METHODS = ("glm", "probit", "mc")
@@ -107,7 +107,10 @@ def _monte_carlo(la: Any, x: Any, samples: int, seed: int | None) -> tuple[np.nd
 
 
 def prediction_interval(la: Any, x: Any, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """ŷ ± z_{(1+level)/2} √(J P⁻¹ Jᵀ + σ²) for a Gaussian likelihood."""
+    """ŷ ± q √(J P⁻¹ Jᵀ + σ²) for a Gaussian likelihood, q the (1 + level)/2 quantile of
+    Student's t with N − p degrees of freedom when σ² is OLS's RSS/(N − p) and there is no
+    prior (statsmodels' ``get_prediction().summary_frame(obs=True)``), of the standard
+    normal otherwise."""
     if la.likelihood.name != "gaussian":
         raise ValueError(
             f"Laplace.prediction_interval: defined for a Gaussian likelihood, not "
@@ -116,5 +119,10 @@ def prediction_interval(la: Any, x: Any, level: float = 0.95) -> tuple[np.ndarra
     if not 0.0 < level < 1.0:
         raise ValueError(f"Laplace.prediction_interval: level must be in (0, 1), got {level}")
     mean, std = predict(la, x, return_std=True)
-    half = normal_quantile(0.5 + level / 2) * std
+    freedom = la.degrees_of_freedom
+    if freedom is None:
+        quantile = normal_quantile(0.5 + level / 2)
+    else:
+        quantile = t_quantile(0.5 + level / 2, freedom)
+    half = quantile * std
     return mean - half, mean + half

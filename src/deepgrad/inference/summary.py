@@ -97,10 +97,7 @@ def summarize(la: Any, level: float = 0.95) -> Summary:
     estimates = la.theta
     errors = la.standard_errors()
     statistics = estimates / errors
-    freedom = None  # Student's t only with OLS's σ̂² = RSS/(N − p); a learned σ is ≈ RSS/N
-    if la.likelihood.name == "gaussian" and la.sigma_choice(la.likelihood) == "unbiased":
-        if not np.any(la.prior > 0):
-            freedom = float(la.y.size - la.network.size)
+    freedom = la.degrees_of_freedom  # t only with OLS's σ̂²; a learned σ is ≈ RSS/N
     if freedom is None:
         quantile = normal_quantile(0.5 + level / 2)
     else:
