@@ -2,6 +2,8 @@
 errors, intervals and σ̂² are those of OLS; with an L2 penalty its posterior and evidence
 are the Bayesian ridge closed forms."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -174,3 +176,25 @@ def test_ols_prediction_interval_is_statsmodels_students_t_interval(float64):
     mean, std = fixed.predict(x_new, return_std=True)
     lower, upper = fixed.prediction_interval(x_new, level=0.90)
     np.testing.assert_allclose(upper - mean, 1.6448536269514722 * std, rtol=1e-9)
+
+
+def test_weights_away_from_the_ols_optimum_warn(float64):
+    """Weights half a standard error from OLS's optimum (a fit stopped early) give standard
+    errors and intervals around the wrong point: fit warns, with the Newton step in
+    standard errors, and the summary says so. At the optimum it is silent."""
+    x, y = data(n=40, d=2, seed=4)
+    ols = sm.OLS(y, design(x)).fit()
+    sigma = float(np.sqrt(ols.scale))
+    model = linear_model(x, y, "mse", weights=[ols.params[:-1, None], ols.params[-1:]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        at_optimum = inference.Laplace(model, sigma=sigma).fit(x, y)
+    assert at_optimum.distance_from_optimum < 1e-6
+    np.testing.assert_allclose(at_optimum.standard_errors(), ols.bse, rtol=1e-9)
+    params = ols.params.copy()
+    params[0] += 0.5 * ols.bse[0]
+    model.set_weights([params[:-1, None], params[-1:]])
+    with pytest.warns(UserWarning, match=r"not at the optimum .* 0\.5 standard errors"):
+        away = inference.Laplace(model, sigma=sigma).fit(x, y)
+    assert away.distance_from_optimum == pytest.approx(0.5, rel=1e-9)
+    assert any("not at the optimum" in note for note in away.summary(print_fn=None).notes)

@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -93,7 +94,37 @@ class Laplace:
         last = self.network.blocks[-1]
         linear = self.blocks == [last] and not last.functions
         self.evidence_mode = "newton" if linear else "fixed"
+        # A GLM (no hidden layer) has one optimum, which the Newton step finds: check that
+        # the fit reached it. A net's θ* is one of many, and rarely converged to the digit.
+        self.distance_from_optimum = float("nan")
+        if linear and len(self.network.blocks) == 1:
+            self.distance_from_optimum = self._distance_from_optimum()
         return self
+
+    def _distance_from_optimum(self) -> float:
+        """max_j |Δ_j| / SE_j, Δ = P⁻¹(g + δ_train ⊙ θ*) the Newton step to the optimum of the
+        training objective (δ_train from its L2 penalties); warns when it exceeds
+        ``summary.MODE_TOLERANCE``: the fit stopped early, or was made with other data or sample
+        weights, and the posterior is not centred at a mode."""
+        try:
+            training_prior = self.prior_from_regularizers()
+        except ValueError:  # an L1 penalty, or a summed loss with no fit to read B from
+            return float("nan")
+        gradient = self.unit_gradient * self.curvature_scale() + training_prior * self.theta
+        step = self.posterior.solve(gradient)
+        distance = float(np.max(np.abs(step) / np.sqrt(self.posterior.variance())))
+        if distance > summary.MODE_TOLERANCE:
+            warnings.warn(
+                f"Laplace.fit: the weights are not at the optimum of the training objective "
+                f"on these data (x {self.x.shape}, y {self.y.shape}): a Newton step moves "
+                f"them by up to {distance:.3g} standard errors, more than {summary.MODE_TOLERANCE}. "
+                "Estimates, standard errors and intervals describe a point that is not the "
+                "fit's optimum. Fit longer (or with a tighter tolerance), and pass fit the "
+                "data the model was trained on (sample weights are not supported).",
+                UserWarning,
+                stacklevel=3,
+            )
+        return distance
 
     def prepare(self, x: Any, y: Any, caller: str) -> None:
         """The network in float64, the likelihood (with σ²), the data checked."""

@@ -27,6 +27,8 @@ from deepgrad.inference.distributions import normal_quantile, t_quantile, two_si
 from deepgrad.tensor import raw_data
 
 CONDITION_LIMIT = 1e10  # beyond this, the curvature is ill-conditioned in float64 terms
+# a Newton step to the optimum longer than this many standard errors: not at the optimum
+MODE_TOLERANCE = 0.1
 ODD = (tanh, softsign, sigmoid)  # ψ(−z) = −ψ(z), or 1 − ψ(z) for the sigmoid
 
 
@@ -133,6 +135,14 @@ def _notes(la: Any, condition: float, smallest: float, largest: float) -> list[s
         notes.append(
             "with a prior (L2 penalty), these are posterior standard deviations, shrunk "
             "towards the prior; they are not the sampling standard errors of an unpenalised fit."
+        )
+    distance = getattr(la, "distance_from_optimum", float("nan"))
+    if distance > MODE_TOLERANCE:
+        notes.append(
+            f"the weights are not at the optimum of the training objective: a Newton step "
+            f"moves them by up to {distance:.3g} standard errors. The fit has not converged "
+            "(or was made on other data, or with sample weights); the table is not the "
+            "optimum's."
         )
     if la.curvature_kind == "diag":
         notes.append(
