@@ -1,6 +1,8 @@
 """Nets with no hidden layer and a non-Gaussian likelihood are GLMs: logistic, multinomial
 logistic and Poisson regression, whose standard errors statsmodels computes."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -110,3 +112,43 @@ def test_a_softmax_layer_is_the_categorical_link(float64):
     other = inference.Laplace(probabilities, prior_precision=1.0).fit(x, y)
     np.testing.assert_allclose(other.posterior_covariance, one.posterior_covariance, rtol=1e-12)
     np.testing.assert_allclose(other.predict(x), one.predict(x), rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:Laplace.fit. the weights are not at the optimum")
+def test_separated_classes_warn_that_the_weights_are_infinite(float64):
+    """y = 1 exactly where x > 0: the logistic likelihood has no maximum (statsmodels'
+    Logit does not converge), so the finite standard errors where the optimiser stopped
+    mean nothing; fit warns and the summary says so. One overlapping label, or a prior,
+    gives a proper optimum and no warning."""
+    x = np.linspace(-2, 2, 40).reshape(-1, 1)
+    y = (x[:, 0] > 0).astype(float)
+    logit = sm.Logit(y, design(x))
+    with pytest.warns(Warning):  # statsmodels: no maximum to converge to
+        logit.fit(disp=0, maxiter=50)
+    model = linear_model(x, y, losses.BinaryCrossentropy(from_logits=True),
+                         weights=[[[30.0]], [0.0]])  # fmt: skip
+    with pytest.warns(UserWarning, match="data are separated"):
+        la = inference.Laplace(model).fit(x, y)
+    assert any("separated" in note for note in la.summary(print_fn=None).notes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not inference.Laplace(model, prior_precision=1.0).fit(x, y).separated
+        overlapping = y.copy()
+        overlapping[[5, 30]] = 1 - overlapping[[5, 30]]
+        fit = sm.Logit(overlapping, design(x)).fit(disp=0, tol=1e-12, maxiter=100)
+        model.set_weights([fit.params[:-1, None], fit.params[-1:]])
+        la = inference.Laplace(model).fit(x, overlapping)
+    assert not la.separated
+    np.testing.assert_allclose(la.standard_errors(), fit.bse, rtol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:Laplace.fit. the weights are not at the optimum")
+def test_separated_classes_of_a_softmax_warn(float64):
+    x = np.linspace(-2, 2, 30).reshape(-1, 1)
+    labels = np.digitize(x[:, 0], [-0.7, 0.7])  # 0, 1, 2 in order along x
+    kernel = 20 * np.array([[-1.0, 0.0, 1.0]])
+    bias = np.array([-14.0, 0.0, -14.0])
+    model = linear_model(x, labels, losses.SparseCategoricalCrossentropy(from_logits=True),
+                         weights=[kernel, bias])  # fmt: skip
+    with pytest.warns(UserWarning, match="data are separated"):
+        inference.Laplace(model, curvature="diag").fit(x, labels)

@@ -99,7 +99,36 @@ class Laplace:
         self.distance_from_optimum = float("nan")
         if linear and len(self.network.blocks) == 1:
             self.distance_from_optimum = self._distance_from_optimum()
+        self.separated = self._check_separation()
         return self
+
+    def _check_separation(self) -> bool:
+        """Whether a classifier with no prior classifies every training sample correctly:
+        the data are separated, the likelihood grows without bound as the weights are
+        scaled up, the maximum-likelihood weights are infinite, and any finite standard
+        error only says where the optimiser stopped. Warns when so."""
+        if not self.likelihood.classification or np.any(self.prior > 0):
+            return False
+        if self.likelihood.name == "bernoulli":
+            correct = np.where(self.y == 1, self.eta > 0, (self.y == 0) & (self.eta < 0))
+        else:
+            labels = np.argmax(self.y, axis=1)
+            others = np.where(self.y == 1, -np.inf, self.eta)
+            one_hot = np.all(np.max(self.y, axis=1) == 1)
+            correct = one_hot & (self.eta[np.arange(self.n), labels] > np.max(others, axis=1))
+        if not np.all(correct):
+            return False
+        warnings.warn(
+            f"Laplace.fit: the model classifies all {self.n} training samples correctly and "
+            "has no prior: the data are separated, the likelihood keeps growing as the "
+            "weights grow, and the maximum-likelihood weights are infinite. The standard "
+            "errors, p-values and intervals describe where the optimiser stopped, not an "
+            "estimate. Give a prior (prior_precision=... or an L2 penalty when fitting), or "
+            "drop the separating inputs.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return True
 
     def _distance_from_optimum(self) -> float:
         """max_j |Δ_j| / SE_j, Δ = P⁻¹(g + δ_train ⊙ θ*) the Newton step to the optimum of the

@@ -144,6 +144,12 @@ def _notes(la: Any, condition: float, smallest: float, largest: float) -> list[s
             "(or was made on other data, or with sample weights); the table is not the "
             "optimum's."
         )
+    if getattr(la, "separated", False):
+        notes.append(
+            "every training sample is classified correctly and there is no prior: the data "
+            "are separated and the maximum-likelihood weights are infinite. These numbers "
+            "describe where the optimiser stopped; they are not estimates with standard errors."
+        )
     if la.curvature_kind == "diag":
         notes.append(
             "the diagonal curvature drops the correlations between weights: its variances "
