@@ -142,11 +142,12 @@ class Laplace:
         gradient = self.unit_gradient * self.curvature_scale() + training_prior * self.theta
         step = self.posterior.solve(gradient)
         distance = float(np.max(np.abs(step) / np.sqrt(self.posterior.variance())))
-        if distance > summary.MODE_TOLERANCE:
+        tolerance = summary.MODE_TOLERANCE
+        if distance > tolerance:
             warnings.warn(
                 f"Laplace.fit: the weights are not at the optimum of the training objective "
                 f"on these data (x {self.x.shape}, y {self.y.shape}): a Newton step moves "
-                f"them by up to {distance:.3g} standard errors, more than {summary.MODE_TOLERANCE}. "
+                f"them by up to {distance:.3g} standard errors, more than {tolerance}. "
                 "Estimates, standard errors and intervals describe a point that is not the "
                 "fit's optimum. Fit longer (or with a tighter tolerance), and pass fit the "
                 "data the model was trained on (sample weights are not supported).",
