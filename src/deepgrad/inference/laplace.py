@@ -368,7 +368,11 @@ class Laplace:
         return np.sqrt(self.posterior.variance())
 
     def log_likelihood(self) -> float:
-        """log p(D | θ*), every constant included."""
+        """log p(D | θ*, σ²), every constant included, at the σ² in use (``sigma2``: for an
+        estimated σ, RSS/(N − p), the unbiased estimate). ``aic`` and ``bic`` take the
+        maximised likelihood instead, σ² = RSS/N, which is statsmodels' ``llf``; so
+        ``-2 * log_likelihood() + 2p`` is not ``aic()`` for a Gaussian likelihood with σ
+        estimated."""
         self._require_fit("log_likelihood")
         return self.likelihood.log_likelihood(self.y, self.eta)
 
