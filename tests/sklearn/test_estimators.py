@@ -185,7 +185,7 @@ def _sklearn_stop(curve, tol, patience):
     for iteration, loss in enumerate(curve, start=1):
         stalled = stalled + 1 if loss > best - tol else 0
         best = min(best, loss)
-        if stalled >= patience:
+        if stalled > patience:
             return iteration
     return None
 
@@ -212,3 +212,18 @@ def test_a_loss_that_blows_up_is_an_error_naming_the_iteration():
     X, y = make_regression(100, 5, random_state=0)
     with pytest.raises(ValueError, match=r"training loss became (inf|nan) at iteration \d+"):
         MLPRegressor((8,), learning_rate_init=1e6, max_iter=50, random_state=0).fit(X * 1e6, y)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("patience", [1, 3])
+def test_stops_after_as_many_stalled_epochs_as_scikit_learns_mlp(early_stopping, patience):
+    """A tol no epoch can meet: scikit-learn stops once more than n_iter_no_change epochs
+    in a row have stalled (the first epoch improves on -inf or inf)."""
+    from sklearn.neural_network import MLPRegressor as ScikitMLPRegressor
+
+    X, y = make_regression(100, 4, random_state=0)
+    y = y / y.std()
+    settings = {"tol": 1e10, "n_iter_no_change": patience, "early_stopping": early_stopping}
+    ours = MLPRegressor((8,), random_state=0, **settings).fit(X, y)
+    theirs = ScikitMLPRegressor(hidden_layer_sizes=(8,), random_state=0, **settings).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == patience + 2

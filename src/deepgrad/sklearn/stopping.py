@@ -1,7 +1,8 @@
 """scikit-learn's stopping rule as a callback, so that an estimator trains in one ``fit``.
 
 scikit-learn's MLP stops when the training loss (or, with ``early_stopping``, the
-validation score) has not improved by ``tol`` for ``n_iter_no_change`` epochs in a row.
+validation score) has not improved by ``tol`` for more than ``n_iter_no_change`` epochs in
+a row (``n_iter_no_change + 1`` stalled epochs).
 :class:`StoppingRule` applies that rule at the end of each epoch of one ``model.fit``
 call and keeps the estimator's records (``loss_curve_``, ``n_iter_``, ``t_``,
 ``validation_scores_``, ``best_loss_``...) as it goes. One ``fit`` for every epoch,
@@ -71,6 +72,8 @@ class StoppingRule(Callback):
             improved = loss <= estimator.best_loss_ - self.tol
             estimator.best_loss_ = min(estimator.best_loss_, loss)
         self.stalled = 0 if improved else self.stalled + 1
-        if self.stalled >= self.patience:
+        # scikit-learn's test is `count > n_iter_no_change`: n_iter_no_change stalled epochs
+        # are allowed, the next one stops
+        if self.stalled > self.patience:
             self.converged = True
             self.model.stop_training = True
