@@ -41,8 +41,14 @@ ESTIMATORS = [
     ModelRegressor(small_net, epochs=60, learning_rate=0.01, random_state=0),
 ]
 
-# check name → why it cannot apply (none so far: every check runs)
-EXPECTED_FAILURES: dict[str, str] = {}
+# check name → why it cannot apply
+EXPECTED_FAILURES: dict[str, str] = {
+    "check_methods_subset_invariance": (
+        "the models are float32 (the documented default) and the check compares at "
+        "rtol=1e-7: NumPy's own float32 matmul of a subset of the rows differs from the whole "
+        "batch's by an ulp, so the check passes or fails with the weights a fit happens to give"
+    ),
+}
 
 
 def expected_failed_checks(estimator):

@@ -227,3 +227,20 @@ def test_stops_after_as_many_stalled_epochs_as_scikit_learns_mlp(early_stopping,
     ours = MLPRegressor((8,), random_state=0, **settings).fit(X, y)
     theirs = ScikitMLPRegressor(hidden_layer_sizes=(8,), random_state=0, **settings).fit(X, y)
     assert ours.n_iter_ == theirs.n_iter_ == patience + 2
+
+
+@pytest.mark.parametrize("n_targets", [1, 3])
+def test_the_regressors_loss_is_scikit_learns_half_squared_error(n_targets):
+    """scikit-learn's squared_error: ½·mean((y − ŷ)²) + ½·alpha·Σ‖W‖² / batch. A learning
+    rate too small to move the weights makes the first epoch's loss that of the fitted
+    model, so that it can be computed from predict and the kernels."""
+    X, y = make_regression(60, 4, n_targets=n_targets, random_state=0)
+    y = y / y.std()
+    for alpha in (0.0, 0.5):
+        model = MLPRegressor(
+            (6,), alpha=alpha, learning_rate_init=1e-12, max_iter=1, shuffle=False, random_state=0
+        ).fit(X, y)
+        kernels = [np.asarray(layer.kernel.numpy()) for layer in model.model_.layers]
+        penalty = 0.5 * alpha * sum(float(np.sum(k**2)) for k in kernels) / len(X)
+        expected = 0.5 * np.mean((y - model.predict(X)) ** 2) + penalty
+        assert model.loss_curve_[0] == pytest.approx(expected, rel=1e-4)

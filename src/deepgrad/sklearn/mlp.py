@@ -135,14 +135,15 @@ class MLPBase(NeuralEstimator):
         self._n_samples = X.shape[0]  # batch_size="auto" and the penalty's scale use it
         super()._start(X, targets)
 
-    def _compile(self, model: Model, default_loss: Any) -> Model:
+    def _compile(self, model: Model, default_loss: Any, default_weight: float = 1.0) -> Model:
+        """Compile with ``loss``, or with ``default_loss`` times ``default_weight`` (the
+        weight scales the data term only, not the L2 penalty)."""
         adam = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
         optimizer = make_optimizer(self.optimizer, self.learning_rate_init, adam)
-        model.compile(
-            optimizer=optimizer,
-            loss=self.loss if self.loss is not None else default_loss,
-            jit=self.jit,
-        )
+        loss, weight = (self.loss, None) if self.loss is not None else (default_loss, None)
+        if self.loss is None and default_weight != 1.0:
+            weight = default_weight
+        model.compile(optimizer=optimizer, loss=loss, loss_weights=weight, jit=self.jit)
         return model
 
 
@@ -164,7 +165,8 @@ class MLPClassifier(MLPBase, ClassifierBase):
 
 
 class MLPRegressor(MLPBase, RegressorBase):
-    """A multilayer perceptron regressor trained by deepgrad (mean squared error).
+    """A multilayer perceptron regressor trained by deepgrad on scikit-learn's squared
+    error, half the mean squared error (``loss_curve_`` and ``tol`` are on that scale).
 
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
@@ -177,4 +179,6 @@ class MLPRegressor(MLPBase, RegressorBase):
 
     def _build(self, n_features: int, n_outputs: int) -> Model:
         model = self._network(n_features, n_outputs, self._n_samples)
-        return self._compile(model, "mse")
+        # scikit-learn's squared_error is half the mean squared error: its loss_curve_, its
+        # tol and the weight of alpha's penalty are all on that scale
+        return self._compile(model, "mse", default_weight=0.5)
