@@ -244,3 +244,11 @@ def test_the_regressors_loss_is_scikit_learns_half_squared_error(n_targets):
         penalty = 0.5 * alpha * sum(float(np.sum(k**2)) for k in kernels) / len(X)
         expected = 0.5 * np.mean((y - model.predict(X)) ** 2) + penalty
         assert model.loss_curve_[0] == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_partial_fit_refuses_early_stopping_as_scikit_learn(estimator):
+    model = estimator((4,), early_stopping=True, random_state=0)
+    with pytest.raises(ValueError, match=f"{estimator.__name__}.partial_fit: early_stopping"):
+        model.partial_fit(X_IRIS, Y_IRIS, **({"classes": [0, 1, 2]} if model._classifier else {}))
+    assert not hasattr(model, "model_")

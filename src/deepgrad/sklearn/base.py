@@ -121,6 +121,14 @@ class NeuralEstimator(BaseEstimator):
     def _n_outputs(self, targets: np.ndarray) -> int:
         raise NotImplementedError
 
+    def _check_partial_fit(self) -> None:
+        """As scikit-learn: ``partial_fit`` refuses ``early_stopping`` rather than ignore it."""
+        if self._stopping()[0]:
+            raise ValueError(
+                f"{type(self).__name__}.partial_fit: early_stopping=True is not supported (one "
+                "epoch has no validation split); set early_stopping=False or call fit"
+            )
+
     def _fit(self, X: Any, targets: Any, incremental: bool) -> NeuralEstimator:
         early_stopping, tol, patience, fraction = self._stopping()
         early_stopping = early_stopping and not incremental

@@ -58,6 +58,7 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> ClassifierBase:
         """One epoch over (X, y); the first call needs ``classes`` (all the labels)."""
+        self._check_partial_fit()
         first = not hasattr(self, "model_")
         X, y = self._check_X_y(X, y, reset=first)
         y = self._labels(y)

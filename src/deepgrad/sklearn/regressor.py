@@ -37,6 +37,7 @@ class RegressorBase(RegressorMixin, NeuralEstimator):
 
     def partial_fit(self, X: Any, y: Any) -> RegressorBase:
         """One epoch over (X, y), starting a model on the first call."""
+        self._check_partial_fit()
         first = not hasattr(self, "model_")
         X, y = self._check_X_y(X, y, reset=first)
         targets = self._targets(y)
