@@ -69,7 +69,7 @@ def test_partial_fit_one_epoch_per_call_and_classes_required():
         clf.partial_fit(X_IRIS, Y_IRIS)
     for _ in range(3):
         clf.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
-    assert clf.n_iter_ == 3 and clf.classes_.tolist() == [0, 1, 2]
+    assert len(clf.loss_curve_) == 3 and clf.classes_.tolist() == [0, 1, 2]
     with pytest.raises(ValueError, match=r"labels \[7\] that are not in classes_"):
         clf.partial_fit(X_IRIS[:2], [0, 7])
 
@@ -167,7 +167,7 @@ def test_pickling_carries_the_model_as_a_deepgrad_model_file():
     copy = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(copy.predict_proba(X_IRIS), clf.predict_proba(X_IRIS))
     copy.partial_fit(X_IRIS, Y_IRIS)  # training goes on, optimizer state included
-    assert copy.n_iter_ == clf.n_iter_ + 1
+    assert len(copy.loss_curve_) == len(clf.loss_curve_) + 1
 
 
 @pytest.mark.parametrize("jit", [False, True])
@@ -252,3 +252,23 @@ def test_partial_fit_refuses_early_stopping_as_scikit_learn(estimator):
     with pytest.raises(ValueError, match=f"{estimator.__name__}.partial_fit: early_stopping"):
         model.partial_fit(X_IRIS, Y_IRIS, **({"classes": [0, 1, 2]} if model._classifier else {}))
     assert not hasattr(model, "model_")
+
+
+def test_n_iter_counts_the_last_calls_epochs_as_scikit_learn():
+    """scikit-learn's n_iter_ is the epochs of the last fit or partial_fit call; loss_curve_
+    and t_ keep every call's."""
+    from sklearn.neural_network import MLPClassifier as ScikitMLPClassifier
+
+    models = [
+        MLPClassifier((4,), max_iter=5, random_state=0),
+        ScikitMLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0),
+    ]
+    with pytest.warns(ConvergenceWarning):
+        for model in models:
+            model.fit(X_IRIS, Y_IRIS)
+    for model in models:
+        model.partial_fit(X_IRIS, Y_IRIS).partial_fit(X_IRIS, Y_IRIS)
+    ours, theirs = models
+    assert ours.n_iter_ == theirs.n_iter_ == 1
+    assert len(ours.loss_curve_) == len(theirs.loss_curve_) == 7
+    assert ours.t_ == theirs.t_ == 7 * len(X_IRIS)

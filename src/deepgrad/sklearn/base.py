@@ -151,6 +151,8 @@ class NeuralEstimator(BaseEstimator):
         if isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.dtype != dtype:
             X = X.astype(dtype)
         epochs = 1 if incremental else self._epochs()
+        # as scikit-learn: n_iter_ counts this call's epochs, loss_curve_ and t_ every call's
+        self.n_iter_ = 0
         batch_size = self._batch_size(X.shape[0])
         validation = (self._validation_score, X_val, y_val) if early_stopping else None
         rule = StoppingRule(self, X.shape[0], tol, None if incremental else patience, validation)
