@@ -708,10 +708,21 @@ class OutputLosses(Loss):
         return self.combine(self.components(y_true, y_pred, sample_weight))
 
 
+def is_saved_loss(value: Any) -> bool:
+    """Whether ``value`` is one loss in its saved form (``serialize``'s
+    ``{"class_name": ..., "config": ...}``), not a dict of losses by output name.
+
+    >>> is_saved_loss(serialize(MeanSquaredError())), is_saved_loss({"out": "mse"})
+    (True, False)
+    """
+    return isinstance(value, dict) and "class_name" in value
+
+
 def _per_output(value: Any, names: list[str], what: str) -> list:
     """A dict keyed by output name, or a list with one entry per output, as a list in
-    ``names`` order (None for outputs a dict leaves out)."""
-    if isinstance(value, dict):
+    ``names`` order (None for outputs a dict leaves out); one loss's saved form is one
+    loss, not a dict of them."""
+    if isinstance(value, dict) and not is_saved_loss(value):
         unknown = sorted(set(value) - set(names))
         if unknown:
             raise ValueError(f"compile: {what} names outputs {unknown}; the outputs are {names}")

@@ -574,7 +574,9 @@ def _first_sample(x: Any) -> Any:
 
 def _per_output(loss: Any) -> bool:
     """A list of losses, or a dict of them by output name (not one loss's saved config)."""
-    return isinstance(loss, list | tuple) or (isinstance(loss, dict) and "class_name" not in loss)
+    return isinstance(loss, list | tuple) or (
+        isinstance(loss, dict) and not losses_module.is_saved_loss(loss)
+    )
 
 
 def unpack_data(data: Any) -> tuple:
