@@ -45,7 +45,8 @@ class _Dense:
 class _Chain:
     """The layers read so far, the name of the tensor the chain has reached, the constants."""
 
-    def __init__(self, graph: Any, numpy_helper: Any) -> None:
+    def __init__(self, graph: Any, numpy_helper: Any, opset: int) -> None:
+        self.opset = opset
         self.constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
         inputs = [i for i in graph.input if i.name not in self.constants]
         if len(inputs) != 1:
@@ -54,6 +55,8 @@ class _Chain:
             )
         self.input = inputs[0]
         self.current = self.input.name
+        # the rank of the chain's tensor: the input's; 2 after Flatten; a Reshape's length
+        self.rank = len(self.input.type.tensor_type.shape.dim)
         self.layers: list[L.Layer | _Dense] = []
         self.numpy_helper = numpy_helper
 
@@ -90,10 +93,25 @@ def _gemm(chain: _Chain, node: Any, attrs: dict) -> None:
     kernel = kernel * attrs.get("alpha", 1.0)
     bias = None
     if len(rest) > 1 and rest[1]:
-        bias = np.broadcast_to(
-            chain.constant(node, rest[1]) * attrs.get("beta", 1.0), kernel.shape[1:]
-        )
+        c = chain.constant(node, rest[1]) * attrs.get("beta", 1.0)
+        bias = _per_output(node, c, (1, kernel.shape[1])).reshape(-1)
     _add_dense(chain, kernel, bias)
+
+
+def _per_output(node: Any, bias: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``bias`` broadcast to ``shape`` (ones, then the outputs): one value per output, the
+    same for every sample; any other shape would mix samples or add axes."""
+    try:
+        fits = bias.ndim <= len(shape) and np.broadcast_shapes(bias.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ImportGraphError(
+            f"load: node {node.name!r} ({node.op_type}) adds a constant of shape "
+            f"{list(bias.shape)} to a product of shape {['batch', *shape[1:]]}: only one "
+            "value per output (a bias) can be read"
+        )
+    return np.broadcast_to(bias, shape)
 
 
 def _add_dense(chain: _Chain, kernel: np.ndarray, bias: np.ndarray | None) -> None:
@@ -102,7 +120,13 @@ def _add_dense(chain: _Chain, kernel: np.ndarray, bias: np.ndarray | None) -> No
 
 def _matmul(chain: _Chain, node: Any, attrs: dict) -> None:
     (weight,) = chain.follow(node)
-    _add_dense(chain, chain.constant(node, weight), None)
+    kernel = chain.constant(node, weight)
+    if kernel.ndim != 2:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (MatMul) multiplies by a constant of shape "
+            f"{list(kernel.shape)}: only a matrix (a Dense layer's kernel) can be read"
+        )
+    _add_dense(chain, kernel, None)
 
 
 def _add(chain: _Chain, node: Any, attrs: dict) -> None:
@@ -115,12 +139,8 @@ def _add(chain: _Chain, node: Any, attrs: dict) -> None:
             f"load: node {node.name!r} (Add) does not follow a MatMul: only a bias added to "
             "a matrix product can be read"
         )
-    if bias.size != last.kernel.shape[1]:
-        raise ImportGraphError(
-            f"load: node {node.name!r} (Add) adds a constant of shape {bias.shape} to a "
-            f"matrix product with {last.kernel.shape[1]} outputs"
-        )
-    last.bias = bias.reshape(-1)
+    shape = (*[1] * (chain.rank - 1), last.kernel.shape[1])
+    last.bias = _per_output(node, bias, shape).reshape(-1)
 
 
 def _activation(chain: _Chain, node: Any, attrs: dict) -> None:
@@ -142,12 +162,36 @@ def _activation(chain: _Chain, node: Any, attrs: dict) -> None:
             L.Activation(functools.partial(activations.gelu, approximate=approximate))
         )
     elif op in ("Softmax", "LogSoftmax"):
-        layer = L.Softmax(attrs.get("axis", -1))
-        chain.layers.append(layer if op == "Softmax" else L.Activation("log_softmax"))
-        if op == "LogSoftmax" and attrs.get("axis", -1) not in (-1, 1):
-            raise ImportGraphError(
-                f"load: node {node.name!r} (LogSoftmax) is not over the last axis"
-            )
+        axis = _softmax_axis(chain, node, attrs)
+        if op == "Softmax":
+            chain.layers.append(L.Softmax(axis))
+        else:
+            chain.layers.append(L.Activation(functools.partial(activations.log_softmax, axis=axis)))
+
+
+def _softmax_axis(chain: _Chain, node: Any, attrs: dict) -> int:
+    """The one axis of a (Log)Softmax node, as deepgrad's ``axis``. Before opset 13 the
+    default axis is 1 and the input is flattened to 2-d there, so the softmax runs over
+    every axis from ``axis`` on together: one axis only when ``axis`` is the last."""
+    rank = chain.rank
+    axis = attrs.get("axis", -1 if chain.opset >= 13 else 1)
+    if not -rank <= axis < rank:
+        raise ImportGraphError(
+            f"load: node {node.name!r} ({node.op_type}) has axis {axis} for an input of rank {rank}"
+        )
+    axis %= rank
+    if chain.opset < 13 and axis != rank - 1:
+        raise ImportGraphError(
+            f"load: node {node.name!r} ({node.op_type}, opset {chain.opset}) runs over axes "
+            f"{axis} to {rank - 1} of its rank-{rank} input together; deepgrad's runs over one "
+            "axis: only the last axis (or opset 13's one-axis form) can be read"
+        )
+    if axis == 0:
+        raise ImportGraphError(
+            f"load: node {node.name!r} ({node.op_type}) runs over axis 0, the batch axis: "
+            "a prediction would depend on how the samples are batched"
+        )
+    return axis
 
 
 def _check_defaults(node: Any, attrs: dict, expected: dict) -> None:
@@ -160,7 +204,21 @@ def _check_defaults(node: Any, attrs: dict, expected: dict) -> None:
 
 
 def _identity(chain: _Chain, node: Any, attrs: dict) -> None:
-    chain.follow(node)  # Identity, and Dropout at inference
+    chain.follow(node)  # Identity
+
+
+def _dropout(chain: _Chain, node: Any, attrs: dict) -> None:
+    """The identity at inference: opset 12's ``training_mode`` input false or absent, and
+    before opset 7 the ``is_test`` attribute set (its default, 0, is training)."""
+    rest = chain.follow(node)
+    training = len(rest) > 1 and rest[1] and bool(chain.constant(node, rest[1]))
+    if chain.opset < 7 and not attrs.get("is_test", 0):
+        training = True
+    if training:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (Dropout) is in training mode (random masks): only "
+            "an inference graph can be read; export the model in eval mode"
+        )
 
 
 def _flatten(chain: _Chain, node: Any, attrs: dict) -> None:
@@ -170,6 +228,7 @@ def _flatten(chain: _Chain, node: Any, attrs: dict) -> None:
             f"load: node {node.name!r} (Flatten) has axis {attrs['axis']}, not 1"
         )
     chain.layers.append(L.Flatten())
+    chain.rank = 2
 
 
 def _reshape(chain: _Chain, node: Any, attrs: dict) -> None:
@@ -185,6 +244,7 @@ def _reshape(chain: _Chain, node: Any, attrs: dict) -> None:
             "the batch axis (first entry 0 or -1) can be read"
         )
     chain.layers.append(L.Reshape(tuple(shape[1:])))
+    chain.rank = len(shape)
 
 
 _READERS = {
@@ -192,7 +252,7 @@ _READERS = {
     "MatMul": _matmul,
     "Add": _add,
     "Identity": _identity,
-    "Dropout": _identity,
+    "Dropout": _dropout,
     "Flatten": _flatten,
     "Reshape": _reshape,
     **{
@@ -226,7 +286,8 @@ def load(path: str | os.PathLike) -> Sequential:
     from onnx import numpy_helper
 
     proto = onnx.load(os.fspath(path))
-    chain = _Chain(proto.graph, numpy_helper)
+    opsets = [o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")]
+    chain = _Chain(proto.graph, numpy_helper, opsets[0] if opsets else 1)
     for node in proto.graph.node:
         if node.op_type == "Constant":
             value = onnx.helper.get_attribute_value(node.attribute[0])
