@@ -153,3 +153,40 @@ def test_a_matmul_by_a_constant_that_is_not_a_matrix_is_refused(tmp_path):
     path = _write(tmp_path, nodes, {"w": np.ones((4,), np.float32)}, (4,))
     with pytest.raises(ImportGraphError, match=r"'dot' \(MatMul\) multiplies by a constant"):
         load(path)
+
+
+def _normalization(op_type, features, **attributes):
+    weights = {
+        name: RNG.normal(
+            size=(features[0] if op_type == "BatchNormalization" else features[-1],)
+        ).astype(np.float32)
+        for name in ("scale", "bias", "mean", "variance")
+    }
+    weights["variance"] = np.abs(weights["variance"]) + 0.5
+    inputs = ["x", "scale", "bias", "mean", "variance"]
+    if op_type == "LayerNormalization":
+        inputs = inputs[:3]
+    return [helper.make_node(op_type, inputs, ["y"], name="norm", **attributes)], weights
+
+
+@pytest.mark.parametrize("features", [(4,), (3, 4)])
+@pytest.mark.parametrize("op_type", ["BatchNormalization", "LayerNormalization"])
+def test_a_normalization_at_inference(op_type, features, tmp_path):
+    nodes, weights = _normalization(op_type, features, epsilon=0.25)
+    path = _write(tmp_path, nodes, weights, features, opset=17)
+    model = load(path)
+    for batch in (1, 7):
+        x = (2.0 * RNG.normal(size=(batch, *features))).astype(np.float32)
+        np.testing.assert_allclose(model.predict(x, verbose=0), _runtime(path, x), atol=1e-5)
+
+
+def test_a_batch_normalization_in_training_mode_is_refused(tmp_path):
+    nodes, weights = _normalization("BatchNormalization", (4,), training_mode=1)
+    with pytest.raises(ImportGraphError, match=r"'norm' \(BatchNormalization\) is in training"):
+        load(_write(tmp_path, nodes, weights, (4,), opset=17))
+
+
+def test_a_layer_normalization_over_several_axes_is_refused(tmp_path):
+    nodes, weights = _normalization("LayerNormalization", (3, 4), axis=1)
+    with pytest.raises(ImportGraphError, match=r"'norm' \(LayerNormalization\) normalizes over"):
+        load(_write(tmp_path, nodes, weights, (3, 4), opset=17))

@@ -1,9 +1,11 @@
 """``load(path)``: an ONNX chain of Gemm/MatMul/Add/activation nodes, as
-``torch.onnx.export`` writes for an ``nn.Sequential`` of ``Linear`` layers and activations,
-read back into a deepgrad ``Sequential`` with its weights.
+``torch.onnx.export`` writes for an ``nn.Sequential`` of ``Linear`` layers and activations
+(and ``BatchNorm1d`` in eval mode, ``LayerNorm``), read back into a deepgrad ``Sequential``
+with its weights.
 
 Only a chain is read: each node takes the previous node's output (plus constants). Any other
-op, a branch, or a second input raises ``ImportGraphError`` naming the node.
+op, a branch, or a second input raises ``ImportGraphError`` naming the node, and so does a
+node whose attributes or opset make it compute what no deepgrad layer does.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class _Chain:
         # the rank of the chain's tensor: the input's; 2 after Flatten; a Reshape's length
         self.rank = len(self.input.type.tensor_type.shape.dim)
         self.layers: list[L.Layer | _Dense] = []
+        # (node name, layer, weight name, value): set once the model is built
+        self.weights: list[tuple[str, L.Layer, str, np.ndarray]] = []
         self.numpy_helper = numpy_helper
 
     def constant(self, node: Any, name: str) -> np.ndarray:
@@ -231,6 +235,62 @@ def _flatten(chain: _Chain, node: Any, attrs: dict) -> None:
     chain.rank = 2
 
 
+def _batch_norm(chain: _Chain, node: Any, attrs: dict) -> None:
+    """BatchNormalization at inference, over axis 1 (the channels), with its running
+    statistics: deepgrad's layer at inference computes the same formula."""
+    rest = chain.follow(node)
+    training = attrs.get("training_mode", 0) or len([o for o in node.output if o]) > 1
+    if chain.opset < 7 and not attrs.get("is_test", 0):
+        training = True
+    if training:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (BatchNormalization) is in training mode (batch "
+            "statistics): only an inference graph can be read; export the model in eval mode"
+        )
+    if not attrs.get("spatial", 1) and chain.rank > 2:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (BatchNormalization) has spatial=0 (statistics per "
+            "element): only statistics per channel (axis 1) can be read"
+        )
+    if len(rest) != 4:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (BatchNormalization) has {len(rest) + 1} inputs, not 5"
+        )
+    dtype = chain.constant(node, rest[0]).dtype
+    layer = L.BatchNormalization(axis=1, epsilon=attrs.get("epsilon", 1e-5), dtype=dtype)
+    chain.layers.append(layer)
+    for weight, value in zip(
+        ("gamma", "beta", "moving_mean", "moving_variance"), rest, strict=True
+    ):
+        chain.weights.append((node.name, layer, weight, chain.constant(node, value)))
+
+
+def _layer_norm(chain: _Chain, node: Any, attrs: dict) -> None:
+    """LayerNormalization over the last axis (ONNX normalizes over every axis from ``axis``
+    on, deepgrad over one: the same only for the last)."""
+    rest = chain.follow(node)
+    if len([o for o in node.output if o]) > 1:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (LayerNormalization) has its mean or inverse deviation "
+            "as outputs: only the normalized tensor can be read"
+        )
+    axis = attrs.get("axis", -1)
+    if axis % chain.rank != chain.rank - 1:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (LayerNormalization) normalizes over axes {axis} to "
+            f"-1 of its rank-{chain.rank} input together; only the last axis can be read"
+        )
+    scale = chain.constant(node, rest[0])
+    bias = chain.constant(node, rest[1]) if len(rest) > 1 and rest[1] else None
+    layer = L.LayerNormalization(
+        axis=-1, epsilon=attrs.get("epsilon", 1e-5), center=bias is not None, dtype=scale.dtype
+    )
+    chain.layers.append(layer)
+    chain.weights.append((node.name, layer, "gamma", scale))
+    if bias is not None:
+        chain.weights.append((node.name, layer, "beta", bias))
+
+
 def _reshape(chain: _Chain, node: Any, attrs: dict) -> None:
     """A Reshape by a constant shape that keeps the batch axis (0, or −1 with the rest
     fixed), as the dynamo exporter writes ``nn.Flatten``."""
@@ -255,6 +315,8 @@ _READERS = {
     "Dropout": _dropout,
     "Flatten": _flatten,
     "Reshape": _reshape,
+    "BatchNormalization": _batch_norm,
+    "LayerNormalization": _layer_norm,
     **{
         op: _activation
         for op in (*_ACTIVATIONS, "LeakyRelu", "Elu", "Gelu", "Softmax", "LogSoftmax")
@@ -338,4 +400,12 @@ def _built(chain: _Chain) -> Sequential:
         raw_data(dense.kernel)[...] = item.kernel
         if item.bias is not None:
             raw_data(dense.bias)[...] = item.bias
+    for node_name, layer, weight, value in chain.weights:
+        target = raw_data(getattr(layer, weight))
+        if value.size != 1 and value.shape != target.shape:
+            raise ImportGraphError(
+                f"load: node {node_name!r} has a {weight} of shape {list(value.shape)} for "
+                f"{target.shape[0]} features"
+            )
+        target[...] = value
     return model
