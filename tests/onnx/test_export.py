@@ -150,6 +150,27 @@ def test_relus_arguments_at_their_corners(dtype, onnx_path):
     np.testing.assert_allclose(run_onnx(onnx_path, x), expected, rtol=1e-12, atol=1e-12)
 
 
+def test_a_sequential_computes_in_its_layers_dtype(onnx_path):
+    """``Sequential(..., dtype="float64")`` of layers built in float32 predicts in float32:
+    the graph is float32 too, after the model's cast of its input to float64 (it was a
+    float64 graph, a model deepgrad does not compute)."""
+    model = dg.Sequential([layers.Dense(3, activation="tanh", input_shape=(4,))], dtype="float64")
+    export(model, onnx_path)
+    x = _inputs((4,), 7, np.float64)
+    expected = model.predict(x, verbose=0)
+    got = run_onnx(onnx_path, x)
+    assert got.dtype == expected.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_weights_of_several_dtypes_are_refused(onnx_path):
+    model = dg.Sequential(
+        [layers.Dense(3, input_shape=(4,)), layers.Dense(2, dtype="float64", name="wide")]
+    )
+    with pytest.raises(ExportError, match=r"weights of several dtypes, float32 .*float64"):
+        export(model, onnx_path)
+
+
 def test_a_normalization_of_a_constant_feature(onnx_path):
     """A feature of variance 0 is divided by deepgrad's floor of the deviation (1e-7), not
     by the square root of a floor on the variance."""
