@@ -190,3 +190,30 @@ def test_a_layer_normalization_over_several_axes_is_refused(tmp_path):
     nodes, weights = _normalization("LayerNormalization", (3, 4), axis=1)
     with pytest.raises(ImportGraphError, match=r"'norm' \(LayerNormalization\) normalizes over"):
         load(_write(tmp_path, nodes, weights, (3, 4), opset=17))
+
+
+@pytest.mark.parametrize(
+    "attribute, value", [("value_float", 2.0), ("value_floats", [1.0, 2.0, 3.0])]
+)
+def test_a_constant_node_in_its_scalar_and_list_forms(attribute, value, tmp_path):
+    """A Constant given as value_float(s) rather than a tensor (it raised a bare
+    AttributeError)."""
+    nodes = [
+        helper.make_node("Constant", [], ["c"], name="bias_value", **{attribute: value}),
+        helper.make_node("MatMul", ["x", "w"], ["h"], name="dense"),
+        helper.make_node("Add", ["h", "c"], ["y"], name="bias"),
+    ]
+    path = _write(tmp_path, nodes, {"w": RNG.normal(size=(4, 3)).astype(np.float32)}, (4,))
+    x = RNG.normal(size=(7, 4)).astype(np.float32)
+    np.testing.assert_allclose(load(path).predict(x, verbose=0), _runtime(path, x), atol=1e-6)
+
+
+def test_a_constant_node_of_another_form_is_refused(tmp_path):
+    nodes = [
+        helper.make_node("Constant", [], ["c"], name="words", value_strings=["a"]),
+        helper.make_node("MatMul", ["x", "w"], ["h"], name="dense"),
+        helper.make_node("Add", ["h", "c"], ["y"], name="bias"),
+    ]
+    path = _write(tmp_path, nodes, {"w": RNG.normal(size=(4, 3)).astype(np.float32)}, (4,))
+    with pytest.raises(ImportGraphError, match=r"'words' \(Constant\) has attributes"):
+        load(path)

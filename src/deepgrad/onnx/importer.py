@@ -324,6 +324,30 @@ _READERS = {
 }
 
 
+# a Constant node's value attribute → the NumPy dtype of its scalar or list forms
+_CONSTANT_FORMS = {
+    "value_float": np.float32,
+    "value_floats": np.float32,
+    "value_int": np.int64,
+    "value_ints": np.int64,
+}
+
+
+def _constant(node: Any, onnx: Any, numpy_helper: Any) -> np.ndarray:
+    """The value of a Constant node, in any of its dense forms."""
+    attribute = node.attribute[0] if len(node.attribute) == 1 else None
+    if attribute is not None and attribute.name == "value":
+        return numpy_helper.to_array(attribute.t)
+    if attribute is not None and attribute.name in _CONSTANT_FORMS:
+        value = onnx.helper.get_attribute_value(attribute)
+        return np.array(value, dtype=_CONSTANT_FORMS[attribute.name])
+    names = [a.name for a in node.attribute]
+    raise ImportGraphError(
+        f"load: node {node.name!r} (Constant) has attributes {names}; readable: value, "
+        f"{', '.join(_CONSTANT_FORMS)}"
+    )
+
+
 def load(path: str | os.PathLike) -> Sequential:
     """Read an ONNX file of a chain of Gemm/MatMul/Add/activation nodes into a ``Sequential``.
 
@@ -352,8 +376,7 @@ def load(path: str | os.PathLike) -> Sequential:
     chain = _Chain(proto.graph, numpy_helper, opsets[0] if opsets else 1)
     for node in proto.graph.node:
         if node.op_type == "Constant":
-            value = onnx.helper.get_attribute_value(node.attribute[0])
-            chain.constants[node.output[0]] = numpy_helper.to_array(value)
+            chain.constants[node.output[0]] = _constant(node, onnx, numpy_helper)
             continue
         reader = _READERS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
         if reader is None:
