@@ -87,6 +87,13 @@ LAYER_CASES = {
     "Dense_no_bias": (lambda: [layers.Dense(4, use_bias=False, input_shape=(5,))], (5,)),
     "Dense_rank3": (lambda: [layers.Dense(4, activation="tanh", input_shape=(3, 5))], (3, 5)),
     "ReLU": (lambda: [layers.ReLU(input_shape=(5,))], (5,)),
+    "ReLU_max_value": (lambda: [layers.ReLU(max_value=1.5, input_shape=(5,))], (5,)),
+    "ReLU_negative_slope": (lambda: [layers.ReLU(negative_slope=0.1, input_shape=(5,))], (5,)),
+    "ReLU_threshold": (lambda: [layers.ReLU(threshold=0.5, input_shape=(5,))], (5,)),
+    "ReLU_all_arguments": (
+        lambda: [layers.ReLU(max_value=2.0, negative_slope=0.1, threshold=0.5, input_shape=(5,))],
+        (5,),
+    ),
     "LeakyReLU": (lambda: [layers.LeakyReLU(0.1, input_shape=(5,))], (5,)),
     "PReLU": (lambda: [layers.PReLU(input_shape=(3, 5))], (3, 5)),
     "ELU": (lambda: [layers.ELU(0.7, input_shape=(5,))], (5,)),
@@ -127,6 +134,56 @@ def test_every_layer(name, onnx_path):
     model = dg.Sequential(make())
     _randomize(model)
     assert_same_predictions(model, onnx_path, input_shape)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relus_arguments_at_their_corners(dtype, onnx_path):
+    """ReLU(max_value, negative_slope, threshold) in both dtypes, at and around the
+    threshold and the cap, where the pieces meet."""
+    layer = layers.ReLU(max_value=2.0, negative_slope=0.25, threshold=0.5, dtype=dtype)
+    model = dg.Sequential([layer], dtype=dtype)
+    model.build_for((None, 8))
+    export(model, onnx_path)
+    x = np.array([[-3.0, 0.0, 0.5, 0.75, 2.0, 2.5, 9.0, np.nan]], dtype)
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_array_equal(expected[0, :7], [-0.875, -0.125, 0.0, 0.75, 2.0, 2.0, 2.0])
+    np.testing.assert_allclose(run_onnx(onnx_path, x), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_sequential_computes_in_its_layers_dtype(onnx_path):
+    """``Sequential(..., dtype="float64")`` of layers built in float32 predicts in float32:
+    the graph is float32 too, after the model's cast of its input to float64 (it was a
+    float64 graph, a model deepgrad does not compute)."""
+    model = dg.Sequential([layers.Dense(3, activation="tanh", input_shape=(4,))], dtype="float64")
+    export(model, onnx_path)
+    x = _inputs((4,), 7, np.float64)
+    expected = model.predict(x, verbose=0)
+    got = run_onnx(onnx_path, x)
+    assert got.dtype == expected.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_weights_of_several_dtypes_are_refused(onnx_path):
+    model = dg.Sequential(
+        [layers.Dense(3, input_shape=(4,)), layers.Dense(2, dtype="float64", name="wide")]
+    )
+    with pytest.raises(ExportError, match=r"weights of several dtypes, float32 .*float64"):
+        export(model, onnx_path)
+
+
+def test_a_normalization_of_a_constant_feature(onnx_path):
+    """A feature of variance 0 is divided by deepgrad's floor of the deviation (1e-7), not
+    by the square root of a floor on the variance."""
+    norm = layers.Normalization(input_shape=(3,))
+    data = RNG.normal(size=(50, 3)).astype(np.float32)
+    data[:, 1] = 2.0
+    norm.adapt(data)
+    model = dg.Sequential([norm])
+    export(model, onnx_path)
+    x = np.array([[0.0, 2.5, 0.0]], np.float32)
+    expected = model.predict(x, verbose=0)
+    assert expected[0, 1] == pytest.approx(5e6, rel=1e-6)
+    np.testing.assert_allclose(run_onnx(onnx_path, x), expected, rtol=1e-6)
 
 
 def test_embedding_reads_integer_indices(onnx_path):

@@ -85,3 +85,33 @@ def test_a_layer_without_an_onnx_form_is_named_in_a_functional_model(onnx_path):
     model = dg.Model(inputs, Doubler(name="twice")(inputs))
     with pytest.raises(ExportError, match=r"twice \(Doubler\)"):
         export(model, onnx_path)
+
+
+def test_a_float64_functional_model(onnx_path):
+    """float64 inputs and layers in a Model whose own dtype is the default float32: the
+    graph computes in the layers' float64 (it was written with float32 constants, which
+    onnx.checker refused as inconsistent types), after the cast to float32 that the Model
+    applies to the arrays it is given."""
+    left = dg.Input((4,), dtype="float64", name="left")
+    right = dg.Input((4,), dtype="float64", name="right")
+    merged = layers.Concatenate(dtype="float64")([left, right])
+    model = dg.Model([left, right], layers.Dense(3, activation="selu", dtype="float64")(merged))
+    export(model, onnx_path)
+    for batch in BATCH_SIZES:
+        a, b = (RNG.normal(size=(batch, 4)) for _ in range(2))
+        (got,) = _run(onnx_path, {"left": a, "right": b})
+        expected = model.predict([a, b])
+        assert got.dtype == expected.dtype == np.float64
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_float32_input_to_float64_weights(onnx_path):
+    """The input is cast to float64, as NumPy promotes it in deepgrad."""
+    features = dg.Input((4,), name="features")  # float32
+    model = dg.Model(features, layers.Dense(2, activation="tanh", dtype="float64")(features))
+    export(model, onnx_path)
+    x = RNG.normal(size=(7, 4)).astype(np.float32)
+    (got,) = _run(onnx_path, {"features": x})
+    expected = model.predict(x)
+    assert got.dtype == expected.dtype == np.float64
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

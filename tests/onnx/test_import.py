@@ -62,7 +62,25 @@ NETS = {
     # the dynamo exporter writes Softplus(threshold=20) as Greater/Where/Softplus nodes, a
     # branch; the TorchScript exporter writes one Softplus node
     "softplus": lambda: torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Softplus()),
+    "batch_norm": lambda: _with_running_statistics(
+        torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.BatchNorm1d(8, eps=0.1))
+    ),
+    "layer_norm": lambda: torch.nn.Sequential(
+        torch.nn.Linear(5, 8), torch.nn.LayerNorm(8, eps=0.1), torch.nn.Linear(8, 3)
+    ),
 }
+
+
+def _with_running_statistics(net):
+    """Running mean and variance, γ and β away from their defaults, so that a reader
+    ignoring one of them is caught."""
+    for module in net.modules():
+        if isinstance(module, torch.nn.BatchNorm1d):
+            module.running_mean.normal_()
+            module.running_var.uniform_(0.5, 2.0)
+            module.weight.data.normal_()
+            module.bias.data.normal_()
+    return net
 
 
 @pytest.mark.parametrize("dynamo", [True, False], ids=["dynamo", "torchscript"])

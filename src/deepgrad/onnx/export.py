@@ -27,6 +27,7 @@ from deepgrad.version import __version__
 #: The ONNX opset of every exported graph (ONNX Runtime ≥ 1.12 runs it).
 OPSET = 17
 INPUT, OUTPUT = "input", "output"
+FLOAT_TYPES = {np.dtype(np.float16): 10, np.dtype(np.float32): 1, np.dtype(np.float64): 11}
 
 
 def _onnx() -> Any:
@@ -63,6 +64,34 @@ def _check_built(model: Model) -> None:
         )
 
 
+def _graph_dtype(model: Model) -> np.dtype:
+    """The dtype the layers compute in: their weights' (one ONNX graph has one float type),
+    else the model's. A model's own ``dtype`` does not reach layers built with their own,
+    so ``Sequential(..., dtype="float64")`` of float32 layers predicts in float32."""
+    paths: dict[np.dtype, str] = {}
+    for path, weight, _, _ in model.named_weights():
+        dtype = np.dtype(raw_data(weight).dtype)
+        if np.issubdtype(dtype, np.floating):
+            paths.setdefault(dtype, path)
+    if len(paths) > 1:
+        found = ", ".join(f"{dtype.name} ({path})" for dtype, path in paths.items())
+        raise ExportError(
+            f"{model.name} ({type(model).__name__}): weights of several dtypes, {found}; an "
+            "ONNX graph computes in one: give every layer the same dtype before exporting"
+        )
+    return next(iter(paths), np.dtype(model.dtype))
+
+
+def _cast_input(model: Model, graph: Graph, name: str, dtype: Any) -> str:
+    """A float input as deepgrad sees it: cast to the model's dtype (``Model`` casts a float
+    array it is called on), then to the graph's, where the weights promote it."""
+    for target in (np.dtype(model.dtype), graph.dtype):
+        if np.dtype(dtype) != target:
+            name = graph.add("Cast", [name], f"{name}/input", to=FLOAT_TYPES[target])
+            dtype = target
+    return name
+
+
 def build_graph(model: Model) -> tuple[Graph, list[Port], list[Port]]:
     """The model's inference graph (plain Python), its inputs and its outputs."""
     if type(model) is Sequential:
@@ -79,14 +108,16 @@ def build_graph(model: Model) -> tuple[Graph, list[Port], list[Port]]:
 def _sequential_graph(model: Sequential) -> tuple[Graph, list[Port], list[Port]]:
     _check_built(model)
     assert model.input_shape is not None
-    graph = Graph(np.dtype(model.dtype))
+    graph = Graph(_graph_dtype(model))
     graph.fresh(INPUT)
     graph.fresh(OUTPUT)
-    input_dtype = graph.dtype
+    input_dtype, x = np.dtype(model.dtype), INPUT
     if type(_first_layer(model)) is L.Embedding:
         graph.integer_tensors.add(INPUT)
         input_dtype = np.dtype(np.int64)
-    output = convert_layer(model, graph, INPUT)
+    else:
+        x = _cast_input(model, graph, INPUT, input_dtype)
+    output = convert_layer(model, graph, x)
     graph.nodes.append(Node("Identity", [output], [OUTPUT], graph.fresh("output/Identity")))
     sample = np.zeros((1, *model.input_shape[1:]), dtype=input_dtype)
     with no_grad():
@@ -99,7 +130,7 @@ def _sequential_graph(model: Sequential) -> tuple[Graph, list[Port], list[Port]]
 
 
 def _functional_graph(model: Functional) -> tuple[Graph, list[Port], list[Port]]:
-    graph = Graph(np.dtype(model.dtype))
+    graph = Graph(_graph_dtype(model))
     names: dict[int, str] = {}
     inputs = []
     for tensor, name in zip(model.inputs, model.input_names, strict=True):
@@ -107,6 +138,8 @@ def _functional_graph(model: Functional) -> tuple[Graph, list[Port], list[Port]]
         inputs.append(Port(names[id(tensor)], tensor.dtype, tensor.shape))
         if np.issubdtype(tensor.dtype, np.integer):
             graph.integer_tensors.add(names[id(tensor)])
+        else:
+            names[id(tensor)] = _cast_input(model, graph, names[id(tensor)], tensor.dtype)
     output_names = [graph.fresh(name) for name in model.output_names]
     for node in model._nodes:
         if type(node.layer) is L.InputLayer:

@@ -1,9 +1,11 @@
 """``load(path)``: an ONNX chain of Gemm/MatMul/Add/activation nodes, as
-``torch.onnx.export`` writes for an ``nn.Sequential`` of ``Linear`` layers and activations,
-read back into a deepgrad ``Sequential`` with its weights.
+``torch.onnx.export`` writes for an ``nn.Sequential`` of ``Linear`` layers and activations
+(and ``BatchNorm1d`` in eval mode, ``LayerNorm``), read back into a deepgrad ``Sequential``
+with its weights.
 
 Only a chain is read: each node takes the previous node's output (plus constants). Any other
-op, a branch, or a second input raises ``ImportGraphError`` naming the node.
+op, a branch, or a second input raises ``ImportGraphError`` naming the node, and so does a
+node whose attributes or opset make it compute what no deepgrad layer does.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ class _Dense:
 class _Chain:
     """The layers read so far, the name of the tensor the chain has reached, the constants."""
 
-    def __init__(self, graph: Any, numpy_helper: Any) -> None:
+    def __init__(self, graph: Any, numpy_helper: Any, opset: int) -> None:
+        self.opset = opset
         self.constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
         inputs = [i for i in graph.input if i.name not in self.constants]
         if len(inputs) != 1:
@@ -54,7 +57,11 @@ class _Chain:
             )
         self.input = inputs[0]
         self.current = self.input.name
+        # the rank of the chain's tensor: the input's; 2 after Flatten; a Reshape's length
+        self.rank = len(self.input.type.tensor_type.shape.dim)
         self.layers: list[L.Layer | _Dense] = []
+        # (node name, layer, weight name, value): set once the model is built
+        self.weights: list[tuple[str, L.Layer, str, np.ndarray]] = []
         self.numpy_helper = numpy_helper
 
     def constant(self, node: Any, name: str) -> np.ndarray:
@@ -90,10 +97,25 @@ def _gemm(chain: _Chain, node: Any, attrs: dict) -> None:
     kernel = kernel * attrs.get("alpha", 1.0)
     bias = None
     if len(rest) > 1 and rest[1]:
-        bias = np.broadcast_to(
-            chain.constant(node, rest[1]) * attrs.get("beta", 1.0), kernel.shape[1:]
-        )
+        c = chain.constant(node, rest[1]) * attrs.get("beta", 1.0)
+        bias = _per_output(node, c, (1, kernel.shape[1])).reshape(-1)
     _add_dense(chain, kernel, bias)
+
+
+def _per_output(node: Any, bias: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``bias`` broadcast to ``shape`` (ones, then the outputs): one value per output, the
+    same for every sample; any other shape would mix samples or add axes."""
+    try:
+        fits = bias.ndim <= len(shape) and np.broadcast_shapes(bias.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ImportGraphError(
+            f"load: node {node.name!r} ({node.op_type}) adds a constant of shape "
+            f"{list(bias.shape)} to a product of shape {['batch', *shape[1:]]}: only one "
+            "value per output (a bias) can be read"
+        )
+    return np.broadcast_to(bias, shape)
 
 
 def _add_dense(chain: _Chain, kernel: np.ndarray, bias: np.ndarray | None) -> None:
@@ -102,7 +124,13 @@ def _add_dense(chain: _Chain, kernel: np.ndarray, bias: np.ndarray | None) -> No
 
 def _matmul(chain: _Chain, node: Any, attrs: dict) -> None:
     (weight,) = chain.follow(node)
-    _add_dense(chain, chain.constant(node, weight), None)
+    kernel = chain.constant(node, weight)
+    if kernel.ndim != 2:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (MatMul) multiplies by a constant of shape "
+            f"{list(kernel.shape)}: only a matrix (a Dense layer's kernel) can be read"
+        )
+    _add_dense(chain, kernel, None)
 
 
 def _add(chain: _Chain, node: Any, attrs: dict) -> None:
@@ -115,12 +143,8 @@ def _add(chain: _Chain, node: Any, attrs: dict) -> None:
             f"load: node {node.name!r} (Add) does not follow a MatMul: only a bias added to "
             "a matrix product can be read"
         )
-    if bias.size != last.kernel.shape[1]:
-        raise ImportGraphError(
-            f"load: node {node.name!r} (Add) adds a constant of shape {bias.shape} to a "
-            f"matrix product with {last.kernel.shape[1]} outputs"
-        )
-    last.bias = bias.reshape(-1)
+    shape = (*[1] * (chain.rank - 1), last.kernel.shape[1])
+    last.bias = _per_output(node, bias, shape).reshape(-1)
 
 
 def _activation(chain: _Chain, node: Any, attrs: dict) -> None:
@@ -142,12 +166,36 @@ def _activation(chain: _Chain, node: Any, attrs: dict) -> None:
             L.Activation(functools.partial(activations.gelu, approximate=approximate))
         )
     elif op in ("Softmax", "LogSoftmax"):
-        layer = L.Softmax(attrs.get("axis", -1))
-        chain.layers.append(layer if op == "Softmax" else L.Activation("log_softmax"))
-        if op == "LogSoftmax" and attrs.get("axis", -1) not in (-1, 1):
-            raise ImportGraphError(
-                f"load: node {node.name!r} (LogSoftmax) is not over the last axis"
-            )
+        axis = _softmax_axis(chain, node, attrs)
+        if op == "Softmax":
+            chain.layers.append(L.Softmax(axis))
+        else:
+            chain.layers.append(L.Activation(functools.partial(activations.log_softmax, axis=axis)))
+
+
+def _softmax_axis(chain: _Chain, node: Any, attrs: dict) -> int:
+    """The one axis of a (Log)Softmax node, as deepgrad's ``axis``. Before opset 13 the
+    default axis is 1 and the input is flattened to 2-d there, so the softmax runs over
+    every axis from ``axis`` on together: one axis only when ``axis`` is the last."""
+    rank = chain.rank
+    axis = attrs.get("axis", -1 if chain.opset >= 13 else 1)
+    if not -rank <= axis < rank:
+        raise ImportGraphError(
+            f"load: node {node.name!r} ({node.op_type}) has axis {axis} for an input of rank {rank}"
+        )
+    axis %= rank
+    if chain.opset < 13 and axis != rank - 1:
+        raise ImportGraphError(
+            f"load: node {node.name!r} ({node.op_type}, opset {chain.opset}) runs over axes "
+            f"{axis} to {rank - 1} of its rank-{rank} input together; deepgrad's runs over one "
+            "axis: only the last axis (or opset 13's one-axis form) can be read"
+        )
+    if axis == 0:
+        raise ImportGraphError(
+            f"load: node {node.name!r} ({node.op_type}) runs over axis 0, the batch axis: "
+            "a prediction would depend on how the samples are batched"
+        )
+    return axis
 
 
 def _check_defaults(node: Any, attrs: dict, expected: dict) -> None:
@@ -160,7 +208,21 @@ def _check_defaults(node: Any, attrs: dict, expected: dict) -> None:
 
 
 def _identity(chain: _Chain, node: Any, attrs: dict) -> None:
-    chain.follow(node)  # Identity, and Dropout at inference
+    chain.follow(node)  # Identity
+
+
+def _dropout(chain: _Chain, node: Any, attrs: dict) -> None:
+    """The identity at inference: opset 12's ``training_mode`` input false or absent, and
+    before opset 7 the ``is_test`` attribute set (its default, 0, is training)."""
+    rest = chain.follow(node)
+    training = len(rest) > 1 and rest[1] and bool(chain.constant(node, rest[1]))
+    if chain.opset < 7 and not attrs.get("is_test", 0):
+        training = True
+    if training:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (Dropout) is in training mode (random masks): only "
+            "an inference graph can be read; export the model in eval mode"
+        )
 
 
 def _flatten(chain: _Chain, node: Any, attrs: dict) -> None:
@@ -170,6 +232,63 @@ def _flatten(chain: _Chain, node: Any, attrs: dict) -> None:
             f"load: node {node.name!r} (Flatten) has axis {attrs['axis']}, not 1"
         )
     chain.layers.append(L.Flatten())
+    chain.rank = 2
+
+
+def _batch_norm(chain: _Chain, node: Any, attrs: dict) -> None:
+    """BatchNormalization at inference, over axis 1 (the channels), with its running
+    statistics: deepgrad's layer at inference computes the same formula."""
+    rest = chain.follow(node)
+    training = attrs.get("training_mode", 0) or len([o for o in node.output if o]) > 1
+    if chain.opset < 7 and not attrs.get("is_test", 0):
+        training = True
+    if training:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (BatchNormalization) is in training mode (batch "
+            "statistics): only an inference graph can be read; export the model in eval mode"
+        )
+    if not attrs.get("spatial", 1) and chain.rank > 2:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (BatchNormalization) has spatial=0 (statistics per "
+            "element): only statistics per channel (axis 1) can be read"
+        )
+    if len(rest) != 4:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (BatchNormalization) has {len(rest) + 1} inputs, not 5"
+        )
+    dtype = chain.constant(node, rest[0]).dtype
+    layer = L.BatchNormalization(axis=1, epsilon=attrs.get("epsilon", 1e-5), dtype=dtype)
+    chain.layers.append(layer)
+    for weight, value in zip(
+        ("gamma", "beta", "moving_mean", "moving_variance"), rest, strict=True
+    ):
+        chain.weights.append((node.name, layer, weight, chain.constant(node, value)))
+
+
+def _layer_norm(chain: _Chain, node: Any, attrs: dict) -> None:
+    """LayerNormalization over the last axis (ONNX normalizes over every axis from ``axis``
+    on, deepgrad over one: the same only for the last)."""
+    rest = chain.follow(node)
+    if len([o for o in node.output if o]) > 1:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (LayerNormalization) has its mean or inverse deviation "
+            "as outputs: only the normalized tensor can be read"
+        )
+    axis = attrs.get("axis", -1)
+    if axis % chain.rank != chain.rank - 1:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (LayerNormalization) normalizes over axes {axis} to "
+            f"-1 of its rank-{chain.rank} input together; only the last axis can be read"
+        )
+    scale = chain.constant(node, rest[0])
+    bias = chain.constant(node, rest[1]) if len(rest) > 1 and rest[1] else None
+    layer = L.LayerNormalization(
+        axis=-1, epsilon=attrs.get("epsilon", 1e-5), center=bias is not None, dtype=scale.dtype
+    )
+    chain.layers.append(layer)
+    chain.weights.append((node.name, layer, "gamma", scale))
+    if bias is not None:
+        chain.weights.append((node.name, layer, "beta", bias))
 
 
 def _reshape(chain: _Chain, node: Any, attrs: dict) -> None:
@@ -185,6 +304,7 @@ def _reshape(chain: _Chain, node: Any, attrs: dict) -> None:
             "the batch axis (first entry 0 or -1) can be read"
         )
     chain.layers.append(L.Reshape(tuple(shape[1:])))
+    chain.rank = len(shape)
 
 
 _READERS = {
@@ -192,14 +312,40 @@ _READERS = {
     "MatMul": _matmul,
     "Add": _add,
     "Identity": _identity,
-    "Dropout": _identity,
+    "Dropout": _dropout,
     "Flatten": _flatten,
     "Reshape": _reshape,
+    "BatchNormalization": _batch_norm,
+    "LayerNormalization": _layer_norm,
     **{
         op: _activation
         for op in (*_ACTIVATIONS, "LeakyRelu", "Elu", "Gelu", "Softmax", "LogSoftmax")
     },
 }
+
+
+# a Constant node's value attribute → the NumPy dtype of its scalar or list forms
+_CONSTANT_FORMS = {
+    "value_float": np.float32,
+    "value_floats": np.float32,
+    "value_int": np.int64,
+    "value_ints": np.int64,
+}
+
+
+def _constant(node: Any, onnx: Any, numpy_helper: Any) -> np.ndarray:
+    """The value of a Constant node, in any of its dense forms."""
+    attribute = node.attribute[0] if len(node.attribute) == 1 else None
+    if attribute is not None and attribute.name == "value":
+        return numpy_helper.to_array(attribute.t)
+    if attribute is not None and attribute.name in _CONSTANT_FORMS:
+        value = onnx.helper.get_attribute_value(attribute)
+        return np.array(value, dtype=_CONSTANT_FORMS[attribute.name])
+    names = [a.name for a in node.attribute]
+    raise ImportGraphError(
+        f"load: node {node.name!r} (Constant) has attributes {names}; readable: value, "
+        f"{', '.join(_CONSTANT_FORMS)}"
+    )
 
 
 def load(path: str | os.PathLike) -> Sequential:
@@ -226,11 +372,11 @@ def load(path: str | os.PathLike) -> Sequential:
     from onnx import numpy_helper
 
     proto = onnx.load(os.fspath(path))
-    chain = _Chain(proto.graph, numpy_helper)
+    opsets = [o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")]
+    chain = _Chain(proto.graph, numpy_helper, opsets[0] if opsets else 1)
     for node in proto.graph.node:
         if node.op_type == "Constant":
-            value = onnx.helper.get_attribute_value(node.attribute[0])
-            chain.constants[node.output[0]] = numpy_helper.to_array(value)
+            chain.constants[node.output[0]] = _constant(node, onnx, numpy_helper)
             continue
         reader = _READERS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
         if reader is None:
@@ -277,4 +423,12 @@ def _built(chain: _Chain) -> Sequential:
         raw_data(dense.kernel)[...] = item.kernel
         if item.bias is not None:
             raw_data(dense.bias)[...] = item.bias
+    for node_name, layer, weight, value in chain.weights:
+        target = raw_data(getattr(layer, weight))
+        if value.size != 1 and value.shape != target.shape:
+            raise ImportGraphError(
+                f"load: node {node_name!r} has a {weight} of shape {list(value.shape)} for "
+                f"{target.shape[0]} features"
+            )
+        target[...] = value
     return model

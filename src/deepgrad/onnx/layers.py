@@ -51,7 +51,23 @@ def _activation(layer: L.Activation, graph: Graph, x: str) -> str:
 
 
 def _relu(layer: L.ReLU, graph: Graph, x: str) -> str:
-    return graph.add("Relu", [x], layer.name)
+    if layer.max_value is None and not layer.negative_slope and not layer.threshold:
+        return graph.add("Relu", [x], layer.name)
+    # Keras' form, as deepgrad computes it: min(x, max_value) where x > threshold, else
+    # negative_slope·(x − threshold)
+    scope = layer.name
+    threshold = graph.constant(f"{scope}/threshold", layer.threshold)
+    above = x
+    if layer.max_value is not None:
+        above = graph.add("Min", [x, graph.constant(f"{scope}/max_value", layer.max_value)], scope)
+    if layer.negative_slope:
+        shifted = graph.add("Sub", [x, threshold], scope)
+        slope = graph.constant(f"{scope}/negative_slope", layer.negative_slope)
+        below = graph.add("Mul", [shifted, slope], scope)
+    else:
+        below = graph.constant(f"{scope}/zero", 0.0)
+    positive = graph.add("Greater", [x, threshold], scope)
+    return graph.add("Where", [positive, above, below], scope)
 
 
 def _leaky_relu(layer: L.LeakyReLU, graph: Graph, x: str) -> str:
@@ -127,7 +143,8 @@ def _layer_norm(layer: L.LayerNormalization, graph: Graph, x: str) -> str:
 
 def _normalization(layer: L.Normalization, graph: Graph, x: str) -> str:
     mean = graph.constant(f"{layer.name}/mean", _array(layer.mean))
-    root = np.sqrt(np.maximum(_array(layer.variance), 1e-12)).astype(layer.dtype)
+    # a constant feature's deviation floored at 1e-7, as deepgrad's call (not the variance)
+    root = np.maximum(np.sqrt(_array(layer.variance)), 1e-7).astype(layer.dtype)
     return _normalized(graph, x, layer.name, mean, graph.constant(f"{layer.name}/sqrt_var", root))
 
 
