@@ -18,6 +18,9 @@ True
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,6 +29,7 @@ from deepgrad.backend import get_default_dtype
 from deepgrad.device import Device, device, get_device, platform_of
 
 __all__ = [
+    "Streams",
     "choice",
     "default_rng",
     "device_generator",
@@ -40,6 +44,7 @@ __all__ = [
     "shuffle",
     "standard_normal",
     "uniform",
+    "using",
 ]
 
 _generator = np.random.default_rng()
@@ -94,6 +99,48 @@ def get_state() -> dict[str, Any]:
 def set_state(state: dict[str, Any]) -> None:
     """Restore a state from ``get_state``."""
     _generator.bit_generator.state = state
+
+
+@dataclass
+class Streams:
+    """A set of generators of deepgrad's own (the host's, and the devices' with the entropy
+    they are made from), apart from the global ones that ``seed`` sets: what a component
+    with its own ``random_state`` draws from (``using``), so that it neither moves nor
+    resets the user's stream.
+
+    >>> seed(0); expected = normal(size=2)
+    >>> seed(0)
+    >>> with using(Streams.seeded(7)):
+    ...     drawn = normal(size=5)  # from the block's own generators
+    >>> bool((normal(size=2) == expected).all())  # the global stream did not move
+    True
+    """
+
+    generator: Any
+    entropy: Any  # a SeedSequence's entropy: an int, or a sequence of them
+    device_generators: dict = field(default_factory=dict)
+
+    @classmethod
+    def seeded(cls, value: int | None) -> Streams:
+        """Generators seeded with ``value``, as ``seed(value)`` seeds the global ones."""
+        return cls(np.random.default_rng(value), np.random.SeedSequence(value).entropy)
+
+
+@contextlib.contextmanager
+def using(streams: Streams) -> Iterator[Streams]:
+    """Draw every random number inside the block from ``streams``; after it the global
+    generators are back, each where it stood, and ``streams`` keeps where it got to (a
+    ``seed`` inside the block reseeds ``streams``)."""
+    global _generator, _entropy, _device_generators
+    saved = _generator, _entropy, _device_generators
+    _generator, _entropy = streams.generator, streams.entropy
+    _device_generators = streams.device_generators
+    try:
+        yield streams
+    finally:
+        streams.generator, streams.entropy = _generator, _entropy
+        streams.device_generators = _device_generators
+        _generator, _entropy, _device_generators = saved
 
 
 def _float(dtype: Any) -> Any:

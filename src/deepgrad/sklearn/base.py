@@ -4,6 +4,7 @@ callback: stopping.py), ``partial_fit`` and predictions."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import tempfile
 import warnings
@@ -98,19 +99,26 @@ class NeuralEstimator(BaseEstimator):
         )
         return X, y
 
-    def _seed(self) -> None:
-        """Seed deepgrad's generator (weights, shuffling, dropout) from ``random_state``; an
-        int gives the same model on every fit."""
-        state = getattr(self, "random_state", None)
-        if state is not None:
-            dg_random.seed(int(check_random_state(state).randint(np.iinfo(np.int32).max)))
+    def _drawing(self) -> Any:
+        """A block in which the estimator's random draws (weights, shuffling, dropout) come
+        from its own generators, seeded from ``random_state`` by ``fit`` and carried on by
+        ``partial_fit``: an int gives the same model on every fit, and, as in scikit-learn,
+        deepgrad's global generator (``deepgrad.random.seed``) is neither reseeded nor
+        moved. Without ``random_state`` the draws come from the global generator."""
+        streams = getattr(self, "_streams_", None)
+        return contextlib.nullcontext() if streams is None else dg_random.using(streams)
 
     # ---- training ------------------------------------------------------------------------
 
     def _start(self, X: np.ndarray, targets: np.ndarray) -> None:
-        self._seed()
+        state = getattr(self, "random_state", None)
+        self._streams_ = None
+        if state is not None:
+            value = int(check_random_state(state).randint(np.iinfo(np.int32).max))
+            self._streams_ = dg_random.Streams.seeded(value)
         n_outputs = self._n_outputs(targets)
-        self.model_ = self._build(X.shape[1], n_outputs)
+        with self._drawing():
+            self.model_ = self._build(X.shape[1], n_outputs)
         self.loss_curve_: list[float] = []
         self.validation_scores_: list[float] | None = None
         self.best_loss_: float | None = np.inf
@@ -157,15 +165,16 @@ class NeuralEstimator(BaseEstimator):
         validation = (self._validation_score, X_val, y_val) if early_stopping else None
         rule = StoppingRule(self, X.shape[0], tol, None if incremental else patience, validation)
         if epochs > 0:
-            self.model_.fit(
-                X,
-                targets,
-                batch_size=batch_size,
-                epochs=epochs,
-                shuffle=getattr(self, "shuffle", True),
-                verbose=0,
-                callbacks=[rule],
-            )
+            with self._drawing():
+                self.model_.fit(
+                    X,
+                    targets,
+                    batch_size=batch_size,
+                    epochs=epochs,
+                    shuffle=getattr(self, "shuffle", True),
+                    verbose=0,
+                    callbacks=[rule],
+                )
         unbounded = patience >= np.iinfo(np.int32).max  # scikit-learn's "never stop"
         if not incremental and epochs > 0 and not unbounded and not rule.converged:
             warnings.warn(
