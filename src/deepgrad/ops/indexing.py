@@ -195,10 +195,18 @@ def take(a: Any, indices: Any, axis: int | None = None) -> Any:
     return a[(slice(None),) * axis + (indices,)]
 
 
-def take_along_axis(arr: Any, indices: Any, axis: int) -> Any:
-    """Pick values along ``axis`` with an index array of the same rank (NumPy's)."""
+def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Any:
+    """Pick values along ``axis`` with an index array of the same rank (NumPy's); with
+    ``axis=None``, from the flattened array with a 1-D index array."""
     indices = normalize_index(indices)
     indices = array_module(indices).asarray(indices)
+    if axis is None:
+        if indices.ndim != 1:
+            raise ValueError(
+                "take_along_axis: axis=None takes a 1-D index array (into the flattened "
+                f"array), got indices of shape {indices.shape}"
+            )
+        return ravel(arr)[indices]
     ndim = indices.ndim
     axis = axis_index(axis, ndim, "take_along_axis")
     grids = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
