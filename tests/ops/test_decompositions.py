@@ -278,8 +278,9 @@ def test_repeated_eigenvalues_keep_a_finite_eigenvalue_gradient():
     np.testing.assert_allclose(grad, 2 * a)  # d Σλ² = d ‖A‖² on the read triangle
     grad = dg.grad(lambda a: dnp.sum(la.svdvals(a)))(a)
     np.testing.assert_allclose(grad, np.eye(3))
-    # The eigenvectors have no derivative there: the result says so instead of a number.
-    grad = dg.grad(lambda a: dnp.sum(la.eigh(a)[1][..., 0] ** 2 * np.arange(3.0)))(a + 0.0)
+    # The eigenvectors of the repeated value have no derivative: the result says so
+    # instead of a number. (Column 0, of the simple value 1, gets a zero cotangent here.)
+    grad = dg.grad(lambda a: dnp.sum(la.eigh(a)[1][..., 1] ** 2 * np.arange(3.0)))(a + 0.0)
     assert not np.all(np.isfinite(grad))
 
 

@@ -16,8 +16,9 @@ PyTorch and JAX return.
 
 Repeated eigenvalues make F infinite: the derivative of the eigenvectors is undefined
 there (any rotation inside the eigenspace is as good) and comes out inf or NaN, as in
-PyTorch and JAX. The eigenvalues alone (``eigvalsh``) have their own rule without F, so
-their gradient stays finite for repeated eigenvalues.
+PyTorch and JAX. The eigenvalues alone (``eigvalsh``, or ``eigh`` of a function that does
+not use the vectors) have no F-term, so their gradient stays finite for repeated
+eigenvalues.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from deepgrad.ops.spectral_tools import (
     square_check,
     traceable,
     unpack,
+    vectors_used,
 )
 
 Triangle = Literal["L", "U"]
@@ -87,7 +89,7 @@ def _eigh_vjp(g, ans, a, UPLO):
     n = shape_of(a)[-1]
     w, v = _eigh_parts(ans, n)
     gw, gv = _eigh_parts(g, n)
-    inner = diag_embed(gw) + inverse_gaps(w) * matmul(mT(v), gv)
+    inner = diag_embed(gw) + inverse_gaps(w, vectors_used(gv)) * matmul(mT(v), gv)
     return _onto_triangle(matmul(matmul(v, inner), mT(v)), UPLO)
 
 
@@ -175,8 +177,9 @@ def _eig_vjp(g, ans, a):
     n = shape_of(a)[-1]
     w, v = _eigh_parts(ans, n)
     gw, gv = _eigh_parts(g, n)
+    used = vectors_used(gv)
     gv = gv - v * as_row(sum(v * gv, axis=-2))
-    inner = diag_embed(gw) + inverse_gaps(w) * matmul(mT(v), gv)
+    inner = diag_embed(gw) + inverse_gaps(w, used) * matmul(mT(v), gv)
     return matmul(matmul(mT(inv(v)), inner), mT(v))
 
 

@@ -13,7 +13,7 @@ from deepgrad.backend import array_module, to_numpy
 from deepgrad.ops.nondiff import argsort
 from deepgrad.ops.reductions import sum
 from deepgrad.ops.selection import where
-from deepgrad.ops.shape import broadcast_to, moveaxis, ravel
+from deepgrad.ops.shape import broadcast_to, moveaxis, ravel, reshape
 from deepgrad.tensor import Tensor, raw_data
 
 
@@ -150,8 +150,40 @@ class _IndexedUpdate:
         return self.array + scatter_add(spread, index=self.index, shape=shape)
 
     def multiply(self, values: Any) -> Any:
-        """A copy of x with ``x[index] *= values``."""
-        return self.set(self.get() * values)
+        """A copy of x with ``x`` multiplied by ``values`` at ``index``; a place the index
+        names twice is multiplied by both values (``np.multiply.at``'s rule, and JAX's)."""
+        shape = np.shape(raw_data(self.array))
+        places = _flat_places(shape, self.index)
+        if np.unique(places).size == places.size:
+            return self.set(self.get() * values)
+        # One round per repetition: each round names every place once, so it is a set.
+        spread = ravel(broadcast_to(values, places.shape))
+        flat, places = ravel(self.array), places.ravel()
+        for writes in _repetitions(places):
+            at = places[writes]
+            flat = index_set(flat, getitem(flat, index=at) * spread[writes], index=at)
+        return reshape(flat, shape)
+
+
+def _flat_places(shape: tuple, index: Any) -> np.ndarray:
+    """The flat position in an array of ``shape`` of each element of ``x[index]``."""
+    if type(index) is tuple:
+        index = tuple(to_numpy(i) if hasattr(i, "shape") else i for i in index)
+    elif hasattr(index, "shape"):
+        index = to_numpy(index)
+    return np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)[index]
+
+
+def _repetitions(places: np.ndarray) -> list[np.ndarray]:
+    """Positions in ``places`` grouped by how many times their place came before: the
+    first naming of each place, then the second, ..."""
+    order = np.argsort(places, kind="stable")
+    ordered = places[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    counts = np.diff(np.r_[starts, ordered.size])
+    seen_before = np.empty_like(order)
+    seen_before[order] = np.arange(ordered.size) - np.repeat(starts, counts)
+    return [np.flatnonzero(seen_before == r) for r in range(int(seen_before.max()) + 1)]
 
 
 def take(a: Any, indices: Any, axis: int | None = None) -> Any:
@@ -163,10 +195,18 @@ def take(a: Any, indices: Any, axis: int | None = None) -> Any:
     return a[(slice(None),) * axis + (indices,)]
 
 
-def take_along_axis(arr: Any, indices: Any, axis: int) -> Any:
-    """Pick values along ``axis`` with an index array of the same rank (NumPy's)."""
+def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Any:
+    """Pick values along ``axis`` with an index array of the same rank (NumPy's); with
+    ``axis=None``, from the flattened array with a 1-D index array."""
     indices = normalize_index(indices)
     indices = array_module(indices).asarray(indices)
+    if axis is None:
+        if indices.ndim != 1:
+            raise ValueError(
+                "take_along_axis: axis=None takes a 1-D index array (into the flattened "
+                f"array), got indices of shape {indices.shape}"
+            )
+        return ravel(arr)[indices]
     ndim = indices.ndim
     axis = axis_index(axis, ndim, "take_along_axis")
     grids = list(np.ogrid[tuple(slice(n) for n in indices.shape)])

@@ -16,7 +16,7 @@ from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import absolute, power, sqrt
 from deepgrad.ops.indexing import tril
 from deepgrad.ops.linalg import matmul
-from deepgrad.ops.nondiff import count_nonzero, nondifferentiable
+from deepgrad.ops.nondiff import cast, count_nonzero, nondifferentiable
 from deepgrad.ops.reductions import max, min, sum
 from deepgrad.ops.shape import expand_dims, reshape, swapaxes
 from deepgrad.tensor import raw_data
@@ -168,8 +168,9 @@ def _vector_norm(x, ord, axis, keepdims):
         return min(absolute(x), axis=axis, keepdims=keepdims)
     if ord == 1:
         return sum(absolute(x), axis=axis, keepdims=keepdims)
-    if ord == 0:
-        return count_nonzero(x, axis=axis, keepdims=keepdims)
+    if ord == 0:  # a count, in x's float dtype as NumPy's; a constant (derivative 0)
+        dtype = np.result_type(raw_data(x).dtype, np.float16)
+        return cast(count_nonzero(x, axis=axis, keepdims=keepdims), dtype)
     return power(sum(power(absolute(x), ord), axis=axis, keepdims=keepdims), 1.0 / ord)
 
 

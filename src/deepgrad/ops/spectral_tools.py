@@ -19,6 +19,9 @@ import numpy as np
 
 from deepgrad.backend import array_module
 from deepgrad.ops.indexing import getitem
+from deepgrad.ops.nondiff import any as any_of
+from deepgrad.ops.nondiff import logical_or, not_equal
+from deepgrad.ops.selection import where
 from deepgrad.ops.shape import concatenate, reshape, swapaxes
 from deepgrad.tensor import Tensor, raw_data
 
@@ -58,16 +61,32 @@ def diag_embed(v: Any) -> Any:
     return reshape(v, (*shape_of(v), 1)) * eye_like(v, n)
 
 
-def inverse_gaps(w: Any) -> Any:
+def inverse_gaps(w: Any, used: Any = None) -> Any:
     """F with F[i, j] = 1 / (w[j] − w[i]) off the diagonal and 0 on it.
 
     A repeated value makes an entry infinite: the derivative of the eigenvectors (or
-    singular vectors) is undefined there, as in PyTorch and JAX.
+    singular vectors) is undefined there, as in PyTorch and JAX. ``used`` (booleans of
+    shape (..., 1, 1), from :func:`vectors_used`) makes F zero for the matrices whose
+    vectors the function does not use: their F-term vanishes, where 0 · ∞ would make the
+    gradient of the values alone NaN at a repeated value.
     """
     n = shape_of(w)[-1]
     eye = eye_like(w, n)
     gaps = reshape(w, (*shape_of(w)[:-1], 1, n)) - reshape(w, (*shape_of(w)[:-1], n, 1))
-    return 1.0 / (gaps + eye) - eye
+    if used is None:
+        return 1.0 / (gaps + eye) - eye
+    safe = where(used, gaps + eye, 1.0)  # no 1/0 in the unused branch, nor in its derivative
+    return where(used, 1.0 / safe - eye, 0.0)
+
+
+def vectors_used(*cotangents: Any) -> Any:
+    """Whether any of the vectors' cotangents (..., m, n) is non-zero, per matrix, as
+    booleans of shape (..., 1, 1): a function of the values alone gives zeros there."""
+    used = None
+    for g in cotangents:
+        nonzero = any_of(not_equal(g, 0), axis=(-2, -1), keepdims=True)
+        used = nonzero if used is None else logical_or(used, nonzero)
+    return used
 
 
 def pack_raw(*parts: Any, like: Any) -> Any:

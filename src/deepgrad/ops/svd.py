@@ -14,7 +14,8 @@ decomposition", 2016; the rule JAX uses):
 Repeated singular values make F infinite, and a zero singular value makes S⁻¹ infinite
 (when m ≠ n): the derivative of the singular vectors is undefined there and comes out
 inf or NaN, as in PyTorch and JAX. The singular values alone (``compute_uv=False``,
-``svdvals``) have their own rule, Ā = U diag(s̄) Vᵀ, finite for repeated values.
+``svdvals``) have their own rule, Ā = U diag(s̄) Vᵀ, finite for repeated values; so does
+``svd`` of a function that uses S and not U or Vh (the vectors' terms are left out).
 
 ``full_matrices=True`` with m ≠ n adds columns to U (or rows to Vᵀ) that are an arbitrary
 basis of a complement: no function of them has a derivative unless it ignores them. The
@@ -32,12 +33,13 @@ from deepgrad.autodiff.primitive import Primitive
 from deepgrad.backend import array_module
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.reductions import sum
+from deepgrad.ops.selection import where
 from deepgrad.ops.shape import reshape
 from deepgrad.ops.spectral_tools import (
     as_row,
     diag_embed,
     diagonal_of,
-    eye_like,
+    inverse_gaps,
     matrix_check,
     mT,
     pack,
@@ -45,6 +47,7 @@ from deepgrad.ops.spectral_tools import (
     shape_of,
     traceable,
     unpack,
+    vectors_used,
 )
 from deepgrad.tensor import raw_data
 
@@ -60,14 +63,10 @@ def _svd_impl(a, full_matrices):
     return pack_raw(s, u, vh, like=a)
 
 
-def _gaps(s: Any) -> Any:
-    """F[i, j] = 1 / (s[j]² − s[i]²) off the diagonal, 0 on it."""
-    k = shape_of(s)[-1]
-    eye = eye_like(s, k)
-    squares = s * s
-    batch = shape_of(s)[:-1]
-    gaps = reshape(squares, (*batch, 1, k)) - reshape(squares, (*batch, k, 1))
-    return 1.0 / (gaps + eye) - eye
+def _gaps(s: Any, used: Any = None) -> Any:
+    """F[i, j] = 1 / (s[j]² − s[i]²) off the diagonal, 0 on it (0 everywhere for the
+    matrices whose vectors are not ``used``: see ``inverse_gaps``)."""
+    return inverse_gaps(s * s, used)
 
 
 def _reduced(ans: Any, a: Any, full: bool) -> tuple[Any, Any, Any]:
@@ -102,17 +101,22 @@ def _svd_vjp(g, ans, a, full_matrices):
     m, n = shape_of(a)[-2:]
     s, u, v = _reduced(ans, a, full_matrices)
     gs, gu, gv = _reduced_cotangents(g, a, full_matrices)
-    f = _gaps(s)
+    # A function of the singular values alone leaves U's and V's terms out: at a repeated
+    # (or, for m ≠ n, a zero) singular value they would be 0 · ∞ = NaN.
+    used = vectors_used(gu, gv)
+    f = _gaps(s, used)
     j = f * matmul(mT(u), gu)
     kk = f * matmul(mT(v), gv)
     core = diag_embed(gs) + (j + mT(j)) * as_row(s) + (kk + mT(kk)) * _column(s)
     grad = matmul(matmul(u, core), mT(v))
+    if m != n:
+        divisor = where(used, as_row(s), 1.0)
     if m > n:
         gu_out = gu - matmul(u, matmul(mT(u), gu))
-        grad = grad + matmul(gu_out / as_row(s), mT(v))
+        grad = grad + matmul(gu_out / divisor, mT(v))
     if n > m:
         gv_out = gv - matmul(v, matmul(mT(v), gv))
-        grad = grad + matmul(u / as_row(s), mT(gv_out))
+        grad = grad + matmul(u / divisor, mT(gv_out))
     return grad
 
 
