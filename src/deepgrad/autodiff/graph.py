@@ -61,10 +61,16 @@ def backward_pass(
         newest_sequence = -1  # sequence: maybe the next node to visit
         for position in tensor._parents:
             parent = inputs[position]
-            if kwargs:  # (calling with an empty **kwargs costs more than this test)
-                parent_grad = vjps[position](g, ans, *args, **kwargs)
-            else:
-                parent_grad = vjps[position](g, ans, *args)
+            try:  # (free unless it raises: Python 3.11's exception tables)
+                if kwargs:  # (calling with an empty **kwargs costs more than this test)
+                    parent_grad = vjps[position](g, ans, *args, **kwargs)
+                else:
+                    parent_grad = vjps[position](g, ans, *args)
+            except (ValueError, TypeError) as error:
+                named = in_rule_of(tensor._prim.name, position, error)
+                if named is None:
+                    raise
+                raise named from error
             if observed and not create_graph and _is_constant(parent_grad):
                 parent_grad = raw_data(parent_grad)  # a lower level's Tensor must stay
             like = parent._value
@@ -103,6 +109,22 @@ def backward_pass(
                 heappush(heap, (-newest_sequence, newest))
             tensor = heappop(heap)[1] if heap else None
     return {id(leaf): (leaf, grads[leaf]) for leaf in leaves}
+
+
+def in_rule_of(name: str, position: int, error: Exception) -> Exception | None:
+    """``error``, raised inside the derivative rule of op ``name`` for argument
+    ``position``, with the op named first: the user called ``det``, not the ``inv`` its
+    rule calls (``inv: Singular matrix`` becomes ``det: the gradient with respect to
+    argument 0 failed: inv: Singular matrix``), in an error of the same type. None where
+    the message names the op already, or the error's type cannot be made from a message:
+    the error is then raised as it is."""
+    if str(error).startswith(name + ":"):
+        return None
+    message = f"{name}: the gradient with respect to argument {position} failed: {error}"
+    try:
+        return type(error)(message)
+    except Exception:  # an exception type whose constructor takes other arguments
+        return None
 
 
 def check_unwritten(tensor: Tensor) -> None:

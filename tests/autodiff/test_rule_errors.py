@@ -1,0 +1,45 @@
+"""An error raised inside a derivative rule names the op the user called first."""
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.numpy as dnp
+from deepgrad.autodiff.primitive import Primitive
+
+SINGULAR = np.array([[1.0, 2.0], [2.0, 4.0]])
+
+
+def test_the_gradient_of_det_at_a_singular_matrix_names_det():
+    # the rule calls inv, which refuses a singular matrix: the message used to start "inv:"
+    expected = r"^det: the gradient with respect to argument 0 failed: inv: .*Singular"
+    with pytest.raises(np.linalg.LinAlgError, match=expected):
+        dg.grad(dnp.linalg.det)(SINGULAR)
+    x = dg.tensor(SINGULAR, requires_grad=True)
+    with pytest.raises(np.linalg.LinAlgError, match=expected):
+        dnp.linalg.det(x).backward()
+
+
+def _primitive_whose_rule_raises(error):
+    def rule(g, ans, x):
+        raise error
+
+    prim = Primitive(lambda x: x * 2.0, "double")
+    prim.defvjp(rule)
+    return prim
+
+
+def test_a_rule_error_that_names_the_op_already_is_left_as_it_is():
+    prim = _primitive_whose_rule_raises(ValueError("double: no gradient here"))
+    with pytest.raises(ValueError, match=r"^double: no gradient here$"):
+        dg.grad(lambda x: dnp.sum(prim(x)))(np.ones(2))
+
+
+def test_an_error_type_that_takes_other_arguments_is_raised_as_it_is():
+    class TwoPartError(ValueError):
+        def __init__(self, what, why):
+            super().__init__(f"{what} because {why}")
+
+    prim = _primitive_whose_rule_raises(TwoPartError("no gradient", "a test"))
+    with pytest.raises(TwoPartError, match=r"^no gradient because a test$"):
+        dg.grad(lambda x: dnp.sum(prim(x)))(np.ones(2))
