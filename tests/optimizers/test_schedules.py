@@ -188,6 +188,9 @@ KERAS_SCHEDULES = [
     ("CosineDecayRestarts", (0.1, 10), {"t_mul": 1.0, "m_mul": 0.8, "alpha": 0.2}),
     ("ExponentialDecay", (0.1, 10, 0.5), {}),
     ("InverseTimeDecay", (0.1, 10, 0.5), {}),
+    ("InverseTimeDecay", (0.1, 10, 0.5), {"staircase": True}),
+    ("InverseTimeDecay", (0.1, 3, 0.7), {"staircase": True}),
+    ("ExponentialDecay", (0.1, 3, 0.7), {"staircase": True}),
 ]
 
 

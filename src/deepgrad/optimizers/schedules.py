@@ -269,19 +269,35 @@ class PolynomialDecay(Schedule):
 
 
 class InverseTimeDecay(InversePowerDecay):
-    """ε_k = ε₀ / (1 + r·k/τ): the classic 1/k schedule (p = 1), which meets both conditions."""
+    """ε_k = ε₀ / (1 + r·k/τ): the classic 1/k schedule (p = 1), which meets both
+    conditions; with ``staircase``, ε₀ / (1 + r·⌊k/τ⌋), as Keras' (still 1/k in the long run).
+
+    >>> InverseTimeDecay(1.0, decay_steps=10, decay_rate=1.0, staircase=True)(19)
+    0.5
+    """
 
     def __init__(
-        self, initial_learning_rate: float, decay_steps: float = 1.0, decay_rate: float = 1.0
+        self,
+        initial_learning_rate: float,
+        decay_steps: float = 1.0,
+        decay_rate: float = 1.0,
+        staircase: bool = False,
     ) -> None:
         super().__init__(initial_learning_rate, decay_steps / decay_rate, 1.0)
-        self.decay_rate = float(decay_rate)
+        self.decay_rate, self.staircase = float(decay_rate), bool(staircase)
+        self.period = float(decay_steps)  # τ as given: ⌊k/τ⌋ exact at its multiples
+
+    def __call__(self, step: int) -> float:
+        if not self.staircase:
+            return super().__call__(step)
+        return self.initial_learning_rate / (1.0 + self.decay_rate * math.floor(step / self.period))
 
     def get_config(self) -> dict:
         return {
             "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps * self.decay_rate,
+            "decay_steps": self.period,
             "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
         }
 
 
