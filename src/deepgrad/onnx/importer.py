@@ -216,12 +216,18 @@ def _dropout(chain: _Chain, node: Any, attrs: dict) -> None:
     before opset 7 the ``is_test`` attribute set (its default, 0, is training)."""
     rest = chain.follow(node)
     training = len(rest) > 1 and rest[1] and bool(chain.constant(node, rest[1]))
-    if chain.opset < 7 and not attrs.get("is_test", 0):
-        training = True
-    if training:
+    _refuse_training_mode(chain, node, attrs, bool(training), "random masks")
+
+
+def _refuse_training_mode(
+    chain: _Chain, node: Any, attrs: dict, training: bool, what_changes: str
+) -> None:
+    """Refuse a node in training mode: as its opset says (``training``), or before opset 7
+    without the ``is_test`` attribute (its default, 0, is training)."""
+    if training or (chain.opset < 7 and not attrs.get("is_test", 0)):
         raise ImportGraphError(
-            f"load: node {node.name!r} (Dropout) is in training mode (random masks): only "
-            "an inference graph can be read; export the model in eval mode"
+            f"load: node {node.name!r} ({node.op_type}) is in training mode ({what_changes}): "
+            "only an inference graph can be read; export the model in eval mode"
         )
 
 
@@ -240,13 +246,7 @@ def _batch_norm(chain: _Chain, node: Any, attrs: dict) -> None:
     statistics: deepgrad's layer at inference computes the same formula."""
     rest = chain.follow(node)
     training = attrs.get("training_mode", 0) or len([o for o in node.output if o]) > 1
-    if chain.opset < 7 and not attrs.get("is_test", 0):
-        training = True
-    if training:
-        raise ImportGraphError(
-            f"load: node {node.name!r} (BatchNormalization) is in training mode (batch "
-            "statistics): only an inference graph can be read; export the model in eval mode"
-        )
+    _refuse_training_mode(chain, node, attrs, bool(training), "batch statistics")
     if not attrs.get("spatial", 1) and chain.rank > 2:
         raise ImportGraphError(
             f"load: node {node.name!r} (BatchNormalization) has spatial=0 (statistics per "
