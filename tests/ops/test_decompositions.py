@@ -241,6 +241,23 @@ def test_matrix_power_derivatives(n, power, seed):
     dg.check_grads(lambda a: la.matrix_power(a, power), (a,), order=2, atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.parametrize(
+    "a",
+    [
+        np.array([[np.inf, 1.0], [np.nan, 4.0]]),  # 0·A + I was NaN here
+        np.array([[2, 1], [0, 4]]),  # and float64 for integers
+        np.ones((3, 2, 2), np.float32),
+    ],
+)
+def test_matrix_power_zero_is_numpys_identity(a):
+    got = raw_data(la.matrix_power(a, 0))
+    expected = np.linalg.matrix_power(a, 0)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+    if a.dtype.kind == "f":  # still a function of A, with a zero derivative
+        np.testing.assert_array_equal(dg.grad(lambda a: dnp.sum(la.matrix_power(a, 0)))(a), 0)
+
+
 @given(m=st.integers(3, 5), n=st.integers(1, 3), k=st.integers(1, 2), seed=seeds)
 def test_lstsq_derivatives(m, n, k, seed):
     rng = np.random.default_rng(seed)

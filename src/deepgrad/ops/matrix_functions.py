@@ -18,6 +18,7 @@ from deepgrad.ops.linalg import matmul
 from deepgrad.ops.matrix import inv
 from deepgrad.ops.matrix import norm as _basic_norm
 from deepgrad.ops.reductions import max, min, sum
+from deepgrad.ops.selection import where
 from deepgrad.ops.shape import broadcast_to, moveaxis, reshape
 from deepgrad.ops.spectral_tools import eye_like, shape_of, square_check
 from deepgrad.ops.svd import svdvals
@@ -25,7 +26,8 @@ from deepgrad.ops.svd import svdvals
 
 def matrix_power(a: Any, n: int) -> Any:
     """A raised to the integer power n (NumPy's ``linalg.matrix_power``), by repeated
-    squaring; n < 0 inverts first, n = 0 gives the identity (whose derivative is zero).
+    squaring; n < 0 inverts first, n = 0 gives the identity in A's dtype (whose derivative
+    is zero), whatever A holds, as NumPy does.
 
     >>> matrix_power(np.array([[1.0, 1.0], [0.0, 1.0]]), 3)
     array([[1., 3.],
@@ -36,8 +38,10 @@ def matrix_power(a: Any, n: int) -> Any:
     except TypeError:
         raise TypeError(f"matrix_power: the exponent must be an integer, got {n!r}") from None
     shape = square_check("matrix_power", a)
-    if n == 0:  # recorded as 0·A + I, so the result stays a function of A
-        return a * 0.0 + broadcast_to(eye_like(a, shape[-1]), shape)
+    if n == 0:  # the identity, kept a function of A (a zero derivative) without reading
+        # A's values: 0·A + I was NaN where A held an inf or a NaN, and float for integers
+        identity = broadcast_to(eye_like(a, shape[-1]), shape)
+        return where(np.ones(shape, dtype=bool), identity, a)
     base = inv(a) if n < 0 else a
     n = abs(n)
     result = None
