@@ -96,6 +96,7 @@ LAYER_CASES = {
     ),
     "LeakyReLU": (lambda: [layers.LeakyReLU(0.1, input_shape=(5,))], (5,)),
     "PReLU": (lambda: [layers.PReLU(input_shape=(3, 5))], (3, 5)),
+    "PReLU_shared_axes": (lambda: [layers.PReLU(shared_axes=[1], input_shape=(3, 5))], (3, 5)),
     "ELU": (lambda: [layers.ELU(0.7, input_shape=(5,))], (5,)),
     "Softmax": (lambda: [layers.Softmax(input_shape=(5,))], (5,)),
     "Softmax_axis_1": (lambda: [layers.Softmax(axis=1, input_shape=(3, 5))], (3, 5)),
