@@ -102,6 +102,15 @@ LAYER_CASES = {
     "Softmax_axis_1": (lambda: [layers.Softmax(axis=1, input_shape=(3, 5))], (3, 5)),
     "Dropout": (lambda: [layers.Dense(4, input_shape=(5,)), layers.Dropout(0.5)], (5,)),
     "GaussianNoise": (lambda: [layers.GaussianNoise(0.3, input_shape=(5,))], (5,)),
+    "Dropout_noise_shape": (
+        lambda: [layers.Dropout(0.5, noise_shape=(None, 1, None), input_shape=(3, 5))],
+        (3, 5),
+    ),
+    "GaussianDropout": (lambda: [layers.GaussianDropout(0.3, input_shape=(5,))], (5,)),
+    "AlphaDropout": (
+        lambda: [layers.Dense(4, input_shape=(5,)), layers.AlphaDropout(0.2, seed=1)],
+        (5,),
+    ),
     "BatchNormalization": (lambda: [layers.BatchNormalization(input_shape=(5,))], (5,)),
     "BatchNormalization_axis_1": (
         lambda: [layers.BatchNormalization(axis=1, input_shape=(3, 5))],
