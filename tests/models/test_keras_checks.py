@@ -14,7 +14,7 @@ from deepgrad import layers
     [
         lambda: layers.Flatten(0, 1),
         lambda: layers.Flatten(0),
-        lambda: layers.Dropout(0.5, "name"),
+        lambda: layers.Dropout(0.5, None, None, "name"),  # after rate, noise_shape, seed
         lambda: layers.Dense(4, "relu", True, "zeros", "zeros", None, None, "name"),
         lambda: layers.Softmax(-1, "name"),
         lambda: layers.BatchNormalization(-1, 0.9, 1e-3, True, True, "name"),

@@ -96,11 +96,21 @@ LAYER_CASES = {
     ),
     "LeakyReLU": (lambda: [layers.LeakyReLU(0.1, input_shape=(5,))], (5,)),
     "PReLU": (lambda: [layers.PReLU(input_shape=(3, 5))], (3, 5)),
+    "PReLU_shared_axes": (lambda: [layers.PReLU(shared_axes=[1], input_shape=(3, 5))], (3, 5)),
     "ELU": (lambda: [layers.ELU(0.7, input_shape=(5,))], (5,)),
     "Softmax": (lambda: [layers.Softmax(input_shape=(5,))], (5,)),
     "Softmax_axis_1": (lambda: [layers.Softmax(axis=1, input_shape=(3, 5))], (3, 5)),
     "Dropout": (lambda: [layers.Dense(4, input_shape=(5,)), layers.Dropout(0.5)], (5,)),
     "GaussianNoise": (lambda: [layers.GaussianNoise(0.3, input_shape=(5,))], (5,)),
+    "Dropout_noise_shape": (
+        lambda: [layers.Dropout(0.5, noise_shape=(None, 1, None), input_shape=(3, 5))],
+        (3, 5),
+    ),
+    "GaussianDropout": (lambda: [layers.GaussianDropout(0.3, input_shape=(5,))], (5,)),
+    "AlphaDropout": (
+        lambda: [layers.Dense(4, input_shape=(5,)), layers.AlphaDropout(0.2, seed=1)],
+        (5,),
+    ),
     "BatchNormalization": (lambda: [layers.BatchNormalization(input_shape=(5,))], (5,)),
     "BatchNormalization_axis_1": (
         lambda: [layers.BatchNormalization(axis=1, input_shape=(3, 5))],

@@ -20,7 +20,7 @@ from deepgrad.layers.merging import (
     multiply,
     subtract,
 )
-from deepgrad.layers.noise import Dropout, GaussianNoise
+from deepgrad.layers.noise import AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from deepgrad.layers.normalization import BatchNormalization, LayerNormalization, Normalization
 from deepgrad.layers.operation import Operation
 from deepgrad.layers.symbolic import SymbolicTensor
@@ -30,6 +30,7 @@ __all__ = [
     "ELU",
     "Activation",
     "Add",
+    "AlphaDropout",
     "Average",
     "BatchNormalization",
     "Concatenate",
@@ -37,6 +38,7 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GaussianDropout",
     "GaussianNoise",
     "Input",
     "InputLayer",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from deepgrad import activations, initializers
+import numpy as np
+
+from deepgrad import activations, initializers, regularizers
 from deepgrad import numpy as dnp
 from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.tensor import raw_data
@@ -70,23 +73,89 @@ class LeakyReLU(Layer):
 
 @register_serializable
 class PReLU(Layer):
-    """Leaky ReLU whose negative slope α is learned, one per feature (He et al., 2015)."""
+    """Leaky ReLU whose negative slope α is learned (He et al., 2015): x for x > 0, α·x
+    otherwise, with one α per input element, or one shared along ``shared_axes`` (axes
+    counted from the batch axis 0, as in Keras: ``shared_axes=[1, 2]`` on (batch, height,
+    width, channels) learns one α per channel, and the shared axes may change size).
 
-    def __init__(self, alpha_initializer: Any = "zeros", **kwargs: Any) -> None:
+    >>> import numpy as np
+    >>> prelu = PReLU(alpha_initializer="ones", shared_axes=[1, 2])
+    >>> prelu(np.ones((2, 4, 4, 3), np.float32)).shape, prelu.alpha.shape
+    ((2, 4, 4, 3), (1, 1, 3))
+    """
+
+    def __init__(
+        self,
+        alpha_initializer: Any = "zeros",
+        alpha_regularizer: Any = None,
+        shared_axes: int | Sequence[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.shared_axes = _checked_shared_axes(shared_axes)
         super().__init__(**kwargs)
 
     def build(self, input_shape: tuple) -> None:
-        self.alpha = self.add_weight("alpha", tuple(input_shape[1:]), self.alpha_initializer)
+        rank, shared = len(input_shape), self.shared_axes or []
+        if any(axis >= rank for axis in shared):
+            raise ValueError(
+                f"{self.name} (PReLU): shared_axes={shared} names an axis the input of shape "
+                f"{tuple(input_shape)} lacks (its axes after the batch axis are 1 to {rank - 1})"
+            )
+        shape = tuple(1 if axis in shared else input_shape[axis] for axis in range(1, rank))
+        if None in shape:
+            raise ValueError(
+                f"{self.name} (PReLU): the input's shape {tuple(input_shape)} has an unknown "
+                "size on an axis that is not shared: α needs its size (or share that axis "
+                "with shared_axes)"
+            )
+        self.alpha = self.add_weight(
+            "alpha", shape, self.alpha_initializer, regularizer=self.alpha_regularizer
+        )
 
     def call(self, inputs: Any) -> Any:
+        self._check_input_shape(raw_data(inputs).shape)
         return dnp.where(dnp.greater(inputs, 0), inputs, self.alpha * inputs)
+
+    def _check_input_shape(self, shape: tuple) -> None:
+        """As Keras' input spec: the rank, and the size of each axis that is not shared,
+        are those α was built for (broadcasting would otherwise widen the output)."""
+        alpha_shape = tuple(self.alpha.shape)
+        shared = self.shared_axes or []
+        expected = [size for axis, size in enumerate(alpha_shape, 1) if axis not in shared]
+        given = [size for axis, size in enumerate(shape[1:], 1) if axis not in shared]
+        if len(shape) != len(alpha_shape) + 1 or given != expected:
+            built_for = tuple(
+                "any" if axis in shared else size for axis, size in enumerate(alpha_shape, 1)
+            )
+            raise ValueError(
+                f"{self.name} (PReLU): input of shape {tuple(shape)}, but α was built for "
+                f"inputs of shape (batch, {', '.join(map(str, built_for))})"
+            )
 
     def get_config(self) -> dict:
         return {
             **super().get_config(),
             "alpha_initializer": initializers.serialize(self.alpha_initializer),
+            "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+            "shared_axes": self.shared_axes,
         }
+
+
+def _checked_shared_axes(shared_axes: int | Sequence[int] | None) -> list[int] | None:
+    """A list of axes ≥ 1, as Keras keeps it. Keras would take a negative axis or the
+    batch axis and set the wrong axis of α to 1 (``param_shape[axis - 1]``): refused."""
+    if shared_axes is None:
+        return None
+    axes: list[Any] = list(shared_axes) if isinstance(shared_axes, list | tuple) else [shared_axes]
+    for axis in axes:
+        if isinstance(axis, bool) or not isinstance(axis, int | np.integer) or axis < 1:
+            raise ValueError(
+                f"PReLU: shared_axes must be axes counted from the batch axis 0, each an "
+                f"integer >= 1 (negative axes are not supported), got shared_axes={shared_axes!r}"
+            )
+    return [int(axis) for axis in axes]
 
 
 @register_serializable

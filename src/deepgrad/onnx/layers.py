@@ -1,5 +1,5 @@
-"""Each of deepgrad's layers as ONNX nodes, at inference (Dropout and GaussianNoise are
-the identity; BatchNormalization uses its moving averages).
+"""Each of deepgrad's layers as ONNX nodes, at inference (Dropout, GaussianNoise,
+GaussianDropout and AlphaDropout are the identity; BatchNormalization uses its moving averages).
 
 A converter takes ``(layer, graph, x)`` and returns the name of the layer's output. Layers
 are matched by their exact class: a subclass may compute something else, so it raises
@@ -181,6 +181,8 @@ CONVERTERS: dict[type, Callable[[Any, Graph, str], str]] = {
     L.InputLayer: _identity,
     L.Dropout: _identity,
     L.GaussianNoise: _identity,
+    L.GaussianDropout: _identity,
+    L.AlphaDropout: _identity,
     L.BatchNormalization: _batch_norm,
     L.LayerNormalization: _layer_norm,
     L.Normalization: _normalization,
