@@ -115,3 +115,27 @@ def test_the_prior_of_a_summed_loss_counts_the_batches_the_penalty_was_added_to(
     model.history.params = {}  # as for a model that was loaded, not fitted, here
     with pytest.raises(ValueError, match="number of batches per epoch"):
         inference.Laplace(model).fit(x, y)
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        layers.Dropout(0.3),
+        layers.AlphaDropout(0.3),
+        layers.GaussianDropout(0.3),
+        layers.GaussianNoise(0.3),
+    ],
+    ids=lambda layer: type(layer).__name__,
+)
+def test_a_noise_layer_is_the_identity_for_the_laplace_approximation(float64, noise):
+    x, y = data()
+    plain = fitted(small_net(), x, y, "mse", epochs=2)
+    dg.random.seed(0)
+    noisy = fitted(dg.Sequential([layers.Dense(3, "tanh"), noise, layers.Dense(1)]), x, y, "mse")
+    noisy.set_weights(plain.get_weights())
+    expected = inference.Laplace(plain, prior_precision=1.0).fit(x, y)
+    got = inference.Laplace(noisy, prior_precision=1.0).fit(x, y)
+    np.testing.assert_allclose(got.posterior_covariance, expected.posterior_covariance)
+    np.testing.assert_allclose(
+        got.predict(x[:4], return_std=True), expected.predict(x[:4], return_std=True)
+    )

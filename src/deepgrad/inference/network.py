@@ -12,8 +12,9 @@ copied to float64 once, and the network is re-evaluated from that copy. Two eval
   other transforms differentiate it (the exact Hessian, the tests' autodiff check).
 
 Supported layers: Dense (any elementwise activation), Activation, ReLU, LeakyReLU, ELU,
-Softmax (last), Dropout and GaussianNoise (the identity at inference), and Flatten before
-the first Dense. Anything else raises an error naming the layer.
+Softmax (last), the noise layers (Dropout, AlphaDropout, GaussianDropout, GaussianNoise:
+the identity at inference), and Flatten before the first Dense.
+Anything else raises an error naming the layer.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from deepgrad.activations import linear, softmax
 from deepgrad.autodiff.transforms import elementwise_grad, jvp
 from deepgrad.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from deepgrad.layers.core import Activation, Dense, Flatten
-from deepgrad.layers.noise import Dropout, GaussianNoise
+from deepgrad.layers.noise import AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from deepgrad.models import Sequential
 from deepgrad.tensor import raw_data
 
-IDENTITY_AT_INFERENCE = (Dropout, GaussianNoise)
+IDENTITY_AT_INFERENCE = (Dropout, AlphaDropout, GaussianDropout, GaussianNoise)
 
 
 @dataclass
@@ -96,8 +97,8 @@ class Network:
                 raise ValueError(
                     f"Laplace: layer {layer.name!r} ({type(layer).__name__}) is not supported; "
                     "deepgrad.inference handles Dense, Activation, ReLU, LeakyReLU, ELU, "
-                    "Softmax (last), Dropout, GaussianNoise and Flatten (before the first "
-                    "Dense)"
+                    "Softmax (last), the noise layers (Dropout, AlphaDropout, GaussianDropout, "
+                    "GaussianNoise) and Flatten (before the first Dense)"
                 )
         if not self.blocks:
             raise ValueError("Laplace: the model has no Dense layer")
