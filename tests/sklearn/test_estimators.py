@@ -16,7 +16,12 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 import deepgrad as dg  # noqa: E402
 from deepgrad import layers, optimizers  # noqa: E402
-from deepgrad.sklearn import MLPClassifier, MLPRegressor, ModelClassifier  # noqa: E402
+from deepgrad.sklearn import (  # noqa: E402
+    MLPClassifier,
+    MLPRegressor,
+    ModelClassifier,
+    ModelRegressor,
+)
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 FAST = {"learning_rate_init": 0.01, "max_iter": 100, "random_state": 0}
@@ -114,14 +119,6 @@ def test_jit_gives_the_same_model():
     )
 
 
-def test_the_l2_penalty_is_scikit_learns():
-    """alpha/2 · Σ‖W‖² / batch size on top of the batch's mean loss, as scikit-learn."""
-    clf = MLPRegressor((3,), alpha=0.5, batch_size=10, max_iter=1, random_state=0)
-    clf.fit(X_IRIS[:10], Y_IRIS[:10].astype(float))
-    penalty = clf.model_.layers[0].kernel_regularizer
-    assert penalty.l2 == pytest.approx(0.5 * 0.5 / 10)
-
-
 def test_model_classifier_with_routed_parameters_and_a_compiled_model():
     def build(n_features_in, n_outputs, width):
         model = dg.Sequential([layers.Dense(width, activation="relu"), layers.Dense(n_outputs)])
@@ -135,6 +132,22 @@ def test_model_classifier_with_routed_parameters_and_a_compiled_model():
     clf.fit(StandardScaler().fit_transform(X_IRIS), Y_IRIS)
     assert clf.model_.layers[0].units == 12
     assert clf.score(StandardScaler().fit_transform(X_IRIS), Y_IRIS) > 0.9
+
+
+def test_model_regressor_passes_sample_weight_to_model_fit():
+    """Samples of weight 0 take no part: their targets, far off, move nothing."""
+    X = np.linspace(-1, 1, 200)[:, None]
+    y = 3 * X[:, 0] + 1
+    off = np.arange(200) % 2 == 0
+    y_given = np.where(off, 100.0, y)
+    reg = ModelRegressor(
+        lambda n_in, n_out: dg.Sequential([layers.Dense(n_out)]),
+        epochs=200,
+        learning_rate=0.05,
+        random_state=0,
+    )
+    reg.fit(X, y_given, sample_weight=np.where(off, 0.0, 1.0))
+    assert reg.score(X, y) > 0.99
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from deepgrad import optimizers
 from deepgrad import random as dg_random
@@ -111,20 +111,72 @@ class NeuralEstimator(BaseEstimator):
     # ---- training ------------------------------------------------------------------------
 
     def _start(self, X: np.ndarray, targets: np.ndarray) -> None:
+        """A new model and fresh records (scikit-learn's ``_initialize``)."""
+        self._seed_streams()
+        n_outputs = self._n_outputs(targets)
+        with self._drawing():
+            self.model_ = self._build(X.shape[1], n_outputs)
+        early_stopping = self._stopping()[0]
+        self.loss_curve_: list[float] = []
+        self.validation_scores_: list[float] | None = [] if early_stopping else None
+        self.best_loss_: float | None = None if early_stopping else np.inf
+        self.best_validation_score_: float | None = -np.inf if early_stopping else None
+        self._no_improvement_count = 0
+        self._best_weights: list | None = None
+        self.n_iter_ = 0
+        self.t_ = 0
+
+    def _seed_streams(self) -> None:
         state = getattr(self, "random_state", None)
         self._streams_ = None
         if state is not None:
             value = int(check_random_state(state).randint(np.iinfo(np.int32).max))
             self._streams_ = dg_random.Streams.seeded(value)
-        n_outputs = self._n_outputs(targets)
-        with self._drawing():
-            self.model_ = self._build(X.shape[1], n_outputs)
-        self.loss_curve_: list[float] = []
-        self.validation_scores_: list[float] | None = None
-        self.best_loss_: float | None = np.inf
-        self.best_validation_score_: float | None = None
-        self.n_iter_ = 0
-        self.t_ = 0
+
+    def _warm(self) -> bool:
+        """Whether ``fit`` goes on from the fitted model (``warm_start``) rather than
+        starting a new one."""
+        return bool(getattr(self, "warm_start", False)) and hasattr(self, "model_")
+
+    def _continue(self) -> None:
+        """``fit`` with ``warm_start`` on a fitted model: as scikit-learn, the weights and
+        the records (``loss_curve_``, ``t_``, ``best_loss_``, the count of stalled epochs,
+        ``validation_scores_``, ``best_validation_score_`` and the best weights so far) go
+        on, while the random draws start again from ``random_state`` and the optimizer
+        afresh (scikit-learn makes a new one on each ``fit``; ``partial_fit`` keeps it)."""
+        name = type(self).__name__
+        early_stopping = self._stopping()[0]
+        if early_stopping != (getattr(self, "validation_scores_", None) is not None):
+            raise ValueError(
+                f"{name}.fit: warm_start=True with early_stopping={early_stopping}, but the "
+                f"model was fitted with early_stopping={not early_stopping}: its records "
+                "(validation_scores_ or best_loss_) cannot go on; set early_stopping back or "
+                "fit with warm_start=False"
+            )
+        self._seed_streams()
+        self._restart_optimizer()
+
+    def _restart_optimizer(self) -> None:
+        raise NotImplementedError
+
+    def _check_sample_weight(
+        self, sample_weight: Any, X: np.ndarray, what: str
+    ) -> np.ndarray | None:
+        """``sample_weight`` checked as scikit-learn's MLP does (one weight per sample, a
+        number for all, not all zero), and refused where negative: the objective divides
+        each batch's weighted losses by its total weight, which a negative weight may
+        bring to 0 or below, turning the step around."""
+        if sample_weight is None:
+            return None
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        negative = weights < 0
+        if np.any(negative):
+            raise ValueError(
+                f"{type(self).__name__}.{what}: sample_weight holds {int(negative.sum())} "
+                f"negative weights (the first at index {int(np.argmax(negative))}: "
+                f"{weights[negative][0]}); the weights must be >= 0"
+            )
+        return weights
 
     def _n_outputs(self, targets: np.ndarray) -> int:
         raise NotImplementedError
@@ -137,22 +189,16 @@ class NeuralEstimator(BaseEstimator):
                 "epoch has no validation split); set early_stopping=False or call fit"
             )
 
-    def _fit(self, X: Any, targets: Any, incremental: bool) -> NeuralEstimator:
+    def _fit(
+        self, X: Any, targets: Any, incremental: bool, sample_weight: np.ndarray | None = None
+    ) -> NeuralEstimator:
         early_stopping, tol, patience, fraction = self._stopping()
         early_stopping = early_stopping and not incremental
-        X_val = y_val = None
+        validation = None
         if early_stopping:
-            stratify = targets if self._classifier else None
-            X, X_val, targets, y_val = train_test_split(
-                X,
-                targets,
-                test_size=fraction,
-                stratify=stratify,
-                random_state=check_random_state(getattr(self, "random_state", None)),
+            X, targets, sample_weight, validation = self._validation_split(
+                X, targets, sample_weight, fraction
             )
-            self.validation_scores_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_loss_ = None
         # cast once here rather than batch by batch in fit (the model's dtype: float32 unless
         # dtype= says otherwise; scikit-learn validated X as float64)
         dtype = self.model_.dtype
@@ -162,8 +208,10 @@ class NeuralEstimator(BaseEstimator):
         # as scikit-learn: n_iter_ counts this call's epochs, loss_curve_ and t_ every call's
         self.n_iter_ = 0
         batch_size = self._batch_size(X.shape[0])
-        validation = (self._validation_score, X_val, y_val) if early_stopping else None
-        rule = StoppingRule(self, X.shape[0], tol, None if incremental else patience, validation)
+        weighted = sample_weight is not None
+        rule = StoppingRule(
+            self, X.shape[0], tol, None if incremental else patience, validation, weighted
+        )
         if epochs > 0:
             with self._drawing():
                 self.model_.fit(
@@ -174,6 +222,7 @@ class NeuralEstimator(BaseEstimator):
                     shuffle=getattr(self, "shuffle", True),
                     verbose=0,
                     callbacks=[rule],
+                    sample_weight=sample_weight,
                 )
         unbounded = patience >= np.iinfo(np.int32).max  # scikit-learn's "never stop"
         if not incremental and epochs > 0 and not unbounded and not rule.converged:
@@ -183,11 +232,29 @@ class NeuralEstimator(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        if rule.best_weights is not None:
-            self.model_.set_weights(rule.best_weights)  # as scikit-learn: the best on validation
+        if early_stopping and self._best_weights is not None:
+            # as scikit-learn: the best on validation, over every warm-started fit so far
+            self.model_.set_weights(self._best_weights)
         return self
 
-    def _validation_score(self, X: Any, y: Any) -> float:
+    def _validation_split(
+        self, X: Any, targets: Any, sample_weight: np.ndarray | None, fraction: float
+    ) -> tuple:
+        """(X, targets, sample_weight) to train on and (score, X_val, y_val, weights_val)
+        to validate on, split as scikit-learn's MLP splits (stratified for a classifier;
+        the weights with their samples, the validation score weighted by them)."""
+        arrays = (X, targets) if sample_weight is None else (X, targets, sample_weight)
+        parts = train_test_split(
+            *arrays,
+            test_size=fraction,
+            stratify=targets if self._classifier else None,
+            random_state=check_random_state(getattr(self, "random_state", None)),
+        )
+        X, X_val, targets, y_val = parts[:4]
+        weights, weights_val = parts[4:] if sample_weight is not None else (None, None)
+        return X, targets, weights, (self._validation_score, X_val, y_val, weights_val)
+
+    def _validation_score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         raise NotImplementedError
 
     # ---- pickling (joblib, GridSearchCV(n_jobs=...), check_estimators_pickle) ------------

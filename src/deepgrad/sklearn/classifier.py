@@ -46,18 +46,41 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
     def _n_outputs(self, targets: np.ndarray) -> int:
         return len(self.classes_)
 
-    def fit(self, X: Any, y: Any) -> ClassifierBase:
-        """Train a new model on (X, y) for up to ``max_iter`` epochs."""
-        X, y = self._check_X_y(X, y, reset=True)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ClassifierBase:
+        """Train on (X, y) for up to ``max_iter`` epochs: a new model, or, with
+        ``warm_start``, the fitted one, on the same classes. ``sample_weight`` weighs each
+        sample's loss (and, with ``early_stopping``, its validation accuracy)."""
+        warm = self._warm()
+        X, y = self._check_X_y(X, y, reset=not warm)
         y = self._labels(y)
-        self._set_classes(np.unique(y))
+        if warm:
+            self._check_same_classes(np.unique(y))
+        else:
+            self._set_classes(np.unique(y))
         targets = self._indices(y)
-        self._start(X, targets)
-        self._fit(X, targets, incremental=False)
+        sample_weight = self._check_sample_weight(sample_weight, X, "fit")
+        if warm:
+            self._continue()
+        else:
+            self._start(X, targets)
+        self._fit(X, targets, incremental=False, sample_weight=sample_weight)
         return self
 
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> ClassifierBase:
-        """One epoch over (X, y); the first call needs ``classes`` (all the labels)."""
+    def _check_same_classes(self, classes: np.ndarray) -> None:
+        """As scikit-learn: a warm-started ``fit`` needs y to hold exactly the classes the
+        model was fitted on."""
+        if set(classes.tolist()) != set(self.classes_.tolist()):
+            raise ValueError(
+                f"{type(self).__name__}.fit: warm_start=True needs y to hold the classes of "
+                f"the previous fit, {self.classes_.tolist()}; y holds {classes.tolist()}. "
+                "Fit with warm_start=False for new classes"
+            )
+
+    def partial_fit(
+        self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
+    ) -> ClassifierBase:
+        """One epoch over (X, y), weighted by ``sample_weight``; the first call needs
+        ``classes`` (all the labels)."""
         self._check_partial_fit()
         first = not hasattr(self, "model_")
         X, y = self._check_X_y(X, y, reset=first)
@@ -69,13 +92,16 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
                     "label that y may hold)"
                 )
             self._set_classes(np.unique(np.asarray(classes)))
-            self._start(X, self.classes_)
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
                 f"{type(self).__name__}.partial_fit: classes {list(classes)} differ from the "
                 f"first call's {self.classes_.tolist()}"
             )
-        self._fit(X, self._indices(y), incremental=True)
+        targets = self._indices(y)
+        sample_weight = self._check_sample_weight(sample_weight, X, "partial_fit")
+        if first:
+            self._start(X, self.classes_)
+        self._fit(X, targets, incremental=True, sample_weight=sample_weight)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -96,7 +122,7 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
         logits = self._forward(X)  # first: it raises NotFittedError before classes_ exists
         return self.classes_[np.argmax(logits, axis=1)]
 
-    def _validation_score(self, X: Any, y: Any) -> float:
-        return float(
-            np.mean(np.argmax(self.model_.predict(X, batch_size=None, verbose=0), axis=1) == y)
-        )
+    def _validation_score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """The accuracy (weighted by ``sample_weight``), as scikit-learn's ``score``."""
+        predicted = np.argmax(self.model_.predict(X, batch_size=None, verbose=0), axis=1)
+        return float(np.average(predicted == y, weights=sample_weight))

@@ -7,17 +7,24 @@ batches); ``jit=False`` runs it eagerly.
 Differences from scikit-learn, on purpose: any deepgrad optimizer (``solver`` is not taken;
 ``optimizer=None`` is Adam with ``learning_rate_init``, ``beta_1``, ``beta_2``, ``epsilon``);
 a binary classifier has two softmax outputs rather than one logistic output (the same model
-family); the model is float32 unless ``dtype="float64"``.
+family); the model is float32 unless ``dtype="float64"``; Adam adds ε to √v̂ (as the paper
+and PyTorch), scikit-learn's to √v.
+
+As scikit-learn's: ``warm_start`` (a second ``fit`` goes on from the fitted weights and
+records, with a new optimizer) and ``sample_weight`` in ``fit`` and ``partial_fit`` (each
+batch minimises (Σ w_i ℓ_i + alpha/2·Σ‖W‖²) / Σ w_i: ``network.py``). Negative weights,
+which scikit-learn takes, are refused.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from deepgrad import layers, losses, regularizers
-from deepgrad.models import Model, Sequential
+from deepgrad import layers, losses
+from deepgrad.models import Model
 from deepgrad.sklearn.base import NeuralEstimator, make_optimizer
 from deepgrad.sklearn.classifier import ClassifierBase
+from deepgrad.sklearn.network import PenalizedSequential
 from deepgrad.sklearn.regressor import RegressorBase
 
 # scikit-learn's activation names, and deepgrad's for the same functions
@@ -40,6 +47,7 @@ class MLPBase(NeuralEstimator):
         random_state: Any = None,
         tol: float = 1e-4,
         verbose: bool = False,
+        warm_start: bool = False,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         beta_1: float = 0.9,
@@ -61,6 +69,7 @@ class MLPBase(NeuralEstimator):
         self.random_state = random_state
         self.tol = tol
         self.verbose = verbose
+        self.warm_start = warm_start
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.beta_1 = beta_1
@@ -112,39 +121,66 @@ class MLPBase(NeuralEstimator):
             float(self.validation_fraction),
         )
 
-    def _network(self, n_features: int, n_outputs: int, n_samples_hint: int) -> Sequential:
+    def _network(self, n_features: int, n_outputs: int) -> PenalizedSequential:
+        """The layers, with scikit-learn's L2 penalty (``network.py``: alpha/2 · Σ‖W‖²
+        divided by the batch's total sample weight, added to its weighted mean loss)."""
         self._check_parameters()
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if isinstance(sizes, int) else list(sizes)
+        sizes = self._hidden_sizes()
         activation = ACTIVATIONS.get(self.activation, self.activation)
-        # scikit-learn's penalty: alpha/2 · Σ‖W‖² divided by the batch's size, added to the
-        # batch's mean loss
-        batch = self._batch_size(n_samples_hint)
-        penalty = regularizers.L2(0.5 * self.alpha / batch) if self.alpha else None
         dtype = self._dtype()
-        stack = [
-            layers.Dense(int(n), activation=activation, kernel_regularizer=penalty, dtype=dtype)
-            for n in sizes
-        ]
-        stack.append(layers.Dense(n_outputs, kernel_regularizer=penalty, dtype=dtype))
-        model = Sequential(stack, dtype=dtype)
+        stack = [layers.Dense(n, activation=activation, dtype=dtype) for n in sizes]
+        stack.append(layers.Dense(n_outputs, dtype=dtype))
+        model = PenalizedSequential(stack, alpha=self.alpha, dtype=dtype)
         model.build_for((None, n_features))
+        self._architecture = self._architecture_now()
         return model
 
-    def _start(self, X: Any, targets: Any) -> None:
-        self._n_samples = X.shape[0]  # batch_size="auto" and the penalty's scale use it
-        super()._start(X, targets)
+    def _hidden_sizes(self) -> list[int]:
+        sizes = self.hidden_layer_sizes
+        return [int(n) for n in ([sizes] if isinstance(sizes, int) else list(sizes))]
 
-    def _compile(self, model: Model, default_loss: Any, default_weight: float = 1.0) -> Model:
-        """Compile with ``loss``, or with ``default_loss`` times ``default_weight`` (the
-        weight scales the data term only, not the L2 penalty)."""
+    def _architecture_now(self) -> dict:
+        """The parameters that shape the network, which a warm start cannot change."""
+        return {
+            "hidden_layer_sizes": self._hidden_sizes(),
+            "activation": self.activation,
+            "dtype": str(self._dtype()),
+        }
+
+    def _restart_optimizer(self) -> None:
+        """A warm start: the same network (its parameters checked against the fitted one's),
+        the current ``alpha``, and a new optimizer from the current parameters (scikit-learn
+        makes a new one on each ``fit``)."""
+        self._check_parameters()
+        fitted, now = getattr(self, "_architecture", None) or {}, self._architecture_now()
+        changed = [key for key in now if key in fitted and fitted[key] != now[key]]
+        if changed:
+            key = changed[0]
+            raise ValueError(
+                f"{type(self).__name__}.fit: warm_start=True cannot change {key} from "
+                f"{fitted[key]!r} to {now[key]!r} (the fitted network's); fit with "
+                "warm_start=False for a new network"
+            )
+        self.model_.alpha = float(self.alpha)
+        self._compile(self.model_)
+
+    def _compile(self, model: Model) -> Model:
+        """Compile with ``loss``, or with the estimator's default loss (times its weight,
+        which scales the data term only, not the L2 penalty), and a new optimizer."""
         adam = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
         optimizer = make_optimizer(self.optimizer, self.learning_rate_init, adam)
-        loss, weight = (self.loss, None) if self.loss is not None else (default_loss, None)
-        if self.loss is None and default_weight != 1.0:
-            weight = default_weight
+        loss, weight = self.loss, None
+        if loss is None:
+            loss, default_weight = self._default_loss()
+            weight = None if default_weight == 1.0 else default_weight
         model.compile(optimizer=optimizer, loss=loss, loss_weights=weight, jit=self.jit)
         return model
+
+    def _default_loss(self) -> tuple[Any, float]:
+        raise NotImplementedError
+
+    def _build(self, n_features: int, n_outputs: int) -> Model:
+        return self._compile(self._network(n_features, n_outputs))
 
 
 class MLPClassifier(MLPBase, ClassifierBase):
@@ -157,11 +193,22 @@ class MLPClassifier(MLPBase, ClassifierBase):
     True
     >>> clf.predict_proba(X[:1]).shape, clf.classes_.tolist()
     ((1, 3), [0, 1, 2])
+
+    ``warm_start`` goes on from the fitted model; ``sample_weight`` weighs the samples:
+
+    >>> import numpy as np
+    >>> warm = MLPClassifier((16,), max_iter=20, learning_rate_init=0.01, warm_start=True)
+    >>> _ = warm.fit(X, y, sample_weight=np.where(y == 2, 2.0, 1.0))
+    >>> _ = warm.set_params(max_iter=10).fit(X, y)
+    >>> len(warm.loss_curve_), warm.n_iter_
+    (30, 10)
     """
 
-    def _build(self, n_features: int, n_outputs: int) -> Model:
-        model = self._network(n_features, n_outputs, self._n_samples)
-        return self._compile(model, losses.SparseCategoricalCrossentropy(from_logits=True))
+    def _default_loss(self) -> tuple[Any, float]:
+        # the weighted mean of the per-sample losses, as scikit-learn's log_loss
+        return losses.SparseCategoricalCrossentropy(
+            from_logits=True, reduction="mean_with_sample_weight"
+        ), 1.0
 
 
 class MLPRegressor(MLPBase, RegressorBase):
@@ -177,8 +224,7 @@ class MLPRegressor(MLPBase, RegressorBase):
     True
     """
 
-    def _build(self, n_features: int, n_outputs: int) -> Model:
-        model = self._network(n_features, n_outputs, self._n_samples)
-        # scikit-learn's squared_error is half the mean squared error: its loss_curve_, its
-        # tol and the weight of alpha's penalty are all on that scale
-        return self._compile(model, "mse", default_weight=0.5)
+    def _default_loss(self) -> tuple[Any, float]:
+        # scikit-learn's squared_error is half the (weighted) mean squared error: its
+        # loss_curve_, its tol and the weight of alpha's penalty are all on that scale
+        return losses.MeanSquaredError(reduction="mean_with_sample_weight"), 0.5

@@ -26,36 +26,53 @@ class RegressorBase(RegressorMixin, NeuralEstimator):
         self.n_outputs_ = int(targets.shape[1])
         return self.n_outputs_
 
-    def fit(self, X: Any, y: Any) -> RegressorBase:
-        """Train a new model on (X, y) for up to ``max_iter`` epochs."""
-        X, y = self._check_X_y(X, y, reset=True)
-        self._y_ndim = np.ndim(y)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> RegressorBase:
+        """Train on (X, y) for up to ``max_iter`` epochs: a new model, or, with
+        ``warm_start``, the fitted one. ``sample_weight`` weighs each sample's loss (and,
+        with ``early_stopping``, the validation R²)."""
+        warm = self._warm()
+        X, y = self._check_X_y(X, y, reset=not warm)
         targets = self._targets(y)
-        self._start(X, targets)
-        self._fit(X, targets, incremental=False)
+        if warm:
+            self._check_same_outputs(targets, "fit")
+        sample_weight = self._check_sample_weight(sample_weight, X, "fit")
+        self._y_ndim = np.ndim(y)
+        if warm:
+            self._continue()
+        else:
+            self._start(X, targets)
+        self._fit(X, targets, incremental=False, sample_weight=sample_weight)
         return self
 
-    def partial_fit(self, X: Any, y: Any) -> RegressorBase:
-        """One epoch over (X, y), starting a model on the first call."""
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> RegressorBase:
+        """One epoch over (X, y), weighted by ``sample_weight``, starting a model on the
+        first call."""
         self._check_partial_fit()
         first = not hasattr(self, "model_")
         X, y = self._check_X_y(X, y, reset=first)
         targets = self._targets(y)
+        if not first:
+            self._check_same_outputs(targets, "partial_fit")
+        sample_weight = self._check_sample_weight(sample_weight, X, "partial_fit")
         if first:
             self._y_ndim = np.ndim(y)
             self._start(X, targets)
-        elif targets.shape[1] != self.n_outputs_:
+        self._fit(X, targets, incremental=True, sample_weight=sample_weight)
+        return self
+
+    def _check_same_outputs(self, targets: np.ndarray, what: str) -> None:
+        if targets.shape[1] != self.n_outputs_:
             raise ValueError(
-                f"{type(self).__name__}.partial_fit: y has {targets.shape[1]} columns; the "
+                f"{type(self).__name__}.{what}: y has {targets.shape[1]} columns; the "
                 f"model was started with {self.n_outputs_}"
             )
-        self._fit(X, targets, incremental=True)
-        return self
 
     def predict(self, X: Any) -> np.ndarray:
         """The predicted targets: shape (n,) if the model was fitted on a 1-d y."""
         outputs = self._forward(X).astype(np.float64)  # as scikit-learn's regressors
         return outputs.ravel() if self._y_ndim == 1 else outputs
 
-    def _validation_score(self, X: Any, y: Any) -> float:
-        return float(r2_score(y, self.model_.predict(X, batch_size=None, verbose=0)))
+    def _validation_score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """R² (weighted by ``sample_weight``), as scikit-learn's ``score``."""
+        predicted = self.model_.predict(X, batch_size=None, verbose=0)
+        return float(r2_score(y, predicted, sample_weight=sample_weight))
