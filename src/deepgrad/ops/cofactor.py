@@ -1,12 +1,11 @@
 """The cofactor matrix C(A) = adj(A)ᵀ, the derivative of det, and its own derivative, on raw
 arrays, finite for singular matrices too.
 
-For an invertible A, C(A) = det A · A⁻ᵀ, but that divides by nothing only in appearance:
-inv fails at a singular A and loses accuracy as A nears one. The cofactors are polynomials
-in A's entries, defined everywhere. Through the SVD A = U S Vᵀ, C(A) = det U det V · U C(S) V
-with C(S) = diag(∏_{j≠i} s_j), which no zero singular value disturbs (PyTorch's rule for
-singular inputs; JAX's patches an LU factorisation instead). For E' = Uᵀ E Vᵀᵀ, the
-derivative of C in the direction E is det U det V · U Ċ V with
+For an invertible A, C(A) = det A · A⁻ᵀ; but inv fails at a singular A, where the cofactors,
+polynomials in A's entries, are still defined. Through the SVD A = U S Vᵀ (real),
+C(A) = det U det V · U C(S) Vᵀ with C(S) = diag(∏_{j≠i} s_j), which no zero singular value
+disturbs (PyTorch's rule for singular inputs; JAX's patches an LU factorisation instead).
+For E' = Uᵀ E V, the derivative of C in the direction E is det U det V · U Ċ Vᵀ with
 
     Ċ[i, i] = Σ_{k≠i} p_ik E'[k, k],   Ċ[i, k] = −p_ik E'[k, i]  (i ≠ k),
 
@@ -14,8 +13,8 @@ p_ik = ∏_{j∉{i,k}} s_j: the second-order terms of det(S + E'). It is self-ad
 (it is the Hessian of det), so one function serves forward and reverse mode.
 
 The SVD costs several inverses, so the formulas through the inverse (LU) come first;
-the SVD takes over for the matrices where they lose accuracy (see ``_not_finite`` and
-``_ill_conditioned``).
+the SVD takes over for the matrices where they fail or lose accuracy (see ``_not_finite``
+and ``_ill_conditioned``).
 """
 
 from __future__ import annotations
