@@ -98,6 +98,8 @@ CASES = [
     ("abs_sqrt", lambda x: dnp.sqrt(dnp.abs(x) + 1.0), [(3,)]),
     ("pad", lambda x: dnp.pad(x, 1), [(2,)]),
     ("inv_det", lambda a: la.inv(a + SPD) * la.det(a + SPD), [(3, 3)]),
+    ("grad_of_det", dg.grad(la.det), [(3, 3)]),  # det's cofactors, singular or not
+    ("hvp_of_det", lambda a, e: dg.jvp(dg.grad(la.det), (a,), (e,))[1], [(3, 3), (3, 3)]),
     ("solve_vector", lambda a, b: la.solve(a + SPD, b), [(3, 3), (3,)]),
     ("solve_matrix", lambda a, b: la.solve(a + SPD, b), [(3, 3), (3, 2)]),
     ("cholesky", lambda a: la.cholesky(a @ a.T + SPD), [(3, 3)]),

@@ -67,6 +67,71 @@ def test_softmax_regression_equals_statsmodels_mnlogit(float64):
     expected = np.asarray(mnlogit.bse)
     np.testing.assert_allclose(kernel_errors, expected[:-1], rtol=1e-4)
     np.testing.assert_allclose(bias_errors, expected[-1], rtol=1e-4)
+    # 9 weights, 6 identified, as MNLogit counts: AIC 478.0357 (it counted 9: 484.0357)
+    assert la.aic() == pytest.approx(mnlogit.aic, rel=1e-9)
+    assert la.bic() == pytest.approx(mnlogit.bic, rel=1e-9)
+
+
+def _mnlogit_data():
+    x = features(n=300, d=2, seed=2)
+    scores = x @ np.array([[0.0, 1.0, -1.0], [0.0, -0.5, 0.8]]) + [0.0, 0.3, -0.2]
+    probabilities = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    rng = np.random.default_rng(3)
+    return x, np.array([rng.choice(3, p=p) for p in probabilities])
+
+
+def _centred_softmax_model(x, y, mnlogit):
+    """The MLE with every row of [kernel; bias] centred over the classes (no reference
+    class): the same probabilities as MNLogit's."""
+    params = np.asarray(mnlogit.params)
+    weights = np.c_[np.zeros(3), params]  # (d + 1, k): rows x1, x2, the constant
+    weights = weights - weights.mean(axis=1, keepdims=True)
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True)
+    return linear_model(x, y, loss, weights=[weights[:-1], weights[-1]])
+
+
+@pytest.mark.parametrize("curvature", ["ggn", "exact", "diag", "kfac"])
+def test_softmax_aic_and_bic_count_the_identified_weights_as_mnlogit(float64, curvature):
+    x, y = _mnlogit_data()
+    mnlogit = sm.MNLogit(y, design(x)).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
+    assert (mnlogit.aic, mnlogit.bic) == pytest.approx((478.03565795, 500.25835280), rel=1e-9)
+    model = _centred_softmax_model(x, y, mnlogit)
+    la = inference.Laplace(model, curvature=curvature, prior_precision=1.0).fit(x, y)
+    assert la.log_likelihood() == pytest.approx(mnlogit.llf, rel=1e-10)
+    assert la.aic() == pytest.approx(mnlogit.aic, rel=1e-10)  # p = 6 of the 9 weights
+    assert la.bic() == pytest.approx(mnlogit.bic, rel=1e-10)
+
+
+@pytest.mark.parametrize("curvature", ["ggn", "exact", "diag", "kfac", "last_layer"])
+def test_a_softmax_without_a_prior_on_a_row_is_refused(float64, curvature):
+    """Shifting a row of the weights alike for every class changes no probability: with
+    no prior the posterior variance along it is infinite. The diagonal curvature gave
+    finite standard errors there (0.17 for the first weight); all curvatures now raise."""
+    x, y = _mnlogit_data()
+    mnlogit = sm.MNLogit(y, design(x)).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
+    model = _centred_softmax_model(x, y, mnlogit)
+    with pytest.raises(inference.SingularPosterior, match=r"leaves 3 directions free"):
+        inference.Laplace(model, curvature=curvature).fit(x, y)
+    only_the_bias = np.zeros(9)
+    only_the_bias[6:] = 1.0  # the kernel's two rows stay free
+    with pytest.raises(inference.SingularPosterior, match=r"leaves 2 directions free"):
+        inference.Laplace(model, curvature=curvature, prior_precision=only_the_bias).fit(x, y)
+    la = inference.Laplace(model, curvature=curvature, prior_precision=1.0).fit(x, y)
+    with pytest.raises(inference.SingularPosterior, match="softmax output is unchanged"):
+        la.set_hyperparameters(prior_precision=0.0)
+
+
+def test_a_softmax_net_counts_its_output_layer_rows_once(float64):
+    x, y = _mnlogit_data()
+    model = dg.Sequential([layers.Dense(4, "tanh"), layers.Dense(3)])
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile(optimizer="lbfgs", loss=loss)
+    model.fit(x, y, batch_size=None, epochs=2, verbose=0)
+    la = inference.Laplace(model, subset="last_layer", prior_precision=1.0).fit(x, y)
+    weights = 2 * 4 + 4 + 4 * 3 + 3  # 27; the output layer's 5 rows are free shifts
+    assert la.aic() == pytest.approx(-2 * la.log_likelihood() + 2 * (weights - 5), rel=1e-12)
+    with pytest.raises(inference.SingularPosterior, match="leaves 5 directions free"):
+        inference.Laplace(model, subset="last_layer").fit(x, y)
 
 
 def _reference_prior(model):
@@ -150,5 +215,9 @@ def test_separated_classes_of_a_softmax_warn(float64):
     bias = np.array([-14.0, 0.0, -14.0])
     model = linear_model(x, labels, losses.SparseCategoricalCrossentropy(from_logits=True),
                          weights=[kernel, bias])  # fmt: skip
-    with pytest.warns(UserWarning, match="data are separated"):
+    # no prior: separated, and the softmax's common shift of each row is free as well
+    with (
+        pytest.warns(UserWarning, match="data are separated"),
+        pytest.raises(inference.SingularPosterior, match="softmax output is unchanged"),
+    ):
         inference.Laplace(model, curvature="diag").fit(x, labels)

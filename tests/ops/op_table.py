@@ -13,6 +13,7 @@ import hypothesis.extra.numpy as hnp
 import numpy as np
 from hypothesis import strategies as st
 
+import deepgrad as dg
 import deepgrad.numpy as dnp
 import deepgrad.special as dsp
 from deepgrad.ops.activations_math import softmax_minus_one_hot
@@ -161,6 +162,21 @@ def _well_conditioned(rng, shapes):
     return tuple(
         rng.standard_normal(s) + (3 * np.eye(s[-1]) if i == 0 else 0) for i, s in enumerate(shapes)
     )
+
+
+def _det_gradient(a):
+    return dg.grad(lambda b: dnp.sum(dnp.linalg.det(b)))(a)
+
+
+def _cofactor_reference(a):
+    return np.linalg.det(a)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+def _det_hessian_reference(a, e):
+    # d(det A · A⁻ᵀ)[E] = det A · (tr(A⁻¹E) A⁻¹ − A⁻¹ E A⁻¹)ᵀ
+    x = np.linalg.inv(a)
+    trace = np.einsum("...ij,...ji->...", x, e)[..., None, None]
+    return np.linalg.det(a)[..., None, None] * np.swapaxes(trace * x - x @ e @ x, -1, -2)
 
 
 REDUCE_AXES = [
@@ -606,6 +622,20 @@ def _rows() -> list[OpSpec]:
             lambda a: dnp.linalg.slogdet(a)[1],
             lambda a: np.linalg.slogdet(a)[1],
             fixed(((3, 3),), ((2, 3, 3),)),
+            make=_well_conditioned,
+        ),
+        OpSpec(  # the derivative of det, the cofactor matrix, differentiated in turn
+            "det_gradient",
+            _det_gradient,
+            _cofactor_reference,
+            fixed(((3, 3),), ((2, 3, 3),)),
+            make=_well_conditioned,
+        ),
+        OpSpec(  # the Hessian of det applied to a direction
+            "det_hessian",
+            lambda a, e: dg.jvp(_det_gradient, (a,), (e,))[1],
+            _det_hessian_reference,
+            fixed(((3, 3), (3, 3)), ((2, 3, 3), (2, 3, 3))),
             make=_well_conditioned,
         ),
         OpSpec(

@@ -212,11 +212,19 @@ def _maximised_log_likelihood(la: Any) -> float:
     return la.log_likelihood()
 
 
+def counted_parameters(la: Any) -> int:
+    """p for AIC and BIC: the network's weights, less the directions the likelihood leaves
+    free by construction: one per row of a softmax output layer (its input's weights, or
+    its bias, shifted alike for every class), so that softmax regression over k classes
+    with d inputs counts (k − 1)(d + 1), as statsmodels' MNLogit."""
+    return la.network.size - len(la.shift_invariant_rows())
+
+
 def aic(la: Any) -> float:
-    """−2 log p(D | θ*) + 2p, p the number of weights (σ not counted, as in statsmodels)."""
-    return -2.0 * _maximised_log_likelihood(la) + 2.0 * la.network.size
+    """−2 log p(D | θ*) + 2p, p the identified weights (σ not counted, as in statsmodels)."""
+    return -2.0 * _maximised_log_likelihood(la) + 2.0 * counted_parameters(la)
 
 
 def bic(la: Any) -> float:
     """−2 log p(D | θ*) + p log n."""
-    return -2.0 * _maximised_log_likelihood(la) + la.network.size * math.log(la.n)
+    return -2.0 * _maximised_log_likelihood(la) + counted_parameters(la) * math.log(la.n)

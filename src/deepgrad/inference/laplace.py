@@ -35,7 +35,12 @@ from deepgrad.inference import curvature as curvatures
 from deepgrad.inference import evidence, predictive, summary
 from deepgrad.inference.likelihoods import Gaussian, Likelihood, likelihood_for, strips_link
 from deepgrad.inference.network import Network
-from deepgrad.inference.posteriors import DensePosterior, DiagonalPosterior, KroneckerPosterior
+from deepgrad.inference.posteriors import (
+    DensePosterior,
+    DiagonalPosterior,
+    KroneckerPosterior,
+    SingularPosterior,
+)
 from deepgrad.regularizers import L1L2
 
 SIGMA_CHOICES = ("unbiased", "mle", "learned")
@@ -81,11 +86,14 @@ class Laplace:
     def fit(self, x: Any, y: Any) -> Laplace:
         """Compute the curvature on the training data (x, y) and the posterior."""
         self.prepare(x, y, "Laplace.fit")
+        self.prior = self._prior_from_arguments()
+        # separated data, and a softmax row with no prior (refused before the curvature's cost)
+        self.separated = self._check_separation()
+        self._check_identified()
         self._unit_curvature = self._compute_curvature()
         self.unit_gradient = curvatures.gradient(
             self.network, self._unit_likelihood(), self.blocks, self.x, self.y
         )
-        self.prior = self._prior_from_arguments()
         self._unit_eigenvalues: np.ndarray | None = None
         self._make_posterior()
         # η linear in the subset's weights (no hidden layer, or the last layer alone, with
@@ -99,7 +107,6 @@ class Laplace:
         self.distance_from_optimum = float("nan")
         if linear and len(self.network.blocks) == 1:
             self.distance_from_optimum = self._distance_from_optimum()
-        self.separated = self._check_separation()
         return self
 
     def _check_separation(self) -> bool:
@@ -303,7 +310,38 @@ class Laplace:
             )
         return int(steps)
 
+    def shift_invariant_rows(self) -> list[np.ndarray]:
+        """For a categorical likelihood (softmax), the rows of the output layer's weights
+        along which the likelihood is flat (see ``Network.output_rows``), as positions in θ
+        of the whole network; [] for the other likelihoods."""
+        if self.likelihood.name != "categorical":
+            return []
+        return self.network.output_rows()
+
+    def _check_identified(self) -> None:
+        """Refuse a softmax output row with no prior on any of its weights: the likelihood
+        does not determine the row's common shift, its posterior variance is infinite (the
+        diagonal curvature would hide it behind finite numbers)."""
+        positions = {int(index): i for i, index in enumerate(self.indices)}
+        free = [
+            row
+            for row in self.shift_invariant_rows()
+            if all(int(j) in positions for j in row)
+            and not np.any(self.prior[[positions[int(j)] for j in row]] > 0)
+        ]
+        if free:
+            raise SingularPosterior(
+                f"Laplace: the softmax output is unchanged when one number is added to every "
+                f"class's weight of a row of its Dense layer (an input's, or the bias's), so "
+                f"the likelihood leaves {len(free)} directions free: the curvature is "
+                f"singular along them and no weight of those rows has a prior precision. "
+                "Fix one class as the reference, as statsmodels' MNLogit does (a large "
+                "prior_precision on that class's weights), or give a prior: "
+                "prior_precision=... or an L2 penalty when fitting."
+            )
+
     def _make_posterior(self) -> None:
+        self._check_identified()
         scale = self.curvature_scale()
         name = self.curvature_kind
         if name == "kfac":

@@ -176,6 +176,18 @@ class Network:
             )
         return array
 
+    def output_rows(self) -> list[np.ndarray]:
+        """Where each row of the output layer's [kernel; bias] sits in θ (one input's, or
+        the bias's, weights to every output), when η is that layer's linear output and it
+        is trained; [] otherwise. A softmax output does not change when one number is added
+        to every class's weight of a row: its likelihood leaves these directions free."""
+        last = self.blocks[-1]
+        if last.functions or not last.trainable:
+            return []
+        inputs, outputs = last.layer.kernel.shape
+        rows = inputs + (last.layer.bias is not None)
+        return [last.offset + row * outputs + np.arange(outputs) for row in range(rows)]
+
     # ---- evaluation ----------------------------------------------------------------------
 
     def weights(self, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:

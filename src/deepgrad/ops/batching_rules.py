@@ -278,6 +278,16 @@ def _leading_axes(call: BatchCall) -> Any:
     return call_primitive(call.prim, call.args, call.kwargs)
 
 
+def _stacks_of_matrices(call: BatchCall) -> Any:
+    """Ops on stacks of matrices of one shape (the derivative of det's cofactors): an
+    argument without the batch axis is broadcast along it."""
+    args = [
+        arg if batched else broadcast_to(arg, (call.size, *shape))
+        for arg, batched, shape in zip(call.args, call.batched, call.shapes, strict=True)
+    ]
+    return call_primitive(call.prim, args, call.kwargs)
+
+
 def _labels_rule(call: BatchCall) -> Any:
     """Fused cross-entropy on (logits (..., C), labels (...)): both get the batch axis and
     are flattened to the (rows, C) and (rows,) the kernels take."""
@@ -294,7 +304,8 @@ def _labels_rule(call: BatchCall) -> Any:
 register(linalg.matmul, _matmul_rule)
 register(linalg.einsum_prim, _einsum_rule)
 register(matrix._solve, _solve_rule)
-register_by_name(matrix, ("_inv", "_det", "_logabsdet", "_cholesky"), _leading_axes)
+register_by_name(matrix, ("_inv", "_det", "_logabsdet", "_cholesky", "_cofactor"), _leading_axes)
+register(matrix._cofactor_derivative, _stacks_of_matrices)
 if hasattr(matrix, "_sign_of_det_impl"):
     IMPL_RULES[matrix._sign_of_det_impl] = _leading_axes
 register_by_name(eigen, ("_eigh", "_eigvalsh", "_eig"), _leading_axes)

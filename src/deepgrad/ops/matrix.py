@@ -13,12 +13,14 @@ import numpy as np
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.axes import axis_tuple
 from deepgrad.backend import array_module
+from deepgrad.ops.cofactor import cofactor, cofactor_derivative
 from deepgrad.ops.elementwise import absolute, power, sqrt
 from deepgrad.ops.indexing import tril
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.nondiff import cast, count_nonzero, nondifferentiable
 from deepgrad.ops.reductions import max, min, sum
 from deepgrad.ops.shape import expand_dims, reshape, swapaxes
+from deepgrad.ops.spectral_tools import diagonal_of
 from deepgrad.tensor import raw_data
 
 
@@ -49,10 +51,58 @@ def inv(a: Any) -> Any:
     return _inv(a)
 
 
-# (det A)' = det A · tr(A⁻¹ Ȧ); reverse: Ā = ḡ det A · A⁻ᵀ.
+# (det A)' = tr(C(A)ᵀ Ȧ), C(A) = adj(A)ᵀ the cofactor matrix (det A · A⁻ᵀ where A is
+# invertible): computed without inverting A, it is finite at singular matrices too (as in
+# PyTorch and JAX). C is differentiated by its own rule, the Hessian of det, self-adjoint.
+_cofactor = Primitive(cofactor, "cofactor")
+_cofactor_derivative = Primitive(cofactor_derivative, "cofactor_derivative")
+_cofactor.defvjp(lambda g, ans, a: _cofactor_derivative(a, g))
+_cofactor.defjvp(lambda t, ans, a: _cofactor_derivative(a, t))
+
+
+def _third_derivative_of_det(a: Any, e: Any, w: Any) -> Any:
+    """The third derivative of det at ``a`` applied to directions ``e`` and ``w``: the
+    derivative of C'(A)[E] in A, written with inv, so defined for invertible ``a`` only.
+
+    With X = A⁻¹ and φ = tr(XE) tr(XW) − tr(XEXW): det A · (φ Xᵀ − tr(XW) (XEX)ᵀ
+    − tr(XE) (XWX)ᵀ + (XEXWX)ᵀ + (XWXEX)ᵀ), symmetric in E and W.
+    """
+    try:
+        x = inv(a)
+    except np.linalg.LinAlgError as error:
+        raise np.linalg.LinAlgError(
+            f"det: derivatives of order 3 and above need an invertible matrix (they are "
+            f"computed through its inverse); got a singular one, shape {np.shape(raw_data(a))}"
+        ) from error
+    xe, xw = matmul(x, e), matmul(x, w)
+    trace_e, trace_w = _lift(_trace(xe)), _lift(_trace(xw))
+    phi = trace_e * trace_w - _lift(_trace(matmul(xe, xw)))
+    inner = (
+        phi * x
+        - trace_w * matmul(xe, x)
+        - trace_e * matmul(xw, x)
+        + matmul(matmul(xe, xw), x)
+        + matmul(matmul(xw, xe), x)
+    )
+    return _lift(det(a)) * _mT(inner)
+
+
+def _trace(x: Any) -> Any:
+    return sum(diagonal_of(x), axis=-1)
+
+
+_cofactor_derivative.defvjp(
+    lambda g, ans, a, e: _third_derivative_of_det(a, e, g),
+    lambda g, ans, a, e: _cofactor_derivative(a, g),
+)
+_cofactor_derivative.defjvp(
+    lambda t, ans, a, e: _third_derivative_of_det(a, e, t),
+    lambda t, ans, a, e: _cofactor_derivative(a, t),
+)
+
 _det = Primitive(np.linalg.det, "det")
-_det.defvjp(lambda g, ans, a: _lift(g * ans) * _mT(inv(a)))
-_det.defjvp(lambda t, ans, a: ans * sum(_mT(inv(a)) * t, axis=(-1, -2)))
+_det.defvjp(lambda g, ans, a: _lift(g) * _cofactor(a))
+_det.defjvp(lambda t, ans, a: sum(_cofactor(a) * t, axis=(-1, -2)))
 
 
 def det(a: Any) -> Any:
@@ -61,9 +111,24 @@ def det(a: Any) -> Any:
     return _det(a)
 
 
-_logabsdet = Primitive(lambda a: np.linalg.slogdet(a)[1], "logabsdet")
-_logabsdet.defvjp(lambda g, ans, a: _lift(g) * _mT(inv(a)))
-_logabsdet.defjvp(lambda t, ans, a: sum(_mT(inv(a)) * t, axis=(-1, -2)))
+def _inverse_transpose_where_regular(ans: Any, a: Any) -> Any:
+    """A⁻ᵀ, the derivative of log|det A|; refused where log|det A| = −inf (a singular A),
+    where the derivative is infinite: PyTorch and JAX return a mix of ±inf and NaN."""
+    logabsdet = raw_data(ans)
+    if bool(array_module(logabsdet).isneginf(logabsdet).any()):
+        raise np.linalg.LinAlgError(
+            f"slogdet: log|det| is -inf at a singular matrix (input shape "
+            f"{np.shape(raw_data(a))}), where its derivative is infinite; a derivative "
+            f"finite everywhere is that of det (det A · A⁻ᵀ, the cofactor matrix)"
+        )
+    return _mT(inv(a))
+
+
+_logabsdet = Primitive(lambda a: np.linalg.slogdet(a)[1], "slogdet")
+_logabsdet.defvjp(lambda g, ans, a: _lift(g) * _inverse_transpose_where_regular(ans, a))
+_logabsdet.defjvp(
+    lambda t, ans, a: sum(_inverse_transpose_where_regular(ans, a) * t, axis=(-1, -2))
+)
 
 
 def _sign_of_det_impl(a):
