@@ -313,3 +313,10 @@ def test_a_layer_norm_over_the_batch_axis_is_refused(tmp_path):
     with pytest.raises(ImportGraphError, match=r"'mean' \(ReduceMean\) averages over axes \[0\]"):
         load(path)
 
+
+def test_a_gelu_node_with_an_unknown_approximation_is_refused(tmp_path):
+    """ONNX defines approximate="none" and "tanh"; another value was read as exact GELU."""
+    nodes = [helper.make_node("Gelu", ["h"], ["y"], name="gelu", approximate="fast")]
+    path = _write(tmp_path, nodes, {}, opset=20, run=False)
+    with pytest.raises(ImportGraphError, match=r"'gelu' \(Gelu\) has approximate='fast'"):
+        load(path)

@@ -73,8 +73,15 @@ def _elu(chain: _Chain, node: Any, attrs: dict) -> None:
 def _gelu(chain: _Chain, node: Any, attrs: dict) -> None:
     """Opset 20's ``Gelu``: ``approximate`` is "none" (erf) or "tanh"."""
     chain.follow(node)
-    approximate = attrs.get("approximate", b"none") in (b"tanh", "tanh")
-    chain.layers.append(L.Activation(functools.partial(activations.gelu, approximate=approximate)))
+    approximate = attrs.get("approximate", b"none")
+    approximate = approximate.decode() if isinstance(approximate, bytes) else approximate
+    if approximate not in ("none", "tanh"):
+        raise ImportGraphError(
+            f"load: node {node.name!r} (Gelu) has approximate={approximate!r}; ONNX defines "
+            "'none' and 'tanh'"
+        )
+    gelu = functools.partial(activations.gelu, approximate=approximate == "tanh")
+    chain.layers.append(L.Activation(gelu))
 
 
 def _softmax(chain: _Chain, node: Any, attrs: dict) -> None:
