@@ -3,37 +3,28 @@
 (and ``BatchNorm1d`` in eval mode, ``LayerNorm``), read back into a deepgrad ``Sequential``
 with its weights.
 
-Only a chain is read: each node takes the previous node's output (plus constants). Any other
-op, a branch, or a second input raises ``ImportGraphError`` naming the node, and so does a
-node whose attributes or opset make it compute what no deepgrad layer does.
+Only a chain is read: each node takes the previous node's output (plus constants), except
+inside the groups of nodes PyTorch writes for one activation or layer (GELU, SiLU, hard
+SiLU, Mish, LayerNorm below opset 17), which ``patterns.py`` reads whole. Any other op, a
+branch, or a second input raises ``ImportGraphError`` naming the node, and so does a node
+whose attributes or opset make it compute what no deepgrad layer does.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from deepgrad import activations
 from deepgrad import layers as L
 from deepgrad.models import Sequential
 from deepgrad.onnx.errors import ImportGraphError
 from deepgrad.onnx.export import _onnx
+from deepgrad.onnx.patterns import GraphView, read_pattern
+from deepgrad.onnx.read_activations import ACTIVATION_READERS
 from deepgrad.tensor import raw_data
-
-# ONNX op → the deepgrad activation computing the same function (attributes handled below)
-_ACTIVATIONS = {
-    "Relu": "relu",
-    "Tanh": "tanh",
-    "Sigmoid": "sigmoid",
-    "Softplus": "softplus",
-    "Softsign": "softsign",
-    "Exp": "exponential",
-    "Selu": "selu",
-}
 
 
 @dataclass
@@ -147,66 +138,6 @@ def _add(chain: _Chain, node: Any, attrs: dict) -> None:
     last.bias = _per_output(node, bias, shape).reshape(-1)
 
 
-def _activation(chain: _Chain, node: Any, attrs: dict) -> None:
-    chain.follow(node)
-    op = node.op_type
-    if op in _ACTIVATIONS:
-        if op == "Selu" and attrs:
-            _check_defaults(
-                node, attrs, {"alpha": activations.SELU_ALPHA, "gamma": activations.SELU_SCALE}
-            )
-        chain.layers.append(L.Activation(_ACTIVATIONS[op]))
-    elif op == "LeakyRelu":
-        chain.layers.append(L.LeakyReLU(attrs.get("alpha", 0.01)))
-    elif op == "Elu":
-        chain.layers.append(L.ELU(attrs.get("alpha", 1.0)))
-    elif op == "Gelu":
-        approximate = attrs.get("approximate", b"none") in (b"tanh", "tanh")
-        chain.layers.append(
-            L.Activation(functools.partial(activations.gelu, approximate=approximate))
-        )
-    elif op in ("Softmax", "LogSoftmax"):
-        axis = _softmax_axis(chain, node, attrs)
-        if op == "Softmax":
-            chain.layers.append(L.Softmax(axis))
-        else:
-            chain.layers.append(L.Activation(functools.partial(activations.log_softmax, axis=axis)))
-
-
-def _softmax_axis(chain: _Chain, node: Any, attrs: dict) -> int:
-    """The one axis of a (Log)Softmax node, as deepgrad's ``axis``. Before opset 13 the
-    default axis is 1 and the input is flattened to 2-d there, so the softmax runs over
-    every axis from ``axis`` on together: one axis only when ``axis`` is the last."""
-    rank = chain.rank
-    axis = attrs.get("axis", -1 if chain.opset >= 13 else 1)
-    if not -rank <= axis < rank:
-        raise ImportGraphError(
-            f"load: node {node.name!r} ({node.op_type}) has axis {axis} for an input of rank {rank}"
-        )
-    axis %= rank
-    if chain.opset < 13 and axis != rank - 1:
-        raise ImportGraphError(
-            f"load: node {node.name!r} ({node.op_type}, opset {chain.opset}) runs over axes "
-            f"{axis} to {rank - 1} of its rank-{rank} input together; deepgrad's runs over one "
-            "axis: only the last axis (or opset 13's one-axis form) can be read"
-        )
-    if axis == 0:
-        raise ImportGraphError(
-            f"load: node {node.name!r} ({node.op_type}) runs over axis 0, the batch axis: "
-            "a prediction would depend on how the samples are batched"
-        )
-    return axis
-
-
-def _check_defaults(node: Any, attrs: dict, expected: dict) -> None:
-    for key, value in expected.items():
-        if key in attrs and not np.isclose(attrs[key], value, rtol=1e-6):
-            raise ImportGraphError(
-                f"load: node {node.name!r} ({node.op_type}) has {key}={attrs[key]}; "
-                f"deepgrad's form has {value}"
-            )
-
-
 def _identity(chain: _Chain, node: Any, attrs: dict) -> None:
     chain.follow(node)  # Identity
 
@@ -317,10 +248,7 @@ _READERS = {
     "Reshape": _reshape,
     "BatchNormalization": _batch_norm,
     "LayerNormalization": _layer_norm,
-    **{
-        op: _activation
-        for op in (*_ACTIVATIONS, "LeakyRelu", "Elu", "Gelu", "Softmax", "LogSoftmax")
-    },
+    **ACTIVATION_READERS,
 }
 
 
@@ -374,23 +302,44 @@ def load(path: str | os.PathLike) -> Sequential:
     proto = onnx.load(os.fspath(path))
     opsets = [o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")]
     chain = _Chain(proto.graph, numpy_helper, opsets[0] if opsets else 1)
+    nodes = [node for node in proto.graph.node if node.op_type != "Constant"]
     for node in proto.graph.node:
         if node.op_type == "Constant":
             chain.constants[node.output[0]] = _constant(node, onnx, numpy_helper)
-            continue
-        reader = _READERS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
-        if reader is None:
-            raise ImportGraphError(
-                f"load: node {node.name!r} has op type {node.op_type!r}, which deepgrad cannot "
-                f"read; readable: {', '.join(sorted(_READERS))}, Constant"
-            )
-        reader(chain, node, _attributes(node, onnx))
     outputs = [o.name for o in proto.graph.output]
+    view = GraphView(nodes, chain.constants, outputs)
+    read: set[int] = set()  # the nodes read as part of a pattern
+    for node in nodes:
+        if id(node) not in read and not _read_pattern(chain, view, node, read):
+            _read_node(chain, node, onnx)
     if outputs != [chain.current]:
         raise ImportGraphError(
             f"load: the graph's outputs {outputs} are not the end of the chain {chain.current!r}"
         )
     return _built(chain)
+
+
+def _read_pattern(chain: _Chain, view: GraphView, node: Any, read: set[int]) -> bool:
+    """Read the pattern (GELU, SiLU, ...) starting at the chain's tensor, if ``node`` reads
+    that tensor and one does; whether it did."""
+    match = read_pattern(view, chain.current, chain.rank) if chain.current in node.input else None
+    if match is None:
+        return False
+    chain.layers.append(match.layer)
+    chain.weights.extend((match.nodes[-1].name, match.layer, w, v) for w, v in match.weights)
+    chain.current = match.output
+    read.update(id(n) for n in match.nodes)
+    return True
+
+
+def _read_node(chain: _Chain, node: Any, onnx: Any) -> None:
+    reader = _READERS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
+    if reader is None:
+        raise ImportGraphError(
+            f"load: node {node.name!r} has op type {node.op_type!r}, which deepgrad cannot "
+            f"read; readable: {', '.join(sorted(_READERS))}, Constant"
+        )
+    reader(chain, node, _attributes(node, onnx))
 
 
 def _built(chain: _Chain) -> Sequential:
