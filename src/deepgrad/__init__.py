@@ -13,6 +13,7 @@ from typing import Any
 
 from deepgrad import (
     activations,
+    constraints,
     datasets,
     initializers,
     layers,
@@ -66,6 +67,7 @@ __all__ = [
     "callbacks",
     "check_grads",
     "compile",
+    "constraints",
     "datasets",
     "detect_anomaly",
     "elementwise_grad",

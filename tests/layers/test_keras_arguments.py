@@ -7,15 +7,14 @@ import numpy as np
 import pytest
 
 import deepgrad as dg
-from deepgrad import layers
+from deepgrad import constraints, layers
 from deepgrad.tensor import raw_data
 
 
 @pytest.mark.parametrize(
     ("make", "argument"),
     [
-        (lambda: layers.Dense(3, kernel_constraint="max_norm"), "kernel_constraint"),
-        (lambda: layers.Dense(3, bias_constraint="non_neg"), "bias_constraint"),
+        (lambda: layers.PReLU(alpha_constraint="non_neg"), "alpha_constraint"),
         (lambda: layers.Embedding(5, 2, mask_zero=True), "mask_zero"),
         (lambda: layers.LayerNormalization(rms_scaling=True), "rms_scaling"),
         (lambda: layers.BatchNormalization(gamma_initializer="zeros"), "gamma_initializer"),
@@ -26,13 +25,93 @@ def test_a_keras_argument_deepgrad_lacks_is_refused_naming_the_layer(make, argum
         make()
     message = str(error.value)
     layer_name = message.split(":")[0]
-    assert layer_name in {"Dense", "Embedding", "LayerNormalization", "BatchNormalization"}
+    assert layer_name in {"PReLU", "Embedding", "LayerNormalization", "BatchNormalization"}
     assert argument in message and "it takes" in message
 
 
 def test_a_constraint_is_refused_with_what_to_do_instead():
-    with pytest.raises(TypeError, match="no weight constraints"):
-        layers.Dense(3, kernel_constraint="max_norm")
+    with pytest.raises(TypeError, match="PReLU takes no weight constraint in deepgrad; Dense"):
+        layers.PReLU(alpha_constraint="non_neg")
+
+
+CONSTRAINED_LAYERS = [
+    (
+        lambda: layers.Dense(3, kernel_constraint="max_norm", bias_constraint="non_neg"),
+        {"kernel": constraints.MaxNorm, "bias": constraints.NonNeg},
+    ),
+    (
+        lambda: layers.Embedding(5, 3, "random_uniform", None, constraints.UnitNorm(axis=1)),
+        {"embeddings": constraints.UnitNorm},
+    ),
+    (
+        lambda: layers.BatchNormalization(
+            gamma_constraint=constraints.MinMaxNorm(0.5, 2.0), beta_constraint="NonNeg"
+        ),
+        {"gamma": constraints.MinMaxNorm, "beta": constraints.NonNeg},
+    ),
+    (
+        lambda: layers.LayerNormalization(beta_constraint="max_norm"),
+        {"beta": constraints.MaxNorm},
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "expected"), CONSTRAINED_LAYERS)
+def test_constraint_arguments_reach_the_weights_and_the_config(make, expected):
+    layer = make()
+    layer.build((None, 4))
+    weights = dict((name, weight) for name, weight, *_ in layer.named_weights())
+    for name, weight in weights.items():
+        assert type(weight.constraint) is expected.get(name, type(None)), name
+    rebuilt = type(layer).from_config(layer.get_config())
+    rebuilt.build((None, 4))
+    for name, weight, *_ in rebuilt.named_weights():
+        original = weights[name].constraint
+        assert type(weight.constraint) is type(original)
+        if original is not None:
+            assert weight.constraint.get_config() == original.get_config()
+
+
+@pytest.mark.parametrize(
+    ("keras_layer", "ours", "arguments"),
+    [
+        ("Dense", lambda: layers.Dense(2), ("kernel_constraint", "bias_constraint")),
+        ("Embedding", lambda: layers.Embedding(4, 2), ("embeddings_constraint",)),
+        (
+            "BatchNormalization",
+            layers.BatchNormalization,
+            ("beta_constraint", "gamma_constraint"),
+        ),
+        (
+            "LayerNormalization",
+            layers.LayerNormalization,
+            ("beta_constraint", "gamma_constraint"),
+        ),
+    ],
+)
+def test_constraint_arguments_are_keras_names_in_the_config(keras_layer, ours, arguments):
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    keras_config = getattr(keras.layers, keras_layer)(
+        *((2,) if keras_layer == "Dense" else (4, 2) if keras_layer == "Embedding" else ()),
+        **{name: "non_neg" for name in arguments},
+    ).get_config()
+    our_config = ours().get_config()
+    for name in arguments:
+        assert keras_config[name]["class_name"] == "NonNeg" and our_config[name] is None
+    with_keras_configs = {**our_config, **{name: keras_config[name] for name in arguments}}
+    rebuilt = type(ours()).from_config(with_keras_configs)
+    assert all(type(getattr(rebuilt, name)) is constraints.NonNeg for name in arguments)
+
+
+def test_add_weight_takes_a_constraint_as_keras():
+    class Scale(layers.Layer):
+        def build(self, input_shape):
+            self.factor = self.add_weight(shape=(2,), initializer="ones", constraint="non_neg")
+
+    layer = Scale()
+    layer.build((None, 2))
+    assert type(layer.factor.constraint) is constraints.NonNeg
 
 
 RELU_CASES = [

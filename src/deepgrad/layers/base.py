@@ -57,8 +57,9 @@ def _refuse_arguments(layer: Any, unknown: dict[str, Any]) -> None:
     hint = ""
     if argument.endswith("constraint"):
         hint = (
-            " (deepgrad has no weight constraints: rewrite the weight in a callback's "
-            "on_train_batch_end)"
+            f" ({type(layer).__name__} takes no weight constraint in deepgrad; Dense, "
+            "Embedding, BatchNormalization and LayerNormalization do, and so does "
+            "add_weight(constraint=...) in a layer of your own)"
         )
     raise TypeError(
         f"{type(layer).__name__}: unexpected argument {argument}={unknown[argument]!r}{hint}; "
@@ -150,12 +151,15 @@ class Layer(TorchVocabulary):
         regularizer: Any = None,
         trainable: bool = True,
         dtype: Any = None,
-    ) -> Tensor:
+        constraint: Any = None,
+    ) -> Variable:
         """Create a weight, remember it, and return it (a Tensor).
 
         Keras' keywords work (``add_weight(shape=(3, 4), initializer="random_normal")``);
         ``name`` is optional ("variable", "variable_1", ... by default), and a shape passed
         first is taken as the shape. The initializer defaults to Glorot uniform, as in Keras.
+        ``constraint`` (``deepgrad.constraints``) is applied by the optimizer after each
+        update, as Keras does.
         """
         if shape is None and isinstance(name, tuple | list | int):
             name, shape = None, name
@@ -174,6 +178,7 @@ class Layer(TorchVocabulary):
         value = initializers.get(initializer or "glorot_uniform")(shape, dtype or self.dtype)
         value = to_device(value, getattr(self, "_device", None))  # the layer's, or current
         weight = Variable(value, requires_grad=trainable and self._trainable)
+        weight.constraint = constraint
         self._own_weights.append((name, weight, trainable, regularizers.get(regularizer)))
         structure_changed()
         return weight

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad import activations, initializers, regularizers
+from deepgrad import activations, constraints, initializers, regularizers
 from deepgrad import numpy as dnp
 from deepgrad.autodiff.effects import impure
 from deepgrad.layers.base import Layer, register_serializable
@@ -34,6 +34,9 @@ class Dense(Layer):
         bias_initializer: Any = "zeros",
         kernel_regularizer: Any = None,
         bias_regularizer: Any = None,
+        *,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         if int(units) <= 0:
@@ -45,6 +48,8 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         super().__init__(**kwargs)
 
     def build(self, input_shape: tuple) -> None:
@@ -55,12 +60,20 @@ class Dense(Layer):
             )
         features = int(input_shape[-1])
         self.kernel = self.add_weight(
-            "kernel", (features, self.units), self.kernel_initializer, self.kernel_regularizer
+            "kernel",
+            (features, self.units),
+            self.kernel_initializer,
+            self.kernel_regularizer,
+            constraint=self.kernel_constraint,
         )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
-                "bias", (self.units,), self.bias_initializer, self.bias_regularizer
+                "bias",
+                (self.units,),
+                self.bias_initializer,
+                self.bias_regularizer,
+                constraint=self.bias_constraint,
             )
 
     def call(self, inputs: Any) -> Any:
@@ -88,6 +101,8 @@ class Dense(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 
@@ -159,11 +174,13 @@ class Embedding(Layer):
         output_dim: int,
         embeddings_initializer: Any = "random_uniform",
         embeddings_regularizer: Any = None,
+        embeddings_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         super().__init__(**kwargs)
 
     def build(self, input_shape: tuple) -> None:
@@ -172,6 +189,7 @@ class Embedding(Layer):
             (self.input_dim, self.output_dim),
             self.embeddings_initializer,
             self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
         )
 
     def _cast(self, inputs: Any) -> Any:
@@ -194,4 +212,5 @@ class Embedding(Layer):
             "output_dim": self.output_dim,
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
             "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
         }

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import constraints
 from deepgrad import numpy as dnp
 from deepgrad.autodiff.effects import Impure
 from deepgrad.layers.base import Layer, register_serializable
@@ -19,6 +20,24 @@ def _normalize(inputs, mean, variance, epsilon, gamma, beta):
     if beta is not None:
         outputs = outputs + beta
     return outputs
+
+
+def _gamma_and_beta(layer: Any, features: tuple[int]) -> tuple[Any, Any]:
+    """The scale γ (ones) and the shift β (zeros) of a normalization layer, each None
+    where the layer has none, each with its constraint (``gamma_constraint``, ...)."""
+    gamma = beta = None
+    if layer.scale:
+        gamma = layer.add_weight("gamma", features, "ones", constraint=layer.gamma_constraint)
+    if layer.center:
+        beta = layer.add_weight("beta", features, "zeros", constraint=layer.beta_constraint)
+    return gamma, beta
+
+
+def _constraints_config(layer: Any) -> dict:
+    return {
+        "beta_constraint": constraints.serialize(layer.beta_constraint),
+        "gamma_constraint": constraints.serialize(layer.gamma_constraint),
+    }
 
 
 @register_serializable
@@ -40,10 +59,15 @@ class BatchNormalization(Layer):
         epsilon: float = 1e-3,
         center: bool = True,
         scale: bool = True,
+        *,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
         self.center, self.scale = center, scale
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         super().__init__(**kwargs)
 
     def build(self, input_shape: tuple) -> None:
@@ -53,8 +77,7 @@ class BatchNormalization(Layer):
         shape[self._feature_axis] = int(input_shape[self._feature_axis])
         self._param_shape = tuple(shape[1:])  # broadcast against (batch, ...)
         features = (int(input_shape[self._feature_axis]),)
-        self.gamma = self.add_weight("gamma", features, "ones") if self.scale else None
-        self.beta = self.add_weight("beta", features, "zeros") if self.center else None
+        self.gamma, self.beta = _gamma_and_beta(self, features)
         self.moving_mean = self.add_weight("moving_mean", features, "zeros", trainable=False)
         self.moving_variance = self.add_weight("moving_variance", features, "ones", trainable=False)
 
@@ -94,6 +117,7 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
+            **_constraints_config(self),
         }
 
 
@@ -107,15 +131,18 @@ class LayerNormalization(Layer):
         epsilon: float = 1e-3,
         center: bool = True,
         scale: bool = True,
+        *,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         self.axis, self.epsilon, self.center, self.scale = int(axis), float(epsilon), center, scale
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         super().__init__(**kwargs)
 
     def build(self, input_shape: tuple) -> None:
-        features = (int(input_shape[self.axis]),)
-        self.gamma = self.add_weight("gamma", features, "ones") if self.scale else None
-        self.beta = self.add_weight("beta", features, "zeros") if self.center else None
+        self.gamma, self.beta = _gamma_and_beta(self, (int(input_shape[self.axis]),))
 
     def call(self, inputs: Any) -> Any:
         ndim = np.ndim(raw_data(inputs))
@@ -135,6 +162,7 @@ class LayerNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
+            **_constraints_config(self),
         }
 
 

@@ -1,6 +1,7 @@
 """``Variable``: what ``add_weight`` returns, a Tensor with Keras' ``assign``,
 ``assign_add``, ``assign_sub`` and ``value``, for state a layer updates in ``call``
-(a running sum, a counter).
+(a running sum, a counter), and Keras' ``constraint``: a projection the optimizer applies
+after each update (``deepgrad.constraints``).
 
 The updates are effect primitives (as BatchNormalization's moving averages are), so a
 compiled step (``compile(jit=True)``, ``deepgrad.compile``) makes them again on every
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import constraints
 from deepgrad.autodiff.effects import Impure
 from deepgrad.tensor import Tensor, mark_written, raw_data
 
@@ -26,8 +28,25 @@ from deepgrad.tensor import Tensor, mark_written, raw_data
 class Variable(Tensor):
     """A layer's weight: a Tensor whose value can be replaced in place."""
 
-    __slots__ = ()
+    __slots__ = ("_constraint",)
     holds_state = True  # moving statistics, adapted means, frozen weights change too
+
+    @property
+    def constraint(self) -> Any:
+        """The projection an optimizer applies after each update, θ ← constraint(θ), or
+        None (Keras' ``variable.constraint``; ``deepgrad.constraints``).
+
+        >>> import numpy as np
+        >>> weight = Variable(np.ones(2, np.float32), requires_grad=True)
+        >>> weight.constraint = "non_neg"
+        >>> weight.constraint
+        NonNeg()
+        """
+        return getattr(self, "_constraint", None)  # unset on a Variable made by _make
+
+    @constraint.setter
+    def constraint(self, value: Any) -> None:
+        self._constraint = constraints.get(value)
 
     @property
     def value(self) -> Variable:

@@ -5,8 +5,9 @@ A subclass writes ``init_state(values)`` (its flat state arrays) and
 rule (``elementwise.py``) with the optimizer's scalars. Everything that cuts across
 rules lives here, once: coupled weight decay (L2 added to the gradient), decoupled weight
 decay (θ ← θ − ηλθ, as in AdamW), gradient clipping by value, by each parameter's norm
-and by the global norm, an exponential moving average of the weights, and learning rates
-that are numbers or schedules (callables from the step count to a rate).
+and by the global norm, an exponential moving average of the weights, learning rates
+that are numbers or schedules (callables from the step count to a rate), and, last,
+Keras' weight constraints (θ ← constraint(θ) for a parameter that has one).
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
+from deepgrad.autodiff.modes import no_grad
 from deepgrad.backend import to_numpy
 from deepgrad.device import device_of, to_device
 from deepgrad.optimizers import schedules
 from deepgrad.optimizers.flat import FlatGroup, FlatParameters
-from deepgrad.tensor import Tensor, mark_written
+from deepgrad.tensor import Tensor, mark_written, raw_data
 
 _Self = TypeVar("_Self", bound="Optimizer")
 
@@ -276,6 +278,7 @@ class Optimizer:
                 frequency = self.ema_overwrite_frequency
                 if frequency is not None and self.iterations % frequency == 0:
                     group.values[...] = state["ema"]
+        _apply_constraints(flat.params)
         mark_written(*flat.params)  # a graph made before must not read the new values
         return loss
 
@@ -420,6 +423,29 @@ class Optimizer:
         for g, state in enumerate(self.state):
             for name in state:
                 state[name][...] = to_device(arrays[f"{g}.{name}"], device_of(state[name]))
+
+
+def _apply_constraints(params: list[Tensor]) -> None:
+    """θ ← constraint(θ) for each parameter that has one (a layer's ``kernel_constraint``,
+    ``deepgrad.constraints``): Keras' last act of a step, after the update and the moving
+    average, whichever executor made the update (eager, compiled, inside the products)."""
+    for param in params:
+        constraint = getattr(param, "constraint", None)
+        if constraint is not None:
+            _project(param, constraint)
+
+
+def _project(param: Tensor, constraint: Callable[[Any], Any]) -> None:
+    """Write ``constraint(param)`` over the parameter's values, in place (they are a view
+    into the flat buffer), as Keras' ``variable.assign(variable.constraint(variable))``."""
+    with no_grad():
+        projected = raw_data(constraint(param))
+    if np.shape(projected) != param.shape:
+        raise ValueError(
+            f"the constraint {constraint!r} returned a value of shape {np.shape(projected)} "
+            f"for a weight of shape {param.shape}; a constraint must keep the weight's shape"
+        )
+    param._value[...] = projected
 
 
 def _squared_norm(values: np.ndarray) -> float:

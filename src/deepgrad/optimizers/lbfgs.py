@@ -61,6 +61,20 @@ class LBFGS(Optimizer):
             dtypes = ", ".join(str(group.values.dtype) for group in groups)
             raise ValueError(f"LBFGS: all parameters must share one dtype, got {dtypes}")
 
+    def _refuse_constraints(self) -> None:
+        """Raise for a parameter with a ``constraint``: projecting after each iteration
+        would break the line search and the curvature pairs (s, y), which assume the step
+        taken is the step computed, so L-BFGS applies none (Keras has no L-BFGS)."""
+        for param in self._require_built().params:
+            constraint = getattr(param, "constraint", None)
+            if constraint is not None:
+                raise ValueError(
+                    f"LBFGS: a weight of shape {param.shape} has the constraint "
+                    f"{constraint!r}, which L-BFGS cannot apply (its line search and "
+                    "curvature pairs assume unconstrained steps); train it with another "
+                    "optimizer (SGD, Adam, ...) or without the constraint"
+                )
+
     def _evaluate(self, closure: Callable) -> tuple[float, np.ndarray]:
         loss = float(raw_data(closure()))
         flat = self._require_built()
@@ -77,7 +91,7 @@ class LBFGS(Optimizer):
             raise ValueError(
                 "LBFGS.step needs a closure that recomputes the loss and calls backward()"
             )
-        self._require_built()
+        self._refuse_constraints()
         memory, rate = self.memory, self.current_learning_rate()
         loss, g = self._evaluate(closure)
         first_loss, evals = loss, 1
