@@ -1,7 +1,10 @@
 """Weight initializers, by name or object (Keras names and defaults).
 
 Every draw comes from ``deepgrad.random``, so ``deepgrad.random.seed(n)`` makes model
-construction reproducible bit for bit. For a kernel of shape (fan_in, fan_out):
+construction reproducible bit for bit. A random initializer given its own ``seed``, as in
+Keras 3, draws from a generator made from that seed at every call instead, so it gives the
+same values at every call (Keras' draws are JAX's or TensorFlow's, so the values differ
+from Keras'; the behaviour does not). For a kernel of shape (fan_in, fan_out):
 
 * Glorot / Xavier (Glorot & Bengio, 2010): variance 2 / (fan_in + fan_out);
 * He / Kaiming (He et al., 2015): variance 2 / fan_in, for ReLU nets;
@@ -51,6 +54,19 @@ def _dtype(dtype: Any) -> np.dtype:
     return np.dtype(dtype) if dtype is not None else get_default_dtype()
 
 
+def _check_seed(name: str, seed: Any) -> int | None:
+    """Keras' ``seed``: None (draw from ``deepgrad.random``) or an integer."""
+    if seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)):
+        return None if seed is None else int(seed)
+    raise TypeError(f"{name}: seed must be None or an integer, got {seed!r}")
+
+
+def _generator(seed: int | None) -> Any:
+    """A NumPy generator made from ``seed`` (the same draws at every call), or, without
+    one, the current device's generator of ``deepgrad.random``."""
+    return random.default_rng() if seed is None else np.random.default_rng(seed)
+
+
 class Zeros(Initializer):
     def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
         return np.zeros(shape, _dtype(dtype))
@@ -70,32 +86,44 @@ class Constant(Initializer):
 
 
 class RandomNormal(Initializer):
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05) -> None:
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         self.mean, self.stddev = mean, stddev
+        self.seed = _check_seed("RandomNormal", seed)
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
-        return random.normal(self.mean, self.stddev, shape, _dtype(dtype))
+        if self.seed is None:
+            return random.normal(self.mean, self.stddev, shape, _dtype(dtype))
+        draws = _generator(self.seed).normal(self.mean, self.stddev, shape)
+        return np.asarray(draws).astype(_dtype(dtype))
 
 
 class RandomUniform(Initializer):
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05) -> None:
+    def __init__(
+        self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None
+    ) -> None:
         self.minval, self.maxval = minval, maxval
+        self.seed = _check_seed("RandomUniform", seed)
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
-        return random.uniform(self.minval, self.maxval, shape, _dtype(dtype))
+        if self.seed is None:
+            return random.uniform(self.minval, self.maxval, shape, _dtype(dtype))
+        draws = _generator(self.seed).uniform(self.minval, self.maxval, shape)
+        return np.asarray(draws).astype(_dtype(dtype))
 
 
 class TruncatedNormal(Initializer):
     """Normal draws, redrawn until within two standard deviations of the mean."""
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05) -> None:
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         self.mean, self.stddev = mean, stddev
+        self.seed = _check_seed("TruncatedNormal", seed)
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
-        values = random.default_rng().standard_normal(shape)
+        generator = _generator(self.seed)
+        values = generator.standard_normal(shape)
         outside = np.abs(values) > 2
         while outside.any():
-            values[outside] = random.default_rng().standard_normal(int(outside.sum()))
+            values[outside] = generator.standard_normal(int(outside.sum()))
             outside = np.abs(values) > 2
         return (self.mean + self.stddev * values).astype(_dtype(dtype))
 
@@ -104,13 +132,18 @@ class VarianceScaling(Initializer):
     """Draws with variance ``scale / n``, n = fan_in, fan_out or their mean (``mode``)."""
 
     def __init__(
-        self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal"
+        self,
+        scale: float = 1.0,
+        mode: str = "fan_in",
+        distribution: str = "truncated_normal",
+        seed: int | None = None,
     ) -> None:
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"VarianceScaling: mode must be fan_in, fan_out or fan_avg: {mode}")
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
             raise ValueError(f"VarianceScaling: unknown distribution {distribution!r}")
         self.scale, self.mode, self.distribution = scale, mode, distribution
+        self.seed = _check_seed(type(self).__name__, seed)
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
         fan_in, fan_out = _fans(tuple(shape))
@@ -118,75 +151,98 @@ class VarianceScaling(Initializer):
         variance = self.scale / max(1.0, n)
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * variance)
-            return RandomUniform(-limit, limit)(shape, dtype)
+            return RandomUniform(-limit, limit, self.seed)(shape, dtype)
         if self.distribution == "untruncated_normal":
-            return RandomNormal(0.0, math.sqrt(variance))(shape, dtype)
+            return RandomNormal(0.0, math.sqrt(variance), self.seed)(shape, dtype)
         # 0.8796... is the standard deviation of a unit normal truncated to [-2, 2].
-        return TruncatedNormal(0.0, math.sqrt(variance) / 0.87962566103423978)(shape, dtype)
+        stddev = math.sqrt(variance) / 0.87962566103423978
+        return TruncatedNormal(0.0, stddev, self.seed)(shape, dtype)
 
 
 class GlorotUniform(VarianceScaling):
-    def __init__(self) -> None:
-        super().__init__(1.0, "fan_avg", "uniform")
+    def __init__(self, seed: int | None = None) -> None:
+        super().__init__(1.0, "fan_avg", "uniform", seed)
 
     def get_config(self) -> dict:
-        return {}
+        return {"seed": self.seed}
 
 
 class GlorotNormal(VarianceScaling):
-    def __init__(self) -> None:
-        super().__init__(1.0, "fan_avg", "truncated_normal")
+    def __init__(self, seed: int | None = None) -> None:
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed)
 
     def get_config(self) -> dict:
-        return {}
+        return {"seed": self.seed}
 
 
 class HeUniform(VarianceScaling):
-    def __init__(self) -> None:
-        super().__init__(2.0, "fan_in", "uniform")
+    def __init__(self, seed: int | None = None) -> None:
+        super().__init__(2.0, "fan_in", "uniform", seed)
 
     def get_config(self) -> dict:
-        return {}
+        return {"seed": self.seed}
 
 
 class HeNormal(VarianceScaling):
-    def __init__(self) -> None:
-        super().__init__(2.0, "fan_in", "truncated_normal")
+    def __init__(self, seed: int | None = None) -> None:
+        super().__init__(2.0, "fan_in", "truncated_normal", seed)
 
     def get_config(self) -> dict:
-        return {}
+        return {"seed": self.seed}
 
 
 class LecunUniform(VarianceScaling):
-    def __init__(self) -> None:
-        super().__init__(1.0, "fan_in", "uniform")
+    def __init__(self, seed: int | None = None) -> None:
+        super().__init__(1.0, "fan_in", "uniform", seed)
 
     def get_config(self) -> dict:
-        return {}
+        return {"seed": self.seed}
 
 
 class LecunNormal(VarianceScaling):
-    def __init__(self) -> None:
-        super().__init__(1.0, "fan_in", "truncated_normal")
+    def __init__(self, seed: int | None = None) -> None:
+        super().__init__(1.0, "fan_in", "truncated_normal", seed)
 
     def get_config(self) -> dict:
-        return {}
+        return {"seed": self.seed}
 
 
 class Orthogonal(Initializer):
     """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian draw (Saxe et al.)."""
 
-    def __init__(self, gain: float = 1.0) -> None:
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         self.gain = gain
+        self.seed = _check_seed("Orthogonal", seed)
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
         rows, cols = math.prod(shape[:-1]), shape[-1]
-        flat = random.default_rng().standard_normal((max(rows, cols), min(rows, cols)))
+        flat = _generator(self.seed).standard_normal((max(rows, cols), min(rows, cols)))
         q, r = np.linalg.qr(flat)
         q *= np.sign(np.diag(r))  # makes the decomposition unique, so the draw is uniform
         if rows < cols:
             q = q.T
         return (self.gain * q[:rows, :cols]).reshape(shape).astype(_dtype(dtype))
+
+
+class Identity(Initializer):
+    """``gain`` times the identity matrix (ones on the main diagonal of a 2-D, possibly
+    non-square, shape), as Keras' ``Identity``.
+
+    >>> Identity(2.0)((2, 3))
+    array([[2., 0., 0.],
+           [0., 2., 0.]], dtype=float32)
+    """
+
+    def __init__(self, gain: float = 1.0) -> None:
+        self.gain = gain
+
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        if len(shape) != 2:
+            raise ValueError(
+                f"Identity: the identity initializer makes 2-D matrices only; got shape "
+                f"{tuple(shape)}"
+            )
+        return (self.gain * np.eye(*shape)).astype(_dtype(dtype))
 
 
 INITIALIZERS = {
@@ -204,20 +260,41 @@ INITIALIZERS = {
     "lecun_uniform": LecunUniform,
     "lecun_normal": LecunNormal,
     "orthogonal": Orthogonal,
+    "identity": Identity,
+}
+# Keras' other names for the same classes: its aliases and the class names themselves
+# (what a Keras-saved config holds as "class_name").
+ALIASES = {
+    "uniform": "random_uniform",
+    "normal": "random_normal",
+    "one": "ones",
+    "zero": "zeros",
+    **{cls.__name__: name for name, cls in INITIALIZERS.items()},
 }
 
 
 def get(identifier: str | Initializer | dict) -> Initializer:
-    """An initializer from its name, a config dict ``{"class_name", "config"}`` or an object."""
+    """An initializer from its name (Keras' names, aliases and class names), a config dict
+    ``{"class_name", "config"}`` or an object.
+
+    >>> type(get("uniform")).__name__
+    'RandomUniform'
+    >>> get({"class_name": "GlorotUniform", "config": {"seed": 1}}).seed
+    1
+    """
     if isinstance(identifier, Initializer):
         return identifier
     if isinstance(identifier, dict):
-        return INITIALIZERS[identifier["class_name"]](**identifier.get("config", {}))
-    try:
-        return INITIALIZERS[identifier]()
-    except KeyError:
+        return _class(identifier.get("class_name"))(**(identifier.get("config") or {}))
+    return _class(identifier)()
+
+
+def _class(name: Any) -> type[Initializer]:
+    cls = INITIALIZERS.get(ALIASES.get(name, name)) if isinstance(name, str) else None
+    if cls is None:
         known = ", ".join(sorted(INITIALIZERS))
-        raise ValueError(f"unknown initializer {identifier!r}; known: {known}") from None
+        raise ValueError(f"unknown initializer {name!r}; known: {known} (and Keras' aliases)")
+    return cls
 
 
 def serialize(initializer: Initializer) -> dict:
