@@ -1,6 +1,5 @@
-"""PReLU's Keras 3 arguments: shared_axes and alpha_regularizer match Keras on JAX on the
-same weights; what Keras gets wrong (a negative axis) and what deepgrad lacks
-(alpha_constraint) is refused by name."""
+"""PReLU's Keras 3 arguments: shared_axes, alpha_regularizer and alpha_constraint match
+Keras on JAX on the same weights; what Keras gets wrong (a negative axis) is refused."""
 
 import os
 
@@ -9,6 +8,7 @@ import pytest
 
 import deepgrad as dg
 from deepgrad import layers
+from deepgrad import numpy as dnp
 from deepgrad.tensor import raw_data
 
 RNG = np.random.default_rng(0)
@@ -104,7 +104,17 @@ def test_alpha_regularizer_adds_keras_penalty():
     assert layer.get_config()["alpha_regularizer"] is not None
 
 
-def test_alpha_constraint_is_refused_naming_the_layer():
-    with pytest.raises(TypeError, match="PReLU: unexpected argument alpha_constraint") as error:
-        layers.PReLU(alpha_constraint="non_neg")
-    assert "no weight constraints" in str(error.value) and "shared_axes" in str(error.value)
+def test_alpha_constraint_is_kerass():
+    """Keras 3.15, alpha_initializer=Constant(-0.5), alpha_constraint="non_neg", on
+    [[-2, 3]]: an SGD step of rate 0.1 on sum(PReLU(x)) moves α to -0.5 + 0.2 = -0.3 and
+    the constraint, after the step, to 0; the output is then [[0, 3]]."""
+    layer = layers.PReLU(dg.initializers.Constant(-0.5), alpha_constraint="non_neg")
+    model = dg.Sequential([layer])
+    model.compile(optimizer=dg.optimizers.SGD(0.1), loss=lambda y, p: dnp.sum(p))
+    x = np.array([[-2.0, 3.0]], np.float32)
+    model.train_on_batch(x, np.zeros_like(x))
+    np.testing.assert_array_equal(raw_data(layer.alpha), [0.0, 0.0])
+    np.testing.assert_array_equal(model.predict(x, verbose=0), [[0.0, 3.0]])
+    config = layer.get_config()
+    assert config["alpha_constraint"] == {"class_name": "NonNeg", "config": {}}
+    assert isinstance(layers.PReLU.from_config(config).alpha_constraint, dg.constraints.NonNeg)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad import activations, initializers, regularizers
+from deepgrad import activations, constraints, initializers, regularizers
 from deepgrad import numpy as dnp
 from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.tensor import raw_data
@@ -88,11 +88,13 @@ class PReLU(Layer):
         self,
         alpha_initializer: Any = "zeros",
         alpha_regularizer: Any = None,
+        alpha_constraint: Any = None,
         shared_axes: int | Sequence[int] | None = None,
         **kwargs: Any,
     ) -> None:
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = constraints.get(alpha_constraint)
         self.shared_axes = _checked_shared_axes(shared_axes)
         super().__init__(**kwargs)
 
@@ -111,7 +113,11 @@ class PReLU(Layer):
                 "with shared_axes)"
             )
         self.alpha = self.add_weight(
-            "alpha", shape, self.alpha_initializer, regularizer=self.alpha_regularizer
+            "alpha",
+            shape,
+            self.alpha_initializer,
+            regularizer=self.alpha_regularizer,
+            constraint=self.alpha_constraint,
         )
 
     def call(self, inputs: Any) -> Any:
@@ -139,6 +145,7 @@ class PReLU(Layer):
             **super().get_config(),
             "alpha_initializer": initializers.serialize(self.alpha_initializer),
             "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+            "alpha_constraint": constraints.serialize(self.alpha_constraint),
             "shared_axes": self.shared_axes,
         }
 

@@ -58,7 +58,7 @@ def _refuse_arguments(layer: Any, unknown: dict[str, Any]) -> None:
     if argument.endswith("constraint"):
         hint = (
             f" ({type(layer).__name__} takes no weight constraint in deepgrad; Dense, "
-            "Embedding, BatchNormalization and LayerNormalization do, and so does "
+            "Embedding, BatchNormalization, LayerNormalization and PReLU do, and so does "
             "add_weight(constraint=...) in a layer of your own)"
         )
     raise TypeError(
