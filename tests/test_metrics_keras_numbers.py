@@ -1,0 +1,113 @@
+"""Metrics against the numbers Keras 3 (on JAX) gives for the same three batches, kept as
+fixed numbers so that the comparison runs without Keras: each row is a metric, its
+arguments, the data (see ``batches``) and Keras' result after each batch."""
+
+import numpy as np
+import pytest
+
+from deepgrad import metrics
+
+
+def batches(kind):
+    """Three batches of (labels, predictions, sample_weight) of one kind: "binary"
+    (probabilities of shape (8, 1)), "weighted" (the same with weights), "logits",
+    "ties" (scores on a coarse grid), "one_class" (the second batch all positive),
+    "multi" (one-hot labels of 4 classes, softmax predictions) or "multi_weighted"."""
+    rng = np.random.default_rng(11)
+    out = []
+    for index in range(3):
+        y = rng.integers(0, 2, (8, 1)).astype(np.float32)
+        p = rng.random((8, 1)).astype(np.float32)
+        w = rng.random(8).astype(np.float32)
+        z = rng.standard_normal((8, 4)).astype(np.float32)
+        one_hot = np.eye(4, dtype=np.float32)[rng.integers(0, 4, 8)]
+        softmax = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        out.append(
+            {
+                "binary": (y, p, None),
+                "weighted": (y, p, w),
+                "logits": (y, 3 * z[:, :1], w),
+                "ties": (y, np.round(p * 4) / 4, None),
+                "one_class": (np.ones_like(y) if index == 1 else y, p, None),
+                "multi": (one_hot, softmax, None),
+                "multi_weighted": (one_hot, softmax, w),
+            }[kind]
+        )
+    return out
+
+
+CASES = [
+    ("AUC", {}, "binary", [0.5625, 0.4833334, 0.4928572]),
+    ("AUC", {}, "weighted", [0.7679989, 0.6819938, 0.6399714]),
+    ("AUC", {}, "ties", [0.4375, 0.425, 0.4428572]),
+    ("AUC", {}, "one_class", [0.5625, 0.46875, 0.5195312]),
+    ("AUC", {"num_thresholds": 5}, "weighted", [0.7406802, 0.6644422, 0.6040635]),
+    ("AUC", {"num_thresholds": 5}, "ties", [0.5, 0.4833333, 0.4642857]),
+    ("AUC", {"curve": "PR"}, "weighted", [0.7787458, 0.6497394, 0.5938117]),
+    ("AUC", {"curve": "PR", "num_thresholds": 5}, "ties", [0.5, 0.3797377, 0.3939979]),
+    (
+        "AUC",
+        {"curve": "PR", "summation_method": "minoring"},
+        "weighted",
+        [0.4252865, 0.4018506, 0.4135225],
+    ),
+    ("AUC", {"summation_method": "majoring"}, "weighted", [0.7679989, 0.6819938, 0.6399714]),
+    ("AUC", {"curve": "PRGAIN"}, "weighted", [0.4985471, 0.2523971, 0.203357]),
+    ("AUC", {"thresholds": [0.3, 0.5, 0.6]}, "weighted", [0.7841077, 0.6917385, 0.6405737]),
+    ("AUC", {"thresholds": [0.25, 0.5, 0.75]}, "ties", [0.5, 0.4833333, 0.4642857]),
+    ("AUC", {"from_logits": True}, "logits", [0.7932012, 0.629692, 0.4791856]),
+    ("AUC", {"multi_label": True}, "multi_weighted", [0.5146267, 0.5298574, 0.4346687]),
+    (
+        "AUC",
+        {"multi_label": True, "label_weights": [1.0, 2.0, 0.0, 1.0]},
+        "multi",
+        [0.4888393, 0.6245491, 0.4784609],
+    ),
+    (
+        "AUC",
+        {"label_weights": [1.0, 2.0, 0.0, 1.0]},
+        "multi_weighted",
+        [0.416429, 0.5265353, 0.4125035],
+    ),
+    ("AUC", {}, "multi", [0.4192708, 0.5013021, 0.4649884]),
+]
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, data, expected",
+    CASES,
+    ids=[f"{name}-{kwargs}-{data}" for name, kwargs, data, _ in CASES],
+)
+def test_matches_keras(name, kwargs, data, expected):
+    metric = getattr(metrics, name)(**kwargs)
+    for (y_true, y_pred, weight), keras_result in zip(batches(data), expected, strict=True):
+        metric.update_state(y_true, y_pred, weight)
+        np.testing.assert_allclose(metric.result(), keras_result, rtol=1e-5, atol=1e-6)
+    metric.reset_state()
+    np.testing.assert_allclose(metric.result(), np.zeros_like(expected[-1]))
+
+
+def test_auc_takes_keras_positional_order_and_keeps_its_settings():
+    metric = metrics.AUC(5, "PR", "minoring", "pr_auc")
+    assert (metric.num_thresholds, metric.curve, metric.summation_method, metric.name) == (
+        5,
+        "PR",
+        "minoring",
+        "pr_auc",
+    )
+    restored = metrics.get(metrics.serialize(metric))
+    assert restored.get_config() == metric.get_config()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"curve": "DET"}, "curve"),
+        ({"summation_method": "simpson"}, "summation_method"),
+        ({"num_thresholds": 1}, "num_thresholds"),
+        ({"num_labels": 3}, "num_labels"),
+    ],
+)
+def test_auc_refuses_what_keras_refuses(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.AUC(**kwargs)
