@@ -119,7 +119,7 @@ def test_metric_settings_survive_saving(tmp_path):
     model.save(tmp_path / "m.dg")
     restored = dg.load_model(tmp_path / "m.dg")
     assert [m.name for m in restored.compiled_metrics] == ["auc", "p0"]
-    assert restored.compiled_metrics[1].threshold == 0.0
+    assert restored.compiled_metrics[1].thresholds == 0.0
     assert restored.evaluate(x, y, verbose=0) == model.evaluate(x, y, verbose=0)
 
     class Custom(metrics.Metric):

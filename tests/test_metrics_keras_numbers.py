@@ -70,6 +70,43 @@ CASES = [
         [0.416429, 0.5265353, 0.4125035],
     ),
     ("AUC", {}, "multi", [0.4192708, 0.5013021, 0.4649884]),
+    ("Precision", {"thresholds": 0.3}, "weighted", [0.7080652, 0.6265958, 0.5632443]),
+    ("Recall", {"thresholds": 0.3}, "weighted", [0.9354519, 0.8668103, 0.7844086]),
+    (
+        "Precision",
+        {"thresholds": [0.25, 0.5, 0.8]},
+        "weighted",
+        [
+            [0.7080652, 0.5892716, 0.7088741],
+            [0.6265958, 0.4144037, 0.6892368],
+            [0.5632443, 0.3624578, 0.6892368],
+        ],
+    ),
+    (
+        "Recall",
+        {"thresholds": [0.25, 0.5, 0.8]},
+        "ties",
+        [[0.5, 0.25, 0.25], [0.5, 0.1666667, 0.1666667], [0.5, 0.1, 0.1]],
+    ),
+    ("Precision", {"thresholds": [0.5]}, "binary", [0.5, 0.2857143, 0.3]),
+    ("TruePositives", {"thresholds": [0.5]}, "weighted", [1.1827428, 1.1827428, 1.5348089]),
+    ("Precision", {"top_k": 2}, "multi_weighted", [0.3214556, 0.3798631, 0.3127506]),
+    ("Recall", {"top_k": 2}, "multi_weighted", [0.6429112, 0.7597262, 0.6255012]),
+    ("Precision", {"top_k": 1, "thresholds": 0.3}, "multi", [0.125, 0.1875, 0.1666667]),
+    (
+        "Recall",
+        {"top_k": 3, "thresholds": [0.1, 0.3]},
+        "multi",
+        [[0.625, 0.125], [0.6875, 0.3125], [0.7083333, 0.2916667]],
+    ),
+    ("Precision", {"class_id": 2}, "multi_weighted", [0.0, 0.0, 0.0]),
+    (
+        "Recall",
+        {"class_id": 1, "thresholds": [0.1, 0.4]},
+        "multi",
+        [[1.0, 0.0], [1.0, 0.0], [0.6, 0.0]],
+    ),
+    ("Precision", {"class_id": 0, "top_k": 2}, "multi", [0.6666667, 0.5, 0.3636364]),
 ]
 
 
@@ -111,3 +148,18 @@ def test_auc_takes_keras_positional_order_and_keeps_its_settings():
 def test_auc_refuses_what_keras_refuses(kwargs, message):
     with pytest.raises(ValueError, match=message):
         metrics.AUC(**kwargs)
+
+
+def test_precision_keeps_deepgrad_s_older_threshold_name():
+    """``threshold=`` (one threshold), the name deepgrad's Precision and Recall took
+    before Keras' ``thresholds``, still reads as before: models saved with it load."""
+    old = metrics.get({"class_name": "Recall", "config": {"name": "r", "threshold": 0.0}})
+    old.update_state(np.array([1.0, 1.0]), np.array([-0.5, 0.5]))
+    assert (old.name, old.result()) == ("r", 0.5)
+    with pytest.raises(ValueError, match="thresholds or threshold"):
+        metrics.Precision(0.3, threshold=0.5)
+
+
+def test_precision_class_id_wants_a_column_per_class():
+    with pytest.raises(ValueError, match=r"class_id=1 .* shape \(3,\)"):
+        metrics.Precision(class_id=1).update_state(np.ones(3), np.ones(3))
