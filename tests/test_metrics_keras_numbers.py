@@ -163,3 +163,25 @@ def test_precision_keeps_deepgrad_s_older_threshold_name():
 def test_precision_class_id_wants_a_column_per_class():
     with pytest.raises(ValueError, match=r"class_id=1 .* shape \(3,\)"):
         metrics.Precision(class_id=1).update_state(np.ones(3), np.ones(3))
+
+
+def test_accuracy_counts_predictions_equal_to_labels_as_keras():
+    """Keras 3's ``Accuracy()`` compares the values themselves (0.75, 0.8, 0.7916667
+    here), where deepgrad's picked binary, sparse or categorical accuracy by the shapes."""
+    metric = metrics.Accuracy()
+    metric.update_state(np.array([[1], [2], [3], [0]]), np.array([1, 2, 0, 0]))
+    assert metric.result() == pytest.approx(0.75)
+    metric.update_state(np.array([1.0, 0.0, 1.0]), np.array([0.9, 0.0, 1.0]), [1.0, 2.0, 3.0])
+    assert metric.result() == pytest.approx(0.8)
+    metric.update_state(np.array([[1, 2], [3, 4]]), np.array([[1, 2], [0, 4]]))
+    assert metric.result() == pytest.approx(0.7916667)
+    with pytest.raises(ValueError, match=r"accuracy: labels of shape \(2,\)"):
+        metric.update_state(np.ones(2), np.ones(3))
+
+
+@pytest.mark.parametrize("name", ["Accuracy", "ACC"])
+def test_accuracy_string_in_any_case_is_keras_compile_s_accuracy(name):
+    from deepgrad.losses import BinaryCrossentropy
+
+    metric = metrics.get(name, loss=BinaryCrossentropy())
+    assert (type(metric).__name__, metric.name) == ("BinaryAccuracy", name)

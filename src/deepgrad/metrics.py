@@ -333,6 +333,29 @@ class BinaryAccuracy(Metric):
 
 
 class Accuracy(Metric):
+    """Share of predictions equal to their labels, as Keras 3's ``Accuracy`` (for
+    predictions that are labels already; ``"accuracy"`` in ``compile`` picks binary,
+    categorical or sparse accuracy instead).
+
+    >>> m = Accuracy()
+    >>> m.update_state(np.array([1, 2, 3, 4]), np.array([0, 2, 3, 4])); m.result()
+    0.75
+    """
+
+    direction = "up"
+
+    default_name = "accuracy"
+
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        if y_true.size != y_pred.size:
+            raise ValueError(
+                f"{self.name}: labels of shape {y_true.shape} do not match predictions of "
+                f"shape {y_pred.shape}"
+            )
+        return (y_true.reshape(y_pred.shape) == y_pred).astype(float)
+
+
+class _InferredAccuracy(Metric):
     """``"accuracy"`` with a loss that does not say which kind: chosen from the shapes, as
     Keras does: binary (threshold 0.5) when the prediction has one column, sparse when the
     labels have fewer axes (or one column against several), categorical otherwise."""
@@ -993,6 +1016,7 @@ METRICS = {
 _CLASSES = {
     cls.__name__: cls
     for cls in (
+        Accuracy,
         SparseCategoricalAccuracy,
         CategoricalAccuracy,
         BinaryAccuracy,
@@ -1036,7 +1060,8 @@ def get(identifier: Any, loss: Any = None) -> Metric:
         return identifier
     if isinstance(identifier, dict) and identifier.get("class_name") in _CLASSES:
         return _CLASSES[identifier["class_name"]](**identifier.get("config", {}))
-    if identifier in ("accuracy", "acc"):
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        # any case, as Keras' compile takes it: "Accuracy" is "accuracy", not the class
         if isinstance(loss, losses.BinaryCrossentropy | losses.Hinge):
             threshold = (
                 0.0
@@ -1048,7 +1073,7 @@ def get(identifier: Any, loss: Any = None) -> Metric:
             return CategoricalAccuracy(name=identifier)
         if isinstance(loss, losses.SparseCategoricalCrossentropy):
             return SparseCategoricalAccuracy(name=identifier)
-        return Accuracy(name=identifier)
+        return _InferredAccuracy(name=identifier)
     if isinstance(identifier, str) and identifier in _BY_CLASS_NAME:  # "MeanSquaredError"
         metric = _BY_CLASS_NAME[identifier]()
         metric.name = identifier  # logged under the string given, as Keras does
@@ -1069,7 +1094,6 @@ def get(identifier: Any, loss: Any = None) -> Metric:
 # and its upper-case ``MSE``/``MAE`` are the short names.
 _BY_CLASS_NAME: dict[str, Callable[[], Metric]] = {
     **_CLASSES,
-    "Accuracy": Accuracy,
     "SparseTopKCategoricalAccuracy": METRICS["sparse_top_k_categorical_accuracy"],
     "MSE": MeanSquaredError,
     "MAE": MeanAbsoluteError,
