@@ -107,6 +107,24 @@ CASES = [
         [[1.0, 0.0], [1.0, 0.0], [0.6, 0.0]],
     ),
     ("Precision", {"class_id": 0, "top_k": 2}, "multi", [0.6666667, 0.5, 0.3636364]),
+    (
+        "R2Score",
+        {"class_aggregation": "variance_weighted_average"},
+        "multi_weighted",
+        [-0.596212, -0.3151626, -0.229405],
+    ),
+    (
+        "R2Score",
+        {"class_aggregation": None},
+        "multi",
+        [
+            [-0.4202285, -0.2624799, -0.7442311, -0.3230947],
+            [-0.3418596, -0.1207573, -0.7179382, -0.1370647],
+            [-0.1847601, -0.1800926, -0.3136574, -0.128878],
+        ],
+    ),
+    ("R2Score", {"num_regressors": 3}, "multi_weighted", [-1.0869889, -0.358279, -0.2658592]),
+    ("R2Score", {"num_regressors": 2}, "weighted", [-0.1788836, -0.1016135, -0.1015898]),
 ]
 
 
@@ -185,3 +203,17 @@ def test_accuracy_string_in_any_case_is_keras_compile_s_accuracy(name):
 
     metric = metrics.get(name, loss=BinaryCrossentropy())
     assert (type(metric).__name__, metric.name) == ("BinaryAccuracy", name)
+
+
+def test_r2_score_adjusted_with_too_few_points_warns_and_stays_unadjusted():
+    """Three values and three regressors: Keras warns and gives the plain R², 0.7321429."""
+    metric = metrics.R2Score(num_regressors=3)
+    metric.update_state(np.array([[1.0], [2.0], [4.0]]), np.array([[1.5], [2.0], [3.0]]))
+    with pytest.warns(UserWarning, match="more independent predictors"):
+        assert metric.result() == pytest.approx(0.7321429)
+
+
+@pytest.mark.parametrize("kwargs", [{"class_aggregation": "raw_values"}, {"num_regressors": -1}])
+def test_r2_score_refuses_what_keras_refuses(kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        metrics.R2Score(**kwargs)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -666,34 +667,87 @@ class CosineSimilarity(Metric):
 
 
 class R2Score(_Counts):
-    """The coefficient of determination 1 − SS_res/SS_tot, per output and averaged over
-    outputs (Keras' and scikit-learn's ``uniform_average``). An output whose target is
-    constant (SS_tot = 0) scores 0 where its predictions miss, as in Keras and
-    scikit-learn, rather than −inf."""
+    """The coefficient of determination 1 − SS_res/SS_tot per output, as Keras 3's
+    ``R2Score``: averaged over outputs (``class_aggregation="uniform_average"``), weighted
+    by each output's SS_tot (``"variance_weighted_average"``) or one per output (None).
+    ``num_regressors=p`` adjusts it, 1 − (1 − R²)(n − 1)/(n − p − 1), with n the number of
+    values seen (samples × outputs, Keras' count), left unadjusted with a warning where
+    p ≥ n − 1. An output whose target is constant (SS_tot = 0) scores 0 where its
+    predictions miss, as in Keras and scikit-learn, rather than −inf.
+
+    >>> m = R2Score(class_aggregation=None)
+    >>> m.update_state(np.array([[1.0, 1.0], [2.0, 3.0]]), np.array([[1.0, 2.0], [2.0, 2.0]]))
+    >>> m.result()
+    array([1., 0.])
+    """
 
     direction = "up"
 
     default_name = "r2_score"
+    config_keys = ("class_aggregation", "num_regressors")
+
+    def __init__(
+        self,
+        class_aggregation: str | None = "uniform_average",
+        num_regressors: int = 0,
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
+        if class_aggregation not in (None, "uniform_average", "variance_weighted_average"):
+            raise ValueError(
+                "R2Score: class_aggregation must be None, 'uniform_average' or "
+                f"'variance_weighted_average', got {class_aggregation!r}"
+            )
+        if num_regressors < 0:
+            raise ValueError(f"R2Score: num_regressors must be >= 0, got {num_regressors}")
+        self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
+        super().__init__(name, dtype)
 
     def update_sums(
         self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray
     ) -> dict[str, Any]:
+        values = y_true.size
         y_true, y_pred, weights = (a.reshape(len(a), -1) for a in (y_true, y_pred, weights))
         return {
+            "values": float(values),
             "weight": np.sum(weights, axis=0),
             "sum": np.sum(weights * y_true, axis=0),
             "sum_of_squares": np.sum(weights * y_true**2, axis=0),
             "residual": np.sum(weights * (y_true - y_pred) ** 2, axis=0),
         }
 
-    def result(self) -> float:
+    def result(self) -> Any:
         if not self.sums:
             return 0.0
         sums = self.sums
-        total = sums["sum_of_squares"] - sums["sum"] ** 2 / sums["weight"]
         with np.errstate(divide="ignore", invalid="ignore"):
+            total = sums["sum_of_squares"] - sums["sum"] ** 2 / sums["weight"]
             scores = 1 - sums["residual"] / total
-        return float(np.mean(np.where(np.isinf(scores), 0.0, scores)))
+            scores = np.where(np.isinf(scores), 0.0, scores)
+            if self.class_aggregation == "uniform_average":
+                score = np.mean(scores)
+            elif self.class_aggregation == "variance_weighted_average":
+                score = np.sum(total * scores) / np.sum(total)
+            else:
+                score = scores
+        score = _adjusted(score, sums["values"], self.num_regressors)
+        return float(score) if np.ndim(score) == 0 else score
+
+
+def _adjusted(score: Any, values: float, regressors: int) -> Any:
+    """R² adjusted for ``regressors`` predictors over ``values`` points, as Keras adjusts
+    it (unadjusted, with its warning, where there are too few points)."""
+    if regressors == 0:
+        return score
+    if regressors >= values - 1:
+        warnings.warn(
+            "R2Score: more independent predictors than data points in the adjusted R2 "
+            "score (or as many as the points less one); falling back to the standard R2 "
+            "score",
+            stacklevel=3,
+        )
+        return score
+    return 1 - (1 - score) * (values - 1) / (values - regressors - 1)
 
 
 _EPSILON = 1e-7  # Keras' backend.epsilon(): the end thresholds sit this far outside [0, 1]
