@@ -125,6 +125,9 @@ CASES = [
     ),
     ("R2Score", {"num_regressors": 3}, "multi_weighted", [-1.0869889, -0.358279, -0.2658592]),
     ("R2Score", {"num_regressors": 2}, "weighted", [-0.1788836, -0.1016135, -0.1015898]),
+    ("MeanSquaredLogarithmicError", {}, "multi_weighted", [0.1165766, 0.1110556, 0.1143928]),
+    ("SquaredHinge", {}, "logits", [3.4174778, 7.0643997, 10.770421]),
+    ("CategoricalHinge", {}, "multi_weighted", [1.2516592, 1.239604, 1.2324675]),
 ]
 
 
@@ -217,3 +220,19 @@ def test_r2_score_adjusted_with_too_few_points_warns_and_stays_unadjusted():
 def test_r2_score_refuses_what_keras_refuses(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         metrics.R2Score(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "name, cls",
+    [
+        ("msle", "MeanSquaredLogarithmicError"),
+        ("MSLE", "MeanSquaredLogarithmicError"),
+        ("mean_squared_logarithmic_error", "MeanSquaredLogarithmicError"),
+        ("squared_hinge", "SquaredHinge"),
+        ("categorical_hinge", "CategoricalHinge"),
+    ],
+)
+def test_keras_metric_strings_for_the_hinges_and_msle(name, cls):
+    metric = metrics.get(name)
+    assert (type(metric).__name__, metric.name) == (cls, name)
+    assert metrics.get(metrics.serialize(metric)).get_config() == metric.get_config()

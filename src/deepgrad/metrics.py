@@ -1033,6 +1033,34 @@ class Hinge(_LossMean):
     loss_class = losses.Hinge
 
 
+class SquaredHinge(_LossMean):
+    """The mean squared hinge loss (``losses.SquaredHinge``; labels in {0, 1} are mapped
+    to {−1, 1})."""
+
+    default_name = "squared_hinge"
+    loss_class = losses.SquaredHinge
+
+
+class CategoricalHinge(_LossMean):
+    """The mean categorical hinge loss of one-hot labels (``losses.CategoricalHinge``)."""
+
+    default_name = "categorical_hinge"
+    loss_class = losses.CategoricalHinge
+
+
+class MeanSquaredLogarithmicError(_LossMean):
+    """The mean squared logarithmic error (``losses.MeanSquaredLogarithmicError``).
+
+    >>> m = MeanSquaredLogarithmicError()
+    >>> m.update_state(np.array([[0.0], [np.e - 1]]), np.array([[0.0], [0.0]]))
+    >>> round(m.result(), 6)  # (0² + 1²) / 2
+    0.5
+    """
+
+    default_name = "mean_squared_logarithmic_error"
+    loss_class = losses.MeanSquaredLogarithmicError
+
+
 METRICS = {
     "sparse_categorical_accuracy": SparseCategoricalAccuracy,
     "categorical_accuracy": CategoricalAccuracy,
@@ -1064,6 +1092,10 @@ METRICS = {
     "kl_divergence": KLDivergence,
     "poisson": Poisson,
     "hinge": Hinge,
+    "squared_hinge": SquaredHinge,
+    "categorical_hinge": CategoricalHinge,
+    "msle": MeanSquaredLogarithmicError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
 }
 
 
@@ -1095,6 +1127,9 @@ _CLASSES = {
         Poisson,
         LogCoshError,
         Hinge,
+        SquaredHinge,
+        CategoricalHinge,
+        MeanSquaredLogarithmicError,
     )
 }
 
@@ -1152,4 +1187,5 @@ _BY_CLASS_NAME: dict[str, Callable[[], Metric]] = {
     "MSE": MeanSquaredError,
     "MAE": MeanAbsoluteError,
     "MAPE": MeanAbsolutePercentageError,
+    "MSLE": MeanSquaredLogarithmicError,
 }
