@@ -236,3 +236,35 @@ def test_keras_metric_strings_for_the_hinges_and_msle(name, cls):
     metric = metrics.get(name)
     assert (type(metric).__name__, metric.name) == (cls, name)
     assert metrics.get(metrics.serialize(metric)).get_config() == metric.get_config()
+
+
+TOP_SCORES = np.array([[0.2, 0.3, 0.5], [0.5, 0.5, 0.0], [0.6, 0.3, 0.1]])
+
+
+def test_sparse_top_k_takes_keras_class_and_from_sorted_ids():
+    """Keras 3: 0.6666667 for both (the tie in the second row counts for the label)."""
+    sorted_ids = metrics.SparseTopKCategoricalAccuracy(k=2, from_sorted_ids=True)
+    sorted_ids.update_state(
+        np.array([[2], [0], [1]]), np.array([[2, 1, 0], [1, 2, 0], [0, 1, 2]]), [1.0, 2.0, 3.0]
+    )
+    assert sorted_ids.result() == pytest.approx(2 / 3)
+    scores = metrics.SparseTopKCategoricalAccuracy(1)
+    scores.update_state(np.array([2, 0, 1]), TOP_SCORES)
+    assert scores.result() == pytest.approx(2 / 3)
+    assert metrics.get("sparse_top_k_categorical_accuracy").get_config() == {
+        "name": "sparse_top_k_categorical_accuracy",
+        "k": 5,
+        "from_sorted_ids": False,
+    }
+
+
+def test_accuracy_metrics_take_keras_positional_dtype():
+    """``TopKCategoricalAccuracy(1, "t", "float32")`` read the dtype as ``sparse`` (true,
+    so integer labels were expected) and ``BinaryAccuracy("b", "float32", 0.7)`` was a
+    TypeError; Keras 3 gives 0.6666667 for both."""
+    top_k = metrics.TopKCategoricalAccuracy(1, "t", "float32")
+    top_k.update_state(np.eye(3)[[2, 0, 1]], TOP_SCORES)
+    assert (top_k.name, top_k.result()) == ("t", pytest.approx(2 / 3))
+    binary = metrics.BinaryAccuracy("b", "float32", 0.7)
+    binary.update_state(np.array([1.0, 1.0, 0.0]), np.array([0.8, 0.6, 0.1]))
+    assert binary.result() == pytest.approx(2 / 3)

@@ -325,9 +325,9 @@ class BinaryAccuracy(Metric):
     default_name = "binary_accuracy"
     config_keys = ("threshold",)
 
-    def __init__(self, name: str | None = None, threshold: float = 0.5) -> None:
+    def __init__(self, name: str | None = None, dtype: Any = None, threshold: float = 0.5) -> None:
         self.threshold = threshold
-        super().__init__(name)
+        super().__init__(name, dtype)
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return ((y_pred > self.threshold) == (y_true.reshape(y_pred.shape) > 0.5)).astype(float)
@@ -408,15 +408,47 @@ class TopKCategoricalAccuracy(Metric):
     default_name = "top_k_categorical_accuracy"
     config_keys = ("k", "sparse")
 
-    def __init__(self, k: int = 5, name: str | None = None, sparse: bool = False) -> None:
+    def __init__(
+        self, k: int = 5, name: str | None = None, dtype: Any = None, *, sparse: bool = False
+    ) -> None:
         self.k, self.sparse = int(k), sparse
-        super().__init__(name)
+        super().__init__(name, dtype)
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         labels = _labels(y_true, y_pred) if self.sparse else np.argmax(y_true, axis=-1)
         label_scores = np.take_along_axis(y_pred, labels[..., None].astype(np.intp), axis=-1)
         # Ranked by how many predictions beat the label's; ties count in the label's favour.
         return (np.sum(y_pred > label_scores, axis=-1) < self.k).astype(float)
+
+
+class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
+    """Share of samples whose integer label is among the ``k`` highest predictions, as
+    Keras 3's: with ``from_sorted_ids=True`` the predictions are class ids, best first
+    (``top_k``'s indices), and a sample is right when its label is among the first k.
+
+    >>> m = SparseTopKCategoricalAccuracy(k=1, from_sorted_ids=True)
+    >>> m.update_state(np.array([2, 0]), np.array([[2, 1, 0], [1, 0, 2]])); m.result()
+    0.5
+    """
+
+    default_name = "sparse_top_k_categorical_accuracy"
+    config_keys = ("k", "from_sorted_ids")
+
+    def __init__(
+        self,
+        k: int = 5,
+        name: str | None = None,
+        dtype: Any = None,
+        from_sorted_ids: bool = False,
+    ) -> None:
+        self.from_sorted_ids = from_sorted_ids
+        super().__init__(k, name, dtype, sparse=True)
+
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        if not self.from_sorted_ids:
+            return super().values(y_true, y_pred)
+        labels = _labels(y_true, y_pred)
+        return np.any(y_pred[..., : self.k] == labels[..., None], axis=-1).astype(float)
 
 
 def _aligned(metric: Metric, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple:
@@ -1066,9 +1098,7 @@ METRICS = {
     "categorical_accuracy": CategoricalAccuracy,
     "binary_accuracy": BinaryAccuracy,
     "top_k_categorical_accuracy": TopKCategoricalAccuracy,
-    "sparse_top_k_categorical_accuracy": lambda: TopKCategoricalAccuracy(
-        sparse=True, name="sparse_top_k_categorical_accuracy"
-    ),
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
     "mse": MeanSquaredError,
     "mean_squared_error": MeanSquaredError,
     "mape": MeanAbsolutePercentageError,
@@ -1107,6 +1137,7 @@ _CLASSES = {
         CategoricalAccuracy,
         BinaryAccuracy,
         TopKCategoricalAccuracy,
+        SparseTopKCategoricalAccuracy,
         MeanSquaredError,
         MeanAbsoluteError,
         RootMeanSquaredError,
@@ -1178,12 +1209,10 @@ def get(identifier: Any, loss: Any = None) -> Metric:
     )
 
 
-# The class names Keras 3 takes as strings too (``metrics=["AUC"]``); its
-# ``SparseTopKCategoricalAccuracy`` is deepgrad's ``TopKCategoricalAccuracy(sparse=True)``,
-# and its upper-case ``MSE``/``MAE`` are the short names.
+# The class names Keras 3 takes as strings too (``metrics=["AUC"]``); its upper-case
+# ``MSE``/``MAE`` are the short names.
 _BY_CLASS_NAME: dict[str, Callable[[], Metric]] = {
     **_CLASSES,
-    "SparseTopKCategoricalAccuracy": METRICS["sparse_top_k_categorical_accuracy"],
     "MSE": MeanSquaredError,
     "MAE": MeanAbsoluteError,
     "MAPE": MeanAbsolutePercentageError,
