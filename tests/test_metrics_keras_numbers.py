@@ -268,3 +268,34 @@ def test_accuracy_metrics_take_keras_positional_dtype():
     binary = metrics.BinaryAccuracy("b", "float32", 0.7)
     binary.update_state(np.array([1.0, 1.0, 0.0]), np.array([0.8, 0.6, 0.1]))
     assert binary.result() == pytest.approx(2 / 3)
+
+
+VALUES = np.arange(12.0).reshape(4, 3)
+SAMPLE_WEIGHTS = np.array([1.0, 0.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    "weight, keras_mean, keras_sum",
+    [
+        (SAMPLE_WEIGHTS, 6.714286, 141.0),
+        (SAMPLE_WEIGHTS.reshape(4, 1), 6.714286, 141.0),
+        (SAMPLE_WEIGHTS[:, None] * np.array([1.0, 2.0, 3.0]), 7.047619, 296.0),
+        (np.float64(2.0), 4.5, 174.0),
+        (None, 4.833333, 87.0),
+    ],
+    ids=["per-sample", "column", "per-value", "batch", "none"],
+)
+def test_mean_and_sum_of_several_axes_match_keras(weight, keras_mean, keras_sum):
+    """A weight per sample over values of several axes raised a broadcasting error in
+    ``Mean`` (Keras averages each sample's values first); ``Sum`` was missing."""
+    for metric, expected in ((metrics.Mean(), keras_mean), (metrics.Sum(), keras_sum)):
+        metric.update_state(VALUES, sample_weight=weight)
+        second = None if weight is None else weight[:2] if np.ndim(weight) else weight
+        metric.update_state(VALUES[:2] + 1, sample_weight=second)
+        assert metric.result() == pytest.approx(expected, rel=1e-6)
+
+
+def test_mean_metric_wrapper_matches_keras():
+    metric = metrics.MeanMetricWrapper(lambda y, p: np.abs(y - p), name="abs")
+    metric.update_state(VALUES, VALUES[::-1], SAMPLE_WEIGHTS)
+    assert (metric.name, metric.result()) == ("abs", 7.0)  # Keras 3: 7.0

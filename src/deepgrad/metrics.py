@@ -256,24 +256,28 @@ def _snake_case(name: str) -> str:
 
 
 class Mean(Metric):
-    """The mean of the values given (used for the loss)."""
+    """The weighted mean of the values given (used for the loss), as Keras 3's ``Mean``:
+    a value of several axes is first reduced to one per sample (or to the weight's
+    rank: one weight per sample, per value, or one number for the batch).
+
+    >>> m = Mean()
+    >>> m.update_state(np.array([[1.0, 3.0], [5.0, 7.0]]), sample_weight=[1.0, 3.0])
+    >>> m.result()  # (2 · 1 + 6 · 3) / 4
+    5.0
+    """
 
     default_name = "mean"
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:  # type: ignore[override]
-        values = np.asarray(raw_data(values), float).reshape(-1)
-        if sample_weight is None:  # a weight of one changes no bit: the same sums, fewer passes
+        values = np.asarray(raw_data(values), float)
+        if sample_weight is None and values.ndim <= 1:
+            # a weight of one changes no bit: the same sums, fewer passes
             self._total += float(np.sum(values))
-            self._count += float(len(values))
+            self._count += float(values.size)
             return
-        weights = _weights(sample_weight)
-        if weights.ndim == 0:  # one number weighs the mean of the values, counted once
-            self._total += float(np.mean(values) * weights)
-            self._count += float(weights)
-            return
-        weights = np.broadcast_to(weights, values.shape)  # an array of one: each value's
-        self._total += float(np.sum(values * weights))
-        self._count += float(np.sum(weights))
+        values, weights = _samplewise(values, sample_weight, np.mean)
+        self._total += float(np.sum(values))
+        self._count += float(len(values) if weights is None else np.sum(weights))
 
     def update_with(self, value: float, weight: float) -> None:
         """Add one value with a weight: the batch's mean loss weighted by its size, as
@@ -287,6 +291,80 @@ class Mean(Metric):
         """
         self._total += value * weight
         self._count += weight
+
+
+class Sum(Metric):
+    """The weighted sum of the values given, as Keras 3's ``Sum``.
+
+    >>> m = Sum()
+    >>> m.update_state(np.array([1.0, 2.0]), sample_weight=[1.0, 3.0]); m.result()
+    7.0
+    """
+
+    default_name = "sum"
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:  # type: ignore[override]
+        values, _ = _samplewise(np.asarray(raw_data(values), float), sample_weight, np.sum)
+        self._total += float(np.sum(values))
+
+    def result(self) -> float:
+        return float(self._total)
+
+
+class MeanMetricWrapper(Metric):
+    """The weighted mean of ``fn(y_true, y_pred, **kwargs)``, as Keras 3's
+    ``MeanMetricWrapper``: ``fn`` gives a value per sample (or per value, reduced per
+    sample), such as a loss function with ``reduction="none"``.
+
+    >>> m = MeanMetricWrapper(lambda y, p: np.abs(y - p), name="abs")
+    >>> m.update_state(np.array([1.0, 2.0]), np.array([0.0, 0.0]), [3.0, 1.0]); m.result()
+    1.25
+    """
+
+    def __init__(
+        self, fn: Callable[..., Any], name: str | None = None, dtype: Any = None, **kwargs: Any
+    ) -> None:
+        self.fn, self.fn_kwargs = fn, kwargs
+        super().__init__(name or getattr(fn, "__name__", None), dtype)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        values = np.asarray(raw_data(self.fn(y_true, y_pred, **self.fn_kwargs)), float)
+        Mean.update_state(self, values, sample_weight)  # type: ignore[arg-type]
+
+
+def _same_rank(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keras' ``squeeze_or_expand_to_same_rank``: a trailing axis of one is dropped (or
+    one added to a 1-D partner) where the ranks differ by one."""
+    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
+        return (a, b[..., None]) if b.ndim == 1 else (a[..., 0], b)
+    if b.ndim == a.ndim + 1 and b.shape[-1] == 1:
+        return (a[..., None], b) if a.ndim == 1 else (a, b[..., 0])
+    return a, b
+
+
+def _samplewise(
+    values: np.ndarray, sample_weight: Any, reduce: Callable[..., Any]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Values reduced to the weight's rank and weighted, then to one per sample, with
+    the weights reduced alike: Keras' ``reduce_to_samplewise_values``."""
+    weights = None
+    if sample_weight is not None:
+        values, weights = _same_rank(values, np.asarray(raw_data(sample_weight), float))
+        if values.ndim > weights.ndim:
+            values = reduce(values, axis=tuple(range(weights.ndim, values.ndim)))
+        try:
+            weights = np.broadcast_to(weights, values.shape)
+        except ValueError:
+            raise ValueError(
+                f"sample_weight of shape {weights.shape} does not fit values of shape "
+                f"{values.shape}: give one weight per sample (or per value)"
+            ) from None
+        values = values * weights
+        if weights.ndim > 1:
+            weights = reduce(weights, axis=tuple(range(1, weights.ndim)))
+    if values.ndim > 1:
+        values = reduce(values, axis=tuple(range(1, values.ndim)))
+    return values, weights
 
 
 def _labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
