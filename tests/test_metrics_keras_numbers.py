@@ -128,6 +128,35 @@ CASES = [
     ("MeanSquaredLogarithmicError", {}, "multi_weighted", [0.1165766, 0.1110556, 0.1143928]),
     ("SquaredHinge", {}, "logits", [3.4174778, 7.0643997, 10.770421]),
     ("CategoricalHinge", {}, "multi_weighted", [1.2516592, 1.239604, 1.2324675]),
+    (
+        "F1Score",
+        {},
+        "multi_weighted",
+        [
+            [0.0, 0.0, 0.3160425, 0.0],
+            [0.0069024, 0.0, 0.2341288, 0.0691268],
+            [0.0060357, 0.0, 0.1896868, 0.0900963],
+        ],
+    ),
+    ("F1Score", {"average": "micro", "threshold": 0.3}, "multi", [0.117647, 0.2702702, 0.2413793]),
+    ("F1Score", {"average": "macro"}, "multi", [0.0714286, 0.1625, 0.1515567]),
+    (
+        "F1Score",
+        {"average": "weighted", "threshold": 0.2},
+        "multi_weighted",
+        [0.3798739, 0.4332632, 0.3783923],
+    ),
+    (
+        "FBetaScore",
+        {"beta": 2.0, "threshold": 0.25},
+        "multi_weighted",
+        [
+            [0.3082927, 0.0, 0.5360054, 0.0],
+            [0.4298667, 0.5405009, 0.2943818, 0.2326228],
+            [0.392372, 0.3818157, 0.2236598, 0.1989062],
+        ],
+    ),
+    ("FBetaScore", {"average": "macro", "beta": 0.5}, "multi", [0.05, 0.1760835, 0.1515086]),
 ]
 
 
@@ -299,3 +328,16 @@ def test_mean_metric_wrapper_matches_keras():
     metric = metrics.MeanMetricWrapper(lambda y, p: np.abs(y - p), name="abs")
     metric.update_state(VALUES, VALUES[::-1], SAMPLE_WEIGHTS)
     assert (metric.name, metric.result()) == ("abs", 7.0)  # Keras 3: 7.0
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"average": "samples"}, "average"),
+        ({"beta": 0.0}, "beta"),
+        ({"threshold": 1.5}, "threshold"),
+    ],
+)
+def test_fbeta_score_refuses_what_keras_refuses(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.FBetaScore(**kwargs)
