@@ -41,12 +41,14 @@ def test_auc_precision_recall_match_sklearn(weights):
     )
 
 
-def test_auc_is_the_same_on_logits_and_on_probabilities():
+def test_auc_from_logits_is_auc_of_the_sigmoid():
     logits = np.log(SCORES + 1e-3) - np.log(1 - SCORES + 1e-3)
-    assert _batched(metrics.AUC(), BINARY, logits) == pytest.approx(
-        _batched(metrics.AUC(), BINARY, SCORES)
+    sigmoid = 1 / (1 + np.exp(-logits))
+    assert _batched(metrics.AUC(from_logits=True), BINARY, logits) == pytest.approx(
+        _batched(metrics.AUC(), BINARY, sigmoid)
     )
-    assert np.isnan(_batched(metrics.AUC(), np.ones(N), SCORES))  # one class: undefined
+    # one class only: Keras' divide_no_nan makes the false-positive rate 0, so the area 0
+    assert _batched(metrics.AUC(), np.ones(N), SCORES) == 0.0
 
 
 @pytest.mark.parametrize("weights", [None, WEIGHTS], ids=["unweighted", "weighted"])
@@ -117,7 +119,7 @@ def test_metric_settings_survive_saving(tmp_path):
     model.save(tmp_path / "m.dg")
     restored = dg.load_model(tmp_path / "m.dg")
     assert [m.name for m in restored.compiled_metrics] == ["auc", "p0"]
-    assert restored.compiled_metrics[1].threshold == 0.0
+    assert restored.compiled_metrics[1].thresholds == 0.0
     assert restored.evaluate(x, y, verbose=0) == model.evaluate(x, y, verbose=0)
 
     class Custom(metrics.Metric):
