@@ -66,17 +66,30 @@ class L2(L1L2):
 
 
 REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": L1L2}
+# the class names a Keras-saved config holds ({"class_name": "L2", ...}), taken as Keras does
+KERAS_CLASS_NAMES = {"L1": L1, "L2": L2, "L1L2": L1L2}
+
+
+def _class(name: Any) -> type[Regularizer]:
+    found = REGULARIZERS.get(name) or KERAS_CLASS_NAMES.get(name)
+    if found is None:
+        known = ", ".join([*REGULARIZERS, *KERAS_CLASS_NAMES])
+        raise ValueError(f"unknown regularizer {name!r}; known: {known}")
+    return found
 
 
 def get(identifier: Any) -> Regularizer | None:
-    """A regularizer from None, a name ("l1", "l2", "l1_l2"), a config dict or an object."""
+    """A regularizer from None, a name ("l1", "l2", "l1_l2", or Keras' class names "L1",
+    "L2", "L1L2"), a config dict (deepgrad's or Keras') or an object.
+
+    >>> get({"class_name": "L2", "config": {"l2": 0.5}, "module": "keras.regularizers"}).l2
+    0.5
+    """
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
     if isinstance(identifier, dict):
-        return REGULARIZERS[identifier["class_name"]](**identifier.get("config", {}))
-    if identifier in REGULARIZERS:
-        return REGULARIZERS[identifier]()
-    raise ValueError(f"unknown regularizer {identifier!r}; known: {', '.join(REGULARIZERS)}")
+        return _class(identifier.get("class_name"))(**identifier.get("config", {}))
+    return _class(identifier)()
 
 
 def serialize(regularizer: Regularizer | None) -> dict | None:

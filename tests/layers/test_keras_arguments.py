@@ -16,8 +16,6 @@ from deepgrad.tensor import raw_data
     [
         (lambda: layers.Dense(3, lora_rank=2), "lora_rank"),
         (lambda: layers.Embedding(5, 2, mask_zero=True), "mask_zero"),
-        (lambda: layers.LayerNormalization(rms_scaling=True), "rms_scaling"),
-        (lambda: layers.BatchNormalization(gamma_initializer="zeros"), "gamma_initializer"),
     ],
 )
 def test_a_keras_argument_deepgrad_lacks_is_refused_naming_the_layer(make, argument):
@@ -25,7 +23,7 @@ def test_a_keras_argument_deepgrad_lacks_is_refused_naming_the_layer(make, argum
         make()
     message = str(error.value)
     layer_name = message.split(":")[0]
-    assert layer_name in {"Dense", "Embedding", "LayerNormalization", "BatchNormalization"}
+    assert layer_name in {"Dense", "Embedding"}
     assert argument in message and "it takes" in message
 
 

@@ -125,6 +125,14 @@ LAYER_CASES = {
         lambda: [layers.LayerNormalization(axis=1, input_shape=(3, 5))],
         (3, 5),
     ),
+    "LayerNormalization_two_axes": (
+        lambda: [layers.LayerNormalization(axis=[1, 2], input_shape=(3, 5))],
+        (3, 5),
+    ),
+    "LayerNormalization_rms_scaling": (
+        lambda: [layers.LayerNormalization(rms_scaling=True, input_shape=(3, 5))],
+        (3, 5),
+    ),
     "Normalization": (_normalization_adapted, (5,)),
     "Flatten": (lambda: [layers.Flatten(input_shape=(3, 5)), layers.Dense(2)], (3, 5)),
     "Reshape": (lambda: [layers.Reshape((5, -1), input_shape=(3, 5)), layers.Dense(2)], (3, 5)),

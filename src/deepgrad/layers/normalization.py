@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
-from deepgrad import constraints
+from deepgrad import constraints, initializers, regularizers
 from deepgrad import numpy as dnp
 from deepgrad.autodiff.effects import Impure
 from deepgrad.layers.base import Layer, register_serializable
@@ -22,22 +23,79 @@ def _normalize(inputs, mean, variance, epsilon, gamma, beta):
     return outputs
 
 
-def _gamma_and_beta(layer: Any, features: tuple[int]) -> tuple[Any, Any]:
-    """The scale γ (ones) and the shift β (zeros) of a normalization layer, each None
-    where the layer has none, each with its constraint (``gamma_constraint``, ...)."""
+def _scale_and_shift_settings(
+    layer: Any,
+    beta_initializer: Any,
+    gamma_initializer: Any,
+    beta_regularizer: Any,
+    gamma_regularizer: Any,
+    beta_constraint: Any,
+    gamma_constraint: Any,
+) -> None:
+    """Keras' six settings of the shift β and the scale γ, looked up by name or config."""
+    layer.beta_initializer = initializers.get(beta_initializer)
+    layer.gamma_initializer = initializers.get(gamma_initializer)
+    layer.beta_regularizer = regularizers.get(beta_regularizer)
+    layer.gamma_regularizer = regularizers.get(gamma_regularizer)
+    layer.beta_constraint = constraints.get(beta_constraint)
+    layer.gamma_constraint = constraints.get(gamma_constraint)
+
+
+def _gamma_and_beta(
+    layer: Any, features: tuple[int, ...], scale: bool, center: bool
+) -> tuple[Any, Any]:
+    """The scale γ and the shift β of a normalization layer, each None where the layer has
+    none, each with its initializer, regularizer and constraint (``gamma_initializer``, ...)."""
     gamma = beta = None
-    if layer.scale:
-        gamma = layer.add_weight("gamma", features, "ones", constraint=layer.gamma_constraint)
-    if layer.center:
-        beta = layer.add_weight("beta", features, "zeros", constraint=layer.beta_constraint)
+    if scale:
+        gamma = layer.add_weight(
+            "gamma",
+            features,
+            layer.gamma_initializer,
+            layer.gamma_regularizer,
+            constraint=layer.gamma_constraint,
+        )
+    if center:
+        beta = layer.add_weight(
+            "beta",
+            features,
+            layer.beta_initializer,
+            layer.beta_regularizer,
+            constraint=layer.beta_constraint,
+        )
     return gamma, beta
 
 
-def _constraints_config(layer: Any) -> dict:
+def _scale_and_shift_config(layer: Any) -> dict:
     return {
+        "beta_initializer": initializers.serialize(layer.beta_initializer),
+        "gamma_initializer": initializers.serialize(layer.gamma_initializer),
+        "beta_regularizer": regularizers.serialize(layer.beta_regularizer),
+        "gamma_regularizer": regularizers.serialize(layer.gamma_regularizer),
         "beta_constraint": constraints.serialize(layer.beta_constraint),
         "gamma_constraint": constraints.serialize(layer.gamma_constraint),
     }
+
+
+def _refuse_renorm_and_synchronized(
+    renorm: bool, renorm_clipping: Any, renorm_momentum: float, synchronized: bool
+) -> None:
+    """Batch renormalization is not implemented, and deepgrad's data-parallel training
+    (``fit(distributed=True)``) does not share batch statistics between processes."""
+    if renorm or renorm_clipping is not None or float(renorm_momentum) != 0.99:
+        raise ValueError(
+            "BatchNormalization: batch renormalization (renorm=True, renorm_clipping, "
+            f"renorm_momentum) is not supported; got renorm={renorm!r}, "
+            f"renorm_clipping={renorm_clipping!r}, renorm_momentum={renorm_momentum!r}. "
+            "Expected renorm=False, renorm_clipping=None, renorm_momentum=0.99"
+        )
+    if synchronized:
+        raise ValueError(
+            "BatchNormalization: synchronized=True (batch statistics shared between the "
+            "processes of data-parallel training) is not supported: each process "
+            "normalizes with its own batch, as with synchronized=False (Keras 3 supports "
+            "it on TensorFlow only)"
+        )
 
 
 @register_serializable
@@ -45,11 +103,22 @@ class BatchNormalization(Layer):
     """Normalize each feature by its batch mean and (biased) variance in training, and by
     running averages at inference: moving = momentum·moving + (1 − momentum)·batch.
 
-    Keras' defaults (momentum 0.99, epsilon 1e-3). PyTorch's ``momentum=0.1`` is
-    deepgrad's 0.9, and PyTorch keeps the *unbiased* batch variance in its running average.
-    A frozen layer (``trainable=False``, or inside a frozen model) normalizes with its
-    moving averages and leaves them alone even in training, as in Keras 3: fine-tuning
-    on top of a frozen base keeps the base's statistics.
+    Keras' arguments and defaults (momentum 0.99, epsilon 1e-3; the initializers,
+    regularizers and constraints of γ and β, the initializers of the moving averages).
+    PyTorch's ``momentum=0.1`` is deepgrad's 0.9, and PyTorch keeps the *unbiased* batch
+    variance in its running average. A frozen layer (``trainable=False``, or inside a
+    frozen model) normalizes with its moving averages and leaves them alone even in
+    training, as in Keras 3: fine-tuning on top of a frozen base keeps the base's
+    statistics. Batch renormalization (``renorm=True``) and ``synchronized=True`` are
+    refused.
+
+    >>> import numpy as np
+    >>> bn = BatchNormalization(beta_initializer="ones", beta_regularizer="l2")
+    >>> bn(np.zeros((2, 3), np.float32)).numpy()
+    array([[1., 1., 1.],
+           [1., 1., 1.]], dtype=float32)
+    >>> round(float(bn.losses[0]), 6)  # 0.01 · Σβ²
+    0.03
     """
 
     def __init__(
@@ -59,15 +128,34 @@ class BatchNormalization(Layer):
         epsilon: float = 1e-3,
         center: bool = True,
         scale: bool = True,
-        *,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        moving_mean_initializer: Any = "zeros",
+        moving_variance_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
         beta_constraint: Any = None,
         gamma_constraint: Any = None,
+        renorm: bool = False,
+        renorm_clipping: dict | None = None,
+        renorm_momentum: float = 0.99,
+        synchronized: bool = False,
         **kwargs: Any,
     ) -> None:
+        _refuse_renorm_and_synchronized(renorm, renorm_clipping, renorm_momentum, synchronized)
         self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
         self.center, self.scale = center, scale
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        _scale_and_shift_settings(
+            self,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+        )
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         super().__init__(**kwargs)
 
     def build(self, input_shape: tuple) -> None:
@@ -77,9 +165,13 @@ class BatchNormalization(Layer):
         shape[self._feature_axis] = int(input_shape[self._feature_axis])
         self._param_shape = tuple(shape[1:])  # broadcast against (batch, ...)
         features = (int(input_shape[self._feature_axis]),)
-        self.gamma, self.beta = _gamma_and_beta(self, features)
-        self.moving_mean = self.add_weight("moving_mean", features, "zeros", trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", features, "ones", trainable=False)
+        self.gamma, self.beta = _gamma_and_beta(self, features, self.scale, self.center)
+        self.moving_mean = self.add_weight(
+            "moving_mean", features, self.moving_mean_initializer, trainable=False
+        )
+        self.moving_variance = self.add_weight(
+            "moving_variance", features, self.moving_variance_initializer, trainable=False
+        )
 
     def _shaped(self, value: Any) -> Any:
         return None if value is None else dnp.reshape(value, self._param_shape)
@@ -117,42 +209,116 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            **_constraints_config(self),
+            **_scale_and_shift_config(self),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            "renorm": False,
+            "renorm_clipping": None,
+            "renorm_momentum": 0.99,
+            "synchronized": False,
         }
+
+
+def _axes_of(axis: Any) -> int | list[int]:
+    if isinstance(axis, list | tuple) and all(isinstance(a, int | np.integer) for a in axis):
+        return [int(a) for a in axis]
+    if isinstance(axis, int | np.integer) and not isinstance(axis, bool):
+        return int(axis)
+    raise TypeError(
+        f"LayerNormalization: axis must be an int or a list/tuple of ints, got {axis!r}"
+    )
 
 
 @register_serializable
 class LayerNormalization(Layer):
-    """Normalize each sample over its last axis (or ``axis``), then scale and shift."""
+    """Normalize each sample over its last axis (or the axes ``axis``), then scale by γ
+    and shift by β: (x − mean) / √(variance + epsilon) · γ + β.
+
+    Keras' arguments and defaults, with the initializers, regularizers and constraints of
+    γ and β; γ and β have the shape of the normalized axes. Keras' deprecated
+    ``rms_scaling=True`` computes x / √(variance + epsilon) · γ (x not centred, no β), as
+    Keras does, with its warning.
+
+    >>> import numpy as np
+    >>> norm = LayerNormalization(axis=[1, 2], gamma_regularizer="l2")
+    >>> norm(np.arange(4, dtype=np.float32).reshape(1, 2, 2)).shape
+    (1, 2, 2)
+    >>> norm.gamma.shape
+    (2, 2)
+    """
 
     def __init__(
         self,
-        axis: int = -1,
+        axis: int | list[int] = -1,
         epsilon: float = 1e-3,
         center: bool = True,
         scale: bool = True,
-        *,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
         beta_constraint: Any = None,
         gamma_constraint: Any = None,
+        *,
+        rms_scaling: bool = False,
         **kwargs: Any,
     ) -> None:
-        self.axis, self.epsilon, self.center, self.scale = int(axis), float(epsilon), center, scale
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        if rms_scaling:  # Keras' warning, word for word
+            warnings.warn(
+                "You passed `rms_scaling=True`, which is deprecated. This argument "
+                "incorrectly scales the input by the variance, not the root mean square. "
+                "To correctly use RMS Normalization, please use "
+                "`keras.layers.RMSNormalization` instead.",
+                stacklevel=2,
+            )
+        self.axis = _axes_of(axis)
+        self.epsilon, self.center, self.scale = float(epsilon), center, scale
+        self.rms_scaling = bool(rms_scaling)
+        _scale_and_shift_settings(
+            self,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+        )
         super().__init__(**kwargs)
 
+    def _normalized_axes(self, ndim: int) -> list[int]:
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        for axis in axes:
+            if not -ndim <= axis < ndim:
+                raise ValueError(
+                    f"LayerNormalization {self.name!r}: axis {axis} is out of bounds for "
+                    f"inputs of {ndim} dimensions (axis={self.axis})"
+                )
+        return sorted({axis % ndim for axis in axes})
+
     def build(self, input_shape: tuple) -> None:
-        self.gamma, self.beta = _gamma_and_beta(self, (int(input_shape[self.axis]),))
+        axes = self._normalized_axes(len(input_shape))
+        if any(input_shape[a] is None for a in axes):
+            raise ValueError(
+                f"LayerNormalization {self.name!r}: axis={self.axis} includes an axis of "
+                f"unknown size in the input shape {input_shape}; γ and β need its size"
+            )
+        features = tuple(int(input_shape[a]) for a in axes)
+        # as Keras: rms_scaling always scales and never shifts
+        self.gamma, self.beta = _gamma_and_beta(
+            self, features, self.scale or self.rms_scaling, self.center and not self.rms_scaling
+        )
 
     def call(self, inputs: Any) -> Any:
-        ndim = np.ndim(raw_data(inputs))
-        axis = self.axis % ndim
-        mean = dnp.mean(inputs, axis=axis, keepdims=True)
-        variance = dnp.mean((inputs - mean) ** 2, axis=axis, keepdims=True)
-        shape = [1] * ndim
-        shape[axis] = -1
-        gamma = None if self.gamma is None else dnp.reshape(self.gamma, shape)
-        beta = None if self.beta is None else dnp.reshape(self.beta, shape)
+        shape = np.shape(raw_data(inputs))
+        axes = self._normalized_axes(len(shape))
+        mean = dnp.mean(inputs, axis=tuple(axes), keepdims=True)
+        variance = dnp.mean((inputs - mean) ** 2, axis=tuple(axes), keepdims=True)
+        param_shape = [n if i in axes else 1 for i, n in enumerate(shape)]
+        gamma = None if self.gamma is None else dnp.reshape(self.gamma, param_shape)
+        beta = None if self.beta is None else dnp.reshape(self.beta, param_shape)
+        if self.rms_scaling:
+            outputs = inputs / dnp.sqrt(variance + self.epsilon)
+            return outputs if gamma is None else outputs * gamma
         return _normalize(inputs, mean, variance, self.epsilon, gamma, beta)
 
     def get_config(self) -> dict:
@@ -162,7 +328,8 @@ class LayerNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            **_constraints_config(self),
+            "rms_scaling": self.rms_scaling,
+            **_scale_and_shift_config(self),
         }
 
 

@@ -121,23 +121,25 @@ def _batch_norm(layer: L.BatchNormalization, graph: Graph, x: str) -> str:
 
 def _layer_norm(layer: L.LayerNormalization, graph: Graph, x: str) -> str:
     rank = _rank(layer)
-    axis = layer.axis % rank
-    shape = tuple(-1 if i == axis else 1 for i in range(1, rank))
-    # mean and biased variance over one axis, as deepgrad computes them (ONNX's own
+    axes = layer._normalized_axes(rank)
+    assert layer.input_shape is not None  # built (_rank), so no axis is the batch's
+    shape = tuple(int(layer.input_shape[i]) if i in axes else 1 for i in range(1, rank))
+    # mean and biased variance over the layer's axes, as deepgrad computes them (ONNX's own
     # LayerNormalization normalizes over every axis from `axis` on, which differs unless
-    # the axis is the last)
-    mean = graph.add("ReduceMean", [x], layer.name, axes=[axis], keepdims=1)
+    # the axes are the last ones)
+    mean = graph.add("ReduceMean", [x], layer.name, axes=axes, keepdims=1)
     centred = graph.add("Sub", [x, mean], layer.name)
     variance = graph.add(
         "ReduceMean",
         [graph.add("Mul", [centred, centred], layer.name)],
         layer.name,
-        axes=[axis],
+        axes=axes,
         keepdims=1,
     )
     epsilon = graph.constant(f"{layer.name}/epsilon", layer.epsilon)
     root = graph.add("Sqrt", [graph.add("Add", [variance, epsilon], layer.name)], layer.name)
-    y = graph.add("Div", [centred, root], layer.name)
+    # rms_scaling (Keras'): x itself over the deviation, no β
+    y = graph.add("Div", [x if layer.rms_scaling else centred, root], layer.name)
     return _affine(graph, y, layer.name, layer.gamma, layer.beta, shape)
 
 

@@ -350,7 +350,8 @@ class Optimizer:
         """Inside the block the parameters hold their average (``use_ema``, ASGD);
         ``fit`` validates inside it."""
         flat = self.flat
-        if flat is None or self.averaged_state(self.state[0]) is None:
+        # no buffer at all for a model without trainable weights (a statistics-only net)
+        if flat is None or not self.state or self.averaged_state(self.state[0]) is None:
             yield
             return
         saved = [group.values.copy() for group in flat.groups]

@@ -1,0 +1,54 @@
+"""Keras 3's regularizer class names ("L2", as a Keras-saved config holds them) are taken;
+they raised a bare ``KeyError`` before. An unknown name is refused listing the known ones."""
+
+import os
+
+import pytest
+
+from deepgrad import layers, regularizers
+
+
+@pytest.mark.parametrize(
+    ("identifier", "expected"),
+    [
+        ("L2", regularizers.L2(0.01)),
+        ("L1L2", regularizers.L1L2(0.0, 0.0)),
+        ({"class_name": "L1", "config": {"l1": 0.3}}, regularizers.L1(0.3)),
+        (
+            {
+                "module": "keras.regularizers",
+                "class_name": "L1L2",
+                "config": {"l1": 0.1, "l2": 0.2},
+                "registered_name": None,
+            },
+            regularizers.L1L2(0.1, 0.2),
+        ),
+    ],
+)
+def test_keras_class_names_are_taken(identifier, expected):
+    found = regularizers.get(identifier)
+    assert type(found) is type(expected) and found.get_config() == expected.get_config()
+
+
+@pytest.mark.parametrize("identifier", ["orthogonal_regularizer", {"class_name": "L3"}])
+def test_an_unknown_regularizer_is_refused_listing_the_known_ones(identifier):
+    with pytest.raises(ValueError, match=r"unknown regularizer .*; known: l1, l2, l1_l2, L1"):
+        regularizers.get(identifier)
+
+
+def test_keras_normalization_configs_load():
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    for theirs, ours in (
+        (keras.layers.BatchNormalization(gamma_regularizer="l2"), layers.BatchNormalization),
+        (keras.layers.LayerNormalization([1, 2], beta_regularizer="l1"), layers.LayerNormalization),
+    ):
+        config = theirs.get_config()
+        config.pop("dtype")  # Keras' dtype policy, a dict deepgrad does not read
+        layer = ours.from_config(config)
+        for name in ("gamma_regularizer", "beta_regularizer"):
+            expected = getattr(theirs, name)
+            found = getattr(layer, name)
+            assert (found is None) == (expected is None)
+            if expected is not None:
+                assert found.get_config() == pytest.approx(expected.get_config())
