@@ -180,7 +180,7 @@ def test_ema_overwrite_frequency_needs_use_ema_and_a_whole_number_of_steps():
 
 
 def test_framework_arguments_not_taken_are_refused_naming_the_optimizer():
-    with pytest.raises(TypeError, match=r"Adam does not take 'gradient_accumulation_steps'"):
-        optimizers.Adam(0.001, gradient_accumulation_steps=4)
+    with pytest.raises(TypeError, match=r"Adam does not take 'loss_scale_factor'"):
+        optimizers.Adam(0.001, loss_scale_factor=4.0)
     with pytest.raises(TypeError, match=r"SGD does not take 'fused'\n  fused: there is one"):
         optimizers.SGD(0.1, fused=True)

@@ -6,7 +6,8 @@ rule (``elementwise.py``) with the optimizer's scalars. Everything that cuts acr
 rules lives here, once: coupled weight decay (L2 added to the gradient), decoupled weight
 decay (θ ← θ − ηλθ, as in AdamW), gradient clipping by value, by each parameter's norm
 and by the global norm, an exponential moving average of the weights, learning rates
-that are numbers or schedules (callables from the step count to a rate), and, last,
+that are numbers or schedules (callables from the step count to a rate), Keras' gradient
+accumulation (one update every n steps, from the mean of their gradients) and, last,
 Keras' weight constraints (θ ← constraint(θ) for a parameter that has one).
 """
 
@@ -51,6 +52,12 @@ class Optimizer:
         ema_overwrite_frequency: with ``use_ema``, overwrite the weights with θ̄ every this
             many steps (Keras' meaning); None: only at the end of ``fit``.
         maximize: ascend the objective (g ← −g before everything else), as in PyTorch.
+        gradient_accumulation_steps: Keras' gradient accumulation: None, or n >= 2 to
+            update the weights once every n steps, with the mean of the n gradients (the
+            other steps only add their gradient to an accumulator, saved with the state).
+            As in Keras, ``iterations`` counts the updates (steps // n), a learning-rate
+            schedule sees the steps, the moving average and the constraints run at every
+            step, and clipping and weight decay at the updates.
 
     ``decoupled_weight_decay=True`` or ``False`` is PyTorch's flag (Adam, NAdam, RAdam):
     True makes ``weight_decay`` the decoupled λ; a number is the decoupled λ itself.
@@ -92,6 +99,7 @@ class Optimizer:
         ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
         maximize: bool = False,
+        gradient_accumulation_steps: int | None = None,
         **unknown: Any,
     ) -> None:
         if unknown:
@@ -139,7 +147,11 @@ class Optimizer:
         self.ema_overwrite_frequency = (
             None if ema_overwrite_frequency is None else int(ema_overwrite_frequency)
         )
-        self.iterations = 0
+        self.gradient_accumulation_steps = _checked_accumulation_steps(
+            type(self).__name__, gradient_accumulation_steps
+        )
+        # Every step taken (Keras' ``_iterations``); ``iterations`` is the updates made.
+        self._iterations = 0
         self.data_parallel: Any = None  # set by distributed.DataParallel
         self.flat: FlatParameters | None = None
         self.state: list[dict[str, np.ndarray]] = []
@@ -165,6 +177,8 @@ class Optimizer:
             self.init_group_state(group, state)
             if self.use_ema:
                 state["ema"] = group.values.copy()
+            if self.gradient_accumulation_steps:
+                state["gradient_accumulator"] = np.zeros_like(group.values)
             self.state.append(state)
 
     @property
@@ -172,11 +186,33 @@ class Optimizer:
         """The parameters being trained."""
         return [] if self.flat is None else self.flat.params
 
+    @property
+    def iterations(self) -> int:
+        """The updates made so far, Keras' ``optimizer.iterations``: the steps taken, or,
+        with ``gradient_accumulation_steps`` n, the steps // n.
+
+        >>> import numpy as np
+        >>> import deepgrad as dg
+        >>> from deepgrad import optimizers
+        >>> w = dg.tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+        >>> opt = optimizers.SGD([w], learning_rate=0.5, gradient_accumulation_steps=2)
+        >>> for g in ([1.0, 0.0], [3.0, 2.0], [5.0, 5.0]):
+        ...     opt.apply([np.array(g, np.float32)])
+        >>> w.numpy(), opt.iterations  # one update, with the mean of the first two
+        (array([0. , 1.5], dtype=float32), 1)
+        """
+        return self._iterations // (self.gradient_accumulation_steps or 1)
+
+    @iterations.setter
+    def iterations(self, updates: int) -> None:
+        self._iterations = int(updates) * (self.gradient_accumulation_steps or 1)
+
     def current_learning_rate(self) -> float:
-        """The rate for the next step (a schedule is evaluated at the step count)."""
+        """The rate for the next step (a schedule is evaluated at the count of steps taken,
+        which Keras' schedules see also with gradient accumulation)."""
         rate = self.learning_rate
         if callable(rate):
-            return float(cast(Callable[[int], float], rate)(self.iterations))
+            return float(cast(Callable[[int], float], rate)(self._iterations))
         return float(rate)
 
     def apply(self, grads: Iterable[Any], trainable_variables: Iterable[Tensor] | None = None):
@@ -260,7 +296,38 @@ class Optimizer:
         if self.data_parallel is not None:  # one Allreduce of the flat gradient buffer
             self.data_parallel.reduce_gradients(flat)
         rate = self.current_learning_rate()
-        self.iterations += 1
+        updates_before = self.iterations
+        updating = self._gather_gradients(flat)
+        self._iterations += 1
+        if updating:
+            self._update(flat, rate, applied)
+        if self.use_ema:
+            self._update_average(flat, updates_before)
+        _apply_constraints(flat.params)
+        mark_written(*flat.params)  # a graph made before must not read the new values
+        return loss
+
+    def _gather_gradients(self, flat: FlatParameters) -> bool:
+        """Keras' gradient accumulation: whether this step updates the weights. A step
+        that does not adds its gradient to the accumulator; the one that does (every n-th)
+        replaces its gradient with (g + accumulated) / n, Keras' mean, and empties the
+        accumulator. Without accumulation every step updates."""
+        steps = self.gradient_accumulation_steps
+        if not steps:
+            return True
+        updating = (self._iterations + 1) % steps == 0
+        for group, state in zip(flat.groups, self.state, strict=True):
+            accumulator = state["gradient_accumulator"]
+            if updating:
+                group.grads += accumulator
+                group.grads /= steps
+                accumulator.fill(0)
+            else:
+                accumulator += group.grads
+        return updating
+
+    def _update(self, flat: FlatParameters, rate: float, applied: Sequence[Tensor]) -> None:
+        """The update proper: clipping, weight decay, then the rule on every buffer."""
         if self.global_clipnorm is not None:
             self._clip_global_norm(flat, self.global_clipnorm)
         for group, state in zip(flat.groups, self.state, strict=True):
@@ -271,16 +338,20 @@ class Optimizer:
                 self._update_parts(group, grads, state, rate, group.parts_without(applied))
             else:
                 self.update(group.values, grads, state, rate, group)
-            if self.use_ema:  # Keras': the first step's average is θ₁ itself (m = 0)
-                momentum = self.ema_momentum if self.iterations > 1 else 0.0
-                state["ema"] *= momentum
-                state["ema"] += (1.0 - momentum) * group.values
-                frequency = self.ema_overwrite_frequency
-                if frequency is not None and self.iterations % frequency == 0:
-                    group.values[...] = state["ema"]
-        _apply_constraints(flat.params)
-        mark_written(*flat.params)  # a graph made before must not read the new values
-        return loss
+
+    def _update_average(self, flat: FlatParameters, updates_before: int) -> None:
+        """Keras' moving average, at every step (also one that only accumulates): with
+        momentum 0 while no update had been made before the step (the first average is θ₁
+        itself), and the weights overwritten with it when the updates made by the end of
+        the step are a multiple of ``ema_overwrite_frequency``."""
+        momentum = self.ema_momentum if updates_before else 0.0
+        frequency = self.ema_overwrite_frequency
+        overwrite = frequency is not None and (updates_before + 1) % frequency == 0
+        for group, state in zip(flat.groups, self.state, strict=True):
+            state["ema"] *= momentum
+            state["ema"] += (1.0 - momentum) * group.values
+            if overwrite:
+                group.values[...] = state["ema"]
 
     def _update_parts(
         self, group: FlatGroup, grads: np.ndarray, state: dict, rate: float, parts: tuple
@@ -394,13 +465,16 @@ class Optimizer:
             "ema_momentum",
             "ema_overwrite_frequency",
             "maximize",
+            "gradient_accumulation_steps",
         ):
             config[name] = getattr(self, name)
         return config
 
     def state_arrays(self) -> dict[str, np.ndarray]:
-        """Everything needed to resume bit for bit: state arrays and the step count."""
-        arrays = {"iterations": np.array(self.iterations, np.int64)}
+        """Everything needed to resume bit for bit: state arrays (with gradient
+        accumulation, the accumulators) and the count of steps taken (as Keras saves it:
+        every step, also those that only accumulated)."""
+        arrays = {"iterations": np.array(self._iterations, np.int64)}
         for g, state in enumerate(self.state):
             for name, array in state.items():
                 arrays[f"{g}.{name}"] = to_numpy(array)  # copied from the device, if on one
@@ -420,7 +494,7 @@ class Optimizer:
                     f"{type(self).__name__}: optimizer state {name!r} has shape "
                     f"{np.shape(array)}, expected {np.shape(expected[name])}"
                 )
-        self.iterations = int(arrays["iterations"])
+        self._iterations = int(arrays["iterations"])
         for g, state in enumerate(self.state):
             for name in state:
                 state[name][...] = to_device(arrays[f"{g}.{name}"], device_of(state[name]))
@@ -459,10 +533,21 @@ def _squared_norm(values: np.ndarray) -> float:
     return total
 
 
+def _checked_accumulation_steps(optimizer: str, steps: Any) -> int | None:
+    """``gradient_accumulation_steps`` as Keras takes it: None (or 0) for none, else an
+    integer >= 2."""
+    if steps is None or (isinstance(steps, numbers.Integral) and steps == 0):
+        return None
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 2:
+        raise ValueError(
+            f"{optimizer}: gradient_accumulation_steps must be None or an integer >= 2 (the "
+            f"steps whose gradients are averaged into one update), got {steps!r}"
+        )
+    return int(steps)
+
+
 # Arguments of Keras' and PyTorch's optimizers that deepgrad does not take, and what to do.
 _NOT_TAKEN = {
-    "gradient_accumulation_steps": "Keras' gradient accumulation is not implemented: average the "
-    "gradients of n batches yourself and step once, or use a larger batch",
     "loss_scale_factor": "there is no loss scaling (deepgrad trains in float32 or float64)",
     "exclude_from_weight_decay": "give the excluded parameters their own optimizer",
     "foreach": "there is one implementation of each rule, over a flat buffer",

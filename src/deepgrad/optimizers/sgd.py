@@ -121,8 +121,8 @@ class SGD(Optimizer):
         return bool(self.momentum) and self.momentum_form == "pytorch"
 
     def applies_in_products(self) -> bool:
-        """Plain SGD (no momentum, decay, clipping, averaging, ``maximize``, nor several
-        processes), on
+        """Plain SGD (no momentum, decay, clipping, averaging, ``maximize``, gradient
+        accumulation, nor several processes), on
         the CPU, with NumPy's BLAS at hand (``deepgrad.blas``): its step θ ← θ − ηg may be
         applied inside the gradient products."""
         return (
@@ -136,6 +136,7 @@ class SGD(Optimizer):
             and self.clipnorm is None
             and self.global_clipnorm is None
             and not self.use_ema
+            and not self.gradient_accumulation_steps
             and self.data_parallel is None
             and self.flat is not None
             and all(type(g.values) is np.ndarray for g in self.flat.groups)
