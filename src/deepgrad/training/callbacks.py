@@ -89,23 +89,37 @@ class CSVLogger(Callback):
 
 class LearningRateScheduler(Callback):
     """Set the learning rate at each epoch's start to ``schedule(epoch, current_rate)``, or
-    to ``schedule(epoch)`` for a one-argument function or a ``schedules`` object (then
-    counted in epochs rather than steps), as Keras accepts both."""
+    to ``schedule(epoch)`` for a function that cannot take two arguments or a
+    ``schedules`` object (then counted in epochs rather than steps), as Keras 3 tries the
+    two-argument call first: ``def f(epoch, lr=0.1)`` and ``def f(*args)`` get the current
+    rate. The schedule must return a float (Python's, ``np.float32`` or ``np.float64``);
+    anything else raises, as in Keras.
+
+    >>> LearningRateScheduler(lambda epoch, rate: rate * 0.9).takes_rate
+    True
+    """
 
     def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         super().__init__()
         self.schedule, self.verbose = schedule, verbose
-        self._takes_rate = _required_arguments(schedule) >= 2
+        self.takes_rate = _accepts_two_arguments(schedule)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         optimizer = self.model.optimizer
-        if self._takes_rate:
-            rate = float(self.schedule(epoch, rate_as_kept(optimizer)))
+        if self.takes_rate:
+            rate = self.schedule(epoch, rate_as_kept(optimizer))
         else:
-            rate = float(self.schedule(epoch))
+            rate = self.schedule(epoch)
+        if not _is_keras_float(rate):
+            raise ValueError(
+                "LearningRateScheduler: the schedule must return a float (Python's, "
+                f"np.float32 or np.float64), got {rate!r} ({type(rate).__name__}) at epoch "
+                f"{epoch}"
+            )
+        rate = float(rate)
         optimizer.learning_rate = rate
-        if self.verbose:
-            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}.")
+        if self.verbose:  # Keras' message, on a line of its own
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}.")
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
@@ -121,12 +135,22 @@ def rate_as_kept(optimizer: Any) -> float:
     return float(get_default_dtype().type(optimizer.current_learning_rate()))
 
 
-def _required_arguments(function: Callable) -> int:
-    parameters = inspect.signature(function).parameters.values()
-    return sum(
-        p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        for p in parameters
-    )
+def _is_keras_float(value: Any) -> bool:
+    """Whether Keras' ``LearningRateScheduler`` takes ``value``: float, float32, float64."""
+    if isinstance(value, np.floating):
+        return value.dtype in (np.float32, np.float64)
+    return isinstance(value, float)
+
+
+def _accepts_two_arguments(function: Callable) -> bool:
+    """Whether ``function(epoch, rate)`` is a valid call (defaults and ``*args`` count)."""
+    try:
+        inspect.signature(function).bind(0, 0.0)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (some builtins): try the two-argument call
+        return True
+    return True
 
 
 class ReduceLROnPlateau(Monitor):

@@ -1,0 +1,97 @@
+"""Callbacks run side by side with Keras 3 (on JAX): the same one-unit net, weights and
+data, with the logged values scripted where the callback watches them. Keras' results
+are written in, and checked against Keras itself where it is installed."""
+
+import os
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import layers
+
+
+def data(n=8):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, 3)).astype(np.float32)
+    return x, (x[:, :1] * 2.0).astype(np.float32)
+
+
+def one_unit_net(module, rate=0.1):
+    """Dense(1) on three inputs with weights 0.1 and bias 0, trained by SGD(rate)."""
+    if module is dg:
+        model = dg.Sequential([layers.Dense(1)])
+    else:
+        model = module.Sequential([module.Input((3,)), module.layers.Dense(1)])
+    model.compile(optimizer=module.optimizers.SGD(learning_rate=rate), loss="mse")
+    model.predict(data()[0], verbose=0)  # built
+    model.set_weights([np.full((3, 1), 0.1, np.float32), np.zeros(1, np.float32)])
+    return model
+
+
+def keras_or_skip():
+    os.environ["KERAS_BACKEND"] = "jax"
+    return pytest.importorskip("keras")
+
+
+def forcing(module, sequence, key="loss"):
+    """A callback that sets ``logs[key]`` of epoch k to ``sequence[k]``."""
+
+    def force(epoch, logs):
+        logs[key] = sequence[epoch]
+
+    return module.callbacks.LambdaCallback(on_epoch_end=force)
+
+
+def fit(module, callbacks, epochs, model=None, **options):
+    x, y = data()
+    model = model or one_unit_net(module)
+    return model.fit(
+        x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0, callbacks=callbacks, **options
+    )
+
+
+# LearningRateScheduler -------------------------------------------------------------------
+
+
+def halve(epoch, rate=1.0):
+    return rate * 0.5
+
+
+def scheduled_rates(module, schedule):
+    history = fit(module, [module.callbacks.LearningRateScheduler(schedule)], 3)
+    return [round(rate, 6) for rate in history.history["learning_rate"]]
+
+
+@pytest.mark.parametrize(
+    "schedule", [halve, lambda *args: 0.05 if len(args) == 2 else 0.07], ids=["default", "args"]
+)
+def test_a_schedule_that_can_take_the_rate_gets_it(schedule):
+    # Keras calls schedule(epoch, rate) first: a default or *args does not turn it off
+    ours = scheduled_rates(dg, schedule)
+    assert ours[0] == 0.05
+    keras = keras_or_skip()
+    assert ours == scheduled_rates(keras, schedule)
+
+
+def test_a_schedule_returning_no_float_raises_as_in_keras():
+    with pytest.raises(ValueError, match="LearningRateScheduler: the schedule must return a float"):
+        scheduled_rates(dg, lambda epoch: 1)
+    keras = keras_or_skip()
+    with pytest.raises(ValueError, match="should be a float"):
+        scheduled_rates(keras, lambda epoch: 1)
+
+
+def scheduler_message(module, capsys):
+    capsys.readouterr()
+    schedule = module.callbacks.LearningRateScheduler(lambda epoch, rate: rate * 0.5, verbose=1)
+    fit(module, [schedule], 1)
+    return capsys.readouterr().out
+
+
+def test_scheduler_message_is_keras_own(capsys):
+    ours = scheduler_message(dg, capsys)
+    assert (
+        ours == "\nEpoch 1: LearningRateScheduler setting learning rate to 0.05000000074505806.\n"
+    )
+    assert ours == scheduler_message(keras_or_skip(), capsys)
