@@ -95,3 +95,38 @@ def test_scheduler_message_is_keras_own(capsys):
         ours == "\nEpoch 1: LearningRateScheduler setting learning rate to 0.05000000074505806.\n"
     )
     assert ours == scheduler_message(keras_or_skip(), capsys)
+
+
+# EarlyStopping ---------------------------------------------------------------------------
+
+
+def weights_seen_after_early_stopping(module, capsys):
+    """The sum of the kernel a callback after EarlyStopping sees at each epoch's end, the
+    sum the model ends with, and what is printed."""
+    capsys.readouterr()
+    seen = []
+
+    def record(epoch, logs):
+        seen.append(round(float(np.asarray(watcher.model.get_weights()[0]).sum()), 5))
+
+    watcher = module.callbacks.LambdaCallback(on_epoch_end=record)
+    stopping = module.callbacks.EarlyStopping(
+        monitor="loss", patience=2, restore_best_weights=True, verbose=1
+    )
+    model = one_unit_net(module)
+    fit(module, [forcing(module, [3.0, 2.0, 2.5, 2.6, 2.7]), stopping, watcher], 5, model=model)
+    final = round(float(model.get_weights()[0].sum()), 5)
+    return seen, final, stopping.stopped_epoch, capsys.readouterr().out
+
+
+def test_early_stopping_restores_when_training_ends_as_keras(capsys):
+    # Keras 3 restores in on_train_end: at the epoch it stops, the callbacks after it still
+    # see that epoch's weights (deepgrad restored at once, and printed in the other order)
+    ours = weights_seen_after_early_stopping(dg, capsys)
+    assert ours == (
+        [1.05454, 1.56371, 1.9063, 2.13573],
+        1.56371,
+        3,
+        "Epoch 4: early stopping\nRestoring model weights from the end of the best epoch: 2.\n",
+    )
+    assert ours == weights_seen_after_early_stopping(keras_or_skip(), capsys)

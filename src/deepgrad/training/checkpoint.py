@@ -107,7 +107,7 @@ class EarlyStopping(Monitor):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.wait, self.best, self.best_weights, self.stopped_epoch = 0, None, None, 0
-        self.best_epoch, self._restored = 0, False
+        self.best_epoch = 0
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         current = self._current(logs)
@@ -127,24 +127,18 @@ class EarlyStopping(Monitor):
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
-            self._restore_best()
 
     def on_train_end(self, logs: dict | None = None) -> None:
+        """Keras 3 restores the best weights here, however training ended (by this
+        callback, by another, or at the last epoch): the callbacks after this one still
+        see the last epoch's weights at the epoch it stops."""
         if self.stopped_epoch > 0 and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-        # Keras 3 restores the best weights however training ended: by this callback (done
-        # already, as it stopped), by another (TerminateOnNaN, model.stop_training) or at
-        # the last epoch
-        if not self._restored:
-            self._restore_best()
-
-    def _restore_best(self) -> None:
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
                 epoch = self.best_epoch + 1
                 print(f"Restoring model weights from the end of the best epoch: {epoch}.")
             self.model.set_weights(self.best_weights)
-            self._restored = True
 
 
 class ModelCheckpoint(Monitor):
