@@ -130,3 +130,46 @@ def test_early_stopping_restores_when_training_ends_as_keras(capsys):
         "Epoch 4: early stopping\nRestoring model weights from the end of the best epoch: 2.\n",
     )
     assert ours == weights_seen_after_early_stopping(keras_or_skip(), capsys)
+
+
+# ReduceLROnPlateau -----------------------------------------------------------------------
+
+
+def plateau_run(module, capsys, sequence, **settings):
+    """The logged rates, the rate after each epoch, and what is printed, when the logged
+    loss is ``sequence``."""
+    capsys.readouterr()
+    rates = []
+
+    def record(epoch, logs):
+        rates.append(round(float(np.asarray(watcher.model.optimizer.learning_rate)), 7))
+
+    watcher = module.callbacks.LambdaCallback(on_epoch_end=record)
+    plateau = module.callbacks.ReduceLROnPlateau(monitor="loss", verbose=1, **settings)
+    history = fit(module, [forcing(module, sequence), plateau, watcher], len(sequence))
+    logged = [round(rate, 7) for rate in history.history["learning_rate"]]
+    return logged, rates, capsys.readouterr().out
+
+
+def test_reduce_lr_on_plateau_is_silent_once_at_min_lr(capsys):
+    # Keras prints (and starts a cooldown) only when it does reduce the rate
+    ours = plateau_run(dg, capsys, [1, 2, 3, 4, 5, 6], factor=0.5, patience=1, min_lr=0.05)
+    assert ours == (
+        [0.1, 0.1, 0.05, 0.05, 0.05, 0.05],
+        [0.1, 0.05, 0.05, 0.05, 0.05, 0.05],
+        "\nEpoch 2: ReduceLROnPlateau reducing learning rate to 0.05000000074505806.\n",
+    )
+    keras = keras_or_skip()
+    assert ours == plateau_run(
+        keras, capsys, [1, 2, 3, 4, 5, 6], factor=0.5, patience=1, min_lr=0.05
+    )
+
+
+def test_reduce_lr_on_plateau_factor_zero_drops_to_min_lr_as_keras(capsys):
+    ours = plateau_run(dg, capsys, [1, 2, 3], factor=0.0, patience=0, min_lr=0.01)
+    assert ours[:2] == ([0.1, 0.1, 0.01], [0.1, 0.01, 0.01])
+    assert ours == plateau_run(
+        keras_or_skip(), capsys, [1, 2, 3], factor=0.0, patience=0, min_lr=0.01
+    )
+    with pytest.raises(ValueError, match=r"ReduceLROnPlateau: factor must be in \[0, 1\), got 1"):
+        dg.callbacks.ReduceLROnPlateau(factor=1)

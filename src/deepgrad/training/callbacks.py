@@ -155,8 +155,14 @@ def _accepts_two_arguments(function: Callable) -> bool:
 
 class ReduceLROnPlateau(Monitor):
     """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience``
-    epochs, then wait ``cooldown`` epochs; never below ``min_lr``. A schedule is scaled
-    (``schedules.Scaled``), not replaced, so it keeps its shape."""
+    epochs, then wait ``cooldown`` epochs; never below ``min_lr`` (``factor=0`` drops it to
+    ``min_lr`` at once, as Keras 3 allows). A schedule is scaled (``schedules.Scaled``), not
+    replaced, so it keeps its shape. Once the rate is down to ``min_lr`` nothing happens
+    any more: no message, and no cooldown, as in Keras.
+
+    >>> ReduceLROnPlateau(factor=0.5, patience=2).factor
+    0.5
+    """
 
     def __init__(
         self,
@@ -169,8 +175,8 @@ class ReduceLROnPlateau(Monitor):
         cooldown: int = 0,
         min_lr: float = 0.0,
     ) -> None:
-        if not 0 < factor < 1:
-            raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
+        if not 0 <= factor < 1:
+            raise ValueError(f"ReduceLROnPlateau: factor must be in [0, 1), got {factor}")
         super().__init__(monitor, mode, min_delta, verbose)
         self.factor, self.patience, self.cooldown, self.min_lr = factor, patience, cooldown, min_lr
 
@@ -189,20 +195,22 @@ class ReduceLROnPlateau(Monitor):
         if self._is_improvement(current):
             self.best, self.wait = current, 0
             return
+        if self.cooldown_left > 0:  # Keras counts no wait while cooling down
+            return
         self.wait += 1
-        if self.wait >= self.patience and self.cooldown_left == 0:
-            self._reduce(self.model.optimizer)
-            if self.verbose:
+        if self.wait >= self.patience and self._reduce(self.model.optimizer):
+            if self.verbose:  # Keras' message, on a line of its own
                 rate = self.model.optimizer.current_learning_rate()
-                print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {rate}.")
+                print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {rate}.")
             self.cooldown_left, self.wait = self.cooldown, 0
 
-    def _reduce(self, optimizer: Any) -> None:
+    def _reduce(self, optimizer: Any) -> bool:
         """max(rate × factor, min_lr), from the rate as Keras reads it (``rate_as_kept``),
-        and only while it is above ``min_lr`` in that dtype, as Keras compares them."""
+        and only while it is above ``min_lr`` in that dtype, as Keras compares them;
+        whether it was reduced."""
         current = rate_as_kept(optimizer)
         if current <= get_default_dtype().type(self.min_lr):
-            return
+            return False
         rate = optimizer.learning_rate
         if isinstance(rate, schedules.Schedule):
             factor = max(self.factor, self.min_lr / current)
@@ -212,6 +220,7 @@ class ReduceLROnPlateau(Monitor):
                 optimizer.learning_rate = schedules.Scaled(rate, factor)
         else:
             optimizer.learning_rate = max(current * self.factor, self.min_lr)
+        return True
 
 
 class TerminateOnNaN(Callback):
