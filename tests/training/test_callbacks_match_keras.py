@@ -173,3 +173,52 @@ def test_reduce_lr_on_plateau_factor_zero_drops_to_min_lr_as_keras(capsys):
     )
     with pytest.raises(ValueError, match=r"ReduceLROnPlateau: factor must be in \[0, 1\), got 1"):
         dg.callbacks.ReduceLROnPlateau(factor=1)
+
+
+# ModelCheckpoint -------------------------------------------------------------------------
+
+
+def checkpoint_run(module, capsys, tmp_path, **settings):
+    """The files written (under a folder the callback makes) and what is printed when
+    the logged val_loss runs 3, 2, 2.5, 1; Keras' extensions and the folder dropped."""
+    capsys.readouterr()
+    weights_only = settings.get("save_weights_only", False)
+    suffix = ".dg" if module is dg else (".weights.h5" if weights_only else ".keras")
+    folder = tmp_path / module.__name__
+    path = str(folder / "sub" / "m-{epoch:02d}-{val_loss:.2f}") + suffix
+    checkpoint = module.callbacks.ModelCheckpoint(path, verbose=1, **settings)
+    sequence = [3.0, 2.0, 2.5, 1.0]
+    fit(module, [forcing(module, sequence, "val_loss"), checkpoint], 4, validation_data=data())
+    files = sorted(p.name.removesuffix(suffix) for p in (folder / "sub").iterdir())
+    return files, capsys.readouterr().out.replace(str(folder), "D").replace(suffix, "")
+
+
+BEST_ONLY_MESSAGES = (
+    "\nEpoch 1: val_loss improved from None to 3.00000, saving model to D/sub/m-01-3.00\n"
+    "\nEpoch 1: finished saving model to D/sub/m-01-3.00\n"
+    "\nEpoch 2: val_loss improved from 3.00000 to 2.00000, saving model to D/sub/m-02-2.00\n"
+    "\nEpoch 2: finished saving model to D/sub/m-02-2.00\n"
+    "\nEpoch 3: val_loss did not improve from 2.00000\n"
+    "\nEpoch 4: val_loss improved from 2.00000 to 1.00000, saving model to D/sub/m-04-1.00\n"
+    "\nEpoch 4: finished saving model to D/sub/m-04-1.00\n"
+)
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_model_checkpoint_files_and_messages_match_keras(capsys, tmp_path, weights_only):
+    # Keras 3.15 writes "improved from None" (deepgrad wrote "inf") and a "finished saving"
+    # line after each save, each message after a newline
+    settings = {"save_best_only": True, "save_weights_only": weights_only}
+    ours = checkpoint_run(dg, capsys, tmp_path, **settings)
+    assert ours == (["m-01-3.00", "m-02-2.00", "m-04-1.00"], BEST_ONLY_MESSAGES)
+    assert ours == checkpoint_run(keras_or_skip(), capsys, tmp_path, **settings)
+
+
+def test_model_checkpoint_every_epoch_matches_keras(capsys, tmp_path):
+    files, printed = ours = checkpoint_run(dg, capsys, tmp_path, save_weights_only=True)
+    assert files == ["m-01-3.00", "m-02-2.00", "m-03-2.50", "m-04-1.00"]
+    assert printed.startswith(
+        "\nEpoch 1: saving model to D/sub/m-01-3.00\n"
+        "\nEpoch 1: finished saving model to D/sub/m-01-3.00\n"
+    )
+    assert ours == checkpoint_run(keras_or_skip(), capsys, tmp_path, save_weights_only=True)

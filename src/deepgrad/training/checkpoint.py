@@ -4,7 +4,6 @@ defaults and messages follow Keras 3's."""
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from collections.abc import Callable
@@ -206,24 +205,28 @@ class ModelCheckpoint(Monitor):
             self.model.save_weights(path)
         else:
             self.model.save(path)
+        self._say(f"Epoch {epoch + 1}: finished saving model to {path}")
+
+    def _say(self, message: str) -> None:
+        if self.verbose:  # Keras' messages, each on a line of its own
+            print(f"\n{message}")
 
     def _should_save(self, epoch: int, path: str, logs: dict) -> bool:
         """Always, unless ``save_best_only`` and the monitored value, logged, did not
         improve. Where it is not logged Keras 3 warns and saves, and so does this."""
-        current = self._current(logs) if self.save_best_only else None
-        if current is None:
-            if self.verbose:
-                print(f"Epoch {epoch + 1}: saving model to {path}")
+        if not self.save_best_only:
+            self._say(f"Epoch {epoch + 1}: saving model to {path}")
             return True
+        current = self._current(logs)
+        if current is None:
+            return True
+        best = "None" if self.best is None else f"{self.best:.5f}"
         if not self._is_improvement(current):
-            if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+            self._say(f"Epoch {epoch + 1}: {self.monitor} did not improve from {best}")
             return False
-        if self.verbose:
-            previous = self.best if self.best is not None else math.inf
-            print(
-                f"Epoch {epoch + 1}: {self.monitor} improved from {previous:.5f} to "
-                f"{current:.5f}, saving model to {path}"
-            )
+        self._say(
+            f"Epoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, "
+            f"saving model to {path}"
+        )
         self.best = current
         return True
