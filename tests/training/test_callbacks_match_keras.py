@@ -222,3 +222,24 @@ def test_model_checkpoint_every_epoch_matches_keras(capsys, tmp_path):
         "\nEpoch 1: finished saving model to D/sub/m-01-3.00\n"
     )
     assert ours == checkpoint_run(keras_or_skip(), capsys, tmp_path, save_weights_only=True)
+
+
+# History ---------------------------------------------------------------------------------
+
+
+def reused_history(module):
+    """A ``History`` passed to two fits: whether fit returns it, and what it holds."""
+    history = module.callbacks.History()
+    model = one_unit_net(module)
+    first = fit(module, [history], 2, model=model)
+    second = fit(module, [history], 3, model=model, initial_epoch=1)
+    lengths = {key: len(values) for key, values in history.history.items()}
+    return first is history, second is history, model.history is history, history.epoch, lengths
+
+
+def test_a_history_passed_in_is_the_one_fit_fills_and_returns():
+    # Keras 3 returns the History it was given; its epoch list restarts at each fit,
+    # its history goes on (deepgrad returned a new one: epoch [0, 1, 1, 2])
+    ours = reused_history(dg)
+    assert ours == (True, True, True, [1, 2], {"loss": 4})
+    assert ours == reused_history(keras_or_skip())

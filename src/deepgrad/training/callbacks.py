@@ -37,12 +37,21 @@ __all__ = [
 
 
 class History(Callback):
-    """``history.history`` maps each metric to its list of per-epoch values."""
+    """``history.history`` maps each metric to its list of per-epoch values. ``fit`` makes
+    one and returns it; a ``History`` passed among the callbacks is the one ``fit`` fills
+    and returns instead, as in Keras 3 (its ``epoch`` lists the epochs of the latest fit).
+
+    >>> History().history
+    {}
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.epoch = []  # the epochs of this fit; ``history`` goes on, as in Keras 3
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch.append(epoch)

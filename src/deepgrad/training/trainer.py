@@ -84,7 +84,7 @@ class Trainer(Steps):
         size = batch_size_for(data, batch_size)
         validation_size = size if validation_batch_size is None else validation_batch_size
         strategy = get_strategy(distributed)
-        self.history = History()
+        self.history = _history_among(callbacks)
         callback_list = self._fit_callbacks(callbacks, verbose, epochs, data, size, strategy)
         self.stop_training = False
         self._initial_epoch = initial_epoch  # BackupAndRestore may move it on
@@ -138,7 +138,9 @@ class Trainer(Steps):
             callbacks = [c for c in callbacks if not c.writes_files]
         progress = [ProgbarLogger(shown)] if shown else []
         everything = [*progress, NoiseVarianceEstimate(underlying(data), size or 32), *callbacks]
-        return CallbackList([*everything, self.history], self, params)
+        if self.history not in callbacks:
+            everything.append(self.history)
+        return CallbackList(everything, self, params)
 
     def _train_epoch(
         self,
@@ -329,6 +331,13 @@ def _one_pass(verbose: Any, data: Any, size: int | None) -> dict:
     """The callbacks' ``params`` in ``evaluate`` and ``predict``, Keras 3's: one epoch of
     ``steps`` batches (None when a generator does not say)."""
     return {"verbose": verbose, "epochs": 1, "steps": data.steps(size)}
+
+
+def _history_among(callbacks: list | None) -> History:
+    """The ``History`` given among the callbacks (the last one), which Keras 3 fills, keeps
+    where it is in the list and returns; a new one, to be called last, otherwise."""
+    given = [c for c in callbacks or [] if isinstance(c, History)]
+    return given[-1] if given else History()
 
 
 def _check_validation_freq(validation_freq: Any) -> None:
