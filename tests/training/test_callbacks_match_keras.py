@@ -243,3 +243,41 @@ def test_a_history_passed_in_is_the_one_fit_fills_and_returns():
     ours = reused_history(dg)
     assert ours == (True, True, True, [1, 2], {"loss": 4})
     assert ours == reused_history(keras_or_skip())
+
+
+# CSVLogger -------------------------------------------------------------------------------
+
+
+def csv_rows_after(module, tmp_path, before, append, stop_at_once=False):
+    """The file a CSVLogger leaves (its rows, the numbers rounded) when it held
+    ``before`` (None: no file), after a fit of two epochs or one stopped before any."""
+    path = tmp_path / f"{module.__name__}.csv"
+    if before is not None:
+        path.write_text(before)
+    model = one_unit_net(module)
+    logger = module.callbacks.CSVLogger(path, append=append)
+    if stop_at_once:  # on_train_begin only, as a fit stopped before its first epoch
+        logger.set_model(model)
+        logger.on_train_begin({})
+        logger.on_train_end({})
+    else:
+        fit(module, [logger], 2, model=model)
+    if not path.exists():
+        return None
+    rows = [line.split(",") for line in path.read_text().splitlines()]
+    return [[str(round(float(cell), 4)) if "." in cell else cell for cell in row] for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("before", "append", "stop_at_once"),
+    [("", True, False), ("old\n", False, True), (None, False, True)],
+    ids=["append-to-empty-file", "overwrite-before-any-epoch", "new-before-any-epoch"],
+)
+def test_csv_logger_file_matches_keras(tmp_path, before, append, stop_at_once):
+    # Keras writes the header into an empty file it appends to, and empties (or makes) the
+    # file when training begins (deepgrad wrote no header, and left the file as it was)
+    ours = csv_rows_after(dg, tmp_path, before, append, stop_at_once)
+    rows = [["epoch", "loss", "val_loss"], ["0", "4.8666", "NA"], ["1", "2.3144", "NA"]]
+    expected = [] if stop_at_once else rows
+    assert ours == expected
+    assert ours == csv_rows_after(keras_or_skip(), tmp_path, before, append, stop_at_once)

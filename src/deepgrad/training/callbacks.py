@@ -78,21 +78,26 @@ class CSVLogger(Callback):
         self.filename, self.separator, self.append = Path(filename), separator, append
 
     def on_train_begin(self, logs: dict | None = None) -> None:
+        """Start the file afresh (an empty file, as Keras opens it for writing), or with
+        ``append`` go on after it: the header is written then only if it was empty."""
         self.keys: list[str] | None = None
-        if not self.append and self.filename.exists():
-            self.filename.unlink()
+        if self.append and self.filename.exists():
+            self.write_header = self.filename.stat().st_size == 0
+        else:
+            self.filename.write_text("")
+            self.write_header = True
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
-        new_file = not self.filename.exists()
         if self.keys is None:
             self.keys = sorted(logs)
             if not any(key.startswith("val_") for key in self.keys):
                 self.keys += [f"val_{key}" for key in self.keys]
         with self.filename.open("a", newline="") as handle:
             writer = csv.writer(handle, delimiter=self.separator)
-            if new_file:
+            if self.write_header:
                 writer.writerow(["epoch", *self.keys])
+                self.write_header = False
             writer.writerow([epoch, *(logs.get(k, "NA") for k in self.keys)])
 
 
