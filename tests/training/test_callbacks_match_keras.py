@@ -281,3 +281,38 @@ def test_csv_logger_file_matches_keras(tmp_path, before, append, stop_at_once):
     expected = [] if stop_at_once else rows
     assert ours == expected
     assert ours == csv_rows_after(keras_or_skip(), tmp_path, before, append, stop_at_once)
+
+
+# BackupAndRestore ------------------------------------------------------------------------
+
+
+def backup_left_after(module, tmp_path, own_file):
+    """Whether ``backup_dir`` (holding a file of the user's or not) is left after a fit
+    interrupted at its second epoch and resumed: the epochs resumed too."""
+    folder = tmp_path / module.__name__
+    if own_file:
+        folder.mkdir()
+        (folder / "notes.txt").write_text("mine")
+
+    class Interrupt(module.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise RuntimeError("interrupted")
+
+    model = one_unit_net(module)
+    backup = module.callbacks.BackupAndRestore(str(folder))
+    with pytest.raises(RuntimeError, match="interrupted"):
+        fit(module, [backup, Interrupt()], 4, model=model)
+    history = fit(module, [backup], 4, model=model)
+    return history.epoch, folder.exists()
+
+
+def test_backup_dir_is_removed_at_the_end_as_keras(tmp_path):
+    # Keras 3 removes backup_dir when fit ends; deepgrad removed only its file in it
+    ours = backup_left_after(dg, tmp_path, own_file=False)
+    assert ours == ([2, 3], False)
+    assert ours == backup_left_after(keras_or_skip(), tmp_path, own_file=False)
+
+
+def test_backup_dir_holding_files_of_your_own_is_kept(tmp_path):
+    assert backup_left_after(dg, tmp_path, own_file=True) == ([2, 3], True)

@@ -293,8 +293,9 @@ class LambdaCallback(Callback):
 class BackupAndRestore(Callback):
     """Save everything needed to resume (weights, optimizer state, epoch, random state)
     at each epoch's end; a restarted ``fit`` resumes after the last saved epoch and ends
-    with the same weights as an uninterrupted run. The backup is deleted when ``fit``
-    finishes (unless ``delete_checkpoint=False``).
+    with the same weights as an uninterrupted run. The backup, and ``backup_dir`` when
+    nothing else is in it, are deleted when ``fit`` finishes (unless
+    ``delete_checkpoint=False``).
 
     The arguments are Keras 3's, in its order. Backups are made once an epoch
     (``save_freq="epoch"``); a number of batches is refused, since a backup taken mid-epoch
@@ -332,5 +333,11 @@ class BackupAndRestore(Callback):
         write_backup(self.model, self.path, epoch)
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        if self.delete_checkpoint and self.path.exists():
+        """Delete the backup and, as Keras 3 deletes ``backup_dir``, the folder too when
+        nothing else is in it (files of your own there are kept)."""
+        if not self.delete_checkpoint:
+            return
+        if self.path.exists():
             self.path.unlink()
+        if self.backup_dir.is_dir() and not any(self.backup_dir.iterdir()):
+            self.backup_dir.rmdir()
