@@ -316,3 +316,32 @@ def test_backup_dir_is_removed_at_the_end_as_keras(tmp_path):
 
 def test_backup_dir_holding_files_of_your_own_is_kept(tmp_path):
     assert backup_left_after(dg, tmp_path, own_file=True) == ([2, 3], True)
+
+
+# The progress display's numbers ---------------------------------------------------------
+
+
+def shown_numbers(module, capsys, verbose):
+    """The logged values an ``evaluate`` prints, for an MSE of 1e-4 and a negative loss."""
+    capsys.readouterr()
+    x, _ = data()
+    y = x.sum(axis=1, keepdims=True) * 0.1 + 0.01  # the net's output + 0.01
+    model = one_unit_net(module)
+    model.compile(optimizer="sgd", loss="cosine_similarity", metrics=["mse"])
+    model.predict(x, verbose=0)
+    model.set_weights([np.full((3, 1), 0.1, np.float32), np.zeros(1, np.float32)])
+    model.evaluate(x, y, verbose=verbose)
+    line = capsys.readouterr().out.split("\r")[-1]
+    return line[line.index("loss") :].strip()
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_small_values_are_shown_in_scientific_notation_as_keras(capsys, verbose):
+    # Keras shows a value of at most 1e-3 as 1.0000e-04 (deepgrad: 0.0001, and 1e-6 as
+    # 0.0000); its line (verbose=2) takes negative values as small too
+    if verbose == 1:
+        pytest.importorskip("tqdm")
+    ours = shown_numbers(dg, capsys, verbose)
+    loss = "-0.7500" if verbose == 1 else "-7.5000e-01"
+    assert ours == f"loss: {loss} - mse: 1.0000e-04"
+    assert ours == shown_numbers(keras_or_skip(), capsys, verbose)

@@ -70,20 +70,27 @@ def resolve_verbose(verbose: Any) -> int:
     return int(verbose)
 
 
-def format_logs(logs: dict) -> str:
-    """The logs as Keras shows them, numbers only (a 0-d array counts as a number).
+def format_logs(logs: dict, verbose: int = 1) -> str:
+    """The logs as Keras shows them, numbers only (a 0-d array counts as a number): four
+    decimals, or four significant digits in scientific notation for a value of at most
+    1e-3 in size, as Keras' bar (``verbose=1``) does; Keras' line (``verbose=2``) takes
+    every value not above 1e-3, negative ones too, as small.
 
     >>> format_logs({"loss": 0.5, "accuracy": np.float64(1.0), "outputs": np.zeros(3)})
     'loss: 0.5000 - accuracy: 1.0000'
+    >>> format_logs({"loss": 2e-5, "r2": -0.5}), format_logs({"r2": -0.5}, verbose=2)
+    ('loss: 2.0000e-05 - r2: -0.5000', 'r2: -5.0000e-01')
     """
     parts = []
     for key, value in logs.items():
         if isinstance(value, bool) or np.ndim(value) != 0:
             continue
         try:
-            parts.append(f"{key}: {float(value):.4f}")
+            number = float(value)
         except (TypeError, ValueError):
             continue
+        large = (number if verbose == 2 else abs(number)) > 1e-3
+        parts.append(f"{key}: {number:.4f}" if large else f"{key}: {number:.4e}")
     return " - ".join(parts)
 
 
@@ -179,7 +186,7 @@ class ProgbarLogger(Callback):
             return
         now = time.perf_counter()
         if now >= self.postfix_due:
-            text = format_logs(logs())
+            text = format_logs(logs(), self.verbose)
             self.bar.set_postfix_str(text if self._fits(text) else "", refresh=False)
             self.postfix_due = now + POSTFIX_SECONDS
         self.bar.update(1)
@@ -190,7 +197,7 @@ class ProgbarLogger(Callback):
     def end_pass(self, logs: dict | None = None) -> None:
         """Close the bar with the final logs, or print the pass's line (``verbose=2``)."""
         seconds = time.perf_counter() - self.epoch_start
-        text = format_logs(logs or {})
+        text = format_logs(logs or {}, self.verbose)
         if self.bar is not None:
             fits = self._fits(text)
             self.bar.set_postfix_str(text if fits else "")
