@@ -3,6 +3,7 @@ data, with the logged values scripted where the callback watches them. Keras' re
 are written in, and checked against Keras itself where it is installed."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -345,3 +346,27 @@ def test_small_values_are_shown_in_scientific_notation_as_keras(capsys, verbose)
     loss = "-0.7500" if verbose == 1 else "-7.5000e-01"
     assert ours == f"loss: {loss} - mse: 1.0000e-04"
     assert ours == shown_numbers(keras_or_skip(), capsys, verbose)
+
+
+def progress_lines(module, capsys, epochs, batch_size):
+    """What ``fit(verbose=2)`` prints, the durations replaced by T."""
+    capsys.readouterr()
+    x, y = data()
+    one_unit_net(module).fit(
+        x, y, epochs=epochs, batch_size=batch_size, shuffle=False, verbose=2, validation_data=(x, y)
+    )
+    out = capsys.readouterr().out
+    return re.sub(r"\d+(s|ms|us)/step", "T/step", re.sub(r" \d+s - ", " Ts - ", out))
+
+
+@pytest.mark.parametrize(("epochs", "batch_size"), [(2, 8), (1, 3)])
+def test_fit_lines_match_keras(capsys, epochs, batch_size):
+    # Keras prints "Epoch 1/2" (when there is more than one) above "1/1 - 0s - 3ms/step -
+    # loss: ..."; deepgrad printed "Epoch 1/2 - 0.01s - loss: ..." on one line
+    ours = progress_lines(dg, capsys, epochs, batch_size)
+    if epochs == 2:
+        assert ours == (
+            "Epoch 1/2\n1/1 - Ts - T/step - loss: 4.8666 - val_loss: 2.3144\n"
+            "Epoch 2/2\n1/1 - Ts - T/step - loss: 2.3144 - val_loss: 1.1247\n"
+        )
+    assert ours == progress_lines(keras_or_skip(), capsys, epochs, batch_size)

@@ -358,9 +358,10 @@ def _validates_after(epoch: int, validation_freq: int | list[int]) -> bool:
 
 
 def _progress_bar(callback_list: CallbackList) -> ProgbarLogger | None:
-    """The progress display that draws a bar this epoch (``verbose=1``), if any."""
+    """The progress display, if any: it moves its bar (``verbose=1``), or counts the steps
+    for its line (``verbose=2``), after each batch."""
     for callback in callback_list.callbacks:
-        if isinstance(callback, ProgbarLogger) and callback.bar is not None:
+        if isinstance(callback, ProgbarLogger):
             return callback
     return None
 
