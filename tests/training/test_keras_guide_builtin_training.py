@@ -283,7 +283,7 @@ def test_checkpointing(mnist_like, capsys):
         validation_split=0.2,
     )
     assert os.path.exists("mymodel_1.keras")
-    assert "Epoch 1: val_loss improved from inf to " in capsys.readouterr().out
+    assert "Epoch 1: val_loss improved from None to " in capsys.readouterr().out
 
     # Prepare a directory to store all the checkpoints.
     checkpoint_dir = "./ckpt"

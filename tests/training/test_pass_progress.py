@@ -1,8 +1,8 @@
 """``evaluate`` and ``predict`` show their pass as Keras 3 does, with ``fit``'s display:
 nothing at ``verbose=0``, a bar of the steps (and the running metrics) at 1, one line
-``steps/steps - seconds`` and the logs at 2; ``"auto"``, ``predict``'s default as in Keras,
-picks between 1 and 2 as ``fit`` does. Before, ``predict`` printed nothing at any
-``verbose`` and ``evaluate`` printed only its logs, without the steps."""
+``steps/steps - seconds - time per step`` and the logs at 2; ``"auto"``, ``predict``'s
+default as in Keras, picks between 1 and 2 as ``fit`` does. Before, ``predict`` printed
+nothing at any ``verbose`` and ``evaluate`` printed only its logs, without the steps."""
 
 import os
 import re
@@ -41,6 +41,9 @@ def screen_lines(out):
     return [line.split("\r")[-1].strip() for line in out.splitlines() if line.strip()]
 
 
+TIMING = r"\d+s - \d+(s|ms|us)/step"  # Keras': 0s - 462us/step
+
+
 def logged_numbers(line):
     return {name: float(value) for name, value in re.findall(r"(\w+): (\d+\.\d{4})", line)}
 
@@ -60,8 +63,10 @@ def test_evaluate_and_predict_show_their_pass(monkeypatch, capsys, verbose):
     assert "3/3" in predict_line and "3/3" in evaluate_line
     assert ("\r" in prediction) == (resolved == 1)  # a bar is drawn over itself
     if resolved == 2:
-        assert re.fullmatch(r"3/3 - \d+\.\d\ds", predict_line)
-        assert re.fullmatch(r"3/3 - \d+\.\d\ds - loss: \d+\.\d{4} - mae: \d+\.\d{4}", evaluate_line)
+        assert re.fullmatch(rf"3/3 - {TIMING}", predict_line)
+        assert re.fullmatch(
+            rf"3/3 - {TIMING} - loss: \d+\.\d{{4}} - mae: \d+\.\d{{4}}", evaluate_line
+        )
     loss, mae = model.evaluate(X, Y, verbose=0)
     assert logged_numbers(evaluate_line) == {
         "loss": pytest.approx(loss, abs=5e-5),
@@ -73,7 +78,7 @@ def test_predict_of_a_model_with_two_outputs_shows_its_pass(capsys):
     inputs = dg.Input((3,))
     model = dg.Model(inputs, [dg.layers.Dense(1)(inputs), dg.layers.Dense(2)(inputs)])
     out = shown(capsys, lambda: model.predict(X, verbose=2))
-    assert re.fullmatch(r"3/3 - \d+\.\d\ds", screen_lines(out)[-1])
+    assert re.fullmatch(rf"3/3 - {TIMING}", screen_lines(out)[-1])
     assert shown(capsys, lambda: model.predict(X, verbose=0)) == ""
 
 
@@ -93,6 +98,7 @@ def test_the_lines_match_keras(capsys):
     (their_predict, their_evaluate, their_quiet) = lines[keras]
     assert len(ours_predict) == len(their_predict) == 1
     assert len(ours_evaluate) == len(their_evaluate) == 1
+    assert re.fullmatch(rf"3/3 - {TIMING}", their_predict[0])  # the form deepgrad's takes
     assert ours_predict[0].split(" - ")[0] == their_predict[0].split(" - ")[0] == "3/3"
     assert ours_evaluate[0].split(" - ")[0] == their_evaluate[0].split(" - ")[0] == "3/3"
     assert logged_numbers(ours_evaluate[0]) == logged_numbers(their_evaluate[0])

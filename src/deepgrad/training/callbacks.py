@@ -37,12 +37,21 @@ __all__ = [
 
 
 class History(Callback):
-    """``history.history`` maps each metric to its list of per-epoch values."""
+    """``history.history`` maps each metric to its list of per-epoch values. ``fit`` makes
+    one and returns it; a ``History`` passed among the callbacks is the one ``fit`` fills
+    and returns instead, as in Keras 3 (its ``epoch`` lists the epochs of the latest fit).
+
+    >>> History().history
+    {}
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.epoch = []  # the epochs of this fit; ``history`` goes on, as in Keras 3
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch.append(epoch)
@@ -69,43 +78,62 @@ class CSVLogger(Callback):
         self.filename, self.separator, self.append = Path(filename), separator, append
 
     def on_train_begin(self, logs: dict | None = None) -> None:
+        """Start the file afresh (an empty file, as Keras opens it for writing), or with
+        ``append`` go on after it: the header is written then only if it was empty."""
         self.keys: list[str] | None = None
-        if not self.append and self.filename.exists():
-            self.filename.unlink()
+        if self.append and self.filename.exists():
+            self.write_header = self.filename.stat().st_size == 0
+        else:
+            self.filename.write_text("")
+            self.write_header = True
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
-        new_file = not self.filename.exists()
         if self.keys is None:
             self.keys = sorted(logs)
             if not any(key.startswith("val_") for key in self.keys):
                 self.keys += [f"val_{key}" for key in self.keys]
         with self.filename.open("a", newline="") as handle:
             writer = csv.writer(handle, delimiter=self.separator)
-            if new_file:
+            if self.write_header:
                 writer.writerow(["epoch", *self.keys])
+                self.write_header = False
             writer.writerow([epoch, *(logs.get(k, "NA") for k in self.keys)])
 
 
 class LearningRateScheduler(Callback):
     """Set the learning rate at each epoch's start to ``schedule(epoch, current_rate)``, or
-    to ``schedule(epoch)`` for a one-argument function or a ``schedules`` object (then
-    counted in epochs rather than steps), as Keras accepts both."""
+    to ``schedule(epoch)`` for a function that cannot take two arguments or a
+    ``schedules`` object (then counted in epochs rather than steps), as Keras 3 tries the
+    two-argument call first: ``def f(epoch, lr=0.1)`` and ``def f(*args)`` get the current
+    rate. The schedule must return a float (Python's, ``np.float32`` or ``np.float64``);
+    anything else raises, as in Keras.
+
+    >>> LearningRateScheduler(lambda epoch, rate: rate * 0.9).takes_rate
+    True
+    """
 
     def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         super().__init__()
         self.schedule, self.verbose = schedule, verbose
-        self._takes_rate = _required_arguments(schedule) >= 2
+        self.takes_rate = _accepts_two_arguments(schedule)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         optimizer = self.model.optimizer
-        if self._takes_rate:
-            rate = float(self.schedule(epoch, rate_as_kept(optimizer)))
+        if self.takes_rate:
+            rate = self.schedule(epoch, rate_as_kept(optimizer))
         else:
-            rate = float(self.schedule(epoch))
+            rate = self.schedule(epoch)
+        if not _is_keras_float(rate):
+            raise ValueError(
+                "LearningRateScheduler: the schedule must return a float (Python's, "
+                f"np.float32 or np.float64), got {rate!r} ({type(rate).__name__}) at epoch "
+                f"{epoch}"
+            )
+        rate = float(rate)
         optimizer.learning_rate = rate
-        if self.verbose:
-            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}.")
+        if self.verbose:  # Keras' message, on a line of its own
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}.")
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
@@ -121,18 +149,34 @@ def rate_as_kept(optimizer: Any) -> float:
     return float(get_default_dtype().type(optimizer.current_learning_rate()))
 
 
-def _required_arguments(function: Callable) -> int:
-    parameters = inspect.signature(function).parameters.values()
-    return sum(
-        p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        for p in parameters
-    )
+def _is_keras_float(value: Any) -> bool:
+    """Whether Keras' ``LearningRateScheduler`` takes ``value``: float, float32, float64."""
+    if isinstance(value, np.floating):
+        return value.dtype in (np.float32, np.float64)
+    return isinstance(value, float)
+
+
+def _accepts_two_arguments(function: Callable) -> bool:
+    """Whether ``function(epoch, rate)`` is a valid call (defaults and ``*args`` count)."""
+    try:
+        inspect.signature(function).bind(0, 0.0)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (some builtins): try the two-argument call
+        return True
+    return True
 
 
 class ReduceLROnPlateau(Monitor):
     """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience``
-    epochs, then wait ``cooldown`` epochs; never below ``min_lr``. A schedule is scaled
-    (``schedules.Scaled``), not replaced, so it keeps its shape."""
+    epochs, then wait ``cooldown`` epochs; never below ``min_lr`` (``factor=0`` drops it to
+    ``min_lr`` at once, as Keras 3 allows). A schedule is scaled (``schedules.Scaled``), not
+    replaced, so it keeps its shape. Once the rate is down to ``min_lr`` nothing happens
+    any more: no message, and no cooldown, as in Keras.
+
+    >>> ReduceLROnPlateau(factor=0.5, patience=2).factor
+    0.5
+    """
 
     def __init__(
         self,
@@ -145,8 +189,8 @@ class ReduceLROnPlateau(Monitor):
         cooldown: int = 0,
         min_lr: float = 0.0,
     ) -> None:
-        if not 0 < factor < 1:
-            raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
+        if not 0 <= factor < 1:
+            raise ValueError(f"ReduceLROnPlateau: factor must be in [0, 1), got {factor}")
         super().__init__(monitor, mode, min_delta, verbose)
         self.factor, self.patience, self.cooldown, self.min_lr = factor, patience, cooldown, min_lr
 
@@ -165,20 +209,22 @@ class ReduceLROnPlateau(Monitor):
         if self._is_improvement(current):
             self.best, self.wait = current, 0
             return
+        if self.cooldown_left > 0:  # Keras counts no wait while cooling down
+            return
         self.wait += 1
-        if self.wait >= self.patience and self.cooldown_left == 0:
-            self._reduce(self.model.optimizer)
-            if self.verbose:
+        if self.wait >= self.patience and self._reduce(self.model.optimizer):
+            if self.verbose:  # Keras' message, on a line of its own
                 rate = self.model.optimizer.current_learning_rate()
-                print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {rate}.")
+                print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {rate}.")
             self.cooldown_left, self.wait = self.cooldown, 0
 
-    def _reduce(self, optimizer: Any) -> None:
+    def _reduce(self, optimizer: Any) -> bool:
         """max(rate × factor, min_lr), from the rate as Keras reads it (``rate_as_kept``),
-        and only while it is above ``min_lr`` in that dtype, as Keras compares them."""
+        and only while it is above ``min_lr`` in that dtype, as Keras compares them;
+        whether it was reduced."""
         current = rate_as_kept(optimizer)
         if current <= get_default_dtype().type(self.min_lr):
-            return
+            return False
         rate = optimizer.learning_rate
         if isinstance(rate, schedules.Schedule):
             factor = max(self.factor, self.min_lr / current)
@@ -188,6 +234,7 @@ class ReduceLROnPlateau(Monitor):
                 optimizer.learning_rate = schedules.Scaled(rate, factor)
         else:
             optimizer.learning_rate = max(current * self.factor, self.min_lr)
+        return True
 
 
 class TerminateOnNaN(Callback):
@@ -246,8 +293,9 @@ class LambdaCallback(Callback):
 class BackupAndRestore(Callback):
     """Save everything needed to resume (weights, optimizer state, epoch, random state)
     at each epoch's end; a restarted ``fit`` resumes after the last saved epoch and ends
-    with the same weights as an uninterrupted run. The backup is deleted when ``fit``
-    finishes (unless ``delete_checkpoint=False``).
+    with the same weights as an uninterrupted run. The backup, and ``backup_dir`` when
+    nothing else is in it, are deleted when ``fit`` finishes (unless
+    ``delete_checkpoint=False``).
 
     The arguments are Keras 3's, in its order. Backups are made once an epoch
     (``save_freq="epoch"``); a number of batches is refused, since a backup taken mid-epoch
@@ -285,5 +333,11 @@ class BackupAndRestore(Callback):
         write_backup(self.model, self.path, epoch)
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        if self.delete_checkpoint and self.path.exists():
+        """Delete the backup and, as Keras 3 deletes ``backup_dir``, the folder too when
+        nothing else is in it (files of your own there are kept)."""
+        if not self.delete_checkpoint:
+            return
+        if self.path.exists():
             self.path.unlink()
+        if self.backup_dir.is_dir() and not any(self.backup_dir.iterdir()):
+            self.backup_dir.rmdir()

@@ -4,7 +4,6 @@ defaults and messages follow Keras 3's."""
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from collections.abc import Callable
@@ -107,7 +106,7 @@ class EarlyStopping(Monitor):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.wait, self.best, self.best_weights, self.stopped_epoch = 0, None, None, 0
-        self.best_epoch, self._restored = 0, False
+        self.best_epoch = 0
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         current = self._current(logs)
@@ -127,24 +126,18 @@ class EarlyStopping(Monitor):
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
-            self._restore_best()
 
     def on_train_end(self, logs: dict | None = None) -> None:
+        """Keras 3 restores the best weights here, however training ended (by this
+        callback, by another, or at the last epoch): the callbacks after this one still
+        see the last epoch's weights at the epoch it stops."""
         if self.stopped_epoch > 0 and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-        # Keras 3 restores the best weights however training ended: by this callback (done
-        # already, as it stopped), by another (TerminateOnNaN, model.stop_training) or at
-        # the last epoch
-        if not self._restored:
-            self._restore_best()
-
-    def _restore_best(self) -> None:
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
                 epoch = self.best_epoch + 1
                 print(f"Restoring model weights from the end of the best epoch: {epoch}.")
             self.model.set_weights(self.best_weights)
-            self._restored = True
 
 
 class ModelCheckpoint(Monitor):
@@ -212,24 +205,28 @@ class ModelCheckpoint(Monitor):
             self.model.save_weights(path)
         else:
             self.model.save(path)
+        self._say(f"Epoch {epoch + 1}: finished saving model to {path}")
+
+    def _say(self, message: str) -> None:
+        if self.verbose:  # Keras' messages, each on a line of its own
+            print(f"\n{message}")
 
     def _should_save(self, epoch: int, path: str, logs: dict) -> bool:
         """Always, unless ``save_best_only`` and the monitored value, logged, did not
         improve. Where it is not logged Keras 3 warns and saves, and so does this."""
-        current = self._current(logs) if self.save_best_only else None
-        if current is None:
-            if self.verbose:
-                print(f"Epoch {epoch + 1}: saving model to {path}")
+        if not self.save_best_only:
+            self._say(f"Epoch {epoch + 1}: saving model to {path}")
             return True
+        current = self._current(logs)
+        if current is None:
+            return True
+        best = "None" if self.best is None else f"{self.best:.5f}"
         if not self._is_improvement(current):
-            if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+            self._say(f"Epoch {epoch + 1}: {self.monitor} did not improve from {best}")
             return False
-        if self.verbose:
-            previous = self.best if self.best is not None else math.inf
-            print(
-                f"Epoch {epoch + 1}: {self.monitor} improved from {previous:.5f} to "
-                f"{current:.5f}, saving model to {path}"
-            )
+        self._say(
+            f"Epoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, "
+            f"saving model to {path}"
+        )
         self.best = current
         return True

@@ -1,16 +1,17 @@
 """The progress display: a per-epoch bar (tqdm) with ETA, step time and running metrics;
 ``evaluate`` and ``predict`` show their one pass the same way.
 
-``verbose=1`` draws the bar, ``verbose=2`` prints one line per epoch and ``verbose=0``
+``verbose=1`` draws the bar, ``verbose=2`` prints Keras' lines per epoch (``Epoch 1/3``,
+when there is more than one, then ``4/4 - 0s - 3ms/step - loss: 0.5000``) and ``verbose=0``
 prints nothing; ``"auto"`` is 1 on a terminal and in Jupyter (as Keras 3's is) and 2
 otherwise, so log files are not flooded.
-Without tqdm installed (the ``progress`` extra), verbose=1 falls back to one line per epoch.
+Without tqdm installed (the ``progress`` extra), verbose=1 falls back to the lines of 2.
 
 Every metric is shown at any width, as Keras does: the bar carries the running metrics
 only while they fit beside it, and each epoch ends with every metric printed, wrapped to
 the terminal's width. In Jupyter without ipywidgets the bar is tqdm's text bar (no
 ``IProgress not found`` warning). A terminal of zero columns (what Open MPI gives each
-process under ``mpiexec ... > log``) gets one line per epoch, since a bar would draw nothing.
+process under ``mpiexec ... > log``) gets the lines, since a bar would draw nothing.
 """
 
 from __future__ import annotations
@@ -70,20 +71,27 @@ def resolve_verbose(verbose: Any) -> int:
     return int(verbose)
 
 
-def format_logs(logs: dict) -> str:
-    """The logs as Keras shows them, numbers only (a 0-d array counts as a number).
+def format_logs(logs: dict, verbose: int = 1) -> str:
+    """The logs as Keras shows them, numbers only (a 0-d array counts as a number): four
+    decimals, or four significant digits in scientific notation for a value of at most
+    1e-3 in size, as Keras' bar (``verbose=1``) does; Keras' line (``verbose=2``) takes
+    every value not above 1e-3, negative ones too, as small.
 
     >>> format_logs({"loss": 0.5, "accuracy": np.float64(1.0), "outputs": np.zeros(3)})
     'loss: 0.5000 - accuracy: 1.0000'
+    >>> format_logs({"loss": 2e-5, "r2": -0.5}), format_logs({"r2": -0.5}, verbose=2)
+    ('loss: 2.0000e-05 - r2: -0.5000', 'r2: -5.0000e-01')
     """
     parts = []
     for key, value in logs.items():
         if isinstance(value, bool) or np.ndim(value) != 0:
             continue
         try:
-            parts.append(f"{key}: {float(value):.4f}")
+            number = float(value)
         except (TypeError, ValueError):
             continue
+        large = (number if verbose == 2 else abs(number)) > 1e-3
+        parts.append(f"{key}: {number:.4f}" if large else f"{key}: {number:.4e}")
     return " - ".join(parts)
 
 
@@ -128,7 +136,9 @@ class ProgbarLogger(Callback):
 
     ``evaluate`` and ``predict`` show their one pass with ``begin_pass``, ``advance`` and
     ``end_pass``, as Keras 3 does: the bar without an epoch, or at ``verbose=2`` one line,
-    ``steps/steps - seconds`` and the logs (``3/3 - 0.01s - loss: 0.5000``)."""
+    ``steps/steps - seconds - time per step`` and the logs
+    (``3/3 - 0s - 2ms/step - loss: 0.5000``). The time per step is the pass's average
+    (Keras leaves the first step out)."""
 
     def __init__(self, verbose: int = 1) -> None:
         super().__init__()
@@ -136,7 +146,10 @@ class ProgbarLogger(Callback):
         self.bar = None
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._begin(f"Epoch {epoch + 1}/{self.params.get('epochs')}", self.params.get("steps"))
+        epochs = self.params.get("epochs")
+        self._begin(f"Epoch {epoch + 1}/{epochs}", self.params.get("steps"))
+        if self.bar is None and (epochs or 0) > 1:  # Keras' line above the epoch's own
+            print(self.prefix, flush=True)
 
     def begin_pass(self, steps: int | None) -> None:
         """Start ``evaluate``'s or ``predict``'s pass over ``steps`` batches (None: unknown)."""
@@ -144,7 +157,7 @@ class ProgbarLogger(Callback):
 
     def _begin(self, prefix: str, steps: int | None) -> None:
         self.epoch_start = self.postfix_due = time.perf_counter()
-        self.prefix, self.steps_done = prefix, 0
+        self.prefix, self.steps, self.steps_done = prefix, steps, 0
         self.columns = terminal_columns()
         if self.verbose == 1 and self.columns != 0:
             try:  # tqdm is optional (the ``progress`` extra)
@@ -179,7 +192,7 @@ class ProgbarLogger(Callback):
             return
         now = time.perf_counter()
         if now >= self.postfix_due:
-            text = format_logs(logs())
+            text = format_logs(logs(), self.verbose)
             self.bar.set_postfix_str(text if self._fits(text) else "", refresh=False)
             self.postfix_due = now + POSTFIX_SECONDS
         self.bar.update(1)
@@ -190,7 +203,7 @@ class ProgbarLogger(Callback):
     def end_pass(self, logs: dict | None = None) -> None:
         """Close the bar with the final logs, or print the pass's line (``verbose=2``)."""
         seconds = time.perf_counter() - self.epoch_start
-        text = format_logs(logs or {})
+        text = format_logs(logs or {}, self.verbose)
         if self.bar is not None:
             fits = self._fits(text)
             self.bar.set_postfix_str(text if fits else "")
@@ -198,10 +211,24 @@ class ProgbarLogger(Callback):
             self.bar = None
             if not fits:  # every metric, on the lines below the bar
                 print(wrapped(text, self.columns), flush=True)
-        else:
-            prefix = self.prefix or f"{self.steps_done}/{self.steps_done}"
-            line = " - ".join(part for part in (prefix, f"{seconds:.2f}s", text) if part)
+        else:  # Keras' line: 4/4 - 0s - 3ms/step - loss: 0.5000
+            steps = self.steps if self.steps is not None else self.steps_done  # as Keras
+            timing = (f"{steps}/{steps}", f"{seconds:.0f}s", per_step(seconds / max(steps, 1)))
+            line = " - ".join(part for part in (*timing, text) if part)
             print(line if not self.columns else wrapped(line, self.columns, ""), flush=True)
+
+
+def per_step(seconds: float) -> str:
+    """A step's duration as Keras writes it: whole seconds, milliseconds or microseconds.
+
+    >>> per_step(0.0031), per_step(0.0004), per_step(2.4)
+    ('3ms/step', '400us/step', '2s/step')
+    """
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
 
 
 def pass_progress(verbose: Any, steps: int | None) -> ProgbarLogger | None:

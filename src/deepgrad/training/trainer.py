@@ -84,7 +84,7 @@ class Trainer(Steps):
         size = batch_size_for(data, batch_size)
         validation_size = size if validation_batch_size is None else validation_batch_size
         strategy = get_strategy(distributed)
-        self.history = History()
+        self.history = _history_among(callbacks)
         callback_list = self._fit_callbacks(callbacks, verbose, epochs, data, size, strategy)
         self.stop_training = False
         self._initial_epoch = initial_epoch  # BackupAndRestore may move it on
@@ -138,7 +138,9 @@ class Trainer(Steps):
             callbacks = [c for c in callbacks if not c.writes_files]
         progress = [ProgbarLogger(shown)] if shown else []
         everything = [*progress, NoiseVarianceEstimate(underlying(data), size or 32), *callbacks]
-        return CallbackList([*everything, self.history], self, params)
+        if self.history not in callbacks:
+            everything.append(self.history)
+        return CallbackList(everything, self, params)
 
     def _train_epoch(
         self,
@@ -331,6 +333,13 @@ def _one_pass(verbose: Any, data: Any, size: int | None) -> dict:
     return {"verbose": verbose, "epochs": 1, "steps": data.steps(size)}
 
 
+def _history_among(callbacks: list | None) -> History:
+    """The ``History`` given among the callbacks (the last one), which Keras 3 fills, keeps
+    where it is in the list and returns; a new one, to be called last, otherwise."""
+    given = [c for c in callbacks or [] if isinstance(c, History)]
+    return given[-1] if given else History()
+
+
 def _check_validation_freq(validation_freq: Any) -> None:
     """An int or a list of epoch numbers, as Keras takes it."""
     is_int = isinstance(validation_freq, int) and not isinstance(validation_freq, bool)
@@ -349,9 +358,10 @@ def _validates_after(epoch: int, validation_freq: int | list[int]) -> bool:
 
 
 def _progress_bar(callback_list: CallbackList) -> ProgbarLogger | None:
-    """The progress display that draws a bar this epoch (``verbose=1``), if any."""
+    """The progress display, if any: it moves its bar (``verbose=1``), or counts the steps
+    for its line (``verbose=2``), after each batch."""
     for callback in callback_list.callbacks:
-        if isinstance(callback, ProgbarLogger) and callback.bar is not None:
+        if isinstance(callback, ProgbarLogger):
             return callback
     return None
 
