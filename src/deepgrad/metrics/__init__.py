@@ -1,0 +1,115 @@
+"""Metrics: running averages over batches, with Keras' API (``update_state``,
+``result``, ``reset_state``) and names: an instance logs under Keras' default name
+(``SparseCategoricalAccuracy()`` as ``sparse_categorical_accuracy``), a string under
+itself (``"accuracy"``, ``"mse"``). A custom metric subclasses ``Metric`` and creates its
+state with ``add_variable`` (or ``add_weight``) after ``super().__init__()``, as in Keras.
+
+>>> import numpy as np
+>>> m = SparseCategoricalAccuracy()
+>>> m.update_state(np.array([0, 1]), np.array([[0.9, 0.1], [0.8, 0.2]]))
+>>> m.result()
+0.5
+
+
+One module per family: ``base`` (``Metric``, ``MetricVariable``, ``Mean``, ``Sum``,
+``MeanMetricWrapper``), ``accuracy`` (binary, categorical, sparse, top-k), ``confusion``
+(``TruePositives`` and its siblings, ``Precision``, ``Recall``), ``auc``, ``fscore``
+(``FBetaScore``, ``F1Score``), ``regression`` (squared, absolute and percentage errors,
+``CosineSimilarity``, ``R2Score``), ``loss_means`` (cross-entropies, hinges, KL divergence,
+Poisson, ...) and ``names`` (the strings ``compile`` takes, ``get``, ``serialize``).
+"""
+
+from __future__ import annotations
+
+# isort: off
+# Not sorted: the API reference lists the names in this order (source order), the base
+# first, then each family.
+from deepgrad.metrics.base import MetricVariable, Metric, Mean, Sum, MeanMetricWrapper
+from deepgrad.metrics.accuracy import (
+    SparseCategoricalAccuracy,
+    CategoricalAccuracy,
+    BinaryAccuracy,
+    Accuracy,
+    TopKCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    BINARY,
+    SPARSE,
+    CATEGORICAL,
+)
+from deepgrad.metrics.regression import (
+    MeanSquaredError,
+    MeanAbsoluteError,
+    RootMeanSquaredError,
+    MeanAbsolutePercentageError,
+    CosineSimilarity,
+    R2Score,
+)
+from deepgrad.metrics.confusion import (
+    Precision,
+    Recall,
+    TruePositives,
+    FalsePositives,
+    TrueNegatives,
+    FalseNegatives,
+)
+from deepgrad.metrics.auc import AUC
+from deepgrad.metrics.fscore import FBetaScore, F1Score
+from deepgrad.metrics.loss_means import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+    KLDivergence,
+    Poisson,
+    LogCoshError,
+    Hinge,
+    SquaredHinge,
+    CategoricalHinge,
+    MeanSquaredLogarithmicError,
+)
+from deepgrad.metrics.names import METRICS, serialize, get
+# isort: on
+
+__all__ = [
+    "AUC",
+    "BINARY",
+    "CATEGORICAL",
+    "METRICS",
+    "SPARSE",
+    "Accuracy",
+    "BinaryAccuracy",
+    "BinaryCrossentropy",
+    "CategoricalAccuracy",
+    "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
+    "F1Score",
+    "FBetaScore",
+    "FalseNegatives",
+    "FalsePositives",
+    "Hinge",
+    "KLDivergence",
+    "LogCoshError",
+    "Mean",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanMetricWrapper",
+    "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Metric",
+    "MetricVariable",
+    "Poisson",
+    "Precision",
+    "R2Score",
+    "Recall",
+    "RootMeanSquaredError",
+    "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy",
+    "SquaredHinge",
+    "Sum",
+    "TopKCategoricalAccuracy",
+    "TrueNegatives",
+    "TruePositives",
+    "get",
+    "serialize",
+]

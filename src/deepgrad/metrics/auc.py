@@ -1,0 +1,197 @@
+"""The area under the ROC or precision-recall curve (``AUC``), as Keras 3
+approximates it from confusion counts at thresholds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad.metrics.base import _EPSILON, _Counts, _divide_no_nan
+
+
+def _keras_thresholds(num_thresholds: int, thresholds: Any) -> tuple[np.ndarray, bool]:
+    """Keras' AUC thresholds: ``thresholds`` (sorted) or ``num_thresholds`` evenly spaced
+    in [0, 1], the ends moved ε outside so that scores of 0 and 1 fall inside; and whether
+    they are evenly spaced (scores are then counted by bucket, as Keras counts them)."""
+    if thresholds is not None:
+        inner = sorted(float(t) for t in np.ravel(thresholds))
+        ends = np.array([0.0, *inner, 1.0])
+        grid = np.arange(len(ends), dtype=np.float32) / (len(ends) - 1)
+        even = len(ends) >= 3 and bool(np.allclose(ends, grid, atol=_EPSILON))
+    else:
+        if int(num_thresholds) <= 1:
+            raise ValueError(f"AUC: num_thresholds must be an integer > 1, got {num_thresholds!r}")
+        inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+        even = True
+    return np.array([-_EPSILON, *inner, 1.0 + _EPSILON]), even
+
+
+def _positives_above(
+    labels: np.ndarray,
+    scores: np.ndarray,
+    weights: np.ndarray,
+    thresholds: np.ndarray,
+    even: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The weighted counts of positive and of negative labels whose score is above each
+    threshold: arrays of shape (thresholds, *labels' trailing axes). Evenly spaced
+    thresholds count by bucket (``ceil(score · (T − 1)) − 1``), as Keras' fast path does,
+    so a score on a threshold lands where Keras puts it."""
+    positive, negative = weights * labels, weights * (1.0 - labels)
+    if not even:  # compared in float32, as Keras' float32 state compares them
+        thresholds = thresholds.astype(np.float32).reshape(-1, *[1] * scores.ndim)
+        is_above = scores.astype(np.float32)[None] > thresholds
+        return np.sum(is_above * positive, axis=1), np.sum(is_above * negative, axis=1)
+    count = len(thresholds)
+    clipped = np.clip(scores, 0.0, 1.0).astype(np.float32)
+    buckets = np.maximum(np.ceil(clipped * np.float32(count - 1)) - 1, 0).astype(np.intp)
+    columns = buckets.reshape(len(buckets), -1).T  # one curve per column (multi-label)
+
+    def count_above(part: np.ndarray) -> np.ndarray:
+        parts = part.reshape(len(part), -1).T
+        counts = [
+            np.bincount(bucket, weights=weight, minlength=count)
+            for bucket, weight in zip(columns, parts, strict=True)
+        ]
+        per_bucket = np.stack(counts, -1).reshape(count, *scores.shape[1:])
+        # a score in bucket b is above thresholds 0..b: a reversed cumulative sum
+        return np.flip(np.cumsum(np.flip(per_bucket, 0), axis=0), 0)
+
+    return count_above(positive), count_above(negative)
+
+
+class AUC(_Counts):
+    """The area under the ROC (or precision-recall) curve, as Keras 3 approximates it:
+    the confusion counts at ``num_thresholds`` thresholds evenly spaced in [0, 1] (or at
+    ``thresholds``), summed by ``summation_method`` ("interpolation": the trapezoidal rule,
+    and Davis & Goadrich's interpolation for "PR"; "minoring"; "majoring"). Scores are
+    probabilities, or logits with ``from_logits=True`` (a sigmoid first).
+    ``multi_label=True`` takes each column of (samples, labels) predictions as its own
+    curve and averages the areas (weighted by ``label_weights``); otherwise every value
+    counts as one binary prediction, weighted by its column's ``label_weights``.
+
+    >>> m = AUC(num_thresholds=3)  # thresholds -ε, 0.5, 1 + ε
+    >>> m.update_state(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    >>> m.result()  # Keras 3's value too (the exact area is 0.75 as well)
+    0.75
+    """
+
+    direction = "up"
+
+    default_name = "auc"
+    config_keys = (
+        "num_thresholds",
+        "curve",
+        "summation_method",
+        "thresholds",
+        "multi_label",
+        "num_labels",
+        "label_weights",
+        "from_logits",
+    )
+
+    def __init__(
+        self,
+        num_thresholds: int = 200,
+        curve: str = "ROC",
+        summation_method: str = "interpolation",
+        name: str | None = None,
+        dtype: Any = None,
+        thresholds: Any = None,
+        multi_label: bool = False,
+        num_labels: int | None = None,
+        label_weights: Any = None,
+        from_logits: bool = False,
+    ) -> None:
+        curve, summation_method = str(curve).upper(), str(summation_method).lower()
+        if curve not in ("ROC", "PR", "PRGAIN"):
+            raise ValueError(f"AUC: curve must be 'ROC', 'PR' or 'PRGAIN', got {curve!r}")
+        if summation_method not in ("interpolation", "minoring", "majoring"):
+            raise ValueError(
+                "AUC: summation_method must be 'interpolation', 'minoring' or 'majoring', "
+                f"got {summation_method!r}"
+            )
+        if num_labels and not multi_label:
+            raise ValueError("AUC: num_labels is needed only when multi_label=True")
+        self._thresholds, self._even = _keras_thresholds(num_thresholds, thresholds)
+        self.num_thresholds = len(self._thresholds)
+        self.thresholds = None if thresholds is None else [float(t) for t in thresholds]
+        self.curve, self.summation_method = curve, summation_method
+        self.multi_label, self.num_labels, self.from_logits = multi_label, num_labels, from_logits
+        self.label_weights = (
+            None if label_weights is None else [float(w) for w in np.ravel(label_weights)]
+        )
+        super().__init__(name, dtype)
+
+    def update_sums(
+        self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray
+    ) -> dict[str, Any]:
+        if self.multi_label and y_pred.ndim != 2:
+            raise ValueError(
+                f"{self.name}: multi_label=True takes predictions of shape (samples, "
+                f"labels), got shape {y_pred.shape}"
+            )
+        if self.from_logits:
+            y_pred = 1.0 / (1.0 + np.exp(-y_pred))
+        if self.label_weights is not None and not self.multi_label:
+            weights = weights * np.asarray(self.label_weights, float)
+        labels = (y_true > 0.5).astype(float)
+        if not self.multi_label:
+            labels, y_pred, weights = labels.ravel(), y_pred.ravel(), weights.ravel()
+        tp, fp = _positives_above(labels, y_pred, weights, self._thresholds, self._even)
+        return {
+            "true_positives": tp,
+            "false_positives": fp,
+            "false_negatives": np.sum(weights * labels, axis=0) - tp,
+            "true_negatives": np.sum(weights * (1.0 - labels), axis=0) - fp,
+        }
+
+    def result(self) -> float:
+        if not self.sums:
+            return 0.0
+        tp, fp = self.sums["true_positives"], self.sums["false_positives"]
+        fn, tn = self.sums["false_negatives"], self.sums["true_negatives"]
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            areas = _interpolated_pr_areas(tp, fp, fn)
+        else:
+            x, y = _curve(self.curve, tp, fp, fn, tn)
+            if self.summation_method == "interpolation":
+                heights = (y[:-1] + y[1:]) / 2
+            elif self.summation_method == "minoring":
+                heights = np.minimum(y[:-1], y[1:])
+            else:
+                heights = np.maximum(y[:-1], y[1:])
+            areas = (x[:-1] - x[1:]) * heights
+        by_label = np.sum(areas, axis=0)
+        if not self.multi_label:
+            return float(by_label)
+        if self.label_weights is None:
+            return float(np.mean(by_label))
+        label_weights = np.asarray(self.label_weights, float)
+        return float(_divide_no_nan(np.sum(by_label * label_weights), np.sum(label_weights)))
+
+
+def _curve(curve: str, tp: Any, fp: Any, fn: Any, tn: Any) -> tuple[Any, Any]:
+    """The (x, y) points of Keras' ROC, PR or PR-gain curve, one per threshold."""
+    recall = _divide_no_nan(tp, tp + fn)
+    if curve == "ROC":
+        return _divide_no_nan(fp, fp + tn), recall
+    if curve == "PR":
+        return recall, _divide_no_nan(tp, tp + fp)
+    scale = _divide_no_nan(tp + fn, tn + fp)
+    recall_gain = np.where(tp == 0, 0.0, 1.0 - scale * _divide_no_nan(fn, tp))
+    precision_gain = np.where(tp == 0, 1.0, 1.0 - scale * _divide_no_nan(fp, tp))
+    return np.maximum(recall_gain, 0.0), precision_gain
+
+
+def _interpolated_pr_areas(tp: Any, fp: Any, fn: Any) -> Any:
+    """The area of each step of the PR curve by Davis & Goadrich's interpolation, in
+    Keras' closed form: precision varies as TP/P with TP and P linear in each step."""
+    predicted = tp + fp
+    dtp, dp = tp[:-1] - tp[1:], predicted[:-1] - predicted[1:]
+    slope = _divide_no_nan(dtp, np.maximum(dp, 0))
+    intercept = tp[1:] - slope * predicted[1:]
+    both = (predicted[:-1] > 0) & (predicted[1:] > 0)
+    ratio = np.where(both, _divide_no_nan(predicted[:-1], np.maximum(predicted[1:], 0)), 1.0)
+    return _divide_no_nan(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))

@@ -1,0 +1,179 @@
+"""Metrics by name: the strings ``compile`` takes (``METRICS``, class names), ``get``
+and ``serialize``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from deepgrad import losses
+from deepgrad.metrics.accuracy import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    _InferredAccuracy,
+)
+from deepgrad.metrics.auc import AUC
+from deepgrad.metrics.base import Metric
+from deepgrad.metrics.confusion import (
+    FalseNegatives,
+    FalsePositives,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+)
+from deepgrad.metrics.fscore import F1Score, FBetaScore
+from deepgrad.metrics.loss_means import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    CategoricalHinge,
+    Hinge,
+    KLDivergence,
+    LogCoshError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    SquaredHinge,
+)
+from deepgrad.metrics.regression import (
+    CosineSimilarity,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    R2Score,
+    RootMeanSquaredError,
+)
+
+METRICS = {
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "categorical_accuracy": CategoricalAccuracy,
+    "binary_accuracy": BinaryAccuracy,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "mse": MeanSquaredError,
+    "mean_squared_error": MeanSquaredError,
+    "mape": MeanAbsolutePercentageError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "cosine_similarity": CosineSimilarity,
+    "true_positives": TruePositives,
+    "false_positives": FalsePositives,
+    "true_negatives": TrueNegatives,
+    "false_negatives": FalseNegatives,
+    "mae": MeanAbsoluteError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "rmse": RootMeanSquaredError,
+    "root_mean_squared_error": RootMeanSquaredError,
+    "r2_score": R2Score,
+    "auc": AUC,
+    "precision": Precision,
+    "recall": Recall,
+    "binary_crossentropy": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "kl_divergence": KLDivergence,
+    "poisson": Poisson,
+    "hinge": Hinge,
+    "f1_score": F1Score,
+    "fbeta_score": FBetaScore,
+    "squared_hinge": SquaredHinge,
+    "categorical_hinge": CategoricalHinge,
+    "msle": MeanSquaredLogarithmicError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+}
+
+
+_CLASSES = {
+    cls.__name__: cls
+    for cls in (
+        Accuracy,
+        SparseCategoricalAccuracy,
+        CategoricalAccuracy,
+        BinaryAccuracy,
+        TopKCategoricalAccuracy,
+        SparseTopKCategoricalAccuracy,
+        MeanSquaredError,
+        MeanAbsoluteError,
+        RootMeanSquaredError,
+        R2Score,
+        AUC,
+        Precision,
+        Recall,
+        TruePositives,
+        FalsePositives,
+        TrueNegatives,
+        FalseNegatives,
+        MeanAbsolutePercentageError,
+        CosineSimilarity,
+        BinaryCrossentropy,
+        CategoricalCrossentropy,
+        SparseCategoricalCrossentropy,
+        KLDivergence,
+        Poisson,
+        LogCoshError,
+        Hinge,
+        FBetaScore,
+        F1Score,
+        SquaredHinge,
+        CategoricalHinge,
+        MeanSquaredLogarithmicError,
+    )
+}
+
+
+def serialize(metric: Metric) -> dict:
+    """A metric as JSON-ready data: its class and constructor arguments."""
+    if type(metric).__name__ not in _CLASSES:
+        raise ValueError(f"metric {metric.name!r} is not a built-in metric and cannot be saved")
+    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+
+
+def get(identifier: Any, loss: Any = None) -> Metric:
+    """A metric from a name, ``serialize``'s output or an object. ``"accuracy"`` picks the
+    variant that fits the loss, as Keras does: sparse for integer labels, binary for one
+    output, categorical otherwise."""
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, dict) and identifier.get("class_name") in _CLASSES:
+        return _CLASSES[identifier["class_name"]](**identifier.get("config", {}))
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        # any case, as Keras' compile takes it: "Accuracy" is "accuracy", not the class
+        if isinstance(loss, losses.BinaryCrossentropy | losses.Hinge):
+            threshold = (
+                0.0
+                if getattr(loss, "from_logits", False) or isinstance(loss, losses.Hinge)
+                else 0.5
+            )
+            return BinaryAccuracy(name=identifier, threshold=threshold)
+        if isinstance(loss, losses.CategoricalCrossentropy):
+            return CategoricalAccuracy(name=identifier)
+        if isinstance(loss, losses.SparseCategoricalCrossentropy):
+            return SparseCategoricalAccuracy(name=identifier)
+        return _InferredAccuracy(name=identifier)
+    if isinstance(identifier, str) and identifier in _BY_CLASS_NAME:  # "MeanSquaredError"
+        metric = _BY_CLASS_NAME[identifier]()
+        metric.name = identifier  # logged under the string given, as Keras does
+        return metric
+    if isinstance(identifier, str) and identifier in METRICS:
+        metric = METRICS[identifier]()
+        metric.name = identifier
+        return metric
+    known = ", ".join(["accuracy", *METRICS])
+    raise ValueError(
+        f"unknown metric {identifier!r}; known: {known}, or a class name such as "
+        "'MeanSquaredError' or 'AUC'"
+    )
+
+
+# The class names Keras 3 takes as strings too (``metrics=["AUC"]``); its upper-case
+# ``MSE``/``MAE`` are the short names.
+_BY_CLASS_NAME: dict[str, Callable[[], Metric]] = {
+    **_CLASSES,
+    "MSE": MeanSquaredError,
+    "MAE": MeanAbsoluteError,
+    "MAPE": MeanAbsolutePercentageError,
+    "MSLE": MeanSquaredLogarithmicError,
+}
