@@ -127,7 +127,8 @@ class Functional(Model):
             results = node.layer(arguments, training=training)
             for tensor, value in zip(node.output_tensors, structure.flatten(results), strict=True):
                 values[id(tensor)] = value
-        return structure.map_structure(lambda t: values[id(t)], self._outputs)
+        outputs = structure.map_structure(lambda t: values[id(t)], self._outputs)
+        return _unpack_singleton(outputs)
 
     def _match_inputs(self, inputs: Any) -> list:
         """The given inputs in the order of ``self.inputs``: a dict by name (the keys of a
@@ -222,6 +223,14 @@ class Functional(Model):
 
 
 Model.functional_class = Functional
+
+
+def _unpack_singleton(value: Any) -> Any:
+    """A list or tuple of one output is that output: ``Model(x, [y])`` returns an array,
+    as Keras 3's ``unpack_singleton`` makes it (``model.output`` stays the list)."""
+    if isinstance(value, list | tuple) and len(value) == 1:
+        return value[0]
+    return value
 
 
 def _producer(tensor: SymbolicTensor) -> Node:
