@@ -24,7 +24,7 @@ from typing import Any
 
 from deepgrad.layers import structure
 from deepgrad.layers.base import LAYER_CLASSES, Layer, register_serializable, unique_name
-from deepgrad.layers.input import InputLayer
+from deepgrad.layers.input import InputLayer, cast_to_input_dtype
 from deepgrad.layers.symbolic import Node, SymbolicTensor
 from deepgrad.models.model import Model
 
@@ -157,7 +157,10 @@ class Functional(Model):
                     f"{self.name}: input {tensor.name!r} expects shape {tensor.shape}, got an "
                     f"array of shape {tuple(shape)}"
                 )
-        return given
+        return [
+            value if isinstance(value, SymbolicTensor) else cast_to_input_dtype(value, t.dtype)
+            for t, value in zip(expected, given, strict=True)
+        ]
 
     # ---- configuration ------------------------------------------------------------------
 
