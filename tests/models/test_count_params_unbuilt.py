@@ -38,3 +38,16 @@ def test_summary_of_an_unbuilt_model_prints_zero_totals():
     lines: list[str] = []
     dg.Sequential([layers.Dense(2)]).summary(print_fn=lines.append)
     assert "Total params: 0" in lines and "Trainable params: 0" in lines
+
+
+def test_a_sequential_popped_empty_is_unbuilt_until_a_layer_is_added():
+    # Keras 3.15: built False and count_params raises after popping the only layer;
+    # deepgrad stayed built and counted 0. Adding a layer builds it on the Input again.
+    model = dg.Sequential([dg.Input((3,)), layers.Dense(2)])
+    model.pop()
+    assert not model.built
+    with pytest.raises(ValueError, match="count_params needs the layer built"):
+        model.count_params()
+    model.add(layers.Dense(4))
+    assert model.built and model.count_params() == 16
+    assert [tuple(t.shape) for t in model.outputs] == [(None, 4)]

@@ -115,6 +115,8 @@ class Sequential(Model):
         layer = self.layers.pop()
         self._forget_graph()
         self.output_shape = self.layers[-1].output_shape if self.built and self.layers else None
+        if not self.layers:
+            self.built = False  # nothing left to be built, as Keras 3 has it
         return layer
 
     def __getitem__(self, index: int) -> Layer:
