@@ -147,8 +147,8 @@ def log_sigmoid(x: Any) -> Any:
     return -softplus(-x)
 
 
-def softmax(x: Any, axis: int = -1) -> Any:
-    """exp(x) / Σ exp(x) along ``axis``."""
+def softmax(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
+    """exp(x) / Σ exp(x) along ``axis`` (an int, or a tuple of ints)."""
     return _softmax(x, axis=axis)
 
 

@@ -182,14 +182,32 @@ class ELU(Layer):
 
 @register_serializable
 class Softmax(Layer):
-    """Softmax along ``axis``."""
+    """Softmax along ``axis``: an int, or a tuple of ints for one softmax over several axes
+    (as Keras 3's ``Softmax(axis=(1, 2))``).
 
-    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
-        self.axis = int(axis)
+    >>> import numpy as np
+    >>> out = Softmax(axis=(1, 2))(np.zeros((1, 2, 3), np.float32))
+    >>> float(out.sum()), round(float(out[0, 0, 0]), 4)
+    (1.0, 0.1667)
+    """
+
+    def __init__(self, axis: int | tuple[int, ...] = -1, **kwargs: Any) -> None:
+        self.axis = _axis_argument(axis)
         super().__init__(**kwargs)
 
     def call(self, inputs: Any) -> Any:
         return activations.softmax(inputs, self.axis)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "axis": self.axis}
+        axis = list(self.axis) if isinstance(self.axis, tuple) else self.axis
+        return {**super().get_config(), "axis": axis}
+
+
+def _axis_argument(axis: Any) -> int | tuple[int, ...]:
+    """An int, or a tuple of ints (a list, as a saved config holds it, becomes one)."""
+    if isinstance(axis, list | tuple):
+        if axis and all(isinstance(a, int | np.integer) for a in axis):
+            return tuple(int(a) for a in axis)
+    elif isinstance(axis, int | np.integer) and not isinstance(axis, bool):
+        return int(axis)
+    raise TypeError(f"Softmax: axis must be an int or a tuple of ints, got {axis!r}")

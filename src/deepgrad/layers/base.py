@@ -326,7 +326,15 @@ class Layer(TorchVocabulary):
         return list(found.values())
 
     def count_params(self) -> int:
-        return int(sum(raw_data(w).size for w in self.weights))
+        """The number of weights' entries. A layer not built yet (and holding no weights)
+        raises, as in Keras 3: its count is not known, and 0 would be a wrong answer."""
+        weights = self.weights
+        if not self.built and not weights:
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: count_params needs the layer built; "
+                "call it on a batch, or build it with layer.build((None, n_features))"
+            )
+        return int(sum(raw_data(w).size for w in weights))
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of the weights as NumPy arrays, in ``weights`` order."""

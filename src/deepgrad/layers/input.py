@@ -12,8 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad import numpy as dnp
 from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.layers.symbolic import Node, SymbolicTensor
+from deepgrad.tensor import Tensor, raw_data
 
 
 @register_serializable
@@ -55,3 +57,19 @@ def Input(
     """A symbolic input of ``shape`` (one sample's shape, without the batch axis): call
     layers on it and pass it to ``Model(inputs, outputs)``."""
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output
+
+
+def cast_to_input_dtype(value: Any, dtype: np.dtype) -> Any:
+    """Data for an integer (or bool) ``Input`` in that dtype, floats truncated toward zero,
+    as Keras 3 casts a model's inputs to their ``Input``'s dtype. Other data is left to the
+    layers (a float layer casts to its own dtype; ``Embedding`` keeps integer indices).
+
+    >>> cast_to_input_dtype(np.array([[0.7, 1.5, -2.3]]), np.dtype("int32"))
+    array([[ 0,  1, -2]], dtype=int32)
+    """
+    if dtype.kind not in "iub":
+        return value
+    data = raw_data(value)
+    if not hasattr(data, "dtype") or data.dtype == dtype:
+        return value
+    return dnp.astype(value, dtype) if isinstance(value, Tensor) else np.asarray(data).astype(dtype)

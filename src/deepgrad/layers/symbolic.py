@@ -137,6 +137,13 @@ def call_symbolically(layer: Any, inputs: Any) -> Any:
         raise TypeError(
             f"{layer.name}: cannot mix symbolic inputs (Input) with arrays in one call, got {kinds}"
         )
+    for leaf in leaves:
+        if any(size is None for size in leaf.shape[1:]):
+            raise ValueError(
+                f"{layer.name}: cannot be called on the symbolic input {leaf.name!r} of shape "
+                f"{leaf.shape}: every axis but the batch's needs a size in deepgrad (Keras "
+                "allows unknown sizes, e.g. for sequences of any length); give Input the sizes"
+            )
     sample = structure.map_structure(lambda t: np.zeros((1, *t.shape[1:]), t.dtype), inputs)
     with no_grad():
         values = layer(sample, training=False)

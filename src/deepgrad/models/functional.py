@@ -24,7 +24,7 @@ from typing import Any
 
 from deepgrad.layers import structure
 from deepgrad.layers.base import LAYER_CLASSES, Layer, register_serializable, unique_name
-from deepgrad.layers.input import InputLayer
+from deepgrad.layers.input import InputLayer, cast_to_input_dtype
 from deepgrad.layers.symbolic import Node, SymbolicTensor
 from deepgrad.models.model import Model
 
@@ -45,7 +45,9 @@ class Functional(Model):
         super().__init__(name=name or unique_name("functional"), **kwargs)
         self._inputs, self._outputs = inputs, outputs
         self._nodes = _nodes_between(structure.flatten(inputs), structure.flatten(outputs))
-        self.layers: list[Layer] = _unique_layers(self._nodes)
+        self.layers: list[Layer] = _layers_in_keras_order(
+            structure.flatten(inputs), structure.flatten(outputs)
+        )
         names = [layer.name for layer in self.layers]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -125,7 +127,8 @@ class Functional(Model):
             results = node.layer(arguments, training=training)
             for tensor, value in zip(node.output_tensors, structure.flatten(results), strict=True):
                 values[id(tensor)] = value
-        return structure.map_structure(lambda t: values[id(t)], self._outputs)
+        outputs = structure.map_structure(lambda t: values[id(t)], self._outputs)
+        return _unpack_singleton(outputs)
 
     def _match_inputs(self, inputs: Any) -> list:
         """The given inputs in the order of ``self.inputs``: a dict by name (the keys of a
@@ -154,7 +157,10 @@ class Functional(Model):
                     f"{self.name}: input {tensor.name!r} expects shape {tensor.shape}, got an "
                     f"array of shape {tuple(shape)}"
                 )
-        return given
+        return [
+            value if isinstance(value, SymbolicTensor) else cast_to_input_dtype(value, t.dtype)
+            for t, value in zip(expected, given, strict=True)
+        ]
 
     # ---- configuration ------------------------------------------------------------------
 
@@ -222,6 +228,14 @@ class Functional(Model):
 Model.functional_class = Functional
 
 
+def _unpack_singleton(value: Any) -> Any:
+    """A list or tuple of one output is that output: ``Model(x, [y])`` returns an array,
+    as Keras 3's ``unpack_singleton`` makes it (``model.output`` stays the list)."""
+    if isinstance(value, list | tuple) and len(value) == 1:
+        return value[0]
+    return value
+
+
 def _producer(tensor: SymbolicTensor) -> Node:
     layer, node, _ = tensor._keras_history
     return layer._inbound_nodes[node]
@@ -268,11 +282,61 @@ def _nodes_between(inputs: list[SymbolicTensor], outputs: list[SymbolicTensor]) 
     return inputs_first + [n for n in ordered if not isinstance(n.layer, InputLayer)]
 
 
-def _unique_layers(nodes: list[Node]) -> list[Layer]:
-    seen: dict[int, Layer] = {}
-    for node in nodes:
-        seen.setdefault(id(node.layer), node.layer)
-    return list(seen.values())
+def _layers_in_keras_order(
+    inputs: list[SymbolicTensor], outputs: list[SymbolicTensor]
+) -> list[Layer]:
+    """The layers in Keras 3's order (``map_graph``), which ``layers``, ``summary`` and the
+    weights follow: by depth, the number of calls between a layer and the outputs (a
+    shared layer at its greatest), deepest first; at one depth, in the order a
+    depth-first walk back from the outputs first meets them. An input the outputs do not
+    use has depth 0 and comes first among the layers there."""
+    walked, first_met = _walk_back(outputs)
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    layers: dict[int, Layer] = {}
+    for node in reversed(walked):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        layers[id(node.layer)] = node.layer
+        for tensor in node.input_tensors:
+            parent = id(_producer(tensor))
+            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+    for tensor in inputs:
+        layer = tensor._keras_history[0]
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)], first_met[id(layer)], layers[id(layer)] = 0, -1, layer
+    order = sorted(layers, key=lambda key: (-layer_depth[key], first_met[key]))
+    return [layers[key] for key in order]
+
+
+def _walk_back(outputs: list[SymbolicTensor]) -> tuple[list[Node], dict[int, int]]:
+    """Keras' ``_build_map`` without recursion: the calls in the order a depth-first walk
+    back from each output finishes them, and the step at which it first met each layer."""
+    finished: list[Node] = []
+    done: set[int] = set()
+    first_met: dict[int, int] = {}
+    for tensor in outputs:
+        stack: list[tuple[Node, Any]] = []
+        start = _producer(tensor)
+        if id(start) not in done:
+            first_met.setdefault(id(start.layer), len(first_met))
+            stack.append((start, iter(_node_parents(start))))
+        while stack:
+            node, parents = stack[-1]
+            parent = next(parents, None)
+            if parent is None:
+                stack.pop()
+                done.add(id(node))
+                finished.append(node)
+            elif id(parent) not in done:
+                first_met.setdefault(id(parent.layer), len(first_met))
+                stack.append((parent, iter(_node_parents(parent))))
+    return finished, first_met
+
+
+def _node_parents(node: Node) -> list[Node]:
+    """The calls that made a call's inputs, in the order of its inputs."""
+    return [_producer(t) for t in node.input_tensors]
 
 
 def _encode(value: Any, ref: Any) -> Any:

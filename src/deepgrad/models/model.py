@@ -189,18 +189,27 @@ class Model(Trainer, Layer):
         batched together."""
         validation = kwargs.get("validation_data")
         if isinstance(validation, tuple):
+            validation = (validation[0], self._targets(validation[1]), *validation[2:])
             kwargs["validation_data"] = tuple(structure.pack(part) for part in validation)
-        return super().fit(structure.pack(x), structure.pack(y), *args, **kwargs)
+        return super().fit(structure.pack(x), structure.pack(self._targets(y)), *args, **kwargs)
 
     def evaluate(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
         """As ``Trainer.evaluate``, with lists and dicts of arrays."""
-        return super().evaluate(structure.pack(x), structure.pack(y), *args, **kwargs)
+        y = structure.pack(self._targets(y))
+        return super().evaluate(structure.pack(x), y, *args, **kwargs)
+
+    def _targets(self, y: Any) -> Any:
+        """A list of one target array for a model with one output is that array, as Keras
+        3 takes it (``fit(x, [y])``)."""
+        one = isinstance(y, list | tuple) and len(y) == 1 and structure.is_structure(y)
+        return y[0] if one and len(self.output_names) == 1 else y
 
     def predict(self, x: Any, batch_size: Any = 32, verbose: Any = "auto", **kwargs: Any) -> Any:
         """The model's outputs for ``x`` as NumPy arrays (a list or dict of them for a model
         with several outputs), with ``fit``'s progress display."""
         x = structure.pack(x)
-        if not structure.is_structure(getattr(self, "_outputs", None)):
+        outputs = getattr(self, "_outputs", None)
+        if not structure.is_structure(outputs) or len(structure.flatten(outputs)) == 1:
             return super().predict(x, batch_size, verbose, **kwargs)
         if not isinstance(x, np.ndarray):
             raise TypeError(

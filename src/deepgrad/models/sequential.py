@@ -8,7 +8,7 @@ import numpy as np
 
 from deepgrad.autodiff.modes import no_grad
 from deepgrad.layers.base import LAYER_CLASSES, Layer, register_serializable
-from deepgrad.layers.input import Input
+from deepgrad.layers.input import Input, cast_to_input_dtype
 from deepgrad.layers.symbolic import SymbolicTensor
 from deepgrad.models.model import Model
 
@@ -32,8 +32,11 @@ class Sequential(Model):
     def __init__(self, layers: list[Layer] | None = None, **kwargs: Any) -> None:
         self.layers: list[Layer] = []
         input_shape = kwargs.pop("input_shape", None)
+        input_dtype = kwargs.pop("input_dtype", None)
         super().__init__(**kwargs)
         self._input_shape_arg = None if input_shape is None else tuple(input_shape)
+        # An Input's dtype (Keras casts the data to it); None: the model's dtype
+        self._input_dtype = None if input_dtype is None else np.dtype(input_dtype)
         for layer in layers or []:
             self.add(layer)
 
@@ -46,6 +49,7 @@ class Sequential(Model):
                     f"{len(self.layers)} layers already"
                 )
             self._input_shape_arg = tuple(layer.shape[1:])
+            self._input_dtype = layer.dtype
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
@@ -93,7 +97,7 @@ class Sequential(Model):
                     f"{self.name}: the model has no defined input yet; give it one with "
                     "Input(shape) as the first layer, input_shape=, or build((None, ...))"
                 )
-            inputs = Input(tuple(self.input_shape[1:]), dtype=self.dtype)
+            inputs = Input(tuple(self.input_shape[1:]), dtype=self._input_dtype or self.dtype)
             outputs = inputs
             for layer in self.layers:
                 outputs = layer(outputs)
@@ -111,6 +115,8 @@ class Sequential(Model):
         layer = self.layers.pop()
         self._forget_graph()
         self.output_shape = self.layers[-1].output_shape if self.built and self.layers else None
+        if not self.layers:
+            self.built = False  # nothing left to be built, as Keras 3 has it
         return layer
 
     def __getitem__(self, index: int) -> Layer:
@@ -122,7 +128,7 @@ class Sequential(Model):
     def build(self, input_shape: tuple) -> None:
         """Build every layer by passing one zero sample through the stack."""
         self._require_layers()
-        sample = np.zeros((1, *input_shape[1:]), dtype=self.dtype)
+        sample = np.zeros((1, *input_shape[1:]), dtype=self._input_dtype or self.dtype)
         with no_grad():
             for layer in self.layers:
                 sample = layer(sample)
@@ -137,12 +143,16 @@ class Sequential(Model):
 
     def call(self, inputs: Any, training: bool = False) -> Any:
         self._require_layers()
+        if self._input_dtype is not None and not isinstance(inputs, SymbolicTensor):
+            inputs = cast_to_input_dtype(inputs, self._input_dtype)
         for layer in self.layers:
             inputs = layer(inputs, training=training)
         return inputs
 
     def get_config(self) -> dict:
         config = super().get_config()
+        if self._input_dtype is not None:
+            config["input_dtype"] = self._input_dtype.name
         config["layers"] = [
             {"class_name": type(layer).__name__, "config": layer.get_config()}
             for layer in self.layers

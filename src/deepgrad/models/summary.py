@@ -35,7 +35,7 @@ def summary_lines(model: Any) -> list[str]:
         for i, h in enumerate(headers)
     ]
     line = "".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-    total = model.count_params()
+    total = sum(w.size for w in model.weights)  # 0 unbuilt, where count_params raises
     trainable = sum(w.size for w in model.trainable_weights)
     lines = [f'Model: "{model.name}"', "=" * len(line), line, "=" * len(line)]
     lines += ["".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]

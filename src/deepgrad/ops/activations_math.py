@@ -78,7 +78,7 @@ _log_softmax.defvjp(lambda g, ans, x, axis: g - exp(ans) * dnp_sum(g, axis=axis,
 _log_softmax.defjvp(lambda t, ans, x, axis: t - dnp_sum(exp(ans) * t, axis=axis, keepdims=True))
 
 
-def log_softmax(x: Any, axis: int = -1) -> Any:
+def log_softmax(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
     """x − logsumexp(x) along ``axis``: log-probabilities, stable for any logits.
 
     >>> log_softmax(np.array([0.0, 0.0]))
@@ -87,7 +87,7 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
     return _log_softmax(x, axis=axis)
 
 
-def softmax(x: Any, axis: int = -1) -> Any:
+def softmax(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
     """exp(x) / Σ exp(x) along ``axis``, computed as exp(log_softmax(x)).
 
     >>> softmax(np.array([0.0, 0.0]))

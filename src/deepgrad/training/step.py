@@ -609,7 +609,11 @@ def _as_floats(logs: dict) -> dict:
 
 
 def _the_one_entry(metrics: Any, name: str) -> Any:
-    """A one-output model's metrics: as given, or the one value of a dict."""
+    """A one-output model's metrics: as given, the one value of a dict, or the one list of a
+    list of one list (``[["mae"]]``, per output, as Keras 3 takes it)."""
+    if isinstance(metrics, list | tuple) and len(metrics) == 1:
+        if isinstance(metrics[0], list | tuple):
+            return metrics[0]
     if not isinstance(metrics, dict):
         return metrics
     if len(metrics) != 1:
