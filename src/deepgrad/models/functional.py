@@ -162,6 +162,15 @@ class Functional(Model):
             for t, value in zip(expected, given, strict=True)
         ]
 
+    def weights_listed_otherwise_before(self) -> bool:
+        """Whether ``trainable_weights`` were in another order when ``layers`` followed the
+        call order (model files of format "1", whose optimizer state follows that order)."""
+
+        def weights(layers: list[Layer]) -> list[int]:
+            return [id(w) for layer in layers for w in layer.trainable_weights]
+
+        return weights(_layers_in_call_order(self._nodes)) != weights(self.layers)
+
     # ---- configuration ------------------------------------------------------------------
 
     def get_config(self) -> dict:
@@ -226,6 +235,14 @@ class Functional(Model):
 
 
 Model.functional_class = Functional
+
+
+def _layers_in_call_order(nodes: list[Node]) -> list[Layer]:
+    """The order ``layers`` had before it followed Keras (model files of format "1")."""
+    seen: dict[int, Layer] = {}
+    for node in nodes:
+        seen.setdefault(id(node.layer), node.layer)
+    return list(seen.values())
 
 
 def _unpack_singleton(value: Any) -> Any:

@@ -58,7 +58,7 @@ def restore_backup(model: Any, path: Path) -> int:
         assign_weights(model, tensors, path)
         if state:  # the optimizer's state is checked as it loads
             try:
-                load_optimizer_state(model, state)
+                load_optimizer_state(model, state, metadata["format_version"])
             except ValueError as error:
                 raise ValueError(f"{path}: {error}") from error
     random.set_state(random_state)  # a state the generator takes: tried above

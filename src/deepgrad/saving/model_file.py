@@ -23,7 +23,10 @@ from deepgrad.tensor import mark_written, raw_data
 from deepgrad.version import __version__
 
 FORMAT = "deepgrad-model"
-FORMAT_VERSION = "1"
+# "2": a functional model's weights (and so its optimizer state) in Keras' order by depth;
+# "1" listed them in call order, which may differ (``Functional.weights_listed_otherwise_before``).
+FORMAT_VERSION = "2"
+READ_VERSIONS = ("1", FORMAT_VERSION)
 _CHANGED = "(the file was changed after it was saved, or not written by model.save)"
 
 
@@ -130,10 +133,21 @@ def optimizer_tensors(model: Any) -> dict[str, np.ndarray]:
     return {f"optimizer/{k}": np.asarray(v) for k, v in optimizer.state_arrays().items()}
 
 
-def load_optimizer_state(model: Any, state: dict[str, np.ndarray]) -> None:
+def load_optimizer_state(model: Any, state: dict[str, np.ndarray], format_version: str) -> None:
     """Restore ``optimizer_tensors``' arrays (less their prefix) into the model's optimizer.
     A step count alone was saved before the optimizer was bound: it is set, and the state
-    arrays are made on the first step, as they would have been in the saved model."""
+    arrays are made on the first step, as they would have been in the saved model.
+
+    The state arrays are flat over the weights in the order the model lists them: a file
+    of format "1" listed a functional model's in call order, and where that differs from
+    today's order its moments would land on other weights, so it is refused."""
+    if format_version == "1" and set(state) != {"iterations"} and _listed_otherwise(model):
+        raise ValueError(
+            "its optimizer state was written by an earlier deepgrad, which listed this "
+            "functional model's weights in another order (call order, not Keras' order by "
+            "depth), so the state cannot be matched to the weights; load it with "
+            "compile=False and compile it again (the weights load by name)"
+        )
     if set(state) == {"iterations"}:
         iterations = state["iterations"]
         if np.shape(iterations) != ():
@@ -142,6 +156,19 @@ def load_optimizer_state(model: Any, state: dict[str, np.ndarray]) -> None:
         return
     model._bind_optimizer()
     model.optimizer.load_state_arrays(state)
+
+
+def _listed_otherwise(model: Any) -> bool:
+    """Whether a functional model in ``model`` (itself or nested) lists its trainable
+    weights otherwise than a file of format "1" did."""
+    stack = [model]
+    while stack:
+        layer = stack.pop()
+        listed_before = getattr(layer, "weights_listed_otherwise_before", None)
+        if listed_before is not None and listed_before():
+            return True
+        stack.extend(getattr(layer, "layers", []))
+    return False
 
 
 def save_model(model: Any, filepath: str | os.PathLike, extra_metadata: dict | None = None) -> None:
@@ -185,7 +212,7 @@ def _metadata_object(metadata: dict, key: str, path: Any, required: tuple[str, .
 def _check_format(metadata: dict, path: Any) -> None:
     if metadata.get("format") != FORMAT:
         raise ValueError(f"{path}: not a deepgrad model file (format {metadata.get('format')!r})")
-    if metadata.get("format_version") != FORMAT_VERSION:
+    if metadata.get("format_version") not in READ_VERSIONS:
         raise ValueError(
             f"{path}: format version {metadata.get('format_version')!r} is not supported"
         )
@@ -248,7 +275,7 @@ def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
     }
     if compile and state and getattr(model, "optimizer", None) is not None:
         try:
-            load_optimizer_state(model, state)
+            load_optimizer_state(model, state, metadata["format_version"])
         except ValueError as error:
             raise ValueError(f"{filepath}: {error}") from error
     return model
