@@ -44,6 +44,7 @@ from deepgrad.autodiff import graph
 from deepgrad.autodiff.primitive import node_of
 
 sys.path.insert(0, str(Path(__file__).parent))
+import machine
 import overhead  # (the chain: this folder's module)
 
 DAG_NODES = 200
@@ -130,7 +131,7 @@ def main() -> None:
         args.blocks, args.calls = 2, 5
     walks = {f"at {args.baseline}": baseline_walk(args.baseline)} if args.baseline else {}
     walks["working tree"] = graph.backward_pass
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     results = {
         name: walk_times(walks, make, args.blocks, args.calls)
         for name, make in (("chain", chain_graph), ("dag", dag_graph))

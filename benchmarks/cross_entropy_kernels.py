@@ -29,6 +29,8 @@ import sys
 import timeit
 from pathlib import Path
 
+import machine
+
 SHAPES = [(64, 10), (200, 10), (256, 10), (200, 5)]
 
 
@@ -110,7 +112,7 @@ def main() -> None:
         return
     if args.quick:
         args.rounds, args.number = 1, 50
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     results: dict[Path, list[dict]] = {tree: [] for tree in args.trees}
     for round_number in range(args.rounds):
         order = args.trees if round_number % 2 == 0 else args.trees[::-1]

@@ -64,8 +64,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import machine
 import numpy as np
 from fresh_process import (
+    AVX512_OPENBLAS,
     KERNELS_FROM_START,
     MKL,
     NO_NUMBA,
@@ -96,6 +98,7 @@ FRAMEWORKS = [
     "deepgrad compiled",
     "deepgrad compiled (cold cache)",
     "deepgrad compiled (MKL)",
+    "deepgrad compiled (AVX-512 OpenBLAS)",
     "deepgrad compiled (no numba)",
     "deepgrad compiled (kernels from the start)",
     "Keras 3 (JAX)",
@@ -109,6 +112,7 @@ REQUIRES = {
     "deepgrad compiled": "deepgrad",
     "deepgrad compiled (cold cache)": "deepgrad",
     "deepgrad compiled (MKL)": "deepgrad",
+    "deepgrad compiled (AVX-512 OpenBLAS)": "deepgrad",
     "deepgrad compiled (no numba)": "deepgrad",
     "deepgrad compiled (kernels from the start)": "deepgrad",
     "Keras 3 (JAX)": "keras",
@@ -355,7 +359,9 @@ def main() -> None:
     parser.add_argument("--optimizers", default="sgd,adam")
     parser.add_argument(
         "--frameworks",
-        default=",".join(f for f in FRAMEWORKS if not f.endswith((NO_NUMBA, KERNELS_FROM_START))),
+        default=",".join(
+            f for f in FRAMEWORKS if not f.endswith((NO_NUMBA, KERNELS_FROM_START, AVX512_OPENBLAS))
+        ),
     )
     parser.add_argument("--samples", type=int, default=8192)
     parser.add_argument("--epochs", type=int, default=3, help="the first, then the timed ones")
@@ -403,7 +409,7 @@ def main() -> None:
         baseline = str(args.baseline.resolve())
         frameworks += [f + BASELINE for f in frameworks if f.startswith("deepgrad")]
         print(f"baseline: {baseline}")
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
     raw: dict = {}
     for round_number in range(args.rounds):

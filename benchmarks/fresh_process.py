@@ -48,15 +48,23 @@ NO_NUMBA = " (no numba)"
 # One whose name ends so starts the kernels at the first step (DEEPGRAD_FUSED=1), where
 # the default lets a fit choose (training/kernel_start.py).
 KERNELS_FROM_START = " (kernels from the start)"
+# One whose name ends so runs NumPy's OpenBLAS on its AVX-512 kernels
+# (OPENBLAS_CORETYPE=SkylakeX), where the machine's environment pins another core type (the
+# development machine kind pins Haswell, AVX2, on an AVX-512 CPU: docs/benchmarks.md,
+# "The OpenBLAS kernels of the development machine").
+AVX512_OPENBLAS = " (AVX-512 OpenBLAS)"
 
 
 def row_environment(framework: str) -> dict:
     """What a row's worker adds to its environment: DEEPGRAD_BLAS=mkl for an MKL row,
-    DEEPGRAD_FUSED=0 for a row without numba, 1 for one with the kernels from the start."""
+    DEEPGRAD_FUSED=0 for a row without numba, 1 for one with the kernels from the start,
+    OPENBLAS_CORETYPE=SkylakeX for one on OpenBLAS's AVX-512 kernels."""
     if framework.endswith(MKL):
         return {"DEEPGRAD_BLAS": "mkl"}
     if framework.endswith(NO_NUMBA):
         return {"DEEPGRAD_FUSED": "0"}
     if framework.endswith(KERNELS_FROM_START):
         return {"DEEPGRAD_FUSED": "1"}
+    if framework.endswith(AVX512_OPENBLAS):
+        return {"OPENBLAS_CORETYPE": "SkylakeX"}
     return {}

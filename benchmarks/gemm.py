@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import machine
 import numpy as np
 from fresh_process import mkl_installed, run_worker
 from suite import CONFIGS
@@ -116,7 +117,7 @@ def main() -> None:
     env["MKL_NUM_THREADS"] = "2"
     libraries = [lib for lib in LIBRARIES if lib != "MKL" or mkl_installed()]
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     measured: dict[str, list[dict]] = {library: [] for library in libraries}
     for round_number in range(args.rounds):
         shift = round_number % len(libraries)

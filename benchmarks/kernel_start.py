@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import machine
 from fit import CONFIGS, THREAD_VARIABLES, THREADS, build_deepgrad, make_data
 from fresh_process import run_worker
 
@@ -126,7 +127,7 @@ def main() -> None:
         return
     if args.quick:
         args.configs, args.optimizers, args.samples, args.rounds = "tiny", "sgd", 1024, 1
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     for config in args.configs.split(","):
         for optimizer in args.optimizers.split(","):
             runs: dict[bool, list[dict]] = {False: [], True: []}

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import machine
 import numpy as np
 
 N_OPS = 50
@@ -273,7 +274,7 @@ def main() -> None:
             print(f"skipping {name}: {error}")
     check_agreement(steps)
 
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     per_round = interleaved(steps, args.rounds, repeats, number)
     print(f"load average after: {os.getloadavg()}")
     medians = {name: statistics.median(times) for name, times in per_round.items()}

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import machine
 import numpy as np
 
 from deepgrad import kernels as fused
@@ -125,7 +126,7 @@ def main() -> None:
     if args.quick:
         args.rounds, args.number = 1, 20
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     print("| operation | call | µs (median) | spread | vs the first |")
     print("| --- | --- | ---: | ---: | ---: |")
     for title, calls in rows(200):

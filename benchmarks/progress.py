@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+import machine
+
 SETTINGS = (0, 1, 2)
 
 
@@ -76,7 +78,7 @@ def main() -> None:
         if not (args.baseline / "deepgrad" / "__init__.py").is_file():
             parser.error(f"--baseline {args.baseline}: no deepgrad package in that folder")
         trees["baseline"] = str(args.baseline.resolve())
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
     results: dict[str, list[dict]] = {name: [] for name in trees}
     for process in range(args.processes):

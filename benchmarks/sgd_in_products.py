@@ -28,6 +28,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+import machine
 import numpy as np
 from suite import CONFIGS
 
@@ -139,7 +140,7 @@ def main() -> None:
     if not blas.available(np.float32):
         print("NumPy's OpenBLAS was not found: plain SGD runs as product, then update")
         return
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     configs = args.configs.split(",")
     for config in configs:
         products(config, args.rounds, args.repeats)

@@ -28,6 +28,7 @@ import time
 import warnings
 from pathlib import Path
 
+import machine
 from sklearn import neural_network
 from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
@@ -98,7 +99,7 @@ def main() -> None:
     if args.quick:
         args.rounds, args.samples, plan = 1, 2_000, {"digits": 2, "regression": 2}
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     for task, epochs in plan.items():
         data = task_data(task, args.samples)
         makers = estimators(task, epochs, hidden)

@@ -39,6 +39,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import machine
 import numpy as np
 from fresh_process import MKL, mkl_installed, row_environment, run_worker
 
@@ -266,7 +267,7 @@ def main() -> None:
         if not available(framework):
             print(f"{framework}: not installed, skipped")
     frameworks = [f for f in frameworks if available(f)]
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     results, memory, disagreements = {}, {}, []
     for config in args.configs.split(","):
         for optimizer in args.optimizers.split(","):

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+import machine
 from fresh_process import run_worker
 from suite import CONFIGS, batches, gemm_floor, initial_weights
 
@@ -142,7 +143,7 @@ def main() -> None:
     unknown = [s for s in settings if s not in SETTINGS]
     if unknown:
         parser.error(f"unknown settings {unknown}; known: {list(SETTINGS)}")
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
     raw: dict = {}
     for round_number in range(args.rounds):

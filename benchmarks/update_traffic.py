@@ -37,6 +37,7 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import machine  # noqa: E402  (benchmarks/machine.py)
 from optimizer_step import median_ms  # noqa: E402  (beside this script)
 from suite import CONFIGS, gemm_floor  # noqa: E402
 
@@ -86,7 +87,7 @@ def main() -> None:
         if config not in ALLOWED:
             parser.error(f"unknown config {config!r}; choose from {', '.join(ALLOWED)}")
 
-    print(f"load average before: {os.getloadavg()}")
+    print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     steps = {config: steps_for(config) for config in configs}
     times: dict = {(c, name): [] for c in configs for name in ("floor", "stream", "adam")}
     for round_number in range(args.rounds):

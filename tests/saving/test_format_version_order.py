@@ -20,9 +20,10 @@ Y = RNG.normal(size=(8, 1)).astype(np.float32)
 def two_branches():
     dg.random.seed(0)
     a, b = dg.Input((3,), name="a"), dg.Input((2,), name="b")
-    x = layers.Dense(4, name="x2")(layers.Dense(4, name="x1")(a))
     y = layers.Dense(4, name="y1")(b)
-    out = layers.Dense(1, name="out")(layers.Concatenate()([x, y]))
+    x = layers.Dense(4, name="x2")(layers.Dense(4, name="x1")(a))
+    # Keras lists the deeper x1 first (x1, y1, x2); format "1" listed y1, x1, x2
+    out = layers.Dense(1, name="out")(layers.Concatenate()([y, x]))
     return dg.Model([a, b], out), [X1, X2]
 
 
