@@ -58,7 +58,7 @@ def _check_seed(name: str, seed: Any) -> int | None:
     """Keras' ``seed``: None (draw from ``deepgrad.random``) or an integer."""
     if seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)):
         return None if seed is None else int(seed)
-    raise TypeError(f"{name}: seed must be None or an integer, got {seed!r}")
+    raise ValueError(f"{name}: seed must be None or an integer, got {seed!r}")  # as Keras
 
 
 def _generator(seed: int | None) -> Any:

@@ -39,7 +39,7 @@ def test_a_seeded_initializer_gives_the_same_draws_at_every_call(cls):
 
 @pytest.mark.parametrize("seed", [1.5, "3", True, [1]])
 def test_a_seed_that_is_not_an_integer_is_refused(seed):
-    with pytest.raises(TypeError, match="GlorotUniform: seed must be None or an integer"):
+    with pytest.raises(ValueError, match="GlorotUniform: seed must be None or an integer"):
         initializers.GlorotUniform(seed=seed)
 
 

@@ -26,8 +26,35 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
+class _RateNoiseShapeSeed(Layer):
+    """What Dropout and AlphaDropout share: Keras' ``rate``, ``noise_shape`` and ``seed``,
+    checked as Keras checks them, and saved."""
+
+    def __init__(
+        self,
+        rate: float,
+        noise_shape: Sequence[int | None] | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.rate = _checked_rate(type(self).__name__, rate)
+        self.noise_shape = _checked_noise_shape(type(self).__name__, noise_shape)
+        self.seed = _checked_seed(type(self).__name__, seed)
+        self._generators = _own_generators(seed)
+        super().__init__(**kwargs)
+
+    def get_config(self) -> dict:
+        noise_shape = None if self.noise_shape is None else list(self.noise_shape)
+        return {
+            **super().get_config(),
+            "rate": self.rate,
+            "noise_shape": noise_shape,
+            "seed": self.seed,
+        }
+
+
 @register_serializable
-class Dropout(Layer):
+class Dropout(_RateNoiseShapeSeed):
     """Inverted dropout (Srivastava et al., 2014): in training, zero each input with
     probability ``rate`` and scale the rest by 1/(1 − rate); at inference, the identity.
 
@@ -43,19 +70,6 @@ class Dropout(Layer):
     True
     """
 
-    def __init__(
-        self,
-        rate: float,
-        noise_shape: Sequence[int | None] | None = None,
-        seed: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.rate = _checked_rate(type(self).__name__, rate)
-        self.noise_shape = _checked_noise_shape(type(self).__name__, noise_shape)
-        self.seed = _checked_seed(type(self).__name__, seed)
-        self._generators = _own_generators(seed)
-        super().__init__(**kwargs)
-
     def call(self, inputs: Any, training: bool = False) -> Any:
         if not training or self.rate == 0:
             return inputs
@@ -65,9 +79,6 @@ class Dropout(Layer):
         shape = _concrete_noise_shape(self, data.shape)
         scale = _dropout_scale(shape, self.rate, data.dtype, self._generators)
         return dnp.multiply(inputs, scale)  # inputs may be a raw array: a deepgrad op
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), **_noise_config(self)}
 
 
 @register_serializable
@@ -129,7 +140,7 @@ class GaussianDropout(Layer):
 
 
 @register_serializable
-class AlphaDropout(Layer):
+class AlphaDropout(_RateNoiseShapeSeed):
     """Dropout for self-normalizing nets (Klambauer et al., 2017): in training, set each
     input with probability ``rate`` to SELU's saturation value α′ = −λα, then apply
     a·x + b, with a = ((1 − rate)(1 + rate·α′²))^(−1/2) and b = −a·α′·rate, which keeps a
@@ -142,19 +153,6 @@ class AlphaDropout(Layer):
     >>> bool(abs(y.mean()) < 0.01), round(float(y.std()), 2)  # the input's: 0 and 1
     (True, 1.0)
     """
-
-    def __init__(
-        self,
-        rate: float,
-        noise_shape: Sequence[int | None] | None = None,
-        seed: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.rate = _checked_rate(type(self).__name__, rate)
-        self.noise_shape = _checked_noise_shape(type(self).__name__, noise_shape)
-        self.seed = _checked_seed(type(self).__name__, seed)
-        self._generators = _own_generators(seed)
-        super().__init__(**kwargs)
 
     def call(self, inputs: Any, training: bool = False) -> Any:
         if not training or self.rate == 0:
@@ -169,9 +167,6 @@ class AlphaDropout(Layer):
         # in Keras' order of operations: a·(x·kept + α′·(1 − kept)) + b
         dropped = dnp.multiply(saturation, dnp.subtract(1, kept))
         return dnp.add(dnp.multiply(a, dnp.add(dnp.multiply(inputs, kept), dropped)), b)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), **_noise_config(self)}
 
 
 # ---- arguments, checked as Keras checks them ---------------------------------------------
@@ -248,11 +243,6 @@ def _refuse_rate_one(layer: Any) -> None:
             f"{layer.name} ({type(layer).__name__}): rate=1 in training divides by "
             "1 − rate = 0; use a rate below 1"
         )
-
-
-def _noise_config(layer: Any) -> dict:
-    noise_shape = None if layer.noise_shape is None else list(layer.noise_shape)
-    return {"rate": layer.rate, "noise_shape": noise_shape, "seed": layer.seed}
 
 
 # ---- draws --------------------------------------------------------------------------------
