@@ -156,3 +156,18 @@ def test_r2_score_of_a_constant_target_is_zero_as_in_sklearn_and_keras():
     y_pred = y_true + 0.1 * rng.standard_normal((7, 2))
     ours = _batched(metrics.get("r2_score"), y_true, y_pred)
     assert ours == sklearn_metrics.r2_score(y_true, y_pred) == 0.0
+
+
+def test_r2_score_of_no_data_is_nan_as_kerass_after_a_reset():
+    """Keras 3.15: R2Score after update_state and reset_state gives nan (nan per output
+    with class_aggregation=None); deepgrad gave 0.0, a plausible score of nothing."""
+    metric = metrics.R2Score()
+    assert np.isnan(metric.result())
+    metric.update_state(np.array([[1.0], [2.0], [3.0]]), np.array([[1.1], [1.9], [3.2]]))
+    assert metric.result() == pytest.approx(0.97, abs=1e-6)
+    metric.reset_state()
+    assert np.isnan(metric.result())
+    per_output = metrics.R2Score(class_aggregation=None)
+    per_output.update_state(np.array([[1.0, 2.0], [2.0, 3.0]]), np.array([[1.0, 2.5], [2.0, 3.0]]))
+    per_output.reset_state()
+    assert per_output.result().shape == (2,) and np.isnan(per_output.result()).all()

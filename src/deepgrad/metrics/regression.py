@@ -119,9 +119,17 @@ class R2Score(_Counts):
             "residual": np.sum(weights * (y_true - y_pred) ** 2, axis=0),
         }
 
+    def reset_state(self) -> None:
+        # Keras' variables keep their shape through a reset: one NaN per output after it
+        sums = getattr(self, "sums", None)
+        self._outputs = len(sums["sum"]) if sums else getattr(self, "_outputs", None)
+        super().reset_state()
+
     def result(self) -> Any:
-        if not self.sums:
-            return 0.0
+        if not self.sums:  # no data: R² is undefined, NaN (per output after a reset), as Keras
+            if self.class_aggregation is None and self._outputs:
+                return np.full(self._outputs, np.nan)
+            return float("nan")
         sums = self.sums
         with np.errstate(divide="ignore", invalid="ignore"):
             total = sums["sum_of_squares"] - sums["sum"] ** 2 / sums["weight"]
