@@ -125,6 +125,18 @@ class Sequential(Model):
     def __len__(self) -> int:
         return len(self.layers)
 
+    def __call__(self, inputs: Any, training: bool | None = None) -> Any:
+        # One input: a list or tuple of one array is that array, as Keras 3 unpacks it
+        # (``predict([x])``, a dataset's ``(x,)``); of several, an error as in Keras.
+        if type(inputs) in (list, tuple):
+            if len(inputs) != 1:
+                raise ValueError(
+                    f"Sequential model {self.name!r} takes one input, got a "
+                    f"{type(inputs).__name__} of {len(inputs)}"
+                )
+            inputs = inputs[0]
+        return super().__call__(inputs, training)
+
     def build(self, input_shape: tuple) -> None:
         """Build every layer by passing one zero sample through the stack."""
         self._require_layers()
