@@ -249,3 +249,11 @@ def test_a_compiled_training_call_draws_new_noise_each_call(name):
     eager = NOISE_LAYERS[name](seed=0)  # the same stream, drawn eagerly
     for drawn in draws:
         np.testing.assert_array_equal(drawn, raw_data(eager(x, training=True)))
+
+
+@pytest.mark.parametrize("stddev", [-0.5, float("nan"), "0.1", True])
+def test_gaussian_noise_refuses_a_stddev_that_is_not_a_number_at_least_0(stddev):
+    """A negative stddev failed at the first training call with NumPy's bare "scale < 0";
+    NaN turned every input into NaN. Keras refuses both when the layer is made."""
+    with pytest.raises(ValueError, match="GaussianNoise: stddev must be"):
+        layers.GaussianNoise(stddev)

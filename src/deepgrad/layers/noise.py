@@ -92,6 +92,10 @@ class GaussianNoise(Layer):
     """
 
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:
+        if isinstance(stddev, bool) or not isinstance(stddev, int | float | np.number):
+            raise ValueError(f"GaussianNoise: stddev must be a number, got stddev={stddev!r}")
+        if not stddev >= 0:  # NaN too: it would turn every input into NaN
+            raise ValueError(f"GaussianNoise: stddev must be >= 0, got stddev={stddev!r}")
         self.stddev = float(stddev)
         self.seed = _checked_seed(type(self).__name__, seed)
         self._generators = _own_generators(seed)
