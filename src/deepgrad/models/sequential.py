@@ -126,14 +126,9 @@ class Sequential(Model):
         return len(self.layers)
 
     def __call__(self, inputs: Any, training: bool | None = None) -> Any:
-        # One input: a list or tuple of one array is that array, as Keras 3 unpacks it
-        # (``predict([x])``, a dataset's ``(x,)``); of several, an error as in Keras.
-        if type(inputs) in (list, tuple):
-            if len(inputs) != 1:
-                raise ValueError(
-                    f"Sequential model {self.name!r} takes one input, got a "
-                    f"{type(inputs).__name__} of {len(inputs)}"
-                )
+        # A list or tuple of one array is that array, as Keras 3 unpacks it (``predict([x])``,
+        # a dataset's ``(x,)``); a longer one goes to the first layer, as in Keras.
+        if type(inputs) in (list, tuple) and len(inputs) == 1:
             inputs = inputs[0]
         return super().__call__(inputs, training)
 
