@@ -171,3 +171,44 @@ def test_r2_score_of_no_data_is_nan_as_kerass_after_a_reset():
     per_output.update_state(np.array([[1.0, 2.0], [2.0, 3.0]]), np.array([[1.0, 2.5], [2.0, 3.0]]))
     per_output.reset_state()
     assert per_output.result().shape == (2,) and np.isnan(per_output.result()).all()
+
+
+# Keras 3.15 on JAX, these labels and probabilities: SparseCategoricalCrossentropy
+# (ignore_class=1) 0.2168751358985901 (the ignored labels count as 0 in the mean over all),
+# without it 0.5736542344093323, and CategoricalCrossentropy(axis=0) of the transposed
+# one-hot labels and probabilities 0.5736542344093323. deepgrad refused both arguments.
+CE_LABELS = np.array([0, 1, 2, 1])
+CE_PROBABILITIES = np.array(
+    [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6], [0.3, 0.3, 0.4]], np.float32
+)
+
+
+@pytest.mark.parametrize(
+    ("metric", "y_true", "y_pred", "keras"),
+    [
+        (
+            lambda: metrics.SparseCategoricalCrossentropy(ignore_class=1),
+            CE_LABELS,
+            CE_PROBABILITIES,
+            0.2168751358985901,
+        ),
+        (metrics.SparseCategoricalCrossentropy, CE_LABELS, CE_PROBABILITIES, 0.5736542344093323),
+        (
+            lambda: metrics.CategoricalCrossentropy(axis=0),
+            np.eye(3)[CE_LABELS].T,
+            CE_PROBABILITIES.T,
+            0.5736542344093323,
+        ),
+        (  # the classes along axis 0 of the predictions (Keras on JAX refuses this shape)
+            lambda: metrics.SparseCategoricalCrossentropy(axis=0),
+            CE_LABELS,
+            CE_PROBABILITIES.T,
+            0.5736542344093323,
+        ),
+    ],
+)
+def test_cross_entropy_metrics_take_kerass_ignore_class_and_axis(metric, y_true, y_pred, keras):
+    m = metric()
+    m.update_state(y_true, y_pred)
+    assert m.result() == pytest.approx(keras, rel=1e-6)
+    assert metrics.get(metrics.serialize(m)).get_config() == m.get_config()

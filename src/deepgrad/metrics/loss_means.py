@@ -50,24 +50,58 @@ class BinaryCrossentropy(_LossMean):
         super().__init__(name, dtype)
 
 
-class CategoricalCrossentropy(BinaryCrossentropy):
+class CategoricalCrossentropy(_LossMean):
     """The mean categorical cross-entropy of one-hot labels
-    (``losses.CategoricalCrossentropy``)."""
+    (``losses.CategoricalCrossentropy``), the classes along ``axis``."""
 
     default_name = "categorical_crossentropy"
     loss_class = losses.CategoricalCrossentropy
+    config_keys = ("from_logits", "label_smoothing", "axis")
+
+    def __init__(
+        self,
+        name: str | None = None,
+        dtype: Any = None,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+    ) -> None:
+        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
+        super().__init__(name, dtype)
 
 
 class SparseCategoricalCrossentropy(_LossMean):
-    """The mean cross-entropy of integer labels (``losses.SparseCategoricalCrossentropy``)."""
+    """The mean cross-entropy of integer labels (``losses.SparseCategoricalCrossentropy``),
+    the classes along ``axis`` of the predictions. A label equal to ``ignore_class``
+    counts as 0 in the mean over all labels, as in Keras 3's metric (the loss, by
+    contrast, averages over the other labels only).
+
+    >>> m = SparseCategoricalCrossentropy(ignore_class=1)
+    >>> m.update_state(np.array([0, 1]), np.array([[0.5, 0.5], [0.1, 0.9]]))
+    >>> round(m.result(), 4)  # (log 2 + 0) / 2
+    0.3466
+    """
 
     default_name = "sparse_categorical_crossentropy"
     loss_class = losses.SparseCategoricalCrossentropy
-    config_keys = ("from_logits",)
+    config_keys = ("from_logits", "ignore_class", "axis")
 
-    def __init__(self, name: str | None = None, dtype: Any = None, from_logits: bool = False):
-        self.from_logits = from_logits
+    def __init__(
+        self,
+        name: str | None = None,
+        dtype: Any = None,
+        from_logits: bool = False,
+        ignore_class: int | None = None,
+        axis: int = -1,
+    ) -> None:
+        self.from_logits, self.ignore_class, self.axis = from_logits, ignore_class, axis
         super().__init__(name, dtype)
+
+    def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        loss = losses.SparseCategoricalCrossentropy(
+            from_logits=self.from_logits, ignore_class=self.ignore_class, reduction="none"
+        )
+        return np.asarray(raw_data(loss(y_true, np.moveaxis(y_pred, self.axis, -1))))
 
 
 class KLDivergence(_LossMean):
