@@ -212,3 +212,29 @@ def test_cross_entropy_metrics_take_kerass_ignore_class_and_axis(metric, y_true,
     m.update_state(y_true, y_pred)
     assert m.result() == pytest.approx(keras, rel=1e-6)
     assert metrics.get(metrics.serialize(m)).get_config() == m.get_config()
+
+
+@pytest.mark.parametrize("labels_shape", [(-1,), (-1, 1)])
+def test_ignored_labels_weigh_nothing_when_sample_weights_are_given(labels_shape):
+    """Keras 3.15 masks the weights of the ignored labels (only when weights are given):
+    0.8628723621368408 with these weights, 0.49933215975761414 without them. deepgrad
+    gave 0.37966 with the weights: the ignored labels' zeros were averaged in."""
+    labels = np.array([0, 2, 1, 2, 0, 1]).reshape(labels_shape)
+    logits = np.array(
+        [
+            [0.3, -1.2, 0.5],
+            [1.1, 0.2, -0.4],
+            [-0.7, 0.9, 0.1],
+            [0.0, 0.4, 1.3],
+            [2.0, -0.5, 0.3],
+            [-0.2, -0.1, 0.6],
+        ],
+        np.float32,
+    )
+    weights = np.array([0.5, 1.5, 1.0, 2.0, 0.25, 1.0], np.float32)
+    weighted = metrics.SparseCategoricalCrossentropy(ignore_class=2, from_logits=True)
+    weighted.update_state(labels, logits, sample_weight=weights)
+    assert weighted.result() == pytest.approx(0.8628723621368408, rel=1e-6)
+    unweighted = metrics.SparseCategoricalCrossentropy(ignore_class=2, from_logits=True)
+    unweighted.update_state(labels, logits)
+    assert unweighted.result() == pytest.approx(0.49933215975761414, rel=1e-6)

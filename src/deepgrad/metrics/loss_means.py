@@ -73,8 +73,9 @@ class CategoricalCrossentropy(_LossMean):
 class SparseCategoricalCrossentropy(_LossMean):
     """The mean cross-entropy of integer labels (``losses.SparseCategoricalCrossentropy``),
     the classes along ``axis`` of the predictions. A label equal to ``ignore_class``
-    counts as 0 in the mean over all labels, as in Keras 3's metric (the loss, by
-    contrast, averages over the other labels only).
+    counts as 0 in the mean over all labels, and, with ``sample_weight``, weighs 0 in the
+    weighted mean of the others, as in Keras 3's metric (the loss averages over the
+    other labels in both cases).
 
     >>> m = SparseCategoricalCrossentropy(ignore_class=1)
     >>> m.update_state(np.array([0, 1]), np.array([[0.5, 0.5], [0.1, 0.9]]))
@@ -96,6 +97,17 @@ class SparseCategoricalCrossentropy(_LossMean):
     ) -> None:
         self.from_logits, self.ignore_class, self.axis = from_logits, ignore_class, axis
         super().__init__(name, dtype)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        if self.ignore_class is not None and sample_weight is not None:
+            # Keras masks the weights of the ignored labels, when weights are given: the
+            # weighted mean is then over the other labels only
+            valid = np.asarray(raw_data(y_true)) != self.ignore_class
+            weights = np.asarray(raw_data(sample_weight), float)
+            if valid.size == weights.size:  # labels of shape (n,) or (n, 1)
+                valid = valid.reshape(weights.shape)
+            sample_weight = weights * valid
+        super().update_state(y_true, y_pred, sample_weight)
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         loss = losses.SparseCategoricalCrossentropy(
