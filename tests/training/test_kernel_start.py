@@ -50,6 +50,7 @@ def clock(monkeypatch):
     clock = Clock()
     monkeypatch.setattr(kernel_start.time, "perf_counter", clock)
     monkeypatch.setattr(kernel_start, "_trained_waiting", 0.0)
+    monkeypatch.setattr(kernel_start, "machine_pace", lambda: 1.0)  # the constants' machine
     monkeypatch.setattr(kernels, "fit_may_wait", lambda: True)
     monkeypatch.setattr(kernels, "_enabled", kernels._enabled)  # restored after the test
     return clock
@@ -139,6 +140,31 @@ def test_an_optimizer_whose_update_runs_a_kernel_starts_them_sooner(clock, optim
     start = KernelStart(Model(optimizer), epochs=1, batches_per_epoch=400)  # 2 s ahead
     assert run_batches(start, clock, 10, 0.005)[-1] is starts
     start.finish()
+
+
+@pytest.mark.parametrize(("pace", "starts"), [(1.0, False), (0.5, True)])
+def test_the_seconds_that_earn_the_start_up_scale_with_the_machines_pace(
+    clock, monkeypatch, pace, starts
+):
+    """A machine twice as fast starts the kernels and runs its fit's batches both in half
+    the time: a fit with Adam 1 s ahead earns them there, not on the constants' machine."""
+    monkeypatch.setattr(kernel_start, "machine_pace", lambda: pace)
+    start = KernelStart(Model(dg.optimizers.Adam()), epochs=1, batches_per_epoch=207)
+    assert run_batches(start, clock, CHOICE_BATCH + 1, 0.005)[-1] is starts  # 1 s ahead
+    start.finish()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "pace"),
+    [(11e-6, 0.5), (1e-9, kernel_start.PACE_BOUNDS[0]), (1e-3, kernel_start.PACE_BOUNDS[1])],
+)
+def test_the_machines_pace_is_measured_once_and_kept_within_its_bounds(monkeypatch, seconds, pace):
+    monkeypatch.setattr(kernel_start, "_pace", None)
+    calls = iter(range(100))  # each run of the probe takes ``seconds``
+    monkeypatch.setattr(kernel_start.time, "perf_counter", lambda: next(calls) * seconds)
+    assert kernel_start.machine_pace() == pytest.approx(pace)
+    monkeypatch.setattr(kernel_start.time, "perf_counter", lambda: 1 / 0)  # not measured again
+    assert kernel_start.machine_pace() == pytest.approx(pace)
 
 
 def test_nothing_waits_when_fit_may_not(monkeypatch):

@@ -24,7 +24,11 @@ its NumPy update runs chunk by chunk ("The NumPy update chunk by chunk"). They e
 start-up when A (1 − 1/r) ≥ 0.45 s: A of 3–4.5 s with SGD, 1.2–2.2 s with Adam. So a fit whose
 optimizer's update runs a kernel (``Optimizer.update_has_kernel``: Adam, AdamW, AMSGrad,
 PyTorch-form momentum) starts them at 1.5 s ahead, any other at 4 s, where only the plan's
-fused calls gain. When the kernels start mid-fit the compiled steps' plans are made again
+fused calls gain. Those seconds are the development machine's; a machine runs the
+start-up and the fit's batches both faster or both slower, so they are scaled by its pace
+(``machine_pace``: Python's speed here against there, measured once per process). On a
+machine 2.4x as fast, where the start-up took 0.20–0.26 s, a fit with Adam starts them
+at 0.62 s ahead. When the kernels start mid-fit the compiled steps' plans are made again
 from their recordings, to take the fused calls; nothing is recorded again, so the batches
 that ran eagerly stay the same ones (a recording's update, with plain SGD, rounds
 otherwise than a replay's: ``compiler/descent.py``).
@@ -65,6 +69,12 @@ from deepgrad.compiler.column_sums import add_rows
 # start-up (see the module docstring): an optimizer whose update runs a kernel, any other.
 EARNS_WITH_UPDATE_KERNEL = 1.5
 EARNS_WITH_PLAN_KERNELS = 4.0
+# The development machine's pace, on which the start-up above was measured: ``sum(range(1000))``
+# in 20–24 µs there (``python -m timeit "sum(range(1000))"``), 9 µs on a machine of twice its
+# speed whose start-up took 0.20–0.26 s (docs/benchmarks.md, "The kernels' threshold and the
+# machine's pace"). A measured pace is kept within PACE_BOUNDS of it.
+REFERENCE_PACE = 22e-6
+PACE_BOUNDS = (0.25, 4.0)
 # How much longer a fit must be to earn the kernels' start-up when numba has to compile
 # them: 3–5 s against 0.45 (docs/benchmarks.md, "A cold cache").
 COLD_CACHE_FACTOR = 10
@@ -72,19 +82,46 @@ RECORDING_BATCHES = 2  # a compiled step's first two batches record it (eager, s
 TIMED_BATCHES = 4  # then this many are timed before choosing
 
 _trained_waiting = 0.0  # seconds this process's fits have trained without the kernels
+_pace: float | None = None  # machine_pace's measure, once per process
+
+
+def machine_pace() -> float:
+    """How long this machine takes to run Python, as a multiple of the development
+    machine's time (``REFERENCE_PACE``): 0.5 on one twice as fast. The fastest of 20 runs
+    of ``sum(range(1000))`` (about 0.2–0.5 ms in all), measured at the first call and
+    kept; within ``PACE_BOUNDS``, so that a run slowed by a debugger or a loaded machine
+    asks for at most four times the seconds, never for a fit it could not reach.
+
+    >>> low, high = PACE_BOUNDS
+    >>> low <= machine_pace() <= high
+    True
+    """
+    global _pace
+    if _pace is None:
+        numbers = range(1000)
+        fastest = float("inf")
+        for _ in range(20):
+            began = time.perf_counter()
+            sum(numbers)
+            fastest = min(fastest, time.perf_counter() - began)
+        low, high = PACE_BOUNDS
+        _pace = min(max(fastest / REFERENCE_PACE, low), high)
+    return _pace
 
 
 def earns_start_up(optimizer: Any) -> float:
-    """The seconds of training ahead from which the kernels earn their start-up in a fit
-    with ``optimizer``.
+    """The seconds of training ahead, on this machine, from which the kernels earn their
+    start-up in a fit with ``optimizer``: the development machine's seconds
+    (``EARNS_WITH_UPDATE_KERNEL`` or ``EARNS_WITH_PLAN_KERNELS``) times ``machine_pace``.
 
     >>> import deepgrad as dg
-    >>> earns_start_up(dg.optimizers.Adam()), earns_start_up(dg.optimizers.SGD())
-    (1.5, 4.0)
+    >>> adam, sgd = dg.optimizers.Adam(), dg.optimizers.SGD()
+    >>> [round(earns_start_up(optimizer) / machine_pace(), 6) for optimizer in (adam, sgd)]
+    [1.5, 4.0]
     """
     if getattr(optimizer, "update_has_kernel", False):
-        return EARNS_WITH_UPDATE_KERNEL
-    return EARNS_WITH_PLAN_KERNELS
+        return EARNS_WITH_UPDATE_KERNEL * machine_pace()
+    return EARNS_WITH_PLAN_KERNELS * machine_pace()
 
 
 def cache_is_cold() -> bool:
@@ -114,9 +151,10 @@ class KernelStart:
         self.model = model
         self.epochs = epochs  # the epochs this fit will run
         self.batches_per_epoch = batches_per_epoch  # None: not known ahead (a generator)
-        self.earns_start_up = earns_start_up(getattr(model, "optimizer", None))
         # Earlier fits of the process may have trained long enough without the kernels.
         self.choosing = epochs > 0 and kernels.fit_may_wait()
+        if self.choosing:  # (the machine's pace is measured only where it matters)
+            self.earns_start_up = earns_start_up(getattr(model, "optimizer", None))
         if self.choosing and self._earns(_trained_waiting):
             self.choosing = False
         self._held = contextlib.ExitStack()  # kernels.disabled() while the kernels wait
