@@ -144,6 +144,21 @@ def _losses_numpy(logits, labels):
     return loss_of_row(total[..., 0], shifted_at_label(label_logits, top[..., 0]))
 
 
+def _losses_and_gradient_numpy(logits, labels, gradient):
+    """``_losses_numpy``, with ``_softmax_minus_one_hot_numpy`` written into ``gradient``
+    (C-contiguous, the logits' shape and float dtype) on the way: the maximum, the
+    exponentials and their sums made once for both, so the same bits as the two calls in
+    five NumPy calls fewer."""
+    top = _reduce_classes(np.maximum, logits)
+    total = _reduce_classes(np.add, exp_shifted(logits, top, out=gradient))
+    rows, row_numbers, flat_labels = _at_labels(logits, labels)
+    label_logits = rows[row_numbers, flat_labels].reshape(labels.shape)
+    result = loss_of_row(total[..., 0], shifted_at_label(label_logits, top[..., 0]))
+    gradient /= total
+    gradient.reshape(-1, gradient.shape[-1])[row_numbers, flat_labels] -= 1
+    return result
+
+
 def _softmax_minus_one_hot_numpy(logits, labels):
     # C order, whatever the logits' layout: the rows below must be a view of it, not a
     # copy, or the one-hot subtraction would be lost.
@@ -274,23 +289,28 @@ def losses_and_gradient(
     logits: np.ndarray, labels: np.ndarray, gradient: np.ndarray
 ) -> np.ndarray | None:
     """``losses(logits, labels)``, with ``softmax_minus_one_hot(logits, labels)`` written
-    into ``gradient`` on the way (one pass of the kernel for both, the same bits as the two
-    calls); None, with nothing written, where the kernel does not run on these arrays (the
-    caller then makes the two calls).
+    into ``gradient`` on the way, the same bits as the two calls: one pass of the kernel
+    for both where it runs, else NumPy's calls with the maximum, the exponentials and
+    their sums made once. None, with nothing written, where ``gradient`` is not a
+    C-contiguous NumPy array of the logits' shape and float dtype (the caller then makes
+    the two calls).
 
     >>> gradient = np.empty((1, 2))
-    >>> losses_and_gradient(np.zeros((1, 2)), np.array([1]), gradient) is None or gradient
-    array([[ 0.5, -0.5]])
+    >>> losses_and_gradient(np.zeros((1, 2)), np.array([1]), gradient), gradient
+    (array([0.69314718]), array([[ 0.5, -0.5]]))
     """
     if not (
-        fits(logits, labels)
+        type(logits) is np.ndarray
         and type(gradient) is np.ndarray
         and gradient.shape == logits.shape
         and gradient.dtype is logits.dtype
+        and gradient.dtype.kind == "f"
         and gradient.flags.c_contiguous
     ):
         return None
-    return _run_kernels(logits, labels, gradient)
+    if fits(logits, labels):
+        return _run_kernels(logits, labels, gradient)
+    return _losses_and_gradient_numpy(logits, labels, gradient)
 
 
 def check_labels(labels: np.ndarray, classes: int) -> None:
