@@ -1,6 +1,9 @@
-"""Without numba's kernels a compiled classifier step still computes its cross-entropy
-and that loss's gradient together, with NumPy's calls shared between them, and the bits
-of the two separate calls (these tests run without numba installed too)."""
+"""A compiled classifier step computes its cross-entropy and that loss's gradient
+together, with the bits of the two separate calls: in one pass of the kernel, or without
+it with NumPy's calls shared between them (these tests run without numba installed too;
+the kernel's own are in test_cross_entropy_pair.py)."""
+
+import contextlib
 
 import numpy as np
 import pytest
@@ -60,11 +63,14 @@ def _classifier(jit):
     return model
 
 
-def test_a_compiled_classifier_without_the_kernels_pairs_them_and_trains_as_eager():
+@pytest.mark.parametrize("kernels", [False, True])
+def test_a_compiled_classifier_pairs_them_and_trains_as_eager_bit_for_bit(kernels):
+    if kernels:
+        pytest.importorskip("numba")
     rng = np.random.default_rng(2)
     x = rng.standard_normal((40, 6)).astype(np.float32)
     y = rng.integers(0, 5, 40)
-    with fused.disabled():
+    with contextlib.nullcontext() if kernels else fused.disabled():
         eager, compiled = _classifier(False), _classifier(True)
         eager_losses = [float(eager.train_on_batch(x, y)) for _ in range(5)]
         compiled_losses = [float(compiled.train_on_batch(x, y)) for _ in range(5)]
@@ -76,3 +82,14 @@ def test_a_compiled_classifier_without_the_kernels_pairs_them_and_trains_as_eage
     assert compiled_losses == eager_losses
     for a, b in zip(eager.get_weights(), compiled.get_weights(), strict=True):
         assert a.tobytes() == b.tobytes()
+
+
+def test_the_test_step_has_no_gradient_to_pair():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((40, 6)).astype(np.float32)
+    y = rng.integers(0, 5, 40)
+    model = _classifier(True)
+    for _ in range(3):
+        model.test_on_batch(x, y)
+    source = model._compiled_steps["test"].plan(x, y, None).source
+    assert "and_gradient" not in source and "sparse_softmax_cross_entropy(" in source
