@@ -342,3 +342,57 @@ def test_mean_metric_wrapper_matches_keras():
 def test_fbeta_score_refuses_what_keras_refuses(kwargs, message):
     with pytest.raises(ValueError, match=message):
         metrics.FBetaScore(**kwargs)
+
+
+# Soft labels: Keras casts labels to bool, so 0.3 counts as a positive (0.5 split them).
+# The numbers are Keras 3.15's (JAX) for these arrays, e.g.
+# m = keras.metrics.Precision(); m.update_state(SOFT_LABELS, SCORES); float(m.result())
+SCORES = np.array([0.2, 0.6, 0.4, 0.9, 0.8, 0.1, 0.7])
+SOFT_LABELS = np.array([0.0, 0.3, 0.7, 1.0, 0.0, 1.0, 0.0])
+MASKED_LABELS = np.array([0.0, 0.3, 0.7, 1.0, -1.0, 2.0, 0.0])  # weighed 0 where not in [0, 1]
+MASK = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, keras_soft, keras_masked",
+    [
+        ("Precision", {}, 0.5, 0.6666667),
+        ("Recall", {}, 0.5, 0.6666667),
+        ("Recall", {"thresholds": [0.15, 0.5]}, [0.75, 0.5], [1.0, 0.6666667]),
+        ("TruePositives", {}, 2.0, 2.0),
+        ("FalseNegatives", {}, 2.0, 1.0),
+        ("TrueNegatives", {}, 1.0, 1.0),
+        ("AUC", {}, 0.4166667, 0.6666667),
+        ("AUC", {"thresholds": [0.3, 0.55]}, 0.4583333, 0.6666667),
+        ("AUC", {"curve": "PR"}, 0.6289742, 0.7689509),
+    ],
+)
+def test_confusion_metrics_count_nonzero_labels_as_positive_as_keras(
+    name, kwargs, keras_soft, keras_masked
+):
+    """A soft label of 0.3 counted as a negative (the rule was label > 0.5): Precision
+    gave 0.25 where Keras gives 0.5, TruePositives 1 where Keras gives 2."""
+    soft = getattr(metrics, name)(**kwargs)
+    soft.update_state(SOFT_LABELS, SCORES)
+    np.testing.assert_allclose(soft.result(), keras_soft, rtol=1e-6)
+    masked = getattr(metrics, name)(**kwargs)
+    masked.update_state(MASKED_LABELS, SCORES, MASK)
+    np.testing.assert_allclose(masked.result(), keras_masked, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["Precision", "Recall", "TruePositives", "AUC"])
+@pytest.mark.parametrize("label", [-1.0, 2.0, np.nan])
+def test_confusion_metrics_refuse_labels_outside_0_1(name, label):
+    """Keras counts a label of -1 (of ±1 labels) or 2 as a positive; deepgrad counted -1
+    as a negative. Both are numbers no one means: a weighed label outside [0, 1] raises."""
+    labels = np.array([0.0, 1.0, label])
+    with pytest.raises(ValueError, match=r"binary labels must be in \[0, 1\].*shape \(3,\)"):
+        getattr(metrics, name)().update_state(labels, np.array([0.2, 0.7, 0.9]))
+
+
+def test_precision_checks_only_the_class_id_column_s_labels():
+    """Keras reads only the class_id column's labels: the other columns may hold anything."""
+    labels = np.array([[1.0, -1.0], [0.0, 5.0]])
+    metric = metrics.Precision(class_id=0)
+    metric.update_state(labels, np.array([[0.9, 0.1], [0.6, 0.4]]))
+    assert metric.result() == 0.5  # Keras 3: 0.5

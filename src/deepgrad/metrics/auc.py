@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.metrics.base import _EPSILON, _Counts, _divide_no_nan
+from deepgrad.metrics.base import _EPSILON, _Counts, _divide_no_nan, _positive_labels
 
 
 def _keras_thresholds(num_thresholds: int, thresholds: Any) -> tuple[np.ndarray, bool]:
@@ -136,7 +136,7 @@ class AUC(_Counts):
             y_pred = 1.0 / (1.0 + np.exp(-y_pred))
         if self.label_weights is not None and not self.multi_label:
             weights = weights * np.asarray(self.label_weights, float)
-        labels = (y_true > 0.5).astype(float)
+        labels = _positive_labels(self, y_true, weights).astype(float)
         if not self.multi_label:
             labels, y_pred, weights = labels.ravel(), y_pred.ravel(), weights.ravel()
         tp, fp = _positives_above(labels, y_pred, weights, self._thresholds, self._even)

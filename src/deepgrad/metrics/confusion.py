@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.metrics.base import _Counts, _divide_no_nan
+from deepgrad.metrics.base import _Counts, _divide_no_nan, _positive_labels
 
 
 class Precision(_Counts):
@@ -64,7 +64,7 @@ class Precision(_Counts):
         predicted = y_pred.astype(np.float32).ravel()[None] > thresholds.astype(np.float32).reshape(
             -1, 1
         )
-        actual, weights = y_true.ravel() > 0.5, weights.ravel()
+        actual, weights = _positive_labels(self, y_true, weights).ravel(), weights.ravel()
         return {
             "true_positives": np.sum(weights * (predicted & actual), axis=1),
             "predicted_positives": np.sum(weights * predicted, axis=1),
@@ -139,7 +139,7 @@ class _ConfusionCount(_Counts):
     ) -> dict[str, Any]:
         thresholds = np.reshape(np.asarray(self.thresholds, float), (-1, 1))
         predicted = y_pred.reshape(1, -1) > thresholds
-        actual = y_true.reshape(1, -1) > 0.5
+        actual = _positive_labels(self, y_true, weights).reshape(1, -1)
         hits = (predicted == self.cell[0]) & (actual == self.cell[1])
         return {"count": np.sum(weights.reshape(1, -1) * hits, axis=1)}
 
