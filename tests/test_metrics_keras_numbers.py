@@ -157,6 +157,72 @@ CASES = [
         ],
     ),
     ("FBetaScore", {"average": "macro", "beta": 0.5}, "multi", [0.05, 0.1760835, 0.1515086]),
+    # the searches over thresholds (num_thresholds=1: one threshold, 0.5; 2: just 0 and 1)
+    ("PrecisionAtRecall", {"recall": 0.5}, "binary", [0.6666667, 0.4444444, 0.5]),
+    ("PrecisionAtRecall", {"recall": 0.8}, "weighted", [0.7080652, 0.6265958, 0.5722856]),
+    (
+        "PrecisionAtRecall",
+        {"recall": 0.7, "num_thresholds": 5},
+        "ties",
+        [0.4285714, 0.0, 0.3888889],
+    ),
+    (
+        "PrecisionAtRecall",
+        {"recall": 0.6, "class_id": 2},
+        "multi_weighted",
+        [0.2948421, 0.3252424, 0.3382564],
+    ),
+    ("RecallAtPrecision", {"precision": 0.6}, "binary", [0.75, 0.1666667, 0.1]),
+    ("RecallAtPrecision", {"precision": 0.7}, "weighted", [0.9354519, 0.3655452, 0.345806]),
+    ("RecallAtPrecision", {"precision": 0.5, "num_thresholds": 5}, "ties", [0.5, 0.1666667, 0.1]),
+    ("RecallAtPrecision", {"precision": 0.3, "class_id": 1}, "multi", [0.0, 1.0, 0.6]),
+    ("RecallAtPrecision", {"precision": 1.0}, "one_class", [0.25, 0.0833333, 0.0625]),
+    ("SensitivityAtSpecificity", {"specificity": 0.5}, "binary", [0.75, 0.6666667, 0.7]),
+    (
+        "SensitivityAtSpecificity",
+        {"specificity": 0.8},
+        "weighted",
+        [0.5533436, 0.3655452, 0.345806],
+    ),
+    (
+        "SensitivityAtSpecificity",
+        {"specificity": 0.75, "num_thresholds": 5},
+        "ties",
+        [0.25, 0.1666667, 0.1],
+    ),
+    (
+        "SensitivityAtSpecificity",
+        {"specificity": 0.9, "class_id": 0},
+        "multi_weighted",
+        [0.2628406, 0.0, 0.0],
+    ),
+    ("SpecificityAtSensitivity", {"sensitivity": 0.5}, "binary", [0.75, 0.5, 0.5]),
+    (
+        "SpecificityAtSensitivity",
+        {"sensitivity": 0.9},
+        "weighted",
+        [0.6376758, 0.2119579, 0.2984706],
+    ),
+    (
+        "SpecificityAtSensitivity",
+        {"sensitivity": 0.5, "num_thresholds": 5},
+        "ties",
+        [0.5, 0.5, 0.5],
+    ),
+    (
+        "SpecificityAtSensitivity",
+        {"sensitivity": 0.7, "class_id": 3},
+        "multi",
+        [0.0, 0.0, 0.3529412],
+    ),
+    ("SpecificityAtSensitivity", {"sensitivity": 0.6}, "one_class", [0.5, 0.5, 0.5]),
+    ("PrecisionAtRecall", {"recall": 0.5, "num_thresholds": 1}, "weighted", [0.5892716, 0.0, 0.0]),
+    (
+        "SensitivityAtSpecificity",
+        {"specificity": 0.5, "num_thresholds": 2},
+        "ties",
+        [0.0, 0.0, 0.0],
+    ),
 ]
 
 

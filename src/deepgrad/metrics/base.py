@@ -119,6 +119,15 @@ class Metric:
     def get_config(self) -> dict:
         return {"name": self.name, **{key: getattr(self, key) for key in self.config_keys}}
 
+    @classmethod
+    def from_config(cls, config: dict) -> Metric:
+        """The metric ``get_config()`` describes, as Keras' ``Metric.from_config``.
+
+        >>> Mean.from_config(Mean(name="loss").get_config()).name
+        'loss'
+        """
+        return cls(**config)
+
     def add_variable(
         self,
         shape: Any = (),

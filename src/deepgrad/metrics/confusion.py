@@ -50,13 +50,7 @@ class Precision(_Counts):
     ) -> dict[str, Any]:
         if self.top_k is not None:
             y_pred = _top_k_only(y_pred, int(self.top_k))
-        if self.class_id is not None:
-            if y_pred.ndim < 2:
-                raise ValueError(
-                    f"{self.name}: class_id={self.class_id} takes predictions of shape "
-                    f"(samples, classes), got shape {y_pred.shape}"
-                )
-            y_true, y_pred, weights = (a[..., self.class_id] for a in (y_true, y_pred, weights))
+        y_true, y_pred, weights = _class_column(self, self.class_id, y_true, y_pred, weights)
         # no thresholds with top_k: every top-k prediction is positive, as in Keras
         default = -np.inf if self.top_k is not None else 0.5
         thresholds = np.asarray(default if self.thresholds is None else self.thresholds, float)
@@ -111,6 +105,25 @@ def _per_threshold(values: np.ndarray) -> Any:
     (0.5, array([0.5, 1. ]))
     """
     return float(values[0]) if values.size == 1 else values
+
+
+def _class_column(metric: Any, class_id: int | None, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The ``class_id`` column of each of (labels, predictions, weights) of shape
+    (samples, classes), as Keras' ``class_id``; all of them when ``class_id`` is None."""
+    if class_id is None:
+        return arrays
+    shape = arrays[1].shape
+    if len(shape) < 2:
+        raise ValueError(
+            f"{metric.name}: class_id={class_id} takes predictions of shape "
+            f"(samples, classes), got shape {shape}"
+        )
+    if not -shape[-1] <= class_id < shape[-1]:
+        raise ValueError(
+            f"{metric.name}: class_id={class_id} is not a column of predictions of shape "
+            f"{shape} (Keras wants it in [0, {shape[-1]}))"
+        )
+    return tuple(array[..., class_id] for array in arrays)
 
 
 def _top_k_only(y_pred: np.ndarray, k: int) -> np.ndarray:
