@@ -157,6 +157,72 @@ CASES = [
         ],
     ),
     ("FBetaScore", {"average": "macro", "beta": 0.5}, "multi", [0.05, 0.1760835, 0.1515086]),
+    # the searches over thresholds (num_thresholds=1: one threshold, 0.5; 2: just 0 and 1)
+    ("PrecisionAtRecall", {"recall": 0.5}, "binary", [0.6666667, 0.4444444, 0.5]),
+    ("PrecisionAtRecall", {"recall": 0.8}, "weighted", [0.7080652, 0.6265958, 0.5722856]),
+    (
+        "PrecisionAtRecall",
+        {"recall": 0.7, "num_thresholds": 5},
+        "ties",
+        [0.4285714, 0.0, 0.3888889],
+    ),
+    (
+        "PrecisionAtRecall",
+        {"recall": 0.6, "class_id": 2},
+        "multi_weighted",
+        [0.2948421, 0.3252424, 0.3382564],
+    ),
+    ("RecallAtPrecision", {"precision": 0.6}, "binary", [0.75, 0.1666667, 0.1]),
+    ("RecallAtPrecision", {"precision": 0.7}, "weighted", [0.9354519, 0.3655452, 0.345806]),
+    ("RecallAtPrecision", {"precision": 0.5, "num_thresholds": 5}, "ties", [0.5, 0.1666667, 0.1]),
+    ("RecallAtPrecision", {"precision": 0.3, "class_id": 1}, "multi", [0.0, 1.0, 0.6]),
+    ("RecallAtPrecision", {"precision": 1.0}, "one_class", [0.25, 0.0833333, 0.0625]),
+    ("SensitivityAtSpecificity", {"specificity": 0.5}, "binary", [0.75, 0.6666667, 0.7]),
+    (
+        "SensitivityAtSpecificity",
+        {"specificity": 0.8},
+        "weighted",
+        [0.5533436, 0.3655452, 0.345806],
+    ),
+    (
+        "SensitivityAtSpecificity",
+        {"specificity": 0.75, "num_thresholds": 5},
+        "ties",
+        [0.25, 0.1666667, 0.1],
+    ),
+    (
+        "SensitivityAtSpecificity",
+        {"specificity": 0.9, "class_id": 0},
+        "multi_weighted",
+        [0.2628406, 0.0, 0.0],
+    ),
+    ("SpecificityAtSensitivity", {"sensitivity": 0.5}, "binary", [0.75, 0.5, 0.5]),
+    (
+        "SpecificityAtSensitivity",
+        {"sensitivity": 0.9},
+        "weighted",
+        [0.6376758, 0.2119579, 0.2984706],
+    ),
+    (
+        "SpecificityAtSensitivity",
+        {"sensitivity": 0.5, "num_thresholds": 5},
+        "ties",
+        [0.5, 0.5, 0.5],
+    ),
+    (
+        "SpecificityAtSensitivity",
+        {"sensitivity": 0.7, "class_id": 3},
+        "multi",
+        [0.0, 0.0, 0.3529412],
+    ),
+    ("SpecificityAtSensitivity", {"sensitivity": 0.6}, "one_class", [0.5, 0.5, 0.5]),
+    ("PrecisionAtRecall", {"recall": 0.5, "num_thresholds": 1}, "weighted", [0.5892716, 0.0, 0.0]),
+    (
+        "SensitivityAtSpecificity",
+        {"specificity": 0.5, "num_thresholds": 2},
+        "ties",
+        [0.0, 0.0, 0.0],
+    ),
 ]
 
 
@@ -342,3 +408,57 @@ def test_mean_metric_wrapper_matches_keras():
 def test_fbeta_score_refuses_what_keras_refuses(kwargs, message):
     with pytest.raises(ValueError, match=message):
         metrics.FBetaScore(**kwargs)
+
+
+# Soft labels: Keras casts labels to bool, so 0.3 counts as a positive (0.5 split them).
+# The numbers are Keras 3.15's (JAX) for these arrays, e.g.
+# m = keras.metrics.Precision(); m.update_state(SOFT_LABELS, SCORES); float(m.result())
+SCORES = np.array([0.2, 0.6, 0.4, 0.9, 0.8, 0.1, 0.7])
+SOFT_LABELS = np.array([0.0, 0.3, 0.7, 1.0, 0.0, 1.0, 0.0])
+MASKED_LABELS = np.array([0.0, 0.3, 0.7, 1.0, -1.0, 2.0, 0.0])  # weighed 0 where not in [0, 1]
+MASK = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, keras_soft, keras_masked",
+    [
+        ("Precision", {}, 0.5, 0.6666667),
+        ("Recall", {}, 0.5, 0.6666667),
+        ("Recall", {"thresholds": [0.15, 0.5]}, [0.75, 0.5], [1.0, 0.6666667]),
+        ("TruePositives", {}, 2.0, 2.0),
+        ("FalseNegatives", {}, 2.0, 1.0),
+        ("TrueNegatives", {}, 1.0, 1.0),
+        ("AUC", {}, 0.4166667, 0.6666667),
+        ("AUC", {"thresholds": [0.3, 0.55]}, 0.4583333, 0.6666667),
+        ("AUC", {"curve": "PR"}, 0.6289742, 0.7689509),
+    ],
+)
+def test_confusion_metrics_count_nonzero_labels_as_positive_as_keras(
+    name, kwargs, keras_soft, keras_masked
+):
+    """A soft label of 0.3 counted as a negative (the rule was label > 0.5): Precision
+    gave 0.25 where Keras gives 0.5, TruePositives 1 where Keras gives 2."""
+    soft = getattr(metrics, name)(**kwargs)
+    soft.update_state(SOFT_LABELS, SCORES)
+    np.testing.assert_allclose(soft.result(), keras_soft, rtol=1e-6)
+    masked = getattr(metrics, name)(**kwargs)
+    masked.update_state(MASKED_LABELS, SCORES, MASK)
+    np.testing.assert_allclose(masked.result(), keras_masked, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["Precision", "Recall", "TruePositives", "AUC"])
+@pytest.mark.parametrize("label", [-1.0, 2.0, np.nan])
+def test_confusion_metrics_refuse_labels_outside_0_1(name, label):
+    """Keras counts a label of -1 (of ±1 labels) or 2 as a positive; deepgrad counted -1
+    as a negative. Both are numbers no one means: a weighed label outside [0, 1] raises."""
+    labels = np.array([0.0, 1.0, label])
+    with pytest.raises(ValueError, match=r"binary labels must be in \[0, 1\].*shape \(3,\)"):
+        getattr(metrics, name)().update_state(labels, np.array([0.2, 0.7, 0.9]))
+
+
+def test_precision_checks_only_the_class_id_column_s_labels():
+    """Keras reads only the class_id column's labels: the other columns may hold anything."""
+    labels = np.array([[1.0, -1.0], [0.0, 5.0]])
+    metric = metrics.Precision(class_id=0)
+    metric.update_state(labels, np.array([[0.9, 0.1], [0.6, 0.4]]))
+    assert metric.result() == 0.5  # Keras 3: 0.5

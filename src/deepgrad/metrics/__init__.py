@@ -13,7 +13,9 @@ state with ``add_variable`` (or ``add_weight``) after ``super().__init__()``, as
 
 One module per family: ``base`` (``Metric``, ``MetricVariable``, ``Mean``, ``Sum``,
 ``MeanMetricWrapper``), ``accuracy`` (binary, categorical, sparse, top-k), ``confusion``
-(``TruePositives`` and its siblings, ``Precision``, ``Recall``), ``auc``, ``fscore``
+(``TruePositives`` and its siblings, ``Precision``, ``Recall``), ``auc``,
+``at_thresholds`` (``PrecisionAtRecall``, ``RecallAtPrecision``,
+``SensitivityAtSpecificity``, ``SpecificityAtSensitivity``), ``fscore``
 (``FBetaScore``, ``F1Score``), ``regression`` (squared, absolute and percentage errors,
 ``CosineSimilarity``, ``R2Score``), ``loss_means`` (cross-entropies, hinges, KL divergence,
 Poisson, ...) and ``names`` (the strings ``compile`` takes, ``get``, ``serialize``).
@@ -53,6 +55,12 @@ from deepgrad.metrics.confusion import (
     FalseNegatives,
 )
 from deepgrad.metrics.auc import AUC
+from deepgrad.metrics.at_thresholds import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+)
 from deepgrad.metrics.fscore import FBetaScore, F1Score
 from deepgrad.metrics.loss_means import (
     BinaryCrossentropy,
@@ -99,12 +107,16 @@ __all__ = [
     "MetricVariable",
     "Poisson",
     "Precision",
+    "PrecisionAtRecall",
     "R2Score",
     "Recall",
+    "RecallAtPrecision",
     "RootMeanSquaredError",
+    "SensitivityAtSpecificity",
     "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy",
+    "SpecificityAtSensitivity",
     "SquaredHinge",
     "Sum",
     "TopKCategoricalAccuracy",

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.metrics.base import _EPSILON, _Counts, _divide_no_nan
+from deepgrad.metrics.base import _EPSILON, _Counts, _divide_no_nan, _positive_labels
 
 
 def _keras_thresholds(num_thresholds: int, thresholds: Any) -> tuple[np.ndarray, bool]:
@@ -37,7 +37,8 @@ def _positives_above(
     """The weighted counts of positive and of negative labels whose score is above each
     threshold: arrays of shape (thresholds, *labels' trailing axes). Evenly spaced
     thresholds count by bucket (``ceil(score · (T − 1)) − 1``), as Keras' fast path does,
-    so a score on a threshold lands where Keras puts it."""
+    so a score on a threshold lands where Keras puts it: with ends ε outside [0, 1] a
+    score of 0 is above the first; with ends 0 and 1 it is above none (bucket −1)."""
     positive, negative = weights * labels, weights * (1.0 - labels)
     if not even:  # compared in float32, as Keras' float32 state compares them
         thresholds = thresholds.astype(np.float32).reshape(-1, *[1] * scores.ndim)
@@ -45,13 +46,16 @@ def _positives_above(
         return np.sum(is_above * positive, axis=1), np.sum(is_above * negative, axis=1)
     count = len(thresholds)
     clipped = np.clip(scores, 0.0, 1.0).astype(np.float32)
-    buckets = np.maximum(np.ceil(clipped * np.float32(count - 1)) - 1, 0).astype(np.intp)
-    columns = buckets.reshape(len(buckets), -1).T  # one curve per column (multi-label)
+    buckets = np.ceil(clipped * np.float32(count - 1)) - 1
+    if thresholds[0] < 0.0 or thresholds[-1] > 1.0:  # Keras' test for ends ε outside
+        buckets = np.maximum(buckets, 0)
+    # shifted by one so that bucket −1 (above no threshold) is counted, then dropped
+    columns = (buckets + 1).astype(np.intp).reshape(len(buckets), -1).T  # a curve per column
 
     def count_above(part: np.ndarray) -> np.ndarray:
         parts = part.reshape(len(part), -1).T
         counts = [
-            np.bincount(bucket, weights=weight, minlength=count)
+            np.bincount(bucket, weights=weight, minlength=count + 1)[1:]
             for bucket, weight in zip(columns, parts, strict=True)
         ]
         per_bucket = np.stack(counts, -1).reshape(count, *scores.shape[1:])
@@ -59,6 +63,24 @@ def _positives_above(
         return np.flip(np.cumsum(np.flip(per_bucket, 0), axis=0), 0)
 
     return count_above(positive), count_above(negative)
+
+
+def _confusion_sums(
+    labels: np.ndarray,
+    scores: np.ndarray,
+    weights: np.ndarray,
+    thresholds: np.ndarray,
+    even: bool,
+) -> dict[str, np.ndarray]:
+    """The four weighted cells of the confusion matrix at each threshold (0/1 labels; one
+    curve per column of 2-D ones), as Keras' ``update_confusion_matrix_variables``."""
+    tp, fp = _positives_above(labels, scores, weights, thresholds, even)
+    return {
+        "true_positives": tp,
+        "false_positives": fp,
+        "false_negatives": np.sum(weights * labels, axis=0) - tp,
+        "true_negatives": np.sum(weights * (1.0 - labels), axis=0) - fp,
+    }
 
 
 class AUC(_Counts):
@@ -136,16 +158,10 @@ class AUC(_Counts):
             y_pred = 1.0 / (1.0 + np.exp(-y_pred))
         if self.label_weights is not None and not self.multi_label:
             weights = weights * np.asarray(self.label_weights, float)
-        labels = (y_true > 0.5).astype(float)
+        labels = _positive_labels(self, y_true, weights).astype(float)
         if not self.multi_label:
             labels, y_pred, weights = labels.ravel(), y_pred.ravel(), weights.ravel()
-        tp, fp = _positives_above(labels, y_pred, weights, self._thresholds, self._even)
-        return {
-            "true_positives": tp,
-            "false_positives": fp,
-            "false_negatives": np.sum(weights * labels, axis=0) - tp,
-            "true_negatives": np.sum(weights * (1.0 - labels), axis=0) - fp,
-        }
+        return _confusion_sums(labels, y_pred, weights, self._thresholds, self._even)
 
     def result(self) -> float:
         if not self.sums:

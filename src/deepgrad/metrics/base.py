@@ -119,6 +119,15 @@ class Metric:
     def get_config(self) -> dict:
         return {"name": self.name, **{key: getattr(self, key) for key in self.config_keys}}
 
+    @classmethod
+    def from_config(cls, config: dict) -> Metric:
+        """The metric ``get_config()`` describes, as Keras' ``Metric.from_config``.
+
+        >>> Mean.from_config(Mean(name="loss").get_config()).name
+        'loss'
+        """
+        return cls(**config)
+
     def add_variable(
         self,
         shape: Any = (),
@@ -409,3 +418,23 @@ def _divide_no_nan(a: Any, b: Any) -> Any:
     """a / b, 0 where b is 0 (Keras' ``ops.divide_no_nan``)."""
     b = np.asarray(b, float)
     return np.where(b == 0, 0.0, np.asarray(a, float) / np.where(b == 0, 1.0, b))
+
+
+def _positive_labels(metric: Metric, y_true: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Which binary labels count as positive in the confusion counts: every nonzero one,
+    as Keras casts labels to bool (a soft label of 0.3 is a positive). A label outside
+    [0, 1] that weighs anything is refused: Keras would count a -1 of ±1 labels, or a
+    class id above 1, as a positive, a number no one means.
+
+    >>> _positive_labels(Metric("m"), np.array([0.0, 0.3, 1.0]), np.ones(3))
+    array([False,  True,  True])
+    """
+    outside = ~((y_true >= 0) & (y_true <= 1)) & (weights != 0)  # NaN is outside too
+    if np.any(outside):
+        first = float(y_true[outside].ravel()[0])
+        raise ValueError(
+            f"{metric.name}: binary labels must be in [0, 1] (any nonzero label counts as "
+            f"positive, as in Keras), got {first} among labels of shape {y_true.shape}; "
+            "give 0/1 labels (a sample_weight of 0 masks a label)"
+        )
+    return y_true != 0

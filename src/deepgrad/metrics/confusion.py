@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.metrics.base import _Counts, _divide_no_nan
+from deepgrad.metrics.base import _Counts, _divide_no_nan, _positive_labels
 
 
 class Precision(_Counts):
@@ -50,13 +50,7 @@ class Precision(_Counts):
     ) -> dict[str, Any]:
         if self.top_k is not None:
             y_pred = _top_k_only(y_pred, int(self.top_k))
-        if self.class_id is not None:
-            if y_pred.ndim < 2:
-                raise ValueError(
-                    f"{self.name}: class_id={self.class_id} takes predictions of shape "
-                    f"(samples, classes), got shape {y_pred.shape}"
-                )
-            y_true, y_pred, weights = (a[..., self.class_id] for a in (y_true, y_pred, weights))
+        y_true, y_pred, weights = _class_column(self, self.class_id, y_true, y_pred, weights)
         # no thresholds with top_k: every top-k prediction is positive, as in Keras
         default = -np.inf if self.top_k is not None else 0.5
         thresholds = np.asarray(default if self.thresholds is None else self.thresholds, float)
@@ -64,7 +58,7 @@ class Precision(_Counts):
         predicted = y_pred.astype(np.float32).ravel()[None] > thresholds.astype(np.float32).reshape(
             -1, 1
         )
-        actual, weights = y_true.ravel() > 0.5, weights.ravel()
+        actual, weights = _positive_labels(self, y_true, weights).ravel(), weights.ravel()
         return {
             "true_positives": np.sum(weights * (predicted & actual), axis=1),
             "predicted_positives": np.sum(weights * predicted, axis=1),
@@ -113,6 +107,25 @@ def _per_threshold(values: np.ndarray) -> Any:
     return float(values[0]) if values.size == 1 else values
 
 
+def _class_column(metric: Any, class_id: int | None, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The ``class_id`` column of each of (labels, predictions, weights) of shape
+    (samples, classes), as Keras' ``class_id``; all of them when ``class_id`` is None."""
+    if class_id is None:
+        return arrays
+    shape = arrays[1].shape
+    if len(shape) < 2:
+        raise ValueError(
+            f"{metric.name}: class_id={class_id} takes predictions of shape "
+            f"(samples, classes), got shape {shape}"
+        )
+    if not -shape[-1] <= class_id < shape[-1]:
+        raise ValueError(
+            f"{metric.name}: class_id={class_id} is not a column of predictions of shape "
+            f"{shape} (Keras wants it in [0, {shape[-1]}))"
+        )
+    return tuple(array[..., class_id] for array in arrays)
+
+
 def _top_k_only(y_pred: np.ndarray, k: int) -> np.ndarray:
     """``y_pred`` with all but each row's k highest values (the first on ties, as
     ``top_k``) set to −inf: Keras' ``_filter_top_k``."""
@@ -139,7 +152,7 @@ class _ConfusionCount(_Counts):
     ) -> dict[str, Any]:
         thresholds = np.reshape(np.asarray(self.thresholds, float), (-1, 1))
         predicted = y_pred.reshape(1, -1) > thresholds
-        actual = y_true.reshape(1, -1) > 0.5
+        actual = _positive_labels(self, y_true, weights).reshape(1, -1)
         hits = (predicted == self.cell[0]) & (actual == self.cell[1])
         return {"count": np.sum(weights.reshape(1, -1) * hits, axis=1)}
 

@@ -3,7 +3,6 @@ and ``serialize``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from deepgrad import losses
@@ -16,8 +15,15 @@ from deepgrad.metrics.accuracy import (
     TopKCategoricalAccuracy,
     _InferredAccuracy,
 )
+from deepgrad.metrics.at_thresholds import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+    _AtThreshold,
+)
 from deepgrad.metrics.auc import AUC
-from deepgrad.metrics.base import Metric
+from deepgrad.metrics.base import Metric, _snake_case
 from deepgrad.metrics.confusion import (
     FalseNegatives,
     FalsePositives,
@@ -86,7 +92,7 @@ METRICS = {
 }
 
 
-_CLASSES = {
+_CLASSES: dict[str, type[Metric]] = {
     cls.__name__: cls
     for cls in (
         Accuracy,
@@ -106,6 +112,10 @@ _CLASSES = {
         FalsePositives,
         TrueNegatives,
         FalseNegatives,
+        PrecisionAtRecall,
+        RecallAtPrecision,
+        SensitivityAtSpecificity,
+        SpecificityAtSensitivity,
         MeanAbsolutePercentageError,
         CosineSimilarity,
         BinaryCrossentropy,
@@ -153,6 +163,13 @@ def get(identifier: Any, loss: Any = None) -> Metric:
         if isinstance(loss, losses.SparseCategoricalCrossentropy):
             return SparseCategoricalAccuracy(name=identifier)
         return _InferredAccuracy(name=identifier)
+    if isinstance(identifier, str) and identifier in _NEEDS_TARGET:
+        cls = _NEEDS_TARGET[identifier]
+        # Keras' get finds the class too, then fails calling it without its target
+        raise TypeError(
+            f"metric {identifier!r}: {cls.__name__} needs its target {cls.kept}, which a "
+            f"string cannot give; pass {cls.__name__}({cls.kept}=...) instead"
+        )
     if isinstance(identifier, str) and identifier in _BY_CLASS_NAME:  # "MeanSquaredError"
         metric = _BY_CLASS_NAME[identifier]()
         metric.name = identifier  # logged under the string given, as Keras does
@@ -170,10 +187,22 @@ def get(identifier: Any, loss: Any = None) -> Metric:
 
 # The class names Keras 3 takes as strings too (``metrics=["AUC"]``); its upper-case
 # ``MSE``/``MAE`` are the short names.
-_BY_CLASS_NAME: dict[str, Callable[[], Metric]] = {
+_BY_CLASS_NAME: dict[str, type[Metric]] = {
     **_CLASSES,
     "MSE": MeanSquaredError,
     "MAE": MeanAbsoluteError,
     "MAPE": MeanAbsolutePercentageError,
     "MSLE": MeanSquaredLogarithmicError,
+}
+
+# Keras' get knows these by class name and in snake case, but they need a target
+_NEEDS_TARGET: dict[str, type[_AtThreshold]] = {
+    name: cls
+    for cls in (
+        PrecisionAtRecall,
+        RecallAtPrecision,
+        SensitivityAtSpecificity,
+        SpecificityAtSensitivity,
+    )
+    for name in (cls.__name__, _snake_case(cls.__name__))
 }
