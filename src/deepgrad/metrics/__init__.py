@@ -16,7 +16,9 @@ One module per family: ``base`` (``Metric``, ``MetricVariable``, ``Mean``, ``Sum
 (``TruePositives`` and its siblings, ``Precision``, ``Recall``), ``auc``, ``fscore``
 (``FBetaScore``, ``F1Score``), ``regression`` (squared, absolute and percentage errors,
 ``CosineSimilarity``, ``R2Score``), ``loss_means`` (cross-entropies, hinges, KL divergence,
-Poisson, ...) and ``names`` (the strings ``compile`` takes, ``get``, ``serialize``).
+Poisson, ...), ``iou`` (``IoU``, ``BinaryIoU``, ``MeanIoU``, ``OneHotIoU``,
+``OneHotMeanIoU``), ``correlation`` (``PearsonCorrelation``, ``ConcordanceCorrelation``)
+and ``names`` (the strings ``compile`` takes, ``get``, ``serialize``).
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ from deepgrad.metrics.loss_means import (
     CategoricalHinge,
     MeanSquaredLogarithmicError,
 )
+from deepgrad.metrics.iou import IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from deepgrad.metrics.correlation import PearsonCorrelation, ConcordanceCorrelation
 from deepgrad.metrics.names import METRICS, serialize, get
 # isort: on
 
@@ -78,25 +82,32 @@ __all__ = [
     "Accuracy",
     "BinaryAccuracy",
     "BinaryCrossentropy",
+    "BinaryIoU",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
     "CategoricalHinge",
+    "ConcordanceCorrelation",
     "CosineSimilarity",
     "F1Score",
     "FBetaScore",
     "FalseNegatives",
     "FalsePositives",
     "Hinge",
+    "IoU",
     "KLDivergence",
     "LogCoshError",
     "Mean",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
+    "MeanIoU",
     "MeanMetricWrapper",
     "MeanSquaredError",
     "MeanSquaredLogarithmicError",
     "Metric",
     "MetricVariable",
+    "OneHotIoU",
+    "OneHotMeanIoU",
+    "PearsonCorrelation",
     "Poisson",
     "Precision",
     "R2Score",

@@ -119,6 +119,11 @@ class Metric:
     def get_config(self) -> dict:
         return {"name": self.name, **{key: getattr(self, key) for key in self.config_keys}}
 
+    @classmethod
+    def from_config(cls, config: dict) -> Metric:
+        """The metric ``get_config`` describes (Keras' ``from_config``)."""
+        return cls(**config)
+
     def add_variable(
         self,
         shape: Any = (),

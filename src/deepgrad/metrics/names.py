@@ -26,7 +26,9 @@ from deepgrad.metrics.confusion import (
     TrueNegatives,
     TruePositives,
 )
+from deepgrad.metrics.correlation import ConcordanceCorrelation, PearsonCorrelation
 from deepgrad.metrics.fscore import F1Score, FBetaScore
+from deepgrad.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from deepgrad.metrics.loss_means import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -83,6 +85,14 @@ METRICS = {
     "categorical_hinge": CategoricalHinge,
     "msle": MeanSquaredLogarithmicError,
     "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    # Keras' snake-case class names; all but binary_io_u need num_classes, as in Keras
+    "io_u": IoU,
+    "binary_io_u": BinaryIoU,
+    "mean_io_u": MeanIoU,
+    "one_hot_io_u": OneHotIoU,
+    "one_hot_mean_io_u": OneHotMeanIoU,
+    "pearson_correlation": PearsonCorrelation,
+    "concordance_correlation": ConcordanceCorrelation,
 }
 
 
@@ -120,6 +130,13 @@ _CLASSES = {
         SquaredHinge,
         CategoricalHinge,
         MeanSquaredLogarithmicError,
+        IoU,
+        BinaryIoU,
+        MeanIoU,
+        OneHotIoU,
+        OneHotMeanIoU,
+        PearsonCorrelation,
+        ConcordanceCorrelation,
     )
 }
 
@@ -170,7 +187,7 @@ def get(identifier: Any, loss: Any = None) -> Metric:
 
 # The class names Keras 3 takes as strings too (``metrics=["AUC"]``); its upper-case
 # ``MSE``/``MAE`` are the short names.
-_BY_CLASS_NAME: dict[str, Callable[[], Metric]] = {
+_BY_CLASS_NAME: dict[str, Callable[..., Metric]] = {
     **_CLASSES,
     "MSE": MeanSquaredError,
     "MAE": MeanAbsoluteError,
