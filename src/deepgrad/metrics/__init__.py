@@ -18,7 +18,9 @@ One module per family: ``base`` (``Metric``, ``MetricVariable``, ``Mean``, ``Sum
 ``SensitivityAtSpecificity``, ``SpecificityAtSensitivity``), ``fscore``
 (``FBetaScore``, ``F1Score``), ``regression`` (squared, absolute and percentage errors,
 ``CosineSimilarity``, ``R2Score``), ``loss_means`` (cross-entropies, hinges, KL divergence,
-Poisson, ...) and ``names`` (the strings ``compile`` takes, ``get``, ``serialize``).
+Poisson, ...), ``iou`` (``IoU``, ``BinaryIoU``, ``MeanIoU``, ``OneHotIoU``,
+``OneHotMeanIoU``), ``correlation`` (``PearsonCorrelation``, ``ConcordanceCorrelation``)
+and ``names`` (the strings ``compile`` takes, ``get``, ``serialize``).
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ from deepgrad.metrics.loss_means import (
     CategoricalHinge,
     MeanSquaredLogarithmicError,
 )
+from deepgrad.metrics.iou import IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from deepgrad.metrics.correlation import PearsonCorrelation, ConcordanceCorrelation
 from deepgrad.metrics.names import METRICS, serialize, get
 # isort: on
 
@@ -86,25 +90,32 @@ __all__ = [
     "Accuracy",
     "BinaryAccuracy",
     "BinaryCrossentropy",
+    "BinaryIoU",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
     "CategoricalHinge",
+    "ConcordanceCorrelation",
     "CosineSimilarity",
     "F1Score",
     "FBetaScore",
     "FalseNegatives",
     "FalsePositives",
     "Hinge",
+    "IoU",
     "KLDivergence",
     "LogCoshError",
     "Mean",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
+    "MeanIoU",
     "MeanMetricWrapper",
     "MeanSquaredError",
     "MeanSquaredLogarithmicError",
     "Metric",
     "MetricVariable",
+    "OneHotIoU",
+    "OneHotMeanIoU",
+    "PearsonCorrelation",
     "Poisson",
     "Precision",
     "PrecisionAtRecall",

@@ -32,7 +32,9 @@ from deepgrad.metrics.confusion import (
     TrueNegatives,
     TruePositives,
 )
+from deepgrad.metrics.correlation import ConcordanceCorrelation, PearsonCorrelation
 from deepgrad.metrics.fscore import F1Score, FBetaScore
+from deepgrad.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from deepgrad.metrics.loss_means import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -89,6 +91,14 @@ METRICS = {
     "categorical_hinge": CategoricalHinge,
     "msle": MeanSquaredLogarithmicError,
     "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    # Keras' snake-case class names; all but binary_io_u need num_classes, as in Keras
+    "io_u": IoU,
+    "binary_io_u": BinaryIoU,
+    "mean_io_u": MeanIoU,
+    "one_hot_io_u": OneHotIoU,
+    "one_hot_mean_io_u": OneHotMeanIoU,
+    "pearson_correlation": PearsonCorrelation,
+    "concordance_correlation": ConcordanceCorrelation,
 }
 
 
@@ -130,6 +140,13 @@ _CLASSES: dict[str, type[Metric]] = {
         SquaredHinge,
         CategoricalHinge,
         MeanSquaredLogarithmicError,
+        IoU,
+        BinaryIoU,
+        MeanIoU,
+        OneHotIoU,
+        OneHotMeanIoU,
+        PearsonCorrelation,
+        ConcordanceCorrelation,
     )
 }
 
