@@ -373,11 +373,42 @@ def _aligned(metric: Metric, y_true: Any, y_pred: Any, sample_weight: Any) -> tu
             f"{metric.name}: labels of shape {y_true.shape} do not match predictions of "
             f"shape {y_pred.shape}"
         )
-    weights = np.ones(len(y_pred)) if sample_weight is None else np.asarray(sample_weight, float)
+    weights = _element_weights(metric, sample_weight, y_pred.shape)
+    return y_true.reshape(y_pred.shape), y_pred, weights
+
+
+def _element_weights(metric: Metric, sample_weight: Any, shape: tuple) -> np.ndarray:
+    """One weight per prediction, from Keras' forms of ``sample_weight``: one number for
+    all, one per sample (``(samples,)`` or ``(samples, 1)``), or one per prediction (an
+    array that broadcasts to the predictions' shape, as Keras broadcasts it).
+
+    >>> m = Metric("m")
+    >>> _element_weights(m, [1.0, 2.0], (2, 3))[:, 0], _element_weights(m, 3, (2,)).tolist()
+    (array([1., 2.]), [3.0, 3.0])
+    >>> _element_weights(m, [1.0, 2.0, 3.0], (2, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: m: sample_weight of shape (3,) does not fit predictions of shape (2, 3); give one weight per sample, (2,), or one per prediction, (2, 3)
+    """
+    if sample_weight is None:
+        return np.ones(shape)
+    weights = np.asarray(raw_data(sample_weight), float)
     if weights.size == 1:  # one weight for every sample (a number, or an array of one)
-        weights = np.full(len(y_pred), weights.item())
-    weights = weights.reshape(len(y_pred), *[1] * (y_pred.ndim - 1))
-    return y_true.reshape(y_pred.shape), y_pred, np.broadcast_to(weights, y_pred.shape)
+        return np.full(shape, weights.item())
+    if weights.ndim == 1 and len(shape) > 1 and len(weights) == shape[0]:  # per sample
+        weights = weights.reshape(len(weights), *[1] * (len(shape) - 1))
+    elif weights.ndim == len(shape) + 1 and weights.shape[-1] == 1:
+        weights = weights[..., 0]
+    if weights.ndim == len(shape):
+        try:
+            return np.broadcast_to(weights, shape)
+        except ValueError:
+            pass
+    raise ValueError(
+        f"{metric.name}: sample_weight of shape {np.shape(sample_weight)} does not fit "
+        f"predictions of shape {shape}; give one weight per sample, {shape[:1]}, or one "
+        f"per prediction, {shape}"
+    )
 
 
 class _Counts(Metric):
