@@ -402,3 +402,15 @@ def test_model_evaluate_matches_keras(loss):
     expected = reference.evaluate(x, y, batch_size=9, verbose=0)
     got = model.evaluate(x.astype(np.float32), y, batch_size=9, verbose=0)
     np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_saturated_logits_with_gamma_zero_have_a_finite_gradient():
+    """γ = 0 is the binary cross-entropy: where sigmoid saturates to exactly 0 or 1 the focal
+    factor (1 − p_t)^0 is the constant 1, whose derivative is 0. (jax.grad of Keras' loss
+    gives nan there, from 0 · 0^−1; the loss values agree: 0.18478517 from Keras.)"""
+    y_true = np.array([[1.0, 0.0, 1.0]], np.float32)
+    z = np.array([[30.0, -30.0, 0.3]], np.float32)
+    loss = losses.BinaryFocalCrossentropy(gamma=0.0, from_logits=True)
+    np.testing.assert_allclose(raw_data(loss(y_true, z)), 0.18478517, rtol=1e-6)
+    grad = raw_data(dg.grad(lambda p: loss(y_true, p))(z))
+    np.testing.assert_allclose(grad, [[0.0, 0.0, -0.14185251]], rtol=1e-6)
