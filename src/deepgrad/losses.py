@@ -22,136 +22,28 @@ from deepgrad import numpy as dnp
 from deepgrad.activations import softplus
 from deepgrad.autodiff.effects import impure
 from deepgrad.backend import array_module, get_default_dtype
-from deepgrad.compiler.settings import Settings
+from deepgrad.losses_base import (  # Loss and the shape checks, shared with the modules below
+    EPSILON,
+    Loss,
+    check_same_shape,
+    label_array,
+    match_shape,
+)
+from deepgrad.losses_focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+)
+from deepgrad.losses_focal import (  # Keras' function forms, as losses.<name>
+    binary_focal_crossentropy as binary_focal_crossentropy,
+)
+from deepgrad.losses_focal import (
+    categorical_focal_crossentropy as categorical_focal_crossentropy,
+)
+from deepgrad.losses_overlap import Dice, Tversky
+from deepgrad.losses_overlap import dice as dice
+from deepgrad.losses_overlap import tversky as tversky
 from deepgrad.ops.activations_math import log_softmax, sparse_softmax_cross_entropy
 from deepgrad.tensor import Tensor, raw_data
-
-_EPSILON = 1e-7  # Keras' clip for probabilities given as such (from_logits=False)
-_REDUCTIONS = ("mean", "sum", "none", None, "sum_over_batch_size", "mean_with_sample_weight")
-
-
-class Loss(Settings):
-    """Base class: subclasses write ``call(y_true, y_pred)`` returning per-sample losses.
-
-    Its attributes are settings: reassigning one (``loss.label_smoothing = 0.1``) makes a
-    compiled step record again (``compiler/settings.py``)."""
-
-    def __init__(self, reduction: str | None = "mean", name: str | None = None) -> None:
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}")
-        aliases = {"sum_over_batch_size": "mean", None: "none"}
-        self.reduction = aliases.get(reduction, reduction)
-        self.name = name or _snake(type(self).__name__)
-
-    @property
-    def trainable_weights(self) -> list[Tensor]:
-        """Parameters the loss itself learns (GaussianNLL's σ); usually none."""
-        return []
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        raise NotImplementedError
-
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
-        y_true = _as_array(y_true, y_pred)
-        per_sample = self.call(y_true, y_pred)
-        weights = None
-        if sample_weight is not None:
-            weights = self._weights_like(sample_weight, per_sample)
-        valid = self.valid_mask(y_true, y_pred)
-        if valid is not None:
-            valid = dnp.astype(valid, raw_data(per_sample).dtype)
-            weights = valid if weights is None else weights * valid
-        if weights is not None:
-            per_sample = per_sample * weights
-        if self.reduction == "none":
-            return per_sample
-        total = dnp.sum(per_sample)
-        if self.reduction == "sum":
-            return total
-        if self.reduction == "mean_with_sample_weight" and weights is not None:
-            # Σ w_i over the samples (a single weight counts once per sample)
-            return _divide_no_nan(
-                total, dnp.sum(dnp.broadcast_to(weights, np.shape(raw_data(per_sample))))
-            )
-        if valid is not None:  # the mean over the samples that count, as Keras' mask
-            return _divide_no_nan(total, dnp.sum(valid))
-        return total / max(np.size(raw_data(per_sample)), 1)
-
-    def valid_mask(self, y_true: Any, y_pred: Any) -> Any:
-        """Which per-sample losses count (a boolean array in their shape), or None for all:
-        the others weigh 0 and leave the mean (``ignore_class``)."""
-        return None
-
-    def get_config(self) -> dict:
-        return {"reduction": self.reduction, "name": self.name}
-
-    def _weights_like(self, sample_weight: Any, per_sample: Any) -> Any:
-        """``sample_weight`` in the shape of the per-sample losses (one weight each), or
-        one weight for every sample (a number, or an array of one), as Keras broadcasts it."""
-        shape = np.shape(raw_data(per_sample))
-        weights = dnp.astype(raw_data(sample_weight), raw_data(per_sample).dtype)
-        if np.size(raw_data(weights)) == 1:
-            return dnp.reshape(weights, ())
-        if np.size(raw_data(weights)) != math.prod(shape):
-            raise ValueError(
-                f"{type(self).__name__}: sample_weight has shape "
-                f"{np.shape(raw_data(weights))} but the loss gives one value per sample, of "
-                f"shape {shape}; give one weight per sample"
-            )
-        return dnp.reshape(weights, shape)
-
-
-def _divide_no_nan(numerator: Any, denominator: Any) -> Any:
-    """numerator / denominator, 0 where the denominator is 0 (Keras' ``divide_no_nan``)."""
-    nonzero = dnp.not_equal(denominator, 0)
-    return dnp.where(nonzero, numerator / dnp.where(nonzero, denominator, 1.0), 0.0)
-
-
-def _snake(name: str) -> str:
-    import re
-
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-
-
-def _labels(y_true: Any) -> Any:
-    """The targets as an array of their own array module (a device array stays on its
-    device: no silent copy to the host)."""
-    data = raw_data(y_true)
-    return data if hasattr(data, "dtype") and hasattr(data, "shape") else np.asarray(data)
-
-
-def _as_array(y_true: Any, y_pred: Any) -> Any:
-    if isinstance(y_true, Tensor):
-        return y_true
-    array = _labels(y_true)
-    dtype = raw_data(y_pred).dtype
-    if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.bool_):
-        return dnp.astype(array, dtype)  # a deepgrad op, so a compiled step records it
-    return array
-
-
-def _check_same_shape(loss: Loss, y_true: Any, y_pred: Any) -> None:
-    true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
-    if true_shape != pred_shape and not _one_trailing_axis_apart(true_shape, pred_shape):
-        raise ValueError(
-            f"{type(loss).__name__}: y_true has shape {true_shape} but y_pred has shape "
-            f"{pred_shape}; they must match"
-        )
-
-
-def _one_trailing_axis_apart(a: tuple, b: tuple) -> bool:
-    """Whether one shape is the other with a last axis of length 1 added ((n,), (n, 1))."""
-    return (len(a) + 1 == len(b) and b == (*a, 1)) or (len(b) + 1 == len(a) and a == (*b, 1))
-
-
-def _match(y_true: Any, y_pred: Any) -> Any:
-    """y_true in y_pred's shape when they are one trailing axis of length 1 apart ((n,)
-    against (n, 1), or (n, 1) against (n,)), as Keras squeezes or expands them; a rule
-    that multiplied the two as they were would broadcast them into (n, n)."""
-    true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
-    if true_shape != pred_shape and _one_trailing_axis_apart(true_shape, pred_shape):
-        return dnp.reshape(y_true, pred_shape)
-    return y_true
 
 
 def _mean_last(values: Any) -> Any:
@@ -167,16 +59,16 @@ class MeanSquaredError(Loss):
     """mean((y − ŷ)²) over the last axis: the Gaussian NLL with σ fixed, up to constants."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        _check_same_shape(self, y_true, y_pred)
-        return _mean_last((_match(y_true, y_pred) - y_pred) ** 2)
+        check_same_shape(self, y_true, y_pred)
+        return _mean_last((match_shape(y_true, y_pred) - y_pred) ** 2)
 
 
 class MeanAbsoluteError(Loss):
     """mean(|y − ŷ|): the NLL of a Laplace distribution, up to constants."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        _check_same_shape(self, y_true, y_pred)
-        return _mean_last(dnp.absolute(_match(y_true, y_pred) - y_pred))
+        check_same_shape(self, y_true, y_pred)
+        return _mean_last(dnp.absolute(match_shape(y_true, y_pred) - y_pred))
 
 
 class Huber(Loss):
@@ -187,8 +79,8 @@ class Huber(Loss):
         self.delta = float(delta)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        _check_same_shape(self, y_true, y_pred)
-        error = dnp.absolute(_match(y_true, y_pred) - y_pred)
+        check_same_shape(self, y_true, y_pred)
+        error = dnp.absolute(match_shape(y_true, y_pred) - y_pred)
         quadratic = dnp.minimum(error, self.delta)
         return _mean_last(0.5 * quadratic**2 + self.delta * (error - quadratic))
 
@@ -200,8 +92,8 @@ class LogCosh(Loss):
     """mean(log cosh(ŷ − y)), computed as e + softplus(−2e) − log 2 (no overflow)."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        _check_same_shape(self, y_true, y_pred)
-        error = y_pred - _match(y_true, y_pred)
+        check_same_shape(self, y_true, y_pred)
+        error = y_pred - match_shape(y_true, y_pred)
         return _mean_last(error + softplus(-2.0 * error) - math.log(2.0))
 
 
@@ -255,8 +147,8 @@ class GaussianNLL(Loss):
             mean, log_sigma = y_pred[..., 0:1], y_pred[..., 1:2]
             y_true = dnp.reshape(y_true, np.shape(raw_data(mean)))
         else:
-            _check_same_shape(self, y_true, y_pred)
-            mean, y_true = y_pred, _match(y_true, y_pred)
+            check_same_shape(self, y_true, y_pred)
+            mean, y_true = y_pred, match_shape(y_true, y_pred)
             log_sigma = (
                 self.log_sigma
                 if self.log_sigma is not None
@@ -285,13 +177,13 @@ class BinaryCrossentropy(Loss):
         self.axis = int(axis)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        _check_same_shape(self, y_true, y_pred)
-        y = _match(y_true, y_pred)
+        check_same_shape(self, y_true, y_pred)
+        y = match_shape(y_true, y_pred)
         if self.label_smoothing:
             y = y * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
         if self.from_logits:
             return _mean_along(softplus(y_pred) - y * y_pred, self.axis)
-        p = dnp.clip(y_pred, _EPSILON, 1.0 - _EPSILON)
+        p = dnp.clip(y_pred, EPSILON, 1.0 - EPSILON)
         return _mean_along(-(y * dnp.log(p) + (1.0 - y) * dnp.log(1.0 - p)), self.axis)
 
     def get_config(self) -> dict:
@@ -320,8 +212,8 @@ class CategoricalCrossentropy(Loss):
         self.axis = int(axis)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        _check_same_shape(self, y_true, y_pred)
-        y = _match(y_true, y_pred)
+        check_same_shape(self, y_true, y_pred)
+        y = match_shape(y_true, y_pred)
         if self.label_smoothing:
             classes = np.shape(raw_data(y_pred))[self.axis]
             y = y * (1.0 - self.label_smoothing) + self.label_smoothing / classes
@@ -341,7 +233,7 @@ def _log_probabilities(y_pred: Any, from_logits: bool, axis: int = -1) -> Any:
     if from_logits:
         return log_softmax(y_pred, axis=axis)
     p = y_pred / dnp.sum(y_pred, axis=axis, keepdims=True)
-    return dnp.log(dnp.clip(p, _EPSILON, 1.0 - _EPSILON))
+    return dnp.log(dnp.clip(p, EPSILON, 1.0 - EPSILON))
 
 
 @impure(effect=True)
@@ -374,7 +266,7 @@ class SparseCategoricalCrossentropy(Loss):
 
     def _sparse_labels(self, y_true: Any, y_pred: Any) -> Any:
         """The labels in y_pred's shape without its class axis."""
-        labels = _labels(y_true)
+        labels = label_array(y_true)
         pred_shape = tuple(raw_data(y_pred).shape)
         if labels.shape == (*pred_shape[:-1], 1):
             labels = dnp.reshape(labels, pred_shape[:-1])
@@ -422,17 +314,17 @@ class Poisson(Loss):
     """ŷ − y log ŷ: the Poisson NLL for counts y with rate ŷ, up to log y!."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        _check_same_shape(self, y_true, y_pred)
-        return _mean_last(y_pred - _match(y_true, y_pred) * dnp.log(y_pred + _EPSILON))
+        check_same_shape(self, y_true, y_pred)
+        return _mean_last(y_pred - match_shape(y_true, y_pred) * dnp.log(y_pred + EPSILON))
 
 
 class KLDivergence(Loss):
     """Σ y log(y / ŷ): the Kullback–Leibler divergence of ŷ from y."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        _check_same_shape(self, y_true, y_pred)
-        y = dnp.clip(_match(y_true, y_pred), _EPSILON, 1.0)
-        return dnp.sum(y * dnp.log(y / dnp.clip(y_pred, _EPSILON, 1.0)), axis=-1)
+        check_same_shape(self, y_true, y_pred)
+        y = dnp.clip(match_shape(y_true, y_pred), EPSILON, 1.0)
+        return dnp.sum(y * dnp.log(y / dnp.clip(y_pred, EPSILON, 1.0)), axis=-1)
 
 
 class Hinge(Loss):
@@ -455,8 +347,8 @@ class SquaredHinge(Loss):
 
 def _hinge(loss: Loss, y_true: Any, y_pred: Any) -> Any:
     """max(1 − y·ŷ, 0), elementwise, labels in {0, 1} mapped to {−1, 1} (as Keras does)."""
-    _check_same_shape(loss, y_true, y_pred)
-    y = raw_data(_match(y_true, y_pred))
+    check_same_shape(loss, y_true, y_pred)
+    y = raw_data(match_shape(y_true, y_pred))
     if np.all((y == 0) | (y == 1)):
         y = dnp.subtract(dnp.multiply(2.0, y), 1.0)
     margin = 1.0 - y * y_pred
@@ -472,8 +364,8 @@ class CategoricalHinge(Loss):
     """
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        _check_same_shape(self, y_true, y_pred)
-        y = _match(y_true, y_pred)
+        check_same_shape(self, y_true, y_pred)
+        y = match_shape(y_true, y_pred)
         right = dnp.sum(y * y_pred, axis=-1)
         wrong = dnp.max((1.0 - y) * y_pred, axis=-1)
         return dnp.maximum(wrong - right + 1.0, 0.0)
@@ -487,9 +379,9 @@ class MeanSquaredLogarithmicError(Loss):
     """
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        _check_same_shape(self, y_true, y_pred)
-        y = _match(y_true, y_pred)
-        error = dnp.log1p(dnp.maximum(y_pred, _EPSILON)) - dnp.log1p(dnp.maximum(y, _EPSILON))
+        check_same_shape(self, y_true, y_pred)
+        y = match_shape(y_true, y_pred)
+        error = dnp.log1p(dnp.maximum(y_pred, EPSILON)) - dnp.log1p(dnp.maximum(y, EPSILON))
         return _mean_last(error * error)
 
 
@@ -501,9 +393,9 @@ class MeanAbsolutePercentageError(Loss):
     """
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        _check_same_shape(self, y_true, y_pred)
-        y = _match(y_true, y_pred)
-        return 100.0 * _mean_last(dnp.absolute(y - y_pred) / dnp.maximum(dnp.absolute(y), _EPSILON))
+        check_same_shape(self, y_true, y_pred)
+        y = match_shape(y_true, y_pred)
+        return 100.0 * _mean_last(dnp.absolute(y - y_pred) / dnp.maximum(dnp.absolute(y), EPSILON))
 
 
 class CosineSimilarity(Loss):
@@ -519,8 +411,8 @@ class CosineSimilarity(Loss):
         self.axis = axis
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        _check_same_shape(self, y_true, y_pred)
-        y = _match(y_true, y_pred)
+        check_same_shape(self, y_true, y_pred)
+        y = match_shape(y_true, y_pred)
         return -dnp.sum(_unit(y, self.axis) * _unit(y_pred, self.axis), axis=self.axis)
 
     def get_config(self) -> dict:
@@ -552,6 +444,10 @@ LOSSES = {
     "mape": MeanAbsolutePercentageError,
     "mean_absolute_percentage_error": MeanAbsolutePercentageError,
     "cosine_similarity": CosineSimilarity,
+    "binary_focal_crossentropy": BinaryFocalCrossentropy,
+    "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
+    "dice": Dice,
+    "tversky": Tversky,
 }
 _CLASSES = {cls.__name__: cls for cls in LOSSES.values()}
 # The other strings Keras 3 takes: class names (``loss="Huber"``) and its upper-case aliases.

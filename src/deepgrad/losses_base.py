@@ -1,0 +1,226 @@
+"""The base of every loss: ``Loss`` (call, then weigh and reduce as Keras does) and the
+shape checks the losses share.
+
+A loss maps (y_true, y_pred) to one value per sample, then reduces: ``reduction="mean"``
+(Keras' "sum_over_batch_size": Σ w_i ℓ_i / n), ``"sum"``, ``"mean_with_sample_weight"``
+(Σ w_i ℓ_i / Σ w_i) or ``"none"`` (also ``None``), with optional per-sample
+``sample_weight`` w_i (a number weighs every sample).
+
+>>> import numpy as np
+>>> check_same_shape(Loss(), np.zeros((2, 3)), np.zeros((2, 4)))
+Traceback (most recent call last):
+...
+ValueError: Loss: y_true has shape (2, 3) but y_pred has shape (2, 4); they must match
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from deepgrad import numpy as dnp
+from deepgrad.backend import get_default_dtype
+from deepgrad.compiler.settings import Settings
+from deepgrad.tensor import Tensor, raw_data
+
+EPSILON = 1e-7  # Keras' clip for probabilities given as such (from_logits=False)
+_REDUCTIONS = ("mean", "sum", "none", None, "sum_over_batch_size", "mean_with_sample_weight")
+
+
+class Loss(Settings):
+    """Base class: subclasses write ``call(y_true, y_pred)`` returning per-sample losses.
+
+    Its attributes are settings: reassigning one (``loss.label_smoothing = 0.1``) makes a
+    compiled step record again (``compiler/settings.py``)."""
+
+    def __init__(self, reduction: str | None = "mean", name: str | None = None) -> None:
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}")
+        aliases = {"sum_over_batch_size": "mean", None: "none"}
+        self.reduction = aliases.get(reduction, reduction)
+        self.name = name or _snake(type(self).__name__)
+
+    @property
+    def trainable_weights(self) -> list[Tensor]:
+        """Parameters the loss itself learns (GaussianNLL's σ); usually none."""
+        return []
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        raise NotImplementedError
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        y_true = _as_array(y_true, y_pred)
+        per_sample = self.call(y_true, y_pred)
+        weights = None
+        if sample_weight is not None:
+            weights = self._weights_like(sample_weight, per_sample)
+        valid = self.valid_mask(y_true, y_pred)
+        if valid is not None:
+            valid = dnp.astype(valid, raw_data(per_sample).dtype)
+            weights = valid if weights is None else weights * valid
+        if weights is not None:
+            per_sample = per_sample * weights
+        if self.reduction == "none":
+            return per_sample
+        total = dnp.sum(per_sample)
+        if self.reduction == "sum":
+            return total
+        if self.reduction == "mean_with_sample_weight" and weights is not None:
+            # Σ w_i over the samples (a single weight counts once per sample)
+            return divide_no_nan(
+                total, dnp.sum(dnp.broadcast_to(weights, np.shape(raw_data(per_sample))))
+            )
+        if valid is not None:  # the mean over the samples that count, as Keras' mask
+            return divide_no_nan(total, dnp.sum(valid))
+        return total / max(np.size(raw_data(per_sample)), 1)
+
+    def valid_mask(self, y_true: Any, y_pred: Any) -> Any:
+        """Which per-sample losses count (a boolean array in their shape), or None for all:
+        the others weigh 0 and leave the mean (``ignore_class``)."""
+        return None
+
+    def get_config(self) -> dict:
+        return {"reduction": self.reduction, "name": self.name}
+
+    def _weights_like(self, sample_weight: Any, per_sample: Any) -> Any:
+        """``sample_weight`` in the shape of the per-sample losses (one weight each), or
+        one weight for every sample (a number, or an array of one), as Keras broadcasts it."""
+        shape = np.shape(raw_data(per_sample))
+        weights = dnp.astype(raw_data(sample_weight), raw_data(per_sample).dtype)
+        if np.size(raw_data(weights)) == 1:
+            return dnp.reshape(weights, ())
+        if np.size(raw_data(weights)) != math.prod(shape):
+            raise ValueError(
+                f"{type(self).__name__}: sample_weight has shape "
+                f"{np.shape(raw_data(weights))} but the loss gives one value per sample, of "
+                f"shape {shape}; give one weight per sample"
+            )
+        return dnp.reshape(weights, shape)
+
+
+def divide_no_nan(numerator: Any, denominator: Any) -> Any:
+    """numerator / denominator, 0 where the denominator is 0 (Keras' ``divide_no_nan``)."""
+    nonzero = dnp.not_equal(denominator, 0)
+    return dnp.where(nonzero, numerator / dnp.where(nonzero, denominator, 1.0), 0.0)
+
+
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def label_array(y_true: Any) -> Any:
+    """The targets as an array of their own array module (a device array stays on its
+    device: no silent copy to the host)."""
+    data = raw_data(y_true)
+    return data if hasattr(data, "dtype") and hasattr(data, "shape") else np.asarray(data)
+
+
+def _as_array(y_true: Any, y_pred: Any) -> Any:
+    if isinstance(y_true, Tensor):
+        return y_true
+    array = label_array(y_true)
+    dtype = raw_data(y_pred).dtype
+    if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.bool_):
+        return dnp.astype(array, dtype)  # a deepgrad op, so a compiled step records it
+    return array
+
+
+def check_same_shape(loss: Loss, y_true: Any, y_pred: Any) -> None:
+    true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
+    if true_shape != pred_shape and not _one_trailing_axis_apart(true_shape, pred_shape):
+        raise ValueError(
+            f"{type(loss).__name__}: y_true has shape {true_shape} but y_pred has shape "
+            f"{pred_shape}; they must match"
+        )
+
+
+def _one_trailing_axis_apart(a: tuple, b: tuple) -> bool:
+    """Whether one shape is the other with a last axis of length 1 added ((n,), (n, 1))."""
+    return (len(a) + 1 == len(b) and b == (*a, 1)) or (len(b) + 1 == len(a) and a == (*b, 1))
+
+
+def match_shape(y_true: Any, y_pred: Any) -> Any:
+    """y_true in y_pred's shape when they are one trailing axis of length 1 apart ((n,)
+    against (n, 1), or (n, 1) against (n,)), as Keras squeezes or expands them; a rule
+    that multiplied the two as they were would broadcast them into (n, n)."""
+    true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
+    if true_shape != pred_shape and _one_trailing_axis_apart(true_shape, pred_shape):
+        return dnp.reshape(y_true, pred_shape)
+    return y_true
+
+
+def same_rank(loss: Loss, y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+    """y_true and y_pred brought to one shape as Keras' loss wrappers do
+    (``squeeze_or_expand_to_same_rank``): where their ranks differ by one and the longer
+    ends in an axis of length 1, a 1-D one gains that axis, otherwise the longer loses it.
+    Any other difference raises, naming the loss."""
+    true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
+    if len(true_shape) == len(pred_shape) + 1 and true_shape[-1:] == (1,):
+        if len(pred_shape) == 1:
+            y_pred = dnp.reshape(y_pred, true_shape)
+        else:
+            y_true = dnp.reshape(y_true, true_shape[:-1])
+    elif len(pred_shape) == len(true_shape) + 1 and pred_shape[-1:] == (1,):
+        if len(true_shape) == 1:
+            y_true = dnp.reshape(y_true, pred_shape)
+        else:
+            y_pred = dnp.reshape(y_pred, pred_shape[:-1])
+    if np.shape(raw_data(y_true)) != np.shape(raw_data(y_pred)):
+        raise ValueError(
+            f"{type(loss).__name__}: y_true has shape {true_shape} but y_pred has shape "
+            f"{pred_shape}; they must match (up to a last axis of length 1)"
+        )
+    return y_true, y_pred
+
+
+class CastingLoss(Loss):
+    """A loss with Keras' ``dtype``: y_true and y_pred are cast to it before the loss (None:
+    computed in y_pred's dtype, as deepgrad's other losses are)."""
+
+    def __init__(
+        self, reduction: str | None = "mean", name: str | None = None, dtype: Any = None
+    ) -> None:
+        super().__init__(reduction, name)
+        self.dtype = None if dtype is None else _floating_dtype_name(self, dtype)
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        y_pred = _floating(y_pred, self.dtype)
+        y_true = y_true if isinstance(y_true, Tensor) else label_array(y_true)
+        y_true = dnp.astype(y_true, raw_data(y_pred).dtype)  # labels 0/1 as numbers
+        return super().__call__(y_true, y_pred, sample_weight)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "dtype": self.dtype}
+
+
+def _floating(y_pred: Any, dtype: Any) -> Any:
+    """y_pred in ``dtype``; without one, in its own floating dtype (or the default dtype for
+    a list or an array of integers)."""
+    if dtype is None:
+        own = raw_data(y_pred).dtype if hasattr(raw_data(y_pred), "dtype") else None
+        if own is not None and np.issubdtype(own, np.floating):
+            return y_pred
+        dtype = get_default_dtype()
+    if not isinstance(y_pred, Tensor):
+        y_pred = label_array(y_pred)
+    return dnp.astype(y_pred, dtype)
+
+
+def _floating_dtype_name(loss: Loss, dtype: Any) -> str:
+    try:
+        found = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(
+            f"{type(loss).__name__}: dtype must be a floating dtype such as 'float32', got "
+            f"{dtype!r}"
+        ) from error
+    if not np.issubdtype(found, np.floating):
+        raise ValueError(
+            f"{type(loss).__name__}: dtype must be a floating dtype such as 'float32', got "
+            f"{found.name}"
+        )
+    return found.name
