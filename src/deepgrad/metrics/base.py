@@ -388,7 +388,7 @@ def _element_weights(metric: Metric, sample_weight: Any, shape: tuple) -> np.nda
     >>> _element_weights(m, [1.0, 2.0, 3.0], (2, 3))
     Traceback (most recent call last):
     ...
-    ValueError: m: sample_weight of shape (3,) does not fit predictions of shape (2, 3); give one weight per sample, (2,), or one per prediction, (2, 3)
+    ValueError: m: sample_weight of shape (3,) does not fit predictions of shape (2, 3); ...
     """
     if sample_weight is None:
         return np.ones(shape)
