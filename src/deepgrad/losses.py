@@ -25,9 +25,8 @@ from deepgrad.backend import array_module, get_default_dtype
 from deepgrad.losses_base import (  # Loss and the shape checks, shared with the modules below
     EPSILON,
     Loss,
-    check_same_shape,
     label_array,
-    match_shape,
+    same_rank,
 )
 from deepgrad.losses_focal import (
     BinaryFocalCrossentropy,
@@ -59,16 +58,16 @@ class MeanSquaredError(Loss):
     """mean((y − ŷ)²) over the last axis: the Gaussian NLL with σ fixed, up to constants."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        check_same_shape(self, y_true, y_pred)
-        return _mean_last((match_shape(y_true, y_pred) - y_pred) ** 2)
+        y_true, y_pred = same_rank(self, y_true, y_pred)
+        return _mean_last((y_true - y_pred) ** 2)
 
 
 class MeanAbsoluteError(Loss):
     """mean(|y − ŷ|): the NLL of a Laplace distribution, up to constants."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        check_same_shape(self, y_true, y_pred)
-        return _mean_last(dnp.absolute(match_shape(y_true, y_pred) - y_pred))
+        y_true, y_pred = same_rank(self, y_true, y_pred)
+        return _mean_last(dnp.absolute(y_true - y_pred))
 
 
 class Huber(Loss):
@@ -79,8 +78,8 @@ class Huber(Loss):
         self.delta = float(delta)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        check_same_shape(self, y_true, y_pred)
-        error = dnp.absolute(match_shape(y_true, y_pred) - y_pred)
+        y_true, y_pred = same_rank(self, y_true, y_pred)
+        error = dnp.absolute(y_true - y_pred)
         quadratic = dnp.minimum(error, self.delta)
         return _mean_last(0.5 * quadratic**2 + self.delta * (error - quadratic))
 
@@ -92,8 +91,8 @@ class LogCosh(Loss):
     """mean(log cosh(ŷ − y)), computed as e + softplus(−2e) − log 2 (no overflow)."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        check_same_shape(self, y_true, y_pred)
-        error = y_pred - match_shape(y_true, y_pred)
+        y_true, y_pred = same_rank(self, y_true, y_pred)
+        error = y_pred - y_true
         return _mean_last(error + softplus(-2.0 * error) - math.log(2.0))
 
 
@@ -147,8 +146,8 @@ class GaussianNLL(Loss):
             mean, log_sigma = y_pred[..., 0:1], y_pred[..., 1:2]
             y_true = dnp.reshape(y_true, np.shape(raw_data(mean)))
         else:
-            check_same_shape(self, y_true, y_pred)
-            mean, y_true = y_pred, match_shape(y_true, y_pred)
+            y_true, y_pred = same_rank(self, y_true, y_pred)
+            mean = y_pred
             log_sigma = (
                 self.log_sigma
                 if self.log_sigma is not None
@@ -177,8 +176,7 @@ class BinaryCrossentropy(Loss):
         self.axis = int(axis)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        check_same_shape(self, y_true, y_pred)
-        y = match_shape(y_true, y_pred)
+        y, y_pred = same_rank(self, y_true, y_pred)
         if self.label_smoothing:
             y = y * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
         if self.from_logits:
@@ -212,8 +210,7 @@ class CategoricalCrossentropy(Loss):
         self.axis = int(axis)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        check_same_shape(self, y_true, y_pred)
-        y = match_shape(y_true, y_pred)
+        y, y_pred = same_rank(self, y_true, y_pred)
         if self.label_smoothing:
             classes = np.shape(raw_data(y_pred))[self.axis]
             y = y * (1.0 - self.label_smoothing) + self.label_smoothing / classes
@@ -314,16 +311,16 @@ class Poisson(Loss):
     """ŷ − y log ŷ: the Poisson NLL for counts y with rate ŷ, up to log y!."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        check_same_shape(self, y_true, y_pred)
-        return _mean_last(y_pred - match_shape(y_true, y_pred) * dnp.log(y_pred + EPSILON))
+        y_true, y_pred = same_rank(self, y_true, y_pred)
+        return _mean_last(y_pred - y_true * dnp.log(y_pred + EPSILON))
 
 
 class KLDivergence(Loss):
     """Σ y log(y / ŷ): the Kullback–Leibler divergence of ŷ from y."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        check_same_shape(self, y_true, y_pred)
-        y = dnp.clip(match_shape(y_true, y_pred), EPSILON, 1.0)
+        y_true, y_pred = same_rank(self, y_true, y_pred)
+        y = dnp.clip(y_true, EPSILON, 1.0)
         return dnp.sum(y * dnp.log(y / dnp.clip(y_pred, EPSILON, 1.0)), axis=-1)
 
 
@@ -347,8 +344,8 @@ class SquaredHinge(Loss):
 
 def _hinge(loss: Loss, y_true: Any, y_pred: Any) -> Any:
     """max(1 − y·ŷ, 0), elementwise, labels in {0, 1} mapped to {−1, 1} (as Keras does)."""
-    check_same_shape(loss, y_true, y_pred)
-    y = raw_data(match_shape(y_true, y_pred))
+    y_true, y_pred = same_rank(loss, y_true, y_pred)
+    y = raw_data(y_true)
     if np.all((y == 0) | (y == 1)):
         y = dnp.subtract(dnp.multiply(2.0, y), 1.0)
     margin = 1.0 - y * y_pred
@@ -364,8 +361,7 @@ class CategoricalHinge(Loss):
     """
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        check_same_shape(self, y_true, y_pred)
-        y = match_shape(y_true, y_pred)
+        y, y_pred = same_rank(self, y_true, y_pred)
         right = dnp.sum(y * y_pred, axis=-1)
         wrong = dnp.max((1.0 - y) * y_pred, axis=-1)
         return dnp.maximum(wrong - right + 1.0, 0.0)
@@ -379,8 +375,7 @@ class MeanSquaredLogarithmicError(Loss):
     """
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        check_same_shape(self, y_true, y_pred)
-        y = match_shape(y_true, y_pred)
+        y, y_pred = same_rank(self, y_true, y_pred)
         error = dnp.log1p(dnp.maximum(y_pred, EPSILON)) - dnp.log1p(dnp.maximum(y, EPSILON))
         return _mean_last(error * error)
 
@@ -393,8 +388,7 @@ class MeanAbsolutePercentageError(Loss):
     """
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        check_same_shape(self, y_true, y_pred)
-        y = match_shape(y_true, y_pred)
+        y, y_pred = same_rank(self, y_true, y_pred)
         return 100.0 * _mean_last(dnp.absolute(y - y_pred) / dnp.maximum(dnp.absolute(y), EPSILON))
 
 
@@ -411,8 +405,7 @@ class CosineSimilarity(Loss):
         self.axis = axis
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        check_same_shape(self, y_true, y_pred)
-        y = match_shape(y_true, y_pred)
+        y, y_pred = same_rank(self, y_true, y_pred)
         return -dnp.sum(_unit(y, self.axis) * _unit(y_pred, self.axis), axis=self.axis)
 
     def get_config(self) -> dict:

@@ -7,10 +7,10 @@ A loss maps (y_true, y_pred) to one value per sample, then reduces: ``reduction=
 ``sample_weight`` w_i (a number weighs every sample).
 
 >>> import numpy as np
->>> check_same_shape(Loss(), np.zeros((2, 3)), np.zeros((2, 4)))
+>>> same_rank(Loss(), np.zeros((2, 3)), np.zeros((2, 4)))
 Traceback (most recent call last):
 ...
-ValueError: Loss: y_true has shape (2, 3) but y_pred has shape (2, 4); they must match
+ValueError: Loss: y_true has shape (2, 3) but y_pred has shape (2, 4); they must match ...
 """
 
 from __future__ import annotations
@@ -127,30 +127,6 @@ def _as_array(y_true: Any, y_pred: Any) -> Any:
     if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.bool_):
         return dnp.astype(array, dtype)  # a deepgrad op, so a compiled step records it
     return array
-
-
-def check_same_shape(loss: Loss, y_true: Any, y_pred: Any) -> None:
-    true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
-    if true_shape != pred_shape and not _one_trailing_axis_apart(true_shape, pred_shape):
-        raise ValueError(
-            f"{type(loss).__name__}: y_true has shape {true_shape} but y_pred has shape "
-            f"{pred_shape}; they must match"
-        )
-
-
-def _one_trailing_axis_apart(a: tuple, b: tuple) -> bool:
-    """Whether one shape is the other with a last axis of length 1 added ((n,), (n, 1))."""
-    return (len(a) + 1 == len(b) and b == (*a, 1)) or (len(b) + 1 == len(a) and a == (*b, 1))
-
-
-def match_shape(y_true: Any, y_pred: Any) -> Any:
-    """y_true in y_pred's shape when they are one trailing axis of length 1 apart ((n,)
-    against (n, 1), or (n, 1) against (n,)), as Keras squeezes or expands them; a rule
-    that multiplied the two as they were would broadcast them into (n, n)."""
-    true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
-    if true_shape != pred_shape and _one_trailing_axis_apart(true_shape, pred_shape):
-        return dnp.reshape(y_true, pred_shape)
-    return y_true
 
 
 def same_rank(loss: Loss, y_true: Any, y_pred: Any) -> tuple[Any, Any]:
