@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.metrics.base import Metric
+from deepgrad.metrics.base import Metric, _matched
 
 
 def _labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -52,7 +52,8 @@ class BinaryAccuracy(Metric):
         super().__init__(name, dtype)
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        return ((y_pred > self.threshold) == (y_true.reshape(y_pred.shape) > 0.5)).astype(float)
+        y_true, y_pred = _matched(self, y_true, y_pred)
+        return ((y_pred > self.threshold) == (y_true > 0.5)).astype(float)
 
 
 class Accuracy(Metric):
@@ -70,12 +71,8 @@ class Accuracy(Metric):
     default_name = "accuracy"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        if y_true.size != y_pred.size:
-            raise ValueError(
-                f"{self.name}: labels of shape {y_true.shape} do not match predictions of "
-                f"shape {y_pred.shape}"
-            )
-        return (y_true.reshape(y_pred.shape) == y_pred).astype(float)
+        y_true, y_pred = _matched(self, y_true, y_pred)
+        return (y_true == y_pred).astype(float)
 
 
 class _InferredAccuracy(Metric):

@@ -366,15 +366,31 @@ def _samplewise(
 
 def _aligned(metric: Metric, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple:
     """Labels, predictions and per-element weights as float arrays of one shape."""
-    y_true = np.asarray(raw_data(y_true), float)
-    y_pred = np.asarray(raw_data(y_pred), float)
-    if y_true.size != y_pred.size:
+    y_true, y_pred = _matched(
+        metric, np.asarray(raw_data(y_true), float), np.asarray(raw_data(y_pred), float)
+    )
+    return y_true, y_pred, _element_weights(metric, sample_weight, y_pred.shape)
+
+
+def _matched(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray) -> tuple:
+    """Labels and predictions in one shape, brought together as Keras does
+    (``_same_rank``: (n,) against (n, 1), (n, k) against (n, k, 1)); any other difference
+    is refused, naming the metric: a reshape would pair labels with the wrong predictions.
+
+    >>> _matched(Metric("m"), np.zeros(2), np.zeros((2, 1)))[0].shape
+    (2, 1)
+    >>> _matched(Metric("m"), np.zeros((2, 3)), np.zeros((3, 2)))
+    Traceback (most recent call last):
+    ...
+    ValueError: m: labels of shape (2, 3) do not match predictions of shape (3, 2)
+    """
+    matched_true, matched_pred = _same_rank(y_true, y_pred)
+    if matched_true.shape != matched_pred.shape:
         raise ValueError(
             f"{metric.name}: labels of shape {y_true.shape} do not match predictions of "
             f"shape {y_pred.shape}"
         )
-    weights = _element_weights(metric, sample_weight, y_pred.shape)
-    return y_true.reshape(y_pred.shape), y_pred, weights
+    return matched_true, matched_pred
 
 
 def _element_weights(metric: Metric, sample_weight: Any, shape: tuple) -> np.ndarray:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.metrics.base import Metric, _Counts
+from deepgrad.metrics.base import Metric, _Counts, _matched
 
 
 class MeanSquaredError(Metric):
@@ -16,7 +16,8 @@ class MeanSquaredError(Metric):
     default_name = "mean_squared_error"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        return (y_true.reshape(y_pred.shape) - y_pred) ** 2
+        y_true, y_pred = _matched(self, y_true, y_pred)
+        return (y_true - y_pred) ** 2
 
 
 class MeanAbsoluteError(Metric):
@@ -24,7 +25,8 @@ class MeanAbsoluteError(Metric):
     default_name = "mean_absolute_error"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        return np.abs(y_true.reshape(y_pred.shape) - y_pred)
+        y_true, y_pred = _matched(self, y_true, y_pred)
+        return np.abs(y_true - y_pred)
 
 
 class RootMeanSquaredError(MeanSquaredError):
@@ -42,7 +44,7 @@ class MeanAbsolutePercentageError(Metric):
     default_name = "mean_absolute_percentage_error"
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        y_true = y_true.reshape(y_pred.shape)
+        y_true, y_pred = _matched(self, y_true, y_pred)
         return 100.0 * np.abs(y_true - y_pred) / np.maximum(np.abs(y_true), 1e-7)
 
 
@@ -60,7 +62,7 @@ class CosineSimilarity(Metric):
         super().__init__(name, dtype)
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        y_true = y_true.reshape(y_pred.shape)
+        y_true, y_pred = _matched(self, y_true, y_pred)
 
         def unit(a: np.ndarray) -> np.ndarray:
             return a / np.sqrt(np.maximum(np.sum(a * a, axis=self.axis, keepdims=True), 1e-12))
