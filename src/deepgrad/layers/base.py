@@ -553,8 +553,9 @@ def _configuration_names(layer: Layer) -> frozenset[str]:
     e.g. for an activation that has no registered name)."""
     names = _CONFIGURATION_NAMES.get(type(layer))
     if names is None:
-        # input_shape is state the layer records when it is built, not a setting
-        found = _init_parameters(type(layer)) - {"input_shape"}
+        # input_shape and output_shape are state the layer records when it is built and
+        # called, not settings (Lambda's output_shape argument is kept under another name)
+        found = _init_parameters(type(layer)) - {"input_shape", "output_shape"}
         names = _CONFIGURATION_NAMES[type(layer)] = frozenset(found)
     return names
 

@@ -1,6 +1,6 @@
 """Merge layers: one output from a list of inputs (Keras' ``Concatenate``, ``Add``,
-``Subtract``, ``Multiply``, ``Average``, ``Maximum``, ``Minimum``), and their functional
-forms (``concatenate([a, b])`` is ``Concatenate()([a, b])``).
+``Subtract``, ``Multiply``, ``Average``, ``Maximum``, ``Minimum``, ``Dot``), and their
+functional forms (``concatenate([a, b])`` is ``Concatenate()([a, b])``).
 
 >>> import numpy as np
 >>> a, b = np.ones((2, 3), np.float32), np.full((2, 3), 3.0, np.float32)
@@ -17,6 +17,8 @@ import numpy as np
 
 from deepgrad import numpy as dnp
 from deepgrad.layers.base import Layer, register_serializable
+from deepgrad.layers.normalization import l2_normalize
+from deepgrad.tensor import raw_data
 
 
 class Merge(Layer):
@@ -139,6 +141,90 @@ class Concatenate(Merge):
         return {**super().get_config(), "axis": self.axis}
 
 
+@register_serializable
+class Dot(Merge):
+    """The dot product of two inputs along ``axes`` (one axis for both, or one for each),
+    sample by sample, as Keras 3's ``Dot`` (its ``batch_dot``): the output's axes are the
+    first input's other axes, then the second's (batch axis left out); (batch, 1) when
+    none are left. ``normalize=True`` L2-normalizes both along their axes first, which
+    makes the output the cosine similarity.
+
+    >>> import numpy as np
+    >>> x, y = np.ones((4, 5, 2), np.float32), np.ones((4, 2, 3), np.float32)
+    >>> Dot(axes=(2, 1))([x, y]).shape, Dot(axes=1)([x[:, 0], y[:, :, 0]]).shape
+    ((4, 5, 3), (4, 1))
+    """
+
+    min_inputs = 2
+
+    def __init__(
+        self, axes: int | tuple[int, int] | list[int], normalize: bool = False, **kwargs: Any
+    ) -> None:
+        self.axes = _dot_axes_argument(axes)
+        self.normalize = bool(normalize)
+        super().__init__(**kwargs)
+
+    def _axes_for(self, shapes: list[tuple]) -> tuple[int, int]:
+        """The two axes as non-negative numbers, checked against the inputs' shapes."""
+        if len(shapes) != 2:
+            raise ValueError(f"Dot {self.name!r}: expected exactly 2 inputs, got {len(shapes)}")
+        axes = [self.axes, self.axes] if isinstance(self.axes, int) else list(self.axes)
+        for i, (axis, shape) in enumerate(zip(axes, shapes, strict=True)):
+            if len(shape) < 2 or not -len(shape) < axis < len(shape) or axis % len(shape) == 0:
+                raise ValueError(
+                    f"Dot {self.name!r}: axes={self.axes} names axis {axis} of input {i} of "
+                    f"shape {shape}; each input needs a batch axis and another, and the axis "
+                    "must be one of the others (the batch axis 0 cannot be summed over)"
+                )
+        first, second = (axis % len(shape) for axis, shape in zip(axes, shapes, strict=True))
+        if shapes[0][first] != shapes[1][second]:
+            raise ValueError(
+                f"Dot {self.name!r}: axis {first} of the first input (size {shapes[0][first]}) "
+                f"and axis {second} of the second (size {shapes[1][second]}) must have the "
+                f"same size, got inputs of shapes {shapes[0]} and {shapes[1]}"
+            )
+        return first, second
+
+    def check_shapes(self, shapes: list[tuple]) -> None:
+        self._axes_for(shapes)
+
+    def merge(self, inputs: list) -> Any:
+        shapes = [tuple(np.shape(raw_data(x))) for x in inputs]
+        first, second = self._axes_for(shapes)
+        if shapes[0][0] != shapes[1][0]:
+            raise ValueError(
+                f"Dot {self.name!r}: inputs of shapes {shapes[0]} and {shapes[1]} have "
+                "different batch sizes"
+            )
+        x, y = inputs
+        if self.normalize:  # Keras' ops.normalize, with its epsilon 1e-7
+            x, y = l2_normalize(x, first, 1e-7), l2_normalize(y, second, 1e-7)
+        x = dnp.moveaxis(x, first, -1)  # (batch, *rest of x, n)
+        y = dnp.moveaxis(y, second, 1)  # (batch, n, *rest of y)
+        batch, x_rest, y_rest = shapes[0][0], x.shape[1:-1], y.shape[2:]
+        product = dnp.matmul(
+            dnp.reshape(x, (batch, -1, x.shape[-1])), dnp.reshape(y, (batch, y.shape[1], -1))
+        )
+        return dnp.reshape(product, (batch, *x_rest, *y_rest) if x_rest or y_rest else (batch, 1))
+
+    def get_config(self) -> dict:
+        axes = self.axes if isinstance(self.axes, int) else list(self.axes)
+        return {**super().get_config(), "axes": axes, "normalize": self.normalize}
+
+
+def _dot_axes_argument(axes: Any) -> int | tuple[int, int]:
+    """An int, or two ints (a list, as a saved config holds it, becomes a tuple)."""
+    if isinstance(axes, int | np.integer) and not isinstance(axes, bool):
+        return int(axes)
+    if not isinstance(axes, list | tuple):
+        raise TypeError(f"Dot: axes must be an int or a list/tuple of two ints, got {axes!r}")
+    if len(axes) != 2 or not all(
+        isinstance(a, int | np.integer) and not isinstance(a, bool) for a in axes
+    ):
+        raise ValueError(f"Dot: axes must be an int or a list/tuple of two ints, got {axes!r}")
+    return int(axes[0]), int(axes[1])
+
+
 def add(inputs: list, **kwargs: Any) -> Any:
     """``Add(**kwargs)(inputs)``."""
     return Add(**kwargs)(inputs)
@@ -172,3 +258,8 @@ def minimum(inputs: list, **kwargs: Any) -> Any:
 def concatenate(inputs: list, axis: int = -1, **kwargs: Any) -> Any:
     """``Concatenate(axis, **kwargs)(inputs)``."""
     return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs: list, axes: int | tuple[int, int] | list[int] = -1, **kwargs: Any) -> Any:
+    """``Dot(axes, **kwargs)(inputs)`` (``normalize`` goes in ``kwargs``)."""
+    return Dot(axes=axes, **kwargs)(inputs)

@@ -1,4 +1,5 @@
-"""BatchNormalization (Ioffe & Szegedy, 2015) and LayerNormalization (Ba et al., 2016)."""
+"""BatchNormalization (Ioffe & Szegedy, 2015), LayerNormalization (Ba et al., 2016),
+RMSNormalization (Zhang & Sennrich, 2019), UnitNormalization and Normalization."""
 
 from __future__ import annotations
 
@@ -219,14 +220,33 @@ class BatchNormalization(Layer):
         }
 
 
-def _axes_of(axis: Any) -> int | list[int]:
+def _axes_of(axis: Any, layer: str = "LayerNormalization") -> int | list[int]:
     if isinstance(axis, list | tuple) and all(isinstance(a, int | np.integer) for a in axis):
         return [int(a) for a in axis]
     if isinstance(axis, int | np.integer) and not isinstance(axis, bool):
         return int(axis)
-    raise TypeError(
-        f"LayerNormalization: axis must be an int or a list/tuple of ints, got {axis!r}"
-    )
+    raise TypeError(f"{layer}: axis must be an int or a list/tuple of ints, got {axis!r}")
+
+
+def _checked_axes(layer: Any, ndim: int) -> list[int]:
+    """``layer.axis`` (an int or a list) as sorted non-negative axes of an input of ``ndim``
+    dimensions; an axis out of bounds raises naming the layer."""
+    axes = layer.axis if isinstance(layer.axis, list) else [layer.axis]
+    for axis in axes:
+        if not -ndim <= axis < ndim:
+            raise ValueError(
+                f"{type(layer).__name__} {layer.name!r}: axis={layer.axis} names axis {axis}, "
+                f"which inputs of {ndim} dimensions lack (expected -{ndim} to {ndim - 1})"
+            )
+    return sorted({axis % ndim for axis in axes})
+
+
+def l2_normalize(inputs: Any, axis: Any, epsilon: float) -> Any:
+    """x / max(‖x‖₂, epsilon) along ``axis``, as Keras' ``ops.normalize`` (which writes it
+    x · min(1/√Σx², 1/epsilon)). The floor is taken under the square root, so the gradient
+    at x = 0 is 0, not 0 · ∞."""
+    square_sum = dnp.sum(dnp.square(inputs), axis=axis, keepdims=True)
+    return inputs / dnp.sqrt(dnp.maximum(square_sum, epsilon * epsilon))
 
 
 @register_serializable
@@ -371,3 +391,73 @@ class Normalization(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}
+
+
+@register_serializable
+class UnitNormalization(Layer):
+    """Scale each sample to unit L2 norm along ``axis`` (an int or a list of ints, the
+    last by default): x / max(‖x‖₂, 1e-12), as Keras 3's ``UnitNormalization``.
+
+    >>> import numpy as np
+    >>> UnitNormalization()(np.array([[3.0, 4.0]], np.float32))
+    Tensor([[0.6, 0.8]], dtype=float32)
+    """
+
+    def __init__(self, axis: int | list[int] = -1, **kwargs: Any) -> None:
+        self.axis = _axes_of(axis, "UnitNormalization")
+        super().__init__(**kwargs)
+
+    def build(self, input_shape: tuple) -> None:
+        _checked_axes(self, len(input_shape))
+
+    def call(self, inputs: Any) -> Any:
+        axes = tuple(_checked_axes(self, np.ndim(raw_data(inputs))))
+        return l2_normalize(inputs, axes, 1e-12)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis}
+
+
+@register_serializable
+class RMSNormalization(Layer):
+    """Root-mean-square normalization (Zhang & Sennrich, 2019), as Keras 3's:
+    x / √(mean(x²) + epsilon) · scale, the mean over ``axis`` (the last by default, or a
+    list of axes), with a learned ``scale`` (ones at first) of the shape of those axes.
+
+    >>> import numpy as np
+    >>> norm = RMSNormalization()
+    >>> norm(np.array([[3.0, 4.0]], np.float32)).numpy().round(4), norm.scale.shape
+    (array([[0.8485, 1.1314]], dtype=float32), (2,))
+    """
+
+    def __init__(self, axis: int | list[int] = -1, epsilon: float = 1e-6, **kwargs: Any) -> None:
+        self.axis = _axes_of(axis, "RMSNormalization")
+        self.epsilon = float(epsilon)
+        super().__init__(**kwargs)
+
+    def build(self, input_shape: tuple) -> None:
+        axes = _checked_axes(self, len(input_shape))
+        if any(input_shape[a] is None for a in axes):
+            raise ValueError(
+                f"RMSNormalization {self.name!r}: axis={self.axis} includes an axis of unknown "
+                f"size in the input shape {input_shape}; scale needs its size"
+            )
+        self.scale = self.add_weight("scale", tuple(int(input_shape[a]) for a in axes), "ones")
+
+    def call(self, inputs: Any) -> Any:
+        shape = np.shape(raw_data(inputs))
+        axes = _checked_axes(self, len(shape))
+        expected = tuple(self.scale.shape)
+        if tuple(shape[a] for a in axes) != expected:
+            raise ValueError(
+                f"RMSNormalization {self.name!r}: inputs of shape {shape} have sizes "
+                f"{tuple(shape[a] for a in axes)} on axis={self.axis}, but scale was built "
+                f"for {expected}"
+            )
+        mean_square = dnp.mean(dnp.square(inputs), axis=tuple(axes), keepdims=True)
+        # scale laid on the normalized axes (a bare (n,) would broadcast on the last axis)
+        scale = dnp.reshape(self.scale, [n if i in axes else 1 for i, n in enumerate(shape)])
+        return inputs / dnp.sqrt(mean_square + self.epsilon) * scale
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
