@@ -84,6 +84,8 @@ SETTINGS: dict[str, tuple[str, Callable[[list], O.Optimizer]]] = {
     ),
     # θ as a 1×2 matrix, so that Muon's orthogonalised update (not its fallback) runs.
     "Muon": ("η = 0.05 halved every 500 steps", lambda p: O.Muon(p, halving(0.05, 500))),
+    "ScheduleFreeSGD": ("η = 0.01, β = 0.9", lambda p: O.ScheduleFreeSGD(p, 0.01)),
+    "ScheduleFreeAdamW": ("η = 0.05", lambda p: O.ScheduleFreeAdamW(p, 0.05)),
     "L-BFGS": (
         "η = 1, strong Wolfe line search",
         lambda p: O.LBFGS(p, 1.0, max_iter=1, line_search_fn="strong_wolfe"),

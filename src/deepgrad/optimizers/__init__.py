@@ -3,7 +3,7 @@ parameter buffer; learning-rate schedules in ``deepgrad.optimizers.schedules``.
 
 Sorted roughly by increasing complexity: SGD (momentum, Nesterov), ASGD, Adagrad,
 Adadelta, RMSprop, Adam (AMSGrad), AdamW, Adamax, Nadam, RAdam, Yogi, AdaBelief, Rprop,
-Lion, LARS, Lamb, Ftrl, Adafactor, Muon, LBFGS.
+Lion, LARS, Lamb, Ftrl, Adafactor, Muon, ScheduleFreeSGD, ScheduleFreeAdamW, LBFGS.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from deepgrad.optimizers.ftrl import Ftrl
 from deepgrad.optimizers.layerwise import LARS, Lamb
 from deepgrad.optimizers.lbfgs import LBFGS
 from deepgrad.optimizers.matrix import Adafactor, Muon
+from deepgrad.optimizers.schedule_free import ScheduleFreeAdamW, ScheduleFreeSGD
 from deepgrad.optimizers.sgd import ASGD, SGD
 from deepgrad.optimizers.sign import Lion, Rprop
 
@@ -41,6 +42,8 @@ OPTIMIZERS = {
     "ftrl": Ftrl,
     "adafactor": Adafactor,
     "muon": Muon,
+    "schedulefreesgd": ScheduleFreeSGD,
+    "schedulefreeadamw": ScheduleFreeAdamW,
     "lbfgs": LBFGS,
 }
 _CLASSES = {cls.__name__: cls for cls in OPTIMIZERS.values()}
@@ -88,6 +91,8 @@ __all__ = [
     "RAdam",
     "RMSprop",
     "Rprop",
+    "ScheduleFreeAdamW",
+    "ScheduleFreeSGD",
     "Yogi",
     "get",
     "schedules",
