@@ -35,7 +35,14 @@ KERNELS = {name: rule for name, rule in RULES.items() if rule.kernel}
 
 def test_the_rules_are_found():
     assert {"sgd", "sgd_momentum", "adam", "amsgrad", "yogi", "nadam"} <= set(RULES)
-    assert set(KERNELS) == {"sgd", "sgd_momentum", "adam", "amsgrad"}
+    assert set(KERNELS) == {
+        "sgd",
+        "sgd_momentum",
+        "adam",
+        "amsgrad",
+        "schedule_free_sgd",
+        "schedule_free_adamw",
+    }
 
 
 def _inputs(rule: Rule, dtype, size: int, seed: int):
@@ -99,6 +106,8 @@ CONFIGS = {
     "adam": lambda p: O.Adam(p, 0.01),
     "amsgrad": lambda p: O.Adam(p, 0.01, amsgrad=True),
     "adamw": lambda p: O.AdamW(p, 0.01, weight_decay=0.1),
+    "schedule-free sgd": lambda p: O.ScheduleFreeSGD(p, 0.05, warmup_steps=5),
+    "schedule-free adamw": lambda p: O.ScheduleFreeAdamW(p, 0.01, warmup_steps=5),
 }
 
 

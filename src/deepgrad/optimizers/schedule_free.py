@@ -10,6 +10,10 @@ The parameters hold y (the gradient is taken there, so ``fit`` works unchanged) 
 state holds z; x is recovered from them as x = (y − (1 − β)z)/β. Keras' optimizer has no
 way to swap x into the parameters: ``fit``, ``evaluate`` and ``predict`` all see y, and so
 they do here. (The authors' PyTorch code swaps x in with ``optimizer.eval()``.)
+
+Each update is one elementwise rule over the flat buffer, run by NumPy or, where numba is
+installed, by its kernel (3.6x and 6.9x faster on 1.86 M parameters;
+``docs/optimizer-kernels.md``).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from deepgrad.tensor import Tensor
 # ---- the rules ---------------------------------------------------------------------------
 
 
-@elementwise(updates=2)
+@elementwise(updates=2, kernel=True)
 def schedule_free_sgd(
     gradient: Operand,
     parameter: Operand,
@@ -44,7 +48,7 @@ def schedule_free_sgd(
     return moved, z - rate * gradient
 
 
-@elementwise(updates=3)
+@elementwise(updates=3, kernel=True)
 def schedule_free_adamw(
     gradient: Operand,
     parameter: Operand,
@@ -134,6 +138,8 @@ class ScheduleFreeSGD(Optimizer):
         self.r, self.weight_lr_power = float(r), float(weight_lr_power)
         super().__init__(params, learning_rate, **options)
 
+    update_has_kernel = True
+
     def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         # The averaging weights' sum and the largest rate so far, as the authors keep them.
         return {"z": values.copy(), "weight_sum": np.array(0.0), "lr_max": np.array(-1.0)}
@@ -215,6 +221,8 @@ class ScheduleFreeAdamW(Optimizer):
             decoupled_weight_decay=0.0 if weight_decay is None else float(weight_decay),
             **options,
         )
+
+    update_has_kernel = True
 
     def init_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         return {"z": values.copy(), "v": np.zeros_like(values)}
