@@ -104,6 +104,7 @@ def steps_to_converge(name: str, problem: str, max_steps: int = MAX_STEPS) -> in
 
     def closure() -> float:
         value, gradient = function(theta.numpy().ravel())
+        assert theta.grad is not None  # the optimizer made it a view of its buffer
         theta.grad.data[...] = gradient.reshape(shape)
         return value
 

@@ -125,6 +125,7 @@ def test_training_with_and_without_kernels_is_bit_identical(name, dtype):
         opt = CONFIGS[name](params)
         for _ in range(20):
             for p in params:
+                assert p.grad is not None  # the optimizer made it a view of its buffer
                 p.grad.data[...] = rng.standard_normal(p.shape)
             opt.step()
         return opt
