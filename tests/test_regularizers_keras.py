@@ -30,9 +30,10 @@ def test_keras_class_names_are_taken(identifier, expected):
     assert type(found) is type(expected) and found.get_config() == expected.get_config()
 
 
-@pytest.mark.parametrize("identifier", ["orthogonal_regularizer", {"class_name": "L3"}])
+@pytest.mark.parametrize("identifier", ["l3", {"class_name": "L3"}])
 def test_an_unknown_regularizer_is_refused_listing_the_known_ones(identifier):
-    with pytest.raises(ValueError, match=r"unknown regularizer .*; known: l1, l2, l1_l2, L1"):
+    known = "l1, l2, l1_l2, orthogonal_regularizer, L1, L2, L1L2, OrthogonalRegularizer"
+    with pytest.raises(ValueError, match=rf"unknown regularizer .*; known: {known}$"):
         regularizers.get(identifier)
 
 

@@ -164,6 +164,9 @@ class UnitNorm(Constraint):
         return {"axis": self.axis}
 
 
+# Keras' lower-case names are the classes themselves (keras.constraints.max_norm is MaxNorm)
+max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+
 # Keras' names: each class's own and its snake_case alias (keras.constraints.max_norm).
 CONSTRAINTS: dict[str, type[Constraint]] = {
     **{cls.__name__: cls for cls in (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)},

@@ -245,6 +245,15 @@ class Identity(Initializer):
         return (self.gain * np.eye(*shape)).astype(_dtype(dtype))
 
 
+# Keras' lower-case names (and its IdentityInitializer, OrthogonalInitializer) are the
+# classes themselves: keras.initializers.glorot_uniform is GlorotUniform
+zeros, ones, constant = Zeros, Ones, Constant
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, glorot_uniform, glorot_normal = VarianceScaling, GlorotUniform, GlorotNormal
+he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunUniform, LecunNormal
+orthogonal, identity = Orthogonal, Identity
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
+
 INITIALIZERS = {
     "zeros": Zeros,
     "ones": Ones,
@@ -270,6 +279,8 @@ ALIASES = {
     "one": "ones",
     "zero": "zeros",
     **{cls.__name__: name for name, cls in INITIALIZERS.items()},
+    "IdentityInitializer": "identity",
+    "OrthogonalInitializer": "orthogonal",
 }
 
 
@@ -303,3 +314,23 @@ def serialize(initializer: Initializer) -> dict:
         if type(initializer) is cls:
             return {"class_name": name, "config": initializer.get_config()}
     raise ValueError(f"initializer {initializer!r} is not registered and cannot be saved")
+
+
+def deserialize(config: dict | str, custom_objects: dict | None = None) -> Initializer:
+    """An initializer from its saved form, as Keras' ``initializers.deserialize``:
+    ``serialize``'s dict or Keras' (its ``module`` and ``registered_name`` ignored), or a
+    name; ``custom_objects`` maps class names to initializers of your own. Only these
+    names are looked up: no code in the config is run.
+
+    >>> deserialize({"class_name": "HeNormal", "config": {"seed": 3}}).seed
+    3
+    """
+    name = config.get("class_name") if isinstance(config, dict) else config
+    settings = (config.get("config") or {}) if isinstance(config, dict) else {}
+    if custom_objects and isinstance(name, str) and name in custom_objects:
+        return custom_objects[name](**settings)
+    if not isinstance(config, dict | str):
+        raise TypeError(
+            f"initializers.deserialize: expected a config dict or a name, got {config!r}"
+        )
+    return _class(name)(**settings)

@@ -522,6 +522,180 @@ def sparse_categorical_crossentropy(
     return loss(y_true, y_pred)
 
 
+def hinge(y_true: Any, y_pred: Any) -> Any:
+    """Per-sample mean(max(1 − y·ŷ, 0)), Keras' ``losses.hinge`` (labels in {0, 1} are
+    mapped to {−1, 1}).
+
+    >>> import numpy as np
+    >>> hinge(np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]]))
+    array([1.])
+    """
+    return Hinge(reduction="none")(y_true, y_pred)
+
+
+def squared_hinge(y_true: Any, y_pred: Any) -> Any:
+    """Per-sample mean(max(1 − y·ŷ, 0)²), Keras' ``losses.squared_hinge``.
+
+    >>> import numpy as np
+    >>> squared_hinge(np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]]))
+    array([1.25])
+    """
+    return SquaredHinge(reduction="none")(y_true, y_pred)
+
+
+def categorical_hinge(y_true: Any, y_pred: Any) -> Any:
+    """Per-sample multi-class margin of one-hot labels, Keras' ``losses.categorical_hinge``.
+
+    >>> import numpy as np
+    >>> categorical_hinge(np.array([[0.0, 1.0]]), np.array([[0.3, 0.9]])).round(6)
+    array([0.4])
+    """
+    return CategoricalHinge(reduction="none")(y_true, y_pred)
+
+
+def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Any:
+    """Per-sample Huber loss (½e² for |e| ≤ δ, δ(|e| − ½δ) beyond), Keras' ``losses.huber``.
+
+    >>> import numpy as np
+    >>> huber(np.array([[0.0, 0.0]]), np.array([[0.5, 3.0]]))
+    array([1.3125])
+    """
+    return Huber(delta, reduction="none")(y_true, y_pred)
+
+
+def log_cosh(y_true: Any, y_pred: Any) -> Any:
+    """Per-sample mean(log cosh(ŷ − y)), Keras' ``losses.log_cosh``.
+
+    >>> import numpy as np
+    >>> log_cosh(np.array([[0.0]]), np.array([[1.0]])).round(6)
+    array([0.433781])
+    """
+    return LogCosh(reduction="none")(y_true, y_pred)
+
+
+def kl_divergence(y_true: Any, y_pred: Any) -> Any:
+    """Per-sample Σ y log(y / ŷ) over the last axis, Keras' ``losses.kl_divergence``.
+
+    >>> import numpy as np
+    >>> kl_divergence(np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]])).round(6)
+    array([0.143841])
+    """
+    return KLDivergence(reduction="none")(y_true, y_pred)
+
+
+def poisson(y_true: Any, y_pred: Any) -> Any:
+    """Per-sample mean(ŷ − y log ŷ), Keras' ``losses.poisson``.
+
+    >>> import numpy as np
+    >>> poisson(np.array([[2.0]]), np.array([[1.0]])).round(6)
+    array([1.])
+    """
+    return Poisson(reduction="none")(y_true, y_pred)
+
+
+def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
+    """Per-sample −cos(y, ŷ) along ``axis``, Keras' ``losses.cosine_similarity``.
+
+    >>> import numpy as np
+    >>> cosine_similarity(np.array([[1.0, 0.0]]), np.array([[2.0, 0.0]]))
+    array([-1.])
+    """
+    return CosineSimilarity(axis, reduction="none")(y_true, y_pred)
+
+
+def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Any:
+    """Per-sample 100 · mean(|y − ŷ| / max(|y|, 1e-7)), Keras'
+    ``losses.mean_absolute_percentage_error``.
+
+    >>> import numpy as np
+    >>> mean_absolute_percentage_error(np.array([[2.0]]), np.array([[2.5]]))
+    array([25.])
+    """
+    return MeanAbsolutePercentageError(reduction="none")(y_true, y_pred)
+
+
+def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Any:
+    """Per-sample mean((log(1 + ŷ) − log(1 + y))²), Keras'
+    ``losses.mean_squared_logarithmic_error``.
+
+    >>> import numpy as np
+    >>> mean_squared_logarithmic_error(np.array([[1.0]]), np.array([[3.0]])).round(4)
+    array([0.4805])
+    """
+    return MeanSquaredLogarithmicError(reduction="none")(y_true, y_pred)
+
+
+# Keras' function forms by name, as ``deserialize`` finds them
+FUNCTIONS = {
+    function.__name__: function
+    for function in (
+        mean_squared_error,
+        mean_absolute_error,
+        mean_absolute_percentage_error,
+        mean_squared_logarithmic_error,
+        huber,
+        log_cosh,
+        binary_crossentropy,
+        categorical_crossentropy,
+        sparse_categorical_crossentropy,
+        binary_focal_crossentropy,
+        categorical_focal_crossentropy,
+        poisson,
+        kl_divergence,
+        hinge,
+        squared_hinge,
+        categorical_hinge,
+        cosine_similarity,
+        dice,
+        tversky,
+    )
+}
+
+
+def deserialize(name: dict | str, custom_objects: dict | None = None) -> Any:
+    """A loss from its saved form, as Keras' ``losses.deserialize``: a config dict
+    (``serialize``'s, or Keras' with its ``module`` and ``registered_name``) or a class name
+    gives a ``Loss``, a function name (``"huber"``, or Keras' saved form of a function) the
+    function. ``custom_objects`` maps names to classes or functions of your own. Only these
+    names are looked up: no code in the config is run.
+
+    >>> deserialize({"class_name": "Huber", "config": {"delta": 2.0}}).delta
+    2.0
+    >>> deserialize("huber") is huber
+    True
+    """
+    if isinstance(name, dict):
+        if name.get("class_name") == "function" and isinstance(name.get("config"), str):
+            return _deserialize_name(name["config"], custom_objects)  # Keras' saved function
+        if "class_name" not in name:
+            raise ValueError(f"losses.deserialize: a config dict needs 'class_name', got {name}")
+        found = _deserialize_name(name["class_name"], custom_objects)
+        if not isinstance(found, type):
+            raise ValueError(
+                f"losses.deserialize: {name['class_name']!r} is a function, which takes no "
+                "config; give its name alone"
+            )
+        return found(**name.get("config", {}))
+    if isinstance(name, str):
+        found = _deserialize_name(name, custom_objects)
+        return found() if isinstance(found, type) else found
+    raise TypeError(f"losses.deserialize: expected a config dict or a name, got {name!r}")
+
+
+def _deserialize_name(name: str, custom_objects: dict | None) -> Any:
+    """The class or function ``name`` stands for: the user's first, then Keras' names."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    found = FUNCTIONS.get(name) or _BY_CLASS_NAME.get(name)
+    if found is None:
+        raise ValueError(
+            f"losses.deserialize: unknown loss {name!r}; known: the classes "
+            f"{', '.join(_CLASSES)} and the functions {', '.join(FUNCTIONS)} (or pass "
+            "custom_objects)"
+        )
+    return found
+
+
 class _FunctionLoss(Loss):
     def __init__(self, fn: Any) -> None:
         super().__init__(name=getattr(fn, "__name__", "loss"))

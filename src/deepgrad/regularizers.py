@@ -65,9 +65,64 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
-REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": L1L2}
+class OrthogonalRegularizer(Regularizer):
+    """factor · ½ Σ_{i≠j} |⟨u_i, u_j⟩| / (n(n − 1)/2), with u_i the n rows (``mode="rows"``)
+    or columns (``"columns"``) of a 2-D weight scaled to unit norm (a norm below 1e-7
+    counting as 1e-7): factor times the mean |cosine| over the pairs, 0 when they are
+    orthogonal (Keras 3's ``OrthogonalRegularizer``).
+
+    >>> import numpy as np
+    >>> float(OrthogonalRegularizer(0.1)(np.array([[1.0, 0.0], [1.0, 1.0]])))  # cos 45°
+    0.07071067811865477
+    """
+
+    def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
+        if isinstance(factor, bool) or not isinstance(factor, int | float) or factor < 0:
+            raise ValueError(
+                f"OrthogonalRegularizer: factor must be a non-negative number, got {factor!r}"
+            )
+        if mode not in ("rows", "columns"):
+            raise ValueError(
+                f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got {mode!r}"
+            )
+        self.factor, self.mode = float(factor), mode
+
+    def __call__(self, weight: Any) -> Any:
+        shape = tuple(dnp.shape(weight))
+        if len(shape) != 2:
+            raise ValueError(f"OrthogonalRegularizer: the weight must be 2-D, got shape {shape}")
+        vectors = weight if self.mode == "rows" else dnp.transpose(weight)
+        count = shape[0] if self.mode == "rows" else shape[1]
+        if count < 2:
+            raise ValueError(
+                f"OrthogonalRegularizer(mode={self.mode!r}): a weight of shape {shape} has "
+                f"{count} {self.mode[:-1]}; at least two are needed to form a pair"
+            )
+        # x / max(‖x‖, 1e-7), Keras' normalize; the floor inside the root keeps the
+        # gradient of a zero vector finite
+        norms = dnp.sqrt(dnp.maximum(dnp.sum(vectors * vectors, axis=1, keepdims=True), 1e-14))
+        unit = vectors / norms
+        cosines = dnp.absolute(dnp.matmul(unit, dnp.transpose(unit)))
+        off_diagonal = dnp.sum(cosines) - dnp.sum(dnp.diagonal(cosines))
+        return self.factor * 0.5 * off_diagonal / (count * (count - 1) / 2)
+
+
+# Keras' lower-case names are the classes themselves (keras.regularizers.l2 is L2)
+l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
+
+REGULARIZERS = {
+    "l1": L1,
+    "l2": L2,
+    "l1_l2": L1L2,
+    "orthogonal_regularizer": OrthogonalRegularizer,
+}
 # the class names a Keras-saved config holds ({"class_name": "L2", ...}), taken as Keras does
-KERAS_CLASS_NAMES = {"L1": L1, "L2": L2, "L1L2": L1L2}
+KERAS_CLASS_NAMES = {
+    "L1": L1,
+    "L2": L2,
+    "L1L2": L1L2,
+    "OrthogonalRegularizer": OrthogonalRegularizer,
+}
 
 
 def _class(name: Any) -> type[Regularizer]:
@@ -99,3 +154,23 @@ def serialize(regularizer: Regularizer | None) -> dict | None:
         if type(regularizer) is cls:
             return {"class_name": name, "config": regularizer.get_config()}
     raise ValueError(f"regularizer {regularizer!r} is not registered and cannot be saved")
+
+
+def deserialize(config: dict | str, custom_objects: dict | None = None) -> Regularizer:
+    """A regularizer from its saved form, as Keras' ``regularizers.deserialize``:
+    ``serialize``'s dict or Keras' (its ``module`` and ``registered_name`` ignored), or a
+    name; ``custom_objects`` maps class names to regularizers of your own. Only these
+    names are looked up: no code in the config is run.
+
+    >>> deserialize({"class_name": "L1L2", "config": {"l1": 0.1, "l2": 0.2}}).l2
+    0.2
+    """
+    name = config.get("class_name") if isinstance(config, dict) else config
+    settings = config.get("config", {}) if isinstance(config, dict) else {}
+    if custom_objects and isinstance(name, str) and name in custom_objects:
+        return custom_objects[name](**settings)
+    if not isinstance(config, dict | str):
+        raise TypeError(
+            f"regularizers.deserialize: expected a config dict or a name, got {config!r}"
+        )
+    return _class(name)(**settings)

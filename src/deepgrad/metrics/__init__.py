@@ -20,7 +20,8 @@ One module per family: ``base`` (``Metric``, ``MetricVariable``, ``Mean``, ``Sum
 ``CosineSimilarity``, ``R2Score``), ``loss_means`` (cross-entropies, hinges, KL divergence,
 Poisson, ...), ``iou`` (``IoU``, ``BinaryIoU``, ``MeanIoU``, ``OneHotIoU``,
 ``OneHotMeanIoU``), ``correlation`` (``PearsonCorrelation``, ``ConcordanceCorrelation``)
-and ``names`` (the strings ``compile`` takes, ``get``, ``serialize``).
+``names`` (the strings ``compile`` takes, ``get``, ``serialize``, ``deserialize``) and
+``functions`` (Keras' function forms: ``binary_accuracy(y_true, y_pred)``, ...).
 """
 
 from __future__ import annotations
@@ -78,7 +79,30 @@ from deepgrad.metrics.loss_means import (
 )
 from deepgrad.metrics.iou import IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from deepgrad.metrics.correlation import PearsonCorrelation, ConcordanceCorrelation
-from deepgrad.metrics.names import METRICS, serialize, get
+from deepgrad.metrics.names import METRICS, serialize, deserialize, get
+from deepgrad.metrics.functions import (
+    binary_accuracy,
+    categorical_accuracy,
+    sparse_categorical_accuracy,
+    top_k_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    hinge,
+    squared_hinge,
+    categorical_hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_error,
+    mean_squared_error,
+    mean_absolute_percentage_error,
+    mean_squared_logarithmic_error,
+    poisson,
+)
 # isort: on
 
 __all__ = [
@@ -133,6 +157,28 @@ __all__ = [
     "TopKCategoricalAccuracy",
     "TrueNegatives",
     "TruePositives",
+    "binary_accuracy",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_accuracy",
+    "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_hinge",
+    "deserialize",
     "get",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "poisson",
     "serialize",
+    "sparse_categorical_accuracy",
+    "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy",
+    "squared_hinge",
+    "top_k_categorical_accuracy",
 ]

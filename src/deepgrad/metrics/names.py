@@ -158,6 +158,29 @@ def serialize(metric: Metric) -> dict:
     return {"class_name": type(metric).__name__, "config": metric.get_config()}
 
 
+def deserialize(config: dict | str, custom_objects: dict | None = None) -> Metric:
+    """A metric from its saved form, as Keras' ``metrics.deserialize``: ``serialize``'s
+    dict or Keras' (its ``module``, ``registered_name`` and ``dtype`` read as Keras writes
+    them), or a name ``compile`` takes. ``custom_objects`` maps class names to metric
+    classes of your own. Only these names are looked up: no code in the config is run.
+
+    >>> deserialize({"class_name": "BinaryAccuracy", "config": {"threshold": 0.3}}).threshold
+    0.3
+    """
+    name = config.get("class_name") if isinstance(config, dict) else config
+    if custom_objects and isinstance(name, str) and name in custom_objects:
+        settings = config.get("config", {}) if isinstance(config, dict) else {}
+        return custom_objects[name](**settings)
+    if isinstance(config, dict) and name not in _CLASSES:
+        raise ValueError(
+            f"metrics.deserialize: unknown metric class {name!r}; known: "
+            f"{', '.join(_CLASSES)} (or pass custom_objects)"
+        )
+    if not isinstance(config, dict | str):
+        raise TypeError(f"metrics.deserialize: expected a config dict or a name, got {config!r}")
+    return get(config)
+
+
 def get(identifier: Any, loss: Any = None) -> Metric:
     """A metric from a name, ``serialize``'s output or an object. ``"accuracy"`` picks the
     variant that fits the loss, as Keras does: sparse for integer labels, binary for one
