@@ -242,6 +242,14 @@ def test_deserialize_by_name_only():
         A.deserialize(3)  # type: ignore[arg-type]
 
 
+def test_get_and_layers_take_keras_serialized_form():
+    config = {"module": "builtins", "class_name": "function", "config": "sparse_plus"}
+    assert A.get(config) is A.sparse_plus
+    assert layers.Dense(3, activation=config).activation is A.sparse_plus
+    with pytest.raises(ValueError, match="unknown activation 'nope'"):
+        A.get({**config, "config": "nope"})
+
+
 # ---- the references themselves, run here -------------------------------------------------
 
 

@@ -325,8 +325,9 @@ ACTIVATIONS: dict[str, Callable] = {
 }
 
 
-def get(identifier: str | Callable | None) -> Callable:
-    """An activation from its name, a callable, or None (linear).
+def get(identifier: str | dict | Callable | None) -> Callable:
+    """An activation from its name, Keras' serialized form of it (a dict, read by
+    ``deserialize``), a callable, or None (linear).
 
     >>> get("relu") is relu
     True
@@ -335,6 +336,8 @@ def get(identifier: str | Callable | None) -> Callable:
         return linear
     if callable(identifier):
         return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     try:
         return ACTIVATIONS[identifier]
     except KeyError:
