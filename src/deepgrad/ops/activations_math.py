@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.backend import array_module
 from deepgrad.ops import cross_entropy_kernels
 from deepgrad.ops.elementwise import exp, log, log1p, unary
 from deepgrad.ops.nondiff import greater
@@ -100,15 +101,16 @@ def softmax(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
 def _sparsemax_impl(x, axis):
     # Martins & Astudillo (2016), Algorithm 1: sort descending, the support is the k
     # largest with 1 + j·z₍ⱼ₎ > Σ_{i≤j} z₍ᵢ₎, and τ = (Σ_{j≤k} z₍ⱼ₎ − 1) / k.
-    ranked = -np.sort(-x, axis=axis)
-    partial_sums = np.cumsum(ranked, axis=axis)
+    xp = array_module(x)  # NumPy, or the device's array module
+    ranked = -xp.sort(-x, axis=axis)
+    partial_sums = xp.cumsum(ranked, axis=axis)
     shape = [1] * x.ndim
     shape[axis] = -1
-    ranks = np.arange(1, x.shape[axis] + 1).reshape(shape)
-    support_size = np.sum(1 + ranks * ranked > partial_sums, axis=axis, keepdims=True)
-    top_sum = np.take_along_axis(partial_sums, np.maximum(support_size - 1, 0), axis=axis)
+    ranks = xp.arange(1, x.shape[axis] + 1, dtype=x.dtype).reshape(shape)
+    support_size = xp.sum(1 + ranks * ranked > partial_sums, axis=axis, keepdims=True)
+    top_sum = xp.take_along_axis(partial_sums, xp.maximum(support_size - 1, 0), axis=axis)
     tau = (top_sum - 1) / support_size.astype(x.dtype)
-    return np.maximum(x - tau, 0).astype(x.dtype, copy=False)
+    return xp.maximum(x - tau, 0).astype(x.dtype, copy=False)
 
 
 def _sparsemax_jacobian_product(v, ans, axis):
