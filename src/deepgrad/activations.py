@@ -23,11 +23,14 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from deepgrad import numpy as dnp
 from deepgrad.ops.activations_math import expit
 from deepgrad.ops.activations_math import log_softmax as _log_softmax
 from deepgrad.ops.activations_math import relu as _relu
 from deepgrad.ops.activations_math import softmax as _softmax
+from deepgrad.ops.activations_math import sparsemax as _sparsemax
 from deepgrad.tensor import raw_data
 
 # SELU's constants (Klambauer et al., 2017).
@@ -147,6 +150,127 @@ def log_sigmoid(x: Any) -> Any:
     return -softplus(-x)
 
 
+def _axis_size(activation: str, x: Any, axis: Any) -> int:
+    """The length of ``axis`` of x, or an error naming the activation."""
+    shape = np.shape(raw_data(x))
+    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
+        raise TypeError(f"{activation}: axis must be an int, got {axis!r}")
+    if not -len(shape) <= axis < len(shape):
+        raise np.exceptions.AxisError(
+            f"{activation}: axis {axis} is out of range for an input of shape {shape}"
+        )
+    return shape[axis]
+
+
+def squareplus(x: Any, b: float = 4) -> Any:
+    """(x + √(x² + b)) / 2, a smooth ReLU with algebraic tails (So, 2021).
+
+    >>> squareplus(np.array([-2.0, 0.0, 2.0]))
+    array([0.41421356, 1.        , 2.41421356])
+    """
+    return (x + dnp.sqrt(x * x + b)) / 2
+
+
+def tanh_shrink(x: Any) -> Any:
+    """x − tanh(x).
+
+    >>> tanh_shrink(np.array([0.0, 1.0]))
+    array([0.        , 0.23840584])
+    """
+    return x - dnp.tanh(x)
+
+
+def hard_shrink(x: Any, threshold: float = 0.5) -> Any:
+    """x where |x| > ``threshold``, else 0; the derivative at ±threshold is 0 (as Keras 3
+    and PyTorch's ``hardshrink``).
+
+    >>> hard_shrink(np.array([-1.0, 0.5, 0.7]))
+    array([-1. ,  0. ,  0.7])
+    """
+    outside = dnp.greater(dnp.abs(raw_data(x)), threshold)
+    return dnp.where(outside, x, 0.0)
+
+
+def soft_shrink(x: Any, threshold: float = 0.5) -> Any:
+    """x − threshold above ``threshold``, x + threshold below −threshold, else 0; the
+    derivative at ±threshold is 0 (as Keras 3 and PyTorch's ``softshrink``).
+
+    >>> soft_shrink(np.array([-1.0, 0.2, 0.7]))
+    array([-0.5,  0. ,  0.2])
+    """
+    data = raw_data(x)
+    below = dnp.where(dnp.less(data, -threshold), x + threshold, 0.0)
+    return dnp.where(dnp.greater(data, threshold), x - threshold, below)
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> Any:
+    """x where x > ``threshold``, else ``default_value`` (derivative 0 at the threshold).
+    Both arguments are required, as in Keras 3 and PyTorch's ``threshold``.
+
+    >>> threshold(np.array([-1.0, 0.5, 2.0]), 0.5, -3.0)
+    array([-3., -3.,  2.])
+    """
+    return dnp.where(dnp.greater(raw_data(x), threshold), x, default_value)
+
+
+def sparse_plus(x: Any) -> Any:
+    """0 for x ≤ −1, (x + 1)²/4 on (−1, 1), x for x ≥ 1: a softplus that is exactly 0 and
+    exactly linear away from the origin (Blondel et al., 2019).
+
+    >>> sparse_plus(np.array([-2.0, 0.0, 2.0]))
+    array([0.  , 0.25, 2.  ])
+    """
+    data = raw_data(x)
+    inner = dnp.where(dnp.greater_equal(data, 1), x, 0.25 * (x + 1.0) * (x + 1.0))
+    return dnp.where(dnp.less_equal(data, -1), 0.0, inner)
+
+
+def sparse_sigmoid(x: Any) -> Any:
+    """0 for x ≤ −1, (x + 1)/2 on (−1, 1), 1 for x ≥ 1: the derivative of ``sparse_plus``
+    (Blondel et al., 2019). Its derivative at ±1 is 0, as in Keras 3 on TensorFlow and
+    PyTorch (Keras on JAX, through ``clip``, gives ¼ there).
+
+    >>> sparse_sigmoid(np.array([-2.0, 0.0, 0.5, 2.0]))
+    array([0.  , 0.5 , 0.75, 1.  ])
+    """
+    data = raw_data(x)
+    inner = dnp.where(dnp.greater_equal(data, 1), 1.0, 0.5 * (x + 1.0))
+    return dnp.where(dnp.less_equal(data, -1), 0.0, inner)
+
+
+def glu(x: Any, axis: int = -1) -> Any:
+    """The gated linear unit a·σ(b), a and b the two halves of x along ``axis``, whose
+    length must be even (Dauphin et al., 2017). The output is half as long on ``axis``.
+
+    >>> glu(np.array([-1.0, 0.0, 1.0, 1.0]))
+    array([-0.73105858,  0.        ])
+    """
+    size = _axis_size("glu", x, axis)
+    if size % 2 != 0:
+        raise ValueError(
+            f"glu: axis size must be divisible by 2. Received: x.shape="
+            f"{np.shape(raw_data(x))} with axis={axis}"
+        )
+    first, second = dnp.split(x, 2, axis=axis)
+    return first * expit(second)
+
+
+def sparsemax(x: Any, axis: int = -1) -> Any:
+    """The Euclidean projection of x onto the probability simplex along ``axis``,
+    max(x − τ(x), 0) with τ making each slice sum to 1 (Martins & Astudillo, 2016); its
+    Jacobian is diag(s) − s sᵀ/|S| on the support S.
+
+    Keras 3.15 computes τ from the sum of the partial sums over the support, so its slices
+    do not sum to 1 when more than one element is in the support (keras-team/keras#23425,
+    fixed upstream); deepgrad follows the paper, as Keras does after the fix.
+
+    >>> sparsemax(np.array([0.0, 0.5, 1.0]))
+    array([0.  , 0.25, 0.75])
+    """
+    _axis_size("sparsemax", x, axis)
+    return _sparsemax(x, axis=axis)
+
+
 def softmax(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
     """exp(x) / Σ exp(x) along ``axis`` (an int, or a tuple of ints)."""
     return _softmax(x, axis=axis)
@@ -189,11 +313,21 @@ ACTIVATIONS: dict[str, Callable] = {
     "softmax": softmax,
     "log_softmax": log_softmax,
     "exponential": exponential,
+    "squareplus": squareplus,
+    "tanh_shrink": tanh_shrink,
+    "hard_shrink": hard_shrink,
+    "soft_shrink": soft_shrink,
+    "threshold": threshold,
+    "sparse_plus": sparse_plus,
+    "sparse_sigmoid": sparse_sigmoid,
+    "glu": glu,
+    "sparsemax": sparsemax,
 }
 
 
-def get(identifier: str | Callable | None) -> Callable:
-    """An activation from its name, a callable, or None (linear).
+def get(identifier: str | dict | Callable | None) -> Callable:
+    """An activation from its name, Keras' serialized form of it (a dict, read by
+    ``deserialize``), a callable, or None (linear).
 
     >>> get("relu") is relu
     True
@@ -202,6 +336,8 @@ def get(identifier: str | Callable | None) -> Callable:
         return linear
     if callable(identifier):
         return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     try:
         return ACTIVATIONS[identifier]
     except KeyError:
@@ -218,3 +354,51 @@ def name_of(activation: Callable) -> str:
         f"activation {activation!r} has no registered name, so a model using it cannot be "
         "saved; pass it by name or add it to deepgrad.activations.ACTIVATIONS"
     )
+
+
+def serialize(activation: Callable) -> str:
+    """The name that stands for ``activation`` in a saved config, as
+    ``keras.activations.serialize``: an alias gives its canonical name (swish → "silu").
+
+    >>> serialize(swish)
+    'silu'
+    """
+    if not callable(activation):
+        raise ValueError(
+            f"activations.serialize expects an activation function, got {activation!r}"
+        )
+    return name_of(activation)
+
+
+def deserialize(config: str | dict, custom_objects: dict[str, Callable] | None = None) -> Callable:
+    """The activation a saved config names, as ``keras.activations.deserialize``: a name,
+    or Keras' ``{"class_name": "function", "config": name, ...}``. It is looked up in
+    ``custom_objects`` first, then among deepgrad's activations; no module is imported and
+    no code is run, and an unknown name is an error (Keras 3.15 returns the string).
+
+    >>> deserialize({"class_name": "function", "config": "relu", "module": "builtins"}) is relu
+    True
+    """
+    name = _config_name(config)
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if name not in ACTIVATIONS:
+        known = ", ".join(sorted(ACTIVATIONS))
+        raise ValueError(f"activations.deserialize: unknown activation {name!r}; known: {known}")
+    return ACTIVATIONS[name]
+
+
+def _config_name(config: Any) -> str:
+    """The activation's name in a serialized config (a string, or Keras' dict form)."""
+    if isinstance(config, dict):
+        if config.get("class_name") != "function" or not isinstance(config.get("config"), str):
+            raise ValueError(
+                "activations.deserialize expects a name or a dict with class_name 'function' "
+                f"and the name as config, got {config!r}"
+            )
+        return config["config"]
+    if not isinstance(config, str):
+        raise TypeError(
+            f"activations.deserialize expects a name or a dict, got {type(config).__name__}"
+        )
+    return config

@@ -735,3 +735,9 @@ OP_TABLE += numpy_rows()
 from tests.ops.op_table_linalg import linalg_rows  # noqa: E402
 
 OP_TABLE += linalg_rows()
+
+# The activations built from several ops (shrinks, sparse family, glu, sparsemax):
+# op_table_activations.py.
+from tests.ops.op_table_activations import activation_rows  # noqa: E402
+
+OP_TABLE += activation_rows()

@@ -17,7 +17,7 @@ import numpy as np
 
 from deepgrad import activations as act
 from deepgrad.onnx.errors import ExportError
-from deepgrad.onnx.graph import Graph
+from deepgrad.onnx.graph import Graph, Node
 
 
 def _gelu(graph: Graph, x: str, scope: str, approximate: bool = False) -> str:
@@ -148,6 +148,86 @@ def _selu(graph: Graph, x: str, scope: str) -> str:
     return graph.add("Mul", [graph.constant(f"{scope}/scale", act.SELU_SCALE), elu], scope)
 
 
+def _squareplus(graph: Graph, x: str, scope: str, b: float = 4) -> str:
+    # (x + √(x·x + b)) / 2, in deepgrad's order of operations
+    shifted = graph.add(
+        "Add", [graph.add("Mul", [x, x], scope), graph.constant(f"{scope}/b", b)], scope
+    )
+    total = graph.add("Add", [x, graph.add("Sqrt", [shifted], scope)], scope)
+    return graph.add("Div", [total, graph.constant(f"{scope}/two", 2.0)], scope)
+
+
+def _tanh_shrink(graph: Graph, x: str, scope: str) -> str:
+    return graph.add("Sub", [x, graph.add("Tanh", [x], scope)], scope)
+
+
+def _where(graph: Graph, scope: str, condition: str, chosen: str, other: str) -> str:
+    return graph.add("Where", [condition, chosen, other], scope)
+
+
+def _compare(graph: Graph, op_type: str, x: str, scope: str, value: float) -> str:
+    return graph.add(op_type, [x, graph.constant(f"{scope}/bound", value)], scope)
+
+
+# The shrinks with Where, not ONNX's Shrink, whose bounds are float32 attributes.
+def _hard_shrink(graph: Graph, x: str, scope: str, threshold: float = 0.5) -> str:
+    outside = _compare(graph, "Greater", graph.add("Abs", [x], scope), scope, threshold)
+    return _where(graph, scope, outside, x, graph.constant(f"{scope}/zero", 0.0))
+
+
+def _soft_shrink(graph: Graph, x: str, scope: str, threshold: float = 0.5) -> str:
+    raised = graph.add("Add", [x, graph.constant(f"{scope}/threshold", threshold)], scope)
+    lowered = graph.add("Sub", [x, graph.constant(f"{scope}/threshold", threshold)], scope)
+    below = _where(
+        graph,
+        scope,
+        _compare(graph, "Less", x, scope, -threshold),
+        raised,
+        graph.constant(f"{scope}/zero", 0.0),
+    )
+    return _where(graph, scope, _compare(graph, "Greater", x, scope, threshold), lowered, below)
+
+
+def _threshold(graph: Graph, x: str, scope: str, threshold: float, default_value: float) -> str:
+    above = _compare(graph, "Greater", x, scope, threshold)
+    return _where(graph, scope, above, x, graph.constant(f"{scope}/default", default_value))
+
+
+def _sparse_piecewise(graph: Graph, x: str, scope: str, middle: str, top: str) -> str:
+    """0 for x ≤ −1, ``top`` for x ≥ 1, ``middle`` between: sparse_plus and sparse_sigmoid."""
+    upper = _where(graph, scope, _compare(graph, "GreaterOrEqual", x, scope, 1.0), top, middle)
+    lower = _compare(graph, "LessOrEqual", x, scope, -1.0)
+    return _where(graph, scope, lower, graph.constant(f"{scope}/zero", 0.0), upper)
+
+
+def _plus_one(graph: Graph, x: str, scope: str) -> str:
+    return graph.add("Add", [x, graph.constant(f"{scope}/one", 1.0)], scope)
+
+
+def _sparse_plus(graph: Graph, x: str, scope: str) -> str:
+    # 0.25·(x + 1)·(x + 1) between the corners, in deepgrad's order
+    quarter = graph.add(
+        "Mul", [graph.constant(f"{scope}/quarter", 0.25), _plus_one(graph, x, scope)], scope
+    )
+    square = graph.add("Mul", [quarter, _plus_one(graph, x, scope)], scope)
+    return _sparse_piecewise(graph, x, scope, square, x)
+
+
+def _sparse_sigmoid(graph: Graph, x: str, scope: str) -> str:
+    half = graph.add(
+        "Mul", [graph.constant(f"{scope}/half", 0.5), _plus_one(graph, x, scope)], scope
+    )
+    return _sparse_piecewise(graph, x, scope, half, graph.constant(f"{scope}/one", 1.0))
+
+
+def _glu(graph: Graph, x: str, scope: str, axis: int = -1) -> str:
+    # Split (opset 13-17) with no sizes given cuts the axis into as many equal parts as it
+    # has outputs; deepgrad has already refused an odd axis when the model was built.
+    first, second = graph.fresh(f"{scope}/Split"), graph.fresh(f"{scope}/Split")
+    graph.nodes.append(Node("Split", [x], [first, second], first, {"axis": int(axis)}))
+    return graph.add("Mul", [first, graph.add("Sigmoid", [second], scope)], scope)
+
+
 def _softmax(graph: Graph, x: str, scope: str, axis: int = -1) -> str:
     return graph.add("Softmax", [x], scope, axis=int(axis))
 
@@ -189,6 +269,14 @@ CONVERTERS: dict[Callable, Callable[..., str]] = {
     act.softmax: _softmax,
     act.log_softmax: _log_softmax,
     act.exponential: _single("Exp"),
+    act.squareplus: _squareplus,
+    act.tanh_shrink: _tanh_shrink,
+    act.hard_shrink: _hard_shrink,
+    act.soft_shrink: _soft_shrink,
+    act.threshold: _threshold,
+    act.sparse_plus: _sparse_plus,
+    act.sparse_sigmoid: _sparse_sigmoid,
+    act.glu: _glu,
 }
 
 

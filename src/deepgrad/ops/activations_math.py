@@ -1,4 +1,5 @@
-"""Special functions used by nets: expit (logistic sigmoid), logit, softmax, log-softmax."""
+"""Special functions used by nets: expit (logistic sigmoid), logit, softmax, log-softmax,
+sparsemax."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
+from deepgrad.backend import array_module
 from deepgrad.ops import cross_entropy_kernels
 from deepgrad.ops.elementwise import exp, log, log1p, unary
 from deepgrad.ops.nondiff import greater
 from deepgrad.ops.reductions import sum as dnp_sum
-from deepgrad.ops.shape import expand_dims
+from deepgrad.ops.shape import astype, expand_dims
 
 
 def _expit_impl(x):
@@ -94,6 +96,44 @@ def softmax(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
     array([0.5, 0.5])
     """
     return exp(log_softmax(x, axis=axis))
+
+
+def _sparsemax_impl(x, axis):
+    # Martins & Astudillo (2016), Algorithm 1: sort descending, the support is the k
+    # largest with 1 + j·z₍ⱼ₎ > Σ_{i≤j} z₍ᵢ₎, and τ = (Σ_{j≤k} z₍ⱼ₎ − 1) / k.
+    xp = array_module(x)  # NumPy, or the device's array module
+    ranked = -xp.sort(-x, axis=axis)
+    partial_sums = xp.cumsum(ranked, axis=axis)
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    ranks = xp.arange(1, x.shape[axis] + 1, dtype=x.dtype).reshape(shape)
+    support_size = xp.sum(1 + ranks * ranked > partial_sums, axis=axis, keepdims=True)
+    top_sum = xp.take_along_axis(partial_sums, xp.maximum(support_size - 1, 0), axis=axis)
+    tau = (top_sum - 1) / support_size.astype(x.dtype)
+    return xp.maximum(x - tau, 0).astype(x.dtype, copy=False)
+
+
+def _sparsemax_jacobian_product(v, ans, axis):
+    """J v for J = diag(s) − s sᵀ / |S|, s the support's indicator (J is symmetric): the
+    derivative wherever no output sits exactly on its kink (0 off the support)."""
+    support = astype(greater(ans, 0), ans.dtype)
+    size = dnp_sum(support, axis=axis, keepdims=True)
+    return support * (v - dnp_sum(support * v, axis=axis, keepdims=True) / size)
+
+
+_sparsemax = Primitive(_sparsemax_impl, "sparsemax")
+_sparsemax.defvjp(lambda g, ans, x, axis: _sparsemax_jacobian_product(g, ans, axis))
+_sparsemax.defjvp(lambda t, ans, x, axis: _sparsemax_jacobian_product(t, ans, axis))
+
+
+def sparsemax(x: Any, axis: int = -1) -> Any:
+    """The Euclidean projection of x onto the probability simplex along ``axis``:
+    max(x − τ(x), 0), with τ chosen so the result sums to 1 (Martins & Astudillo, 2016).
+
+    >>> sparsemax(np.array([0.0, 0.5, 1.0]))
+    array([0.  , 0.25, 0.75])
+    """
+    return _sparsemax(x, axis=axis)
 
 
 # The rule and both its executors (NumPy, and a numba kernel for small logits) live in
