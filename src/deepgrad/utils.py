@@ -1,16 +1,78 @@
 """Keras' ``keras.utils`` names a Keras user reaches for: ``to_categorical``, ``PyDataset``
 (``fit``, ``evaluate`` and ``predict`` accept any object with ``__len__`` and
 ``__getitem__`` returning batches; this base class is for code written against Keras'),
-and ``one_hot`` (Keras' ``keras.ops.one_hot``; deepgrad has no public ``ops`` namespace).
+its alias ``Sequence``, ``one_hot`` (Keras' ``keras.ops.one_hot``; deepgrad has no public
+``ops`` namespace), ``set_random_seed``, ``normalize``, ``split_dataset`` and
+``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight``.
 """
 
 from __future__ import annotations
 
+import random as python_random
 from typing import Any
 
 import numpy as np
 
+from deepgrad import random
+from deepgrad.dataset_utils import pack_x_y_sample_weight, split_dataset, unpack_x_y_sample_weight
 from deepgrad.tensor import raw_data
+
+__all__ = [
+    "PyDataset",
+    "Sequence",
+    "normalize",
+    "one_hot",
+    "pack_x_y_sample_weight",
+    "set_random_seed",
+    "split_dataset",
+    "to_categorical",
+    "unpack_x_y_sample_weight",
+]
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed every generator a deepgrad program draws from, as Keras'
+    ``utils.set_random_seed``: deepgrad's own (``deepgrad.random.seed``: initial weights,
+    dropout, shuffling in ``fit``, on every device), Python's ``random`` and NumPy's global
+    one (``np.random.seed``).
+
+    >>> set_random_seed(1); a = random.normal(size=2), python_random.random()
+    >>> set_random_seed(1); b = random.normal(size=2), python_random.random()
+    >>> bool((a[0] == b[0]).all()) and a[1] == b[1]
+    True
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ValueError(
+            f"set_random_seed: expected an integer seed, got {seed!r} (of type {type(seed)})"
+        )
+    random.seed(int(seed))
+    python_random.seed(int(seed))
+    np.random.seed(int(seed))
+
+
+def normalize(x: Any, axis: int = -1, order: Any = 2) -> np.ndarray:
+    """``x`` divided by its ``order``-norm along ``axis`` (Keras' ``utils.normalize``, for
+    NumPy arrays): a slice whose norm is 0 is left as it is. ``order`` is
+    ``np.linalg.norm``'s ``ord`` for vectors (``1``, ``2``, ``np.inf``, ...).
+
+    Unlike Keras 3.15, a 1-D array keeps its shape (Keras returns it as one row) and
+    ``axis=0`` divides by the norms along axis 0 (Keras divides by them along the last
+    axis: wrong numbers on a square array, an error otherwise).
+
+    >>> normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    array([[0.6, 0.8],
+           [0. , 0. ]])
+    """
+    array = np.asarray(raw_data(x))
+    if array.dtype.kind not in "iubf":
+        raise TypeError(f"normalize: expected a numeric array, got dtype {array.dtype}")
+    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
+        raise TypeError(f"normalize: axis must be one integer, got {axis!r}")
+    if not -array.ndim <= axis < array.ndim:
+        raise ValueError(f"normalize: axis {axis} is out of range for shape {array.shape}")
+    norm = np.linalg.norm(array, ord=order, axis=int(axis), keepdims=True)
+    norm[norm == 0] = 1
+    return array / norm
 
 
 def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = "float32") -> np.ndarray:
@@ -105,3 +167,6 @@ class PyDataset:
 
     def on_epoch_end(self) -> None:
         """Called after each pass over the batches; does nothing unless overridden."""
+
+
+Sequence = PyDataset  # Keras 3's name for the same class, kept from Keras 2
