@@ -2,8 +2,8 @@
 (``fit``, ``evaluate`` and ``predict`` accept any object with ``__len__`` and
 ``__getitem__`` returning batches; this base class is for code written against Keras'),
 its alias ``Sequence``, ``one_hot`` (Keras' ``keras.ops.one_hot``; deepgrad has no public
-``ops`` namespace), ``set_random_seed``, ``normalize``, ``split_dataset`` and
-``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight``.
+``ops`` namespace), ``set_random_seed``, ``normalize``, ``split_dataset``,
+``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight`` and ``Progbar``.
 """
 
 from __future__ import annotations
@@ -14,10 +14,18 @@ from typing import Any
 import numpy as np
 
 from deepgrad import random
-from deepgrad.dataset_utils import pack_x_y_sample_weight, split_dataset, unpack_x_y_sample_weight
+from deepgrad.dataset_utils import (
+    one_hot,
+    pack_x_y_sample_weight,
+    split_dataset,
+    to_categorical,
+    unpack_x_y_sample_weight,
+)
 from deepgrad.tensor import raw_data
+from deepgrad.training.progbar import Progbar
 
 __all__ = [
+    "Progbar",
     "PyDataset",
     "Sequence",
     "normalize",
@@ -73,57 +81,6 @@ def normalize(x: Any, axis: int = -1, order: Any = 2) -> np.ndarray:
     norm = np.linalg.norm(array, ord=order, axis=int(axis), keepdims=True)
     norm[norm == 0] = 1
     return array / norm
-
-
-def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = "float32") -> np.ndarray:
-    """Integer labels as one-hot rows along a new ``axis`` (Keras' ``ops.one_hot``): a
-    label outside 0..num_classes-1 gives a row of zeros, as in Keras.
-
-    >>> one_hot([0, 2], 3)
-    array([[1., 0., 0.],
-           [0., 0., 1.]], dtype=float32)
-    """
-    labels = np.asarray(raw_data(x))
-    if labels.dtype.kind not in "iub":
-        if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
-            labels = labels.astype(np.int64)
-        else:
-            raise TypeError(
-                f"one_hot: expected integer labels, got dtype {labels.dtype} (shape {labels.shape})"
-            )
-    if int(num_classes) < 1:
-        raise ValueError(f"one_hot: num_classes must be positive, got {num_classes}")
-    encoded = (labels[..., None] == np.arange(int(num_classes))).astype(dtype)
-    return np.moveaxis(encoded, -1, axis) if axis != -1 else encoded
-
-
-def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
-    """Integer class labels as a one-hot float matrix (Keras' ``utils.to_categorical``):
-    ``num_classes`` defaults to the largest label + 1; a trailing axis of size 1 is
-    dropped first.
-
-    >>> to_categorical([0, 2, 1])
-    array([[1., 0., 0.],
-           [0., 0., 1.],
-           [0., 1., 0.]])
-    """
-    labels = np.asarray(raw_data(x))
-    if labels.ndim > 1 and labels.shape[-1] == 1:
-        labels = labels[..., 0]
-    if labels.dtype.kind not in "iu":
-        if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
-            labels = labels.astype(np.int64)
-        else:
-            raise TypeError(
-                f"to_categorical: expected integer class labels, got dtype {labels.dtype} "
-                "(map string labels to integers first: np.unique(y, return_inverse=True))"
-            )
-    if labels.size and labels.min() < 0:
-        raise ValueError(f"to_categorical: labels must be non-negative, got {labels.min()}")
-    count = int(labels.max()) + 1 if num_classes is None else int(num_classes)
-    if labels.size and labels.max() >= count:
-        raise ValueError(f"to_categorical: label {labels.max()} does not fit num_classes={count}")
-    return one_hot(labels, count, dtype="float64")
 
 
 class PyDataset:
