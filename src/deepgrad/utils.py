@@ -3,7 +3,8 @@
 ``__getitem__`` returning batches; this base class is for code written against Keras'),
 its alias ``Sequence``, ``one_hot`` (Keras' ``keras.ops.one_hot``; deepgrad has no public
 ``ops`` namespace), ``set_random_seed``, ``normalize``, ``split_dataset``,
-``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight`` and ``Progbar``.
+``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight``, ``Progbar``, and Keras'
+custom-object and serialization helpers (``deepgrad.serialization``).
 """
 
 from __future__ import annotations
@@ -21,16 +22,32 @@ from deepgrad.dataset_utils import (
     to_categorical,
     unpack_x_y_sample_weight,
 )
+from deepgrad.serialization import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 from deepgrad.tensor import raw_data
 from deepgrad.training.progbar import Progbar
 
 __all__ = [
+    "CustomObjectScope",
     "Progbar",
     "PyDataset",
     "Sequence",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_object",
     "normalize",
     "one_hot",
     "pack_x_y_sample_weight",
+    "register_keras_serializable",
+    "serialize_keras_object",
     "set_random_seed",
     "split_dataset",
     "to_categorical",

@@ -17,8 +17,8 @@ import numpy as np
 from deepgrad import losses, metrics, optimizers
 from deepgrad.backend import to_numpy
 from deepgrad.device import device_of, to_device
-from deepgrad.layers.base import LAYER_CLASSES
 from deepgrad.saving.safetensors import load_file, save_file
+from deepgrad.serialization import layer_class
 from deepgrad.tensor import mark_written, raw_data
 from deepgrad.version import __version__
 
@@ -292,13 +292,14 @@ def rebuild(architecture: dict, source: Any) -> Any:
     """The model of an architecture (``class_name``, ``config``, ``build_input_shape``),
     from registered classes only; ``source`` names where it came from in errors."""
     name = architecture["class_name"]
-    if not isinstance(name, str) or name not in LAYER_CLASSES:
+    cls = layer_class(name)
+    if cls is None:
         raise ValueError(
             f"{source}: cannot rebuild the model (unknown class {name!r}); custom classes must "
             "be registered with deepgrad.layers.register_serializable"
         )
     try:
-        model = LAYER_CLASSES[name].from_config(architecture["config"])
+        model = cls.from_config(architecture["config"])
         if architecture.get("build_input_shape"):
             model.build_for(tuple(architecture["build_input_shape"]))
     except (KeyError, TypeError, ValueError) as error:

@@ -10,14 +10,13 @@ Keras JSON does not load in deepgrad nor a deepgrad JSON in Keras.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-from collections.abc import Iterator
 from typing import Any
 
-from deepgrad.layers.base import LAYER_CLASSES, Layer
+from deepgrad.layers.base import Layer
 from deepgrad.saving import model_file
+from deepgrad.serialization import CustomObjectScope
 
 
 def model_to_json(model: Any, **kwargs: Any) -> str:
@@ -66,32 +65,21 @@ def model_from_json(json_string: str, custom_objects: dict[str, type] | None = N
         "config": description["config"],
         "build_input_shape": build_config.get("input_shape"),
     }
-    with _registered(custom_objects or {}):
+    _check_custom_objects(custom_objects or {})
+    with CustomObjectScope(custom_objects):
         model = model_file.rebuild(architecture, "model_from_json")
         if description.get("compile_config") is not None:
             model_file.compile_with(model, description["compile_config"], "model_from_json")
     return model
 
 
-@contextlib.contextmanager
-def _registered(custom_objects: dict[str, type]) -> Iterator[None]:
-    """``custom_objects`` known to the rebuild, for its duration only."""
+def _check_custom_objects(custom_objects: dict[str, type]) -> None:
     for name, value in custom_objects.items():
         if not (isinstance(value, type) and issubclass(value, Layer)):
             raise TypeError(
                 f"model_from_json: custom_objects[{name!r}] is {value!r}; deepgrad takes "
                 "Layer subclasses there (register other objects with their module)"
             )
-    saved = {name: LAYER_CLASSES[name] for name in custom_objects if name in LAYER_CLASSES}
-    LAYER_CLASSES.update(custom_objects)
-    try:
-        yield
-    finally:
-        for name in custom_objects:
-            if name in saved:
-                LAYER_CLASSES[name] = saved[name]
-            else:
-                del LAYER_CLASSES[name]
 
 
 def save_model(
