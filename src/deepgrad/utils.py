@@ -1,67 +1,103 @@
 """Keras' ``keras.utils`` names a Keras user reaches for: ``to_categorical``, ``PyDataset``
 (``fit``, ``evaluate`` and ``predict`` accept any object with ``__len__`` and
 ``__getitem__`` returning batches; this base class is for code written against Keras'),
-and ``one_hot`` (Keras' ``keras.ops.one_hot``; deepgrad has no public ``ops`` namespace).
+its alias ``Sequence``, ``one_hot`` (Keras' ``keras.ops.one_hot``; deepgrad has no public
+``ops`` namespace), ``set_random_seed``, ``normalize``, ``split_dataset``,
+``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight``, ``Progbar``, and Keras'
+custom-object and serialization helpers (``deepgrad.serialization``).
 """
 
 from __future__ import annotations
 
+import random as python_random
 from typing import Any
 
 import numpy as np
 
+from deepgrad import random
+from deepgrad.dataset_utils import (
+    one_hot,
+    pack_x_y_sample_weight,
+    split_dataset,
+    to_categorical,
+    unpack_x_y_sample_weight,
+)
+from deepgrad.serialization import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 from deepgrad.tensor import raw_data
+from deepgrad.training.progbar import Progbar
+
+__all__ = [
+    "CustomObjectScope",
+    "Progbar",
+    "PyDataset",
+    "Sequence",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_object",
+    "normalize",
+    "one_hot",
+    "pack_x_y_sample_weight",
+    "register_keras_serializable",
+    "serialize_keras_object",
+    "set_random_seed",
+    "split_dataset",
+    "to_categorical",
+    "unpack_x_y_sample_weight",
+]
 
 
-def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = "float32") -> np.ndarray:
-    """Integer labels as one-hot rows along a new ``axis`` (Keras' ``ops.one_hot``): a
-    label outside 0..num_classes-1 gives a row of zeros, as in Keras.
+def set_random_seed(seed: int) -> None:
+    """Seed every generator a deepgrad program draws from, as Keras'
+    ``utils.set_random_seed``: deepgrad's own (``deepgrad.random.seed``: initial weights,
+    dropout, shuffling in ``fit``, on every device), Python's ``random`` and NumPy's global
+    one (``np.random.seed``).
 
-    >>> one_hot([0, 2], 3)
-    array([[1., 0., 0.],
-           [0., 0., 1.]], dtype=float32)
+    >>> set_random_seed(1); a = random.normal(size=2), python_random.random()
+    >>> set_random_seed(1); b = random.normal(size=2), python_random.random()
+    >>> bool((a[0] == b[0]).all()) and a[1] == b[1]
+    True
     """
-    labels = np.asarray(raw_data(x))
-    if labels.dtype.kind not in "iub":
-        if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
-            labels = labels.astype(np.int64)
-        else:
-            raise TypeError(
-                f"one_hot: expected integer labels, got dtype {labels.dtype} (shape {labels.shape})"
-            )
-    if int(num_classes) < 1:
-        raise ValueError(f"one_hot: num_classes must be positive, got {num_classes}")
-    encoded = (labels[..., None] == np.arange(int(num_classes))).astype(dtype)
-    return np.moveaxis(encoded, -1, axis) if axis != -1 else encoded
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ValueError(
+            f"set_random_seed: expected an integer seed, got {seed!r} (of type {type(seed)})"
+        )
+    random.seed(int(seed))
+    python_random.seed(int(seed))
+    np.random.seed(int(seed))
 
 
-def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
-    """Integer class labels as a one-hot float matrix (Keras' ``utils.to_categorical``):
-    ``num_classes`` defaults to the largest label + 1; a trailing axis of size 1 is
-    dropped first.
+def normalize(x: Any, axis: int = -1, order: Any = 2) -> np.ndarray:
+    """``x`` divided by its ``order``-norm along ``axis`` (Keras' ``utils.normalize``, for
+    NumPy arrays): a slice whose norm is 0 is left as it is. ``order`` is
+    ``np.linalg.norm``'s ``ord`` for vectors (``1``, ``2``, ``np.inf``, ...).
 
-    >>> to_categorical([0, 2, 1])
-    array([[1., 0., 0.],
-           [0., 0., 1.],
-           [0., 1., 0.]])
+    Unlike Keras 3.15, a 1-D array keeps its shape (Keras returns it as one row) and
+    ``axis=0`` divides by the norms along axis 0 (Keras divides by them along the last
+    axis: wrong numbers on a square array, an error otherwise).
+
+    >>> normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    array([[0.6, 0.8],
+           [0. , 0. ]])
     """
-    labels = np.asarray(raw_data(x))
-    if labels.ndim > 1 and labels.shape[-1] == 1:
-        labels = labels[..., 0]
-    if labels.dtype.kind not in "iu":
-        if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
-            labels = labels.astype(np.int64)
-        else:
-            raise TypeError(
-                f"to_categorical: expected integer class labels, got dtype {labels.dtype} "
-                "(map string labels to integers first: np.unique(y, return_inverse=True))"
-            )
-    if labels.size and labels.min() < 0:
-        raise ValueError(f"to_categorical: labels must be non-negative, got {labels.min()}")
-    count = int(labels.max()) + 1 if num_classes is None else int(num_classes)
-    if labels.size and labels.max() >= count:
-        raise ValueError(f"to_categorical: label {labels.max()} does not fit num_classes={count}")
-    return one_hot(labels, count, dtype="float64")
+    array = np.asarray(raw_data(x))
+    if array.dtype.kind not in "iubf":
+        raise TypeError(f"normalize: expected a numeric array, got dtype {array.dtype}")
+    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
+        raise TypeError(f"normalize: axis must be one integer, got {axis!r}")
+    if not -array.ndim <= axis < array.ndim:
+        raise ValueError(f"normalize: axis {axis} is out of range for shape {array.shape}")
+    norm = np.linalg.norm(array, ord=order, axis=int(axis), keepdims=True)
+    norm[norm == 0] = 1
+    return array / norm
 
 
 class PyDataset:
@@ -105,3 +141,6 @@ class PyDataset:
 
     def on_epoch_end(self) -> None:
         """Called after each pass over the batches; does nothing unless overridden."""
+
+
+Sequence = PyDataset  # Keras 3's name for the same class, kept from Keras 2

@@ -23,10 +23,11 @@ from __future__ import annotations
 from typing import Any
 
 from deepgrad.layers import structure
-from deepgrad.layers.base import LAYER_CLASSES, Layer, register_serializable, unique_name
+from deepgrad.layers.base import Layer, register_serializable, unique_name
 from deepgrad.layers.input import InputLayer, cast_to_input_dtype
 from deepgrad.layers.symbolic import Node, SymbolicTensor
 from deepgrad.models.model import Model
+from deepgrad.serialization import layer_class
 
 
 @register_serializable
@@ -203,12 +204,13 @@ class Functional(Model):
         layers = {}
         for item in config["layers"]:
             name = item.get("class_name")
-            if name not in LAYER_CLASSES:
+            found = layer_class(name)
+            if found is None:
                 raise ValueError(
                     f"unknown layer class {name!r}: only registered classes can be loaded "
                     "(decorate custom layers with deepgrad.layers.register_serializable)"
                 )
-            layer = LAYER_CLASSES[name].from_config(item.get("config", {}))
+            layer = found.from_config(item.get("config", {}))
             layers[item["config"]["name"]] = layer
         outputs: dict[tuple[str, int], Any] = {
             (name, 0): layer.output

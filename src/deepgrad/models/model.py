@@ -20,7 +20,7 @@ from deepgrad.backend import to_numpy
 from deepgrad.layers import structure
 from deepgrad.layers.base import Layer
 from deepgrad.models import stateless, summary
-from deepgrad.saving import model_file
+from deepgrad.saving import model_file, model_json
 from deepgrad.tensor import raw_data
 from deepgrad.training.progress import pass_progress
 from deepgrad.training.trainer import Trainer
@@ -242,6 +242,12 @@ class Model(Trainer, Layer):
         """Write architecture, compile settings, weights and optimizer state to one file
         (safetensors, with the architecture as JSON metadata), atomically."""
         model_file.save_model(self, filepath)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The architecture (and compile settings) as JSON in Keras' layout, with deepgrad's
+        configs; ``deepgrad.models.model_from_json`` rebuilds the model from it. ``kwargs``
+        go to ``json.dumps``."""
+        return model_json.model_to_json(self, **kwargs)
 
     def save_weights(self, filepath: str | os.PathLike) -> None:
         """Write only the weights (safetensors), atomically."""

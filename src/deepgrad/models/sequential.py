@@ -7,10 +7,11 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.modes import no_grad
-from deepgrad.layers.base import LAYER_CLASSES, Layer, register_serializable
+from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.layers.input import Input, cast_to_input_dtype
 from deepgrad.layers.symbolic import SymbolicTensor
 from deepgrad.models.model import Model
+from deepgrad.serialization import layer_class
 
 
 @register_serializable
@@ -175,9 +176,10 @@ class Sequential(Model):
 
 def _layer_from_config(item: dict) -> Layer:
     name = item.get("class_name")
-    if name not in LAYER_CLASSES:
+    cls = layer_class(name)
+    if cls is None:
         raise ValueError(
             f"unknown layer class {name!r}: only registered classes can be loaded "
             "(decorate custom layers with deepgrad.layers.register_serializable)"
         )
-    return LAYER_CLASSES[name].from_config(item.get("config", {}))
+    return cls.from_config(item.get("config", {}))

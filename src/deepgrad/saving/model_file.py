@@ -17,8 +17,8 @@ import numpy as np
 from deepgrad import losses, metrics, optimizers
 from deepgrad.backend import to_numpy
 from deepgrad.device import device_of, to_device
-from deepgrad.layers.base import LAYER_CLASSES
 from deepgrad.saving.safetensors import load_file, save_file
+from deepgrad.serialization import layer_class
 from deepgrad.tensor import mark_written, raw_data
 from deepgrad.version import __version__
 
@@ -40,7 +40,8 @@ def weight_tensors(model: Any) -> dict[str, np.ndarray]:
     return tensors
 
 
-def _compile_config(model: Any) -> dict | None:
+def compile_config_of(model: Any) -> dict | None:
+    """What ``compile`` was given, as JSON-ready data (None: not compiled)."""
     if getattr(model, "optimizer", None) is None:
         return None
     arguments = getattr(model, "_compile_arguments", {})
@@ -86,7 +87,7 @@ def model_metadata(model: Any) -> dict[str, str]:
         "deepgrad_version": __version__,
         "architecture": json.dumps(architecture),
     }
-    compile_config = _compile_config(model)
+    compile_config = compile_config_of(model)
     if compile_config is not None:
         metadata["compile"] = json.dumps(compile_config)
     # Every layer's trainable flag, in the order _layers_within walks them: a subclassed
@@ -284,19 +285,26 @@ def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
 def _rebuild(metadata: dict, path: Any) -> Any:
     """The model the 'architecture' entry describes, built for its saved input shape."""
     architecture = _metadata_object(metadata, "architecture", path, ("class_name", "config"))
+    return rebuild(architecture, path)
+
+
+def rebuild(architecture: dict, source: Any) -> Any:
+    """The model of an architecture (``class_name``, ``config``, ``build_input_shape``),
+    from registered classes only; ``source`` names where it came from in errors."""
     name = architecture["class_name"]
-    if not isinstance(name, str) or name not in LAYER_CLASSES:
+    cls = layer_class(name)
+    if cls is None:
         raise ValueError(
-            f"{path}: cannot rebuild the model (unknown class {name!r}); custom classes must "
+            f"{source}: cannot rebuild the model (unknown class {name!r}); custom classes must "
             "be registered with deepgrad.layers.register_serializable"
         )
     try:
-        model = LAYER_CLASSES[name].from_config(architecture["config"])
+        model = cls.from_config(architecture["config"])
         if architecture.get("build_input_shape"):
             model.build_for(tuple(architecture["build_input_shape"]))
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(
-            f"{path}: cannot rebuild the {name} from its saved architecture "
+            f"{source}: cannot rebuild the {name} from its saved architecture "
             f"({type(error).__name__}: {error})"
         ) from error
     return model
@@ -305,6 +313,11 @@ def _rebuild(metadata: dict, path: Any) -> Any:
 def _compile_as_saved(model: Any, metadata: dict, path: Any) -> None:
     # loss_weights and weighted_metrics are newer: older files may lack them
     settings = _metadata_object(metadata, "compile", path, ("optimizer", "loss", "metrics"))
+    compile_with(model, settings, path)
+
+
+def compile_with(model: Any, settings: dict, source: Any) -> None:
+    """Compile ``model`` with settings from ``compile_config_of`` (a new optimizer)."""
     try:
         model.compile(
             optimizer=settings["optimizer"],
@@ -315,6 +328,6 @@ def _compile_as_saved(model: Any, metadata: dict, path: Any) -> None:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(
-            f"{path}: cannot compile the model with its saved settings "
+            f"{source}: cannot compile the model with its saved settings "
             f"({type(error).__name__}: {error}); load_model(path, compile=False) skips them"
         ) from error

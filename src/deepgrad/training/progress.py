@@ -144,6 +144,8 @@ class ProgbarLogger(Callback):
         super().__init__()
         self.verbose = verbose
         self.bar = None
+        self.unit = "step"  # what a step is called ("sample" for utils.Progbar's unit_name)
+        self.bar_options: dict[str, Any] = {}  # more of tqdm's arguments (utils.Progbar's)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         epochs = self.params.get("epochs")
@@ -168,10 +170,11 @@ class ProgbarLogger(Callback):
                 self.bar = tqdm(
                     total=steps,
                     desc=prefix,
-                    unit="step",
+                    unit=self.unit,
                     leave=True,
                     dynamic_ncols=True,
                     file=sys.stdout,
+                    **self.bar_options,
                 )
 
     def _fits(self, text: str) -> bool:
@@ -179,15 +182,15 @@ class ProgbarLogger(Callback):
         width = getattr(self.bar, "ncols", None) or self.columns or 80
         return len(self.prefix) + len(text) + 50 <= width
 
-    def advance(self, logs: Callable[[], dict]) -> None:
-        """One more batch done: the bar moves on, and its running metrics are refreshed at
-        most every ``POSTFIX_SECONDS`` (tqdm redraws at most every 0.1 s anyway).
+    def advance(self, logs: Callable[[], dict], count: int = 1) -> None:
+        """``count`` more batches done: the bar moves on, and its running metrics are
+        refreshed at most every ``POSTFIX_SECONDS`` (tqdm redraws at most every 0.1 s anyway).
 
         ``fit`` calls this after every batch, outside the callbacks' batch hooks: this
         class has none, so a batch goes straight to the step whatever ``verbose`` is, and
         ``logs`` (the model's running loss and metrics) is read only when shown.
         """
-        self.steps_done += 1
+        self.steps_done += count
         if self.bar is None:
             return
         now = time.perf_counter()
@@ -195,7 +198,7 @@ class ProgbarLogger(Callback):
             text = format_logs(logs(), self.verbose)
             self.bar.set_postfix_str(text if self._fits(text) else "", refresh=False)
             self.postfix_due = now + POSTFIX_SECONDS
-        self.bar.update(1)
+        self.bar.update(count)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.end_pass(logs)
@@ -213,22 +216,23 @@ class ProgbarLogger(Callback):
                 print(wrapped(text, self.columns), flush=True)
         else:  # Keras' line: 4/4 - 0s - 3ms/step - loss: 0.5000
             steps = self.steps if self.steps is not None else self.steps_done  # as Keras
-            timing = (f"{steps}/{steps}", f"{seconds:.0f}s", per_step(seconds / max(steps, 1)))
+            duration = per_step(seconds / max(steps, 1), self.unit)
+            timing = (f"{steps}/{steps}", f"{seconds:.0f}s", duration)
             line = " - ".join(part for part in (*timing, text) if part)
             print(line if not self.columns else wrapped(line, self.columns, ""), flush=True)
 
 
-def per_step(seconds: float) -> str:
+def per_step(seconds: float, unit: str = "step") -> str:
     """A step's duration as Keras writes it: whole seconds, milliseconds or microseconds.
 
-    >>> per_step(0.0031), per_step(0.0004), per_step(2.4)
-    ('3ms/step', '400us/step', '2s/step')
+    >>> per_step(0.0031), per_step(0.0004), per_step(2.4, "sample")
+    ('3ms/step', '400us/step', '2s/sample')
     """
     if seconds >= 1 or seconds == 0:
-        return f"{seconds:.0f}s/step"
+        return f"{seconds:.0f}s/{unit}"
     if seconds >= 1e-3:
-        return f"{seconds * 1e3:.0f}ms/step"
-    return f"{seconds * 1e6:.0f}us/step"
+        return f"{seconds * 1e3:.0f}ms/{unit}"
+    return f"{seconds * 1e6:.0f}us/{unit}"
 
 
 def pass_progress(verbose: Any, steps: int | None) -> ProgbarLogger | None:

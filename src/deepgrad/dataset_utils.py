@@ -1,0 +1,219 @@
+"""Keras' data helpers in ``keras.utils``: ``to_categorical``, ``one_hot`` (Keras'
+``keras.ops.one_hot``), ``split_dataset`` (for arrays and tuples or lists of arrays) and
+``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight``. They need only NumPy, so that
+``deepgrad.ops`` can take ``one_hot`` from here early in deepgrad's import."""
+
+from __future__ import annotations
+
+import random as python_random
+from typing import Any
+
+import numpy as np
+
+from deepgrad.tensor import raw_data
+
+__all__ = [
+    "one_hot",
+    "pack_x_y_sample_weight",
+    "split_dataset",
+    "to_categorical",
+    "unpack_x_y_sample_weight",
+]
+
+
+def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = "float32") -> np.ndarray:
+    """Integer labels as one-hot rows along a new ``axis`` (Keras' ``ops.one_hot``): a
+    label outside 0..num_classes-1 gives a row of zeros, as in Keras.
+
+    >>> one_hot([0, 2], 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.]], dtype=float32)
+    """
+    labels = np.asarray(raw_data(x))
+    if labels.dtype.kind not in "iub":
+        if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
+            labels = labels.astype(np.int64)
+        else:
+            raise TypeError(
+                f"one_hot: expected integer labels, got dtype {labels.dtype} (shape {labels.shape})"
+            )
+    if int(num_classes) < 1:
+        raise ValueError(f"one_hot: num_classes must be positive, got {num_classes}")
+    encoded = (labels[..., None] == np.arange(int(num_classes))).astype(dtype)
+    return np.moveaxis(encoded, -1, axis) if axis != -1 else encoded
+
+
+def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
+    """Integer class labels as a one-hot float matrix (Keras' ``utils.to_categorical``):
+    ``num_classes`` defaults to the largest label + 1; a trailing axis of size 1 is
+    dropped first.
+
+    >>> to_categorical([0, 2, 1])
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 1., 0.]])
+    """
+    labels = np.asarray(raw_data(x))
+    if labels.ndim > 1 and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.dtype.kind not in "iu":
+        if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
+            labels = labels.astype(np.int64)
+        else:
+            raise TypeError(
+                f"to_categorical: expected integer class labels, got dtype {labels.dtype} "
+                "(map string labels to integers first: np.unique(y, return_inverse=True))"
+            )
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"to_categorical: labels must be non-negative, got {labels.min()}")
+    count = int(labels.max()) + 1 if num_classes is None else int(num_classes)
+    if labels.size and labels.max() >= count:
+        raise ValueError(f"to_categorical: label {labels.max()} does not fit num_classes={count}")
+    return one_hot(labels, count, dtype="float64")
+
+
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
+    """The batch ``fit`` reads, from its parts (Keras' ``utils.pack_x_y_sample_weight``):
+    ``x`` alone (``(x,)`` when ``x`` is a tuple or list, so that it is not read as
+    ``(x, y)``), ``(x, y)`` or ``(x, y, sample_weight)``.
+
+    >>> pack_x_y_sample_weight([1, 2], [3, 4])
+    ([1, 2], [3, 4])
+    >>> pack_x_y_sample_weight((1, 2))
+    ((1, 2),)
+    """
+    if y is None:
+        if sample_weight is not None:
+            raise ValueError(
+                "pack_x_y_sample_weight: sample_weight was given without y (Keras drops it "
+                "silently); pass y too"
+            )
+        return (x,) if isinstance(x, tuple | list) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
+    """``(x, y, sample_weight)`` from a batch ``x``, ``(x,)``, ``(x, y)`` or
+    ``(x, y, sample_weight)``, with ``None`` for what it lacks (Keras'
+    ``utils.unpack_x_y_sample_weight``, for a ``train_step`` of your own).
+
+    >>> unpack_x_y_sample_weight(([1.0], [2.0]))
+    ([1.0], [2.0], None)
+    """
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return (data, None, None)
+    if len(data) in (1, 2, 3):
+        return (*data, *(None,) * (3 - len(data)))  # type: ignore[return-value]
+    raise ValueError(
+        "unpack_x_y_sample_weight: expected data as x, (x,), (x, y) or (x, y, sample_weight), "
+        f"got a {type(data).__name__} of {len(data)} items"
+    )
+
+
+def split_dataset(
+    dataset: Any,
+    left_size: int | float | None = None,
+    right_size: int | float | None = None,
+    shuffle: bool = False,
+    seed: int | None = None,
+) -> tuple[Any, Any]:
+    """Split an array, or a tuple or list of arrays of the same length, into a left and a
+    right part along the first axis (Keras' ``utils.split_dataset``).
+
+    ``left_size`` / ``right_size``: a float in (0, 1) is a fraction of the samples
+    (rounded), an int a number of samples; the one not given is the rest. With
+    ``shuffle``, the samples are put in the order Keras puts them for the same ``seed``
+    (Python's ``random.Random(seed).shuffle``; without a seed, one drawn from Python's
+    ``random``, as Keras does). The left part is the first samples, the right one the last.
+
+    Keras returns ``tf.data.Dataset`` objects; deepgrad returns the parts in the form
+    given (an array, or a tuple or list of arrays), which ``fit`` takes as they are.
+
+    >>> x, y = np.arange(10.0).reshape(5, 2), np.arange(5)
+    >>> (x_train, y_train), (x_test, y_test) = split_dataset((x, y), left_size=0.8)
+    >>> y_train, y_test
+    (array([0, 1, 2, 3]), array([4]))
+    """
+    arrays, rebuild = _as_arrays(dataset)
+    total = len(arrays[0])
+    left, right = _split_sizes(left_size, right_size, total)
+    order = np.arange(total)
+    if shuffle:
+        if seed is None:
+            seed = python_random.randint(0, int(1e6))
+        positions = list(range(total))
+        python_random.Random(seed).shuffle(positions)  # Keras: random.seed; random.shuffle
+        order = np.array(positions)
+    left_order, right_order = order[:left], order[total - right :]
+    return rebuild([a[left_order] for a in arrays]), rebuild([a[right_order] for a in arrays])
+
+
+def _as_arrays(dataset: Any) -> tuple[list[np.ndarray], Any]:
+    """The dataset's arrays, and how to give split ones back in the dataset's form."""
+    if isinstance(dataset, tuple | list):
+        if not dataset:
+            raise ValueError("split_dataset: the dataset is an empty tuple or list")
+        arrays = [_as_array(item, f"item {i}") for i, item in enumerate(dataset)]
+        lengths = [len(a) for a in arrays]
+        if len(set(lengths)) > 1:
+            raise ValueError(
+                f"split_dataset: the arrays must have the same length, got lengths {lengths} "
+                f"(shapes {[a.shape for a in arrays]})"
+            )
+        kind = type(dataset)
+        return arrays, lambda parts: kind(parts)
+    return [_as_array(dataset, "the dataset")], lambda parts: parts[0]
+
+
+def _as_array(item: Any, what: str) -> np.ndarray:
+    if isinstance(item, dict) or not hasattr(item, "__len__") or isinstance(item, str):
+        raise TypeError(
+            f"split_dataset: {what} is of type {type(item).__name__}; expected an array, or a "
+            "tuple or list of arrays (deepgrad has no tf.data or torch Dataset to split: split "
+            "their arrays)"
+        )
+    array = np.asarray(raw_data(item))
+    if array.ndim == 0:
+        raise ValueError(f"split_dataset: {what} is a scalar; expected an array of samples")
+    return array
+
+
+def _split_sizes(left: Any, right: Any, total: int) -> tuple[int, int]:
+    """Keras' ``_rescale_dataset_split_sizes``: the two parts' numbers of samples."""
+    if left is None and right is None:
+        raise ValueError("split_dataset: give left_size, right_size or both (both were None)")
+    counts = {}
+    for side, size in (("left", left), ("right", right)):
+        if size is None:
+            continue
+        if type(size) not in (int, float):
+            raise TypeError(
+                f"split_dataset: {side}_size must be an int, a float or None, got {size!r} "
+                f"(of type {type(size).__name__})"
+            )
+        if (isinstance(size, int) and not 0 < size < total) or (
+            isinstance(size, float) and not 0 < size < 1
+        ):
+            raise ValueError(
+                f"split_dataset: {side}_size must be a positive int smaller than the "
+                f"{total} samples or a float in (0, 1), got {size!r}"
+            )
+        counts[side] = round(size * total) if isinstance(size, float) else size
+    if isinstance(left, float) and isinstance(right, float) and left + right > 1:
+        raise ValueError(f"split_dataset: left_size + right_size = {left + right} exceeds 1")
+    left_count = counts.get("left", total - counts.get("right", 0))
+    right_count = counts.get("right", total - left_count)
+    if left_count + right_count > total:
+        raise ValueError(
+            f"split_dataset: left_size + right_size = {left_count + right_count} samples "
+            f"exceeds the {total} samples"
+        )
+    for side, count in (("left", left_count), ("right", right_count)):
+        if count == 0:
+            raise ValueError(
+                f"split_dataset: the {side} part would be empty ({total} samples, "
+                f"left_size={left!r}, right_size={right!r})"
+            )
+    return left_count, right_count
