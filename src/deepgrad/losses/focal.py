@@ -19,7 +19,7 @@ import numpy as np
 
 from deepgrad import numpy as dnp
 from deepgrad.activations import sigmoid, softmax
-from deepgrad.losses_base import EPSILON, CastingLoss, same_rank
+from deepgrad.losses.base import EPSILON, CastingLoss, same_rank
 from deepgrad.tensor import raw_data
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import numpy as dnp
-from deepgrad.losses_base import EPSILON, CastingLoss, same_rank
+from deepgrad.losses.base import EPSILON, CastingLoss, same_rank
 from deepgrad.tensor import raw_data
 
 Axis = int | Sequence[int] | None

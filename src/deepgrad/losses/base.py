@@ -200,3 +200,12 @@ def _floating_dtype_name(loss: Loss, dtype: Any) -> str:
             f"{found.name}"
         )
     return found.name
+
+
+def mean_last(values: Any) -> Any:
+    return mean_along(values, -1)
+
+
+def mean_along(values: Any, axis: int) -> Any:
+    """The mean along ``axis``; 1-D values are one per sample and stay as they are."""
+    return dnp.mean(values, axis=axis) if np.ndim(raw_data(values)) > 1 else values

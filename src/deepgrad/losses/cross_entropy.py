@@ -1,0 +1,178 @@
+"""Cross-entropies, the negative log-likelihoods of labels: binary (Bernoulli),
+categorical on one-hot or soft labels, sparse on integer labels; and the Kullback–Leibler
+divergence.
+
+>>> import numpy as np
+>>> round(float(CategoricalCrossentropy()(np.array([[0.0, 1.0]]), np.array([[0.5, 0.5]]))), 6)
+0.693147
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepgrad import numpy as dnp
+from deepgrad.activations import softplus
+from deepgrad.autodiff.effects import impure
+from deepgrad.backend import array_module
+from deepgrad.losses.base import EPSILON, Loss, label_array, mean_along, same_rank
+from deepgrad.ops.activations_math import log_softmax, sparse_softmax_cross_entropy
+from deepgrad.tensor import raw_data
+
+
+class BinaryCrossentropy(Loss):
+    """−[y log p + (1 − y) log(1 − p)]: the Bernoulli NLL, averaged along ``axis`` (the
+    last by default). On logits z it is computed as softplus(z) − y·z, stable for any z."""
+
+    def __init__(
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
+        self.axis = int(axis)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        y, y_pred = same_rank(self, y_true, y_pred)
+        if self.label_smoothing:
+            y = y * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
+        if self.from_logits:
+            return mean_along(softplus(y_pred) - y * y_pred, self.axis)
+        p = dnp.clip(y_pred, EPSILON, 1.0 - EPSILON)
+        return mean_along(-(y * dnp.log(p) + (1.0 - y) * dnp.log(1.0 - p)), self.axis)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
+
+
+class CategoricalCrossentropy(Loss):
+    """−Σ_k y_k log p_k over one-hot (or soft) labels along ``axis`` (the last by default):
+    the categorical NLL. On logits it uses the fused, stable log-softmax; probabilities are
+    renormalised to sum to 1 and clipped to [1e-7, 1 − 1e-7] first, as Keras does."""
+
+    def __init__(
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
+        self.axis = int(axis)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        y, y_pred = same_rank(self, y_true, y_pred)
+        if self.label_smoothing:
+            classes = np.shape(raw_data(y_pred))[self.axis]
+            y = y * (1.0 - self.label_smoothing) + self.label_smoothing / classes
+        log_p = _log_probabilities(y_pred, self.from_logits, self.axis)
+        return -dnp.sum(y * log_p, axis=self.axis)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
+
+
+def _log_probabilities(y_pred: Any, from_logits: bool, axis: int = -1) -> Any:
+    if from_logits:
+        return log_softmax(y_pred, axis=axis)
+    p = y_pred / dnp.sum(y_pred, axis=axis, keepdims=True)
+    return dnp.log(dnp.clip(p, EPSILON, 1.0 - EPSILON))
+
+
+@impure(effect=True)
+def _check_sparse_labels(labels: Any, classes: int) -> None:
+    """Raise unless every label is an integer (or an integral float) in [0, classes)."""
+    xp = array_module(labels)
+    integral = xp.issubdtype(labels.dtype, xp.integer)  # no rounding to check on those
+    if labels.size and (
+        not (integral or bool(xp.all(labels == xp.round(labels))))
+        or bool(labels.min() < 0)
+        or bool(labels.max() >= classes)
+    ):
+        raise ValueError(
+            f"SparseCategoricalCrossentropy: labels must be integers in [0, {classes})"
+        )
+
+
+class SparseCategoricalCrossentropy(Loss):
+    """−log p_y for integer labels y: the categorical NLL without one-hot encoding.
+
+    ``ignore_class``: samples (or time steps) with this label weigh 0 and leave the mean,
+    as Keras' (a padding label, e.g. -1)."""
+
+    def __init__(
+        self, from_logits: bool = False, ignore_class: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.from_logits = from_logits
+        self.ignore_class = None if ignore_class is None else int(ignore_class)
+
+    def _sparse_labels(self, y_true: Any, y_pred: Any) -> Any:
+        """The labels in y_pred's shape without its class axis."""
+        labels = label_array(y_true)
+        pred_shape = tuple(raw_data(y_pred).shape)
+        if labels.shape == (*pred_shape[:-1], 1):
+            labels = dnp.reshape(labels, pred_shape[:-1])
+        if labels.shape != pred_shape[:-1]:
+            raise ValueError(
+                f"SparseCategoricalCrossentropy: y_true has shape {labels.shape}; for y_pred of "
+                f"shape {pred_shape} it must be {pred_shape[:-1]} (one integer label per sample)"
+            )
+        return labels
+
+    def valid_mask(self, y_true: Any, y_pred: Any) -> Any:
+        if self.ignore_class is None:
+            return None
+        return dnp.not_equal(self._sparse_labels(y_true, y_pred), self.ignore_class)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        labels = self._sparse_labels(y_true, y_pred)
+        xp = array_module(raw_data(labels))
+        valid = self.valid_mask(y_true, y_pred)
+        if valid is not None:  # an ignored label stands in as class 0, its loss then zeroed
+            labels = dnp.where(valid, labels, dnp.zeros_like(raw_data(labels)))
+        pred_shape = tuple(raw_data(y_pred).shape)
+        # An effect primitive: a compiled step checks the labels of every batch, not only of
+        # the batches it recorded (a label of -1 would take the last class, 1.5 class 1).
+        # Integer labels on logits need none: the cross-entropy op checks their range.
+        if not (self.from_logits and xp.issubdtype(raw_data(labels).dtype, xp.integer)):
+            _check_sparse_labels(raw_data(labels), pred_shape[-1])
+        labels = dnp.astype(labels, np.int64)  # deepgrad ops: a compiled step records them
+        if self.from_logits:
+            losses = sparse_softmax_cross_entropy(y_pred, labels)
+        else:
+            log_p = _log_probabilities(y_pred, self.from_logits)
+            index = (*tuple(xp.indices(raw_data(labels).shape)), labels)
+            losses = -log_p[index]
+        return losses if valid is None else dnp.where(valid, losses, 0.0)
+
+    def get_config(self) -> dict:
+        config = {**super().get_config(), "from_logits": self.from_logits}
+        if self.ignore_class is not None:
+            config["ignore_class"] = self.ignore_class
+        return config
+
+
+class KLDivergence(Loss):
+    """Σ y log(y / ŷ): the Kullback–Leibler divergence of ŷ from y."""
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        y_true, y_pred = same_rank(self, y_true, y_pred)
+        y = dnp.clip(y_true, EPSILON, 1.0)
+        return dnp.sum(y * dnp.log(y / dnp.clip(y_pred, EPSILON, 1.0)), axis=-1)
