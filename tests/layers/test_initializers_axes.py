@@ -79,6 +79,7 @@ def test_a_keras_config_with_the_axes_loads_and_round_trips(cls):
     init = cls(seed=2, input_axes=(0,), output_axes=[1])
     saved = json.loads(json.dumps(initializers.serialize(init)))
     loaded = initializers.deserialize(saved)
+    assert isinstance(loaded, initializers.VarianceScaling)
     assert (loaded.input_axes, loaded.output_axes) == ([0], [1])
     np.testing.assert_array_equal(loaded((5, 6)), init((5, 6)))
 
