@@ -27,13 +27,51 @@ from deepgrad import random
 from deepgrad.backend import get_default_dtype
 
 
-def _fans(shape: tuple[int, ...]) -> tuple[float, float]:
+def _fans(
+    shape: tuple[int, ...],
+    input_axes: list[int] | None = None,
+    output_axes: list[int] | None = None,
+) -> tuple[float, float]:
+    """(fan_in, fan_out) of a weight shape, as Keras 3's ``compute_fans``: the products of
+    the sizes of ``input_axes`` and ``output_axes`` where given, else the last two axes
+    times the receptive field (the product of the others)."""
+    if input_axes is not None and output_axes is not None:
+        return float(math.prod(shape[a] for a in input_axes)), float(
+            math.prod(shape[a] for a in output_axes)
+        )
     if len(shape) == 0:
         return 1.0, 1.0
     if len(shape) == 1:
         return float(shape[0]), float(shape[0])
     receptive = math.prod(shape[:-2])
     return float(shape[-2] * receptive), float(shape[-1] * receptive)
+
+
+def _check_axes(name: str, argument: str, axes: Any) -> list[int] | None:
+    """Keras' ``input_axes`` / ``output_axes``: None or a list of integer axes."""
+    if axes is None:
+        return None
+    if not isinstance(axes, list | tuple) or not all(
+        isinstance(a, int | np.integer) and not isinstance(a, bool) for a in axes
+    ):
+        raise ValueError(f"{name}: {argument} must be None or a list of integers, got {axes!r}")
+    return [int(a) for a in axes]
+
+
+def _check_axes_fit(name: str, shape: tuple[int, ...], axes: dict[str, list[int]]) -> None:
+    """Every axis of ``input_axes`` / ``output_axes`` exists in the weight's shape."""
+    for argument, values in axes.items():
+        for axis in values:
+            if not -len(shape) <= axis < len(shape):
+                raise ValueError(
+                    f"{name}: {argument}={values} has axis {axis}, out of range for a "
+                    f"weight of shape {tuple(shape)} ({len(shape)} axes)"
+                )
+        normalized = [axis % len(shape) for axis in values]
+        if len(set(normalized)) != len(normalized):
+            raise ValueError(
+                f"{name}: {argument}={values} names one axis of shape {tuple(shape)} twice"
+            )
 
 
 class Initializer:
@@ -129,7 +167,19 @@ class TruncatedNormal(Initializer):
 
 
 class VarianceScaling(Initializer):
-    """Draws with variance ``scale / n``, n = fan_in, fan_out or their mean (``mode``)."""
+    """Draws with variance ``scale / n``, n = fan_in, fan_out or their mean (``mode``).
+
+    The fans are those of Keras 3's ``compute_fans``: for a kernel (..., fan_in, fan_out)
+    the last two axes times the receptive field (the product of the others), or, given
+    both ``input_axes`` and ``output_axes``, the products of the sizes of those axes (Keras
+    ignores one given alone; deepgrad refuses it). The draws come from NumPy's generator,
+    not Keras' JAX/TensorFlow ones: same scale and distribution, other values.
+
+    >>> init = VarianceScaling(2.0, "fan_in", "uniform", input_axes=[0, 1], output_axes=[2])
+    >>> w = init((3, 4, 5))  # fan_in = 3 * 4 = 12: limit sqrt(3 * 2 / 12)
+    >>> bool(abs(w).max() <= math.sqrt(0.5))
+    True
+    """
 
     def __init__(
         self,
@@ -137,16 +187,34 @@ class VarianceScaling(Initializer):
         mode: str = "fan_in",
         distribution: str = "truncated_normal",
         seed: int | None = None,
+        input_axes: list[int] | None = None,
+        output_axes: list[int] | None = None,
     ) -> None:
+        name = type(self).__name__
         if mode not in ("fan_in", "fan_out", "fan_avg"):
-            raise ValueError(f"VarianceScaling: mode must be fan_in, fan_out or fan_avg: {mode}")
+            raise ValueError(f"{name}: mode must be fan_in, fan_out or fan_avg: {mode}")
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
-            raise ValueError(f"VarianceScaling: unknown distribution {distribution!r}")
+            raise ValueError(f"{name}: unknown distribution {distribution!r}")
         self.scale, self.mode, self.distribution = scale, mode, distribution
-        self.seed = _check_seed(type(self).__name__, seed)
+        self.seed = _check_seed(name, seed)
+        self.input_axes = _check_axes(name, "input_axes", input_axes)
+        self.output_axes = _check_axes(name, "output_axes", output_axes)
+        if (self.input_axes is None) != (self.output_axes is None):
+            raise ValueError(
+                f"{name}: input_axes and output_axes go together (got input_axes="
+                f"{input_axes!r}, output_axes={output_axes!r}); Keras ignores one alone"
+            )
+
+    def fans(self, shape: tuple[int, ...]) -> tuple[float, float]:
+        """(fan_in, fan_out) of a weight of this shape, as Keras 3's ``compute_fans``."""
+        shape = tuple(shape)
+        if self.input_axes is not None and self.output_axes is not None:
+            axes = {"input_axes": self.input_axes, "output_axes": self.output_axes}
+            _check_axes_fit(type(self).__name__, shape, axes)
+        return _fans(shape, self.input_axes, self.output_axes)
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
-        fan_in, fan_out = _fans(tuple(shape))
+        fan_in, fan_out = self.fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         variance = self.scale / max(1.0, n)
         if self.distribution == "uniform":
@@ -159,52 +227,45 @@ class VarianceScaling(Initializer):
         return TruncatedNormal(0.0, stddev, self.seed)(shape, dtype)
 
 
-class GlorotUniform(VarianceScaling):
-    def __init__(self, seed: int | None = None) -> None:
-        super().__init__(1.0, "fan_avg", "uniform", seed)
+class _PresetVarianceScaling(VarianceScaling):
+    """A VarianceScaling with fixed scale, mode and distribution (Glorot, He, LeCun)."""
+
+    preset: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        input_axes: list[int] | None = None,
+        output_axes: list[int] | None = None,
+    ) -> None:
+        super().__init__(*self.preset, seed, input_axes, output_axes)
 
     def get_config(self) -> dict:
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
-class GlorotNormal(VarianceScaling):
-    def __init__(self, seed: int | None = None) -> None:
-        super().__init__(1.0, "fan_avg", "truncated_normal", seed)
-
-    def get_config(self) -> dict:
-        return {"seed": self.seed}
+class GlorotUniform(_PresetVarianceScaling):
+    preset = (1.0, "fan_avg", "uniform")
 
 
-class HeUniform(VarianceScaling):
-    def __init__(self, seed: int | None = None) -> None:
-        super().__init__(2.0, "fan_in", "uniform", seed)
-
-    def get_config(self) -> dict:
-        return {"seed": self.seed}
+class GlorotNormal(_PresetVarianceScaling):
+    preset = (1.0, "fan_avg", "truncated_normal")
 
 
-class HeNormal(VarianceScaling):
-    def __init__(self, seed: int | None = None) -> None:
-        super().__init__(2.0, "fan_in", "truncated_normal", seed)
-
-    def get_config(self) -> dict:
-        return {"seed": self.seed}
+class HeUniform(_PresetVarianceScaling):
+    preset = (2.0, "fan_in", "uniform")
 
 
-class LecunUniform(VarianceScaling):
-    def __init__(self, seed: int | None = None) -> None:
-        super().__init__(1.0, "fan_in", "uniform", seed)
-
-    def get_config(self) -> dict:
-        return {"seed": self.seed}
+class HeNormal(_PresetVarianceScaling):
+    preset = (2.0, "fan_in", "truncated_normal")
 
 
-class LecunNormal(VarianceScaling):
-    def __init__(self, seed: int | None = None) -> None:
-        super().__init__(1.0, "fan_in", "truncated_normal", seed)
+class LecunUniform(_PresetVarianceScaling):
+    preset = (1.0, "fan_in", "uniform")
 
-    def get_config(self) -> dict:
-        return {"seed": self.seed}
+
+class LecunNormal(_PresetVarianceScaling):
+    preset = (1.0, "fan_in", "truncated_normal")
 
 
 class Orthogonal(Initializer):

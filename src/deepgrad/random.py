@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,10 +30,16 @@ from deepgrad.backend import get_default_dtype
 from deepgrad.device import Device, device, get_device, platform_of
 
 __all__ = [
+    "SeedGenerator",
     "Streams",
+    "beta",
+    "binomial",
+    "categorical",
     "choice",
     "default_rng",
     "device_generator",
+    "dropout",
+    "gamma",
     "get_state",
     "normal",
     "permutation",
@@ -43,6 +50,7 @@ __all__ = [
     "set_state",
     "shuffle",
     "standard_normal",
+    "truncated_normal",
     "uniform",
     "using",
 ]
@@ -195,3 +203,216 @@ def shuffle(x: Any) -> None:
 
 def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None) -> Any:
     return _generator.choice(a, size, replace, p)
+
+
+# Keras 3's keras.random functions: (shape, ..., dtype=None, seed=None). Their draws come
+# from NumPy's (or CuPy's) generators, not Keras' JAX or TensorFlow ones: the same
+# distributions and seed semantics, other values.
+
+
+class SeedGenerator:
+    """A generator state of its own, as Keras 3's ``keras.random.SeedGenerator``: given as
+    ``seed`` to ``truncated_normal``, ``dropout``, ``beta``... it advances at each call, so
+    two calls differ, and ``SeedGenerator(n)`` replays the same sequence. Without a seed,
+    it takes one from deepgrad's global generator (so ``seed(n)`` fixes it too).
+
+    >>> generator = SeedGenerator(42)
+    >>> a, b = truncated_normal((3,), seed=generator), truncated_normal((3,), seed=generator)
+    >>> bool((a == b).all())
+    False
+    >>> again = SeedGenerator(42)
+    >>> bool((truncated_normal((3,), seed=again) == a).all())
+    True
+    """
+
+    def __init__(self, seed: int | None = None, name: str | None = None) -> None:
+        if seed is not None and (not isinstance(seed, int | np.integer) or isinstance(seed, bool)):
+            raise ValueError(f"SeedGenerator: seed must be an integer or None, got {seed!r}")
+        self._initial_seed = None if seed is None else int(seed)
+        self.name = name or "seed_generator"
+        start = int(_generator.integers(1, 10**9)) if seed is None else int(seed)
+        self.streams = Streams.seeded(start)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"seed": self._initial_seed, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> SeedGenerator:
+        return cls(**config)
+
+
+def _seeded(function: str, seed: Any) -> contextlib.AbstractContextManager[Any]:
+    """Keras' ``seed``: None draws from the global generators (which move), an integer from
+    generators made from it at each call (the same draws every call), a SeedGenerator from
+    its own (which move)."""
+    if seed is None:
+        return contextlib.nullcontext()
+    if isinstance(seed, SeedGenerator):
+        return using(seed.streams)
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+        return using(Streams.seeded(int(seed)))
+    raise ValueError(
+        f"random.{function}: seed must be None, an integer or a SeedGenerator, got {seed!r}"
+    )
+
+
+def _float_dtype(function: str, dtype: Any) -> np.dtype:
+    kind = _float(dtype)
+    if kind.kind != "f":
+        raise ValueError(f"random.{function}: dtype must be a float dtype, got {kind}")
+    return kind
+
+
+def _shape(shape: Any) -> tuple[int, ...]:
+    return (int(shape),) if isinstance(shape, int | np.integer) else tuple(int(n) for n in shape)
+
+
+def truncated_normal(
+    shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None, seed: Any = None
+) -> Any:
+    """Normal draws redrawn until within two standard deviations of ``mean``, as Keras 3's
+    ``keras.random.truncated_normal`` (on the current device; values are not Keras').
+
+    >>> x = truncated_normal((1000,), mean=1.0, stddev=0.5, seed=0)
+    >>> bool(abs(x - 1.0).max() <= 1.0)
+    True
+    """
+    kind = _float_dtype("truncated_normal", dtype)
+    with _seeded("truncated_normal", seed):
+        generator = device_generator()
+        values = generator.standard_normal(_shape(shape))
+        outside = abs(values) > 2
+        while bool(outside.any()):
+            values[outside] = generator.standard_normal(int(outside.sum()))
+            outside = abs(values) > 2
+    return (values * stddev + mean).astype(kind)
+
+
+def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None) -> Any:
+    """Zero each element with probability ``rate`` and scale the rest by 1 / (1 - rate), as
+    Keras 3's ``keras.random.dropout``; ``noise_shape`` (None entries: the input's size) is
+    the shape of the mask, broadcast to the input's. ``inputs`` is an array (NumPy, or CuPy
+    on a GPU) or a Tensor (the gradient flows through the kept elements).
+
+    >>> y = dropout(np.ones((1000, 4), np.float32), 0.25, noise_shape=(None, 1), seed=1)
+    >>> sorted(set(y[:, 0].tolist())), bool((y == y[:, :1]).all())  # one draw per row
+    ([0.0, 1.3333333730697632], True)
+    """
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"random.dropout: rate must be in [0, 1], got {rate!r}")
+    shape, dtype = tuple(inputs.shape), np.dtype(inputs.dtype)
+    mask_shape = _noise_shape(shape, noise_shape)
+    if rate == 0.0:
+        return inputs
+    with _seeded("dropout", seed):
+        kept = device_generator().random(mask_shape) >= rate
+    scale = (kept / (1.0 - rate) if rate < 1.0 else kept * 0).astype(dtype)
+    if type(inputs).__module__.startswith("cupy") and isinstance(scale, np.ndarray):
+        scale = sys.modules["cupy"].asarray(scale)  # a seeded mask is drawn on the host
+    return inputs * scale
+
+
+def _noise_shape(shape: tuple[int, ...], noise_shape: Any) -> tuple[int, ...]:
+    if noise_shape is None:
+        return shape
+    noise = tuple(noise_shape)
+    if len(noise) != len(shape):
+        raise ValueError(
+            f"random.dropout: noise_shape {noise} has {len(noise)} entries for inputs of "
+            f"shape {shape}; give one per axis (the axis' size, 1 or None)"
+        )
+    filled = tuple(size if n is None else int(n) for n, size in zip(noise, shape, strict=True))
+    if any(n not in (1, size) for n, size in zip(filled, shape, strict=True)):
+        raise ValueError(
+            f"random.dropout: noise_shape {noise} does not broadcast to the inputs' shape "
+            f"{shape} (each entry: the axis' size, 1 or None)"
+        )
+    return filled
+
+
+def gamma(shape: Any, alpha: Any, dtype: Any = None, seed: Any = None) -> Any:
+    """Gamma(alpha, 1) draws, as Keras 3's ``keras.random.gamma`` (a NumPy array, drawn
+    on the host; values are not Keras').
+
+    >>> x = gamma((20000,), alpha=3.0, seed=0)
+    >>> round(float(x.mean()), 1)
+    3.0
+    """
+    kind = _float_dtype("gamma", dtype)
+    alpha = _positive("gamma", "alpha", alpha)
+    with _seeded("gamma", seed):
+        return np.asarray(_generator.standard_gamma(alpha, _shape(shape))).astype(kind)
+
+
+def beta(shape: Any, alpha: Any, beta: Any, dtype: Any = None, seed: Any = None) -> Any:
+    """Beta(alpha, beta) draws, as Keras 3's ``keras.random.beta`` (a NumPy array, drawn
+    on the host; values are not Keras').
+
+    >>> x = beta((20000,), alpha=2.0, beta=6.0, seed=0)
+    >>> round(float(x.mean()), 2)  # alpha / (alpha + beta)
+    0.25
+    """
+    kind = _float_dtype("beta", dtype)
+    alpha, beta = _positive("beta", "alpha", alpha), _positive("beta", "beta", beta)
+    with _seeded("beta", seed):
+        return np.asarray(_generator.beta(alpha, beta, _shape(shape))).astype(kind)
+
+
+def binomial(
+    shape: Any, counts: Any, probabilities: Any, dtype: Any = None, seed: Any = None
+) -> Any:
+    """Binomial(counts, probabilities) draws, as Keras 3's ``keras.random.binomial``, in a
+    float dtype as Keras' (a NumPy array, drawn on the host; values are not Keras').
+
+    >>> binomial((4,), counts=10, probabilities=[0.0, 1.0, 1.0, 0.0], seed=0)
+    array([ 0., 10., 10.,  0.], dtype=float32)
+    """
+    kind = _float_dtype("binomial", dtype)
+    trials = np.asarray(counts, dtype=np.float64)
+    if (trials < 0).any() or (trials != np.round(trials)).any():
+        raise ValueError(f"random.binomial: counts must be whole numbers >= 0, got {counts!r}")
+    chance = np.asarray(probabilities, dtype=np.float64)
+    if not ((chance >= 0) & (chance <= 1)).all():
+        raise ValueError(f"random.binomial: probabilities must be in [0, 1], got {probabilities!r}")
+    with _seeded("binomial", seed):
+        draws = _generator.binomial(trials.astype(np.int64), chance, _shape(shape))
+    return np.asarray(draws).astype(kind)
+
+
+def _positive(function: str, argument: str, value: Any) -> np.ndarray:
+    array = np.asarray(value, dtype=np.float64)
+    if not (array > 0).all():
+        raise ValueError(f"random.{function}: {argument} must be > 0, got {value!r}")
+    return array
+
+
+def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any = None) -> Any:
+    """Class indices drawn from the rows of ``logits`` (batch, classes), unnormalized
+    log-probabilities, as Keras 3's ``keras.random.categorical``: shape (batch,
+    num_samples), int32 unless ``dtype`` says otherwise (a NumPy array, drawn on the host;
+    values are not Keras').
+
+    >>> categorical([[-50.0, 0.0], [0.0, -50.0]], 3, seed=0)
+    array([[1, 1, 1],
+           [0, 0, 0]], dtype=int32)
+    """
+    scores = np.asarray(logits, dtype=np.float64)
+    if scores.ndim != 2:
+        raise ValueError(
+            f"random.categorical: logits must be 2-D (batch_size, num_classes), got shape "
+            f"{scores.shape}"
+        )
+    if np.isnan(scores).any() or np.isposinf(scores).any() or np.isneginf(scores).all(-1).any():
+        raise ValueError(
+            "random.categorical: logits must hold no NaN nor +inf, and a finite value in every row"
+        )
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int | np.integer):
+        raise ValueError(f"random.categorical: num_samples must be an integer: {num_samples!r}")
+    if num_samples < 0:
+        raise ValueError(f"random.categorical: num_samples must be >= 0, got {num_samples}")
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    cumulative = np.cumsum(weights / weights.sum(axis=-1, keepdims=True), axis=-1)
+    with _seeded("categorical", seed):
+        draws = _generator.random((scores.shape[0], int(num_samples), 1))
+    picked = (draws >= cumulative[:, None, :]).sum(axis=-1)
+    return np.minimum(picked, scores.shape[1] - 1).astype(np.dtype(dtype))

@@ -3,9 +3,11 @@ and ``serialize``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from deepgrad import losses
+from deepgrad.metrics import functions
 from deepgrad.metrics.accuracy import (
     Accuracy,
     BinaryAccuracy,
@@ -23,7 +25,7 @@ from deepgrad.metrics.at_thresholds import (
     _AtThreshold,
 )
 from deepgrad.metrics.auc import AUC
-from deepgrad.metrics.base import Metric, _snake_case
+from deepgrad.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, _snake_case
 from deepgrad.metrics.confusion import (
     FalseNegatives,
     FalsePositives,
@@ -105,6 +107,9 @@ METRICS = {
 _CLASSES: dict[str, type[Metric]] = {
     cls.__name__: cls
     for cls in (
+        Mean,
+        Sum,
+        MeanMetricWrapper,
         Accuracy,
         SparseCategoricalAccuracy,
         CategoricalAccuracy,
@@ -151,11 +156,87 @@ _CLASSES: dict[str, type[Metric]] = {
 }
 
 
+# Keras 3's metric functions, by the name a saved MeanMetricWrapper gives its ``fn``
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    name: getattr(functions, name)
+    for name in (
+        "binary_accuracy",
+        "categorical_accuracy",
+        "sparse_categorical_accuracy",
+        "top_k_categorical_accuracy",
+        "sparse_top_k_categorical_accuracy",
+        "binary_crossentropy",
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "binary_focal_crossentropy",
+        "categorical_focal_crossentropy",
+        "hinge",
+        "squared_hinge",
+        "categorical_hinge",
+        "huber",
+        "kl_divergence",
+        "log_cosh",
+        "mean_absolute_error",
+        "mean_squared_error",
+        "mean_absolute_percentage_error",
+        "mean_squared_logarithmic_error",
+        "poisson",
+    )
+}
+
+
 def serialize(metric: Metric) -> dict:
-    """A metric as JSON-ready data: its class and constructor arguments."""
+    """A metric as JSON-ready data: its class and constructor arguments, every built-in
+    class (``Mean``, ``Sum``, ``MeanMetricWrapper`` of a built-in function...) as Keras 3
+    lays it out. A wrapped function of your own is refused: a saved file holds no code.
+
+    >>> serialize(MeanMetricWrapper(functions.mean_squared_error, name="mse"))["config"]["fn"]
+    {'module': 'builtins', 'class_name': 'function', 'config': 'mean_squared_error', 'registered_name': 'function'}
+    """  # noqa: E501
     if type(metric).__name__ not in _CLASSES:
         raise ValueError(f"metric {metric.name!r} is not a built-in metric and cannot be saved")
-    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+    config = metric.get_config()
+    if isinstance(metric, MeanMetricWrapper):
+        config = {**config, "fn": _function_config(metric)}
+    return {"class_name": type(metric).__name__, "config": config}
+
+
+def _function_config(metric: MeanMetricWrapper) -> dict:
+    """Keras' layout of a built-in function, by name."""
+    name = getattr(metric.fn, "__name__", None)
+    if not isinstance(name, str) or FUNCTIONS.get(name) is not metric.fn:
+        raise ValueError(
+            f"metrics.serialize: MeanMetricWrapper {metric.name!r} wraps {metric.fn!r}, "
+            f"not one of deepgrad's metric functions ({', '.join(FUNCTIONS)}); a saved file "
+            "holds no code: wrap a built-in function, or write a Metric subclass and give "
+            "it to custom_objects when loading"
+        )
+    return {"module": "builtins", "class_name": "function", "config": name,
+            "registered_name": "function"}  # fmt: skip
+
+
+def function_from_config(fn: Any, custom_objects: dict | None = None) -> Callable[..., Any]:
+    """The function a saved MeanMetricWrapper names (Keras' function layout or a plain
+    name): a built-in metric function, or one of ``custom_objects``. No code is run.
+
+    >>> function_from_config("mean_absolute_error") is functions.mean_absolute_error
+    True
+    """
+    if callable(fn):
+        return fn
+    is_function = isinstance(fn, dict) and (fn.get("module"), fn.get("class_name")) == (
+        "builtins",
+        "function",
+    )
+    name = fn.get("config") if is_function else fn
+    if isinstance(name, str) and custom_objects and callable(custom_objects.get(name)):
+        return custom_objects[name]
+    if isinstance(name, str) and name in FUNCTIONS:
+        return FUNCTIONS[name]
+    raise ValueError(
+        f"metrics.deserialize: MeanMetricWrapper's fn {fn!r} is not one of deepgrad's "
+        f"metric functions ({', '.join(FUNCTIONS)}); pass yours in custom_objects"
+    )
 
 
 def deserialize(config: dict | str, custom_objects: dict | None = None) -> Metric:
@@ -171,6 +252,10 @@ def deserialize(config: dict | str, custom_objects: dict | None = None) -> Metri
     if custom_objects and isinstance(name, str) and name in custom_objects:
         settings = config.get("config", {}) if isinstance(config, dict) else {}
         return custom_objects[name](**settings)
+    if isinstance(config, dict) and name == "MeanMetricWrapper":
+        settings = dict(config.get("config") or {})
+        settings["fn"] = function_from_config(settings.get("fn"), custom_objects)
+        return MeanMetricWrapper(**settings)
     if isinstance(config, dict) and name not in _CLASSES:
         raise ValueError(
             f"metrics.deserialize: unknown metric class {name!r}; known: "
@@ -188,7 +273,7 @@ def get(identifier: Any, loss: Any = None) -> Metric:
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, dict) and identifier.get("class_name") in _CLASSES:
-        return _CLASSES[identifier["class_name"]](**identifier.get("config", {}))
+        return _CLASSES[identifier["class_name"]].from_config(identifier.get("config", {}))
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         # any case, as Keras' compile takes it: "Accuracy" is "accuracy", not the class
         if isinstance(loss, losses.BinaryCrossentropy | losses.Hinge):
