@@ -193,7 +193,7 @@ class _FunctionLoss(Loss):
 
 
 def serialize(loss: Loss) -> dict:
-    if type(loss).__name__ not in _CLASSES:
+    if _CLASSES.get(type(loss).__name__) is not type(loss):  # a subclass named as one too
         raise ValueError(f"loss {loss!r} is not a built-in loss and cannot be saved")
     return {"class_name": type(loss).__name__, "config": loss.get_config()}
 

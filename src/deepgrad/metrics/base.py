@@ -326,21 +326,9 @@ class MeanMetricWrapper(Metric):
 
     def get_config(self) -> dict:
         """Keras' layout: name, dtype, ``fn`` and its keyword arguments (``serialize``
-        writes a built-in ``fn`` by name and refuses any other)."""
+        writes a built-in ``fn`` by name and refuses any other; ``metrics.deserialize``
+        reads it back)."""
         return {"name": self.name, "dtype": self.dtype, "fn": self.fn, **self.fn_kwargs}
-
-    @classmethod
-    def from_config(cls, config: dict) -> Metric:
-        """The wrapper ``get_config`` (or a saved file: ``fn`` by name) describes.
-
-        >>> from deepgrad.metrics import mean_squared_error
-        >>> saved = {"name": "m", "fn": "mean_squared_error"}
-        >>> MeanMetricWrapper.from_config(saved).fn is mean_squared_error
-        True
-        """
-        from deepgrad.metrics.names import function_from_config  # names imports this module
-
-        return cls(**{**config, "fn": function_from_config(config.get("fn"))})
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         values = np.asarray(raw_data(self.fn(y_true, y_pred, **self.fn_kwargs)), float)

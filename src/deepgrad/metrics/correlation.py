@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.metrics.base import _EPSILON, Mean, MeanMetricWrapper, _same_rank
+from deepgrad.metrics.base import _EPSILON, Mean, MeanMetricWrapper, Metric, _same_rank
 from deepgrad.tensor import raw_data
 
 
@@ -50,6 +50,10 @@ class _Correlation(MeanMetricWrapper):
         # a list from a saved config is the tuple of axes it was
         self.axis = tuple(axis) if isinstance(axis, list | tuple) else axis
         super().__init__(type(self).coefficient, name or self.default_name, dtype, axis=self.axis)
+
+    def get_config(self) -> dict:
+        """Keras' keys (name, dtype, axis): the function is the class's, not a setting."""
+        return Metric.get_config(self)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_true = np.asarray(raw_data(y_true), float)

@@ -193,10 +193,10 @@ def serialize(metric: Metric) -> dict:
     >>> serialize(MeanMetricWrapper(functions.mean_squared_error, name="mse"))["config"]["fn"]
     {'module': 'builtins', 'class_name': 'function', 'config': 'mean_squared_error', 'registered_name': 'function'}
     """  # noqa: E501
-    if type(metric).__name__ not in _CLASSES:
+    if _CLASSES.get(type(metric).__name__) is not type(metric):  # a subclass named as one too
         raise ValueError(f"metric {metric.name!r} is not a built-in metric and cannot be saved")
     config = metric.get_config()
-    if isinstance(metric, MeanMetricWrapper):
+    if type(metric) is MeanMetricWrapper:  # (its subclasses fix their function)
         config = {**config, "fn": _function_config(metric)}
     return {"class_name": type(metric).__name__, "config": config}
 
@@ -272,6 +272,8 @@ def get(identifier: Any, loss: Any = None) -> Metric:
     output, categorical otherwise."""
     if isinstance(identifier, Metric):
         return identifier
+    if isinstance(identifier, dict) and identifier.get("class_name") == "MeanMetricWrapper":
+        return deserialize(identifier)  # its fn saved by name
     if isinstance(identifier, dict) and identifier.get("class_name") in _CLASSES:
         return _CLASSES[identifier["class_name"]].from_config(identifier.get("config", {}))
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):

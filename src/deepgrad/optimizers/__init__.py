@@ -67,7 +67,21 @@ def get(identifier: Any) -> Optimizer:
 
 
 def serialize(optimizer: Optimizer) -> dict:
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    """``{"class_name": ..., "config": ...}`` of one of deepgrad's optimizers. A class of
+    your own is refused, a subclass named as a built-in too: it would load as the
+    built-in, with the built-in's update.
+
+    >>> serialize(SGD(0.5))["class_name"]
+    'SGD'
+    """
+    name = type(optimizer).__name__
+    if _CLASSES.get(name) is not type(optimizer):
+        raise ValueError(
+            f"optimizer {name} ({type(optimizer).__module__}) is not one of deepgrad's and "
+            "cannot be saved: a model file holds no code. Save the weights, or load the "
+            "model with compile=False and compile it with your optimizer"
+        )
+    return {"class_name": name, "config": optimizer.get_config()}
 
 
 __all__ = [

@@ -551,7 +551,7 @@ SCHEDULES = {
 
 
 def serialize(schedule: Schedule) -> dict:
-    if type(schedule).__name__ not in SCHEDULES:
+    if SCHEDULES.get(type(schedule).__name__) is not type(schedule):  # a subclass named as one
         raise ValueError(f"schedule {schedule!r} is not a built-in schedule and cannot be saved")
     return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
 
