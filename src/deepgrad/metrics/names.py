@@ -267,11 +267,22 @@ def deserialize(config: dict | str, custom_objects: dict | None = None) -> Metri
 
 
 def get(identifier: Any, loss: Any = None) -> Metric:
-    """A metric from a name, ``serialize``'s output or an object. ``"accuracy"`` picks the
-    variant that fits the loss, as Keras does: sparse for integer labels, binary for one
-    output, categorical otherwise."""
+    """A metric from a name, ``serialize``'s output, an object, a metric class or a
+    function of (y_true, y_pred) (wrapped in ``MeanMetricWrapper`` under its name, as
+    Keras' ``compile`` does). ``"accuracy"`` picks the variant that fits the loss, as
+    Keras does: sparse for integer labels, binary for one output, categorical otherwise.
+
+    >>> get(lambda y_true, y_pred: abs(y_true - y_pred)).name
+    '<lambda>'
+    """
     if isinstance(identifier, Metric):
         return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()  # a class, made with its defaults as Keras' compile makes it
+    if callable(identifier) and not isinstance(identifier, type):
+        # a function of (y_true, y_pred), averaged over the samples and logged under its
+        # name, as Keras' compile wraps it
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
     if isinstance(identifier, dict) and identifier.get("class_name") == "MeanMetricWrapper":
         return deserialize(identifier)  # its fn saved by name
     if isinstance(identifier, dict) and identifier.get("class_name") in _CLASSES:

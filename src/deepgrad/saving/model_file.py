@@ -49,24 +49,30 @@ def compile_config_of(model: Any) -> dict | None:
         "optimizer": optimizers.serialize(model.optimizer),
         "loss": _serialize(arguments.get("loss")),
         "loss_weights": arguments.get("loss_weights"),
-        "metrics": _serialize(arguments.get("metrics")),
-        "weighted_metrics": _serialize(arguments.get("weighted_metrics")),
+        "metrics": _serialize(arguments.get("metrics"), metric_functions=True),
+        "weighted_metrics": _serialize(arguments.get("weighted_metrics"), metric_functions=True),
     }
 
 
-def _serialize(value: Any) -> Any:
+def _serialize(value: Any, metric_functions: bool = False) -> Any:
     """What ``compile`` was given (names, Loss and Metric objects, lists and dicts of them
-    per output) as JSON-ready data that ``compile`` accepts back."""
+    per output) as JSON-ready data that ``compile`` accepts back. With
+    ``metric_functions``, a metric class or one of deepgrad's metric functions is saved
+    too (a function of one's own is refused: a file holds no code)."""
     if value is None or isinstance(value, str | int | float):
         return value
     if isinstance(value, list | tuple):
-        return [_serialize(item) for item in value]
+        return [_serialize(item, metric_functions) for item in value]
     if isinstance(value, dict):
-        return {key: _serialize(item) for key, item in value.items()}
+        return {key: _serialize(item, metric_functions) for key, item in value.items()}
     if isinstance(value, losses.Loss):
         return losses.serialize(value)
     if isinstance(value, metrics.Metric):
         return metrics.serialize(value)
+    if metric_functions and isinstance(value, type) and issubclass(value, metrics.Metric):
+        return metrics.serialize(value())  # a metric class, made as compile made it
+    if metric_functions and callable(value):  # deepgrad's own function by name, else refused
+        return metrics.serialize(metrics.get(value))
     raise ValueError(
         f"save: {value!r} given to compile cannot be saved (only built-in losses and "
         "metrics, by name or object)"
