@@ -28,6 +28,7 @@ import numpy as np
 
 from deepgrad.backend import get_default_dtype
 from deepgrad.device import Device, device, get_device, platform_of
+from deepgrad.tensor import Tensor, raw_data
 
 __all__ = [
     "SeedGenerator",
@@ -339,7 +340,7 @@ def gamma(shape: Any, alpha: Any, dtype: Any = None, seed: Any = None) -> Any:
     3.0
     """
     kind = _float_dtype("gamma", dtype)
-    alpha = _positive("gamma", "alpha", alpha)
+    alpha = _positive("gamma", "alpha", _untraced("gamma", "alpha", alpha))
     with _seeded("gamma", seed):
         return np.asarray(_generator.standard_gamma(alpha, _shape(shape))).astype(kind)
 
@@ -353,7 +354,8 @@ def beta(shape: Any, alpha: Any, beta: Any, dtype: Any = None, seed: Any = None)
     0.25
     """
     kind = _float_dtype("beta", dtype)
-    alpha, beta = _positive("beta", "alpha", alpha), _positive("beta", "beta", beta)
+    alpha = _positive("beta", "alpha", _untraced("beta", "alpha", alpha))
+    beta = _positive("beta", "beta", _untraced("beta", "beta", beta))
     with _seeded("beta", seed):
         return np.asarray(_generator.beta(alpha, beta, _shape(shape))).astype(kind)
 
@@ -368,15 +370,32 @@ def binomial(
     array([ 0., 10., 10.,  0.], dtype=float32)
     """
     kind = _float_dtype("binomial", dtype)
-    trials = np.asarray(counts, dtype=np.float64)
+    trials = np.asarray(_untraced("binomial", "counts", counts), dtype=np.float64)
     if (trials < 0).any() or (trials != np.round(trials)).any():
         raise ValueError(f"random.binomial: counts must be whole numbers >= 0, got {counts!r}")
-    chance = np.asarray(probabilities, dtype=np.float64)
+    chance = np.asarray(_untraced("binomial", "probabilities", probabilities), np.float64)
     if not ((chance >= 0) & (chance <= 1)).all():
         raise ValueError(f"random.binomial: probabilities must be in [0, 1], got {probabilities!r}")
     with _seeded("binomial", seed):
         draws = _generator.binomial(trials.astype(np.int64), chance, _shape(shape))
     return np.asarray(draws).astype(kind)
+
+
+def _untraced(function: str, argument: str, value: Any) -> Any:
+    """``value``'s array, refused by name where it is a Tensor that a gradient is taken
+    through: the draws of gamma, beta, binomial and categorical are not differentiable in
+    their parameters (no reparameterisation), and a zero gradient would be a wrong one.
+
+    >>> _untraced("gamma", "alpha", Tensor._make(np.ones(2), -1))  # a constant: its value
+    array([1., 1.])
+    """
+    if isinstance(value, Tensor) and value._level >= 0:
+        raise TypeError(
+            f"random.{function}: {argument} is a Tensor a gradient is taken through, but the "
+            f"draws are not differentiable in it; pass its value ({argument}.numpy()) or "
+            "deepgrad.stop_gradient of it"
+        )
+    return raw_data(value)
 
 
 def _positive(function: str, argument: str, value: Any) -> np.ndarray:
@@ -396,7 +415,7 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
     array([[1, 1, 1],
            [0, 0, 0]], dtype=int32)
     """
-    scores = np.asarray(logits, dtype=np.float64)
+    scores = np.asarray(_untraced("categorical", "logits", logits), dtype=np.float64)
     if scores.ndim != 2:
         raise ValueError(
             f"random.categorical: logits must be 2-D (batch_size, num_classes), got shape "

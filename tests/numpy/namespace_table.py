@@ -236,6 +236,15 @@ _each(
     call(F((4,)), size=3),
     call(4, size=3, p=F((4,), positive, lambda p: p / dnp.sum(p))),
 )
+_each(
+    "random.truncated_normal",
+    call((3,), mean=F(()), stddev=F((), positive), dtype=np.float64, seed=1),
+)
+_each("random.dropout", call(F((4,)), 0.5, seed=1))
+_each("random.gamma", call((3,), alpha=F((), positive), seed=1))
+_each("random.beta", call((3,), alpha=F((), positive), beta=F((), positive), seed=1))
+_each("random.binomial", call((3,), counts=5, probabilities=F((), probability), seed=1))
+_each("random.categorical", call(F((2, 3)), 4, seed=1))
 _each("random.permutation", call(F((4,))))
 _each("random.shuffle", call(F((4,))))
 
