@@ -1,7 +1,8 @@
 """Keras' data helpers in ``keras.utils``: ``to_categorical``, ``one_hot`` (Keras'
-``keras.ops.one_hot``), ``split_dataset`` (for arrays and tuples or lists of arrays) and
-``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight``. They need only NumPy, so that
-``deepgrad.ops`` can take ``one_hot`` from here early in deepgrad's import."""
+``keras.ops.one_hot``), ``split_dataset`` (for arrays and tuples or lists of arrays),
+``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight`` and ``pad_sequences``. They
+need only NumPy, so that ``deepgrad.ops`` can take ``one_hot`` from here early in
+deepgrad's import."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from deepgrad.tensor import raw_data
 __all__ = [
     "one_hot",
     "pack_x_y_sample_weight",
+    "pad_sequences",
     "split_dataset",
     "to_categorical",
     "unpack_x_y_sample_weight",
@@ -217,3 +219,99 @@ def _split_sizes(left: Any, right: Any, total: int) -> tuple[int, int]:
                 f"left_size={left!r}, right_size={right!r})"
             )
     return left_count, right_count
+
+
+def pad_sequences(
+    sequences: Any,
+    maxlen: int | None = None,
+    dtype: Any = "int32",
+    padding: str = "pre",
+    truncating: str = "pre",
+    value: Any = 0.0,
+) -> np.ndarray:
+    """Sequences of different lengths as one ``(len(sequences), maxlen, ...)`` array, as
+    Keras' ``utils.pad_sequences``: ``maxlen`` defaults to the longest length; a shorter
+    sequence is filled with ``value`` before it (``padding="pre"``) or after it
+    (``"post"``), a longer one loses its first (``truncating="pre"``) or last (``"post"``)
+    steps. Each step may be an array (all of one shape); ``dtype=object`` (or a string
+    dtype) keeps strings.
+
+    >>> pad_sequences([[1], [2, 3], [4, 5, 6]])
+    array([[0, 0, 1],
+           [0, 2, 3],
+           [4, 5, 6]], dtype=int32)
+    >>> pad_sequences([[1], [2, 3], [4, 5, 6]], maxlen=2, padding="post", truncating="post")
+    array([[1, 0],
+           [2, 3],
+           [4, 5]], dtype=int32)
+    """
+    if not hasattr(sequences, "__len__"):
+        raise ValueError(f"pad_sequences: `sequences` must be iterable, got {type(sequences)}")
+    for name, side in (("padding", padding), ("truncating", truncating)):
+        if side not in ("pre", "post"):
+            raise ValueError(f'pad_sequences: {name} type "{side}" not understood')
+    lengths, step_shape = _lengths_and_step_shape(sequences)
+    maxlen = _pad_length(maxlen, lengths)
+    keeps_strings = np.dtype(dtype).kind in "OSU"
+    if isinstance(value, str) and not keeps_strings:
+        raise ValueError(
+            f"pad_sequences: `dtype` {dtype} is not compatible with `value`'s type: "
+            f"{type(value)}\nYou should set `dtype=object` for variable length strings."
+        )
+    # An unsized string dtype ("str") would be sized by `value` alone and cut longer
+    # strings short: fill as objects and let NumPy size the strings at the end.
+    fill_dtype = object if keeps_strings and np.dtype(dtype).itemsize == 0 else dtype
+    padded = np.full((len(sequences), maxlen, *step_shape), value, dtype=fill_dtype)
+    for index, sequence in enumerate(sequences):
+        if not len(sequence):
+            continue
+        kept = (
+            sequence[max(len(sequence) - maxlen, 0) :] if truncating == "pre" else sequence[:maxlen]
+        )
+        try:
+            kept = np.asarray(kept, dtype=fill_dtype)
+        except (TypeError, ValueError) as error:
+            raise type(error)(
+                f"pad_sequences: sequence at position {index} does not convert to "
+                f"dtype {dtype}: {error}"
+            ) from error
+        if kept.shape[1:] != step_shape:
+            raise ValueError(
+                f"pad_sequences: shape of sample {kept.shape[1:]} of sequence at position "
+                f"{index} is different from expected shape {step_shape}"
+            )
+        if padding == "post":
+            padded[index, : len(kept)] = kept
+        else:
+            padded[index, maxlen - len(kept) :] = kept
+    return padded if fill_dtype is dtype else padded.astype(dtype)
+
+
+def _lengths_and_step_shape(sequences: Any) -> tuple[list[int], tuple[int, ...]]:
+    """Each sequence's length, and the shape of a step in the first non-empty one."""
+    lengths: list[int] = []
+    step_shape: tuple[int, ...] | None = None
+    for sequence in sequences:
+        try:
+            lengths.append(len(sequence))
+        except TypeError as error:
+            raise ValueError(
+                "pad_sequences: `sequences` must be a list of iterables. "
+                f"Found non-iterable: {sequence}"
+            ) from error
+        if step_shape is None and len(sequence):
+            step_shape = np.asarray(sequence).shape[1:]
+    return lengths, step_shape or ()
+
+
+def _pad_length(maxlen: Any, lengths: list[int]) -> int:
+    """``maxlen`` checked, or the longest length when it is None."""
+    if maxlen is None:
+        if not lengths:
+            raise ValueError("pad_sequences: no sequences and no `maxlen` to pad them to")
+        return max(lengths)
+    if isinstance(maxlen, bool) or not isinstance(maxlen, int | np.integer):
+        raise TypeError(f"pad_sequences: `maxlen` must be an integer or None, got {maxlen!r}")
+    if maxlen < 0:
+        raise ValueError(f"pad_sequences: `maxlen` must be 0 or more, got {maxlen}")
+    return int(maxlen)

@@ -3,8 +3,9 @@
 ``__getitem__`` returning batches; this base class is for code written against Keras'),
 its alias ``Sequence``, ``one_hot`` (Keras' ``keras.ops.one_hot``; deepgrad has no public
 ``ops`` namespace), ``set_random_seed``, ``normalize``, ``split_dataset``,
-``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight``, ``Progbar``, and Keras'
-custom-object and serialization helpers (``deepgrad.serialization``).
+``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight``, ``pad_sequences``,
+``Progbar``, and Keras' custom-object and serialization helpers
+(``deepgrad.serialization``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from deepgrad import random
 from deepgrad.dataset_utils import (
     one_hot,
     pack_x_y_sample_weight,
+    pad_sequences,
     split_dataset,
     to_categorical,
     unpack_x_y_sample_weight,
@@ -46,6 +48,7 @@ __all__ = [
     "normalize",
     "one_hot",
     "pack_x_y_sample_weight",
+    "pad_sequences",
     "register_keras_serializable",
     "serialize_keras_object",
     "set_random_seed",
