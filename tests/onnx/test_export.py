@@ -114,6 +114,31 @@ def test_piecewise_activations_at_their_kinks(name, dtype, onnx_path):
     np.testing.assert_allclose(run_onnx(onnx_path, x), expected, rtol=tolerance, atol=tolerance)
 
 
+# Slices with ties, one survivor, all equal and large values: exact sorts and sums matter.
+SPARSEMAX_SLICES = np.array(
+    [
+        [[1.0, 1.0, 0.0, -1.0], [0.5, 0.5, 0.5, 0.2]],
+        [[10.0, 0.0, -1.0, 2.0], [-5.0, 3.0, 0.0, 0.0]],
+        [[2.0, 2.0, 2.0, 2.0], [0.0, 0.0, 0.0, 0.0]],
+        [[1e6, 1e6 - 0.5, -1e6, 3e5], [-3e5, 3e5, 3e5 - 0.25, 0.0]],
+    ]
+)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("axis", [-1, 1, 2])
+def test_sparsemax_along_its_axis(axis, dtype, onnx_path):
+    sparsemax = functools.partial(activations.sparsemax, axis=axis)
+    layer = layers.Activation(sparsemax, input_shape=(2, 4), dtype=dtype)
+    model = dg.Sequential([layer], dtype=dtype)
+    export(model, onnx_path)
+    x = SPARSEMAX_SLICES.astype(dtype)
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(expected.sum(axis=axis), 1.0, rtol=1e-6)
+    tolerance = 1e-6 if dtype == "float32" else 1e-14
+    np.testing.assert_allclose(run_onnx(onnx_path, x), expected, rtol=tolerance, atol=tolerance)
+
+
 @pytest.mark.parametrize("name", sorted(activations.ACTIVATIONS))
 def test_every_activation_exports_or_is_refused_by_name(name, onnx_path):
     """An activation added to deepgrad later is never exported silently wrong."""
