@@ -66,6 +66,8 @@ ACTIVATION_CASES = {
     "squareplus_1": functools.partial(activations.squareplus, b=1.0),
     "hard_shrink_0.2": functools.partial(activations.hard_shrink, threshold=0.2),
     "soft_shrink_0.3": functools.partial(activations.soft_shrink, threshold=0.3),
+    # ONNX's Shrink would test x < 0.3 first where deepgrad tests x > −0.3: Where forms
+    "soft_shrink_-0.3": functools.partial(activations.soft_shrink, threshold=-0.3),
     "threshold_0.1": functools.partial(activations.threshold, threshold=0.1, default_value=-0.5),
     "threshold_-0.2_int": functools.partial(activations.threshold, threshold=-0.2, default_value=2),
     "glu_axis_1": functools.partial(activations.glu, axis=1),
@@ -96,7 +98,8 @@ KINK_POINTS = np.array(
     [[-3.0, -1.0, -0.7, -0.5, -0.25, -0.2, 0.0, 0.1], [0.2, 0.25, 0.3, 0.5, 0.7, 1.0, 3.0, -0.3]]
 )
 PIECEWISE = [
-    "hard_shrink", "hard_shrink_0.2", "soft_shrink", "soft_shrink_0.3", "threshold_0.1",
+    "hard_shrink", "hard_shrink_0.2", "soft_shrink", "soft_shrink_0.3", "soft_shrink_-0.3",
+    "threshold_0.1",
     "threshold_-0.2_int", "sparse_plus", "sparse_sigmoid", "squareplus", "tanh_shrink", "glu",
 ]  # fmt: skip
 

@@ -171,13 +171,27 @@ def _compare(graph: Graph, op_type: str, x: str, scope: str, value: float) -> st
     return graph.add(op_type, [x, graph.constant(f"{scope}/bound", value)], scope)
 
 
-# The shrinks with Where, not ONNX's Shrink, whose bounds are float32 attributes.
+def _shrink_op(graph: Graph, x: str, scope: str, lambd: float, bias: float) -> str | None:
+    """ONNX's ``Shrink`` in a float32 graph (its bounds are float32 attributes, as deepgrad
+    compares float32 x with them); None for other dtypes, which get ``Where`` forms."""
+    if not _float32(graph):
+        return None
+    return graph.add("Shrink", [x], scope, lambd=float(lambd), bias=float(bias))
+
+
 def _hard_shrink(graph: Graph, x: str, scope: str, threshold: float = 0.5) -> str:
+    shrunk = _shrink_op(graph, x, scope, threshold, 0.0)
+    if shrunk is not None:
+        return shrunk
     outside = _compare(graph, "Greater", graph.add("Abs", [x], scope), scope, threshold)
     return _where(graph, scope, outside, x, graph.constant(f"{scope}/zero", 0.0))
 
 
 def _soft_shrink(graph: Graph, x: str, scope: str, threshold: float = 0.5) -> str:
+    # Shrink tests x < −λ first, deepgrad x > threshold: the same unless the threshold < 0
+    shrunk = _shrink_op(graph, x, scope, threshold, threshold) if threshold >= 0 else None
+    if shrunk is not None:
+        return shrunk
     raised = graph.add("Add", [x, graph.constant(f"{scope}/threshold", threshold)], scope)
     lowered = graph.add("Sub", [x, graph.constant(f"{scope}/threshold", threshold)], scope)
     below = _where(
