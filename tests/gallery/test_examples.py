@@ -57,6 +57,26 @@ def test_activations_saturate_or_not(tmp_path):
     assert all(r["error"] < 1e-8 for r in results.values())  # AD against central differences
 
 
+# Keras 3.15 (JAX, float64): jax.grad of keras.activations.<name> on the example's grid
+KERAS_NEWER_SLOPES = {
+    # name: (max ψ′, ψ′(4), ψ′(−4))
+    "squareplus": (0.9472135954999579, 0.9472135954999579, 0.05278640450004207),
+    "tanh_shrink": (0.9986590493169744, 0.9986590493169744, 0.9986590493169742),
+    "hard_shrink": (1.0, 1.0, 1.0),
+    "soft_shrink": (1.0, 1.0, 1.0),
+    "sparse_plus": (1.0, 1.0, 0.0),
+    "sparse_sigmoid": (0.5, 0.0, 0.0),
+}
+
+
+def test_activations_has_keras_newer_ones_with_keras_slopes(tmp_path):
+    results = run("activations", tmp_path)
+    for name, slopes in KERAS_NEWER_SLOPES.items():
+        got = [results[name][k] for k in ("max_slope", "slope_at_4", "slope_at_minus_4")]
+        assert got == pytest.approx(slopes, abs=1e-12), name
+        assert results[name]["error"] < 1e-8  # AD against central differences, off the kinks
+
+
 def test_vanishing_gradients(tmp_path):
     results = run("vanishing_gradients", tmp_path)
     assert results["sigmoid, Glorot"]["first_over_last"] < 1e-8

@@ -66,6 +66,8 @@ ACTIVATION_CASES = {
     "squareplus_1": functools.partial(activations.squareplus, b=1.0),
     "hard_shrink_0.2": functools.partial(activations.hard_shrink, threshold=0.2),
     "soft_shrink_0.3": functools.partial(activations.soft_shrink, threshold=0.3),
+    # ONNX's Shrink would test x < 0.3 first where deepgrad tests x > −0.3: Where forms
+    "soft_shrink_-0.3": functools.partial(activations.soft_shrink, threshold=-0.3),
     "threshold_0.1": functools.partial(activations.threshold, threshold=0.1, default_value=-0.5),
     "threshold_-0.2_int": functools.partial(activations.threshold, threshold=-0.2, default_value=2),
     "glu_axis_1": functools.partial(activations.glu, axis=1),
@@ -96,7 +98,8 @@ KINK_POINTS = np.array(
     [[-3.0, -1.0, -0.7, -0.5, -0.25, -0.2, 0.0, 0.1], [0.2, 0.25, 0.3, 0.5, 0.7, 1.0, 3.0, -0.3]]
 )
 PIECEWISE = [
-    "hard_shrink", "hard_shrink_0.2", "soft_shrink", "soft_shrink_0.3", "threshold_0.1",
+    "hard_shrink", "hard_shrink_0.2", "soft_shrink", "soft_shrink_0.3", "soft_shrink_-0.3",
+    "threshold_0.1",
     "threshold_-0.2_int", "sparse_plus", "sparse_sigmoid", "squareplus", "tanh_shrink", "glu",
 ]  # fmt: skip
 
@@ -111,6 +114,31 @@ def test_piecewise_activations_at_their_kinks(name, dtype, onnx_path):
     # Tolerances for the Tanh and Sigmoid of ONNX Runtime; a kink missed is off by ≥ 0.1.
     tolerance = 1e-6 if dtype == "float32" else 1e-14
     expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(run_onnx(onnx_path, x), expected, rtol=tolerance, atol=tolerance)
+
+
+# Slices with ties, one survivor, all equal and large values: exact sorts and sums matter.
+SPARSEMAX_SLICES = np.array(
+    [
+        [[1.0, 1.0, 0.0, -1.0], [0.5, 0.5, 0.5, 0.2]],
+        [[10.0, 0.0, -1.0, 2.0], [-5.0, 3.0, 0.0, 0.0]],
+        [[2.0, 2.0, 2.0, 2.0], [0.0, 0.0, 0.0, 0.0]],
+        [[1e6, 1e6 - 0.5, -1e6, 3e5], [-3e5, 3e5, 3e5 - 0.25, 0.0]],
+    ]
+)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("axis", [-1, 1, 2])
+def test_sparsemax_along_its_axis(axis, dtype, onnx_path):
+    sparsemax = functools.partial(activations.sparsemax, axis=axis)
+    layer = layers.Activation(sparsemax, input_shape=(2, 4), dtype=dtype)
+    model = dg.Sequential([layer], dtype=dtype)
+    export(model, onnx_path)
+    x = SPARSEMAX_SLICES.astype(dtype)
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(expected.sum(axis=axis), 1.0, rtol=1e-6)
+    tolerance = 1e-6 if dtype == "float32" else 1e-14
     np.testing.assert_allclose(run_onnx(onnx_path, x), expected, rtol=tolerance, atol=tolerance)
 
 

@@ -19,6 +19,8 @@ from deepgrad import activations as act
 from deepgrad.onnx.errors import ExportError
 from deepgrad.onnx.graph import Graph, Node
 
+_INT64 = 7  # onnx.TensorProto.INT64
+
 
 def _gelu(graph: Graph, x: str, scope: str, approximate: bool = False) -> str:
     half_x = graph.add("Mul", [x, graph.constant(f"{scope}/half", 0.5)], scope)
@@ -169,13 +171,27 @@ def _compare(graph: Graph, op_type: str, x: str, scope: str, value: float) -> st
     return graph.add(op_type, [x, graph.constant(f"{scope}/bound", value)], scope)
 
 
-# The shrinks with Where, not ONNX's Shrink, whose bounds are float32 attributes.
+def _shrink_op(graph: Graph, x: str, scope: str, lambd: float, bias: float) -> str | None:
+    """ONNX's ``Shrink`` in a float32 graph (its bounds are float32 attributes, as deepgrad
+    compares float32 x with them); None for other dtypes, which get ``Where`` forms."""
+    if not _float32(graph):
+        return None
+    return graph.add("Shrink", [x], scope, lambd=float(lambd), bias=float(bias))
+
+
 def _hard_shrink(graph: Graph, x: str, scope: str, threshold: float = 0.5) -> str:
+    shrunk = _shrink_op(graph, x, scope, threshold, 0.0)
+    if shrunk is not None:
+        return shrunk
     outside = _compare(graph, "Greater", graph.add("Abs", [x], scope), scope, threshold)
     return _where(graph, scope, outside, x, graph.constant(f"{scope}/zero", 0.0))
 
 
 def _soft_shrink(graph: Graph, x: str, scope: str, threshold: float = 0.5) -> str:
+    # Shrink tests x < −λ first, deepgrad x > threshold: the same unless the threshold < 0
+    shrunk = _shrink_op(graph, x, scope, threshold, threshold) if threshold >= 0 else None
+    if shrunk is not None:
+        return shrunk
     raised = graph.add("Add", [x, graph.constant(f"{scope}/threshold", threshold)], scope)
     lowered = graph.add("Sub", [x, graph.constant(f"{scope}/threshold", threshold)], scope)
     below = _where(
@@ -228,6 +244,44 @@ def _glu(graph: Graph, x: str, scope: str, axis: int = -1) -> str:
     return graph.add("Mul", [first, graph.add("Sigmoid", [second], scope)], scope)
 
 
+def _axis_length(graph: Graph, x: str, scope: str, axis: int) -> str:
+    """The length of ``axis`` of x as a 1-d int64 tensor: ``Shape`` cut to that axis."""
+    bounds = {"start": axis} if axis == -1 else {"start": axis, "end": axis + 1}
+    return graph.add("Shape", [x], scope, **bounds)
+
+
+def _ranks(graph: Graph, x: str, scope: str, axis_name: str) -> str:
+    """1, 2, ..., n along the axis, in the graph's dtype (deepgrad's ``arange``)."""
+    ones = graph.add(
+        "Expand", [graph.constant(f"{scope}/one", 1.0), graph.add("Shape", [x], scope)], scope
+    )
+    return graph.add("CumSum", [ones, axis_name], scope)
+
+
+def _sparsemax(graph: Graph, x: str, scope: str, axis: int = -1) -> str:
+    """Martins & Astudillo's algorithm in deepgrad's order of operations: sort descending
+    (``TopK`` of the whole axis), partial sums (``CumSum``), the support's size k counted
+    where 1 + j·z₍ⱼ₎ > Σ_{i≤j} z₍ᵢ₎, τ = (Σ_{j≤k} z₍ⱼ₎ − 1) / k, then max(x − τ, 0)."""
+    axis = int(axis)
+    axis_name = graph.constant(f"{scope}/axis", axis, dtype=np.int64)
+    ranked, indices = graph.fresh(f"{scope}/TopK"), graph.fresh(f"{scope}/TopK_indices")
+    length = _axis_length(graph, x, scope, axis)
+    graph.nodes.append(Node("TopK", [x, length], [ranked, indices], ranked, {"axis": axis}))
+    partial_sums = graph.add("CumSum", [ranked, axis_name], scope)
+    one, zero = graph.constant(f"{scope}/one", 1.0), graph.constant(f"{scope}/zero", 0.0)
+    product = graph.add("Mul", [_ranks(graph, x, scope, axis_name), ranked], scope)
+    grown = graph.add("Add", [one, product], scope)
+    in_support = graph.add("Greater", [grown, partial_sums], scope)
+    counted = _where(graph, scope, in_support, one, zero)
+    axes = graph.constant(f"{scope}/axes", [axis], dtype=np.int64)
+    support_size = graph.add("ReduceSum", [counted, axes], scope, keepdims=1)
+    last = graph.add("Max", [graph.add("Sub", [support_size, one], scope), zero], scope)
+    index = graph.add("Cast", [last], scope, to=_INT64)
+    top_sum = graph.add("GatherElements", [partial_sums, index], scope, axis=axis)
+    tau = graph.add("Div", [graph.add("Sub", [top_sum, one], scope), support_size], scope)
+    return graph.add("Max", [graph.add("Sub", [x, tau], scope), zero], scope)
+
+
 def _softmax(graph: Graph, x: str, scope: str, axis: int = -1) -> str:
     return graph.add("Softmax", [x], scope, axis=int(axis))
 
@@ -277,6 +331,7 @@ CONVERTERS: dict[Callable, Callable[..., str]] = {
     act.sparse_plus: _sparse_plus,
     act.sparse_sigmoid: _sparse_sigmoid,
     act.glu: _glu,
+    act.sparsemax: _sparsemax,
 }
 
 

@@ -17,6 +17,7 @@ from deepgrad import layers as L
 from deepgrad import numpy as dnp
 from deepgrad.onnx.errors import ImportGraphError
 from deepgrad.onnx.patterns import check_hard_sigmoid
+from deepgrad.tensor import raw_data
 
 
 class _Chain(Protocol):
@@ -178,6 +179,33 @@ def _clip_layer(low: float | None, high: float | None) -> L.Layer:
     return L.Activation(functools.partial(dnp.clip, a_min=low, a_max=high))
 
 
+def shrink(x: Any, lambd: float = 0.5, bias: float = 0.0) -> Any:
+    """ONNX's ``Shrink``: x + ``bias`` where x < −``lambd``, else x − ``bias`` where
+    x > ``lambd``, else 0. The first test wins where both hold (a negative ``lambd``), as in
+    ONNX's reference and ONNX Runtime; the derivative at ±``lambd`` is 0.
+
+    >>> shrink(np.array([-2.0, 0.5, 1.0]), lambd=0.75, bias=0.25)
+    array([-1.75,  0.  ,  0.75])
+    """
+    data = raw_data(x)
+    above = dnp.where(dnp.greater(data, lambd), x - bias, 0.0)
+    return dnp.where(dnp.less(data, -lambd), x + bias, above)
+
+
+def _shrink(chain: _Chain, node: Any, attrs: dict) -> None:
+    """``Shrink`` (opset 9 on): hard_shrink for bias 0, soft_shrink for bias = lambd ≥ 0,
+    else ``shrink`` itself. Its attributes are float32 numbers, read as they are stored."""
+    chain.follow(node)
+    lambd, bias = float(attrs.get("lambd", 0.5)), float(attrs.get("bias", 0.0))
+    if bias == 0.0:
+        activation = functools.partial(activations.hard_shrink, threshold=lambd)
+    elif bias == lambd and lambd >= 0.0:
+        activation = functools.partial(activations.soft_shrink, threshold=lambd)
+    else:
+        activation = functools.partial(shrink, lambd=lambd, bias=bias)
+    chain.layers.append(L.Activation(activation))
+
+
 ACTIVATION_READERS: dict[str, Callable[[Any, Any, dict], None]] = {
     **dict.fromkeys(_ACTIVATIONS, _activation),
     "LeakyRelu": _leaky_relu,
@@ -186,4 +214,5 @@ ACTIVATION_READERS: dict[str, Callable[[Any, Any, dict], None]] = {
     "Softmax": _softmax,
     "LogSoftmax": _softmax,
     "Clip": _clip,
+    "Shrink": _shrink,
 }
