@@ -261,8 +261,11 @@ def _ranks(graph: Graph, x: str, scope: str, axis_name: str) -> str:
 def _sparsemax(graph: Graph, x: str, scope: str, axis: int = -1) -> str:
     """Martins & Astudillo's algorithm in deepgrad's order of operations: sort descending
     (``TopK`` of the whole axis), partial sums (``CumSum``), the support's size k counted
-    where 1 + j·z₍ⱼ₎ > Σ_{i≤j} z₍ᵢ₎, τ = (Σ_{j≤k} z₍ⱼ₎ − 1) / k, then max(x − τ, 0)."""
+    where 1 + j·z₍ⱼ₎ > Σ_{i≤j} z₍ᵢ₎, τ = (Σ_{j≤k} z₍ⱼ₎ − 1) / k, then max(x − τ, 0), on
+    x less its maximum along the axis, as deepgrad shifts it."""
     axis = int(axis)
+    top = graph.add("ReduceMax", [x], scope, axes=[axis], keepdims=1)  # (an attribute in 17)
+    x = graph.add("Sub", [x, top], scope)
     axis_name = graph.constant(f"{scope}/axis", axis, dtype=np.int64)
     ranked, indices = graph.fresh(f"{scope}/TopK"), graph.fresh(f"{scope}/TopK_indices")
     length = _axis_length(graph, x, scope, axis)

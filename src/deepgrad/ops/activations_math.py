@@ -102,6 +102,9 @@ def _sparsemax_impl(x, axis):
     # Martins & Astudillo (2016), Algorithm 1: sort descending, the support is the k
     # largest with 1 + j·z₍ⱼ₎ > Σ_{i≤j} z₍ᵢ₎, and τ = (Σ_{j≤k} z₍ⱼ₎ − 1) / k.
     xp = array_module(x)  # NumPy, or the device's array module
+    # shifted so that the largest is 0 (sparsemax(z − c) = sparsemax(z)): where 1 + z₍ⱼ₎
+    # rounds to z₍ⱼ₎ (float32 logits of 1e8) the support test would fail everywhere
+    x = x - xp.max(x, axis=axis, keepdims=True)
     ranked = -xp.sort(-x, axis=axis)
     partial_sums = xp.cumsum(ranked, axis=axis)
     shape = [1] * x.ndim
