@@ -297,7 +297,7 @@ def load(path: str | os.PathLike) -> Sequential:
     True
     """
     onnx = _onnx()
-    from onnx import numpy_helper
+    from onnx import helper, numpy_helper
 
     proto = onnx.load(os.fspath(path))
     opsets = [o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")]
@@ -316,7 +316,8 @@ def load(path: str | os.PathLike) -> Sequential:
         raise ImportGraphError(
             f"load: the graph's outputs {outputs} are not the end of the chain {chain.current!r}"
         )
-    return _built(chain)
+    input_dtype = helper.tensor_dtype_to_np_dtype(chain.input.type.tensor_type.elem_type)
+    return _built(chain, input_dtype)
 
 
 def _read_pattern(chain: _Chain, view: GraphView, node: Any, read: set[int]) -> bool:
@@ -342,7 +343,9 @@ def _read_node(chain: _Chain, node: Any, onnx: Any) -> None:
     reader(chain, node, _attributes(node, onnx))
 
 
-def _built(chain: _Chain) -> Sequential:
+def _built(chain: _Chain, input_dtype: np.dtype) -> Sequential:
+    """The Sequential of the chain's layers, in the dtype of its first kernel, or of the
+    graph's input where it has none (a float64 graph of activations alone stays float64)."""
     dims = chain.input.type.tensor_type.shape.dim
     features = [d.dim_value if d.HasField("dim_value") else None for d in dims][1:]
     if not features or any(d is None for d in features):
@@ -351,7 +354,8 @@ def _built(chain: _Chain) -> Sequential:
             f"axis, got {[d.dim_param or d.dim_value for d in dims]}"
         )
     kernels = [item.kernel for item in chain.layers if isinstance(item, _Dense)]
-    dtype = kernels[0].dtype if kernels else np.dtype(np.float32)
+    floating = input_dtype if input_dtype.kind == "f" else np.dtype(np.float32)
+    dtype = kernels[0].dtype if kernels else floating
     layers: list[L.Layer] = []
     denses: list[tuple[L.Dense, _Dense]] = []
     for item in chain.layers:
@@ -360,6 +364,7 @@ def _built(chain: _Chain) -> Sequential:
             denses.append((dense, item))
             layers.append(dense)
         else:
+            item.dtype = np.dtype(dtype)  # an activation's too: it casts its input to it
             layers.append(item)
     model = Sequential(layers, dtype=dtype)
     model.build_for((None, *features))
