@@ -15,6 +15,7 @@ PUBLIC = [
     "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",  # added since, as Keras 3's
     "CategoricalHinge",
     "CosineSimilarity",
     "Dice",
@@ -37,6 +38,7 @@ PUBLIC = [
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
     "cosine_similarity",
     "deserialize",

@@ -13,7 +13,8 @@ optional per-sample ``sample_weight`` w_i (a number weighs every sample).
 One module per family: ``base`` (``Loss`` and its reductions, ``CastingLoss``, the shape
 checks the losses share), ``regression`` (squared, absolute, Huber, log-cosh, logarithmic
 and percentage errors, ``CosineSimilarity``, ``GaussianNLL``, ``Poisson``),
-``cross_entropy`` (binary, categorical and sparse cross-entropies, ``KLDivergence``),
+``cross_entropy`` (binary, categorical and sparse cross-entropies, the generalized
+cross-entropy, ``KLDivergence``),
 ``margin`` (the hinges), ``focal`` (the focal cross-entropies), ``overlap`` (``Dice``,
 ``Tversky``), ``functions`` (Keras' function forms: ``huber(y_true, y_pred)``, ...),
 ``names`` (the strings ``compile`` takes, ``get``, ``serialize``, ``deserialize``) and
@@ -42,6 +43,8 @@ from deepgrad.losses.cross_entropy import (
     CategoricalCrossentropy,
     SparseCategoricalCrossentropy,
     KLDivergence,
+    CategoricalGeneralizedCrossEntropy,
+    categorical_generalized_cross_entropy,
 )
 from deepgrad.losses.margin import Hinge, SquaredHinge, CategoricalHinge
 from deepgrad.losses.focal import (
@@ -87,6 +90,7 @@ __all__ = [
     "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
     "CosineSimilarity",
     "Dice",
@@ -109,6 +113,7 @@ __all__ = [
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
     "cosine_similarity",
     "deserialize",

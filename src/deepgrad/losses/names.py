@@ -15,8 +15,10 @@ from deepgrad.losses.base import Loss
 from deepgrad.losses.cross_entropy import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
     KLDivergence,
     SparseCategoricalCrossentropy,
+    categorical_generalized_cross_entropy,
 )
 from deepgrad.losses.focal import (
     BinaryFocalCrossentropy,
@@ -80,6 +82,7 @@ LOSSES = {
     "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
     "dice": Dice,
     "tversky": Tversky,
+    "categorical_generalized_cross_entropy": CategoricalGeneralizedCrossEntropy,
 }
 _CLASSES = {cls.__name__: cls for cls in LOSSES.values()}
 # The other strings Keras 3 takes: class names (``loss="Huber"``) and its upper-case aliases.
@@ -138,6 +141,7 @@ FUNCTIONS = {
         cosine_similarity,
         dice,
         tversky,
+        categorical_generalized_cross_entropy,
     )
 }
 
