@@ -17,6 +17,7 @@ PUBLIC = [
     "CategoricalFocalCrossentropy",
     "CategoricalGeneralizedCrossEntropy",  # added since, as Keras 3's
     "CategoricalHinge",
+    "Circle",  # added since, as Keras 3's
     "CosineSimilarity",
     "Dice",
     "GaussianNLL",
@@ -40,6 +41,7 @@ PUBLIC = [
     "categorical_focal_crossentropy",
     "categorical_generalized_cross_entropy",
     "categorical_hinge",
+    "circle",
     "cosine_similarity",
     "deserialize",
     "dice",

@@ -16,7 +16,8 @@ and percentage errors, ``CosineSimilarity``, ``GaussianNLL``, ``Poisson``),
 ``cross_entropy`` (binary, categorical and sparse cross-entropies, the generalized
 cross-entropy, ``KLDivergence``),
 ``margin`` (the hinges), ``focal`` (the focal cross-entropies), ``overlap`` (``Dice``,
-``Tversky``), ``functions`` (Keras' function forms: ``huber(y_true, y_pred)``, ...),
+``Tversky``), ``metric_learning`` (``Circle``), ``functions`` (Keras' function forms:
+``huber(y_true, y_pred)``, ...),
 ``names`` (the strings ``compile`` takes, ``get``, ``serialize``, ``deserialize``) and
 ``outputs`` (``OutputLosses``, the loss of a model with several outputs).
 """
@@ -54,6 +55,7 @@ from deepgrad.losses.focal import (
     categorical_focal_crossentropy,
 )
 from deepgrad.losses.overlap import Dice, Tversky, dice, tversky
+from deepgrad.losses.metric_learning import Circle, circle
 from deepgrad.losses.outputs import OutputLosses
 from deepgrad.losses.names import (
     LOSSES,
@@ -92,6 +94,7 @@ __all__ = [
     "CategoricalFocalCrossentropy",
     "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
+    "Circle",
     "CosineSimilarity",
     "Dice",
     "GaussianNLL",
@@ -115,6 +118,7 @@ __all__ = [
     "categorical_focal_crossentropy",
     "categorical_generalized_cross_entropy",
     "categorical_hinge",
+    "circle",
     "cosine_similarity",
     "deserialize",
     "dice",

@@ -44,6 +44,7 @@ from deepgrad.losses.functions import (
     squared_hinge,
 )
 from deepgrad.losses.margin import CategoricalHinge, Hinge, SquaredHinge
+from deepgrad.losses.metric_learning import Circle, circle
 from deepgrad.losses.overlap import Dice, Tversky, dice, tversky
 from deepgrad.losses.regression import (
     CosineSimilarity,
@@ -83,6 +84,7 @@ LOSSES = {
     "dice": Dice,
     "tversky": Tversky,
     "categorical_generalized_cross_entropy": CategoricalGeneralizedCrossEntropy,
+    "circle": Circle,
 }
 _CLASSES = {cls.__name__: cls for cls in LOSSES.values()}
 # The other strings Keras 3 takes: class names (``loss="Huber"``) and its upper-case aliases.
@@ -142,6 +144,7 @@ FUNCTIONS = {
         dice,
         tversky,
         categorical_generalized_cross_entropy,
+        circle,
     )
 }
 
