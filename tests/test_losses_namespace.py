@@ -15,7 +15,9 @@ PUBLIC = [
     "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",  # added since, as Keras 3's
     "CategoricalHinge",
+    "Circle",  # added since, as Keras 3's
     "CosineSimilarity",
     "Dice",
     "GaussianNLL",
@@ -37,7 +39,9 @@ PUBLIC = [
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
+    "circle",
     "cosine_similarity",
     "deserialize",
     "dice",

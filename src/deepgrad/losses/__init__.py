@@ -13,9 +13,11 @@ optional per-sample ``sample_weight`` w_i (a number weighs every sample).
 One module per family: ``base`` (``Loss`` and its reductions, ``CastingLoss``, the shape
 checks the losses share), ``regression`` (squared, absolute, Huber, log-cosh, logarithmic
 and percentage errors, ``CosineSimilarity``, ``GaussianNLL``, ``Poisson``),
-``cross_entropy`` (binary, categorical and sparse cross-entropies, ``KLDivergence``),
+``cross_entropy`` (binary, categorical and sparse cross-entropies, the generalized
+cross-entropy, ``KLDivergence``),
 ``margin`` (the hinges), ``focal`` (the focal cross-entropies), ``overlap`` (``Dice``,
-``Tversky``), ``functions`` (Keras' function forms: ``huber(y_true, y_pred)``, ...),
+``Tversky``), ``metric_learning`` (``Circle``), ``functions`` (Keras' function forms:
+``huber(y_true, y_pred)``, ...),
 ``names`` (the strings ``compile`` takes, ``get``, ``serialize``, ``deserialize``) and
 ``outputs`` (``OutputLosses``, the loss of a model with several outputs).
 """
@@ -42,6 +44,8 @@ from deepgrad.losses.cross_entropy import (
     CategoricalCrossentropy,
     SparseCategoricalCrossentropy,
     KLDivergence,
+    CategoricalGeneralizedCrossEntropy,
+    categorical_generalized_cross_entropy,
 )
 from deepgrad.losses.margin import Hinge, SquaredHinge, CategoricalHinge
 from deepgrad.losses.focal import (
@@ -51,6 +55,7 @@ from deepgrad.losses.focal import (
     categorical_focal_crossentropy,
 )
 from deepgrad.losses.overlap import Dice, Tversky, dice, tversky
+from deepgrad.losses.metric_learning import Circle, circle
 from deepgrad.losses.outputs import OutputLosses
 from deepgrad.losses.names import (
     LOSSES,
@@ -87,7 +92,9 @@ __all__ = [
     "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
+    "Circle",
     "CosineSimilarity",
     "Dice",
     "GaussianNLL",
@@ -109,7 +116,9 @@ __all__ = [
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
+    "circle",
     "cosine_similarity",
     "deserialize",
     "dice",

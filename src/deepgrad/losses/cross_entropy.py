@@ -1,6 +1,6 @@
 """Cross-entropies, the negative log-likelihoods of labels: binary (Bernoulli),
-categorical on one-hot or soft labels, sparse on integer labels; and the Kullback–Leibler
-divergence.
+categorical on one-hot or soft labels, sparse on integer labels; the generalized
+cross-entropy on integer labels; and the Kullback–Leibler divergence.
 
 >>> import numpy as np
 >>> round(float(CategoricalCrossentropy()(np.array([[0.0, 1.0]]), np.array([[0.5, 0.5]]))), 6)
@@ -17,7 +17,14 @@ from deepgrad import numpy as dnp
 from deepgrad.activations import softplus
 from deepgrad.autodiff.effects import impure
 from deepgrad.backend import array_module
-from deepgrad.losses.base import EPSILON, Loss, label_array, mean_along, same_rank
+from deepgrad.losses.base import (
+    EPSILON,
+    CastingLoss,
+    Loss,
+    label_array,
+    mean_along,
+    same_rank,
+)
 from deepgrad.ops.activations_math import log_softmax, sparse_softmax_cross_entropy
 from deepgrad.tensor import raw_data
 
@@ -96,7 +103,9 @@ def _log_probabilities(y_pred: Any, from_logits: bool, axis: int = -1) -> Any:
 
 
 @impure(effect=True)
-def _check_sparse_labels(labels: Any, classes: int) -> None:
+def _check_sparse_labels(
+    labels: Any, classes: int, loss: str = "SparseCategoricalCrossentropy"
+) -> None:
     """Raise unless every label is an integer (or an integral float) in [0, classes)."""
     xp = array_module(labels)
     integral = xp.issubdtype(labels.dtype, xp.integer)  # no rounding to check on those
@@ -105,9 +114,7 @@ def _check_sparse_labels(labels: Any, classes: int) -> None:
         or bool(labels.min() < 0)
         or bool(labels.max() >= classes)
     ):
-        raise ValueError(
-            f"SparseCategoricalCrossentropy: labels must be integers in [0, {classes})"
-        )
+        raise ValueError(f"{loss}: labels must be integers in [0, {classes})")
 
 
 class SparseCategoricalCrossentropy(Loss):
@@ -167,6 +174,71 @@ class SparseCategoricalCrossentropy(Loss):
         if self.ignore_class is not None:
             config["ignore_class"] = self.ignore_class
         return config
+
+
+class CategoricalGeneralizedCrossEntropy(CastingLoss):
+    """(1 − p_y^q) / q for integer labels y and probabilities p: Keras 3's generalized
+    cross-entropy (Zhang & Sabuncu 2018, https://arxiv.org/abs/1805.07836), robust to
+    noisy labels. It tends to the cross-entropy −log p_y as q → 0 and to the absolute
+    error 1 − p_y at q = 1; q must lie in (0, 1). y_true holds one integer label per
+    sample (shape (n,) or (n, 1)), y_pred the probabilities (n, classes), unclipped as in
+    Keras.
+
+    >>> import numpy as np
+    >>> y_pred = np.array([[0.7, 0.3], [0.2, 0.8], [0.6, 0.4], [0.4, 0.6]])
+    >>> loss = CategoricalGeneralizedCrossEntropy()
+    >>> round(float(loss(np.array([0, 1, 0, 1]), y_pred)), 6)  # Keras: 0.3598597
+    0.35986
+    """
+
+    def __init__(
+        self,
+        q: float = 0.5,
+        reduction: str | None = "mean",
+        name: str | None = "categorical_generalized_cross_entropy",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(reduction, name, dtype)
+        self.q = _noise_parameter(q)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        return categorical_generalized_cross_entropy(y_true, y_pred, self.q)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "q": self.q}
+
+
+def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, q: float) -> Any:
+    """Per-sample (1 − p_y^q) / q, Keras' ``losses.categorical_generalized_cross_entropy``
+    (q has no default, as in Keras).
+
+    >>> import numpy as np
+    >>> y_pred = np.array([[0.7, 0.3], [0.2, 0.8]])
+    >>> np.round(categorical_generalized_cross_entropy(np.array([0, 1]), y_pred, 0.5), 6)
+    array([0.32668 , 0.211146])
+    """
+    q = _noise_parameter(q)
+    pred_shape = tuple(np.shape(raw_data(y_pred)))
+    labels = label_array(y_true)
+    if len(pred_shape) >= 1 and labels.shape == (*pred_shape[:-1], 1):
+        labels = dnp.reshape(labels, pred_shape[:-1])
+    if len(pred_shape) < 2 or labels.shape != pred_shape[:-1]:
+        raise ValueError(
+            f"CategoricalGeneralizedCrossEntropy: y_true has shape {labels.shape} and y_pred "
+            f"{pred_shape}; y_pred must be (samples, ..., classes) and y_true one integer "
+            "label per sample, of y_pred's shape without its last axis (or with it of length 1)"
+        )
+    _check_sparse_labels(raw_data(labels), pred_shape[-1], "CategoricalGeneralizedCrossEntropy")
+    labels = dnp.astype(labels, np.int64)
+    chosen = dnp.equal(dnp.expand_dims(labels, -1), dnp.arange(pred_shape[-1]))
+    p = dnp.sum(y_pred * dnp.astype(chosen, raw_data(y_pred).dtype), axis=-1)
+    return (1.0 - p**q) / q
+
+
+def _noise_parameter(q: Any) -> float:
+    if isinstance(q, bool) or not isinstance(q, int | float) or not 0 < q < 1:
+        raise ValueError(f"CategoricalGeneralizedCrossEntropy: q must be in (0, 1), got {q!r}")
+    return float(q)
 
 
 class KLDivergence(Loss):

@@ -8,14 +8,17 @@ class names and upper-case aliases), ``get``, and the saved forms (``serialize``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from deepgrad.losses.base import Loss
 from deepgrad.losses.cross_entropy import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
     KLDivergence,
     SparseCategoricalCrossentropy,
+    categorical_generalized_cross_entropy,
 )
 from deepgrad.losses.focal import (
     BinaryFocalCrossentropy,
@@ -41,6 +44,7 @@ from deepgrad.losses.functions import (
     squared_hinge,
 )
 from deepgrad.losses.margin import CategoricalHinge, Hinge, SquaredHinge
+from deepgrad.losses.metric_learning import Circle, circle
 from deepgrad.losses.overlap import Dice, Tversky, dice, tversky
 from deepgrad.losses.regression import (
     CosineSimilarity,
@@ -79,6 +83,8 @@ LOSSES = {
     "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
     "dice": Dice,
     "tversky": Tversky,
+    "categorical_generalized_cross_entropy": CategoricalGeneralizedCrossEntropy,
+    "circle": Circle,
 }
 _CLASSES = {cls.__name__: cls for cls in LOSSES.values()}
 # The other strings Keras 3 takes: class names (``loss="Huber"``) and its upper-case aliases.
@@ -97,6 +103,8 @@ def get(identifier: Any) -> Loss:
     """A loss from its name, a config dict, an object, or a function (y_true, y_pred)."""
     if isinstance(identifier, Loss):
         return identifier
+    if isinstance(identifier, dict) and identifier.get("class_name") == "function":
+        return _FunctionLoss(deserialize(identifier))  # a loss function saved by name
     if isinstance(identifier, dict):
         return _CLASSES[identifier["class_name"]](**identifier.get("config", {}))
     if isinstance(identifier, str):
@@ -135,6 +143,8 @@ FUNCTIONS = {
         cosine_similarity,
         dice,
         tversky,
+        categorical_generalized_cross_entropy,
+        circle,
     )
 }
 
@@ -192,10 +202,37 @@ class _FunctionLoss(Loss):
         return self.fn(y_true, y_pred)
 
 
-def serialize(loss: Loss) -> dict:
+def serialize(loss: Loss | Callable) -> dict:
+    """A built-in loss's saved form: ``{"class_name": ..., "config": ...}`` for a ``Loss``,
+    Keras' ``{"class_name": "function", "config": name}`` for one of deepgrad's loss
+    functions (``get`` and ``deserialize`` give the same function back). A loss of one's
+    own class, or a function of one's own, is refused: a saved form holds no code.
+
+    >>> serialize(mean_squared_error)["config"]
+    'mean_squared_error'
+    >>> get(serialize(huber)).fn is huber
+    True
+    """
+    if isinstance(loss, _FunctionLoss):
+        return _serialize_function(loss.fn)
+    if not isinstance(loss, Loss) and callable(loss):
+        return _serialize_function(loss)
     if _CLASSES.get(type(loss).__name__) is not type(loss):  # a subclass named as one too
         raise ValueError(f"loss {loss!r} is not a built-in loss and cannot be saved")
     return {"class_name": type(loss).__name__, "config": loss.get_config()}
+
+
+def _serialize_function(fn: Callable) -> dict:
+    """One of deepgrad's loss functions by name (a function of one's own of the same name
+    is refused too: it would load as deepgrad's)."""
+    name = getattr(fn, "__name__", None)
+    if not isinstance(name, str) or FUNCTIONS.get(name) is not fn:
+        raise ValueError(
+            f"loss function {fn!r} is not one of deepgrad's loss functions "
+            f"({', '.join(FUNCTIONS)}) and cannot be saved: a saved form holds no code "
+            "(compile with a built-in loss, or save the weights alone)"
+        )
+    return {"module": "deepgrad.losses", "class_name": "function", "config": name}
 
 
 def is_saved_loss(value: Any) -> bool:

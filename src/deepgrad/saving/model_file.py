@@ -58,7 +58,8 @@ def _serialize(value: Any, metric_functions: bool = False) -> Any:
     """What ``compile`` was given (names, Loss and Metric objects, lists and dicts of them
     per output) as JSON-ready data that ``compile`` accepts back. With
     ``metric_functions``, a metric class or one of deepgrad's metric functions is saved
-    too (a function of one's own is refused: a file holds no code)."""
+    too, without it one of deepgrad's loss functions (a function of one's own is refused:
+    a file holds no code)."""
     if value is None or isinstance(value, str | int | float):
         return value
     if isinstance(value, list | tuple):
@@ -66,6 +67,8 @@ def _serialize(value: Any, metric_functions: bool = False) -> Any:
     if isinstance(value, dict):
         return {key: _serialize(item, metric_functions) for key, item in value.items()}
     if isinstance(value, losses.Loss):
+        return losses.serialize(value)
+    if not metric_functions and callable(value):  # deepgrad's own loss function by name
         return losses.serialize(value)
     if isinstance(value, metrics.Metric):
         return metrics.serialize(value)
