@@ -100,9 +100,16 @@ _BY_CLASS_NAME = {
 
 
 def get(identifier: Any) -> Loss:
-    """A loss from its name, a config dict, an object, or a function (y_true, y_pred)."""
+    """A loss from its name, a config dict, an object, a class (made with its defaults, as
+    Keras' compile makes it), or a function (y_true, y_pred).
+
+    >>> type(get(MeanSquaredError)).__name__
+    'MeanSquaredError'
+    """
     if isinstance(identifier, Loss):
         return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
     if isinstance(identifier, dict) and identifier.get("class_name") == "function":
         return _FunctionLoss(deserialize(identifier))  # a loss function saved by name
     if isinstance(identifier, dict):

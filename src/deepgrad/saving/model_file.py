@@ -68,6 +68,8 @@ def _serialize(value: Any, metric_functions: bool = False) -> Any:
         return {key: _serialize(item, metric_functions) for key, item in value.items()}
     if isinstance(value, losses.Loss):
         return losses.serialize(value)
+    if not metric_functions and isinstance(value, type) and issubclass(value, losses.Loss):
+        return losses.serialize(value())  # a loss class, made as compile made it
     if not metric_functions and callable(value):  # deepgrad's own loss function by name
         return losses.serialize(value)
     if isinstance(value, metrics.Metric):
