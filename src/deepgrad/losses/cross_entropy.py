@@ -29,9 +29,9 @@ from deepgrad.ops.activations_math import log_softmax, sparse_softmax_cross_entr
 from deepgrad.tensor import raw_data
 
 
-class BinaryCrossentropy(Loss):
-    """−[y log p + (1 − y) log(1 − p)]: the Bernoulli NLL, averaged along ``axis`` (the
-    last by default). On logits z it is computed as softplus(z) − y·z, stable for any z."""
+class _SmoothedCrossEntropy(Loss):
+    """The settings the binary and categorical cross-entropies share: ``from_logits``,
+    ``label_smoothing`` ε (labels moved to y(1 − ε) + ε/K) and the class ``axis``."""
 
     def __init__(
         self,
@@ -43,6 +43,19 @@ class BinaryCrossentropy(Loss):
         super().__init__(**kwargs)
         self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
         self.axis = int(axis)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
+
+
+class BinaryCrossentropy(_SmoothedCrossEntropy):
+    """−[y log p + (1 − y) log(1 − p)]: the Bernoulli NLL, averaged along ``axis`` (the
+    last by default). On logits z it is computed as softplus(z) − y·z, stable for any z."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         y, y_pred = same_rank(self, y_true, y_pred)
@@ -53,30 +66,11 @@ class BinaryCrossentropy(Loss):
         p = dnp.clip(y_pred, EPSILON, 1.0 - EPSILON)
         return mean_along(-(y * dnp.log(p) + (1.0 - y) * dnp.log(1.0 - p)), self.axis)
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
-
-class CategoricalCrossentropy(Loss):
+class CategoricalCrossentropy(_SmoothedCrossEntropy):
     """−Σ_k y_k log p_k over one-hot (or soft) labels along ``axis`` (the last by default):
     the categorical NLL. On logits it uses the fused, stable log-softmax; probabilities are
     renormalised to sum to 1 and clipped to [1e-7, 1 − 1e-7] first, as Keras does."""
-
-    def __init__(
-        self,
-        from_logits: bool = False,
-        label_smoothing: float = 0.0,
-        axis: int = -1,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.from_logits, self.label_smoothing = from_logits, float(label_smoothing)
-        self.axis = int(axis)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         y, y_pred = same_rank(self, y_true, y_pred)
@@ -85,14 +79,6 @@ class CategoricalCrossentropy(Loss):
             y = y * (1.0 - self.label_smoothing) + self.label_smoothing / classes
         log_p = _log_probabilities(y_pred, self.from_logits, self.axis)
         return -dnp.sum(y * log_p, axis=self.axis)
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
 
 def _log_probabilities(y_pred: Any, from_logits: bool, axis: int = -1) -> Any:
