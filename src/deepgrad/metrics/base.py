@@ -412,11 +412,11 @@ def _element_weights(metric: Metric, sample_weight: Any, shape: tuple) -> np.nda
     ...
     ValueError: m: sample_weight of shape (3,) does not fit predictions of shape (2, 3); ...
     """
-    if sample_weight is None:
-        return np.ones(shape)
+    if sample_weight is None:  # (read-only views, as every form below: nothing is copied)
+        return np.broadcast_to(1.0, shape)
     weights = np.asarray(raw_data(sample_weight), float)
     if weights.size == 1:  # one weight for every sample (a number, or an array of one)
-        return np.full(shape, weights.item())
+        return np.broadcast_to(weights.item(), shape)
     if weights.ndim == 1 and len(shape) > 1 and len(weights) == shape[0]:  # per sample
         weights = weights.reshape(len(weights), *[1] * (len(shape) - 1))
     elif weights.ndim == len(shape) + 1 and weights.shape[-1] == 1:
