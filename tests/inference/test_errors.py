@@ -145,3 +145,83 @@ def test_unsupported_models_and_settings(float64):
     kfac_mixed = linear_model(x, y, "mse", kernel_regularizer=dg.regularizers.L2(0.1))
     with pytest.raises(ValueError, match="K-FAC needs one per layer"):
         inference.Laplace(kfac_mixed, curvature="kfac").fit(x, y)
+
+
+@pytest.mark.parametrize("sigma", [np.float32(0.5), np.float64(0.5), np.array(0.5)])
+def test_a_numpy_sigma_is_used_not_ignored(float64, sigma):
+    """σ given as a NumPy number was taken for no σ at all: σ² was estimated from the
+    residuals (0.0082 here) instead of 0.25, and every standard error with it."""
+    x, y = data()
+    model = linear_model(x, y, "mse")
+    given = inference.Laplace(model, sigma=sigma).fit(x, y)
+    assert given.sigma2 == 0.25
+    expected = inference.Laplace(model, sigma=0.5).fit(x, y).standard_errors()
+    np.testing.assert_array_equal(given.standard_errors(), expected)
+    with pytest.raises(TypeError, match="sigma must be a number"):
+        inference.Laplace(model, sigma=np.array([0.5, 0.5]))
+    with pytest.raises(ValueError, match="sigma must be finite and positive"):
+        inference.Laplace(model, sigma=float("nan"))
+
+
+def test_nan_or_inf_in_the_data_or_the_weights_raise(float64):
+    """They gave NaN standard errors (or, for NaN weights of a linear Gaussian model, NaN
+    estimates beside finite standard errors) without a word; statsmodels raises too."""
+    x, y = data()
+    model = linear_model(x, y, "mse")
+    bad_x, bad_y = x.copy(), y.copy()
+    bad_x[3, 1], bad_y[5] = np.nan, np.inf
+    with pytest.raises(ValueError, match=r"x holds NaN or inf in 1 of its 30 rows .*row 3"):
+        inference.Laplace(model).fit(bad_x, y)
+    with pytest.raises(ValueError, match="y holds NaN or inf"):
+        inference.Laplace(model).fit(x, bad_y)
+    kernel, bias = model.get_weights()
+    kernel[0, 0] = np.nan
+    model.set_weights([kernel, bias])
+    with pytest.raises(ValueError, match=r"weight layers.0.kernel \(2, 1\) holds NaN"):
+        inference.Laplace(model, sigma=1.0).fit(x, y)
+
+
+@pytest.mark.filterwarnings("ignore:Laplace.fit. the weights are not at the optimum")
+def test_labels_outside_the_likelihoods_support_raise(float64):
+    """y = 2 for a Bernoulli, or one-hot rows that do not sum to 1, are not labels of the
+    likelihood: its −log p (and the curvature's gradient term) was silently wrong."""
+    x, y = data()
+    labels = (y > 0).astype(float)
+    logistic = linear_model(x, labels, losses.BinaryCrossentropy(from_logits=True))
+    with pytest.raises(ValueError, match=r"Bernoulli: y must hold labels .* in \[0, 1\]"):
+        inference.Laplace(logistic, prior_precision=1.0).fit(x, 2 * labels)
+    one_hot = np.eye(3)[np.arange(30) % 3]
+    softmax = linear_model(x, one_hot, losses.CategoricalCrossentropy(from_logits=True))
+    with pytest.raises(ValueError, match="each row of y must be one-hot"):
+        inference.Laplace(softmax, prior_precision=1.0).fit(x, 0.5 * one_hot)
+    inference.Laplace(softmax, prior_precision=1.0).fit(x, 0.8 * one_hot + 0.2 / 3)  # soft
+
+
+def test_an_exact_fit_has_no_noise_estimate(float64):
+    """RSS = 0 made σ̂² = 0 and fit died in a ZeroDivisionError."""
+    x, _ = data()
+    y = x @ np.array([1.0, 2.0])
+    model = linear_model(x, y, "mse", weights=[np.array([[1.0], [2.0]]), np.zeros(1)])
+    for sigma in (None, "mle"):
+        with pytest.raises(ValueError, match=r"fits its 30 observations exactly.*sigma="):
+            inference.Laplace(model, sigma=sigma).fit(x, y)
+    assert inference.Laplace(model, sigma=0.1).fit(x, y).sigma2 == pytest.approx(0.01)
+
+
+def test_hyperparameters_out_of_range_raise(float64):
+    """A negative or NaN prior precision, or σ² ≤ 0, was accepted (NaN standard errors,
+    or a posterior precision 'not positive definite' blamed on the fit)."""
+    x, y = data()
+    model = linear_model(x, y, "mse")
+    for prior in (float("nan"), -1.0, float("inf")):
+        with pytest.raises(ValueError, match="prior_precision must be finite and ≥ 0"):
+            inference.Laplace(model, prior_precision=prior).fit(x, y)
+    with pytest.raises(ValueError, match=r"a number or 3 values .* got shape \(2,\)"):
+        inference.Laplace(model, prior_precision=[1.0, 2.0]).fit(x, y)
+    la = inference.Laplace(model).fit(x, y)
+    with pytest.raises(ValueError, match="set_hyperparameters: prior_precision must be"):
+        la.set_hyperparameters(prior_precision=-1.0)
+    with pytest.raises(ValueError, match="sigma2 must be finite and > 0"):
+        la.set_hyperparameters(sigma2=-1.0)
+    with pytest.raises(ValueError, match="prior_precision must be finite"):
+        la.log_marginal_likelihood(prior_precision=float("nan"))

@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -73,12 +74,8 @@ class Laplace:
             )
         if curvature == "last_layer":
             curvature, subset = "ggn", "last_layer"
-        if isinstance(sigma, str) and sigma not in SIGMA_CHOICES:
-            raise ValueError(f"Laplace: sigma must be a number or one of {SIGMA_CHOICES}")
-        if isinstance(sigma, int | float) and sigma <= 0:
-            raise ValueError(f"Laplace: sigma must be positive, got {sigma}")
         self.model, self.curvature_kind, self.subset = model, curvature, subset
-        self.prior_precision_arg, self.sigma_arg = prior_precision, sigma
+        self.prior_precision_arg, self.sigma_arg = prior_precision, _sigma_argument(sigma)
         self.posterior: Any = None
 
     # ---- fit -----------------------------------------------------------------------------
@@ -167,10 +164,18 @@ class Laplace:
         """The network in float64, the likelihood (with σ²), the data checked."""
         _check_fitted(self.model, caller)
         self.network = network = Network(self.model)
+        _check_finite_weights(network, caller)
         likelihood = likelihood_for(self.model.loss, network.output_activation, network.outputs)
         if strips_link(likelihood, network.output_activation):
             network.strip_link()
         self.x = network.inputs(x, caller)
+        if not np.all(np.isfinite(self.x)):
+            rows = np.flatnonzero(~np.all(np.isfinite(self.x), axis=1))
+            raise ValueError(
+                f"{caller}: x holds NaN or inf in {rows.size} of its {len(self.x)} rows (the "
+                f"first: row {rows[0]}); the likelihood, and every standard error, would be "
+                "NaN. Drop or impute those samples."
+            )
         self.n = len(self.x)
         self.y = likelihood.targets(y, self.n, network.outputs)
         self.blocks = curvatures.subset_blocks(network, self.subset)
@@ -221,15 +226,21 @@ class Laplace:
                 raise ValueError("Laplace: sigma='learned' needs a GaussianNLL(sigma='learned')")
             return likelihood.sigma2
         observations = self.y.size
-        if choice == "mle":
-            return self.residual_sum_of_squares / observations
         freedom = observations - self.network.size
-        if freedom <= 0:
+        if choice != "mle" and freedom <= 0:
             raise ValueError(
                 f"Laplace: σ̂² = RSS/(n·k − p) needs more observations ({observations}) than "
                 f"weights ({self.network.size}); pass sigma='mle' or a number"
             )
-        return self.residual_sum_of_squares / freedom
+        rss = self.residual_sum_of_squares
+        if rss <= 0:
+            raise ValueError(
+                f"Laplace: the model fits its {observations} observations exactly (residual "
+                "sum of squares 0), so the estimate of σ² is 0 and the Gaussian likelihood "
+                "degenerate (infinitely precise weights); pass sigma=<a number> to fix the "
+                "noise level"
+            )
+        return rss / (observations if choice == "mle" else freedom)
 
     def _compute_curvature(self) -> Any:
         """The curvature at σ² = 1 for a Gaussian (it scales as 1/σ²), as is otherwise."""
@@ -265,10 +276,7 @@ class Laplace:
         size = len(self.indices)
         given = self.prior_precision_arg
         if given is not None:
-            prior = np.broadcast_to(np.asarray(given, np.float64), (size,)).copy()
-            if np.any(prior < 0):
-                raise ValueError("Laplace: prior_precision must be ≥ 0")
-            return prior
+            return _prior_vector(given, size, "Laplace")
         return self.prior_from_regularizers()
 
     def prior_from_regularizers(self) -> np.ndarray:
@@ -358,14 +366,16 @@ class Laplace:
         """Change δ (a number or one per weight) and, for a Gaussian, σ²; the curvature is
         reused (rescaled by 1/σ²), not recomputed."""
         self._require_fit("set_hyperparameters")
+        caller = "Laplace.set_hyperparameters"
         if sigma2 is not None:
             if not isinstance(self.likelihood, Gaussian):
-                raise ValueError("Laplace: sigma2 applies to a Gaussian likelihood only")
-            self.likelihood = self.likelihood.with_sigma2(sigma2)
+                raise ValueError(f"{caller}: sigma2 applies to a Gaussian likelihood only")
+            value = float(sigma2)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{caller}: sigma2 must be finite and > 0, got {sigma2!r}")
+            self.likelihood = self.likelihood.with_sigma2(value)
         if prior_precision is not None:
-            self.prior = np.broadcast_to(
-                np.asarray(prior_precision, np.float64), (len(self.indices),)
-            ).copy()
+            self.prior = _prior_vector(prior_precision, len(self.indices), caller)
         self._make_posterior()
 
     # ---- the posterior -------------------------------------------------------------------
@@ -463,6 +473,51 @@ class Laplace:
         if print_fn is not None:
             print_fn(str(table))
         return table
+
+
+def _sigma_argument(sigma: Any) -> float | str | None:
+    """``sigma`` as Laplace keeps it: None, one of ``SIGMA_CHOICES``, or σ as a float (a
+    NumPy scalar too: it was taken for None, and σ² estimated instead)."""
+    if sigma is None:
+        return None
+    if isinstance(sigma, str):
+        if sigma not in SIGMA_CHOICES:
+            raise ValueError(f"Laplace: sigma must be a number or one of {SIGMA_CHOICES}")
+        return sigma
+    array = np.asarray(sigma)
+    if array.ndim != 0 or array.dtype.kind not in "iuf":
+        raise TypeError(f"Laplace: sigma must be a number or one of {SIGMA_CHOICES}, got {sigma!r}")
+    value = float(array)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"Laplace: sigma must be finite and positive, got {sigma}")
+    return value
+
+
+def _prior_vector(given: Any, size: int, caller: str) -> np.ndarray:
+    """δ as one value per weight of the subset, from a number or ``size`` values."""
+    array = np.asarray(given, np.float64)
+    if array.size not in (1, size) or array.ndim > 1:
+        raise ValueError(
+            f"{caller}: prior_precision must be a number or {size} values (one per weight "
+            f"of the subset), got shape {array.shape}"
+        )
+    if not np.all(np.isfinite(array)) or np.any(array < 0):
+        raise ValueError(f"{caller}: prior_precision must be finite and ≥ 0, got {given!r}")
+    return np.broadcast_to(array.reshape(-1), (size,)).copy()
+
+
+def _check_finite_weights(network: Network, caller: str) -> None:
+    """NaN or inf weights (a diverged fit) would give NaN estimates beside finite
+    standard errors (a linear Gaussian model's curvature does not depend on them)."""
+    start = 0
+    for name, shape in zip(network.names, network.shapes, strict=True):
+        size = int(np.prod(shape))
+        if not np.all(np.isfinite(network.theta[start : start + size])):
+            raise ValueError(
+                f"{caller}: the weight {name} {shape} holds NaN or inf (the fit diverged); "
+                "refit the model (a smaller learning rate, scaled inputs)"
+            )
+        start += size
 
 
 def _check_fitted(model: Any, caller: str) -> None:

@@ -76,6 +76,12 @@ class Likelihood:
                 f"{k} output(s) for {n} samples; expected ({n}, {k})"
                 + (f" or ({n},)" if k == 1 else "")
             )
+        if not np.all(np.isfinite(array)):
+            raise ValueError(
+                f"{type(self).__name__}: y holds NaN or inf ({int(np.sum(~np.isfinite(array)))} "
+                "values); the likelihood, and every standard error, would be NaN. Drop or "
+                "impute those samples."
+            )
         return array
 
 
@@ -124,6 +130,15 @@ class Bernoulli(Likelihood):
     link = "logit"
     classification = True
 
+    def targets(self, y: Any, n: int, k: int) -> np.ndarray:
+        array = super().targets(y, n, k)
+        if np.any(array < 0) or np.any(array > 1):
+            raise ValueError(
+                f"Bernoulli: y must hold labels (or probabilities) in [0, 1]; it ranges from "
+                f"{array.min():.3g} to {array.max():.3g}"
+            )
+        return array
+
     def nll(self, y: np.ndarray, eta: Any) -> Any:
         return dnp.sum(dnp.logaddexp(0.0, eta) - y * eta)
 
@@ -152,7 +167,7 @@ class Categorical(Likelihood):
 
     def targets(self, y: Any, n: int, k: int) -> np.ndarray:
         if not self.sparse:
-            return super().targets(y, n, k)
+            return _one_hot_rows(super().targets(y, n, k))
         labels = np.asarray(y)
         if labels.shape == (n, 1):
             labels = labels.reshape(n)
@@ -213,6 +228,19 @@ class Poisson(Likelihood):
 
     def mean(self, eta: np.ndarray) -> np.ndarray:
         return np.exp(eta) if self.link == "log" else eta
+
+
+def _one_hot_rows(array: np.ndarray) -> np.ndarray:
+    """Categorical targets: rows of class probabilities (one-hot, or soft), each ≥ 0 and
+    summing to 1; −log p = logsumexp(η) − yᵀη holds only then."""
+    sums = array.sum(axis=1)
+    bad = np.flatnonzero((np.abs(sums - 1) > 1e-6) | np.any(array < 0, axis=1))
+    if bad.size:
+        raise ValueError(
+            f"Categorical: each row of y must be one-hot (or class probabilities ≥ 0 summing "
+            f"to 1); {bad.size} rows are not (the first: row {bad[0]}, {array[bad[0]]})"
+        )
+    return array
 
 
 def _check_positive_rate(rate: np.ndarray) -> None:
