@@ -62,26 +62,45 @@ def jacobian_chunks(network: Network, blocks: list[Block], x: np.ndarray, chunk:
         yield part, eta, np.concatenate(pieces, axis=2)
 
 
-def ggn(network: Network, likelihood: Likelihood, blocks: list[Block], x: np.ndarray) -> np.ndarray:
-    """Σ_i J_iᵀ Λ_i J_i over the subset's weights (p × p)."""
+def weigh(values: np.ndarray, weights: np.ndarray | None, part: slice) -> np.ndarray:
+    """values (rows of samples ``part``) times their sample weights, or as they are."""
+    if weights is None:
+        return values
+    w = weights[part]
+    return values * w.reshape(-1, *([1] * (values.ndim - 1)))
+
+
+def ggn(
+    network: Network,
+    likelihood: Likelihood,
+    blocks: list[Block],
+    x: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Σ_i w_i J_iᵀ Λ_i J_i over the subset's weights (p × p); w_i = 1 without weights."""
     size = sum(b.size for b in blocks)
     total = np.zeros((size, size))
-    for _, eta, jac in jacobian_chunks(network, blocks, x):
-        weighted = likelihood.curvature(eta) @ jac  # (n, k, p)
+    for part, eta, jac in jacobian_chunks(network, blocks, x):
+        weighted = weigh(likelihood.curvature(eta), weights, part) @ jac  # (n, k, p)
         total += np.einsum("nkp,nkq->pq", jac, weighted, optimize=True)
     return 0.5 * (total + total.T)
 
 
 def ggn_diagonal(
-    network: Network, likelihood: Likelihood, blocks: list[Block], x: np.ndarray
+    network: Network,
+    likelihood: Likelihood,
+    blocks: list[Block],
+    x: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """The diagonal of the GGN, without forming it or the Jacobian: for a block's weight
     (r, j), Σ_i ā_ir² (G_iᵀ Λ_i G_i)_jj."""
     wanted = {id(b) for b in blocks}
     sums: dict[int, Any] = {id(b): 0.0 for b in blocks}
     for start in range(0, len(x), CHUNK):
-        eta, factors = network.jacobian_factors(x[start : start + CHUNK])
-        lam = likelihood.curvature(eta)
+        part = slice(start, start + CHUNK)
+        eta, factors = network.jacobian_factors(x[part])
+        lam = weigh(likelihood.curvature(eta), weights, part)
         for block, (a, g) in zip(network.trainable_blocks(), factors, strict=True):
             if id(block) in wanted:
                 middle = np.einsum("nkj,nkl,nlj->nj", g, lam, g, optimize=True)
@@ -91,36 +110,47 @@ def ggn_diagonal(
 
 
 def kfac(
-    network: Network, likelihood: Likelihood, blocks: list[Block], x: np.ndarray
+    network: Network,
+    likelihood: Likelihood,
+    blocks: list[Block],
+    x: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per block, the Kronecker factors (A, B) = (Σ_i ā_i ā_iᵀ, Σ_i G_iᵀ Λ_i G_i / n):
-    the block's curvature is approximated by A ⊗ B."""
+    """Per block, the Kronecker factors (A, B) = (Σ_i w_i ā_i ā_iᵀ, Σ_i w_i G_iᵀ Λ_i G_i / Σ_i w_i):
+    the block's curvature is approximated by A ⊗ B (w_i = 1 without weights)."""
     wanted = {id(b) for b in blocks}
     sums: dict[int, list[Any]] = {id(b): [0.0, 0.0] for b in blocks}
     for start in range(0, len(x), CHUNK):
-        eta, factors = network.jacobian_factors(x[start : start + CHUNK])
-        lam = likelihood.curvature(eta)
+        part = slice(start, start + CHUNK)
+        eta, factors = network.jacobian_factors(x[part])
+        lam = weigh(likelihood.curvature(eta), weights, part)
         for block, (a, g) in zip(network.trainable_blocks(), factors, strict=True):
             if id(block) not in wanted:
                 continue
             augmented = augment(block, a)
-            sums[id(block)][0] = sums[id(block)][0] + augmented.T @ augmented
+            sums[id(block)][0] = sums[id(block)][0] + augmented.T @ weigh(augmented, weights, part)
             sums[id(block)][1] = sums[id(block)][1] + np.einsum(
                 "nkj,nkl,nlm->jm", g, lam, g, optimize=True
             )
-    return [(sums[id(b)][0], sums[id(b)][1] / len(x)) for b in blocks]
+    total = len(x) if weights is None else float(np.sum(weights))
+    return [(sums[id(b)][0], sums[id(b)][1] / total) for b in blocks]
 
 
 def gradient(
-    network: Network, likelihood: Likelihood, blocks: list[Block], x: np.ndarray, y: np.ndarray
+    network: Network,
+    likelihood: Likelihood,
+    blocks: list[Block],
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """g = Σ_i J_iᵀ ∂(−log p_i)/∂η_i over the subset: per block Σ_i ā_i ⊗ (G_iᵀ r_i)."""
+    """g = Σ_i w_i J_iᵀ ∂(−log p_i)/∂η_i over the subset: per block Σ_i ā_i ⊗ (G_iᵀ w_i r_i)."""
     wanted = {id(b) for b in blocks}
     sums: dict[int, Any] = {id(b): 0.0 for b in blocks}
     for start in range(0, len(x), CHUNK):
         part = slice(start, start + CHUNK)
         eta, factors = network.jacobian_factors(x[part])
-        residual = likelihood.gradient(y[part], eta)
+        residual = weigh(likelihood.gradient(y[part], eta), weights, part)
         for block, (a, g) in zip(network.trainable_blocks(), factors, strict=True):
             if id(block) in wanted:
                 signal = np.einsum("nc,ncu->nu", residual, g)
@@ -137,12 +167,18 @@ def augment(block: Block, a: np.ndarray) -> np.ndarray:
 
 
 def exact_hessian(
-    network: Network, likelihood: Likelihood, blocks: list[Block], x: np.ndarray, y: np.ndarray
+    network: Network,
+    likelihood: Likelihood,
+    blocks: list[Block],
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """∇²_θ Σ_i −log p(y_i | η(x_i; θ)) over the subset, by ``dg.hessian``."""
+    """∇²_θ Σ_i w_i (−log p(y_i | η(x_i; θ))) over the subset, by ``dg.hessian``."""
+    column = None if weights is None else weights.reshape(-1, 1)
 
     def negative_log_likelihood(sub: Any) -> Any:
-        return likelihood.nll(y, network.eta(sub, x, blocks))
+        return likelihood.nll(y, network.eta(sub, x, blocks), column)
 
     theta = network.theta[subset_indices(blocks)]
     matrix = np.asarray(hessian(negative_log_likelihood)(theta), np.float64)

@@ -50,7 +50,8 @@ def _log_likelihood_at(la: Any, shift: np.ndarray) -> float:
     if la.likelihood.name == "gaussian":
         rss = _linearised_rss(la, shift)
         observations = la.y.size
-        return -0.5 * observations * math.log(2 * math.pi * la.sigma2) - rss / (2 * la.sigma2)
+        constant = -0.5 * observations * math.log(2 * math.pi * la.sigma2) + _log_weights(la)
+        return constant - rss / (2 * la.sigma2)
     scale = la.curvature_scale()
     return la.log_likelihood() - scale * float(unit_gradient @ shift) - 0.5 * scale * unit_form
 
@@ -63,8 +64,15 @@ def _linearised_rss(la: Any, shift: np.ndarray) -> float:
     total = 0.0
     for part, eta, jacobian in curvatures.jacobian_chunks(la.network, la.blocks, la.x):
         residual = la.y[part] - eta - jacobian @ shift
-        total += float(np.sum(residual * residual))
+        total += float(np.sum(curvatures.weigh(residual * residual, la.sample_weight, part)))
     return total
+
+
+def _log_weights(la: Any) -> float:
+    """½ k Σ_i log w_i: a Gaussian's y_i has variance σ²/w_i (0 without sample weights)."""
+    if la.sample_weight is None:
+        return 0.0
+    return 0.5 * la.y.shape[1] * float(np.sum(np.log(la.sample_weight)))
 
 
 def log_marginal_likelihood(
@@ -208,7 +216,7 @@ def _maximised_log_likelihood(la: Any) -> float:
     """log p(D | θ*), with σ² at its maximum-likelihood value RSS/N when σ is not fixed."""
     if la.likelihood.name == "gaussian" and la.likelihood.sigma_mode != "fixed":
         sigma2 = la.residual_sum_of_squares / la.y.size
-        return -0.5 * la.y.size * (math.log(2 * math.pi * sigma2) + 1.0)
+        return -0.5 * la.y.size * (math.log(2 * math.pi * sigma2) + 1.0) + _log_weights(la)
     return la.log_likelihood()
 
 

@@ -43,6 +43,7 @@ from deepgrad.inference.posteriors import (
     SingularPosterior,
 )
 from deepgrad.regularizers import L1L2
+from deepgrad.tensor import raw_data
 
 SIGMA_CHOICES = ("unbiased", "mle", "learned")
 
@@ -80,16 +81,20 @@ class Laplace:
 
     # ---- fit -----------------------------------------------------------------------------
 
-    def fit(self, x: Any, y: Any) -> Laplace:
-        """Compute the curvature on the training data (x, y) and the posterior."""
-        self.prepare(x, y, "Laplace.fit")
+    def fit(self, x: Any, y: Any, sample_weight: Any = None) -> Laplace:
+        """Compute the curvature on the training data (x, y) and the posterior.
+
+        ``sample_weight`` (one number ≥ 0 per sample): the weights the model was fitted
+        with; sample i's −log p counts w_i times (a Gaussian's y_i has variance σ²/w_i,
+        as in weighted least squares). Samples of weight 0 are left out."""
+        self.prepare(x, y, "Laplace.fit", sample_weight)
         self.prior = self._prior_from_arguments()
         # separated data, and a softmax row with no prior (refused before the curvature's cost)
         self.separated = self._check_separation()
         self._check_identified()
         self._unit_curvature = self._compute_curvature()
         self.unit_gradient = curvatures.gradient(
-            self.network, self._unit_likelihood(), self.blocks, self.x, self.y
+            self.network, self._unit_likelihood(), self.blocks, self.x, self.y, self.sample_weight
         )
         self._unit_eigenvalues: np.ndarray | None = None
         self._make_posterior()
@@ -154,13 +159,13 @@ class Laplace:
                 f"them by up to {distance:.3g} standard errors, more than {tolerance}. "
                 "Estimates, standard errors and intervals describe a point that is not the "
                 "fit's optimum. Fit longer (or with a tighter tolerance), and pass fit the "
-                "data the model was trained on (sample weights are not supported).",
+                "data (and the sample_weight) the model was trained on.",
                 UserWarning,
                 stacklevel=3,
             )
         return distance
 
-    def prepare(self, x: Any, y: Any, caller: str) -> None:
+    def prepare(self, x: Any, y: Any, caller: str, sample_weight: Any = None) -> None:
         """The network in float64, the likelihood (with σ²), the data checked."""
         _check_fitted(self.model, caller)
         self.network = network = Network(self.model)
@@ -178,6 +183,7 @@ class Laplace:
             )
         self.n = len(self.x)
         self.y = likelihood.targets(y, self.n, network.outputs)
+        self._take_sample_weights(sample_weight, caller)
         self.blocks = curvatures.subset_blocks(network, self.subset)
         self.indices = curvatures.subset_indices(self.blocks)
         self.theta = network.theta[self.indices]
@@ -185,6 +191,35 @@ class Laplace:
         if isinstance(likelihood, Gaussian):
             likelihood = likelihood.with_sigma2(self._sigma2(likelihood))
         self.likelihood: Likelihood = likelihood
+
+    def _take_sample_weights(self, sample_weight: Any, caller: str) -> None:
+        """``sample_weight`` checked, and the samples of weight 0 left out. The training
+        objective's size (n for a mean loss, Σ w_i for ``"mean_with_sample_weight"``) is
+        kept for the prior an L2 penalty makes."""
+        self.objective_samples = self.objective_weight = float(self.n)
+        self.sample_weight: np.ndarray | None = None
+        if sample_weight is None:
+            return
+        weights = np.asarray(raw_data(sample_weight), np.float64)
+        if weights.shape not in ((self.n,), (self.n, 1)):
+            raise ValueError(
+                f"{caller}: sample_weight has shape {weights.shape}; expected one weight per "
+                f"sample, ({self.n},)"
+            )
+        weights = weights.reshape(self.n)
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not np.any(weights > 0):
+            raise ValueError(
+                f"{caller}: sample_weight must be finite and ≥ 0, with some > 0; it ranges "
+                f"from {np.min(weights):.3g} to {np.max(weights):.3g}"
+            )
+        self.objective_weight = float(np.sum(weights))
+        kept = weights > 0
+        self.x, self.y, self.sample_weight = self.x[kept], self.y[kept], weights[kept]
+        self.n = int(np.sum(kept))
+
+    def weight_column(self) -> np.ndarray | None:
+        """The sample weights as a column (n, 1), or None."""
+        return None if self.sample_weight is None else self.sample_weight[:, None]
 
     def _require_fit(self, what: str) -> None:
         if self.posterior is None:
@@ -207,7 +242,10 @@ class Laplace:
 
     @property
     def residual_sum_of_squares(self) -> float:
-        return float(np.sum((self.y - self.eta) ** 2))
+        """Σ_i w_i ‖y_i − η_i‖² (w_i = 1 without sample weights)."""
+        squares = (self.y - self.eta) ** 2
+        weights = self.weight_column()
+        return float(np.sum(squares if weights is None else squares * weights))
 
     def sigma_choice(self, likelihood: Gaussian) -> Any:
         """How σ² is had: ``"fixed"`` (the loss's), ``"learned"`` (the loss's, fitted with
@@ -245,14 +283,15 @@ class Laplace:
     def _compute_curvature(self) -> Any:
         """The curvature at σ² = 1 for a Gaussian (it scales as 1/σ²), as is otherwise."""
         args = (self.network, self._unit_likelihood(), self.blocks, self.x)
+        weights = self.sample_weight
         kind = self.curvature_kind
         if kind == "ggn":
-            return curvatures.ggn(*args)
+            return curvatures.ggn(*args, weights)
         if kind == "diag":
-            return curvatures.ggn_diagonal(*args)
+            return curvatures.ggn_diagonal(*args, weights)
         if kind == "kfac":
-            return curvatures.kfac(*args)
-        return curvatures.exact_hessian(*args, self.y)
+            return curvatures.kfac(*args, weights)
+        return curvatures.exact_hessian(*args, self.y, weights)
 
     def unit_curvature_eigenvalues(self) -> np.ndarray:
         """The eigenvalues of the curvature at σ² = 1 (computed once: they are O(p³) for a
@@ -283,14 +322,17 @@ class Laplace:
         """δ_j = 2·l2_j·(n, or B)·(−log p per unit of loss) for each weight's L2 penalty.
 
         With ``reduction="mean"`` every batch's objective is its mean loss plus the penalty,
-        so the fit is the mode for δ = 2·l2·n·c whatever the batches. With ``"sum"`` it is
-        its summed loss plus the penalty: an epoch of B batches adds the penalty B times
-        to one sum of the losses, so δ = 2·l2·B·c, B read from the model's last ``fit``.
+        so the fit is the mode for δ = 2·l2·n·c whatever the batches (n counts samples of
+        weight 0 too: Σ w_i ℓ_i / n). With ``"mean_with_sample_weight"`` (Σ w_i ℓ_i / Σ w_i)
+        it is δ = 2·l2·(Σ w_i)·c. With ``"sum"`` it is its summed loss plus the penalty: an
+        epoch of B batches adds the penalty B times to one sum of the losses, so
+        δ = 2·l2·B·c, B read from the model's last ``fit``.
         """
         reduction = getattr(self.model.loss, "reduction", "mean")
-        if reduction not in ("mean", "sum"):
+        sizes = {"mean": self.objective_samples, "mean_with_sample_weight": self.objective_weight}
+        if reduction not in (*sizes, "sum"):
             raise ValueError(f"Laplace: the loss's reduction {reduction!r} has no likelihood")
-        samples = self.n if reduction == "mean" else self._batches_per_epoch()
+        samples = sizes[reduction] if reduction in sizes else self._batches_per_epoch()
         parts = []
         for name, shape, regularizer in zip(
             self.network.names, self.network.shapes, self.network.regularizers, strict=True
@@ -422,7 +464,7 @@ class Laplace:
         ``-2 * log_likelihood() + 2p`` is not ``aic()`` for a Gaussian likelihood with σ
         estimated."""
         self._require_fit("log_likelihood")
-        return self.likelihood.log_likelihood(self.y, self.eta)
+        return self.likelihood.log_likelihood(self.y, self.eta, self.weight_column())
 
     # ---- delegated: prediction, evidence, summary ----------------------------------------
 

@@ -37,7 +37,10 @@ from deepgrad.activations import exponential, linear, sigmoid, softmax
 
 class Likelihood:
     """One family: ``nll`` (differentiable, summed, with every constant), ``curvature``
-    Λ_i per sample (n, k, k), ``gradient`` ∂(−log p_i)/∂η (n, k), and ``mean`` E[y | η]."""
+    Λ_i per sample (n, k, k), ``gradient`` ∂(−log p_i)/∂η (n, k), and ``mean`` E[y | η].
+
+    ``weights`` (n, 1), when given, are sample weights w_i: −log p = Σ_i w_i (−log p_i),
+    and for the Gaussian y_i ~ N(η_i, σ²/w_i) (statsmodels' WLS, and GLM's var_weights)."""
 
     name = "likelihood"
     link = "identity"
@@ -50,11 +53,13 @@ class Likelihood:
         """−log p of one sample = ``scale()`` × the loss the model was trained on."""
         return self._loss_scale
 
-    def nll(self, y: np.ndarray, eta: Any) -> Any:
+    def nll(self, y: np.ndarray, eta: Any, weights: np.ndarray | None = None) -> Any:
         raise NotImplementedError
 
-    def log_likelihood(self, y: np.ndarray, eta: np.ndarray) -> float:
-        return -float(np.asarray(self.nll(y, eta)))
+    def log_likelihood(
+        self, y: np.ndarray, eta: np.ndarray, weights: np.ndarray | None = None
+    ) -> float:
+        return -float(np.asarray(self.nll(y, eta, weights)))
 
     def curvature(self, eta: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -109,11 +114,13 @@ class Gaussian(Likelihood):
             raise RuntimeError("Gaussian likelihood: σ² is not set yet (call Laplace.fit)")
         return self.sigma2
 
-    def nll(self, y: np.ndarray, eta: Any) -> Any:
+    def nll(self, y: np.ndarray, eta: Any, weights: np.ndarray | None = None) -> Any:
         sigma2 = self._sigma2()
         residual = y - eta
         constant = 0.5 * np.size(y) * math.log(2 * math.pi * sigma2)
-        return constant + dnp.sum(residual * residual) / (2 * sigma2)
+        if weights is not None:  # the variance of y_i is σ²/w_i
+            constant -= 0.5 * np.shape(y)[1] * float(np.sum(np.log(weights)))
+        return constant + _weighted_sum(residual * residual, weights) / (2 * sigma2)
 
     def curvature(self, eta: np.ndarray) -> np.ndarray:
         n, k = eta.shape
@@ -139,8 +146,8 @@ class Bernoulli(Likelihood):
             )
         return array
 
-    def nll(self, y: np.ndarray, eta: Any) -> Any:
-        return dnp.sum(dnp.logaddexp(0.0, eta) - y * eta)
+    def nll(self, y: np.ndarray, eta: Any, weights: np.ndarray | None = None) -> Any:
+        return _weighted_sum(dnp.logaddexp(0.0, eta) - y * eta, weights)
 
     def curvature(self, eta: np.ndarray) -> np.ndarray:
         p = _sigmoid(eta)
@@ -179,8 +186,11 @@ class Categorical(Likelihood):
             raise ValueError(f"Categorical: labels must be integers in [0, {k})")
         return np.eye(k)[labels.astype(np.int64)]
 
-    def nll(self, y: np.ndarray, eta: Any) -> Any:
-        return dnp.sum(dnp.logsumexp(eta, axis=-1)) - dnp.sum(y * eta)
+    def nll(self, y: np.ndarray, eta: Any, weights: np.ndarray | None = None) -> Any:
+        per_sample = dnp.logsumexp(eta, axis=-1, keepdims=True) - dnp.sum(
+            y * eta, axis=-1, keepdims=True
+        )
+        return _weighted_sum(per_sample, weights)
 
     def curvature(self, eta: np.ndarray) -> np.ndarray:
         p = _softmax(eta)
@@ -209,11 +219,12 @@ class Poisson(Likelihood):
             raise ValueError("Poisson: y must hold counts (non-negative integers)")
         return array
 
-    def nll(self, y: np.ndarray, eta: Any) -> Any:
-        log_factorial = float(sum(math.lgamma(v + 1) for v in np.ravel(y)))
+    def nll(self, y: np.ndarray, eta: Any, weights: np.ndarray | None = None) -> Any:
+        factorials = np.vectorize(math.lgamma)(y + 1.0)
+        log_factorial = float(_weighted_sum(factorials, weights))
         if self.link == "log":
-            return dnp.sum(dnp.exp(eta) - y * eta) + log_factorial
-        return dnp.sum(eta - y * dnp.log(eta)) + log_factorial
+            return _weighted_sum(dnp.exp(eta) - y * eta, weights) + log_factorial
+        return _weighted_sum(eta - y * dnp.log(eta), weights) + log_factorial
 
     def curvature(self, eta: np.ndarray) -> np.ndarray:
         if self.link == "log":
@@ -228,6 +239,11 @@ class Poisson(Likelihood):
 
     def mean(self, eta: np.ndarray) -> np.ndarray:
         return np.exp(eta) if self.link == "log" else eta
+
+
+def _weighted_sum(values: Any, weights: np.ndarray | None) -> Any:
+    """Σ_i w_i Σ_c values_ic (values (n, k), weights (n, 1)), or the plain sum."""
+    return dnp.sum(values if weights is None else values * weights)
 
 
 def _one_hot_rows(array: np.ndarray) -> np.ndarray:

@@ -141,8 +141,8 @@ def _notes(la: Any, condition: float, smallest: float, largest: float) -> list[s
         notes.append(
             f"the weights are not at the optimum of the training objective: a Newton step "
             f"moves them by up to {distance:.3g} standard errors. The fit has not converged "
-            "(or was made on other data, or with sample weights); the table is not the "
-            "optimum's."
+            "(or was made on other data, or with sample weights fit was not given); the "
+            "table is not the optimum's."
         )
     if getattr(la, "separated", False):
         notes.append(
