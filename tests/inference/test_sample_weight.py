@@ -128,3 +128,27 @@ def test_bad_sample_weights_raise(float64):
     for bad in (-w, np.where(w > 1, np.nan, w), 0 * w):
         with pytest.raises(ValueError, match="sample_weight must be finite and ≥ 0"):
             inference.Laplace(model).fit(x, y, sample_weight=bad)
+
+
+@pytest.mark.filterwarnings("ignore:Laplace.fit. the weights are not at the optimum")
+def test_weighted_evidence_is_the_closed_form(float64):
+    """log N(y | 0, σ² W⁻¹ + Z Zᵀ/δ), and MacKay's δ and σ² are its maximiser."""
+    optimize = pytest.importorskip("scipy.optimize")
+    x, y, w = data()
+    z = design(x)
+
+    def evidence(sigma2, delta):
+        covariance = np.diag(sigma2 / w) + z @ z.T / delta
+        _, logdet = np.linalg.slogdet(2 * np.pi * covariance)
+        return -0.5 * logdet - 0.5 * y @ np.linalg.solve(covariance, y)
+
+    model = linear_model(x, y, losses.GaussianNLL(sigma=0.9))
+    la = inference.Laplace(model, prior_precision=2.0).fit(x, y, sample_weight=w)
+    assert la.log_marginal_likelihood() == pytest.approx(evidence(0.81, 2.0), rel=1e-12)
+    la = inference.Laplace(linear_model(x, y, "mse"), prior_precision=1.0)
+    delta = la.fit(x, y, sample_weight=w).optimize_prior_precision()
+    best = optimize.minimize(lambda logs: -evidence(np.exp(logs[1]), np.exp(logs[0])),
+                             [0.0, 0.0], method="Nelder-Mead",
+                             options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000})  # fmt: skip
+    assert delta == pytest.approx(np.exp(best.x[0]), rel=1e-6)
+    assert la.sigma2 == pytest.approx(np.exp(best.x[1]), rel=1e-6)
