@@ -198,3 +198,23 @@ def test_weights_away_from_the_ols_optimum_warn(float64):
         away = inference.Laplace(model, sigma=sigma).fit(x, y)
     assert away.distance_from_optimum == pytest.approx(0.5, rel=1e-9)
     assert any("not at the optimum" in note for note in away.summary(print_fn=None).notes)
+
+
+def test_mackay_keeps_a_sigma_fixed_by_the_caller(float64):
+    """Laplace(sigma=0.5) fixes σ; MacKay's updates moved it to σ² = 0.574 and gave
+    δ = 15.61, where the closed-form evidence at σ = 0.5 is maximal at δ = 14.088."""
+    x, y = data(n=50, d=3, noise=0.8, seed=3)
+    model = linear_model(x, y, "mse")
+    best = optimize.minimize_scalar(
+        lambda log_delta: -ridge(x, y, 0.5, np.exp(log_delta))[2],
+        bounds=(-10, 10),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
+    common = inference.Laplace(model, sigma=0.5, prior_precision=1.0).fit(x, y)
+    assert common.optimize_prior_precision() == pytest.approx(np.exp(best.x), rel=1e-6)
+    assert common.sigma2 == 0.25
+    per_layer = inference.Laplace(model, sigma=0.5, prior_precision=1.0).fit(x, y)
+    (delta,) = per_layer.optimize_layer_prior_precisions()
+    assert delta == pytest.approx(np.exp(best.x), rel=1e-6)
+    assert per_layer.sigma2 == 0.25

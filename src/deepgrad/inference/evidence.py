@@ -102,18 +102,25 @@ def log_marginal_likelihood(
             la.set_hyperparameters(saved[0], saved[1])
 
 
+def _sigma_is_free(la: Any) -> bool:
+    """Whether σ² of a Gaussian is estimated (MSE, or a learned σ), so that MacKay's
+    updates may move it; not when the loss fixes σ or ``Laplace(sigma=<a number>)`` does."""
+    if la.likelihood.name != "gaussian" or la.likelihood.sigma_mode == "fixed":
+        return False
+    return not isinstance(la.sigma_choice(la.likelihood), float)
+
+
 def optimize_prior_precision(
     la: Any, sigma: bool = True, iterations: int = 500, tolerance: float = 1e-12
 ) -> float:
-    """MacKay's updates of one common δ (and σ² for a Gaussian whose σ is not fixed, when
-    ``sigma``) until they stop moving; sets them on ``la`` and returns δ.
+    """MacKay's updates of one common δ (and σ² for a Gaussian whose σ is not fixed, by the
+    loss or by ``Laplace(sigma=<a number>)``, when ``sigma``) until they stop moving; sets
+    them on ``la`` and returns δ.
 
     With the mode fixed (a net) an update needs only the curvature's eigenvalues, computed
     once; with Newton steps (a GLM) it also solves with P = H + δI, in H's eigenbasis for a
     dense curvature (one eigendecomposition), with the new posterior otherwise."""
-    update_sigma = (
-        sigma and la.likelihood.name == "gaussian" and la.likelihood.sigma_mode != "fixed"
-    )
+    update_sigma = sigma and _sigma_is_free(la)
     delta = float(np.mean(la.prior)) if np.all(la.prior > 0) else 1.0
     sigma2 = la.sigma2
     newton = la.evidence_mode == "newton"
@@ -164,9 +171,7 @@ def optimize_layer_prior_precisions(
     γ_l = p_l − δ_l tr(P⁻¹)_ll, δ_l ← γ_l/‖θ_δ,l‖², the stationary point of the evidence
     in each δ_l. Each update factors the new posterior; sets them on ``la`` and returns
     the δ_l."""
-    update_sigma = (
-        sigma and la.likelihood.name == "gaussian" and la.likelihood.sigma_mode != "fixed"
-    )
+    update_sigma = sigma and _sigma_is_free(la)
     sizes = np.array([block.size for block in la.blocks])
     edges = np.concatenate([[0], np.cumsum(sizes)])
     groups = [slice(int(a), int(b)) for a, b in itertools.pairwise(edges)]
