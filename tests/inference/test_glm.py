@@ -221,3 +221,35 @@ def test_separated_classes_of_a_softmax_warn(float64):
         pytest.raises(inference.SingularPosterior, match="softmax output is unchanged"),
     ):
         inference.Laplace(model, curvature="diag").fit(x, labels)
+
+
+@pytest.mark.parametrize("ignored", [-1, 0])
+def test_samples_of_the_ignored_class_are_left_out(float64, ignored):
+    """SparseCategoricalCrossentropy(ignore_class=c) gives label c weight 0 and leaves it
+    out of the mean: the fit is the model of the other samples alone. Laplace counted
+    them as class c (or refused label -1)."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(90, 2))
+    labels = rng.integers(1, 3, 90)
+    labels[:20] = ignored
+    penalty = dg.regularizers.L2(0.01)
+
+    def softmax_regression(loss, x, y, epochs):
+        dense = layers.Dense(3, kernel_regularizer=penalty, bias_regularizer=penalty)
+        model = dg.Sequential([dense])
+        model.compile(optimizer="lbfgs", loss=loss)
+        model.fit(x, y, batch_size=None, epochs=epochs, verbose=0)
+        return model
+
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=ignored)
+    model = softmax_regression(loss, x, labels, epochs=10)
+    kept = softmax_regression(losses.SparseCategoricalCrossentropy(from_logits=True),
+                              x[20:], labels[20:], epochs=1)  # fmt: skip
+    kept.set_weights(model.get_weights())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        la = inference.Laplace(model).fit(x, labels)
+    expected = inference.Laplace(kept).fit(x[20:], labels[20:])
+    np.testing.assert_allclose(la.prior, 2 * 0.01 * 70)  # the mean over the 70 that count
+    np.testing.assert_allclose(la.standard_errors(), expected.standard_errors(), rtol=1e-12)
+    assert la.log_likelihood() == pytest.approx(expected.log_likelihood(), rel=1e-12)

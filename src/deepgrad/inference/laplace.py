@@ -181,6 +181,7 @@ class Laplace:
                 f"first: row {rows[0]}); the likelihood, and every standard error, would be "
                 "NaN. Drop or impute those samples."
             )
+        y, sample_weight = self._drop_ignored_class(y, sample_weight)
         self.n = len(self.x)
         self.y = likelihood.targets(y, self.n, network.outputs)
         self._take_sample_weights(sample_weight, caller)
@@ -191,6 +192,21 @@ class Laplace:
         if isinstance(likelihood, Gaussian):
             likelihood = likelihood.with_sigma2(self._sigma2(likelihood))
         self.likelihood: Likelihood = likelihood
+
+    def _drop_ignored_class(self, y: Any, sample_weight: Any) -> tuple[Any, Any]:
+        """Leave out the samples whose label is the loss's ``ignore_class``: the loss gave
+        them weight 0 and left them out of its mean (they were counted as that class)."""
+        ignored = getattr(self.model.loss, "ignore_class", None)
+        if ignored is None:
+            return y, sample_weight
+        labels = np.asarray(raw_data(y))
+        if labels.shape[:1] != (len(self.x),):
+            return y, sample_weight  # the targets' check names the shapes
+        kept = labels.reshape(len(labels), -1)[:, 0] != ignored
+        self.x = self.x[kept]
+        if sample_weight is not None and np.size(sample_weight) == len(kept):
+            sample_weight = np.asarray(raw_data(sample_weight)).reshape(len(kept))[kept]
+        return labels[kept], sample_weight
 
     def _take_sample_weights(self, sample_weight: Any, caller: str) -> None:
         """``sample_weight`` checked, and the samples of weight 0 left out. The training
