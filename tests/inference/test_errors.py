@@ -225,3 +225,17 @@ def test_hyperparameters_out_of_range_raise(float64):
         la.set_hyperparameters(sigma2=-1.0)
     with pytest.raises(ValueError, match="prior_precision must be finite"):
         la.log_marginal_likelihood(prior_precision=float("nan"))
+
+
+def test_a_cross_entropy_along_another_axis_is_not_the_labels_likelihood(float64):
+    """CategoricalCrossentropy(axis=0) takes the softmax over the samples: Laplace read it
+    as the softmax over the classes, a different model, without a word."""
+    x, _ = data()
+    one_hot = np.eye(3)[np.arange(30) % 3]
+    loss = losses.CategoricalCrossentropy(from_logits=True, axis=0)
+    model = linear_model(x, one_hot, loss)
+    with pytest.raises(ValueError, match=r"CategoricalCrossentropy\(axis=0\).*axis=-1"):
+        inference.Laplace(model, prior_precision=1.0).fit(x, one_hot)
+    for axis in (-1, 1):
+        loss = losses.CategoricalCrossentropy(from_logits=True, axis=axis)
+        inference.Laplace(linear_model(x, one_hot, loss), prior_precision=1.0).fit(x, one_hot)

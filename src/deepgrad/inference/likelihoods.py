@@ -309,6 +309,7 @@ def likelihood_for(loss: Any, output_activation: Any, outputs: int = 1) -> Likel
         return Gaussian(outputs, None if sigma is None else sigma * sigma, mode, mse=False)
     if isinstance(loss, losses.BinaryCrossentropy | losses.CategoricalCrossentropy):
         _no_smoothing(loss)
+        _last_axis(loss)
     if isinstance(loss, losses.BinaryCrossentropy):
         return _link_checked(Bernoulli(float(outputs)), loss.from_logits, activation, loss)
     if isinstance(loss, losses.CategoricalCrossentropy):
@@ -352,6 +353,17 @@ def _link_checked(likelihood: Likelihood, from_logits: bool, activation: Any, lo
             f"{getattr(activation, '__name__', activation)}"
         )
     return likelihood
+
+
+def _last_axis(loss: Any) -> None:
+    """The likelihood is per sample, over the output's last axis (the classes); a loss
+    along another axis (``axis=0``: a softmax over the samples) is another model."""
+    if getattr(loss, "axis", -1) not in (-1, 1):
+        raise ValueError(
+            f"Laplace: {type(loss).__name__}(axis={loss.axis}) computes the loss along axis "
+            f"{loss.axis}, not along the classes of each sample (the last axis of the "
+            "(n, k) output); it is not the likelihood of the labels. Fit with axis=-1"
+        )
 
 
 def _no_smoothing(loss: Any) -> None:
