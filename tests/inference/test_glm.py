@@ -253,3 +253,23 @@ def test_samples_of_the_ignored_class_are_left_out(float64, ignored):
     np.testing.assert_allclose(la.prior, 2 * 0.01 * 70)  # the mean over the 70 that count
     np.testing.assert_allclose(la.standard_errors(), expected.standard_errors(), rtol=1e-12)
     assert la.log_likelihood() == pytest.approx(expected.log_likelihood(), rel=1e-12)
+
+
+def test_a_model_compiled_with_a_loss_function_is_its_glm(float64):
+    """compile(loss=dg.losses.binary_crossentropy) was refused ('_FunctionLoss is not the
+    negative log-likelihood'); it is the Bernoulli likelihood, as the class is."""
+    x = features()
+    rng = np.random.default_rng(1)
+    y = (rng.random(len(x)) < 1 / (1 + np.exp(-(x @ [1.0, -0.5, 0.25] - 0.2)))).astype(float)
+    logit = sm.Logit(y, design(x)).fit(disp=0, tol=1e-12, maxiter=100)
+    weights = [logit.params[:-1, None], logit.params[-1:]]
+    model = linear_model(x, y, losses.binary_crossentropy, weights=weights, activation="sigmoid")
+    la = inference.Laplace(model).fit(x, y)
+    np.testing.assert_allclose(la.standard_errors(), logit.bse, rtol=1e-5)
+    assert la.aic() == pytest.approx(logit.aic, rel=1e-9)
+    counts = np.random.default_rng(5).poisson(np.exp(x @ [0.4, -0.3, 0.1] + 0.5)).astype(float)
+    glm = sm.GLM(counts, design(x), family=sm.families.Poisson()).fit(tol=1e-12)
+    model = linear_model(x, counts, losses.poisson, activation="exponential",
+                         weights=[glm.params[:-1, None], glm.params[-1:]])  # fmt: skip
+    np.testing.assert_allclose(inference.Laplace(model).fit(x, counts).standard_errors(),
+                               glm.bse, rtol=1e-6)  # fmt: skip

@@ -296,6 +296,7 @@ def likelihood_for(loss: Any, output_activation: Any, outputs: int = 1) -> Likel
     expects probabilities or rates, so that η is the natural parameter; the caller strips
     that activation from the network (see ``strips_link``)."""
     activation = output_activation or linear
+    loss = _loss_of_function(loss)
     if isinstance(loss, losses.MeanSquaredError):
         return Gaussian(outputs, None, "estimated", mse=True)
     if isinstance(loss, losses.GaussianNLL):
@@ -325,6 +326,23 @@ def likelihood_for(loss: Any, output_activation: Any, outputs: int = 1) -> Likel
         "(Gaussian), BinaryCrossentropy (Bernoulli), (Sparse)CategoricalCrossentropy "
         "(categorical) or Poisson"
     )
+
+
+def _loss_of_function(loss: Any) -> Any:
+    """A model compiled with one of deepgrad's loss functions (``dg.losses.poisson``) holds
+    it wrapped: its class, with the defaults the function has and the wrapper's reduction."""
+    function = getattr(loss, "fn", None)
+    pairs = (
+        (losses.mean_squared_error, losses.MeanSquaredError),
+        (losses.binary_crossentropy, losses.BinaryCrossentropy),
+        (losses.categorical_crossentropy, losses.CategoricalCrossentropy),
+        (losses.sparse_categorical_crossentropy, losses.SparseCategoricalCrossentropy),
+        (losses.poisson, losses.Poisson),
+    )
+    for known, cls in pairs:
+        if function is known:
+            return cls(reduction=loss.reduction)
+    return loss
 
 
 def strips_link(likelihood: Likelihood, output_activation: Any) -> bool:
