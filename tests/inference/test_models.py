@@ -139,3 +139,27 @@ def test_a_noise_layer_is_the_identity_for_the_laplace_approximation(float64, no
     np.testing.assert_allclose(
         got.predict(x[:4], return_std=True), expected.predict(x[:4], return_std=True)
     )
+
+
+def test_a_net_away_from_a_mode_is_measured_and_noted(float64):
+    """A net's distance from a stationary point was not measured (NaN) and the summary of a
+    fit stopped early read as one at a mode. It is measured on the curvature in use and
+    the summary says so; fit does not warn (a net's fit is rarely converged to the digit)."""
+    x, y = data()
+    model = fitted(small_net(), x, y, "mse", epochs=1, optimizer="sgd")
+    for curvature in ("ggn", "kfac", "diag"):
+        la = inference.Laplace(model, curvature=curvature, prior_precision=1.0).fit(x, y)
+        prior = la.prior_from_regularizers()  # the training objective's: no penalty here
+        step = la.posterior.solve(la.unit_gradient / la.sigma2 + prior * la.theta)
+        expected = np.max(np.abs(step) / la.standard_errors())
+        assert la.distance_from_optimum == pytest.approx(expected, rel=1e-12)
+        assert la.distance_from_optimum > 1
+        notes = " ".join(la.summary(print_fn=None).notes)
+        assert "not at a stationary point of the training objective" in notes
+    dg.random.seed(0)
+    penalty = {"kernel_regularizer": "l2", "bias_regularizer": "l2"}  # a proper mode
+    dense = [layers.Dense(3, "tanh", **penalty), layers.Dense(1, **penalty)]
+    converged = fitted(dg.Sequential(dense), x, y, "mse", epochs=5)  # L-BFGS reaches it
+    la = inference.Laplace(converged).fit(x, y)
+    assert la.distance_from_optimum < 0.01
+    assert "stationary point" not in " ".join(la.summary(print_fn=None).notes)

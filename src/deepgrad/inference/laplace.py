@@ -105,10 +105,10 @@ class Laplace:
         linear = self.blocks == [last] and not last.functions
         self.evidence_mode = "newton" if linear else "fixed"
         # A GLM (no hidden layer) has one optimum, which the Newton step finds: check that
-        # the fit reached it. A net's θ* is one of many, and rarely converged to the digit.
-        self.distance_from_optimum = float("nan")
-        if linear and len(self.network.blocks) == 1:
-            self.distance_from_optimum = self._distance_from_optimum()
+        # the fit reached it, and warn. A net's θ* is one of many modes and rarely converged
+        # to the digit: its step (on the curvature in use) is measured for the summary only.
+        glm = linear and len(self.network.blocks) == 1
+        self.distance_from_optimum = self._distance_from_optimum(warn=glm)
         return self
 
     def _check_separation(self) -> bool:
@@ -139,9 +139,9 @@ class Laplace:
         )
         return True
 
-    def _distance_from_optimum(self) -> float:
+    def _distance_from_optimum(self, warn: bool) -> float:
         """max_j |Δ_j| / SE_j, Δ = P⁻¹(g + δ_train ⊙ θ*) the Newton step to the optimum of the
-        training objective (δ_train from its L2 penalties); warns when it exceeds
+        training objective (δ_train from its L2 penalties); warns (when ``warn``) if it exceeds
         ``summary.MODE_TOLERANCE``: the fit stopped early, or was made with other data or sample
         weights, and the posterior is not centred at a mode."""
         try:
@@ -152,7 +152,7 @@ class Laplace:
         step = self.posterior.solve(gradient)
         distance = float(np.max(np.abs(step) / np.sqrt(self.posterior.variance())))
         tolerance = summary.MODE_TOLERANCE
-        if distance > tolerance:
+        if warn and distance > tolerance:
             warnings.warn(
                 f"Laplace.fit: the weights are not at the optimum of the training objective "
                 f"on these data (x {self.x.shape}, y {self.y.shape}): a Newton step moves "

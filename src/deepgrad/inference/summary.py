@@ -137,7 +137,16 @@ def _notes(la: Any, condition: float, smallest: float, largest: float) -> list[s
             "towards the prior; they are not the sampling standard errors of an unpenalised fit."
         )
     distance = getattr(la, "distance_from_optimum", float("nan"))
-    if distance > MODE_TOLERANCE:
+    hidden = la.network.blocks[:-1]
+    if distance > MODE_TOLERANCE and hidden:
+        notes.append(
+            f"the weights are not at a stationary point of the training objective: a Newton "
+            f"step on the {la.curvature_kind} curvature moves them by up to {distance:.3g} "
+            "standard errors. The fit has not converged (or was made on other data, or with "
+            "sample weights fit was not given), and the approximation is not centred at a "
+            "mode of the posterior."
+        )
+    elif distance > MODE_TOLERANCE:
         notes.append(
             f"the weights are not at the optimum of the training objective: a Newton step "
             f"moves them by up to {distance:.3g} standard errors. The fit has not converged "
@@ -164,7 +173,6 @@ def _notes(la: Any, condition: float, smallest: float, largest: float) -> list[s
             "do not determine the weights, and their standard errors there come from the prior "
             "alone. Wald tests on those weights mean nothing."
         )
-    hidden = la.network.blocks[:-1]
     if hidden:
         widths = ", ".join(str(b.layer.units) for b in hidden)
         odd = any(f in ODD for b in hidden for f in b.functions)
