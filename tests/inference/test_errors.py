@@ -150,7 +150,7 @@ def test_unsupported_models_and_settings(float64):
 @pytest.mark.parametrize("sigma", [np.float32(0.5), np.float64(0.5), np.array(0.5)])
 def test_a_numpy_sigma_is_used_not_ignored(float64, sigma):
     """σ given as a NumPy number was taken for no σ at all: σ² was estimated from the
-    residuals (0.0082 here) instead of 0.25, and every standard error with it."""
+    residuals (0.0103 here) instead of 0.25, and every standard error with it."""
     x, y = data()
     model = linear_model(x, y, "mse")
     given = inference.Laplace(model, sigma=sigma).fit(x, y)
