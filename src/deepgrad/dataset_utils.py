@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import raw_data, read_value
 
 __all__ = [
     "one_hot",
@@ -31,7 +31,7 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = "float32") ->
     array([[1., 0., 0.],
            [0., 0., 1.]], dtype=float32)
     """
-    labels = np.asarray(raw_data(x))
+    labels = np.asarray(read_value(x, "one_hot's labels"))
     if labels.dtype.kind not in "iub":
         if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
             labels = labels.astype(np.int64)
@@ -55,7 +55,7 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
            [0., 0., 1.],
            [0., 1., 0.]])
     """
-    labels = np.asarray(raw_data(x))
+    labels = np.asarray(read_value(x, "to_categorical's labels"))
     if labels.ndim > 1 and labels.shape[-1] == 1:
         labels = labels[..., 0]
     if labels.dtype.kind not in "iu":

@@ -154,6 +154,8 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shares memory; copied to the host from a device)."""
+        if READS.watcher is not None:
+            READS.watcher(self, "numpy()")
         return to_numpy(raw_data(self))
 
     @property
@@ -193,6 +195,8 @@ class Tensor:
     def _untraced(self, conversion: str) -> Tensor:
         """``self``, or an error when a transform traces it: a Python number made from a
         traced value is cut from the graph, and its gradient would be silently 0."""
+        if READS.watcher is not None:
+            READS.watcher(self, conversion)
         if self._level > 0:
             raise TypeError(
                 f"{conversion} of a Tensor traced by a transform (grad, jvp, hessian, ...) "
@@ -243,6 +247,8 @@ class Tensor:
                 "deepgrad.numpy's functions (dnp.asarray, dnp.array record it), or take the "
                 "value explicitly with deepgrad.stop_gradient(x) or x.numpy()"
             )
+        if READS.watcher is not None:
+            READS.watcher(self, "np.asarray()")
         data = raw_data(self)
         if copy:  # np.array(t): NumPy asks for a copy and trusts it is one
             return np.array(data, dtype=dtype, copy=True)
@@ -270,6 +276,8 @@ class Tensor:
         return len(raw_data(self))
 
     def __bool__(self) -> bool:
+        if READS.watcher is not None:
+            READS.watcher(self, "bool()")
         return bool(raw_data(self))
 
     def __float__(self) -> float:
@@ -279,9 +287,13 @@ class Tensor:
         return complex(raw_data(self._untraced("complex()")))
 
     def __int__(self) -> int:
+        if READS.watcher is not None:
+            READS.watcher(self, "int()")
         return int(raw_data(self))
 
     def __index__(self) -> int:
+        if READS.watcher is not None:
+            READS.watcher(self, "an index")
         return raw_data(self).__index__()
 
     def __iter__(self):
@@ -578,6 +590,37 @@ class _Writes:
 
 
 WRITES = _Writes()
+
+
+class _Reads:
+    """Who is told when a Tensor's value leaves deepgrad as a Python value or a NumPy array
+    (``bool``, ``float``, ``int``, an index, ``item``, ``tolist``, ``numpy``,
+    ``np.asarray``): ``watcher(tensor, conversion)``, or None. ``deepgrad.compile`` sets it
+    while it records, because a plan replays array calls and no Python: a branch taken on
+    the data, or a number read from it, would be frozen into every replay
+    (``compiler/recorder.py``, ``Recorder.read``)."""
+
+    __slots__ = ("watcher",)
+
+    def __init__(self) -> None:
+        self.watcher: Callable[[Tensor, str], None] | None = None
+
+
+READS = _Reads()
+
+
+def read_value(x: Any, conversion: str) -> Any:
+    """The array under ``x``, for code that reads it in Python (a length, a bound), told
+    to ``READS.watcher`` when ``x`` is a Tensor, as ``float(x)`` is: a compiled plan would
+    freeze what Python made of it.
+
+    >>> import deepgrad as dg
+    >>> read_value(dg.tensor([3]), "arange's stop")
+    array([3])
+    """
+    if READS.watcher is not None and isinstance(x, Tensor):
+        READS.watcher(x, conversion)
+    return raw_data(x)
 
 
 def mark_written(*tensors: Any) -> None:

@@ -33,7 +33,7 @@ from deepgrad.serialization import (
     register_keras_serializable,
     serialize_keras_object,
 )
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import raw_data, read_value
 from deepgrad.training.progbar import Progbar
 
 __all__ = [
@@ -92,7 +92,7 @@ def normalize(x: Any, axis: int = -1, order: Any = 2) -> np.ndarray:
     array([[0.6, 0.8],
            [0. , 0. ]])
     """
-    array = np.asarray(raw_data(x))
+    array = np.asarray(read_value(x, "normalize's input"))
     if array.dtype.kind not in "iubf":
         raise TypeError(f"normalize: expected a numeric array, got dtype {array.dtype}")
     if isinstance(axis, bool) or not isinstance(axis, int | np.integer):

@@ -172,7 +172,7 @@ def test_outputs_are_not_overwritten_by_the_next_call():
 
 def test_numpy_work_outside_deepgrad_ops_is_refused():
     def f(x):
-        doubled = np.asarray(x) * 2.0  # NumPy's own multiply: a replay would freeze it
+        doubled = x.data * 2.0  # NumPy's own multiply: a replay would freeze it
         return dnp.sum(dnp.sin(doubled))
 
     compiled = dg.compile(f)
@@ -189,9 +189,8 @@ def test_branching_on_the_data_is_refused():
         return dnp.exp(x) if float(dnp.sum(x)) > 0 else dnp.sin(x)
 
     compiled = dg.compile(f)
-    compiled(np.ones(2))
-    with pytest.raises(CompileError):
-        compiled(-np.ones(2))
+    with pytest.raises(CompileError, match=r"float\(\) of a float64 array of shape \(\)"):
+        compiled(np.ones(2))
 
 
 def test_record_call_runs_on_every_replay():
@@ -417,7 +416,7 @@ def test_a_check_on_the_same_data_twice_proves_nothing_for_later_shapes():
 
 def test_numpy_work_on_a_later_shape_is_refused_while_no_check_has_passed():
     def f(x):
-        doubled = np.asarray(x) * 2.0  # frozen by a replay
+        doubled = x.data * 2.0  # frozen by a replay
         return dnp.sum(dnp.sin(doubled))
 
     compiled = dg.compile(f)

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from deepgrad.autodiff.primitive import STATE, Primitive
 
 
@@ -44,6 +46,11 @@ class Impure(Primitive):
             result = self.impl(*args, **kwargs)
         finally:
             STATE.observer = observer
+        if isinstance(result, np.generic | bool):
+            # A recording knows each result by its identity, and NumPy's and Python's
+            # booleans are two objects each (np.False_ is every False): two calls that
+            # both answered False would be one value to the plan. A 0-d array is its own.
+            result = np.asarray(result)
         observer(self, None, args, kwargs, result)
         return result
 

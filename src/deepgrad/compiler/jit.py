@@ -11,7 +11,12 @@ Once one signature's two recordings, made on different data (every array argumen
 bytes differ), have agreed, a later signature of the same function (the last, smaller
 batch of an epoch) is recorded once: the same code runs on it, and array work outside
 deepgrad's ops would have changed the numbers on the first signature's two calls
-already. JAX's ``jit`` and ``torch.compile`` trace once and never compare.
+already.
+
+Python cannot be replayed, so a value of the data read into Python while recording
+(``bool(x > 0)``, ``float(x)``, ``x.numpy()``, ...) is refused as it is read
+(``Recorder.read``, told by ``tensor.READS``), as JAX's ``jit`` refuses it: the comparison
+would miss a branch that the first two calls happened to take alike.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from deepgrad.compiler.descent import InProductDescent
 from deepgrad.compiler.plan import Plan
 from deepgrad.compiler.recorder import CompileError, Constant, Recorder, Slot
 from deepgrad.device import device_of
-from deepgrad.tensor import WRITES, Tensor, raw_data, written_at
+from deepgrad.tensor import READS, WRITES, Tensor, raw_data, written_at
 
 MAX_SIGNATURES = 64
 
@@ -167,10 +172,12 @@ class CompiledFunction:
         # dispatch to deepgrad ops, which record, instead of to NumPy's, which would not.
         args = tree_unflatten(treedef, [_as_tensor(x) for x in leaves])
         STATE.observer = recorder.observe
+        READS.watcher = recorder.read
         try:
             result = self.fn(*args)
         finally:
             STATE.observer = None
+            READS.watcher = None
         out_leaves, out_def = tree_flatten(result)
         outputs = [recorder.reference(raw_data(x), x) for x in out_leaves]
         kinds = [_kind(x, ref, inputs) for x, ref in zip(out_leaves, outputs, strict=True)]

@@ -349,8 +349,9 @@ def _fold_constants(recorder: Recorder, folded: dict[int, Any]) -> list[Call]:
 
 def _folded_from(recorder: Recorder) -> list[tuple[Tensor, Any]]:
     """The constant Tensors (captured by closure: a mask, a table of class weights, the
-    backward pass's seed) that a folded call read, each with its array at the recording."""
-    tensors: dict[int, Tensor] = {}
+    backward pass's seed) that a folded call read, or Python read (``float(scale)``), each
+    with its array at the recording."""
+    tensors: dict[int, Tensor] = {id(tensor): tensor for tensor in recorder.read_constants}
     for call in recorder.calls:
         if not call.foldable:
             continue

@@ -154,6 +154,9 @@ class Recorder:
     _constant_of: dict[int, int] = field(default_factory=dict)
     _tensor_of: dict[int, Tensor] = field(default_factory=dict)  # id(array) → its Tensor
     _foldable_slots: set[int] = field(default_factory=set)
+    # constant Tensors whose value was read into Python (``float(scale)``): what Python made
+    # of it is in the plan as a number, so a write to one must record the function again
+    read_constants: list[Tensor] = field(default_factory=list)
     # Where the recording began in the count of nodes and writes (tensor.ORDER): a constant
     # Tensor written in place after this has changed since the plan folded its values.
     started: int = field(default_factory=lambda: next(ORDER))
@@ -223,6 +226,35 @@ class Recorder:
             self.constants.append(value)
         return Constant(self._constant_of[key], unwrap)
 
+    def read(self, tensor: Tensor, conversion: str) -> None:
+        """A Tensor's value taken out as a Python value or a NumPy array while recording
+        (``READS.watcher``): refused when it may differ at the next call, since the plan
+        replays array calls and no Python. A branch taken on it, or a number computed from
+        it, would be frozen into every replay, a silent wrong answer the second recording
+        misses whenever the first two calls agree on it (a sign, a maximum, a count). What
+        may differ: a value computed from the arguments, a parameter or a layer's state
+        (moving statistics, an adapted mean). Constants, and what is computed from
+        constants alone, may be read: the plan folds them too."""
+        value = raw_data(tensor)
+        index = self._slot_of.get(id(value))
+        if index is not None:
+            changes = index not in self._foldable_slots
+        else:
+            changes = tensor._level >= 0 or tensor.holds_state
+        if not changes and index is None:
+            self.read_constants.append(tensor)
+        if changes:
+            raise CompileError(
+                f"compile: {conversion} of a {_described(value)} computed from the "
+                f"function's arguments or a model's weights (at {user_frame()}): a compiled "
+                "function replays its array calls without running its Python, so a branch "
+                "taken on this value, or a number read from it, would be the first call's "
+                "at every call, as JAX's jit refuses it too. Keep the work in deepgrad ops "
+                "(dnp.where(condition, a, b) for a branch, dnp.maximum, ...), take it out of "
+                "the compiled function, or call the function without compile (a model's "
+                "training step: model.compile(..., jit=False))"
+            )
+
     def observe(self, prim: Primitive, originals: Any, raw: Any, kwargs: dict, result: Any) -> None:
         """The engine's observer hook (``STATE.observer``): note one primitive call."""
         self.record(prim.impl, prim.name, originals, raw, kwargs, result, prim.effect, prim.pure)
@@ -284,6 +316,13 @@ def _indexes_by_a_mask_made_in_the_step(index: Any, reference: Any) -> bool:
     pairs = zip(index, reference, strict=True) if type(index) is tuple else [(index, reference)]
     boolean = np.dtype(bool)
     return any(isinstance(ref, Slot) and getattr(i, "dtype", None) == boolean for i, ref in pairs)
+
+
+def _described(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return type(value).__name__
+    return f"{getattr(value, 'dtype', '')} array of shape {tuple(shape)}"
 
 
 def _forget(recorder_ref: weakref.ref, key: int) -> None:

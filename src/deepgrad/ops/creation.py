@@ -21,7 +21,7 @@ import numpy as np
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.backend import array_module
 from deepgrad.ops.shape import astype, concatenate, ravel, reshape
-from deepgrad.tensor import Tensor, raw_data
+from deepgrad.tensor import Tensor, raw_data, read_value
 
 # ---- copy: the identity, on a fresh array ---------------------------------------------------
 
@@ -247,4 +247,7 @@ def arange(*args: Any, **kwargs: Any) -> Any:
                 "its value, so the result cannot be differentiated or recorded; use Python "
                 "numbers, or write start + step * deepgrad.numpy.arange(n)"
             )
-    return np.arange(*[raw_data(a) for a in args], **{k: raw_data(v) for k, v in kwargs.items()})
+    return np.arange(
+        *[read_value(a, "arange's bound") for a in args],
+        **{k: read_value(v, f"arange's {k}") for k, v in kwargs.items()},
+    )

@@ -33,11 +33,20 @@ def nondifferentiable(fn: Callable) -> Callable:
         result = prim(*[_raw(a) for a in args], **{k: _raw(v) for k, v in kwargs.items()})
         if not has_tensor:
             return result
-        if isinstance(result, tuple):
-            return tuple(_constant(r) for r in result)
+        if isinstance(result, tuple):  # nonzero's arrays, each taken by a recorded call
+            return tuple(
+                _constant(_part(result, i) if isinstance(r, np.ndarray) else r)
+                for i, r in enumerate(result)
+            )
         return _constant(result)
 
     return wrapper
+
+
+# The i-th array of a function's tuple of results, as a call of its own: a compiled plan
+# knows the tuple by the call that made it, not the arrays in it, and would otherwise
+# take each array for a constant and freeze the first call's (``nonzero(x)[0]``).
+_part = Impure(lambda parts, i: parts[i], "part")
 
 
 def _constant(value: Any) -> Any:

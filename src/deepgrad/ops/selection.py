@@ -10,7 +10,7 @@ from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.backend import array_module
 from deepgrad.ops.nondiff import nonzero
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import Tensor, raw_data
 
 _where = Primitive(np.where, "where", "where({0}, {1}, {2})")
 _where.defvjp(
@@ -38,7 +38,13 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
         return nonzero(condition)
     if x is None or y is None:
         raise ValueError("where: give both x and y, or neither (the indices where it holds)")
-    return _where(raw_data(condition), x, y)
+    result = _where(raw_data(condition), x, y)
+    if isinstance(condition, Tensor) and not isinstance(result, Tensor):
+        # a constant Tensor, as every op gives for a Tensor among its arguments: an
+        # array would take the next operator to NumPy, past a compiled function's
+        # recording (dnp.where(x > 0, 1.0, 0.0) + 1.0 was frozen into its plan)
+        result = Tensor._make(result, -1)
+    return result
 
 
 @impure

@@ -14,7 +14,7 @@ import numpy as np
 from deepgrad.autodiff.primitive import Primitive, _astype, _broadcast_to, _reshape
 from deepgrad.axes import axis_index, axis_tuple
 from deepgrad.ops.nondiff import cast
-from deepgrad.tensor import Tensor, raw_data
+from deepgrad.tensor import Tensor, raw_data, read_value
 
 
 def _shape(x: Any) -> tuple[int, ...]:
@@ -208,7 +208,8 @@ def _split(a, indices_or_sections, axis, np_split):
         a = np.asarray(a)
     shape = _shape(a)
     axis = axis_index(axis, len(shape), "split")
-    pieces = np_split(np.arange(shape[axis]), indices_or_sections)
+    sections = read_value(indices_or_sections, "split's indices_or_sections")
+    pieces = np_split(np.arange(shape[axis]), sections)
     out = []
     for piece in pieces:
         index = [slice(None)] * len(shape)
@@ -234,6 +235,7 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
     """Roll elements along ``axis`` (on the flattened array when None)."""
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), _shape(a))
+    shift, axis = read_value(shift, "roll's shift"), read_value(axis, "roll's axis")
     shifts, axes = np.broadcast_arrays(np.atleast_1d(shift), np.atleast_1d(axis))
     for s, ax in zip(shifts, axes, strict=True):
         size = _shape(a)[int(ax)]
@@ -251,7 +253,11 @@ def tile(A: Any, reps: Any) -> Any:
 
     Written as a reshape–broadcast–reshape, so it needs no rule of its own.
     """
-    reps = (int(reps),) if isinstance(reps, int | np.integer) else tuple(int(r) for r in reps)
+    reps = read_value(reps, "tile's reps")
+    try:  # NumPy's reading: a sequence of counts, or one count (a 0-d array is one)
+        reps = tuple(int(r) for r in reps)
+    except TypeError:
+        reps = (int(reps),)
     shape = _shape(A)
     ndim = max(len(shape), len(reps))
     shape = (1,) * (ndim - len(shape)) + shape
@@ -267,7 +273,7 @@ def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
     if axis is None:
         a, axis = ravel(a), 0
     axis = axis_index(axis, len(_shape(a)), "repeat")
-    index = np.repeat(np.arange(_shape(a)[axis]), repeats)
+    index = np.repeat(np.arange(_shape(a)[axis]), read_value(repeats, "repeat's repeats"))
     full: list[Any] = [slice(None)] * len(_shape(a))
     full[axis] = index
     return a[tuple(full)]

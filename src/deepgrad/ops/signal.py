@@ -92,6 +92,10 @@ def interp(
             "interp: period= is not supported; wrap x and xp into one period yourself"
         )
     xp, fp = _vector("interp", xp), _vector("interp", fp)
+    if isinstance(x, Tensor) or isinstance(xp, Tensor):
+        # the segments depend on a Tensor: taken from xp and fp by recorded gathers (an
+        # array's own indexing would be frozen into a compiled plan)
+        xp, fp = _recorded(xp), _recorded(fp)
     n = _shape(xp)[0]
     if _shape(fp)[0] != n:
         raise ValueError(f"interp: xp and fp have lengths {n} and {_shape(fp)[0]}; expected equal")
@@ -106,6 +110,11 @@ def interp(
     return numpy_scalar(
         where(_outside(x, xp, "left"), left, where(_outside(x, xp, "right"), right, inside))
     )
+
+
+def _recorded(a: Any) -> Any:
+    """``a`` as a Tensor (a constant if it is an array), so its indexing is an op."""
+    return a if isinstance(a, Tensor) else Tensor._make(a, -1)
 
 
 # The segment each x falls in is read from the data by impure calls, so that a compiled
