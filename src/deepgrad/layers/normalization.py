@@ -1,5 +1,6 @@
 """BatchNormalization (Ioffe & Szegedy, 2015), LayerNormalization (Ba et al., 2016),
-RMSNormalization (Zhang & Sennrich, 2019), UnitNormalization and Normalization."""
+RMSNormalization (Zhang & Sennrich, 2019) and UnitNormalization (Normalization, which
+standardizes inputs with fixed statistics, is in ``standardization.py``)."""
 
 from __future__ import annotations
 
@@ -351,46 +352,6 @@ class LayerNormalization(Layer):
             "rms_scaling": self.rms_scaling,
             **_scale_and_shift_config(self),
         }
-
-
-@register_serializable
-class Normalization(Layer):
-    """(x − mean) / √variance per feature, with the statistics stored as (non-trainable)
-    weights, so a saved model standardizes its own inputs. ``adapt(data)`` computes them.
-
-    >>> import numpy as np
-    >>> norm = Normalization()
-    >>> norm.adapt(np.array([[1.0], [3.0]], np.float32))
-    >>> norm(np.array([[3.0]], np.float32))
-    Tensor([[1.]], dtype=float32)
-    """
-
-    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
-        self.axis = int(axis)
-        super().__init__(**kwargs)
-
-    def build(self, input_shape: tuple) -> None:
-        features = (int(input_shape[self.axis]),)
-        self.mean = self.add_weight("mean", features, "zeros", trainable=False)
-        self.variance = self.add_weight("variance", features, "ones", trainable=False)
-
-    def adapt(self, data: Any) -> None:
-        """Set mean and variance from ``data`` (samples along the first axis)."""
-        data = np.asarray(raw_data(data), dtype=np.float64)
-        self.build_for((None, *data.shape[1:]))
-        axes = tuple(i for i in range(data.ndim) if i != self.axis % data.ndim)
-        raw_data(self.mean)[...] = data.mean(axis=axes)
-        raw_data(self.variance)[...] = data.var(axis=axes)
-
-    def call(self, inputs: Any) -> Any:
-        # deepgrad ops on the weights, so that a compiled step reads them at every replay
-        # (an adapt() after the first steps is seen) rather than freezing their square root
-        # a constant feature's deviation floored at 1e-7, Keras' backend.epsilon()
-        deviation = dnp.maximum(dnp.sqrt(self.variance), 1e-7)
-        return (inputs - self.mean) / dnp.astype(deviation, self.dtype)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "axis": self.axis}
 
 
 @register_serializable
