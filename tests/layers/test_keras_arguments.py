@@ -144,3 +144,17 @@ def test_relu_arguments_keep_the_gradient_and_refuse_negative_values():
     np.testing.assert_allclose(raw_data(dg.elementwise_grad(layer)(x)), [0.2, 0.2, 1.0, 0.0])
     with pytest.raises(ValueError, match="ReLU: threshold"):
         layers.ReLU(threshold=-1.0)
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape"),
+    [
+        (layers.Reshape((-1, 2), name="r"), (None, None, 4)),
+        (layers.Add(name="r"), [(None, 3), (None, None, 3)]),
+    ],
+)
+def test_compute_output_shape_of_an_unknown_size_is_refused_by_name(layer, shape):
+    """Keras gives (None, None, 2) and (None, None, 3); deepgrad runs one zero sample and
+    needs the sizes, so it says so (it raised NumPy's 'NoneType' TypeError)."""
+    with pytest.raises(ValueError, match=r"'r': compute_output_shape.*needs a size on every"):
+        layer.compute_output_shape(shape)

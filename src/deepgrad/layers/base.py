@@ -527,8 +527,16 @@ class Layer(TorchVocabulary):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for ``input_shape`` (batch axis None), found by running the
-        layer on one zero sample (without a gradient, in inference mode)."""
-        sample = structure.zeros_for(_as_shape(input_shape), self.dtype)
+        layer on one zero sample (without a gradient, in inference mode), so every axis
+        but the batch's needs a size."""
+        shape = _as_shape(input_shape)
+        if any(None in leaf[1:] for leaf in _shape_leaves(shape)):
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: compute_output_shape({input_shape}) "
+                "needs a size on every axis but the batch's in deepgrad (Keras allows unknown "
+                "sizes, e.g. for sequences of any length)"
+            )
+        sample = structure.zeros_for(shape, self.dtype)
         with no_grad():
             return structure.shape_of(self(sample, training=False))
 
@@ -611,6 +619,15 @@ def _as_shape(shape: Any) -> Any:
     if isinstance(shape, list | tuple) and shape and isinstance(shape[0], list | tuple):
         return [_as_shape(item) for item in shape]
     return tuple(shape)
+
+
+def _shape_leaves(shape: Any) -> list[tuple]:
+    """The shapes in a shape, a list of shapes or a dict of them."""
+    if isinstance(shape, dict):
+        return [leaf for item in shape.values() for leaf in _shape_leaves(item)]
+    if isinstance(shape, list):
+        return [leaf for item in shape for leaf in _shape_leaves(item)]
+    return [tuple(shape)]
 
 
 def _marks_built(build: Any) -> Any:
