@@ -4,7 +4,9 @@ standardizes inputs with fixed statistics, is in ``standardization.py``)."""
 
 from __future__ import annotations
 
+import functools
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,6 +25,21 @@ def _normalize(inputs, mean, variance, epsilon, gamma, beta):
     if beta is not None:
         outputs = outputs + beta
     return outputs
+
+
+def _float16_in_float32(call: Callable) -> Callable:
+    """A normalization's ``call`` that computes float16 inputs in float32 and casts its
+    output back, as Keras 3 does: in float16 the sum of a few hundred inputs near 1000
+    overflows (NaN), and a batch variance keeps about three digits."""
+
+    @functools.wraps(call)
+    def call_in_float32(self: Any, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        if raw_data(inputs).dtype != np.float16:
+            return call(self, inputs, *args, **kwargs)
+        outputs = call(self, dnp.astype(inputs, np.float32), *args, **kwargs)
+        return dnp.astype(outputs, np.float16)
+
+    return call_in_float32
 
 
 def _scale_and_shift_settings(
@@ -178,6 +195,7 @@ class BatchNormalization(Layer):
     def _shaped(self, value: Any) -> Any:
         return None if value is None else dnp.reshape(value, self._param_shape)
 
+    @_float16_in_float32
     def call(self, inputs: Any, training: bool = False) -> Any:
         ndim = np.ndim(raw_data(inputs))
         axes = tuple(i for i in range(ndim) if i != self._feature_axis)
@@ -199,9 +217,9 @@ class BatchNormalization(Layer):
             (self.moving_mean, batch_mean),
             (self.moving_variance, batch_variance),
         ):
-            data = raw_data(moving)
-            data *= self.momentum
-            data += (1.0 - self.momentum) * batch.reshape(-1).astype(data.dtype)
+            data = raw_data(moving)  # float16 averages updated in float32, as Keras'
+            wide = data.astype(np.promote_types(data.dtype, np.float32), copy=False)
+            data[...] = wide * self.momentum + (1.0 - self.momentum) * batch.reshape(-1)
 
     def get_config(self) -> dict:
         return {
@@ -329,6 +347,7 @@ class LayerNormalization(Layer):
             self, features, self.scale or self.rms_scaling, self.center and not self.rms_scaling
         )
 
+    @_float16_in_float32
     def call(self, inputs: Any) -> Any:
         shape = np.shape(raw_data(inputs))
         axes = self._normalized_axes(len(shape))
@@ -405,6 +424,7 @@ class RMSNormalization(Layer):
             )
         self.scale = self.add_weight("scale", tuple(int(input_shape[a]) for a in axes), "ones")
 
+    @_float16_in_float32
     def call(self, inputs: Any) -> Any:
         shape = np.shape(raw_data(inputs))
         axes = _checked_axes(self, len(shape))
