@@ -158,3 +158,19 @@ def test_compute_output_shape_of_an_unknown_size_is_refused_by_name(layer, shape
     needs the sizes, so it says so (it raised NumPy's 'NoneType' TypeError)."""
     with pytest.raises(ValueError, match=r"'r': compute_output_shape.*needs a size on every"):
         layer.compute_output_shape(shape)
+
+
+def test_flatten_channels_first_moves_the_channels_last_as_keras():
+    """Keras 3.15 on JAX, ``Flatten(data_format="channels_first")`` on arange(24) of shape
+    (1, 2, 3, 4): channel 0's entry, then channel 1's, at each position."""
+    x = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4)
+    expected = [[v for pair in zip(range(12), range(12, 24), strict=True) for v in pair]]
+    flatten = layers.Flatten(data_format="channels_first")
+    np.testing.assert_array_equal(raw_data(flatten(x)), np.array(expected, np.float32))
+    np.testing.assert_array_equal(raw_data(flatten(x[:, :, 0, 0])), x[:, :, 0, 0])  # rank 2
+    config = flatten.get_config()
+    assert config["data_format"] == "channels_first"
+    assert layers.Flatten().get_config()["data_format"] == "channels_last"  # Keras' default
+    np.testing.assert_array_equal(raw_data(layers.Flatten.from_config(config)(x)), expected)
+    with pytest.raises(ValueError, match="Flatten: data_format must be"):
+        layers.Flatten(data_format="channels_middle")

@@ -224,6 +224,10 @@ LAYER_CASES = {
     "Normalization_axis_1": (_normalization_axis_1, (3, 3)),
     "Normalization_axis_1_invert": (lambda: _normalization_axis_1(invert=True), (3, 3)),
     "Flatten": (lambda: [layers.Flatten(input_shape=(3, 5)), layers.Dense(2)], (3, 5)),
+    "Flatten_channels_first": (
+        lambda: [layers.Flatten(data_format="channels_first", input_shape=(2, 3, 5))],
+        (2, 3, 5),
+    ),
     "Reshape": (lambda: [layers.Reshape((5, -1), input_shape=(3, 5)), layers.Dense(2)], (3, 5)),
     "nested_Sequential": (
         lambda: [

@@ -123,10 +123,34 @@ class Activation(Layer):
 
 @register_serializable
 class Flatten(Layer):
-    """(batch, d1, d2, ...) → (batch, d1·d2·...)."""
+    """(batch, d1, d2, ...) → (batch, d1·d2·...). With Keras 3's
+    ``data_format="channels_first"``, (batch, channels, d1, ...) is first moved to
+    (batch, d1, ..., channels), so the features come in the order a channels-last
+    input of the same data would give them.
+
+    >>> import numpy as np
+    >>> x = np.arange(4, dtype=np.float32).reshape(1, 2, 2)
+    >>> Flatten(data_format="channels_first")(x).numpy().tolist()
+    [[0.0, 2.0, 1.0, 3.0]]
+    """
+
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
+        if data_format not in (None, "channels_last", "channels_first"):
+            raise ValueError(
+                "Flatten: data_format must be 'channels_last', 'channels_first' or None "
+                f"(channels_last), got data_format={data_format!r}"
+            )
+        self.data_format = data_format or "channels_last"
+        super().__init__(**kwargs)
 
     def call(self, inputs: Any) -> Any:
+        rank = np.ndim(raw_data(inputs))
+        if self.data_format == "channels_first" and rank > 2:
+            inputs = dnp.transpose(inputs, (0, *range(2, rank), 1))
         return dnp.reshape(inputs, (np.shape(raw_data(inputs))[0], -1))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "data_format": self.data_format}
 
 
 @register_serializable

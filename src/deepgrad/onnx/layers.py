@@ -163,6 +163,9 @@ def _embedding(layer: L.Embedding, graph: Graph, x: str) -> str:
 
 
 def _flatten(layer: L.Flatten, graph: Graph, x: str) -> str:
+    rank = _rank(layer)
+    if layer.data_format == "channels_first" and rank > 2:  # channels moved last first
+        x = graph.add("Transpose", [x], layer.name, perm=[0, *range(2, rank), 1])
     return graph.add("Flatten", [x], layer.name, axis=1)
 
 
