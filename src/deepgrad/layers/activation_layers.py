@@ -214,10 +214,9 @@ class Softmax(Layer):
         if mask is None:
             return activations.softmax(inputs, self.axis)
         keep = self._kept(raw_data(inputs), raw_data(mask))
-        data = raw_data(inputs)
-        large_negative = -3e4 if data.dtype == np.float16 else -1e9
-        masked = dnp.where(keep, inputs, np.asarray(large_negative, data.dtype))
-        return dnp.where(keep, activations.softmax(masked, self.axis), np.zeros((), data.dtype))
+        large_negative = -3e4 if raw_data(inputs).dtype == np.float16 else -1e9
+        masked = dnp.where(keep, inputs, large_negative)  # Python numbers: the inputs' dtype
+        return dnp.where(keep, activations.softmax(masked, self.axis), 0.0)
 
     def _kept(self, data: Any, mask: Any) -> Any:
         """The mask as booleans (a number is kept where > 0.5), checked to broadcast."""

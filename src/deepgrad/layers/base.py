@@ -458,6 +458,8 @@ class Layer(TorchVocabulary):
         where = getattr(self, "_device", None)  # set by to(): its device is current inside,
         if where is not None and where.kind != "cpu" and where != get_device():  # so draws
             with using_device(where):  # (Dropout's masks) are made there
+                if mask is None:  # a model's __call__ takes no mask
+                    return self(inputs, training)
                 return self(inputs, training, mask)
         inputs = self._cast(inputs) if single else self._cast_inputs(inputs)
         if training is None:
