@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import numpy as dnp
+from deepgrad.device import device_of, to_device
 from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.tensor import raw_data
 
@@ -117,8 +118,12 @@ class Normalization(Layer):
             inputs = dnp.astype(inputs, self.dtype)
         # deepgrad ops on the weights, so that a compiled step reads them at every replay
         # (an adapt() after the first steps is seen) rather than freezing their square root
-        mean = dnp.reshape(self.mean, self._broadcast_shape)
-        variance = dnp.reshape(self.variance, self._broadcast_shape)
+        mean, variance = self.mean, self.variance
+        where = device_of(raw_data(inputs))
+        if self.input_mean is not None and where.kind != "cpu":  # given: host constants
+            mean, variance = to_device(mean, where), to_device(variance, where)
+        mean = dnp.reshape(mean, self._broadcast_shape)
+        variance = dnp.reshape(variance, self._broadcast_shape)
         # a constant feature's deviation floored at 1e-7, Keras' backend.epsilon()
         deviation = dnp.astype(dnp.maximum(dnp.sqrt(variance), 1e-7), self.dtype)
         mean = dnp.astype(mean, self.dtype)
