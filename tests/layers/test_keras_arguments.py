@@ -174,3 +174,14 @@ def test_flatten_channels_first_moves_the_channels_last_as_keras():
     np.testing.assert_array_equal(raw_data(layers.Flatten.from_config(config)(x)), expected)
     with pytest.raises(ValueError, match="Flatten: data_format must be"):
         layers.Flatten(data_format="channels_middle")
+
+
+def test_reshape_takes_none_for_the_unknown_size_as_keras():
+    """Keras 3.15: ``Reshape((None, 2))`` on (2, 6) gives (2, 3, 2), None kept in the config."""
+    x = np.arange(12, dtype=np.float32).reshape(2, 6)
+    reshape = layers.Reshape((None, 2))
+    np.testing.assert_array_equal(raw_data(reshape(x)), x.reshape(2, 3, 2))
+    assert reshape.get_config()["target_shape"] == [None, 2]
+    assert reshape.compute_output_shape((None, 6)) == (None, 3, 2)
+    with pytest.raises(ValueError, match="Reshape: at most one entry of target_shape"):
+        layers.Reshape((None, -1))

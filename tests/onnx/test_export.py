@@ -229,6 +229,7 @@ LAYER_CASES = {
         (2, 3, 5),
     ),
     "Reshape": (lambda: [layers.Reshape((5, -1), input_shape=(3, 5)), layers.Dense(2)], (3, 5)),
+    "Reshape_None": (lambda: [layers.Reshape((None, 3), input_shape=(3, 5))], (3, 5)),
     "nested_Sequential": (
         lambda: [
             dg.Sequential([layers.Dense(4, activation="mish", input_shape=(5,))]),

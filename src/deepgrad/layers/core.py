@@ -155,16 +155,28 @@ class Flatten(Layer):
 
 @register_serializable
 class Reshape(Layer):
-    """(batch, ...) → (batch, *target_shape); one entry may be -1."""
+    """(batch, ...) → (batch, *target_shape); one entry may be -1 or None (the size that
+    keeps the number of entries, as in Keras 3).
+
+    >>> import numpy as np
+    >>> Reshape((None, 2))(np.zeros((4, 6), np.float32)).shape
+    (4, 3, 2)
+    """
 
     def __init__(self, target_shape: tuple, **kwargs: Any) -> None:
-        self.target_shape = tuple(int(n) for n in target_shape)
+        self.target_shape = tuple(None if n is None else int(n) for n in target_shape)
+        if sum(n is None or n == -1 for n in self.target_shape) > 1:
+            raise ValueError(
+                "Reshape: at most one entry of target_shape may be unknown (-1 or None), "
+                f"got target_shape={tuple(target_shape)}"
+            )
         super().__init__(**kwargs)
 
     def call(self, inputs: Any) -> Any:
         batch = np.shape(raw_data(inputs))[0]
+        target = tuple(-1 if n is None else n for n in self.target_shape)
         try:
-            return dnp.reshape(inputs, (batch, *self.target_shape))
+            return dnp.reshape(inputs, (batch, *target))
         except ValueError:
             raise ValueError(
                 f"Reshape {self.name!r}: cannot reshape inputs of shape "

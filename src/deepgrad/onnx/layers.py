@@ -170,7 +170,8 @@ def _flatten(layer: L.Flatten, graph: Graph, x: str) -> str:
 
 
 def _reshape(layer: L.Reshape, graph: Graph, x: str) -> str:
-    shape = graph.constant(f"{layer.name}/shape", [0, *layer.target_shape], dtype=np.int64)
+    target = [-1 if n is None else n for n in layer.target_shape]  # None: Keras' -1
+    shape = graph.constant(f"{layer.name}/shape", [0, *target], dtype=np.int64)
     return graph.add("Reshape", [x, shape], layer.name)
 
 
