@@ -126,7 +126,7 @@ def test_inputs_of_different_ranks_merged_after_the_batch_axis(merge, onnx_path)
     export(model, onnx_path)
     a = RNG.normal(size=(2, 3)).astype(np.float32)
     b = RNG.normal(size=(2, 2, 3)).astype(np.float32)
-    (got,) = _run(onnx_path, {"flat": a, "deep": b})
+    got = np.asarray(_run(onnx_path, {"flat": a, "deep": b})[0])
     np.testing.assert_allclose(got, model.predict([a, b]), rtol=1e-6, atol=1e-6)
     numpy_op = {"Add": np.add, "Subtract": np.subtract, "Maximum": np.maximum}[merge]
     np.testing.assert_allclose(got, numpy_op(a[:, None], b), rtol=1e-6, atol=1e-6)
