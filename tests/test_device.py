@@ -397,3 +397,14 @@ def test_sparse_categorical_crossentropy_on_device_labels():
     expected = loss(labels, dg.tensor(logits))
     got = loss(to_device(labels, "guard"), dg.tensor(logits, device="guard"))
     np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12)
+
+
+def test_normalization_given_mean_and_variance_runs_on_a_device_model():
+    """Its given mean and variance are constants (no weights, as Keras keeps them), moved
+    to the inputs' device when it runs there."""
+    norm = dg.layers.Normalization(mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 9.0], invert=True)
+    model = dg.Sequential([dg.Input((3,)), norm])
+    model.to("guard")
+    out = model(np.ones((2, 3), np.float32))
+    assert isinstance(raw_data(out), GuardArray)
+    np.testing.assert_array_equal(out.numpy(), [[2.0, 4.0, 6.0], [2.0, 4.0, 6.0]])

@@ -144,3 +144,44 @@ def test_relu_arguments_keep_the_gradient_and_refuse_negative_values():
     np.testing.assert_allclose(raw_data(dg.elementwise_grad(layer)(x)), [0.2, 0.2, 1.0, 0.0])
     with pytest.raises(ValueError, match="ReLU: threshold"):
         layers.ReLU(threshold=-1.0)
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape"),
+    [
+        (layers.Reshape((-1, 2), name="r"), (None, None, 4)),
+        (layers.Add(name="r"), [(None, 3), (None, None, 3)]),
+    ],
+)
+def test_compute_output_shape_of_an_unknown_size_is_refused_by_name(layer, shape):
+    """Keras gives (None, None, 2) and (None, None, 3); deepgrad runs one zero sample and
+    needs the sizes, so it says so (it raised NumPy's 'NoneType' TypeError)."""
+    with pytest.raises(ValueError, match=r"'r': compute_output_shape.*needs a size on every"):
+        layer.compute_output_shape(shape)
+
+
+def test_flatten_channels_first_moves_the_channels_last_as_keras():
+    """Keras 3.15 on JAX, ``Flatten(data_format="channels_first")`` on arange(24) of shape
+    (1, 2, 3, 4): channel 0's entry, then channel 1's, at each position."""
+    x = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4)
+    expected = [[v for pair in zip(range(12), range(12, 24), strict=True) for v in pair]]
+    flatten = layers.Flatten(data_format="channels_first")
+    np.testing.assert_array_equal(raw_data(flatten(x)), np.array(expected, np.float32))
+    np.testing.assert_array_equal(raw_data(flatten(x[:, :, 0, 0])), x[:, :, 0, 0])  # rank 2
+    config = flatten.get_config()
+    assert config["data_format"] == "channels_first"
+    assert layers.Flatten().get_config()["data_format"] == "channels_last"  # Keras' default
+    np.testing.assert_array_equal(raw_data(layers.Flatten.from_config(config)(x)), expected)
+    with pytest.raises(ValueError, match="Flatten: data_format must be"):
+        layers.Flatten(data_format="channels_middle")
+
+
+def test_reshape_takes_none_for_the_unknown_size_as_keras():
+    """Keras 3.15: ``Reshape((None, 2))`` on (2, 6) gives (2, 3, 2), None kept in the config."""
+    x = np.arange(12, dtype=np.float32).reshape(2, 6)
+    reshape = layers.Reshape((None, 2))
+    np.testing.assert_array_equal(raw_data(reshape(x)), x.reshape(2, 3, 2))
+    assert reshape.get_config()["target_shape"] == [None, 2]
+    assert reshape.compute_output_shape((None, 6)) == (None, 3, 2)
+    with pytest.raises(ValueError, match="Reshape: at most one entry of target_shape"):
+        layers.Reshape((None, -1))

@@ -257,3 +257,23 @@ def test_gaussian_noise_refuses_a_stddev_that_is_not_a_number_at_least_0(stddev)
     NaN turned every input into NaN. Keras refuses both when the layer is made."""
     with pytest.raises(ValueError, match="GaussianNoise: stddev must be"):
         layers.GaussianNoise(stddev)
+
+
+def test_dropout_zeroes_dropped_infinities_and_nans_as_keras():
+    """Keras 3's where(mask, x / keep, 0): a dropped ±inf or NaN is 0 (inf · 0 was NaN)."""
+    x = np.array([[np.inf, -np.inf, np.nan, 1.0] * 250], np.float32)
+    out = raw_data(layers.Dropout(0.3, seed=1)(x, training=True))
+    dropped = out == 0
+    assert 0 < dropped.mean() < 0.6
+    kept = ~dropped
+    np.testing.assert_array_equal(out[kept], x[kept] * np.float32(1 / 0.7))  # Keras' scale
+    assert not np.isnan(out[np.isinf(x)]).any()
+
+
+def test_keras_dropout_gives_no_nan_at_a_dropped_infinity():
+    """The behaviour the test above follows, run in Keras itself."""
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    x = np.full((1, 1000), np.inf, np.float32)
+    out = np.asarray(keras.layers.Dropout(0.3, seed=1)(x, training=True))
+    assert not np.isnan(out).any() and (out == 0).any()

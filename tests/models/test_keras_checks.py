@@ -13,7 +13,7 @@ from deepgrad import layers
     "make",
     [
         lambda: layers.Flatten(0, 1),
-        lambda: layers.Flatten(0),
+        lambda: layers.Flatten("channels_last", "name"),  # after data_format
         lambda: layers.Dropout(0.5, None, None, "name"),  # after rate, noise_shape, seed
         lambda: layers.Dense(4, "relu", True, "zeros", "zeros", None, None, "name"),
         lambda: layers.Softmax(-1, "name"),

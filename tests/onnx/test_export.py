@@ -161,6 +161,13 @@ def _normalization_adapted():
     return [norm, layers.Dense(3)]
 
 
+def _normalization_axis_1(invert=False):
+    """Axis 1 of (batch, 3, 3): the means laid on axis 1, not on the last axis."""
+    norm = layers.Normalization(axis=1, invert=invert, input_shape=(3, 3))
+    norm.adapt(_inputs((3, 3), 50) * np.array([1.0, 2.0, 3.0])[:, None] + 1.0)
+    return [norm]
+
+
 LAYER_CASES = {
     # name: (layers, input shape)
     "Dense": (lambda: [layers.Dense(4, input_shape=(5,))], (5,)),
@@ -214,8 +221,15 @@ LAYER_CASES = {
         (3, 5),
     ),
     "Normalization": (_normalization_adapted, (5,)),
+    "Normalization_axis_1": (_normalization_axis_1, (3, 3)),
+    "Normalization_axis_1_invert": (lambda: _normalization_axis_1(invert=True), (3, 3)),
     "Flatten": (lambda: [layers.Flatten(input_shape=(3, 5)), layers.Dense(2)], (3, 5)),
+    "Flatten_channels_first": (
+        lambda: [layers.Flatten(data_format="channels_first", input_shape=(2, 3, 5))],
+        (2, 3, 5),
+    ),
     "Reshape": (lambda: [layers.Reshape((5, -1), input_shape=(3, 5)), layers.Dense(2)], (3, 5)),
+    "Reshape_None": (lambda: [layers.Reshape((None, 3), input_shape=(3, 5))], (3, 5)),
     "nested_Sequential": (
         lambda: [
             dg.Sequential([layers.Dense(4, activation="mish", input_shape=(5,))]),

@@ -115,3 +115,18 @@ def test_a_float32_input_to_float64_weights(onnx_path):
     expected = model.predict(x)
     assert got.dtype == expected.dtype == np.float64
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("merge", ["Add", "Subtract", "Maximum"])
+def test_inputs_of_different_ranks_merged_after_the_batch_axis(merge, onnx_path):
+    """(batch, 3) with (batch, 2, 3): the first gets its new axis after the batch axis, as
+    the layer (and Keras) align it, not before it as ONNX's broadcasting would."""
+    flat, deep = dg.Input((3,), name="flat"), dg.Input((2, 3), name="deep")
+    model = dg.Model([flat, deep], getattr(layers, merge)()([flat, deep]))
+    export(model, onnx_path)
+    a = RNG.normal(size=(2, 3)).astype(np.float32)
+    b = RNG.normal(size=(2, 2, 3)).astype(np.float32)
+    got = np.asarray(_run(onnx_path, {"flat": a, "deep": b})[0])
+    np.testing.assert_allclose(got, model.predict([a, b]), rtol=1e-6, atol=1e-6)
+    numpy_op = {"Add": np.add, "Subtract": np.subtract, "Maximum": np.maximum}[merge]
+    np.testing.assert_allclose(got, numpy_op(a[:, None], b), rtol=1e-6, atol=1e-6)

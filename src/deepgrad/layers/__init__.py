@@ -28,12 +28,12 @@ from deepgrad.layers.noise import AlphaDropout, Dropout, GaussianDropout, Gaussi
 from deepgrad.layers.normalization import (
     BatchNormalization,
     LayerNormalization,
-    Normalization,
     RMSNormalization,
     UnitNormalization,
 )
 from deepgrad.layers.operation import Operation
 from deepgrad.layers.reshaping import Permute, RepeatVector
+from deepgrad.layers.standardization import Normalization
 from deepgrad.layers.symbolic import SymbolicTensor
 from deepgrad.layers.variable import Variable
 

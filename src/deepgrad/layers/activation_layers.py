@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,6 +62,16 @@ class LeakyReLU(Layer):
     """x for x > 0, ``negative_slope``·x otherwise (Keras' layer default 0.3)."""
 
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
+        if "alpha" in kwargs:  # Keras' deprecated name, with its warning
+            negative_slope = kwargs.pop("alpha")
+            warnings.warn(
+                "Argument `alpha` is deprecated. Use `negative_slope` instead.", stacklevel=2
+            )
+        if negative_slope is None or not float(negative_slope) >= 0:
+            raise ValueError(
+                "LeakyReLU: negative_slope must be a number >= 0 (as Keras requires), got "
+                f"negative_slope={negative_slope!r}"
+            )
         self.negative_slope = float(negative_slope)
         super().__init__(**kwargs)
 
@@ -183,20 +194,41 @@ class ELU(Layer):
 @register_serializable
 class Softmax(Layer):
     """Softmax along ``axis``: an int, or a tuple of ints for one softmax over several axes
-    (as Keras 3's ``Softmax(axis=(1, 2))``).
+    (as Keras 3's ``Softmax(axis=(1, 2))``). With ``mask`` (booleans, or numbers kept where
+    > 0.5, broadcast against the inputs), as Keras 3: the masked entries' logits become
+    −1e9 (−3e4 in float16) and their outputs 0, so a fully masked row is all zeros.
 
     >>> import numpy as np
     >>> out = Softmax(axis=(1, 2))(np.zeros((1, 2, 3), np.float32))
     >>> float(out.sum()), round(float(out[0, 0, 0]), 4)
     (1.0, 0.1667)
+    >>> Softmax()(np.zeros((1, 4), np.float32), mask=np.array([[1, 1, 0, 1]]))
+    Tensor([[0.33333334, 0.33333334, 0.        , 0.33333334]], dtype=float32)
     """
 
     def __init__(self, axis: int | tuple[int, ...] = -1, **kwargs: Any) -> None:
         self.axis = _axis_argument(axis)
         super().__init__(**kwargs)
 
-    def call(self, inputs: Any) -> Any:
-        return activations.softmax(inputs, self.axis)
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        if mask is None:
+            return activations.softmax(inputs, self.axis)
+        keep = self._kept(raw_data(inputs), raw_data(mask))
+        large_negative = -3e4 if raw_data(inputs).dtype == np.float16 else -1e9
+        masked = dnp.where(keep, inputs, large_negative)  # Python numbers: the inputs' dtype
+        return dnp.where(keep, activations.softmax(masked, self.axis), 0.0)
+
+    def _kept(self, data: Any, mask: Any) -> Any:
+        """The mask as booleans (a number is kept where > 0.5), checked to broadcast."""
+        shape, mask_shape = np.shape(data), np.shape(mask)
+        if len(mask_shape) > len(shape) or any(
+            m not in (1, n) for m, n in zip(mask_shape[::-1], shape[::-1], strict=False)
+        ):
+            raise ValueError(
+                f"Softmax {self.name!r}: a mask of shape {mask_shape} does not broadcast to "
+                f"the inputs' shape {shape}; each of its sizes must be 1 or the inputs'"
+            )
+        return mask if mask.dtype == bool else np.greater(mask, 0.5)
 
     def get_config(self) -> dict:
         axis = list(self.axis) if isinstance(self.axis, tuple) else self.axis

@@ -442,12 +442,15 @@ class Layer(TorchVocabulary):
             return forward(inputs)
         raise NotImplementedError(f"{type(self).__name__} must implement call(inputs, training)")
 
-    def __call__(self, inputs: Any, training: bool | None = None) -> Any:
+    def __call__(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         """Build on the first call, then ``call``. ``training=None`` takes the value of the
         call this one runs inside (as Keras propagates it: a sublayer called without
         ``training`` inside ``fit`` trains), or, for the outermost call, the layer's mode
         (``train()``/``eval()``; inference by default). Symbolic inputs (``Input``) give
-        symbolic outputs: the functional API."""
+        symbolic outputs: the functional API. ``mask`` goes to a ``call`` that takes one
+        (``Softmax``'s); another layer refuses it."""
+        if mask is not None:
+            _check_mask_taken(self, inputs)
         kind = type(inputs)  # the common case: one array or Tensor, no structure to read
         single = kind is Tensor or (kind is np.ndarray and inputs.dtype.names is None)
         if not single and symbolic.is_symbolic(inputs):
@@ -455,7 +458,9 @@ class Layer(TorchVocabulary):
         where = getattr(self, "_device", None)  # set by to(): its device is current inside,
         if where is not None and where.kind != "cpu" and where != get_device():  # so draws
             with using_device(where):  # (Dropout's masks) are made there
-                return self(inputs, training)
+                if mask is None:  # a model's __call__ takes no mask
+                    return self(inputs, training)
+                return self(inputs, training, mask)
         inputs = self._cast(inputs) if single else self._cast_inputs(inputs)
         if training is None:
             training = _TRAINING_OF_CALLS[-1] if _TRAINING_OF_CALLS else self.training
@@ -469,7 +474,9 @@ class Layer(TorchVocabulary):
             self._clear_added_losses()  # the last call added (only models with add_loss pay)
         _TRAINING_OF_CALLS.append(bool(training))
         try:
-            if _takes_training(type(self)):
+            if mask is not None:
+                outputs = self._call_with_mask(inputs, training, mask)
+            elif _takes_training(type(self)):
                 outputs = self.call(inputs, training=training)
             else:
                 outputs = self.call(inputs)
@@ -483,6 +490,11 @@ class Layer(TorchVocabulary):
         outputs = structure.map_structure(_as_tensor, outputs)
         self.output_shape = structure.shape_of(outputs)
         return outputs
+
+    def _call_with_mask(self, inputs: Any, training: bool, mask: Any) -> Any:
+        if _takes_training(type(self)):
+            return self.call(inputs, training=training, mask=mask)  # type: ignore[call-arg]
+        return self.call(inputs, mask=mask)  # type: ignore[call-arg]
 
     def _add_activity_penalty(self, outputs: Any) -> None:
         """``activity_regularizer`` of each output, divided by the batch size as Keras 3
@@ -517,8 +529,16 @@ class Layer(TorchVocabulary):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for ``input_shape`` (batch axis None), found by running the
-        layer on one zero sample (without a gradient, in inference mode)."""
-        sample = structure.zeros_for(_as_shape(input_shape), self.dtype)
+        layer on one zero sample (without a gradient, in inference mode), so every axis
+        but the batch's needs a size."""
+        shape = _as_shape(input_shape)
+        if any(None in leaf[1:] for leaf in _shape_leaves(shape)):
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: compute_output_shape({input_shape}) "
+                "needs a size on every axis but the batch's in deepgrad (Keras allows unknown "
+                "sizes, e.g. for sequences of any length)"
+            )
+        sample = structure.zeros_for(shape, self.dtype)
         with no_grad():
             return structure.shape_of(self(sample, training=False))
 
@@ -603,6 +623,15 @@ def _as_shape(shape: Any) -> Any:
     return tuple(shape)
 
 
+def _shape_leaves(shape: Any) -> list[tuple]:
+    """The shapes in a shape, a list of shapes or a dict of them."""
+    if isinstance(shape, dict):
+        return [leaf for item in shape.values() for leaf in _shape_leaves(item)]
+    if isinstance(shape, list):
+        return [leaf for item in shape for leaf in _shape_leaves(item)]
+    return [tuple(shape)]
+
+
 def _marks_built(build: Any) -> Any:
     def build_and_mark(self: Layer, input_shape: Any) -> None:
         build(self, input_shape)
@@ -612,6 +641,20 @@ def _marks_built(build: Any) -> Any:
 
     build_and_mark.__doc__, build_and_mark.__wrapped__ = build.__doc__, build  # type: ignore[attr-defined]
     return build_and_mark
+
+
+def _check_mask_taken(layer: Layer, inputs: Any) -> None:
+    """A mask is passed to a ``call`` that takes one, on concrete inputs; never dropped."""
+    if "mask" not in inspect.signature(type(layer).call).parameters:
+        raise TypeError(
+            f"{type(layer).__name__} {layer.name!r}: got a mask, but its call takes none "
+            "(deepgrad passes a mask only to layers whose call takes one, e.g. Softmax)"
+        )
+    if symbolic.is_symbolic(inputs):
+        raise TypeError(
+            f"{type(layer).__name__} {layer.name!r}: a mask with symbolic inputs (Input) is "
+            "not supported; call the layer with a mask on arrays, e.g. inside a layer's call"
+        )
 
 
 def _takes_training(cls: type) -> bool:

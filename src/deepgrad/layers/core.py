@@ -123,24 +123,60 @@ class Activation(Layer):
 
 @register_serializable
 class Flatten(Layer):
-    """(batch, d1, d2, ...) → (batch, d1·d2·...)."""
+    """(batch, d1, d2, ...) → (batch, d1·d2·...). With Keras 3's
+    ``data_format="channels_first"``, (batch, channels, d1, ...) is first moved to
+    (batch, d1, ..., channels), so the features come in the order a channels-last
+    input of the same data would give them.
+
+    >>> import numpy as np
+    >>> x = np.arange(4, dtype=np.float32).reshape(1, 2, 2)
+    >>> Flatten(data_format="channels_first")(x).numpy().tolist()
+    [[0.0, 2.0, 1.0, 3.0]]
+    """
+
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
+        if data_format not in (None, "channels_last", "channels_first"):
+            raise ValueError(
+                "Flatten: data_format must be 'channels_last', 'channels_first' or None "
+                f"(channels_last), got data_format={data_format!r}"
+            )
+        self.data_format = data_format or "channels_last"
+        super().__init__(**kwargs)
 
     def call(self, inputs: Any) -> Any:
+        rank = np.ndim(raw_data(inputs))
+        if self.data_format == "channels_first" and rank > 2:
+            inputs = dnp.transpose(inputs, (0, *range(2, rank), 1))
         return dnp.reshape(inputs, (np.shape(raw_data(inputs))[0], -1))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "data_format": self.data_format}
 
 
 @register_serializable
 class Reshape(Layer):
-    """(batch, ...) → (batch, *target_shape); one entry may be -1."""
+    """(batch, ...) → (batch, *target_shape); one entry may be -1 or None (the size that
+    keeps the number of entries, as in Keras 3).
+
+    >>> import numpy as np
+    >>> Reshape((None, 2))(np.zeros((4, 6), np.float32)).shape
+    (4, 3, 2)
+    """
 
     def __init__(self, target_shape: tuple, **kwargs: Any) -> None:
-        self.target_shape = tuple(int(n) for n in target_shape)
+        self.target_shape = tuple(None if n is None else int(n) for n in target_shape)
+        if sum(n is None or n == -1 for n in self.target_shape) > 1:
+            raise ValueError(
+                "Reshape: at most one entry of target_shape may be unknown (-1 or None), "
+                f"got target_shape={tuple(target_shape)}"
+            )
         super().__init__(**kwargs)
 
     def call(self, inputs: Any) -> Any:
         batch = np.shape(raw_data(inputs))[0]
+        target = tuple(-1 if n is None else n for n in self.target_shape)
         try:
-            return dnp.reshape(inputs, (batch, *self.target_shape))
+            return dnp.reshape(inputs, (batch, *target))
         except ValueError:
             raise ValueError(
                 f"Reshape {self.name!r}: cannot reshape inputs of shape "

@@ -22,9 +22,13 @@ from deepgrad.tensor import raw_data
 
 
 class Merge(Layer):
-    """Base class: checks that it gets a list of inputs with compatible shapes."""
+    """Base class: checks that it gets a list of inputs with compatible shapes and one
+    batch size. The elementwise merges give an input of lower rank new axes after its
+    batch axis, as Keras 3 does: (batch, 5) with (batch, 3, 5) adds x[:, None] to the
+    other (NumPy's broadcasting would add x[None], mixing up samples)."""
 
     min_inputs = 1
+    elementwise = True  # inputs of different ranks are aligned after their batch axis
 
     def build(self, input_shape: Any) -> None:
         if not isinstance(input_shape, list) or len(input_shape) < self.min_inputs:
@@ -45,7 +49,20 @@ class Merge(Layer):
             ) from None
 
     def call(self, inputs: Any) -> Any:
-        return self.merge(list(inputs))
+        inputs = list(inputs)
+        shapes = [tuple(np.shape(raw_data(x))) for x in inputs]
+        if len({shape[:1] for shape in shapes}) > 1:
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: cannot merge inputs with different "
+                f"batch sizes, got inputs of shapes {shapes}"
+            )
+        if self.elementwise:
+            rank = max(len(shape) for shape in shapes)
+            inputs = [
+                _with_axes_after_batch(x, rank - len(shape))
+                for x, shape in zip(inputs, shapes, strict=True)
+            ]
+        return self.merge(inputs)
 
     def merge(self, inputs: list) -> Any:
         raise NotImplementedError
@@ -112,6 +129,8 @@ class Minimum(Merge):
 class Concatenate(Merge):
     """Joins its inputs along ``axis`` (the last by default); other axes must match."""
 
+    elementwise = False
+
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         self.axis = int(axis)
         super().__init__(**kwargs)
@@ -156,6 +175,7 @@ class Dot(Merge):
     """
 
     min_inputs = 2
+    elementwise = False
 
     def __init__(
         self, axes: int | tuple[int, int] | list[int], normalize: bool = False, **kwargs: Any
@@ -210,6 +230,14 @@ class Dot(Merge):
     def get_config(self) -> dict:
         axes = self.axes if isinstance(self.axes, int) else list(self.axes)
         return {**super().get_config(), "axes": axes, "normalize": self.normalize}
+
+
+def _with_axes_after_batch(inputs: Any, count: int) -> Any:
+    """``inputs`` with ``count`` axes of size 1 inserted after the batch axis."""
+    if count == 0:
+        return inputs
+    shape = np.shape(raw_data(inputs))
+    return dnp.reshape(inputs, (shape[0], *(1,) * count, *shape[1:]))
 
 
 def _dot_axes_argument(axes: Any) -> int | tuple[int, int]:

@@ -78,7 +78,10 @@ class Dropout(_RateNoiseShapeSeed):
             return dnp.where(dnp.zeros_like(data, dtype=bool), inputs, 0.0)
         shape = _concrete_noise_shape(self, data.shape)
         scale = _dropout_scale(shape, self.rate, data.dtype, self._generators)
-        return dnp.multiply(inputs, scale)  # inputs may be a raw array: a deepgrad op
+        # a dropped entry is 0 even where the input is ±inf or NaN (inputs · 0 is NaN
+        # there), as Keras' where(mask, inputs / keep, 0); deepgrad ops: inputs may be raw
+        kept_inputs = dnp.where(dnp.not_equal(scale, 0), inputs, 0.0)
+        return dnp.multiply(kept_inputs, scale)
 
 
 @register_serializable

@@ -1,9 +1,12 @@
 """BatchNormalization (Ioffe & Szegedy, 2015), LayerNormalization (Ba et al., 2016),
-RMSNormalization (Zhang & Sennrich, 2019), UnitNormalization and Normalization."""
+RMSNormalization (Zhang & Sennrich, 2019) and UnitNormalization (Normalization, which
+standardizes inputs with fixed statistics, is in ``standardization.py``)."""
 
 from __future__ import annotations
 
+import functools
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,6 +25,21 @@ def _normalize(inputs, mean, variance, epsilon, gamma, beta):
     if beta is not None:
         outputs = outputs + beta
     return outputs
+
+
+def _float16_in_float32(call: Callable) -> Callable:
+    """A normalization's ``call`` that computes float16 inputs in float32 and casts its
+    output back, as Keras 3 does: in float16 the sum of a few hundred inputs near 1000
+    overflows (NaN), and a batch variance keeps about three digits."""
+
+    @functools.wraps(call)
+    def call_in_float32(self: Any, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        if raw_data(inputs).dtype != np.float16:
+            return call(self, inputs, *args, **kwargs)
+        outputs = call(self, dnp.astype(inputs, np.float32), *args, **kwargs)
+        return dnp.astype(outputs, np.float16)
+
+    return call_in_float32
 
 
 def _scale_and_shift_settings(
@@ -177,6 +195,7 @@ class BatchNormalization(Layer):
     def _shaped(self, value: Any) -> Any:
         return None if value is None else dnp.reshape(value, self._param_shape)
 
+    @_float16_in_float32
     def call(self, inputs: Any, training: bool = False) -> Any:
         ndim = np.ndim(raw_data(inputs))
         axes = tuple(i for i in range(ndim) if i != self._feature_axis)
@@ -198,9 +217,9 @@ class BatchNormalization(Layer):
             (self.moving_mean, batch_mean),
             (self.moving_variance, batch_variance),
         ):
-            data = raw_data(moving)
-            data *= self.momentum
-            data += (1.0 - self.momentum) * batch.reshape(-1).astype(data.dtype)
+            data = raw_data(moving)  # float16 averages updated in float32, as Keras'
+            wide = data.astype(np.promote_types(data.dtype, np.float32), copy=False)
+            data[...] = wide * self.momentum + (1.0 - self.momentum) * batch.reshape(-1)
 
     def get_config(self) -> dict:
         return {
@@ -328,6 +347,7 @@ class LayerNormalization(Layer):
             self, features, self.scale or self.rms_scaling, self.center and not self.rms_scaling
         )
 
+    @_float16_in_float32
     def call(self, inputs: Any) -> Any:
         shape = np.shape(raw_data(inputs))
         axes = self._normalized_axes(len(shape))
@@ -351,46 +371,6 @@ class LayerNormalization(Layer):
             "rms_scaling": self.rms_scaling,
             **_scale_and_shift_config(self),
         }
-
-
-@register_serializable
-class Normalization(Layer):
-    """(x − mean) / √variance per feature, with the statistics stored as (non-trainable)
-    weights, so a saved model standardizes its own inputs. ``adapt(data)`` computes them.
-
-    >>> import numpy as np
-    >>> norm = Normalization()
-    >>> norm.adapt(np.array([[1.0], [3.0]], np.float32))
-    >>> norm(np.array([[3.0]], np.float32))
-    Tensor([[1.]], dtype=float32)
-    """
-
-    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
-        self.axis = int(axis)
-        super().__init__(**kwargs)
-
-    def build(self, input_shape: tuple) -> None:
-        features = (int(input_shape[self.axis]),)
-        self.mean = self.add_weight("mean", features, "zeros", trainable=False)
-        self.variance = self.add_weight("variance", features, "ones", trainable=False)
-
-    def adapt(self, data: Any) -> None:
-        """Set mean and variance from ``data`` (samples along the first axis)."""
-        data = np.asarray(raw_data(data), dtype=np.float64)
-        self.build_for((None, *data.shape[1:]))
-        axes = tuple(i for i in range(data.ndim) if i != self.axis % data.ndim)
-        raw_data(self.mean)[...] = data.mean(axis=axes)
-        raw_data(self.variance)[...] = data.var(axis=axes)
-
-    def call(self, inputs: Any) -> Any:
-        # deepgrad ops on the weights, so that a compiled step reads them at every replay
-        # (an adapt() after the first steps is seen) rather than freezing their square root
-        # a constant feature's deviation floored at 1e-7, Keras' backend.epsilon()
-        deviation = dnp.maximum(dnp.sqrt(self.variance), 1e-7)
-        return (inputs - self.mean) / dnp.astype(deviation, self.dtype)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "axis": self.axis}
 
 
 @register_serializable
@@ -444,6 +424,7 @@ class RMSNormalization(Layer):
             )
         self.scale = self.add_weight("scale", tuple(int(input_shape[a]) for a in axes), "ones")
 
+    @_float16_in_float32
     def call(self, inputs: Any) -> Any:
         shape = np.shape(raw_data(inputs))
         axes = _checked_axes(self, len(shape))

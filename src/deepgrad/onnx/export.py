@@ -19,7 +19,7 @@ from deepgrad.models.functional import Functional
 from deepgrad.onnx.errors import ExportError
 from deepgrad.onnx.graph import Graph, Node
 from deepgrad.onnx.layers import convert_layer
-from deepgrad.onnx.merging import MERGE_CONVERTERS
+from deepgrad.onnx.merging import MERGE_CONVERTERS, align_ranks
 from deepgrad.saving.safetensors import write_atomic
 from deepgrad.tensor import raw_data
 from deepgrad.version import __version__
@@ -147,6 +147,7 @@ def _functional_graph(model: Functional) -> tuple[Graph, list[Port], list[Port]]
         xs = [names[id(t)] for t in node.input_tensors]
         merge = MERGE_CONVERTERS.get(type(node.layer))
         if merge is not None:
+            xs = align_ranks(node.layer, graph, xs, [len(t.shape) for t in node.input_tensors])
             results = [merge(node.layer, graph, xs)]
         elif len(xs) == 1:
             results = [convert_layer(node.layer, graph, xs[0])]

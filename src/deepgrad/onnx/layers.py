@@ -144,10 +144,15 @@ def _layer_norm(layer: L.LayerNormalization, graph: Graph, x: str) -> str:
 
 
 def _normalization(layer: L.Normalization, graph: Graph, x: str) -> str:
-    mean = graph.constant(f"{layer.name}/mean", _array(layer.mean))
+    shape = layer._broadcast_shape  # the kept axes in place, so that they broadcast there
+    mean = graph.constant(f"{layer.name}/mean", _array(layer.mean).reshape(shape))
     # a constant feature's deviation floored at 1e-7, as deepgrad's call (not the variance)
-    root = np.maximum(np.sqrt(_array(layer.variance)), 1e-7).astype(layer.dtype)
-    return _normalized(graph, x, layer.name, mean, graph.constant(f"{layer.name}/sqrt_var", root))
+    root = np.maximum(np.sqrt(_array(layer.variance)), 1e-7).astype(layer.dtype).reshape(shape)
+    deviation = graph.constant(f"{layer.name}/sqrt_var", root)
+    if layer.invert:
+        scaled = graph.add("Mul", [x, deviation], layer.name)
+        return graph.add("Add", [mean, scaled], layer.name)
+    return _normalized(graph, x, layer.name, mean, deviation)
 
 
 def _embedding(layer: L.Embedding, graph: Graph, x: str) -> str:
@@ -158,11 +163,15 @@ def _embedding(layer: L.Embedding, graph: Graph, x: str) -> str:
 
 
 def _flatten(layer: L.Flatten, graph: Graph, x: str) -> str:
+    rank = _rank(layer)
+    if layer.data_format == "channels_first" and rank > 2:  # channels moved last first
+        x = graph.add("Transpose", [x], layer.name, perm=[0, *range(2, rank), 1])
     return graph.add("Flatten", [x], layer.name, axis=1)
 
 
 def _reshape(layer: L.Reshape, graph: Graph, x: str) -> str:
-    shape = graph.constant(f"{layer.name}/shape", [0, *layer.target_shape], dtype=np.int64)
+    target = [-1 if n is None else n for n in layer.target_shape]  # None: Keras' -1
+    shape = graph.constant(f"{layer.name}/shape", [0, *target], dtype=np.int64)
     return graph.add("Reshape", [x, shape], layer.name)
 
 

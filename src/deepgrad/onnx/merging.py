@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from deepgrad import layers as L
 from deepgrad.onnx.graph import Graph
 
@@ -34,6 +36,21 @@ def _average(layer: L.Average, graph: Graph, xs: list[str]) -> str:
 
 def _concatenate(layer: L.Concatenate, graph: Graph, xs: list[str]) -> str:
     return graph.add("Concat", xs, layer.name, axis=layer.axis)
+
+
+def align_ranks(layer: Any, graph: Graph, xs: list[str], ranks: list[int]) -> list[str]:
+    """An elementwise merge's inputs of lower rank with axes of size 1 after the batch axis,
+    as the layer aligns them (ONNX's broadcasting would align them from the last axis)."""
+    if not getattr(layer, "elementwise", False):
+        return xs
+    top = max(ranks)
+    aligned = []
+    for x, rank in zip(xs, ranks, strict=True):
+        if rank < top:
+            axes = graph.constant(f"{layer.name}/axes", list(range(1, 1 + top - rank)), np.int64)
+            x = graph.add("Unsqueeze", [x, axes], layer.name)
+        aligned.append(x)
+    return aligned
 
 
 MERGE_CONVERTERS: dict[type, Callable[[Any, Graph, list[str]], str]] = {
