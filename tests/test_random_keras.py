@@ -150,3 +150,49 @@ def test_a_seed_generator_leaves_the_global_stream_alone_and_has_keras_config():
 def test_bad_arguments_are_refused_naming_the_function(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# ---- normal and uniform: NumPy's signature, and Keras 3's keywords ---------------------------
+
+
+@pytest.mark.parametrize("function", [dg.random.normal, dg.random.uniform])
+@pytest.mark.parametrize("shape", [(3, 2), [3, 2], (4,)])
+def test_a_shape_as_the_first_argument_is_refused(function, shape):
+    """``keras.random.normal((3, 2))`` is a 3 × 2 array; NumPy's reading, which deepgrad
+    followed, gave two draws of means 3 and 2 (shape (2,)): a plausible wrong answer."""
+    with pytest.raises(TypeError, match=r"not a shape .* size=.* shape="):
+        function(shape)
+
+
+def test_keras_keywords_draw_as_keras_describes():
+    draws = dg.random.normal(shape=(4000, 2), mean=5.0, stddev=0.5, seed=3)
+    assert draws.shape == (4000, 2) and draws.dtype == np.float32
+    assert abs(draws.mean() - 5.0) < 0.05 and abs(draws.std() - 0.5) < 0.05
+    assert np.array_equal(draws, dg.random.normal(shape=(4000, 2), mean=5.0, stddev=0.5, seed=3))
+    values = dg.random.uniform(shape=[3000], minval=-2.0, maxval=-1.0, dtype="float64", seed=1)
+    assert values.shape == (3000,) and values.dtype == np.float64
+    assert values.min() >= -2.0 and values.max() < -1.0 and abs(values.mean() + 1.5) < 0.05
+
+
+def test_numpy_forms_are_unchanged():
+    dg.random.seed(0)
+    a = dg.random.normal(1.0, 2.0, (2, 3))
+    dg.random.seed(0)
+    b = np.random.default_rng(0).normal(1.0, 2.0, (2, 3)).astype(np.float32)
+    assert np.array_equal(a, b)
+    assert dg.random.normal([0.0, 10.0]).shape == (2,)  # a list of floats is NumPy's loc
+    assert dg.random.uniform(0.0, 1.0, 5).shape == (5,)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: dg.random.normal(1.0, mean=2.0),
+        lambda: dg.random.normal(scale=3.0, stddev=2.0),
+        lambda: dg.random.uniform(low=-1.0, minval=0.0),
+        lambda: dg.random.uniform(size=(2,), shape=(2,)),
+    ],
+)
+def test_a_numpy_and_a_keras_name_for_one_argument_are_refused(call):
+    with pytest.raises(TypeError, match="give one"):
+        call()

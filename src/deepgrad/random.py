@@ -156,14 +156,75 @@ def _float(dtype: Any) -> Any:
     return get_default_dtype() if dtype is None else np.dtype(dtype)
 
 
-def normal(loc: float = 0.0, scale: float = 1.0, size: Any = None, dtype: Any = None) -> Any:
+def normal(
+    loc: Any = 0.0,
+    scale: Any = 1.0,
+    size: Any = None,
+    dtype: Any = None,
+    *,
+    shape: Any = None,
+    mean: Any = None,
+    stddev: Any = None,
+    seed: Any = None,
+) -> Any:
     """Gaussian draws on the current device, in the default float dtype unless ``dtype``
-    is given."""
-    generator = device_generator()
-    if generator is _generator:
-        return np.asarray(_generator.normal(loc, scale, size)).astype(_float(dtype))
-    draws = generator.standard_normal(size=() if size is None else size, dtype=_float(dtype))
+    is given: NumPy's ``normal(loc, scale, size)``, or Keras 3's
+    ``keras.random.normal(shape=..., mean=..., stddev=..., seed=...)`` by its keywords.
+
+    A shape as the first argument is refused: NumPy reads ``normal((3, 2))`` as two draws
+    of means 3 and 2, Keras as a 3 × 2 array of standard normal draws, so either reading
+    would be a plausible wrong answer for someone who meant the other.
+
+    >>> normal(size=(3, 2)).shape, normal(shape=(3, 2), stddev=0.1, seed=0).shape
+    ((3, 2), (3, 2))
+    """
+    size = _size("normal", loc, size, shape)
+    loc = _keras_name("normal", loc, 0.0, "loc", mean, "mean")
+    scale = _keras_name("normal", scale, 1.0, "scale", stddev, "stddev")
+    with _seeded("normal", seed):
+        generator = device_generator()
+        if generator is _generator:
+            return np.asarray(_generator.normal(loc, scale, size)).astype(_float(dtype))
+        draws = generator.standard_normal(size=() if size is None else size, dtype=_float(dtype))
     return draws * _float(dtype).type(scale) + _float(dtype).type(loc)
+
+
+def _size(function: str, first: Any, size: Any, shape: Any) -> Any:
+    """The draws' shape: NumPy's ``size`` or Keras' ``shape`` (not both); a first argument
+    that looks like a shape (a tuple, or a list of integers) is refused (see ``normal``)."""
+    if shape is not None:
+        if size is not None:
+            raise TypeError(
+                f"random.{function}: got size={size!r} (NumPy's name) and shape={shape!r} "
+                "(Keras'); give one"
+            )
+        return shape
+    looks_like_shape = isinstance(first, tuple) or (
+        isinstance(first, list) and bool(first) and all(type(n) is int for n in first)
+    )
+    if looks_like_shape and size is None:
+        raise TypeError(
+            f"random.{function}({first!r}): the first argument is NumPy's "
+            f"{'low' if function == 'uniform' else 'loc'} (one draw per entry), not a shape "
+            f"as in keras.random.{function}(shape); pass the shape by name: "
+            f"size={first!r} (NumPy) or shape={first!r} (Keras)"
+        )
+    return size
+
+
+def _keras_name(
+    function: str, value: Any, default: float, name: Any, keras_value: Any, keras_name: str
+) -> Any:
+    """``value`` (NumPy's argument ``name``), or Keras' ``keras_value`` for it when given;
+    both given, where ``value`` is not its default, is refused rather than one dropped."""
+    if keras_value is None:
+        return value
+    if not (type(value) is float and value == default):
+        raise TypeError(
+            f"random.{function}: got {name}={value!r} (NumPy's name) and "
+            f"{keras_name}={keras_value!r} (Keras' name for it); give one"
+        )
+    return keras_value
 
 
 def standard_normal(size: Any = None, dtype: Any = None) -> Any:
@@ -175,13 +236,34 @@ def randn(*shape: int) -> Any:
     return normal(size=shape)
 
 
-def uniform(low: float = 0.0, high: float = 1.0, size: Any = None, dtype: Any = None) -> Any:
-    """Uniform draws on [low, high), on the current device."""
-    generator = device_generator()
-    if generator is _generator:
-        return np.asarray(_generator.uniform(low, high, size)).astype(_float(dtype))
-    kind = _float(dtype).type
-    draws = generator.random(size=() if size is None else size, dtype=_float(dtype))
+def uniform(
+    low: Any = 0.0,
+    high: Any = 1.0,
+    size: Any = None,
+    dtype: Any = None,
+    *,
+    shape: Any = None,
+    minval: Any = None,
+    maxval: Any = None,
+    seed: Any = None,
+) -> Any:
+    """Uniform draws on [low, high), on the current device: NumPy's
+    ``uniform(low, high, size)``, or Keras 3's
+    ``keras.random.uniform(shape=..., minval=..., maxval=..., seed=...)`` by its keywords
+    (a shape as the first argument is refused, as in ``normal``).
+
+    >>> bool((uniform(shape=(4,), minval=2.0, maxval=3.0, seed=1) >= 2.0).all())
+    True
+    """
+    size = _size("uniform", low, size, shape)
+    low = _keras_name("uniform", low, 0.0, "low", minval, "minval")
+    high = _keras_name("uniform", high, 1.0, "high", maxval, "maxval")
+    with _seeded("uniform", seed):
+        generator = device_generator()
+        if generator is _generator:
+            return np.asarray(_generator.uniform(low, high, size)).astype(_float(dtype))
+        kind = _float(dtype).type
+        draws = generator.random(size=() if size is None else size, dtype=_float(dtype))
     return draws * kind(high - low) + kind(low)
 
 
