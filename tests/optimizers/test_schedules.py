@@ -119,6 +119,10 @@ def test_serialisation_round_trip(schedule):
     rebuilt = S.get(S.serialize(schedule))
     assert type(rebuilt) is type(schedule)
     assert rebuilt.rates(40).tolist() == schedule.rates(40).tolist()
+    # Keras' from_config, from the class
+    rebuilt = type(schedule).from_config(schedule.get_config())
+    assert type(rebuilt) is type(schedule)
+    assert rebuilt.rates(40).tolist() == schedule.rates(40).tolist()
 
 
 def test_optimizer_uses_the_schedule_at_each_step():

@@ -84,6 +84,17 @@ class Schedule:
     def get_config(self) -> dict:
         return dict(vars(self))
 
+    @classmethod
+    def from_config(cls, config: dict) -> Schedule:
+        """The schedule ``get_config`` describes, as Keras' ``from_config``.
+
+        >>> ExponentialDecay.from_config(ExponentialDecay(0.1, 10, 0.5).get_config())(10)
+        0.05
+        """
+        if SCHEDULES.get(cls.__name__) is cls:  # nested schedules and old files too
+            return get({"class_name": cls.__name__, "config": config})
+        return cls(**config)
+
     def rates(self, steps: int) -> np.ndarray:
         """ε_0 … ε_{steps−1}, for plotting."""
         return np.array([self(k) for k in range(steps)])
