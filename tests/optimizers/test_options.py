@@ -315,3 +315,21 @@ def test_rmsprop_momentum_in_keras_form_matches_keras_under_a_schedule():
 def test_a_numpy_number_is_a_learning_rate_as_a_python_float_is():
     assert optimizers.Adam(np.float32(0.01)).learning_rate == pytest.approx(0.01)
     assert optimizers.SGD(np.float64(0.1)).learning_rate == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("name", [name for name in optimizers.OPTIMIZERS if name != "lbfgs"])
+def test_from_config_rebuilds_the_optimizer_as_keras_does(name):
+    # Keras' Optimizer.from_config(get_config()), a schedule read back from its config;
+    # deepgrad had no from_config (an AttributeError)
+    cls = optimizers.OPTIMIZERS[name]
+    options = {"clipnorm": 0.5, "use_ema": True, "gradient_accumulation_steps": 3}
+    opt = cls(learning_rate=schedules.ExponentialDecay(0.1, 2.5, 0.5), **options)
+    rebuilt = cls.from_config(opt.get_config())
+    assert type(rebuilt) is cls
+    assert rebuilt.get_config() == opt.get_config()
+    assert rebuilt.learning_rate(3) == pytest.approx(0.1 * 0.5**1.2)
+
+
+def test_from_config_of_lbfgs():
+    opt = optimizers.LBFGS(learning_rate=0.5, history_size=7, line_search_fn="strong_wolfe")
+    assert optimizers.LBFGS.from_config(opt.get_config()).get_config() == opt.get_config()

@@ -119,6 +119,10 @@ def test_serialisation_round_trip(schedule):
     rebuilt = S.get(S.serialize(schedule))
     assert type(rebuilt) is type(schedule)
     assert rebuilt.rates(40).tolist() == schedule.rates(40).tolist()
+    # Keras' from_config, from the class
+    rebuilt = type(schedule).from_config(schedule.get_config())
+    assert type(rebuilt) is type(schedule)
+    assert rebuilt.rates(40).tolist() == schedule.rates(40).tolist()
 
 
 def test_optimizer_uses_the_schedule_at_each_step():
@@ -191,6 +195,13 @@ KERAS_SCHEDULES = [
     ("InverseTimeDecay", (0.1, 10, 0.5), {"staircase": True}),
     ("InverseTimeDecay", (0.1, 3, 0.7), {"staircase": True}),
     ("ExponentialDecay", (0.1, 3, 0.7), {"staircase": True}),
+    ("ExponentialDecay", (0.1, 2.5, 0.5), {}),
+    ("ExponentialDecay", (0.1, 2.5, 0.5), {"staircase": True}),
+    ("CosineDecay", (0.1, 37.5), {"alpha": 0.1}),
+    ("CosineDecay", (0.05, 80), {"warmup_target": 0.2, "warmup_steps": 12.5}),
+    ("CosineDecayRestarts", (0.1, 7.5), {"t_mul": 2.0}),
+    ("CosineDecayRestarts", (0.1, 7), {"t_mul": 1.5, "m_mul": 0.9}),
+    ("CosineDecayRestarts", (0.1, 10), {"t_mul": 0.5}),
 ]
 
 
@@ -203,6 +214,8 @@ def test_keras_named_schedules_match_keras(name, args, kwargs):
     theirs = getattr(keras.optimizers.schedules, name)(*args, **kwargs)
     ours = getattr(S, name)(*args, **kwargs)
     steps = [0, 1, 5, 9, 10, 11, 29, 30, 31, 45, 70, 99, 100, 101, 250, 1000]
+    if kwargs.get("t_mul", 1) < 1:  # periods of 10, 5, 2.5, ...: 20 steps in all
+        steps = [step for step in steps if step < 20]
     expected = [float(theirs(step)) for step in steps]
     np.testing.assert_allclose([ours(step) for step in steps], expected, rtol=2e-6, atol=1e-7)
 
@@ -220,3 +233,43 @@ def test_a_polynomial_decay_saved_by_deepgrad_0_1_loads_as_the_power_law_it_was(
     loaded = S.get(old)
     assert type(loaded) is S.InversePowerDecay
     assert loaded(30) == pytest.approx(0.1 / 4**0.75)
+
+
+# Keras 3.15 (JAX): a fractional number of steps is divided into the step as a float.
+# deepgrad truncated it to an integer: ExponentialDecay(0.1, 2.5, 0.5)(1) was 0.0707
+# (2 steps), CosineDecay's warmup over 12.5 steps reached 0.0625 at step 1 (12 steps).
+@pytest.mark.parametrize(
+    ("schedule", "step", "keras"),
+    [
+        (S.ExponentialDecay(0.1, 2.5, 0.5), 1, 0.0757858283255199),
+        (S.ExponentialDecay(0.1, 2.5, 0.5, staircase=True), 2, 0.1),
+        (S.CosineDecay(0.05, 80, warmup_target=0.2, warmup_steps=12.5), 1, 0.062),
+        (S.CosineDecay(0.1, 37.5, alpha=0.1), 1, 0.09984218329191208),
+        (S.CosineDecayRestarts(0.1, 7.5, t_mul=2.0), 1, 0.09567726850509645),
+    ],
+)
+def test_a_fractional_number_of_steps_is_kept_as_keras_keeps_it(schedule, step, keras):
+    assert schedule(step) == pytest.approx(keras, rel=1e-6)
+
+
+def test_cosine_restarts_past_the_end_of_shrinking_periods_is_refused():
+    # Keras gives NaN from step 20 on (the log of a negative number): a NaN rate trains to
+    # NaN weights. Before, deepgrad's loop looked for the period forever.
+    schedule = S.CosineDecayRestarts(0.1, 10, t_mul=0.5)
+    assert schedule(19) == pytest.approx(0.06545084971874737)
+    with pytest.raises(ValueError, match=r"t_mul=0.5 < 1 the periods add up to 20 steps"):
+        schedule(20)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: S.ExponentialDecay(0.1, 0, 0.5), "ExponentialDecay: decay_steps must be"),
+        (lambda: S.CosineDecay(0.1, 0), "CosineDecay: decay_steps must be a number > 0"),
+        (lambda: S.CosineDecayRestarts(0.1, -1), "first_decay_steps must be a number > 0"),
+        (lambda: S.CosineDecayRestarts(0.1, 10, t_mul=0.0), "t_mul must be > 0"),
+    ],
+)
+def test_steps_that_keras_refuses_are_refused_when_made(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()

@@ -54,10 +54,7 @@ def get(identifier: Any) -> Optimizer:
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, dict):
-        config = dict(identifier.get("config", {}))
-        if isinstance(config.get("learning_rate"), dict):
-            config["learning_rate"] = schedules.get(config["learning_rate"])
-        return _CLASSES[identifier["class_name"]](**config)
+        return _CLASSES[identifier["class_name"]].from_config(identifier.get("config", {}))
     try:
         return OPTIMIZERS[str(identifier).lower()]()
     except KeyError:

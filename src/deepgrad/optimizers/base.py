@@ -470,6 +470,22 @@ class Optimizer:
             config[name] = getattr(self, name)
         return config
 
+    @classmethod
+    def from_config(cls: type[_Self], config: dict) -> _Self:
+        """The optimizer ``get_config`` describes (a schedule's config read back), as
+        Keras' ``from_config``.
+
+        >>> from deepgrad import optimizers
+        >>> from deepgrad.optimizers import schedules
+        >>> opt = optimizers.Adam(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.5))
+        >>> optimizers.Adam.from_config(opt.get_config()).current_learning_rate()
+        0.1
+        """
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.get(config["learning_rate"])
+        return cls(**config)
+
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Everything needed to resume bit for bit: state arrays (with gradient
         accumulation, the accumulators) and the count of steps taken (as Keras saves it:

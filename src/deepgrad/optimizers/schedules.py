@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -82,6 +83,17 @@ class Schedule:
 
     def get_config(self) -> dict:
         return dict(vars(self))
+
+    @classmethod
+    def from_config(cls, config: dict) -> Schedule:
+        """The schedule ``get_config`` describes, as Keras' ``from_config``.
+
+        >>> ExponentialDecay.from_config(ExponentialDecay(0.1, 10, 0.5).get_config())(10)
+        0.05
+        """
+        if SCHEDULES.get(cls.__name__) is cls:  # nested schedules and old files too
+            return get({"class_name": cls.__name__, "config": config})
+        return cls(**config)
 
     def rates(self, steps: int) -> np.ndarray:
         """ε_0 … ε_{steps−1}, for plotting."""
@@ -178,14 +190,12 @@ class ExponentialDecay(Schedule):
     def __init__(
         self,
         initial_learning_rate: float,
-        decay_steps: int,
+        decay_steps: float,
         decay_rate: float,
         staircase: bool = False,
     ) -> None:
-        self.initial_learning_rate, self.decay_steps = (
-            float(initial_learning_rate),
-            int(decay_steps),
-        )
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.decay_steps = _positive_steps("ExponentialDecay", "decay_steps", decay_steps)
         self.decay_rate, self.staircase = float(decay_rate), staircase
 
     def __call__(self, step: int) -> float:
@@ -301,6 +311,15 @@ class InverseTimeDecay(InversePowerDecay):
         }
 
 
+def _positive_steps(schedule: str, name: str, steps: Any) -> float:
+    """A number of steps as Keras takes it: any number > 0, a fraction kept (Keras divides
+    the step by it as a float; truncated to an integer it would change the rate)."""
+    value = float(steps) if isinstance(steps, numbers.Real) else math.nan
+    if isinstance(steps, bool) or not value > 0:
+        raise ValueError(f"{schedule}: {name} must be a number > 0, got {steps!r}")
+    return value
+
+
 def _power_law(power: float, estimated: bool) -> RobbinsMonro:
     p = f"{power:.3g}"
     diverges, converges = power <= 1, power > 0.5
@@ -336,11 +355,11 @@ class CosineDecay(Schedule):
     def __init__(
         self,
         initial_learning_rate: float,
-        decay_steps: int,
+        decay_steps: float,
         alpha: float = 0.0,
         name: str | None = None,
         warmup_target: float | None = None,
-        warmup_steps: int = 0,
+        warmup_steps: float = 0,
         warmup_initial: float | None = None,
     ) -> None:
         if warmup_target is not None and warmup_initial is not None:
@@ -355,12 +374,9 @@ class CosineDecay(Schedule):
                 "(warm up from it to initial_learning_rate); Keras ignores warmup_steps "
                 "without warmup_target"
             )
-        self.initial_learning_rate, self.decay_steps, self.alpha = (
-            float(initial_learning_rate),
-            int(decay_steps),
-            float(alpha),
-        )
-        self.name, self.warmup_steps = name, int(warmup_steps)
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.decay_steps = _positive_steps("CosineDecay", "decay_steps", decay_steps)
+        self.alpha, self.name, self.warmup_steps = float(alpha), name, float(warmup_steps)
         self.warmup_target = None if warmup_target is None else float(warmup_target)
         self.warmup_initial = None if warmup_initial is None else float(warmup_initial)
 
@@ -393,19 +409,29 @@ class CosineDecayRestarts(Schedule):
     def __init__(
         self,
         initial_learning_rate: float,
-        first_decay_steps: int,
+        first_decay_steps: float,
         t_mul: float = 2.0,
         m_mul: float = 1.0,
         alpha: float = 0.0,
     ) -> None:
-        self.initial_learning_rate, self.first_decay_steps = (
-            float(initial_learning_rate),
-            int(first_decay_steps),
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.first_decay_steps = _positive_steps(
+            "CosineDecayRestarts", "first_decay_steps", first_decay_steps
         )
+        if t_mul <= 0:
+            raise ValueError(f"CosineDecayRestarts: t_mul must be > 0, got {t_mul}")
         self.t_mul, self.m_mul, self.alpha = float(t_mul), float(m_mul), float(alpha)
 
     def __call__(self, step: int) -> float:
-        period, length, start = 0, float(self.first_decay_steps), 0.0
+        if self.t_mul < 1 and step >= self.first_decay_steps / (1 - self.t_mul):
+            # periods shrinking by t_mul < 1 add up to a finite number of steps; past it
+            # Keras' rate is NaN (the log of a negative number), which would train to NaN
+            raise ValueError(
+                f"CosineDecayRestarts: with t_mul={self.t_mul} < 1 the periods add up to "
+                f"{self.first_decay_steps / (1 - self.t_mul):g} steps, and step {step} is past "
+                "their end; use t_mul >= 1 for a schedule without an end"
+            )
+        period, length, start = 0, self.first_decay_steps, 0.0
         while step >= start + length:
             start += length
             length *= self.t_mul
