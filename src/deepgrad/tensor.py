@@ -464,7 +464,10 @@ class Tensor:
     def ravel(self) -> Tensor:
         return _numpy.ravel(self)
 
-    flatten = ravel
+    def flatten(self) -> Tensor:
+        """A flattened copy, as ``ndarray.flatten`` gives (``ravel`` gives a view where it
+        can: writing into it writes into this tensor)."""
+        return _numpy.ravel(_numpy.copy(self))
 
     def squeeze(self, *args: Any, **kwargs: Any) -> Tensor:
         return _numpy.squeeze(self, *args, **kwargs)
@@ -472,8 +475,24 @@ class Tensor:
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         return _numpy.swapaxes(self, axis1, axis2)
 
-    def astype(self, dtype: Any) -> Tensor:
-        return _numpy.astype(self, dtype)
+    def astype(self, dtype: Any, copy: bool = True) -> Tensor:
+        """This tensor cast to ``dtype``, as ``ndarray.astype``: a new tensor, or, with
+        ``copy=False``, this one itself when it has that dtype already (differentiable
+        between floating dtypes; ``deepgrad.numpy.astype`` never copies).
+
+        >>> import deepgrad as dg
+        >>> x = dg.tensor([1.5, 2.5])
+        >>> y = x.astype(x.dtype)
+        >>> y[0] = 0.0
+        >>> x
+        Tensor([1.5, 2.5], dtype=float32)
+        >>> x.astype(x.dtype, copy=False) is x
+        True
+        """
+        result = _numpy.astype(self, dtype)
+        if copy and result is self:
+            result = _numpy.copy(self)
+        return result
 
     def diagonal(self, *args: Any, **kwargs: Any) -> Tensor:
         return _numpy.diagonal(self, *args, **kwargs)
