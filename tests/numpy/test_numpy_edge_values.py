@@ -138,3 +138,14 @@ def test_one_row_with_rowvar_false_is_one_observation_of_each_variable(function)
         got = np.asarray(getattr(dnp, function)(a, rowvar=False))
     assert got.shape == expected.shape == (5, 5)
     np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"axis": 1}, {"axis": 0, "keepdims": True}])
+def test_a_float16_mean_is_summed_in_float32_as_numpys(kwargs):
+    """Ten 60000s in float16: NumPy's mean is 60000 (it sums in float32); deepgrad's float16
+    sum overflowed and the mean was inf."""
+    array = np.full((3, 10), 60000, np.float16)
+    result = dnp.mean(dg.tensor(array), **kwargs)
+    expected = np.mean(array, **kwargs)
+    assert result.dtype == expected.dtype == np.float16
+    assert np.array_equal(result.numpy(), expected)

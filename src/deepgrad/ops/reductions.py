@@ -14,7 +14,7 @@ from deepgrad.backend import array_module
 from deepgrad.ops.elementwise import exp, log, sqrt
 from deepgrad.ops.nondiff import cast, equal
 from deepgrad.ops.real_parts import _require_real
-from deepgrad.ops.shape import concatenate, flip, reshape, transpose
+from deepgrad.ops.shape import astype, concatenate, flip, reshape, transpose
 from deepgrad.tensor import raw_data
 
 
@@ -54,7 +54,12 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
     >>> float(mean(np.array([1.0, 2.0, 3.0])))
     2.0
     """
-    shape = np.shape(raw_data(a))
+    data = raw_data(a)
+    if dtype is None and getattr(data, "dtype", None) == np.float16:
+        # NumPy's: float16 summed in float32 and the mean cast back (a float16 sum of
+        # ten 60000s is inf, their mean 60000)
+        return astype(mean(a, axis=axis, dtype=np.float32, keepdims=keepdims), np.float16)
+    shape = np.shape(data)
     count = math.prod(shape[i] for i in reduced_axes(_normal_axis(axis), len(shape)))
     average = sum(a, axis=axis, dtype=dtype, keepdims=keepdims) / count
     if dtype is not None and not np.issubdtype(np.dtype(dtype), np.inexact):
