@@ -333,3 +333,19 @@ def test_from_config_rebuilds_the_optimizer_as_keras_does(name):
 def test_from_config_of_lbfgs():
     opt = optimizers.LBFGS(learning_rate=0.5, history_size=7, line_search_fn="strong_wolfe")
     assert optimizers.LBFGS.from_config(opt.get_config()).get_config() == opt.get_config()
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Lion"])
+def test_a_weight_decay_of_none_is_no_decay_as_keras_writes_it(name):
+    """Keras' configs hold weight_decay=None; float(None) raised a bare TypeError."""
+    cls = getattr(dg.optimizers, name)
+    w = dg.tensor(np.ones(3), requires_grad=True)
+    decayed_none = cls([w], learning_rate=0.1, weight_decay=None)
+    w.grad = dg.tensor(np.full(3, 0.5))
+    decayed_none.step()
+    v = dg.tensor(np.ones(3), requires_grad=True)
+    plain = cls([v], learning_rate=0.1, weight_decay=0.0)
+    v.grad = dg.tensor(np.full(3, 0.5))
+    plain.step()
+    assert decayed_none.weight_decay == 0.0 and decayed_none.decoupled_weight_decay == 0.0
+    assert np.array_equal(w.numpy(), v.numpy())

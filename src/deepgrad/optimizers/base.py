@@ -43,7 +43,9 @@ class Optimizer:
     Args:
         weight_decay: λ of an L2 penalty added to the gradient (g ← g + λθ), PyTorch's
             meaning. (Keras' ``weight_decay`` is decoupled: use ``decoupled_weight_decay``.)
-        decoupled_weight_decay: λ of θ ← θ − ηλθ before the update (Loshchilov & Hutter).
+            None is 0, as Keras writes "no decay" in its configs.
+        decoupled_weight_decay: λ of θ ← θ − ηλθ before the update (Loshchilov & Hutter);
+            None is 0.
         clipvalue: clip each gradient element to [−c, c].
         clipnorm: rescale each parameter's gradient to norm at most c (Keras' meaning).
         global_clipnorm: rescale all gradients together to global norm at most c.
@@ -90,8 +92,8 @@ class Optimizer:
         self,
         params: Iterable[Tensor] | None = None,
         learning_rate: Any = 0.01,
-        weight_decay: float = 0.0,
-        decoupled_weight_decay: float = 0.0,
+        weight_decay: float | None = 0.0,
+        decoupled_weight_decay: float | bool | None = 0.0,
         clipvalue: float | None = None,
         clipnorm: float | None = None,
         global_clipnorm: float | None = None,
@@ -118,6 +120,9 @@ class Optimizer:
         if not 0 <= ema_momentum < 1:
             raise ValueError(f"ema_momentum must be in [0, 1), got {ema_momentum}")
         self.learning_rate = schedules.checked_rate(type(self).__name__, learning_rate)
+        # None: no decay, as Keras writes it (weight_decay=None is in its configs)
+        weight_decay = 0.0 if weight_decay is None else weight_decay
+        decoupled_weight_decay = 0.0 if decoupled_weight_decay is None else decoupled_weight_decay
         if isinstance(decoupled_weight_decay, bool | np.bool_):
             # PyTorch's flag: weight_decay is decoupled (True) or L2 (False). Read as a
             # number, True would be a decoupled λ of 1 on top of the L2 penalty.
