@@ -61,6 +61,8 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """x for x > 0, ``negative_slope``·x otherwise (Keras' layer default 0.3)."""
 
+    casts_integer_inputs = True  # as Keras' layer casts them
+
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
         if "alpha" in kwargs:  # Keras' deprecated name, with its warning
             negative_slope = kwargs.pop("alpha")
@@ -94,6 +96,8 @@ class PReLU(Layer):
     >>> prelu(np.ones((2, 4, 4, 3), np.float32)).shape, prelu.alpha.shape
     ((2, 4, 4, 3), (1, 1, 3))
     """
+
+    casts_integer_inputs = True  # as Keras' layer casts them
 
     def __init__(
         self,
@@ -180,6 +184,8 @@ def _checked_shared_axes(shared_axes: int | Sequence[int] | None) -> list[int] |
 class ELU(Layer):
     """x for x > 0, α(eˣ − 1) otherwise."""
 
+    casts_integer_inputs = True  # as Keras' layer casts them
+
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         self.alpha = float(alpha)
         super().__init__(**kwargs)
@@ -205,6 +211,8 @@ class Softmax(Layer):
     >>> Softmax()(np.zeros((1, 4), np.float32), mask=np.array([[1, 1, 0, 1]]))
     Tensor([[0.33333334, 0.33333334, 0.        , 0.33333334]], dtype=float32)
     """
+
+    casts_integer_inputs = True  # as Keras' layer casts them
 
     def __init__(self, axis: int | tuple[int, ...] = -1, **kwargs: Any) -> None:
         self.axis = _axis_argument(axis)

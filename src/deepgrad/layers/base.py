@@ -91,6 +91,10 @@ class Layer(TorchVocabulary):
     """
 
     activity_regularizer: Any = None  # a penalty on the outputs (a class default: no lookup)
+    # Integer and boolean NumPy inputs take the layer's dtype too, where Keras' layer casts
+    # them (normalizations, softmax, the parametric activations, Average): NumPy would
+    # compute a float32 layer's answer in float64
+    casts_integer_inputs = False
     _device: Any = None  # set by to(); a class default, so reading it costs no exception
     _weight_list: WeightList | None = None  # the last walk of named_weights (weight_lists.py)
     # Lists a layer keeps for itself, which never hold a sublayer: its own weights (changed
@@ -515,10 +519,12 @@ class Layer(TorchVocabulary):
         return self._cast(inputs)
 
     def _cast(self, inputs: Any) -> Any:
-        """Floating NumPy inputs take the layer's dtype, as Keras autocasts."""
+        """Floating NumPy inputs take the layer's dtype, as Keras autocasts (integers too
+        where the layer ``casts_integer_inputs``)."""
         if isinstance(inputs, np.ndarray | list | float):
             array = np.asarray(inputs)
-            if array.dtype.kind == "f" and array.dtype != self.dtype:  # a real float dtype
+            kinds = "fiub" if self.casts_integer_inputs else "f"  # "f": a real float dtype
+            if array.dtype.kind in kinds and array.dtype != self.dtype:
                 array = array.astype(self.dtype)
             where = getattr(self, "_device", None) or get_device()
             return array if where.kind == "cpu" else to_device(array, where)  # host data move

@@ -105,6 +105,8 @@ class Multiply(Merge):
 class Average(Merge):
     """The elementwise mean of its inputs."""
 
+    casts_integer_inputs = True  # as Keras' layer casts them
+
     def merge(self, inputs: list) -> Any:
         return functools.reduce(dnp.add, inputs) / len(inputs)
 

@@ -140,6 +140,8 @@ class BatchNormalization(Layer):
     0.03
     """
 
+    casts_integer_inputs = True  # as Keras' layer casts them
+
     def __init__(
         self,
         axis: int = -1,
@@ -286,6 +288,8 @@ class LayerNormalization(Layer):
     (2, 2)
     """
 
+    casts_integer_inputs = True  # as Keras' layer casts them
+
     def __init__(
         self,
         axis: int | list[int] = -1,
@@ -383,6 +387,8 @@ class UnitNormalization(Layer):
     Tensor([[0.6, 0.8]], dtype=float32)
     """
 
+    casts_integer_inputs = True  # as Keras' layer casts them
+
     def __init__(self, axis: int | list[int] = -1, **kwargs: Any) -> None:
         self.axis = _axes_of(axis, "UnitNormalization")
         super().__init__(**kwargs)
@@ -409,6 +415,8 @@ class RMSNormalization(Layer):
     >>> norm(np.array([[3.0, 4.0]], np.float32)).numpy().round(4), norm.scale.shape
     (array([[0.8485, 1.1314]], dtype=float32), (2,))
     """
+
+    casts_integer_inputs = True  # as Keras' layer casts them
 
     def __init__(self, axis: int | list[int] = -1, epsilon: float = 1e-6, **kwargs: Any) -> None:
         self.axis = _axes_of(axis, "RMSNormalization")
