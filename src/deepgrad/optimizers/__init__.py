@@ -47,16 +47,38 @@ OPTIMIZERS = {
     "lbfgs": LBFGS,
 }
 _CLASSES = {cls.__name__: cls for cls in OPTIMIZERS.values()}
+# What a name Keras knows gives in Keras 3 (``keras.optimizers.get(name)``), where the
+# class's defaults are PyTorch's: compile(optimizer="adadelta") trained at a rate 1,000
+# times Keras' (1.0 against 0.001), "adagrad" at 10 times, "adamax", "nadam" and "lion"
+# at 2, 2 and 0.1 times. The rules' documented forms are Keras' with these (Nadam's
+# momentum schedule, Adagrad's starting accumulator): docs/optimizers.md.
+KERAS_DEFAULTS: dict[str, dict[str, Any]] = {
+    "rmsprop": {"epsilon": 1e-7},
+    "adam": {"epsilon": 1e-7},
+    "adamw": {"epsilon": 1e-7, "weight_decay": 0.004},
+    "adagrad": {"learning_rate": 0.001, "epsilon": 1e-7, "initial_accumulator_value": 0.1},
+    "adadelta": {"learning_rate": 0.001, "epsilon": 1e-7},
+    "adamax": {"learning_rate": 0.001, "epsilon": 1e-7},
+    "nadam": {"learning_rate": 0.001, "epsilon": 1e-7, "momentum_decay": 1.0},
+    "lion": {"learning_rate": 0.001},
+}
 
 
 def get(identifier: Any) -> Optimizer:
-    """An optimizer from its name ("adam"), a config dict, or an object."""
+    """An optimizer from its name ("adam"), a config dict, or an object. A name Keras 3
+    knows gives Keras' optimizer, with Keras' defaults (``KERAS_DEFAULTS``: the classes'
+    own are PyTorch's); any other name, the class with its defaults.
+
+    >>> get("adadelta").learning_rate, Adadelta().learning_rate
+    (0.001, 1.0)
+    """
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, dict):
         return _CLASSES[identifier["class_name"]].from_config(identifier.get("config", {}))
+    name = str(identifier).lower()
     try:
-        return OPTIMIZERS[str(identifier).lower()]()
+        return OPTIMIZERS[name](**KERAS_DEFAULTS.get(name, {}))
     except KeyError:
         raise ValueError(
             f"unknown optimizer {identifier!r}; known: {', '.join(OPTIMIZERS)}"
