@@ -204,9 +204,11 @@ def compile(fn: Callable | None = None, *, check: bool = True) -> Any:
     different data have agreed, later signatures are recorded once. Outputs come back as
     constants: call ``backward`` inside, not on the result.
 
-    What a replay cannot see: Python control flow that depends on array values, and
-    array work not done with deepgrad ops (see :func:`deepgrad.compiler.record_call`);
-    the second recording catches the latter when it changes the numbers.
+    What a replay cannot see: Python control flow that depends on array values (a value
+    of the data read into Python while recording, ``if dnp.sum(x) > 0:``, raises
+    ``CompileError``, as JAX's ``jit`` refuses it), and array work not done with deepgrad
+    ops (see :func:`deepgrad.compiler.record_call`), which the second recording catches
+    when it changes the numbers.
 
     >>> import numpy as np, deepgrad as dg, deepgrad.numpy as dnp
     >>> w = dg.tensor(np.ones(3), requires_grad=True)
