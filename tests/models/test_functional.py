@@ -199,8 +199,6 @@ def test_multi_output_compile_checks_its_arguments():
         model.compile("sgd", loss=["mse"])
     with pytest.raises(ValueError, match=r"names outputs \['nope'\]"):
         model.compile("sgd", loss={"nope": "mse"})
-    with pytest.raises(ValueError, match="give loss as a list"):
-        model.compile("sgd", loss="mse")
     with pytest.raises(ValueError, match="one entry"):
         model.compile("sgd", loss=["mse", "mse"], metrics=["mae"])
 

@@ -27,6 +27,7 @@ from deepgrad.compiler.descent import InProductDescent
 from deepgrad.compiler.jit import MAX_SIGNATURES, TooManySignatures
 from deepgrad.device import Device, device_of, to_device, using_device
 from deepgrad.layers import structure
+from deepgrad.losses.outputs import per_output_sample_weight
 from deepgrad.tensor import raw_data
 from deepgrad.training.auto_jit import runs_only_deepgrad_code
 
@@ -169,16 +170,7 @@ class Steps:
         self._metric_names = _log_names(self._metric_slots, names)
         self._metric_identifiers = list(metrics) if isinstance(metrics, list | tuple) else []
         self._loss_tracker = metrics_module.Mean("loss")
-        per_output = isinstance(self.loss, losses_module.OutputLosses) and len(names) > 1
-        self._output_loss_trackers = (
-            [
-                (i, metrics_module.Mean(f"{name}_loss"))
-                for i, (name, output_loss) in enumerate(zip(names, self.loss.losses, strict=True))
-                if output_loss is not None
-            ]
-            if per_output
-            else []
-        )
+        self._output_loss_trackers = _output_loss_trackers(self.loss, names)
         self._compiled_steps: dict = {}
         self._custom_logs = None
 
@@ -295,7 +287,8 @@ class Steps:
         Override it to customise what ``fit`` does (see docs/training.md, "Custom
         train_step"); ``fit`` calls it with each batch."""
         x, y, sample_weight = unpack_data(data)
-        x, y = structure.unpack(x), structure.unpack(y)  # lists and dicts, for the compiler
+        # lists and dicts, for the compiler
+        x, y, sample_weight = map(structure.unpack, (x, y, sample_weight))
         self._train_batch_step(x, y, sample_weight)
         return self._logs()
 
@@ -303,7 +296,7 @@ class Steps:
         """The loss and metrics on one batch ``data`` (no update); returns the running logs.
         Override it to customise ``evaluate``."""
         x, y, sample_weight = unpack_data(data)
-        x, y = structure.unpack(x), structure.unpack(y)
+        x, y, sample_weight = map(structure.unpack, (x, y, sample_weight))
         return self._test_batch_step(x, y, sample_weight)
 
     def _test_batch_step(self, x: Any, y: Any, sample_weight: Any) -> dict:
@@ -327,7 +320,7 @@ class Steps:
     def _run_step(self, step: Any, default: Any, x: Any, y: Any, sample_weight: Any) -> dict:
         if getattr(step, "__func__", None) is default:
             return step((x, y, sample_weight))
-        data = (structure.unpack(x), structure.unpack(y), sample_weight)
+        data = (structure.unpack(x), structure.unpack(y), structure.unpack(sample_weight))
         logs = step(data[:2] if sample_weight is None else data)
         if not isinstance(logs, dict):
             raise TypeError(
@@ -500,12 +493,13 @@ class Steps:
         if not self._metric_slots or y is None:
             return
         truths, predictions = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
-        weights = _host(sample_weight)
+        names = list(self.output_names)
+        weights = [_host(w) for w in per_output_sample_weight(sample_weight, names)]
         for slot in self._metric_slots:
             slot.metric.update_state(
                 _host(truths[slot.output]),
                 _host(raw_data(predictions[slot.output])),
-                weights if slot.weighted else None,
+                weights[slot.output] if slot.weighted else None,
             )
 
     def _reset_metrics(self) -> None:
@@ -570,6 +564,19 @@ class Steps:
 
 def _first_sample(x: Any) -> Any:
     return x[:1] if hasattr(x, "__getitem__") else x
+
+
+def _output_loss_trackers(loss: Any, names: list[str]) -> list:
+    """``<output>_loss`` trackers, one per output with a loss, when more than one output
+    has a loss (Keras 3 logs no ``<output>_loss`` for a lone loss)."""
+    if not isinstance(loss, losses_module.OutputLosses) or len(names) < 2:
+        return []
+    trackers = [
+        (i, metrics_module.Mean(f"{name}_loss"))
+        for i, (name, output_loss) in enumerate(zip(names, loss.losses, strict=True))
+        if output_loss is not None
+    ]
+    return trackers if len(trackers) > 1 else []
 
 
 def _per_output(loss: Any) -> bool:
