@@ -85,6 +85,7 @@ class Steps:
             "_metric_names",
             "_metric_identifiers",
             "_output_loss_trackers",
+            "_loss_dict_order",
             "compiled_metrics",
         }
     )
@@ -171,6 +172,7 @@ class Steps:
         self._metric_identifiers = list(metrics) if isinstance(metrics, list | tuple) else []
         self._loss_tracker = metrics_module.Mean("loss")
         self._output_loss_trackers = _output_loss_trackers(self.loss, names)
+        self._loss_dict_order = _loss_dict_order(loss, getattr(self, "_outputs", None))
         self._compiled_steps: dict = {}
         self._custom_logs = None
 
@@ -515,7 +517,9 @@ class Steps:
         step adds."""
         if len(self.output_names) == 1:
             return ["loss", *getattr(self, "_metric_names", [])]
-        return ["loss", *(tracker.name for _, tracker in self._output_loss_trackers)]
+        names = [self.output_names[i] for i, _ in self._output_loss_trackers]
+        order = getattr(self, "_loss_dict_order", None) or names
+        return ["loss", *(f"{name}_loss" for name in sorted(names, key=order.index))]
 
     def _logs(self) -> dict:
         """The running loss and metrics by name: Keras 3 sorts every logs dict it gives
@@ -564,6 +568,14 @@ class Steps:
 
 def _first_sample(x: Any) -> Any:
     return x[:1] if hasattr(x, "__getitem__") else x
+
+
+def _loss_dict_order(loss: Any, outputs: Any) -> list[str] | None:
+    """The keys of a dict of losses for a dict of outputs: Keras 3 lists the outputs'
+    losses in ``evaluate``'s list in that order (else in the outputs' order)."""
+    if isinstance(outputs, dict) and _per_output(loss) and isinstance(loss, dict):
+        return [*loss, *sorted(set(outputs) - set(loss))]
+    return None
 
 
 def _output_loss_trackers(loss: Any, names: list[str]) -> list:
