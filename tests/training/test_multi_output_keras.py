@@ -165,3 +165,38 @@ def test_one_weight_for_losses_given_per_output_is_refused():
     model = build(dg)
     with pytest.raises(ValueError, match=r"loss_weights=0\.5 is one number"):
         model.compile(optimizer="sgd", loss_weights=0.5, **TWO_LOSSES)
+
+
+def test_train_on_batch_takes_class_weight_as_keras():
+    # Keras 3's train_on_batch(x, y, sample_weight, class_weight, return_dict): deepgrad had
+    # no class_weight, so a fourth positional argument became return_dict, unweighted
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 3)).astype("float32"), rng.integers(0, 3, 8)
+    start = [rng.normal(size=(3, 3)).astype("float32"), np.zeros(3, "float32")]
+    class_weight = {0: 1.0, 1: 3.0, 2: 0.5}
+    results = []
+    for lib in (keras, dg):
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(3, activation="softmax")])
+        model.set_weights(start)
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+        first = model.train_on_batch(x, y, None, class_weight)
+        second = model.train_on_batch(x, y, class_weight=class_weight, return_dict=True)
+        results.append((first, second["loss"], model.get_weights()))
+    (their_first, their_second, their_weights), (first, second, weights_now) = results
+    np.testing.assert_allclose(first, their_first, rtol=1e-5)
+    np.testing.assert_allclose(second, their_second, rtol=1e-5)
+    for ours, theirs in zip(weights_now, their_weights, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_train_on_batch_refuses_class_weight_with_several_outputs_or_sample_weight():
+    model = build(dg)
+    model.compile(optimizer="sgd", **TWO_LOSSES)
+    with pytest.raises(ValueError, match="class_weight is only supported for a model with one"):
+        model.train_on_batch(X, Y, class_weight={0: 1.0})
+    one = dg.Sequential([dg.Input((3,)), dg.layers.Dense(2, activation="softmax")])
+    one.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="give sample_weight or class_weight, not both"):
+        one.train_on_batch(XA, np.zeros(10), SW_A, {0: 1.0})

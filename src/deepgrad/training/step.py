@@ -30,6 +30,7 @@ from deepgrad.layers import structure
 from deepgrad.losses.outputs import per_output_sample_weight
 from deepgrad.tensor import raw_data
 from deepgrad.training.auto_jit import runs_only_deepgrad_code
+from deepgrad.training.data import ClassWeighted, class_weights_of
 
 if TYPE_CHECKING:
     from deepgrad.layers.base import Layer
@@ -537,17 +538,43 @@ class Steps:
     # ---- one batch, called directly -----------------------------------------------------
 
     def train_on_batch(
-        self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
+        return_dict: bool = False,
     ) -> Any:
-        """One update on one batch; the loss and metrics on it (before the update)."""
+        """One update on one batch; the loss and metrics on it (before the update).
+        Keras 3's signature: ``class_weight`` (one output, without ``sample_weight``)
+        weighs each sample by ``class_weight[label]``, as in ``fit``."""
         self._require_compiled("train_on_batch")
         self._reset_metrics()
         y = y if y is None or structure.is_structure(y) else np.asarray(y)
+        if class_weight is not None:
+            sample_weight = self._class_weighted(y, sample_weight, class_weight)
         logs = self.run_train_step(self._cast(structure.pack(x)), structure.pack(y), sample_weight)
         return logs if return_dict else as_list(logs, self._listed_first())
 
+    def _class_weighted(self, y: Any, sample_weight: Any, class_weight: dict) -> np.ndarray:
+        """``class_weight[label]`` for each sample, as the batch's sample weights."""
+        if len(self.output_names) > 1:
+            raise ValueError(
+                f"{self.name}.train_on_batch: class_weight is only supported for a model "
+                f"with one output (as in Keras 3); this one has {self.output_names}"
+            )
+        if y is None or structure.is_structure(y):
+            raise ValueError(f"{self.name}.train_on_batch: class_weight needs labels y")
+        if sample_weight is not None:  # as Keras 3 refuses them together here
+            raise ValueError(
+                f"{self.name}.train_on_batch: give sample_weight or class_weight, not both "
+                "(as in Keras 3); multiply them yourself: "
+                "sample_weight * [class_weight[label] for label in y]"
+            )
+        return class_weights_of(y, ClassWeighted.checked(class_weight))
+
     def test_on_batch(
-        self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False
+        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
     ) -> Any:
         """The loss and metrics on one batch (no update)."""
         self._require_compiled("test_on_batch")
