@@ -200,3 +200,12 @@ def test_train_on_batch_refuses_class_weight_with_several_outputs_or_sample_weig
     one.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     with pytest.raises(ValueError, match="give sample_weight or class_weight, not both"):
         one.train_on_batch(XA, np.zeros(10), SW_A, {0: 1.0})
+
+
+def test_validation_data_as_a_list_of_input_and_target_lists():
+    # Keras 3 reads validation_data=[x, y] as (x, y); with lists of inputs and targets
+    # deepgrad failed ("validation_data: x: expected an array or list")
+    fit_kwargs = {"x": X, "y": Y, "validation_data": [X, Y]}
+    theirs = keras_run(TWO_LOSSES, fit_kwargs)
+    assert "val_out_b_loss" in theirs[0]
+    assert_same(theirs, run(dg, TWO_LOSSES, fit_kwargs))

@@ -200,6 +200,8 @@ class Model(Trainer, Layer):
         if "sample_weight" in kwargs:
             kwargs["sample_weight"] = self._sample_weights(kwargs["sample_weight"])
         validation = kwargs.get("validation_data")
+        if isinstance(validation, list) and not all(isinstance(v, tuple) for v in validation):
+            validation = tuple(validation)  # [x, y]: (x, y) as Keras reads it, not batches
         if isinstance(validation, tuple) and 2 <= len(validation) <= 3:
             validation = (validation[0], self._targets(validation[1]), *validation[2:])
             if len(validation) == 3:
