@@ -12,9 +12,12 @@ from deepgrad.tensor import Tensor
 
 class OutputLosses(Loss):
     """The loss of a model with several outputs: Σ_k w_k L_k(y_k, ŷ_k), one loss per
-    output (``compile(loss={...} or [...], loss_weights=...)``, Keras' meaning). Outputs
-    given no loss add nothing; ``y_true`` and ``y_pred`` are lists in ``output_names``
-    order (``components`` returns each output's own loss, for the logs).
+    output (``compile(loss={...} or [...], loss_weights=...)``, Keras' meaning). One loss
+    (not a list or dict) is every output's loss, and one number in ``loss_weights`` every
+    output's weight, as in Keras 3. Outputs given no loss add nothing; ``y_true`` and
+    ``y_pred`` are lists in ``output_names`` order (``components`` returns each output's
+    own loss, for the logs); ``sample_weight`` is one array for all outputs, or a list or
+    dict with one per output.
 
     >>> import numpy as np
     >>> from deepgrad.tensor import raw_data
@@ -27,34 +30,49 @@ class OutputLosses(Loss):
     def __init__(self, losses: Any, output_names: list[str], loss_weights: Any = None) -> None:
         super().__init__(name="loss")
         self.output_names = list(output_names)
-        per_output = _per_output(losses, self.output_names, "loss")
-        # tuples: a setting is reassigned, not changed in place (compiler/settings.py)
-        self.losses = tuple(None if item is None else get(item) for item in per_output)
+        if _per_output_form(losses):
+            per_output = _per_output(losses, self.output_names, "loss")
+            # tuples: a setting is reassigned, not changed in place (compiler/settings.py)
+            self.losses = tuple(None if item is None else get(item) for item in per_output)
+        else:  # one loss for every output, as Keras 3 applies it
+            self.losses = (get(losses),) * len(self.output_names)
         if loss_weights is None:
             weights = [1.0] * len(self.output_names)
-        elif isinstance(loss_weights, int | float) and len(self.output_names) == 1:
-            weights = [float(loss_weights)]
+        elif isinstance(loss_weights, int | float):
+            if not _per_output_form(losses) and len(self.output_names) > 1:
+                weights = [float(loss_weights)] * len(self.output_names)
+            elif len(self.output_names) == 1:
+                weights = [float(loss_weights)]
+            else:
+                raise ValueError(
+                    f"compile: loss_weights={loss_weights} is one number but loss gives each "
+                    f"of the outputs {self.output_names} its own loss; give loss_weights as a "
+                    "list (one per output) or a dict keyed by output name"
+                )
         else:
             weights = _per_output(loss_weights, self.output_names, "loss_weights")
         self.weights = tuple(1.0 if w is None else float(w) for w in weights)
 
     @property
     def trainable_weights(self) -> list[Tensor]:
-        return [w for loss in self.losses if loss is not None for w in loss.trainable_weights]
+        unique = {id(loss): loss for loss in self.losses if loss is not None}.values()
+        return [w for loss in unique for w in loss.trainable_weights]
 
     def components(self, y_true: list, y_pred: list, sample_weight: Any = None) -> list:
-        """Each output's loss (None where it has none), before ``loss_weights``."""
+        """Each output's loss (None where it has none), before ``loss_weights``; with
+        ``sample_weight`` one array for all outputs or a list or dict of one per output."""
         if len(y_true) != len(self.losses) or len(y_pred) != len(self.losses):
             raise ValueError(
                 f"loss: the model has {len(self.losses)} outputs {self.output_names}, got "
                 f"{len(y_pred)} predictions and {len(y_true)} targets"
             )
         values = []
-        rows = zip(self.output_names, self.losses, y_true, y_pred, strict=True)
-        for name, loss, truth, pred in rows:
+        weights = per_output_sample_weight(sample_weight, self.output_names)
+        rows = zip(self.output_names, self.losses, y_true, y_pred, weights, strict=True)
+        for name, loss, truth, pred, weight in rows:
             if loss is not None and truth is None:
                 raise ValueError(f"loss: output {name!r} has a loss but no target was given")
-            values.append(None if loss is None else loss(truth, pred, sample_weight))
+            values.append(None if loss is None else loss(truth, pred, weight))
         return values
 
     def combine(self, components: list) -> Any:
@@ -69,6 +87,37 @@ class OutputLosses(Loss):
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         return self.combine(self.components(y_true, y_pred, sample_weight))
+
+
+def per_output_sample_weight(sample_weight: Any, names: list[str]) -> list:
+    """``sample_weight`` as one entry per output (in ``names`` order): one array is every
+    output's; a list gives one per output, a dict one per output name (None for those it
+    leaves out)."""
+    if len(names) == 1 and not isinstance(sample_weight, dict):
+        one = isinstance(sample_weight, list | tuple) and len(sample_weight) == 1
+        return [sample_weight[0] if one and _is_array(sample_weight[0]) else sample_weight]
+    if isinstance(sample_weight, dict):
+        unknown = sorted(set(sample_weight) - set(names))
+        if unknown:
+            raise ValueError(f"sample_weight names outputs {unknown}; the outputs are {names}")
+        return [sample_weight.get(name) for name in names]
+    if isinstance(sample_weight, list | tuple):
+        if len(sample_weight) != len(names):
+            raise ValueError(
+                f"sample_weight is a list of {len(sample_weight)} arrays but the model has "
+                f"{len(names)} outputs {names}; give one array per output (or one array for all)"
+            )
+        return list(sample_weight)
+    return [sample_weight] * len(names)
+
+
+def _is_array(value: Any) -> bool:
+    return isinstance(value, Tensor) or hasattr(value, "__array__") or hasattr(value, "shape")
+
+
+def _per_output_form(value: Any) -> bool:
+    """A list of losses, or a dict of them by output name (not one loss's saved config)."""
+    return isinstance(value, list | tuple) or (isinstance(value, dict) and not is_saved_loss(value))
 
 
 def _per_output(value: Any, names: list[str], what: str) -> list:

@@ -45,9 +45,9 @@ class Functional(Model):
                 )
         super().__init__(name=name or unique_name("functional"), **kwargs)
         self._inputs, self._outputs = inputs, outputs
-        self._nodes = _nodes_between(structure.flatten(inputs), structure.flatten(outputs))
+        self._nodes = _nodes_between(flatten_as_keras(inputs), flatten_as_keras(outputs))
         self.layers: list[Layer] = _layers_in_keras_order(
-            structure.flatten(inputs), structure.flatten(outputs)
+            flatten_as_keras(inputs), flatten_as_keras(outputs)
         )
         names = [layer.name for layer in self.layers]
         duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -74,25 +74,28 @@ class Functional(Model):
 
     @property
     def inputs(self) -> list[SymbolicTensor]:
-        """The model's symbolic inputs (a list, as in Keras)."""
-        return structure.flatten(self._inputs)
+        """The model's symbolic inputs (a list, as in Keras: a dict's in sorted key order)."""
+        return flatten_as_keras(self._inputs)
 
     @property
     def outputs(self) -> list[SymbolicTensor]:
-        """The model's symbolic outputs (a list, as in Keras)."""
-        return structure.flatten(self._outputs)
+        """The model's symbolic outputs (a list, as in Keras: a dict's in sorted key
+        order, the order of ``output_names``, of a list of losses, of ``evaluate``'s list
+        and of the weights)."""
+        return flatten_as_keras(self._outputs)
 
     @property
     def input_names(self) -> list[str]:
         if isinstance(self._inputs, dict):
-            return list(self._inputs)
+            return sorted(self._inputs)
         return [t._keras_history[0].name for t in self.inputs]
 
     @property
     def output_names(self) -> list[str]:
-        """The keys of a dict of outputs, else the names of the layers that make them."""
+        """The keys of a dict of outputs (sorted, as Keras flattens a dict), else the names
+        of the layers that make them."""
         if isinstance(self._outputs, dict):
-            return list(self._outputs)
+            return sorted(self._outputs)
         return [t._keras_history[0].name for t in self.outputs]
 
     def _summary_layers(self) -> list[Layer]:
@@ -146,6 +149,7 @@ class Functional(Model):
             given = [inputs[n] for n in names]
         else:
             given = structure.flatten(inputs)
+            self._check_list_order(given)
         if len(given) != len(expected):
             raise ValueError(
                 f"{self.name}: expected {len(expected)} inputs ({self.input_names}), got "
@@ -163,6 +167,20 @@ class Functional(Model):
             for t, value in zip(expected, given, strict=True)
         ]
 
+    def _check_list_order(self, given: list) -> None:
+        """A list (not a dict) for a dict of inputs is taken in sorted key order, as Keras
+        takes it; where that is not the order the dict was written in, which one is meant
+        is unclear (Keras refuses it too)."""
+        if not isinstance(self._inputs, dict) or len(given) < 2:
+            return
+        if list(self._inputs) != sorted(self._inputs):
+            raise ValueError(
+                f"{self.name}: the model's inputs are a dict {list(self._inputs)} and were "
+                f"given as a list of {len(given)}; a list would be read in sorted key order "
+                f"{sorted(self._inputs)} (as Keras flattens a dict), not in the dict's order: "
+                "pass a dict keyed by input name"
+            )
+
     def weights_listed_otherwise_before(self) -> bool:
         """Whether ``trainable_weights`` were in another order when ``layers`` followed the
         call order (model files of format "1", whose optimizer state follows that order)."""
@@ -171,6 +189,19 @@ class Functional(Model):
             return [id(w) for layer in layers for w in layer.trainable_weights]
 
         return weights(_layers_in_call_order(self._nodes)) != weights(self.layers)
+
+    def weights_listed_otherwise_in_format_2(self) -> bool:
+        """Whether ``trainable_weights`` were in another order when a dict of outputs was
+        walked in the dict's order rather than in sorted key order (model files of format
+        "2", whose optimizer state follows that order)."""
+        if not isinstance(self._outputs, dict) or list(self._outputs) == sorted(self._outputs):
+            return False
+        inputs, outputs = flatten_as_keras(self._inputs), structure.flatten(self._outputs)
+
+        def weights(layers: list[Layer]) -> list[int]:
+            return [id(w) for layer in layers for w in layer.trainable_weights]
+
+        return weights(_layers_in_keras_order(inputs, outputs)) != weights(self.layers)
 
     # ---- configuration ------------------------------------------------------------------
 
@@ -253,6 +284,19 @@ def _unpack_singleton(value: Any) -> Any:
     if isinstance(value, list | tuple) and len(value) == 1:
         return value[0]
     return value
+
+
+def flatten_as_keras(value: Any) -> list:
+    """The leaves of a structure as Keras 3 flattens it: a dict's in sorted key order.
+
+    >>> flatten_as_keras({"b": 1, "a": [2, 3]})
+    [2, 3, 1]
+    """
+    if isinstance(value, dict):
+        return [leaf for key in sorted(value) for leaf in flatten_as_keras(value[key])]
+    if isinstance(value, list | tuple):
+        return [leaf for item in value for leaf in flatten_as_keras(item)]
+    return [value]
 
 
 def _producer(tensor: SymbolicTensor) -> Node:

@@ -19,6 +19,7 @@ from deepgrad.autodiff.modes import no_grad
 from deepgrad.backend import to_numpy
 from deepgrad.layers import structure
 from deepgrad.layers.base import Layer
+from deepgrad.losses.outputs import per_output_sample_weight
 from deepgrad.models import stateless, summary
 from deepgrad.saving import model_file, model_json
 from deepgrad.tensor import raw_data
@@ -186,17 +187,54 @@ class Model(Trainer, Layer):
 
     def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
         """As ``Trainer.fit``; lists and dicts of arrays (several inputs or outputs) are
-        batched together."""
+        batched together. With several outputs ``sample_weight`` may be one array per
+        output (a list, or a dict keyed by output name), as in Keras 3; ``class_weight``
+        is refused there, as Keras refuses it."""
+        if kwargs.get("class_weight") is not None and len(self.output_names) > 1:
+            raise ValueError(
+                f"{self.name}.fit: class_weight is only supported for a model with one output "
+                f"(as in Keras 3); this one has {len(self.output_names)} {self.output_names}. "
+                "Weigh the samples of each output with sample_weight (a list or dict with "
+                "one array per output) instead"
+            )
+        if "sample_weight" in kwargs:
+            kwargs["sample_weight"] = self._sample_weights(kwargs["sample_weight"])
         validation = kwargs.get("validation_data")
-        if isinstance(validation, tuple):
+        if isinstance(validation, list) and not all(isinstance(v, tuple) for v in validation):
+            validation = tuple(validation)  # [x, y]: (x, y) as Keras reads it, not batches
+        if isinstance(validation, tuple) and 2 <= len(validation) <= 3:
             validation = (validation[0], self._targets(validation[1]), *validation[2:])
+            if len(validation) == 3:
+                validation = (*validation[:2], self._sample_weights(validation[2]))
             kwargs["validation_data"] = tuple(structure.pack(part) for part in validation)
         return super().fit(structure.pack(x), structure.pack(self._targets(y)), *args, **kwargs)
 
     def evaluate(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
-        """As ``Trainer.evaluate``, with lists and dicts of arrays."""
+        """As ``Trainer.evaluate``, with lists and dicts of arrays (and ``sample_weight``
+        per output as in ``fit``)."""
         y = structure.pack(self._targets(y))
+        if "sample_weight" in kwargs:
+            kwargs["sample_weight"] = self._sample_weights(kwargs["sample_weight"])
         return super().evaluate(structure.pack(x), y, *args, **kwargs)
+
+    def _sample_weights(self, sample_weight: Any) -> Any:
+        """One array per output (a list or dict, several outputs) batched together; the
+        arrays checked against the outputs first."""
+        names = list(self.output_names)
+        if len(names) < 2 or not isinstance(sample_weight, list | tuple | dict):
+            return sample_weight
+        if isinstance(sample_weight, list | tuple) and not structure.is_structure(sample_weight):
+            return sample_weight  # one weight per sample, as a list of numbers
+        per_output = per_output_sample_weight(sample_weight, names)
+        if any(weight is None for weight in per_output):
+            missing = [
+                name for name, weight in zip(names, per_output, strict=True) if weight is None
+            ]
+            raise ValueError(
+                f"{self.name}: sample_weight gives no weights for the outputs {missing}; give "
+                f"one array for each of {names} (np.ones(n) for unweighted ones)"
+            )
+        return structure.pack(dict(zip(names, per_output, strict=True)))
 
     def _targets(self, y: Any) -> Any:
         """A list of one target array for a model with one output is that array, as Keras

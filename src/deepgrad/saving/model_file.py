@@ -25,8 +25,10 @@ from deepgrad.version import __version__
 FORMAT = "deepgrad-model"
 # "2": a functional model's weights (and so its optimizer state) in Keras' order by depth;
 # "1" listed them in call order, which may differ (``Functional.weights_listed_otherwise_before``).
-FORMAT_VERSION = "2"
-READ_VERSIONS = ("1", FORMAT_VERSION)
+# "3": a dict of outputs walked in sorted key order, as Keras flattens it; "2" walked it in
+# the dict's order (``Functional.weights_listed_otherwise_in_format_2``).
+FORMAT_VERSION = "3"
+READ_VERSIONS = ("1", "2", FORMAT_VERSION)
 _CHANGED = "(the file was changed after it was saved, or not written by model.save)"
 
 
@@ -153,12 +155,16 @@ def load_optimizer_state(model: Any, state: dict[str, np.ndarray], format_versio
     The state arrays are flat over the weights in the order the model lists them: a file
     of format "1" listed a functional model's in call order, and where that differs from
     today's order its moments would land on other weights, so it is refused."""
-    if format_version == "1" and set(state) != {"iterations"} and _listed_otherwise(model):
+    if set(state) != {"iterations"} and _listed_otherwise(model, format_version):
+        how = {
+            "1": "call order, not Keras' order by depth",
+            "2": "a dict of outputs in the dict's order, not in sorted key order",
+        }[format_version]
         raise ValueError(
             "its optimizer state was written by an earlier deepgrad, which listed this "
-            "functional model's weights in another order (call order, not Keras' order by "
-            "depth), so the state cannot be matched to the weights; load it with "
-            "compile=False and compile it again (the weights load by name)"
+            f"functional model's weights in another order ({how}), so the state cannot be "
+            "matched to the weights; load it with compile=False and compile it again (the "
+            "weights load by name)"
         )
     if set(state) == {"iterations"}:
         iterations = state["iterations"]
@@ -170,15 +176,20 @@ def load_optimizer_state(model: Any, state: dict[str, np.ndarray], format_versio
     model.optimizer.load_state_arrays(state)
 
 
-def _listed_otherwise(model: Any) -> bool:
+def _listed_otherwise(model: Any, format_version: str) -> bool:
     """Whether a functional model in ``model`` (itself or nested) lists its trainable
-    weights otherwise than a file of format "1" did."""
+    weights otherwise than a file of ``format_version`` did."""
+    checks = {
+        "1": ("weights_listed_otherwise_before",),
+        "2": ("weights_listed_otherwise_in_format_2",),
+    }.get(format_version, ())
     stack = [model]
     while stack:
         layer = stack.pop()
-        listed_before = getattr(layer, "weights_listed_otherwise_before", None)
-        if listed_before is not None and listed_before():
-            return True
+        for check in checks:
+            listed_before = getattr(layer, check, None)
+            if listed_before is not None and listed_before():
+                return True
         stack.extend(getattr(layer, "layers", []))
     return False
 
@@ -324,7 +335,28 @@ def rebuild(architecture: dict, source: Any) -> Any:
 def _compile_as_saved(model: Any, metadata: dict, path: Any) -> None:
     # loss_weights and weighted_metrics are newer: older files may lack them
     settings = _metadata_object(metadata, "compile", path, ("optimizer", "loss", "metrics"))
+    _check_lists_for_unsorted_outputs(model, settings, metadata.get("format_version"), path)
     compile_with(model, settings, path)
+
+
+def _check_lists_for_unsorted_outputs(model: Any, settings: dict, version: Any, path: Any) -> None:
+    """Before format "3" a list of losses (or weights, or metrics) for a dict of outputs
+    was read in the dict's order; it is now read in sorted key order, as Keras does, so
+    where the two differ the saved settings would change meaning: refused."""
+    outputs = model.__dict__.get("_outputs")  # a functional model's, as given
+    if version not in ("1", "2") or not isinstance(outputs, dict):
+        return
+    if list(outputs) == sorted(outputs):
+        return
+    arguments = ("loss", "loss_weights", "metrics", "weighted_metrics")
+    lists = [k for k in arguments if isinstance(settings.get(k), list | tuple)]
+    if lists:
+        raise ValueError(
+            f"{path}: the model's outputs are a dict {list(outputs)} and its saved {lists} "
+            "are lists, which this deepgrad reads in sorted key order (as Keras does) and "
+            "the one that saved it read in the dict's order; load it with compile=False "
+            "and compile it again with dicts keyed by output name"
+        )
 
 
 def compile_with(model: Any, settings: dict, source: Any) -> None:

@@ -252,13 +252,18 @@ class ClassWeighted:
     Keras does); a class missing from ``class_weight`` weighs 1, as in Keras."""
 
     def __init__(self, data: Any, class_weight: dict) -> None:
+        self.data, self.class_weight = data, self.checked(class_weight)
+        self.size = data.size
+
+    @staticmethod
+    def checked(class_weight: Any) -> dict:
+        """``class_weight`` as {int class: float weight}, or a TypeError."""
         if not isinstance(class_weight, dict):
             raise TypeError(
                 f"fit: class_weight must be a dict from class index to weight, got "
                 f"{type(class_weight).__name__}"
             )
-        self.data, self.class_weight = data, {int(k): float(v) for k, v in class_weight.items()}
-        self.size = data.size
+        return {int(k): float(v) for k, v in class_weight.items()}
 
     def steps(self, batch_size: int | None) -> int | None:
         return self.data.steps(batch_size)

@@ -27,8 +27,10 @@ from deepgrad.compiler.descent import InProductDescent
 from deepgrad.compiler.jit import MAX_SIGNATURES, TooManySignatures
 from deepgrad.device import Device, device_of, to_device, using_device
 from deepgrad.layers import structure
+from deepgrad.losses.outputs import per_output_sample_weight
 from deepgrad.tensor import raw_data
 from deepgrad.training.auto_jit import runs_only_deepgrad_code
+from deepgrad.training.data import ClassWeighted, class_weights_of
 
 if TYPE_CHECKING:
     from deepgrad.layers.base import Layer
@@ -84,6 +86,7 @@ class Steps:
             "_metric_names",
             "_metric_identifiers",
             "_output_loss_trackers",
+            "_loss_dict_order",
             "compiled_metrics",
         }
     )
@@ -169,16 +172,8 @@ class Steps:
         self._metric_names = _log_names(self._metric_slots, names)
         self._metric_identifiers = list(metrics) if isinstance(metrics, list | tuple) else []
         self._loss_tracker = metrics_module.Mean("loss")
-        per_output = isinstance(self.loss, losses_module.OutputLosses) and len(names) > 1
-        self._output_loss_trackers = (
-            [
-                (i, metrics_module.Mean(f"{name}_loss"))
-                for i, (name, output_loss) in enumerate(zip(names, self.loss.losses, strict=True))
-                if output_loss is not None
-            ]
-            if per_output
-            else []
-        )
+        self._output_loss_trackers = _output_loss_trackers(self.loss, names)
+        self._loss_dict_order = _loss_dict_order(loss, getattr(self, "_outputs", None))
         self._compiled_steps: dict = {}
         self._custom_logs = None
 
@@ -295,7 +290,8 @@ class Steps:
         Override it to customise what ``fit`` does (see docs/training.md, "Custom
         train_step"); ``fit`` calls it with each batch."""
         x, y, sample_weight = unpack_data(data)
-        x, y = structure.unpack(x), structure.unpack(y)  # lists and dicts, for the compiler
+        # lists and dicts, for the compiler
+        x, y, sample_weight = map(structure.unpack, (x, y, sample_weight))
         self._train_batch_step(x, y, sample_weight)
         return self._logs()
 
@@ -303,7 +299,7 @@ class Steps:
         """The loss and metrics on one batch ``data`` (no update); returns the running logs.
         Override it to customise ``evaluate``."""
         x, y, sample_weight = unpack_data(data)
-        x, y = structure.unpack(x), structure.unpack(y)
+        x, y, sample_weight = map(structure.unpack, (x, y, sample_weight))
         return self._test_batch_step(x, y, sample_weight)
 
     def _test_batch_step(self, x: Any, y: Any, sample_weight: Any) -> dict:
@@ -327,7 +323,7 @@ class Steps:
     def _run_step(self, step: Any, default: Any, x: Any, y: Any, sample_weight: Any) -> dict:
         if getattr(step, "__func__", None) is default:
             return step((x, y, sample_weight))
-        data = (structure.unpack(x), structure.unpack(y), sample_weight)
+        data = (structure.unpack(x), structure.unpack(y), structure.unpack(sample_weight))
         logs = step(data[:2] if sample_weight is None else data)
         if not isinstance(logs, dict):
             raise TypeError(
@@ -500,12 +496,13 @@ class Steps:
         if not self._metric_slots or y is None:
             return
         truths, predictions = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
-        weights = _host(sample_weight)
+        names = list(self.output_names)
+        weights = [_host(w) for w in per_output_sample_weight(sample_weight, names)]
         for slot in self._metric_slots:
             slot.metric.update_state(
                 _host(truths[slot.output]),
                 _host(raw_data(predictions[slot.output])),
-                weights if slot.weighted else None,
+                weights[slot.output] if slot.weighted else None,
             )
 
     def _reset_metrics(self) -> None:
@@ -521,7 +518,9 @@ class Steps:
         step adds."""
         if len(self.output_names) == 1:
             return ["loss", *getattr(self, "_metric_names", [])]
-        return ["loss", *(tracker.name for _, tracker in self._output_loss_trackers)]
+        names = [self.output_names[i] for i, _ in self._output_loss_trackers]
+        order = getattr(self, "_loss_dict_order", None) or names
+        return ["loss", *(f"{name}_loss" for name in sorted(names, key=order.index))]
 
     def _logs(self) -> dict:
         """The running loss and metrics by name: Keras 3 sorts every logs dict it gives
@@ -539,17 +538,43 @@ class Steps:
     # ---- one batch, called directly -----------------------------------------------------
 
     def train_on_batch(
-        self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
+        return_dict: bool = False,
     ) -> Any:
-        """One update on one batch; the loss and metrics on it (before the update)."""
+        """One update on one batch; the loss and metrics on it (before the update).
+        Keras 3's signature: ``class_weight`` (one output, without ``sample_weight``)
+        weighs each sample by ``class_weight[label]``, as in ``fit``."""
         self._require_compiled("train_on_batch")
         self._reset_metrics()
         y = y if y is None or structure.is_structure(y) else np.asarray(y)
+        if class_weight is not None:
+            sample_weight = self._class_weighted(y, sample_weight, class_weight)
         logs = self.run_train_step(self._cast(structure.pack(x)), structure.pack(y), sample_weight)
         return logs if return_dict else as_list(logs, self._listed_first())
 
+    def _class_weighted(self, y: Any, sample_weight: Any, class_weight: dict) -> np.ndarray:
+        """``class_weight[label]`` for each sample, as the batch's sample weights."""
+        if len(self.output_names) > 1:
+            raise ValueError(
+                f"{self.name}.train_on_batch: class_weight is only supported for a model "
+                f"with one output (as in Keras 3); this one has {self.output_names}"
+            )
+        if y is None or structure.is_structure(y):
+            raise ValueError(f"{self.name}.train_on_batch: class_weight needs labels y")
+        if sample_weight is not None:  # as Keras 3 refuses them together here
+            raise ValueError(
+                f"{self.name}.train_on_batch: give sample_weight or class_weight, not both "
+                "(as in Keras 3); multiply them yourself: "
+                "sample_weight * [class_weight[label] for label in y]"
+            )
+        return class_weights_of(y, ClassWeighted.checked(class_weight))
+
     def test_on_batch(
-        self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False
+        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
     ) -> Any:
         """The loss and metrics on one batch (no update)."""
         self._require_compiled("test_on_batch")
@@ -570,6 +595,27 @@ class Steps:
 
 def _first_sample(x: Any) -> Any:
     return x[:1] if hasattr(x, "__getitem__") else x
+
+
+def _loss_dict_order(loss: Any, outputs: Any) -> list[str] | None:
+    """The keys of a dict of losses for a dict of outputs: Keras 3 lists the outputs'
+    losses in ``evaluate``'s list in that order (else in the outputs' order)."""
+    if isinstance(outputs, dict) and _per_output(loss) and isinstance(loss, dict):
+        return [*loss, *sorted(set(outputs) - set(loss))]
+    return None
+
+
+def _output_loss_trackers(loss: Any, names: list[str]) -> list:
+    """``<output>_loss`` trackers, one per output with a loss, when more than one output
+    has a loss (Keras 3 logs no ``<output>_loss`` for a lone loss)."""
+    if not isinstance(loss, losses_module.OutputLosses) or len(names) < 2:
+        return []
+    trackers = [
+        (i, metrics_module.Mean(f"{name}_loss"))
+        for i, (name, output_loss) in enumerate(zip(names, loss.losses, strict=True))
+        if output_loss is not None
+    ]
+    return trackers if len(trackers) > 1 else []
 
 
 def _per_output(loss: Any) -> bool:
