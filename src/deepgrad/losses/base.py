@@ -59,7 +59,9 @@ class Loss(Settings):
         valid = self.valid_mask(y_true, y_pred)
         if valid is not None:
             valid = dnp.astype(valid, raw_data(per_sample).dtype)
-            weights = valid if weights is None else weights * valid
+            # dnp.multiply, not *: both may be plain arrays (the labels' mask, the weights as
+            # given), whose product a compiled step would freeze as a constant
+            weights = valid if weights is None else dnp.multiply(weights, valid)
         if weights is not None:
             per_sample = per_sample * weights
         if self.reduction == "none":
