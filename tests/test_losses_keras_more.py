@@ -1,5 +1,6 @@
 """Losses against Keras 3.15 (KERAS_BACKEND=jax) where earlier comparisons left gaps: the
-``ignore_class`` mask with sample weights in a compiled step (fit), ..."""
+``ignore_class`` mask with sample weights in a compiled step (fit), the default names,
+..."""
 
 import numpy as np
 import pytest
@@ -45,3 +46,33 @@ def test_ignore_class_with_sample_weight_compiled_as_eager():
         expected = float(raw_data(loss(np.array(labels), y_pred, weights)))
         got = float(raw_data(compiled(np.array(labels), y_pred, weights)))
         assert got == pytest.approx(expected, rel=1e-6)
+
+
+def _keras():
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    return pytest.importorskip("keras")
+
+
+def test_default_names_are_keras():
+    # Keras 3.15's names; deepgrad's were "huber" and "kldivergence"
+    assert losses.Huber().name == "huber_loss"
+    assert losses.KLDivergence().name == "kl_divergence"
+    assert losses.KLDivergence().get_config()["name"] == "kl_divergence"
+    assert losses.Huber(name="h").name == "h"
+
+
+LOSS_CLASSES = sorted(
+    name
+    for name in losses.__all__
+    if isinstance(getattr(losses, name), type)
+    and issubclass(getattr(losses, name), losses.Loss)
+    and name not in ("Loss", "GaussianNLL", "OutputLosses")  # not in Keras
+)
+
+
+@pytest.mark.parametrize("name", LOSS_CLASSES)
+def test_every_default_name_is_keras(name):
+    keras = _keras()
+    assert getattr(losses, name)().name == getattr(keras.losses, name)().name

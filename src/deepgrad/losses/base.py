@@ -35,12 +35,14 @@ class Loss(Settings):
     Its attributes are settings: reassigning one (``loss.label_smoothing = 0.1``) makes a
     compiled step record again (``compiler/settings.py``)."""
 
+    default_name: str | None = None  # Keras' name where it is not the class's in snake case
+
     def __init__(self, reduction: str | None = "mean", name: str | None = None) -> None:
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}")
         aliases = {"sum_over_batch_size": "mean", None: "none"}
         self.reduction = aliases.get(reduction, reduction)
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or self.default_name or _snake(type(self).__name__)
 
     @property
     def trainable_weights(self) -> list[Tensor]:
@@ -109,9 +111,12 @@ def divide_no_nan(numerator: Any, denominator: Any) -> Any:
 
 
 def _snake(name: str) -> str:
+    """A class name in snake case, as Keras' ``to_snake_case`` (``KLDivergence``:
+    ``kl_divergence``)."""
     import re
 
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
 def label_array(y_true: Any) -> Any:
