@@ -76,3 +76,51 @@ LOSS_CLASSES = sorted(
 def test_every_default_name_is_keras(name):
     keras = _keras()
     assert getattr(losses, name)().name == getattr(keras.losses, name)().name
+
+
+CLASS_AXIS_LOGITS = np.cos(np.arange(18, dtype=np.float32)).reshape(2, 3, 3) * 2  # classes: axis 1
+CLASS_AXIS_LABELS = np.array([[0, 2, 1], [2, -1, 0]])
+# Keras 3.15: SparseCategoricalCrossentropy(from_logits=True, axis=1, reduction="none"),
+# labels with -1 taken as 1 (abs), and with ignore_class=-1 (the 0.0)
+KERAS_CLASS_AXIS = [
+    [0.6637784838676453, 0.5377979874610901, 0.5131607055664062],
+    [3.275090217590332, 0.052968237549066544, 1.055919885635376],
+]
+KERAS_CLASS_AXIS_MEAN, KERAS_CLASS_AXIS_IGNORED_MEAN = 1.016452670097351, 1.2091494798660278
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+def test_sparse_categorical_crossentropy_takes_keras_axis(from_logits):
+    # deepgrad refused axis (TypeError)
+    y_pred = CLASS_AXIS_LOGITS
+    if not from_logits:
+        exp = np.exp(y_pred)
+        y_pred = exp / exp.sum(axis=1, keepdims=True)
+    labels = np.abs(CLASS_AXIS_LABELS)
+    loss = losses.SparseCategoricalCrossentropy(from_logits=from_logits, axis=1)
+    assert float(raw_data(loss(labels, y_pred))) == pytest.approx(KERAS_CLASS_AXIS_MEAN, rel=1e-5)
+    per_sample = losses.sparse_categorical_crossentropy(labels, y_pred, from_logits, axis=1)
+    np.testing.assert_allclose(raw_data(per_sample), KERAS_CLASS_AXIS, rtol=1e-5)
+    ignoring = losses.SparseCategoricalCrossentropy(from_logits, -1, axis=1)
+    got = float(raw_data(ignoring(CLASS_AXIS_LABELS, y_pred)))
+    assert got == pytest.approx(KERAS_CLASS_AXIS_IGNORED_MEAN, rel=1e-5)
+    assert losses.get(losses.serialize(ignoring)).get_config()["axis"] == 1
+
+
+def test_sparse_categorical_crossentropy_axis_gradient_matches_keras():
+    keras = _keras()
+    jax = pytest.importorskip("jax")
+    keras_loss = keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True, ignore_class=-1, axis=1
+    )
+    expected = jax.grad(lambda p: keras_loss(CLASS_AXIS_LABELS, p))(CLASS_AXIS_LOGITS)
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1, axis=1)
+    got = dg.grad(lambda p: loss(CLASS_AXIS_LABELS, p))(CLASS_AXIS_LOGITS)
+    np.testing.assert_allclose(raw_data(got), np.asarray(expected), rtol=1e-5, atol=1e-7)
+
+
+def test_sparse_categorical_crossentropy_refuses_a_bad_axis():
+    with pytest.raises(ValueError, match="SparseCategoricalCrossentropy: axis=3 is out of range"):
+        losses.SparseCategoricalCrossentropy(axis=3)(CLASS_AXIS_LABELS, CLASS_AXIS_LOGITS)
+    with pytest.raises(ValueError, match="axis must be an integer"):
+        losses.SparseCategoricalCrossentropy(axis=1.0)  # type: ignore[arg-type]
