@@ -124,3 +124,55 @@ def test_sparse_categorical_crossentropy_refuses_a_bad_axis():
         losses.SparseCategoricalCrossentropy(axis=3)(CLASS_AXIS_LABELS, CLASS_AXIS_LOGITS)
     with pytest.raises(ValueError, match="axis must be an integer"):
         losses.SparseCategoricalCrossentropy(axis=1.0)  # type: ignore[arg-type]
+
+
+DTYPE_TRUE = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
+DTYPE_PRED = np.array([[0.2, 0.7, 0.4], [0.9, 0.3, 0.05]])
+# Keras 3.15: keras.losses.<Name>(dtype="float32")(DTYPE_TRUE, DTYPE_PRED), float64 inputs
+# (labels [1, 0] for the sparse one), a float32 result
+KERAS_FLOAT32 = {
+    "MeanSquaredError": 0.09875001013278961,
+    "MeanAbsoluteError": 0.25833335518836975,
+    "MeanAbsolutePercentageError": 91666688.0,
+    "MeanSquaredLogarithmicError": 0.043452825397253036,
+    "Huber": 0.049375005066394806,
+    "LogCosh": 0.04748769849538803,
+    "BinaryCrossentropy": 0.33490633964538574,
+    "CategoricalCrossentropy": 1.0630991458892822,
+    "SparseCategoricalCrossentropy": 0.4737716317176819,
+    "KLDivergence": 0.6891610026359558,
+    "Poisson": 0.6547209620475769,
+    "CosineSimilarity": -0.9418753385543823,
+    "Hinge": 0.7583333253860474,
+    "SquaredHinge": 0.7820833325386047,
+    "CategoricalHinge": 0.25,
+    "BinaryFocalCrossentropy": 0.06736229360103607,
+    "CategoricalFocalCrossentropy": 0.09031732380390167,
+    "Dice": 0.27927929162979126,
+    "Tversky": 0.27927929162979126,
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_FLOAT32))
+def test_every_loss_takes_keras_dtype(name):
+    # only the focal, overlap, generalized and circle losses took dtype; the others raised
+    # a TypeError naming no loss
+    y_true = np.array([1, 0]) if name.startswith("Sparse") else DTYPE_TRUE
+    loss = getattr(losses, name)
+    got = raw_data(loss(dtype="float32")(y_true, DTYPE_PRED))
+    assert got.dtype == np.float32
+    assert float(got) == pytest.approx(KERAS_FLOAT32[name], rel=2e-6)
+    wide = raw_data(loss(dtype="float64")(y_true, DTYPE_PRED.astype(np.float32)))
+    assert wide.dtype == np.float64
+    assert losses.get(losses.serialize(loss(dtype="float32"))).get_config()["dtype"] == "float32"
+
+
+def test_dtype_keeps_the_gradient_in_the_prediction_dtype():
+    y_pred = dg.tensor(DTYPE_PRED.astype(np.float32), requires_grad=True)
+    losses.MeanSquaredError(dtype="float64")(DTYPE_TRUE, y_pred).backward()
+    assert y_pred.grad is not None
+    grad = y_pred.grad.numpy()
+    assert grad.dtype == np.float32
+    np.testing.assert_allclose(grad, 2 * (DTYPE_PRED - DTYPE_TRUE) / 6, rtol=1e-6)
+    with pytest.raises(ValueError, match="MeanSquaredError: dtype must be a floating dtype"):
+        losses.MeanSquaredError(dtype="int32")

@@ -37,12 +37,17 @@ class Loss(Settings):
 
     default_name: str | None = None  # Keras' name where it is not the class's in snake case
 
-    def __init__(self, reduction: str | None = "mean", name: str | None = None) -> None:
+    def __init__(
+        self, reduction: str | None = "mean", name: str | None = None, dtype: Any = None
+    ) -> None:
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}")
         aliases = {"sum_over_batch_size": "mean", None: "none"}
         self.reduction = aliases.get(reduction, reduction)
         self.name = name or self.default_name or _snake(type(self).__name__)
+        # Keras' dtype: y_pred (and floating y_true) are cast to it before the loss (None:
+        # the loss is computed in y_pred's dtype)
+        self.dtype = None if dtype is None else _floating_dtype_name(self, dtype)
 
     @property
     def trainable_weights(self) -> list[Tensor]:
@@ -53,6 +58,8 @@ class Loss(Settings):
         raise NotImplementedError
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        if self.dtype is not None:
+            y_pred = _floating(y_pred, self.dtype)
         y_true = _as_array(y_true, y_pred)
         per_sample = self.call(y_true, y_pred)
         weights = None
@@ -86,7 +93,8 @@ class Loss(Settings):
         return None
 
     def get_config(self) -> dict:
-        return {"reduction": self.reduction, "name": self.name}
+        config = {"reduction": self.reduction, "name": self.name}
+        return config if self.dtype is None else {**config, "dtype": self.dtype}
 
     def _weights_like(self, sample_weight: Any, per_sample: Any) -> Any:
         """``sample_weight`` in the shape of the per-sample losses (one weight each), or
@@ -161,14 +169,8 @@ def same_rank(loss: Loss, y_true: Any, y_pred: Any) -> tuple[Any, Any]:
 
 
 class CastingLoss(Loss):
-    """A loss with Keras' ``dtype``: y_true and y_pred are cast to it before the loss (None:
-    computed in y_pred's dtype, as deepgrad's other losses are)."""
-
-    def __init__(
-        self, reduction: str | None = "mean", name: str | None = None, dtype: Any = None
-    ) -> None:
-        super().__init__(reduction, name)
-        self.dtype = None if dtype is None else _floating_dtype_name(self, dtype)
+    """A loss whose y_true is cast to y_pred's floating dtype (labels 0/1 as numbers), and
+    whose config always holds ``dtype``."""
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         y_pred = _floating(y_pred, self.dtype)

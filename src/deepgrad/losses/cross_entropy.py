@@ -123,8 +123,9 @@ class SparseCategoricalCrossentropy(Loss):
         reduction: str | None = "mean",
         axis: int = -1,
         name: str | None = None,
+        dtype: Any = None,
     ) -> None:
-        super().__init__(reduction, name)
+        super().__init__(reduction, name, dtype)
         self.from_logits = from_logits
         self.ignore_class = None if ignore_class is None else int(ignore_class)
         if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
