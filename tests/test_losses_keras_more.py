@@ -176,3 +176,79 @@ def test_dtype_keeps_the_gradient_in_the_prediction_dtype():
     np.testing.assert_allclose(grad, 2 * (DTYPE_PRED - DTYPE_TRUE) / 6, rtol=1e-6)
     with pytest.raises(ValueError, match="MeanSquaredError: dtype must be a floating dtype"):
         losses.MeanSquaredError(dtype="int32")
+
+
+STEPS_TRUE = np.sin(np.arange(24, dtype=np.float32)).reshape(4, 2, 3)
+STEPS_PRED = np.cos(np.arange(24, dtype=np.float32)).reshape(4, 2, 3)
+STEPS_ONE_HOT = np.eye(3, dtype=np.float32)[np.arange(8).reshape(4, 2) % 3]
+SAMPLE_WEIGHTS = np.array([[0.5], [1.0], [2.0], [0.0]], np.float32)
+# Keras 3.15: the losses of (4, 2, 3) values, one per time step, weighed by (4, 1) weights;
+# CategoricalCrossentropy from logits on one-hot labels. deepgrad refused the weights.
+KERAS_STEPS = {
+    "MeanSquaredError": (
+        0.8367011547088623,
+        6.693609237670898,
+        [[0.4745841920375824, 0.47234639525413513], [0.9446228742599487, 0.9489644765853882]],
+    ),
+    "CategoricalCrossentropy": (
+        0.960534930229187,
+        7.684279441833496,
+        [[0.31407004594802856, 0.7255102396011353], [1.8686251640319824, 1.520143747329712]],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_STEPS))
+def test_one_weight_per_sample_weighs_each_of_its_steps_as_keras(name):
+    mean, total, first_rows = KERAS_STEPS[name]
+    kwargs = {"from_logits": True} if name == "CategoricalCrossentropy" else {}
+    y_true = STEPS_ONE_HOT if name == "CategoricalCrossentropy" else STEPS_TRUE
+    loss = getattr(losses, name)
+    got = loss(**kwargs)(y_true, STEPS_PRED, SAMPLE_WEIGHTS)
+    assert float(raw_data(got)) == pytest.approx(mean, rel=1e-5)
+    got = loss(reduction="sum", **kwargs)(y_true, STEPS_PRED, SAMPLE_WEIGHTS)
+    assert float(raw_data(got)) == pytest.approx(total, rel=1e-5)
+    per_step = raw_data(loss(reduction="none", **kwargs)(y_true, STEPS_PRED, SAMPLE_WEIGHTS))
+    assert per_step.shape == (4, 2)
+    np.testing.assert_allclose(per_step[:2], first_rows, rtol=1e-5)
+    np.testing.assert_array_equal(per_step[3], [0.0, 0.0])
+
+
+def test_a_sequence_model_fits_with_one_weight_per_sample_as_keras():
+    # Keras 3.15: Dense(2) on (10, 2, 3) inputs, SGD(0.1), "mse", sample_weight of shape
+    # (10, 1), two epochs of batches of 4, then evaluate. deepgrad's fit raised.
+    x = np.sin(np.arange(30, dtype=np.float32)).reshape(10, 1, 3).repeat(2, axis=1)
+    y = np.cos(np.arange(40, dtype=np.float32)).reshape(10, 2, 2)
+    weights = np.linspace(0.5, 2.0, 10, dtype=np.float32)[:, None]
+    model = dg.Sequential([dg.Input((2, 3)), dg.layers.Dense(2)])
+    model.set_weights(
+        [np.linspace(-1, 1, 6, dtype=np.float32).reshape(3, 2), np.array([0.1, -0.2], np.float32)]
+    )
+    model.compile(dg.optimizers.SGD(learning_rate=0.1), "mse")
+    history = model.fit(
+        x, y, sample_weight=weights, epochs=2, batch_size=4, shuffle=False, verbose=0
+    )
+    np.testing.assert_allclose(
+        history.history["loss"], [2.284069776535034, 1.0814794301986694], rtol=1e-5
+    )
+    evaluated = model.evaluate(x, y, sample_weight=weights, batch_size=4, verbose=0)
+    assert evaluated == pytest.approx(0.75536048412323, rel=1e-5)
+
+
+def test_weights_that_do_not_broadcast_are_refused():
+    loss = losses.MeanSquaredError()
+    with pytest.raises(ValueError, match=r"MeanSquaredError: sample_weight has shape \(4,\)"):
+        loss(STEPS_TRUE, STEPS_PRED, np.ones(4))  # Keras too: (4, 2) against (4,)
+    with pytest.raises(ValueError, match=r"sample_weight has shape \(3, 1\)"):
+        loss(STEPS_TRUE, STEPS_PRED, np.ones((3, 1)))
+
+
+def test_mean_with_sample_weight_counts_a_broadcast_weight_once_per_value():
+    # Keras divides by the weights as given (Σ of 4 numbers); deepgrad by the weight of each
+    # of the 8 values, so the result is a weighted mean (see docs/training.md)
+    loss = losses.MeanSquaredError(reduction="mean_with_sample_weight")
+    per_step = np.mean((STEPS_TRUE - STEPS_PRED) ** 2, axis=-1)
+    weights = np.broadcast_to(SAMPLE_WEIGHTS, (4, 2))
+    expected = np.sum(weights * per_step) / np.sum(weights)
+    got = float(raw_data(loss(STEPS_TRUE, STEPS_PRED, SAMPLE_WEIGHTS)))
+    assert got == pytest.approx(expected, rel=1e-6)

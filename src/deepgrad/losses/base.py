@@ -97,19 +97,30 @@ class Loss(Settings):
         return config if self.dtype is None else {**config, "dtype": self.dtype}
 
     def _weights_like(self, sample_weight: Any, per_sample: Any) -> Any:
-        """``sample_weight`` in the shape of the per-sample losses (one weight each), or
-        one weight for every sample (a number, or an array of one), as Keras broadcasts it."""
+        """``sample_weight`` in the shape of the per-sample losses (one weight each), one
+        weight for every sample (a number, or an array of one), or, as Keras broadcasts it,
+        weights of the losses' rank (after a last axis of length 1 is dropped) that
+        broadcast to them: (n, 1) weights each of the t losses of a sample of shape (n, t)."""
         shape = np.shape(raw_data(per_sample))
         weights = dnp.astype(raw_data(sample_weight), raw_data(per_sample).dtype)
+        weights_shape = np.shape(raw_data(weights))
         if np.size(raw_data(weights)) == 1:
             return dnp.reshape(weights, ())
-        if np.size(raw_data(weights)) != math.prod(shape):
-            raise ValueError(
-                f"{type(self).__name__}: sample_weight has shape "
-                f"{np.shape(raw_data(weights))} but the loss gives one value per sample, of "
-                f"shape {shape}; give one weight per sample"
-            )
-        return dnp.reshape(weights, shape)
+        if np.size(raw_data(weights)) == math.prod(shape):
+            return dnp.reshape(weights, shape)
+        if len(weights_shape) == len(shape) + 1 and weights_shape[-1] == 1:
+            weights_shape = weights_shape[:-1]  # Keras' squeeze_or_expand_to_same_rank
+        if len(weights_shape) == len(shape) and _broadcasts(weights_shape, shape):
+            return dnp.broadcast_to(dnp.reshape(weights, weights_shape), shape)
+        raise ValueError(
+            f"{type(self).__name__}: sample_weight has shape {np.shape(raw_data(weights))} but "
+            f"the loss gives one value per sample, of shape {shape}; give one weight per "
+            "sample, or weights of that rank that broadcast to it"
+        )
+
+
+def _broadcasts(shape: tuple, target: tuple) -> bool:
+    return all(size in (1, goal) for size, goal in zip(shape, target, strict=True))
 
 
 def divide_no_nan(numerator: Any, denominator: Any) -> Any:
