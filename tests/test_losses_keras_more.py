@@ -252,3 +252,16 @@ def test_mean_with_sample_weight_counts_a_broadcast_weight_once_per_value():
     expected = np.sum(weights * per_step) / np.sum(weights)
     got = float(raw_data(loss(STEPS_TRUE, STEPS_PRED, SAMPLE_WEIGHTS)))
     assert got == pytest.approx(expected, rel=1e-6)
+
+
+def test_unreduced_losses_weighed_by_a_column_have_keras_shape():
+    # Keras 3.15 gives (n, 1) for losses of shape (n,) times weights of shape (n, 1)
+    # (its losses are expanded to the weights' rank); deepgrad gave (n,)
+    y_true, y_pred = STEPS_TRUE[:, 0], STEPS_PRED[:, 0]
+    weights = SAMPLE_WEIGHTS
+    got = raw_data(losses.MeanSquaredError(reduction="none")(y_true, y_pred, weights))
+    expected = np.mean((y_true - y_pred) ** 2, axis=-1, keepdims=True) * weights
+    assert got.shape == (4, 1)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    plain = raw_data(losses.MeanSquaredError(reduction="none")(y_true, y_pred, weights[:, 0]))
+    assert plain.shape == (4,)

@@ -74,7 +74,7 @@ class Loss(Settings):
         if weights is not None:
             per_sample = per_sample * weights
         if self.reduction == "none":
-            return per_sample
+            return _expanded_as_keras(per_sample, sample_weight)
         total = dnp.sum(per_sample)
         if self.reduction == "sum":
             return total
@@ -117,6 +117,15 @@ class Loss(Settings):
             f"the loss gives one value per sample, of shape {shape}; give one weight per "
             "sample, or weights of that rank that broadcast to it"
         )
+
+
+def _expanded_as_keras(per_sample: Any, sample_weight: Any) -> Any:
+    """Unreduced losses of shape (n,) weighed by weights of shape (n, 1) as (n, 1), the
+    shape Keras gives them (``squeeze_or_expand_to_same_rank`` expands the losses)."""
+    weights_shape = np.shape(raw_data(sample_weight)) if sample_weight is not None else ()
+    if np.ndim(raw_data(per_sample)) == 1 and len(weights_shape) == 2 and weights_shape[1] == 1:
+        return dnp.reshape(per_sample, (-1, 1))
+    return per_sample
 
 
 def _broadcasts(shape: tuple, target: tuple) -> bool:
