@@ -265,3 +265,40 @@ def test_unreduced_losses_weighed_by_a_column_have_keras_shape():
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     plain = raw_data(losses.MeanSquaredError(reduction="none")(y_true, y_pred, weights[:, 0]))
     assert plain.shape == (4,)
+
+
+HALF_TRUE = np.array([[0.0, 300.0], [1.0, 2.0]], np.float16)
+HALF_PRED = np.array([[300.0, 0.0], [1.5, 2.0]], np.float16)
+HALF_LABELS = np.array([[0.0, 1.0], [1.0, 0.0]], np.float16)
+HALF_PROBABILITIES = np.array([[0.9999, 0.0001], [0.3, 0.7]], np.float16)
+# Keras 3.15 on float16 inputs (computed in floatx, float32); deepgrad computed in float16:
+# inf for the squared and percentage errors, NaN for the binary cross-entropy
+KERAS_HALF = {
+    "MeanSquaredError": 45000.062,
+    "MeanAbsolutePercentageError": 7.5e10,
+    "LogCosh": 149.68346,
+    "Poisson": 1284.2842,
+    "BinaryCrossentropy": 6.8902483,
+    "CategoricalCrossentropy": 5.2071643,
+    "BinaryFocalCrossentropy": 6.582774,
+    "KLDivergence": 5.2069907,
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_HALF))
+def test_float16_predictions_give_a_float32_loss_as_keras(name):
+    probabilities = "Cross" in name or name == "KLDivergence"
+    y_true, y_pred = (HALF_LABELS, HALF_PROBABILITIES) if probabilities else (HALF_TRUE, HALF_PRED)
+    got = raw_data(getattr(losses, name)()(y_true, y_pred))
+    assert got.dtype == np.float32
+    assert float(got) == pytest.approx(KERAS_HALF[name], rel=1e-6)
+
+
+def test_float16_predictions_keep_their_gradient_dtype():
+    y_pred = dg.tensor(HALF_PROBABILITIES, requires_grad=True)
+    losses.BinaryCrossentropy()(HALF_LABELS, y_pred).backward()
+    assert y_pred.grad is not None
+    assert y_pred.grad.numpy().dtype == np.float16
+    assert np.all(np.isfinite(y_pred.grad.numpy()))
+    kept = raw_data(losses.MeanSquaredError(dtype="float16")(HALF_TRUE[1:], HALF_PRED[1:]))
+    assert kept.dtype == np.float16  # a dtype given is kept

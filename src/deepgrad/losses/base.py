@@ -60,6 +60,8 @@ class Loss(Settings):
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         if self.dtype is not None:
             y_pred = _floating(y_pred, self.dtype)
+        elif _half(y_pred):
+            y_pred = dnp.astype(y_pred, np.float32)
         y_true = _as_array(y_true, y_pred)
         per_sample = self.call(y_true, y_pred)
         weights = None
@@ -202,14 +204,22 @@ class CastingLoss(Loss):
         return {**super().get_config(), "dtype": self.dtype}
 
 
+def _half(y_pred: Any) -> bool:
+    """Whether y_pred is of a floating dtype narrower than float32 (float16). Without a
+    ``dtype``, a loss computes it in float32, as Keras computes every loss in ``floatx()``:
+    its squares, logs and sums overflow or round to 0 in float16 (inf or NaN losses)."""
+    own = getattr(raw_data(y_pred), "dtype", None)
+    return own is not None and np.dtype(own).kind == "f" and np.dtype(own).itemsize < 4
+
+
 def _floating(y_pred: Any, dtype: Any) -> Any:
-    """y_pred in ``dtype``; without one, in its own floating dtype (or the default dtype for
-    a list or an array of integers)."""
+    """y_pred in ``dtype``; without one, in its own floating dtype (float32 for float16, or
+    the default dtype for a list or an array of integers)."""
     if dtype is None:
         own = raw_data(y_pred).dtype if hasattr(raw_data(y_pred), "dtype") else None
-        if own is not None and np.issubdtype(own, np.floating):
+        if own is not None and np.issubdtype(own, np.floating) and not _half(y_pred):
             return y_pred
-        dtype = get_default_dtype()
+        dtype = np.float32 if _half(y_pred) else get_default_dtype()
     if not isinstance(y_pred, Tensor):
         y_pred = label_array(y_pred)
     return dnp.astype(y_pred, dtype)
