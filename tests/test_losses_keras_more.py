@@ -302,3 +302,14 @@ def test_float16_predictions_keep_their_gradient_dtype():
     assert np.all(np.isfinite(y_pred.grad.numpy()))
     kept = raw_data(losses.MeanSquaredError(dtype="float16")(HALF_TRUE[1:], HALF_PRED[1:]))
     assert kept.dtype == np.float16  # a dtype given is kept
+
+
+@pytest.mark.parametrize("alias", ["bce", "BCE"])
+def test_keras_bce_alias_is_the_binary_crossentropy(alias):
+    # keras.losses.get("bce") is binary_crossentropy in Keras 3.15; deepgrad refused it
+    loss = losses.get(alias)
+    assert isinstance(loss, losses.BinaryCrossentropy)
+    y_true, y_pred = np.array([[1.0], [0.0]]), np.array([[0.8], [0.4]])
+    assert float(raw_data(loss(y_true, y_pred))) == pytest.approx(
+        -(np.log(0.8) + np.log(0.6)) / 2, rel=1e-6
+    )
