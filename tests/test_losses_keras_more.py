@@ -1,6 +1,8 @@
 """Losses against Keras 3.15 (KERAS_BACKEND=jax) where earlier comparisons left gaps: the
 ``ignore_class`` mask with sample weights in a compiled step (fit), the default names,
-..."""
+the sparse cross-entropy's ``axis``, ``dtype`` on every loss, (n, 1) weights on losses of
+several values per sample and the shape of unreduced weighted losses, float16
+predictions, and the "bce" alias. Numbers fixed from Keras, or Keras run in the test."""
 
 import numpy as np
 import pytest
