@@ -315,3 +315,32 @@ def test_keras_bce_alias_is_the_binary_crossentropy(alias):
     assert float(raw_data(loss(y_true, y_pred))) == pytest.approx(
         -(np.log(0.8) + np.log(0.6)) / 2, rel=1e-6
     )
+
+
+INTEGER_LABELS = np.array([[1, 0, 1], [0, 0, 1]])
+FLOAT32_PRED = np.array([[0.6, 0.3, 0.8], [0.2, 0.1, 0.7]], np.float32)
+# Keras 3.15 on integer labels and float32 predictions: float32 losses. deepgrad computed
+# them in float64 (NumPy's promotion of int64 with float32)
+KERAS_INTEGER_LABELS = {
+    "MeanSquaredError": 0.0716666728258133,
+    "CategoricalCrossentropy": 1.0759503841400146,
+    "BinaryCrossentropy": 0.29597052931785583,
+    "KLDivergence": 0.5453199148178101,
+    "Poisson": 0.6317740082740784,
+    "Hinge": 0.75,
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_INTEGER_LABELS))
+def test_integer_labels_are_cast_to_the_predictions_dtype_as_keras(name):
+    got = raw_data(getattr(losses, name)()(INTEGER_LABELS, FLOAT32_PRED))
+    assert got.dtype == np.float32
+    assert float(got) == pytest.approx(KERAS_INTEGER_LABELS[name], rel=1e-6)
+
+
+def test_class_indices_stay_integers():
+    sparse = losses.SparseCategoricalCrossentropy()(np.array([0, 2]), FLOAT32_PRED)
+    assert raw_data(sparse).dtype == np.float32
+    assert float(raw_data(sparse)) == pytest.approx(
+        -(np.log(0.6 / 1.7) + np.log(0.7 / 1.0)) / 2, rel=1e-6
+    )

@@ -36,6 +36,7 @@ class Loss(Settings):
     compiled step record again (``compiler/settings.py``)."""
 
     default_name: str | None = None  # Keras' name where it is not the class's in snake case
+    integer_labels = False  # whether y_true holds class indices (kept as integers)
 
     def __init__(
         self, reduction: str | None = "mean", name: str | None = None, dtype: Any = None
@@ -62,7 +63,7 @@ class Loss(Settings):
             y_pred = _floating(y_pred, self.dtype)
         elif _half(y_pred):
             y_pred = dnp.astype(y_pred, np.float32)
-        y_true = _as_array(y_true, y_pred)
+        y_true = _as_array(y_true, y_pred, self.integer_labels)
         per_sample = self.call(y_true, y_pred)
         weights = None
         if sample_weight is not None:
@@ -156,12 +157,19 @@ def label_array(y_true: Any) -> Any:
     return data if hasattr(data, "dtype") and hasattr(data, "shape") else np.asarray(data)
 
 
-def _as_array(y_true: Any, y_pred: Any) -> Any:
+def _as_array(y_true: Any, y_pred: Any, integer_labels: bool) -> Any:
+    """y_true in y_pred's floating dtype, as Keras casts it (integer labels too, unless the
+    loss indexes by them: integer labels against float32 predictions gave a float64 loss)."""
     if isinstance(y_true, Tensor):
         return y_true
     array = label_array(y_true)
     dtype = raw_data(y_pred).dtype
-    if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.bool_):
+    numbers = np.issubdtype(array.dtype, np.integer) and not integer_labels
+    if (
+        np.issubdtype(array.dtype, np.floating)
+        or np.issubdtype(array.dtype, np.bool_)
+        or (numbers and np.issubdtype(dtype, np.floating))
+    ):
         return dnp.astype(array, dtype)  # a deepgrad op, so a compiled step records it
     return array
 

@@ -116,6 +116,8 @@ class SparseCategoricalCrossentropy(Loss):
     array([[0.6931, 0.2231]])
     """
 
+    integer_labels = True
+
     def __init__(
         self,
         from_logits: bool = False,
