@@ -35,12 +35,20 @@ class Loss(Settings):
     Its attributes are settings: reassigning one (``loss.label_smoothing = 0.1``) makes a
     compiled step record again (``compiler/settings.py``)."""
 
-    def __init__(self, reduction: str | None = "mean", name: str | None = None) -> None:
+    default_name: str | None = None  # Keras' name where it is not the class's in snake case
+    integer_labels = False  # whether y_true holds class indices (kept as integers)
+
+    def __init__(
+        self, reduction: str | None = "mean", name: str | None = None, dtype: Any = None
+    ) -> None:
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}")
         aliases = {"sum_over_batch_size": "mean", None: "none"}
         self.reduction = aliases.get(reduction, reduction)
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or self.default_name or _snake(type(self).__name__)
+        # Keras' dtype: y_pred (and floating y_true) are cast to it before the loss (None:
+        # the loss is computed in y_pred's dtype)
+        self.dtype = None if dtype is None else _floating_dtype_name(self, dtype)
 
     @property
     def trainable_weights(self) -> list[Tensor]:
@@ -51,7 +59,11 @@ class Loss(Settings):
         raise NotImplementedError
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
-        y_true = _as_array(y_true, y_pred)
+        if self.dtype is not None:
+            y_pred = _floating(y_pred, self.dtype)
+        elif _half(y_pred):
+            y_pred = dnp.astype(y_pred, np.float32)
+        y_true = _as_array(y_true, y_pred, self.integer_labels)
         per_sample = self.call(y_true, y_pred)
         weights = None
         if sample_weight is not None:
@@ -59,11 +71,13 @@ class Loss(Settings):
         valid = self.valid_mask(y_true, y_pred)
         if valid is not None:
             valid = dnp.astype(valid, raw_data(per_sample).dtype)
-            weights = valid if weights is None else weights * valid
+            # dnp.multiply, not *: both may be plain arrays (the labels' mask, the weights as
+            # given), whose product a compiled step would freeze as a constant
+            weights = valid if weights is None else dnp.multiply(weights, valid)
         if weights is not None:
             per_sample = per_sample * weights
         if self.reduction == "none":
-            return per_sample
+            return _expanded_as_keras(per_sample, sample_weight)
         total = dnp.sum(per_sample)
         if self.reduction == "sum":
             return total
@@ -82,22 +96,43 @@ class Loss(Settings):
         return None
 
     def get_config(self) -> dict:
-        return {"reduction": self.reduction, "name": self.name}
+        config = {"reduction": self.reduction, "name": self.name}
+        return config if self.dtype is None else {**config, "dtype": self.dtype}
 
     def _weights_like(self, sample_weight: Any, per_sample: Any) -> Any:
-        """``sample_weight`` in the shape of the per-sample losses (one weight each), or
-        one weight for every sample (a number, or an array of one), as Keras broadcasts it."""
+        """``sample_weight`` in the shape of the per-sample losses (one weight each), one
+        weight for every sample (a number, or an array of one), or, as Keras broadcasts it,
+        weights of the losses' rank (after a last axis of length 1 is dropped) that
+        broadcast to them: (n, 1) weights each of the t losses of a sample of shape (n, t)."""
         shape = np.shape(raw_data(per_sample))
         weights = dnp.astype(raw_data(sample_weight), raw_data(per_sample).dtype)
+        weights_shape = np.shape(raw_data(weights))
         if np.size(raw_data(weights)) == 1:
             return dnp.reshape(weights, ())
-        if np.size(raw_data(weights)) != math.prod(shape):
-            raise ValueError(
-                f"{type(self).__name__}: sample_weight has shape "
-                f"{np.shape(raw_data(weights))} but the loss gives one value per sample, of "
-                f"shape {shape}; give one weight per sample"
-            )
-        return dnp.reshape(weights, shape)
+        if np.size(raw_data(weights)) == math.prod(shape):
+            return dnp.reshape(weights, shape)
+        if len(weights_shape) == len(shape) + 1 and weights_shape[-1] == 1:
+            weights_shape = weights_shape[:-1]  # Keras' squeeze_or_expand_to_same_rank
+        if len(weights_shape) == len(shape) and _broadcasts(weights_shape, shape):
+            return dnp.broadcast_to(dnp.reshape(weights, weights_shape), shape)
+        raise ValueError(
+            f"{type(self).__name__}: sample_weight has shape {np.shape(raw_data(weights))} but "
+            f"the loss gives one value per sample, of shape {shape}; give one weight per "
+            "sample, or weights of that rank that broadcast to it"
+        )
+
+
+def _expanded_as_keras(per_sample: Any, sample_weight: Any) -> Any:
+    """Unreduced losses of shape (n,) weighed by weights of shape (n, 1) as (n, 1), the
+    shape Keras gives them (``squeeze_or_expand_to_same_rank`` expands the losses)."""
+    weights_shape = np.shape(raw_data(sample_weight)) if sample_weight is not None else ()
+    if np.ndim(raw_data(per_sample)) == 1 and len(weights_shape) == 2 and weights_shape[1] == 1:
+        return dnp.reshape(per_sample, (-1, 1))
+    return per_sample
+
+
+def _broadcasts(shape: tuple, target: tuple) -> bool:
+    return all(size in (1, goal) for size, goal in zip(shape, target, strict=True))
 
 
 def divide_no_nan(numerator: Any, denominator: Any) -> Any:
@@ -107,9 +142,12 @@ def divide_no_nan(numerator: Any, denominator: Any) -> Any:
 
 
 def _snake(name: str) -> str:
+    """A class name in snake case, as Keras' ``to_snake_case`` (``KLDivergence``:
+    ``kl_divergence``)."""
     import re
 
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
 def label_array(y_true: Any) -> Any:
@@ -119,12 +157,19 @@ def label_array(y_true: Any) -> Any:
     return data if hasattr(data, "dtype") and hasattr(data, "shape") else np.asarray(data)
 
 
-def _as_array(y_true: Any, y_pred: Any) -> Any:
+def _as_array(y_true: Any, y_pred: Any, integer_labels: bool) -> Any:
+    """y_true in y_pred's floating dtype, as Keras casts it (integer labels too, unless the
+    loss indexes by them: integer labels against float32 predictions gave a float64 loss)."""
     if isinstance(y_true, Tensor):
         return y_true
     array = label_array(y_true)
     dtype = raw_data(y_pred).dtype
-    if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.bool_):
+    numbers = np.issubdtype(array.dtype, np.integer) and not integer_labels
+    if (
+        np.issubdtype(array.dtype, np.floating)
+        or np.issubdtype(array.dtype, np.bool_)
+        or (numbers and np.issubdtype(dtype, np.floating))
+    ):
         return dnp.astype(array, dtype)  # a deepgrad op, so a compiled step records it
     return array
 
@@ -154,14 +199,8 @@ def same_rank(loss: Loss, y_true: Any, y_pred: Any) -> tuple[Any, Any]:
 
 
 class CastingLoss(Loss):
-    """A loss with Keras' ``dtype``: y_true and y_pred are cast to it before the loss (None:
-    computed in y_pred's dtype, as deepgrad's other losses are)."""
-
-    def __init__(
-        self, reduction: str | None = "mean", name: str | None = None, dtype: Any = None
-    ) -> None:
-        super().__init__(reduction, name)
-        self.dtype = None if dtype is None else _floating_dtype_name(self, dtype)
+    """A loss whose y_true is cast to y_pred's floating dtype (labels 0/1 as numbers), and
+    whose config always holds ``dtype``."""
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         y_pred = _floating(y_pred, self.dtype)
@@ -173,14 +212,22 @@ class CastingLoss(Loss):
         return {**super().get_config(), "dtype": self.dtype}
 
 
+def _half(y_pred: Any) -> bool:
+    """Whether y_pred is of a floating dtype narrower than float32 (float16). Without a
+    ``dtype``, a loss computes it in float32, as Keras computes every loss in ``floatx()``:
+    its squares, logs and sums overflow or round to 0 in float16 (inf or NaN losses)."""
+    own = getattr(raw_data(y_pred), "dtype", None)
+    return own is not None and np.dtype(own).kind == "f" and np.dtype(own).itemsize < 4
+
+
 def _floating(y_pred: Any, dtype: Any) -> Any:
-    """y_pred in ``dtype``; without one, in its own floating dtype (or the default dtype for
-    a list or an array of integers)."""
+    """y_pred in ``dtype``; without one, in its own floating dtype (float32 for float16, or
+    the default dtype for a list or an array of integers)."""
     if dtype is None:
         own = raw_data(y_pred).dtype if hasattr(raw_data(y_pred), "dtype") else None
-        if own is not None and np.issubdtype(own, np.floating):
+        if own is not None and np.issubdtype(own, np.floating) and not _half(y_pred):
             return y_pred
-        dtype = get_default_dtype()
+        dtype = np.float32 if _half(y_pred) else get_default_dtype()
     if not isinstance(y_pred, Tensor):
         y_pred = label_array(y_pred)
     return dnp.astype(y_pred, dtype)

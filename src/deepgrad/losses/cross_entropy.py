@@ -107,17 +107,55 @@ class SparseCategoricalCrossentropy(Loss):
     """−log p_y for integer labels y: the categorical NLL without one-hot encoding.
 
     ``ignore_class``: samples (or time steps) with this label weigh 0 and leave the mean,
-    as Keras' (a padding label, e.g. -1)."""
+    as Keras' (a padding label, e.g. -1). ``axis``: y_pred's class axis (the last by
+    default), as Keras'; the labels have y_pred's shape without it (or with it of length 1).
+
+    >>> import numpy as np
+    >>> loss = SparseCategoricalCrossentropy(axis=1, reduction="none")
+    >>> loss(np.array([[0, 1]]), np.array([[[0.5, 0.2], [0.5, 0.8]]])).round(4)
+    array([[0.6931, 0.2231]])
+    """
+
+    integer_labels = True
 
     def __init__(
-        self, from_logits: bool = False, ignore_class: int | None = None, **kwargs: Any
+        self,
+        from_logits: bool = False,
+        ignore_class: int | None = None,
+        reduction: str | None = "mean",
+        axis: int = -1,
+        name: str | None = None,
+        dtype: Any = None,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(reduction, name, dtype)
         self.from_logits = from_logits
         self.ignore_class = None if ignore_class is None else int(ignore_class)
+        if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
+            raise ValueError(
+                f"SparseCategoricalCrossentropy: axis must be an integer, got {axis!r}"
+            )
+        self.axis = int(axis)
+
+    def _classes_last(self, y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+        """y_pred with its class axis (``axis``) last, and labels given with that axis of
+        length 1 moved alike."""
+        pred_shape = tuple(raw_data(y_pred).shape)
+        rank = len(pred_shape)
+        if not -rank <= self.axis < rank:
+            raise ValueError(
+                f"SparseCategoricalCrossentropy: axis={self.axis} is out of range for y_pred "
+                f"of shape {pred_shape}"
+            )
+        axis = self.axis % rank
+        if axis == rank - 1:
+            return y_true, y_pred
+        labels = label_array(y_true)
+        if labels.ndim == rank and labels.shape[axis] == 1:
+            labels = dnp.moveaxis(labels, axis, -1)
+        return labels, dnp.moveaxis(y_pred, axis, -1)
 
     def _sparse_labels(self, y_true: Any, y_pred: Any) -> Any:
-        """The labels in y_pred's shape without its class axis."""
+        """The labels in y_pred's shape without its class axis (y_pred's classes last)."""
         labels = label_array(y_true)
         pred_shape = tuple(raw_data(y_pred).shape)
         if labels.shape == (*pred_shape[:-1], 1):
@@ -132,9 +170,11 @@ class SparseCategoricalCrossentropy(Loss):
     def valid_mask(self, y_true: Any, y_pred: Any) -> Any:
         if self.ignore_class is None:
             return None
+        y_true, y_pred = self._classes_last(y_true, y_pred)
         return dnp.not_equal(self._sparse_labels(y_true, y_pred), self.ignore_class)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
+        y_true, y_pred = self._classes_last(y_true, y_pred)
         labels = self._sparse_labels(y_true, y_pred)
         xp = array_module(raw_data(labels))
         valid = self.valid_mask(y_true, y_pred)
@@ -157,6 +197,8 @@ class SparseCategoricalCrossentropy(Loss):
 
     def get_config(self) -> dict:
         config = {**super().get_config(), "from_logits": self.from_logits}
+        if self.axis != -1:
+            config["axis"] = self.axis
         if self.ignore_class is not None:
             config["ignore_class"] = self.ignore_class
         return config

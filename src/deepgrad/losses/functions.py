@@ -66,11 +66,16 @@ def categorical_crossentropy(
 
 
 def sparse_categorical_crossentropy(
-    y_true: Any, y_pred: Any, from_logits: bool = False, ignore_class: int | None = None
+    y_true: Any,
+    y_pred: Any,
+    from_logits: bool = False,
+    ignore_class: int | None = None,
+    axis: int = -1,
 ) -> Any:
     """Per-sample cross-entropy with integer labels, Keras'
-    ``losses.sparse_categorical_crossentropy`` (0 where the label is ``ignore_class``)."""
-    loss = SparseCategoricalCrossentropy(from_logits, ignore_class, reduction="none")
+    ``losses.sparse_categorical_crossentropy`` (0 where the label is ``ignore_class``; the
+    classes along ``axis`` of y_pred)."""
+    loss = SparseCategoricalCrossentropy(from_logits, ignore_class, reduction="none", axis=axis)
     return loss(y_true, y_pred)
 
 

@@ -52,6 +52,8 @@ class Circle(CastingLoss):
         self.margin = _number(margin, "margin")
         self.remove_diagonal = bool(remove_diagonal)
 
+    integer_labels = True
+
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         # the labels stay integers (as floats, large ones could merge)
         return Loss.__call__(self, y_true, _floating(y_pred, self.dtype), sample_weight)

@@ -96,6 +96,8 @@ _BY_CLASS_NAME = {
     "MSLE": MeanSquaredLogarithmicError,
     "KLD": KLDivergence,
     "kld": KLDivergence,
+    "BCE": BinaryCrossentropy,
+    "bce": BinaryCrossentropy,
 }
 
 

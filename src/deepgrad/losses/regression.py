@@ -40,6 +40,8 @@ class MeanAbsoluteError(Loss):
 class Huber(Loss):
     """½e² for |e| ≤ δ, δ(|e| − ½δ) beyond: squared near 0, absolute in the tails."""
 
+    default_name = "huber_loss"  # Keras'
+
     def __init__(self, delta: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.delta = float(delta)
