@@ -152,3 +152,21 @@ def test_a_constant_read_into_python_records_again_when_it_is_written():
     scale.data = np.asarray(5.0, np.float32)
     for _ in range(3):
         assert np.array_equal(compiled(np.ones(2)), [5.0, 5.0])
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda x: x + dnp.random.normal(size=x.shape),
+        lambda x: x + dnp.random.uniform(-1.0, 1.0, size=x.shape),
+        lambda x: x[dnp.random.permutation(4)] * dnp.random.normal(1.0, 0.5, size=4),
+        lambda x: x[dnp.random.choice(4, 3)] + dnp.random.normal(size=3),
+    ],
+)
+def test_numpy_random_draws_are_drawn_again_at_every_call(draw):
+    """deepgrad.numpy.random's draws without a Tensor argument were NumPy's own, frozen
+    into the plan and refused by the second recording (CompileError); they are impure
+    calls now, as the ones with a Tensor argument were."""
+    compiled = dg.compile(draw)
+    outputs = [compiled(np.arange(4.0)).tobytes() for _ in range(6)]
+    assert len(set(outputs)) >= 5  # drawn again (two equal draws of 4 floats: never)

@@ -8,8 +8,10 @@ computes them. ``choice`` and ``permutation`` of a Tensor gather its elements (r
 What has no derivative says so: a traced ``p`` of ``choice`` (which elements are drawn
 depends on p's values), and ``shuffle`` of a Tensor (it works in place).
 
-The draws are impure primitives, so a compiled function draws again at every replay.
-With no Tensor among the arguments each function is ``deepgrad.random``'s.
+The draws are impure primitives, so a compiled function draws again at every replay,
+with or without a Tensor among the arguments (``x + normal(size=x.shape)`` was frozen
+into the plan, then refused by its second recording). With no Tensor among the arguments
+each function gives ``deepgrad.random``'s draws.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ _standard_normal = Impure(_random.standard_normal, "standard_normal")
 _unit_uniform = Impure(_random.uniform, "uniform")
 _indices = Impure(_random.choice, "choice")
 _order = Impure(_random.permutation, "permutation")
+_normal = Impure(_random.normal, "normal")
 
 
 def _draw_shape_and_dtype(size: Any, dtype: Any, *parameters: Any) -> tuple:
@@ -44,7 +47,7 @@ def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, dtype: Any = None
     4.0
     """
     if not (isinstance(loc, Tensor) or isinstance(scale, Tensor)):
-        return _random.normal(loc, scale, size, dtype)
+        return _normal(loc, scale, size, dtype)
     shape, dtype = _draw_shape_and_dtype(size, dtype, loc, scale)
     return loc + scale * _standard_normal(shape, dtype)
 
@@ -58,7 +61,7 @@ def uniform(low: Any = 0.0, high: Any = 1.0, size: Any = None, dtype: Any = None
     True
     """
     if not (isinstance(low, Tensor) or isinstance(high, Tensor)):
-        return _random.uniform(low, high, size, dtype)
+        return _unit_uniform(low, high, size, dtype)
     shape, dtype = _draw_shape_and_dtype(size, dtype, low, high)
     return low + (high - low) * _unit_uniform(0.0, 1.0, shape, dtype)
 
@@ -77,7 +80,7 @@ def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None) -> Any
             "such as Gumbel-softmax)"
         )
     if not isinstance(a, Tensor):
-        return _random.choice(a, size, replace, raw_data(p))
+        return _indices(a, size, replace, raw_data(p))
     if np.ndim(raw_data(a)) != 1:
         raise ValueError(f"choice: a must be 1-D, got shape {np.shape(raw_data(a))}")
     return a[_indices(len(a), size, replace, raw_data(p))]
@@ -90,7 +93,7 @@ def permutation(x: Any) -> Any:
     [0, 1, 2]
     """
     if not isinstance(x, Tensor):
-        return _random.permutation(x)
+        return _order(x)
     return x[_order(len(x))]
 
 
