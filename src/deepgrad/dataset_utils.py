@@ -32,13 +32,11 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = "float32") ->
            [0., 0., 1.]], dtype=float32)
     """
     labels = np.asarray(read_value(x, "one_hot's labels"))
-    if labels.dtype.kind not in "iub":
-        if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
-            labels = labels.astype(np.int64)
-        else:
-            raise TypeError(
-                f"one_hot: expected integer labels, got dtype {labels.dtype} (shape {labels.shape})"
-            )
+    labels = _integer_labels(
+        labels,
+        "iub",
+        f"one_hot: expected integer labels, got dtype {labels.dtype} (shape {labels.shape})",
+    )
     if int(num_classes) < 1:
         raise ValueError(f"one_hot: num_classes must be positive, got {num_classes}")
     encoded = (labels[..., None] == np.arange(int(num_classes))).astype(dtype)
@@ -58,20 +56,28 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
     labels = np.asarray(read_value(x, "to_categorical's labels"))
     if labels.ndim > 1 and labels.shape[-1] == 1:
         labels = labels[..., 0]
-    if labels.dtype.kind not in "iu":
-        if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
-            labels = labels.astype(np.int64)
-        else:
-            raise TypeError(
-                f"to_categorical: expected integer class labels, got dtype {labels.dtype} "
-                "(map string labels to integers first: np.unique(y, return_inverse=True))"
-            )
+    labels = _integer_labels(
+        labels,
+        "iu",
+        f"to_categorical: expected integer class labels, got dtype {labels.dtype} "
+        "(map string labels to integers first: np.unique(y, return_inverse=True))",
+    )
     if labels.size and labels.min() < 0:
         raise ValueError(f"to_categorical: labels must be non-negative, got {labels.min()}")
     count = int(labels.max()) + 1 if num_classes is None else int(num_classes)
     if labels.size and labels.max() >= count:
         raise ValueError(f"to_categorical: label {labels.max()} does not fit num_classes={count}")
     return one_hot(labels, count, dtype="float64")
+
+
+def _integer_labels(labels: np.ndarray, kinds: str, refusal: str) -> np.ndarray:
+    """``labels`` as they are when their dtype is of ``kinds``, as int64 when they are
+    floats holding whole numbers (1.0, 2.0), else a TypeError saying ``refusal``."""
+    if labels.dtype.kind in kinds:
+        return labels
+    if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
+        return labels.astype(np.int64)
+    raise TypeError(refusal)
 
 
 def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
