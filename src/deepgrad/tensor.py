@@ -154,9 +154,7 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shares memory; copied to the host from a device)."""
-        if READS.watcher is not None:
-            READS.watcher(self, "numpy()")
-        return to_numpy(raw_data(self))
+        return to_numpy(read_value(self, "numpy()"))
 
     @property
     def device(self) -> Device:
@@ -195,8 +193,7 @@ class Tensor:
     def _untraced(self, conversion: str) -> Tensor:
         """``self``, or an error when a transform traces it: a Python number made from a
         traced value is cut from the graph, and its gradient would be silently 0."""
-        if READS.watcher is not None:
-            READS.watcher(self, conversion)
+        read_value(self, conversion)
         if self._level > 0:
             raise TypeError(
                 f"{conversion} of a Tensor traced by a transform (grad, jvp, hessian, ...) "
@@ -247,9 +244,7 @@ class Tensor:
                 "deepgrad.numpy's functions (dnp.asarray, dnp.array record it), or take the "
                 "value explicitly with deepgrad.stop_gradient(x) or x.numpy()"
             )
-        if READS.watcher is not None:
-            READS.watcher(self, "np.asarray()")
-        data = raw_data(self)
+        data = read_value(self, "np.asarray()")
         if copy:  # np.array(t): NumPy asks for a copy and trusts it is one
             return np.array(data, dtype=dtype, copy=True)
         if copy is False and dtype is not None and np.dtype(dtype) != data.dtype:
@@ -276,9 +271,7 @@ class Tensor:
         return len(raw_data(self))
 
     def __bool__(self) -> bool:
-        if READS.watcher is not None:
-            READS.watcher(self, "bool()")
-        return bool(raw_data(self))
+        return bool(read_value(self, "bool()"))
 
     def __float__(self) -> float:
         return float(raw_data(self._untraced("float()")))
@@ -287,14 +280,10 @@ class Tensor:
         return complex(raw_data(self._untraced("complex()")))
 
     def __int__(self) -> int:
-        if READS.watcher is not None:
-            READS.watcher(self, "int()")
-        return int(raw_data(self))
+        return int(read_value(self, "int()"))
 
     def __index__(self) -> int:
-        if READS.watcher is not None:
-            READS.watcher(self, "an index")
-        return raw_data(self).__index__()
+        return read_value(self, "an index").__index__()
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))

@@ -237,12 +237,10 @@ class Recorder:
         constants alone, may be read: the plan folds them too."""
         value = raw_data(tensor)
         index = self._slot_of.get(id(value))
-        if index is not None:
-            changes = index not in self._foldable_slots
-        else:
+        if index is None:  # not computed in the plan: a constant, a parameter, state
             changes = tensor._level >= 0 or tensor.holds_state
-        if not changes and index is None:
-            self.read_constants.append(tensor)
+        else:
+            changes = index not in self._foldable_slots
         if changes:
             raise CompileError(
                 f"compile: {conversion} of a {_described(value)} computed from the "
@@ -254,6 +252,8 @@ class Recorder:
                 "the compiled function, or call the function without compile (a model's "
                 "training step: model.compile(..., jit=False))"
             )
+        if index is None:
+            self.read_constants.append(tensor)
 
     def observe(self, prim: Primitive, originals: Any, raw: Any, kwargs: dict, result: Any) -> None:
         """The engine's observer hook (``STATE.observer``): note one primitive call."""
