@@ -178,23 +178,9 @@ class Metric:
             self._total += float(np.sum(values))
             self._count += float(len(values))
             return
-        weights = np.ones(len(values)) if sample_weight is None else _weights(sample_weight)
-        if weights.ndim == 0:
-            # Keras reduces the values to the weight's rank: one number weighs the batch's
-            # mean, counted once
-            self._total += float(np.mean(values) * weights)
-            self._count += float(weights)
-            return
-        if weights.size == 1:  # an array of one: that weight for every sample
-            weights = np.full(len(values), weights[0])
-        # a weight per sample (averaging the sample's values) or per value, nothing else
-        if values.size != weights.size and values.shape[:1] != weights.shape:
-            raise ValueError(
-                f"{self.name}: sample_weight has {weights.size} entries but the batch gives "
-                f"values of shape {values.shape}; give one weight per sample (or per value)"
-            )
-        self._total += float(np.sum(values.reshape(len(weights), -1).mean(axis=1) * weights))
-        self._count += float(np.sum(weights))
+        values, weights = _samplewise(values, sample_weight, np.mean, self.name)
+        self._total += float(np.sum(values))
+        self._count += float(len(values) if weights is None else np.sum(weights))
 
     def result(self) -> Any:
         return self._total / self._count if self._count else 0.0
@@ -216,17 +202,6 @@ class Metric:
                 variable.assign(np.mean(values, axis=0))
             else:
                 variable.assign(values[0])
-
-
-def _weights(sample_weight: Any) -> np.ndarray:
-    """``sample_weight`` as floats: 0-d for one number (Keras weighs the batch's mean with
-    it), else flat.
-
-    >>> _weights(2).shape, _weights([[1.0], [2.0]]).shape
-    ((), (2,))
-    """
-    weights = np.asarray(raw_data(sample_weight), float)
-    return weights if weights.ndim == 0 else weights.reshape(-1)
 
 
 def _snapshot(value: Any) -> Any:
@@ -272,7 +247,7 @@ class Mean(Metric):
             self._total += float(np.sum(values))
             self._count += float(values.size)
             return
-        values, weights = _samplewise(values, sample_weight, np.mean)
+        values, weights = _samplewise(values, sample_weight, np.mean, self.name)
         self._total += float(np.sum(values))
         self._count += float(len(values) if weights is None else np.sum(weights))
 
@@ -301,7 +276,9 @@ class Sum(Metric):
     default_name = "sum"
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:  # type: ignore[override]
-        values, _ = _samplewise(np.asarray(raw_data(values), float), sample_weight, np.sum)
+        values, _ = _samplewise(
+            np.asarray(raw_data(values), float), sample_weight, np.sum, self.name
+        )
         self._total += float(np.sum(values))
 
     def result(self) -> float:
@@ -346,10 +323,13 @@ def _same_rank(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _samplewise(
-    values: np.ndarray, sample_weight: Any, reduce: Callable[..., Any]
+    values: np.ndarray, sample_weight: Any, reduce: Callable[..., Any], name: str
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Values reduced to the weight's rank and weighted, then to one per sample, with
-    the weights reduced alike: Keras' ``reduce_to_samplewise_values``."""
+    the weights reduced alike: Keras' ``reduce_to_samplewise_values``. A weight per
+    sample, per time step (``(n, t)`` against values ``(n, t, k)``) or per value fits;
+    anything that does not broadcast to the reduced values is refused, naming metric
+    ``name``."""
     weights = None
     if sample_weight is not None:
         values, weights = _same_rank(values, np.asarray(raw_data(sample_weight), float))
@@ -359,8 +339,8 @@ def _samplewise(
             weights = np.broadcast_to(weights, values.shape)
         except ValueError:
             raise ValueError(
-                f"sample_weight of shape {weights.shape} does not fit values of shape "
-                f"{values.shape}: give one weight per sample (or per value)"
+                f"{name}: sample_weight of shape {weights.shape} does not fit values of "
+                f"shape {values.shape}: give one weight per sample (or per value)"
             ) from None
         values = values * weights
         if weights.ndim > 1:
@@ -401,8 +381,9 @@ def _matched(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray) -> tuple:
 
 def _element_weights(metric: Metric, sample_weight: Any, shape: tuple) -> np.ndarray:
     """One weight per prediction, from Keras' forms of ``sample_weight``: one number for
-    all, one per sample (``(samples,)`` or ``(samples, 1)``), or one per prediction (an
-    array that broadcasts to the predictions' shape, as Keras broadcasts it).
+    all, one per sample (``(samples,)`` or ``(samples, 1)``), one per time step (the
+    predictions' leading axes: ``(n, t)`` against ``(n, t, k)``), or one per prediction
+    (an array that broadcasts to the predictions' shape, as Keras broadcasts it).
 
     >>> m = Metric("m")
     >>> _element_weights(m, [1.0, 2.0], (2, 3))[:, 0], _element_weights(m, 3, (2,)).tolist()
@@ -417,8 +398,9 @@ def _element_weights(metric: Metric, sample_weight: Any, shape: tuple) -> np.nda
     weights = np.asarray(raw_data(sample_weight), float)
     if weights.size == 1:  # one weight for every sample (a number, or an array of one)
         return np.broadcast_to(weights.item(), shape)
-    if weights.ndim == 1 and len(shape) > 1 and len(weights) == shape[0]:  # per sample
-        weights = weights.reshape(len(weights), *[1] * (len(shape) - 1))
+    if 0 < weights.ndim < len(shape) and weights.shape == shape[: weights.ndim]:
+        # per sample, or per time step ((n, t) against (n, t, k)): the same for the rest
+        weights = weights.reshape(*weights.shape, *[1] * (len(shape) - weights.ndim))
     elif weights.ndim == len(shape) + 1 and weights.shape[-1] == 1:
         weights = weights[..., 0]
     if weights.ndim == len(shape):
