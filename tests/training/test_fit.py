@@ -308,6 +308,24 @@ def test_noise_variance_after_least_squares():
     )
 
 
+def test_noise_variance_with_a_weight_per_time_step():
+    """Sequence outputs (n, t, k) weighted per time step (n, t), as Keras' fit takes them:
+    fit ended in a matmul error (the weights were flattened against one square per
+    sample); σ̂² weighs each step's mean square by its weight."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(12, 4, 3)), rng.normal(size=(12, 4, 2))
+    weights = rng.random((12, 4))
+    dg.random.seed(0)
+    model = dg.Sequential([layers.Input((4, 3)), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, sample_weight=weights, batch_size=5, epochs=1, verbose=0)
+    step_squares = np.mean((y - model.predict(x, verbose=0)) ** 2, axis=-1)
+    expected = float(np.sum(step_squares * weights) / np.sum(weights))
+    assert model.noise_variance_ == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(ValueError, match=r"sample_weight of shape \(12, 2\) does not fit"):
+        model.noise_variance(x, y, sample_weight=np.ones((12, 2)))
+
+
 def test_plain_loop_on_the_same_objects():
     x, y = _regression(32)
     dg.random.seed(0)

@@ -31,21 +31,42 @@ def gaussian_with_one_sigma(loss: Any) -> bool:
 
 
 def noise_variance(model: Any, data: Any, batch_size: int) -> float:
-    """σ̂² = Σ w_i (y_i − f(x_i))² / Σ w_i over ``data``'s batches (w_i = 1 without weights)."""
+    """σ̂² = Σ w_i (y_i − f(x_i))² / Σ w_i over ``data``'s batches (w_i = 1 without weights;
+    a weight per sample, per time step or per value, as the loss takes it)."""
     squares = weights = 0.0
     for x, y, sample_weight in data.batches(batch_size):
         prediction = model.predict_on_batch(x)
         residual = np.asarray(raw_data(y), np.float64).reshape(prediction.shape) - prediction
-        per_sample = np.square(residual).reshape(len(residual), -1).mean(axis=1)
-        if sample_weight is None:
-            w = np.ones(len(per_sample))
-        else:
-            w = np.asarray(sample_weight, np.float64).ravel()
-        squares += float(per_sample @ w)
-        weights += float(w.sum())
+        batch_squares, batch_weights = _weighted_squares(np.square(residual), sample_weight)
+        squares += batch_squares
+        weights += batch_weights
     if weights == 0:
         raise ValueError("noise_variance: no samples (or all sample weights are 0)")
     return squares / weights
+
+
+def _weighted_squares(squares: np.ndarray, sample_weight: Any) -> tuple[float, float]:
+    """Σ w · (the squares of each weighted entry, averaged) and Σ w, for a weight per
+    sample (``(n,)`` or ``(n, 1)``), per time step (``(n, t)`` against ``(n, t, k)``)
+    or per value.
+
+    >>> _weighted_squares(np.array([[1.0, 3.0], [5.0, 7.0]]), np.array([[1.0], [3.0]]))
+    (20.0, 4.0)
+    """
+    if sample_weight is None:
+        weights = np.ones(len(squares))
+    else:
+        weights = np.asarray(sample_weight, np.float64)
+        while weights.ndim > 1 and weights.shape[-1] == 1:  # (n, 1): one per sample
+            weights = weights[..., 0]
+    if weights.shape != squares.shape[: weights.ndim]:
+        raise ValueError(
+            f"noise_variance: sample_weight of shape {weights.shape} does not fit "
+            f"residuals of shape {squares.shape}: give one weight per sample, per time "
+            "step or per value"
+        )
+    per_weight = squares.reshape(*weights.shape, -1).mean(axis=-1)
+    return float(np.sum(per_weight * weights)), float(np.sum(weights))
 
 
 class NoiseVarianceEstimate(Callback):
