@@ -69,3 +69,20 @@ def test_nanmedian_replays_data_whose_nan_count_changes():
         x = rng.standard_normal((3, 5))
         x[0, 1] = np.nan if step % 2 else x[0, 1]
         np.testing.assert_array_equal(compiled(x), f(x))
+
+
+@pytest.mark.parametrize(
+    ("name", "good", "bad"),
+    [("quantile", 0.5, 1.5), ("percentile", 50.0, 150.0), ("nanquantile", 0.5, -0.1)],
+)
+def test_q_out_of_range_is_refused_on_replay_as_numpy_refuses_it(name, good, bad):
+    # The range was checked once, while recording: the plan then read the last element
+    # for q = 1.5 (9.0 for arange(10)) where NumPy raises.
+    compiled = dg.compile(lambda x, q: getattr(dnp, name)(x, q))
+    x = np.arange(10.0)
+    compiled(x, np.array(good))
+    compiled(x + 1, np.array(good))
+    with pytest.raises(ValueError, match=rf"{name}: quantiles must be in \[0, 1\].*got"):
+        compiled(x, np.array(bad))
+    with pytest.raises(ValueError):
+        getattr(np, name)(x, bad)

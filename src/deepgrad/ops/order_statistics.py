@@ -79,23 +79,22 @@ def _quantile(
     _require_real(name, a)  # the cast to float64 below would drop the imaginary part
     if not np.issubdtype(raw_data(a).dtype, np.floating):
         a = a.astype(np.float64) if isinstance(a, Tensor) else np.asarray(a, np.float64)
-    q_data = _host_quantiles(q)
-    if np.any((q_data < 0) | (q_data > 1)) or np.any(np.isnan(q_data)):
-        raise ValueError(f"{name}: quantiles must be in [0, 1] (percentiles in [0, 100])")
+    q_data = _checked_quantiles(q, name)
     rows, kept_shape, keep_shape = _rows(a, axis)
     if _shape(rows)[-1] == 0:
         raise ValueError(f"{name}: cannot take a quantile of an empty array (shape {_shape(a)})")
     # Every array computed from the data or from q (the order, the indices, the counts, the
     # fractions) comes from an impure call given q as passed, so a compiled plan computes it
-    # again on new inputs; q_data (read once, here) only checks q and gives its shape.
+    # again on new inputs (and checks q again, in _index); q_data (read once, here) only
+    # checks q and gives its shape.
     ordered = take_along_axis(rows, argsort(raw_data(rows), axis=-1, kind="stable"), -1)
     target = q_data.shape + kept_shape
     spread = _broadcast_rows(ordered, target)
-    lower = take_along_axis(spread, _index(rows, q, nan, method, "low"), -1)[..., 0]
+    lower = take_along_axis(spread, _index(rows, q, nan, method, "low", name), -1)[..., 0]
     if method in ("lower", "higher", "nearest"):
         result = lower
     else:
-        upper = take_along_axis(spread, _index(rows, q, nan, method, "high"), -1)[..., 0]
+        upper = take_along_axis(spread, _index(rows, q, nan, method, "high", name), -1)[..., 0]
         if name in ("median", "nanmedian"):
             result = _middle(lower, upper, _ends(ordered, q, nan, method, "whole"))
         else:
@@ -158,6 +157,24 @@ def _host_quantiles(q: Any) -> np.ndarray:
     return np.asarray(to_numpy(raw_data(q)), dtype=float)
 
 
+def _checked_quantiles(q: Any, name: str) -> np.ndarray:
+    """``_host_quantiles``, refused outside [0, 1] or NaN, as NumPy refuses them.
+
+    >>> _checked_quantiles(1.5, "quantile")
+    Traceback (most recent call last):
+    ...
+    ValueError: quantile: quantiles must be in [0, 1] (percentiles in [0, 100]), got 1.5
+    """
+    q_data = _host_quantiles(q)
+    if np.any((q_data < 0) | (q_data > 1)) or np.any(np.isnan(q_data)):
+        shown = q_data * 100 if name.endswith("percentile") else q_data
+        raise ValueError(
+            f"{name}: quantiles must be in [0, 1] (percentiles in [0, 100]), got "
+            f"{np.array2string(shown, threshold=6)}"
+        )
+    return q_data
+
+
 def _weak(q: Any) -> bool:
     """A Python number, which NumPy's promotion leaves out of the result's dtype."""
     return type(q) in (int, float)
@@ -215,9 +232,10 @@ def _count_less_one(rows: Any, q_shape: tuple[int, ...], nan: bool) -> np.ndarra
 
 
 @impure
-def _index(rows: Any, q: Any, nan: bool, method: str, which: str) -> np.ndarray:
-    """The sorted position each quantile reads (``which``: the one below or above)."""
-    q = _host_quantiles(q)
+def _index(rows: Any, q: Any, nan: bool, method: str, which: str, name: str) -> np.ndarray:
+    """The sorted position each quantile reads (``which``: the one below or above); q is
+    checked here too, as a compiled plan calls this again with every new q."""
+    q = _checked_quantiles(q, name)
     position = _positions(rows, q, nan)
     if method == "lower" or (method in ("linear", "midpoint") and which == "low"):
         index = np.floor(position)

@@ -21,14 +21,39 @@ from typing import Any
 import numpy as np
 
 from deepgrad import random as _random
-from deepgrad.autodiff.effects import Impure
+from deepgrad.autodiff.effects import Impure, impure
+from deepgrad.backend import to_numpy
 from deepgrad.tensor import Tensor, raw_data
 
-_standard_normal = Impure(_random.standard_normal, "standard_normal")
 _unit_uniform = Impure(_random.uniform, "uniform")
 _indices = Impure(_random.choice, "choice")
 _order = Impure(_random.permutation, "permutation")
 _normal = Impure(_random.normal, "normal")
+
+
+@impure
+def _standard_normal(shape: Any, dtype: Any, scale: Any) -> Any:
+    """``z`` for ``loc + scale · z``, after NumPy's check of ``scale`` (made again at every
+    replay of a compiled function, which passes the scale it is given)."""
+    if np.any(to_numpy(raw_data(scale)) < 0):
+        raise ValueError(f"normal: scale < 0 (NumPy refuses it), got {_shown(scale)}")
+    return _random.standard_normal(shape, dtype)
+
+
+@impure
+def _unit_uniform_between(shape: Any, dtype: Any, low: Any, high: Any) -> Any:
+    """``u`` for ``low + (high − low) · u``, after NumPy's check that high − low ≥ 0
+    (made again at every replay, as in ``_standard_normal``)."""
+    if np.any(to_numpy(raw_data(high)) - to_numpy(raw_data(low)) < 0):
+        raise ValueError(
+            f"uniform: high - low < 0 (NumPy refuses it), got low={_shown(low)}, "
+            f"high={_shown(high)}"
+        )
+    return _random.uniform(0.0, 1.0, shape, dtype)
+
+
+def _shown(value: Any) -> str:
+    return np.array2string(np.asarray(to_numpy(raw_data(value))), threshold=6)
 
 
 def _draw_shape_and_dtype(size: Any, dtype: Any, *parameters: Any) -> tuple:
@@ -49,7 +74,7 @@ def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, dtype: Any = None
     if not (isinstance(loc, Tensor) or isinstance(scale, Tensor)):
         return _normal(loc, scale, size, dtype)
     shape, dtype = _draw_shape_and_dtype(size, dtype, loc, scale)
-    return loc + scale * _standard_normal(shape, dtype)
+    return loc + scale * _standard_normal(shape, dtype, scale)
 
 
 def uniform(low: Any = 0.0, high: Any = 1.0, size: Any = None, dtype: Any = None) -> Any:
@@ -63,7 +88,7 @@ def uniform(low: Any = 0.0, high: Any = 1.0, size: Any = None, dtype: Any = None
     if not (isinstance(low, Tensor) or isinstance(high, Tensor)):
         return _unit_uniform(low, high, size, dtype)
     shape, dtype = _draw_shape_and_dtype(size, dtype, low, high)
-    return low + (high - low) * _unit_uniform(0.0, 1.0, shape, dtype)
+    return low + (high - low) * _unit_uniform_between(shape, dtype, low, high)
 
 
 def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None) -> Any:
