@@ -144,7 +144,22 @@ def optimizer_tensors(model: Any) -> dict[str, np.ndarray]:
         # set by hand to resume a schedule, is all it holds. At 0 the file stays as before.
         iterations = np.array(optimizer.iterations, np.int64)
         return {"optimizer/iterations": iterations} if optimizer.iterations else {}
+    _check_bound_to_trainable_weights(model)
     return {f"optimizer/{k}": np.asarray(v) for k, v in optimizer.state_arrays().items()}
+
+
+def _check_bound_to_trainable_weights(model: Any) -> None:
+    """Refuse to save an optimizer state that is flat over other weights than the ones the
+    model trains now (a layer frozen or unfrozen since the optimizer was built): loaded,
+    it would be laid over the weights trained now, one layer's moments on another's."""
+    bound, trained = model.optimizer.params, model._parameters()
+    if [id(p) for p in bound] != [id(p) for p in trained]:
+        raise ValueError(
+            f"save: the trainable weights of {model.name} changed since its optimizer was "
+            f"built (a layer was frozen, unfrozen or added: {len(bound)} weights then, "
+            f"{len(trained)} now), so its optimizer state fits other weights; call "
+            "compile() again before saving (a new optimizer), or save_weights"
+        )
 
 
 def load_optimizer_state(model: Any, state: dict[str, np.ndarray], format_version: str) -> None:
