@@ -16,7 +16,7 @@ def _trained_with_second_layer_frozen():
     y = rng.normal(size=(16, 2)).astype(np.float32)
     model = dg.Sequential([dg.Input((4,)), layers.Dense(4), layers.Dense(4), layers.Dense(2)])
     model.layers[1].trainable = False
-    model.compile(optimizers.Adam(0.01), "mse")
+    model.compile(optimizers.Adam(learning_rate=0.01), "mse")
     model.fit(x, y, epochs=1, batch_size=4, verbose=0)
     return model, x, y
 
@@ -44,7 +44,7 @@ def test_save_refuses_a_state_built_before_a_layer_was_frozen(tmp_path):
 def test_compiled_again_it_saves_and_resumes_bit_for_bit(tmp_path):
     model, x, y = _trained_with_second_layer_frozen()
     model.layers[0].trainable, model.layers[1].trainable = False, True
-    model.compile(optimizers.Adam(0.01), "mse")
+    model.compile(optimizers.Adam(learning_rate=0.01), "mse")
     model.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False)
     model.save(tmp_path / "model.dg")
     restored = dg.load_model(tmp_path / "model.dg")
