@@ -53,6 +53,9 @@ def compile_config_of(model: Any) -> dict | None:
         "loss_weights": arguments.get("loss_weights"),
         "metrics": _serialize(arguments.get("metrics"), metric_functions=True),
         "weighted_metrics": _serialize(arguments.get("weighted_metrics"), metric_functions=True),
+        # True, False or "auto" as compile (or model.jit = ...) set it, as Keras saves its
+        # jit_compile; run_eagerly=True was saved as False
+        "jit": model._jit,
     }
 
 
@@ -383,6 +386,7 @@ def compile_with(model: Any, settings: dict, source: Any) -> None:
             metrics=settings["metrics"],
             loss_weights=settings.get("loss_weights"),
             weighted_metrics=settings.get("weighted_metrics"),
+            jit=settings.get("jit", "auto"),  # files written before it was saved: the default
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(
