@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 from typing import Any
 
 import numpy as np
 
 from deepgrad import losses, metrics, optimizers
-from deepgrad.backend import to_numpy
-from deepgrad.device import device_of, to_device
+from deepgrad.layers.base import Layer
 from deepgrad.saving.safetensors import load_file, save_file
-from deepgrad.serialization import layer_class
-from deepgrad.tensor import mark_written, raw_data
+from deepgrad.saving.weight_files import (
+    assign_matching_layers,
+    assign_weights,
+    weight_tensors,
+)
+from deepgrad.serialization import CustomObjectScope, layer_class
 from deepgrad.version import __version__
 
 FORMAT = "deepgrad-model"
@@ -31,16 +33,6 @@ FORMAT = "deepgrad-model"
 FORMAT_VERSION = "3"
 READ_VERSIONS = ("1", "2", FORMAT_VERSION)
 _CHANGED = "(the file was changed after it was saved, or not written by model.save)"
-
-
-def weight_tensors(model: Any) -> dict[str, np.ndarray]:
-    """``model/<path>`` for each weight, ``loss/<name>`` for a loss's own parameters."""
-    # A device's weights are copied to the host: the file is the same from every device.
-    tensors = {f"model/{path}": to_numpy(raw_data(w)) for path, w, _, _ in model.named_weights()}
-    loss = getattr(model, "loss", None)
-    for i, w in enumerate(getattr(loss, "trainable_weights", [])):
-        tensors[f"loss/{i}"] = to_numpy(raw_data(w))
-    return tensors
 
 
 def compile_config_of(model: Any) -> dict | None:
@@ -218,7 +210,24 @@ def save_model(model: Any, filepath: str | os.PathLike, extra_metadata: dict | N
     save_file({**weight_tensors(model), **optimizer_tensors(model)}, filepath, metadata)
 
 
-def save_weights(model: Any, filepath: str | os.PathLike) -> None:
+def check_overwrite(filepath: str | os.PathLike, overwrite: bool, what: str) -> None:
+    """Keras' ``overwrite``: False refuses to replace an existing file (Keras asks at the
+    terminal)."""
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"{what}: overwrite must be True or False, got {overwrite!r}")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{what}: {os.fspath(filepath)} exists and overwrite=False")
+
+
+def save_weights(
+    model: Any, filepath: str | os.PathLike, overwrite: bool = True, max_shard_size: Any = None
+) -> None:
+    if max_shard_size is not None:
+        raise ValueError(
+            f"save_weights: max_shard_size={max_shard_size!r} splits Keras' weights into "
+            "several files; deepgrad writes one safetensors file (leave max_shard_size=None)"
+        )
+    check_overwrite(filepath, overwrite, "save_weights")
     if not model.built:
         raise ValueError(f"save_weights: {model.name} is not built yet")
     save_file(weight_tensors(model), filepath, {"format": FORMAT, "format_version": FORMAT_VERSION})
@@ -260,47 +269,6 @@ def _check_format(metadata: dict, path: Any) -> None:
         )
 
 
-def weight_targets(model: Any) -> dict[str, Any]:
-    """The model's weights under the names ``weight_tensors`` saves them by."""
-    targets = {name: w for name, w in ((f"model/{p}", w) for p, w, _, _ in model.named_weights())}
-    for i, w in enumerate(getattr(getattr(model, "loss", None), "trainable_weights", [])):
-        targets[f"loss/{i}"] = w
-    return targets
-
-
-def saved_weights(model: Any, tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The file's weights (its optimizer state left out); a saved loss's weights (σ) only
-    where the model has a loss to take them (a model loaded without compiling has none)."""
-    kinds = ("model/", "loss/") if getattr(model, "loss", None) is not None else ("model/",)
-    return {k: v for k, v in tensors.items() if k.startswith(kinds)}
-
-
-def copy_weights(targets: dict[str, Any], given: dict[str, np.ndarray]) -> None:
-    """Copy each checked array into its weight (on the weight's device)."""
-    for name, target in targets.items():
-        raw_data(target)[...] = to_device(given[name], device_of(raw_data(target)))
-    mark_written(*targets.values())
-
-
-def assign_weights(model: Any, tensors: dict[str, np.ndarray], source: Any) -> None:
-    """Check that ``tensors`` match the model's weights exactly, then copy them in."""
-    targets, given = weight_targets(model), saved_weights(model, tensors)
-    missing, unexpected = sorted(set(targets) - set(given)), sorted(set(given) - set(targets))
-    if missing or unexpected:
-        raise ValueError(
-            f"{source}: weights do not match the model: missing {missing[:5]}, "
-            f"unexpected {unexpected[:5]}"
-        )
-    for name, target in targets.items():
-        array = given[name]
-        if array.shape != target.shape or array.dtype != target.dtype:
-            raise ValueError(
-                f"{source}: weight {name!r} is {array.dtype}{list(array.shape)} in the file, "
-                f"but the model has {target.dtype}{list(target.shape)}"
-            )
-    copy_weights(targets, given)
-
-
 def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = False) -> None:
     tensors, metadata = load_file(filepath)
     _check_format(metadata, filepath)
@@ -316,69 +284,32 @@ def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = 
         assign_weights(model, tensors, filepath)
 
 
-def assign_matching_layers(model: Any, tensors: dict[str, np.ndarray], source: Any) -> None:
-    """``load_weights(skip_mismatch=True)``, as Keras 3's: load each layer whose weights
-    the file holds, as many and of the same shapes (and, in deepgrad, dtypes), skip the
-    others whole, and warn naming each skipped layer and why, and the file's layers that
-    the model does not have."""
-    targets, given = weight_targets(model), saved_weights(model, tensors)
-    in_model, in_file = _by_layer(targets), _by_layer(given)
-    loaded, skipped = {}, []
-    for layer, names in in_model.items():
-        reason = _mismatch(names, in_file.get(layer, []), given, targets)
-        if reason:
-            skipped.append(f"{layer!r} ({reason})")
-        else:
-            loaded.update({name: targets[name] for name in names})
-    unused = sorted(set(in_file) - set(in_model))
-    if skipped or unused:
-        warnings.warn(
-            f"{source}: load_weights(skip_mismatch=True) skipped {len(skipped)} layer(s) of "
-            f"{model.name}: {', '.join(skipped) or 'none'}; layers of the file not in the "
-            f"model: {unused[:5] or 'none'}",
-            stacklevel=3,
-        )
-    copy_weights(loaded, given)
-
-
-def _by_layer(names: Any) -> dict[str, list[str]]:
-    """Weight names grouped by the layer they belong to (``model/layers.1.kernel``:
-    ``model/layers.1``)."""
-    layers: dict[str, list[str]] = {}
-    for name in names:
-        layers.setdefault(name.rpartition(".")[0] or name, []).append(name)
-    return layers
-
-
-def _mismatch(names: list[str], saved: list[str], given: dict, targets: dict) -> str | None:
-    """Why a layer's weights ``names`` cannot load from the file's ``saved`` (None: they
-    can)."""
-    if sorted(names) != sorted(saved):
-        return f"{len(saved)} weight(s) in the file, {len(names)} in the model"
-    for name in names:
-        array, target = given[name], targets[name]
-        if array.shape != target.shape or array.dtype != target.dtype:
-            return (
-                f"{name!r} is {array.dtype}{list(array.shape)} in the file, "
-                f"{target.dtype}{list(target.shape)} in the model"
-            )
-    return None
-
-
-def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
+def load_model(
+    filepath: str | os.PathLike,
+    custom_objects: dict[str, type] | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
+) -> Any:
     """Rebuild a model saved with ``model.save``: architecture, weights, and (with
-    ``compile``) its optimizer, loss, metrics and optimizer state.
+    ``compile``) its optimizer, loss, metrics and optimizer state. Keras 3's arguments:
+    ``custom_objects`` (name → Layer subclass) are found while the model is rebuilt, as
+    registered classes are; ``safe_mode`` changes nothing, as no code from the file ever
+    runs either way.
 
     Only registered layer classes are instantiated, from JSON; no code from the file runs.
     A file that is not a deepgrad model, or whose metadata was changed or cut short, raises
     a ``ValueError`` that names the file and the entry at fault.
     """
+    if not isinstance(safe_mode, bool):
+        raise TypeError(f"load_model: safe_mode must be True or False, got {safe_mode!r}")
+    check_layer_classes({} if custom_objects is None else custom_objects, "load_model")
     tensors, metadata = load_file(filepath)
     _check_format(metadata, filepath)
-    model = _rebuild(metadata, filepath)
-    _restore_trainable(model, metadata, filepath)
-    if compile and "compile" in metadata:
-        _compile_as_saved(model, metadata, filepath)
+    with CustomObjectScope(custom_objects):
+        model = _rebuild(metadata, filepath)
+        _restore_trainable(model, metadata, filepath)
+        if compile and "compile" in metadata:
+            _compile_as_saved(model, metadata, filepath)
     assign_weights(model, tensors, filepath)
     state = {
         k.removeprefix("optimizer/"): v for k, v in tensors.items() if k.startswith("optimizer/")
@@ -389,6 +320,23 @@ def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
         except ValueError as error:
             raise ValueError(f"{filepath}: {error}") from error
     return model
+
+
+def check_layer_classes(custom_objects: dict[str, type], what: str) -> None:
+    """``custom_objects`` must map names to Layer subclasses: deepgrad finds its other
+    objects by their own modules' names."""
+    if not isinstance(custom_objects, dict):
+        hint = " (compile is the third argument, as in Keras: pass it by name)"
+        raise TypeError(
+            f"{what}: custom_objects must be a dict of name -> Layer subclass, got "
+            f"{custom_objects!r}{hint if isinstance(custom_objects, bool) else ''}"
+        )
+    for name, value in custom_objects.items():
+        if not (isinstance(value, type) and issubclass(value, Layer)):
+            raise TypeError(
+                f"{what}: custom_objects[{name!r}] is {value!r}; deepgrad takes "
+                "Layer subclasses there (register other objects with their module)"
+            )
 
 
 def _rebuild(metadata: dict, path: Any) -> Any:
