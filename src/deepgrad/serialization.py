@@ -88,18 +88,15 @@ def _register_in_family(registered_name: str, obj: Any) -> None:
     """Let a layer using ``obj`` save and load, as Keras' do: a function is an activation
     and an initializer, regularizer or constraint class is one of its family, known to the
     family by ``"package>name"`` (the name a saved config then holds)."""
-    families = (
-        (initializers.Initializer, initializers.INITIALIZERS),
-        (regularizers.Regularizer, regularizers.REGULARIZERS),
-        (constraints.Constraint, constraints.CONSTRAINTS),
-    )
     if not inspect.isclass(obj):
         if callable(obj):
             activations.ACTIVATIONS[registered_name] = obj
-        return
-    for base, registry in families:
-        if issubclass(obj, base):
-            registry[registered_name] = obj
+    elif issubclass(obj, initializers.Initializer):
+        initializers.INITIALIZERS[registered_name] = obj
+    elif issubclass(obj, regularizers.Regularizer):
+        regularizers.REGULARIZERS[registered_name] = obj
+    elif issubclass(obj, constraints.Constraint):
+        constraints.CONSTRAINTS[registered_name] = obj
 
 
 class CustomObjectScope:
