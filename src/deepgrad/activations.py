@@ -352,7 +352,8 @@ def name_of(activation: Callable) -> str:
             return name
     raise ValueError(
         f"activation {activation!r} has no registered name, so a model using it cannot be "
-        "saved; pass it by name or add it to deepgrad.activations.ACTIVATIONS"
+        "saved; pass it by name, or register it with register_keras_serializable or in "
+        "deepgrad.activations.ACTIVATIONS"
     )
 
 

@@ -214,12 +214,14 @@ def serialize(constraint: Any) -> dict | None:
     """
     if constraint is None:
         return None
-    name = type(constraint).__name__
-    if CONSTRAINTS.get(name) is not type(constraint):
+    # its class's own name, or the one it was registered under (register_keras_serializable)
+    names = [name for name, cls in CONSTRAINTS.items() if cls is type(constraint)]
+    if not names:
         raise ValueError(
             f"constraint {constraint!r} is not one of deepgrad's ({', '.join(CONSTRAINTS)}) "
-            "and cannot be saved"
+            "and cannot be saved; register its class with register_keras_serializable"
         )
+    name = type(constraint).__name__ if type(constraint).__name__ in names else names[0]
     return {"class_name": name, "config": constraint.get_config()}
 
 

@@ -374,7 +374,10 @@ def serialize(initializer: Initializer) -> dict:
     for name, cls in INITIALIZERS.items():
         if type(initializer) is cls:
             return {"class_name": name, "config": initializer.get_config()}
-    raise ValueError(f"initializer {initializer!r} is not registered and cannot be saved")
+    raise ValueError(
+        f"initializer {initializer!r} is not one of deepgrad's and cannot be saved; register its "
+        "class with register_keras_serializable"
+    )
 
 
 def deserialize(config: dict | str, custom_objects: dict | None = None) -> Initializer:

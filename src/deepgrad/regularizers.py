@@ -153,7 +153,10 @@ def serialize(regularizer: Regularizer | None) -> dict | None:
     for name, cls in REGULARIZERS.items():
         if type(regularizer) is cls:
             return {"class_name": name, "config": regularizer.get_config()}
-    raise ValueError(f"regularizer {regularizer!r} is not registered and cannot be saved")
+    raise ValueError(
+        f"regularizer {regularizer!r} is not one of deepgrad's and cannot be saved; register its "
+        "class with register_keras_serializable"
+    )
 
 
 def deserialize(config: dict | str, custom_objects: dict | None = None) -> Regularizer:

@@ -78,9 +78,25 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
         _REGISTERED_NAMES[obj] = registered_name
         if inspect.isclass(obj) and _is_layer_class(obj):
             register_serializable(obj)
+        _register_in_family(registered_name, obj)
         return obj
 
     return decorator
+
+
+def _register_in_family(registered_name: str, obj: Any) -> None:
+    """Let a layer using ``obj`` save and load, as Keras' do: a function is an activation
+    and an initializer, regularizer or constraint class is one of its family, known to the
+    family by ``"package>name"`` (the name a saved config then holds)."""
+    if not inspect.isclass(obj):
+        if callable(obj):
+            activations.ACTIVATIONS[registered_name] = obj
+    elif issubclass(obj, initializers.Initializer):
+        initializers.INITIALIZERS[registered_name] = obj
+    elif issubclass(obj, regularizers.Regularizer):
+        regularizers.REGULARIZERS[registered_name] = obj
+    elif issubclass(obj, constraints.Constraint):
+        constraints.CONSTRAINTS[registered_name] = obj
 
 
 class CustomObjectScope:

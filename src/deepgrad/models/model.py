@@ -276,10 +276,14 @@ class Model(Trainer, Layer):
 
     # ---- saving -------------------------------------------------------------------------
 
-    def save(self, filepath: str | os.PathLike) -> None:
+    def save(
+        self, filepath: str | os.PathLike, overwrite: bool = True, zipped: bool | None = None
+    ) -> None:
         """Write architecture, compile settings, weights and optimizer state to one file
-        (safetensors, with the architecture as JSON metadata), atomically."""
-        model_file.save_model(self, filepath)
+        (safetensors, with the architecture as JSON metadata), atomically. Keras 3's
+        arguments: ``overwrite=False`` refuses to replace a file; ``zipped`` must stay
+        None (deepgrad has one format)."""
+        model_json.save_model(self, filepath, overwrite=overwrite, zipped=zipped)
 
     def to_json(self, **kwargs: Any) -> str:
         """The architecture (and compile settings) as JSON in Keras' layout, with deepgrad's
@@ -287,14 +291,32 @@ class Model(Trainer, Layer):
         go to ``json.dumps``."""
         return model_json.model_to_json(self, **kwargs)
 
-    def save_weights(self, filepath: str | os.PathLike) -> None:
-        """Write only the weights (safetensors), atomically."""
-        model_file.save_weights(self, filepath)
+    def save_weights(
+        self, filepath: str | os.PathLike, overwrite: bool = True, max_shard_size: Any = None
+    ) -> None:
+        """Write only the weights (safetensors), atomically. Keras 3's arguments:
+        ``overwrite=False`` refuses to replace a file; ``max_shard_size`` must stay None
+        (one file)."""
+        model_file.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
-    def load_weights(self, filepath: str | os.PathLike) -> None:
+    def load_weights(self, filepath: str | os.PathLike, skip_mismatch: bool = False) -> None:
         """Read weights written by ``save_weights`` or ``save``; on any mismatch raise and
-        leave the model untouched."""
-        model_file.load_weights(self, filepath)
+        leave the model untouched. With ``skip_mismatch=True`` (Keras 3's argument) load
+        each layer whose weights the file holds with the same shapes and dtypes, and skip
+        the others whole, with a warning naming them.
+
+        >>> import os, tempfile, warnings, deepgrad as dg
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.dg")
+        >>> saved = dg.Sequential([dg.Input((4,)), dg.layers.Dense(3), dg.layers.Dense(2)])
+        >>> saved.save_weights(path)
+        >>> wider = dg.Sequential([dg.Input((4,)), dg.layers.Dense(3), dg.layers.Dense(5)])
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     wider.load_weights(path, skip_mismatch=True)
+        >>> "skipped 1 layer(s)" in str(caught[0].message)
+        True
+        """
+        model_file.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def export(self, filepath: str | os.PathLike, format: str = "onnx") -> None:
         """Write the model for another runtime: ``format="onnx"`` is

@@ -15,11 +15,14 @@ from typing import Any
 import numpy as np
 
 from deepgrad import losses, metrics, optimizers
-from deepgrad.backend import to_numpy
-from deepgrad.device import device_of, to_device
+from deepgrad.layers.base import Layer
 from deepgrad.saving.safetensors import load_file, save_file
-from deepgrad.serialization import layer_class
-from deepgrad.tensor import mark_written, raw_data
+from deepgrad.saving.weight_files import (
+    assign_matching_layers,
+    assign_weights,
+    weight_tensors,
+)
+from deepgrad.serialization import CustomObjectScope, layer_class
 from deepgrad.version import __version__
 
 FORMAT = "deepgrad-model"
@@ -30,16 +33,6 @@ FORMAT = "deepgrad-model"
 FORMAT_VERSION = "3"
 READ_VERSIONS = ("1", "2", FORMAT_VERSION)
 _CHANGED = "(the file was changed after it was saved, or not written by model.save)"
-
-
-def weight_tensors(model: Any) -> dict[str, np.ndarray]:
-    """``model/<path>`` for each weight, ``loss/<name>`` for a loss's own parameters."""
-    # A device's weights are copied to the host: the file is the same from every device.
-    tensors = {f"model/{path}": to_numpy(raw_data(w)) for path, w, _, _ in model.named_weights()}
-    loss = getattr(model, "loss", None)
-    for i, w in enumerate(getattr(loss, "trainable_weights", [])):
-        tensors[f"loss/{i}"] = to_numpy(raw_data(w))
-    return tensors
 
 
 def compile_config_of(model: Any) -> dict | None:
@@ -53,6 +46,9 @@ def compile_config_of(model: Any) -> dict | None:
         "loss_weights": arguments.get("loss_weights"),
         "metrics": _serialize(arguments.get("metrics"), metric_functions=True),
         "weighted_metrics": _serialize(arguments.get("weighted_metrics"), metric_functions=True),
+        # True, False or "auto" as compile (or model.jit = ...) set it, as Keras saves its
+        # jit_compile; run_eagerly=True was saved as False
+        "jit": model._jit,
     }
 
 
@@ -144,7 +140,22 @@ def optimizer_tensors(model: Any) -> dict[str, np.ndarray]:
         # set by hand to resume a schedule, is all it holds. At 0 the file stays as before.
         iterations = np.array(optimizer.iterations, np.int64)
         return {"optimizer/iterations": iterations} if optimizer.iterations else {}
+    _check_bound_to_trainable_weights(model)
     return {f"optimizer/{k}": np.asarray(v) for k, v in optimizer.state_arrays().items()}
+
+
+def _check_bound_to_trainable_weights(model: Any) -> None:
+    """Refuse to save an optimizer state that is flat over other weights than the ones the
+    model trains now (a layer frozen or unfrozen since the optimizer was built): loaded,
+    it would be laid over the weights trained now, one layer's moments on another's."""
+    bound, trained = model.optimizer.params, model._parameters()
+    if [id(p) for p in bound] != [id(p) for p in trained]:
+        raise ValueError(
+            f"save: the trainable weights of {model.name} changed since its optimizer was "
+            f"built (a layer was frozen, unfrozen or added: {len(bound)} weights then, "
+            f"{len(trained)} now), so its optimizer state fits other weights; call "
+            "compile() again before saving (a new optimizer), or save_weights"
+        )
 
 
 def load_optimizer_state(model: Any, state: dict[str, np.ndarray], format_version: str) -> None:
@@ -199,7 +210,24 @@ def save_model(model: Any, filepath: str | os.PathLike, extra_metadata: dict | N
     save_file({**weight_tensors(model), **optimizer_tensors(model)}, filepath, metadata)
 
 
-def save_weights(model: Any, filepath: str | os.PathLike) -> None:
+def check_overwrite(filepath: str | os.PathLike, overwrite: bool, what: str) -> None:
+    """Keras' ``overwrite``: False refuses to replace an existing file (Keras asks at the
+    terminal)."""
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"{what}: overwrite must be True or False, got {overwrite!r}")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{what}: {os.fspath(filepath)} exists and overwrite=False")
+
+
+def save_weights(
+    model: Any, filepath: str | os.PathLike, overwrite: bool = True, max_shard_size: Any = None
+) -> None:
+    if max_shard_size is not None:
+        raise ValueError(
+            f"save_weights: max_shard_size={max_shard_size!r} splits Keras' weights into "
+            "several files; deepgrad writes one safetensors file (leave max_shard_size=None)"
+        )
+    check_overwrite(filepath, overwrite, "save_weights")
     if not model.built:
         raise ValueError(f"save_weights: {model.name} is not built yet")
     save_file(weight_tensors(model), filepath, {"format": FORMAT, "format_version": FORMAT_VERSION})
@@ -241,57 +269,47 @@ def _check_format(metadata: dict, path: Any) -> None:
         )
 
 
-def assign_weights(model: Any, tensors: dict[str, np.ndarray], source: Any) -> None:
-    """Check that ``tensors`` match the model's weights exactly, then copy them in."""
-    targets = {name: w for name, w in ((f"model/{p}", w) for p, w, _, _ in model.named_weights())}
-    loss = getattr(model, "loss", None)
-    for i, w in enumerate(getattr(loss, "trainable_weights", [])):
-        targets[f"loss/{i}"] = w
-    # a model loaded without compiling has no loss to take a saved loss's weights (σ)
-    kinds = ("model/", "loss/") if loss is not None else ("model/",)
-    given = {k: v for k, v in tensors.items() if k.startswith(kinds)}
-    missing, unexpected = sorted(set(targets) - set(given)), sorted(set(given) - set(targets))
-    if missing or unexpected:
-        raise ValueError(
-            f"{source}: weights do not match the model: missing {missing[:5]}, "
-            f"unexpected {unexpected[:5]}"
-        )
-    for name, target in targets.items():
-        array = given[name]
-        if array.shape != target.shape or array.dtype != target.dtype:
-            raise ValueError(
-                f"{source}: weight {name!r} is {array.dtype}{list(array.shape)} in the file, "
-                f"but the model has {target.dtype}{list(target.shape)}"
-            )
-    for name, target in targets.items():
-        raw_data(target)[...] = to_device(given[name], device_of(raw_data(target)))
-    mark_written(*targets.values())
-
-
-def load_weights(model: Any, filepath: str | os.PathLike) -> None:
+def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = False) -> None:
     tensors, metadata = load_file(filepath)
     _check_format(metadata, filepath)
     if not model.built:
         raise ValueError(
             f"load_weights: build {model.name} first (call it on data) so its weights exist"
         )
-    assign_weights(model, tensors, filepath)
+    if not isinstance(skip_mismatch, bool):
+        raise TypeError(f"load_weights: skip_mismatch must be True or False, got {skip_mismatch!r}")
+    if skip_mismatch:
+        assign_matching_layers(model, tensors, filepath)
+    else:
+        assign_weights(model, tensors, filepath)
 
 
-def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
+def load_model(
+    filepath: str | os.PathLike,
+    custom_objects: dict[str, type] | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
+) -> Any:
     """Rebuild a model saved with ``model.save``: architecture, weights, and (with
-    ``compile``) its optimizer, loss, metrics and optimizer state.
+    ``compile``) its optimizer, loss, metrics and optimizer state. Keras 3's arguments:
+    ``custom_objects`` (name → Layer subclass) are found while the model is rebuilt, as
+    registered classes are; ``safe_mode`` changes nothing, as no code from the file ever
+    runs either way.
 
     Only registered layer classes are instantiated, from JSON; no code from the file runs.
     A file that is not a deepgrad model, or whose metadata was changed or cut short, raises
     a ``ValueError`` that names the file and the entry at fault.
     """
+    if not isinstance(safe_mode, bool):
+        raise TypeError(f"load_model: safe_mode must be True or False, got {safe_mode!r}")
+    check_layer_classes({} if custom_objects is None else custom_objects, "load_model")
     tensors, metadata = load_file(filepath)
     _check_format(metadata, filepath)
-    model = _rebuild(metadata, filepath)
-    _restore_trainable(model, metadata, filepath)
-    if compile and "compile" in metadata:
-        _compile_as_saved(model, metadata, filepath)
+    with CustomObjectScope(custom_objects):
+        model = _rebuild(metadata, filepath)
+        _restore_trainable(model, metadata, filepath)
+        if compile and "compile" in metadata:
+            _compile_as_saved(model, metadata, filepath)
     assign_weights(model, tensors, filepath)
     state = {
         k.removeprefix("optimizer/"): v for k, v in tensors.items() if k.startswith("optimizer/")
@@ -302,6 +320,23 @@ def load_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
         except ValueError as error:
             raise ValueError(f"{filepath}: {error}") from error
     return model
+
+
+def check_layer_classes(custom_objects: dict[str, type], what: str) -> None:
+    """``custom_objects`` must map names to Layer subclasses: deepgrad finds its other
+    objects by their own modules' names."""
+    if not isinstance(custom_objects, dict):
+        hint = " (compile is the third argument, as in Keras: pass it by name)"
+        raise TypeError(
+            f"{what}: custom_objects must be a dict of name -> Layer subclass, got "
+            f"{custom_objects!r}{hint if isinstance(custom_objects, bool) else ''}"
+        )
+    for name, value in custom_objects.items():
+        if not (isinstance(value, type) and issubclass(value, Layer)):
+            raise TypeError(
+                f"{what}: custom_objects[{name!r}] is {value!r}; deepgrad takes "
+                "Layer subclasses there (register other objects with their module)"
+            )
 
 
 def _rebuild(metadata: dict, path: Any) -> Any:
@@ -368,6 +403,7 @@ def compile_with(model: Any, settings: dict, source: Any) -> None:
             metrics=settings["metrics"],
             loss_weights=settings.get("loss_weights"),
             weighted_metrics=settings.get("weighted_metrics"),
+            jit=settings.get("jit", "auto"),  # files written before it was saved: the default
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(

@@ -14,7 +14,6 @@ import json
 import os
 from typing import Any
 
-from deepgrad.layers.base import Layer
 from deepgrad.saving import model_file
 from deepgrad.serialization import CustomObjectScope
 
@@ -65,21 +64,14 @@ def model_from_json(json_string: str, custom_objects: dict[str, type] | None = N
         "config": description["config"],
         "build_input_shape": build_config.get("input_shape"),
     }
-    _check_custom_objects(custom_objects or {})
+    model_file.check_layer_classes(
+        {} if custom_objects is None else custom_objects, "model_from_json"
+    )
     with CustomObjectScope(custom_objects):
         model = model_file.rebuild(architecture, "model_from_json")
         if description.get("compile_config") is not None:
             model_file.compile_with(model, description["compile_config"], "model_from_json")
     return model
-
-
-def _check_custom_objects(custom_objects: dict[str, type]) -> None:
-    for name, value in custom_objects.items():
-        if not (isinstance(value, type) and issubclass(value, Layer)):
-            raise TypeError(
-                f"model_from_json: custom_objects[{name!r}] is {value!r}; deepgrad takes "
-                "Layer subclasses there (register other objects with their module)"
-            )
 
 
 def save_model(
@@ -103,6 +95,5 @@ def save_model(
             f"save_model: zipped={zipped!r} chooses a Keras file format; deepgrad writes one "
             "safetensors file (leave zipped=None)"
         )
-    if not overwrite and os.path.exists(filepath):
-        raise FileExistsError(f"save_model: {os.fspath(filepath)} exists and overwrite=False")
-    model.save(filepath)
+    model_file.check_overwrite(filepath, overwrite, "save_model")
+    model_file.save_model(model, filepath)

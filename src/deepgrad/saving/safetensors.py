@@ -141,6 +141,8 @@ def write_atomic(path: str | os.PathLike, blob: bytes) -> None:
     (the file it points to is written); a new file gets the mode any other new file would
     (0o644 under the usual umask)."""
     path = Path(os.path.realpath(path))  # through a link, to the file it names
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory; give the file to write a name")
     mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else _default_file_mode()
     directory = path.parent if str(path.parent) else Path(".")
     directory.mkdir(parents=True, exist_ok=True)
@@ -165,8 +167,28 @@ def save_file(
     write_atomic(path, encode(tensors, metadata))
 
 
+# The first bytes of the files a safetensors file is most often mistaken for: named when
+# one fails to decode (a safetensors file's first 8 bytes are a length: any bytes may start it)
+_OTHER_FORMATS = {
+    b"PK\x03\x04": "a zip archive (a Keras .keras file, a PyTorch .pt file?)",
+    b"\x89HDF\r\n\x1a\n": "an HDF5 file (a Keras .h5 or .weights.h5 file?)",
+}
+
+
 def load_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory, not a file deepgrad saved")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
-    return decode(path.read_bytes(), str(path))
+    blob = path.read_bytes()
+    try:
+        return decode(blob, str(path))
+    except CorruptFileError:
+        for magic, what in _OTHER_FORMATS.items():
+            if blob.startswith(magic):
+                raise CorruptFileError(
+                    f"{path}: {what}, not a safetensors file; deepgrad reads only the files "
+                    "it writes (model.save, save_weights), not Keras' or PyTorch's formats"
+                ) from None
+        raise
