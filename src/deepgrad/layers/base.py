@@ -133,7 +133,7 @@ class Layer(TorchVocabulary):
         self.name = name or unique_name(_snake(type(self).__name__))
         if activity_regularizer is not None:
             self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
+        self.dtype = _layer_dtype(self.name, dtype)
         self.built = False
         self.training = False  # the mode of a call without training= (train() / eval())
         self._inbound_nodes: list = []  # the calls on symbolic inputs (functional API)
@@ -565,7 +565,32 @@ class Layer(TorchVocabulary):
 
 
 _TAKES_TRAINING: dict[type, bool] = {}
+
+
 # Attribute types that never hold a weight or a sublayer (skipped at once by _children).
+def _layer_dtype(name: str, dtype: Any) -> np.dtype:
+    """The layer's dtype: NumPy's reading of ``dtype``, or the default (float32). Keras'
+    mixed-precision policies (``"mixed_float16"``, a ``DTypePolicy``) are refused by name:
+    deepgrad computes and keeps its weights in one dtype.
+
+    >>> _layer_dtype("dense", "mixed_float16")
+    Traceback (most recent call last):
+    ...
+    ValueError: dense: dtype 'mixed_float16' is not a dtype deepgrad knows; ...
+    """
+    if dtype is None:
+        return get_default_dtype()
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise ValueError(
+            f"{name}: dtype {dtype!r} is not a dtype deepgrad knows; give one such as "
+            "'float32', 'float64' or 'float16' (Keras' mixed-precision policies, "
+            "'mixed_float16' or 'mixed_bfloat16', compute in one dtype and keep the "
+            "weights in another, which deepgrad does not do)"
+        ) from None
+
+
 _LEAF_TYPES = frozenset({bool, int, float, str, type(None), np.dtype, type(np.dtype("float32"))})
 
 

@@ -136,6 +136,13 @@ class Sequential(Model):
     def build(self, input_shape: tuple) -> None:
         """Build every layer by passing one zero sample through the stack."""
         self._require_layers()
+        if any(size is None for size in input_shape[1:]):
+            raise ValueError(
+                f"Sequential model {self.name!r}: cannot be built for the input shape "
+                f"{tuple(input_shape)}: every axis but the batch's needs a size in deepgrad "
+                "(Keras allows unknown sizes, e.g. for sequences of any length); give Input "
+                "the sizes"
+            )
         sample = np.zeros((1, *input_shape[1:]), dtype=self._input_dtype or self.dtype)
         with no_grad():
             for layer in self.layers:
