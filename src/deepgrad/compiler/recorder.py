@@ -305,9 +305,26 @@ class Recorder:
                 "deepgrad.numpy.where(mask, x, 0), dividing by mask.sum() for a mean, or "
                 "run the function without compile"
             )
+        if name in COUNTS_OF_THE_DATA and not (self._known(args) and self._known(kwargs)):
+            raise CompileError(
+                f"compile: {name} of a {_described(raw[0] if raw else None)} computed from "
+                f"the function's arguments or a model's weights (at {origin}) gives as many "
+                "indices as the data has nonzero elements, so its shape depends on the data "
+                "(dnp.where(condition) with one argument is nonzero). A plan replays the "
+                "first call's shapes: a length or shape read from it, a mean over what it "
+                "selects, an elementwise op or a gradient through it would keep the first "
+                "call's count, as JAX's jit refuses it too. Count with "
+                "dnp.count_nonzero(condition) or dnp.sum(condition), select with "
+                "dnp.where(condition, x, 0), or call the function without compile"
+            )
         self.calls.append(
             Call(func, name, args, kwargs, result, out, effect, origin, pure, foldable=foldable)
         )
+
+
+# Calls whose result has one entry per nonzero element of their argument: as many as the
+# data make true, so a shape that changes from call to call.
+COUNTS_OF_THE_DATA = frozenset({"nonzero", "argwhere"})
 
 
 def _indexes_by_a_mask_made_in_the_step(index: Any, reference: Any) -> bool:
