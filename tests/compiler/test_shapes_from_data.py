@@ -97,3 +97,27 @@ def test_counting_with_ops_replays():
     for x in (*SAME_COUNT, OTHER_COUNT, OTHER_COUNT):
         assert compiled(x) == np.mean(x[x > 0])
     assert compiled._plans
+
+
+def test_lstsq_of_the_data_is_refused():
+    """Its rank is read in Python and decides the residuals' shape: a replay on a matrix of
+    rank 1 after two of rank 2 gave rank 2 and residuals [5.9e-31] (NumPy: 1 and [])."""
+    b = np.ones(3)
+    compiled = dg.compile(lambda a: dnp.linalg.lstsq(a, b)[1])
+    with pytest.raises(CompileError, match=r"lstsq's rank .*\(at .*test_shapes_from_data"):
+        compiled(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+    rank_one = np.ones((3, 2))
+    assert np.linalg.lstsq(rank_one, b)[1].shape == (0,)  # the shape the replay missed
+
+
+def test_lstsq_of_a_constant_matrix_and_pinv_of_the_data_replay():
+    a = dg.tensor(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))  # float64
+    by_lstsq = dg.compile(lambda b: dnp.linalg.lstsq(a, b)[0])
+    by_pinv = dg.compile(lambda m, b: dnp.linalg.pinv(m) @ b)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        b = rng.standard_normal(3)
+        expected = np.linalg.lstsq(a.numpy(), b)[0]
+        np.testing.assert_allclose(by_lstsq(b), expected, rtol=1e-12)
+        np.testing.assert_allclose(by_pinv(a.numpy(), b), expected, rtol=1e-12)
+    assert by_lstsq._plans and by_pinv._plans
