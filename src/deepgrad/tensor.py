@@ -540,6 +540,8 @@ class Tensor:
                 "its graph: do updates inside `with deepgrad.no_grad():`, or write x = x + y"
             )
         _refuse_recorded(other, f"in-place {ufunc.__name__}", "x = x + y")
+        if WRITES.watcher is not None:
+            WRITES.watcher(self, other, f"in-place {ufunc.__name__} (x {_SIGNS[ufunc]}= y)")
         ufunc(self._value, raw_data(other), out=self._value, casting="same_kind")
         mark_written(self)
         return self
@@ -551,8 +553,13 @@ class Tensor:
                 "graph. Use the functional update `x = x.at[index].set(value)` (or .add) instead"
             )
         _refuse_recorded(value, "Tensor item assignment", "x = x.at[index].set(value)")
+        if WRITES.watcher is not None:
+            WRITES.watcher(self, value, "item assignment (x[index] = y)")
         self._value[index] = raw_data(value) if isinstance(value, Tensor) else value
         mark_written(self)
+
+
+_SIGNS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/"}
 
 
 def _refuse_recorded(value: Any, operation: str, instead: str) -> None:
@@ -589,12 +596,17 @@ _WRITTEN_OWNERS: dict[int, int] = {}
 
 
 class _Writes:
-    """The number, in ``ORDER``, of the last write in place to any Tensor (-1: none yet)."""
+    """The number, in ``ORDER``, of the last write in place to any Tensor (-1: none yet);
+    and who is told before a Tensor's operator writes in place (``x += y``, ``x[i] = y``):
+    ``watcher(tensor, value, operation)``, or None. ``deepgrad.compile`` sets it while it
+    records, because such a write is no call of the plan and would not happen again at a
+    replay (``compiler/recorder.py``, ``Recorder.write``)."""
 
-    __slots__ = ("last",)
+    __slots__ = ("last", "watcher")
 
     def __init__(self) -> None:
         self.last = -1
+        self.watcher: Callable[[Tensor, Any, str], None] | None = None
 
 
 WRITES = _Writes()

@@ -82,14 +82,6 @@ def test_a_data_dependent_length_is_refused():
         dg.compile(lambda y: dg.ops.one_hot(y, 3))(np.array([0, 2]))
 
 
-def test_nonzero_is_computed_again_at_every_call():
-    """Its arrays come back as a tuple: each is now taken by a recorded call (the plan
-    froze the first call's indices, [0, 2], and gave them for [1, 1, 1])."""
-    compiled = dg.compile(lambda x: dnp.nonzero(x)[0])
-    for value in ([1.0, 0.0, 2.0], [3.0, 0.0, 5.0], [1.0, 1.0, 1.0], [0.0, 0.0, 1.0]):
-        assert np.array_equal(compiled(np.array(value)), np.nonzero(value)[0])
-
-
 def test_interp_on_traced_knots_is_computed_again_at_every_call():
     """The segment found in the knots picked fp's values by NumPy's own indexing of an
     array, frozen into the plan (4 of 6 replays wrong)."""

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.primitive import STATE, Primitive
+from deepgrad.tensor import WRITES
 
 
 class Impure(Primitive):
@@ -42,10 +43,12 @@ class Impure(Primitive):
         if observer is None:
             return self.impl(*args, **kwargs)
         STATE.observer = None  # what the function does inside is this one call
+        writes, WRITES.watcher = WRITES.watcher, None  # its writes in place are made again
         try:
             result = self.impl(*args, **kwargs)
         finally:
             STATE.observer = observer
+            WRITES.watcher = writes
         if isinstance(result, np.generic | bool):
             # A recording knows each result by its identity, and NumPy's and Python's
             # booleans are two objects each (np.False_ is every False): two calls that

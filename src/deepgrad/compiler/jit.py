@@ -173,11 +173,13 @@ class CompiledFunction:
         args = tree_unflatten(treedef, [_as_tensor(x) for x in leaves])
         STATE.observer = recorder.observe
         READS.watcher = recorder.read
+        WRITES.watcher = recorder.write
         try:
             result = self.fn(*args)
         finally:
             STATE.observer = None
             READS.watcher = None
+            WRITES.watcher = None
         out_leaves, out_def = tree_flatten(result)
         outputs = [recorder.reference(raw_data(x), x) for x in out_leaves]
         kinds = [_kind(x, ref, inputs) for x, ref in zip(out_leaves, outputs, strict=True)]

@@ -236,12 +236,7 @@ class Recorder:
         (moving statistics, an adapted mean). Constants, and what is computed from
         constants alone, may be read: the plan folds them too."""
         value = raw_data(tensor)
-        index = self._slot_of.get(id(value))
-        if index is None:  # not computed in the plan: a constant, a parameter, state
-            changes = tensor._level >= 0 or tensor.holds_state
-        else:
-            changes = index not in self._foldable_slots
-        if changes:
+        if self._may_differ(tensor):
             raise CompileError(
                 f"compile: {conversion} of a {_described(value)} computed from the "
                 f"function's arguments or a model's weights (at {user_frame()}): a compiled "
@@ -252,8 +247,43 @@ class Recorder:
                 "the compiled function, or call the function without compile (a model's "
                 "training step: model.compile(..., jit=False))"
             )
-        if index is None:
+        if id(value) not in self._slot_of:
             self.read_constants.append(tensor)
+
+    def _may_differ(self, value: Any) -> bool:
+        """Whether a Tensor's (or an array's) value may differ at the next call: computed from
+        the arguments, a parameter or a layer's state (moving statistics, an adapted mean).
+        Constants, what is computed from constants alone, and numbers do not."""
+        index = self._slot_of.get(id(raw_data(value)))
+        if index is not None:
+            return index not in self._foldable_slots
+        # not computed in the plan: a constant, a parameter, state
+        return isinstance(value, Tensor) and (value._level >= 0 or value.holds_state)
+
+    def _folded(self, value: Any) -> bool:
+        """Whether a value is computed in the plan from constants alone (and kept by it)."""
+        index = self._slot_of.get(id(raw_data(value)))
+        return index is not None and index in self._foldable_slots
+
+    def write(self, tensor: Tensor, value: Any, operation: str) -> None:
+        """A Tensor written in place by its operator while recording (``WRITES.watcher``):
+        refused unless both the Tensor and what is written are fixed for every call. The
+        write is no call of the plan, so a replay would not make it: an input or a value
+        computed in the step kept its unwritten value (``y = x * 2; y += 1`` replayed
+        ``x * 2``), a weight updated by hand (``w -= lr * g``) or a counter closed over
+        (``count += 1``) was written by the recordings only. What is made from constants
+        alone and written with a constant is kept by the plan as written, as eager makes
+        it at every call."""
+        if self._folded(tensor) and (self._folded(value) or not isinstance(value, Tensor)):
+            return  # (a constant Tensor written in would not be watched for its own writes)
+        raise CompileError(
+            f"compile: {operation} into a {_described(raw_data(tensor))} (at {user_frame()}): "
+            "a compiled function replays its array calls, and a write in place is none, so "
+            "it would happen while recording only, as JAX's arrays refuse it. Write "
+            "x = x + y or x = x.at[index].set(y) (recorded ops) for a value of the step, "
+            "Variable.assign, assign_add or assign_sub (made again at every call) for "
+            "state the function updates, or call the function without compile"
+        )
 
     def observe(self, prim: Primitive, originals: Any, raw: Any, kwargs: dict, result: Any) -> None:
         """The engine's observer hook (``STATE.observer``): note one primitive call."""
@@ -305,9 +335,26 @@ class Recorder:
                 "deepgrad.numpy.where(mask, x, 0), dividing by mask.sum() for a mean, or "
                 "run the function without compile"
             )
+        if name in COUNTS_OF_THE_DATA and not (self._known(args) and self._known(kwargs)):
+            raise CompileError(
+                f"compile: {name} of a {_described(raw[0] if raw else None)} computed from "
+                f"the function's arguments or a model's weights (at {origin}) gives as many "
+                "indices as the data has nonzero elements, so its shape depends on the data "
+                "(dnp.where(condition) with one argument is nonzero). A plan replays the "
+                "first call's shapes: a length or shape read from it, a mean over what it "
+                "selects, an elementwise op or a gradient through it would keep the first "
+                "call's count, as JAX's jit refuses it too. Count with "
+                "dnp.count_nonzero(condition) or dnp.sum(condition), select with "
+                "dnp.where(condition, x, 0), or call the function without compile"
+            )
         self.calls.append(
             Call(func, name, args, kwargs, result, out, effect, origin, pure, foldable=foldable)
         )
+
+
+# Calls whose result has one entry per nonzero element of their argument: as many as the
+# data make true, so a shape that changes from call to call.
+COUNTS_OF_THE_DATA = frozenset({"nonzero", "argwhere"})
 
 
 def _indexes_by_a_mask_made_in_the_step(index: Any, reference: Any) -> bool:

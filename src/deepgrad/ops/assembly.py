@@ -26,7 +26,7 @@ from deepgrad.ops.shape import (
     transpose,
     vstack,
 )
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import raw_data, read_value
 
 
 def _shape(x: Any) -> tuple[int, ...]:
@@ -206,6 +206,7 @@ def insert(arr: Any, obj: Any, values: Any, axis: int | None = None) -> Any:
     size = int(np.prod(_shape(arr)))
     own = np.arange(size).reshape(_shape(arr))
     theirs = -1 - np.arange(int(np.prod(_shape(values)))).reshape(_shape(values))
+    obj = read_value(obj, "insert's indices")  # (a Tensor: np.insert came back here)
     where_from = np.insert(own, obj, theirs, axis=axis)  # NumPy's rules, on element numbers
     where_from = np.where(where_from >= 0, where_from, size - 1 - where_from)
     return concatenate([ravel(arr), ravel(values)], axis=0)[where_from]
@@ -219,6 +220,7 @@ def delete(arr: Any, obj: Any, axis: int | None = None) -> Any:
     """
     arr = _as_array(arr)
     own = np.arange(int(np.prod(_shape(arr)))).reshape(_shape(arr))
+    obj = read_value(obj, "delete's indices")  # (a Tensor: np.delete came back here)
     return ravel(arr)[np.delete(own, obj, axis=axis)]
 
 

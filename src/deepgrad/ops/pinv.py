@@ -23,7 +23,7 @@ from deepgrad.ops.reductions import sum
 from deepgrad.ops.shape import reshape
 from deepgrad.ops.spectral_tools import eye_like, matrix_check, mT, shape_of, traceable
 from deepgrad.ops.svd import svdvals
-from deepgrad.tensor import raw_data
+from deepgrad.tensor import raw_data, read_value
 
 
 def _pinv_impl(a, rcond, hermitian):
@@ -103,7 +103,9 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any, int, An
     m, n = a_shape
     cutoff = rcond if rcond is not None else np.finfo(np.float64).eps * max(m, n)
     s = svdvals(a)
-    values = to_numpy(raw_data(s))
+    # The rank is a number and decides the residuals' shape: read in Python, so a compiled
+    # function refuses it as it refuses float(x) (a replay kept the first call's rank).
+    values = to_numpy(read_value(s, "lstsq's rank (for the solution alone, pinv(a) @ b)"))
     rank = int(np.sum(values > cutoff * values.max())) if values.size else 0
     x = matmul(pinv(a, rcond=cutoff), b)
     if rank == n and m > n:
