@@ -38,3 +38,19 @@ def test_a_traced_scale_is_checked_and_still_differentiated():
     assert float(dg.grad(lambda m: dnp.random.normal(m, 2.0, size=(4,)).sum())(0.5)) == 4.0
     slope = dg.grad(lambda a: dnp.random.uniform(a, 3.0, size=(2,)).sum())(1.0)
     assert 0.0 < float(slope) < 2.0
+
+
+@pytest.mark.parametrize("keyword", [True, False])
+def test_a_traced_loc_with_a_plain_scale_draws_again_at_every_replay(keyword):
+    # With a plain scale, scale · z was NumPy's own product, frozen into the plan and then
+    # refused by the second recording (CompileError "got different arguments").
+    def f(x):
+        if keyword:
+            return dnp.random.normal(loc=x, size=3)
+        return dnp.random.normal(x, 1.0, size=3)
+
+    compiled = dg.compile(f)
+    first, second = compiled(np.zeros(3)), compiled(np.zeros(3))
+    third = compiled(np.full(3, 100.0))
+    assert not np.allclose(first, second)  # a new draw at each call
+    assert np.all(np.abs(third - 100.0) < 10.0)

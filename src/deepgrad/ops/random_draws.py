@@ -23,6 +23,7 @@ import numpy as np
 from deepgrad import random as _random
 from deepgrad.autodiff.effects import Impure, impure
 from deepgrad.backend import to_numpy
+from deepgrad.ops.elementwise import multiply
 from deepgrad.tensor import Tensor, raw_data
 
 _unit_uniform = Impure(_random.uniform, "uniform")
@@ -74,7 +75,8 @@ def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, dtype: Any = None
     if not (isinstance(loc, Tensor) or isinstance(scale, Tensor)):
         return _normal(loc, scale, size, dtype)
     shape, dtype = _draw_shape_and_dtype(size, dtype, loc, scale)
-    return loc + scale * _standard_normal(shape, dtype, scale)
+    # multiply, not *: with a plain scale, NumPy's own product would be frozen in a plan
+    return loc + multiply(scale, _standard_normal(shape, dtype, scale))
 
 
 def uniform(low: Any = 0.0, high: Any = 1.0, size: Any = None, dtype: Any = None) -> Any:
