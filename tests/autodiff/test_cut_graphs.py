@@ -72,3 +72,13 @@ def test_a_derivative_through_complex_numbers_raises_instead_of_dropping_a_part(
 def test_a_complex_input_is_refused():
     with pytest.raises(TypeError, match=r"input 0 is complex \(complex128\)"):
         dg.grad(lambda z: dnp.sum(dnp.abs(z)))(np.array([1 + 2j]))
+
+
+def test_a_complex_tensor_cannot_require_grad():
+    # the tape took it and gave d|z²|/dz = -4.4-0.8j at z = 1+2j; PyTorch's gradient is
+    # 2+4j (d/dx + i d/dy of x² + y²) and JAX's its conjugate 2-4j
+    with pytest.raises(TypeError, match=r"requires_grad: the tensor is complex \(complex128\)"):
+        dg.tensor(np.array([1 + 2j]), requires_grad=True)
+    z = dg.tensor(np.array([1 + 2j]))
+    with pytest.raises(TypeError, match="complex"):
+        z.requires_grad = True
