@@ -140,6 +140,12 @@ class Tensor:
                 "requires_grad can only be changed on leaf tensors (ones no op produced); "
                 "use .detach() to get a leaf"
             )
+        if flag and np.dtype(self.dtype).kind == "c":
+            raise TypeError(
+                f"requires_grad: the tensor is complex ({self.dtype}); deepgrad differentiates "
+                "real functions of real arrays: make the real and imaginary parts two real "
+                "tensors that require grad"
+            )
         if flag and not is_floating(self.dtype):
             raise TypeError(
                 f"requires_grad: only floating-point tensors can be differentiated, got "

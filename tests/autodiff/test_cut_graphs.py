@@ -72,3 +72,58 @@ def test_a_derivative_through_complex_numbers_raises_instead_of_dropping_a_part(
 def test_a_complex_input_is_refused():
     with pytest.raises(TypeError, match=r"input 0 is complex \(complex128\)"):
         dg.grad(lambda z: dnp.sum(dnp.abs(z)))(np.array([1 + 2j]))
+
+
+def test_a_complex_tensor_cannot_require_grad():
+    # the tape took it and gave d|z²|/dz = -4.4-0.8j at z = 1+2j; PyTorch's gradient is
+    # 2+4j (d/dx + i d/dy of x² + y²) and JAX's its conjugate 2-4j
+    with pytest.raises(TypeError, match=r"requires_grad: the tensor is complex \(complex128\)"):
+        dg.tensor(np.array([1 + 2j]), requires_grad=True)
+    z = dg.tensor(np.array([1 + 2j]))
+    with pytest.raises(TypeError, match="complex"):
+        z.requires_grad = True
+
+
+OUT_OF_GRAPH = {
+    # grad gave [0, 0, 0] and jvp a tangent of 0 for these: the rules never saw out=
+    "out= of a ufunc": lambda x, o: dnp.sum(o) + 0 * dnp.sum(dnp.multiply(x, 2.0, out=o)),
+    "out= of matmul": lambda x, o: dnp.sum(dnp.matmul(x, x, out=o[0, ...])),
+    "where= of a ufunc": lambda x, o: dnp.sum(dnp.multiply(x, x, where=x > 1.5)),
+    "dtype= of a ufunc": lambda x, o: dnp.sum(dnp.add(x, x, dtype=np.float32)),
+    "casting= of a ufunc": lambda x, o: dnp.sum(dnp.sqrt(x, casting="unsafe")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUT_OF_GRAPH))
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda f: dg.grad(f)(np.array([1.0, 2.0, 3.0])),
+        lambda f: dg.jvp(f, (np.array([1.0, 2.0, 3.0]),), (np.ones(3),)),
+        lambda f: f(dg.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)).backward(),
+    ],
+    ids=["grad", "jvp", "tape"],
+)
+def test_numpy_call_options_on_a_differentiated_tensor_raise(name, transform):
+    def f(x):
+        return OUT_OF_GRAPH[name](x, np.zeros(3))
+
+    option = name.split()[0]
+    with pytest.raises(TypeError, match=rf"arguments \(3,\) float64.*call option {option}"):
+        transform(f)
+
+
+def test_numpy_call_options_without_a_differentiated_tensor_keep_numpys_meaning():
+    out = np.zeros(3)
+    assert dnp.multiply(np.array([1.0, 2.0, 3.0]), 2.0, out=out) is out
+    np.testing.assert_array_equal(out, [2.0, 4.0, 6.0])
+    constant = dg.tensor(np.array([1.0, 4.0]))
+    np.testing.assert_array_equal(dnp.sqrt(constant, dtype=np.float32), [1.0, 2.0])
+
+
+def test_jax_refuses_out_and_where_too():
+    jnp = pytest.importorskip("jax.numpy")
+    with pytest.raises(NotImplementedError, match="out argument"):
+        jnp.multiply(jnp.ones(2), jnp.ones(2), out=np.zeros(2))
+    with pytest.raises(NotImplementedError, match="where argument"):
+        jnp.multiply(jnp.ones(2), jnp.ones(2), where=np.array([True, False]))

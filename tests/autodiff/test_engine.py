@@ -166,6 +166,29 @@ def test_accumulation_and_reset():
     np.testing.assert_allclose(x.grad.numpy(), [3, 3])
 
 
+def test_a_leaf_frozen_after_the_graph_was_made_gets_no_gradient():
+    # PyTorch leaves .grad None for a leaf whose requires_grad was turned off before
+    # backward (freezing a layer between forward and backward); x.grad was [2, 2, 2], so
+    # an optimizer stepped the frozen weight
+    x = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = dg.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    y = (x * 2 + w * w).sum()
+    x.requires_grad = False
+    y.backward()
+    assert x.grad is None
+    assert w.grad is not None
+    np.testing.assert_array_equal(w.grad.numpy(), [8.0, 10.0, 12.0])
+
+
+def test_pytorch_leaves_a_frozen_leaf_without_gradient():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * 2).sum()
+    x.requires_grad_(False)
+    y.backward()
+    assert x.grad is None
+
+
 def test_reused_input_and_diamond():
     x = dg.tensor(2.0, dtype="float64", requires_grad=True)
     a = x * x

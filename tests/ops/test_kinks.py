@@ -155,6 +155,24 @@ def test_abs_max_and_fmax_conventions():
     np.testing.assert_array_equal(grads[1], [0.0, 1.0, 0.5])
 
 
+@pytest.mark.parametrize("name", ["logaddexp", "logaddexp2"])
+def test_logaddexp_at_infinity_matches_torch(name):
+    # at x = +inf the share exp(x - ans) was exp(inf - inf): NaN in reverse and forward
+    # mode, where PyTorch (and JAX, for the x derivative) give 1
+    x = np.array([np.inf, 0.0, -np.inf, 1.0, 800.0])
+    y = np.array([0.0, np.inf, 0.0, 2.0, -800.0])
+    a = torch.tensor(x, requires_grad=True)
+    b = torch.tensor(y, requires_grad=True)
+    getattr(torch, name)(a, b).sum().backward()
+    op = getattr(dnp, name)
+    grads = dg.grad(lambda u, v: dnp.sum(op(u, v)), argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(grads[0], a.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(grads[1], b.grad.numpy(), rtol=1e-12)
+    _, tangent = dg.jvp(lambda u: op(u, y), (x,), (np.ones(5),))
+    np.testing.assert_allclose(tangent, a.grad.numpy(), rtol=1e-12)
+    assert grads[0][0] == 1.0 and grads[1][1] == 1.0
+
+
 def test_einsum_repeated_index_gradients_match_torch():
     a = np.arange(9.0).reshape(3, 3) / 7
     for spec in ("ii->i", "ii", "ij,jj->i"):

@@ -236,6 +236,8 @@ def backward(
             if id(leaf) not in leaves:
                 store_grad(leaf, array_module(leaf._value).zeros_like(leaf._value))
     for leaf, leaf_grad in leaves.values():
+        if leaf._level != 0:
+            continue  # requires_grad turned off since the graph was made: PyTorch skips it too
         if create_graph:
             if not isinstance(leaf_grad, Tensor):
                 leaf_grad = Tensor._make(leaf_grad, -1)

@@ -154,6 +154,7 @@ class Primitive:
         "name",
         "second_differentiable",
         "symbol",
+        "ufunc",
     )
     pure = True  # same arguments, same result: an observer may fold it on constants
     effect = False  # writes outside its result: an observer must keep it even if unused
@@ -164,6 +165,9 @@ class Primitive:
         self.symbol = symbol  # how evaluation traces print it, e.g. "{0} × {1}"
         self.vjps = ()
         self.jvps: Rules = ()
+        # a NumPy ufunc takes no static parameters, only its call options (out=, where=,
+        # dtype=, ...), which the rules would not see: __call__ refuses them on tensors
+        self.ufunc = isinstance(impl, np.ufunc)
 
     @property
     def vjps(self) -> Rules:
@@ -207,6 +211,8 @@ class Primitive:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # bind, or its forms for the one or two arguments that most calls pass
         if kwargs:
+            if self.ufunc or "out" in kwargs:
+                _refuse_call_options(self, args, kwargs)
             return bind(self, args, kwargs)
         if len(args) == 2:
             return bind_pair(self, args[0], args[1])
@@ -216,6 +222,28 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
+
+
+def _refuse_call_options(prim: Primitive, args: Any, kwargs: dict) -> None:
+    """Refuse ``out=`` on any op, and NumPy's other ufunc options (``where=``, ``dtype=``,
+    ``casting=``, ...), when a tensor that can be differentiated is among the arguments.
+
+    The derivative rules see none of them: ``out=`` writes into an array outside the graph
+    (whatever reads that array gets no gradient), ``where=`` leaves entries unset and
+    ``dtype=`` casts behind the rules' back. jax.numpy refuses them too, PyTorch refuses
+    ``out=`` when an argument requires grad; on plain arrays NumPy's behaviour is kept.
+    """
+    if not any(isinstance(arg, Tensor) and arg._level >= 0 for arg in args):
+        return
+    refused = kwargs if prim.ufunc else ("out",)
+    options = ", ".join(f"{name}=" for name in refused)
+    shapes = ", ".join(_describe(raw_data(arg)) for arg in args)
+    raise TypeError(
+        f"{prim.name}: arguments {shapes}: NumPy's call option {options} cannot be "
+        f"differentiated (the derivative rules do not see it). Call {prim.name} without it "
+        f"and use the result: y = {prim.name}(...) instead of out=, dnp.where(mask, "
+        f"y, other) instead of where=, .astype(dtype) on the inputs instead of dtype="
+    )
 
 
 def bind(prim: Primitive, args: Any, kwargs: dict) -> Any:

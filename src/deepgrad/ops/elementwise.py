@@ -158,13 +158,34 @@ hypot = Primitive(np.hypot, "hypot")
 hypot.defvjp(lambda g, ans, x, y: g * x / ans, lambda g, ans, x, y: g * y / ans)
 hypot.defjvp(lambda t, ans, x, y: t * x / ans, lambda t, ans, x, y: t * y / ans)
 
+
+def _log_share(x, ans):
+    # x's share of logaddexp(x, y) is exp(x − ans). Where x is +∞ so is ans, and ∞ − ∞
+    # would make the share NaN: it is exp(0 − 0) = 1 there, as PyTorch and JAX give for y
+    # finite (both are read as 0 there, so that nothing computes ∞ − ∞).
+    infinite = equal(x, np.inf)
+    return where(infinite, 0, x) - where(infinite, 0, ans)
+
+
 logaddexp = Primitive(np.logaddexp, "logaddexp")
-logaddexp.defvjp(lambda g, ans, x, y: g * exp(x - ans), lambda g, ans, x, y: g * exp(y - ans))
-logaddexp.defjvp(lambda t, ans, x, y: t * exp(x - ans), lambda t, ans, x, y: t * exp(y - ans))
+logaddexp.defvjp(
+    lambda g, ans, x, y: g * exp(_log_share(x, ans)),
+    lambda g, ans, x, y: g * exp(_log_share(y, ans)),
+)
+logaddexp.defjvp(
+    lambda t, ans, x, y: t * exp(_log_share(x, ans)),
+    lambda t, ans, x, y: t * exp(_log_share(y, ans)),
+)
 
 logaddexp2 = Primitive(np.logaddexp2, "logaddexp2")
-logaddexp2.defvjp(lambda g, ans, x, y: g * exp2(x - ans), lambda g, ans, x, y: g * exp2(y - ans))
-logaddexp2.defjvp(lambda t, ans, x, y: t * exp2(x - ans), lambda t, ans, x, y: t * exp2(y - ans))
+logaddexp2.defvjp(
+    lambda g, ans, x, y: g * exp2(_log_share(x, ans)),
+    lambda g, ans, x, y: g * exp2(_log_share(y, ans)),
+)
+logaddexp2.defjvp(
+    lambda t, ans, x, y: t * exp2(_log_share(x, ans)),
+    lambda t, ans, x, y: t * exp2(_log_share(y, ans)),
+)
 
 # x mod y = x − y·floor(x/y): piecewise, with slope 1 in x and −floor(x/y) in y.
 mod = Primitive(np.mod, "mod", "{0} mod {1}")
