@@ -192,7 +192,9 @@ _cholesky.defjvp(_cholesky_jvp)
 def cholesky(a: Any) -> Any:
     """Lower Cholesky factor L of a symmetric positive-definite A = L Lᵀ.
 
-    The derivative is the symmetric one: only symmetric changes of A are meaningful.
+    Only symmetric changes of A are meaningful: the reverse-mode gradient is the
+    symmetric one; forward mode (``jvp``, ``jacfwd``) uses the tangent as given, as
+    PyTorch's does, so give it a symmetric tangent (JAX symmetrises it first).
     """
     _square("cholesky", a)
     return _cholesky(a)
