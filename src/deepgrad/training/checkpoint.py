@@ -8,13 +8,26 @@ import os
 import warnings
 from collections.abc import Callable
 
+import numpy as np
+
+from deepgrad.backend import get_default_dtype
 from deepgrad.training.hooks import Callback
 
 
 def _comparison(mode: str) -> Callable[[float, float, float], bool]:
+    """Keras 3's test of an improvement: ``current + delta < best`` (min) or
+    ``current - delta > best`` (max), the sum taken in Python floats and then both sides
+    rounded to the default float dtype, as ``keras.ops.less``/``greater`` round them."""
     if mode == "min":
-        return lambda current, best, delta: current < best - delta
-    return lambda current, best, delta: current > best + delta
+        return lambda current, best, delta: bool(_rounded(current + delta) < _rounded(best))
+    return lambda current, best, delta: bool(_rounded(current - delta) > _rounded(best))
+
+
+def _rounded(value: float) -> np.floating:
+    """``value`` in the default float dtype (float32: Keras' floatx), where 0.4999999999
+    does not beat 0.5, nor 0.7 + 0.1 beat 0.8 (both are 0.8 in float32)."""
+    with np.errstate(over="ignore"):  # a float64 beyond float32's range is inf there too
+        return get_default_dtype().type(value)
 
 
 class Monitor(Callback):
