@@ -4,7 +4,10 @@ ModelCheckpoint), side by side with Keras 3 (on JAX).
 Keras compares with ``keras.ops.less``/``greater``, which round Python floats to float32:
 ``current + min_delta`` (``current - min_delta`` in "max" mode) against the best, both in
 float32. deepgrad compared them in float64, so 0.4999999999 beat 0.5, and 0.7 with
-``min_delta=0.1`` beat 0.8, where Keras counts no improvement."""
+``min_delta=0.1`` beat 0.8, where Keras counts no improvement. And Keras settles
+``mode="auto"`` at each epoch's end before it reads the value, so a monitor of no known
+direction (a misspelt one) raises at the first epoch; deepgrad only warned that it was
+not logged, every epoch, and the callback did nothing."""
 
 import numpy as np
 import pytest
@@ -66,3 +69,23 @@ def test_model_checkpoint_compares_in_float32_as_keras(tmp_path):
     ours = checkpoints_saved(dg, tmp_path)
     assert ours == ["m-1"]
     assert ours == checkpoints_saved(keras_or_skip(), tmp_path)
+
+
+MISSPELT = ["EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau"]
+
+
+def misspelt_monitor(module, name, tmp_path):
+    """Fit one epoch with ``monitor="val_acuracy"`` (not logged, no known direction)."""
+    settings = {"monitor": "val_acuracy"}
+    if name == "ModelCheckpoint":  # Keras settles the mode without save_best_only too
+        suffix = ".dg" if module is dg else ".keras"
+        settings["filepath"] = str(tmp_path / "m") + suffix
+    fit(module, [getattr(module.callbacks, name)(**settings)], 1)
+
+
+@pytest.mark.parametrize("name", MISSPELT)
+def test_auto_mode_with_a_monitor_of_no_known_direction_raises_as_keras(name, tmp_path):
+    with pytest.raises(ValueError, match=f"{name}: mode='auto' cannot tell whether 'val_acuracy'"):
+        misspelt_monitor(dg, name, tmp_path)
+    with pytest.raises(ValueError, match="isn't able to automatically determine"):
+        misspelt_monitor(keras_or_skip(), name, tmp_path)

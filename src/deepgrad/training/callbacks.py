@@ -198,6 +198,7 @@ class ReduceLROnPlateau(Monitor):
         self.wait, self.cooldown_left, self.best = 0, 0, None
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.decide_mode()
         if logs is not None:  # Keras 3 logs the epoch's rate, before any reduction
             logs["learning_rate"] = rate_as_kept(self.model.optimizer)
         current = self._current(logs)

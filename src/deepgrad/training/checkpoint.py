@@ -49,6 +49,12 @@ class Monitor(Callback):
         self._improved = None if mode == "auto" else _comparison(mode)
         self.best: float | None = None  # None until the first value is seen
 
+    def decide_mode(self) -> None:
+        """Settle ``mode="auto"`` now, as Keras 3 does at each epoch's end before it reads
+        the monitored value: a quantity of no known direction raises even in an epoch
+        that does not log it (a misspelt ``monitor`` is caught at the first epoch)."""
+        _ = self.improved
+
     @property
     def improved(self) -> Callable[[float, float, float], bool]:
         """Whether ``current`` beats ``best`` by more than ``delta``, the mode decided at
@@ -122,6 +128,7 @@ class EarlyStopping(Monitor):
         self.best_epoch = 0
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.decide_mode()
         current = self._current(logs)
         if current is None or epoch < self.start_from_epoch:
             return
@@ -204,6 +211,7 @@ class ModelCheckpoint(Monitor):
             self._save(self.epoch, batch, logs or {})
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.decide_mode()  # as Keras 3, with or without save_best_only
         if self.save_freq == "epoch":
             self._save(epoch, None, logs or {})
 
