@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +98,18 @@ class CSVLogger(Callback):
             if self.write_header:
                 writer.writerow(["epoch", *self.keys])
                 self.write_header = False
-            writer.writerow([epoch, *(logs.get(k, "NA") for k in self.keys)])
+            writer.writerow([epoch, *(_csv_value(logs.get(k, "NA")) for k in self.keys)])
+
+
+def _csv_value(value: Any) -> Any:
+    """A logged value as Keras 3's ``CSVLogger`` writes it: a list or an array of values
+    (a per-class ``F1Score``) as ``"[a, b]"``, quotes included, each value by ``str``;
+    a string or a number as it is."""
+    if isinstance(value, str) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value
+    if isinstance(value, Iterable):
+        return f'"[{", ".join(map(str, value))}]"'
+    return value
 
 
 class LearningRateScheduler(Callback):
