@@ -370,3 +370,22 @@ def test_fit_lines_match_keras(capsys, epochs, batch_size):
             "Epoch 2/2\n1/1 - Ts - T/step - loss: 2.3144 - val_loss: 1.1247\n"
         )
     assert ours == progress_lines(keras_or_skip(), capsys, epochs, batch_size)
+
+
+# LearningRateScheduler on an optimizer made with a schedule -------------------------------
+
+
+def scheduled_over_a_schedule(module):
+    """Fit with LearningRateScheduler on an optimizer made with ExponentialDecay."""
+    model = one_unit_net(module)
+    decay = module.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)
+    model.compile(optimizer=module.optimizers.SGD(learning_rate=decay), loss="mse")
+    fit(module, [module.callbacks.LearningRateScheduler(lambda epoch, rate: rate * 0.9)], 2, model)
+
+
+def test_a_scheduler_refuses_an_optimizer_made_with_a_schedule_as_keras():
+    # Keras 3 refuses to set such a rate; deepgrad replaced the schedule with 0.09 for good
+    with pytest.raises(TypeError, match=r"learning_rate is a schedule \(ExponentialDecay\)"):
+        scheduled_over_a_schedule(dg)
+    with pytest.raises(TypeError, match="its learning rate is not settable"):
+        scheduled_over_a_schedule(keras_or_skip())
