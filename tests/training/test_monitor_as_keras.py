@@ -89,3 +89,17 @@ def test_auto_mode_with_a_monitor_of_no_known_direction_raises_as_keras(name, tm
         misspelt_monitor(dg, name, tmp_path)
     with pytest.raises(ValueError, match="isn't able to automatically determine"):
         misspelt_monitor(keras_or_skip(), name, tmp_path)
+
+
+def misnamed_field(module, tmp_path):
+    suffix = ".dg" if module is dg else ".keras"
+    checkpoint = module.callbacks.ModelCheckpoint(str(tmp_path / "m-{val_los:.2f}") + suffix)
+    fit(module, [checkpoint], 1)
+
+
+def test_a_field_of_the_path_not_logged_is_named_as_keras_names_it(tmp_path):
+    # deepgrad raised the bare KeyError('val_los') of str.format
+    with pytest.raises(KeyError, match=r"failed to format the filepath .*m-\{val_los:\.2f\}"):
+        misnamed_field(dg, tmp_path)
+    with pytest.raises(KeyError, match=r"Failed to format this callback filepath"):
+        misnamed_field(keras_or_skip(), tmp_path)

@@ -216,10 +216,7 @@ class ModelCheckpoint(Monitor):
             self._save(epoch, None, logs or {})
 
     def _save(self, epoch: int, batch: int | None, logs: dict) -> None:
-        fields = dict(logs, epoch=epoch + 1)
-        if batch is not None:
-            fields["batch"] = batch + 1
-        path = self.filepath.format(**fields)
+        path = self._path(epoch, batch, logs)
         if not self._should_save(epoch, path, logs):
             return
         if self.save_weights_only:
@@ -227,6 +224,20 @@ class ModelCheckpoint(Monitor):
         else:
             self.model.save(path)
         self._say(f"Epoch {epoch + 1}: finished saving model to {path}")
+
+    def _path(self, epoch: int, batch: int | None, logs: dict) -> str:
+        """``filepath`` filled in with the epoch (from 1), the batch (from 1) and the logs;
+        a name that is none of these raises a KeyError naming it, as Keras' does."""
+        fields = dict(logs, epoch=epoch + 1)
+        if batch is not None:
+            fields["batch"] = batch + 1
+        try:
+            return self.filepath.format(**fields)
+        except KeyError as error:
+            raise KeyError(
+                f'ModelCheckpoint: failed to format the filepath "{self.filepath}": {error} '
+                f"is none of {', '.join(sorted(fields))}"
+            ) from None
 
     def _say(self, message: str) -> None:
         if self.verbose:  # Keras' messages, each on a line of its own
