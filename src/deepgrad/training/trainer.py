@@ -39,7 +39,7 @@ class Trainer(Steps):
         callbacks: list[Callback] | None = None,
         validation_split: float = 0.0,
         validation_data: Any = None,
-        shuffle: bool = True,
+        shuffle: bool | str = True,
         class_weight: dict | None = None,
         sample_weight: Any = None,
         initial_epoch: int = 0,
@@ -52,7 +52,9 @@ class Trainer(Steps):
         """Train for ``epochs`` passes over the data; returns the ``History``.
 
         ``batch_size=None`` (or "full") is full-batch gradient descent, 1 is one-example
-        SGD, anything else minibatch SGD; the samples are reshuffled every epoch.
+        SGD, anything else minibatch SGD; the samples are reshuffled every epoch
+        (``shuffle="batch"``: each batch's samples, those of the unshuffled data, in a new
+        order, as in Keras).
         ``distributed=True`` (under ``mpiexec``) trains data-parallel: see
         ``deepgrad.distributed``. ``x`` may also be a source of batches (a ``PyDataset``,
         a generator, a list of batches, a PyTorch ``DataLoader``), read ``steps_per_epoch``
