@@ -389,3 +389,30 @@ def test_a_scheduler_refuses_an_optimizer_made_with_a_schedule_as_keras():
         scheduled_over_a_schedule(dg)
     with pytest.raises(TypeError, match="its learning rate is not settable"):
         scheduled_over_a_schedule(keras_or_skip())
+
+
+# One callback alone ------------------------------------------------------------------------
+
+
+def one_callback_alone(module):
+    """Epochs seen by a LambdaCallback passed alone, not in a list, to fit, evaluate, predict."""
+    seen = []
+    hook = module.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(epoch),
+        on_test_end=lambda logs: seen.append("test"),
+        on_predict_end=lambda logs: seen.append("predict"),
+    )
+    model = one_unit_net(module)
+    fit(module, hook, 2, model=model)
+    model.evaluate(*data(), verbose=0, callbacks=hook)
+    model.predict(data()[0], verbose=0, callbacks=hook)
+    return seen
+
+
+def test_one_callback_alone_is_taken_as_keras_takes_it():
+    # deepgrad raised TypeError("'LambdaCallback' object is not iterable")
+    ours = one_callback_alone(dg)
+    assert ours == [0, 1, "test", "predict"]
+    assert ours == one_callback_alone(keras_or_skip())
+    with pytest.raises(TypeError, match="expected a Callback or a list of them, got function"):
+        fit(dg, lambda epoch: None, 1)
