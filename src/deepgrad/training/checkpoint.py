@@ -87,6 +87,12 @@ class Monitor(Callback):
                 f"{type(self).__name__}: {self.monitor!r} is not logged (logged: {known})",
                 stacklevel=3,
             )
+        elif np.ndim(value) > 0:  # Keras fails on it too, in NumPy's words
+            raise ValueError(
+                f"{type(self).__name__}: {self.monitor!r} is {np.size(value)} values (shape "
+                f"{np.shape(value)}), not one number, so it has no best; monitor one number "
+                "(a per-class metric averaged: average='macro')"
+            )
         return value
 
     def _is_improvement(self, current: float) -> bool:
@@ -245,9 +251,18 @@ class ModelCheckpoint(Monitor):
 
     def _should_save(self, epoch: int, path: str, logs: dict) -> bool:
         """Always, unless ``save_best_only`` and the monitored value, logged, did not
-        improve. Where it is not logged Keras 3 warns and saves, and so does this."""
+        improve. Where it is not logged, or is several numbers (a per-class metric), Keras 3
+        warns and saves, and so does this."""
         if not self.save_best_only:
             self._say(f"Epoch {epoch + 1}: saving model to {path}")
+            return True
+        value = logs.get(self.monitor)
+        if value is not None and np.ndim(value) > 0:
+            warnings.warn(  # Keras' fallback (and message)
+                f"ModelCheckpoint: can save the best model only when {self.monitor!r} is one "
+                f"number, got {value}; saving as with save_best_only=False",
+                stacklevel=4,
+            )
             return True
         current = self._current(logs)
         if current is None:
