@@ -370,3 +370,49 @@ def test_fit_lines_match_keras(capsys, epochs, batch_size):
             "Epoch 2/2\n1/1 - Ts - T/step - loss: 2.3144 - val_loss: 1.1247\n"
         )
     assert ours == progress_lines(keras_or_skip(), capsys, epochs, batch_size)
+
+
+# LearningRateScheduler on an optimizer made with a schedule -------------------------------
+
+
+def scheduled_over_a_schedule(module):
+    """Fit with LearningRateScheduler on an optimizer made with ExponentialDecay."""
+    model = one_unit_net(module)
+    decay = module.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)
+    model.compile(optimizer=module.optimizers.SGD(learning_rate=decay), loss="mse")
+    fit(module, [module.callbacks.LearningRateScheduler(lambda epoch, rate: rate * 0.9)], 2, model)
+
+
+def test_a_scheduler_refuses_an_optimizer_made_with_a_schedule_as_keras():
+    # Keras 3 refuses to set such a rate; deepgrad replaced the schedule with 0.09 for good
+    with pytest.raises(TypeError, match=r"learning_rate is a schedule \(ExponentialDecay\)"):
+        scheduled_over_a_schedule(dg)
+    with pytest.raises(TypeError, match="its learning rate is not settable"):
+        scheduled_over_a_schedule(keras_or_skip())
+
+
+# One callback alone ------------------------------------------------------------------------
+
+
+def one_callback_alone(module):
+    """Epochs seen by a LambdaCallback passed alone, not in a list, to fit, evaluate, predict."""
+    seen = []
+    hook = module.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(epoch),
+        on_test_end=lambda logs: seen.append("test"),
+        on_predict_end=lambda logs: seen.append("predict"),
+    )
+    model = one_unit_net(module)
+    fit(module, hook, 2, model=model)
+    model.evaluate(*data(), verbose=0, callbacks=hook)
+    model.predict(data()[0], verbose=0, callbacks=hook)
+    return seen
+
+
+def test_one_callback_alone_is_taken_as_keras_takes_it():
+    # deepgrad raised TypeError("'LambdaCallback' object is not iterable")
+    ours = one_callback_alone(dg)
+    assert ours == [0, 1, "test", "predict"]
+    assert ours == one_callback_alone(keras_or_skip())
+    with pytest.raises(TypeError, match="expected a Callback or a list of them, got function"):
+        fit(dg, lambda epoch: None, 1)

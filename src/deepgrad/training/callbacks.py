@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +98,18 @@ class CSVLogger(Callback):
             if self.write_header:
                 writer.writerow(["epoch", *self.keys])
                 self.write_header = False
-            writer.writerow([epoch, *(logs.get(k, "NA") for k in self.keys)])
+            writer.writerow([epoch, *(_csv_value(logs.get(k, "NA")) for k in self.keys)])
+
+
+def _csv_value(value: Any) -> Any:
+    """A logged value as Keras 3's ``CSVLogger`` writes it: a list or an array of values
+    (a per-class ``F1Score``) as ``"[a, b]"``, quotes included, each value by ``str``;
+    a string or a number as it is."""
+    if isinstance(value, str) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value
+    if isinstance(value, Iterable):
+        return f'"[{", ".join(map(str, value))}]"'
+    return value
 
 
 class LearningRateScheduler(Callback):
@@ -107,7 +118,8 @@ class LearningRateScheduler(Callback):
     ``schedules`` object (then counted in epochs rather than steps), as Keras 3 tries the
     two-argument call first: ``def f(epoch, lr=0.1)`` and ``def f(*args)`` get the current
     rate. The schedule must return a float (Python's, ``np.float32`` or ``np.float64``);
-    anything else raises, as in Keras.
+    anything else raises, as in Keras, and so does an optimizer made with a schedule
+    (a ``TypeError``: its rate is not to be set).
 
     >>> LearningRateScheduler(lambda epoch, rate: rate * 0.9).takes_rate
     True
@@ -120,6 +132,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         optimizer = self.model.optimizer
+        _check_settable(optimizer)
         if self.takes_rate:
             rate = self.schedule(epoch, rate_as_kept(optimizer))
         else:
@@ -138,6 +151,19 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
             logs["learning_rate"] = rate_as_kept(self.model.optimizer)
+
+
+def _check_settable(optimizer: Any) -> None:
+    """Refuse, as Keras 3 does, to set the rate of an optimizer made with a schedule: the
+    callback's rate would replace the schedule for the rest of training."""
+    rate = optimizer.learning_rate
+    if callable(rate):  # a schedule object, or a function of the step count
+        raise TypeError(
+            f"LearningRateScheduler: the optimizer's learning_rate is a schedule "
+            f"({type(rate).__name__}), which setting a rate at each epoch would replace; make "
+            "the optimizer with a float learning_rate (as Keras requires), or pass the "
+            "schedule itself to LearningRateScheduler"
+        )
 
 
 def rate_as_kept(optimizer: Any) -> float:
@@ -198,6 +224,7 @@ class ReduceLROnPlateau(Monitor):
         self.wait, self.cooldown_left, self.best = 0, 0, None
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.decide_mode()
         if logs is not None:  # Keras 3 logs the epoch's rate, before any reduction
             logs["learning_rate"] = rate_as_kept(self.model.optimizer)
         current = self._current(logs)

@@ -8,13 +8,26 @@ import os
 import warnings
 from collections.abc import Callable
 
+import numpy as np
+
+from deepgrad.backend import get_default_dtype
 from deepgrad.training.hooks import Callback
 
 
 def _comparison(mode: str) -> Callable[[float, float, float], bool]:
+    """Keras 3's test of an improvement: ``current + delta < best`` (min) or
+    ``current - delta > best`` (max), the sum taken in Python floats and then both sides
+    rounded to the default float dtype, as ``keras.ops.less``/``greater`` round them."""
     if mode == "min":
-        return lambda current, best, delta: current < best - delta
-    return lambda current, best, delta: current > best + delta
+        return lambda current, best, delta: bool(_rounded(current + delta) < _rounded(best))
+    return lambda current, best, delta: bool(_rounded(current - delta) > _rounded(best))
+
+
+def _rounded(value: float) -> np.floating:
+    """``value`` in the default float dtype (float32: Keras' floatx), where 0.4999999999
+    does not beat 0.5, nor 0.7 + 0.1 beat 0.8 (both are 0.8 in float32)."""
+    with np.errstate(over="ignore"):  # a float64 beyond float32's range is inf there too
+        return get_default_dtype().type(value)
 
 
 class Monitor(Callback):
@@ -35,6 +48,12 @@ class Monitor(Callback):
         )
         self._improved = None if mode == "auto" else _comparison(mode)
         self.best: float | None = None  # None until the first value is seen
+
+    def decide_mode(self) -> None:
+        """Settle ``mode="auto"`` now, as Keras 3 does at each epoch's end before it reads
+        the monitored value: a quantity of no known direction raises even in an epoch
+        that does not log it (a misspelt ``monitor`` is caught at the first epoch)."""
+        _ = self.improved
 
     @property
     def improved(self) -> Callable[[float, float, float], bool]:
@@ -67,6 +86,12 @@ class Monitor(Callback):
             warnings.warn(
                 f"{type(self).__name__}: {self.monitor!r} is not logged (logged: {known})",
                 stacklevel=3,
+            )
+        elif np.ndim(value) > 0:  # Keras fails on it too, in NumPy's words
+            raise ValueError(
+                f"{type(self).__name__}: {self.monitor!r} is {np.size(value)} values (shape "
+                f"{np.shape(value)}), not one number, so it has no best; monitor one number "
+                "(a per-class metric averaged: average='macro')"
             )
         return value
 
@@ -109,6 +134,7 @@ class EarlyStopping(Monitor):
         self.best_epoch = 0
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.decide_mode()
         current = self._current(logs)
         if current is None or epoch < self.start_from_epoch:
             return
@@ -191,14 +217,12 @@ class ModelCheckpoint(Monitor):
             self._save(self.epoch, batch, logs or {})
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.decide_mode()  # as Keras 3, with or without save_best_only
         if self.save_freq == "epoch":
             self._save(epoch, None, logs or {})
 
     def _save(self, epoch: int, batch: int | None, logs: dict) -> None:
-        fields = dict(logs, epoch=epoch + 1)
-        if batch is not None:
-            fields["batch"] = batch + 1
-        path = self.filepath.format(**fields)
+        path = self._path(epoch, batch, logs)
         if not self._should_save(epoch, path, logs):
             return
         if self.save_weights_only:
@@ -207,15 +231,38 @@ class ModelCheckpoint(Monitor):
             self.model.save(path)
         self._say(f"Epoch {epoch + 1}: finished saving model to {path}")
 
+    def _path(self, epoch: int, batch: int | None, logs: dict) -> str:
+        """``filepath`` filled in with the epoch (from 1), the batch (from 1) and the logs;
+        a name that is none of these raises a KeyError naming it, as Keras' does."""
+        fields = dict(logs, epoch=epoch + 1)
+        if batch is not None:
+            fields["batch"] = batch + 1
+        try:
+            return self.filepath.format(**fields)
+        except KeyError as error:
+            raise KeyError(
+                f'ModelCheckpoint: failed to format the filepath "{self.filepath}": {error} '
+                f"is none of {', '.join(sorted(fields))}"
+            ) from None
+
     def _say(self, message: str) -> None:
         if self.verbose:  # Keras' messages, each on a line of its own
             print(f"\n{message}")
 
     def _should_save(self, epoch: int, path: str, logs: dict) -> bool:
         """Always, unless ``save_best_only`` and the monitored value, logged, did not
-        improve. Where it is not logged Keras 3 warns and saves, and so does this."""
+        improve. Where it is not logged, or is several numbers (a per-class metric), Keras 3
+        warns and saves, and so does this."""
         if not self.save_best_only:
             self._say(f"Epoch {epoch + 1}: saving model to {path}")
+            return True
+        value = logs.get(self.monitor)
+        if value is not None and np.ndim(value) > 0:
+            warnings.warn(  # Keras' fallback (and message)
+                f"ModelCheckpoint: can save the best model only when {self.monitor!r} is one "
+                f"number, got {value}; saving as with save_best_only=False",
+                stacklevel=4,
+            )
             return True
         current = self._current(logs)
         if current is None:

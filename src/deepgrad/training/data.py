@@ -124,10 +124,12 @@ class ArrayData:
         """The number of batches of ``batch_size`` (None: one batch of every sample)."""
         return math.ceil(self.size / (batch_size or max(self.size, 1)))
 
-    def batches(self, batch_size: int | None, shuffle: bool = False) -> Iterator[tuple]:
-        """(x, y, sample_weight) batches, in a new random order when ``shuffle``."""
+    def batches(self, batch_size: int | None, shuffle: bool | str = False) -> Iterator[tuple]:
+        """(x, y, sample_weight) batches, in a new random order when ``shuffle``; with
+        ``shuffle="batch"`` each batch holds the samples it holds unshuffled, in a new
+        order, as Keras 3 shuffles "in batch-sized chunks"."""
         batch_size = batch_size or max(self.size, 1)
-        order = random.permutation(self.size) if shuffle else None
+        order = self._order(batch_size, shuffle)
         for start in range(0, self.size, batch_size):
             index = (
                 slice(start, start + batch_size)
@@ -139,6 +141,17 @@ class ArrayData:
                 None if self.y is None else _rows(self.y, index),
                 None if self.sample_weight is None else _rows(self.sample_weight, index),
             )
+
+    def _order(self, batch_size: int, shuffle: bool | str) -> np.ndarray | None:
+        """The samples' order for one pass: None (as they are) without ``shuffle``."""
+        if not shuffle:
+            return None
+        if shuffle == "batch":
+            starts = range(0, self.size, batch_size)
+            return np.concatenate(
+                [start + random.permutation(min(batch_size, self.size - start)) for start in starts]
+            )
+        return random.permutation(self.size)
 
 
 def _rows(array: Any, index: Any) -> Any:
@@ -166,7 +179,7 @@ class IteratorData:
         """The number of batches, when the source knows it (``batch_size`` is the user's)."""
         return len(self.source) if isinstance(self.source, Sized) else None
 
-    def batches(self, batch_size: int | None, shuffle: bool = False) -> Iterator[tuple]:
+    def batches(self, batch_size: int | None, shuffle: bool | str = False) -> Iterator[tuple]:
         """The user's batches as (x, y, sample_weight), in their order."""
         for item in self.source:
             yield as_batch(item)
@@ -185,7 +198,7 @@ class SequenceData:
     def steps(self, batch_size: int | None) -> int:
         return len(self.source)
 
-    def batches(self, batch_size: int | None, shuffle: bool = False) -> Iterator[tuple]:
+    def batches(self, batch_size: int | None, shuffle: bool | str = False) -> Iterator[tuple]:
         count = len(self.source)
         order = random.permutation(count) if shuffle else range(count)
         for index in order:
@@ -217,7 +230,7 @@ class LimitedSteps:
         known = self.data.steps(batch_size) if self.evaluation else None
         return self.count if known is None else min(self.count, known)
 
-    def batches(self, batch_size: int | None, shuffle: bool = False) -> Iterator[tuple]:
+    def batches(self, batch_size: int | None, shuffle: bool | str = False) -> Iterator[tuple]:
         if self.evaluation and not _reads_once(self.data):
             self.stream = None  # every pass from the start (a generator reads on)
         for _ in range(self.count):
@@ -226,7 +239,7 @@ class LimitedSteps:
                 return
             yield batch
 
-    def _next(self, batch_size: int | None, shuffle: bool) -> tuple | None:
+    def _next(self, batch_size: int | None, shuffle: bool | str) -> tuple | None:
         for attempt in range(2):
             stream = self.stream
             if stream is None:
@@ -268,7 +281,7 @@ class ClassWeighted:
     def steps(self, batch_size: int | None) -> int | None:
         return self.data.steps(batch_size)
 
-    def batches(self, batch_size: int | None, shuffle: bool = False) -> Iterator[tuple]:
+    def batches(self, batch_size: int | None, shuffle: bool | str = False) -> Iterator[tuple]:
         for x, y, sample_weight in self.data.batches(batch_size, shuffle):
             if y is None:
                 raise ValueError("fit: class_weight needs labels y")

@@ -17,6 +17,7 @@ unless overridden, so a callback written with the older names still fires.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -83,13 +84,34 @@ INDEXED_HOOKS = (
 )
 
 
+def listed(callbacks: Any) -> list:
+    """The callbacks as a list: a list or tuple of them, one callback alone, or none (None),
+    as Keras 3 takes them.
+
+    >>> listed(None), len(listed(Callback()))
+    ([], 1)
+    """
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        return [callbacks]
+    if not isinstance(callbacks, Iterable):
+        raise TypeError(
+            f"callbacks: expected a Callback or a list of them, got {type(callbacks).__name__} "
+            "(subclass deepgrad.callbacks.Callback, or use LambdaCallback)"
+        )
+    return list(callbacks)
+
+
 class CallbackList:
     """Calls each hook on every callback, in order, always with a logs dict (positional,
     as Keras calls them). Every callback sees the same dict, so what one adds (a learning
     rate) the next ones, and ``History`` last, receive."""
 
-    def __init__(self, callbacks: list[Callback], model: Any, params: dict) -> None:
-        self.callbacks = list(callbacks)
+    def __init__(
+        self, callbacks: list[Callback] | Callback | None, model: Any, params: dict
+    ) -> None:
+        self.callbacks = listed(callbacks)
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
                 raise TypeError(

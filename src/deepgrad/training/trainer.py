@@ -16,6 +16,7 @@ import numpy as np
 from deepgrad.training.callbacks import Callback, CallbackList, History
 from deepgrad.training.checks import check_features
 from deepgrad.training.data import batch_size_for, feed, fit_data, make_data, underlying
+from deepgrad.training.hooks import listed
 from deepgrad.training.kernel_start import KernelStart, without_starting_kernels
 from deepgrad.training.progress import ProgbarLogger, pass_progress, resolve_verbose
 from deepgrad.training.sigma import NoiseVarianceEstimate, noise_variance
@@ -36,10 +37,10 @@ class Trainer(Steps):
         batch_size: Any = 32,
         epochs: int = 1,
         verbose: Any = "auto",
-        callbacks: list[Callback] | None = None,
+        callbacks: list[Callback] | Callback | None = None,
         validation_split: float = 0.0,
         validation_data: Any = None,
-        shuffle: bool = True,
+        shuffle: bool | str = True,
         class_weight: dict | None = None,
         sample_weight: Any = None,
         initial_epoch: int = 0,
@@ -52,7 +53,9 @@ class Trainer(Steps):
         """Train for ``epochs`` passes over the data; returns the ``History``.
 
         ``batch_size=None`` (or "full") is full-batch gradient descent, 1 is one-example
-        SGD, anything else minibatch SGD; the samples are reshuffled every epoch.
+        SGD, anything else minibatch SGD; the samples are reshuffled every epoch
+        (``shuffle="batch"``: each batch's samples, those of the unshuffled data, in a new
+        order, as in Keras).
         ``distributed=True`` (under ``mpiexec``) trains data-parallel: see
         ``deepgrad.distributed``. ``x`` may also be a source of batches (a ``PyDataset``,
         a generator, a list of batches, a PyTorch ``DataLoader``), read ``steps_per_epoch``
@@ -84,6 +87,7 @@ class Trainer(Steps):
         size = batch_size_for(data, batch_size)
         validation_size = size if validation_batch_size is None else validation_batch_size
         strategy = get_strategy(distributed)
+        callbacks = listed(callbacks)  # one callback alone too, as Keras takes it
         self.history = _history_among(callbacks)
         callback_list = self._fit_callbacks(callbacks, verbose, epochs, data, size, strategy)
         self.stop_training = False
@@ -119,7 +123,7 @@ class Trainer(Steps):
 
     def _fit_callbacks(
         self,
-        callbacks: list | None,
+        callbacks: list,
         verbose: Any,
         epochs: int,
         data: Any,
@@ -130,7 +134,6 @@ class Trainer(Steps):
         so it records what they add to the logs). Only the main process displays and runs
         callbacks that write files. ``params`` are Keras 3's: ``verbose`` as given (``"auto"``
         too), then ``epochs`` and ``steps``."""
-        callbacks = list(callbacks or [])
         params = {"verbose": verbose, "epochs": epochs, "steps": data.steps(size)}
         shown = resolve_verbose(verbose)
         if not strategy.is_main:
@@ -251,7 +254,7 @@ class Trainer(Steps):
         verbose: Any = "auto",
         sample_weight: Any = None,
         steps: int | None = None,
-        callbacks: list[Callback] | None = None,
+        callbacks: list[Callback] | Callback | None = None,
         return_dict: bool = False,
     ) -> Any:
         """The loss and metrics on the given data (no update). ``verbose`` as in ``fit``:
@@ -261,7 +264,7 @@ class Trainer(Steps):
         check_features(self, getattr(data, "x", None), "evaluate")
         data = feed(data, steps, None, "steps", True)
         size = batch_size_for(data, batch_size)
-        callback_list = CallbackList(callbacks or [], self, _one_pass(verbose, data, size))
+        callback_list = CallbackList(callbacks, self, _one_pass(verbose, data, size))
         progress = pass_progress(verbose, data.steps(size))
         callback_list.on_test_begin()
         with without_starting_kernels():  # (training/kernel_start.py)
@@ -277,7 +280,7 @@ class Trainer(Steps):
         batch_size: Any = 32,
         verbose: Any = "auto",
         steps: int | None = None,
-        callbacks: list[Callback] | None = None,
+        callbacks: list[Callback] | Callback | None = None,
     ) -> np.ndarray:
         """The model's outputs for ``x``, as a NumPy array (callbacks get Keras'
         ``on_predict_*`` hooks, the batch's outputs in ``logs["outputs"]``). ``verbose`` as
@@ -286,7 +289,7 @@ class Trainer(Steps):
         check_features(self, getattr(data, "x", None), "predict")
         data = feed(data, steps, None, "steps", True)
         size = batch_size_for(data, batch_size)
-        callback_list = CallbackList(callbacks or [], self, _one_pass(verbose, data, size))
+        callback_list = CallbackList(callbacks, self, _one_pass(verbose, data, size))
         progress = pass_progress(verbose, data.steps(size))
         callback_list.on_predict_begin()
         outputs = []
@@ -333,10 +336,10 @@ def _one_pass(verbose: Any, data: Any, size: int | None) -> dict:
     return {"verbose": verbose, "epochs": 1, "steps": data.steps(size)}
 
 
-def _history_among(callbacks: list | None) -> History:
+def _history_among(callbacks: list) -> History:
     """The ``History`` given among the callbacks (the last one), which Keras 3 fills, keeps
     where it is in the list and returns; a new one, to be called last, otherwise."""
-    given = [c for c in callbacks or [] if isinstance(c, History)]
+    given = [c for c in callbacks if isinstance(c, History)]
     return given[-1] if given else History()
 
 
