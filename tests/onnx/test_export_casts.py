@@ -101,3 +101,27 @@ def test_an_integer_input_read_as_it_is_is_refused(onnx_path):
     model = dg.Sequential([dg.Input((4,), dtype="int32"), layers.Activation("tanh", name="act")])
     with pytest.raises(ExportError, match=r"act \(Activation\): reads the model's int32 input"):
         export(model, onnx_path)
+
+
+def test_an_input_layer_in_a_sequential_casts_to_its_dtype(onnx_path):
+    """An ``InputLayer`` among a Sequential's layers casts the data to its float32 and passes
+    a tensor on, which the float64 layer after it does not cast: deepgrad computes in
+    float32. The graph was float64 (the model's dtype), a float64 output."""
+    last = layers.Activation("tanh", dtype="float64")
+    model = dg.Sequential([layers.InputLayer((4,)), last], dtype="float64")
+    export(model, onnx_path)
+    x = _inputs(7, np.float64)
+    (got,) = _run(onnx_path, {"input": x})
+    expected = model.predict(x, verbose=0)
+    assert got.dtype == expected.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_an_integer_input_layer_truncates_float_data(onnx_path):
+    """An int32 ``InputLayer`` truncates the model's float data toward zero (ONNX's Cast
+    too); the Dense after it converts the integer tensor to its kernel's dtype."""
+    model = dg.Sequential([layers.InputLayer((4,), dtype="int32"), layers.Dense(3)])
+    export(model, onnx_path)
+    x = _inputs(7)
+    (got,) = _run(onnx_path, {"input": x})
+    np.testing.assert_allclose(got, model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)

@@ -36,24 +36,32 @@ TENSOR_TYPES = {
 }
 
 
-def entry_layers(layer: Any) -> list[Any]:
-    """``layer``, and inside a ``Sequential`` the layers its input reaches first."""
-    if type(layer) is not Sequential:
-        return [layer]
-    inner = [item for item in layer.layers if type(item) is not L.InputLayer]
-    return [layer, *entry_layers(inner[0])] if inner else [layer]
+def entry_layers(layer: Any) -> list[tuple[Any, bool]]:
+    """``layer``, and inside a ``Sequential`` the layers its input reaches first, each with
+    whether it receives the data as an array (and casts it). An ``InputLayer`` in a
+    ``Sequential``'s layers casts it and passes on a tensor, which the next layer does not
+    cast."""
+    inner = layer.layers if type(layer) is Sequential else []
+    if not inner:
+        return [(layer, True)]
+    if type(inner[0]) is not L.InputLayer:
+        return [(layer, True), *entry_layers(inner[0])]
+    return [(layer, True), (inner[0], True), *[(item, False) for item in inner[1:2]]]
 
 
-def cast_by(layer: Any, dtype: np.dtype, source: str) -> np.dtype:
-    """The dtype of data of ``dtype`` (the model input ``source``) once ``layer`` has it."""
+def cast_by(layer: Any, dtype: np.dtype, source: str, array: bool = True) -> np.dtype:
+    """The dtype of data of ``dtype`` (the model input ``source``) once ``layer`` has it,
+    as an array (``array``) or as a tensor, which only ``Dense`` converts (integers)."""
     if isinstance(layer, Model):
-        dtype = np.dtype(layer.dtype) if dtype.kind == "f" else dtype
+        dtype = np.dtype(layer.dtype) if dtype.kind == "f" and array else dtype
         given = getattr(layer, "_input_dtype", None)
         return given if given is not None and given.kind in "iub" else dtype
-    if type(layer) is L.Embedding:  # its indices are not cast (that would round them)
-        return dtype
-    if dtype.kind == "f" or getattr(layer, "casts_integer_inputs", False):
+    if type(layer) is L.Embedding or (dtype.kind == "f" and not array):
+        return dtype  # indices are not cast (that would round them); tensors are not cast
+    if array and (dtype.kind == "f" or getattr(layer, "casts_integer_inputs", False)):
         return np.dtype(layer.dtype)
+    if type(layer) is L.InputLayer:
+        return dtype
     if type(layer) is L.Dense:
         return np.dtype(raw_data(layer.kernel).dtype)
     raise ExportError(
@@ -63,30 +71,29 @@ def cast_by(layer: Any, dtype: np.dtype, source: str) -> np.dtype:
     )
 
 
-def entry_dtype(layers: list[Any], dtype: np.dtype, source: str) -> np.dtype:
+def entry_dtype(layers: list[tuple[Any, bool]], dtype: np.dtype, source: str) -> np.dtype:
     """The dtype of the model input ``source`` after the casts of ``layers`` in turn."""
-    for layer in layers:
-        dtype = cast_by(layer, dtype, source)
+    for layer, array in layers:
+        dtype = cast_by(layer, dtype, source, array)
     return dtype
 
 
-def cast_entry(graph: Graph, x: str, dtype: np.dtype, layers: list[Any]) -> str:
+def cast_entry(graph: Graph, x: str, dtype: np.dtype, layers: list[tuple[Any, bool]]) -> str:
     """The model input ``x`` (of ``dtype``) cast as ``layers`` cast it in turn; a float
     result must be the graph's dtype (the weights'), since later layers cast nothing."""
-    source = x
-    for layer in layers:
-        target = cast_by(layer, dtype, source)
+    source, caster = x, layers[0][0]
+    for layer, array in layers:
+        target = cast_by(layer, dtype, source, array)
         if target != dtype:
             x = graph.add("Cast", [x], f"{layer.name}/input", to=TENSOR_TYPES[target])
-            dtype = target
+            dtype, caster = target, layer
     if dtype.kind != "f":
         graph.integer_tensors.add(x)
     elif dtype != graph.dtype:
-        last = layers[-1]
         raise ExportError(
-            f"{last.name} ({type(last).__name__}): casts the model's input {source!r} to "
-            f"{dtype.name} but the graph computes in {graph.dtype.name} (its weights'); "
-            "deepgrad would compute that layer in its own dtype, which one ONNX graph cannot: "
-            "give the layers one dtype before exporting"
+            f"{caster.name} ({type(caster).__name__}): casts the model's input {source!r} to "
+            f"{dtype.name} but the ONNX graph computes in {graph.dtype.name} (one float type "
+            "for the whole graph, its weights'); deepgrad computes from there in "
+            f"{dtype.name}: give the layers one dtype before exporting"
         )
     return x

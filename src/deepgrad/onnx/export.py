@@ -150,7 +150,7 @@ def _functional_graph(model: Functional) -> tuple[Graph, list[Port], list[Port]]
         if type(node.layer) is L.InputLayer:
             continue
         xs = [
-            cast_entry(graph, names[id(t)], np.dtype(t.dtype), [model, *entry_layers(node.layer)])
+            cast_entry(graph, names[id(t)], np.dtype(t.dtype), _reading(model, node.layer))
             if id(t) in entries
             else names[id(t)]
             for t in node.input_tensors
@@ -178,6 +178,11 @@ def _functional_graph(model: Functional) -> tuple[Graph, list[Port], list[Port]]
     return graph, inputs, outputs
 
 
+def _reading(model: Functional, layer: L.Layer) -> list[tuple[Any, bool]]:
+    """The model, then ``layer`` (and its first layers): what casts an input ``layer`` reads."""
+    return [(model, True), *entry_layers(layer)]
+
+
 def _entry_dtypes(model: Functional, entries: dict[int, tuple[Any, str]]) -> list[np.dtype]:
     """The dtype each layer reading a model input casts it to."""
     dtypes = []
@@ -186,7 +191,7 @@ def _entry_dtypes(model: Functional, entries: dict[int, tuple[Any, str]]) -> lis
             continue
         for tensor in node.input_tensors:
             if id(tensor) in entries:
-                layers = [model, *entry_layers(node.layer)]
+                layers = _reading(model, node.layer)
                 name = entries[id(tensor)][1]
                 dtypes.append(entry_dtype(layers, np.dtype(tensor.dtype), name))
     return dtypes
