@@ -86,7 +86,7 @@ def _elu(layer: L.ELU, graph: Graph, x: str) -> str:
 
 
 def _softmax(layer: L.Softmax, graph: Graph, x: str) -> str:
-    return graph.add("Softmax", [x], layer.name, axis=layer.axis)
+    return convert_activation(activations.softmax, graph, x, layer.name, axis=layer.axis)
 
 
 def _identity(layer: L.Layer, graph: Graph, x: str) -> str:
