@@ -259,6 +259,10 @@ LAYER_CASES = {
     ),
     "Reshape": (lambda: [layers.Reshape((5, -1), input_shape=(3, 5)), layers.Dense(2)], (3, 5)),
     "Reshape_None": (lambda: [layers.Reshape((None, 3), input_shape=(3, 5))], (3, 5)),
+    "Permute": (
+        lambda: [layers.Permute((3, 1, 2), input_shape=(2, 3, 5)), layers.Dense(2)],
+        (2, 3, 5),
+    ),
     "nested_Sequential": (
         lambda: [
             dg.Sequential([layers.Dense(4, activation="mish", input_shape=(5,))]),
