@@ -79,9 +79,9 @@ def _graph_dtype(model: Model, entries: list[np.dtype]) -> np.dtype:
             f"{model.name} ({type(model).__name__}): weights of several dtypes, {found}; an "
             "ONNX graph computes in one: give every layer the same dtype before exporting"
         )
-    floats = {dtype for dtype in entries if dtype.kind == "f"}
     if paths:
         return next(iter(paths))
+    floats = {dtype for dtype in entries if dtype.kind == "f"}
     return floats.pop() if len(floats) == 1 else np.dtype(model.dtype)
 
 
