@@ -142,6 +142,35 @@ def test_sparsemax_along_its_axis(axis, dtype, onnx_path):
     np.testing.assert_allclose(run_onnx(onnx_path, x), expected, rtol=tolerance, atol=tolerance)
 
 
+SOFTMAXES = {
+    "layer": lambda axis, **kwargs: layers.Softmax(axis=axis, **kwargs),
+    "softmax": lambda axis, **kwargs: layers.Activation(
+        functools.partial(activations.softmax, axis=axis), **kwargs
+    ),
+    "log_softmax": lambda axis, **kwargs: layers.Activation(
+        functools.partial(activations.log_softmax, axis=axis), **kwargs
+    ),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("axis", [(1, 2), (-1, -3), (1, 2, 3), (2,)])
+@pytest.mark.parametrize("form", sorted(SOFTMAXES))
+def test_softmax_over_several_axes_together(form, axis, dtype, onnx_path):
+    """Keras 3's Softmax(axis=(1, 2)): one softmax over the axes together. The layer's
+    tuple was written as a list attribute (refused by onnx.checker) and the activation's
+    as int(axis) (refused as an option its ONNX form does not take)."""
+    layer = SOFTMAXES[form](axis, input_shape=(3, 4, 2), dtype=dtype)
+    model = dg.Sequential([layer], dtype=dtype)
+    export(model, onnx_path)
+    tolerance = 1e-6 if dtype == "float32" else 1e-13
+    for batch in BATCH_SIZES:
+        x = (4.0 * RNG.normal(size=(batch, 3, 4, 2))).astype(dtype)
+        expected = model.predict(x, verbose=0)
+        assert expected.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(run_onnx(onnx_path, x), expected, rtol=tolerance, atol=tolerance)
+
+
 @pytest.mark.parametrize("name", sorted(activations.ACTIVATIONS))
 def test_every_activation_exports_or_is_refused_by_name(name, onnx_path):
     """An activation added to deepgrad later is never exported silently wrong."""
@@ -230,6 +259,10 @@ LAYER_CASES = {
     ),
     "Reshape": (lambda: [layers.Reshape((5, -1), input_shape=(3, 5)), layers.Dense(2)], (3, 5)),
     "Reshape_None": (lambda: [layers.Reshape((None, 3), input_shape=(3, 5))], (3, 5)),
+    "Permute": (
+        lambda: [layers.Permute((3, 1, 2), input_shape=(2, 3, 5)), layers.Dense(2)],
+        (2, 3, 5),
+    ),
     "nested_Sequential": (
         lambda: [
             dg.Sequential([layers.Dense(4, activation="mish", input_shape=(5,))]),

@@ -217,3 +217,40 @@ def test_a_constant_node_of_another_form_is_refused(tmp_path):
     path = _write(tmp_path, nodes, {"w": RNG.normal(size=(4, 3)).astype(np.float32)}, (4,))
     with pytest.raises(ImportGraphError, match=r"'words' \(Constant\) has attributes"):
         load(path)
+
+
+def test_an_opset_6_add_along_a_middle_axis_is_refused(tmp_path):
+    """Before opset 7 an ``Add``'s ``axis`` lines its constant up from that axis: b of
+    shape (4,) at axis 1 of a (batch, 4, 4) product adds b[i] to row i, where it was read
+    as a bias per output (column). No runtime here runs opset 6's Add, so the spec is the
+    reference; at the last axis (or without ``axis``) it is a bias and is read."""
+    nodes, weights = _dense_then("Relu")
+    nodes[1] = helper.make_node("Add", ["h", "b"], ["z"], name="bias", broadcast=1, axis=1)
+    path = _write(tmp_path, nodes, weights, (4, 4), opset=6)
+    with pytest.raises(ImportGraphError, match=r"'bias' \(Add, opset 6\) has axis=1"):
+        load(path)
+    nodes[1] = helper.make_node("Add", ["h", "b"], ["z"], name="bias", broadcast=1, axis=-1)
+    x = RNG.normal(size=(7, 4, 4)).astype(np.float32)
+    expected = np.maximum(x @ weights["w"] + weights["b"], 0.0)
+    got = load(_write(tmp_path, nodes, weights, (4, 4), opset=6)).predict(x, verbose=0)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_a_gemm_of_a_rank_3_input_is_refused(tmp_path):
+    """ONNX's Gemm takes matrices (ONNX Runtime refuses the file); it was read as a Dense
+    over the last axis."""
+    nodes = [helper.make_node("Gemm", ["x", "w", "b"], ["y"], name="gemm")]
+    weights = {"w": np.eye(4, dtype=np.float32), "b": np.ones(4, np.float32)}
+    with pytest.raises(ImportGraphError, match=r"'gemm' \(Gemm\) multiplies a rank-3 input"):
+        load(_write(tmp_path, nodes, weights, (3, 4)))
+
+
+def test_an_opset_4_reshape_takes_its_shape_as_an_attribute(tmp_path):
+    """Before opset 5 the shape is an attribute (it failed with "not enough values to
+    unpack"); ONNX Runtime is the reference."""
+    nodes = [helper.make_node("Reshape", ["x"], ["y"], name="reshape", shape=[0, 12])]
+    path = _write(tmp_path, nodes, {}, (3, 4), opset=4)
+    model = load(path)
+    for batch in (1, 7):
+        x = RNG.normal(size=(batch, 3, 4)).astype(np.float32)
+        np.testing.assert_array_equal(model.predict(x, verbose=0), _runtime(path, x))

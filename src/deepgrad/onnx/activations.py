@@ -285,12 +285,34 @@ def _sparsemax(graph: Graph, x: str, scope: str, axis: int = -1) -> str:
     return graph.add("Max", [graph.add("Sub", [x, tau], scope), zero], scope)
 
 
-def _softmax(graph: Graph, x: str, scope: str, axis: int = -1) -> str:
-    return graph.add("Softmax", [x], scope, axis=int(axis))
+def _log_softmax_over(graph: Graph, x: str, scope: str, axes: list[int]) -> str:
+    """x − max − log Σ exp(x − max) over several axes together, in deepgrad's order (ONNX's
+    Softmax and LogSoftmax run over one axis from opset 13 on)."""
+    top = graph.add("ReduceMax", [x], scope, axes=axes, keepdims=1)  # (an attribute in 17)
+    shifted = graph.add("Sub", [x, top], scope)
+    axes_name = graph.constant(f"{scope}/axes", axes, dtype=np.int64)
+    total = graph.add("ReduceSum", [graph.add("Exp", [shifted], scope), axes_name], scope)
+    return graph.add("Sub", [shifted, graph.add("Log", [total], scope)], scope)
 
 
-def _log_softmax(graph: Graph, x: str, scope: str, axis: int = -1) -> str:
-    return graph.add("LogSoftmax", [x], scope, axis=int(axis))
+def _axes(axis: Any) -> list[int] | None:
+    """A tuple of several axes as a list; None for one axis (an int or a 1-tuple)."""
+    axes = [int(a) for a in axis] if isinstance(axis, tuple | list) else [int(axis)]
+    return axes if len(axes) > 1 else None
+
+
+def _softmax(graph: Graph, x: str, scope: str, axis: Any = -1) -> str:
+    axes = _axes(axis)
+    if axes is not None:
+        return graph.add("Exp", [_log_softmax_over(graph, x, scope, axes)], scope)
+    return graph.add("Softmax", [x], scope, axis=int(np.reshape(axis, -1)[0]))
+
+
+def _log_softmax(graph: Graph, x: str, scope: str, axis: Any = -1) -> str:
+    axes = _axes(axis)
+    if axes is not None:
+        return _log_softmax_over(graph, x, scope, axes)
+    return graph.add("LogSoftmax", [x], scope, axis=int(np.reshape(axis, -1)[0]))
 
 
 def _single(op_type: str) -> Callable[[Graph, str, str], str]:

@@ -16,6 +16,7 @@ from deepgrad import layers as L
 from deepgrad.autodiff.modes import no_grad
 from deepgrad.models import Model, Sequential
 from deepgrad.models.functional import Functional
+from deepgrad.onnx.entry import cast_entry, entry_dtype, entry_layers
 from deepgrad.onnx.errors import ExportError
 from deepgrad.onnx.graph import Graph, Node
 from deepgrad.onnx.layers import convert_layer
@@ -27,7 +28,6 @@ from deepgrad.version import __version__
 #: The ONNX opset of every exported graph (ONNX Runtime ≥ 1.12 runs it).
 OPSET = 17
 INPUT, OUTPUT = "input", "output"
-FLOAT_TYPES = {np.dtype(np.float16): 10, np.dtype(np.float32): 1, np.dtype(np.float64): 11}
 
 
 def _onnx() -> Any:
@@ -64,10 +64,10 @@ def _check_built(model: Model) -> None:
         )
 
 
-def _graph_dtype(model: Model) -> np.dtype:
+def _graph_dtype(model: Model, entries: list[np.dtype]) -> np.dtype:
     """The dtype the layers compute in: their weights' (one ONNX graph has one float type),
-    else the model's. A model's own ``dtype`` does not reach layers built with their own,
-    so ``Sequential(..., dtype="float64")`` of float32 layers predicts in float32."""
+    else the one float dtype the inputs reach the layers in (``entries``), else the
+    model's."""
     paths: dict[np.dtype, str] = {}
     for path, weight, _, _ in model.named_weights():
         dtype = np.dtype(raw_data(weight).dtype)
@@ -79,17 +79,20 @@ def _graph_dtype(model: Model) -> np.dtype:
             f"{model.name} ({type(model).__name__}): weights of several dtypes, {found}; an "
             "ONNX graph computes in one: give every layer the same dtype before exporting"
         )
-    return next(iter(paths), np.dtype(model.dtype))
+    if paths:
+        return next(iter(paths))
+    floats = {dtype for dtype in entries if dtype.kind == "f"}
+    return floats.pop() if len(floats) == 1 else np.dtype(model.dtype)
 
 
-def _cast_input(model: Model, graph: Graph, name: str, dtype: Any) -> str:
-    """A float input as deepgrad sees it: cast to the model's dtype (``Model`` casts a float
-    array it is called on), then to the graph's, where the weights promote it."""
-    for target in (np.dtype(model.dtype), graph.dtype):
-        if np.dtype(dtype) != target:
-            name = graph.add("Cast", [name], f"{name}/input", to=FLOAT_TYPES[target])
-            dtype = target
-    return name
+def _check_output(model: Model, name: str, dtype: np.dtype, graph: Graph) -> None:
+    """Refuse a float output deepgrad computes in another dtype than the graph."""
+    if dtype.kind == "f" and dtype != graph.dtype:
+        raise ExportError(
+            f"{model.name} ({type(model).__name__}): deepgrad computes the output {name!r} in "
+            f"{dtype.name} but the ONNX graph in {graph.dtype.name}; give the layers one "
+            "dtype before exporting"
+        )
 
 
 def build_graph(model: Model) -> tuple[Graph, list[Port], list[Port]]:
@@ -105,46 +108,53 @@ def build_graph(model: Model) -> tuple[Graph, list[Port], list[Port]]:
     )
 
 
+def _sequential_input_dtype(model: Sequential) -> np.dtype:
+    """An integer ``Input``'s dtype; int64 indices for an ``Embedding`` first; else the
+    model's dtype."""
+    given = model._input_dtype
+    if given is not None and given.kind in "iub":
+        return given
+    if type(_first_layer(model)) is L.Embedding:
+        return np.dtype(np.int64)
+    return np.dtype(model.dtype)
+
+
 def _sequential_graph(model: Sequential) -> tuple[Graph, list[Port], list[Port]]:
     _check_built(model)
     assert model.input_shape is not None
-    graph = Graph(_graph_dtype(model))
+    input_dtype = _sequential_input_dtype(model)
+    entry = entry_layers(model)
+    graph = Graph(_graph_dtype(model, [entry_dtype(entry, input_dtype, INPUT)]))
     graph.fresh(INPUT)
     graph.fresh(OUTPUT)
-    input_dtype, x = np.dtype(model.dtype), INPUT
-    if type(_first_layer(model)) is L.Embedding:
-        graph.integer_tensors.add(INPUT)
-        input_dtype = np.dtype(np.int64)
-    else:
-        x = _cast_input(model, graph, INPUT, input_dtype)
-    output = convert_layer(model, graph, x)
+    output = convert_layer(model, graph, cast_entry(graph, INPUT, input_dtype, entry))
     graph.nodes.append(Node("Identity", [output], [OUTPUT], graph.fresh("output/Identity")))
     sample = np.zeros((1, *model.input_shape[1:]), dtype=input_dtype)
     with no_grad():
-        output_shape = np.shape(raw_data(model(sample)))
+        result = raw_data(model(sample))
+    _check_output(model, OUTPUT, np.dtype(result.dtype), graph)
     return (
         graph,
         [Port(INPUT, input_dtype, tuple(model.input_shape))],
-        [Port(OUTPUT, graph.dtype, (None, *output_shape[1:]))],
+        [Port(OUTPUT, graph.dtype, (None, *np.shape(result)[1:]))],
     )
 
 
 def _functional_graph(model: Functional) -> tuple[Graph, list[Port], list[Port]]:
-    graph = Graph(_graph_dtype(model))
-    names: dict[int, str] = {}
-    inputs = []
-    for tensor, name in zip(model.inputs, model.input_names, strict=True):
-        names[id(tensor)] = graph.fresh(name)
-        inputs.append(Port(names[id(tensor)], tensor.dtype, tensor.shape))
-        if np.issubdtype(tensor.dtype, np.integer):
-            graph.integer_tensors.add(names[id(tensor)])
-        else:
-            names[id(tensor)] = _cast_input(model, graph, names[id(tensor)], tensor.dtype)
+    entries = {id(t): (t, name) for t, name in zip(model.inputs, model.input_names, strict=True)}
+    graph = Graph(_graph_dtype(model, _entry_dtypes(model, entries)))
+    names = {key: graph.fresh(name) for key, (_, name) in entries.items()}
+    inputs = [Port(names[key], np.dtype(t.dtype), t.shape) for key, (t, _) in entries.items()]
     output_names = [graph.fresh(name) for name in model.output_names]
     for node in model._nodes:
         if type(node.layer) is L.InputLayer:
             continue
-        xs = [names[id(t)] for t in node.input_tensors]
+        xs = [
+            cast_entry(graph, names[id(t)], np.dtype(t.dtype), _reading(model, node.layer))
+            if id(t) in entries
+            else names[id(t)]
+            for t in node.input_tensors
+        ]
         merge = MERGE_CONVERTERS.get(type(node.layer))
         if merge is not None:
             xs = align_ranks(node.layer, graph, xs, [len(t.shape) for t in node.input_tensors])
@@ -163,8 +173,28 @@ def _functional_graph(model: Functional) -> tuple[Graph, list[Port], list[Port]]
         graph.nodes.append(
             Node("Identity", [names[id(tensor)]], [name], graph.fresh(f"{name}/Identity"))
         )
+        _check_output(model, name, np.dtype(tensor.dtype), graph)
         outputs.append(Port(name, tensor.dtype, tensor.shape))
     return graph, inputs, outputs
+
+
+def _reading(model: Functional, layer: L.Layer) -> list[tuple[Any, bool]]:
+    """The model, then ``layer`` (and its first layers): what casts an input ``layer`` reads."""
+    return [(model, True), *entry_layers(layer)]
+
+
+def _entry_dtypes(model: Functional, entries: dict[int, tuple[Any, str]]) -> list[np.dtype]:
+    """The dtype each layer reading a model input casts it to."""
+    dtypes = []
+    for node in model._nodes:
+        if type(node.layer) is L.InputLayer:
+            continue
+        for tensor in node.input_tensors:
+            if id(tensor) in entries:
+                layers = _reading(model, node.layer)
+                name = entries[id(tensor)][1]
+                dtypes.append(entry_dtype(layers, np.dtype(tensor.dtype), name))
+    return dtypes
 
 
 def to_proto(model: Model) -> Any:

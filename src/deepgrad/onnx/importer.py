@@ -82,6 +82,11 @@ def _gemm(chain: _Chain, node: Any, attrs: dict) -> None:
     rest = chain.follow(node)
     if attrs.get("transA", 0):
         raise ImportGraphError(f"load: node {node.name!r} (Gemm) has transA=1; not a Linear layer")
+    if chain.rank != 2:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (Gemm) multiplies a rank-{chain.rank} input; ONNX's "
+            "Gemm takes matrices (MatMul broadcasts over leading axes)"
+        )
     kernel = chain.constant(node, rest[0])
     if attrs.get("transB", 0):
         kernel = kernel.T
@@ -134,8 +139,24 @@ def _add(chain: _Chain, node: Any, attrs: dict) -> None:
             f"load: node {node.name!r} (Add) does not follow a MatMul: only a bias added to "
             "a matrix product can be read"
         )
+    _check_legacy_broadcast(chain, node, attrs, bias)
     shape = (*[1] * (chain.rank - 1), last.kernel.shape[1])
     last.bias = _per_output(node, bias, shape).reshape(-1)
+
+
+def _check_legacy_broadcast(chain: _Chain, node: Any, attrs: dict, bias: np.ndarray) -> None:
+    """Before opset 7 an ``Add``'s ``axis`` puts the constant's axes from that axis on (the
+    spec's example: (3, 4) added to (2, 3, 4, 5) at axis 1), not at the last axes."""
+    if chain.opset >= 7 or "axis" not in attrs:
+        return
+    axis = attrs["axis"] % chain.rank
+    if axis + bias.ndim != chain.rank:
+        raise ImportGraphError(
+            f"load: node {node.name!r} (Add, opset {chain.opset}) has axis={attrs['axis']}: "
+            f"its constant of shape {list(bias.shape)} lines up with axes {axis} to "
+            f"{axis + bias.ndim - 1} of the rank-{chain.rank} product, not with its last "
+            "axes: only a bias per output can be read"
+        )
 
 
 def _identity(chain: _Chain, node: Any, attrs: dict) -> None:
@@ -225,8 +246,13 @@ def _layer_norm(chain: _Chain, node: Any, attrs: dict) -> None:
 def _reshape(chain: _Chain, node: Any, attrs: dict) -> None:
     """A Reshape by a constant shape that keeps the batch axis (0, or −1 with the rest
     fixed), as the dynamo exporter writes ``nn.Flatten``."""
-    (shape_name,) = chain.follow(node)
-    shape = [int(n) for n in chain.constant(node, shape_name).reshape(-1)]
+    rest = chain.follow(node)
+    if chain.opset < 5:  # the shape is an attribute before opset 5, an input from 5 on
+        shape = [int(n) for n in attrs.get("shape", [])]
+    elif rest and rest[0]:
+        shape = [int(n) for n in chain.constant(node, rest[0]).reshape(-1)]
+    else:
+        raise ImportGraphError(f"load: node {node.name!r} (Reshape) has no shape input")
     copies_batch = bool(shape) and shape[0] == 0 and not attrs.get("allowzero", 0)
     infers_batch = bool(shape) and shape[0] == -1 and -1 not in shape[1:]
     if not (copies_batch or infers_batch) or 0 in shape[1:]:

@@ -86,7 +86,7 @@ def _elu(layer: L.ELU, graph: Graph, x: str) -> str:
 
 
 def _softmax(layer: L.Softmax, graph: Graph, x: str) -> str:
-    return graph.add("Softmax", [x], layer.name, axis=layer.axis)
+    return convert_activation(activations.softmax, graph, x, layer.name, axis=layer.axis)
 
 
 def _identity(layer: L.Layer, graph: Graph, x: str) -> str:
@@ -175,6 +175,10 @@ def _reshape(layer: L.Reshape, graph: Graph, x: str) -> str:
     return graph.add("Reshape", [x, shape], layer.name)
 
 
+def _permute(layer: L.Permute, graph: Graph, x: str) -> str:
+    return graph.add("Transpose", [x], layer.name, perm=[0, *layer.dims])
+
+
 def _sequential(model: Sequential, graph: Graph, x: str) -> str:
     for layer in model.layers:
         x = convert_layer(layer, graph, x)
@@ -200,6 +204,7 @@ CONVERTERS: dict[type, Callable[[Any, Graph, str], str]] = {
     L.Embedding: _embedding,
     L.Flatten: _flatten,
     L.Reshape: _reshape,
+    L.Permute: _permute,
     Sequential: _sequential,
 }
 
