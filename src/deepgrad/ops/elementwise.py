@@ -34,11 +34,16 @@ def unary(
 
 
 def _erf_impl(x):
+    """erf in the input's floating dtype (float16 stays float16, as in JAX and PyTorch:
+    SciPy's erf answers float16 in float64); integers give float64, as NumPy's ufuncs."""
+    dtype = x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype  # (no copy off a device)
+    result_dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
     try:
         from scipy.special import erf as scipy_erf
     except ImportError:  # scipy is optional: fall back to the exact, slower math.erf
-        return np.vectorize(math.erf, otypes=[np.result_type(np.asarray(x).dtype, np.float32)])(x)
-    return scipy_erf(x)
+        return np.vectorize(math.erf, otypes=[result_dtype])(x)
+    result = scipy_erf(x)
+    return result if result.dtype == result_dtype else result.astype(result_dtype)
 
 
 # ---- unary: f, f'(x) ------------------------------------------------------------------------
