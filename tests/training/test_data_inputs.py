@@ -220,6 +220,38 @@ def test_string_labels_for_a_sparse_cross_entropy():
         model.fit(x, np.array(["cat", "dog", "cat", "dog"]), verbose=0)
 
 
+@pytest.mark.parametrize("what", ["fit", "evaluate", "predict"])
+def test_string_inputs_are_refused_by_name(what):
+    # fit failed inside NumPy with "_UFuncNoLoopError.__init__() missing 1 required
+    # positional argument", naming neither x nor the model.
+    model = dg.Sequential([layers.Input((3,)), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.array([["a", "b", "c"]] * 4)
+    call = {
+        "fit": lambda: model.fit(x, np.zeros((4, 2)), verbose=0),
+        "evaluate": lambda: model.evaluate(x, np.zeros((4, 2)), verbose=0),
+        "predict": lambda: model.predict(x, verbose=0),
+    }[what]
+    with pytest.raises(ValueError, match=rf"{what}: x holds strings \(e.g. 'a'\)"):
+        call()
+
+
+@pytest.mark.parametrize("inputs", ["list", "dict"])
+def test_several_arrays_for_a_one_input_model_are_refused_by_name(inputs):
+    # Dense read .dtype of the list: "AttributeError: 'list' object has no attribute
+    # 'dtype'" (built), or NumPy's "'tuple' object cannot be interpreted as an integer".
+    x = np.ones((5, 3), np.float32)
+    given = [x, x] if inputs == "list" else {"a": x, "b": x}
+    for model in (
+        dg.Sequential([layers.Input((3,)), layers.Dense(2)]),
+        dg.Sequential([layers.Dense(2)]),
+    ):
+        with pytest.raises(ValueError, match=rf"expected one input array, got a {inputs} of 2"):
+            model.predict(given, verbose=0)
+    merged = dg.Sequential([layers.Concatenate(), layers.Dense(2)])
+    assert merged.predict([x, x], verbose=0).shape == (5, 2)
+
+
 def test_feature_count_mismatch_names_the_model_and_layer():
     x, y = regression(features=4)
     model = linear()

@@ -13,6 +13,18 @@ from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.tensor import raw_data
 
 
+def _one_input_expected(layer: Any, given: Any) -> ValueError:
+    """The error for a structure of inputs (or of their shapes) given to a layer that
+    takes one array."""
+    parts = list(given.values()) if isinstance(given, dict) else list(given)
+    shapes = [part if isinstance(part, tuple) else np.shape(raw_data(part)) for part in parts]
+    return ValueError(
+        f"Dense {layer.name!r}: expected one input array, got a {type(given).__name__} of "
+        f"{len(given)} (shapes {shapes}); merge them first (Concatenate), or build a "
+        "functional model with one Input per array"
+    )
+
+
 @register_serializable
 class Dense(Layer):
     """z = f(x W + b): the layer of a fully connected net.
@@ -53,6 +65,10 @@ class Dense(Layer):
         super().__init__(**kwargs)
 
     def build(self, input_shape: tuple) -> None:
+        if not isinstance(input_shape, tuple) or not isinstance(
+            input_shape[-1], int | np.integer | None
+        ):  # the shapes of a list or dict of inputs
+            raise _one_input_expected(self, input_shape)
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise ValueError(
                 f"Dense {self.name!r}: expected inputs of shape (batch, features), "
@@ -78,8 +94,12 @@ class Dense(Layer):
 
     def call(self, inputs: Any) -> Any:
         data = raw_data(inputs)
-        if data.dtype.kind in "iub":  # integer data (uint8 pixels): the layer's dtype, as
-            inputs = dnp.astype(inputs, self.kernel.dtype)  # Keras; NumPy would make float64
+        try:
+            kind = data.dtype.kind
+        except AttributeError:  # a list of arrays (two inputs to a one-input model)
+            raise _one_input_expected(self, inputs) from None
+        if kind in "iub":  # integer data (uint8 pixels): the layer's dtype, as Keras;
+            inputs = dnp.astype(inputs, self.kernel.dtype)  # NumPy would make float64
         features = np.shape(data)[-1]
         if features != self.kernel.shape[0]:
             raise ValueError(

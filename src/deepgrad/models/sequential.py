@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.autodiff.modes import no_grad
+from deepgrad.layers import structure
 from deepgrad.layers.base import Layer, register_serializable
 from deepgrad.layers.input import Input, cast_to_input_dtype
 from deepgrad.layers.symbolic import SymbolicTensor
@@ -136,6 +137,10 @@ class Sequential(Model):
     def build(self, input_shape: tuple) -> None:
         """Build every layer by passing one zero sample through the stack."""
         self._require_layers()
+        if not isinstance(input_shape, tuple):  # a list or dict of inputs' shapes: the
+            sample = structure.zeros_for(input_shape, self._input_dtype or self.dtype)
+            self._build_on(sample)  # first layer says whether it takes them (a merge does)
+            return
         if any(size is None for size in input_shape[1:]):
             raise ValueError(
                 f"Sequential model {self.name!r}: cannot be built for the input shape "
@@ -143,7 +148,9 @@ class Sequential(Model):
                 "(Keras allows unknown sizes, e.g. for sequences of any length); give Input "
                 "the sizes"
             )
-        sample = np.zeros((1, *input_shape[1:]), dtype=self._input_dtype or self.dtype)
+        self._build_on(np.zeros((1, *input_shape[1:]), dtype=self._input_dtype or self.dtype))
+
+    def _build_on(self, sample: Any) -> None:
         with no_grad():
             for layer in self.layers:
                 sample = layer(sample)

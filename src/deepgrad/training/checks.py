@@ -6,7 +6,7 @@ training silently to NaN weights.
   deliberate choice over a warning or ``TerminateOnNaN``: a non-finite input never trains
   into anything useful, and the row/column tells where to look). One pass over the arrays,
   once when ``fit`` starts.
-- Labels that are strings: raise, saying how to map them to integers.
+- Inputs or labels that are strings: raise, saying how to map them to integers.
 - A feature-count mismatch with a built model: "the model expects 4 features and got 64".
 """
 
@@ -51,23 +51,33 @@ def check_finite(array: np.ndarray | None, name: str, what: str) -> None:
     )
 
 
-def check_labels(y: np.ndarray | None, what: str) -> None:
-    """Raise if the labels are strings (a loss needs numbers).
+def check_numbers(array: np.ndarray | None, name: str, what: str) -> None:
+    """Raise if ``array`` (the inputs ``x`` or the labels ``y``) holds strings: a model and
+    a loss need numbers.
 
-    >>> check_labels(np.array(["cat", "dog"]), "fit")
+    >>> check_numbers(np.array(["cat", "dog"]), "y", "fit")
     Traceback (most recent call last):
     ...
     ValueError: fit: y holds strings (e.g. 'cat'); ...
     """
-    if y is None or y.dtype.kind not in "USO":
+    if array is None or array.dtype.kind not in "USO":
         return
-    if y.dtype.kind == "O" and all(isinstance(v, int | float | np.number) for v in y.flat):
+    strings = (v for v in array.flat if isinstance(v, str | bytes | np.str_ | np.bytes_))
+    example = next(strings, None)
+    if example is None:  # an object array of numbers (or of arrays: a later check's)
         return
-    example = str(next(iter(y.flat), ""))
-    raise ValueError(
-        f"{what}: y holds strings (e.g. {example!r}); a loss needs numbers: map the labels "
-        "to integers 0..C-1 first, e.g. classes, y = np.unique(y, return_inverse=True)"
-    )
+    if name == "y":
+        advice = (
+            "a loss needs numbers: map the labels to integers 0..C-1 first, e.g. "
+            "classes, y = np.unique(y, return_inverse=True)"
+        )
+    else:
+        advice = (
+            "a model needs numbers: encode each column first (categories as integers "
+            "0..C-1 with np.unique(column, return_inverse=True), then one-hot, or an "
+            "Embedding layer)"
+        )
+    raise ValueError(f"{what}: {name} holds strings (e.g. {str(example)!r}); {advice}")
 
 
 def check_features(model: Any, x: Any, what: str) -> None:

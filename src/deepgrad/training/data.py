@@ -15,7 +15,7 @@ import numpy as np
 
 from deepgrad import random
 from deepgrad.tensor import Tensor, raw_data
-from deepgrad.training.checks import check_finite, check_labels
+from deepgrad.training.checks import check_finite, check_numbers
 
 
 def as_array(data: Any, what: str) -> np.ndarray:
@@ -81,7 +81,8 @@ class ArrayData:
     def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, what: str = "fit") -> None:
         self.x = as_array(x, f"{what}: x")
         self.y = None if y is None else as_array(y, f"{what}: y")
-        check_labels(self.y, what)
+        check_numbers(self.x, "x", what)
+        check_numbers(self.y, "y", what)
         self.sample_weight = (
             None if sample_weight is None else as_array(sample_weight, f"{what}: sample_weight")
         )
