@@ -53,3 +53,17 @@ def test_keras_normalization_configs_load():
             assert (found is None) == (expected is None)
             if expected is not None:
                 assert found.get_config() == pytest.approx(expected.get_config())
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: regularizers.L2(-1.0), "L2: l2"),
+        (lambda: regularizers.L1(float("nan")), "L1: l1"),
+        (lambda: regularizers.L1L2(l1=0.1, l2=float("inf")), "L1L2: l2"),
+    ],
+)
+def test_a_negative_or_non_finite_factor_is_refused_as_keras_refuses_it(make, name):
+    # A negative factor was taken: the penalty then rewarded large weights.
+    with pytest.raises(ValueError, match=rf"{name} must be a finite number >= 0"):
+        make()

@@ -10,6 +10,7 @@ estimation); L1 (λ‖w‖₁) is a Laplace prior; the elastic net combines both
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from deepgrad import numpy as dnp
@@ -28,11 +29,29 @@ class Regularizer(Settings):
         return dict(vars(self))
 
 
+def _strength(name: str, value: Any, owner: type) -> float:
+    """A penalty's factor: a finite number >= 0, as Keras 3 checks it (a negative one would
+    reward large weights; NaN makes every loss NaN).
+
+    >>> _strength("l2", -1.0, L2)
+    Traceback (most recent call last):
+    ...
+    ValueError: L2: l2 must be a finite number >= 0, got -1.0
+    """
+    try:
+        number = math.nan if isinstance(value, str | bytes | bool) else float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{owner.__name__}: {name} must be a finite number >= 0, got {value!r}")
+    return number
+
+
 class L1L2(Regularizer):
     """Elastic net: l1·Σ|w| + l2·Σw²."""
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.l1, self.l2 = float(l1), float(l2)
+        self.l1, self.l2 = _strength("l1", l1, type(self)), _strength("l2", l2, type(self))
 
     def __call__(self, weight: Any) -> Any:
         terms = []

@@ -185,3 +185,10 @@ def test_reshape_takes_none_for_the_unknown_size_as_keras():
     assert reshape.compute_output_shape((None, 6)) == (None, 3, 2)
     with pytest.raises(ValueError, match="Reshape: at most one entry of target_shape"):
         layers.Reshape((None, -1))
+
+
+@pytest.mark.parametrize("units", [2.5, "3", True, 0])
+def test_dense_refuses_units_that_are_not_a_positive_integer(units):
+    # 2.5 was truncated to 2 units without a word; Keras 3 raises for it.
+    with pytest.raises(ValueError, match="Dense: units must be a positive integer"):
+        layers.Dense(units)

@@ -129,8 +129,31 @@ def test_clipping_per_parameter_by_value_and_globally():
     total = np.sqrt(25 + 0.25)
     globally = _one_step(lambda p: optimizers.SGD(p, 1.0, global_clipnorm=1.0), values, grads)
     np.testing.assert_allclose(np.concatenate(globally), -np.concatenate(grads) / total)
-    with pytest.raises(ValueError, match="clipnorm or global_clipnorm"):
+    with pytest.raises(ValueError, match="only one of clipvalue, clipnorm and global_clipnorm"):
         optimizers.SGD(clipnorm=1.0, global_clipnorm=1.0)
+
+
+@pytest.mark.parametrize(
+    "clips",
+    [
+        {"clipvalue": 1.0, "clipnorm": 1.0},
+        {"clipvalue": 1.0, "global_clipnorm": 1.0},
+        {"clipvalue": 0.5, "clipnorm": 1.0, "global_clipnorm": 2.0},
+    ],
+)
+def test_two_clippings_are_refused_as_keras_refuses_them(clips):
+    # deepgrad applied clipvalue, then clipnorm (or the global norm), in an order no
+    # argument says; Keras 3 raises "Only one of clipnorm, clipvalue and global_clipnorm".
+    with pytest.raises(ValueError, match=r"Adam: only one of .* got clipvalue="):
+        optimizers.Adam(**clips)
+    keras = pytest.importorskip("keras")
+    with pytest.raises(ValueError, match="Only one of"):
+        keras.optimizers.Adam(**clips)
+
+
+def test_a_learning_rate_given_as_a_string_is_refused_as_keras_refuses_it():
+    with pytest.raises(ValueError, match=r"Adam: learning_rate must be .* got '0.1'"):
+        optimizers.Adam(learning_rate="0.1")
 
 
 def test_moving_average_of_the_weights():

@@ -51,8 +51,8 @@ class Dense(Layer):
         bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
-        if int(units) <= 0:
-            raise ValueError(f"Dense: units must be a positive integer, got {units}")
+        if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
+            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias

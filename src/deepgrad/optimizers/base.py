@@ -115,8 +115,13 @@ class Optimizer:
                 f"learning rate, as in Keras); pass a function by name: "
                 f"{type(self).__name__}(learning_rate={params!r})"
             )
-        if clipnorm is not None and global_clipnorm is not None:
-            raise ValueError("set clipnorm or global_clipnorm, not both")
+        clips = {"clipvalue": clipvalue, "clipnorm": clipnorm, "global_clipnorm": global_clipnorm}
+        given = [f"{name}={value!r}" for name, value in clips.items() if value is not None]
+        if len(given) > 1:  # Keras refuses two too: which applies first is not obvious
+            raise ValueError(
+                f"{type(self).__name__}: only one of clipvalue, clipnorm and global_clipnorm "
+                f"can be set, as in Keras; got {', '.join(given)}"
+            )
         if not 0 <= ema_momentum < 1:
             raise ValueError(f"ema_momentum must be in [0, 1), got {ema_momentum}")
         self.learning_rate = schedules.checked_rate(type(self).__name__, learning_rate)

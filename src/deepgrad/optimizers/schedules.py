@@ -62,7 +62,7 @@ def checked_rate(owner: str, rate: Any) -> Any:
     if callable(rate):
         return rate
     try:
-        value = float(rate)
+        value = math.nan if isinstance(rate, str | bytes) else float(rate)  # Keras: no "0.1"
     except (TypeError, ValueError):
         value = math.nan
     if not math.isfinite(value) or value < 0:
