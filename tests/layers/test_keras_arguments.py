@@ -192,3 +192,10 @@ def test_dense_refuses_units_that_are_not_a_positive_integer(units):
     # 2.5 was truncated to 2 units without a word; Keras 3 raises for it.
     with pytest.raises(ValueError, match="Dense: units must be a positive integer"):
         layers.Dense(units)
+
+
+@pytest.mark.parametrize(("input_dim", "output_dim"), [(0, 3), (3, 0), (2.5, 3), (True, 3)])
+def test_embedding_refuses_sizes_that_are_not_positive_integers(input_dim, output_dim):
+    # They were taken through int(): Embedding(2.5, 3) made a table of 2 rows.
+    with pytest.raises(ValueError, match=r"Embedding: (input|output)_dim must be a positive"):
+        layers.Embedding(input_dim, output_dim)

@@ -372,3 +372,13 @@ def test_a_weight_decay_of_none_is_no_decay_as_keras_writes_it(name):
     plain.step()
     assert decayed_none.weight_decay == 0.0 and decayed_none.decoupled_weight_decay == 0.0
     assert np.array_equal(w.numpy(), v.numpy())
+
+
+def test_momentum_and_lion_betas_above_one_are_refused_as_keras_refuses_them():
+    # Above 1 the velocity grows at every step; deepgrad took SGD(momentum=1.5) and
+    # Lion(beta_1=1.5) and diverged, where Keras 3 raises.
+    with pytest.raises(ValueError, match=r"SGD: momentum must be in \[0, 1\], got 1.5"):
+        optimizers.SGD(momentum=1.5)
+    with pytest.raises(ValueError, match=r"Lion: betas must be in \[0, 1\], got 1.5"):
+        optimizers.Lion(beta_1=1.5)
+    assert optimizers.SGD(momentum=1.0).momentum == 1.0  # Keras' bound is inclusive

@@ -233,6 +233,9 @@ class Embedding(Layer):
         embeddings_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
+        for name, size in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if isinstance(size, bool) or not isinstance(size, int | np.integer) or size <= 0:
+                raise ValueError(f"Embedding: {name} must be a positive integer, got {size!r}")
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)

@@ -100,8 +100,8 @@ class SGD(Optimizer):
         momentum_form: str = "pytorch",
         **options: Any,
     ) -> None:
-        if momentum < 0:
-            raise ValueError(f"SGD: momentum must be >= 0, got {momentum}")
+        if not 0 <= momentum <= 1:  # above 1 every step grows: Keras refuses it too
+            raise ValueError(f"SGD: momentum must be in [0, 1], got {momentum}")
         if nesterov and (momentum == 0 or dampening != 0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
         if momentum_form not in ("pytorch", "keras"):

@@ -83,6 +83,8 @@ class Lion(Optimizer):
         beta_2: float = 0.99,
         **options: Any,
     ) -> None:
+        if not (0 <= beta_1 <= 1 and 0 <= beta_2 <= 1):  # outside, the momentum diverges
+            raise ValueError(f"Lion: betas must be in [0, 1], got {beta_1}, {beta_2}")
         self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
         super().__init__(params, learning_rate, **options)
 
