@@ -195,6 +195,12 @@ class VarianceScaling(Initializer):
             raise ValueError(f"{name}: mode must be fan_in, fan_out or fan_avg: {mode}")
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
             raise ValueError(f"{name}: unknown distribution {distribution!r}")
+        if (
+            isinstance(scale, bool)
+            or not isinstance(scale, int | float | np.number)
+            or not scale > 0
+        ):
+            raise ValueError(f"{name}: scale must be a positive number, got {scale!r}")
         self.scale, self.mode, self.distribution = scale, mode, distribution
         self.seed = _check_seed(name, seed)
         self.input_axes = _check_axes(name, "input_axes", input_axes)

@@ -98,3 +98,12 @@ def test_a_seeded_kernel_initializer_builds_the_same_dense_layer_and_saves(tmp_p
     assert config["kernel_initializer"] == {"class_name": "he_normal", "config": expected}
     restored = layers.Dense.from_config(config)
     assert restored.kernel_initializer.seed == 5
+
+
+@pytest.mark.parametrize("scale", [-1.0, 0.0, float("nan")])
+def test_variance_scaling_refuses_a_scale_that_is_not_positive(scale):
+    # -1.0 failed at the first draw with "math domain error"; 0.0 drew all-zero weights;
+    # Keras 3 refuses both when the initializer is made.
+    with pytest.raises(ValueError, match="VarianceScaling: scale must be a positive number"):
+        initializers.VarianceScaling(scale=scale)
+    assert initializers.VarianceScaling(scale=np.float32(2.0)).scale == 2.0
