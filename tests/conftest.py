@@ -1,4 +1,5 @@
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -31,3 +32,21 @@ os.environ.setdefault("DEEPGRAD_FUSED", "1")
 def _quiet_numpy():
     with np.errstate(all="ignore"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _restore_jax_x64():
+    """JAX's 64-bit mode back as it was after every test: a test that compares in float64
+    turns it on for the whole process, and Keras on JAX then compares Python floats in
+    float64 too, so a later test's live Keras reference (the callbacks' float32 monitor
+    comparisons) changed with the order the tests ran in."""
+    jax = sys.modules.get("jax")
+    before = bool(jax.config.jax_enable_x64) if jax is not None else None
+    yield
+    jax = sys.modules.get("jax")
+    if jax is None:
+        return
+    if before is None:  # imported during the test: JAX's default, as the environment sets it
+        before = os.environ.get("JAX_ENABLE_X64", "").lower() in ("1", "true", "yes")
+    if bool(jax.config.jax_enable_x64) != before:
+        jax.config.update("jax_enable_x64", before)
