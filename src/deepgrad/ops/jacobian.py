@@ -70,7 +70,10 @@ def _jacobian_blocks(f_flat: Callable, in_flat: list, mode: str) -> list[list]:
                 for j, g in enumerate(vjp_fn(cotangent)):
                     per_input[j].append(g)
             blocks.append(
-                [_assemble(rows, shape + in_shapes[j], 0) for j, rows in enumerate(per_input)]
+                [
+                    _assemble(rows, shape + in_shapes[j], 0, _dtype(in_flat[j]))
+                    for j, rows in enumerate(per_input)
+                ]
             )
         return blocks
     columns = None
@@ -83,14 +86,18 @@ def _jacobian_blocks(f_flat: Callable, in_flat: list, mode: str) -> list[list]:
                 columns = [[[] for _ in in_flat] for _ in out_values]
             for k, t in enumerate(out_tangents):
                 columns[k][j].append(t)
-    if columns is None:  # no input has an element, so no direction to push forward
-        raise ValueError(
-            "jacobian(mode='fwd'): the inputs have no elements; use mode='rev', which "
-            "evaluates f and gives empty blocks"
-        )
+    if columns is None:  # no input has an element: one push of zeros gives the outputs
+        zeros = tuple(np.zeros_like(raw_data(v)) for v in in_flat)
+        out_values, out_tangents = jvp(lambda *xs: f_flat(*xs), tuple(in_flat), zeros)
+        columns = [[[] for _ in in_flat] for _ in out_values]
     return [
         [
-            _assemble(cols, np.shape(raw_data(out_values[k])) + in_shapes[j], -1)
+            _assemble(
+                cols,
+                np.shape(raw_data(out_values[k])) + in_shapes[j],
+                -1,
+                _dtype(out_tangents[k]),
+            )
             for j, cols in enumerate(per_input)
         ]
         for k, per_input in enumerate(columns)
@@ -105,10 +112,18 @@ def _basis(value: Any):
         yield e.reshape(data.shape)
 
 
-def _assemble(parts: list, shape: tuple, axis: int) -> Any:
+def _assemble(parts: list, shape: tuple, axis: int, dtype: np.dtype) -> Any:
+    """The blocks ``parts`` stacked along ``axis`` into ``shape``; with no part (an input
+    or an output without elements), zeros of ``dtype``: the input's in reverse mode, the
+    output's in forward mode, as JAX's jacrev and jacfwd give."""
     if not parts:
-        return np.zeros(shape)
+        return np.zeros(shape, dtype=dtype)
     return reshape(stack(parts, axis=axis), shape)
+
+
+def _dtype(value: Any) -> np.dtype:
+    data = raw_data(value)
+    return data.dtype if hasattr(data, "dtype") else np.result_type(data)
 
 
 def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
