@@ -1,6 +1,9 @@
 """Transforms against JAX where an edge case once differed: Jacobians with an input or an
-output without elements (their shape and dtype). Each case runs JAX when it is installed
-and states JAX's answer as fixed numbers either way."""
+output without elements (their shape and dtype), ``vmap``'s keyword arguments and its
+``axis_size``. Each case runs JAX when it is installed and states JAX's answer as fixed
+numbers either way."""
+
+from typing import Any
 
 import numpy as np
 import pytest
@@ -70,3 +73,72 @@ def test_hessian_of_an_empty_input_is_empty_like_jax():
     assert (h.shape, h.dtype) == ((0, 0), np.float32)
     batched = dg.vmap(dg.hessian(lambda v: dnp.sum(v**2)))(np.zeros((2, 0), np.float32))
     assert (batched.shape, batched.dtype) == ((2, 0, 0), np.float32)
+
+
+# ---- vmap: keyword arguments and axis_size ------------------------------------------------------
+
+A = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+C = np.array([1.0, 2.0, 3.0], np.float32)
+
+
+def _scaled_product(a, b, scale=1.0):
+    return a * b * scale
+
+
+def test_vmap_maps_keyword_arguments_over_their_first_axis_as_jax():
+    # jax.vmap(f)(A, b=A) and jax.vmap(f, in_axes=(None, 0))(C, A, scale=[2., 3.])
+    np.testing.assert_allclose(
+        dg.vmap(_scaled_product)(A, b=A), [[0, 1, 4], [9, 16, 25]], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        dg.vmap(_scaled_product, in_axes=(None,))(C, b=A), [[0, 2, 6], [3, 8, 15]], rtol=1e-6
+    )
+    got = dg.vmap(_scaled_product, in_axes=(0, None))(A, C, scale=np.array([2.0, 3.0]))
+    np.testing.assert_allclose(got, [[0, 4, 12], [9, 24, 45]], rtol=1e-6)
+    grads = dg.vmap(dg.grad(lambda w, x=None: dnp.sum(w * x)))(A, x=A + 1)
+    np.testing.assert_allclose(grads, A + 1, rtol=1e-6)
+
+
+def test_vmap_keyword_arguments_match_jax_when_installed():
+    jax = pytest.importorskip("jax")
+    ours = dg.vmap(_scaled_product, in_axes=1)(A.T, b=A, scale=np.array([0.5, -2.0]))
+    theirs = jax.vmap(_scaled_product, in_axes=1)(A.T, b=A, scale=np.array([0.5, -2.0]))
+    np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-6)
+
+
+def test_vmap_keyword_argument_errors_name_the_keyword():
+    with pytest.raises(ValueError, match=r"argument 2 \('scale'\) has shape \(\), which has no"):
+        dg.vmap(_scaled_product, in_axes=(0, None))(A, C, scale=2.0)
+    with pytest.raises(ValueError, match=r"'a'\) has size 2 .*'b'\) has size 3"):
+        dg.vmap(_scaled_product)(A, b=np.ones((3, 3)))
+
+
+def test_vmap_axis_size_broadcasts_when_no_argument_is_mapped_as_jax():
+    # jax.vmap(lambda x: x * 2, in_axes=None, axis_size=3)(C): C * 2 in each of 3 rows
+    np.testing.assert_allclose(
+        dg.vmap(lambda x: x * 2, in_axes=None, axis_size=3)(C), np.tile(C * 2, (3, 1))
+    )
+    both_shared = dg.vmap(lambda x, y: x * y, in_axes=(None, None), axis_size=2, out_axes=1)
+    np.testing.assert_allclose(both_shared(C, C), [[1, 1], [4, 4], [9, 9]])
+    # jax.grad of the sum of 4 broadcast copies of sum(x * w): 4 * x
+    grad = dg.grad(lambda w: dnp.sum(dg.vmap(lambda x: dnp.sum(x * w), None, axis_size=4)(C)))
+    np.testing.assert_allclose(grad(C), 4 * C)
+    np.testing.assert_allclose(dg.vmap(lambda x: x * 2, axis_size=2)(A), A * 2)
+
+
+NOT_AN_INT: Any = 2.0
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        # was an IndexError from inside vmap
+        (lambda: dg.vmap(lambda x: x, in_axes=None)(C), ValueError, "give axis_size"),
+        (lambda: dg.vmap(lambda x: x, axis_size=3)(A), ValueError, "axis_size is 3; argument 0"),
+        (lambda: dg.vmap(lambda x: x, in_axes=None, axis_size=0), ValueError, "at least 1"),
+        (lambda: dg.vmap(lambda x: x, axis_size=NOT_AN_INT), TypeError, "axis_size must be an int"),
+    ],
+)
+def test_vmap_axis_size_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
