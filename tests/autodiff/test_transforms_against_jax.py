@@ -142,3 +142,74 @@ NOT_AN_INT: Any = 2.0
 def test_vmap_axis_size_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ---- has_aux pairs, and tangents and cotangents in the structure of what they pair with ------
+
+X = np.array([1.0, 2.0])
+
+
+def _two_numbers(m):
+    return lambda x: m.stack([m.sum(x), m.sum(x * x)])
+
+
+@pytest.mark.parametrize(
+    "name, call",
+    [
+        ("grad", lambda f: dg.grad(f, has_aux=True)(X)),
+        ("grad", lambda f: dg.value_and_grad(f, has_aux=True)(X)),
+        ("vjp", lambda f: dg.vjp(f, X, has_aux=True)),
+        ("jvp", lambda f: dg.jvp(f, (X,), (X,), has_aux=True)),
+        ("jacrev", lambda f: dg.jacrev(f, has_aux=True)(X)),
+        ("jacfwd", lambda f: dg.jacfwd(f, has_aux=True)(X)),
+    ],
+)
+def test_has_aux_refuses_an_array_of_two_numbers_as_jax(name, call):
+    # JAX: TypeError "expected function with aux output to return a two-element tuple". The
+    # array was taken apart: grad(has_aux=True) gave ∂x[0] = [1, 1] and aux x[1] = 5.
+    with pytest.raises(TypeError, match=rf"{name}\(has_aux=True\): .* pair .*shape \(2,\)"):
+        call(_two_numbers(dnp))
+
+
+def test_has_aux_refusals_match_jax_when_installed():
+    jax = pytest.importorskip("jax")
+    with pytest.raises(TypeError, match="two-element tuple"):
+        jax.grad(_two_numbers(pytest.importorskip("jax.numpy")), has_aux=True)(X)
+    with pytest.raises(TypeError, match=r"grad\(has_aux=True\): .* got a tuple of 3 items"):
+        dg.grad(lambda x: (dnp.sum(x), x, x), has_aux=True)(X)
+
+
+@pytest.mark.parametrize("transform", [dg.jacrev, dg.jacfwd])
+def test_jacobians_take_a_list_pair_with_has_aux_as_jax(transform):
+    # jax.jacrev(lambda x: [x * 2, x], has_aux=True)(X): (2·I, X)
+    jac, aux = transform(lambda x: [x * 2, x], has_aux=True)(X)
+    np.testing.assert_array_equal(jac, 2 * np.eye(2))
+    np.testing.assert_array_equal(aux, X)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: dg.jvp(lambda p: p["a"] * 2, ({"a": X},), ({"b": X},)),
+            r"primals are \(\{'a': \*\},\) but the tangents are \(\{'b': \*\},\)",
+        ),
+        (
+            lambda: dg.jvp(lambda p, q: p[0] * q, ((X,), X), (X, (X,))),
+            r"primals are \(\(\*,\), \*\) but the tangents are \(\*, \(\*,\)\)",
+        ),
+        (
+            lambda: dg.vjp(lambda x: {"a": x, "b": x}, X)[1]({"a": X, "c": X}),
+            r"cotangent is \{'a': \*, 'c': \*\} but the output is \{'a': \*, 'b': \*\}",
+        ),
+        (
+            lambda: dg.vjp(lambda x: (x, 2 * x), X)[1]([X, X]),
+            r"cotangent is \[\*, \*\] but the output is \(\*, \*\)",
+        ),
+    ],
+)
+def test_tangents_and_cotangents_must_have_the_structure_of_their_pair(call, message):
+    # JAX raises for each ("must have the same tree structure", "unexpected tree structure");
+    # the leaves were paired in order, whatever their names: the tangent of 'b' pushed as 'a's.
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from deepgrad.autodiff.transforms import _split_aux
 from deepgrad.ops.jacobian import jacobian
 
 
@@ -42,13 +43,7 @@ def _with_aux(f: Callable, argnums: int | Sequence[int], has_aux: bool, mode: st
         return jacobian(f, argnums, mode=mode)
 
     def value_of(*args: Any, **kwargs: Any) -> Any:
-        result = f(*args, **kwargs)
-        if not (isinstance(result, tuple) and len(result) == 2):
-            raise TypeError(
-                f"jac{mode}(has_aux=True): the function must return a pair (value, aux), "
-                f"got {type(result).__name__}"
-            )
-        return result[0]
+        return _split_aux(f(*args, **kwargs), f"jac{mode}")[0]
 
     def jacobian_and_aux(*args: Any, **kwargs: Any) -> tuple:
         # aux is f's second output at the point itself: one more call of f, outside the
