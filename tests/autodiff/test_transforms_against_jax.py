@@ -213,3 +213,33 @@ def test_tangents_and_cotangents_must_have_the_structure_of_their_pair(call, mes
     # the leaves were paired in order, whatever their names: the tangent of 'b' pushed as 'a's.
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# ---- argnums as NumPy integers ----------------------------------------------------------------
+
+
+def _weighted(a, b):
+    return dnp.sum(a * b * b)
+
+
+ONE: Any = np.int64(1)  # (typed Any: the signatures' hints name Python ints)
+ZERO: Any = np.int64(0)
+LAST: Any = np.int8(-1)
+
+
+def test_argnums_may_be_numpy_integers_as_jax():
+    # jax.grad(f, argnums=np.int64(1))(x, 3x) = 2·a·b = [6, 24]; a tuple of them gives a tuple;
+    # jax.value_and_grad(f, argnums=np.int8(-1))(x, x) = (9, [2, 8]). They raised TypeError
+    # ("'numpy.int64' object is not iterable").
+    np.testing.assert_array_equal(dg.grad(_weighted, argnums=ONE)(X, 3 * X), [6, 24])
+    by_b, by_a = dg.grad(_weighted, argnums=(ONE, ZERO))(X, 3 * X)
+    np.testing.assert_array_equal(by_b, [6, 24])
+    np.testing.assert_array_equal(by_a, [9, 36])
+    value, gradient = dg.value_and_grad(_weighted, argnums=LAST)(X, X)
+    np.testing.assert_array_equal(value, 9.0)
+    np.testing.assert_array_equal(gradient, [2, 8])
+    # jax.jacfwd with np.int64(0) gives the one Jacobian, not a tuple (so does jacrev here)
+    for transform in (dg.jacfwd, dg.jacrev):
+        np.testing.assert_array_equal(
+            transform(lambda a, b: a * b, argnums=ZERO)(X, 3 * X), np.diag(3 * X)
+        )

@@ -212,10 +212,16 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
 _CONTAINERS = (tuple, list, dict)  # pytree nodes (a tuple of types: no union built per call)
 
 
+def names_one(argnums: Any) -> bool:
+    """Whether ``argnums`` names one argument (its gradient comes alone, not in a tuple): an
+    int, or a NumPy integer, which JAX takes as one too."""
+    return isinstance(argnums, int | np.integer)
+
+
 def _check_argnums(argnums: Any, nargs: int, transform: str) -> tuple[int, ...]:
     if isinstance(argnums, int) and -nargs <= argnums < nargs:  # the common case, at once
         return (argnums % nargs,)
-    numbers = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    numbers = (int(argnums),) if isinstance(argnums, int | np.integer) else tuple(argnums)
     for n in numbers:
         if not -nargs <= n < nargs:
             raise ValueError(
@@ -270,7 +276,7 @@ def value_and_grad(
                 "has no gradient (as in JAX); return a float"
             )
         grads = vjp_fn(np.ones_like(raw_data(out)))
-        grads = grads[0] if isinstance(argnums, int) else tuple(grads)
+        grads = grads[0] if names_one(argnums) else tuple(grads)
         value = (out, result[2]) if has_aux else out
         return value, grads
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.autodiff.transforms import _check_argnums, _partial, jvp, vjp
+from deepgrad.autodiff.transforms import _check_argnums, _partial, jvp, names_one, vjp
 from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
 from deepgrad.backend import is_floating
 from deepgrad.ops.shape import reshape, stack
@@ -49,7 +49,7 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0, mode: str = "rev") -
         rows = []
         for row in blocks:
             per_arg = tree_unflatten(in_def, row)
-            rows.append(per_arg[0] if isinstance(argnums, int) else per_arg)
+            rows.append(per_arg[0] if names_one(argnums) else per_arg)
         return tree_unflatten(out_def, rows)
 
     return jacobian_f
