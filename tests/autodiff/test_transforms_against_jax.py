@@ -243,3 +243,29 @@ def test_argnums_may_be_numpy_integers_as_jax():
         np.testing.assert_array_equal(
             transform(lambda a, b: a * b, argnums=ZERO)(X, 3 * X), np.diag(3 * X)
         )
+
+
+# ---- hessian with has_aux ---------------------------------------------------------------------
+
+
+def test_hessian_has_aux_as_jax():
+    def f(a, b):
+        return dnp.sum(a**3 * b), {"s": dnp.sum(a)}
+
+    y = np.array([0.5, -1.0])
+    # jax.hessian(f, has_aux=True)(X, y): (diag(6 a b) = [[3, 0], [0, -12]], {'s': 3})
+    h, aux = dg.hessian(f, has_aux=True)(X, y)
+    np.testing.assert_array_equal(h, [[3, 0], [0, -12]])
+    np.testing.assert_array_equal(aux["s"], 3.0)
+    # argnums=(0, 1): the blocks ((∂aa, ∂ab), (∂ba, ∂bb)), JAX's nesting
+    (haa, hab), (hba, hbb) = dg.hessian(f, argnums=(0, 1), has_aux=True)(X, y)[0]
+    np.testing.assert_array_equal(haa, [[3, 0], [0, -12]])
+    np.testing.assert_array_equal(hab, [[3, 0], [0, 12]])
+    np.testing.assert_array_equal(hba, [[3, 0], [0, 12]])
+    np.testing.assert_array_equal(hbb, np.zeros((2, 2)))
+    # jax.vmap(jax.hessian(f, has_aux=True), in_axes=(0, None))(stack([X, y]), y)
+    hs, auxes = dg.vmap(dg.hessian(f, has_aux=True), in_axes=(0, None))(np.stack([X, y]), y)
+    np.testing.assert_array_equal(hs, [[[3, 0], [0, -12]], [[1.5, 0], [0, 6]]])
+    np.testing.assert_array_equal(auxes["s"], [3.0, -0.5])
+    with pytest.raises(TypeError, match=r"hessian\(has_aux=True\): .* pair"):
+        dg.hessian(lambda a: dnp.sum(a), has_aux=True)(X)

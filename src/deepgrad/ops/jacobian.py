@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.autodiff.transforms import _check_argnums, _partial, jvp, names_one, vjp
+from deepgrad.autodiff.transforms import _check_argnums, _partial, _split_aux, jvp, names_one, vjp
 from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
 from deepgrad.backend import is_floating
 from deepgrad.ops.shape import reshape, stack
@@ -126,12 +126,36 @@ def _dtype(value: Any) -> np.dtype:
     return data.dtype if hasattr(data, "dtype") else np.result_type(data)
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The Hessian, as the forward-mode Jacobian of the reverse-mode gradient.
+def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The Hessian, as the forward-mode Jacobian of the reverse-mode gradient. With
+    ``has_aux=True``, ``f`` returns ``(value, aux)`` and the result is ``(hessian, aux)``, as
+    JAX's ``hessian``.
 
     >>> import deepgrad.numpy as dnp
     >>> hessian(lambda x: dnp.sum(x ** 3))(np.array([1.0, 2.0]))
     array([[ 6.,  0.],
            [ 0., 12.]])
+    >>> hessian(lambda x: (dnp.sum(x ** 3), "aux"), has_aux=True)(np.array([1.0]))
+    (array([[6.]]), 'aux')
     """
-    return jacobian(jacobian(f, argnums, mode="rev"), argnums, mode="fwd")
+
+    def of_value(g: Callable) -> Callable:
+        return jacobian(jacobian(g, argnums, mode="rev"), argnums, mode="fwd")
+
+    return with_aux(f, of_value, "hessian") if has_aux else of_value(f)
+
+
+def with_aux(f: Callable, derivative: Callable[[Callable], Callable], name: str) -> Callable:
+    """``derivative`` of an ``f`` that returns ``(value, aux)``: a function giving
+    ``(derivative(value)(*args), aux)``, as JAX's transforms do with ``has_aux=True``."""
+
+    def value_of(*args: Any, **kwargs: Any) -> Any:
+        return _split_aux(f(*args, **kwargs), name)[0]
+
+    def derivative_and_aux(*args: Any, **kwargs: Any) -> tuple:
+        # aux is f's second output at the point itself: one more call of f, outside the
+        # derivative's own levels, so aux is traced by any enclosing transform as f leaves it.
+        aux = _split_aux(f(*args, **kwargs), name)[1]
+        return derivative(value_of)(*args, **kwargs), aux
+
+    return derivative_and_aux
