@@ -269,3 +269,47 @@ def test_hessian_has_aux_as_jax():
     np.testing.assert_array_equal(auxes["s"], [3.0, -0.5])
     with pytest.raises(TypeError, match=r"hessian\(has_aux=True\): .* pair"):
         dg.hessian(lambda a: dnp.sum(a), has_aux=True)(X)
+
+
+# ---- constant Tensors in the results of transforms of arrays ----------------------------------
+
+V = np.array([1.0, 0.5])
+WEIGHTS = dg.tensor([1.0, 2.0])  # a constant Tensor read by closure
+sg = dg.stop_gradient
+
+
+@pytest.mark.parametrize(
+    "name, call, expected",
+    [
+        # jax.jvp(lambda a: jnp.sum(a * stop_gradient(a)), (X,), (V,)): (5, 2)
+        ("jvp", lambda: dg.jvp(lambda a: dnp.sum(a * sg(a)), (X,), (V,)), (5, 2)),
+        ("jvp", lambda: dg.jvp(lambda a: a * WEIGHTS, (X,), (V,)), (X * [1, 2], V * [1, 2])),
+        ("vjp", lambda: dg.vjp(lambda a: sg(a) * 2, X)[0], 2 * X),
+        ("grad", lambda: dg.value_and_grad(lambda a: dnp.sum(sg(a)))(X), (3, 0 * X)),
+        (
+            "grad",
+            lambda: dg.grad(lambda a: (dnp.sum(a), sg(a)), has_aux=True)(X),
+            (1 + 0 * X, X),
+        ),
+        ("jacfwd", lambda: dg.jacfwd(lambda a: a * sg(a))(X), np.diag(X)),
+        (
+            "hessian",
+            lambda: dg.hessian(lambda a: dnp.sum(a**2 * sg(a)))(X),
+            np.diag(2 * X),
+        ),
+    ],
+)
+def test_transforms_of_arrays_give_arrays_as_jax(name, call, expected):
+    # JAX gives arrays; these gave deepgrad's constant Tensors (stop_gradient's, or a closure's
+    # dg.tensor) where the tangent, value or aux came through one.
+    result = call()
+    for leaf, want in zip(dg.tree_flatten(result)[0], dg.tree_flatten(expected)[0], strict=True):
+        assert type(leaf) is np.ndarray, (name, type(leaf))
+        np.testing.assert_allclose(leaf, want)
+
+
+def test_a_tensor_input_still_gives_tensors():
+    value, tangent = dg.jvp(lambda a: sg(a) * 2, (dg.tensor(X),), (V,))
+    assert isinstance(value, dg.Tensor)
+    np.testing.assert_allclose(value.numpy(), 2 * X)
+    np.testing.assert_allclose(tangent, 0 * X)

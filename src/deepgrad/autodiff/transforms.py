@@ -61,9 +61,26 @@ def _like_input(value: Any, original: Any) -> Any:
     return _array(raw_data(value))
 
 
-def _as_output(value: Any) -> Any:
-    """A transform's output: Tensors stay Tensors, raw results become NumPy arrays."""
-    return value if isinstance(value, Tensor) else _array(value)
+def _as_output(value: Any, tensors_in: bool = True) -> Any:
+    """A transform's output: Tensors stay Tensors, raw results become NumPy arrays. A
+    constant Tensor (``stop_gradient``'s, or a closure's ``dg.tensor``) stays one only when a
+    Tensor went in: of arrays, JAX's transforms give arrays, as ``vmap`` does here."""
+    if isinstance(value, Tensor) and (tensors_in or value._level >= 0):
+        return value
+    return _array(raw_data(value))
+
+
+def _aux_output(value: Any, level: int, tensors_in: bool) -> Any:
+    """A leaf of aux: unwrapped from the transform's level, and as ``_as_output`` for a
+    constant Tensor; anything else (a string, a number) as ``f`` returned it."""
+    value = _unbox(value, level)
+    if isinstance(value, Tensor) and value._level < 0 and not tensors_in:
+        return _array(raw_data(value))
+    return value
+
+
+def _any_tensor(leaves: list) -> bool:
+    return any(isinstance(x, Tensor) for x in leaves)
 
 
 _scalar_to_array = Impure(np.asarray, "asarray")
@@ -100,7 +117,8 @@ def _vjp(f: Callable, primals: tuple, has_aux: bool, transform: str) -> tuple:
     result = f(*tree_unflatten(treedef, inputs))
     out, aux = _split_aux(result, transform) if has_aux else (result, None)
     out_flat, out_def = tree_flatten(out)
-    values = [_as_output(_unbox(o, level)) for o in out_flat]
+    tensors_in = _any_tensor(flat)
+    values = [_as_output(_unbox(o, level), tensors_in) for o in out_flat]
 
     def vjp_fn(cotangent: Any) -> tuple:
         ct_flat, ct_def = tree_flatten(cotangent)
@@ -132,7 +150,7 @@ def _vjp(f: Callable, primals: tuple, has_aux: bool, transform: str) -> tuple:
 
     out_value = tree_unflatten(out_def, values)
     if has_aux:
-        return out_value, vjp_fn, tree_map(lambda a: _unbox(a, level), aux)
+        return out_value, vjp_fn, tree_map(lambda a: _aux_output(a, level, tensors_in), aux)
     return out_value, vjp_fn
 
 
@@ -195,17 +213,18 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     result = f(*tree_unflatten(treedef, inputs))
     out, aux = _split_aux(result, "jvp") if has_aux else (result, None)
     out_flat, out_def = tree_flatten(out)
+    tensors_in = _any_tensor(flat) or _any_tensor(tangent_flat)
     values, out_tangents = [], []
     for o in out_flat:
         if isinstance(o, Tensor) and o._level == level:
-            values.append(_as_output(o._value))
-            out_tangents.append(_as_output(o._tangent))
+            values.append(_as_output(o._value, tensors_in))
+            out_tangents.append(_as_output(o._tangent, tensors_in))
         else:
-            values.append(_as_output(o))
+            values.append(_as_output(o, tensors_in))
             out_tangents.append(np.zeros_like(raw_data(o)))
     pair = (tree_unflatten(out_def, values), tree_unflatten(out_def, out_tangents))
     if has_aux:
-        return (*pair, tree_map(lambda a: _unbox(a, level), aux))
+        return (*pair, tree_map(lambda a: _aux_output(a, level, tensors_in), aux))
     return pair
 
 
