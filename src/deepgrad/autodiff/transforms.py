@@ -18,7 +18,7 @@ import numpy as np
 from deepgrad.autodiff.effects import Impure
 from deepgrad.autodiff.graph import backward_pass
 from deepgrad.autodiff.primitive import new_level
-from deepgrad.autodiff.tree import tree_flatten, tree_map, tree_unflatten
+from deepgrad.autodiff.tree import describe_structure, tree_flatten, tree_map, tree_unflatten
 from deepgrad.backend import array_module, is_floating
 from deepgrad.tensor import Tensor, raw_data
 
@@ -61,9 +61,26 @@ def _like_input(value: Any, original: Any) -> Any:
     return _array(raw_data(value))
 
 
-def _as_output(value: Any) -> Any:
-    """A transform's output: Tensors stay Tensors, raw results become NumPy arrays."""
-    return value if isinstance(value, Tensor) else _array(value)
+def _as_output(value: Any, tensors_in: bool = True) -> Any:
+    """A transform's output: Tensors stay Tensors, raw results become NumPy arrays. A
+    constant Tensor (``stop_gradient``'s, or a closure's ``dg.tensor``) stays one only when a
+    Tensor went in: of arrays, JAX's transforms give arrays, as ``vmap`` does here."""
+    if isinstance(value, Tensor) and (tensors_in or value._level >= 0):
+        return value
+    return _array(raw_data(value))
+
+
+def _aux_output(value: Any, level: int, tensors_in: bool) -> Any:
+    """A leaf of aux: unwrapped from the transform's level, and as ``_as_output`` for a
+    constant Tensor; anything else (a string, a number) as ``f`` returned it."""
+    value = _unbox(value, level)
+    if isinstance(value, Tensor) and value._level < 0 and not tensors_in:
+        return _array(raw_data(value))
+    return value
+
+
+def _any_tensor(leaves: list) -> bool:
+    return any(isinstance(x, Tensor) for x in leaves)
 
 
 _scalar_to_array = Impure(np.asarray, "asarray")
@@ -89,20 +106,27 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     >>> vjp_fn(2.0)
     (array(2.),)
     """
+    return _vjp(f, primals, has_aux, "vjp")
+
+
+def _vjp(f: Callable, primals: tuple, has_aux: bool, transform: str) -> tuple:
+    """``vjp``, with ``transform`` (the public name called) in the error about aux."""
     level = new_level()
     flat, treedef = tree_flatten(primals)
     inputs = [Tensor._make(_as_input(x, "vjp", i), level) for i, x in enumerate(flat)]
     result = f(*tree_unflatten(treedef, inputs))
-    out, aux = result if has_aux else (result, None)
+    out, aux = _split_aux(result, transform) if has_aux else (result, None)
     out_flat, out_def = tree_flatten(out)
-    values = [_as_output(_unbox(o, level)) for o in out_flat]
+    tensors_in = _any_tensor(flat)
+    values = [_as_output(_unbox(o, level), tensors_in) for o in out_flat]
 
     def vjp_fn(cotangent: Any) -> tuple:
-        ct_flat = tree_flatten(cotangent)[0]
-        if len(ct_flat) != len(out_flat):
+        ct_flat, ct_def = tree_flatten(cotangent)
+        if ct_def != out_def:
             raise ValueError(
-                f"vjp_fn: the cotangent has {len(ct_flat)} leaves but the output has "
-                f"{len(out_flat)}; pass one cotangent per output, in the output's structure"
+                f"vjp_fn: the cotangent is {describe_structure(ct_def)} but the output is "
+                f"{describe_structure(out_def)}; pass one cotangent per output, in the output's "
+                "structure (as JAX requires)"
             )
         roots, seeds = [], []
         for o, value, ct in zip(out_flat, values, ct_flat, strict=True):
@@ -126,8 +150,23 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
 
     out_value = tree_unflatten(out_def, values)
     if has_aux:
-        return out_value, vjp_fn, tree_map(lambda a: _unbox(a, level), aux)
+        return out_value, vjp_fn, tree_map(lambda a: _aux_output(a, level, tensors_in), aux)
     return out_value, vjp_fn
+
+
+def _split_aux(result: Any, transform: str) -> tuple[Any, Any]:
+    """``(value, aux)`` from what a function given ``has_aux=True`` returned: a pair, as JAX
+    requires (an array of two numbers is not one: it would be taken apart silently)."""
+    if isinstance(result, tuple | list) and len(result) == 2:
+        return result[0], result[1]
+    got = type(result).__name__
+    if isinstance(result, tuple | list):
+        got = f"a {got} of {len(result)} items"
+    elif hasattr(raw_data(result), "shape"):
+        got = f"{got} of shape {np.shape(raw_data(result))}"
+    raise TypeError(
+        f"{transform}(has_aux=True): the function must return a pair (value, aux), got {got}"
+    )
 
 
 def _dtype_of(value: Any) -> Any:
@@ -153,9 +192,13 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         raise TypeError("jvp: primals and tangents must be tuples, e.g. jvp(f, (x,), (v,))")
     level = new_level()
     flat, treedef = tree_flatten(tuple(primals))
-    tangent_flat = tree_flatten(tuple(tangents))[0]
-    if len(tangent_flat) != len(flat):
-        raise ValueError(f"jvp: {len(flat)} primal leaves but {len(tangent_flat)} tangent leaves")
+    tangent_flat, tangent_def = tree_flatten(tuple(tangents))
+    if tangent_def != treedef:
+        raise ValueError(
+            f"jvp: the primals are {describe_structure(treedef)} but the tangents are "
+            f"{describe_structure(tangent_def)}; give one tangent per primal, in the same "
+            "structure (as JAX requires)"
+        )
     inputs = []
     for i, (x, t) in enumerate(zip(flat, tangent_flat, strict=True)):
         x = _as_input(x, "jvp", i)
@@ -168,29 +211,36 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
             )
         inputs.append(Tensor._make_dual(x, level, t))
     result = f(*tree_unflatten(treedef, inputs))
-    out, aux = result if has_aux else (result, None)
+    out, aux = _split_aux(result, "jvp") if has_aux else (result, None)
     out_flat, out_def = tree_flatten(out)
+    tensors_in = _any_tensor(flat) or _any_tensor(tangent_flat)
     values, out_tangents = [], []
     for o in out_flat:
         if isinstance(o, Tensor) and o._level == level:
-            values.append(_as_output(o._value))
-            out_tangents.append(_as_output(o._tangent))
+            values.append(_as_output(o._value, tensors_in))
+            out_tangents.append(_as_output(o._tangent, tensors_in))
         else:
-            values.append(_as_output(o))
+            values.append(_as_output(o, tensors_in))
             out_tangents.append(np.zeros_like(raw_data(o)))
     pair = (tree_unflatten(out_def, values), tree_unflatten(out_def, out_tangents))
     if has_aux:
-        return (*pair, tree_map(lambda a: _unbox(a, level), aux))
+        return (*pair, tree_map(lambda a: _aux_output(a, level, tensors_in), aux))
     return pair
 
 
 _CONTAINERS = (tuple, list, dict)  # pytree nodes (a tuple of types: no union built per call)
 
 
+def names_one(argnums: Any) -> bool:
+    """Whether ``argnums`` names one argument (its gradient comes alone, not in a tuple): an
+    int, or a NumPy integer, which JAX takes as one too."""
+    return isinstance(argnums, int | np.integer)
+
+
 def _check_argnums(argnums: Any, nargs: int, transform: str) -> tuple[int, ...]:
     if isinstance(argnums, int) and -nargs <= argnums < nargs:  # the common case, at once
         return (argnums % nargs,)
-    numbers = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    numbers = (int(argnums),) if isinstance(argnums, int | np.integer) else tuple(argnums)
     for n in numbers:
         if not -nargs <= n < nargs:
             raise ValueError(
@@ -228,7 +278,7 @@ def value_and_grad(
     def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple:
         positions = _check_argnums(argnums, len(args), "grad")
         selected = [args[i] for i in positions]
-        result = vjp(_partial(f, args, kwargs, positions), *selected, has_aux=has_aux)
+        result = _vjp(_partial(f, args, kwargs, positions), tuple(selected), has_aux, "grad")
         out, vjp_fn = result[0], result[1]
         if isinstance(out, _CONTAINERS) or np.shape(raw_data(out)) != ():
             shape = "a pytree" if isinstance(out, _CONTAINERS) else np.shape(raw_data(out))
@@ -245,7 +295,7 @@ def value_and_grad(
                 "has no gradient (as in JAX); return a float"
             )
         grads = vjp_fn(np.ones_like(raw_data(out)))
-        grads = grads[0] if isinstance(argnums, int) else tuple(grads)
+        grads = grads[0] if names_one(argnums) else tuple(grads)
         value = (out, result[2]) if has_aux else out
         return value, grads
 

@@ -63,3 +63,31 @@ def tree_map(fn: Callable, tree: Any, *rest: Any) -> Any:
     leaves, treedef = tree_flatten(tree)
     others = [tree_flatten(r)[0] for r in rest]
     return tree_unflatten(treedef, [fn(*xs) for xs in zip(leaves, *others, strict=True)])
+
+
+def describe_structure(treedef: Any) -> str:
+    """A structure in words, for errors: ``*`` for each leaf, nodes as Python writes them.
+
+    >>> describe_structure(tree_flatten(({"w": 1.0, "b": None}, [2.0]))[1])
+    "({'b': None, 'w': *}, [*])"
+    >>> describe_structure(tree_flatten(1.0)[1])
+    'a leaf'
+    """
+    if treedef[0] == _LEAF:
+        return "a leaf"
+    return _describe(treedef)
+
+
+def _describe(node: Any) -> str:
+    kind = node[0]
+    if kind == _LEAF:
+        return "*"
+    if kind == "none":
+        return "None"
+    if kind is dict:
+        items = zip(node[1], node[2], strict=True)
+        return "{" + ", ".join(f"{key!r}: {_describe(sub)}" for key, sub in items) + "}"
+    items = ", ".join(_describe(sub) for sub in node[1])
+    if kind is tuple:
+        return f"({items},)" if len(node[1]) == 1 else f"({items})"
+    return f"[{items}]"

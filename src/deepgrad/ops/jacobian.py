@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.autodiff.transforms import _check_argnums, _partial, jvp, vjp
+from deepgrad.autodiff.transforms import _check_argnums, _partial, _split_aux, jvp, names_one, vjp
 from deepgrad.autodiff.tree import tree_flatten, tree_unflatten
 from deepgrad.backend import is_floating
 from deepgrad.ops.shape import reshape, stack
@@ -49,7 +49,7 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0, mode: str = "rev") -
         rows = []
         for row in blocks:
             per_arg = tree_unflatten(in_def, row)
-            rows.append(per_arg[0] if isinstance(argnums, int) else per_arg)
+            rows.append(per_arg[0] if names_one(argnums) else per_arg)
         return tree_unflatten(out_def, rows)
 
     return jacobian_f
@@ -70,7 +70,10 @@ def _jacobian_blocks(f_flat: Callable, in_flat: list, mode: str) -> list[list]:
                 for j, g in enumerate(vjp_fn(cotangent)):
                     per_input[j].append(g)
             blocks.append(
-                [_assemble(rows, shape + in_shapes[j], 0) for j, rows in enumerate(per_input)]
+                [
+                    _assemble(rows, shape + in_shapes[j], 0, _dtype(in_flat[j]))
+                    for j, rows in enumerate(per_input)
+                ]
             )
         return blocks
     columns = None
@@ -83,14 +86,18 @@ def _jacobian_blocks(f_flat: Callable, in_flat: list, mode: str) -> list[list]:
                 columns = [[[] for _ in in_flat] for _ in out_values]
             for k, t in enumerate(out_tangents):
                 columns[k][j].append(t)
-    if columns is None:  # no input has an element, so no direction to push forward
-        raise ValueError(
-            "jacobian(mode='fwd'): the inputs have no elements; use mode='rev', which "
-            "evaluates f and gives empty blocks"
-        )
+    if columns is None:  # no input has an element: one push of zeros gives the outputs
+        zeros = tuple(np.zeros_like(raw_data(v)) for v in in_flat)
+        out_values, out_tangents = jvp(lambda *xs: f_flat(*xs), tuple(in_flat), zeros)
+        columns = [[[] for _ in in_flat] for _ in out_values]
     return [
         [
-            _assemble(cols, np.shape(raw_data(out_values[k])) + in_shapes[j], -1)
+            _assemble(
+                cols,
+                np.shape(raw_data(out_values[k])) + in_shapes[j],
+                -1,
+                _dtype(out_tangents[k]),
+            )
             for j, cols in enumerate(per_input)
         ]
         for k, per_input in enumerate(columns)
@@ -105,18 +112,50 @@ def _basis(value: Any):
         yield e.reshape(data.shape)
 
 
-def _assemble(parts: list, shape: tuple, axis: int) -> Any:
+def _assemble(parts: list, shape: tuple, axis: int, dtype: np.dtype) -> Any:
+    """The blocks ``parts`` stacked along ``axis`` into ``shape``; with no part (an input
+    or an output without elements), zeros of ``dtype``: the input's in reverse mode, the
+    output's in forward mode, as JAX's jacrev and jacfwd give."""
     if not parts:
-        return np.zeros(shape)
+        return np.zeros(shape, dtype=dtype)
     return reshape(stack(parts, axis=axis), shape)
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The Hessian, as the forward-mode Jacobian of the reverse-mode gradient.
+def _dtype(value: Any) -> np.dtype:
+    data = raw_data(value)
+    return data.dtype if hasattr(data, "dtype") else np.result_type(data)
+
+
+def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The Hessian, as the forward-mode Jacobian of the reverse-mode gradient. With
+    ``has_aux=True``, ``f`` returns ``(value, aux)`` and the result is ``(hessian, aux)``, as
+    JAX's ``hessian``.
 
     >>> import deepgrad.numpy as dnp
     >>> hessian(lambda x: dnp.sum(x ** 3))(np.array([1.0, 2.0]))
     array([[ 6.,  0.],
            [ 0., 12.]])
+    >>> hessian(lambda x: (dnp.sum(x ** 3), "aux"), has_aux=True)(np.array([1.0]))
+    (array([[6.]]), 'aux')
     """
-    return jacobian(jacobian(f, argnums, mode="rev"), argnums, mode="fwd")
+
+    def of_value(g: Callable) -> Callable:
+        return jacobian(jacobian(g, argnums, mode="rev"), argnums, mode="fwd")
+
+    return with_aux(f, of_value, "hessian") if has_aux else of_value(f)
+
+
+def with_aux(f: Callable, derivative: Callable[[Callable], Callable], name: str) -> Callable:
+    """``derivative`` of an ``f`` that returns ``(value, aux)``: a function giving
+    ``(derivative(value)(*args), aux)``, as JAX's transforms do with ``has_aux=True``."""
+
+    def value_of(*args: Any, **kwargs: Any) -> Any:
+        return _split_aux(f(*args, **kwargs), name)[0]
+
+    def derivative_and_aux(*args: Any, **kwargs: Any) -> tuple:
+        # aux is f's second output at the point itself: one more call of f, outside the
+        # derivative's own levels, so aux is traced by any enclosing transform as f leaves it.
+        aux = _split_aux(f(*args, **kwargs), name)[1]
+        return derivative(value_of)(*args, **kwargs), aux
+
+    return derivative_and_aux

@@ -8,9 +8,8 @@ signatures (``argnums``, ``has_aux``). Complex inputs are out of scope, so there
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
-from deepgrad.ops.jacobian import jacobian
+from deepgrad.ops.jacobian import jacobian, with_aux
 
 
 def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
@@ -40,19 +39,4 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
 def _with_aux(f: Callable, argnums: int | Sequence[int], has_aux: bool, mode: str) -> Callable:
     if not has_aux:
         return jacobian(f, argnums, mode=mode)
-
-    def value_of(*args: Any, **kwargs: Any) -> Any:
-        result = f(*args, **kwargs)
-        if not (isinstance(result, tuple) and len(result) == 2):
-            raise TypeError(
-                f"jac{mode}(has_aux=True): the function must return a pair (value, aux), "
-                f"got {type(result).__name__}"
-            )
-        return result[0]
-
-    def jacobian_and_aux(*args: Any, **kwargs: Any) -> tuple:
-        # aux is f's second output at the point itself: one more call of f, outside the
-        # Jacobian's own level, so aux is traced by any enclosing transform as f leaves it.
-        return jacobian(value_of, argnums, mode=mode)(*args, **kwargs), f(*args, **kwargs)[1]
-
-    return jacobian_and_aux
+    return with_aux(f, lambda g: jacobian(g, argnums, mode=mode), f"jac{mode}")

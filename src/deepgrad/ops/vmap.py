@@ -19,7 +19,6 @@ result (``backward()`` storing ``.grad``, a moving-average update) are refused.
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -33,23 +32,38 @@ from deepgrad.ops.batching import BatchCall, call_primitive, loop_call, stack_re
 from deepgrad.ops.batching_rules import rule_for  # (importing it registers every rule)
 from deepgrad.ops.indexing import getitem
 from deepgrad.ops.shape import broadcast_to, expand_dims, moveaxis
+from deepgrad.ops.vmap_axes import (
+    Axes,
+    batch_size,
+    check_axis_size,
+    check_entries,
+    function_name,
+    is_array,
+    keywords_signature,
+    leaf_axes,
+    output_axes,
+)
 from deepgrad.ops.vmap_recording import ACTIVE, Const, Example, Recording, Slot, same_recordings
 from deepgrad.tensor import Tensor, raw_data
 
-Axes = int | None | tuple | list | dict
 _LOOPS: list[list[str]] = []  # while ``loops_in`` watches: what ran as a loop, and why
 
 
-def vmap(f: Callable, in_axes: Axes = 0, out_axes: Axes = 0) -> Callable:
+def vmap(
+    f: Callable, in_axes: Axes = 0, out_axes: Axes = 0, axis_size: int | None = None
+) -> Callable:
     """Vectorise ``f`` over an axis of its arguments: ``vmap(f)(xs)`` stacks ``f(x)`` for
     each ``x`` along ``xs``'s first axis, without running ``f`` once per example.
 
     ``in_axes``: for every argument (an int or None for all, or a tuple with one entry per
     positional argument, each an int, None, or a pytree of them matching the argument)
     the axis to map over, None for an argument shared by all examples. Negative axes
-    count from the end. ``out_axes``: where the batch axis goes in the outputs (None: an
-    output that does not depend on the batch). Composes with ``grad``, ``jvp``, ``vjp``,
-    ``jacobian``, ``hessian``, ``compile`` and itself. See ``docs/vmap.md``.
+    count from the end. Keyword arguments are mapped over their first axis, as in JAX.
+    ``out_axes``: where the batch axis goes in the outputs (None: an output that does not
+    depend on the batch). ``axis_size``: the batch size, needed when no argument is mapped
+    (every in_axes None: the outputs are broadcast along it), else checked against the
+    mapped axes. Composes with ``grad``, ``jvp``, ``vjp``, ``jacobian``, ``hessian``,
+    ``compile`` and itself. See ``docs/vmap.md``.
 
     >>> import numpy as np, deepgrad as dg, deepgrad.numpy as dnp
     >>> def loss(w, x, y):
@@ -58,15 +72,22 @@ def vmap(f: Callable, in_axes: Axes = 0, out_axes: Axes = 0) -> Callable:
     >>> dg.vmap(dg.grad(loss), in_axes=(None, 0, 0))(w, xs, ys)  # per-example gradients
     array([[2., 0.],
            [0., 2.]])
+    >>> dg.vmap(lambda x, y: x * y, in_axes=None, axis_size=2)(w, 3.0)  # nothing mapped
+    array([[3., 6.],
+           [3., 6.]])
     """
 
+    check_axis_size(axis_size)
+
     @functools.wraps(f)
-    def vmapped(*args: Any) -> Any:
+    def vmapped(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            return _vmap_keywords(f, in_axes, out_axes, axis_size, args, kwargs)
         if not args:
-            raise TypeError(f"vmap: {_name(f)} was called with no arguments to map over")
+            raise TypeError(f"vmap: {function_name(f)} was called with no arguments to map over")
         leaves, treedef = tree_flatten(args)
-        axes = _leaf_axes(in_axes, args, f)
-        size = _batch_size(leaves, axes, args, f)
+        axes = leaf_axes(in_axes, args, f, axis_size)
+        size = batch_size(leaves, axes, args, f, axis_size)
         pairs = zip(axes, leaves, strict=True)
         axes = [None if a is None else int(a) % np.ndim(raw_data(x)) for a, x in pairs]
         return _vmap_call(f, leaves, treedef, axes, out_axes, size)
@@ -74,12 +95,33 @@ def vmap(f: Callable, in_axes: Axes = 0, out_axes: Axes = 0) -> Callable:
     return vmapped
 
 
+def _vmap_keywords(f, in_axes, out_axes, axis_size, args: tuple, kwargs: dict) -> Any:
+    """Keyword arguments, mapped over their first axis (JAX's rule): passed to the mapped
+    function as more positional arguments, each with in_axes 0."""
+    if in_axes is None or isinstance(in_axes, int):
+        positional_axes = (in_axes,) * len(args)
+    else:
+        positional_axes = tuple(check_entries(in_axes, args, f))
+    keywords = tuple(kwargs)
+
+    def with_keywords(*arguments: Any) -> Any:
+        split = len(arguments) - len(keywords)
+        return f(*arguments[:split], **dict(zip(keywords, arguments[split:], strict=True)))
+
+    with_keywords.__qualname__ = function_name(f)
+    signature = keywords_signature(f, len(args), keywords)
+    if signature is not None:  # so that errors name each argument as the caller wrote it
+        with_keywords.__signature__ = signature  # type: ignore[attr-defined]
+    mapped = vmap(with_keywords, (*positional_axes, *[0] * len(keywords)), out_axes, axis_size)
+    return mapped(*args, *kwargs.values())
+
+
 def _vmap_call(f, leaves, treedef, axes, out_axes, size) -> Any:
     recording, outputs, out_def = _record(f, leaves, treedef, axes, 0)
     if recording.effect is not None:
         raise RuntimeError(
-            f"vmap: {_name(f)} calls {recording.effect}, which writes outside its result (a "
-            "gradient stored into .grad, a moving-average update); vmap needs a function "
+            f"vmap: {function_name(f)} calls {recording.effect}, which writes outside its "
+            "result (a gradient stored into .grad, a moving-average update); vmap needs a function "
             "without side effects: differentiate inside with deepgrad.grad instead of backward()"
         )
     reason = _why_loop(recording)
@@ -94,7 +136,7 @@ def _vmap_call(f, leaves, treedef, axes, out_axes, size) -> Any:
     env = _inputs(recording, leaves, axes)
     _replay(recording, env, size)
     values = [_resolve(ref, env) for ref in outputs]
-    out_leaf_axes = _out_axes(out_axes, tree_unflatten(out_def, [v for v, _ in values]))
+    out_leaf_axes = output_axes(out_axes, tree_unflatten(out_def, [v for v, _ in values]))
     results = [
         _place(value, batched, axis, size, position)
         for position, ((value, batched), axis) in enumerate(zip(values, out_leaf_axes, strict=True))
@@ -123,7 +165,7 @@ def _record(f, leaves, treedef, axes, example) -> tuple[Recording, list, Any]:
             value = np.take(raw_data(leaf), example, axis=axis)
             if type(value) is np.ndarray:  # (other backends' arrays go in as they are)
                 value = value.view(Example)
-        elif _is_array(leaf):
+        elif is_array(leaf):
             value = raw_data(leaf)
         else:
             inputs.append(leaf)  # a Python number or None: a literal
@@ -142,10 +184,6 @@ def _record(f, leaves, treedef, axes, example) -> tuple[Recording, list, Any]:
     return recording, [recording.output(o) for o in out_leaves], out_def
 
 
-def _is_array(value: Any) -> bool:
-    return isinstance(value, Tensor) or hasattr(value, "shape")
-
-
 # ---- replaying it on the batch -----------------------------------------------------------------
 
 
@@ -154,7 +192,7 @@ def _inputs(recording: Recording, leaves: list, axes: list) -> dict:
     env: dict[int, tuple[Any, bool]] = {}
     slot = 0
     for leaf, axis in zip(leaves, axes, strict=True):
-        if axis is None and not _is_array(leaf):
+        if axis is None and not is_array(leaf):
             continue
         env[slot] = (leaf, False) if axis is None else (moveaxis(leaf, axis, 0), True)
         slot += 1
@@ -316,7 +354,7 @@ def _loop(f, leaves, treedef, axes, out_axes, size) -> Any:
     columns = list(zip(*[leaves_b for leaves_b, _ in outputs], strict=True))
     structure = tree_unflatten(out_def, list(columns[0]))
     results = []
-    pairs = zip(columns, _out_axes(out_axes, structure), strict=True)
+    pairs = zip(columns, output_axes(out_axes, structure), strict=True)
     for position, (column, axis) in enumerate(pairs):
         if axis is None:
             _check_unbatched(column, position)
@@ -337,7 +375,7 @@ def _check_unbatched(column: tuple, position: int) -> None:
 
 
 def _as_value(x: Any) -> Any:
-    return x if _is_array(x) else np.asarray(x)
+    return x if is_array(x) else np.asarray(x)
 
 
 # ---- outputs ------------------------------------------------------------------------------------
@@ -371,97 +409,3 @@ def _present(value: Any, inputs: list) -> Any:
         if not any(isinstance(x, Tensor) for x in inputs):
             return raw_data(value)
     return value
-
-
-# ---- axes and sizes -----------------------------------------------------------------------------
-
-
-def _leaf_axes(in_axes: Axes, args: tuple, f: Callable) -> list:
-    if in_axes is None or isinstance(in_axes, int):
-        return [in_axes] * len(tree_flatten(args)[0])
-    if not isinstance(in_axes, tuple | list):
-        raise TypeError(
-            f"vmap: in_axes must be an int, None, or a tuple with one entry per positional "
-            f"argument, got {type(in_axes).__name__}"
-        )
-    if len(in_axes) != len(args):
-        raise ValueError(
-            f"vmap: in_axes has {len(in_axes)} entries but {_name(f)} got {len(args)} "
-            "positional arguments"
-        )
-    axes: list = []
-    for position, (spec, arg) in enumerate(zip(in_axes, args, strict=True)):
-        axes.extend(_broadcast_prefix(spec, arg, f"in_axes[{position}] ({_arg_name(f, position)})"))
-    if all(a is None for a in axes):
-        raise ValueError("vmap: every in_axes entry is None; at least one argument must be mapped")
-    return axes
-
-
-def _out_axes(out_axes: Axes, structure: Any) -> list:
-    if out_axes is None or isinstance(out_axes, int):
-        return [out_axes] * len(tree_flatten(structure)[0])
-    return _broadcast_prefix(out_axes, structure, "out_axes")
-
-
-def _broadcast_prefix(spec: Any, tree: Any, where: str) -> list:
-    """One axis per leaf of ``tree``: ``spec`` is an int or None for a whole subtree, or a
-    tree of the same structure (JAX's prefix rule)."""
-    if spec is None or isinstance(spec, int):
-        return [spec] * len(tree_flatten(tree)[0])
-    if type(spec) in (tuple, list) and type(tree) in (tuple, list) and len(spec) == len(tree):
-        return [a for s, t in zip(spec, tree, strict=True) for a in _broadcast_prefix(s, t, where)]
-    if isinstance(spec, dict) and isinstance(tree, dict) and spec.keys() == tree.keys():
-        return [a for k in sorted(tree) for a in _broadcast_prefix(spec[k], tree[k], where)]
-    raise ValueError(
-        f"vmap: {where} is {spec!r}, which does not match the structure of its value "
-        f"({type(tree).__name__}); give an int, None, or a tree of the same structure"
-    )
-
-
-def _batch_size(leaves: list, axes: list, args: tuple, f: Callable) -> int:
-    owners = _leaf_owners(args, f)
-    sizes = []
-    for leaf, axis, owner in zip(leaves, axes, owners, strict=True):
-        if axis is None:
-            continue
-        shape = np.shape(raw_data(leaf)) if _is_array(leaf) else ()
-        if not -len(shape) <= axis < len(shape):
-            raise ValueError(
-                f"vmap: {owner} has shape {tuple(shape)}, which has no axis {axis} to map over"
-            )
-        sizes.append((shape[axis], owner, axis))
-    if len({s for s, _, _ in sizes}) > 1:
-        listed = "; ".join(f"{owner} has size {s} along axis {a}" for s, owner, a in sizes)
-        raise ValueError(f"vmap: the mapped axes have different sizes: {listed}")
-    if sizes[0][0] == 0:
-        raise ValueError(
-            f"vmap: {sizes[0][1]} has size 0 along its mapped axis {sizes[0][2]}: there is no "
-            "example to record the function on"
-        )
-    return sizes[0][0]
-
-
-def _leaf_owners(args: tuple, f: Callable) -> list[str]:
-    owners = []
-    for position, arg in enumerate(args):
-        count = len(tree_flatten(arg)[0])
-        name = f"argument {position} ({_arg_name(f, position)})"
-        owners.extend([name] if count == 1 else [f"{name}, leaf {i}" for i in range(count)])
-    return owners
-
-
-def _arg_name(f: Callable, position: int) -> str:
-    try:
-        parameters = list(inspect.signature(f).parameters.values())
-    except (TypeError, ValueError):
-        return "?"
-    if position < len(parameters) and parameters[position].kind in (
-        inspect.Parameter.POSITIONAL_ONLY,
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
-    ):
-        return repr(parameters[position].name)
-    return "*args"
-
-
-def _name(f: Callable) -> str:
-    return getattr(f, "__qualname__", repr(f))
