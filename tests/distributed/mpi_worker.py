@@ -5,7 +5,8 @@ model.compile(jit=True)); rank 0 also trains one process on the same global batc
 loop: the same with a plain loop and DataParallel.
 raise: rank 1 raises in the middle of training. hang: rank 1 never reaches a collective.
 stop-one-rank: rank 1 alone sets stop_training after a batch. lbfgs-empty: full-batch
-L-BFGS on 2 samples, so that a third process holds none.
+L-BFGS on 2 samples, so that a third process holds none. dropout: fit with Dropout,
+recording every process's shuffles and masks.
 """
 
 import json
@@ -113,11 +114,45 @@ def lbfgs_on_two_samples(distributed_run):
     return m
 
 
+def dropout_draws():
+    """Each process's masks (rows of the first batch's Dropout layer) and the order of the
+    samples in each epoch's batches (from the generator after each epoch: the next shuffle)."""
+    x, y = data()
+    dg.random.seed(1)
+    dropout = layers.Dropout(0.5)
+    masks = []
+
+    class Recorded(layers.Layer):
+        def call(self, inputs, training=False):
+            outputs = dropout(inputs, training=training)
+            if training and not masks:
+                masks.append((np.asarray(outputs.data) != 0).tolist())
+            return outputs
+
+    m = dg.Sequential([layers.Dense(8), Recorded(), layers.Dense(3)])
+    m.compile(optimizer="sgd", loss=losses.SparseCategoricalCrossentropy(from_logits=True))
+    states = []
+    record = dg.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs=None: states.append(json.dumps(dg.random.get_state()))
+    )
+    m.fit(x, y, batch_size=BATCH, epochs=2, verbose=0, distributed=True, callbacks=[record])
+    return {
+        "states": distributed.allgather_object(states),
+        "masks": distributed.allgather_object(masks[0]),
+    }
+
+
 def main():
     distributed.init(timeout=5.0 if MODE in ("hang", "stop-one-rank") else 600.0)
     rank = distributed.rank()
     if MODE == "stop-one-rank":
         result = stop_on_one_rank(rank)
+        if distributed.is_main():
+            with open(OUT, "w") as f:
+                json.dump(result, f)
+        return
+    if MODE == "dropout":
+        result = dropout_draws()
         if distributed.is_main():
             with open(OUT, "w") as f:
                 json.dump(result, f)

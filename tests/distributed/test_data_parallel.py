@@ -36,7 +36,8 @@ def mpiexec(n, *command, timeout=120):
         **os.environ,
         "OMPI_ALLOW_RUN_AS_ROOT": "1",  # CI runs as root
         "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-        "PYTHONPATH": str(REPO),
+        # this checkout's deepgrad (src layout), not another one installed in the environment
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
         "NUMBA_NUM_THREADS": "1",
     }
     return subprocess.run(
@@ -86,6 +87,17 @@ def test_lbfgs_when_a_process_holds_no_sample(tmp_path):
 
 def test_batch_normalization_statistics_agree_after_each_epoch(tmp_path):
     assert run_worker(2, "batchnorm", tmp_path)["identical_across_processes"]
+
+
+def test_dropout_draws_differ_between_processes_and_shuffles_do_not(tmp_path):
+    """Regression: every process drew its Dropout masks from the shared generator, so the
+    processes drew the same masks for different samples, and shards of unequal size (203
+    samples: a last batch of 11 on 2 processes) moved the generators apart, so that each
+    process shuffled the next epoch differently (some samples trained twice, some never)."""
+    result = run_worker(2, "dropout", tmp_path)
+    first, second = result["states"]
+    assert first == second  # the same shuffles on both processes
+    assert result["masks"][0] != result["masks"][1]  # independent masks
 
 
 def test_plain_loop_with_data_parallel(tmp_path):

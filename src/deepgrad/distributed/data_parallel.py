@@ -8,12 +8,20 @@ global batch, exactly what one process would compute on it, also when the batch 
 not split evenly. Parameters and optimizer state start identical on every process
 (broadcast from rank 0), every process applies the same update to the same numbers, and
 so they stay bit-identical.
+
+Random draws on each process's own samples (Dropout's masks) come from a stream of that
+process's own (``DataParallel.own_draws``), so that the processes neither draw the same
+masks for different samples nor move the shared generator apart: the shared one, which
+shuffles the data, stays rank 0's on every process.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -44,7 +52,8 @@ class DataParallel:
         data_parallel = distributed.DataParallel(opt)
         for x, y in batches:
             part = data_parallel.shard(len(x))     # this process's slice of the batch
-            loss = loss_fn(y[part], model(x[part], training=True))
+            with data_parallel.own_draws():         # its own Dropout masks
+                loss = loss_fn(y[part], model(x[part], training=True))
             loss.backward()
             opt.step()                              # averages the gradients first
             opt.zero_grad()
@@ -64,7 +73,21 @@ class DataParallel:
         self.share = 1.0 / comm.size()
         self.allreduce_seconds = 0.0
         broadcast_optimizer(optimizer)
+        self.streams = process_streams()
         optimizer.data_parallel = self
+
+    @contextlib.contextmanager
+    def own_draws(self) -> Iterator[None]:
+        """Draw the random numbers of this process's shard (Dropout's masks) from a
+        stream of this process's own inside the block, so the processes draw independent
+        masks and the shared generator, which shuffles the data, moves alike everywhere
+        (shards of unequal size draw unequal amounts). One process draws from the shared
+        one, as without ``DataParallel``."""
+        if self.streams is None:
+            yield
+            return
+        with random.using(self.streams):
+            yield
 
     def shard(self, n: int) -> slice:
         """This process's slice of a global batch of ``n`` samples; its gradient will be
@@ -128,6 +151,16 @@ def broadcast_random_state() -> None:
         return
     state = comm.broadcast_object(json.dumps(random.get_state()) if comm.is_main() else None)
     random.set_state(json.loads(state))
+
+
+def process_streams() -> random.Streams | None:
+    """Generators of this process's own, seeded from rank 0's random state and the rank
+    (None on one process). The shared generator does not move."""
+    if comm.size() == 1:
+        return None
+    state = comm.broadcast_object(json.dumps(random.get_state()) if comm.is_main() else None)
+    digest = hashlib.sha256(f"{state}/process {comm.rank()}".encode()).digest()
+    return random.Streams.seeded(int.from_bytes(digest[:16], "little"))
 
 
 def reduce_metric(metric: Any) -> None:

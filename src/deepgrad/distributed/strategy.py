@@ -9,6 +9,7 @@ model and its metrics are used only through their public methods (``get_weights`
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from deepgrad.distributed import comm
@@ -63,6 +64,11 @@ class DataParallelStrategy:
         if part.start == part.stop:
             return None
         return x[part], _pick(y, part), _pick(sample_weight, part)
+
+    def own_draws(self) -> contextlib.AbstractContextManager:
+        if self.data_parallel is None:
+            return contextlib.nullcontext()
+        return self.data_parallel.own_draws()
 
     def agree(self, flag: bool) -> bool:
         return agree(flag)

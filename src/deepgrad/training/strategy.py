@@ -14,6 +14,7 @@ that it has every method.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Protocol, runtime_checkable
 
 from deepgrad.distributed.strategy import DataParallelStrategy
@@ -41,6 +42,12 @@ class Strategy(Protocol):
 
     def shard(self, x: Any, y: Any, sample_weight: Any) -> tuple | None:
         """This process's part of a global batch, or None when it holds no sample of it."""
+        ...
+
+    def own_draws(self) -> contextlib.AbstractContextManager:
+        """Around the step on this process's part: where its random draws (Dropout's
+        masks) come from, so that they differ between processes and leave the generator
+        that shuffles the data alike on every process."""
         ...
 
     def agree(self, flag: bool) -> bool:
@@ -77,6 +84,9 @@ class SingleProcess:
 
     def shard(self, x: Any, y: Any, sample_weight: Any) -> tuple | None:
         return x, y, sample_weight
+
+    def own_draws(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()
 
     def agree(self, flag: bool) -> bool:
         return flag

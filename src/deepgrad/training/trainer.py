@@ -214,7 +214,8 @@ class Trainer(Steps):
             self.optimizer.step(self._no_objective)
             return self._logs()
         x, y, sample_weight = part
-        return self.run_train_step(self._cast(x), y, sample_weight)
+        with strategy.own_draws():
+            return self.run_train_step(self._cast(x), y, sample_weight)
 
     def _no_objective(self) -> float:
         """The closure of a process without samples: a zero gradient and a zero loss."""
