@@ -7,6 +7,7 @@ raise: rank 1 raises in the middle of training. hang: rank 1 never reaches a col
 stop-one-rank: rank 1 alone sets stop_training after a batch. lbfgs-empty: full-batch
 L-BFGS on 2 samples, so that a third process holds none. dropout: fit with Dropout,
 recording every process's shuffles and masks.
+losses-not-means: fit with losses that are not a mean over the samples must refuse.
 """
 
 import json
@@ -142,6 +143,32 @@ def dropout_draws():
     }
 
 
+def refusals():
+    """What fit(distributed=True) says for losses whose batch value is not a mean over the
+    samples (None where it trained: the gradients would be weighted wrongly)."""
+    x, y = data()
+    refused = {}
+    for name, loss in [
+        ("sum", losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum")),
+        ("weighted", losses.MeanSquaredError(reduction="mean_with_sample_weight")),
+        ("ignore_class", losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=2)),
+        ("dice", {"a": losses.Dice(), "b": "mse"}),
+    ]:
+        dg.random.seed(1)
+        inputs = dg.Input((5,))
+        outputs = {"a": layers.Dense(3, name="a")(inputs), "b": layers.Dense(3, name="b")(inputs)}
+        m = dg.Model(inputs, outputs if isinstance(loss, dict) else outputs["a"])
+        m.compile(optimizer="sgd", loss=loss)
+        target = np.eye(3)[y] if name in ("weighted", "dice") else y
+        target = {"a": target, "b": target} if isinstance(loss, dict) else target
+        try:
+            m.fit(x, target, batch_size=BATCH, epochs=1, verbose=0, distributed=True)
+            refused[name] = None
+        except ValueError as error:
+            refused[name] = str(error)
+    return refused
+
+
 def main():
     distributed.init(timeout=5.0 if MODE in ("hang", "stop-one-rank") else 600.0)
     rank = distributed.rank()
@@ -153,6 +180,12 @@ def main():
         return
     if MODE == "dropout":
         result = dropout_draws()
+        if distributed.is_main():
+            with open(OUT, "w") as f:
+                json.dump(result, f)
+        return
+    if MODE == "losses-not-means":
+        result = distributed.allgather_object(refusals())
         if distributed.is_main():
             with open(OUT, "w") as f:
                 json.dump(result, f)

@@ -28,6 +28,7 @@ REPO = Path(__file__).parents[2]
 
 
 def mpiexec(n, *command, timeout=120):
+    assert MPIEXEC is not None  # the module is skipped without one
     flags = []
     version = subprocess.run([MPIEXEC, "--version"], capture_output=True, text=True).stdout
     if "Open MPI" in version:
@@ -98,6 +99,21 @@ def test_dropout_draws_differ_between_processes_and_shuffles_do_not(tmp_path):
     first, second = result["states"]
     assert first == second  # the same shuffles on both processes
     assert result["masks"][0] != result["masks"][1]  # independent masks
+
+
+def test_losses_that_are_not_a_mean_over_the_samples_are_refused(tmp_path):
+    """Regression: each process's gradient is weighted by its share of the samples, right
+    only for a mean over them: with reduction="sum" fit trained on half the gradient (on 2
+    processes), and with "mean_with_sample_weight" or ignore_class on a slightly wrong one,
+    silently; so was the loss in History."""
+    first, second = run_worker(2, "losses-not-means", tmp_path)
+    assert first == second  # every process refuses alike: none is left waiting
+    assert "SparseCategoricalCrossentropy(reduction='sum')" in first["sum"]
+    assert "MeanSquaredError(reduction='mean_with_sample_weight')" in first["weighted"]
+    assert "ignore_class=2" in first["ignore_class"]
+    assert "Dice(reduction='mean', axis=None)" in first["dice"]
+    assert "MeanSquaredError" not in first["dice"]  # the other output's loss splits
+    assert "not a mean of per-sample losses" in first["sum"]
 
 
 def test_plain_loop_with_data_parallel(tmp_path):
