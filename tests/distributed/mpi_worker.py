@@ -7,6 +7,7 @@ raise: rank 1 raises in the middle of training. hang: rank 1 never reaches a col
 stop-one-rank: rank 1 alone sets stop_training after a batch. lbfgs-empty: full-batch
 L-BFGS on 2 samples, so that a third process holds none. dropout: fit with Dropout,
 recording every process's shuffles and masks.
+frozen: a frozen layer's weights after fit, against before.
 losses-not-means: fit with losses that are not a mean over the samples must refuse.
 """
 
@@ -169,6 +170,20 @@ def refusals():
     return refused
 
 
+def frozen_weights_move():
+    """How many of a frozen layer's weights fit changed (none: no gradient updates them)."""
+    x, y = data()
+    dg.random.seed(1)
+    frozen = layers.Dense(16, activation="tanh")
+    m = dg.Sequential([frozen, layers.Dense(3)])
+    m(x[:1])
+    frozen.trainable = False
+    before = [w.copy() for w in frozen.get_weights()]
+    m.compile(optimizer="sgd", loss=losses.SparseCategoricalCrossentropy(from_logits=True))
+    m.fit(x, y, batch_size=BATCH, epochs=2, verbose=0, distributed=True)
+    return sum(int(np.sum(a != b)) for a, b in zip(frozen.get_weights(), before, strict=True))
+
+
 def main():
     distributed.init(timeout=5.0 if MODE in ("hang", "stop-one-rank") else 600.0)
     rank = distributed.rank()
@@ -183,6 +198,12 @@ def main():
         if distributed.is_main():
             with open(OUT, "w") as f:
                 json.dump(result, f)
+        return
+    if MODE == "frozen":
+        changed = distributed.allgather_object(frozen_weights_move())
+        if distributed.is_main():
+            with open(OUT, "w") as f:
+                json.dump({"changed": changed}, f)
         return
     if MODE == "losses-not-means":
         result = distributed.allgather_object(refusals())

@@ -116,6 +116,14 @@ def test_losses_that_are_not_a_mean_over_the_samples_are_refused(tmp_path):
     assert "not a mean of per-sample losses" in first["sum"]
 
 
+def test_a_frozen_layers_weights_stay_as_they_were(tmp_path):
+    """Regression: every non-trainable weight was replaced by its mean over the processes
+    after each epoch, and the mean of three equal float32 numbers is not always that number:
+    a frozen layer's weights moved by an ulp (12 of its 96 here), where one process leaves
+    them untouched."""
+    assert run_worker(3, "frozen", tmp_path)["changed"] == [0, 0, 0]
+
+
 def test_plain_loop_with_data_parallel(tmp_path):
     result = run_worker(3, "loop", tmp_path)
     assert result["identical_across_processes"]

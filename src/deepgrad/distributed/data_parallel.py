@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from deepgrad import random
+from deepgrad.backend import to_numpy
+from deepgrad.device import device_of, to_device
 from deepgrad.distributed import comm
 
 
@@ -138,11 +140,23 @@ def broadcast_weights(model: Any) -> None:
 
 def average_non_trainable_weights(model: Any) -> None:
     """Replace weights that no gradient updates (BatchNormalization's moving statistics,
-    computed on each process's own shards) by their mean over the processes."""
+    computed on each process's own shards) by their mean over the processes, where they
+    differ. Where they agree (a frozen layer's weights, Normalization's statistics) they
+    are left as they are: the mean of three equal float32 numbers is not always that
+    number, and a frozen weight must not move."""
     if comm.size() == 1:
         return
     for weight in model.non_trainable_weights:
-        weight.data[...] = comm.allreduce(weight, "mean")
+        here = to_numpy(weight.data)
+        first = to_numpy(comm.broadcast(weight))  # rank 0's
+        differs = comm.allreduce((here != first).astype(np.float64), "sum") > 0
+        if not differs.any():
+            continue
+        if not np.issubdtype(here.dtype, np.floating):  # no mean of integers: rank 0's
+            weight.data[...] = to_device(first, device_of(weight.data))
+            continue
+        mean = to_numpy(comm.allreduce(weight, "mean"))
+        weight.data[...] = to_device(np.where(differs, mean, here), device_of(weight.data))
 
 
 def broadcast_random_state() -> None:
