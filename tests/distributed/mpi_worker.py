@@ -7,6 +7,7 @@ raise: rank 1 raises in the middle of training. hang: rank 1 never reaches a col
 stop-one-rank: rank 1 alone sets stop_training after a batch. lbfgs-empty: full-batch
 L-BFGS on 2 samples, so that a third process holds none. dropout: fit with Dropout,
 recording every process's shuffles and masks.
+logs: the logs callbacks get after each batch, and a custom train_step's History.
 frozen: a frozen layer's weights after fit, against before.
 losses-not-means: fit with losses that are not a mean over the samples must refuse.
 """
@@ -170,6 +171,63 @@ def refusals():
     return refused
 
 
+class CustomStep(dg.Sequential):
+    """Keras' custom train_step (docs/training.md), returning its metrics' results, and a
+    log of its own (the number of samples here) when EXTRA is set."""
+
+    extra = False
+
+    def train_step(self, data):
+        x, y = data[:2]
+        self.zero_grad()
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(y=y, y_pred=y_pred)
+        loss.backward()
+        self.optimizer.apply([w.grad for w in self.trainable_weights], self.trainable_weights)
+        for metric in self.metrics:
+            if metric.name != "loss":
+                metric.update_state(y, y_pred)
+        logs = {m.name: m.result() for m in self.metrics if m.name != "loss"}
+        return {**logs, "samples": len(x)} if self.extra else logs
+
+
+def logs_seen(distributed_run, kind=dg.Sequential, extra=False):
+    """The loss and accuracy callbacks see after each batch, and the History."""
+    x, y = data()
+    dg.random.seed(1)
+    m = kind([layers.Dense(16, activation="tanh"), layers.Dense(3)])
+    m.extra = extra
+    m.compile(
+        optimizer="sgd",
+        loss=losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    seen = []
+    record = dg.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs=None: seen.append(logs))
+    dg.random.seed(2)
+    history = m.fit(
+        x, y, batch_size=BATCH, epochs=2, verbose=0, distributed=distributed_run, callbacks=[record]
+    )
+    return {"batches": seen, "history": history.history}
+
+
+def all_logs():
+    try:
+        logs_seen(True, CustomStep, extra=True)
+        refused = None
+    except ValueError as error:
+        refused = str(error)
+    result = {
+        "builtin": distributed.allgather_object(logs_seen(True)),
+        "custom": distributed.allgather_object(logs_seen(True, CustomStep)),
+        "extra": distributed.allgather_object(refused),
+    }
+    if distributed.is_main():
+        result["builtin_reference"] = [logs_seen(False)]
+        result["custom_reference"] = [logs_seen(False, CustomStep)]
+    return result
+
+
 def frozen_weights_move():
     """How many of a frozen layer's weights fit changed (none: no gradient updates them)."""
     x, y = data()
@@ -195,6 +253,12 @@ def main():
         return
     if MODE == "dropout":
         result = dropout_draws()
+        if distributed.is_main():
+            with open(OUT, "w") as f:
+                json.dump(result, f)
+        return
+    if MODE == "logs":
+        result = all_logs()
         if distributed.is_main():
             with open(OUT, "w") as f:
                 json.dump(result, f)

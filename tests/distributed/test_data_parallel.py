@@ -124,6 +124,26 @@ def test_a_frozen_layers_weights_stay_as_they_were(tmp_path):
     assert run_worker(3, "frozen", tmp_path)["changed"] == [0, 0, 0]
 
 
+def test_logs_are_those_of_the_whole_data_on_every_process(tmp_path):
+    """Regression: the logs callbacks got after each batch were each process's own (its
+    shards' running loss and accuracy), and a custom train_step's History each process's
+    own too (so EarlyStopping on it could stop one process alone, leaving the others
+    waiting)."""
+    result = run_worker(2, "logs", tmp_path)
+    for kind in ("builtin", "custom"):
+        first, second = result[kind]
+        assert first == second, kind
+        (reference,) = result[f"{kind}_reference"]
+        for key, values in reference["history"].items():
+            np.testing.assert_allclose(first["history"][key], values, rtol=1e-6, err_msg=key)
+        for batch, expected in zip(first["batches"], reference["batches"], strict=True):
+            for key, value in expected.items():
+                np.testing.assert_allclose(batch[key], value, rtol=1e-6, err_msg=key)
+    # A log of a custom step's own that differs between processes cannot be merged.
+    first, second = result["extra"]
+    assert first == second and "the log 'samples' differs between the processes" in first
+
+
 def test_plain_loop_with_data_parallel(tmp_path):
     result = run_worker(3, "loop", tmp_path)
     assert result["identical_across_processes"]

@@ -60,6 +60,7 @@ def test_both_strategies_have_the_protocols_methods():
     names = [n for n in vars(Strategy) if not n.startswith("_") and callable(vars(Strategy)[n])]
     assert set(names) == {"start", "ready", "replicate", "shard", "own_draws", "agree"} | {
         "reduce_metrics",
+        "agree_logs",
         "end_epoch",
     }
     for cls in (SingleProcess, distributed.DataParallelStrategy):

@@ -30,6 +30,7 @@ from deepgrad import random
 from deepgrad.backend import to_numpy
 from deepgrad.device import device_of, to_device
 from deepgrad.distributed import comm
+from deepgrad.tensor import raw_data
 
 
 def shard_bounds(n: int, rank: int, size: int) -> tuple[int, int]:
@@ -177,12 +178,50 @@ def process_streams() -> random.Streams | None:
     return random.Streams.seeded(int.from_bytes(digest[:16], "little"))
 
 
-def reduce_metric(metric: Any) -> None:
-    """Merge every process's running state of ``metric`` into each (same order
-    everywhere, so every process gets the same result)."""
-    if comm.size() == 1:
+def reduce_metrics(metrics: list) -> None:
+    """Merge every process's running states of ``metrics`` into each (same order
+    everywhere, so every process gets the same result), in one collective."""
+    if comm.size() == 1 or not metrics:
         return
-    metric.merge_states(comm.allgather_object(metric.get_state()))
+    everyone = comm.allgather_object([metric.get_state() for metric in metrics])
+    for i, metric in enumerate(metrics):
+        metric.merge_states([states[i] for states in everyone])
+
+
+def agree_logs(logs: dict, metrics: list) -> dict:
+    """``logs`` (made from ``metrics`` already merged) the same on every process. A value
+    that differs between processes (what a custom ``train_step`` returned from its own
+    part of the batch) is replaced by the merged result of the metric of that name, and
+    refused where there is none: no mean of such values is right in general."""
+    if comm.size() == 1:
+        return logs
+    everyone = comm.allgather_object(logs)
+    results = {metric.name: metric.result() for metric in metrics}
+    agreed = {}
+    for key, value in logs.items():
+        values = [other.get(key) for other in everyone]
+        if all(_same(value, other) for other in values):
+            agreed[key] = value
+        elif key in results:
+            agreed[key] = _plain(results[key])
+        else:
+            raise ValueError(
+                f"fit(distributed=True): the log {key!r} differs between the processes "
+                f"({values}) and no metric of the model has that name; a custom train_step "
+                "or test_step must return metrics' results (model.metrics), which are merged "
+                "across the processes, or values equal on every process"
+            )
+    return agreed
+
+
+def _same(a: Any, b: Any) -> bool:
+    return np.array_equal(np.asarray(a), np.asarray(b)) if b is not None else False
+
+
+def _plain(value: Any) -> Any:
+    """A metric's result as fit logs it: a float for one number."""
+    array = to_numpy(raw_data(value))
+    return float(array) if np.ndim(array) == 0 else array
 
 
 def agree(flag: bool) -> bool:

@@ -16,10 +16,11 @@ from deepgrad.distributed import comm
 from deepgrad.distributed.data_parallel import (
     DataParallel,
     agree,
+    agree_logs,
     average_non_trainable_weights,
     broadcast_random_state,
     broadcast_weights,
-    reduce_metric,
+    reduce_metrics,
     shard_bounds,
 )
 
@@ -75,8 +76,10 @@ class DataParallelStrategy:
         return agree(flag)
 
     def reduce_metrics(self, metrics: list) -> None:
-        for metric in metrics:
-            reduce_metric(metric)
+        reduce_metrics(metrics)
+
+    def agree_logs(self, logs: dict, metrics: list) -> dict:
+        return agree_logs(logs, metrics)
 
     def end_epoch(self, model: Any) -> None:
         average_non_trainable_weights(model)

@@ -58,6 +58,12 @@ class Strategy(Protocol):
         """Merge every process's running metric states: the logs of the whole data."""
         ...
 
+    def agree_logs(self, logs: dict, metrics: list) -> dict:
+        """The logs made from the merged ``metrics``, the same on every process: a value a
+        custom step returned from its own part is replaced by its metric's merged result
+        (and refused where no metric has its name)."""
+        ...
+
     def end_epoch(self, model: Any) -> None:
         """Bring weights that no gradient updates (moving statistics) back into agreement."""
         ...
@@ -93,6 +99,9 @@ class SingleProcess:
 
     def reduce_metrics(self, metrics: list) -> None:
         pass
+
+    def agree_logs(self, logs: dict, metrics: list) -> dict:
+        return logs
 
     def end_epoch(self, model: Any) -> None:
         pass

@@ -173,9 +173,10 @@ class Trainer(Steps):
             logs = self._train_batch(strategy, x, y, sample_weight)
             if timing:
                 timing = kernel_start.batch_done(step)
+            logs = self._running_logs(strategy, logs)
             callback_list.on_train_batch_end(step, logs)
             if progress is not None:
-                progress.advance(self._logs)
+                progress.advance(lambda shown=logs: shown)  # what the hooks got
             self.stop_training = strategy.agree(self.stop_training)
             if self.stop_training:
                 break
@@ -187,7 +188,21 @@ class Trainer(Steps):
             )
         strategy.reduce_metrics(self._metrics())
         strategy.end_epoch(self)
-        return self._logs()
+        return strategy.agree_logs(self._logs(), self._metrics())
+
+    def _running_logs(self, strategy: Strategy, logs: dict) -> dict:
+        """A batch's logs: the running ones of every process's samples so far. The metrics
+        are merged for the reading, then each process's goes back to its own running state
+        (the epoch's end merges them for good)."""
+        if isinstance(strategy, SingleProcess):
+            return logs
+        metrics = self._metrics()
+        own = [metric.get_state() for metric in metrics]
+        strategy.reduce_metrics(metrics)
+        logs = strategy.agree_logs(self._logs(), metrics)
+        for metric, state in zip(metrics, own, strict=True):
+            metric.merge_states([state])
+        return logs
 
     def _batches_go_straight_to_the_step(self, strategy: Strategy, callbacks: Any) -> bool:
         """Whether a batch may skip the per-batch hooks and the strategy, all of which would
@@ -245,7 +260,7 @@ class Trainer(Steps):
             if progress is not None:
                 progress.advance(self._logs)
         strategy.reduce_metrics(self._metrics())
-        return self._logs() if step >= 0 else logs
+        return strategy.agree_logs(self._logs(), self._metrics()) if step >= 0 else logs
 
     def evaluate(
         self,
