@@ -191,9 +191,10 @@ class CustomStep(dg.Sequential):
         return {**logs, "samples": len(x)} if self.extra else logs
 
 
-def logs_seen(distributed_run, kind=dg.Sequential, extra=False):
+def logs_seen(distributed_run, kind=dg.Sequential, extra=False, samples=N, batch=BATCH):
     """The loss and accuracy callbacks see after each batch, and the History."""
     x, y = data()
+    x, y = x[:samples], y[:samples]
     dg.random.seed(1)
     m = kind([layers.Dense(16, activation="tanh"), layers.Dense(3)])
     m.extra = extra
@@ -206,7 +207,7 @@ def logs_seen(distributed_run, kind=dg.Sequential, extra=False):
     record = dg.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs=None: seen.append(logs))
     dg.random.seed(2)
     history = m.fit(
-        x, y, batch_size=BATCH, epochs=2, verbose=0, distributed=distributed_run, callbacks=[record]
+        x, y, batch_size=batch, epochs=2, verbose=0, distributed=distributed_run, callbacks=[record]
     )
     return {"batches": seen, "history": history.history}
 
@@ -220,11 +221,14 @@ def all_logs():
     result = {
         "builtin": distributed.allgather_object(logs_seen(True)),
         "custom": distributed.allgather_object(logs_seen(True, CustomStep)),
+        # batches of 2 on 3 processes: one never holds a sample, nor runs the custom step
+        "empty": distributed.allgather_object(logs_seen(True, CustomStep, samples=20, batch=2)),
         "extra": distributed.allgather_object(refused),
     }
     if distributed.is_main():
         result["builtin_reference"] = [logs_seen(False)]
         result["custom_reference"] = [logs_seen(False, CustomStep)]
+        result["empty_reference"] = [logs_seen(False, CustomStep, samples=20, batch=2)]
     return result
 
 

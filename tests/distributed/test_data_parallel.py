@@ -129,19 +129,21 @@ def test_logs_are_those_of_the_whole_data_on_every_process(tmp_path):
     shards' running loss and accuracy), and a custom train_step's History each process's
     own too (so EarlyStopping on it could stop one process alone, leaving the others
     waiting)."""
-    result = run_worker(2, "logs", tmp_path)
-    for kind in ("builtin", "custom"):
-        first, second = result[kind]
-        assert first == second, kind
+    result = run_worker(3, "logs", tmp_path)
+    for kind in ("builtin", "custom", "empty"):
+        first, *others = result[kind]
+        assert all(other == first for other in others), kind
         (reference,) = result[f"{kind}_reference"]
         for key, values in reference["history"].items():
             np.testing.assert_allclose(first["history"][key], values, rtol=1e-6, err_msg=key)
         for batch, expected in zip(first["batches"], reference["batches"], strict=True):
+            assert batch.keys() == expected.keys()
             for key, value in expected.items():
                 np.testing.assert_allclose(batch[key], value, rtol=1e-6, err_msg=key)
     # A log of a custom step's own that differs between processes cannot be merged.
-    first, second = result["extra"]
-    assert first == second and "the log 'samples' differs between the processes" in first
+    first, *others = result["extra"]
+    assert all(other == first for other in others)
+    assert "the log 'samples' differs between the processes" in first
 
 
 def test_plain_loop_with_data_parallel(tmp_path):

@@ -189,7 +189,8 @@ def reduce_metrics(metrics: list) -> None:
 
 
 def agree_logs(logs: dict, metrics: list) -> dict:
-    """``logs`` (made from ``metrics`` already merged) the same on every process. A value
+    """``logs`` (made from ``metrics`` already merged) the same on every process; ``{}``
+    from a process with nothing to say (its custom step has not run). A value
     that differs between processes (what a custom ``train_step`` returned from its own
     part of the batch) is replaced by the merged result of the metric of that name, and
     refused where there is none: no mean of such values is right in general."""
@@ -198,10 +199,12 @@ def agree_logs(logs: dict, metrics: list) -> dict:
     everyone = comm.allgather_object(logs)
     results = {metric.name: metric.result() for metric in metrics}
     agreed = {}
-    for key, value in logs.items():
-        values = [other.get(key) for other in everyone]
-        if all(_same(value, other) for other in values):
-            agreed[key] = value
+    # Every process's keys, in the same order everywhere: a process whose custom step has
+    # not run yet (it held no sample) gives none, and the others' stand.
+    for key in dict.fromkeys(key for other in everyone for key in other):
+        values = [other[key] for other in everyone if key in other]
+        if all(_same(values[0], value) for value in values):
+            agreed[key] = values[0]
         elif key in results:
             agreed[key] = _plain(results[key])
         else:
@@ -215,7 +218,7 @@ def agree_logs(logs: dict, metrics: list) -> dict:
 
 
 def _same(a: Any, b: Any) -> bool:
-    return np.array_equal(np.asarray(a), np.asarray(b)) if b is not None else False
+    return np.array_equal(np.asarray(a), np.asarray(b))
 
 
 def _plain(value: Any) -> Any:

@@ -188,7 +188,9 @@ class Trainer(Steps):
             )
         strategy.reduce_metrics(self._metrics())
         strategy.end_epoch(self)
-        return strategy.agree_logs(self._logs(), self._metrics())
+        return strategy.agree_logs(
+            self._logs_here(self.train_step, Steps.train_step), self._metrics()
+        )
 
     def _running_logs(self, strategy: Strategy, logs: dict) -> dict:
         """A batch's logs: the running ones of every process's samples so far. The metrics
@@ -199,7 +201,7 @@ class Trainer(Steps):
         metrics = self._metrics()
         own = [metric.get_state() for metric in metrics]
         strategy.reduce_metrics(metrics)
-        logs = strategy.agree_logs(self._logs(), metrics)
+        logs = strategy.agree_logs(self._logs_here(self.train_step, Steps.train_step), metrics)
         for metric, state in zip(metrics, own, strict=True):
             metric.merge_states([state])
         return logs
@@ -260,7 +262,17 @@ class Trainer(Steps):
             if progress is not None:
                 progress.advance(self._logs)
         strategy.reduce_metrics(self._metrics())
-        return strategy.agree_logs(self._logs(), self._metrics()) if step >= 0 else logs
+        if step < 0:
+            return logs
+        return strategy.agree_logs(
+            self._logs_here(self.test_step, Steps.test_step), self._metrics()
+        )
+
+    def _logs_here(self, step: Any, default: Any) -> dict:
+        """This process's logs to agree on: none where a custom step has not run here yet
+        (the process held no sample), so that the others' stand."""
+        custom = getattr(step, "__func__", None) is not default
+        return {} if custom and self._custom_logs is None else self._logs()
 
     def evaluate(
         self,
