@@ -117,12 +117,12 @@ def lbfgs_on_two_samples(distributed_run):
     return m
 
 
-def dropout_draws():
+def dropout_draws(seed=None):
     """Each process's masks (rows of the first batch's Dropout layer) and the order of the
     samples in each epoch's batches (from the generator after each epoch: the next shuffle)."""
     x, y = data()
     dg.random.seed(1)
-    dropout = layers.Dropout(0.5)
+    dropout = layers.Dropout(0.5, seed=seed)
     masks = []
 
     class Recorded(layers.Layer):
@@ -256,7 +256,7 @@ def main():
                 json.dump(result, f)
         return
     if MODE == "dropout":
-        result = dropout_draws()
+        result = {**dropout_draws(), "seeded": dropout_draws(seed=3)}
         if distributed.is_main():
             with open(OUT, "w") as f:
                 json.dump(result, f)

@@ -99,6 +99,10 @@ def test_dropout_draws_differ_between_processes_and_shuffles_do_not(tmp_path):
     first, second = result["states"]
     assert first == second  # the same shuffles on both processes
     assert result["masks"][0] != result["masks"][1]  # independent masks
+    # Regression: a Dropout with a seed of its own drew the same masks on every process.
+    seeded = result["seeded"]
+    assert seeded["masks"][0] != seeded["masks"][1]
+    assert seeded["states"][0] == seeded["states"][1]
 
 
 def test_losses_that_are_not_a_mean_over_the_samples_are_refused(tmp_path):

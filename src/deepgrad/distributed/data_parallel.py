@@ -89,8 +89,8 @@ class DataParallel:
         if self.streams is None:
             yield
             return
-        with random.using(self.streams):
-            yield
+        with random.using(self.streams), random.as_process(comm.rank()):
+            yield  # as_process: a layer with a seed of its own draws this process's masks
 
     def shard(self, n: int) -> slice:
         """This process's slice of a global batch of ``n`` samples; its gradient will be
