@@ -177,3 +177,27 @@ def test_shape_errors_name_the_loss():
         losses.SparseCategoricalCrossentropy()(np.array([5]), np.full((1, 4), 0.25))
     with pytest.raises(ValueError, match="unknown loss"):
         losses.get("nope")
+
+
+@pytest.mark.parametrize(
+    "loss, expected",
+    [
+        (losses.MeanSquaredError(), True),
+        (losses.MeanSquaredError(reduction="sum_over_batch_size"), True),
+        (losses.MeanSquaredError(reduction="sum"), False),
+        (losses.MeanSquaredError(reduction=None), False),
+        (losses.MeanSquaredError(reduction="mean_with_sample_weight"), False),
+        (losses.SparseCategoricalCrossentropy(), True),
+        (losses.SparseCategoricalCrossentropy(ignore_class=0), False),
+        (losses.Dice(), False),  # one loss for the whole batch
+        (losses.Dice(axis=(1,)), True),
+        (losses.Tversky(axis=(0, 1)), False),
+        (losses.Circle(), False),  # each sample's loss compares it with the others
+        (losses.get(lambda y, p: (y - p) ** 2), True),
+        (losses.OutputLosses({"a": "mse", "b": "mae"}, ["a", "b"]), True),
+        (losses.OutputLosses({"a": "mse", "b": losses.Dice()}, ["a", "b"]), False),
+    ],
+)
+def test_per_sample_mean_says_whether_parts_of_a_batch_combine_by_their_shares(loss, expected):
+    """What data-parallel fit checks: a batch's loss equals its parts' weighted by size."""
+    assert loss.per_sample_mean is expected

@@ -33,10 +33,12 @@ from deepgrad.tensor import Tensor, raw_data
 __all__ = [
     "SeedGenerator",
     "Streams",
+    "as_process",
     "beta",
     "binomial",
     "categorical",
     "choice",
+    "current_process",
     "default_rng",
     "device_generator",
     "dropout",
@@ -59,6 +61,7 @@ __all__ = [
 _generator = np.random.default_rng()
 _entropy = np.random.SeedSequence().entropy  # what the devices' generators are seeded from
 _device_generators: dict[Device, Any] = {}
+_process: int | None = None  # the data-parallel process drawing (``as_process``), if any
 
 
 def seed(value: int | None = None) -> None:
@@ -128,11 +131,66 @@ class Streams:
     generator: Any
     entropy: Any  # a SeedSequence's entropy: an int, or a sequence of them
     device_generators: dict = field(default_factory=dict)
+    by_process: dict = field(default_factory=dict)  # (``for_process``)
 
     @classmethod
     def seeded(cls, value: int | None) -> Streams:
         """Generators seeded with ``value``, as ``seed(value)`` seeds the global ones."""
         return cls(np.random.default_rng(value), np.random.SeedSequence(value).entropy)
+
+    def for_process(self, index: int | None) -> Streams:
+        """These generators (``index`` None), or those of process ``index`` of a
+        data-parallel job, made from their entropy and the index: one ``seed`` gives each
+        process numbers of its own.
+
+        >>> streams = Streams.seeded(7)
+        >>> streams.for_process(None) is streams, streams.for_process(1) is streams.for_process(1)
+        (True, True)
+        >>> first, second = streams.for_process(0), streams.for_process(1)
+        >>> bool(first.generator.random() != second.generator.random())
+        True
+        """
+        if index is None:
+            return self
+        derived = self.by_process.get(index)
+        if derived is None:
+            sequence = np.random.SeedSequence(self.entropy, spawn_key=(index,))
+            state = sequence.generate_state(4, np.uint32)
+            derived = Streams.seeded(int.from_bytes(state.tobytes(), "little"))
+            self.by_process[index] = derived
+        return derived
+
+
+@contextlib.contextmanager
+def as_process(index: int) -> Iterator[None]:
+    """Inside the block, generators of a component's own (a Dropout layer's ``seed``) draw
+    the numbers of process ``index`` of a data-parallel job (``Streams.for_process``), so
+    that processes training on parts of one batch draw different masks from one seed.
+
+    >>> seeded = Streams.seeded(7)
+    >>> with as_process(1):
+    ...     seeded.for_process(current_process()) is seeded.for_process(1)
+    True
+    """
+    global _process
+    saved = _process
+    _process = int(index)
+    try:
+        yield
+    finally:
+        _process = saved
+
+
+def current_process() -> int | None:
+    """The data-parallel process drawing (inside ``as_process``), else None.
+
+    >>> with as_process(2):
+    ...     current_process()
+    2
+    >>> current_process() is None
+    True
+    """
+    return _process
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ REPO = Path(__file__).parents[2]
 
 
 def mpiexec(n, *command, timeout=120):
+    assert MPIEXEC is not None  # the module is skipped without one
     flags = []
     version = subprocess.run([MPIEXEC, "--version"], capture_output=True, text=True).stdout
     if "Open MPI" in version:
@@ -36,7 +37,8 @@ def mpiexec(n, *command, timeout=120):
         **os.environ,
         "OMPI_ALLOW_RUN_AS_ROOT": "1",  # CI runs as root
         "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-        "PYTHONPATH": str(REPO),
+        # this checkout's deepgrad (src layout), not another one installed in the environment
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
         "NUMBA_NUM_THREADS": "1",
     }
     return subprocess.run(
@@ -86,6 +88,66 @@ def test_lbfgs_when_a_process_holds_no_sample(tmp_path):
 
 def test_batch_normalization_statistics_agree_after_each_epoch(tmp_path):
     assert run_worker(2, "batchnorm", tmp_path)["identical_across_processes"]
+
+
+def test_dropout_draws_differ_between_processes_and_shuffles_do_not(tmp_path):
+    """Regression: every process drew its Dropout masks from the shared generator, so the
+    processes drew the same masks for different samples, and shards of unequal size (203
+    samples: a last batch of 11 on 2 processes) moved the generators apart, so that each
+    process shuffled the next epoch differently (some samples trained twice, some never)."""
+    result = run_worker(2, "dropout", tmp_path)
+    first, second = result["states"]
+    assert first == second  # the same shuffles on both processes
+    assert result["masks"][0] != result["masks"][1]  # independent masks
+    # Regression: a Dropout with a seed of its own drew the same masks on every process.
+    seeded = result["seeded"]
+    assert seeded["masks"][0] != seeded["masks"][1]
+    assert seeded["states"][0] == seeded["states"][1]
+
+
+def test_losses_that_are_not_a_mean_over_the_samples_are_refused(tmp_path):
+    """Regression: each process's gradient is weighted by its share of the samples, right
+    only for a mean over them: with reduction="sum" fit trained on half the gradient (on 2
+    processes), and with "mean_with_sample_weight" or ignore_class on a slightly wrong one,
+    silently; so was the loss in History."""
+    first, second = run_worker(2, "losses-not-means", tmp_path)
+    assert first == second  # every process refuses alike: none is left waiting
+    assert "SparseCategoricalCrossentropy(reduction='sum')" in first["sum"]
+    assert "MeanSquaredError(reduction='mean_with_sample_weight')" in first["weighted"]
+    assert "ignore_class=2" in first["ignore_class"]
+    assert "Dice(reduction='mean', axis=None)" in first["dice"]
+    assert "MeanSquaredError" not in first["dice"]  # the other output's loss splits
+    assert "not a mean of per-sample losses" in first["sum"]
+
+
+def test_a_frozen_layers_weights_stay_as_they_were(tmp_path):
+    """Regression: every non-trainable weight was replaced by its mean over the processes
+    after each epoch, and the mean of three equal float32 numbers is not always that number:
+    a frozen layer's weights moved by an ulp (12 of its 96 here), where one process leaves
+    them untouched."""
+    assert run_worker(3, "frozen", tmp_path)["changed"] == [0, 0, 0]
+
+
+def test_logs_are_those_of_the_whole_data_on_every_process(tmp_path):
+    """Regression: the logs callbacks got after each batch were each process's own (its
+    shards' running loss and accuracy), and a custom train_step's History each process's
+    own too (so EarlyStopping on it could stop one process alone, leaving the others
+    waiting)."""
+    result = run_worker(3, "logs", tmp_path)
+    for kind in ("builtin", "custom", "empty"):
+        first, *others = result[kind]
+        assert all(other == first for other in others), kind
+        (reference,) = result[f"{kind}_reference"]
+        for key, values in reference["history"].items():
+            np.testing.assert_allclose(first["history"][key], values, rtol=1e-6, err_msg=key)
+        for batch, expected in zip(first["batches"], reference["batches"], strict=True):
+            assert batch.keys() == expected.keys()
+            for key, value in expected.items():
+                np.testing.assert_allclose(batch[key], value, rtol=1e-6, err_msg=key)
+    # A log of a custom step's own that differs between processes cannot be merged.
+    first, *others = result["extra"]
+    assert all(other == first for other in others)
+    assert "the log 'samples' differs between the processes" in first
 
 
 def test_plain_loop_with_data_parallel(tmp_path):

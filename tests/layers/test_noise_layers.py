@@ -277,3 +277,20 @@ def test_keras_dropout_gives_no_nan_at_a_dropped_infinity():
     x = np.full((1, 1000), np.inf, np.float32)
     out = np.asarray(keras.layers.Dropout(0.3, seed=1)(x, training=True))
     assert not np.isnan(out).any() and (out == 0).any()
+
+
+def test_a_seeded_layer_draws_a_stream_of_its_own_in_each_data_parallel_process():
+    """Regression: processes of a data-parallel job drew the same masks from one seed."""
+
+    def masks(process):
+        layer = layers.Dropout(0.5, seed=3)
+        x = np.ones((4, 6))
+        if process is None:
+            return np.asarray(layer(x, training=True).data)
+        with dg.random.as_process(process):
+            return np.asarray(layer(x, training=True).data)
+
+    assert not np.array_equal(masks(0), masks(1))
+    np.testing.assert_array_equal(masks(1), masks(1))  # reproducible from the seed
+    np.testing.assert_array_equal(masks(None), masks(None))
+    assert not np.array_equal(masks(None), masks(0))

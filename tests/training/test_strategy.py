@@ -58,8 +58,9 @@ class Recording(SingleProcess):
 
 def test_both_strategies_have_the_protocols_methods():
     names = [n for n in vars(Strategy) if not n.startswith("_") and callable(vars(Strategy)[n])]
-    assert set(names) == {"start", "ready", "replicate", "shard", "agree"} | {
+    assert set(names) == {"start", "ready", "replicate", "shard", "own_draws", "agree"} | {
         "reduce_metrics",
+        "agree_logs",
         "end_epoch",
     }
     for cls in (SingleProcess, distributed.DataParallelStrategy):

@@ -8,18 +8,29 @@ global batch, exactly what one process would compute on it, also when the batch 
 not split evenly. Parameters and optimizer state start identical on every process
 (broadcast from rank 0), every process applies the same update to the same numbers, and
 so they stay bit-identical.
+
+Random draws on each process's own samples (Dropout's masks) come from a stream of that
+process's own (``DataParallel.own_draws``), so that the processes neither draw the same
+masks for different samples nor move the shared generator apart: the shared one, which
+shuffles the data, stays rank 0's on every process.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from deepgrad import random
+from deepgrad.backend import to_numpy
+from deepgrad.device import device_of, to_device
 from deepgrad.distributed import comm
+from deepgrad.tensor import raw_data
 
 
 def shard_bounds(n: int, rank: int, size: int) -> tuple[int, int]:
@@ -44,7 +55,8 @@ class DataParallel:
         data_parallel = distributed.DataParallel(opt)
         for x, y in batches:
             part = data_parallel.shard(len(x))     # this process's slice of the batch
-            loss = loss_fn(y[part], model(x[part], training=True))
+            with data_parallel.own_draws():         # its own Dropout masks
+                loss = loss_fn(y[part], model(x[part], training=True))
             loss.backward()
             opt.step()                              # averages the gradients first
             opt.zero_grad()
@@ -64,7 +76,21 @@ class DataParallel:
         self.share = 1.0 / comm.size()
         self.allreduce_seconds = 0.0
         broadcast_optimizer(optimizer)
+        self.streams = process_streams()
         optimizer.data_parallel = self
+
+    @contextlib.contextmanager
+    def own_draws(self) -> Iterator[None]:
+        """Draw the random numbers of this process's shard (Dropout's masks) from a
+        stream of this process's own inside the block, so the processes draw independent
+        masks and the shared generator, which shuffles the data, moves alike everywhere
+        (shards of unequal size draw unequal amounts). One process draws from the shared
+        one, as without ``DataParallel``."""
+        if self.streams is None:
+            yield
+            return
+        with random.using(self.streams), random.as_process(comm.rank()):
+            yield  # as_process: a layer with a seed of its own draws this process's masks
 
     def shard(self, n: int) -> slice:
         """This process's slice of a global batch of ``n`` samples; its gradient will be
@@ -115,11 +141,23 @@ def broadcast_weights(model: Any) -> None:
 
 def average_non_trainable_weights(model: Any) -> None:
     """Replace weights that no gradient updates (BatchNormalization's moving statistics,
-    computed on each process's own shards) by their mean over the processes."""
+    computed on each process's own shards) by their mean over the processes, where they
+    differ. Where they agree (a frozen layer's weights, Normalization's statistics) they
+    are left as they are: the mean of three equal float32 numbers is not always that
+    number, and a frozen weight must not move."""
     if comm.size() == 1:
         return
     for weight in model.non_trainable_weights:
-        weight.data[...] = comm.allreduce(weight, "mean")
+        here = to_numpy(weight.data)
+        first = to_numpy(comm.broadcast(weight))  # rank 0's
+        differs = comm.allreduce((here != first).astype(np.float64), "sum") > 0
+        if not differs.any():
+            continue
+        if not np.issubdtype(here.dtype, np.floating):  # no mean of integers: rank 0's
+            weight.data[...] = to_device(first, device_of(weight.data))
+            continue
+        mean = to_numpy(comm.allreduce(weight, "mean"))
+        weight.data[...] = to_device(np.where(differs, mean, here), device_of(weight.data))
 
 
 def broadcast_random_state() -> None:
@@ -130,12 +168,63 @@ def broadcast_random_state() -> None:
     random.set_state(json.loads(state))
 
 
-def reduce_metric(metric: Any) -> None:
-    """Merge every process's running state of ``metric`` into each (same order
-    everywhere, so every process gets the same result)."""
+def process_streams() -> random.Streams | None:
+    """Generators of this process's own, seeded from rank 0's random state and the rank
+    (None on one process). The shared generator does not move."""
     if comm.size() == 1:
+        return None
+    state = comm.broadcast_object(json.dumps(random.get_state()) if comm.is_main() else None)
+    digest = hashlib.sha256(f"{state}/process {comm.rank()}".encode()).digest()
+    return random.Streams.seeded(int.from_bytes(digest[:16], "little"))
+
+
+def reduce_metrics(metrics: list) -> None:
+    """Merge every process's running states of ``metrics`` into each (same order
+    everywhere, so every process gets the same result), in one collective."""
+    if comm.size() == 1 or not metrics:
         return
-    metric.merge_states(comm.allgather_object(metric.get_state()))
+    everyone = comm.allgather_object([metric.get_state() for metric in metrics])
+    for i, metric in enumerate(metrics):
+        metric.merge_states([states[i] for states in everyone])
+
+
+def agree_logs(logs: dict, metrics: list) -> dict:
+    """``logs`` (made from ``metrics`` already merged) the same on every process; ``{}``
+    from a process with nothing to say (its custom step has not run). A value
+    that differs between processes (what a custom ``train_step`` returned from its own
+    part of the batch) is replaced by the merged result of the metric of that name, and
+    refused where there is none: no mean of such values is right in general."""
+    if comm.size() == 1:
+        return logs
+    everyone = comm.allgather_object(logs)
+    results = {metric.name: metric.result() for metric in metrics}
+    agreed = {}
+    # Every process's keys, in the same order everywhere: a process whose custom step has
+    # not run yet (it held no sample) gives none, and the others' stand.
+    for key in dict.fromkeys(key for other in everyone for key in other):
+        values = [other[key] for other in everyone if key in other]
+        if all(_same(values[0], value) for value in values):
+            agreed[key] = values[0]
+        elif key in results:
+            agreed[key] = _plain(results[key])
+        else:
+            raise ValueError(
+                f"fit(distributed=True): the log {key!r} differs between the processes "
+                f"({values}) and no metric of the model has that name; a custom train_step "
+                "or test_step must return metrics' results (model.metrics), which are merged "
+                "across the processes, or values equal on every process"
+            )
+    return agreed
+
+
+def _same(a: Any, b: Any) -> bool:
+    return np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def _plain(value: Any) -> Any:
+    """A metric's result as fit logs it: a float for one number."""
+    array = to_numpy(raw_data(value))
+    return float(array) if np.ndim(array) == 0 else array
 
 
 def agree(flag: bool) -> bool:

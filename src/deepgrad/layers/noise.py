@@ -3,7 +3,8 @@
 Each is the identity at inference. In training each draws its noise from deepgrad's
 global generator (``deepgrad.random.seed``), or, given Keras' ``seed``, from generators of
 its own seeded with it, which neither move nor follow the global stream (a saved and
-loaded layer starts its stream again from the seed).
+loaded layer starts its stream again from the seed; in data-parallel training each
+process draws a stream of its own from the seed).
 """
 
 from __future__ import annotations
@@ -266,7 +267,8 @@ def _drawing_from(generators: random.Streams | None) -> Iterator[None]:
     if generators is None:
         yield
     else:
-        with random.using(generators):
+        # in a data-parallel step, each process draws a stream of its own from the seed
+        with random.using(generators.for_process(random.current_process())):
             yield
 
 

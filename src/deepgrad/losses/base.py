@@ -55,6 +55,23 @@ class Loss(Settings):
         """Parameters the loss itself learns (GaussianNLL's σ); usually none."""
         return []
 
+    @property
+    def per_sample_mean(self) -> bool:
+        """Whether a batch's loss is Σ_i w_i ℓ_i / n over its n samples, each ℓ_i from its
+        own sample alone: then the losses of parts of the batch, weighted by their shares of
+        its samples, add up to the whole batch's, which data-parallel training relies on.
+        Not so with ``reduction`` "sum", "none" or "mean_with_sample_weight", a mean over
+        the samples a mask keeps (``ignore_class``), or a loss comparing the samples of a
+        batch with each other (Circle, Dice over the batch axis).
+
+        >>> from deepgrad import losses
+        >>> losses.MeanSquaredError().per_sample_mean
+        True
+        >>> losses.MeanSquaredError(reduction="sum").per_sample_mean
+        False
+        """
+        return self.reduction == "mean" and type(self).valid_mask is Loss.valid_mask
+
     def call(self, y_true: Any, y_pred: Any) -> Any:
         raise NotImplementedError
 

@@ -167,6 +167,11 @@ class SparseCategoricalCrossentropy(Loss):
             )
         return labels
 
+    @property
+    def per_sample_mean(self) -> bool:
+        # ignore_class: a mean over the samples whose label is not ignored
+        return self.reduction == "mean" and self.ignore_class is None
+
     def valid_mask(self, y_true: Any, y_pred: Any) -> Any:
         if self.ignore_class is None:
             return None

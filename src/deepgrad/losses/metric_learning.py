@@ -67,6 +67,10 @@ class Circle(CastingLoss):
             margin=self.margin,
         )
 
+    @property
+    def per_sample_mean(self) -> bool:
+        return False  # each sample's loss compares it with the others of its batch
+
     def valid_mask(self, y_true: Any, y_pred: Any) -> Any:
         # Keras masks the samples whose loss is 0: the mean is over the others
         return dnp.greater(self.call(y_true, y_pred), 0.0)

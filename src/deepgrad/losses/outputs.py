@@ -58,6 +58,10 @@ class OutputLosses(Loss):
         unique = {id(loss): loss for loss in self.losses if loss is not None}.values()
         return [w for loss in unique for w in loss.trainable_weights]
 
+    @property
+    def per_sample_mean(self) -> bool:
+        return all(loss is None or loss.per_sample_mean for loss in self.losses)
+
     def components(self, y_true: list, y_pred: list, sample_weight: Any = None) -> list:
         """Each output's loss (None where it has none), before ``loss_weights``; with
         ``sample_weight`` one array for all outputs or a list or dict of one per output."""

@@ -44,6 +44,12 @@ class _OverlapLoss(CastingLoss):
                 )
         return y, p
 
+    @property
+    def per_sample_mean(self) -> bool:
+        # axis=None (or 0): the sums run over the batch, one loss for the whole of it
+        batch_axis = self.axis is None or 0 in self.axis
+        return super().per_sample_mean and not batch_axis
+
     def _sum(self, values: Any) -> Any:
         return dnp.sum(values, axis=self.axis)
 

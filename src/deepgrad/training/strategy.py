@@ -14,6 +14,7 @@ that it has every method.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Protocol, runtime_checkable
 
 from deepgrad.distributed.strategy import DataParallelStrategy
@@ -43,12 +44,24 @@ class Strategy(Protocol):
         """This process's part of a global batch, or None when it holds no sample of it."""
         ...
 
+    def own_draws(self) -> contextlib.AbstractContextManager:
+        """Around the step on this process's part: where its random draws (Dropout's
+        masks) come from, so that they differ between processes and leave the generator
+        that shuffles the data alike on every process."""
+        ...
+
     def agree(self, flag: bool) -> bool:
         """True on every process if it is True on any (``stop_training``)."""
         ...
 
     def reduce_metrics(self, metrics: list) -> None:
         """Merge every process's running metric states: the logs of the whole data."""
+        ...
+
+    def agree_logs(self, logs: dict, metrics: list) -> dict:
+        """The logs made from the merged ``metrics``, the same on every process: a value a
+        custom step returned from its own part is replaced by its metric's merged result
+        (and refused where no metric has its name)."""
         ...
 
     def end_epoch(self, model: Any) -> None:
@@ -78,11 +91,17 @@ class SingleProcess:
     def shard(self, x: Any, y: Any, sample_weight: Any) -> tuple | None:
         return x, y, sample_weight
 
+    def own_draws(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()
+
     def agree(self, flag: bool) -> bool:
         return flag
 
     def reduce_metrics(self, metrics: list) -> None:
         pass
+
+    def agree_logs(self, logs: dict, metrics: list) -> dict:
+        return logs
 
     def end_epoch(self, model: Any) -> None:
         pass

@@ -173,9 +173,10 @@ class Trainer(Steps):
             logs = self._train_batch(strategy, x, y, sample_weight)
             if timing:
                 timing = kernel_start.batch_done(step)
+            logs = self._running_logs(strategy, logs)
             callback_list.on_train_batch_end(step, logs)
             if progress is not None:
-                progress.advance(self._logs)
+                progress.advance(lambda shown=logs: shown)  # what the hooks got
             self.stop_training = strategy.agree(self.stop_training)
             if self.stop_training:
                 break
@@ -187,7 +188,23 @@ class Trainer(Steps):
             )
         strategy.reduce_metrics(self._metrics())
         strategy.end_epoch(self)
-        return self._logs()
+        return strategy.agree_logs(
+            self._logs_here(self.train_step, Steps.train_step), self._metrics()
+        )
+
+    def _running_logs(self, strategy: Strategy, logs: dict) -> dict:
+        """A batch's logs: the running ones of every process's samples so far. The metrics
+        are merged for the reading, then each process's goes back to its own running state
+        (the epoch's end merges them for good)."""
+        if isinstance(strategy, SingleProcess):
+            return logs
+        metrics = self._metrics()
+        own = [metric.get_state() for metric in metrics]
+        strategy.reduce_metrics(metrics)
+        logs = strategy.agree_logs(self._logs_here(self.train_step, Steps.train_step), metrics)
+        for metric, state in zip(metrics, own, strict=True):
+            metric.merge_states([state])
+        return logs
 
     def _batches_go_straight_to_the_step(self, strategy: Strategy, callbacks: Any) -> bool:
         """Whether a batch may skip the per-batch hooks and the strategy, all of which would
@@ -214,7 +231,8 @@ class Trainer(Steps):
             self.optimizer.step(self._no_objective)
             return self._logs()
         x, y, sample_weight = part
-        return self.run_train_step(self._cast(x), y, sample_weight)
+        with strategy.own_draws():
+            return self.run_train_step(self._cast(x), y, sample_weight)
 
     def _no_objective(self) -> float:
         """The closure of a process without samples: a zero gradient and a zero loss."""
@@ -244,7 +262,17 @@ class Trainer(Steps):
             if progress is not None:
                 progress.advance(self._logs)
         strategy.reduce_metrics(self._metrics())
-        return self._logs() if step >= 0 else logs
+        if step < 0:
+            return logs
+        return strategy.agree_logs(
+            self._logs_here(self.test_step, Steps.test_step), self._metrics()
+        )
+
+    def _logs_here(self, step: Any, default: Any) -> dict:
+        """This process's logs to agree on: none where a custom step has not run here yet
+        (the process held no sample), so that the others' stand."""
+        custom = getattr(step, "__func__", None) is not default
+        return {} if custom and self._custom_logs is None else self._logs()
 
     def evaluate(
         self,
