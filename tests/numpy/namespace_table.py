@@ -263,7 +263,7 @@ NO_FLOAT_ARGUMENT = {
     **dict.fromkeys(
         "random.seed random.get_state random.set_state random.default_rng "
         "random.device_generator random.standard_normal random.randn random.rand "
-        "random.randint random.using".split(),
+        "random.randint random.using random.as_process random.current_process".split(),
         "takes shapes, integers or a state, no float array",
     ),
 }
