@@ -271,7 +271,7 @@ def _size(function: str, first: Any, size: Any, shape: Any) -> Any:
 
 
 def _keras_name(
-    function: str, value: Any, default: float, name: Any, keras_value: Any, keras_name: str
+    function: str, value: Any, default: float, name: str, keras_value: Any, keras_name: str
 ) -> Any:
     """``value`` (NumPy's argument ``name``), or Keras' ``keras_value`` for it when given;
     both given, where ``value`` is not its default, is refused rather than one dropped."""

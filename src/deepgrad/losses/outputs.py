@@ -100,19 +100,38 @@ def per_output_sample_weight(sample_weight: Any, names: list[str]) -> list:
     if len(names) == 1 and not isinstance(sample_weight, dict):
         one = isinstance(sample_weight, list | tuple) and len(sample_weight) == 1
         return [sample_weight[0] if one and _is_array(sample_weight[0]) else sample_weight]
-    if isinstance(sample_weight, dict):
-        unknown = sorted(set(sample_weight) - set(names))
-        if unknown:
-            raise ValueError(f"sample_weight names outputs {unknown}; the outputs are {names}")
-        return [sample_weight.get(name) for name in names]
-    if isinstance(sample_weight, list | tuple):
-        if len(sample_weight) != len(names):
-            raise ValueError(
-                f"sample_weight is a list of {len(sample_weight)} arrays but the model has "
-                f"{len(names)} outputs {names}; give one array per output (or one array for all)"
-            )
-        return list(sample_weight)
+    listed = _in_output_order(
+        sample_weight,
+        names,
+        "sample_weight",
+        "is a list of {} arrays",
+        "give one array per output (or one array for all)",
+    )
+    if listed is not None:
+        return listed
     return [sample_weight] * len(names)
+
+
+def _in_output_order(
+    value: Any, names: list[str], label: str, counted: str, advice: str
+) -> list | None:
+    """``value`` given per output, as a list in ``names`` order: a dict keyed by output
+    name (None for the outputs it leaves out; one loss's saved config is not such a dict)
+    or a list of one entry per output. None when ``value`` is neither. The errors name
+    ``label``, and a list's length in ``counted`` ("has {} entries")."""
+    if isinstance(value, dict) and not is_saved_loss(value):
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(f"{label} names outputs {unknown}; the outputs are {names}")
+        return [value.get(name) for name in names]
+    if isinstance(value, list | tuple):
+        if len(value) != len(names):
+            raise ValueError(
+                f"{label} {counted.format(len(value))} but the model has {len(names)} outputs "
+                f"{names}; {advice}"
+            )
+        return list(value)
+    return None
 
 
 def _is_array(value: Any) -> bool:
@@ -128,18 +147,15 @@ def _per_output(value: Any, names: list[str], what: str) -> list:
     """A dict keyed by output name, or a list with one entry per output, as a list in
     ``names`` order (None for outputs a dict leaves out); one loss's saved form is one
     loss, not a dict of them."""
-    if isinstance(value, dict) and not is_saved_loss(value):
-        unknown = sorted(set(value) - set(names))
-        if unknown:
-            raise ValueError(f"compile: {what} names outputs {unknown}; the outputs are {names}")
-        return [value.get(name) for name in names]
-    if isinstance(value, list | tuple):
-        if len(value) != len(names):
-            raise ValueError(
-                f"compile: {what} has {len(value)} entries but the model has {len(names)} "
-                f"outputs {names}; give one per output, or a dict keyed by output name"
-            )
-        return list(value)
+    listed = _in_output_order(
+        value,
+        names,
+        f"compile: {what}",
+        "has {} entries",
+        "give one per output, or a dict keyed by output name",
+    )
+    if listed is not None:
+        return listed
     if len(names) == 1:
         return [value]
     raise ValueError(

@@ -19,22 +19,6 @@ from deepgrad.onnx.errors import ExportError
 from deepgrad.onnx.graph import Graph
 from deepgrad.tensor import raw_data
 
-#: NumPy dtype → ``onnx.TensorProto`` element type, for ``Cast``
-TENSOR_TYPES = {
-    np.dtype(np.float16): 10,
-    np.dtype(np.float32): 1,
-    np.dtype(np.float64): 11,
-    np.dtype(np.bool_): 9,
-    np.dtype(np.int8): 3,
-    np.dtype(np.int16): 5,
-    np.dtype(np.int32): 6,
-    np.dtype(np.int64): 7,
-    np.dtype(np.uint8): 2,
-    np.dtype(np.uint16): 4,
-    np.dtype(np.uint32): 12,
-    np.dtype(np.uint64): 13,
-}
-
 
 def entry_layers(layer: Any) -> list[tuple[Any, bool]]:
     """``layer``, and inside a ``Sequential`` the layers its input reaches first, each with
@@ -81,11 +65,14 @@ def entry_dtype(layers: list[tuple[Any, bool]], dtype: np.dtype, source: str) ->
 def cast_entry(graph: Graph, x: str, dtype: np.dtype, layers: list[tuple[Any, bool]]) -> str:
     """The model input ``x`` (of ``dtype``) cast as ``layers`` cast it in turn; a float
     result must be the graph's dtype (the weights'), since later layers cast nothing."""
+    from onnx import helper  # (the exporter has imported onnx, or refused, by now)
+
     source, caster = x, layers[0][0]
     for layer, array in layers:
         target = cast_by(layer, dtype, source, array)
         if target != dtype:
-            x = graph.add("Cast", [x], f"{layer.name}/input", to=TENSOR_TYPES[target])
+            to = helper.np_dtype_to_tensor_dtype(target)  # onnx.TensorProto's number
+            x = graph.add("Cast", [x], f"{layer.name}/input", to=to)
             dtype, caster = target, layer
     if dtype.kind != "f":
         graph.integer_tensors.add(x)
