@@ -129,7 +129,8 @@ class BatchNormalization(Layer):
     frozen model) normalizes with its moving averages and leaves them alone even in
     training, as in Keras 3: fine-tuning on top of a frozen base keeps the base's
     statistics. Batch renormalization (``renorm=True``) and ``synchronized=True`` are
-    refused.
+    refused, as are an ``axis`` out of range (not taken modulo the rank) and inputs of
+    another rank or feature count than the layer was built for (Keras' input spec).
 
     >>> import numpy as np
     >>> bn = BatchNormalization(beta_initializer="ones", beta_regularizer="l2")
@@ -181,7 +182,19 @@ class BatchNormalization(Layer):
 
     def build(self, input_shape: tuple) -> None:
         ndim = len(input_shape)
+        if not -ndim <= self.axis < ndim:  # a modulo would pick another axis
+            raise ValueError(
+                f"BatchNormalization {self.name!r}: axis={self.axis} names an axis that inputs "
+                f"of shape {tuple(input_shape)} lack (expected -{ndim} to {ndim - 1})"
+            )
         self._feature_axis = self.axis % ndim
+        if self._feature_axis == 0 or input_shape[self._feature_axis] is None:
+            raise ValueError(
+                f"BatchNormalization {self.name!r}: axis={self.axis} names the batch axis or "
+                f"an axis of unknown size in the input shape {tuple(input_shape)}; γ, β and "
+                "the moving averages need one size per feature (give the features' axis)"
+            )
+        self._built_shape = (None, *input_shape[1:])
         shape = [1] * ndim
         shape[self._feature_axis] = int(input_shape[self._feature_axis])
         self._param_shape = tuple(shape[1:])  # broadcast against (batch, ...)
@@ -197,8 +210,21 @@ class BatchNormalization(Layer):
     def _shaped(self, value: Any) -> Any:
         return None if value is None else dnp.reshape(value, self._param_shape)
 
+    def _check_input_shape(self, shape: tuple) -> None:
+        """As Keras' input spec: the rank and the number of features the layer was built
+        for (else its averages would broadcast against another axis, or fail in NumPy)."""
+        built = self._built_shape
+        axis = self._feature_axis
+        if len(shape) != len(built) or shape[axis] != built[axis]:
+            raise ValueError(
+                f"BatchNormalization {self.name!r}: inputs of shape {tuple(shape)}, but the "
+                f"layer was built for inputs of {len(built)} dimensions with "
+                f"{built[axis]} features on axis {self.axis} (input shape {built})"
+            )
+
     @_float16_in_float32
     def call(self, inputs: Any, training: bool = False) -> Any:
+        self._check_input_shape(np.shape(raw_data(inputs)))
         ndim = np.ndim(raw_data(inputs))
         axes = tuple(i for i in range(ndim) if i != self._feature_axis)
         if training and self.trainable:  # a frozen layer runs in inference mode (Keras')
