@@ -581,14 +581,24 @@ def _layer_dtype(name: str, dtype: Any) -> np.dtype:
     if dtype is None:
         return get_default_dtype()
     try:
-        return np.dtype(dtype)
-    except TypeError:
+        result = np.dtype(dtype)
+    except (TypeError, ValueError):  # NumPy reads a dict (a Keras policy's config) as fields
         raise ValueError(
             f"{name}: dtype {dtype!r} is not a dtype deepgrad knows; give one such as "
             "'float32', 'float64' or 'float16' (Keras' mixed-precision policies, "
             "'mixed_float16' or 'mixed_bfloat16', compute in one dtype and keep the "
             "weights in another, which deepgrad does not do)"
         ) from None
+    if result.kind not in "biufc":
+        # bfloat16 and float8 are NumPy dtypes once ml_dtypes is imported (JAX imports it),
+        # but NumPy promotes them to float32/float64 in arithmetic, so outputs would silently
+        # leave the layer's dtype
+        raise ValueError(
+            f"{name}: dtype {result.name!r} is not supported: deepgrad computes in NumPy's own "
+            "dtypes (float16, float32, float64, integers, bool), and NumPy has no "
+            f"{result.name} arithmetic"
+        )
+    return result
 
 
 _LEAF_TYPES = frozenset({bool, int, float, str, type(None), np.dtype, type(np.dtype("float32"))})
