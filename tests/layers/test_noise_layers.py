@@ -259,6 +259,22 @@ def test_gaussian_noise_refuses_a_stddev_that_is_not_a_number_at_least_0(stddev)
         layers.GaussianNoise(stddev)
 
 
+@pytest.mark.parametrize("stddev", [1.5, 2, 10.0])
+def test_gaussian_noise_refuses_a_stddev_above_1_as_keras(stddev):
+    """deepgrad took stddev > 1, which Keras 3 refuses when the layer is made."""
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    with pytest.raises(ValueError, match="Expected a float value between 0 and 1"):
+        keras.layers.GaussianNoise(stddev)
+    with pytest.raises(ValueError, match="GaussianNoise: stddev must be a number between 0 and 1"):
+        layers.GaussianNoise(stddev)
+
+
+@pytest.mark.parametrize("stddev", [0, 0.5, 1])
+def test_gaussian_noise_takes_a_stddev_from_0_to_1(stddev):
+    assert layers.GaussianNoise(stddev).get_config()["stddev"] == stddev
+
+
 def test_dropout_zeroes_dropped_infinities_and_nans_as_keras():
     """Keras 3's where(mask, x / keep, 0): a dropped ±inf or NaN is 0 (inf · 0 was NaN)."""
     x = np.array([[np.inf, -np.inf, np.nan, 1.0] * 250], np.float32)

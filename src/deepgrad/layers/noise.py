@@ -87,7 +87,8 @@ class Dropout(_RateNoiseShapeSeed):
 
 @register_serializable
 class GaussianNoise(Layer):
-    """In training, add N(0, stddev²) noise; at inference, the identity.
+    """In training, add N(0, stddev²) noise; at inference, the identity. ``stddev`` lies in
+    [0, 1], as Keras 3 requires.
 
     >>> import numpy as np
     >>> noisy = GaussianNoise(0.1, seed=0)(np.zeros((2, 3), np.float32), training=True)
@@ -98,8 +99,11 @@ class GaussianNoise(Layer):
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:
         if isinstance(stddev, bool) or not isinstance(stddev, int | float | np.number):
             raise ValueError(f"GaussianNoise: stddev must be a number, got stddev={stddev!r}")
-        if not stddev >= 0:  # NaN too: it would turn every input into NaN
-            raise ValueError(f"GaussianNoise: stddev must be >= 0, got stddev={stddev!r}")
+        if not 0 <= stddev <= 1:  # NaN too: it would turn every input into NaN
+            raise ValueError(
+                "GaussianNoise: stddev must be a number between 0 and 1, as Keras 3 "
+                f"requires, got stddev={stddev!r}"
+            )
         self.stddev = float(stddev)
         self.seed = _checked_seed(type(self).__name__, seed)
         self._generators = _own_generators(seed)
