@@ -220,7 +220,18 @@ class Layer(TorchVocabulary):
         """(path, tensor, trainable, regularizer) for every weight, sublayers included.
 
         Paths are structural (``layers.0.kernel``), so they do not depend on layer names.
+        As in Keras 3, a frozen layer has no trainable weights, and within a trainable one a
+        weight is trainable when it was made so and the layer that owns it is trainable:
+        freezing a layer freezes everything in it, and a sublayer unfrozen afterwards
+        trains, as Keras 3's does, though a layer around it is frozen.
         """
+        trainable_here = self.trainable
+        for path, weight, trainable, regularizer in self._weight_entries(prefix):
+            yield path, weight, trainable and trainable_here, regularizer
+
+    def _weight_entries(self, prefix: str) -> Iterator[tuple[str, Tensor, bool, Any]]:
+        """``named_weights`` with each weight's own flag (Keras' ``Variable.trainable``, which
+        the ``trainable`` setter of its layer, or of a layer around it, sets)."""
         trainable_here = self.trainable
         for name, weight, trainable, regularizer in self._own_weights:
             yield prefix + name, weight, trainable and trainable_here, regularizer
@@ -228,8 +239,7 @@ class Layer(TorchVocabulary):
         for name, weight in tensors:
             yield prefix + name, weight, trainable_here, None
         for path, layer in layers:
-            for sub_path, weight, trainable, regularizer in layer.named_weights(f"{prefix}{path}."):
-                yield sub_path, weight, trainable and trainable_here, regularizer
+            yield from layer._weight_entries(f"{prefix}{path}.")
 
     def _weights_now(self) -> WeightList:
         """``named_weights()`` walked once and kept while the structure is unchanged."""
