@@ -310,3 +310,35 @@ def test_a_seeded_layer_draws_a_stream_of_its_own_in_each_data_parallel_process(
     np.testing.assert_array_equal(masks(1), masks(1))  # reproducible from the seed
     np.testing.assert_array_equal(masks(None), masks(None))
     assert not np.array_equal(masks(None), masks(0))
+
+
+INTEGERS = (np.arange(600).reshape(50, 4, 3) % 7 - 3).astype(np.int64)
+
+
+@pytest.mark.parametrize("name", list(NOISE_LAYERS))
+def test_integer_inputs_get_the_noise_of_their_float32_values(name):
+    """Noise drawn in an integer input's dtype was rounded to whole numbers: GaussianNoise
+    (stddev 0.2) returned its integer input unchanged, GaussianDropout multiplied it by
+    whole numbers, and Dropout and AlphaDropout answered in float64. In training they are
+    now the float32 answers (Keras' dtype), the same draws as for the float32 values."""
+    ours = NOISE_LAYERS[name](seed=5)(INTEGERS, training=True).numpy()
+    expected = NOISE_LAYERS[name](seed=5)(INTEGERS.astype(np.float32), training=True).numpy()
+    assert ours.dtype == np.float32
+    np.testing.assert_array_equal(ours, expected)
+    assert not np.array_equal(ours, INTEGERS)
+
+
+@pytest.mark.parametrize("name", list(NOISE_LAYERS))
+def test_integer_inputs_are_unchanged_at_inference(name):
+    ours = raw_data(NOISE_LAYERS[name]()(INTEGERS, training=False))
+    assert ours.dtype == INTEGERS.dtype
+    np.testing.assert_array_equal(ours, INTEGERS)
+
+
+@pytest.mark.parametrize("name", ["GaussianNoise", "GaussianDropout", "AlphaDropout"])
+def test_keras_noise_layers_give_floats_for_integer_inputs_in_training(name):
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    layer = getattr(keras.layers, name)(0.2, seed=1)
+    assert str(layer(INTEGERS, training=True).dtype) == "float32"
+    assert str(layer(INTEGERS, training=False).dtype).startswith("int")

@@ -1,6 +1,7 @@
 """Layers active only in training: Dropout, GaussianNoise, GaussianDropout, AlphaDropout.
 
-Each is the identity at inference. In training each draws its noise from deepgrad's
+Each is the identity at inference. In training it takes integer inputs in its dtype
+(float32 by default), as Keras 3's do, and draws its noise from deepgrad's
 global generator (``deepgrad.random.seed``), or, given Keras' ``seed``, from generators of
 its own seeded with it, which neither move nor follow the global stream (a saved and
 loaded layer starts its stream again from the seed; in data-parallel training each
@@ -74,6 +75,7 @@ class Dropout(_RateNoiseShapeSeed):
     def call(self, inputs: Any, training: bool = False) -> Any:
         if not training or self.rate == 0:
             return inputs
+        inputs = _floating(self, inputs)
         data = raw_data(inputs)
         if self.rate == 1:  # zeros, as Keras (not inputs · 0, which is NaN at ±inf)
             return dnp.where(dnp.zeros_like(data, dtype=bool), inputs, 0.0)
@@ -112,6 +114,7 @@ class GaussianNoise(Layer):
     def call(self, inputs: Any, training: bool = False) -> Any:
         if not training or self.stddev == 0:
             return inputs
+        inputs = _floating(self, inputs)
         data = raw_data(inputs)
         noise = _normal_noise(0.0, self.stddev, data.shape, data.dtype, self._generators)
         return dnp.add(inputs, noise)
@@ -142,6 +145,7 @@ class GaussianDropout(Layer):
         if not training or self.rate == 0:
             return inputs
         _refuse_rate_one(self)
+        inputs = _floating(self, inputs)
         data = raw_data(inputs)
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
         noise = _normal_noise(1.0, stddev, data.shape, data.dtype, self._generators)
@@ -170,6 +174,7 @@ class AlphaDropout(_RateNoiseShapeSeed):
         if not training or self.rate == 0:
             return inputs
         _refuse_rate_one(self)
+        inputs = _floating(self, inputs)
         data = raw_data(inputs)
         shape = _concrete_noise_shape(self, data.shape)
         kept = _kept_mask(shape, self.rate, data.dtype, self._generators)
@@ -179,6 +184,15 @@ class AlphaDropout(_RateNoiseShapeSeed):
         # in Keras' order of operations: a·(x·kept + α′·(1 − kept)) + b
         dropped = dnp.multiply(saturation, dnp.subtract(1, kept))
         return dnp.add(dnp.multiply(a, dnp.add(dnp.multiply(inputs, kept), dropped)), b)
+
+
+def _floating(layer: Layer, inputs: Any) -> Any:
+    """Integer or boolean inputs in the layer's dtype, as Keras' noise layers give them in
+    training (int + float32 noise is float32): noise drawn in an integer dtype would be
+    rounded to whole numbers, mostly 0."""
+    if raw_data(inputs).dtype.kind in "iub":
+        return dnp.astype(inputs, layer.dtype)
+    return inputs
 
 
 # ---- arguments, checked as Keras checks them ---------------------------------------------
