@@ -77,3 +77,20 @@ def test_a_frozen_model_trains_nothing_and_unfreezing_restores_all():
     assert model.trainable_weights == []
     model.trainable = True
     assert len(model.trainable_weights) == 6
+
+
+@pytest.mark.parametrize("flag", ["False", 0, 1, None])
+def test_trainable_that_is_not_a_boolean_is_refused_naming_the_layer(flag):
+    """``Dense(2, trainable="False")`` trained (a non-empty string is true); Keras 3
+    refuses any trainable that is not a bool when the layer is made."""
+    with pytest.raises(ValueError, match="Expected `trainable` to be a boolean"):
+        _keras().layers.Dense(2, trainable=flag)
+    with pytest.raises(ValueError, match="Dense: trainable must be True or False, got"):
+        dg.layers.Dense(2, trainable=flag)
+
+
+def test_the_setter_reads_a_number_as_a_boolean_as_keras():
+    layer = dg.layers.Dense(2)
+    layer.trainable = 0
+    assert layer.trainable is False
+    assert layer.get_config()["trainable"] is False

@@ -130,6 +130,11 @@ class Layer(TorchVocabulary):
     ) -> None:
         if unknown:  # a Keras argument deepgrad lacks: refuse it by name, never ignore it
             _refuse_arguments(self, unknown)
+        if not isinstance(trainable, bool):  # Keras refuses it too: "False" would be true
+            raise ValueError(
+                f"{type(self).__name__}: trainable must be True or False, got "
+                f"trainable={trainable!r} (of type {type(trainable).__name__})"
+            )
         self.name = name or unique_name(_snake(type(self).__name__))
         if activity_regularizer is not None:
             self.activity_regularizer = regularizers.get(activity_regularizer)
@@ -289,6 +294,7 @@ class Layer(TorchVocabulary):
     def trainable(self, flag: bool) -> None:
         """Freeze (False) or unfreeze a layer and everything in it."""
         structure_changed()
+        flag = bool(flag)  # as Keras' setter: 0 and 1 are read as False and True
         self._trainable = flag
         for _, weight, trainable, _ in self._own_weights:
             weight.requires_grad = trainable and flag
