@@ -200,3 +200,16 @@ def test_the_arguments_are_saved_and_loaded(tmp_path, jit):
         trained.fit(X, Y, epochs=1, batch_size=8, verbose=0, shuffle=False)
     for ours, saved in zip(restored.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(ours, saved)
+
+
+def test_inputs_of_other_sizes_on_the_normalized_axes_are_refused_naming_the_layer():
+    """A layer built for (batch, 4) inputs, called on (batch, 3, 4) with axis=1, failed in
+    a reshape of γ without naming the layer (Keras fails there too)."""
+    layer = layers.LayerNormalization(axis=1, name="ln_axis_1")
+    layer(X[:, 0])
+    with pytest.raises(ValueError, match=r"ln_axis_1.*sizes \(3,\) on axis=1, but γ and β"):
+        layer(X)
+    scale_only = layers.LayerNormalization(center=False, name="ln_scale_only")
+    scale_only(X)
+    with pytest.raises(ValueError, match="ln_scale_only"):
+        scale_only(X[..., :2])

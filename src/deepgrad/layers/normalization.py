@@ -381,6 +381,13 @@ class LayerNormalization(Layer):
     def call(self, inputs: Any) -> Any:
         shape = np.shape(raw_data(inputs))
         axes = self._normalized_axes(len(shape))
+        built = self.gamma if self.gamma is not None else self.beta
+        if built is not None and tuple(shape[a] for a in axes) != tuple(built.shape):
+            raise ValueError(
+                f"LayerNormalization {self.name!r}: inputs of shape {shape} have sizes "
+                f"{tuple(shape[a] for a in axes)} on axis={self.axis}, but γ and β were built "
+                f"for {tuple(built.shape)}"
+            )
         mean = dnp.mean(inputs, axis=tuple(axes), keepdims=True)
         variance = dnp.mean((inputs - mean) ** 2, axis=tuple(axes), keepdims=True)
         param_shape = [n if i in axes else 1 for i, n in enumerate(shape)]
