@@ -20,6 +20,7 @@ VERDICTS = [
     (S.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.9), (False, True)),
     (S.ExponentialDecay(0.1, decay_steps=10, decay_rate=1.0), (True, False)),
     (S.InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.5), (True, True)),
+    (S.InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.0), (True, False)),  # constant
     (S.InversePowerDecay(0.1, power=1.0), (True, True)),
     (S.InversePowerDecay(0.1, power=0.51), (True, True)),
     (S.InversePowerDecay(0.1, power=0.5), (True, False)),
@@ -194,6 +195,9 @@ KERAS_SCHEDULES = [
     ("InverseTimeDecay", (0.1, 10, 0.5), {}),
     ("InverseTimeDecay", (0.1, 10, 0.5), {"staircase": True}),
     ("InverseTimeDecay", (0.1, 3, 0.7), {"staircase": True}),
+    # a rate of 0 keeps 0.1 in Keras; deepgrad raised ZeroDivisionError when made
+    ("InverseTimeDecay", (0.1, 10, 0.0), {}),
+    ("InverseTimeDecay", (0.1, 10, 0.0), {"staircase": True}),
     ("ExponentialDecay", (0.1, 3, 0.7), {"staircase": True}),
     ("ExponentialDecay", (0.1, 2.5, 0.5), {}),
     ("ExponentialDecay", (0.1, 2.5, 0.5), {"staircase": True}),
@@ -265,6 +269,7 @@ def test_cosine_restarts_past_the_end_of_shrinking_periods_is_refused():
     ("make", "message"),
     [
         (lambda: S.ExponentialDecay(0.1, 0, 0.5), "ExponentialDecay: decay_steps must be"),
+        (lambda: S.InverseTimeDecay(0.1, 0, 0.5), "InverseTimeDecay: decay_steps must be"),
         (lambda: S.CosineDecay(0.1, 0), "CosineDecay: decay_steps must be a number > 0"),
         (lambda: S.CosineDecayRestarts(0.1, -1), "first_decay_steps must be a number > 0"),
         (lambda: S.CosineDecayRestarts(0.1, 10, t_mul=0.0), "t_mul must be > 0"),

@@ -284,6 +284,8 @@ class InverseTimeDecay(InversePowerDecay):
 
     >>> InverseTimeDecay(1.0, decay_steps=10, decay_rate=1.0, staircase=True)(19)
     0.5
+
+    ``decay_rate=0`` keeps the rate at ε₀, as in Keras.
     """
 
     def __init__(
@@ -293,14 +295,20 @@ class InverseTimeDecay(InversePowerDecay):
         decay_rate: float = 1.0,
         staircase: bool = False,
     ) -> None:
-        super().__init__(initial_learning_rate, decay_steps / decay_rate, 1.0)
+        period = _positive_steps("InverseTimeDecay", "decay_steps", decay_steps)
+        # τ/r is the power law's τ; a rate of 0 never decays (an infinite τ, as Keras has it)
+        super().__init__(initial_learning_rate, period / decay_rate if decay_rate else math.inf)
         self.decay_rate, self.staircase = float(decay_rate), bool(staircase)
-        self.period = float(decay_steps)  # τ as given: ⌊k/τ⌋ exact at its multiples
+        self.period = period  # τ as given: ⌊k/τ⌋ exact at its multiples
 
     def __call__(self, step: int) -> float:
-        if not self.staircase:
-            return super().__call__(step)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * math.floor(step / self.period))
+        progress = math.floor(step / self.period) if self.staircase else step / self.period
+        return self.initial_learning_rate / (1.0 + self.decay_rate * progress)
+
+    def robbins_monro(self) -> RobbinsMonro:
+        if self.decay_rate == 0:
+            return Constant(self.initial_learning_rate).robbins_monro()
+        return super().robbins_monro()
 
     def get_config(self) -> dict:
         return {
