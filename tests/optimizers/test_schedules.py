@@ -209,6 +209,23 @@ KERAS_SCHEDULES = [
 ]
 
 
+def test_a_fractional_boundary_is_kept():
+    # it was truncated to an integer: step 2 got the value after the boundary 2.5
+    schedule = S.PiecewiseConstant([2.5, 4], [3.0, 2.0, 1.0])
+    assert [schedule(k) for k in range(6)] == [3.0, 3.0, 3.0, 2.0, 1.0, 1.0]
+    rebuilt = S.get(S.serialize(schedule))
+    assert isinstance(rebuilt, S.PiecewiseConstant) and rebuilt.boundaries == [2.5, 4]
+
+
+@pytest.mark.parametrize("boundaries", [[2.5, 7.5], [2, 7.9], [0.5, 1]])
+def test_keras_piecewise_constant_decay_with_fractional_boundaries(boundaries):
+    keras = pytest.importorskip("keras")
+    values = [1.0, 0.5, 0.1]
+    theirs = keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
+    ours = S.PiecewiseConstantDecay(boundaries, values)
+    assert [ours(k) for k in range(10)] == pytest.approx([float(theirs(k)) for k in range(10)])
+
+
 @pytest.mark.parametrize(("name", "args", "kwargs"), KERAS_SCHEDULES)
 def test_keras_named_schedules_match_keras(name, args, kwargs):
     import os

@@ -116,12 +116,18 @@ class Constant(Schedule):
 
 
 class PiecewiseConstant(Schedule):
-    """``values[i]`` for steps below ``boundaries[i]``, ``values[-1]`` after the last."""
+    """``values[i]`` for steps below ``boundaries[i]``, ``values[-1]`` after the last.
+    A boundary may be fractional: step 2 is below 2.5.
 
-    def __init__(self, boundaries: list[int], values: list[float]) -> None:
+    >>> [PiecewiseConstant([2.5], [1.0, 0.1])(step) for step in range(4)]
+    [1.0, 1.0, 1.0, 0.1]
+    """
+
+    def __init__(self, boundaries: list[float], values: list[float]) -> None:
         if len(values) != len(boundaries) + 1:
             raise ValueError("PiecewiseConstant: need one more value than boundaries")
-        self.boundaries, self.values = [int(b) for b in boundaries], [float(v) for v in values]
+        self.boundaries = [_step_number(b) for b in boundaries]
+        self.values = [float(v) for v in values]
 
     def __call__(self, step: int) -> float:
         for boundary, value in zip(self.boundaries, self.values, strict=False):
@@ -146,7 +152,7 @@ class PiecewiseConstantDecay(PiecewiseConstant):
     """
 
     def __init__(
-        self, boundaries: list[int], values: list[float], name: str = "PiecewiseConstant"
+        self, boundaries: list[float], values: list[float], name: str = "PiecewiseConstant"
     ) -> None:
         if len(values) != len(boundaries) + 1:
             raise ValueError(
@@ -317,6 +323,13 @@ class InverseTimeDecay(InversePowerDecay):
             "decay_rate": self.decay_rate,
             "staircase": self.staircase,
         }
+
+
+def _step_number(boundary: Any) -> int | float:
+    """A boundary between steps as given: an integer, or a fraction kept (truncated to an
+    integer, 2.5 would move step 2 past it)."""
+    value = float(boundary)
+    return int(value) if value.is_integer() else value
 
 
 def _positive_steps(schedule: str, name: str, steps: Any) -> float:
