@@ -57,8 +57,8 @@ def test_plain_sgd_leaves_a_parameter_without_gradient_where_pytorch_does():
 )
 def test_a_parameter_without_gradient_is_refused_where_a_zero_gradient_would_move_it(make):
     # Before, its gradient was read as 0: after the four steps on the first parameter
-    # alone, SGD with momentum 0.9 had moved the second from PyTorch's [1.530, -0.239]
-    # (where PyTorch leaves it) to [0.434, -1.366], Adam's from [1.843, 0.448] to [1.619, 0.227].
+    # alone, SGD with momentum 0.9 had moved the second to [-1.344, -0.041] where PyTorch
+    # leaves it at [-0.542, -0.009], Adam to [-0.121, -0.399] where PyTorch has [0.146, -0.163].
     params = [dg.tensor(s.copy(), requires_grad=True) for s in START]
     opt = make(params)
     name = type(opt).__name__
