@@ -20,6 +20,7 @@ VERDICTS = [
     (S.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.9), (False, True)),
     (S.ExponentialDecay(0.1, decay_steps=10, decay_rate=1.0), (True, False)),
     (S.InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.5), (True, True)),
+    (S.InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.0), (True, False)),  # constant
     (S.InversePowerDecay(0.1, power=1.0), (True, True)),
     (S.InversePowerDecay(0.1, power=0.51), (True, True)),
     (S.InversePowerDecay(0.1, power=0.5), (True, False)),
@@ -131,8 +132,7 @@ def test_optimizer_uses_the_schedule_at_each_step():
     theta = dg.tensor([0.0], dtype="float64", requires_grad=True)
     opt = optimizers.SGD([theta], learning_rate=S.PiecewiseConstant([1, 2], [1.0, 0.1, 0.01]))
     for _ in range(3):
-        theta.grad.data[...] = 1.0
-        opt.step()
+        opt.apply([np.ones(1)])
     assert theta.numpy()[0] == pytest.approx(-1.11)
     config = optimizers.serialize(opt)
     assert optimizers.get(config).learning_rate(1) == 0.1
@@ -194,6 +194,9 @@ KERAS_SCHEDULES = [
     ("InverseTimeDecay", (0.1, 10, 0.5), {}),
     ("InverseTimeDecay", (0.1, 10, 0.5), {"staircase": True}),
     ("InverseTimeDecay", (0.1, 3, 0.7), {"staircase": True}),
+    # a rate of 0 keeps 0.1 in Keras; deepgrad raised ZeroDivisionError when made
+    ("InverseTimeDecay", (0.1, 10, 0.0), {}),
+    ("InverseTimeDecay", (0.1, 10, 0.0), {"staircase": True}),
     ("ExponentialDecay", (0.1, 3, 0.7), {"staircase": True}),
     ("ExponentialDecay", (0.1, 2.5, 0.5), {}),
     ("ExponentialDecay", (0.1, 2.5, 0.5), {"staircase": True}),
@@ -203,6 +206,23 @@ KERAS_SCHEDULES = [
     ("CosineDecayRestarts", (0.1, 7), {"t_mul": 1.5, "m_mul": 0.9}),
     ("CosineDecayRestarts", (0.1, 10), {"t_mul": 0.5}),
 ]
+
+
+def test_a_fractional_boundary_is_kept():
+    # it was truncated to an integer: step 2 got the value after the boundary 2.5
+    schedule = S.PiecewiseConstant([2.5, 4], [3.0, 2.0, 1.0])
+    assert [schedule(k) for k in range(6)] == [3.0, 3.0, 3.0, 2.0, 1.0, 1.0]
+    rebuilt = S.get(S.serialize(schedule))
+    assert isinstance(rebuilt, S.PiecewiseConstant) and rebuilt.boundaries == [2.5, 4]
+
+
+@pytest.mark.parametrize("boundaries", [[2.5, 7.5], [2, 7.9], [0.5, 1]])
+def test_keras_piecewise_constant_decay_with_fractional_boundaries(boundaries):
+    keras = pytest.importorskip("keras")
+    values = [1.0, 0.5, 0.1]
+    theirs = keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
+    ours = S.PiecewiseConstantDecay(boundaries, values)
+    assert [ours(k) for k in range(10)] == pytest.approx([float(theirs(k)) for k in range(10)])
 
 
 @pytest.mark.parametrize(("name", "args", "kwargs"), KERAS_SCHEDULES)
@@ -265,6 +285,7 @@ def test_cosine_restarts_past_the_end_of_shrinking_periods_is_refused():
     ("make", "message"),
     [
         (lambda: S.ExponentialDecay(0.1, 0, 0.5), "ExponentialDecay: decay_steps must be"),
+        (lambda: S.InverseTimeDecay(0.1, 0, 0.5), "InverseTimeDecay: decay_steps must be"),
         (lambda: S.CosineDecay(0.1, 0), "CosineDecay: decay_steps must be a number > 0"),
         (lambda: S.CosineDecayRestarts(0.1, -1), "first_decay_steps must be a number > 0"),
         (lambda: S.CosineDecayRestarts(0.1, 10, t_mul=0.0), "t_mul must be > 0"),

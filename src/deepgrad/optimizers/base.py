@@ -302,6 +302,8 @@ class Optimizer:
                 "the gradient products, which only plain SGD allows (its settings changed "
                 "since the step was compiled?)"
             )
+        if self._moves_without_gradient():
+            _refuse_missing_gradients(type(self).__name__, flat.params, applied)
         flat.sync(applied)
         if self.data_parallel is not None:  # one Allreduce of the flat gradient buffer
             self.data_parallel.reduce_gradients(flat)
@@ -316,6 +318,13 @@ class Optimizer:
         _apply_constraints(flat.params)
         mark_written(*flat.params)  # a graph made before must not read the new values
         return loss
+
+    def _moves_without_gradient(self) -> bool:
+        """Whether a step with a zero gradient may change a parameter or its state
+        (momentum, moments, weight decay, the moving average, a step count of its own in
+        PyTorch): then a parameter whose ``.grad`` is None, which PyTorch would skip, is
+        refused rather than read as a zero gradient. Plain SGD's step is 0 there."""
+        return True
 
     def _gather_gradients(self, flat: FlatParameters) -> bool:
         """Keras' gradient accumulation: whether this step updates the weights. A step
@@ -524,6 +533,31 @@ class Optimizer:
         for g, state in enumerate(self.state):
             for name in state:
                 state[name][...] = to_device(arrays[f"{g}.{name}"], device_of(state[name]))
+
+
+def _refuse_missing_gradients(
+    optimizer: str, params: list[Tensor], applied: Sequence[Tensor]
+) -> None:
+    """Refuse a step while a parameter's ``.grad`` is None (PyTorch's ``zero_grad()`` sets
+    it so, and a weight the loss does not reach keeps it). PyTorch skips such a parameter,
+    its state and its step count included; the rule here runs over the whole flat buffer
+    with one step count, and reading None as a zero gradient would still move the weight
+    (momentum, Adam's moments, weight decay)."""
+    skipped = {id(p) for p in applied}
+    missing = [p for p in params if p.grad is None and id(p) not in skipped]
+    if missing:
+        shapes = ", ".join(str(p.shape) for p in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise RuntimeError(
+            f"{optimizer}.step: {len(missing)} of its {len(params)} parameters have no "
+            f"gradient (.grad is None), of shapes {shapes}{more}: set to None (by "
+            "model.zero_grad(), as PyTorch's) and not reached by the loss's backward(). "
+            "PyTorch skips such a parameter; deepgrad updates all the parameters it holds "
+            "together, and would move it with a zero gradient (momentum, moving moments, "
+            "weight decay). Give the optimizer only the parameters the loss reaches, or "
+            "set their gradients to zeros (optimizer.zero_grad() does) to update them "
+            "with a zero gradient"
+        )
 
 
 def _apply_constraints(params: list[Tensor]) -> None:

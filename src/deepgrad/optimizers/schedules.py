@@ -116,12 +116,18 @@ class Constant(Schedule):
 
 
 class PiecewiseConstant(Schedule):
-    """``values[i]`` for steps below ``boundaries[i]``, ``values[-1]`` after the last."""
+    """``values[i]`` for steps below ``boundaries[i]``, ``values[-1]`` after the last.
+    A boundary may be fractional: step 2 is below 2.5.
 
-    def __init__(self, boundaries: list[int], values: list[float]) -> None:
+    >>> [PiecewiseConstant([2.5], [1.0, 0.1])(step) for step in range(4)]
+    [1.0, 1.0, 1.0, 0.1]
+    """
+
+    def __init__(self, boundaries: list[float], values: list[float]) -> None:
         if len(values) != len(boundaries) + 1:
             raise ValueError("PiecewiseConstant: need one more value than boundaries")
-        self.boundaries, self.values = [int(b) for b in boundaries], [float(v) for v in values]
+        self.boundaries = [_step_number(b) for b in boundaries]
+        self.values = [float(v) for v in values]
 
     def __call__(self, step: int) -> float:
         for boundary, value in zip(self.boundaries, self.values, strict=False):
@@ -146,7 +152,7 @@ class PiecewiseConstantDecay(PiecewiseConstant):
     """
 
     def __init__(
-        self, boundaries: list[int], values: list[float], name: str = "PiecewiseConstant"
+        self, boundaries: list[float], values: list[float], name: str = "PiecewiseConstant"
     ) -> None:
         if len(values) != len(boundaries) + 1:
             raise ValueError(
@@ -284,6 +290,8 @@ class InverseTimeDecay(InversePowerDecay):
 
     >>> InverseTimeDecay(1.0, decay_steps=10, decay_rate=1.0, staircase=True)(19)
     0.5
+
+    ``decay_rate=0`` keeps the rate at ε₀, as in Keras.
     """
 
     def __init__(
@@ -293,14 +301,20 @@ class InverseTimeDecay(InversePowerDecay):
         decay_rate: float = 1.0,
         staircase: bool = False,
     ) -> None:
-        super().__init__(initial_learning_rate, decay_steps / decay_rate, 1.0)
+        period = _positive_steps("InverseTimeDecay", "decay_steps", decay_steps)
+        # τ/r is the power law's τ; a rate of 0 never decays (an infinite τ, as Keras has it)
+        super().__init__(initial_learning_rate, period / decay_rate if decay_rate else math.inf)
         self.decay_rate, self.staircase = float(decay_rate), bool(staircase)
-        self.period = float(decay_steps)  # τ as given: ⌊k/τ⌋ exact at its multiples
+        self.period = period  # τ as given: ⌊k/τ⌋ exact at its multiples
 
     def __call__(self, step: int) -> float:
-        if not self.staircase:
-            return super().__call__(step)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * math.floor(step / self.period))
+        progress = math.floor(step / self.period) if self.staircase else step / self.period
+        return self.initial_learning_rate / (1.0 + self.decay_rate * progress)
+
+    def robbins_monro(self) -> RobbinsMonro:
+        if self.decay_rate == 0:
+            return Constant(self.initial_learning_rate).robbins_monro()
+        return super().robbins_monro()
 
     def get_config(self) -> dict:
         return {
@@ -309,6 +323,13 @@ class InverseTimeDecay(InversePowerDecay):
             "decay_rate": self.decay_rate,
             "staircase": self.staircase,
         }
+
+
+def _step_number(boundary: Any) -> int | float:
+    """A boundary between steps as given: an integer, or a fraction kept (truncated to an
+    integer, 2.5 would move step 2 past it)."""
+    value = float(boundary)
+    return int(value) if value.is_integer() else value
 
 
 def _positive_steps(schedule: str, name: str, steps: Any) -> float:

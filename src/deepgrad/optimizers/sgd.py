@@ -120,6 +120,17 @@ class SGD(Optimizer):
         """With PyTorch's momentum, the update is one kernel pass (``sgd_momentum``)."""
         return bool(self.momentum) and self.momentum_form == "pytorch"
 
+    def _moves_without_gradient(self) -> bool:
+        """Plain SGD leaves a parameter with a zero gradient where it is, as PyTorch leaves
+        one with none; momentum, weight decay, the moving average or accumulation move it."""
+        return type(self) is not SGD or bool(
+            self.momentum
+            or self.weight_decay
+            or self.decoupled_weight_decay
+            or self.use_ema
+            or self.gradient_accumulation_steps
+        )
+
     def applies_in_products(self) -> bool:
         """Plain SGD (no momentum, decay, clipping, averaging, ``maximize``, gradient
         accumulation, nor several processes), on

@@ -210,8 +210,11 @@ class Steps:
             self.optimizer.build(params)
         elif [id(p) for p in bound] != [id(p) for p in params]:
             raise RuntimeError(
-                "the model's trainable weights changed since its optimizer was built (a layer "
-                "was frozen, unfrozen or added): call compile() again"
+                f"the model's trainable weights ({len(params)}) are not the ones its optimizer "
+                f"was built on ({len(bound)}): a layer was frozen, unfrozen or added since, or "
+                f"the optimizer {type(self.optimizer).__name__} trained another model. An "
+                "optimizer keeps the state of the weights it was built on: call compile() "
+                "again with a new optimizer (a name, or a new object), as Keras requires"
             )
         # kept past __setattr__, which would mark the structure changed (a tuple of objects)
         self.__dict__["_checked_binding"] = (
