@@ -14,10 +14,12 @@ labels), for ``--epochs`` epochs. Reported per framework:
 - **whole fit**: the start of ``fit`` to the end of its last epoch.
 
 "deepgrad compiled" starts with numba's on-disk cache as earlier runs left it (warm after
-the first run); "deepgrad compiled (cold cache)" starts each run with an empty cache
-(``NUMBA_CACHE_DIR`` set to a new folder), so its first epoch includes compiling every
-kernel; "deepgrad compiled (no numba)", asked for by name, runs with ``DEEPGRAD_FUSED=0``
-(the NumPy rules only: numba is never imported, no kernel compiled or loaded), and
+the first run); "deepgrad compiled (cold cache)" starts each run with empty caches
+(``NUMBA_CACHE_DIR`` and ``DEEPGRAD_CACHE_DIR`` set to a new folder), so its first epoch
+includes compiling every kernel; "deepgrad compiled (no numba)", asked for by name, runs
+with ``DEEPGRAD_FUSED=0`` (the NumPy rules only: numba is never imported, no kernel
+compiled or loaded), "deepgrad compiled (no C compiler)" with ``DEEPGRAD_NATIVE=0`` (the
+optimizer's update on numba's kernel or the NumPy rules, as without a C compiler), and
 "deepgrad compiled (kernels from the start)", asked for by name, with ``DEEPGRAD_FUSED=1``
 (the kernels from the first step, where by default a fit starts them once it has seen it
 will run long enough to earn their start-up: ``training/kernel_start.py``). "deepgrad
@@ -70,6 +72,7 @@ from fresh_process import (
     AVX512_OPENBLAS,
     KERNELS_FROM_START,
     MKL,
+    NO_C_COMPILER,
     NO_NUMBA,
     mkl_installed,
     row_environment,
@@ -100,6 +103,7 @@ FRAMEWORKS = [
     "deepgrad compiled (MKL)",
     "deepgrad compiled (AVX-512 OpenBLAS)",
     "deepgrad compiled (no numba)",
+    "deepgrad compiled (no C compiler)",
     "deepgrad compiled (kernels from the start)",
     "Keras 3 (JAX)",
     "Keras 3 (PyTorch)",
@@ -114,6 +118,7 @@ REQUIRES = {
     "deepgrad compiled (MKL)": "deepgrad",
     "deepgrad compiled (AVX-512 OpenBLAS)": "deepgrad",
     "deepgrad compiled (no numba)": "deepgrad",
+    "deepgrad compiled (no C compiler)": "deepgrad",
     "deepgrad compiled (kernels from the start)": "deepgrad",
     "Keras 3 (JAX)": "keras",
     "Keras 3 (PyTorch)": "keras",
@@ -294,8 +299,9 @@ def measure(framework, config, optimizer, samples, epochs, baseline=None, verbos
     label = f"{framework} {config}/{optimizer}"
     if "cold cache" not in framework:
         return run_worker(__file__, arguments, env, label)
-    with tempfile.TemporaryDirectory() as cache:  # numba compiles every kernel again, here
-        return run_worker(__file__, arguments, {**env, "NUMBA_CACHE_DIR": cache}, label)
+    with tempfile.TemporaryDirectory() as cache:  # every kernel is compiled again, here
+        cold = {"NUMBA_CACHE_DIR": cache, "DEEPGRAD_CACHE_DIR": cache}  # numba's, the C loops'
+        return run_worker(__file__, arguments, {**env, **cold}, label)
 
 
 def summarise(values: list[float]) -> dict:
@@ -360,7 +366,9 @@ def main() -> None:
     parser.add_argument(
         "--frameworks",
         default=",".join(
-            f for f in FRAMEWORKS if not f.endswith((NO_NUMBA, KERNELS_FROM_START, AVX512_OPENBLAS))
+            f
+            for f in FRAMEWORKS
+            if not f.endswith((NO_NUMBA, NO_C_COMPILER, KERNELS_FROM_START, AVX512_OPENBLAS))
         ),
     )
     parser.add_argument("--samples", type=int, default=8192)

@@ -45,6 +45,9 @@ def mkl_installed() -> bool:
 # A deepgrad row whose name ends so runs without numba (DEEPGRAD_FUSED=0): the NumPy rules
 # only, nothing compiled or loaded, beside the same row with its kernels.
 NO_NUMBA = " (no numba)"
+# One whose name ends so runs without the C loops (DEEPGRAD_NATIVE=0): the optimizer's
+# update on numba's kernel or the NumPy rules, as on a machine without a C compiler.
+NO_C_COMPILER = " (no C compiler)"
 # One whose name ends so starts the kernels at the first step (DEEPGRAD_FUSED=1), where
 # the default lets a fit choose (training/kernel_start.py).
 KERNELS_FROM_START = " (kernels from the start)"
@@ -58,6 +61,7 @@ AVX512_OPENBLAS = " (AVX-512 OpenBLAS)"
 def row_environment(framework: str) -> dict:
     """What a row's worker adds to its environment: DEEPGRAD_BLAS=mkl for an MKL row,
     DEEPGRAD_FUSED=0 for a row without numba, 1 for one with the kernels from the start,
+    DEEPGRAD_NATIVE=0 for one without the C loops,
     OPENBLAS_CORETYPE=SkylakeX for one on OpenBLAS's AVX-512 kernels."""
     if framework.endswith(MKL):
         return {"DEEPGRAD_BLAS": "mkl"}
@@ -65,6 +69,8 @@ def row_environment(framework: str) -> dict:
         return {"DEEPGRAD_FUSED": "0"}
     if framework.endswith(KERNELS_FROM_START):
         return {"DEEPGRAD_FUSED": "1"}
+    if framework.endswith(NO_C_COMPILER):
+        return {"DEEPGRAD_NATIVE": "0"}
     if framework.endswith(AVX512_OPENBLAS):
         return {"OPENBLAS_CORETYPE": "SkylakeX"}
     return {}

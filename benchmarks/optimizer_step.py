@@ -1,7 +1,8 @@
 """One optimizer update over the 784-1024-1024-10 net's 1.86 million float32 parameters.
 
-deepgrad's update runs once over the flat buffer, fused into one pass by numba when it is
-installed and with NumPy's in-place operations otherwise (both are timed); PyTorch's
+deepgrad's update runs once over the flat buffer, in one pass by a C loop built with the
+machine's compiler where there is one, by numba's kernel where it is installed, and with
+NumPy's in-place operations otherwise (all three are timed); PyTorch's
 ``torch.optim`` runs with ``foreach=True`` (its multi-tensor implementation) over the six
 parameter tensors. All run in this process, one after the other, with the same number of
 threads, and the report gives the median time per step and deepgrad's ratio to PyTorch.
@@ -16,11 +17,13 @@ its numba kernel only where that is at least 1.3x (``docs/optimizer-kernels.md``
     python benchmarks/optimizer_step.py --rounds 3     # what the kernel decisions use
     python benchmarks/optimizer_step.py --quick        # smoke run (CI)
     python benchmarks/optimizer_step.py --json results/optimizer_step.json
+    python benchmarks/optimizer_step.py --layers 784,256,256,10   # another net's weights
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -31,6 +34,16 @@ from pathlib import Path
 import numpy as np
 
 SHAPES = [(784, 1024), (1024,), (1024, 1024), (1024,), (1024, 10), (10,)]
+
+
+def shapes_of(layers: list[int]) -> list[tuple[int, ...]]:
+    """The weights and biases of a dense net of these layer widths."""
+    shapes: list[tuple[int, ...]] = []
+    for fan_in, fan_out in itertools.pairwise(layers):
+        shapes += [(fan_in, fan_out), (fan_out,)]
+    return shapes
+
+
 CONFIGS = {
     "sgd": ({"learning_rate": 0.01}, {"lr": 0.01}),
     "momentum": ({"learning_rate": 0.01, "momentum": 0.9}, {"lr": 0.01, "momentum": 0.9}),
@@ -91,11 +104,17 @@ def one_round(repeats: int, use_torch: bool) -> dict[str, dict[str, float]]:
     results = {}
     for name in CONFIGS:
         ours = median_ms(deepgrad_step(name), repeats)
+        os.environ["DEEPGRAD_NATIVE"] = "0"  # read at every step: numba's kernel runs
+        try:
+            by_numba = median_ms(deepgrad_step(name), repeats) if kernels.enabled() else np.nan
+        finally:
+            del os.environ["DEEPGRAD_NATIVE"]
         with kernels.disabled():
             numpy_only = median_ms(deepgrad_step(name), repeats)
         theirs = median_ms(torch_step(name), repeats) if use_torch else float("nan")
         results[name] = {
             "deepgrad_ms": ours,
+            "deepgrad_numba_ms": by_numba,
             "deepgrad_numpy_only_ms": numpy_only,
             "torch_foreach_ms": theirs,
         }
@@ -112,7 +131,9 @@ def main() -> None:
     parser.add_argument("--no-torch", action="store_true", help="deepgrad only")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--layers", default="784,1024,1024,10", help="the net's layer widths")
     args = parser.parse_args()
+    SHAPES[:] = shapes_of([int(width) for width in args.layers.split(",")])
     repeats = args.repeats or (5 if args.quick else 200)
     use_torch = not args.no_torch
     if use_torch:
@@ -130,22 +151,24 @@ def main() -> None:
         f"round(s) of the median of {repeats} steps (spread: largest/smallest median)"
     )
     print(
-        "| optimizer | deepgrad ms | deepgrad NumPy-only ms | torch foreach ms | ratio "
-        "| kernel speed-up |"
+        "| optimizer | deepgrad ms (C loop) | numba kernel ms | NumPy-only ms | torch foreach ms "
+        "| ratio | speed-up over NumPy |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     results = {}
     for name in CONFIGS:
         row = {key: min(r[name][key] for r in rounds) for key in rounds[0][name]}  # min of medians
         spread = {key: max(r[name][key] for r in rounds) / row[key] for key in rounds[0][name]}
         results[name] = {**row, "spread": spread}
-        ours, numpy_only, theirs = (
+        ours, by_numba, numpy_only, theirs = (
             row["deepgrad_ms"],
+            row["deepgrad_numba_ms"],
             row["deepgrad_numpy_only_ms"],
             row["torch_foreach_ms"],
         )
         print(
             f"| {name} | {ours:.3f} ({spread['deepgrad_ms']:.2f}) "
+            f"| {by_numba:.3f} ({spread['deepgrad_numba_ms']:.2f}) "
             f"| {numpy_only:.3f} ({spread['deepgrad_numpy_only_ms']:.2f}) "
             f"| {theirs:.3f} | {ours / theirs:.2f}x | {numpy_only / ours:.2f}x |"
         )

@@ -69,7 +69,8 @@ print(json.dumps({
 
 
 def _run(cache: str, dtype: str) -> dict:
-    env = {**os.environ, "NUMBA_CACHE_DIR": cache, "DEEPGRAD_FUSED": "1"}
+    # DEEPGRAD_NATIVE=0: the optimizer's update on numba's loop, not on its C loop
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache, "DEEPGRAD_FUSED": "1", "DEEPGRAD_NATIVE": "0"}
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, dtype], env=env, capture_output=True, text=True
     )

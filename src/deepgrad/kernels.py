@@ -1,4 +1,10 @@
-"""Compiled loop kernels: the switch that allows them and the helper that compiles them.
+"""Compiled loop kernels: the switches that allow them and the helper that compiles them.
+
+Two kinds: numba's, and the optimizers' C loops built by the machine's C compiler
+(``native.py``, ``optimizers/c_kernels.py``), which start in a millisecond where numba's
+start-up is a large fraction of a second. ``c_enabled`` says whether the C loops may run;
+``enabled`` whether numba's kernels may; ``disabled()`` turns both off, ``numba_held()``
+numba's alone (what ``fit`` holds back until it will earn numba's start-up).
 
 numba is optional (``pip install "deepgrad[fast]"``, part of ``all``). Every kernel is an
 executor of a rule defined elsewhere in plain NumPy (an optimizer's update, the fused
@@ -31,10 +37,13 @@ import inspect
 import os
 import pickle
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+
+from deepgrad import native
 
 # Imported on the first kernel call, not with deepgrad: numba takes 0.25 s to import.
 _INSTALLED = importlib.util.find_spec("numba") is not None
@@ -51,19 +60,49 @@ MIN_SIZE = 1 << 12
 SETTINGS = ("auto", "0", "1")
 _setting = os.environ.get("DEEPGRAD_FUSED", "auto").strip().lower() or "auto"
 _enabled = _setting != "0"
+_numba_held = False  # inside numba_held(): a fit holds numba's kernels back
 _started = False  # a kernel has been made in this process (numba_kernel): start-up paid
+_c_failure: str | None = None  # why the C compiler failed in this process, once it has
 
 
 def enabled() -> bool:
     """Whether numba kernels may run: numba installed, and not turned off by
-    ``DEEPGRAD_FUSED=0`` or inside ``disabled()`` (where a ``fit`` holds them back while
-    it finds out how long it will run).
+    ``DEEPGRAD_FUSED=0``, inside ``disabled()``, or inside ``numba_held()`` (where a
+    ``fit`` holds them back while it finds out how long it will run).
 
     >>> with disabled():
     ...     enabled()
     False
     """
-    return _enabled and _INSTALLED
+    return _enabled and not _numba_held and _INSTALLED
+
+
+def c_enabled() -> bool:
+    """Whether an optimizer's update may run as a C loop built by the machine's compiler
+    (``native.py``): a compiler found, not turned off by ``DEEPGRAD_NATIVE=0`` or
+    ``DEEPGRAD_FUSED=0``, not inside ``disabled()``, and not failed in this process. Its
+    start-up is a library's load (about a millisecond), so ``fit`` never holds it back.
+
+    >>> with disabled():
+    ...     c_enabled()
+    False
+    """
+    return _enabled and _c_failure is None and native.available()
+
+
+def c_failed(error: Exception) -> None:
+    """The compiler failed to build a C kernel: warn once, and build none again in this
+    process (numba or the NumPy rules run instead, with the same bits)."""
+    global _c_failure
+    if _c_failure is None:
+        _c_failure = str(error)
+        warnings.warn(
+            f"deepgrad could not build a C kernel ({error}); the optimizers' updates run "
+            "on numba or NumPy instead, with the same results. Set DEEPGRAD_NATIVE=0 to "
+            "stop trying",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def fit_may_wait() -> bool:
@@ -93,6 +132,23 @@ def available(values: Any) -> bool:
     False
     """
     return enabled() and type(values) is np.ndarray and values.size >= MIN_SIZE
+
+
+@contextlib.contextmanager
+def numba_held() -> Iterator[None]:
+    """Hold numba's kernels back inside the block (the C loops may run): a ``fit`` that
+    has not yet seen that it will earn numba's start-up.
+
+    >>> with numba_held():
+    ...     enabled()
+    False
+    """
+    global _numba_held
+    saved, _numba_held = _numba_held, True
+    try:
+        yield
+    finally:
+        _numba_held = saved
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ import sys
 import pytest
 
 import deepgrad as dg
-from deepgrad import kernels
+from deepgrad import kernels, native
 from deepgrad.training import kernel_start
 from deepgrad.training.kernel_start import RECORDING_BATCHES, TIMED_BATCHES, KernelStart
 
@@ -53,6 +53,9 @@ def clock(monkeypatch):
     monkeypatch.setattr(kernel_start, "machine_pace", lambda: 1.0)  # the constants' machine
     monkeypatch.setattr(kernels, "fit_may_wait", lambda: True)
     monkeypatch.setattr(kernels, "_enabled", kernels._enabled)  # restored after the test
+    monkeypatch.setattr(kernels, "_numba_held", kernels._numba_held)
+    # No C loops (the machine may have a compiler): an update that numba alone speeds up.
+    monkeypatch.setenv("DEEPGRAD_NATIVE", "0")
     return clock
 
 
@@ -140,6 +143,18 @@ def test_an_optimizer_whose_update_runs_a_kernel_starts_them_sooner(clock, optim
     start = KernelStart(Model(optimizer), epochs=1, batches_per_epoch=400)  # 2 s ahead
     assert run_batches(start, clock, 10, 0.005)[-1] is starts
     start.finish()
+
+
+@pytest.mark.skipif(not native.available(), reason="no C compiler here")
+@pytest.mark.parametrize("optimizer", [dg.optimizers.Adam(), dg.optimizers.SGD(momentum=0.9)])
+def test_an_update_that_runs_a_c_loop_waits_as_long_as_any_other(clock, monkeypatch, optimizer):
+    """With a C compiler the update runs its C loop from the first step, so numba's kernels
+    gain only the plan's fused calls: 2 s ahead do not earn them, 4 s do."""
+    monkeypatch.setenv("DEEPGRAD_NATIVE", "1")
+    for batches, starts in ((400, False), (900, True)):
+        start = KernelStart(Model(optimizer), epochs=1, batches_per_epoch=batches)
+        assert run_batches(start, clock, 10, 0.005)[-1] is starts
+        start.finish()
 
 
 @pytest.mark.parametrize(("pace", "starts"), [(1.0, False), (0.5, True)])

@@ -1,4 +1,4 @@
-"""Elementwise update rules, and the two executors generated from each.
+"""Elementwise update rules, and the executors generated from each.
 
 A rule is a plain Python function of the gradient, the arrays it updates (the parameters
 first, then the state) and scalars, which returns the new values of the updated arrays in
@@ -8,7 +8,7 @@ the same order: MLX's ``apply_single``, applied once to the whole flat buffer. I
 ``x if flag else y`` on boolean arguments. It holds no number literal: a literal would be a
 float64 inside the compiled kernel and widen every operation (pass it as a scalar).
 
-``Rule(function, updates)`` runs it two ways, both derived from the one function:
+``Rule(function, updates)`` runs it in several ways, all derived from the one function:
 
 - **NumPy.** The function is called once with symbols in place of its arguments (once per
   value of its flags); the operations it records become a plan of in-place ufunc
@@ -22,14 +22,19 @@ float64 inside the compiled kernel and widen every operation (pass it as a scala
   from memory (Adam over the 1.86 M weights of the benchmarks' medium net: 8.9 ms a step
   against 17.0 for whole-buffer passes). Each element sees the same operations either way,
   so the bits are the same.
+- **C** (wherever the machine has a C compiler): the trace as a C loop over the flat
+  buffer that reads each array once and writes each once, built by the compiler, cached
+  on disk and loaded with ctypes (``c_kernels.py``, ``deepgrad/native.py``); it starts in
+  a millisecond, so it runs from the first step, for every rule.
 - **numba** (optional, and only for rules made with ``kernel=True``, where it was measured
   to pay): ``numba.njit`` of the same function, and of the helpers it calls, inside a loop
   over the flat buffer that reads each array once and writes each once.
+- **CUDA** (parameters on a GPU, through CuPy): ``cuda_kernels.py``.
 
-Both run the same IEEE operations in the same order in the buffer's dtype (scalars are cast
-to it, as NumPy casts a Python scalar; numba fuses no multiply-add unless asked), so they
-give bit-identical results; ``tests/optimizers/test_elementwise.py`` checks it for every
-rule that has a kernel.
+All run the same IEEE operations in the same order in the buffer's dtype (scalars are cast
+to it, as NumPy casts a Python scalar; neither numba nor the C compiler fuses a
+multiply-add unless asked), so they give bit-identical results;
+``tests/optimizers/test_elementwise.py`` and ``test_c_kernels.py`` check it for every rule.
 """
 
 from __future__ import annotations
@@ -42,14 +47,15 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad import kernels
-from deepgrad.optimizers import cuda_kernels
+from deepgrad import kernels, native
+from deepgrad.optimizers import c_kernels, cuda_kernels
 
 # A rule's arguments and results: whole arrays (or their symbols, while a plan is traced)
 # for NumPy, single elements inside numba's loop; scalars are numbers in both.
 Operand = np.ndarray | float
 
 _FLAG = (bool, np.bool_)
+_NUMBER = (float, int, np.floating, np.integer, np.bool_)  # flags too: baked into the loop
 
 # The NumPy executor's chunk, in elements: a chunk of the gradient, of each updated array
 # and of the scratch buffers (five arrays for Adam, 640 KB in float32) stays in a core's
@@ -420,10 +426,13 @@ class Rule:
         self._plans: dict[tuple, Callable] = {}  # the values of the flags -> a plan
         self._flag_positions: tuple[int, ...] | None = None
         self._compiled: Callable | None = None
+        self._c_kernels: dict[tuple, c_kernels.CKernel] = {}  # (flags, dtype) -> loaded
 
     def __call__(self, gradient: np.ndarray, *arguments: Any, scratch: dict | None = None) -> None:
         if type(gradient) is not np.ndarray and cuda_kernels.is_cupy(gradient):
             self.cuda(gradient, *arguments)
+        elif self._c_kernel_fits(gradient, arguments) and self.c(gradient, *arguments):
+            pass  # the C loop ran
         elif not (self.kernel and kernels.available(arguments[0])):
             self.numpy(gradient, *arguments, scratch=scratch)
         elif self._compiled is not None and gradient.ndim == 1 and self._fits(gradient, arguments):
@@ -432,10 +441,60 @@ class Rule:
             self.compiled(gradient, *arguments)
 
     def _fits(self, gradient: np.ndarray, arguments: tuple) -> bool:
-        """Whether the updated arrays are shaped as the gradient (else ``compiled`` says
-        what is wrong)."""
+        """Whether the updated arrays are shaped as the gradient and writeable (else
+        ``compiled`` says what is wrong)."""
         shape = gradient.shape
-        return all(a.shape == shape for a in arguments[: self.updates])
+        return all(a.shape == shape and a.flags.writeable for a in arguments[: self.updates])
+
+    def _c_kernel_fits(self, gradient: np.ndarray, arguments: tuple) -> bool:
+        """Whether the C loop may run on these arguments: C kernels on
+        (``kernels.c_enabled``), a large enough C-contiguous NumPy buffer of float32 or
+        float64, every updated array a writeable one of the same dtype and shape, every
+        other argument a number (the loop takes pointers, so anything else runs the NumPy
+        plan)."""
+        if not (
+            type(gradient) is np.ndarray
+            and gradient.size >= kernels.MIN_SIZE
+            and kernels.c_enabled()
+            and c_kernels.supports(gradient.dtype)
+            and gradient.flags.c_contiguous
+        ):
+            return False
+        dtype, shape = gradient.dtype, gradient.shape
+        for array in arguments[: self.updates]:
+            if not (
+                type(array) is np.ndarray
+                and array.dtype == dtype
+                and array.shape == shape
+                and array.flags.c_contiguous
+                and array.flags.writeable  # (else NumPy's plan raises, as it should)
+            ):
+                return False
+        return all(isinstance(a, _NUMBER) for a in arguments[self.updates :])
+
+    def c(self, gradient: np.ndarray, *arguments: Any) -> bool:
+        """The C executor (the arguments as ``_c_kernel_fits`` accepts them): one pass over
+        the buffer. Returns False, having run nothing, where the loop cannot be built here
+        (``native.NativeUnavailable``: the compiler failed; said once per process, and no
+        C kernel is tried again in it)."""
+        flags = cuda_kernels.flags_of(arguments, self.updates)
+        key = (tuple(sorted(flags.items())), gradient.dtype)
+        kernel = self._c_kernels.get(key)
+        if kernel is None:
+            try:
+                kernel = self._c_kernels[key] = c_kernels.CKernel(
+                    self.cuda_source(arguments), gradient.dtype
+                )
+            except native.NativeUnavailable as error:
+                kernels.c_failed(error)
+                return False
+        scalars = [
+            float(a)
+            for i, a in enumerate(arguments[self.updates :], self.updates + 1)
+            if i not in flags
+        ]
+        kernel(gradient, arguments[: self.updates], scalars)
+        return True
 
     def numpy(self, gradient: np.ndarray, *arguments: Any, scratch: dict | None = None) -> None:
         """The NumPy executor: the traced plan of in-place ufunc calls."""
@@ -499,6 +558,25 @@ class Rule:
             self._plans[key] = source
         return source
 
+    def c_source(self, arguments: tuple, dtype: Any) -> str:
+        """The rule as the C source of its loop over buffers of ``dtype``, for the flags in
+        ``arguments`` (everything but the gradient; arrays may be None): what the C
+        executor builds (``c_kernels.py``).
+
+        >>> from deepgrad.optimizers.sgd import sgd
+        >>> print(sgd.c_source((None, 0.1), "float64").split("{\\n")[-1])
+                T gradient = dg_gradient[dg_i];
+                T parameter = dg_parameter[dg_i];
+                T dg_t0 = rate * gradient;
+                T dg_t1 = parameter - dg_t0;
+                parameter = dg_t1;
+                dg_parameter[dg_i] = parameter;
+            }
+        }
+        <BLANKLINE>
+        """
+        return c_kernels.c_source(self.cuda_source(arguments), np.dtype(dtype))[0]
+
     def cuda(self, gradient: Any, *arguments: Any) -> None:
         """The CuPy executor: one generated ElementwiseKernel launch over the buffer."""
         source = self.cuda_source(arguments)
@@ -514,6 +592,8 @@ class Rule:
         for array in arguments[: self.updates]:
             if array.shape != shape:  # numba would read past the end of a shorter one
                 raise ValueError(f"{self.__name__}: arrays of shapes {shape} and {array.shape}")
+            if not array.flags.writeable:
+                raise ValueError(f"{self.__name__}: an updated array is read-only")
         if len(shape) == 1:
             kernel(gradient, *arguments)
             return

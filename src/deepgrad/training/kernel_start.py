@@ -22,9 +22,12 @@ over its time with them, measured 1.11–1.18 with plain SGD and 1.39–1.72 wit
 benchmark nets (``docs/benchmarks.md``, "The first epoch"), and 1.26–1.58 with Adam since
 its NumPy update runs chunk by chunk ("The NumPy update chunk by chunk"). They earn their
 start-up when A (1 − 1/r) ≥ 0.45 s: A of 3–4.5 s with SGD, 1.2–2.2 s with Adam. So a fit whose
-optimizer's update runs a kernel (``Optimizer.update_has_kernel``: Adam, AdamW, AMSGrad,
-PyTorch-form momentum) starts them at 1.5 s ahead, any other at 4 s, where only the plan's
-fused calls gain. Those seconds are the development machine's; a machine runs the
+optimizer's update runs a numba kernel (``Optimizer.update_has_kernel``: Adam, AdamW,
+AMSGrad, PyTorch-form momentum) starts them at 1.5 s ahead, any other at 4 s, where only
+the plan's fused calls gain. Where a C compiler is found, the update runs its C loop from
+the first step instead (``kernels.c_enabled``; it starts in a millisecond, so nothing holds
+it back), and numba's kernels gain only the plan's fused calls: 4 s, whatever the
+optimizer. Those seconds are the development machine's; a machine runs the
 start-up and the fit's batches both faster or both slower, so they are scaled by its pace
 (``machine_pace``: Python's speed here against there, measured once per process). On a
 machine 2.4x as fast, where the start-up took 0.20–0.26 s, a fit with Adam starts them
@@ -116,10 +119,13 @@ def earns_start_up(optimizer: Any) -> float:
 
     >>> import deepgrad as dg
     >>> adam, sgd = dg.optimizers.Adam(), dg.optimizers.SGD()
-    >>> [round(earns_start_up(optimizer) / machine_pace(), 6) for optimizer in (adam, sgd)]
-    [1.5, 4.0]
+    >>> round(earns_start_up(sgd) / machine_pace(), 6)
+    4.0
+    >>> with kernels.disabled():  # no C loop: Adam's update gains numba's kernel too
+    ...     round(earns_start_up(adam) / machine_pace(), 6)
+    1.5
     """
-    if getattr(optimizer, "update_has_kernel", False):
+    if getattr(optimizer, "update_has_kernel", False) and not kernels.c_enabled():
         return EARNS_WITH_UPDATE_KERNEL * machine_pace()
     return EARNS_WITH_PLAN_KERNELS * machine_pace()
 
@@ -157,9 +163,9 @@ class KernelStart:
             self.earns_start_up = earns_start_up(getattr(model, "optimizer", None))
         if self.choosing and self._earns(_trained_waiting):
             self.choosing = False
-        self._held = contextlib.ExitStack()  # kernels.disabled() while the kernels wait
+        self._held = contextlib.ExitStack()  # kernels.numba_held() while the kernels wait
         if self.choosing:
-            self._held.enter_context(kernels.disabled())
+            self._held.enter_context(kernels.numba_held())
         self.waiting = self.choosing  # the kernels are held back now
         self._began = time.perf_counter()
         self._timing_from = self._began
@@ -237,5 +243,5 @@ def without_starting_kernels() -> Iterator[None]:
     >>> kernels.enabled() == before  # held back inside the block at most
     True
     """
-    with kernels.disabled() if kernels.fit_may_wait() else contextlib.nullcontext():
+    with kernels.numba_held() if kernels.fit_may_wait() else contextlib.nullcontext():
         yield

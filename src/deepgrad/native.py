@@ -1,0 +1,213 @@
+"""C kernels built with the machine's own C compiler, cached on disk, loaded with ctypes.
+
+An optimizer's update rule is generated as a C loop (``optimizers/c_kernels.py``); this
+module turns such source into a function Python can call. It is how PyTorch's inductor
+runs on a CPU, at the scale of one loop: the system's compiler (``$CC``, else ``cc``)
+builds a shared library, which is kept in a cache folder and loaded with ``ctypes`` in
+about a millisecond by every later process. numba does the same job and stays as the
+fallback where no compiler is found, but a process pays 0.15–0.4 s to import it before its
+first kernel runs, more than an epoch of a small net; a compiler costs nothing until a
+library is missing from the cache, and then about 0.1–0.3 s for that one library.
+
+The compiler is asked for the IEEE arithmetic NumPy does: ``-ffp-contract=off`` (no fused
+multiply-add, which rounds once where NumPy rounds twice), no ``-ffast-math``; so a
+generated loop gives NumPy's bits. ``-march=native`` lets it use every vector unit of the
+CPU it runs on; since such a library may not run on another CPU, the cache key holds this
+one's model and feature flags (``/proc/cpuinfo``), and where those cannot be read the
+library is built for the architecture's baseline instead.
+
+The cache folder is ``DEEPGRAD_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/deepgrad``
+(``~/.cache/deepgrad``), in a ``kernels`` folder; a folder that another user owns or
+others can write to is not used (a library loaded from it would run their code), and a
+private temporary folder serves that process instead. A library is written under a temporary
+name and renamed into place, so a process never loads a half-written one. Delete the
+folder to clear the cache. ``DEEPGRAD_NATIVE=0`` turns the compiler off (numba or the NumPy
+rules then run); so does ``DEEPGRAD_FUSED=0``, which turns every kernel off.
+
+>>> if available():
+...     source = "void twice(double *x) { *x = 2 * *x; }"
+...     twice = load(source, "twice", [ctypes.c_void_p])
+...     value = ctypes.c_double(1.5)
+...     twice(ctypes.addressof(value))
+...     print(value.value)
+... else:
+...     print(3.0)
+3.0
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import os
+import platform
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+# How long one compilation may take before it is given up (a broken or hanging compiler).
+COMPILE_TIMEOUT = 120
+FLAGS = ("-O3", "-std=c99", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared")
+SETTINGS = ("1", "0")
+
+
+class NativeUnavailable(RuntimeError):
+    """No C kernel here: no compiler, turned off, or the compiler failed (the message says
+    which). Callers run the same rule another way, with the same bits."""
+
+
+def setting() -> str:
+    """``DEEPGRAD_NATIVE``: "1" (the default) lets C kernels run, "0" turns them off.
+
+    >>> setting() in SETTINGS
+    True
+    """
+    value = os.environ.get("DEEPGRAD_NATIVE", "1").strip() or "1"
+    if value not in SETTINGS:
+        raise ValueError(
+            f"DEEPGRAD_NATIVE={value!r}: expected 1 (C kernels built with the machine's "
+            "compiler, the default) or 0 (never: numba or NumPy's rules run instead)"
+        )
+    return value
+
+
+@functools.cache
+def compiler() -> str | None:
+    """The C compiler's path: ``$CC`` (its first word), else ``cc``; None where neither is
+    found. Looked up once per process.
+
+    >>> compiler() is None or os.path.isabs(compiler())
+    True
+    """
+    command = (os.environ.get("CC") or "cc").split()
+    return shutil.which(command[0]) if command else None
+
+
+def available() -> bool:
+    """Whether C kernels may be built here: ``DEEPGRAD_NATIVE`` not "0", and a compiler
+    found. (A compiler that fails is told by ``load``, which raises.)
+
+    >>> isinstance(available(), bool)
+    True
+    """
+    return setting() == "1" and compiler() is not None
+
+
+@functools.cache
+def _cpu() -> str | None:
+    """This CPU's model and feature flags, as Linux reports them; None elsewhere (then
+    nothing is built for this CPU alone)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            lines = info.read().splitlines()
+    except OSError:
+        return None
+    wanted = ("model name", "flags", "Features", "CPU part", "CPU implementer")
+    fields = sorted({line for line in lines if line.split(":")[0].strip() in wanted})
+    return "\n".join(fields) or None
+
+
+def flags() -> tuple[str, ...]:
+    """The compiler's options: ``FLAGS``, and ``-march=native`` on x86-64 where the CPU
+    is known (it is part of the cache key)."""
+    if _cpu() is not None and platform.machine().lower() in ("x86_64", "amd64"):
+        return (*FLAGS, "-march=native")
+    return FLAGS
+
+
+def _key(source: str, command: list[str]) -> str:
+    """What a cached library depends on: the source, the compiler (its path, size and
+    time), its options, the CPU, the platform."""
+    path = command[0]
+    info = os.stat(path)
+    parts = [source, *command, str(info.st_size), str(info.st_mtime_ns)]
+    parts += [_cpu() or "", platform.platform(), sys.implementation.cache_tag or ""]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+
+
+def _private(folder: str) -> bool:
+    """Whether ``folder`` is this user's own and nobody else can write to it."""
+    info = os.stat(folder)
+    mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return mine and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+@functools.cache
+def cache_folder() -> str:
+    """Where built libraries are kept (see the module's docstring); made on first use.
+
+    >>> os.path.isdir(cache_folder())
+    True
+    """
+    base = os.environ.get("DEEPGRAD_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "deepgrad",
+    )
+    folder = os.path.join(base, "kernels")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if _private(folder) and os.access(folder, os.W_OK):
+            return folder
+    except OSError:
+        pass
+    return tempfile.mkdtemp(prefix="deepgrad-kernels-")
+
+
+_loaded: dict[str, Any] = {}  # library path -> its ctypes handle, for this process
+
+
+def load(source: str, symbol: str, argtypes: list) -> Any:
+    """The function ``symbol`` of the C ``source``, built (or found in the cache) and
+    loaded, with ctypes' ``argtypes`` set and no return value. Raises ``NativeUnavailable``
+    where it cannot be built here, with the compiler's own message."""
+    if not available():
+        raise NativeUnavailable(
+            "C kernels are turned off (DEEPGRAD_NATIVE=0)"
+            if setting() == "0"
+            else "no C compiler found (set CC, or install cc)"
+        )
+    command = [compiler() or "cc", *(os.environ.get("CC") or "cc").split()[1:], *flags()]
+    name = f"{symbol}-{_key(source, command)}"
+    folder = cache_folder()
+    library = os.path.join(folder, name + ".so")
+    if not os.path.exists(library):
+        _build(source, command, folder, name, library)
+    handle = _loaded.get(library)
+    if handle is None:
+        handle = _loaded[library] = ctypes.CDLL(library)
+    function = getattr(handle, symbol)
+    function.argtypes, function.restype = argtypes, None
+    return function
+
+
+def _build(source: str, command: list[str], folder: str, name: str, library: str) -> None:
+    """Compile ``source`` into ``library``: under temporary names in the same folder, then
+    renamed into place (so another process never loads a half-written library)."""
+    descriptor, c_file = tempfile.mkstemp(prefix=name, suffix=".c", dir=folder)
+    partial = c_file[:-2] + ".so.partial"
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(source)
+        try:
+            subprocess.run(
+                [*command, "-o", partial, c_file],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=COMPILE_TIMEOUT,
+            )
+        except subprocess.CalledProcessError as error:
+            raise NativeUnavailable(
+                f"the C compiler {command[0]} failed on {name}: {error.stderr.strip()[-2000:]}"
+            ) from error
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise NativeUnavailable(f"the C compiler {command[0]} did not run: {error}") from error
+        os.replace(partial, library)
+    finally:
+        for leftover in (c_file, partial):
+            if os.path.exists(leftover):
+                os.remove(leftover)
