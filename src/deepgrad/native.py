@@ -171,15 +171,20 @@ def load(source: str, symbol: str, argtypes: list) -> Any:
             else "no C compiler found (set CC, or install cc)"
         )
     command = [compiler() or "cc", *(os.environ.get("CC") or "cc").split()[1:], *flags()]
-    name = f"{symbol}-{_key(source, command)}"
-    folder = cache_folder()
-    library = os.path.join(folder, name + ".so")
-    if not os.path.exists(library):
-        _build(source, command, folder, name, library)
-    handle = _loaded.get(library)
-    if handle is None:
-        handle = _loaded[library] = ctypes.CDLL(library)
-    function = getattr(handle, symbol)
+    try:
+        name = f"{symbol}-{_key(source, command)}"
+        folder = cache_folder()
+        library = os.path.join(folder, name + ".so")
+        if not os.path.exists(library):
+            _build(source, command, folder, name, library)
+        handle = _loaded.get(library)
+        if handle is None:
+            handle = _loaded[library] = ctypes.CDLL(library)
+        function = getattr(handle, symbol)
+    except (OSError, AttributeError) as error:  # a folder mounted noexec, a full disk, ...
+        raise NativeUnavailable(
+            f"the C kernel {symbol} could not be built or loaded: {error}"
+        ) from error
     function.argtypes, function.restype = argtypes, None
     return function
 

@@ -188,3 +188,18 @@ def test_the_generated_source_is_c_of_the_rule():
     assert "typedef double T;" in text and "sqrt(a)" in text
     text32, _ = c_kernels.c_source(source, np.dtype(np.float32))
     assert "typedef float T;" in text32 and "sqrtf(a)" in text32
+
+
+@needs_compiler
+def test_a_library_that_cannot_be_loaded_is_said_not_raised_from_the_step(tmp_path, monkeypatch):
+    """A cache folder on a file system that runs no code (noexec), or a full disk: the
+    update runs another way; the error is the compiler's kind, not an OSError mid-fit."""
+    monkeypatch.setenv("DEEPGRAD_CACHE_DIR", str(tmp_path))
+    native.cache_folder.cache_clear()
+
+    def refuse(path):
+        raise OSError(f"{path}: failed to map segment from shared object")
+
+    monkeypatch.setattr(native.ctypes, "CDLL", refuse)
+    with pytest.raises(native.NativeUnavailable, match="failed to map segment"):
+        native.load("void deepgrad_test_noexec(void) {}", "deepgrad_test_noexec", [])
