@@ -285,3 +285,53 @@ def test_n_iter_counts_the_last_calls_epochs_as_scikit_learn():
     assert ours.n_iter_ == theirs.n_iter_ == 1
     assert len(ours.loss_curve_) == len(theirs.loss_curve_) == 7
     assert ours.t_ == theirs.t_ == 7 * len(X_IRIS)
+
+
+def softmax_net(n_features_in, n_outputs, compiled=False):
+    """A model that ends in a softmax: its outputs are probabilities, not logits."""
+    model = dg.Sequential(
+        [layers.Dense(16, activation="relu"), layers.Dense(n_outputs, activation="softmax")]
+    )
+    if compiled:
+        model.compile(optimizers.Adam(0.01), "sparse_categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_model_classifier_takes_a_softmax_output_as_probabilities(compiled):
+    """The model's own outputs are the probabilities (as scikeras' KerasClassifier takes
+    them); a softmax of them was returned (0.57 for the model's 0.99 on iris' first sample),
+    and the uncompiled model was trained on logits taken from its probabilities."""
+    X = StandardScaler().fit_transform(X_IRIS)
+    clf = ModelClassifier(
+        softmax_net,
+        model_params={"compiled": compiled},
+        epochs=60,
+        learning_rate=0.01,
+        random_state=0,
+    ).fit(X, Y_IRIS)
+    outputs = np.asarray(clf.model_.predict(X, verbose=0), dtype=np.float64)
+    np.testing.assert_allclose(clf.predict_proba(X), outputs, rtol=1e-12)
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(outputs), rtol=1e-12)
+    assert clf.model_.loss.from_logits is False
+    assert clf.score(X, Y_IRIS) > 0.9
+
+
+def test_model_classifier_refuses_a_softmax_output_with_a_loss_on_logits():
+    clf = ModelClassifier(
+        softmax_net, loss=dg.losses.SparseCategoricalCrossentropy(from_logits=True), epochs=1
+    )
+    with pytest.raises(ValueError, match=r"ModelClassifier: .* ends in a softmax .*from_logits"):
+        clf.fit(X_IRIS, Y_IRIS)
+
+
+@pytest.mark.parametrize(
+    "loss", ["sparse_categorical_crossentropy", dg.losses.SparseCategoricalCrossentropy()]
+)
+def test_mlp_classifier_refuses_a_loss_on_probabilities(loss):
+    """The network's outputs are logits: such a loss trained on them as probabilities
+    (a training accuracy of 0.08 on iris, silently)."""
+    with pytest.raises(ValueError, match=r"MLPClassifier: loss=.* takes probabilities"):
+        MLPClassifier((4,), loss=loss, max_iter=2, random_state=0).fit(X_IRIS, Y_IRIS)
+    logits = dg.losses.SparseCategoricalCrossentropy(from_logits=True)
+    MLPClassifier((4,), loss=logits, max_iter=2, random_state=0).fit(X_IRIS, Y_IRIS)

@@ -104,18 +104,27 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
         self._fit(X, targets, incremental=True, sample_weight=sample_weight)
         return self
 
+    def _outputs_are_probabilities(self) -> bool:
+        """Whether the model gives probabilities (a softmax) rather than logits."""
+        return False
+
     def predict_proba(self, X: Any) -> np.ndarray:
         """The probability of each class in ``classes_`` (columns), per sample (rows)."""
-        logits = self._forward(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        weights = np.exp(logits)
+        outputs = self._forward(X).astype(np.float64)
+        if self._outputs_are_probabilities():
+            return outputs
+        outputs -= outputs.max(axis=1, keepdims=True)
+        weights = np.exp(outputs)
         return weights / weights.sum(axis=1, keepdims=True)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """The log of ``predict_proba``."""
-        logits = self._forward(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        outputs = self._forward(X).astype(np.float64)
+        if self._outputs_are_probabilities():
+            with np.errstate(divide="ignore"):
+                return np.log(outputs)
+        outputs -= outputs.max(axis=1, keepdims=True)
+        return outputs - np.log(np.exp(outputs).sum(axis=1, keepdims=True))
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each sample."""

@@ -170,11 +170,16 @@ class MLPBase(NeuralEstimator):
         adam = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
         optimizer = make_optimizer(self.optimizer, self.learning_rate_init, adam)
         loss, weight = self.loss, None
+        if loss is not None:
+            self._check_loss(loss)
         if loss is None:
             loss, default_weight = self._default_loss()
             weight = None if default_weight == 1.0 else default_weight
         model.compile(optimizer=optimizer, loss=loss, loss_weights=weight, jit=self.jit)
         return model
+
+    def _check_loss(self, loss: Any) -> None:
+        """A loss the network's outputs suit (a classifier's are logits)."""
 
     def _default_loss(self) -> tuple[Any, float]:
         raise NotImplementedError
@@ -203,6 +208,17 @@ class MLPClassifier(MLPBase, ClassifierBase):
     >>> len(warm.loss_curve_), warm.n_iter_
     (30, 10)
     """
+
+    def _check_loss(self, loss: Any) -> None:
+        """The network gives one logit per class: a loss on probabilities
+        (``from_logits=False``) would train it on them as if they were probabilities."""
+        if getattr(losses.get(loss), "from_logits", None) is False:
+            raise ValueError(
+                f"{type(self).__name__}: loss={loss!r} takes probabilities (from_logits=False), "
+                "but the network's outputs are logits (predict_proba applies the softmax); "
+                "pass a loss on logits, e.g. "
+                "losses.SparseCategoricalCrossentropy(from_logits=True), or loss=None"
+            )
 
     def _default_loss(self) -> tuple[Any, float]:
         # the weighted mean of the per-sample losses, as scikit-learn's log_loss

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from deepgrad import losses
+from deepgrad import activations, losses
 from deepgrad.models import Model
 from deepgrad.sklearn.base import NeuralEstimator, make_optimizer
 from deepgrad.sklearn.classifier import ClassifierBase
@@ -18,7 +18,8 @@ class ModelBase(NeuralEstimator):
 
     If the model comes back compiled it is trained as it is; otherwise it is compiled with
     ``optimizer`` (a name or an optimizer object) at ``learning_rate`` and ``loss`` (default:
-    cross-entropy on logits for a classifier, mean squared error for a regressor), and
+    cross-entropy, on logits or, for a model that ends in a softmax, on probabilities, for
+    a classifier; mean squared error for a regressor), and
     ``jit`` (``"auto"`` by default, as ``Model.compile``: compiled when all the code in the
     step is deepgrad's).
     """
@@ -58,7 +59,10 @@ class ModelBase(NeuralEstimator):
     def _batch_size(self, n_samples: int) -> int | None:
         return None if self.batch_size is None else min(int(self.batch_size), n_samples)
 
-    def _built(self, n_features: int, n_outputs: int, default_loss: Any) -> Model:
+    def _default_loss(self, model: Model) -> Any:
+        raise NotImplementedError
+
+    def _built(self, n_features: int, n_outputs: int) -> Model:
         name = type(self).__name__
         if not callable(self.build_model):
             raise TypeError(
@@ -73,14 +77,29 @@ class ModelBase(NeuralEstimator):
         if getattr(model, "loss", None) is None:
             model.compile(
                 optimizer=make_optimizer(self.optimizer, self.learning_rate),
-                loss=self.loss if self.loss is not None else default_loss,
+                loss=self.loss if self.loss is not None else self._default_loss(model),
                 jit=self.jit,
             )
         return model
 
 
+def ends_in_softmax(model: Model) -> bool:
+    """Whether the model's last layer is a softmax (its outputs are then probabilities)."""
+    last = model.layers[-1] if getattr(model, "layers", None) else None
+    if last is None:
+        return False
+    if type(last).__name__ == "Softmax":
+        return True
+    activation = getattr(last, "activation", None)
+    return callable(activation) and activations.serialize(activation) == "softmax"
+
+
 class ModelClassifier(ModelBase, ClassifierBase):
-    """A classifier from a function building a deepgrad model with one logit per class.
+    """A classifier from a function building a deepgrad model with one output per class:
+    logits, or probabilities if the model ends in a softmax (then trained, unless it comes
+    back compiled, on the cross-entropy of probabilities, and ``predict_proba`` gives its
+    outputs as they are). A model that ends in a softmax but is compiled with a loss on
+    logits (``from_logits=True``) is refused: it would apply the softmax twice.
 
     >>> import deepgrad as dg
     >>> from deepgrad import layers
@@ -95,10 +114,24 @@ class ModelClassifier(ModelBase, ClassifierBase):
     True
     """
 
+    def _default_loss(self, model: Model) -> Any:
+        return losses.SparseCategoricalCrossentropy(from_logits=not ends_in_softmax(model))
+
     def _build(self, n_features: int, n_outputs: int) -> Model:
-        return self._built(
-            n_features, n_outputs, losses.SparseCategoricalCrossentropy(from_logits=True)
-        )
+        model = self._built(n_features, n_outputs)
+        from_logits = getattr(model.loss, "from_logits", None)
+        if ends_in_softmax(model) and from_logits is True:
+            raise ValueError(
+                f"{type(self).__name__}: the model built by build_model ends in a softmax "
+                f"(probabilities), but its loss {type(model.loss).__name__} takes logits "
+                "(from_logits=True); end the model with a linear layer, or use a loss on "
+                "probabilities (from_logits=False)"
+            )
+        self._probability_outputs = from_logits is False
+        return model
+
+    def _outputs_are_probabilities(self) -> bool:
+        return bool(getattr(self, "_probability_outputs", False))
 
 
 class ModelRegressor(ModelBase, RegressorBase):
@@ -113,5 +146,8 @@ class ModelRegressor(ModelBase, RegressorBase):
     True
     """
 
+    def _default_loss(self, model: Model) -> Any:
+        return "mse"
+
     def _build(self, n_features: int, n_outputs: int) -> Model:
-        return self._built(n_features, n_outputs, "mse")
+        return self._built(n_features, n_outputs)
