@@ -154,15 +154,79 @@ def test_model_regressor_passes_sample_weight_to_model_fit():
     ("params", "match"),
     [
         ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes must be positive integers"),
-        ({"max_iter": 0}, "max_iter must be at least 1"),
-        ({"validation_fraction": 1.5}, r"validation_fraction must be in \(0, 1\)"),
+        ({"max_iter": 0}, r"'max_iter' parameter of MLPClassifier must be an int in the range"),
+        (
+            {"validation_fraction": 1.5},
+            r"'validation_fraction' parameter of MLPClassifier must be a float in the range",
+        ),
         ({"activation": "nope"}, "unknown activation 'nope'"),
+        ({"activation": None}, "MLPClassifier: activation must be a name, got None"),
+        (
+            {"early_stopping": True, "validation_fraction": 0.0},
+            r"early_stopping=True needs a validation_fraction in \(0, 1\)",
+        ),
     ],
 )
 def test_bad_parameters_are_named_at_fit(params, match):
     clf = MLPClassifier(**params)  # never at construction: scikit-learn's rule
     with pytest.raises(ValueError, match=match):
         clf.fit(X_IRIS, Y_IRIS)
+
+
+# parameters scikit-learn's MLP refuses, which were taken: tol=-1 never stopped, max_iter=2.5
+# ran 2 epochs, epsilon=0 ended in a NaN loss, a string for a bool was taken as True
+REFUSED_BY_SCIKIT_LEARN = [
+    {"tol": -1.0},
+    {"epsilon": 0.0},
+    {"beta_1": 1.0},
+    {"max_iter": 2.5},
+    {"n_iter_no_change": 1.5},
+    {"alpha": -1.0},
+    {"learning_rate_init": 0.0},
+    {"batch_size": 0},
+    {"batch_size": "x"},
+    {"shuffle": "no"},
+    {"early_stopping": "yes"},
+    {"warm_start": 3},
+    {"verbose": "x"},
+    {"random_state": "seed"},
+]
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+@pytest.mark.parametrize("params", REFUSED_BY_SCIKIT_LEARN, ids=str)
+def test_parameters_scikit_learn_refuses_are_refused_with_its_error(estimator, params):
+    from sklearn import neural_network
+
+    key = next(iter(params))
+    theirs = getattr(neural_network, estimator.__name__)(**params)
+    with pytest.raises(ValueError, match=f"'{key}' parameter of {estimator.__name__}") as want:
+        theirs.fit(X_IRIS, Y_IRIS)
+    model = estimator(**params)
+    with pytest.raises(ValueError) as got:
+        model.fit(X_IRIS, Y_IRIS)
+    assert str(got.value) == str(want.value)
+    extra = {"classes": [0, 1, 2]} if estimator is MLPClassifier else {}
+    with pytest.raises(ValueError, match=f"'{key}' parameter of {estimator.__name__}"):
+        model.partial_fit(X_IRIS, Y_IRIS, **extra)
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_parameters_scikit_learn_takes_are_taken_as_it_takes_them(estimator):
+    """n_iter_no_change=inf never stops on the loss (it was an OverflowError) and warns at
+    max_iter; validation_fraction=0 without early_stopping is unused; a batch_size above
+    the number of samples is clipped with scikit-learn's warning."""
+    from sklearn import neural_network
+
+    settings = {"n_iter_no_change": np.inf, "tol": 1e10, "max_iter": 4, "random_state": 0}
+    theirs = getattr(neural_network, estimator.__name__)(**settings)
+    for model in (estimator(**settings), theirs):
+        with pytest.warns(ConvergenceWarning):
+            model.fit(X_IRIS, Y_IRIS)
+        assert model.n_iter_ == 4
+    estimator(validation_fraction=0.0, max_iter=1, random_state=0).fit(X_IRIS, Y_IRIS)
+    with pytest.warns(UserWarning, match="larger than sample size. It is going to be clipped"):
+        estimator(batch_size=500, max_iter=1, random_state=0).fit(X_IRIS, Y_IRIS)
 
 
 def test_verbose_prints_the_loss_per_iteration(capsys):

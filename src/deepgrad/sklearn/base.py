@@ -74,10 +74,14 @@ class NeuralEstimator(BaseEstimator):
     def _batch_size(self, n_samples: int) -> int | None:
         raise NotImplementedError
 
-    def _stopping(self) -> tuple[bool, float, int, float]:
-        """(early_stopping, tol, n_iter_no_change, validation_fraction); by default the
-        loop runs every epoch."""
-        return False, -np.inf, np.iinfo(np.int32).max, 0.1
+    def _stopping(self) -> tuple[bool, float, int | None, float]:
+        """(early_stopping, tol, n_iter_no_change, validation_fraction); by default
+        (n_iter_no_change None) the loop runs every epoch, with no ConvergenceWarning."""
+        return False, -np.inf, None, 0.1
+
+    def _check_parameters(self) -> None:
+        """Check the parameters, at the start of ``fit`` and ``partial_fit`` (as
+        scikit-learn checks them)."""
 
     # ---- data ----------------------------------------------------------------------------
 
@@ -224,8 +228,7 @@ class NeuralEstimator(BaseEstimator):
                     callbacks=[rule],
                     sample_weight=sample_weight,
                 )
-        unbounded = patience >= np.iinfo(np.int32).max  # scikit-learn's "never stop"
-        if not incremental and epochs > 0 and not unbounded and not rule.converged:
+        if not incremental and epochs > 0 and patience is not None and not rule.converged:
             warnings.warn(
                 f"{type(self).__name__}: max_iter={epochs} reached and the optimization "
                 "has not converged yet",

@@ -50,6 +50,7 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
         """Train on (X, y) for up to ``max_iter`` epochs: a new model, or, with
         ``warm_start``, the fitted one, on the same classes. ``sample_weight`` weighs each
         sample's loss (and, with ``early_stopping``, its validation accuracy)."""
+        self._check_parameters()
         warm = self._warm()
         X, y = self._check_X_y(X, y, reset=not warm)
         y = self._labels(y)
@@ -81,6 +82,7 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
     ) -> ClassifierBase:
         """One epoch over (X, y), weighted by ``sample_weight``; the first call needs
         ``classes`` (all the labels)."""
+        self._check_parameters()
         self._check_partial_fit()
         first = not hasattr(self, "model_")
         X, y = self._check_X_y(X, y, reset=first)

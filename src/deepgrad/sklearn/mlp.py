@@ -18,7 +18,12 @@ which scikit-learn takes, are refused.
 
 from __future__ import annotations
 
+import sys
+import warnings
 from typing import Any
+
+import numpy as np
+from sklearn.neural_network import MLPClassifier as ScikitMLPClassifier
 
 from deepgrad import layers, losses
 from deepgrad.models import Model
@@ -30,9 +35,33 @@ from deepgrad.sklearn.regressor import RegressorBase
 # scikit-learn's activation names, and deepgrad's for the same functions
 ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 
+# the parameters that mean what scikit-learn's mean, checked by scikit-learn's own rules
+# (activation also takes deepgrad's names; hidden_layer_sizes is checked in _check_parameters)
+SHARED_PARAMETERS = (
+    "alpha",
+    "batch_size",
+    "beta_1",
+    "beta_2",
+    "early_stopping",
+    "epsilon",
+    "learning_rate_init",
+    "max_iter",
+    "n_iter_no_change",
+    "random_state",
+    "shuffle",
+    "tol",
+    "validation_fraction",
+    "verbose",
+    "warm_start",
+)
+
 
 class MLPBase(NeuralEstimator):
     """The parameters and the network both MLP estimators share."""
+
+    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's name and type)
+        key: ScikitMLPClassifier._parameter_constraints[key] for key in SHARED_PARAMETERS
+    }
 
     def __init__(
         self,
@@ -82,22 +111,19 @@ class MLPBase(NeuralEstimator):
         self.dtype = dtype
 
     def _check_parameters(self) -> None:
+        """scikit-learn's checks of the parameters both take (its errors), and ours of the
+        network's shape and of a validation split."""
+        self._validate_params()
         name = type(self).__name__
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, int) else list(sizes)
         if any(int(n) != n or n < 1 for n in sizes):
             raise ValueError(f"{name}: hidden_layer_sizes must be positive integers, got {sizes}")
-        for key in ("max_iter", "n_iter_no_change"):
-            if getattr(self, key) < 1:
-                raise ValueError(f"{name}: {key} must be at least 1, got {getattr(self, key)}")
-        if self.alpha < 0 or self.learning_rate_init <= 0:
+        if not isinstance(self.activation, str):
+            raise ValueError(f"{name}: activation must be a name, got {self.activation!r}")
+        if self.early_stopping and self.validation_fraction == 0:
             raise ValueError(
-                f"{name}: alpha must be >= 0 and learning_rate_init > 0, got "
-                f"{self.alpha} and {self.learning_rate_init}"
-            )
-        if not 0 < self.validation_fraction < 1:
-            raise ValueError(
-                f"{name}: validation_fraction must be in (0, 1), got {self.validation_fraction}"
+                f"{name}: early_stopping=True needs a validation_fraction in (0, 1), got 0"
             )
 
     def _epochs(self) -> int:
@@ -106,25 +132,28 @@ class MLPBase(NeuralEstimator):
     def _batch_size(self, n_samples: int) -> int:
         if self.batch_size == "auto":
             return min(200, n_samples)
-        if int(self.batch_size) < 1:
-            raise ValueError(
-                f"{type(self).__name__}: batch_size must be 'auto' or a positive integer, got "
-                f"{self.batch_size}"
+        if self.batch_size > n_samples:
+            warnings.warn(  # scikit-learn's warning, and its clipping
+                "Got `batch_size` less than 1 or larger than sample size. It is going to be "
+                "clipped",
+                stacklevel=4,
             )
         return min(int(self.batch_size), n_samples)
 
-    def _stopping(self) -> tuple[bool, float, int, float]:
+    def _stopping(self) -> tuple[bool, float, int | None, float]:
+        # n_iter_no_change=inf (scikit-learn's "never stop on the loss") still warns when
+        # max_iter is reached, as scikit-learn does: a bound no count reaches, not None
+        patience = self.n_iter_no_change
         return (
             bool(self.early_stopping),
             float(self.tol),
-            int(self.n_iter_no_change),
+            sys.maxsize if patience == np.inf else int(patience),
             float(self.validation_fraction),
         )
 
     def _network(self, n_features: int, n_outputs: int) -> PenalizedSequential:
         """The layers, with scikit-learn's L2 penalty (``network.py``: alpha/2 · Σ‖W‖²
         divided by the batch's total sample weight, added to its weighted mean loss)."""
-        self._check_parameters()
         sizes = self._hidden_sizes()
         activation = ACTIVATIONS.get(self.activation, self.activation)
         dtype = self._dtype()
@@ -151,7 +180,6 @@ class MLPBase(NeuralEstimator):
         """A warm start: the same network (its parameters checked against the fitted one's),
         the current ``alpha``, and a new optimizer from the current parameters (scikit-learn
         makes a new one on each ``fit``)."""
-        self._check_parameters()
         fitted, now = getattr(self, "_architecture", None) or {}, self._architecture_now()
         changed = [key for key in now if key in fitted and fitted[key] != now[key]]
         if changed:

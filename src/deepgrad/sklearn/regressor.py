@@ -30,6 +30,7 @@ class RegressorBase(RegressorMixin, NeuralEstimator):
         """Train on (X, y) for up to ``max_iter`` epochs: a new model, or, with
         ``warm_start``, the fitted one. ``sample_weight`` weighs each sample's loss (and,
         with ``early_stopping``, the validation R²)."""
+        self._check_parameters()
         warm = self._warm()
         X, y = self._check_X_y(X, y, reset=not warm)
         targets = self._targets(y)
@@ -47,6 +48,7 @@ class RegressorBase(RegressorMixin, NeuralEstimator):
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> RegressorBase:
         """One epoch over (X, y), weighted by ``sample_weight``, starting a model on the
         first call."""
+        self._check_parameters()
         self._check_partial_fit()
         first = not hasattr(self, "model_")
         X, y = self._check_X_y(X, y, reset=first)
