@@ -399,3 +399,19 @@ def test_mlp_classifier_refuses_a_loss_on_probabilities(loss):
         MLPClassifier((4,), loss=loss, max_iter=2, random_state=0).fit(X_IRIS, Y_IRIS)
     logits = dg.losses.SparseCategoricalCrossentropy(from_logits=True)
     MLPClassifier((4,), loss=logits, max_iter=2, random_state=0).fit(X_IRIS, Y_IRIS)
+
+
+@pytest.mark.parametrize(
+    "estimator", [MLPClassifier((4,)), ModelClassifier(softmax_net)], ids=["mlp", "model"]
+)
+def test_a_label_matrix_is_refused_by_name(estimator):
+    """scikit-learn's MLPClassifier fits a multilabel indicator y with one logistic output
+    per label; these classifiers do not, and say so (it was scikit-learn's bare "y should be
+    a 1d array")."""
+    indicator = np.eye(3, dtype=int)[Y_IRIS]
+    indicator[::3, 0] = 1
+    name = type(estimator).__name__
+    with pytest.raises(ValueError, match=rf"{name}.fit: y has shape \(150, 3\).*multilabel"):
+        estimator.fit(X_IRIS, indicator)
+    with pytest.raises(ValueError, match=rf"{name}.partial_fit: y has shape \(150, 3\)"):
+        estimator.partial_fit(X_IRIS, indicator, classes=[0, 1])

@@ -19,6 +19,18 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
 
     _classifier = True
 
+    def _refuse_several_labels(self, y: Any, what: str) -> None:
+        """y of shape (n, k), k > 1 (a multilabel indicator matrix, or several outputs), is
+        refused by name: scikit-learn's MLPClassifier trains one logistic output per label
+        there, which these classifiers (one softmax over the classes) do not offer."""
+        shape = y.shape if hasattr(y, "shape") else np.shape(y)
+        if len(shape) == 2 and shape[1] > 1:
+            raise ValueError(
+                f"{type(self).__name__}.{what}: y has shape {tuple(shape)}, a label matrix "
+                "(multilabel or multi-output), but this classifier takes one label per "
+                "sample, y of shape (n_samples,); multilabel classification is not supported"
+            )
+
     def _labels(self, y: Any) -> np.ndarray:
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -51,6 +63,7 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
         ``warm_start``, the fitted one, on the same classes. ``sample_weight`` weighs each
         sample's loss (and, with ``early_stopping``, its validation accuracy)."""
         self._check_parameters()
+        self._refuse_several_labels(y, "fit")
         warm = self._warm()
         X, y = self._check_X_y(X, y, reset=not warm)
         y = self._labels(y)
@@ -83,6 +96,7 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
         """One epoch over (X, y), weighted by ``sample_weight``; the first call needs
         ``classes`` (all the labels)."""
         self._check_parameters()
+        self._refuse_several_labels(y, "partial_fit")
         self._check_partial_fit()
         first = not hasattr(self, "model_")
         X, y = self._check_X_y(X, y, reset=first)
