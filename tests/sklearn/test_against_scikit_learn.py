@@ -281,3 +281,23 @@ def test_pickling_keeps_alpha_and_what_a_warm_start_goes_on_with():
     assert ours.model_.alpha == 0.3
     fit_both([ours, theirs], X, y)
     assert_same_state(ours, theirs)
+
+
+def test_loss_squared_error_is_scikit_learns_default():
+    """scikit-learn's name for its regressor's loss: it was an unknown deepgrad loss."""
+    ours, theirs, X, y = pair("regressor", loss="squared_error", alpha=0.3, max_iter=3)
+    fit_both([ours, theirs], X, y)
+    assert_same_state(ours, theirs)
+
+
+def test_loss_poisson_is_refused_rather_than_taken_for_deepgrads():
+    """scikit-learn's loss="poisson" puts an exp on the output (first loss 2.9565 here);
+    deepgrad's Poisson loss on the linear output gave a NaN loss at the first epoch."""
+    counts = np.random.default_rng(0).poisson(np.exp(0.5 * X_REG[:, 0]))
+    theirs = neural_network.MLPRegressor(
+        loss="poisson", hidden_layer_sizes=(4,), max_iter=2, random_state=0
+    )
+    fit_both([theirs], X_REG, counts)
+    assert np.all(theirs.predict(X_REG) > 0)
+    with pytest.raises(ValueError, match=r"MLPRegressor: loss='poisson' .* is not supported"):
+        MLPRegressor((4,), loss="poisson", max_iter=2, random_state=0).fit(X_REG, counts)

@@ -199,15 +199,17 @@ class MLPBase(NeuralEstimator):
         optimizer = make_optimizer(self.optimizer, self.learning_rate_init, adam)
         loss, weight = self.loss, None
         if loss is not None:
-            self._check_loss(loss)
+            loss = self._checked_loss(loss)
         if loss is None:
             loss, default_weight = self._default_loss()
             weight = None if default_weight == 1.0 else default_weight
         model.compile(optimizer=optimizer, loss=loss, loss_weights=weight, jit=self.jit)
         return model
 
-    def _check_loss(self, loss: Any) -> None:
-        """A loss the network's outputs suit (a classifier's are logits)."""
+    def _checked_loss(self, loss: Any) -> Any:
+        """The ``loss`` to compile with, checked against the network's outputs (None: the
+        estimator's default)."""
+        return loss
 
     def _default_loss(self) -> tuple[Any, float]:
         raise NotImplementedError
@@ -237,7 +239,7 @@ class MLPClassifier(MLPBase, ClassifierBase):
     (30, 10)
     """
 
-    def _check_loss(self, loss: Any) -> None:
+    def _checked_loss(self, loss: Any) -> Any:
         """The network gives one logit per class: a loss on probabilities
         (``from_logits=False``) would train it on them as if they were probabilities."""
         if getattr(losses.get(loss), "from_logits", None) is False:
@@ -247,6 +249,7 @@ class MLPClassifier(MLPBase, ClassifierBase):
                 "pass a loss on logits, e.g. "
                 "losses.SparseCategoricalCrossentropy(from_logits=True), or loss=None"
             )
+        return loss
 
     def _default_loss(self) -> tuple[Any, float]:
         # the weighted mean of the per-sample losses, as scikit-learn's log_loss
@@ -267,6 +270,22 @@ class MLPRegressor(MLPBase, RegressorBase):
     >>> reg.fit(X, y).score(X, y) > 0.95
     True
     """
+
+    def _checked_loss(self, loss: Any) -> Any:
+        """scikit-learn's names for its own losses: "squared_error" is the default here too,
+        and its "poisson" (an exp output and half the Poisson deviance) is refused rather
+        than taken for deepgrad's Poisson loss on the network's linear output."""
+        if isinstance(loss, str) and loss == "squared_error":
+            return None
+        if isinstance(loss, str) and loss == "poisson":
+            raise ValueError(
+                f"{type(self).__name__}: loss='poisson' (scikit-learn's Poisson regression, "
+                "an exp output and half the Poisson deviance) is not supported: the output "
+                "layer here is linear; use loss='squared_error' (the default), or a "
+                "ModelRegressor whose model ends in a positive output for deepgrad's "
+                "losses.Poisson"
+            )
+        return loss
 
     def _default_loss(self) -> tuple[Any, float]:
         # scikit-learn's squared_error is half the (weighted) mean squared error: its
