@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
 from deepgrad.sklearn.base import NeuralEstimator
@@ -23,12 +23,13 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
         """y of shape (n, k), k > 1 (a multilabel indicator matrix, or several outputs), is
         refused by name: scikit-learn's MLPClassifier trains one logistic output per label
         there, which these classifiers (one softmax over the classes) do not offer."""
-        shape = y.shape if hasattr(y, "shape") else np.shape(y)
-        if len(shape) == 2 and shape[1] > 1:
+        kind = type_of_target(y)  # handles every array-like scikit-learn's checks pass
+        if kind == "multilabel-indicator" or kind.endswith("-multioutput"):
+            shape = y.shape if hasattr(y, "shape") else np.asarray(y).shape
             raise ValueError(
                 f"{type(self).__name__}.{what}: y has shape {tuple(shape)}, a label matrix "
-                "(multilabel or multi-output), but this classifier takes one label per "
-                "sample, y of shape (n_samples,); multilabel classification is not supported"
+                f"({kind}), but this classifier takes one label per sample, y of shape "
+                "(n_samples,); multilabel classification is not supported"
             )
 
     def _labels(self, y: Any) -> np.ndarray:
