@@ -301,3 +301,21 @@ def test_loss_poisson_is_refused_rather_than_taken_for_deepgrads():
     assert np.all(theirs.predict(X_REG) > 0)
     with pytest.raises(ValueError, match=r"MLPRegressor: loss='poisson' .* is not supported"):
         MLPRegressor((4,), loss="poisson", max_iter=2, random_state=0).fit(X_REG, counts)
+
+
+def test_a_column_y_is_fitted_and_predicted_one_d_as_scikit_learn():
+    """scikit-learn's MLPRegressor turns y of shape (n, 1) into (n,), with a
+    DataConversionWarning, and predicts shape (n,); (n, 1) was predicted here."""
+    from sklearn.exceptions import DataConversionWarning
+
+    ours, theirs, X, y = pair("regressor", max_iter=3)
+    for model in (ours, theirs):
+        with pytest.warns(DataConversionWarning, match="column-vector y"):
+            model.fit(X, y[:, None])  # and max_iter's ConvergenceWarning
+        assert model.predict(X).shape == (len(X),)
+    assert_same_state(ours, theirs)
+    for model in (ours, theirs):
+        with pytest.warns(DataConversionWarning):
+            model.partial_fit(X, y[:, None])
+    assert ours.predict(X).shape == theirs.predict(X).shape == (len(X),)
+    assert_same_state(ours, theirs)

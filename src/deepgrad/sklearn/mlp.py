@@ -271,6 +271,8 @@ class MLPRegressor(MLPBase, RegressorBase):
     True
     """
 
+    _column_y_is_1d = True  # scikit-learn's: y of shape (n, 1) is fitted and predicted 1-d
+
     def _checked_loss(self, loss: Any) -> Any:
         """scikit-learn's names for its own losses: "squared_error" is the default here too,
         and its "poisson" (an exp output and half the Poisson deviance) is refused rather
