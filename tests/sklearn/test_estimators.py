@@ -367,12 +367,9 @@ def test_model_classifier_takes_a_softmax_output_as_probabilities(compiled):
     them); a softmax of them was returned (0.57 for the model's 0.99 on iris' first sample),
     and the uncompiled model was trained on logits taken from its probabilities."""
     X = StandardScaler().fit_transform(X_IRIS)
+    rate = {} if compiled else {"learning_rate": 0.01}  # a compiled model has its own
     clf = ModelClassifier(
-        softmax_net,
-        model_params={"compiled": compiled},
-        epochs=60,
-        learning_rate=0.01,
-        random_state=0,
+        softmax_net, model_params={"compiled": compiled}, epochs=60, random_state=0, **rate
     ).fit(X, Y_IRIS)
     outputs = np.asarray(clf.model_.predict(X, verbose=0), dtype=np.float64)
     np.testing.assert_allclose(clf.predict_proba(X), outputs, rtol=1e-12)
@@ -415,3 +412,56 @@ def test_a_label_matrix_is_refused_by_name(estimator):
         estimator.fit(X_IRIS, indicator)
     with pytest.raises(ValueError, match=rf"{name}.partial_fit: y has shape \(150, 3\)"):
         estimator.partial_fit(X_IRIS, indicator, classes=[0, 1])
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"learning_rate_init": 0.5}, "learning_rate_init=0.5"),
+        ({"beta_1": 0.5, "epsilon": 1e-3}, "beta_1=0.5, epsilon=0.001"),
+    ],
+)
+def test_mlp_refuses_settings_an_optimizer_object_would_not_use(change, named):
+    """An optimizer object keeps its own settings: learning_rate_init=0.5 gave the same fit
+    as 0.001 (SGD at 0.01 either way), silently."""
+    sgd = optimizers.SGD(0.01)
+    model = MLPClassifier((4,), optimizer=sgd, max_iter=2, random_state=0, **change)
+    with pytest.raises(ValueError, match=rf"MLPClassifier: {named} would not be used: .*SGD"):
+        model.fit(X_IRIS, Y_IRIS)
+    same = MLPClassifier((4,), optimizer=sgd, learning_rate_init=0.001, max_iter=2)
+    assert same.fit(X_IRIS, Y_IRIS).model_.optimizer.learning_rate == 0.01
+
+
+def compiled_net(n_features_in, n_outputs):
+    model = dg.Sequential([layers.Dense(8, activation="relu"), layers.Dense(n_outputs)])
+    model.compile("adam", dg.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"learning_rate": 0.5},
+        {"optimizer": "sgd"},
+        {"loss": "sparse_categorical_crossentropy"},
+        {"jit": False},
+    ],
+    ids=str,
+)
+def test_model_classifier_refuses_settings_a_compiled_model_would_not_use(change):
+    """A model that comes back compiled is trained as compiled: learning_rate=0.5 left its
+    Adam at 0.001, silently."""
+    key = next(iter(change))
+    clf = ModelClassifier(compiled_net, epochs=1, **change)
+    with pytest.raises(
+        ValueError, match=rf"ModelClassifier: {key}=.* would not be used: .*compiled"
+    ):
+        clf.fit(X_IRIS, Y_IRIS)
+
+
+def test_model_classifier_refuses_a_learning_rate_an_optimizer_object_would_not_use():
+    clf = ModelClassifier(softmax_net, optimizer=optimizers.SGD(0.01), learning_rate=0.5)
+    with pytest.raises(ValueError, match=r"learning_rate=0\.5 would not be used: .* a SGD"):
+        clf.fit(X_IRIS, Y_IRIS)
+    clf.set_params(learning_rate=0.001, epochs=1).fit(X_IRIS, Y_IRIS)
+    assert clf.model_.optimizer.learning_rate == 0.01

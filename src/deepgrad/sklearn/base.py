@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 import tempfile
 import warnings
 from pathlib import Path
@@ -35,6 +36,28 @@ def make_optimizer(optimizer: Any, learning_rate: float, adam_options: dict | No
     if isinstance(optimizer, str):
         return type(optimizers.get(optimizer))(learning_rate=learning_rate)
     return copy.deepcopy(optimizers.get(optimizer))
+
+
+def refuse_unused(estimator: Any, keys: tuple[str, ...], why: str) -> None:
+    """Raise, naming them, if any of ``keys`` is set away from its default while ``why``
+    says it would not be used (a value equal to the default cannot be told from it)."""
+    defaults = inspect.signature(type(estimator).__init__).parameters
+    changed = [
+        f"{key}={getattr(estimator, key)!r}"
+        for key in keys
+        if not _same(getattr(estimator, key), defaults[key].default)
+    ]
+    if changed:
+        raise ValueError(
+            f"{type(estimator).__name__}: {', '.join(changed)} would not be used: {why}"
+        )
+
+
+def _same(value: Any, default: Any) -> bool:
+    if value is default:
+        return True
+    plain = (str, int, float, bool, type(None))
+    return isinstance(value, plain) and isinstance(default, plain) and value == default
 
 
 def model_file_bytes(model: Model) -> bytes:

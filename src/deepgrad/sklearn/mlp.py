@@ -27,7 +27,7 @@ from sklearn.neural_network import MLPClassifier as ScikitMLPClassifier
 
 from deepgrad import layers, losses
 from deepgrad.models import Model
-from deepgrad.sklearn.base import NeuralEstimator, make_optimizer
+from deepgrad.sklearn.base import NeuralEstimator, make_optimizer, refuse_unused
 from deepgrad.sklearn.classifier import ClassifierBase
 from deepgrad.sklearn.network import PenalizedSequential
 from deepgrad.sklearn.regressor import RegressorBase
@@ -195,6 +195,13 @@ class MLPBase(NeuralEstimator):
     def _compile(self, model: Model) -> Model:
         """Compile with ``loss``, or with the estimator's default loss (times its weight,
         which scales the data term only, not the L2 penalty), and a new optimizer."""
+        if self.optimizer is not None and not isinstance(self.optimizer, str):
+            refuse_unused(
+                self,
+                ("learning_rate_init", "beta_1", "beta_2", "epsilon"),
+                f"optimizer is a {type(self.optimizer).__name__} object, which keeps its own "
+                "settings; set them on the optimizer, or pass optimizer by name",
+            )
         adam = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
         optimizer = make_optimizer(self.optimizer, self.learning_rate_init, adam)
         loss, weight = self.loss, None

@@ -8,7 +8,7 @@ from typing import Any
 
 from deepgrad import activations, losses
 from deepgrad.models import Model
-from deepgrad.sklearn.base import NeuralEstimator, make_optimizer
+from deepgrad.sklearn.base import NeuralEstimator, make_optimizer, refuse_unused
 from deepgrad.sklearn.classifier import ClassifierBase
 from deepgrad.sklearn.regressor import RegressorBase
 
@@ -62,6 +62,21 @@ class ModelBase(NeuralEstimator):
     def _default_loss(self, model: Model) -> Any:
         raise NotImplementedError
 
+    def _compile(self, model: Model) -> None:
+        """Compile ``model`` with ``optimizer`` at ``learning_rate``, ``loss`` and ``jit``."""
+        if self.optimizer is not None and not isinstance(self.optimizer, str):
+            refuse_unused(
+                self,
+                ("learning_rate",),
+                f"optimizer is a {type(self.optimizer).__name__} object, which keeps its own "
+                "learning rate; set it on the optimizer, or pass optimizer by name",
+            )
+        model.compile(
+            optimizer=make_optimizer(self.optimizer, self.learning_rate),
+            loss=self.loss if self.loss is not None else self._default_loss(model),
+            jit=self.jit,
+        )
+
     def _built(self, n_features: int, n_outputs: int) -> Model:
         name = type(self).__name__
         if not callable(self.build_model):
@@ -74,12 +89,15 @@ class ModelBase(NeuralEstimator):
             raise TypeError(
                 f"{name}: build_model returned {type(model).__name__}, not a deepgrad Model"
             )
-        if getattr(model, "loss", None) is None:
-            model.compile(
-                optimizer=make_optimizer(self.optimizer, self.learning_rate),
-                loss=self.loss if self.loss is not None else self._default_loss(model),
-                jit=self.jit,
+        if getattr(model, "loss", None) is not None:
+            refuse_unused(
+                self,
+                ("optimizer", "learning_rate", "loss", "jit"),
+                "build_model returned a compiled model, which is trained as it was compiled; "
+                "compile it with them in build_model, or return it uncompiled",
             )
+        else:
+            self._compile(model)
         return model
 
 
