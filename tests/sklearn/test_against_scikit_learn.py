@@ -227,18 +227,63 @@ def test_early_stopping_scores_validation_with_the_sample_weights(kind):
     ours, _, X, y = pair(kind, early_stopping=True, max_iter=30, validation_fraction=0.3)
     weights = sample_weights(len(X), seed=2)
     fit_both([ours], X, y, sample_weight=weights)
-    _, X_val, _, y_val, _, w_val = train_test_split(
-        X,
-        y,
-        weights,
-        test_size=0.3,
-        stratify=y if kind == "classifier" else None,
-        random_state=check_random_state(0),
-    )
+    _, X_val, _, y_val, _, w_val = scikit_learns_split(kind, X, y, weights, fraction=0.3)
     assert ours.score(X_val, y_val, sample_weight=w_val) == pytest.approx(
         ours.best_validation_score_, rel=1e-12
     )
     assert ours.score(X_val, y_val) != pytest.approx(ours.best_validation_score_, rel=1e-6)
+
+
+def scikit_learns_split(kind, X, y, *more, fraction, n_outputs=None):
+    """scikit-learn's MLP's validation split with random_state=0: from the generator that
+    drew the initial weights, after them, stratified only for one output (binary)."""
+    n_outputs = n_outputs or (3 if kind == "classifier" else 1)
+    draws = check_random_state(0)
+    scikit_learn_initial_weights([X.shape[1], *SETTINGS["hidden_layer_sizes"], n_outputs], draws)
+    return train_test_split(
+        X,
+        y,
+        *more,
+        test_size=fraction,
+        stratify=y if n_outputs == 1 and kind == "classifier" else None,
+        random_state=draws,
+    )
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_early_stopping_gives_scikit_learns_trajectory(kind, weighted):
+    """The validation split is scikit-learn's: drawn after the initial weights from the same
+    generator, and not stratified for a multiclass y (scikit-learn stratifies for one output
+    only). It was drawn from a fresh generator and stratified: validation scores 0.133
+    (accuracy) and 0.068 (R²) away from scikit-learn's. A warm-started fit splits from the
+    seed, as scikit-learn's."""
+    ours, theirs, X, y = pair(
+        kind, early_stopping=True, max_iter=8, validation_fraction=0.2, warm_start=True
+    )
+    weights = {"sample_weight": sample_weights(len(X), seed=3)} if weighted else {}
+    for _ in range(2):
+        fit_both([ours, theirs], X, y, **weights)
+        np.testing.assert_allclose(
+            ours.validation_scores_, theirs.validation_scores_, rtol=1e-10, atol=1e-12
+        )
+        np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+        assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_)
+        assert ours.n_iter_ == theirs.n_iter_ and ours.t_ == theirs.t_
+    expected = [w for layer in zip(theirs.coefs_, theirs.intercepts_, strict=True) for w in layer]
+    for got, want in zip(ours.model_.get_weights(), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+
+
+def test_a_binary_classifiers_validation_split_is_scikit_learns_stratified_one():
+    """scikit-learn's binary network has one output: its initial weights take 4·5 + 5 + 5 + 1
+    draws, and the split is stratified."""
+    X, y = X_IRIS[:100], Y_IRIS[:100]
+    ours = MLPClassifier(early_stopping=True, validation_fraction=0.2, max_iter=2, **SETTINGS)
+    fit_both([ours], X, y)
+    _, X_val, _, y_val = scikit_learns_split("classifier", X, y, fraction=0.2, n_outputs=1)
+    assert ours.score(X_val, y_val) == ours.best_validation_score_  # the best weights kept
+    np.testing.assert_array_equal(ours._validation_split(X, y, None, 0.2)[3][1], X_val)
 
 
 @pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import inspect
+import numbers
 import tempfile
 import warnings
 from pathlib import Path
@@ -143,6 +144,7 @@ class NeuralEstimator(BaseEstimator):
         n_outputs = self._n_outputs(targets)
         with self._drawing():
             self.model_ = self._build(X.shape[1], n_outputs)
+        self._draws_to_skip = self._initial_draws(X.shape[1], n_outputs)
         early_stopping = self._stopping()[0]
         self.loss_curve_: list[float] = []
         self.validation_scores_: list[float] | None = [] if early_stopping else None
@@ -181,6 +183,7 @@ class NeuralEstimator(BaseEstimator):
                 "fit with warm_start=False"
             )
         self._seed_streams()
+        self._draws_to_skip = 0  # scikit-learn draws no initial weights on a warm start
         self._restart_optimizer()
 
     def _restart_optimizer(self) -> None:
@@ -267,18 +270,39 @@ class NeuralEstimator(BaseEstimator):
         self, X: Any, targets: Any, sample_weight: np.ndarray | None, fraction: float
     ) -> tuple:
         """(X, targets, sample_weight) to train on and (score, X_val, y_val, weights_val)
-        to validate on, split as scikit-learn's MLP splits (stratified for a classifier;
-        the weights with their samples, the validation score weighted by them)."""
+        to validate on, split as scikit-learn's MLP splits (stratified for a binary
+        classifier only: scikit-learn stratifies when its network has one output; the
+        weights with their samples, the validation score weighted by them), from the same
+        draws of ``random_state`` (``_split_random_state``)."""
         arrays = (X, targets) if sample_weight is None else (X, targets, sample_weight)
+        binary = self._classifier and len(getattr(self, "classes_", ())) == 2
         parts = train_test_split(
             *arrays,
             test_size=fraction,
-            stratify=targets if self._classifier else None,
-            random_state=check_random_state(getattr(self, "random_state", None)),
+            stratify=targets if binary else None,
+            random_state=self._split_random_state(),
         )
         X, X_val, targets, y_val = parts[:4]
         weights, weights_val = parts[4:] if sample_weight is not None else (None, None)
         return X, targets, weights, (self._validation_score, X_val, y_val, weights_val)
+
+    def _split_random_state(self) -> np.random.RandomState:
+        """The generator the validation split draws from. scikit-learn's MLP draws it from
+        the generator that drew the initial weights, after them: with an int
+        ``random_state``, a new model's split skips as many numbers as scikit-learn's
+        initial weights take (``_initial_draws``), so that it is scikit-learn's split; a
+        warm-started fit's starts at the seed, as scikit-learn's."""
+        random_state = getattr(self, "random_state", None)
+        state = check_random_state(random_state)
+        skip = getattr(self, "_draws_to_skip", 0)
+        if isinstance(random_state, numbers.Integral) and skip:
+            state.random_sample(skip)
+        return state
+
+    def _initial_draws(self, n_features: int, n_outputs: int) -> int:
+        """How many numbers scikit-learn's MLP draws for the initial weights of the same
+        network (0 where there is no such network)."""
+        return 0
 
     def _validation_score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         raise NotImplementedError

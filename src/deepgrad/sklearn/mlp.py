@@ -18,6 +18,7 @@ which scikit-learn takes, are refused.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import warnings
 from typing import Any
@@ -163,6 +164,14 @@ class MLPBase(NeuralEstimator):
         model.build_for((None, n_features))
         self._architecture = self._architecture_now()
         return model
+
+    def _initial_draws(self, n_features: int, n_outputs: int) -> int:
+        """scikit-learn's network draws a kernel and a bias per layer, with one output for
+        a binary classifier (a logistic unit) where this one has two."""
+        if self._classifier and n_outputs == 2:
+            n_outputs = 1
+        units = [n_features, *self._hidden_sizes(), n_outputs]
+        return sum(fan_in * fan_out + fan_out for fan_in, fan_out in itertools.pairwise(units))
 
     def _hidden_sizes(self) -> list[int]:
         sizes = self.hidden_layer_sizes
