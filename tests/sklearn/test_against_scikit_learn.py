@@ -364,3 +364,26 @@ def test_a_column_y_is_fitted_and_predicted_one_d_as_scikit_learn():
             model.partial_fit(X, y[:, None])
     assert ours.predict(X).shape == theirs.predict(X).shape == (len(X),)
     assert_same_state(ours, theirs)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_initial_weights_are_drawn_as_scikit_learns(estimator, activation):
+    """scikit-learn draws every kernel and bias uniform in ±√(6 / (fan_in + fan_out)), or
+    ±√(2 / ...) with the logistic activation. Here the kernels were Glorot uniform (the
+    ±√(6 / ...) bound with every activation) and the biases 0."""
+    theirs = getattr(neural_network, estimator.__name__)(activation=activation)
+    theirs._random_state = check_random_state(0)
+    ours = estimator((60, 40), activation=activation, random_state=0, dtype="float64")
+    ours._seed_streams()
+    with ours._drawing():
+        weights = ours._build(30, 5).get_weights()
+    for fan_in, fan_out, kernel, bias in zip(
+        [30, 60, 40], [60, 40, 5], weights[::2], weights[1::2], strict=True
+    ):
+        want_kernel, want_bias = theirs._init_coef(fan_in, fan_out, np.float64)
+        bound = max(np.abs(want_kernel).max(), np.abs(want_bias).max())
+        assert np.abs(kernel).max() <= bound * 1.01 and np.abs(bias).max() <= bound * 1.01
+        assert np.all(bias != 0)
+        # the uniform law on ±bound has a standard deviation of bound/√3 (200 draws or more)
+        assert kernel.std() == pytest.approx(bound / np.sqrt(3), rel=0.1)

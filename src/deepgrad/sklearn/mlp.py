@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from sklearn.neural_network import MLPClassifier as ScikitMLPClassifier
 
-from deepgrad import layers, losses
+from deepgrad import initializers, layers, losses
 from deepgrad.models import Model
 from deepgrad.sklearn.base import NeuralEstimator, make_optimizer, refuse_unused
 from deepgrad.sklearn.classifier import ClassifierBase
@@ -153,17 +153,39 @@ class MLPBase(NeuralEstimator):
         )
 
     def _network(self, n_features: int, n_outputs: int) -> PenalizedSequential:
-        """The layers, with scikit-learn's L2 penalty (``network.py``: alpha/2 · Σ‖W‖²
-        divided by the batch's total sample weight, added to its weighted mean loss)."""
+        """The layers, initialised as scikit-learn's (``_initial_bound``), with its L2
+        penalty (``network.py``: alpha/2 · Σ‖W‖² divided by the batch's total sample
+        weight, added to its weighted mean loss)."""
         sizes = self._hidden_sizes()
         activation = ACTIVATIONS.get(self.activation, self.activation)
         dtype = self._dtype()
-        stack = [layers.Dense(n, activation=activation, dtype=dtype) for n in sizes]
-        stack.append(layers.Dense(n_outputs, dtype=dtype))
+        units = [n_features, *sizes, n_outputs]
+        activations = [activation] * len(sizes) + [None]
+        stack = []
+        for (fan_in, fan_out), layer_activation in zip(
+            itertools.pairwise(units), activations, strict=True
+        ):
+            bound = self._initial_bound(fan_in, fan_out)
+            stack.append(
+                layers.Dense(
+                    fan_out,
+                    activation=layer_activation,
+                    kernel_initializer=initializers.RandomUniform(-bound, bound),
+                    bias_initializer=initializers.RandomUniform(-bound, bound),
+                    dtype=dtype,
+                )
+            )
         model = PenalizedSequential(stack, alpha=self.alpha, dtype=dtype)
         model.build_for((None, n_features))
         self._architecture = self._architecture_now()
         return model
+
+    def _initial_bound(self, fan_in: int, fan_out: int) -> float:
+        """scikit-learn's initialisation: kernels and biases alike uniform in ±√(6 / (fan_in
+        + fan_out)), or ±√(2 / (fan_in + fan_out)) with the logistic activation (in every
+        layer, the output's included)."""
+        logistic = ACTIVATIONS.get(self.activation, self.activation) == "sigmoid"
+        return float(np.sqrt((2.0 if logistic else 6.0) / (fan_in + fan_out)))
 
     def _initial_draws(self, n_features: int, n_outputs: int) -> int:
         """scikit-learn's network draws a kernel and a bias per layer, with one output for
