@@ -465,3 +465,51 @@ def test_model_classifier_refuses_a_learning_rate_an_optimizer_object_would_not_
         clf.fit(X_IRIS, Y_IRIS)
     clf.set_params(learning_rate=0.001, epochs=1).fit(X_IRIS, Y_IRIS)
     assert clf.model_.optimizer.learning_rate == 0.01
+
+
+@pytest.mark.parametrize("estimator", [ModelClassifier, ModelRegressor])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"epochs": 0},
+        {"epochs": 2.5},
+        {"batch_size": 2.5},
+        {"batch_size": "x"},
+        {"shuffle": "no"},
+        {"learning_rate": -1.0},
+        {"model_params": [1]},
+        {"jit": "x"},
+        {"random_state": "x"},
+    ],
+    ids=str,
+)
+def test_the_wrappers_refuse_bad_parameters_by_scikit_learns_rules(estimator, params):
+    """epochs=0 returned an untrained model, epochs=2.5 and batch_size=2.5 were truncated,
+    shuffle="no" shuffled: scikit-learn's errors now, naming the estimator and parameter."""
+    key = next(iter(params))
+    model = estimator(softmax_net, **params)
+    with pytest.raises(ValueError, match=f"'{key}' parameter of {estimator.__name__} must be"):
+        model.fit(X_IRIS, Y_IRIS)
+    with pytest.raises(ValueError, match=f"'{key}' parameter of {estimator.__name__} must be"):
+        model.partial_fit(X_IRIS, Y_IRIS, **({"classes": [0, 1, 2]} if model._classifier else {}))
+
+
+def test_the_wrappers_take_a_learning_rate_schedule():
+    schedule = optimizers.schedules.ExponentialDecay(0.01, decay_steps=10, decay_rate=0.9)
+    clf = ModelClassifier(softmax_net, learning_rate=schedule, epochs=2).fit(X_IRIS, Y_IRIS)
+    assert clf.model_.optimizer.learning_rate is schedule
+
+
+@pytest.mark.parametrize("estimator", [MLPRegressor((4,)), ModelRegressor(softmax_net)])
+@pytest.mark.parametrize("dtype", ["int32", "bool"])
+def test_a_dtype_that_is_not_floating_is_refused_by_name(estimator, dtype):
+    """X is cast to the model's dtype: an integer one would truncate it (it failed later,
+    in the autodiff engine, without naming the estimator)."""
+    name = type(estimator).__name__
+    with pytest.raises(ValueError, match=f"{name}: dtype must be a floating dtype.*'{dtype}'"):
+        estimator.set_params(dtype=dtype).fit(X_IRIS, Y_IRIS.astype(float))
+
+
+def test_partial_fit_names_itself_for_a_single_class():
+    with pytest.raises(ValueError, match=r"MLPClassifier.partial_fit: needs samples of at least"):
+        MLPClassifier((4,)).partial_fit(X_IRIS, Y_IRIS * 0, classes=[0])

@@ -110,7 +110,15 @@ class NeuralEstimator(BaseEstimator):
     # ---- data ----------------------------------------------------------------------------
 
     def _dtype(self) -> np.dtype:
-        return np.dtype(getattr(self, "dtype", None) or get_default_dtype())
+        """The model's dtype (``dtype``, or deepgrad's default): a floating one, which X is
+        cast to (an integer dtype would truncate X)."""
+        dtype = np.dtype(getattr(self, "dtype", None) or get_default_dtype())
+        if dtype.kind != "f":
+            raise ValueError(
+                f"{type(self).__name__}: dtype must be a floating dtype (float32 or float64), "
+                f"got {getattr(self, 'dtype', None)!r}"
+            )
+        return dtype
 
     def _check_X(self, X: Any, reset: bool) -> Any:
         return validate_data(self, X, reset=reset, dtype=self._dtype(), ensure_min_samples=1)

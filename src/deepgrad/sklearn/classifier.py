@@ -37,10 +37,10 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
         check_classification_targets(y)
         return y
 
-    def _set_classes(self, classes: np.ndarray) -> None:
+    def _set_classes(self, classes: np.ndarray, what: str) -> None:
         if len(classes) < 2:
             raise ValueError(
-                f"{type(self).__name__}.fit: needs samples of at least 2 classes; got 1 class "
+                f"{type(self).__name__}.{what}: needs samples of at least 2 classes; got 1 class "
                 f"({classes.tolist()})"
             )
         self.classes_ = classes
@@ -71,7 +71,7 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
         if warm:
             self._check_same_classes(np.unique(y))
         else:
-            self._set_classes(np.unique(y))
+            self._set_classes(np.unique(y), "fit")
         targets = self._indices(y)
         sample_weight = self._check_sample_weight(sample_weight, X, "fit")
         if warm:
@@ -108,7 +108,7 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
                     f"{type(self).__name__}.partial_fit: the first call needs classes (every "
                     "label that y may hold)"
                 )
-            self._set_classes(np.unique(np.asarray(classes)))
+            self._set_classes(np.unique(np.asarray(classes)), "partial_fit")
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
                 f"{type(self).__name__}.partial_fit: classes {list(classes)} differ from the "

@@ -4,7 +4,10 @@ estimator, from a function that builds it (as scikeras' ``KerasClassifier`` does
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Integral, Real
 from typing import Any
+
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from deepgrad import activations, losses
 from deepgrad.models import Model
@@ -52,6 +55,23 @@ class ModelBase(NeuralEstimator):
         self.verbose = verbose
         self.jit = jit
         self.dtype = dtype
+
+    # scikit-learn's rules for the parameters it has checks for (its errors, at the start of
+    # fit and partial_fit): epochs=0 returned an untrained model, 2.5 ran 2 epochs
+    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's name and type)
+        "build_model": [callable, None],
+        "model_params": [dict, None],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), callable],  # or a schedule
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "jit": ["boolean", StrOptions({"auto"})],
+    }
+
+    def _check_parameters(self) -> None:
+        self._validate_params()
 
     def _epochs(self) -> int:
         return int(self.epochs)
