@@ -513,3 +513,24 @@ def test_a_dtype_that_is_not_floating_is_refused_by_name(estimator, dtype):
 def test_partial_fit_names_itself_for_a_single_class():
     with pytest.raises(ValueError, match=r"MLPClassifier.partial_fit: needs samples of at least"):
         MLPClassifier((4,)).partial_fit(X_IRIS, Y_IRIS * 0, classes=[0])
+
+
+@pytest.mark.parametrize(
+    ("estimator", "units", "y", "expected"),
+    [
+        (ModelClassifier, 5, Y_IRIS, 3),  # trained on 5 logits; predict: an IndexError
+        (ModelClassifier, 1, Y_IRIS % 2, 2),  # one output for two classes
+        (ModelRegressor, 3, Y_IRIS.astype(float), 1),
+    ],
+)
+def test_the_wrappers_name_a_model_with_the_wrong_number_of_outputs(estimator, units, y, expected):
+    def build(n_features_in, n_outputs):
+        return dg.Sequential([layers.Dense(units)])
+
+    name = estimator.__name__
+    with pytest.raises(
+        ValueError,
+        match=rf"{name}: build_model\(n_features_in=4, n_outputs={expected}\) .* "
+        rf"shape \(1, {units}\); it must be \(1, {expected}\)",
+    ):
+        estimator(build, epochs=1).fit(X_IRIS, y)

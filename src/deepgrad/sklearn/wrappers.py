@@ -7,6 +7,7 @@ from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
 
+import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from deepgrad import activations, losses
@@ -97,6 +98,19 @@ class ModelBase(NeuralEstimator):
             jit=self.jit,
         )
 
+    def _check_outputs(self, model: Model, n_features: int, n_outputs: int) -> None:
+        """The model must give one output per class or target: one more or fewer trained
+        on the wrong targets or failed far from here (an IndexError in predict)."""
+        sample = np.zeros((1, n_features), dtype=self._dtype())
+        shape = np.shape(model.predict(sample, batch_size=None, verbose=0))
+        if shape != (1, n_outputs):
+            what = "class" if self._classifier else "target"
+            raise ValueError(
+                f"{type(self).__name__}: build_model(n_features_in={n_features}, "
+                f"n_outputs={n_outputs}) returned a model whose output for one sample has "
+                f"shape {shape}; it must be (1, {n_outputs}), one output per {what}"
+            )
+
     def _built(self, n_features: int, n_outputs: int) -> Model:
         name = type(self).__name__
         if not callable(self.build_model):
@@ -109,6 +123,7 @@ class ModelBase(NeuralEstimator):
             raise TypeError(
                 f"{name}: build_model returned {type(model).__name__}, not a deepgrad Model"
             )
+        self._check_outputs(model, n_features, n_outputs)
         if getattr(model, "loss", None) is not None:
             refuse_unused(
                 self,
