@@ -60,6 +60,8 @@ SHARED_PARAMETERS = (
 class MLPBase(NeuralEstimator):
     """The parameters and the network both MLP estimators share."""
 
+    _sums_over_outputs = False  # whether the loss's gradient is of the sum over the outputs
+
     _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's name and type)
         key: ScikitMLPClassifier._parameter_constraints[key] for key in SHARED_PARAMETERS
     }
@@ -175,7 +177,8 @@ class MLPBase(NeuralEstimator):
                     dtype=dtype,
                 )
             )
-        model = PenalizedSequential(stack, alpha=self.alpha, dtype=dtype)
+        scale = n_outputs if self._sums_over_outputs else 1.0
+        model = PenalizedSequential(stack, alpha=self.alpha, data_gradient_scale=scale, dtype=dtype)
         model.build_for((None, n_features))
         self._architecture = self._architecture_now()
         return model
@@ -310,6 +313,8 @@ class MLPRegressor(MLPBase, RegressorBase):
     """
 
     _column_y_is_1d = True  # scikit-learn's: y of shape (n, 1) is fitted and predicted 1-d
+    # scikit-learn's squared error is the mean over the outputs, its gradient that of the sum
+    _sums_over_outputs = True
 
     def _checked_loss(self, loss: Any) -> Any:
         """scikit-learn's names for its own losses: "squared_error" is the default here too,
