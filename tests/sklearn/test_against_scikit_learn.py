@@ -396,7 +396,8 @@ def test_initial_weights_are_drawn_as_scikit_learns(estimator, activation):
 def test_multi_output_regression_gives_scikit_learns_trajectory(early_stopping):
     """scikit-learn reports its squared error as the mean over the outputs but steps on the
     gradient of their sum (its output delta is ŷ - y): with 3 targets the steps here were
-    those of the mean, predictions 0.011 away after 6 epochs. Pickled, the model goes on the same way."""
+    those of the mean, predictions 0.011 away after 6 epochs. Pickled, the model goes on the
+    same way."""
     X, Y = make_regression(200, 4, n_targets=3, random_state=1)
     Y = Y / Y.std(axis=0)
     settings = {**SETTINGS, "alpha": 0.01, "batch_size": 64, "max_iter": 6, "warm_start": True}
@@ -415,3 +416,15 @@ def test_multi_output_regression_gives_scikit_learns_trajectory(early_stopping):
     ours.__setstate__(state)
     fit_both([ours, theirs], X, Y)
     assert_same_state(ours, theirs)
+
+
+def test_only_scikit_learns_squared_error_steps_on_the_sum_over_the_targets():
+    """A loss of one's own is trained on its own gradient; a warm start that changes the
+    loss changes the scale too."""
+    X, Y = make_regression(60, 4, n_targets=3, random_state=1)
+    model = MLPRegressor((4,), max_iter=1, warm_start=True, random_state=0)
+    fit_both([model], X, Y)
+    assert model.model_.data_gradient_scale == 3.0
+    fit_both([model.set_params(loss="mse")], X, Y)
+    assert model.model_.data_gradient_scale == 1.0
+    assert MLPClassifier((4,), max_iter=1).fit(X_IRIS, Y_IRIS).model_.data_gradient_scale == 1.0

@@ -57,7 +57,7 @@ def refuse_unused(estimator: Any, keys: tuple[str, ...], why: str) -> None:
 def _same(value: Any, default: Any) -> bool:
     if value is default:
         return True
-    plain = (str, int, float, bool, type(None))
+    plain = (str, numbers.Number, type(None))  # NumPy's scalars too
     return isinstance(value, plain) and isinstance(default, plain) and value == default
 
 

@@ -177,11 +177,22 @@ class MLPBase(NeuralEstimator):
                     dtype=dtype,
                 )
             )
-        scale = n_outputs if self._sums_over_outputs else 1.0
-        model = PenalizedSequential(stack, alpha=self.alpha, data_gradient_scale=scale, dtype=dtype)
+        model = PenalizedSequential(
+            stack,
+            alpha=self.alpha,
+            data_gradient_scale=self._data_gradient_scale(n_outputs),
+            dtype=dtype,
+        )
         model.build_for((None, n_features))
         self._architecture = self._architecture_now()
         return model
+
+    def _data_gradient_scale(self, n_outputs: int) -> float:
+        """n_outputs where scikit-learn's loss (the default one: the regressor's squared
+        error) steps on the gradient of the sum over the outputs while reporting their mean;
+        1 for the classifier and for a loss of one's own."""
+        default_loss = self.loss is None or self.loss == "squared_error"
+        return float(n_outputs) if self._sums_over_outputs and default_loss else 1.0
 
     def _initial_bound(self, fan_in: int, fan_out: int) -> float:
         """scikit-learn's initialisation: kernels and biases alike uniform in ±√(6 / (fan_in
@@ -224,6 +235,7 @@ class MLPBase(NeuralEstimator):
                 "warm_start=False for a new network"
             )
         self.model_.alpha = float(self.alpha)
+        self.model_.data_gradient_scale = self._data_gradient_scale(self.model_.layers[-1].units)
         self._compile(self.model_)
 
     def _compile(self, model: Model) -> Model:
