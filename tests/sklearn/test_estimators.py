@@ -534,3 +534,20 @@ def test_the_wrappers_name_a_model_with_the_wrong_number_of_outputs(estimator, u
         rf"shape \(1, {units}\); it must be \(1, {expected}\)",
     ):
         estimator(build, epochs=1).fit(X_IRIS, y)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_model_classifier_refuses_a_loss_on_probabilities_for_a_model_of_logits(compiled):
+    """Such a model was trained on its logits as probabilities and predict_proba gave the
+    logits as they were (negative "probabilities")."""
+
+    def logits_net(n_features_in, n_outputs):
+        model = dg.Sequential([layers.Dense(8, activation="relu"), layers.Dense(n_outputs)])
+        if compiled:
+            model.compile("adam", "sparse_categorical_crossentropy")
+        return model
+
+    loss = {} if compiled else {"loss": "sparse_categorical_crossentropy"}
+    clf = ModelClassifier(logits_net, epochs=1, **loss)
+    with pytest.raises(ValueError, match=r"ModelClassifier: the loss .* are not probabilities"):
+        clf.fit(X_IRIS, Y_IRIS)

@@ -180,8 +180,25 @@ class ModelClassifier(ModelBase, ClassifierBase):
                 "(from_logits=True); end the model with a linear layer, or use a loss on "
                 "probabilities (from_logits=False)"
             )
+        if from_logits is False:
+            self._check_probabilities(model, n_features)
         self._probability_outputs = from_logits is False
         return model
+
+    def _check_probabilities(self, model: Model, n_features: int) -> None:
+        """A loss on probabilities needs a model that gives them: its outputs for a sample
+        of zeros must be in [0, 1] and sum to 1 (a model ending in logits would be trained
+        on them as probabilities, and predict_proba would give them as they are)."""
+        sample = np.zeros((1, n_features), dtype=self._dtype())
+        outputs = np.asarray(model.predict(sample, batch_size=None, verbose=0), np.float64)
+        if np.any(outputs < 0) or not np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3):
+            raise ValueError(
+                f"{type(self).__name__}: the loss {type(model.loss).__name__} takes "
+                "probabilities (from_logits=False), but the model's outputs for a sample of "
+                f"zeros, {outputs[0].round(4).tolist()}, are not probabilities (in [0, 1], "
+                "summing to 1); end the model with a softmax, or use a loss on logits "
+                "(from_logits=True, the default when the wrapper compiles)"
+            )
 
     def _outputs_are_probabilities(self) -> bool:
         return bool(getattr(self, "_probability_outputs", False))
