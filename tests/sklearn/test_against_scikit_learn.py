@@ -36,7 +36,7 @@ SETTINGS = {
 }
 
 
-def scikit_learn_initial_weights(units, random_state=0):
+def scikit_learn_initial_weights(units, random_state: int | np.random.RandomState = 0):
     """[W0, b0, W1, b1, ...] as scikit-learn's MLP draws them (Glorot uniform, relu)."""
     draws = check_random_state(random_state)
     weights = []
@@ -346,7 +346,7 @@ def test_loss_poisson_is_refused_rather_than_taken_for_deepgrads():
         loss="poisson", hidden_layer_sizes=(4,), max_iter=2, random_state=0
     )
     fit_both([theirs], X_REG, counts)
-    assert np.all(theirs.predict(X_REG) > 0)
+    assert np.all(np.asarray(theirs.predict(X_REG)) > 0)
     with pytest.raises(ValueError, match=r"MLPRegressor: loss='poisson' .* is not supported"):
         MLPRegressor((4,), loss="poisson", max_iter=2, random_state=0).fit(X_REG, counts)
 
@@ -398,7 +398,8 @@ def test_multi_output_regression_gives_scikit_learns_trajectory(early_stopping):
     gradient of their sum (its output delta is ŷ - y): with 3 targets the steps here were
     those of the mean, predictions 0.011 away after 6 epochs. Pickled, the model goes on the
     same way."""
-    X, Y = make_regression(200, 4, n_targets=3, random_state=1)
+    regression = make_regression(200, 4, n_targets=3, random_state=1)
+    X, Y = np.asarray(regression[0]), np.asarray(regression[1])
     Y = Y / Y.std(axis=0)
     settings = {**SETTINGS, "alpha": 0.01, "batch_size": 64, "max_iter": 6, "warm_start": True}
     settings["early_stopping"] = early_stopping
@@ -410,7 +411,9 @@ def test_multi_output_regression_gives_scikit_learns_trajectory(early_stopping):
     fit_both([ours, theirs], X, Y, sample_weight=weights)
     assert_same_state(ours, theirs)
     if early_stopping:
-        np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=1e-10)
+        assert ours.validation_scores_ is not None
+        expected = np.asarray(theirs.validation_scores_)
+        np.testing.assert_allclose(ours.validation_scores_, expected, rtol=1e-10)
     state = ours.__getstate__()  # what pickle does (the test's class is local: unpicklable)
     ours = type(ours).__new__(type(ours))
     ours.__setstate__(state)
@@ -421,7 +424,8 @@ def test_multi_output_regression_gives_scikit_learns_trajectory(early_stopping):
 def test_only_scikit_learns_squared_error_steps_on_the_sum_over_the_targets():
     """A loss of one's own is trained on its own gradient; a warm start that changes the
     loss changes the scale too."""
-    X, Y = make_regression(60, 4, n_targets=3, random_state=1)
+    regression = make_regression(60, 4, n_targets=3, random_state=1)
+    X, Y = np.asarray(regression[0]), np.asarray(regression[1])
     model = MLPRegressor((4,), max_iter=1, warm_start=True, random_state=0)
     fit_both([model], X, Y)
     assert model.model_.data_gradient_scale == 3.0

@@ -3,6 +3,8 @@ rules refuse, settings that would not be used, losses that do not suit the model
 label matrices, models with the wrong number of outputs; and what they take as scikit-learn
 takes it."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -26,7 +28,7 @@ X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 
 # parameters scikit-learn's MLP refuses, which were taken: tol=-1 never stopped, max_iter=2.5
 # ran 2 epochs, epsilon=0 ended in a NaN loss, a string for a bool was taken as True
-REFUSED_BY_SCIKIT_LEARN = [
+REFUSED_BY_SCIKIT_LEARN: list[dict[str, Any]] = [
     {"tol": -1.0},
     {"epsilon": 0.0},
     {"beta_1": 1.0},
@@ -86,7 +88,7 @@ def softmax_net(n_features_in, n_outputs, compiled=False):
         [layers.Dense(16, activation="relu"), layers.Dense(n_outputs, activation="softmax")]
     )
     if compiled:
-        model.compile(optimizers.Adam(0.01), "sparse_categorical_crossentropy")
+        model.compile(optimizers.Adam(learning_rate=0.01), "sparse_categorical_crossentropy")
     return model
 
 
@@ -96,7 +98,9 @@ def test_model_classifier_takes_a_softmax_output_as_probabilities(compiled):
     them); a softmax of them was returned (0.57 for the model's 0.99 on iris' first sample),
     and the uncompiled model was trained on logits taken from its probabilities."""
     X = StandardScaler().fit_transform(X_IRIS)
-    rate = {} if compiled else {"learning_rate": 0.01}  # a compiled model has its own
+    rate: dict[str, Any] = (
+        {} if compiled else {"learning_rate": 0.01}
+    )  # a compiled model has its own
     clf = ModelClassifier(
         softmax_net, model_params={"compiled": compiled}, epochs=60, random_state=0, **rate
     ).fit(X, Y_IRIS)
@@ -153,7 +157,7 @@ def test_a_label_matrix_is_refused_by_name(estimator):
 def test_mlp_refuses_settings_an_optimizer_object_would_not_use(change, named):
     """An optimizer object keeps its own settings: learning_rate_init=0.5 gave the same fit
     as 0.001 (SGD at 0.01 either way), silently."""
-    sgd = optimizers.SGD(0.01)
+    sgd = optimizers.SGD(learning_rate=0.01)
     model = MLPClassifier((4,), optimizer=sgd, max_iter=2, random_state=0, **change)
     with pytest.raises(ValueError, match=rf"MLPClassifier: {named} would not be used: .*SGD"):
         model.fit(X_IRIS, Y_IRIS)
@@ -189,7 +193,9 @@ def test_model_classifier_refuses_settings_a_compiled_model_would_not_use(change
 
 
 def test_model_classifier_refuses_a_learning_rate_an_optimizer_object_would_not_use():
-    clf = ModelClassifier(softmax_net, optimizer=optimizers.SGD(0.01), learning_rate=0.5)
+    clf = ModelClassifier(
+        softmax_net, optimizer=optimizers.SGD(learning_rate=0.01), learning_rate=0.5
+    )
     with pytest.raises(ValueError, match=r"learning_rate=0\.5 would not be used: .* a SGD"):
         clf.fit(X_IRIS, Y_IRIS)
     clf.set_params(learning_rate=0.001, epochs=1).fit(X_IRIS, Y_IRIS)
@@ -276,7 +282,7 @@ def test_model_classifier_refuses_a_loss_on_probabilities_for_a_model_of_logits(
             model.compile("adam", "sparse_categorical_crossentropy")
         return model
 
-    loss = {} if compiled else {"loss": "sparse_categorical_crossentropy"}
+    loss: dict[str, Any] = {} if compiled else {"loss": "sparse_categorical_crossentropy"}
     clf = ModelClassifier(logits_net, epochs=1, **loss)
     with pytest.raises(ValueError, match=r"ModelClassifier: the loss .* are not probabilities"):
         clf.fit(X_IRIS, Y_IRIS)

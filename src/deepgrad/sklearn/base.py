@@ -28,10 +28,10 @@ from deepgrad.saving import load_model
 from deepgrad.sklearn.stopping import StoppingRule
 
 
-def make_optimizer(optimizer: Any, learning_rate: float, adam_options: dict | None = None) -> Any:
-    """``None``/"adam": Adam with ``learning_rate`` (and β₁, β₂, ε); another name: that
-    optimizer with ``learning_rate``; an optimizer object: a copy of it (never the user's own
-    object, which ``fit`` would otherwise change)."""
+def make_optimizer(optimizer: Any, learning_rate: Any, adam_options: dict | None = None) -> Any:
+    """``None``/"adam": Adam with ``learning_rate`` (a number or a schedule; and β₁, β₂, ε);
+    another name: that optimizer with ``learning_rate``; an optimizer object: a copy of it
+    (never the user's own object, which ``fit`` would otherwise change)."""
     if optimizer is None or (isinstance(optimizer, str) and optimizer.lower() == "adam"):
         return optimizers.Adam(learning_rate=learning_rate, **(adam_options or {}))
     if isinstance(optimizer, str):

@@ -34,7 +34,7 @@ class ModelBase(NeuralEstimator):
         *,
         model_params: dict | None = None,
         optimizer: Any = "adam",
-        learning_rate: float = 0.001,
+        learning_rate: float | Callable = 0.001,
         loss: Any = None,
         epochs: int = 10,
         batch_size: int | None = 32,
