@@ -286,3 +286,21 @@ def test_model_classifier_refuses_a_loss_on_probabilities_for_a_model_of_logits(
     clf = ModelClassifier(logits_net, epochs=1, **loss)
     with pytest.raises(ValueError, match=r"ModelClassifier: the loss .* are not probabilities"):
         clf.fit(X_IRIS, Y_IRIS)
+
+
+def test_model_classifier_with_a_loss_function_reads_a_softmax_output_as_probabilities():
+    """A loss function of one's own does not say whether it takes logits: a model that ends
+    in a softmax then gives probabilities (they were softmaxed again, 0.42 off)."""
+
+    def cross_entropy(y_true, y_pred):
+        return dg.losses.sparse_categorical_crossentropy(y_true, y_pred)
+
+    def net(n_features_in, n_outputs):
+        model = softmax_net(n_features_in, n_outputs)
+        model.compile(optimizers.Adam(learning_rate=0.01), cross_entropy)
+        return model
+
+    X = StandardScaler().fit_transform(X_IRIS)
+    clf = ModelClassifier(net, epochs=60, random_state=0).fit(X, Y_IRIS)
+    outputs = np.asarray(clf.model_.predict(X, verbose=0), dtype=np.float64)
+    np.testing.assert_allclose(clf.predict_proba(X), outputs, rtol=1e-12)

@@ -182,7 +182,10 @@ class ModelClassifier(ModelBase, ClassifierBase):
             )
         if from_logits is False:
             self._check_probabilities(model, n_features)
-        self._probability_outputs = from_logits is False
+        # a loss that does not say (a function of one's own) leaves it to the last layer
+        self._probability_outputs = from_logits is False or (
+            from_logits is None and ends_in_softmax(model)
+        )
         return model
 
     def _check_probabilities(self, model: Model, n_features: int) -> None:
