@@ -36,7 +36,7 @@ SETTINGS = {
 }
 
 
-def scikit_learn_initial_weights(units, random_state=0):
+def scikit_learn_initial_weights(units, random_state: int | np.random.RandomState = 0):
     """[W0, b0, W1, b1, ...] as scikit-learn's MLP draws them (Glorot uniform, relu)."""
     draws = check_random_state(random_state)
     weights = []
@@ -78,7 +78,10 @@ def assert_same_state(ours, theirs):
     for got, want in zip(ours.model_.get_weights(), expected, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
     assert ours.n_iter_ == theirs.n_iter_ and ours.t_ == theirs.t_
-    assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-10)
+    if theirs.best_loss_ is None:  # early_stopping
+        assert ours.best_loss_ is None
+    else:
+        assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-10)
     assert ours._no_improvement_count == theirs._no_improvement_count
 
 
@@ -227,18 +230,63 @@ def test_early_stopping_scores_validation_with_the_sample_weights(kind):
     ours, _, X, y = pair(kind, early_stopping=True, max_iter=30, validation_fraction=0.3)
     weights = sample_weights(len(X), seed=2)
     fit_both([ours], X, y, sample_weight=weights)
-    _, X_val, _, y_val, _, w_val = train_test_split(
-        X,
-        y,
-        weights,
-        test_size=0.3,
-        stratify=y if kind == "classifier" else None,
-        random_state=check_random_state(0),
-    )
+    _, X_val, _, y_val, _, w_val = scikit_learns_split(kind, X, y, weights, fraction=0.3)
     assert ours.score(X_val, y_val, sample_weight=w_val) == pytest.approx(
         ours.best_validation_score_, rel=1e-12
     )
     assert ours.score(X_val, y_val) != pytest.approx(ours.best_validation_score_, rel=1e-6)
+
+
+def scikit_learns_split(kind, X, y, *more, fraction, n_outputs=None):
+    """scikit-learn's MLP's validation split with random_state=0: from the generator that
+    drew the initial weights, after them, stratified only for one output (binary)."""
+    n_outputs = n_outputs or (3 if kind == "classifier" else 1)
+    draws = check_random_state(0)
+    scikit_learn_initial_weights([X.shape[1], *SETTINGS["hidden_layer_sizes"], n_outputs], draws)
+    return train_test_split(
+        X,
+        y,
+        *more,
+        test_size=fraction,
+        stratify=y if n_outputs == 1 and kind == "classifier" else None,
+        random_state=draws,
+    )
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_early_stopping_gives_scikit_learns_trajectory(kind, weighted):
+    """The validation split is scikit-learn's: drawn after the initial weights from the same
+    generator, and not stratified for a multiclass y (scikit-learn stratifies for one output
+    only). It was drawn from a fresh generator and stratified: validation scores 0.133
+    (accuracy) and 0.068 (R²) away from scikit-learn's. A warm-started fit splits from the
+    seed, as scikit-learn's."""
+    ours, theirs, X, y = pair(
+        kind, early_stopping=True, max_iter=8, validation_fraction=0.2, warm_start=True
+    )
+    weights = {"sample_weight": sample_weights(len(X), seed=3)} if weighted else {}
+    for _ in range(2):
+        fit_both([ours, theirs], X, y, **weights)
+        np.testing.assert_allclose(
+            ours.validation_scores_, theirs.validation_scores_, rtol=1e-10, atol=1e-12
+        )
+        np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+        assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_)
+        assert ours.n_iter_ == theirs.n_iter_ and ours.t_ == theirs.t_
+    expected = [w for layer in zip(theirs.coefs_, theirs.intercepts_, strict=True) for w in layer]
+    for got, want in zip(ours.model_.get_weights(), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+
+
+def test_a_binary_classifiers_validation_split_is_scikit_learns_stratified_one():
+    """scikit-learn's binary network has one output: its initial weights take 4·5 + 5 + 5 + 1
+    draws, and the split is stratified."""
+    X, y = X_IRIS[:100], Y_IRIS[:100]
+    ours = MLPClassifier(early_stopping=True, validation_fraction=0.2, max_iter=2, **SETTINGS)
+    fit_both([ours], X, y)
+    _, X_val, _, y_val = scikit_learns_split("classifier", X, y, fraction=0.2, n_outputs=1)
+    assert ours.score(X_val, y_val) == ours.best_validation_score_  # the best weights kept
+    np.testing.assert_array_equal(ours._validation_split(X, y, None, 0.2)[3][1], X_val)
 
 
 @pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
@@ -281,3 +329,106 @@ def test_pickling_keeps_alpha_and_what_a_warm_start_goes_on_with():
     assert ours.model_.alpha == 0.3
     fit_both([ours, theirs], X, y)
     assert_same_state(ours, theirs)
+
+
+def test_loss_squared_error_is_scikit_learns_default():
+    """scikit-learn's name for its regressor's loss: it was an unknown deepgrad loss."""
+    ours, theirs, X, y = pair("regressor", loss="squared_error", alpha=0.3, max_iter=3)
+    fit_both([ours, theirs], X, y)
+    assert_same_state(ours, theirs)
+
+
+def test_loss_poisson_is_refused_rather_than_taken_for_deepgrads():
+    """scikit-learn's loss="poisson" puts an exp on the output (first loss 2.9565 here);
+    deepgrad's Poisson loss on the linear output gave a NaN loss at the first epoch."""
+    counts = np.random.default_rng(0).poisson(np.exp(0.5 * X_REG[:, 0]))
+    theirs = neural_network.MLPRegressor(
+        loss="poisson", hidden_layer_sizes=(4,), max_iter=2, random_state=0
+    )
+    fit_both([theirs], X_REG, counts)
+    assert np.all(np.asarray(theirs.predict(X_REG)) > 0)
+    with pytest.raises(ValueError, match=r"MLPRegressor: loss='poisson' .* is not supported"):
+        MLPRegressor((4,), loss="poisson", max_iter=2, random_state=0).fit(X_REG, counts)
+
+
+def test_a_column_y_is_fitted_and_predicted_one_d_as_scikit_learn():
+    """scikit-learn's MLPRegressor turns y of shape (n, 1) into (n,), with a
+    DataConversionWarning, and predicts shape (n,); (n, 1) was predicted here."""
+    from sklearn.exceptions import DataConversionWarning
+
+    ours, theirs, X, y = pair("regressor", max_iter=3)
+    for model in (ours, theirs):
+        with pytest.warns(DataConversionWarning, match="column-vector y"):
+            model.fit(X, y[:, None])  # and max_iter's ConvergenceWarning
+        assert model.predict(X).shape == (len(X),)
+    assert_same_state(ours, theirs)
+    for model in (ours, theirs):
+        with pytest.warns(DataConversionWarning):
+            model.partial_fit(X, y[:, None])
+    assert ours.predict(X).shape == theirs.predict(X).shape == (len(X),)
+    assert_same_state(ours, theirs)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_initial_weights_are_drawn_as_scikit_learns(estimator, activation):
+    """scikit-learn draws every kernel and bias uniform in ±√(6 / (fan_in + fan_out)), or
+    ±√(2 / ...) with the logistic activation. Here the kernels were Glorot uniform (the
+    ±√(6 / ...) bound with every activation) and the biases 0."""
+    theirs = getattr(neural_network, estimator.__name__)(activation=activation)
+    theirs._random_state = check_random_state(0)
+    ours = estimator((60, 40), activation=activation, random_state=0, dtype="float64")
+    ours._seed_streams()
+    with ours._drawing():
+        weights = ours._build(30, 5).get_weights()
+    for fan_in, fan_out, kernel, bias in zip(
+        [30, 60, 40], [60, 40, 5], weights[::2], weights[1::2], strict=True
+    ):
+        want_kernel, want_bias = theirs._init_coef(fan_in, fan_out, np.float64)
+        bound = max(np.abs(want_kernel).max(), np.abs(want_bias).max())
+        assert np.abs(kernel).max() <= bound * 1.01 and np.abs(bias).max() <= bound * 1.01
+        assert np.all(bias != 0)
+        # the uniform law on ±bound has a standard deviation of bound/√3 (200 draws or more)
+        assert kernel.std() == pytest.approx(bound / np.sqrt(3), rel=0.1)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_multi_output_regression_gives_scikit_learns_trajectory(early_stopping):
+    """scikit-learn reports its squared error as the mean over the outputs but steps on the
+    gradient of their sum (its output delta is ŷ - y): with 3 targets the steps here were
+    those of the mean, predictions 0.011 away after 6 epochs. Pickled, the model goes on the
+    same way."""
+    regression = make_regression(200, 4, n_targets=3, random_state=1)
+    X, Y = np.asarray(regression[0]), np.asarray(regression[1])
+    Y = Y / Y.std(axis=0)
+    settings = {**SETTINGS, "alpha": 0.01, "batch_size": 64, "max_iter": 6, "warm_start": True}
+    settings["early_stopping"] = early_stopping
+    ours = starting_from(MLPRegressor, scikit_learn_initial_weights([4, 5, 3]))(
+        dtype="float64", **settings
+    )
+    theirs = neural_network.MLPRegressor(**settings)
+    weights = sample_weights(len(X))
+    fit_both([ours, theirs], X, Y, sample_weight=weights)
+    assert_same_state(ours, theirs)
+    if early_stopping:
+        assert ours.validation_scores_ is not None
+        expected = np.asarray(theirs.validation_scores_)
+        np.testing.assert_allclose(ours.validation_scores_, expected, rtol=1e-10)
+    state = ours.__getstate__()  # what pickle does (the test's class is local: unpicklable)
+    ours = type(ours).__new__(type(ours))
+    ours.__setstate__(state)
+    fit_both([ours, theirs], X, Y)
+    assert_same_state(ours, theirs)
+
+
+def test_only_scikit_learns_squared_error_steps_on_the_sum_over_the_targets():
+    """A loss of one's own is trained on its own gradient; a warm start that changes the
+    loss changes the scale too."""
+    regression = make_regression(60, 4, n_targets=3, random_state=1)
+    X, Y = np.asarray(regression[0]), np.asarray(regression[1])
+    model = MLPRegressor((4,), max_iter=1, warm_start=True, random_state=0)
+    fit_both([model], X, Y)
+    assert model.model_.data_gradient_scale == 3.0
+    fit_both([model.set_params(loss="mse")], X, Y)
+    assert model.model_.data_gradient_scale == 1.0
+    assert MLPClassifier((4,), max_iter=1).fit(X_IRIS, Y_IRIS).model_.data_gradient_scale == 1.0

@@ -154,9 +154,17 @@ def test_model_regressor_passes_sample_weight_to_model_fit():
     ("params", "match"),
     [
         ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes must be positive integers"),
-        ({"max_iter": 0}, "max_iter must be at least 1"),
-        ({"validation_fraction": 1.5}, r"validation_fraction must be in \(0, 1\)"),
+        ({"max_iter": 0}, r"'max_iter' parameter of MLPClassifier must be an int in the range"),
+        (
+            {"validation_fraction": 1.5},
+            r"'validation_fraction' parameter of MLPClassifier must be a float in the range",
+        ),
         ({"activation": "nope"}, "unknown activation 'nope'"),
+        ({"activation": None}, "MLPClassifier: activation must be a name, got None"),
+        (
+            {"early_stopping": True, "validation_fraction": 0.0},
+            r"early_stopping=True needs a validation_fraction in \(0, 1\)",
+        ),
     ],
 )
 def test_bad_parameters_are_named_at_fit(params, match):

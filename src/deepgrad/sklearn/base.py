@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
+import numbers
 import tempfile
 import warnings
 from pathlib import Path
@@ -26,15 +28,37 @@ from deepgrad.saving import load_model
 from deepgrad.sklearn.stopping import StoppingRule
 
 
-def make_optimizer(optimizer: Any, learning_rate: float, adam_options: dict | None = None) -> Any:
-    """``None``/"adam": Adam with ``learning_rate`` (and β₁, β₂, ε); another name: that
-    optimizer with ``learning_rate``; an optimizer object: a copy of it (never the user's own
-    object, which ``fit`` would otherwise change)."""
+def make_optimizer(optimizer: Any, learning_rate: Any, adam_options: dict | None = None) -> Any:
+    """``None``/"adam": Adam with ``learning_rate`` (a number or a schedule; and β₁, β₂, ε);
+    another name: that optimizer with ``learning_rate``; an optimizer object: a copy of it
+    (never the user's own object, which ``fit`` would otherwise change)."""
     if optimizer is None or (isinstance(optimizer, str) and optimizer.lower() == "adam"):
         return optimizers.Adam(learning_rate=learning_rate, **(adam_options or {}))
     if isinstance(optimizer, str):
         return type(optimizers.get(optimizer))(learning_rate=learning_rate)
     return copy.deepcopy(optimizers.get(optimizer))
+
+
+def refuse_unused(estimator: Any, keys: tuple[str, ...], why: str) -> None:
+    """Raise, naming them, if any of ``keys`` is set away from its default while ``why``
+    says it would not be used (a value equal to the default cannot be told from it)."""
+    defaults = inspect.signature(type(estimator).__init__).parameters
+    changed = [
+        f"{key}={getattr(estimator, key)!r}"
+        for key in keys
+        if not _same(getattr(estimator, key), defaults[key].default)
+    ]
+    if changed:
+        raise ValueError(
+            f"{type(estimator).__name__}: {', '.join(changed)} would not be used: {why}"
+        )
+
+
+def _same(value: Any, default: Any) -> bool:
+    if value is default:
+        return True
+    plain = (str, numbers.Number, type(None))  # NumPy's scalars too
+    return isinstance(value, plain) and isinstance(default, plain) and value == default
 
 
 def model_file_bytes(model: Model) -> bytes:
@@ -74,15 +98,27 @@ class NeuralEstimator(BaseEstimator):
     def _batch_size(self, n_samples: int) -> int | None:
         raise NotImplementedError
 
-    def _stopping(self) -> tuple[bool, float, int, float]:
-        """(early_stopping, tol, n_iter_no_change, validation_fraction); by default the
-        loop runs every epoch."""
-        return False, -np.inf, np.iinfo(np.int32).max, 0.1
+    def _stopping(self) -> tuple[bool, float, int | None, float]:
+        """(early_stopping, tol, n_iter_no_change, validation_fraction); by default
+        (n_iter_no_change None) the loop runs every epoch, with no ConvergenceWarning."""
+        return False, -np.inf, None, 0.1
+
+    def _check_parameters(self) -> None:
+        """Check the parameters, at the start of ``fit`` and ``partial_fit`` (as
+        scikit-learn checks them)."""
 
     # ---- data ----------------------------------------------------------------------------
 
     def _dtype(self) -> np.dtype:
-        return np.dtype(getattr(self, "dtype", None) or get_default_dtype())
+        """The model's dtype (``dtype``, or deepgrad's default): a floating one, which X is
+        cast to (an integer dtype would truncate X)."""
+        dtype = np.dtype(getattr(self, "dtype", None) or get_default_dtype())
+        if dtype.kind != "f":
+            raise ValueError(
+                f"{type(self).__name__}: dtype must be a floating dtype (float32 or float64), "
+                f"got {getattr(self, 'dtype', None)!r}"
+            )
+        return dtype
 
     def _check_X(self, X: Any, reset: bool) -> Any:
         return validate_data(self, X, reset=reset, dtype=self._dtype(), ensure_min_samples=1)
@@ -116,6 +152,7 @@ class NeuralEstimator(BaseEstimator):
         n_outputs = self._n_outputs(targets)
         with self._drawing():
             self.model_ = self._build(X.shape[1], n_outputs)
+        self._draws_to_skip = self._initial_draws(X.shape[1], n_outputs)
         early_stopping = self._stopping()[0]
         self.loss_curve_: list[float] = []
         self.validation_scores_: list[float] | None = [] if early_stopping else None
@@ -154,6 +191,7 @@ class NeuralEstimator(BaseEstimator):
                 "fit with warm_start=False"
             )
         self._seed_streams()
+        self._draws_to_skip = 0  # scikit-learn draws no initial weights on a warm start
         self._restart_optimizer()
 
     def _restart_optimizer(self) -> None:
@@ -224,8 +262,7 @@ class NeuralEstimator(BaseEstimator):
                     callbacks=[rule],
                     sample_weight=sample_weight,
                 )
-        unbounded = patience >= np.iinfo(np.int32).max  # scikit-learn's "never stop"
-        if not incremental and epochs > 0 and not unbounded and not rule.converged:
+        if not incremental and epochs > 0 and patience is not None and not rule.converged:
             warnings.warn(
                 f"{type(self).__name__}: max_iter={epochs} reached and the optimization "
                 "has not converged yet",
@@ -241,18 +278,39 @@ class NeuralEstimator(BaseEstimator):
         self, X: Any, targets: Any, sample_weight: np.ndarray | None, fraction: float
     ) -> tuple:
         """(X, targets, sample_weight) to train on and (score, X_val, y_val, weights_val)
-        to validate on, split as scikit-learn's MLP splits (stratified for a classifier;
-        the weights with their samples, the validation score weighted by them)."""
+        to validate on, split as scikit-learn's MLP splits (stratified for a binary
+        classifier only: scikit-learn stratifies when its network has one output; the
+        weights with their samples, the validation score weighted by them), from the same
+        draws of ``random_state`` (``_split_random_state``)."""
         arrays = (X, targets) if sample_weight is None else (X, targets, sample_weight)
+        binary = self._classifier and len(getattr(self, "classes_", ())) == 2
         parts = train_test_split(
             *arrays,
             test_size=fraction,
-            stratify=targets if self._classifier else None,
-            random_state=check_random_state(getattr(self, "random_state", None)),
+            stratify=targets if binary else None,
+            random_state=self._split_random_state(),
         )
         X, X_val, targets, y_val = parts[:4]
         weights, weights_val = parts[4:] if sample_weight is not None else (None, None)
         return X, targets, weights, (self._validation_score, X_val, y_val, weights_val)
+
+    def _split_random_state(self) -> np.random.RandomState:
+        """The generator the validation split draws from. scikit-learn's MLP draws it from
+        the generator that drew the initial weights, after them: with an int
+        ``random_state``, a new model's split skips as many numbers as scikit-learn's
+        initial weights take (``_initial_draws``), so that it is scikit-learn's split; a
+        warm-started fit's starts at the seed, as scikit-learn's."""
+        random_state = getattr(self, "random_state", None)
+        state = check_random_state(random_state)
+        skip = getattr(self, "_draws_to_skip", 0)
+        if isinstance(random_state, numbers.Integral) and skip:
+            state.random_sample(skip)
+        return state
+
+    def _initial_draws(self, n_features: int, n_outputs: int) -> int:
+        """How many numbers scikit-learn's MLP draws for the initial weights of the same
+        network (0 where there is no such network)."""
+        return 0
 
     def _validation_score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         raise NotImplementedError

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
 from deepgrad.sklearn.base import NeuralEstimator
@@ -19,15 +19,28 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
 
     _classifier = True
 
+    def _refuse_several_labels(self, y: Any, what: str) -> None:
+        """y of shape (n, k), k > 1 (a multilabel indicator matrix, or several outputs), is
+        refused by name: scikit-learn's MLPClassifier trains one logistic output per label
+        there, which these classifiers (one softmax over the classes) do not offer."""
+        kind = type_of_target(y)  # handles every array-like scikit-learn's checks pass
+        if kind == "multilabel-indicator" or kind.endswith("-multioutput"):
+            shape = y.shape if hasattr(y, "shape") else np.asarray(y).shape
+            raise ValueError(
+                f"{type(self).__name__}.{what}: y has shape {tuple(shape)}, a label matrix "
+                f"({kind}), but this classifier takes one label per sample, y of shape "
+                "(n_samples,); multilabel classification is not supported"
+            )
+
     def _labels(self, y: Any) -> np.ndarray:
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         return y
 
-    def _set_classes(self, classes: np.ndarray) -> None:
+    def _set_classes(self, classes: np.ndarray, what: str) -> None:
         if len(classes) < 2:
             raise ValueError(
-                f"{type(self).__name__}.fit: needs samples of at least 2 classes; got 1 class "
+                f"{type(self).__name__}.{what}: needs samples of at least 2 classes; got 1 class "
                 f"({classes.tolist()})"
             )
         self.classes_ = classes
@@ -50,13 +63,15 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
         """Train on (X, y) for up to ``max_iter`` epochs: a new model, or, with
         ``warm_start``, the fitted one, on the same classes. ``sample_weight`` weighs each
         sample's loss (and, with ``early_stopping``, its validation accuracy)."""
+        self._check_parameters()
+        self._refuse_several_labels(y, "fit")
         warm = self._warm()
         X, y = self._check_X_y(X, y, reset=not warm)
         y = self._labels(y)
         if warm:
             self._check_same_classes(np.unique(y))
         else:
-            self._set_classes(np.unique(y))
+            self._set_classes(np.unique(y), "fit")
         targets = self._indices(y)
         sample_weight = self._check_sample_weight(sample_weight, X, "fit")
         if warm:
@@ -81,6 +96,8 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
     ) -> ClassifierBase:
         """One epoch over (X, y), weighted by ``sample_weight``; the first call needs
         ``classes`` (all the labels)."""
+        self._check_parameters()
+        self._refuse_several_labels(y, "partial_fit")
         self._check_partial_fit()
         first = not hasattr(self, "model_")
         X, y = self._check_X_y(X, y, reset=first)
@@ -91,7 +108,7 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
                     f"{type(self).__name__}.partial_fit: the first call needs classes (every "
                     "label that y may hold)"
                 )
-            self._set_classes(np.unique(np.asarray(classes)))
+            self._set_classes(np.unique(np.asarray(classes)), "partial_fit")
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
                 f"{type(self).__name__}.partial_fit: classes {list(classes)} differ from the "
@@ -104,18 +121,27 @@ class ClassifierBase(ClassifierMixin, NeuralEstimator):
         self._fit(X, targets, incremental=True, sample_weight=sample_weight)
         return self
 
+    def _outputs_are_probabilities(self) -> bool:
+        """Whether the model gives probabilities (a softmax) rather than logits."""
+        return False
+
     def predict_proba(self, X: Any) -> np.ndarray:
         """The probability of each class in ``classes_`` (columns), per sample (rows)."""
-        logits = self._forward(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        weights = np.exp(logits)
+        outputs = self._forward(X).astype(np.float64)
+        if self._outputs_are_probabilities():
+            return outputs
+        outputs -= outputs.max(axis=1, keepdims=True)
+        weights = np.exp(outputs)
         return weights / weights.sum(axis=1, keepdims=True)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """The log of ``predict_proba``."""
-        logits = self._forward(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        outputs = self._forward(X).astype(np.float64)
+        if self._outputs_are_probabilities():
+            with np.errstate(divide="ignore"):
+                return np.log(outputs)
+        outputs -= outputs.max(axis=1, keepdims=True)
+        return outputs - np.log(np.exp(outputs).sum(axis=1, keepdims=True))
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each sample."""

@@ -10,6 +10,10 @@ per-sample losses, and the penalty is divided by the batch's total weight, that 
 number of samples in the batch (the last, smaller one included) when there are no weights.
 A kernel regularizer has a fixed coefficient, so the penalty is added here instead, where
 the batch's weights are known.
+
+For its regressor, ℓ_i is ½ the mean of the squared errors over the k outputs, but the
+gradient it steps on is that of their sum (its output delta is ŷ − y): ``data_gradient_scale``
+= k gives the data term k times its gradient and keeps its value.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import numpy as dnp
+from deepgrad.autodiff.transforms import stop_gradient
 from deepgrad.layers.base import register_serializable
 from deepgrad.models import Sequential
 from deepgrad.regularizers import sum_of_squares
@@ -31,6 +36,10 @@ class PenalizedSequential(Sequential):
     sample weight) to its compiled loss, which should be the weighted mean of the
     per-sample losses (``reduction="mean_with_sample_weight"``) for scikit-learn's
     objective.
+
+    ``data_gradient_scale`` multiplies the gradient of the compiled loss, not its value
+    (scikit-learn's regressor: the value of the mean over the outputs, the gradient of the
+    sum).
 
     A batch whose weights sum to 0 has no such objective: it comes out NaN (or inf), and
     the estimator's stopping rule names it (scikit-learn raises ``ZeroDivisionError``).
@@ -46,15 +55,32 @@ class PenalizedSequential(Sequential):
     2.25
     """
 
-    def __init__(self, layers: list | None = None, alpha: float = 0.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        layers: list | None = None,
+        alpha: float = 0.0,
+        data_gradient_scale: float = 1.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(layers, **kwargs)
         self.alpha = float(alpha)
+        self.data_gradient_scale = float(data_gradient_scale)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "alpha": self.alpha}
+        return {
+            **super().get_config(),
+            "alpha": self.alpha,
+            "data_gradient_scale": self.data_gradient_scale,
+        }
 
     def _objective_and_components(self, y: Any, y_pred: Any, sample_weight: Any) -> tuple:
         value, components = super()._objective_and_components(y, y_pred, sample_weight)
+        scale = self.data_gradient_scale
+        if scale != 1.0:
+            # the loss's value, with `scale` times its gradient: scikit-learn reports the mean
+            # of its regressor's squared error over the outputs but steps on the gradient of
+            # their sum (its output delta is ŷ - y, whatever the number of outputs)
+            value = value * scale - stop_gradient(value) * (scale - 1.0)
         # With alpha = 0 the term is still added when there are weights: it is 0 on a batch
         # that has weight and NaN on one whose weights sum to 0, which then cannot pass
         # unnoticed (the weighted mean of the losses is 0 there)
