@@ -48,7 +48,7 @@ def linear(module):
     model = module.Sequential([module.layers.Dense(1)])
     model.build((None, 3))
     model.set_weights([KERNEL, np.zeros(1, np.float32)])
-    model.compile(optimizer=module.optimizers.SGD(0.1), loss="mse")
+    model.compile(optimizer=module.optimizers.SGD(learning_rate=0.1), loss="mse")
     model.fit(X, Y, epochs=1, shuffle=False, verbose=0)
     return model
 

@@ -107,7 +107,11 @@ class Trainer(Steps):
                     callback_list.on_test_begin()
                     with self.optimizer.averaged_weights():  # θ̄ when the optimizer keeps an EMA
                         val_logs = self._run_evaluation(
-                            validation, validation_size or 32, callback_list, strategy=strategy
+                            validation,
+                            validation_size or 32,
+                            callback_list,
+                            strategy=strategy,
+                            what=f"fit: validation_data in epoch {epoch + 1}",
                         )
                     callback_list.on_test_end(val_logs)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -246,9 +250,12 @@ class Trainer(Steps):
         callback_list: Any = None,
         strategy: Strategy = ONE_PROCESS,
         progress: ProgbarLogger | None = None,
+        what: str = "evaluate",
     ) -> dict:
         """The loss and metrics over ``data`` (each process evaluates its part of every
-        batch and the strategy merges the results); ``evaluate`` shows its ``progress``."""
+        batch and the strategy merges the results); ``evaluate`` shows its ``progress``.
+        Data that gives no batch raises, as in Keras 3: no loss is not a loss of 0, and
+        logs without it would drop ``val_loss`` from the history unseen."""
         self._reset_metrics()
         callback_list = callback_list or CallbackList([], self, {})
         logs: dict = {}
@@ -263,7 +270,12 @@ class Trainer(Steps):
                 progress.advance(self._logs)
         strategy.reduce_metrics(self._metrics())
         if step < 0:
-            return logs
+            raise ValueError(
+                f"{what}: the data gave no batches; a generator is used up after one pass, "
+                "so pass a re-iterable (arrays, a list of batches, a PyDataset, or an object "
+                "whose __iter__ starts over), or an endless generator with steps "
+                "(validation_steps in fit)"
+            )
         return strategy.agree_logs(
             self._logs_here(self.test_step, Steps.test_step), self._metrics()
         )
