@@ -217,6 +217,16 @@ class Model(Trainer, Layer):
             kwargs["sample_weight"] = self._sample_weights(kwargs["sample_weight"])
         return super().evaluate(structure.pack(x), y, *args, **kwargs)
 
+    def train_on_batch(self, x: Any, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """As ``Steps.train_on_batch``, with ``[y]`` for a model with one output taken as
+        ``y``, as in ``fit``."""
+        return super().train_on_batch(x, self._targets(y), *args, **kwargs)
+
+    def test_on_batch(self, x: Any, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """As ``Steps.test_on_batch``, with ``[y]`` for a model with one output taken as
+        ``y``, as in ``evaluate``."""
+        return super().test_on_batch(x, self._targets(y), *args, **kwargs)
+
     def _sample_weights(self, sample_weight: Any) -> Any:
         """One array per output (a list or dict, several outputs) batched together; the
         arrays checked against the outputs first."""
