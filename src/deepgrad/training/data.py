@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import random
+from deepgrad.layers import structure
 from deepgrad.tensor import Tensor, raw_data
 from deepgrad.training.checks import check_finite, check_numbers
 
@@ -48,7 +49,9 @@ def from_torch(value: Any) -> Any:
 
 def as_batch(item: Any) -> tuple:
     """One of the user's batches as (x, y, sample_weight): ``x``, ``(x,)``, ``(x, y)`` or
-    ``(x, y, sample_weight)``, as Keras accepts; PyTorch tensors become NumPy arrays.
+    ``(x, y, sample_weight)``, as Keras accepts; PyTorch tensors become NumPy arrays, and
+    a list or dict of arrays (several inputs or outputs) one record array, as ``fit``
+    packs such arrays (``layers/structure.py``).
 
     >>> [None if part is None else part.shape for part in as_batch((np.zeros((2, 3)), np.ones(2)))]
     [(2, 3), (2,), None]
@@ -59,9 +62,20 @@ def as_batch(item: Any) -> tuple:
                 f"a batch must be x, (x,), (x, y) or (x, y, sample_weight); got a "
                 f"{type(item).__name__} of {len(item)} items"
             )
-        parts = [from_torch(part) for part in item] + [None] * (3 - len(item))
+        parts = [_packed(from_torch(part)) for part in item] + [None] * (3 - len(item))
         return tuple(parts)
-    return from_torch(item), None, None
+    return _packed(from_torch(item)), None, None
+
+
+def _packed(part: Any) -> Any:
+    """A flat list or dict of arrays as one record array (``structure.pack``); anything
+    else (one array, a nested structure) as it is."""
+    values = part.values() if isinstance(part, dict) else part
+    if not isinstance(part, dict | list | tuple) or not part:
+        return part
+    if all(isinstance(v, np.ndarray | Tensor) or structure.is_pandas(v) for v in values):
+        return structure.pack(part)
+    return part
 
 
 def resolve_batch_size(batch_size: Any, n: int) -> int:
