@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.layers import structure
 from deepgrad.training.callbacks import Callback, CallbackList, History
 from deepgrad.training.checks import check_features
 from deepgrad.training.data import batch_size_for, feed, fit_data, make_data, underlying
@@ -321,10 +322,11 @@ class Trainer(Steps):
         verbose: Any = "auto",
         steps: int | None = None,
         callbacks: list[Callback] | Callback | None = None,
-    ) -> np.ndarray:
-        """The model's outputs for ``x``, as a NumPy array (callbacks get Keras'
-        ``on_predict_*`` hooks, the batch's outputs in ``logs["outputs"]``). ``verbose`` as
-        in ``fit`` (``"auto"`` by default, as in Keras): a bar (1) or one line (2)."""
+    ) -> Any:
+        """The model's outputs for ``x``, as a NumPy array (a list or dict of them for a
+        model with several outputs; callbacks get Keras' ``on_predict_*`` hooks, the
+        batch's outputs in ``logs["outputs"]``). ``verbose`` as in ``fit`` (``"auto"`` by
+        default, as in Keras): a bar (1) or one line (2)."""
         data = make_data(x, None, None, "predict")
         check_features(self, getattr(data, "x", None), "predict")
         data = feed(data, steps, None, "steps", True)
@@ -345,7 +347,7 @@ class Trainer(Steps):
         callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict: no samples")
-        return np.concatenate(outputs, axis=0)
+        return _joined(outputs)
 
     @property
     def metrics_names(self) -> list[str]:
@@ -368,6 +370,14 @@ class Trainer(Steps):
         """
         data = make_data(x, y, sample_weight, "noise_variance")
         return noise_variance(self, data, batch_size_for(data, batch_size) or 32)
+
+
+def _joined(outputs: list) -> Any:
+    """The batches' outputs joined along the batch axis: one array, or the list or dict of
+    arrays of a model with several outputs."""
+    columns = zip(*(structure.flatten(output) for output in outputs), strict=True)
+    joined = iter([np.concatenate(column, axis=0) for column in columns])
+    return structure.map_structure(lambda _: next(joined), outputs[0])
 
 
 def _one_pass(verbose: Any, data: Any, size: int | None) -> dict:
