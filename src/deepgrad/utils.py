@@ -107,7 +107,9 @@ def normalize(x: Any, axis: int = -1, order: Any = 2) -> np.ndarray:
 class PyDataset:
     """A base class for a source of batches, as Keras' ``PyDataset``: write ``__len__``
     (the number of batches) and ``__getitem__(index)`` (one batch: ``x``, ``(x, y)`` or
-    ``(x, y, sample_weight)``), optionally ``on_epoch_end``. ``fit`` reads the batches in
+    ``(x, y, sample_weight)``), optionally ``on_epoch_begin`` and ``on_epoch_end``,
+    called before and after each pass (of ``fit``, ``evaluate``, ``predict`` and each
+    validation), as Keras 3 calls them. ``fit`` reads the batches in
     a new order each epoch when ``shuffle=True`` (as Keras does). ``workers`` and
     ``use_multiprocessing`` are accepted for Keras code; batches are read in this process.
 
@@ -141,7 +143,7 @@ class PyDataset:
         raise NotImplementedError(f"{type(self).__name__}: write __getitem__ (one batch)")
 
     def on_epoch_begin(self) -> None:
-        """Called before each epoch (Keras' hook); does nothing unless overridden."""
+        """Called before each pass over the batches; does nothing unless overridden."""
 
     def on_epoch_end(self) -> None:
         """Called after each pass over the batches; does nothing unless overridden."""

@@ -52,3 +52,22 @@ def test_compile_takes_one_outputs_losses_and_metrics_as_lists_of_one():
     model.compile("sgd", ["mse"], metrics=[["mae"]])  # metrics=[["mae"]] was refused
     logs = model.evaluate(X, Y, verbose=0, return_dict=True)
     assert logs == pytest.approx({"loss": 0.5051020979881287, "mae": 0.5857143402099609})
+
+
+@pytest.mark.parametrize("kind", ["sequential", "functional"])
+def test_train_and_test_on_batch_take_a_list_of_one_target(kind):
+    """``train_on_batch(x, [y])`` raised a CompileError (eager: "y_true has shape
+    (1, 5, 1)"); Keras 3.15 takes ``[y]`` and ``(y,)`` as ``y`` here too."""
+    if kind == "sequential":
+        model = dg.Sequential([layers.Dense(1, kernel_initializer="ones")])
+    else:
+        model = one_output_in_a_list()
+    model.compile("sgd", "mse", metrics=["mae"])
+    expected = [0.5051020979881287, 0.5857143402099609]
+    np.testing.assert_allclose(model.test_on_batch([X], [Y]), expected, 1e-6)
+    np.testing.assert_allclose(model.train_on_batch(X, [Y]), expected, 1e-6)
+    np.testing.assert_allclose(
+        model.get_weights()[0].ravel(), [1.0073469877, 1.0080611706, 1.0087754726], 1e-6
+    )
+    logs = model.test_on_batch(X, (Y,), return_dict=True)
+    assert logs == pytest.approx({"loss": 0.476051390171051, "mae": 0.5682522058486938})

@@ -544,6 +544,8 @@ class Layer(TorchVocabulary):
                 array = array.astype(self.dtype)
             where = getattr(self, "_device", None) or get_device()
             return array if where.kind == "cpu" else to_device(array, where)  # host data move
+        if not isinstance(inputs, Tensor) and structure.is_pandas(inputs):
+            return self._cast(inputs.to_numpy())  # a DataFrame or Series, as Keras takes it
         if not isinstance(inputs, Tensor) and device_of(inputs).kind != "cpu":
             if inputs.dtype.kind == "f" and inputs.dtype != self.dtype:
                 return inputs.astype(self.dtype)  # a device's floating data, autocast too

@@ -44,11 +44,17 @@ def is_structure(value: Any) -> bool:
 
 
 def _is_array(value: Any) -> bool:
-    return isinstance(value, np.ndarray | Tensor)
+    return isinstance(value, np.ndarray | Tensor) or is_pandas(value)
 
 
 def _is_leaf(value: Any) -> bool:
-    return isinstance(value, np.ndarray | Tensor) or hasattr(value, "_keras_history")
+    return _is_array(value) or hasattr(value, "_keras_history")
+
+
+def is_pandas(value: Any) -> bool:
+    """A pandas DataFrame or Series: one input's array, as Keras 3 takes it in a list or
+    dict of inputs (pandas is never imported here)."""
+    return type(value).__module__.startswith("pandas") and hasattr(value, "to_numpy")
 
 
 def map_structure(fn: Any, value: Any) -> Any:
@@ -95,7 +101,7 @@ def pack(value: Any) -> Any:
     """A list or dict of arrays with one number of samples → one record array; anything
     else is returned as it is."""
     if isinstance(value, dict):
-        if not all(isinstance(item, np.ndarray | Tensor | list) for item in value.values()):
+        if not all(isinstance(item, list) or _is_array(item) for item in value.values()):
             return value
     elif not (isinstance(value, list | tuple) and value and all(map(_is_array, value))):
         return value  # a list of (x, y) batches, or plain array data

@@ -197,6 +197,25 @@ def same_rank(loss: Loss, y_true: Any, y_pred: Any) -> tuple[Any, Any]:
     ends in an axis of length 1, a 1-D one gains that axis, otherwise the longer loses it.
     Any other difference raises, naming the loss."""
     true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
+    y_true, y_pred = to_same_rank(y_true, y_pred)
+    if np.shape(raw_data(y_true)) != np.shape(raw_data(y_pred)):
+        raise ValueError(
+            f"{type(loss).__name__}: y_true has shape {true_shape} but y_pred has shape "
+            f"{pred_shape}; they must match (up to a last axis of length 1)"
+        )
+    return y_true, y_pred
+
+
+def to_same_rank(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+    """Keras' ``squeeze_or_expand_to_same_rank``, which raises nothing: (n,) against
+    (n, 1) becomes (n, 1) and (n, 1); (n, k) against (n, k, 1) loses the last axis; any
+    other pair is returned as it is (a loss function of one's own may take labels (n,)
+    against probabilities (n, k)).
+
+    >>> [np.shape(a) for a in to_same_rank(np.zeros(3), np.zeros((3, 1)))]
+    [(3, 1), (3, 1)]
+    """
+    true_shape, pred_shape = np.shape(raw_data(y_true)), np.shape(raw_data(y_pred))
     if len(true_shape) == len(pred_shape) + 1 and true_shape[-1:] == (1,):
         if len(pred_shape) == 1:
             y_pred = dnp.reshape(y_pred, true_shape)
@@ -207,11 +226,6 @@ def same_rank(loss: Loss, y_true: Any, y_pred: Any) -> tuple[Any, Any]:
             y_true = dnp.reshape(y_true, pred_shape)
         else:
             y_pred = dnp.reshape(y_pred, pred_shape[:-1])
-    if np.shape(raw_data(y_true)) != np.shape(raw_data(y_pred)):
-        raise ValueError(
-            f"{type(loss).__name__}: y_true has shape {true_shape} but y_pred has shape "
-            f"{pred_shape}; they must match (up to a last axis of length 1)"
-        )
     return y_true, y_pred
 
 

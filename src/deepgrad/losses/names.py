@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from deepgrad.losses.base import Loss
+from deepgrad.losses.base import Loss, to_same_rank
 from deepgrad.losses.cross_entropy import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -203,12 +203,16 @@ def _deserialize_name(name: str, custom_objects: dict | None) -> Any:
 
 
 class _FunctionLoss(Loss):
+    """A function (y_true, y_pred) as a loss, Keras' ``LossFunctionWrapper``: it gets the
+    two brought to one rank first (targets (n,) against predictions (n, 1) as (n, 1)), so
+    that ``y_true - y_pred`` does not broadcast to an (n, n) matrix."""
+
     def __init__(self, fn: Any) -> None:
         super().__init__(name=getattr(fn, "__name__", "loss"))
         self.fn = fn
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        return self.fn(y_true, y_pred)
+        return self.fn(*to_same_rank(y_true, y_pred))
 
 
 def serialize(loss: Loss | Callable) -> dict:

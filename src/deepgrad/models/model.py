@@ -13,8 +13,6 @@ import os
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-import numpy as np
-
 from deepgrad.autodiff.modes import no_grad
 from deepgrad.backend import to_numpy
 from deepgrad.layers import structure
@@ -23,7 +21,6 @@ from deepgrad.losses.outputs import per_output_sample_weight
 from deepgrad.models import stateless, summary
 from deepgrad.saving import model_file, model_json
 from deepgrad.tensor import raw_data
-from deepgrad.training.progress import pass_progress
 from deepgrad.training.trainer import Trainer
 
 # Writers for other runtimes, by format, registered by the packages that sit above this one
@@ -217,6 +214,16 @@ class Model(Trainer, Layer):
             kwargs["sample_weight"] = self._sample_weights(kwargs["sample_weight"])
         return super().evaluate(structure.pack(x), y, *args, **kwargs)
 
+    def train_on_batch(self, x: Any, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """As ``Steps.train_on_batch``, with ``[y]`` for a model with one output taken as
+        ``y``, as in ``fit``."""
+        return super().train_on_batch(x, self._targets(y), *args, **kwargs)
+
+    def test_on_batch(self, x: Any, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """As ``Steps.test_on_batch``, with ``[y]`` for a model with one output taken as
+        ``y``, as in ``evaluate``."""
+        return super().test_on_batch(x, self._targets(y), *args, **kwargs)
+
     def _sample_weights(self, sample_weight: Any) -> Any:
         """One array per output (a list or dict, several outputs) batched together; the
         arrays checked against the outputs first."""
@@ -242,32 +249,10 @@ class Model(Trainer, Layer):
         one = isinstance(y, list | tuple) and len(y) == 1 and structure.is_structure(y)
         return y[0] if one and len(self.output_names) == 1 else y
 
-    def predict(self, x: Any, batch_size: Any = 32, verbose: Any = "auto", **kwargs: Any) -> Any:
-        """The model's outputs for ``x`` as NumPy arrays (a list or dict of them for a model
-        with several outputs), with ``fit``'s progress display."""
-        x = structure.pack(x)
-        outputs = getattr(self, "_outputs", None)
-        if not structure.is_structure(outputs) or len(structure.flatten(outputs)) == 1:
-            return super().predict(x, batch_size, verbose, **kwargs)
-        if not isinstance(x, np.ndarray):
-            raise TypeError(
-                f"{self.name}.predict: a model with several outputs predicts from arrays (or a "
-                f"list or dict of them), got {type(x).__name__}; call predict_on_batch on "
-                "each batch"
-            )
-        first = self.predict_on_batch(x[:1])
-        size = len(x) if batch_size is None or batch_size == "full" else int(batch_size)
-        progress = pass_progress(verbose, -(-len(x) // size))
-        parts = []
-        for start in range(0, len(x), size):
-            parts.append(self.predict_on_batch(x[start : start + size]))
-            if progress is not None:
-                progress.advance(dict)
-        if progress is not None:
-            progress.end_pass()
-        leaves = [structure.flatten(part) for part in parts]
-        joined = iter(np.concatenate(column, axis=0) for column in zip(*leaves, strict=True))
-        return structure.map_structure(lambda _: next(joined), first)
+    def predict(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """As ``Trainer.predict``, with lists and dicts of arrays as inputs; a model with
+        several outputs gives a list or dict of arrays."""
+        return super().predict(structure.pack(x), *args, **kwargs)
 
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs for one batch, as NumPy arrays."""

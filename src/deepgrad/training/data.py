@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import random
+from deepgrad.layers import structure
 from deepgrad.tensor import Tensor, raw_data
 from deepgrad.training.checks import check_finite, check_numbers
 
@@ -48,7 +49,9 @@ def from_torch(value: Any) -> Any:
 
 def as_batch(item: Any) -> tuple:
     """One of the user's batches as (x, y, sample_weight): ``x``, ``(x,)``, ``(x, y)`` or
-    ``(x, y, sample_weight)``, as Keras accepts; PyTorch tensors become NumPy arrays.
+    ``(x, y, sample_weight)``, as Keras accepts; PyTorch tensors become NumPy arrays, and
+    a list or dict of arrays (several inputs or outputs) one record array, as ``fit``
+    packs such arrays (``layers/structure.py``).
 
     >>> [None if part is None else part.shape for part in as_batch((np.zeros((2, 3)), np.ones(2)))]
     [(2, 3), (2,), None]
@@ -59,9 +62,20 @@ def as_batch(item: Any) -> tuple:
                 f"a batch must be x, (x,), (x, y) or (x, y, sample_weight); got a "
                 f"{type(item).__name__} of {len(item)} items"
             )
-        parts = [from_torch(part) for part in item] + [None] * (3 - len(item))
+        parts = [_packed(from_torch(part)) for part in item] + [None] * (3 - len(item))
         return tuple(parts)
-    return from_torch(item), None, None
+    return _packed(from_torch(item)), None, None
+
+
+def _packed(part: Any) -> Any:
+    """A flat list or dict of arrays as one record array (``structure.pack``); anything
+    else (one array, a nested structure) as it is."""
+    values = part.values() if isinstance(part, dict) else part
+    if not isinstance(part, dict | list | tuple) or not part:
+        return part
+    if all(isinstance(v, np.ndarray | Tensor) or structure.is_pandas(v) for v in values):
+        return structure.pack(part)
+    return part
 
 
 def resolve_batch_size(batch_size: Any, n: int) -> int:
@@ -189,8 +203,9 @@ class IteratorData:
 class SequenceData:
     """Batches from a Keras ``PyDataset``-like object: ``len(source)`` batches,
     ``source[i]`` the i-th as x, (x, y) or (x, y, sample_weight). With ``shuffle`` the
-    batches come in a new random order each epoch (as Keras does); ``source.on_epoch_end()``
-    is called after each pass, when it exists."""
+    batches come in a new random order each epoch (as Keras does). As Keras 3 does,
+    ``source.on_epoch_begin()`` is called before each pass and ``source.on_epoch_end()``
+    after it (also after a pass that ``steps`` cut short), when they exist."""
 
     def __init__(self, source: Any) -> None:
         self.source = source
@@ -200,12 +215,21 @@ class SequenceData:
         return len(self.source)
 
     def batches(self, batch_size: int | None, shuffle: bool | str = False) -> Iterator[tuple]:
+        self._hook("on_epoch_begin")  # before len(): the hook may change the batches
         count = len(self.source)
         order = random.permutation(count) if shuffle else range(count)
-        for index in order:
-            yield as_batch(self.source[int(index)])
-        if hasattr(self.source, "on_epoch_end"):
-            self.source.on_epoch_end()
+        try:
+            for index in order:
+                yield as_batch(self.source[int(index)])
+        except GeneratorExit:  # the reader stopped early (steps): the pass ends here
+            self._hook("on_epoch_end")
+            raise
+        self._hook("on_epoch_end")
+
+    def _hook(self, name: str) -> None:
+        hook = getattr(self.source, name, None)
+        if callable(hook):
+            hook()
 
 
 class LimitedSteps:
@@ -232,13 +256,18 @@ class LimitedSteps:
         return self.count if known is None else min(self.count, known)
 
     def batches(self, batch_size: int | None, shuffle: bool | str = False) -> Iterator[tuple]:
-        if self.evaluation and not _reads_once(self.data):
+        rereads = self.evaluation and not _reads_once(self.data)
+        if rereads:
             self.stream = None  # every pass from the start (a generator reads on)
         for _ in range(self.count):
             batch = self._next(batch_size, shuffle)
             if batch is None:
                 return
             yield batch
+        close = getattr(self.stream, "close", None)
+        if rereads and close is not None:
+            close()  # the pass ends here (a PyDataset's on_epoch_end)
+            self.stream = None
 
     def _next(self, batch_size: int | None, shuffle: bool | str) -> tuple | None:
         for attempt in range(2):

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.layers import structure
 from deepgrad.training.callbacks import Callback, CallbackList, History
 from deepgrad.training.checks import check_features
 from deepgrad.training.data import batch_size_for, feed, fit_data, make_data, underlying
@@ -107,7 +108,11 @@ class Trainer(Steps):
                     callback_list.on_test_begin()
                     with self.optimizer.averaged_weights():  # θ̄ when the optimizer keeps an EMA
                         val_logs = self._run_evaluation(
-                            validation, validation_size or 32, callback_list, strategy=strategy
+                            validation,
+                            validation_size or 32,
+                            callback_list,
+                            strategy=strategy,
+                            what=f"fit: validation_data in epoch {epoch + 1}",
                         )
                     callback_list.on_test_end(val_logs)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -246,9 +251,12 @@ class Trainer(Steps):
         callback_list: Any = None,
         strategy: Strategy = ONE_PROCESS,
         progress: ProgbarLogger | None = None,
+        what: str = "evaluate",
     ) -> dict:
         """The loss and metrics over ``data`` (each process evaluates its part of every
-        batch and the strategy merges the results); ``evaluate`` shows its ``progress``."""
+        batch and the strategy merges the results); ``evaluate`` shows its ``progress``.
+        Data that gives no batch raises, as in Keras 3: no loss is not a loss of 0, and
+        logs without it would drop ``val_loss`` from the history unseen."""
         self._reset_metrics()
         callback_list = callback_list or CallbackList([], self, {})
         logs: dict = {}
@@ -263,7 +271,12 @@ class Trainer(Steps):
                 progress.advance(self._logs)
         strategy.reduce_metrics(self._metrics())
         if step < 0:
-            return logs
+            raise ValueError(
+                f"{what}: the data gave no batches; a generator is used up after one pass, "
+                "so pass a re-iterable (arrays, a list of batches, a PyDataset, or an object "
+                "whose __iter__ starts over), or an endless generator with steps "
+                "(validation_steps in fit)"
+            )
         return strategy.agree_logs(
             self._logs_here(self.test_step, Steps.test_step), self._metrics()
         )
@@ -309,10 +322,11 @@ class Trainer(Steps):
         verbose: Any = "auto",
         steps: int | None = None,
         callbacks: list[Callback] | Callback | None = None,
-    ) -> np.ndarray:
-        """The model's outputs for ``x``, as a NumPy array (callbacks get Keras'
-        ``on_predict_*`` hooks, the batch's outputs in ``logs["outputs"]``). ``verbose`` as
-        in ``fit`` (``"auto"`` by default, as in Keras): a bar (1) or one line (2)."""
+    ) -> Any:
+        """The model's outputs for ``x``, as a NumPy array (a list or dict of them for a
+        model with several outputs; callbacks get Keras' ``on_predict_*`` hooks, the
+        batch's outputs in ``logs["outputs"]``). ``verbose`` as in ``fit`` (``"auto"`` by
+        default, as in Keras): a bar (1) or one line (2)."""
         data = make_data(x, None, None, "predict")
         check_features(self, getattr(data, "x", None), "predict")
         data = feed(data, steps, None, "steps", True)
@@ -333,7 +347,7 @@ class Trainer(Steps):
         callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict: no samples")
-        return np.concatenate(outputs, axis=0)
+        return _joined(outputs)
 
     @property
     def metrics_names(self) -> list[str]:
@@ -356,6 +370,14 @@ class Trainer(Steps):
         """
         data = make_data(x, y, sample_weight, "noise_variance")
         return noise_variance(self, data, batch_size_for(data, batch_size) or 32)
+
+
+def _joined(outputs: list) -> Any:
+    """The batches' outputs joined along the batch axis: one array, or the list or dict of
+    arrays of a model with several outputs."""
+    columns = zip(*(structure.flatten(output) for output in outputs), strict=True)
+    joined = iter([np.concatenate(column, axis=0) for column in columns])
+    return structure.map_structure(lambda _: next(joined), outputs[0])
 
 
 def _one_pass(verbose: Any, data: Any, size: int | None) -> dict:
