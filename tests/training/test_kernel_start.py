@@ -37,8 +37,10 @@ class Clock:
 class Model:
     replanned = 0
 
-    def __init__(self, optimizer=None) -> None:
+    def __init__(self, optimizer=None, trainable_weights=None) -> None:
         self.optimizer = optimizer
+        if trainable_weights is not None:
+            self.trainable_weights = trainable_weights
 
     def _replan_compiled_steps(self) -> None:
         self.replanned += 1
@@ -149,10 +151,18 @@ def test_an_optimizer_whose_update_runs_a_kernel_starts_them_sooner(clock, optim
 @pytest.mark.parametrize("optimizer", [dg.optimizers.Adam(), dg.optimizers.SGD(momentum=0.9)])
 def test_an_update_that_runs_a_c_loop_waits_as_long_as_any_other(clock, monkeypatch, optimizer):
     """With a C compiler the update runs its C loop from the first step, so numba's kernels
-    gain only the plan's fused calls: 2 s ahead do not earn them, 4 s do."""
+    gain only the plan's fused calls: 2 s ahead do not earn them, 4 s do. A net too small
+    for the C loop (under c_kernels.MIN_SIZE weights) still gains numba's update kernel:
+    2 s ahead earn it, as without a compiler."""
+    import numpy as np
+
+    from deepgrad.optimizers import c_kernels
+
     monkeypatch.setenv("DEEPGRAD_NATIVE", "1")
-    for batches, starts in ((400, False), (900, True)):
-        start = KernelStart(Model(optimizer), epochs=1, batches_per_epoch=batches)
+    large = [np.zeros(c_kernels.MIN_SIZE), np.zeros(10)]
+    small = [np.zeros(c_kernels.MIN_SIZE - 20), np.zeros(10)]
+    for weights, batches, starts in ((large, 400, False), (large, 900, True), (small, 400, True)):
+        start = KernelStart(Model(optimizer, weights), epochs=1, batches_per_epoch=batches)
         assert run_batches(start, clock, 10, 0.005)[-1] is starts
         start.finish()
 

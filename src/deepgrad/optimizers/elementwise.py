@@ -454,7 +454,7 @@ class Rule:
         plan)."""
         if not (
             type(gradient) is np.ndarray
-            and gradient.size >= kernels.MIN_SIZE
+            and gradient.size >= c_kernels.MIN_SIZE
             and kernels.c_enabled()
             and c_kernels.supports(gradient.dtype)
             and gradient.flags.c_contiguous

@@ -26,8 +26,8 @@ optimizer's update runs a numba kernel (``Optimizer.update_has_kernel``: Adam, A
 AMSGrad, PyTorch-form momentum) starts them at 1.5 s ahead, any other at 4 s, where only
 the plan's fused calls gain. Where a C compiler is found, the update runs its C loop from
 the first step instead (``kernels.c_enabled``; it starts in a millisecond, so nothing holds
-it back), and numba's kernels gain only the plan's fused calls: 4 s, whatever the
-optimizer. Those seconds are the development machine's; a machine runs the
+it back) for a net of ``c_kernels.MIN_SIZE`` weights or more, and numba's kernels gain
+only the plan's fused calls: 4 s, whatever the optimizer. Those seconds are the development machine's; a machine runs the
 start-up and the fit's batches both faster or both slower, so they are scaled by its pace
 (``machine_pace``: Python's speed here against there, measured once per process). On a
 machine 2.4x as fast, where the start-up took 0.20–0.26 s, a fit with Adam starts them
@@ -65,8 +65,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 from deepgrad import kernels
 from deepgrad.compiler.column_sums import add_rows
+from deepgrad.optimizers import c_kernels
+from deepgrad.tensor import raw_data
 
 # Seconds of training ahead, at the NumPy rules' pace, from which the kernels earn their
 # start-up (see the module docstring): an optimizer whose update runs a kernel, any other.
@@ -112,22 +116,37 @@ def machine_pace() -> float:
     return _pace
 
 
-def earns_start_up(optimizer: Any) -> float:
+def earns_start_up(optimizer: Any, weights: int | None = None) -> float:
     """The seconds of training ahead, on this machine, from which the kernels earn their
-    start-up in a fit with ``optimizer``: the development machine's seconds
-    (``EARNS_WITH_UPDATE_KERNEL`` or ``EARNS_WITH_PLAN_KERNELS``) times ``machine_pace``.
+    start-up in a fit with ``optimizer`` over ``weights`` trainable numbers (None: not
+    known): the development machine's seconds (``EARNS_WITH_UPDATE_KERNEL`` where numba
+    would run the update, ``EARNS_WITH_PLAN_KERNELS`` where only the plan's fused calls
+    gain) times ``machine_pace``. The update gains nothing from numba where its C loop runs
+    it: a C compiler found, and ``c_kernels.MIN_SIZE`` weights or more.
 
     >>> import deepgrad as dg
     >>> adam, sgd = dg.optimizers.Adam(), dg.optimizers.SGD()
     >>> round(earns_start_up(sgd) / machine_pace(), 6)
     4.0
     >>> with kernels.disabled():  # no C loop: Adam's update gains numba's kernel too
-    ...     round(earns_start_up(adam) / machine_pace(), 6)
+    ...     round(earns_start_up(adam, 100_000) / machine_pace(), 6)
+    1.5
+    >>> round(earns_start_up(adam, 5_000) / machine_pace(), 6)  # too few for the C loop
     1.5
     """
-    if getattr(optimizer, "update_has_kernel", False) and not kernels.c_enabled():
+    runs_in_c = kernels.c_enabled() and weights is not None and weights >= c_kernels.MIN_SIZE
+    if getattr(optimizer, "update_has_kernel", False) and not runs_in_c:
         return EARNS_WITH_UPDATE_KERNEL * machine_pace()
     return EARNS_WITH_PLAN_KERNELS * machine_pace()
+
+
+def _trainable_count(model: Any) -> int | None:
+    """How many numbers the model trains (what its optimizer's update runs over), or None
+    where it does not say."""
+    weights = getattr(model, "trainable_weights", None)
+    if weights is None:
+        return None
+    return sum(int(np.size(raw_data(weight))) for weight in weights)
 
 
 def cache_is_cold() -> bool:
@@ -160,7 +179,9 @@ class KernelStart:
         # Earlier fits of the process may have trained long enough without the kernels.
         self.choosing = epochs > 0 and kernels.fit_may_wait()
         if self.choosing:  # (the machine's pace is measured only where it matters)
-            self.earns_start_up = earns_start_up(getattr(model, "optimizer", None))
+            self.earns_start_up = earns_start_up(
+                getattr(model, "optimizer", None), _trainable_count(model)
+            )
         if self.choosing and self._earns(_trained_waiting):
             self.choosing = False
         self._held = contextlib.ExitStack()  # kernels.numba_held() while the kernels wait
