@@ -344,3 +344,35 @@ def test_class_indices_stay_integers():
     assert float(raw_data(sparse)) == pytest.approx(
         -(np.log(0.6 / 1.7) + np.log(0.7 / 1.0)) / 2, rel=1e-6
     )
+
+
+UINT8_TRUE = np.array([[0, 100]], np.uint8)
+UINT8_PRED = np.array([[1, 0]], np.uint8)
+# Keras 3.15 on uint8 labels and predictions (both cast to floatx, float32). deepgrad
+# subtracted in uint8, where 0 − 1 wraps to 255: MSE 8.5, MAE 177.5, Huber 177.0,
+# LogCosh 77.87; the rest right but in float64
+KERAS_UINT8 = {
+    "MeanSquaredError": 5000.5,
+    "MeanAbsoluteError": 50.5,
+    "Huber": 50.0,
+    "LogCosh": 49.87031936645508,
+    "MeanAbsolutePercentageError": 500000064.0,
+    "Poisson": 806.40478515625,
+    "BinaryCrossentropy": 813.8759765625,
+    "CategoricalCrossentropy": 1611.8095703125,
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_UINT8))
+def test_integer_predictions_are_cast_to_the_default_float_dtype_as_keras(name):
+    got = raw_data(getattr(losses, name)()(UINT8_TRUE, UINT8_PRED))
+    assert got.dtype == np.float32
+    assert float(got) == pytest.approx(KERAS_UINT8[name], rel=1e-6)
+
+
+def test_list_predictions_are_taken_as_keras():
+    # Keras 3.15: 0.25 (float32); deepgrad raised AttributeError: 'list' object has no
+    # attribute 'dtype'
+    got = raw_data(losses.MeanSquaredError()([[0.0, 1.0]], [[0.5, 0.5]]))
+    assert got.dtype == np.float32
+    assert float(got) == 0.25

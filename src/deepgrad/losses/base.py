@@ -76,10 +76,9 @@ class Loss(Settings):
         raise NotImplementedError
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
-        if self.dtype is not None:
-            y_pred = _floating(y_pred, self.dtype)
-        elif _half(y_pred):
-            y_pred = dnp.astype(y_pred, np.float32)
+        # Keras casts y_pred to the loss's dtype (floatx): integer predictions would square
+        # and subtract in their own dtype (uint8: 0 − 1 wraps to 255), and a list has none
+        y_pred = _floating(y_pred, self.dtype)
         y_true = _as_array(y_true, y_pred, self.integer_labels)
         per_sample = self.call(y_true, y_pred)
         weights = None
