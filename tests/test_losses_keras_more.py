@@ -376,3 +376,20 @@ def test_list_predictions_are_taken_as_keras():
     got = raw_data(losses.MeanSquaredError()([[0.0, 1.0]], [[0.5, 0.5]]))
     assert got.dtype == np.float32
     assert float(got) == 0.25
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_INTEGER_LABELS))
+def test_integer_labels_as_a_tensor_are_cast_as_keras(name):
+    # a Tensor of labels was passed through uncast: a float64 cross-entropy, divergence and
+    # squared error for int64 labels against float32 predictions
+    got = raw_data(getattr(losses, name)()(dg.tensor(INTEGER_LABELS), FLOAT32_PRED))
+    assert got.dtype == np.float32
+    assert float(got) == pytest.approx(KERAS_INTEGER_LABELS[name], rel=1e-6)
+
+
+def test_float64_labels_as_a_tensor_are_cast_as_keras():
+    # Keras 3.15 casts y_true to the loss's dtype: float32 for float32 predictions
+    labels = dg.tensor(INTEGER_LABELS.astype(np.float64))
+    got = raw_data(losses.BinaryCrossentropy()(labels, FLOAT32_PRED))
+    assert got.dtype == np.float32
+    assert float(got) == pytest.approx(KERAS_INTEGER_LABELS["BinaryCrossentropy"], rel=1e-6)

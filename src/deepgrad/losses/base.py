@@ -175,15 +175,14 @@ def label_array(y_true: Any) -> Any:
 
 def _as_array(y_true: Any, y_pred: Any, integer_labels: bool) -> Any:
     """y_true in y_pred's floating dtype, as Keras casts it (integer labels too, unless the
-    loss indexes by them: integer labels against float32 predictions gave a float64 loss)."""
-    if isinstance(y_true, Tensor):
-        return y_true
-    array = label_array(y_true)
-    dtype = raw_data(y_pred).dtype
-    numbers = np.issubdtype(array.dtype, np.integer) and not integer_labels
-    if (
-        np.issubdtype(array.dtype, np.floating)
-        or np.issubdtype(array.dtype, np.bool_)
+    loss indexes by them: integer labels against float32 predictions gave a float64 loss).
+    A Tensor is cast alike: uint8 labels as a Tensor gave a float64 cross-entropy."""
+    array = y_true if isinstance(y_true, Tensor) else label_array(y_true)
+    own, dtype = raw_data(array).dtype, raw_data(y_pred).dtype
+    numbers = np.issubdtype(own, np.integer) and not integer_labels
+    if own != dtype and (
+        np.issubdtype(own, np.floating)
+        or np.issubdtype(own, np.bool_)
         or (numbers and np.issubdtype(dtype, np.floating))
     ):
         return dnp.astype(array, dtype)  # a deepgrad op, so a compiled step records it
