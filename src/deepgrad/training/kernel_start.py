@@ -21,20 +21,21 @@ takes A seconds on the NumPy rules take A / r, where r, a later epoch's time wit
 over its time with them, measured 1.11–1.18 with plain SGD and 1.39–1.72 with Adam on the
 benchmark nets (``docs/benchmarks.md``, "The first epoch"), and 1.26–1.58 with Adam since
 its NumPy update runs chunk by chunk ("The NumPy update chunk by chunk"). They earn their
-start-up when A (1 − 1/r) ≥ 0.45 s: A of 3–4.5 s with SGD, 1.2–2.2 s with Adam. So a fit whose
-optimizer's update runs a numba kernel (``Optimizer.update_has_kernel``: Adam, AdamW,
-AMSGrad, PyTorch-form momentum) starts them at 1.5 s ahead, any other at 4 s, where only
-the plan's fused calls gain. Where a C compiler is found, the update runs its C loop from
-the first step instead (``kernels.c_enabled``; it starts in a millisecond, so nothing holds
-it back) for a net of ``c_kernels.MIN_SIZE`` weights or more, and numba's kernels gain
-only the plan's fused calls: 4 s, whatever the optimizer. Those seconds are the development machine's; a machine runs the
-start-up and the fit's batches both faster or both slower, so they are scaled by its pace
-(``machine_pace``: Python's speed here against there, measured once per process). On a
-machine 2.4x as fast, where the start-up took 0.20–0.26 s, a fit with Adam starts them
-at 0.62 s ahead. When the kernels start mid-fit the compiled steps' plans are made again
-from their recordings, to take the fused calls; nothing is recorded again, so the batches
-that ran eagerly stay the same ones (a recording's update, with plain SGD, rounds
-otherwise than a replay's: ``compiler/descent.py``).
+start-up when A (1 − 1/r) ≥ 0.45 s: A of 3–4.5 s with SGD, 1.2–2.2 s with Adam. So a fit
+whose optimizer's update runs a numba kernel (``Optimizer.update_has_kernel``: Adam,
+AdamW, AMSGrad, PyTorch-form momentum) starts them at 1.5 s ahead, any other at 4 s,
+where only the plan's fused calls gain. Where a C compiler is found, the update runs its
+C loop from the first step instead (``kernels.c_enabled``; it starts in a millisecond, so
+nothing holds it back) for a net of ``c_kernels.MIN_SIZE`` weights or more, and numba's
+kernels gain only the plan's fused calls: 4 s, whatever the optimizer. Those seconds are
+the development machine's; a machine runs the start-up and the fit's batches both faster
+or both slower, so they are scaled by its pace (``machine_pace``: Python's speed here
+against there, measured once per process). On a machine 2.4x as fast, where the start-up
+took 0.20–0.26 s, a fit with Adam starts them at 0.62 s ahead. When the kernels start
+mid-fit the compiled steps' plans are made again from their recordings, to take the fused
+calls; nothing is recorded again, so the batches that ran eagerly stay the same ones (a
+recording's update, with plain SGD, rounds otherwise than a replay's:
+``compiler/descent.py``).
 
 That start-up assumes numba's on-disk cache holds the kernels. When it does not (a new
 install, a fresh Colab runtime, a new ``NUMBA_CACHE_DIR``), numba compiles them, and the
