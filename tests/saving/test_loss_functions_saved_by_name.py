@@ -57,7 +57,11 @@ def test_the_loaded_model_trains_on_as_the_original(tmp_path):
     loaded = dg.saving.load_model(tmp_path / "model.dg")
     x, y = _data()
     history = model.fit(x, y, epochs=2, verbose=0).history["loss"]
-    assert loaded.fit(x, y, epochs=2, verbose=0).history["loss"] == history
+    # The loaded model records its compiled step again, and a recording's plain-SGD update
+    # rounds otherwise than the original's replay (compiler/descent.py): an ulp in float32.
+    np.testing.assert_allclose(
+        loaded.fit(x, y, epochs=2, verbose=0).history["loss"], history, rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("function", [squared_gap, mean_squared_error], ids=["own", "named_as"])
