@@ -172,25 +172,23 @@ def _log_share(x, ans):
     return where(infinite, 0, x) - where(infinite, 0, ans)
 
 
-logaddexp = Primitive(np.logaddexp, "logaddexp")
-logaddexp.defvjp(
-    lambda g, ans, x, y: g * exp(_log_share(x, ans)),
-    lambda g, ans, x, y: g * exp(_log_share(y, ans)),
-)
-logaddexp.defjvp(
-    lambda t, ans, x, y: t * exp(_log_share(x, ans)),
-    lambda t, ans, x, y: t * exp(_log_share(y, ans)),
-)
+def _log_of_sum(fn: Callable, name: str, power: Primitive) -> Primitive:
+    """log_b(b^x + b^y), whose slope in each argument is that argument's share,
+    ``power(_log_share(...))`` (b = e: ``exp``; b = 2: ``exp2``)."""
+    prim = Primitive(fn, name)
+    prim.defvjp(
+        lambda g, ans, x, y: g * power(_log_share(x, ans)),
+        lambda g, ans, x, y: g * power(_log_share(y, ans)),
+    )
+    prim.defjvp(
+        lambda t, ans, x, y: t * power(_log_share(x, ans)),
+        lambda t, ans, x, y: t * power(_log_share(y, ans)),
+    )
+    return prim
 
-logaddexp2 = Primitive(np.logaddexp2, "logaddexp2")
-logaddexp2.defvjp(
-    lambda g, ans, x, y: g * exp2(_log_share(x, ans)),
-    lambda g, ans, x, y: g * exp2(_log_share(y, ans)),
-)
-logaddexp2.defjvp(
-    lambda t, ans, x, y: t * exp2(_log_share(x, ans)),
-    lambda t, ans, x, y: t * exp2(_log_share(y, ans)),
-)
+
+logaddexp = _log_of_sum(np.logaddexp, "logaddexp", exp)
+logaddexp2 = _log_of_sum(np.logaddexp2, "logaddexp2", exp2)
 
 # x mod y = x − y·floor(x/y): piecewise, with slope 1 in x and −floor(x/y) in y.
 mod = Primitive(np.mod, "mod", "{0} mod {1}")

@@ -70,9 +70,9 @@ def as_batch(item: Any) -> tuple:
 def _packed(part: Any) -> Any:
     """A flat list or dict of arrays as one record array (``structure.pack``); anything
     else (one array, a nested structure) as it is."""
-    values = part.values() if isinstance(part, dict) else part
     if not isinstance(part, dict | list | tuple) or not part:
         return part
+    values = part.values() if isinstance(part, dict) else part
     if all(isinstance(v, np.ndarray | Tensor) or structure.is_pandas(v) for v in values):
         return structure.pack(part)
     return part
