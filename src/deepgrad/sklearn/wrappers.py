@@ -98,11 +98,15 @@ class ModelBase(NeuralEstimator):
             jit=self.jit,
         )
 
+    def _outputs_for_zeros(self, model: Model, n_features: int) -> np.ndarray:
+        """The model's outputs for one sample of zeros: what its output checks look at."""
+        sample = np.zeros((1, n_features), dtype=self._dtype())
+        return np.asarray(model.predict(sample, batch_size=None, verbose=0))
+
     def _check_outputs(self, model: Model, n_features: int, n_outputs: int) -> None:
         """The model must give one output per class or target: one more or fewer trained
         on the wrong targets or failed far from here (an IndexError in predict)."""
-        sample = np.zeros((1, n_features), dtype=self._dtype())
-        shape = np.shape(model.predict(sample, batch_size=None, verbose=0))
+        shape = self._outputs_for_zeros(model, n_features).shape
         if shape != (1, n_outputs):
             what = "class" if self._classifier else "target"
             raise ValueError(
@@ -192,8 +196,7 @@ class ModelClassifier(ModelBase, ClassifierBase):
         """A loss on probabilities needs a model that gives them: its outputs for a sample
         of zeros must be in [0, 1] and sum to 1 (a model ending in logits would be trained
         on them as probabilities, and predict_proba would give them as they are)."""
-        sample = np.zeros((1, n_features), dtype=self._dtype())
-        outputs = np.asarray(model.predict(sample, batch_size=None, verbose=0), np.float64)
+        outputs = self._outputs_for_zeros(model, n_features).astype(np.float64)
         if np.any(outputs < 0) or not np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3):
             raise ValueError(
                 f"{type(self).__name__}: the loss {type(model.loss).__name__} takes "
