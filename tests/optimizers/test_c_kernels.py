@@ -205,3 +205,22 @@ def test_a_library_that_cannot_be_loaded_is_said_not_raised_from_the_step(tmp_pa
     monkeypatch.setattr(native.ctypes, "CDLL", refuse)
     with pytest.raises(native.NativeUnavailable, match="failed to map segment"):
         native.load("void deepgrad_test_noexec(void) {}", "deepgrad_test_noexec", [])
+
+
+@pytest.mark.parametrize("aliased", ["m is v", "gradient is the parameter", "overlapping views"])
+def test_overlapping_arrays_are_refused_by_every_executor(aliased):
+    """Adam with one array as both m and v: its C loop and its NumPy plan gave different
+    numbers (the loop reads both old values first, the plan writes m before reading v)."""
+    rule = RULES["adam"]
+    arrays, scalars = next(_inputs(rule, np.float32, c_kernels.MIN_SIZE, seed=0))
+    gradient, parameter, m, v = (a.copy() for a in arrays)
+    if aliased == "m is v":
+        v = m
+    elif aliased == "gradient is the parameter":
+        parameter = gradient
+    else:
+        buffer = np.zeros(gradient.size + 1, np.float32)
+        m, v = buffer[:-1], buffer[1:]
+    for executor in (kernels.numba_held, kernels.disabled):
+        with executor(), pytest.raises(ValueError, match=r"adam: .* must not overlap in memory"):
+            rule(gradient, parameter, m, v, *scalars)

@@ -431,7 +431,9 @@ class Rule:
     def __call__(self, gradient: np.ndarray, *arguments: Any, scratch: dict | None = None) -> None:
         if type(gradient) is not np.ndarray and cuda_kernels.is_cupy(gradient):
             self.cuda(gradient, *arguments)
-        elif self._c_kernel_fits(gradient, arguments) and self.c(gradient, *arguments):
+            return
+        self._refuse_overlaps(gradient, arguments[: self.updates])
+        if self._c_kernel_fits(gradient, arguments) and self.c(gradient, *arguments):
             pass  # the C loop ran
         elif not (self.kernel and kernels.available(arguments[0])):
             self.numpy(gradient, *arguments, scratch=scratch)
@@ -439,6 +441,20 @@ class Rule:
             self._compiled(gradient, *arguments)  # the common case of ``compiled``, inline
         else:
             self.compiled(gradient, *arguments)
+
+    def _refuse_overlaps(self, gradient: np.ndarray, updated: tuple) -> None:
+        """Raise where two of the arrays share memory: the rule reads every old value before
+        it writes a new one, which the loops (C, numba) do element by element and the NumPy
+        plan array by array, so overlapping arrays would get a different answer from each
+        executor (the same array as m and v: Adam's C loop and NumPy plan disagreed)."""
+        arrays = (gradient, *updated)
+        for i, first in enumerate(arrays):
+            for second in arrays[i + 1 :]:
+                if np.may_share_memory(first, second):
+                    raise ValueError(
+                        f"{self.__name__}: the gradient and the updated arrays must not "
+                        "overlap in memory (two of them share it); pass separate arrays"
+                    )
 
     def _fits(self, gradient: np.ndarray, arguments: tuple) -> bool:
         """Whether the updated arrays are shaped as the gradient and writeable (else
