@@ -28,6 +28,33 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("DEEPGRAD_FUSED", "1")
 
 
+@pytest.fixture
+def without_c_loops(monkeypatch):
+    """The plans' fused calls on numba's kernels (or NumPy's calls), not on their C loops
+    (``deepgrad.native_loops``, which run them wherever a compiler and Python's headers are
+    found): for the tests of numba's executors, and of when ``fit`` starts numba."""
+    from deepgrad import native_loops
+
+    monkeypatch.setattr(native_loops, "_tried", True)
+    monkeypatch.setattr(native_loops, "_module", None)
+
+
+@pytest.fixture(params=["C loops", "numba"])
+def loop_executor(request, monkeypatch):
+    """Each executor of the plans' fused calls in turn: the C loops (skipped where they
+    cannot be built), then numba's kernels (skipped without numba)."""
+    from deepgrad import native_loops
+
+    if request.param == "C loops":
+        if native_loops.module() is None:
+            pytest.skip("the C loops cannot be built here")
+    else:
+        pytest.importorskip("numba")
+        monkeypatch.setattr(native_loops, "_tried", True)
+        monkeypatch.setattr(native_loops, "_module", None)
+    return request.param
+
+
 @pytest.fixture(autouse=True)
 def _quiet_numpy():
     with np.errstate(all="ignore"):

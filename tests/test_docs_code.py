@@ -96,6 +96,7 @@ NOT_IN_REFERENCE = {
     "ops": "internal: the primitives; deepgrad.numpy is their public face",
     "kernels": "internal: numba's switch and compile helper",
     "native": "internal: builds and loads the optimizers' C loops (docs/optimizer-kernels.md)",
+    "native_loops": "internal: a compiled plan's fused calls as C loops (docs/fusion.md)",
     "blas": "internal: one gemm call into NumPy's own OpenBLAS (compiled plain SGD)",
     "version": "only __version__, shown on the deepgrad page",
     "axes": "internal: axis arguments checked as NumPy checks them",

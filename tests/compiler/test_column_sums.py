@@ -14,6 +14,9 @@ from deepgrad.compiler.column_sums import column_sum
 
 pytest.importorskip("numba")
 
+# every test twice: on the C loops (deepgrad/native_loops.c), then on numba's kernels
+pytestmark = pytest.mark.usefixtures("loop_executor")
+
 
 def _spread(shape, dtype, seed):
     """Values over six orders of magnitude, so that the order of the additions shows."""

@@ -18,6 +18,9 @@ from deepgrad.compiler.fusion import (
 
 pytest.importorskip("numba")
 
+# every test twice: on the C loops (deepgrad/native_loops.c), then on numba's kernels
+pytestmark = pytest.mark.usefixtures("loop_executor")
+
 
 def _arrays(dtype, shape=(64, 96), seed=0):
     rng = np.random.default_rng(seed)

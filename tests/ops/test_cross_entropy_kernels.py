@@ -12,6 +12,9 @@ from deepgrad.ops.activations_math import (
 
 pytest.importorskip("numba")
 
+# every test twice: on the C loops (deepgrad/native_loops.c), then on numba's kernels
+pytestmark = pytest.mark.usefixtures("loop_executor")
+
 
 def _case(dtype, rows=50, classes=7, seed=0):
     rng = np.random.default_rng(seed)

@@ -14,6 +14,9 @@ from deepgrad.ops.linalg import _matmul_impl
 
 pytest.importorskip("numba")
 
+# every test twice: on the C loops (deepgrad/native_loops.c), then on numba's kernels
+pytestmark = pytest.mark.usefixtures("loop_executor")
+
 
 @settings(max_examples=60, deadline=None)
 @given(

@@ -47,16 +47,19 @@ class Model:
 
 
 @pytest.fixture
-def clock(monkeypatch):
+def clock(monkeypatch, without_c_loops):
     """A fake clock, a process that has trained nothing yet, and kernels that may wait."""
     clock = Clock()
     monkeypatch.setattr(kernel_start.time, "perf_counter", clock)
     monkeypatch.setattr(kernel_start, "_trained_waiting", 0.0)
     monkeypatch.setattr(kernel_start, "machine_pace", lambda: 1.0)  # the constants' machine
     monkeypatch.setattr(kernels, "fit_may_wait", lambda: True)
+    # numba's cache warm (a test that runs no fit on numba's kernels leaves it cold)
+    monkeypatch.setattr(kernel_start, "cache_is_cold", lambda: False)
     monkeypatch.setattr(kernels, "_enabled", kernels._enabled)  # restored after the test
     monkeypatch.setattr(kernels, "_numba_held", kernels._numba_held)
-    # No C loops (the machine may have a compiler): an update that numba alone speeds up.
+    # No C loops (the machine may have a compiler): an update and fused calls that numba
+    # alone speeds up.
     monkeypatch.setenv("DEEPGRAD_NATIVE", "0")
     return clock
 
@@ -162,6 +165,34 @@ def test_an_update_that_runs_a_c_loop_waits_as_long_as_any_other(clock, monkeypa
     large = [np.zeros(c_kernels.MIN_SIZE), np.zeros(10)]
     small = [np.zeros(c_kernels.MIN_SIZE - 20), np.zeros(10)]
     for weights, batches, starts in ((large, 400, False), (large, 900, True), (small, 400, True)):
+        start = KernelStart(Model(optimizer, weights), epochs=1, batches_per_epoch=batches)
+        assert run_batches(start, clock, 10, 0.005)[-1] is starts
+        start.finish()
+
+
+@pytest.mark.skipif(
+    not native.available() or native.python_headers() is None,
+    reason="no C compiler or no Python headers here",
+)
+@pytest.mark.parametrize("optimizer", [dg.optimizers.Adam(), dg.optimizers.SGD()])
+def test_numba_never_starts_where_c_loops_run_the_update_and_the_plan(
+    clock, monkeypatch, optimizer
+):
+    """With the plan's fused calls and the update both on C loops, numba gains nothing: a
+    fit of any length leaves it held back. A net too small for the update's C loop still
+    gains numba's update kernel where the optimizer has one (Adam), at 1.5 s ahead."""
+    import numpy as np
+
+    from deepgrad import native_loops
+    from deepgrad.optimizers import c_kernels
+
+    monkeypatch.setenv("DEEPGRAD_NATIVE", "1")
+    monkeypatch.setattr(native_loops, "_tried", False)
+    assert native_loops.module() is not None
+    large = [np.zeros(c_kernels.MIN_SIZE), np.zeros(10)]
+    small = [np.zeros(c_kernels.MIN_SIZE - 20), np.zeros(10)]
+    adam = getattr(optimizer, "update_has_kernel", False)
+    for weights, batches, starts in ((large, 10**7, False), (small, 400, adam)):
         start = KernelStart(Model(optimizer, weights), epochs=1, batches_per_epoch=batches)
         assert run_batches(start, clock, 10, 0.005)[-1] is starts
         start.finish()
@@ -279,8 +310,11 @@ def _fit(
     tmp_path,
     inside: str = "",
     cold_factor: float = kernel_start.COLD_CACHE_FACTOR,
+    native_setting: str = "0",
 ) -> dict:
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    # DEEPGRAD_NATIVE=0: numba runs the fused calls and the update, as where no C compiler
+    # is found (with C loops numba never starts: test_a_fit_with_c_loops_never_imports_numba)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "DEEPGRAD_NATIVE": native_setting}
     env.pop("DEEPGRAD_FUSED", None)
     if setting is not None:
         env["DEEPGRAD_FUSED"] = setting
@@ -317,6 +351,24 @@ def test_fits_short_and_long_train_to_the_same_bits_with_or_without_the_kernels(
     for run in (never, short, long, disabled):
         for result in ("losses", "weights", "evaluation", "prediction"):
             assert run[result] == always[result], result
+
+
+@pytest.mark.skipif(
+    not native.available() or native.python_headers() is None,
+    reason="no C compiler or no Python headers here",
+)
+@pytest.mark.parametrize("net", ["adam", "sgd"])
+def test_a_fit_with_c_loops_never_imports_numba(net, tmp_path):
+    """Where the plan's fused calls and the update run as C loops, a fit long enough to
+    start numba's kernels without them never imports numba, its plans have the fused calls
+    from the first epoch, and every number is the same bits as numba's and NumPy's."""
+    with_c = _fit(net, 1e-9, None, tmp_path, native_setting="1")
+    numba = _fit(net, 1e-9, None, tmp_path)  # DEEPGRAD_NATIVE=0: numba starts
+    never = _fit(net, 2.0, "0", tmp_path, native_setting="1")  # no kernel at all
+    assert not with_c["numba imported"] and with_c["fused"]
+    assert numba["numba imported"] and numba["fused"]
+    for result in ("losses", "weights", "evaluation", "prediction"):
+        assert with_c[result] == numba[result] == never[result], result
 
 
 def test_a_cold_cache_holds_back_the_kernels_a_warm_one_would_start(tmp_path):
@@ -380,7 +432,7 @@ def test_a_kernel_in_a_file_is_cached_once_compiled_and_not_before(tmp_path):
         "    column_sum(np.ones((3, 4), np.float32))\n"
         "print(before, may_wait, kernels.fit_may_wait())\n"
     )
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "DEEPGRAD_NATIVE": "0"}
     env.pop("DEEPGRAD_FUSED", None)
 
     def run(argument: str) -> str:

@@ -1,9 +1,10 @@
-"""A plan's column sums (the bias gradients) by a numba loop that adds NumPy's way.
+"""A plan's column sums (the bias gradients) by a loop that adds NumPy's way.
 
 Every dense layer's bias gradient is ``sum(g, axis=(0,))`` of a (batch, units) array: the
 backward pass of the broadcast ``x @ W + b``. NumPy's reduction costs 4–6 µs at the sizes
 of an MLP's batch, most of it set-up (``python benchmarks/plan_kernels.py``). A numba loop
-does it in 0.6–1.6 µs, and gives the same bits: for a C-contiguous 2-D array with at
+does it in 0.6–1.6 µs (so does the same loop in C, ``native_loops.c``, which runs
+where it can be built), and gives the same bits: for a C-contiguous 2-D array with at
 least two columns, NumPy starts from the first row and adds the rows one after another,
 in row order, which is what ``add_rows`` does. (With one column the array is one
 contiguous run and NumPy sums it pairwise; those sums stay NumPy's, as do strided,
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import kernels as fused
+from deepgrad import native_loops
 from deepgrad.autodiff.primitive import _sum_impl
 from deepgrad.compiler.recorder import ArraySpec, Call, Recorder, Slot
 
@@ -40,17 +42,23 @@ def _kernel() -> Callable:
 
 
 def column_sum(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``np.sum(a, axis=(0,), out=out)`` for 2-D ``a``, bit for bit; by the numba loop
-    where it applies (see the module docstring), else by NumPy.
+    """``np.sum(a, axis=(0,), out=out)`` for 2-D ``a``, bit for bit; by the C loop
+    (``native_loops``) or the numba loop where it applies (see the module docstring), else
+    by NumPy.
 
     >>> column_sum(np.array([[1.0, 2.0], [3.0, 4.0]]))
     array([4., 6.])
     """
     if out is None:
         out = np.empty(a.shape[1:], a.dtype)
-    if fused.enabled() and _fits(a, out):
-        _kernel()(a, out)
-        return out
+    if _fits(a, out):
+        loops = native_loops.module()
+        if loops is not None:
+            loops.column_sum(a, out)
+            return out
+        if fused.enabled():
+            _kernel()(a, out)
+            return out
     return np.sum(a, axis=(0,), out=out)
 
 
@@ -75,7 +83,7 @@ _COLUMN_SUM_KWARGS = {"axis": (0,), "keepdims": False, "dtype": None}
 def sum_columns(calls: list[Call], recorder: Recorder) -> list[Call]:
     """The calls with each ``sum(a, axis=(0,))`` of a 2-D float array that was
     C-contiguous when recorded (with two or more columns) made a ``column_sum`` call."""
-    if not fused.enabled():
+    if not (fused.enabled() or native_loops.module() is not None):
         return calls
     rewritten = []
     for call in calls:

@@ -14,9 +14,11 @@ NaN × 0 is NaN, though which NaN is left open, as IEEE 754 leaves it;
 ``tests/compiler/test_fusion.py`` compares the bits), and a compiled plan still equals
 eager mode bit for bit.
 
-The kernels run only with numba installed and ``DEEPGRAD_FUSED`` not 0 (as for the fused
-optimizer updates), on float arrays that were C-contiguous when the plan was recorded; a
-strided array at a replay, or kernels turned off, takes the NumPy form of the rule. Why
+The fused calls run as C loops built by the machine's compiler (``native_loops.c``, the
+same operations written in C), else as numba kernels, with numba installed and
+``DEEPGRAD_FUSED`` not 0 (as for the fused optimizer updates), on float arrays that were
+C-contiguous when the plan was recorded; a strided array at a replay, or kernels turned
+off, takes the NumPy form of the rule. Why
 these two pairs, and what the kernels measured: ``docs/fusion.md``.
 """
 
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import kernels as fused
+from deepgrad import native_loops
 from deepgrad.compiler.recorder import (
     ArraySpec,
     Call,
@@ -107,18 +110,28 @@ def _kernels(rule: Callable) -> dict[str, Callable]:
 
 
 def elementwise(rule: Callable) -> Callable:
-    """``run(a, b, out=None)``: ``rule(a, b)`` elementwise, through numba kernels made from
-    ``rule`` where they fit (kernels enabled, C-contiguous NumPy arrays of one dtype, float32
-    or float64, ``b`` of ``a``'s shape or a row of it), else by NumPy running ``rule`` on
-    the arrays.
+    """``run(a, b, out=None)``: ``rule(a, b)`` elementwise, where the arrays fit a loop
+    (C-contiguous NumPy arrays of one dtype, float32 or float64, ``b`` of ``a``'s shape or
+    a row of it) by the C loop of ``rule``'s name (``native_loops``) or else numba's
+    kernels made from ``rule``, where they may run; else by NumPy running ``rule`` on the
+    arrays.
 
     >>> run = elementwise(relu_of_sum)
     >>> run(np.array([[-1.0, 1.0]]), np.array([0.5, 0.5]))
     array([[0. , 1.5]])
     """
 
+    name = rule.__name__
+
     def run(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        if not (fused.enabled() and _fits_kernels(a, b, out)):
+        fits = _fits_kernels(a, b, out)
+        loops = native_loops.module() if fits else None
+        if loops is not None:
+            if out is None:
+                out = np.empty_like(a)
+            getattr(loops, name)(a, b, out)
+            return out
+        if not (fits and fused.enabled()):
             if out is None:
                 return rule(a, b)
             out[...] = rule(a, b)
@@ -196,8 +209,9 @@ relu_backward.elementwise = True
 
 
 def fuse_elementwise(calls: list[Call], outputs: list[Any], recorder: Recorder) -> list[Call]:
-    """The plan's calls with the two pairs above fused, where numba is there to run them."""
-    if not fused.enabled():
+    """The plan's calls with the two pairs above fused, where a C loop or numba is there to
+    run them."""
+    if not (fused.enabled() or native_loops.module() is not None):
         return calls
 
     def value(ref: Any) -> Any:

@@ -10,11 +10,13 @@ The steps are ``exp_shifted`` (x − m, then NumPy's exp), ``row_sum`` and ``los
 below; the maximum is exact in any order. Two executors run them:
 
 - NumPy, on whole arrays (any shape, any size, any layout);
-- numba kernels, for C-contiguous 2-D float logits of at most ``MAX_CLASSES`` classes,
+- kernels, for C-contiguous 2-D float logits of at most ``MAX_CLASSES`` classes,
   where they beat NumPy's six to eight calls at every batch size (measured in
-  ``docs/fusion.md``), when numba is installed and ``DEEPGRAD_FUSED`` is not 0: one loop
-  per row for the maximum and the shift, NumPy's vectorised exp over the array, one loop
-  per row for the sum and the division, and NumPy's vectorised log over the rows' sums.
+  ``docs/fusion.md``): one loop per row for the maximum and the shift, NumPy's vectorised
+  exp over the array, one loop per row for the sum and the division, and NumPy's
+  vectorised log over the rows' sums. The loops are C (``native_loops.c``, built by the
+  machine's compiler) where they can be built, else numba's, when numba is installed and
+  ``DEEPGRAD_FUSED`` is not 0.
 
 They perform the same float operations in the same dtype and the same order, NumPy's
 exp and log included, so they give the same bits
@@ -32,6 +34,7 @@ from collections.abc import Callable
 import numpy as np
 
 from deepgrad import kernels as fused
+from deepgrad import native_loops
 from deepgrad.backend import array_module
 
 # Up to this many classes the kernels run, whatever the batch: eager mode calls them twice
@@ -226,9 +229,18 @@ def _run_kernels(logits: np.ndarray, labels: np.ndarray, gradient: np.ndarray) -
     for the maximum and the shift, NumPy's vectorised exp over the whole array in between
     (numba's are scalar calls, 4 ns each against NumPy's 0.5: docs/fusion.md), a numba
     pass for the sums and the division, and the losses from the sums by NumPy's log."""
-    shift, finish = _row_kernels()
     shifted_labels = np.empty(logits.shape[0], logits.dtype)  # the maxima, then x_ℓ − m
     totals = np.empty_like(shifted_labels)
+    loops = native_loops.module()
+    if loops is not None:  # the same two passes in C (native_loops.c), on int64 labels
+        wide_labels = np.ascontiguousarray(labels, dtype=np.int64)
+        if loops.cross_entropy_shift(logits, wide_labels, gradient, shifted_labels) != 0:
+            _refuse(labels, logits.shape[1])
+        np.exp(gradient, out=gradient)
+        pairwise = sums_pairwise(*logits.shape)
+        loops.cross_entropy_finish(logits, wide_labels, gradient, shifted_labels, totals, pairwise)
+        return loss_of_row(totals, shifted_labels)
+    shift, finish = _row_kernels()
     if shift(logits, labels, gradient, shifted_labels) != 0:
         _refuse(labels, logits.shape[1])
     np.exp(gradient, out=gradient)
@@ -239,14 +251,14 @@ def _run_kernels(logits: np.ndarray, labels: np.ndarray, gradient: np.ndarray) -
 def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
     """Whether the kernel runs on these arrays (see the module docstring).
 
-    >>> fits(np.zeros((4, 3), np.float32), np.zeros(4, np.int64)) == fused.enabled()
+    >>> runs = fused.enabled() or native_loops.module() is not None
+    >>> fits(np.zeros((4, 3), np.float32), np.zeros(4, np.int64)) == runs
     True
     >>> fits(np.zeros((4, 3), np.float32), np.zeros(4))  # float labels: NumPy's form
     False
     """
     return (
-        fused.enabled()
-        and type(logits) is np.ndarray
+        type(logits) is np.ndarray
         and logits.ndim == 2
         and 0 < logits.shape[1] <= MAX_CLASSES
         and logits.dtype in (np.float32, np.float64)
@@ -254,6 +266,7 @@ def fits(logits: np.ndarray, labels: np.ndarray) -> bool:
         and type(labels) is np.ndarray
         and labels.shape == logits.shape[:1]
         and labels.dtype.kind in "iu"
+        and (fused.enabled() or native_loops.module() is not None)
     )
 
 

@@ -4,7 +4,8 @@ A dense layer with one output unit (a regressor's last layer) sends its gradient
 the hidden layer as ``g @ Wᵀ``, a (batch, 1) @ (1, units) product. OpenBLAS takes 23 µs for
 it at (200, 1) @ (1, 100), as long as a (200, 50) @ (50, 100) product with fifty times the
 arithmetic; NumPy's broadcast multiply takes 8 µs and a numba loop 2
-(``python benchmarks/plan_kernels.py``). The loop computes ``x[i, 0] · y[0, j] + 0``,
+(``python benchmarks/plan_kernels.py``); the same loop in C (``native_loops.c``) runs
+where it can be built, else numba's. The loop computes ``x[i, 0] · y[0, j] + 0``,
 which is what the product computes: one term, added to a zero, so that a −0 term gives
 +0 as in BLAS (a multiply alone would leave −0). The bits are the same
 (``tests/ops/test_outer_products.py``).
@@ -18,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from deepgrad import kernels as fused
+from deepgrad import native_loops
 
 _ZERO = np.float32(0)  # float32's zero widens nothing (see compiler/fusion.py)
 
@@ -39,8 +41,7 @@ def fits(x: np.ndarray, y: np.ndarray, out: np.ndarray | None) -> bool:
     """Two 2-D NumPy float arrays of one dtype, (n, 1) and (1, m), and an ``out`` (if
     any) of shape (n, m) and that dtype that may overlap neither."""
     return (
-        fused.enabled()
-        and type(x) is np.ndarray
+        type(x) is np.ndarray
         and type(y) is np.ndarray
         and x.ndim == 2
         and y.ndim == 2
@@ -58,6 +59,7 @@ def fits(x: np.ndarray, y: np.ndarray, out: np.ndarray | None) -> bool:
                 and not np.may_share_memory(out, y)
             )
         )
+        and (fused.enabled() or native_loops.module() is not None)
     )
 
 
@@ -70,5 +72,16 @@ def outer_matmul(x: np.ndarray, y: np.ndarray, out: np.ndarray | None = None) ->
     """
     if out is None:
         out = np.empty((x.shape[0], y.shape[1]), x.dtype)
-    _kernel()(x, y, out)
+    loops = native_loops.module()
+    if (
+        loops is not None
+        and x.flags.c_contiguous
+        and y.flags.c_contiguous
+        and out.flags.c_contiguous
+    ):
+        loops.outer(x, y, out)
+    elif fused.enabled():  # numba's loop takes strided arrays too
+        _kernel()(x, y, out)
+    else:
+        np.matmul(x, y, out=out)
     return out

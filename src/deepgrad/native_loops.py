@@ -1,0 +1,70 @@
+"""A compiled plan's fused calls as C loops, built by the machine's C compiler.
+
+The plan fuses a few calls that recur in every dense net (``compiler/fusion.py``: bias +
+ReLU and ReLU's backward pass; ``compiler/column_sums.py``: the bias gradients;
+``ops/outer_products.py``: a one-unit layer's products; ``ops/cross_entropy_kernels.py``:
+the sparse cross-entropy with its gradient). Each is a rule written in NumPy, and has
+two executors of its loop besides NumPy's calls: numba's, and the C loops of
+``native_loops.c``, one Python extension module built against this Python's headers
+(``native.load_module``) and cached on disk as the optimizers' C loops are. Where the
+module loads, it runs them: it starts in a fraction of a millisecond where numba's
+start-up costs a fraction of a second, and its call costs about 0.13 µs (numba's 0.3–0.4),
+so a ``fit`` has its fused calls from the first step without waiting for numba
+(``training/kernel_start.py``). Where it cannot be built (no compiler, no Python headers,
+``DEEPGRAD_NATIVE=0``), numba runs them, or NumPy.
+
+The loops perform the rules' float operations in the same order and dtype, so they give
+NumPy's bits (``tests/test_native_loops.py`` compares them); each checks the arrays it is
+given (dtypes, shapes, overlaps) and raises ``ValueError`` on arrays it cannot take.
+
+>>> loops = module()
+>>> out = np.empty((1, 2))
+>>> if loops is not None:
+...     loops.relu_of_sum(np.array([[-1.0, 1.0]]), np.array([0.5, 0.5]), out)
+... else:
+...     out[...] = [[0.0, 1.5]]
+>>> out
+array([[0. , 1.5]])
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np  # noqa: F401  (the docstring's example)
+
+from deepgrad import kernels, native
+
+NAME = "deepgrad_native_loops"
+SOURCE_FILE = Path(__file__).with_name("native_loops.c")
+
+_module: ModuleType | None = None  # loaded in this process
+_tried = False  # a load was tried (and, where _module is None, failed or was not allowed)
+
+
+def module() -> ModuleType | None:
+    """The loops' module where they may run now, else None (numba's kernels or NumPy's
+    calls then run). Built or loaded at the first call that may run them; whether C
+    kernels are allowed (``DEEPGRAD_NATIVE``, a compiler) is asked then, and kept.
+    ``kernels.disabled()`` and ``DEEPGRAD_FUSED=0`` turn them off at every call."""
+    if not kernels.c_switched_on():
+        return None
+    if _tried:
+        return _module
+    return _load()
+
+
+def _load() -> ModuleType | None:
+    global _module, _tried
+    if not kernels.c_enabled():
+        return None  # not tried: DEEPGRAD_NATIVE or the compiler may be looked at again
+    _tried = True
+    if native.python_headers() is None:
+        return None  # numba's kernels or NumPy's calls, as documented; the optimizers'
+        # C loops (ctypes, no headers needed) still run
+    try:
+        _module = native.load_module(SOURCE_FILE.read_text(encoding="utf-8"), NAME)
+    except (native.NativeUnavailable, OSError) as error:
+        kernels.c_failed(error)
+    return _module
