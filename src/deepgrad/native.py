@@ -205,6 +205,7 @@ def load(source: str, symbol: str, argtypes: list) -> Any:
     return function
 
 
+@functools.cache
 def python_headers() -> str | None:
     """The folder of this Python's C headers (``Python.h``), or None where they are not
     installed (on Debian and Ubuntu they come with ``python3-dev``).

@@ -34,7 +34,7 @@ typedef struct {
 
 static char kind_of(const Py_buffer *view) {
     const char *format = view->format ? view->format : "B";
-    if (format[0] == '=' || format[0] == '<' || format[0] == '@') format++;
+    if (format[0] == '@' || format[0] == '=') format++; /* native order; '<' and '>' refused */
     if (format[0] == '\0' || format[1] != '\0') return '?';
     if (format[0] == 'f' && view->itemsize == 4) return 'f';
     if (format[0] == 'd' && view->itemsize == 8) return 'd';

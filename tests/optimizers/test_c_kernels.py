@@ -27,6 +27,19 @@ def _private_cache(tmp_path_factory, monkeypatch):
     native.cache_folder.cache_clear()
 
 
+@pytest.fixture(autouse=True, params=["module", "ctypes"])
+def loop_form(request, monkeypatch):
+    """Every test on both forms of the loop: a Python extension module (where Python's
+    headers are installed) and a plain library called through ctypes (where they are not)."""
+    if request.param == "module" and native.python_headers() is None:
+        pytest.skip("this Python's headers are not installed")
+    if request.param == "ctypes":
+        monkeypatch.setattr(native, "python_headers", lambda: None)
+    for rule in RULES.values():  # nothing built in the other form
+        monkeypatch.setattr(rule, "_c_kernels", {})
+    return request.param
+
+
 def _by_c(rule: Rule, arrays: list, scalars: list) -> list:
     updated = [a.copy() for a in arrays]
     assert rule._c_kernel_fits(updated[0], (*updated[1:], *scalars))
@@ -114,7 +127,7 @@ def test_what_the_loop_cannot_take_runs_the_numpy_plan(monkeypatch):
     assert not rule._c_kernel_fits(gradient[:-1], (*updated, *scalars))  # another shape
     an_array = [np.float32(2.0) * np.ones(gradient.size, np.float32), *scalars[1:]]
     assert not rule._c_kernel_fits(gradient, (*updated, *an_array))  # not a number
-    small = [a[: c_kernels.MIN_SIZE - 1] for a in arrays]
+    small = [a[: c_kernels.min_size() - 1] for a in arrays]
     assert not rule._c_kernel_fits(small[0], (*small[1:], *scalars))  # too small to pay
     frozen = updated[0].copy()
     frozen.flags.writeable = False
@@ -224,3 +237,28 @@ def test_overlapping_arrays_are_refused_by_every_executor(aliased):
     for executor in (kernels.numba_held, kernels.disabled):
         with executor(), pytest.raises(ValueError, match=r"adam: .* must not overlap in memory"):
             rule(gradient, parameter, m, v, *scalars)
+
+
+@needs_compiler
+def test_the_module_checks_what_it_is_given(loop_form):
+    """The module form checks the arrays again itself: called directly with what the rule
+    would not give it, it raises instead of reading or writing outside an array."""
+    if loop_form != "module":
+        pytest.skip("the ctypes form takes pointers: the rule checks for it")
+    rule = RULES["adam"]
+    arrays, scalars = next(_inputs(rule, np.float32, 100, seed=0))
+    _by_c(rule, arrays, scalars)
+    (kernel,) = rule._c_kernels.values()
+    gradient, parameter, m, v = (a.copy() for a in arrays)
+    cases = [
+        ((gradient, parameter, m, v[:-1]), scalars, "of one size"),
+        ((gradient, parameter, m, v.astype(np.float64)), scalars, "float32 arrays"),
+        ((gradient, parameter, m, m), scalars, "must not overlap"),
+        ((gradient, parameter, m[::-1], v), scalars, "C-contiguous"),
+        ((gradient, parameter, m, v), ["a rate", *scalars[1:]], "must be real number"),
+    ]
+    for (g, *updated), numbers, message in cases:
+        with pytest.raises((ValueError, TypeError), match=message):
+            kernel(g, tuple(updated), numbers)
+    with pytest.raises(TypeError, match="adam takes"):
+        kernel(gradient, (parameter, m), scalars)

@@ -28,6 +28,7 @@ every combination of its flags, in float32 and float64.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -56,12 +57,23 @@ static inline T dg_sqrt(T a) {{ return sqrt{suffix}(a); }}
 """
 
 
-# Below this many elements the C loop is not worth its call: ctypes' call and the arrays'
-# pointers cost about 8 µs, as much as the NumPy plan's whole Adam update at 4,096 to
-# 5,605 float32 (9.3 and 9.8 µs against 9.5 and 10.8), where numba's kernel, once
-# started, takes 3.2-3.4 µs; at 16,384 the loop takes 11.6 µs, the plan 20.1
-# (docs/optimizer-kernels.md).
+# Below this many elements a C loop called through ctypes is not worth its call: ctypes'
+# call and the arrays' pointers cost about 8 µs, as much as the NumPy plan's whole Adam
+# update at 4,096 to 5,605 float32 (9.3 and 9.8 µs against 9.5 and 10.8), where numba's
+# kernel, once started, takes 3.2-3.4 µs; at 16,384 the loop takes 11.6 µs, the plan 20.1
+# (docs/optimizer-kernels.md). Built as a Python extension module instead (where Python's
+# headers are installed), the call costs under a microsecond and the loop runs at any size.
 MIN_SIZE = 1 << 13
+
+
+def min_size() -> int:
+    """The fewest elements the C loop runs on: any number where its module can be built
+    (``native.python_headers``), else ``MIN_SIZE`` (ctypes).
+
+    >>> min_size() in (1, MIN_SIZE)
+    True
+    """
+    return 1 if native.python_headers() is not None else MIN_SIZE
 
 
 def supports(dtype: np.dtype) -> bool:
@@ -123,22 +135,162 @@ def c_source(kernel: KernelSource, dtype: np.dtype) -> tuple[str, str]:
     return _PREAMBLE.format(ctype=ctype, suffix=suffix) + "\n" + function, name
 
 
+# A Python extension module around the loop (``module_source``): it takes the arrays
+# themselves through the buffer protocol, checks them (dtype, size, contiguity, writable,
+# no two overlapping) and calls the loop, in about 0.3 µs where ctypes takes 8.
+_MODULE = """\
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+{loop}
+static int dg_take(PyObject *object, Py_buffer *view, int writable) {{
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    const char *expected = writable ? "{rule}: expected C-contiguous, writable {dtype} arrays"
+                                    : "{rule}: expected a C-contiguous {dtype} gradient";
+    if (PyObject_GetBuffer(object, view, flags) < 0) {{
+        PyErr_SetString(PyExc_ValueError, expected);
+        return -1;
+    }}
+    const char *format = view->format ? view->format : "B";
+    if (format[0] == '@' || format[0] == '=') format++;
+    if (format[0] != '{format}' || format[1] != '\\0' || view->itemsize != sizeof(T)) {{
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_ValueError, expected);
+        return -1;
+    }}
+    return 0;
+}}
+
+static int dg_overlap(const Py_buffer *a, const Py_buffer *b) {{
+    const char *a0 = a->buf, *b0 = b->buf;
+    return a->len && b->len && a0 < b0 + b->len && b0 < a0 + a->len;
+}}
+
+static PyObject *dg_run(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {{
+    enum {{ ARRAYS = {arrays}, SCALARS = {scalars} }};
+    Py_buffer views[ARRAYS];
+    T scalars[SCALARS + 1];
+    PyObject *result = NULL;
+    int taken = 0;
+    if (nargs != ARRAYS + SCALARS) {{
+        PyErr_Format(PyExc_TypeError, "{rule} takes %d arguments, got %zd", ARRAYS + SCALARS,
+                     nargs);
+        return NULL;
+    }}
+    for (int k = 0; k < SCALARS; k++) {{
+        double value = PyFloat_AsDouble(args[ARRAYS + k]);
+        if (value == -1.0 && PyErr_Occurred()) return NULL;
+        scalars[k] = (T)value;
+    }}
+    for (; taken < ARRAYS; taken++)
+        if (dg_take(args[taken], &views[taken], taken > 0) < 0) goto done;
+    for (int k = 1; k < ARRAYS; k++) {{
+        if (views[k].len != views[0].len) {{
+            PyErr_SetString(PyExc_ValueError, "{rule}: the arrays must be of one size");
+            goto done;
+        }}
+    }}
+    for (int k = 0; k < ARRAYS; k++) {{
+        for (int l = 0; l < k; l++) {{
+            if (dg_overlap(&views[k], &views[l])) {{
+                PyErr_SetString(PyExc_ValueError, "{overlap}");
+                goto done;
+            }}
+        }}
+    }}
+    Py_BEGIN_ALLOW_THREADS
+    {function}((size_t)(views[0].len / sizeof(T)), {call_arguments});
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (int k = 0; k < taken; k++) PyBuffer_Release(&views[k]);
+    return result;
+}}
+
+static PyMethodDef dg_functions[] = {{
+    {{"run", (PyCFunction)(void (*)(void))dg_run, METH_FASTCALL, "The update, in place."}},
+    {{NULL, NULL, 0, NULL}},
+}};
+
+static struct PyModuleDef dg_module = {{
+    PyModuleDef_HEAD_INIT, "{module}", NULL, -1, dg_functions, NULL, NULL, NULL, NULL,
+}};
+
+PyMODINIT_FUNC PyInit_{module}(void) {{ return PyModule_Create(&dg_module); }}
+"""
+
+# What the loop says where two of its arrays share memory (as ``Rule._refuse_overlaps``).
+OVERLAP_MESSAGE = (
+    "{rule}: the gradient and the updated arrays must not overlap in memory (two of them "
+    "share it); pass separate arrays"
+)
+
+
+def module_source(kernel: KernelSource, dtype: np.dtype, rule: str) -> tuple[str, str]:
+    """The C source of a Python extension module whose ``run(gradient, *updated,
+    *scalars)`` runs ``kernel``'s loop over buffers of ``dtype`` (``rule`` names it in its
+    errors), and the module's name.
+
+    >>> from deepgrad.optimizers.elementwise import _trace
+    >>> from deepgrad.optimizers.cuda_kernels import kernel_source
+    >>> def sgd(gradient, parameter, learning_rate):
+    ...     return parameter - learning_rate * gradient
+    >>> steps, outputs = _trace(sgd, 1, [None, None, None])
+    >>> names = ["gradient", "parameter", "learning_rate"]
+    >>> kernel = kernel_source("sgd", steps, outputs, names, {}, 1)
+    >>> source, name = module_source(kernel, np.dtype(np.float32), "sgd")
+    >>> name.startswith("deepgrad_sgd_float32_"), f"PyInit_{name}(void)" in source
+    (True, True)
+    """
+    loop, function = c_source(kernel, dtype)
+    updated = len(_names(kernel.out_params))
+    scalars = len(_names(kernel.in_params)) - 1
+    arrays = 1 + updated
+    name = f"{function}_{hashlib.sha256(loop.encode()).hexdigest()[:12]}"
+    call_arguments = ", ".join(
+        [f"views[{k}].buf" for k in range(arrays)] + [f"scalars[{k}]" for k in range(scalars)]
+    )
+    source = _MODULE.format(
+        loop=loop,
+        format="f" if dtype == np.float32 else "d",
+        dtype=dtype.name,
+        rule=rule,
+        arrays=arrays,
+        scalars=scalars,
+        overlap=OVERLAP_MESSAGE.format(rule=rule),
+        function=function,
+        call_arguments=call_arguments,
+        module=name,
+    )
+    return source, name
+
+
 class CKernel:
     """A rule's C loop for one combination of its flags and one dtype, loaded: call it with
     the gradient, the updated arrays (written in place) and the scalars (flags left out),
-    all checked by the caller (``Rule._c_kernel_fits``): NumPy arrays of this dtype, one
-    shape, C-contiguous."""
+    checked by the caller (``Rule._c_kernel_fits``: NumPy arrays of this dtype, one shape,
+    C-contiguous). Built as a Python extension module where this Python's headers are
+    installed (it then checks the arrays again itself, overlaps included:
+    ``checks_overlaps``), else as a plain library called through ctypes."""
 
-    def __init__(self, kernel: KernelSource, dtype: np.dtype) -> None:
+    def __init__(self, kernel: KernelSource, dtype: np.dtype, rule: str) -> None:
         source, name = c_source(kernel, dtype)
+        self.source = source
+        self.checks_overlaps = native.python_headers() is not None
+        if self.checks_overlaps:
+            module = native.load_module(*module_source(kernel, dtype, rule))
+            self._run = module.run
+            return
         _, _, scalar_type = _TYPES[dtype]
         arrays = 1 + len(_names(kernel.out_params))
         scalars = len(_names(kernel.in_params)) - 1
         argtypes = [ctypes.c_size_t] + [ctypes.c_void_p] * arrays + [scalar_type] * scalars
         self.function = native.load(source, name, argtypes)
-        self.source = source
 
     def __call__(self, gradient: np.ndarray, arrays: tuple, scalars: list[Any]) -> None:
+        if self.checks_overlaps:
+            self._run(gradient, *arrays, *scalars)
+            return
         self.function(
             gradient.size,
             gradient.ctypes.data,

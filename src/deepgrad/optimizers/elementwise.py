@@ -432,10 +432,10 @@ class Rule:
         if type(gradient) is not np.ndarray and cuda_kernels.is_cupy(gradient):
             self.cuda(gradient, *arguments)
             return
-        self._refuse_overlaps(gradient, arguments[: self.updates])
         if self._c_kernel_fits(gradient, arguments) and self.c(gradient, *arguments):
-            pass  # the C loop ran
-        elif not (self.kernel and kernels.available(arguments[0])):
+            return  # the C loop ran (having refused overlapping arrays)
+        self._refuse_overlaps(gradient, arguments[: self.updates])
+        if not (self.kernel and kernels.available(arguments[0])):
             self.numpy(gradient, *arguments, scratch=scratch)
         elif self._compiled is not None and gradient.ndim == 1 and self._fits(gradient, arguments):
             self._compiled(gradient, *arguments)  # the common case of ``compiled``, inline
@@ -470,7 +470,7 @@ class Rule:
         plan)."""
         if not (
             type(gradient) is np.ndarray
-            and gradient.size >= c_kernels.MIN_SIZE
+            and gradient.size >= c_kernels.min_size()
             and kernels.c_enabled()
             and c_kernels.supports(gradient.dtype)
             and gradient.flags.c_contiguous
@@ -499,7 +499,7 @@ class Rule:
         if kernel is None:
             try:
                 kernel = self._c_kernels[key] = c_kernels.CKernel(
-                    self.cuda_source(arguments), gradient.dtype
+                    self.cuda_source(arguments), gradient.dtype, self.__name__
                 )
             except native.NativeUnavailable as error:
                 kernels.c_failed(error)
@@ -509,6 +509,8 @@ class Rule:
             for i, a in enumerate(arguments[self.updates :], self.updates + 1)
             if i not in flags
         ]
+        if not kernel.checks_overlaps:
+            self._refuse_overlaps(gradient, arguments[: self.updates])
         kernel(gradient, arguments[: self.updates], scalars)
         return True
 

@@ -26,10 +26,12 @@ whose optimizer's update runs a numba kernel (``Optimizer.update_has_kernel``: A
 AdamW, AMSGrad, PyTorch-form momentum) starts them at 1.5 s ahead, any other at 4 s,
 where only the plan's fused calls gain. Where a C compiler is found, the update runs its
 C loop from the first step instead (``kernels.c_enabled``; it starts in a millisecond, so
-nothing holds it back) for a net of ``c_kernels.MIN_SIZE`` weights or more; and where
-this Python's headers are found too, so do the plan's fused calls (``native_loops``):
-then numba gains nothing, and a fit never starts it (on a smaller net, it starts at 1.5 s
-ahead with an optimizer whose update numba runs). Those seconds are
+nothing holds it back) for a net of ``c_kernels.min_size()`` weights or more. Where this
+Python's headers are found too, that is any net, and the plan's fused calls run as C
+loops as well (``native_loops``): then numba gains nothing, and a fit never starts it.
+Without the headers the update's loop is called through ctypes, from 8,192 weights, and
+numba still gains the plan's fused calls (4 s), and a smaller net's update (1.5 s, with an
+optimizer whose update numba runs). Those seconds are
 the development machine's; a machine runs the start-up and the fit's batches both faster
 or both slower, so they are scaled by its pace (``machine_pace``: Python's speed here
 against there, measured once per process). On a machine 2.4x as fast, where the start-up
@@ -126,23 +128,21 @@ def earns_start_up(optimizer: Any, weights: int | None = None) -> float:
     known): the development machine's seconds (``EARNS_WITH_UPDATE_KERNEL`` where numba
     would run the update, ``EARNS_WITH_PLAN_KERNELS`` where only the plan's fused calls
     gain) times ``machine_pace``. The update gains nothing from numba where its C loop runs
-    it (a C compiler found, and ``c_kernels.MIN_SIZE`` weights or more), the plan's fused
+    it (a C compiler found, and ``c_kernels.min_size()`` weights or more), the plan's fused
     calls nothing where their C loops run them (``native_loops``); where neither gains,
     numba never earns its start-up (infinitely many seconds).
 
     >>> import deepgrad as dg
     >>> adam, sgd = dg.optimizers.Adam(), dg.optimizers.SGD()
-    >>> with kernels.disabled():  # no C loop: Adam's update gains numba's kernel too
-    ...     round(earns_start_up(adam, 100_000) / machine_pace(), 6)
-    1.5
-    >>> round(earns_start_up(adam, 5_000) / machine_pace(), 6)  # too few for the C loop
-    1.5
-    >>> earns_start_up(sgd) == (
+    >>> with kernels.disabled():  # no C loop: numba would run the update and the plan's calls
+    ...     [round(earns_start_up(o, 100_000) / machine_pace(), 6) for o in (adam, sgd)]
+    [1.5, 4.0]
+    >>> earns_start_up(sgd) == (  # where the C loops run everything, numba never pays
     ...     math.inf if native_loops.module() else EARNS_WITH_PLAN_KERNELS * machine_pace()
     ... )
     True
     """
-    runs_in_c = kernels.c_enabled() and weights is not None and weights >= c_kernels.MIN_SIZE
+    runs_in_c = kernels.c_enabled() and weights is not None and weights >= c_kernels.min_size()
     if getattr(optimizer, "update_has_kernel", False) and not runs_in_c:
         return EARNS_WITH_UPDATE_KERNEL * machine_pace()
     if native_loops.module() is None:
