@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
+from deepgrad import native
+
 # CI: a fixed seed and a modest number of examples, so runs are reproducible and quick.
 settings.register_profile(
     "ci",
@@ -26,6 +28,13 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 # rules a test's fit ran would depend on the clock and on the tests before it. The choice
 # itself is tested on its own (tests/training/test_kernel_start.py).
 os.environ.setdefault("DEEPGRAD_FUSED", "1")
+
+
+# The C loops built before the call that needs them returns, in every test: built in the
+# background (the default), a test's first call would run another executor (the same bits,
+# but not the one the test means). The background build has a test of its own
+# (tests/test_native_loops.py).
+native.BUILD_IN_BACKGROUND = False
 
 
 @pytest.fixture

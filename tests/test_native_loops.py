@@ -31,6 +31,7 @@ def fresh(monkeypatch):
     """A process that has not tried to load the loops yet (the load is kept once tried)."""
     monkeypatch.setattr(native_loops, "_tried", False)
     monkeypatch.setattr(native_loops, "_module", None)
+    monkeypatch.setattr(native_loops, "_build", None)
     monkeypatch.setattr(kernels, "_c_failure", None)
 
 
@@ -68,6 +69,28 @@ def test_a_compiler_that_fails_is_said_once_and_the_numpy_bits_stay(fresh, monke
         assert bias_relu(x, b).tolist() == [[0.0, 0.0]]
     finally:
         native.compiler.cache_clear()
+        native.cache_folder.cache_clear()
+
+
+def test_an_empty_cache_builds_the_module_while_the_caller_goes_on(fresh, monkeypatch, tmp_path):
+    """The first call starts the compiler in a background thread and returns None: the
+    fused calls run NumPy's form of their rule meanwhile (same bits), and a plan made now
+    takes them (``coming``); once built, the module runs them."""
+    from deepgrad.compiler.fusion import bias_relu
+
+    monkeypatch.setenv("DEEPGRAD_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(native, "BUILD_IN_BACKGROUND", True)
+    native.cache_folder.cache_clear()
+    try:
+        x, b = np.array([[-1.0, 2.0]]), np.array([0.5, -3.0])
+        assert native_loops.module() is None and native_loops.coming()
+        assert bias_relu(x, b).tolist() == [[0.0, 0.0]]
+        native_loops._build.wait()
+        assert native_loops.module() is not None and native_loops.coming()
+        assert bias_relu(x, b).tolist() == [[0.0, 0.0]]
+        built = [p.name for p in (tmp_path / "kernels").iterdir()]
+        assert len(built) == 1 and built[0].startswith(native_loops.NAME + "-")
+    finally:
         native.cache_folder.cache_clear()
 
 

@@ -49,6 +49,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 from types import ModuleType
 from typing import Any
 
@@ -176,13 +177,17 @@ def _command(*extra: str) -> list[str]:
     return [compiler() or "cc", *(os.environ.get("CC") or "cc").split()[1:], *flags(), *extra]
 
 
+def _library_path(source: str, name: str, command: list[str], suffix: str) -> str:
+    """Where ``source`` built with ``command`` is kept in the cache."""
+    return os.path.join(cache_folder(), f"{name}-{_key(source, command)}{suffix}")
+
+
 def _library(source: str, name: str, command: list[str], suffix: str) -> str:
     """The path of ``source`` built with ``command``: from the cache, or built now."""
-    stem = f"{name}-{_key(source, command)}"
-    folder = cache_folder()
-    library = os.path.join(folder, stem + suffix)
+    library = _library_path(source, name, command, suffix)
     if not os.path.exists(library):
-        _build(source, command, folder, stem, library)
+        stem = os.path.basename(library)[: -len(suffix)]
+        _build(source, command, os.path.dirname(library), stem, library)
     return library
 
 
@@ -224,19 +229,9 @@ def load_module(source: str, name: str) -> ModuleType:
     tenth of a microsecond, where ctypes' costs microseconds. Raises ``NativeUnavailable``
     where it cannot be built here: no compiler, no Python headers, or a failure (with the
     compiler's own message)."""
-    _refuse_if_unavailable()
-    headers = python_headers()
-    if headers is None:
-        raise NativeUnavailable(
-            "this Python's C headers (Python.h) are not installed (on Debian and Ubuntu: "
-            "python3-dev)"
-        )
-    extra = ["-I" + headers]
-    if sys.platform == "darwin":
-        extra += ["-undefined", "dynamic_lookup"]
-    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    command, suffix = _module_command()
     try:
-        library = _library(source, name, _command(*extra), suffix)
+        library = _library(source, name, command, suffix)
         module = _loaded.get(library)
         if module is None:
             spec = importlib.util.spec_from_file_location(name, library)
@@ -250,6 +245,82 @@ def load_module(source: str, name: str) -> ModuleType:
             f"the C module {name} could not be built or loaded: {error}"
         ) from error
     return module
+
+
+# Whether ``Build`` compiles in a background thread (True) or before it returns (False: the
+# tests of the loops' bits set it, so that a test's first call already runs the loop).
+BUILD_IN_BACKGROUND = True
+
+
+class Build:
+    """``load_module(source, name)`` without waiting for the compiler: loaded at once where
+    the cache holds the module, else built in a background thread (``BUILD_IN_BACKGROUND``)
+    while the caller goes on, its work done another way meanwhile. ``done`` says when it has
+    ended; then ``module`` is the module, or None and ``error`` says why. The thread is not
+    a daemon: a process that ends meanwhile waits for the compiler, and leaves no
+    half-written file.
+
+    >>> build = Build("this is not C", "deepgrad_example")  # the compiler refuses it
+    >>> build.wait()
+    >>> build.done, build.module, isinstance(build.error, NativeUnavailable)
+    (True, None, True)
+    """
+
+    def __init__(self, source: str, name: str) -> None:
+        self.module: ModuleType | None = None
+        self.error: NativeUnavailable | None = None
+        self._thread: threading.Thread | None = None
+        if module_is_built(source, name) or not BUILD_IN_BACKGROUND:
+            self._load(source, name)
+        else:
+            self._thread = threading.Thread(
+                target=self._load, args=(source, name), name=f"deepgrad: building {name}"
+            )
+            self._thread.start()
+
+    def _load(self, source: str, name: str) -> None:
+        try:
+            self.module = load_module(source, name)
+        except NativeUnavailable as error:
+            self.error = error
+
+    @property
+    def done(self) -> bool:
+        return self._thread is None or not self._thread.is_alive()
+
+    def wait(self) -> None:
+        """Until the build has ended."""
+        if self._thread is not None:
+            self._thread.join()
+
+
+def module_is_built(source: str, name: str) -> bool:
+    """Whether the cache holds ``load_module(source, name)``'s module, built for this
+    machine and this Python (so that loading it takes a millisecond, not a compilation).
+    False wherever it cannot be built.
+
+    >>> module_is_built("int deepgrad_never_built;", "deepgrad_never_built")
+    False
+    """
+    try:
+        return os.path.exists(_library_path(source, name, *_module_command()))
+    except (NativeUnavailable, OSError):
+        return False
+
+
+def _module_command() -> tuple[list[str], str]:
+    """The compiler's command for an extension module, and the module's file suffix."""
+    _refuse_if_unavailable()
+    headers = python_headers()
+    if headers is None:
+        raise NativeUnavailable(
+            "this Python's C headers (Python.h) are not installed (on Debian and Ubuntu: "
+            "python3-dev)"
+        )
+    extra = ["-I" + headers]
+    if sys.platform == "darwin":
+        extra += ["-undefined", "dynamic_lookup"]
+    return _command(*extra), sysconfig.get_config_var("EXT_SUFFIX") or ".so"
 
 
 def _build(source: str, command: list[str], folder: str, name: str, library: str) -> None:

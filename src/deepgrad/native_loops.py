@@ -10,7 +10,9 @@ two executors of its loop besides NumPy's calls: numba's, and the C loops of
 module loads, it runs them: it starts in a fraction of a millisecond where numba's
 start-up costs a fraction of a second, and its call costs about 0.13 µs (numba's 0.3–0.4),
 so a ``fit`` has its fused calls from the first step without waiting for numba
-(``training/kernel_start.py``). Where it cannot be built (no compiler, no Python headers,
+(``training/kernel_start.py``). Where the cache does not hold the module yet, the compiler
+builds it in a background thread while the first batches run NumPy's form of the rules
+(the same bits). Where it cannot be built (no compiler, no Python headers,
 ``DEEPGRAD_NATIVE=0``), numba runs them, or NumPy.
 
 The loops perform the rules' float operations in the same order and dtype, so they give
@@ -29,6 +31,7 @@ array([[0. , 1.5]])
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from types import ModuleType
 
@@ -40,31 +43,54 @@ NAME = "deepgrad_native_loops"
 SOURCE_FILE = Path(__file__).with_name("native_loops.c")
 
 _module: ModuleType | None = None  # loaded in this process
-_tried = False  # a load was tried (and, where _module is None, failed or was not allowed)
+_tried = False  # the load has ended (or was not allowed): _module is what there is
+_build: native.Build | None = None  # loading, or building in the background
+_lock = threading.Lock()
 
 
 def module() -> ModuleType | None:
     """The loops' module where they may run now, else None (numba's kernels or NumPy's
-    calls then run). Built or loaded at the first call that may run them; whether C
-    kernels are allowed (``DEEPGRAD_NATIVE``, a compiler) is asked then, and kept.
-    ``kernels.disabled()`` and ``DEEPGRAD_FUSED=0`` turn them off at every call."""
+    calls then run, with the same bits). The first call that may run them loads the module
+    from the cache; where the cache does not hold it, that call starts the compiler in a
+    background thread (``native.Build``, about 0.5 s of a core), and calls return None
+    until it is built. Whether C kernels are allowed (``DEEPGRAD_NATIVE``, a compiler,
+    Python's headers) is asked then, and kept; ``kernels.disabled()`` and
+    ``DEEPGRAD_FUSED=0`` turn the loops off at every call.
+
+    >>> module() is None or module().column_sum.__name__ == "column_sum"
+    True
+    """
     if not kernels.c_switched_on():
         return None
     if _tried:
         return _module
-    return _load()
+    return _begin()
 
 
-def _load() -> ModuleType | None:
-    global _module, _tried
-    if not kernels.c_enabled():
-        return None  # not tried: DEEPGRAD_NATIVE or the compiler may be looked at again
-    _tried = True
-    if native.python_headers() is None:
-        return None  # numba's kernels or NumPy's calls, as documented; the optimizers'
-        # C loops (ctypes, no headers needed) still run
-    try:
-        _module = native.load_module(SOURCE_FILE.read_text(encoding="utf-8"), NAME)
-    except (native.NativeUnavailable, OSError) as error:
-        kernels.c_failed(error)
-    return _module
+def coming() -> bool:
+    """Whether the loops run, or will once their module is built (a build under way): a
+    compiled plan made now takes the fused calls, which run NumPy's form of their rule
+    until then."""
+    return module() is not None or (_build is not None and not _tried)
+
+
+def _begin() -> ModuleType | None:
+    global _build, _module, _tried
+    with _lock:
+        if _tried:
+            return _module
+        if _build is None:
+            if not kernels.c_enabled():
+                return None  # not tried: DEEPGRAD_NATIVE or the compiler may be asked again
+            if native.python_headers() is None:
+                # numba's kernels or NumPy's calls, as documented; the optimizers' C loops
+                # (ctypes, no headers needed) still run
+                _tried = True
+                return None
+            _build = native.Build(SOURCE_FILE.read_text(encoding="utf-8"), NAME)
+        if not _build.done:
+            return None
+        if _build.error is not None:
+            kernels.c_failed(_build.error)
+        _module, _tried = _build.module, True
+        return _module

@@ -83,7 +83,7 @@ _COLUMN_SUM_KWARGS = {"axis": (0,), "keepdims": False, "dtype": None}
 def sum_columns(calls: list[Call], recorder: Recorder) -> list[Call]:
     """The calls with each ``sum(a, axis=(0,))`` of a 2-D float array that was
     C-contiguous when recorded (with two or more columns) made a ``column_sum`` call."""
-    if not (fused.enabled() or native_loops.module() is not None):
+    if not (fused.enabled() or native_loops.coming()):
         return calls
     rewritten = []
     for call in calls:

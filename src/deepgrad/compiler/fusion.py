@@ -211,7 +211,7 @@ relu_backward.elementwise = True
 def fuse_elementwise(calls: list[Call], outputs: list[Any], recorder: Recorder) -> list[Call]:
     """The plan's calls with the two pairs above fused, where a C loop or numba is there to
     run them."""
-    if not (fused.enabled() or native_loops.module() is not None):
+    if not (fused.enabled() or native_loops.coming()):
         return calls
 
     def value(ref: Any) -> Any:

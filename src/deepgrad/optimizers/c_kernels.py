@@ -266,20 +266,22 @@ def module_source(kernel: KernelSource, dtype: np.dtype, rule: str) -> tuple[str
 
 
 class CKernel:
-    """A rule's C loop for one combination of its flags and one dtype, loaded: call it with
-    the gradient, the updated arrays (written in place) and the scalars (flags left out),
+    """A rule's C loop for one combination of its flags and one dtype: call it with the
+    gradient, the updated arrays (written in place) and the scalars (flags left out),
     checked by the caller (``Rule._c_kernel_fits``: NumPy arrays of this dtype, one shape,
-    C-contiguous). Built as a Python extension module where this Python's headers are
-    installed (it then checks the arrays again itself, overlaps included:
-    ``checks_overlaps``), else as a plain library called through ctypes."""
+    C-contiguous), once ``ready()``. Built as a Python extension module where this
+    Python's headers are installed (it then checks the arrays again itself, overlaps
+    included: ``checks_overlaps``), in the background where the cache does not hold it
+    (``native.Build``); else as a plain library called through ctypes, built at once
+    (about 50 ms)."""
 
     def __init__(self, kernel: KernelSource, dtype: np.dtype, rule: str) -> None:
         source, name = c_source(kernel, dtype)
         self.source = source
         self.checks_overlaps = native.python_headers() is not None
+        self._run: Any = None
         if self.checks_overlaps:
-            module = native.load_module(*module_source(kernel, dtype, rule))
-            self._run = module.run
+            self._build: native.Build | None = native.Build(*module_source(kernel, dtype, rule))
             return
         _, _, scalar_type = _TYPES[dtype]
         arrays = 1 + len(_names(kernel.out_params))
@@ -287,8 +289,22 @@ class CKernel:
         argtypes = [ctypes.c_size_t] + [ctypes.c_void_p] * arrays + [scalar_type] * scalars
         self.function = native.load(source, name, argtypes)
 
+    def ready(self) -> bool:
+        """Whether the loop can run now: False while its module is being built (the caller
+        runs the update another way meanwhile). Raises ``native.NativeUnavailable`` where
+        the build failed."""
+        if self._run is not None or not self.checks_overlaps:
+            return True
+        build = self._build
+        if build is None or not build.done:
+            return False
+        if build.module is None:
+            raise build.error or native.NativeUnavailable("the C loop's module did not load")
+        self._run, self._build = build.module.run, None
+        return True
+
     def __call__(self, gradient: np.ndarray, arrays: tuple, scalars: list[Any]) -> None:
-        if self.checks_overlaps:
+        if self._run is not None:
             self._run(gradient, *arrays, *scalars)
             return
         self.function(

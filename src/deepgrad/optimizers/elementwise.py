@@ -490,20 +490,23 @@ class Rule:
 
     def c(self, gradient: np.ndarray, *arguments: Any) -> bool:
         """The C executor (the arguments as ``_c_kernel_fits`` accepts them): one pass over
-        the buffer. Returns False, having run nothing, where the loop cannot be built here
+        the buffer. Returns False, having run nothing, where the loop is not built yet (its
+        module is being built in the background), or cannot be built here
         (``native.NativeUnavailable``: the compiler failed; said once per process, and no
         C kernel is tried again in it)."""
         flags = cuda_kernels.flags_of(arguments, self.updates)
         key = (tuple(sorted(flags.items())), gradient.dtype)
         kernel = self._c_kernels.get(key)
-        if kernel is None:
-            try:
+        try:
+            if kernel is None:
                 kernel = self._c_kernels[key] = c_kernels.CKernel(
                     self.cuda_source(arguments), gradient.dtype, self.__name__
                 )
-            except native.NativeUnavailable as error:
-                kernels.c_failed(error)
-                return False
+            if not kernel.ready():
+                return False  # its module is being built: another executor, this step
+        except native.NativeUnavailable as error:
+            kernels.c_failed(error)
+            return False
         scalars = [
             float(a)
             for i, a in enumerate(arguments[self.updates :], self.updates + 1)

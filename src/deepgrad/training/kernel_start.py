@@ -138,14 +138,14 @@ def earns_start_up(optimizer: Any, weights: int | None = None) -> float:
     ...     [round(earns_start_up(o, 100_000) / machine_pace(), 6) for o in (adam, sgd)]
     [1.5, 4.0]
     >>> earns_start_up(sgd) == (  # where the C loops run everything, numba never pays
-    ...     math.inf if native_loops.module() else EARNS_WITH_PLAN_KERNELS * machine_pace()
+    ...     math.inf if native_loops.coming() else EARNS_WITH_PLAN_KERNELS * machine_pace()
     ... )
     True
     """
     runs_in_c = kernels.c_enabled() and weights is not None and weights >= c_kernels.min_size()
     if getattr(optimizer, "update_has_kernel", False) and not runs_in_c:
         return EARNS_WITH_UPDATE_KERNEL * machine_pace()
-    if native_loops.module() is None:
+    if not native_loops.coming():
         return EARNS_WITH_PLAN_KERNELS * machine_pace()
     return math.inf  # the plan's fused calls and the update run as C loops: numba gains nothing
 
@@ -185,6 +185,7 @@ class KernelStart:
     def __init__(self, model: Any, epochs: int, batches_per_epoch: int | None) -> None:
         self.model = model
         self.epochs = epochs  # the epochs this fit will run
+        native_loops.module()  # where the cache lacks the C loops, their build starts now
         self.batches_per_epoch = batches_per_epoch  # None: not known ahead (a generator)
         # Earlier fits of the process may have trained long enough without the kernels.
         self.choosing = epochs > 0 and kernels.fit_may_wait()
