@@ -171,6 +171,24 @@ def test_an_update_that_runs_a_c_loop_waits_as_long_as_any_other(clock, monkeypa
         start.finish()
 
 
+@pytest.mark.skipif(not native.available(), reason="no C compiler here")
+def test_a_model_built_at_its_first_batch_has_its_weights_counted_at_the_choice(clock, monkeypatch):
+    """A Sequential without an input shape has no weights when fit begins: counted then, a
+    net large enough for the update's C loop looked too small, and Adam started numba's
+    kernels at 1.5 s ahead where only the plan's fused calls gain (4 s)."""
+    import numpy as np
+
+    from deepgrad.optimizers import c_kernels
+
+    monkeypatch.setenv("DEEPGRAD_NATIVE", "1")
+    monkeypatch.setattr(native, "python_headers", lambda: None)  # the loop through ctypes
+    model = Model(dg.optimizers.Adam(), trainable_weights=[])
+    start = KernelStart(model, epochs=1, batches_per_epoch=400)  # 2 s ahead
+    model.trainable_weights = [np.zeros(c_kernels.MIN_SIZE)]  # built at the first batch
+    assert run_batches(start, clock, 10, 0.005)[-1] is False
+    start.finish()
+
+
 @pytest.mark.skipif(
     not native.available() or native.python_headers() is None,
     reason="no C compiler or no Python headers here",
@@ -311,11 +329,14 @@ def _fit(
     inside: str = "",
     cold_factor: float = kernel_start.COLD_CACHE_FACTOR,
     native_setting: str = "0",
+    deepgrad_cache: str | None = None,
 ) -> dict:
     # DEEPGRAD_NATIVE=0: numba runs the fused calls and the update, as where no C compiler
     # is found (with C loops numba never starts: test_a_fit_with_c_loops_never_imports_numba)
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "DEEPGRAD_NATIVE": native_setting}
     env.pop("DEEPGRAD_FUSED", None)
+    if deepgrad_cache is not None:
+        env["DEEPGRAD_CACHE_DIR"] = deepgrad_cache
     if setting is not None:
         env["DEEPGRAD_FUSED"] = setting
     done = subprocess.run(
@@ -361,14 +382,21 @@ def test_fits_short_and_long_train_to_the_same_bits_with_or_without_the_kernels(
 def test_a_fit_with_c_loops_never_imports_numba(net, tmp_path):
     """Where the plan's fused calls and the update run as C loops, a fit long enough to
     start numba's kernels without them never imports numba, its plans have the fused calls
-    from the first epoch, and every number is the same bits as numba's and NumPy's."""
-    with_c = _fit(net, 1e-9, None, tmp_path, native_setting="1")
+    from the first epoch, and every number is the same bits as numba's and NumPy's, the
+    fit that builds the C modules in the background on the way included."""
+    # a new cache folder: the C modules built in the background while the fit goes on
+    cold = _fit(net, 1e-9, None, tmp_path, native_setting="1", deepgrad_cache=str(tmp_path))
+    with_c = _fit(net, 1e-9, None, tmp_path, native_setting="1", deepgrad_cache=str(tmp_path))
     numba = _fit(net, 1e-9, None, tmp_path)  # DEEPGRAD_NATIVE=0: numba starts
     never = _fit(net, 2.0, "0", tmp_path, native_setting="1")  # no kernel at all
+    assert not cold["numba imported"] and cold["fused"]
     assert not with_c["numba imported"] and with_c["fused"]
     assert numba["numba imported"] and numba["fused"]
+    assert any(
+        p.name.startswith("deepgrad_native_loops-") for p in (tmp_path / "kernels").iterdir()
+    )
     for result in ("losses", "weights", "evaluation", "prediction"):
-        assert with_c[result] == numba[result] == never[result], result
+        assert cold[result] == with_c[result] == numba[result] == never[result], result
 
 
 def test_a_cold_cache_holds_back_the_kernels_a_warm_one_would_start(tmp_path):

@@ -142,7 +142,8 @@ def earns_start_up(optimizer: Any, weights: int | None = None) -> float:
     ... )
     True
     """
-    runs_in_c = kernels.c_enabled() and weights is not None and weights >= c_kernels.min_size()
+    least = c_kernels.min_size()
+    runs_in_c = kernels.c_enabled() and (least <= 1 or (weights is not None and weights >= least))
     if getattr(optimizer, "update_has_kernel", False) and not runs_in_c:
         return EARNS_WITH_UPDATE_KERNEL * machine_pace()
     if not native_loops.coming():
@@ -152,11 +153,10 @@ def earns_start_up(optimizer: Any, weights: int | None = None) -> float:
 
 def _trainable_count(model: Any) -> int | None:
     """How many numbers the model trains (what its optimizer's update runs over), or None
-    where it does not say."""
+    where it does not say, or has no weights yet (built at its first batch)."""
     weights = getattr(model, "trainable_weights", None)
-    if weights is None:
-        return None
-    return sum(int(np.size(raw_data(weight))) for weight in weights)
+    count = sum(int(np.size(raw_data(weight))) for weight in weights or ())
+    return count or None
 
 
 def cache_is_cold() -> bool:
@@ -230,6 +230,10 @@ class KernelStart:
         global _trained_waiting
         self.choosing = False
         trained = time.perf_counter() - self._began
+        if self.model is not None:  # built by now: its weights are counted
+            self.earns_start_up = earns_start_up(
+                getattr(self.model, "optimizer", None), _trainable_count(self.model)
+            )
         if not self._earns(_trained_waiting + trained + seconds_ahead):
             return
         _trained_waiting += trained
