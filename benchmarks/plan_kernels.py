@@ -13,7 +13,10 @@ replacement and what it replaces, on the same arrays (float32, a batch of 200 as
 - the L2 penalty Σw²: ``np.sum(w * w)`` against ``sum_of_squares``'s dot product;
 - a loss's scalar arithmetic: the ufunc against NumPy's scalar operator (compiler/plan.py);
 - a kernel call through ``compile_kernel``'s float-casting wrapper against numba's own
-  dispatcher (``kernels.numba_kernel``), for a kernel that takes no float.
+  dispatcher (``kernels.numba_kernel``), for a kernel that takes no float, and against the
+  same loop in C (``deepgrad/native_loops.c``, an extension module);
+- bias + ReLU and the bias gradient by each executor: NumPy's calls, numba's kernel, the
+  C loop.
 
     python benchmarks/plan_kernels.py
     python benchmarks/plan_kernels.py --quick     # smoke run (CI)
@@ -33,8 +36,9 @@ import machine
 import numpy as np
 
 from deepgrad import kernels as fused
+from deepgrad import native, native_loops
 from deepgrad.compiler import fusion
-from deepgrad.compiler.column_sums import column_sum
+from deepgrad.compiler.column_sums import add_rows, column_sum
 from deepgrad.ops import cross_entropy_kernels
 from deepgrad.ops.outer_products import outer_matmul
 from deepgrad.ops.sum_of_squares import _sum_of_squares_impl
@@ -63,6 +67,9 @@ def rows(batch: int) -> list[tuple[str, dict[str, Callable]]]:
     in_place = fusion._loops(fusion.positive_part_of)["in_place"]
     fusion._kernels(fusion.positive_part_of)  # registers the rule with numba
     wrapped, dispatcher = fused.compile_kernel(in_place), fused.numba_kernel(in_place)
+    bias = rng.standard_normal(100).astype(f32)
+    bias_relu_numba = fusion._kernels(fusion.relu_of_sum)["into"]
+    column_sum_numba = fused.numba_kernel(add_rows)
     g_relu = rng.standard_normal((batch, 100)).astype(f32)
     y_relu = np.maximum(rng.standard_normal((batch, 100)).astype(f32), 0)
     return [
@@ -112,9 +119,32 @@ def rows(batch: int) -> list[tuple[str, dict[str, Callable]]]:
             {
                 "casting wrapper": lambda: wrapped(g_relu, y_relu, True),
                 "numba dispatcher": lambda: dispatcher(g_relu, y_relu, True),
+                **c_loop(lambda loops: loops.positive_part_of(g_relu, y_relu, g_relu)),
+            },
+        ),
+        (
+            f"bias + ReLU ({batch}, 100), into a buffer",
+            {
+                "NumPy's pair": lambda: np.maximum(np.add(g, bias, out=outer), 0, out=outer),
+                "numba kernel": lambda: bias_relu_numba(g, bias[None, :], outer),
+                **c_loop(lambda loops: loops.relu_of_sum(g, bias, outer)),
+            },
+        ),
+        (
+            f"bias gradient ({batch}, 100), by executor",
+            {
+                "np.sum(axis=0)": lambda: np.sum(g, axis=0, out=sums),
+                "numba kernel": lambda: column_sum_numba(g, sums),
+                **c_loop(lambda loops: loops.column_sum(g, sums)),
             },
         ),
     ]
+
+
+def c_loop(call: Callable) -> dict[str, Callable]:
+    """A row's C loop (deepgrad/native_loops.c), where its module can be built here."""
+    loops = native_loops.module()
+    return {} if loops is None else {"C loop": lambda: call(loops)}
 
 
 def main() -> None:
@@ -125,6 +155,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.number = 1, 20
+    native.BUILD_IN_BACKGROUND = False  # a C module missing from the cache: built first
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
     print(machine.describe())  # the CPU, NumPy's BLAS kernels, the load
     print("| operation | call | µs (median) | spread | vs the first |")
