@@ -134,6 +134,9 @@ def main() -> None:
     parser.add_argument("--layers", default="784,1024,1024,10", help="the net's layer widths")
     args = parser.parse_args()
     SHAPES[:] = shapes_of([int(width) for width in args.layers.split(",")])
+    from deepgrad import native
+
+    native.BUILD_IN_BACKGROUND = False  # a C loop missing from the cache: built first
     repeats = args.repeats or (5 if args.quick else 200)
     use_torch = not args.no_torch
     if use_torch:
