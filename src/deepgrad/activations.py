@@ -64,7 +64,8 @@ def tanh(x: Any) -> Any:
 
 
 def hard_sigmoid(x: Any) -> Any:
-    """relu6(x + 3) / 6, a piecewise-linear σ (Keras 3 and PyTorch's ``hardsigmoid``)."""
+    """relu6(x + 3) / 6, a piecewise-linear σ (Keras 3 and PyTorch's ``hardsigmoid``);
+    NaN stays NaN."""
     return relu6(x + 3.0) / 6.0
 
 
@@ -90,11 +91,18 @@ def relu(x: Any) -> Any:
 
 
 def relu6(x: Any) -> Any:
-    """min(max(x, 0), 6), with derivative 0 at both corners."""
+    """min(max(x, 0), 6), with derivative 0 at both corners; NaN stays NaN (as Keras 3 and
+    PyTorch), with derivative 0 there, as ReLU's.
+
+    >>> relu6(np.array([-1.0, 3.0, 7.0, np.nan]))
+    array([ 0.,  3.,  6., nan])
+    """
     data = raw_data(x)
     inside = dnp.logical_and(dnp.greater(data, 0), dnp.less(data, 6))
-    corner = dnp.where(dnp.greater_equal(data, 6), 6.0, 0.0)
-    return dnp.where(inside, x, dnp.astype(corner, raw_data(x).dtype))
+    # a constant outside (0 or 6), and NaN where x is NaN: clip keeps NaN, where a
+    # where(x >= 6, 6, 0) would turn it into 0
+    corner = dnp.clip(data, 0, 6)
+    return dnp.where(inside, x, dnp.astype(corner, data.dtype))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
