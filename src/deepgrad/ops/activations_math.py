@@ -14,6 +14,7 @@ from deepgrad.ops.elementwise import exp, log, log1p, unary
 from deepgrad.ops.nondiff import greater
 from deepgrad.ops.reductions import sum as dnp_sum
 from deepgrad.ops.shape import astype, expand_dims
+from deepgrad.tensor import raw_data
 
 
 def _expit_impl(x):
@@ -132,10 +133,16 @@ _sparsemax.defjvp(lambda t, ans, x, axis: _sparsemax_jacobian_product(t, ans, ax
 def sparsemax(x: Any, axis: int = -1) -> Any:
     """The Euclidean projection of x onto the probability simplex along ``axis``:
     max(x − τ(x), 0), with τ chosen so the result sums to 1 (Martins & Astudillo, 2016).
+    Integer and boolean x give float64, as softmax does.
 
     >>> sparsemax(np.array([0.0, 0.5, 1.0]))
     array([0.  , 0.25, 0.75])
+    >>> sparsemax(np.array([1, 1]))
+    array([0.5, 0.5])
     """
+    dtype = raw_data(x).dtype
+    if dtype.kind in "biu":  # computed in x's dtype, τ = 1/3 would be truncated to 0
+        x = astype(x, np.float64)
     return _sparsemax(x, axis=axis)
 
 
