@@ -88,3 +88,14 @@ def test_get_by_name_and_errors():
     assert A.get("swish") is A.silu and A.get(None) is A.linear
     with pytest.raises(ValueError, match="unknown activation 'nope'"):
         A.get("nope")
+
+
+def test_celu_refuses_alpha_zero_as_pytorch_does():
+    # It gave ReLU's values with a NaN at 0 and NaN gradients; Keras 3.15 gives NaN for
+    # x > 0, and PyTorch raises.
+    x = torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64)
+    with pytest.raises(RuntimeError, match="alpha cannot be 0"):
+        F.celu(x, 0.0)
+    with pytest.raises(ValueError, match=r"celu: alpha must be nonzero.*alpha=0"):
+        A.celu(x.numpy(), alpha=0.0)
+    np.testing.assert_allclose(A.celu(x.numpy(), alpha=-0.5), F.celu(x, -0.5).numpy())

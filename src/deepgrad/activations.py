@@ -121,7 +121,14 @@ def selu(x: Any) -> Any:
 
 
 def celu(x: Any, alpha: float = 1.0) -> Any:
-    """x for x > 0, α(e^(x/α) − 1) otherwise (Barron, 2017)."""
+    """x for x > 0, α(e^(x/α) − 1) otherwise (Barron, 2017). α = 0 is an error, as in
+    PyTorch (it divides by α; Keras 3 gives NaN).
+
+    >>> celu(np.array([-1.0, 2.0]), alpha=0.5)
+    array([-0.43233236,  2.        ])
+    """
+    if alpha == 0:
+        raise ValueError(f"celu: alpha must be nonzero (x is divided by it), got alpha={alpha}")
     return dnp.where(_positive(x), x, alpha * dnp.expm1(_negative_part(x) / alpha))
 
 
