@@ -85,9 +85,57 @@ def softplus(x: Any) -> Any:
     return dnp.logaddexp(x, 0.0)
 
 
-def relu(x: Any) -> Any:
-    """max(x, 0), with derivative 0 at 0 (one fused primitive: see ops/activations_math)."""
-    return _relu(x)
+def relu(
+    x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0
+) -> Any:
+    """max(x, 0), with derivative 0 at 0 (one fused primitive: see ops/activations_math).
+
+    With Keras 3's arguments: min(x, ``max_value``) above ``threshold``, and
+    ``negative_slope``·(x − ``threshold``) at or below it; the derivative is 0 at
+    ``max_value`` and ``negative_slope`` at the threshold. ``max_value`` and ``threshold``
+    must be ≥ 0 (Keras' layer requires it; its function clips a negative one's outputs to
+    [0, max_value] or to max_value alone). NaN stays NaN, except with a threshold > 0 and
+    no negative slope (0, as Keras' ``where(x > threshold, x, 0)``).
+
+    >>> relu(np.array([-2.0, 1.0, 9.0]), negative_slope=0.5, max_value=6.0)
+    array([-1.,  1.,  6.])
+    """
+    if max_value is None and negative_slope == 0 and threshold == 0:
+        return _relu(x)
+    _check_relu_arguments(negative_slope, max_value, threshold)
+    data = raw_data(x)
+    outputs = x
+    if max_value is not None:  # slope 0 at the corner, as relu6
+        cap = dnp.astype(dnp.full_like(data, max_value), data.dtype)
+        outputs = dnp.where(dnp.greater_equal(data, max_value), cap, x)
+    below = _relu_below(x, negative_slope, threshold)
+    return dnp.where(dnp.greater(data, threshold), outputs, below)
+
+
+def _check_relu_arguments(negative_slope: Any, max_value: Any, threshold: Any) -> None:
+    """A number for each, and max_value and threshold ≥ 0, or an error naming the argument."""
+    for argument, value in (
+        ("negative_slope", negative_slope),
+        ("max_value", max_value),
+        ("threshold", threshold),
+    ):
+        if value is None and argument == "max_value":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+            raise TypeError(f"relu: {argument} must be a number, got {argument}={value!r}")
+        if argument != "negative_slope" and not value >= 0:
+            raise ValueError(f"relu: {argument} must be a number >= 0, got {argument}={value}")
+
+
+def _relu_below(x: Any, negative_slope: float, threshold: float) -> Any:
+    """relu's output at or below the threshold, NaN's as Keras': NaN with a negative slope
+    or a threshold of 0 (a max(x, 0) keeps it), 0 above a threshold > 0."""
+    if negative_slope:
+        return negative_slope * (x - threshold)
+    if threshold:
+        return 0.0
+    data = raw_data(x)
+    return dnp.where(dnp.isnan(data), data, 0.0)  # a constant: derivative 0 at NaN
 
 
 def relu6(x: Any) -> Any:

@@ -17,9 +17,9 @@ from deepgrad.tensor import raw_data
 @register_serializable
 class ReLU(Layer):
     """max(x, 0); with Keras' arguments, min(x, ``max_value``) above ``threshold`` and
-    ``negative_slope``·(x − ``threshold``) below it. NaN stays NaN, as in Keras 3, except
-    with a ``threshold`` > 0 and no ``negative_slope`` (then x ≤ threshold is false, and the
-    output 0).
+    ``negative_slope``·(x − ``threshold``) below it (``activations.relu`` with them). NaN
+    stays NaN, as in Keras 3, except with a ``threshold`` > 0 and no ``negative_slope``
+    (then x > threshold is false, and the output 0).
 
     >>> import numpy as np
     >>> ReLU(max_value=6.0)(np.array([-1.0, 3.0, 9.0, np.nan], np.float32))
@@ -45,24 +45,7 @@ class ReLU(Layer):
         super().__init__(**kwargs)
 
     def call(self, inputs: Any) -> Any:
-        if self.max_value is None and not self.negative_slope and not self.threshold:
-            return activations.relu(inputs)
-        data = raw_data(inputs)
-        outputs = inputs
-        if self.max_value is not None:  # slope 0 at the corner, as relu6
-            cap = dnp.astype(dnp.full_like(data, self.max_value), data.dtype)
-            outputs = dnp.where(dnp.greater_equal(data, self.max_value), cap, inputs)
-        return dnp.where(dnp.greater(data, self.threshold), outputs, self._below(inputs))
-
-    def _below(self, inputs: Any) -> Any:
-        """The output at or below the threshold, NaN's as Keras': NaN with a negative slope
-        or a threshold of 0 (a max(x, 0) keeps it), 0 above a threshold > 0."""
-        if self.negative_slope:
-            return self.negative_slope * (inputs - self.threshold)
-        if self.threshold:
-            return 0.0
-        data = raw_data(inputs)
-        return dnp.where(dnp.isnan(data), data, 0.0)  # a constant: derivative 0 at NaN
+        return activations.relu(inputs, self.negative_slope, self.max_value, self.threshold)
 
     def get_config(self) -> dict:
         return {
