@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import numpy as dnp
-from deepgrad.ops.activations_math import expit
+from deepgrad.ops.activations_math import expit, normal_cdf
 from deepgrad.ops.activations_math import log_softmax as _log_softmax
 from deepgrad.ops.activations_math import relu as _relu
 from deepgrad.ops.activations_math import softmax as _softmax
@@ -185,12 +185,16 @@ def gelu(x: Any, approximate: bool = False) -> Any:
 
     The exact form by default, as ``keras.activations.gelu`` (and so
     ``Dense(activation="gelu")``) and PyTorch's; only ``keras.ops.gelu`` defaults to the
-    tanh form.
+    tanh form. The exact form is accurate far into the negative tail, as Keras'
+    (PyTorch's float32 gelu is 0 below about −5.9).
+
+    >>> gelu(np.array([-10.0, 0.0, 1.0]))
+    array([-7.61985302e-23,  0.00000000e+00,  8.41344746e-01])
     """
     if approximate:
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
         return 0.5 * x * (1.0 + dnp.tanh(inner))
-    return 0.5 * x * (1.0 + dnp.erf(x / math.sqrt(2.0)))
+    return x * normal_cdf(x)  # Φ from erfc, as Keras: ½(1 + erf(x/√2)) cancels for x ≪ 0
 
 
 def silu(x: Any) -> Any:
