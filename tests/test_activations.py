@@ -88,3 +88,38 @@ def test_get_by_name_and_errors():
     assert A.get("swish") is A.silu and A.get(None) is A.linear
     with pytest.raises(ValueError, match="unknown activation 'nope'"):
         A.get("nope")
+
+
+def test_celu_refuses_alpha_zero_as_pytorch_does():
+    # It gave ReLU's values with a NaN at 0 and NaN gradients; Keras 3.15 gives NaN for
+    # x > 0, and PyTorch raises.
+    x = torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64)
+    with pytest.raises(RuntimeError, match="alpha cannot be 0"):
+        F.celu(x, 0.0)
+    with pytest.raises(ValueError, match=r"celu: alpha must be nonzero.*alpha=0"):
+        A.celu(x.numpy(), alpha=0.0)
+    np.testing.assert_allclose(A.celu(x.numpy(), alpha=-0.5), F.celu(x, -0.5).numpy())
+
+
+# keras.activations.gelu (exact) and its derivative (jax.grad), Keras 3.15 on JAX, float32.
+GELU_TAIL = np.array([-3.0, -5.0, -6.0, -8.0, -10.0])
+KERAS_GELU_TAIL = [-4.0496960e-03, -1.4332579e-06, -5.9195377e-09, -4.9767772e-15, -7.6198530e-23]
+KERAS_GELU_TAIL_GRAD = [
+    -1.1945652e-02,
+    -7.1469467e-06,
+    -3.5468780e-08,
+    -3.9796149e-14,
+    -7.6184001e-22,
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exact_gelu_is_accurate_in_the_negative_tail_as_keras(dtype):
+    # ½x(1 + erf(x/√2)) cancelled: 0 from x ≈ −5.9 in float32 (PyTorch's float32 gelu
+    # does too), and −1.49e-6 at −5 where Keras gives −1.43e-6.
+    x = GELU_TAIL.astype(dtype)
+    value = A.gelu(x)
+    derivative = dg.elementwise_grad(A.gelu)(x)
+    assert value.dtype == derivative.dtype == dtype
+    np.testing.assert_allclose(value, KERAS_GELU_TAIL, rtol=1e-5)
+    np.testing.assert_allclose(derivative, KERAS_GELU_TAIL_GRAD, rtol=1e-5)

@@ -167,6 +167,20 @@ def test_sparsemax_is_the_projection_onto_the_simplex():
     np.testing.assert_allclose(A.sparsemax(np.array([0.0, 0.5, 1.0])), [0.0, 0.25, 0.75])
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.int8, np.uint8, np.bool_])
+def test_sparsemax_of_integers_is_not_truncated(dtype):
+    # It was computed in the integers' dtype: [1, 1, 1] gave [0, 0, 0]. Keras 3.15 casts
+    # integers to float32; deepgrad gives float64, as its softmax does.
+    z = np.array([[1, 1, 1], [3, 1, 3], [0, 1, 0]]).astype(dtype)
+    out = A.sparsemax(z)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out, _simplex_projection(z.astype(np.float64)), atol=1e-12)
+    np.testing.assert_allclose(np.sum(out, axis=-1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(
+        layers.Activation("sparsemax", dtype="float64")(np.array([[1, 1, 1]])), [[1 / 3] * 3]
+    )
+
+
 def test_sparsemax_jacobian_is_diag_s_minus_s_s_over_support():
     z = np.array([0.2, -0.9, 0.5, 0.45, -0.1])  # support {0, 2, 3}: τ = 0.05
     jacobian = dg.jacobian(A.sparsemax)(z)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad import numpy as dnp
-from deepgrad.ops.activations_math import expit
+from deepgrad.ops.activations_math import expit, normal_cdf
 from deepgrad.ops.activations_math import log_softmax as _log_softmax
 from deepgrad.ops.activations_math import relu as _relu
 from deepgrad.ops.activations_math import softmax as _softmax
@@ -64,7 +64,8 @@ def tanh(x: Any) -> Any:
 
 
 def hard_sigmoid(x: Any) -> Any:
-    """relu6(x + 3) / 6, a piecewise-linear σ (Keras 3 and PyTorch's ``hardsigmoid``)."""
+    """relu6(x + 3) / 6, a piecewise-linear σ (Keras 3 and PyTorch's ``hardsigmoid``);
+    NaN stays NaN."""
     return relu6(x + 3.0) / 6.0
 
 
@@ -84,17 +85,72 @@ def softplus(x: Any) -> Any:
     return dnp.logaddexp(x, 0.0)
 
 
-def relu(x: Any) -> Any:
-    """max(x, 0), with derivative 0 at 0 (one fused primitive: see ops/activations_math)."""
-    return _relu(x)
+def relu(
+    x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0
+) -> Any:
+    """max(x, 0), with derivative 0 at 0 (one fused primitive: see ops/activations_math).
+
+    With Keras 3's arguments: min(x, ``max_value``) above ``threshold``, and
+    ``negative_slope``·(x − ``threshold``) at or below it; the derivative is 0 at
+    ``max_value`` and ``negative_slope`` at the threshold. ``max_value`` and ``threshold``
+    must be ≥ 0 (Keras' layer requires it; its function clips a negative one's outputs to
+    [0, max_value] or to max_value alone). NaN stays NaN, except with a threshold > 0 and
+    no negative slope (0, as Keras' ``where(x > threshold, x, 0)``).
+
+    >>> relu(np.array([-2.0, 1.0, 9.0]), negative_slope=0.5, max_value=6.0)
+    array([-1.,  1.,  6.])
+    """
+    if max_value is None and negative_slope == 0 and threshold == 0:
+        return _relu(x)
+    _check_relu_arguments(negative_slope, max_value, threshold)
+    data = raw_data(x)
+    outputs = x
+    if max_value is not None:  # slope 0 at the corner, as relu6
+        cap = dnp.astype(dnp.full_like(data, max_value), data.dtype)
+        outputs = dnp.where(dnp.greater_equal(data, max_value), cap, x)
+    below = _relu_below(x, negative_slope, threshold)
+    return dnp.where(dnp.greater(data, threshold), outputs, below)
+
+
+def _check_relu_arguments(negative_slope: Any, max_value: Any, threshold: Any) -> None:
+    """A number for each, and max_value and threshold ≥ 0, or an error naming the argument."""
+    for argument, value in (
+        ("negative_slope", negative_slope),
+        ("max_value", max_value),
+        ("threshold", threshold),
+    ):
+        if value is None and argument == "max_value":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+            raise TypeError(f"relu: {argument} must be a number, got {argument}={value!r}")
+        if argument != "negative_slope" and not value >= 0:
+            raise ValueError(f"relu: {argument} must be a number >= 0, got {argument}={value}")
+
+
+def _relu_below(x: Any, negative_slope: float, threshold: float) -> Any:
+    """relu's output at or below the threshold, NaN's as Keras': NaN with a negative slope
+    or a threshold of 0 (a max(x, 0) keeps it), 0 above a threshold > 0."""
+    if negative_slope:
+        return negative_slope * (x - threshold)
+    if threshold:
+        return 0.0
+    data = raw_data(x)
+    return dnp.where(dnp.isnan(data), data, 0.0)  # a constant: derivative 0 at NaN
 
 
 def relu6(x: Any) -> Any:
-    """min(max(x, 0), 6), with derivative 0 at both corners."""
+    """min(max(x, 0), 6), with derivative 0 at both corners; NaN stays NaN (as Keras 3 and
+    PyTorch), with derivative 0 there, as ReLU's.
+
+    >>> relu6(np.array([-1.0, 3.0, 7.0, np.nan]))
+    array([ 0.,  3.,  6., nan])
+    """
     data = raw_data(x)
     inside = dnp.logical_and(dnp.greater(data, 0), dnp.less(data, 6))
-    corner = dnp.where(dnp.greater_equal(data, 6), 6.0, 0.0)
-    return dnp.where(inside, x, dnp.astype(corner, raw_data(x).dtype))
+    # a constant outside (0 or 6), and NaN where x is NaN: clip keeps NaN, where a
+    # where(x >= 6, 6, 0) would turn it into 0
+    corner = dnp.clip(data, 0, 6)
+    return dnp.where(inside, x, dnp.astype(corner, data.dtype))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
@@ -113,7 +169,14 @@ def selu(x: Any) -> Any:
 
 
 def celu(x: Any, alpha: float = 1.0) -> Any:
-    """x for x > 0, α(e^(x/α) − 1) otherwise (Barron, 2017)."""
+    """x for x > 0, α(e^(x/α) − 1) otherwise (Barron, 2017). α = 0 is an error, as in
+    PyTorch (it divides by α; Keras 3 gives NaN).
+
+    >>> celu(np.array([-1.0, 2.0]), alpha=0.5)
+    array([-0.43233236,  2.        ])
+    """
+    if alpha == 0:
+        raise ValueError(f"celu: alpha must be nonzero (x is divided by it), got alpha={alpha}")
     return dnp.where(_positive(x), x, alpha * dnp.expm1(_negative_part(x) / alpha))
 
 
@@ -122,12 +185,16 @@ def gelu(x: Any, approximate: bool = False) -> Any:
 
     The exact form by default, as ``keras.activations.gelu`` (and so
     ``Dense(activation="gelu")``) and PyTorch's; only ``keras.ops.gelu`` defaults to the
-    tanh form.
+    tanh form. The exact form is accurate far into the negative tail, as Keras'
+    (PyTorch's float32 gelu is 0 below about −5.9).
+
+    >>> gelu(np.array([-10.0, 0.0, 1.0]))
+    array([-7.61985302e-23,  0.00000000e+00,  8.41344746e-01])
     """
     if approximate:
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
         return 0.5 * x * (1.0 + dnp.tanh(inner))
-    return 0.5 * x * (1.0 + dnp.erf(x / math.sqrt(2.0)))
+    return x * normal_cdf(x)  # Φ from erfc, as Keras: ½(1 + erf(x/√2)) cancels for x ≪ 0
 
 
 def silu(x: Any) -> Any:

@@ -17,7 +17,14 @@ from deepgrad.tensor import raw_data
 @register_serializable
 class ReLU(Layer):
     """max(x, 0); with Keras' arguments, min(x, ``max_value``) above ``threshold`` and
-    ``negative_slope``·(x − ``threshold``) below it."""
+    ``negative_slope``·(x − ``threshold``) below it (``activations.relu`` with them). NaN
+    stays NaN, as in Keras 3, except with a ``threshold`` > 0 and no ``negative_slope``
+    (then x > threshold is false, and the output 0).
+
+    >>> import numpy as np
+    >>> ReLU(max_value=6.0)(np.array([-1.0, 3.0, 9.0, np.nan], np.float32))
+    Tensor([ 0.,  3.,  6., nan], dtype=float32)
+    """
 
     def __init__(
         self,
@@ -38,15 +45,7 @@ class ReLU(Layer):
         super().__init__(**kwargs)
 
     def call(self, inputs: Any) -> Any:
-        if self.max_value is None and not self.negative_slope and not self.threshold:
-            return activations.relu(inputs)
-        data = raw_data(inputs)
-        outputs = inputs
-        if self.max_value is not None:  # slope 0 at the corner, as relu6
-            cap = dnp.astype(dnp.full_like(data, self.max_value), data.dtype)
-            outputs = dnp.where(dnp.greater_equal(data, self.max_value), cap, inputs)
-        below = self.negative_slope * (inputs - self.threshold) if self.negative_slope else 0.0
-        return dnp.where(dnp.greater(data, self.threshold), outputs, below)
+        return activations.relu(inputs, self.negative_slope, self.max_value, self.threshold)
 
     def get_config(self) -> dict:
         return {

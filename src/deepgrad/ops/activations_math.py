@@ -3,6 +3,7 @@ sparsemax."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from deepgrad.ops.elementwise import exp, log, log1p, unary
 from deepgrad.ops.nondiff import greater
 from deepgrad.ops.reductions import sum as dnp_sum
 from deepgrad.ops.shape import astype, expand_dims
+from deepgrad.tensor import raw_data
 
 
 def _expit_impl(x):
@@ -33,6 +35,42 @@ def expit(x: Any) -> Any:
     array([0. , 0.5, 1. ])
     """
     return _expit(x)
+
+
+def _normal_cdf_scalar(value: float) -> float:
+    return 0.5 * math.erfc(-value / math.sqrt(2.0))
+
+
+def _normal_cdf_impl(x):
+    """Φ(x) in x's floating dtype (float16 stays float16, as erf); integers give float64."""
+    dtype = x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+    result_dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+    try:
+        from scipy.special import ndtr
+    except ImportError:  # scipy is optional: the exact, slower math.erfc
+        return np.vectorize(_normal_cdf_scalar, otypes=[result_dtype])(x)
+    result = ndtr(x)
+    return result if result.dtype == result_dtype else result.astype(result_dtype)
+
+
+# Φ as one primitive, from erfc: ½(1 + erf(x/√2)) cancels to 0 below x ≈ −5.9 in float32
+# (−3.7 in float16), where Φ is still 1e-9 (x·Φ(x) at −10: −7.6e-23, as Keras gives).
+_normal_cdf = unary(
+    _normal_cdf_impl,
+    lambda ans, x: exp(-0.5 * (x * x)) * (1 / math.sqrt(2 * math.pi)),
+    "normal_cdf",
+    "Φ({0})",
+)
+
+
+def normal_cdf(x: Any) -> Any:
+    """Φ(x) = ½ erfc(−x/√2), the standard normal's distribution function, accurate in
+    the lower tail.
+
+    >>> normal_cdf(np.array([-10.0, 0.0]))
+    array([7.61985302e-24, 5.00000000e-01])
+    """
+    return _normal_cdf(x)
 
 
 def _relu_impl(x, out=None):
@@ -132,10 +170,16 @@ _sparsemax.defjvp(lambda t, ans, x, axis: _sparsemax_jacobian_product(t, ans, ax
 def sparsemax(x: Any, axis: int = -1) -> Any:
     """The Euclidean projection of x onto the probability simplex along ``axis``:
     max(x − τ(x), 0), with τ chosen so the result sums to 1 (Martins & Astudillo, 2016).
+    Integer and boolean x give float64, as softmax does.
 
     >>> sparsemax(np.array([0.0, 0.5, 1.0]))
     array([0.  , 0.25, 0.75])
+    >>> sparsemax(np.array([1, 1]))
+    array([0.5, 0.5])
     """
+    dtype = raw_data(x).dtype
+    if dtype.kind in "biu":  # computed in x's dtype, τ = 1/3 would be truncated to 0
+        x = astype(x, np.float64)
     return _sparsemax(x, axis=axis)
 
 
