@@ -303,10 +303,14 @@ class Layer(TorchVocabulary):
 
     @property
     def losses(self) -> list[Any]:
-        """The regularization penalties of this layer's weights and the losses added with
-        ``add_loss`` during the last call, sublayers' included (scalar Tensors)."""
+        """The regularization penalties of this layer's trainable weights and the losses
+        added with ``add_loss`` during the last call, sublayers' included (scalar Tensors).
+
+        As in Keras 3, a frozen weight's regularizer adds nothing: its penalty would be a
+        constant in the objective (it gets no gradient), and Keras leaves it out of
+        ``losses``, ``evaluate`` and the loss ``fit`` logs."""
         entries = self._weights_now().entries
-        penalties = [reg(w) for _, w, _, reg in entries if reg is not None]
+        penalties = [reg(w) for _, w, trainable, reg in entries if reg is not None and trainable]
         if not _LOSS_ADDERS:  # no layer anywhere has added a loss
             return penalties
         return penalties + [loss for layer in self._layers_within() for loss in layer._added]
