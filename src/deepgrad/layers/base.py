@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -308,12 +308,13 @@ class Layer(TorchVocabulary):
 
         As in Keras 3, a frozen weight's regularizer adds nothing: its penalty would be a
         constant in the objective (it gets no gradient), and Keras leaves it out of
-        ``losses``, ``evaluate`` and the loss ``fit`` logs."""
+        ``losses``, ``evaluate`` and the loss ``fit`` logs. Keras' order too: the added
+        losses (activity penalties among them) first, then the weights' penalties."""
         entries = self._weights_now().entries
         penalties = [reg(w) for _, w, trainable, reg in entries if reg is not None and trainable]
         if not _LOSS_ADDERS:  # no layer anywhere has added a loss
             return penalties
-        return penalties + [loss for layer in self._layers_within() for loss in layer._added]
+        return [loss for layer in self._layers_within() for loss in layer._added] + penalties
 
     def add_loss(self, loss: Any) -> None:
         """Add a scalar to the objective, from ``call`` (an activity penalty, a KL term):
@@ -339,14 +340,16 @@ class Layer(TorchVocabulary):
         return self._added_losses
 
     def _layers_within(self) -> list[Layer]:
-        """This layer and every sublayer, each once (a shared layer too)."""
+        """This layer and every sublayer, each once (a shared layer too), in the order of
+        Keras' ``_flatten_layers`` (so that ``losses`` lists the added losses as Keras
+        does): a layer before its sublayers, which come last first (its ``extendleft``)."""
         found: dict[int, Layer] = {id(self): self}
-        stack: list[Layer] = [self]
-        while stack:
-            for _, layer in stack.pop()._sublayers():
-                if id(layer) not in found:
-                    found[id(layer)] = layer
-                    stack.append(layer)
+        queue = deque(sublayer for _, sublayer in self._sublayers())
+        while queue:
+            layer = queue.popleft()
+            if id(layer) not in found:
+                found[id(layer)] = layer
+                queue.extendleft(sublayer for _, sublayer in layer._sublayers())
         return list(found.values())
 
     def count_params(self) -> int:
