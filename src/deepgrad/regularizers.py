@@ -96,15 +96,12 @@ class OrthogonalRegularizer(Regularizer):
     """
 
     def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
-        if isinstance(factor, bool) or not isinstance(factor, int | float) or factor < 0:
-            raise ValueError(
-                f"OrthogonalRegularizer: factor must be a non-negative number, got {factor!r}"
-            )
+        factor = _strength("factor", factor, type(self))  # NaN, inf refused as Keras does
         if mode not in ("rows", "columns"):
             raise ValueError(
                 f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got {mode!r}"
             )
-        self.factor, self.mode = float(factor), mode
+        self.factor, self.mode = factor, mode
 
     def __call__(self, weight: Any) -> Any:
         shape = tuple(dnp.shape(weight))
