@@ -394,16 +394,24 @@ ALIASES = {
 }
 
 
-def get(identifier: str | Initializer | dict) -> Initializer:
+def get(identifier: Any) -> Any:
     """An initializer from its name (Keras' names, aliases and class names), a config dict
-    ``{"class_name", "config"}`` or an object.
+    ``{"class_name", "config"}``, an object, an ``Initializer`` class (made with its
+    defaults) or any function ``f(shape, dtype=None)`` (returned as it is), as Keras 3's
+    ``initializers.get``.
 
     >>> type(get("uniform")).__name__
     'RandomUniform'
     >>> get({"class_name": "GlorotUniform", "config": {"seed": 1}}).seed
     1
+    >>> type(get(HeNormal)).__name__
+    'HeNormal'
     """
     if isinstance(identifier, Initializer):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if callable(identifier) and not isinstance(identifier, type):
         return identifier
     if isinstance(identifier, dict):
         return _class(identifier.get("class_name"))(**(identifier.get("config") or {}))

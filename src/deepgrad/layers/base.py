@@ -67,6 +67,23 @@ def _refuse_arguments(layer: Any, unknown: dict[str, Any]) -> None:
     )
 
 
+def _initial_value(layer_name: str, initializer: Any, shape: tuple, dtype: Any) -> Any:
+    """A new weight's value: ``initializer(shape, dtype)``. A function of your own may
+    return any array: as Keras makes the variable, it is cast to the weight's dtype, and
+    one of another shape is refused."""
+    initialize = initializers.get(initializer or "glorot_uniform")
+    value = initialize(shape, dtype)
+    if isinstance(initialize, initializers.Initializer):
+        return value
+    value = np.asarray(to_numpy(raw_data(value)), dtype=dtype)
+    if value.shape != shape:
+        raise ValueError(
+            f"{layer_name}.add_weight: the initializer {initialize!r} returned shape "
+            f"{value.shape} for a weight of shape {shape}"
+        )
+    return value
+
+
 def _snake(name: str) -> str:
     """BatchNormalization → batch_normalization, PReLU → p_re_lu (as Keras names them)."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
@@ -184,7 +201,7 @@ class Layer(TorchVocabulary):
             )
         elif name in taken:
             raise ValueError(f"{self.name}.add_weight: a weight named {name!r} exists already")
-        value = initializers.get(initializer or "glorot_uniform")(shape, dtype or self.dtype)
+        value = _initial_value(self.name, initializer, shape, dtype or self.dtype)
         value = to_device(value, getattr(self, "_device", None))  # the layer's, or current
         weight = Variable(value, requires_grad=trainable and self._trainable)
         weight.constraint = constraint
