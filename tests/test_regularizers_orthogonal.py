@@ -91,7 +91,10 @@ def test_names_configs_and_saving():
 @pytest.mark.parametrize(
     ("make", "match"),
     [
-        (lambda: regularizers.OrthogonalRegularizer(-1.0), "factor must be a non-negative"),
+        (lambda: regularizers.OrthogonalRegularizer(-1.0), "factor must be a finite number >= 0"),
+        # NaN and inf made every loss NaN or inf; Keras 3 refuses them
+        (lambda: regularizers.OrthogonalRegularizer(float("nan")), "factor must be a finite"),
+        (lambda: regularizers.OrthogonalRegularizer(float("inf")), "factor must be a finite"),
         (lambda: regularizers.OrthogonalRegularizer(0.1, "diag"), "mode must be 'rows' or"),
         (
             lambda: regularizers.OrthogonalRegularizer()(np.ones((2, 2, 2))),

@@ -92,6 +92,25 @@ def _dtype(dtype: Any) -> np.dtype:
     return np.dtype(dtype) if dtype is not None else get_default_dtype()
 
 
+def _float_dtype(name: str, dtype: Any) -> np.dtype:
+    """The dtype of a random draw: a floating one, as Keras 3 requires (its ``uniform`` /
+    ``normal`` raise otherwise); cast to integers or bools the small draws would be all
+    zeros or all True.
+
+    >>> _float_dtype("RandomNormal", "int32")
+    Traceback (most recent call last):
+    ...
+    ValueError: RandomNormal: dtype must be a floating dtype (float16, float32, ...); got int32
+    """
+    resolved = _dtype(dtype)
+    # kind "V": ml_dtypes' bfloat16 and float8 types, floating though NumPy cannot tell
+    if resolved.kind not in "fV":
+        raise ValueError(
+            f"{name}: dtype must be a floating dtype (float16, float32, ...); got {resolved}"
+        )
+    return resolved
+
+
 def _check_seed(name: str, seed: Any) -> int | None:
     """Keras' ``seed``: None (draw from ``deepgrad.random``) or an integer."""
     if seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)):
@@ -129,10 +148,11 @@ class RandomNormal(Initializer):
         self.seed = _check_seed("RandomNormal", seed)
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        dtype = _float_dtype(type(self).__name__, dtype)
         if self.seed is None:
-            return random.normal(self.mean, self.stddev, shape, _dtype(dtype))
+            return random.normal(self.mean, self.stddev, shape, dtype)
         draws = _generator(self.seed).normal(self.mean, self.stddev, shape)
-        return np.asarray(draws).astype(_dtype(dtype))
+        return np.asarray(draws).astype(dtype)
 
 
 class RandomUniform(Initializer):
@@ -143,10 +163,11 @@ class RandomUniform(Initializer):
         self.seed = _check_seed("RandomUniform", seed)
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        dtype = _float_dtype(type(self).__name__, dtype)
         if self.seed is None:
-            return random.uniform(self.minval, self.maxval, shape, _dtype(dtype))
+            return random.uniform(self.minval, self.maxval, shape, dtype)
         draws = _generator(self.seed).uniform(self.minval, self.maxval, shape)
-        return np.asarray(draws).astype(_dtype(dtype))
+        return np.asarray(draws).astype(dtype)
 
 
 class TruncatedNormal(Initializer):
@@ -157,13 +178,14 @@ class TruncatedNormal(Initializer):
         self.seed = _check_seed("TruncatedNormal", seed)
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        dtype = _float_dtype(type(self).__name__, dtype)
         generator = _generator(self.seed)
         values = generator.standard_normal(shape)
         outside = np.abs(values) > 2
         while outside.any():
             values[outside] = generator.standard_normal(int(outside.sum()))
             outside = np.abs(values) > 2
-        return (self.mean + self.stddev * values).astype(_dtype(dtype))
+        return (self.mean + self.stddev * values).astype(dtype)
 
 
 class VarianceScaling(Initializer):
@@ -174,7 +196,11 @@ class VarianceScaling(Initializer):
     both ``input_axes`` and ``output_axes``, the products of the sizes of those axes (Keras
     ignores one given alone; deepgrad refuses it). The draws come from NumPy's generator,
     not Keras' JAX/TensorFlow ones: same scale and distribution, other values.
+    ``distribution`` is read in any case, and ``"normal"`` is ``"truncated_normal"``, as
+    in Keras 3.
 
+    >>> VarianceScaling(distribution="Normal").distribution
+    'truncated_normal'
     >>> init = VarianceScaling(2.0, "fan_in", "uniform", input_axes=[0, 1], output_axes=[2])
     >>> w = init((3, 4, 5))  # fan_in = 3 * 4 = 12: limit sqrt(3 * 2 / 12)
     >>> bool(abs(w).max() <= math.sqrt(0.5))
@@ -193,6 +219,9 @@ class VarianceScaling(Initializer):
         name = type(self).__name__
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"{name}: mode must be fan_in, fan_out or fan_avg: {mode}")
+        # as Keras 3: any case, and "normal" is the truncated normal
+        distribution = distribution.lower() if isinstance(distribution, str) else distribution
+        distribution = "truncated_normal" if distribution == "normal" else distribution
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
             raise ValueError(f"{name}: unknown distribution {distribution!r}")
         if (
@@ -220,6 +249,7 @@ class VarianceScaling(Initializer):
         return _fans(shape, self.input_axes, self.output_axes)
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        dtype = _float_dtype(type(self).__name__, dtype)
         fan_in, fan_out = self.fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         variance = self.scale / max(1.0, n)
@@ -275,20 +305,33 @@ class LecunNormal(_PresetVarianceScaling):
 
 
 class Orthogonal(Initializer):
-    """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian draw (Saxe et al.)."""
+    """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian draw (Saxe et al.),
+    times ``gain``; a weight of more than two axes is drawn as the matrix (product of all
+    axes but the last, last axis), as in Keras 3, which refuses fewer than two axes.
+
+    >>> w = Orthogonal(gain=2.0, seed=0)((3, 2, 4))  # a 6 x 4 matrix: orthogonal columns
+    >>> bool(np.allclose(w.reshape(6, 4).T @ w.reshape(6, 4), 4.0 * np.eye(4), atol=1e-5))
+    True
+    """
 
     def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         self.gain = gain
         self.seed = _check_seed("Orthogonal", seed)
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        dtype = _float_dtype(type(self).__name__, dtype)
+        if len(shape) < 2:
+            raise ValueError(
+                f"Orthogonal: the weight must have at least two axes (rows, columns), got "
+                f"shape {tuple(shape)} of rank {len(shape)}"
+            )
         rows, cols = math.prod(shape[:-1]), shape[-1]
         flat = _generator(self.seed).standard_normal((max(rows, cols), min(rows, cols)))
         q, r = np.linalg.qr(flat)
         q *= np.sign(np.diag(r))  # makes the decomposition unique, so the draw is uniform
         if rows < cols:
             q = q.T
-        return (self.gain * q[:rows, :cols]).reshape(shape).astype(_dtype(dtype))
+        return (self.gain * q[:rows, :cols]).reshape(shape).astype(dtype)
 
 
 class Identity(Initializer):
@@ -351,16 +394,24 @@ ALIASES = {
 }
 
 
-def get(identifier: str | Initializer | dict) -> Initializer:
+def get(identifier: Any) -> Any:
     """An initializer from its name (Keras' names, aliases and class names), a config dict
-    ``{"class_name", "config"}`` or an object.
+    ``{"class_name", "config"}``, an object, an ``Initializer`` class (made with its
+    defaults) or any function ``f(shape, dtype=None)`` (returned as it is), as Keras 3's
+    ``initializers.get``.
 
     >>> type(get("uniform")).__name__
     'RandomUniform'
     >>> get({"class_name": "GlorotUniform", "config": {"seed": 1}}).seed
     1
+    >>> type(get(HeNormal)).__name__
+    'HeNormal'
     """
     if isinstance(identifier, Initializer):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if callable(identifier) and not isinstance(identifier, type):
         return identifier
     if isinstance(identifier, dict):
         return _class(identifier.get("class_name"))(**(identifier.get("config") or {}))

@@ -28,6 +28,15 @@ class Regularizer(Settings):
     def get_config(self) -> dict:
         return dict(vars(self))
 
+    @classmethod
+    def from_config(cls, config: dict) -> Regularizer:
+        """The regularizer ``get_config`` described, as Keras' ``from_config``.
+
+        >>> L1L2.from_config({"l1": 0.1, "l2": 0.2}).l2
+        0.2
+        """
+        return cls(**config)
+
 
 def _strength(name: str, value: Any, owner: type) -> float:
     """A penalty's factor: a finite number >= 0, as Keras 3 checks it (a negative one would
@@ -96,15 +105,12 @@ class OrthogonalRegularizer(Regularizer):
     """
 
     def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
-        if isinstance(factor, bool) or not isinstance(factor, int | float) or factor < 0:
-            raise ValueError(
-                f"OrthogonalRegularizer: factor must be a non-negative number, got {factor!r}"
-            )
+        factor = _strength("factor", factor, type(self))  # NaN, inf refused as Keras does
         if mode not in ("rows", "columns"):
             raise ValueError(
                 f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got {mode!r}"
             )
-        self.factor, self.mode = float(factor), mode
+        self.factor, self.mode = factor, mode
 
     def __call__(self, weight: Any) -> Any:
         shape = tuple(dnp.shape(weight))
@@ -152,17 +158,25 @@ def _class(name: Any) -> type[Regularizer]:
     return found
 
 
-def get(identifier: Any) -> Regularizer | None:
+def get(identifier: Any) -> Any:
     """A regularizer from None, a name ("l1", "l2", "l1_l2", or Keras' class names "L1",
-    "L2", "L1L2"), a config dict (deepgrad's or Keras') or an object.
+    "L2", "L1L2"), a config dict (deepgrad's or Keras'), an object, a ``Regularizer``
+    class (made with its defaults) or any function of the weight that returns a scalar
+    (returned as it is), as Keras 3's ``regularizers.get``.
 
     >>> get({"class_name": "L2", "config": {"l2": 0.5}, "module": "keras.regularizers"}).l2
     0.5
+    >>> get(L1).l1
+    0.01
     """
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
     if isinstance(identifier, dict):
         return _class(identifier.get("class_name"))(**identifier.get("config", {}))
+    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
+        return identifier()
+    if callable(identifier) and not isinstance(identifier, type):
+        return identifier
     return _class(identifier)()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -65,6 +65,23 @@ def _refuse_arguments(layer: Any, unknown: dict[str, Any]) -> None:
         f"{type(layer).__name__}: unexpected argument {argument}={unknown[argument]!r}{hint}; "
         f"it takes {', '.join(sorted(accepted))}"
     )
+
+
+def _initial_value(layer_name: str, initializer: Any, shape: tuple, dtype: Any) -> Any:
+    """A new weight's value: ``initializer(shape, dtype)``. A function of your own may
+    return any array: as Keras makes the variable, it is cast to the weight's dtype, and
+    one of another shape is refused."""
+    initialize = initializers.get(initializer or "glorot_uniform")
+    value = initialize(shape, dtype)
+    if isinstance(initialize, initializers.Initializer):
+        return value
+    value = np.asarray(to_numpy(raw_data(value)), dtype=dtype)
+    if value.shape != shape:
+        raise ValueError(
+            f"{layer_name}.add_weight: the initializer {initialize!r} returned shape "
+            f"{value.shape} for a weight of shape {shape}"
+        )
+    return value
 
 
 def _snake(name: str) -> str:
@@ -184,7 +201,7 @@ class Layer(TorchVocabulary):
             )
         elif name in taken:
             raise ValueError(f"{self.name}.add_weight: a weight named {name!r} exists already")
-        value = initializers.get(initializer or "glorot_uniform")(shape, dtype or self.dtype)
+        value = _initial_value(self.name, initializer, shape, dtype or self.dtype)
         value = to_device(value, getattr(self, "_device", None))  # the layer's, or current
         weight = Variable(value, requires_grad=trainable and self._trainable)
         weight.constraint = constraint
@@ -303,13 +320,18 @@ class Layer(TorchVocabulary):
 
     @property
     def losses(self) -> list[Any]:
-        """The regularization penalties of this layer's weights and the losses added with
-        ``add_loss`` during the last call, sublayers' included (scalar Tensors)."""
+        """The regularization penalties of this layer's trainable weights and the losses
+        added with ``add_loss`` during the last call, sublayers' included (scalar Tensors).
+
+        As in Keras 3, a frozen weight's regularizer adds nothing: its penalty would be a
+        constant in the objective (it gets no gradient), and Keras leaves it out of
+        ``losses``, ``evaluate`` and the loss ``fit`` logs. Keras' order too: the added
+        losses (activity penalties among them) first, then the weights' penalties."""
         entries = self._weights_now().entries
-        penalties = [reg(w) for _, w, _, reg in entries if reg is not None]
+        penalties = [reg(w) for _, w, trainable, reg in entries if reg is not None and trainable]
         if not _LOSS_ADDERS:  # no layer anywhere has added a loss
             return penalties
-        return penalties + [loss for layer in self._layers_within() for loss in layer._added]
+        return [loss for layer in self._layers_within() for loss in layer._added] + penalties
 
     def add_loss(self, loss: Any) -> None:
         """Add a scalar to the objective, from ``call`` (an activity penalty, a KL term):
@@ -335,14 +357,16 @@ class Layer(TorchVocabulary):
         return self._added_losses
 
     def _layers_within(self) -> list[Layer]:
-        """This layer and every sublayer, each once (a shared layer too)."""
+        """This layer and every sublayer, each once (a shared layer too), in the order of
+        Keras' ``_flatten_layers`` (so that ``losses`` lists the added losses as Keras
+        does): a layer before its sublayers, which come last first (its ``extendleft``)."""
         found: dict[int, Layer] = {id(self): self}
-        stack: list[Layer] = [self]
-        while stack:
-            for _, layer in stack.pop()._sublayers():
-                if id(layer) not in found:
-                    found[id(layer)] = layer
-                    stack.append(layer)
+        queue = deque(sublayer for _, sublayer in self._sublayers())
+        while queue:
+            layer = queue.popleft()
+            if id(layer) not in found:
+                found[id(layer)] = layer
+                queue.extendleft(sublayer for _, sublayer in layer._sublayers())
         return list(found.values())
 
     def count_params(self) -> int:
