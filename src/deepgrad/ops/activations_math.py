@@ -10,8 +10,9 @@ import numpy as np
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.backend import array_module
 from deepgrad.ops import cross_entropy_kernels
+from deepgrad.ops.creation import integers_as_floats
 from deepgrad.ops.elementwise import exp, log, log1p, unary
-from deepgrad.ops.nondiff import greater, integers_as_floats
+from deepgrad.ops.nondiff import greater
 from deepgrad.ops.reductions import sum as dnp_sum
 from deepgrad.ops.shape import astype, expand_dims
 from deepgrad.tensor import raw_data

@@ -9,7 +9,8 @@ import numpy as np
 
 from deepgrad.axes import axis_index, axis_tuple
 from deepgrad.backend import array_module
-from deepgrad.ops.nondiff import integers_as_floats, not_equal
+from deepgrad.ops.creation import integers_as_floats
+from deepgrad.ops.nondiff import not_equal
 from deepgrad.ops.shape import astype, broadcast_to, concatenate, moveaxis
 from deepgrad.tensor import Tensor, raw_data
 

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 
 from deepgrad.axes import axis_index
+from deepgrad.ops.creation import integers_as_floats
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.matrix import inv
 from deepgrad.ops.matrix import norm as _basic_norm
-from deepgrad.ops.nondiff import integers_as_floats
 from deepgrad.ops.reductions import max, min, sum
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import broadcast_to, moveaxis, reshape

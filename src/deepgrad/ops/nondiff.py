@@ -78,22 +78,6 @@ def _cast(x: Any, dtype: Any) -> Any:
 cast = nondifferentiable(_cast)  # astype to a non-floating dtype: a constant
 
 
-def integers_as_floats(x: Any, dtype: Any = np.float64, kinds: str = "biu") -> Any:
-    """``x`` as it is if it holds floats; its integers or booleans (the dtype ``kinds``
-    given) cast to ``dtype``.
-
-    For the functions that subtract or negate their argument: on unsigned integers NumPy's
-    ``-x`` wraps around (−1 as uint8 is 255), so they must work in floats, as SciPy's do.
-    An integer has no gradient, so the cast is a constant.
-
-    >>> integers_as_floats(np.array([1, 2], dtype=np.uint8))
-    array([1., 2.])
-    """
-    data = raw_data(x)
-    dtype_of_x = data.dtype if hasattr(data, "dtype") else np.asarray(data).dtype
-    return cast(x, dtype) if dtype_of_x.kind in kinds else x
-
-
 equal = nondifferentiable(np.equal)
 not_equal = nondifferentiable(np.not_equal)
 less = nondifferentiable(np.less)

@@ -11,8 +11,9 @@ from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive, _sum, reduced_axes, unreduce
 from deepgrad.axes import axis_index
 from deepgrad.backend import array_module
+from deepgrad.ops.creation import integers_as_floats
 from deepgrad.ops.elementwise import exp, log, sqrt
-from deepgrad.ops.nondiff import cast, equal, integers_as_floats
+from deepgrad.ops.nondiff import cast, equal
 from deepgrad.ops.real_parts import _require_real
 from deepgrad.ops.shape import astype, concatenate, flip, reshape, transpose
 from deepgrad.tensor import raw_data
@@ -280,6 +281,8 @@ def logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     1000.6931471805599
     """
     a = integers_as_floats(a)  # a − shift of unsigned integers would wrap around
+    if not hasattr(raw_data(a), "shape"):  # a Python number, as NumPy takes it
+        a = np.asarray(a)
     axis = _normal_axis(axis)
     data = raw_data(a)
     shift = _logsumexp_shift(data, axis)

@@ -10,8 +10,8 @@ import numpy as np
 
 from deepgrad.autodiff.effects import impure
 from deepgrad.backend import numpy_scalar
+from deepgrad.ops.creation import integers_as_floats
 from deepgrad.ops.linalg import matmul
-from deepgrad.ops.nondiff import integers_as_floats
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import flip, pad
 from deepgrad.tensor import Tensor, raw_data
