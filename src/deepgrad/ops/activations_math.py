@@ -92,9 +92,11 @@ _log_softmax.defvjp(lambda g, ans, x, axis: g - exp(ans) * dnp_sum(g, axis=axis,
 _log_softmax.defjvp(lambda t, ans, x, axis: t - dnp_sum(exp(ans) * t, axis=axis, keepdims=True))
 
 
-def log_softmax(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
+def log_softmax(x: Any, axis: int | tuple[int, ...] | None = -1) -> Any:
     """x − logsumexp(x) along ``axis``: log-probabilities, stable for any logits.
 
+    ``axis`` is the last one by default, as in ``jax.nn``, Keras and PyTorch; SciPy's
+    ``log_softmax`` defaults to ``axis=None`` (the whole array): pass it for SciPy's.
     Integers and booleans are taken in the floating dtype NumPy's ``exp`` gives them
     (float64 for int64, float16 for int8), as SciPy's ``log_softmax`` returns.
 
@@ -112,11 +114,20 @@ def _as_exp_floats(x: Any) -> Any:
     return integers_as_floats(x, np.exp(np.zeros(0, dtype)).dtype)
 
 
-def softmax(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
+def softmax(x: Any, axis: int | tuple[int, ...] | None = -1) -> Any:
     """exp(x) / Σ exp(x) along ``axis``, computed as exp(log_softmax(x)).
+
+    ``axis`` is the last one by default, as in ``jax.nn``, Keras and PyTorch; SciPy's
+    ``softmax`` defaults to ``axis=None`` (the whole array): pass it for SciPy's.
 
     >>> softmax(np.array([0.0, 0.0]))
     array([0.5, 0.5])
+    >>> softmax(np.zeros((2, 2)))  # each row
+    array([[0.5, 0.5],
+           [0.5, 0.5]])
+    >>> softmax(np.zeros((2, 2)), axis=None)  # the whole array, SciPy's default
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
     """
     return exp(log_softmax(x, axis=axis))
 
