@@ -11,6 +11,7 @@ import numpy as np
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.backend import array_module
 from deepgrad.ops import cross_entropy_kernels
+from deepgrad.ops.creation import integers_as_floats
 from deepgrad.ops.elementwise import exp, log, log1p, unary
 from deepgrad.ops.nondiff import greater
 from deepgrad.ops.reductions import sum as dnp_sum
@@ -31,10 +32,14 @@ _expit = unary(_expit_impl, lambda ans, x: ans * (1 - ans), "expit", "σ({0})")
 def expit(x: Any) -> Any:
     """The logistic sigmoid σ(x) = 1 / (1 + e^(−x)), finite with finite gradients for any x.
 
+    Integers and booleans give float64, as SciPy's ``expit``; a float keeps its dtype.
+
     >>> expit(np.array([-1000.0, 0.0, 1000.0]))
     array([0. , 0.5, 1. ])
+    >>> expit(np.array([0, 1], dtype=np.uint8))
+    array([0.5       , 0.73105858])
     """
-    return _expit(x)
+    return _expit(integers_as_floats(x))
 
 
 def _normal_cdf_scalar(value: float) -> float:
@@ -102,7 +107,13 @@ def relu(x: Any) -> Any:
 
 
 def logit(p: Any) -> Any:
-    """log(p / (1 − p)), the inverse of ``expit``."""
+    """log(p / (1 − p)), the inverse of ``expit``; integers and booleans give float64, as
+    SciPy's ``logit``.
+
+    >>> logit(np.array([0.5, 0.75]))
+    array([0.        , 1.09861229])
+    """
+    p = integers_as_floats(p)  # −p of an unsigned integer would wrap around
     return log(p) - log1p(-p)
 
 
@@ -118,20 +129,42 @@ _log_softmax.defvjp(lambda g, ans, x, axis: g - exp(ans) * dnp_sum(g, axis=axis,
 _log_softmax.defjvp(lambda t, ans, x, axis: t - dnp_sum(exp(ans) * t, axis=axis, keepdims=True))
 
 
-def log_softmax(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
+def log_softmax(x: Any, axis: int | tuple[int, ...] | None = -1) -> Any:
     """x − logsumexp(x) along ``axis``: log-probabilities, stable for any logits.
+
+    ``axis`` is the last one by default, as in ``jax.nn``, Keras and PyTorch; SciPy's
+    ``log_softmax`` defaults to ``axis=None`` (the whole array): pass it for SciPy's.
+    Integers and booleans are taken in the floating dtype NumPy's ``exp`` gives them
+    (float64 for int64, float16 for int8), as SciPy's ``log_softmax`` returns.
 
     >>> log_softmax(np.array([0.0, 0.0]))
     array([-0.69314718, -0.69314718])
     """
-    return _log_softmax(x, axis=axis)
+    return _log_softmax(_as_exp_floats(x), axis=axis)
 
 
-def softmax(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
+def _as_exp_floats(x: Any) -> Any:
+    """Integers or booleans in the floating dtype ``np.exp`` gives them: x − max(x) of
+    unsigned integers wraps around (uint8 0 − 2 is 254)."""
+    data = raw_data(x)
+    dtype = data.dtype if hasattr(data, "dtype") else np.asarray(data).dtype
+    return integers_as_floats(x, np.exp(np.zeros(0, dtype)).dtype)
+
+
+def softmax(x: Any, axis: int | tuple[int, ...] | None = -1) -> Any:
     """exp(x) / Σ exp(x) along ``axis``, computed as exp(log_softmax(x)).
+
+    ``axis`` is the last one by default, as in ``jax.nn``, Keras and PyTorch; SciPy's
+    ``softmax`` defaults to ``axis=None`` (the whole array): pass it for SciPy's.
 
     >>> softmax(np.array([0.0, 0.0]))
     array([0.5, 0.5])
+    >>> softmax(np.zeros((2, 2)))  # each row
+    array([[0.5, 0.5],
+           [0.5, 0.5]])
+    >>> softmax(np.zeros((2, 2)), axis=None)  # the whole array, SciPy's default
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
     """
     return exp(log_softmax(x, axis=axis))
 

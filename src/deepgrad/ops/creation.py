@@ -20,6 +20,7 @@ import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.backend import array_module
+from deepgrad.ops.nondiff import cast
 from deepgrad.ops.shape import astype, concatenate, ravel, reshape
 from deepgrad.tensor import Tensor, raw_data, read_value
 
@@ -251,3 +252,23 @@ def arange(*args: Any, **kwargs: Any) -> Any:
         *[read_value(a, "arange's bound") for a in args],
         **{k: read_value(v, f"arange's {k}") for k, v in kwargs.items()},
     )
+
+
+def integers_as_floats(x: Any, dtype: Any = np.float64, kinds: str = "biu") -> Any:
+    """``x`` as it is if it holds floats; its integers or booleans (the dtype ``kinds``
+    given) cast to ``dtype``. A list or tuple becomes NumPy's array of it.
+
+    For the functions that subtract or negate their argument: on unsigned integers NumPy's
+    ``-x`` wraps around (−1 as uint8 is 255), so they must work in floats, as SciPy's do.
+    An integer has no gradient, so the cast is a constant.
+
+    >>> integers_as_floats(np.array([1, 2], dtype=np.uint8))
+    array([1., 2.])
+    >>> integers_as_floats([0.5, 1.5])
+    array([0.5, 1.5])
+    """
+    if isinstance(x, list | tuple):
+        x = asarray(x)  # deepgrad's, which records the Tensors in the list
+    data = raw_data(x)
+    dtype_of_x = data.dtype if hasattr(data, "dtype") else np.asarray(data).dtype
+    return cast(x, dtype) if dtype_of_x.kind in kinds else x

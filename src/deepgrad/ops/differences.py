@@ -9,6 +9,7 @@ import numpy as np
 
 from deepgrad.axes import axis_index, axis_tuple
 from deepgrad.backend import array_module
+from deepgrad.ops.creation import integers_as_floats
 from deepgrad.ops.nondiff import not_equal
 from deepgrad.ops.shape import astype, broadcast_to, concatenate, moveaxis
 from deepgrad.tensor import Tensor, raw_data
@@ -66,6 +67,9 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
     """
     if not hasattr(raw_data(f), "shape"):  # a list or a number, as NumPy takes it
         f = np.asarray(f)
+    # NumPy's: integers in float64, since their differences would wrap around (uint8
+    # 10 − 250 is 16); booleans, which cannot be subtracted, raise as in NumPy
+    f = integers_as_floats(f, kinds="iu")
     shape = _shape(f)
     ndim = len(shape)
     axes = list(range(ndim)) if axis is None else np.atleast_1d(axis).tolist()

@@ -204,7 +204,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     """Vector and matrix norms (NumPy's ``linalg.norm``), written from differentiable ops.
 
     Vector orders: None/2, 1, inf, -inf, 0 and any p; matrix orders: None/'fro', 1, -1,
-    inf, -inf. The spectral and nuclear norms need an SVD, which deepgrad does not have yet.
+    inf, -inf (``ops/matrix_functions.norm`` adds 2, -2 and 'nuc'); any other order raises
+    a ``ValueError``, as NumPy's.
 
     >>> float(norm(np.array([3.0, 4.0])))
     5.0
@@ -227,6 +228,11 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
 
 
 def _vector_norm(x, ord, axis, keepdims):
+    if isinstance(ord, str):  # 'fro' and 'nuc' are matrix norms
+        raise ValueError(
+            f"norm: ord={ord!r} is not a vector norm order; expected None or a number "
+            "(inf and -inf included), as NumPy's"
+        )
     if ord is None or ord == 2:
         return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
     if ord == np.inf:
@@ -253,8 +259,10 @@ def _matrix_norm(x, ord, axis, keepdims):
         sums = sum(absolute(x), axis=col_axis, keepdims=True)
         reduce = max if ord == np.inf else min
         return _squeeze_axes(reduce(sums, axis=row_axis, keepdims=True), axis, keepdims)
-    raise NotImplementedError(
-        f"norm: matrix ord={ord!r} needs a singular value decomposition, not available yet"
+    # (2, -2 and 'nuc' are taken by ops/matrix_functions.norm before it calls this one)
+    raise ValueError(
+        f"norm: ord={ord!r} is not a matrix norm order; expected None, 'fro', 'nuc', 1, -1, "
+        "2, -2, inf or -inf (NumPy's)"
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.axes import axis_index
+from deepgrad.ops.creation import integers_as_floats
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.matrix import inv
 from deepgrad.ops.matrix import norm as _basic_norm
@@ -65,7 +66,10 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     4.0
     >>> float(norm(np.array([[3.0, 0.0], [0.0, 4.0]]), ord="nuc"))
     7.0
+    >>> float(norm(np.array([200, 250], dtype=np.uint8)))  # in float64, as NumPy's
+    320.1562118716424
     """
+    x = integers_as_floats(x)  # NumPy's: x * x of uint8 200 would wrap around to 64
     ndim = len(shape_of(x))
     is_spectral = isinstance(ord, str | int | float) and (ord in (2, -2) or ord == "nuc")
     pair = (0, 1) if axis is None and ndim == 2 else _axis_pair(axis)

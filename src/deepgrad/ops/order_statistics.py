@@ -22,6 +22,7 @@ from deepgrad.ops.elementwise import subtract
 from deepgrad.ops.indexing import take_along_axis
 from deepgrad.ops.nondiff import (
     argsort,
+    cast,
     floor,
     nondifferentiable,
 )
@@ -77,7 +78,8 @@ def _quantile(
     if not hasattr(a, "shape"):
         a = np.asarray(a)
     _require_real(name, a)  # the cast to float64 below would drop the imaginary part
-    if not np.issubdtype(raw_data(a).dtype, np.floating):
+    data_dtype = raw_data(a).dtype
+    if not np.issubdtype(data_dtype, np.floating):
         a = a.astype(np.float64) if isinstance(a, Tensor) else np.asarray(a, np.float64)
     q_data = _checked_quantiles(q, name)
     rows, kept_shape, keep_shape = _rows(a, axis)
@@ -113,6 +115,8 @@ def _quantile(
         result = where(_any_nan(rows, q_data.shape), nan_value, result)
     if keepdims:
         result = reshape(result, q_data.shape + keep_shape)
+    if method in ("lower", "higher", "nearest") and data_dtype.kind in "biu":
+        result = cast(result, data_dtype)  # NumPy's: an element, in the data's dtype
     return numpy_scalar(result)  # NumPy's scalar for a plain 0-d result, as np.median's
 
 

@@ -11,6 +11,7 @@ from deepgrad.autodiff.effects import impure
 from deepgrad.autodiff.primitive import Primitive, _sum, reduced_axes, unreduce
 from deepgrad.axes import axis_index
 from deepgrad.backend import array_module
+from deepgrad.ops.creation import integers_as_floats
 from deepgrad.ops.elementwise import exp, log, sqrt
 from deepgrad.ops.nondiff import cast, equal
 from deepgrad.ops.real_parts import _require_real
@@ -274,9 +275,14 @@ def logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     The shift by the maximum is a constant: it cancels in the value and in every
     derivative, so it is not differentiated (and ties in the maximum cannot matter).
 
+    Integers and booleans give float64, as SciPy's ``logsumexp``.
+
     >>> float(logsumexp(np.array([1000.0, 1000.0])))
     1000.6931471805599
     """
+    a = integers_as_floats(a)  # a − shift of unsigned integers would wrap around
+    if not hasattr(raw_data(a), "shape"):  # a Python number, as NumPy takes it
+        a = np.asarray(a)
     axis = _normal_axis(axis)
     data = raw_data(a)
     shift = _logsumexp_shift(data, axis)

@@ -10,6 +10,7 @@ import numpy as np
 
 from deepgrad.autodiff.effects import impure
 from deepgrad.backend import numpy_scalar
+from deepgrad.ops.creation import integers_as_floats
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import flip, pad
@@ -91,6 +92,9 @@ def interp(
         raise NotImplementedError(
             "interp: period= is not supported; wrap x and xp into one period yourself"
         )
+    # NumPy's: integers in float64, since their differences would wrap around (uint8
+    # 10 − 250 is 16)
+    x, xp, fp = (integers_as_floats(v) for v in (x, xp, fp))
     xp, fp = _vector("interp", xp), _vector("interp", fp)
     if isinstance(x, Tensor) or isinstance(xp, Tensor):
         # the segments depend on a Tensor: taken from xp and fp by recorded gathers (an
