@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import deepgrad as dg
 import deepgrad.numpy as dnp
 import deepgrad.special as dsp
-from deepgrad.ops.activations_math import softmax_minus_one_hot
+from deepgrad.ops.activations_math import normal_cdf, softmax_minus_one_hot
 from deepgrad.ops.sum_of_squares import sum_of_squares
 
 # ---- input domains --------------------------------------------------------------------------
@@ -220,6 +220,7 @@ UNARY = [
     ("erf", dnp.erf, _erf, real),
     ("expit", dsp.expit, lambda x: 1 / (1 + np.exp(-x)), real),
     ("logit", dsp.logit, lambda p: np.log(p / (1 - p)), probability),
+    ("normal_cdf", normal_cdf, lambda x: 0.5 * (1 + _erf(x / math.sqrt(2))), real),
 ]
 
 BINARY = [
