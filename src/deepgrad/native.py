@@ -182,12 +182,17 @@ def _library_path(source: str, name: str, command: list[str], suffix: str) -> st
     return os.path.join(cache_folder(), f"{name}-{_key(source, command)}{suffix}")
 
 
-def _library(source: str, name: str, command: list[str], suffix: str) -> str:
-    """The path of ``source`` built with ``command``: from the cache, or built now."""
+def _library(
+    source: str, name: str, command: list[str], suffix: str, low_priority: bool = False
+) -> str:
+    """The path of ``source`` built with ``command``: from the cache, or built now (with
+    ``low_priority``, at the lowest CPU priority, where ``nice`` is found)."""
     library = _library_path(source, name, command, suffix)
     if not os.path.exists(library):
         stem = os.path.basename(library)[: -len(suffix)]
-        _build(source, command, os.path.dirname(library), stem, library)
+        nice = shutil.which("nice") if low_priority else None
+        prefix = [nice, "-n", "19"] if nice else []
+        _build(source, command, os.path.dirname(library), stem, library, prefix)
     return library
 
 
@@ -222,16 +227,17 @@ def python_headers() -> str | None:
     return folder if folder and os.path.exists(os.path.join(folder, "Python.h")) else None
 
 
-def load_module(source: str, name: str) -> ModuleType:
+def load_module(source: str, name: str, low_priority: bool = False) -> ModuleType:
     """The C ``source`` of a Python extension module called ``name`` (its ``PyInit_name``),
     built against this Python's headers (or found in the cache) and imported. Its functions
     take Python objects, NumPy arrays through the buffer protocol, so a call costs about a
     tenth of a microsecond, where ctypes' costs microseconds. Raises ``NativeUnavailable``
     where it cannot be built here: no compiler, no Python headers, or a failure (with the
-    compiler's own message)."""
+    compiler's own message). ``low_priority``: a compiler that has to run runs at the
+    lowest CPU priority (a build in the background, which should take only idle time)."""
     command, suffix = _module_command()
     try:
-        library = _library(source, name, command, suffix)
+        library = _library(source, name, command, suffix, low_priority)
         module = _loaded.get(library)
         if module is None:
             spec = importlib.util.spec_from_file_location(name, library)
@@ -254,8 +260,10 @@ BUILD_IN_BACKGROUND = True
 
 class Build:
     """``load_module(source, name)`` without waiting for the compiler: loaded at once where
-    the cache holds the module, else built in a background thread (``BUILD_IN_BACKGROUND``)
-    while the caller goes on, its work done another way meanwhile. ``done`` says when it has
+    the cache holds the module, else built in a background thread (``BUILD_IN_BACKGROUND``),
+    by a compiler at the lowest CPU priority (``nice -n 19``: it takes the cores' idle
+    time, not the training's), while the caller goes on, its work done another way
+    meanwhile. ``done`` says when it has
     ended; then ``module`` is the module, or None and ``error`` says why. The thread is not
     a daemon: a process that ends meanwhile waits for the compiler, and leaves no
     half-written file.
@@ -271,16 +279,16 @@ class Build:
         self.error: NativeUnavailable | None = None
         self._thread: threading.Thread | None = None
         if module_is_built(source, name) or not BUILD_IN_BACKGROUND:
-            self._load(source, name)
+            self._load(source, name, low_priority=False)
         else:
             self._thread = threading.Thread(
-                target=self._load, args=(source, name), name=f"deepgrad: building {name}"
+                target=self._load, args=(source, name, True), name=f"deepgrad: building {name}"
             )
             self._thread.start()
 
-    def _load(self, source: str, name: str) -> None:
+    def _load(self, source: str, name: str, low_priority: bool) -> None:
         try:
-            self.module = load_module(source, name)
+            self.module = load_module(source, name, low_priority)
         except NativeUnavailable as error:
             self.error = error
 
@@ -323,7 +331,9 @@ def _module_command() -> tuple[list[str], str]:
     return _command(*extra), sysconfig.get_config_var("EXT_SUFFIX") or ".so"
 
 
-def _build(source: str, command: list[str], folder: str, name: str, library: str) -> None:
+def _build(
+    source: str, command: list[str], folder: str, name: str, library: str, prefix: list[str]
+) -> None:
     """Compile ``source`` into ``library``: under temporary names in the same folder, then
     renamed into place (so another process never loads a half-written library)."""
     descriptor, c_file = tempfile.mkstemp(prefix=name, suffix=".c", dir=folder)
@@ -333,7 +343,7 @@ def _build(source: str, command: list[str], folder: str, name: str, library: str
             file.write(source)
         try:
             subprocess.run(
-                [*command, "-o", partial, c_file],
+                [*prefix, *command, "-o", partial, c_file],
                 check=True,
                 capture_output=True,
                 text=True,
