@@ -8,20 +8,9 @@ import numpy as np
 import pytest
 
 from deepgrad import initializers
+from tests.layers.test_initializers_keras import SEEDED
 
-RANDOM = [
-    initializers.RandomNormal,
-    initializers.RandomUniform,
-    initializers.TruncatedNormal,
-    initializers.VarianceScaling,
-    initializers.GlorotUniform,
-    initializers.GlorotNormal,
-    initializers.HeUniform,
-    initializers.HeNormal,
-    initializers.LecunUniform,
-    initializers.LecunNormal,
-    initializers.Orthogonal,
-]
+RANDOM = SEEDED  # every random initializer
 
 
 @pytest.mark.parametrize("cls", RANDOM, ids=lambda cls: cls.__name__)
