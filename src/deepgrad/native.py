@@ -325,7 +325,7 @@ def _module_command() -> tuple[list[str], str]:
             "this Python's C headers (Python.h) are not installed (on Debian and Ubuntu: "
             "python3-dev)"
         )
-    extra = ["-I" + headers]
+    extra = ["-std=c11", "-I" + headers]  # C11: newer Pythons' headers may use it
     if sys.platform == "darwin":
         extra += ["-undefined", "dynamic_lookup"]
     return _command(*extra), sysconfig.get_config_var("EXT_SUFFIX") or ".so"

@@ -16,8 +16,9 @@ builds it in a background thread while the first batches run NumPy's form of the
 ``DEEPGRAD_NATIVE=0``), numba runs them, or NumPy.
 
 The loops perform the rules' float operations in the same order and dtype, so they give
-NumPy's bits (``tests/test_native_loops.py`` compares them); each checks the arrays it is
-given (dtypes, shapes, overlaps) and raises ``ValueError`` on arrays it cannot take.
+NumPy's bits (the tests of each executor compare them, on the C loops and on numba's
+kernels); each checks the arrays it is given (dtypes, shapes, overlaps) and raises
+``ValueError`` on arrays it cannot take (``tests/test_native_loops.py``).
 
 >>> loops = module()
 >>> out = np.empty((1, 2))
