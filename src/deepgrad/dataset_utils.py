@@ -23,7 +23,9 @@ __all__ = [
 ]
 
 
-def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = "float32") -> np.ndarray:
+def one_hot(
+    x: Any, num_classes: int | np.integer, axis: int = -1, dtype: Any = "float32"
+) -> np.ndarray:
     """Integer labels as one-hot rows along a new ``axis`` (Keras' ``ops.one_hot``): a
     label outside 0..num_classes-1 gives a row of zeros, as in Keras.
 
@@ -37,13 +39,38 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = "float32") ->
         "iub",
         f"one_hot: expected integer labels, got dtype {labels.dtype} (shape {labels.shape})",
     )
-    if int(num_classes) < 1:
+    count = _class_count(num_classes, "one_hot")
+    if count < 1:
         raise ValueError(f"one_hot: num_classes must be positive, got {num_classes}")
-    encoded = (labels[..., None] == np.arange(int(num_classes))).astype(dtype)
-    return np.moveaxis(encoded, -1, axis) if axis != -1 else encoded
+    new_axis = _one_hot_axis(axis, labels.ndim + 1)
+    encoded = (labels[..., None] == np.arange(count)).astype(dtype)
+    return np.moveaxis(encoded, -1, new_axis)
 
 
-def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
+def _class_count(num_classes: Any, function: str) -> int:
+    """``num_classes`` as an int: a float (2.5, or 2.0) is refused, as Keras refuses it,
+    rather than cut to a whole number of classes."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer):
+        raise TypeError(
+            f"{function}: num_classes must be an integer, got {num_classes!r} "
+            f"(of type {type(num_classes).__name__})"
+        )
+    return int(num_classes)
+
+
+def _one_hot_axis(axis: Any, ndim: int) -> int:
+    """``one_hot``'s ``axis`` checked against the rank ``ndim`` of the one-hot result."""
+    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
+        raise TypeError(f"one_hot: axis must be an integer, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"one_hot: axis={axis} is out of range for the one-hot result of rank {ndim} "
+            f"(labels of rank {ndim - 1}); expected -{ndim} to {ndim - 1}"
+        )
+    return int(axis)
+
+
+def to_categorical(x: Any, num_classes: int | np.integer | None = None) -> np.ndarray:
     """Integer class labels as a one-hot float matrix (Keras' ``utils.to_categorical``):
     ``num_classes`` defaults to the largest label + 1; a trailing axis of size 1 is
     dropped first.
@@ -64,7 +91,10 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
     )
     if labels.size and labels.min() < 0:
         raise ValueError(f"to_categorical: labels must be non-negative, got {labels.min()}")
-    count = int(labels.max()) + 1 if num_classes is None else int(num_classes)
+    if num_classes is None:
+        count = int(labels.max()) + 1
+    else:
+        count = _class_count(num_classes, "to_categorical")
     if labels.size and labels.max() >= count:
         raise ValueError(f"to_categorical: label {labels.max()} does not fit num_classes={count}")
     return one_hot(labels, count, dtype="float64")
