@@ -2,6 +2,7 @@
 or reinterpreted, and the labels Keras takes are taken."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -41,3 +42,29 @@ def test_one_hot_axes_as_keras(axis):
     os.environ["KERAS_BACKEND"] = "jax"
     keras = pytest.importorskip("keras")
     np.testing.assert_array_equal(ours, np.asarray(keras.ops.one_hot(labels, 3, axis=axis)))
+
+
+def test_to_categorical_takes_boolean_labels_as_keras():
+    labels = np.array([True, False, True])
+    # keras.utils.to_categorical(labels) and (labels, 3), Keras 3.15
+    np.testing.assert_array_equal(
+        utils.to_categorical(labels), [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]
+    )
+    np.testing.assert_array_equal(
+        utils.to_categorical(labels.reshape(-1, 1), 3),
+        [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+    )
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    np.testing.assert_array_equal(utils.to_categorical(labels), keras.utils.to_categorical(labels))
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan, 1e30])
+@pytest.mark.parametrize("function", [utils.to_categorical, utils.one_hot])
+def test_float_label_that_is_not_a_whole_number_is_named(function, bad):
+    # inf was cast to int64's smallest value: to_categorical called it a negative label
+    # -9223372036854775808, one_hot gave a row of zeros
+    with pytest.raises(
+        TypeError, match=f"{function.__name__}: expected integer .*label {re.escape(str(bad))} "
+    ):
+        function(np.array([1.0, bad]), 3)

@@ -73,7 +73,7 @@ def _one_hot_axis(axis: Any, ndim: int) -> int:
 def to_categorical(x: Any, num_classes: int | np.integer | None = None) -> np.ndarray:
     """Integer class labels as a one-hot float matrix (Keras' ``utils.to_categorical``):
     ``num_classes`` defaults to the largest label + 1; a trailing axis of size 1 is
-    dropped first.
+    dropped first. Booleans are classes 0 and 1, as in Keras.
 
     >>> to_categorical([0, 2, 1])
     array([[1., 0., 0.],
@@ -85,7 +85,7 @@ def to_categorical(x: Any, num_classes: int | np.integer | None = None) -> np.nd
         labels = labels[..., 0]
     labels = _integer_labels(
         labels,
-        "iu",
+        "iub",
         f"to_categorical: expected integer class labels, got dtype {labels.dtype} "
         "(map string labels to integers first: np.unique(y, return_inverse=True))",
     )
@@ -101,13 +101,18 @@ def to_categorical(x: Any, num_classes: int | np.integer | None = None) -> np.nd
 
 
 def _integer_labels(labels: np.ndarray, kinds: str, refusal: str) -> np.ndarray:
-    """``labels`` as they are when their dtype is of ``kinds``, as int64 when they are
-    floats holding whole numbers (1.0, 2.0), else a TypeError saying ``refusal``."""
+    """``labels`` as int64 when their dtype is of ``kinds`` (booleans as 0 and 1, as
+    Keras reads them) or when they are floats holding whole numbers (1.0, 2.0), else a
+    TypeError saying ``refusal`` (and naming a float label that is not a whole number)."""
     if labels.dtype.kind in kinds:
-        return labels
-    if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
-        return labels.astype(np.int64)
-    raise TypeError(refusal)
+        return labels.astype(np.int64) if labels.dtype.kind == "b" else labels
+    if labels.dtype.kind != "f":
+        raise TypeError(refusal)
+    # inf (or 1e30) would be cast to int64's smallest value rather than refused
+    whole = np.isfinite(labels) & (labels == np.round(labels)) & (np.abs(labels) < 2.0**62)
+    if not np.all(whole):
+        raise TypeError(f"{refusal}; label {labels[~whole].flat[0]} is not a whole number")
+    return labels.astype(np.int64)
 
 
 def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
