@@ -275,7 +275,8 @@ def pad_sequences(
     sequence is filled with ``value`` before it (``padding="pre"``) or after it
     (``"post"``), a longer one loses its first (``truncating="pre"``) or last (``"post"``)
     steps. Each step may be an array (all of one shape); ``dtype=object`` (or a string
-    dtype) keeps strings.
+    dtype) keeps strings. A number an integer ``dtype`` cannot hold (NaN, 2**40 in int32)
+    is refused, where Keras wraps it in a NumPy array.
 
     >>> pad_sequences([[1], [2, 3], [4, 5, 6]])
     array([[0, 0, 1],
@@ -302,6 +303,7 @@ def pad_sequences(
     # An unsized string dtype ("str") would be sized by `value` alone and cut longer
     # strings short: fill as objects and let NumPy size the strings at the end.
     fill_dtype = object if keeps_strings and np.dtype(dtype).itemsize == 0 else dtype
+    _check_fits_integers(value, dtype, "`value`")
     padded = np.full((len(sequences), maxlen, *step_shape), value, dtype=fill_dtype)
     for index, sequence in enumerate(sequences):
         if not len(sequence):
@@ -309,6 +311,7 @@ def pad_sequences(
         kept = (
             sequence[max(len(sequence) - maxlen, 0) :] if truncating == "pre" else sequence[:maxlen]
         )
+        _check_fits_integers(kept, dtype, f"sequence at position {index}")
         try:
             kept = np.asarray(kept, dtype=fill_dtype)
         except (TypeError, ValueError) as error:
@@ -326,6 +329,26 @@ def pad_sequences(
         else:
             padded[index, maxlen - len(kept) :] = kept
     return padded if fill_dtype is dtype else padded.astype(dtype)
+
+
+def _check_fits_integers(values: Any, dtype: Any, what: str) -> None:
+    """Refuse numbers an integer ``dtype`` cannot hold (NaN, inf, out of its range): NumPy
+    casts an array of them to wrapped values (2**40 to 0 in int32), which Keras keeps,
+    while it refuses the same numbers in a list."""
+    target = np.dtype(dtype)
+    if target.kind not in "iu" or isinstance(values, str):
+        return
+    numbers = np.asarray(values)
+    if numbers.dtype.kind not in "iuf" or not numbers.size:
+        return
+    info = np.iinfo(target)
+    fits = np.isfinite(numbers) & (numbers >= info.min) & (numbers <= info.max)
+    if not np.all(fits):
+        raise OverflowError(
+            f"pad_sequences: {what} holds {numbers[~fits].flat[0]}, which dtype {target} "
+            f"cannot hold (it takes {info.min} to {info.max}); pass a `dtype` that holds "
+            "it (a wider or a float one)"
+        )
 
 
 def _lengths_and_step_shape(sequences: Any) -> tuple[list[int], tuple[int, ...]]:
