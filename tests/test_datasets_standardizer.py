@@ -29,6 +29,7 @@ def test_fit_leaves_nan_out_and_near_constant_features_unscaled_as_scikit_learn(
     # deepgrad's mean was NaN for the first feature (every value of it became NaN) and
     # the last feature was divided by 1.4e-26, giving [-0.52, 1.57, -0.52, -0.52]
     scaler = datasets.Standardizer().fit(X)
+    assert scaler.mean is not None and scaler.scale is not None
     np.testing.assert_allclose(scaler.mean, SKLEARN_MEAN, rtol=1e-12)
     np.testing.assert_allclose(scaler.scale, SKLEARN_SCALE, rtol=1e-12)
     z = scaler.transform(np.array([[2.0, 3.0, 6.0, 1e-10]]))
@@ -44,6 +45,7 @@ def test_against_scikit_learn():
     x[rng.random(x.shape) < 0.2] = np.nan
     for data in (x, X):
         ours, theirs = datasets.Standardizer().fit(data), preprocessing.StandardScaler().fit(data)
+        assert ours.scale is not None
         np.testing.assert_allclose(ours.scale, theirs.scale_, rtol=1e-10)
         np.testing.assert_allclose(
             ours.transform(data), theirs.transform(data), rtol=1e-5, atol=1e-6
