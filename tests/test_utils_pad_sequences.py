@@ -112,3 +112,25 @@ def test_pad_sequences_maxlen_zero_truncating_pre_gives_empty_rows():
 def test_pad_sequences_errors_name_the_function(sequences, kwargs, error, message):
     with pytest.raises(error, match="pad_sequences: .*" + message):
         utils.pad_sequences(sequences, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("sequences", "kwargs", "held"),
+    [
+        ([np.array([2**40, 1])], {}, "1099511627776"),  # Keras: [[0, 1]], wrapped
+        ([np.array([300, 1])], {"dtype": "uint8"}, "300"),  # Keras: [[44, 1]]
+        ([np.array([1.0, np.nan])], {}, "nan"),  # Keras: [[1, -2147483648]]
+        ([np.array([1e10])], {}, "10000000000.0"),
+        ([[1], [2, 3]], {"value": np.nan}, "nan"),  # Keras pads with -2147483648
+        ([[1], [2, 3]], {"value": -1, "dtype": "uint8"}, "-1"),
+    ],
+)
+def test_pad_sequences_refuses_numbers_the_integer_dtype_cannot_hold(sequences, kwargs, held):
+    with pytest.raises(OverflowError, match=f"pad_sequences: .* holds {held}, which dtype"):
+        utils.pad_sequences(sequences, **kwargs)
+
+
+def test_pad_sequences_numbers_that_fit_are_cast_as_keras_casts_them():
+    # keras.utils.pad_sequences([np.array([1.7, -2.0]), np.array([3], np.int64)]), 3.15
+    padded = utils.pad_sequences([np.array([1.7, -2.0]), np.array([3], np.int64)], value=0.9)
+    np.testing.assert_array_equal(padded, np.array([[1, -2], [0, 3]], np.int32))

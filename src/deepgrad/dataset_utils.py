@@ -23,7 +23,9 @@ __all__ = [
 ]
 
 
-def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = "float32") -> np.ndarray:
+def one_hot(
+    x: Any, num_classes: int | np.integer, axis: int = -1, dtype: Any = "float32"
+) -> np.ndarray:
     """Integer labels as one-hot rows along a new ``axis`` (Keras' ``ops.one_hot``): a
     label outside 0..num_classes-1 gives a row of zeros, as in Keras.
 
@@ -37,16 +39,41 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = "float32") ->
         "iub",
         f"one_hot: expected integer labels, got dtype {labels.dtype} (shape {labels.shape})",
     )
-    if int(num_classes) < 1:
+    count = _class_count(num_classes, "one_hot")
+    if count < 1:
         raise ValueError(f"one_hot: num_classes must be positive, got {num_classes}")
-    encoded = (labels[..., None] == np.arange(int(num_classes))).astype(dtype)
-    return np.moveaxis(encoded, -1, axis) if axis != -1 else encoded
+    new_axis = _one_hot_axis(axis, labels.ndim + 1)
+    encoded = (labels[..., None] == np.arange(count)).astype(dtype)
+    return np.moveaxis(encoded, -1, new_axis)
 
 
-def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
+def _class_count(num_classes: Any, function: str) -> int:
+    """``num_classes`` as an int: a float (2.5, or 2.0) is refused, as Keras refuses it,
+    rather than cut to a whole number of classes."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer):
+        raise TypeError(
+            f"{function}: num_classes must be an integer, got {num_classes!r} "
+            f"(of type {type(num_classes).__name__})"
+        )
+    return int(num_classes)
+
+
+def _one_hot_axis(axis: Any, ndim: int) -> int:
+    """``one_hot``'s ``axis`` checked against the rank ``ndim`` of the one-hot result."""
+    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
+        raise TypeError(f"one_hot: axis must be an integer, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"one_hot: axis={axis} is out of range for the one-hot result of rank {ndim} "
+            f"(labels of rank {ndim - 1}); expected -{ndim} to {ndim - 1}"
+        )
+    return int(axis)
+
+
+def to_categorical(x: Any, num_classes: int | np.integer | None = None) -> np.ndarray:
     """Integer class labels as a one-hot float matrix (Keras' ``utils.to_categorical``):
     ``num_classes`` defaults to the largest label + 1; a trailing axis of size 1 is
-    dropped first.
+    dropped first. Booleans are classes 0 and 1, as in Keras.
 
     >>> to_categorical([0, 2, 1])
     array([[1., 0., 0.],
@@ -58,26 +85,34 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
         labels = labels[..., 0]
     labels = _integer_labels(
         labels,
-        "iu",
+        "iub",
         f"to_categorical: expected integer class labels, got dtype {labels.dtype} "
         "(map string labels to integers first: np.unique(y, return_inverse=True))",
     )
     if labels.size and labels.min() < 0:
         raise ValueError(f"to_categorical: labels must be non-negative, got {labels.min()}")
-    count = int(labels.max()) + 1 if num_classes is None else int(num_classes)
+    if num_classes is None:
+        count = int(labels.max()) + 1
+    else:
+        count = _class_count(num_classes, "to_categorical")
     if labels.size and labels.max() >= count:
         raise ValueError(f"to_categorical: label {labels.max()} does not fit num_classes={count}")
     return one_hot(labels, count, dtype="float64")
 
 
 def _integer_labels(labels: np.ndarray, kinds: str, refusal: str) -> np.ndarray:
-    """``labels`` as they are when their dtype is of ``kinds``, as int64 when they are
-    floats holding whole numbers (1.0, 2.0), else a TypeError saying ``refusal``."""
+    """``labels`` as int64 when their dtype is of ``kinds`` (booleans as 0 and 1, as
+    Keras reads them) or when they are floats holding whole numbers (1.0, 2.0), else a
+    TypeError saying ``refusal`` (and naming a float label that is not a whole number)."""
     if labels.dtype.kind in kinds:
-        return labels
-    if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
-        return labels.astype(np.int64)
-    raise TypeError(refusal)
+        return labels.astype(np.int64) if labels.dtype.kind == "b" else labels
+    if labels.dtype.kind != "f":
+        raise TypeError(refusal)
+    # inf (or 1e30) would be cast to int64's smallest value rather than refused
+    whole = np.isfinite(labels) & (labels == np.round(labels)) & (np.abs(labels) < 2.0**62)
+    if not np.all(whole):
+        raise TypeError(f"{refusal}; label {labels[~whole].flat[0]} is not a whole number")
+    return labels.astype(np.int64)
 
 
 def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
@@ -240,7 +275,8 @@ def pad_sequences(
     sequence is filled with ``value`` before it (``padding="pre"``) or after it
     (``"post"``), a longer one loses its first (``truncating="pre"``) or last (``"post"``)
     steps. Each step may be an array (all of one shape); ``dtype=object`` (or a string
-    dtype) keeps strings.
+    dtype) keeps strings. A number an integer ``dtype`` cannot hold (NaN, 2**40 in int32)
+    is refused, where Keras wraps it in a NumPy array.
 
     >>> pad_sequences([[1], [2, 3], [4, 5, 6]])
     array([[0, 0, 1],
@@ -267,6 +303,7 @@ def pad_sequences(
     # An unsized string dtype ("str") would be sized by `value` alone and cut longer
     # strings short: fill as objects and let NumPy size the strings at the end.
     fill_dtype = object if keeps_strings and np.dtype(dtype).itemsize == 0 else dtype
+    _check_fits_integers(value, dtype, "`value`")
     padded = np.full((len(sequences), maxlen, *step_shape), value, dtype=fill_dtype)
     for index, sequence in enumerate(sequences):
         if not len(sequence):
@@ -274,6 +311,7 @@ def pad_sequences(
         kept = (
             sequence[max(len(sequence) - maxlen, 0) :] if truncating == "pre" else sequence[:maxlen]
         )
+        _check_fits_integers(kept, dtype, f"sequence at position {index}")
         try:
             kept = np.asarray(kept, dtype=fill_dtype)
         except (TypeError, ValueError) as error:
@@ -291,6 +329,26 @@ def pad_sequences(
         else:
             padded[index, maxlen - len(kept) :] = kept
     return padded if fill_dtype is dtype else padded.astype(dtype)
+
+
+def _check_fits_integers(values: Any, dtype: Any, what: str) -> None:
+    """Refuse numbers an integer ``dtype`` cannot hold (NaN, inf, out of its range): NumPy
+    casts an array of them to wrapped values (2**40 to 0 in int32), which Keras keeps,
+    while it refuses the same numbers in a list."""
+    target = np.dtype(dtype)
+    if target.kind not in "iu" or isinstance(values, str):
+        return
+    numbers = np.asarray(values)
+    if numbers.dtype.kind not in "iuf" or not numbers.size:
+        return
+    info = np.iinfo(target)
+    fits = np.isfinite(numbers) & (numbers >= info.min) & (numbers <= info.max)
+    if not np.all(fits):
+        raise OverflowError(
+            f"pad_sequences: {what} holds {numbers[~fits].flat[0]}, which dtype {target} "
+            f"cannot hold (it takes {info.min} to {info.max}); pass a `dtype` that holds "
+            "it (a wider or a float one)"
+        )
 
 
 def _lengths_and_step_shape(sequences: Any) -> tuple[list[int], tuple[int, ...]]:

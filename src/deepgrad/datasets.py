@@ -16,6 +16,7 @@ import csv
 import gzip
 import os
 import struct
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +54,18 @@ def train_test_split(
 
 
 class Standardizer:
-    """Scale each feature to mean 0 and standard deviation 1 (constant features are left
-    at 0 rather than divided by 0).
+    """Scale each feature to mean 0 and standard deviation 1, as scikit-learn's
+    ``StandardScaler``: the standard deviation divides by n (ddof=0); a constant feature,
+    or one whose variance is rounding error (scikit-learn's test), is left unscaled
+    (centred at 0) rather than divided by 0; NaN values are left out of ``fit`` and stay
+    NaN in ``transform``. Samples lie along the first axis; each position of the others
+    is a feature, and ``transform`` needs the shape of the features it was fitted on.
 
     >>> s = Standardizer().fit(np.array([[1.0], [3.0]]))
     >>> s.transform(np.array([[2.0]]))
     array([[0.]], dtype=float32)
+    >>> Standardizer().fit(np.array([[1.0], [np.nan], [3.0]])).mean
+    array([2.])
     """
 
     def __init__(self) -> None:
@@ -66,28 +73,62 @@ class Standardizer:
         self.scale: np.ndarray | None = None
 
     def fit(self, x: Any) -> Standardizer:
-        x = np.asarray(x, dtype=np.float64)
-        self.mean = x.mean(axis=0)
-        std = x.std(axis=0)
-        self.scale = np.where(std > 0, std, 1.0)
+        x = _finite_or_nan(x, "fit")
+        if len(x) == 0:
+            raise ValueError(f"Standardizer.fit: x of shape {x.shape} has no samples")
+        with warnings.catch_warnings():  # an all-NaN feature: NaN, as in scikit-learn
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, variance = np.nanmean(x, axis=0), np.nanvar(x, axis=0)
+        count = np.sum(~np.isnan(x), axis=0)
+        self.mean = mean
+        self.scale = np.where(_is_constant(variance, mean, count), 1.0, np.sqrt(variance))
         return self
 
-    def _fitted(self) -> tuple[np.ndarray, np.ndarray]:
-        """(mean, scale), once ``fit`` has set them."""
+    def _fitted(self, x: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, scale), once ``fit`` has set them and when ``x`` has their features."""
         if self.mean is None or self.scale is None:
             raise RuntimeError("Standardizer: call fit(x) first")
+        if x.shape[1:] != self.mean.shape:
+            raise ValueError(
+                f"Standardizer.{method}: x of shape {x.shape} has features of shape "
+                f"{x.shape[1:]}, but the Standardizer was fitted on features of shape "
+                f"{self.mean.shape}"
+            )
         return self.mean, self.scale
 
     def transform(self, x: Any) -> np.ndarray:
-        mean, scale = self._fitted()
-        return ((np.asarray(x, dtype=np.float64) - mean) / scale).astype(np.float32)
+        x = _finite_or_nan(x, "transform")
+        mean, scale = self._fitted(x, "transform")
+        return ((x - mean) / scale).astype(np.float32)
 
     def fit_transform(self, x: Any) -> np.ndarray:
         return self.fit(x).transform(x)
 
     def inverse_transform(self, z: Any) -> np.ndarray:
-        mean, scale = self._fitted()
-        return (np.asarray(z, dtype=np.float64) * scale + mean).astype(np.float32)
+        z = _finite_or_nan(z, "inverse_transform")
+        mean, scale = self._fitted(z, "inverse_transform")
+        return (z * scale + mean).astype(np.float32)
+
+
+def _finite_or_nan(x: Any, method: str) -> np.ndarray:
+    """``x`` as float64 samples; NaN marks a missing value, ±inf is refused (as
+    scikit-learn refuses it) rather than turning a whole feature into NaN."""
+    array = np.asarray(x, dtype=np.float64)
+    if array.ndim == 0:
+        raise ValueError(f"Standardizer.{method}: expected samples along a first axis, got {x!r}")
+    if np.isinf(array).any():
+        raise ValueError(
+            f"Standardizer.{method}: x of shape {array.shape} holds infinite values; "
+            "NaN (a missing value) is allowed, inf is not"
+        )
+    return array
+
+
+def _is_constant(variance: np.ndarray, mean: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """scikit-learn's ``_is_constant_feature``: the variance is within the rounding error
+    of the two-pass algorithm (Chan, Golub and LeVeque), so the feature is constant."""
+    eps = np.finfo(np.float64).eps
+    return variance <= count * eps * variance + (count * mean * eps) ** 2
 
 
 # ---- the lecture's model --------------------------------------------------------------------

@@ -104,3 +104,11 @@ def test_adapted_as_keras_runs_it(axis, invert):
     ours = layers.Normalization(axis=axis, invert=invert)
     ours.adapt(data)
     np.testing.assert_allclose(_out(ours, data), np.asarray(theirs(data)), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(("axis", "data"), [(-1, np.zeros((0, 2))), (None, np.zeros((0, 2)))])
+def test_adapt_on_no_samples_is_refused_by_name(axis, data):
+    # the mean and variance were NaN, and so every output (Keras 3.15 gives NaN too)
+    norm = layers.Normalization(axis=axis)
+    with pytest.raises(ValueError, match=r"adapt\(\) data of shape \(0, 2\) has no values"):
+        norm.adapt(data)

@@ -87,7 +87,8 @@ class Normalization(Layer):
 
     def adapt(self, data: Any) -> None:
         """Set mean and variance from ``data``: an array (samples along the first axis), or
-        an iterable of such batches (a batch may be an ``(x, y)`` tuple: x is used)."""
+        an iterable of such batches (a batch may be an ``(x, y)`` tuple: x is used). Data
+        with no values to average (no samples) is refused, where Keras keeps a NaN mean."""
         if self.input_mean is not None:
             raise ValueError(
                 f"Normalization {self.name!r}: adapt() on a layer given mean and variance; "
@@ -98,6 +99,12 @@ class Normalization(Layer):
             self.build_for(data.shape)
         self._check_kept_sizes(data.shape, "adapt() data")
         reduced = tuple(axis for axis in range(data.ndim) if axis not in self._kept)
+        if any(data.shape[axis] == 0 for axis in reduced):
+            raise ValueError(
+                f"Normalization {self.name!r}: adapt() data of shape {data.shape} has no "
+                f"values to average over its axes {reduced} (the mean and variance would "
+                "be NaN)"
+            )
         raw_data(self.mean)[...] = data.mean(axis=reduced)
         raw_data(self.variance)[...] = data.var(axis=reduced)
 
