@@ -75,11 +75,13 @@ def _confusion_sums(
     """The four weighted cells of the confusion matrix at each threshold (0/1 labels; one
     curve per column of 2-D ones), as Keras' ``update_confusion_matrix_variables``."""
     tp, fp = _positives_above(labels, scores, weights, thresholds, even)
+    # totals less the counts above, floored at 0: summed in another order they can round
+    # to −4e-16 where the count is 0, a negative specificity that fails a target of 0
     return {
         "true_positives": tp,
         "false_positives": fp,
-        "false_negatives": np.sum(weights * labels, axis=0) - tp,
-        "true_negatives": np.sum(weights * (1.0 - labels), axis=0) - fp,
+        "false_negatives": np.maximum(np.sum(weights * labels, axis=0) - tp, 0.0),
+        "true_negatives": np.maximum(np.sum(weights * (1.0 - labels), axis=0) - fp, 0.0),
     }
 
 

@@ -150,8 +150,10 @@ class _ConfusionCount(_Counts):
     def update_sums(
         self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray
     ) -> dict[str, Any]:
-        thresholds = np.reshape(np.asarray(self.thresholds, float), (-1, 1))
-        predicted = y_pred.reshape(1, -1) > thresholds
+        # compared in float32, as Keras' float32 state compares them: a float32 score of
+        # 0.3 is not above a threshold of 0.3
+        thresholds = np.reshape(np.asarray(self.thresholds, np.float32), (-1, 1))
+        predicted = y_pred.astype(np.float32).reshape(1, -1) > thresholds
         actual = _positive_labels(self, y_true, weights).reshape(1, -1)
         hits = (predicted == self.cell[0]) & (actual == self.cell[1])
         return {"count": np.sum(weights.reshape(1, -1) * hits, axis=1)}

@@ -1,0 +1,115 @@
+"""Threshold metrics compare and count as Keras 3's float32 state does; the expected
+numbers are Keras 3.15's (JAX backend) for the same calls."""
+
+import numpy as np
+import pytest
+
+import deepgrad.metrics as dm
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("TruePositives", [1.0, 0.0]),
+        ("FalsePositives", [0.0, 0.0]),
+        ("TrueNegatives", [2.0, 2.0]),
+        ("FalseNegatives", [1.0, 2.0]),
+    ],
+)
+def test_confusion_counts_compare_in_float32(name, expected):
+    # a float32 score of 0.3 is not above a threshold of 0.3 in Keras (both float32)
+    metric = getattr(dm, name)(thresholds=[0.3, 0.7])
+    metric.update_state(np.array([1.0, 0, 1, 0]), np.array([0.3, 0.3, 0.7, 0.1], np.float32))
+    np.testing.assert_array_equal(metric.result(), expected)
+
+
+@pytest.mark.parametrize(
+    ("average", "expected"),
+    [
+        (None, [0.0, 0.0, 0.8333331942558289, 0.0]),
+        ("micro", 0.2777777910232544),
+        ("macro", 0.20833329856395721),
+        ("weighted", 0.20833329856395721),
+    ],
+)
+def test_fbeta_threshold_compares_in_float32(average, expected):
+    metric = dm.FBetaScore(average=average, beta=2.0, threshold=0.3)
+    labels = np.array([[1.0, 0, 1, 0], [1, 1, 0, 0]])
+    scores = np.array([[0.3, 0.3, 0.7, 0.1], [0.3, 0.3, 0.7, 0.1]], np.float32)
+    metric.update_state(labels, scores)
+    np.testing.assert_allclose(metric.result(), expected, rtol=1e-6)
+
+
+def test_sensitivity_at_specificity_zero_is_not_lost_to_rounding():
+    # the true negatives at the lowest threshold are 0: a total less a count rounded them
+    # to -4e-16, a specificity below 0 that no threshold reached (0.5296 instead of ~1)
+    batches = [
+        (
+            [0.0, 1, 0, 0, 0, 1, 0],
+            [
+                0.6821418404579163,
+                0.788353443145752,
+                0.33543023467063904,
+                0.44121652841567993,
+                0.06730397790670395,
+                0.36680716276168823,
+                0.9469578862190247,
+            ],
+            [
+                0.5021780253920162,
+                0.5571904533793476,
+                0.6061164859959558,
+                0.5671791062584203,
+                0.8044566252955159,
+                0.259576439617769,
+                0.316581419227307,
+            ],
+        ),
+        (
+            [1.0, 1, 1, 0, 0, 1, 0],
+            [
+                0.7831586003303528,
+                0.47301599383354187,
+                0.4738501310348511,
+                0.881075382232666,
+                0.13064506649971008,
+                0.5144471526145935,
+                0.24957634508609772,
+            ],
+            [
+                0.34282893083647337,
+                0.8173229478374829,
+                0.3981608154465375,
+                0.7844124379078989,
+                0.013489317883091267,
+                0.9993380546122823,
+                0.9552663931260582,
+            ],
+        ),
+        (
+            [0.0, 0, 1, 0, 0, 1, 1],
+            [
+                0.19022563099861145,
+                0.3734138011932373,
+                0.03497752174735069,
+                0.07023100554943085,
+                0.15773683786392212,
+                0.181855246424675,
+                0.838448703289032,
+            ],
+            [
+                0.2440519411669485,
+                0.8254251571932038,
+                0.006191901818383805,
+                0.057875518376584556,
+                0.060891945295428074,
+                0.9316419669378844,
+                0.817267630809628,
+            ],
+        ),
+    ]
+    metric = dm.SensitivityAtSpecificity(0.0, num_thresholds=3)
+    for labels, scores, weights in batches:
+        metric.update_state(np.array(labels), np.array(scores, np.float32), np.array(weights))
+    assert metric.result() == pytest.approx(0.9999998807907104, abs=1e-6)  # Keras 3.15
+    assert np.all(metric.sums["true_negatives"] >= 0)
