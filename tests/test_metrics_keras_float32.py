@@ -113,3 +113,44 @@ def test_sensitivity_at_specificity_zero_is_not_lost_to_rounding():
         metric.update_state(np.array(labels), np.array(scores, np.float32), np.array(weights))
     assert metric.result() == pytest.approx(0.9999998807907104, abs=1e-6)  # Keras 3.15
     assert np.all(metric.sums["true_negatives"] >= 0)
+
+
+NAN_LABELS = np.array([1.0, 0, 1, 0, 1])
+NAN_SCORES = np.array([0.2, 0.6, 0.7, 0.1, np.nan], np.float32)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: dm.AUC(num_thresholds=5),
+        lambda: dm.AUC(thresholds=[0.3, 0.55]),
+        lambda: dm.PrecisionAtRecall(0.5, num_thresholds=5),
+        lambda: dm.SpecificityAtSensitivity(0.5, num_thresholds=5),
+    ],
+)
+def test_a_weighted_nan_score_is_refused_by_name(make):
+    # it raised NumPy's "'list' argument must have no negative elements" from bincount
+    metric = make()
+    with pytest.raises(ValueError, match=rf"{metric.name}: predictions must not be NaN"):
+        metric.update_state(NAN_LABELS, NAN_SCORES)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: dm.AUC(num_thresholds=5),
+        lambda: dm.AUC(thresholds=[0.3, 0.55]),
+        lambda: dm.PrecisionAtRecall(0.5, num_thresholds=5),
+    ],
+)
+def test_a_nan_score_of_weight_0_counts_nowhere(make):
+    metric = make()
+    metric.update_state(NAN_LABELS, NAN_SCORES, np.array([1.0, 1, 1, 1, 0]))
+    assert metric.result() == pytest.approx(0.5)  # Keras 3.15's value for each
+
+
+def test_a_nan_score_of_weight_0_counts_nowhere_in_multi_label_auc():
+    metric = dm.AUC(num_thresholds=5, multi_label=True)
+    labels, scores = np.stack([NAN_LABELS] * 2, 1), np.stack([NAN_SCORES] * 2, 1)
+    metric.update_state(labels, scores, np.array([1.0, 1, 1, 1, 0]))
+    assert metric.result() == pytest.approx(0.5)  # Keras 3.15's value

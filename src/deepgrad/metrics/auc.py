@@ -65,6 +65,28 @@ def _positives_above(
     return count_above(positive), count_above(negative)
 
 
+def _weighted_finite(metric: Any, scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``scores`` with a NaN that weighs nothing set to 0 (it counts nowhere); a NaN that
+    weighs something is refused, naming ``metric``: Keras counts it above the lowest
+    threshold on JAX (its bucket index is cast from NaN to 0) and above none when the
+    thresholds are not evenly spaced, no count one means.
+
+    >>> _weighted_finite(AUC(), np.array([0.5, np.nan]), np.array([1.0, 0.0]))
+    array([0.5, 0. ])
+    """
+    missing = np.isnan(scores)
+    if not np.any(missing):
+        return scores
+    weighed = missing & (weights != 0)
+    if np.any(weighed):
+        raise ValueError(
+            f"{metric.name}: predictions must not be NaN, got {int(np.sum(weighed))} NaN "
+            f"among predictions of shape {scores.shape}; give finite scores (a "
+            "sample_weight of 0 masks a prediction)"
+        )
+    return np.where(missing, 0.0, scores)
+
+
 def _confusion_sums(
     labels: np.ndarray,
     scores: np.ndarray,
@@ -161,6 +183,7 @@ class AUC(_Counts):
         if self.label_weights is not None and not self.multi_label:
             weights = weights * np.asarray(self.label_weights, float)
         labels = _positive_labels(self, y_true, weights).astype(float)
+        y_pred = _weighted_finite(self, y_pred, np.broadcast_to(weights, y_pred.shape))
         if not self.multi_label:
             labels, y_pred, weights = labels.ravel(), y_pred.ravel(), weights.ravel()
         return _confusion_sums(labels, y_pred, weights, self._thresholds, self._even)
