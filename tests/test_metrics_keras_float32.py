@@ -154,3 +154,29 @@ def test_a_nan_score_of_weight_0_counts_nowhere_in_multi_label_auc():
     labels, scores = np.stack([NAN_LABELS] * 2, 1), np.stack([NAN_SCORES] * 2, 1)
     metric.update_state(labels, scores, np.array([1.0, 1, 1, 1, 0]))
     assert metric.result() == pytest.approx(0.5)  # Keras 3.15's value
+
+
+ML_LABELS = np.array([[1.0, 0, 1, 0], [0, 1, 1, 0], [1, 1, 0, 1]])
+ML_SCORES = np.array([[0.9, 0.2, 0.6, 0.3], [0.4, 0.7, 0.2, 0.1], [0.8, 0.3, 0.5, 0.6]])
+
+
+def test_auc_refuses_predictions_of_another_num_labels():
+    # num_labels=3 was ignored: 4 columns gave an area (Keras fails on the shapes)
+    metric = dm.AUC(multi_label=True, num_labels=3)
+    with pytest.raises(ValueError, match=r"auc: multi_label=True counts 3 labels.*\(3, 4\)"):
+        metric.update_state(ML_LABELS, ML_SCORES)
+
+
+def test_multi_label_auc_refuses_a_batch_of_other_columns():
+    # a second batch of one column was broadcast over the first's four
+    metric = dm.AUC(multi_label=True)
+    metric.update_state(ML_LABELS, ML_SCORES)
+    with pytest.raises(ValueError, match=r"auc: multi_label=True counts 4 labels.*\(3, 1\)"):
+        metric.update_state(ML_LABELS[:, :1], ML_SCORES[:, :1])
+
+
+@pytest.mark.parametrize("multi_label", [False, True])
+def test_auc_refuses_label_weights_of_another_length_by_name(multi_label):
+    metric = dm.AUC(multi_label=multi_label, label_weights=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"auc: label_weights has 3 values.*have 4"):
+        metric.update_state(ML_LABELS, ML_SCORES)

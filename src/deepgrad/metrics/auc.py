@@ -178,6 +178,7 @@ class AUC(_Counts):
                 f"{self.name}: multi_label=True takes predictions of shape (samples, "
                 f"labels), got shape {y_pred.shape}"
             )
+        self._check_labels(y_pred.shape)
         if self.from_logits:
             y_pred = 1.0 / (1.0 + np.exp(-y_pred))
         if self.label_weights is not None and not self.multi_label:
@@ -187,6 +188,24 @@ class AUC(_Counts):
         if not self.multi_label:
             labels, y_pred, weights = labels.ravel(), y_pred.ravel(), weights.ravel()
         return _confusion_sums(labels, y_pred, weights, self._thresholds, self._even)
+
+    def _check_labels(self, shape: tuple) -> None:
+        """Refuse predictions whose labels (last axis) are not ``num_labels`` (or, with
+        multi_label=True, the first batch's), or that ``label_weights`` does not fit."""
+        expected = self.num_labels
+        if self.multi_label and "true_positives" in self.sums:
+            expected = self.sums["true_positives"].shape[-1]
+        if self.multi_label and expected is not None and shape[-1] != expected:
+            raise ValueError(
+                f"{self.name}: multi_label=True counts {expected} labels (num_labels or "
+                f"the first batch's columns), got predictions of shape {shape}"
+            )
+        labels = shape[-1] if len(shape) >= 2 else 1  # 1-D predictions: one label
+        if self.label_weights is not None and len(self.label_weights) not in (1, labels):
+            raise ValueError(
+                f"{self.name}: label_weights has {len(self.label_weights)} values, one per "
+                f"label is expected: predictions of shape {shape} have {labels}"
+            )
 
     def result(self) -> float:
         if not self.sums:
