@@ -180,3 +180,18 @@ def test_auc_refuses_label_weights_of_another_length_by_name(multi_label):
     metric = dm.AUC(multi_label=multi_label, label_weights=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match=r"auc: label_weights has 3 values.*have 4"):
         metric.update_state(ML_LABELS, ML_SCORES)
+
+
+@pytest.mark.parametrize("top_k", [-1, 1.5, "2"])
+def test_precision_refuses_a_top_k_that_is_not_a_count(top_k):
+    # top_k=-1 kept all but each row's lowest prediction as its "top k"; Keras refuses it
+    with pytest.raises(ValueError, match=r"Precision: top_k must be an integer >= 0"):
+        dm.Precision(top_k=top_k)
+
+
+@pytest.mark.parametrize("make", [dm.Precision, dm.Recall])
+def test_a_top_k_above_the_columns_is_refused(make):
+    # it counted every prediction as in the top k; Keras' top_k refuses k=5 of 4
+    metric = make(top_k=5, class_id=1)
+    with pytest.raises(ValueError, match=r"top_k=5 is more than the 4 predictions per sample"):
+        metric.update_state(ML_LABELS, ML_SCORES)
