@@ -1,6 +1,8 @@
 """Threshold metrics compare and count as Keras 3's float32 state does; the expected
 numbers are Keras 3.15's (JAX backend) for the same calls."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -195,3 +197,12 @@ def test_a_top_k_above_the_columns_is_refused(make):
     metric = make(top_k=5, class_id=1)
     with pytest.raises(ValueError, match=r"top_k=5 is more than the 4 predictions per sample"):
         metric.update_state(ML_LABELS, ML_SCORES)
+
+
+def test_auc_from_logits_takes_very_negative_logits_without_a_warning():
+    metric = dm.AUC(from_logits=True)
+    # NumPy's "overflow encountered in exp" came out (the tests quiet NumPy: not here)
+    with np.errstate(over="warn"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        metric.update_state(np.array([0.0, 1, 1]), np.array([-1000.0, 3, 1000]))
+    assert metric.result() == pytest.approx(1.0)  # Keras 3.15's value

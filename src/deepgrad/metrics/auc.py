@@ -180,7 +180,8 @@ class AUC(_Counts):
             )
         self._check_labels(y_pred.shape)
         if self.from_logits:
-            y_pred = 1.0 / (1.0 + np.exp(-y_pred))
+            with np.errstate(over="ignore"):  # a logit below −709: exp is inf, the score 0
+                y_pred = 1.0 / (1.0 + np.exp(-y_pred))
         if self.label_weights is not None and not self.multi_label:
             weights = weights * np.asarray(self.label_weights, float)
         labels = _positive_labels(self, y_true, weights).astype(float)
