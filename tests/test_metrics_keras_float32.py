@@ -1,5 +1,8 @@
-"""Threshold metrics compare and count as Keras 3's float32 state does; the expected
-numbers are Keras 3.15's (JAX backend) for the same calls."""
+"""Threshold and confusion-matrix metrics against Keras 3.15 (JAX backend): scores compared
+with thresholds in float32 as Keras' float32 state compares them, counts that rounding
+must not make negative, NaN predictions, AUC's label arguments and top_k. The expected
+numbers are Keras' for the same calls; where Keras fails or counts by accident, deepgrad
+raises naming the metric."""
 
 import warnings
 
