@@ -209,3 +209,10 @@ def test_auc_from_logits_takes_very_negative_logits_without_a_warning():
         warnings.simplefilter("error")
         metric.update_state(np.array([0.0, 1, 1]), np.array([-1000.0, 3, 1000]))
     assert metric.result() == pytest.approx(1.0)  # Keras 3.15's value
+
+
+@pytest.mark.parametrize("make", [dm.Precision, dm.Recall, dm.TruePositives, dm.FalseNegatives])
+def test_an_empty_thresholds_list_is_refused(make):
+    # it gave an empty result; Keras fails with a ZeroDivisionError
+    with pytest.raises(ValueError, match=r"thresholds must hold at least one value, got \[\]"):
+        make(thresholds=[])

@@ -42,7 +42,7 @@ class Precision(_Counts):
             raise ValueError(
                 f"{type(self).__name__}: give thresholds or threshold (its older name), not both"
             )
-        self.thresholds = threshold if thresholds is None else thresholds
+        self.thresholds = _some_thresholds(self, threshold if thresholds is None else thresholds)
         if top_k is not None and (not isinstance(top_k, Integral) or top_k < 0):
             raise ValueError(
                 f"{type(self).__name__}: top_k must be an integer >= 0 (or None), got {top_k!r}"
@@ -103,6 +103,16 @@ class Recall(Precision):
         return self._ratio("actual_positives")
 
 
+def _some_thresholds(metric: Any, thresholds: Any) -> Any:
+    """``thresholds`` unchanged, unless it is an empty list: one count per threshold of
+    none is no metric (Keras fails on it with a ``ZeroDivisionError``)."""
+    if thresholds is not None and np.size(thresholds) == 0:
+        raise ValueError(
+            f"{type(metric).__name__}: thresholds must hold at least one value, got {thresholds!r}"
+        )
+    return thresholds
+
+
 def _per_threshold(values: np.ndarray) -> Any:
     """One result per threshold, a float for one (a list of one too, as in Keras).
 
@@ -156,7 +166,7 @@ class _ConfusionCount(_Counts):
     cell: tuple[bool, bool] = (True, True)  # (predicted positive, actually positive)
 
     def __init__(self, thresholds: Any = None, name: str | None = None, dtype: Any = None):
-        self.thresholds = 0.5 if thresholds is None else thresholds
+        self.thresholds = _some_thresholds(self, 0.5 if thresholds is None else thresholds)
         super().__init__(name, dtype)
 
     def update_sums(
