@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.metrics.auc import _confusion_sums
+from deepgrad.metrics.auc import _confusion_sums, _weighted_finite
 from deepgrad.metrics.base import _Counts, _divide_no_nan, _positive_labels
 from deepgrad.metrics.confusion import _class_column
 
@@ -83,8 +83,9 @@ class _AtThreshold(_Counts):
     ) -> dict[str, Any]:
         y_true, y_pred, weights = _class_column(self, self.class_id, y_true, y_pred, weights)
         labels = _positive_labels(self, y_true, weights).astype(float)
+        scores = _weighted_finite(self, y_pred, weights)
         return _confusion_sums(
-            labels.ravel(), y_pred.ravel(), weights.ravel(), self._thresholds, self._even
+            labels.ravel(), scores.ravel(), weights.ravel(), self._thresholds, self._even
         )
 
     def result(self) -> float:

@@ -65,6 +65,28 @@ def _positives_above(
     return count_above(positive), count_above(negative)
 
 
+def _weighted_finite(metric: Any, scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``scores`` with a NaN that weighs nothing set to 0 (it counts nowhere); a NaN that
+    weighs something is refused, naming ``metric``: Keras counts it above the lowest
+    threshold on JAX (its bucket index is cast from NaN to 0) and above none when the
+    thresholds are not evenly spaced, no count one means.
+
+    >>> _weighted_finite(AUC(), np.array([0.5, np.nan]), np.array([1.0, 0.0]))
+    array([0.5, 0. ])
+    """
+    missing = np.isnan(scores)
+    if not np.any(missing):
+        return scores
+    weighed = missing & (weights != 0)
+    if np.any(weighed):
+        raise ValueError(
+            f"{metric.name}: predictions must not be NaN, got {int(np.sum(weighed))} NaN "
+            f"among predictions of shape {scores.shape}; give finite scores (a "
+            "sample_weight of 0 masks a prediction)"
+        )
+    return np.where(missing, 0.0, scores)
+
+
 def _confusion_sums(
     labels: np.ndarray,
     scores: np.ndarray,
@@ -75,11 +97,13 @@ def _confusion_sums(
     """The four weighted cells of the confusion matrix at each threshold (0/1 labels; one
     curve per column of 2-D ones), as Keras' ``update_confusion_matrix_variables``."""
     tp, fp = _positives_above(labels, scores, weights, thresholds, even)
+    # totals less the counts above, floored at 0: summed in another order they can round
+    # to −4e-16 where the count is 0, a negative specificity that fails a target of 0
     return {
         "true_positives": tp,
         "false_positives": fp,
-        "false_negatives": np.sum(weights * labels, axis=0) - tp,
-        "true_negatives": np.sum(weights * (1.0 - labels), axis=0) - fp,
+        "false_negatives": np.maximum(np.sum(weights * labels, axis=0) - tp, 0.0),
+        "true_negatives": np.maximum(np.sum(weights * (1.0 - labels), axis=0) - fp, 0.0),
     }
 
 
@@ -154,14 +178,35 @@ class AUC(_Counts):
                 f"{self.name}: multi_label=True takes predictions of shape (samples, "
                 f"labels), got shape {y_pred.shape}"
             )
+        self._check_labels(y_pred.shape)
         if self.from_logits:
-            y_pred = 1.0 / (1.0 + np.exp(-y_pred))
+            with np.errstate(over="ignore"):  # a logit below −709: exp is inf, the score 0
+                y_pred = 1.0 / (1.0 + np.exp(-y_pred))
         if self.label_weights is not None and not self.multi_label:
             weights = weights * np.asarray(self.label_weights, float)
         labels = _positive_labels(self, y_true, weights).astype(float)
+        y_pred = _weighted_finite(self, y_pred, np.broadcast_to(weights, y_pred.shape))
         if not self.multi_label:
             labels, y_pred, weights = labels.ravel(), y_pred.ravel(), weights.ravel()
         return _confusion_sums(labels, y_pred, weights, self._thresholds, self._even)
+
+    def _check_labels(self, shape: tuple) -> None:
+        """Refuse predictions whose labels (last axis) are not ``num_labels`` (or, with
+        multi_label=True, the first batch's), or that ``label_weights`` does not fit."""
+        expected = self.num_labels
+        if self.multi_label and "true_positives" in self.sums:
+            expected = self.sums["true_positives"].shape[-1]
+        if self.multi_label and expected is not None and shape[-1] != expected:
+            raise ValueError(
+                f"{self.name}: multi_label=True counts {expected} labels (num_labels or "
+                f"the first batch's columns), got predictions of shape {shape}"
+            )
+        labels = shape[-1] if len(shape) >= 2 else 1  # 1-D predictions: one label
+        if self.label_weights is not None and len(self.label_weights) not in (1, labels):
+            raise ValueError(
+                f"{self.name}: label_weights has {len(self.label_weights)} values, one per "
+                f"label is expected: predictions of shape {shape} have {labels}"
+            )
 
     def result(self) -> float:
         if not self.sums:

@@ -3,6 +3,7 @@ siblings) and the ratios made of them (``Precision``, ``Recall``)."""
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,11 @@ class Precision(_Counts):
             raise ValueError(
                 f"{type(self).__name__}: give thresholds or threshold (its older name), not both"
             )
-        self.thresholds = threshold if thresholds is None else thresholds
+        self.thresholds = _some_thresholds(self, threshold if thresholds is None else thresholds)
+        if top_k is not None and (not isinstance(top_k, Integral) or top_k < 0):
+            raise ValueError(
+                f"{type(self).__name__}: top_k must be an integer >= 0 (or None), got {top_k!r}"
+            )
         self.top_k, self.class_id = top_k, class_id
         super().__init__(name, dtype)
 
@@ -49,7 +54,7 @@ class Precision(_Counts):
         self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray
     ) -> dict[str, Any]:
         if self.top_k is not None:
-            y_pred = _top_k_only(y_pred, int(self.top_k))
+            y_pred = _top_k_only(self, y_pred, int(self.top_k))
         y_true, y_pred, weights = _class_column(self, self.class_id, y_true, y_pred, weights)
         # no thresholds with top_k: every top-k prediction is positive, as in Keras
         default = -np.inf if self.top_k is not None else 0.5
@@ -98,6 +103,16 @@ class Recall(Precision):
         return self._ratio("actual_positives")
 
 
+def _some_thresholds(metric: Any, thresholds: Any) -> Any:
+    """``thresholds`` unchanged, unless it is an empty list: one count per threshold of
+    none is no metric (Keras fails on it with a ``ZeroDivisionError``)."""
+    if thresholds is not None and np.size(thresholds) == 0:
+        raise ValueError(
+            f"{type(metric).__name__}: thresholds must hold at least one value, got {thresholds!r}"
+        )
+    return thresholds
+
+
 def _per_threshold(values: np.ndarray) -> Any:
     """One result per threshold, a float for one (a list of one too, as in Keras).
 
@@ -126,9 +141,16 @@ def _class_column(metric: Any, class_id: int | None, *arrays: np.ndarray) -> tup
     return tuple(array[..., class_id] for array in arrays)
 
 
-def _top_k_only(y_pred: np.ndarray, k: int) -> np.ndarray:
+def _top_k_only(metric: Any, y_pred: np.ndarray, k: int) -> np.ndarray:
     """``y_pred`` with all but each row's k highest values (the first on ties, as
-    ``top_k``) set to −inf: Keras' ``_filter_top_k``."""
+    ``top_k``) set to −inf: Keras' ``_filter_top_k``. A k above the row's length is
+    refused, as Keras' ``top_k`` refuses it."""
+    count = y_pred.shape[-1] if y_pred.ndim else 1
+    if k > count:
+        raise ValueError(
+            f"{metric.name}: top_k={k} is more than the {count} predictions per sample "
+            f"(predictions of shape {y_pred.shape})"
+        )
     order = np.argsort(-y_pred, axis=-1, kind="stable")[..., :k]
     kept = np.full(y_pred.shape, -np.inf)
     np.put_along_axis(kept, order, np.take_along_axis(y_pred, order, axis=-1), axis=-1)
@@ -144,14 +166,16 @@ class _ConfusionCount(_Counts):
     cell: tuple[bool, bool] = (True, True)  # (predicted positive, actually positive)
 
     def __init__(self, thresholds: Any = None, name: str | None = None, dtype: Any = None):
-        self.thresholds = 0.5 if thresholds is None else thresholds
+        self.thresholds = _some_thresholds(self, 0.5 if thresholds is None else thresholds)
         super().__init__(name, dtype)
 
     def update_sums(
         self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray
     ) -> dict[str, Any]:
-        thresholds = np.reshape(np.asarray(self.thresholds, float), (-1, 1))
-        predicted = y_pred.reshape(1, -1) > thresholds
+        # compared in float32, as Keras' float32 state compares them: a float32 score of
+        # 0.3 is not above a threshold of 0.3
+        thresholds = np.reshape(np.asarray(self.thresholds, np.float32), (-1, 1))
+        predicted = y_pred.astype(np.float32).reshape(1, -1) > thresholds
         actual = _positive_labels(self, y_true, weights).reshape(1, -1)
         hits = (predicted == self.cell[0]) & (actual == self.cell[1])
         return {"count": np.sum(weights.reshape(1, -1) * hits, axis=1)}

@@ -60,7 +60,8 @@ class FBetaScore(_Counts):
             top = np.max(y_pred, axis=-1, keepdims=True)
             predicted = ((y_pred >= top) & (np.abs(y_pred) > 1e-9)).astype(float)
         else:
-            predicted = (y_pred > self.threshold).astype(float)
+            # in float32, as Keras compares its float32 predictions
+            predicted = (y_pred.astype(np.float32) > np.float32(self.threshold)).astype(float)
         axis = None if self.average == "micro" else 0
         return {
             "true_positives": np.sum(weights * predicted * y_true, axis=axis),
