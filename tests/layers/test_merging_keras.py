@@ -101,3 +101,17 @@ def test_mixed_dtypes_in_a_functional_model_as_keras_runs_them():
         out = raw_data(model([x, y]))
         assert out.dtype == expected.dtype, name
         np.testing.assert_allclose(out, expected, rtol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("axis", [1.5, 1.0, "1", None, True])
+def test_concatenate_refuses_an_axis_that_is_not_an_integer(axis):
+    """Keras 3.15 raises a TypeError for axis=1.5, "1" and None; int() made 1.5 and "1"
+    axis 1 silently."""
+    expected = rf"Concatenate: axis must be an integer, got axis={axis!r}"
+    with pytest.raises(TypeError, match=expected):
+        layers.Concatenate(axis=axis)
+
+
+def test_concatenate_takes_numpy_integer_axes():
+    out = raw_data(layers.Concatenate(axis=np.int64(1))([A, A]))
+    np.testing.assert_array_equal(out, np.concatenate([A, A], axis=1))

@@ -136,6 +136,11 @@ class Concatenate(Merge):
     elementwise = False
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
+        if not isinstance(axis, int | np.integer) or isinstance(axis, bool):
+            raise TypeError(
+                f"Concatenate: axis must be an integer, got axis={axis!r} "
+                f"({type(axis).__name__}); Keras refuses it too"
+            )
         self.axis = int(axis)
         super().__init__(**kwargs)
 
