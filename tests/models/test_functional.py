@@ -356,3 +356,16 @@ def test_feature_extraction_from_a_sequential_model():
     np.testing.assert_allclose(only_last(x).numpy(), initial(x).numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match="no defined input"):
         _ = dg.Sequential([layers.Dense(2)]).inputs
+
+
+def test_model_from_config_rebuilds_a_functional_model_as_keras():
+    """Keras 3's ``keras.Model.from_config(functional.get_config())`` rebuilds the graph
+    (a Functional); deepgrad's raised "inputs must be symbolic tensors ... got ['list']"."""
+    model = two_inputs_two_outputs()
+    rebuilt = dg.Model.from_config(model.get_config())
+    assert type(rebuilt) is type(model)
+    rebuilt.set_weights(model.get_weights())
+    rng = np.random.default_rng(0)
+    inputs = [rng.standard_normal((4, 3)), rng.standard_normal((4, 2))]
+    for got, expected in zip(rebuilt(inputs), model(inputs), strict=True):
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())
