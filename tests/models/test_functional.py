@@ -369,3 +369,36 @@ def test_model_from_config_rebuilds_a_functional_model_as_keras():
     inputs = [rng.standard_normal((4, 3)), rng.standard_normal((4, 2))]
     for got, expected in zip(rebuilt(inputs), model(inputs), strict=True):
         np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+# Keras 3.15: Input((3, 4), batch_size=5) gives every layer's output batch size 5 (an
+# input of unknown batch size beside it aside), and compute_output_shape keeps a given
+# batch size; deepgrad gave None. Produced by keras.layers.X(...)(inputs).shape.
+KERAS_SHAPES_WITH_BATCH_SIZE = [
+    (lambda x, y: layers.Dense(2)(x), (5, 3, 2)),
+    (lambda x, y: layers.Concatenate()([x, y]), (5, 3, 8)),
+    (lambda x, y: layers.Add()([x, y]), (5, 3, 4)),
+    (lambda x, y: layers.Dot(axes=2)([x, y]), (5, 3, 3)),
+    (lambda x, y: layers.Flatten()(x), (5, 12)),
+    (lambda x, y: layers.Reshape((-1, 2))(x), (5, 6, 2)),
+    (lambda x, y: layers.Permute((2, 1))(x), (5, 4, 3)),
+    (lambda x, y: layers.RepeatVector(2)(layers.Flatten()(x)), (5, 2, 12)),
+    (lambda x, y: layers.RepeatVector(2)(layers.Flatten()(y)), (None, 2, 12)),
+]
+
+
+@pytest.mark.parametrize(("call", "expected"), KERAS_SHAPES_WITH_BATCH_SIZE)
+def test_a_known_batch_size_reaches_the_outputs_as_in_keras(call, expected):
+    x = dg.Input((3, 4), batch_size=5)
+    y = dg.Input((3, 4))  # unknown batch size: the known one wins, as in Keras
+    output = call(x, y)
+    assert output.shape == expected
+    assert dg.Model([x, y], output).output_shape == expected
+
+
+def test_compute_output_shape_keeps_a_given_batch_size_as_keras():
+    assert layers.Dense(2).compute_output_shape((5, 3)) == (5, 2)
+    assert layers.Concatenate().compute_output_shape([(5, 3), (None, 3)]) == (5, 6)
+    assert layers.Dot(axes=1).compute_output_shape([(5, 3), (5, 3)]) == (5, 1)
+    assert layers.Flatten().compute_output_shape((None, 3, 2)) == (None, 6)
+    assert layers.Add().compute_output_shape([(5, 3), (4, 3)]) == (None, 3)

@@ -576,9 +576,9 @@ class Layer(TorchVocabulary):
         return inputs
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        """The output shape for ``input_shape`` (batch axis None), found by running the
-        layer on one zero sample (without a gradient, in inference mode), so every axis
-        but the batch's needs a size."""
+        """The output shape for ``input_shape``, found by running the layer on one zero
+        sample (without a gradient, in inference mode), so every axis but the batch's needs
+        a size; the outputs' batch axis is the inputs' batch size (None unless given)."""
         shape = _as_shape(input_shape)
         if any(None in leaf[1:] for leaf in _shape_leaves(shape)):
             raise ValueError(
@@ -588,7 +588,9 @@ class Layer(TorchVocabulary):
             )
         sample = structure.zeros_for(shape, self.dtype)
         with no_grad():
-            return structure.shape_of(self(sample, training=False))
+            outputs = structure.shape_of(self(sample, training=False))
+        batch = structure.common_batch_size(_shape_leaves(shape))
+        return structure.with_batch_size(outputs, batch)  # a known batch size kept, as Keras
 
     # ---- configuration ------------------------------------------------------------------
 

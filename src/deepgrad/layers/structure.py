@@ -80,6 +80,29 @@ def shape_of(value: Any) -> Any:
     return map_structure(lambda leaf: (None, *np.shape(raw_data(leaf))[1:]), value)
 
 
+def common_batch_size(shapes: list[tuple]) -> int | None:
+    """The one batch size (first axis) the shapes give, those of unknown batch size (None)
+    aside; None when none gives one or they differ. A layer's outputs get it as theirs,
+    as Keras' merge layers give it to theirs.
+
+    >>> common_batch_size([(5, 3), (None, 2)]), common_batch_size([(5, 3), (4, 3)])
+    (5, None)
+    """
+    sizes = {shape[0] for shape in shapes if shape} - {None}
+    return sizes.pop() if len(sizes) == 1 else None
+
+
+def with_batch_size(shape: Any, batch: int | None) -> Any:
+    """``shape`` (or a structure of shapes) with ``batch`` on its batch axis."""
+    if batch is None:
+        return shape
+    if isinstance(shape, dict):
+        return {key: with_batch_size(item, batch) for key, item in shape.items()}
+    if isinstance(shape, list | tuple) and shape and isinstance(shape[0], list | tuple):
+        return type(shape)(with_batch_size(item, batch) for item in shape)
+    return (batch, *shape[1:]) if len(shape) else shape
+
+
 def zeros_for(shape: Any, dtype: Any) -> Any:
     """One zero sample for a shape (batch axis first), or a list/dict of shapes.
 

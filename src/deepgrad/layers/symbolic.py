@@ -144,6 +144,7 @@ def call_symbolically(layer: Any, inputs: Any) -> Any:
                 f"{leaf.shape}: every axis but the batch's needs a size in deepgrad (Keras "
                 "allows unknown sizes, e.g. for sequences of any length); give Input the sizes"
             )
+    batch = structure.common_batch_size([leaf.shape for leaf in leaves])  # Input(batch_size)
     sample = structure.map_structure(lambda t: np.zeros((1, *t.shape[1:]), t.dtype), inputs)
     with no_grad():
         values = layer(sample, training=False)
@@ -153,7 +154,7 @@ def call_symbolically(layer: Any, inputs: Any) -> Any:
     def symbolic_output(value: Any) -> SymbolicTensor:
         array = raw_data(value)
         history = (layer, node_index, next(position))
-        return SymbolicTensor((None, *np.shape(array)[1:]), array.dtype, history)
+        return SymbolicTensor((batch, *np.shape(array)[1:]), array.dtype, history)
 
     outputs = structure.map_structure(symbolic_output, values)
     layer._inbound_nodes.append(Node(layer, inputs, outputs))
