@@ -402,3 +402,24 @@ def test_compute_output_shape_keeps_a_given_batch_size_as_keras():
     assert layers.Dot(axes=1).compute_output_shape([(5, 3), (5, 3)]) == (5, 1)
     assert layers.Flatten().compute_output_shape((None, 3, 2)) == (None, 6)
     assert layers.Add().compute_output_shape([(5, 3), (4, 3)]) == (None, 3)
+
+
+# Keras 3.15's symbolic shapes of a Lambda on Input((3, 4)), from
+# keras.layers.Lambda(f)(keras.Input((3, 4))).shape: an output that does not follow the
+# batch keeps its sizes; deepgrad took its first axis for the batch axis, (None, 4).
+KERAS_LAMBDA_SHAPES = [
+    (lambda t: dg.numpy.sum(t, axis=0), (3, 4)),
+    (lambda t: dg.numpy.mean(t), ()),
+    (lambda t: dg.numpy.transpose(t, (1, 0, 2)), (3, None, 4)),
+    (lambda t: dg.numpy.concatenate([t, t], axis=0), (None, 3, 4)),
+    (lambda t: t[:, :1], (None, 1, 4)),
+]
+
+
+@pytest.mark.parametrize(("function", "expected"), KERAS_LAMBDA_SHAPES)
+def test_symbolic_shape_of_an_output_not_batched_as_keras(function, expected):
+    x = dg.Input((3, 4))
+    output = layers.Lambda(function)(x)
+    assert output.shape == expected
+    values = dg.Model(x, output)(np.ones((2, 3, 4), np.float32))
+    assert all(e is None or e == v for e, v in zip(expected, values.shape, strict=True))
