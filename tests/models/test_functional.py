@@ -423,3 +423,9 @@ def test_symbolic_shape_of_an_output_not_batched_as_keras(function, expected):
     assert output.shape == expected
     values = dg.Model(x, output)(np.ones((2, 3, 4), np.float32))
     assert all(e is None or e == v for e, v in zip(expected, values.shape, strict=True))
+
+
+@pytest.mark.parametrize(("function", "expected"), KERAS_LAMBDA_SHAPES)
+def test_compute_output_shape_of_an_output_not_batched_as_keras(function, expected):
+    """keras.layers.Lambda(f).compute_output_shape((None, 3, 4)) gives the same shapes."""
+    assert layers.Lambda(function).compute_output_shape((None, 3, 4)) == expected

@@ -92,28 +92,18 @@ def common_batch_size(shapes: list[tuple]) -> int | None:
     return sizes.pop() if len(sizes) == 1 else None
 
 
-def with_batch_size(shape: Any, batch: int | None) -> Any:
-    """``shape`` (or a structure of shapes) with ``batch`` on its batch axis."""
-    if batch is None:
-        return shape
-    if isinstance(shape, dict):
-        return {key: with_batch_size(item, batch) for key, item in shape.items()}
-    if isinstance(shape, list | tuple) and shape and isinstance(shape[0], list | tuple):
-        return type(shape)(with_batch_size(item, batch) for item in shape)
-    return (batch, *shape[1:]) if len(shape) else shape
-
-
-def zeros_for(shape: Any, dtype: Any) -> Any:
-    """One zero sample for a shape (batch axis first), or a list/dict of shapes.
+def zeros_for(shape: Any, dtype: Any, rows: int = 1) -> Any:
+    """A zero batch of ``rows`` samples for a shape (batch axis first), or a list/dict of
+    shapes.
 
     >>> zeros_for([(None, 3), (None, 2)], np.float32)[1].shape
     (1, 2)
     """
     if isinstance(shape, dict):
-        return {key: zeros_for(item, dtype) for key, item in shape.items()}
+        return {key: zeros_for(item, dtype, rows) for key, item in shape.items()}
     if isinstance(shape, list):
-        return [zeros_for(item, dtype) for item in shape]
-    return np.zeros((1, *shape[1:]), dtype)
+        return [zeros_for(item, dtype, rows) for item in shape]
+    return np.zeros((rows, *shape[1:]), dtype)
 
 
 def is_packed(value: Any) -> bool:

@@ -151,7 +151,7 @@ def call_symbolically(layer: Any, inputs: Any) -> Any:
     doubled = structure.flatten(_run_on_zeros(layer, inputs, 2))
     shapes = iter(
         [
-            _output_shape(np.shape(raw_data(one)), np.shape(raw_data(two)), batch)
+            shape_across_batches(np.shape(raw_data(one)), np.shape(raw_data(two)), batch)
             for one, two in zip(structure.flatten(values), doubled, strict=True)
         ]
     )
@@ -174,7 +174,7 @@ def _run_on_zeros(layer: Any, inputs: Any, batch: int) -> Any:
         return layer(sample, training=False)
 
 
-def _output_shape(one: tuple, two: tuple, batch: int | None) -> tuple:
+def shape_across_batches(one: tuple, two: tuple, batch: int | None) -> tuple:
     """An output's symbolic shape from its shapes on batches of 1 and 2 samples, as Keras'
     symbolic shapes: an axis that follows the batch is the batch axis (``batch``, None
     unless known), one that does not keeps its size (a sum over the batch axis gives the
