@@ -57,3 +57,61 @@ def test_different_ranks_as_keras_runs_them(name):
     expected = np.asarray(getattr(keras.layers, name)()(inputs))
     out = raw_data(getattr(layers, name)()(inputs))
     np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+
+
+# Keras 3.15 promotes an integer merged with a float to the float's dtype (its
+# result_type: int32 with float32 is float32, int64 with float16 float16); NumPy's rules
+# would give float64. Produced by np.asarray(keras.layers.X(dtype=d)([ints, floats])).
+KERAS_MIXED_DTYPES = [
+    ("Add", "int32", "float32", "float32"),
+    ("Subtract", "float32", "int32", "float32"),
+    ("Multiply", "int64", "float32", "float32"),
+    ("Maximum", "int32", "float32", "float32"),
+    ("Minimum", "int32", "float64", "float32"),
+    ("Concatenate", "int32", "float32", "float32"),
+    ("Dot", "int32", "float32", "float32"),
+    ("Add", "int32", "float16", "float16"),
+]
+
+
+@pytest.mark.parametrize(("name", "first", "second", "expected"), KERAS_MIXED_DTYPES)
+def test_integer_with_float_inputs_take_the_float_dtype(name, first, second, expected):
+    x = np.arange(6).reshape(2, 3).astype(first)
+    y = np.linspace(-1.0, 1.0, 6).reshape(2, 3).astype(second)
+    arguments = {"axes": 1} if name == "Dot" else {}
+    dtype = "float16" if expected == "float16" else "float32"  # the layer's dtype
+    layer = getattr(layers, name)(**arguments, dtype=dtype)
+    out = raw_data(layer([x, y]))
+    assert out.dtype == np.dtype(expected)
+    if name == "Add":  # the values too: the integers' exact sum in the float dtype
+        np.testing.assert_allclose(out, x.astype(expected) + y.astype(expected), rtol=1e-3)
+
+
+def test_mixed_dtypes_in_a_functional_model_as_keras_runs_them():
+    os.environ["KERAS_BACKEND"] = "jax"
+    keras = pytest.importorskip("keras")
+    from deepgrad import Input, Model
+
+    x = np.arange(6).reshape(2, 3).astype(np.int32)
+    y = np.linspace(-1.0, 1.0, 6).reshape(2, 3).astype(np.float32)
+    for name in [*ELEMENTWISE, "Concatenate"]:
+        expected = np.asarray(getattr(keras.layers, name)()([x, y]))
+        ints, floats = Input((3,), dtype="int32"), Input((3,), dtype="float32")
+        model = Model([ints, floats], getattr(layers, name)()([ints, floats]))
+        out = raw_data(model([x, y]))
+        assert out.dtype == expected.dtype, name
+        np.testing.assert_allclose(out, expected, rtol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("axis", [1.5, 1.0, "1", None, True])
+def test_concatenate_refuses_an_axis_that_is_not_an_integer(axis):
+    """Keras 3.15 raises a TypeError for axis=1.5, "1" and None; int() made 1.5 and "1"
+    axis 1 silently."""
+    expected = rf"Concatenate: axis must be an integer, got axis={axis!r}"
+    with pytest.raises(TypeError, match=expected):
+        layers.Concatenate(axis=axis)
+
+
+def test_concatenate_takes_numpy_integer_axes():
+    out = raw_data(layers.Concatenate(axis=np.int64(1))([A, A]))
+    np.testing.assert_array_equal(out, np.concatenate([A, A], axis=1))

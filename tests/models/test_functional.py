@@ -356,3 +356,76 @@ def test_feature_extraction_from_a_sequential_model():
     np.testing.assert_allclose(only_last(x).numpy(), initial(x).numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match="no defined input"):
         _ = dg.Sequential([layers.Dense(2)]).inputs
+
+
+def test_model_from_config_rebuilds_a_functional_model_as_keras():
+    """Keras 3's ``keras.Model.from_config(functional.get_config())`` rebuilds the graph
+    (a Functional); deepgrad's raised "inputs must be symbolic tensors ... got ['list']"."""
+    model = two_inputs_two_outputs()
+    rebuilt = dg.Model.from_config(model.get_config())
+    assert type(rebuilt) is type(model)
+    rebuilt.set_weights(model.get_weights())
+    rng = np.random.default_rng(0)
+    inputs = [rng.standard_normal((4, 3)), rng.standard_normal((4, 2))]
+    for got, expected in zip(rebuilt(inputs), model(inputs), strict=True):
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+# Keras 3.15: Input((3, 4), batch_size=5) gives every layer's output batch size 5 (an
+# input of unknown batch size beside it aside), and compute_output_shape keeps a given
+# batch size; deepgrad gave None. Produced by keras.layers.X(...)(inputs).shape.
+KERAS_SHAPES_WITH_BATCH_SIZE = [
+    (lambda x, y: layers.Dense(2)(x), (5, 3, 2)),
+    (lambda x, y: layers.Concatenate()([x, y]), (5, 3, 8)),
+    (lambda x, y: layers.Add()([x, y]), (5, 3, 4)),
+    (lambda x, y: layers.Dot(axes=2)([x, y]), (5, 3, 3)),
+    (lambda x, y: layers.Flatten()(x), (5, 12)),
+    (lambda x, y: layers.Reshape((-1, 2))(x), (5, 6, 2)),
+    (lambda x, y: layers.Permute((2, 1))(x), (5, 4, 3)),
+    (lambda x, y: layers.RepeatVector(2)(layers.Flatten()(x)), (5, 2, 12)),
+    (lambda x, y: layers.RepeatVector(2)(layers.Flatten()(y)), (None, 2, 12)),
+]
+
+
+@pytest.mark.parametrize(("call", "expected"), KERAS_SHAPES_WITH_BATCH_SIZE)
+def test_a_known_batch_size_reaches_the_outputs_as_in_keras(call, expected):
+    x = dg.Input((3, 4), batch_size=5)
+    y = dg.Input((3, 4))  # unknown batch size: the known one wins, as in Keras
+    output = call(x, y)
+    assert output.shape == expected
+    assert dg.Model([x, y], output).output_shape == expected
+
+
+def test_compute_output_shape_keeps_a_given_batch_size_as_keras():
+    assert layers.Dense(2).compute_output_shape((5, 3)) == (5, 2)
+    assert layers.Concatenate().compute_output_shape([(5, 3), (None, 3)]) == (5, 6)
+    assert layers.Dot(axes=1).compute_output_shape([(5, 3), (5, 3)]) == (5, 1)
+    assert layers.Flatten().compute_output_shape((None, 3, 2)) == (None, 6)
+    assert layers.Add().compute_output_shape([(5, 3), (4, 3)]) == (None, 3)
+
+
+# Keras 3.15's symbolic shapes of a Lambda on Input((3, 4)), from
+# keras.layers.Lambda(f)(keras.Input((3, 4))).shape: an output that does not follow the
+# batch keeps its sizes; deepgrad took its first axis for the batch axis, (None, 4).
+KERAS_LAMBDA_SHAPES = [
+    (lambda t: dg.numpy.sum(t, axis=0), (3, 4)),
+    (lambda t: dg.numpy.mean(t), ()),
+    (lambda t: dg.numpy.transpose(t, (1, 0, 2)), (3, None, 4)),
+    (lambda t: dg.numpy.concatenate([t, t], axis=0), (None, 3, 4)),
+    (lambda t: t[:, :1], (None, 1, 4)),
+]
+
+
+@pytest.mark.parametrize(("function", "expected"), KERAS_LAMBDA_SHAPES)
+def test_symbolic_shape_of_an_output_not_batched_as_keras(function, expected):
+    x = dg.Input((3, 4))
+    output = layers.Lambda(function)(x)
+    assert output.shape == expected
+    values = dg.Model(x, output)(np.ones((2, 3, 4), np.float32))
+    assert all(e is None or e == v for e, v in zip(expected, values.shape, strict=True))
+
+
+@pytest.mark.parametrize(("function", "expected"), KERAS_LAMBDA_SHAPES)
+def test_compute_output_shape_of_an_output_not_batched_as_keras(function, expected):
+    """keras.layers.Lambda(f).compute_output_shape((None, 3, 4)) gives the same shapes."""
+    assert layers.Lambda(function).compute_output_shape((None, 3, 4)) == expected

@@ -576,9 +576,10 @@ class Layer(TorchVocabulary):
         return inputs
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        """The output shape for ``input_shape`` (batch axis None), found by running the
-        layer on one zero sample (without a gradient, in inference mode), so every axis
-        but the batch's needs a size."""
+        """The output shape for ``input_shape``, found by running the layer on zero batches
+        of 1 and 2 samples (without a gradient, in inference mode), so every axis but the
+        batch's needs a size; an output axis that follows the batch is the batch axis, of
+        the inputs' batch size (None unless given), as in Keras."""
         shape = _as_shape(input_shape)
         if any(None in leaf[1:] for leaf in _shape_leaves(shape)):
             raise ValueError(
@@ -586,9 +587,17 @@ class Layer(TorchVocabulary):
                 "needs a size on every axis but the batch's in deepgrad (Keras allows unknown "
                 "sizes, e.g. for sequences of any length)"
             )
-        sample = structure.zeros_for(shape, self.dtype)
         with no_grad():
-            return structure.shape_of(self(sample, training=False))
+            one = self(structure.zeros_for(shape, self.dtype), training=False)
+            two = self(structure.zeros_for(shape, self.dtype, rows=2), training=False)
+        batch = structure.common_batch_size(_shape_leaves(shape))
+        shapes = iter(
+            [
+                symbolic.shape_across_batches(np.shape(raw_data(a)), np.shape(raw_data(b)), batch)
+                for a, b in zip(structure.flatten(one), structure.flatten(two), strict=True)
+            ]
+        )
+        return structure.map_structure(lambda _: next(shapes), one)
 
     # ---- configuration ------------------------------------------------------------------
 

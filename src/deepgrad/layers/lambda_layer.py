@@ -28,7 +28,9 @@ class Lambda(Layer):
     ``output_shape`` (without the batch axis, or a function of the input shape that
     returns one with it, as in Keras) is what ``compute_output_shape`` returns; each
     call checks that the function's output has that shape. deepgrad finds the shape of
-    a symbolic call by running the function on a zero sample, so it is optional.
+    a symbolic call by running the function on zero batches of 1 and 2 samples, so it is
+    optional: an axis that follows the batch is the batch axis, as in Keras (a sum over
+    the batch axis of (batch, 3, 4) has shape (3, 4)).
 
     >>> import numpy as np
     >>> from deepgrad import numpy as dnp

@@ -25,7 +25,9 @@ class Merge(Layer):
     """Base class: checks that it gets a list of inputs with compatible shapes and one
     batch size. The elementwise merges give an input of lower rank new axes after its
     batch axis, as Keras 3 does: (batch, 5) with (batch, 3, 5) adds x[:, None] to the
-    other (NumPy's broadcasting would add x[None], mixing up samples)."""
+    other (NumPy's broadcasting would add x[None], mixing up samples). Integer and
+    boolean inputs merged with floating ones take the floating inputs' dtype, as Keras
+    promotes them (int32 with float32 gives float32, where NumPy would give float64)."""
 
     min_inputs = 1
     elementwise = True  # inputs of different ranks are aligned after their batch axis
@@ -62,7 +64,7 @@ class Merge(Layer):
                 _with_axes_after_batch(x, rank - len(shape))
                 for x, shape in zip(inputs, shapes, strict=True)
             ]
-        return self.merge(inputs)
+        return self.merge(_integers_as_floats(inputs))
 
     def merge(self, inputs: list) -> Any:
         raise NotImplementedError
@@ -134,6 +136,11 @@ class Concatenate(Merge):
     elementwise = False
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
+        if not isinstance(axis, int | np.integer) or isinstance(axis, bool):
+            raise TypeError(
+                f"Concatenate: axis must be an integer, got axis={axis!r} "
+                f"({type(axis).__name__}); Keras refuses it too"
+            )
         self.axis = int(axis)
         super().__init__(**kwargs)
 
@@ -240,6 +247,20 @@ def _with_axes_after_batch(inputs: Any, count: int) -> Any:
         return inputs
     shape = np.shape(raw_data(inputs))
     return dnp.reshape(inputs, (shape[0], *(1,) * count, *shape[1:]))
+
+
+def _integers_as_floats(inputs: list) -> list:
+    """Integer and boolean inputs cast to the floating inputs' dtype when there are any:
+    Keras' type promotion, under which an integer never widens a float."""
+    dtypes = [np.dtype(raw_data(x).dtype) for x in inputs]
+    floats = [dtype for dtype in dtypes if dtype.kind in "fc"]
+    if not floats or len(floats) == len(dtypes):
+        return inputs
+    result = np.result_type(*floats)
+    return [
+        x if dtype.kind in "fc" else dnp.astype(x, result)
+        for x, dtype in zip(inputs, dtypes, strict=True)
+    ]
 
 
 def _dot_axes_argument(axes: Any) -> int | tuple[int, int]:

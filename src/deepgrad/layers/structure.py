@@ -80,17 +80,30 @@ def shape_of(value: Any) -> Any:
     return map_structure(lambda leaf: (None, *np.shape(raw_data(leaf))[1:]), value)
 
 
-def zeros_for(shape: Any, dtype: Any) -> Any:
-    """One zero sample for a shape (batch axis first), or a list/dict of shapes.
+def common_batch_size(shapes: list[tuple]) -> int | None:
+    """The one batch size (first axis) the shapes give, those of unknown batch size (None)
+    aside; None when none gives one or they differ. A layer's outputs get it as theirs,
+    as Keras' merge layers give it to theirs.
+
+    >>> common_batch_size([(5, 3), (None, 2)]), common_batch_size([(5, 3), (4, 3)])
+    (5, None)
+    """
+    sizes = {shape[0] for shape in shapes if shape} - {None}
+    return sizes.pop() if len(sizes) == 1 else None
+
+
+def zeros_for(shape: Any, dtype: Any, rows: int = 1) -> Any:
+    """A zero batch of ``rows`` samples for a shape (batch axis first), or a list/dict of
+    shapes.
 
     >>> zeros_for([(None, 3), (None, 2)], np.float32)[1].shape
     (1, 2)
     """
     if isinstance(shape, dict):
-        return {key: zeros_for(item, dtype) for key, item in shape.items()}
+        return {key: zeros_for(item, dtype, rows) for key, item in shape.items()}
     if isinstance(shape, list):
-        return [zeros_for(item, dtype) for item in shape]
-    return np.zeros((1, *shape[1:]), dtype)
+        return [zeros_for(item, dtype, rows) for item in shape]
+    return np.zeros((rows, *shape[1:]), dtype)
 
 
 def is_packed(value: Any) -> bool:

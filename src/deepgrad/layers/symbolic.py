@@ -1,5 +1,6 @@
 """Symbolic tensors: what a layer returns when called on ``Input(...)`` (Keras'
-``KerasTensor``). One holds a shape (batch axis None), a dtype and the call that made it
+``KerasTensor``). One holds a shape (batch axis None unless ``Input`` was given a
+``batch_size``), a dtype and the call that made it
 (``_keras_history``: the layer, the index of that call among the layer's calls, the index
 of this output among the call's outputs). ``Model(inputs, outputs)`` walks these records
 back from the outputs to find the graph.
@@ -130,7 +131,8 @@ def is_symbolic(value: Any) -> bool:
 
 def call_symbolically(layer: Any, inputs: Any) -> Any:
     """Record ``layer(inputs)`` on symbolic inputs: build the layer for their shapes, find
-    its output shapes by running it once on zero samples, return symbolic outputs."""
+    its output shapes by running it on zero batches of 1 and 2 samples (an axis that
+    follows the batch is the batch axis), return symbolic outputs."""
     leaves = structure.flatten(inputs)
     if not all(isinstance(leaf, SymbolicTensor) for leaf in leaves):
         kinds = sorted({type(leaf).__name__ for leaf in leaves})
@@ -144,17 +146,41 @@ def call_symbolically(layer: Any, inputs: Any) -> Any:
                 f"{leaf.shape}: every axis but the batch's needs a size in deepgrad (Keras "
                 "allows unknown sizes, e.g. for sequences of any length); give Input the sizes"
             )
-    sample = structure.map_structure(lambda t: np.zeros((1, *t.shape[1:]), t.dtype), inputs)
-    with no_grad():
-        values = layer(sample, training=False)
+    batch = structure.common_batch_size([leaf.shape for leaf in leaves])  # Input(batch_size)
+    values = _run_on_zeros(layer, inputs, 1)
+    doubled = structure.flatten(_run_on_zeros(layer, inputs, 2))
+    shapes = iter(
+        [
+            shape_across_batches(np.shape(raw_data(one)), np.shape(raw_data(two)), batch)
+            for one, two in zip(structure.flatten(values), doubled, strict=True)
+        ]
+    )
     node_index = len(layer._inbound_nodes)
     position = itertools.count()
 
     def symbolic_output(value: Any) -> SymbolicTensor:
-        array = raw_data(value)
         history = (layer, node_index, next(position))
-        return SymbolicTensor((None, *np.shape(array)[1:]), array.dtype, history)
+        return SymbolicTensor(next(shapes), raw_data(value).dtype, history)
 
     outputs = structure.map_structure(symbolic_output, values)
     layer._inbound_nodes.append(Node(layer, inputs, outputs))
     return outputs
+
+
+def _run_on_zeros(layer: Any, inputs: Any, batch: int) -> Any:
+    """``layer`` on zero samples of ``batch`` rows shaped as the symbolic ``inputs``."""
+    sample = structure.map_structure(lambda t: np.zeros((batch, *t.shape[1:]), t.dtype), inputs)
+    with no_grad():
+        return layer(sample, training=False)
+
+
+def shape_across_batches(one: tuple, two: tuple, batch: int | None) -> tuple:
+    """An output's symbolic shape from its shapes on batches of 1 and 2 samples, as Keras'
+    symbolic shapes: an axis that follows the batch is the batch axis (``batch``, None
+    unless known), one that does not keeps its size (a sum over the batch axis gives the
+    other axes' sizes only), and one that changes otherwise is unknown (None)."""
+    if len(one) != len(two):
+        return (None,) * len(one)
+    return tuple(
+        a if a == b else batch if (a, b) == (1, 2) else None for a, b in zip(one, two, strict=True)
+    )

@@ -97,6 +97,22 @@ class Model(Trainer, Layer):
             ) from None
         return config
 
+    @classmethod
+    def from_config(cls, config: dict) -> Any:
+        """Rebuild a model from ``get_config()``. ``Model.from_config`` given a functional
+        model's config (its ``layers`` and ``calls``) rebuilds that graph, as Keras 3's
+        ``Model.from_config`` does.
+
+        >>> import deepgrad as dg
+        >>> x = dg.Input((3,))
+        >>> model = dg.Model(x, dg.layers.Dense(2)(x))
+        >>> dg.Model.from_config(model.get_config()).output_shape
+        (None, 2)
+        """
+        if cls is Model and "layers" in config and "calls" in config:
+            return Model.functional_class.from_config(config)  # type: ignore[union-attr]
+        return super().from_config(config)
+
     def build(self, input_shape: Any) -> None:
         """Create the weights by running ``call`` once on a zero sample of
         ``input_shape`` (batch axis first; a list or dict of shapes for several inputs)."""
