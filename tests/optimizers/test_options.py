@@ -181,6 +181,29 @@ def test_fit_ends_holding_the_averaged_weights():
     np.testing.assert_array_equal(np.concatenate([w.ravel() for w in model.get_weights()]), ema)
 
 
+def test_fit_validates_with_the_model_weights_not_their_moving_average_as_keras():
+    """Keras 3.15 validates with the model's own weights during ``fit`` (its
+    ``SwapEMAWeights`` callback swaps the average in); deepgrad validated with the moving
+    average: val_loss 1.8854, 1.2198 against Keras' 1.4461, 1.0334 below."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 3)).astype("float32"), rng.normal(size=(16, 1)).astype("float32")
+    xv = rng.normal(size=(8, 3)).astype("float32")
+    yv = rng.normal(size=(8, 1)).astype("float32")
+    kernel = rng.normal(size=(3, 1)).astype("float32")
+    model = dg.models.Sequential([dg.layers.Input((3,)), dg.layers.Dense(1)])
+    model.set_weights([kernel, np.zeros(1, "float32")])
+    model.compile(optimizers.SGD(learning_rate=0.1, use_ema=True, ema_momentum=0.5), "mse")
+    history = model.fit(
+        x, y, batch_size=4, epochs=2, validation_data=(xv, yv), verbose=0, shuffle=False
+    )
+    # keras.Sequential([Input((3,)), Dense(1)]), the same weights, SGD(0.1, use_ema=True,
+    # ema_momentum=0.5), the same fit, on JAX
+    keras_val_loss = [1.44613778591156, 1.0333898067474365]
+    np.testing.assert_allclose(history.history["val_loss"], keras_val_loss, rtol=1e-6)
+    # the model ends holding the average, which evaluate then uses, as in Keras
+    assert model.evaluate(xv, yv, verbose=0) == pytest.approx(1.2198119163513184, rel=1e-6)
+
+
 def test_one_buffer_per_dtype():
     params = [
         dg.tensor(np.ones(2), dtype="float32", requires_grad=True),

@@ -49,8 +49,9 @@ class Optimizer:
         clipvalue: clip each gradient element to [−c, c].
         clipnorm: rescale each parameter's gradient to norm at most c (Keras' meaning).
         global_clipnorm: rescale all gradients together to global norm at most c.
-        use_ema, ema_momentum: keep θ̄ ← m θ̄ + (1 − m) θ; ``fit`` evaluates with θ̄ and
-            ends with the model holding θ̄ (Keras' behaviour).
+        use_ema, ema_momentum: keep θ̄ ← m θ̄ + (1 − m) θ; ``fit`` validates with the
+            model's own weights and ends with the model holding θ̄ (Keras' behaviour;
+            ``with optimizer.averaged_weights():`` evaluates with θ̄).
         ema_overwrite_frequency: with ``use_ema``, overwrite the weights with θ̄ every this
             many steps (Keras' meaning); None: only at the end of ``fit``.
         maximize: ascend the objective (g ← −g before everything else), as in PyTorch.
@@ -452,6 +453,13 @@ class Optimizer:
             for group, values in zip(flat.groups, saved, strict=True):
                 group.values[...] = values
             mark_written(*flat.params)
+
+    @contextlib.contextmanager
+    def validation_weights(self) -> Iterator[None]:
+        """The weights ``fit`` validates with, inside the block: the model's own, also
+        with ``use_ema``, as Keras 3 validates (its ``SwapEMAWeights`` callback swaps the
+        average in). ASGD, whose average is the rule's estimate, swaps it in."""
+        yield
 
     def finalize_weights(self) -> None:
         """Overwrite the parameters with their average, as Keras does with ``use_ema`` at

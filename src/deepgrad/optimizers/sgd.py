@@ -7,7 +7,8 @@ pay).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -226,6 +227,12 @@ class ASGD(Optimizer):
         t = self.iterations
         state["eta"][...] = rate / (1.0 + self.lambd * rate * t) ** self.alpha
         state["mu"][...] = 1.0 / max(1.0, t - self.t0)
+
+    @contextlib.contextmanager
+    def validation_weights(self) -> Iterator[None]:
+        """``fit`` validates with the Polyak–Ruppert average, the rule's estimate."""
+        with self.averaged_weights():
+            yield
 
     def averaged_state(self, state: dict[str, np.ndarray]) -> np.ndarray:
         return state["average"]

@@ -106,7 +106,7 @@ class Trainer(Steps):
                 epoch_logs = dict(logs)
                 if validation is not None and _validates_after(epoch, validation_freq):
                     callback_list.on_test_begin()
-                    with self.optimizer.averaged_weights():  # θ̄ when the optimizer keeps an EMA
+                    with self.optimizer.validation_weights():  # θ, as Keras (ASGD: θ̄)
                         val_logs = self._run_evaluation(
                             validation,
                             validation_size or 32,
