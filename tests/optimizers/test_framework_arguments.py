@@ -184,3 +184,20 @@ def test_framework_arguments_not_taken_are_refused_naming_the_optimizer():
         optimizers.Adam(0.001, loss_scale_factor=4.0)
     with pytest.raises(TypeError, match=r"SGD does not take 'fused'\n  fused: there is one"):
         optimizers.SGD(0.1, fused=True)
+
+
+@pytest.mark.parametrize(
+    "keras_name, hint",
+    [
+        ("l1_regularization_strength", "Ftrl's λ₁ is l1"),
+        ("l2_regularization_strength", "Ftrl's λ₂ is l2, twice Keras'"),
+        ("l2_shrinkage_regularization_strength", "Ftrl has no L2 shrinkage"),
+    ],
+)
+def test_keras_names_of_ftrl_arguments_are_refused_saying_what_to_pass(keras_name, hint):
+    """Keras' Ftrl spells its penalties otherwise; deepgrad's l2 is twice Keras' (the
+    step-by-step comparison, tests/optimizers/test_vs_keras.py)."""
+    with pytest.raises(
+        TypeError, match=rf"Ftrl does not take '{keras_name}'\n  {keras_name}: {hint}"
+    ):
+        optimizers.Ftrl(0.1, **{keras_name: 0.1})

@@ -618,6 +618,9 @@ def _checked_accumulation_steps(optimizer: str, steps: Any) -> int | None:
 _NOT_TAKEN = {
     "loss_scale_factor": "there is no loss scaling (deepgrad trains in float32 or float64)",
     "exclude_from_weight_decay": "give the excluded parameters their own optimizer",
+    "l1_regularization_strength": "Ftrl's λ₁ is l1 (the same number)",
+    "l2_regularization_strength": "Ftrl's λ₂ is l2, twice Keras' l2_regularization_strength",
+    "l2_shrinkage_regularization_strength": "Ftrl has no L2 shrinkage: leave it at Keras' 0",
     "foreach": "there is one implementation of each rule, over a flat buffer",
     "fused": "there is one implementation of each rule, over a flat buffer",
     "capturable": "there is one implementation of each rule, over a flat buffer",
