@@ -204,6 +204,27 @@ def test_fit_validates_with_the_model_weights_not_their_moving_average_as_keras(
     assert model.evaluate(xv, yv, verbose=0) == pytest.approx(1.2198119163513184, rel=1e-6)
 
 
+def test_fit_of_zero_epochs_leaves_the_weights_as_keras():
+    """Keras 3.15 overwrites the weights with their moving average at the end of a fit of
+    at least one epoch (``epochs > 0``, also when ``initial_epoch`` has reached it);
+    deepgrad also did for ``epochs=0``, after train_on_batch: kernel [0.6232, -0.1279,
+    1.5667] where Keras keeps [0.7009, -0.0961, 1.5666] (the numbers below, from Keras)."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 3)).astype("float32"), rng.normal(size=(16, 1)).astype("float32")
+    kernel = rng.normal(size=(3, 1)).astype("float32")
+    model = dg.models.Sequential([dg.layers.Input((3,)), dg.layers.Dense(1)])
+    model.set_weights([kernel, np.zeros(1, "float32")])
+    model.compile(optimizers.SGD(learning_rate=0.1, use_ema=True, ema_momentum=0.5), "mse")
+    for _ in range(3):
+        model.train_on_batch(x[:4], y[:4])
+    trained = [0.7008821, -0.09614248, 1.566616]
+    model.fit(x, y, epochs=0, verbose=0)
+    np.testing.assert_allclose(model.get_weights()[0].ravel(), trained, rtol=1e-6)
+    model.fit(x, y, epochs=1, initial_epoch=1, verbose=0)  # no epoch run; the average taken
+    averaged = [0.62315357, -0.12787278, 1.5667057]
+    np.testing.assert_allclose(model.get_weights()[0].ravel(), averaged, rtol=1e-6)
+
+
 def test_one_buffer_per_dtype():
     params = [
         dg.tensor(np.ones(2), dtype="float32", requires_grad=True),

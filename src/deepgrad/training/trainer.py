@@ -122,7 +122,8 @@ class Trainer(Steps):
                 self.stop_training = strategy.agree(self.stop_training)
                 if self.stop_training:
                     break
-        self.optimizer.finalize_weights()  # with use_ema the model ends holding θ̄, as in Keras
+        if epochs > 0:  # with use_ema the model ends holding θ̄, as in Keras (not for epochs=0)
+            self.optimizer.finalize_weights()
         callback_list.on_train_end(epoch_logs)
         return self.history
 
