@@ -151,6 +151,25 @@ def test_two_clippings_are_refused_as_keras_refuses_them(clips):
         keras.optimizers.Adam(**clips)
 
 
+@pytest.mark.parametrize("clip", ["clipvalue", "clipnorm", "global_clipnorm"])
+def test_a_clipping_threshold_of_zero_clips_nothing_as_keras(clip):
+    """Keras 3.15 clips only with a threshold > 0: SGD(0.1, clipnorm=0.0) takes
+    [1, 2] with the gradient [3, −4] to [0.7, 2.4]; deepgrad scaled the gradient by 0 (or
+    clipped it to [0, 0]) and left [1, 2]."""
+    w = dg.tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    opt = optimizers.SGD(learning_rate=0.1, **{clip: 0.0})
+    opt.apply([np.array([3.0, -4.0], np.float32)], [w])
+    np.testing.assert_allclose(w.numpy(), [0.7, 2.4], rtol=1e-6)
+
+
+@pytest.mark.parametrize("clip", ["clipvalue", "clipnorm", "global_clipnorm"])
+def test_a_negative_clipping_threshold_is_refused(clip):
+    """Keras ignores it (no clipping); deepgrad reversed or flipped the gradient: with
+    clipnorm=-1 the same step went to [1.06, 1.92], uphill."""
+    with pytest.raises(ValueError, match=rf"SGD: {clip} must be None, 0 .* got -1.0"):
+        optimizers.SGD(learning_rate=0.1, **{clip: -1.0})
+
+
 def test_a_learning_rate_given_as_a_string_is_refused_as_keras_refuses_it():
     with pytest.raises(ValueError, match=r"Adam: learning_rate must be .* got '0.1'"):
         optimizers.Adam(learning_rate="0.1")

@@ -49,6 +49,8 @@ class Optimizer:
         clipvalue: clip each gradient element to [−c, c].
         clipnorm: rescale each parameter's gradient to norm at most c (Keras' meaning).
         global_clipnorm: rescale all gradients together to global norm at most c.
+            Each of the three clips nothing when None or 0, as Keras reads them; a
+            negative threshold is refused.
         use_ema, ema_momentum: keep θ̄ ← m θ̄ + (1 − m) θ; ``fit`` validates with the
             model's own weights and ends with the model holding θ̄ (Keras' behaviour;
             ``with optimizer.averaged_weights():`` evaluates with θ̄).
@@ -139,7 +141,9 @@ class Optimizer:
         self.weight_decay = float(weight_decay)
         self.decoupled_weight_decay = float(decoupled_weight_decay)
         self.maximize = bool(maximize)
-        self.clipvalue, self.clipnorm, self.global_clipnorm = clipvalue, clipnorm, global_clipnorm
+        self.clipvalue, self.clipnorm, self.global_clipnorm = (
+            _checked_clip(type(self).__name__, name, value) for name, value in clips.items()
+        )
         if ema_overwrite_frequency is not None and (
             isinstance(ema_overwrite_frequency, bool)
             or not isinstance(ema_overwrite_frequency, numbers.Integral)
@@ -599,6 +603,21 @@ def _squared_norm(values: np.ndarray) -> float:
         as_float64 = np.asarray(values, dtype=np.float64)
         total = float(np.dot(as_float64, as_float64))
     return total
+
+
+def _checked_clip(optimizer: str, name: str, value: Any) -> float | None:
+    """A clipping threshold as Keras reads it: None or 0 for no clipping (Keras clips only
+    with a threshold > 0), else a positive number; a negative one, which Keras ignores,
+    is refused."""
+    if value is None:
+        return None
+    threshold = float(value) if isinstance(value, numbers.Real) else math.nan
+    if isinstance(value, bool) or not threshold >= 0:
+        raise ValueError(
+            f"{optimizer}: {name} must be None, 0 (no clipping, as Keras reads it) or a "
+            f"positive number, got {value!r}"
+        )
+    return threshold if threshold > 0 else None
 
 
 def _checked_accumulation_steps(optimizer: str, steps: Any) -> int | None:
