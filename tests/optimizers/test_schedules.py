@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import deepgrad as dg
 from deepgrad import optimizers
 from deepgrad.optimizers import schedules as S
 
@@ -294,3 +295,24 @@ def test_cosine_restarts_past_the_end_of_shrinking_periods_is_refused():
 def test_steps_that_keras_refuses_are_refused_when_made(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_a_function_of_no_argument_is_a_learning_rate_called_at_each_step_as_keras():
+    """Keras 3 calls a learning rate that is a function of no argument at each step;
+    deepgrad passed it the step count and failed with "<lambda>() takes 0 positional
+    arguments but 1 was given". The weights below are Keras 3.15's (JAX, float32)."""
+    gradients = [[3.0, -4.0], [-1.0, 0.5], [2.0, 2.0]]
+    for make, keras_weights in [
+        (lambda rate: optimizers.SGD(learning_rate=rate), [0.6, 2.15]),
+        (
+            lambda rate: optimizers.Adam(learning_rate=rate, epsilon=1e-30),
+            [0.7996707558631897, 2.168475866317749],
+        ),
+    ]:
+        w = dg.tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+        opt = make(lambda: 0.1)
+        for gradient in gradients:
+            opt.apply([np.array(gradient, np.float32)], [w])
+        # Adam's float32 arithmetic is Keras' in another order: 1.3e-6 apart
+        np.testing.assert_allclose(w.numpy(), keras_weights, rtol=2e-6)
+    assert optimizers.SGD(learning_rate=lambda step: 0.1 * step).current_learning_rate() == 0.0

@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 from collections.abc import Callable
@@ -60,7 +61,7 @@ def checked_rate(owner: str, rate: Any) -> Any:
     ValueError: SGD: learning_rate must be a finite number >= 0 or a schedule, got -0.1
     """
     if callable(rate):
-        return rate
+        return _CalledWithoutStep(rate) if _takes_no_step(rate) else rate
     try:
         value = math.nan if isinstance(rate, str | bytes) else float(rate)  # Keras: no "0.1"
     except (TypeError, ValueError):
@@ -70,6 +71,33 @@ def checked_rate(owner: str, rate: Any) -> Any:
             f"{owner}: learning_rate must be a finite number >= 0 or a schedule, got {rate!r}"
         )
     return rate
+
+
+def _takes_no_step(rate: Callable[..., Any]) -> bool:
+    """Whether a learning-rate function takes no argument (Keras calls such a function
+    with none at each step); a function whose signature is unknown is given the step."""
+    try:
+        parameters = inspect.signature(rate).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return not any(
+        p.kind in positional or p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters
+    )
+
+
+class _CalledWithoutStep:
+    """A learning rate given as a function of no argument, as Keras 3 takes it (it calls
+    ``learning_rate()`` at each step): called here with the step, it ignores it."""
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        self.function = function
+
+    def __call__(self, step: int) -> Any:
+        return self.function()
+
+    def __repr__(self) -> str:
+        return repr(self.function)
 
 
 class Schedule:
