@@ -6,6 +6,7 @@ Every primitive here is linear, so its JVP is itself applied to the tangent
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -255,9 +256,10 @@ def tile(A: Any, reps: Any) -> Any:
     """
     reps = read_value(reps, "tile's reps")
     try:  # NumPy's reading: a sequence of counts, or one count (a 0-d array is one)
-        reps = tuple(int(r) for r in reps)
+        reps = tuple(reps)
     except TypeError:
-        reps = (int(reps),)
+        reps = (reps,)
+    reps = tuple(_count(r, "tile", "reps") for r in reps)
     shape = _shape(A)
     ndim = max(len(shape), len(reps))
     shape = (1,) * (ndim - len(shape)) + shape
@@ -266,6 +268,17 @@ def tile(A: Any, reps: Any) -> Any:
     x = reshape(A, interleaved)
     x = broadcast_to(x, [n for pair in zip(reps, shape, strict=True) for n in pair])
     return reshape(x, [r * s for r, s in zip(reps, shape, strict=True)])
+
+
+def _count(value: Any, function: str, argument: str) -> int:
+    """``value`` as an int if it is an integer; a float (1.5, or 2.0) raises, as in NumPy,
+    rather than be truncated."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"{function}: {argument} must be integers, got {value!r} of type {type(value).__name__}"
+        ) from None
 
 
 def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
@@ -328,8 +341,13 @@ def pad(array: Any, pad_width: Any, mode: PadMode = "constant", constant_values:
             f"'constant', {', '.join(repr(m) for m in _COPYING_MODES)}"
         )
     shape = _shape(array)
+    widths = np.asarray(read_value(pad_width, "pad's pad_width"))
+    if widths.dtype.kind != "i":  # NumPy's check: a float width would be truncated
+        raise TypeError(
+            f"pad: pad_width must be of integral type, got {pad_width!r} ({widths.dtype})"
+        )
     pad_width = tuple(
-        tuple(int(p) for p in row) for row in np.broadcast_to(pad_width, (len(shape), 2))
+        tuple(int(p) for p in row) for row in np.broadcast_to(widths, (len(shape), 2))
     )
     if mode == "constant" and isinstance(constant_values, Tensor):
         return _pad_traced_value(array, pad_width, constant_values)
