@@ -2,6 +2,8 @@
 TypeError for a float. deepgrad truncated them: ``tile(x, 1.5)`` returned x unchanged
 and ``pad(x, 1.5)`` padded by 1, silently."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -40,3 +42,19 @@ def test_pad_takes_integer_width_arrays():
     np.testing.assert_array_equal(
         dnp.pad(dg.tensor(X), widths, mode="wrap").numpy(), np.pad(X, widths, mode="wrap")
     )
+
+
+@pytest.mark.parametrize("axis", [1.5, 1.0, (0, 1.5)])
+@pytest.mark.parametrize("x", [X, dg.tensor(X)], ids=["array", "tensor"])
+def test_roll_refuses_a_float_axis(x, axis):
+    """``roll(x, 1, axis=1.5)`` rolled axis 1; NumPy raises a TypeError."""
+    with pytest.raises(TypeError):
+        np.roll(X, 1, axis=axis)
+    with pytest.raises(TypeError, match="roll: axis must be integers"):
+        dnp.roll(x, 1, axis=axis)
+
+
+def test_roll_truncates_a_float_shift_as_numpy():
+    np.testing.assert_array_equal(dnp.roll(dg.tensor(X), 1.5, axis=0).numpy(), np.roll(X, 1, 0))
+    shift: Any = 1.5  # NumPy's stubs say integers; NumPy truncates
+    np.testing.assert_array_equal(dnp.roll(X, shift, axis=0), np.roll(X, shift, 0))

@@ -238,14 +238,17 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
         return reshape(roll(ravel(a), shift, 0), _shape(a))
     shift, axis = read_value(shift, "roll's shift"), read_value(axis, "roll's axis")
     shifts, axes = np.broadcast_arrays(np.atleast_1d(shift), np.atleast_1d(axis))
+    if axes.dtype.kind not in "iub":  # NumPy refuses a float axis (a shift it truncates)
+        raise TypeError(f"roll: axis must be integers, got {axis!r} ({axes.dtype})")
     for s, ax in zip(shifts, axes, strict=True):
-        size = _shape(a)[int(ax)]
+        ax = axis_index(ax, len(_shape(a)), "roll")
+        size = _shape(a)[ax]
         if size == 0:
             continue
         s = int(s) % size
         if s:
-            head, tail = _split(a, [size - s], int(ax), np.split)
-            a = concatenate([tail, head], axis=int(ax))
+            head, tail = _split(a, [size - s], ax, np.split)
+            a = concatenate([tail, head], axis=ax)
     return a
 
 
