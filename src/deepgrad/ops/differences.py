@@ -38,8 +38,7 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         if extra is None:
             continue
         if not _shape(extra):
-            if isinstance(extra, int | float):  # a Python number takes a's dtype (NEP 50)
-                extra = np.asarray(extra, dtype=np.result_type(raw_data(a).dtype, extra))
+            extra = _edge_value(a, extra)
             extra = broadcast_to(extra, (*shape[:axis], 1, *shape[axis + 1 :]))
         parts.append(extra)
     if prepend is not None or append is not None:
@@ -53,6 +52,17 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         else:
             a = later - earlier
     return a
+
+
+def _edge_value(a: Any, extra: Any) -> Any:
+    """A scalar ``prepend`` or ``append``. On a Tensor a Python number takes the Tensor's
+    dtype (NEP 50; a float32 Tensor stays float32). On a plain array it is an array of its
+    own, as in NumPy's ``diff``: ``diff(uint8 [5, 3], prepend=0)`` is int64 [5, -2]."""
+    if not isinstance(extra, int | float):
+        return extra
+    if isinstance(a, Tensor):
+        return np.asarray(extra, dtype=np.result_type(raw_data(a).dtype, extra))
+    return np.asarray(extra)
 
 
 def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:

@@ -196,8 +196,14 @@ def take(a: Any, indices: Any, axis: int | None = None) -> Any:
 
 
 def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Any:
-    """Pick values along ``axis`` with an index array of the same rank (NumPy's); with
-    ``axis=None``, from the flattened array with a 1-D index array."""
+    """Pick values along ``axis`` with an index array of the same rank (NumPy's); on the
+    other axes ``arr`` and ``indices`` broadcast against each other. With ``axis=None``,
+    pick from the flattened array with a 1-D index array.
+
+    >>> take_along_axis(np.arange(6.0).reshape(2, 3), np.array([[2, 0]]), axis=1)
+    array([[2., 0.],
+           [5., 3.]])
+    """
     indices = normalize_index(indices)
     indices = array_module(indices).asarray(indices)
     if axis is None:
@@ -207,12 +213,17 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Any:
                 f"array), got indices of shape {indices.shape}"
             )
         return ravel(arr)[indices]
-    ndim = indices.ndim
-    axis = axis_index(axis, ndim, "take_along_axis")
-    grids = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
-    grids[axis] = indices
+    axis = axis_index(axis, indices.ndim, "take_along_axis")
     shape = np.shape(raw_data(arr))
-    grids = [g if i == axis or shape[i] != 1 else np.zeros_like(g) for i, g in enumerate(grids)]
+    if len(shape) != indices.ndim:
+        raise ValueError(
+            f"take_along_axis: indices must have as many dimensions as arr, got indices of "
+            f"shape {indices.shape} for arr of shape {shape}"
+        )
+    # Ranges over arr's own axes: advanced indexing broadcasts them with the index array
+    # (either one may be 1 on an axis other than ``axis``), as NumPy's.
+    grids = list(np.ogrid[tuple(slice(n) for n in shape)])
+    grids[axis] = indices
     return arr[tuple(grids)]
 
 

@@ -12,7 +12,7 @@ from deepgrad import blas
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.axes import axis_tuple
 from deepgrad.backend import numpy_scalar
-from deepgrad.ops import outer_products
+from deepgrad.ops import outer_products, reductions
 from deepgrad.ops.elementwise import multiply
 from deepgrad.ops.indexing import diagonal
 from deepgrad.ops.shape import (
@@ -182,13 +182,22 @@ def _einsum_vjp(position):
         kept = "".join(c for c in target if c in available)
         operands_in = [op for i, op in enumerate(operands) if i != position]
         grad = einsum(",".join([*others, output]) + "->" + kept, *operands_in, g)
-        if kept != target:  # indices only this operand had were summed: broadcast back
-            shape = _shape(operands[position])
-            grad = reshape(grad, [shape[i] if c in kept else 1 for i, c in enumerate(target)])
-            grad = broadcast_to(grad, shape)
-        return grad
+        return _fit_einsum_grad(grad, kept, target, _shape(operands[position]))
 
     return rule
+
+
+def _fit_einsum_grad(grad: Any, kept: str, target: str, shape: tuple[int, ...]) -> Any:
+    """The gradient over the indices ``kept`` brought to the operand's ``shape``: an index
+    only this operand had (summed away) or one it had at length 1 where another operand
+    broadcast it (NumPy's einsum broadcasts a length-1 axis) is broadcast back; one where
+    this operand had length 1 and another a longer axis is summed."""
+    lengths = dict(zip(kept, _shape(grad), strict=True))
+    grad = reshape(grad, [lengths.get(c, 1) for c in target])
+    stretched = tuple(i for i, c in enumerate(target) if shape[i] == 1 and lengths.get(c, 1) != 1)
+    if stretched:
+        grad = reductions.sum(grad, axis=stretched, keepdims=True)
+    return broadcast_to(grad, shape)
 
 
 def _einsum_jvp(position):

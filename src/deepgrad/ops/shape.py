@@ -6,6 +6,7 @@ Every primitive here is linear, so its JVP is itself applied to the tangent
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -237,14 +238,17 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
         return reshape(roll(ravel(a), shift, 0), _shape(a))
     shift, axis = read_value(shift, "roll's shift"), read_value(axis, "roll's axis")
     shifts, axes = np.broadcast_arrays(np.atleast_1d(shift), np.atleast_1d(axis))
+    if axes.dtype.kind not in "iub":  # NumPy refuses a float axis (a shift it truncates)
+        raise TypeError(f"roll: axis must be integers, got {axis!r} ({axes.dtype})")
     for s, ax in zip(shifts, axes, strict=True):
-        size = _shape(a)[int(ax)]
+        ax = axis_index(ax, len(_shape(a)), "roll")
+        size = _shape(a)[ax]
         if size == 0:
             continue
         s = int(s) % size
         if s:
-            head, tail = _split(a, [size - s], int(ax), np.split)
-            a = concatenate([tail, head], axis=int(ax))
+            head, tail = _split(a, [size - s], ax, np.split)
+            a = concatenate([tail, head], axis=ax)
     return a
 
 
@@ -255,9 +259,10 @@ def tile(A: Any, reps: Any) -> Any:
     """
     reps = read_value(reps, "tile's reps")
     try:  # NumPy's reading: a sequence of counts, or one count (a 0-d array is one)
-        reps = tuple(int(r) for r in reps)
+        reps = tuple(reps)
     except TypeError:
-        reps = (int(reps),)
+        reps = (reps,)
+    reps = tuple(_count(r, "tile", "reps") for r in reps)
     shape = _shape(A)
     ndim = max(len(shape), len(reps))
     shape = (1,) * (ndim - len(shape)) + shape
@@ -266,6 +271,17 @@ def tile(A: Any, reps: Any) -> Any:
     x = reshape(A, interleaved)
     x = broadcast_to(x, [n for pair in zip(reps, shape, strict=True) for n in pair])
     return reshape(x, [r * s for r, s in zip(reps, shape, strict=True)])
+
+
+def _count(value: Any, function: str, argument: str) -> int:
+    """``value`` as an int if it is an integer; a float (1.5, or 2.0) raises, as in NumPy,
+    rather than be truncated."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"{function}: {argument} must be integers, got {value!r} of type {type(value).__name__}"
+        ) from None
 
 
 def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
@@ -328,8 +344,17 @@ def pad(array: Any, pad_width: Any, mode: PadMode = "constant", constant_values:
             f"'constant', {', '.join(repr(m) for m in _COPYING_MODES)}"
         )
     shape = _shape(array)
+    widths = np.asarray(read_value(pad_width, "pad's pad_width"))
+    if widths.dtype.kind != "i":  # NumPy's check: a float width would be truncated
+        raise TypeError(
+            f"pad: pad_width must be of integral type, got {pad_width!r} ({widths.dtype})"
+        )
+    if not shape:  # a 0-d array has no axis to pad: NumPy returns a copy of it
+        from deepgrad.ops.creation import copy  # creation builds on this module
+
+        return copy(array)
     pad_width = tuple(
-        tuple(int(p) for p in row) for row in np.broadcast_to(pad_width, (len(shape), 2))
+        tuple(int(p) for p in row) for row in np.broadcast_to(widths, (len(shape), 2))
     )
     if mode == "constant" and isinstance(constant_values, Tensor):
         return _pad_traced_value(array, pad_width, constant_values)
