@@ -350,9 +350,9 @@ def pad(array: Any, pad_width: Any, mode: PadMode = "constant", constant_values:
             f"pad: pad_width must be of integral type, got {pad_width!r} ({widths.dtype})"
         )
     if not shape:  # a 0-d array has no axis to pad: NumPy returns a copy of it
-        from deepgrad.ops.creation import copy  # creation builds on this module
-
-        return copy(array)
+        if not isinstance(array, Tensor):
+            return np.array(array, copy=True)
+        return _astype(array, dtype=raw_data(array).dtype)  # a copy; its derivative, 1
     pad_width = tuple(
         tuple(int(p) for p in row) for row in np.broadcast_to(widths, (len(shape), 2))
     )
