@@ -163,3 +163,14 @@ def test_any_c_contiguous_float_buffer_is_taken(loops):
     out = np.empty((2, 2), np.float32)
     loops.relu_of_sum(a, np.zeros(2, np.float32), out)
     assert out.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_a_strided_output_of_the_column_sums_goes_another_way(loops):
+    """The C loop takes a C-contiguous output only; a strided one is summed by numba's loop
+    or NumPy, with the same bits, not refused."""
+    from deepgrad.compiler.column_sums import column_sum
+
+    a = float_arrays((5, 4), np.float64)
+    out = np.zeros(8)[::2]
+    column_sum(a, out)
+    assert out.tobytes() == np.sum(a, axis=(0,)).tobytes()

@@ -53,7 +53,7 @@ def column_sum(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         out = np.empty(a.shape[1:], a.dtype)
     if _fits(a, out):
         loops = native_loops.module()
-        if loops is not None:
+        if loops is not None and out.flags.c_contiguous:  # (numba's loop takes strides)
             loops.column_sum(a, out)
             return out
         if fused.enabled():
