@@ -1,10 +1,14 @@
-"""C kernels built with the machine's own C compiler, cached on disk, loaded with ctypes.
+"""C kernels built with the machine's own C compiler, cached on disk, loaded by Python.
 
-An optimizer's update rule is generated as a C loop (``optimizers/c_kernels.py``); this
-module turns such source into a function Python can call. It is how PyTorch's inductor
-runs on a CPU, at the scale of one loop: the system's compiler (``$CC``, else ``cc``)
-builds a shared library, which is kept in a cache folder and loaded with ``ctypes`` in
-about a millisecond by every later process. numba does the same job and stays as the
+An optimizer's update rule is generated as a C loop (``optimizers/c_kernels.py``), and a
+compiled plan's fused calls are written as C loops (``native_loops.c``); this module turns
+such source into functions Python can call. It is how PyTorch's inductor runs on a CPU,
+at the scale of a few loops: the system's compiler (``$CC``, else ``cc``) builds a Python
+extension module (``load_module``, where this Python's headers are installed: its calls
+take the arrays themselves, in about a tenth of a microsecond) or a plain shared library
+(``load``, called through ``ctypes``: a few microseconds a call), which is kept in a cache
+folder and loaded in about a millisecond by every later process; ``Build`` builds a
+missing module in the background. numba does the same job and stays as the
 fallback where no compiler is found, but a process pays 0.15–0.4 s to import it before its
 first kernel runs, more than an epoch of a small net; a compiler costs nothing until a
 library is missing from the cache, and then about 0.1–0.3 s for that one library.
@@ -263,10 +267,9 @@ class Build:
     the cache holds the module, else built in a background thread (``BUILD_IN_BACKGROUND``),
     by a compiler at the lowest CPU priority (``nice -n 19``: it takes the cores' idle
     time, not the training's), while the caller goes on, its work done another way
-    meanwhile. ``done`` says when it has
-    ended; then ``module`` is the module, or None and ``error`` says why. The thread is not
-    a daemon: a process that ends meanwhile waits for the compiler, and leaves no
-    half-written file.
+    meanwhile. ``done`` says when it has ended; then ``module`` is the module, or None and
+    ``error`` says why. The thread is not a daemon: a process that ends meanwhile waits for
+    the compiler, and leaves no half-written file.
 
     >>> build = Build("this is not C", "deepgrad_example")  # the compiler refuses it
     >>> build.wait()
