@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from deepgrad import initializers, regularizers
-from deepgrad.autodiff.modes import no_grad
 from deepgrad.autodiff.primitive import STATE
 from deepgrad.backend import array_module, get_default_dtype, to_numpy
 from deepgrad.compiler import settings
@@ -587,17 +586,11 @@ class Layer(TorchVocabulary):
                 "needs a size on every axis but the batch's in deepgrad (Keras allows unknown "
                 "sizes, e.g. for sequences of any length)"
             )
-        with no_grad():
-            one = self(structure.zeros_for(shape, self.dtype), training=False)
-            two = self(structure.zeros_for(shape, self.dtype, rows=2), training=False)
         batch = structure.common_batch_size(_shape_leaves(shape))
-        shapes = iter(
-            [
-                symbolic.shape_across_batches(np.shape(raw_data(a)), np.shape(raw_data(b)), batch)
-                for a, b in zip(structure.flatten(one), structure.flatten(two), strict=True)
-            ]
+        _, shapes = symbolic.run_on_zero_batches(
+            self, lambda rows: structure.zeros_for(shape, self.dtype, rows), batch
         )
-        return structure.map_structure(lambda _: next(shapes), one)
+        return shapes
 
     # ---- configuration ------------------------------------------------------------------
 

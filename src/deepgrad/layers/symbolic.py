@@ -147,31 +147,38 @@ def call_symbolically(layer: Any, inputs: Any) -> Any:
                 "allows unknown sizes, e.g. for sequences of any length); give Input the sizes"
             )
     batch = structure.common_batch_size([leaf.shape for leaf in leaves])  # Input(batch_size)
-    values = _run_on_zeros(layer, inputs, 1)
-    doubled = structure.flatten(_run_on_zeros(layer, inputs, 2))
-    shapes = iter(
-        [
-            shape_across_batches(np.shape(raw_data(one)), np.shape(raw_data(two)), batch)
-            for one, two in zip(structure.flatten(values), doubled, strict=True)
-        ]
-    )
+
+    def zeros(rows: int) -> Any:
+        return structure.map_structure(lambda t: np.zeros((rows, *t.shape[1:]), t.dtype), inputs)
+
+    values, shapes = run_on_zero_batches(layer, zeros, batch)
+    flat_shapes = iter(structure.flatten(shapes))
     node_index = len(layer._inbound_nodes)
     position = itertools.count()
 
     def symbolic_output(value: Any) -> SymbolicTensor:
         history = (layer, node_index, next(position))
-        return SymbolicTensor(next(shapes), raw_data(value).dtype, history)
+        return SymbolicTensor(next(flat_shapes), raw_data(value).dtype, history)
 
     outputs = structure.map_structure(symbolic_output, values)
     layer._inbound_nodes.append(Node(layer, inputs, outputs))
     return outputs
 
 
-def _run_on_zeros(layer: Any, inputs: Any, batch: int) -> Any:
-    """``layer`` on zero samples of ``batch`` rows shaped as the symbolic ``inputs``."""
-    sample = structure.map_structure(lambda t: np.zeros((batch, *t.shape[1:]), t.dtype), inputs)
+def run_on_zero_batches(layer: Any, zeros: Any, batch: int | None) -> tuple[Any, Any]:
+    """``layer`` on ``zeros(1)`` and ``zeros(2)`` (zero batches of 1 and 2 samples),
+    without a gradient, in inference mode: its outputs on the first, and their symbolic
+    shapes (``shape_across_batches``, of batch size ``batch``) in the same structure."""
     with no_grad():
-        return layer(sample, training=False)
+        one = layer(zeros(1), training=False)
+        two = structure.flatten(layer(zeros(2), training=False))
+    shapes = iter(
+        [
+            shape_across_batches(np.shape(raw_data(a)), np.shape(raw_data(b)), batch)
+            for a, b in zip(structure.flatten(one), two, strict=True)
+        ]
+    )
+    return one, structure.map_structure(lambda _: next(shapes), one)
 
 
 def shape_across_batches(one: tuple, two: tuple, batch: int | None) -> tuple:

@@ -210,9 +210,7 @@ def sparsemax(x: Any, axis: int = -1) -> Any:
     >>> sparsemax(np.array([1, 1]))
     array([0.5, 0.5])
     """
-    dtype = raw_data(x).dtype
-    if dtype.kind in "biu":  # computed in x's dtype, τ = 1/3 would be truncated to 0
-        x = astype(x, np.float64)
+    x = integers_as_floats(x)  # computed in x's dtype, τ = 1/3 would be truncated to 0
     return _sparsemax(x, axis=axis)
 
 

@@ -76,8 +76,6 @@ def _cast(x: Any, dtype: Any) -> Any:
 
 
 cast = nondifferentiable(_cast)  # astype to a non-floating dtype: a constant
-
-
 equal = nondifferentiable(np.equal)
 not_equal = nondifferentiable(np.not_equal)
 less = nondifferentiable(np.less)
