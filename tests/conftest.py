@@ -44,8 +44,8 @@ def without_c_loops(monkeypatch):
     found): for the tests of numba's executors, and of when ``fit`` starts numba."""
     from deepgrad import native_loops
 
-    monkeypatch.setattr(native_loops, "_tried", True)
-    monkeypatch.setattr(native_loops, "_module", None)
+    monkeypatch.setattr(native_loops.LOOPS, "tried", True)
+    monkeypatch.setattr(native_loops.LOOPS, "module", None)
 
 
 @pytest.fixture(params=["C loops", "numba"])
@@ -59,9 +59,28 @@ def loop_executor(request, monkeypatch):
             pytest.skip("the C loops cannot be built here")
     else:
         pytest.importorskip("numba")
-        monkeypatch.setattr(native_loops, "_tried", True)
-        monkeypatch.setattr(native_loops, "_module", None)
+        monkeypatch.setattr(native_loops.LOOPS, "tried", True)
+        monkeypatch.setattr(native_loops.LOOPS, "module", None)
     return request.param
+
+
+@pytest.fixture(params=["C tape", "Python tape"])
+def tape_engine(request, monkeypatch):
+    """Each form of the tape's hot loops in turn: in C (``autodiff/native_tape.c``, skipped
+    where it cannot be built), then the Python functions that define them."""
+    from deepgrad.autodiff import graph, primitive
+
+    tape = graph.NATIVE_TAPE.get()
+    if request.param == "C tape":
+        if tape is None:
+            pytest.skip("the native tape cannot be built here")
+    else:
+        monkeypatch.setattr(graph.NATIVE_TAPE, "tried", True)
+        monkeypatch.setattr(graph.NATIVE_TAPE, "module", None)
+        primitive.use_binds(primitive.bind_pair, primitive.bind_one)
+    yield request.param
+    if tape is not None:
+        primitive.use_binds(tape.bind_pair, tape.bind_one)
 
 
 @pytest.fixture(autouse=True)

@@ -29,9 +29,9 @@ def loops():
 @pytest.fixture
 def fresh(monkeypatch):
     """A process that has not tried to load the loops yet (the load is kept once tried)."""
-    monkeypatch.setattr(native_loops, "_tried", False)
-    monkeypatch.setattr(native_loops, "_module", None)
-    monkeypatch.setattr(native_loops, "_build", None)
+    monkeypatch.setattr(native_loops.LOOPS, "tried", False)
+    monkeypatch.setattr(native_loops.LOOPS, "module", None)
+    monkeypatch.setattr(native_loops.LOOPS, "build", None)
     monkeypatch.setattr(kernels, "_c_failure", None)
 
 
@@ -85,7 +85,7 @@ def test_an_empty_cache_builds_the_module_while_the_caller_goes_on(fresh, monkey
         x, b = np.array([[-1.0, 2.0]]), np.array([0.5, -3.0])
         assert native_loops.module() is None and native_loops.coming()
         assert bias_relu(x, b).tolist() == [[0.0, 0.0]]
-        native_loops._build.wait()
+        native_loops.LOOPS.build.wait()
         assert native_loops.module() is not None and native_loops.coming()
         assert bias_relu(x, b).tolist() == [[0.0, 0.0]]
         built = [p.name for p in (tmp_path / "kernels").iterdir()]

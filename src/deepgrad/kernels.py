@@ -110,8 +110,8 @@ def c_failed(error: Exception) -> None:
         _c_failure = str(error)
         warnings.warn(
             f"deepgrad could not build a C kernel ({error}); the optimizers' updates and "
-            "the compiled plans' fused calls run on numba or NumPy instead, with the same "
-            "results. Set DEEPGRAD_NATIVE=0 to stop trying",
+            "the compiled plans' fused calls run on numba or NumPy instead, and the tape's "
+            "loops in Python, with the same results. Set DEEPGRAD_NATIVE=0 to stop trying",
             RuntimeWarning,
             stacklevel=3,
         )

@@ -57,6 +57,8 @@ import threading
 from types import ModuleType
 from typing import Any
 
+import numpy
+
 # How long one compilation may take before it is given up (a broken or hanging compiler).
 COMPILE_TIMEOUT = 120
 FLAGS = ("-O3", "-std=c99", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared")
@@ -231,15 +233,30 @@ def python_headers() -> str | None:
     return folder if folder and os.path.exists(os.path.join(folder, "Python.h")) else None
 
 
-def load_module(source: str, name: str, low_priority: bool = False) -> ModuleType:
+@functools.cache
+def numpy_headers() -> tuple[str, ...] | None:
+    """The folder of NumPy's C headers (``numpy/arrayobject.h``), as a one-folder include
+    path, or None where this NumPy does not ship them.
+
+    >>> numpy_headers() is None or len(numpy_headers()) == 1
+    True
+    """
+    folder = numpy.get_include()
+    return (folder,) if os.path.exists(os.path.join(folder, "numpy", "arrayobject.h")) else None
+
+
+def load_module(
+    source: str, name: str, low_priority: bool = False, include: tuple[str, ...] = ()
+) -> ModuleType:
     """The C ``source`` of a Python extension module called ``name`` (its ``PyInit_name``),
     built against this Python's headers (or found in the cache) and imported. Its functions
     take Python objects, NumPy arrays through the buffer protocol, so a call costs about a
     tenth of a microsecond, where ctypes' costs microseconds. Raises ``NativeUnavailable``
     where it cannot be built here: no compiler, no Python headers, or a failure (with the
     compiler's own message). ``low_priority``: a compiler that has to run runs at the
-    lowest CPU priority (a build in the background, which should take only idle time)."""
-    command, suffix = _module_command()
+    lowest CPU priority (a build in the background, which should take only idle time).
+    ``include``: more folders of headers (NumPy's, ``numpy_headers()``)."""
+    command, suffix = _module_command(include)
     try:
         library = _library(source, name, command, suffix, low_priority)
         module = _loaded.get(library)
@@ -277,21 +294,23 @@ class Build:
     (True, None, True)
     """
 
-    def __init__(self, source: str, name: str) -> None:
+    def __init__(self, source: str, name: str, include: tuple[str, ...] = ()) -> None:
         self.module: ModuleType | None = None
         self.error: NativeUnavailable | None = None
         self._thread: threading.Thread | None = None
-        if module_is_built(source, name) or not BUILD_IN_BACKGROUND:
-            self._load(source, name, low_priority=False)
+        if module_is_built(source, name, include) or not BUILD_IN_BACKGROUND:
+            self._load(source, name, include, low_priority=False)
         else:
             self._thread = threading.Thread(
-                target=self._load, args=(source, name, True), name=f"deepgrad: building {name}"
+                target=self._load,
+                args=(source, name, include, True),
+                name=f"deepgrad: building {name}",
             )
             self._thread.start()
 
-    def _load(self, source: str, name: str, low_priority: bool) -> None:
+    def _load(self, source: str, name: str, include: tuple[str, ...], low_priority: bool) -> None:
         try:
-            self.module = load_module(source, name, low_priority)
+            self.module = load_module(source, name, low_priority, include)
         except NativeUnavailable as error:
             self.error = error
 
@@ -305,7 +324,7 @@ class Build:
             self._thread.join()
 
 
-def module_is_built(source: str, name: str) -> bool:
+def module_is_built(source: str, name: str, include: tuple[str, ...] = ()) -> bool:
     """Whether the cache holds ``load_module(source, name)``'s module, built for this
     machine and this Python (so that loading it takes a millisecond, not a compilation).
     False wherever it cannot be built.
@@ -314,13 +333,14 @@ def module_is_built(source: str, name: str) -> bool:
     False
     """
     try:
-        return os.path.exists(_library_path(source, name, *_module_command()))
+        return os.path.exists(_library_path(source, name, *_module_command(include)))
     except (NativeUnavailable, OSError):
         return False
 
 
-def _module_command() -> tuple[list[str], str]:
-    """The compiler's command for an extension module, and the module's file suffix."""
+def _module_command(include: tuple[str, ...] = ()) -> tuple[list[str], str]:
+    """The compiler's command for an extension module (with the header folders
+    ``include`` too), and the module's file suffix."""
     _refuse_if_unavailable()
     headers = python_headers()
     if headers is None:
@@ -329,6 +349,7 @@ def _module_command() -> tuple[list[str], str]:
             "python3-dev)"
         )
     extra = ["-std=c11", "-I" + headers]  # C11: newer Pythons' headers may use it
+    extra += ["-I" + folder for folder in include]
     if sys.platform == "darwin":
         extra += ["-undefined", "dynamic_lookup"]
     return _command(*extra), sysconfig.get_config_var("EXT_SUFFIX") or ".so"

@@ -33,20 +33,89 @@ array([[0. , 1.5]])
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-import numpy as np  # noqa: F401  (the docstring's example)
+import numpy as np
 
 from deepgrad import kernels, native
 
 NAME = "deepgrad_native_loops"
 SOURCE_FILE = Path(__file__).with_name("native_loops.c")
 
-_module: ModuleType | None = None  # loaded in this process
-_tried = False  # the load has ended (or was not allowed): _module is what there is
-_build: native.Build | None = None  # loading, or building in the background
-_lock = threading.Lock()
+
+class NativeModule:
+    """A C extension module of deepgrad's, loaded or built on first use: from the cache at
+    once, else by the compiler in a background thread (``native.Build``) while its caller
+    goes on the Python way. ``get()`` is the module where it may run now, else None;
+    whether C is allowed (``DEEPGRAD_NATIVE``, a compiler, Python's headers, NumPy's with
+    ``numpy_headers``) is asked at the first call that may run it, and kept;
+    ``kernels.disabled()`` and ``DEEPGRAD_FUSED=0`` turn it off at every call. ``set_up``
+    is called with the module once it is loaded, before anyone gets it.
+
+    >>> LOOPS.get() is None or LOOPS.get().__name__ == NAME
+    True
+    """
+
+    def __init__(
+        self,
+        source_file: Path,
+        name: str,
+        *,
+        numpy_headers: bool = False,
+        set_up: Callable[[ModuleType], None] | None = None,
+    ) -> None:
+        self.source_file = source_file
+        self.name = name
+        self.numpy_headers = numpy_headers
+        self.set_up = set_up
+        self.module: ModuleType | None = None  # loaded in this process
+        self.tried = False  # the load has ended (or was not allowed): module is what there is
+        self.build: native.Build | None = None  # loading, or building in the background
+        self._lock = threading.Lock()
+
+    def get(self) -> ModuleType | None:
+        """The module where it may run now, else None (the first call that may run it
+        loads it, or starts its build in the background and returns None until built)."""
+        if not kernels.c_switched_on():
+            return None
+        if self.tried:
+            return self.module
+        return self._begin()
+
+    def coming(self) -> bool:
+        """Whether the module runs, or will once it is built (a build under way)."""
+        return self.get() is not None or (self.build is not None and not self.tried)
+
+    def _begin(self) -> ModuleType | None:
+        with self._lock:
+            if self.tried:
+                return self.module
+            if self.build is None:
+                if not kernels.c_enabled():
+                    return None  # not tried: DEEPGRAD_NATIVE or the compiler may be asked again
+                include = native.numpy_headers() if self.numpy_headers else ()
+                if native.python_headers() is None or include is None:
+                    # the Python way (or numba's kernels), as documented; the optimizers'
+                    # C loops (ctypes, no headers needed) still run
+                    self.tried = True
+                    return None
+                source = self.source_file.read_text(encoding="utf-8")
+                if include:  # a module compiled against NumPy's headers is for that NumPy
+                    source = f"/* NumPy {np.__version__} */\n{source}"
+                self.build = native.Build(source, self.name, include)
+            if not self.build.done:
+                return None
+            if self.build.error is not None:
+                kernels.c_failed(self.build.error)
+            elif self.set_up is not None and self.build.module is not None:
+                self.set_up(self.build.module)
+            self.module, self.tried = self.build.module, True
+            return self.module
+
+
+LOOPS = NativeModule(SOURCE_FILE, NAME)
 
 
 def module() -> ModuleType | None:
@@ -54,44 +123,16 @@ def module() -> ModuleType | None:
     calls then run, with the same bits). The first call that may run them loads the module
     from the cache; where the cache does not hold it, that call starts the compiler in a
     background thread (``native.Build``, about 0.5 s of a core), and calls return None
-    until it is built. Whether C kernels are allowed (``DEEPGRAD_NATIVE``, a compiler,
-    Python's headers) is asked then, and kept; ``kernels.disabled()`` and
-    ``DEEPGRAD_FUSED=0`` turn the loops off at every call.
+    until it is built (``NativeModule``).
 
     >>> module() is None or module().column_sum.__name__ == "column_sum"
     True
     """
-    if not kernels.c_switched_on():
-        return None
-    if _tried:
-        return _module
-    return _begin()
+    return LOOPS.get()
 
 
 def coming() -> bool:
     """Whether the loops run, or will once their module is built (a build under way): a
     compiled plan made now takes the fused calls, which run NumPy's form of their rule
     until then."""
-    return module() is not None or (_build is not None and not _tried)
-
-
-def _begin() -> ModuleType | None:
-    global _build, _module, _tried
-    with _lock:
-        if _tried:
-            return _module
-        if _build is None:
-            if not kernels.c_enabled():
-                return None  # not tried: DEEPGRAD_NATIVE or the compiler may be asked again
-            if native.python_headers() is None:
-                # numba's kernels or NumPy's calls, as documented; the optimizers' C loops
-                # (ctypes, no headers needed) still run
-                _tried = True
-                return None
-            _build = native.Build(SOURCE_FILE.read_text(encoding="utf-8"), NAME)
-        if not _build.done:
-            return None
-        if _build.error is not None:
-            kernels.c_failed(_build.error)
-        _module, _tried = _build.module, True
-        return _module
+    return LOOPS.coming()

@@ -152,6 +152,8 @@ class Tensor:
                 f"dtype {self.dtype}; cast first, e.g. tensor.astype('float32')"
             )
         self._level = 0 if flag else -1
+        if flag:
+            ENGINE.tape_begins()  # the tape's C loops loaded (or their build begun)
 
     @property
     def is_leaf(self) -> bool:
@@ -707,6 +709,7 @@ class _Engine:
     index_updater: Callable[[Any], Any]  # set by numpy/methods.py
     array_ufunc: Callable[..., Any]  # set by numpy/dispatch.py
     array_function: Callable[..., Any]  # set by numpy/dispatch.py
+    tape_begins: Callable[[], Any] = staticmethod(lambda: None)  # set by autodiff/graph.py
 
 
 ENGINE = _Engine()
@@ -724,6 +727,13 @@ def use_numpy(
     binding its primitives with ``bind`` and ``bind_pair`` (the engine's)."""
     global _numpy, _bind, _bind_pair
     _numpy, _bind, _bind_pair = module, bind, bind_pair
+
+
+def use_bind_pair(bind_pair: Callable[[Any, Any, Any], Any]) -> None:
+    """Make Tensor's arithmetic operators bind with ``bind_pair`` (the engine's, in Python or
+    in C: ``primitive.use_binds``)."""
+    global _bind_pair
+    _bind_pair = bind_pair
 
 
 def _shape_argument(shape: tuple) -> Any:

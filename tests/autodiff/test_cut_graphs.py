@@ -21,6 +21,8 @@ CUTS = {
     "complex": lambda x: complex(x).real * x,
 }
 
+pytestmark = pytest.mark.usefixtures("tape_engine")
+
 
 @pytest.mark.parametrize("name", sorted(CUTS))
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@ import pytest
 import deepgrad as dg
 import deepgrad.numpy as dnp
 
+pytestmark = pytest.mark.usefixtures("tape_engine")
+
 
 def baydin(x1, x2):
     return dnp.log(x1) + x1 * x2 - dnp.sin(x2)

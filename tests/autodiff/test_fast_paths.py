@@ -27,6 +27,8 @@ from deepgrad.autodiff.primitive import (
 
 N_OPS = 50
 
+pytestmark = pytest.mark.usefixtures("tape_engine")
+
 
 def chain(x, c):
     """benchmarks/overhead.py's chain: multiply, add and tanh in turn."""

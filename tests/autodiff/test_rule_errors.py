@@ -9,6 +9,8 @@ from deepgrad.autodiff.primitive import Primitive
 
 SINGULAR = np.array([[1.0, 2.0], [2.0, 4.0]])
 
+pytestmark = pytest.mark.usefixtures("tape_engine")
+
 
 def test_an_error_of_an_op_called_in_a_rule_names_the_op_the_user_called():
     # the rule calls inv, which refuses a singular matrix: the message used to start "inv:"

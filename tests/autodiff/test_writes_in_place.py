@@ -12,6 +12,8 @@ torch = pytest.importorskip("torch")
 
 WRITTEN = "was written in place after"
 
+pytestmark = pytest.mark.usefixtures("tape_engine")
+
 
 def leaf(values=(1.0, 2.0, 3.0)):
     return dg.tensor(np.array(values), requires_grad=True)

@@ -206,8 +206,8 @@ def test_numba_never_starts_where_c_loops_run_the_update_and_the_plan(
     from deepgrad.optimizers import c_kernels
 
     monkeypatch.setenv("DEEPGRAD_NATIVE", "1")
-    monkeypatch.setattr(native_loops, "_tried", False)
-    monkeypatch.setattr(native_loops, "_build", None)
+    monkeypatch.setattr(native_loops.LOOPS, "tried", False)
+    monkeypatch.setattr(native_loops.LOOPS, "build", None)
     assert native_loops.module() is not None
     assert c_kernels.min_size() == 1
     for weights in ([np.zeros(c_kernels.MIN_SIZE), np.zeros(10)], [np.zeros(100)]):

@@ -7,17 +7,22 @@ is undone here, once, for every rule.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from heapq import heappop, heappush
-from typing import Any
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NoReturn
 
 import numpy as np
 
+from deepgrad.autodiff import primitive
 from deepgrad.autodiff.anomaly import check_finite
 from deepgrad.autodiff.effects import Impure
-from deepgrad.autodiff.primitive import STATE, add, match_shape
+from deepgrad.autodiff.primitive import STATE, Primitive, add, match_shape
 from deepgrad.backend import array_module
-from deepgrad.tensor import ENGINE, WRITES, Tensor, mark_written, raw_data, written_at
+from deepgrad.native_loops import NativeModule
+from deepgrad.tensor import ENGINE, NO_KWARGS, WRITES, Tensor, mark_written, raw_data, written_at
 
 
 def backward_pass(
@@ -35,6 +40,10 @@ def backward_pass(
     sequence, except the newest parent a node reaches first: when nothing on the heap is
     newer, it is visited next without going through the heap (in a chain of ops, every
     node), in the order the heap would have given.
+
+    Without an observer, anomaly mode or ``create_graph``, the loop runs in C where it is
+    built (``NATIVE_TAPE``, ``native_tape.c``): the same nodes in the same order, the same
+    rules and the same sums, its bookkeeping at a C loop's cost.
     """
     grads: dict[Tensor, Any] = {}  # keyed by the tensors (their hash is their identity)
     leaves: list[Tensor] = []
@@ -43,6 +52,11 @@ def backward_pass(
         _receive(out, cotangent, grads, leaves, heap)
     observed = STATE.observer is not None
     anomaly = STATE.anomaly
+    if not (observed or anomaly or create_graph):
+        tape = NATIVE_TAPE.get()
+        if tape is not None:
+            tape.walk(grads, leaves, [waiting for _, waiting in heap], WRITES.last, free)
+            return {id(leaf): (leaf, grads[leaf]) for leaf in leaves}
     last_write = WRITES.last
     tensor = heappop(heap)[1] if heap else None
     while tensor is not None:  # the hot loop of every backward(): a node, then its parents
@@ -67,10 +81,7 @@ def backward_pass(
                 else:
                     parent_grad = vjps[position](g, ans, *args)
             except (ValueError, TypeError) as error:
-                named = in_rule_of(tensor._prim.name, position, error)
-                if named is None:
-                    raise
-                raise named from error
+                raise_in_rule(tensor, position, error)
             if observed and not create_graph and _is_constant(parent_grad):
                 parent_grad = raw_data(parent_grad)  # a lower level's Tensor must stay
             like = parent._value
@@ -109,6 +120,15 @@ def backward_pass(
                 heappush(heap, (-newest_sequence, newest))
             tensor = heappop(heap)[1] if heap else None
     return {id(leaf): (leaf, grads[leaf]) for leaf in leaves}
+
+
+def raise_in_rule(tensor: Tensor, position: int, error: Exception) -> NoReturn:
+    """Raise ``error``, which the rule of the op that made ``tensor`` raised for argument
+    ``position``, with the op named first (``in_rule_of``) where it can be."""
+    named = in_rule_of(tensor._prim.name, position, error)
+    if named is None:
+        raise error
+    raise named from error
 
 
 def in_rule_of(name: str, position: int, error: Exception) -> Exception | None:
@@ -318,4 +338,43 @@ def can_write_grad(current: Any, addition: Any) -> bool:
     )
 
 
+def _set_up_native_tape(tape: ModuleType) -> None:
+    """Hand the C loops the classes whose slots they read and write, the engine's state and
+    constants, and what they leave to Python (the Python binds for what they do not take,
+    the errors of a failed op, a write in place, a freed graph and a failed rule, a
+    cotangent summed down to its argument's shape, the sum of two cotangents); then make
+    every op bind through them."""
+    tape.set_up(
+        Tensor,
+        Primitive,
+        STATE,
+        primitive.ORDER,
+        primitive.FIRST,
+        primitive.SECOND,
+        primitive.BOTH,
+        NO_KWARGS,
+        primitive.bind_pair,
+        primitive.bind_one,
+        primitive.raise_with_context,
+        check_unwritten,
+        functools.partial(_rule_inputs, create_graph=False),
+        match_shape,
+        add,
+        raise_in_rule,
+    )
+    primitive.use_binds(tape.bind_pair, tape.bind_one)
+
+
+# The tape's hot loops in C (native_tape.c): loaded, or built in the background, when a
+# first tensor requires grad or at the first backward pass; then every op binds through its
+# bind_pair and bind_one, and backward_pass walks with its walk. The Python functions stay
+# the definition and the fallback.
+NATIVE_TAPE = NativeModule(
+    Path(__file__).with_name("native_tape.c"),
+    "deepgrad_native_tape",
+    numpy_headers=True,
+    set_up=_set_up_native_tape,
+)
+
+ENGINE.tape_begins = NATIVE_TAPE.get  # a tensor that requires grad: the C loops load
 ENGINE.backward = backward  # Tensor.backward calls it (tensor.py cannot import the engine)

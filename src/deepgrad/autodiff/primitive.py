@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, NoReturn, Protocol
 
 import numpy as np
 
 from deepgrad.autodiff.anomaly import check_finite, user_source_line
 from deepgrad.device import DeviceError, device_of
-from deepgrad.tensor import NO_KWARGS, ORDER, Tensor, raw_data
+from deepgrad.tensor import NO_KWARGS, ORDER, Tensor, raw_data, use_bind_pair
 
 
 class _State:
@@ -215,9 +215,9 @@ class Primitive:
                 _refuse_call_options(self, args, kwargs)
             return bind(self, args, kwargs)
         if len(args) == 2:
-            return bind_pair(self, args[0], args[1])
+            return _pair(self, args[0], args[1])
         if len(args) == 1:
-            return bind_one(self, args[0])
+            return _one(self, args[0])
         return bind(self, args, kwargs)
 
     def __repr__(self) -> str:
@@ -329,6 +329,22 @@ def bind_one(prim: Primitive, x: Any) -> Any:
     return _on_tape(prim, (x,), (x._value,), NO_KWARGS, FIRST if recording else ())
 
 
+# The binds Primitive.__call__ and Tensor's operators call: these functions, or their C
+# forms once the native tape is loaded (``use_binds``, from graph.py's NATIVE_TAPE).
+_pair, _one = bind_pair, bind_one
+
+
+def use_binds(
+    pair: Callable[[Primitive, Any, Any], Any], one: Callable[[Primitive, Any], Any]
+) -> None:
+    """Make ``prim(x, y)``, ``prim(x)`` and Tensor's arithmetic operators bind with ``pair``
+    and ``one``: the native tape's ``bind_pair`` and ``bind_one`` (the same fields set, in
+    C), or this module's own functions again."""
+    global _pair, _one
+    _pair, _one = pair, one
+    use_bind_pair(pair)
+
+
 def _on_tape(prim: Primitive, args: Any, raw: Any, kwargs: dict, parents: tuple) -> Tensor:
     """Case 2 of ``bind``: evaluate on the raw arrays, and return the answer as a tape Tensor
     that records how it was made (when ``parents`` gives the positions of tape tensors to
@@ -336,7 +352,7 @@ def _on_tape(prim: Primitive, args: Any, raw: Any, kwargs: dict, parents: tuple)
     try:  # _evaluate, written out
         value = prim.impl(*raw, **kwargs) if kwargs else prim.impl(*raw)
     except (ValueError, TypeError) as error:
-        raise _with_context(prim, raw, error) from error
+        raise_with_context(prim, raw, error)
     watched = STATE.watched
     if watched:
         _watch(prim, args, raw, kwargs, value)
@@ -384,7 +400,7 @@ def _bind_traced(prim: Primitive, args: Any, kwargs: dict, level: int, forward: 
         try:  # _evaluate, written out
             ans = prim.impl(*unboxed, **kwargs) if kwargs else prim.impl(*unboxed)
         except (ValueError, TypeError) as error:
-            raise _with_context(prim, unboxed, error) from error
+            raise_with_context(prim, unboxed, error)
         if STATE.watched:
             _watch(prim, args, unboxed, kwargs, ans)
     if forward:
@@ -411,7 +427,7 @@ def _evaluate(prim: Primitive, args: Any, raw: Any, kwargs: dict) -> Any:
     try:
         ans = prim.impl(*raw, **kwargs)
     except (ValueError, TypeError) as error:
-        raise _with_context(prim, raw, error) from error
+        raise_with_context(prim, raw, error)
     if STATE.watched:
         _watch(prim, args, raw, kwargs, ans)
     return ans
@@ -461,6 +477,12 @@ def _constant(value: Any) -> Any:
     if hasattr(value, "shape") and not isinstance(value, Tensor):
         return Tensor._make(value, -1)
     return value
+
+
+def raise_with_context(prim: Primitive, raw: Any, error: Exception) -> NoReturn:
+    """Raise ``error``, raised by ``prim``'s function on the operands ``raw``, with the op
+    and its operands named (``_with_context``)."""
+    raise _with_context(prim, raw, error) from error
 
 
 def _with_context(prim: Primitive, raw: Any, error: Exception) -> Exception:
