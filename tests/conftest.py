@@ -77,10 +77,10 @@ def tape_engine(request, monkeypatch):
     else:
         monkeypatch.setattr(graph.NATIVE_TAPE, "tried", True)
         monkeypatch.setattr(graph.NATIVE_TAPE, "module", None)
-        primitive.use_binds(primitive.bind_pair, primitive.bind_one)
+        primitive.use_binds(primitive.bind, primitive.bind_pair, primitive.bind_one)
     yield request.param
     if tape is not None:
-        primitive.use_binds(tape.bind_pair, tape.bind_one)
+        primitive.use_binds(tape.bind, tape.bind_pair, tape.bind_one)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,6 @@
-"""A compiled plan's fused calls as C loops, built by the machine's C compiler.
+"""A compiled plan's fused calls as C loops, built by the machine's C compiler; and
+``NativeModule``, which loads (or builds) deepgrad's C extension modules on first use: these
+loops, and the tape's (``autodiff/native_tape.c``).
 
 The plan fuses a few calls that recur in every dense net (``compiler/fusion.py``: bias +
 ReLU and ReLU's backward pass; ``compiler/column_sums.py``: the bias gradients;

@@ -729,11 +729,13 @@ def use_numpy(
     _numpy, _bind, _bind_pair = module, bind, bind_pair
 
 
-def use_bind_pair(bind_pair: Callable[[Any, Any, Any], Any]) -> None:
-    """Make Tensor's arithmetic operators bind with ``bind_pair`` (the engine's, in Python or
-    in C: ``primitive.use_binds``)."""
-    global _bind_pair
-    _bind_pair = bind_pair
+def use_tensor_binds(
+    bind: Callable[[Any, Any, dict], Any], bind_pair: Callable[[Any, Any, Any], Any]
+) -> None:
+    """Make Tensor's operators bind with ``bind`` and ``bind_pair`` (the engine's, in Python
+    or in C: ``primitive.use_binds``)."""
+    global _bind, _bind_pair
+    _bind, _bind_pair = bind, bind_pair
 
 
 def _shape_argument(shape: tuple) -> Any:

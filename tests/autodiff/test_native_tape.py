@@ -5,6 +5,8 @@ do not take handed to Python."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 
 import deepgrad as dg
 import deepgrad.numpy as dnp
+from deepgrad import native
 from deepgrad.autodiff import graph, primitive
 from deepgrad.autodiff.primitive import NO_KWARGS, node_of
 from deepgrad.tensor import mark_written
@@ -32,19 +35,28 @@ def python_tape():
         def __enter__(self):
             self.saved = (graph.NATIVE_TAPE.tried, graph.NATIVE_TAPE.module)
             graph.NATIVE_TAPE.tried, graph.NATIVE_TAPE.module = True, None
-            primitive.use_binds(primitive.bind_pair, primitive.bind_one)
+            primitive.use_binds(primitive.bind, primitive.bind_pair, primitive.bind_one)
 
         def __exit__(self, *exc):
             graph.NATIVE_TAPE.tried, graph.NATIVE_TAPE.module = self.saved
             module = self.saved[1]
             if module is not None:
-                primitive.use_binds(module.bind_pair, module.bind_one)
+                primitive.use_binds(module.bind, module.bind_pair, module.bind_one)
 
     return Python()
 
 
 UNARY = [dnp.tanh, dnp.exp, dnp.sin, dnp.square, dnp.negative, dnp.abs]
-BINARY = [dnp.add, dnp.multiply, dnp.subtract, dnp.maximum, lambda a, b: a * b, lambda a, b: a - b]
+BINARY = [
+    dnp.add,
+    dnp.multiply,
+    dnp.subtract,
+    dnp.maximum,
+    lambda a, b: a * b,
+    lambda a, b: a - b,
+    lambda a, b: dnp.where(a > 0, a, b),  # three arguments, the first not differentiable
+    lambda a, b: dnp.clip(a + b, -1.0, 1.0),
+]
 
 
 def random_program(seed: int):
@@ -99,6 +111,35 @@ def test_the_same_gradients_to_the_bit(seed, dtype):
         np.testing.assert_array_equal(a, b)
 
 
+def transformed(seed: int, dtype) -> list:
+    """The random program's gradient by ``grad`` (ops on a traced level) and its Hessian's
+    row sums by ``grad`` of ``grad`` (a traced level over another: nested)."""
+    rng = np.random.default_rng(seed)
+    values = (
+        rng.standard_normal((3, 4)).astype(dtype),
+        rng.standard_normal((4,)).astype(dtype),
+        rng.standard_normal((3, 1)).astype(dtype),
+    )
+    program = random_program(seed)
+    first = dg.grad(program, argnums=(0, 1, 2))(*values)
+    program = random_program(seed)
+    second = dg.grad(lambda x: dnp.sum(dg.grad(lambda u: program(u, *values[1:]))(x)))(values[0])
+    return [np.asarray(g) for g in (*first, second)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), dtype=st.sampled_from([np.float32, np.float64]))
+def test_the_same_derivatives_inside_transforms(seed, dtype):
+    if graph.NATIVE_TAPE.get() is None:
+        pytest.skip("the native tape cannot be built here")
+    in_c = transformed(seed, dtype)
+    with python_tape():
+        in_python = transformed(seed, dtype)
+    for a, b in zip(in_c, in_python, strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+
+
 def test_a_node_recorded_in_c_holds_the_fields_python_records(tape):
     x = dg.tensor([1.0, 2.0], requires_grad=True)
     c = np.array([3.0, 4.0])
@@ -121,6 +162,28 @@ def test_a_node_recorded_in_c_holds_the_fields_python_records(tape):
         assert type(a.args) is type(b.args) and len(a.args) == len(b.args)
         assert all(type(u) is type(v) for u, v in zip(a.inputs, b.inputs, strict=True))
         assert a.sequence < b.sequence  # one count for both
+
+
+def test_a_call_with_keywords_or_three_arguments_records_what_bind_records(tape):
+    x = dg.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
+    y = dg.tensor([0.5, 0.5], requires_grad=True)
+    for make in (
+        lambda: dnp.sum(x, axis=0, keepdims=True),
+        lambda: dnp.where(x > 0, x, y),
+        lambda: dnp.clip(x, y, 2.0),
+    ):
+        nodes = []
+        for form in ("C", "Python"):
+            with python_tape() if form == "Python" else _nothing():
+                nodes.append(node_of(make()))
+        a, b = nodes
+        assert a.prim is b.prim and a.kwargs == b.kwargs
+        assert [p for p, _ in a.parents] == [p for p, _ in b.parents]
+        assert all(t is u for (_, t), (_, u) in zip(a.parents, b.parents, strict=True))
+        assert type(a.args) is type(b.args) is list
+        for u, v in zip(a.args, b.args, strict=True):
+            assert type(u) is type(v)
+            np.testing.assert_array_equal(u, v)
 
 
 def test_constants_and_no_grad_record_nothing(tape):
@@ -234,3 +297,16 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_without_numpy_headers_nothing_is_built_and_nothing_is_said(monkeypatch):
+    monkeypatch.setattr(native, "numpy_headers", lambda: None)
+    monkeypatch.setattr(graph.NATIVE_TAPE, "tried", False)
+    monkeypatch.setattr(graph.NATIVE_TAPE, "module", None)
+    monkeypatch.setattr(graph.NATIVE_TAPE, "build", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert graph.NATIVE_TAPE.get() is None
+        x = dg.tensor([1.0, 2.0], requires_grad=True)
+        dnp.sum(x * x).backward()
+    assert x.grad.numpy().tolist() == [2.0, 4.0]

@@ -10,6 +10,8 @@ import deepgrad.special as sp
 
 rng = np.random.default_rng(0)
 
+pytestmark = pytest.mark.usefixtures("tape_engine")
+
 
 def test_grad_over_a_dict_of_parameters():
     params = {"w": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)}

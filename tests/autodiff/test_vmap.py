@@ -17,6 +17,8 @@ from tests.backend.guard import GuardArray
 
 la = dnp.linalg
 
+pytestmark = pytest.mark.usefixtures("tape_engine")
+
 
 def _loop(f, args, in_axes, out_axis=0):
     """The reference: f on each example, stacked along ``out_axis``."""

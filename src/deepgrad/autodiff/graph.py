@@ -353,6 +353,7 @@ def _set_up_native_tape(tape: ModuleType) -> None:
         primitive.SECOND,
         primitive.BOTH,
         NO_KWARGS,
+        primitive.bind,
         primitive.bind_pair,
         primitive.bind_one,
         primitive.raise_with_context,
@@ -362,12 +363,12 @@ def _set_up_native_tape(tape: ModuleType) -> None:
         add,
         raise_in_rule,
     )
-    primitive.use_binds(tape.bind_pair, tape.bind_one)
+    primitive.use_binds(tape.bind, tape.bind_pair, tape.bind_one)
 
 
 # The tape's hot loops in C (native_tape.c): loaded, or built in the background, when a
 # first tensor requires grad or at the first backward pass; then every op binds through its
-# bind_pair and bind_one, and backward_pass walks with its walk. The Python functions stay
+# bind, bind_pair and bind_one, and backward_pass walks with its walk. The Python functions stay
 # the definition and the fallback.
 NATIVE_TAPE = NativeModule(
     Path(__file__).with_name("native_tape.c"),

@@ -2,7 +2,8 @@
  * machine's C compiler (deepgrad/native.py) and loaded by deepgrad/autodiff/graph.py
  * (NATIVE_TAPE), with the Python engine as the definition and the fallback.
  *
- * bind_pair, bind_one  autodiff/primitive.py's bind_pair and bind_one (with _on_tape):
+ * bind, bind_pair,    autodiff/primitive.py's bind, bind_pair and bind_one (with _on_tape):
+ * bind_one
  *                      an op on tape tensors, constants or raw arrays evaluated and, where a
  *                      tape tensor needs its gradient, recorded on the answer's fields.
  *                      Anything else (a traced level, an observer or anomaly mode, a
@@ -43,9 +44,9 @@ static Py_ssize_t at_vjps, at_impl, at_first_differentiable, at_second_different
 static PyObject *state; /* primitive.STATE */
 static Py_ssize_t at_grad_enabled, at_watched;
 /* primitive.py's: ORDER (the nodes' sequence), FIRST, SECOND, BOTH, NO_KWARGS, and its
- * bind_pair, bind_one and raise_with_context(prim, raw, error) (raises) */
+ * bind, bind_pair, bind_one and raise_with_context(prim, raw, error) (raises) */
 static PyObject *order, *first, *second, *both, *no_kwargs;
-static PyObject *python_bind_pair, *python_bind_one, *raise_with_context;
+static PyObject *python_bind, *python_bind_pair, *python_bind_one, *raise_with_context;
 static PyObject *level_0, *level_constant, *no_parents;
 /* graph.py's hands: check_unwritten(tensor), rule_inputs(tensor) (raises),
  * match_shape(g, like), add(a, b), raise_in_rule(tensor, position, error) (raises) */
@@ -80,9 +81,9 @@ static inline void set_field(PyObject *object, Py_ssize_t offset, PyObject *valu
 static PyObject *set_up(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *tensor, *primitive;
-    if (!PyArg_ParseTuple(args, "O!O!OOOOOOOOOOOOOO", &PyType_Type, &tensor, &PyType_Type,
+    if (!PyArg_ParseTuple(args, "O!O!OOOOOOOOOOOOOOO", &PyType_Type, &tensor, &PyType_Type,
                           &primitive, &state, &order, &first, &second, &both, &no_kwargs,
-                          &python_bind_pair, &python_bind_one, &raise_with_context,
+                          &python_bind, &python_bind_pair, &python_bind_one, &raise_with_context,
                           &check_unwritten, &rule_inputs, &match_shape, &add, &rule_failed))
         return NULL;
     PyObject *state_type = (PyObject *)Py_TYPE(state);
@@ -107,7 +108,7 @@ static PyObject *set_up(PyObject *self, PyObject *args) {
     no_parents = PyTuple_New(0);
     if (level_0 == NULL || level_constant == NULL || no_parents == NULL) return NULL;
     PyObject *kept[] = {tensor, primitive, state, order, first, second, both, no_kwargs,
-                        python_bind_pair, python_bind_one, raise_with_context, check_unwritten,
+                        python_bind, python_bind_pair, python_bind_one, raise_with_context, check_unwritten,
                         rule_inputs, match_shape, add, rule_failed};
     for (size_t k = 0; k < sizeof(kept) / sizeof(kept[0]); k++) Py_INCREF(kept[k]);
     tensor_type = (PyTypeObject *)tensor;
@@ -133,11 +134,14 @@ static inline long level_of(PyObject *object) {
     return (value == -1 && PyErr_Occurred()) ? -3 : value;
 }
 
-/* prim.impl(*raw), or NULL with primitive.py's error (raise_with_context). */
-static PyObject *evaluate(PyObject *prim, PyObject *const *raw, Py_ssize_t count) {
+/* prim.impl(*raw, **kwargs) (kwargs NULL: none), or NULL with primitive.py's error
+ * (raise_with_context). */
+static PyObject *evaluate(PyObject *prim, PyObject *const *raw, Py_ssize_t count,
+                         PyObject *kwargs) {
     PyObject *impl = field(prim, at_impl, "impl");
     if (impl == NULL) return NULL;
-    PyObject *value = PyObject_Vectorcall(impl, raw, count, NULL);
+    PyObject *value = kwargs ? PyObject_VectorcallDict(impl, raw, count, kwargs)
+                             : PyObject_Vectorcall(impl, raw, count, NULL);
     if (value != NULL || !(PyErr_ExceptionMatches(PyExc_ValueError) ||
                            PyErr_ExceptionMatches(PyExc_TypeError)))
         return value;
@@ -176,13 +180,24 @@ static PyObject *pack(PyObject *const *items, Py_ssize_t count) {
     return tuple;
 }
 
-/* primitive.py's _on_tape: the answer `value` (a reference stolen) as a tape Tensor that
- * records how it was made, when `parents` is not empty, else as a constant. */
-static PyObject *on_tape(PyObject *prim, PyObject *const *inputs, PyObject *const *raw,
-                         Py_ssize_t count, PyObject *parents, PyObject *value) {
+/* primitive.py's _on_tape: the answer `value` as a tape Tensor that records how it was made
+ * (the raw arguments `args`, the arguments as given `given`, `kwargs`), when `parents` is
+ * not empty, else as a constant. `value`, `args` and `given` (NULL for a constant) are
+ * references it takes. */
+static PyObject *on_tape(PyObject *prim, PyObject *value, PyObject *parents, PyObject *args,
+                         PyObject *given, PyObject *kwargs) {
     PyObject *result = tensor_type->tp_alloc(tensor_type, 0);
-    if (result == NULL) {
+    PyObject *sequence = NULL;
+    if (result != NULL && PyTuple_GET_SIZE(parents) > 0) {
+        sequence = Py_TYPE(order)->tp_iternext(order);
+        if (sequence == NULL && !PyErr_Occurred())
+            PyErr_SetString(PyExc_SystemError, "native tape: the sequence ended");
+    }
+    if (result == NULL || (PyTuple_GET_SIZE(parents) > 0 && sequence == NULL)) {
+        Py_XDECREF(result);
         Py_DECREF(value);
+        Py_XDECREF(args);
+        Py_XDECREF(given);
         return NULL;
     }
     own_field(result, at_value, value);
@@ -190,21 +205,14 @@ static PyObject *on_tape(PyObject *prim, PyObject *const *inputs, PyObject *cons
     own_field(result, at_tangent, Py_None);
     Py_INCREF(Py_None);
     own_field(result, at_grad, Py_None);
-    if (PyTuple_GET_SIZE(parents) == 0) {
+    if (sequence == NULL) {
         Py_INCREF(level_constant);
         own_field(result, at_level, level_constant);
         Py_INCREF(Py_None);
         own_field(result, at_prim, Py_None);
-        return result;
-    }
-    PyObject *args = pack(raw, count), *given = pack(inputs, count);
-    PyObject *sequence = (args && given) ? Py_TYPE(order)->tp_iternext(order) : NULL;
-    if (sequence == NULL) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "native tape: the sequence ended");
         Py_XDECREF(args);
         Py_XDECREF(given);
-        Py_DECREF(result);
-        return NULL;
+        return result;
     }
     Py_INCREF(level_0);
     own_field(result, at_level, level_0);
@@ -214,8 +222,8 @@ static PyObject *on_tape(PyObject *prim, PyObject *const *inputs, PyObject *cons
     own_field(result, at_parents, parents);
     own_field(result, at_args, args);
     own_field(result, at_inputs, given);
-    Py_INCREF(no_kwargs);
-    own_field(result, at_kwargs, no_kwargs);
+    Py_INCREF(kwargs);
+    own_field(result, at_kwargs, kwargs);
     own_field(result, at_sequence, sequence);
     return result;
 }
@@ -240,12 +248,102 @@ static inline int prim_is(PyObject *prim, Py_ssize_t offset, const char *name) {
 static PyObject *record(PyObject *prim, PyObject *const *inputs, PyObject *const *raw,
                         Py_ssize_t count, PyObject *parents) {
     for (Py_ssize_t k = 0; k < count; k++) Py_INCREF(raw[k]);
-    PyObject *value = evaluate(prim, raw, count);
-    PyObject *result = value ? on_tape(prim, inputs, raw, count, parents, value) : NULL;
+    PyObject *value = evaluate(prim, raw, count, NULL);
+    PyObject *result = NULL;
+    if (value != NULL && PyTuple_GET_SIZE(parents) == 0) {
+        result = on_tape(prim, value, parents, NULL, NULL, no_kwargs);
+    } else if (value != NULL) {
+        PyObject *args = pack(raw, count), *given = args ? pack(inputs, count) : NULL;
+        if (given != NULL)
+            result = on_tape(prim, value, parents, args, given, no_kwargs);
+        else {
+            Py_DECREF(value);
+            Py_XDECREF(args);
+        }
+    }
     for (Py_ssize_t k = 0; k < count; k++) Py_DECREF(raw[k]);
     Py_DECREF(parents);
     return result;
 }
+
+/* primitive.py's _bind_traced, in reverse mode and with nothing nested: `items` (the
+ * arguments as given, `given` as an object, or NULL to pack them) on the level `level` of
+ * their tensor `top`. NULL with no error set where it does not take the call (forward mode,
+ * a constant or a lower level among the arguments, a level's value that is itself a
+ * Tensor): the caller then hands it to Python. */
+static PyObject *traced(PyObject *prim, PyObject *const *items, Py_ssize_t count,
+                        PyObject *given, PyObject *kwargs, long level, PyObject *top) {
+    PyObject *tangent = field(top, at_tangent, "_tangent");
+    if (tangent == NULL || tangent != Py_None) return NULL; /* forward mode: Python's */
+    for (Py_ssize_t k = 0; k < count; k++) {
+        long its = level_of(items[k]);
+        if (its == -3) return NULL;
+        if (its == -2) continue;
+        PyObject *value = its == level ? field(items[k], at_value, "_value") : NULL;
+        if (value == NULL || PyObject_TypeCheck(value, tensor_type)) return NULL; /* nested */
+    }
+    PyObject *vjps = field(prim, at_vjps, "_vjps");
+    Py_ssize_t rules = vjps ? PySequence_Size(vjps) : -1;
+    PyObject *unboxed = rules >= 0 ? PyList_New(count) : NULL; /* _bind_traced's list */
+    PyObject *positions = unboxed ? PyList_New(0) : NULL;
+    if (positions == NULL) goto failed;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *value = items[k];
+        if (level_of(value) == level) {
+            if (k < rules) {
+                PyObject *rule = PySequence_GetItem(vjps, k);
+                if (rule == NULL) goto failed;
+                int differentiable = rule != Py_None;
+                Py_DECREF(rule);
+                PyObject *position = differentiable ? PyLong_FromSsize_t(k) : NULL;
+                if (differentiable && (position == NULL || PyList_Append(positions, position) < 0)) {
+                    Py_XDECREF(position);
+                    goto failed;
+                }
+                Py_XDECREF(position);
+            }
+            value = field(value, at_value, "_value");
+            if (value == NULL) goto failed;
+        }
+        Py_INCREF(value);
+        PyList_SET_ITEM(unboxed, k, value);
+    }
+    PyObject *parents = PyList_AsTuple(positions);
+    Py_CLEAR(positions);
+    if (parents == NULL) goto failed;
+    PyObject *value = evaluate(prim, PySequence_Fast_ITEMS(unboxed), count,
+                               PyDict_GET_SIZE(kwargs) ? kwargs : NULL);
+    if (value == NULL || PyTuple_GET_SIZE(parents) == 0) { /* a traced op's constant is raw */
+        Py_DECREF(parents);
+        Py_DECREF(unboxed);
+        return value; /* (NULL with the op's error set) */
+    }
+    if (given == NULL) given = pack(items, count);
+    else Py_INCREF(given);
+    PyObject *result = NULL;
+    if (given != NULL) {
+        result = on_tape(prim, value, parents, unboxed, given, kwargs); /* takes them */
+        if (result != NULL) set_field(result, at_level, field(top, at_level, "_level"));
+    } else {
+        Py_DECREF(value);
+        Py_DECREF(unboxed);
+    }
+    Py_DECREF(parents);
+    return result;
+failed:
+    Py_XDECREF(unboxed);
+    Py_XDECREF(positions);
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "native tape: traced failed");
+    return NULL;
+}
+
+/* A traced call: `traced`'s answer, or Python's function where it does not take it. */
+#define TRACED_OR_PYTHON(call, python, args, nargs)                                    \
+    do {                                                                               \
+        PyObject *answer = (call);                                                     \
+        if (answer != NULL || PyErr_Occurred()) return answer;                         \
+        return PyObject_Vectorcall((python), (args), (nargs), NULL);                   \
+    } while (0)
 
 static PyObject *bind_pair(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
@@ -259,13 +357,18 @@ static PyObject *bind_pair(PyObject *self, PyObject *const *args, Py_ssize_t nar
     long x_level = level_of(x);
     long y_level = x_level == -3 ? -3 : level_of(y);
     if (x_level == -3 || y_level == -3) return NULL;
-    if (x_level > 0 || y_level > 0) return PyObject_Vectorcall(python_bind_pair, args, 3, NULL);
+    if (x_level > 0 || y_level > 0) {
+        PyObject *pair[2] = {x, y};
+        TRACED_OR_PYTHON(traced(prim, pair, 2, NULL, no_kwargs, x_level >= y_level ? x_level : y_level,
+                                x_level >= y_level ? x : y),
+                         python_bind_pair, args, 3);
+    }
     PyObject *raw[2] = {x_level == -2 ? x : field(x, at_value, "_value"),
                         y_level == -2 ? y : field(y, at_value, "_value")};
     if (raw[0] == NULL || raw[1] == NULL) return NULL;
     if (x_level == -2 && y_level == -2) { /* no Tensor: _evaluate */
         PyObject *pair[2] = {x, y};
-        return evaluate(prim, pair, 2);
+        return evaluate(prim, pair, 2, NULL);
     }
     PyObject *parents = no_parents; /* bind_pair's choice of the parents' positions */
     int enabled = state_is(at_grad_enabled, "grad_enabled");
@@ -295,8 +398,8 @@ static PyObject *bind_one(PyObject *self, PyObject *const *args, Py_ssize_t narg
     if (taken <= 0) return taken < 0 ? NULL : PyObject_Vectorcall(python_bind_one, args, 2, NULL);
     long level = level_of(x);
     if (level == -3) return NULL;
-    if (level > 0) return PyObject_Vectorcall(python_bind_one, args, 2, NULL);
-    if (level == -2) return evaluate(prim, &x, 1); /* no Tensor: _evaluate */
+    if (level > 0) TRACED_OR_PYTHON(traced(prim, &x, 1, NULL, no_kwargs, level, x), python_bind_one, args, 2);
+    if (level == -2) return evaluate(prim, &x, 1, NULL); /* no Tensor: _evaluate */
     PyObject *raw = field(x, at_value, "_value");
     if (raw == NULL) return NULL;
     int recording = 0;
@@ -308,6 +411,89 @@ static PyObject *bind_one(PyObject *self, PyObject *const *args, Py_ssize_t narg
     PyObject *parents = recording ? first : no_parents;
     Py_INCREF(parents);
     return record(prim, &x, &raw, 1, parents);
+}
+
+/* bind(prim, args, kwargs): primitive.py's bind, for any number of arguments and keywords. */
+static PyObject *bind(PyObject *self, PyObject *const *call, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 3 || !(PyTuple_Check(call[1]) || PyList_Check(call[1])) || !PyDict_Check(call[2])) {
+        PyErr_SetString(PyExc_TypeError, "bind(prim, args: tuple | list, kwargs: dict)");
+        return NULL;
+    }
+    PyObject *prim = call[0], *given = call[1], *kwargs = call[2];
+    int taken = takes(prim);
+    if (taken <= 0) return taken < 0 ? NULL : PyObject_Vectorcall(python_bind, call, 3, NULL);
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(given);
+    PyObject **items = PySequence_Fast_ITEMS(given);
+    long level = -2;
+    PyObject *top = NULL; /* the first argument of the highest level */
+    for (Py_ssize_t k = 0; k < count; k++) {
+        long its = level_of(items[k]);
+        if (its == -3) return NULL;
+        if (its > level) {
+            level = its;
+            top = items[k];
+        }
+    }
+    if (level > 0) TRACED_OR_PYTHON(traced(prim, items, count, given, kwargs, level, top), python_bind, call, 3);
+    PyObject *keywords = PyDict_GET_SIZE(kwargs) ? kwargs : NULL;
+    if (level == -2) return evaluate(prim, items, count, keywords); /* no Tensor: _evaluate */
+    int recording = 0;
+    if (level == 0) {
+        recording = state_is(at_grad_enabled, "grad_enabled");
+        if (recording < 0) return NULL;
+    }
+    PyObject *vjps = field(prim, at_vjps, "_vjps");
+    Py_ssize_t rules = (recording && vjps) ? PySequence_Size(vjps) : 0;
+    PyObject *raw = PyList_New(count); /* bind's list of raw arguments */
+    PyObject *positions = PyList_New(0);
+    if (vjps == NULL || rules < 0 || raw == NULL || positions == NULL) goto failed;
+    Py_INCREF(given); /* the arguments are held while the function runs */
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *arg = items[k], *value = arg;
+        if (PyObject_TypeCheck(arg, tensor_type)) {
+            value = field(arg, at_value, "_value");
+            if (value == NULL) goto failed_held;
+            if (recording && k < rules && level_of(arg) == 0) {
+                PyObject *rule = PySequence_GetItem(vjps, k);
+                if (rule == NULL) goto failed_held;
+                int differentiable = rule != Py_None;
+                Py_DECREF(rule);
+                PyObject *position = differentiable ? PyLong_FromSsize_t(k) : NULL;
+                if (differentiable && (position == NULL || PyList_Append(positions, position) < 0)) {
+                    Py_XDECREF(position);
+                    goto failed_held;
+                }
+                Py_XDECREF(position);
+            }
+        }
+        Py_INCREF(value);
+        PyList_SET_ITEM(raw, k, value);
+    }
+    PyObject *parents = PyList_AsTuple(positions);
+    Py_DECREF(positions);
+    positions = NULL;
+    if (parents == NULL) goto failed_held;
+    PyObject *value = evaluate(prim, PySequence_Fast_ITEMS(raw), count, keywords);
+    PyObject *result = NULL;
+    if (value != NULL && PyTuple_GET_SIZE(parents) == 0) {
+        result = on_tape(prim, value, parents, NULL, NULL, kwargs);
+        Py_DECREF(raw);
+        Py_DECREF(given);
+    } else if (value != NULL) {
+        result = on_tape(prim, value, parents, raw, given, kwargs); /* takes raw and given */
+    } else {
+        Py_DECREF(raw);
+        Py_DECREF(given);
+    }
+    Py_DECREF(parents);
+    return result;
+failed_held:
+    Py_DECREF(given);
+failed:
+    Py_XDECREF(raw);
+    Py_XDECREF(positions);
+    return NULL;
 }
 
 /* ---- the nodes waiting: a heap on their sequence, newest on top ------------------------ */
@@ -631,9 +817,11 @@ static PyObject *walk(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
 
 static PyMethodDef methods[] = {
     {"set_up", set_up, METH_VARARGS,
-     "set_up(Tensor, Primitive, STATE, ORDER, FIRST, SECOND, BOTH, NO_KWARGS, bind_pair, "
+     "set_up(Tensor, Primitive, STATE, ORDER, FIRST, SECOND, BOTH, NO_KWARGS, bind, bind_pair, "
      "bind_one, raise_with_context, check_unwritten, rule_inputs, match_shape, add, "
      "raise_in_rule)"},
+    {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL,
+     "bind(prim, args, kwargs): primitive.py's bind"},
     {"bind_pair", (PyCFunction)(void (*)(void))bind_pair, METH_FASTCALL,
      "bind_pair(prim, x, y): primitive.py's bind_pair"},
     {"bind_one", (PyCFunction)(void (*)(void))bind_one, METH_FASTCALL,

@@ -29,7 +29,7 @@ import numpy as np
 
 from deepgrad.autodiff.anomaly import check_finite, user_source_line
 from deepgrad.device import DeviceError, device_of
-from deepgrad.tensor import NO_KWARGS, ORDER, Tensor, raw_data, use_bind_pair
+from deepgrad.tensor import NO_KWARGS, ORDER, Tensor, raw_data, use_tensor_binds
 
 
 class _State:
@@ -213,12 +213,12 @@ class Primitive:
         if kwargs:
             if self.ufunc or "out" in kwargs:
                 _refuse_call_options(self, args, kwargs)
-            return bind(self, args, kwargs)
+            return _any(self, args, kwargs)
         if len(args) == 2:
             return _pair(self, args[0], args[1])
         if len(args) == 1:
             return _one(self, args[0])
-        return bind(self, args, kwargs)
+        return _any(self, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -331,18 +331,21 @@ def bind_one(prim: Primitive, x: Any) -> Any:
 
 # The binds Primitive.__call__ and Tensor's operators call: these functions, or their C
 # forms once the native tape is loaded (``use_binds``, from graph.py's NATIVE_TAPE).
-_pair, _one = bind_pair, bind_one
+_any, _pair, _one = bind, bind_pair, bind_one
 
 
 def use_binds(
-    pair: Callable[[Primitive, Any, Any], Any], one: Callable[[Primitive, Any], Any]
+    any_call: Callable[[Primitive, Any, dict], Any],
+    pair: Callable[[Primitive, Any, Any], Any],
+    one: Callable[[Primitive, Any], Any],
 ) -> None:
-    """Make ``prim(x, y)``, ``prim(x)`` and Tensor's arithmetic operators bind with ``pair``
-    and ``one``: the native tape's ``bind_pair`` and ``bind_one`` (the same fields set, in
-    C), or this module's own functions again."""
-    global _pair, _one
-    _pair, _one = pair, one
-    use_bind_pair(pair)
+    """Make every call of a primitive and Tensor's operators bind with ``any_call`` (any
+    arguments and keywords), ``pair`` (two arguments) and ``one`` (one): the native tape's
+    ``bind``, ``bind_pair`` and ``bind_one`` (the same fields set, in C), or this module's
+    own functions again."""
+    global _any, _pair, _one
+    _any, _pair, _one = any_call, pair, one
+    use_tensor_binds(any_call, pair)
 
 
 def _on_tape(prim: Primitive, args: Any, raw: Any, kwargs: dict, parents: tuple) -> Tensor:
