@@ -134,6 +134,33 @@ static inline long level_of(PyObject *object) {
     return (value == -1 && PyErr_Occurred()) ? -3 : value;
 }
 
+/* The tuple of `count` items. */
+static PyObject *pack(PyObject *const *items, Py_ssize_t count) {
+    PyObject *tuple = PyTuple_New(count);
+    if (tuple == NULL) return NULL;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        Py_INCREF(items[k]);
+        PyTuple_SET_ITEM(tuple, k, items[k]);
+    }
+    return tuple;
+}
+
+/* The error being raised, handed to Python's `raiser(a, b, error)`, which raises it again
+ * as the Python engine does (with the op named). Returns NULL, with that error set. */
+static PyObject *raise_through(PyObject *raiser, PyObject *a, PyObject *b) {
+    PyObject *type, *error, *traceback;
+    PyErr_Fetch(&type, &error, &traceback);
+    PyErr_NormalizeException(&type, &error, &traceback);
+    if (traceback != NULL) PyException_SetTraceback(error, traceback);
+    PyObject *call[3] = {a, b, error};
+    Py_XDECREF(PyObject_Vectorcall(raiser, call, 3, NULL)); /* raises */
+    Py_XDECREF(type);
+    Py_XDECREF(error);
+    Py_XDECREF(traceback);
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "native tape: the raiser returned");
+    return NULL;
+}
+
 /* prim.impl(*raw, **kwargs) (kwargs NULL: none), or NULL with primitive.py's error
  * (raise_with_context). */
 static PyObject *evaluate(PyObject *prim, PyObject *const *raw, Py_ssize_t count,
@@ -145,39 +172,15 @@ static PyObject *evaluate(PyObject *prim, PyObject *const *raw, Py_ssize_t count
     if (value != NULL || !(PyErr_ExceptionMatches(PyExc_ValueError) ||
                            PyErr_ExceptionMatches(PyExc_TypeError)))
         return value;
-    PyObject *type, *error, *traceback;
-    PyErr_Fetch(&type, &error, &traceback);
-    PyErr_NormalizeException(&type, &error, &traceback);
-    if (traceback != NULL) PyException_SetTraceback(error, traceback);
-    PyObject *operands = PyTuple_New(count);
-    if (operands != NULL) {
-        for (Py_ssize_t k = 0; k < count; k++) {
-            Py_INCREF(raw[k]);
-            PyTuple_SET_ITEM(operands, k, raw[k]);
-        }
-        PyObject *call[3] = {prim, operands, error};
-        Py_XDECREF(PyObject_Vectorcall(raise_with_context, call, 3, NULL)); /* raises */
-        Py_DECREF(operands);
-    }
-    Py_XDECREF(type);
-    Py_XDECREF(error);
-    Py_XDECREF(traceback);
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "native tape: raise_with_context returned");
+    PyObject *operands = pack(raw, count);
+    if (operands == NULL) return NULL;
+    raise_through(raise_with_context, prim, operands);
+    Py_DECREF(operands);
     return NULL;
 }
 
 static inline void own_field(PyObject *object, Py_ssize_t offset, PyObject *value) {
     *(PyObject **)((char *)object + offset) = value; /* a fresh object's empty slot */
-}
-
-static PyObject *pack(PyObject *const *items, Py_ssize_t count) {
-    PyObject *tuple = PyTuple_New(count);
-    if (tuple == NULL) return NULL;
-    for (Py_ssize_t k = 0; k < count; k++) {
-        Py_INCREF(items[k]);
-        PyTuple_SET_ITEM(tuple, k, items[k]);
-    }
-    return tuple;
 }
 
 /* primitive.py's _on_tape: the answer `value` as a tape Tensor that records how it was made
@@ -266,6 +269,20 @@ static PyObject *record(PyObject *prim, PyObject *const *inputs, PyObject *const
     return result;
 }
 
+/* Append the position `k` to `positions` where the rule vjps[k] is not None (the argument
+ * is differentiable there): bind's `parents += (i,)`. 0, or -1 with an error set. */
+static int add_parent(PyObject *vjps, Py_ssize_t k, PyObject *positions) {
+    PyObject *rule = PySequence_GetItem(vjps, k);
+    if (rule == NULL) return -1;
+    int differentiable = rule != Py_None;
+    Py_DECREF(rule);
+    if (!differentiable) return 0;
+    PyObject *position = PyLong_FromSsize_t(k);
+    int status = position ? PyList_Append(positions, position) : -1;
+    Py_XDECREF(position);
+    return status;
+}
+
 /* primitive.py's _bind_traced, in reverse mode and with nothing nested: `items` (the
  * arguments as given, `given` as an object, or NULL to pack them) on the level `level` of
  * their tensor `top`. NULL with no error set where it does not take the call (forward mode,
@@ -290,18 +307,7 @@ static PyObject *traced(PyObject *prim, PyObject *const *items, Py_ssize_t count
     for (Py_ssize_t k = 0; k < count; k++) {
         PyObject *value = items[k];
         if (level_of(value) == level) {
-            if (k < rules) {
-                PyObject *rule = PySequence_GetItem(vjps, k);
-                if (rule == NULL) goto failed;
-                int differentiable = rule != Py_None;
-                Py_DECREF(rule);
-                PyObject *position = differentiable ? PyLong_FromSsize_t(k) : NULL;
-                if (differentiable && (position == NULL || PyList_Append(positions, position) < 0)) {
-                    Py_XDECREF(position);
-                    goto failed;
-                }
-                Py_XDECREF(position);
-            }
+            if (k < rules && add_parent(vjps, k, positions) < 0) goto failed;
             value = field(value, at_value, "_value");
             if (value == NULL) goto failed;
         }
@@ -454,18 +460,8 @@ static PyObject *bind(PyObject *self, PyObject *const *call, Py_ssize_t nargs) {
         if (PyObject_TypeCheck(arg, tensor_type)) {
             value = field(arg, at_value, "_value");
             if (value == NULL) goto failed_held;
-            if (recording && k < rules && level_of(arg) == 0) {
-                PyObject *rule = PySequence_GetItem(vjps, k);
-                if (rule == NULL) goto failed_held;
-                int differentiable = rule != Py_None;
-                Py_DECREF(rule);
-                PyObject *position = differentiable ? PyLong_FromSsize_t(k) : NULL;
-                if (differentiable && (position == NULL || PyList_Append(positions, position) < 0)) {
-                    Py_XDECREF(position);
-                    goto failed_held;
-                }
-                Py_XDECREF(position);
-            }
+            if (recording && k < rules && level_of(arg) == 0 && add_parent(vjps, k, positions) < 0)
+                goto failed_held;
         }
         Py_INCREF(value);
         PyList_SET_ITEM(raw, k, value);
@@ -639,20 +635,10 @@ static int receive(PyObject *grads, PyObject *leaves, Heap *heap, PyObject *pare
 /* A rule raised a ValueError or TypeError: graph.py's raise_in_rule names the op in it.
  * Returns NULL. */
 static PyObject *failed(PyObject *node, Py_ssize_t position) {
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    PyErr_NormalizeException(&type, &value, &traceback);
-    if (traceback != NULL) PyException_SetTraceback(value, traceback);
     PyObject *where = PyLong_FromSsize_t(position);
-    if (where != NULL) {
-        PyObject *call[3] = {node, where, value};
-        Py_XDECREF(PyObject_Vectorcall(rule_failed, call, 3, NULL)); /* raises */
-        Py_DECREF(where);
-    }
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(traceback);
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "native tape: rule_failed returned");
+    if (where == NULL) return NULL;
+    raise_through(rule_failed, node, where);
+    Py_DECREF(where);
     return NULL;
 }
 
