@@ -85,3 +85,50 @@ def test_check_grads_names_the_users_argument_after_skipped_integers():
     bad = _bad_primitive()
     with pytest.raises(GradientCheckError, match="argument 2 of f"):
         dg.check_grads(lambda i, a, b: a[i] * bad(b), (0, np.ones(2), 0.4), order=1)
+
+
+def test_trace_refuses_an_array_output():
+    # The adjoint trace seeds ȳ = 1: for y of shape (2,) it gave x̄ = 3 = ∂(y₁ + y₂)/∂x,
+    # printed as ∂y/∂x. jax.grad refuses such a function (test below).
+    with pytest.raises(ValueError, match=r"trace: f returns an array of shape \(2,\).*scalar"):
+        dg.trace(lambda x: x * np.array([1.0, 2.0]), 2.0)
+    with pytest.raises(ValueError, match=r"shape \(1,\)"):
+        dg.trace(lambda x: dnp.sin(x), np.array([2.0]))
+    t = dg.trace(lambda x: dnp.sum(x * np.array([1.0, 2.0])), 2.0)
+    assert float(t.gradient[0]) == 3.0 and float(t.tangent) == 3.0
+
+
+def test_trace_names_a_tuple_output():
+    with pytest.raises(ValueError, match="f returns a tuple of 2 outputs"):
+        dg.trace(lambda x, y: (x * y, x + y), 2.0, 3.0)
+
+
+def test_trace_tangents_must_have_each_inputs_shape():
+    # A scalar tangent for x of shape (3,) broadcast inside the rules: the tangent of
+    # sum(x) came out 1.0, where the direction of ones gives 3.0 (jax.jvp refuses it).
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"tangent 0 has shape \(\), its input has shape \(3,\)"):
+        dg.trace(dnp.sum, x, tangents=[1.0])
+    with pytest.raises(ValueError, match=r"tangent 0 has shape \(1,\)"):
+        dg.trace(lambda x: dnp.sum(x * x), x, tangents=[[1.0]])
+    assert float(dg.trace(dnp.sum, x, tangents=[np.ones(3)]).tangent) == 3.0
+    assert float(dg.trace(lambda x: dnp.sum(x * x), x, tangents=[np.ones(3)]).tangent) == 12.0
+
+
+def test_trace_counts_tangents_and_names():
+    with pytest.raises(ValueError, match=r"2 tangents for f's 1 input\(s\)"):
+        dg.trace(dnp.sin, 0.5, tangents=[1.0, 0.0])
+    with pytest.raises(ValueError, match=r"2 names for f's 1 input\(s\)"):
+        dg.trace(dnp.sin, 0.5, names=["a", "b"])
+
+
+def test_jax_refuses_what_trace_refuses():
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    with pytest.raises(TypeError, match="scalar-output"):
+        jax.grad(lambda x: x * jnp.array([1.0, 2.0]))(2.0)
+    with pytest.raises((TypeError, ValueError)):
+        jax.jvp(jnp.sum, (jnp.array([1.0, 2.0, 3.0]),), (jnp.array(1.0),))
+    _, tangent = jax.jvp(jnp.sum, (jnp.array([1.0, 2.0, 3.0]),), (jnp.ones(3),))
+    assert float(tangent) == 3.0
+

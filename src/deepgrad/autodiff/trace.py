@@ -97,8 +97,10 @@ def trace(
 ) -> EvaluationTrace:
     """The evaluation trace of ``f`` at ``args``: primal, tangent and adjoint tables.
 
-    ``tangents`` is the input direction for the tangent trace (default: along the first
-    input); ``names`` labels the inputs (default: f's parameter names).
+    ``f`` returns one scalar y (the adjoint trace gives x̄ = ∂y/∂x, as ``grad`` does).
+    ``tangents`` is the input direction for the tangent trace, one of each input's shape
+    (default: along the first input); ``names`` labels the inputs (default: f's
+    parameter names).
 
     >>> import deepgrad.numpy as dnp
     >>> t = trace(lambda x1, x2: dnp.log(x1) + x1 * x2 - dnp.sin(x2), 2.0, 5.0)
@@ -107,10 +109,11 @@ def trace(
     """
     level = new_level()
     names = list(names) if names is not None else _parameter_names(f, len(args))
+    _check_count("names", names, args)
     inputs = [Tensor._make(_as_input(x, "trace", i), level) for i, x in enumerate(args)]
+    directions = _directions(inputs, tangents)
     out = f(*inputs)
-    if not (isinstance(out, Tensor) and out._level == level):
-        raise ValueError("trace: the output does not depend on the inputs; nothing to trace")
+    _check_output(out, level)
     steps = _evaluation_order(out, level, inputs)
     labels = {id(x): f"v_{i - len(inputs) + 1}" for i, x in enumerate(inputs)}
     labels.update({id(t): f"v_{i + 1}" for i, t in enumerate(steps)})
@@ -122,10 +125,35 @@ def trace(
         result.primal.append(TraceRow(labels[id(t)], _expression(t, labels), t._value))
     result.primal.append(TraceRow("y", labels[id(out)], out._value))
 
-    directions = _directions(inputs, tangents)
     _tangent_trace(result, steps, inputs, names, labels, directions, out)
     _adjoint_trace(result, steps, inputs, names, labels, out)
     return result
+
+
+def _check_count(what: str, given: Sequence, args: Sequence) -> None:
+    if len(given) != len(args):
+        raise ValueError(
+            f"trace: {len(given)} {what} for f's {len(args)} input(s); give one per input"
+        )
+
+
+def _check_output(out: Any, level: int) -> None:
+    """The traced output must be one scalar y: the adjoint trace seeds ȳ = 1 and reads off
+    x̄ = ∂y/∂x, which for an array y would be the gradient of its sum (grad refuses it too)."""
+    if isinstance(out, tuple | list | dict):
+        raise ValueError(
+            f"trace: f returns a {type(out).__name__} of {len(out)} outputs; an evaluation "
+            "trace follows one scalar output y: trace each output on its own"
+        )
+    if not (isinstance(out, Tensor) and out._level == level):
+        raise ValueError("trace: the output does not depend on the inputs; nothing to trace")
+    shape = np.shape(out._value)
+    if shape != ():
+        raise ValueError(
+            f"trace: f returns an array of shape {shape}; the adjoint trace gives x̄ = ∂y/∂x "
+            "for a scalar output y (shape ()), as grad does: reduce the output "
+            "(dnp.sum(...)) or trace one of its elements"
+        )
 
 
 def _parameter_names(f: Callable, count: int) -> list[str]:
@@ -199,10 +227,18 @@ def _directions(inputs: list, tangents: Sequence | None) -> list:
             np.ones_like(x._value) if i == 0 else np.zeros_like(x._value)
             for i, x in enumerate(inputs)
         ]
-    return [
-        np.asarray(t, dtype=np.asarray(x._value).dtype)
-        for t, x in zip(tangents, inputs, strict=True)
-    ]
+    _check_count("tangents", tangents, inputs)
+    directions = []
+    for i, (t, x) in enumerate(zip(tangents, inputs, strict=True)):
+        direction = np.asarray(raw_data(t), dtype=np.asarray(x._value).dtype)
+        if direction.shape != np.shape(x._value):
+            # a smaller tangent would broadcast inside the rules: sum(x) would get ẋ, not Σẋ
+            raise ValueError(
+                f"trace: tangent {i} has shape {direction.shape}, its input has shape "
+                f"{np.shape(x._value)}; give a tangent of the input's shape (as jvp requires)"
+            )
+        directions.append(direction)
+    return directions
 
 
 def _tangent_trace(result, steps, inputs, names, labels, directions, out) -> None:
