@@ -132,3 +132,23 @@ def test_jax_refuses_what_trace_refuses():
     _, tangent = jax.jvp(jnp.sum, (jnp.array([1.0, 2.0, 3.0]),), (jnp.ones(3),))
     assert float(tangent) == 3.0
 
+
+def test_check_grads_refuses_to_check_nothing():
+    # With only integer arguments every argument was held fixed and a wrong rule passed.
+    bad = _bad_primitive()
+    with pytest.raises(TypeError, match=r"no floating-point argument to check .*int64"):
+        dg.check_grads(bad, (3,), order=1)
+    with pytest.raises(TypeError, match="no floating-point argument"):
+        dg.check_grads(lambda i: bad(i * 1.0), (np.array([1, 2]),), order=1)
+    with pytest.raises(ValueError, match=r"non-empty sequence .* got \(\)"):
+        dg.check_grads(bad, (0.3,), modes=(), order=1)
+    with pytest.raises(ValueError, match=r"non-empty sequence .* got 'rev'"):
+        dg.check_grads(bad, (0.3,), modes="rev", order=1)
+
+
+def test_check_grads_refuses_complex_arguments():
+    # float64 of 0.3+1j was 0.3: the check ran at another point than the one given.
+    with pytest.raises(TypeError, match=r"argument 0 is complex \(complex128\)"):
+        dg.check_grads(dnp.sin, (0.3 + 1j,), order=1)
+    with pytest.raises(TypeError, match="argument 1 is complex"):
+        dg.check_grads(lambda x, z: x * z, (0.3, np.array([1j])), order=1)

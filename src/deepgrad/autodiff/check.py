@@ -51,14 +51,19 @@ def check_grads(
     """
     if args is None:
         return lambda *call_args: check_grads(f, call_args, order, modes, eps, atol, rtol, seed)
-    for mode in modes:
-        if mode not in ("fwd", "rev"):
-            raise ValueError(f"check_grads: modes must be 'fwd' and/or 'rev', got {mode!r}")
+    _check_modes(modes)
     leaves, treedef = tree_flatten(tuple(args))
-    leaves = [_float64(x) for x in leaves]
+    leaves = [_float64(x, i) for i, x in enumerate(leaves)]
     # Only floating inputs are differentiated; the others (integer indices, boolean masks)
     # are held fixed, so the checks below see a function of the floating leaves alone.
     floating = [i for i, x in enumerate(leaves) if is_floating(x.dtype)]
+    if not floating:
+        dtypes = ", ".join(str(x.dtype) for x in leaves) or "none"
+        raise TypeError(
+            f"check_grads: no floating-point argument to check (argument dtypes: {dtypes}); "
+            "integer and boolean arguments are held fixed, so nothing would be checked: "
+            "write 2.0 rather than 2, or cast with .astype('float64')"
+        )
 
     def f_of_floats(*xs):
         full = list(leaves)
@@ -81,8 +86,26 @@ class _Settings:
     labels: list  # each floating leaf's position among the user's arguments
 
 
-def _float64(x: Any) -> Any:
+def _check_modes(modes: Sequence[str]) -> None:
+    if isinstance(modes, str) or not modes:
+        raise ValueError(
+            f"check_grads: modes must be a non-empty sequence of 'fwd' and/or 'rev', such as "
+            f"('rev',), got {modes!r}"
+        )
+    for mode in modes:
+        if mode not in ("fwd", "rev"):
+            raise ValueError(f"check_grads: modes must be 'fwd' and/or 'rev', got {mode!r}")
+
+
+def _float64(x: Any, position: int) -> Any:
     array = np.asarray(raw_data(x))
+    if array.dtype.kind == "c":
+        # casting to float64 would drop the imaginary part: the check would run elsewhere
+        raise TypeError(
+            f"check_grads: argument {position} is complex ({array.dtype}); deepgrad "
+            "differentiates real functions of real arrays: pass the real and imaginary "
+            "parts as two real arguments"
+        )
     return array.astype(np.float64) if is_floating(array.dtype) else array
 
 
