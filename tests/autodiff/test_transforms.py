@@ -127,3 +127,19 @@ def test_extreme_values_are_stable():
     assert np.all(np.isfinite(g)) and g[1] == 0.25
     g = dg.grad(lambda x: sp.logsumexp(x))(x)
     np.testing.assert_allclose(g, [0.0, 0.0, 1.0])
+
+
+def test_jvp_refuses_a_tangent_of_another_dtype_as_jax_does():
+    """A float64 direction for a float32 primal was rounded to float32, an integer one taken
+    as floats, without a word; JAX refuses both. A Python number takes the primal's dtype."""
+    x32 = np.array([0.5, 1.5], np.float32)
+    for tangent in (np.ones(2), np.ones(2, np.int64), dg.tensor(np.ones(2), dtype="float64")):
+        with pytest.raises(
+            TypeError, match=r"jvp: tangent 0 is (float64|int64), its primal float32"
+        ):
+            dg.jvp(dnp.sin, (x32,), (tangent,))
+    _, tangent = dg.jvp(dnp.sin, (np.float32(0.5),), (1.0,))
+    assert tangent.dtype == np.float32 and tangent == np.float32(np.cos(np.float32(0.5)))
+    jax = pytest.importorskip("jax")
+    with pytest.raises(TypeError, match="dtypes must be equal"):
+        jax.jvp(jax.numpy.sin, (x32,), (np.ones(2, np.int32),))

@@ -181,12 +181,29 @@ def _asarray_like(value: Any, like: Any) -> Any:
     return array_module(like, value).asarray(value, dtype=_dtype_of(like))
 
 
+def _refuse_tangent_dtype(tangent: Any, primal: Any, position: int) -> None:
+    """Refuse a tangent array (or Tensor) whose dtype is not its primal's, as JAX does: it
+    would be cast to the primal's dtype (a float64 direction rounded to float32, an integer
+    one taken as floats) without a word. A Python number takes the primal's dtype, as NumPy
+    2 takes a Python scalar's."""
+    dtype = getattr(raw_data(tangent), "dtype", None)
+    wanted = _dtype_of(primal)
+    if dtype is not None and wanted is not None and np.dtype(dtype) != np.dtype(wanted):
+        raise TypeError(
+            f"jvp: tangent {position} is {np.dtype(dtype)}, its primal {np.dtype(wanted)}; "
+            f"give each tangent in its primal's dtype (as JAX requires), e.g. "
+            f"t.astype({str(np.dtype(wanted))!r}), or a Python number"
+        )
+
+
 def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False) -> tuple:
     """Forward mode: ``(f(*primals), J·tangents)`` in one pass.
 
     >>> import deepgrad.numpy as dnp
     >>> jvp(dnp.sin, (0.0,), (3.0,))
     (array(0.), array(3.))
+
+    Each tangent has its primal's shape and dtype (a Python number takes the primal's).
     """
     if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
         raise TypeError("jvp: primals and tangents must be tuples, e.g. jvp(f, (x,), (v,))")
@@ -202,6 +219,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     inputs = []
     for i, (x, t) in enumerate(zip(flat, tangent_flat, strict=True)):
         x = _as_input(x, "jvp", i)
+        _refuse_tangent_dtype(t, x, i)
         if not isinstance(t, Tensor):
             t = _asarray_like(t, x)
         if np.shape(raw_data(t)) != np.shape(raw_data(x)):
