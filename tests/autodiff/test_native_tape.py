@@ -5,6 +5,7 @@ do not take handed to Python."""
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
@@ -220,6 +221,32 @@ def test_a_failing_rule_names_its_op_as_in_python(tape):
         messages.append(str(raised.value))
     assert messages[0] == messages[1]
     assert messages[0].startswith("broken: the gradient with respect to argument 0 failed:")
+
+
+def test_an_error_named_in_c_is_chained_to_its_cause_as_in_python(tape):
+    """The op's or the rule's error named with the op has that error as its __cause__ and
+    its __context__ in both forms (raised while handling it), not an exception the caller
+    was handling when it called the op; and the caller's stays the one being handled."""
+    broken = primitive.Primitive(np.sin, "broken")
+    broken.defvjp(lambda g, ans, x: g @ np.ones((7, 7)))
+    x = dg.tensor(np.ones(2), requires_grad=True)
+    calls = (
+        lambda: x * np.ones(3),
+        lambda: dnp.sum(broken(x)).backward(),
+        lambda: dg.grad(lambda u: dnp.sum(u * np.ones(3)))(np.ones(2)),
+    )
+    for call in calls:
+        for form in ("C", "Python"):
+            with python_tape() if form == "Python" else _nothing():
+                try:
+                    raise KeyError("the caller's")
+                except KeyError as handled:
+                    with pytest.raises(ValueError) as raised:
+                        call()
+                    assert sys.exc_info()[1] is handled
+            named = raised.value
+            assert isinstance(named.__cause__, ValueError), form
+            assert named.__context__ is named.__cause__, form
 
 
 def test_other_errors_of_a_rule_pass_through(tape):
