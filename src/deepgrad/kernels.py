@@ -195,8 +195,8 @@ def disabled() -> Iterator[None]:
     """Run the NumPy rules inside the block (to compare both paths, or to profile)."""
     global _enabled
     saved, _enabled = _enabled, False
-    _switched()
     try:
+        _switched()
         yield
     finally:
         _enabled = saved
