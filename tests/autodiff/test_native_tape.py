@@ -5,6 +5,8 @@ do not take handed to Python."""
 
 from __future__ import annotations
 
+import importlib
+import sys
 import warnings
 
 import numpy as np
@@ -14,10 +16,12 @@ from hypothesis import strategies as st
 
 import deepgrad as dg
 import deepgrad.numpy as dnp
-from deepgrad import native
+from deepgrad import kernels, native
 from deepgrad.autodiff import graph, primitive
 from deepgrad.autodiff.primitive import NO_KWARGS, node_of
 from deepgrad.tensor import mark_written
+
+tensor_module = importlib.import_module("deepgrad.tensor")  # (deepgrad.tensor is the function)
 
 
 @pytest.fixture
@@ -95,7 +99,12 @@ def gradients(seed: int, dtype) -> list:
     ]
     inputs = [dg.tensor(v, requires_grad=True) for v in values]
     random_program(seed)(*inputs).backward()
-    return [x.grad.numpy() for x in inputs]
+    return [grad_of(x) for x in inputs]
+
+
+def grad_of(x) -> np.ndarray:
+    assert x.grad is not None
+    return x.grad.numpy()
 
 
 @settings(max_examples=40, deadline=None)
@@ -149,7 +158,9 @@ def test_a_node_recorded_in_c_holds_the_fields_python_records(tape):
             else:
                 with python_tape():
                     y = make()
+            assert isinstance(y, dg.Tensor)
             node = node_of(y)
+            assert node is not None
             recorded.append(node)
             assert y._level == 0 and y.grad is None and y._tangent is None
             assert node.kwargs is NO_KWARGS
@@ -202,7 +213,7 @@ def test_a_failing_op_names_itself_as_in_python(tape):
     for form in ("C", "Python"):
         context = python_tape() if form == "Python" else _nothing()
         with context, pytest.raises(ValueError) as raised:
-            x * np.ones(3)
+            _ = x * np.ones(3)
         messages.append(str(raised.value))
     assert messages[0] == messages[1]
     assert messages[0].startswith("multiply: arguments (2,) float64, (3,) float64:")
@@ -220,6 +231,32 @@ def test_a_failing_rule_names_its_op_as_in_python(tape):
         messages.append(str(raised.value))
     assert messages[0] == messages[1]
     assert messages[0].startswith("broken: the gradient with respect to argument 0 failed:")
+
+
+def test_an_error_named_in_c_is_chained_to_its_cause_as_in_python(tape):
+    """The op's or the rule's error named with the op has that error as its __cause__ and
+    its __context__ in both forms (raised while handling it), not an exception the caller
+    was handling when it called the op; and the caller's stays the one being handled."""
+    broken = primitive.Primitive(np.sin, "broken")
+    broken.defvjp(lambda g, ans, x: g @ np.ones((7, 7)))
+    x = dg.tensor(np.ones(2), requires_grad=True)
+    calls = (
+        lambda: x * np.ones(3),
+        lambda: dnp.sum(broken(x)).backward(),
+        lambda: dg.grad(lambda u: dnp.sum(u * np.ones(3)))(np.ones(2)),
+    )
+    for call in calls:
+        for form in ("C", "Python"):
+            with python_tape() if form == "Python" else _nothing():
+                try:
+                    raise KeyError("the caller's")
+                except KeyError as handled:
+                    with pytest.raises(ValueError) as raised:
+                        call()
+                    assert sys.exc_info()[1] is handled
+            named = raised.value
+            assert isinstance(named.__cause__, ValueError), form
+            assert named.__context__ is named.__cause__, form
 
 
 def test_other_errors_of_a_rule_pass_through(tape):
@@ -268,7 +305,7 @@ def test_what_the_c_loops_do_not_take_goes_to_python(tape):
             f(x).backward(create_graph=True)
             g, x.grad = x.grad, None
             dnp.sum(g).backward()
-            answers.append(x.grad.numpy())
+            answers.append(grad_of(x))
     np.testing.assert_array_equal(*answers)
 
 
@@ -297,6 +334,43 @@ def test_the_switch_keeps_the_python_tape(monkeypatch):
     assert graph.NATIVE_TAPE.get() is None
 
 
+def test_inside_kernels_disabled_the_python_binds_run_as_the_python_walk_does(tape):
+    """kernels.disabled() turns the tape's C loops off, the binds as well as the walk (a
+    block that compares both paths runs the Python functions only), and back on after."""
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    with kernels.disabled():
+        assert graph.NATIVE_TAPE.get() is None
+        assert (primitive._any, primitive._pair, primitive._one) == (
+            primitive.bind,
+            primitive.bind_pair,
+            primitive.bind_one,
+        )
+        assert tensor_module._bind_pair is primitive.bind_pair
+        y = dnp.sum(dnp.tanh(x) * x)
+    assert (primitive._any, primitive._pair, primitive._one) == (
+        tape.bind,
+        tape.bind_pair,
+        tape.bind_one,
+    )
+    assert tensor_module._bind_pair is tape.bind_pair
+    y.backward()
+    expected = np.tanh([1.0, 2.0]) + np.array([1.0, 2.0]) / np.cosh([1.0, 2.0]) ** 2
+    np.testing.assert_allclose(grad_of(x), expected)
+
+
+def test_after_a_failed_c_build_the_python_binds_run(tape, monkeypatch):
+    """A C build that fails later (another kernel's) turns the C loops off, as its warning
+    says: the tape's binds go back to Python with its walk."""
+    monkeypatch.setattr(kernels, "_c_failure", None)
+    with pytest.warns(RuntimeWarning, match="could not build a C kernel"):
+        kernels.c_failed(RuntimeError("a compiler that broke"))
+    assert graph.NATIVE_TAPE.get() is None
+    assert primitive._pair is primitive.bind_pair
+    monkeypatch.setattr(kernels, "_c_failure", None)
+    graph._binds_follow_the_switch()
+    assert primitive._pair is tape.bind_pair
+
+
 class _nothing:
     def __enter__(self):
         return self
@@ -315,4 +389,4 @@ def test_without_numpy_headers_nothing_is_built_and_nothing_is_said(monkeypatch)
         assert graph.NATIVE_TAPE.get() is None
         x = dg.tensor([1.0, 2.0], requires_grad=True)
         dnp.sum(x * x).backward()
-    assert x.grad.numpy().tolist() == [2.0, 4.0]
+    assert grad_of(x).tolist() == [2.0, 4.0]

@@ -146,14 +146,24 @@ static PyObject *pack(PyObject *const *items, Py_ssize_t count) {
 }
 
 /* The error being raised, handed to Python's `raiser(a, b, error)`, which raises it again
- * as the Python engine does (with the op named). Returns NULL, with that error set. */
+ * as the Python engine does (with the op named). The raiser runs with `error` as the
+ * exception being handled, as it runs inside the Python engine's `except` block: what it
+ * raises then has `error` as its __context__ (not an exception the caller was handling).
+ * Returns NULL, with that error set. */
 static PyObject *raise_through(PyObject *raiser, PyObject *a, PyObject *b) {
     PyObject *type, *error, *traceback;
     PyErr_Fetch(&type, &error, &traceback);
     PyErr_NormalizeException(&type, &error, &traceback);
     if (traceback != NULL) PyException_SetTraceback(error, traceback);
+    PyObject *handled_type, *handled, *handled_traceback;
+    PyErr_GetExcInfo(&handled_type, &handled, &handled_traceback);
+    Py_XINCREF(type);
+    Py_XINCREF(error);
+    Py_XINCREF(traceback);
+    PyErr_SetExcInfo(type, error, traceback); /* takes the three references */
     PyObject *call[3] = {a, b, error};
     Py_XDECREF(PyObject_Vectorcall(raiser, call, 3, NULL)); /* raises */
+    PyErr_SetExcInfo(handled_type, handled, handled_traceback); /* the caller's, again */
     Py_XDECREF(type);
     Py_XDECREF(error);
     Py_XDECREF(traceback);
