@@ -37,17 +37,6 @@ os.environ.setdefault("DEEPGRAD_FUSED", "1")
 native.BUILD_IN_BACKGROUND = False
 
 
-@pytest.fixture(autouse=True)
-def _tape_binds_follow_the_switch():
-    """The tape's binds as the C switch says after each test: one that failed a C build
-    and then put ``kernels._c_failure`` back by monkeypatch (not through the switch) would
-    leave every later test binding in Python (``graph._binds_follow_the_switch``)."""
-    yield
-    graph = sys.modules.get("deepgrad.autodiff.graph")
-    if graph is not None:
-        graph._binds_follow_the_switch()
-
-
 @pytest.fixture
 def without_c_loops(monkeypatch):
     """The plans' fused calls on numba's kernels (or NumPy's calls), not on their C loops

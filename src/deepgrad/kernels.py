@@ -102,39 +102,12 @@ def c_switched_on() -> bool:
     return _enabled and _c_failure is None
 
 
-# What follows c_switched_on(): called with nothing each time it may have changed.
-_switch_listeners: list[Callable[[], None]] = []
-
-
-def on_switch(listener: Callable[[], None]) -> None:
-    """Call ``listener()`` each time ``c_switched_on()`` may have changed (``disabled()``
-    entered or left, a C build failed): for C code that stands in for Python functions
-    instead of being asked for at each call (the tape's binds, ``autodiff/graph.py``), so
-    that it follows the switch as the C loops asked for at each call do.
-
-    >>> seen = []
-    >>> on_switch(lambda: seen.append(c_switched_on()))
-    >>> with disabled():
-    ...     pass
-    >>> seen[-2:] == [False, c_switched_on()]
-    True
-    >>> _ = _switch_listeners.pop()
-    """
-    _switch_listeners.append(listener)
-
-
-def _switched() -> None:
-    for listener in _switch_listeners:
-        listener()
-
-
 def c_failed(error: Exception) -> None:
     """The compiler failed to build a C kernel: warn once, and build none again in this
     process (numba or the NumPy rules run instead, with the same bits)."""
     global _c_failure
     if _c_failure is None:
         _c_failure = str(error)
-        _switched()
         warnings.warn(
             f"deepgrad could not build a C kernel ({error}); the optimizers' updates and "
             "the compiled plans' fused calls run on numba or NumPy instead, and the tape's "
@@ -196,11 +169,9 @@ def disabled() -> Iterator[None]:
     global _enabled
     saved, _enabled = _enabled, False
     try:
-        _switched()
         yield
     finally:
         _enabled = saved
-        _switched()
 
 
 def compile_kernel(function: Callable) -> Callable:

@@ -51,10 +51,13 @@ class NativeModule:
     """A C extension module of deepgrad's, loaded or built on first use: from the cache at
     once, else by the compiler in a background thread (``native.Build``) while its caller
     goes on the Python way. ``get()`` is the module where it may run now, else None;
-    whether C is allowed (``DEEPGRAD_NATIVE``, a compiler, Python's headers, NumPy's with
-    ``numpy_headers``) is asked at the first call that may run it, and kept;
-    ``kernels.disabled()`` and ``DEEPGRAD_FUSED=0`` turn it off at every call. ``set_up``
-    is called with the module once it is loaded, before anyone gets it.
+    whether C is allowed (``DEEPGRAD_NATIVE``, ``DEEPGRAD_FUSED``, a compiler, Python's
+    headers, NumPy's with ``numpy_headers``) is asked at the first call that may run it,
+    and kept. With ``follows_switch`` (the default), ``kernels.disabled()`` and a failed C
+    build turn it off at every call too: for loops that stand in for the NumPy rules. The
+    tape's loops, which stand in for the engine's Python functions and are installed in
+    their place, do not follow it. ``set_up`` is called with the module once it is loaded,
+    before anyone gets it.
 
     >>> LOOPS.get() is None or LOOPS.get().__name__ == NAME
     True
@@ -67,10 +70,12 @@ class NativeModule:
         *,
         numpy_headers: bool = False,
         set_up: Callable[[ModuleType], None] | None = None,
+        follows_switch: bool = True,
     ) -> None:
         self.source_file = source_file
         self.name = name
         self.numpy_headers = numpy_headers
+        self.follows_switch = follows_switch
         self.set_up = set_up
         self.module: ModuleType | None = None  # loaded in this process
         self.tried = False  # the load has ended (or was not allowed): module is what there is
@@ -80,7 +85,7 @@ class NativeModule:
     def get(self) -> ModuleType | None:
         """The module where it may run now, else None (the first call that may run it
         loads it, or starts its build in the background and returns None until built)."""
-        if not kernels.c_switched_on():
+        if self.follows_switch and not kernels.c_switched_on():
             return None
         if self.tried:
             return self.module

@@ -5,7 +5,6 @@ do not take handed to Python."""
 
 from __future__ import annotations
 
-import importlib
 import sys
 import warnings
 
@@ -19,9 +18,8 @@ import deepgrad.numpy as dnp
 from deepgrad import kernels, native
 from deepgrad.autodiff import graph, primitive
 from deepgrad.autodiff.primitive import NO_KWARGS, node_of
+from deepgrad.native_loops import NativeModule
 from deepgrad.tensor import mark_written
-
-tensor_module = importlib.import_module("deepgrad.tensor")  # (deepgrad.tensor is the function)
 
 
 @pytest.fixture
@@ -63,6 +61,12 @@ BINARY = [
 ]
 
 
+def grad_of(x) -> np.ndarray:
+    """``x.grad`` as an array (a backward pass has filled it)."""
+    assert x.grad is not None
+    return x.grad.numpy()
+
+
 def random_program(seed: int):
     """A random graph over three inputs of broadcast shapes: tensors used more than once,
     constants, Python numbers, reductions with keywords and ops of one or two arguments."""
@@ -100,11 +104,6 @@ def gradients(seed: int, dtype) -> list:
     inputs = [dg.tensor(v, requires_grad=True) for v in values]
     random_program(seed)(*inputs).backward()
     return [grad_of(x) for x in inputs]
-
-
-def grad_of(x) -> np.ndarray:
-    assert x.grad is not None
-    return x.grad.numpy()
 
 
 @settings(max_examples=40, deadline=None)
@@ -334,43 +333,6 @@ def test_the_switch_keeps_the_python_tape(monkeypatch):
     assert graph.NATIVE_TAPE.get() is None
 
 
-def test_inside_kernels_disabled_the_python_binds_run_as_the_python_walk_does(tape):
-    """kernels.disabled() turns the tape's C loops off, the binds as well as the walk (a
-    block that compares both paths runs the Python functions only), and back on after."""
-    x = dg.tensor([1.0, 2.0], requires_grad=True)
-    with kernels.disabled():
-        assert graph.NATIVE_TAPE.get() is None
-        assert (primitive._any, primitive._pair, primitive._one) == (
-            primitive.bind,
-            primitive.bind_pair,
-            primitive.bind_one,
-        )
-        assert tensor_module._bind_pair is primitive.bind_pair
-        y = dnp.sum(dnp.tanh(x) * x)
-    assert (primitive._any, primitive._pair, primitive._one) == (
-        tape.bind,
-        tape.bind_pair,
-        tape.bind_one,
-    )
-    assert tensor_module._bind_pair is tape.bind_pair
-    y.backward()
-    expected = np.tanh([1.0, 2.0]) + np.array([1.0, 2.0]) / np.cosh([1.0, 2.0]) ** 2
-    np.testing.assert_allclose(grad_of(x), expected)
-
-
-def test_after_a_failed_c_build_the_python_binds_run(tape, monkeypatch):
-    """A C build that fails later (another kernel's) turns the C loops off, as its warning
-    says: the tape's binds go back to Python with its walk."""
-    monkeypatch.setattr(kernels, "_c_failure", None)
-    with pytest.warns(RuntimeWarning, match="could not build a C kernel"):
-        kernels.c_failed(RuntimeError("a compiler that broke"))
-    assert graph.NATIVE_TAPE.get() is None
-    assert primitive._pair is primitive.bind_pair
-    monkeypatch.setattr(kernels, "_c_failure", None)
-    graph._binds_follow_the_switch()
-    assert primitive._pair is tape.bind_pair
-
-
 class _nothing:
     def __enter__(self):
         return self
@@ -381,12 +343,20 @@ class _nothing:
 
 def test_without_numpy_headers_nothing_is_built_and_nothing_is_said(monkeypatch):
     monkeypatch.setattr(native, "numpy_headers", lambda: None)
-    monkeypatch.setattr(graph.NATIVE_TAPE, "tried", False)
-    monkeypatch.setattr(graph.NATIVE_TAPE, "module", None)
-    monkeypatch.setattr(graph.NATIVE_TAPE, "build", None)
+    tape = NativeModule(graph.NATIVE_TAPE.source_file, "deepgrad_never_built", numpy_headers=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert graph.NATIVE_TAPE.get() is None
+        assert tape.get() is None
+    assert tape.tried and tape.build is None
+
+
+def test_kernels_disabled_keeps_the_tape_in_c(tape):
+    """The tape's loops give the Python engine's bits and stand in for its functions: the
+    switch that runs the NumPy rules in place of the C kernels leaves them, binds and walk
+    alike, so the two never mix."""
+    with kernels.disabled():
+        assert graph.NATIVE_TAPE.get() is tape
+        assert primitive._pair is tape.bind_pair and primitive._any is tape.bind
         x = dg.tensor([1.0, 2.0], requires_grad=True)
         dnp.sum(x * x).backward()
     assert grad_of(x).tolist() == [2.0, 4.0]

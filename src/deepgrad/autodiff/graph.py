@@ -16,7 +16,6 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from deepgrad import kernels
 from deepgrad.autodiff import primitive
 from deepgrad.autodiff.anomaly import check_finite
 from deepgrad.autodiff.effects import Impure
@@ -367,17 +366,6 @@ def _set_up_native_tape(tape: ModuleType) -> None:
     primitive.use_binds(tape.bind, tape.bind_pair, tape.bind_one)
 
 
-def _binds_follow_the_switch() -> None:
-    """Bind through the C forms while the C loops are loaded and switched on, and through
-    the Python functions while they are not (inside ``kernels.disabled()``, after a C build
-    failed): as ``backward_pass`` asks ``NATIVE_TAPE.get()`` for its walk at each call."""
-    tape = NATIVE_TAPE.module if NATIVE_TAPE.tried else None
-    if tape is not None and kernels.c_switched_on():
-        primitive.use_binds(tape.bind, tape.bind_pair, tape.bind_one)
-    else:
-        primitive.use_binds(primitive.bind, primitive.bind_pair, primitive.bind_one)
-
-
 # The tape's hot loops in C (native_tape.c): loaded, or built in the background, when a
 # first tensor requires grad or at the first backward pass; then every op binds through its
 # bind, bind_pair and bind_one, and backward_pass walks with its walk. The Python functions stay
@@ -387,8 +375,8 @@ NATIVE_TAPE = NativeModule(
     "deepgrad_native_tape",
     numpy_headers=True,
     set_up=_set_up_native_tape,
+    follows_switch=False,  # the same bits as the Python engine: kernels.disabled() keeps it
 )
 
-kernels.on_switch(_binds_follow_the_switch)
 ENGINE.tape_begins = NATIVE_TAPE.get  # a tensor that requires grad: the C loops load
 ENGINE.backward = backward  # Tensor.backward calls it (tensor.py cannot import the engine)
