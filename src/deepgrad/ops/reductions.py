@@ -139,7 +139,8 @@ def _argmax_share(ans, x, axis, keepdims):
 @impure
 def _logsumexp_shift(data, axis):
     """The maximum along ``axis`` (0 where it is not finite): the constant shift."""
-    shift = np.max(data, axis=axis, keepdims=True) if data.size else np.zeros(())
+    # (a 0 of the data's dtype for no element: a float64 0 would make float32 float64)
+    shift = np.max(data, axis=axis, keepdims=True) if data.size else np.zeros((), data.dtype)
     return np.where(np.isfinite(shift), shift, 0)
 
 
@@ -269,17 +270,21 @@ def cumprod(a: Any, axis: int | None = None) -> Any:
     return _cumprod(a, axis=axis_index(axis, len(_shape(a)) or 1, "cumprod"))
 
 
-def logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """log Σ exp(a), computed without overflow.
+def logsumexp(
+    a: Any, axis: Any = None, b: Any = None, keepdims: bool = False, return_sign: bool = False
+) -> Any:
+    """log Σ exp(a), computed without overflow; SciPy's (and ``jax.nn``'s) signature.
 
     The shift by the maximum is a constant: it cancels in the value and in every
     derivative, so it is not differentiated (and ties in the maximum cannot matter).
 
-    Integers and booleans give float64, as SciPy's ``logsumexp``.
+    Integers and booleans give float64, as SciPy's ``logsumexp``. The scale factors ``b``
+    and ``return_sign=True`` are refused (for positive ``b``, pass ``a + log(b)``).
 
     >>> float(logsumexp(np.array([1000.0, 1000.0])))
     1000.6931471805599
     """
+    _refuse_scipy_extras(b, return_sign)
     a = integers_as_floats(a)  # a − shift of unsigned integers would wrap around
     if not hasattr(raw_data(a), "shape"):  # a Python number, as NumPy takes it
         a = np.asarray(a)
@@ -290,3 +295,18 @@ def logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     if not keepdims:
         total = reshape(total, np.shape(np.sum(data, axis=axis)))
     return total
+
+
+def _refuse_scipy_extras(b: Any, return_sign: Any) -> None:
+    """SciPy's third and fifth arguments, which deepgrad does not implement: refused, so
+    that ``logsumexp(a, 0, b)`` is not read as ``keepdims=b``."""
+    if b is not None:
+        raise NotImplementedError(
+            f"logsumexp: the scale factors b (shape {np.shape(raw_data(b))}) are not "
+            "supported; for positive b pass logsumexp(a + log(b)) instead"
+        )
+    if return_sign:
+        raise NotImplementedError(
+            f"logsumexp: return_sign={return_sign!r} is not supported (without b the sum "
+            "of exponentials is never negative)"
+        )
