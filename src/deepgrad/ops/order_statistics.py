@@ -77,10 +77,11 @@ def _quantile(
         raise ValueError(f"{name}: method must be one of {_METHODS}, got {method!r}")
     if not hasattr(a, "shape"):
         a = np.asarray(a)
-    _require_real(name, a)  # the cast to float64 below would drop the imaginary part
+    _require_real(name, a)  # the cast to a float below would drop the imaginary part
     data_dtype = raw_data(a).dtype
     if not np.issubdtype(data_dtype, np.floating):
-        a = a.astype(np.float64) if isinstance(a, Tensor) else np.asarray(a, np.float64)
+        wide = _float_for_integers(data_dtype, q, weak)
+        a = a.astype(wide) if isinstance(a, Tensor) else np.asarray(a, wide)
     q_data = _checked_quantiles(q, name)
     rows, kept_shape, keep_shape = _rows(a, axis)
     if _shape(rows)[-1] == 0:
@@ -142,9 +143,25 @@ def _result_dtype(a: Any, q: Any, weak: bool) -> np.dtype:
     dtype = raw_data(a).dtype
     if weak or isinstance(a, Tensor) or isinstance(q, Tensor):
         return dtype
-    q = raw_data(q)
-    q_dtype = q.dtype if hasattr(q, "dtype") else np.asarray(q).dtype  # (no copy off a device)
+    q_dtype = _dtype_of(q)
     return np.result_type(dtype, q_dtype) if np.issubdtype(q_dtype, np.floating) else dtype
+
+
+def _float_for_integers(data_dtype: np.dtype, q: Any, weak: bool) -> np.dtype:
+    """The float an integer or boolean array is interpolated in: NumPy's promotion with a
+    float array q (int8 with float16 q: float16; int16 with float32 q: float32), which
+    holds every such element exactly; float64 otherwise (a Python q, a Tensor q)."""
+    if weak or isinstance(q, Tensor):
+        return np.dtype(np.float64)
+    q_dtype = _dtype_of(q)
+    if not np.issubdtype(q_dtype, np.floating):
+        return np.dtype(np.float64)
+    return np.result_type(data_dtype, q_dtype)
+
+
+def _dtype_of(q: Any) -> np.dtype:
+    q = raw_data(q)
+    return q.dtype if hasattr(q, "dtype") else np.asarray(q).dtype  # (no copy off a device)
 
 
 def _middle(lower: Any, upper: Any, whole: Any) -> Any:
