@@ -109,6 +109,7 @@ def cov(
         # counts (exact in any floating dtype), on x's device
         w = array_module(raw_data(x)).asarray(f.astype(raw_data(x).dtype))
     if aweights is not None:
+        aweights = _as_array(aweights)  # a list, as NumPy takes it
         if _shape(aweights) != (n,) or np.any(raw_data(aweights) < 0):
             raise ValueError(f"cov: aweights must be {n} non-negative numbers")
         w = aweights if w is None else aweights * w
