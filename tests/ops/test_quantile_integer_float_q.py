@@ -52,3 +52,25 @@ def test_a_python_q_still_gives_float64():
     data = np.array(DATA, dtype=np.int8)
     assert np.asarray(dnp.quantile(data, 0.3, axis=1)).dtype == np.float64
     assert np.asarray(dnp.median(data, axis=1)).dtype == np.float64
+
+
+# np.quantile(int16 DATA, q, axis=1) at an integer q (0 or 1) is int16: NumPy interpolates
+# by an integer fraction; it was float64 [7.0, 9.0]. 'midpoint' and median stay float64, as NumPy's.
+@pytest.mark.parametrize("q", [1, 0, True, np.int64(1), [0, 1], np.array([0, 1], np.uint8)])
+@pytest.mark.parametrize("function", [dnp.quantile, dnp.nanquantile])
+def test_an_integer_q_keeps_the_integer_dtype(q, function):
+    data = np.array(DATA, dtype=np.int16)
+    result = np.asarray(function(data, q, axis=1))
+    assert result.dtype == np.int16
+    rows = {0: [0, 2], 1: [7, 9]}
+    expected = [rows[int(v)] for v in np.atleast_1d(q)] if np.ndim(q) else rows[int(q)]
+    np.testing.assert_array_equal(result, expected)
+    assert np.asarray(function(data, q, axis=1, method="midpoint")).dtype == np.float64
+
+
+def test_booleans_at_an_integer_q_stay_booleans():
+    # np.quantile([[True, False, True], [False, False, True]], [0, 1], axis=1): bool
+    data = np.array([[True, False, True], [False, False, True]])
+    result = np.asarray(dnp.quantile(data, [0, 1], axis=1))
+    assert result.dtype == np.bool_
+    np.testing.assert_array_equal(result, [[False, False], [True, True]])

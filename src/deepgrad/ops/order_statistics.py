@@ -116,9 +116,20 @@ def _quantile(
         result = where(_any_nan(rows, q_data.shape), nan_value, result)
     if keepdims:
         result = reshape(result, q_data.shape + keep_shape)
-    if method in ("lower", "higher", "nearest") and data_dtype.kind in "biu":
+    if _an_element(method, data_dtype, q):
         result = cast(result, data_dtype)  # NumPy's: an element, in the data's dtype
     return numpy_scalar(result)  # NumPy's scalar for a plain 0-d result, as np.median's
+
+
+def _an_element(method: str, data_dtype: np.dtype, q: Any) -> bool:
+    """Whether NumPy returns an integer array's quantile in its dtype: a method that picks
+    an element, or 'linear' at integer q (0 or 1: NumPy's interpolation by an integer
+    fraction stays integer, or boolean)."""
+    if data_dtype.kind not in "biu":
+        return False
+    if method in ("lower", "higher", "nearest"):
+        return True
+    return method == "linear" and _dtype_of(q).kind in "biu"
 
 
 def _fractions(
