@@ -364,64 +364,120 @@ def _broadcast_rows(ordered: Any, target: tuple[int, ...]) -> Any:
     return reshape(ordered, (1,) * lead + from_shape) * ones
 
 
+def _refuse_out(name: str, out: Any) -> None:
+    """NumPy's ``out``, the fourth argument of ``quantile`` (third of ``median``): refused,
+    so that a call written for NumPy does not read it as ``method`` or ``keepdims``.
+    ``overwrite_input`` is NumPy's permission to use the input as scratch space; the input
+    is never modified, which that allows."""
+    if out is not None:
+        raise TypeError(
+            f"{name}: out= is not supported (got {type(out).__name__} of shape "
+            f"{np.shape(raw_data(out))}): deepgrad's arrays are not written in place; use "
+            "the returned value"
+        )
+
+
 def quantile(
-    a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
+    a: Any,
+    q: Any,
+    axis: Any = None,
+    out: None = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
 ) -> Any:
-    """The q-th quantile(s) over ``axis`` (NumPy's ``quantile``; methods 'linear' (the
-    default), 'lower', 'higher', 'midpoint', 'nearest'). Differentiable in a and q.
+    """The q-th quantile(s) over ``axis`` (NumPy's ``quantile``, in NumPy's argument order;
+    methods 'linear' (the default), 'lower', 'higher', 'midpoint', 'nearest'; ``out`` is
+    refused). Differentiable in a and q.
 
     >>> float(quantile(np.array([1.0, 2.0, 4.0, 8.0]), 0.5))
     3.0
     """
+    _refuse_out("quantile", out)
     return _quantile("quantile", a, q, axis, method, keepdims, False, _weak(q))
 
 
 def percentile(
-    a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
+    a: Any,
+    q: Any,
+    axis: Any = None,
+    out: None = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
 ) -> Any:
     """The q-th percentile(s): ``quantile(a, q / 100)``.
 
     >>> float(percentile(np.array([1.0, 2.0, 4.0, 8.0]), 50))
     3.0
     """
+    _refuse_out("percentile", out)
     return _quantile("percentile", a, _hundredths(q), axis, method, keepdims, False, _weak(q))
 
 
-def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+def median(
+    a: Any,
+    axis: Any = None,
+    out: None = None,
+    overwrite_input: bool = False,
+    keepdims: bool = False,
+) -> Any:
     """The median over ``axis``: the middle element, or the mean of the two middle ones.
 
     >>> float(median(np.array([3.0, 1.0, 2.0, 10.0])))
     2.5
     """
+    _refuse_out("median", out)
     return _quantile("median", a, 0.5, axis, "linear", keepdims, False, True)
 
 
 def nanquantile(
-    a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
+    a: Any,
+    q: Any,
+    axis: Any = None,
+    out: None = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
 ) -> Any:
     """``quantile`` ignoring NaNs (NaN where a slice is all NaN).
 
     >>> float(nanquantile(np.array([1.0, np.nan, 3.0]), 0.5))
     2.0
     """
+    _refuse_out("nanquantile", out)
     return _quantile("nanquantile", a, q, axis, method, keepdims, True, _weak(q))
 
 
 def nanpercentile(
-    a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
+    a: Any,
+    q: Any,
+    axis: Any = None,
+    out: None = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
 ) -> Any:
     """``percentile`` ignoring NaNs.
 
     >>> float(nanpercentile(np.array([1.0, np.nan, 3.0]), 50))
     2.0
     """
+    _refuse_out("nanpercentile", out)
     return _quantile("nanpercentile", a, _hundredths(q), axis, method, keepdims, True, _weak(q))
 
 
-def nanmedian(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+def nanmedian(
+    a: Any,
+    axis: Any = None,
+    out: None = None,
+    overwrite_input: bool = False,
+    keepdims: bool = False,
+) -> Any:
     """``median`` ignoring NaNs.
 
     >>> float(nanmedian(np.array([3.0, np.nan, 1.0])))
     2.0
     """
+    _refuse_out("nanmedian", out)
     return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, True, True)
