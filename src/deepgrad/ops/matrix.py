@@ -15,7 +15,7 @@ from deepgrad.axes import axis_tuple
 from deepgrad.backend import array_module
 from deepgrad.ops.cofactor import cofactor, cofactor_derivative
 from deepgrad.ops.elementwise import absolute, power, sqrt
-from deepgrad.ops.indexing import tril
+from deepgrad.ops.indexing import getitem, tril
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.nondiff import cast, count_nonzero, nondifferentiable
 from deepgrad.ops.reductions import max, min, sum
@@ -144,19 +144,36 @@ def slogdet(a: Any) -> tuple[Any, Any]:
     return _sign_of_det(a), _logabsdet(a)
 
 
+def _b_is_vector(b: Any) -> bool:
+    """NumPy 2's rule: b is a vector (..., M) only when it is 1-D; otherwise (..., M, K)."""
+    return np.ndim(raw_data(b)) == 1
+
+
+def _solve_vectors(a: Any, v: Any) -> Any:
+    """solve(a, v) for a stack of vectors v (..., M), batched like a: as columns, since
+    solve reads a v of more than one axis as matrices (..., M, K)."""
+    return getitem(solve(a, expand_dims(v, -1)), index=(Ellipsis, 0))
+
+
 def _solve_vjp_a(g, ans, a, b):
-    gb = solve(_mT(a), g)
-    if np.ndim(raw_data(b)) == 1:
+    if _b_is_vector(b):  # g and ans are vectors (..., M), batched like a
+        gb = _solve_vectors(_mT(a), g)
         return -(expand_dims(gb, -1) * expand_dims(ans, -2))
-    return -matmul(gb, _mT(ans))
+    return -matmul(solve(_mT(a), g), _mT(ans))
+
+
+def _solve_vjp_b(g, ans, a, b):
+    return _solve_vectors(_mT(a), g) if _b_is_vector(b) else solve(_mT(a), g)
 
 
 def _solve_jvp_a(t, ans, a, b):
+    if _b_is_vector(b):
+        return -_solve_vectors(a, getitem(matmul(t, expand_dims(ans, -1)), index=(Ellipsis, 0)))
     return solve(a, -matmul(t, ans))
 
 
 _solve = Primitive(np.linalg.solve, "solve")
-_solve.defvjp(_solve_vjp_a, lambda g, ans, a, b: solve(_mT(a), g))
+_solve.defvjp(_solve_vjp_a, _solve_vjp_b)
 _solve.defjvp(_solve_jvp_a, lambda t, ans, a, b: solve(a, t))
 
 
