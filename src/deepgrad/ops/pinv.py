@@ -21,7 +21,14 @@ from deepgrad.ops.elementwise import subtract
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.reductions import sum
 from deepgrad.ops.shape import reshape
-from deepgrad.ops.spectral_tools import eye_like, matrix_check, mT, shape_of, traceable
+from deepgrad.ops.spectral_tools import (
+    eye_like,
+    matrix_check,
+    mT,
+    shape_of,
+    symmetric_from,
+    traceable,
+)
 from deepgrad.ops.svd import svdvals
 from deepgrad.tensor import raw_data, read_value
 
@@ -72,13 +79,21 @@ def pinv(a: Any, rcond: float | None = None, hermitian: bool = False) -> Any:
     """The pseudo-inverse A⁺ (NumPy's ``linalg.pinv``), batched over leading axes.
 
     Singular values below ``rcond`` times the largest count as zero (NumPy's default
-    when None). Differentiable where the rank does not change.
+    when None). Differentiable where the rank does not change. ``hermitian=True`` reads
+    the lower triangle only, as NumPy's (through ``eigh``); the gradient lives in that
+    triangle (as ``eigh``'s).
 
     >>> pinv(np.array([[2.0, 0.0], [0.0, 0.0]]))
     array([[0.5, 0. ],
            [0. , 0. ]])
     """
-    matrix_check("pinv", a)
+    m, n = matrix_check("pinv", a)[-2:]
+    if hermitian:
+        if m != n:
+            raise np.linalg.LinAlgError(
+                f"pinv: hermitian=True needs square matrices (..., n, n), got {m}×{n}"
+            )
+        a = symmetric_from(a, "L")
     return _pinv(a, rcond=rcond, hermitian=bool(hermitian))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.backend import array_module
-from deepgrad.ops.indexing import getitem
+from deepgrad.ops.indexing import getitem, tril, triu
 from deepgrad.ops.nondiff import any as any_of
 from deepgrad.ops.nondiff import logical_or, not_equal
 from deepgrad.ops.selection import where
@@ -41,6 +41,14 @@ def eye_like(x: Any, n: int) -> Any:
     data = raw_data(x)
     eye = array_module(data).eye(n, dtype=data.dtype)
     return Tensor._make(eye, -1) if isinstance(x, Tensor) else eye
+
+
+def symmetric_from(a: Any, UPLO: str) -> Any:
+    """The symmetric matrix LAPACK's symmetric routines see (NumPy's ``eigh``, and ``svd``
+    and ``pinv`` with ``hermitian=True``): A's lower (or upper) triangle mirrored."""
+    if UPLO == "L":
+        return tril(a) + mT(tril(a, -1))
+    return triu(a) + mT(triu(a, 1))
 
 
 def diagonal_of(x: Any) -> Any:
