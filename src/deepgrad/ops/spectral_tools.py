@@ -101,8 +101,11 @@ def pack_raw(*parts: Any, like: Any) -> Any:
     """Raw arrays flattened over their non-batch axes and joined along a last axis, by the
     array module of ``like`` (the decomposed matrix: its batch axes lead)."""
     xp = array_module(like)
-    batch = like.shape[:-2]
-    return xp.concatenate([xp.asarray(p).reshape((*batch, -1)) for p in parts], axis=-1)
+    batch = np.shape(like)[:-2]  # (a nested list too: NumPy's linalg takes those)
+    # each length spelled out: -1 is ambiguous in an empty batch
+    pieces = [xp.asarray(p) for p in parts]
+    flat = [p.reshape((*batch, math.prod(p.shape[len(batch) :]))) for p in pieces]
+    return xp.concatenate(flat, axis=-1)
 
 
 def pack(*parts: Any, batch: tuple[int, ...]) -> Any:
