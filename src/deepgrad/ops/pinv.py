@@ -97,12 +97,25 @@ def pinv(a: Any, rcond: float | None = None, hermitian: bool = False) -> Any:
     return _pinv(a, rcond=rcond, hermitian=bool(hermitian))
 
 
+def _lstsq_cutoff(rcond: float | None, m: int, n: int) -> float:
+    """The cut-off ratio NumPy's lstsq applies: its default eps · max(M, N) for None, else
+    ``rcond`` as LAPACK's gelsd reads it, which replaces one outside (0, 1) by the machine
+    precision 2⁻⁵³ (NumPy solves in double precision whatever the input's dtype)."""
+    if rcond is None:
+        return float(np.finfo(np.float64).eps) * max(m, n)
+    if not 0 < rcond < 1:
+        return float(np.finfo(np.float64).eps) / 2
+    return float(rcond)
+
+
 def lstsq(a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any, int, Any]:
     """Least squares, NumPy's ``linalg.lstsq``: ``(x, residuals, rank, s)``.
 
     x = A⁺ b minimises ‖b − A x‖; ``residuals`` are the squared norms of b − A x per column
     (empty unless A has full column rank N < M); ``rank`` is a number; ``s`` are A's
-    singular values. x, residuals and s are differentiable (where the rank is constant).
+    singular values. Singular values up to ``rcond`` times the largest count as zero; an
+    ``rcond`` of 0 or less, or of 1 or more, means the machine precision, as in NumPy
+    (LAPACK's rule). x, residuals and s are differentiable (where the rank is constant).
 
     >>> x, res, rank, s = lstsq(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]),
     ...                         np.array([1.0, 2.0, 3.0]))
@@ -116,7 +129,7 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any, int, An
             f"a {a_shape} and b {b_shape} (for a batch of problems use pinv(a) @ b)"
         )
     m, n = a_shape
-    cutoff = rcond if rcond is not None else np.finfo(np.float64).eps * max(m, n)
+    cutoff = _lstsq_cutoff(rcond, m, n)
     s = svdvals(a)
     # The rank is a number and decides the residuals' shape: read in Python, so a compiled
     # function refuses it as it refuses float(x) (a replay kept the first call's rank).
