@@ -206,14 +206,22 @@ _cholesky.defvjp(_cholesky_vjp)
 _cholesky.defjvp(_cholesky_jvp)
 
 
-def cholesky(a: Any) -> Any:
-    """Lower Cholesky factor L of a symmetric positive-definite A = L Lᵀ.
+def cholesky(a: Any, /, *, upper: bool = False) -> Any:
+    """Lower Cholesky factor L of a symmetric positive-definite A = L Lᵀ, or with
+    ``upper=True`` the upper factor U = Lᵀ (A = Uᵀ U), as NumPy's: the lower factor reads
+    A's lower triangle, the upper one its upper triangle.
 
     Only symmetric changes of A are meaningful: the reverse-mode gradient is the
     symmetric one; forward mode (``jvp``, ``jacfwd``) uses the tangent as given, as
     PyTorch's does, so give it a symmetric tangent (JAX symmetrises it first).
+
+    >>> cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]), upper=True)
+    array([[2., 1.],
+           [0., 2.]])
     """
     _square("cholesky", a)
+    if upper:  # Aᵀ's lower triangle is A's upper one
+        return _mT(_cholesky(_mT(a)))
     return _cholesky(a)
 
 
