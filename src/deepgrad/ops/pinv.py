@@ -75,19 +75,32 @@ _pinv.defvjp(_pinv_vjp)
 _pinv.defjvp(_pinv_jvp)
 
 
-def pinv(a: Any, rcond: float | None = None, hermitian: bool = False) -> Any:
+_UNSET: Any = object()  # NumPy's "rtol not given", which None cannot stand for
+
+
+def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _UNSET) -> Any:
     """The pseudo-inverse A⁺ (NumPy's ``linalg.pinv``), batched over leading axes.
 
-    Singular values below ``rcond`` times the largest count as zero (NumPy's default
-    when None). Differentiable where the rank does not change. ``hermitian=True`` reads
-    the lower triangle only, as NumPy's (through ``eigh``); the gradient lives in that
-    triangle (as ``eigh``'s).
+    Singular values up to ``rcond`` times the largest count as zero (NumPy's 1e-15 when
+    None). ``rtol`` is NumPy 2's other name for it, with its own default: ``rtol=None``
+    means max(M, N) · eps of the dtype; both at once raise ``ValueError``, as NumPy's.
+    Differentiable where the rank does not change. ``hermitian=True`` reads the lower
+    triangle only, as NumPy's (through ``eigh``); the gradient lives in that triangle (as
+    ``eigh``'s).
 
     >>> pinv(np.array([[2.0, 0.0], [0.0, 0.0]]))
     array([[0.5, 0. ],
            [0. , 0. ]])
+    >>> pinv(np.array([[1.0, 0.0], [0.0, 1e-3]]), rtol=1e-2)
+    array([[1., 0.],
+           [0., 0.]])
     """
     m, n = matrix_check("pinv", a)[-2:]
+    if rtol is not _UNSET:
+        if rcond is not None:
+            raise ValueError(f"pinv: rtol={rtol!r} and rcond={rcond!r} given; set one, as NumPy")
+        dtype = np.result_type(raw_data(a).dtype, np.float16)  # the dtype pinv computes in
+        rcond = max(m, n) * np.finfo(dtype).eps if rtol is None else rtol
     if hermitian:
         if m != n:
             raise np.linalg.LinAlgError(
