@@ -12,7 +12,7 @@ import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.axes import axis_tuple
-from deepgrad.backend import array_module
+from deepgrad.backend import array_module, numpy_scalar
 from deepgrad.ops.cofactor import cofactor, cofactor_derivative
 from deepgrad.ops.elementwise import absolute, power, sqrt
 from deepgrad.ops.indexing import getitem, tril
@@ -295,4 +295,4 @@ def _squeeze_axes(x, axis, keepdims):
     if keepdims:
         return x
     shape = [n for i, n in enumerate(np.shape(raw_data(x))) if i not in axis]
-    return reshape(x, shape)
+    return numpy_scalar(reshape(x, shape))  # a scalar where NumPy's is, not a 0-d array
