@@ -252,6 +252,14 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     return _matrix_norm(x, ord, axis, keepdims)
 
 
+def largest(x: Any, axis: Any, keepdims: bool = False) -> Any:
+    """``max`` of values ≥ 0 (magnitudes, singular values), 0 over an empty axis as NumPy's
+    norms (which reduce with ``initial=0``); ``max`` has no identity to return there."""
+    if np.shape(raw_data(x))[axis] == 0:
+        return sum(x, axis=axis, keepdims=keepdims)
+    return max(x, axis=axis, keepdims=keepdims)
+
+
 def _vector_norm(x, ord, axis, keepdims):
     if isinstance(ord, str):  # 'fro' and 'nuc' are matrix norms
         raise ValueError(
@@ -261,7 +269,7 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord is None or ord == 2:
         return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
     if ord == np.inf:
-        return max(absolute(x), axis=axis, keepdims=keepdims)
+        return largest(absolute(x), axis=axis, keepdims=keepdims)
     if ord == -np.inf:
         return min(absolute(x), axis=axis, keepdims=keepdims)
     if ord == 1:
@@ -278,11 +286,11 @@ def _matrix_norm(x, ord, axis, keepdims):
         return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
     if ord in (1, -1):
         sums = sum(absolute(x), axis=row_axis, keepdims=True)
-        reduce = max if ord == 1 else min
+        reduce = largest if ord == 1 else min
         return _squeeze_axes(reduce(sums, axis=col_axis, keepdims=True), axis, keepdims)
     if ord in (np.inf, -np.inf):
         sums = sum(absolute(x), axis=col_axis, keepdims=True)
-        reduce = max if ord == np.inf else min
+        reduce = largest if ord == np.inf else min
         return _squeeze_axes(reduce(sums, axis=row_axis, keepdims=True), axis, keepdims)
     # (2, -2 and 'nuc' are taken by ops/matrix_functions.norm before it calls this one)
     raise ValueError(
