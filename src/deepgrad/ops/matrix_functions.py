@@ -70,6 +70,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     320.1562118716424
     """
     x = integers_as_floats(x)  # NumPy's: x * x of uint8 200 would wrap around to 64
+    if isinstance(ord, np.generic):  # np.int64(2) is not an int: as the Python number
+        ord = ord.item()
     ndim = len(shape_of(x))
     is_spectral = isinstance(ord, str | int | float) and (ord in (2, -2) or ord == "nuc")
     pair = (0, 1) if axis is None and ndim == 2 else _axis_pair(axis)
