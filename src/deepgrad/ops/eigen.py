@@ -44,6 +44,7 @@ from deepgrad.ops.spectral_tools import (
     pack_raw,
     shape_of,
     square_check,
+    symmetric_from,
     traceable,
     unpack,
     vectors_used,
@@ -57,15 +58,8 @@ def _check_uplo(name: str, UPLO: Any) -> None:
         raise ValueError(f"{name}: UPLO must be 'L' or 'U', got {UPLO!r}")
 
 
-def _symmetric_from(a: Any, UPLO: Triangle) -> Any:
-    """The symmetric matrix eigh sees: A's lower (or upper) triangle mirrored."""
-    if UPLO == "L":
-        return tril(a) + mT(tril(a, -1))
-    return triu(a) + mT(triu(a, 1))
-
-
 def _onto_triangle(g: Any, UPLO: Triangle) -> Any:
-    """The adjoint of ``_symmetric_from``: off-diagonal pairs summed into the triangle."""
+    """The adjoint of ``symmetric_from``: off-diagonal pairs summed into the triangle."""
     n = shape_of(g)[-1]
     both = g + mT(g)
     half_diagonal = 1 - 0.5 * eye_like(g, n)
@@ -97,7 +91,7 @@ def _eigh_vjp(g, ans, a, UPLO):
 def _eigh_jvp(t, ans, a, UPLO):
     n = shape_of(a)[-1]
     w, v = _eigh_parts(ans, n)
-    m = matmul(matmul(mT(v), _symmetric_from(t, UPLO)), v)
+    m = matmul(matmul(mT(v), symmetric_from(t, UPLO)), v)
     return pack(diagonal_of(m), matmul(v, inverse_gaps(w) * m), batch=shape_of(a)[:-2])
 
 
@@ -134,7 +128,7 @@ def _eigvalsh_vjp(g, ans, a, UPLO):
 @traceable
 def _eigvalsh_jvp(t, ans, a, UPLO):
     _, v = eigh(a, UPLO)
-    return sum(v * matmul(_symmetric_from(t, UPLO), v), axis=-2)
+    return sum(v * matmul(symmetric_from(t, UPLO), v), axis=-2)
 
 
 _eigvalsh = Primitive(lambda a, UPLO: array_module(a).linalg.eigvalsh(a, UPLO=UPLO), "eigvalsh")

@@ -12,10 +12,10 @@ import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.axes import axis_tuple
-from deepgrad.backend import array_module
+from deepgrad.backend import array_module, numpy_scalar
 from deepgrad.ops.cofactor import cofactor, cofactor_derivative
 from deepgrad.ops.elementwise import absolute, power, sqrt
-from deepgrad.ops.indexing import tril
+from deepgrad.ops.indexing import getitem, tril
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.nondiff import cast, count_nonzero, nondifferentiable
 from deepgrad.ops.reductions import max, min, sum
@@ -144,19 +144,36 @@ def slogdet(a: Any) -> tuple[Any, Any]:
     return _sign_of_det(a), _logabsdet(a)
 
 
+def _b_is_vector(b: Any) -> bool:
+    """NumPy 2's rule: b is a vector (..., M) only when it is 1-D; otherwise (..., M, K)."""
+    return np.ndim(raw_data(b)) == 1
+
+
+def _solve_vectors(a: Any, v: Any) -> Any:
+    """solve(a, v) for a stack of vectors v (..., M), batched like a: as columns, since
+    solve reads a v of more than one axis as matrices (..., M, K)."""
+    return getitem(solve(a, expand_dims(v, -1)), index=(Ellipsis, 0))
+
+
 def _solve_vjp_a(g, ans, a, b):
-    gb = solve(_mT(a), g)
-    if np.ndim(raw_data(b)) == 1:
+    if _b_is_vector(b):  # g and ans are vectors (..., M), batched like a
+        gb = _solve_vectors(_mT(a), g)
         return -(expand_dims(gb, -1) * expand_dims(ans, -2))
-    return -matmul(gb, _mT(ans))
+    return -matmul(solve(_mT(a), g), _mT(ans))
+
+
+def _solve_vjp_b(g, ans, a, b):
+    return _solve_vectors(_mT(a), g) if _b_is_vector(b) else solve(_mT(a), g)
 
 
 def _solve_jvp_a(t, ans, a, b):
+    if _b_is_vector(b):
+        return -_solve_vectors(a, getitem(matmul(t, expand_dims(ans, -1)), index=(Ellipsis, 0)))
     return solve(a, -matmul(t, ans))
 
 
 _solve = Primitive(np.linalg.solve, "solve")
-_solve.defvjp(_solve_vjp_a, lambda g, ans, a, b: solve(_mT(a), g))
+_solve.defvjp(_solve_vjp_a, _solve_vjp_b)
 _solve.defjvp(_solve_jvp_a, lambda t, ans, a, b: solve(a, t))
 
 
@@ -189,14 +206,22 @@ _cholesky.defvjp(_cholesky_vjp)
 _cholesky.defjvp(_cholesky_jvp)
 
 
-def cholesky(a: Any) -> Any:
-    """Lower Cholesky factor L of a symmetric positive-definite A = L Lᵀ.
+def cholesky(a: Any, /, *, upper: bool = False) -> Any:
+    """Lower Cholesky factor L of a symmetric positive-definite A = L Lᵀ, or with
+    ``upper=True`` the upper factor U = Lᵀ (A = Uᵀ U), as NumPy's: the lower factor reads
+    A's lower triangle, the upper one its upper triangle.
 
     Only symmetric changes of A are meaningful: the reverse-mode gradient is the
     symmetric one; forward mode (``jvp``, ``jacfwd``) uses the tangent as given, as
     PyTorch's does, so give it a symmetric tangent (JAX symmetrises it first).
+
+    >>> cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]), upper=True)
+    array([[2., 1.],
+           [0., 2.]])
     """
     _square("cholesky", a)
+    if upper:  # Aᵀ's lower triangle is A's upper one
+        return _mT(_cholesky(_mT(a)))
     return _cholesky(a)
 
 
@@ -227,6 +252,14 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     return _matrix_norm(x, ord, axis, keepdims)
 
 
+def largest(x: Any, axis: Any, keepdims: bool = False) -> Any:
+    """``max`` of values ≥ 0 (magnitudes, singular values), 0 over an empty axis as NumPy's
+    norms (which reduce with ``initial=0``); ``max`` has no identity to return there."""
+    if np.shape(raw_data(x))[axis] == 0:
+        return sum(x, axis=axis, keepdims=keepdims)
+    return max(x, axis=axis, keepdims=keepdims)
+
+
 def _vector_norm(x, ord, axis, keepdims):
     if isinstance(ord, str):  # 'fro' and 'nuc' are matrix norms
         raise ValueError(
@@ -236,7 +269,7 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord is None or ord == 2:
         return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
     if ord == np.inf:
-        return max(absolute(x), axis=axis, keepdims=keepdims)
+        return largest(absolute(x), axis=axis, keepdims=keepdims)
     if ord == -np.inf:
         return min(absolute(x), axis=axis, keepdims=keepdims)
     if ord == 1:
@@ -253,11 +286,11 @@ def _matrix_norm(x, ord, axis, keepdims):
         return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
     if ord in (1, -1):
         sums = sum(absolute(x), axis=row_axis, keepdims=True)
-        reduce = max if ord == 1 else min
+        reduce = largest if ord == 1 else min
         return _squeeze_axes(reduce(sums, axis=col_axis, keepdims=True), axis, keepdims)
     if ord in (np.inf, -np.inf):
         sums = sum(absolute(x), axis=col_axis, keepdims=True)
-        reduce = max if ord == np.inf else min
+        reduce = largest if ord == np.inf else min
         return _squeeze_axes(reduce(sums, axis=row_axis, keepdims=True), axis, keepdims)
     # (2, -2 and 'nuc' are taken by ops/matrix_functions.norm before it calls this one)
     raise ValueError(
@@ -270,4 +303,4 @@ def _squeeze_axes(x, axis, keepdims):
     if keepdims:
         return x
     shape = [n for i, n in enumerate(np.shape(raw_data(x))) if i not in axis]
-    return reshape(x, shape)
+    return numpy_scalar(reshape(x, shape))  # a scalar where NumPy's is, not a 0-d array

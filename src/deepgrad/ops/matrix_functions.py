@@ -16,9 +16,9 @@ import numpy as np
 from deepgrad.axes import axis_index
 from deepgrad.ops.creation import integers_as_floats
 from deepgrad.ops.linalg import matmul
-from deepgrad.ops.matrix import inv
+from deepgrad.ops.matrix import inv, largest
 from deepgrad.ops.matrix import norm as _basic_norm
-from deepgrad.ops.reductions import max, min, sum
+from deepgrad.ops.reductions import min, sum
 from deepgrad.ops.selection import where
 from deepgrad.ops.shape import broadcast_to, moveaxis, reshape
 from deepgrad.ops.spectral_tools import eye_like, shape_of, square_check
@@ -55,7 +55,7 @@ def matrix_power(a: Any, n: int) -> Any:
     return result
 
 
-_SPECTRAL = {2: max, -2: min, "nuc": sum}
+_SPECTRAL = {2: largest, -2: min, "nuc": sum}
 
 
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
@@ -70,6 +70,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     320.1562118716424
     """
     x = integers_as_floats(x)  # NumPy's: x * x of uint8 200 would wrap around to 64
+    if isinstance(ord, np.generic):  # np.int64(2) is not an int: as the Python number
+        ord = ord.item()
     ndim = len(shape_of(x))
     is_spectral = isinstance(ord, str | int | float) and (ord in (2, -2) or ord == "nuc")
     pair = (0, 1) if axis is None and ndim == 2 else _axis_pair(axis)

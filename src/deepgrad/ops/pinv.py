@@ -21,7 +21,14 @@ from deepgrad.ops.elementwise import subtract
 from deepgrad.ops.linalg import matmul
 from deepgrad.ops.reductions import sum
 from deepgrad.ops.shape import reshape
-from deepgrad.ops.spectral_tools import eye_like, matrix_check, mT, shape_of, traceable
+from deepgrad.ops.spectral_tools import (
+    eye_like,
+    matrix_check,
+    mT,
+    shape_of,
+    symmetric_from,
+    traceable,
+)
 from deepgrad.ops.svd import svdvals
 from deepgrad.tensor import raw_data, read_value
 
@@ -68,18 +75,50 @@ _pinv.defvjp(_pinv_vjp)
 _pinv.defjvp(_pinv_jvp)
 
 
-def pinv(a: Any, rcond: float | None = None, hermitian: bool = False) -> Any:
+_UNSET: Any = object()  # NumPy's "rtol not given", which None cannot stand for
+
+
+def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _UNSET) -> Any:
     """The pseudo-inverse A⁺ (NumPy's ``linalg.pinv``), batched over leading axes.
 
-    Singular values below ``rcond`` times the largest count as zero (NumPy's default
-    when None). Differentiable where the rank does not change.
+    Singular values up to ``rcond`` times the largest count as zero (NumPy's 1e-15 when
+    None). ``rtol`` is NumPy 2's other name for it, with its own default: ``rtol=None``
+    means max(M, N) · eps of the dtype; both at once raise ``ValueError``, as NumPy's.
+    Differentiable where the rank does not change. ``hermitian=True`` reads the lower
+    triangle only, as NumPy's (through ``eigh``); the gradient lives in that triangle (as
+    ``eigh``'s).
 
     >>> pinv(np.array([[2.0, 0.0], [0.0, 0.0]]))
     array([[0.5, 0. ],
            [0. , 0. ]])
+    >>> pinv(np.array([[1.0, 0.0], [0.0, 1e-3]]), rtol=1e-2)
+    array([[1., 0.],
+           [0., 0.]])
     """
-    matrix_check("pinv", a)
+    m, n = matrix_check("pinv", a)[-2:]
+    if rtol is not _UNSET:
+        if rcond is not None:
+            raise ValueError(f"pinv: rtol={rtol!r} and rcond={rcond!r} given; set one, as NumPy")
+        dtype = np.result_type(raw_data(a).dtype, np.float16)  # the dtype pinv computes in
+        rcond = max(m, n) * np.finfo(dtype).eps if rtol is None else rtol
+    if hermitian:
+        if m != n:
+            raise np.linalg.LinAlgError(
+                f"pinv: hermitian=True needs square matrices (..., n, n), got {m}×{n}"
+            )
+        a = symmetric_from(a, "L")
     return _pinv(a, rcond=rcond, hermitian=bool(hermitian))
+
+
+def _lstsq_cutoff(rcond: float | None, m: int, n: int) -> float:
+    """The cut-off ratio NumPy's lstsq applies: its default eps · max(M, N) for None, else
+    ``rcond`` as LAPACK's gelsd reads it, which replaces one outside (0, 1) by the machine
+    precision 2⁻⁵³ (NumPy solves in double precision whatever the input's dtype)."""
+    if rcond is None:
+        return float(np.finfo(np.float64).eps) * max(m, n)
+    if not 0 < rcond < 1:
+        return float(np.finfo(np.float64).eps) / 2
+    return float(rcond)
 
 
 def lstsq(a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any, int, Any]:
@@ -87,7 +126,9 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any, int, An
 
     x = A⁺ b minimises ‖b − A x‖; ``residuals`` are the squared norms of b − A x per column
     (empty unless A has full column rank N < M); ``rank`` is a number; ``s`` are A's
-    singular values. x, residuals and s are differentiable (where the rank is constant).
+    singular values. Singular values up to ``rcond`` times the largest count as zero; an
+    ``rcond`` of 0 or less, or of 1 or more, means the machine precision, as in NumPy
+    (LAPACK's rule). x, residuals and s are differentiable (where the rank is constant).
 
     >>> x, res, rank, s = lstsq(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]),
     ...                         np.array([1.0, 2.0, 3.0]))
@@ -101,7 +142,7 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> tuple[Any, Any, int, An
             f"a {a_shape} and b {b_shape} (for a batch of problems use pinv(a) @ b)"
         )
     m, n = a_shape
-    cutoff = rcond if rcond is not None else np.finfo(np.float64).eps * max(m, n)
+    cutoff = _lstsq_cutoff(rcond, m, n)
     s = svdvals(a)
     # The rank is a number and decides the residuals' shape: read in Python, so a compiled
     # function refuses it as it refuses float(x) (a replay kept the first call's rank).

@@ -8,12 +8,15 @@ L = tril(C, −1) and Ω = L − Lᵀ:
 
 For m < n, A = [X | Y] with X square: Q R_X = X and R = [R_X | Qᵀ Y], so the rule of the
 square case covers it. A singular leading block (R with a zero on its diagonal) has no
-derivative: the result is inf or NaN, as in PyTorch and JAX.
+derivative: where R is exactly singular the rules raise ``LinAlgError`` naming qr
+(PyTorch and JAX return inf or NaN); where it is nearly so, the result is huge.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
+
+import numpy as np
 
 from deepgrad.autodiff.primitive import Primitive
 from deepgrad.backend import array_module
@@ -43,6 +46,18 @@ def _parts(packed: Any, m: int, n: int) -> list[Any]:
     return unpack(packed, [(m, n), (n, n)])
 
 
+def _solve_r(r: Any, b: Any) -> Any:
+    """solve(R, b) for the rules, refused with qr's name where R is singular."""
+    try:
+        return solve(r, b)
+    except np.linalg.LinAlgError as error:
+        raise np.linalg.LinAlgError(
+            f"qr: no derivative where R (shape {shape_of(r)}) has a zero on its diagonal, "
+            "i.e. the leading square block of A is singular (PyTorch and JAX return inf or "
+            "NaN there)"
+        ) from error
+
+
 @traceable
 def _qr_vjp(g, ans, a):
     m, n = shape_of(a)[-2:]
@@ -51,14 +66,14 @@ def _qr_vjp(g, ans, a):
     p = matmul(mT(q), gq) - matmul(gr, mT(r))
     gc = tril(p - mT(p), -1) - p
     gx = gq + matmul(q, gc)
-    return mT(solve(r, mT(gx)))  # (Q̄ + Q C̄) R⁻ᵀ
+    return mT(_solve_r(r, mT(gx)))  # (Q̄ + Q C̄) R⁻ᵀ
 
 
 @traceable
 def _qr_jvp(t, ans, a):
     m, n = shape_of(a)[-2:]
     q, r = _parts(ans, m, n)
-    x = mT(solve(mT(r), mT(t)))  # Ȧ R⁻¹
+    x = mT(_solve_r(mT(r), mT(t)))  # Ȧ R⁻¹
     c = matmul(mT(q), x)
     lower = tril(c, -1)
     omega = lower - mT(lower)

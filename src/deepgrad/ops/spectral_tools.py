@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.backend import array_module
-from deepgrad.ops.indexing import getitem
+from deepgrad.ops.indexing import getitem, tril, triu
 from deepgrad.ops.nondiff import any as any_of
 from deepgrad.ops.nondiff import logical_or, not_equal
 from deepgrad.ops.selection import where
@@ -41,6 +41,14 @@ def eye_like(x: Any, n: int) -> Any:
     data = raw_data(x)
     eye = array_module(data).eye(n, dtype=data.dtype)
     return Tensor._make(eye, -1) if isinstance(x, Tensor) else eye
+
+
+def symmetric_from(a: Any, UPLO: str) -> Any:
+    """The symmetric matrix LAPACK's symmetric routines see (NumPy's ``eigh``, and ``svd``
+    and ``pinv`` with ``hermitian=True``): A's lower (or upper) triangle mirrored."""
+    if UPLO == "L":
+        return tril(a) + mT(tril(a, -1))
+    return triu(a) + mT(triu(a, 1))
 
 
 def diagonal_of(x: Any) -> Any:
@@ -93,8 +101,11 @@ def pack_raw(*parts: Any, like: Any) -> Any:
     """Raw arrays flattened over their non-batch axes and joined along a last axis, by the
     array module of ``like`` (the decomposed matrix: its batch axes lead)."""
     xp = array_module(like)
-    batch = like.shape[:-2]
-    return xp.concatenate([xp.asarray(p).reshape((*batch, -1)) for p in parts], axis=-1)
+    batch = np.shape(like)[:-2]  # (a nested list too: NumPy's linalg takes those)
+    # each length spelled out: -1 is ambiguous in an empty batch
+    pieces = [xp.asarray(p) for p in parts]
+    flat = [p.reshape((*batch, math.prod(p.shape[len(batch) :]))) for p in pieces]
+    return xp.concatenate(flat, axis=-1)
 
 
 def pack(*parts: Any, batch: tuple[int, ...]) -> Any:

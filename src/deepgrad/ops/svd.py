@@ -45,6 +45,7 @@ from deepgrad.ops.spectral_tools import (
     pack,
     pack_raw,
     shape_of,
+    symmetric_from,
     traceable,
     unpack,
     vectors_used,
@@ -186,19 +187,24 @@ def svd(
 ) -> Any:
     """NumPy's ``linalg.svd``: ``(U, S, Vh)`` with A = U diag(S) Vh, or S alone.
 
-    Batched over leading axes. ``hermitian`` is accepted for NumPy's signature and only
-    checked (the general algorithm is used). See the module docstring for the derivative
-    at repeated or zero singular values and for ``full_matrices=True``.
+    Batched over leading axes. ``hermitian=True`` reads the lower triangle only, as NumPy's
+    (which calls ``eigh``): the SVD is that of the lower triangle mirrored, and the
+    gradient lives in that triangle (as ``eigh``'s). See the module docstring for the
+    derivative at repeated or zero singular values and for ``full_matrices=True``.
 
     >>> u, s, vh = svd(np.array([[3.0, 0.0], [0.0, 4.0]]))
     >>> s
     array([4., 3.])
     """
     m, n = matrix_check("svd", a)[-2:]
+    if hermitian:
+        if m != n:
+            raise np.linalg.LinAlgError(
+                f"svd: hermitian=True needs square matrices (..., n, n), got {m}×{n}"
+            )
+        a = symmetric_from(a, "L")
     if not compute_uv:
         return svdvals(a)
-    if hermitian and m != n:
-        raise ValueError(f"svd: hermitian=True needs square matrices, got {m}×{n}")
     full = bool(full_matrices) and m != n
     s, u, vh = _parts(_svd(a, full_matrices=full), m, n, full)
     return u, s, vh
