@@ -17,7 +17,7 @@ CALLS = {
     "np.sum": (lambda x: np.sum(x), lambda x: dnp.sum(x)),
     "np.sum axis": (
         lambda x: np.sum(x, axis=0, keepdims=True),
-        lambda x: dnp.sum(x, 0, None, True),
+        lambda x: dnp.sum(x, 0, None, None, True),
     ),
     "np.mean": (lambda x: np.mean(x), lambda x: dnp.mean(x)),
     "np.exp": (np.exp, dnp.exp),

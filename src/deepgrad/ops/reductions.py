@@ -28,8 +28,44 @@ def _shape(x: Any) -> tuple[int, ...]:
 # reductions on them.
 
 
-def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-    """Sum of elements over ``axis`` (NumPy's ``sum``).
+def refuse_numpy_extras(name: str, out: Any = None, initial: Any = None, where: Any = True) -> None:
+    """NumPy's ``out``, ``initial`` and ``where``, which deepgrad's reductions do not take:
+    refused, so that a call written for NumPy does not read them as other arguments."""
+    if out is not None:
+        raise TypeError(
+            f"{name}: out= is not supported (got {type(out).__name__} of shape "
+            f"{np.shape(raw_data(out))}): deepgrad's arrays are not written in place; use "
+            f"the returned value (out[...] = {name}(...))"
+        )
+    if initial is not None:
+        raise TypeError(
+            f"{name}: the argument initial={initial!r} is not supported; combine it with "
+            "the result instead"
+        )
+    if where is not True:
+        raise TypeError(
+            f"{name}: the argument where= is not supported (got {type(where).__name__} of shape "
+            f"{np.shape(raw_data(where))}); select the elements first"
+        )
+
+
+def in_dtype(a: Any, dtype: Any) -> Any:
+    """``a`` cast to ``dtype`` (when given) before a reduction: NumPy casts each element to
+    ``dtype`` and accumulates in it (int8 summed in int64 does not wrap around)."""
+    return a if dtype is None else astype(a, dtype)
+
+
+def sum(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: None = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = True,
+) -> Any:
+    """Sum of elements over ``axis`` (NumPy's ``sum``, in NumPy's argument order; ``out``,
+    ``initial`` and ``where`` are refused).
 
     A ``dtype`` that is not floating (``int``, ``bool``) makes the sum a constant, as
     ``astype`` to it does: a count or a truncated total has no gradient.
@@ -37,6 +73,7 @@ def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> 
     >>> sum(np.ones((2, 3)), axis=1)
     array([3., 3.])
     """
+    refuse_numpy_extras("sum", out, initial, where)
     if dtype is not None and not np.issubdtype(np.dtype(dtype), np.inexact):
         a = cast(a, dtype)  # NumPy casts each element first, then adds in dtype
     return _sum(a, axis=_normal_axis(axis), keepdims=keepdims, dtype=dtype)
@@ -48,13 +85,23 @@ def _normal_axis(axis: Any) -> Any:
     return axis
 
 
-def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+def mean(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: None = None,
+    keepdims: bool = False,
+    *,
+    where: Any = True,
+) -> Any:
     """Arithmetic mean over ``axis``; in ``dtype`` if given, truncated as NumPy's is when
-    ``dtype`` is an integer type (and then a constant, with no gradient).
+    ``dtype`` is an integer type (and then a constant, with no gradient). NumPy's argument
+    order; ``out`` and ``where`` are refused.
 
     >>> float(mean(np.array([1.0, 2.0, 3.0])))
     2.0
     """
+    refuse_numpy_extras("mean", out, None, where)
     data = raw_data(a)
     if dtype is None and getattr(data, "dtype", None) == np.float16:
         # NumPy's: float16 summed in float32 and the mean cast back (a float16 sum of
@@ -68,21 +115,62 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
     return average
 
 
-def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's ``var``)."""
+def var(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: None = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = True,
+) -> Any:
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's ``var``, in
+    NumPy's argument order). A floating ``dtype`` is the one NumPy computes the mean and
+    the sum of squares in; ``out`` and ``where`` are refused.
+
+    >>> float(var(np.array([1.0, 2.0, 3.0, 4.0]), None, None, None, 1))
+    1.6666666666666667
+    """
     _require_real("var", a)  # NumPy's is the mean of |x − mean|², not of (x − mean)²
+    refuse_numpy_extras("var", out, None, where)
+    require_floating_dtype("var", dtype)
     shape = np.shape(raw_data(a))
     count = math.prod(shape[i] for i in reduced_axes(_normal_axis(axis), len(shape)))
-    centred = a - mean(a, axis=axis, keepdims=True)
+    centred = a - mean(a, axis=axis, dtype=dtype, keepdims=True)
     # NumPy's divisor: never below 0 (more degrees of freedom than values: inf or NaN)
     divisor = count - ddof if count > ddof else 0
-    return sum(centred * centred, axis=axis, keepdims=keepdims) / divisor
+    return sum(centred * centred, axis=axis, dtype=dtype, keepdims=keepdims) / divisor
 
 
-def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Standard deviation over ``axis`` (NumPy's ``std``)."""
+def require_floating_dtype(name: str, dtype: Any) -> None:
+    """A variance in an integer ``dtype`` is NumPy's truncated mean and truncated result:
+    refused rather than reproduced."""
+    if dtype is not None and not np.issubdtype(np.dtype(dtype), np.inexact):
+        raise TypeError(
+            f"{name}: dtype={np.dtype(dtype)} is not supported (NumPy truncates the mean "
+            "and the result to integers there); pass a floating dtype such as float64"
+        )
+
+
+def std(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: None = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = True,
+) -> Any:
+    """Standard deviation over ``axis`` (NumPy's ``std``, in NumPy's argument order).
+
+    >>> float(std(np.array([1.0, 3.0]), 0, np.float64))
+    1.0
+    """
     _require_real("std", a)
-    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+    refuse_numpy_extras("std", out, None, where)
+    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
 # prod: d(Πx)/dx_i is the product of the other elements. Written as the product of the
@@ -118,13 +206,25 @@ _prod.defjvp(
 )
 
 
-def prod(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Product of elements over ``axis``; the derivative is exact when elements are zero.
+def prod(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: None = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = True,
+) -> Any:
+    """Product of elements over ``axis``, in ``dtype`` if given (NumPy's ``prod``, in NumPy's
+    argument order; ``out``, ``initial`` and ``where`` are refused). The derivative is exact
+    when elements are zero.
 
     >>> import deepgrad as dg
     >>> dg.grad(lambda x: prod(x))(np.array([0.0, 2.0, 3.0]))
     array([6., 0., 0.])
     """
+    refuse_numpy_extras("prod", out, initial, where)
+    a = in_dtype(a, dtype)
     return _prod(a, axis=_normal_axis(axis), keepdims=keepdims)
 
 
@@ -165,13 +265,40 @@ _max = _extreme(np.max, "max")
 _min = _extreme(np.min, "min")
 
 
-def max(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Largest element over ``axis``; tied maxima share the gradient equally."""
+def max(
+    a: Any,
+    axis: Any = None,
+    out: None = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = True,
+) -> Any:
+    """Largest element over ``axis``; tied maxima share the gradient equally. NumPy's
+    argument order; ``out``, ``initial`` and ``where`` are refused.
+
+    >>> max(np.array([[1.0, 4.0], [3.0, 2.0]]), 0, None, True)
+    array([[3., 4.]])
+    """
+    refuse_numpy_extras("max", out, initial, where)
     return _max(a, axis=_normal_axis(axis), keepdims=keepdims)
 
 
-def min(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Smallest element over ``axis``; tied minima share the gradient equally."""
+def min(
+    a: Any,
+    axis: Any = None,
+    out: None = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = True,
+) -> Any:
+    """Smallest element over ``axis``; tied minima share the gradient equally. NumPy's
+    argument order; ``out``, ``initial`` and ``where`` are refused.
+
+    >>> min(np.array([[1.0, 4.0], [3.0, 2.0]]), 1, None, True)
+    array([[1.],
+           [2.]])
+    """
+    refuse_numpy_extras("min", out, initial, where)
     return _min(a, axis=_normal_axis(axis), keepdims=keepdims)
 
 
@@ -187,8 +314,15 @@ _cumsum.defvjp(lambda g, ans, x, axis: _reverse_cumsum(g, axis))
 _cumsum.def_linear()
 
 
-def cumsum(a: Any, axis: int | None = None) -> Any:
-    """Cumulative sum along ``axis`` (flattened when None)."""
+def cumsum(a: Any, axis: int | None = None, dtype: Any = None, out: None = None) -> Any:
+    """Cumulative sum along ``axis`` (flattened when None), in ``dtype`` if given (NumPy's
+    argument order; ``out`` is refused).
+
+    >>> cumsum(np.array([100, 100], dtype=np.int8), 0, np.int64)
+    array([100, 200])
+    """
+    refuse_numpy_extras("cumsum", out)
+    a = in_dtype(a, dtype)
     if axis is None:
         a, axis = reshape(a, (-1,)), 0
     return _cumsum(a, axis=axis)
@@ -257,14 +391,17 @@ _cumprod.defvjp(_cumprod_vjp)
 _cumprod.defjvp(_cumprod_jvp)
 
 
-def cumprod(a: Any, axis: int | None = None) -> Any:
-    """Cumulative product along ``axis`` (flattened when None); its derivatives are exact
-    when elements are zero.
+def cumprod(a: Any, axis: int | None = None, dtype: Any = None, out: None = None) -> Any:
+    """Cumulative product along ``axis`` (flattened when None), in ``dtype`` if given
+    (NumPy's argument order; ``out`` is refused); its derivatives are exact when elements
+    are zero.
 
     >>> import deepgrad as dg
     >>> dg.grad(lambda x: cumprod(x)[-1])(np.array([2.0, 0.0, 3.0]))
     array([0., 6., 0.])
     """
+    refuse_numpy_extras("cumprod", out)
+    a = in_dtype(a, dtype)
     if axis is None:
         a, axis = reshape(a, (-1,)), 0
     return _cumprod(a, axis=axis_index(axis, len(_shape(a)) or 1, "cumprod"))

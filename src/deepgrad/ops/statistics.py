@@ -13,7 +13,7 @@ from deepgrad.backend import array_module, to_numpy
 from deepgrad.ops.elementwise import sqrt
 from deepgrad.ops.indexing import diagonal
 from deepgrad.ops.linalg import matmul
-from deepgrad.ops.reductions import max, mean, min, sum
+from deepgrad.ops.reductions import max, mean, min, refuse_numpy_extras, sum
 from deepgrad.ops.selection import clip, where
 from deepgrad.ops.shape import atleast_2d, broadcast_to, concatenate, reshape, squeeze, transpose
 from deepgrad.tensor import Tensor, raw_data
@@ -150,10 +150,12 @@ def corrcoef(x: Any, y: Any = None, rowvar: bool = True) -> Any:
     return clip(c, -1, 1)
 
 
-def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+def ptp(a: Any, axis: Any = None, out: None = None, keepdims: bool = False) -> Any:
     """Range (peak to peak): max − min over ``axis``; ties split the gradient, as in max.
+    NumPy's argument order; ``out`` is refused.
 
     >>> float(ptp(np.array([1.0, 5.0, 2.0])))
     4.0
     """
+    refuse_numpy_extras("ptp", out)
     return max(a, axis=axis, keepdims=keepdims) - min(a, axis=axis, keepdims=keepdims)
