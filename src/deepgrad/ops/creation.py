@@ -14,7 +14,7 @@ have a length that depends on the bound's value: it raises.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -200,10 +200,18 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", **kwa
     return astype(fill_value, dtype) + zeros
 
 
-def full_like(a: Any, fill_value: Any, dtype: Any = None, shape: Any = None, **kwargs: Any) -> Any:
+def full_like(
+    a: Any,
+    fill_value: Any,
+    dtype: Any = None,
+    order: Literal["K", "A", "C", "F"] = "K",
+    subok: bool = True,
+    shape: Any = None,
+    **kwargs: Any,
+) -> Any:
     """An array like ``a`` (its shape and dtype) filled with ``fill_value`` (NumPy's
-    ``full_like``). It depends on ``a``'s shape only, so a traced ``a`` gives a constant;
-    a traced fill value is recorded.
+    ``full_like``, in NumPy's argument order). It depends on ``a``'s shape only, so a traced
+    ``a`` gives a constant; a traced fill value is recorded.
 
     >>> import deepgrad as dg
     >>> float(dg.grad(lambda v: full_like(np.zeros(4), v).sum())(0.5))
@@ -211,8 +219,8 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, shape: Any = None, **k
     """
     prototype = raw_data(a)
     if not isinstance(fill_value, Tensor):
-        return np.full_like(prototype, fill_value, dtype=dtype, shape=shape, **kwargs)
-    _no_layout_arguments("full_like", kwargs)
+        return np.full_like(prototype, fill_value, dtype, order, subok, shape, **kwargs)
+    _no_layout_arguments("full_like", {**kwargs, "order": order})
     return full(
         np.shape(prototype) if shape is None else shape,
         fill_value,
@@ -220,13 +228,21 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, shape: Any = None, **k
     )
 
 
-def empty_like(prototype: Any, dtype: Any = None, shape: Any = None, **kwargs: Any) -> Any:
-    """An uninitialised array like ``prototype`` (NumPy's ``empty_like``): a constant.
+def empty_like(
+    prototype: Any,
+    dtype: Any = None,
+    order: Literal["K", "A", "C", "F"] = "K",
+    subok: bool = True,
+    shape: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """An uninitialised array like ``prototype`` (NumPy's ``empty_like``, in NumPy's argument
+    order): a constant.
 
     >>> empty_like(np.zeros((2, 3))).shape
     (2, 3)
     """
-    return np.empty_like(raw_data(prototype), dtype=dtype, shape=shape, **kwargs)
+    return np.empty_like(raw_data(prototype), dtype, order, subok, shape, **kwargs)
 
 
 # ---- ranges whose length is a value ----------------------------------------------------------

@@ -3,7 +3,7 @@ and the gathers built on them (take, diagonal, sort, ...)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -17,14 +17,36 @@ from deepgrad.ops.shape import broadcast_to, moveaxis, ravel, reshape
 from deepgrad.tensor import Tensor, raw_data
 
 
-def zeros_like(a: Any, dtype: Any = None) -> np.ndarray:
-    """A constant array of zeros with the shape (and dtype) of ``a``."""
-    return np.zeros_like(raw_data(a), dtype=dtype)
+def zeros_like(
+    a: Any,
+    dtype: Any = None,
+    order: Literal["K", "A", "C", "F"] = "K",
+    subok: bool = True,
+    shape: Any = None,
+) -> np.ndarray:
+    """A constant array of zeros with the shape (and dtype) of ``a`` (NumPy's
+    ``zeros_like``, in NumPy's argument order).
+
+    >>> zeros_like(np.ones((2, 3)), int, "K", True, (2,))
+    array([0, 0])
+    """
+    return np.zeros_like(raw_data(a), dtype, order, subok, shape)
 
 
-def ones_like(a: Any, dtype: Any = None) -> np.ndarray:
-    """A constant array of ones with the shape (and dtype) of ``a``."""
-    return np.ones_like(raw_data(a), dtype=dtype)
+def ones_like(
+    a: Any,
+    dtype: Any = None,
+    order: Literal["K", "A", "C", "F"] = "K",
+    subok: bool = True,
+    shape: Any = None,
+) -> np.ndarray:
+    """A constant array of ones with the shape (and dtype) of ``a`` (NumPy's ``ones_like``,
+    in NumPy's argument order).
+
+    >>> ones_like(np.zeros((2, 3)), int, "K", True, (2,))
+    array([1, 1])
+    """
+    return np.ones_like(raw_data(a), dtype, order, subok, shape)
 
 
 def normalize_index(index: Any) -> Any:

@@ -26,14 +26,57 @@ def _shape(x: Any) -> tuple[int, ...]:
 # broadcasting): autodiff/primitive.py defines them; the NumPy-style wrappers are here.
 
 
-def reshape(a: Any, shape: Any, *more: int) -> Any:
-    """Give ``a`` a new shape without changing its data (NumPy's ``reshape``)."""
+def reshape(a: Any, shape: Any, *more: Any, order: str | None = "C") -> Any:
+    """Give ``a`` a new shape without changing its data (NumPy's ``reshape``). The shape is
+    a tuple, or its sizes one by one (``reshape(a, 2, 3)``); as in NumPy, ``order`` (also
+    its third argument, ``reshape(a, shape, order)``) reads and writes the elements in C
+    order ('C', the last index fastest), Fortran order ('F') or 'A' (Fortran order for an
+    array that is Fortran-contiguous only).
+
+    >>> reshape(np.arange(6), (2, 3), "F")
+    array([[0, 2, 4],
+           [1, 3, 5]])
+    """
+    if len(more) == 1 and (more[0] is None or isinstance(more[0], str)):
+        order, more = more[0], ()  # NumPy's reshape(a, shape, order)
+    if more and not isinstance(shape, int | np.integer):
+        raise TypeError(
+            f"reshape: the shape {shape!r} is followed by {more!r}; give the shape as one "
+            "tuple, or its sizes one by one, then the order ('C', 'F' or 'A')"
+        )
     if more or isinstance(shape, int | np.integer):
         shape = (shape, *more)
-    shape = tuple(int(s) for s in shape)
+    shape = tuple(_size_in_shape(s) for s in shape)
+    if _fortran_order(a, order):
+        return transpose(_reshape_c(transpose(a), shape[::-1]))
+    return _reshape_c(a, shape)
+
+
+def _reshape_c(a: Any, shape: tuple[int, ...]) -> Any:
     if _shape(a) == shape:
         return a
     return _reshape(a, shape=shape)
+
+
+def _size_in_shape(size: Any) -> int:
+    if isinstance(size, str):
+        raise TypeError(
+            f"reshape: order {size!r} must come right after the shape, as NumPy's "
+            "reshape(a, shape, order), or as order=; got it among the sizes"
+        )
+    return int(size)
+
+
+def _fortran_order(a: Any, order: Any) -> bool:
+    """Whether ``order`` says Fortran order for ``a`` (NumPy's 'A': Fortran order for an
+    array that is Fortran-contiguous and not C-contiguous)."""
+    letter = "C" if order is None else order.upper() if isinstance(order, str) else order
+    if letter not in ("C", "F", "A"):
+        raise ValueError(f"reshape: order must be 'C', 'F' or 'A', got {order!r}")
+    if letter == "A":
+        flags = getattr(raw_data(a), "flags", None)
+        return flags is not None and flags.f_contiguous and not flags.c_contiguous
+    return letter == "F"
 
 
 def _transpose_impl(x: Any, axes: tuple) -> Any:
