@@ -521,6 +521,67 @@ def binomial(
     return np.asarray(draws).astype(kind)
 
 
+def numpy_gamma(shape: Any, scale: Any = 1.0, size: Any = None, dtype: Any = None) -> Any:
+    """Gamma draws with NumPy's parameters and order (``Generator.gamma(shape, scale,
+    size)``: shape k, scale θ, mean kθ), in the default float dtype unless ``dtype`` is
+    given: ``deepgrad.numpy.random.gamma``. (``gamma`` here is Keras' form.)
+
+    >>> round(float(numpy_gamma(2.0, 3.0, size=20000).mean()))  # k θ
+    6
+    """
+    _refuse_a_shape("gamma", shape, size, "gamma(shape=(3,), alpha=2.0)")
+    k = _positive("gamma", "shape", _untraced("gamma", "shape", shape))
+    theta = np.asarray(_untraced("gamma", "scale", scale), dtype=np.float64)
+    if (theta < 0).any():
+        raise ValueError(f"random.gamma: scale must be >= 0, got {scale!r}")
+    return np.asarray(_generator.gamma(k, theta, size)).astype(_float_dtype("gamma", dtype))
+
+
+def numpy_beta(a: Any, b: Any, size: Any = None, dtype: Any = None) -> Any:
+    """Beta(a, b) draws with NumPy's order (``Generator.beta(a, b, size)``), in the default
+    float dtype unless ``dtype`` is given: ``deepgrad.numpy.random.beta``. (``beta`` here
+    is Keras' form.)
+
+    >>> round(float(numpy_beta(2.0, 6.0, size=20000).mean()), 2)  # a / (a + b)
+    0.25
+    """
+    _refuse_a_shape("beta", a, size, "beta(shape=(3,), alpha=2.0, beta=6.0)")
+    alpha = _positive("beta", "a", _untraced("beta", "a", a))
+    beta_ = _positive("beta", "b", _untraced("beta", "b", b))
+    return np.asarray(_generator.beta(alpha, beta_, size)).astype(_float_dtype("beta", dtype))
+
+
+def numpy_binomial(n: Any, p: Any, size: Any = None) -> Any:
+    """Binomial(n, p) draws with NumPy's order (``Generator.binomial(n, p, size)``), as
+    NumPy's int64 counts: ``deepgrad.numpy.random.binomial``. (``binomial`` here is Keras'
+    form, in a float dtype.)
+
+    >>> numpy_binomial(10, [0.0, 1.0])
+    array([ 0, 10])
+    """
+    _refuse_a_shape("binomial", n, size, "binomial(shape=(3,), counts=10, probabilities=0.5)")
+    trials = np.asarray(_untraced("binomial", "n", n))
+    chance = np.asarray(_untraced("binomial", "p", p), dtype=np.float64)
+    return np.asarray(_generator.binomial(trials, chance, size), dtype=np.int64)
+
+
+def _refuse_a_shape(function: str, first: Any, size: Any, keras_form: str) -> None:
+    """Refuse a first argument that looks like Keras' shape where NumPy reads a parameter:
+    ``gamma((3,), 2.0)`` is one draw of shape k = 3 in NumPy and three draws of k = 2 in
+    Keras, so either reading would be a plausible wrong answer for someone who meant the
+    other (as ``normal`` refuses ``normal((3, 2))``)."""
+    looks_like_shape = isinstance(first, tuple) or (
+        isinstance(first, list) and bool(first) and all(type(n) is int for n in first)
+    )
+    if looks_like_shape and size is None:
+        raise TypeError(
+            f"deepgrad.numpy.random.{function}({first!r}, ...): NumPy's first argument is a "
+            f"parameter of the distribution, not the draws' shape as in keras.random."
+            f"{function}; give the shape as size=, or call deepgrad.random.{keras_form} "
+            "(Keras' form)"
+        )
+
+
 def _untraced(function: str, argument: str, value: Any) -> Any:
     """``value``'s array, refused by name where it is a Tensor that a gradient is taken
     through: the draws of gamma, beta, binomial and categorical are not differentiable in

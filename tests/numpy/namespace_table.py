@@ -241,9 +241,9 @@ _each(
     call((3,), mean=F(()), stddev=F((), positive), dtype=np.float64, seed=1),
 )
 _each("random.dropout", call(F((4,)), 0.5, seed=1))
-_each("random.gamma", call((3,), alpha=F((), positive), seed=1))
-_each("random.beta", call((3,), alpha=F((), positive), beta=F((), positive), seed=1))
-_each("random.binomial", call((3,), counts=5, probabilities=F((), probability), seed=1))
+_each("random.gamma", call(F((), positive), 2.0, size=(3,)))
+_each("random.beta", call(F((), positive), F((), positive), size=(3,)))
+_each("random.binomial", call(5, F((), probability), size=(3,)))
 _each("random.categorical", call(F((2, 3)), 4, seed=1))
 _each("random.permutation", call(F((4,))))
 _each("random.shuffle", call(F((4,))))

@@ -30,6 +30,11 @@ _unit_uniform = Impure(_random.uniform, "uniform")
 _indices = Impure(_random.choice, "choice")
 _order = Impure(_random.permutation, "permutation")
 _normal = Impure(_random.normal, "normal")
+# NumPy's forms of the draws deepgrad.random gives in Keras' form (deepgrad.numpy.random's):
+# impure, so that a compiled function draws again at every replay
+gamma = Impure(_random.numpy_gamma, "gamma")
+beta = Impure(_random.numpy_beta, "beta")
+binomial = Impure(_random.numpy_binomial, "binomial")
 
 
 @impure
