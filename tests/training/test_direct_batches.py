@@ -18,7 +18,10 @@ def _fit(jit, callbacks, optimizer="adam", verbose=0):
     y = rng.integers(0, 3, 100)
     model = dg.Sequential([layers.Dense(8, activation="relu"), layers.Dense(3)])
     model.compile(
-        optimizer, losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"], jit=jit
+        optimizer,
+        losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        jit=jit,
     )
     model.build_for((None, 4))
     history = model.fit(x, y, batch_size=16, epochs=3, verbose=verbose, callbacks=callbacks)

@@ -52,10 +52,19 @@ def Input(
     shape: Any = None,
     batch_size: int | None = None,
     dtype: Any = None,
+    *,
     name: str | None = None,
 ) -> SymbolicTensor:
     """A symbolic input of ``shape`` (one sample's shape, without the batch axis): call
-    layers on it and pass it to ``Model(inputs, outputs)``."""
+    layers on it and pass it to ``Model(inputs, outputs)``.
+
+    ``name`` is keyword-only: Keras' fourth argument is ``sparse`` (then ``ragged``,
+    ``batch_shape``), so ``Input((3,), None, "float32", False)`` raises a ``TypeError``
+    rather than name the input ``False``.
+
+    >>> Input((3,), None, "float32", name="features").shape
+    (None, 3)
+    """
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output
 
 

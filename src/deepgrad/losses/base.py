@@ -39,8 +39,9 @@ class Loss(Settings):
     integer_labels = False  # whether y_true holds class indices (kept as integers)
 
     def __init__(
-        self, reduction: str | None = "mean", name: str | None = None, dtype: Any = None
+        self, name: str | None = None, reduction: str | None = "mean", dtype: Any = None
     ) -> None:
+        # Keras' order (name first): Loss("my_loss") is a name, not a reduction
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}")
         aliases = {"sum_over_batch_size": "mean", None: "none"}
@@ -225,6 +226,17 @@ def to_same_rank(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
         else:
             y_pred = dnp.reshape(y_pred, pred_shape[:-1])
     return y_true, y_pred
+
+
+class ReductionFirstLoss(Loss):
+    """A built-in loss with no arguments of its own. Keras' built-in losses take
+    ``reduction`` first (``MeanSquaredError("sum")``), its base class ``Loss`` ``name``
+    first (``Loss("my_loss")``)."""
+
+    def __init__(
+        self, reduction: str | None = "mean", name: str | None = None, dtype: Any = None
+    ) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
 
 
 class CastingLoss(Loss):

@@ -21,6 +21,7 @@ from deepgrad.losses.base import (
     EPSILON,
     CastingLoss,
     Loss,
+    ReductionFirstLoss,
     label_array,
     mean_along,
     same_rank,
@@ -127,7 +128,7 @@ class SparseCategoricalCrossentropy(Loss):
         name: str | None = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__(reduction, name, dtype)
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
         self.from_logits = from_logits
         self.ignore_class = None if ignore_class is None else int(ignore_class)
         if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
@@ -231,7 +232,7 @@ class CategoricalGeneralizedCrossEntropy(CastingLoss):
         name: str | None = "categorical_generalized_cross_entropy",
         dtype: Any = None,
     ) -> None:
-        super().__init__(reduction, name, dtype)
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
         self.q = _noise_parameter(q)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
@@ -274,7 +275,7 @@ def _noise_parameter(q: Any) -> float:
     return float(q)
 
 
-class KLDivergence(Loss):
+class KLDivergence(ReductionFirstLoss):
     """Σ y log(y / ŷ): the Kullback–Leibler divergence of ŷ from y."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:

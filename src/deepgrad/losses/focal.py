@@ -53,7 +53,7 @@ class BinaryFocalCrossentropy(CastingLoss):
         name: str | None = "binary_focal_crossentropy",
         dtype: Any = None,
     ) -> None:
-        super().__init__(reduction, name, dtype)
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
         self.apply_class_balancing = bool(apply_class_balancing)
         self.alpha, self.gamma = float(alpha), float(gamma)
         self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)
@@ -113,7 +113,7 @@ class CategoricalFocalCrossentropy(CastingLoss):
         name: str | None = "categorical_focal_crossentropy",
         dtype: Any = None,
     ) -> None:
-        super().__init__(reduction, name, dtype)
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
         self.alpha = _alpha(self, alpha)
         self.gamma = float(gamma)
         self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)

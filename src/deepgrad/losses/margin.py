@@ -13,18 +13,18 @@ from typing import Any
 import numpy as np
 
 from deepgrad import numpy as dnp
-from deepgrad.losses.base import Loss, mean_last, same_rank
+from deepgrad.losses.base import Loss, ReductionFirstLoss, mean_last, same_rank
 from deepgrad.tensor import raw_data
 
 
-class Hinge(Loss):
+class Hinge(ReductionFirstLoss):
     """mean(max(1 − y·ŷ, 0)) for labels in {−1, 1} (labels in {0, 1} are mapped there)."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         return mean_last(_hinge(self, y_true, y_pred))
 
 
-class SquaredHinge(Loss):
+class SquaredHinge(ReductionFirstLoss):
     """mean(max(1 − y·ŷ, 0)²) for labels in {−1, 1} (labels in {0, 1} are mapped there).
 
     >>> float(SquaredHinge()(np.array([[1.0], [0.0]]), np.array([[0.5], [0.5]])))
@@ -45,7 +45,7 @@ def _hinge(loss: Loss, y_true: Any, y_pred: Any) -> Any:
     return dnp.where(dnp.greater(margin, 0), margin, 0.0)
 
 
-class CategoricalHinge(Loss):
+class CategoricalHinge(ReductionFirstLoss):
     """max(max over wrong classes of ŷ − ŷ of the right class + 1, 0), for one-hot labels
     (Keras' ``CategoricalHinge``: the multi-class margin of Crammer and Singer).
 

@@ -47,7 +47,7 @@ class Circle(CastingLoss):
         name: str | None = "circle",
         dtype: Any = None,
     ) -> None:
-        super().__init__(reduction, name, dtype)
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
         self.gamma = _number(gamma, "gamma")
         self.margin = _number(margin, "margin")
         self.remove_diagonal = bool(remove_diagonal)

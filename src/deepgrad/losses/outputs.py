@@ -51,7 +51,7 @@ class OutputLosses(Loss):
                 )
         else:
             weights = _per_output(loss_weights, self.output_names, "loss_weights")
-        self.weights = tuple(1.0 if w is None else float(w) for w in weights)
+        self.weights = tuple(_loss_weight(w) for w in weights)
 
     @property
     def trainable_weights(self) -> list[Tensor]:
@@ -161,4 +161,26 @@ def _per_output(value: Any, names: list[str], what: str) -> list:
     raise ValueError(
         f"compile: the model has {len(names)} outputs {names}; give {what} as a list (one "
         "per output) or a dict keyed by output name"
+    )
+
+
+def _loss_weight(weight: Any) -> float:
+    """One output's loss weight as a float (None: 1), refusing what is not a number: a
+    list of metric names here is usually ``compile``'s third argument, which is
+    ``loss_weights`` in Keras' order.
+
+    >>> _loss_weight(None), _loss_weight(2)
+    (1.0, 2.0)
+    """
+    if weight is None:
+        return 1.0
+    if not isinstance(weight, str):
+        try:
+            return float(weight)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError(
+        f"compile: loss_weights holds {weight!r}, which is not a number. compile takes "
+        "Keras' order, (optimizer, loss, loss_weights, metrics, ...): pass metrics by "
+        "name, compile(optimizer, loss, metrics=[...])"
     )

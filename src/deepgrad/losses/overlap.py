@@ -29,7 +29,7 @@ class _OverlapLoss(CastingLoss):
     number for the whole batch."""
 
     def __init__(self, reduction: str | None, name: str | None, axis: Axis, dtype: Any) -> None:
-        super().__init__(reduction, name, dtype)
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
         self.axis = _axes(self, axis)
 
     def _matched(self, y_true: Any, y_pred: Any) -> tuple[Any, Any]:

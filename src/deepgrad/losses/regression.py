@@ -17,11 +17,11 @@ import numpy as np
 from deepgrad import numpy as dnp
 from deepgrad.activations import softplus
 from deepgrad.backend import get_default_dtype
-from deepgrad.losses.base import EPSILON, Loss, mean_last, same_rank
+from deepgrad.losses.base import EPSILON, Loss, ReductionFirstLoss, mean_last, same_rank
 from deepgrad.tensor import Tensor, raw_data
 
 
-class MeanSquaredError(Loss):
+class MeanSquaredError(ReductionFirstLoss):
     """mean((y − ŷ)²) over the last axis: the Gaussian NLL with σ fixed, up to constants."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
@@ -29,7 +29,7 @@ class MeanSquaredError(Loss):
         return mean_last((y_true - y_pred) ** 2)
 
 
-class MeanAbsoluteError(Loss):
+class MeanAbsoluteError(ReductionFirstLoss):
     """mean(|y − ŷ|): the NLL of a Laplace distribution, up to constants."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
@@ -56,7 +56,7 @@ class Huber(Loss):
         return {**super().get_config(), "delta": self.delta}
 
 
-class LogCosh(Loss):
+class LogCosh(ReductionFirstLoss):
     """mean(log cosh(ŷ − y)), computed as e + softplus(−2e) − log 2 (no overflow)."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
@@ -129,7 +129,7 @@ class GaussianNLL(Loss):
         return {**super().get_config(), "sigma": self.sigma_mode}
 
 
-class MeanSquaredLogarithmicError(Loss):
+class MeanSquaredLogarithmicError(ReductionFirstLoss):
     """mean((log(1 + ŷ) − log(1 + y))²), ŷ and y floored at 1e-7 (Keras').
 
     >>> round(float(MeanSquaredLogarithmicError()(np.array([[1.0]]), np.array([[3.0]]))), 4)
@@ -142,7 +142,7 @@ class MeanSquaredLogarithmicError(Loss):
         return mean_last(error * error)
 
 
-class MeanAbsolutePercentageError(Loss):
+class MeanAbsolutePercentageError(ReductionFirstLoss):
     """100 · mean(|y − ŷ| / max(|y|, 1e-7)) (Keras').
 
     >>> float(MeanAbsolutePercentageError()(np.array([[2.0]]), np.array([[2.5]])))
@@ -178,7 +178,7 @@ def _unit(x: Any, axis: int) -> Any:
     return x / dnp.sqrt(dnp.maximum(dnp.sum(x * x, axis=axis, keepdims=True), 1e-12))
 
 
-class Poisson(Loss):
+class Poisson(ReductionFirstLoss):
     """ŷ − y log ŷ: the Poisson NLL for counts y with rate ŷ, up to log y!."""
 
     def call(self, y_true: Any, y_pred: Any) -> Any:

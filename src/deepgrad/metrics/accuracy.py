@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.metrics.base import Metric, _matched
+from deepgrad.metrics.base import Metric, NameFirstMetric, _matched
 
 
 def _labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -17,7 +17,7 @@ def _labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     )
 
 
-class SparseCategoricalAccuracy(Metric):
+class SparseCategoricalAccuracy(NameFirstMetric):
     """Share of samples whose integer label is the arg-max of the prediction."""
 
     direction = "up"
@@ -28,7 +28,7 @@ class SparseCategoricalAccuracy(Metric):
         return (np.argmax(y_pred, axis=-1) == _labels(y_true, y_pred)).astype(float)
 
 
-class CategoricalAccuracy(Metric):
+class CategoricalAccuracy(NameFirstMetric):
     """Share of samples whose one-hot label's arg-max is the prediction's arg-max."""
 
     direction = "up"
@@ -49,14 +49,14 @@ class BinaryAccuracy(Metric):
 
     def __init__(self, name: str | None = None, dtype: Any = None, threshold: float = 0.5) -> None:
         self.threshold = threshold
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         y_true, y_pred = _matched(self, y_true, y_pred)
         return ((y_pred > self.threshold) == (y_true > 0.5)).astype(float)
 
 
-class Accuracy(Metric):
+class Accuracy(NameFirstMetric):
     """Share of predictions equal to their labels, as Keras 3's ``Accuracy`` (for
     predictions that are labels already; ``"accuracy"`` in ``compile`` picks binary,
     categorical or sparse accuracy instead).
@@ -75,7 +75,7 @@ class Accuracy(Metric):
         return (y_true == y_pred).astype(float)
 
 
-class _InferredAccuracy(Metric):
+class _InferredAccuracy(NameFirstMetric):
     """``"accuracy"`` with a loss that does not say which kind: chosen from the shapes, as
     Keras does: binary (threshold 0.5) when the prediction has one column, sparse when the
     labels have fewer axes (or one column against several), categorical otherwise."""
@@ -108,7 +108,7 @@ class TopKCategoricalAccuracy(Metric):
         self, k: int = 5, name: str | None = None, dtype: Any = None, *, sparse: bool = False
     ) -> None:
         self.k, self.sparse = int(k), sparse
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         labels = _labels(y_true, y_pred) if self.sparse else np.argmax(y_true, axis=-1)

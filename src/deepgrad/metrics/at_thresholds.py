@@ -76,7 +76,7 @@ class _AtThreshold(_Counts):
             raise ValueError(f"{metric}: {self.kept} must be in [0, 1], got {target}")
         self._thresholds, self._even = _search_thresholds(metric, num_thresholds)
         self.target, self.num_thresholds, self.class_id = target, num_thresholds, class_id
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def update_sums(
         self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray

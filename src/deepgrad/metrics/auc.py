@@ -168,7 +168,7 @@ class AUC(_Counts):
         self.label_weights = (
             None if label_weights is None else [float(w) for w in np.ravel(label_weights)]
         )
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def update_sums(
         self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray

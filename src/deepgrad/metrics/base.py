@@ -91,7 +91,8 @@ class Metric:
     0.0
     """
 
-    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+    def __init__(self, dtype: Any = None, name: str | None = None) -> None:
+        # Keras' order (dtype first): Metric("float64") is a dtype, not a name
         self.name = name or getattr(self, "default_name", None) or _snake_case(type(self).__name__)
         self.dtype = dtype
         self.variables: list[MetricVariable] = []
@@ -227,7 +228,16 @@ def _snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
-class Mean(Metric):
+class NameFirstMetric(Metric):
+    """A built-in metric with no arguments of its own. Keras' built-in metrics take
+    ``name`` first (``Mean("loss")``), its base class ``Metric`` ``dtype`` first
+    (``Metric("float64")``)."""
+
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(dtype=dtype, name=name)
+
+
+class Mean(NameFirstMetric):
     """The weighted mean of the values given (used for the loss), as Keras 3's ``Mean``:
     a value of several axes is first reduced to one per sample (or to the weight's
     rank: one weight per sample, per value, or one number for the batch).
@@ -265,7 +275,7 @@ class Mean(Metric):
         self._count += weight
 
 
-class Sum(Metric):
+class Sum(NameFirstMetric):
     """The weighted sum of the values given, as Keras 3's ``Sum``.
 
     >>> m = Sum()
@@ -299,7 +309,7 @@ class MeanMetricWrapper(Metric):
         self, fn: Callable[..., Any], name: str | None = None, dtype: Any = None, **kwargs: Any
     ) -> None:
         self.fn, self.fn_kwargs = fn, kwargs
-        super().__init__(name or getattr(fn, "__name__", None), dtype)
+        super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
 
     def get_config(self) -> dict:
         """Keras' layout: name, dtype, ``fn`` and its keyword arguments (``serialize``
@@ -363,9 +373,9 @@ def _matched(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray) -> tuple:
     (``_same_rank``: (n,) against (n, 1), (n, k) against (n, k, 1)); any other difference
     is refused, naming the metric: a reshape would pair labels with the wrong predictions.
 
-    >>> _matched(Metric("m"), np.zeros(2), np.zeros((2, 1)))[0].shape
+    >>> _matched(Metric(name="m"), np.zeros(2), np.zeros((2, 1)))[0].shape
     (2, 1)
-    >>> _matched(Metric("m"), np.zeros((2, 3)), np.zeros((3, 2)))
+    >>> _matched(Metric(name="m"), np.zeros((2, 3)), np.zeros((3, 2)))
     Traceback (most recent call last):
     ...
     ValueError: m: labels of shape (2, 3) do not match predictions of shape (3, 2)
@@ -385,7 +395,7 @@ def _element_weights(metric: Metric, sample_weight: Any, shape: tuple) -> np.nda
     predictions' leading axes: ``(n, t)`` against ``(n, t, k)``), or one per prediction
     (an array that broadcasts to the predictions' shape, as Keras broadcasts it).
 
-    >>> m = Metric("m")
+    >>> m = Metric(name="m")
     >>> _element_weights(m, [1.0, 2.0], (2, 3))[:, 0], _element_weights(m, 3, (2,)).tolist()
     (array([1., 2.]), [3.0, 3.0])
     >>> _element_weights(m, [1.0, 2.0, 3.0], (2, 3))
@@ -420,7 +430,7 @@ class _Counts(Metric):
     subclass says which (``update_sums``) and how they make the result."""
 
     def __init__(self, name: str | None = None, dtype: Any = None) -> None:
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
         self.reset_state()
 
     def reset_state(self) -> None:
@@ -461,7 +471,7 @@ def _positive_labels(metric: Metric, y_true: np.ndarray, weights: np.ndarray) ->
     [0, 1] that weighs anything is refused: Keras would count a -1 of ±1 labels, or a
     class id above 1, as a positive, a number no one means.
 
-    >>> _positive_labels(Metric("m"), np.array([0.0, 0.3, 1.0]), np.ones(3))
+    >>> _positive_labels(Metric(name="m"), np.array([0.0, 0.3, 1.0]), np.ones(3))
     array([False,  True,  True])
     """
     outside = ~((y_true >= 0) & (y_true <= 1)) & (weights != 0)  # NaN is outside too

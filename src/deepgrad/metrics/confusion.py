@@ -48,7 +48,7 @@ class Precision(_Counts):
                 f"{type(self).__name__}: top_k must be an integer >= 0 (or None), got {top_k!r}"
             )
         self.top_k, self.class_id = top_k, class_id
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def update_sums(
         self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray
@@ -167,7 +167,7 @@ class _ConfusionCount(_Counts):
 
     def __init__(self, thresholds: Any = None, name: str | None = None, dtype: Any = None):
         self.thresholds = _some_thresholds(self, 0.5 if thresholds is None else thresholds)
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def update_sums(
         self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray

@@ -46,7 +46,7 @@ class FBetaScore(_Counts):
         if threshold is not None and not 0 < threshold <= 1:
             raise ValueError(f"{kind}: threshold must verify 0 < threshold <= 1, got {threshold}")
         self.average, self.beta, self.threshold = average, float(beta), threshold
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def update_sums(
         self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray

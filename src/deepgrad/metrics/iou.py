@@ -64,7 +64,7 @@ class IoU(Metric):
         self.target_class_ids = _checked_targets(kind, target_class_ids, self.num_classes)
         self.ignore_class, self.axis = ignore_class, axis
         self.sparse_y_true, self.sparse_y_pred = sparse_y_true, sparse_y_pred
-        super().__init__(name, "int32" if dtype is None else dtype)
+        super().__init__(name=name, dtype="int32" if dtype is None else dtype)
         self._whole_weights = _is_integer(kind, self.dtype)
         self.total_cm = self.add_variable(
             (self.num_classes, self.num_classes), name="total_confusion_matrix"

@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 
 from deepgrad import losses
-from deepgrad.metrics.base import Metric
+from deepgrad.metrics.base import NameFirstMetric
 from deepgrad.tensor import raw_data
 
 
-class _LossMean(Metric):
+class _LossMean(NameFirstMetric):
     """The mean over samples of a loss (``loss_class``, with the metric's settings), as
     Keras' loss-named metrics give it: what the loss would be on the same data, without
     the model's regularisation terms."""
@@ -47,7 +47,7 @@ class BinaryCrossentropy(_LossMean):
         label_smoothing: float = 0.0,
     ) -> None:
         self.from_logits, self.label_smoothing = from_logits, label_smoothing
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
 
 class CategoricalCrossentropy(_LossMean):
@@ -67,7 +67,7 @@ class CategoricalCrossentropy(_LossMean):
         axis: int = -1,
     ) -> None:
         self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
 
 class SparseCategoricalCrossentropy(_LossMean):
@@ -96,7 +96,7 @@ class SparseCategoricalCrossentropy(_LossMean):
         axis: int = -1,
     ) -> None:
         self.from_logits, self.ignore_class, self.axis = from_logits, ignore_class, axis
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         if self.ignore_class is not None and sample_weight is not None:

@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from deepgrad.metrics.base import Metric, _Counts, _matched
+from deepgrad.metrics.base import Metric, NameFirstMetric, _Counts, _matched
 
 
-class MeanSquaredError(Metric):
+class MeanSquaredError(NameFirstMetric):
     direction = "down"
     default_name = "mean_squared_error"
 
@@ -20,7 +20,7 @@ class MeanSquaredError(Metric):
         return (y_true - y_pred) ** 2
 
 
-class MeanAbsoluteError(Metric):
+class MeanAbsoluteError(NameFirstMetric):
     direction = "down"
     default_name = "mean_absolute_error"
 
@@ -36,7 +36,7 @@ class RootMeanSquaredError(MeanSquaredError):
         return float(np.sqrt(super().result()))
 
 
-class MeanAbsolutePercentageError(Metric):
+class MeanAbsolutePercentageError(NameFirstMetric):
     """100 · mean |y − ŷ| / max(|y|, ε), ε = 1e-7 (Keras')."""
 
     direction = "down"
@@ -59,7 +59,7 @@ class CosineSimilarity(Metric):
 
     def __init__(self, name: str | None = None, dtype: Any = None, axis: int = -1) -> None:
         self.axis = axis
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         y_true, y_pred = _matched(self, y_true, y_pred)
@@ -106,7 +106,7 @@ class R2Score(_Counts):
         if num_regressors < 0:
             raise ValueError(f"R2Score: num_regressors must be >= 0, got {num_regressors}")
         self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
     def update_sums(
         self, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray

@@ -131,10 +131,27 @@ class Model(Trainer, Layer):
         ``stateless_call`` in deepgrad's form (see ``models/stateless.py``)."""
         return stateless.using_weights(self, values)
 
-    def summary(self, print_fn: Callable[[str], Any] = print) -> None:
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: Any = None,
+        print_fn: Callable[[str], Any] | None = None,
+    ) -> None:
         """Print each layer, its output shape and parameter count, and the totals; a
         functional model adds what each layer is connected to. Layers not built yet show
-        ``?`` and ``0 (unbuilt)``, as in Keras."""
+        ``?`` and ``0 (unbuilt)``, as in Keras.
+
+        The arguments come in Keras' order; the table's layout is not configurable, so a
+        ``line_length`` or ``positions`` other than None raises a ``TypeError``.
+        ``print_fn`` (None: ``print``) receives each line.
+        """
+        for argument, value in (("line_length", line_length), ("positions", positions)):
+            if value is not None:
+                raise TypeError(
+                    f"summary: {argument}={value!r} is not supported (the columns are as "
+                    f"wide as their contents); pass print_fn by name: summary(print_fn=...)"
+                )
+        print_fn = print if print_fn is None else print_fn
         for line in summary.summary_lines(self):
             print_fn(line)
 

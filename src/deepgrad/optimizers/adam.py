@@ -98,6 +98,8 @@ class Adam(_Moments):
     array([ 0.9, -1.9], dtype=float32)
     """
 
+    keras_arguments = ("beta_1", "beta_2", "epsilon", "amsgrad")
+
     def __init__(
         self,
         params: Iterable[Tensor] | None = None,
@@ -144,6 +146,8 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter, 2019): θ ← θ − ηλθ before the
     Adam step. ``weight_decay`` here is the decoupled λ (default 0.01), as in PyTorch."""
 
+    keras_arguments = ("weight_decay", "beta_1", "beta_2", "epsilon", "amsgrad")
+
     def __init__(
         self,
         params: Iterable[Tensor] | None = None,
@@ -175,6 +179,8 @@ class AdamW(Adam):
 class Adamax(_Moments):
     """The ∞-norm variant of Adam: u ← max(β₂u, |g| + ε), θ ← θ − η/(1 − β₁ᵗ) · m/u
     (Kingma & Ba, section 7; ε inside the max as in PyTorch). Default η = 0.002."""
+
+    keras_arguments = ("beta_1", "beta_2", "epsilon")
 
     def __init__(
         self,
@@ -214,6 +220,8 @@ class Nadam(_Moments):
 
         θ ← θ − η(1 − μ_t)/(1 − Πμ) · g/(√v̂ + ε) − η μ_{t+1}/(1 − Πμ·μ_{t+1}) · m/(√v̂ + ε)
     """
+
+    keras_arguments = ("beta_1", "beta_2", "epsilon")
 
     def __init__(
         self,

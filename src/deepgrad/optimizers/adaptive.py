@@ -48,6 +48,8 @@ class Adagrad(Optimizer):
     """s ← s + g², θ ← θ − η_t g / (√s + ε), η_t = η / (1 + (t − 1)·decay) (Duchi et al.,
     2011). PyTorch's defaults (accumulator 0, ε = 1e-10); Keras starts s at 0.1, ε = 1e-7."""
 
+    keras_arguments = ("initial_accumulator_value", "epsilon")
+
     def __init__(
         self,
         params: Iterable[Tensor] | None = None,
@@ -85,6 +87,8 @@ class Adagrad(Optimizer):
 class Adadelta(Optimizer):
     """Zeiler (2012): v ← ρv + (1 − ρ)g², Δ = √(u + ε)/√(v + ε)·g, u ← ρu + (1 − ρ)Δ²,
     θ ← θ − ηΔ. The paper's ρ = 0.95, ε = 1e-6 and η = 1 (PyTorch uses ρ = 0.9)."""
+
+    keras_arguments = ("rho", "epsilon")
 
     def __init__(
         self,
@@ -126,6 +130,8 @@ class RMSprop(Optimizer):
     default) b ← μb + g/(√v + ε), θ ← θ − ηb; ``"keras"`` b ← μb + ηg/(√v + ε), θ ← θ − b,
     where a rate that changes (a schedule, ``ReduceLROnPlateau``) scales new steps only.
     Hinton's ρ = 0.9, η = 0.001 (PyTorch's are 0.99 and 0.01: ``rho`` is PyTorch's alpha)."""
+
+    keras_arguments = ("rho", "momentum", "epsilon", "centered")
 
     def __init__(
         self,

@@ -32,6 +32,40 @@ from deepgrad.tensor import Tensor, mark_written, raw_data
 _Self = TypeVar("_Self", bound="Optimizer")
 
 
+# Keras 3's ``Optimizer`` parameters after the learning rate, in its order.
+KERAS_BASE_ARGUMENTS = (
+    "weight_decay",
+    "clipnorm",
+    "clipvalue",
+    "global_clipnorm",
+    "use_ema",
+    "ema_momentum",
+    "ema_overwrite_frequency",
+    "loss_scale_factor",
+    "gradient_accumulation_steps",
+    "name",
+)
+
+
+def keras_positional_names(cls: type) -> list[str]:
+    """The parameters Keras 3 binds the positional arguments after the learning rate to
+    (a class Keras lacks: deepgrad's own, in their order).
+
+    >>> from deepgrad.optimizers import AdamW
+    >>> keras_positional_names(AdamW)[:3]
+    ['weight_decay', 'beta_1', 'beta_2']
+    """
+    # the order belongs with the __init__ it describes: a subclass that keeps its parent's
+    # __init__ keeps its parent's order
+    defining = next(klass for klass in cls.__mro__ if "__init__" in klass.__dict__)
+    own = defining.__dict__.get("keras_arguments")
+    if own is None:
+        parameters = inspect.signature(cls.__init__).parameters.values()
+        names = [p.name for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+        return names[names.index("learning_rate") + 1 :]
+    return [*own, *(name for name in KERAS_BASE_ARGUMENTS if name not in own)]
+
+
 class Optimizer:
     """Base class of all optimizers.
 
@@ -69,6 +103,11 @@ class Optimizer:
     """
 
     needs_closure = False  # True for rules that re-evaluate the objective (L-BFGS)
+    # Keras 3's positional parameters after the learning rate, in its order and spelling,
+    # that come before its base class's (KERAS_BASE_ARGUMENTS), set beside each __init__;
+    # a class without one is not Keras'. Only the message for a Keras-style positional
+    # call depends on it.
+    keras_arguments: tuple[str, ...] | None = ()
 
     def __new__(cls: type[_Self], *args: Any, **kwargs: Any) -> _Self:
         # Keras writes the learning rate first and the other arguments after it
@@ -79,15 +118,15 @@ class Optimizer:
             and isinstance(args[0], numbers.Real | schedules.Schedule)
             and not isinstance(args[0], bool)
         ):
-            names = list(inspect.signature(cls.__init__).parameters)
-            after_rate = names[names.index("learning_rate") + 1 :]
+            after_rate = keras_positional_names(cls)
             by_name = ", ".join(
                 f"{name}={value!r}" for name, value in zip(after_rate, args[1:], strict=False)
             )
             raise TypeError(
                 f"{cls.__name__}: with the learning rate first (Keras' order), pass the other "
-                f"arguments by name: {cls.__name__}({args[0]!r}, {by_name}). Positionally, "
-                f"deepgrad reads PyTorch's order, {cls.__name__}(params, learning_rate, ...)"
+                f"arguments by name: {cls.__name__}({args[0]!r}, {by_name}), as Keras reads "
+                f"them. Positionally, deepgrad reads PyTorch's order, "
+                f"{cls.__name__}(params, learning_rate, ...)"
             )
         return object.__new__(cls)
 

@@ -23,6 +23,15 @@ class Ftrl(Optimizer):
     corresponds to λ₂/2.
     """
 
+    keras_arguments = (
+        "learning_rate_power",
+        "initial_accumulator_value",
+        "l1_regularization_strength",
+        "l2_regularization_strength",
+        "l2_shrinkage_regularization_strength",
+        "beta",
+    )
+
     def __init__(
         self,
         params: Iterable[Tensor] | None = None,

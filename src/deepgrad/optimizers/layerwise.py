@@ -66,6 +66,8 @@ class Lamb(_Moments):
     per layer by the trust ratio ‖θ‖/‖r‖: θ ← θ − η·(‖θ‖/‖r‖)·r. ``weight_decay_lamb`` is λ.
     Not elementwise (the ratio needs each layer's norms), so NumPy only."""
 
+    keras_arguments = ("beta_1", "beta_2", "epsilon")
+
     def __init__(
         self,
         params: Iterable[Tensor] | None = None,

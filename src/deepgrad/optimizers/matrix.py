@@ -27,6 +27,8 @@ class Adafactor(Optimizer):
     ``weight_decay`` is decoupled (θ ← (1 − ηλ)θ), as in PyTorch.
     """
 
+    keras_arguments = ("beta_2_decay", "epsilon_1", "epsilon_2", "clip_threshold", "relative_step")
+
     def __init__(
         self,
         params: Iterable[Tensor] | None = None,
@@ -125,6 +127,8 @@ class Muon(Optimizer):
 
     PyTorch runs Newton–Schulz in bfloat16; deepgrad in the parameters' dtype.
     """
+
+    keras_arguments = ("adam_beta_1", "adam_beta_2", "adam_weight_decay", "epsilon")
 
     def __init__(
         self,

@@ -192,6 +192,8 @@ class ScheduleFreeAdamW(Optimizer):
     array([ 0.9, -1.9], dtype=float32)
     """
 
+    keras_arguments = ("beta_1", "beta_2", "epsilon", "warmup_steps")
+
     def __init__(
         self,
         params: Iterable[Tensor] | None = None,

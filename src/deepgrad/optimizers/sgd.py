@@ -91,6 +91,8 @@ class SGD(Optimizer):
     array([ 0.46, -0.92], dtype=float32)
     """
 
+    keras_arguments = ("momentum", "nesterov")
+
     def __init__(
         self,
         params: Iterable[Tensor] | None = None,

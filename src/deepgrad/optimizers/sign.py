@@ -75,6 +75,8 @@ class Lion(Optimizer):
     c = β₁m + (1 − β₁)g, θ ← θ − η·sign(c), m ← β₂m + (1 − β₂)g. Use a learning rate 3–10×
     smaller than Adam's, and ``decoupled_weight_decay`` for the paper's λ."""
 
+    keras_arguments = ("beta_1", "beta_2")
+
     def __init__(
         self,
         params: Iterable[Tensor] | None = None,

@@ -115,14 +115,19 @@ class Steps:
         self,
         optimizer: Any = "rmsprop",
         loss: Any = None,
-        metrics: Any = None,
-        jit: bool | str = "auto",
         loss_weights: Any = None,
-        run_eagerly: bool = False,
+        metrics: Any = None,
         weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        *,
+        jit: bool | str = "auto",
     ) -> None:
         """Choose the optimizer (RMSprop when none is given, as in Keras 3), the loss (the
         negative log-likelihood) and the metrics.
+
+        The arguments come in Keras 3's order, ``(optimizer, loss, loss_weights, metrics,
+        weighted_metrics, run_eagerly)``: ``compile("sgd", "mse", None, ["mae"])`` has the
+        metric ``mae``. ``jit`` is keyword-only (Keras' seventh is ``steps_per_execution``).
 
         As in Keras 3, ``metrics`` are computed without weights and ``weighted_metrics``
         with the sample weights (``fit``'s ``sample_weight`` times its ``class_weight``),
