@@ -137,7 +137,9 @@ def test_fit_evaluate_predict_and_saving_change_no_setting(tmp_path):
     model = dg.Sequential(
         [layers.Dense(8, activation="relu"), layers.BatchNormalization(), layers.Dense(3)]
     )
-    model.compile("adam", losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+    model.compile(
+        "adam", losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     before = settings.version()
     model.fit(X, Y, batch_size=16, epochs=3, verbose=0, validation_data=(X, Y))
     model.evaluate(X, Y, verbose=0)

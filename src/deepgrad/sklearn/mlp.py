@@ -285,7 +285,9 @@ class MLPClassifier(MLPBase, ClassifierBase):
     ``warm_start`` goes on from the fitted model; ``sample_weight`` weighs the samples:
 
     >>> import numpy as np
-    >>> warm = MLPClassifier((16,), max_iter=20, learning_rate_init=0.01, warm_start=True)
+    >>> warm = MLPClassifier(
+    ...     (16,), max_iter=20, learning_rate_init=0.01, warm_start=True, random_state=0
+    ... )
     >>> _ = warm.fit(X, y, sample_weight=np.where(y == 2, 2.0, 1.0))
     >>> _ = warm.set_params(max_iter=10).fit(X, y)
     >>> len(warm.loss_curve_), warm.n_iter_
