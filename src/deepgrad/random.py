@@ -257,10 +257,7 @@ def _size(function: str, first: Any, size: Any, shape: Any) -> Any:
                 "(Keras'); give one"
             )
         return shape
-    looks_like_shape = isinstance(first, tuple) or (
-        isinstance(first, list) and bool(first) and all(type(n) is int for n in first)
-    )
-    if looks_like_shape and size is None:
+    if _looks_like_shape(first) and size is None:
         raise TypeError(
             f"random.{function}({first!r}): the first argument is NumPy's "
             f"{'low' if function == 'uniform' else 'loc'} (one draw per entry), not a shape "
@@ -268,6 +265,14 @@ def _size(function: str, first: Any, size: Any, shape: Any) -> Any:
             f"size={first!r} (NumPy) or shape={first!r} (Keras)"
         )
     return size
+
+
+def _looks_like_shape(first: Any) -> bool:
+    """Whether a first argument looks like Keras' shape of the draws: a tuple, or a list
+    of integers."""
+    return isinstance(first, tuple) or (
+        isinstance(first, list) and bool(first) and all(type(n) is int for n in first)
+    )
 
 
 def _keras_name(
@@ -570,10 +575,7 @@ def _refuse_a_shape(function: str, first: Any, size: Any, keras_form: str) -> No
     ``gamma((3,), 2.0)`` is one draw of shape k = 3 in NumPy and three draws of k = 2 in
     Keras, so either reading would be a plausible wrong answer for someone who meant the
     other (as ``normal`` refuses ``normal((3, 2))``)."""
-    looks_like_shape = isinstance(first, tuple) or (
-        isinstance(first, list) and bool(first) and all(type(n) is int for n in first)
-    )
-    if looks_like_shape and size is None:
+    if _looks_like_shape(first) and size is None:
         raise TypeError(
             f"deepgrad.numpy.random.{function}({first!r}, ...): NumPy's first argument is a "
             f"parameter of the distribution, not the draws' shape as in keras.random."
