@@ -715,18 +715,16 @@ class _Engine:
 ENGINE = _Engine()
 UFUNC_TARGETS: dict[Any, Callable] = {}  # NumPy ufunc → deepgrad.numpy's (numpy/dispatch.py)
 _numpy: Any = None  # the deepgrad.numpy module, set by it when it loads (use_numpy)
-_bind: Callable[[Any, Any, dict], Any]  # the engine's bind, set with it
+_bind: Callable[[Any, Any, dict], Any]  # the engine's bind (use_tensor_binds)
 _bind_pair: Callable[[Any, Any, Any], Any]  # the engine's bind for two arguments
 NO_KWARGS: dict = {}  # the keywords of a call that passes none (never written to)
 
 
-def use_numpy(
-    module: Any, bind: Callable[[Any, Any, dict], Any], bind_pair: Callable[[Any, Any, Any], Any]
-) -> None:
-    """Make Tensor's operators and methods call ``module``'s functions (deepgrad.numpy's),
-    binding its primitives with ``bind`` and ``bind_pair`` (the engine's)."""
-    global _numpy, _bind, _bind_pair
-    _numpy, _bind, _bind_pair = module, bind, bind_pair
+def use_numpy(module: Any) -> None:
+    """Make Tensor's operators and methods call ``module``'s functions (deepgrad.numpy's);
+    its primitives are bound with the engine's binds (``use_tensor_binds``)."""
+    global _numpy
+    _numpy = module
 
 
 def use_tensor_binds(

@@ -329,11 +329,6 @@ def bind_one(prim: Primitive, x: Any) -> Any:
     return _on_tape(prim, (x,), (x._value,), NO_KWARGS, FIRST if recording else ())
 
 
-# The binds Primitive.__call__ and Tensor's operators call: these functions, or their C
-# forms once the native tape is loaded (``use_binds``, from graph.py's NATIVE_TAPE).
-_any, _pair, _one = bind, bind_pair, bind_one
-
-
 def use_binds(
     any_call: Callable[[Primitive, Any, dict], Any],
     pair: Callable[[Primitive, Any, Any], Any],
@@ -346,6 +341,14 @@ def use_binds(
     global _any, _pair, _one
     _any, _pair, _one = any_call, pair, one
     use_tensor_binds(any_call, pair)
+
+
+# The binds Primitive.__call__ and Tensor's operators call: these functions, or their C
+# forms once the native tape is loaded (``use_binds``, from graph.py's NATIVE_TAPE).
+_any: Callable[[Primitive, Any, dict], Any]
+_pair: Callable[[Primitive, Any, Any], Any]
+_one: Callable[[Primitive, Any], Any]
+use_binds(bind, bind_pair, bind_one)
 
 
 def _on_tape(prim: Primitive, args: Any, raw: Any, kwargs: dict, parents: tuple) -> Tensor:

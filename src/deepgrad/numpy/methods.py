@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepgrad.autodiff.primitive import bind, bind_pair
 from deepgrad.ops.indexing import IndexUpdater, getitem, normalize_index
 from deepgrad.tensor import ENGINE, use_numpy
 
@@ -20,6 +19,6 @@ def _getitem(x: Any, index: Any) -> Any:
 
 def install(numpy_module: Any) -> None:
     """Make Tensor's methods call ``numpy_module`` (deepgrad.numpy) and its indexing."""
-    use_numpy(numpy_module, bind, bind_pair)
+    use_numpy(numpy_module)
     ENGINE.getitem = _getitem
     ENGINE.index_updater = IndexUpdater
